@@ -1,0 +1,65 @@
+"""Exception hierarchy of pcf.
+
+Every error pcf raises on purpose derives from :class:`PCFError`; the command line maps it
+to exit status 2 and prints its message. Leaves are named for the fault, and their messages
+say how to fix it (style of bw2calc's ``errors`` module).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class PCFError(Exception):
+    """Base class of every error pcf raises on purpose."""
+
+
+class SourceError(PCFError):
+    """An input file is wrong at a known place.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file that is wrong.
+    line : int or None
+        1-based line number, or None when the place is the whole file.
+    message : str
+        What is wrong and how to fix it.
+
+    ``str(error)`` is ``"path:line: message"`` (or ``"path: message"``).
+    """
+
+    def __init__(self, path: str | Path, line: int | None, message: str):
+        self.path = str(path)
+        self.line = line
+        self.message = message
+        where = f"{self.path}:{line}" if line is not None else self.path
+        super().__init__(f"{where}: {message}")
+
+
+class ModelError(SourceError):
+    """A product model file (``pcf-model/1``) is invalid."""
+
+
+class PCRError(SourceError):
+    """A product category rule file (``pcr_rules/*.yaml``) is invalid."""
+
+
+class ExpressionError(PCFError):
+    """An amount expression cannot be evaluated (syntax, unknown name, forbidden construct)."""
+
+
+class UnitError(PCFError):
+    """A unit is unknown or its dimension does not match the one required."""
+
+
+class BackgroundError(PCFError):
+    """The background database is missing, incomplete or lacks a referenced activity."""
+
+
+class CalculationError(PCFError):
+    """The product system cannot be solved (singular technosphere matrix, no reference flow)."""
+
+
+class RenderError(PCFError):
+    """A label or report cannot be rendered (missing font, bad result file)."""
