@@ -106,7 +106,7 @@ def load_yaml(path: str | Path, error: type[SourceError] = SourceError) -> tuple
     lines = LineMap(str(path))
     if node is not None:
         lines.lines[()] = node.start_mark.line + 1
-        _walk(node, (), lines)
+        _walk(node, (), lines.lines)
     return data, lines
 
 

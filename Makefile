@@ -1,0 +1,45 @@
+# pcf — set-up, demo and tests on a fresh Debian machine with Python 3.11.
+# `make demo` and `make test` install what they need; both are idempotent.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+DEBS   := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk poppler-utils fontconfig
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo test sysdeps venv background bench clean
+
+demo: venv sysdeps background
+	$(BIN)/pcf footprint examples/battery/nmc811-pack.yaml --out out --label --report
+	$(BIN)/pcf footprint examples/pv/mono-si-module-cn.yaml --out out --label --report
+	@echo "demo outputs in out/:" && ls -1 out
+
+test: venv sysdeps
+	$(BIN)/python -m pytest -q
+
+bench: venv background
+	$(BIN)/python benchmarks/run.py
+
+# Debian packages WeasyPrint needs, a CJK font (without one Chinese renders as boxes), poppler-utils.
+sysdeps: .stamps/sysdeps
+.stamps/sysdeps: Makefile
+	@missing=""; for p in $(DEBS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ -n "$(SUDO)" ]; then echo "installing$$missing with sudo (not running as root)"; fi; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+	@mkdir -p .stamps && touch $@
+
+venv: $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "pcf needs Python 3.11, found " + sys.version)'
+	[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	@touch $@
+
+background: venv
+	$(BIN)/pcf setup
+
+clean:
+	rm -rf out .stamps

@@ -1,0 +1,148 @@
+"""One library function per command line verb (the CLI only parses, calls and prints)."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import PCFError
+from .lca import footprint, write_result
+from .model import load_model
+
+
+@dataclass
+class FootprintRun:
+    """What :func:`run_footprint` produced.
+
+    Attributes
+    ----------
+    result : dict
+        The result JSON dict (docs/result-json.md).
+    files : dict of str to Path
+        Kind (``result``, ``label.svg``, ``label.pdf``, ``report``) -> file written.
+    """
+
+    result: dict
+    files: dict[str, Path] = field(default_factory=dict)
+
+
+def assess_result(result: dict, pcr_id: str | None) -> dict | None:
+    """PCR assessment of a result dict, or None when no PCR is named.
+
+    Raises
+    ------
+    PCRError
+        Unknown PCR id or invalid PCR file.
+    """
+    if not pcr_id:
+        return None
+    from .pcr import assess, load_pcr
+
+    return assess(result, load_pcr(pcr_id))
+
+
+def compute(model_path: str | Path, pcr_id: str | None = None, method: str | None = None,
+            overrides: dict[str, float] | None = None) -> dict:
+    """Load a model, compute its footprint and assess it against its PCR. Writes no file.
+
+    Parameters
+    ----------
+    model_path : str or Path
+        ``pcf-model/1`` file.
+    pcr_id : str, optional
+        PCR to assess against; default the model's ``study.pcr``.
+    method : str, optional
+        Method id replacing the model's ``study.method`` (e.g. ``ipcc-2013-gwp100``).
+    overrides : dict, optional
+        Parameter values replacing the model's.
+
+    Returns
+    -------
+    dict
+        The result JSON dict, with ``assessment`` filled when a PCR applies.
+
+    Raises
+    ------
+    PCFError
+        Any invalid input (``ModelError`` with ``file:line``), missing background,
+        calculation failure.
+    """
+    system = load_model(model_path, overrides=overrides)
+    if method:
+        system.model.study.method = method
+    result = footprint(system).to_dict()
+    result["assessment"] = assess_result(result, pcr_id or system.model.study.pcr)
+    return result
+
+
+def run_footprint(model_path: str | Path, out_dir: str | Path, label: bool = False, report: bool = False,
+                  method: str | None = None) -> FootprintRun:
+    """``pcf footprint``: compute, then write the result JSON (and label / report) atomically.
+
+    Every output is first produced in a staging folder inside ``out_dir`` and moved in only
+    when all succeeded, so a failure leaves no partial output.
+
+    Returns
+    -------
+    FootprintRun
+
+    Raises
+    ------
+    PCFError
+        As :func:`compute`, or :class:`pcf.errors.RenderError`.
+    """
+    result = compute(model_path, method=method)
+    out = Path(out_dir)
+    created = not out.exists()
+    out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".pcf-staging-", dir=out))
+    try:
+        staged = {"result": write_result(result, staging)}
+        if label:
+            from .render import render_label
+
+            for kind, path in render_label(result, staging).items():
+                staged[f"label.{kind}" if not str(kind).startswith("label") else kind] = path
+        if report:
+            from .render import render_report
+
+            staged["report"] = render_report(result, staging)
+        files = {}
+        for kind, path in staged.items():
+            target = out / Path(path).name
+            Path(path).replace(target)
+            files[kind] = target
+        return FootprintRun(result, files)
+    except BaseException:
+        if created:
+            shutil.rmtree(out, ignore_errors=True)
+        raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def render_outputs(result_path: str | Path, out_dir: str | Path, what: str) -> dict[str, Path]:
+    """``pcf label`` / ``pcf report``: render from a result JSON file.
+
+    Parameters
+    ----------
+    what : {"label", "report"}
+
+    Raises
+    ------
+    SourceError
+        The result file is missing or not a ``pcf-result/1`` document.
+    RenderError
+        Rendering failed.
+    """
+    from .lca import read_result
+    from .render import render_label, render_report
+
+    result = read_result(result_path)
+    if what == "label":
+        return {str(k): Path(v) for k, v in render_label(result, Path(out_dir)).items()}
+    if what == "report":
+        return {"report": Path(render_report(result, Path(out_dir)))}
+    raise PCFError(f"unknown output {what!r}")

@@ -1,0 +1,195 @@
+"""The open default background: ``databases/open-default.csv`` as a Brightway database.
+
+Each row is one aggregated background activity (cradle-to-gate unless its ``note`` says
+otherwise) emitting real biosphere3 air flows, so that the GWP set of the method decides
+its CO2e. Column reference: ``databases/README.md``.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import BackgroundError, SourceError, UnitError
+from ..model.units import parse_unit
+
+REPO = Path(__file__).resolve().parent.parent.parent
+SOURCE = REPO / "databases" / "open-default.csv"
+DATABASE = "pcf-open-default"
+
+#: CSV gas column -> (biosphere3 flow name, categories). Amounts are kg of the gas.
+GAS_FLOWS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "co2_fossil": ("Carbon dioxide, fossil", ("air",)),
+    "co2e_unsplit": ("Carbon dioxide, fossil", ("air",)),
+    "ch4_fossil": ("Methane, fossil", ("air",)),
+    "ch4_biogenic": ("Methane, non-fossil", ("air",)),
+    "n2o": ("Dinitrogen monoxide", ("air",)),
+    "co2_biogenic": ("Carbon dioxide, non-fossil", ("air",)),
+    "co2_dluc": ("Carbon dioxide, from soil or biomass stock", ("air",)),
+    "sf6": ("Sulfur hexafluoride", ("air",)),
+    "nf3": ("Nitrogen fluoride", ("air",)),
+    "cf4": ("Methane, tetrafluoro-, R-14", ("air",)),
+    "c2f6": ("Ethane, hexafluoro-, HFC-116", ("air",)),
+}
+REQUIRED = ("key", "name", "reference_product", "unit", "location", "year", "source")
+
+
+@dataclass(frozen=True)
+class BackgroundRow:
+    """One background activity of the open default.
+
+    ``gases`` maps a CSV gas column to its amount [kg gas / unit].
+    """
+
+    key: str
+    name: str
+    reference_product: str
+    unit: str
+    location: str
+    year: str
+    gases: dict[str, float]
+    gwp_basis: str
+    aircraft: bool
+    factor_ids: str
+    source: str
+    note: str
+    line: int
+
+
+def source_sha256(path: Path = SOURCE) -> str:
+    """SHA-256 of the source table [hex], the open default's content hash."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def read_rows(path: Path = SOURCE) -> list[BackgroundRow]:
+    """Read and validate the open-default table.
+
+    Parameters
+    ----------
+    path : Path
+        The CSV file (UTF-8, header row as in ``databases/README.md``).
+
+    Returns
+    -------
+    list of BackgroundRow
+
+    Raises
+    ------
+    SourceError
+        ``file:line: message`` for a missing column or value, a duplicate key, an unknown
+        unit, a gas amount that is not a finite non-negative number, a row emitting
+        nothing, or a row without a source citation.
+    """
+    if not path.exists():
+        raise BackgroundError(f"{path} not found: the open default background table is missing")
+    rows: list[BackgroundRow] = []
+    seen: dict[str, int] = {}
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in REQUIRED + tuple(GAS_FLOWS) if c not in (reader.fieldnames or [])]
+        if missing:
+            raise SourceError(path, 1, f"missing columns: {', '.join(missing)} (see databases/README.md)")
+        for record in reader:
+            line = reader.line_num
+            for column in REQUIRED:
+                if not (record.get(column) or "").strip():
+                    raise SourceError(path, line, f"empty {column!r}; every row needs {', '.join(REQUIRED)}")
+            key = record["key"].strip()
+            if key in seen:
+                raise SourceError(path, line, f"duplicate key {key!r} (first on line {seen[key]})")
+            seen[key] = line
+            try:
+                parse_unit(record["unit"])
+            except UnitError as exc:
+                raise SourceError(path, line, str(exc)) from None
+            gases = {}
+            for column in GAS_FLOWS:
+                text = (record.get(column) or "").strip()
+                if not text:
+                    continue
+                try:
+                    value = float(text)
+                except ValueError:
+                    raise SourceError(path, line, f"{column} = {text!r} is not a number") from None
+                if not math.isfinite(value) or value < 0:
+                    raise SourceError(path, line, f"{column} = {text!r} must be a finite amount >= 0 [kg / {record['unit']}]")
+                if value:
+                    gases[column] = value
+            if not gases:
+                raise SourceError(path, line, f"row {key!r} emits nothing: fill at least one gas column")
+            rows.append(BackgroundRow(
+                key=key, name=record["name"].strip(), reference_product=record["reference_product"].strip(),
+                unit=record["unit"].strip(), location=record["location"].strip(), year=record["year"].strip(),
+                gases=gases, gwp_basis=(record.get("gwp_basis") or "").strip(),
+                aircraft=(record.get("aircraft") or "").strip().lower() in ("yes", "true", "1"),
+                factor_ids=(record.get("factor_ids") or "").strip(), source=record["source"].strip(),
+                note=(record.get("note") or "").strip(), line=line,
+            ))
+    if not rows:
+        raise SourceError(path, None, "no rows")
+    return rows
+
+
+def write_open_default(bd, path: Path = SOURCE, database: str = DATABASE) -> int:
+    """Write a background table (the open default by default) as a Brightway database.
+
+    Parameters
+    ----------
+    bd : module
+        ``bw2data`` with ``biosphere3`` written.
+    path : Path
+        The source table (columns of ``databases/README.md``).
+    database : str
+        Brightway database name; ``pcf-open-default`` for the open default. A model selects
+        another with ``study.background: <name>``.
+
+    Returns
+    -------
+    int
+        Number of activities written.
+
+    Raises
+    ------
+    SourceError, BackgroundError
+        Invalid table, or a gas flow missing from biosphere3.
+    """
+    rows = read_rows(path)
+    bio = {(f["name"], tuple(f["categories"])): f.key for f in bd.Database("biosphere3")}
+    data = {}
+    for row in rows:
+        amounts: dict[tuple, float] = {}
+        for column, value in row.gases.items():
+            flow = GAS_FLOWS[column]
+            if flow not in bio:
+                raise BackgroundError(f"biosphere3 has no flow {flow[0]!r} {flow[1]} (column {column})")
+            amounts[bio[flow]] = amounts.get(bio[flow], 0.0) + value
+        exchanges = [{"input": (database, row.key), "amount": 1.0, "type": "production"}]
+        exchanges += [{"input": key, "amount": amount, "type": "biosphere"} for key, amount in amounts.items()]
+        data[(database, row.key)] = {
+            "name": row.name,
+            "reference product": row.reference_product,
+            "unit": row.unit,
+            "location": row.location,
+            "year": row.year,
+            "source": row.source,
+            "note": row.note,
+            "factor_ids": row.factor_ids,
+            "gwp_basis": row.gwp_basis,
+            "aircraft": row.aircraft,
+            "type": "process",
+            "exchanges": exchanges,
+        }
+    db = bd.Database(database)
+    db.register(
+        description=f"pcf background table {path.name}",
+        pcf_sha256=source_sha256(path),
+        pcf_kind="table",
+    )
+    from ..bw import quiet
+
+    with quiet():
+        db.write(data)
+    return len(data)

@@ -1,0 +1,114 @@
+"""``pcf setup``: build the background once, then reuse it.
+
+Steps, each skipped when already done: biosphere3 (bw2io's ecoinvent 3.9 elementary flows),
+the GWP100 methods (:mod:`pcf.background.methods`), the open default (rewritten when the
+content hash of ``databases/open-default.csv`` changes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..bw import brightway, pcf_home, quiet
+from ..errors import BackgroundError
+from .methods import METHODS, write_methods
+from .opendefault import DATABASE, SOURCE, source_sha256, write_open_default
+
+
+def database_name(background: str) -> str:
+    """Brightway database name of a model's ``study.background`` (``open-default`` -> ``pcf-open-default``)."""
+    return DATABASE if background == "open-default" else background
+
+
+@dataclass(frozen=True)
+class BackgroundInfo:
+    """Provenance of a background database.
+
+    Attributes
+    ----------
+    name : str
+        As in the model (``open-default``).
+    database : str
+        Brightway database name.
+    version : str
+        Human version string.
+    sha256 : str
+        Content hash of the source table [hex].
+    activities : int
+        Number of activities.
+    """
+
+    name: str
+    database: str
+    version: str
+    sha256: str
+    activities: int
+
+
+def background_info(background: str = "open-default") -> BackgroundInfo:
+    """Provenance of an installed background.
+
+    Raises
+    ------
+    BackgroundError
+        Not installed (run ``pcf setup``).
+    """
+    bd = brightway()
+    name = database_name(background)
+    if name not in bd.databases:
+        raise BackgroundError(f"background {background!r} is not installed in {pcf_home()}: run `pcf setup`")
+    meta = bd.databases[name]
+    sha = meta.get("pcf_sha256", "")
+    return BackgroundInfo(background, name, f"{background} sha256:{sha[:12]}", sha, len(bd.Database(name)))
+
+
+def setup(force: bool = False, report: Callable[[str], None] = lambda msg: None) -> dict[str, str]:
+    """Build the background under ``PCF_HOME`` (idempotent).
+
+    Parameters
+    ----------
+    force : bool
+        Rebuild every part even when present.
+    report : callable
+        Receives one line per step, for progress output.
+
+    Returns
+    -------
+    dict of str to str
+        Step -> ``"built"`` or ``"present"``.
+
+    Raises
+    ------
+    BackgroundError, SourceError
+        bw2io data missing, or the open-default table is invalid (nothing is replaced then:
+        the table is validated before the database is rewritten).
+    """
+    bd = brightway()
+    done: dict[str, str] = {}
+    if force or "biosphere3" not in bd.databases:
+        report("writing biosphere3 (ecoinvent 3.9 elementary flows from bw2io) ...")
+        with quiet():
+            import bw2io
+
+            bw2io.create_default_biosphere3(overwrite=True)
+        done["biosphere3"] = "built"
+    else:
+        done["biosphere3"] = "present"
+    if force or any(spec.name not in bd.methods for spec in METHODS.values()):
+        report("writing IPCC 2021 and IPCC 2013 GWP100 methods ...")
+        with quiet():
+            write_methods(bd)
+        done["methods"] = "built"
+    else:
+        done["methods"] = "present"
+    sha = source_sha256(SOURCE) if SOURCE.exists() else None
+    if sha is None:
+        raise BackgroundError(f"{SOURCE} not found: the open default background table is missing")
+    if force or DATABASE not in bd.databases or bd.databases[DATABASE].get("pcf_sha256") != sha:
+        report(f"writing the open default background from {SOURCE.name} ...")
+        n = write_open_default(bd, SOURCE)
+        done["open-default"] = f"built ({n} activities)"
+    else:
+        done["open-default"] = "present"
+    return done

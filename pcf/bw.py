@@ -1,0 +1,85 @@
+"""Where pcf keeps its Brightway data, and the one place that imports bw2data.
+
+bw2data reads ``BRIGHTWAY2_DIR`` when it is imported and creates a default project there;
+:func:`brightway` sets it to ``PCF_HOME/brightway`` first, then selects the ``pcf``
+project. Import bw2data through this module only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from pathlib import Path
+
+from .errors import BackgroundError
+
+PROJECT = "pcf"
+
+
+def pcf_home() -> Path:
+    """The pcf data folder: ``$PCF_HOME`` or the platform's user-data folder for ``pcf``."""
+    env = os.environ.get("PCF_HOME")
+    if env:
+        return Path(env).expanduser().resolve()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("pcf", appauthor=False))
+
+
+def _import_quietly() -> None:
+    """Import bw2data with its feedback logger bound to a null stream.
+
+    bw2data builds a structlog printer on ``sys.stdout`` at import time and keeps it; binding
+    it to ``os.devnull`` keeps Brightway's chatter out of pcf's output (pcf reports what
+    matters itself). The pypardiso hint of bw2calc is silenced too.
+    """
+    import contextlib
+    import warnings
+
+    warnings.filterwarnings("ignore", category=UserWarning, module="bw2calc")
+    with open(os.devnull, "w") as null, contextlib.redirect_stdout(null):
+        import bw2data  # noqa: F401
+        import bw2data.logs
+
+        bw2data.logs.stdout_feedback_logger.info("pcf: Brightway feedback silenced")
+
+
+@contextlib.contextmanager
+def quiet():
+    """Hide the progress bars and prints Brightway writes to stdout/stderr inside the block."""
+    with open(os.devnull, "w") as null, contextlib.redirect_stdout(null), contextlib.redirect_stderr(null):
+        yield
+
+
+def brightway():
+    """Import bw2data with its data under ``PCF_HOME/brightway`` and the ``pcf`` project current.
+
+    Returns
+    -------
+    module
+        ``bw2data``.
+
+    Raises
+    ------
+    BackgroundError
+        bw2data was already imported with another data folder (set ``PCF_HOME`` before
+        anything imports bw2data).
+    """
+    bwdir = pcf_home() / "brightway"
+    bwdir.mkdir(parents=True, exist_ok=True)
+    if "bw2data" in sys.modules:
+        current = os.environ.get("BRIGHTWAY2_DIR")
+        if current is None or Path(current).resolve() != bwdir.resolve():
+            raise BackgroundError(
+                f"bw2data was imported before pcf chose its data folder ({bwdir}); "
+                "import pcf first or set BRIGHTWAY2_DIR to that folder"
+            )
+    else:
+        os.environ["BRIGHTWAY2_DIR"] = str(bwdir)
+        _import_quietly()
+    import bw2data
+
+    if bw2data.projects.current != PROJECT:
+        bw2data.projects.set_current(PROJECT)
+    return bw2data

@@ -1,0 +1,261 @@
+"""Solve a product system with bw2calc and decompose the score (ISO 14067 split, stages).
+
+Notation (bw2calc): technosphere matrix ``A`` (products x activities, outputs positive,
+inputs negative), biosphere matrix ``B`` (flows x activities), characterisation vector
+``c`` (flows). ``s = A^-1 f`` is the supply array for demand ``f``; the score is
+``c^T B s``.
+
+The decomposition uses the characterised intensity of every activity, ``m = A^-T B^T c``
+[kg CO2e / unit of the activity's product] (one transposed solve per GHG category).
+For a foreground process ``j`` its share of the score is its direct emissions
+``s_j c^T B_j`` plus what it draws from the background, ``sum_b -A_bj s_j m_b``. The
+shares of all foreground processes sum to the score exactly, because the background never
+draws on the foreground; loops inside the foreground are resolved by ``s``.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timezone
+from importlib.metadata import version as dist_version
+
+import numpy as np
+from scipy.sparse.linalg import splu
+
+from .. import __version__
+from ..background import background_info, method_spec
+from ..bw import brightway
+from ..errors import BackgroundError, CalculationError
+from ..graph import ForegroundGraph, build_foreground
+from ..model import ProductSystem
+from .result import GHG_CATEGORIES, FootprintResult
+
+BIOGENIC_MASS_FLOWS = {"Carbon dioxide, non-fossil": "co2_emissions_kg", "Carbon dioxide, in air": "co2_removals_kg"}
+ORIGIN_CATEGORY = {"fossil": "fossil", "biogenic": "biogenic_emissions", "land_use": "dluc",
+                   "removal": "biogenic_removals"}
+
+
+def flow_category(flow) -> str:
+    """ISO 14067 category of a biosphere3 flow, from its name and categories.
+
+    ``Carbon dioxide, in air`` (a natural resource) is a biogenic removal; ``..., non-fossil``
+    flows are biogenic emissions; ``..., from soil or biomass stock`` is dLUC; everything else
+    is fossil.
+    """
+    name = flow["name"].lower()
+    if tuple(flow.get("categories", ())) [:1] == ("natural resource",):
+        return "biogenic_removals" if name.startswith("carbon dioxide, in air") else "fossil"
+    if name.endswith("non-fossil") or name.endswith(", biogenic"):
+        return "biogenic_emissions"
+    if "from soil or biomass stock" in name or "land transformation" in name:
+        return "dluc"
+    return "fossil"
+
+
+def footprint(system: ProductSystem, top: int | None = None) -> FootprintResult:
+    """Carbon footprint of a product system.
+
+    Parameters
+    ----------
+    system : ProductSystem
+        From :func:`pcf.model.load_model`.
+    top : int, optional
+        Keep only the ``top`` largest contributions and one ``other`` entry for the rest.
+
+    Returns
+    -------
+    FootprintResult
+        Per reference flow [kg CO2e] and per declared unit [kg CO2e / declared unit].
+
+    Raises
+    ------
+    BackgroundError
+        Background or method not installed (run ``pcf setup``), unknown method id.
+    ModelError
+        A link to the background does not resolve (``file:line``).
+    CalculationError
+        Singular technosphere matrix (a loop that consumes at least what it produces), or
+        the decomposition does not add up to bw2calc's score (rel. 1e-6).
+    """
+    bd = brightway()
+    import bw2calc as bc
+
+    study = system.model.study
+    spec = method_spec(study.method)
+    if spec.name not in bd.methods:
+        raise BackgroundError(f"method {spec.id!r} is not installed: run `pcf setup`")
+    bg_info = background_info(study.background)
+    graph = build_foreground(system)
+
+    ref_node = bd.get_node(database=graph.database, code=graph.reference[1])
+    fu, data_objs, _ = bd.prepare_lca_inputs(demand={ref_node: system.reference_amount}, method=spec.name)
+    lca = bc.LCA(demand=fu, data_objs=data_objs)
+    try:
+        lca.lci()
+    except Exception as exc:  # bw2calc raises several types for a bad matrix
+        raise CalculationError(f"cannot solve the product system: {exc}") from exc
+    supply = np.asarray(lca.supply_array, dtype=float)
+    if not np.all(np.isfinite(supply)):
+        raise CalculationError(
+            "the technosphere matrix is singular: a loop between processes consumes as much as "
+            "it produces; check the outputs and inputs of the processes in the loop"
+        )
+    lca.lcia()
+    score = float(lca.score)
+
+    A = lca.technosphere_matrix.tocsc()
+    B = lca.biosphere_matrix.tocsc()
+    c = np.asarray(lca.characterization_matrix.diagonal(), dtype=float)
+    col = lca.dicts.activity  # node id -> column
+    row = lca.dicts.biosphere  # flow id -> row
+    col_id = lca.dicts.activity.reversed  # column -> node id
+    row_id = lca.dicts.biosphere.reversed  # row -> flow id
+
+    # categories of biosphere rows
+    flow_nodes = {fid: bd.get_node(id=fid) for fid in row}
+    categories = np.empty(len(row), dtype=object)
+    for fid, r in row.items():
+        categories[r] = flow_category(flow_nodes[fid])
+    masks = {cat: (categories == cat).astype(float) for cat in GHG_CATEGORIES}
+
+    # characterised intensities per category: m_cat = A^-T B^T (c * mask)
+    lu = splu(A.T.tocsc())
+    columns = [B.T @ (c * masks[cat]) for cat in GHG_CATEGORIES]
+    # and the masses of biogenic CO2 emitted and taken up [kg CO2 / unit]
+    for name in BIOGENIC_MASS_FLOWS:
+        columns.append(B.T @ np.array([flow_nodes[row_id[r]]["name"] == name for r in range(len(row))], dtype=float))
+    solved = np.column_stack([lu.solve(np.ascontiguousarray(v)) for v in columns])
+    intensity = solved[:, : len(GHG_CATEGORIES)]
+    mass_intensity = solved[:, len(GHG_CATEGORIES):]
+    total_intensity = intensity.sum(axis=1)
+
+    fg_nodes = {node.id: node for node in bd.Database(graph.database)}
+    bg_nodes: dict[int, object] = {}
+
+    def bg_node(nid):
+        if nid not in bg_nodes:
+            bg_nodes[nid] = bd.get_node(id=nid)
+        return bg_nodes[nid]
+
+    stages: dict[str, float] = {}
+    ghg = {cat: 0.0 for cat in GHG_CATEGORIES}
+    aircraft = 0.0
+    bio_mass = {"co2_emissions_kg": 0.0, "co2_removals_kg": 0.0}
+    contributions = []
+    used_bg: dict[int, float] = {}
+    for nid, node in fg_nodes.items():
+        j = col[nid]
+        s_j = supply[j]
+        stage = node["stage"]
+        stages.setdefault(stage, 0.0)
+        # direct emissions, split by the model's origin where it was stated
+        start, end = B.indptr[j], B.indptr[j + 1]
+        direct = 0.0
+        for r, amount in zip(B.indices[start:end], B.data[start:end]):
+            value = float(amount) * c[r] * s_j
+            flow = flow_nodes[row_id[r]]
+            origins = graph.origins.get((node["code"], flow.key))
+            if origins:
+                total_amount = sum(origins.values())
+                for origin, amt in origins.items():
+                    ghg[ORIGIN_CATEGORY[origin]] += value * (amt / total_amount if total_amount else 0.0)
+            else:
+                ghg[categories[r]] += value
+            _biogenic_mass(flow, float(amount) * s_j, bio_mass)
+            direct += value
+        if direct:
+            contributions.append({"process": node["code"], "name": node["name"], "stage": stage,
+                                  "kind": "direct", "kg_co2e": direct})
+        stages[stage] += direct
+        # background inputs
+        start, end = A.indptr[j], A.indptr[j + 1]
+        for i, a in zip(A.indices[start:end], A.data[start:end]):
+            other = col_id[i]
+            if other in fg_nodes:
+                continue
+            drawn = -float(a) * s_j
+            value = drawn * total_intensity[i]
+            for k, cat in enumerate(GHG_CATEGORIES):
+                ghg[cat] += drawn * intensity[i, k]
+            for k, key in enumerate(BIOGENIC_MASS_FLOWS.values()):
+                bio_mass[key] += drawn * mass_intensity[i, k]
+            bnode = bg_node(other)
+            if bnode.get("aircraft"):
+                aircraft += value
+            used_bg[other] = total_intensity[i]
+            stages[stage] += value
+            contributions.append({"background": bnode["code"], "name": bnode["name"], "stage": stage,
+                                  "process": node["code"], "kind": "background", "kg_co2e": value})
+    total = sum(stages.values())
+    if not math.isclose(total, score, rel_tol=1e-6, abs_tol=1e-9):
+        raise CalculationError(f"decomposition ({total}) does not add up to the score ({score}); please report this")
+    for item in contributions:
+        item["share"] = item["kg_co2e"] / total if total else 0.0
+    contributions.sort(key=lambda x: -abs(x["kg_co2e"]))
+    if top is not None and len(contributions) > top:
+        rest = contributions[top:]
+        contributions = contributions[:top] + [{
+            "name": f"{len(rest)} other contributions", "stage": None, "kind": "other",
+            "kg_co2e": sum(x["kg_co2e"] for x in rest), "share": sum(x["share"] for x in rest)}]
+    ghg["aircraft"] = aircraft
+    # data sources: every background activity drawn directly
+    data_sources = []
+    for nid, unit_intensity in sorted(used_bg.items(), key=lambda kv: bg_node(kv[0])["code"]):
+        n = bg_node(nid)
+        data_sources.append({
+            "background": n["code"], "database": n["database"], "name": n["name"], "unit": n.get("unit"),
+            "location": n.get("location"), "year": n.get("year"), "source": n.get("source"),
+            "note": n.get("note"), "factor_ids": n.get("factor_ids"), "kg_co2e_per_unit": float(unit_intensity),
+        })
+    cut_off = [
+        {"process": p.id, "name": ex.name, "amount": ex.amount, "unit": ex.unit, "reason": ex.reason}
+        for p in system.processes.values() for ex in p.excluded
+    ]
+    product = system.model.product
+    declared = None
+    per_du = None
+    if product.declared_unit is not None:
+        declared = {"unit": product.declared_unit.unit, "description": product.declared_unit.description,
+                    "per_reference_flow": system.declared_per_reference_flow}
+        per_du = total / system.declared_per_reference_flow
+    ordered = {s: stages[s] for s in ("raw_material_acquisition", "production", "distribution", "use", "end_of_life") if s in stages}
+    return FootprintResult(
+        product={"id": product.id, "name": product.name,
+                 "reference_flow": {"amount": system.reference_amount,
+                                    "unit": system.processes[product.process].output_unit},
+                 "declared_unit": declared},
+        study=study.model_dump(),
+        parameters=dict(system.parameters),
+        total_kg_co2e=total,
+        per_declared_unit_kg_co2e=per_du,
+        stages=ordered,
+        ghg=ghg,
+        biogenic_carbon=bio_mass,
+        contributions=contributions,
+        cut_off=cut_off,
+        data_sources=data_sources,
+        method=spec.id,
+        method_name=list(spec.name),
+        background=study.background,
+        provenance={
+            "method_label": spec.label,
+            "method_source": list(spec.source),
+            "method_description": bd.methods[spec.name].get("description"),
+            "background_database": bg_info.database,
+            "background_version": bg_info.version,
+            "background_sha256": bg_info.sha256,
+            "background_activities": bg_info.activities,
+            "brightway": {d: dist_version(d) for d in ("bw2data", "bw2calc", "bw2io", "bw_processing")},
+            "bw2calc_score": score,
+        },
+        software_version=__version__,
+        model_sha256=system.sha256,
+        model_file=str(system.path),
+        created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    )
+
+
+def _biogenic_mass(flow, amount: float, out: dict) -> None:
+    key = BIOGENIC_MASS_FLOWS.get(flow["name"])
+    if key is not None:
+        out[key] += amount

@@ -1,0 +1,135 @@
+"""The footprint result and its JSON form (``pcf-result/1``, docs/result-json.md)."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+GHG_CATEGORIES = ("fossil", "biogenic_emissions", "biogenic_removals", "dluc")
+"""Disjoint ISO 14067:2018 7.3 categories; they sum to the total. ``aircraft`` is reported
+as an "of which" part of ``fossil``."""
+
+
+@dataclass
+class FootprintResult:
+    """Carbon footprint of a product system.
+
+    Attributes
+    ----------
+    product : dict
+        ``{id, name, reference_flow: {amount, unit}, declared_unit: {unit, description,
+        per_reference_flow} or None}``.
+    study : dict
+        ``{standard, boundary, pcr, method, background}`` of the model.
+    parameters : dict of str to float
+        Parameter values used.
+    total_kg_co2e : float
+        GHG emissions and removals per reference flow [kg CO2e].
+    per_declared_unit_kg_co2e : float or None
+        Total per declared unit [kg CO2e / declared unit].
+    stages : dict of str to float
+        Per life-cycle stage [kg CO2e / reference flow]; sums to the total.
+    ghg : dict of str to float
+        ``fossil, biogenic_emissions, biogenic_removals, dluc`` (summing to the total) and
+        ``aircraft`` (part of fossil) [kg CO2e / reference flow], ISO 14067:2018 7.3.
+    biogenic_carbon : dict of str to float
+        Masses of biogenic CO2 emitted and taken up [kg CO2 / reference flow].
+    contributions : list of dict
+        ``{process|background, name, stage, kind, kg_co2e, share}``, largest magnitude first;
+        sums to the total.
+    cut_off : list of dict
+        Inputs excluded from the system: ``{process, name, amount, unit, reason}``.
+    data_sources : list of dict
+        Background activities used, with citation and ``kg_co2e_per_unit``.
+    method, method_name, background : str, list, str
+        Characterisation method id and Brightway name; background name.
+    provenance : dict
+        Background version and hash, Brightway versions, method description.
+    software_version, model_sha256, model_file, created_at : str
+    assessment : dict or None
+        PCR assessment (:func:`pcf.pcr.assess`), when the study names a PCR.
+    """
+
+    product: dict
+    study: dict
+    parameters: dict
+    total_kg_co2e: float
+    per_declared_unit_kg_co2e: float | None
+    stages: dict
+    ghg: dict
+    biogenic_carbon: dict
+    contributions: list
+    cut_off: list
+    data_sources: list
+    method: str
+    method_name: list
+    background: str
+    provenance: dict
+    software_version: str
+    model_sha256: str
+    model_file: str
+    created_at: str
+    assessment: dict | None = field(default=None)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result as the JSON-ready dict of docs/result-json.md."""
+        out = {"format": "pcf-result/1"}
+        out.update(asdict(self))
+        return out
+
+
+def atomic_write_text(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path`` atomically (temporary file in the same folder, then rename).
+
+    A reader never sees a half-written file, and an error leaves any previous file intact.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_result(result: FootprintResult | dict, out_dir: str | Path) -> Path:
+    """Write ``<out_dir>/<product id>.result.json`` atomically.
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
+    data = result.to_dict() if isinstance(result, FootprintResult) else result
+    path = Path(out_dir) / f"{data['product']['id']}.result.json"
+    return atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def read_result(path: str | Path) -> dict:
+    """Read a result JSON file.
+
+    Raises
+    ------
+    pcf.errors.SourceError
+        Not found, not JSON, or not a ``pcf-result/1`` document.
+    """
+    from ..errors import SourceError
+
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SourceError(path, None, "file not found") from None
+    except json.JSONDecodeError as exc:
+        raise SourceError(path, exc.lineno, f"not valid JSON: {exc.msg}") from None
+    if not isinstance(data, dict) or data.get("format") != "pcf-result/1":
+        raise SourceError(path, 1, "not a pcf result (expected \"format\": \"pcf-result/1\"); write one with `pcf footprint`")
+    return data

@@ -1,0 +1,11 @@
+"""Product models: the ``pcf-model/1`` file, its validation, units and expressions."""
+
+from .expressions import evaluate
+from .loader import ProductSystem, ResolvedFlow, ResolvedInput, ResolvedProcess, load_model
+from .schema import STAGES, ProductModel
+from .units import conversion_factor, parse_unit
+
+__all__ = [
+    "STAGES", "ProductModel", "ProductSystem", "ResolvedFlow", "ResolvedInput", "ResolvedProcess",
+    "conversion_factor", "evaluate", "load_model", "parse_unit",
+]

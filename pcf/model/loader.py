@@ -1,0 +1,280 @@
+"""Load and validate a ``pcf-model/1`` file into a :class:`ProductSystem`.
+
+Every error becomes a :class:`pcf.errors.ModelError` whose text is
+``file:line: what is wrong and how to fix it``. Nothing is written while loading.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..errors import ExpressionError, ModelError, UnitError
+from ..yamlsrc import LineMap, format_loc, load_yaml
+from .expressions import evaluate
+from .schema import ProductModel
+from .units import conversion_factor, parse_unit
+
+
+@dataclass(frozen=True)
+class ResolvedInput:
+    """A technosphere input with its amount evaluated.
+
+    ``amount`` is in ``unit`` for background inputs (converted later, against the
+    background activity's unit) and already in the target process's output unit for
+    foreground inputs.
+    """
+
+    kind: str  # "process" or "background"
+    target: str
+    amount: float
+    unit: str
+    line: int | None
+
+
+@dataclass(frozen=True)
+class ResolvedFlow:
+    """An emission or removal: ``amount`` [kg] of ``substance`` with its ``origin``."""
+
+    substance: str
+    origin: str
+    amount: float
+    line: int | None
+
+
+@dataclass(frozen=True)
+class ResolvedExcluded:
+    """A cut-off input: ``amount`` in ``unit``, and why it was excluded."""
+
+    name: str
+    amount: float
+    unit: str
+    reason: str
+
+
+@dataclass
+class ResolvedProcess:
+    id: str
+    name: str
+    stage: str
+    location: str | None
+    output_amount: float
+    output_unit: str
+    inputs: list[ResolvedInput]
+    emissions: list[ResolvedFlow]
+    removals: list[ResolvedFlow]
+    excluded: list[ResolvedExcluded]
+    line: int | None
+
+
+@dataclass
+class ProductSystem:
+    """A validated product system, ready to be written as a foreground graph.
+
+    Attributes
+    ----------
+    path : Path
+        The model file.
+    sha256 : str
+        SHA-256 of the file's bytes (provenance).
+    model : ProductModel
+        The parsed file.
+    parameters : dict of str to float
+        Parameter values after overrides.
+    processes : dict of str to ResolvedProcess
+        Foreground processes by id, amounts evaluated.
+    reference_amount : float
+        Reference flow [in the output unit of the reference process].
+    declared_per_reference_flow : float or None
+        Declared units per reference flow [declared unit / reference flow], None without a
+        declared unit.
+    lines : LineMap
+        Where each value came from, for ``file:line`` errors after loading.
+    """
+
+    path: Path
+    sha256: str
+    model: ProductModel
+    parameters: dict[str, float]
+    processes: dict[str, ResolvedProcess]
+    reference_amount: float
+    declared_per_reference_flow: float | None
+    lines: LineMap = field(repr=False)
+
+    def error(self, loc: tuple, message: str) -> ModelError:
+        """A :class:`ModelError` located at ``loc`` (a key/index path) in the model file."""
+        return ModelError(self.path, self.lines.line_of(loc), message)
+
+
+def _pydantic_errors(exc: ValidationError, path: Path, lines: LineMap) -> ModelError:
+    items = []
+    for err in exc.errors():
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        # drop pydantic's union-member tags such as 'float', 'int', 'str'
+        clean = tuple(p for p in loc if p not in ("float", "int", "str", "constrained-str"))
+        where = format_loc(clean)
+        if err["type"] == "extra_forbidden":
+            msg = f"unknown field {where!r}; check its spelling (see docs/model-format.md)"
+        elif err["type"] == "missing":
+            msg = f"missing required field {where!r}"
+        elif err["type"] == "literal_error":
+            msg = f"{where}: {err['msg']}, got {err.get('input')!r}"
+        else:
+            msg = f"{where}: {err['msg'].removeprefix('Value error, ')}"
+        items.append((lines.line_of(clean), msg))
+    # one message per place
+    seen, uniq = set(), []
+    for item in items:
+        key = (item[0], item[1].split(":")[0])
+        if key not in seen:
+            seen.add(key)
+            uniq.append(item)
+    first_line, first_msg = uniq[0]
+    extra = "".join(f"\n{path}:{ln}: {m}" if ln else f"\n{path}: {m}" for ln, m in uniq[1:])
+    return ModelError(path, first_line, first_msg + extra)
+
+
+def load_model(path: str | Path, overrides: dict[str, float] | None = None) -> ProductSystem:
+    """Load, validate and resolve a ``pcf-model/1`` file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The YAML model file.
+    overrides : dict of str to float, optional
+        Parameter values replacing those of the file (batch variants). Unknown names are
+        refused.
+
+    Returns
+    -------
+    ProductSystem
+
+    Raises
+    ------
+    ModelError
+        ``file:line: message`` for: bad YAML; unknown, missing or mistyped fields; duplicate
+        process ids; references to undefined processes; expressions that do not evaluate;
+        unknown units and dimension mismatches; non-positive output or reference amounts;
+        negative removals.
+    """
+    path = Path(path)
+    data, lines = load_yaml(path, error=ModelError)
+    if not isinstance(data, dict):
+        raise ModelError(path, lines.line_of(()), "a model file is a YAML mapping starting with 'format: pcf-model/1'")
+    try:
+        model = ProductModel.model_validate(data)
+    except ValidationError as exc:
+        raise _pydantic_errors(exc, path, lines) from None
+
+    def fail(loc: tuple, message: str) -> ModelError:
+        return ModelError(path, lines.line_of(loc), message)
+
+    params = dict(model.parameters)
+    for name, value in (overrides or {}).items():
+        if name not in params:
+            raise fail(("parameters",), f"override of unknown parameter {name!r} (known: {', '.join(sorted(params)) or 'none'})")
+        params[name] = float(value)
+
+    def value(expr: Any, loc: tuple) -> float:
+        try:
+            return evaluate(expr, params)
+        except ExpressionError as exc:
+            raise fail(loc, str(exc)) from None
+
+    def factor(src: str, dst: str, loc: tuple) -> float:
+        try:
+            return conversion_factor(src, dst)
+        except UnitError as exc:
+            raise fail(loc, str(exc)) from None
+
+    ids: dict[str, int] = {}
+    for i, proc in enumerate(model.processes):
+        if proc.id in ids:
+            raise fail(("processes", i, "id"), f"duplicate process id {proc.id!r} (first defined as processes[{ids[proc.id]}])")
+        ids[proc.id] = i
+        try:
+            parse_unit(proc.output.unit)
+        except UnitError as exc:
+            raise fail(("processes", i, "output", "unit"), str(exc)) from None
+
+    processes: dict[str, ResolvedProcess] = {}
+    for i, proc in enumerate(model.processes):
+        base = ("processes", i)
+        out = value(proc.output.amount, base + ("output", "amount"))
+        if out <= 0:
+            raise fail(base + ("output", "amount"), f"output amount of {proc.id!r} must be positive, got {out}")
+        inputs = []
+        for k, inp in enumerate(proc.inputs):
+            loc = base + ("inputs", k)
+            amount = value(inp.amount, loc + ("amount",))
+            if inp.process is not None:
+                if inp.process not in ids:
+                    raise fail(loc + ("process",), f"unknown process {inp.process!r}; defined processes: {', '.join(ids)}")
+                target_unit = model.processes[ids[inp.process]].output.unit
+                amount *= factor(inp.unit, target_unit, loc + ("unit",))
+                inputs.append(ResolvedInput("process", inp.process, amount, target_unit, lines.line_of(loc)))
+            else:
+                try:
+                    parse_unit(inp.unit)
+                except UnitError as exc:
+                    raise fail(loc + ("unit",), str(exc)) from None
+                inputs.append(ResolvedInput("background", inp.background, amount, inp.unit, lines.line_of(loc)))
+        flows = {}
+        for kind in ("emissions", "removals"):
+            resolved = []
+            for k, em in enumerate(getattr(proc, kind)):
+                loc = base + (kind, k)
+                amount = value(em.amount, loc + ("amount",)) * factor(em.unit, "kg", loc + ("unit",))
+                if kind == "removals" and amount < 0:
+                    raise fail(loc + ("amount",), "give a removal as a positive amount of CO2 taken up; pcf counts it with a negative sign")
+                if kind == "removals" and em.origin != "biogenic":
+                    raise fail(loc + ("origin",), "removals are biogenic uptake from air: use origin: biogenic")
+                resolved.append(ResolvedFlow(em.substance.strip(), em.origin, amount, lines.line_of(loc)))
+            flows[kind] = resolved
+        excluded = []
+        for k, ex in enumerate(proc.excluded):
+            loc = base + ("excluded", k)
+            amount = value(ex.amount, loc + ("amount",))
+            try:
+                parse_unit(ex.unit)
+            except UnitError as exc:
+                raise fail(loc + ("unit",), str(exc)) from None
+            excluded.append(ResolvedExcluded(ex.name, amount, ex.unit, ex.reason))
+        processes[proc.id] = ResolvedProcess(
+            proc.id, proc.name, proc.stage, proc.location, out, proc.output.unit,
+            inputs, flows["emissions"], flows["removals"], excluded, lines.line_of(base),
+        )
+
+    product = model.product
+    if product.process not in ids:
+        raise fail(("product", "process"), f"reference process {product.process!r} is not defined; defined processes: {', '.join(ids)}")
+    ref_unit = model.processes[ids[product.process]].output.unit
+    ref = value(product.reference_flow.amount, ("product", "reference_flow", "amount"))
+    ref *= factor(product.reference_flow.unit, ref_unit, ("product", "reference_flow", "unit"))
+    if ref <= 0:
+        raise fail(("product", "reference_flow", "amount"), f"reference flow must be positive, got {ref}")
+    declared = None
+    if product.declared_unit is not None:
+        declared = value(product.declared_unit.per_reference_flow, ("product", "declared_unit", "per_reference_flow"))
+        if declared <= 0:
+            raise fail(("product", "declared_unit", "per_reference_flow"),
+                       f"declared units per reference flow must be positive, got {declared}")
+        try:
+            parse_unit(product.declared_unit.unit)
+        except UnitError as exc:
+            raise fail(("product", "declared_unit", "unit"), str(exc)) from None
+
+    return ProductSystem(
+        path=path,
+        sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+        model=model,
+        parameters=params,
+        processes=processes,
+        reference_amount=ref,
+        declared_per_reference_flow=declared,
+        lines=lines,
+    )

@@ -1,0 +1,119 @@
+"""The ``pcf-model/1`` product model file, as pydantic models.
+
+Field by field reference: ``docs/model-format.md``. Validation here checks shape and types;
+:mod:`pcf.model.loader` adds the cross-checks (references, expressions, units) and turns
+every error into ``file:line: message``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Expr = Union[float, int, str]
+"""An amount: a number or an arithmetic expression over ``parameters``."""
+
+Stage = Literal["raw_material_acquisition", "production", "distribution", "use", "end_of_life"]
+"""Life-cycle stages (ISO 14067:2018 6.3.4.2; GB/T 24067-2024 6.3.4)."""
+
+STAGES: tuple[str, ...] = ("raw_material_acquisition", "production", "distribution", "use", "end_of_life")
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Quantity(_Strict):
+    """An amount with its unit, e.g. ``{amount: 1, unit: item}``."""
+
+    amount: Expr
+    unit: str
+
+
+class DeclaredUnit(_Strict):
+    """Declared (or functional) unit, ISO 14067:2018 3.1.1.5 / 6.3.3.
+
+    ``per_reference_flow`` gives how many declared units one reference flow delivers, e.g.
+    ``capacity_kwh * cycles_per_year * service_life_years`` [declared unit / reference flow].
+    """
+
+    unit: str
+    description: str = ""
+    per_reference_flow: Expr
+
+
+class Product(_Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    name: str
+    process: str
+    reference_flow: Quantity
+    declared_unit: DeclaredUnit | None = None
+
+
+class Study(_Strict):
+    standard: Literal["ISO 14067:2018", "GB/T 24067-2024"] = "ISO 14067:2018"
+    boundary: Literal["cradle-to-gate", "cradle-to-grave"] = "cradle-to-gate"
+    pcr: str | None = None
+    method: str = "ipcc-2021-gwp100"
+    background: str = "open-default"
+
+
+class Input(_Strict):
+    """A technosphere input: a foreground ``process`` or a ``background`` activity key."""
+
+    process: str | None = None
+    background: str | None = None
+    amount: Expr
+    unit: str
+    comment: str | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> "Input":
+        if (self.process is None) == (self.background is None):
+            raise ValueError("an input names exactly one of 'process' or 'background'")
+        return self
+
+
+class Emission(_Strict):
+    """An elementary flow to air (or, under ``removals``, a biogenic uptake from air)."""
+
+    substance: str
+    origin: Literal["fossil", "biogenic", "land_use"] = "fossil"
+    amount: Expr
+    unit: str = "kg"
+    comment: str | None = None
+
+
+class Excluded(_Strict):
+    """An input cut off from the product system (ISO 14067:2018 6.3.4.3), listed for transparency."""
+
+    name: str
+    amount: Expr
+    unit: str
+    reason: str
+
+
+class Process(_Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    name: str
+    stage: Stage
+    location: str | None = None
+    output: Quantity
+    inputs: list[Input] = []
+    emissions: list[Emission] = []
+    removals: list[Emission] = []
+    excluded: list[Excluded] = []
+    comment: str | None = None
+
+
+class ProductModel(_Strict):
+    """A whole ``pcf-model/1`` file."""
+
+    format: Literal["pcf-model/1"]
+    product: Product
+    study: Study = Study()
+    parameters: dict[str, float] = {}
+    processes: list[Process] = Field(min_length=1)

@@ -1,0 +1,82 @@
+"""Units of amounts, with pint.
+
+One shared :class:`pint.UnitRegistry` with the units LCA inventories use. Two additions:
+``item`` (a counted piece, its own dimension) and ``Wp`` (peak watt: rated power at
+standard test conditions, IEC 61215; its own dimension so that it is never mixed with
+delivered power). ``tkm`` is tonne-kilometre.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pint
+
+from ..errors import UnitError
+
+
+@lru_cache(maxsize=1)
+def registry() -> pint.UnitRegistry:
+    """The pcf unit registry (built once)."""
+    ureg = pint.UnitRegistry()
+    ureg.define("item = [item] = piece")
+    ureg.define("Wp = [peak_power] = watt_peak")
+    ureg.define("kWp = 1000 * Wp")
+    ureg.define("MWp = 1000000 * Wp")
+    ureg.define("tkm = tonne * kilometer")
+    return ureg
+
+
+_ALIASES = {"m2": "m**2", "m3": "m**3", "kg km": "kg*km", "t": "tonne", "L": "liter", "l": "liter",
+            "unit": "item", "items": "item", "pieces": "item", "kilowatt hour": "kWh"}
+
+
+@lru_cache(maxsize=256)
+def parse_unit(unit: str) -> pint.Unit:
+    """Parse a unit string.
+
+    Parameters
+    ----------
+    unit : str
+        e.g. ``kg``, ``t``, ``kWh``, ``MJ``, ``tkm``, ``m2``, ``Wp``, ``kWp``, ``item``.
+
+    Raises
+    ------
+    UnitError
+        The unit is unknown.
+    """
+    text = _ALIASES.get(unit.strip(), unit.strip())
+    ureg = registry()
+    try:
+        return ureg.Unit(text)
+    except (pint.UndefinedUnitError, pint.errors.DefinitionSyntaxError, ValueError, TypeError, AttributeError):
+        raise UnitError(f"unknown unit {unit!r} (use e.g. kg, t, g, kWh, MJ, tkm, m2, Wp, kWp, item)") from None
+
+
+def conversion_factor(from_unit: str, to_unit: str) -> float:
+    """Factor that converts an amount in ``from_unit`` into ``to_unit``.
+
+    Parameters
+    ----------
+    from_unit, to_unit : str
+        Units as accepted by :func:`parse_unit`.
+
+    Returns
+    -------
+    float
+        ``amount[to_unit] = amount[from_unit] * factor`` (e.g. ``t -> kg`` gives 1000,
+        ``MJ -> kWh`` gives 1/3.6).
+
+    Raises
+    ------
+    UnitError
+        Unknown unit, or the two units are of different dimensions (e.g. kg and kWh).
+    """
+    src, dst = parse_unit(from_unit), parse_unit(to_unit)
+    try:
+        return float(registry().Quantity(1.0, src).to(dst).magnitude)
+    except pint.DimensionalityError:
+        raise UnitError(
+            f"cannot convert {from_unit!r} to {to_unit!r}: {from_unit!r} is {src.dimensionality}, "
+            f"{to_unit!r} is {dst.dimensionality}"
+        ) from None
