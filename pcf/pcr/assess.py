@@ -1,0 +1,286 @@
+"""Assess a footprint result against a product category rule.
+
+:func:`assess` reads a result dict (``pcf-result/1``, see ``docs/result-json.md``) and returns
+its ``assessment``: findings (nonconformities and observations, each with the rule id and
+the clause it comes from), the footprint per PCR life-cycle stage and the performance class.
+It never raises on a bad result: what is missing or wrong becomes a finding.
+
+Rule ids (stable; tests and reports refer to them):
+
+==================================  =============================================================
+``method``                          the result's method is the PCR's
+``method-characterisation``         observation: the PCR's own characterisation differs
+``boundary``                        ``study.boundary`` is one the PCR accepts
+``pcr-reference``                   observation: the model names another PCR
+``declared-unit``                   a declared unit is present, in the PCR's unit
+``declared-unit-parameter``         the parameters of the PCR's expression are in the result
+``fixed-parameter``                 parameters the PCR fixes have the PCR's value
+``declared-units-per-reference-flow`` the model's declared units per reference flow equal the
+                                    PCR's expression evaluated on ``result["parameters"]``
+``stage-names``                     the result's stages are model stages
+``required-stage``                  each required stage is present with a nonzero value
+``excluded-stage``                  each excluded stage is absent or zero
+``performance-class``               observation: the class set is illustrative or has a note
+==================================  =============================================================
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from ..errors import ExpressionError
+from ..model.expressions import evaluate
+from .schema import MODEL_STAGES, PCR, PerformanceClasses
+
+REL_TOL = 1e-9
+"""Relative tolerance of numeric comparisons (declared units, fixed parameters) [-]."""
+
+
+def assess(result: Mapping[str, Any], pcr: PCR) -> dict[str, Any]:
+    """Check a footprint result against a PCR.
+
+    Parameters
+    ----------
+    result : mapping
+        A result dict (``pcf-result/1``): ``product.declared_unit``, ``study``,
+        ``parameters``, ``stages`` [kg CO2e per reference flow], ``method``,
+        ``per_declared_unit_kg_co2e`` [kg CO2e per declared unit].
+    pcr : PCR
+        The rule, from :func:`pcf.pcr.load_pcr`.
+
+    Returns
+    -------
+    dict
+        The ``assessment`` of ``docs/result-json.md``: ``pcr`` {id, version, title, source},
+        ``conforms`` (no nonconformity), ``findings`` [{rule, clause, confidence, severity,
+        message, fix}], ``stages`` {PCR stage name: kg CO2e per declared unit, or None when
+        the result has no usable declared unit}, ``performance_class`` (None when the PCR
+        defines none or the result has no value per declared unit).
+
+    References
+    ----------
+    The clause of every finding is the one given in the rule file, e.g. Regulation (EU)
+    2023/1542 Art. 7(1)(d) for the declared unit of EV batteries.
+    """
+    findings: list[dict[str, Any]] = []
+    _check_method(result, pcr, findings)
+    _check_boundary(result, pcr, findings)
+    per_reference_flow = _check_declared_unit(result, pcr, findings)
+    _check_stages(result, pcr, findings)
+    performance_class = classify(result.get("per_declared_unit_kg_co2e"), pcr.performance_classes)
+    pc = pcr.performance_classes
+    if pc is not None and (pc.illustrative or pc.note):
+        _add(findings, "performance-class", pc, "observation", *_class_observation(pc))
+    return {
+        "pcr": {
+            "id": pcr.id,
+            "version": pcr.version,
+            "title": pcr.title,
+            "source": pcr.sources[0].citation,
+        },
+        "conforms": not any(f["severity"] == "nonconformity" for f in findings),
+        "findings": findings,
+        "stages": _stages_per_declared_unit(result, pcr, per_reference_flow),
+        "performance_class": performance_class,
+    }
+
+
+def classify(value: float | None, classes: PerformanceClasses | None) -> dict[str, Any] | None:
+    """Performance class of a footprint per declared unit.
+
+    Parameters
+    ----------
+    value : float or None
+        Footprint [kg CO2e per declared unit].
+    classes : PerformanceClasses or None
+        The PCR's class set.
+
+    Returns
+    -------
+    dict or None
+        {class, value, unit, thresholds [{class, max}], source, clause, strict, illustrative}:
+        the class of the first threshold whose ``max`` >= ``value`` (> when ``strict``); a
+        value above every threshold gets the last class. None when there is no class set
+        or the value is not a finite number.
+    """
+    if classes is None or not _number(value):
+        return None
+    value = float(value)
+    chosen = classes.thresholds[-1].class_
+    for threshold in classes.thresholds:
+        if threshold.max is None or (value < threshold.max if classes.strict else value <= threshold.max):
+            chosen = threshold.class_
+            break
+    return {
+        "class": chosen,
+        "value": value,
+        "unit": classes.unit,
+        "thresholds": [{"class": t.class_, "max": t.max} for t in classes.thresholds],
+        "source": classes.source,
+        "clause": classes.clause,
+        "strict": classes.strict,
+        "illustrative": classes.illustrative,
+    }
+
+
+# --------------------------------------------------------------------------- rules
+
+
+def _add(findings: list, rule: str, source: Any, severity: str, message: str, fix: str) -> None:
+    """Append a finding; ``source`` is the part of the PCR it comes from (its clause, confidence)."""
+    findings.append({
+        "rule": rule,
+        "clause": source.clause,
+        "confidence": source.confidence,
+        "severity": severity,
+        "message": message,
+        "fix": fix,
+    })
+
+
+def _class_observation(pc: PerformanceClasses) -> tuple[str, str]:
+    """Message and fix of the observation on an illustrative or annotated class set."""
+    if pc.illustrative:
+        message = "The performance-class thresholds are illustrative (pcf's, not the rule-maker's). "
+        message += " ".join(t for t in (pc.rationale, pc.note) if t)
+        return message, "Do not present the class as an official one."
+    return pc.note or "", "State in the CFP study report how the class was obtained."
+
+
+def _check_method(result: Mapping[str, Any], pcr: PCR, findings: list) -> None:
+    rule = pcr.method
+    method = result.get("method") or (result.get("study") or {}).get("method")
+    if method != rule.id:
+        _add(findings, "method", rule, "nonconformity",
+             f"The result was characterised with {method!r}; the PCR requires {rule.id!r}.",
+             f"Set study.method: {rule.id} in the model and compute it again.")
+    if rule.observation:
+        _add(findings, "method-characterisation", rule, "observation", rule.observation,
+             "State the characterisation used in the CFP study report.")
+
+
+def _check_boundary(result: Mapping[str, Any], pcr: PCR, findings: list) -> None:
+    rule = pcr.boundary
+    study = result.get("study") or {}
+    boundary = study.get("boundary")
+    if boundary not in rule.study_boundary:
+        accepted = " or ".join(rule.study_boundary)
+        _add(findings, "boundary", rule, "nonconformity",
+             f"The study boundary is {boundary!r}; the PCR requires {rule.description} ({accepted}).",
+             f"Set study.boundary: {rule.study_boundary[0]} and model the stages the PCR requires.")
+    named = study.get("pcr")
+    if named and named != pcr.id:
+        _add(findings, "pcr-reference", rule, "observation",
+             f"The model names PCR {named!r} but is assessed against {pcr.id!r}.",
+             f"Set study.pcr: {pcr.id} if this is the PCR that applies.")
+
+
+def _check_declared_unit(result: Mapping[str, Any], pcr: PCR, findings: list) -> float | None:
+    """Declared-unit rules; returns the model's declared units per reference flow if usable."""
+    rule = pcr.declared_unit
+    declared = (result.get("product") or {}).get("declared_unit")
+    parameters = result.get("parameters") or {}
+    model_value: float | None = None
+    if not declared:
+        _add(findings, "declared-unit", rule, "nonconformity",
+             f"The result has no declared unit; the PCR requires {rule.unit} ({rule.description}).",
+             f"Add product.declared_unit with unit: {rule.unit} and "
+             f"per_reference_flow: {rule.per_reference_flow}.")
+    else:
+        if declared.get("unit") != rule.unit:
+            _add(findings, "declared-unit", rule, "nonconformity",
+                 f"The declared unit is {declared.get('unit')!r}; the PCR requires {rule.unit!r} "
+                 f"({rule.description}).",
+                 f"Set product.declared_unit.unit: {rule.unit}.")
+        raw = declared.get("per_reference_flow")
+        if _number(raw) and raw > 0:
+            model_value = float(raw)
+        else:
+            _add(findings, "declared-units-per-reference-flow", rule, "nonconformity",
+                 f"The declared units per reference flow are {raw!r}, not a positive number.",
+                 f"Set product.declared_unit.per_reference_flow: {rule.per_reference_flow}.")
+
+    missing = False
+    for p in rule.parameters:
+        if p.name not in parameters:
+            missing = True
+            _add(findings, "declared-unit-parameter", p, "nonconformity",
+                 f"The model has no parameter {p.name!r} ({p.description} [{p.unit}]).",
+                 f"Add {p.name} [{p.unit}] to parameters"
+                 + (f" (the PCR's value is {p.value:g})." if p.value is not None else "."))
+            continue
+        if p.value is not None and not _close(parameters[p.name], p.value):
+            severity = p.if_different
+            _add(findings, "fixed-parameter", p, severity,
+                 f"Parameter {p.name} is {parameters[p.name]!r} [{p.unit}]; the PCR fixes it at {p.value:g} "
+                 f"({p.description}).",
+                 f"Set {p.name}: {p.value:g}." + (f" {p.alternative}" if p.alternative else ""))
+
+    if not missing and model_value is not None:
+        try:
+            expected = evaluate(rule.per_reference_flow, parameters)
+        except ExpressionError as exc:
+            _add(findings, "declared-units-per-reference-flow", rule, "nonconformity",
+                 f"The PCR's expression cannot be evaluated on the model's parameters: {exc}.",
+                 "Give the parameters numeric values the expression accepts.")
+        else:
+            if not _close(model_value, expected):
+                _add(findings, "declared-units-per-reference-flow", rule, "nonconformity",
+                     f"The model gives {model_value:g} {rule.unit} per reference flow; the PCR's "
+                     f"{rule.per_reference_flow} gives {expected:g}.",
+                     f"Set product.declared_unit.per_reference_flow: {rule.per_reference_flow}.")
+    return model_value
+
+
+def _check_stages(result: Mapping[str, Any], pcr: PCR, findings: list) -> None:
+    stages = result.get("stages") or {}
+    unknown = sorted(set(stages) - set(MODEL_STAGES))
+    if unknown:
+        rule = pcr.required_stages
+        _add(findings, "stage-names", rule, "nonconformity",
+             f"The result has stages the PCR cannot map: {', '.join(unknown)}.",
+             f"Use the model stages {', '.join(MODEL_STAGES)}.")
+    rule = pcr.required_stages
+    for stage in rule.stages:
+        value = stages.get(stage)
+        if not _number(value) or value == 0:
+            state = "is missing" if stage not in stages else f"is {value!r} kg CO2e"
+            _add(findings, "required-stage", rule, "nonconformity",
+                 f"Required life-cycle stage {stage!r} ({_pcr_stage_name(pcr, stage)}) {state}.",
+                 f"Model the processes of this stage with stage: {stage}.")
+    rule = pcr.excluded_stages
+    for stage in rule.stages:
+        value = stages.get(stage)
+        if value is not None and (not _number(value) or value != 0):
+            _add(findings, "excluded-stage", rule, "nonconformity",
+                 f"Life-cycle stage {stage!r} is outside the PCR's system boundary but the result has "
+                 f"{value!r} kg CO2e in it.",
+                 f"Remove the processes with stage: {stage} from the model.")
+
+
+def _stages_per_declared_unit(
+    result: Mapping[str, Any], pcr: PCR, per_reference_flow: float | None
+) -> dict[str, float | None]:
+    stages = result.get("stages") or {}
+    out: dict[str, float | None] = {}
+    for stage in pcr.stages:
+        values = [stages.get(s, 0.0) for s in stage.model_stages]
+        if per_reference_flow is None or not all(_number(v) for v in values):
+            out[stage.name] = None
+        else:
+            out[stage.name] = sum(float(v) for v in values) / per_reference_flow
+    return out
+
+
+def _pcr_stage_name(pcr: PCR, model_stage: str) -> str:
+    return next((s.name for s in pcr.stages if model_stage in s.model_stages), "not mapped")
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _close(a: object, b: float) -> bool:
+    return _number(a) and math.isclose(float(a), b, rel_tol=REL_TOL, abs_tol=0.0)

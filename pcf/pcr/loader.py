@@ -1,0 +1,253 @@
+"""Find, load and validate product category rule files (``pcr_rules/<id>.yaml``).
+
+Every problem with a rule file is raised as :class:`pcf.errors.PCRError` whose text starts
+with ``path:line:`` and says how to fix it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import types
+import typing
+from pathlib import Path
+
+from pydantic import BaseModel, ValidationError
+
+import pcf
+
+from ..errors import ExpressionError, PCRError
+from ..model.expressions import names_in
+from ..yamlsrc import LineMap, Loc, format_loc, load_yaml
+from .schema import MODEL_STAGES, PCR, PerformanceClasses
+
+RULES_DIR = Path(pcf.__file__).resolve().parent.parent / "pcr_rules"
+"""Directory of the shipped rule files: ``<repo>/pcr_rules``."""
+
+_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+def list_pcrs(directory: str | Path | None = None) -> list[str]:
+    """Ids of the rule files available.
+
+    Parameters
+    ----------
+    directory : str or Path, optional
+        Where to look; default :data:`RULES_DIR`.
+
+    Returns
+    -------
+    list of str
+        Sorted ids (file names without ``.yaml``).
+    """
+    folder = Path(directory) if directory is not None else RULES_DIR
+    if not folder.is_dir():
+        return []
+    return sorted(p.stem for p in folder.glob("*.yaml") if _ID_RE.match(p.stem))
+
+
+def load_pcr(id_or_path: str | Path, directory: str | Path | None = None) -> PCR:
+    """Load and validate a product category rule.
+
+    Parameters
+    ----------
+    id_or_path : str or Path
+        A rule id (``eu-battery-cfb-ev``, resolved to ``<directory>/<id>.yaml``) or the path
+        of a rule file (anything that is a Path, contains a path separator or ends in
+        ``.yaml`` / ``.yml``).
+    directory : str or Path, optional
+        Where ids are resolved; default :data:`RULES_DIR` (``<repo>/pcr_rules``).
+
+    Returns
+    -------
+    PCR
+        The validated rule.
+
+    Raises
+    ------
+    PCRError
+        Unknown id (the message lists the available ids), unreadable or invalid YAML, an
+        unknown key, a value of the wrong type, or an inconsistent rule; the text starts
+        with ``path:line:``.
+    """
+    path = _resolve(id_or_path, directory)
+    data, lines = load_yaml(path, error=PCRError)
+    if not isinstance(data, dict):
+        raise PCRError(path, lines.line_of(()), "a PCR file must be a mapping of keys (format, id, ...)")
+    try:
+        pcr = PCR.model_validate(data)
+    except ValidationError as exc:
+        raise _to_pcr_error(exc, lines) from None
+    _check(pcr, path, lines)
+    return pcr
+
+
+def _resolve(id_or_path: str | Path, directory: str | Path | None) -> Path:
+    text = str(id_or_path)
+    is_path = isinstance(id_or_path, Path) or "/" in text or "\\" in text or text.endswith((".yaml", ".yml"))
+    if is_path:
+        return Path(id_or_path)
+    folder = Path(directory) if directory is not None else RULES_DIR
+    path = folder / f"{text}.yaml"
+    if not _ID_RE.match(text) or not path.is_file():
+        available = ", ".join(list_pcrs(folder)) or "none"
+        raise PCRError(
+            path, None, f"unknown PCR id {text!r}; available ids: {available} (or give a rule file's path)"
+        )
+    return path
+
+
+# --------------------------------------------------------------------------- shape errors
+
+
+def _to_pcr_error(exc: ValidationError, lines: LineMap) -> PCRError:
+    """The first error of a pydantic validation, as ``path:line: message``.
+
+    Unknown keys come first (a typo also makes the intended key "missing"), then by line.
+    """
+    errors = sorted(
+        exc.errors(), key=lambda e: (e["type"] != "extra_forbidden", lines.line_of(e["loc"]) or 0)
+    )
+    first = errors[0]
+    loc = tuple(first["loc"])
+    message = _describe(first, loc)
+    if len(errors) > 1:
+        message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+    return PCRError(lines.path, lines.line_of(loc), message)
+
+
+def _describe(error: dict, loc: Loc) -> str:
+    where = format_loc(loc) or "document"
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        allowed = _keys_at(loc[:-1])
+        hint = ""
+        close = difflib.get_close_matches(key, allowed, n=1)
+        if close:
+            hint = f"; did you mean {close[0]!r}?"
+        return f"{where}: unknown key {key!r}{hint} (allowed keys: {', '.join(allowed)})"
+    if kind == "missing":
+        return f"{where}: required key missing; add it (see docs/pcr-format.md)"
+    if kind == "literal_error":
+        expected = error.get("ctx", {}).get("expected", "")
+        return f"{where}: {error['input']!r} is not allowed; use one of {expected}"
+    got = error.get("input")
+    shown = f" (got {got!r})" if not isinstance(got, (dict, list)) else ""
+    hint = "; put it in quotes" if kind == "string_type" and isinstance(got, (int, float, bool)) else ""
+    return f"{where}: {error['msg']}{shown}{hint}"
+
+
+def _keys_at(loc: Loc) -> list[str]:
+    """Keys the model allows at ``loc`` (for 'did you mean')."""
+    model: type[BaseModel] | None = PCR
+    for part in loc:
+        if isinstance(part, int) or model is None:
+            continue
+        field = next((f for n, f in model.model_fields.items() if (f.alias or n) == part), None)
+        model = _model_in(field.annotation) if field else None
+    if model is None:
+        return []
+    return [f.alias or n for n, f in model.model_fields.items()]
+
+
+def _model_in(annotation: object) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) in (list, typing.Union):
+        for arg in typing.get_args(annotation):
+            found = _model_in(arg)
+            if found is not None:
+                return found
+    return None
+
+
+# --------------------------------------------------------------------------- consistency
+
+
+def _check(pcr: PCR, path: Path, lines: LineMap) -> None:
+    """Checks across parts of the file; raise PCRError at the offending line."""
+
+    def fail(loc: Loc, message: str) -> typing.NoReturn:
+        raise PCRError(path, lines.line_of(loc), f"{format_loc(loc)}: {message}")
+
+    if pcr.id != path.stem:
+        fail(("id",), f"id {pcr.id!r} differs from the file name {path.name!r}; make them equal")
+
+    source_ids = [s.id for s in pcr.sources]
+    for i, sid in enumerate(source_ids):
+        if source_ids.index(sid) != i:
+            fail(("sources", i, "id"), f"source id {sid!r} is used twice; make ids unique")
+
+    du = pcr.declared_unit
+    names = [p.name for p in du.parameters]
+    for i, name in enumerate(names):
+        if names.index(name) != i:
+            fail(("declared_unit", "parameters", i, "name"), f"parameter {name!r} is listed twice")
+    try:
+        used = names_in(du.per_reference_flow)
+    except ExpressionError as exc:
+        fail(("declared_unit", "per_reference_flow"), f"{exc}; use numbers, names, + - * / ** ( ) min max")
+    for name in sorted(used - set(names)):
+        fail(
+            ("declared_unit", "per_reference_flow"),
+            f"the expression uses {name!r}, which is not in declared_unit.parameters; declare it",
+        )
+
+    mapped: dict[str, int] = {}
+    stage_names: set[str] = set()
+    for i, stage in enumerate(pcr.stages):
+        if stage.name in stage_names:
+            fail(("stages", i, "name"), f"stage name {stage.name!r} is used twice")
+        stage_names.add(stage.name)
+        for j, model_stage in enumerate(stage.model_stages):
+            if model_stage in mapped:
+                fail(
+                    ("stages", i, "model_stages", j),
+                    f"model stage {model_stage!r} is already mapped by stages[{mapped[model_stage]}]; "
+                    "map each model stage onto one PCR stage",
+                )
+            mapped[model_stage] = i
+    required, excluded = pcr.required_stages.stages, pcr.excluded_stages.stages
+    for j, stage in enumerate(required):
+        if stage not in mapped:
+            fail(("required_stages", "stages", j),
+                 f"required stage {stage!r} is not in any stages[].model_stages; map it")
+    for j, stage in enumerate(excluded):
+        if stage in mapped:
+            fail(
+                ("excluded_stages", "stages", j),
+                f"stage {stage!r} is both excluded and mapped by stages[{mapped[stage]}]; choose one",
+            )
+    for stage in MODEL_STAGES:
+        if stage not in mapped and stage not in excluded:
+            fail(("stages",), f"model stage {stage!r} is neither mapped onto a PCR stage nor excluded")
+
+    if pcr.performance_classes is not None:
+        _check_classes(pcr.performance_classes, pcr.declared_unit.unit, fail)
+
+
+def _check_classes(
+    pc: PerformanceClasses, declared_unit: str, fail: typing.Callable[[Loc, str], typing.NoReturn]
+) -> None:
+    expected_unit = f"kg CO2e/{declared_unit}"
+    if pc.unit != expected_unit:
+        fail(("performance_classes", "unit"),
+             f"unit {pc.unit!r} must be {expected_unit!r} (per the declared unit)")
+    if pc.illustrative and not pc.rationale:
+        fail(("performance_classes", "illustrative"), "illustrative thresholds need a rationale; add one")
+    seen: set[str] = set()
+    previous: float | None = None
+    last = len(pc.thresholds) - 1
+    for i, threshold in enumerate(pc.thresholds):
+        loc = ("performance_classes", "thresholds", i)
+        if threshold.class_ in seen:
+            fail(loc + ("class",), f"class {threshold.class_!r} is listed twice")
+        seen.add(threshold.class_)
+        if threshold.max is None:
+            if i != last:
+                fail(loc + ("max",), "only the last threshold may be open-ended (max: null)")
+            continue
+        if previous is not None and not threshold.max > previous:
+            fail(loc + ("max",), f"max {threshold.max} must be greater than the previous max {previous}")
+        previous = threshold.max

@@ -1,0 +1,176 @@
+"""Shape of a product category rule file (``pcf-pcr/1``), as pydantic models.
+
+Only the shape and the types are checked here (unknown keys are rejected, so a typo is
+caught; numbers are not coerced from strings). Checks that relate one part of the file to
+another (thresholds ascending, every model stage mapped or excluded, ...) live in
+:mod:`pcf.pcr.loader`, which also turns every error into ``file:line: message``.
+
+The file format is documented in ``docs/pcr-format.md``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MODEL_STAGES: tuple[str, ...] = (
+    "raw_material_acquisition",
+    "production",
+    "distribution",
+    "use",
+    "end_of_life",
+)
+"""Life-cycle stages of the product model (``processes[].stage``), in life-cycle order."""
+
+ModelStage = Literal["raw_material_acquisition", "production", "distribution", "use", "end_of_life"]
+Confidence = Literal["P", "S", "W"]
+"""How well a rule is supported (tags of ``pcr-sources/NOTES.md``): P primary text seen,
+S reputable secondary source, W weak secondary source."""
+Severity = Literal["nonconformity", "observation"]
+StudyBoundary = Literal["cradle-to-gate", "cradle-to-grave"]
+
+_ID = r"^[a-z0-9][a-z0-9-]*$"
+_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+
+
+class _Strict(BaseModel):
+    """Base of every part of the file: unknown keys are errors, no type coercion."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
+
+
+class Source(_Strict):
+    """A document the rule file cites."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9.-]*$", description="Short key, e.g. reg-2023-1542.")
+    citation: str = Field(description="Full citation: author or body, title, date, part.")
+    url: str | None = Field(default=None, description="Where it was read.")
+    confidence: Confidence = Field(description="P, S or W (see NOTES.md).")
+    note: str | None = Field(default=None, description="What was (not) seen in it.")
+
+
+class Scope(_Strict):
+    """Product categories the rule applies to."""
+
+    description: str
+    categories: list[str] = Field(min_length=1)
+    clause: str
+    confidence: Confidence
+
+
+class Parameter(_Strict):
+    """A model parameter the declared-unit expression needs.
+
+    ``value`` is set when the rule fixes the parameter (e.g. 60 full-equivalent cycles per
+    year for M1/N1 vehicles); a model using another value gets a finding of severity
+    ``if_different``.
+    """
+
+    name: str = Field(pattern=_NAME)
+    unit: str = Field(description="Unit the model must state the parameter in, e.g. kWh.")
+    description: str
+    value: float | None = Field(default=None, description="Value fixed by the rule [unit].")
+    if_different: Severity = "nonconformity"
+    alternative: str | None = Field(
+        default=None, description="What the rule allows instead of the fixed value (goes into the fix)."
+    )
+    clause: str
+    confidence: Confidence
+
+
+class DeclaredUnit(_Strict):
+    """The declared unit and how many of them one reference flow provides."""
+
+    unit: str
+    description: str
+    per_reference_flow: str = Field(
+        description="Expression over model parameters: declared units per reference flow."
+    )
+    parameters: list[Parameter] = Field(min_length=1)
+    clause: str
+    confidence: Confidence
+
+
+class Method(_Strict):
+    """The characterisation method a study must use."""
+
+    id: str = Field(description="pcf method id, e.g. ipcc-2021-gwp100.")
+    clause: str
+    confidence: Confidence
+    observation: str | None = Field(
+        default=None,
+        description="Reported with every assessment when the PCR's own method differs.",
+    )
+
+
+class Boundary(_Strict):
+    """The system boundary, and which model ``study.boundary`` values express it."""
+
+    description: str
+    study_boundary: list[StudyBoundary] = Field(min_length=1)
+    clause: str
+    confidence: Confidence
+
+
+class Stage(_Strict):
+    """A life-cycle stage as the PCR names it, and the model stages summed into it."""
+
+    name: str
+    model_stages: list[ModelStage] = Field(min_length=1)
+    clause: str
+    confidence: Confidence
+
+
+class StageRule(_Strict):
+    """A list of model stages that must be present (required) or absent (excluded)."""
+
+    stages: list[ModelStage]
+    clause: str
+    confidence: Confidence
+
+
+class Threshold(_Strict):
+    """Upper bound of one performance class [unit of the class set]; None: open-ended."""
+
+    class_: str = Field(alias="class", min_length=1)
+    max: float | None
+
+
+class PerformanceClasses(_Strict):
+    """Performance classes over the footprint per declared unit.
+
+    A value gets the class of the first threshold whose ``max`` is >= the value (> the value
+    when ``strict``); a value above every threshold gets the last class.
+    """
+
+    unit: str = Field(description="kg CO2e/<declared unit>.")
+    thresholds: list[Threshold] = Field(min_length=1)
+    strict: bool = Field(default=False, description="True: a class needs value < max.")
+    source: str
+    clause: str
+    confidence: Confidence
+    illustrative: bool = Field(description="True: thresholds are pcf's, not the rule-maker's.")
+    rationale: str | None = Field(default=None, description="Required when illustrative.")
+    note: str | None = Field(default=None, description="Reported as an observation.")
+
+
+class PCR(_Strict):
+    """A product category rule file (``pcf-pcr/1``).
+
+    Attributes are the top-level keys of the file; see ``docs/pcr-format.md``.
+    """
+
+    format: Literal["pcf-pcr/1"]
+    id: str = Field(pattern=_ID)
+    version: str
+    title: str
+    sources: list[Source] = Field(min_length=1)
+    scope: Scope
+    declared_unit: DeclaredUnit
+    method: Method
+    boundary: Boundary
+    stages: list[Stage] = Field(min_length=1)
+    required_stages: StageRule
+    excluded_stages: StageRule
+    performance_classes: PerformanceClasses | None = None
