@@ -62,7 +62,7 @@ def pv_result() -> dict:
                     "reference_flow": {"amount": 1.0, "unit": "item"},
                     "declared_unit": {"unit": "kWp", "description": "kWp", "per_reference_flow": 0.4}},
         "study": {"boundary": "cradle-to-gate", "pcr": PV, "method": "ipcc-2021-gwp100"},
-        "parameters": {"rated_power_wp": 400},
+        "parameters": {"power_wp": 400},
         "total_kg_co2e": 200.0,
         "per_declared_unit_kg_co2e": 500.0,
         "stages": {"raw_material_acquisition": 150.0, "production": 50.0},
@@ -403,7 +403,7 @@ def test_assess_does_not_modify_the_result():
 def test_pv_use_stage_and_missing_rated_power():
     result = pv_result()
     result["stages"]["use"] = 1.0
-    del result["parameters"]["rated_power_wp"]
+    del result["parameters"]["power_wp"]
     a = assess(result, load_pcr(PV))
     assert sorted(rules_of(nonconformities(a))) == ["declared-unit-parameter", "excluded-stage"]
 
