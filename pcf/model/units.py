@@ -53,6 +53,26 @@ def parse_unit(unit: str) -> pint.Unit:
         raise UnitError(f"unknown unit {unit!r} (use e.g. kg, t, g, kWh, MJ, tkm, m2, Wp, kWp, item)") from None
 
 
+_DIMENSION_NAMES = {
+    "[mass]": "mass",
+    "[length]": "length",
+    "[length] ** 2": "area",
+    "[length] ** 3": "volume",
+    "[mass] * [length] ** 2 / [time] ** 2": "energy",
+    "[mass] * [length] ** 2 / [time] ** 3": "power",
+    "[mass] * [length]": "mass x distance (transport)",
+    "[item]": "count of items",
+    "[peak_power]": "peak power (Wp)",
+    "[time]": "time",
+}
+
+
+def dimension_name(unit: str) -> str:
+    """Plain name of a unit's dimension, e.g. ``kWh`` -> ``energy``, ``tkm`` -> ``mass x distance (transport)``."""
+    dim = str(parse_unit(unit).dimensionality)
+    return _DIMENSION_NAMES.get(dim, dim)
+
+
 def conversion_factor(from_unit: str, to_unit: str) -> float:
     """Factor that converts an amount in ``from_unit`` into ``to_unit``.
 
@@ -77,6 +97,6 @@ def conversion_factor(from_unit: str, to_unit: str) -> float:
         return float(registry().Quantity(1.0, src).to(dst).magnitude)
     except pint.DimensionalityError:
         raise UnitError(
-            f"cannot convert {from_unit!r} to {to_unit!r}: {from_unit!r} is {src.dimensionality}, "
-            f"{to_unit!r} is {dst.dimensionality}"
+            f"cannot convert {from_unit!r} to {to_unit!r}: {from_unit!r} is {dimension_name(from_unit)}, "
+            f"{to_unit!r} is {dimension_name(to_unit)}"
         ) from None

@@ -1,0 +1,73 @@
+"""Test set-up: a temporary PCF_HOME (so BRIGHTWAY2_DIR is temporary) and a background built once.
+
+``PCF_HOME`` is set here, at import, before any test imports bw2data through pcf.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+_HOME = Path(tempfile.mkdtemp(prefix="pcf-test-home-"))
+os.environ["PCF_HOME"] = str(_HOME)
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+
+# A tiny background table with hand-checkable gases [kg gas / unit].
+TEST_BACKGROUND = """\
+key,name,reference_product,unit,location,year,co2_fossil,ch4_fossil,ch4_biogenic,n2o,co2_biogenic,co2_dluc,sf6,nf3,cf4,c2f6,co2e_unsplit,gwp_basis,aircraft,factor_ids,source,note
+elec,electricity,electricity,kWh,CN,2023,0.5,0.001,,0.0001,,,,,,,,AR6,,,test table written by hand,
+steel,steel,steel,kg,GLO,2022,2.0,,,,,,,,,,,AR6,,,test table written by hand,
+air,air freight,transport,tkm,GLO,2025,1.0,,,,,,,,,,,AR6,yes,,test table written by hand,
+wood,wood chips,wood chips,kg,GLO,2022,0.1,,,,1.5,0.2,,,,,,AR6,,,test table written by hand,
+"""
+
+
+def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(_HOME, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def bd():
+    """bw2data with biosphere3, the GWP methods and the hand-made ``test-bg`` written."""
+    from pcf.background.methods import write_methods
+    from pcf.background.opendefault import write_open_default
+    from pcf.bw import brightway, quiet
+
+    module = brightway()
+    if "biosphere3" not in module.databases:
+        with quiet():
+            import bw2io
+
+            bw2io.create_default_biosphere3()
+            write_methods(module)
+    table = _HOME / "test-bg.csv"
+    table.write_text(TEST_BACKGROUND, encoding="utf-8")
+    write_open_default(module, table, "test-bg")
+    return module
+
+
+@pytest.fixture
+def write_model(tmp_path):
+    """Write YAML text to a model file in tmp_path and return its path."""
+
+    def _write(text: str, name: str = "model.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return _write
+
+
+@pytest.fixture(scope="session")
+def open_default(bd):
+    """The full background of ``pcf setup`` (open default from databases/)."""
+    from pcf.background import setup
+
+    setup()
+    return bd
