@@ -1,0 +1,256 @@
+"""Number formatting and bilingual (Chinese + English) names used on labels and reports.
+
+Values are shown to 3 significant figures with thousands separators (``7,510``,
+``72.4``, ``0.209``) and shares to 1 decimal (``60.0 %``); the text of the QR code uses
+the same rounding without separators so that a person scanning it sees the label's number.
+"""
+
+from __future__ import annotations
+
+import math
+
+DASH = "–"
+
+#: Life-cycle stages of ISO 14067:2018 6.3.4 / GB/T 24067-2024: (Chinese, English).
+STAGE_NAMES: dict[str, tuple[str, str]] = {
+    "raw_material_acquisition": ("原材料获取", "Raw material acquisition"),
+    "production": ("生产", "Production"),
+    "distribution": ("分销", "Distribution"),
+    "use": ("使用", "Use"),
+    "end_of_life": ("生命末期", "End of life"),
+}
+
+#: Short English stage names for the label legend (space is tight there).
+STAGE_SHORT: dict[str, str] = {
+    "raw_material_acquisition": "Raw materials",
+    "production": "Production",
+    "distribution": "Distribution",
+    "use": "Use",
+    "end_of_life": "End of life",
+}
+
+#: Separately reported GHG categories of ISO 14067:2018 7.3: (Chinese, English).
+GHG_NAMES: dict[str, tuple[str, str]] = {
+    "fossil": ("化石源温室气体排放", "Fossil GHG emissions"),
+    "aircraft": ("其中：航空运输", "of which aircraft"),
+    "biogenic_emissions": ("生物源温室气体排放", "Biogenic GHG emissions"),
+    "biogenic_removals": ("生物源温室气体清除", "Biogenic GHG removals"),
+    "dluc": ("直接土地利用变化", "Direct land-use change (dLUC)"),
+}
+
+BOUNDARY_NAMES: dict[str, tuple[str, str]] = {
+    "cradle-to-gate": ("从摇篮到大门", "cradle-to-gate"),
+    "cradle-to-grave": ("从摇篮到坟墓", "cradle-to-grave"),
+}
+
+#: Display names of the characterisation methods pcf ships.
+METHOD_NAMES: dict[str, str] = {
+    "ipcc-2021-gwp100": "IPCC 2021 (AR6) GWP100",
+    "ipcc-2013-gwp100": "IPCC 2013 (AR5) GWP100",
+}
+
+#: Colour stops of the class scale, best (green) to worst (red), as on the EU energy label.
+CLASS_STOPS = ["#00a651", "#8cc63f", "#ffde17", "#f7941d", "#e3262e"]
+
+#: Stage colours of the share bars (distinct, colour-blind friendly, ordered like STAGE_NAMES).
+STAGE_COLOURS = ["#1f5f8b", "#3a9d8f", "#e9c46a", "#f4a261", "#8d6a9f", "#7a7a7a", "#b5838d"]
+
+
+def sig(value: float | None, figures: int = 3, grouping: bool = True) -> str:
+    """Format a number to a number of significant figures, in plain notation.
+
+    Parameters
+    ----------
+    value : float or None
+        The number [any unit]; None gives an en dash.
+    figures : int, default 3
+        Significant figures.
+    grouping : bool, default True
+        Insert ``,`` thousands separators.
+
+    Returns
+    -------
+    str
+        E.g. ``7,510`` / ``72.4`` / ``0.209`` / ``60.0``; magnitudes below 1e-4 use
+        scientific notation (``1.20e-05``).
+    """
+    if value is None:
+        return DASH
+    x = float(value)
+    if x == 0:
+        return "0"
+    if not math.isfinite(x):
+        return str(x)
+    if abs(x) < 1e-4:
+        return f"{x:.{figures - 1}e}"
+    magnitude = math.floor(math.log10(abs(x)))
+    decimals = max(0, figures - 1 - magnitude)
+    rounded = round(x, figures - 1 - magnitude)
+    if rounded == 0:
+        rounded = 0.0  # no "-0"
+    return f"{rounded:{',' if grouping else ''}.{decimals}f}"
+
+
+def amount(value: float | None) -> str:
+    """Format an amount of a unit (declared units per reference flow, parameters).
+
+    Parameters
+    ----------
+    value : float or None
+        The amount [any unit]; up to 6 significant figures are kept (``36,000``,
+        ``0.71``).
+
+    Returns
+    -------
+    str
+    """
+    if value is None:
+        return DASH
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    return f"{float(value):,.6g}"
+
+
+def pct(fraction: float | None) -> str:
+    """Format a share as a percentage with 1 decimal, e.g. ``60.0 %``.
+
+    Parameters
+    ----------
+    fraction : float or None
+        The share [-] (0.6 means 60 %); None gives an en dash.
+
+    Returns
+    -------
+    str
+    """
+    if fraction is None:
+        return DASH
+    value = round(100.0 * fraction, 1)
+    if value == 0:
+        value = 0.0
+    return f"{value:.1f} %"
+
+
+def share(part: float, total: float) -> float | None:
+    """Share of a part in a total [-], or None when the total is zero."""
+    return None if total == 0 else part / total
+
+
+def stage_name(key: str) -> tuple[str, str]:
+    """(Chinese, English) name of a life-cycle stage key; unknown keys are shown as-is."""
+    if key in STAGE_NAMES:
+        return STAGE_NAMES[key]
+    return ("", key.replace("_", " ").capitalize())
+
+
+def method_label(result: dict) -> str:
+    """Display name of the characterisation method of a result (e.g. IPCC 2021 (AR6) GWP100)."""
+    method = result.get("method") or ""
+    if method in METHOD_NAMES:
+        return METHOD_NAMES[method]
+    names = result.get("method_name")
+    if isinstance(names, list) and names:
+        return " / ".join(str(n) for n in names)
+    return str(method) or DASH
+
+
+def class_colours(n: int) -> list[str]:
+    """Colours of an n-class scale, interpolated green -> yellow -> red.
+
+    Parameters
+    ----------
+    n : int
+        Number of classes (>= 1).
+
+    Returns
+    -------
+    list of str
+        ``#rrggbb`` colours, best class first.
+    """
+    if n <= 1:
+        return CLASS_STOPS[:1]
+    stops = [tuple(int(c[i:i + 2], 16) for i in (1, 3, 5)) for c in CLASS_STOPS]
+    out = []
+    for i in range(n):
+        pos = i * (len(stops) - 1) / (n - 1)
+        lo = min(int(pos), len(stops) - 2)
+        t = pos - lo
+        rgb = [round(a + (b - a) * t) for a, b in zip(stops[lo], stops[lo + 1])]
+        out.append("#" + "".join(f"{v:02x}" for v in rgb))
+    return out
+
+
+def text_colour(background: str) -> str:
+    """Black or white, whichever reads better on a ``#rrggbb`` background."""
+    r, g, b = (int(background[i:i + 2], 16) for i in (1, 3, 5))
+    luminance = 0.299 * r + 0.587 * g + 0.114 * b
+    return "#1a1a1a" if luminance > 150 else "#ffffff"
+
+
+def wrap(text: str, width: float) -> list[str]:
+    """Break text into lines of at most ``width`` Latin-character widths.
+
+    CJK characters count as two widths. Words are kept whole where possible; a word
+    longer than a line is cut.
+
+    Parameters
+    ----------
+    text : str
+        The text.
+    width : float
+        Line width [Latin characters].
+
+    Returns
+    -------
+    list of str
+    """
+    def w(s: str) -> float:
+        return sum(2.0 if ord(ch) > 0x2E80 else 1.0 for ch in s)
+
+    lines: list[str] = []
+    line = ""
+    for token in _tokens(text):
+        candidate = line + token
+        if w(candidate.rstrip()) <= width or not line.strip():
+            line = candidate
+            while w(line.rstrip()) > width:  # a single over-long token
+                cut = len(line)
+                while cut > 1 and w(line[:cut]) > width:
+                    cut -= 1
+                lines.append(line[:cut])
+                line = line[cut:]
+        else:
+            lines.append(line.rstrip())
+            line = token.lstrip()
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines or [""]
+
+
+def _tokens(text: str) -> list[str]:
+    """Split text into words (with their trailing space) and single CJK characters."""
+    tokens: list[str] = []
+    current = ""
+    for ch in text:
+        if ord(ch) > 0x2E80:
+            if current:
+                tokens.append(current)
+                current = ""
+            tokens.append(ch)
+        else:
+            current += ch
+            if ch == " ":
+                tokens.append(current)
+                current = ""
+    if current:
+        tokens.append(current)
+    return tokens
+
+
+def ellipsize(lines: list[str], max_lines: int) -> list[str]:
+    """Keep at most ``max_lines`` lines, ending the last kept one with an ellipsis."""
+    if len(lines) <= max_lines:
+        return lines
+    kept = lines[:max_lines]
+    kept[-1] = kept[-1].rstrip()[:-1].rstrip() + "…"
+    return kept

@@ -1,0 +1,249 @@
+"""Graded carbon label (SVG, and PDF through WeasyPrint).
+
+The label is 90 mm x 145 mm, bilingual (Chinese + English): product, the value per
+declared unit (per reference flow without one), a performance-class scale like the EU
+energy label's, life-cycle stage shares, standard / PCR / method / date and a QR code of
+:func:`label_verification_text`.
+
+References
+----------
+ISO 14067:2018 / GB/T 24067-2024 (quantification); ISO 14026:2017 (communication of
+footprint information);
+Regulation (EU) 2023/1542, Art. 7(2) (carbon footprint performance classes).
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from pathlib import Path
+
+import qrcode
+import qrcode.image.svg
+from markupsafe import Markup
+
+from pcf.render import fmt, output, view
+from pcf.render.validate import check_result
+
+#: Size of the label [mm] and of its SVG user space [units]; 4 units per mm.
+LABEL_MM = (90, 145)
+LABEL_UNITS = (360, 580)
+
+_QR_SAFE = " ./-_@:+()"  # characters kept as-is in QR fields; others are %-encoded
+
+
+def label_verification_text(result: dict) -> str:
+    """The compact text the label's QR code encodes.
+
+    ``PCF1|id=<product id>|v=<value>|u=<unit>|class=<class>|pcr=<id>@<version>|
+    m=<method>|sha256=<first 12 hex of the model sha256>``; the value is the one printed
+    on the label (3 significant figures, no separators), per declared unit or, without
+    one, per reference flow; ``-`` marks a missing class or PCR. Field values have ``|``,
+    ``=``, ``%`` and non-ASCII characters %-encoded. Later versions replace this text by a
+    signed token (label issuance); callers only rely on it being a string.
+
+    Parameters
+    ----------
+    result : dict
+        A ``pcf-result/1`` result (see docs/result-json.md).
+
+    Returns
+    -------
+    str
+        E.g. ``PCF1|id=SKU-1|v=72.4|u=kg CO2e/kWh|class=B|pcr=eu-battery-cfb-ev@0.1|
+        m=ipcc-2021-gwp100|sha256=0123456789ab``.
+
+    Raises
+    ------
+    RenderError
+        When the result lacks a key the label needs (see :func:`check_result`).
+    """
+    check_result(result)
+    head = view.headline(result)
+    assessment = result.get("assessment") or {}
+    pc = assessment.get("performance_class") or {}
+    pcr = assessment.get("pcr") or {}
+    pcr_field = f"{pcr['id']}@{pcr.get('version', '')}" if pcr.get("id") else "-"
+    fields = [
+        ("id", result["product"]["id"]),
+        ("v", head["plain"]),
+        ("u", head["unit"].replace(" / ", "/")),
+        ("class", pc.get("class") or "-"),
+        ("pcr", pcr_field),
+        ("m", result["method"]),
+        ("sha256", result["model_sha256"][:12].lower()),
+    ]
+    return "PCF1|" + "|".join(f"{k}={urllib.parse.quote(str(v), safe=_QR_SAFE)}"
+                              for k, v in fields)
+
+
+def qr_path(text: str) -> dict:
+    """QR code of a text as one SVG path (qrcode's SvgPathImage), error correction M.
+
+    Parameters
+    ----------
+    text : str
+        The text to encode.
+
+    Returns
+    -------
+    dict
+        ``d`` (path data, one unit per module, no quiet zone) and ``modules`` (the side
+        of the symbol [modules]).
+    """
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0,
+                       image_factory=qrcode.image.svg.SvgPathImage)
+    qr.add_data(text)
+    qr.make(fit=True)
+    image = qr.make_image()
+    image.to_string()  # builds image.path
+    return {"d": image.path.get("d"), "modules": qr.modules_count}
+
+
+def _class_rows(scale: dict, top: float, height: float) -> list[dict]:
+    """Geometry of the class-scale arrows [SVG units]."""
+    n = len(scale["rows"])
+    gap = 4.0
+    row_h = min(26.0, (height + gap) / n - gap)
+    widths = [110.0 + i * (120.0 / max(n - 1, 1)) for i in range(n)]
+    rows = []
+    for i, row in enumerate(scale["rows"]):
+        y = top + i * (row_h + gap)
+        w = widths[i]
+        rows.append({**row, "y": y, "h": row_h, "w": w, "cy": y + row_h / 2,
+                     "path": f"M14,{y:.1f} h{w:.1f} l{row_h / 2:.1f},{row_h / 2:.1f} "
+                             f"l{-row_h / 2:.1f},{row_h / 2:.1f} h{-w:.1f} z",
+                     "letter_x": 14 + w - 2, "letter_size": round(row_h * 0.72, 1),
+                     "range_size": min(9.5, round(row_h * 0.45, 1))})
+    return rows
+
+
+def _stage_bar(stages: list[dict], x0: float, width: float) -> list[dict]:
+    """Segments of the stacked stage-share bar [SVG units]; negative stages get none."""
+    positive = sum(s["kg"] for s in stages if s["kg"] > 0)
+    x = x0
+    out = []
+    for s in stages:
+        w = 0.0 if positive <= 0 or s["kg"] <= 0 else width * s["kg"] / positive
+        out.append({**s, "x": x, "w": w})
+        x += w
+    return out
+
+
+def label_context(result: dict, font: str) -> dict:
+    """Everything ``label.svg.j2`` draws, with its geometry [SVG units, 4 per mm].
+
+    Parameters
+    ----------
+    result : dict
+        A checked ``pcf-result/1`` result.
+    font : str
+        CJK font family (see :func:`pcf.render.output.cjk_font`).
+
+    Returns
+    -------
+    dict
+    """
+    product = result["product"]
+    head = view.headline(result)
+    scale = view.class_scale(result)
+    name_lines = fmt.ellipsize(fmt.wrap(product["name"], 42), 2)
+    number_w = 0.60 * len(head["text"])
+    unit_w = 0.56 * len(head["unit"]) * 14 + 8
+    number_size = max(22.0, min(40.0, (310 - unit_w) / max(number_w, 0.1)))
+    basis = f"{head['basis_zh']} {head['basis_en']}"
+    declared = product.get("declared_unit")
+    if declared and declared.get("description"):
+        basis = f"{basis}: {declared['description']}"
+    basis_lines = fmt.ellipsize(fmt.wrap(basis, 70), 2)
+    per_ref = None
+    if head["declared"]:
+        per_ref = f"= {fmt.sig(result['total_kg_co2e'])} {view.per_unit(product, False)}"
+    stages = view.stage_rows(result)
+    qr = qr_path(label_verification_text(result))
+    boundary = view.study_value(result, "boundary")
+    zh_boundary = fmt.BOUNDARY_NAMES.get(boundary, ("", boundary))[0]
+    return {
+        "font": font,
+        "mm": LABEL_MM, "units": LABEL_UNITS,
+        "product_id": product["id"],
+        "name_lines": name_lines,
+        "name_y": [88.0] if len(name_lines) == 1 else [82.0, 99.0],
+        "id_y": 110.0 if len(name_lines) == 1 else 118.0,
+        "head": head, "basis_lines": basis_lines, "per_ref": per_ref,
+        "number_size": round(number_size, 1),
+        "scale": scale,
+        "class_rows": _class_rows(scale, 250.0, 124.0),
+        "stages": _stage_bar(stages, 14.0, 240.0)[:6],
+        "qr": qr, "qr_size": 76.0, "qr_scale": 76.0 / qr["modules"],
+        "standard": view.study_value(result, "standard"),
+        "pcr": view.pcr_text(result),
+        "method": fmt.method_label(result),
+        "boundary": f"{zh_boundary} {boundary}".strip(),
+        "date": view.created_date(result),
+        "sha": result["model_sha256"][:12].lower(),
+    }
+
+
+def label_svg(result: dict, templates_dir: Path | None = None, font: str | None = None) -> str:
+    """The label as SVG text (no file written).
+
+    Parameters
+    ----------
+    result : dict
+        A ``pcf-result/1`` result.
+    templates_dir : Path, optional
+        Folder of the templates [default: ``label_templates/``].
+    font : str, optional
+        CJK font family [default: found with fontconfig].
+
+    Returns
+    -------
+    str
+        A standalone SVG document, 90 mm x 145 mm.
+
+    Raises
+    ------
+    RenderError
+        On a bad result, a missing template or no CJK font.
+    """
+    check_result(result)
+    font = font or output.cjk_font()
+    env = output.environment(templates_dir)
+    return output.render_template(env, "label.svg.j2", L=label_context(result, font))
+
+
+def render_label(result: dict, out_dir: Path, templates_dir: Path | None = None) -> dict[str, Path]:
+    """Write the graded carbon label of a result as SVG and PDF.
+
+    Parameters
+    ----------
+    result : dict
+        A ``pcf-result/1`` result (see docs/result-json.md).
+    out_dir : Path
+        Output folder; created if missing.
+    templates_dir : Path, optional
+        Folder of ``label.svg.j2`` and ``label.html.j2`` [default: ``label_templates/``].
+
+    Returns
+    -------
+    dict of str to Path
+        ``{"svg": <out_dir>/<product id>.label.svg, "pdf": <out_dir>/<product id>.label.pdf}``.
+
+    Raises
+    ------
+    RenderError
+        On a bad result, a missing template, no CJK font (install fonts-noto-cjk), a
+        WeasyPrint failure or an unwritable folder; no file is written then.
+    """
+    check_result(result)
+    font = output.cjk_font()
+    env = output.environment(templates_dir)
+    svg = output.render_template(env, "label.svg.j2", L=label_context(result, font))
+    html = output.render_template(env, "label.html.j2", svg=Markup(svg), mm=LABEL_MM, font=font,
+                                  title=f"{result['product']['id']} carbon label")
+    pdf = output.html_to_pdf(html, output.template_folder(env))
+    out = output.prepare_out_dir(out_dir)
+    pid = result["product"]["id"]
+    paths = {"svg": out / f"{pid}.label.svg", "pdf": out / f"{pid}.label.pdf"}
+    output.write_atomic({paths["svg"]: svg.encode("utf-8"), paths["pdf"]: pdf})
+    return paths

@@ -1,0 +1,220 @@
+"""Templates, fonts, PDF conversion and atomic file writes shared by label and report.
+
+Without a CJK font, WeasyPrint renders Chinese as empty boxes and raises nothing, so
+:func:`cjk_font` asks fontconfig (``fc-list :lang=zh``) first and fails loudly.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import jinja2
+
+import pcf
+from pcf.errors import RenderError
+
+#: CJK font families in order of preference; the first one installed is used.
+PREFERRED_CJK_FONTS = [
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+]
+
+_FONT_HELP = ("install a Chinese font: Debian/Ubuntu `apt-get install fonts-noto-cjk` "
+              "(or fonts-wqy-zenhei), Fedora `dnf install google-noto-sans-cjk-fonts`, "
+              "then check with `fc-list :lang=zh`")
+
+
+def default_templates_dir() -> Path:
+    """Folder of the shipped Jinja2 templates: ``label_templates/`` next to the package."""
+    return Path(pcf.__file__).resolve().parent.parent / "label_templates"
+
+
+def _fc_list() -> str:
+    """Output of ``fc-list :lang=zh family`` (one family list per line)."""
+    exe = shutil.which("fc-list")
+    if exe is None:
+        raise RenderError(f"fontconfig's fc-list was not found, so no CJK font can be checked: "
+                          f"install fontconfig and {_FONT_HELP}")
+    try:
+        done = subprocess.run([exe, ":lang=zh", "family"], capture_output=True, text=True,
+                              timeout=60, check=False)
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise RenderError(f"fc-list failed ({exc}): {_FONT_HELP}") from exc
+    return done.stdout
+
+
+def cjk_font() -> str:
+    """Name the CJK font family the label and report are rendered with.
+
+    Returns
+    -------
+    str
+        The first of :data:`PREFERRED_CJK_FONTS` that fontconfig knows, else the first
+        family fontconfig lists for ``:lang=zh``.
+
+    Raises
+    ------
+    RenderError
+        When fontconfig lists no font covering Chinese (Chinese would render as boxes).
+    """
+    families: list[str] = []
+    for line in _fc_list().splitlines():
+        families.extend(f.strip() for f in line.split(",") if f.strip())
+    if not families:
+        raise RenderError(f"no CJK font found, Chinese text would render as boxes: {_FONT_HELP}")
+    for name in PREFERRED_CJK_FONTS:
+        if name in families:
+            return name
+    return sorted(families)[0]
+
+
+def environment(templates_dir: Path | None = None) -> jinja2.Environment:
+    """Jinja2 environment over the templates folder, autoescape on, undefined names fatal.
+
+    Parameters
+    ----------
+    templates_dir : Path, optional
+        Folder with ``label.svg.j2``, ``label.html.j2``, ``report.html.j2`` and
+        ``report.css`` [default: :func:`default_templates_dir`].
+
+    Returns
+    -------
+    jinja2.Environment
+    """
+    folder = Path(templates_dir) if templates_dir is not None else default_templates_dir()
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(folder)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def template_folder(env: jinja2.Environment) -> Path:
+    """The folder an environment of :func:`environment` loads templates from."""
+    return Path(env.loader.searchpath[0])
+
+
+def render_template(env: jinja2.Environment, name: str, **context) -> str:
+    """Render one template to text.
+
+    Raises
+    ------
+    RenderError
+        When the template is missing or fails (message names it and the folder).
+    """
+    folder = template_folder(env)
+    try:
+        return env.get_template(name).render(**context)
+    except jinja2.TemplateNotFound as exc:
+        raise RenderError(f"template {name!r} not found in {folder}: restore label_templates/ "
+                          "from the pcf source (or pass templates_dir=)") from exc
+    except jinja2.TemplateError as exc:
+        raise RenderError(f"template {name!r} in {folder} failed: {exc}; restore it from the "
+                          "pcf source") from exc
+
+
+def read_template_file(env: jinja2.Environment, name: str) -> str:
+    """Read a non-template file (a stylesheet) from the templates folder.
+
+    Raises
+    ------
+    RenderError
+        When the file is missing.
+    """
+    path = template_folder(env) / name
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RenderError(f"{path} cannot be read ({exc.strerror}): restore label_templates/ "
+                          "from the pcf source (or pass templates_dir=)") from exc
+
+
+def html_to_pdf(html: str, base_url: Path) -> bytes:
+    """Convert an HTML document to PDF bytes with WeasyPrint.
+
+    Parameters
+    ----------
+    html : str
+        The document (page size and margins in its CSS ``@page`` rule).
+    base_url : Path
+        Folder relative URLs are resolved against.
+
+    Returns
+    -------
+    bytes
+        The PDF.
+
+    Raises
+    ------
+    RenderError
+        When WeasyPrint fails.
+    """
+    import weasyprint  # imported here: slow to import, and only needed for PDFs
+
+    try:
+        return weasyprint.HTML(string=html, base_url=str(base_url)).write_pdf()
+    except Exception as exc:  # WeasyPrint raises many types; report them as one
+        raise RenderError(f"WeasyPrint could not render the PDF: {exc}") from exc
+
+
+def prepare_out_dir(out_dir: Path) -> Path:
+    """Create the output folder if missing.
+
+    Raises
+    ------
+    RenderError
+        When it cannot be created or is not a folder.
+    """
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RenderError(f"output folder {out} cannot be created ({exc.strerror}): "
+                          "choose another --out folder") from exc
+    return out
+
+
+def write_atomic(files: dict[Path, bytes]) -> None:
+    """Write files atomically: each goes to a temporary file in its folder, then os.replace.
+
+    All temporary files are written before any is moved into place, so a failure while
+    writing leaves none of the target files changed.
+
+    Parameters
+    ----------
+    files : dict of Path to bytes
+        Target path -> content.
+
+    Raises
+    ------
+    RenderError
+        When a file cannot be written.
+    """
+    temps: list[tuple[str, Path]] = []
+    try:
+        for target, data in files.items():
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+            temps.append((tmp, target))
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+        for tmp, target in temps:
+            os.replace(tmp, target)
+    except OSError as exc:
+        for tmp, _ in temps:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        raise RenderError(f"cannot write {exc.filename or 'output'} ({exc.strerror}): "
+                          "check the --out folder is writable and has space") from exc

@@ -1,0 +1,247 @@
+"""CFP study report (HTML -> WeasyPrint PDF, A4) with a verification statement section.
+
+Sections: title page (with the label), 1 goal and scope, 2 results (stages table and
+bar chart, ISO 14067 separate reporting), 3 contributions (top 15), 4 data sources,
+5 cut-off, 6 PCR findings and performance class, 7 provenance, 8 verification statement.
+
+References
+----------
+ISO 14067:2018, 7 (CFP study report) and 8 (critical review); ISO 14064-3:2019
+(verification); GB/T 24067-2024.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from markupsafe import Markup
+
+from pcf.render import fmt, output, view
+from pcf.render.label import label_context, label_verification_text
+from pcf.render.validate import check_result
+
+#: Number of contributions listed in section 3.
+TOP_CONTRIBUTIONS = 15
+
+KINDS = {"direct": "直接 direct", "background": "背景 background"}
+
+SEVERITY = {
+    "nonconformity": ("不符合项", "Nonconformity"),
+    "observation": ("观察项", "Observation"),
+}
+
+
+def stage_chart(stages: list[dict]) -> dict:
+    """Geometry of the horizontal stage bar chart [SVG units, 640 wide].
+
+    Bars start at zero, so a negative stage (credits) points left of the axis.
+
+    Parameters
+    ----------
+    stages : list of dict
+        Rows of :func:`pcf.render.view.stage_rows` (``kg`` [kg CO2e per reference flow]).
+
+    Returns
+    -------
+    dict
+        ``width``, ``height``, ``axis_x``, ``bars`` (``x``, ``y``, ``w``, ``h``, label
+        and value positions) and ``ticks`` (``x``, ``text``).
+    """
+    left, right, row_h, bar_h, top = 200.0, 540.0, 36.0, 18.0, 8.0
+    values = [s["kg"] for s in stages] or [0.0]
+    step = nice_step(max(0.0, *values) - min(0.0, *values))
+    vmin = math.floor(min(0.0, *values) / step) * step
+    vmax = math.ceil(max(0.0, *values) / step) * step
+    span = (vmax - vmin) or 1.0
+
+    def xpos(v: float) -> float:
+        return left + (v - vmin) / span * (right - left)
+
+    axis = xpos(0.0)
+    bars = []
+    for i, s in enumerate(stages):
+        y = top + i * row_h
+        x1 = xpos(s["kg"])
+        bars.append({**s, "x": min(axis, x1), "w": max(abs(x1 - axis), 0.8), "y": y + (row_h - bar_h) / 2,
+                     "h": bar_h, "ty": y + row_h / 2, "vx": max(axis, x1) + 6})
+    plot_bottom = top + len(stages) * row_h
+    ticks = [{"x": xpos(vmin + k * step), "text": fmt.sig(vmin + k * step)}
+             for k in range(int(round(span / step)) + 1)]
+    return {"width": 640, "height": plot_bottom + 34, "axis_x": axis, "bars": bars, "ticks": ticks,
+            "plot_top": top, "plot_bottom": plot_bottom}
+
+
+def nice_step(span: float) -> float:
+    """A round axis step (1, 2, 2.5 or 5 x 10^k) giving about four intervals over a span.
+
+    Parameters
+    ----------
+    span : float
+        Width of the value range [any unit]; zero gives 1.
+
+    Returns
+    -------
+    float
+    """
+    if span <= 0:
+        return 1.0
+    raw = span / 4
+    magnitude = 10 ** math.floor(math.log10(raw))
+    for m in (1, 2, 2.5, 5, 10):
+        if m * magnitude >= raw * (1 - 1e-9):
+            return m * magnitude
+    return 10 * magnitude
+
+
+def _contributions(result: dict) -> dict:
+    """Top contributions with shares, and the remainder [kg CO2e per reference flow]."""
+    total = float(result["total_kg_co2e"])
+    items = sorted(result.get("contributions") or [], key=lambda c: -abs(float(c["kg_co2e"])))
+    rows = []
+    for i, c in enumerate(items[:TOP_CONTRIBUTIONS], start=1):
+        kg = float(c["kg_co2e"])
+        s = c.get("share")
+        s = fmt.share(kg, total) if s is None else float(s)
+        zh, en = fmt.stage_name(c.get("stage") or "")
+        rows.append({"rank": i, "key": c.get("process") or c.get("background") or fmt.DASH,
+                     "name": c.get("name") or "", "kind": KINDS.get(c.get("kind") or "", c.get("kind") or ""),
+                     "stage_zh": zh, "stage_en": fmt.STAGE_SHORT.get(c.get("stage") or "", en),
+                     "kg_text": fmt.sig(kg), "share_text": fmt.pct(s)})
+    rest = items[TOP_CONTRIBUTIONS:]
+    rest_kg = sum(float(c["kg_co2e"]) for c in rest)
+    return {"rows": rows, "rest_n": len(rest), "rest_kg_text": fmt.sig(rest_kg),
+            "rest_share_text": fmt.pct(fmt.share(rest_kg, total)), "n": len(items)}
+
+
+def _assessment(result: dict) -> dict | None:
+    """PCR section: PCR, conformity, findings, PCR stages, performance class."""
+    a = result.get("assessment")
+    if not a:
+        return None
+    findings = []
+    for f in a.get("findings") or []:
+        sev = str(f.get("severity") or "observation")
+        zh, en = SEVERITY.get(sev, ("", sev))
+        findings.append({"severity": sev, "zh": zh, "en": en, "rule": f.get("rule") or "",
+                         "clause": f.get("clause") or "", "message": f.get("message") or "",
+                         "fix": f.get("fix") or ""})
+    du = (result["product"].get("declared_unit") or {}).get("unit")
+    pcr_stages = [{"name": k, "text": fmt.sig(v)} for k, v in (a.get("stages") or {}).items()]
+    return {"pcr": a.get("pcr") or {}, "conforms": a.get("conforms"), "findings": findings,
+            "n_nonconformities": sum(f["severity"] == "nonconformity" for f in findings),
+            "stages": pcr_stages, "stages_unit": f"kg CO2e / {du}" if du else "kg CO2e",
+            "pc": a.get("performance_class")}
+
+
+def report_context(result: dict, font: str, label_svg: str) -> dict:
+    """Everything ``report.html.j2`` shows, formatted.
+
+    Parameters
+    ----------
+    result : dict
+        A checked ``pcf-result/1`` result.
+    font : str
+        CJK font family.
+    label_svg : str
+        The rendered label (shown on the title page).
+
+    Returns
+    -------
+    dict
+    """
+    product = result["product"]
+    stages = view.stage_rows(result)
+    total = float(result["total_kg_co2e"])
+    declared = product.get("declared_unit")
+    boundary = view.study_value(result, "boundary")
+    prov = result.get("provenance") or {}
+    brightway = prov.get("brightway") or {}
+    data_sources = [{
+        "key": d.get("background") or fmt.DASH, "name": d.get("name") or "",
+        "location": d.get("location") or fmt.DASH, "year": d.get("year") or fmt.DASH,
+        "unit": d.get("unit") or fmt.DASH, "factor_text": fmt.sig(d.get("kg_co2e_per_unit")),
+        "source": d.get("source") or fmt.DASH,
+    } for d in result.get("data_sources") or []]
+    cut_off = [{
+        "process": c.get("process") or fmt.DASH, "name": c.get("name") or "",
+        "amount": f"{fmt.amount(c.get('amount'))} {c.get('unit') or ''}".strip(),
+        "reason": c.get("reason") or fmt.DASH,
+    } for c in result.get("cut_off") or []]
+    return {
+        "font": font,
+        "label": Markup(label_svg),
+        "pid": product["id"], "name": product["name"],
+        "head": view.headline(result),
+        "total_text": fmt.sig(total),
+        "ref_unit": view.per_unit(product, False),
+        "ref_flow": view.reference_flow_text(product),
+        "declared": declared,
+        "declared_n": fmt.amount(declared["per_reference_flow"]) if declared else None,
+        "du_unit": view.per_unit(product, True),
+        "scale": view.class_scale(result),
+        "standard": view.study_value(result, "standard"),
+        "pcr": view.pcr_text(result),
+        "boundary": boundary, "boundary_zh": fmt.BOUNDARY_NAMES.get(boundary, ("", ""))[0],
+        "method": fmt.method_label(result), "method_id": result["method"],
+        "method_name": " / ".join(result.get("method_name") or []),
+        "background": view.study_value(result, "background"),
+        "background_version": prov.get("background_version") or fmt.DASH,
+        "background_sha256": prov.get("background_sha256") or fmt.DASH,
+        "brightway": ", ".join(f"{k} {v}" for k, v in brightway.items()) or fmt.DASH,
+        "parameters": [{"name": k, "value": fmt.amount(v)}
+                       for k, v in (result.get("parameters") or {}).items()],
+        "stages": stages,
+        "total_share": fmt.pct(fmt.share(total, total)),
+        "stage_total_du": fmt.sig(result["per_declared_unit_kg_co2e"]) if declared else fmt.DASH,
+        "chart": stage_chart(stages),
+        "ghg": view.ghg_rows(result),
+        "contrib": _contributions(result),
+        "data_sources": data_sources,
+        "cut_off": cut_off,
+        "assessment": _assessment(result),
+        "software_version": result.get("software_version") or fmt.DASH,
+        "model_file": result.get("model_file") or fmt.DASH,
+        "model_sha256": result["model_sha256"],
+        "created_at": result.get("created_at") or fmt.DASH,
+        "date": view.created_date(result),
+        "qr_text": label_verification_text(result),
+    }
+
+
+def render_report(result: dict, out_dir: Path, templates_dir: Path | None = None) -> Path:
+    """Write the CFP study report of a result as an A4 PDF.
+
+    Parameters
+    ----------
+    result : dict
+        A ``pcf-result/1`` result (see docs/result-json.md).
+    out_dir : Path
+        Output folder; created if missing.
+    templates_dir : Path, optional
+        Folder of ``report.html.j2``, ``report.css`` and ``label.svg.j2``
+        [default: ``label_templates/``].
+
+    Returns
+    -------
+    Path
+        ``<out_dir>/<product id>.report.pdf``.
+
+    Raises
+    ------
+    RenderError
+        On a bad result, a missing template, no CJK font (install fonts-noto-cjk), a
+        WeasyPrint failure or an unwritable folder; no file is written then.
+    """
+    check_result(result)
+    font = output.cjk_font()
+    env = output.environment(templates_dir)
+    svg = output.render_template(env, "label.svg.j2", L=label_context(result, font))
+    css = output.read_template_file(env, "report.css")
+    html = output.render_template(env, "report.html.j2", R=report_context(result, font, svg),
+                                  css=Markup(css))
+    pdf = output.html_to_pdf(html, output.template_folder(env))
+    out = output.prepare_out_dir(out_dir)
+    path = out / f"{result['product']['id']}.report.pdf"
+    output.write_atomic({path: pdf})
+    return path
