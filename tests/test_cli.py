@@ -1,0 +1,87 @@
+"""Command line: exit codes, no output on invalid input, help examples. (Library behaviour is
+tested in the library's test modules; these test the thin CLI layer.)"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+import cli
+from tests.test_lca import LOOP
+
+runner = CliRunner()
+
+
+def test_every_command_help_has_an_example():
+    for command in cli.app.registered_commands:
+        name = command.name or command.callback.__name__
+        result = runner.invoke(cli.app, [name, "--help"])
+        assert result.exit_code == 0, name
+        assert "Example: pcf" in result.output, f"{name} --help has no example"
+
+
+def test_footprint_writes_result_and_prints_summary(bd, write_model, tmp_path):
+    model = write_model(LOOP)
+    out = tmp_path / "out"
+    result = runner.invoke(cli.app, ["footprint", str(model), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    data = json.loads((out / "LOOP.result.json").read_text())
+    assert data["total_kg_co2e"] == pytest.approx(17.89625, rel=1e-6)
+    assert "Total" in result.output and "17.9" in result.output
+    assert [p.name for p in out.iterdir()] == ["LOOP.result.json"]  # no staging left behind
+
+
+def test_invalid_model_exits_2_with_file_line_and_writes_nothing(bd, write_model, tmp_path):
+    model = write_model(LOOP.replace("stage: production", "stage: manufacturing"))
+    out = tmp_path / "never"
+    result = runner.invoke(cli.app, ["footprint", str(model), "--out", str(out)])
+    assert result.exit_code == 2
+    assert f"{model}:13:" in result.output.replace("\n", "")
+    assert not out.exists()
+
+
+def test_unlinked_background_exits_2_and_keeps_existing_output(bd, write_model, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("previous run")
+    model = write_model(LOOP.replace("background: steel,", "background: steal,"))
+    result = runner.invoke(cli.app, ["footprint", str(model), "--out", str(out)])
+    assert result.exit_code == 2
+    assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
+
+
+def test_check_without_pcr_exits_2(bd, write_model):
+    result = runner.invoke(cli.app, ["check", str(write_model(LOOP))])
+    assert result.exit_code == 2
+    assert "no PCR" in result.output
+
+
+def test_check_nonconformity_exits_1(bd, write_model):
+    # the EU battery PCR needs a kWh declared unit over the service life and four stages;
+    # the loop model has two stages and none of the PCR's parameters
+    result = runner.invoke(cli.app, ["check", str(write_model(LOOP)), "--pcr", "eu-battery-cfb-ev"])
+    assert result.exit_code == 1, result.output
+    assert "nonconformity" in result.output
+
+
+def test_check_unknown_pcr_exits_2(bd, write_model):
+    result = runner.invoke(cli.app, ["check", str(write_model(LOOP)), "--pcr", "no-such-pcr"])
+    assert result.exit_code == 2
+    assert "eu-battery-cfb-ev" in result.output  # lists the available ids
+
+
+def test_label_of_missing_result_exits_2(tmp_path):
+    result = runner.invoke(cli.app, ["label", str(tmp_path / "nope.result.json"), "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "file not found" in result.output
+
+
+def test_console_script_is_installed():
+    exe = shutil.which("pcf") or str(__import__("pathlib").Path(sys.executable).parent / "pcf")
+    proc = subprocess.run([exe, "version"], capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stdout.strip() == __import__("pcf").__version__
