@@ -9,6 +9,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from pcf import __version__
@@ -61,7 +62,7 @@ def print_summary(result: dict) -> None:
     row("Total", total, bold=True)
     out.print(table)
     g = result["ghg"]
-    out.print("ISO 14067 split [kg CO2e]: " + ", ".join(
+    out.print(escape("ISO 14067 split [kg CO2e]: ") + ", ".join(
         f"{k.replace('_', ' ')} {_fmt(g[k])}" for k in ("fossil", "biogenic_emissions", "biogenic_removals", "dluc", "aircraft")))
     top = [c for c in result["contributions"] if c.get("kind") != "other"][:5]
     if top:
@@ -131,13 +132,15 @@ def check(
     if a is None:
         err.print("error: no PCR: pass --pcr ID or set study.pcr in the model")
         raise typer.Exit(2)
-    table = Table(show_header=True, header_style="bold", title=f"PCR {a['pcr']['id']} v{a['pcr'].get('version', '?')}")
-    for col in ("rule", "severity", "clause", "finding", "what to change"):
-        table.add_column(col, overflow="fold")
+    out.print(f"[bold]PCR {escape(a['pcr']['id'])}[/bold] v{escape(str(a['pcr'].get('version', '?')))}: "
+              f"{len(a['findings'])} findings")
     for f in a["findings"]:
         style = "red" if f["severity"] == "nonconformity" else "yellow"
-        table.add_row(f["rule"], f"[{style}]{f['severity']}[/{style}]", f.get("clause", ""), f["message"], f.get("fix") or "")
-    out.print(table)
+        out.print(f"\n[{style}]● {f['severity']}[/{style}]  [bold]{escape(f['rule'])}[/bold]  ({escape(f.get('clause') or '')})")
+        out.print(f"  {escape(f['message'])}", highlight=False)
+        if f.get("fix"):
+            out.print(f"  → {escape(f['fix'])}", highlight=False)
+    out.print()
     print_summary(result)
     if not a["conforms"]:
         raise typer.Exit(1)

@@ -159,3 +159,8 @@ def test_expressions_are_arithmetic_only():
             evaluate(bad, {"a": 1})
     with pytest.raises(ExpressionError, match="division by zero"):
         evaluate("1 / (a - 1)", {"a": 1})
+
+
+def test_unquoted_comma_in_flow_mapping_suggests_quotes(write_model):
+    err = _error(write_model, GOOD.replace("{name: glue,", "{name: glue, epoxy,"))
+    assert "'processes[0].excluded[0].epoxy'" in err.message and "quotes" in err.message

@@ -207,8 +207,12 @@ def footprint(system: ProductSystem, top: int | None = None) -> FootprintResult:
             "location": n.get("location"), "year": n.get("year"), "source": n.get("source"),
             "note": n.get("note"), "factor_ids": n.get("factor_ids"), "kg_co2e_per_unit": float(unit_intensity),
         })
+    # excluded inputs are stated per run of their process, like inputs; scale to the reference flow
+    runs = {node["code"]: supply[col[nid]] for nid, node in fg_nodes.items()}
     cut_off = [
-        {"process": p.id, "name": ex.name, "amount": ex.amount, "unit": ex.unit, "reason": ex.reason}
+        {"process": p.id, "name": ex.name, "amount": ex.amount * runs[p.id], "unit": ex.unit,
+         "amount_per_process_output": ex.amount, "process_output": f"{p.output_amount:g} {p.output_unit}",
+         "reason": ex.reason}
         for p in system.processes.values() for ex in p.excluded
     ]
     product = system.model.product

@@ -42,7 +42,9 @@ class FootprintResult:
         ``{process|background, name, stage, kind, kg_co2e, share}``, largest magnitude first;
         sums to the total.
     cut_off : list of dict
-        Inputs excluded from the system: ``{process, name, amount, unit, reason}``.
+        Inputs excluded from the system: ``{process, name, amount, unit, reason,
+        amount_per_process_output, process_output}``; ``amount`` is per reference flow
+        (the model's amount times the process's activity level).
     data_sources : list of dict
         Background activities used, with citation and ``kg_co2e_per_unit``.
     method, method_name, background : str, list, str

@@ -119,6 +119,8 @@ def _pydantic_errors(exc: ValidationError, path: Path, lines: LineMap) -> ModelE
         where = format_loc(clean)
         if err["type"] == "extra_forbidden":
             msg = f"unknown field {where!r}; check its spelling (see docs/model-format.md)"
+            if err.get("input") is None:  # `{name: a, b}` makes a key `b` with no value
+                msg += "; if it is part of a text value containing a comma, put that value in quotes"
         elif err["type"] == "missing":
             msg = f"missing required field {where!r}"
         elif err["type"] == "literal_error":
