@@ -14,7 +14,7 @@ demo: venv sysdeps background
 	$(BIN)/pcf footprint examples/pv/mono-si-module-cn.yaml --out out --label --report
 	@echo "demo outputs in out/:" && ls -1 out
 
-test: venv sysdeps
+test: venv sysdeps background
 	$(BIN)/python -m pytest -q
 
 bench: venv background

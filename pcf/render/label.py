@@ -112,8 +112,14 @@ def _class_rows(scale: dict, top: float, height: float) -> list[dict]:
         rows.append({**row, "y": y, "h": row_h, "w": w, "cy": y + row_h / 2,
                      "path": f"M14,{y:.1f} h{w:.1f} l{row_h / 2:.1f},{row_h / 2:.1f} "
                              f"l{-row_h / 2:.1f},{row_h / 2:.1f} h{-w:.1f} z",
-                     "letter_x": 14 + w - 2, "letter_size": round(row_h * 0.72, 1),
+                     "letter_x": 14 + w - 2,
+                     # long class names (e.g. "ECS<450") shrink to fit the arrow and the pointer
+                     "letter_size": round(min(row_h * 0.72, (w - 75) / (0.62 * max(len(str(row["cls"])), 1))), 1),
+                     "pointer_size": round(min(row_h * 0.86, 62 / (0.62 * max(len(str(row["cls"])), 1))), 1),
                      "range_size": min(9.5, round(row_h * 0.45, 1))})
+    size = min(r["letter_size"] for r in rows) if rows else 0  # one size for the whole scale
+    for r in rows:
+        r["letter_size"] = size
     return rows
 
 
