@@ -104,7 +104,7 @@ def run_footprint(model_path: str | Path, out_dir: str | Path, label: bool = Fal
             from .render import render_label
 
             for kind, path in render_label(result, staging).items():
-                staged[f"label.{kind}" if not str(kind).startswith("label") else kind] = path
+                staged[f"label.{kind}"] = path
         if report:
             from .render import render_report
 

@@ -43,7 +43,7 @@ def flow_category(flow) -> str:
     is fossil.
     """
     name = flow["name"].lower()
-    if tuple(flow.get("categories", ())) [:1] == ("natural resource",):
+    if tuple(flow.get("categories", ()))[:1] == ("natural resource",):
         return "biogenic_removals" if name.startswith("carbon dioxide, in air") else "fossil"
     if name.endswith("non-fossil") or name.endswith(", biogenic"):
         return "biogenic_emissions"

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from ..files import write_atomic
 
 GHG_CATEGORIES = ("fossil", "biogenic_emissions", "biogenic_removals", "dluc")
 """Disjoint ISO 14067:2018 7.3 categories; they sum to the total. ``aircraft`` is reported
@@ -91,14 +91,7 @@ def atomic_write_text(path: Path, text: str) -> Path:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic({path: text.encode("utf-8")})
     return path
 
 

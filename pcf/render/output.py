@@ -6,16 +6,15 @@ Without a CJK font, WeasyPrint renders Chinese as empty boxes and raises nothing
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
 import jinja2
 
 import pcf
 from pcf.errors import RenderError
+from pcf.files import write_atomic as files_write_atomic
 
 #: CJK font families in order of preference; the first one installed is used.
 PREFERRED_CJK_FONTS = [
@@ -186,10 +185,7 @@ def prepare_out_dir(out_dir: Path) -> Path:
 
 
 def write_atomic(files: dict[Path, bytes]) -> None:
-    """Write files atomically: each goes to a temporary file in its folder, then os.replace.
-
-    All temporary files are written before any is moved into place, so a failure while
-    writing leaves none of the target files changed.
+    """Write files atomically with :func:`pcf.files.write_atomic`, as a :class:`RenderError` on failure.
 
     Parameters
     ----------
@@ -201,20 +197,8 @@ def write_atomic(files: dict[Path, bytes]) -> None:
     RenderError
         When a file cannot be written.
     """
-    temps: list[tuple[str, Path]] = []
     try:
-        for target, data in files.items():
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-            temps.append((tmp, target))
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-        for tmp, target in temps:
-            os.replace(tmp, target)
+        files_write_atomic(files)
     except OSError as exc:
-        for tmp, _ in temps:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
         raise RenderError(f"cannot write {exc.filename or 'output'} ({exc.strerror}): "
                           "check the --out folder is writable and has space") from exc
