@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 DEBS   := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fonts-dejavu-core poppler-utils fontconfig
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test sysdeps venv background bench clean
+.PHONY: demo test sysdeps venv background clean
 
 demo: venv sysdeps background
 	$(BIN)/pcf footprint examples/battery/nmc811-pack.yaml --out out --label --report
@@ -16,9 +16,6 @@ demo: venv sysdeps background
 
 test: venv sysdeps background
 	$(BIN)/python -m pytest -q
-
-bench: venv background
-	$(BIN)/python benchmarks/run.py
 
 # Debian packages WeasyPrint needs, a CJK font (without one Chinese renders as boxes), poppler-utils.
 sysdeps: .stamps/sysdeps
