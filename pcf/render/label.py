@@ -218,6 +218,29 @@ def label_svg(result: dict, templates_dir: Path | None = None, font: str | None 
     return output.render_template(env, "label.svg.j2", L=label_context(result, font))
 
 
+def prepare(result: dict, templates_dir: Path | None = None) -> tuple[str, object, str]:
+    """Common first steps of every rendering: check the result, find the CJK font, render the label SVG.
+
+    Returns
+    -------
+    font : str
+        CJK font family.
+    env : jinja2.Environment
+        Template environment of ``templates_dir`` (default ``label_templates/``).
+    svg : str
+        The label as SVG text.
+
+    Raises
+    ------
+    RenderError
+        Bad result, no CJK font, or a missing template.
+    """
+    check_result(result)
+    font = output.cjk_font()
+    env = output.environment(templates_dir)
+    return font, env, output.render_template(env, "label.svg.j2", L=label_context(result, font))
+
+
 def render_label(result: dict, out_dir: Path, templates_dir: Path | None = None) -> dict[str, Path]:
     """Write the graded carbon label of a result as SVG and PDF.
 
@@ -241,10 +264,7 @@ def render_label(result: dict, out_dir: Path, templates_dir: Path | None = None)
         On a bad result, a missing template, no CJK font (install fonts-noto-cjk), a
         WeasyPrint failure or an unwritable folder; no file is written then.
     """
-    check_result(result)
-    font = output.cjk_font()
-    env = output.environment(templates_dir)
-    svg = output.render_template(env, "label.svg.j2", L=label_context(result, font))
+    font, env, svg = prepare(result, templates_dir)
     html = output.render_template(env, "label.html.j2", svg=Markup(svg), mm=LABEL_MM, font=font,
                                   title=f"{result['product']['id']} carbon label")
     pdf = output.html_to_pdf(html, output.template_folder(env))

@@ -18,8 +18,7 @@ from pathlib import Path
 from markupsafe import Markup
 
 from pcf.render import fmt, output, view
-from pcf.render.label import label_context, label_verification_text
-from pcf.render.validate import check_result
+from pcf.render.label import label_verification_text, prepare
 
 #: Number of contributions listed in section 3.
 TOP_CONTRIBUTIONS = 15
@@ -233,10 +232,7 @@ def render_report(result: dict, out_dir: Path, templates_dir: Path | None = None
         On a bad result, a missing template, no CJK font (install fonts-noto-cjk), a
         WeasyPrint failure or an unwritable folder; no file is written then.
     """
-    check_result(result)
-    font = output.cjk_font()
-    env = output.environment(templates_dir)
-    svg = output.render_template(env, "label.svg.j2", L=label_context(result, font))
+    font, env, svg = prepare(result, templates_dir)
     css = output.read_template_file(env, "report.css")
     html = output.render_template(env, "report.html.j2", R=report_context(result, font, svg),
                                   css=Markup(css))
