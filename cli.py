@@ -178,6 +178,47 @@ def report(
         out.print(f"wrote {path}")
 
 
+db_app = typer.Typer(no_args_is_help=True, help="Installed background databases.")
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("list", epilog="Example: pcf db list --json")
+def db_list(as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")) -> None:
+    """List the installed databases: name, kind, activities, source, version, content hash."""
+    import json
+
+    from pcf.background import list_databases
+
+    try:
+        entries = list_databases()
+    except PCFError as exc:
+        _fail(exc)
+    if as_json:
+        print(json.dumps([e.to_dict() for e in entries], indent=2, ensure_ascii=False))
+        return
+    table = Table(show_header=True, header_style="bold")
+    table.add_column("name", overflow="fold", ratio=1)
+    table.add_column("kind", no_wrap=True)
+    table.add_column("activities", justify="right", no_wrap=True)
+    table.add_column("sha256", no_wrap=True)
+    table.add_column("source", overflow="fold", ratio=1)
+    for e in entries:
+        table.add_row(escape(e.name), e.kind, str(e.activities), e.sha256[:12], escape(e.source))
+    out.print(table)
+
+
+@db_app.command("remove", epilog="Example: pcf db remove pcf-fg-SKU-OLD")
+def db_remove(name: str = typer.Argument(..., help="Database name as `pcf db list` shows it.")) -> None:
+    """Remove an installed database (`pcf setup` rebuilds the open default)."""
+    from pcf.background import remove_database
+
+    try:
+        entry = remove_database(name)
+    except PCFError as exc:
+        _fail(exc)
+    out.print(f"removed {entry.database} ({entry.kind}, {entry.activities} activities)")
+
+
 @app.command(epilog="Example: pcf version")
 def version() -> None:
     """Print the pcf version."""

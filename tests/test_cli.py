@@ -17,12 +17,21 @@ from tests.test_lca import LOOP
 runner = CliRunner()
 
 
-def test_every_command_help_has_an_example():
+def _command_paths():
     for command in cli.app.registered_commands:
-        name = command.name or command.callback.__name__
-        result = runner.invoke(cli.app, [name, "--help"])
-        assert result.exit_code == 0, name
-        assert "Example: pcf" in result.output, f"{name} --help has no example"
+        yield [command.name or command.callback.__name__]
+    for group in cli.app.registered_groups:
+        for command in group.typer_instance.registered_commands:
+            yield [group.name, command.name or command.callback.__name__]
+
+
+def test_every_command_help_has_an_example():
+    paths = list(_command_paths())
+    assert ["db", "list"] in paths and ["footprint"] in paths
+    for path in paths:
+        result = runner.invoke(cli.app, path + ["--help"])
+        assert result.exit_code == 0, path
+        assert "Example: pcf" in result.output, f"{' '.join(path)} --help has no example"
 
 
 def test_footprint_writes_result_and_prints_summary(bd, write_model, tmp_path):

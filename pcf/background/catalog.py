@@ -1,0 +1,115 @@
+"""The installed background databases: list and remove (``pcf db list``, ``pcf db remove``)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from ..bw import brightway, quiet
+from ..errors import BackgroundError
+from .opendefault import DATABASE as OPEN_DEFAULT
+
+
+@dataclass(frozen=True)
+class DatabaseEntry:
+    """One installed Brightway database.
+
+    Attributes
+    ----------
+    name : str
+        Name a model uses in ``study.background`` (``open-default`` for ``pcf-open-default``).
+    database : str
+        Brightway database name.
+    kind : str
+        ``open-default``, ``table`` (a pcf background table), ``biosphere``, ``foreground``
+        (written by ``pcf footprint``) or ``imported``.
+    activities : int
+        Number of activities (or elementary flows, for the biosphere).
+    source : str
+        Description recorded when it was written.
+    version : str
+        ``sha256:<first 12 hex>`` of the source content where pcf knows it, else ``""``.
+    sha256 : str
+        Full content hash of the source [hex], or ``""``.
+    """
+
+    name: str
+    database: str
+    kind: str
+    activities: int
+    source: str
+    version: str
+    sha256: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _kind(database: str, meta: dict) -> str:
+    if database == OPEN_DEFAULT:
+        return "open-default"
+    if database == "biosphere3" or meta.get("backend") == "biosphere":
+        return "biosphere"
+    if database.startswith("pcf-fg-"):
+        return "foreground"
+    if meta.get("pcf_kind") == "table":
+        return "table"
+    return "imported"
+
+
+def list_databases() -> list[DatabaseEntry]:
+    """Every database in the pcf Brightway project, backgrounds first.
+
+    Returns
+    -------
+    list of DatabaseEntry
+        Sorted by kind (open default, tables, imported, biosphere, foregrounds), then name.
+    """
+    bd = brightway()
+    order = {"open-default": 0, "table": 1, "imported": 2, "biosphere": 3, "foreground": 4}
+    entries = []
+    for database in bd.databases:
+        meta = bd.databases[database]
+        sha = meta.get("pcf_sha256") or meta.get("pcf_model_sha256") or ""
+        entries.append(DatabaseEntry(
+            name="open-default" if database == OPEN_DEFAULT else database,
+            database=database,
+            kind=_kind(database, meta),
+            activities=len(bd.Database(database)),
+            source=meta.get("description", ""),
+            version=f"sha256:{sha[:12]}" if sha else "",
+            sha256=sha,
+        ))
+    return sorted(entries, key=lambda e: (order[e.kind], e.name))
+
+
+def remove_database(name: str) -> DatabaseEntry:
+    """Remove an installed database.
+
+    Parameters
+    ----------
+    name : str
+        As listed by :func:`list_databases` (``open-default`` or a Brightway name).
+
+    Returns
+    -------
+    DatabaseEntry
+        What was removed.
+
+    Raises
+    ------
+    BackgroundError
+        Unknown name (the message lists the installed ones), or ``biosphere3``, which every
+        background links to (rebuild everything with ``pcf setup --force`` instead).
+    """
+    entries = {e.name: e for e in list_databases()} | {e.database: e for e in list_databases()}
+    entry = entries.get(name)
+    if entry is None:
+        names = ", ".join(sorted({e.name for e in entries.values()})) or "none"
+        raise BackgroundError(f"no database {name!r} installed; installed: {names}")
+    if entry.kind == "biosphere":
+        raise BackgroundError(f"{entry.database} holds the elementary flows every background links to; "
+                              "to rebuild it run `pcf setup --force`")
+    bd = brightway()
+    with quiet():
+        del bd.databases[entry.database]
+    return entry
