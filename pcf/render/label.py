@@ -212,14 +212,13 @@ def label_svg(result: dict, templates_dir: Path | None = None, font: str | None 
     RenderError
         On a bad result, a missing template or no CJK font.
     """
-    check_result(result)
-    font = font or output.cjk_font()
-    env = output.environment(templates_dir)
-    return output.render_template(env, "label.svg.j2", L=label_context(result, font))
+    return prepare(result, templates_dir, font)[2]
 
 
-def prepare(result: dict, templates_dir: Path | None = None) -> tuple[str, object, str]:
+def prepare(result: dict, templates_dir: Path | None = None, font: str | None = None) -> tuple[str, object, str]:
     """Common first steps of every rendering: check the result, find the CJK font, render the label SVG.
+
+    ``font`` [default: found with fontconfig] skips the font look-up when given.
 
     Returns
     -------
@@ -236,7 +235,7 @@ def prepare(result: dict, templates_dir: Path | None = None) -> tuple[str, objec
         Bad result, no CJK font, or a missing template.
     """
     check_result(result)
-    font = output.cjk_font()
+    font = font or output.cjk_font()
     env = output.environment(templates_dir)
     return font, env, output.render_template(env, "label.svg.j2", L=label_context(result, font))
 
