@@ -8,7 +8,7 @@ an invalid model leaves nothing behind.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .background import database_name
 from .bw import brightway, pcf_home, quiet
@@ -53,12 +53,16 @@ class ForegroundGraph:
         ``(process id, biosphere key) -> {origin: kg}``: the model origin of each direct
         elementary flow, so the ISO 14067 split follows the model where a flow has one
         variant only (e.g. ``Dinitrogen monoxide``).
+    links : dict
+        ``(database, code) -> how the model named it`` for every activity linked outside the
+        foreground (the background key, or ``database: 'name' [location]``).
     """
 
     database: str
     background: str
     reference: tuple
     origins: dict
+    links: dict = field(default_factory=dict)
 
 
 def foreground_name(system: ProductSystem) -> str:
@@ -132,6 +136,7 @@ def build_foreground(system: ProductSystem) -> ForegroundGraph:
     index = {p.id: i for i, p in enumerate(system.model.processes)}
     data: dict[tuple, dict] = {}
     origins: dict[tuple, dict[str, float]] = {}
+    links: dict[tuple, str] = {}
     for proc in system.processes.values():
         i = index[proc.id]
         exchanges = [{"input": (fg, proc.id), "amount": proc.output_amount, "type": "production"}]
@@ -140,15 +145,28 @@ def build_foreground(system: ProductSystem) -> ForegroundGraph:
             if inp.kind == "process":
                 exchanges.append({"input": (fg, inp.target), "amount": inp.amount, "type": "technosphere"})
                 continue
-            if inp.target not in bg_units:
-                close = difflib.get_close_matches(inp.target, list(bg_units), n=3, cutoff=0.5)
-                hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else "; `pcf db list` shows the backgrounds"
-                raise system.error(loc + ("background",), f"background activity {inp.target!r} is not in {study.background!r}{hint}")
+            if inp.kind == "background":
+                if inp.target not in bg_units:
+                    close = difflib.get_close_matches(inp.target, list(bg_units), n=3, cutoff=0.5)
+                    hint = (f"; did you mean {', '.join(repr(c) for c in close)}?" if close
+                            else "; `pcf db list` shows the backgrounds")
+                    raise system.error(loc + ("background",),
+                                       f"background activity {inp.target!r} is not in {study.background!r}{hint}")
+                key, unit = (bg, inp.target), bg_units[inp.target]
+            else:
+                try:
+                    node = find_activity(bd, inp.database, dict(inp.lookup), exclude=fg)
+                except LookupError as exc:
+                    field_name = "code" if dict(inp.lookup).get("code") is not None else "name"
+                    raise system.error(loc + (field_name if inp.database in bd.databases else "database",),
+                                       exc.args[0]) from None
+                key, unit = node.key, node.get("unit") or ""
             try:
-                factor = conversion_factor(inp.unit, bg_units[inp.target])
+                factor = conversion_factor(inp.unit, unit)
             except UnitError as exc:
-                raise system.error(loc + ("unit",), f"{inp.target!r} is given per {bg_units[inp.target]!r}: {exc}") from None
-            exchanges.append({"input": (bg, inp.target), "amount": inp.amount * factor, "type": "technosphere"})
+                raise system.error(loc + ("unit",), f"{inp.describe()!r} is given per {unit!r}: {exc}") from None
+            exchanges.append({"input": key, "amount": inp.amount * factor, "type": "technosphere"})
+            links.setdefault(key, inp.describe())
         for kind in ("emissions", "removals"):
             for k, flow in enumerate(getattr(proc, kind)):
                 if kind == "removals":
@@ -178,4 +196,71 @@ def build_foreground(system: ProductSystem) -> ForegroundGraph:
     db.register(description=f"pcf foreground of {system.path.name}", pcf_model_sha256=system.sha256)
     with quiet():
         db.write(data)
-    return ForegroundGraph(fg, bg, (fg, system.model.product.process), origins)
+    return ForegroundGraph(fg, bg, (fg, system.model.product.process), origins, links)
+
+
+def find_activity(bd, database: str, lookup: dict, exclude: str | None = None):
+    """The activity a model names in an installed database.
+
+    Parameters
+    ----------
+    bd : module
+        bw2data.
+    database : str
+        Brightway database name, as ``pcf db list`` shows it.
+    lookup : dict
+        ``{"code": ...}``, or ``{"name": ...}`` with optional ``"location"`` and
+        ``"reference product"``; names compare case-insensitively.
+    exclude : str, optional
+        A database that may not be named (the model's own foreground).
+
+    Returns
+    -------
+    bw2data Activity
+
+    Raises
+    ------
+    LookupError
+        The database is not installed, nothing matches (with close names), several
+        activities match (with what tells them apart), or the node is not a process
+        (e.g. a biosphere flow).
+    """
+    if database not in bd.databases or database == exclude:
+        installed = ", ".join(sorted(d for d in bd.databases if d != exclude and not d.startswith("pcf-fg-")))
+        raise LookupError(f"database {database!r} is not installed (installed: {installed}); "
+                          "`pcf db import` adds one")
+    from bw2data.backends import ActivityDataset as AD
+    from peewee import fn
+
+    if "code" in lookup:
+        rows = list(AD.select().where((AD.database == database) & (AD.code == str(lookup["code"]))))
+        if not rows:
+            raise LookupError(f"no activity with code {lookup['code']!r} in {database!r}")
+    else:
+        name = str(lookup["name"]).strip()
+        rows = list(AD.select().where((AD.database == database) & (fn.lower(AD.name) == name.lower())))
+        if not rows:
+            names = [r.name for r in AD.select(AD.name).where(AD.database == database).distinct()]
+            close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
+            hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+            raise LookupError(f"no activity named {name!r} in {database!r}{hint}")
+        for field_name, column in (("location", "location"), ("reference product", "product")):
+            if field_name in lookup:
+                wanted = str(lookup[field_name]).strip().lower()
+                matching = [r for r in rows if (getattr(r, column) or "").lower() == wanted]
+                if not matching:
+                    found = sorted({getattr(r, column) or "" for r in rows})
+                    raise LookupError(f"{name!r} in {database!r} has no {field_name} {lookup[field_name]!r} "
+                                      f"(it has: {', '.join(repr(f) for f in found)})")
+                rows = matching
+        if len(rows) > 1:
+            shown = "; ".join(f"location {r.location!r}, reference product {r.product!r}, code {r.code!r}"
+                              for r in rows[:5])
+            more = f" and {len(rows) - 5} more" if len(rows) > 5 else ""
+            raise LookupError(f"{len(rows)} activities in {database!r} are named {name!r} ({shown}{more}): "
+                              "add location / reference_product, or use code")
+    node = bd.get_node(id=rows[0].id)
+    if node.get("type", "process") not in bd.labels.process_node_types:
+        raise LookupError(f"{node['name']!r} in {database!r} is not a process (node type {node.get('type')!r}): "
+                          "elementary flows go under emissions")
+    return node

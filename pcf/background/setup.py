@@ -63,6 +63,48 @@ def background_info(background: str = "open-default") -> BackgroundInfo:
     return BackgroundInfo(background, name, f"{background} sha256:{sha[:12]}", sha, len(bd.Database(name)))
 
 
+def database_provenance(database: str) -> dict:
+    """What a result says about one Brightway database it drew on.
+
+    Parameters
+    ----------
+    database : str
+        Brightway database name.
+
+    Returns
+    -------
+    dict
+        ``{database, kind, source, format, sha256, activities}``: ``kind`` is ``table`` (a
+        pcf source table such as the open default), ``imported`` (``pcf db import``, with the
+        file it came from and that file's SHA-256) or ``brightway`` (written by other tools;
+        no content hash is known then).
+
+    Raises
+    ------
+    BackgroundError
+        The database is not installed.
+    """
+    bd = brightway()
+    if database not in bd.databases:
+        raise BackgroundError(f"database {database!r} is not installed in {pcf_home()}")
+    meta = bd.databases[database]
+    kind = meta.get("pcf_kind") or "brightway"
+    if kind == "table":
+        source = f"databases/{SOURCE.name}" if database == DATABASE else meta.get("description", "")
+    else:
+        source = meta.get("pcf_source") or meta.get("description") or ""
+    from bw2data.backends import ActivityDataset as AD
+
+    return {
+        "database": database,
+        "kind": kind,
+        "source": source,
+        "format": meta.get("pcf_format") or ("csv" if kind == "table" else None),
+        "sha256": meta.get("pcf_sha256"),
+        "activities": AD.select().where(AD.database == database).count(),
+    }
+
+
 def setup(force: bool = False, report: Callable[[str], None] = lambda msg: None) -> dict[str, str]:
     """Build the background under ``PCF_HOME`` (idempotent).
 

@@ -23,7 +23,7 @@ import numpy as np
 from scipy.sparse.linalg import splu
 
 from .. import __version__
-from ..background import background_info, method_spec
+from ..background import background_info, database_provenance, method_spec
 from ..bw import brightway
 from ..errors import BackgroundError, CalculationError
 from ..graph import ForegroundGraph, build_foreground
@@ -142,7 +142,7 @@ def footprint(system: ProductSystem, top: int | None = None) -> FootprintResult:
     aircraft = 0.0
     bio_mass = {"co2_emissions_kg": 0.0, "co2_removals_kg": 0.0}
     contributions = []
-    used_bg: dict[int, float] = {}
+    used_bg: dict[int, list[float]] = {}  # node id -> [amount drawn, kg CO2e] per reference flow
     for nid, node in fg_nodes.items():
         j = col[nid]
         s_j = supply[j]
@@ -182,9 +182,12 @@ def footprint(system: ProductSystem, top: int | None = None) -> FootprintResult:
             bnode = bg_node(other)
             if bnode.get("aircraft"):
                 aircraft += value
-            used_bg[other] = total_intensity[i]
+            used = used_bg.setdefault(other, [0.0, 0.0])
+            used[0] += drawn
+            used[1] += value
             stages[stage] += value
-            contributions.append({"background": bnode["code"], "name": bnode["name"], "stage": stage,
+            contributions.append({"background": bnode["code"], "database": bnode["database"],
+                                  "name": bnode["name"], "stage": stage,
                                   "process": node["code"], "kind": "background", "kg_co2e": value})
     total = sum(stages.values())
     if not math.isclose(total, score, rel_tol=1e-6, abs_tol=1e-9):
@@ -198,14 +201,20 @@ def footprint(system: ProductSystem, top: int | None = None) -> FootprintResult:
             "name": f"{len(rest)} other contributions", "stage": None, "kind": "other",
             "kg_co2e": sum(x["kg_co2e"] for x in rest), "share": sum(x["share"] for x in rest)}]
     ghg["aircraft"] = aircraft
-    # data sources: every background activity drawn directly
+    # data sources: every background activity drawn directly, with its citation and DQR
+    used_dbs = {bg_node(nid)["database"] for nid in used_bg} | {graph.background}
+    db_prov = {d: database_provenance(d) for d in sorted(used_dbs)}
     data_sources = []
-    for nid, unit_intensity in sorted(used_bg.items(), key=lambda kv: bg_node(kv[0])["code"]):
+    for nid, (drawn, value) in sorted(used_bg.items(), key=lambda kv: (bg_node(kv[0])["database"], bg_node(kv[0])["code"])):
         n = bg_node(nid)
         data_sources.append({
-            "background": n["code"], "database": n["database"], "name": n["name"], "unit": n.get("unit"),
-            "location": n.get("location"), "year": n.get("year"), "source": n.get("source"),
-            "note": n.get("note"), "factor_ids": n.get("factor_ids"), "kg_co2e_per_unit": float(unit_intensity),
+            "background": n["code"], "database": n["database"], "model_reference": graph.links.get(n.key),
+            "name": n["name"], "reference_product": n.get("reference product"), "unit": n.get("unit"),
+            "location": n.get("location"), "year": n.get("year"),
+            "source": n.get("source") or _imported_source(n, db_prov[n["database"]]), "note": n.get("note"),
+            "factor_ids": n.get("factor_ids"), "dqr": _dqr(n),
+            "kg_co2e_per_unit": float(total_intensity[col[nid]]),
+            "amount": drawn, "kg_co2e": value,
         })
     # excluded inputs are stated per run of their process, like inputs; scale to the reference flow
     runs = {node["code"]: supply[col[nid]] for nid, node in fg_nodes.items()}
@@ -249,6 +258,7 @@ def footprint(system: ProductSystem, top: int | None = None) -> FootprintResult:
             "background_version": bg_info.version,
             "background_sha256": bg_info.sha256,
             "background_activities": bg_info.activities,
+            "databases": list(db_prov.values()),
             "brightway": {d: dist_version(d) for d in ("bw2data", "bw2calc", "bw2io", "bw_processing")},
             "bw2calc_score": score,
         },
@@ -257,6 +267,29 @@ def footprint(system: ProductSystem, top: int | None = None) -> FootprintResult:
         model_file=str(system.path),
         created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
+
+
+def _dqr(node) -> dict | None:
+    """PEF data quality rating of a background activity, when its database states one.
+
+    ``{ter, ger, tir, p, dqr}``: technological, geographical, time-related representativeness
+    and precision (1 best .. 5), and DQR = (TeR + GeR + TiR + P) / 4 (Commission
+    Recommendation (EU) 2021/2279, Annex I, 4.6.5).
+    """
+    parts = {k: node.get(f"dqr_{k}") for k in ("ter", "ger", "tir", "p")}
+    if any(v is None for v in parts.values()):
+        return None
+    parts = {k: int(v) for k, v in parts.items()}
+    parts["dqr"] = node.get("dqr") if node.get("dqr") is not None else sum(parts.values()) / 4
+    return parts
+
+
+def _imported_source(node, database: dict) -> str:
+    """Where an activity without a ``source`` field comes from: the file its database was
+    imported from (``pcf db import``), or the database name."""
+    origin = database.get("source") or database["database"]
+    sha = database.get("sha256")
+    return f"{database['database']} ({origin}{', sha256 ' + sha[:12] if sha else ''}), activity {node['code']}"
 
 
 def _biogenic_mass(flow, amount: float, out: dict) -> None:

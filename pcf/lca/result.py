@@ -46,7 +46,11 @@ class FootprintResult:
         amount_per_process_output, process_output}``; ``amount`` is per reference flow
         (the model's amount times the process's activity level).
     data_sources : list of dict
-        Background activities used, with citation and ``kg_co2e_per_unit``.
+        Every background activity drawn directly by the foreground: ``{background (code),
+        database, model_reference, name, reference_product, unit, location, year, source,
+        note, factor_ids, dqr, kg_co2e_per_unit, amount, kg_co2e}``; ``amount`` [unit] and
+        ``kg_co2e`` are per reference flow; ``dqr`` is the PEF rating ``{ter, ger, tir, p,
+        dqr}`` when the database states one, else None.
     method, method_name, background : str, list, str
         Characterisation method id and Brightway name; background name.
     provenance : dict

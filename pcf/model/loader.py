@@ -29,11 +29,23 @@ class ResolvedInput:
     foreground inputs.
     """
 
-    kind: str  # "process" or "background"
+    kind: str  # "process", "background" or "database"
     target: str
     amount: float
     unit: str
     line: int | None
+    database: str | None = None
+    lookup: tuple = ()  # ((field, value), ...) for kind "database": code, or name/location/reference product
+
+    def describe(self) -> str:
+        """The target as a person would write it, e.g. ``uslci: 'Electricity, at grid' [US]``."""
+        if self.kind != "database":
+            return self.target
+        fields = dict(self.lookup)
+        if "code" in fields:
+            return f"{self.database}: code {fields['code']!r}"
+        extra = "".join(f" [{fields[k]}]" for k in ("location", "reference product") if k in fields)
+        return f"{self.database}: {fields['name']!r}{extra}"
 
 
 @dataclass(frozen=True)
@@ -224,7 +236,15 @@ def load_model(path: str | Path, overrides: dict[str, float] | None = None) -> P
                     parse_unit(inp.unit)
                 except UnitError as exc:
                     raise fail(loc + ("unit",), str(exc)) from None
-                inputs.append(ResolvedInput("background", inp.background, amount, inp.unit, lines.line_of(loc)))
+                if inp.database is not None:
+                    lookup = tuple((field.replace("_", " "), getattr(inp, field))
+                                   for field in ("code", "name", "location", "reference_product")
+                                   if getattr(inp, field) is not None)
+                    target = inp.code if inp.code is not None else inp.name
+                    inputs.append(ResolvedInput("database", target, amount, inp.unit, lines.line_of(loc),
+                                                inp.database, lookup))
+                else:
+                    inputs.append(ResolvedInput("background", inp.background, amount, inp.unit, lines.line_of(loc)))
         flows = {}
         for kind in ("emissions", "removals"):
             resolved = []

@@ -62,18 +62,35 @@ class Study(_Strict):
 
 
 class Input(_Strict):
-    """A technosphere input: a foreground ``process`` or a ``background`` activity key."""
+    """A technosphere input: a foreground ``process``, an activity ``background: KEY`` of the
+    study's background, or an activity of any installed database named by
+    ``database`` plus ``code`` or ``name`` (with ``location`` / ``reference_product`` when
+    the name alone is ambiguous)."""
 
     process: str | None = None
     background: str | None = None
+    database: str | None = None
+    code: str | None = None
+    name: str | None = None
+    location: str | None = None
+    reference_product: str | None = None
     amount: Expr
     unit: str
     comment: str | None = None
 
     @model_validator(mode="after")
     def _one_target(self) -> "Input":
-        if (self.process is None) == (self.background is None):
-            raise ValueError("an input names exactly one of 'process' or 'background'")
+        targets = [k for k in ("process", "background", "database") if getattr(self, k) is not None]
+        if len(targets) != 1:
+            raise ValueError("an input names exactly one of 'process', 'background' or 'database'")
+        lookup = [k for k in ("code", "name", "location", "reference_product") if getattr(self, k) is not None]
+        if self.database is None:
+            if lookup:
+                raise ValueError(f"{', '.join(lookup)} only go with 'database: NAME'")
+        elif (self.code is None) == (self.name is None):
+            raise ValueError("a 'database' input names its activity by exactly one of 'code' or 'name'")
+        elif self.code is not None and len(lookup) > 1:
+            raise ValueError("with 'code' the activity is already unique: drop location / reference_product")
         return self
 
 

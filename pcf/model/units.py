@@ -3,7 +3,10 @@
 One shared :class:`pint.UnitRegistry` with the units LCA inventories use. Two additions:
 ``item`` (a counted piece, its own dimension) and ``Wp`` (peak watt: rated power at
 standard test conditions, IEC 61215; its own dimension so that it is never mixed with
-delivered power). ``tkm`` is tonne-kilometre.
+delivered power). ``tkm`` is tonne-kilometre; ``pkm`` (person-km) and ``vkm`` (vehicle-km)
+have their own dimensions. The unit names of Brightway inventories (``kilogram``,
+``ton kilometer``, ``square meter``, ...) are understood, and ``ton`` is the metric tonne as
+in ecoinvent and bw2io, not pint's US short ton.
 """
 
 from __future__ import annotations
@@ -24,11 +27,23 @@ def registry() -> pint.UnitRegistry:
     ureg.define("kWp = 1000 * Wp")
     ureg.define("MWp = 1000000 * Wp")
     ureg.define("tkm = tonne * kilometer")
+    ureg.define("pkm = [passenger_transport] = person_kilometer")
+    ureg.define("vkm = [vehicle_transport] = vehicle_kilometer")
     return ureg
 
 
 _ALIASES = {"m2": "m**2", "m3": "m**3", "kg km": "kg*km", "t": "tonne", "L": "liter", "l": "liter",
-            "unit": "item", "items": "item", "pieces": "item", "kilowatt hour": "kWh"}
+            "unit": "item", "items": "item", "pieces": "item", "kilowatt hour": "kWh",
+            # In LCA data a "ton" is a metric tonne (ecoinvent, bw2io's unit names); pint's
+            # "ton" would be the US short ton (907.18 kg).
+            "ton": "tonne", "tons": "tonne", "metric ton": "tonne",
+            # unit names of Brightway / bw2io-normalised inventories (bw2io.units)
+            "ton kilometer": "tkm", "metric ton*km": "tkm", "kilogram kilometer": "kg*km",
+            "square meter": "m**2", "cubic meter": "m**3", "normal cubic meter": "m**3",
+            "standard cubic meter": "m**3", "litre": "liter", "watt hour": "Wh",
+            "square meter-year": "m**2*year", "cubic meter-year": "m**3*year", "meter-year": "m*year",
+            "kilometer-year": "km*year", "kilogram day": "kg*day",
+            "person kilometer": "pkm", "vehicle kilometer": "vkm"}
 
 
 @lru_cache(maxsize=256)
