@@ -160,8 +160,17 @@ def report_context(result: dict, font: str, label_svg: str) -> dict:
         "key": d.get("background") or fmt.DASH, "name": d.get("name") or "",
         "location": d.get("location") or fmt.DASH, "year": d.get("year") or fmt.DASH,
         "unit": d.get("unit") or fmt.DASH, "factor_text": fmt.sig(d.get("kg_co2e_per_unit")),
-        "source": d.get("source") or fmt.DASH,
+        "source": d.get("source") or fmt.DASH, "database": d.get("database") or "",
+        "amount_text": (f"{fmt.amount(d['amount'])} {d.get('unit') or ''}".strip()
+                        if d.get("amount") is not None else fmt.DASH),
+        "kg_text": fmt.sig(d.get("kg_co2e")) if d.get("kg_co2e") is not None else fmt.DASH,
+        "dqr_text": (f"{d['dqr']['dqr']:.1f} ({d['dqr']['ter']}/{d['dqr']['ger']}/{d['dqr']['tir']}/{d['dqr']['p']})"
+                     if d.get("dqr") else fmt.DASH),
     } for d in result.get("data_sources") or []]
+    databases = [{
+        "database": b.get("database") or "", "kind": b.get("kind") or "", "source": b.get("source") or fmt.DASH,
+        "activities": b.get("activities"), "sha256": b.get("sha256") or fmt.DASH,
+    } for b in (result.get("provenance") or {}).get("databases") or []]
     cut_off = [{
         "process": c.get("process") or fmt.DASH, "name": c.get("name") or "",
         "amount": f"{fmt.amount(c.get('amount'))} {c.get('unit') or ''}".strip(),
@@ -171,6 +180,7 @@ def report_context(result: dict, font: str, label_svg: str) -> dict:
         "font": font,
         "label": Markup(label_svg),
         "pid": product["id"], "name": product["name"],
+        "databases": databases,
         "head": view.headline(result),
         "total_text": fmt.sig(total),
         "ref_unit": view.per_unit(product, False),
