@@ -20,11 +20,11 @@ SHARED = REPO.parent / "shared"
 
 # A tiny background table with hand-checkable gases [kg gas / unit].
 TEST_BACKGROUND = """\
-key,name,reference_product,unit,location,year,co2_fossil,ch4_fossil,ch4_biogenic,n2o,co2_biogenic,co2_dluc,sf6,nf3,cf4,c2f6,co2e_unsplit,gwp_basis,aircraft,factor_ids,source,note
-elec,electricity,electricity,kWh,CN,2023,0.5,0.001,,0.0001,,,,,,,,AR6,,,test table written by hand,
-steel,steel,steel,kg,GLO,2022,2.0,,,,,,,,,,,AR6,,,test table written by hand,
-air,air freight,transport,tkm,GLO,2025,1.0,,,,,,,,,,,AR6,yes,,test table written by hand,
-wood,wood chips,wood chips,kg,GLO,2022,0.1,,,,1.5,0.2,,,,,,AR6,,,test table written by hand,
+key,name,reference_product,unit,location,year,co2_fossil,ch4_fossil,ch4_biogenic,n2o,co2_biogenic,co2_dluc,sf6,nf3,cf4,c2f6,co2e_unsplit,gwp_basis,aircraft,factor_ids,source,note,dqr_ter,dqr_ger,dqr_tir,dqr_p
+elec,electricity,electricity,kWh,CN,2023,0.5,0.001,,0.0001,,,,,,,,AR6,,,test table written by hand,,1,1,1,1
+steel,steel,steel,kg,GLO,2022,2.0,,,,,,,,,,,AR6,,,test table written by hand,,1,1,1,1
+air,air freight,transport,tkm,GLO,2025,1.0,,,,,,,,,,,AR6,yes,,test table written by hand,,1,1,1,1
+wood,wood chips,wood chips,kg,GLO,2022,0.1,,,,1.5,0.2,,,,,,AR6,,,test table written by hand,,1,1,1,1
 """
 
 

@@ -35,13 +35,21 @@ GAS_FLOWS: dict[str, tuple[str, tuple[str, ...]]] = {
     "c2f6": ("Ethane, hexafluoro-, HFC-116", ("air",)),
 }
 REQUIRED = ("key", "name", "reference_product", "unit", "location", "year", "source")
+#: PEF data quality rating columns (Commission Recommendation (EU) 2021/2279, Annex I,
+#: section 4.6.5): technological, geographical, time-related representativeness and
+#: precision, each an integer 1 (best) .. 5 (worst). DQR = (TeR + GeR + TiR + P) / 4.
+DQR_COLUMNS = ("dqr_ter", "dqr_ger", "dqr_tir", "dqr_p")
+#: Placeholders that are not a citation (compared case-insensitively).
+NOT_A_SOURCE = ("todo", "n/a", "na", "none", "tbd", "-")
 
 
 @dataclass(frozen=True)
 class BackgroundRow:
     """One background activity of the open default.
 
-    ``gases`` maps a CSV gas column to its amount [kg gas / unit].
+    ``gases`` maps a CSV gas column to its amount [kg gas / unit]. ``dqr`` is the PEF data
+    quality rating: ``{"ter", "ger", "tir", "p"}`` integers 1..5 [-] and ``"dqr"``, their
+    mean [-] (1 = best; databases/README.md gives the rating basis).
     """
 
     key: str
@@ -57,6 +65,7 @@ class BackgroundRow:
     source: str
     note: str
     line: int
+    dqr: dict[str, float]
 
 
 def source_sha256(path: Path = SOURCE) -> str:
@@ -81,7 +90,9 @@ def read_rows(path: Path = SOURCE) -> list[BackgroundRow]:
     SourceError
         ``file:line: message`` for a missing column or value, a duplicate key, an unknown
         unit, a gas amount that is not a finite non-negative number, a row emitting
-        nothing, or a row without a source citation.
+        nothing, a row without a source citation (empty, whitespace, 'TODO', 'n/a'), or a
+        data quality rating (``dqr_ter``, ``dqr_ger``, ``dqr_tir``, ``dqr_p``) that is
+        missing or not an integer 1..5.
     """
     if not path.exists():
         raise BackgroundError(f"{path} not found: the open default background table is missing")
@@ -89,7 +100,7 @@ def read_rows(path: Path = SOURCE) -> list[BackgroundRow]:
     seen: dict[str, int] = {}
     with path.open(newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
-        missing = [c for c in REQUIRED + tuple(GAS_FLOWS) if c not in (reader.fieldnames or [])]
+        missing = [c for c in REQUIRED + DQR_COLUMNS + tuple(GAS_FLOWS) if c not in (reader.fieldnames or [])]
         if missing:
             raise SourceError(path, 1, f"missing columns: {', '.join(missing)} (see databases/README.md)")
         for record in reader:
@@ -97,6 +108,10 @@ def read_rows(path: Path = SOURCE) -> list[BackgroundRow]:
             for column in REQUIRED:
                 if not (record.get(column) or "").strip():
                     raise SourceError(path, line, f"empty {column!r}; every row needs {', '.join(REQUIRED)}")
+            if record["source"].strip().lower() in NOT_A_SOURCE:
+                raise SourceError(path, line, f"source = {record['source'].strip()!r} is not a citation; "
+                                  "give author or organisation, year, table and URL or DOI")
+            dqr = _read_dqr(path, line, record)
             key = record["key"].strip()
             if key in seen:
                 raise SourceError(path, line, f"duplicate key {key!r} (first on line {seen[key]})")
@@ -126,11 +141,30 @@ def read_rows(path: Path = SOURCE) -> list[BackgroundRow]:
                 gases=gases, gwp_basis=(record.get("gwp_basis") or "").strip(),
                 aircraft=(record.get("aircraft") or "").strip().lower() in ("yes", "true", "1"),
                 factor_ids=(record.get("factor_ids") or "").strip(), source=record["source"].strip(),
-                note=(record.get("note") or "").strip(), line=line,
+                note=(record.get("note") or "").strip(), line=line, dqr=dqr,
             ))
     if not rows:
         raise SourceError(path, None, "no rows")
     return rows
+
+
+def _read_dqr(path: Path, line: int, record: dict) -> dict[str, float]:
+    """The four PEF ratings of one row [-] and their mean ``dqr`` [-]; SourceError otherwise."""
+    ratings: dict[str, float] = {}
+    for column in DQR_COLUMNS:
+        text = (record.get(column) or "").strip()
+        if not text:
+            raise SourceError(path, line, f"empty {column!r}; every row needs an integer rating 1..5 "
+                              f"in {', '.join(DQR_COLUMNS)} (see databases/README.md)")
+        try:
+            value = int(text)
+        except ValueError:
+            raise SourceError(path, line, f"{column} = {text!r} is not an integer; use 1 (best) .. 5 (worst)") from None
+        if not 1 <= value <= 5:
+            raise SourceError(path, line, f"{column} = {value} is out of range; use 1 (best) .. 5 (worst)")
+        ratings[column.removeprefix("dqr_")] = value
+    ratings["dqr"] = sum(ratings.values()) / len(DQR_COLUMNS)
+    return ratings
 
 
 def write_open_default(bd, path: Path = SOURCE, database: str = DATABASE) -> int:
@@ -179,6 +213,11 @@ def write_open_default(bd, path: Path = SOURCE, database: str = DATABASE) -> int
             "factor_ids": row.factor_ids,
             "gwp_basis": row.gwp_basis,
             "aircraft": row.aircraft,
+            "dqr_ter": int(row.dqr["ter"]),
+            "dqr_ger": int(row.dqr["ger"]),
+            "dqr_tir": int(row.dqr["tir"]),
+            "dqr_p": int(row.dqr["p"]),
+            "dqr": float(row.dqr["dqr"]),
             "type": "process",
             "exchanges": exchanges,
         }
