@@ -63,3 +63,7 @@ class CalculationError(PCFError):
 
 class RenderError(PCFError):
     """A label or report cannot be rendered (missing font, bad result file)."""
+
+
+class ImportFailed(BackgroundError):
+    """``pcf db import`` cannot import a database (format, path, name, unreadable input); nothing is written."""
