@@ -219,6 +219,91 @@ def db_remove(name: str = typer.Argument(..., help="Database name as `pcf db lis
     out.print(f"removed {entry.database} ({entry.kind}, {entry.activities} activities)")
 
 
+@db_app.command("import", epilog="Example: pcf db import ../shared/data/uslci/uslci-fy17-json-ld.zip --format jsonld --name uslci-fy17")
+def db_import(
+    path: Path = typer.Argument(..., help="Zip file or folder (EcoSpold1 / Excel: also a single file)."),
+    fmt: str = typer.Option(..., "--format", help="jsonld | ecospold1 | ecospold2 | excel"),
+    name: str = typer.Option(..., "--name", help="Database name; a model uses it as study.background."),
+    replace: bool = typer.Option(False, "--replace", help="Overwrite an existing database of that name."),
+    as_json: bool = typer.Option(False, "--json", help="Print the import report as JSON."),
+) -> None:
+    """Import a background database with bw2io; unlinked exchanges are kept (placeholders / companion biosphere) and reported."""
+    import json
+
+    from pcf.background.importers import import_database
+
+    try:
+        with err.status(f"importing {escape(path.name)} ...") as status:
+            report = import_database(path, fmt, name, replace=replace,
+                                     progress=lambda m: status.update(escape(m)))
+    except PCFError as exc:
+        _fail(exc)
+    if as_json:
+        print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+        return
+    out.print(f"[bold]{escape(report.name)}[/bold] from {escape(report.source)} ({report.format}): "
+              f"{report.processes} datasets read, {report.activities} activities, {report.exchanges} exchanges "
+              f"in {report.seconds:.1f} s", highlight=False)
+    table = Table(show_header=True, header_style="bold", title=f"unlinked exchanges: {report.unlinked_total}")
+    table.add_column("type")
+    table.add_column("exchanges", justify="right")
+    table.add_column("what pcf did")
+    policy = {"biosphere": f"kept in {report.biosphere_database or name + '-biosphere'} (not characterised)",
+              "technosphere": "linked to zero-burden placeholder activities (cut-off)",
+              "substitution": "linked to zero-burden placeholder activities (cut-off)",
+              "production": "linked to the activity itself"}
+    for kind, n in sorted(report.unlinked.items()):
+        table.add_row(kind, str(n), policy.get(kind, ""))
+    out.print(table)
+    for f in report.unlinked_flows[:10]:
+        where = f.categories or f.location
+        out.print(f"  {f.exchanges:>5}  {f.type:<12} {escape(f.name)}  [{escape(where)}] {escape(f.unit)}", highlight=False)
+    if report.unlinked_ghg:
+        err.print(f"[yellow]warning:[/yellow] {len(report.unlinked_ghg)} unlinked flows look like greenhouse gases "
+                  "(their GWP is lost): " + ", ".join(escape(f.name) for f in report.unlinked_ghg[:8]), highlight=False)
+    if report.coproducts_cut_off:
+        out.print(f"{len(report.coproducts_cut_off)} co-products without allocation factors: burdens kept "
+                  "by the reference product", highlight=False)
+    out.print(f"sha256 {report.sha256[:12]}; use it with `study.background: {escape(report.name)}`", highlight=False)
+
+
+@app.command("import-foreground", epilog="Example: pcf import-foreground ../shared/data/premise/lci-batteries-NMC111-811-NCA-LFP.xlsx "
+             "--product 'battery cell, NMC811' --out nmc811-cell.yaml")
+def import_foreground(
+    xlsx: Path = typer.Argument(..., help="Brightway Excel foreground (premise layout), leaf inputs with ecoinvent names."),
+    product: str = typer.Option(..., "--product", help="Product activity: its name, reference product or words of it."),
+    model_out: Path = typer.Option(..., "--out", help="Model file to write (pcf-model/1); the link report goes next to it "
+                                                      "as <name>.links.md and <name>.links.json."),
+    product_id: Optional[str] = typer.Option(None, "--product-id", help="product.id of the model (default: from the activity name)."),
+    pcr: Optional[str] = typer.Option(None, "--pcr", help="study.pcr of the model (a file in pcr_rules/)."),
+    stage: list[str] = typer.Option([], "--stage", help="Override a process's life-cycle stage: ID=STAGE (repeatable)."),
+    internal: str = typer.Option("auto", "--internal", help="Workbook activities the link table also links: "
+                                                            "auto (link when under 95 % linked by mass) | expand | link."),
+    links: Optional[Path] = typer.Option(None, "--links", help="Link table (default databases/ecoinvent-links.csv)."),
+) -> None:
+    """Import a Brightway Excel foreground into a pcf-model/1 file, linking ecoinvent inputs to the open default."""
+    from pcf.foreground_import import LINKS, run_import
+
+    stages = {}
+    for item in stage:
+        if "=" not in item:
+            err.print(f"error: --stage {item!r}: write ID=STAGE, e.g. --stage battery_separator=production")
+            raise typer.Exit(2)
+        key, _, value = item.partition("=")
+        stages[key.strip()] = value.strip()
+    try:
+        run = run_import(xlsx, product, model_out, product_id=product_id, pcr=pcr, stages=stages,
+                         internal=internal, links=links or LINKS)
+    except PCFError as exc:
+        _fail(exc)
+    rep = run.report
+    out.print(f"{escape(rep.product)}: linked mass share [bold]{100 * rep.linked_mass_share:.1f} %[/bold] "
+              f"(with process water counted: {100 * rep.linked_mass_share_incl_water:.1f} %); unlinked inputs estimated at "
+              f"{100 * rep.unlinked_ghg_share:.1f} % of a screening total", highlight=False)
+    for kind, path in run.files.items():
+        out.print(f"wrote {path}" + ("  (link report)" if kind == "links.md" else ""), highlight=False)
+
+
 @app.command(epilog="Example: pcf version")
 def version() -> None:
     """Print the pcf version."""

@@ -591,16 +591,27 @@ def _markdown(rep: LinkReport) -> str:
            "(ISO 14067:2018 6.3.4.3) this import makes.", ""]
     if rep.notes:
         out += ["Notes:", ""] + [f"- {n}" for n in rep.notes] + [""]
-    out += ["## Cut-off: unlinked inputs, largest estimated GHG first", "",
-            "Amounts per reference flow. The GHG estimate of an unlinked mass input uses the generic factor "
-            "above: a screening figure, not a result. Process water is not estimated.", "",
-            "| input (ecoinvent) | location | process | amount | unit | kg | status | est. kg CO2e | est. share |",
-            "| --- | --- | --- | ---: | --- | ---: | --- | ---: | ---: |"]
-    for r in rep.unlinked():
-        per = r.amount_per_product
-        kg = (r.mass_kg / r.amount * per) if (r.mass_kg is not None and r.amount) else None
-        out.append(f"| {_esc(r.ecoinvent_name)} | {_esc(r.location)} | {r.process} | {_fmt(per)} | {r.unit} | "
-                   f"{_fmt(kg)} | {r.status} | {_fmt(r.kg_co2e_per_product)} | {_pct(r.ghg_share)} |")
+    unl = rep.unlinked()
+    material = [r for r in unl if r.in_mass_basis]
+    other = [r for r in unl if not r.in_mass_basis]
+    out += ["## Cut-off: unlinked material inputs, largest estimated GHG first", "",
+            "Amounts per reference flow. The GHG estimate uses the generic factor above: a screening figure, "
+            "not a result.", "",
+            "| input (ecoinvent) | location | process | kg | est. kg CO2e | est. share |",
+            "| --- | --- | --- | ---: | ---: | ---: |"]
+    for r in material:
+        out.append(f"| {_esc(r.ecoinvent_name)} | {_esc(r.location)} | `{r.process}` | {_fmt(_kg_per_product(r))} | "
+                   f"{_fmt(r.kg_co2e_per_product)} | {_pct(r.ghg_share)} |")
+    if not material:
+        out.append("| (none) | | | | | |")
+    out += ["", "## Also cut off, outside the mass basis", "",
+            "Processing services (their material is counted where it enters), process water (not estimated), "
+            "waste sent to treatment, capital goods and other non-mass inputs without a link. Amounts per reference flow.", "",
+            "| input (ecoinvent) | location | process | amount | unit | status |",
+            "| --- | --- | --- | ---: | --- | --- |"]
+    for r in sorted(other, key=lambda r: (r.status, -abs(r.amount_per_product))):
+        out.append(f"| {_esc(r.ecoinvent_name)} | {_esc(r.location)} | `{r.process}` | {_fmt(r.amount_per_product)} | "
+                   f"{r.unit} | {r.status} |")
     if rep.linked_internal:
         out += ["", "## Internal activities linked as a whole", "",
                 "| activity | linked to | share if expanded | why |", "| --- | --- | ---: | --- |"]
@@ -1104,7 +1115,8 @@ def run_import(xlsx: str | Path, product_activity: str | None, out: str | Path, 
     out = Path(out)
     model, report = import_foreground(xlsx, product_activity, links=links, product_id=product_id, pcr=pcr,
                                       stages=stages, internal=internal)
-    text = model_yaml(model, report, links.path if isinstance(links, LinkTable) else links)
+    lp = Path(links.path if isinstance(links, LinkTable) else links).resolve()
+    text = model_yaml(model, report, lp.relative_to(REPO) if lp.is_relative_to(REPO) else lp)
     with tempfile.TemporaryDirectory(prefix="pcf-import-") as tmp:
         probe = Path(tmp) / out.name
         probe.write_text(text, encoding="utf-8")
