@@ -56,6 +56,9 @@ class ForegroundGraph:
     links : dict
         ``(database, code) -> how the model named it`` for every activity linked outside the
         foreground (the background key, or ``database: 'name' [location]``).
+    credits : dict
+        ``(process id, co-product index) -> (key, amount)``: what each co-product displaces
+        under system expansion, per run of the process, in the displaced activity's unit.
     """
 
     database: str
@@ -63,6 +66,7 @@ class ForegroundGraph:
     reference: tuple
     origins: dict
     links: dict = field(default_factory=dict)
+    credits: dict = field(default_factory=dict)
 
 
 def foreground_name(system: ProductSystem) -> str:
@@ -137,36 +141,41 @@ def build_foreground(system: ProductSystem) -> ForegroundGraph:
     data: dict[tuple, dict] = {}
     origins: dict[tuple, dict[str, float]] = {}
     links: dict[tuple, str] = {}
+    credit_links: dict[tuple, tuple] = {}
+    def link(inp, loc: tuple) -> tuple[tuple, float]:
+        """Key of an input's target and its amount in the target's unit."""
+        if inp.kind == "process":
+            return (fg, inp.target), inp.amount
+        if inp.kind == "background":
+            if inp.target not in bg_units:
+                close = difflib.get_close_matches(inp.target, list(bg_units), n=3, cutoff=0.5)
+                hint = (f"; did you mean {', '.join(repr(c) for c in close)}?" if close
+                        else "; `pcf db list` shows the backgrounds")
+                raise system.error(loc + ("background",),
+                                   f"background activity {inp.target!r} is not in {study.background!r}{hint}")
+            key, unit = (bg, inp.target), bg_units[inp.target]
+        else:
+            try:
+                node = find_activity(bd, inp.database, dict(inp.lookup), exclude=fg)
+            except LookupError as exc:
+                field_name = "code" if dict(inp.lookup).get("code") is not None else "name"
+                raise system.error(loc + (field_name if inp.database in bd.databases else "database",),
+                                   exc.args[0]) from None
+            key, unit = node.key, node.get("unit") or ""
+        try:
+            factor = conversion_factor(inp.unit, unit)
+        except UnitError as exc:
+            raise system.error(loc + ("unit",), f"{inp.describe()!r} is given per {unit!r}: {exc}") from None
+        links.setdefault(key, inp.describe())
+        return key, inp.amount * factor
+
     for proc in system.processes.values():
         i = index[proc.id]
-        exchanges = [{"input": (fg, proc.id), "amount": proc.output_amount, "type": "production"}]
+        burdens = []  # (input key, amount, type) per run of the process, before allocation
         for k, inp in enumerate(proc.inputs):
-            loc = ("processes", i, "inputs", k)
-            if inp.kind == "process":
-                exchanges.append({"input": (fg, inp.target), "amount": inp.amount, "type": "technosphere"})
-                continue
-            if inp.kind == "background":
-                if inp.target not in bg_units:
-                    close = difflib.get_close_matches(inp.target, list(bg_units), n=3, cutoff=0.5)
-                    hint = (f"; did you mean {', '.join(repr(c) for c in close)}?" if close
-                            else "; `pcf db list` shows the backgrounds")
-                    raise system.error(loc + ("background",),
-                                       f"background activity {inp.target!r} is not in {study.background!r}{hint}")
-                key, unit = (bg, inp.target), bg_units[inp.target]
-            else:
-                try:
-                    node = find_activity(bd, inp.database, dict(inp.lookup), exclude=fg)
-                except LookupError as exc:
-                    field_name = "code" if dict(inp.lookup).get("code") is not None else "name"
-                    raise system.error(loc + (field_name if inp.database in bd.databases else "database",),
-                                       exc.args[0]) from None
-                key, unit = node.key, node.get("unit") or ""
-            try:
-                factor = conversion_factor(inp.unit, unit)
-            except UnitError as exc:
-                raise system.error(loc + ("unit",), f"{inp.describe()!r} is given per {unit!r}: {exc}") from None
-            exchanges.append({"input": key, "amount": inp.amount * factor, "type": "technosphere"})
-            links.setdefault(key, inp.describe())
+            key, amount = link(inp, ("processes", i, "inputs", k))
+            burdens.append((key, amount, "technosphere"))
+        direct: dict[tuple, dict[str, float]] = {}
         for kind in ("emissions", "removals"):
             for k, flow in enumerate(getattr(proc, kind)):
                 if kind == "removals":
@@ -181,22 +190,41 @@ def build_foreground(system: ProductSystem) -> ForegroundGraph:
                     except KeyError as exc:
                         raise system.error(("processes", i, kind, k, "substance"), exc.args[0]) from None
                     origin = flow.origin
-                exchanges.append({"input": key, "amount": flow.amount, "type": "biosphere"})
-                bucket = origins.setdefault((proc.id, key), {})
+                burdens.append((key, flow.amount, "biosphere"))
+                bucket = direct.setdefault(key, {})
                 bucket[origin] = bucket.get(origin, 0.0) + flow.amount
-        data[(fg, proc.id)] = {
-            "name": proc.name,
-            "unit": proc.output_unit,
-            "location": proc.location or "GLO",
-            "stage": proc.stage,
-            "type": "process",
-            "exchanges": exchanges,
-        }
+        # ISO 14067:2018 6.4.6: partition the burdens among co-products, or credit what they displace
+        alloc = proc.allocation
+        share = alloc.factor if alloc is not None else 1.0
+        outputs = [(proc.id, proc.name, proc.output_amount, proc.output_unit, share)]
+        outputs += [(co.id, co.name, co.amount, co.unit, co.factor) for co in proc.coproducts if co.id is not None]
+        credits = []
+        for k, co in enumerate(proc.coproducts):
+            if co.avoided is not None:
+                key, amount = link(co.avoided, ("processes", i, "coproducts", k, "avoided"))
+                credits.append((key, -amount, "technosphere"))
+                credit_links[(proc.id, k)] = (key, amount)
+        for code, name, amount, unit, f in outputs:
+            exchanges = [{"input": (fg, code), "amount": amount, "type": "production"}]
+            exchanges += [{"input": key, "amount": a * f, "type": kind} for key, a, kind in burdens]
+            if code == proc.id:
+                exchanges += [{"input": key, "amount": a, "type": kind} for key, a, kind in credits]
+            for key, bucket in direct.items():
+                origins[(code, key)] = {origin: a * f for origin, a in bucket.items()}
+            data[(fg, code)] = {
+                "name": name,
+                "unit": unit,
+                "location": proc.location or "GLO",
+                "stage": proc.stage,
+                "type": "process",
+                "pcf_process": proc.id,
+                "exchanges": exchanges,
+            }
     db = bd.Database(fg)
     db.register(description=f"pcf foreground of {system.path.name}", pcf_model_sha256=system.sha256)
     with quiet():
         db.write(data)
-    return ForegroundGraph(fg, bg, (fg, system.model.product.process), origins, links)
+    return ForegroundGraph(fg, bg, (fg, system.model.product.process), origins, links, credit_links)
 
 
 def find_activity(bd, database: str, lookup: dict, exclude: str | None = None):

@@ -216,10 +216,13 @@ def footprint(system: ProductSystem, top: int | None = None) -> FootprintResult:
             "kg_co2e_per_unit": float(total_intensity[col[nid]]),
             "amount": drawn, "kg_co2e": value,
         })
-    # excluded inputs are stated per run of their process, like inputs; scale to the reference flow
+    # excluded inputs are stated per run of their process, like inputs; scale to the reference
+    # flow (and to the main product's allocated share of a multi-output process)
     runs = {node["code"]: supply[col[nid]] for nid, node in fg_nodes.items()}
+    shares = {p.id: (p.allocation.factor if p.allocation is not None else 1.0) for p in system.processes.values()}
+    allocation = _allocation_report(system, graph, runs, col, total_intensity, bd)
     cut_off = [
-        {"process": p.id, "name": ex.name, "amount": ex.amount * runs[p.id], "unit": ex.unit,
+        {"process": p.id, "name": ex.name, "amount": ex.amount * runs[p.id] * shares[p.id], "unit": ex.unit,
          "amount_per_process_output": ex.amount, "process_output": f"{p.output_amount:g} {p.output_unit}",
          "reason": ex.reason}
         for p in system.processes.values() for ex in p.excluded
@@ -262,11 +265,42 @@ def footprint(system: ProductSystem, top: int | None = None) -> FootprintResult:
             "brightway": {d: dist_version(d) for d in ("bw2data", "bw2calc", "bw2io", "bw_processing")},
             "bw2calc_score": score,
         },
+        allocation=allocation,
         software_version=__version__,
         model_sha256=system.sha256,
         model_file=str(system.path),
         created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
+
+
+BASIS_UNITS = {"mass": "kg", "energy": "MJ", "economic": "currency", "factors": None, "system_expansion": None}
+
+
+def _allocation_report(system, graph, runs, col, total_intensity, bd) -> list[dict]:
+    """How each multi-output process shared its burdens, for the result (ISO 14067 6.4.6)."""
+    report = []
+    for proc in system.processes.values():
+        alloc = proc.allocation
+        if alloc is None:
+            continue
+        products = [{"id": proc.id, "name": proc.name, "amount": proc.output_amount, "unit": proc.output_unit,
+                     "basis": alloc.basis, "factor": alloc.factor, "main": True}]
+        products += [{"id": co.id, "name": co.name, "amount": co.amount, "unit": co.unit, "basis": co.basis,
+                      "factor": co.factor, "main": False} for co in proc.coproducts]
+        credits = []
+        for k, co in enumerate(proc.coproducts):
+            if (proc.id, k) not in graph.credits:
+                continue
+            key, amount = graph.credits[(proc.id, k)]
+            node = bd.get_node(database=key[0], code=key[1])
+            drawn = amount * runs[proc.id]
+            credits.append({"coproduct": co.name, "avoided": graph.links.get(key) or node["code"],
+                            "amount": drawn, "unit": node.get("unit"),
+                            "kg_co2e": -drawn * float(total_intensity[col[node.id]])})
+        report.append({"process": proc.id, "name": proc.name, "method": alloc.method,
+                       "justification": alloc.justification, "basis_unit": BASIS_UNITS[alloc.method],
+                       "products": products, "credits": credits})
+    return report
 
 
 def _dqr(node) -> dict | None:

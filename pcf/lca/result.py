@@ -58,6 +58,12 @@ class FootprintResult:
     software_version, model_sha256, model_file, created_at : str
     assessment : dict or None
         PCR assessment (:func:`pcf.pcr.assess`), when the study names a PCR.
+    allocation : list of dict
+        One entry per multi-output process (ISO 14067:2018 6.4.6): ``{process, name, method,
+        justification, basis_unit, products: [{id, name, amount, unit, basis, factor}],
+        credits: [{coproduct, avoided, amount, unit, kg_co2e}]}``; ``factor`` is the share of
+        the process's burdens a product carries; ``credits`` (system expansion) are per
+        reference flow [kg CO2e, negative].
     """
 
     product: dict
@@ -80,6 +86,7 @@ class FootprintResult:
     model_file: str
     created_at: str
     assessment: dict | None = field(default=None)
+    allocation: list = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The result as the JSON-ready dict of docs/result-json.md."""

@@ -17,7 +17,7 @@ from ..errors import ExpressionError, ModelError, UnitError
 from ..yamlsrc import LineMap, format_loc, load_yaml
 from .expressions import evaluate
 from .schema import ProductModel
-from .units import conversion_factor, parse_unit
+from .units import conversion_factor, dimension_name, parse_unit
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,37 @@ class ResolvedExcluded:
     reason: str
 
 
+@dataclass(frozen=True)
+class ResolvedCoproduct:
+    """A co-product of a multi-output process.
+
+    ``amount`` [``unit``] per run of the process; ``basis`` is its allocation basis per run
+    (kg, MJ or currency; None for ``factors`` and ``system_expansion``); ``factor`` its share
+    of the burdens (0 under system expansion, where ``avoided`` is credited instead).
+    """
+
+    id: str | None
+    name: str
+    amount: float
+    unit: str
+    basis: float | None
+    factor: float
+    avoided: ResolvedInput | None
+    line: int | None
+
+
+@dataclass(frozen=True)
+class ResolvedAllocation:
+    """Allocation of a multi-output process: ``method``, ``justification``, and the main
+    product's ``basis`` (per run) and ``factor`` (share of the burdens, 1 under system
+    expansion)."""
+
+    method: str
+    justification: str
+    basis: float | None
+    factor: float
+
+
 @dataclass
 class ResolvedProcess:
     id: str
@@ -81,6 +112,8 @@ class ResolvedProcess:
     removals: list[ResolvedFlow]
     excluded: list[ResolvedExcluded]
     line: int | None
+    coproducts: list[ResolvedCoproduct] = field(default_factory=list)
+    allocation: ResolvedAllocation | None = None
 
 
 @dataclass
@@ -206,14 +239,119 @@ def load_model(path: str | Path, overrides: dict[str, float] | None = None) -> P
             raise fail(loc, str(exc)) from None
 
     ids: dict[str, int] = {}
+    units: dict[str, str] = {}  # process or co-product id -> output unit
     for i, proc in enumerate(model.processes):
-        if proc.id in ids:
-            raise fail(("processes", i, "id"), f"duplicate process id {proc.id!r} (first defined as processes[{ids[proc.id]}])")
+        if proc.id in units:
+            raise fail(("processes", i, "id"), f"duplicate process id {proc.id!r}")
         ids[proc.id] = i
+        units[proc.id] = proc.output.unit
+        for k, co in enumerate(proc.coproducts):
+            if co.id is None:
+                continue
+            if co.id in units:
+                raise fail(("processes", i, "coproducts", k, "id"), f"duplicate id {co.id!r}: co-product ids share the process ids' namespace")
+            units[co.id] = co.unit
         try:
             parse_unit(proc.output.unit)
         except UnitError as exc:
             raise fail(("processes", i, "output", "unit"), str(exc)) from None
+
+    def resolve_input(inp, loc: tuple) -> ResolvedInput:
+        amount = value(inp.amount, loc + ("amount",))
+        if inp.process is not None:
+            if inp.process not in units:
+                raise fail(loc + ("process",), f"unknown process {inp.process!r}; defined processes: {', '.join(units)}")
+            target_unit = units[inp.process]
+            amount *= factor(inp.unit, target_unit, loc + ("unit",))
+            return ResolvedInput("process", inp.process, amount, target_unit, lines.line_of(loc))
+        try:
+            parse_unit(inp.unit)
+        except UnitError as exc:
+            raise fail(loc + ("unit",), str(exc)) from None
+        if inp.database is not None:
+            lookup = tuple((field.replace("_", " "), getattr(inp, field))
+                           for field in ("code", "name", "location", "reference_product")
+                           if getattr(inp, field) is not None)
+            target = inp.code if inp.code is not None else inp.name
+            return ResolvedInput("database", target, amount, inp.unit, lines.line_of(loc), inp.database, lookup)
+        return ResolvedInput("background", inp.background, amount, inp.unit, lines.line_of(loc))
+
+    def basis(product, amount: float, method: str, loc: tuple) -> float | None:
+        """Allocation basis of one product per run [kg, MJ or currency]."""
+        if method == "mass":
+            if dimension_name(product.unit) == "mass":
+                return amount * factor(product.unit, "kg", loc + ("unit",))
+            if product.mass is None:
+                raise fail(loc + ("unit",), f"mass allocation needs the mass of {product.unit!r}: add mass: <kg per {product.unit}>")
+            return amount * value(product.mass, loc + ("mass",))
+        field_name = {"energy": "energy", "economic": "price"}.get(method)
+        if field_name is None:
+            return None
+        given = getattr(product, field_name)
+        if given is None:
+            what = "energy: <MJ per unit> (e.g. lower heating value)" if method == "energy" else "price: <per unit>"
+            raise fail(loc + ("unit",), f"{method} allocation needs {what} on every product")
+        return amount * value(given, loc + (field_name,))
+
+    def resolve_allocation(proc, base: tuple, out: float):
+        if not proc.coproducts:
+            if proc.allocation is not None:
+                raise fail(base + ("allocation",), f"{proc.id!r} has no coproducts: drop allocation, or list the co-products")
+            return [], None
+        if proc.allocation is None:
+            raise fail(base + ("coproducts",),
+                       f"{proc.id!r} has co-products: state allocation: {{method: ...}}; ISO 14067:2018 6.4.6 "
+                       "asks to avoid allocation (system_expansion) where possible, then to partition by a "
+                       "physical relationship (mass, energy), then by economic value")
+        method = proc.allocation.method
+        main_basis = basis(proc.output, out, method, base + ("output",))
+        rows = []
+        for k, co in enumerate(proc.coproducts):
+            loc = base + ("coproducts", k)
+            amount = value(co.amount, loc + ("amount",))
+            if amount <= 0:
+                raise fail(loc + ("amount",), f"co-product amount must be positive, got {amount}")
+            try:
+                parse_unit(co.unit)
+            except UnitError as exc:
+                raise fail(loc + ("unit",), str(exc)) from None
+            avoided = None
+            if method == "system_expansion":
+                if co.avoided is None:
+                    raise fail(loc, f"system expansion needs avoided: {{background: KEY, amount, unit}} on co-product {co.name!r}")
+                if co.id is not None:
+                    raise fail(loc + ("id",), "a co-product credited by system expansion cannot also be an input of "
+                                              "another process: drop its id or partition instead")
+                avoided = resolve_input(co.avoided, loc + ("avoided",))
+            elif co.avoided is not None:
+                raise fail(loc + ("avoided",), f"avoided goes with method system_expansion, not {method}")
+            rows.append((co, amount, basis(co, amount, method, loc), loc))
+        if method == "system_expansion":
+            shares = [0.0] * len(rows)
+            main_factor = 1.0
+        elif method == "factors":
+            given = []
+            for product, loc in [(proc.output, base + ("output",))] + [(co, loc) for co, _, _, loc in rows]:
+                if product.allocation_factor is None:
+                    raise fail(loc, "method factors needs allocation_factor on the output and on every co-product")
+                f = value(product.allocation_factor, loc + ("allocation_factor",))
+                if not 0 <= f <= 1:
+                    raise fail(loc + ("allocation_factor",), f"allocation_factor must be between 0 and 1, got {f}")
+                given.append(f)
+            if abs(sum(given) - 1.0) > 1e-6:
+                raise fail(base + ("allocation",), f"allocation factors of {proc.id!r} sum to {sum(given):.6g}, not 1")
+            main_factor, shares = given[0], given[1:]
+        else:
+            values = [main_basis] + [b for _, _, b, _ in rows]
+            if any(v < 0 for v in values) or sum(values) <= 0:
+                raise fail(base + ("allocation",), f"{method} allocation of {proc.id!r}: the basis values must be >= 0 "
+                                                   f"with a positive sum, got {values}")
+            main_factor, shares = values[0] / sum(values), [v / sum(values) for v in values[1:]]
+        coproducts = [ResolvedCoproduct(co.id, co.name, amount, co.unit, b, share, avoided_input, lines.line_of(loc))
+                      for (co, amount, b, loc), share, avoided_input in
+                      zip(rows, shares, [resolve_input(co.avoided, loc + ("avoided",)) if co.avoided is not None else None
+                                         for co, _, _, loc in rows])]
+        return coproducts, ResolvedAllocation(method, proc.allocation.justification, main_basis, main_factor)
 
     processes: dict[str, ResolvedProcess] = {}
     for i, proc in enumerate(model.processes):
@@ -221,30 +359,8 @@ def load_model(path: str | Path, overrides: dict[str, float] | None = None) -> P
         out = value(proc.output.amount, base + ("output", "amount"))
         if out <= 0:
             raise fail(base + ("output", "amount"), f"output amount of {proc.id!r} must be positive, got {out}")
-        inputs = []
-        for k, inp in enumerate(proc.inputs):
-            loc = base + ("inputs", k)
-            amount = value(inp.amount, loc + ("amount",))
-            if inp.process is not None:
-                if inp.process not in ids:
-                    raise fail(loc + ("process",), f"unknown process {inp.process!r}; defined processes: {', '.join(ids)}")
-                target_unit = model.processes[ids[inp.process]].output.unit
-                amount *= factor(inp.unit, target_unit, loc + ("unit",))
-                inputs.append(ResolvedInput("process", inp.process, amount, target_unit, lines.line_of(loc)))
-            else:
-                try:
-                    parse_unit(inp.unit)
-                except UnitError as exc:
-                    raise fail(loc + ("unit",), str(exc)) from None
-                if inp.database is not None:
-                    lookup = tuple((field.replace("_", " "), getattr(inp, field))
-                                   for field in ("code", "name", "location", "reference_product")
-                                   if getattr(inp, field) is not None)
-                    target = inp.code if inp.code is not None else inp.name
-                    inputs.append(ResolvedInput("database", target, amount, inp.unit, lines.line_of(loc),
-                                                inp.database, lookup))
-                else:
-                    inputs.append(ResolvedInput("background", inp.background, amount, inp.unit, lines.line_of(loc)))
+        inputs = [resolve_input(inp, base + ("inputs", k)) for k, inp in enumerate(proc.inputs)]
+        coproducts, allocation = resolve_allocation(proc, base, out)
         flows = {}
         for kind in ("emissions", "removals"):
             resolved = []
@@ -269,6 +385,7 @@ def load_model(path: str | Path, overrides: dict[str, float] | None = None) -> P
         processes[proc.id] = ResolvedProcess(
             proc.id, proc.name, proc.stage, proc.location, out, proc.output.unit,
             inputs, flows["emissions"], flows["removals"], excluded, lines.line_of(base),
+            coproducts, allocation,
         )
 
     product = model.product

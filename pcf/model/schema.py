@@ -94,6 +94,46 @@ class Input(_Strict):
         return self
 
 
+class Output(Quantity):
+    """The reference product of a process, ``{amount, unit}``, with the properties that
+    partition its burdens when the process has co-products (ISO 14067:2018 6.4.6.3):
+    ``mass`` [kg / unit] (only when ``unit`` is not a mass), ``energy`` [MJ / unit] (e.g. lower
+    heating value), ``price`` [currency / unit, the same currency for every product],
+    ``allocation_factor`` [share 0..1] for method ``factors``."""
+
+    mass: Expr | None = None
+    energy: Expr | None = None
+    price: Expr | None = None
+    allocation_factor: Expr | None = None
+
+
+class Coproduct(Output):
+    """A further output of a multi-output process.
+
+    ``id`` (optional) makes the co-product usable as ``{process: ID}`` by other processes,
+    with its allocated share of the burdens. ``avoided`` names what the co-product displaces
+    under system expansion (ISO 14067:2018 6.4.6.2), e.g.
+    ``{background: steel_world_avg_ice, amount: 3, unit: kg}`` per run of the process.
+    """
+
+    id: str | None = Field(default=None, pattern=ID_PATTERN)
+    name: str
+    avoided: Input | None = None
+
+
+class Allocation(_Strict):
+    """How a multi-output process shares its burdens (ISO 14067:2018 6.4.6; ISO 14044 4.3.4.2).
+
+    ``method``: ``system_expansion`` (avoid allocation: credit the displaced products),
+    ``mass`` or ``energy`` (physical relationship), ``economic`` (relative value), or
+    ``factors`` (explicit shares, e.g. from a PCR). ``justification`` says why this step of
+    the hierarchy was chosen; the result and report repeat it.
+    """
+
+    method: Literal["system_expansion", "mass", "energy", "economic", "factors"]
+    justification: str = ""
+
+
 class Emission(_Strict):
     """An elementary flow to air (or, under ``removals``, a biogenic uptake from air)."""
 
@@ -118,7 +158,9 @@ class Process(_Strict):
     name: str
     stage: Stage
     location: str | None = None
-    output: Quantity
+    output: Output
+    coproducts: list[Coproduct] = []
+    allocation: Allocation | None = None
     inputs: list[Input] = []
     emissions: list[Emission] = []
     removals: list[Emission] = []
