@@ -167,6 +167,21 @@ def report_context(result: dict, font: str, label_svg: str) -> dict:
         "dqr_text": (f"{d['dqr']['dqr']:.1f} ({d['dqr']['ter']}/{d['dqr']['ger']}/{d['dqr']['tir']}/{d['dqr']['p']})"
                      if d.get("dqr") else fmt.DASH),
     } for d in result.get("data_sources") or []]
+    allocation = [{
+        "process": a.get("process") or "", "name": a.get("name") or "", "method": a.get("method") or "",
+        "justification": a.get("justification") or fmt.DASH,
+        "products": [{
+            "name": p.get("name") or "", "amount": f"{fmt.amount(p.get('amount'))} {p.get('unit') or ''}".strip(),
+            "basis": (f"{fmt.amount(p['basis'])} {a.get('basis_unit') or ''}".strip()
+                      if p.get("basis") is not None else fmt.DASH),
+            "share": f"{100 * p['factor']:.1f} %" if p.get("factor") is not None else fmt.DASH,
+        } for p in a.get("products") or []],
+        "credits": [{
+            "coproduct": c.get("coproduct") or "", "avoided": c.get("avoided") or "",
+            "amount": f"{fmt.amount(c.get('amount'))} {c.get('unit') or ''}".strip(),
+            "kg_text": fmt.sig(c.get("kg_co2e")),
+        } for c in a.get("credits") or []],
+    } for a in result.get("allocation") or []]
     databases = [{
         "database": b.get("database") or "", "kind": b.get("kind") or "", "source": b.get("source") or fmt.DASH,
         "activities": b.get("activities"), "sha256": b.get("sha256") or fmt.DASH,
@@ -181,6 +196,7 @@ def report_context(result: dict, font: str, label_svg: str) -> dict:
         "label": Markup(label_svg),
         "pid": product["id"], "name": product["name"],
         "databases": databases,
+        "allocation": allocation,
         "head": view.headline(result),
         "total_text": fmt.sig(total),
         "ref_unit": view.per_unit(product, False),
