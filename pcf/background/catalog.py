@@ -20,12 +20,13 @@ class DatabaseEntry:
     database : str
         Brightway database name.
     kind : str
-        ``open-default``, ``table`` (a pcf background table), ``biosphere``, ``foreground``
-        (written by ``pcf footprint``) or ``imported``.
+        ``open-default``, ``table`` (a pcf background table), ``biosphere`` (biosphere3, or
+        the ``<name>-biosphere`` companion of an import), ``foreground`` (written by
+        ``pcf footprint``) or ``imported`` (``pcf db import``).
     activities : int
         Number of activities (or elementary flows, for the biosphere).
     source : str
-        Description recorded when it was written.
+        Description recorded when it was written; for an import: file, format, unlinked counts.
     version : str
         ``sha256:<first 12 hex>`` of the source content where pcf knows it, else ``""``.
     sha256 : str
@@ -53,7 +54,18 @@ def _kind(database: str, meta: dict) -> str:
         return "foreground"
     if meta.get("pcf_kind") == "table":
         return "table"
+    if meta.get("pcf_kind") == "imported-biosphere":
+        return "biosphere"
     return "imported"
+
+
+def _source(meta: dict) -> str:
+    """Description; for ``pcf db import`` databases: file, format and unlinked counts."""
+    if meta.get("pcf_kind") != "imported":
+        return meta.get("description", "")
+    unlinked = meta.get("pcf_unlinked") or {}
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(unlinked.items())) or "none"
+    return f"{meta.get('pcf_source', '')} ({meta.get('pcf_format', '')}); unlinked: {counts}"
 
 
 def list_databases() -> list[DatabaseEntry]:
@@ -75,7 +87,7 @@ def list_databases() -> list[DatabaseEntry]:
             database=database,
             kind=_kind(database, meta),
             activities=len(bd.Database(database)),
-            source=meta.get("description", ""),
+            source=_source(meta),
             version=f"sha256:{sha[:12]}" if sha else "",
             sha256=sha,
         ))
@@ -106,10 +118,19 @@ def remove_database(name: str) -> DatabaseEntry:
     if entry is None:
         names = ", ".join(sorted({e.name for e in entries.values()})) or "none"
         raise BackgroundError(f"no database {name!r} installed; installed: {names}")
-    if entry.kind == "biosphere":
+    if entry.kind == "biosphere" and bd_meta(entry.database).get("pcf_kind") != "imported-biosphere":
         raise BackgroundError(f"{entry.database} holds the elementary flows every background links to; "
                               "to rebuild it run `pcf setup --force`")
     bd = brightway()
+    companion = bd.databases[entry.database].get("pcf_biosphere") if entry.kind == "imported" else ""
     with quiet():
         del bd.databases[entry.database]
+        if companion and companion in bd.databases:  # elementary flows written by `pcf db import`
+            del bd.databases[companion]
     return entry
+
+
+def bd_meta(database: str) -> dict:
+    """Metadata of an installed database ({} when absent)."""
+    bd = brightway()
+    return dict(bd.databases[database]) if database in bd.databases else {}

@@ -186,8 +186,11 @@ class ImportReport:
     unlinked_ghg : list of UnlinkedFlow
         The unlinked biosphere flows that look like greenhouse gases (a warning).
     coproducts_cut_off : list of dict
-        JSON-LD co-products of processes without allocation factors (``process``, ``flow``,
+        Co-products of datasets without usable allocation factors (``process``, ``flow``,
         ``amount``, ``unit``): not written; all burdens stay with the reference product.
+    duplicates : list of str
+        Names of datasets whose code (bw2io's hash of name, category, unit, location) was
+        already taken: written with a numbered code; inputs linked by name go to the first.
     schema_violations : int
         EcoSpold1 XSD violations tolerated while reading (0 for other formats).
     seconds : float
@@ -207,6 +210,7 @@ class ImportReport:
     unlinked_flows: list[UnlinkedFlow] = field(default_factory=list)
     unlinked_ghg: list[UnlinkedFlow] = field(default_factory=list)
     coproducts_cut_off: list[dict] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
     schema_violations: int = 0
     seconds: float = 0.0
 
@@ -571,6 +575,9 @@ def _read_ecospold1(folder: Path, name: str, biosphere: str, report: ImportRepor
             if not starts and not ends and not have & {"startYear"}:
                 for tag in ("startYear", "endYear"):
                     etree.SubElement(tp, f"{ns}{tag}").text = "2000"
+        for mi in root.iter(f"{ns}metaInformation"):
+            if not any(etree.QName(c).localname == "modellingAndValidation" for c in mi):
+                etree.SubElement(mi, f"{ns}modellingAndValidation")
         for ai in root.iter(f"{ns}administrativeInformation"):
             persons = [c for c in ai if etree.QName(c).localname == "person"]
             if not any(etree.QName(c).localname == "dataEntryBy" for c in ai):
@@ -714,6 +721,26 @@ def _resolve_unlinked(data: list, name: str, report: ImportReport) -> tuple[dict
     return placeholders, companion
 
 
+def _one_reference_product(data: list, name: str, report: ImportReport) -> None:
+    """Keep one production exchange per activity (its reference product); list the others in
+    ``report.coproducts_cut_off`` (all burdens stay with the reference product)."""
+    for ds in data:
+        prods = [e for e in ds.get("exchanges", []) if e.get("type") == "production"]
+        own = (name, ds.get("code"))
+        if len(prods) == 1 and not prods[0].get("input"):
+            prods[0]["input"] = own
+        if len(prods) <= 1:
+            continue
+        ref = next((e for e in prods if tuple(e.get("input") or ()) == own), None) or next(
+            (e for e in prods if e.get("name") in (ds.get("reference product"), ds.get("name"))), prods[0])
+        ref.setdefault("input", own)
+        for e in prods:
+            if e is not ref:
+                report.coproducts_cut_off.append({"process": ds.get("name"), "flow": e.get("name"),
+                                                  "amount": e.get("amount"), "unit": e.get("unit", "")})
+        ds["exchanges"] = [e for e in ds["exchanges"] if e is ref or e.get("type") != "production"]
+
+
 def _clean(ds: dict) -> dict:
     out = {k: v for k, v in ds.items() if k not in ("database",) and v is not None}
     out["exchanges"] = [
@@ -801,12 +828,14 @@ def import_database(path: str | Path, fmt: str, name: str, *, biosphere: str = "
         ds["database"] = name
         if not ds.get("code"):
             ds["code"] = _code(ds.get("name"), ds.get("reference product"), ds.get("location"), ds.get("unit"))
-    codes = Counter(ds["code"] for ds in data)
-    dup = [c for c, n in codes.items() if n > 1]
-    if dup:
-        raise _ImportError(f"{path.name}: {len(dup)} activity codes occur twice (e.g. {dup[0]!r}); "
-                           "the source has duplicate datasets")
+    seen: Counter = Counter()
+    for ds in data:  # same name, unit, location and category twice: keep both, number the later ones
+        seen[ds["code"]] += 1
+        if seen[ds["code"]] > 1:
+            report.duplicates.append(ds.get("name", ""))
+            ds["code"] = f"{ds['code']}-{seen[ds['code']]}"
     progress("linking ...")
+    _one_reference_product(data, name, report)
     placeholders, companion = _resolve_unlinked(data, name, report)
     records = {(name, ds["code"]): _clean(ds) for ds in data}
     records.update({k: _clean(v) for k, v in placeholders.items()})
