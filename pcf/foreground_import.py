@@ -453,6 +453,14 @@ def _is_mass(unit: str) -> bool:
         return False
 
 
+def _is_transport(unit: str) -> bool:
+    try:
+        conversion_factor(unit, "tkm")
+        return True
+    except UnitError:
+        return False
+
+
 def _to_kg(amount: float, unit: str) -> float:
     return amount * conversion_factor(unit, "kg")
 
@@ -877,6 +885,7 @@ def import_foreground(xlsx: str | Path, product_activity: str | None = None, *, 
     ignored: list[dict] = []
     linked_internal: list[dict] = []
     processes: list[dict] = []
+    extra_procs: list[dict] = []
     direct_ghg = 0.0
     for a in order:
         pid = a.id
@@ -986,6 +995,22 @@ def import_foreground(xlsx: str | Path, product_activity: str | None = None, *, 
             if r.in_mass_basis and basis > 0 and r.mass_kg is not None:
                 r.mass_share = r.mass_kg / basis
         rows.extend(pending)
+        moved = [i for i in inputs if "background" in i and proc["stage"] == "production"
+                 and (_is_mass(i["unit"]) or _is_transport(i["unit"]))]
+        if moved:
+            # materials and inbound transport of a manufacturing step belong to raw material
+            # acquisition (EU battery CFB rules, ISO 14067 6.3.4.2): a sibling process carries them
+            sub_id = f"{pid}_materials"
+            while sub_id in used:
+                sub_id += "_"
+            used.add(sub_id)
+            inputs = [i for i in inputs if not any(i is m for m in moved)]
+            inputs.insert(0, {"process": sub_id, "amount": 1, "unit": "item",
+                              "comment": "materials and inbound transport of this step (raw material acquisition)"})
+            extra_procs.append({"id": sub_id, "name": f"materials and inbound transport for one run of: {a.name}",
+                                "stage": "raw_material_acquisition", **({"location": a.location} if a.location else {}),
+                                "output": {"amount": 1, "unit": "item"},
+                                "comment": f"split from {pid} by the importer (stage split only)", "inputs": moved})
         if inputs:
             proc["inputs"] = inputs
         if emissions:
@@ -995,6 +1020,8 @@ def import_foreground(xlsx: str | Path, product_activity: str | None = None, *, 
         if excluded:
             proc["excluded"] = excluded
         processes.append(proc)
+        processes.extend(extra_procs)
+        extra_procs.clear()
 
     # -- screening GHG estimate of the unlinked mass --
     generic = _weighted_median([((r.kg_co2e_per_product or 0.0) / kg, kg) for r in rows

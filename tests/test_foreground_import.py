@@ -182,8 +182,12 @@ def test_small_workbook_shares_and_model(small):
     assert procs["widget_production"]["stage"] == "production"
     assert procs["part_production"]["stage"] == "raw_material_acquisition"
     w, p = procs["widget_production"], procs["part_production"]
-    assert {"process": "part_production", "amount": 0.5, "unit": "kg"}.items() <= w["inputs"][0].items()
-    steel = w["inputs"][1]
+    # the product step is 'production': its background materials move to a raw-material sibling
+    assert w["inputs"][0] == {"process": "widget_production_materials", "amount": 1, "unit": "item",
+                              "comment": "materials and inbound transport of this step (raw material acquisition)"}
+    assert procs["widget_production_materials"]["stage"] == "raw_material_acquisition"
+    assert {"process": "part_production", "amount": 0.5, "unit": "kg"}.items() <= w["inputs"][1].items()
+    steel = procs["widget_production_materials"]["inputs"][0]
     assert steel["background"] == "steel_world_avg_ice" and steel["amount"] == 0.4 and "market for reinforcing steel" in steel["comment"]
     ni = p["inputs"][0]
     assert ni["background"] == "nickel_sulfate_hexahydrate_glo_excl_cn" and ni["amount"] == pytest.approx(0.6 * 1.698481)
@@ -245,14 +249,14 @@ def test_internal_activity_replaced_by_an_exact_link_only_when_poorly_linked(sma
     xlsx, links = small
     links.write_text(links.read_text() + "part production,part,*,steel_world_avg_ice,1,kg/kg,exact,test\n")
     model, rep = import_foreground(xlsx, "widget", links=links)  # part is 60 % linked < 95 % -> link
-    assert [p["id"] for p in model["processes"]] == ["widget_production"]
+    assert [p["id"] for p in model["processes"]] == ["widget_production", "widget_production_materials"]
     assert rep.linked_mass_share == pytest.approx(1.0)
     assert rep.linked_internal[0]["share_if_expanded"] == pytest.approx(0.6)
     model, rep = import_foreground(xlsx, "widget", links=links, internal="expand")
-    assert [p["id"] for p in model["processes"]] == ["widget_production", "part_production"]
+    assert [p["id"] for p in model["processes"]] == ["widget_production", "widget_production_materials", "part_production"]
     links.write_text(links.read_text().replace("exact,test", "proxy,test"))
     model, _ = import_foreground(xlsx, "widget", links=links)  # proxies never replace an activity
-    assert len(model["processes"]) == 2
+    assert len(model["processes"]) == 3
 
 
 def test_product_choice_errors(small):
@@ -375,8 +379,11 @@ def test_nmc811_model_computes_in_the_published_range(tmp_path, open_default):
     out = tmp_path / "nmc811-cell.yaml"
     run_import(PREMISE, "battery cell, NMC811", out)
     system = load_model(out)
-    assert system.model.processes[0].inputs[0].comment.startswith("linked from ecoinvent")
-    total = compute(out)["total_kg_co2e"]
+    assert system.model.processes[0].inputs[1].comment.startswith("linked from ecoinvent")
+    result = compute(out)
+    total = result["total_kg_co2e"]
+    # materials (CAM, graphite, foils' metal) are raw material acquisition, not cell production
+    assert result["stages"]["raw_material_acquisition"] > result["stages"]["production"]
     assert math.isfinite(total) and 11 <= total <= 34
     assert 40 <= total / 0.28 <= 120
 
