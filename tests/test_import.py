@@ -136,7 +136,8 @@ SPOLD = """<?xml version="1.0" encoding="UTF-8"?>
     </flowData>
     <modellingAndValidation><representativeness/></modellingAndValidation>
     <administrativeInformation>
-      <dataEntryBy personId="{person}"/>
+      <dataEntryBy personId="{person}" personName="pcf test" personEmail="test@example.org"/>
+      <dataGeneratorAndPublication personId="{person}" personName="pcf test" personEmail="test@example.org" isCopyrightProtected="false" accessRestrictedTo="0"/>
       <fileAttributes majorRelease="3" minorRelease="0" majorRevision="0" minorRevision="0" defaultLanguage="en"/>
     </administrativeInformation>
   </activityDataset>

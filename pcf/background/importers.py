@@ -260,7 +260,7 @@ def _unpacked(path: Path) -> Iterator[Path]:
     if path.is_dir():
         yield path
         return
-    if not zipfile.is_zipfile(path):
+    if path.suffix.lower() in (".xlsx", ".xlsm") or not zipfile.is_zipfile(path):
         yield path
         return
     tmp = Path(tempfile.mkdtemp(prefix="pcf-import-"))
