@@ -59,6 +59,9 @@ class ForegroundGraph:
     credits : dict
         ``(process id, co-product index) -> (key, amount)``: what each co-product displaces
         under system expansion, per run of the process, in the displaced activity's unit.
+    proxies : dict
+        ``(process id, excluded index) -> (key, amount)``: the proxy activity of an excluded
+        input and the excluded amount per run in the proxy's unit (not part of the graph).
     """
 
     database: str
@@ -67,6 +70,7 @@ class ForegroundGraph:
     origins: dict
     links: dict = field(default_factory=dict)
     credits: dict = field(default_factory=dict)
+    proxies: dict = field(default_factory=dict)
 
 
 def foreground_name(system: ProductSystem) -> str:
@@ -142,6 +146,7 @@ def build_foreground(system: ProductSystem) -> ForegroundGraph:
     origins: dict[tuple, dict[str, float]] = {}
     links: dict[tuple, str] = {}
     credit_links: dict[tuple, tuple] = {}
+    proxies: dict[tuple, tuple] = {}
     def link(inp, loc: tuple) -> tuple[tuple, float]:
         """Key of an input's target and its amount in the target's unit."""
         if inp.kind == "process":
@@ -193,6 +198,9 @@ def build_foreground(system: ProductSystem) -> ForegroundGraph:
                 burdens.append((key, flow.amount, "biosphere"))
                 bucket = direct.setdefault(key, {})
                 bucket[origin] = bucket.get(origin, 0.0) + flow.amount
+        for k, ex in enumerate(proc.excluded):
+            if ex.proxy is not None:
+                proxies[(proc.id, k)] = link(ex.proxy, ("processes", i, "excluded", k, "proxy"))
         # ISO 14067:2018 6.4.6: partition the burdens among co-products, or credit what they displace
         alloc = proc.allocation
         share = alloc.factor if alloc is not None else 1.0
@@ -224,7 +232,7 @@ def build_foreground(system: ProductSystem) -> ForegroundGraph:
     db.register(description=f"pcf foreground of {system.path.name}", pcf_model_sha256=system.sha256)
     with quiet():
         db.write(data)
-    return ForegroundGraph(fg, bg, (fg, system.model.product.process), origins, links, credit_links)
+    return ForegroundGraph(fg, bg, (fg, system.model.product.process), origins, links, credit_links, proxies)
 
 
 def find_activity(bd, database: str, lookup: dict, exclude: str | None = None):

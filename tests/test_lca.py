@@ -131,9 +131,13 @@ def test_provenance_and_cut_off(loop_result, write_model):
     assert d["method"] == "ipcc-2021-gwp100" and d["background"] == "test-bg"
     assert len(d["model_sha256"]) == 64 and d["software_version"]
     # 0.02 kg per kg of b, and the reference flow needs s_b = 2.5 kg of b: 0.05 kg
-    assert d["cut_off"] == [{"process": "b", "name": "paint", "amount": pytest.approx(0.05, rel=REL), "unit": "kg",
-                             "amount_per_process_output": 0.02, "process_output": "1 kg",
-                             "reason": "below 1 % mass cut-off"}]
+    [paint] = d["cut_off"]
+    assert paint == {"process": "b", "name": "paint", "amount": pytest.approx(0.05, rel=REL), "unit": "kg",
+                     "amount_per_process_output": 0.02, "process_output": "1 kg",
+                     "reason": "below 1 % mass cut-off",
+                     # mass input of b per run: 1 kg steel + 0.5 kg wood + 0.02 kg paint = 1.52 kg
+                     "mass_share": pytest.approx(0.02 / 1.52), "energy_share": None,
+                     "proxy": None, "kg_co2e_estimate": None, "ghg_share": None}
     elec = next(s for s in d["data_sources"] if s["background"] == "elec")
     assert elec["kg_co2e_per_unit"] == pytest.approx(0.5571, rel=REL)
     assert elec["source"] == "test table written by hand"

@@ -88,7 +88,10 @@ def footprint(system: ProductSystem, top: int | None = None) -> FootprintResult:
     graph = build_foreground(system)
 
     ref_node = bd.get_node(database=graph.database, code=graph.reference[1])
-    fu, data_objs, _ = bd.prepare_lca_inputs(demand={ref_node: system.reference_amount}, method=spec.name)
+    demand = {ref_node: system.reference_amount}
+    for key, _ in graph.proxies.values():  # proxies of excluded inputs: in the matrices, not in the supply
+        demand.setdefault(bd.get_node(database=key[0], code=key[1]), 0.0)
+    fu, data_objs, _ = bd.prepare_lca_inputs(demand=demand, method=spec.name)
     lca = bc.LCA(demand=fu, data_objs=data_objs)
     try:
         lca.lci()
@@ -221,12 +224,7 @@ def footprint(system: ProductSystem, top: int | None = None) -> FootprintResult:
     runs = {node["code"]: supply[col[nid]] for nid, node in fg_nodes.items()}
     shares = {p.id: (p.allocation.factor if p.allocation is not None else 1.0) for p in system.processes.values()}
     allocation = _allocation_report(system, graph, runs, col, total_intensity, bd)
-    cut_off = [
-        {"process": p.id, "name": ex.name, "amount": ex.amount * runs[p.id] * shares[p.id], "unit": ex.unit,
-         "amount_per_process_output": ex.amount, "process_output": f"{p.output_amount:g} {p.output_unit}",
-         "reason": ex.reason}
-        for p in system.processes.values() for ex in p.excluded
-    ]
+    cut_off, cut_off_summary = _cut_off_report(system, graph, runs, shares, col, total_intensity, total, bd)
     product = system.model.product
     declared = None
     per_du = None
@@ -249,6 +247,7 @@ def footprint(system: ProductSystem, top: int | None = None) -> FootprintResult:
         biogenic_carbon=bio_mass,
         contributions=contributions,
         cut_off=cut_off,
+        cut_off_summary=cut_off_summary,
         data_sources=data_sources,
         method=spec.id,
         method_name=list(spec.name),
@@ -271,6 +270,84 @@ def footprint(system: ProductSystem, top: int | None = None) -> FootprintResult:
         model_file=str(system.path),
         created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
+
+
+def _cut_off_report(system, graph, runs, shares, col, total_intensity, total, bd) -> tuple[list, dict]:
+    """Excluded inputs with their estimated shares, and the check against the study's cut-off
+    criteria (ISO 14067:2018 6.3.4.3).
+
+    Per excluded input: its share of its process's mass input (mass units) or energy input
+    (energy units), both per run, excluded amounts included in the denominator; its GHG
+    estimate from the proxy [kg CO2e / reference flow] and that estimate's share of the
+    total. Findings: ``nonconformity`` for every criterion broken, ``observation`` for shares
+    that cannot be estimated or criteria that were not declared.
+    """
+    from ..model.units import conversion_factor, dimension_name
+
+    criteria = system.model.study.cut_off
+    items, findings = [], []
+
+    def share_of(proc, ex, dimension: str, unit: str) -> float | None:
+        if dimension_name(ex.unit) != dimension:
+            return None
+        inflow = sum(i.amount * conversion_factor(i.unit, unit) for i in proc.inputs
+                     if dimension_name(i.unit) == dimension)
+        inflow += sum(e.amount * conversion_factor(e.unit, unit) for e in proc.excluded
+                      if dimension_name(e.unit) == dimension)
+        return ex.amount * conversion_factor(ex.unit, unit) / inflow if inflow else None
+
+    for proc in system.processes.values():
+        for k, ex in enumerate(proc.excluded):
+            scale = runs[proc.id] * shares[proc.id]
+            item = {"process": proc.id, "name": ex.name, "amount": ex.amount * scale, "unit": ex.unit,
+                    "amount_per_process_output": ex.amount,
+                    "process_output": f"{proc.output_amount:g} {proc.output_unit}", "reason": ex.reason,
+                    "mass_share": share_of(proc, ex, "mass", "kg"),
+                    "energy_share": share_of(proc, ex, "energy", "MJ"),
+                    "proxy": None, "kg_co2e_estimate": None, "ghg_share": None}
+            if (proc.id, k) in graph.proxies:
+                key, amount = graph.proxies[(proc.id, k)]
+                node = bd.get_node(database=key[0], code=key[1])
+                estimate = amount * scale * float(total_intensity[col[node.id]])
+                item.update(proxy=graph.links.get(key) or node["code"], kg_co2e_estimate=estimate,
+                            ghg_share=estimate / total if total else None)
+            items.append(item)
+    estimated = sum(i["kg_co2e_estimate"] or 0.0 for i in items)
+    summary = {"criteria": criteria.model_dump() if criteria else None,
+               "estimated_kg_co2e": estimated, "estimated_share": estimated / total if total else None,
+               "not_estimated": sum(1 for i in items if i["kg_co2e_estimate"] is None), "findings": findings}
+    if not items:
+        return items, summary
+    if criteria is None:
+        findings.append({"severity": "observation", "item": None,
+                         "message": f"{len(items)} inputs are excluded but the study states no cut-off criteria.",
+                         "fix": "Declare study.cut_off (e.g. {mass: 0.01, energy: 0.01, ghg: 0.01, total: 0.05}) "
+                                "as ISO 14067:2018 6.3.4.3 asks."})
+        return items, summary
+    for i in items:
+        where = f"{i['name']!r} (excluded from {i['process']!r})"
+        for field, label in (("mass_share", "mass input"), ("energy_share", "energy input")):
+            limit = getattr(criteria, field.split("_")[0])
+            if limit is not None and i[field] is not None and i[field] > limit:
+                findings.append({"severity": "nonconformity", "item": i["name"],
+                                 "message": f"{where} is {100 * i[field]:.2f} % of its process's {label}, above the "
+                                            f"{100 * limit:g} % cut-off criterion.",
+                                 "fix": "Model this input (a background activity or a proxy) instead of excluding it."})
+        if criteria.ghg is not None and i["ghg_share"] is not None and abs(i["ghg_share"]) > criteria.ghg:
+            findings.append({"severity": "nonconformity", "item": i["name"],
+                             "message": f"{where} is estimated at {100 * i['ghg_share']:.2f} % of the footprint "
+                                        f"(proxy {i['proxy']}), above the {100 * criteria.ghg:g} % criterion.",
+                             "fix": "Model this input instead of excluding it."})
+        if criteria.ghg is not None and i["ghg_share"] is None:
+            findings.append({"severity": "observation", "item": i["name"],
+                             "message": f"The GHG share of {where} is not estimated.",
+                             "fix": "Give the excluded input a proxy: {background: KEY} so its share can be checked."})
+    if criteria.total is not None and summary["estimated_share"] is not None and summary["estimated_share"] > criteria.total:
+        findings.append({"severity": "nonconformity", "item": None,
+                         "message": f"The excluded inputs together are estimated at {100 * summary['estimated_share']:.2f} % "
+                                    f"of the footprint, above the {100 * criteria.total:g} % total cut-off criterion.",
+                         "fix": "Model the largest excluded inputs."})
+    return items, summary
 
 
 BASIS_UNITS = {"mass": "kg", "energy": "MJ", "economic": "currency", "factors": None, "system_expansion": None}

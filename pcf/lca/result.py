@@ -43,8 +43,12 @@ class FootprintResult:
         sums to the total.
     cut_off : list of dict
         Inputs excluded from the system: ``{process, name, amount, unit, reason,
-        amount_per_process_output, process_output}``; ``amount`` is per reference flow
-        (the model's amount times the process's activity level).
+        amount_per_process_output, process_output, mass_share, energy_share, proxy,
+        kg_co2e_estimate, ghg_share}``; ``amount`` is per reference flow (the model's amount
+        times the process's activity level and allocated share); ``mass_share`` /
+        ``energy_share`` are of the process's mass / energy input [0..1, None when not that
+        dimension]; ``kg_co2e_estimate`` [kg CO2e / reference flow] and ``ghg_share`` come from
+        the proxy (None without one).
     data_sources : list of dict
         Every background activity drawn directly by the foreground: ``{background (code),
         database, model_reference, name, reference_product, unit, location, year, source,
@@ -58,6 +62,10 @@ class FootprintResult:
     software_version, model_sha256, model_file, created_at : str
     assessment : dict or None
         PCR assessment (:func:`pcf.pcr.assess`), when the study names a PCR.
+    cut_off_summary : dict
+        ``{criteria, estimated_kg_co2e, estimated_share, not_estimated, findings: [{severity,
+        item, message, fix}]}``: the study's cut-off criteria (ISO 14067:2018 6.3.4.3) and
+        where the exclusions break them.
     allocation : list of dict
         One entry per multi-output process (ISO 14067:2018 6.4.6): ``{process, name, method,
         justification, basis_unit, products: [{id, name, amount, unit, basis, factor}],
@@ -87,6 +95,7 @@ class FootprintResult:
     created_at: str
     assessment: dict | None = field(default=None)
     allocation: list = field(default_factory=list)
+    cut_off_summary: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The result as the JSON-ready dict of docs/result-json.md."""

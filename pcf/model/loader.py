@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from ..errors import ExpressionError, ModelError, UnitError
 from ..yamlsrc import LineMap, format_loc, load_yaml
 from .expressions import evaluate
-from .schema import ProductModel
+from .schema import Input, ProductModel
 from .units import conversion_factor, dimension_name, parse_unit
 
 
@@ -66,6 +66,7 @@ class ResolvedExcluded:
     amount: float
     unit: str
     reason: str
+    proxy: "ResolvedInput | None" = None
 
 
 @dataclass(frozen=True)
@@ -381,7 +382,11 @@ def load_model(path: str | Path, overrides: dict[str, float] | None = None) -> P
                 parse_unit(ex.unit)
             except UnitError as exc:
                 raise fail(loc + ("unit",), str(exc)) from None
-            excluded.append(ResolvedExcluded(ex.name, amount, ex.unit, ex.reason))
+            proxy = None
+            if ex.proxy is not None:
+                proxy = resolve_input(Input(amount=amount, unit=ex.unit, **ex.proxy.model_dump(exclude_none=True)),
+                                      loc + ("proxy",))
+            excluded.append(ResolvedExcluded(ex.name, amount, ex.unit, ex.reason, proxy))
         processes[proc.id] = ResolvedProcess(
             proc.id, proc.name, proc.stage, proc.location, out, proc.output.unit,
             inputs, flows["emissions"], flows["removals"], excluded, lines.line_of(base),

@@ -53,12 +53,29 @@ class Product(_Strict):
     declared_unit: DeclaredUnit | None = None
 
 
+class CutOffCriteria(_Strict):
+    """Cut-off criteria of the study (ISO 14067:2018 6.3.4.3), as shares [0..1].
+
+    An excluded input may be at most ``mass`` of its process's mass input, ``energy`` of its
+    energy input, and ``ghg`` of the total footprint (estimated from its ``proxy``); all
+    excluded inputs together at most ``total`` of the footprint. ``source`` says where the
+    criteria come from (the PCR clause, or the study's own choice).
+    """
+
+    mass: float | None = Field(default=0.01, ge=0, le=1)
+    energy: float | None = Field(default=0.01, ge=0, le=1)
+    ghg: float | None = Field(default=0.01, ge=0, le=1)
+    total: float | None = Field(default=0.05, ge=0, le=1)
+    source: str = ""
+
+
 class Study(_Strict):
     standard: Literal["ISO 14067:2018", "GB/T 24067-2024"] = "ISO 14067:2018"
     boundary: Literal["cradle-to-gate", "cradle-to-grave"] = "cradle-to-gate"
     pcr: str | None = None
     method: str = "ipcc-2021-gwp100"
     background: str = "open-default"
+    cut_off: CutOffCriteria | None = None
 
 
 class Input(_Strict):
@@ -144,13 +161,35 @@ class Emission(_Strict):
     comment: str | None = None
 
 
+class Proxy(_Strict):
+    """The activity whose factor estimates an excluded input's GHG share: ``{background: KEY}``
+    or ``{database: NAME, code|name: ..., location, reference_product}``."""
+
+    background: str | None = None
+    database: str | None = None
+    code: str | None = None
+    name: str | None = None
+    location: str | None = None
+    reference_product: str | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> "Proxy":
+        if (self.background is None) == (self.database is None):
+            raise ValueError("a proxy names exactly one of 'background' or 'database'")
+        if self.database is not None and (self.code is None) == (self.name is None):
+            raise ValueError("a 'database' proxy names its activity by exactly one of 'code' or 'name'")
+        return self
+
+
 class Excluded(_Strict):
-    """An input cut off from the product system (ISO 14067:2018 6.3.4.3), listed for transparency."""
+    """An input cut off from the product system (ISO 14067:2018 6.3.4.3), listed for
+    transparency; ``proxy`` lets pcf estimate its GHG share."""
 
     name: str
     amount: Expr
     unit: str
     reason: str
+    proxy: Proxy | None = None
 
 
 class Process(_Strict):

@@ -69,6 +69,7 @@ def assess(result: Mapping[str, Any], pcr: PCR) -> dict[str, Any]:
     _check_boundary(result, pcr, findings)
     per_reference_flow = _check_declared_unit(result, pcr, findings)
     _check_stages(result, pcr, findings)
+    _check_cut_off(result, findings)
     performance_class = classify(result.get("per_declared_unit_kg_co2e"), pcr.performance_classes)
     pc = pcr.performance_classes
     if pc is not None and (pc.illustrative or pc.note):
@@ -147,6 +148,16 @@ def _class_observation(pc: PerformanceClasses) -> tuple[str, str]:
         message += " ".join(t for t in (pc.rationale, pc.note) if t)
         return message, "Do not present the class as an official one."
     return pc.note or "", "State in the CFP study report how the class was obtained."
+
+
+def _check_cut_off(result: Mapping[str, Any], findings: list) -> None:
+    """The study's own cut-off criteria (ISO 14067:2018 6.3.4.3), as computed with the result."""
+    summary = result.get("cut_off_summary") or {}
+    criteria = summary.get("criteria") or {}
+    clause = "ISO 14067:2018 6.3.4.3" + (f"; {criteria['source']}" if criteria.get("source") else "; study.cut_off")
+    for f in summary.get("findings") or []:
+        findings.append({"rule": "cut-off", "clause": clause, "confidence": "P", "severity": f["severity"],
+                         "message": f["message"], "fix": f["fix"]})
 
 
 def _check_method(result: Mapping[str, Any], pcr: PCR, findings: list) -> None:
