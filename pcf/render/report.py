@@ -186,17 +186,33 @@ def report_context(result: dict, font: str, label_svg: str) -> dict:
         "database": b.get("database") or "", "kind": b.get("kind") or "", "source": b.get("source") or fmt.DASH,
         "activities": b.get("activities"), "sha256": b.get("sha256") or fmt.DASH,
     } for b in (result.get("provenance") or {}).get("databases") or []]
+    def pct(x):
+        return f"{100 * x:.2f} %" if x is not None else fmt.DASH
+
     cut_off = [{
         "process": c.get("process") or fmt.DASH, "name": c.get("name") or "",
         "amount": f"{fmt.amount(c.get('amount'))} {c.get('unit') or ''}".strip(),
         "reason": c.get("reason") or fmt.DASH,
+        "share": pct(c.get("mass_share") if c.get("mass_share") is not None else c.get("energy_share")),
+        "proxy": c.get("proxy") or fmt.DASH,
+        "estimate": fmt.sig(c["kg_co2e_estimate"]) if c.get("kg_co2e_estimate") is not None else fmt.DASH,
+        "ghg_share": pct(c.get("ghg_share")),
     } for c in result.get("cut_off") or []]
+    summary = result.get("cut_off_summary") or {}
+    crit = summary.get("criteria")
+    cut_off_criteria = (
+        "; ".join(f"{label} ≤ {100 * crit[k]:g} %" for k, label in
+                  (("mass", "mass"), ("energy", "energy"), ("ghg", "GHG"), ("total", "total")) if crit.get(k) is not None)
+        + (f" ({crit['source']})" if crit.get("source") else "")
+    ) if crit else None
     return {
         "font": font,
         "label": Markup(label_svg),
         "pid": product["id"], "name": product["name"],
         "databases": databases,
         "allocation": allocation,
+        "cut_off_criteria": cut_off_criteria, "cut_off_findings": summary.get("findings") or [],
+        "cut_off_total": pct(summary.get("estimated_share")),
         "head": view.headline(result),
         "total_text": fmt.sig(total),
         "ref_unit": view.per_unit(product, False),
