@@ -353,15 +353,19 @@ def test_nmc811_linked_mass_share_matches_an_independent_count():
     model, rep = import_foreground(PREMISE, "battery cell, NMC811")
     assert model["product"]["process"] == "battery_cell_production_li_ion_nmc811"  # not the market activity
     assert rep.linked_mass_share == pytest.approx(_independent_share(PREMISE), rel=1e-9)
-    # floor of what the open default links today (92.8 % in 2026-11); the issue asks 95 % (below)
+    # floor only; the issue's 95 % target is asserted below (98.5 % once sodium hydroxide and sulfuric acid are linked)
     assert rep.linked_mass_share >= 0.90
-    assert any(li["key"] == "cam_nmc811_greet" for li in rep.linked_internal)
+    # with sodium hydroxide linked, premise's own 'NMC811 oxide' inventory is 99.8 % linked, so 'auto' expands
+    # it rather than replacing it by the GREET CAM figure; 'link' still replaces it
+    assert not any(li["key"] == "cam_nmc811_greet" for li in rep.linked_internal)
+    _, rep_link = import_foreground(PREMISE, "battery cell, NMC811", internal="link")
+    assert any(li["key"] == "cam_nmc811_greet" for li in rep_link.linked_internal)
 
 
 @needs_premise
-@pytest.mark.xfail(strict=True, reason="open-default has no sodium hydroxide or sulfuric acid row yet: the copper and "
-                                        "aluminium foils' etching chemicals keep the NMC811 cell at 92.8 % linked mass")
 def test_nmc811_linked_mass_share_meets_the_issue_target():
+    """The issue asks for at least 95 % of the cell's mass linked (92.8 % before the sodium hydroxide and sulfuric
+    acid rows; the foils' etching chemicals were the largest unlinked inputs)."""
     _, rep = import_foreground(PREMISE, "battery cell, NMC811")
     assert rep.linked_mass_share >= 0.95
 
