@@ -280,6 +280,8 @@ def find_activity(bd, database: str, lookup: dict, exclude: str | None = None):
             close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
             hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
             raise LookupError(f"no activity named {name!r} in {database!r}{hint}")
+        real = [r for r in rows if not (r.data or {}).get("pcf_unlinked")]
+        rows = real or rows  # prefer real activities to the placeholders `pcf db import` writes
         for field_name, column in (("location", "location"), ("reference product", "product")):
             if field_name in lookup:
                 wanted = str(lookup[field_name]).strip().lower()

@@ -177,6 +177,9 @@ class ImportReport:
         Exchanges written (production, technosphere, biosphere).
     placeholders : int
         Zero-burden placeholder activities written for unlinked technosphere inputs.
+    linked_by_name : int
+        Technosphere inputs (EcoSpold1) that bw2io left unlinked and pcf linked to the only
+        activity of that name (and location), with unit conversion.
     biosphere_database : str
         Companion database holding unlinked elementary flows, or ``""`` when none.
     unlinked : dict of str to int
@@ -205,6 +208,7 @@ class ImportReport:
     activities: int = 0
     exchanges: int = 0
     placeholders: int = 0
+    linked_by_name: int = 0
     biosphere_database: str = ""
     unlinked: dict[str, int] = field(default_factory=dict)
     unlinked_flows: list[UnlinkedFlow] = field(default_factory=list)
@@ -615,7 +619,50 @@ def _read_ecospold1(folder: Path, name: str, biosphere: str, report: ImportRepor
     imp.apply_strategies(verbose=False)
     imp.apply_strategy(_synonyms, verbose=False)
     imp.apply_strategy(partial(_link_biosphere, biosphere=biosphere, bd=bd), verbose=False)
+    imp.apply_strategy(partial(_link_technosphere_by_name, name=name, report=report), verbose=False)
     return imp
+
+
+def _link_technosphere_by_name(db: list, name: str, report: ImportReport) -> list:
+    """Link technosphere inputs that bw2io left unlinked to the one activity of the same
+    database with the same name (and location, when that is unique), converting the unit when
+    both are of one dimension (e.g. MJ -> kWh).
+
+    US LCI's EcoSpold1 export names providers whose category differs from the provider's own
+    dataset, so bw2io's activity-hash linking misses them and the grid mixes would draw on
+    zero-burden placeholders. Only unambiguous matches are linked; the rest stay unlinked and
+    are reported.
+    """
+    from ..errors import UnitError
+    from ..model.units import conversion_factor
+
+    by_name_loc: dict[tuple, list] = {}
+    by_name: dict[str, list] = {}
+    for ds in db:
+        by_name_loc.setdefault((ds["name"].lower(), ds.get("location")), []).append(ds)
+        by_name.setdefault(ds["name"].lower(), []).append(ds)
+    linked = 0
+    for ds in db:
+        for exc in ds.get("exchanges", []):
+            if exc.get("input") or exc.get("type") != "technosphere" or not exc.get("name"):
+                continue
+            key = exc["name"].lower()
+            candidates = by_name_loc.get((key, exc.get("location"))) or []
+            if len(candidates) != 1:
+                candidates = by_name.get(key) or []
+            if len(candidates) != 1 or candidates[0] is ds:
+                continue
+            target = candidates[0]
+            try:
+                factor = conversion_factor(exc.get("unit") or target.get("unit"), target.get("unit"))
+            except UnitError:
+                continue
+            exc["input"] = (name, target["code"])
+            exc["amount"] = exc["amount"] * factor
+            exc["unit"] = target.get("unit")
+            linked += 1
+    report.linked_by_name = linked
+    return db
 
 
 def _read_ecospold2(folder: Path, name: str, biosphere: str, report: ImportReport, bd):
