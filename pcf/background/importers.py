@@ -41,6 +41,8 @@ What happens to exchanges still unlinked after the strategies (the explicit poli
 
 from __future__ import annotations
 
+import math
+
 import contextlib
 import hashlib
 import json
@@ -358,6 +360,11 @@ def _jsonld_normalise(data: dict, folder: Path, report: ImportReport) -> None:
             if ref_unit is None:
                 continue
             exc["amount"] = exc.get("amount", 0.0) * ufactor / pfactor
+            unc = exc.get("uncertainty")
+            if isinstance(unc, dict):  # openLCA uncertainty in the exchange's unit: rescale it too
+                for k in ("geomMean", "mean", "minimum", "maximum", "mode", "sd"):
+                    if isinstance(unc.get(k), (int, float)) and not (k == "sd" and unc.get("distributionType") == "LOG_NORMAL_DISTRIBUTION"):
+                        unc[k] = unc[k] * ufactor / pfactor
             exc["unit"] = {"@type": "Unit", "@id": ref_unit[0], "name": ref_unit[1]}
             exc["flow"]["refUnit"] = ref_unit[1]
         outputs = [e for e in proc.get("exchanges", []) if not e["isInput"] and e["flow"].get("flowType") == "PRODUCT_FLOW"]
@@ -659,6 +666,7 @@ def _link_technosphere_by_name(db: list, name: str, report: ImportReport) -> lis
                 continue
             exc["input"] = (name, target["code"])
             exc["amount"] = exc["amount"] * factor
+            _scale_uncertainty(exc, factor)
             exc["unit"] = target.get("unit")
             linked += 1
     report.linked_by_name = linked
@@ -788,12 +796,29 @@ def _one_reference_product(data: list, name: str, report: ImportReport) -> None:
         ds["exchanges"] = [e for e in ds["exchanges"] if e is ref or e.get("type") != "production"]
 
 
+def _scale_uncertainty(exc: dict, factor: float) -> None:
+    """Rescale a Brightway uncertainty dict after ``amount`` was multiplied by ``factor``
+    (stats_arrays: 2 lognormal keeps its ``scale`` and shifts ``loc`` by ln(factor); the
+    others scale ``loc``, ``scale``, ``minimum``, ``maximum``)."""
+    kind = exc.get("uncertainty type")
+    if kind == 2 and isinstance(exc.get("loc"), (int, float)) and factor > 0:
+        exc["loc"] = exc["loc"] + math.log(factor)
+        return
+    for k in ("loc", "scale", "minimum", "maximum"):
+        if isinstance(exc.get(k), (int, float)) and not (k == "scale" and kind == 2):
+            exc[k] = exc[k] * factor
+
+
 def _clean(ds: dict) -> dict:
     out = {k: v for k, v in ds.items() if k not in ("database",) and v is not None}
     out["exchanges"] = [
         {k: v for k, v in exc.items() if v is not None and k != "code"}
         for exc in ds.get("exchanges", [])
     ]
+    for exc in out["exchanges"]:
+        # no uncertainty (stats_arrays 0) or undefined (1): loc is the amount itself
+        if exc.get("uncertainty type") in (0, 1) and "loc" in exc and "amount" in exc:
+            exc["loc"] = exc["amount"]
     return out
 
 
