@@ -41,11 +41,10 @@ What happens to exchanges still unlinked after the strategies (the explicit poli
 
 from __future__ import annotations
 
-import math
-
 import contextlib
 import hashlib
 import json
+import math
 import re
 import shutil
 import tempfile
