@@ -164,8 +164,9 @@ def report_context(result: dict, font: str, label_svg: str) -> dict:
         "amount_text": (f"{fmt.amount(d['amount'])} {d.get('unit') or ''}".strip()
                         if d.get("amount") is not None else fmt.DASH),
         "kg_text": fmt.sig(d.get("kg_co2e")) if d.get("kg_co2e") is not None else fmt.DASH,
-        "dqr_text": (f"{d['dqr']['dqr']:.1f} ({d['dqr']['ter']}/{d['dqr']['ger']}/{d['dqr']['tir']}/{d['dqr']['p']})"
-                     if d.get("dqr") else fmt.DASH),
+        "dqr_text": f"{d['dqr']['dqr']:.1f}" if d.get("dqr") else fmt.DASH,
+        "dqr_parts": (f"{d['dqr']['ter']}/{d['dqr']['ger']}/{d['dqr']['tir']}/{d['dqr']['p']}"
+                      if d.get("dqr") else ""),
     } for d in result.get("data_sources") or []]
     allocation = [{
         "process": a.get("process") or "", "name": a.get("name") or "", "method": a.get("method") or "",
@@ -228,6 +229,7 @@ def report_context(result: dict, font: str, label_svg: str) -> dict:
         "method_name": " / ".join(result.get("method_name") or []),
         "background": view.study_value(result, "background"),
         "background_version": prov.get("background_version") or fmt.DASH,
+        "background_database": prov.get("background_database") or "",
         "background_sha256": prov.get("background_sha256") or fmt.DASH,
         "brightway": ", ".join(f"{k} {v}" for k, v in brightway.items()) or fmt.DASH,
         "parameters": [{"name": k, "value": fmt.amount(v)}
