@@ -62,6 +62,9 @@ class ForegroundGraph:
     proxies : dict
         ``(process id, excluded index) -> (key, amount)``: the proxy activity of an excluded
         input and the excluded amount per run in the proxy's unit (not part of the graph).
+    inputs : dict
+        ``(process id, input index) -> (key, amount)``: every input of every process (transport
+        legs after the model's inputs) with its amount per run in the target's unit.
     """
 
     database: str
@@ -71,6 +74,7 @@ class ForegroundGraph:
     links: dict = field(default_factory=dict)
     credits: dict = field(default_factory=dict)
     proxies: dict = field(default_factory=dict)
+    inputs: dict = field(default_factory=dict)
 
 
 def foreground_name(system: ProductSystem) -> str:
@@ -147,6 +151,7 @@ def build_foreground(system: ProductSystem) -> ForegroundGraph:
     links: dict[tuple, str] = {}
     credit_links: dict[tuple, tuple] = {}
     proxies: dict[tuple, tuple] = {}
+    input_keys: dict[tuple, tuple] = {}
     def link(inp, loc: tuple) -> tuple[tuple, float]:
         """Key of an input's target and its amount in the target's unit."""
         if inp.kind == "process":
@@ -177,9 +182,12 @@ def build_foreground(system: ProductSystem) -> ForegroundGraph:
     for proc in system.processes.values():
         i = index[proc.id]
         burdens = []  # (input key, amount, type) per run of the process, before allocation
+        n_inputs = len(system.model.processes[i].inputs)
         for k, inp in enumerate(proc.inputs):
-            key, amount = link(inp, ("processes", i, "inputs", k))
+            loc = ("processes", i, "inputs", k) if k < n_inputs else ("processes", i, "transport", k - n_inputs)
+            key, amount = link(inp, loc)
             burdens.append((key, amount, "technosphere"))
+            input_keys[(proc.id, k)] = (key, amount)
         direct: dict[tuple, dict[str, float]] = {}
         for kind in ("emissions", "removals"):
             for k, flow in enumerate(getattr(proc, kind)):
@@ -232,7 +240,7 @@ def build_foreground(system: ProductSystem) -> ForegroundGraph:
     db.register(description=f"pcf foreground of {system.path.name}", pcf_model_sha256=system.sha256)
     with quiet():
         db.write(data)
-    return ForegroundGraph(fg, bg, (fg, system.model.product.process), origins, links, credit_links, proxies)
+    return ForegroundGraph(fg, bg, (fg, system.model.product.process), origins, links, credit_links, proxies, input_keys)
 
 
 def find_activity(bd, database: str, lookup: dict, exclude: str | None = None):

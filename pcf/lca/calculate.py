@@ -224,6 +224,18 @@ def footprint(system: ProductSystem, top: int | None = None) -> FootprintResult:
     runs = {node["code"]: supply[col[nid]] for nid, node in fg_nodes.items()}
     shares = {p.id: (p.allocation.factor if p.allocation is not None else 1.0) for p in system.processes.values()}
     allocation = _allocation_report(system, graph, runs, col, total_intensity, bd)
+    transport = []
+    for p in system.processes.values():
+        first = len(p.inputs) - len(p.transport)
+        for j, leg in enumerate(p.transport):
+            key, _ = graph.inputs[(p.id, first + j)]
+            node = bd.get_node(database=key[0], code=key[1])
+            scale = runs[p.id] * shares[p.id]
+            transport.append({"process": p.id, "name": leg.name, "mode": leg.mode,
+                              "distance_km": leg.distance_km, "mass_kg": leg.mass_kg, "volume_m3": leg.volume_m3,
+                              "tkm": leg.tkm * scale, "activity": node["code"], "database": node["database"],
+                              "aircraft": bool(node.get("aircraft")),
+                              "kg_co2e": leg.tkm * scale * float(total_intensity[col[node.id]])})
     cut_off, cut_off_summary = _cut_off_report(system, graph, runs, shares, col, total_intensity, total, bd)
     product = system.model.product
     declared = None
@@ -265,6 +277,7 @@ def footprint(system: ProductSystem, top: int | None = None) -> FootprintResult:
             "bw2calc_score": score,
         },
         allocation=allocation,
+        transport=transport,
         software_version=__version__,
         model_sha256=system.sha256,
         model_file=str(system.path),

@@ -66,6 +66,11 @@ class FootprintResult:
         ``{criteria, estimated_kg_co2e, estimated_share, not_estimated, findings: [{severity,
         item, message, fix}]}``: the study's cut-off criteria (ISO 14067:2018 6.3.4.3) and
         where the exclusions break them.
+    transport : list of dict
+        Transport legs: ``{process, name, mode, distance_km, mass_kg (chargeable, per run),
+        volume_m3, tkm, activity, database, aircraft, kg_co2e}``; ``tkm`` and ``kg_co2e`` per
+        reference flow. They are also inside ``contributions``; aircraft legs are in
+        ``ghg.aircraft`` (ISO 14067:2018 7.3 e).
     allocation : list of dict
         One entry per multi-output process (ISO 14067:2018 6.4.6): ``{process, name, method,
         justification, basis_unit, products: [{id, name, amount, unit, basis, factor}],
@@ -96,6 +101,7 @@ class FootprintResult:
     assessment: dict | None = field(default=None)
     allocation: list = field(default_factory=list)
     cut_off_summary: dict = field(default_factory=dict)
+    transport: list = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The result as the JSON-ready dict of docs/result-json.md."""

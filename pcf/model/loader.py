@@ -69,6 +69,35 @@ class ResolvedExcluded:
     proxy: "ResolvedInput | None" = None
 
 
+#: transport mode -> open-default activity (well-to-wheel where the table has it) and the
+#: volumetric factor [kg chargeable mass per m3]: IATA 6000 cm3/kg for air, 3000 cm3/kg for road,
+#: 1 t per m3 (W/M) for sea and rail.
+TRANSPORT_MODES: dict[str, tuple[str, float]] = {
+    "lorry": ("transport_lorry_wtw", 1e6 / 3000),
+    "van": ("transport_van_ttw", 1e6 / 3000),
+    "rail": ("transport_rail_wtw", 1000.0),
+    "container_ship": ("transport_container_ship_wtw", 1000.0),
+    "bulk_carrier": ("transport_bulk_carrier_wtw", 1000.0),
+    "general_cargo_ship": ("transport_general_cargo_ship_wtw", 1000.0),
+    "air_longhaul": ("transport_air_longhaul_wtw", 1e6 / 6000),
+    "air_shorthaul": ("transport_air_shorthaul_wtw", 1e6 / 6000),
+}
+
+
+@dataclass(frozen=True)
+class ResolvedTransport:
+    """A transport leg: ``tkm`` per run of the process, from ``mass_kg`` (chargeable) and
+    ``distance_km``; ``input`` is the tkm input it became (one of the process's inputs)."""
+
+    name: str
+    mode: str
+    distance_km: float
+    mass_kg: float
+    volume_m3: float | None
+    tkm: float
+    input: "ResolvedInput"
+
+
 @dataclass(frozen=True)
 class ResolvedCoproduct:
     """A co-product of a multi-output process.
@@ -115,6 +144,7 @@ class ResolvedProcess:
     line: int | None
     coproducts: list[ResolvedCoproduct] = field(default_factory=list)
     allocation: ResolvedAllocation | None = None
+    transport: list[ResolvedTransport] = field(default_factory=list)
 
 
 @dataclass
@@ -277,6 +307,33 @@ def load_model(path: str | Path, overrides: dict[str, float] | None = None) -> P
             return ResolvedInput("database", target, amount, inp.unit, lines.line_of(loc), inp.database, lookup)
         return ResolvedInput("background", inp.background, amount, inp.unit, lines.line_of(loc))
 
+    def resolve_leg(leg, loc: tuple, background: str) -> ResolvedTransport:
+        distance = value(leg.distance, loc + ("distance",)) * factor(leg.distance_unit, "km", loc + ("distance_unit",))
+        if distance < 0:
+            raise fail(loc + ("distance",), f"distance must be >= 0, got {distance}")
+        mass = 0.0
+        if leg.mass is not None:
+            mass = value(leg.mass, loc + ("mass",)) * factor(leg.mass_unit, "kg", loc + ("mass_unit",))
+        volume = None
+        default_key, per_m3 = TRANSPORT_MODES[leg.mode]
+        if leg.volume is not None:
+            volume = value(leg.volume, loc + ("volume",))
+            mass = max(mass, volume * per_m3)
+        if mass < 0 or (volume is not None and volume < 0):
+            raise fail(loc, "transported mass and volume must be >= 0")
+        tkm = mass / 1000.0 * distance
+        line = lines.line_of(loc)
+        if leg.database is not None:
+            target = ResolvedInput("database", leg.code, tkm, "tkm", line, leg.database, (("code", leg.code),))
+        elif leg.background is not None:
+            target = ResolvedInput("background", leg.background, tkm, "tkm", line)
+        elif background == "open-default":
+            target = ResolvedInput("background", default_key, tkm, "tkm", line)
+        else:
+            raise fail(loc + ("mode",), f"the study background {background!r} has no default {leg.mode!r} activity: "
+                                        "name one with background: KEY or database: NAME + code: ...")
+        return ResolvedTransport(leg.name or leg.mode, leg.mode, distance, mass, volume, tkm, target)
+
     def basis(product, amount: float, method: str, loc: tuple) -> float | None:
         """Allocation basis of one product per run [kg, MJ or currency]."""
         if method == "mass":
@@ -361,6 +418,9 @@ def load_model(path: str | Path, overrides: dict[str, float] | None = None) -> P
         if out <= 0:
             raise fail(base + ("output", "amount"), f"output amount of {proc.id!r} must be positive, got {out}")
         inputs = [resolve_input(inp, base + ("inputs", k)) for k, inp in enumerate(proc.inputs)]
+        transport = [resolve_leg(leg, base + ("transport", k), model.study.background)
+                     for k, leg in enumerate(proc.transport)]
+        inputs += [leg.input for leg in transport]
         coproducts, allocation = resolve_allocation(proc, base, out)
         flows = {}
         for kind in ("emissions", "removals"):
@@ -390,7 +450,7 @@ def load_model(path: str | Path, overrides: dict[str, float] | None = None) -> P
         processes[proc.id] = ResolvedProcess(
             proc.id, proc.name, proc.stage, proc.location, out, proc.output.unit,
             inputs, flows["emissions"], flows["removals"], excluded, lines.line_of(base),
-            coproducts, allocation,
+            coproducts, allocation, transport,
         )
 
     product = model.product

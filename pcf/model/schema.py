@@ -181,6 +181,44 @@ class Proxy(_Strict):
         return self
 
 
+TransportMode = Literal["lorry", "van", "rail", "container_ship", "bulk_carrier", "general_cargo_ship",
+                        "air_longhaul", "air_shorthaul"]
+
+
+class TransportLeg(_Strict):
+    """One transport leg of a process's inputs, per run of the process.
+
+    ``distance`` [``distance_unit``, default km] and the ``mass`` [``mass_unit``, default kg]
+    and/or ``volume`` [m3] carried; pcf turns them into tonne-kilometres of the mode's open-default
+    activity (or of ``background`` / ``database`` + ``name`` / ``code`` when given). With a
+    volume, the chargeable mass is the larger of the mass and the volume times the mode's
+    volumetric factor (air 166.67 kg/m3, IATA 6000 cm3/kg; road 333 kg/m3; sea and rail
+    1000 kg/m3, the W/M rule).
+    """
+
+    name: str = ""
+    mode: TransportMode
+    distance: Expr
+    distance_unit: str = "km"
+    mass: Expr | None = None
+    mass_unit: str = "kg"
+    volume: Expr | None = None
+    background: str | None = None
+    database: str | None = None
+    code: str | None = None
+    comment: str | None = None
+
+    @model_validator(mode="after")
+    def _what(self) -> "TransportLeg":
+        if self.mass is None and self.volume is None:
+            raise ValueError("a transport leg carries a mass or a volume (or both)")
+        if self.background is not None and self.database is not None:
+            raise ValueError("a transport leg names at most one of 'background' or 'database'")
+        if self.database is not None and self.code is None:
+            raise ValueError("a 'database' transport activity is named by its code")
+        return self
+
+
 class Excluded(_Strict):
     """An input cut off from the product system (ISO 14067:2018 6.3.4.3), listed for
     transparency; ``proxy`` lets pcf estimate its GHG share."""
@@ -201,6 +239,7 @@ class Process(_Strict):
     coproducts: list[Coproduct] = []
     allocation: Allocation | None = None
     inputs: list[Input] = []
+    transport: list[TransportLeg] = []
     emissions: list[Emission] = []
     removals: list[Emission] = []
     excluded: list[Excluded] = []
