@@ -37,7 +37,7 @@ def run(write_model, leg, background="test-bg"):
 
 
 def test_air_leg_by_mass(bd, write_model):
-    d = run(write_model, "{name: to customer, mode: air_longhaul, distance: 1000, mass: 50, background: air}")
+    d = run(write_model, "{name: to customer, mode: air_longhaul, distance: 1000, mass: 50, activity: {background: air}}")
     assert d["total_kg_co2e"] == pytest.approx(50.0, rel=1e-6)
     assert d["ghg"]["aircraft"] == pytest.approx(50.0, rel=1e-6)
     [leg] = d["transport"]
@@ -47,7 +47,7 @@ def test_air_leg_by_mass(bd, write_model):
 
 
 def test_volumetric_weight(bd, write_model):
-    d = run(write_model, "{mode: air_longhaul, distance: 1, distance_unit: Mm, mass: 50, volume: 0.6, background: air}")
+    d = run(write_model, "{mode: air_longhaul, distance: 1, distance_unit: Mm, mass: 50, volume: 0.6, activity: {background: air}}")
     [leg] = d["transport"]
     assert leg["mass_kg"] == pytest.approx(100.0)
     assert leg["distance_km"] == pytest.approx(1000.0)
@@ -71,11 +71,17 @@ def test_default_activity_of_the_mode_in_the_open_default(open_default, write_mo
     ("{mode: air_longhaul, distance: 10}", "a transport leg carries a mass or a volume"),
     ("{mode: rocket, distance: 10, mass: 1}", "mode"),
     ("{mode: lorry, distance: 10, mass: 1}", "the study background 'test-bg' has no default 'lorry' activity"),
-    ("{mode: lorry, distance: -10, mass: 1, background: air}", "distance must be >= 0"),
-    ("{mode: lorry, distance: 10, mass: 1, background: nope}", "background activity 'nope' is not in 'test-bg'"),
+    ("{mode: lorry, distance: -10, mass: 1, activity: {background: air}}", "distance must be >= 0"),
+    ("{mode: lorry, distance: 10, mass: 1, activity: {background: nope}}", "background activity 'nope' is not in 'test-bg'"),
+    ("{mode: lorry, distance: 10, mass: 1, activity: {database: test-bg}}", "with 'database', name the activity by exactly one of 'code' or 'name'"),
+    ("{mode: lorry, distance: 10, mass: 1, activity: {background: air, database: test-bg, code: air}}", "an activity names exactly one of 'background' or 'database'"),
+    ("{mode: lorry, distance: 10, mass: 1, activity: {database: test-bg, code: air}}", None),
 ])
 def test_leg_errors_point_at_the_line(bd, write_model, leg, message):
     path = write_model(MODEL.format(background="test-bg", leg=leg))
+    if message is None:  # the same leg named by database + code computes: 0.01 t * 10 km * 1.0
+        assert footprint(load_model(path)).to_dict()["total_kg_co2e"] == pytest.approx(0.01, rel=1e-6)
+        return
     with pytest.raises(ModelError) as info:
         footprint(load_model(path))
     assert f"{path}:10:" in str(info.value)

@@ -323,15 +323,14 @@ def load_model(path: str | Path, overrides: dict[str, float] | None = None) -> P
             raise fail(loc, "transported mass and volume must be >= 0")
         tkm = mass / 1000.0 * distance
         line = lines.line_of(loc)
-        if leg.database is not None:
-            target = ResolvedInput("database", leg.code, tkm, "tkm", line, leg.database, (("code", leg.code),))
-        elif leg.background is not None:
-            target = ResolvedInput("background", leg.background, tkm, "tkm", line)
+        if leg.activity is not None:
+            target = resolve_input(Input(amount=tkm, unit="tkm", **leg.activity.model_dump(exclude_none=True)),
+                                   loc + ("activity",))
         elif background == "open-default":
             target = ResolvedInput("background", default_key, tkm, "tkm", line)
         else:
             raise fail(loc + ("mode",), f"the study background {background!r} has no default {leg.mode!r} activity: "
-                                        "name one with background: KEY or database: NAME + code: ...")
+                                        "name one with activity: {background: KEY} or activity: {database: NAME, code: ...}")
         return ResolvedTransport(leg.name or leg.mode, leg.mode, distance, mass, volume, tkm, target)
 
     def basis(product, amount: float, method: str, loc: tuple) -> float | None:

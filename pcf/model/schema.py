@@ -78,36 +78,46 @@ class Study(_Strict):
     cut_off: CutOffCriteria | None = None
 
 
-class Input(_Strict):
-    """A technosphere input: a foreground ``process``, an activity ``background: KEY`` of the
-    study's background, or an activity of any installed database named by
-    ``database`` plus ``code`` or ``name`` (with ``location`` / ``reference_product`` when
-    the name alone is ambiguous)."""
+class ActivityRef(_Strict):
+    """An activity outside the foreground: ``background: KEY`` (the study's background) or
+    ``database: NAME`` with ``code``, or with ``name`` plus ``location`` / ``reference_product``
+    when the name alone is ambiguous."""
 
-    process: str | None = None
     background: str | None = None
     database: str | None = None
     code: str | None = None
     name: str | None = None
     location: str | None = None
     reference_product: str | None = None
+
+    def _check_target(self, what: str, targets: tuple[str, ...] = ("background", "database")) -> None:
+        """Exactly one target, and lookup fields only with ``database`` (raises ValueError)."""
+        named = [k for k in targets if getattr(self, k) is not None]
+        if len(named) != 1:
+            quoted = [f"'{t}'" for t in targets]
+            raise ValueError(f"{what} names exactly one of {', '.join(quoted[:-1])} or {quoted[-1]}")
+        lookup = [k for k in ("code", "name", "location", "reference_product") if getattr(self, k) is not None]
+        if self.database is None:
+            if lookup:
+                raise ValueError(f"{', '.join(lookup)} only go with 'database: NAME'")
+        elif (self.code is None) == (self.name is None):
+            raise ValueError("with 'database', name the activity by exactly one of 'code' or 'name'")
+        elif self.code is not None and len(lookup) > 1:
+            raise ValueError("with 'code' the activity is already unique: drop location / reference_product")
+
+
+class Input(ActivityRef):
+    """A technosphere input: a foreground ``process``, or an activity outside the foreground
+    (:class:`ActivityRef`: ``background: KEY`` or ``database`` + ``code`` / ``name``)."""
+
+    process: str | None = None
     amount: Expr
     unit: str
     comment: str | None = None
 
     @model_validator(mode="after")
     def _one_target(self) -> "Input":
-        targets = [k for k in ("process", "background", "database") if getattr(self, k) is not None]
-        if len(targets) != 1:
-            raise ValueError("an input names exactly one of 'process', 'background' or 'database'")
-        lookup = [k for k in ("code", "name", "location", "reference_product") if getattr(self, k) is not None]
-        if self.database is None:
-            if lookup:
-                raise ValueError(f"{', '.join(lookup)} only go with 'database: NAME'")
-        elif (self.code is None) == (self.name is None):
-            raise ValueError("a 'database' input names its activity by exactly one of 'code' or 'name'")
-        elif self.code is not None and len(lookup) > 1:
-            raise ValueError("with 'code' the activity is already unique: drop location / reference_product")
+        self._check_target("an input", ("process", "background", "database"))
         return self
 
 
@@ -161,23 +171,14 @@ class Emission(_Strict):
     comment: str | None = None
 
 
-class Proxy(_Strict):
-    """The activity whose factor estimates an excluded input's GHG share: ``{background: KEY}``
-    or ``{database: NAME, code|name: ..., location, reference_product}``."""
-
-    background: str | None = None
-    database: str | None = None
-    code: str | None = None
-    name: str | None = None
-    location: str | None = None
-    reference_product: str | None = None
+class Activity(ActivityRef):
+    """An activity named on its own, e.g. the ``proxy`` of an excluded input or the
+    ``activity`` of a transport leg: ``{background: KEY}`` or ``{database: NAME, code|name:
+    ..., location, reference_product}``."""
 
     @model_validator(mode="after")
-    def _one_target(self) -> "Proxy":
-        if (self.background is None) == (self.database is None):
-            raise ValueError("a proxy names exactly one of 'background' or 'database'")
-        if self.database is not None and (self.code is None) == (self.name is None):
-            raise ValueError("a 'database' proxy names its activity by exactly one of 'code' or 'name'")
+    def _one_target(self) -> "Activity":
+        self._check_target("an activity")
         return self
 
 
@@ -203,19 +204,13 @@ class TransportLeg(_Strict):
     mass: Expr | None = None
     mass_unit: str = "kg"
     volume: Expr | None = None
-    background: str | None = None
-    database: str | None = None
-    code: str | None = None
+    activity: Activity | None = None
     comment: str | None = None
 
     @model_validator(mode="after")
     def _what(self) -> "TransportLeg":
         if self.mass is None and self.volume is None:
             raise ValueError("a transport leg carries a mass or a volume (or both)")
-        if self.background is not None and self.database is not None:
-            raise ValueError("a transport leg names at most one of 'background' or 'database'")
-        if self.database is not None and self.code is None:
-            raise ValueError("a 'database' transport activity is named by its code")
         return self
 
 
@@ -227,7 +222,7 @@ class Excluded(_Strict):
     amount: Expr
     unit: str
     reason: str
-    proxy: Proxy | None = None
+    proxy: Activity | None = None
 
 
 class Process(_Strict):
