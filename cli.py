@@ -35,6 +35,10 @@ def _fmt(x: float | None, digits: int = 4) -> str:
     return f"{x:.{digits}g}" if abs(x) < 1e5 else f"{x:,.0f}"
 
 
+def _pct(x: float | None) -> str:
+    return "—" if x is None else f"{100 * x:.1f} %"
+
+
 def print_summary(result: dict) -> None:
     """Short summary table of a result dict."""
     product = result["product"]
@@ -64,6 +68,12 @@ def print_summary(result: dict) -> None:
     g = result["ghg"]
     out.print(escape("ISO 14067 split [kg CO2e]: ") + ", ".join(
         f"{k.replace('_', ' ')} {_fmt(g[k])}" for k in ("fossil", "biogenic_emissions", "biogenic_removals", "dluc", "aircraft")))
+    dq = result.get("data_quality")
+    if dq:
+        dqr = dq.get("dqr")
+        out.print(escape(f"Data quality: primary data share {_pct(dq.get('primary_data_share'))} (PACT); ")
+                  + (escape(f"DQR {dqr['dqr']:.2f} {dq['level']} (PEF, contribution-weighted, "
+                            f"{_pct(dq.get('coverage'))} rated)") if dqr else "DQR: no rated data"), highlight=False)
     top = [c for c in result["contributions"] if c.get("kind") != "other"][:5]
     if top:
         out.print("Top contributions: " + "; ".join(

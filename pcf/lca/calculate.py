@@ -28,6 +28,7 @@ from ..bw import brightway
 from ..errors import BackgroundError, CalculationError
 from ..graph import ForegroundGraph, build_foreground
 from ..model import ProductSystem
+from .dataquality import activity_dqr, assess_data_quality
 from .result import GHG_CATEGORIES, FootprintResult
 
 BIOGENIC_MASS_FLOWS = {"Carbon dioxide, non-fossil": "co2_emissions_kg", "Carbon dioxide, in air": "co2_removals_kg"}
@@ -215,7 +216,7 @@ def footprint(system: ProductSystem, top: int | None = None) -> FootprintResult:
             "name": n["name"], "reference_product": n.get("reference product"), "unit": n.get("unit"),
             "location": n.get("location"), "year": n.get("year"),
             "source": n.get("source") or _imported_source(n, db_prov[n["database"]]), "note": n.get("note"),
-            "factor_ids": n.get("factor_ids"), "dqr": _dqr(n),
+            "factor_ids": n.get("factor_ids"), "dqr": activity_dqr(n),
             "kg_co2e_per_unit": float(total_intensity[col[nid]]),
             "amount": drawn, "kg_co2e": value,
         })
@@ -278,6 +279,7 @@ def footprint(system: ProductSystem, top: int | None = None) -> FootprintResult:
         },
         allocation=allocation,
         transport=transport,
+        data_quality=assess_data_quality(system, graph, lca, total_intensity),
         software_version=__version__,
         model_sha256=system.sha256,
         model_file=str(system.path),
@@ -391,21 +393,6 @@ def _allocation_report(system, graph, runs, col, total_intensity, bd) -> list[di
                        "justification": alloc.justification, "basis_unit": BASIS_UNITS[alloc.method],
                        "products": products, "credits": credits})
     return report
-
-
-def _dqr(node) -> dict | None:
-    """PEF data quality rating of a background activity, when its database states one.
-
-    ``{ter, ger, tir, p, dqr}``: technological, geographical, time-related representativeness
-    and precision (1 best .. 5), and DQR = (TeR + GeR + TiR + P) / 4 (Commission
-    Recommendation (EU) 2021/2279, Annex I, 4.6.5).
-    """
-    parts = {k: node.get(f"dqr_{k}") for k in ("ter", "ger", "tir", "p")}
-    if any(v is None for v in parts.values()):
-        return None
-    parts = {k: int(v) for k, v in parts.items()}
-    parts["dqr"] = node.get("dqr") if node.get("dqr") is not None else sum(parts.values()) / 4
-    return parts
 
 
 def _imported_source(node, database: dict) -> str:

@@ -77,6 +77,15 @@ class FootprintResult:
         credits: [{coproduct, avoided, amount, unit, kg_co2e}]}``; ``factor`` is the share of
         the process's burdens a product carries; ``credits`` (system expansion) are per
         reference flow [kg CO2e, negative].
+    data_quality : dict
+        Primary data share and data quality rating (:mod:`pcf.lca.dataquality`):
+        ``{primary_data_share [0..1], primary_data_share_percent [%], primary_kg_co2e,
+        abs_kg_co2e, basis, dqr: {ter, ger, tir, p, dqr} or None, level, coverage [0..1],
+        unrated_significant, items: [{process, kind, index, background, database, reference,
+        name, data, emission_factor, primary_share, dqr, dqr_source, kg_co2e, weight}]}``;
+        the PDS follows the PACT Methodology (Pathfinder Framework v2.0) 4.2.2 with items
+        weighted by |kg CO2e|; the DQR is the |kg CO2e|-weighted PEF rating (2021/2279 Annex I
+        4.6.5) of the rated items; masses per reference flow [kg CO2e].
     """
 
     product: dict
@@ -102,6 +111,7 @@ class FootprintResult:
     allocation: list = field(default_factory=list)
     cut_off_summary: dict = field(default_factory=dict)
     transport: list = field(default_factory=list)
+    data_quality: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The result as the JSON-ready dict of docs/result-json.md."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Expr = Union[float, int, str]
 """An amount: a number or an arithmetic expression over ``parameters``."""
@@ -106,18 +106,58 @@ class ActivityRef(_Strict):
             raise ValueError("with 'code' the activity is already unique: drop location / reference_product")
 
 
+DataKind = Literal["primary", "secondary"]
+"""Primary data (site- or supplier-specific, measured or calculated from measurements) or
+secondary data (databases, literature, averages), ISO 14067:2018 3.1.6.1 / 3.1.6.2 and
+6.3.5."""
+
+
+class DataQualityRating(_Strict):
+    """PEF data quality rating of data the model states itself (Commission Recommendation (EU)
+    2021/2279, Annex I, 4.6.5): technological (``ter``), geographical (``ger``) and
+    time-related (``tir``) representativeness and precision (``p``), each 1 (very good) .. 5
+    (very poor) [-]. DQR = (TeR + GeR + TiR + P) / 4."""
+
+    ter: float
+    ger: float
+    tir: float
+    p: float
+
+    @field_validator("ter", "ger", "tir", "p")
+    @classmethod
+    def _one_to_five(cls, value: float) -> float:
+        if not 1 <= value <= 5:
+            raise ValueError(f"a PEF rating is between 1 (very good) and 5 (very poor), got {value:g}")
+        return value
+
+
 class Input(ActivityRef):
     """A technosphere input: a foreground ``process``, or an activity outside the foreground
-    (:class:`ActivityRef`: ``background: KEY`` or ``database`` + ``code`` / ``name``)."""
+    (:class:`ActivityRef`: ``background: KEY`` or ``database`` + ``code`` / ``name``).
+
+    ``data`` says whether the amount is primary activity data (default: the process's
+    ``data``); ``emission_factor`` whether the activity's factor is primary (supplier- or
+    site-specific) or secondary (default, a database); ``dqr`` rates this input's data and
+    replaces the rating the database gives the activity. All three rate data taken from
+    outside the foreground, so they are refused on ``{process: ID}`` inputs (rate that
+    process instead).
+    """
 
     process: str | None = None
     amount: Expr
     unit: str
+    data: DataKind | None = None
+    emission_factor: DataKind | None = None
+    dqr: DataQualityRating | None = None
     comment: str | None = None
 
     @model_validator(mode="after")
     def _one_target(self) -> "Input":
         self._check_target("an input", ("process", "background", "database"))
+        rated = [k for k in ("data", "emission_factor", "dqr") if getattr(self, k) is not None]
+        if self.process is not None and rated:
+            raise ValueError(f"{', '.join(rated)} on an input from foreground process {self.process!r} has no "
+                             f"effect: its data quality is that of process {self.process!r}; set it there")
         return self
 
 
@@ -226,6 +266,14 @@ class Excluded(_Strict):
 
 
 class Process(_Strict):
+    """A foreground unit process.
+
+    ``data`` says whether the process's own data (the amounts of its inputs and its direct
+    emissions and removals) are primary or secondary; unstated means secondary, so a model
+    never claims primary data it did not declare. ``dqr`` rates the process's own data (its
+    direct emissions); inputs keep the rating of their activity or their own ``dqr``.
+    """
+
     id: str = Field(pattern=ID_PATTERN)
     name: str
     stage: Stage
@@ -238,6 +286,8 @@ class Process(_Strict):
     emissions: list[Emission] = []
     removals: list[Emission] = []
     excluded: list[Excluded] = []
+    data: DataKind | None = None
+    dqr: DataQualityRating | None = None
     comment: str | None = None
 
 

@@ -1,7 +1,7 @@
 """CFP study report (HTML -> WeasyPrint PDF, A4) with a verification statement section.
 
 Sections: title page (with the label), 1 goal and scope, 2 results (stages table and
-bar chart, ISO 14067 separate reporting), 3 contributions (top 15), 4 data sources,
+bar chart, ISO 14067 separate reporting), 3 contributions (top 15), 4 data sources (4.1 data quality),
 5 cut-off, 6 PCR findings and performance class, 7 provenance, 8 verification statement.
 
 References
@@ -19,6 +19,7 @@ from markupsafe import Markup
 
 from pcf.render import fmt, output, view
 from pcf.render.label import label_verification_text, prepare
+from pcf.render.report_dataquality import data_quality_context
 
 #: Number of contributions listed in section 3.
 TOP_CONTRIBUTIONS = 15
@@ -241,6 +242,7 @@ def report_context(result: dict, font: str, label_svg: str) -> dict:
         "ghg": view.ghg_rows(result),
         "contrib": _contributions(result),
         "data_sources": data_sources,
+        "data_quality": data_quality_context(result),
         "cut_off": cut_off,
         "assessment": _assessment(result),
         "software_version": result.get("software_version") or fmt.DASH,
