@@ -114,6 +114,21 @@ def test_coverage_pv_chain_and_end_of_life():
         assert key in BY_KEY, key
 
 
+def test_generator_rows_for_direct_and_contractual_electricity():
+    """Renewable generators for a PPA or an on-site plant (issue 4.3): IPCC AR5 WG3 Annex III
+    Table A.III.2 life-cycle medians (Schlömer et al. 2014, p. 1335), g CO2eq/kWh / 1000, as
+    CO2e totals; global, 2014 (TiR 5: 11 years before 2025)."""
+    medians = {"electricity_wind_onshore_ipcc_ar5": 11, "electricity_pv_utility_ipcc_ar5": 48,
+               "electricity_pv_rooftop_ipcc_ar5": 41, "electricity_hydro_ipcc_ar5": 24}
+    for key, grams in medians.items():
+        row = BY_KEY[key]
+        assert row.unit == "kWh" and row.location == "GLO" and row.year == "2014"
+        assert row.gases == {"co2e_unsplit": pytest.approx(grams / 1000)}
+        assert "Table A.III.2" in row.source and f"{grams} g CO2eq/kWh" in row.source
+        assert row.dqr["tir"] == 5 and row.dqr["p"] == 3
+        assert "not a grid factor" in row.note.lower()
+
+
 def test_hand_checked_gas_masses():
     # factors.csv freight_bulk_carrier_avg (DESNZ 2025, AR5): CO2 0.00349, CH4 0.000001, N2O 0.00004
     # kg CO2e/tkm; gas masses CH4 = 0.000001 / 28 = 3.5714e-8 kg, N2O = 0.00004 / 265 = 1.5094e-7 kg;
