@@ -29,6 +29,10 @@ STAGE_LABELS = {
 }
 
 
+ELECTRICITY_MODE_HELP = ("Mode of the PCR's electricity rules where its sources disagree, e.g. national_mix | "
+                         "jrc_hierarchy | direct_line for eu-battery-cfb-ev; default: the PCR's default_mode.")
+
+
 def _fmt(x: float | None, digits: int = 4) -> str:
     if x is None:
         return "—"
@@ -74,6 +78,13 @@ def print_summary(result: dict) -> None:
         out.print(escape(f"Data quality: primary data share {_pct(dq.get('primary_data_share'))} (PACT); ")
                   + (escape(f"DQR {dqr['dqr']:.2f} {dq['level']} (PEF, contribution-weighted, "
                             f"{_pct(dq.get('coverage'))} rated)") if dqr else "DQR: no rated data"), highlight=False)
+    es = result.get("electricity_summary") or {}
+    if es.get("total_kwh"):
+        parts = [f"{k} {_fmt(v['kwh'])} kWh" for k, v in (es.get("by_source") or {}).items() if v.get("kwh")]
+        unstated = f"; {es['not_stated']} not stated (taken as grid)" if es.get("not_stated") else ""
+        out.print(escape(f"Electricity: {_fmt(es['total_kwh'])} kWh, {_fmt(es['kg_co2e'])} kg CO2e "
+                         f"({100 * (es.get('share') or 0):.1f} %, {_fmt(es.get('kg_co2e_per_kwh'))} kg CO2e/kWh); "
+                         + ", ".join(parts) + unstated), highlight=False)
     top = [c for c in result["contributions"] if c.get("kind") != "other"][:5]
     if top:
         out.print("Top contributions: " + "; ".join(
@@ -83,7 +94,9 @@ def print_summary(result: dict) -> None:
         pc = a.get("performance_class")
         verdict = "[green]conforms[/green]" if a["conforms"] else "[red]does not conform[/red]"
         cls = f", performance class [bold]{pc['class']}[/bold]{' (illustrative thresholds)' if pc.get('illustrative') else ''}" if pc else ""
-        out.print(f"PCR {a['pcr']['id']}: {verdict}{cls}")
+        mode = (a.get("electricity") or {}).get("mode")
+        elec = f", electricity mode {escape(mode)}" if mode else ""
+        out.print(f"PCR {a['pcr']['id']}: {verdict}{cls}{elec}")
 
 
 def _fail(exc: PCFError) -> None:
@@ -113,12 +126,13 @@ def footprint(
     label: bool = typer.Option(False, "--label", help="Also render the graded label (SVG + PDF)."),
     report: bool = typer.Option(False, "--report", help="Also render the CFP study report (PDF)."),
     method: Optional[str] = typer.Option(None, "--method", help="Override study.method (ipcc-2021-gwp100 | ipcc-2013-gwp100)."),
+    electricity_mode: Optional[str] = typer.Option(None, "--electricity-mode", help=ELECTRICITY_MODE_HELP),
 ) -> None:
     """Compute the carbon footprint of a product model and write its result JSON."""
     from pcf.api import run_footprint
 
     try:
-        run = run_footprint(model, out_dir, label=label, report=report, method=method)
+        run = run_footprint(model, out_dir, label=label, report=report, method=method, electricity_mode=electricity_mode)
     except PCFError as exc:
         _fail(exc)
     print_summary(run.result)
@@ -126,16 +140,17 @@ def footprint(
         out.print(f"wrote {path}")
 
 
-@app.command(epilog="Example: pcf check examples/pv/mono-si-module-cn.yaml --pcr pv-module")
+@app.command(epilog="Example: pcf check examples/battery/nmc811-pack.yaml --pcr eu-battery-cfb-ev --electricity-mode jrc_hierarchy")
 def check(
     model: Path = typer.Argument(..., help="Product model file (pcf-model/1 YAML)."),
     pcr: Optional[str] = typer.Option(None, "--pcr", help="PCR id (a file in pcr_rules/); default: study.pcr."),
+    electricity_mode: Optional[str] = typer.Option(None, "--electricity-mode", help=ELECTRICITY_MODE_HELP),
 ) -> None:
     """Check a product model against its PCR; exit 1 on any nonconformity."""
     from pcf.api import compute
 
     try:
-        result = compute(model, pcr_id=pcr)
+        result = compute(model, pcr_id=pcr, electricity_mode=electricity_mode)
     except PCFError as exc:
         _fail(exc)
     a = result.get("assessment")

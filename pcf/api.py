@@ -28,23 +28,39 @@ class FootprintRun:
     files: dict[str, Path] = field(default_factory=dict)
 
 
-def assess_result(result: dict, pcr_id: str | None) -> dict | None:
+def assess_result(result: dict, pcr_id: str | None, electricity_mode: str | None = None) -> dict | None:
     """PCR assessment of a result dict, or None when no PCR is named.
+
+    Parameters
+    ----------
+    electricity_mode : str, optional
+        Mode of the PCR's electricity rules (``pcf check --electricity-mode``); default the
+        PCR's ``electricity.default_mode``.
 
     Raises
     ------
     PCRError
         Unknown PCR id or invalid PCR file.
+    PCFError
+        ``electricity_mode`` is given without a PCR, or is not one of the PCR's modes.
     """
     if not pcr_id:
+        if electricity_mode:
+            raise PCFError(f"--electricity-mode {electricity_mode!r} needs a PCR: pass --pcr ID or set study.pcr")
         return None
     from .pcr import assess, load_pcr
 
-    return assess(result, load_pcr(pcr_id))
+    pcr = load_pcr(pcr_id)
+    if electricity_mode:
+        modes = [m.id for m in pcr.electricity.modes] if pcr.electricity else []
+        if electricity_mode not in modes:
+            raise PCFError(f"--electricity-mode {electricity_mode!r}: PCR {pcr.id!r} has "
+                           + (f"the electricity modes {', '.join(modes)}" if modes else "no electricity rules"))
+    return assess(result, pcr, electricity_mode)
 
 
 def compute(model_path: str | Path, pcr_id: str | None = None, method: str | None = None,
-            overrides: dict[str, float] | None = None) -> dict:
+            overrides: dict[str, float] | None = None, electricity_mode: str | None = None) -> dict:
     """Load a model, compute its footprint and assess it against its PCR. Writes no file.
 
     Parameters
@@ -57,6 +73,8 @@ def compute(model_path: str | Path, pcr_id: str | None = None, method: str | Non
         Method id replacing the model's ``study.method`` (e.g. ``ipcc-2013-gwp100``).
     overrides : dict, optional
         Parameter values replacing the model's.
+    electricity_mode : str, optional
+        Mode of the PCR's electricity rules (see :func:`assess_result`).
 
     Returns
     -------
@@ -73,12 +91,12 @@ def compute(model_path: str | Path, pcr_id: str | None = None, method: str | Non
     if method:
         system.model.study.method = method
     result = footprint(system).to_dict()
-    result["assessment"] = assess_result(result, pcr_id or system.model.study.pcr)
+    result["assessment"] = assess_result(result, pcr_id or system.model.study.pcr, electricity_mode)
     return result
 
 
 def run_footprint(model_path: str | Path, out_dir: str | Path, label: bool = False, report: bool = False,
-                  method: str | None = None) -> FootprintRun:
+                  method: str | None = None, electricity_mode: str | None = None) -> FootprintRun:
     """``pcf footprint``: compute, then write the result JSON (and label / report) atomically.
 
     Every output is first produced in a staging folder inside ``out_dir`` and moved in only
@@ -93,7 +111,7 @@ def run_footprint(model_path: str | Path, out_dir: str | Path, label: bool = Fal
     PCFError
         As :func:`compute`, or :class:`pcf.errors.RenderError`.
     """
-    result = compute(model_path, method=method)
+    result = compute(model_path, method=method, electricity_mode=electricity_mode)
     out = Path(out_dir)
     created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)

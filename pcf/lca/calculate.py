@@ -29,6 +29,7 @@ from ..errors import BackgroundError, CalculationError
 from ..graph import ForegroundGraph, build_foreground
 from ..model import ProductSystem
 from .dataquality import activity_dqr, assess_data_quality
+from .electricity import electricity_report
 from .result import GHG_CATEGORIES, FootprintResult
 
 BIOGENIC_MASS_FLOWS = {"Carbon dioxide, non-fossil": "co2_emissions_kg", "Carbon dioxide, in air": "co2_removals_kg"}
@@ -238,6 +239,7 @@ def footprint(system: ProductSystem, top: int | None = None) -> FootprintResult:
                               "aircraft": bool(node.get("aircraft")),
                               "kg_co2e": leg.tkm * scale * float(total_intensity[col[node.id]])})
     cut_off, cut_off_summary = _cut_off_report(system, graph, runs, shares, col, total_intensity, total, bd)
+    electricity, electricity_summary = electricity_report(system, graph, runs, col, total_intensity, total, bd)
     product = system.model.product
     declared = None
     per_du = None
@@ -280,6 +282,8 @@ def footprint(system: ProductSystem, top: int | None = None) -> FootprintResult:
         allocation=allocation,
         transport=transport,
         data_quality=assess_data_quality(system, graph, lca, total_intensity),
+        electricity=electricity,
+        electricity_summary=electricity_summary,
         software_version=__version__,
         model_sha256=system.sha256,
         model_file=str(system.path),

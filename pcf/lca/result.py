@@ -86,6 +86,19 @@ class FootprintResult:
         the PDS follows the PACT Methodology (Pathfinder Framework v2.0) 4.2.2 with items
         weighted by |kg CO2e|; the DQR is the |kg CO2e|-weighted PEF rating (2021/2279 Annex I
         4.6.5) of the rated items; masses per reference flow [kg CO2e].
+    electricity : list of dict
+        Every electricity input with its source (model ``electricity:``, issue 4.3):
+        ``{process, process_location, stage, line, name, kwh, source (grid | direct |
+        contractual), stated, region, year, mix, instrument, generator, connection, evidence,
+        activity: {key, database, model_reference, name, location, year, unit},
+        kg_co2e_per_kwh, kg_co2e, share}``; ``kwh`` [kWh] and ``kg_co2e`` per reference flow,
+        ``kg_co2e_per_kwh`` [kg CO2e / kWh] of the linked activity. Inputs without a statement
+        that link an ``electricity_*`` activity are listed as ``grid`` with ``stated: false``.
+        They are also inside ``contributions``. Which sources a PCR accepts is in
+        ``assessment.electricity``.
+    electricity_summary : dict
+        ``{total_kwh, kg_co2e, share, kg_co2e_per_kwh, by_source: {grid|direct|contractual:
+        {kwh, kg_co2e}}, not_stated}`` [kWh, kg CO2e per reference flow].
     """
 
     product: dict
@@ -112,6 +125,8 @@ class FootprintResult:
     cut_off_summary: dict = field(default_factory=dict)
     transport: list = field(default_factory=list)
     data_quality: dict = field(default_factory=dict)
+    electricity: list = field(default_factory=list)
+    electricity_summary: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The result as the JSON-ready dict of docs/result-json.md."""

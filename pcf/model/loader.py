@@ -36,6 +36,7 @@ class ResolvedInput:
     line: int | None
     database: str | None = None
     lookup: tuple = ()  # ((field, value), ...) for kind "database": code, or name/location/reference product
+    electricity: Any = None  # the input's ``electricity:`` statement (pcf.model.electricity.Electricity) or None
 
     def describe(self) -> str:
         """The target as a person would write it, e.g. ``uslci: 'Electricity, at grid' [US]``."""
@@ -289,12 +290,15 @@ def load_model(path: str | Path, overrides: dict[str, float] | None = None) -> P
 
     def resolve_input(inp, loc: tuple) -> ResolvedInput:
         amount = value(inp.amount, loc + ("amount",))
+        elec = inp.electricity
+        if elec is not None:
+            check_electricity(inp, loc)
         if inp.process is not None:
             if inp.process not in units:
                 raise fail(loc + ("process",), f"unknown process {inp.process!r}; defined processes: {', '.join(units)}")
             target_unit = units[inp.process]
             amount *= factor(inp.unit, target_unit, loc + ("unit",))
-            return ResolvedInput("process", inp.process, amount, target_unit, lines.line_of(loc))
+            return ResolvedInput("process", inp.process, amount, target_unit, lines.line_of(loc), electricity=elec)
         try:
             parse_unit(inp.unit)
         except UnitError as exc:
@@ -304,8 +308,20 @@ def load_model(path: str | Path, overrides: dict[str, float] | None = None) -> P
                            for field in ("code", "name", "location", "reference_product")
                            if getattr(inp, field) is not None)
             target = inp.code if inp.code is not None else inp.name
-            return ResolvedInput("database", target, amount, inp.unit, lines.line_of(loc), inp.database, lookup)
-        return ResolvedInput("background", inp.background, amount, inp.unit, lines.line_of(loc))
+            return ResolvedInput("database", target, amount, inp.unit, lines.line_of(loc), inp.database, lookup, electricity=elec)
+        return ResolvedInput("background", inp.background, amount, inp.unit, lines.line_of(loc), electricity=elec)
+
+    def check_electricity(inp, loc: tuple) -> None:
+        """An electricity statement goes on a process input given in an energy unit."""
+        if "inputs" not in loc:
+            raise fail(loc + ("electricity",), "electricity: goes on a process's inputs only")
+        try:
+            dimension = dimension_name(inp.unit)
+        except UnitError as exc:
+            raise fail(loc + ("unit",), str(exc)) from None
+        if dimension != "energy":
+            raise fail(loc + ("unit",), f"an input with electricity: is an amount of energy: give its unit as "
+                                        f"kWh, MWh, MJ or GJ, not {inp.unit!r} ({dimension})")
 
     def resolve_leg(leg, loc: tuple, background: str) -> ResolvedTransport:
         distance = value(leg.distance, loc + ("distance",)) * factor(leg.distance_unit, "km", loc + ("distance_unit",))

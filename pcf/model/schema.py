@@ -11,6 +11,8 @@ from typing import Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .electricity import Electricity
+
 Expr = Union[float, int, str]
 """An amount: a number or an arithmetic expression over ``parameters``."""
 
@@ -141,6 +143,9 @@ class Input(ActivityRef):
     replaces the rating the database gives the activity. All three rate data taken from
     outside the foreground, so they are refused on ``{process: ID}`` inputs (rate that
     process instead).
+
+    ``electricity`` (optional) states where an electricity input comes from
+    (:class:`pcf.model.electricity.Electricity`); the input's unit is then an energy.
     """
 
     process: str | None = None
@@ -149,6 +154,7 @@ class Input(ActivityRef):
     data: DataKind | None = None
     emission_factor: DataKind | None = None
     dqr: DataQualityRating | None = None
+    electricity: Electricity | None = None
     comment: str | None = None
 
     @model_validator(mode="after")

@@ -21,6 +21,8 @@ Rule ids (stable; tests and reports refer to them):
 ``required-stage``                  each required stage is present with a nonzero value
 ``excluded-stage``                  each excluded stage is absent or zero
 ``performance-class``               observation: the class set is illustrative or has a note
+``electricity-*``                   electricity sources under the PCR's electricity mode
+                                    (:mod:`pcf.pcr.electricity`)
 ==================================  =============================================================
 """
 
@@ -32,13 +34,14 @@ from typing import Any
 
 from ..errors import ExpressionError
 from ..model.expressions import evaluate
+from .electricity import check_electricity
 from .schema import MODEL_STAGES, PCR, PerformanceClasses
 
 REL_TOL = 1e-9
 """Relative tolerance of numeric comparisons (declared units, fixed parameters) [-]."""
 
 
-def assess(result: Mapping[str, Any], pcr: PCR) -> dict[str, Any]:
+def assess(result: Mapping[str, Any], pcr: PCR, electricity_mode: str | None = None) -> dict[str, Any]:
     """Check a footprint result against a PCR.
 
     Parameters
@@ -49,6 +52,9 @@ def assess(result: Mapping[str, Any], pcr: PCR) -> dict[str, Any]:
         ``per_declared_unit_kg_co2e`` [kg CO2e per declared unit].
     pcr : PCR
         The rule, from :func:`pcf.pcr.load_pcr`.
+    electricity_mode : str, optional
+        Mode of the PCR's electricity rules chosen for the study (default: the PCR's
+        ``electricity.default_mode``); an unknown mode is a nonconformity.
 
     Returns
     -------
@@ -57,7 +63,8 @@ def assess(result: Mapping[str, Any], pcr: PCR) -> dict[str, Any]:
         ``conforms`` (no nonconformity), ``findings`` [{rule, clause, confidence, severity,
         message, fix}], ``stages`` {PCR stage name: kg CO2e per declared unit, or None when
         the result has no usable declared unit}, ``performance_class`` (None when the PCR
-        defines none or the result has no value per declared unit).
+        defines none or the result has no value per declared unit), ``electricity`` (the mode
+        the electricity sources were checked under, None when the PCR has no electricity rules).
 
     References
     ----------
@@ -70,6 +77,7 @@ def assess(result: Mapping[str, Any], pcr: PCR) -> dict[str, Any]:
     per_reference_flow = _check_declared_unit(result, pcr, findings)
     _check_stages(result, pcr, findings)
     _check_cut_off(result, findings)
+    electricity = check_electricity(result, pcr, findings, electricity_mode)
     performance_class = classify(result.get("per_declared_unit_kg_co2e"), pcr.performance_classes)
     pc = pcr.performance_classes
     if pc is not None and (pc.illustrative or pc.note):
@@ -85,6 +93,7 @@ def assess(result: Mapping[str, Any], pcr: PCR) -> dict[str, Any]:
         "findings": findings,
         "stages": _stages_per_declared_unit(result, pcr, per_reference_flow),
         "performance_class": performance_class,
+        "electricity": electricity,
     }
 
 

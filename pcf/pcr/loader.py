@@ -225,6 +225,29 @@ def _check(pcr: PCR, path: Path, lines: LineMap) -> None:
 
     if pcr.performance_classes is not None:
         _check_classes(pcr.performance_classes, pcr.declared_unit.unit, fail)
+    if pcr.electricity is not None:
+        _check_electricity(pcr.electricity, fail)
+
+
+def _check_electricity(rules, fail: typing.Callable[[Loc, str], typing.NoReturn]) -> None:
+    """Modes unique, the default one of them, instruments and evidence only with contractual."""
+    ids = [m.id for m in rules.modes]
+    for i, mode in enumerate(rules.modes):
+        loc = ("electricity", "modes", i)
+        if ids.index(mode.id) != i:
+            fail(loc + ("id",), f"mode {mode.id!r} is listed twice; make mode ids unique")
+        if mode.sources.contractual == "not_accepted" and (mode.instruments or mode.evidence):
+            fail(loc + ("instruments" if mode.instruments else "evidence",),
+                 "instruments and evidence go with sources.contractual accepted or unknown; drop them")
+        if mode.evidence and not mode.evidence_clause:
+            fail(loc + ("evidence",), "evidence needs evidence_clause: the clause the criteria come from")
+        if mode.sources.grid == "not_accepted" and mode.grid_level == "national":
+            fail(loc + ("grid_level",), "grid_level applies to an accepted grid; drop it or accept the grid")
+    if rules.default_mode not in ids:
+        fail(("electricity", "default_mode"),
+             f"default_mode {rules.default_mode!r} is not one of the modes ({', '.join(ids)})")
+    if rules.max_age_years is not None and not rules.age_clause:
+        fail(("electricity", "max_age_years"), "max_age_years needs age_clause: the clause it comes from")
 
 
 def _check_classes(

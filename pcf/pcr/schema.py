@@ -155,6 +155,66 @@ class PerformanceClasses(_Strict):
     note: str | None = Field(default=None, description="Reported as an observation.")
 
 
+SourceVerdict = Literal["accepted", "not_accepted", "unknown"]
+"""What a PCR says about an electricity source: it counts, it does not (nonconformity), or its
+sources do not say (observation)."""
+EvidenceField = Literal["ids", "issuer", "period", "volume_mwh", "retired", "generator"]
+"""Parts of a contractual instrument's evidence a mode can require (model ``electricity.evidence``;
+``generator`` is the generating plant's technology)."""
+Instrument = Literal["ppa", "green_certificate", "guarantee_of_origin", "rec", "i_rec",
+                     "green_electricity_trade", "green_tariff"]
+
+
+class ElectricitySources(_Strict):
+    """Verdict on each kind of electricity supply (model ``electricity.source``)."""
+
+    grid: SourceVerdict
+    direct: SourceVerdict
+    contractual: SourceVerdict
+
+
+class ElectricityMode(_Strict):
+    """One reading of the electricity rules, where the PCR's sources disagree.
+
+    ``grid_level: national`` asks for a country's mix (an ISO 3166-1 alpha-2 region), not a
+    province, a regional grid or a multi-country mix; ``same_country`` asks that country to be
+    the one the process is located in. ``instruments`` gives a verdict per contractual
+    instrument (unlisted ones are not accepted); ``evidence`` lists what a contractual
+    instrument must document, citing ``evidence_clause``.
+    """
+
+    id: str = Field(pattern=_NAME)
+    description: str
+    sources: ElectricitySources
+    grid_level: Literal["national", "any"] = "any"
+    same_country: bool = False
+    instruments: dict[Instrument, SourceVerdict] | None = None
+    evidence: list[EvidenceField] = []
+    evidence_clause: str | None = None
+    fix: str | None = Field(default=None, description="Added to the fix of every finding of this mode.")
+    clause: str
+    confidence: Confidence
+
+
+class ElectricityRules(_Strict):
+    """Which electricity sources count (``electricity:`` of a rule file).
+
+    ``modes`` are the readings a study may choose (``pcf check --electricity-mode ID``);
+    ``default_mode`` applies otherwise. ``stages`` limits the rules to the inputs of processes of
+    those model stages (default: every stage). ``max_age_years`` (with ``age_clause``): a grid
+    factor's year may be at most that many years before the year the result was computed.
+    """
+
+    default_mode: str = Field(pattern=_NAME)
+    modes: list[ElectricityMode] = Field(min_length=1)
+    stages: list[ModelStage] | None = None
+    max_age_years: int | None = Field(default=None, ge=0)
+    age_clause: str | None = None
+    clause: str
+    confidence: Confidence
+    note: str | None = Field(default=None, description="Shown with the mode in the assessment.")
+
+
 class PCR(_Strict):
     """A product category rule file (``pcf-pcr/1``).
 
@@ -174,3 +234,4 @@ class PCR(_Strict):
     required_stages: StageRule
     excluded_stages: StageRule
     performance_classes: PerformanceClasses | None = None
+    electricity: ElectricityRules | None = None

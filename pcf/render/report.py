@@ -1,7 +1,8 @@
 """CFP study report (HTML -> WeasyPrint PDF, A4) with a verification statement section.
 
 Sections: title page (with the label), 1 goal and scope, 2 results (stages table and
-bar chart, ISO 14067 separate reporting), 3 contributions (top 15), 4 data sources (4.1 data quality),
+bar chart, ISO 14067 separate reporting, 2.3 electricity and its sources), 3 contributions (top 15),
+4 data sources (4.1 data quality),
 5 cut-off, 6 PCR findings and performance class, 7 provenance, 8 verification statement.
 
 References
@@ -18,6 +19,7 @@ from pathlib import Path
 from markupsafe import Markup
 
 from pcf.render import fmt, output, view
+from pcf.render.electricity import electricity_context
 from pcf.render.label import label_verification_text, prepare
 from pcf.render.report_dataquality import data_quality_context
 
@@ -131,7 +133,7 @@ def _assessment(result: dict) -> dict | None:
     return {"pcr": a.get("pcr") or {}, "conforms": a.get("conforms"), "findings": findings,
             "n_nonconformities": sum(f["severity"] == "nonconformity" for f in findings),
             "stages": pcr_stages, "stages_unit": f"kg CO2e / {du}" if du else "kg CO2e",
-            "pc": a.get("performance_class")}
+            "pc": a.get("performance_class"), "electricity": a.get("electricity")}
 
 
 def report_context(result: dict, font: str, label_svg: str) -> dict:
@@ -241,6 +243,7 @@ def report_context(result: dict, font: str, label_svg: str) -> dict:
         "chart": stage_chart(stages),
         "ghg": view.ghg_rows(result),
         "contrib": _contributions(result),
+        "electricity": electricity_context(result),
         "data_sources": data_sources,
         "data_quality": data_quality_context(result),
         "cut_off": cut_off,
