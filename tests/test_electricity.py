@@ -454,6 +454,8 @@ def test_evidence_needs_its_clause(tmp_path):
 
 @pytest.mark.parametrize("example, pcr, regions", [
     ("battery/nmc811-pack.yaml", "eu-battery-cfb-ev", {"CN"}),
+    ("battery/lfp-pack.yaml", "eu-battery-cfb-ev", {"CN"}),
+    ("battery/nmc622-pack.yaml", "eu-battery-cfb-ev", {"CN"}),
     ("pv/mono-si-module-cn.yaml", "pv-module", {"CN", "CN-east"}),
 ])
 def test_examples_state_their_electricity_and_conform(open_default, example, pcr, regions):
