@@ -28,11 +28,13 @@ class FootprintRun:
     files: dict[str, Path] = field(default_factory=dict)
 
 
-def assess_result(result: dict, pcr_id: str | None, electricity_mode: str | None = None) -> dict | None:
+def assess_result(result: dict, pcr_id, electricity_mode: str | None = None) -> dict | None:
     """PCR assessment of a result dict, or None when no PCR is named.
 
     Parameters
     ----------
+    pcr_id : str, Path or pcf.pcr.PCR
+        A PCR id, a rule file's path, or an already loaded PCR.
     electricity_mode : str, optional
         Mode of the PCR's electricity rules (``pcf check --electricity-mode``); default the
         PCR's ``electricity.default_mode``.
@@ -48,9 +50,9 @@ def assess_result(result: dict, pcr_id: str | None, electricity_mode: str | None
         if electricity_mode:
             raise PCFError(f"--electricity-mode {electricity_mode!r} needs a PCR: pass --pcr ID or set study.pcr")
         return None
-    from .pcr import assess, load_pcr
+    from .pcr import PCR, assess, load_pcr
 
-    pcr = load_pcr(pcr_id)
+    pcr = pcr_id if isinstance(pcr_id, PCR) else load_pcr(pcr_id)
     if electricity_mode:
         modes = [m.id for m in pcr.electricity.modes] if pcr.electricity else []
         if electricity_mode not in modes:
@@ -90,8 +92,14 @@ def compute(model_path: str | Path, pcr_id: str | None = None, method: str | Non
     system = load_model(model_path, overrides=overrides)
     if method:
         system.model.study.method = method
-    result = footprint(system).to_dict()
-    result["assessment"] = assess_result(result, pcr_id or system.model.study.pcr, electricity_mode)
+    pcr_id = pcr_id or system.model.study.pcr
+    pcr = None
+    if pcr_id:
+        from .pcr import load_pcr
+
+        pcr = load_pcr(pcr_id)
+    result = footprint(system, pcr=pcr).to_dict()  # the PCR's ghg_accounting selects totals.declared
+    result["assessment"] = assess_result(result, pcr, electricity_mode)
     return result
 
 

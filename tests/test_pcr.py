@@ -121,7 +121,7 @@ def test_conforming_battery_result():
     a = assess(battery_result(), load_pcr(BATTERY))
     assert a["conforms"] is True
     assert nonconformities(a) == []
-    assert a["pcr"]["id"] == BATTERY and a["pcr"]["version"] == "0.1"
+    assert a["pcr"]["id"] == BATTERY and a["pcr"]["version"] == "0.2"
     # observations: EF climate change vs IPCC GWP100, and the illustrative classes
     assert rules_of(a["findings"]) == ["method-characterisation", "performance-class"]
     assert a["stages"] == pytest.approx({
@@ -343,7 +343,7 @@ def test_wrong_type_gives_file_and_line(tmp_path):
 
 
 def test_unquoted_version_is_a_wrong_type(tmp_path):
-    path, line = write_variant(tmp_path, 'version: "0.1"', "version: 0.1")
+    path, line = write_variant(tmp_path, 'version: "0.2"', "version: 0.2")
     with pytest.raises(PCRError, match=rf"^{path}:{line}: version: .*string"):
         load_pcr(path)
 

@@ -28,6 +28,7 @@ from ..bw import brightway
 from ..errors import BackgroundError, CalculationError
 from ..graph import ForegroundGraph, build_foreground
 from ..model import ProductSystem
+from . import biogenic
 from .dataquality import activity_dqr, assess_data_quality
 from .electricity import electricity_report
 from .result import GHG_CATEGORIES, FootprintResult
@@ -54,7 +55,7 @@ def flow_category(flow) -> str:
     return "fossil"
 
 
-def footprint(system: ProductSystem, top: int | None = None) -> FootprintResult:
+def footprint(system: ProductSystem, top: int | None = None, pcr=None) -> FootprintResult:
     """Carbon footprint of a product system.
 
     Parameters
@@ -63,6 +64,9 @@ def footprint(system: ProductSystem, top: int | None = None) -> FootprintResult:
         From :func:`pcf.model.load_model`.
     top : int, optional
         Keep only the ``top`` largest contributions and one ``other`` entry for the rest.
+    pcr : pcf.pcr.PCR, optional
+        The PCR the result is declared under: its ``ghg_accounting`` selects
+        ``totals.declared`` (default: the rule of ``study.standard``, :mod:`pcf.lca.biogenic`).
 
     Returns
     -------
@@ -206,6 +210,7 @@ def footprint(system: ProductSystem, top: int | None = None) -> FootprintResult:
             "name": f"{len(rest)} other contributions", "stage": None, "kind": "other",
             "kg_co2e": sum(x["kg_co2e"] for x in rest), "share": sum(x["share"] for x in rest)}]
     ghg["aircraft"] = aircraft
+    totals, bio_mass = biogenic.account(system, ghg, bio_mass, pcr)
     # data sources: every background activity drawn directly, with its citation and DQR
     used_dbs = {bg_node(nid)["database"] for nid in used_bg} | {graph.background}
     db_prov = {d: database_provenance(d) for d in sorted(used_dbs)}
@@ -259,6 +264,7 @@ def footprint(system: ProductSystem, top: int | None = None) -> FootprintResult:
         per_declared_unit_kg_co2e=per_du,
         stages=ordered,
         ghg=ghg,
+        totals=totals,
         biogenic_carbon=bio_mass,
         contributions=contributions,
         cut_off=cut_off,

@@ -36,8 +36,25 @@ class FootprintResult:
     ghg : dict of str to float
         ``fossil, biogenic_emissions, biogenic_removals, dluc`` (summing to the total) and
         ``aircraft`` (part of fossil) [kg CO2e / reference flow], ISO 14067:2018 7.3.
-    biogenic_carbon : dict of str to float
-        Masses of biogenic CO2 emitted and taken up [kg CO2 / reference flow].
+    biogenic_carbon : dict
+        ``co2_emissions_kg``, ``co2_removals_kg``: masses of biogenic CO2 emitted and taken up
+        [kg CO2 / reference flow]; ``net_kg_co2e``: biogenic emissions + removals [kg CO2e /
+        reference flow]; ``content_product_kg_c``, ``content_packaging_kg_c``: biogenic carbon
+        content of the product and its packaging [kg C / reference flow, None when the model
+        does not state it] and ``content_product_kg_co2e``, ``content_packaging_kg_co2e``, the
+        CO2 they correspond to (x ``content_co2_per_c`` = 44.009 / 12.011 [kg CO2 / kg C]);
+        ``content_source``. The content is reported, never added to a total (ISO 14067:2018
+        6.4.9, 7.3).
+    totals : dict
+        ``including_biogenic`` (= ``total_kg_co2e``), ``excluding_biogenic`` (biogenic CO2
+        emissions and removals left out), ``declared`` [kg CO2e / reference flow];
+        ``declared_total`` (which of the two the rule declares) and ``dluc_included``;
+        ``per_declared_unit`` (the three figures [kg CO2e / declared unit], None without a
+        declared unit);
+        ``shares`` of ``fossil, aircraft, biogenic_emissions, biogenic_removals, dluc`` in the
+        total [-]; ``rule`` ``{declared_total, dluc_included, description, clause, confidence,
+        source, note}``: the PCR's ``ghg_accounting`` or the standard's default
+        (:mod:`pcf.lca.biogenic`).
     contributions : list of dict
         ``{process|background, name, stage, kind, kg_co2e, share}``, largest magnitude first;
         sums to the total.
@@ -127,6 +144,7 @@ class FootprintResult:
     data_quality: dict = field(default_factory=dict)
     electricity: list = field(default_factory=list)
     electricity_summary: dict = field(default_factory=dict)
+    totals: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The result as the JSON-ready dict of docs/result-json.md."""

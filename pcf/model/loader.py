@@ -7,6 +7,7 @@ Every error becomes a :class:`pcf.errors.ModelError` whose text is
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -148,6 +149,17 @@ class ResolvedProcess:
     transport: list[ResolvedTransport] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class ResolvedCarbonContent:
+    """Biogenic carbon content per reference flow [kg C / reference flow] of the product and
+    of its packaging, and how it was determined (``source``)."""
+
+    product_kg_c: float
+    packaging_kg_c: float
+    source: str
+    line: int | None
+
+
 @dataclass
 class ProductSystem:
     """A validated product system, ready to be written as a foreground graph.
@@ -171,6 +183,8 @@ class ProductSystem:
         declared unit.
     lines : LineMap
         Where each value came from, for ``file:line`` errors after loading.
+    biogenic_carbon_content : ResolvedCarbonContent or None
+        ``product.biogenic_carbon_content`` in kg C per reference flow, None when not stated.
     """
 
     path: Path
@@ -181,6 +195,7 @@ class ProductSystem:
     reference_amount: float
     declared_per_reference_flow: float | None
     lines: LineMap = field(repr=False)
+    biogenic_carbon_content: ResolvedCarbonContent | None = None
 
     def error(self, loc: tuple, message: str) -> ModelError:
         """A :class:`ModelError` located at ``loc`` (a key/index path) in the model file."""
@@ -238,7 +253,7 @@ def load_model(path: str | Path, overrides: dict[str, float] | None = None) -> P
         ``file:line: message`` for: bad YAML; unknown, missing or mistyped fields; duplicate
         process ids; references to undefined processes; expressions that do not evaluate;
         unknown units and dimension mismatches; non-positive output or reference amounts;
-        negative removals.
+        negative removals; a biogenic carbon content that is negative or not a mass.
     """
     path = Path(path)
     data, lines = load_yaml(path, error=ModelError)
@@ -487,6 +502,10 @@ def load_model(path: str | Path, overrides: dict[str, float] | None = None) -> P
         except UnitError as exc:
             raise fail(("product", "declared_unit", "unit"), str(exc)) from None
 
+    carbon = None
+    if product.biogenic_carbon_content is not None:
+        carbon = _carbon_content(product.biogenic_carbon_content, value, fail, lines)
+
     return ProductSystem(
         path=path,
         sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
@@ -496,4 +515,31 @@ def load_model(path: str | Path, overrides: dict[str, float] | None = None) -> P
         reference_amount=ref,
         declared_per_reference_flow=declared,
         lines=lines,
+        biogenic_carbon_content=carbon,
     )
+
+
+def _carbon_content(content, value, fail, lines: LineMap) -> ResolvedCarbonContent:
+    """``product.biogenic_carbon_content`` in kg C per reference flow (ISO 14067:2018 6.4.9).
+
+    Raises
+    ------
+    ModelError
+        The unit is not a mass, or an amount is negative or does not evaluate.
+    """
+    base = ("product", "biogenic_carbon_content")
+    try:
+        dimension = dimension_name(content.unit)
+    except UnitError as exc:
+        raise fail(base + ("unit",), str(exc)) from None
+    if dimension != "mass":
+        raise fail(base + ("unit",), f"biogenic carbon content is a mass of carbon: use kg, g or t, not {content.unit!r}")
+    to_kg = conversion_factor(content.unit, "kg")
+    amounts = {}
+    for part in ("product", "packaging"):
+        amount = value(getattr(content, part), base + (part,))
+        if not (math.isfinite(amount) and amount >= 0):
+            raise fail(base + (part,), f"biogenic carbon content of the {part} must be a finite number >= 0 "
+                                       f"[{content.unit} C per reference flow], got {amount}")
+        amounts[part] = amount * to_kg
+    return ResolvedCarbonContent(amounts["product"], amounts["packaging"], content.source, lines.line_of(base))

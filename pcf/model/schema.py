@@ -47,12 +47,29 @@ class DeclaredUnit(_Strict):
     per_reference_flow: Expr
 
 
+class BiogenicCarbonContent(_Strict):
+    """Biogenic carbon contained in the product and in its packaging as they leave the
+    system, per reference flow [``unit`` of carbon, a mass, default kg C / reference flow].
+
+    Reported beside the footprint, never added to it (ISO 14067:2018 6.4.9 and 7.3: the
+    carbon content is documented separately; its uptake is already among the modelled
+    removals). ``source`` says how the content was determined (measured, calculated from
+    the mass and carbon fraction of the bio-based materials, ...).
+    """
+
+    product: Expr = 0
+    packaging: Expr = 0
+    unit: str = "kg"
+    source: str = ""
+
+
 class Product(_Strict):
     id: str = Field(pattern=ID_PATTERN)
     name: str
     process: str
     reference_flow: Quantity
     declared_unit: DeclaredUnit | None = None
+    biogenic_carbon_content: BiogenicCarbonContent | None = None
 
 
 class CutOffCriteria(_Strict):

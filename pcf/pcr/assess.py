@@ -23,6 +23,8 @@ Rule ids (stable; tests and reports refer to them):
 ``performance-class``               observation: the class set is illustrative or has a note
 ``electricity-*``                   electricity sources under the PCR's electricity mode
                                     (:mod:`pcf.pcr.electricity`)
+``ghg-accounting``                  observation: the PCR's declared total (biogenic carbon, dLUC)
+                                    differs from the ISO 14067 total with every category
 ==================================  =============================================================
 """
 
@@ -33,6 +35,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import ExpressionError
+from ..lca.biogenic import rule_for, totals_of_result
 from ..model.expressions import evaluate
 from .electricity import check_electricity
 from .schema import MODEL_STAGES, PCR, PerformanceClasses
@@ -64,7 +67,9 @@ def assess(result: Mapping[str, Any], pcr: PCR, electricity_mode: str | None = N
         message, fix}], ``stages`` {PCR stage name: kg CO2e per declared unit, or None when
         the result has no usable declared unit}, ``performance_class`` (None when the PCR
         defines none or the result has no value per declared unit), ``electricity`` (the mode
-        the electricity sources were checked under, None when the PCR has no electricity rules).
+        the electricity sources were checked under, None when the PCR has no electricity rules),
+        ``declared_total`` (:func:`declared_total`; None when the result has no ``ghg``
+        split). The class is that of the declared figure per declared unit.
 
     References
     ----------
@@ -78,7 +83,12 @@ def assess(result: Mapping[str, Any], pcr: PCR, electricity_mode: str | None = N
     _check_stages(result, pcr, findings)
     _check_cut_off(result, findings)
     electricity = check_electricity(result, pcr, findings, electricity_mode)
-    performance_class = classify(result.get("per_declared_unit_kg_co2e"), pcr.performance_classes)
+    declared = declared_total(result, pcr)
+    _check_ghg_accounting(result, pcr, declared, findings)
+    value = result.get("per_declared_unit_kg_co2e")
+    if declared is not None and value is not None:
+        value = declared["per_declared_unit"]
+    performance_class = classify(value, pcr.performance_classes)
     pc = pcr.performance_classes
     if pc is not None and (pc.illustrative or pc.note):
         _add(findings, "performance-class", pc, "observation", *_class_observation(pc))
@@ -94,7 +104,29 @@ def assess(result: Mapping[str, Any], pcr: PCR, electricity_mode: str | None = N
         "stages": _stages_per_declared_unit(result, pcr, per_reference_flow),
         "performance_class": performance_class,
         "electricity": electricity,
+        "declared_total": declared,
     }
+
+
+def declared_total(result: Mapping[str, Any], pcr: PCR) -> dict[str, Any] | None:
+    """The figure the PCR declares, from the result's ISO 14067 categories.
+
+    Returns
+    -------
+    dict or None
+        ``{declared_total, dluc_included, kg_co2e [per reference flow], per_declared_unit
+        [kg CO2e / declared unit, None without a declared unit], rule}`` under the PCR's
+        ``ghg_accounting`` (or the study standard's default); None when the result has no
+        ``ghg`` split.
+    """
+    rule = rule_for(pcr, (result.get("study") or {}).get("standard") or "ISO 14067:2018")
+    figures = totals_of_result(dict(result), rule)
+    if figures is None:
+        return None
+    per_du = figures["per_declared_unit"]
+    return {"declared_total": figures["declared_total"], "dluc_included": figures["dluc_included"],
+            "kg_co2e": figures["declared"], "per_declared_unit": per_du["declared"] if per_du else None,
+            "rule": figures["rule"]}
 
 
 def classify(value: float | None, classes: PerformanceClasses | None) -> dict[str, Any] | None:
@@ -167,6 +199,24 @@ def _check_cut_off(result: Mapping[str, Any], findings: list) -> None:
     for f in summary.get("findings") or []:
         findings.append({"rule": "cut-off", "clause": clause, "confidence": "P", "severity": f["severity"],
                          "message": f["message"], "fix": f["fix"]})
+
+
+def _check_ghg_accounting(result: Mapping[str, Any], pcr: PCR, declared: dict | None, findings: list) -> None:
+    """Observation when the declared figure is not the ISO 14067 total (every category)."""
+    rule = pcr.ghg_accounting
+    total = result.get("total_kg_co2e")
+    if rule is None or declared is None or not _number(total):
+        return
+    if math.isclose(declared["kg_co2e"], float(total), rel_tol=1e-9, abs_tol=1e-12):
+        return
+    left_out = {"including_biogenic": [], "excluding_biogenic": ["biogenic CO2 emissions and removals"]}[
+        rule.declared_total]
+    if rule.dluc == "excluded":
+        left_out.append("dLUC emissions")
+    _add(findings, "ghg-accounting", rule, "observation",
+         f"The PCR declares the total without {' and '.join(left_out)}: {declared['kg_co2e']:.6g} kg CO2e per "
+         f"reference flow, against {float(total):.6g} kg CO2e with every category (ISO 14067:2018).",
+         "Report both figures and every category separately in the CFP study report (sections 2.2 and 2.4).")
 
 
 def _check_method(result: Mapping[str, Any], pcr: PCR, findings: list) -> None:

@@ -213,6 +213,22 @@ class ElectricityRules(_Strict):
     clause: str
     confidence: Confidence
     note: str | None = Field(default=None, description="Shown with the mode in the assessment.")
+class GhgAccounting(_Strict):
+    """Which total the PCR declares, with respect to biogenic carbon and dLUC.
+
+    ``declared_total``: ``including_biogenic`` (fossil + biogenic emissions + biogenic
+    removals + dLUC, the ISO 14067 CFP) or ``excluding_biogenic`` (biogenic CO2 emissions and
+    removals both left out, biogenic CH4 and other non-CO2 gases kept); ``dluc``: whether dLUC
+    emissions count in it. Whatever is declared, every category is reported separately
+    (:mod:`pcf.lca.biogenic`).
+    """
+
+    declared_total: Literal["including_biogenic", "excluding_biogenic"]
+    dluc: Literal["included", "excluded"]
+    description: str
+    clause: str
+    confidence: Confidence
+    note: str | None = Field(default=None, description="What was not verified; shown with the declared total.")
 
 
 class PCR(_Strict):
@@ -235,3 +251,4 @@ class PCR(_Strict):
     excluded_stages: StageRule
     performance_classes: PerformanceClasses | None = None
     electricity: ElectricityRules | None = None
+    ghg_accounting: GhgAccounting | None = None

@@ -163,7 +163,8 @@ def label_context(result: dict, font: str) -> dict:
     basis_lines = fmt.ellipsize(fmt.wrap(basis, 70), 2)
     per_ref = None
     if head["declared"]:
-        per_ref = f"= {fmt.sig(result['total_kg_co2e'])} {view.per_unit(product, False)}"
+        per_ref_value = (result.get("totals") or {}).get("declared", result["total_kg_co2e"])  # the declared total
+        per_ref = f"= {fmt.sig(per_ref_value)} {view.per_unit(product, False)}"
     stages = view.stage_rows(result)
     qr = qr_path(label_verification_text(result))
     boundary = view.study_value(result, "boundary")

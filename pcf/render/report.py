@@ -1,8 +1,8 @@
 """CFP study report (HTML -> WeasyPrint PDF, A4) with a verification statement section.
 
 Sections: title page (with the label), 1 goal and scope, 2 results (stages table and
-bar chart, ISO 14067 separate reporting, 2.3 electricity and its sources), 3 contributions (top 15),
-4 data sources (4.1 data quality),
+bar chart, ISO 14067 separate reporting, 2.3 electricity and its sources, 2.4 biogenic carbon
+and the declared total), 3 contributions (top 15), 4 data sources (4.1 data quality),
 5 cut-off, 6 PCR findings and performance class, 7 provenance, 8 verification statement.
 
 References
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from pcf.render import fmt, output, view
+from pcf.render import biogenic_view, fmt, output, view
 from pcf.render.electricity import electricity_context
 from pcf.render.label import label_verification_text, prepare
 from pcf.render.report_dataquality import data_quality_context
@@ -242,6 +242,7 @@ def report_context(result: dict, font: str, label_svg: str) -> dict:
         "stage_total_du": fmt.sig(result["per_declared_unit_kg_co2e"]) if declared else fmt.DASH,
         "chart": stage_chart(stages),
         "ghg": view.ghg_rows(result),
+        "biogenic": biogenic_view.context(result),
         "contrib": _contributions(result),
         "electricity": electricity_context(result),
         "data_sources": data_sources,

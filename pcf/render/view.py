@@ -37,12 +37,15 @@ def headline(result: dict) -> dict:
     -------
     dict
         ``value`` [kg CO2e per declared unit, or per reference flow when there is no
-        declared unit], ``text`` (3 significant figures), ``unit``, ``basis_zh``,
+        declared unit; the declared total, ``totals.declared``, when the result has it], ``text`` (3 significant figures), ``unit``, ``basis_zh``,
         ``basis_en``, ``declared`` (bool).
     """
     product = result["product"]
     declared = product.get("declared_unit") is not None
     value = result["per_declared_unit_kg_co2e"] if declared else result["total_kg_co2e"]
+    totals = result.get("totals") or {}
+    if "declared" in totals:  # the figure the PCR's (or standard's) rule declares, pcf.lca.biogenic
+        value = (totals.get("per_declared_unit") or {}).get("declared", value) if declared else totals["declared"]
     return {
         "value": float(value),
         "text": fmt.sig(value),
