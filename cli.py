@@ -49,7 +49,10 @@ def print_summary(result: dict) -> None:
     du = product.get("declared_unit")
     total = result["total_kg_co2e"]
     ref = product["reference_flow"]
-    out.print(f"[bold]{product['name']}[/bold] ({product['id']})  ·  {result['method']}  ·  background {result['background']}")
+    scenario = (result.get("scenario") or {}).get("name")
+    out.print(f"[bold]{escape(product['name'])}[/bold] ({escape(product['id'])})"
+              + (f"  ·  scenario [bold]{escape(scenario)}[/bold]" if scenario else "")
+              + f"  ·  {escape(result['method'])}  ·  background {escape(result['background'])}")
     table = Table(show_header=True, header_style="bold")
     table.add_column("")
     table.add_column(f"kg CO2e / {_fmt(ref['amount'])} {ref['unit']}", justify="right")
@@ -119,20 +122,26 @@ def setup(force: bool = typer.Option(False, "--force", help="Rebuild every part.
     out.print(f"background ready in {pcf_home()}")
 
 
-@app.command(epilog="Example: pcf footprint examples/battery/nmc811-pack.yaml --out out --label --report")
+SCENARIO_HELP = "A scenario of the model's scenarios: (default: the model as written, 'base')."
+
+
+@app.command(epilog="Example: pcf footprint examples/battery/nmc811-pack.yaml --out out --label --report "
+                    "--scenario grid_east_china")
 def footprint(
     model: Path = typer.Argument(..., help="Product model file (pcf-model/1 YAML)."),
-    out_dir: Path = typer.Option(..., "--out", help="Folder for <product id>.result.json (and PDFs)."),
+    out_dir: Path = typer.Option(..., "--out", help="Folder for <product id>[.<scenario>].result.json (and PDFs)."),
     label: bool = typer.Option(False, "--label", help="Also render the graded label (SVG + PDF)."),
     report: bool = typer.Option(False, "--report", help="Also render the CFP study report (PDF)."),
     method: Optional[str] = typer.Option(None, "--method", help="Override study.method (ipcc-2021-gwp100 | ipcc-2013-gwp100)."),
     electricity_mode: Optional[str] = typer.Option(None, "--electricity-mode", help=ELECTRICITY_MODE_HELP),
+    scenario: Optional[str] = typer.Option(None, "--scenario", help=SCENARIO_HELP),
 ) -> None:
     """Compute the carbon footprint of a product model and write its result JSON."""
     from pcf.api import run_footprint
 
     try:
-        run = run_footprint(model, out_dir, label=label, report=report, method=method, electricity_mode=electricity_mode)
+        run = run_footprint(model, out_dir, label=label, report=report, method=method, electricity_mode=electricity_mode,
+                           scenario=scenario)
     except PCFError as exc:
         _fail(exc)
     print_summary(run.result)
@@ -145,12 +154,13 @@ def check(
     model: Path = typer.Argument(..., help="Product model file (pcf-model/1 YAML)."),
     pcr: Optional[str] = typer.Option(None, "--pcr", help="PCR id (a file in pcr_rules/); default: study.pcr."),
     electricity_mode: Optional[str] = typer.Option(None, "--electricity-mode", help=ELECTRICITY_MODE_HELP),
+    scenario: Optional[str] = typer.Option(None, "--scenario", help=SCENARIO_HELP),
 ) -> None:
     """Check a product model against its PCR; exit 1 on any nonconformity."""
     from pcf.api import compute
 
     try:
-        result = compute(model, pcr_id=pcr, electricity_mode=electricity_mode)
+        result = compute(model, pcr_id=pcr, electricity_mode=electricity_mode, scenario=scenario)
     except PCFError as exc:
         _fail(exc)
     a = result.get("assessment")
@@ -169,6 +179,71 @@ def check(
     print_summary(result)
     if not a["conforms"]:
         raise typer.Exit(1)
+
+
+STAGE_SHORT = {"raw_material_acquisition": "Raw mat.", "production": "Prod.", "distribution": "Distr.",
+               "use": "Use", "end_of_life": "EoL"}
+
+
+def print_comparison(comparison: dict) -> None:
+    """Table of a scenario comparison (``pcf-scenarios/1``)."""
+    product = comparison["product"]
+    du = product.get("declared_unit")
+    ref = product["reference_flow"]
+    out.print(f"[bold]{escape(product['name'])}[/bold] ({escape(product['id'])})  ·  {escape(comparison['method'])}"
+              f"  ·  differences against [bold]{escape(comparison['base'])}[/bold]")
+    table = Table(show_header=True, header_style="bold")
+    table.add_column("scenario", no_wrap=True)
+    table.add_column(f"kg CO2e / {_fmt(ref['amount'])} {escape(ref['unit'])}", justify="right")
+    if du:
+        table.add_column(f"kg CO2e / {escape(du['unit'])}", justify="right")
+    table.add_column("Δ kg CO2e", justify="right")
+    table.add_column("Δ %", justify="right")
+    if du:
+        table.add_column(f"Δ % per {escape(du['unit'])}", justify="right")
+    for stage in comparison["stages"]:
+        table.add_column(STAGE_SHORT.get(stage, stage), justify="right")
+
+    def pct(x):
+        return "—" if x is None else f"{0.0 if abs(x) < 5e-10 else x:+.1f} %"
+
+    base_total = abs(comparison["scenarios"][0]["total_kg_co2e"])
+    for row in comparison["scenarios"]:
+        cells = [escape(row["scenario"]), _fmt(row["total_kg_co2e"])]
+        if du:
+            cells.append(_fmt(row["per_declared_unit_kg_co2e"]))
+        diff = row["diff_kg_co2e"]
+        cells += ["0" if abs(diff) <= 1e-9 * base_total else f"{diff:+.4g}", pct(row["diff_pct"])]
+        if du:
+            cells.append(pct(row["per_declared_unit_diff_pct"]))
+        cells += [_fmt(row["stages"][s]) for s in comparison["stages"]]
+        table.add_row(*cells)
+    out.print(table)
+    for row in comparison["scenarios"]:
+        if row["description"]:
+            out.print(f"  {escape(row['scenario'])}: {escape(row['description'])}", highlight=False)
+
+
+@app.command(epilog="Example: pcf compare examples/battery/nmc811-pack.yaml --out out "
+                    "--scenario grid_east_china --scenario housing_secondary_aluminium")
+def compare(
+    model: Path = typer.Argument(..., help="Product model file (pcf-model/1 YAML) with scenarios:."),
+    scenario: list[str] = typer.Option([], "--scenario", help="Scenario to compare (repeatable); default every one. "
+                                                              "The model as written (base) is always included."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="Folder for <product id>.scenarios.csv and .json."),
+    method: Optional[str] = typer.Option(None, "--method", help="Override study.method (ipcc-2021-gwp100 | ipcc-2013-gwp100)."),
+    electricity_mode: Optional[str] = typer.Option(None, "--electricity-mode", help=ELECTRICITY_MODE_HELP),
+) -> None:
+    """Compute the model as written and its scenarios and print a comparison table (difference against base)."""
+    from pcf.api import compare as run_compare
+
+    try:
+        run = run_compare(model, scenario, out_dir=out_dir, method=method, electricity_mode=electricity_mode)
+    except PCFError as exc:
+        _fail(exc)
+    print_comparison(run.comparison)
+    for path in run.files.values():
+        out.print(f"wrote {path}")
 
 
 @app.command(epilog="Example: pcf label out/SKU-NMC811-PACK.result.json --out out")

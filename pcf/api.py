@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .errors import PCFError
 from .lca import footprint, write_result
-from .model import load_model
+from .model import BASE, ProductSystem, load_model, scenario_names
 
 
 @dataclass
@@ -62,7 +62,8 @@ def assess_result(result: dict, pcr_id, electricity_mode: str | None = None) -> 
 
 
 def compute(model_path: str | Path, pcr_id: str | None = None, method: str | None = None,
-            overrides: dict[str, float] | None = None, electricity_mode: str | None = None) -> dict:
+            overrides: dict[str, float] | None = None, electricity_mode: str | None = None,
+            scenario: str | None = None) -> dict:
     """Load a model, compute its footprint and assess it against its PCR. Writes no file.
 
     Parameters
@@ -74,14 +75,17 @@ def compute(model_path: str | Path, pcr_id: str | None = None, method: str | Non
     method : str, optional
         Method id replacing the model's ``study.method`` (e.g. ``ipcc-2013-gwp100``).
     overrides : dict, optional
-        Parameter values replacing the model's.
+        Parameter values replacing the model's (and the scenario's).
     electricity_mode : str, optional
         Mode of the PCR's electricity rules (see :func:`assess_result`).
+    scenario : str, optional
+        A scenario of the model's ``scenarios:``; None or ``base`` for the model as written.
 
     Returns
     -------
     dict
-        The result JSON dict, with ``assessment`` filled when a PCR applies.
+        The result JSON dict, with ``assessment`` filled when a PCR applies and
+        ``scenario`` naming the scenario.
 
     Raises
     ------
@@ -89,7 +93,12 @@ def compute(model_path: str | Path, pcr_id: str | None = None, method: str | Non
         Any invalid input (``ModelError`` with ``file:line``), missing background,
         calculation failure.
     """
-    system = load_model(model_path, overrides=overrides)
+    return _compute(load_model(model_path, overrides=overrides, scenario=scenario), pcr_id, method, electricity_mode)
+
+
+def _compute(system: ProductSystem, pcr_id: str | None, method: str | None,
+             electricity_mode: str | None = None) -> dict:
+    """Footprint and PCR assessment of a loaded product system (see :func:`compute`)."""
     if method:
         system.model.study.method = method
     pcr_id = pcr_id or system.model.study.pcr
@@ -104,8 +113,12 @@ def compute(model_path: str | Path, pcr_id: str | None = None, method: str | Non
 
 
 def run_footprint(model_path: str | Path, out_dir: str | Path, label: bool = False, report: bool = False,
-                  method: str | None = None, electricity_mode: str | None = None) -> FootprintRun:
+                  method: str | None = None, electricity_mode: str | None = None,
+                  scenario: str | None = None) -> FootprintRun:
     """``pcf footprint``: compute, then write the result JSON (and label / report) atomically.
+
+    Files are named ``<product id>.result.json`` (``.label.svg``, ...), or
+    ``<product id>.<scenario>.result.json`` for a ``scenario`` of the model.
 
     Every output is first produced in a staging folder inside ``out_dir`` and moved in only
     when all succeeded, so a failure leaves no partial output.
@@ -119,7 +132,7 @@ def run_footprint(model_path: str | Path, out_dir: str | Path, label: bool = Fal
     PCFError
         As :func:`compute`, or :class:`pcf.errors.RenderError`.
     """
-    result = compute(model_path, method=method, electricity_mode=electricity_mode)
+    result = compute(model_path, method=method, electricity_mode=electricity_mode, scenario=scenario)
     out = Path(out_dir)
     created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
@@ -147,6 +160,75 @@ def run_footprint(model_path: str | Path, out_dir: str | Path, label: bool = Fal
         raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+@dataclass
+class ComparisonRun:
+    """What :func:`compare` produced.
+
+    Attributes
+    ----------
+    comparison : dict
+        The ``pcf-scenarios/1`` dict (:func:`pcf.comparison.compare_results`).
+    results : list of dict
+        The result dict of each scenario, base first.
+    files : dict of str to Path
+        ``json`` and ``csv`` -> file written (empty without ``out_dir``).
+    """
+
+    comparison: dict
+    results: list[dict]
+    files: dict[str, Path] = field(default_factory=dict)
+
+
+def compare(model_path: str | Path, scenarios: list[str] | None = None, out_dir: str | Path | None = None,
+            pcr_id: str | None = None, method: str | None = None,
+            overrides: dict[str, float] | None = None, electricity_mode: str | None = None) -> ComparisonRun:
+    """``pcf compare``: compute the model as written and each scenario, and tabulate them.
+
+    Every scenario is loaded (and so validated) before any is computed.
+
+    Parameters
+    ----------
+    model_path : str or Path
+        ``pcf-model/1`` file with ``scenarios:``.
+    scenarios : list of str, optional
+        Names to compare; default (or ``["all"]``) every scenario of the model. The base
+        is always computed and comes first: differences are against it.
+    out_dir : str or Path, optional
+        Folder for ``<product id>.scenarios.json`` and ``.scenarios.csv``; nothing is
+        written without it.
+    pcr_id, method, overrides, electricity_mode
+        As :func:`compute`, for every scenario.
+
+    Returns
+    -------
+    ComparisonRun
+
+    Raises
+    ------
+    PCFError
+        ``ModelError`` (``file:line``) for an unknown or invalid scenario or a model with
+        none, and everything :func:`compute` raises.
+    """
+    from .comparison import compare_results, write_comparison
+
+    base = load_model(model_path, overrides=overrides)
+    declared = scenario_names(base.model)
+    wanted = [n for n in (scenarios or []) if n != BASE]
+    if not wanted or "all" in wanted:
+        if not declared:
+            from .errors import ModelError
+
+            raise ModelError(base.path, base.lines.line_of(()), "the model declares no scenarios to compare: "
+                             "add scenarios: {NAME: {description, parameters, replace}} (docs/model-format.md)")
+        wanted = declared
+    wanted = list(dict.fromkeys(wanted))
+    systems = [base] + [load_model(model_path, overrides=overrides, scenario=n) for n in wanted]
+    results = [_compute(system, pcr_id, method, electricity_mode) for system in systems]
+    comparison = compare_results(results)
+    files = write_comparison(comparison, out_dir) if out_dir is not None else {}
+    return ComparisonRun(comparison, results, files)
 
 
 def render_outputs(result_path: str | Path, out_dir: str | Path, what: str) -> dict[str, Path]:

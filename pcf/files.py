@@ -7,6 +7,15 @@ import tempfile
 from pathlib import Path
 
 
+def output_stem(result: dict) -> str:
+    """File-name stem of a result's outputs: ``<product id>`` for the model as written,
+    ``<product id>.<scenario>`` for a scenario, so scenarios never overwrite each other
+    (``SKU-1.result.json``, ``SKU-1.grid_east_china.result.json``, ``...label.pdf``)."""
+    pid = result["product"]["id"]
+    scenario = (result.get("scenario") or {}).get("name")
+    return f"{pid}.{scenario}" if scenario else pid
+
+
 def write_atomic(files: dict[Path, bytes]) -> None:
     """Write files atomically: each goes to a temporary file in its folder, then ``os.replace``.
 

@@ -28,6 +28,8 @@ class LineMap:
 
     path: str
     lines: dict[Loc, int] = field(default_factory=dict)
+    notes: dict[Loc, str] = field(default_factory=dict)
+    """Text added to errors at a location and below it, e.g. which scenario swapped an input."""
 
     def line_of(self, loc: Loc) -> int | None:
         """Line of ``loc`` or of its nearest ancestor that has one.
@@ -48,6 +50,16 @@ class LineMap:
                 return self.lines[loc]
             if not loc:
                 return None
+            loc = loc[:-1]
+
+    def note_of(self, loc: Loc) -> str:
+        """The note of ``loc`` or of its nearest ancestor that has one, else ``""``."""
+        loc = tuple(loc)
+        while True:
+            if loc in self.notes:
+                return self.notes[loc]
+            if not loc:
+                return ""
             loc = loc[:-1]
 
 

@@ -290,6 +290,7 @@ def footprint(system: ProductSystem, top: int | None = None, pcr=None) -> Footpr
         data_quality=assess_data_quality(system, graph, lca, total_intensity),
         electricity=electricity,
         electricity_summary=electricity_summary,
+        scenario=system.scenario.to_dict() if system.scenario is not None else None,
         software_version=__version__,
         model_sha256=system.sha256,
         model_file=str(system.path),

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..files import write_atomic
+from ..files import output_stem, write_atomic
 
 GHG_CATEGORIES = ("fossil", "biogenic_emissions", "biogenic_removals", "dluc")
 """Disjoint ISO 14067:2018 7.3 categories; they sum to the total. ``aircraft`` is reported
@@ -116,6 +116,12 @@ class FootprintResult:
     electricity_summary : dict
         ``{total_kwh, kg_co2e, share, kg_co2e_per_kwh, by_source: {grid|direct|contractual:
         {kwh, kg_co2e}}, not_stated}`` [kWh, kg CO2e per reference flow].
+    scenario : dict or None
+        The scenario computed (model ``scenarios:``), None for the model as written
+        (``base``): ``{name, description, parameters (the values it sets), replaced:
+        [{process, input (index), from, to}], transport: [{process, leg (index), from, to}]}``.
+        The model file and its ``model_sha256`` are the same for every scenario; the name
+        tells the variants apart (and names the output files).
     """
 
     product: dict
@@ -145,6 +151,7 @@ class FootprintResult:
     electricity: list = field(default_factory=list)
     electricity_summary: dict = field(default_factory=dict)
     totals: dict = field(default_factory=dict)
+    scenario: dict | None = field(default=None)
 
     def to_dict(self) -> dict[str, Any]:
         """The result as the JSON-ready dict of docs/result-json.md."""
@@ -165,7 +172,8 @@ def atomic_write_text(path: Path, text: str) -> Path:
 
 
 def write_result(result: FootprintResult | dict, out_dir: str | Path) -> Path:
-    """Write ``<out_dir>/<product id>.result.json`` atomically.
+    """Write ``<out_dir>/<product id>.result.json`` atomically
+    (``<product id>.<scenario>.result.json`` for a scenario, :func:`pcf.files.output_stem`).
 
     Returns
     -------
@@ -173,7 +181,7 @@ def write_result(result: FootprintResult | dict, out_dir: str | Path) -> Path:
         The file written.
     """
     data = result.to_dict() if isinstance(result, FootprintResult) else result
-    path = Path(out_dir) / f"{data['product']['id']}.result.json"
+    path = Path(out_dir) / f"{output_stem(data)}.result.json"
     return atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 

@@ -2,10 +2,11 @@
 
 from .expressions import evaluate
 from .loader import ProductSystem, ResolvedFlow, ResolvedInput, ResolvedProcess, load_model
+from .scenarios import BASE, AppliedScenario, scenario_names
 from .schema import STAGES, ProductModel
 from .units import conversion_factor, parse_unit
 
 __all__ = [
-    "STAGES", "ProductModel", "ProductSystem", "ResolvedFlow", "ResolvedInput", "ResolvedProcess",
-    "conversion_factor", "evaluate", "load_model", "parse_unit",
+    "BASE", "STAGES", "AppliedScenario", "ProductModel", "ProductSystem", "ResolvedFlow", "ResolvedInput", "ResolvedProcess",
+    "conversion_factor", "evaluate", "load_model", "parse_unit", "scenario_names",
 ]

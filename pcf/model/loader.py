@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from ..errors import ExpressionError, ModelError, UnitError
 from ..yamlsrc import LineMap, format_loc, load_yaml
 from .expressions import evaluate
+from .scenarios import AppliedScenario, apply_scenario, check_scenarios
 from .schema import Input, ProductModel
 from .units import conversion_factor, dimension_name, parse_unit
 
@@ -182,9 +183,13 @@ class ProductSystem:
         Declared units per reference flow [declared unit / reference flow], None without a
         declared unit.
     lines : LineMap
-        Where each value came from, for ``file:line`` errors after loading.
+        Where each value came from, for ``file:line`` errors after loading (swapped inputs
+        point at their scenario entry).
     biogenic_carbon_content : ResolvedCarbonContent or None
         ``product.biogenic_carbon_content`` in kg C per reference flow, None when not stated.
+    scenario : AppliedScenario or None
+        The scenario applied (``model`` already has its swaps, ``parameters`` its values);
+        None for the model as written (``base``).
     """
 
     path: Path
@@ -196,10 +201,11 @@ class ProductSystem:
     declared_per_reference_flow: float | None
     lines: LineMap = field(repr=False)
     biogenic_carbon_content: ResolvedCarbonContent | None = None
+    scenario: AppliedScenario | None = None
 
     def error(self, loc: tuple, message: str) -> ModelError:
         """A :class:`ModelError` located at ``loc`` (a key/index path) in the model file."""
-        return ModelError(self.path, self.lines.line_of(loc), message)
+        return ModelError(self.path, self.lines.line_of(loc), message + self.lines.note_of(loc))
 
 
 def _pydantic_errors(exc: ValidationError, path: Path, lines: LineMap) -> ModelError:
@@ -232,7 +238,8 @@ def _pydantic_errors(exc: ValidationError, path: Path, lines: LineMap) -> ModelE
     return ModelError(path, first_line, first_msg + extra)
 
 
-def load_model(path: str | Path, overrides: dict[str, float] | None = None) -> ProductSystem:
+def load_model(path: str | Path, overrides: dict[str, float] | None = None,
+               scenario: str | None = None) -> ProductSystem:
     """Load, validate and resolve a ``pcf-model/1`` file.
 
     Parameters
@@ -240,8 +247,11 @@ def load_model(path: str | Path, overrides: dict[str, float] | None = None) -> P
     path : str or Path
         The YAML model file.
     overrides : dict of str to float, optional
-        Parameter values replacing those of the file (batch variants). Unknown names are
-        refused.
+        Parameter values replacing those of the file and of the scenario (batch variants).
+        Unknown names are refused.
+    scenario : str, optional
+        Name of a scenario under ``scenarios:`` to apply (:mod:`pcf.model.scenarios`);
+        None or ``"base"`` for the model as written.
 
     Returns
     -------
@@ -253,7 +263,8 @@ def load_model(path: str | Path, overrides: dict[str, float] | None = None) -> P
         ``file:line: message`` for: bad YAML; unknown, missing or mistyped fields; duplicate
         process ids; references to undefined processes; expressions that do not evaluate;
         unknown units and dimension mismatches; non-positive output or reference amounts;
-        negative removals; a biogenic carbon content that is negative or not a mass.
+        negative removals; a biogenic carbon content that is negative or not a mass;
+        duplicate input ids; an unknown or invalid scenario (pointing at the scenario entry).
     """
     path = Path(path)
     data, lines = load_yaml(path, error=ModelError)
@@ -265,9 +276,27 @@ def load_model(path: str | Path, overrides: dict[str, float] | None = None) -> P
         raise _pydantic_errors(exc, path, lines) from None
 
     def fail(loc: tuple, message: str) -> ModelError:
-        return ModelError(path, lines.line_of(loc), message)
+        return ModelError(path, lines.line_of(loc), message + lines.note_of(loc))
 
+    input_ids: dict[str, tuple] = {}
+    for i, proc in enumerate(model.processes):
+        for k, inp in enumerate(proc.inputs):
+            if inp.id is None:
+                continue
+            if inp.id in input_ids:
+                raise fail(("processes", i, "inputs", k, "id"), f"duplicate input id {inp.id!r} (first on line "
+                           f"{lines.line_of(input_ids[inp.id])}): an input id names one input of the model")
+            input_ids[inp.id] = ("processes", i, "inputs", k, "id")
+        for k, co in enumerate(proc.coproducts):
+            if co.avoided is not None and co.avoided.id is not None:
+                raise fail(("processes", i, "coproducts", k, "avoided", "id"),
+                           "id names a process input for scenarios; drop it from avoided")
+
+    check_scenarios(model, path, lines)
+    model, lines, applied = apply_scenario(model, scenario, path, lines)
     params = dict(model.parameters)
+    if applied is not None:
+        params.update(applied.parameters)
     for name, value in (overrides or {}).items():
         if name not in params:
             raise fail(("parameters",), f"override of unknown parameter {name!r} (known: {', '.join(sorted(params)) or 'none'})")
@@ -516,6 +545,7 @@ def load_model(path: str | Path, overrides: dict[str, float] | None = None) -> P
         declared_per_reference_flow=declared,
         lines=lines,
         biogenic_carbon_content=carbon,
+        scenario=applied,
     )
 
 

@@ -172,6 +172,7 @@ class Input(ActivityRef):
     emission_factor: DataKind | None = None
     dqr: DataQualityRating | None = None
     electricity: Electricity | None = None
+    id: str | None = Field(default=None, pattern=ID_PATTERN)
     comment: str | None = None
 
     @model_validator(mode="after")
@@ -314,6 +315,86 @@ class Process(_Strict):
     comment: str | None = None
 
 
+class InputSwap(ActivityRef):
+    """What a scenario puts in place of an input: a new target (``process``, ``background``
+    or ``database`` + ``code`` / ``name``) and / or a new ``amount`` [``unit``], and the data
+    quality and source of what is new (``data``, ``emission_factor``, ``dqr``,
+    ``electricity`` as on :class:`Input`). What is not given is kept from the input, except
+    that a new target drops the input's ``emission_factor``, ``dqr`` and ``electricity`` and a
+    new amount its ``data`` (they described the old ones)."""
+
+    process: str | None = None
+    amount: Expr | None = None
+    unit: str | None = None
+    data: DataKind | None = None
+    emission_factor: DataKind | None = None
+    dqr: DataQualityRating | None = None
+    electricity: Electricity | None = None
+
+    @model_validator(mode="after")
+    def _what(self) -> "InputSwap":
+        targets = ("process", "background", "database")
+        if self.unit is not None and self.amount is None:
+            raise ValueError("a new unit needs its amount: give 'amount' with 'unit'")
+        if any(getattr(self, k) is not None for k in targets):
+            self._check_target("'with'", targets)
+        elif self.amount is None and not self.model_fields_set & {"data", "emission_factor", "dqr", "electricity"}:
+            raise ValueError("'with' names a new target (process, background or database) or a new amount, or both")
+        return self
+
+
+class InputReplacement(_Strict):
+    """One input swap of a scenario: the input(s) named by ``input`` (the input's ``id``, or
+    its process id, background key, database code or activity name), in ``process`` (default:
+    any process), become ``with``. More than one match is an error unless ``all: true``."""
+
+    process: str | None = None
+    input: str
+    all: bool = False
+    with_: InputSwap = Field(alias="with")
+    comment: str | None = None
+
+
+class LegSwap(_Strict):
+    """New values for a transport leg; a new ``mode`` drops the leg's own ``activity`` (the
+    mode's default is used unless ``activity`` is given here)."""
+
+    mode: TransportMode | None = None
+    distance: Expr | None = None
+    distance_unit: str | None = None
+    mass: Expr | None = None
+    mass_unit: str | None = None
+    volume: Expr | None = None
+    activity: Activity | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> "LegSwap":
+        if not self.model_fields_set:
+            raise ValueError("'with' gives at least one of mode, distance, mass, volume or activity")
+        return self
+
+
+class LegReplacement(_Strict):
+    """One transport-leg swap of a scenario: the leg(s) named by ``leg`` (its ``name``, or
+    its ``mode``) in ``process`` (default: any process) take the values of ``with``."""
+
+    process: str | None = None
+    leg: str
+    all: bool = False
+    with_: LegSwap = Field(alias="with")
+    comment: str | None = None
+
+
+class Scenario(_Strict):
+    """A named variant of the model (issue 4.9): parameter values and input or transport
+    swaps applied to the model as written (the ``base`` scenario)."""
+
+    description: str = ""
+    parameters: dict[str, float] = {}
+    replace: list[InputReplacement] = []
+    transport: list[LegReplacement] = []
+
+
 class ProductModel(_Strict):
     """A whole ``pcf-model/1`` file."""
 
@@ -322,3 +403,4 @@ class ProductModel(_Strict):
     study: Study = Study()
     parameters: dict[str, float] = {}
     processes: list[Process] = Field(min_length=1)
+    scenarios: dict[str, Scenario] = {}

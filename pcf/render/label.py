@@ -21,6 +21,7 @@ import qrcode
 import qrcode.image.svg
 from markupsafe import Markup
 
+from pcf.files import output_stem
 from pcf.render import fmt, output, view
 from pcf.render.validate import check_result
 
@@ -256,7 +257,8 @@ def render_label(result: dict, out_dir: Path, templates_dir: Path | None = None)
     Returns
     -------
     dict of str to Path
-        ``{"svg": <out_dir>/<product id>.label.svg, "pdf": <out_dir>/<product id>.label.pdf}``.
+        ``{"svg": <out_dir>/<product id>.label.svg, "pdf": <out_dir>/<product id>.label.pdf}``
+        (``<product id>.<scenario>.label.*`` for a scenario result).
 
     Raises
     ------
@@ -269,7 +271,7 @@ def render_label(result: dict, out_dir: Path, templates_dir: Path | None = None)
                                   title=f"{result['product']['id']} carbon label")
     pdf = output.html_to_pdf(html, output.template_folder(env))
     out = output.prepare_out_dir(out_dir)
-    pid = result["product"]["id"]
-    paths = {"svg": out / f"{pid}.label.svg", "pdf": out / f"{pid}.label.pdf"}
+    stem = output_stem(result)  # <product id>[.<scenario>]
+    paths = {"svg": out / f"{stem}.label.svg", "pdf": out / f"{stem}.label.pdf"}
     output.write_atomic({paths["svg"]: svg.encode("utf-8"), paths["pdf"]: pdf})
     return paths

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
+from pcf.files import output_stem
 from pcf.render import biogenic_view, fmt, output, view
 from pcf.render.electricity import electricity_context
 from pcf.render.label import label_verification_text, prepare
@@ -209,7 +210,14 @@ def report_context(result: dict, font: str, label_svg: str) -> dict:
                   (("mass", "mass"), ("energy", "energy"), ("ghg", "GHG"), ("total", "total")) if crit.get(k) is not None)
         + (f" ({crit['source']})" if crit.get("source") else "")
     ) if crit else None
+    scenario = result.get("scenario")
+    if scenario:  # the variant of the model this report is for (model scenarios:)
+        scenario = {"name": scenario["name"], "description": scenario.get("description") or "", "changes": (
+            [f"{k} = {fmt.amount(v)}" for k, v in (scenario.get("parameters") or {}).items()]
+            + [f"{c['process']}: {c['from']} → {c['to']}"
+               for c in (scenario.get("replaced") or []) + (scenario.get("transport") or [])])}
     return {
+        "scenario": scenario,
         "font": font,
         "label": Markup(label_svg),
         "pid": product["id"], "name": product["name"],
@@ -274,7 +282,8 @@ def render_report(result: dict, out_dir: Path, templates_dir: Path | None = None
     Returns
     -------
     Path
-        ``<out_dir>/<product id>.report.pdf``.
+        ``<out_dir>/<product id>.report.pdf`` (``<product id>.<scenario>.report.pdf`` for a
+        scenario result).
 
     Raises
     ------
@@ -288,6 +297,6 @@ def render_report(result: dict, out_dir: Path, templates_dir: Path | None = None
                                   css=Markup(css))
     pdf = output.html_to_pdf(html, output.template_folder(env))
     out = output.prepare_out_dir(out_dir)
-    path = out / f"{result['product']['id']}.report.pdf"
+    path = out / f"{output_stem(result)}.report.pdf"
     output.write_atomic({path: pdf})
     return path

@@ -39,8 +39,8 @@ def check_result(result: object) -> dict:
     RenderError
         When the result is not a dict, has another ``format``, lacks ``product.id``,
         ``product.name``, ``product.reference_flow``, ``total_kg_co2e``, ``stages``,
-        ``method`` or ``model_sha256``, has a non-finite number, or a product id that
-        cannot be a file name.
+        ``method`` or ``model_sha256``, has a non-finite number, or a product id or
+        scenario name that cannot be a file name.
     """
     if not isinstance(result, dict):
         raise RenderError(f"the result is a {type(result).__name__}, not a dict: {_HOW}")
@@ -57,6 +57,10 @@ def check_result(result: object) -> dict:
         raise RenderError(
             f"product.id {pid!r} cannot be used as a file name (no / \\ : * ? \" < > | or "
             "control characters, no leading or trailing spaces): change product.id in the model")
+    scenario = result.get("scenario")
+    if scenario is not None and (not isinstance(scenario, dict) or not re.fullmatch(
+            r"[A-Za-z0-9][A-Za-z0-9_.\-]*", str(scenario.get("name") or ""))):
+        raise RenderError(f"'scenario' must be null or {{name, ...}} with a name usable in file names: {_HOW}")
     if not isinstance(product.get("name"), str) or not product["name"].strip():
         raise RenderError(f"result is missing 'product.name': {_HOW}")
     ref = product.get("reference_flow")

@@ -1,0 +1,140 @@
+"""Comparison of the scenarios of one product model (issue 4.9): per scenario the total
+[kg CO2e / reference flow], the total per declared unit, the difference to the model as
+written (``base``) in kg CO2e and in percent, and the life-cycle stage totals.
+
+A pure function of result dicts (:func:`compare_results`) and its CSV / JSON files
+(:func:`write_comparison`); :func:`pcf.api.compare` computes the results. Scenario
+analysis: ISO 14067:2018 6.4.5 (sensitivity) and 6.6 (interpretation).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from .files import write_atomic
+from .model.scenarios import BASE
+
+COMPARISON_FORMAT = "pcf-scenarios/1"
+STAGE_ORDER = ("raw_material_acquisition", "production", "distribution", "use", "end_of_life")
+
+
+def _diff(value: float | None, base: float | None) -> tuple[float | None, float | None]:
+    """(value - base, 100 * (value - base) / |base|) [same unit, %]; None where undefined."""
+    if value is None or base is None:
+        return None, None
+    diff = value - base
+    return diff, (100.0 * diff / abs(base) if base else None)
+
+
+def compare_results(results: list[dict]) -> dict:
+    """The comparison table of results of one model, the first being the base.
+
+    Parameters
+    ----------
+    results : list of dict
+        ``pcf-result/1`` dicts of the same model (docs/result-json.md); ``results[0]`` is
+        the reference for the differences (normally the model as written).
+
+    Returns
+    -------
+    dict
+        ``pcf-scenarios/1`` (docs/result-json.md, "Scenario comparison"): ``product``,
+        ``model_file``, ``model_sha256``, ``method``, ``background``, ``base``, ``stages``
+        (stage names, in life-cycle order) and ``scenarios``, one row each:
+        ``{scenario, description, total_kg_co2e [kg CO2e / reference flow],
+        per_declared_unit_kg_co2e [kg CO2e / declared unit], declared_units_per_reference_flow,
+        diff_kg_co2e, diff_pct, per_declared_unit_diff_kg_co2e, per_declared_unit_diff_pct,
+        stages {stage: kg CO2e / reference flow}, ghg, parameters, replaced, transport,
+        performance_class, conforms}``. Differences are scenario minus base; percentages are
+        of the base's absolute value.
+
+    Raises
+    ------
+    ValueError
+        No results, or results of different products.
+    """
+    if not results:
+        raise ValueError("no results to compare")
+    base = results[0]
+    pid = base["product"]["id"]
+    if any(r["product"]["id"] != pid for r in results):
+        raise ValueError("results of different products cannot be compared")
+    present = {s for r in results for s in r["stages"]}
+    stages = [s for s in STAGE_ORDER if s in present] + sorted(present - set(STAGE_ORDER))
+    rows = []
+    for r in results:
+        scenario = r.get("scenario") or {}
+        du = r["product"].get("declared_unit")
+        diff, diff_pct = _diff(r["total_kg_co2e"], base["total_kg_co2e"])
+        du_diff, du_diff_pct = _diff(r.get("per_declared_unit_kg_co2e"), base.get("per_declared_unit_kg_co2e"))
+        assessment = r.get("assessment") or {}
+        pc = assessment.get("performance_class") or {}
+        rows.append({
+            "scenario": scenario.get("name") or BASE,
+            "description": scenario.get("description") or ("the model as written" if not scenario else ""),
+            "total_kg_co2e": r["total_kg_co2e"],
+            "per_declared_unit_kg_co2e": r.get("per_declared_unit_kg_co2e"),
+            "declared_units_per_reference_flow": du["per_reference_flow"] if du else None,
+            "diff_kg_co2e": diff, "diff_pct": diff_pct,
+            "per_declared_unit_diff_kg_co2e": du_diff, "per_declared_unit_diff_pct": du_diff_pct,
+            "stages": {s: r["stages"].get(s, 0.0) for s in stages},
+            "ghg": dict(r.get("ghg") or {}),
+            "parameters": dict(scenario.get("parameters") or {}),
+            "replaced": list(scenario.get("replaced") or []),
+            "transport": list(scenario.get("transport") or []),
+            "performance_class": pc.get("class"),
+            "conforms": assessment.get("conforms") if assessment else None,
+        })
+    product = base["product"]
+    return {
+        "format": COMPARISON_FORMAT,
+        "product": {"id": pid, "name": product["name"], "reference_flow": product["reference_flow"],
+                    "declared_unit": product.get("declared_unit")},
+        "model_file": base.get("model_file"), "model_sha256": base.get("model_sha256"),
+        "method": base.get("method"), "background": base.get("background"),
+        "software_version": base.get("software_version"), "created_at": base.get("created_at"),
+        "base": rows[0]["scenario"],
+        "stages": stages,
+        "scenarios": rows,
+    }
+
+
+CSV_COLUMNS = ("scenario", "description", "total_kg_co2e", "per_declared_unit_kg_co2e", "diff_kg_co2e", "diff_pct",
+               "per_declared_unit_diff_kg_co2e", "per_declared_unit_diff_pct", "performance_class")
+
+
+def comparison_csv(comparison: dict) -> str:
+    """The comparison as CSV text: one row per scenario, the columns of :data:`CSV_COLUMNS`
+    then one ``<stage>_kg_co2e`` column per life-cycle stage; empty cells for None."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(list(CSV_COLUMNS) + [f"{s}_kg_co2e" for s in comparison["stages"]])
+    for row in comparison["scenarios"]:
+        cells = [row[c] for c in CSV_COLUMNS] + [row["stages"][s] for s in comparison["stages"]]
+        writer.writerow(["" if c is None else c for c in cells])
+    return buf.getvalue()
+
+
+def write_comparison(comparison: dict, out_dir: str | Path) -> dict[str, Path]:
+    """Write ``<out_dir>/<product id>.scenarios.json`` and ``.scenarios.csv`` atomically.
+
+    Returns
+    -------
+    dict
+        ``{"json": Path, "csv": Path}``.
+
+    Raises
+    ------
+    OSError
+        The folder cannot be written; neither file is changed then.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = out / f"{comparison['product']['id']}.scenarios"
+    paths = {"json": stem.with_name(stem.name + ".json"), "csv": stem.with_name(stem.name + ".csv")}
+    write_atomic({paths["json"]: (json.dumps(comparison, indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
+                  paths["csv"]: comparison_csv(comparison).encode("utf-8")})
+    return paths
