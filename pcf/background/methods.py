@@ -5,9 +5,13 @@ pcf method ids and what they are:
 ``ipcc-2021-gwp100``
     IPCC AR6 (2021) GWP100 as implemented in the ecoinvent 3.9 LCIA file shipped with
     bw2io 0.9.17 (``('IPCC 2021', 'climate change', 'global warming potential (GWP100)')``),
-    plus biogenic CO2 characterised +1 (``Carbon dioxide, non-fossil``) and its uptake -1
-    (``Carbon dioxide, in air``), the -1/+1 approach by which ISO 14067:2018 6.4.9.2 includes
-    biogenic emissions and removals in the CFP (they are also reported separately).
+    plus biogenic CO2 characterised +1 (``Carbon dioxide, non-fossil`` to air, in every air
+    sub-compartment) and its uptake -1 (``Carbon dioxide, in air`` and ``Carbon dioxide,
+    non-fossil, resource correction``), the -1/+1 approach by which ISO 14067:2018 6.4.9.2
+    includes biogenic emissions and removals in the CFP (they are also reported separately).
+    The source method gives biogenic CO2 0 (it treats it as neutral); a database imported from
+    ecoinvent or US LCI reports it in sub-compartments (urban air, high stacks, ...), so every
+    one of them is characterised, or its emissions would count 0 while its uptake counts -1.
 ``ipcc-2013-gwp100``
     The same for IPCC AR5 (2013).
 
@@ -23,8 +27,17 @@ from pathlib import Path
 
 from ..errors import BackgroundError
 
-BIOGENIC_CO2 = ("Carbon dioxide, non-fossil", ("air",), 1.0)
-BIOGENIC_UPTAKE = ("Carbon dioxide, in air", ("natural resource", "in air"), -1.0)
+BIOGENIC_FACTORS: tuple[tuple[str, str, float], ...] = (
+    ("Carbon dioxide, non-fossil", "air", 1.0),
+    ("Carbon dioxide, in air", "natural resource", -1.0),
+    ("Carbon dioxide, non-fossil, resource correction", "natural resource", -1.0),
+)
+"""``(flow name, top compartment, factor)``: every biosphere3 flow of that name under that
+compartment gets the factor [kg CO2e / kg CO2] unless the source method characterises it."""
+
+METHODS_VERSION = 2
+"""Stored with the written methods; ``pcf setup`` rewrites methods of another version
+(1: biogenic CO2 +1 only in the unspecified ``air`` compartment)."""
 
 
 @dataclass(frozen=True)
@@ -124,21 +137,24 @@ def write_methods(bd) -> list[tuple[str, ...]]:
                           filename=source.get("filename"))
         original.write(cfs)
         extra = []
-        for flow_name, categories, factor in (BIOGENIC_CO2, BIOGENIC_UPTAKE):
-            key = bio.get((flow_name, categories))
-            if key is None:
-                raise BackgroundError(f"biosphere3 has no flow {flow_name!r} {categories}")
-            extra.append((key, factor))
+        for flow_name, compartment, factor in BIOGENIC_FACTORS:
+            keys = [key for (name, cats), key in bio.items() if name == flow_name and cats[:1] == (compartment,)]
+            if not keys:
+                raise BackgroundError(f"biosphere3 has no flow {flow_name!r} in {compartment!r}")
+            extra += [(key, factor) for key in sorted(keys)]
         present = {k for k, _ in cfs}
         method = bd.Method(spec.name)
-        method.register(
+        metadata = dict(
             unit="kg CO2-Eq",
             description=(
                 f"{spec.label}: {' | '.join(spec.source)} from bw2io lcia_39_ecoinvent.zip, with "
-                "biogenic CO2 +1 and CO2 uptake from air -1 (ISO 14067:2018 6.4.9.2)"
+                "biogenic CO2 +1 (all air compartments) and CO2 uptake from air -1 (ISO 14067:2018 6.4.9.2)"
             ),
             pcf_id=spec.id,
+            pcf_methods_version=METHODS_VERSION,
         )
+        method.register(**metadata)  # does nothing when already registered: update explicitly
+        bd.methods[spec.name] = {**bd.methods[spec.name], **metadata}
         method.write(cfs + [e for e in extra if e[0] not in present])
         written += [spec.source, spec.name]
     return written

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ..bw import brightway, pcf_home, quiet
 from ..errors import BackgroundError
-from .methods import METHODS, write_methods
+from .methods import METHODS, METHODS_VERSION, write_methods
 from .opendefault import DATABASE, SOURCE, source_sha256, write_open_default
 
 
@@ -137,7 +137,8 @@ def setup(force: bool = False, report: Callable[[str], None] = lambda msg: None)
         done["biosphere3"] = "built"
     else:
         done["biosphere3"] = "present"
-    if force or any(spec.name not in bd.methods for spec in METHODS.values()):
+    if force or any(spec.name not in bd.methods or bd.methods[spec.name].get("pcf_methods_version") != METHODS_VERSION
+                    for spec in METHODS.values()):
         report("writing IPCC 2021 and IPCC 2013 GWP100 methods ...")
         with quiet():
             write_methods(bd)

@@ -33,7 +33,8 @@ from .dataquality import activity_dqr, assess_data_quality
 from .electricity import electricity_report
 from .result import GHG_CATEGORIES, FootprintResult
 
-BIOGENIC_MASS_FLOWS = {"Carbon dioxide, non-fossil": "co2_emissions_kg", "Carbon dioxide, in air": "co2_removals_kg"}
+BIOGENIC_MASS_FLOWS = {"Carbon dioxide, non-fossil": "co2_emissions_kg", "Carbon dioxide, in air": "co2_removals_kg",
+                       "Carbon dioxide, non-fossil, resource correction": "co2_removals_kg"}
 ORIGIN_CATEGORY = {"fossil": "fossil", "biogenic": "biogenic_emissions", "land_use": "dluc",
                    "removal": "biogenic_removals"}
 
@@ -41,16 +42,19 @@ ORIGIN_CATEGORY = {"fossil": "fossil", "biogenic": "biogenic_emissions", "land_u
 def flow_category(flow) -> str:
     """ISO 14067 category of a biosphere3 flow, from its name and categories.
 
-    ``Carbon dioxide, in air`` (a natural resource) is a biogenic removal; ``..., non-fossil``
-    flows are biogenic emissions; ``..., from soil or biomass stock`` is dLUC; everything else
+    ``Carbon dioxide, in air`` and ``Carbon dioxide, non-fossil, resource correction``
+    (natural resources) are biogenic removals; ``..., non-fossil`` flows are biogenic
+    emissions; ``..., from soil or biomass stock`` (emission) and ``..., to soil or biomass
+    stock`` (carbon stored in soil or biomass by a land-use change) are dLUC; everything else
     is fossil.
     """
     name = flow["name"].lower()
     if tuple(flow.get("categories", ()))[:1] == ("natural resource",):
-        return "biogenic_removals" if name.startswith("carbon dioxide, in air") else "fossil"
+        removal = name.startswith("carbon dioxide, in air") or name == "carbon dioxide, non-fossil, resource correction"
+        return "biogenic_removals" if removal else "fossil"
     if name.endswith("non-fossil") or name.endswith(", biogenic"):
         return "biogenic_emissions"
-    if "from soil or biomass stock" in name or "land transformation" in name:
+    if "soil or biomass stock" in name or "land transformation" in name:
         return "dluc"
     return "fossil"
 
