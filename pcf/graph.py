@@ -65,6 +65,9 @@ class ForegroundGraph:
     inputs : dict
         ``(process id, input index) -> (key, amount)``: every input of every process (transport
         legs after the model's inputs) with its amount per run in the target's unit.
+    end_of_life : dict
+        ``(process id, entry index, term index) -> (key, amount)``: the inputs the terms of the
+        ``end_of_life`` entries became (credits negative), per run in the activity's unit.
     """
 
     database: str
@@ -75,6 +78,7 @@ class ForegroundGraph:
     credits: dict = field(default_factory=dict)
     proxies: dict = field(default_factory=dict)
     inputs: dict = field(default_factory=dict)
+    end_of_life: dict = field(default_factory=dict)
 
 
 def foreground_name(system: ProductSystem) -> str:
@@ -152,6 +156,7 @@ def build_foreground(system: ProductSystem) -> ForegroundGraph:
     credit_links: dict[tuple, tuple] = {}
     proxies: dict[tuple, tuple] = {}
     input_keys: dict[tuple, tuple] = {}
+    eol_keys: dict[tuple, tuple] = {}
     def link(inp, loc: tuple) -> tuple[tuple, float]:
         """Key of an input's target and its amount in the target's unit."""
         if inp.kind == "process":
@@ -188,6 +193,11 @@ def build_foreground(system: ProductSystem) -> ForegroundGraph:
             key, amount = link(inp, loc)
             burdens.append((key, amount, "technosphere"))
             input_keys[(proc.id, k)] = (key, amount)
+        for j, entry in enumerate(proc.end_of_life):  # pcf.model.endoflife: terms as inputs, credits negative
+            for t, term in enumerate(entry.terms):
+                key, amount = link(term.input, ("processes", i, "end_of_life", j, term.field))
+                burdens.append((key, amount, "technosphere"))
+                eol_keys[(proc.id, j, t)] = (key, amount)
         direct: dict[tuple, dict[str, float]] = {}
         for kind in ("emissions", "removals"):
             for k, flow in enumerate(getattr(proc, kind)):
@@ -240,7 +250,8 @@ def build_foreground(system: ProductSystem) -> ForegroundGraph:
     db.register(description=f"pcf foreground of {system.path.name}", pcf_model_sha256=system.sha256)
     with quiet():
         db.write(data)
-    return ForegroundGraph(fg, bg, (fg, system.model.product.process), origins, links, credit_links, proxies, input_keys)
+    return ForegroundGraph(fg, bg, (fg, system.model.product.process), origins, links, credit_links, proxies, input_keys,
+                           end_of_life=eol_keys)
 
 
 def find_activity(bd, database: str, lookup: dict, exclude: str | None = None):

@@ -122,8 +122,9 @@ def test_conforming_battery_result():
     assert a["conforms"] is True
     assert nonconformities(a) == []
     assert a["pcr"]["id"] == BATTERY and a["pcr"]["version"] == "0.2"
-    # observations: EF climate change vs IPCC GWP100, and the illustrative classes
-    assert rules_of(a["findings"]) == ["method-characterisation", "performance-class"]
+    # observations: EF climate change vs IPCC GWP100, the CFF the PCR asks for (the result states
+    # no end-of-life materials), and the illustrative classes
+    assert rules_of(a["findings"]) == ["method-characterisation", "end-of-life-approach", "performance-class"]
     assert a["stages"] == pytest.approx({
         "Raw material acquisition and pre-processing": 4500 / 36000,
         "Main product production": 2400 / 36000,

@@ -31,6 +31,7 @@ from ..model import ProductSystem
 from . import biogenic
 from .dataquality import activity_dqr, assess_data_quality
 from .electricity import electricity_report
+from .endoflife import use_and_end_of_life
 from .result import GHG_CATEGORIES, FootprintResult
 
 BIOGENIC_MASS_FLOWS = {"Carbon dioxide, non-fossil": "co2_emissions_kg", "Carbon dioxide, in air": "co2_removals_kg",
@@ -249,6 +250,7 @@ def footprint(system: ProductSystem, top: int | None = None, pcr=None) -> Footpr
                               "kg_co2e": leg.tkm * scale * float(total_intensity[col[node.id]])})
     cut_off, cut_off_summary = _cut_off_report(system, graph, runs, shares, col, total_intensity, total, bd)
     electricity, electricity_summary = electricity_report(system, graph, runs, col, total_intensity, total, bd)
+    use_stage, end_of_life = use_and_end_of_life(system, graph, runs, shares, col, total_intensity, bd)
     product = system.model.product
     declared = None
     per_du = None
@@ -295,6 +297,8 @@ def footprint(system: ProductSystem, top: int | None = None, pcr=None) -> Footpr
         electricity=electricity,
         electricity_summary=electricity_summary,
         scenario=system.scenario.to_dict() if system.scenario is not None else None,
+        use_stage=use_stage,
+        end_of_life=end_of_life,
         software_version=__version__,
         model_sha256=system.sha256,
         model_file=str(system.path),

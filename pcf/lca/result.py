@@ -122,6 +122,18 @@ class FootprintResult:
         [{process, input (index), from, to}], transport: [{process, leg (index), from, to}]}``.
         The model file and its ``model_sha256`` are the same for every scenario; the name
         tells the variants apart (and names the output files).
+    use_stage : dict or None
+        ``{service_life: {amount, unit}, inputs: [{process, activity, database, per, amount_per,
+        unit, amount, kg_co2e}], emissions: [{process, substance, origin, per, amount_per, unit,
+        amount}]}``: the product's service life and the use-stage amounts given ``per`` a time
+        (``amount_per`` as stated, ``amount`` and ``kg_co2e`` per reference flow over the service
+        life); None when the model states neither.
+    end_of_life : list of dict
+        One entry per end-of-life material (:mod:`pcf.model.endoflife`): ``{process, stage,
+        material, mass_kg, approach (cut_off | cff), parameters {A, B, R1, R2, R3, Qsin/Qp,
+        Qsout/Qp, LHV, XER,heat, XER,elec}, terms [{term, side, activity, database, factor,
+        amount, unit, kg_co2e}], kg_co2e}``, per reference flow; credits are negative. The
+        terms are inputs of their process, so they are also in ``stages`` and ``contributions``.
     """
 
     product: dict
@@ -152,6 +164,8 @@ class FootprintResult:
     electricity_summary: dict = field(default_factory=dict)
     totals: dict = field(default_factory=dict)
     scenario: dict | None = field(default=None)
+    use_stage: dict | None = field(default=None)
+    end_of_life: list = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The result as the JSON-ready dict of docs/result-json.md."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from ..errors import ExpressionError, ModelError, UnitError
 from ..yamlsrc import LineMap, format_loc, load_yaml
+from .endoflife import ResolvedEndOfLife, per_factor, resolve_end_of_life, resolve_service_life
 from .expressions import evaluate
 from .scenarios import AppliedScenario, apply_scenario, check_scenarios
 from .schema import Input, ProductModel
@@ -39,6 +40,8 @@ class ResolvedInput:
     database: str | None = None
     lookup: tuple = ()  # ((field, value), ...) for kind "database": code, or name/location/reference product
     electricity: Any = None  # the input's ``electricity:`` statement (pcf.model.electricity.Electricity) or None
+    per: str | None = None  # use stage: the amount was given per this time (e.g. "year") ...
+    amount_per: float | None = None  # ... as this much [unit / per]; ``amount`` is over the service life
 
     def describe(self) -> str:
         """The target as a person would write it, e.g. ``uslci: 'Electricity, at grid' [US]``."""
@@ -53,12 +56,15 @@ class ResolvedInput:
 
 @dataclass(frozen=True)
 class ResolvedFlow:
-    """An emission or removal: ``amount`` [kg] of ``substance`` with its ``origin``."""
+    """An emission or removal: ``amount`` [kg] of ``substance`` with its ``origin``; in the use
+    stage possibly given ``per`` a time as ``amount_per`` [kg / per]."""
 
     substance: str
     origin: str
     amount: float
     line: int | None
+    per: str | None = None
+    amount_per: float | None = None
 
 
 @dataclass(frozen=True)
@@ -148,6 +154,7 @@ class ResolvedProcess:
     coproducts: list[ResolvedCoproduct] = field(default_factory=list)
     allocation: ResolvedAllocation | None = None
     transport: list[ResolvedTransport] = field(default_factory=list)
+    end_of_life: list[ResolvedEndOfLife] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -190,6 +197,8 @@ class ProductSystem:
     scenario : AppliedScenario or None
         The scenario applied (``model`` already has its swaps, ``parameters`` its values);
         None for the model as written (``base``).
+    service_life : tuple of (float, str) or None
+        ``product.service_life`` as (amount, time unit), None when the model states none.
     """
 
     path: Path
@@ -202,6 +211,7 @@ class ProductSystem:
     lines: LineMap = field(repr=False)
     biogenic_carbon_content: ResolvedCarbonContent | None = None
     scenario: AppliedScenario | None = None
+    service_life: tuple[float, str] | None = None
 
     def error(self, loc: tuple, message: str) -> ModelError:
         """A :class:`ModelError` located at ``loc`` (a key/index path) in the model file."""
@@ -264,7 +274,10 @@ def load_model(path: str | Path, overrides: dict[str, float] | None = None,
         process ids; references to undefined processes; expressions that do not evaluate;
         unknown units and dimension mismatches; non-positive output or reference amounts;
         negative removals; a biogenic carbon content that is negative or not a mass;
-        duplicate input ids; an unknown or invalid scenario (pointing at the scenario entry).
+        duplicate input ids; an unknown or invalid scenario (pointing at the scenario entry);
+        ``per`` outside the use stage or without ``product.service_life``; end-of-life entries
+        with a share outside 0..1 or a parameter or activity their approach needs missing
+        (:mod:`pcf.model.endoflife`).
     """
     path = Path(path)
     data, lines = load_yaml(path, error=ModelError)
@@ -332,7 +345,15 @@ def load_model(path: str | Path, overrides: dict[str, float] | None = None,
         except UnitError as exc:
             raise fail(("processes", i, "output", "unit"), str(exc)) from None
 
-    def resolve_input(inp, loc: tuple) -> ResolvedInput:
+    def resolve_input(inp, loc: tuple, per_scale: float | None = None) -> ResolvedInput:
+        if inp.per is not None and per_scale is None:
+            raise fail(loc + ("per",), "per goes with the inputs of use-stage processes only")
+        resolved = _resolve_input(inp, loc)
+        if inp.per is None:
+            return resolved
+        return replace(resolved, amount=resolved.amount * per_scale, per=inp.per, amount_per=resolved.amount)
+
+    def _resolve_input(inp, loc: tuple) -> ResolvedInput:
         amount = value(inp.amount, loc + ("amount",))
         elec = inp.electricity
         if elec is not None:
@@ -470,13 +491,20 @@ def load_model(path: str | Path, overrides: dict[str, float] | None = None,
                                          for co, _, _, loc in rows])]
         return coproducts, ResolvedAllocation(method, proc.allocation.justification, main_basis, main_factor)
 
+    service_life = resolve_service_life(model.product.service_life, value, fail)
+
+    def make_input(activity, amount: float, unit: str, loc: tuple) -> ResolvedInput:
+        return resolve_input(Input(amount=amount, unit=unit, **activity.model_dump(exclude_none=True)), loc)
+
     processes: dict[str, ResolvedProcess] = {}
     for i, proc in enumerate(model.processes):
         base = ("processes", i)
         out = value(proc.output.amount, base + ("output", "amount"))
         if out <= 0:
             raise fail(base + ("output", "amount"), f"output amount of {proc.id!r} must be positive, got {out}")
-        inputs = [resolve_input(inp, base + ("inputs", k)) for k, inp in enumerate(proc.inputs)]
+        inputs = [resolve_input(inp, base + ("inputs", k),
+                                per_factor(inp.per, service_life, proc.stage, base + ("inputs", k), fail))
+                  for k, inp in enumerate(proc.inputs)]
         transport = [resolve_leg(leg, base + ("transport", k), model.study.background)
                      for k, leg in enumerate(proc.transport)]
         inputs += [leg.input for leg in transport]
@@ -487,11 +515,14 @@ def load_model(path: str | Path, overrides: dict[str, float] | None = None,
             for k, em in enumerate(getattr(proc, kind)):
                 loc = base + (kind, k)
                 amount = value(em.amount, loc + ("amount",)) * factor(em.unit, "kg", loc + ("unit",))
+                amount_per, amount = (amount, amount * per_factor(em.per, service_life, proc.stage, loc, fail)) \
+                    if em.per is not None else (None, amount)
                 if kind == "removals" and amount < 0:
                     raise fail(loc + ("amount",), "give a removal as a positive amount of CO2 taken up; pcf counts it with a negative sign")
                 if kind == "removals" and em.origin != "biogenic":
                     raise fail(loc + ("origin",), "removals are biogenic uptake from air: use origin: biogenic")
-                resolved.append(ResolvedFlow(em.substance.strip(), em.origin, amount, lines.line_of(loc)))
+                resolved.append(ResolvedFlow(em.substance.strip(), em.origin, amount, lines.line_of(loc),
+                                             em.per, amount_per))
             flows[kind] = resolved
         excluded = []
         for k, ex in enumerate(proc.excluded):
@@ -506,10 +537,13 @@ def load_model(path: str | Path, overrides: dict[str, float] | None = None,
                 proxy = resolve_input(Input(amount=amount, unit=ex.unit, **ex.proxy.model_dump(exclude_none=True)),
                                       loc + ("proxy",))
             excluded.append(ResolvedExcluded(ex.name, amount, ex.unit, ex.reason, proxy))
+        end_of_life = [resolve_end_of_life(entry, base + ("end_of_life", k), value, fail, make_input,
+                                           lines.line_of(base + ("end_of_life", k)))
+                       for k, entry in enumerate(proc.end_of_life)]
         processes[proc.id] = ResolvedProcess(
             proc.id, proc.name, proc.stage, proc.location, out, proc.output.unit,
             inputs, flows["emissions"], flows["removals"], excluded, lines.line_of(base),
-            coproducts, allocation, transport,
+            coproducts, allocation, transport, end_of_life,
         )
 
     product = model.product
@@ -546,6 +580,7 @@ def load_model(path: str | Path, overrides: dict[str, float] | None = None,
         lines=lines,
         biogenic_carbon_content=carbon,
         scenario=applied,
+        service_life=service_life,
     )
 
 

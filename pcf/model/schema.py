@@ -64,12 +64,18 @@ class BiogenicCarbonContent(_Strict):
 
 
 class Product(_Strict):
+    """The product: its id and name, the process whose output is the reference flow, the
+    declared unit, and ``service_life`` (``{amount, unit}`` with a time unit, e.g.
+    ``{amount: 30, unit: year}``): the time over which use-stage inputs given ``per: year``
+    are counted."""
+
     id: str = Field(pattern=ID_PATTERN)
     name: str
     process: str
     reference_flow: Quantity
     declared_unit: DeclaredUnit | None = None
     biogenic_carbon_content: BiogenicCarbonContent | None = None
+    service_life: Quantity | None = None
 
 
 class CutOffCriteria(_Strict):
@@ -163,7 +169,9 @@ class Input(ActivityRef):
 
     ``electricity`` (optional) states where an electricity input comes from
     (:class:`pcf.model.electricity.Electricity`); the input's unit is then an energy.
-    """
+
+    ``per`` (a time unit such as ``year``; use-stage processes only): ``amount`` is per that
+    time, e.g. kWh per year, and pcf counts it over ``product.service_life``."""
 
     process: str | None = None
     amount: Expr
@@ -173,6 +181,7 @@ class Input(ActivityRef):
     dqr: DataQualityRating | None = None
     electricity: Electricity | None = None
     id: str | None = Field(default=None, pattern=ID_PATTERN)
+    per: str | None = None
     comment: str | None = None
 
     @model_validator(mode="after")
@@ -226,12 +235,16 @@ class Allocation(_Strict):
 
 
 class Emission(_Strict):
-    """An elementary flow to air (or, under ``removals``, a biogenic uptake from air)."""
+    """An elementary flow to air (or, under ``removals``, a biogenic uptake from air).
+
+    ``per`` (a time unit, use-stage processes only): ``amount`` is per that time and is
+    counted over ``product.service_life``."""
 
     substance: str
     origin: Literal["fossil", "biogenic", "land_use"] = "fossil"
     amount: Expr
     unit: str = "kg"
+    per: str | None = None
     comment: str | None = None
 
 
@@ -289,6 +302,50 @@ class Excluded(_Strict):
     proxy: Activity | None = None
 
 
+class EndOfLifeMaterial(_Strict):
+    """One material of a product at its end of life, with its recycled content, under the
+    cut-off approach or the Circular Footprint Formula (CFF).
+
+    ``mass`` [``unit``, a mass] per run of the process. Shares [0..1]: ``R1`` recycled content
+    of the material input, ``R2`` share recycled at end of life, ``R3`` share sent to energy
+    recovery; the rest, ``1 - R2 - R3``, is disposed of. CFF parameters: ``A`` (burdens and
+    credits shared between supplier and user of recycled material), ``B`` (energy recovery,
+    default 0), ``Qsin_Qp`` / ``Qsout_Qp`` (quality of the secondary material in / out over
+    the primary), ``LHV`` [MJ / kg], ``X_heat`` / ``X_elec`` (efficiencies of energy recovery).
+    Activities (``{background: KEY}`` or ``{database: NAME, code|name: ...}``), per kg of
+    material (MJ for the substituted heat and electricity): ``virgin`` (Ev), ``recycled``
+    (Erecycled), ``recycling`` (ErecyclingEoL), ``virgin_substituted`` (E*v, default
+    ``virgin``), ``energy_recovery`` (EER), ``heat_substituted`` / ``electricity_substituted``
+    (ESE), ``disposal`` (ED). With ``virgin`` the entry models the material input (R1 terms);
+    with any end-of-life field it models the end of life; pcf turns each term into an input of
+    the process (credits negative). Formulas: :mod:`pcf.model.endoflife`.
+    """
+
+    material: str
+    mass: Expr
+    unit: str = "kg"
+    approach: Literal["cut_off", "cff"] = "cut_off"
+    R1: Expr = 0
+    R2: Expr | None = None
+    R3: Expr | None = None
+    A: Expr | None = None
+    B: Expr = 0
+    Qsin_Qp: Expr | None = None
+    Qsout_Qp: Expr | None = None
+    LHV: Expr | None = None
+    X_heat: Expr | None = None
+    X_elec: Expr | None = None
+    virgin: Activity | None = None
+    recycled: Activity | None = None
+    recycling: Activity | None = None
+    virgin_substituted: Activity | None = None
+    energy_recovery: Activity | None = None
+    heat_substituted: Activity | None = None
+    electricity_substituted: Activity | None = None
+    disposal: Activity | None = None
+    comment: str | None = None
+
+
 class Process(_Strict):
     """A foreground unit process.
 
@@ -312,6 +369,7 @@ class Process(_Strict):
     excluded: list[Excluded] = []
     data: DataKind | None = None
     dqr: DataQualityRating | None = None
+    end_of_life: list[EndOfLifeMaterial] = []
     comment: str | None = None
 
 

@@ -25,6 +25,9 @@ Rule ids (stable; tests and reports refer to them):
                                     (:mod:`pcf.pcr.electricity`)
 ``ghg-accounting``                  observation: the PCR's declared total (biogenic carbon, dLUC)
                                     differs from the ISO 14067 total with every category
+``end-of-life-approach``            each end-of-life material uses the PCR's approach (cut-off or
+                                    CFF); observation when the model states no materials
+``end-of-life-A``                   the CFF allocation factor A of a material equals the PCR's
 ==================================  =============================================================
 """
 
@@ -83,6 +86,7 @@ def assess(result: Mapping[str, Any], pcr: PCR, electricity_mode: str | None = N
     _check_stages(result, pcr, findings)
     _check_cut_off(result, findings)
     electricity = check_electricity(result, pcr, findings, electricity_mode)
+    _check_end_of_life(result, pcr, findings)
     declared = declared_total(result, pcr)
     _check_ghg_accounting(result, pcr, declared, findings)
     value = result.get("per_declared_unit_kg_co2e")
@@ -217,6 +221,39 @@ def _check_ghg_accounting(result: Mapping[str, Any], pcr: PCR, declared: dict | 
          f"The PCR declares the total without {' and '.join(left_out)}: {declared['kg_co2e']:.6g} kg CO2e per "
          f"reference flow, against {float(total):.6g} kg CO2e with every category (ISO 14067:2018).",
          "Report both figures and every category separately in the CFP study report (sections 2.2 and 2.4).")
+
+
+def _check_end_of_life(result: Mapping[str, Any], pcr: PCR, findings: list) -> None:
+    """End-of-life approach and CFF parameters the PCR fixes (``result["end_of_life"]``)."""
+    rule = pcr.end_of_life
+    if rule is None:
+        return
+    names = {"cut_off": "cut-off (recycled content) approach", "cff": "Circular Footprint Formula (CFF)"}
+    wanted = names[rule.approach]
+    entries = result.get("end_of_life") or []
+    if not entries:
+        _add(findings, "end-of-life-approach", rule, "observation",
+             f"The PCR asks for the {wanted} for recycled content and end of life; the model states no "
+             "end-of-life materials, so pcf cannot check how they were modelled."
+             + (f" {rule.note}" if rule.note else ""),
+             f"Model the product's materials under processes[].end_of_life with approach: {rule.approach}.")
+        return
+    fixed = {k.strip().lower(): v for k, v in rule.A.items()}
+    for e in entries:
+        where = f"{e.get('material')!r} (process {e.get('process')!r})"
+        if e.get("approach") != rule.approach:
+            _add(findings, "end-of-life-approach", rule, "nonconformity",
+                 f"End-of-life material {where} uses the {names.get(e.get('approach'), e.get('approach'))}; "
+                 f"the PCR requires the {wanted}.",
+                 f"Set approach: {rule.approach} on it"
+                 + (" and state A, Qsin_Qp, Qsout_Qp and the recycling activity." if rule.approach == "cff" else "."))
+            continue
+        a = (e.get("parameters") or {}).get("A")
+        expected = fixed.get(str(e.get("material") or "").strip().lower())
+        if rule.approach == "cff" and expected is not None and not (_number(a) and _close(a, expected)):
+            _add(findings, "end-of-life-A", rule, "nonconformity",
+                 f"End-of-life material {where} has A = {a!r}; the PCR fixes A = {expected:g} for it.",
+                 f"Set A: {expected:g}.")
 
 
 def _check_method(result: Mapping[str, Any], pcr: PCR, findings: list) -> None:

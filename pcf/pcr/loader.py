@@ -227,6 +227,10 @@ def _check(pcr: PCR, path: Path, lines: LineMap) -> None:
         _check_classes(pcr.performance_classes, pcr.declared_unit.unit, fail)
     if pcr.electricity is not None:
         _check_electricity(pcr.electricity, fail)
+    if pcr.end_of_life is not None:
+        for material, a in pcr.end_of_life.A.items():
+            if not 0.0 <= a <= 1.0:
+                fail(("end_of_life", "A", material), f"A of {material!r} is a share between 0 and 1, got {a}")
 
 
 def _check_electricity(rules, fail: typing.Callable[[Loc, str], typing.NoReturn]) -> None:

@@ -231,6 +231,22 @@ class GhgAccounting(_Strict):
     note: str | None = Field(default=None, description="What was not verified; shown with the declared total.")
 
 
+class EndOfLifeRule(_Strict):
+    """How the PCR models recycled content and end of life (:mod:`pcf.model.endoflife`).
+
+    ``approach`` is ``cut_off`` or ``cff`` (Circular Footprint Formula, Commission
+    Recommendation (EU) 2021/2279 Annex I 4.4.8); ``A`` maps a material name (as the model's
+    ``end_of_life[].material``, compared case-insensitively) to the allocation factor the PCR
+    fixes for it [0..1].
+    """
+
+    approach: Literal["cut_off", "cff"]
+    A: dict[str, float] = Field(default_factory=dict, description="Material -> CFF allocation factor A.")
+    clause: str
+    confidence: Confidence
+    note: str | None = Field(default=None, description="What the rule does not fix (reported with findings).")
+
+
 class PCR(_Strict):
     """A product category rule file (``pcf-pcr/1``).
 
@@ -252,3 +268,4 @@ class PCR(_Strict):
     performance_classes: PerformanceClasses | None = None
     electricity: ElectricityRules | None = None
     ghg_accounting: GhgAccounting | None = None
+    end_of_life: EndOfLifeRule | None = None

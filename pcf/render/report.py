@@ -1,8 +1,9 @@
 """CFP study report (HTML -> WeasyPrint PDF, A4) with a verification statement section.
 
-Sections: title page (with the label), 1 goal and scope, 2 results (stages table and
-bar chart, ISO 14067 separate reporting, 2.3 electricity and its sources, 2.4 biogenic carbon
-and the declared total), 3 contributions (top 15), 4 data sources (4.1 data quality),
+Sections: title page (with the label), 1 goal and scope (1.1 allocation, 1.2 use stage and
+end of life), 2 results (stages table and bar chart, ISO 14067 separate reporting, 2.3
+electricity and its sources, 2.4 biogenic carbon and the declared total), 3 contributions
+(top 15), 4 data sources (4.1 data quality),
 5 cut-off, 6 PCR findings and performance class, 7 provenance, 8 verification statement.
 
 References
@@ -23,6 +24,7 @@ from pcf.render import biogenic_view, fmt, output, view
 from pcf.render.electricity import electricity_context
 from pcf.render.label import label_verification_text, prepare
 from pcf.render.report_dataquality import data_quality_context
+from pcf.render.report_eol import use_eol_context
 
 #: Number of contributions listed in section 3.
 TOP_CONTRIBUTIONS = 15
@@ -223,6 +225,7 @@ def report_context(result: dict, font: str, label_svg: str) -> dict:
         "pid": product["id"], "name": product["name"],
         "databases": databases,
         "allocation": allocation,
+        "use_eol": use_eol_context(result),
         "cut_off_criteria": cut_off_criteria, "cut_off_findings": summary.get("findings") or [],
         "cut_off_total": pct(summary.get("estimated_share")),
         "head": view.headline(result),
