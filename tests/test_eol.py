@@ -393,3 +393,13 @@ def test_report_section_shows_life_use_inputs_and_terms(eol_bg, write_model, tmp
     assert "A = 0.2" in text and "Qsout/Qp = 0.8" in text and "R1 = 0.3" in text
     assert "-(1-A)·R2·E*v·Qsout/Qp" in text and "-7.68" in text  # the credit, kg CO2e
     assert "11.1" in text  # the material's total
+
+
+def test_end_of_life_terms_are_data_quality_items(eol_bg, write_model):
+    """Each term is a rated item with the database's DQR (eol-bg rates every row 1/1/1/1)."""
+    d = run(write_model, ENTRY.format(approach="cff"))
+    items = [i for i in d["data_quality"]["items"] if i["kind"] == "end_of_life"]
+    assert sorted(tuple(i["index"]) for i in items) == [(0, t) for t in range(9)]
+    assert sum(i["kg_co2e"] for i in items) == pytest.approx(CFF_TOTAL, rel=1e-6)
+    assert all(i["dqr"]["dqr"] == 1.0 for i in items)
+    assert d["data_quality"]["coverage"] == pytest.approx(1.0)

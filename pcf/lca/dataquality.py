@@ -143,6 +143,11 @@ def assess_data_quality(system, graph, lca, intensity) -> dict:
             value = s * share * amount * float(intensity[col[node_of(key).id]])
             explained.append(value)
             kg[("input", pid, k)] = kg.get(("input", pid, k), 0.0) + value
+        for (p, j_eol, t), (key, amount) in graph.end_of_life.items():  # end-of-life terms (credits negative)
+            if p == pid:
+                value = s * share * amount * float(intensity[col[node_of(key).id]])
+                explained.append(value)
+                kg[("end_of_life", pid, (j_eol, t))] = kg.get(("end_of_life", pid, (j_eol, t)), 0.0) + value
         if code == pid:
             for (p, k), (key, amount) in graph.credits.items():
                 if p == pid:
@@ -174,11 +179,14 @@ def _describe(kind, pid, k, value, system, graph, models, node_of) -> dict:
     if kind == "other":
         item.update(data="secondary", emission_factor="secondary", dqr=None, dqr_source=None,
                     name=f"other draws of {pid}")
-    elif kind in ("input", "credit"):
+    elif kind in ("input", "credit", "end_of_life"):
         n_inputs = len(model.inputs)
         if kind == "credit":
             stated = model.coproducts[k].avoided
             key = graph.credits[(pid, k)][0]
+        elif kind == "end_of_life":  # a term of processes[].end_of_life[j]: k = (entry, term)
+            stated = None
+            key = graph.end_of_life[(pid, *k)][0]
         else:
             key = graph.inputs[(pid, k)][0]
             stated = model.inputs[k] if k < n_inputs else None
