@@ -121,6 +121,79 @@ def resolve_substance(flows: dict[str, tuple], substance: str, origin: str) -> t
     raise KeyError(f"no biosphere3 air flow for substance {substance!r} with origin {origin!r}{hint}")
 
 
+@dataclass
+class Links:
+    """What a foreground links to outside itself, looked up once and remembered.
+
+    :func:`link_foreground` asks this object, never the database directly, so a batch looks
+    every activity up once per model and evaluates its variants without bw2data (in worker
+    processes too: the object pickles).
+
+    Attributes
+    ----------
+    foreground : str
+        Brightway database of the foreground (excluded from ``database:`` lookups).
+    background : str
+        Brightway database of the study's background.
+    background_units : dict of str to str
+        Code -> unit of every activity of the background.
+    air_flows : dict of str to tuple
+        Lower-case biosphere3 air-flow name -> key.
+    uptake : tuple
+        Key of ``Carbon dioxide, in air`` (biogenic removals).
+    found : dict
+        ``(database, lookup) -> (key, unit)`` or ``-> LookupError message`` of every
+        ``database:`` lookup made so far.
+    """
+
+    foreground: str
+    background: str
+    background_units: dict
+    air_flows: dict
+    uptake: tuple
+    found: dict = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, system: ProductSystem) -> "Links":
+        """Read the background's activity units and the biosphere3 air flows.
+
+        Raises
+        ------
+        BackgroundError
+            The background is not installed (run ``pcf setup``).
+        """
+        bd = brightway()
+        study = system.model.study
+        bg = database_name(study.background)
+        if "biosphere3" not in bd.databases or bg not in bd.databases:
+            raise BackgroundError(f"background {study.background!r} is not installed in {pcf_home()}: run `pcf setup`")
+        from bw2data.backends import ActivityDataset as AD
+
+        units = {r.code: (r.data or {}).get("unit") for r in AD.select(AD.code, AD.data).where(AD.database == bg)}
+        uptake = bd.get_node(database="biosphere3", name=UPTAKE[0], categories=UPTAKE[1]).key
+        return cls(foreground_name(system), bg, units, _air_flows(bd), uptake)
+
+    def find(self, database: str, lookup: tuple) -> tuple[tuple, str]:
+        """Key and unit of the activity a ``database:`` input names (:func:`find_activity`).
+
+        Raises
+        ------
+        LookupError
+            As :func:`find_activity`.
+        """
+        memo = (database, lookup)
+        if memo not in self.found:
+            try:
+                node = find_activity(brightway(), database, dict(lookup), exclude=self.foreground)
+                self.found[memo] = (node.key, node.get("unit") or "")
+            except LookupError as exc:
+                self.found[memo] = exc.args[0]
+        hit = self.found[memo]
+        if isinstance(hit, str):
+            raise LookupError(hit)
+        return hit
+
+
 def build_foreground(system: ProductSystem) -> ForegroundGraph:
     """Write the foreground of ``system`` as a Brightway database linked to its background.
 
@@ -140,19 +213,56 @@ def build_foreground(system: ProductSystem) -> ForegroundGraph:
         ``file:line:`` for an unknown background key (with close matches), a unit that does
         not convert to the background activity's unit, or an unknown substance.
     """
+    data, graph = link_foreground(system, Links.load(system))
+    write_foreground(system, data)
+    return graph
+
+
+def write_foreground(system: ProductSystem, data: dict) -> None:
+    """Write the activities :func:`link_foreground` made as the database ``pcf-fg-<product id>``."""
     bd = brightway()
+    db = bd.Database(foreground_name(system))
+    db.register(description=f"pcf foreground of {system.path.name}", pcf_model_sha256=system.sha256)
+    with quiet():
+        db.write(data)
+
+
+def link_foreground(system: ProductSystem, links: Links) -> tuple[dict, ForegroundGraph]:
+    """The foreground of ``system`` as Brightway activities, linked but not written.
+
+    Every link is checked (background activity exists, units convert, substances name
+    biosphere3 flows) before anything is written. Amounts may be arrays of batch variants
+    (:mod:`pcf.model.variants`); the activities and exchanges are the same for every variant.
+
+    Parameters
+    ----------
+    system : ProductSystem
+    links : Links
+        From :meth:`Links.load` (for this model; it remembers what it looked up).
+
+    Returns
+    -------
+    data : dict
+        ``(database, code) -> activity`` as ``bw2data.Database.write`` takes it; exchanges
+        ``{input, amount, type}`` per run of the process.
+    graph : ForegroundGraph
+
+    Raises
+    ------
+    ModelError
+        ``file:line:`` for an unknown background key (with close matches), a unit that does
+        not convert to the background activity's unit, or an unknown substance.
+    """
     study = system.model.study
-    bg = database_name(study.background)
-    if "biosphere3" not in bd.databases or bg not in bd.databases:
-        raise BackgroundError(f"background {study.background!r} is not installed in {pcf_home()}: run `pcf setup`")
-    bg_units = {a["code"]: a["unit"] for a in bd.Database(bg)}
-    flows = _air_flows(bd)
-    uptake = bd.get_node(database="biosphere3", name=UPTAKE[0], categories=UPTAKE[1]).key
-    fg = foreground_name(system)
+    bg = links.background
+    bg_units = links.background_units
+    flows = links.air_flows
+    uptake = links.uptake
+    fg = links.foreground
     index = {p.id: i for i, p in enumerate(system.model.processes)}
     data: dict[tuple, dict] = {}
     origins: dict[tuple, dict[str, float]] = {}
-    links: dict[tuple, str] = {}
+    link_names: dict[tuple, str] = {}
     credit_links: dict[tuple, tuple] = {}
     proxies: dict[tuple, tuple] = {}
     input_keys: dict[tuple, tuple] = {}
@@ -171,17 +281,16 @@ def build_foreground(system: ProductSystem) -> ForegroundGraph:
             key, unit = (bg, inp.target), bg_units[inp.target]
         else:
             try:
-                node = find_activity(bd, inp.database, dict(inp.lookup), exclude=fg)
+                key, unit = links.find(inp.database, inp.lookup)
             except LookupError as exc:
+                installed = inp.database in brightway().databases
                 field_name = "code" if dict(inp.lookup).get("code") is not None else "name"
-                raise system.error(loc + (field_name if inp.database in bd.databases else "database",),
-                                   exc.args[0]) from None
-            key, unit = node.key, node.get("unit") or ""
+                raise system.error(loc + (field_name if installed else "database",), exc.args[0]) from None
         try:
             factor = conversion_factor(inp.unit, unit)
         except UnitError as exc:
             raise system.error(loc + ("unit",), f"{inp.describe()!r} is given per {unit!r}: {exc}") from None
-        links.setdefault(key, inp.describe())
+        link_names.setdefault(key, inp.describe())
         return key, inp.amount * factor
 
     for proc in system.processes.values():
@@ -246,12 +355,9 @@ def build_foreground(system: ProductSystem) -> ForegroundGraph:
                 "pcf_process": proc.id,
                 "exchanges": exchanges,
             }
-    db = bd.Database(fg)
-    db.register(description=f"pcf foreground of {system.path.name}", pcf_model_sha256=system.sha256)
-    with quiet():
-        db.write(data)
-    return ForegroundGraph(fg, bg, (fg, system.model.product.process), origins, links, credit_links, proxies, input_keys,
-                           end_of_life=eol_keys)
+    graph = ForegroundGraph(fg, bg, (fg, system.model.product.process), origins, link_names, credit_links, proxies,
+                            input_keys, end_of_life=eol_keys)
+    return data, graph
 
 
 def find_activity(bd, database: str, lookup: dict, exclude: str | None = None):

@@ -11,53 +11,34 @@ For a foreground process ``j`` its share of the score is its direct emissions
 ``s_j c^T B_j`` plus what it draws from the background, ``sum_b -A_bj s_j m_b``. The
 shares of all foreground processes sum to the score exactly, because the background never
 draws on the foreground; loops inside the foreground are resolved by ``s``.
+
+Two steps: :func:`pcf.lca.prepare.prepare` links the foreground, runs bw2calc and
+characterises the background (what does not change with the foreground amounts);
+:func:`evaluate` solves the foreground block and decomposes (:mod:`pcf.lca.inventory`) and
+builds the result. :func:`footprint` does both; ``pcf batch`` prepares once per model
+structure and evaluates every SKU.
 """
 
 from __future__ import annotations
 
 import math
 from datetime import datetime, timezone
-from importlib.metadata import version as dist_version
 
 import numpy as np
-from scipy.sparse.linalg import splu
 
 from .. import __version__
-from ..background import background_info, database_provenance, method_spec
-from ..bw import brightway
-from ..errors import BackgroundError, CalculationError
-from ..graph import ForegroundGraph, build_foreground
+from ..errors import CalculationError
+from ..graph import link_foreground
 from ..model import ProductSystem
 from . import biogenic
 from .dataquality import activity_dqr, assess_data_quality
 from .electricity import electricity_report
 from .endoflife import use_and_end_of_life
+from .inventory import Inventory
+from .prepare import BIOGENIC_MASS_FLOWS, Prepared, flow_category, prepare
 from .result import GHG_CATEGORIES, FootprintResult
 
-BIOGENIC_MASS_FLOWS = {"Carbon dioxide, non-fossil": "co2_emissions_kg", "Carbon dioxide, in air": "co2_removals_kg",
-                       "Carbon dioxide, non-fossil, resource correction": "co2_removals_kg"}
-ORIGIN_CATEGORY = {"fossil": "fossil", "biogenic": "biogenic_emissions", "land_use": "dluc",
-                   "removal": "biogenic_removals"}
-
-
-def flow_category(flow) -> str:
-    """ISO 14067 category of a biosphere3 flow, from its name and categories.
-
-    ``Carbon dioxide, in air`` and ``Carbon dioxide, non-fossil, resource correction``
-    (natural resources) are biogenic removals; ``..., non-fossil`` flows are biogenic
-    emissions; ``..., from soil or biomass stock`` (emission) and ``..., to soil or biomass
-    stock`` (carbon stored in soil or biomass by a land-use change) are dLUC; everything else
-    is fossil.
-    """
-    name = flow["name"].lower()
-    if tuple(flow.get("categories", ()))[:1] == ("natural resource",):
-        removal = name.startswith("carbon dioxide, in air") or name == "carbon dioxide, non-fossil, resource correction"
-        return "biogenic_removals" if removal else "fossil"
-    if name.endswith("non-fossil") or name.endswith(", biogenic"):
-        return "biogenic_emissions"
-    if "soil or biomass stock" in name or "land transformation" in name:
-        return "dluc"
-    return "fossil"
+__all__ = ["BIOGENIC_MASS_FLOWS", "evaluate", "flow_category", "footprint"]
 
 
 def footprint(system: ProductSystem, top: int | None = None, pcr=None) -> FootprintResult:
@@ -88,123 +69,80 @@ def footprint(system: ProductSystem, top: int | None = None, pcr=None) -> Footpr
         Singular technosphere matrix (a loop that consumes at least what it produces), or
         the decomposition does not add up to bw2calc's score (rel. 1e-6).
     """
-    bd = brightway()
-    import bw2calc as bc
+    return evaluate(system, prepare(system), top=top, pcr=pcr)
 
+
+def evaluate(system: ProductSystem, prepared: Prepared, top: int | None = None, pcr=None) -> FootprintResult:
+    """Carbon footprint of a product system from a preparation (:func:`pcf.lca.prepare.prepare`).
+
+    ``prepared`` may come from another variant of the same model (other parameter values,
+    same processes and links): ``pcf batch`` prepares once and evaluates every SKU. Without
+    bw2data when every activity is in ``prepared``.
+
+    Parameters
+    ----------
+    system : ProductSystem
+    prepared : Prepared
+    top : int, optional
+        Keep only the ``top`` largest contributions and one ``other`` entry for the rest.
+    pcr : pcf.pcr.PCR, optional
+        As :func:`footprint`.
+
+    Returns
+    -------
+    FootprintResult
+
+    Raises
+    ------
+    ModelError
+        A link does not resolve (``file:line``).
+    CalculationError
+        Singular foreground (a loop that consumes at least what it produces), or, when
+        ``prepared`` holds bw2calc's score of this system, a decomposition that does not add
+        up to it (rel. 1e-6).
+    """
+    spec, char, bd = prepared.spec, prepared.char, prepared.nodes
     study = system.model.study
-    spec = method_spec(study.method)
-    if spec.name not in bd.methods:
-        raise BackgroundError(f"method {spec.id!r} is not installed: run `pcf setup`")
-    bg_info = background_info(study.background)
-    graph = build_foreground(system)
-
-    ref_node = bd.get_node(database=graph.database, code=graph.reference[1])
-    demand = {ref_node: system.reference_amount}
-    for key, _ in graph.proxies.values():  # proxies of excluded inputs: in the matrices, not in the supply
-        demand.setdefault(bd.get_node(database=key[0], code=key[1]), 0.0)
-    fu, data_objs, _ = bd.prepare_lca_inputs(demand=demand, method=spec.name)
-    lca = bc.LCA(demand=fu, data_objs=data_objs)
-    try:
-        lca.lci()
-    except Exception as exc:  # bw2calc raises several types for a bad matrix
-        raise CalculationError(f"cannot solve the product system: {exc}") from exc
-    supply = np.asarray(lca.supply_array, dtype=float)
-    if not np.all(np.isfinite(supply)):
+    data, graph = link_foreground(system, prepared.links)
+    inv = Inventory.build(data, graph, char, prepared.flows)
+    sol = inv.solve(system.reference_amount, char)
+    if sol.singular[0]:
         raise CalculationError(
             "the technosphere matrix is singular: a loop between processes consumes as much as "
-            "it produces; check the outputs and inputs of the processes in the loop"
-        )
-    lca.lcia()
-    score = float(lca.score)
+            "it produces; check the outputs and inputs of the processes in the loop")
+    # every activity's intensity [kg CO2e / unit]: background from the preparation, foreground
+    # of this variant (reports ask for either by node id)
+    col = {bd.get_node(database=k[0], code=k[1]).id: i for k, i in char.index.items()}
+    fg_nodes = [bd.get_node(database=graph.database, code=code) for code in inv.codes]
+    col.update({n.id: len(char.index) + j for j, n in enumerate(fg_nodes)})
+    total_intensity = np.concatenate([char.total, inv.foreground_intensity(0, char)])
 
-    A = lca.technosphere_matrix.tocsc()
-    B = lca.biosphere_matrix.tocsc()
-    c = np.asarray(lca.characterization_matrix.diagonal(), dtype=float)
-    col = lca.dicts.activity  # node id -> column
-    row = lca.dicts.biosphere  # flow id -> row
-    col_id = lca.dicts.activity.reversed  # column -> node id
-    row_id = lca.dicts.biosphere.reversed  # row -> flow id
-
-    # categories of biosphere rows
-    flow_nodes = {fid: bd.get_node(id=fid) for fid in row}
-    categories = np.empty(len(row), dtype=object)
-    for fid, r in row.items():
-        categories[r] = flow_category(flow_nodes[fid])
-    masks = {cat: (categories == cat).astype(float) for cat in GHG_CATEGORIES}
-
-    # characterised intensities per category: m_cat = A^-T B^T (c * mask)
-    lu = splu(A.T.tocsc())
-    columns = [B.T @ (c * masks[cat]) for cat in GHG_CATEGORIES]
-    # and the masses of biogenic CO2 emitted and taken up [kg CO2 / unit]
-    for name in BIOGENIC_MASS_FLOWS:
-        columns.append(B.T @ np.array([flow_nodes[row_id[r]]["name"] == name for r in range(len(row))], dtype=float))
-    solved = np.column_stack([lu.solve(np.ascontiguousarray(v)) for v in columns])
-    intensity = solved[:, : len(GHG_CATEGORIES)]
-    mass_intensity = solved[:, len(GHG_CATEGORIES):]
-    total_intensity = intensity.sum(axis=1)
-
-    fg_nodes = {node.id: node for node in bd.Database(graph.database)}
-    bg_nodes: dict[int, object] = {}
-
-    def bg_node(nid):
-        if nid not in bg_nodes:
-            bg_nodes[nid] = bd.get_node(id=nid)
-        return bg_nodes[nid]
-
-    stages: dict[str, float] = {}
-    ghg = {cat: 0.0 for cat in GHG_CATEGORIES}
-    aircraft = 0.0
-    bio_mass = {"co2_emissions_kg": 0.0, "co2_removals_kg": 0.0}
+    stages = {stage: float(v[0]) for stage, v in sol.stages.items()}
+    ghg = {cat: float(sol.ghg[cat][0]) for cat in GHG_CATEGORIES}
+    bio_mass = {key: float(v[0]) for key, v in sol.biogenic.items()}
     contributions = []
-    used_bg: dict[int, list[float]] = {}  # node id -> [amount drawn, kg CO2e] per reference flow
-    for nid, node in fg_nodes.items():
-        j = col[nid]
-        s_j = supply[j]
-        stage = node["stage"]
-        stages.setdefault(stage, 0.0)
-        # direct emissions, split by the model's origin where it was stated
-        start, end = B.indptr[j], B.indptr[j + 1]
-        direct = 0.0
-        for r, amount in zip(B.indices[start:end], B.data[start:end]):
-            value = float(amount) * c[r] * s_j
-            flow = flow_nodes[row_id[r]]
-            origins = graph.origins.get((node["code"], flow.key))
-            if origins:
-                total_amount = sum(origins.values())
-                for origin, amt in origins.items():
-                    ghg[ORIGIN_CATEGORY[origin]] += value * (amt / total_amount if total_amount else 0.0)
-            else:
-                ghg[categories[r]] += value
-            _biogenic_mass(flow, float(amount) * s_j, bio_mass)
-            direct += value
+    used_bg: dict[tuple, list[float]] = {}  # key -> [amount drawn, kg CO2e] per reference flow
+    pairs_of: dict[int, list[int]] = {}
+    for q, (j, _) in enumerate(inv.pairs):
+        pairs_of.setdefault(j, []).append(q)
+    for j, node in enumerate(fg_nodes):
+        direct = float(sol.direct[0, j])
         if direct:
-            contributions.append({"process": node["code"], "name": node["name"], "stage": stage,
+            contributions.append({"process": node["code"], "name": node["name"], "stage": node["stage"],
                                   "kind": "direct", "kg_co2e": direct})
-        stages[stage] += direct
-        # background inputs
-        start, end = A.indptr[j], A.indptr[j + 1]
-        for i, a in zip(A.indices[start:end], A.data[start:end]):
-            other = col_id[i]
-            if other in fg_nodes:
-                continue
-            drawn = -float(a) * s_j
-            value = drawn * total_intensity[i]
-            for k, cat in enumerate(GHG_CATEGORIES):
-                ghg[cat] += drawn * intensity[i, k]
-            for k, key in enumerate(BIOGENIC_MASS_FLOWS.values()):
-                bio_mass[key] += drawn * mass_intensity[i, k]
-            bnode = bg_node(other)
-            if bnode.get("aircraft"):
-                aircraft += value
-            used = used_bg.setdefault(other, [0.0, 0.0])
+        for q in pairs_of.get(j, []):
+            key = inv.pairs[q][1]
+            bnode = bd.get_node(database=key[0], code=key[1])
+            drawn, value = float(sol.drawn[0, q]), float(sol.values[0, q])
+            used = used_bg.setdefault(key, [0.0, 0.0])
             used[0] += drawn
             used[1] += value
-            stages[stage] += value
             contributions.append({"background": bnode["code"], "database": bnode["database"],
-                                  "name": bnode["name"], "stage": stage,
+                                  "name": bnode["name"], "stage": node["stage"],
                                   "process": node["code"], "kind": "background", "kg_co2e": value})
     total = sum(stages.values())
-    if not math.isclose(total, score, rel_tol=1e-6, abs_tol=1e-9):
+    score = prepared.score
+    if score is not None and not math.isclose(total, score, rel_tol=1e-6, abs_tol=1e-9):
         raise CalculationError(f"decomposition ({total}) does not add up to the score ({score}); please report this")
     for item in contributions:
         item["share"] = item["kg_co2e"] / total if total else 0.0
@@ -214,26 +152,26 @@ def footprint(system: ProductSystem, top: int | None = None, pcr=None) -> Footpr
         contributions = contributions[:top] + [{
             "name": f"{len(rest)} other contributions", "stage": None, "kind": "other",
             "kg_co2e": sum(x["kg_co2e"] for x in rest), "share": sum(x["share"] for x in rest)}]
-    ghg["aircraft"] = aircraft
+    ghg["aircraft"] = float(sol.aircraft[0])
     totals, bio_mass = biogenic.account(system, ghg, bio_mass, pcr)
     # data sources: every background activity drawn directly, with its citation and DQR
-    used_dbs = {bg_node(nid)["database"] for nid in used_bg} | {graph.background}
-    db_prov = {d: database_provenance(d) for d in sorted(used_dbs)}
+    db_prov = prepared.databases
     data_sources = []
-    for nid, (drawn, value) in sorted(used_bg.items(), key=lambda kv: (bg_node(kv[0])["database"], bg_node(kv[0])["code"])):
-        n = bg_node(nid)
+    for key, (drawn, value) in sorted(used_bg.items()):
+        n = bd.get_node(database=key[0], code=key[1])
         data_sources.append({
             "background": n["code"], "database": n["database"], "model_reference": graph.links.get(n.key),
             "name": n["name"], "reference_product": n.get("reference product"), "unit": n.get("unit"),
             "location": n.get("location"), "year": n.get("year"),
             "source": n.get("source") or _imported_source(n, db_prov[n["database"]]), "note": n.get("note"),
             "factor_ids": n.get("factor_ids"), "dqr": activity_dqr(n),
-            "kg_co2e_per_unit": float(total_intensity[col[nid]]),
+            "kg_co2e_per_unit": float(total_intensity[col[n.id]]),
             "amount": drawn, "kg_co2e": value,
         })
+    used_dbs = {key[0] for key in used_bg} | {graph.background}
     # excluded inputs are stated per run of their process, like inputs; scale to the reference
     # flow (and to the main product's allocated share of a multi-output process)
-    runs = {node["code"]: supply[col[nid]] for nid, node in fg_nodes.items()}
+    runs = {code: float(sol.supply[0, j]) for j, code in enumerate(inv.codes)}
     shares = {p.id: (p.allocation.factor if p.allocation is not None else 1.0) for p in system.processes.values()}
     allocation = _allocation_report(system, graph, runs, col, total_intensity, bd)
     transport = []
@@ -251,6 +189,8 @@ def footprint(system: ProductSystem, top: int | None = None, pcr=None) -> Footpr
     cut_off, cut_off_summary = _cut_off_report(system, graph, runs, shares, col, total_intensity, total, bd)
     electricity, electricity_summary = electricity_report(system, graph, runs, col, total_intensity, total, bd)
     use_stage, end_of_life = use_and_end_of_life(system, graph, runs, shares, col, total_intensity, bd)
+    foreground = {code: {"process": inv.processes[j], "runs": runs[code], "direct": float(sol.direct[0, j]),
+                         "drawn": float(sol.background[0, j])} for j, code in enumerate(inv.codes)}
     product = system.model.product
     declared = None
     per_du = None
@@ -282,18 +222,18 @@ def footprint(system: ProductSystem, top: int | None = None, pcr=None) -> Footpr
         provenance={
             "method_label": spec.label,
             "method_source": list(spec.source),
-            "method_description": bd.methods[spec.name].get("description"),
-            "background_database": bg_info.database,
-            "background_version": bg_info.version,
-            "background_sha256": bg_info.sha256,
-            "background_activities": bg_info.activities,
-            "databases": list(db_prov.values()),
-            "brightway": {d: dist_version(d) for d in ("bw2data", "bw2calc", "bw2io", "bw_processing")},
+            "method_description": prepared.method_description,
+            "background_database": prepared.background.database,
+            "background_version": prepared.background.version,
+            "background_sha256": prepared.background.sha256,
+            "background_activities": prepared.background.activities,
+            "databases": [db_prov[d] for d in sorted(used_dbs)],
+            "brightway": dict(prepared.brightway_versions),
             "bw2calc_score": score,
         },
         allocation=allocation,
         transport=transport,
-        data_quality=assess_data_quality(system, graph, lca, total_intensity),
+        data_quality=assess_data_quality(system, graph, foreground, col, total_intensity, bd),
         electricity=electricity,
         electricity_summary=electricity_summary,
         scenario=system.scenario.to_dict() if system.scenario is not None else None,
@@ -420,9 +360,3 @@ def _imported_source(node, database: dict) -> str:
     origin = database.get("source") or database["database"]
     sha = database.get("sha256")
     return f"{database['database']} ({origin}{', sha256 ' + sha[:12] if sha else ''}), activity {node['code']}"
-
-
-def _biogenic_mass(flow, amount: float, out: dict) -> None:
-    key = BIOGENIC_MASS_FLOWS.get(flow["name"])
-    if key is not None:
-        out[key] += amount

@@ -35,9 +35,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
-from ..bw import brightway
 
 #: Upper bounds of the PEF overall data quality levels (2021/2279 Annex I, 4.6.5) [-].
 LEVELS: tuple[tuple[float, str], ...] = ((1.5, "excellent"), (2.0, "very good"), (3.0, "good"),
@@ -82,19 +79,24 @@ def _rating(model_dqr) -> dict | None:
     return parts
 
 
-def assess_data_quality(system, graph, lca, intensity) -> dict:
+def assess_data_quality(system, graph, foreground: dict, col, intensity, bd) -> dict:
     """Primary data share and contribution-weighted data quality rating of a solved system.
 
     Parameters
     ----------
     system : ProductSystem
     graph : ForegroundGraph
-        The foreground written for ``system``.
-    lca : bw2calc.LCA
-        After ``lci()`` and ``lcia()``.
+        The foreground linked for ``system``.
+    foreground : dict
+        Foreground node code -> ``{process, runs, direct, drawn}``: its model process, its
+        runs per reference flow [-], its own emissions and its background draws
+        [kg CO2e / reference flow] (:class:`pcf.lca.inventory.Solution`).
+    col : mapping
+        Node id -> index of ``intensity``.
     intensity : numpy.ndarray
-        Characterised intensity of every activity (by matrix column)
-        [kg CO2e / unit of the activity's product].
+        Characterised intensity of every activity [kg CO2e / unit of the activity's product].
+    bd : bw2data or pcf.lca.prepare.Nodes
+        Answers ``get_node(database=, code=)``.
 
     Returns
     -------
@@ -104,13 +106,6 @@ def assess_data_quality(system, graph, lca, intensity) -> dict:
         unrated_significant: [labels], items: [...]}``, masses per reference flow
         [kg CO2e]; items are described in docs/result-json.md.
     """
-    bd = brightway()
-    col = lca.dicts.activity
-    row_node = lca.dicts.product.reversed
-    supply = np.asarray(lca.supply_array, dtype=float)
-    A = lca.technosphere_matrix.tocsc()
-    B = lca.biosphere_matrix.tocsc()
-    c = np.asarray(lca.characterization_matrix.diagonal(), dtype=float)
     models = {p.id: p for p in system.model.processes}
     nodes: dict[tuple, object] = {}
 
@@ -119,20 +114,16 @@ def assess_data_quality(system, graph, lca, intensity) -> dict:
             nodes[key] = bd.get_node(database=key[0], code=key[1])
         return nodes[key]
 
-    fg = list(bd.Database(graph.database))
-    fg_ids = {n.id for n in fg}
     kg: dict[tuple, float] = {}
-    for node in fg:
-        pid, code = node["pcf_process"], node["code"]
+    for code, fg in foreground.items():
+        pid = fg["process"]
         proc = system.processes[pid]
-        j = col[node.id]
-        s = float(supply[j])
+        s = fg["runs"]
         if code == pid:
             share = proc.allocation.factor if proc.allocation is not None else 1.0
         else:
             share = next(co.factor for co in proc.coproducts if co.id == code)
-        start, end = B.indptr[j], B.indptr[j + 1]
-        direct = float(np.dot(B.data[start:end], c[B.indices[start:end]])) * s
+        direct = fg["direct"]
         if direct:
             kg[("direct", pid, None)] = kg.get(("direct", pid, None), 0.0) + direct
         explained = []
@@ -154,11 +145,9 @@ def assess_data_quality(system, graph, lca, intensity) -> dict:
                     value = -s * amount * float(intensity[col[node_of(key).id]])
                     explained.append(value)
                     kg[("credit", pid, k)] = kg.get(("credit", pid, k), 0.0) + value
-        # what the matrix says the node draws from outside the foreground; a remainder (an
-        # exchange this module does not know) is kept as an unrated secondary item
-        start, end = A.indptr[j], A.indptr[j + 1]
-        drawn = sum(-float(a) * s * float(intensity[i]) for i, a in zip(A.indices[start:end], A.data[start:end])
-                    if row_node[i] not in fg_ids)
+        # what the node draws from outside the foreground; a remainder (an exchange this
+        # module does not know) is kept as an unrated secondary item
+        drawn = fg["drawn"]
         rest = drawn - sum(explained)
         if abs(rest) > 1e-5 * (sum(abs(v) for v in explained) + abs(drawn)) + 1e-12:
             kg[("other", pid, None)] = kg.get(("other", pid, None), 0.0) + rest

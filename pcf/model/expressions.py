@@ -6,16 +6,23 @@ evaluator — never passed to :func:`eval` — so a model file cannot run code.
 
 Allowed: numbers, parameter names, ``+ - * / // % **``, unary ``+ -``, parentheses, and
 the functions ``min``, ``max``, ``abs``, ``round``.
+
+Parameters may also be :class:`pcf.model.variants.Variants` arrays (one value per batch
+variant); the expression is then evaluated elementwise with numpy (``min``/``max`` as
+``numpy.minimum``/``numpy.maximum``) and a row that is not finite is marked diverged instead
+of raising.
 """
 
 from __future__ import annotations
 
 import ast
-import math
 import operator
 from collections.abc import Mapping
 
+import numpy as np
+
 from ..errors import ExpressionError
+from .variants import Variants, finite, is_variants
 
 _BINARY = {
     ast.Add: operator.add,
@@ -28,6 +35,17 @@ _BINARY = {
 }
 _UNARY = {ast.UAdd: operator.pos, ast.USub: operator.neg}
 _FUNCTIONS = {"min": min, "max": max, "abs": abs, "round": round}
+_ARRAY_FUNCTIONS = {
+    "min": lambda *args: Variants(np.minimum.reduce(np.broadcast_arrays(*args))),
+    "max": lambda *args: Variants(np.maximum.reduce(np.broadcast_arrays(*args))),
+    "abs": lambda x: Variants(np.abs(x)),
+    "round": lambda x, ndigits=0: Variants(np.round(x, int(ndigits))),
+}
+
+
+def _number(value):
+    """A float, or the array of variant values unchanged."""
+    return value if is_variants(value) else float(value)
 
 
 def names_in(expression: str) -> set[str]:
@@ -60,10 +78,12 @@ def evaluate(expression: str | int | float, parameters: Mapping[str, float]) -> 
     parameters : mapping of str to float
         Parameter values [in the units the model states for them].
 
+        Values may be :class:`~pcf.model.variants.Variants` arrays (batch variants).
+
     Returns
     -------
-    float
-        The value. Finite.
+    float or Variants
+        The value. Finite (rows of an array that are not are marked diverged).
 
     Raises
     ------
@@ -74,13 +94,13 @@ def evaluate(expression: str | int | float, parameters: Mapping[str, float]) -> 
     """
     if isinstance(expression, bool):
         raise ExpressionError(f"expected a number or an expression, got {expression!r}")
-    if isinstance(expression, (int, float)):
+    if is_variants(expression):  # an amount the loader computed for every variant
+        value = expression
+    elif isinstance(expression, (int, float)):
         value = float(expression)
     else:
         value = _eval(_parse(str(expression)).body, parameters, str(expression))
-    if not math.isfinite(value):
-        raise ExpressionError(f"expression {expression!r} does not give a finite number ({value})")
-    return value
+    return finite(value, lambda v: ExpressionError(f"expression {expression!r} does not give a finite number ({v})"))
 
 
 def _eval(node: ast.AST, params: Mapping[str, float], src: str) -> float:
@@ -92,17 +112,17 @@ def _eval(node: ast.AST, params: Mapping[str, float], src: str) -> float:
         if node.id not in params:
             known = ", ".join(sorted(params)) or "none"
             raise ExpressionError(f"in {src!r}: unknown parameter {node.id!r} (known parameters: {known})")
-        return float(params[node.id])
+        return _number(params[node.id])
     if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
         left, right = _eval(node.left, params, src), _eval(node.right, params, src)
         try:
-            return float(_BINARY[type(node.op)](left, right))
+            return _number(_BINARY[type(node.op)](left, right))
         except ZeroDivisionError:
             raise ExpressionError(f"in {src!r}: division by zero") from None
         except OverflowError:
             raise ExpressionError(f"in {src!r}: number too large") from None
     if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
-        return float(_UNARY[type(node.op)](_eval(node.operand, params, src)))
+        return _number(_UNARY[type(node.op)](_eval(node.operand, params, src)))
     if (
         isinstance(node, ast.Call)
         and isinstance(node.func, ast.Name)
@@ -110,7 +130,10 @@ def _eval(node: ast.AST, params: Mapping[str, float], src: str) -> float:
         and not node.keywords
         and node.args
     ):
-        return float(_FUNCTIONS[node.func.id](*(_eval(a, params, src) for a in node.args)))
+        args = [_eval(a, params, src) for a in node.args]
+        if any(is_variants(a) for a in args):
+            return _ARRAY_FUNCTIONS[node.func.id](*args)
+        return float(_FUNCTIONS[node.func.id](*args))
     raise ExpressionError(
         f"in {src!r}: {type(node).__name__} is not allowed; use numbers, parameter names, "
         "+ - * / ** ( ) and min/max/abs/round"

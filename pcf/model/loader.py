@@ -21,6 +21,7 @@ from .expressions import evaluate
 from .scenarios import AppliedScenario, apply_scenario, check_scenarios
 from .schema import Input, ProductModel
 from .units import conversion_factor, dimension_name, parse_unit
+from .variants import is_variants
 
 
 @dataclass(frozen=True)
@@ -258,7 +259,9 @@ def load_model(path: str | Path, overrides: dict[str, float] | None = None,
         The YAML model file.
     overrides : dict of str to float, optional
         Parameter values replacing those of the file and of the scenario (batch variants).
-        Unknown names are refused.
+        Unknown names are refused. A value may be a :class:`pcf.model.variants.Variants`
+        array, inside :func:`pcf.model.variants.vectorised`: every amount then comes out as
+        an array (one value per variant).
     scenario : str, optional
         Name of a scenario under ``scenarios:`` to apply (:mod:`pcf.model.scenarios`);
         None or ``"base"`` for the model as written.
@@ -313,7 +316,7 @@ def load_model(path: str | Path, overrides: dict[str, float] | None = None,
     for name, value in (overrides or {}).items():
         if name not in params:
             raise fail(("parameters",), f"override of unknown parameter {name!r} (known: {', '.join(sorted(params)) or 'none'})")
-        params[name] = float(value)
+        params[name] = value if is_variants(value) else float(value)
 
     def value(expr: Any, loc: tuple) -> float:
         try:
@@ -405,7 +408,8 @@ def load_model(path: str | Path, overrides: dict[str, float] | None = None,
         tkm = mass / 1000.0 * distance
         line = lines.line_of(loc)
         if leg.activity is not None:
-            target = resolve_input(Input(amount=tkm, unit="tkm", **leg.activity.model_dump(exclude_none=True)),
+            # model_construct: the activity is validated already, and tkm may be an array (batch variants)
+            target = resolve_input(Input.model_construct(amount=tkm, unit="tkm", **leg.activity.model_dump(exclude_none=True)),
                                    loc + ("activity",))
         elif background == "open-default":
             target = ResolvedInput("background", default_key, tkm, "tkm", line)
@@ -494,7 +498,7 @@ def load_model(path: str | Path, overrides: dict[str, float] | None = None,
     service_life = resolve_service_life(model.product.service_life, value, fail)
 
     def make_input(activity, amount: float, unit: str, loc: tuple) -> ResolvedInput:
-        return resolve_input(Input(amount=amount, unit=unit, **activity.model_dump(exclude_none=True)), loc)
+        return resolve_input(Input.model_construct(amount=amount, unit=unit, **activity.model_dump(exclude_none=True)), loc)
 
     processes: dict[str, ResolvedProcess] = {}
     for i, proc in enumerate(model.processes):
@@ -534,7 +538,7 @@ def load_model(path: str | Path, overrides: dict[str, float] | None = None,
                 raise fail(loc + ("unit",), str(exc)) from None
             proxy = None
             if ex.proxy is not None:
-                proxy = resolve_input(Input(amount=amount, unit=ex.unit, **ex.proxy.model_dump(exclude_none=True)),
+                proxy = resolve_input(Input.model_construct(amount=amount, unit=ex.unit, **ex.proxy.model_dump(exclude_none=True)),
                                       loc + ("proxy",))
             excluded.append(ResolvedExcluded(ex.name, amount, ex.unit, ex.reason, proxy))
         end_of_life = [resolve_end_of_life(entry, base + ("end_of_life", k), value, fail, make_input,

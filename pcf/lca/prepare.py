@@ -1,0 +1,320 @@
+"""What a footprint needs besides the foreground amounts, computed once.
+
+:func:`prepare` links the foreground to its background, characterises the background (one
+sparse LU factorisation of ``A^T`` and one solve per ISO 14067 category: ``m = A^-T B^T c``
+gives the intensity of every background activity at once) and collects the metadata the
+result reports (activities drawn on, method, database provenance). The :class:`Prepared`
+object is self-contained and pickles, so :func:`pcf.lca.calculate.evaluate` can compute a
+full result from it for any variant of the model with the same structure, in any process,
+without bw2data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib.metadata import version as dist_version
+
+import numpy as np
+from scipy.sparse.linalg import splu
+
+from ..background import BackgroundInfo, MethodSpec, background_info, database_provenance, method_spec
+from ..bw import brightway
+from ..errors import BackgroundError, CalculationError
+from ..graph import ForegroundGraph, Links, link_foreground, write_foreground
+from ..model import ProductSystem
+from .inventory import MASS_KEYS, Characterisation, FlowInfo
+from .result import GHG_CATEGORIES
+
+BIOGENIC_MASS_FLOWS = {"Carbon dioxide, non-fossil": "co2_emissions_kg", "Carbon dioxide, in air": "co2_removals_kg",
+                       "Carbon dioxide, non-fossil, resource correction": "co2_removals_kg"}
+"""biosphere3 flow name -> the biogenic CO2 mass it counts in [kg CO2]."""
+
+
+def flow_category(flow) -> str:
+    """ISO 14067 category of a biosphere3 flow, from its name and categories.
+
+    ``Carbon dioxide, in air`` and ``Carbon dioxide, non-fossil, resource correction``
+    (natural resources) are biogenic removals; ``..., non-fossil`` flows are biogenic
+    emissions; ``..., from soil or biomass stock`` (emission) and ``..., to soil or biomass
+    stock`` (carbon stored in soil or biomass by a land-use change) are dLUC; everything else
+    is fossil.
+    """
+    name = flow["name"].lower()
+    if tuple(flow.get("categories", ()))[:1] == ("natural resource",):
+        removal = name.startswith("carbon dioxide, in air") or name == "carbon dioxide, non-fossil, resource correction"
+        return "biogenic_removals" if removal else "fossil"
+    if name.endswith("non-fossil") or name.endswith(", biogenic"):
+        return "biogenic_emissions"
+    if "soil or biomass stock" in name or "land transformation" in name:
+        return "dluc"
+    return "fossil"
+
+
+class Node(dict):
+    """The stored fields of an activity, read-only use, with ``id`` and ``key`` like a
+    bw2data node (what the report functions read)."""
+
+    def __init__(self, data: dict, id: int, key: tuple):
+        super().__init__(data)
+        self.id = id
+        self.key = key
+
+
+class Nodes:
+    """Activities by key and by id, answering ``get_node(database=, code=)`` and
+    ``get_node(id=)`` like bw2data for the activities a foreground uses."""
+
+    def __init__(self, nodes: list[Node]):
+        self.by_key = {n.key: n for n in nodes}
+        self.by_id = {n.id: n for n in nodes}
+
+    def get_node(self, database: str | None = None, code: str | None = None, id: int | None = None) -> Node:
+        """The activity, from memory; bw2data is asked (and remembered) for one not seen yet.
+
+        Raises
+        ------
+        KeyError
+            Not in memory and bw2data does not have it either.
+        """
+        hit = self.by_id.get(id) if id is not None else self.by_key.get((database, code))
+        if hit is None:
+            node = brightway().get_node(**({"id": id} if id is not None else {"database": database, "code": code}))
+            hit = Node(node.as_dict(), node.id, node.key)
+            self.by_key[hit.key] = hit
+            self.by_id[hit.id] = hit
+        return hit
+
+
+@dataclass
+class Prepared:
+    """A characterised background and the foreground's links, for one model structure.
+
+    Attributes
+    ----------
+    spec : MethodSpec
+        The characterisation method.
+    method_description : str or None
+        Its description in Brightway.
+    background : BackgroundInfo
+        The study's background.
+    databases : dict of str to dict
+        :func:`pcf.background.database_provenance` of every database the foreground links.
+    links : Links
+        The foreground's links (:func:`pcf.graph.link_foreground`).
+    nodes : Nodes
+        Every activity the foreground links, and the foreground nodes (negative ids).
+    char : Characterisation
+        Intensities of every activity the foreground links outside itself.
+    flows : dict
+        Biosphere key -> :class:`pcf.lca.inventory.FlowInfo` for every flow the foreground
+        emits.
+    score : float or None
+        bw2calc's score of the prepared system itself (``pcf footprint`` checks the
+        decomposition against it); None for a batch preparation.
+    brightway_versions : dict
+        Versions of bw2data, bw2calc, bw2io, bw_processing.
+    """
+
+    spec: MethodSpec
+    method_description: str | None
+    background: BackgroundInfo
+    databases: dict
+    links: Links
+    nodes: Nodes
+    char: Characterisation
+    flows: dict
+    score: float | None = None
+    brightway_versions: dict = field(default_factory=dict)
+
+    def foreground_nodes(self, data: dict) -> None:
+        """Remember the foreground activities of ``data`` (ids -1, -2, ... in order)."""
+        for j, (key, act) in enumerate(data.items()):
+            fields = {k: v for k, v in act.items() if k != "exchanges"}
+            fields.update(database=key[0], code=key[1])
+            node = Node(fields, -1 - j, tuple(key))
+            self.nodes.by_key[node.key] = node
+            self.nodes.by_id[node.id] = node
+
+
+def prepare(system: ProductSystem, *, solve: bool = True, cache: dict | None = None) -> Prepared:
+    """Link, characterise and collect metadata for ``system``.
+
+    Parameters
+    ----------
+    system : ProductSystem
+    solve : bool
+        True (``pcf footprint``): write the foreground database, run bw2calc on the whole
+        product system (its score is the check of the decomposition) and characterise from
+        its matrices. False (batch): write nothing; characterise the background alone.
+    cache : dict, optional
+        Characterisations by (method, databases) to reuse across models and scenarios of a
+        batch (filled here).
+
+    Returns
+    -------
+    Prepared
+
+    Raises
+    ------
+    BackgroundError
+        Background or method not installed (run ``pcf setup``), unknown method id.
+    ModelError
+        A link to the background does not resolve (``file:line``).
+    CalculationError
+        Singular technosphere matrix.
+    """
+    bd = brightway()
+    import bw2calc as bc
+
+    study = system.model.study
+    spec = method_spec(study.method)
+    if spec.name not in bd.methods:
+        raise BackgroundError(f"method {spec.id!r} is not installed: run `pcf setup`")
+    bg_info = background_info(study.background)
+    links = Links.load(system)
+    data, graph = link_foreground(system, links)
+    used = [key for key in graph.links]  # every activity linked outside the foreground
+    fg_keys = list(data)
+    score = None
+    if solve:
+        write_foreground(system, data)
+        demand = {bd.get_node(database=graph.database, code=graph.reference[1]): system.reference_amount}
+        for key, _ in graph.proxies.values():  # proxies of excluded inputs: in the matrices, not in the supply
+            demand.setdefault(bd.get_node(database=key[0], code=key[1]), 0.0)
+    else:
+        demand = {bd.get_node(database=key[0], code=key[1]): 1.0 for key in used}
+    full = None
+    if demand and used:
+        fu, data_objs, _ = bd.prepare_lca_inputs(demand=demand, method=spec.name)
+        lca = bc.LCA(demand=fu, data_objs=data_objs)
+        if solve:
+            try:
+                lca.lci()
+            except Exception as exc:  # bw2calc raises several types for a bad matrix
+                raise CalculationError(f"cannot solve the product system: {exc}") from exc
+            if not np.all(np.isfinite(lca.supply_array)):
+                raise CalculationError(
+                    "the technosphere matrix is singular: a loop between processes consumes as much as "
+                    "it produces; check the outputs and inputs of the processes in the loop")
+            lca.lcia()
+            score = float(lca.score)
+            full = characterise(lca)
+        else:
+            cache_key = (spec.name, tuple(sorted({key[0] for key in used})))
+            if cache is None or cache_key not in cache:
+                lca.load_lci_data()
+                lca.load_lcia_data()
+                full = characterise(lca)
+                if cache is not None:
+                    cache[cache_key] = full
+            else:
+                full = cache[cache_key]
+    elif solve:  # no background at all: bw2calc still gives the score
+        fu, data_objs, _ = bd.prepare_lca_inputs(demand=demand, method=spec.name)
+        lca = bc.LCA(demand=fu, data_objs=data_objs)
+        lca.lci()
+        lca.lcia()
+        score = float(lca.score)
+    nodes = Nodes([Node(n.as_dict(), n.id, n.key) for n in (bd.get_node(database=k[0], code=k[1]) for k in used)])
+    char = _compact(full, [nodes.by_key[k] for k in used])
+    flows = _flows(bd, spec, data)
+    databases = {d: database_provenance(d) for d in sorted({k[0] for k in used} | {graph.background})}
+    prepared = Prepared(
+        spec=spec, method_description=bd.methods[spec.name].get("description"), background=bg_info,
+        databases=databases, links=links, nodes=nodes, char=char, flows=flows, score=score,
+        brightway_versions={d: dist_version(d) for d in ("bw2data", "bw2calc", "bw2io", "bw_processing")},
+    )
+    prepared.foreground_nodes(data if not solve else _written(bd, fg_keys, data))
+    return prepared
+
+
+def _written(bd, keys: list, data: dict) -> dict:
+    """``data`` as written (keys in order); the foreground keeps synthetic ids in memory."""
+    return {k: data[k] for k in keys}
+
+
+@dataclass(frozen=True)
+class _Full:
+    """Intensities of every activity of a bw2calc system (columns by node id)."""
+
+    col: dict
+    intensity: np.ndarray
+    mass: np.ndarray
+
+
+def characterise(lca) -> _Full:
+    """Characterised intensities of every activity of a loaded bw2calc LCA.
+
+    One sparse LU factorisation of ``A^T`` and one solve per ISO 14067 category (and per
+    biogenic CO2 mass): ``m_cat = A^-T B^T (c * mask_cat)`` [kg CO2e / unit].
+
+    Parameters
+    ----------
+    lca : bw2calc.LCA
+        With technosphere, biosphere and characterisation matrices loaded.
+
+    Raises
+    ------
+    CalculationError
+        The technosphere matrix is singular.
+    """
+    bd = brightway()
+    A = lca.technosphere_matrix.tocsc()
+    B = lca.biosphere_matrix.tocsc()
+    c = np.asarray(lca.characterization_matrix.diagonal(), dtype=float)
+    rows = lca.dicts.biosphere  # flow id -> row
+    flows = _flow_data(bd, list(rows))
+    categories = np.empty(len(rows), dtype=object)
+    names = np.empty(len(rows), dtype=object)
+    for fid, r in rows.items():
+        categories[r] = flow_category(flows[fid])
+        names[r] = flows[fid]["name"]
+    columns = [B.T @ (c * (categories == cat)) for cat in GHG_CATEGORIES]
+    columns += [B.T @ np.isin(names, [n for n, k in BIOGENIC_MASS_FLOWS.items() if k == key]).astype(float)
+                for key in MASS_KEYS]
+    try:
+        lu = splu(A.T.tocsc())
+    except RuntimeError as exc:
+        raise CalculationError(f"the technosphere matrix is singular: {exc}") from exc
+    solved = np.column_stack([lu.solve(np.ascontiguousarray(v, dtype=float)) for v in columns])
+    if not np.all(np.isfinite(solved)):
+        raise CalculationError("the technosphere matrix is singular: a loop consumes as much as it produces")
+    return _Full(dict(lca.dicts.activity), solved[:, :len(GHG_CATEGORIES)], solved[:, len(GHG_CATEGORIES):])
+
+
+def _compact(full: _Full | None, nodes: list[Node]) -> Characterisation:
+    """The rows of ``full`` for ``nodes`` (by key)."""
+    if not nodes:
+        return Characterisation({}, np.zeros((0, len(GHG_CATEGORIES))), np.zeros((0, len(MASS_KEYS))), np.zeros(0, bool))
+    cols = [full.col[n.id] for n in nodes]
+    return Characterisation(
+        index={n.key: i for i, n in enumerate(nodes)},
+        intensity=full.intensity[cols].copy(),
+        mass=full.mass[cols].copy(),
+        aircraft=np.array([bool(n.get("aircraft")) for n in nodes]),
+    )
+
+
+def _flow_data(bd, ids: list[int]) -> dict:
+    """Stored fields of biosphere flows by id, in a few queries."""
+    from bw2data.backends import ActivityDataset as AD
+
+    out = {}
+    for start in range(0, len(ids), 500):
+        for row in AD.select(AD.id, AD.data).where(AD.id.in_(ids[start:start + 500])):
+            out[row.id] = row.data
+    return out
+
+
+def _flows(bd, spec: MethodSpec, data: dict) -> dict:
+    """:class:`FlowInfo` of every biosphere flow the foreground emits."""
+    keys = {tuple(exc["input"]) for act in data.values() for exc in act["exchanges"] if exc["type"] == "biosphere"}
+    if not keys:
+        return {}
+    cfs = dict(bd.Method(spec.name).load())
+    out = {}
+    for key in keys:
+        node = bd.get_node(database=key[0], code=key[1])
+        cf = cfs.get(node.id, cfs.get(key, 0.0))
+        out[key] = FlowInfo(float(cf), flow_category(node), BIOGENIC_MASS_FLOWS.get(node["name"]))
+    return out
