@@ -4,7 +4,7 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
-DEBS   := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fonts-dejavu-core poppler-utils fontconfig
+DEBS   := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fonts-dejavu-core poppler-utils fontconfig chromium
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test sysdeps venv background clean
@@ -17,7 +17,8 @@ demo: venv sysdeps background
 test: venv sysdeps background
 	$(BIN)/python -m pytest -q
 
-# Debian packages WeasyPrint needs, a CJK font (without one Chinese renders as boxes), poppler-utils.
+# Debian packages WeasyPrint needs, a CJK font (without one Chinese renders as boxes), poppler-utils,
+# chromium (headless, for the tests of the public label-verification pages).
 sysdeps: .stamps/sysdeps
 .stamps/sysdeps: Makefile
 	@missing=""; for p in $(DEBS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \

@@ -404,6 +404,319 @@ def import_foreground(
         out.print(f"wrote {path}" + ("  (link report)" if kind == "links.md" else ""), highlight=False)
 
 
+# --------------------------------------------------------------------------- label registry
+# Label issuance (docs/registry.md): keys, issue, verify, suspend / reinstate / revoke, renew,
+# registry init / add-key / list / check / publish / export.
+
+_REGISTRY_HELP = "Registry database (default PCF_HOME/registry.db)."
+
+
+def _registry_option():
+    return typer.Option(None, "--registry", envvar="PCF_REGISTRY", help=_REGISTRY_HELP)
+
+
+def _passphrase_for(key: Path) -> Optional[str]:
+    """Ask for the passphrase of an encrypted key when PCF_KEY_PASSPHRASE is not set and a person is there."""
+    import os
+
+    from pcf.registry.keys import PASSPHRASE_ENV, is_encrypted
+
+    if os.environ.get(PASSPHRASE_ENV) or not is_encrypted(key) or not sys.stdin.isatty():
+        return None
+    return typer.prompt(f"passphrase of {key}", hide_input=True)
+
+
+keys_app = typer.Typer(no_args_is_help=True, help="Issuer key pairs (Ed25519) for signing labels.")
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("new", epilog="Example: pcf keys new --issuer cb-example --out keys")
+def keys_new(
+    issuer: str = typer.Option(..., "--issuer", help="Issuer (certification body) name: letters, digits, . _ -"),
+    out_dir: Path = typer.Option(..., "--out", help="Folder for NAME.key (mode 0600) and NAME.pub."),
+    passphrase: bool = typer.Option(False, "--passphrase", help="Encrypt the private key with a passphrase "
+                                    "(asked for, or from PCF_KEY_PASSPHRASE)."),
+    register: bool = typer.Option(True, "--register/--no-register", help="Register the public key in the registry "
+                                  "(retires the issuer's previous key)."),
+    registry: Optional[Path] = _registry_option(),
+) -> None:
+    """Create an Ed25519 key pair for an issuer and register its public key."""
+    import os
+
+    from pcf.api import keys_new as run
+    from pcf.registry.keys import PASSPHRASE_ENV
+
+    secret = None
+    if passphrase:
+        secret = os.environ.get(PASSPHRASE_ENV) or typer.prompt("passphrase", hide_input=True,
+                                                                 confirmation_prompt=True)
+    try:
+        key, private_path, public_path, record = run(issuer, out_dir, secret, registry, register)
+    except PCFError as exc:
+        _fail(exc)
+    out.print(f"wrote {private_path} (private, mode 0600{', encrypted' if secret else ''}) and {public_path}",
+              highlight=False)
+    out.print(f"key id {key.key_id}" + (f", registered for issuer {issuer}" if record else " (not registered)"),
+              highlight=False)
+
+
+@keys_app.command("list", epilog="Example: pcf keys list")
+def keys_list(registry: Optional[Path] = _registry_option()) -> None:
+    """List the issuer keys in the registry (current and retired)."""
+    from pcf.api import _store
+    from pcf.registry import list_keys
+
+    try:
+        store = _store(registry, create=False)
+        keys = list_keys(store)
+        store.close()
+    except PCFError as exc:
+        _fail(exc)
+    table = Table(show_header=True, header_style="bold")
+    for col in ("issuer", "key id", "added", "retired"):
+        table.add_column(col)
+    for k in keys:
+        table.add_row(escape(k.issuer), k.key_id, k.added_at, k.retired_at or "—")
+    out.print(table)
+
+
+@app.command(epilog="Example: pcf issue out/SKU-NMC811-PACK.result.json --key keys/cb-example.key --valid-days 730 --out labels")
+def issue(
+    result: Path = typer.Argument(..., help="Result JSON written by `pcf footprint` (must conform to its PCR)."),
+    key: Path = typer.Option(..., "--key", help="The issuer's private key file (from `pcf keys new`)."),
+    valid_days: int = typer.Option(..., "--valid-days", help="Validity period in days (1-3650; Carbon Trust: 730)."),
+    out_dir: Path = typer.Option(..., "--out", help="Folder for NUMBER.declaration.json, .label.svg/.pdf, .statement.pdf."),
+    registry: Optional[Path] = _registry_option(),
+) -> None:
+    """Issue a numbered, signed label for a result that conforms to its PCR; prints the label number."""
+    from pcf.api import issue_label
+
+    try:
+        issued = issue_label(result, key, valid_days, out_dir, registry, _passphrase_for(key))
+    except PCFError as exc:
+        _fail(exc)
+    rec = issued.record
+    err.print(f"issued {rec.number}: {escape(rec.product_name)} ({escape(rec.product_id)}), issuer {escape(rec.issuer)}, "
+              f"valid {rec.valid_from} until {rec.valid_until}", highlight=False)
+    for path in issued.files.values():
+        err.print(f"wrote {path}", highlight=False)
+    print(issued.number)
+
+
+def _print_verification(v, as_json: bool) -> None:
+    import json
+
+    if as_json:
+        print(json.dumps(v.to_dict(), indent=2, ensure_ascii=False))
+        return
+    if v.number:
+        out.print(f"[bold]{escape(v.number)}[/bold]  {escape(v.product_name or v.product_id or '')}"
+                  + (f"  {escape(v.value)}" if v.value else "") + (f"  class {escape(v.cls)}" if v.cls else ""),
+                  highlight=False)
+    marks = {"ok": "[green]✓[/green]", "fail": "[red]✗[/red]", "unknown": "[yellow]?[/yellow]"}
+    for c in v.checks:
+        out.print(f"  {marks[c.state]} {c.name:<10} {escape(c.message)}", highlight=False)
+    colour = {"valid": "green", "invalid": "red", "unconfirmed": "yellow"}[v.verdict]
+    words = {"valid": "VALID: genuine, current and not suspended or revoked",
+             "invalid": "NOT VALID",
+             "unconfirmed": "UNCONFIRMED: nothing failed, but not everything could be checked offline"}
+    out.print(f"[bold {colour}]{words[v.verdict]}[/bold {colour}] ({v.mode}, at {v.at})", highlight=False)
+
+
+@app.command(epilog="Example: pcf verify PCF-2026-000001-87   (or: pcf verify labels/PCF-2026-000001-87.declaration.json --offline --key keys/cb-example.pub)")
+def verify(
+    target: str = typer.Argument(..., help="A NUMBER.declaration.json file, a label number, or a QR token (PCFL1|...)."),
+    offline: bool = typer.Option(False, "--offline", help="Do not use the registry (status is then unknown)."),
+    key: Optional[Path] = typer.Option(None, "--key", help="Offline: the issuer's public key (.pub) to trust."),
+    at: Optional[str] = typer.Option(None, "--at", help="Check validity at this time instead of now (e.g. 2027-01-31)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the checks as JSON."),
+    registry: Optional[Path] = _registry_option(),
+) -> None:
+    """Verify a label: signature, hash, issuer key, validity dates, status. Exit 0 only when valid
+    (1 not valid, 3 unconfirmed offline, 2 bad input)."""
+    from pcf.api import verify_label
+
+    try:
+        v = verify_label(target, registry, offline, key, at)
+    except PCFError as exc:
+        _fail(exc)
+    _print_verification(v, as_json)
+    raise typer.Exit(v.exit_code)
+
+
+def _status_command(action: str, number: str, reason: str, registry: Optional[Path]) -> None:
+    from pcf.api import change_label_status
+
+    try:
+        label = change_label_status(number, action, reason, registry)
+    except PCFError as exc:
+        _fail(exc)
+    out.print(f"{label.number}: {label.status} ({label.status_at}); reason logged", highlight=False)
+
+
+@app.command(epilog="Example: pcf suspend PCF-2026-000001-87 --reason 'audit of the cell supplier pending'")
+def suspend(number: str = typer.Argument(..., help="Label number."),
+            reason: str = typer.Option(..., "--reason", help="Why (kept in the event log, not published)."),
+            registry: Optional[Path] = _registry_option()) -> None:
+    """Suspend a valid label (it does not verify until reinstated)."""
+    _status_command("suspend", number, reason, registry)
+
+
+@app.command(epilog="Example: pcf reinstate PCF-2026-000001-87 --reason 'audit closed without findings'")
+def reinstate(number: str = typer.Argument(..., help="Label number."),
+              reason: str = typer.Option(..., "--reason", help="Why (kept in the event log)."),
+              registry: Optional[Path] = _registry_option()) -> None:
+    """Reinstate a suspended label."""
+    _status_command("reinstate", number, reason, registry)
+
+
+@app.command(epilog="Example: pcf revoke PCF-2026-000001-87 --reason 'model data found wrong in audit'")
+def revoke(number: str = typer.Argument(..., help="Label number."),
+           reason: str = typer.Option(..., "--reason", help="Why (kept in the event log, not published)."),
+           registry: Optional[Path] = _registry_option()) -> None:
+    """Revoke a label for good: it never verifies again."""
+    _status_command("revoke", number, reason, registry)
+
+
+@app.command(epilog="Example: pcf renew PCF-2026-000001-87 --key keys/cb-example.key --valid-days 730 --reason 'annual review' --out labels")
+def renew(
+    number: str = typer.Argument(..., help="Label number to renew."),
+    key: Path = typer.Option(..., "--key", help="The issuer's current private key."),
+    valid_days: int = typer.Option(..., "--valid-days", help="Validity of the renewal in days."),
+    reason: str = typer.Option(..., "--reason", help="Why (logged)."),
+    out_dir: Path = typer.Option(..., "--out", help="Folder for the new label's files."),
+    result: Optional[Path] = typer.Option(None, "--result", help="A recomputed result of the same product "
+                                          "(default: the old declaration's values)."),
+    registry: Optional[Path] = _registry_option(),
+) -> None:
+    """Renew a label: a new number and validity period, linked to the old label; prints the new number."""
+    from pcf.api import renew_label
+
+    try:
+        issued = renew_label(number, key, valid_days, reason, out_dir, result, registry, _passphrase_for(key))
+    except PCFError as exc:
+        _fail(exc)
+    err.print(f"renewed {issued.record.renews} as {issued.number}, valid {issued.record.valid_from} until "
+              f"{issued.record.valid_until}", highlight=False)
+    for path in issued.files.values():
+        err.print(f"wrote {path}", highlight=False)
+    print(issued.number)
+
+
+registry_app = typer.Typer(no_args_is_help=True, help="The label registry: settings, keys, list, check, publish.")
+app.add_typer(registry_app, name="registry")
+
+
+@registry_app.command("init", epilog="Example: pcf registry init --prefix CBX --url https://labels.example.org/pcf")
+def registry_init(
+    prefix: Optional[str] = typer.Option(None, "--prefix", help="Label-number prefix, 2-8 capitals/digits (default PCF)."),
+    url: Optional[str] = typer.Option(None, "--url", help="Base URL of the published site; QR codes then hold "
+                                      "URL/NUMBER.html (default: a signed token)."),
+    registry: Optional[Path] = _registry_option(),
+) -> None:
+    """Create the registry (if missing) and set its label-number prefix and public URL."""
+    from pcf.api import registry_init as run
+
+    try:
+        current = run(prefix, url, registry)
+    except PCFError as exc:
+        _fail(exc)
+    out.print(f"registry ready: prefix {current['prefix']}, url {current['url'] or '(none: QR codes hold tokens)'}",
+              highlight=False)
+
+
+@registry_app.command("add-key", epilog="Example: pcf registry add-key cb-example.pub --issuer cb-example")
+def registry_add_key(
+    public_key: Path = typer.Argument(..., help="The issuer's public key file (.pub, Ed25519 PEM)."),
+    issuer: str = typer.Option(..., "--issuer", help="Issuer name."),
+    registry: Optional[Path] = _registry_option(),
+) -> None:
+    """Register an issuer's public key made elsewhere (retires the issuer's previous key)."""
+    from pcf.api import registry_add_key as run
+
+    try:
+        record = run(public_key, issuer, registry)
+    except PCFError as exc:
+        _fail(exc)
+    out.print(f"key {record.key_id} registered for {record.issuer}", highlight=False)
+
+
+@registry_app.command("list", epilog="Example: pcf registry list --json")
+def registry_list(as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+                  registry: Optional[Path] = _registry_option()) -> None:
+    """List the labels: number, product, validity, status."""
+    import json
+
+    from pcf.api import registry_list as run
+
+    try:
+        labels = run(registry)
+    except PCFError as exc:
+        _fail(exc)
+    fields = ("number", "product_id", "product_name", "issuer", "valid_from", "valid_until", "status",
+              "status_at", "renews", "renewed_by")
+    if as_json:
+        print(json.dumps([{f: getattr(r, f) for f in fields} for r in labels], indent=2, ensure_ascii=False))
+        return
+    table = Table(show_header=True, header_style="bold")
+    table.add_column("number", no_wrap=True)
+    table.add_column("product", overflow="fold")
+    table.add_column("issuer", overflow="fold")
+    table.add_column("valid until", no_wrap=True)
+    table.add_column("status", overflow="fold")
+    for r in labels:
+        table.add_row(r.number, escape(r.product_id), escape(r.issuer), r.valid_until[:10],
+                      r.status + (f" → {r.renewed_by}" if r.renewed_by else ""))
+    out.print(table)
+
+
+@registry_app.command("check", epilog="Example: pcf registry check")
+def registry_check(registry: Optional[Path] = _registry_option()) -> None:
+    """Verify the whole registry: database, hash chain, every label against the event log; exit 1 on a problem."""
+    from pcf.api import registry_check as run
+
+    try:
+        report = run(registry)
+    except PCFError as exc:
+        _fail(exc)
+    for problem in report.problems:
+        out.print(f"[red]✗[/red] {escape(problem)}", highlight=False)
+    out.print(f"{report.events} events, {report.labels} labels, {report.keys} keys; chain head {report.head}",
+              highlight=False)
+    if not report.ok:
+        out.print(f"[bold red]registry check FAILED: {len(report.problems)} problems[/bold red]")
+        raise typer.Exit(1)
+    out.print("[bold green]registry check passed[/bold green]")
+
+
+@registry_app.command("publish", epilog="Example: pcf registry publish site")
+def registry_publish(out_dir: Path = typer.Argument(..., help="Site folder (static files, no server needed)."),
+                     registry: Optional[Path] = _registry_option()) -> None:
+    """Write the public verification site: a page per label and an index (no private data)."""
+    from pcf.api import registry_publish as run
+
+    try:
+        files = run(out_dir, registry)
+    except PCFError as exc:
+        _fail(exc)
+    out.print(f"wrote {len(files)} files in {out_dir} (open {out_dir / 'index.html'})", highlight=False)
+
+
+@registry_app.command("export", epilog="Example: pcf registry export PCF-2026-000001-87 --out labels")
+def registry_export(number: str = typer.Argument(..., help="Label number."),
+                    out_dir: Path = typer.Option(..., "--out", help="Output folder."),
+                    registry: Optional[Path] = _registry_option()) -> None:
+    """Write an issued label's files again (declaration, label, statement) from the registry."""
+    from pcf.api import registry_export as run
+
+    try:
+        files = run(number, out_dir, registry)
+    except PCFError as exc:
+        _fail(exc)
+    for path in files.values():
+        out.print(f"wrote {path}", highlight=False)
+
+
 @app.command(epilog="Example: pcf version")
 def version() -> None:
     """Print the pcf version."""

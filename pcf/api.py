@@ -254,3 +254,221 @@ def render_outputs(result_path: str | Path, out_dir: str | Path, what: str) -> d
     if what == "report":
         return {"report": Path(render_report(result, Path(out_dir)))}
     raise PCFError(f"unknown output {what!r}")
+
+
+# --------------------------------------------------------------------------- label registry
+# One function per registry verb (pcf keys / issue / verify / suspend / reinstate / revoke /
+# renew / registry ...); the library is pcf.registry, see docs/registry.md.
+
+
+def _store(registry: str | Path | None, create: bool = True):
+    from .registry import open_store
+
+    return open_store(registry, create=create)
+
+
+def keys_new(issuer: str, out_dir: str | Path, passphrase: str | None = None,
+             registry: str | Path | None = None, register: bool = True):
+    """``pcf keys new``: write ``<out_dir>/<issuer>.key`` / ``.pub`` and register the public key.
+
+    Returns
+    -------
+    tuple
+        ``(SigningKey, private_path, public_path, KeyRecord or None)``.
+
+    Raises
+    ------
+    KeyFileError, RegistryError
+    """
+    from .registry import new_keys
+
+    if not register:
+        return new_keys(None, issuer, out_dir, passphrase)
+    store = _store(registry)
+    try:
+        return new_keys(store, issuer, out_dir, passphrase)
+    finally:
+        store.close()
+
+
+def registry_add_key(public_path: str | Path, issuer: str, registry: str | Path | None = None):
+    """``pcf registry add-key``: register an issuer's public key file (retires its previous key).
+
+    Raises
+    ------
+    KeyFileError, RegistryError
+    """
+    from .registry import load_public_key, register_key
+
+    key = load_public_key(public_path)
+    store = _store(registry)
+    try:
+        return register_key(store, issuer, key)
+    finally:
+        store.close()
+
+
+def registry_init(prefix: str | None = None, url: str | None = None, registry: str | Path | None = None) -> dict:
+    """``pcf registry init``: create the registry and set its label prefix and public URL."""
+    from .registry import init_registry
+
+    store = _store(registry)
+    try:
+        return init_registry(store, prefix, url)
+    finally:
+        store.close()
+
+
+def issue_label(result_path: str | Path, key_path: str | Path, valid_days: int, out_dir: str | Path,
+                registry: str | Path | None = None, passphrase: str | None = None):
+    """``pcf issue``: issue a label for a result file (see :func:`pcf.registry.issue`).
+
+    Returns
+    -------
+    pcf.registry.Issued
+
+    Raises
+    ------
+    SourceError
+        Bad result file.
+    IssueRefused, KeyFileError, RegistryError, RenderError
+    """
+    from .lca import read_result
+    from .registry import issue, load_signing_key
+
+    result = read_result(result_path)
+    key = load_signing_key(key_path, passphrase)
+    store = _store(registry)
+    try:
+        return issue(store, result, key, valid_days, out_dir)
+    finally:
+        store.close()
+
+
+def verify_label(target: str, registry: str | Path | None = None, offline: bool = False,
+                 key_path: str | Path | None = None, at: str | None = None):
+    """``pcf verify``: verify a declaration file, a label number or a token.
+
+    The registry is used unless ``offline`` is set; when no registry is given and the default
+    one (``PCF_HOME/registry.db``) does not exist, the check is offline too.
+
+    Returns
+    -------
+    pcf.registry.Verification
+
+    Raises
+    ------
+    RegistryError, KeyFileError
+        Unreadable input, a bad ``--at`` time, a missing registry given explicitly.
+    """
+    from .registry import default_registry_path, load_public_key, verify
+    from .registry.declaration import parse_time
+    from .registry.errors import RegistryError
+
+    moment = None
+    if at:
+        try:
+            moment = parse_time(at)
+        except ValueError as exc:
+            raise RegistryError(f"--at {at!r}: {exc}; write e.g. 2027-01-31 or 2027-01-31T12:00:00Z") from None
+    public = load_public_key(key_path) if key_path else None
+    store = None
+    if not offline and (registry is not None or default_registry_path().exists()):
+        store = _store(registry, create=False)
+    try:
+        return verify(target, store, public, moment)
+    finally:
+        if store is not None:
+            store.close()
+
+
+def change_label_status(number: str, action: str, reason: str, registry: str | Path | None = None):
+    """``pcf suspend / reinstate / revoke``: change a label's status with a reason (logged).
+
+    Returns
+    -------
+    pcf.registry.store.LabelRecord
+
+    Raises
+    ------
+    LabelNotFound, StatusChangeRefused, RegistryError
+    """
+    from .registry import change_status
+    from .registry.numbers import parse_number
+
+    store = _store(registry, create=False)
+    try:
+        return change_status(store, parse_number(number).text, action, reason)
+    finally:
+        store.close()
+
+
+def renew_label(number: str, key_path: str | Path, valid_days: int, reason: str, out_dir: str | Path,
+                result_path: str | Path | None = None, registry: str | Path | None = None,
+                passphrase: str | None = None):
+    """``pcf renew``: a new label number linked to the old one (see :func:`pcf.registry.renew`).
+
+    Returns
+    -------
+    pcf.registry.Issued
+    """
+    from .lca import read_result
+    from .registry import load_signing_key, renew
+    from .registry.numbers import parse_number
+
+    result = read_result(result_path) if result_path else None
+    key = load_signing_key(key_path, passphrase)
+    store = _store(registry, create=False)
+    try:
+        return renew(store, parse_number(number).text, key, valid_days, reason, out_dir, result)
+    finally:
+        store.close()
+
+
+def registry_list(registry: str | Path | None = None) -> list:
+    """``pcf registry list``: every label record, in number order."""
+    store = _store(registry, create=False)
+    try:
+        with store.read() as tx:
+            return tx.labels()
+    finally:
+        store.close()
+
+
+def registry_check(registry: str | Path | None = None):
+    """``pcf registry check``: check the database, the event chain and every label.
+
+    Returns
+    -------
+    pcf.registry.RegistryCheck
+    """
+    from .registry import check_registry
+
+    store = _store(registry, create=False)
+    try:
+        return check_registry(store)
+    finally:
+        store.close()
+
+
+def registry_publish(out_dir: str | Path, registry: str | Path | None = None) -> list[Path]:
+    """``pcf registry publish``: write the static verification site (see :mod:`pcf.registry.publish`)."""
+    from .registry.publish import publish
+
+    store = _store(registry, create=False)
+    try:
+        return publish(store, out_dir)
+    finally:
+        store.close()
+
+
+def registry_export(number: str, out_dir: str | Path, registry: str | Path | None = None) -> dict[str, Path]:
+    """``pcf registry export``: write an issued label's files again from the registry."""
+    from .registry import export
+    from .registry.numbers import parse_number
+
+    store = _store(registry, create=False)
+    try:
+        return export(store, parse_number(number).text, out_dir)
+    finally:
+        store.close()

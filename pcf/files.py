@@ -48,3 +48,87 @@ def write_atomic(files: dict[Path, bytes]) -> None:
             if os.path.exists(tmp):
                 os.unlink(tmp)
         raise
+
+
+class StagedFiles:
+    """Files written in two steps: :meth:`stage` (hidden temporary files, fsynced), then
+    :meth:`commit` (renamed into place) or :meth:`discard`.
+
+    Used where another commit must happen in between (the registry's transaction): a
+    process that dies before :meth:`commit` leaves only hidden ``.NAME.*.tmp`` files, never
+    a target file.
+
+    Parameters
+    ----------
+    files : dict of Path to bytes
+        Target path -> content. Folders must exist.
+    """
+
+    def __init__(self, files: dict[Path, bytes]):
+        self.files = {Path(k): v for k, v in files.items()}
+        self.temps: list[tuple[str, Path]] = []
+
+    def stage(self) -> "StagedFiles":
+        """Write every temporary file and fsync it.
+
+        Raises
+        ------
+        OSError
+            A file cannot be written; the temporary files are removed first.
+        """
+        try:
+            for target, data in self.files.items():
+                fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+                self.temps.append((tmp, target))
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(data)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                os.chmod(tmp, 0o644 & ~_umask())
+        except BaseException:
+            self.discard()
+            raise
+        return self
+
+    def commit(self) -> list[Path]:
+        """Rename the temporary files into place and fsync their folders.
+
+        Returns
+        -------
+        list of Path
+            The target files.
+        """
+        for tmp, target in self.temps:
+            os.replace(tmp, target)
+        for folder in {target.parent for _, target in self.temps}:
+            _fsync_dir(folder)
+        done = [target for _, target in self.temps]
+        self.temps = []
+        return done
+
+    def discard(self) -> None:
+        """Remove the temporary files (nothing of the targets changes)."""
+        for tmp, _ in self.temps:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        self.temps = []
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _fsync_dir(folder: Path) -> None:
+    """fsync a folder so that renames in it survive a power cut (POSIX; ignored elsewhere)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -136,7 +136,7 @@ def _stage_bar(stages: list[dict], x0: float, width: float) -> list[dict]:
     return out
 
 
-def label_context(result: dict, font: str) -> dict:
+def label_context(result: dict, font: str, issued: dict | None = None) -> dict:
     """Everything ``label.svg.j2`` draws, with its geometry [SVG units, 4 per mm].
 
     Parameters
@@ -145,6 +145,11 @@ def label_context(result: dict, font: str) -> dict:
         A checked ``pcf-result/1`` result.
     font : str
         CJK font family (see :func:`pcf.render.output.cjk_font`).
+    issued : dict, optional
+        For an issued label (:mod:`pcf.registry`): ``number`` (label number), ``valid_from``
+        and ``valid_until`` (dates as printed), ``issuer`` and ``qr`` (the text of the QR
+        code: the verification URL or the signed token). Without it the label is an
+        unnumbered draft and its QR code holds :func:`label_verification_text`.
 
     Returns
     -------
@@ -167,7 +172,7 @@ def label_context(result: dict, font: str) -> dict:
         per_ref_value = (result.get("totals") or {}).get("declared", result["total_kg_co2e"])  # the declared total
         per_ref = f"= {fmt.sig(per_ref_value)} {view.per_unit(product, False)}"
     stages = view.stage_rows(result)
-    qr = qr_path(label_verification_text(result))
+    qr = qr_path(issued["qr"] if issued else label_verification_text(result))
     boundary = view.study_value(result, "boundary")
     zh_boundary = fmt.BOUNDARY_NAMES.get(boundary, ("", boundary))[0]
     return {
@@ -189,6 +194,7 @@ def label_context(result: dict, font: str) -> dict:
         "boundary": f"{zh_boundary} {boundary}".strip(),
         "date": view.created_date(result),
         "sha": result["model_sha256"][:12].lower(),
+        "issued": None if not issued else {k: issued[k] for k in ("number", "valid_from", "valid_until", "issuer")},
     }
 
 
@@ -217,10 +223,12 @@ def label_svg(result: dict, templates_dir: Path | None = None, font: str | None 
     return prepare(result, templates_dir, font)[2]
 
 
-def prepare(result: dict, templates_dir: Path | None = None, font: str | None = None) -> tuple[str, object, str]:
+def prepare(result: dict, templates_dir: Path | None = None, font: str | None = None,
+            issued: dict | None = None) -> tuple[str, object, str]:
     """Common first steps of every rendering: check the result, find the CJK font, render the label SVG.
 
-    ``font`` [default: found with fontconfig] skips the font look-up when given.
+    ``font`` [default: found with fontconfig] skips the font look-up when given; ``issued``
+    numbers the label (see :func:`label_context`).
 
     Returns
     -------
@@ -239,7 +247,7 @@ def prepare(result: dict, templates_dir: Path | None = None, font: str | None = 
     check_result(result)
     font = font or output.cjk_font()
     env = output.environment(templates_dir)
-    return font, env, output.render_template(env, "label.svg.j2", L=label_context(result, font))
+    return font, env, output.render_template(env, "label.svg.j2", L=label_context(result, font, issued))
 
 
 def render_label(result: dict, out_dir: Path, templates_dir: Path | None = None) -> dict[str, Path]:
@@ -275,3 +283,31 @@ def render_label(result: dict, out_dir: Path, templates_dir: Path | None = None)
     paths = {"svg": out / f"{stem}.label.svg", "pdf": out / f"{stem}.label.pdf"}
     output.write_atomic({paths["svg"]: svg.encode("utf-8"), paths["pdf"]: pdf})
     return paths
+
+
+def issued_label(result: dict, issued: dict, templates_dir: Path | None = None) -> dict[str, bytes]:
+    """An issued (numbered) label as SVG and PDF bytes; writes no file.
+
+    Parameters
+    ----------
+    result : dict
+        A ``pcf-result/1``-shaped dict (for issued labels: made from the signed declaration).
+    issued : dict
+        ``number``, ``valid_from``, ``valid_until``, ``issuer``, ``qr`` (see :func:`label_context`).
+    templates_dir : Path, optional
+        Folder of the templates [default: ``label_templates/``].
+
+    Returns
+    -------
+    dict of str to bytes
+        ``{"svg": ..., "pdf": ...}``.
+
+    Raises
+    ------
+    RenderError
+        On a bad result, a missing template, no CJK font or a WeasyPrint failure.
+    """
+    font, env, svg = prepare(result, templates_dir, issued=issued)
+    html = output.render_template(env, "label.html.j2", svg=Markup(svg), mm=LABEL_MM, font=font,
+                                  title=f"{issued['number']} carbon label")
+    return {"svg": svg.encode("utf-8"), "pdf": output.html_to_pdf(html, output.template_folder(env))}

@@ -1,0 +1,41 @@
+"""Label issuance: numbered, signed, time-limited carbon labels in a registry anyone can check.
+
+A certification body creates an Ed25519 key pair (:func:`new_keys`), whose public key the
+registry stores. :func:`issue` checks a footprint result against its PCR, gives it the next
+label number, signs its declaration and stores it; :func:`verify` checks a declaration
+file, a label number or a QR token (signature, hash, issuer key, validity dates, status);
+:func:`change_status` suspends, reinstates or revokes and :func:`renew` renews a label;
+:func:`check_registry` re-checks the whole registry against its hash-chained event log;
+:func:`publish` writes the static verification site. See docs/registry.md.
+
+Modules: ``canonical`` (RFC 8785 JSON), ``keys``, ``numbers`` (label-number format),
+``store`` (storage interface, SQLite), ``chain`` (event log), ``declaration``, ``token``,
+``admin`` (settings, keys), ``issue``, ``verify``, ``check``, ``render`` (label files),
+``publish`` (static site).
+
+Examples
+--------
+>>> from pcf.registry import open_store, new_keys, issue, verify       # doctest: +SKIP
+>>> store = open_store("registry.db")                                   # doctest: +SKIP
+>>> key, *_ = new_keys(store, "cb-example", "keys")                     # doctest: +SKIP
+>>> issued = issue(store, result, key, valid_days=730, out_dir="labels") # doctest: +SKIP
+>>> verify(issued.number, store).verdict                                # doctest: +SKIP
+'valid'
+"""
+
+from .admin import init_registry, list_keys, new_keys, register_key, settings
+from .check import RegistryCheck, check_registry
+from .errors import (IssueRefused, KeyFileError, LabelNotFound, NotADeclaration, RegistryCorrupt, RegistryError,
+                     StatusChangeRefused)
+from .issue import Issued, change_status, check_conformance, export, issue, renew
+from .keys import SigningKey, load_public_key, load_signing_key
+from .store import Store, default_registry_path, open_store
+from .verify import Verification, verify
+
+__all__ = [
+    "IssueRefused", "Issued", "KeyFileError", "LabelNotFound", "NotADeclaration", "RegistryCheck",
+    "RegistryCorrupt", "RegistryError", "SigningKey", "StatusChangeRefused", "Store", "Verification",
+    "change_status", "check_conformance", "check_registry", "default_registry_path", "export", "init_registry",
+    "issue", "list_keys", "load_public_key", "load_signing_key", "new_keys", "open_store", "register_key",
+    "renew", "settings", "verify",
+]

@@ -1,0 +1,134 @@
+"""Canonical JSON of declarations and events: the JSON Canonicalization Scheme (RFC 8785).
+
+Signatures and hashes are computed over these bytes, so anybody with any RFC 8785
+implementation can recompute them from the JSON of a declaration file, whatever
+whitespace or key order that file has.
+
+Rules (RFC 8785 section 3.2): no whitespace; object members sorted by their names as
+UTF-16 code units; strings with only ``"``, ``\\`` and the control characters below
+U+0020 escaped (``\\b \\t \\n \\f \\r`` or ``\\u00xx``), everything else as UTF-8;
+numbers as ECMAScript's ``Number.prototype.toString`` writes IEEE 754 doubles (shortest
+round-trip digits, exponent form below 1e-6 and from 1e21); ``true``, ``false``, ``null``.
+
+References
+----------
+A. Rundgren, B. Jordan, S. Erdtman (2020) RFC 8785, JSON Canonicalization Scheme (JCS).
+ECMA-262, 7.1.12.1 Number::toString.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from decimal import Decimal
+
+from .errors import RegistryError
+
+#: Largest integer an IEEE 754 double holds exactly (2**53); RFC 8785 section 3.2.2.3.
+MAX_SAFE_INTEGER = 2 ** 53
+
+
+def canonical_bytes(value: object) -> bytes:
+    """The RFC 8785 canonical form of a JSON value, as UTF-8 bytes.
+
+    Parameters
+    ----------
+    value : dict, list, str, int, float, bool or None
+        A JSON value (nested).
+
+    Returns
+    -------
+    bytes
+
+    Raises
+    ------
+    RegistryError
+        On a value JSON cannot hold: NaN or infinity, an integer beyond +-2**53, a
+        non-string object key, a lone surrogate in a string, or another Python type.
+    """
+    parts: list[str] = []
+    _write(value, parts)
+    try:
+        return "".join(parts).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise RegistryError(f"text with a lone surrogate cannot be canonicalised ({exc.reason})") from None
+
+
+def _write(value: object, out: list[str]) -> None:
+    if value is None:
+        out.append("null")
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif isinstance(value, str):
+        out.append(json.dumps(value, ensure_ascii=False))
+    elif isinstance(value, int):
+        if abs(value) > MAX_SAFE_INTEGER:
+            raise RegistryError(f"integer {value} is beyond 2**53 and cannot be canonicalised exactly")
+        out.append(number_text(float(value)))
+    elif isinstance(value, float):
+        out.append(number_text(value))
+    elif isinstance(value, dict):
+        for key in value:
+            if not isinstance(key, str):
+                raise RegistryError(f"object key {key!r} is not a string")
+        out.append("{")
+        for i, key in enumerate(sorted(value, key=lambda k: k.encode("utf-16-be", "surrogatepass"))):
+            if i:
+                out.append(",")
+            out.append(json.dumps(key, ensure_ascii=False))
+            out.append(":")
+            _write(value[key], out)
+        out.append("}")
+    elif isinstance(value, (list, tuple)):
+        out.append("[")
+        for i, item in enumerate(value):
+            if i:
+                out.append(",")
+            _write(item, out)
+        out.append("]")
+    else:
+        raise RegistryError(f"a {type(value).__name__} is not a JSON value")
+
+
+def number_text(x: float) -> str:
+    """ECMAScript's text of a double (ECMA-262 Number::toString, as RFC 8785 requires).
+
+    Parameters
+    ----------
+    x : float
+        A finite number.
+
+    Returns
+    -------
+    str
+        E.g. ``0``, ``-1.5``, ``1e+21``, ``1e-7``, ``333333333.3333333``.
+
+    Raises
+    ------
+    RegistryError
+        On NaN or infinity (JSON has no such numbers).
+    """
+    if not math.isfinite(x):
+        raise RegistryError(f"{x!r} is not a JSON number; only finite numbers can be declared")
+    if x == 0:
+        return "0"  # also -0.0
+    sign = "-" if x < 0 else ""
+    # repr() gives the shortest digits that round-trip (as ECMAScript requires)
+    _, digits_tuple, exp = Decimal(repr(abs(x))).as_tuple()
+    digits = "".join(map(str, digits_tuple)).rstrip("0") or "0"
+    trailing = len("".join(map(str, digits_tuple))) - len(digits)
+    k = len(digits)
+    n = exp + trailing + k  # the value is 0.<digits> x 10^n
+    if k <= n <= 21:
+        text = digits + "0" * (n - k)
+    elif 0 < n <= 21:
+        text = digits[:n] + "." + digits[n:]
+    elif -6 < n <= 0:
+        text = "0." + "0" * (-n) + digits
+    else:
+        e = n - 1
+        mantissa = digits[0] + ("." + digits[1:] if k > 1 else "")
+        text = f"{mantissa}e{'+' if e > 0 else '-'}{abs(e)}"
+    return sign + text

@@ -1,0 +1,33 @@
+"""Errors of the label registry (all :class:`pcf.errors.PCFError`, so the CLI exits 2)."""
+
+from __future__ import annotations
+
+from pcf.errors import PCFError
+
+
+class RegistryError(PCFError):
+    """Base class of the registry's errors: the message says what is wrong and how to fix it."""
+
+
+class KeyFileError(RegistryError):
+    """A key file is missing, unreadable, of the wrong kind, too open, or its passphrase is wrong."""
+
+
+class IssueRefused(RegistryError):
+    """A label cannot be issued: the result does not conform to its PCR, has no PCR, or the key is not usable."""
+
+
+class LabelNotFound(RegistryError):
+    """No label with that number is in the registry."""
+
+
+class StatusChangeRefused(RegistryError):
+    """A suspension, reinstatement, revocation or renewal is not allowed from the label's status."""
+
+
+class NotADeclaration(RegistryError):
+    """A file is not a signed declaration (``pcf-signed-declaration/1``) nor a label token."""
+
+
+class RegistryCorrupt(RegistryError):
+    """The registry database is not a pcf registry, has an unknown schema version, or cannot be read."""

@@ -1,0 +1,426 @@
+"""Issuing and renewing labels.
+
+:func:`issue` checks the result against its PCR, then in **one write transaction**: takes
+the next label number, builds and signs the declaration, renders the label files into
+hidden temporary files, stores the label and appends the ``label-issued`` event. Only after
+the commit are the files renamed into place. So an error or a killed process leaves either
+a fully issued label or nothing (no number used, no event, no visible file); if a process
+dies in the instant between the commit and the renames, the label is issued and
+``pcf registry export NUMBER --out DIR`` writes its files again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Callable
+
+import pcf
+from pcf.errors import RenderError
+from pcf.files import StagedFiles
+
+from .canonical import canonical_bytes
+from .chain import append_event
+from .declaration import (MAX_VALID_DAYS, build_declaration, document_text, iso, parse_document, sign,
+                          utc_now)
+from .errors import IssueRefused, LabelNotFound, RegistryError, StatusChangeRefused
+from .keys import SigningKey, b64url, raw_public
+from .numbers import format_number
+from .store import LabelRecord, Store, Tx
+from .token import make_token
+
+
+@dataclass
+class Issued:
+    """An issued label.
+
+    Attributes
+    ----------
+    number : str
+        Label number.
+    document : dict
+        The signed declaration.
+    record : LabelRecord
+        The registry row.
+    qr : str
+        Text of the label's QR code (verification URL or token).
+    token : str
+        The compact signed token.
+    files : dict of str to Path
+        Kind (``declaration``, ``label.svg``, ``label.pdf``, ``statement``) -> file written.
+    """
+
+    number: str
+    document: dict
+    record: LabelRecord
+    qr: str
+    token: str
+    files: dict[str, Path] = field(default_factory=dict)
+
+
+def check_conformance(result: dict, pcr_dir: str | Path | None = None) -> dict:
+    """Re-assess a result against the current file of its PCR; it must conform.
+
+    Parameters
+    ----------
+    result : dict
+        A ``pcf-result/1`` result with ``assessment`` (from ``pcf footprint``) or ``study.pcr``.
+    pcr_dir : str or Path, optional
+        Folder of PCR files [default ``pcr_rules/``].
+
+    Returns
+    -------
+    dict
+        The fresh assessment (:func:`pcf.pcr.assess`).
+
+    Raises
+    ------
+    IssueRefused
+        The result cannot be rendered, names no PCR, does not conform (the nonconformities
+        are listed), or its stored assessment disagrees with the fresh one (recompute it).
+    PCRError
+        The PCR file is missing or invalid.
+    """
+    from pcf.pcr import assess, load_pcr
+    from pcf.render.validate import check_result
+
+    try:
+        check_result(result)
+    except RenderError as exc:
+        raise IssueRefused(f"the result cannot be labelled: {exc}") from None
+    stored = result.get("assessment") or {}
+    pcr_id = (stored.get("pcr") or {}).get("id") or (result.get("study") or {}).get("pcr")
+    if not pcr_id:
+        raise IssueRefused("the result names no PCR (study.pcr): a label is only issued against a PCR; "
+                           "set study.pcr in the model and recompute with `pcf footprint`")
+    fresh = assess(result, load_pcr(pcr_id, pcr_dir))
+    if not fresh["conforms"]:
+        lines = "; ".join(f"{f['rule']} ({f.get('clause') or ''}): {f['message']}"
+                          for f in fresh["findings"] if f["severity"] == "nonconformity")
+        raise IssueRefused(f"the result does not conform to PCR {pcr_id} v{fresh['pcr']['version']}: {lines}. "
+                           f"Fix the model (see `pcf check MODEL`) and recompute")
+    if stored:
+        old_class = (stored.get("performance_class") or {}).get("class")
+        new_class = (fresh.get("performance_class") or {}).get("class")
+        if stored.get("conforms") is not True or old_class != new_class:
+            raise IssueRefused(f"the assessment stored in the result (conforms {stored.get('conforms')}, class "
+                               f"{old_class}) differs from PCR {pcr_id} v{fresh['pcr']['version']} today (conforms, "
+                               f"class {new_class}): recompute the result with `pcf footprint`")
+    return fresh
+
+
+def _valid_days(valid_days: int) -> int:
+    if isinstance(valid_days, bool) or not isinstance(valid_days, int) or not 1 <= valid_days <= MAX_VALID_DAYS:
+        raise IssueRefused(f"--valid-days {valid_days!r}: give a whole number of days from 1 to {MAX_VALID_DAYS} "
+                           "(Carbon Trust labels run 730 days)")
+    return valid_days
+
+
+def _usable_key(tx: Tx, key: SigningKey) -> str:
+    """The issuer of a registered, current key."""
+    record = tx.key(key.key_id)
+    if record is None:
+        raise IssueRefused(f"key {key.key_id} ({key.path or 'in memory'}) is not in the registry: register its "
+                           "public key with `pcf registry add-key PUB --issuer NAME` (or create keys with "
+                           "`pcf keys new`)")
+    if record.public_key != b64url(raw_public(key.public_key)):
+        raise IssueRefused(f"key {key.key_id}: the registry holds another public key under this id")
+    if record.retired_at is not None:
+        raise IssueRefused(f"key {key.key_id} of {record.issuer} was retired on {record.retired_at}: sign with "
+                           "the issuer's current key")
+    return record.issuer
+
+
+def _prepare_out(out_dir: str | Path | None) -> Path | None:
+    if out_dir is None:
+        return None
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RegistryError(f"output folder {out} cannot be created ({exc.strerror}): choose another --out") from None
+    return out
+
+
+def _insert(tx: Tx, make: Callable[[str, str | None], dict], key: SigningKey, now: datetime,
+            renews: str | None) -> tuple[LabelRecord, dict, str]:
+    """Number, build (``make(number, url)``), sign and store a label and its event inside ``tx``."""
+    prefix = tx.setting("prefix") or "PCF"
+    base = tx.setting("url")
+    seq = tx.next_label_seq()
+    number = format_number(prefix, now.year, seq)
+    url = f"{base.rstrip('/')}/{number}.html" if base else None
+    declaration = make(number, url)
+    document = sign(declaration, key)
+    token = make_token(declaration, document["declaration_sha256"], key)
+    record = LabelRecord(
+        number=number, seq=seq, issuer=declaration["issuer"]["name"], key_id=key.key_id,
+        product_id=declaration["product"]["id"], product_name=declaration["product"]["name"],
+        issued_at=declaration["issued_at"], valid_from=declaration["valid_from"],
+        valid_until=declaration["valid_until"], status="valid", status_at=declaration["issued_at"],
+        declaration_sha256=document["declaration_sha256"], document=document_text(document), token=token,
+        renews=renews)
+    tx.insert_label(record)
+    append_event(tx, "label-issued", number, {
+        "seq": seq, "issuer": record.issuer, "key_id": key.key_id, "product_id": record.product_id,
+        "declaration_sha256": record.declaration_sha256, "valid_from": record.valid_from,
+        "valid_until": record.valid_until, "renews": renews}, record.issued_at)
+    return record, document, url or token
+
+
+def _issue(store: Store, make, key: SigningKey, out_dir, now: datetime | None, *, renews: str | None = None,
+           product_id: str | None = None, reason: str | None = None, render: bool = True) -> Issued:
+    """The transaction of :func:`issue` and :func:`renew` (see the module docstring)."""
+    out = _prepare_out(out_dir)
+    now = (now or utc_now()).replace(microsecond=0)
+    staged: StagedFiles | None = None
+    try:
+        with store.write() as tx:
+            issuer = _usable_key(tx, key)
+            if renews is not None:
+                _check_renewable(tx, renews, product_id)
+            record, document, qr = _insert(tx, lambda number, url: make(number, url, issuer, now), key, now, renews)
+            if renews is not None:
+                tx.set_renewed_by(renews, record.number)
+                append_event(tx, "label-renewed", renews, {"reason": reason, "renewed_by": record.number},
+                             record.issued_at)
+            if out is not None:
+                if render:
+                    from .render import issued_files
+
+                    contents = issued_files(document, qr)
+                else:
+                    contents = {f"{record.number}.declaration.json": document_text(document).encode("utf-8")}
+                staged = StagedFiles({out / name: data for name, data in contents.items()}).stage()
+    except OSError as exc:
+        if staged:
+            staged.discard()
+        raise RegistryError(f"cannot write the label files in {out} ({exc.strerror}); nothing was issued") from None
+    except BaseException:
+        if staged:
+            staged.discard()
+        raise
+    files: dict[str, Path] = {}
+    if staged is not None:
+        files = {path.name[len(record.number) + 1:]: path for path in staged.commit()}
+    return Issued(record.number, document, record, qr, record.token, files)
+
+
+def issue(store: Store, result: dict, key: SigningKey, valid_days: int, out_dir: str | Path | None = None, *,
+          now: datetime | None = None, render: bool = True, pcr_dir: str | Path | None = None) -> Issued:
+    """Issue a label for a conforming result.
+
+    Parameters
+    ----------
+    store : Store
+        The registry.
+    result : dict
+        A ``pcf-result/1`` result whose assessment conforms to its PCR.
+    key : SigningKey
+        A registered, current issuer key (:func:`pcf.registry.keys.load_signing_key`).
+    valid_days : int
+        Validity period [days], 1 to 3650.
+    out_dir : str or Path, optional
+        Where to write ``<number>.declaration.json``, ``.label.svg``, ``.label.pdf`` and
+        ``.statement.pdf``; None writes nothing.
+    now : datetime, optional
+        Time of issue (UTC) [default: now].
+    render : bool
+        With ``out_dir``: also render the label and statement [default True]; False writes
+        only the declaration.
+    pcr_dir : str or Path, optional
+        Folder of PCR files [default ``pcr_rules/``].
+
+    Returns
+    -------
+    Issued
+        ``files`` keys: ``declaration.json``, ``label.svg``, ``label.pdf``, ``statement.pdf``.
+
+    Raises
+    ------
+    IssueRefused
+        Nonconforming result, no PCR, unknown or retired key, bad validity.
+    RenderError, RegistryError
+        Rendering or writing failed; nothing was issued.
+    """
+    _valid_days(valid_days)
+    assessment = check_conformance(result, pcr_dir)
+    result_sha256 = hashlib.sha256(canonical_bytes(result)).hexdigest()
+
+    def make(number, url, issuer, now):
+        return build_declaration(result, assessment, number=number, key=key, issuer=issuer, issued_at=now,
+                                 valid_days=valid_days, url=url, result_sha256=result_sha256)
+
+    return _issue(store, make, key, out_dir, now, render=render)
+
+
+def _check_renewable(tx: Tx, number: str, product_id: str | None) -> LabelRecord:
+    old = tx.label(number)
+    if old is None:
+        raise LabelNotFound(f"no label {number} in the registry")
+    if old.status != "valid":
+        raise StatusChangeRefused(f"label {number} is {old.status}: only a valid (or expired) label can be renewed"
+                                  + ("; reinstate it first" if old.status == "suspended" else ""))
+    if old.renewed_by:
+        raise StatusChangeRefused(f"label {number} was already renewed by {old.renewed_by}; renew that one")
+    if product_id is not None and product_id != old.product_id:
+        raise StatusChangeRefused(f"label {number} is for product {old.product_id!r}, the result for "
+                                  f"{product_id!r}: issue a new label instead")
+    return old
+
+
+def renew(store: Store, number: str, key: SigningKey, valid_days: int, reason: str,
+          out_dir: str | Path | None = None, result: dict | None = None, *, now: datetime | None = None,
+          render: bool = True, pcr_dir: str | Path | None = None) -> Issued:
+    """Renew a label: a new number and validity period, linked to the old label.
+
+    The old label keeps its own validity period and status; its record and page point to
+    the renewal (``renewed_by``) and the new declaration names the old number (``renews``).
+
+    Parameters
+    ----------
+    number : str
+        The label to renew (valid or expired; not suspended, revoked or already renewed).
+    key : SigningKey
+        A registered, current key (it may differ from the old label's after a key rotation).
+    valid_days : int
+        Validity of the renewal [days].
+    reason : str
+        Why (logged).
+    result : dict, optional
+        A recomputed result of the same product, checked against its PCR; default: the old
+        declaration's content, unchanged but for number, issuer key, dates and ``renews``.
+
+    Returns
+    -------
+    Issued
+
+    Raises
+    ------
+    LabelNotFound, StatusChangeRefused, IssueRefused
+    """
+    _valid_days(valid_days)
+    reason = _reason(reason)
+    if result is None:
+        with store.read() as tx:
+            old = tx.label(number)
+        if old is None:
+            raise LabelNotFound(f"no label {number} in the registry; check the number (`pcf registry list`)")
+        previous = parse_document(old.document, f"registry label {number}")["declaration"]
+
+        def make(new_number, url, issuer, now):
+            return {**previous, "label_number": new_number, "renews": number, "verification_url": url,
+                    "issuer": {"name": issuer, "key_id": key.key_id,
+                               "public_key": b64url(raw_public(key.public_key))},
+                    "issued_at": iso(now), "valid_from": iso(now),
+                    "valid_until": iso(now + timedelta(days=valid_days)),
+                    "software": {**previous.get("software", {}), "issue": pcf.__version__}}
+
+        product_id = previous["product"]["id"]
+    else:
+        assessment = check_conformance(result, pcr_dir)
+        result_sha256 = hashlib.sha256(canonical_bytes(result)).hexdigest()
+
+        def make(new_number, url, issuer, now):
+            return build_declaration(result, assessment, number=new_number, key=key, issuer=issuer, issued_at=now,
+                                     valid_days=valid_days, url=url, renews=number, result_sha256=result_sha256)
+
+        product_id = result["product"]["id"]
+    return _issue(store, make, key, out_dir, now, renews=number, product_id=product_id, reason=reason,
+                  render=render)
+
+
+def _reason(reason: str | None) -> str:
+    if not isinstance(reason, str) or not reason.strip():
+        raise StatusChangeRefused("give a reason (--reason TEXT); it is kept in the registry's event log")
+    if len(reason) > 2000:
+        raise StatusChangeRefused("the reason is longer than 2000 characters; shorten it")
+    return reason.strip()
+
+
+_TRANSITIONS = {
+    "suspend": ({"valid"}, "suspended", "label-suspended"),
+    "reinstate": ({"suspended"}, "valid", "label-reinstated"),
+    "revoke": ({"valid", "suspended"}, "revoked", "label-revoked"),
+}
+
+
+def change_status(store: Store, number: str, action: str, reason: str, *, now: datetime | None = None) -> LabelRecord:
+    """Suspend, reinstate or revoke a label, with a reason, logged in the event log.
+
+    ``suspend``: valid -> suspended (temporarily not valid); ``reinstate``: suspended ->
+    valid; ``revoke``: valid or suspended -> revoked, for good (the database refuses any
+    later change of a revoked label's status, and verification looks for the revocation
+    event too).
+
+    Parameters
+    ----------
+    action : {"suspend", "reinstate", "revoke"}
+    reason : str
+        Why (kept in the event log; not published).
+
+    Returns
+    -------
+    LabelRecord
+        The label after the change.
+
+    Raises
+    ------
+    LabelNotFound
+    StatusChangeRefused
+        The label's status does not allow the action (e.g. a revoked label), or no reason.
+    """
+    allowed, target, kind = _TRANSITIONS[action]
+    reason = _reason(reason)
+    at = iso(now or utc_now())
+    with store.write() as tx:
+        label = tx.label(number)
+        if label is None:
+            raise LabelNotFound(f"no label {number} in the registry; check the number (`pcf registry list`)")
+        if label.status not in allowed:
+            raise StatusChangeRefused(f"label {number} is {label.status}; it cannot be {target} "
+                                      + ("(a revoked label stays revoked)" if label.status == "revoked" else
+                                         f"(only a {' or '.join(sorted(allowed))} label can)"))
+        tx.set_status(number, target, reason, at)
+        append_event(tx, kind, number, {"reason": reason}, at)
+        return tx.label(number)
+
+
+def export(store: Store, number: str, out_dir: str | Path, qr: str | None = None) -> dict[str, Path]:
+    """Write the files of an issued label again from the registry (same declaration and signature).
+
+    Parameters
+    ----------
+    qr : str, optional
+        QR text; default as at issue: the declaration's verification URL, else the token.
+
+    Returns
+    -------
+    dict of str to Path
+        File name -> path.
+
+    Raises
+    ------
+    LabelNotFound, RenderError, RegistryError
+    """
+    from pcf.files import write_atomic
+
+    from .render import issued_files
+
+    with store.read() as tx:
+        label = tx.label(number)
+    if label is None:
+        raise LabelNotFound(f"no label {number} in the registry")
+    document = parse_document(label.document, f"registry label {number}")
+    qr = qr or document["declaration"].get("verification_url") or label.token
+    out = _prepare_out(out_dir)
+    contents = issued_files(document, qr)
+    paths = {name: out / name for name in contents}
+    try:
+        write_atomic({paths[n]: data for n, data in contents.items()})
+    except OSError as exc:
+        raise RegistryError(f"cannot write in {out} ({exc.strerror})") from None
+    return paths
+

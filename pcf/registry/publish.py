@@ -1,0 +1,154 @@
+"""``pcf registry publish DIR``: the static public verification site.
+
+Files (all relative links, no script, a Content-Security-Policy that forbids scripts,
+so the pages work from any static web server or from ``file://``):
+
+- ``<number>.html``: one page per label: status (valid, suspended, revoked, expired, not
+  yet valid, as of publishing), product, value, class, PCR, method, validity period,
+  issuer, renewal links, declaration SHA-256 and key id;
+- ``<number>.declaration.json``: the signed declaration (what the label states; anyone
+  can verify it offline);
+- ``index.html``: every label with its status, the issuer keys and the event-log head;
+- ``labels.json``: number, product, status, validity of every label, with the log head;
+- ``keys.json``: issuers' public keys (base64url) with their periods.
+
+Not published: suspension and revocation reasons (they may name people or disputes),
+the event log itself, the result files behind the declarations (contributions and
+supplier data), private keys (never in the registry). The registry is checked first
+(:func:`pcf.registry.check.check_registry`); a registry with problems is not published.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+from markupsafe import Markup
+
+from pcf.files import write_atomic
+from pcf.render import fmt, output
+
+from .check import check_registry
+from .declaration import iso, parse_document, parse_time, utc_now
+from .errors import RegistryError
+from .render import _date, _last_day
+from .store import Store
+
+STATUS_NAMES = {
+    "valid": ("有效", "VALID", "genuine, signed by the issuer, within its validity period, not suspended or revoked"),
+    "suspended": ("已暂停", "SUSPENDED", "the issuer has suspended this label; it is not valid while suspended"),
+    "revoked": ("已撤销", "REVOKED", "the issuer has revoked this label; it is not valid"),
+    "expired": ("已过期", "EXPIRED", "the validity period has ended"),
+    "not-yet-valid": ("尚未生效", "NOT YET VALID", "the validity period has not begun"),
+}
+
+
+def effective_status(status: str, valid_from: str, valid_until: str, at: datetime) -> str:
+    """The status a page shows: revoked / suspended first, then expired / not yet valid, else valid."""
+    if status in ("revoked", "suspended"):
+        return status
+    if at >= parse_time(valid_until):
+        return "expired"
+    if at < parse_time(valid_from):
+        return "not-yet-valid"
+    return "valid"
+
+
+def page_context(label, at: datetime) -> dict:
+    """What the page of one label shows (a :class:`~pcf.registry.store.LabelRecord`)."""
+    document = parse_document(label.document, f"registry label {label.number}")
+    d = document["declaration"]
+    head = d["values"]["headline"]
+    pc = d.get("performance_class") or {}
+    status = effective_status(label.status, label.valid_from, label.valid_until, at)
+    zh, en, text = STATUS_NAMES[status]
+    if status in ("suspended", "revoked"):
+        text = f"{text} ({_date(label.status_at)})"
+    return {
+        "number": label.number, "status": status, "status_zh": zh, "status_en": en, "status_text": text,
+        "product_name": d["product"]["name"], "product_id": d["product"]["id"],
+        "value": fmt.sig(head["value"]), "unit": head["unit"], "basis": head["basis"],
+        "cls": pc.get("class") or "未分级 not graded", "illustrative": bool(pc.get("illustrative")),
+        "pcr": f"{d['pcr'].get('id')} v{d['pcr'].get('version')}",
+        "standard": d["study"].get("standard") or fmt.DASH, "boundary": d["study"].get("boundary") or fmt.DASH,
+        "method": fmt.METHOD_NAMES.get(d["method"]["id"], d["method"]["id"]),
+        "valid_from": _date(label.valid_from), "valid_until": _last_day(label.valid_until),
+        "issuer": label.issuer, "issued_at": label.issued_at,
+        "renews": label.renews, "renewed_by": label.renewed_by,
+        "declaration_sha256": label.declaration_sha256, "key_id": label.key_id,
+        "published_at": iso(at), "document": document,
+    }
+
+
+def publish(store: Store, out_dir: str | Path, *, now: datetime | None = None) -> list[Path]:
+    """Write the static verification site of the registry.
+
+    Parameters
+    ----------
+    store : Store
+        The registry.
+    out_dir : str or Path
+        Site folder; created when missing. Existing pages are replaced (each file
+        atomically); other files are left alone.
+    now : datetime, optional
+        The time the statuses are given for [default: now].
+
+    Returns
+    -------
+    list of Path
+        The files written.
+
+    Raises
+    ------
+    RegistryError
+        The registry check fails (nothing is published), or the folder cannot be written.
+    RenderError
+        A template is missing.
+    """
+    at = now or utc_now()
+    report = check_registry(store)
+    if not report.ok:
+        raise RegistryError("the registry check fails, so nothing was published: " + "; ".join(report.problems[:5])
+                            + ("; ..." if len(report.problems) > 5 else "") + " (see `pcf registry check`)")
+    with store.read() as tx:
+        labels = tx.labels()
+        keys = tx.keys()
+    env = output.environment()
+    css = Markup(output.read_template_file(env, "registry_site.css"))  # our own file, not data
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RegistryError(f"site folder {out} cannot be created ({exc.strerror})") from None
+    files: dict[Path, bytes] = {}
+    rows = []
+    for label in labels:
+        page = page_context(label, at)
+        document = page.pop("document")
+        files[out / f"{label.number}.html"] = output.render_template(
+            env, "registry_page.html.j2", P=page, css=css).encode("utf-8")
+        files[out / f"{label.number}.declaration.json"] = (
+            json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
+        rows.append(page)
+    index = {"count": len(rows), "rows": rows, "issuer_keys": keys, "published_at": iso(at), "events": report.events,
+             "head": report.head}
+    files[out / "index.html"] = output.render_template(env, "registry_index.html.j2", I=index, css=css).encode("utf-8")
+    files[out / "labels.json"] = (json.dumps({
+        "format": "pcf-registry-status/1", "published_at": iso(at), "events": report.events,
+        "chain_head": report.head,
+        "labels": [{"number": r["number"], "product_id": r["product_id"], "status": r["status"],
+                    "valid_from": label.valid_from, "valid_until": label.valid_until,
+                    "declaration_sha256": r["declaration_sha256"], "renews": r["renews"],
+                    "renewed_by": r["renewed_by"]} for r, label in zip(rows, labels)],
+    }, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    files[out / "keys.json"] = (json.dumps({
+        "format": "pcf-registry-keys/1",
+        "keys": [{"issuer": k.issuer, "key_id": k.key_id, "alg": "Ed25519", "public_key": k.public_key,
+                  "added_at": k.added_at, "retired_at": k.retired_at} for k in keys],
+    }, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    try:
+        write_atomic(files)
+    except OSError as exc:
+        raise RegistryError(f"cannot write the site in {out} ({exc.strerror})") from None
+    return sorted(files)

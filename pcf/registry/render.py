@@ -1,0 +1,101 @@
+"""Files of an issued label: the signed declaration, the numbered label (SVG, PDF) and the
+verification statement (PDF), all drawn from the signed declaration.
+
+File names: ``<number>.declaration.json``, ``<number>.label.svg``, ``<number>.label.pdf``,
+``<number>.statement.pdf``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from markupsafe import Markup
+
+from pcf.render import fmt, output
+from pcf.render.label import issued_label, prepare
+
+from .declaration import document_text, label_result, parse_time
+
+
+def _date(text: str) -> str:
+    return parse_time(text).strftime("%Y-%m-%d")
+
+
+def _last_day(valid_until: str) -> str:
+    """The last day a label is valid (``valid_until`` is exclusive)."""
+    return (parse_time(valid_until) - timedelta(seconds=1)).strftime("%Y-%m-%d")
+
+
+def issued_context(document: dict, qr: str) -> dict:
+    """The ``issued`` dict of :func:`pcf.render.label.label_context` for a signed declaration."""
+    d = document["declaration"]
+    return {"number": d["label_number"], "valid_from": _date(d["valid_from"]),
+            "valid_until": _last_day(d["valid_until"]), "issuer": d["issuer"]["name"], "qr": qr}
+
+
+def statement_context(document: dict) -> dict:
+    """What the verification statement shows, formatted."""
+    d = document["declaration"]
+    head = d["values"]["headline"]
+    pc = d.get("performance_class") or {}
+    du = d["product"].get("declared_unit")
+    per_ref = None
+    if du:
+        ref = d["product"]["reference_flow"]
+        per_ref = f"{fmt.sig(d['values']['total_kg_co2e'])} kg CO2e / {fmt.amount(ref['amount'])} {ref['unit']}"
+    pcr = d["pcr"]
+    return {
+        "number": d["label_number"],
+        "product_name": d["product"]["name"], "product_id": d["product"]["id"],
+        "value": fmt.sig(head["value"]), "unit": head["unit"], "basis": head["basis"], "per_ref": per_ref,
+        "cls": pc.get("class") or "未分级 not graded", "illustrative": bool(pc.get("illustrative")),
+        "pcr": f"{pcr.get('id')} v{pcr.get('version')}",
+        "standard": d["study"].get("standard") or fmt.DASH, "boundary": d["study"].get("boundary") or fmt.DASH,
+        "method": fmt.METHOD_NAMES.get(d["method"]["id"], d["method"]["id"]),
+        "background": d["background"].get("version") or d["background"].get("name") or fmt.DASH,
+        "background_sha256": d["background"].get("sha256") or fmt.DASH,
+        "model_sha256": d["model_sha256"],
+        "issuer": d["issuer"]["name"], "issued_at": d["issued_at"],
+        "valid_from": _date(d["valid_from"]), "valid_until": _last_day(d["valid_until"]),
+        "days": (parse_time(d["valid_until"]) - parse_time(d["valid_from"])).days,
+        "renews": d.get("renews"),
+        "declaration_sha256": document["declaration_sha256"],
+        "key_id": document["signature"]["key_id"], "signature": document["signature"]["value"],
+        "url": d.get("verification_url"),
+    }
+
+
+def issued_files(document: dict, qr: str) -> dict[str, bytes]:
+    """Render every file of an issued label; writes nothing.
+
+    Parameters
+    ----------
+    document : dict
+        The signed declaration.
+    qr : str
+        Text of the QR code: the verification URL or the signed token.
+
+    Returns
+    -------
+    dict of str to bytes
+        File name -> content.
+
+    Raises
+    ------
+    RenderError
+        No CJK font, a missing template, or a WeasyPrint failure.
+    """
+    number = document["declaration"]["label_number"]
+    result = label_result(document["declaration"])
+    issued = issued_context(document, qr)
+    label = issued_label(result, issued)
+    font, env, svg = prepare(result, issued=issued)
+    html = output.render_template(env, "statement.html.j2", S=statement_context(document),
+                                  label=Markup(svg), font=font)
+    statement = output.html_to_pdf(html, output.template_folder(env))
+    return {
+        f"{number}.declaration.json": document_text(document).encode("utf-8"),
+        f"{number}.label.svg": label["svg"],
+        f"{number}.label.pdf": label["pdf"],
+        f"{number}.statement.pdf": statement,
+    }

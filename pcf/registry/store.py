@@ -1,0 +1,494 @@
+"""Registry storage: one small interface (:class:`Store`, :class:`Tx`) and its SQLite implementation.
+
+Everything the registry keeps goes through :class:`Tx`, the operations of one transaction;
+the rest of :mod:`pcf.registry` never writes SQL. A PostgreSQL store implements the same two
+classes (``BEGIN ... SERIALIZABLE`` or ``LOCK TABLE labels`` instead of ``BEGIN IMMEDIATE``;
+``%s`` instead of ``?``) and :func:`open_store` chooses it from a ``postgresql://`` URL.
+
+SQLite: ``PCF_HOME/registry.db``, write-ahead log (readers never block the writer),
+``synchronous=FULL`` (a committed label survives a power cut), and every change inside
+``BEGIN IMMEDIATE`` ... ``COMMIT``, so concurrent issuers queue for the write lock (up to
+:data:`BUSY_TIMEOUT_S`) and a process killed mid-transaction leaves nothing: SQLite rolls
+the uncommitted pages back when the database is next opened.
+
+Tables (schema version 1): ``meta`` (settings), ``issuers``, ``issuer_keys``, ``labels``,
+``events`` (the hash-chained log; triggers refuse UPDATE and DELETE). Triggers also refuse
+changing a label's signed content and moving a revoked label out of ``revoked``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+from .errors import RegistryCorrupt, RegistryError
+
+SCHEMA_VERSION = "1"
+FORMAT = "pcf-registry"
+
+#: How long a writer waits for another one to finish [s].
+BUSY_TIMEOUT_S = 120.0
+
+STATUSES = ("valid", "suspended", "revoked")
+
+_SCHEMA = (
+    """
+CREATE TABLE meta (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+""",
+    """
+CREATE TABLE issuers (
+    name       TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL
+);
+""",
+    """
+CREATE TABLE issuer_keys (
+    key_id     TEXT PRIMARY KEY,
+    issuer     TEXT NOT NULL REFERENCES issuers(name),
+    public_key TEXT NOT NULL,            -- base64url of the 32 raw Ed25519 bytes
+    added_at   TEXT NOT NULL,
+    retired_at TEXT                      -- no new labels after this; old ones stay verifiable
+);
+""",
+    """
+CREATE TABLE labels (
+    number             TEXT PRIMARY KEY,
+    seq                INTEGER NOT NULL UNIQUE CHECK (seq >= 1),
+    issuer             TEXT NOT NULL REFERENCES issuers(name),
+    key_id             TEXT NOT NULL REFERENCES issuer_keys(key_id),
+    product_id         TEXT NOT NULL,
+    product_name       TEXT NOT NULL,
+    issued_at          TEXT NOT NULL,
+    valid_from         TEXT NOT NULL,
+    valid_until        TEXT NOT NULL,
+    status             TEXT NOT NULL CHECK (status IN ('valid', 'suspended', 'revoked')),
+    status_at          TEXT NOT NULL,
+    status_reason      TEXT,
+    renews             TEXT REFERENCES labels(number),
+    renewed_by         TEXT REFERENCES labels(number),
+    declaration_sha256 TEXT NOT NULL,
+    document           TEXT NOT NULL,    -- the signed declaration (JSON)
+    token              TEXT NOT NULL     -- the compact signed token (pcf.registry.token)
+);
+""",
+    """
+CREATE TABLE events (
+    seq       INTEGER PRIMARY KEY CHECK (seq >= 1),
+    at        TEXT NOT NULL,
+    kind      TEXT NOT NULL,
+    label     TEXT,
+    data      TEXT NOT NULL,             -- canonical JSON (RFC 8785)
+    prev_hash TEXT NOT NULL,
+    hash      TEXT NOT NULL UNIQUE
+);
+""",
+    """
+CREATE INDEX events_label ON events(label);
+""",
+    """
+CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+""",
+    """
+CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+""",
+    """
+CREATE TRIGGER labels_never_deleted BEFORE DELETE ON labels
+BEGIN SELECT RAISE(ABORT, 'labels are never deleted; revoke them'); END;
+""",
+    """
+CREATE TRIGGER labels_signed_content_fixed
+BEFORE UPDATE OF number, seq, issuer, key_id, product_id, product_name, issued_at, valid_from,
+                 valid_until, renews, declaration_sha256, document, token ON labels
+BEGIN SELECT RAISE(ABORT, 'the signed content of a label cannot change; renew it'); END;
+""",
+    """
+CREATE TRIGGER labels_revoked_final BEFORE UPDATE OF status ON labels
+WHEN OLD.status = 'revoked'
+BEGIN SELECT RAISE(ABORT, 'a revoked label stays revoked'); END;
+""",
+)
+
+
+@dataclass
+class KeyRecord:
+    """An issuer's public key in the registry (timestamps ISO 8601 UTC)."""
+
+    key_id: str
+    issuer: str
+    public_key: str
+    added_at: str
+    retired_at: str | None = None
+
+
+@dataclass
+class LabelRecord:
+    """A label in the registry.
+
+    ``document`` is the signed declaration as JSON text (:mod:`pcf.registry.declaration`),
+    ``token`` the compact signed token (:mod:`pcf.registry.token`); the other columns repeat what the registry searches and shows. Timestamps are ISO 8601
+    UTC (``2026-05-01T08:00:00Z``); ``valid_until`` is exclusive.
+    """
+
+    number: str
+    seq: int
+    issuer: str
+    key_id: str
+    product_id: str
+    product_name: str
+    issued_at: str
+    valid_from: str
+    valid_until: str
+    status: str
+    status_at: str
+    declaration_sha256: str
+    document: str
+    token: str
+    status_reason: str | None = None
+    renews: str | None = None
+    renewed_by: str | None = None
+
+
+@dataclass
+class EventRecord:
+    """One entry of the hash-chained event log (:mod:`pcf.registry.chain`)."""
+
+    seq: int
+    at: str
+    kind: str
+    label: str | None
+    data: dict = field(default_factory=dict)
+    prev_hash: str = ""
+    hash: str = ""
+
+
+class Tx(ABC):
+    """The operations of one registry transaction (all or nothing)."""
+
+    @abstractmethod
+    def setting(self, name: str) -> str | None:
+        """A ``meta`` value (``prefix``, ``url``), or None."""
+
+    @abstractmethod
+    def set_setting(self, name: str, value: str) -> None:
+        """Set a ``meta`` value."""
+
+    @abstractmethod
+    def add_issuer(self, name: str, at: str) -> bool:
+        """Add an issuer unless present; True when added."""
+
+    @abstractmethod
+    def add_key(self, key: KeyRecord) -> None:
+        """Add a public key (its issuer must exist)."""
+
+    @abstractmethod
+    def retire_key(self, key_id: str, at: str) -> None:
+        """Mark a key retired from ``at`` on."""
+
+    @abstractmethod
+    def keys(self, issuer: str | None = None) -> list[KeyRecord]:
+        """Keys, oldest first, of one issuer or all."""
+
+    @abstractmethod
+    def key(self, key_id: str) -> KeyRecord | None:
+        """One key by id."""
+
+    @abstractmethod
+    def next_label_seq(self) -> int:
+        """The next label sequence number (1 + the largest used)."""
+
+    @abstractmethod
+    def insert_label(self, label: LabelRecord) -> None:
+        """Store a new label."""
+
+    @abstractmethod
+    def label(self, number: str) -> LabelRecord | None:
+        """One label by number."""
+
+    @abstractmethod
+    def labels(self) -> list[LabelRecord]:
+        """All labels in number order."""
+
+    @abstractmethod
+    def set_status(self, number: str, status: str, reason: str | None, at: str) -> None:
+        """Change a label's status."""
+
+    @abstractmethod
+    def set_renewed_by(self, number: str, new_number: str) -> None:
+        """Link a label to its renewal."""
+
+    @abstractmethod
+    def last_event(self) -> EventRecord | None:
+        """The newest event, or None when the log is empty."""
+
+    @abstractmethod
+    def insert_event(self, event: EventRecord) -> None:
+        """Append an event (already chained)."""
+
+    @abstractmethod
+    def events(self, label: str | None = None) -> list[EventRecord]:
+        """Events in order, all or those of one label."""
+
+
+class Store(ABC):
+    """A registry database: hands out transactions."""
+
+    location: str
+
+    @abstractmethod
+    def write(self) -> contextlib.AbstractContextManager[Tx]:
+        """An exclusive write transaction: committed when the block ends, rolled back on error."""
+
+    @abstractmethod
+    def read(self) -> contextlib.AbstractContextManager[Tx]:
+        """A read transaction (one consistent snapshot)."""
+
+    @abstractmethod
+    def integrity_errors(self) -> list[str]:
+        """Low-level consistency check of the database file; empty when sound."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Close the connection."""
+
+
+def _label(row: sqlite3.Row) -> LabelRecord:
+    return LabelRecord(**{k: row[k] for k in row.keys()})
+
+
+def _event(row: sqlite3.Row) -> EventRecord:
+    return EventRecord(seq=row["seq"], at=row["at"], kind=row["kind"], label=row["label"],
+                       data=json.loads(row["data"]), prev_hash=row["prev_hash"], hash=row["hash"])
+
+
+class SQLiteTx(Tx):
+    """:class:`Tx` over one sqlite3 connection inside a transaction."""
+
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+
+    def setting(self, name):
+        row = self.db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        return None if row is None else row["value"]
+
+    def set_setting(self, name, value):
+        self.db.execute("INSERT INTO meta(name, value) VALUES (?, ?) "
+                        "ON CONFLICT(name) DO UPDATE SET value = excluded.value", (name, value))
+
+    def add_issuer(self, name, at):
+        return self.db.execute("INSERT OR IGNORE INTO issuers(name, created_at) VALUES (?, ?)",
+                               (name, at)).rowcount == 1
+
+    def add_key(self, key):
+        self.db.execute("INSERT INTO issuer_keys(key_id, issuer, public_key, added_at, retired_at) "
+                        "VALUES (?, ?, ?, ?, ?)",
+                        (key.key_id, key.issuer, key.public_key, key.added_at, key.retired_at))
+
+    def retire_key(self, key_id, at):
+        self.db.execute("UPDATE issuer_keys SET retired_at = ? WHERE key_id = ? AND retired_at IS NULL",
+                        (at, key_id))
+
+    def keys(self, issuer=None):
+        if issuer is None:
+            rows = self.db.execute("SELECT * FROM issuer_keys ORDER BY added_at, rowid")
+        else:
+            rows = self.db.execute("SELECT * FROM issuer_keys WHERE issuer = ? ORDER BY added_at, rowid",
+                                   (issuer,))
+        return [KeyRecord(**{k: r[k] for k in r.keys()}) for r in rows]
+
+    def key(self, key_id):
+        r = self.db.execute("SELECT * FROM issuer_keys WHERE key_id = ?", (key_id,)).fetchone()
+        return None if r is None else KeyRecord(**{k: r[k] for k in r.keys()})
+
+    def next_label_seq(self):
+        return self.db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM labels").fetchone()[0]
+
+    def insert_label(self, label):
+        cols = list(LabelRecord.__dataclass_fields__)
+        self.db.execute(f"INSERT INTO labels({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                        [getattr(label, c) for c in cols])
+
+    def label(self, number):
+        r = self.db.execute("SELECT * FROM labels WHERE number = ?", (number,)).fetchone()
+        return None if r is None else _label(r)
+
+    def labels(self):
+        return [_label(r) for r in self.db.execute("SELECT * FROM labels ORDER BY seq")]
+
+    def set_status(self, number, status, reason, at):
+        self.db.execute("UPDATE labels SET status = ?, status_reason = ?, status_at = ? WHERE number = ?",
+                        (status, reason, at, number))
+
+    def set_renewed_by(self, number, new_number):
+        self.db.execute("UPDATE labels SET renewed_by = ? WHERE number = ?", (new_number, number))
+
+    def last_event(self):
+        r = self.db.execute("SELECT * FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+        return None if r is None else _event(r)
+
+    def insert_event(self, event):
+        from .canonical import canonical_bytes
+
+        self.db.execute("INSERT INTO events(seq, at, kind, label, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (event.seq, event.at, event.kind, event.label,
+                         canonical_bytes(event.data).decode("utf-8"), event.prev_hash, event.hash))
+
+    def events(self, label=None):
+        if label is None:
+            rows = self.db.execute("SELECT * FROM events ORDER BY seq")
+        else:
+            rows = self.db.execute("SELECT * FROM events WHERE label = ? ORDER BY seq", (label,))
+        return [_event(r) for r in rows]
+
+
+class SQLiteStore(Store):
+    """The registry in one SQLite file (WAL, ``synchronous=FULL``, ``BEGIN IMMEDIATE`` writes).
+
+    Parameters
+    ----------
+    path : str or Path
+        The database file; created with the schema when missing and ``create`` is true.
+    create : bool
+        Create a missing file [default True].
+
+    Raises
+    ------
+    RegistryCorrupt
+        The file is not SQLite, not a pcf registry, or of an unknown schema version.
+    RegistryError
+        The file is missing and ``create`` is false, or cannot be opened.
+    """
+
+    def __init__(self, path: str | Path, create: bool = True):
+        self.path = Path(path)
+        self.location = str(self.path)
+        if not self.path.exists():
+            if not create:
+                raise RegistryError(f"no registry at {self.path}: create one with `pcf registry init` "
+                                    "or `pcf keys new`")
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA journal_mode = WAL")
+            self.db.execute("PRAGMA synchronous = FULL")
+            self.db.execute("PRAGMA foreign_keys = ON")
+            self._ensure_schema()
+        except sqlite3.DatabaseError as exc:
+            raise RegistryCorrupt(f"{self.path} is not a usable pcf registry ({exc}); restore it from a "
+                                  "backup or point --registry at the right file") from None
+
+    def _ensure_schema(self) -> None:
+        tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not tables:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+                if not tables:  # nobody else created it meanwhile
+                    for statement in _SCHEMA:
+                        self.db.execute(statement)
+                    self.db.executemany("INSERT INTO meta(name, value) VALUES (?, ?)",
+                                        [("format", FORMAT), ("schema", SCHEMA_VERSION), ("prefix", "PCF")])
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+        meta = {}
+        if "meta" in {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}:
+            meta = dict(self.db.execute("SELECT name, value FROM meta").fetchall())
+        if meta.get("format") != FORMAT:
+            raise RegistryCorrupt(f"{self.path} is an SQLite file but not a pcf registry; choose another --registry")
+        if meta.get("schema") != SCHEMA_VERSION:
+            raise RegistryCorrupt(f"{self.path}: registry schema {meta.get('schema')!r}, this pcf reads "
+                                  f"{SCHEMA_VERSION!r}; upgrade pcf")
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Tx]:
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise RegistryError(f"registry {self.path} is busy ({exc}) after {BUSY_TIMEOUT_S:.0f} s; "
+                                "try again") from None
+        try:
+            yield SQLiteTx(self.db)
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        try:
+            self.db.execute("COMMIT")
+        except sqlite3.DatabaseError as exc:
+            self.db.execute("ROLLBACK")
+            raise RegistryError(f"registry {self.path}: commit failed ({exc}); nothing was changed") from None
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Tx]:
+        self.db.execute("BEGIN")
+        try:
+            yield SQLiteTx(self.db)
+        finally:
+            self.db.execute("ROLLBACK")
+
+    def integrity_errors(self) -> list[str]:
+        rows = [r[0] for r in self.db.execute("PRAGMA integrity_check")]
+        rows = [] if rows == ["ok"] else rows
+        rows += [f"foreign key: {tuple(r)}" for r in self.db.execute("PRAGMA foreign_key_check")]
+        return rows
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> "SQLiteStore":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def default_registry_path() -> Path:
+    """``PCF_HOME/registry.db``."""
+    from pcf.bw import pcf_home
+
+    return pcf_home() / "registry.db"
+
+
+def open_store(location: str | Path | None = None, create: bool = True) -> Store:
+    """Open the registry.
+
+    Parameters
+    ----------
+    location : str or Path, optional
+        A file path (SQLite) or ``sqlite:///path``; default ``PCF_HOME/registry.db``.
+        ``postgresql://`` URLs are reserved for the PostgreSQL store.
+    create : bool
+        Create a missing SQLite registry [default True].
+
+    Returns
+    -------
+    Store
+
+    Raises
+    ------
+    RegistryError
+        Unknown scheme, or missing registry with ``create=False``.
+    RegistryCorrupt
+        Not a pcf registry.
+    """
+    if location is None:
+        return SQLiteStore(default_registry_path(), create=create)
+    text = str(location)
+    if text.startswith(("postgresql://", "postgres://")):
+        raise RegistryError("PostgreSQL registries are not implemented yet; use an SQLite file path")
+    if text.startswith("sqlite:///"):
+        text = text[len("sqlite:///") - 1:]
+    elif "://" in text:
+        raise RegistryError(f"unknown registry location {text!r}: give a file path (SQLite)")
+    return SQLiteStore(Path(text), create=create)
