@@ -10,7 +10,7 @@ file, a label number or a QR token (signature, hash, issuer key, validity dates,
 
 Modules: ``canonical`` (RFC 8785 JSON), ``keys``, ``numbers`` (label-number format),
 ``store`` (storage interface, SQLite), ``chain`` (event log), ``declaration``, ``token``,
-``admin`` (settings, keys), ``issue``, ``verify``, ``check``, ``render`` (label files),
+``admin`` (settings, keys), ``lifecycle`` (issue, status, renew), ``verify``, ``check``, ``render`` (label files),
 ``publish`` (static site).
 
 Examples
@@ -27,7 +27,7 @@ from .admin import init_registry, list_keys, new_keys, register_key, settings
 from .check import RegistryCheck, check_registry
 from .errors import (IssueRefused, KeyFileError, LabelNotFound, NotADeclaration, RegistryCorrupt, RegistryError,
                      StatusChangeRefused)
-from .issue import Issued, change_status, check_conformance, export, issue, renew
+from .lifecycle import Issued, change_status, check_conformance, export, issue, renew
 from .keys import SigningKey, load_public_key, load_signing_key
 from .store import Store, default_registry_path, open_store
 from .verify import Verification, verify

@@ -279,8 +279,7 @@ def parse_document(data: bytes | str, where: str = "declaration") -> dict:
             raise ValueError("valid_until is not after valid_from")
         if not isinstance(doc["declaration_sha256"], str):
             raise ValueError("declaration_sha256 must be a string")
-        if not isinstance(decl["product"], dict) or not isinstance(decl["product"].get("name"), str):
-            raise ValueError("declaration.product.name is missing")
+        _check_shape(decl)
     except NotADeclaration:
         raise
     except (UnicodeDecodeError, ValueError, TypeError, KeyError) as exc:
@@ -288,6 +287,50 @@ def parse_document(data: bytes | str, where: str = "declaration") -> dict:
     except Exception as exc:  # RegistryError from the key or number parsers
         raise NotADeclaration(f"{where}: not a valid signed declaration ({exc})") from None
     return doc
+
+
+_SHAPE = {
+    "product": {"id": str, "name": str, "reference_flow": dict, "declared_unit": (dict, type(None))},
+    "values": {"headline": dict, "total_kg_co2e": (int, float), "per_declared_unit_kg_co2e": (int, float, type(None)),
+               "stages": dict, "ghg": dict},
+    "pcr": {"id": str, "version": (str, type(None)), "title": (str, type(None)), "source": (str, type(None)),
+            "conforms": bool, "observations": list},
+    "study": {"standard": (str, type(None)), "boundary": (str, type(None))},
+    "method": {"id": str, "name": list},
+    "background": {"name": (str, type(None)), "version": (str, type(None)), "sha256": (str, type(None)),
+                   "databases": list},
+    "software": {"result": (str, type(None)), "issue": (str, type(None))},
+}
+_HEADLINE = {"value": (int, float), "unit": str, "text": str, "basis": str}
+
+
+def _check_shape(decl: dict) -> None:
+    """The nested fields every reader of a declaration relies on (exact keys and types)."""
+    for name, fields in _SHAPE.items():
+        part = _exact_keys(decl[name], set(fields), f"declaration.{name}")
+        for key, kind in fields.items():
+            if isinstance(part[key], bool) and kind is not bool:
+                raise ValueError(f"declaration.{name}.{key} has the wrong type")
+            if not isinstance(part[key], kind):
+                raise ValueError(f"declaration.{name}.{key} has the wrong type")
+    head = _exact_keys(decl["values"]["headline"], set(_HEADLINE), "declaration.values.headline")
+    for key, kind in _HEADLINE.items():
+        if isinstance(head[key], bool) or not isinstance(head[key], kind):
+            raise ValueError(f"declaration.values.headline.{key} has the wrong type")
+    pc = decl["performance_class"]
+    if pc is not None:
+        _exact_keys(pc, {"class", "value", "unit", "thresholds", "source", "clause", "illustrative"},
+                    "declaration.performance_class")
+        if not isinstance(pc["class"], (str, type(None))):
+            raise ValueError("declaration.performance_class.class has the wrong type")
+    for key in ("renews", "verification_url", "result_created_at"):
+        if not isinstance(decl[key], (str, type(None))):
+            raise ValueError(f"declaration.{key} must be text or null")
+    for key in ("model_sha256", "result_sha256"):
+        if not isinstance(decl[key], str):
+            raise ValueError(f"declaration.{key} must be text")
+    if not isinstance(decl["issuer"]["name"], str):
+        raise ValueError("declaration.issuer.name must be text")
 
 
 def hash_matches(document: dict) -> bool:

@@ -8,9 +8,9 @@
   the label, so concurrent issuers get distinct consecutive numbers;
 - ``CC``: two check digits, ISO 7064 MOD 97-10 (as in the IBAN, ISO 13616) over
   ``PREFIX YYYY NNNNNN`` with letters counted A = 10 ... Z = 35; they catch every single
-  mistyped character and every swap of two neighbours.
+  mistyped character and every swap of two neighbouring digits.
 
-Example: ``PCF-2026-000001-??`` (the check digits depend on the rest).
+Example: ``PCF-2026-000001-87`` (the first label of 2026 in a registry with prefix PCF).
 
 References
 ----------

@@ -1,0 +1,181 @@
+"""Command line of the label registry (the thin layer over pcf.registry): the README's full
+cycle on the NMC811 example, exit statuses, and that errors write nothing."""
+
+from __future__ import annotations
+
+import json
+import stat
+
+import pytest
+from typer.testing import CliRunner
+
+import cli
+from pcf.registry.numbers import parse_number
+from tests.registry_util import make_result
+from tests.test_registry_publish import Elements, chromium_dom
+
+runner = CliRunner()
+BATTERY = "examples/battery/nmc811-pack.yaml"
+
+
+def run(*args, env=None):
+    return runner.invoke(cli.app, [str(a) for a in args], env=env)
+
+
+def test_full_cycle_on_the_nmc811_example(open_default, tmp_path, monkeypatch):
+    """README: keys, issue, verify (0), revoke, verify (non-zero), publish, page in a browser."""
+    monkeypatch.chdir(cli.__file__.rsplit("/", 1)[0])
+    monkeypatch.setenv("PCF_REGISTRY", str(tmp_path / "registry.db"))
+    out, keys, labels, site = tmp_path / "out", tmp_path / "keys", tmp_path / "labels", tmp_path / "site"
+    r = run("footprint", BATTERY, "--out", out)
+    assert r.exit_code == 0, r.output
+    r = run("registry", "init", "--prefix", "CBX", "--url", "https://labels.example.org/pcf")
+    assert r.exit_code == 0, r.output
+    r = run("keys", "new", "--issuer", "cb-example", "--out", keys)
+    assert r.exit_code == 0, r.output
+    assert stat.S_IMODE((keys / "cb-example.key").stat().st_mode) == 0o600
+    r = run("issue", out / "SKU-NMC811-PACK.result.json", "--key", keys / "cb-example.key", "--valid-days", 730,
+            "--out", labels)
+    assert r.exit_code == 0, r.output
+    number = r.stdout.strip()
+    assert parse_number(number).prefix == "CBX" and parse_number(number).seq == 1
+    assert sorted(p.name for p in labels.iterdir()) == sorted(
+        f"{number}.{k}" for k in ("declaration.json", "label.svg", "label.pdf", "statement.pdf"))
+    declaration = json.loads((labels / f"{number}.declaration.json").read_text())["declaration"]
+    assert declaration["product"]["id"] == "SKU-NMC811-PACK"
+    assert declaration["pcr"]["id"] == "eu-battery-cfb-ev" and declaration["pcr"]["conforms"] is True
+    r = run("verify", number)
+    assert r.exit_code == 0, r.output
+    assert "VALID" in r.output
+    r = run("verify", labels / f"{number}.declaration.json", "--offline", "--key", keys / "cb-example.pub")
+    assert r.exit_code == 3, r.output  # genuine, but the status cannot be known offline
+    r = run("revoke", number, "--reason", "cell supplier data found wrong in audit")
+    assert r.exit_code == 0, r.output
+    r = run("verify", number)
+    assert r.exit_code == 1 and "revoked" in r.output
+    r = run("verify", labels / f"{number}.declaration.json")
+    assert r.exit_code == 1
+    r = run("registry", "check")
+    assert r.exit_code == 0 and "registry check passed" in r.output
+    r = run("registry", "publish", site)
+    assert r.exit_code == 0, r.output
+    dom = Elements(chromium_dom((site / f"{number}.html").as_uri(), tmp_path))
+    assert dom.by_id["status"]["attrs"]["data-status"] == "revoked"
+    assert "SKU-NMC811-PACK" in dom.by_id["product"]["text"]
+
+
+@pytest.fixture
+def registry(tmp_path, monkeypatch):
+    monkeypatch.setenv("PCF_REGISTRY", str(tmp_path / "registry.db"))
+    assert run("keys", "new", "--issuer", "cb-test", "--out", tmp_path / "keys").exit_code == 0
+    result = tmp_path / "TEST-PACK-10.result.json"
+    result.write_text(json.dumps(make_result()), encoding="utf-8")
+    return {"tmp": tmp_path, "key": tmp_path / "keys" / "cb-test.key", "pub": tmp_path / "keys" / "cb-test.pub",
+            "result": result}
+
+
+def test_issue_refusals_exit_2_and_write_nothing(registry):
+    tmp = registry["tmp"]
+    bad = make_result()
+    bad["parameters"]["cycles_per_year"] = 50
+    bad["assessment"] = None
+    (tmp / "bad.result.json").write_text(json.dumps(bad))
+    out = tmp / "never"
+    for args in ([tmp / "bad.result.json", "--key", registry["key"]],
+                 [registry["result"], "--key", registry["pub"]],
+                 [tmp / "missing.result.json", "--key", registry["key"]]):
+        r = run("issue", *args, "--valid-days", 730, "--out", out)
+        assert r.exit_code == 2, r.output
+        assert "error:" in r.output
+        assert not out.exists()
+    r = run("issue", registry["result"], "--key", registry["key"], "--valid-days", 0, "--out", out)
+    assert r.exit_code == 2 and "valid-days" in r.output
+    r = run("registry", "list", "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout) == []
+
+
+def test_verify_exit_statuses(registry):
+    tmp = registry["tmp"]
+    r = run("issue", registry["result"], "--key", registry["key"], "--valid-days", 30, "--out", tmp / "l")
+    number = r.stdout.strip()
+    path = tmp / "l" / f"{number}.declaration.json"
+    assert run("verify", number).exit_code == 0
+    r = run("verify", number, "--json")
+    assert json.loads(r.stdout)["verdict"] == "valid"
+    # valid for 30 days from now: long expired in 2999
+    assert run("verify", number, "--at", "2999-01-01").exit_code == 1
+    tampered = tmp / "tampered.json"
+    tampered.write_bytes(path.read_bytes().replace(b'"text": "0.200"', b'"text": "0.100"'))
+    assert run("verify", tampered).exit_code == 1
+    assert run("verify", tampered, "--offline").exit_code == 1
+    assert run("verify", path, "--offline").exit_code == 3
+    other = number[:-2] + ("00" if not number.endswith("00") else "01")
+    assert run("verify", other).exit_code == 1  # wrong check digits
+    unknown = parse_number(number)
+    from pcf.registry.numbers import format_number
+
+    assert run("verify", format_number(unknown.prefix, unknown.year, 99)).exit_code == 1
+    assert run("verify", tmp / "nothing-here.json").exit_code == 2
+    assert run("verify", "--at", "yesterday", number).exit_code == 2
+    listed = json.loads(run("registry", "list", "--json").stdout)
+    assert [(r["number"], r["status"]) for r in listed] == [(number, "valid")]
+
+
+def test_status_commands_and_renew(registry):
+    tmp = registry["tmp"]
+    number = run("issue", registry["result"], "--key", registry["key"], "--valid-days", 30, "--out", tmp / "l").stdout.strip()
+    assert run("suspend", number, "--reason", "audit").exit_code == 0
+    assert run("verify", number).exit_code == 1
+    assert run("renew", number, "--key", registry["key"], "--valid-days", 730, "--reason", "x",
+               "--out", tmp / "r").exit_code == 2  # a suspended label is not renewed
+    assert run("reinstate", number, "--reason", "audit closed").exit_code == 0
+    assert run("verify", number).exit_code == 0
+    r = run("renew", number, "--key", registry["key"], "--valid-days", 730, "--reason", "annual review",
+            "--out", tmp / "r")
+    assert r.exit_code == 0, r.output
+    new = r.stdout.strip()
+    assert parse_number(new).seq == parse_number(number).seq + 1
+    assert json.loads((tmp / "r" / f"{new}.declaration.json").read_text())["declaration"]["renews"] == number
+    assert run("revoke", new, "--reason", "fraud").exit_code == 0
+    r = run("revoke", new, "--reason", "again")
+    assert r.exit_code == 2 and "stays revoked" in r.output
+    assert run("reinstate", new, "--reason", "undo").exit_code == 2
+    assert run("verify", new).exit_code == 1
+    r = run("registry", "export", number, "--out", tmp / "again")
+    assert r.exit_code == 0
+    assert (tmp / "again" / f"{number}.declaration.json").read_bytes() == \
+        (tmp / "l" / f"{number}.declaration.json").read_bytes()
+    assert run("registry", "check").exit_code == 0
+
+
+def test_registry_check_exits_1_on_a_broken_chain(registry):
+    import sqlite3
+
+    run("issue", registry["result"], "--key", registry["key"], "--valid-days", 30, "--out", registry["tmp"] / "l")
+    db = sqlite3.connect(registry["tmp"] / "registry.db")
+    db.execute("DROP TRIGGER events_append_only_update")
+    db.execute("UPDATE events SET at = '2020-01-01T00:00:00Z' WHERE seq = 1")
+    db.commit()
+    db.close()
+    r = run("registry", "check")
+    assert r.exit_code == 1 and "does not match its hash" in r.output
+    r = run("registry", "publish", registry["tmp"] / "site")
+    assert r.exit_code == 2 and not (registry["tmp"] / "site" / "index.html").exists()
+
+
+def test_encrypted_key_needs_its_passphrase(tmp_path, monkeypatch):
+    monkeypatch.setenv("PCF_REGISTRY", str(tmp_path / "registry.db"))
+    monkeypatch.setenv("PCF_KEY_PASSPHRASE", "s3cret words")
+    assert run("keys", "new", "--issuer", "cb-enc", "--out", tmp_path / "k", "--passphrase").exit_code == 0
+    assert b"ENCRYPTED" in (tmp_path / "k" / "cb-enc.key").read_bytes()
+    result = tmp_path / "r.json"
+    result.write_text(json.dumps(make_result()))
+    assert run("issue", result, "--key", tmp_path / "k" / "cb-enc.key", "--valid-days", 10,
+               "--out", tmp_path / "l").exit_code == 0
+    monkeypatch.setenv("PCF_KEY_PASSPHRASE", "wrong")
+    r = run("issue", result, "--key", tmp_path / "k" / "cb-enc.key", "--valid-days", 10, "--out", tmp_path / "l")
+    assert r.exit_code == 2 and "wrong passphrase" in r.output
+    monkeypatch.delenv("PCF_KEY_PASSPHRASE")
+    r = run("issue", result, "--key", tmp_path / "k" / "cb-enc.key", "--valid-days", 10, "--out", tmp_path / "l")
+    assert r.exit_code == 2 and "PCF_KEY_PASSPHRASE" in r.output
+    assert len(list((tmp_path / "l").glob("*.declaration.json"))) == 1

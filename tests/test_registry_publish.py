@@ -1,0 +1,165 @@
+"""The public verification site (``pcf registry publish``), opened in headless Chromium.
+
+A registry with a valid, a revoked, a suspended, an expired-and-renewed label and one with a
+hostile product name is published; Chromium (Debian package ``chromium``) loads the pages
+from ``file://`` and from a localhost HTTP server at the URL the label's QR code holds, and
+the DOM it builds says which label is valid and which is revoked.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import shutil
+import socket
+import subprocess
+import threading
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+
+import pytest
+
+from pcf.registry import change_status, init_registry, issue, renew
+from pcf.registry.publish import publish
+from pcf.render.label import qr_path
+from tests.registry_util import CHROMIUM_FLAGS, make_result, new_registry, utc
+from tests.test_registry_safety import HOSTILE_NAME
+
+T0, T1, T_PUBLISH = utc(2026, 1, 1), utc(2026, 1, 2), utc(2026, 6, 1)
+SECRET_REASON = "supplier Zhang San falsified meter readings"
+
+
+def chromium_dom(url: str, tmp_path) -> str:
+    """The DOM Chromium builds for a page (``--dump-dom``)."""
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert exe, "chromium is missing: `make test` installs the Debian package chromium"
+    profile = tmp_path / f"chromium-profile-{abs(hash(url))}"
+    done = subprocess.run([exe, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--dump-dom", url],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "<html" in done.stdout, done.stderr[-2000:]
+    return done.stdout
+
+
+class Elements(HTMLParser):
+    """Text and attributes of the elements with an id, the tags seen, and table rows' data-*."""
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=True)
+        self.by_id: dict[str, dict] = {}
+        self.tags: list[str] = []
+        self.rows: list[dict] = []
+        self._open: list[str] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        attrs = dict(attrs)
+        if "id" in attrs:
+            self.by_id[attrs["id"]] = {"attrs": attrs, "text": ""}
+            self._open.append(attrs["id"])
+        elif self._open:
+            self._open.append("")
+        if tag == "tr" and "data-status" in attrs:
+            self.rows.append(attrs)
+
+    def handle_endtag(self, tag):
+        if self._open and tag not in ("br", "meta"):
+            self._open.pop()
+
+    def handle_data(self, data):
+        for name in self._open:
+            if name:
+                self.by_id[name]["text"] += data
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("site")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    store, key, _, _ = new_registry(tmp, now=T0)
+    init_registry(store, url=f"http://127.0.0.1:{port}/labels", now=T0)
+    labels = {}
+    labels["valid"] = issue(store, make_result(), key, 730, tmp / "issued", now=T1)
+    labels["revoked"] = issue(store, make_result(id="REVOKED-PACK"), key, 730, None, now=T1)
+    change_status(store, labels["revoked"].number, "revoke", SECRET_REASON, now=utc(2026, 2, 1))
+    labels["suspended"] = issue(store, make_result(id="SUSPENDED-PACK"), key, 730, None, now=T1)
+    change_status(store, labels["suspended"].number, "suspend", SECRET_REASON, now=utc(2026, 2, 1))
+    labels["expired"] = issue(store, make_result(id="SHORT-PACK"), key, 30, None, now=T1)
+    labels["renewal"] = renew(store, labels["expired"].number, key, 730, "new audit", None, now=utc(2026, 3, 1))
+    labels["hostile"] = issue(store, make_result(name=HOSTILE_NAME), key, 730, None, now=T1)
+    out = tmp / "www" / "labels"
+    files = publish(store, out, now=T_PUBLISH)
+    store.close()
+    return {"tmp": tmp, "out": out, "files": files, "labels": labels, "port": port}
+
+
+def test_site_files_and_no_private_data(site):
+    names = sorted(p.name for p in site["files"])
+    numbers = [i.number for i in site["labels"].values()]
+    assert names == sorted([f"{n}.html" for n in numbers] + [f"{n}.declaration.json" for n in numbers]
+                           + ["index.html", "labels.json", "keys.json"])
+    for path in site["out"].iterdir():
+        text = path.read_text(encoding="utf-8")
+        assert SECRET_REASON not in text and "new audit" not in text, path.name
+        assert "PRIVATE KEY" not in text, path.name
+        if path.suffix == ".html":
+            assert "<script" not in text and "<svg" not in text, path.name
+    status = {r["number"]: r["status"] for r in json.loads((site["out"] / "labels.json").read_text())["labels"]}
+    lab = site["labels"]
+    assert status == {lab["valid"].number: "valid", lab["revoked"].number: "revoked",
+                      lab["suspended"].number: "suspended", lab["expired"].number: "expired",
+                      lab["renewal"].number: "valid", lab["hostile"].number: "valid"}
+    # the published declaration is the signed one, byte for byte as JSON
+    published = json.loads((site["out"] / f"{lab['valid'].number}.declaration.json").read_text())
+    assert published == lab["valid"].document
+
+
+def test_qr_code_of_the_issued_label_points_to_its_page(site):
+    issued = site["labels"]["valid"]
+    assert issued.qr == f"http://127.0.0.1:{site['port']}/labels/{issued.number}.html"
+    root = ET.fromstring(issued.files["label.svg"].read_text(encoding="utf-8"))
+    qr = root.find(".//{http://www.w3.org/2000/svg}svg[@id='qr']/{http://www.w3.org/2000/svg}path")
+    assert qr.get("d") == qr_path(issued.qr)["d"]
+    number = root.find(".//{http://www.w3.org/2000/svg}text[@id='label-number']")
+    assert number.text == issued.number
+    # served over HTTP at that URL, Chromium shows the label as valid
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site["out"].parent))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", site["port"]), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        dom = Elements(chromium_dom(issued.qr, site["tmp"]))
+    finally:
+        server.shutdown()
+        server.server_close()
+    status = dom.by_id["status"]
+    assert status["attrs"]["data-status"] == "valid" and "VALID" in status["text"] and "有效" in status["text"]
+    assert dom.by_id["number"]["text"].strip() == issued.number
+    assert "0.200" in dom.by_id["value"]["text"] and dom.by_id["class"]["text"].strip().startswith("C")
+
+
+def test_revoked_and_other_pages_say_so_in_the_browser(site):
+    lab = site["labels"]
+    revoked = Elements(chromium_dom((site["out"] / f"{lab['revoked'].number}.html").as_uri(), site["tmp"]))
+    status = revoked.by_id["status"]
+    assert status["attrs"]["data-status"] == "revoked"
+    assert "REVOKED" in status["text"] and "已撤销" in status["text"] and "VALID" not in status["text"].replace("REVOKED", "")
+    assert "REVOKED-PACK" in revoked.by_id["product"]["text"]
+    index = Elements(chromium_dom((site["out"] / "index.html").as_uri(), site["tmp"]))
+    assert {r["data-number"]: r["data-status"] for r in index.rows} == {
+        lab["valid"].number: "valid", lab["revoked"].number: "revoked", lab["suspended"].number: "suspended",
+        lab["expired"].number: "expired", lab["renewal"].number: "valid", lab["hostile"].number: "valid"}
+    expired = Elements(chromium_dom((site["out"] / f"{lab['expired'].number}.html").as_uri(), site["tmp"]))
+    assert expired.by_id["status"]["attrs"]["data-status"] == "expired"
+    assert expired.by_id["renewed-by"]["text"].strip() == lab["renewal"].number
+
+
+def test_hostile_product_name_is_text_in_the_browser(site):
+    dom = Elements(chromium_dom((site["out"] / f"{site['labels']['hostile'].number}.html").as_uri(), site["tmp"]))
+    assert "script" not in dom.tags and "svg" not in dom.tags
+    assert HOSTILE_NAME in dom.by_id["product"]["text"]
+    assert dom.by_id["status"]["attrs"]["data-status"] == "valid"

@@ -1,0 +1,189 @@
+"""Safety of the registry under concurrency, crashes and hostile input (issue 7, point 7).
+
+- 8 processes issuing 500 labels at once get 500 distinct consecutive numbers and the
+  registry check (chain, tables, every signature) passes;
+- a process killed (SIGKILL) in the middle of issuing leaves no label, no event, no visible
+  file and no used number;
+- hostile product names cannot inject into SQL, the label SVG or the statement.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from pcf.registry import check_registry, issue, verify
+from pcf.registry.numbers import parse_number
+from tests.conftest import REPO
+from tests.registry_util import make_result, new_registry
+
+WORKERS, LABELS = 8, 500
+
+CHILD = textwrap.dedent("""
+    import json, sys, time
+    from pathlib import Path
+    from pcf.registry import issue, load_signing_key, open_store
+    from tests.registry_util import make_result
+
+    registry, key_path, count, go, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), Path(sys.argv[4]), sys.argv[5]
+    store = open_store(registry, create=False)
+    key = load_signing_key(key_path)
+    result = make_result()
+    while not go.exists():
+        time.sleep(0.01)
+    numbers = [issue(store, result, key, 730).number for _ in range(count)]
+    Path(out).write_text(json.dumps(numbers))
+""")
+
+
+def _env():
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def test_eight_processes_issue_500_distinct_consecutive_numbers(tmp_path):
+    store, key, private, _ = new_registry(tmp_path)
+    store.close()
+    go = tmp_path / "go"
+    shares = [LABELS // WORKERS + (1 if i < LABELS % WORKERS else 0) for i in range(WORKERS)]  # 63 x 4 + 62 x 4
+    assert sum(shares) == LABELS
+    procs = [subprocess.Popen([sys.executable, "-c", CHILD, str(tmp_path / "registry.db"), str(private), str(n),
+                               str(go), str(tmp_path / f"out{i}.json")], env=_env(), cwd=REPO)
+             for i, n in enumerate(shares)]
+    time.sleep(1.0)  # let every worker import pcf and wait at the start line
+    go.touch()
+    for p in procs:
+        assert p.wait(timeout=600) == 0
+    got = [json.loads((tmp_path / f"out{i}.json").read_text()) for i in range(WORKERS)]
+    numbers = [n for worker in got for n in worker]
+    assert len(numbers) == LABELS and len(set(numbers)) == LABELS
+    assert sorted(parse_number(n).seq for n in numbers) == list(range(1, LABELS + 1))
+    # the workers really ran at the same time: some worker's numbers are not one block
+    assert any(max(parse_number(n).seq for n in w) - min(parse_number(n).seq for n in w) + 1 > len(w) for w in got)
+    from pcf.registry import open_store
+
+    store = open_store(tmp_path / "registry.db", create=False)
+    report = check_registry(store)
+    assert report.ok, report.problems[:5]
+    assert report.labels == LABELS and report.events == LABELS + 1  # + key-added
+    with store.read() as tx:
+        assert [e.label for e in tx.events()[1:]] == [lab.number for lab in tx.labels()]
+    store.close()
+
+
+KILLED = textwrap.dedent("""
+    import os, sys, time
+    from pathlib import Path
+    import pcf.registry.lifecycle as issuing
+    from pcf.files import StagedFiles
+    from pcf.registry import issue, load_signing_key, open_store
+    from tests.registry_util import make_result
+
+    registry, key_path, out, marker, where = sys.argv[1:6]
+
+    def pause():
+        Path(marker).write_text(str(os.getpid()))
+        time.sleep(120)
+
+    if where == "after-insert":
+        original = issuing.append_event
+        def append_then_pause(tx, kind, *args, **kwargs):
+            event = original(tx, kind, *args, **kwargs)
+            if kind == "label-issued":
+                pause()
+            return event
+        issuing.append_event = append_then_pause
+    else:
+        original = StagedFiles.stage
+        def stage_then_pause(self):
+            staged = original(self)
+            pause()
+            return staged
+        StagedFiles.stage = stage_then_pause
+
+    store = open_store(registry, create=False)
+    issue(store, make_result(), load_signing_key(key_path), 730, out, render=False)
+""")
+
+
+@pytest.mark.parametrize("where", ["after-insert", "after-staging"])
+def test_process_killed_mid_issue_leaves_no_half_issued_label(tmp_path, where):
+    store, key, private, _ = new_registry(tmp_path)
+    out, marker = tmp_path / "labels", tmp_path / "marker"
+    proc = subprocess.Popen([sys.executable, "-c", KILLED, str(tmp_path / "registry.db"), str(private), str(out),
+                             str(marker), where], env=_env(), cwd=REPO)
+    deadline = time.time() + 120
+    while not marker.exists():
+        assert proc.poll() is None, "the issuing process ended before the pause"
+        assert time.time() < deadline
+        time.sleep(0.05)
+    if where == "after-staging":
+        assert [p.name for p in out.iterdir() if p.name.startswith(".")], "nothing was staged"
+    # while the dying issuer holds the write lock, readers still see the registry as it was
+    with store.read() as tx:
+        assert tx.labels() == []
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    store.close()
+    from pcf.registry import open_store
+
+    store = open_store(tmp_path / "registry.db", create=False)
+    with store.read() as tx:
+        assert tx.labels() == []
+        assert [e.kind for e in tx.events()] == ["key-added"]
+    assert check_registry(store).ok
+    visible = [p.name for p in out.iterdir() if not p.name.startswith(".")] if out.exists() else []
+    assert visible == []
+    # the number was not used: the next label gets number 1
+    again = issue(store, make_result(), key, 730, out, render=False)
+    assert parse_number(again.number).seq == 1
+    assert [p.name for p in out.iterdir() if not p.name.startswith(".")] == [f"{again.number}.declaration.json"]
+    store.close()
+
+
+HOSTILE_NAME = "<script>alert(1)</script>\"'><svg onload=alert(2)>]]>&amp; '); DROP TABLE labels;-- 电池"
+HOSTILE_ID = "X'); DROP TABLE labels;--"
+
+
+def test_hostile_product_names_cannot_inject_sql_svg_or_html(tmp_path):
+    store, key, _, _ = new_registry(tmp_path)
+    out = tmp_path / "labels"
+    issued = issue(store, make_result(name=HOSTILE_NAME, id=HOSTILE_ID), key, 730, out)
+    # SQL: stored verbatim, no table dropped
+    db = sqlite3.connect(store.location)
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"labels", "events", "issuers", "issuer_keys", "meta"} <= tables
+    assert db.execute("SELECT product_name, product_id FROM labels").fetchall() == [(HOSTILE_NAME, HOSTILE_ID)]
+    db.close()
+    assert verify(issued.number, store).verdict == "valid"
+    assert check_registry(store).ok
+    # SVG: well-formed XML, the name is text (escaped), no script or foreign element
+    svg_text = issued.files["label.svg"].read_text(encoding="utf-8")
+    root = ET.fromstring(svg_text)
+    tags = {el.tag.split("}")[-1] for el in root.iter()}
+    assert "script" not in tags and tags <= {"svg", "title", "rect", "path", "text", "tspan", "g", "line"}
+    assert "<script>" not in svg_text and "&lt;script&gt;" in svg_text
+    texts = "".join(el.text or "" for el in root.iter())
+    assert "<script>alert(1)</script>" in texts  # shown as text
+    # the statement shows it as text
+    statement = subprocess.run(["pdftotext", str(issued.files["statement.pdf"]), "-"], capture_output=True,
+                               text=True, check=True).stdout
+    assert "<script>alert(1)</script>" in statement
+    # the token %-encodes ' ; and the like, and reads back the same fields
+    from pcf.registry.token import parse_token
+
+    assert "p=X%27)%3B DROP TABLE labels%3B--|" in issued.token
+    fields = parse_token(issued.token).fields
+    assert fields["p"] == HOSTILE_ID and fields["c"] == "C" and fields["n"] == issued.number
+    store.close()
