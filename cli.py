@@ -463,13 +463,10 @@ def keys_new(
 @keys_app.command("list", epilog="Example: pcf keys list")
 def keys_list(registry: Optional[Path] = _registry_option()) -> None:
     """List the issuer keys in the registry (current and retired)."""
-    from pcf.api import _store
-    from pcf.registry import list_keys
+    from pcf.api import keys_list as run
 
     try:
-        store = _store(registry, create=False)
-        keys = list_keys(store)
-        store.close()
+        keys = run(registry)
     except PCFError as exc:
         _fail(exc)
     table = Table(show_header=True, header_style="bold")

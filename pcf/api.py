@@ -308,6 +308,17 @@ def registry_add_key(public_path: str | Path, issuer: str, registry: str | Path 
         store.close()
 
 
+def keys_list(registry: str | Path | None = None) -> list:
+    """``pcf keys list``: every issuer key in the registry (current and retired), oldest first."""
+    from .registry import list_keys
+
+    store = _store(registry, create=False)
+    try:
+        return list_keys(store)
+    finally:
+        store.close()
+
+
 def registry_init(prefix: str | None = None, url: str | None = None, registry: str | Path | None = None) -> dict:
     """``pcf registry init``: create the registry and set its label prefix and public URL."""
     from .registry import init_registry

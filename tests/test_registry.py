@@ -163,6 +163,9 @@ def test_issue_numbers_signs_stores_and_writes_the_declaration(reg):
     assert d["values"]["headline"] == {"value": 0.2, "unit": "kg CO2e / kWh", "text": "0.200",
                                        "basis": "per declared unit"}
     assert d["values"]["total_kg_co2e"] == 960.0
+    # ISO 14067 default under this PCR: including biogenic (0 here) and dLUC (0): 960 kg, 960 / 4800 = 0.2 / kWh
+    assert d["values"]["declared"]["kg_co2e"] == pytest.approx(960.0)
+    assert d["values"]["declared"]["per_declared_unit"] == pytest.approx(0.2)
     assert d["performance_class"]["class"] == "C"
     assert d["pcr"]["id"] == "eu-battery-cfb-ev" and d["pcr"]["conforms"] is True
     assert d["method"]["id"] == "ipcc-2021-gwp100"
@@ -196,6 +199,12 @@ def test_nonconforming_result_is_refused_and_nothing_is_used(reg):
         issue(reg["store"], stale, reg["key"], 730, out, now=T1)
     with pytest.raises(IssueRefused, match="valid-days"):
         issue(reg["store"], make_result(), reg["key"], 0, out, now=T1)
+    split = make_result()
+    split["ghg"]["fossil"] = 480.0  # the categories now declare 480 / 4800 = 0.1 per kWh, the headline says 0.2
+    with pytest.raises(IssueRefused, match="declared figure"):
+        issue(reg["store"], split, reg["key"], 730, out, now=T1)
+    with pytest.raises(IssueRefused, match="system clock"):
+        issue(reg["store"], make_result(), reg["key"], 730, out, now=utc(2025, 12, 31))
     assert not out.exists() or list(out.iterdir()) == []
     with reg["store"].read() as tx:
         assert tx.labels() == [] and [e.kind for e in tx.events()] == ["key-added"]
@@ -454,3 +463,19 @@ def test_registry_uses_wal(reg):
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     db.close()
     assert os.path.exists(reg["store"].location + "-wal")
+
+
+def test_render_failure_inside_the_transaction_issues_nothing(reg, monkeypatch):
+    """The label is rendered after its row and event are written, before the commit: a failure
+    there (no CJK font) rolls everything back."""
+    from pcf.errors import RenderError
+    from pcf.render import output
+
+    monkeypatch.setattr(output, "_fc_list", lambda: "")
+    out = reg["tmp"] / "labels"
+    with pytest.raises(RenderError, match="fonts-noto-cjk"):
+        issue(reg["store"], make_result(), reg["key"], 730, out, now=T1)
+    assert not out.exists()
+    with reg["store"].read() as tx:
+        assert tx.labels() == [] and [e.kind for e in tx.events()] == ["key-added"]
+    assert check_registry(reg["store"]).ok

@@ -117,6 +117,7 @@ def build_declaration(result: dict, assessment: dict, *, number: str, key: Signi
     prov = result.get("provenance") or {}
     study = result.get("study") or {}
     pc = assessment.get("performance_class")
+    declared = assessment.get("declared_total")
     valid_until = issued_at + timedelta(days=valid_days)
     return {
         "format": DECLARATION_FORMAT,
@@ -146,6 +147,11 @@ def build_declaration(result: dict, assessment: dict, *, number: str, key: Signi
                                           else float(result["per_declared_unit_kg_co2e"])),
             "stages": _stages(result),
             "ghg": {str(k): float(v) for k, v in (result.get("ghg") or {}).items()},
+            "declared": None if not declared else {
+                "total": declared.get("declared_total"), "dluc_included": declared.get("dluc_included"),
+                "kg_co2e": declared.get("kg_co2e"), "per_declared_unit": declared.get("per_declared_unit"),
+                "rule": (declared.get("rule") or {}).get("source"),
+            },
         },
         "performance_class": None if not pc else {
             "class": pc.get("class"), "value": pc.get("value"), "unit": pc.get("unit"),
@@ -292,7 +298,7 @@ def parse_document(data: bytes | str, where: str = "declaration") -> dict:
 _SHAPE = {
     "product": {"id": str, "name": str, "reference_flow": dict, "declared_unit": (dict, type(None))},
     "values": {"headline": dict, "total_kg_co2e": (int, float), "per_declared_unit_kg_co2e": (int, float, type(None)),
-               "stages": dict, "ghg": dict},
+               "stages": dict, "ghg": dict, "declared": (dict, type(None))},
     "pcr": {"id": str, "version": (str, type(None)), "title": (str, type(None)), "source": (str, type(None)),
             "conforms": bool, "observations": list},
     "study": {"standard": (str, type(None)), "boundary": (str, type(None))},
@@ -361,7 +367,11 @@ def label_result(declaration: dict) -> dict:
     shows exactly what was signed.
     """
     values = declaration["values"]
+    declared = values.get("declared")
+    totals = {} if not declared else {"declared": declared["kg_co2e"],
+                                      "per_declared_unit": {"declared": declared["per_declared_unit"]}}
     return {
+        "totals": totals,
         "format": "pcf-result/1",
         "product": declaration["product"],
         "study": {**(declaration.get("study") or {}), "pcr": declaration["pcr"]["id"],

@@ -12,6 +12,8 @@ dies in the instant between the commit and the renames, the label is issued and
 from __future__ import annotations
 
 import hashlib
+import math
+import shutil
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -23,8 +25,8 @@ from pcf.files import StagedFiles
 
 from .canonical import canonical_bytes
 from .chain import append_event
-from .declaration import (MAX_VALID_DAYS, build_declaration, document_text, iso, parse_document, sign,
-                          utc_now)
+from .declaration import (MAX_VALID_DAYS, build_declaration, document_text, iso, parse_document, parse_time,
+                          sign, utc_now)
 from .errors import IssueRefused, LabelNotFound, RegistryError, StatusChangeRefused
 from .keys import SigningKey, b64url, raw_public
 from .numbers import format_number
@@ -49,7 +51,7 @@ class Issued:
     token : str
         The compact signed token.
     files : dict of str to Path
-        Kind (``declaration``, ``label.svg``, ``label.pdf``, ``statement``) -> file written.
+        Kind (``declaration.json``, ``label.svg``, ``label.pdf``, ``statement.pdf``) -> file written.
     """
 
     number: str
@@ -101,6 +103,16 @@ def check_conformance(result: dict, pcr_dir: str | Path | None = None) -> dict:
                           for f in fresh["findings"] if f["severity"] == "nonconformity")
         raise IssueRefused(f"the result does not conform to PCR {pcr_id} v{fresh['pcr']['version']}: {lines}. "
                            f"Fix the model (see `pcf check MODEL`) and recompute")
+    declared = fresh.get("declared_total")
+    if declared is not None:
+        from pcf.render.view import headline
+
+        head = headline(result)
+        figure = declared["per_declared_unit"] if head["declared"] else declared["kg_co2e"]
+        if figure is None or not math.isclose(head["value"], figure, rel_tol=1e-9, abs_tol=1e-12):
+            raise IssueRefused(f"the result's declared figure ({head['value']!r}) differs from the one PCR {pcr_id} "
+                               f"v{fresh['pcr']['version']} declares today ({figure!r}, "
+                               f"{declared.get('declared_total')}): recompute the result with `pcf footprint`")
     if stored:
         old_class = (stored.get("performance_class") or {}).get("class")
         new_class = (fresh.get("performance_class") or {}).get("class")
@@ -118,8 +130,8 @@ def _valid_days(valid_days: int) -> int:
     return valid_days
 
 
-def _usable_key(tx: Tx, key: SigningKey) -> str:
-    """The issuer of a registered, current key."""
+def _usable_key(tx: Tx, key: SigningKey, now: datetime) -> str:
+    """The issuer of a registered key, current at ``now``."""
     record = tx.key(key.key_id)
     if record is None:
         raise IssueRefused(f"key {key.key_id} ({key.path or 'in memory'}) is not in the registry: register its "
@@ -130,18 +142,23 @@ def _usable_key(tx: Tx, key: SigningKey) -> str:
     if record.retired_at is not None:
         raise IssueRefused(f"key {key.key_id} of {record.issuer} was retired on {record.retired_at}: sign with "
                            "the issuer's current key")
+    if now < parse_time(record.added_at):
+        raise IssueRefused(f"the time of issue {iso(now)} is before key {key.key_id} was registered "
+                           f"({record.added_at}): check the system clock")
     return record.issuer
 
 
-def _prepare_out(out_dir: str | Path | None) -> Path | None:
+def _prepare_out(out_dir: str | Path | None) -> tuple[Path | None, bool]:
+    """The output folder, created when missing; and whether it was created (to remove it on failure)."""
     if out_dir is None:
-        return None
+        return None, False
     out = Path(out_dir)
+    created = not out.exists()
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise RegistryError(f"output folder {out} cannot be created ({exc.strerror}): choose another --out") from None
-    return out
+    return out, created
 
 
 def _insert(tx: Tx, make: Callable[[str, str | None], dict], key: SigningKey, now: datetime,
@@ -173,12 +190,12 @@ def _insert(tx: Tx, make: Callable[[str, str | None], dict], key: SigningKey, no
 def _issue(store: Store, make, key: SigningKey, out_dir, now: datetime | None, *, renews: str | None = None,
            product_id: str | None = None, reason: str | None = None, render: bool = True) -> Issued:
     """The transaction of :func:`issue` and :func:`renew` (see the module docstring)."""
-    out = _prepare_out(out_dir)
+    out, created = _prepare_out(out_dir)
     now = (now or utc_now()).replace(microsecond=0)
     staged: StagedFiles | None = None
     try:
         with store.write() as tx:
-            issuer = _usable_key(tx, key)
+            issuer = _usable_key(tx, key, now)
             if renews is not None:
                 _check_renewable(tx, renews, product_id)
             record, document, qr = _insert(tx, lambda number, url: make(number, url, issuer, now), key, now, renews)
@@ -194,13 +211,14 @@ def _issue(store: Store, make, key: SigningKey, out_dir, now: datetime | None, *
                 else:
                     contents = {f"{record.number}.declaration.json": document_text(document).encode("utf-8")}
                 staged = StagedFiles({out / name: data for name, data in contents.items()}).stage()
-    except OSError as exc:
+    except BaseException as exc:
         if staged:
             staged.discard()
-        raise RegistryError(f"cannot write the label files in {out} ({exc.strerror}); nothing was issued") from None
-    except BaseException:
-        if staged:
-            staged.discard()
+        if created:
+            shutil.rmtree(out, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise RegistryError(f"cannot write the label files in {out} ({exc.strerror}); nothing was "
+                                "issued") from None
         raise
     files: dict[str, Path] = {}
     if staged is not None:
@@ -372,6 +390,8 @@ def change_status(store: Store, number: str, action: str, reason: str, *, now: d
     StatusChangeRefused
         The label's status does not allow the action (e.g. a revoked label), or no reason.
     """
+    if action not in _TRANSITIONS:
+        raise RegistryError(f"unknown status change {action!r}: suspend, reinstate or revoke")
     allowed, target, kind = _TRANSITIONS[action]
     reason = _reason(reason)
     at = iso(now or utc_now())
@@ -415,7 +435,7 @@ def export(store: Store, number: str, out_dir: str | Path, qr: str | None = None
         raise LabelNotFound(f"no label {number} in the registry")
     document = parse_document(label.document, f"registry label {number}")
     qr = qr or document["declaration"].get("verification_url") or label.token
-    out = _prepare_out(out_dir)
+    out, _ = _prepare_out(out_dir)
     contents = issued_files(document, qr)
     paths = {name: out / name for name in contents}
     try:

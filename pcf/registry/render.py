@@ -42,7 +42,8 @@ def statement_context(document: dict) -> dict:
     per_ref = None
     if du:
         ref = d["product"]["reference_flow"]
-        per_ref = f"{fmt.sig(d['values']['total_kg_co2e'])} kg CO2e / {fmt.amount(ref['amount'])} {ref['unit']}"
+        total = (d["values"].get("declared") or {}).get("kg_co2e", d["values"]["total_kg_co2e"])
+        per_ref = f"{fmt.sig(total)} kg CO2e / {fmt.amount(ref['amount'])} {ref['unit']}"
     pcr = d["pcr"]
     return {
         "number": d["label_number"],
