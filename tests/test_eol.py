@@ -32,10 +32,15 @@ cut-off, per kg: (1-R1) Ev + R1 Erecycled + R3 EER + (1-R2-R3) ED
 Use stage (test-bg ``elec`` 0.5571 kg CO2e/kWh with AR6 CH4 29.8 and N2O 273, ``steel`` 2.0/kg):
 service life 10 years, 120 kWh per year and 0.05 kg of steel per month ->
 1200 kWh * 0.5571 = 668.52 and 6 kg * 2.0 = 12.0; production 3 kg steel = 6.0.
+
+The cradle-to-grave PV module (examples/pv/mono-si-module-cn-c2g.yaml) is checked against its
+declared unit worked by hand, its stages worked from the open-default rows, and the published
+range of g CO2e per kWh generated (test docstrings below).
 """
 
 from __future__ import annotations
 
+import csv
 import subprocess
 
 import pytest
@@ -44,7 +49,7 @@ from pcf.errors import ModelError
 from pcf.lca import footprint
 from pcf.model import load_model
 from pcf.pcr import assess, load_pcr
-from tests.conftest import _HOME
+from tests.conftest import _HOME, REPO
 
 EOL_BG = """\
 key,name,reference_product,unit,location,year,co2_fossil,ch4_fossil,ch4_biogenic,n2o,co2_biogenic,co2_dluc,sf6,nf3,cf4,c2f6,co2e_unsplit,gwp_basis,aircraft,factor_ids,source,note,dqr_ter,dqr_ger,dqr_tir,dqr_p
@@ -403,3 +408,83 @@ def test_end_of_life_terms_are_data_quality_items(eol_bg, write_model):
     assert sum(i["kg_co2e"] for i in items) == pytest.approx(CFF_TOTAL, rel=1e-6)
     assert all(i["dqr"]["dqr"] == 1.0 for i in items)
     assert d["data_quality"]["coverage"] == pytest.approx(1.0)
+
+
+# --------------------------------------------------------------------------- PV module, cradle-to-grave
+
+PV_GATE = REPO / "examples" / "pv" / "mono-si-module-cn.yaml"
+PV_C2G = REPO / "examples" / "pv" / "mono-si-module-cn-c2g.yaml"
+#: lifetime yield per kWp [kWh/kWp]: 975 kWh/kWp/year over 30 years with 0.7 %/year linear
+#: degradation, sum over t = 0..29 of (1 - 0.007 t) = 30 - 0.007 * 435 = 26.955 -> 26,281.125
+LIFETIME_KWH_PER_KWP = 975 * (30 - 0.007 * 30 * 29 / 2)
+
+
+def open_default_factor(key: str) -> float:
+    """AR6 kg CO2e per unit of an open-default row, from its gas masses (CH4 fossil 29.8, N2O 273;
+    IPCC AR6 WG1 Table 7.15), as tests/test_transport.py does."""
+    with open(REPO / "databases" / "open-default.csv", encoding="utf-8") as f:
+        row = next(r for r in csv.DictReader(f) if r["key"] == key)
+    g = {k: float(row[k] or 0) for k in ("co2_fossil", "ch4_fossil", "n2o", "co2e_unsplit")}
+    return g["co2_fossil"] + 29.8 * g["ch4_fossil"] + 273 * g["n2o"] + g["co2e_unsplit"]
+
+
+@pytest.fixture(scope="module")
+def pv_c2g(open_default):
+    from pcf.api import compute
+
+    return compute(PV_C2G)
+
+
+def test_pv_c2g_declared_unit_is_the_lifetime_generation(pv_c2g):
+    """286.4 Wp x 975 kWh/kWp/year x 26.955 (30 years, 0.7 %/year linear degradation) = 7,526.91 kWh."""
+    assert LIFETIME_KWH_PER_KWP == pytest.approx(26281.125, rel=1e-12)
+    du = pv_c2g["product"]["declared_unit"]
+    assert du["unit"] == "kWh"
+    assert du["per_reference_flow"] == pytest.approx(0.2864 * 975 * 26.955, rel=1e-12)  # 7,526.9142
+    assert pv_c2g["per_declared_unit_kg_co2e"] == pytest.approx(pv_c2g["total_kg_co2e"] / 7526.9142, rel=1e-9)
+    assert pv_c2g["use_stage"]["service_life"] == {"amount": 30.0, "unit": "year"}
+    assert pv_c2g["study"]["boundary"] == "cradle-to-grave" and pv_c2g["assessment"] is None  # no PCR (see header)
+
+
+def test_pv_c2g_in_the_published_range(pv_c2g):
+    """g CO2e per kWh generated, between two published figures at the same yield and lifetime:
+
+    - upper: 42.5 g CO2e/kWh, the IEA PVPS Task 12 fact sheet for a complete 3 kWp mono-Si rooftop
+      SYSTEM in Europe (module + inverter + mounting + cabling), 975 kWh/kWp, 30 years, 0.7 %/year
+      degradation (factors.csv pv_electricity_rooftop_mono_eu_ieapvps; CHECK.md); the module-only
+      product system must stay below it;
+    - lower: the lowest module production footprint of the published range test_examples uses,
+      0.45 kg CO2e/Wp (Mueller et al. 2021, Sol. Energy Mater. Sol. Cells 230:111277: EU-made
+      modules), over the same lifetime yield: 450 kg/kWp / 26,281 kWh/kWp = 17.1 g/kWh.
+    """
+    g_per_kwh = 1000 * pv_c2g["per_declared_unit_kg_co2e"]
+    assert 450 / LIFETIME_KWH_PER_KWP * 1000 <= g_per_kwh <= 42.5
+
+
+def test_pv_c2g_manufacturing_equals_the_cradle_to_gate_model(open_default, pv_c2g):
+    from pcf.api import compute
+
+    gate = compute(PV_GATE)
+    made = pv_c2g["stages"]["raw_material_acquisition"] + pv_c2g["stages"]["production"]
+    assert made == pytest.approx(gate["total_kg_co2e"], rel=1e-9)
+
+
+def test_pv_c2g_distribution_use_and_end_of_life_by_hand(pv_c2g):
+    """Module mass M = 1.6 m2 x 13.19994486 kg/m2 = 21.11991 kg.
+    Distribution: M / 1000 t x 10,600 nmi x 1.852 km/nmi x container ship [kg CO2e/tkm].
+    End of life (cut-off): M x take-back and recycling + 10 % of 14.1 kg glass landfilled
+    + M x 0.1469 kg plastics incinerated (collection only) + M x 0.025652 kg landfilled;
+    recycled aluminium, copper and 90 % of the glass carry nothing. Use: nothing."""
+    m = 1.6 * 13.19994486
+    landfill = open_default_factor("eol_plastics_landfill_defra")
+    distribution = m / 1000 * 10600 * 1.852 * open_default_factor("transport_container_ship_wtw")
+    eol = (m * open_default_factor("eol_pv_module_recycling_derived") + 0.1 * 1.6 * 8.8125 * landfill
+           + m * 0.1469 * open_default_factor("eol_plastics_incineration_defra") + m * 0.025652 * landfill)
+    stages = pv_c2g["stages"]
+    assert stages["distribution"] == pytest.approx(distribution, rel=1e-6)
+    assert stages["end_of_life"] == pytest.approx(eol, rel=1e-6)
+    assert stages["use"] == 0
+    materials = {e["material"]: e for e in pv_c2g["end_of_life"]}
+    assert materials["aluminium frame"]["terms"] == [] and materials["aluminium frame"]["parameters"]["R2"] == 1.0
+    assert materials["solar glass"]["mass_kg"] == pytest.approx(14.1)
+    assert {e["approach"] for e in pv_c2g["end_of_life"]} == {"cut_off"}
