@@ -488,3 +488,12 @@ def test_pv_c2g_distribution_use_and_end_of_life_by_hand(pv_c2g):
     assert materials["aluminium frame"]["terms"] == [] and materials["aluminium frame"]["parameters"]["R2"] == 1.0
     assert materials["solar glass"]["mass_kg"] == pytest.approx(14.1)
     assert {e["approach"] for e in pv_c2g["end_of_life"]} == {"cut_off"}
+
+
+def test_pv_c2g_report_states_lifetime_and_recycled_materials(open_default, pv_c2g, tmp_path):
+    from pcf.render import render_report
+
+    text = subprocess.run(["pdftotext", str(render_report(pv_c2g, tmp_path)), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    assert "30 year" in text and "aluminium frame" in text and "R2 = 0.9" in text
+    assert "No term counted: every factor is zero" in text  # aluminium and copper, R2 = 1 under cut-off
