@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 DEBS   := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fonts-dejavu-core poppler-utils fontconfig chromium
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test sysdeps venv background clean
+.PHONY: demo test bench sysdeps venv background clean
 
 demo: venv sysdeps background
 	$(BIN)/pcf footprint examples/battery/nmc811-pack.yaml --out out --label --report
@@ -16,6 +16,10 @@ demo: venv sysdeps background
 
 test: venv sysdeps background
 	$(BIN)/python -m pytest -q
+
+# Every benchmarks/*.py in turn (timed runs, not tests); each prints `<name>: <metric>=<value>` last.
+bench: venv background
+	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python -W ignore $$b || exit 1; done
 
 # Debian packages WeasyPrint needs, a CJK font (without one Chinese renders as boxes), poppler-utils,
 # chromium (headless, for the tests of the public label-verification pages).

@@ -102,6 +102,24 @@ def print_summary(result: dict) -> None:
         out.print(f"PCR {a['pcr']['id']}: {verdict}{cls}{elec}")
 
 
+def print_uncertainty(result: dict) -> None:
+    """The Monte Carlo interval and the top drivers of a result dict, when it has them."""
+    u = result.get("uncertainty")
+    if not u:
+        return
+    du = result["product"].get("declared_unit")
+    per = u.get("per_declared_unit")
+    line = (f"Monte Carlo ({u['iterations']} iterations, seed {u['seed']}): mean {_fmt(u['mean'])}, "
+            f"median {_fmt(u['median'])}, 95 % interval {_fmt(u['p2_5'])} .. {_fmt(u['p97_5'])} kg CO2e")
+    if du and per:
+        line += f"; per {du['unit']}: {_fmt(per['p2_5'])} .. {_fmt(per['p97_5'])}"
+    out.print(escape(line), highlight=False)
+    top = u.get("drivers") or []
+    if top:
+        out.print(escape("Uncertainty drivers (share of variance, rho^2 normalised): " + "; ".join(
+            f"{d['input']} ({d['process']}) {100 * d['share']:.0f} %" for d in top[:3])), highlight=False)
+
+
 def _fail(exc: PCFError) -> None:
     err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True, soft_wrap=True)
     raise typer.Exit(2)
@@ -135,16 +153,30 @@ def footprint(
     method: Optional[str] = typer.Option(None, "--method", help="Override study.method (ipcc-2021-gwp100 | ipcc-2013-gwp100)."),
     electricity_mode: Optional[str] = typer.Option(None, "--electricity-mode", help=ELECTRICITY_MODE_HELP),
     scenario: Optional[str] = typer.Option(None, "--scenario", help=SCENARIO_HELP),
+    monte_carlo: Optional[int] = typer.Option(None, "--monte-carlo", metavar="N",
+                                              help="Also run N Monte Carlo iterations (uncertainty: of the model and "
+                                                   "the background's distributions) and report the 95 % interval."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Seed of the Monte Carlo generator (0 .. 4294967295); "
+                                                             "the same seed gives the same numbers."),
 ) -> None:
-    """Compute the carbon footprint of a product model and write its result JSON."""
+    """Compute the carbon footprint of a product model and write its result JSON.
+
+    With --monte-carlo N the result also gets an uncertainty assessment, e.g.
+    pcf footprint examples/battery/nmc811-pack.yaml --out out --monte-carlo 1000 --seed 42
+    """
     from pcf.api import run_footprint
 
+    if seed is not None and monte_carlo is None:
+        err.print("error: --seed goes with --monte-carlo N")
+        raise typer.Exit(2)
     try:
         run = run_footprint(model, out_dir, label=label, report=report, method=method, electricity_mode=electricity_mode,
-                           scenario=scenario)
+                           scenario=scenario,
+                           monte_carlo=monte_carlo, seed=seed)
     except PCFError as exc:
         _fail(exc)
     print_summary(run.result)
+    print_uncertainty(run.result)
     for path in run.files.values():
         out.print(f"wrote {path}")
 

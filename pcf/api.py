@@ -63,7 +63,8 @@ def assess_result(result: dict, pcr_id, electricity_mode: str | None = None) -> 
 
 def compute(model_path: str | Path, pcr_id: str | None = None, method: str | None = None,
             overrides: dict[str, float] | None = None, electricity_mode: str | None = None,
-            scenario: str | None = None) -> dict:
+            scenario: str | None = None,
+            monte_carlo: int | None = None, seed: int | None = None) -> dict:
     """Load a model, compute its footprint and assess it against its PCR. Writes no file.
 
     Parameters
@@ -80,12 +81,16 @@ def compute(model_path: str | Path, pcr_id: str | None = None, method: str | Non
         Mode of the PCR's electricity rules (see :func:`assess_result`).
     scenario : str, optional
         A scenario of the model's ``scenarios:``; None or ``base`` for the model as written.
+    monte_carlo : int, optional
+        Monte Carlo iterations; fills the result's ``uncertainty`` (:func:`pcf.lca.uncertainty.monte_carlo`).
+    seed : int, optional
+        Seed of the Monte Carlo generator [0 .. 2^32 - 1]; a fresh one (reported) when None.
 
     Returns
     -------
     dict
-        The result JSON dict, with ``assessment`` filled when a PCR applies and
-        ``scenario`` naming the scenario.
+        The result JSON dict, with ``assessment`` filled when a PCR applies,
+        ``scenario`` naming the scenario and ``uncertainty`` when ``monte_carlo`` is given.
 
     Raises
     ------
@@ -93,11 +98,12 @@ def compute(model_path: str | Path, pcr_id: str | None = None, method: str | Non
         Any invalid input (``ModelError`` with ``file:line``), missing background,
         calculation failure.
     """
-    return _compute(load_model(model_path, overrides=overrides, scenario=scenario), pcr_id, method, electricity_mode)
+    return _compute(load_model(model_path, overrides=overrides, scenario=scenario), pcr_id, method, electricity_mode,
+                    monte_carlo, seed)
 
 
 def _compute(system: ProductSystem, pcr_id: str | None, method: str | None,
-             electricity_mode: str | None = None) -> dict:
+             electricity_mode: str | None = None, monte_carlo: int | None = None, seed: int | None = None) -> dict:
     """Footprint and PCR assessment of a loaded product system (see :func:`compute`)."""
     if method:
         system.model.study.method = method
@@ -108,13 +114,18 @@ def _compute(system: ProductSystem, pcr_id: str | None, method: str | None,
 
         pcr = load_pcr(pcr_id)
     result = footprint(system, pcr=pcr).to_dict()  # the PCR's ghg_accounting selects totals.declared
+    if monte_carlo is not None:
+        from .lca.uncertainty import monte_carlo as sample
+
+        result["uncertainty"] = sample(system, monte_carlo, seed, deterministic=result["total_kg_co2e"]).to_dict()
     result["assessment"] = assess_result(result, pcr, electricity_mode)
     return result
 
 
 def run_footprint(model_path: str | Path, out_dir: str | Path, label: bool = False, report: bool = False,
                   method: str | None = None, electricity_mode: str | None = None,
-                  scenario: str | None = None) -> FootprintRun:
+                  scenario: str | None = None,
+                  monte_carlo: int | None = None, seed: int | None = None) -> FootprintRun:
     """``pcf footprint``: compute, then write the result JSON (and label / report) atomically.
 
     Files are named ``<product id>.result.json`` (``.label.svg``, ...), or
@@ -132,7 +143,8 @@ def run_footprint(model_path: str | Path, out_dir: str | Path, label: bool = Fal
     PCFError
         As :func:`compute`, or :class:`pcf.errors.RenderError`.
     """
-    result = compute(model_path, method=method, electricity_mode=electricity_mode, scenario=scenario)
+    result = compute(model_path, method=method, electricity_mode=electricity_mode, scenario=scenario,
+                     monte_carlo=monte_carlo, seed=seed)
     out = Path(out_dir)
     created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)

@@ -61,6 +61,10 @@ class CalculationError(PCFError):
     """The product system cannot be solved (singular technosphere matrix, no reference flow)."""
 
 
+class UncertaintyError(PCFError):
+    """A Monte Carlo run cannot be made (too few iterations, seed out of range, nothing to sample)."""
+
+
 class RenderError(PCFError):
     """A label or report cannot be rendered (missing font, bad result file)."""
 

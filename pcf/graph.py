@@ -8,7 +8,9 @@ an invalid model leaves nothing behind.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+
+import numpy as np
 
 from .background import database_name
 from .bw import brightway, pcf_home, quiet
@@ -68,6 +70,9 @@ class ForegroundGraph:
     end_of_life : dict
         ``(process id, entry index, term index) -> (key, amount)``: the inputs the terms of the
         ``end_of_life`` entries became (credits negative), per run in the activity's unit.
+    uncertain : list of UncertainAmount
+        Every model amount with an ``uncertainty:``, with where it sits in the matrices
+        (:mod:`pcf.lca.uncertainty` samples them).
     """
 
     database: str
@@ -79,6 +84,42 @@ class ForegroundGraph:
     proxies: dict = field(default_factory=dict)
     inputs: dict = field(default_factory=dict)
     end_of_life: dict = field(default_factory=dict)
+    uncertain: list = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class UncertainAmount:
+    """A model amount with a distribution, and the exchanges it became.
+
+    Attributes
+    ----------
+    process : str
+        Process id of the model.
+    field : str
+        ``inputs``, ``transport``, ``emissions``, ``removals`` or ``coproducts`` (an avoided product).
+    index : int
+        Position in that list of the process.
+    label : str
+        What the model names (background key, process id, substance, leg name).
+    kind : {"technosphere", "biosphere"}
+    input : tuple
+        Key of the input node or biosphere flow.
+    distribution : Distribution
+        Of the exchange amount per run of the process, in the input's unit (a credit of system
+        expansion is negative).
+    outputs : tuple of (str, float)
+        ``(activity code, share)``: the foreground activities that carry ``share`` x the
+        amount (the allocated shares of a multi-output process; 1 otherwise).
+    """
+
+    process: str
+    field: str
+    index: int
+    label: str
+    kind: str
+    input: tuple
+    distribution: object
+    outputs: tuple
 
 
 def foreground_name(system: ProductSystem) -> str:
@@ -267,10 +308,17 @@ def link_foreground(system: ProductSystem, links: Links) -> tuple[dict, Foregrou
     proxies: dict[tuple, tuple] = {}
     input_keys: dict[tuple, tuple] = {}
     eol_keys: dict[tuple, tuple] = {}
+    uncertain: list[UncertainAmount] = []
+
     def link(inp, loc: tuple) -> tuple[tuple, float]:
         """Key of an input's target and its amount in the target's unit."""
+        key, amount, _ = link_converted(inp, loc)
+        return key, amount
+
+    def link_converted(inp, loc: tuple) -> tuple[tuple, float, float]:
+        """As :func:`link`, and the unit conversion factor applied to the amount."""
         if inp.kind == "process":
-            return (fg, inp.target), inp.amount
+            return (fg, inp.target), inp.amount, 1.0
         if inp.kind == "background":
             if inp.target not in bg_units:
                 close = difflib.get_close_matches(inp.target, list(bg_units), n=3, cutoff=0.5)
@@ -291,21 +339,27 @@ def link_foreground(system: ProductSystem, links: Links) -> tuple[dict, Foregrou
         except UnitError as exc:
             raise system.error(loc + ("unit",), f"{inp.describe()!r} is given per {unit!r}: {exc}") from None
         link_names.setdefault(key, inp.describe())
-        return key, inp.amount * factor
+        return key, inp.amount * factor, factor
 
     for proc in system.processes.values():
         i = index[proc.id]
-        burdens = []  # (input key, amount, type) per run of the process, before allocation
+        burdens = []  # (input key, amount, type, distribution) per run of the process, before allocation
+        pending = []  # UncertainAmount of this process, outputs filled in below
         n_inputs = len(system.model.processes[i].inputs)
         for k, inp in enumerate(proc.inputs):
             loc = ("processes", i, "inputs", k) if k < n_inputs else ("processes", i, "transport", k - n_inputs)
-            key, amount = link(inp, loc)
-            burdens.append((key, amount, "technosphere"))
+            key, amount, unit_factor = link_converted(inp, loc)
+            dist = inp.uncertainty.scaled(unit_factor) if inp.uncertainty is not None else None
+            burdens.append((key, amount, "technosphere", dist))
+            if dist is not None:
+                where = ("inputs", k) if k < n_inputs else ("transport", k - n_inputs)
+                label = proc.transport[k - n_inputs].name if k >= n_inputs else inp.describe()
+                pending.append(UncertainAmount(proc.id, where[0], where[1], label, "technosphere", key, dist, ()))
             input_keys[(proc.id, k)] = (key, amount)
         for j, entry in enumerate(proc.end_of_life):  # pcf.model.endoflife: terms as inputs, credits negative
             for t, term in enumerate(entry.terms):
                 key, amount = link(term.input, ("processes", i, "end_of_life", j, term.field))
-                burdens.append((key, amount, "technosphere"))
+                burdens.append((key, amount, "technosphere", None))
                 eol_keys[(proc.id, j, t)] = (key, amount)
         direct: dict[tuple, dict[str, float]] = {}
         for kind in ("emissions", "removals"):
@@ -322,7 +376,10 @@ def link_foreground(system: ProductSystem, links: Links) -> tuple[dict, Foregrou
                     except KeyError as exc:
                         raise system.error(("processes", i, kind, k, "substance"), exc.args[0]) from None
                     origin = flow.origin
-                burdens.append((key, flow.amount, "biosphere"))
+                burdens.append((key, flow.amount, "biosphere", flow.uncertainty))
+                if flow.uncertainty is not None:
+                    pending.append(UncertainAmount(proc.id, kind, k, f"{flow.substance} ({origin})", "biosphere",
+                                                     key, flow.uncertainty, ()))
                 bucket = direct.setdefault(key, {})
                 bucket[origin] = bucket.get(origin, 0.0) + flow.amount
         for k, ex in enumerate(proc.excluded):
@@ -336,14 +393,21 @@ def link_foreground(system: ProductSystem, links: Links) -> tuple[dict, Foregrou
         credits = []
         for k, co in enumerate(proc.coproducts):
             if co.avoided is not None:
-                key, amount = link(co.avoided, ("processes", i, "coproducts", k, "avoided"))
-                credits.append((key, -amount, "technosphere"))
+                key, amount, unit_factor = link_converted(co.avoided, ("processes", i, "coproducts", k, "avoided"))
+                dist = co.avoided.uncertainty.scaled(-unit_factor) if co.avoided.uncertainty is not None else None
+                credits.append((key, -amount, "technosphere", dist))
+                if dist is not None:
+                    uncertain.append(UncertainAmount(proc.id, "coproducts", k, f"avoided by {co.name}", "technosphere",
+                                                     key, dist, ((proc.id, 1.0),)))
                 credit_links[(proc.id, k)] = (key, amount)
+        # every output carries its allocated share of each uncertain burden
+        uncertain += [replace(item, outputs=tuple((code, f) for code, _, _, _, f in outputs)) for item in pending]
         for code, name, amount, unit, f in outputs:
             exchanges = [{"input": (fg, code), "amount": amount, "type": "production"}]
-            exchanges += [{"input": key, "amount": a * f, "type": kind} for key, a, kind in burdens]
+            exchanges += [_exchange(key, a * f, kind, dist.scaled(f) if dist is not None and f else None)
+                          for key, a, kind, dist in burdens]
             if code == proc.id:
-                exchanges += [{"input": key, "amount": a, "type": kind} for key, a, kind in credits]
+                exchanges += [_exchange(key, a, kind, dist) for key, a, kind, dist in credits]
             for key, bucket in direct.items():
                 origins[(code, key)] = {origin: a * f for origin, a in bucket.items()}
             data[(fg, code)] = {
@@ -356,8 +420,18 @@ def link_foreground(system: ProductSystem, links: Links) -> tuple[dict, Foregrou
                 "exchanges": exchanges,
             }
     graph = ForegroundGraph(fg, bg, (fg, system.model.product.process), origins, link_names, credit_links, proxies,
-                            input_keys, end_of_life=eol_keys)
+                            input_keys, end_of_life=eol_keys, uncertain=uncertain)
     return data, graph
+
+
+def _exchange(key: tuple, amount, kind: str, dist) -> dict:
+    """A Brightway exchange; with ``dist`` (a :class:`~pcf.model.distributions.Distribution`
+    of ``amount``), its ``stats_arrays`` uncertainty fields too (not for the arrays of batch
+    variants, which are never written)."""
+    exchange = {"input": key, "amount": amount, "type": kind}
+    if dist is not None and np.ndim(amount) == 0:
+        exchange.update(dist.exchange_fields())
+    return exchange
 
 
 def find_activity(bd, database: str, lookup: dict, exclude: str | None = None):

@@ -41,6 +41,41 @@ REQUIRED = ("key", "name", "reference_product", "unit", "location", "year", "sou
 DQR_COLUMNS = ("dqr_ter", "dqr_ger", "dqr_tir", "dqr_p")
 #: Placeholders that are not a citation (compared case-insensitively).
 NOT_A_SOURCE = ("todo", "n/a", "na", "none", "tbd", "-")
+#: How :func:`write_open_default` writes a table; ``pcf setup`` rewrites an installed table
+#: written by another format. 2: biosphere exchanges carry a lognormal uncertainty.
+TABLE_FORMAT = 2
+
+#: Basic uncertainty of each gas column, as the variance of ln(amount) [-]: ecoinvent's basic
+#: factors for emissions to air (Frischknecht et al. 2007, ecoinvent report No. 1; transcribed
+#: in brightway-lca/pedigree_matrix data.py), which act on GSD^2, converted by (ln U / 2)^2 and
+#: rounded as ecoinvent v3 does: CO2 1.05 -> 0.0006; CH4 and N2O from combustion 1.5 -> 0.04;
+#: "inorganic emissions, others" 1.5 -> 0.04 (fluorinated gases); land transformation 2 -> 0.12
+#: (dLUC CO2). ``co2e_unsplit`` (a CO2e total, mostly CO2) takes the CO2 value.
+BASIC_VARIANCE: dict[str, float] = {
+    "co2_fossil": 0.0006, "co2e_unsplit": 0.0006, "co2_biogenic": 0.0006,
+    "ch4_fossil": 0.04, "ch4_biogenic": 0.04, "n2o": 0.04,
+    "sf6": 0.04, "nf3": 0.04, "cf4": 0.04, "c2f6": 0.04,
+    "co2_dluc": 0.12,
+}
+
+
+def dqr_pedigree(dqr: dict) -> tuple[int, int, int, int, int]:
+    """Pedigree scores (reliability, completeness, temporal, geographical, technological)
+    standing in for a row's PEF data quality rating: P -> reliability, TiR -> temporal,
+    GeR -> geographical, TeR -> further technological correlation; completeness 1 (the PEF
+    rating has no completeness criterion). A documented PROXY: the PEF and pedigree scales
+    are both 1 (best) .. 5 but their level definitions differ.
+    """
+    return (int(dqr["p"]), 1, int(dqr["tir"]), int(dqr["ger"]), int(dqr["ter"]))
+
+
+def exchange_sigma(dqr: dict, basic_variance: float) -> float:
+    """Standard deviation of ln(amount) of a background exchange [-]:
+    sqrt(basic variance + pedigree variances of :func:`dqr_pedigree`), ecoinvent v3 pedigree
+    matrix (:func:`pcf.model.distributions.pedigree_sigma`). GSD = exp(sigma)."""
+    from ..model.distributions import pedigree_sigma
+
+    return pedigree_sigma(dqr_pedigree(dqr), math.exp(math.sqrt(basic_variance)))
 
 
 @dataclass(frozen=True)
@@ -195,13 +230,21 @@ def write_open_default(bd, path: Path = SOURCE, database: str = DATABASE) -> int
     data = {}
     for row in rows:
         amounts: dict[tuple, float] = {}
+        basic: dict[tuple, float] = {}  # largest basic variance of the columns feeding a flow
         for column, value in row.gases.items():
             flow = GAS_FLOWS[column]
             if flow not in bio:
                 raise BackgroundError(f"biosphere3 has no flow {flow[0]!r} {flow[1]} (column {column})")
             amounts[bio[flow]] = amounts.get(bio[flow], 0.0) + value
+            basic[bio[flow]] = max(basic.get(bio[flow], 0.0), BASIC_VARIANCE[column])
         exchanges = [{"input": (database, row.key), "amount": 1.0, "type": "production"}]
-        exchanges += [{"input": key, "amount": amount, "type": "biosphere"} for key, amount in amounts.items()]
+        pedigree = dict(zip(("reliability", "completeness", "temporal correlation", "geographical correlation",
+                             "further technological correlation"), dqr_pedigree(row.dqr)))
+        exchanges += [{"input": key, "amount": amount, "type": "biosphere",
+                       # lognormal around the amount (its median), GSD derived from the DQR (a proxy)
+                       "uncertainty type": 2, "loc": math.log(amount), "scale": exchange_sigma(row.dqr, basic[key]),
+                       "pedigree": pedigree, "pcf_basic_variance": basic[key]}
+                      for key, amount in amounts.items()]
         data[(database, row.key)] = {
             "name": row.name,
             "reference product": row.reference_product,
@@ -222,13 +265,13 @@ def write_open_default(bd, path: Path = SOURCE, database: str = DATABASE) -> int
             "exchanges": exchanges,
         }
     db = bd.Database(database)
-    db.register(
-        description=f"pcf background table {path.name}",
-        pcf_sha256=source_sha256(path),
-        pcf_kind="table",
-    )
+    meta = {"description": f"pcf background table {path.name}", "pcf_sha256": source_sha256(path),
+            "pcf_kind": "table", "pcf_table_format": TABLE_FORMAT}
+    db.register(**meta)
     from ..bw import quiet
 
     with quiet():
         db.write(data)
+    # register() keeps the metadata of a database that exists: state the new hash and format
+    bd.databases[database] = {**bd.databases[database], **meta}
     return len(data)

@@ -2,7 +2,8 @@
 
 Steps, each skipped when already done: biosphere3 (bw2io's ecoinvent 3.9 elementary flows),
 the GWP100 methods (:mod:`pcf.background.methods`), the open default (rewritten when the
-content hash of ``databases/open-default.csv`` changes).
+content hash of ``databases/open-default.csv`` or the way pcf writes it, ``TABLE_FORMAT``,
+changes).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from ..bw import brightway, pcf_home, quiet
 from ..errors import BackgroundError
 from .methods import METHODS, METHODS_VERSION, write_methods
-from .opendefault import DATABASE, SOURCE, source_sha256, write_open_default
+from .opendefault import DATABASE, SOURCE, TABLE_FORMAT, source_sha256, write_open_default
 
 
 def database_name(background: str) -> str:
@@ -148,7 +149,8 @@ def setup(force: bool = False, report: Callable[[str], None] = lambda msg: None)
     sha = source_sha256(SOURCE) if SOURCE.exists() else None
     if sha is None:
         raise BackgroundError(f"{SOURCE} not found: the open default background table is missing")
-    if force or DATABASE not in bd.databases or bd.databases[DATABASE].get("pcf_sha256") != sha:
+    if (force or DATABASE not in bd.databases or bd.databases[DATABASE].get("pcf_sha256") != sha
+            or bd.databases[DATABASE].get("pcf_table_format") != TABLE_FORMAT):
         report(f"writing the open default background from {SOURCE.name} ...")
         n = write_open_default(bd, SOURCE)
         done["open-default"] = f"built ({n} activities)"

@@ -134,6 +134,15 @@ class FootprintResult:
         Qsout/Qp, LHV, XER,heat, XER,elec}, terms [{term, side, activity, database, factor,
         amount, unit, kg_co2e}], kg_co2e}``, per reference flow; credits are negative. The
         terms are inputs of their process, so they are also in ``stages`` and ``contributions``.
+    uncertainty : dict or None
+        Monte Carlo uncertainty assessment (ISO 14067:2018 6.4.5, 7.3), None unless
+        ``pcf footprint --monte-carlo N`` ran: ``{iterations, requested, failed, seed,
+        deterministic_kg_co2e, unit, mean, median, sd, se_mean, p2_5, p97_5 [kg CO2e / reference
+        flow], per_declared_unit: {mean, median, sd, se_mean, p2_5, p97_5} [kg CO2e / declared
+        unit] or None, sampled: {foreground_amounts, foreground_exchanges, background_exchanges:
+        {database: n}, background_ranked}, drivers: [{kind, input, process, field, index,
+        database, distribution, spearman, share}] (largest share first), histogram: {edges,
+        counts}, background_note, method_note}`` (:mod:`pcf.lca.uncertainty`).
     """
 
     product: dict
@@ -166,6 +175,7 @@ class FootprintResult:
     scenario: dict | None = field(default=None)
     use_stage: dict | None = field(default=None)
     end_of_life: list = field(default_factory=list)
+    uncertainty: dict | None = field(default=None)
 
     def to_dict(self) -> dict[str, Any]:
         """The result as the JSON-ready dict of docs/result-json.md."""

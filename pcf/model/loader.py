@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from ..errors import ExpressionError, ModelError, UnitError
 from ..yamlsrc import LineMap, format_loc, load_yaml
+from .distributions import Distribution, pedigree_sigma
 from .endoflife import ResolvedEndOfLife, per_factor, resolve_end_of_life, resolve_service_life
 from .expressions import evaluate
 from .scenarios import AppliedScenario, apply_scenario, check_scenarios
@@ -43,6 +44,7 @@ class ResolvedInput:
     electricity: Any = None  # the input's ``electricity:`` statement (pcf.model.electricity.Electricity) or None
     per: str | None = None  # use stage: the amount was given per this time (e.g. "year") ...
     amount_per: float | None = None  # ... as this much [unit / per]; ``amount`` is over the service life
+    uncertainty: Distribution | None = None  # of ``amount``, in the same unit
 
     def describe(self) -> str:
         """The target as a person would write it, e.g. ``uslci: 'Electricity, at grid' [US]``."""
@@ -58,7 +60,8 @@ class ResolvedInput:
 @dataclass(frozen=True)
 class ResolvedFlow:
     """An emission or removal: ``amount`` [kg] of ``substance`` with its ``origin``; in the use
-    stage possibly given ``per`` a time as ``amount_per`` [kg / per]."""
+    stage possibly given ``per`` a time as ``amount_per`` [kg / per]; the ``uncertainty`` of
+    ``amount`` [kg] if the model gives one."""
 
     substance: str
     origin: str
@@ -66,6 +69,7 @@ class ResolvedFlow:
     line: int | None
     per: str | None = None
     amount_per: float | None = None
+    uncertainty: Distribution | None = None
 
 
 @dataclass(frozen=True)
@@ -348,25 +352,72 @@ def load_model(path: str | Path, overrides: dict[str, float] | None = None,
         except UnitError as exc:
             raise fail(("processes", i, "output", "unit"), str(exc)) from None
 
+    def distribution(spec, amount: float, loc: tuple) -> Distribution | None:
+        """The :class:`Distribution` of ``amount`` from its ``uncertainty:`` (same unit)."""
+        if spec is None:
+            return None
+        loc = loc + ("uncertainty",)
+        if spec.pedigree is not None:
+            sigma = pedigree_sigma(spec.pedigree, spec.basic_gsd)
+            if sigma == 0:
+                raise fail(loc, "pedigree scores all 1 with basic_gsd 1 give no uncertainty; drop 'uncertainty' "
+                                "or give basic_gsd > 1")
+            kind, gsd = "lognormal", math.exp(sigma)
+        else:
+            kind, gsd = spec.distribution, spec.gsd
+        if kind == "lognormal":
+            if amount == 0:
+                raise fail(loc, "a lognormal amount is its median and cannot be 0: use a triangular or uniform "
+                                "distribution (min 0) instead")
+            return Distribution("lognormal", amount, gsd=gsd,
+                                pedigree=tuple(spec.pedigree) if spec.pedigree is not None else None,
+                                basic_gsd=spec.basic_gsd)
+        if kind == "normal":
+            sd = value(spec.sd, loc + ("sd",))
+            if not sd > 0:
+                raise fail(loc + ("sd",), f"sd must be > 0, got {sd}; drop 'uncertainty' for an exact amount")
+            if abs(amount) < 3 * sd:
+                raise fail(loc + ("sd",), f"a normal distribution with mean {amount:g} and sd {sd:g} changes sign in "
+                                          f"{100 * 0.5 * math.erfc(abs(amount) / sd / math.sqrt(2)):.2g} % of the samples "
+                                          "(more than 0.13 %, sd > |amount| / 3): use lognormal or triangular for a wide "
+                                          "spread of a positive amount")
+            return Distribution("normal", amount, sd=sd)
+        lo, hi = value(spec.min, loc + ("min",)), value(spec.max, loc + ("max",))
+        if not lo < hi:
+            raise fail(loc + ("min",), f"min ({lo:g}) must be below max ({hi:g})")
+        if not lo <= amount <= hi:
+            mode = "mode" if kind == "triangular" else "deterministic value"
+            raise fail(loc + ("min",) if amount < lo else loc + ("max",),
+                       f"the amount {amount:g} (the {mode}) must lie between min {lo:g} and max {hi:g}")
+        if (amount > 0 and lo < 0) or (amount < 0 and hi > 0):
+            raise fail(loc + ("min",) if amount > 0 else loc + ("max",),
+                       f"the range {lo:g} .. {hi:g} lets the amount {amount:g} change sign; keep both bounds on "
+                       "the side of the amount (0 is allowed)")
+        return Distribution(kind, amount, minimum=lo, maximum=hi)
+
     def resolve_input(inp, loc: tuple, per_scale: float | None = None) -> ResolvedInput:
         if inp.per is not None and per_scale is None:
             raise fail(loc + ("per",), "per goes with the inputs of use-stage processes only")
         resolved = _resolve_input(inp, loc)
         if inp.per is None:
             return resolved
-        return replace(resolved, amount=resolved.amount * per_scale, per=inp.per, amount_per=resolved.amount)
+        return replace(resolved, amount=resolved.amount * per_scale, per=inp.per, amount_per=resolved.amount,
+                       uncertainty=resolved.uncertainty.scaled(per_scale) if resolved.uncertainty is not None else None)
 
     def _resolve_input(inp, loc: tuple) -> ResolvedInput:
         amount = value(inp.amount, loc + ("amount",))
         elec = inp.electricity
         if elec is not None:
             check_electricity(inp, loc)
+        dist = distribution(getattr(inp, "uncertainty", None), amount, loc)
         if inp.process is not None:
             if inp.process not in units:
                 raise fail(loc + ("process",), f"unknown process {inp.process!r}; defined processes: {', '.join(units)}")
             target_unit = units[inp.process]
-            amount *= factor(inp.unit, target_unit, loc + ("unit",))
-            return ResolvedInput("process", inp.process, amount, target_unit, lines.line_of(loc), electricity=elec)
+            f = factor(inp.unit, target_unit, loc + ("unit",))
+            amount *= f
+            return ResolvedInput("process", inp.process, amount, target_unit, lines.line_of(loc), electricity=elec,
+                                 uncertainty=dist.scaled(f) if dist is not None else None)
         try:
             parse_unit(inp.unit)
         except UnitError as exc:
@@ -376,8 +427,10 @@ def load_model(path: str | Path, overrides: dict[str, float] | None = None,
                            for field in ("code", "name", "location", "reference_product")
                            if getattr(inp, field) is not None)
             target = inp.code if inp.code is not None else inp.name
-            return ResolvedInput("database", target, amount, inp.unit, lines.line_of(loc), inp.database, lookup, electricity=elec)
-        return ResolvedInput("background", inp.background, amount, inp.unit, lines.line_of(loc), electricity=elec)
+            return ResolvedInput("database", target, amount, inp.unit, lines.line_of(loc), inp.database, lookup, electricity=elec,
+                                 uncertainty=dist)
+        return ResolvedInput("background", inp.background, amount, inp.unit, lines.line_of(loc), electricity=elec,
+                             uncertainty=dist)
 
     def check_electricity(inp, loc: tuple) -> None:
         """An electricity statement goes on a process input given in an energy unit."""
@@ -392,7 +445,10 @@ def load_model(path: str | Path, overrides: dict[str, float] | None = None,
                                         f"kWh, MWh, MJ or GJ, not {inp.unit!r} ({dimension})")
 
     def resolve_leg(leg, loc: tuple, background: str) -> ResolvedTransport:
-        distance = value(leg.distance, loc + ("distance",)) * factor(leg.distance_unit, "km", loc + ("distance_unit",))
+        given = value(leg.distance, loc + ("distance",))
+        dist = distribution(leg.uncertainty, given, loc)  # of the distance [distance_unit]
+        km_per_unit = factor(leg.distance_unit, "km", loc + ("distance_unit",))
+        distance = given * km_per_unit
         if distance < 0:
             raise fail(loc + ("distance",), f"distance must be >= 0, got {distance}")
         mass = 0.0
@@ -407,12 +463,14 @@ def load_model(path: str | Path, overrides: dict[str, float] | None = None,
             raise fail(loc, "transported mass and volume must be >= 0")
         tkm = mass / 1000.0 * distance
         line = lines.line_of(loc)
+        tkm_dist = dist.scaled(mass / 1000.0 * km_per_unit) if dist is not None and mass > 0 else None
         if leg.activity is not None:
             # model_construct: the activity is validated already, and tkm may be an array (batch variants)
             target = resolve_input(Input.model_construct(amount=tkm, unit="tkm", **leg.activity.model_dump(exclude_none=True)),
                                    loc + ("activity",))
+            target = replace(target, uncertainty=tkm_dist)
         elif background == "open-default":
-            target = ResolvedInput("background", default_key, tkm, "tkm", line)
+            target = ResolvedInput("background", default_key, tkm, "tkm", line, uncertainty=tkm_dist)
         else:
             raise fail(loc + ("mode",), f"the study background {background!r} has no default {leg.mode!r} activity: "
                                         "name one with activity: {background: KEY} or activity: {database: NAME, code: ...}")
@@ -525,8 +583,14 @@ def load_model(path: str | Path, overrides: dict[str, float] | None = None,
                     raise fail(loc + ("amount",), "give a removal as a positive amount of CO2 taken up; pcf counts it with a negative sign")
                 if kind == "removals" and em.origin != "biogenic":
                     raise fail(loc + ("origin",), "removals are biogenic uptake from air: use origin: biogenic")
+                dist = distribution(em.uncertainty, value(em.amount, loc + ("amount",)), loc)
+                if dist is not None:
+                    scale = factor(em.unit, "kg", loc + ("unit",))
+                    if em.per is not None:
+                        scale *= per_factor(em.per, service_life, proc.stage, loc, fail)
+                    dist = dist.scaled(scale)
                 resolved.append(ResolvedFlow(em.substance.strip(), em.origin, amount, lines.line_of(loc),
-                                             em.per, amount_per))
+                                             em.per, amount_per, dist))
             flows[kind] = resolved
         excluded = []
         for k, ex in enumerate(proc.excluded):

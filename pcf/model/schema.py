@@ -103,6 +103,82 @@ class Study(_Strict):
     cut_off: CutOffCriteria | None = None
 
 
+class Uncertainty(_Strict):
+    """Uncertainty of an amount (ISO 14067:2018 6.4.5, 7.3), for ``pcf footprint --monte-carlo``.
+
+    One of: ``{distribution: lognormal, gsd: G}`` (the amount is the median, ``gsd`` the
+    geometric standard deviation [-], > 1); ``{distribution: normal, sd: S}`` (the amount is
+    the mean, ``sd`` [unit of the amount]); ``{distribution: triangular, min: A, max: B}``
+    (the amount is the mode; bounds [unit of the amount]); ``{distribution: uniform, min: A,
+    max: B}``; or ``{pedigree: [reliability, completeness, temporal, geographical,
+    technological], basic_gsd: G}``, scores 1 (best) .. 5 turned into a lognormal GSD by the
+    ecoinvent v3 pedigree matrix (:mod:`pcf.model.distributions`). ``sd``, ``min`` and
+    ``max`` may be expressions over ``parameters``.
+    """
+
+    distribution: Literal["lognormal", "normal", "triangular", "uniform"] | None = None
+    gsd: float | None = None
+    sd: Expr | None = None
+    min: Expr | None = None
+    max: Expr | None = None
+    pedigree: list[int] | None = None
+    basic_gsd: float | None = None
+    comment: str | None = None
+
+    @field_validator("gsd")
+    @classmethod
+    def _gsd(cls, v: float | None) -> float | None:
+        if v is not None and not v > 1:
+            raise ValueError(f"gsd is a geometric standard deviation and must be > 1 (1.1 = about +-20 % at 95 %), "
+                             f"got {v}; drop 'uncertainty' for an exact amount")
+        return v
+
+    @field_validator("basic_gsd")
+    @classmethod
+    def _basic(cls, v: float | None) -> float | None:
+        if v is not None and not v >= 1:
+            raise ValueError(f"basic_gsd must be >= 1 (1 = no basic uncertainty), got {v}")
+        return v
+
+    @field_validator("pedigree")
+    @classmethod
+    def _pedigree(cls, v: list[int] | None) -> list[int] | None:
+        if v is None:
+            return v
+        if len(v) != 5:
+            raise ValueError("pedigree lists 5 scores: [reliability, completeness, temporal, geographical, "
+                             f"technological], got {len(v)}")
+        bad = [s for s in v if not 1 <= s <= 5]
+        if bad:
+            raise ValueError(f"pedigree scores are integers 1 (best) .. 5, got {bad[0]}")
+        return v
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> "Uncertainty":
+        given = {k for k in ("gsd", "sd", "min", "max") if getattr(self, k) is not None}
+        if self.pedigree is not None:
+            if self.distribution not in (None, "lognormal") or given:
+                raise ValueError("pedigree scores define a lognormal GSD: give either pedigree + basic_gsd "
+                                 "or a distribution with its parameters, not both")
+            if self.basic_gsd is None:
+                raise ValueError("pedigree needs basic_gsd, the GSD of the basic uncertainty (e.g. 1.05; "
+                                 "1 = none), see docs/model-format.md")
+            return self
+        if self.basic_gsd is not None:
+            raise ValueError("basic_gsd goes with pedigree scores")
+        needs = {"lognormal": {"gsd"}, "normal": {"sd"}, "triangular": {"min", "max"}, "uniform": {"min", "max"}}
+        if self.distribution is None:
+            raise ValueError("name the distribution (lognormal, normal, triangular, uniform) or give pedigree scores")
+        missing = needs[self.distribution] - given
+        extra = given - needs[self.distribution]
+        if missing:
+            raise ValueError(f"a {self.distribution} distribution needs {' and '.join(sorted(missing))}")
+        if extra:
+            raise ValueError(f"{', '.join(sorted(extra))} do not go with a {self.distribution} distribution "
+                             f"(it takes {' and '.join(sorted(needs[self.distribution]))})")
+        return self
+
+
 class ActivityRef(_Strict):
     """An activity outside the foreground: ``background: KEY`` (the study's background) or
     ``database: NAME`` with ``code``, or with ``name`` plus ``location`` / ``reference_product``
@@ -171,7 +247,9 @@ class Input(ActivityRef):
     (:class:`pcf.model.electricity.Electricity`); the input's unit is then an energy.
 
     ``per`` (a time unit such as ``year``; use-stage processes only): ``amount`` is per that
-    time, e.g. kWh per year, and pcf counts it over ``product.service_life``."""
+    time, e.g. kWh per year, and pcf counts it over ``product.service_life``.
+    ``uncertainty`` (:class:`Uncertainty`) is that of ``amount``, in ``unit``.
+    """
 
     process: str | None = None
     amount: Expr
@@ -183,6 +261,7 @@ class Input(ActivityRef):
     id: str | None = Field(default=None, pattern=ID_PATTERN)
     per: str | None = None
     comment: str | None = None
+    uncertainty: Uncertainty | None = None
 
     @model_validator(mode="after")
     def _one_target(self) -> "Input":
@@ -238,7 +317,8 @@ class Emission(_Strict):
     """An elementary flow to air (or, under ``removals``, a biogenic uptake from air).
 
     ``per`` (a time unit, use-stage processes only): ``amount`` is per that time and is
-    counted over ``product.service_life``."""
+    counted over ``product.service_life``.
+    ``uncertainty`` (:class:`Uncertainty`) is that of ``amount``, in ``unit``."""
 
     substance: str
     origin: Literal["fossil", "biogenic", "land_use"] = "fossil"
@@ -246,6 +326,7 @@ class Emission(_Strict):
     unit: str = "kg"
     per: str | None = None
     comment: str | None = None
+    uncertainty: Uncertainty | None = None
 
 
 class Activity(ActivityRef):
@@ -271,7 +352,8 @@ class TransportLeg(_Strict):
     activity (or of ``background`` / ``database`` + ``name`` / ``code`` when given). With a
     volume, the chargeable mass is the larger of the mass and the volume times the mode's
     volumetric factor (air 166.67 kg/m3, IATA 6000 cm3/kg; road 333 kg/m3; sea and rail
-    1000 kg/m3, the W/M rule).
+    1000 kg/m3, the W/M rule). ``uncertainty`` (:class:`Uncertainty`) is that of ``distance``,
+    in ``distance_unit``.
     """
 
     name: str = ""
@@ -283,6 +365,7 @@ class TransportLeg(_Strict):
     volume: Expr | None = None
     activity: Activity | None = None
     comment: str | None = None
+    uncertainty: Uncertainty | None = None
 
     @model_validator(mode="after")
     def _what(self) -> "TransportLeg":

@@ -2,8 +2,8 @@
 
 Sections: title page (with the label), 1 goal and scope (1.1 allocation, 1.2 use stage and
 end of life), 2 results (stages table and bar chart, ISO 14067 separate reporting, 2.3
-electricity and its sources, 2.4 biogenic carbon and the declared total), 3 contributions
-(top 15), 4 data sources (4.1 data quality),
+electricity and its sources, 2.4 biogenic carbon and the declared total, 2.5 Monte Carlo
+uncertainty), 3 contributions (top 15), 4 data sources (4.1 data quality),
 5 cut-off, 6 PCR findings and performance class, 7 provenance, 8 verification statement.
 
 References
@@ -25,6 +25,7 @@ from pcf.render.electricity import electricity_context
 from pcf.render.label import label_verification_text, prepare
 from pcf.render.report_dataquality import data_quality_context
 from pcf.render.report_eol import use_eol_context
+from pcf.render.report_uncertainty import uncertainty_context
 
 #: Number of contributions listed in section 3.
 TOP_CONTRIBUTIONS = 15
@@ -260,6 +261,7 @@ def report_context(result: dict, font: str, label_svg: str) -> dict:
         "data_quality": data_quality_context(result),
         "cut_off": cut_off,
         "assessment": _assessment(result),
+        "uncertainty": uncertainty_context(result),
         "software_version": result.get("software_version") or fmt.DASH,
         "model_file": result.get("model_file") or fmt.DASH,
         "model_sha256": result["model_sha256"],

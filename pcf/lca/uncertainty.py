@@ -1,0 +1,512 @@
+"""Monte Carlo uncertainty assessment of a carbon footprint (ISO 14067:2018 6.4.5 and 7.3).
+
+What is sampled: every model amount with an ``uncertainty:`` (inputs, transport distances,
+emissions, removals, avoided products; :mod:`pcf.model.distributions`) and, unless
+``background=False``, every background exchange whose Brightway datapackage carries a
+``stats_arrays`` distribution (imported ecoinvent and US LCI exchanges; the open default's
+biosphere exchanges, with GSDs derived from their data quality ratings, see
+databases/README.md). Characterisation factors are not sampled.
+
+How: the matrices of the deterministic bw2calc calculation are built once. Each iteration
+replaces the sampled entries, ``A_k = A_0 + sum_e a_e (x_e,k - x_e,0)`` (the same for ``B``),
+solves ``A_k s_k = f`` and scores ``c^T B_k s_k``. A foreground amount is ONE random
+variable: the exchanges it becomes in every co-product of a multi-output process (its
+allocated shares) move together. Background exchanges are sampled independently, as in
+ecoinvent's and bw2calc's Monte Carlo. All draws come from one ``stats_arrays``
+generator seeded with ``seed``, so the same seed gives identical numbers.
+
+Drivers: Spearman's rank correlation ``rho_e`` between each sampled amount and the score;
+``share_e = rho_e^2 / sum rho^2`` approximates each input's share of the variance (exact
+for a linear model of independent inputs; only indicative with strong non-linearity).
+Sampling noise of ``rho`` is about ``1 / sqrt(N)``, so shares below about ``1 / N`` are
+noise.
+
+References
+----------
+ISO 14067:2018 6.4.5 (sensitivity / uncertainty), 7.3 (the CFP study report states the
+uncertainty); Heijungs R., Huijbregts M.A.J. (2004) A review of approaches to treat
+uncertainty in LCA, iEMSs; Groen E.A. et al. (2014) Int J LCA 19:1436 (squared rank
+correlations as contribution to variance), doi:10.1007/s11367-014-0736-z.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import sparse
+from scipy.sparse.linalg import splu
+from scipy.stats import rankdata
+
+from ..background import method_spec
+from ..bw import brightway
+from ..errors import BackgroundError, CalculationError, UncertaintyError
+from ..graph import build_foreground
+from ..model import ProductSystem
+
+#: Drivers listed in the result.
+TOP_DRIVERS = 10
+#: At most this many sampled background exchanges are kept for the driver ranking (those
+#: with the largest deterministic contribution); the rest are sampled but not ranked.
+MAX_RANKED_BACKGROUND = 5000
+#: Memory budget of one chunk of random numbers [float64 values].
+CHUNK_VALUES = 4_000_000
+#: Fewest iterations accepted.
+MIN_ITERATIONS = 10
+HISTOGRAM_BINS = 24
+
+STATS_NAMES = {0: "undefined", 1: "none", 2: "lognormal", 3: "normal", 4: "uniform", 5: "triangular",
+               6: "bernoulli", 7: "discrete uniform", 8: "weibull", 9: "gamma", 10: "beta",
+               11: "generalized extreme value", 12: "student's t"}
+
+METHOD_NOTE = (
+    "Monte Carlo simulation: each iteration draws every uncertain foreground amount and every background "
+    "exchange with a distribution from one seeded generator (stats_arrays), rebuilds the technosphere and "
+    "biosphere matrices and solves them with bw2calc's matrices; characterisation factors are fixed. "
+    "Statistics are of the score per reference flow (sd with ddof 1; percentiles by linear interpolation). "
+    "Drivers: Spearman rank correlation of each sampled amount with the score; share = rho^2 / sum rho^2, "
+    "an approximation of the share of variance (exact only for a linear model of independent inputs)."
+)
+
+
+@dataclass
+class MonteCarloResult:
+    """Outcome of :func:`monte_carlo`; :meth:`to_dict` is the result JSON's ``uncertainty``.
+
+    Attributes
+    ----------
+    iterations : int
+        Iterations that solved (``requested`` minus ``failed``).
+    seed : int
+        Seed of the generator [0 .. 2^32 - 1]; the same seed gives the same numbers.
+    deterministic : float
+        The footprint without sampling [kg CO2e / reference flow].
+    scores : numpy.ndarray
+        Score of every iteration [kg CO2e / reference flow], shape ``(iterations,)``.
+    per_declared_unit : float or None
+        Declared units per reference flow, to restate the statistics per declared unit.
+    sampled : dict
+        ``{foreground_amounts, foreground_exchanges, background_exchanges: {database: n},
+        background_ranked}``.
+    drivers : list of dict
+        Largest share first (see module docstring).
+    background_note : str
+        How the background's distributions were obtained.
+    failed : int
+        Iterations whose sampled matrix could not be solved (dropped).
+    requested : int
+        Iterations asked for.
+    timings : dict
+        ``{prepare_s, sample_s}`` wall-clock seconds of the one-off preparation (graph,
+        matrices, distributions) and of the sampling loop with the driver ranking; not part of :meth:`to_dict`, so
+        that a seed gives identical JSON.
+    """
+
+    iterations: int
+    seed: int
+    deterministic: float
+    scores: np.ndarray
+    per_declared_unit: float | None
+    sampled: dict
+    drivers: list
+    background_note: str
+    failed: int = 0
+    requested: int = 0
+    timings: dict = field(default_factory=dict)
+
+    def statistics(self, divisor: float = 1.0) -> dict:
+        """``{mean, median, sd, se_mean, p2_5, p97_5}`` of ``scores / divisor``."""
+        x = self.scores / divisor
+        sd = float(np.std(x, ddof=1)) if len(x) > 1 else 0.0
+        return {"mean": float(np.mean(x)), "median": float(np.median(x)), "sd": sd,
+                "se_mean": sd / math.sqrt(len(x)),
+                "p2_5": float(np.percentile(x, 2.5)), "p97_5": float(np.percentile(x, 97.5))}
+
+    def histogram(self, bins: int = HISTOGRAM_BINS) -> dict:
+        """``{edges, counts}`` of the scores [kg CO2e / reference flow]."""
+        counts, edges = np.histogram(self.scores, bins=bins)
+        return {"edges": [float(e) for e in edges], "counts": [int(c) for c in counts]}
+
+    def to_dict(self) -> dict:
+        """The ``uncertainty`` object of docs/result-json.md."""
+        out = {"iterations": self.iterations, "requested": self.requested or self.iterations, "failed": self.failed,
+               "seed": self.seed, "deterministic_kg_co2e": self.deterministic, "unit": "kg CO2e / reference flow"}
+        out.update(self.statistics())
+        out["per_declared_unit"] = (self.statistics(self.per_declared_unit)
+                                    if self.per_declared_unit else None)
+        out["sampled"] = self.sampled
+        out["drivers"] = self.drivers
+        out["histogram"] = self.histogram()
+        out["background_note"] = self.background_note
+        out["method_note"] = METHOD_NOTE
+        return out
+
+
+@dataclass
+class _Entries:
+    """Sampled matrix entries: one row of ``params`` per random variable; ``cells`` place
+    variable ``var`` at ``(row, col)`` of matrix ``matrix`` times ``coeff``."""
+
+    params: list = field(default_factory=list)  # stats_arrays rows
+    amounts: list = field(default_factory=list)  # deterministic value of each variable
+    info: list = field(default_factory=list)  # what each variable is (for drivers)
+    cells: dict = field(default_factory=lambda: {"technosphere": ([], [], [], []), "biosphere": ([], [], [], [])})
+
+    def add_cell(self, matrix: str, row: int, col: int, var: int, coeff: float) -> None:
+        rows, cols, variables, coeffs = self.cells[matrix]
+        rows.append(row)
+        cols.append(col)
+        variables.append(var)
+        coeffs.append(coeff)
+
+
+def monte_carlo(system: ProductSystem, iterations: int, seed: int | None = None, background: bool = True,
+                deterministic: float | None = None) -> MonteCarloResult:
+    """Sample the footprint of a product system.
+
+    Parameters
+    ----------
+    system : ProductSystem
+        From :func:`pcf.model.load_model`.
+    iterations : int
+        Monte Carlo iterations (>= 10; 1,000 or more for a stable 95 % interval).
+    seed : int, optional
+        Seed [0 .. 2^32 - 1]; a fresh one is drawn (and reported) when None.
+    background : bool
+        Also sample the background exchanges that carry distributions (default). False
+        samples the model's own ``uncertainty:`` amounts only.
+    deterministic : float, optional
+        The footprint from :func:`pcf.lca.footprint` [kg CO2e / reference flow]; checked
+        against this module's own unsampled solution (rel. 1e-6) when given.
+
+    Returns
+    -------
+    MonteCarloResult
+
+    Raises
+    ------
+    UncertaintyError
+        ``iterations`` < 10, a seed out of range, or nothing to sample (no ``uncertainty:``
+        in the model and no distribution in the background).
+    BackgroundError, ModelError
+        As :func:`pcf.lca.footprint`.
+    CalculationError
+        The unsampled system does not reproduce the deterministic footprint, or no
+        iteration could be solved.
+    """
+    if iterations < MIN_ITERATIONS:
+        raise UncertaintyError(f"--monte-carlo needs at least {MIN_ITERATIONS} iterations (1,000 or more for a "
+                               f"stable 95 % interval), got {iterations}")
+    if seed is None:
+        seed = int(np.random.SeedSequence().entropy % 2**32)
+    if not 0 <= seed < 2**32:
+        raise UncertaintyError(f"the seed must be an integer 0 .. 4294967295, got {seed}")
+    started = time.perf_counter()
+    bd = brightway()
+    import bw2calc as bc
+    from bw_processing import UNCERTAINTY_DTYPE
+    from stats_arrays import MCRandomNumberGenerator
+
+    spec = method_spec(system.model.study.method)
+    if spec.name not in bd.methods:
+        raise BackgroundError(f"method {spec.id!r} is not installed: run `pcf setup`")
+    graph = build_foreground(system)
+    ref_node = bd.get_node(database=graph.database, code=graph.reference[1])
+    demand = {ref_node: system.reference_amount}
+    for key, _ in graph.proxies.values():  # the same matrices as pcf.lca.footprint
+        demand.setdefault(bd.get_node(database=key[0], code=key[1]), 0.0)
+    fu, data_objs, _ = bd.prepare_lca_inputs(demand=demand, method=spec.name)
+    lca = bc.LCA(demand=fu, data_objs=data_objs)
+    try:
+        lca.lci()
+    except Exception as exc:  # bw2calc raises several types for a bad matrix
+        raise CalculationError(f"cannot solve the product system: {exc}") from exc
+    lca.lcia()
+
+    entries = _Entries()
+    node_ids: dict[tuple, int] = {}
+
+    def node_id(key: tuple) -> int:
+        if key not in node_ids:
+            node_ids[key] = bd.get_node(database=key[0], code=key[1]).id
+        return node_ids[key]
+
+    for item in graph.uncertain:  # the model's own amounts: one variable each
+        var = len(entries.params)
+        entries.params.append(item.distribution.stats_row())
+        entries.amounts.append(item.distribution.amount)
+        entries.info.append({"kind": "foreground", "item": item})
+        if item.kind == "technosphere":
+            row = lca.dicts.product[node_id(item.input)]
+        else:
+            row = lca.dicts.biosphere[node_id(item.input)]
+        for code, share in item.outputs:
+            col = lca.dicts.activity[node_id((graph.database, code))]
+            # technosphere inputs are negative in A; biosphere amounts positive in B
+            entries.add_cell(item.kind, row, col, var, -share if item.kind == "technosphere" else share)
+    n_foreground = len(entries.params)
+    by_database: dict[str, int] = {}
+    if background:
+        _background_entries(lca, graph.database, entries, by_database)
+    if not entries.params:
+        raise UncertaintyError(
+            "nothing to sample: no amount of the model has 'uncertainty:' and the background carries no "
+            "distributions; add uncertainty to the main inputs (docs/model-format.md, Uncertainty)")
+    params = np.zeros(len(entries.params), dtype=UNCERTAINTY_DTYPE)
+    for name, column in zip(("uncertainty_type", "loc", "scale", "shape", "minimum", "maximum", "negative"),
+                            zip(*entries.params)):
+        params[name] = column
+    amounts = np.asarray(entries.amounts, dtype=float)
+    engine = _Engine(lca, entries, amounts)
+    engine.check(lca.score if deterministic is None else deterministic)
+    ranked = _ranked_variables(engine, entries, n_foreground)
+
+    rng = MCRandomNumberGenerator(params, seed=seed)
+    prepared = time.perf_counter()
+    chunk = max(1, min(iterations, CHUNK_VALUES // max(1, len(params))))
+    scores = np.empty(iterations)
+    kept = np.empty((len(ranked), iterations), dtype=np.float32)
+    done = 0
+    while done < iterations:
+        m = min(chunk, iterations - done)
+        draws = rng.generate(samples=m)
+        draws = draws.reshape(len(params), m)
+        scores[done:done + m] = engine.scores(draws)
+        kept[:, done:done + m] = draws[ranked]
+        done += m
+    ok = np.isfinite(scores)
+    if not ok.any():
+        raise CalculationError("no Monte Carlo iteration could be solved (every sampled technosphere matrix is "
+                               "singular); check the distributions of the inputs in loops")
+    scores, kept = scores[ok], kept[:, ok]
+    drivers = _drivers(bd, lca, entries, ranked, kept, scores)
+    sampled = time.perf_counter()
+    bg_note = _background_note(by_database, background)
+    return MonteCarloResult(
+        iterations=int(ok.sum()), requested=iterations, failed=int((~ok).sum()), seed=seed,
+        deterministic=float(engine.score0), scores=scores,
+        per_declared_unit=system.declared_per_reference_flow,
+        sampled={"foreground_amounts": n_foreground,
+                 "foreground_exchanges": sum(len(i.outputs) for i in graph.uncertain),
+                 "background_exchanges": by_database,
+                 "background_ranked": len(ranked) - n_foreground},
+        drivers=drivers, background_note=bg_note,
+        timings={"prepare_s": prepared - started, "sample_s": sampled - prepared},
+    )
+
+
+def _background_entries(lca, foreground: str, entries: _Entries, by_database: dict) -> None:
+    """Add every background exchange with a distribution (stats_arrays type >= 2) of the
+    bw2calc matrices to ``entries``, one variable each."""
+    for matrix, mm in (("technosphere", lca.technosphere_mm), ("biosphere", lca.biosphere_mm)):
+        for group in mm.groups:
+            if (group.empty or not group.vector or group.label.startswith(f"{foreground}_")
+                    or not group.has_distributions):
+                continue  # array (scenario) groups are not sampled; the foreground is sampled from the model
+            dist = group.apply_masks(group.get_resource_by_suffix("distributions"))
+            data = group.apply_masks(group.get_resource_by_suffix("data")).astype(float)
+            flip = group.flip if group.has_flip else np.zeros(len(data), dtype=bool)
+            rescale = group.rescale if group.has_rescale else np.ones(len(data))
+            usable = _usable(dist)
+            database = group.label.removesuffix(f"_{matrix}_matrix")
+            for k in np.flatnonzero(usable):
+                var = len(entries.params)
+                entries.params.append(tuple(dist[k].tolist()))
+                entries.amounts.append(float(data[k]))
+                entries.info.append({"kind": "background", "database": database, "matrix": matrix,
+                                     "row": int(group.row_masked[k]), "col": int(group.col_masked[k]),
+                                     "type": int(dist["uncertainty_type"][k]), "scale": float(dist["scale"][k])})
+                entries.add_cell(matrix, int(group.row_masked[k]), int(group.col_masked[k]), var,
+                                 (-1.0 if flip[k] else 1.0) * float(rescale[k]))
+            if usable.any():
+                by_database[database] = by_database.get(database, 0) + int(usable.sum())
+
+
+def _usable(dist: np.ndarray) -> np.ndarray:
+    """Rows of a distributions array that describe a real spread stats_arrays can sample:
+    type >= 2 and valid parameters (e.g. a lognormal with scale 0 is a fixed amount)."""
+    from stats_arrays import uncertainty_choices
+
+    kind = dist["uncertainty_type"]
+    usable = kind >= 2
+    for choice in uncertainty_choices:
+        if choice.id < 2:
+            continue
+        rows = np.flatnonzero(kind == choice.id)
+        if not len(rows):
+            continue
+        try:
+            choice.validate(dist[rows])
+        except Exception:  # stats_arrays raises InvalidParamsError and others: check one by one
+            for r in rows:
+                try:
+                    choice.validate(dist[r:r + 1])
+                except Exception:
+                    usable[r] = False
+    return usable
+
+
+class _Engine:
+    """Score of the product system for sampled values of the entries (see module docstring)."""
+
+    def __init__(self, lca, entries: _Entries, amounts: np.ndarray):
+        self.f = np.asarray(lca.demand_array, dtype=float)
+        self.c = np.asarray(lca.characterization_matrix.diagonal(), dtype=float)
+        self.amounts = amounts
+        self.n_vars = len(amounts)
+        self.A = self._pattern(lca.technosphere_matrix, entries.cells["technosphere"])
+        self.B = self._pattern(lca.biosphere_matrix, entries.cells["biosphere"])
+        B_cols = np.repeat(np.arange(self.B["shape"][1]), np.diff(self.B["indptr"]))
+        self.b_weight = self.c[self.B["indices"]]  # c of the row of each stored B entry
+        self.b_cols = B_cols
+        self.fixed_A = self.A["scatter"] is None
+        if self.fixed_A:
+            self.lu = splu(self._matrix(self.A, self.A["data"]))
+            self.supply0 = self.lu.solve(self.f)
+        self.score0 = float(self._scores(self.A["data"][:, None], self.B["data"][:, None])[0])
+
+    def _pattern(self, matrix, cells) -> dict:
+        """CSC structure of ``matrix`` plus the sampled cells, its data, and the sparse
+        scatter matrix (stored entries x variables) of the cells' coefficients."""
+        coo = sparse.coo_matrix(matrix)
+        rows, cols, variables, coeffs = (np.asarray(x) for x in cells)
+        all_rows = np.concatenate([coo.row, rows.astype(np.int64)]) if len(rows) else coo.row
+        all_cols = np.concatenate([coo.col, cols.astype(np.int64)]) if len(rows) else coo.col
+        all_data = np.concatenate([coo.data.astype(float), np.zeros(len(rows))])
+        csc = sparse.csc_matrix((all_data, (all_rows, all_cols)), shape=matrix.shape)
+        csc.sum_duplicates()
+        csc.sort_indices()
+        scatter = None
+        if len(rows):
+            n_rows = matrix.shape[0]
+            stored = np.repeat(np.arange(csc.shape[1]), np.diff(csc.indptr)) * n_rows + csc.indices
+            position = np.searchsorted(stored, cols.astype(np.int64) * n_rows + rows.astype(np.int64))
+            scatter = sparse.csr_matrix((coeffs.astype(float), (position, variables.astype(np.int64))),
+                                        shape=(csc.nnz, self.n_vars))
+        return {"data": np.asarray(csc.data, dtype=float), "indices": csc.indices, "indptr": csc.indptr,
+                "shape": csc.shape, "scatter": scatter}
+
+    @staticmethod
+    def _matrix(pattern: dict, data: np.ndarray):
+        return sparse.csc_matrix((data, pattern["indices"], pattern["indptr"]), shape=pattern["shape"])
+
+    def _data(self, pattern: dict, draws: np.ndarray) -> np.ndarray:
+        """Stored entries x iterations for the draws (variables x iterations)."""
+        base = pattern["data"][:, None]
+        if pattern["scatter"] is None:
+            return np.broadcast_to(base, (len(base), draws.shape[1]))
+        return base + pattern["scatter"] @ (draws - self.amounts[:, None])
+
+    def _scores(self, a_data: np.ndarray, b_data: np.ndarray) -> np.ndarray:
+        m = b_data.shape[1]
+        if self.fixed_A:
+            supply = np.broadcast_to(self.supply0[:, None], (len(self.supply0), m))
+        else:
+            supply = np.empty((self.A["shape"][1], m))
+            for k in range(m):
+                try:
+                    supply[:, k] = splu(self._matrix(self.A, a_data[:, k])).solve(self.f)
+                except RuntimeError:  # exactly singular sample
+                    supply[:, k] = np.nan
+        return np.einsum("e,ek,ek->k", self.b_weight, b_data, supply[self.b_cols, :])
+
+    def scores(self, draws: np.ndarray) -> np.ndarray:
+        """Scores [kg CO2e / reference flow] for draws of shape (variables, iterations)."""
+        return self._scores(self._data(self.A, draws), self._data(self.B, draws))
+
+    def check(self, expected: float) -> None:
+        """The unsampled matrices must give the deterministic footprint (rel. 1e-6)."""
+        if not math.isclose(self.score0, expected, rel_tol=1e-6, abs_tol=1e-9):
+            raise CalculationError(f"the Monte Carlo matrices give {self.score0} without sampling, not the "
+                                   f"footprint {expected}; please report this")
+
+    def contributions(self) -> tuple[np.ndarray, np.ndarray]:
+        """Characterised intensity of each product row [kg CO2e / unit] and the supply of each
+        activity, of the unsampled system (for ranking background exchanges)."""
+        A = self._matrix(self.A, self.A["data"])
+        B = self._matrix(self.B, self.B["data"])
+        lu = self.lu if self.fixed_A else splu(A)
+        supply = lu.solve(self.f)
+        intensity = splu(A.T.tocsc()).solve(np.asarray(B.T @ self.c))
+        return intensity, supply
+
+
+def _ranked_variables(engine: _Engine, entries: _Entries, n_foreground: int) -> np.ndarray:
+    """Variables whose samples are kept for the driver ranking: every foreground amount and
+    the background exchanges with the largest deterministic contribution (at most
+    ``MAX_RANKED_BACKGROUND``), of activities that the product system uses."""
+    background = np.arange(n_foreground, len(entries.params))
+    if len(background):
+        intensity, supply = engine.contributions()
+        weight = np.empty(len(background))
+        for n, var in enumerate(background):
+            info = entries.info[var]
+            unit_weight = engine.c[info["row"]] if info["matrix"] == "biosphere" else intensity[info["row"]]
+            weight[n] = abs(entries.amounts[var] * supply[info["col"]] * unit_weight)
+        order = np.argsort(-weight, kind="stable")
+        background = background[order][: MAX_RANKED_BACKGROUND]
+        background = background[weight[order][: MAX_RANKED_BACKGROUND] > 0]
+    return np.concatenate([np.arange(n_foreground), background]).astype(np.int64)
+
+
+def _drivers(bd, lca, entries: _Entries, ranked: np.ndarray, kept: np.ndarray, scores: np.ndarray) -> list[dict]:
+    """Spearman rank correlation of each kept variable with the score, and rho^2 shares."""
+    if not len(ranked) or np.ptp(scores) == 0:
+        return []
+    score_rank = rankdata(scores)
+    ranks = rankdata(kept, axis=1)
+    x = ranks - ranks.mean(axis=1, keepdims=True)
+    y = score_rank - score_rank.mean()
+    denominator = np.sqrt((x ** 2).sum(axis=1) * (y ** 2).sum())
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rho = np.where(denominator > 0, (x @ y) / denominator, 0.0)
+    squared = rho ** 2
+    total = squared.sum()
+    if total == 0:
+        return []
+    order = np.argsort(-squared, kind="stable")[:TOP_DRIVERS]
+    return [_describe(bd, lca, entries, int(ranked[k]), float(rho[k]), float(squared[k] / total)) for k in order]
+
+
+def _describe(bd, lca, entries: _Entries, var: int, rho: float, share: float) -> dict:
+    info = entries.info[var]
+    if info["kind"] == "foreground":
+        item = info["item"]
+        dist = item.distribution
+        return {"kind": "foreground", "input": item.label, "process": item.process, "field": item.field,
+                "index": item.index, "database": None, "distribution": dist.describe(),
+                "spearman": rho, "share": share}
+    activity = bd.get_node(id=lca.dicts.activity.reversed[info["col"]])
+    if info["matrix"] == "biosphere":
+        flow = bd.get_node(id=lca.dicts.biosphere.reversed[info["row"]])
+        what = f"{activity['name']}: {flow['name']}"
+    else:
+        product = bd.get_node(id=lca.dicts.product.reversed[info["row"]])
+        what = f"{activity['name']}: input of {product['name']}"
+    name = STATS_NAMES.get(info["type"], str(info["type"]))
+    text = f"{name}, GSD {math.exp(info['scale']):.4g}" if info["type"] == 2 else name
+    return {"kind": "background", "input": what, "process": activity["code"], "field": info["matrix"],
+            "index": None, "database": info["database"], "distribution": text, "spearman": rho, "share": share}
+
+
+def _background_note(by_database: dict, background: bool) -> str:
+    if not background:
+        return "Background not sampled (foreground uncertainty only)."
+    if not by_database:
+        return "The background carries no distributions: only the model's own amounts were sampled."
+    parts = []
+    for database, n in sorted(by_database.items()):
+        if _is_table(database):
+            parts.append(f"{database}: {n} exchanges with lognormal GSDs DERIVED from each row's PEF data quality "
+                         "rating through the ecoinvent v3 pedigree matrix (a proxy, databases/README.md)")
+        else:
+            parts.append(f"{database}: {n} exchanges with the distributions the database itself gives")
+    return "; ".join(parts) + "."
+
+
+def _is_table(database: str) -> bool:
+    """Whether a database was written from a pcf background table (DQR-derived GSDs)."""
+    meta = brightway().databases.get(database) or {}
+    return meta.get("pcf_kind") == "table"
