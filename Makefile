@@ -10,7 +10,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 .PHONY: demo test bench sysdeps venv background clean
 
 demo: venv sysdeps background
-	$(BIN)/pcf footprint examples/battery/nmc811-pack.yaml --out out --label --report
+	$(BIN)/pcf footprint examples/battery/nmc811-pack.yaml --out out --label --report --monte-carlo 1000 --seed 1
 	$(BIN)/pcf footprint examples/pv/mono-si-module-cn.yaml --out out --label --report
 	@echo "demo outputs in out/:" && ls -1 out
 
