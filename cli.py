@@ -94,12 +94,20 @@ def print_summary(result: dict) -> None:
             f"{c.get('background') or c.get('process')} ({c['stage']}) {100 * c['share']:.1f} %" for c in top))
     a = result.get("assessment")
     if a:
-        pc = a.get("performance_class")
         verdict = "[green]conforms[/green]" if a["conforms"] else "[red]does not conform[/red]"
-        cls = f", performance class [bold]{pc['class']}[/bold]{' (illustrative thresholds)' if pc.get('illustrative') else ''}" if pc else ""
+        cls = ""
+        for pc in [a.get("performance_class")] + list(a.get("alternative_classes") or []):
+            if not pc:
+                continue
+            name = f" ({escape(pc['title'])})" if pc.get("title") else ""
+            if pc.get("class") is None:
+                cls += f", not graded{name} (graded only when it conforms)"
+            else:
+                note = " (illustrative thresholds)" if pc.get("illustrative") else ""
+                cls += f", performance class{name} [bold]{escape(str(pc['class']))}[/bold]{note}"
         mode = (a.get("electricity") or {}).get("mode")
         elec = f", electricity mode {escape(mode)}" if mode else ""
-        out.print(f"PCR {a['pcr']['id']}: {verdict}{cls}{elec}")
+        out.print(f"PCR {escape(a['pcr']['id'])}: {verdict}{cls}{elec}")
 
 
 def print_uncertainty(result: dict) -> None:
@@ -199,8 +207,10 @@ def check(
     if a is None:
         err.print("error: no PCR: pass --pcr ID or set study.pcr in the model")
         raise typer.Exit(2)
+    n_nc = sum(f["severity"] == "nonconformity" for f in a["findings"])
     out.print(f"[bold]PCR {escape(a['pcr']['id'])}[/bold] v{escape(str(a['pcr'].get('version', '?')))}: "
-              f"{len(a['findings'])} findings")
+              f"{len(a['findings'])} findings ({n_nc} nonconformit{'y' if n_nc == 1 else 'ies'}, "
+              f"{len(a['findings']) - n_nc} observation{'' if len(a['findings']) - n_nc == 1 else 's'})")
     for f in a["findings"]:
         style = "red" if f["severity"] == "nonconformity" else "yellow"
         out.print(f"\n[{style}]● {f['severity']}[/{style}]  [bold]{escape(f['rule'])}[/bold]  ({escape(f.get('clause') or '')})")

@@ -14,6 +14,11 @@ capacity, 60 full-equivalent cycles per year, 8 years of warranty:
 
 0.2 kg CO2e/kWh lies in (0.15, 0.25], class C of the illustrative thresholds
 A 0.10 / B 0.15 / C 0.25 / D 0.35 / E open.
+
+It also states what Art. 7(1) asks a declaration to contain (manufacturer, model, plant, EU
+declaration of conformity, link to the public study), and its production-stage activity data
+(cell_production: 2 000 kg CO2e from its electricity, 400 kg direct) are primary, as Annex II
+point 1 asks; the contribution-weighted DQR is 2.0 (every item rated 2).
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ from pcf.pcr import RULES_DIR, assess, classify, list_pcrs, load_pcr
 
 BATTERY = "eu-battery-cfb-ev"
 PV = "pv-module"
+GBT = "gbt-24067-generic"
+CN = "cn-label-lithium-battery"
 
 
 def battery_result() -> dict:
@@ -51,7 +58,42 @@ def battery_result() -> dict:
         "per_declared_unit_kg_co2e": 0.2,
         "stages": {"raw_material_acquisition": 4500.0, "production": 2400.0,
                    "distribution": 180.0, "end_of_life": 120.0},
+        "ghg": {"fossil": 7200.0, "biogenic_emissions": 0.0, "biogenic_removals": 0.0, "dluc": 0.0,
+                "aircraft": 0.0},
+        "contributions": [
+            {"background": "nickel", "process": "cam", "stage": "raw_material_acquisition",
+             "kind": "background", "kg_co2e": 4500.0},
+            {"background": "elec", "process": "cell_production", "stage": "production",
+             "kind": "background", "kg_co2e": 2000.0},
+            {"process": "cell_production", "stage": "production", "kind": "direct", "kg_co2e": 400.0},
+            {"background": "ship", "process": "distribution", "stage": "distribution",
+             "kind": "background", "kg_co2e": 180.0},
+            {"background": "recycling", "process": "end_of_life", "stage": "end_of_life",
+             "kind": "background", "kg_co2e": 120.0},
+        ],
+        "allocation": [],
+        "data_quality": {
+            "primary_data_share": 2400.0 / 7200.0, "coverage": 1.0,
+            "dqr": {"ter": 2, "ger": 2, "tir": 2, "p": 2, "dqr": 2.0},
+            "items": [
+                {"process": "cam", "kind": "input", "reference": "nickel", "data": "secondary", "kg_co2e": 4500.0},
+                {"process": "cell_production", "kind": "input", "reference": "elec", "data": "primary",
+                 "kg_co2e": 2000.0},
+                {"process": "cell_production", "kind": "direct", "reference": None, "data": "primary",
+                 "kg_co2e": 400.0},
+                {"process": "distribution", "kind": "transport", "reference": "ship", "data": "secondary",
+                 "kg_co2e": 180.0},
+                {"process": "end_of_life", "kind": "input", "reference": "recycling", "data": "secondary",
+                 "kg_co2e": 120.0},
+            ],
+        },
+        "declaration": {
+            "manufacturer": {"name": "Example Cells Co.", "address": "Ningde, Fujian, China", "contact": ""},
+            "product_model": "NMC811-75", "plant": {"name": "Plant 2", "location": "Ningde, Fujian", "country": "CN"},
+            "conformity_declaration_id": "EU-DoC-2026-0001", "study_url": "https://example.org/cf-study",
+        },
         "method": "ipcc-2021-gwp100",
+        "method_name": ["IPCC 2021", "climate change", "global warming potential (GWP100)"],
     }
 
 
@@ -66,6 +108,7 @@ def pv_result() -> dict:
         "total_kg_co2e": 200.0,
         "per_declared_unit_kg_co2e": 500.0,
         "stages": {"raw_material_acquisition": 150.0, "production": 50.0},
+        "data_sources": [{"background": "aluminium_primary", "kg_co2e": 60.0}],
         "method": "ipcc-2021-gwp100",
     }
 
@@ -81,8 +124,10 @@ def rules_of(findings: list[dict]) -> list[str]:
 # --------------------------------------------------------------------------- shipped files
 
 
-def test_both_shipped_rule_files_load():
-    assert list_pcrs() == [BATTERY, PV]
+def test_every_shipped_rule_file_loads():
+    assert list_pcrs() == [CN, BATTERY, GBT, PV]
+    for pcr_id in list_pcrs():
+        assert load_pcr(pcr_id).id == pcr_id
     battery, pv = load_pcr(BATTERY), load_pcr(PV)
     assert battery.declared_unit.per_reference_flow == "capacity_kwh * cycles_per_year * service_life_years"
     fec = next(p for p in battery.declared_unit.parameters if p.name == "cycles_per_year")
@@ -93,8 +138,10 @@ def test_both_shipped_rule_files_load():
     assert battery.excluded_stages.stages == ["use"]
     assert battery.performance_classes.illustrative is True
     assert pv.declared_unit.unit == "kWp"
-    assert pv.performance_classes.illustrative is False
-    assert [t.max for t in pv.performance_classes.thresholds] == [450, 550, None]
+    assert pv.performance_classes.illustrative is True
+    [ecs] = pv.alternative_classes
+    assert ecs.id == "cre_ecs_ppe2" and ecs.illustrative is False and ecs.strict is True
+    assert [t.max for t in ecs.thresholds] == [450, 550, None]
 
 
 def test_load_by_path_equals_load_by_id():
@@ -106,7 +153,7 @@ def test_unknown_id_lists_available_ids():
         load_pcr("eu-battery-cfb-evv")
     text = str(info.value)
     assert "unknown PCR id 'eu-battery-cfb-evv'" in text
-    assert f"available ids: {BATTERY}, {PV}" in text
+    assert f"available ids: {CN}, {BATTERY}, {GBT}, {PV}" in text
 
 
 def test_unknown_id_in_an_empty_directory(tmp_path):
@@ -121,10 +168,12 @@ def test_conforming_battery_result():
     a = assess(battery_result(), load_pcr(BATTERY))
     assert a["conforms"] is True
     assert nonconformities(a) == []
-    assert a["pcr"]["id"] == BATTERY and a["pcr"]["version"] == "0.2"
+    assert a["pcr"]["id"] == BATTERY and a["pcr"]["version"] == "0.3"
     # observations: EF climate change vs IPCC GWP100, the CFF the PCR asks for (the result states
-    # no end-of-life materials), and the illustrative classes
-    assert rules_of(a["findings"]) == ["method-characterisation", "end-of-life-approach", "performance-class"]
+    # no end-of-life materials), the Annex II point 1 identification of electronic components and
+    # cathode materials (pcf cannot check it), and the illustrative classes
+    assert rules_of(a["findings"]) == ["method-characterisation", "end-of-life-approach", "report-content",
+                                       "performance-class"]
     assert a["stages"] == pytest.approx({
         "Raw material acquisition and pre-processing": 4500 / 36000,
         "Main product production": 2400 / 36000,
@@ -132,7 +181,7 @@ def test_conforming_battery_result():
         "End of life and recycling": 120 / 36000,
     }, rel=1e-12)
     pc = a["performance_class"]
-    assert pc["class"] == "C"            # 0.15 < 0.2 <= 0.25
+    assert pc["class"] == "C" and pc["graded"] is True    # 0.15 < 0.2 <= 0.25
     assert pc["value"] == 0.2 and pc["unit"] == "kg CO2e/kWh"
     assert pc["illustrative"] is True
     assert pc["thresholds"][0] == {"class": "A", "max": 0.10}
@@ -211,7 +260,12 @@ def test_missing_declared_unit_and_wrong_unit():
     result["product"]["declared_unit"] = None
     result["per_declared_unit_kg_co2e"] = None
     a = assess(result, load_pcr(BATTERY))
-    assert rules_of(nonconformities(a)) == ["declared-unit"]
+    # without a declared unit the declaration also lacks Art. 7(1)(d) and (e)
+    assert rules_of(nonconformities(a)) == ["declared-unit", "declaration-content", "declaration-content",
+                                            "report-content"]
+    assert [f["clause"][-40:] for f in nonconformities(a)[1:3]] == [
+        "r kWh of total energy over the expected service life)"[-40:],
+        "by the life-cycle stages of Annex II point 4)"[-40:]]
     assert a["performance_class"] is None
     assert set(a["stages"].values()) == {None}
 
@@ -261,16 +315,20 @@ def test_unknown_stage_name_is_a_nonconformity():
 
 
 def test_conforming_pv_result():
-    """400 Wp -> 0.4 kWp; 200 kg / 0.4 = 500 kg CO2e/kWp: not < 450, < 550 -> 'ECS<550'."""
+    """400 Wp -> 0.4 kWp; 200 kg / 0.4 = 500 kg CO2e/kWp: class B (450 < 500 <= 600) of the
+    illustrative classes; on the ECS tiers not < 450, < 550 -> 'ECS<550'."""
     a = assess(pv_result(), load_pcr(PV))
     assert a["conforms"] is True
-    assert a["performance_class"]["class"] == "ECS<550"
+    assert a["performance_class"]["class"] == "B" and a["performance_class"]["illustrative"] is True
+    [ecs] = a["alternative_classes"]
+    assert ecs["id"] == "cre_ecs_ppe2" and ecs["class"] == "ECS<550" and ecs["graded"] is True
     assert a["stages"] == pytest.approx({
         "Raw material acquisition and pre-processing": 375.0,
         "Module manufacturing (silicon to module)": 125.0,
         "Distribution": 0.0, "End of life": 0.0})
-    [obs] = [f for f in a["findings"] if f["rule"] == "performance-class"]
-    assert "indicative" in obs["message"]
+    illustrative, indicative = [f for f in a["findings"] if f["rule"] == "performance-class"]
+    assert "illustrative" in illustrative["message"] and "Mueller" in illustrative["message"]
+    assert "indicative" in indicative["message"]
 
 
 # --------------------------------------------------------------------------- classes
@@ -297,7 +355,7 @@ def test_battery_class_boundaries(value, expected):
                                                  (549.99, "ECS<550"), (550.0, "ECS>=550")])
 def test_strict_thresholds_of_the_ecs(value, expected):
     """ECS thresholds are 'score < 550': a value exactly at a threshold does not meet it."""
-    assert classify(value, load_pcr(PV).performance_classes)["class"] == expected
+    assert classify(value, load_pcr(PV).alternative_classes[0])["class"] == expected
 
 
 def test_value_above_all_finite_thresholds_gets_the_last_class():
@@ -344,7 +402,7 @@ def test_wrong_type_gives_file_and_line(tmp_path):
 
 
 def test_unquoted_version_is_a_wrong_type(tmp_path):
-    path, line = write_variant(tmp_path, 'version: "0.2"', "version: 0.2")
+    path, line = write_variant(tmp_path, 'version: "0.3"', "version: 0.3")
     with pytest.raises(PCRError, match=rf"^{path}:{line}: version: .*string"):
         load_pcr(path)
 

@@ -239,6 +239,8 @@ def evaluate(system: ProductSystem, prepared: Prepared, top: int | None = None, 
         scenario=system.scenario.to_dict() if system.scenario is not None else None,
         use_stage=use_stage,
         end_of_life=end_of_life,
+        declaration=(system.model.declaration.model_dump()
+                     if system.model.declaration is not None else None),
         software_version=__version__,
         model_sha256=system.sha256,
         model_file=str(system.path),

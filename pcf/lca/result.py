@@ -143,6 +143,11 @@ class FootprintResult:
         {database: n}, background_ranked}, drivers: [{kind, input, process, field, index,
         database, distribution, spearman, share}] (largest share first), histogram: {edges,
         counts}, background_note, method_note}`` (:mod:`pcf.lca.uncertainty`).
+    declaration : dict or None
+        The model's ``declaration:`` (administrative facts of a carbon-footprint declaration,
+        Regulation (EU) 2023/1542 Art. 7(1)): ``{manufacturer: {name, address, contact},
+        product_model, plant: {name, location, country}, conformity_declaration_id,
+        study_url}``, None when the model has none.
     """
 
     product: dict
@@ -176,6 +181,7 @@ class FootprintResult:
     use_stage: dict | None = field(default=None)
     end_of_life: list = field(default_factory=list)
     uncertainty: dict | None = field(default=None)
+    declaration: dict | None = field(default=None)
 
     def to_dict(self) -> dict[str, Any]:
         """The result as the JSON-ready dict of docs/result-json.md."""

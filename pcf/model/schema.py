@@ -536,6 +536,34 @@ class Scenario(_Strict):
     transport: list[LegReplacement] = []
 
 
+class Manufacturer(_Strict):
+    """The manufacturer (the declaring party) of a carbon-footprint declaration."""
+
+    name: str = Field(min_length=1)
+    address: str = ""
+    contact: str = ""
+
+
+class Plant(_Strict):
+    """The manufacturing plant a declaration is drawn up for."""
+
+    name: str = ""
+    location: str = Field(min_length=1, description="Town and region, or the address.")
+    country: str = Field(default="", description="ISO 3166-1 alpha-2, e.g. CN.")
+
+
+class Declaration(_Strict):
+    """Administrative facts a carbon-footprint declaration states (Regulation (EU) 2023/1542
+    Art. 7(1)(a), (b), (c), (f), (g)); copied into the result and checked against the PCR's
+    ``declaration:`` items. Every field is optional; the PCR says which are required."""
+
+    manufacturer: Manufacturer | None = None
+    product_model: str | None = Field(default=None, description="Model identifier; default product.id.")
+    plant: Plant | None = None
+    conformity_declaration_id: str | None = None
+    study_url: str | None = None
+
+
 class ProductModel(_Strict):
     """A whole ``pcf-model/1`` file."""
 
@@ -545,3 +573,4 @@ class ProductModel(_Strict):
     parameters: dict[str, float] = {}
     processes: list[Process] = Field(min_length=1)
     scenarios: dict[str, Scenario] = {}
+    declaration: Declaration | None = None

@@ -13,8 +13,8 @@ Examples
 >>> assessment["conforms"], assessment["performance_class"]["class"]  # doctest: +SKIP
 """
 
-from .assess import assess, classify
+from .assess import assess, classify, grade
 from .loader import RULES_DIR, list_pcrs, load_pcr
 from .schema import MODEL_STAGES, PCR
 
-__all__ = ["PCR", "MODEL_STAGES", "RULES_DIR", "assess", "classify", "list_pcrs", "load_pcr"]
+__all__ = ["PCR", "MODEL_STAGES", "RULES_DIR", "assess", "classify", "grade", "list_pcrs", "load_pcr"]

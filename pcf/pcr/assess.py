@@ -28,7 +28,16 @@ Rule ids (stable; tests and reports refer to them):
 ``end-of-life-approach``            each end-of-life material uses the PCR's approach (cut-off or
                                     CFF); observation when the model states no materials
 ``end-of-life-A``                   the CFF allocation factor A of a material equals the PCR's
+``declared-unit-expression``        observation: the PCR fixes the declared unit but not how it
+                                    is computed (its sources do not say)
+``allocation-*``, ``primary-data``, allocation methods, primary data and data quality
+``data-quality``                    (:mod:`pcf.pcr.requirements`)
+``declaration-content``,            what the declaration and the CFP study report must contain
+``report-content``                  (:mod:`pcf.pcr.contents`)
 ==================================  =============================================================
+
+Grading (:func:`grade`) happens only when the result conforms: a nonconforming result keeps
+the thresholds in ``performance_class`` but no class.
 """
 
 from __future__ import annotations
@@ -40,7 +49,9 @@ from typing import Any
 from ..errors import ExpressionError
 from ..lca.biogenic import rule_for, totals_of_result
 from ..model.expressions import evaluate
+from .contents import check_contents
 from .electricity import check_electricity
+from .requirements import check_allocation, check_data_quality, check_primary_data
 from .schema import MODEL_STAGES, PCR, PerformanceClasses
 
 REL_TOL = 1e-9
@@ -68,11 +79,16 @@ def assess(result: Mapping[str, Any], pcr: PCR, electricity_mode: str | None = N
         The ``assessment`` of ``docs/result-json.md``: ``pcr`` {id, version, title, source},
         ``conforms`` (no nonconformity), ``findings`` [{rule, clause, confidence, severity,
         message, fix}], ``stages`` {PCR stage name: kg CO2e per declared unit, or None when
-        the result has no usable declared unit}, ``performance_class`` (None when the PCR
-        defines none or the result has no value per declared unit), ``electricity`` (the mode
-        the electricity sources were checked under, None when the PCR has no electricity rules),
-        ``declared_total`` (:func:`declared_total`; None when the result has no ``ghg``
-        split). The class is that of the declared figure per declared unit.
+        the result has no usable declared unit}, ``performance_class`` (:func:`grade`: None
+        when the PCR defines no classes or the result has no value per declared unit; the
+        class is None when the result does not conform), ``alternative_classes`` (the same for
+        each of the PCR's other class sets, with ``id`` and ``title``), ``electricity`` (the
+        mode the electricity sources were checked under, None when the PCR has no electricity
+        rules), ``declared_total`` (:func:`declared_total`; None when the result has no ``ghg``
+        split), ``contents`` {declaration, report: checklists of
+        :func:`pcf.pcr.contents.check_contents`, None where the PCR has no such rule} and
+        ``label`` (the PCR's label rules: {validity_years, clause, confidence, note} or None).
+        The class is that of the declared figure per declared unit.
 
     References
     ----------
@@ -87,15 +103,21 @@ def assess(result: Mapping[str, Any], pcr: PCR, electricity_mode: str | None = N
     _check_cut_off(result, findings)
     electricity = check_electricity(result, pcr, findings, electricity_mode)
     _check_end_of_life(result, pcr, findings)
+    check_allocation(result, pcr, findings)
+    check_primary_data(result, pcr, findings)
+    check_data_quality(result, pcr, findings)
+    contents = {"declaration": check_contents(result, pcr.declaration, "declaration", findings),
+                "report": check_contents(result, pcr.report, "report", findings)}
     declared = declared_total(result, pcr)
     _check_ghg_accounting(result, pcr, declared, findings)
     value = result.get("per_declared_unit_kg_co2e")
     if declared is not None and value is not None:
         value = declared["per_declared_unit"]
-    performance_class = classify(value, pcr.performance_classes)
-    pc = pcr.performance_classes
-    if pc is not None and (pc.illustrative or pc.note):
-        _add(findings, "performance-class", pc, "observation", *_class_observation(pc))
+    for pc in [pcr.performance_classes] + list(pcr.alternative_classes):
+        if pc is not None and (pc.illustrative or pc.note):
+            _add(findings, "performance-class", pc, "observation", *_class_observation(pc))
+    conforms = not any(f["severity"] == "nonconformity" for f in findings)
+    label = pcr.label
     return {
         "pcr": {
             "id": pcr.id,
@@ -103,13 +125,45 @@ def assess(result: Mapping[str, Any], pcr: PCR, electricity_mode: str | None = N
             "title": pcr.title,
             "source": pcr.sources[0].citation,
         },
-        "conforms": not any(f["severity"] == "nonconformity" for f in findings),
+        "conforms": conforms,
         "findings": findings,
         "stages": _stages_per_declared_unit(result, pcr, per_reference_flow),
-        "performance_class": performance_class,
+        "performance_class": grade(value, pcr.performance_classes, conforms),
+        "alternative_classes": [{"id": alt.id, "title": alt.title, **(grade(value, alt, conforms) or {})}
+                                for alt in pcr.alternative_classes],
         "electricity": electricity,
         "declared_total": declared,
+        "contents": contents,
+        "label": None if label is None else {"validity_years": label.validity_years, "clause": label.clause,
+                                             "confidence": label.confidence, "note": label.note},
     }
+
+
+def grade(value: float | None, classes: PerformanceClasses | None, conforms: bool) -> dict[str, Any] | None:
+    """The performance class a result is graded with: only a conforming result gets one.
+
+    Parameters
+    ----------
+    value : float or None
+        The declared figure [kg CO2e per declared unit].
+    classes : PerformanceClasses or None
+        The class set.
+    conforms : bool
+        Whether the result conforms to the PCR (no nonconformity).
+
+    Returns
+    -------
+    dict or None
+        :func:`classify`'s dict with ``graded`` True; for a nonconforming result the same dict
+        with ``class`` None, ``graded`` False and ``reason``; None when :func:`classify` gives None.
+    """
+    graded = classify(value, classes)
+    if graded is None:
+        return None
+    if not conforms:
+        return {**graded, "class": None, "graded": False,
+                "reason": "not graded: the result does not conform to the PCR (see the nonconformities)"}
+    return {**graded, "graded": True, "reason": None}
 
 
 def declared_total(result: Mapping[str, Any], pcr: PCR) -> dict[str, Any] | None:
@@ -291,12 +345,14 @@ def _check_declared_unit(result: Mapping[str, Any], pcr: PCR, findings: list) ->
     parameters = result.get("parameters") or {}
     model_value: float | None = None
     if not declared:
-        _add(findings, "declared-unit", rule, "nonconformity",
-             f"The result has no declared unit; the PCR requires {rule.unit} ({rule.description}).",
-             f"Add product.declared_unit with unit: {rule.unit} and "
-             f"per_reference_flow: {rule.per_reference_flow}.")
+        wanted = f"{rule.unit} ({rule.description})" if rule.unit else rule.description
+        how = (f"unit: {rule.unit}" if rule.unit else "unit") + (
+            f" and per_reference_flow: {rule.per_reference_flow}" if rule.per_reference_flow else " and per_reference_flow")
+        _add(findings, "declared-unit", rule, rule.if_missing,
+             f"The result has no declared unit; the PCR requires {wanted}.",
+             f"Add product.declared_unit with {how}.")
     else:
-        if declared.get("unit") != rule.unit:
+        if rule.unit is not None and declared.get("unit") != rule.unit:
             _add(findings, "declared-unit", rule, "nonconformity",
                  f"The declared unit is {declared.get('unit')!r}; the PCR requires {rule.unit!r} "
                  f"({rule.description}).",
@@ -307,7 +363,12 @@ def _check_declared_unit(result: Mapping[str, Any], pcr: PCR, findings: list) ->
         else:
             _add(findings, "declared-units-per-reference-flow", rule, "nonconformity",
                  f"The declared units per reference flow are {raw!r}, not a positive number.",
-                 f"Set product.declared_unit.per_reference_flow: {rule.per_reference_flow}.")
+                 f"Set product.declared_unit.per_reference_flow: {rule.per_reference_flow or 'a positive expression'}.")
+        if model_value is not None and rule.per_reference_flow is None and rule.note:
+            _add(findings, "declared-unit-expression", rule, "observation",
+                 f"The PCR fixes the declared unit, not how it is computed: {rule.note} The model's "
+                 f"{model_value:g} {declared.get('unit')} per reference flow is accepted as stated.",
+                 "Justify the calculation of the declared unit in the CFP study report.")
 
     missing = False
     for p in rule.parameters:
@@ -325,7 +386,7 @@ def _check_declared_unit(result: Mapping[str, Any], pcr: PCR, findings: list) ->
                  f"({p.description}).",
                  f"Set {p.name}: {p.value:g}." + (f" {p.alternative}" if p.alternative else ""))
 
-    if not missing and model_value is not None:
+    if not missing and model_value is not None and rule.per_reference_flow is not None:
         try:
             expected = evaluate(rule.per_reference_flow, parameters)
         except ExpressionError as exc:

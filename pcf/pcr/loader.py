@@ -180,12 +180,14 @@ def _check(pcr: PCR, path: Path, lines: LineMap) -> None:
             fail(("sources", i, "id"), f"source id {sid!r} is used twice; make ids unique")
 
     du = pcr.declared_unit
+    if du.per_reference_flow is not None and du.unit is None:
+        fail(("declared_unit", "unit"), "a rule that fixes per_reference_flow must name the unit it counts")
     names = [p.name for p in du.parameters]
     for i, name in enumerate(names):
         if names.index(name) != i:
             fail(("declared_unit", "parameters", i, "name"), f"parameter {name!r} is listed twice")
     try:
-        used = names_in(du.per_reference_flow)
+        used = names_in(du.per_reference_flow) if du.per_reference_flow is not None else set()
     except ExpressionError as exc:
         fail(("declared_unit", "per_reference_flow"), f"{exc}; use numbers, names, + - * / ** ( ) min max")
     for name in sorted(used - set(names)):
@@ -224,13 +226,50 @@ def _check(pcr: PCR, path: Path, lines: LineMap) -> None:
             fail(("stages",), f"model stage {stage!r} is neither mapped onto a PCR stage nor excluded")
 
     if pcr.performance_classes is not None:
-        _check_classes(pcr.performance_classes, pcr.declared_unit.unit, fail)
+        _check_classes(pcr.performance_classes, pcr.declared_unit.unit, fail, ("performance_classes",))
+    alternative_ids: list[str] = []
+    for i, alt in enumerate(pcr.alternative_classes):
+        if alt.id in alternative_ids:
+            fail(("alternative_classes", i, "id"), f"class set {alt.id!r} is listed twice; make ids unique")
+        alternative_ids.append(alt.id)
+        _check_classes(alt, pcr.declared_unit.unit, fail, ("alternative_classes", i))
     if pcr.electricity is not None:
         _check_electricity(pcr.electricity, fail)
     if pcr.end_of_life is not None:
         for material, a in pcr.end_of_life.A.items():
             if not 0.0 <= a <= 1.0:
                 fail(("end_of_life", "A", material), f"A of {material!r} is a share between 0 and 1, got {a}")
+    for key in ("primary_data", "data_quality"):
+        rule = getattr(pcr, key)
+        if rule is not None:
+            _check_threshold_rule(key, rule, excluded, fail)
+    for key in ("declaration", "report"):
+        contents = getattr(pcr, key)
+        if contents is None:
+            continue
+        seen: set[str] = set()
+        for i, item in enumerate(contents.items):
+            if item.item == "other" and not item.text:
+                fail((key, "items", i, "text"), "an item 'other' needs text: what the verifier has to confirm")
+            if item.item != "other" and item.item in seen:
+                fail((key, "items", i, "item"), f"item {item.item!r} is listed twice")
+            seen.add(item.item)
+
+
+def _check_threshold_rule(key: str, rule, excluded: list[str],
+                          fail: typing.Callable[[Loc, str], typing.NoReturn]) -> None:
+    """primary_data / data_quality: something to check, illustrative thresholds only observe."""
+    limits = ("stages", "min_share") if key == "primary_data" else ("max_dqr", "min_coverage")
+    if not any(getattr(rule, name) for name in limits):
+        fail((key,), f"{key} sets nothing to check; give {' or '.join(limits)}")
+    if rule.illustrative and not rule.rationale:
+        fail((key, "illustrative"), "illustrative thresholds need a rationale; add one")
+    if rule.illustrative and rule.severity != "observation":
+        fail((key, "severity"), "an illustrative threshold (pcf's, not the rule-maker's) can only give an "
+                                "observation; set severity: observation")
+    for j, stage in enumerate(getattr(rule, "stages", [])):
+        if stage in excluded:
+            fail((key, "stages", j), f"stage {stage!r} is excluded from the system boundary; drop it here")
 
 
 def _check_electricity(rules, fail: typing.Callable[[Loc, str], typing.NoReturn]) -> None:
@@ -255,19 +294,21 @@ def _check_electricity(rules, fail: typing.Callable[[Loc, str], typing.NoReturn]
 
 
 def _check_classes(
-    pc: PerformanceClasses, declared_unit: str, fail: typing.Callable[[Loc, str], typing.NoReturn]
+    pc: PerformanceClasses, declared_unit: str | None, fail: typing.Callable[[Loc, str], typing.NoReturn],
+    at: Loc = ("performance_classes",),
 ) -> None:
+    if declared_unit is None:
+        fail(at, "performance classes need a declared unit: set declared_unit.unit")
     expected_unit = f"kg CO2e/{declared_unit}"
     if pc.unit != expected_unit:
-        fail(("performance_classes", "unit"),
-             f"unit {pc.unit!r} must be {expected_unit!r} (per the declared unit)")
+        fail(at + ("unit",), f"unit {pc.unit!r} must be {expected_unit!r} (per the declared unit)")
     if pc.illustrative and not pc.rationale:
-        fail(("performance_classes", "illustrative"), "illustrative thresholds need a rationale; add one")
+        fail(at + ("illustrative",), "illustrative thresholds need a rationale; add one")
     seen: set[str] = set()
     previous: float | None = None
     last = len(pc.thresholds) - 1
     for i, threshold in enumerate(pc.thresholds):
-        loc = ("performance_classes", "thresholds", i)
+        loc = at + ("thresholds", i)
         if threshold.class_ in seen:
             fail(loc + ("class",), f"class {threshold.class_!r} is listed twice")
         seen.add(threshold.class_)

@@ -80,16 +80,24 @@ class Parameter(_Strict):
 
 
 class DeclaredUnit(_Strict):
-    """The declared unit and how many of them one reference flow provides."""
+    """The declared unit and how many of them one reference flow provides.
 
-    unit: str
+    A generic rule (GB/T 24067) leaves the unit to the study (``unit: null``); a rule whose
+    sources give the unit but not how it is computed leaves ``per_reference_flow`` null, and
+    its ``note`` (what is not known) becomes an observation. ``if_missing`` is the severity of
+    a result without a declared unit.
+    """
+
+    unit: str | None
     description: str
-    per_reference_flow: str = Field(
-        description="Expression over model parameters: declared units per reference flow."
+    per_reference_flow: str | None = Field(
+        default=None, description="Expression over model parameters: declared units per reference flow."
     )
-    parameters: list[Parameter] = Field(min_length=1)
+    parameters: list[Parameter] = []
+    if_missing: Severity = "nonconformity"
     clause: str
     confidence: Confidence
+    note: str | None = Field(default=None, description="What the sources leave open (an observation).")
 
 
 class Method(_Strict):
@@ -245,6 +253,115 @@ class EndOfLifeRule(_Strict):
     clause: str
     confidence: Confidence
     note: str | None = Field(default=None, description="What the rule does not fix (reported with findings).")
+class AlternativeClasses(PerformanceClasses):
+    """A second class set a product is also graded against (e.g. the French CRE ECS tiers for
+    PV modules next to the PCR's own classes); ``id`` names it in the assessment."""
+
+    id: str = Field(pattern=_NAME)
+    title: str
+
+
+AllocationMethod = Literal["system_expansion", "mass", "energy", "economic", "factors"]
+"""Allocation methods of the model (``processes[].allocation.method``)."""
+AllocationVerdict = Literal["accepted", "justify", "not_accepted"]
+"""accepted; justify (accepted with an observation that the study must justify it); not
+accepted (nonconformity)."""
+
+
+class AllocationRules(_Strict):
+    """Which allocation methods a multi-output process may use (``allocation:``).
+
+    ``methods`` gives a verdict per model method; an unlisted method is not accepted.
+    ``justification_required``: a multi-output process without ``allocation.justification``
+    is a nonconformity.
+    """
+
+    methods: dict[AllocationMethod, AllocationVerdict] = Field(min_length=1)
+    justification_required: bool = True
+    clause: str
+    confidence: Confidence
+    note: str | None = None
+
+
+class PrimaryDataRules(_Strict):
+    """Primary (company-specific) data the PCR asks for (``primary_data:``).
+
+    ``stages``: the activity data of the processes of these model stages must be primary
+    (every item of ``result.data_quality.items`` drawn by such a process has ``data:
+    primary``); ``min_share``: lowest primary data share (PACT 4.2.2) [0..1]. An
+    ``illustrative`` threshold (pcf's, not the rule-maker's) needs a ``rationale`` and may
+    only give observations.
+    """
+
+    stages: list[ModelStage] = []
+    min_share: float | None = Field(default=None, ge=0, le=1)
+    severity: Severity = "nonconformity"
+    illustrative: bool = False
+    rationale: str | None = None
+    clause: str
+    confidence: Confidence
+    note: str | None = None
+
+
+class DataQualityRules(_Strict):
+    """Data-quality thresholds (``data_quality:``) on ``result.data_quality``.
+
+    ``max_dqr``: highest contribution-weighted PEF data quality rating [1..5] (Commission
+    Recommendation (EU) 2021/2279 Annex I 4.6.5, 1 best); ``min_coverage``: lowest share of
+    |kg CO2e| carried by rated data [0..1]. Illustrative thresholds as in
+    :class:`PrimaryDataRules`.
+    """
+
+    max_dqr: float | None = Field(default=None, ge=1, le=5)
+    min_coverage: float | None = Field(default=None, ge=0, le=1)
+    severity: Severity = "nonconformity"
+    illustrative: bool = False
+    rationale: str | None = None
+    clause: str
+    confidence: Confidence
+    note: str | None = None
+
+
+ContentId = Literal[
+    "manufacturer", "product_model", "plant_location", "footprint_per_declared_unit",
+    "stage_breakdown", "conformity_declaration_id", "public_study_link",
+    "functional_unit", "reference_flow", "system_boundary", "separate_ghg",
+    "biogenic_carbon_content", "gwp_values", "allocation", "data_quality", "primary_data_share",
+    "cut_off_criteria", "electricity_sources", "data_sources", "unit_processes", "uncertainty",
+    "limitations", "other",
+]
+"""Contents of a declaration or report that pcf knows how to look for in a result
+(:mod:`pcf.pcr.contents`); ``other`` is a requirement pcf cannot check (its ``text`` says
+what the verifier confirms)."""
+
+
+class ContentItem(_Strict):
+    """One thing a declaration or CFP study report must contain."""
+
+    item: ContentId
+    text: str | None = Field(default=None, description="What is required; needed for item: other.")
+    severity: Severity = "nonconformity"
+    clause: str
+    confidence: Confidence
+
+
+class Contents(_Strict):
+    """What a carbon-footprint declaration (``declaration:``) or a CFP study report
+    (``report:``) must contain."""
+
+    items: list[ContentItem] = Field(min_length=1)
+    clause: str
+    confidence: Confidence
+    note: str | None = None
+
+
+class LabelRules(_Strict):
+    """The label a programme issues under the PCR (``label:``): validity of an issued label."""
+
+    validity_years: float | None = Field(default=None, gt=0, description="Years an issued label is valid.")
+    clause: str
+    confidence: Confidence
+    note: str | None = None
 
 
 class PCR(_Strict):
@@ -269,3 +386,10 @@ class PCR(_Strict):
     electricity: ElectricityRules | None = None
     ghg_accounting: GhgAccounting | None = None
     end_of_life: EndOfLifeRule | None = None
+    alternative_classes: list[AlternativeClasses] = []
+    allocation: AllocationRules | None = None
+    primary_data: PrimaryDataRules | None = None
+    data_quality: DataQualityRules | None = None
+    declaration: Contents | None = None
+    report: Contents | None = None
+    label: LabelRules | None = None

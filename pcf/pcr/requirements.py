@@ -1,0 +1,161 @@
+"""Allocation, primary-data and data-quality rules of a PCR, checked on a result.
+
+Rule ids (stable):
+
+============================  ==================================================================
+``allocation-method``         each multi-output process uses a method the PCR accepts;
+                              ``justify`` methods give an observation
+``allocation-justification``  with ``justification_required``, each multi-output process states
+                              why its method was chosen
+``primary-data``              activity data of the processes of the PCR's stages are primary
+                              (company-specific), and the primary data share is at least
+                              ``min_share`` (PACT Methodology 4.2.2)
+``data-quality``              the contribution-weighted PEF DQR is at most ``max_dqr`` and the
+                              rated share at least ``min_coverage`` (2021/2279 Annex I 4.6.5)
+============================  ==================================================================
+
+Illustrative thresholds (pcf's, not the rule-maker's) give observations only; the loader
+refuses anything else.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from .schema import PCR
+
+ALLOCATION_NAMES = {"system_expansion": "system expansion", "mass": "mass allocation",
+                    "energy": "energy allocation", "economic": "economic allocation",
+                    "factors": "allocation with stated factors"}
+#: data-quality items that rest on activity data of the process itself
+ACTIVITY_KINDS = ("direct", "input", "transport", "credit", "end_of_life")
+
+
+def _finding(rule: str, source: Any, severity: str, message: str, fix: str) -> dict:
+    return {"rule": rule, "clause": source.clause, "confidence": source.confidence, "severity": severity,
+            "message": message, "fix": fix}
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _with_note(message: str, rule: Any) -> str:
+    extra = []
+    if getattr(rule, "illustrative", False):
+        extra.append(f"The threshold is illustrative (pcf's, not the rule-maker's): {rule.rationale}")
+    if rule.note:
+        extra.append(rule.note)
+    return " ".join([message] + extra)
+
+
+def check_allocation(result: Mapping[str, Any], pcr: PCR, findings: list) -> None:
+    """Allocation methods and justifications of ``result["allocation"]`` (ISO 14067:2018 6.4.6)."""
+    rule = pcr.allocation
+    if rule is None:
+        return
+    accepted = [ALLOCATION_NAMES[m] for m, v in rule.methods.items() if v != "not_accepted"]
+    for entry in result.get("allocation") or []:
+        method = entry.get("method")
+        name = ALLOCATION_NAMES.get(method, repr(method))
+        where = f"Process {entry.get('process')!r} ({entry.get('name') or ''})".replace(" ()", "")
+        verdict = rule.methods.get(method, "not_accepted")
+        justification = (entry.get("justification") or "").strip()
+        if verdict == "not_accepted":
+            findings.append(_finding("allocation-method", rule, "nonconformity",
+                                     _with_note(f"{where} uses {name}; the PCR accepts {', '.join(accepted)}.", rule),
+                                     f"Set allocation.method to one the PCR accepts ({', '.join(accepted)})."))
+        elif verdict == "justify":
+            findings.append(_finding("allocation-method", rule, "observation",
+                                     f"{where} uses {name}, which the PCR accepts only with a justification"
+                                     + (f": {justification!r}." if justification else "."),
+                                     "Show in the CFP study report why subdivision, system expansion and a "
+                                     "physical relationship could not be used."))
+        if rule.justification_required and not justification:
+            findings.append(_finding("allocation-justification", rule, "nonconformity",
+                                     f"{where} allocates with {name} without a justification.",
+                                     "Add allocation.justification to the process: why this method "
+                                     "and this basis."))
+
+
+def _stage_of_processes(result: Mapping[str, Any]) -> dict[str, str]:
+    """Foreground process id -> model stage, from the result's contributions and electricity."""
+    stages: dict[str, str] = {}
+    for c in list(result.get("contributions") or []) + list(result.get("electricity") or []):
+        if c.get("process") and c.get("stage"):
+            stages.setdefault(c["process"], c["stage"])
+    return stages
+
+
+def check_primary_data(result: Mapping[str, Any], pcr: PCR, findings: list) -> None:
+    """Primary (company-specific) activity data where the PCR asks for it."""
+    rule = pcr.primary_data
+    if rule is None:
+        return
+    dq = result.get("data_quality") or {}
+    if not dq.get("items") and not _number(dq.get("primary_data_share")):
+        findings.append(_finding("primary-data", rule, rule.severity,
+                                 "The result has no data-quality assessment, so its primary data cannot be checked.",
+                                 "Compute the footprint again with this pcf (result.data_quality)."))
+        return
+    if rule.stages:
+        stage_of = _stage_of_processes(result)
+        items = [i for i in dq.get("items") or []
+                 if stage_of.get(i.get("process")) in rule.stages and i.get("kind") in ACTIVITY_KINDS]
+        secondary = [i for i in items if i.get("data") != "primary"]
+        if secondary:
+            weight = sum(abs(float(i.get("kg_co2e") or 0.0)) for i in secondary)
+            total = sum(abs(float(i.get("kg_co2e") or 0.0)) for i in items)
+            share = f" ({100 * weight / total:.0f} % of their |kg CO2e|)" if total else ""
+            names = sorted({f"{i['process']}: {i.get('reference') or i.get('name') or i.get('kind')}"
+                            for i in secondary})
+            listed = "; ".join(names[:6]) + (f"; and {len(names) - 6} more" if len(names) > 6 else "")
+            stages = ", ".join(rule.stages)
+            findings.append(_finding(
+                "primary-data", rule, rule.severity,
+                _with_note(f"{len(secondary)} of {len(items)} activity data of the processes of stage {stages}"
+                           f"{share} are secondary; the PCR asks for company-specific (primary) data there: "
+                           f"{listed}.", rule),
+                "Replace them with the plant's own metered or recorded data (bill of materials, energy, "
+                "ancillary materials) and mark the processes or inputs data: primary (docs/model-format.md)."))
+    if rule.min_share is not None:
+        pds = dq.get("primary_data_share")
+        if not _number(pds) or pds < rule.min_share:
+            shown = f"{100 * pds:.1f} %" if _number(pds) else "not known"
+            findings.append(_finding(
+                "primary-data", rule, rule.severity,
+                _with_note(f"The primary data share is {shown}; the PCR asks for at least "
+                           f"{100 * rule.min_share:g} %.", rule),
+                "Use primary data (activity data and emission factors) for the largest contributions "
+                "(report section 4.1 lists them)."))
+
+
+def check_data_quality(result: Mapping[str, Any], pcr: PCR, findings: list) -> None:
+    """Weighted data quality rating and rated coverage against the PCR's thresholds."""
+    rule = pcr.data_quality
+    if rule is None:
+        return
+    dq = result.get("data_quality") or {}
+    if rule.max_dqr is not None:
+        dqr = (dq.get("dqr") or {}).get("dqr")
+        if not _number(dqr):
+            findings.append(_finding("data-quality", rule, rule.severity,
+                                     _with_note("The result has no data quality rating (no rated data).", rule),
+                                     "Give the main inputs a dqr: {ter, ger, tir, p} or use rated background data."))
+        elif dqr > rule.max_dqr:
+            findings.append(_finding(
+                "data-quality", rule, rule.severity,
+                _with_note(f"The contribution-weighted data quality rating is {dqr:.2f}; the PCR asks for at most "
+                           f"{rule.max_dqr:g} (1 best, 5 worst).", rule),
+                "Improve the data of the contributions with the worst rating (report section 4.1)."))
+    if rule.min_coverage is not None:
+        coverage = dq.get("coverage")
+        if not _number(coverage) or coverage < rule.min_coverage:
+            shown = f"{100 * coverage:.1f} %" if _number(coverage) else "not known"
+            findings.append(_finding(
+                "data-quality", rule, rule.severity,
+                _with_note(f"Rated data carry {shown} of the |kg CO2e|; the PCR asks for at least "
+                           f"{100 * rule.min_coverage:g} %.", rule),
+                "Rate the unrated contributions (dqr on the input or the process)."))

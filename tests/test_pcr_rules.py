@@ -1,0 +1,353 @@
+"""Tests of the PCR sections added for issue 5: allocation, primary data, data quality, what the
+declaration and the report must contain, alternative class sets, grading only when conforming,
+the generic GB/T 24067 rule and the China label rule for lithium batteries.
+
+The results are written by hand (tests/test_pcr.py ``battery_result``: 7 200 kg CO2e per pack,
+36 000 kWh per pack, 0.2 kg CO2e/kWh, conforming to eu-battery-cfb-ev 0.3).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from pathlib import Path
+
+import pytest
+
+from pcf.errors import PCRError
+from pcf.pcr import RULES_DIR, assess, classify, grade, load_pcr
+from tests.test_pcr import BATTERY, CN, GBT, PV, battery_result, nonconformities, pv_result, rules_of
+
+
+def findings_of(assessment: dict, rule: str) -> list[dict]:
+    return [f for f in assessment["findings"] if f["rule"] == rule]
+
+
+def variant(tmp_path: Path, pcr_id: str, old: str, new: str, at: str | None = None) -> tuple[Path, int]:
+    """Copy a shipped rule with ``old`` (which must occur once) replaced by ``new``; return the
+    path and the 1-based line where ``at`` (default ``old``, must occur once) starts."""
+    text = (RULES_DIR / f"{pcr_id}.yaml").read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"fixture text {old!r} must occur once"
+    at = at or old
+    assert text.count(at) == 1, f"anchor text {at!r} must occur once"
+    line = text[: text.index(at)].count("\n") + 1
+    path = tmp_path / f"{pcr_id}.yaml"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return path, line
+
+
+# --------------------------------------------------------------------------- grading
+
+
+def test_a_nonconforming_result_is_not_graded():
+    """FEqC 100 instead of 60 is a nonconformity: the value and thresholds stay, the class goes."""
+    result = battery_result()
+    result["parameters"]["cycles_per_year"] = 100
+    result["product"]["declared_unit"]["per_reference_flow"] = 60000.0
+    result["per_declared_unit_kg_co2e"] = 7200.0 / 60000.0
+    a = assess(result, load_pcr(BATTERY))
+    assert a["conforms"] is False
+    pc = a["performance_class"]
+    assert pc["class"] is None and pc["graded"] is False and "does not conform" in pc["reason"]
+    assert pc["value"] == pytest.approx(0.12, rel=1e-12) and len(pc["thresholds"]) == 5
+
+
+def test_pv_alternative_classes_are_not_graded_either_when_nonconforming():
+    result = pv_result()
+    result["stages"]["use"] = 1.0   # outside the boundary: a nonconformity
+    a = assess(result, load_pcr(PV))
+    assert a["conforms"] is False
+    assert a["performance_class"]["class"] is None
+    [ecs] = a["alternative_classes"]
+    assert ecs["id"] == "cre_ecs_ppe2" and ecs["class"] is None and ecs["graded"] is False
+
+
+@pytest.mark.parametrize(("value", "conforms", "expected"), [
+    (0.10, True, "A"), (0.10, False, None), (None, True, None)])
+def test_grade_is_classify_gated_by_conformity(value, conforms, expected):
+    classes = load_pcr(BATTERY).performance_classes
+    graded = grade(value, classes, conforms)
+    if value is None:
+        assert graded is None
+    else:
+        assert graded["class"] == expected and graded["graded"] is conforms
+        assert {k: v for k, v in graded.items() if k not in ("class", "graded", "reason")} == {
+            k: v for k, v in classify(value, classes).items() if k != "class"}
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    (0.0, "A"), (450.0, "A"), (450.000001, "B"), (600.0, "B"), (600.000001, "C"), (750.0, "C"),
+    (750.000001, "D"), (900.0, "D"), (900.000001, "E"), (2000.0, "E")])
+def test_pv_illustrative_class_edges(value, expected):
+    """Inclusive upper bounds A <= 450 < B <= 600 < C <= 750 < D <= 900 < E (kg CO2e/kWp)."""
+    assert classify(value, load_pcr(PV).performance_classes)["class"] == expected
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    (0.09999999, "A"), (0.1, "A"), (0.10000001, "B"), (0.14999999, "B"), (0.15, "B"), (0.15000001, "C"),
+    (0.25, "C"), (0.25000001, "D"), (0.35, "D"), (0.35000001, "E")])
+def test_battery_class_edges_on_both_sides(value, expected):
+    assert classify(value, load_pcr(BATTERY).performance_classes)["class"] == expected
+
+
+# --------------------------------------------------------------------------- allocation
+
+
+def with_allocation(method: str, justification: str) -> dict:
+    result = battery_result()
+    result["allocation"] = [{"process": "refinery", "name": "Nickel refinery", "method": method,
+                             "justification": justification, "products": [], "credits": []}]
+    return result
+
+
+def test_physical_allocation_with_a_justification_conforms():
+    a = assess(with_allocation("mass", "co-products of one leach, mass is the physical basis"), load_pcr(BATTERY))
+    assert a["conforms"] is True and not findings_of(a, "allocation-method")
+
+
+def test_allocation_without_a_justification_is_a_nonconformity():
+    a = assess(with_allocation("mass", ""), load_pcr(BATTERY))
+    [f] = findings_of(a, "allocation-justification")
+    assert f["severity"] == "nonconformity" and "'refinery'" in f["message"] and "6.4.6" in f["clause"]
+
+
+def test_economic_allocation_is_accepted_with_an_observation():
+    a = assess(with_allocation("economic", "no physical relationship between the metals"), load_pcr(BATTERY))
+    assert a["conforms"] is True
+    [f] = findings_of(a, "allocation-method")
+    assert f["severity"] == "observation" and "no physical relationship" in f["message"]
+
+
+def test_a_method_the_rule_does_not_accept_is_a_nonconformity(tmp_path):
+    path, _ = variant(tmp_path, BATTERY, "economic: justify, factors: justify", "economic: justify")
+    a = assess(with_allocation("factors", "agreed with the supplier"), load_pcr(path))
+    [f] = findings_of(a, "allocation-method")
+    assert f["severity"] == "nonconformity" and "allocation with stated factors" in f["message"]
+    assert "economic allocation" in f["fix"]
+
+
+# --------------------------------------------------------------------------- primary data
+
+
+def test_secondary_production_data_is_a_nonconformity_of_annex_ii_point_1():
+    """The plant's electricity (2 000 of the 2 400 kg CO2e of the production stage) turns secondary."""
+    result = battery_result()
+    result["data_quality"]["items"][1]["data"] = "secondary"
+    a = assess(result, load_pcr(BATTERY))
+    [f] = findings_of(a, "primary-data")
+    assert f["severity"] == "nonconformity" and f["confidence"] == "P"
+    assert "Annex II point 1" in f["clause"]
+    assert "1 of 2 activity data" in f["message"] and "(83 % of their |kg CO2e|)" in f["message"]  # 2000/2400
+    assert "cell_production: elec" in f["message"] and "mandatory company-specific processes" in f["message"]
+    assert a["conforms"] is False and a["performance_class"]["class"] is None
+
+
+def test_secondary_data_outside_the_stage_is_not_a_finding():
+    """cam (raw material acquisition) is secondary in the fixture: not the plant's own process."""
+    a = assess(battery_result(), load_pcr(BATTERY))
+    assert not findings_of(a, "primary-data")
+
+
+def test_result_without_data_quality_cannot_show_primary_data():
+    result = battery_result()
+    del result["data_quality"]
+    a = assess(result, load_pcr(BATTERY))
+    [f] = findings_of(a, "primary-data")
+    assert "no data-quality assessment" in f["message"]
+
+
+def test_minimum_primary_data_share(tmp_path):
+    """A rule asking for 40 %: the fixture's share is 2 400 / 7 200 = 33.3 %."""
+    path, _ = variant(tmp_path, BATTERY, "  stages: [production]\n  clause: >-\n    Reg. (EU) 2023/1542 Annex II point 1:",
+                      "  stages: [production]\n  min_share: 0.4\n  clause: >-\n    Reg. (EU) 2023/1542 Annex II point 1:")
+    [f] = findings_of(assess(battery_result(), load_pcr(path)), "primary-data")
+    assert "33.3 %" in f["message"] and "40 %" in f["message"]
+
+
+# --------------------------------------------------------------------------- data quality
+
+
+def test_dqr_above_the_illustrative_threshold_is_an_observation():
+    result = battery_result()
+    result["data_quality"]["dqr"]["dqr"] = 3.4
+    a = assess(result, load_pcr(BATTERY))
+    [f] = findings_of(a, "data-quality")
+    assert f["severity"] == "observation" and "3.40" in f["message"] and "at most 3" in f["message"]
+    assert "illustrative" in f["message"] and a["conforms"] is True
+
+
+def test_dqr_at_the_threshold_is_no_finding():
+    result = battery_result()
+    result["data_quality"]["dqr"]["dqr"] = 3.0
+    assert not findings_of(assess(result, load_pcr(BATTERY)), "data-quality")
+
+
+# --------------------------------------------------------------------------- contents
+
+
+@pytest.mark.parametrize(("drop", "item", "point"), [
+    (("manufacturer",), "manufacturer", "(a)"),
+    (("plant",), "plant_location", "(c)"),
+    (("conformity_declaration_id",), "conformity_declaration_id", "(f)"),
+    (("study_url",), "public_study_link", "(g)"),
+])
+def test_each_missing_declaration_item_is_a_nonconformity(drop, item, point):
+    result = battery_result()
+    result["declaration"] = {k: v for k, v in result["declaration"].items() if k not in drop}
+    a = assess(result, load_pcr(BATTERY))
+    [f] = findings_of(a, "declaration-content")
+    assert f["severity"] == "nonconformity" and f"Art. 7(1){point}" in f["clause"]
+    assert "declaration" in f["fix"]
+    [row] = [r for r in a["contents"]["declaration"] if r["item"] == item]
+    assert row["status"] == "missing" and row["found"] is None
+
+
+def test_declaration_checklist_of_a_conforming_result():
+    a = assess(battery_result(), load_pcr(BATTERY))
+    rows = a["contents"]["declaration"]
+    assert [r["item"] for r in rows] == ["manufacturer", "product_model", "plant_location",
+                                         "footprint_per_declared_unit", "stage_breakdown",
+                                         "conformity_declaration_id", "public_study_link"]
+    assert {r["status"] for r in rows} == {"present"}
+    found = {r["item"]: r["found"] for r in rows}
+    assert found["manufacturer"] == "Example Cells Co., Ningde, Fujian, China"
+    assert found["plant_location"] == "Plant 2, Ningde, Fujian, CN"
+    assert found["footprint_per_declared_unit"] == "0.2 kg CO2e/kWh"
+    [other] = [r for r in a["contents"]["report"] if r["item"] == "other"]
+    assert other["status"] == "verifier" and "cathode materials" in other["en"]
+
+
+def test_empty_manufacturer_name_counts_as_missing():
+    result = battery_result()
+    result["declaration"]["manufacturer"] = {"name": "  ", "address": "x"}
+    assert rules_of(nonconformities(assess(result, load_pcr(BATTERY)))) == ["declaration-content"]
+
+
+# --------------------------------------------------------------------------- GB/T 24067, China label
+
+
+def test_gbt_generic_accepts_any_declared_unit_and_lists_its_report_items():
+    """The battery fixture in kWh conforms to the generic rule; the report items it lacks are
+    observations (cut-off criteria, uncertainty, electricity list), and the three 'other' items
+    (electricity life cycle, critical review, the declaration clause) are for the verifier."""
+    result = battery_result()
+    result["data_sources"] = [{"background": "nickel", "kg_co2e": 4500.0}]
+    a = assess(result, load_pcr(GBT))
+    assert a["conforms"] is True, nonconformities(a)
+    assert a["performance_class"] is None and a["alternative_classes"] == []
+    missing = [r["item"] for r in a["contents"]["report"] if r["status"] == "missing"]
+    assert missing == ["cut_off_criteria", "electricity_sources", "uncertainty"]
+    assert {f["severity"] for f in findings_of(a, "report-content")} == {"observation"}
+    del result["data_sources"]      # emission-factor sources are required (ISO 14067 clause 7 items)
+    assert rules_of(nonconformities(assess(result, load_pcr(GBT)))) == ["report-content"]
+    verifier = [r for r in a["contents"]["report"] + a["contents"]["declaration"] if r["status"] == "verifier"]
+    assert len(verifier) == 3 and any("T&D losses" in r["en"] for r in verifier)
+    assert list(a["stages"]) == ["原材料获取 Raw material acquisition", "生产 Production", "分销 Distribution",
+                                 "使用 Use", "寿命终止 End of life"]
+
+
+def test_gbt_generic_without_a_declared_unit():
+    result = battery_result()
+    result["product"]["declared_unit"] = None
+    result["per_declared_unit_kg_co2e"] = None
+    a = assess(result, load_pcr(GBT))
+    assert "declared-unit" in rules_of(nonconformities(a))
+    [f] = findings_of(a, "declared-unit")
+    assert "functional unit (CFP) or declared unit" in f["message"]
+
+
+def test_cn_label_accepts_the_model_s_lifetime_energy_and_states_what_is_unknown():
+    """kWh fixed, its calculation not: an observation, and the model's 36 000 kWh is used."""
+    result = battery_result()
+    result["data_sources"] = [{"background": "nickel", "kg_co2e": 4500.0}]
+    a = assess(result, load_pcr(CN))
+    assert a["conforms"] is True, nonconformities(a)
+    [f] = findings_of(a, "declared-unit-expression")
+    assert f["severity"] == "observation" and "36000 kWh per reference flow is accepted" in f["message"]
+    assert a["stages"]["电池生产 Battery manufacturing"] == pytest.approx(2400 / 36000, rel=1e-12)
+    assert a["performance_class"] is None       # the sources describe a label without a grade
+    assert a["label"]["validity_years"] == 2 and "CNCA" in a["label"]["clause"]
+
+
+def test_cn_label_with_another_declared_unit_is_a_nonconformity():
+    result = battery_result()
+    result["product"]["declared_unit"]["unit"] = "item"
+    assert "declared-unit" in rules_of(nonconformities(assess(result, load_pcr(CN))))
+
+
+def test_every_threshold_cites_its_source_or_says_illustrative():
+    """Issue 5: every class set has a source and a clause; illustrative ones a rationale."""
+    for pcr_id in (BATTERY, PV, GBT, CN):
+        pcr = load_pcr(pcr_id)
+        for classes in [pcr.performance_classes] + list(pcr.alternative_classes):
+            if classes is None:
+                continue
+            assert classes.source and classes.clause
+            assert classes.illustrative is False or classes.rationale
+        for rule in (pcr.primary_data, pcr.data_quality):
+            if rule is not None:
+                assert rule.clause and (not rule.illustrative or rule.rationale)
+
+
+def test_assess_does_not_modify_the_result_with_the_new_rules():
+    result = battery_result()
+    before = copy.deepcopy(result)
+    for pcr_id in (BATTERY, GBT, CN):
+        assess(result, load_pcr(pcr_id))
+    assert result == before
+
+
+# --------------------------------------------------------------------------- bad rule files
+
+
+@pytest.mark.parametrize(("pcr_id", "old", "new", "at", "message"), [
+    # at: the text on the line the error names (None: the line of `old`)
+    (GBT, "  if_missing: nonconformity\n", "  if_missing: nonconformity\n  per_reference_flow: power_wp / 1000\n",
+     "  unit: null\n", r"declared_unit.unit: a rule that fixes per_reference_flow must name the unit"),
+    (PV, "  - id: cre_ecs_ppe2\n", "  - id: ppe2 v2\n", None, r"alternative_classes\[0\]\.id: String should match"),
+    (PV, "    unit: kg CO2e/kWp\n    strict: true\n", "    unit: kg CO2e/Wp\n    strict: true\n", None,
+     r"alternative_classes\[0\]\.unit: unit 'kg CO2e/Wp' must be 'kg CO2e/kWp'"),
+    (BATTERY, "  severity: observation\n  illustrative: true\n", "  illustrative: true\n", "data_quality:\n",
+     r"data_quality\.severity: an illustrative threshold .* can only give an observation"),
+    (BATTERY, "  max_dqr: 3.0\n", "", "data_quality:\n",
+     r"data_quality: data_quality sets nothing to check; give max_dqr or min_coverage"),
+    (BATTERY, "  max_dqr: 3.0\n", "  max_dqr: 7\n", None, r"data_quality\.max_dqr: Input should be less than or equal to 5"),
+    (BATTERY, "  stages: [production]\n  clause: >-\n    Reg. (EU) 2023/1542 Annex II point 1:",
+     "  stages: [use]\n  clause: >-\n    Reg. (EU) 2023/1542 Annex II point 1:", None,
+     r"primary_data\.stages\[0\]: stage 'use' is excluded"),
+    (BATTERY, "{item: manufacturer, clause:", "{item: manufacturers, clause:", None,
+     r"declaration\.items\[0\]\.item: 'manufacturers' is not allowed"),
+    (BATTERY, "{item: product_model, clause:", "{item: manufacturer, clause:", None,
+     r"declaration\.items\[1\]\.item: item 'manufacturer' is listed twice"),
+    (BATTERY, "economic: justify, factors: justify", "economic: justify, barter: justify", None,
+     r"allocation\.methods\.barter"),
+    (CN, "  validity_years: 2\n", "  validity_years: 0\n", None, r"label\.validity_years: Input should be greater than 0"),
+])
+def test_bad_new_sections_give_file_and_line(tmp_path, pcr_id, old, new, at, message):
+    path, line = variant(tmp_path, pcr_id, old, new, at=at)
+    with pytest.raises(PCRError) as info:
+        load_pcr(path)
+    text = str(info.value)
+    assert text.startswith(f"{path}:{line}: "), (text, line)
+    assert re.search(message, text), text
+
+
+def test_other_item_needs_its_text(tmp_path):
+    text = (RULES_DIR / f"{BATTERY}.yaml").read_text(encoding="utf-8")
+    old = ("    - item: other\n      text: >-\n        electronic components (e.g. battery management and security units) "
+           "and cathode materials\n        precisely identified in the bill of materials\n")
+    assert text.count(old) == 1
+    line = text[: text.index(old)].count("\n") + 1
+    path = tmp_path / f"{BATTERY}.yaml"
+    path.write_text(text.replace(old, "    - item: other\n"), encoding="utf-8")
+    with pytest.raises(PCRError, match=rf"^{path}:{line}: report\.items\[0\]\.text: an item 'other' needs text"):
+        load_pcr(path)
+
+
+def test_classes_need_a_declared_unit(tmp_path):
+    path, _ = variant(tmp_path, GBT, "report:\n  clause: >-\n    GB/T 24067-2024 CFP study report",
+                      "performance_classes:\n  unit: kg CO2e/kWh\n  thresholds: [{class: A, max: null}]\n"
+                      "  source: s\n  clause: c\n  confidence: W\n  illustrative: false\n"
+                      "report:\n  clause: >-\n    GB/T 24067-2024 CFP study report")
+    with pytest.raises(PCRError, match=r"performance_classes: performance classes need a declared unit"):
+        load_pcr(path)
