@@ -351,3 +351,46 @@ def test_classes_need_a_declared_unit(tmp_path):
                       "report:\n  clause: >-\n    GB/T 24067-2024 CFP study report")
     with pytest.raises(PCRError, match=r"performance_classes: performance classes need a declared unit"):
         load_pcr(path)
+
+
+# --------------------------------------------------------------------------- model declaration:
+
+MINI = """\
+format: pcf-model/1
+product: {id: MINI, name: Mini pack, process: p, reference_flow: {amount: 1, unit: item}}
+study: {background: test-bg}
+processes:
+  - id: p
+    name: Pack
+    stage: production
+    data: primary
+    output: {amount: 1, unit: item}
+    inputs:
+      - {background: steel, amount: 2, unit: kg}
+"""
+
+
+def test_model_declaration_reaches_the_result(bd, write_model):
+    from pcf.lca import footprint
+    from pcf.model import load_model
+    from tests.pcr_util import DECLARATION, DECLARATION_YAML
+
+    result = footprint(load_model(write_model(MINI + DECLARATION_YAML))).to_dict()
+    assert result["declaration"] == DECLARATION
+    assert result["total_kg_co2e"] == pytest.approx(4.0, rel=1e-6)   # 2 kg steel x 2.0 kg CO2/kg
+    assert footprint(load_model(write_model(MINI, "bare.yaml"))).to_dict()["declaration"] is None
+
+
+@pytest.mark.parametrize(("text", "line", "message"), [
+    ("declaration:\n  manufacturer: {address: somewhere}\n", 13, r"declaration\.manufacturer\.name"),
+    ("declaration:\n  plant: {name: P2}\n", 13, r"declaration\.plant\.location"),
+    ("declaration:\n  study_link: https://x\n", 13, r"study_link"),
+])
+def test_bad_model_declaration_gives_file_and_line(bd, write_model, text, line, message):
+    from pcf.errors import ModelError
+    from pcf.model import load_model
+
+    path = write_model(MINI + text)
+    with pytest.raises(ModelError) as info:
+        load_model(path)
+    assert str(info.value).startswith(f"{path}:{line}: ") and re.search(message, str(info.value)), str(info.value)
