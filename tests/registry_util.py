@@ -4,6 +4,7 @@ The result is written by hand to conform to PCR ``eu-battery-cfb-ev``: a 10 kWh 
 60 full cycles a year (the PCR's fixed value) for 8 years gives 10 x 60 x 8 = 4800 kWh
 delivered over the service life per pack; stages 600 + 300 + 30 + 30 = 960 kg CO2e per
 pack; so 960 / 4800 = 0.200 kg CO2e/kWh, class C on the PCR's scale (0.15 < 0.200 <= 0.25).
+It states the declaration items and primary production data the PCR asks for (tests/pcr_util.py).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import datetime, timezone
 
 from pcf.pcr import assess, load_pcr
 from pcf.registry import new_keys, open_store
+from tests.pcr_util import DECLARATION, primary_production
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -38,6 +40,8 @@ _RESULT = {
                    "databases": [{"database": "test-bg", "sha256": "cd" * 32}]},
     "software_version": "0.1.0", "model_sha256": "ab" * 32, "model_file": "test.yaml",
     "created_at": "2026-01-01T00:00:00+00:00",
+    "declaration": DECLARATION,
+    **primary_production("pack_assembly", 300.0),
 }
 
 

@@ -1,5 +1,6 @@
 """Command line of the label registry (the thin layer over pcf.registry): the README's full
-cycle on the NMC811 example, exit statuses, and that errors write nothing."""
+cycle on the PV example (the NMC811 pack does not conform to its PCR and is refused), exit
+statuses, and that errors write nothing."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from tests.registry_util import make_result
 from tests.test_registry_publish import Elements, chromium_dom
 
 runner = CliRunner()
+PV = "examples/pv/mono-si-module-cn.yaml"
 BATTERY = "examples/battery/nmc811-pack.yaml"
 
 
@@ -22,11 +24,14 @@ def run(*args, env=None):
     return runner.invoke(cli.app, [str(a) for a in args], env=env)
 
 
-def test_full_cycle_on_the_nmc811_example(open_default, tmp_path, monkeypatch):
-    """README: keys, issue, verify (0), revoke, verify (non-zero), publish, page in a browser."""
+def test_full_cycle_on_the_pv_example(open_default, tmp_path, monkeypatch):
+    """README: keys, issue, verify (0), revoke, verify (non-zero), publish, page in a browser.
+    The NMC811 example is refused first: it does not conform (Annex II point 1, Art. 7(1))."""
     monkeypatch.chdir(cli.__file__.rsplit("/", 1)[0])
     monkeypatch.setenv("PCF_REGISTRY", str(tmp_path / "registry.db"))
     out, keys, labels, site = tmp_path / "out", tmp_path / "keys", tmp_path / "labels", tmp_path / "site"
+    r = run("footprint", PV, "--out", out)
+    assert r.exit_code == 0, r.output
     r = run("footprint", BATTERY, "--out", out)
     assert r.exit_code == 0, r.output
     r = run("registry", "init", "--prefix", "CBX", "--url", "https://labels.example.org/pcf")
@@ -36,14 +41,19 @@ def test_full_cycle_on_the_nmc811_example(open_default, tmp_path, monkeypatch):
     assert stat.S_IMODE((keys / "cb-example.key").stat().st_mode) == 0o600
     r = run("issue", out / "SKU-NMC811-PACK.result.json", "--key", keys / "cb-example.key", "--valid-days", 730,
             "--out", labels)
+    assert r.exit_code == 2 and "primary-data" in r.output and "Annex II point 1" in r.output, r.output
+    assert not labels.exists() or not list(labels.iterdir())
+    r = run("issue", out / "SKU-PV-MONO-CN.result.json", "--key", keys / "cb-example.key", "--valid-days", 730,
+            "--out", labels)
     assert r.exit_code == 0, r.output
     number = r.stdout.strip()
     assert parse_number(number).prefix == "CBX" and parse_number(number).seq == 1
     assert sorted(p.name for p in labels.iterdir()) == sorted(
         f"{number}.{k}" for k in ("declaration.json", "label.svg", "label.pdf", "statement.pdf"))
     declaration = json.loads((labels / f"{number}.declaration.json").read_text())["declaration"]
-    assert declaration["product"]["id"] == "SKU-NMC811-PACK"
-    assert declaration["pcr"]["id"] == "eu-battery-cfb-ev" and declaration["pcr"]["conforms"] is True
+    assert declaration["product"]["id"] == "SKU-PV-MONO-CN"
+    assert declaration["pcr"]["id"] == "pv-module" and declaration["pcr"]["conforms"] is True
+    assert declaration["performance_class"]["class"] == "B"     # 585 kg CO2e/kWp in (450, 600]
     r = run("verify", number)
     assert r.exit_code == 0, r.output
     assert "VALID" in r.output
@@ -61,7 +71,7 @@ def test_full_cycle_on_the_nmc811_example(open_default, tmp_path, monkeypatch):
     assert r.exit_code == 0, r.output
     dom = Elements(chromium_dom((site / f"{number}.html").as_uri(), tmp_path))
     assert dom.by_id["status"]["attrs"]["data-status"] == "revoked"
-    assert "SKU-NMC811-PACK" in dom.by_id["product"]["text"]
+    assert "SKU-PV-MONO-CN" in dom.by_id["product"]["text"]
 
 
 @pytest.fixture
