@@ -320,6 +320,24 @@ def report(
         out.print(f"wrote {path}")
 
 
+@app.command(epilog="Example: pcf export out/SKU-NMC811-PACK.result.json --format pact-v3 --out out/SKU-NMC811-PACK.pact-v3.json")
+def export(
+    result: Path = typer.Argument(..., help="Result JSON written by `pcf footprint`."),
+    fmt: str = typer.Option(..., "--format", help="pact-v3 | pact-v2 | catena-x | battery-pass (docs/exchange.md)."),
+    out_file: Path = typer.Option(..., "--out", help="JSON file to write."),
+    study_url: Optional[str] = typer.Option(None, "--study-url",
+                                            help="Link to the public CFP study (Battery Pass); default exchange.study_url."),
+) -> None:
+    """Export a result as a PACT v3 / v2 footprint, a Catena-X PCF or Battery Pass attributes."""
+    from pcf.api import export as run_export
+
+    try:
+        path = run_export(result, fmt, out_file, study_url=study_url)
+    except PCFError as exc:
+        _fail(exc)
+    out.print(f"wrote {escape(str(path))}")
+
+
 db_app = typer.Typer(no_args_is_help=True, help="Installed background databases.")
 app.add_typer(db_app, name="db")
 

@@ -349,6 +349,24 @@ def issue_label(result_path: str | Path, key_path: str | Path, valid_days: int, 
     Returns
     -------
     pcf.registry.Issued
+def export(result_path: str | Path, fmt: str, out: str | Path, study_url: str | None = None) -> Path:
+    """``pcf export``: a result in an exchange format, written as JSON.
+
+    Parameters
+    ----------
+    result_path : str or Path
+        Result JSON written by ``pcf footprint``.
+    fmt : {"pact-v3", "pact-v2", "catena-x", "battery-pass"}
+        Format (:data:`pcf.exchange.FORMATS`; field mapping in docs/exchange.md).
+    out : str or Path
+        File to write (atomically; nothing is written on error).
+    study_url : str, optional
+        Link to the public CFP study (Battery Pass); default the model's ``exchange.study_url``.
+
+    Returns
+    -------
+    Path
+        The file written.
 
     Raises
     ------
@@ -495,3 +513,13 @@ def registry_export(number: str, out_dir: str | Path, registry: str | Path | Non
         return export(store, parse_number(number).text, out_dir)
     finally:
         store.close()
+        The result file is missing or not a ``pcf-result/1`` document.
+    ExchangeError
+        Unknown format, or the result lacks what the format requires (the message names the
+        model field to add).
+    """
+    from .exchange import export_result, write_export
+    from .lca import read_result
+
+    document = export_result(read_result(result_path), fmt, study_url=study_url)
+    return write_export(document, out)

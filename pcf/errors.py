@@ -71,3 +71,9 @@ class RenderError(PCFError):
 
 class ImportFailed(BackgroundError):
     """``pcf db import`` cannot import a database (format, path, name, unreadable input); nothing is written."""
+
+
+class ExchangeError(PCFError):
+    """A footprint cannot be exported to, or read from, an exchange format (PACT, Catena-X,
+    Battery Pass): a field the format requires is missing from the result, or a supplier
+    document is invalid or does not fit the input that uses it."""

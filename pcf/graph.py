@@ -127,6 +127,11 @@ def foreground_name(system: ProductSystem) -> str:
     return f"pcf-fg-{system.model.product.id}"
 
 
+def supplier_name(system: ProductSystem) -> str:
+    """Brightway database name of a model's supplier footprints (``supplier_pcf`` inputs)."""
+    return f"pcf-sup-{system.model.product.id}"
+
+
 def _air_flows(bd) -> dict[str, tuple]:
     flows = {}
     for flow in bd.Database("biosphere3"):
@@ -185,6 +190,9 @@ class Links:
     found : dict
         ``(database, lookup) -> (key, unit)`` or ``-> LookupError message`` of every
         ``database:`` lookup made so far.
+    suppliers : dict
+        ``(database, code) -> activity`` of every supplier footprint linked so far
+        (:meth:`supplier`), written to Brightway as ``pcf-sup-<product id>``.
     """
 
     foreground: str
@@ -193,6 +201,7 @@ class Links:
     air_flows: dict
     uptake: tuple
     found: dict = field(default_factory=dict)
+    suppliers: dict = field(default_factory=dict)
 
     @classmethod
     def load(cls, system: ProductSystem) -> "Links":
@@ -234,6 +243,31 @@ class Links:
             raise LookupError(hit)
         return hit
 
+    def supplier(self, system: ProductSystem, inp, loc: tuple) -> tuple:
+        """Key of the activity that stands for a ``supplier_pcf`` input (:func:`supplier_activity`),
+        written to Brightway the first time (with the model's other supplier footprints), so
+        bw2calc can characterise it like a background activity.
+
+        Raises
+        ------
+        ModelError
+            The supplier's IPCC characterisation factors are not the study method's.
+        """
+        check_supplier_method(system, inp, loc)
+        key = (supplier_name(system), inp.target)
+        if key not in self.suppliers:
+            bd = brightway()
+            self.suppliers[key] = supplier_activity(bd, system, inp, key, loc, self.air_flows, self.uptake)
+            if self.foreground in bd.databases:  # its exchanges may name the supplier activities of a former run
+                with quiet():
+                    del bd.databases[self.foreground]
+            db = bd.Database(key[0])
+            db.register(description=f"supplier footprints of {system.path.name}", pcf_kind="supplier",
+                        pcf_source=f"supplier_pcf files of {system.path.name}")
+            with quiet():
+                db.write(dict(self.suppliers))
+        return key
+
 
 def build_foreground(system: ProductSystem) -> ForegroundGraph:
     """Write the foreground of ``system`` as a Brightway database linked to its background.
@@ -252,7 +286,8 @@ def build_foreground(system: ProductSystem) -> ForegroundGraph:
         The background is not installed (run ``pcf setup``).
     ModelError
         ``file:line:`` for an unknown background key (with close matches), a unit that does
-        not convert to the background activity's unit, or an unknown substance.
+        not convert to the background activity's unit, an unknown substance, or a supplier
+        footprint characterised with other IPCC factors than the study's method.
     """
     data, graph = link_foreground(system, Links.load(system))
     write_foreground(system, data)
@@ -319,6 +354,10 @@ def link_foreground(system: ProductSystem, links: Links) -> tuple[dict, Foregrou
         """As :func:`link`, and the unit conversion factor applied to the amount."""
         if inp.kind == "process":
             return (fg, inp.target), inp.amount, 1.0
+        if inp.kind == "supplier":  # amount already in the supplier's declared unit
+            key = links.supplier(system, inp, loc)
+            link_names.setdefault(key, inp.describe())
+            return key, inp.amount, 1.0
         if inp.kind == "background":
             if inp.target not in bg_units:
                 close = difflib.get_close_matches(inp.target, list(bg_units), n=3, cutoff=0.5)
@@ -432,6 +471,66 @@ def _exchange(key: tuple, amount, kind: str, dist) -> dict:
     if dist is not None and np.ndim(amount) == 0:
         exchange.update(dist.exchange_fields())
     return exchange
+
+
+def check_supplier_method(system: ProductSystem, inp, loc: tuple) -> None:
+    """A supplier footprint must be characterised with the study method's IPCC factors.
+
+    Raises
+    ------
+    ModelError
+        Its ``ipccCharacterizationFactors`` do not include the method's report (AR6 for
+        ``ipcc-2021-gwp100``, AR5 for ``ipcc-2013-gwp100``).
+    """
+    from .exchange.supplier import IPCC_REPORT
+
+    supplier = inp.supplier
+    method = system.model.study.method
+    report = IPCC_REPORT.get(method)
+    if report and supplier.ipcc and report not in supplier.ipcc:
+        raise system.error(loc + ("supplier_pcf",),
+                           f"{supplier.path.name} is characterised with {', '.join(supplier.ipcc)} factors, the study's "
+                           f"method {method} with {report}: ask the supplier for {report} figures")
+
+
+def supplier_activity(bd, system: ProductSystem, inp, key: tuple, loc: tuple, flows: dict, uptake: tuple) -> dict:
+    """The activity that stands for a supplier footprint: one unit of the supplier's declared
+    unit whose elementary flows give back the supplier's figures, category by category.
+
+    Fossil GHGs as ``Carbon dioxide, fossil``, land-use change as ``Carbon dioxide, from soil
+    or biomass stock`` (characterisation factor 1 each), biogenic non-CO2 and land-management
+    emissions as ``Methane, non-fossil`` in the amount whose characterised value is the
+    supplier's kg CO2e, and the biogenic uptake as ``Carbon dioxide, in air`` (factor -1). The
+    matrix maths and the decomposition then treat it like any background activity, exactly.
+    Aircraft emissions are carried as ``pcf_aircraft_per_unit`` [kg CO2e / unit].
+
+    Raises
+    ------
+    ModelError
+        The method has no factor for ``Methane, non-fossil``.
+    """
+    from .background import method_spec
+
+    supplier = inp.supplier
+    method = system.model.study.method
+    exchanges = [{"input": key, "amount": 1.0, "type": "production"}]
+    for name, amount in (("carbon dioxide, fossil", supplier.fossil), ("carbon dioxide, from soil or biomass stock", supplier.dluc)):
+        if amount:
+            exchanges.append({"input": flows[name], "amount": amount, "type": "biosphere"})
+    if supplier.biogenic_emissions:
+        ch4 = flows["methane, non-fossil"]
+        node_id = bd.get_node(database=ch4[0], code=ch4[1]).id
+        cf = next((float(v) for k, v, *_ in bd.Method(method_spec(method).name).load() if k == node_id), None)
+        if not cf:
+            raise system.error(loc + ("supplier_pcf",), f"the method {method} has no factor for Methane, non-fossil")
+        exchanges.append({"input": ch4, "amount": supplier.biogenic_emissions / cf, "type": "biosphere"})
+    if supplier.biogenic_removals:
+        exchanges.append({"input": uptake, "amount": -supplier.biogenic_removals, "type": "biosphere"})
+    return {"name": f"{supplier.product_name} ({supplier.company}), supplier footprint",
+            "reference product": supplier.product_name, "unit": supplier.unit, "location": "GLO",
+            "type": "process", "source": f"{supplier.describe()}, sha256 {supplier.sha256[:12]}",
+            "pcf_supplier": supplier.provenance(), "pcf_aircraft_per_unit": supplier.aircraft,
+            "exchanges": exchanges}
 
 
 def find_activity(bd, database: str, lookup: dict, exclude: str | None = None):

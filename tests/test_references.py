@@ -134,7 +134,7 @@ def test_a_biosphere_flow_is_not_an_input(ref_db, write_model):
 
 
 @pytest.mark.parametrize("line, message", [
-    ("- {background: steel, database: ref-db, code: lorry, amount: 1, unit: kg}", "exactly one of 'process', 'background' or 'database'"),
+    ("- {background: steel, database: ref-db, code: lorry, amount: 1, unit: kg}", "exactly one of 'process', 'background', 'database' or 'supplier_pcf'"),
     ("- {database: ref-db, name: mix, code: mix, amount: 1, unit: kg}", "exactly one of 'code' or 'name'"),
     ("- {database: ref-db, amount: 1, unit: kg}", "exactly one of 'code' or 'name'"),
     ("- {background: steel, location: DE, amount: 1, unit: kg}", "location only go with 'database: NAME'"),

@@ -35,6 +35,7 @@ from .dataquality import activity_dqr, assess_data_quality
 from .electricity import electricity_report
 from .endoflife import use_and_end_of_life
 from .inventory import Inventory
+from .stagesplit import ghg_by_stage
 from .prepare import BIOGENIC_MASS_FLOWS, Prepared, flow_category, prepare
 from .result import GHG_CATEGORIES, FootprintResult
 
@@ -230,6 +231,7 @@ def evaluate(system: ProductSystem, prepared: Prepared, top: int | None = None, 
             "databases": [db_prov[d] for d in sorted(used_dbs)],
             "brightway": dict(prepared.brightway_versions),
             "bw2calc_score": score,
+            "supplier_footprints": _supplier_footprints(system),
         },
         allocation=allocation,
         transport=transport,
@@ -237,6 +239,8 @@ def evaluate(system: ProductSystem, prepared: Prepared, top: int | None = None, 
         electricity=electricity,
         electricity_summary=electricity_summary,
         scenario=system.scenario.to_dict() if system.scenario is not None else None,
+        exchange=dict(system.exchange),
+        ghg_by_stage=ghg_by_stage(inv, sol, char, ordered),
         use_stage=use_stage,
         end_of_life=end_of_life,
         declaration=(system.model.declaration.model_dump()
@@ -354,6 +358,18 @@ def _allocation_report(system, graph, runs, col, total_intensity, bd) -> list[di
                        "justification": alloc.justification, "basis_unit": BASIS_UNITS[alloc.method],
                        "products": products, "credits": credits})
     return report
+
+
+def _supplier_footprints(system: ProductSystem) -> list[dict]:
+    """Every supplier footprint the model reads (``supplier_pcf`` inputs), once, with the
+    file's SHA-256 and the figures taken from it (:meth:`SupplierFootprint.provenance`)."""
+    seen: dict[str, dict] = {}
+    for proc in system.processes.values():
+        inputs = list(proc.inputs) + [co.avoided for co in proc.coproducts if co.avoided is not None]
+        for inp in inputs:
+            if inp.kind == "supplier" and inp.supplier.sha256 not in seen:
+                seen[inp.supplier.sha256] = inp.supplier.provenance()
+    return list(seen.values())
 
 
 def _imported_source(node, database: dict) -> str:

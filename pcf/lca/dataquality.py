@@ -34,6 +34,7 @@ Data quality rating (DQR)
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 
 #: Upper bounds of the PEF overall data quality levels (2021/2279 Annex I, 4.6.5) [-].
@@ -192,7 +193,32 @@ def _describe(kind, pid, k, value, system, graph, models, node_of) -> dict:
         else:
             rating = activity_dqr(node)
             item.update(dqr=rating, dqr_source="database" if rating else None)
+        if node.get("pcf_supplier"):
+            return _supplier_item(item, node["pcf_supplier"], stated)
     item["primary_share"] = 1.0 if item["data"] == "primary" and item["emission_factor"] == "primary" else 0.0
+    return item
+
+
+def _supplier_item(item: dict, supplier: dict, stated) -> dict:
+    """An input drawn from a supplier's footprint (``supplier_pcf``).
+
+    The factor is the supplier's own, so ``emission_factor`` is primary unless the input says
+    otherwise; the item is primary in the share the supplier states: ``primary_share`` =
+    the supplier's ``primaryDataShare`` when the input's activity data are primary, else 0
+    (PACT Methodology v3.0 / Pathfinder Framework v2.0 4.2.2: activity data and emission factor
+    must both be primary, and a supplier PCF carries its own PDS into the buyer's). The rating is
+    the input's ``dqr``, else the supplier's DQI mapped to PEF (:mod:`pcf.exchange.supplier`),
+    else none; the supplier's DQI is kept as given under ``supplier``.
+    """
+    ef = stated.emission_factor if stated is not None and stated.emission_factor else "primary"
+    pds = supplier.get("primary_data_share")
+    item.update(emission_factor=ef, reference=f"supplier_pcf {Path(supplier['file']).name}",
+                supplier={"file": supplier["file"], "sha256": supplier["sha256"], "id": supplier["id"],
+                          "company": supplier["company"], "primary_data_share": pds, "dqi": supplier["dqi"]})
+    if item["dqr_source"] != "model":
+        item.update(dqr=supplier.get("dqr"), dqr_source="supplier" if supplier.get("dqr") else None)
+    primary = item["data"] == "primary" and ef == "primary"
+    item["primary_share"] = float(pds) if primary and pds is not None else 0.0
     return item
 
 

@@ -53,12 +53,16 @@ class Characterisation:
         Biogenic CO2 emitted and taken up (:data:`MASS_KEYS`) [kg CO2 / unit].
     aircraft : numpy.ndarray of bool, shape (k,)
         Activities flagged ``aircraft`` (ISO 14067:2018 7.3 e).
+    aircraft_part : numpy.ndarray, shape (k,), optional
+        Aircraft emissions inside an activity that is not flagged whole, e.g. a supplier
+        footprint's ``aircraftGhgEmissions`` [kg CO2e / unit]; None when there are none.
     """
 
     index: dict
     intensity: np.ndarray
     mass: np.ndarray
     aircraft: np.ndarray
+    aircraft_part: np.ndarray | None = None
 
     @property
     def total(self) -> np.ndarray:
@@ -279,6 +283,8 @@ class Inventory:
         ghg = drawn @ char.intensity[self.pair_index] if self.pairs else np.zeros((n, len(GHG_CATEGORIES)))
         mass = drawn @ char.mass[self.pair_index] if self.pairs else np.zeros((n, len(MASS_KEYS)))
         aircraft = values[:, char.aircraft[self.pair_index]].sum(axis=1) if self.pairs else np.zeros(n)
+        if self.pairs and char.aircraft_part is not None:
+            aircraft = aircraft + drawn @ char.aircraft_part[self.pair_index]
 
         group_nodes = np.array([j for j, _ in self.groups], dtype=int)
         emitted = np.asarray(X @ self.group_sum) * s[:, group_nodes] if self.groups else np.zeros((n, 0))  # [kg]

@@ -292,6 +292,8 @@ def _compact(full: _Full | None, nodes: list[Node]) -> Characterisation:
         intensity=full.intensity[cols].copy(),
         mass=full.mass[cols].copy(),
         aircraft=np.array([bool(n.get("aircraft")) for n in nodes]),
+        aircraft_part=(np.array([float(n.get("pcf_aircraft_per_unit") or 0.0) for n in nodes])
+                       if any(n.get("pcf_aircraft_per_unit") for n in nodes) else None),
     )
 
 

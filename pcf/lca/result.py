@@ -148,6 +148,21 @@ class FootprintResult:
         Regulation (EU) 2023/1542 Art. 7(1)): ``{manufacturer: {name, address, contact},
         product_model, plant: {name, location, country}, conformity_declaration_id,
         study_url}``, None when the model has none.
+    ghg_by_stage : dict
+        ``{stage: {fossil, biogenic_emissions, biogenic_removals, dluc, aircraft [kg CO2e],
+        co2_emissions_kg, co2_removals_kg [kg CO2]}}`` per reference flow: the ISO 14067 split
+        and the biogenic CO2 masses of each life-cycle stage (the categories of a stage sum to
+        ``stages[stage]``); the exporters use it to report cradle-to-gate figures of a
+        cradle-to-grave study and the distribution stage apart.
+    exchange : dict
+        What the exchange formats need besides the footprint (model ``exchange:``,
+        :func:`pcf.model.exchange.resolve_exchange`): ``{company: {name, ids} or None,
+        product_ids, classifications, cpc, description, product_mass_kg [kg / reference flow],
+        fossil_carbon_content_kg_c [kg C / reference flow], fossil_carbon_content_source,
+        packaging_included, reference_period: {start, end}, geography, geography_source,
+        study_url, verification}``; None where the model does not state it. Supplier
+        footprints read as inputs are in ``provenance.supplier_footprints`` (file, SHA-256,
+        figures per unit, primary data share, DQI).
     """
 
     product: dict
@@ -182,6 +197,8 @@ class FootprintResult:
     end_of_life: list = field(default_factory=list)
     uncertainty: dict | None = field(default=None)
     declaration: dict | None = field(default=None)
+    exchange: dict = field(default_factory=dict)
+    ghg_by_stage: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The result as the JSON-ready dict of docs/result-json.md."""

@@ -14,10 +14,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..errors import ExpressionError, ModelError, UnitError
+from ..errors import ExchangeError, ExpressionError, ModelError, UnitError
 from ..yamlsrc import LineMap, format_loc, load_yaml
 from .distributions import Distribution, pedigree_sigma
 from .endoflife import ResolvedEndOfLife, per_factor, resolve_end_of_life, resolve_service_life
+from .exchange import resolve_exchange
 from .expressions import evaluate
 from .scenarios import AppliedScenario, apply_scenario, check_scenarios
 from .schema import Input, ProductModel
@@ -34,7 +35,7 @@ class ResolvedInput:
     foreground inputs.
     """
 
-    kind: str  # "process", "background" or "database"
+    kind: str  # "process", "background", "database" or "supplier"
     target: str
     amount: float
     unit: str
@@ -45,9 +46,12 @@ class ResolvedInput:
     per: str | None = None  # use stage: the amount was given per this time (e.g. "year") ...
     amount_per: float | None = None  # ... as this much [unit / per]; ``amount`` is over the service life
     uncertainty: Distribution | None = None  # of ``amount``, in the same unit
+    supplier: Any = None  # kind "supplier": the pcf.exchange.supplier.SupplierFootprint read; amount in its unit
 
     def describe(self) -> str:
         """The target as a person would write it, e.g. ``uslci: 'Electricity, at grid' [US]``."""
+        if self.kind == "supplier":
+            return self.supplier.describe()
         if self.kind != "database":
             return self.target
         fields = dict(self.lookup)
@@ -204,6 +208,9 @@ class ProductSystem:
         None for the model as written (``base``).
     service_life : tuple of (float, str) or None
         ``product.service_life`` as (amount, time unit), None when the model states none.
+    exchange : dict
+        The ``exchange:`` section resolved (:func:`pcf.model.exchange.resolve_exchange`): what
+        the exporters need besides the footprint (company, product ids, product mass, ...).
     """
 
     path: Path
@@ -217,6 +224,7 @@ class ProductSystem:
     biogenic_carbon_content: ResolvedCarbonContent | None = None
     scenario: AppliedScenario | None = None
     service_life: tuple[float, str] | None = None
+    exchange: dict = field(default_factory=dict)
 
     def error(self, loc: tuple, message: str) -> ModelError:
         """A :class:`ModelError` located at ``loc`` (a key/index path) in the model file."""
@@ -284,7 +292,9 @@ def load_model(path: str | Path, overrides: dict[str, float] | None = None,
         duplicate input ids; an unknown or invalid scenario (pointing at the scenario entry);
         ``per`` outside the use stage or without ``product.service_life``; end-of-life entries
         with a share outside 0..1 or a parameter or activity their approach needs missing
-        (:mod:`pcf.model.endoflife`).
+        (:mod:`pcf.model.endoflife`); a ``supplier_pcf`` file that cannot be read, is not an Active cradle-to-gate PACT
+        footprint, or whose declared unit the input's unit does not convert to; an
+        ``exchange`` mass that is not a mass.
     """
     path = Path(path)
     data, lines = load_yaml(path, error=ModelError)
@@ -394,6 +404,26 @@ def load_model(path: str | Path, overrides: dict[str, float] | None = None,
                        f"the range {lo:g} .. {hi:g} lets the amount {amount:g} change sign; keep both bounds on "
                        "the side of the amount (0 is allowed)")
         return Distribution(kind, amount, minimum=lo, maximum=hi)
+    suppliers: dict[Path, Any] = {}
+
+    def resolve_supplier(inp, amount: float, loc: tuple, dist: Distribution | None) -> ResolvedInput:
+        """A ``supplier_pcf`` input: the document read and checked, the amount (and its
+        uncertainty) in its unit."""
+        from ..exchange.supplier import input_factor, read_supplier_pcf
+
+        file = (path.parent / inp.supplier_pcf).resolve()
+        if file not in suppliers:
+            try:
+                suppliers[file] = read_supplier_pcf(file)
+            except ExchangeError as exc:
+                raise fail(loc + ("supplier_pcf",), f"supplier_pcf: {exc}") from None
+        supplier = suppliers[file]
+        try:
+            f = input_factor(supplier, inp.unit)
+        except UnitError as exc:
+            raise fail(loc + ("unit",), f"{exc}; give the input in {supplier.unit}") from None
+        return ResolvedInput("supplier", supplier.sha256[:20], amount * f, supplier.unit, lines.line_of(loc),
+                             supplier=supplier, uncertainty=dist.scaled(f) if dist is not None else None)
 
     def resolve_input(inp, loc: tuple, per_scale: float | None = None) -> ResolvedInput:
         if inp.per is not None and per_scale is None:
@@ -410,6 +440,8 @@ def load_model(path: str | Path, overrides: dict[str, float] | None = None,
         if elec is not None:
             check_electricity(inp, loc)
         dist = distribution(getattr(inp, "uncertainty", None), amount, loc)
+        if getattr(inp, "supplier_pcf", None) is not None:
+            return resolve_supplier(inp, amount, loc, dist)
         if inp.process is not None:
             if inp.process not in units:
                 raise fail(loc + ("process",), f"unknown process {inp.process!r}; defined processes: {', '.join(units)}")
@@ -636,6 +668,8 @@ def load_model(path: str | Path, overrides: dict[str, float] | None = None,
     carbon = None
     if product.biogenic_carbon_content is not None:
         carbon = _carbon_content(product.biogenic_carbon_content, value, fail, lines)
+    exchange = resolve_exchange(model.exchange, model.processes[ids[product.process]].location, value, fail,
+                                model.declaration)
 
     return ProductSystem(
         path=path,
@@ -649,6 +683,7 @@ def load_model(path: str | Path, overrides: dict[str, float] | None = None,
         biogenic_carbon_content=carbon,
         scenario=applied,
         service_life=service_life,
+        exchange=exchange,
     )
 
 

@@ -26,7 +26,8 @@ BASE = "base"
 RESERVED = (BASE, "all")
 """Names a scenario may not take: ``base`` is the model as written, ``all`` means every scenario."""
 
-_TARGET_FIELDS = ("process", "background", "database", "code", "name", "location", "reference_product")
+_TARGET_FIELDS = ("process", "background", "database", "supplier_pcf", "code", "name", "location",
+                  "reference_product")
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,8 @@ def describe_input(inp: Input) -> str:
         target = f"process: {inp.process}"
     elif inp.background is not None:
         target = f"background: {inp.background}"
+    elif inp.supplier_pcf is not None:
+        target = f"supplier_pcf: {inp.supplier_pcf}"
     else:
         extra = "".join(f" [{v}]" for v in (inp.location, inp.reference_product) if v is not None)
         target = f"{inp.database}: " + (f"code {inp.code!r}" if inp.code is not None else f"{inp.name!r}{extra}")
@@ -90,7 +93,7 @@ def describe_leg(leg: TransportLeg) -> str:
 def _input_matches(inp: Input, selector: str) -> bool:
     if inp.id is not None and inp.id == selector:
         return True
-    if selector in (inp.process, inp.background, inp.code):
+    if selector in (inp.process, inp.background, inp.code, inp.supplier_pcf):
         return True
     return inp.name is not None and inp.name.strip().lower() == selector.strip().lower()
 
@@ -226,7 +229,7 @@ def apply_scenario(model: ProductModel, name: str | None, path: Path, lines: Lin
             old = model.processes[i].inputs[k]
             swap = entry.with_
             data = old.model_dump(exclude_none=True)
-            if any(getattr(swap, f) is not None for f in ("process", "background", "database")):
+            if any(getattr(swap, f) is not None for f in ("process", "background", "database", "supplier_pcf")):
                 for f in _TARGET_FIELDS + ("emission_factor", "dqr", "electricity"):  # they described the old activity
                     data.pop(f, None)
             if swap.amount is not None:

@@ -12,6 +12,7 @@ from typing import Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .electricity import Electricity
+from .exchange import Exchange
 
 Expr = Union[float, int, str]
 """An amount: a number or an arithmetic expression over ``parameters``."""
@@ -233,8 +234,12 @@ class DataQualityRating(_Strict):
 
 
 class Input(ActivityRef):
-    """A technosphere input: a foreground ``process``, or an activity outside the foreground
-    (:class:`ActivityRef`: ``background: KEY`` or ``database`` + ``code`` / ``name``).
+    """A technosphere input: a foreground ``process``, an activity outside the foreground
+    (:class:`ActivityRef`: ``background: KEY`` or ``database`` + ``code`` / ``name``), or a
+    supplier's footprint of a purchased component, ``supplier_pcf: FILE`` (a PACT v2 / v3
+    ``ProductFootprint`` JSON file, path relative to the model file; :mod:`pcf.exchange.supplier`).
+    A supplier footprint's factor is primary (``emission_factor`` defaults to ``primary``) and
+    counts toward the primary data share with the supplier's own share.
 
     ``data`` says whether the amount is primary activity data (default: the process's
     ``data``); ``emission_factor`` whether the activity's factor is primary (supplier- or
@@ -252,6 +257,7 @@ class Input(ActivityRef):
     """
 
     process: str | None = None
+    supplier_pcf: str | None = None
     amount: Expr
     unit: str
     data: DataKind | None = None
@@ -265,7 +271,9 @@ class Input(ActivityRef):
 
     @model_validator(mode="after")
     def _one_target(self) -> "Input":
-        self._check_target("an input", ("process", "background", "database"))
+        self._check_target("an input", ("process", "background", "database", "supplier_pcf"))
+        if self.supplier_pcf is not None and self.electricity is not None:
+            raise ValueError("electricity: describes a grid or generator, not a supplier footprint: drop it")
         rated = [k for k in ("data", "emission_factor", "dqr") if getattr(self, k) is not None]
         if self.process is not None and rated:
             raise ValueError(f"{', '.join(rated)} on an input from foreground process {self.process!r} has no "
@@ -465,6 +473,7 @@ class InputSwap(ActivityRef):
     new amount its ``data`` (they described the old ones)."""
 
     process: str | None = None
+    supplier_pcf: str | None = None
     amount: Expr | None = None
     unit: str | None = None
     data: DataKind | None = None
@@ -474,13 +483,14 @@ class InputSwap(ActivityRef):
 
     @model_validator(mode="after")
     def _what(self) -> "InputSwap":
-        targets = ("process", "background", "database")
+        targets = ("process", "background", "database", "supplier_pcf")
         if self.unit is not None and self.amount is None:
             raise ValueError("a new unit needs its amount: give 'amount' with 'unit'")
         if any(getattr(self, k) is not None for k in targets):
             self._check_target("'with'", targets)
         elif self.amount is None and not self.model_fields_set & {"data", "emission_factor", "dqr", "electricity"}:
-            raise ValueError("'with' names a new target (process, background or database) or a new amount, or both")
+            raise ValueError("'with' names a new target (process, background, database or supplier_pcf) or a new "
+                             "amount, or both")
         return self
 
 
@@ -574,3 +584,4 @@ class ProductModel(_Strict):
     processes: list[Process] = Field(min_length=1)
     scenarios: dict[str, Scenario] = {}
     declaration: Declaration | None = None
+    exchange: Exchange | None = None

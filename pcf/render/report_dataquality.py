@@ -66,7 +66,8 @@ def data_quality_context(result: dict) -> dict | None:
             "factor": DATA_NAMES.get(item.get("emission_factor") or "", item.get("emission_factor") or fmt.DASH),
             "primary": bool(item.get("primary_share")),
             "dqr": text, "dqr_parts": item_parts,
-            "dqr_source": {"model": "model", "database": "database"}.get(item.get("dqr_source") or "", ""),
+            "dqr_source": {"model": "model", "database": "database", "supplier": "supplier DQI"}.get(
+                item.get("dqr_source") or "", ""),
             "kg_text": fmt.sig(item.get("kg_co2e")), "weight_text": fmt.pct(item.get("weight")),
         })
     return {

@@ -1,0 +1,421 @@
+"""What the exporters share: figures per declared unit, the declared unit, geography,
+reference period, data sources, and decimals as PACT writes them.
+
+Every function reads a result dict (``pcf-result/1``, docs/result-json.md) and raises
+:class:`pcf.errors.ExchangeError` naming the model field to add when the result lacks what
+a format requires. Masses of GHG in results are per reference flow; the exporters divide by
+the declared units per reference flow of the format.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from ..errors import ExchangeError, UnitError
+from .supplier import IPCC_REPORT
+
+SIGNIFICANT_DIGITS = 12
+"""Significant digits of exported decimals (rel. rounding error <= 5e-13, far below the float32
+storage of Brightway, ~6e-8)."""
+
+PACT_DECLARED_UNITS: dict[str, str] = {
+    "mass": "kilogram", "volume": "liter", "energy": "kilowatt hour", "area": "square meter",
+    "mass x distance (transport)": "ton kilometer", "count of items": "piece",
+}
+"""Dimension of a reference flow -> PACT declared unit."""
+
+PACT_TO_PCF_UNIT = {"kilogram": "kg", "liter": "l", "kilowatt hour": "kWh", "square meter": "m2",
+                    "ton kilometer": "tkm", "piece": "item"}
+
+UN_REGIONS = {
+    "RER": "Europe", "EU": "Europe", "EU27": "Europe", "EU-27": "Europe", "RAS": "Asia", "RAF": "Africa",
+    "RNA": "Northern America", "RLA": "Latin America and the Caribbean", "OCE": "Oceania",
+}
+"""ecoinvent-style region codes -> UN geoscheme regions PACT accepts (EU, a subset of Europe, as Europe)."""
+GLOBAL = {"GLO", "RoW", "ROW", "World", "WORLD"}
+
+
+def decimal(x: float, digits: int = SIGNIFICANT_DIGITS) -> str:
+    """A number as a PACT decimal string, ``^[+-]?\\d+(\\.\\d+)?$`` (no exponent), rounded to
+    ``digits`` significant digits, e.g. ``2258.01736847`` or ``0.0000012``.
+
+    Raises
+    ------
+    ExchangeError
+        ``x`` is not finite.
+    """
+    if not math.isfinite(x):
+        raise ExchangeError(f"cannot export a non-finite number ({x})")
+    d = Decimal(format(float(x), f".{digits}g"))
+    text = format(d, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def rounded(x: float, digits: int = SIGNIFICANT_DIGITS) -> float:
+    """``x`` rounded to ``digits`` significant digits (for formats that want JSON numbers)."""
+    return float(format(float(x), f".{digits}g"))
+
+
+def exchange_data(result: dict) -> dict:
+    """The result's ``exchange`` (empty for results written before it existed)."""
+    return result.get("exchange") or {}
+
+
+def require(result: dict, key: str, fmt: str, why: str) -> Any:
+    """``result.exchange[key]``, or an :class:`ExchangeError` saying which model field to add."""
+    value = exchange_data(result).get(key)
+    if value in (None, "", []):
+        raise ExchangeError(f"{fmt} needs {why}: add exchange.{key.replace('_kg_c', '').replace('_kg', '')} "
+                            f"to the model (docs/model-format.md, 'exchange') and compute the result again")
+    return value
+
+
+@dataclass(frozen=True)
+class DeclaredUnit:
+    """The unit a format declares the footprint in.
+
+    Attributes
+    ----------
+    unit : str
+        The format's name (``piece``, ``kilogram``, ``kilowatt hour``, ...).
+    per_reference_flow : float
+        Declared units in one reference flow [declared unit / reference flow].
+    product_mass_kg : float or None
+        Mass of one reference flow without packaging [kg], None when unknown.
+    basis : str
+        How the unit was chosen (for the comment).
+    """
+
+    unit: str
+    per_reference_flow: float
+    product_mass_kg: float | None
+    basis: str
+
+
+def declared_unit(result: dict, units: tuple[str, ...]) -> DeclaredUnit:
+    """The declared unit of an export: the reference flow's own unit when the format has it
+    (``item`` -> ``piece``, ``kg`` -> ``kilogram``, ...), else kilograms of product through
+    ``exchange.product_mass``.
+
+    Parameters
+    ----------
+    units : tuple of str
+        Declared units the format accepts (PACT v2 has no ``piece``).
+
+    Raises
+    ------
+    ExchangeError
+        Neither the reference flow's unit nor a mass basis is available.
+    """
+    from ..model.units import conversion_factor, dimension_name
+
+    ref = result["product"]["reference_flow"]
+    mass = exchange_data(result).get("product_mass_kg")
+    try:
+        dim = dimension_name(ref["unit"])
+    except UnitError:
+        dim = None
+    name = PACT_DECLARED_UNITS.get(dim)
+    if name == "kilogram" and mass is None:
+        mass = ref["amount"] * conversion_factor(ref["unit"], "kg")
+    if name in units:
+        amount = ref["amount"] * conversion_factor(ref["unit"], PACT_TO_PCF_UNIT[name])
+        return DeclaredUnit(name, amount, mass, f"the reference flow, {ref['amount']:g} {ref['unit']}")
+    if "kilogram" in units and mass:
+        return DeclaredUnit("kilogram", mass, mass, f"the product mass, {mass:g} kg per {ref['amount']:g} {ref['unit']} "
+                                                    "(exchange.product_mass)")
+    raise ExchangeError(f"the reference flow is in {ref['unit']!r}, which the format cannot declare "
+                        f"({', '.join(units)}): add exchange.product_mass to the model so the footprint can be "
+                        "declared per kilogram")
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The footprint's parts per reference flow [kg CO2e, kg C], as the exchange formats split it.
+
+    ``excluding`` = fossil + dLUC + biogenic non-CO2 (``totals.excluding_biogenic``, PACT v3
+    ``pcfExcludingBiogenicUptake``); ``uptake`` = -CO2 of the product's biogenic carbon content
+    (PACT v3 ``biogenicCO2Uptake``, <= 0; None when unknown); ``including`` = excluding +
+    uptake (PACT v3 ``pcfIncludingBiogenicUptake``); ``iso`` the ISO 14067 CFP.
+    """
+
+    fossil: float
+    dluc: float
+    aircraft: float
+    biogenic_co2: float
+    biogenic_non_co2: float
+    excluding: float
+    uptake: float | None
+    including: float | None
+    iso: float
+    biogenic_content_kg_c: float | None
+    packaging_biogenic_content_kg_c: float | None
+    fossil_content_kg_c: float | None
+
+
+GATE_STAGES = ("raw_material_acquisition", "production")
+"""Stages of a cradle-to-gate footprint (PACT Methodology v3.0 3.2.3: a PACT PCF covers cradle to
+gate; distribution after the gate is outbound logistics, reported apart)."""
+
+
+def stage_sum(result: dict, stages) -> dict[str, float]:
+    """The ISO 14067 split of some life-cycle stages [kg CO2e, kg CO2 per reference flow], from
+    ``ghg_by_stage``.
+
+    Raises
+    ------
+    ExchangeError
+        The result has no ``ghg_by_stage`` (written by an older pcf): compute it again.
+    """
+    by_stage = result.get("ghg_by_stage")
+    if not by_stage:
+        raise ExchangeError("the result has no ghg_by_stage to split the footprint by stage: compute it again "
+                            "with this pcf")
+    keys = ("fossil", "biogenic_emissions", "biogenic_removals", "dluc", "aircraft", "co2_emissions_kg", "co2_removals_kg")
+    return {k: sum(float(by_stage[s].get(k) or 0.0) for s in stages if s in by_stage) for k in keys}
+
+
+def gate_stages(result: dict) -> list[str]:
+    """The result's stages up to the factory gate (:data:`GATE_STAGES`)."""
+    return [s for s in result["stages"] if s in GATE_STAGES]
+
+
+def figures(result: dict, stages=None) -> Figures:
+    """The parts of the footprint the formats report (see :class:`Figures`), of the whole
+    result or of some of its life-cycle ``stages``.
+
+    The biogenic carbon content is taken as 0 when the model does not state it and the system
+    has no biogenic CO2 flows (a product without biomass: "0 if not applicable"); with
+    biogenic flows and no stated content it is unknown (None).
+
+    Raises
+    ------
+    ExchangeError
+        Negative fossil or dLUC emissions (the formats require them >= 0), or the parts do not
+        add up to the result's ``totals.excluding_biogenic``.
+    """
+    whole = stages is None or set(stages) >= set(result["stages"])
+    bio = result.get("biogenic_carbon") or {}
+    if whole:
+        ghg = result["ghg"]
+        co2 = float(bio.get("co2_emissions_kg") or 0.0)
+        removals = float(bio.get("co2_removals_kg") or 0.0)
+    else:
+        ghg = stage_sum(result, stages)
+        co2, removals = ghg["co2_emissions_kg"], ghg["co2_removals_kg"]
+    fossil, dluc = float(ghg["fossil"]), float(ghg["dluc"])
+    non_co2 = float(ghg["biogenic_emissions"]) - co2
+    scale = max(abs(result["total_kg_co2e"]), abs(fossil), 1e-12)
+    if abs(non_co2) < 1e-9 * scale:
+        non_co2 = 0.0
+    for name, value in (("fossil GHG emissions", fossil), ("dLUC emissions", dluc), ("biogenic non-CO2 emissions", non_co2)):
+        if value < -1e-9 * scale:
+            raise ExchangeError(f"{name} are negative ({value:g} kg CO2e per reference flow); the exchange formats "
+                                "require them >= 0")
+    fossil, dluc, non_co2 = max(fossil, 0.0), max(dluc, 0.0), max(non_co2, 0.0)
+    excluding = fossil + dluc + non_co2
+    stated = (result.get("totals") or {}).get("excluding_biogenic") if whole else None
+    if stated is not None and not math.isclose(stated, excluding, rel_tol=1e-6, abs_tol=1e-9 * scale):
+        raise ExchangeError(f"the parts ({excluding:g}) do not add up to totals.excluding_biogenic ({stated:g}); "
+                            "please report this")
+    content = bio.get("content_product_kg_c")
+    no_biomass = float(bio.get("co2_emissions_kg") or 0.0) == 0.0 and float(bio.get("co2_removals_kg") or 0.0) == 0.0
+    if content is None and no_biomass:
+        content = 0.0
+    packaging = bio.get("content_packaging_kg_c")
+    uptake = None if content is None else -float(content) * float(bio.get("content_co2_per_c") or 44.009 / 12.011)
+    return Figures(fossil=fossil, dluc=dluc, aircraft=max(float(ghg.get("aircraft") or 0.0), 0.0), biogenic_co2=co2,
+                   biogenic_non_co2=non_co2, excluding=excluding, uptake=uptake,
+                   including=None if uptake is None else excluding + uptake,
+                   iso=fossil + dluc + float(ghg["biogenic_emissions"]) + float(ghg["biogenic_removals"]),
+                   biogenic_content_kg_c=content, packaging_biogenic_content_kg_c=packaging,
+                   fossil_content_kg_c=exchange_data(result).get("fossil_carbon_content_kg_c"))
+
+
+def footprint_id(result: dict, fmt: str) -> str:
+    """A stable UUID for a result in a format: the same result file always gives the same id
+    (UUID v5 over model hash, scenario, method, creation time and format); a new calculation
+    gives a new one, as PACT v3 asks of any change."""
+    scenario = (result.get("scenario") or {}).get("name") or ""
+    text = "|".join([result["product"]["id"], result.get("model_sha256", ""), scenario, result.get("method", ""),
+                     result.get("created_at", ""), fmt])
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "urn:pcf:footprint:" + text))
+
+
+def timestamp(text: str | None) -> str:
+    """An ISO date or date-time as ``YYYY-MM-DDThh:mm:ssZ`` (UTC)."""
+    from datetime import date, datetime, timezone
+
+    if not text:
+        raise ExchangeError("a date is missing")
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        moment = datetime.combine(date.fromisoformat(text), datetime.min.time())
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def reference_period(result: dict, fmt: str) -> tuple[str, str]:
+    """``(start, end)`` of ``exchange.reference_period`` as UTC date-times."""
+    period = require(result, "reference_period", fmt, "the reference period of the activity data")
+    return timestamp(period["start"]), timestamp(period["end"])
+
+
+def geography(result: dict) -> dict[str, str]:
+    """PACT geography fields of the result's ``exchange.geography``: ``{}`` (global),
+    ``{geographyCountry: CN}``, ``{geographyCountrySubdivision: CN-JS}`` or
+    ``{geographyRegionOrSubregion: Europe}``. A pcf location such as ``CN-east`` (a grid region,
+    not an ISO 3166-2 code) is declared as its country."""
+    code = (exchange_data(result).get("geography") or "").strip()
+    if not code or code in GLOBAL:
+        return {}
+    if code in UN_REGIONS:
+        return {"geographyRegionOrSubregion": UN_REGIONS[code]}
+    if code in UN_REGIONS.values():
+        return {"geographyRegionOrSubregion": code}
+    if re.fullmatch(r"[A-Z]{2}-[A-Z0-9]{1,3}", code):
+        return {"geographyCountrySubdivision": code}
+    if re.fullmatch(r"[A-Z]{2}(-.*)?", code):
+        return {"geographyCountry": code[:2]}
+    raise ExchangeError(f"geography {code!r} is neither an ISO 3166 code nor a UN region: set exchange.geography "
+                        "(e.g. CN, CN-JS, Europe)")
+
+
+def ipcc_reports(result: dict) -> list[str]:
+    """IPCC reports of the characterisation factors: the method's, plus those of supplier
+    footprints read as inputs (PACT: "include the set of all characterization factors used")."""
+    reports = {IPCC_REPORT[result["method"]]} if result.get("method") in IPCC_REPORT else set()
+    for sup in (result.get("provenance") or {}).get("supplier_footprints") or []:
+        reports.update(sup.get("ipcc") or [])
+    if not reports:
+        raise ExchangeError(f"method {result.get('method')!r} is not an IPCC GWP100 method; PACT asks for "
+                            "ipcc-2021-gwp100 (AR6)")
+    return sorted(reports)
+
+
+def secondary_sources(result: dict) -> list[dict[str, str]]:
+    """``[{name, version}]`` of the secondary databases the result drew on
+    (``provenance.databases`` without supplier footprints), [] when every item is primary."""
+    items = (result.get("data_quality") or {}).get("items") or []
+    if items and all(i.get("emission_factor") == "primary" for i in items if i.get("kind") != "direct"):
+        return []
+    prov = result.get("provenance") or {}
+    out = []
+    for db in prov.get("databases") or []:
+        if db.get("kind") == "supplier":
+            continue
+        name = db["database"] if not db.get("source") else f"{db['database']} ({db['source']})"
+        version = prov.get("background_version") if db["database"] == prov.get("background_database") else None
+        version = version or (f"sha256:{db['sha256'][:12]}" if db.get("sha256") else "unversioned")
+        out.append({"name": name, "version": version})
+    return out
+
+
+STAGE_NAMES = {"raw_material_acquisition": "raw material acquisition", "production": "production",
+               "distribution": "distribution", "use": "use", "end_of_life": "end of life"}
+
+
+def boundary_description(result: dict, stages=None) -> str:
+    """Stages with their share and their largest processes, for ``boundaryProcessesDescription``;
+    only ``stages`` when given (a cradle-to-gate export of a longer study says what it leaves out)."""
+    total = result["total_kg_co2e"]
+    study = result.get("study") or {}
+    shown = [s for s in result["stages"] if stages is None or s in stages]
+    left = [s for s in result["stages"] if s not in shown]
+    boundary = study.get("boundary", "cradle-to-gate")
+    if left:
+        boundary = (f"cradle-to-gate part of a {boundary} study (without "
+                    + ", ".join(STAGE_NAMES.get(s, s) for s in left) + ")")
+    parts = [f"{boundary[:1].upper()}{boundary[1:]} ({study.get('standard', 'ISO 14067:2018')}"
+             + (f", PCR {study['pcr']}" if study.get("pcr") else "") + ")."]
+    for stage in shown:
+        kg = result["stages"][stage]
+        names = []
+        for c in result.get("contributions") or []:
+            if c.get("stage") == stage and c.get("name") and c["name"] not in names:
+                names.append(c["name"])
+            if len(names) == 3:
+                break
+        share = f"{100 * kg / total:.1f} %" if total else "-"
+        parts.append(f"{STAGE_NAMES.get(stage, stage).capitalize()} ({share}): {'; '.join(names) or 'no burdens'}.")
+    return " ".join(parts)
+
+
+def exempted(result: dict) -> tuple[float, str]:
+    """``(percent, description)`` of the inputs cut off (ISO 14067:2018 6.3.4.3): the share
+    estimated from their proxies [%] and what was excluded."""
+    items = result.get("cut_off") or []
+    summary = result.get("cut_off_summary") or {}
+    share = summary.get("estimated_share") or 0.0
+    if not items:
+        return 0.0, "No inputs excluded."
+    names = sorted({i["name"] for i in items})
+    shown = "; ".join(names[:8]) + (f"; and {len(names) - 8} more" if len(names) > 8 else "")
+    missing = summary.get("not_estimated") or 0
+    text = (f"{len(items)} inputs excluded (cut-off, ISO 14067:2018 6.3.4.3): {shown}. "
+            f"{100 * share:.2f} % of the footprint estimated from proxies"
+            + (f"; {missing} exclusions not estimated (no proxy)." if missing else "."))
+    return max(100 * share, 0.0), text
+
+
+def allocation_description(result: dict) -> str:
+    """Allocation of every multi-output process, or that there is none (ISO 14067:2018 6.4.6)."""
+    rows = result.get("allocation") or []
+    if not rows:
+        return "No multi-output processes in the foreground: no allocation (background data as published)."
+    return " ".join(f"{a['name']}: {a['method'].replace('_', ' ')}" + (f" ({a['justification']})" if a.get("justification") else "")
+                    + "." for a in rows)
+
+
+def company(result: dict, fmt: str) -> dict:
+    """``exchange.company`` (``{name, ids}``) or an error saying to add it."""
+    return require(result, "company", fmt, "the data owner (company name and URN ids)")
+
+
+def product_ids(result: dict) -> list[str]:
+    """``exchange.product_ids``, else ``urn:pcf:product-id:<product id>`` from the model's id."""
+    ids = exchange_data(result).get("product_ids") or []
+    return ids or [f"urn:pcf:product-id:{result['product']['id']}"]
+
+
+def product_description(result: dict) -> str:
+    """The product's name, the model's declared unit and ``exchange.description``."""
+    product = result["product"]
+    text = product["name"]
+    du = product.get("declared_unit")
+    if du:
+        text += (f". Declared unit of the study: {du['unit']}"
+                 + (f" ({du['description']})" if du.get("description") else "")
+                 + f", {du['per_reference_flow']:g} per {product['reference_flow']['amount']:g} "
+                   f"{product['reference_flow']['unit']}")
+    extra = exchange_data(result).get("description")
+    return text + (f". {extra}" if extra else "")
+
+
+def comment(result: dict, unit: DeclaredUnit, extra: list[str] | None = None) -> str:
+    """How the figures were made and how they relate to the study's declared figure."""
+    product = result["product"]
+    parts = [f"Calculated with pcf {result.get('software_version', '')} on Brightway "
+             f"(method {result.get('method')}, background {result.get('background')}); "
+             f"declared per {unit.unit} ({unit.basis})."]
+    totals = result.get("totals") or {}
+    per = (totals.get("per_declared_unit") or {}).get("declared")
+    du = product.get("declared_unit")
+    if per is not None and du:
+        parts.append(f"The study declares {per:.6g} kg CO2e per {du['unit']}"
+                     + (f" ({du['description']})" if du.get("description") else "") + ".")
+    parts.append(f"ISO 14067 CFP (biogenic CO2 +1/-1) {result['total_kg_co2e']:.6g} kg CO2e per "
+                 f"{product['reference_flow']['amount']:g} {product['reference_flow']['unit']}.")
+    scenario = (result.get("scenario") or {}).get("name")
+    if scenario:
+        parts.append(f"Scenario {scenario!r} of the model.")
+    return " ".join(parts + (extra or []))

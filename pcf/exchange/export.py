@@ -1,0 +1,75 @@
+"""One entry point for every export format (``pcf export``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Callable
+
+from ..errors import ExchangeError
+
+FORMATS: dict[str, str] = {
+    "pact-v3": "PACT v3.0 ProductFootprint (WBCSD Partnership for Carbon Transparency)",
+    "pact-v2": "PACT v2.3 ProductFootprint",
+    "catena-x": "Catena-X io.catenax.pcf 7.0.0 aspect (PCF Rulebook v3)",
+    "battery-pass": "Battery Pass carbon footprint 1.2.0 (DIN DKE SPEC 99100)",
+}
+"""Export formats: name -> what it is."""
+
+
+def _exporter(fmt: str) -> Callable:
+    if fmt == "pact-v3":
+        from .pact import pact_v3
+        return pact_v3
+    if fmt == "pact-v2":
+        from .pact import pact_v2
+        return pact_v2
+    if fmt == "catena-x":
+        from .catenax import catena_x
+        return catena_x
+    if fmt == "battery-pass":
+        from .batterypass import battery_pass
+        return battery_pass
+    raise ExchangeError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+
+
+def export_result(result: dict, fmt: str, study_url: str | None = None) -> dict:
+    """A result in an exchange format.
+
+    Parameters
+    ----------
+    result : dict
+        A ``pcf-result/1`` dict (docs/result-json.md).
+    fmt : {"pact-v3", "pact-v2", "catena-x", "battery-pass"}
+    study_url : str, optional
+        Link to the public CFP study (Battery Pass ``carbonFootprintStudy``); default the
+        model's ``exchange.study_url``.
+
+    Returns
+    -------
+    dict
+        The document (field mapping: docs/exchange.md).
+
+    Raises
+    ------
+    ExchangeError
+        Unknown format, or the result lacks what the format requires (the message names the
+        model field to add).
+    """
+    exporter = _exporter(fmt)
+    if fmt == "battery-pass":
+        return exporter(result, study_url=study_url)
+    return exporter(result)
+
+
+def write_export(document: dict, out: str | Path) -> Path:
+    """Write a document as UTF-8 JSON, atomically (a failure leaves no partial file).
+
+    Returns
+    -------
+    Path
+        ``out``.
+    """
+    from ..lca.result import atomic_write_text
+
+    return atomic_write_text(Path(out), json.dumps(document, indent=2, ensure_ascii=False) + "\n")

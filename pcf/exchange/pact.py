@@ -1,0 +1,316 @@
+"""PACT ``ProductFootprint`` documents (WBCSD Partnership for Carbon Transparency), v3.0 and v2.3.
+
+The mapping, field by field, is in ``docs/exchange.md``. What differs between the versions:
+v3 states every figure per ``declaredUnitAmount`` declared units (the whole product: a
+battery pack is ``1 piece``), v2 per one declared unit with ``unitaryProductAmount`` the
+count of declared units in the product (v2 has no ``piece``, so a counted product is
+declared per kilogram through ``exchange.product_mass``); v3 writes decimals as strings and
+rates data quality on the PEF scale 1..5, v2 on 1..3 with completeness and reliability,
+which pcf does not rate (the v2 ``dqi`` is therefore left out and the primary data share
+given, as v2 allows for reference periods before 2025).
+
+References
+----------
+PACT Technical Specifications v3.0.3 and v2.3.3 (OpenAPI, ``../shared/specs/pact-v3``,
+``pact-v2``); PACT Methodology v3.0 (2025).
+"""
+
+from __future__ import annotations
+
+from . import common
+from .common import decimal
+
+V3_UNITS = ("piece", "kilogram", "liter", "kilowatt hour", "square meter", "ton kilometer")
+V2_UNITS = ("kilogram", "liter", "kilowatt hour", "square meter", "ton kilometer")
+CROSS_SECTORAL = {"ISO 14067:2018": ["ISO14067"], "GB/T 24067-2024": ["ISO14067"]}
+"""pcf standard -> PACT crossSectoralStandards (GB/T 24067-2024 is the Chinese standard based on
+ISO 14067:2018; PACT has no code of its own for it, the comment names it)."""
+
+
+def pact_v3(result: dict) -> dict:
+    """The result as a PACT v3.0 ``ProductFootprint``.
+
+    Parameters
+    ----------
+    result : dict
+        A ``pcf-result/1`` dict (docs/result-json.md).
+
+    Returns
+    -------
+    dict
+        Valid against ``components/schemas/ProductFootprint`` of the PACT v3 OpenAPI document.
+
+    Raises
+    ------
+    ExchangeError
+        The result lacks what v3 requires: ``exchange.company``, ``exchange.reference_period``,
+        ``exchange.fossil_carbon_content``, the product mass when the declared unit is not a
+        mass (``exchange.product_mass``), or an IPCC method.
+    """
+    fmt = "PACT v3"
+    unit = common.declared_unit(result, V3_UNITS)
+    gate = common.gate_stages(result)
+    f = common.figures(result, gate)
+    ex = common.exchange_data(result)
+    company = common.company(result, fmt)
+    start, end = common.reference_period(result, fmt)
+    per = 1.0  # v3: figures per declaredUnitAmount declared units = per reference flow
+    fossil_c = common.require(result, "fossil_carbon_content_kg_c", fmt, "the fossil carbon content of the product [kg C]")
+    if unit.unit == "kilogram":
+        mass = unit.per_reference_flow
+    elif unit.product_mass_kg is not None:
+        mass = unit.product_mass_kg
+    else:
+        mass = common.require(result, "product_mass_kg", fmt, "the product mass (productMassPerDeclaredUnit)")
+    pcf: dict = {
+        "declaredUnitOfMeasurement": unit.unit,
+        "declaredUnitAmount": decimal(unit.per_reference_flow),
+        "productMassPerDeclaredUnit": decimal(mass),
+        "referencePeriodStart": start,
+        "referencePeriodEnd": end,
+        **common.geography(result),
+        "boundaryProcessesDescription": common.boundary_description(result, gate),
+        "pcfExcludingBiogenicUptake": decimal(f.excluding * per),
+        "fossilGhgEmissions": decimal(f.fossil * per),
+        "fossilCarbonContent": decimal(fossil_c * per),
+        "landUseChangeGhgEmissions": decimal(f.dluc * per),
+        "biogenicNonCO2Emissions": decimal(f.biogenic_non_co2 * per),
+        "aircraftGhgEmissions": decimal(f.aircraft * per),
+        "ipccCharacterizationFactors": common.ipcc_reports(result),
+        "crossSectoralStandards": CROSS_SECTORAL.get((result.get("study") or {}).get("standard"), ["ISO14067"]),
+    }
+    if f.uptake is not None:
+        pcf["pcfIncludingBiogenicUptake"] = decimal(f.including * per)
+        pcf["biogenicCO2Uptake"] = decimal(min(f.uptake, 0.0) * per)
+        pcf["biogenicCarbonContent"] = decimal(f.biogenic_content_kg_c * per)
+    else:
+        # the product's carbon content is not stated: PACT's "blank if unknown"; the including figure is
+        # then the excluding one (no product uptake counted), said in the comment
+        pcf["pcfIncludingBiogenicUptake"] = decimal(f.excluding * per)
+    if f.packaging_biogenic_content_kg_c is not None:
+        pcf["packagingBiogenicCarbonContent"] = decimal(f.packaging_biogenic_content_kg_c * per)
+    if ex.get("packaging_included") is not None:
+        pcf["packagingEmissionsIncluded"] = bool(ex["packaging_included"])
+    if "distribution" in result["stages"]:
+        pcf["outboundLogisticsGhgEmissions"] = decimal(common.figures(result, ["distribution"]).excluding * per)
+    rules = product_rules(result)
+    if rules:
+        pcf["productOrSectorSpecificRules"] = rules
+    percent, description = common.exempted(result)
+    pcf["exemptedEmissionsPercent"] = decimal(percent)
+    pcf["exemptedEmissionsDescription"] = description
+    pcf["allocationRulesDescription"] = common.allocation_description(result)
+    sources = common.secondary_sources(result)
+    if sources:
+        pcf["secondaryEmissionFactorSources"] = sources
+    dq = result.get("data_quality") or {}
+    if dq.get("primary_data_share_percent") is not None:
+        pcf["primaryDataShare"] = decimal(dq["primary_data_share_percent"])
+    if dq.get("dqr"):
+        pcf["dqi"] = {"technologicalDQR": decimal(dq["dqr"]["ter"], 4), "geographicalDQR": decimal(dq["dqr"]["ger"], 4),
+                      "temporalDQR": decimal(dq["dqr"]["tir"], 4)}
+    verification = ex.get("verification")
+    if verification:
+        pcf["verification"] = _verification(verification)
+    extra = _gate_note(result, gate, "outboundLogisticsGhgEmissions")
+    if f.uptake is None:
+        extra.append("The biogenic carbon content of the product is not stated (blank): pcfIncludingBiogenicUptake "
+                     "counts no product uptake.")
+    doc = {
+        "id": common.footprint_id(result, "pact-v3"),
+        "specVersion": "3.0.0",
+        "created": common.timestamp(result.get("created_at")),
+        "status": "Active",
+        "companyName": company["name"],
+        "companyIds": list(company["ids"]),
+        "productDescription": common.product_description(result),
+        "productIds": common.product_ids(result),
+        "productNameCompany": result["product"]["name"],
+        "comment": common.comment(result, unit, extra + _standard_note(result)),
+        "pcf": pcf,
+    }
+    classes = _classifications(result)
+    if classes:
+        doc["productClassifications"] = classes
+    return doc
+
+
+def pact_v2(result: dict) -> dict:
+    """The result as a PACT v2.3 ``ProductFootprint`` (figures per one declared unit).
+
+    Raises
+    ------
+    ExchangeError
+        As :func:`pact_v3`, and: ``exchange.cpc`` (``productCategoryCpc``) and
+        ``exchange.packaging_included`` are required in v2; a counted reference flow needs
+        ``exchange.product_mass`` (declared per kilogram); a system with biogenic CO2 flows
+        needs ``product.biogenic_carbon_content``.
+    """
+    fmt = "PACT v2"
+    unit = common.declared_unit(result, V2_UNITS)
+    gate = common.gate_stages(result)
+    f = common.figures(result, gate)
+    ex = common.exchange_data(result)
+    company = common.company(result, fmt)
+    start, end = common.reference_period(result, fmt)
+    per = 1.0 / unit.per_reference_flow
+    fossil_c = common.require(result, "fossil_carbon_content_kg_c", fmt, "the fossil carbon content of the product [kg C]")
+    cpc = common.require(result, "cpc", fmt, "the UN CPC code of the product (productCategoryCpc)")
+    packaging = ex.get("packaging_included")
+    if packaging is None:
+        common.require(result, "packaging_included", fmt, "whether packaging emissions are included")
+    if f.uptake is None:
+        raise common.ExchangeError("PACT v2 needs the biogenic carbon content of the product (the system has biogenic "
+                                   "CO2 flows): add product.biogenic_carbon_content to the model")
+    report = common.ipcc_reports(result)
+    pcf: dict = {
+        "declaredUnit": unit.unit,
+        "unitaryProductAmount": decimal(unit.per_reference_flow),
+        "pCfExcludingBiogenic": decimal(f.excluding * per),
+        "pCfIncludingBiogenic": decimal(f.including * per),
+        "fossilGhgEmissions": decimal(f.fossil * per),
+        "fossilCarbonContent": decimal(fossil_c * per),
+        "biogenicCarbonContent": decimal(f.biogenic_content_kg_c * per),
+        "dLucGhgEmissions": decimal(f.dluc * per),
+        "otherBiogenicGhgEmissions": decimal(f.biogenic_non_co2 * per),
+        "biogenicCarbonWithdrawal": decimal(min(f.uptake, 0.0) * per),
+        "aircraftGhgEmissions": decimal(f.aircraft * per),
+        "characterizationFactors": IPCC_V2.get(result.get("method"), report[0]),
+        "ipccCharacterizationFactorsSources": report,
+        "crossSectoralStandardsUsed": ["ISO Standard 14067"],
+        "crossSectoralStandards": CROSS_SECTORAL.get((result.get("study") or {}).get("standard"), ["ISO14067"]),
+        "boundaryProcessesDescription": common.boundary_description(result, gate),
+        "referencePeriodStart": start,
+        "referencePeriodEnd": end,
+        **common.geography(result),
+        "packagingEmissionsIncluded": bool(packaging),
+        "allocationRulesDescription": common.allocation_description(result),
+    }
+    mass = unit.product_mass_kg
+    if mass is not None:
+        pcf["productMassPerDeclaredUnit"] = decimal(mass * per)
+    rules = product_rules(result)
+    if rules:
+        pcf["productOrSectorSpecificRules"] = rules
+    percent, description = common.exempted(result)
+    pcf["exemptedEmissionsPercent"] = common.rounded(percent)
+    pcf["exemptedEmissionsDescription"] = description
+    sources = common.secondary_sources(result)
+    if sources:
+        pcf["secondaryEmissionFactorSources"] = sources
+    dq = result.get("data_quality") or {}
+    if dq.get("primary_data_share_percent") is not None:
+        pcf["primaryDataShare"] = common.rounded(dq["primary_data_share_percent"])
+    verification = ex.get("verification")
+    if verification:
+        pcf["assurance"] = _assurance(verification, result)
+    notes = _gate_note(result, gate, None)
+    if dq.get("dqr"):
+        r = dq["dqr"]
+        notes.append(f"Data quality (PEF, 1 best .. 5): TeR {r['ter']:.2f}, GeR {r['ger']:.2f}, TiR {r['tir']:.2f}, "
+                     f"P {r['p']:.2f}, DQR {r['dqr']:.2f}; the v2 dqi is not given (completeness is not rated).")
+    doc = {
+        "id": common.footprint_id(result, "pact-v2"),
+        "specVersion": "2.3.0",
+        "version": 1,
+        "created": common.timestamp(result.get("created_at")),
+        "status": "Active",
+        "companyName": company["name"],
+        "companyIds": list(company["ids"]),
+        "productDescription": common.product_description(result),
+        "productIds": common.product_ids(result),
+        "productCategoryCpc": cpc,
+        "productNameCompany": result["product"]["name"],
+        "comment": common.comment(result, unit, notes + _standard_note(result)),
+        "pcf": pcf,
+    }
+    classes = _classifications(result)
+    if classes:
+        doc["productClassifications"] = classes
+    return doc
+
+
+IPCC_V2 = {"ipcc-2021-gwp100": "AR6", "ipcc-2013-gwp100": "AR5"}
+
+
+def product_rules(result: dict) -> list[dict]:
+    """``productOrSectorSpecificRules`` from the PCR the result was assessed against."""
+    pcr = (result.get("assessment") or {}).get("pcr")
+    if not pcr:
+        return []
+    return [{"operator": "Other", "ruleNames": [pcr_name(pcr)], "otherOperatorName": pcr_operator(pcr)}]
+
+
+def pcr_name(pcr: dict) -> str:
+    """The PCR's title (or id) as a rule name."""
+    return " ".join((pcr.get("title") or pcr["id"]).split())
+
+
+def pcr_operator(pcr: dict) -> str:
+    """Who states the rules pcf applied: its machine-readable rule file, and what that file cites."""
+    text = f"pcf rule file pcr_rules/{pcr['id']}.yaml version {pcr.get('version', '?')}"
+    if pcr.get("source"):
+        text += f", after: {' '.join(pcr['source'].split())}"
+    return text[:400]
+
+
+def _classifications(result: dict) -> list[str]:
+    ex = common.exchange_data(result)
+    classes = list(ex.get("classifications") or [])
+    if ex.get("cpc"):
+        cpc = f"urn:pact:productclassification:un-cpc:{ex['cpc']}"
+        if cpc not in classes:
+            classes.insert(0, cpc)
+    return classes
+
+
+def _gate_note(result: dict, gate: list[str], outbound: str | None) -> list[str]:
+    """What a cradle-to-gate export leaves out of a longer study."""
+    left = [s for s in result["stages"] if s not in gate]
+    if not left:
+        return []
+    per_ref = f"{result['product']['reference_flow']['amount']:g} {result['product']['reference_flow']['unit']}"
+    text = ", ".join(f"{common.STAGE_NAMES.get(s, s)} {result['stages'][s]:.6g} kg CO2e" for s in left)
+    note = (f"Cradle-to-gate figures (PACT Methodology 3.2.3); the study's later stages are not in them: {text} "
+            f"per {per_ref}")
+    if outbound and "distribution" in left:
+        note += f" (distribution is given as {outbound})"
+    return [note + "."]
+
+
+def _standard_note(result: dict) -> list[str]:
+    standard = (result.get("study") or {}).get("standard")
+    if standard and standard != "ISO 14067:2018":
+        return [f"Study standard: {standard} (declared as ISO14067)."]
+    return []
+
+
+def _verification(v: dict) -> dict:
+    out = {}
+    if v.get("coverage"):
+        out["coverage"] = v["coverage"]
+    if v.get("provider"):
+        out["providerName"] = v["provider"]
+    if v.get("completed"):
+        out["completedAt"] = common.timestamp(v["completed"])
+    if v.get("standard"):
+        out["standardName"] = v["standard"]
+    if v.get("comments"):
+        out["comments"] = v["comments"]
+    return out
+
+
+def _assurance(v: dict, result: dict) -> dict:
+    coverage = {"PCF calculation model": "PCF system", "PCF program": "PCF system", "product level": "product level"}
+    out = {"assurance": True, "providerName": v.get("provider") or ""}
+    if v.get("coverage"):
+        out["coverage"] = coverage[v["coverage"]]
+    if (result.get("study") or {}).get("boundary") == "cradle-to-gate":
+        out["boundary"] = "Cradle-to-Gate"
+    if v.get("completed"):
+        out["completedAt"] = common.timestamp(v["completed"])
+    if v.get("standard"):
+        out["standardName"] = v["standard"]
+    if v.get("comments"):
+        out["comments"] = v["comments"]
+    return out
