@@ -349,24 +349,6 @@ def issue_label(result_path: str | Path, key_path: str | Path, valid_days: int, 
     Returns
     -------
     pcf.registry.Issued
-def export(result_path: str | Path, fmt: str, out: str | Path, study_url: str | None = None) -> Path:
-    """``pcf export``: a result in an exchange format, written as JSON.
-
-    Parameters
-    ----------
-    result_path : str or Path
-        Result JSON written by ``pcf footprint``.
-    fmt : {"pact-v3", "pact-v2", "catena-x", "battery-pass"}
-        Format (:data:`pcf.exchange.FORMATS`; field mapping in docs/exchange.md).
-    out : str or Path
-        File to write (atomically; nothing is written on error).
-    study_url : str, optional
-        Link to the public CFP study (Battery Pass); default the model's ``exchange.study_url``.
-
-    Returns
-    -------
-    Path
-        The file written.
 
     Raises
     ------
@@ -513,6 +495,33 @@ def registry_export(number: str, out_dir: str | Path, registry: str | Path | Non
         return export(store, parse_number(number).text, out_dir)
     finally:
         store.close()
+
+
+# --------------------------------------------------------------------------- exchange formats
+
+
+def export(result_path: str | Path, fmt: str, out: str | Path, study_url: str | None = None) -> Path:
+    """``pcf export``: a result in an exchange format, written as JSON.
+
+    Parameters
+    ----------
+    result_path : str or Path
+        Result JSON written by ``pcf footprint``.
+    fmt : {"pact-v3", "pact-v2", "catena-x", "battery-pass"}
+        Format (:data:`pcf.exchange.FORMATS`; field mapping in docs/exchange.md).
+    out : str or Path
+        File to write (atomically; nothing is written on error).
+    study_url : str, optional
+        Link to the public CFP study (Battery Pass); default the model's ``exchange.study_url``.
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Raises
+    ------
+    SourceError
         The result file is missing or not a ``pcf-result/1`` document.
     ExchangeError
         Unknown format, or the result lacks what the format requires (the message names the
