@@ -339,3 +339,21 @@ def catena_x_errors(doc: dict) -> list[str]:
     if not re.fullmatch(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}", doc.get("id", "")):
         out.append("id")
     return out
+
+
+def test_ghg_by_stage_by_hand(tiny, wood):
+    """tiny: production fossil 9.571 (steel 4.0 + elec 5.571), distribution fossil 0.1 of which aircraft 0.1;
+    wood (one production stage): fossil 0.1, biogenic 1.5 + 0.27, dLUC 0.2, biogenic CO2 mass 1.5 kg."""
+    s = tiny["ghg_by_stage"]
+    assert s["production"]["fossil"] == pytest.approx(GATE, rel=1e-6) and s["production"]["aircraft"] == 0
+    assert s["distribution"]["fossil"] == pytest.approx(0.1, rel=1e-6)
+    assert s["distribution"]["aircraft"] == pytest.approx(0.1, rel=1e-6)
+    w = wood["ghg_by_stage"]["production"]
+    assert (w["fossil"], w["biogenic_emissions"], w["dluc"]) == pytest.approx((0.1, 1.77, 0.2), rel=1e-6)
+    assert w["co2_emissions_kg"] == pytest.approx(1.5, rel=1e-6)
+    for r in (tiny, wood):  # a stage's categories sum to the stage; the stages to each category
+        for stage, split in r["ghg_by_stage"].items():
+            assert sum(split[c] for c in ("fossil", "biogenic_emissions", "biogenic_removals", "dluc")) == \
+                pytest.approx(r["stages"][stage], rel=1e-9)
+        for cat in ("fossil", "biogenic_emissions", "biogenic_removals", "dluc", "aircraft"):
+            assert sum(split[cat] for split in r["ghg_by_stage"].values()) == pytest.approx(r["ghg"][cat], rel=1e-9, abs=1e-12)
