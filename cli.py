@@ -327,12 +327,14 @@ def export(
     out_file: Path = typer.Option(..., "--out", help="JSON file to write."),
     study_url: Optional[str] = typer.Option(None, "--study-url",
                                             help="Link to the public CFP study (Battery Pass); default exchange.study_url."),
+    ungraded: bool = typer.Option(False, "--ungraded",
+                                  help="Battery Pass of a result its PCR did not grade: class 'not graded' (a preview)."),
 ) -> None:
     """Export a result as a PACT v3 / v2 footprint, a Catena-X PCF or Battery Pass attributes."""
     from pcf.api import export as run_export
 
     try:
-        path = run_export(result, fmt, out_file, study_url=study_url)
+        path = run_export(result, fmt, out_file, study_url=study_url, allow_ungraded=ungraded)
     except PCFError as exc:
         _fail(exc)
     out.print(f"wrote {escape(str(path))}")

@@ -500,7 +500,8 @@ def registry_export(number: str, out_dir: str | Path, registry: str | Path | Non
 # --------------------------------------------------------------------------- exchange formats
 
 
-def export(result_path: str | Path, fmt: str, out: str | Path, study_url: str | None = None) -> Path:
+def export(result_path: str | Path, fmt: str, out: str | Path, study_url: str | None = None,
+           allow_ungraded: bool = False) -> Path:
     """``pcf export``: a result in an exchange format, written as JSON.
 
     Parameters
@@ -513,6 +514,8 @@ def export(result_path: str | Path, fmt: str, out: str | Path, study_url: str | 
         File to write (atomically; nothing is written on error).
     study_url : str, optional
         Link to the public CFP study (Battery Pass); default the model's ``exchange.study_url``.
+    allow_ungraded : bool
+        Battery Pass of a result its PCR did not grade: class ``not graded`` (a preview).
 
     Returns
     -------
@@ -530,5 +533,5 @@ def export(result_path: str | Path, fmt: str, out: str | Path, study_url: str | 
     from .exchange import export_result, write_export
     from .lca import read_result
 
-    document = export_result(read_result(result_path), fmt, study_url=study_url)
+    document = export_result(read_result(result_path), fmt, study_url=study_url, allow_ungraded=allow_ungraded)
     return write_export(document, out)

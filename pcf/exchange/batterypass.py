@@ -12,7 +12,9 @@ Battery Pass attribute              pcf result
                                     ``MainProduction``, distribution -> ``Distribution``, end of
                                     life -> ``Recycling`` (6.3.3 - 6.3.6); the use stage is outside
                                     the regulation's boundary and refused
-``carbonFootprintPerformanceClass`` ``assessment.performance_class.class`` (6.3.7)
+``carbonFootprintPerformanceClass`` ``assessment.performance_class.class`` (6.3.7): only a graded
+                                    result has one (a PCR grades a conforming result only);
+                                    ``allow_ungraded`` writes ``not graded`` instead, for a preview
 ``carbonFootprintStudy``            ``exchange.study_url`` or the ``study_url`` argument (6.3.8)
 ``absoluteCarbonFootprint``         ``totals.declared`` per battery [kg CO2e] (6.3.10), when the
                                     reference flow is counted in items
@@ -31,7 +33,11 @@ STAGES = {"raw_material_acquisition": "RawMaterialExtraction", "production": "Ma
 """pcf life-cycle stage -> Battery Pass ``LifecycleStage`` (enum of the 1.2.0 schema)."""
 
 
-def battery_pass(result: dict, study_url: str | None = None) -> dict:
+NOT_GRADED = "not graded"
+"""The class text of an ungraded preview (``allow_ungraded``)."""
+
+
+def battery_pass(result: dict, study_url: str | None = None, allow_ungraded: bool = False) -> dict:
     """The result as Battery Pass ``CarbonFootprintForBatteries`` 1.2.0 attributes.
 
     Parameters
@@ -40,7 +46,11 @@ def battery_pass(result: dict, study_url: str | None = None) -> dict:
         A ``pcf-result/1`` dict whose declared unit is an energy (kWh of total energy delivered
         over the service life).
     study_url : str, optional
-        Web link to the public CFP study; default ``exchange.study_url``.
+        Web link to the public CFP study; default ``exchange.study_url`` (or the model's
+        ``declaration.study_url``).
+    allow_ungraded : bool
+        Write ``not graded`` as the class of a result the PCR did not grade (a preview of a
+        passport whose declaration does not conform yet) instead of refusing.
 
     Returns
     -------
@@ -51,8 +61,9 @@ def battery_pass(result: dict, study_url: str | None = None) -> dict:
     Raises
     ------
     ExchangeError
-        The declared unit is not an energy; no performance class (the result has no PCR
-        assessment with classes); no study link; a use stage with burdens; or a declared figure
+        The declared unit is not an energy; no performance class (no PCR assessment with classes,
+        or a result the PCR did not grade because it does not conform, unless ``allow_ungraded``);
+        no study link; a use stage with burdens; or a declared figure
         that is not the ISO 14067 total the stages add up to (a PCR that leaves dLUC or biogenic
         CO2 out: the stage values would not sum to it).
     """
@@ -77,11 +88,22 @@ def battery_pass(result: dict, study_url: str | None = None) -> dict:
         raise ExchangeError(f"the declared figure ({declared:.6g}) is not the ISO 14067 total ({iso:.6g}) the stage values "
                             "add up to; pcf has no per-stage split of biogenic CO2 and dLUC to declare the stages on "
                             "the PCR's basis")
-    cls = ((result.get("assessment") or {}).get("performance_class") or {}).get("class")
+    assessment = result.get("assessment") or {}
+    pc = assessment.get("performance_class") or {}
+    cls = pc.get("class")
     if not cls:
-        raise ExchangeError("the Battery Pass needs the carbon-footprint performance class: assess the result against a "
-                            "PCR with performance classes (study.pcr: eu-battery-cfb-ev)")
-    url = study_url or exchange_data(result).get("study_url")
+        if pc and pc.get("graded") is False:
+            if not allow_ungraded:
+                pcr = assessment.get("pcr") or {}
+                raise ExchangeError(f"the result is not graded ({pc.get('reason') or 'it does not conform'}: PCR "
+                                    f"{pcr.get('id')} {pcr.get('version', '')}); the Battery Pass carries the performance "
+                                    "class of a conforming declaration: fix the nonconformities (pcf check), or pass "
+                                    "--ungraded for a preview marked 'not graded'")
+            cls = NOT_GRADED
+        else:
+            raise ExchangeError("the Battery Pass needs the carbon-footprint performance class: assess the result "
+                                "against a PCR with performance classes (study.pcr: eu-battery-cfb-ev)")
+    url = study_url or exchange_data(result).get("study_url") or (result.get("declaration") or {}).get("study_url")
     if not url:
         raise ExchangeError("the Battery Pass needs a web link to the public CFP study: set exchange.study_url in the "
                             "model or pass --study-url")

@@ -33,7 +33,7 @@ def _exporter(fmt: str) -> Callable:
     raise ExchangeError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 
-def export_result(result: dict, fmt: str, study_url: str | None = None) -> dict:
+def export_result(result: dict, fmt: str, study_url: str | None = None, allow_ungraded: bool = False) -> dict:
     """A result in an exchange format.
 
     Parameters
@@ -44,6 +44,9 @@ def export_result(result: dict, fmt: str, study_url: str | None = None) -> dict:
     study_url : str, optional
         Link to the public CFP study (Battery Pass ``carbonFootprintStudy``); default the
         model's ``exchange.study_url``.
+    allow_ungraded : bool
+        Battery Pass: write ``not graded`` as the class of a result its PCR did not grade
+        (a preview) instead of refusing.
 
     Returns
     -------
@@ -58,7 +61,7 @@ def export_result(result: dict, fmt: str, study_url: str | None = None) -> dict:
     """
     exporter = _exporter(fmt)
     if fmt == "battery-pass":
-        return exporter(result, study_url=study_url)
+        return exporter(result, study_url=study_url, allow_ungraded=allow_ungraded)
     return exporter(result)
 
 
