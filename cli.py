@@ -340,6 +340,42 @@ def export(
     out.print(f"wrote {escape(str(path))}")
 
 
+@app.command("api-client", epilog="Example: pcf api-client buyer-1 --clients api-clients.json")
+def api_client(
+    client_id: str = typer.Argument(..., help="Client id of the data recipient (1-64 of A-Z a-z 0-9 . _ -)."),
+    clients: Path = typer.Option(..., "--clients", help="Clients file of `pcf serve` (created when missing)."),
+) -> None:
+    """Register a client of the PACT host API and print its secret (shown once; only a hash is kept)."""
+    from pcf.api import add_api_client
+
+    try:
+        secret = add_api_client(clients, client_id)
+    except PCFError as exc:
+        _fail(exc)
+    print(secret)
+    err.print(f"client {escape(client_id)} registered in {escape(str(clients))}; the secret above is not stored")
+
+
+@app.command(epilog="Example: pcf serve --results out --clients api-clients.json --port 8080")
+def serve(
+    results: Path = typer.Option(..., "--results", help="Folder of the result JSON files the labels were issued for."),
+    clients: Path = typer.Option(..., "--clients", help="Client credentials (`pcf api-client`)."),
+    registry: Optional[Path] = typer.Option(None, "--registry", envvar="PCF_REGISTRY",
+                                            help="Label registry; default PCF_HOME/registry.db."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (loopback by default)."),
+    port: int = typer.Option(8080, "--port", help="TCP port."),
+    tls_cert: Optional[Path] = typer.Option(None, "--tls-cert", help="PEM certificate for HTTPS."),
+    tls_key: Optional[Path] = typer.Option(None, "--tls-key", help="PEM private key for HTTPS."),
+) -> None:
+    """Serve the registry's issued footprints over the PACT REST API (v3 under /3, v2 under /2), read-only."""
+    from pcf.api import serve as run_serve
+
+    try:
+        run_serve(results, clients, registry, host=host, port=port, tls_cert=tls_cert, tls_key=tls_key)
+    except PCFError as exc:
+        _fail(exc)
+
+
 db_app = typer.Typer(no_args_is_help=True, help="Installed background databases.")
 app.add_typer(db_app, name="db")
 

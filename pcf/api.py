@@ -535,3 +535,39 @@ def export(result_path: str | Path, fmt: str, out: str | Path, study_url: str | 
 
     document = export_result(read_result(result_path), fmt, study_url=study_url, allow_ungraded=allow_ungraded)
     return write_export(document, out)
+
+
+def add_api_client(clients_file: str | Path, client_id: str) -> str:
+    """``pcf api-client``: register a data recipient of the PACT host API (or renew its secret).
+
+    Returns
+    -------
+    str
+        The client secret; only its scrypt hash is stored (:mod:`pcf.exchange.clients`).
+
+    Raises
+    ------
+    ClientsError
+        Invalid id, or an unreadable clients file.
+    """
+    from .exchange.clients import add_client
+
+    return add_client(clients_file, client_id)
+
+
+def serve(results_dir: str | Path, clients_file: str | Path, registry: str | Path | None = None,
+          host: str = "127.0.0.1", port: int = 8080, tls_cert: str | Path | None = None,
+          tls_key: str | Path | None = None) -> None:
+    """``pcf serve``: the read-only PACT host API over the registry's issued footprints
+    (:mod:`pcf.exchange.server`), until interrupted.
+
+    Raises
+    ------
+    ServeError
+        Plain HTTP on a non-loopback address, or only one TLS file.
+    ClientsError
+        Missing or malformed clients file.
+    """
+    from .exchange.server import serve as run
+
+    run(registry, results_dir, clients_file, host=host, port=port, tls_cert=tls_cert, tls_key=tls_key)

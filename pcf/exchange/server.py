@@ -1,0 +1,370 @@
+"""``pcf serve``: a read-only PACT host system over the registry's issued footprints.
+
+Actions (PACT Technical Specifications v3.0, REST API; v2.3 under ``/2``):
+
+==============================  ============================================================
+``POST /auth/token``            Action Authenticate: OAuth 2.0 client credentials (RFC 6749 4.4),
+                                HTTP Basic or form ``client_id`` / ``client_secret``; a bearer
+                                token valid :data:`TOKEN_TTL_S`. Wrong credentials: 401
+                                ``invalid_client`` (RFC 6749 5.2, header authentication)
+``GET /3/footprints``           Action ListFootprints: filters ``productId``, ``companyId``,
+                                ``geography``, ``classification`` (OR within, AND across,
+                                case-insensitive), ``validOn``, ``validAfter``, ``validBefore``,
+                                ``status``; ``limit`` with an absolute ``Link: <...>; rel="next"``
+                                on the request's host (stateless offsets, valid indefinitely)
+``GET /3/footprints/{id}``      Action GetFootprint; 404 ``NotFound`` for an unknown id
+``POST /3/events``              Action Events: CloudEvents (``application/cloudevents+json``) of
+                                the four PACT types are validated and accepted (200, empty body);
+                                the host is read-only, so it does not act on them
+==============================  ============================================================
+
+Errors are ``{"code", "message"}``: no ``Authorization`` header 403 ``AccessDenied``, an
+unknown token 400 ``BadRequest`` ("Invalid token provided", as the PACT conformance tests
+expect), an expired one 401 ``TokenExpired``, bad parameters 400 ``BadRequest``, the v2 OData
+``$filter`` 400 ``NotImplemented``.
+
+Stack: Starlette (routing, requests, responses; small, no framework beyond what is used) on
+uvicorn (HTTP/1.1 with h11, TLS through ``ssl_certfile``/``ssl_keyfile``). The standard
+library's ``http.server`` is documented as not for production use and has no TLS server
+handling beyond wrapping sockets by hand. Plain HTTP is served on a loopback address only:
+PACT requires HTTPS between companies, so a public address needs ``--tls-cert``/``--tls-key``
+(or a TLS-terminating reverse proxy in front of the loopback default).
+
+References
+----------
+PACT Technical Specifications v3.0.3 (../shared/specs/pact-v3/openapi.yaml, rest-api.md);
+WBCSD pact-conformance-service, docs/v3-test-cases-expected-results.md (test cases 1-37);
+RFC 6749 (OAuth 2.0), RFC 8288 (Link header), CloudEvents 1.0 (structured content mode).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import ipaddress
+import json
+import secrets
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from urllib.parse import parse_qsl, urlencode
+
+from ..errors import PCFError
+from .clients import Clients
+from .host import FootprintSource
+
+TOKEN_TTL_S = 3600
+"""Lifetime of an access token [s]."""
+PAGE_MAX = 100
+"""Most footprints per response when the client gives no (or a larger) ``limit``."""
+FILTERS = ("productid", "companyid", "geography", "classification", "validon", "validafter", "validbefore", "status")
+
+EVENT_TYPES = {
+    "org.wbcsd.pact.ProductFootprint.PublishedEvent.3": "published",
+    "org.wbcsd.pact.ProductFootprint.RequestCreatedEvent.3": "request-created",
+    "org.wbcsd.pact.ProductFootprint.RequestFulfilledEvent.3": "request-fulfilled",
+    "org.wbcsd.pact.ProductFootprint.RequestRejectedEvent.3": "request-rejected",
+    "org.wbcsd.pathfinder.ProductFootprint.Published.v1": "published",
+    "org.wbcsd.pathfinder.ProductFootprintRequest.Created.v1": "request-created",
+    "org.wbcsd.pathfinder.ProductFootprintRequest.Fulfilled.v1": "request-fulfilled",
+    "org.wbcsd.pathfinder.ProductFootprintRequest.Rejected.v1": "request-rejected",
+}
+"""CloudEvent ``type`` of the PACT v3 and v2 events -> kind."""
+
+
+class ServeError(PCFError):
+    """The server cannot start as asked (plain HTTP on a public address, a missing file)."""
+
+
+def _error(status: int, code: str, message: str, headers: dict | None = None):
+    from starlette.responses import JSONResponse
+
+    return JSONResponse({"code": code, "message": message}, status_code=status, headers=headers)
+
+
+class Tokens:
+    """Issued bearer tokens in memory: ``token -> (client id, expiry [monotonic s])``."""
+
+    def __init__(self, ttl: float = TOKEN_TTL_S, clock=time.monotonic):
+        self.ttl, self.clock = ttl, clock
+        self._tokens: dict[str, tuple[str, float]] = {}
+        self._lock = threading.Lock()
+
+    def new(self, client_id: str) -> str:
+        token = secrets.token_urlsafe(32)
+        with self._lock:
+            now = self.clock()
+            self._tokens = {t: v for t, v in self._tokens.items() if v[1] > now}  # drop expired ones
+            self._tokens[token] = (client_id, now + self.ttl)
+        return token
+
+    def check(self, token: str) -> str:
+        """``valid``, ``expired`` or ``unknown``."""
+        with self._lock:
+            entry = self._tokens.get(token)
+        if entry is None:
+            return "unknown"
+        return "valid" if entry[1] > self.clock() else "expired"
+
+
+def _time(text: str) -> datetime:
+    moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def validity(doc: dict) -> tuple[datetime, datetime] | None:
+    """A footprint's validity period: its own, else 3 years from the reference period's end
+    (PACT v3 ``validityPeriodStart``: "If no validity period is specified, the ProductFootprint
+    is valid for 3 years after the referencePeriodEnd")."""
+    if doc.get("validityPeriodStart") and doc.get("validityPeriodEnd"):
+        return _time(doc["validityPeriodStart"]), _time(doc["validityPeriodEnd"])
+    end = doc.get("pcf", {}).get("referencePeriodEnd")
+    if not end:
+        return None
+    start = _time(end)
+    try:
+        return start, start.replace(year=start.year + 3)
+    except ValueError:
+        return start, start + timedelta(days=3 * 365)
+
+
+def matches(doc: dict, criteria: dict[str, list[str]]) -> bool:
+    """Whether a footprint matches every criterion (values of one criterion: any).
+
+    Raises
+    ------
+    ValueError
+        A date criterion that is not an ISO 8601 date-time.
+    """
+    def within(values, have) -> bool:
+        have = {h.lower() for h in have if h}
+        return any(v.lower() in have for v in values)
+
+    pcf = doc.get("pcf", {})
+    for name, values in criteria.items():
+        if name == "productid" and not within(values, doc.get("productIds") or []):
+            return False
+        if name == "companyid" and not within(values, doc.get("companyIds") or []):
+            return False
+        if name == "classification" and not within(values, doc.get("productClassifications") or []):
+            return False
+        if name == "status" and not within(values, [doc.get("status", "")]):
+            return False
+        if name == "geography":
+            sub = pcf.get("geographyCountrySubdivision") or ""
+            places = [pcf.get("geographyCountry"), sub, sub[:2], pcf.get("geographyRegionOrSubregion")]
+            if not within(values, places):
+                return False
+        if name in ("validon", "validafter", "validbefore"):
+            period = validity(doc)
+            for v in values:
+                t = _time(v)
+                if period is None:
+                    return False
+                start, end = period
+                if name == "validon" and not start <= t <= end:
+                    return False
+                if name == "validafter" and not start > t:
+                    return False
+                if name == "validbefore" and not end < t:
+                    return False
+    return True
+
+
+def build_app(source: FootprintSource, clients: Clients, token_ttl: float = TOKEN_TTL_S):
+    """The PACT host API as a Starlette application (see the module docstring).
+
+    Parameters
+    ----------
+    source : FootprintSource
+        The registry's labels and the results they were issued for.
+    clients : Clients
+        Registered client credentials.
+    token_ttl : float
+        Access-token lifetime [s].
+    """
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse, Response
+    from starlette.routing import Route
+
+    tokens = Tokens(token_ttl)
+    events: list[dict] = []
+
+    async def token(request):
+        body = (await request.body()).decode("utf-8", "replace")
+        form = dict(parse_qsl(body))
+        client_id = secret = None
+        header = request.headers.get("authorization", "")
+        if header[:6].lower() == "basic ":
+            try:
+                client_id, _, secret = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8").partition(":")
+            except (binascii.Error, UnicodeDecodeError):
+                client_id = None
+        elif "client_id" in form:
+            client_id, secret = form.get("client_id"), form.get("client_secret", "")
+        if form.get("grant_type") != "client_credentials":
+            return JSONResponse({"error": "unsupported_grant_type",
+                                 "error_description": "use grant_type=client_credentials"}, status_code=400)
+        if not client_id or not clients.check(client_id, secret or ""):
+            return JSONResponse({"error": "invalid_client", "error_description": "Authentication failed"},
+                                status_code=401, headers={"WWW-Authenticate": 'Basic realm="pcf"'})
+        return JSONResponse({"access_token": tokens.new(client_id), "token_type": "bearer",
+                             "expires_in": int(token_ttl), "scope": "footprint:list footprint:read"},
+                            headers={"Cache-Control": "no-store"})
+
+    def denied(request):
+        header = request.headers.get("authorization")
+        if not header:
+            return _error(403, "AccessDenied", "Access denied: send Authorization: Bearer <token> from POST /auth/token")
+        scheme, _, value = header.partition(" ")
+        state = tokens.check(value.strip()) if scheme.lower() == "bearer" and value.strip() else "unknown"
+        if state == "unknown":
+            return _error(400, "BadRequest", "Invalid token provided")
+        if state == "expired":
+            return _error(401, "TokenExpired", "The specified access token has expired")
+        return None
+
+    def documents(version: str) -> list[dict]:
+        return [getattr(f, version) for f in source.footprints() if getattr(f, version) is not None]
+
+    def list_footprints(request, version: str):
+        refusal = denied(request)
+        if refusal is not None:
+            return refusal
+        params = request.query_params.multi_items()
+        if any(k == "$filter" for k, _ in params):
+            return _error(400, "NotImplemented", "the OData $filter (PACT v2) is not implemented; use the v3 filters "
+                                                 "(productId, companyId, geography, classification, validOn, ...)")
+        criteria: dict[str, list[str]] = {}
+        limit, offset = None, 0
+        for key, value in params:
+            name = key.lower()
+            if name in FILTERS:
+                criteria.setdefault(name, []).append(value)
+            elif name in ("limit", "offset"):
+                if not value.isdigit() or (name == "limit" and int(value) < 1):
+                    return _error(400, "BadRequest", f"{key} must be a positive integer, got {value!r}")
+                limit, offset = (int(value), offset) if name == "limit" else (limit, int(value))
+        try:
+            data = [d for d in documents(version) if matches(d, criteria)]
+        except ValueError as exc:
+            return _error(400, "BadRequest", f"a date criterion is not an ISO 8601 date-time: {exc}")
+        size = min(limit or PAGE_MAX, PAGE_MAX)
+        page = data[offset:offset + size]
+        headers = {}
+        if offset + size < len(data):
+            query = [(k, v) for k, v in params if k.lower() not in ("limit", "offset")]
+            query += [("limit", str(size)), ("offset", str(offset + size))]
+            host = request.headers.get("host") or f"{request.url.hostname}:{request.url.port}"
+            headers["Link"] = f'<{request.url.scheme}://{host}{request.url.path}?{urlencode(query)}>; rel="next"'
+        return JSONResponse({"data": page}, headers=headers)
+
+    def get_footprint(request, version: str):
+        refusal = denied(request)
+        if refusal is not None:
+            return refusal
+        wanted = request.path_params["id"].lower()
+        for doc in documents(version):
+            if doc["id"].lower() == wanted:
+                return JSONResponse({"data": doc})
+        return _error(404, "NotFound", f"Footprint with ID {request.path_params['id']!r} does not exist")
+
+    async def event(request):
+        refusal = denied(request)
+        if refusal is not None:
+            return refusal
+        try:
+            body = json.loads(await request.body())
+        except ValueError:
+            return _error(400, "BadRequest", "the body is not JSON (a CloudEvent in structured content mode)")
+        problem = check_event(body)
+        if problem:
+            return _error(400, "BadRequest", problem)
+        events.append({"type": body["type"], "id": body["id"], "source": body["source"]})
+        return Response(status_code=200)
+
+    routes = [Route("/auth/token", token, methods=["POST"])]
+    for version, prefix in (("v3", "/3"), ("v2", "/2")):
+        routes += [
+            Route(f"{prefix}/footprints", lambda r, v=version: list_footprints(r, v), methods=["GET"]),
+            Route(prefix + "/footprints/{id}", lambda r, v=version: get_footprint(r, v), methods=["GET"]),
+            Route(f"{prefix}/events", event, methods=["POST"]),
+        ]
+    app = Starlette(routes=routes)
+    app.state.events = events
+    return app
+
+
+def check_event(body) -> str | None:
+    """Why a CloudEvent is not a PACT event (None when it is one)."""
+    if not isinstance(body, dict):
+        return "an event is a JSON object"
+    missing = [k for k in ("type", "specversion", "id", "source") if not body.get(k)]
+    if missing:
+        return f"missing {', '.join(missing)}"
+    kind = EVENT_TYPES.get(body["type"])
+    if kind is None:
+        return f"unknown event type {body['type']!r}"
+    data = body.get("data")
+    if not isinstance(data, dict):
+        return "data must be an object"
+    if kind == "published" and not isinstance(data.get("pfIds"), list):
+        return "data.pfIds must be a list of footprint ids"
+    if kind in ("request-fulfilled", "request-rejected") and not data.get("requestEventId"):
+        return "data.requestEventId is missing"
+    if kind == "request-fulfilled" and not isinstance(data.get("pfs"), list):
+        return "data.pfs must be a list of footprints"
+    if kind == "request-rejected" and not isinstance(data.get("error"), dict):
+        return "data.error must be an object {code, message}"
+    return None
+
+
+def check_address(host: str, tls: bool) -> None:
+    """Plain HTTP only on a loopback address.
+
+    Raises
+    ------
+    ServeError
+        ``host`` is not a loopback address and no TLS certificate is given.
+    """
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback and not tls:
+        raise ServeError(f"serving footprints over plain HTTP on {host} is refused (PACT requires HTTPS between "
+                         "companies): give --tls-cert and --tls-key, or keep the loopback default behind a TLS proxy")
+
+
+def serve(registry, results, clients_file, host: str = "127.0.0.1", port: int = 8080,
+          tls_cert=None, tls_key=None) -> None:
+    """Run the PACT host API until interrupted (uvicorn).
+
+    Parameters
+    ----------
+    registry : str or Path or None
+        The label registry (default ``PCF_HOME/registry.db``).
+    results : str or Path
+        Folder of the result files the labels were issued for.
+    clients_file : str or Path
+        Client credentials (:mod:`pcf.exchange.clients`).
+    host, port : str, int
+        Address to listen on; loopback by default.
+    tls_cert, tls_key : str or Path, optional
+        PEM certificate (chain) and key for HTTPS.
+
+    Raises
+    ------
+    ServeError
+        Plain HTTP on a public address, only one of the TLS files, or a missing file.
+    ClientsError
+        The clients file is missing or malformed.
+    """
+    import uvicorn
+
+    if (tls_cert is None) != (tls_key is None):
+        raise ServeError("give both --tls-cert and --tls-key")
+    check_address(host, tls_cert is not None)
+    app = build_app(FootprintSource(registry, results), Clients.load(clients_file))
+    uvicorn.run(app, host=host, port=port, ssl_certfile=str(tls_cert) if tls_cert else None,
+                ssl_keyfile=str(tls_key) if tls_key else None, log_level="info")
