@@ -404,3 +404,33 @@ def test_cli_api_client_and_serve_help(tmp_path):
     run = CliRunner().invoke(cli.app, ["serve", "--results", str(tmp_path), "--clients", str(tmp_path / "c.json"),
                                        "--host", "0.0.0.0"])
     assert run.exit_code == 2 and "HTTPS" in run.output
+
+
+def test_the_pv_example_from_footprint_to_pact_api(open_default, tmp_path):
+    """The whole path on a real result: pcf footprint (PV example) -> pcf issue -> pcf serve -> GetFootprint.
+    The served figure is the result's cradle-to-gate footprint (the example is cradle-to-gate:
+    every stage), per module."""
+    from pcf.api import run_footprint
+    from test_examples import PV
+
+    results = tmp_path / "out"
+    result = run_footprint(PV, results).result
+    store, key, _, _ = new_registry(tmp_path)
+    number = issue(store, result, key, 365, None, render=False).number
+    store.close()
+    add = add_client(tmp_path / "clients.json", "buyer")
+    app = build_app(FootprintSource(tmp_path / "registry.db", results), Clients.load(tmp_path / "clients.json"))
+    server, thread, port = start(app)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        token = call(base + "/auth/token", "POST", basic("buyer", add), b"grant_type=client_credentials")[2]["access_token"]
+        status, _, body = call(f"{base}/3/footprints/{footprint_uuid(number)}", headers={"Authorization": f"Bearer {token}"})
+        assert status == 200
+        doc = body["data"]
+        assert specs.errors(specs.openapi_validator(specs.PACT_V3), doc) == []
+        assert doc["status"] == "Active" and doc["productIds"] == ["urn:pcf:example:product-id:SKU-PV-MONO-CN"]
+        assert float(doc["pcf"]["pcfExcludingBiogenicUptake"]) == pytest.approx(result["totals"]["excluding_biogenic"],
+                                                                               rel=1e-9)
+    finally:
+        server.should_exit = True
+        thread.join(10)
