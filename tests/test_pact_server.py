@@ -434,3 +434,23 @@ def test_the_pv_example_from_footprint_to_pact_api(open_default, tmp_path):
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+def test_serve_refuses_a_missing_registry_and_a_missing_folder(registry, tmp_path):
+    from pcf.exchange.server import serve
+
+    with pytest.raises(PCFError, match="no registry"):
+        serve(tmp_path / "none.db", registry["results"], registry["clients"], port=0)
+    with pytest.raises(PCFError, match="no such file"):
+        serve(registry["db"], tmp_path / "missing", registry["clients"], port=0)
+    app = build_app(FootprintSource(tmp_path / "none.db", registry["results"]), Clients.load(registry["clients"]))
+    server, thread, port = start(app)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        token = call(base + "/auth/token", "POST", basic("buyer-1", registry["secret"]),
+                     b"grant_type=client_credentials")[2]["access_token"]
+        status, _, body = call(base + "/3/footprints", headers={"Authorization": f"Bearer {token}"})
+        assert status == 500 and body["code"] == "InternalError" and "registry" in body["message"]
+    finally:
+        server.should_exit = True
+        thread.join(10)

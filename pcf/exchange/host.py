@@ -120,7 +120,21 @@ def _validity(label, reference_end: str | None) -> tuple[str, str] | None:
     return (_iso(start), _iso(end)) if start < end else None
 
 
-def hosted(label, result: dict | None, now: datetime) -> HostedFootprint:
+def exports(result: dict) -> dict:
+    """``{"v3": doc or ExchangeError, "v2": ...}``: the result's PACT documents before the label's
+    fields (they depend on the result only, so a host computes them once per result)."""
+    from .pact import pact_v2, pact_v3
+
+    out = {}
+    for version, export in (("v3", pact_v3), ("v2", pact_v2)):
+        try:
+            out[version] = export(result)
+        except ExchangeError as exc:
+            out[version] = exc
+    return out
+
+
+def hosted(label, result: dict | None, now: datetime, exported: dict | None = None) -> HostedFootprint:
     """The PACT documents of one label (see the module docstring).
 
     Parameters
@@ -130,21 +144,21 @@ def hosted(label, result: dict | None, now: datetime) -> HostedFootprint:
         The result the label was issued for (None: not found).
     now : datetime
         The time that decides ``Active`` / ``Deprecated``.
+    exported : dict, optional
+        :func:`exports` of ``result`` when already computed.
     """
-    from .pact import pact_v2, pact_v3
-
     fid = footprint_uuid(label.number)
     if result is None:
         return HostedFootprint(label.number, fid, None, None,
                                "no result file with the SHA-256 the label's declaration names (result_sha256)")
     active = (label.status == "valid" and not label.renewed_by
               and _utc(label.valid_from) <= now < _utc(label.valid_until))
+    exported = exported if exported is not None else exports(result)
     docs, problems = {}, []
-    for version, export in (("v3", pact_v3), ("v2", pact_v2)):
-        try:
-            doc = export(result)
-        except ExchangeError as exc:
-            problems.append(f"PACT {version}: {exc}")
+    for version in ("v3", "v2"):
+        doc = exported[version]
+        if isinstance(doc, ExchangeError):
+            problems.append(f"PACT {version}: {doc}")
             docs[version] = None
             continue
         doc = copy.deepcopy(doc)
@@ -191,6 +205,7 @@ class FootprintSource:
         self.registry = registry
         self.index = ResultIndex(results)
         self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self._exported: dict[str, tuple] = {}  # result SHA-256 -> (result, exports): results never change
 
     def footprints(self) -> list[HostedFootprint]:
         """Every label of the registry as :class:`HostedFootprint`, in label order.
@@ -212,6 +227,13 @@ class FootprintSource:
         now = self.clock()
         out = []
         for label in sorted(labels, key=lambda x: x.seq):
-            declaration = parse_document(label.document, label.number)["declaration"]
-            out.append(hosted(label, self.index.find(declaration["result_sha256"]), now))
+            sha = parse_document(label.document, label.number)["declaration"]["result_sha256"]
+            if sha not in self._exported:
+                result = self.index.find(sha)
+                if result is None:  # not cached: the file may appear later
+                    out.append(hosted(label, None, now))
+                    continue
+                self._exported[sha] = (result, exports(result))
+            result, exported = self._exported[sha]
+            out.append(hosted(label, result, now, exported))
         return out

@@ -47,6 +47,7 @@ import secrets
 import threading
 import time
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
 from ..errors import PCFError
@@ -227,6 +228,9 @@ def build_app(source: FootprintSource, clients: Clients, token_ttl: float = TOKE
     def documents(version: str) -> list[dict]:
         return [getattr(f, version) for f in source.footprints() if getattr(f, version) is not None]
 
+    def unavailable(exc: Exception):
+        return _error(500, "InternalError", f"the registry cannot be read: {exc}")
+
     def list_footprints(request, version: str):
         refusal = denied(request)
         if refusal is not None:
@@ -249,6 +253,8 @@ def build_app(source: FootprintSource, clients: Clients, token_ttl: float = TOKE
             data = [d for d in documents(version) if matches(d, criteria)]
         except ValueError as exc:
             return _error(400, "BadRequest", f"a date criterion is not an ISO 8601 date-time: {exc}")
+        except PCFError as exc:
+            return unavailable(exc)
         size = min(limit or PAGE_MAX, PAGE_MAX)
         page = data[offset:offset + size]
         headers = {}
@@ -264,7 +270,11 @@ def build_app(source: FootprintSource, clients: Clients, token_ttl: float = TOKE
         if refusal is not None:
             return refusal
         wanted = request.path_params["id"].lower()
-        for doc in documents(version):
+        try:
+            docs = documents(version)
+        except PCFError as exc:
+            return unavailable(exc)
+        for doc in docs:
             if doc["id"].lower() == wanted:
                 return JSONResponse({"data": doc})
         return _error(404, "NotFound", f"Footprint with ID {request.path_params['id']!r} does not exist")
@@ -359,12 +369,20 @@ def serve(registry, results, clients_file, host: str = "127.0.0.1", port: int = 
         Plain HTTP on a public address, only one of the TLS files, or a missing file.
     ClientsError
         The clients file is missing or malformed.
+    RegistryError
+        No registry at ``registry``.
     """
     import uvicorn
 
     if (tls_cert is None) != (tls_key is None):
         raise ServeError("give both --tls-cert and --tls-key")
     check_address(host, tls_cert is not None)
+    for name, path in (("--results", results), ("--tls-cert", tls_cert), ("--tls-key", tls_key)):
+        if path is not None and not Path(path).exists():
+            raise ServeError(f"{name} {path}: no such file or folder")
+    from ..registry import open_store
+
+    open_store(registry, create=False).close()  # a missing registry stops here, not at the first request
     app = build_app(FootprintSource(registry, results), Clients.load(clients_file))
     uvicorn.run(app, host=host, port=port, ssl_certfile=str(tls_cert) if tls_cert else None,
                 ssl_keyfile=str(tls_key) if tls_key else None, log_level="info")
