@@ -1,5 +1,6 @@
 """pcf command line: a thin layer over the library (DESIGN.md). Exit status: 0 success,
-1 a PCR nonconformity (``pcf check``), 2 invalid input or any other pcf error."""
+1 a PCR nonconformity (``pcf check``) or SKUs that failed (``pcf batch``, the others are
+written), 2 invalid input or any other pcf error."""
 
 from __future__ import annotations
 
@@ -286,6 +287,59 @@ def compare(
     print_comparison(run.comparison)
     for path in run.files.values():
         out.print(f"wrote {path}")
+
+
+@app.command(epilog="Example: pcf batch examples/battery/skus.csv --out out/batch --jobs 2")
+def batch(
+    skus: Path = typer.Argument(..., help="SKU table, CSV or Excel: id, name, scenario, model, label, report, and one "
+                                          "column per overridden parameter (docs/batch.md)."),
+    model: Optional[Path] = typer.Option(None, "--model", help="Model of the rows without a model cell."),
+    out_dir: Path = typer.Option(..., "--out", help="Folder for <id>.result.json, summary.csv, summary.parquet, "
+                                                   "batch-state.jsonl."),
+    jobs: int = typer.Option(1, "--jobs", help="Worker processes (or local dask workers)."),
+    executor: str = typer.Option("local", "--executor", help="local | dask"),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Address of a running dask scheduler, "
+                                                                      "e.g. tcp://10.0.0.5:8786 (--executor dask)."),
+    force: bool = typer.Option(False, "--force", help="Recompute SKUs done before with the same input hash."),
+    summary_only: bool = typer.Option(False, "--summary-only", help="Write the summary table only, no result JSON "
+                                                                    "per SKU (fastest; no PCR verdict)."),
+) -> None:
+    """Compute the footprint of every SKU of a table; resumable (done SKUs are skipped)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeElapsedColumn, \
+        TimeRemainingColumn
+    from rich.text import Text
+
+    from pcf.batch import run_batch
+
+    class Rate(ProgressColumn):
+        def render(self, task) -> Text:
+            speed = task.finished_speed or task.speed
+            return Text("" if speed is None else f"{speed:,.0f} SKUs/s")
+
+    with Progress(TextColumn("SKUs"), BarColumn(), MofNCompleteColumn(), Rate(), TimeElapsedColumn(),
+                  TextColumn("ETA"), TimeRemainingColumn(), console=err, transient=False) as bar:
+        task = bar.add_task("batch", total=None)
+        try:
+            report = run_batch(skus, out_dir, model, jobs=jobs, executor=executor, scheduler=scheduler, force=force,
+                               results=not summary_only,
+                               progress=lambda done, total: bar.update(task, completed=done, total=total))
+        except PCFError as exc:
+            bar.stop()
+            _fail(exc)
+    for note in report.notes:
+        err.print(f"[yellow]note:[/yellow] {escape(note)}", highlight=False)
+    out.print(f"{report.rows} SKUs: {report.computed} computed, {report.skipped} skipped (done before), "
+              f"{report.failed} failed; preparation {report.prepare_s:.1f} s, computation {report.compute_s:.1f} s",
+              highlight=False)
+    for path in report.files.values():
+        out.print(f"wrote {escape(str(path))}", highlight=False)
+    if report.failed:
+        for message in report.errors[:5]:
+            err.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
+        more = f" (first {len(report.errors[:5])} above)" if report.errors else ""
+        err.print(f"[red]{report.failed} of {report.rows} SKUs failed[/red]{more}: status 'error' in "
+                  f"{escape(str(report.files.get('csv', 'summary.csv')))}", highlight=False)
+        raise typer.Exit(1)
 
 
 @app.command(epilog="Example: pcf label out/SKU-NMC811-PACK.result.json --out out")

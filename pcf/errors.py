@@ -45,6 +45,12 @@ class PCRError(SourceError):
     """A product category rule file (``pcr_rules/*.yaml``) is invalid."""
 
 
+class TableError(SourceError):
+    """A SKU table of ``pcf batch`` cannot be read (missing, no header or ``id`` column, a
+    column twice, not UTF-8 / not a workbook). Errors in single rows are not raised: they
+    become error records."""
+
+
 class ExpressionError(PCFError):
     """An amount expression cannot be evaluated (syntax, unknown name, forbidden construct)."""
 

@@ -10,8 +10,12 @@ from pathlib import Path
 def output_stem(result: dict) -> str:
     """File-name stem of a result's outputs: ``<product id>`` for the model as written,
     ``<product id>.<scenario>`` for a scenario, so scenarios never overwrite each other
-    (``SKU-1.result.json``, ``SKU-1.grid_east_china.result.json``, ``...label.pdf``)."""
+    (``SKU-1.result.json``, ``SKU-1.grid_east_china.result.json``, ``...label.pdf``). A
+    result of ``pcf batch`` carries its SKU id as the product id, unique in its table:
+    ``<SKU id>`` whatever its scenario."""
     pid = result["product"]["id"]
+    if result.get("batch"):
+        return pid
     scenario = (result.get("scenario") or {}).get("name")
     return f"{pid}.{scenario}" if scenario else pid
 

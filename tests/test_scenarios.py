@@ -133,7 +133,7 @@ def test_parameter_override(bd, model, unit):
     assert r["total_kg_co2e"] == pytest.approx(3 * s + 3 * a + 15 * e, rel=1e-6)  # + 4 kWh
     assert r["parameters"]["kwh"] == 14
     assert r["scenario"] == {"name": "more_power", "description": "assembly uses 14 kWh",
-                             "parameters": {"kwh": 14.0}, "replaced": [], "transport": []}
+                             "parameters": {"kwh": 14.0}, "replaced": [], "transport": [], "locations": []}
     # a batch override wins over the scenario's value: kwh 20 -> 3 s + 3 a + 21 e
     r = total(model, "more_power", overrides={"kwh": 20})
     assert r["total_kg_co2e"] == pytest.approx(3 * s + 3 * a + 21 * e, rel=1e-6)
@@ -314,6 +314,7 @@ def _with_scenario(body: str) -> str:
     ("    transport:\n      - {leg: inbound, with: {mode: lorry}}\n", "mode: lorry",
      "no default 'lorry' activity"),
     ("    description: [not, text]\n", "description: [not", "description"),
+    ("    locations: {paint: DE}\n", "locations: {paint", "moves process 'paint', which the model does not define"),
 ])
 def test_scenario_errors_point_at_the_entry(bd, write_model, body, needle, message):
     text = _with_scenario(body)
@@ -322,6 +323,17 @@ def test_scenario_errors_point_at_the_entry(bd, write_model, body, needle, messa
         load_model(path, scenario="bad")
     assert f"{path}:{_line(text, needle)}:" in str(info.value)
     assert message in str(info.value)
+
+
+def test_scenario_moves_a_process(bd, write_model, unit):
+    """``locations`` moves a process (a plant in another country); the amounts are unchanged, so
+    the total is the base's: 3 s + 3 a + 11 e."""
+    path = write_model(_with_scenario("    locations: {frame: DE}\n"))
+    system = load_model(path, scenario="bad")
+    assert system.processes["frame"].location == "DE" and system.processes["assembly"].location is None
+    result = footprint(system).to_dict()
+    assert result["scenario"]["locations"] == [{"process": "frame", "from": None, "to": "DE"}]
+    assert result["total_kg_co2e"] == pytest.approx(3 * unit["s"] + 3 * unit["a"] + 11 * unit["e"], rel=1e-6)
 
 
 def test_a_broken_scenario_breaks_every_load(bd, write_model):
@@ -408,7 +420,8 @@ def test_nmc811_scenarios(nmc811, cf):
     service_life_10y: same total, 23.5 x 60 x 10 instead of x 8 kWh delivered: -20 % per kWh
     """
     rows = {r["scenario"]: r for r in nmc811["scenarios"]}
-    assert list(rows) == ["base", "grid_east_china", "ppa_wind", "housing_secondary_aluminium", "service_life_10y"]
+    assert list(rows) == ["base", "grid_east_china", "ppa_wind", "housing_secondary_aluminium", "service_life_10y",
+                          "plant_cn_south", "plant_cn_southwest", "plant_cn_northwest", "plant_de", "plant_pl"]
     pack = 23.5 * 5.030181086519114
     cells, bop = pack * 0.71, pack * 0.29
     east, national, wind = (_open_default_kg_co2e(k, cf) for k in (
@@ -435,6 +448,19 @@ def test_nmc811_scenarios(nmc811, cf):
     assert life["diff_kg_co2e"] == pytest.approx(0, abs=1e-6)
     assert life["declared_units_per_reference_flow"] == pytest.approx(23.5 * 60 * 10)
     assert life["per_declared_unit_diff_pct"] == pytest.approx(100 * (8 / 10 - 1), rel=1e-9)
+    # plant sites (examples/battery/skus.csv): the same plant kWh on the site's grid; the EU sites
+    # also replace the sea leg, pack mass x 10,600 nmi x 1.852 km/nmi by container ship, with
+    # pack mass x 1,000 km by lorry
+    ship, lorry = (_open_default_kg_co2e(k, cf) for k in ("transport_container_ship_wtw", "transport_lorry_wtw"))
+    sea = pack / 1000 * 10600 * 1.852 * ship
+    road = pack / 1000 * 1000 * lorry
+    for name, key, delivery in (("plant_cn_southwest", "electricity_cn_southwest_2023", 0.0),
+                                ("plant_de", "electricity_de_2024", road - sea)):
+        grid = _open_default_kg_co2e(key, cf)
+        assert rows[name]["diff_kg_co2e"] == pytest.approx(plant_kwh * (grid - national) + delivery, rel=1e-5)
+    # the plant moves with its grid: the EU rule accepts a German plant on the German mix, not a
+    # Sichuan plant on the regional grid (national_mix mode)
+    assert rows["plant_de"]["conforms"] is True and rows["plant_cn_southwest"]["conforms"] is False
 
 
 # --- command line ----------------------------------------------------------------------

@@ -142,6 +142,38 @@ def rule_for(pcr: Any = None, standard: str = "ISO 14067:2018") -> AccountingRul
     )
 
 
+def declared_figures(fossil, emitted, removed, dluc, co2_emitted, rule: AccountingRule) -> dict:
+    """The totals a rule can select and the declared one, from the ISO 14067 categories.
+
+    Plain arithmetic: the arguments may be floats or numpy arrays (one value per batch SKU,
+    :mod:`pcf.batch`).
+
+    Parameters
+    ----------
+    fossil, emitted, removed, dluc
+        ``fossil, biogenic_emissions, biogenic_removals, dluc`` [kg CO2e / reference flow].
+    co2_emitted
+        Mass of biogenic CO2 emitted [kg CO2 / reference flow] (GWP 1).
+    rule : AccountingRule
+
+    Returns
+    -------
+    dict
+        ``including_biogenic``, ``excluding_biogenic``, ``declared`` [kg CO2e / reference flow].
+
+    Raises
+    ------
+    ValueError
+        ``rule.declared_total`` is not one of :data:`BASES`.
+    """
+    if rule.declared_total not in BASES:
+        raise ValueError(f"unknown declared total {rule.declared_total!r}; use one of {', '.join(BASES)}")
+    figures = {"including_biogenic": fossil + emitted + removed + dluc,
+               "excluding_biogenic": fossil + (emitted - co2_emitted) + dluc}
+    figures["declared"] = figures[rule.declared_total] - (0.0 if rule.dluc_included else dluc)
+    return figures
+
+
 def totals(ghg: dict, biogenic_co2_emissions_kg: float, rule: AccountingRule,
            declared_per_reference_flow: float | None = None) -> dict[str, Any]:
     """Every total a rule can select, and the declared one.
@@ -172,13 +204,9 @@ def totals(ghg: dict, biogenic_co2_emissions_kg: float, rule: AccountingRule,
     ValueError
         ``rule.declared_total`` is not one of :data:`BASES`.
     """
-    if rule.declared_total not in BASES:
-        raise ValueError(f"unknown declared total {rule.declared_total!r}; use one of {', '.join(BASES)}")
     fossil, emitted, removed, dluc = (float(ghg.get(k) or 0.0) for k in
                                       ("fossil", "biogenic_emissions", "biogenic_removals", "dluc"))
-    figures = {"including_biogenic": fossil + emitted + removed + dluc,
-               "excluding_biogenic": fossil + (emitted - float(biogenic_co2_emissions_kg)) + dluc}
-    figures["declared"] = figures[rule.declared_total] - (0.0 if rule.dluc_included else dluc)
+    figures = declared_figures(fossil, emitted, removed, dluc, float(biogenic_co2_emissions_kg), rule)
     base = figures["including_biogenic"]
     per_du = None
     if declared_per_reference_flow:

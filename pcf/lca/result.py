@@ -119,7 +119,8 @@ class FootprintResult:
     scenario : dict or None
         The scenario computed (model ``scenarios:``), None for the model as written
         (``base``): ``{name, description, parameters (the values it sets), replaced:
-        [{process, input (index), from, to}], transport: [{process, leg (index), from, to}]}``.
+        [{process, input (index), from, to}], transport: [{process, leg (index), from, to}],
+        locations: [{process, from, to}]}``.
         The model file and its ``model_sha256`` are the same for every scenario; the name
         tells the variants apart (and names the output files).
     use_stage : dict or None
@@ -218,9 +219,10 @@ def atomic_write_text(path: Path, text: str) -> Path:
     return path
 
 
-def write_result(result: FootprintResult | dict, out_dir: str | Path) -> Path:
+def write_result(result: FootprintResult | dict, out_dir: str | Path, indent: int | None = 2) -> Path:
     """Write ``<out_dir>/<product id>.result.json`` atomically
     (``<product id>.<scenario>.result.json`` for a scenario, :func:`pcf.files.output_stem`).
+    ``indent`` None writes one line (``pcf batch``: about 5 times faster to encode).
 
     Returns
     -------
@@ -229,7 +231,7 @@ def write_result(result: FootprintResult | dict, out_dir: str | Path) -> Path:
     """
     data = result.to_dict() if isinstance(result, FootprintResult) else result
     path = Path(out_dir) / f"{output_stem(data)}.result.json"
-    return atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    return atomic_write_text(path, json.dumps(data, indent=indent, ensure_ascii=False) + "\n")
 
 
 def read_result(path: str | Path) -> dict:

@@ -44,6 +44,8 @@ class AppliedScenario:
         described as written before and after.
     transport : list of dict
         ``{process, leg (index), from, to}``: each transport leg changed.
+    locations : list of dict
+        ``{process, from, to}``: each process moved to another location.
     line : int or None
         Line of the scenario in the model file.
     """
@@ -54,11 +56,13 @@ class AppliedScenario:
     replaced: list[dict] = field(default_factory=list)
     transport: list[dict] = field(default_factory=list)
     line: int | None = None
+    locations: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        """``{name, description, parameters, replaced, transport}`` for the result JSON."""
+        """``{name, description, parameters, replaced, transport, locations}`` for the result JSON."""
         return {"name": self.name, "description": self.description, "parameters": dict(self.parameters),
-                "replaced": [dict(r) for r in self.replaced], "transport": [dict(t) for t in self.transport]}
+                "replaced": [dict(r) for r in self.replaced], "transport": [dict(t) for t in self.transport],
+                "locations": [dict(m) for m in self.locations]}
 
 
 def scenario_names(model: ProductModel) -> list[str]:
@@ -155,7 +159,7 @@ def apply_scenario(model: ProductModel, name: str | None, path: Path, lines: Lin
     ModelError
         ``file:line`` of the scenario entry for: an unknown scenario name (with the known
         ones), a reserved or badly formed scenario name, a parameter the model does not
-        declare, an unknown process, an input or leg that matches nothing or (without
+        declare, an unknown process (also in ``locations``), an input or leg that matches nothing or (without
         ``all: true``) several, an input swapped twice, a swap that leaves an invalid leg.
     """
     def fail(loc: tuple, message: str) -> ModelError:
@@ -275,6 +279,14 @@ def apply_scenario(model: ProductModel, name: str | None, path: Path, lines: Lin
             legs.append({"process": model.processes[i].id, "leg": k,
                          "from": describe_leg(old), "to": describe_leg(changed)})
 
+    moved = []
+    for pid, location in scenario.locations.items():
+        if pid not in ids:
+            raise fail(here + ("locations", pid), f"scenario {name!r} moves process {pid!r}, which the model does "
+                       f"not define (processes: {', '.join(ids)})")
+        moved.append({"process": pid, "from": model.processes[ids[pid]].location, "to": location})
+        new.processes[ids[pid]].location = location
+
     applied = AppliedScenario(name, scenario.description, dict(scenario.parameters), replaced, legs,
-                              lines.line_of(here))
+                              lines.line_of(here), moved)
     return new, LineMap(lines.path, new_lines, notes), applied

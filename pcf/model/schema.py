@@ -544,6 +544,8 @@ class Scenario(_Strict):
     parameters: dict[str, float] = {}
     replace: list[InputReplacement] = []
     transport: list[LegReplacement] = []
+    locations: dict[str, str] = {}
+    """Process id -> new ``location`` (e.g. the plant moved to another country: ``{cell_production: DE}``)."""
 
 
 class Manufacturer(_Strict):

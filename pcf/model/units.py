@@ -11,6 +11,8 @@ in ecoinvent and bw2io, not pint's US short ton.
 
 from __future__ import annotations
 
+import functools
+
 from functools import lru_cache
 
 import pint
@@ -82,14 +84,18 @@ _DIMENSION_NAMES = {
 }
 
 
+@functools.lru_cache(maxsize=4096)
 def dimension_name(unit: str) -> str:
-    """Plain name of a unit's dimension, e.g. ``kWh`` -> ``energy``, ``tkm`` -> ``mass x distance (transport)``."""
+    """Plain name of a unit's dimension, e.g. ``kWh`` -> ``energy``, ``tkm`` -> ``mass x distance (transport)``
+    (remembered per unit: a batch asks the same few units for every SKU)."""
     dim = str(parse_unit(unit).dimensionality)
     return _DIMENSION_NAMES.get(dim, dim)
 
 
+@functools.lru_cache(maxsize=4096)
 def conversion_factor(from_unit: str, to_unit: str) -> float:
-    """Factor that converts an amount in ``from_unit`` into ``to_unit``.
+    """Factor that converts an amount in ``from_unit`` into ``to_unit`` (remembered per pair of
+    units; errors are not).
 
     Parameters
     ----------

@@ -1,0 +1,212 @@
+"""Evaluate SKUs: many at once as arrays, one at a time for full results.
+
+:func:`summarise_rows` runs the model loader once for all rows of a plan with every
+overridden parameter as an array (:mod:`pcf.model.variants`), links the foreground once and
+solves and decomposes all variants together (:mod:`pcf.lca.inventory`): the summary figures
+of each row (total, per declared unit, stages, ISO 14067 split, declared figure and
+performance class) at a few microseconds per SKU. A row that took another path through the
+loader (an invalid value, the other branch of a ``max``) or whose foreground is singular is
+evaluated alone with the scalar loader, which gives its value or its error.
+
+:func:`full_result` computes a row's complete result JSON, as ``pcf footprint`` does, from
+the plan's preparation (:func:`pcf.lca.calculate.evaluate`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+
+import numpy as np
+
+from ..errors import PCFError
+from ..graph import link_foreground
+from ..lca.calculate import evaluate
+from ..lca.inventory import Inventory
+from ..model import STAGES, load_model
+from ..model.variants import Variants, vectorised
+from .plan import Plan
+from .table import SkuRow
+
+GHG_KEYS = ("fossil", "biogenic_emissions", "biogenic_removals", "dluc", "aircraft")
+
+
+def input_hash(plan: Plan, row: SkuRow) -> str:
+    """SHA-256 of everything a row's outputs depend on: the plan's fingerprint (model file,
+    scenario, background, method, PCR, pcf version), the row's id, name, parameter values
+    and label / report flags."""
+    overrides = ";".join(f"{k}={float(v)!r}" for k, v in sorted(row.overrides.items()))
+    text = f"{plan.fingerprint}\n{row.id}\n{row.name}\n{overrides}\n{row.label:d}{row.report:d}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def figures(plan: Plan, total, declared_per_reference_flow, stages: dict, ghg: dict, co2_emissions,
+            standard: str, declared_unit: str | None) -> dict:
+    """The summary figures of SKUs from their numbers, for one SKU (floats) or many (arrays).
+
+    Parameters
+    ----------
+    plan : Plan
+        For the PCR.
+    total : float or numpy.ndarray
+        [kg CO2e / reference flow].
+    declared_per_reference_flow : float, numpy.ndarray or None
+        [declared unit / reference flow]; None without a declared unit.
+    stages, ghg : dict
+        Per life-cycle stage, and the ISO 14067 split with ``aircraft``
+        [kg CO2e / reference flow].
+    co2_emissions : float or numpy.ndarray
+        Biogenic CO2 emitted [kg CO2 / reference flow].
+    standard : str
+        ``study.standard`` (the default accounting rule when the PCR states none).
+    declared_unit : str or None
+
+    Returns
+    -------
+    dict
+        Summary columns (:data:`pcf.batch.summary.FIGURES` without the shares): the declared
+        figure is :func:`pcf.lca.biogenic.declared_figures` under the PCR's rule and the
+        class :func:`pcf.pcr.assess.classify` of it per declared unit, as
+        :func:`pcf.pcr.assess` gives them.
+    """
+    from ..lca.biogenic import declared_figures, rule_for
+    from ..pcr.assess import classify
+
+    per_ref = declared_per_reference_flow
+    per_du = total / per_ref if per_ref is not None else None
+    out = {"total_kg_co2e": total, "per_declared_unit_kg_co2e": per_du, "declared_unit": declared_unit,
+           "declared_units_per_reference_flow": per_ref}
+    for stage in STAGES:
+        out[f"{stage}_kg_co2e"] = stages.get(stage)
+    for key in GHG_KEYS:
+        out[f"{key}_kg_co2e"] = ghg[key]
+    declared = declared_per_du = None
+    pcr = plan.pcr
+    if pcr is not None:
+        rule = rule_for(pcr, standard)
+        declared = declared_figures(ghg["fossil"], ghg["biogenic_emissions"], ghg["biogenic_removals"],
+                                    ghg["dluc"], co2_emissions, rule)["declared"]
+        declared_per_du = declared / per_ref if per_ref is not None else None
+    out["declared_kg_co2e"] = declared
+    out["declared_per_declared_unit"] = declared_per_du
+    value = declared_per_du if pcr is not None else per_du
+    classes = pcr.performance_classes if pcr is not None else None
+    if classes is None or value is None:
+        out["performance_class"] = None
+    elif np.ndim(value):
+        out["performance_class"] = [(classify(float(v), classes) or {}).get("class") for v in value]
+    else:
+        out["performance_class"] = (classify(value, classes) or {}).get("class")
+    return out
+
+
+def figures_of_result(result: dict) -> dict:
+    """The summary figures of a full result dict (as :func:`figures`), the declared figure and
+    class taken from its PCR assessment."""
+    du = result["product"]["declared_unit"]
+    out = {"total_kg_co2e": result["total_kg_co2e"], "per_declared_unit_kg_co2e": result["per_declared_unit_kg_co2e"],
+           "declared_unit": du["unit"] if du else None,
+           "declared_units_per_reference_flow": du["per_reference_flow"] if du else None}
+    for stage in STAGES:
+        out[f"{stage}_kg_co2e"] = result["stages"].get(stage)
+    for key in GHG_KEYS:
+        out[f"{key}_kg_co2e"] = result["ghg"][key]
+    a = result.get("assessment") or {}
+    declared = a.get("declared_total") or {}
+    out["declared_kg_co2e"] = declared.get("kg_co2e")
+    out["declared_per_declared_unit"] = declared.get("per_declared_unit")
+    out["performance_class"] = (a.get("performance_class") or {}).get("class")
+    return out
+
+
+def full_result(plan: Plan, row: SkuRow) -> dict:
+    """The complete result JSON of one row, as ``pcf footprint`` computes it for the model with
+    the row's scenario and parameter values, with the row's id and name as the product's and
+    the ``batch`` field added.
+
+    Raises
+    ------
+    PCFError
+        ``ModelError`` with ``file:line`` for an invalid value, ``CalculationError``.
+    """
+    from ..api import assess_result
+
+    system = load_model(plan.model, overrides=row.overrides or None, scenario=plan.scenario or None)
+    result = evaluate(system, plan.prepared, pcr=plan.pcr).to_dict()
+    result["assessment"] = assess_result(result, plan.pcr)
+    result["product"]["id"] = row.id
+    if row.name:
+        result["product"]["name"] = row.name
+    result["batch"] = {"row": row.row, "sku": row.id, "model_product": dict(plan.product),
+                       "overrides": dict(row.overrides), "input_sha256": input_hash(plan, row)}
+    return result
+
+
+def summarise_rows(plan: Plan, rows: list[SkuRow]) -> tuple[dict[int, dict], list[SkuRow], str]:
+    """Summary figures of many rows of one plan at once.
+
+    Parameters
+    ----------
+    plan : Plan
+    rows : list of SkuRow
+        Rows of this plan without errors.
+
+    Returns
+    -------
+    done : dict of int to dict
+        Row number -> :func:`figures`.
+    rest : list of SkuRow
+        Rows to evaluate alone (another path through the loader, a singular foreground,
+        a parameter the model does not have).
+    note : str
+        Why every row was left to the scalar path (the model does something arrays cannot),
+        empty otherwise.
+    """
+    known = [r for r in rows if set(r.overrides) <= set(plan.parameters)]
+    rest = [r for r in rows if not set(r.overrides) <= set(plan.parameters)]
+    if not known:
+        return {}, rest, ""
+    n = len(known) + 1  # row 0: the plan's own parameter values (the reference path)
+    names = sorted({k for r in known for k in r.overrides})
+    columns = {k: np.array([plan.parameters[k]] + [r.overrides.get(k, plan.parameters[k]) for r in known]) for k in names}
+    prepared = plan.prepared
+    try:
+        with vectorised(n) as state:
+            system = load_model(plan.model, overrides={k: Variants(v) for k, v in columns.items()} or None,
+                                scenario=plan.scenario or None)
+            data, graph = link_foreground(system, prepared.links)
+        inv = Inventory.build(data, graph, prepared.char, prepared.flows, n=n)
+        sol = inv.solve(_array(system.reference_amount, n), prepared.char)
+    except (TypeError, ValueError, KeyError, PCFError) as exc:
+        return {}, rows, f"{type(exc).__name__}: {exc}"
+    declared = system.model.product.declared_unit
+    ok = ~(state.diverged | sol.singular | ~np.isfinite(sol.total))
+    ghg = dict(sol.ghg, aircraft=sol.aircraft)
+    cols = figures(plan, sol.total, _array(system.declared_per_reference_flow, n) if declared is not None else None,
+                   sol.stages, ghg, sol.biogenic["co2_emissions_kg"], system.model.study.standard,
+                   declared.unit if declared is not None else None)
+    lists = {k: (v.tolist() if isinstance(v, np.ndarray) else v if isinstance(v, list) else [v] * n)
+             for k, v in cols.items()}
+    done = {}
+    for i, r in enumerate(known, start=1):
+        if ok[i]:
+            done[r.row] = {k: v[i] for k, v in lists.items()}
+        else:
+            rest.append(r)
+    return done, rest, ""
+
+
+def _array(value, n: int) -> np.ndarray:
+    return np.broadcast_to(np.asarray(value, dtype=float), (n,))
+
+
+def same_figures(a: dict, b: dict, rel: float = 1e-6) -> str:
+    """Empty when two :func:`figures` agree (numbers to ``rel``), else the first difference."""
+    for key, x in a.items():
+        y = b.get(key)
+        if isinstance(x, float) and isinstance(y, float):
+            if not math.isclose(x, y, rel_tol=rel, abs_tol=1e-9):
+                return f"{key}: {x!r} != {y!r}"
+        elif x != y:
+            return f"{key}: {x!r} != {y!r}"
+    return ""

@@ -1,0 +1,99 @@
+"""Preparation of a batch: one :class:`Plan` per model structure (model file and scenario).
+
+Parameters change amounts, never which activities a process draws on, so every SKU of one
+model and scenario shares a structure: the plan links it and characterises its background
+once (:func:`pcf.lca.prepare.prepare`, no database written). A scenario that swaps inputs
+is another structure with its own plan. Backgrounds are characterised once per method and
+set of databases however many plans use them.
+
+A plan is self-contained (it pickles): worker processes and dask workers evaluate SKUs from
+it without bw2data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import __version__
+from ..errors import PCFError
+from ..lca.prepare import Prepared, prepare
+from ..model import load_model
+
+BASE = "base"
+
+
+@dataclass
+class Plan:
+    """Everything needed to evaluate the SKUs of one model and scenario.
+
+    Attributes
+    ----------
+    model : str
+        The model file.
+    scenario : str
+        Scenario name, empty for the model as written.
+    prepared : Prepared or None
+        Links and characterised background; None when the plan failed.
+    parameters : dict of str to float
+        Parameter values of the model under the scenario (what an empty cell keeps).
+    pcr : pcf.pcr.PCR or None
+        The model's PCR (``study.pcr``), for the assessment, class and verdict.
+    product : dict
+        ``{id, name}`` of the model's product (the family the SKUs belong to).
+    model_sha256 : str
+        SHA-256 of the model file.
+    fingerprint : str
+        What the results of this plan depend on besides a row's own cells: model file,
+        scenario, background content, method and pcf version (part of each row's input hash).
+    error : str
+        Why the plan failed (``file:line: ...``), empty when it did not.
+    """
+
+    model: str
+    scenario: str
+    prepared: Prepared | None
+    parameters: dict
+    pcr: object
+    product: dict
+    model_sha256: str
+    fingerprint: str
+    error: str = ""
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.model, self.scenario)
+
+
+def make_plan(model: str, scenario: str, cache: dict | None = None) -> Plan:
+    """Prepare the plan of one model and scenario; a failure becomes the plan's ``error``.
+
+    Parameters
+    ----------
+    model : str
+        Model file.
+    scenario : str
+        Scenario name, empty (or ``base``) for the model as written.
+    cache : dict, optional
+        Background characterisations shared between plans (:func:`pcf.lca.prepare.prepare`).
+    """
+    try:
+        system = load_model(model, scenario=scenario or None)
+        prepared = prepare(system, solve=False, cache=cache)
+        pcr = None
+        if system.model.study.pcr:
+            from ..pcr import load_pcr
+
+            pcr = load_pcr(system.model.study.pcr)
+    except PCFError as exc:
+        sha = hashlib.sha256(Path(model).read_bytes()).hexdigest() if Path(model).is_file() else ""
+        return Plan(model, scenario, None, {}, None, {}, sha, _fingerprint(sha, scenario, "", ""), str(exc))
+    product = system.model.product
+    return Plan(model, scenario, prepared, dict(system.parameters), pcr, {"id": product.id, "name": product.name},
+                system.sha256, _fingerprint(system.sha256, scenario, prepared.background.sha256, prepared.spec.id))
+
+
+def _fingerprint(model_sha: str, scenario: str, background_sha: str, method: str) -> str:
+    text = "\n".join(["pcf-batch/1", __version__, model_sha, scenario or BASE, background_sha, method])
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -1,0 +1,417 @@
+"""``pcf batch``: every SKU of a table, in chunks, on this machine or on a dask cluster.
+
+The driver reads the SKU table as a stream (it is never held in memory), prepares one
+:class:`~pcf.batch.plan.Plan` per model and scenario, skips the SKUs whose result is
+already there with the same input hash, and hands chunks of rows to workers: this process
+(``jobs=1``), a pool of ``jobs`` processes, or a dask cluster. Workers compute
+(:mod:`pcf.batch.engine`), write each result JSON atomically, and return one record per row;
+the driver appends the records to ``batch-state.jsonl`` and, at the end, writes the summary
+table. A bad row becomes an error record with its row number and message; the others run
+on.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import PCFError
+from .engine import figures_of_result, full_result, input_hash, same_figures, summarise_rows
+from .plan import Plan, make_plan
+from .state import Manifest
+from .summary import columns, summary_row, write_summary
+from .table import SkuRow, SkuTable
+
+EXECUTORS = ("local", "dask")
+
+
+@dataclass
+class BatchReport:
+    """What :func:`run_batch` did.
+
+    Attributes
+    ----------
+    rows : int
+        SKUs in the table.
+    computed, skipped, failed : int
+        SKUs computed in this run, skipped (done before with the same input hash), failed
+        (error records).
+    files : dict of str to Path
+        ``summary.csv``, ``summary.parquet``, ``state`` (batch-state.jsonl).
+    prepare_s, compute_s : float
+        Seconds spent preparing the plans and computing [s].
+    notes : list of str
+        What the run had to do differently (e.g. rows evaluated one by one, and why).
+    errors : list of str
+        The first 10 error messages (all are in the summary and the state file).
+    """
+
+    rows: int = 0
+    computed: int = 0
+    skipped: int = 0
+    failed: int = 0
+    files: dict = field(default_factory=dict)
+    prepare_s: float = 0.0
+    compute_s: float = 0.0
+    notes: list = field(default_factory=list)
+    errors: list = field(default_factory=list)
+
+    def count(self, records: list[dict]) -> None:
+        """Count finished records (computed or failed)."""
+        for r in records:
+            if r["status"] == "ok":
+                self.computed += 1
+            else:
+                self.failed += 1
+                if len(self.errors) < 10:
+                    self.errors.append(r["error"])
+
+
+@dataclass(frozen=True)
+class Options:
+    """How rows are computed: ``out`` folder, ``results`` (write each SKU's result JSON; False
+    for a summary-only run)."""
+
+    out: str
+    results: bool = True
+
+
+def process_chunk(plans: dict, rows: list[SkuRow], options: Options) -> tuple[list[dict], list[str]]:
+    """Compute a chunk of rows (in a worker). Never raises for a row: failures become error
+    records.
+
+    Returns
+    -------
+    records : list of dict
+        One state record per row (:mod:`pcf.batch.state`).
+    notes : list of str
+    """
+    out = Path(options.out)
+    records, notes = [], []
+    by_plan: dict[tuple, list[SkuRow]] = {}
+    for row in rows:
+        by_plan.setdefault((row.model, row.scenario), []).append(row)
+    for key, group in by_plan.items():
+        plan = plans[key]
+        fast, rest, note = summarise_rows(plan, group)
+        if note:
+            notes.append(f"{plan.model}{' scenario ' + plan.scenario if plan.scenario else ''}: rows computed one "
+                         f"by one, the array path failed ({note})")
+        slow = {r.row for r in rest}
+        for row in group:
+            record = _record(plan, row)
+            try:
+                if options.results or row.row in slow:
+                    result = full_result(plan, row)
+                    record.update(figures_of_result(result))
+                    if row.row in fast:
+                        diff = same_figures(fast[row.row], figures_of_result(result))
+                        if diff:
+                            raise PCFError(f"the batch arrays and the full result disagree ({diff}); please report this")
+                    if options.results:
+                        record.update(_write(result, row, out))
+                else:
+                    record.update(fast[row.row])
+            except PCFError as exc:
+                record.update(status="error", error=f"row {row.row}: {exc}")
+            except Exception as exc:  # a row must not stop the others; keep its message
+                record.update(status="error", error=f"row {row.row}: {type(exc).__name__}: {exc}")
+            records.append(record)
+    return records, notes
+
+
+def _record(plan: Plan, row: SkuRow) -> dict:
+    return {"row": row.row, "id": row.id, "name": row.name or plan.product.get("name"), "model": row.model,
+            "scenario": row.scenario, "status": "ok", "error": None, "input_sha256": input_hash(plan, row),
+            "overrides": dict(row.overrides), "pcr": plan.pcr.id if plan.pcr is not None else None}
+
+
+def _write(result: dict, row: SkuRow, out: Path) -> dict:
+    """Write a row's result JSON (and label / report) atomically; its verdict and file."""
+    from ..lca import write_result
+
+    path = write_result(result, out, indent=None)
+    if row.label or row.report:
+        from ..render import render_label, render_report
+
+        if row.label:
+            render_label(result, out)
+        if row.report:
+            render_report(result, out)
+    a = result.get("assessment")
+    return {"result_file": path.name,
+            "conforms": a["conforms"] if a else None,
+            "nonconformities": sum(1 for f in a["findings"] if f["severity"] == "nonconformity") if a else None}
+
+
+# ------------------------------------------------------------------ executors
+
+_PLANS: dict = {}
+_OPTIONS: Options | None = None
+
+
+def _init_worker(plans: dict, options: Options) -> None:
+    global _PLANS, _OPTIONS
+    _PLANS, _OPTIONS = plans, options
+
+
+def _pool_chunk(rows: list[SkuRow]):
+    return process_chunk(_PLANS, rows, _OPTIONS)
+
+
+class _Inline:
+    """Chunks computed in this process."""
+
+    def __init__(self, plans, options):
+        self.plans, self.options = plans, options
+
+    def map(self, chunks: Iterator[list[SkuRow]]):
+        for chunk in chunks:
+            yield chunk, process_chunk(self.plans, chunk, self.options)
+
+    def close(self):
+        pass
+
+
+class _Pool:
+    """Chunks computed by a pool of ``jobs`` processes (spawned: a worker forked from a
+    process with threads, e.g. the progress display, may deadlock)."""
+
+    def __init__(self, plans, options, jobs: int):
+        import multiprocessing
+
+        self.jobs = jobs
+        self.pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=_init_worker, initargs=(plans, options))
+
+    def map(self, chunks):
+        pending = {}
+        for chunk in chunks:
+            pending[self.pool.submit(_pool_chunk, chunk)] = chunk
+            while len(pending) >= 2 * self.jobs:  # bounded: memory does not grow with the table
+                yield from self._finished(pending, wait(pending, return_when=FIRST_COMPLETED).done)
+        while pending:
+            yield from self._finished(pending, wait(pending, return_when=FIRST_COMPLETED).done)
+
+    @staticmethod
+    def _finished(pending, done):
+        for fut in done:
+            yield pending.pop(fut), fut.result()
+
+    def close(self):
+        self.pool.shutdown(cancel_futures=True)
+
+
+def _dask_chunk(plans: dict, rows: list[SkuRow], options: Options):
+    return process_chunk(plans, rows, options)
+
+
+class _Dask:
+    """Chunks computed on a dask.distributed cluster: ``scheduler`` (an address such as
+    ``tcp://host:8786``), or a local cluster of ``jobs`` worker processes. The plans are
+    sent to every worker once; workers write the result files, so ``out`` must be a folder
+    they all see (a shared file system)."""
+
+    def __init__(self, plans, options, jobs: int, scheduler: str | None):
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError as exc:  # pragma: no cover - a pinned dependency
+            raise PCFError(f"--executor dask needs dask.distributed ({exc})") from None
+        self.cluster = None
+        if scheduler:
+            self.client = Client(scheduler)
+        else:
+            self.cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
+                                        host="127.0.0.1", dashboard_address=None)
+            self.client = Client(self.cluster)
+        self.jobs = max(jobs, len(self.client.scheduler_info().get("workers", {})) or 1)
+        self.plans = self.client.scatter(plans, broadcast=True)
+        self.options = options
+
+    def map(self, chunks):
+        from distributed import wait as dwait
+
+        pending = {}
+        for chunk in chunks:
+            pending[self.client.submit(_dask_chunk, self.plans, chunk, self.options, pure=False)] = chunk
+            while len(pending) >= 2 * self.jobs:
+                done = dwait(list(pending), return_when="FIRST_COMPLETED").done
+                yield from ((pending.pop(f), f.result()) for f in done)
+        while pending:
+            done = dwait(list(pending), return_when="FIRST_COMPLETED").done
+            yield from ((pending.pop(f), f.result()) for f in done)
+
+    def close(self):
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+# ------------------------------------------------------------------ driver
+
+
+def run_batch(skus: str | Path, out: str | Path, model: str | Path | None = None, *, jobs: int = 1,
+              executor: str = "local", scheduler: str | None = None, force: bool = False, results: bool = True,
+              chunk_size: int | None = None, progress: Callable[[int, int], None] | None = None) -> BatchReport:
+    """Compute every SKU of a table (``pcf batch``).
+
+    Parameters
+    ----------
+    skus : str or Path
+        SKU table, CSV or Excel (:mod:`pcf.batch.table`).
+    out : str or Path
+        Output folder: ``<id>.result.json`` per SKU (labels and reports on request),
+        ``summary.csv``, ``summary.parquet``, ``batch-state.jsonl``.
+    model : str or Path, optional
+        Model of the rows without a ``model`` cell.
+    jobs : int
+        Worker processes (``local``) or local dask workers (``dask`` without ``scheduler``).
+    executor : {"local", "dask"}
+    scheduler : str, optional
+        Address of a running dask scheduler (``executor="dask"``).
+    force : bool
+        Recompute SKUs whose result exists with the same input hash.
+    results : bool
+        Write each SKU's result JSON (False: the summary only, from the array path).
+    chunk_size : int, optional
+        Rows per task; default 5,000 for a summary-only run, 20 otherwise.
+    progress : callable, optional
+        ``progress(done, total)`` after every chunk (skipped rows count as done).
+
+    Returns
+    -------
+    BatchReport
+
+    Raises
+    ------
+    PCFError
+        The table cannot be read (``TableError``), the ``--model`` itself is invalid
+        (``ModelError`` with ``file:line``) or no plan can be prepared, an unknown executor.
+        Row failures are not raised: they are counted in ``failed`` and recorded.
+    """
+    if executor not in EXECUTORS:
+        raise PCFError(f"unknown executor {executor!r}; use {' or '.join(EXECUTORS)}")
+    if jobs < 1:
+        raise PCFError(f"--jobs must be at least 1, got {jobs}")
+    started = time.perf_counter()
+    table = SkuTable(skus, model)
+    out = Path(out)
+    report = BatchReport()
+
+    # pass 1: rows, structures, duplicate ids
+    keys: dict[tuple, None] = {}
+    first: dict[str, int] = {}
+    duplicates: dict[int, int] = {}
+    for row in table:
+        report.rows += 1
+        if row.error:
+            continue
+        if row.id in first:
+            duplicates[row.row] = first[row.id]
+            continue
+        first[row.id] = row.row
+        keys.setdefault((row.model, row.scenario), None)
+    del first
+    cache: dict = {}
+    plans = {key: make_plan(key[0], key[1], cache) for key in keys}
+    if model is not None:  # the model itself must be valid; a bad scenario only fails its rows
+        base = plans.get((str(Path(model)), "")) or make_plan(str(Path(model)), "", cache)
+        if base.error:
+            raise PCFError(base.error)
+    if plans and all(p.error for p in plans.values()):
+        raise PCFError(next(iter(plans.values())).error)
+    report.prepare_s = time.perf_counter() - started
+
+    manifest = Manifest(out)
+    options = Options(str(out), results)
+    size = chunk_size or (5000 if not results else 20)
+    done = 0
+    if progress:
+        progress(0, report.rows)
+
+    def chunks() -> Iterator[list[SkuRow]]:
+        nonlocal done
+        chunk: list[SkuRow] = []
+        errors: list[dict] = []
+        for row in table:
+            plan = plans.get((row.model, row.scenario))
+            message = row.error
+            if not message and row.row in duplicates:
+                message = f"duplicate id {row.id!r} (first on row {duplicates[row.row]})"
+            if not message and plan.error:
+                message = plan.error
+            if message:
+                errors.append(_error_record(row, message, plan))
+                continue
+            if not force and manifest.done(row.id, input_hash(plan, row)) and \
+                    (not results or (out / f"{row.id}.result.json").exists()):
+                report.skipped += 1
+                done += 1
+                if progress and report.skipped % 1000 == 0:
+                    progress(done, report.rows)
+                continue
+            chunk.append(row)
+            if len(chunk) >= size:
+                yield chunk
+                chunk = []
+            if len(errors) >= size:
+                _store(errors)
+                errors = []
+        if chunk:
+            yield chunk
+        _store(errors)
+
+    def _store(records: list[dict]):
+        nonlocal done
+        if records:
+            manifest.append(records)
+            report.count(records)
+            done += len(records)
+            if progress:
+                progress(done, report.rows)
+
+    runner = (_Inline(plans, options) if executor == "local" and jobs == 1 else
+              _Pool(plans, options, jobs) if executor == "local" else
+              _Dask(plans, options, jobs, scheduler))
+    compute_started = time.perf_counter()
+    try:
+        for chunk, (records, notes) in runner.map(chunks()):
+            manifest.append(records)
+            report.count(records)
+            report.notes.extend(n for n in notes if n not in report.notes)
+            done += len(records)
+            if progress:
+                progress(done, report.rows)
+    finally:
+        runner.close()
+    report.compute_s = time.perf_counter() - compute_started
+    report.files = _summarise(table, plans, duplicates, manifest, out)
+    manifest.close()
+    report.files["state"] = manifest.path
+    return report
+
+
+def _error_record(row: SkuRow, message: str, plan: Plan | None) -> dict:
+    return {"row": row.row, "id": row.id, "name": row.name, "model": row.model, "scenario": row.scenario,
+            "status": "error", "error": f"row {row.row}: {message}",
+            "input_sha256": input_hash(plan, row) if plan is not None else None, "overrides": dict(row.overrides)}
+
+
+def _summarise(table: SkuTable, plans: dict, duplicates: dict, manifest: Manifest, out: Path) -> dict:
+    """Write the summary table in the order of the SKU table (third pass over it)."""
+    cols = columns(table.parameters)
+
+    def rows():
+        with manifest.path.open("rb") as reader:
+            for row in table:
+                plan = plans.get((row.model, row.scenario))
+                h = input_hash(plan, row) if plan is not None else None
+                record = manifest.lookup(reader, row.row, row.id, h)
+                if record is None:
+                    record = {"row": row.row, "id": row.id, "status": "error", "error": f"row {row.row}: not computed"}
+                yield summary_row(record, table.parameters, plan.parameters if plan is not None else {})
+
+    return write_summary(rows(), cols, out)

@@ -1,0 +1,118 @@
+"""The summary table of a batch: ``summary.csv`` and ``summary.parquet``, one row per SKU in
+the order of the SKU table, written as a stream (batches of rows) and moved into place
+atomically.
+
+Columns (docs/batch.md): ``row, id, name, model, scenario, status, error``; the figures
+``total_kg_co2e`` [kg CO2e / reference flow], ``per_declared_unit_kg_co2e``,
+``declared_unit``, ``declared_units_per_reference_flow``, ``<stage>_kg_co2e`` and
+``<stage>_share`` for the five life-cycle stages, the ISO 14067 split
+``fossil_kg_co2e, biogenic_emissions_kg_co2e, biogenic_removals_kg_co2e, dluc_kg_co2e,
+aircraft_kg_co2e``, the PCR's declared figure ``declared_kg_co2e`` and
+``declared_per_declared_unit``, ``performance_class``; the PCR verdict ``pcr, conforms,
+nonconformities`` (empty in a summary-only run); ``result_file, input_sha256``; and one
+column per parameter of the SKU table with the value used.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from ..model import STAGES
+
+HEAD = [("row", "int"), ("id", "str"), ("name", "str"), ("model", "str"), ("scenario", "str"),
+        ("status", "str"), ("error", "str")]
+FIGURES = ([("total_kg_co2e", "float"), ("per_declared_unit_kg_co2e", "float"), ("declared_unit", "str"),
+            ("declared_units_per_reference_flow", "float")]
+           + [(f"{s}_kg_co2e", "float") for s in STAGES] + [(f"{s}_share", "float") for s in STAGES]
+           + [(f"{k}_kg_co2e", "float") for k in ("fossil", "biogenic_emissions", "biogenic_removals", "dluc", "aircraft")]
+           + [("declared_kg_co2e", "float"), ("declared_per_declared_unit", "float"), ("performance_class", "str")])
+TAIL = [("pcr", "str"), ("conforms", "bool"), ("nonconformities", "int"), ("result_file", "str"),
+        ("input_sha256", "str")]
+
+
+def columns(parameters: list[str]) -> list[tuple[str, str]]:
+    """(name, type) of every summary column; parameter columns are named as in the table
+    (``parameter.<name>`` when a name is taken by a fixed column)."""
+    fixed = HEAD + FIGURES + TAIL
+    taken = {name for name, _ in fixed}
+    return fixed + [(f"parameter.{p}" if p in taken else p, "float") for p in parameters]
+
+
+def summary_row(record: dict, parameters: list[str], defaults: dict) -> dict:
+    """One summary row from a state record (:mod:`pcf.batch.state`).
+
+    Parameters
+    ----------
+    record : dict
+    parameters : list of str
+        The table's parameter columns.
+    defaults : dict
+        Parameter values of the record's plan (for the columns a row left empty).
+    """
+    row = {k: record.get(k) for k, _ in HEAD + FIGURES + TAIL}
+    total = record.get("total_kg_co2e")
+    for s in STAGES:
+        v = record.get(f"{s}_kg_co2e")
+        row[f"{s}_share"] = v / total if v is not None and total else None
+    taken = {name for name, _ in HEAD + FIGURES + TAIL}
+    overrides = record.get("overrides") or {}
+    for p in parameters:
+        row[f"parameter.{p}" if p in taken else p] = overrides.get(p, defaults.get(p))
+    return row
+
+
+def write_summary(rows: Iterable[dict], cols: list[tuple[str, str]], out: Path, batch: int = 5000) -> dict[str, Path]:
+    """Write ``summary.csv`` and ``summary.parquet`` from a stream of rows.
+
+    Both go to temporary files in ``out`` first and replace the previous summary only when
+    complete.
+
+    Returns
+    -------
+    dict
+        ``{"csv": Path, "parquet": Path}``.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    types = {"int": pa.int64(), "str": pa.string(), "float": pa.float64(), "bool": pa.bool_()}
+    schema = pa.schema([(name, types[t]) for name, t in cols])
+    names = [name for name, _ in cols]
+    targets = {"csv": out / "summary.csv", "parquet": out / "summary.parquet"}
+    temps = {k: Path(tempfile.mkstemp(dir=out, prefix=f".{p.name}.", suffix=".tmp")[1]) for k, p in targets.items()}
+    try:
+        with temps["csv"].open("w", newline="", encoding="utf-8") as fh, pq.ParquetWriter(temps["parquet"], schema) as pw:
+            writer = csv.writer(fh)
+            writer.writerow(names)
+            buffer: list[dict] = []
+
+            def flush():
+                if buffer:
+                    pw.write_table(pa.Table.from_pylist(buffer, schema=schema))
+                    buffer.clear()
+
+            for row in rows:
+                writer.writerow(["" if row.get(n) is None else _text(row.get(n)) for n in names])
+                buffer.append({n: row.get(n) for n in names})
+                if len(buffer) >= batch:
+                    flush()
+            flush()
+        for k, path in targets.items():
+            os.replace(temps[k], path)
+    finally:
+        for tmp in temps.values():
+            if tmp.exists():
+                tmp.unlink()
+    return targets
+
+
+def _text(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)

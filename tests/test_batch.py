@@ -1,0 +1,405 @@
+"""``pcf batch`` (library): SKU rows evaluated as arrays equal the single run, hand-worked
+figures, error records, resume, summary files, Excel tables, the example table.
+
+Hand-worked model (``MODEL``): the loop of tests/test_lca.py with three parameters, on the
+``test-bg`` table (elec 0.5571 kg CO2e/kWh with IPCC 2021 GWP100: 0.5 + 0.001 x 29.8 +
+0.0001 x 273):
+
+             a       b
+    A =  a [ 1     -loop ]      f = [1, 0]^T
+         b [-2      1    ]
+
+    s_a = 1 / (1 - 2 loop),  s_b = 2 s_a
+
+    a (production) per run: elec_a kWh elec + 1 kg CO2 fossil       = 0.5571 elec_a + 1
+    b (raw material acquisition) per run: 1 kg steel (2), 1 tkm air (1, aircraft), 0.5 kg wood
+      (fossil 0.05, biogenic 0.75, dLUC 0.1), 1 g N2O land use (0.273 dLUC), 0.3 kg CO2
+      uptake (-0.3)                                                  = 3.873
+    total = s_a (0.5571 elec_a + 1) + s_b 3.873;  declared units = cap x 10
+
+    base (cap 2, loop 0.1, elec_a 10): s_a 1.25, total 1.25 x 6.571 + 2.5 x 3.873 = 17.89625
+    R1 (cap 4, loop 0.2, elec_a 20):   s_a 5/3, s_b 10/3
+        production 5/3 x 12.142 = 20.236667, raw material acquisition 10/3 x 3.873 = 12.91
+        total 33.146667, per kWh 33.146667 / 40 = 0.82866667
+        fossil 20.236667 + 10/3 x 3.05 = 30.403333, biogenic 10/3 x 0.75 = 2.5,
+        removals -1, dLUC 10/3 x 0.373 = 1.243333, aircraft 10/3
+    R2 (loop 0, elec_a 0): s_a 1, s_b 2: total 1 + 7.746 = 8.746, per kWh 8.746 / 20 = 0.4373
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import textwrap
+
+import numpy as np
+import pytest
+
+from pcf.api import compute
+from pcf.batch import SkuTable, run_batch
+from pcf.batch.engine import figures_of_result, full_result, summarise_rows
+from pcf.batch.plan import make_plan
+from pcf.batch.table import SkuRow
+from pcf.errors import TableError
+from pcf.model.expressions import evaluate
+from pcf.model.variants import Variants, vectorised
+from tests.conftest import REPO
+
+MODEL = textwrap.dedent("""\
+    format: pcf-model/1
+    product:
+      id: LOOP
+      name: Loop product
+      process: a
+      reference_flow: {amount: 1, unit: item}
+      declared_unit: {unit: kWh, description: test, per_reference_flow: cap * 10}
+    study: {background: test-bg, method: ipcc-2021-gwp100}
+    parameters: {cap: 2, loop: 0.1, elec_a: 10}
+    processes:
+      - id: a
+        name: A
+        stage: production
+        output: {amount: 1, unit: item}
+        inputs:
+          - {process: b, amount: 2, unit: kg}
+          - {background: elec, amount: elec_a, unit: kWh}
+        emissions:
+          - {substance: carbon dioxide, origin: fossil, amount: 1, unit: kg}
+      - id: b
+        name: B
+        stage: raw_material_acquisition
+        output: {amount: 1, unit: kg}
+        inputs:
+          - {process: a, amount: loop, unit: item}
+          - {background: steel, amount: 1, unit: kg}
+          - {background: air, amount: 1000, unit: kg km}
+          - {background: wood, amount: 500, unit: g}
+        emissions:
+          - {substance: dinitrogen monoxide, origin: land_use, amount: 1, unit: g}
+        removals:
+          - {substance: carbon dioxide, origin: biogenic, amount: 0.3, unit: kg}
+    scenarios:
+      steel_power:
+        description: a runs on 1 kg steel per kWh instead of electricity
+        replace:
+          - {process: a, input: elec, with: {background: steel, amount: elec_a, unit: kg}}
+    """)
+
+TABLE = textwrap.dedent("""\
+    id,name,scenario,cap,loop,elec_a,# comment
+    R1,first,,4,0.2,20,anything
+    R2,,,,0,0,
+    R3,singular,,2,0.5,10,
+    R4,negative,,-1,,,
+    R5,text,,abc,,,
+    R1,duplicate,,4,0.2,20,
+    R7,swap,steel_power,,,,
+    """)
+
+REL = 1e-6
+IGNORED = {"created_at", "batch"}
+
+
+@pytest.fixture
+def model(write_model):
+    return write_model(MODEL)
+
+
+@pytest.fixture
+def table(tmp_path):
+    path = tmp_path / "skus.csv"
+    path.write_text(TABLE, encoding="utf-8")
+    return path
+
+
+def _summary(out) -> dict:
+    with open(out / "summary.csv", newline="", encoding="utf-8") as fh:
+        return {int(r["row"]): r for r in csv.DictReader(fh)}
+
+
+def _close(a, b, path="") -> list[str]:
+    """Differences between two JSON values (numbers to REL), as paths."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return [d for k in set(a) | set(b) for d in _close(a.get(k), b.get(k), f"{path}.{k}")]
+    if isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            return [f"{path}: {len(a)} != {len(b)} items"]
+        return [d for i, (x, y) in enumerate(zip(a, b)) for d in _close(x, y, f"{path}[{i}]")]
+    if isinstance(a, float) or isinstance(b, float):
+        ok = a is not None and b is not None and math.isclose(a, b, rel_tol=REL, abs_tol=1e-9)
+        return [] if ok else [f"{path}: {a} != {b}"]
+    return [] if a == b else [f"{path}: {a!r} != {b!r}"]
+
+
+def _same_as_footprint(result: dict, model, overrides: dict, scenario: str | None = None) -> list[str]:
+    """Differences between a batch result and ``pcf footprint``'s for the same row, apart from
+    the product's id and name (the SKU's), the time, the batch field and bw2calc's score (a
+    batch runs bw2calc once per plan, not per SKU)."""
+    single = compute(model, overrides=overrides, scenario=scenario)
+    assert result["product"].pop("id") and single["product"].pop("id")
+    result["product"].pop("name"), single["product"].pop("name")
+    assert result["provenance"].pop("bw2calc_score") is None
+    assert single["provenance"].pop("bw2calc_score") == pytest.approx(single["total_kg_co2e"], rel=REL)
+    return _close({k: v for k, v in result.items() if k not in IGNORED},
+                  {k: v for k, v in single.items() if k not in IGNORED})
+
+
+def test_rows_match_hand_calculation_and_errors_are_records(bd, model, table, tmp_path):
+    out = tmp_path / "out"
+    report = run_batch(table, out, model)
+    assert (report.rows, report.computed, report.failed, report.skipped) == (7, 3, 4, 0)
+    rows = _summary(out)
+    r1 = rows[2]
+    assert r1["id"] == "R1" and r1["status"] == "ok" and r1["name"] == "first"
+    assert float(r1["total_kg_co2e"]) == pytest.approx(33.1466667, rel=REL)
+    assert float(r1["per_declared_unit_kg_co2e"]) == pytest.approx(0.82866667, rel=REL)
+    assert float(r1["production_kg_co2e"]) == pytest.approx(20.2366667, rel=REL)
+    assert float(r1["raw_material_acquisition_kg_co2e"]) == pytest.approx(12.91, rel=REL)
+    assert float(r1["production_share"]) == pytest.approx(20.2366667 / 33.1466667, rel=REL)
+    assert r1["distribution_kg_co2e"] == "" and r1["distribution_share"] == ""
+    assert float(r1["fossil_kg_co2e"]) == pytest.approx(30.4033333, rel=REL)
+    assert float(r1["biogenic_emissions_kg_co2e"]) == pytest.approx(2.5, rel=REL)
+    assert float(r1["biogenic_removals_kg_co2e"]) == pytest.approx(-1.0, rel=REL)
+    assert float(r1["dluc_kg_co2e"]) == pytest.approx(1.2433333, rel=REL)
+    assert float(r1["aircraft_kg_co2e"]) == pytest.approx(10 / 3, rel=REL)
+    assert (float(r1["cap"]), float(r1["loop"]), float(r1["elec_a"])) == (4, 0.2, 20)
+    r2 = rows[3]
+    assert float(r2["total_kg_co2e"]) == pytest.approx(8.746, rel=REL)
+    assert float(r2["per_declared_unit_kg_co2e"]) == pytest.approx(0.4373, rel=REL)
+    assert float(r2["cap"]) == 2  # the model's value where the cell is empty
+    # R7, the scenario: a's 10 kWh become 10 kg steel (20 kg CO2e instead of 5.571)
+    assert float(rows[8]["total_kg_co2e"]) == pytest.approx(1.25 * 21 + 2.5 * 3.873, rel=REL)
+    errors = {n: rows[n]["error"] for n in (4, 5, 6, 7)}
+    assert all(rows[n]["status"] == "error" for n in errors)
+    assert errors[4].startswith("row 4: ") and "singular" in errors[4]
+    assert errors[5].startswith("row 5: ") and f"{model}:7:" in errors[5] and "must be positive" in errors[5]
+    assert errors[6] == ("row 6: cap: 'abc' is not a number (parameters are plain numbers in the units "
+                         "the model states for them)")
+    assert errors[7] == "row 7: duplicate id 'R1' (first on row 2)"
+    assert sorted(p.name for p in out.glob("*.result.json")) == ["R1.result.json", "R2.result.json", "R7.result.json"]
+    assert len(report.errors) == 4
+
+
+def test_results_equal_pcf_footprint(bd, model, table, tmp_path):
+    """Every field of the result JSON, contributions, stages and ISO 14067 split included."""
+    out = tmp_path / "out"
+    run_batch(table, out, model)
+    r1 = json.loads((out / "R1.result.json").read_text())
+    assert r1["product"]["id"] == "R1" and r1["product"]["name"] == "first"
+    assert r1["batch"]["row"] == 2 and r1["batch"]["model_product"]["id"] == "LOOP"
+    assert r1["batch"]["overrides"] == {"cap": 4.0, "loop": 0.2, "elec_a": 20.0}
+    assert _same_as_footprint(r1, model, {"cap": 4, "loop": 0.2, "elec_a": 20}) == []
+    r7 = json.loads((out / "R7.result.json").read_text())
+    assert r7["scenario"]["name"] == "steel_power"
+    assert _same_as_footprint(r7, model, {}, "steel_power") == []
+
+
+def test_summary_only_gives_the_same_figures(bd, model, table, tmp_path):
+    full, fast = tmp_path / "full", tmp_path / "fast"
+    run_batch(table, full, model)
+    report = run_batch(table, fast, model, results=False)
+    assert report.computed == 3 and not list(fast.glob("*.result.json"))
+    a, b = _summary(full), _summary(fast)
+    for n in a:
+        for col in a[n]:
+            if col in ("conforms", "nonconformities", "result_file"):
+                continue  # the PCR verdict needs the full result
+            x, y = a[n][col], b[n][col]
+            if col.endswith(("_kg_co2e", "_share", "_unit")) and x and y and x[0] in "-0123456789":
+                assert float(x) == pytest.approx(float(y), rel=1e-12), (n, col)
+            else:
+                assert x == y, (n, col)
+
+
+def test_arrays_equal_single_runs_for_random_variants(bd, model):
+    """The array path (loader on arrays, batched block solve of the loop) gives every row the
+    figures of its own full result."""
+    plan = make_plan(str(model), "")
+    rng = np.random.default_rng(7)
+    rows = [SkuRow(i, f"V{i}", "", str(model), "", {"cap": float(rng.uniform(1, 9)), "loop": float(rng.uniform(0, 0.45)),
+                                                     "elec_a": float(rng.uniform(0, 50))}) for i in range(2, 42)]
+    done, rest, note = summarise_rows(plan, rows)
+    assert note == "" and rest == [] and len(done) == 40
+    for row in rows[::7]:
+        single = figures_of_result(full_result(plan, row))
+        for key, value in single.items():
+            if isinstance(value, float):
+                assert done[row.row][key] == pytest.approx(value, rel=1e-9), key
+            else:
+                assert done[row.row][key] == value, key
+
+
+def test_rows_that_decide_differently_are_computed_alone(bd, write_model):
+    """A transport leg's chargeable mass is max(mass, volume x 333.3 kg/m3 for road): rows on
+    the other side of the max (and a negative volume the loader refuses) leave the array path
+    and are computed by the scalar loader.
+
+    leg: 100 km by lorry; tkm = max(mass, volume x 1e6/3000) / 1000 x 100, at 1 kg CO2e/tkm
+    (the lorry activity is test-bg's air row): mass 30 kg, volume 0.06 m3 -> 20 kg -> 3 tkm;
+    volume 0.12 m3 -> 40 kg -> 4 tkm.
+    """
+    path = write_model(textwrap.dedent("""\
+        format: pcf-model/1
+        product: {id: LEG, name: leg, process: p, reference_flow: {amount: 1, unit: item}}
+        study: {background: test-bg}
+        parameters: {mass: 30, volume: 0.06}
+        processes:
+          - id: p
+            name: P
+            stage: distribution
+            output: {amount: 1, unit: item}
+            transport:
+              - {mode: lorry, distance: 100, mass: mass, volume: volume, activity: {background: air}}
+        """))
+    plan = make_plan(str(path), "")
+    rows = [SkuRow(2, "A", model=str(path), overrides={"volume": 0.06}),
+            SkuRow(3, "B", model=str(path), overrides={"volume": 0.12}),
+            SkuRow(4, "C", model=str(path), overrides={"volume": -1.0})]
+    done, rest, note = summarise_rows(plan, rows)
+    assert note == "" and set(done) == {2} and [r.row for r in rest] == [3, 4]
+    assert done[2]["total_kg_co2e"] == pytest.approx(3.0, rel=REL)
+    assert figures_of_result(full_result(plan, rows[1]))["total_kg_co2e"] == pytest.approx(4.0, rel=REL)
+
+
+def test_resume_skips_done_rows_and_force_recomputes(bd, model, table, tmp_path):
+    out = tmp_path / "out"
+
+    class Killed(Exception):
+        pass
+
+    def kill_after_two(done, total):
+        if done >= 2:
+            raise Killed
+
+    with pytest.raises(Killed):  # killed after the first chunks (one row each)
+        run_batch(table, out, model, chunk_size=1, progress=kill_after_two)
+    state = (out / "batch-state.jsonl").read_text().splitlines()
+    finished = [json.loads(line)["id"] for line in state if '"status":"ok"' in line]
+    assert finished and not (out / "summary.csv").exists()
+    with open(out / "batch-state.jsonl", "a", encoding="utf-8") as fh:
+        fh.write('{"row": 9, "id": "cut sh')  # a line cut short by the kill
+    mtimes = {p.name: p.stat().st_mtime_ns for p in out.glob("*.result.json")}
+    report = run_batch(table, out, model)
+    assert report.skipped == len(finished) and report.computed == 3 - len(finished) and report.failed == 4
+    assert all((out / f"{sku}.result.json").stat().st_mtime_ns == mtimes[f"{sku}.result.json"] for sku in finished)
+    assert _summary(out)[2]["status"] == "ok"
+    again = run_batch(table, out, model)
+    assert (again.skipped, again.computed) == (3, 0)
+    # a changed row is computed again, an unchanged one is not
+    table.write_text(TABLE.replace("R2,,,,0,0,", "R2,,,,0,1,"), encoding="utf-8")
+    changed = run_batch(table, out, model)
+    assert (changed.skipped, changed.computed) == (2, 1)
+    assert float(_summary(out)[3]["total_kg_co2e"]) == pytest.approx(8.746 + 0.5571, rel=REL)
+    forced = run_batch(table, out, model, force=True)
+    assert (forced.skipped, forced.computed) == (0, 3)
+
+
+def test_parallel_processes_give_the_same_summary(bd, model, table, tmp_path):
+    run_batch(table, tmp_path / "one", model)
+    run_batch(table, tmp_path / "two", model, jobs=2, chunk_size=2)
+    a, b = _summary(tmp_path / "one"), _summary(tmp_path / "two")
+    assert a.keys() == b.keys()
+    for n in a:
+        assert {k: v for k, v in a[n].items()} == {k: v for k, v in b[n].items()}
+
+
+def test_parquet_summary_and_excel_table(bd, model, table, tmp_path):
+    import pyarrow.parquet as pq
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    for line in csv.reader(TABLE.splitlines()):
+        ws.append([float(c) if c.replace(".", "", 1).replace("-", "", 1).isdigit() else (c or None) for c in line])
+    xlsx = tmp_path / "skus.xlsx"
+    wb.save(xlsx)
+    run_batch(xlsx, tmp_path / "x", model, results=False)
+    run_batch(table, tmp_path / "c", model, results=False)
+    assert _summary(tmp_path / "x") == _summary(tmp_path / "c")
+    parquet = pq.read_table(tmp_path / "c" / "summary.parquet").to_pylist()
+    assert [r["id"] for r in parquet] == ["R1", "R2", "R3", "R4", "R5", "R1", "R7"]
+    assert parquet[0]["total_kg_co2e"] == pytest.approx(33.1466667, rel=REL)
+    assert parquet[3]["status"] == "error" and parquet[3]["total_kg_co2e"] is None
+
+
+def test_unknown_parameter_is_a_row_error(bd, model, tmp_path):
+    path = tmp_path / "skus.csv"
+    path.write_text("id,watts,cap\nA,,3\nB,5,3\n", encoding="utf-8")
+    report = run_batch(path, tmp_path / "out", model)
+    assert (report.computed, report.failed) == (1, 1)
+    rows = _summary(tmp_path / "out")
+    assert rows[3]["error"].startswith(f"row 3: {model}:")
+    assert "override of unknown parameter 'watts'" in rows[3]["error"]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("name,cap\nA,1\n", "the table needs an 'id' column"),
+    ("id,cap,cap\nA,1,2\n", "column 'cap' appears twice"),
+    ("", "the table has no header row"),
+])
+def test_unreadable_tables_raise(tmp_path, text, message):
+    path = tmp_path / "skus.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(TableError) as info:
+        SkuTable(path, "m.yaml")
+    assert str(info.value).startswith(f"{path}:1: ") and message in str(info.value)
+
+
+def test_table_rows(tmp_path):
+    path = tmp_path / "skus.csv"
+    path.write_text("ID,Name,model,label,report,cap\n"
+                    "a-1,first,m.yaml,yes,0,3\n"
+                    ",,,,,\n"
+                    ".bad,,,maybe,,75 kWh\n", encoding="utf-8")
+    rows = list(SkuTable(path, "default.yaml"))
+    assert [r.row for r in rows] == [2, 4]  # the blank line 3 is skipped
+    a, bad = rows
+    assert a.model == str(tmp_path / "m.yaml") and a.label and not a.report and a.overrides == {"cap": 3.0}
+    assert bad.model == "default.yaml"
+    assert "id '.bad' is not a file name" in bad.error
+    assert "label: 'maybe' is not yes/no" in bad.error
+    assert "cap: '75 kWh' is not a number" in bad.error and "drop the unit" in bad.error
+
+
+def test_variants_decide_for_the_reference_row():
+    a = Variants([1.0, 2.0, -1.0])
+    with pytest.raises(TypeError):
+        bool(a > 0)  # outside vectorised(): ambiguous, as for numpy
+    with vectorised(3) as state:
+        assert bool(a > 0) is True
+        assert max(a, Variants([1.5, 1.5, 1.5])) is not None
+        # min/max of an expression are elementwise, not decisions
+        value = evaluate("max(x, 1.5) / (x - 2)", {"x": a})
+    assert state.diverged.tolist() == [False, True, True]  # row 1 and 2 decided otherwise, row 1 divides by 0
+    assert value[0] == pytest.approx(1.5 / -1) and value[2] == pytest.approx(1.5 / -3)
+
+
+def test_example_table_and_its_results(open_default, tmp_path):
+    """The example SKU table: 252 variants of the NMC811 and LFP packs; a sample of rows equals
+    ``pcf footprint`` of the same model, scenario and parameters."""
+    skus = REPO / "examples" / "battery" / "skus.csv"
+    table = SkuTable(skus)
+    rows = list(table)
+    assert len(rows) >= 200 and not any(r.error for r in rows)
+    assert {r.scenario for r in rows} >= {"", "grid_east_china", "plant_cn_south", "plant_de", "plant_pl"}
+    caps = [r.overrides["capacity_kwh"] for r in rows]
+    assert min(caps) == 40 and max(caps) == 120
+    sample = [r for r in rows if r.id in ("NMC811-080-DE-8Y", "LFP-120-CNSW-10Y", "NMC811-040-CN-8Y")]
+    small = tmp_path / "sample.csv"  # the sample rows, models by absolute path, no label PDFs here
+    with open(skus, newline="", encoding="utf-8") as src, open(small, "w", newline="", encoding="utf-8") as dst:
+        reader, writer = csv.DictReader(src), None
+        for r in reader:
+            if writer is None:
+                writer = csv.DictWriter(dst, fieldnames=reader.fieldnames)
+                writer.writeheader()
+            if r["id"] in {s.id for s in sample}:
+                writer.writerow(dict(r, model=str(skus.parent / r["model"]), label=""))
+    report = run_batch(small, tmp_path / "out")
+    assert (report.computed, report.failed) == (3, 0)
+    for row in sample:
+        result = json.loads((tmp_path / "out" / f"{row.id}.result.json").read_text())
+        assert _same_as_footprint(result, row.model, row.overrides, row.scenario or None) == [], row.id
+    summary = _summary(tmp_path / "out")
+    de = next(r for r in summary.values() if r["id"] == "NMC811-080-DE-8Y")
+    assert de["conforms"] == "true" and de["performance_class"] in "ABCDE"
