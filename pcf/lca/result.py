@@ -164,6 +164,11 @@ class FootprintResult:
         study_url, verification}``; None where the model does not state it. Supplier
         footprints read as inputs are in ``provenance.supplier_footprints`` (file, SHA-256,
         figures per unit, primary data share, DQI).
+    batch : dict (only in results of ``pcf batch``; not a field of this class)
+        ``{row, sku, model_product: {id, name}, overrides, input_sha256}``: the SKU table row,
+        the SKU id (also ``product.id``), the model's own product, the parameter values of the
+        row, and the hash a re-run compares (docs/batch.md). ``provenance.bw2calc_score`` is
+        None in these results.
     """
 
     product: dict
