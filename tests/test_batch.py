@@ -203,7 +203,7 @@ def test_summary_only_gives_the_same_figures(bd, model, table, tmp_path):
     a, b = _summary(full), _summary(fast)
     for n in a:
         for col in a[n]:
-            if col in ("conforms", "nonconformities", "result_file"):
+            if col in ("conforms", "nonconformities", "performance_class", "result_file"):
                 continue  # the PCR verdict needs the full result
             x, y = a[n][col], b[n][col]
             if col.endswith(("_kg_co2e", "_share", "_unit")) and x and y and x[0] in "-0123456789":
@@ -222,7 +222,7 @@ def test_arrays_equal_single_runs_for_random_variants(bd, model):
     done, rest, note = summarise_rows(plan, rows)
     assert note == "" and rest == [] and len(done) == 40
     for row in rows[::7]:
-        single = figures_of_result(full_result(plan, row))
+        single = figures_of_result(full_result(plan, row), plan)
         for key, value in single.items():
             if isinstance(value, float):
                 assert done[row.row][key] == pytest.approx(value, rel=1e-9), key
@@ -259,7 +259,7 @@ def test_rows_that_decide_differently_are_computed_alone(bd, write_model):
     done, rest, note = summarise_rows(plan, rows)
     assert note == "" and set(done) == {2} and [r.row for r in rest] == [3, 4]
     assert done[2]["total_kg_co2e"] == pytest.approx(3.0, rel=REL)
-    assert figures_of_result(full_result(plan, rows[1]))["total_kg_co2e"] == pytest.approx(4.0, rel=REL)
+    assert figures_of_result(full_result(plan, rows[1]), plan)["total_kg_co2e"] == pytest.approx(4.0, rel=REL)
 
 
 def test_resume_skips_done_rows_and_force_recomputes(bd, model, table, tmp_path):
@@ -402,4 +402,13 @@ def test_example_table_and_its_results(open_default, tmp_path):
         assert _same_as_footprint(result, row.model, row.overrides, row.scenario or None) == [], row.id
     summary = _summary(tmp_path / "out")
     de = next(r for r in summary.values() if r["id"] == "NMC811-080-DE-8Y")
-    assert de["conforms"] == "true" and de["performance_class"] in "ABCDE"
+    result = json.loads((tmp_path / "out" / "NMC811-080-DE-8Y.result.json").read_text())
+    declared = result["assessment"]["declared_total"]
+    assert float(de["declared_per_declared_unit"]) == pytest.approx(declared["per_declared_unit"], rel=1e-12)
+    assert float(de["declared_kg_co2e"]) == pytest.approx(declared["kg_co2e"], rel=1e-12)
+    # a literature model does not conform to the EU rule (no plant data), so the PCR grades it
+    # with no class; the class its figure falls in is still reported
+    assert de["conforms"] == "false" and int(de["nonconformities"]) >= 1 and de["performance_class"] == ""
+    assert de["class_of_declared_figure"] == result["assessment"]["performance_class"]["thresholds"][
+        [t["max"] is None or declared["per_declared_unit"] <= t["max"]
+         for t in result["assessment"]["performance_class"]["thresholds"]].index(True)]["class"]

@@ -65,9 +65,11 @@ def figures(plan: Plan, total, declared_per_reference_flow, stages: dict, ghg: d
     -------
     dict
         Summary columns (:data:`pcf.batch.summary.FIGURES` without the shares): the declared
-        figure is :func:`pcf.lca.biogenic.declared_figures` under the PCR's rule and the
-        class :func:`pcf.pcr.assess.classify` of it per declared unit, as
-        :func:`pcf.pcr.assess` gives them.
+        figure is :func:`pcf.lca.biogenic.declared_figures` under the PCR's rule, as
+        :func:`pcf.pcr.assess` gives it, and ``class_of_declared_figure`` the class
+        (:func:`pcf.pcr.assess.classify`) it falls in per declared unit. The PCR grades a
+        result with that class only when it conforms (``performance_class``, from the full
+        result's assessment).
     """
     from ..lca.biogenic import declared_figures, rule_for
     from ..pcr.assess import classify
@@ -92,31 +94,20 @@ def figures(plan: Plan, total, declared_per_reference_flow, stages: dict, ghg: d
     value = declared_per_du if pcr is not None else per_du
     classes = pcr.performance_classes if pcr is not None else None
     if classes is None or value is None:
-        out["performance_class"] = None
+        out["class_of_declared_figure"] = None
     elif np.ndim(value):
-        out["performance_class"] = [(classify(float(v), classes) or {}).get("class") for v in value]
+        out["class_of_declared_figure"] = [(classify(float(v), classes) or {}).get("class") for v in value]
     else:
-        out["performance_class"] = (classify(value, classes) or {}).get("class")
+        out["class_of_declared_figure"] = (classify(value, classes) or {}).get("class")
     return out
 
 
-def figures_of_result(result: dict) -> dict:
-    """The summary figures of a full result dict (as :func:`figures`), the declared figure and
-    class taken from its PCR assessment."""
+def figures_of_result(result: dict, plan: Plan) -> dict:
+    """The summary figures of a full result dict: :func:`figures` of its numbers."""
     du = result["product"]["declared_unit"]
-    out = {"total_kg_co2e": result["total_kg_co2e"], "per_declared_unit_kg_co2e": result["per_declared_unit_kg_co2e"],
-           "declared_unit": du["unit"] if du else None,
-           "declared_units_per_reference_flow": du["per_reference_flow"] if du else None}
-    for stage in STAGES:
-        out[f"{stage}_kg_co2e"] = result["stages"].get(stage)
-    for key in GHG_KEYS:
-        out[f"{key}_kg_co2e"] = result["ghg"][key]
-    a = result.get("assessment") or {}
-    declared = a.get("declared_total") or {}
-    out["declared_kg_co2e"] = declared.get("kg_co2e")
-    out["declared_per_declared_unit"] = declared.get("per_declared_unit")
-    out["performance_class"] = (a.get("performance_class") or {}).get("class")
-    return out
+    return figures(plan, result["total_kg_co2e"], du["per_reference_flow"] if du else None, result["stages"],
+                   result["ghg"], result["biogenic_carbon"]["co2_emissions_kg"], result["study"]["standard"],
+                   du["unit"] if du else None)
 
 
 def full_result(plan: Plan, row: SkuRow) -> dict:

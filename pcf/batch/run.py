@@ -106,9 +106,9 @@ def process_chunk(plans: dict, rows: list[SkuRow], options: Options) -> tuple[li
             try:
                 if options.results or row.row in slow:
                     result = full_result(plan, row)
-                    record.update(figures_of_result(result))
+                    record.update(figures_of_result(result, plan))
                     if row.row in fast:
-                        diff = same_figures(fast[row.row], figures_of_result(result))
+                        diff = same_figures(fast[row.row], figures_of_result(result, plan))
                         if diff:
                             raise PCFError(f"the batch arrays and the full result disagree ({diff}); please report this")
                     if options.results:
@@ -143,6 +143,7 @@ def _write(result: dict, row: SkuRow, out: Path) -> dict:
             render_report(result, out)
     a = result.get("assessment")
     return {"result_file": path.name,
+            "performance_class": (a.get("performance_class") or {}).get("class") if a else None,
             "conforms": a["conforms"] if a else None,
             "nonconformities": sum(1 for f in a["findings"] if f["severity"] == "nonconformity") if a else None}
 

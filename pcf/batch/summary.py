@@ -8,8 +8,9 @@ Columns (docs/batch.md): ``row, id, name, model, scenario, status, error``; the 
 ``<stage>_share`` for the five life-cycle stages, the ISO 14067 split
 ``fossil_kg_co2e, biogenic_emissions_kg_co2e, biogenic_removals_kg_co2e, dluc_kg_co2e,
 aircraft_kg_co2e``, the PCR's declared figure ``declared_kg_co2e`` and
-``declared_per_declared_unit``, ``performance_class``; the PCR verdict ``pcr, conforms,
-nonconformities`` (empty in a summary-only run); ``result_file, input_sha256``; and one
+``declared_per_declared_unit`` and the ``class_of_declared_figure`` it falls in; the PCR
+verdict ``pcr, conforms, nonconformities, performance_class`` (the class the PCR grades, only
+for a conforming result; empty in a summary-only run); ``result_file, input_sha256``; and one
 column per parameter of the SKU table with the value used.
 """
 
@@ -29,9 +30,10 @@ FIGURES = ([("total_kg_co2e", "float"), ("per_declared_unit_kg_co2e", "float"), 
             ("declared_units_per_reference_flow", "float")]
            + [(f"{s}_kg_co2e", "float") for s in STAGES] + [(f"{s}_share", "float") for s in STAGES]
            + [(f"{k}_kg_co2e", "float") for k in ("fossil", "biogenic_emissions", "biogenic_removals", "dluc", "aircraft")]
-           + [("declared_kg_co2e", "float"), ("declared_per_declared_unit", "float"), ("performance_class", "str")])
-TAIL = [("pcr", "str"), ("conforms", "bool"), ("nonconformities", "int"), ("result_file", "str"),
-        ("input_sha256", "str")]
+           + [("declared_kg_co2e", "float"), ("declared_per_declared_unit", "float"),
+              ("class_of_declared_figure", "str")])
+TAIL = [("pcr", "str"), ("conforms", "bool"), ("nonconformities", "int"), ("performance_class", "str"),
+        ("result_file", "str"), ("input_sha256", "str")]
 
 
 def columns(parameters: list[str]) -> list[tuple[str, str]]:
