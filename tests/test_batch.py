@@ -230,6 +230,28 @@ def test_arrays_equal_single_runs_for_random_variants(bd, model):
                 assert done[row.row][key] == value, key
 
 
+@pytest.mark.parametrize("name", ["battery/nmc811-pack.yaml", "battery/lfp-pack.yaml", "battery/nmc622-pack.yaml",
+                                  "pv/mono-si-module-cn.yaml"])
+def test_example_models_take_the_array_path(open_default, name):
+    """Every example model loads on arrays (no code in the loader that arrays cannot take) and
+    its variants (every parameter x 0.8 .. 1.2) equal their single runs."""
+    path = str(REPO / "examples" / name)
+    plan = make_plan(path, "")
+    rng = np.random.default_rng(3)
+    rows = [SkuRow(i, f"V{i}", "", path, "", {k: v * float(rng.uniform(0.8, 1.2)) for k, v in plan.parameters.items()})
+            for i in range(2, 5)]
+    done, rest, note = summarise_rows(plan, rows)
+    assert (note, rest) == ("", [])
+    for row in rows:
+        single = figures_of_result(full_result(plan, row), plan)
+        assert set(single) == set(done[row.row])
+        for key, value in single.items():
+            if isinstance(value, float):
+                assert done[row.row][key] == pytest.approx(value, rel=1e-9), key
+            else:
+                assert done[row.row][key] == value, key
+
+
 def test_rows_that_decide_differently_are_computed_alone(bd, write_model):
     """A transport leg's chargeable mass is max(mass, volume x 333.3 kg/m3 for road): rows on
     the other side of the max (and a negative volume the loader refuses) leave the array path

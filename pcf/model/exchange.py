@@ -22,6 +22,8 @@ import re
 from datetime import date
 from typing import Any, Literal, Union
 
+import numpy as np
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..errors import UnitError
@@ -158,7 +160,7 @@ def resolve_exchange(section: Exchange | None, reference_location: str | None, v
         except UnitError as exc:
             raise fail(loc + ("unit",), str(exc)) from None
         kg = value(amount.amount, loc + ("amount",)) * factor
-        if not (math.isfinite(kg) and kg >= 0):
+        if not (np.isfinite(kg) and kg >= 0):
             raise fail(loc + ("amount",), f"{what} must be a finite number >= 0 [{amount.unit} per reference flow], got {kg}")
         return kg
 

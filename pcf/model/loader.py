@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from pydantic import ValidationError
 
 from ..errors import ExchangeError, ExpressionError, ModelError, UnitError
@@ -714,7 +715,7 @@ def _carbon_content(content, value, fail, lines: LineMap) -> ResolvedCarbonConte
     amounts = {}
     for part in ("product", "packaging"):
         amount = value(getattr(content, part), base + (part,))
-        if not (math.isfinite(amount) and amount >= 0):
+        if not (np.isfinite(amount) and amount >= 0):
             raise fail(base + (part,), f"biogenic carbon content of the {part} must be a finite number >= 0 "
                                        f"[{content.unit} C per reference flow], got {amount}")
         amounts[part] = amount * to_kg
