@@ -342,16 +342,19 @@ def batch(
         raise typer.Exit(1)
 
 
-@app.command(epilog="Example: pcf label out/SKU-NMC811-PACK.result.json --out out")
+@app.command(epilog="Example: pcf label out/SKU-NMC811-PACK.result.json --out out --variant all --size 20")
 def label(
     result: Path = typer.Argument(..., help="Result JSON written by `pcf footprint`."),
     out_dir: Path = typer.Option(..., "--out", help="Output folder."),
+    variant: list[str] = typer.Option(["graded"], "--variant", help="graded (90 x 145 mm) | compact (square, "
+                                      "8-60 mm) | declaration (A5; EU batteries: Art. 7) | all; repeatable."),
+    size: Optional[float] = typer.Option(None, "--size", help="Side of the compact label [mm], 8-60 (default 30)."),
 ) -> None:
-    """Render the graded carbon label (SVG and PDF) of a result."""
+    """Render labels of a result (SVG and PDF): the graded label, a compact one, the declaration."""
     from pcf.api import render_outputs
 
     try:
-        files = render_outputs(result, out_dir, "label")
+        files = render_outputs(result, out_dir, "label", variants=variant, size_mm=size)
     except PCFError as exc:
         _fail(exc)
     for path in files.values():

@@ -243,12 +243,17 @@ def compare(model_path: str | Path, scenarios: list[str] | None = None, out_dir:
     return ComparisonRun(comparison, results, files)
 
 
-def render_outputs(result_path: str | Path, out_dir: str | Path, what: str) -> dict[str, Path]:
+def render_outputs(result_path: str | Path, out_dir: str | Path, what: str, variants: list[str] | None = None,
+                   size_mm: float | None = None) -> dict[str, Path]:
     """``pcf label`` / ``pcf report``: render from a result JSON file.
 
     Parameters
     ----------
     what : {"label", "report"}
+    variants : list of str, optional
+        Label variants (:data:`pcf.render.label.VARIANTS`, or ``all``); default the graded label.
+    size_mm : float, optional
+        Side of the compact label [mm] (8-60).
 
     Raises
     ------
@@ -262,7 +267,17 @@ def render_outputs(result_path: str | Path, out_dir: str | Path, what: str) -> d
 
     result = read_result(result_path)
     if what == "label":
-        return {str(k): Path(v) for k, v in render_label(result, Path(out_dir)).items()}
+        from .render.label import VARIANTS
+
+        wanted = list(VARIANTS) if "all" in (variants or []) else list(dict.fromkeys(variants or ["graded"]))
+        if size_mm is not None and "compact" not in wanted:
+            raise PCFError("--size is the side of the compact label: add --variant compact (or all)")
+        files: dict[str, Path] = {}
+        for variant in wanted:
+            size = size_mm if variant == "compact" else None
+            for kind, path in render_label(result, Path(out_dir), variant=variant, size_mm=size).items():
+                files[f"{variant}.{kind}"] = Path(path)
+        return files
     if what == "report":
         return {"report": Path(render_report(result, Path(out_dir)))}
     raise PCFError(f"unknown output {what!r}")

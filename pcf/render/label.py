@@ -23,6 +23,7 @@ from markupsafe import Markup
 
 from pcf.files import output_stem
 from pcf.render import fmt, output, view
+from pcf.errors import RenderError
 from pcf.render.validate import check_result
 
 #: Size of the label [mm] and of its SVG user space [units]; 4 units per mm.
@@ -195,6 +196,9 @@ def label_context(result: dict, font: str, issued: dict | None = None) -> dict:
         "date": view.created_date(result),
         "sha": result["model_sha256"][:12].lower(),
         "issued": None if not issued else {k: issued[k] for k in ("number", "valid_from", "valid_until", "issuer")},
+        "state": view.issue_state(result, issued),
+        "not_graded": view.not_graded_reason(result),
+        "alternatives": [g for g in view.grades(result) if g["title"]],
     }
 
 
@@ -250,8 +254,79 @@ def prepare(result: dict, templates_dir: Path | None = None, font: str | None = 
     return font, env, output.render_template(env, "label.svg.j2", L=label_context(result, font, issued))
 
 
-def render_label(result: dict, out_dir: Path, templates_dir: Path | None = None) -> dict[str, Path]:
-    """Write the graded carbon label of a result as SVG and PDF.
+#: The label family: variant -> (file-name suffix, what it is).
+VARIANTS: dict[str, tuple[str, str]] = {
+    "graded": ("label", "graded carbon label, 90 x 145 mm"),
+    "compact": ("label-compact", "compact label for small packaging, a square of 8-60 mm"),
+    "declaration": ("cf-declaration", "carbon-footprint declaration, A5 (EU batteries: Reg. (EU) 2023/1542 Art. 7)"),
+}
+
+
+def variant_svg(result: dict, variant: str = "graded", templates_dir: Path | None = None, font: str | None = None,
+                issued: dict | None = None, size_mm: float | None = None) -> tuple[str, object, str, tuple]:
+    """Render one member of the label family as SVG text.
+
+    Every variant is the same function of the result, with ``issued`` (label number,
+    validity, issuer, QR text) filled in by :mod:`pcf.registry` when it issues the label,
+    and placeholders otherwise.
+
+    Parameters
+    ----------
+    result : dict
+        A ``pcf-result/1`` result.
+    variant : {"graded", "compact", "declaration"}
+        See :data:`VARIANTS`.
+    templates_dir : Path, optional
+        Folder of the templates [default: ``label_templates/``].
+    font : str, optional
+        CJK font family [default: found with fontconfig].
+    issued : dict, optional
+        ``number``, ``valid_from``, ``valid_until``, ``issuer``, ``qr`` of an issued label.
+    size_mm : float, optional
+        Side of the compact label [mm] (8-60; default 30); other variants have a fixed size.
+
+    Returns
+    -------
+    font : str
+    env : jinja2.Environment
+    svg : str
+    mm : tuple of float
+        Width and height of the page [mm].
+
+    Raises
+    ------
+    RenderError
+        Unknown variant, a size outside the compact bounds, a bad result, no CJK font or a
+        missing template.
+    """
+    if variant not in VARIANTS:
+        raise RenderError(f"unknown label variant {variant!r}; use one of {', '.join(VARIANTS)}")
+    if size_mm is not None and variant != "compact":
+        raise RenderError(f"--size applies to the compact label only, not to {variant!r}")
+    if variant == "graded":
+        font, env, svg = prepare(result, templates_dir, font, issued)
+        return font, env, svg, LABEL_MM
+    from pcf.render.declaration import declaration_context
+    from pcf.render.label_compact import compact_context
+
+    check_result(result)
+    font = font or output.cjk_font()
+    env = output.environment(templates_dir)
+    if variant == "compact":
+        ctx = compact_context(result, font, size_mm, issued)
+        return font, env, output.render_template(env, "label_compact.svg.j2", C=ctx), ctx["mm"]
+    ctx = declaration_context(result, font, issued)
+    return font, env, output.render_template(env, "declaration.svg.j2", D=ctx), ctx["mm"]
+
+
+def _pdf(env, svg: str, mm: tuple, font: str, title: str) -> bytes:
+    html = output.render_template(env, "label.html.j2", svg=Markup(svg), mm=mm, font=font, title=title)
+    return output.html_to_pdf(html, output.template_folder(env))
+
+
+def render_label(result: dict, out_dir: Path, templates_dir: Path | None = None, variant: str = "graded",
+                 size_mm: float | None = None) -> dict[str, Path]:
+    """Write a label of the family (default: the graded carbon label) of a result as SVG and PDF.
 
     Parameters
     ----------
@@ -260,13 +335,17 @@ def render_label(result: dict, out_dir: Path, templates_dir: Path | None = None)
     out_dir : Path
         Output folder; created if missing.
     templates_dir : Path, optional
-        Folder of ``label.svg.j2`` and ``label.html.j2`` [default: ``label_templates/``].
+        Folder of the templates and ``label.html.j2`` [default: ``label_templates/``].
+    variant : {"graded", "compact", "declaration"}
+        Which label (:data:`VARIANTS`).
+    size_mm : float, optional
+        Side of the compact label [mm].
 
     Returns
     -------
     dict of str to Path
-        ``{"svg": <out_dir>/<product id>.label.svg, "pdf": <out_dir>/<product id>.label.pdf}``
-        (``<product id>.<scenario>.label.*`` for a scenario result).
+        ``{"svg": <out_dir>/<stem>.<suffix>.svg, "pdf": ...pdf}``, stem the product id (and
+        scenario), suffix ``label``, ``label-compact`` or ``cf-declaration``.
 
     Raises
     ------
@@ -274,19 +353,18 @@ def render_label(result: dict, out_dir: Path, templates_dir: Path | None = None)
         On a bad result, a missing template, no CJK font (install fonts-noto-cjk), a
         WeasyPrint failure or an unwritable folder; no file is written then.
     """
-    font, env, svg = prepare(result, templates_dir)
-    html = output.render_template(env, "label.html.j2", svg=Markup(svg), mm=LABEL_MM, font=font,
-                                  title=f"{result['product']['id']} carbon label")
-    pdf = output.html_to_pdf(html, output.template_folder(env))
+    font, env, svg, mm = variant_svg(result, variant, templates_dir, size_mm=size_mm)
+    pdf = _pdf(env, svg, mm, font, f"{result['product']['id']} {VARIANTS[variant][1]}")
     out = output.prepare_out_dir(out_dir)
-    stem = output_stem(result)  # <product id>[.<scenario>]
-    paths = {"svg": out / f"{stem}.label.svg", "pdf": out / f"{stem}.label.pdf"}
+    stem = f"{output_stem(result)}.{VARIANTS[variant][0]}"  # <product id>[.<scenario>].<suffix>
+    paths = {"svg": out / f"{stem}.svg", "pdf": out / f"{stem}.pdf"}
     output.write_atomic({paths["svg"]: svg.encode("utf-8"), paths["pdf"]: pdf})
     return paths
 
 
-def issued_label(result: dict, issued: dict, templates_dir: Path | None = None) -> dict[str, bytes]:
-    """An issued (numbered) label as SVG and PDF bytes; writes no file.
+def issued_label(result: dict, issued: dict, templates_dir: Path | None = None, variant: str = "graded",
+                 size_mm: float | None = None) -> dict[str, bytes]:
+    """An issued (numbered) label of the family as SVG and PDF bytes; writes no file.
 
     Parameters
     ----------
@@ -296,6 +374,8 @@ def issued_label(result: dict, issued: dict, templates_dir: Path | None = None) 
         ``number``, ``valid_from``, ``valid_until``, ``issuer``, ``qr`` (see :func:`label_context`).
     templates_dir : Path, optional
         Folder of the templates [default: ``label_templates/``].
+    variant, size_mm
+        As :func:`render_label`.
 
     Returns
     -------
@@ -307,7 +387,5 @@ def issued_label(result: dict, issued: dict, templates_dir: Path | None = None) 
     RenderError
         On a bad result, a missing template, no CJK font or a WeasyPrint failure.
     """
-    font, env, svg = prepare(result, templates_dir, issued=issued)
-    html = output.render_template(env, "label.html.j2", svg=Markup(svg), mm=LABEL_MM, font=font,
-                                  title=f"{issued['number']} carbon label")
-    return {"svg": svg.encode("utf-8"), "pdf": output.html_to_pdf(html, output.template_folder(env))}
+    font, env, svg, mm = variant_svg(result, variant, templates_dir, issued=issued, size_mm=size_mm)
+    return {"svg": svg.encode("utf-8"), "pdf": _pdf(env, svg, mm, font, f"{issued['number']} {VARIANTS[variant][1]}")}

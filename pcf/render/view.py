@@ -191,3 +191,72 @@ def _declared_per_ref(result: dict) -> float | None:
         return None
     n = float(declared["per_reference_flow"])
     return n if n != 0 else None
+
+
+def issue_state(result: dict, issued: dict | None = None) -> dict:
+    """What a label shows about its issuance: the label number and the validity period.
+
+    A label rendered from a result is a draft: its number is a placeholder until a
+    certification body issues it (:mod:`pcf.registry`), which renders the same template with
+    ``issued`` filled in.
+
+    Parameters
+    ----------
+    result : dict
+        A ``pcf-result/1`` result; ``assessment.label.validity_years`` (the PCR's label rule)
+        is shown on a draft when present.
+    issued : dict, optional
+        ``number``, ``valid_from``, ``valid_until`` (dates as printed), ``issuer``.
+
+    Returns
+    -------
+    dict
+        ``issued`` (bool), ``number`` (or None), ``number_zh`` / ``number_en`` (the number, or
+        待签发 / "to be issued"), ``validity_zh`` / ``validity_en`` (the period, or what the
+        PCR says, or 签发时确定 / "set at issue"), ``issuer`` (or None).
+    """
+    if issued:
+        period = f"{issued['valid_from']} – {issued['valid_until']}"
+        return {"issued": True, "number": issued["number"], "number_zh": issued["number"],
+                "number_en": issued["number"], "validity_zh": period, "validity_en": period,
+                "issuer": issued.get("issuer")}
+    years = ((result.get("assessment") or {}).get("label") or {}).get("validity_years")
+    if years:
+        n = fmt.amount(years)
+        zh, en = f"签发起 {n} 年", f"{n} years from issue"
+    else:
+        zh, en = "签发时确定", "set at issue"
+    return {"issued": False, "number": None, "number_zh": "待签发", "number_en": "to be issued",
+            "validity_zh": zh, "validity_en": en, "issuer": None}
+
+
+def grades(result: dict) -> list[dict]:
+    """Every grading of a result: the PCR's performance class, then its alternative class sets.
+
+    Returns
+    -------
+    list of dict
+        ``title`` (None for the PCR's own classes), ``cls`` (None when not graded), ``graded``
+        (bool), ``illustrative`` (bool), ``reason`` (why not graded, or None), ``unit``.
+    """
+    a = result.get("assessment") or {}
+    out = []
+    for pc in [a.get("performance_class")] + list(a.get("alternative_classes") or []):
+        if not pc:
+            continue
+        cls = pc.get("class")
+        out.append({"title": pc.get("title"), "cls": cls, "graded": cls is not None,
+                    "illustrative": bool(pc.get("illustrative")), "reason": pc.get("reason"),
+                    "unit": pc.get("unit") or ""})
+    return out
+
+
+def not_graded_reason(result: dict) -> tuple[str, str] | None:
+    """(Chinese, English) reason a result that has classes is not graded, or None."""
+    a = result.get("assessment") or {}
+    pc = a.get("performance_class")
+    if not pc or pc.get("class") is not None:
+        return None
+    if a.get("conforms") is False:
+        return "不符合产品类别规则", "does not conform to its PCR"
+    return "无等级", "no class"

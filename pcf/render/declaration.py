@@ -1,0 +1,144 @@
+"""Carbon-footprint declaration (A5, SVG and PDF), bilingual.
+
+For a result assessed against ``eu-battery-cfb-ev`` it is the battery carbon-footprint
+declaration of Regulation (EU) 2023/1542 Art. 7(1): (a) manufacturer, (b) battery model,
+(c) plant location, (d) kg CO2e per kWh of total energy over the service life, (e) the
+four life-cycle stages of Annex II point 4 with their shares, (f) the EU declaration of
+conformity's number, (g) the link to the public study; and, per Art. 7(2), the performance
+class (only when the result conforms). For other rules it lists that PCR's ``declaration:``
+items. What the result lacks is printed as "not stated", never filled in.
+
+The label number is a placeholder until a certification body issues the declaration
+(:mod:`pcf.registry`), which renders the same template with ``issued``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pcf.pcr.contents import LOOKUPS, NAMES
+from pcf.render import fmt, view
+from pcf.render.label import label_verification_text, qr_path
+
+#: A5 portrait [mm] and its user space [units, 4 per mm].
+DECLARATION_MM = (148, 210)
+DECLARATION_UNITS = (592, 840)
+
+#: Chinese names of PCR stage names given in English only: the four stages of Reg. (EU)
+#: 2023/1542 Annex II point 4 and those of pv-module (GB/T and China rules name theirs in both).
+STAGE_ZH = {
+    "Raw material acquisition and pre-processing": "原材料获取与预处理",
+    "Main product production": "主要产品生产",
+    "Distribution": "分销",
+    "End of life and recycling": "寿命终止与回收",
+    "Module manufacturing (silicon to module)": "组件制造（硅料至组件）",
+    "End of life": "寿命终止",
+}
+#: Items shown in the table when the PCR has no declaration rule.
+DEFAULT_ITEMS = ("manufacturer", "product_model", "plant_location")
+#: Items drawn elsewhere on the page (the headline value and the stage table), or not at all.
+DRAWN_APART = ("footprint_per_declared_unit", "stage_breakdown", "other")
+
+
+def _point(clause: str) -> str:
+    """The Art. 7(1) letter a clause names, e.g. ``(a)``, or ''."""
+    m = re.search(r"Art\. 7\(1\)(\([a-g]\))", clause or "")
+    return m.group(1) if m else ""
+
+
+def _rows(result: dict) -> list[dict]:
+    """The administrative rows: PCR declaration items (or the defaults) with what the result has."""
+    contents = ((result.get("assessment") or {}).get("contents") or {}).get("declaration")
+    if contents is None:
+        contents = [{"item": i, "zh": NAMES[i][0], "en": NAMES[i][1], "found": LOOKUPS[i](result),
+                     "clause": "", "severity": None} for i in DEFAULT_ITEMS]
+    rows = []
+    for c in contents:
+        if c["item"] in DRAWN_APART:
+            continue
+        found = c.get("found")
+        lines = fmt.ellipsize(fmt.wrap(found, 58), 2) if found else []
+        rows.append({"point": _point(c.get("clause") or ""), "zh": c["zh"], "en": c["en"], "lines": lines,
+                     "missing": not found, "required": c.get("severity") == "nonconformity"})
+    return rows
+
+
+def _stages(result: dict) -> tuple[list[dict], str]:
+    """PCR stages (kg CO2e per declared unit) with shares and bar geometry, and their unit."""
+    assessed = (result.get("assessment") or {}).get("stages") or {}
+    head = view.headline(result)
+    if assessed and all(v is not None for v in assessed.values()):
+        items = [(STAGE_ZH.get(name, ""), name, float(v)) for name, v in assessed.items()]
+        unit = head["unit"]
+    else:
+        rows = view.stage_rows(result)
+        declared = head["declared"]
+        items = [(r["zh"], r["en"], r["kg_du"] if declared else r["kg"]) for r in rows]
+        unit = head["unit"]
+    positive = sum(v for _, _, v in items if v > 0)
+    total = sum(v for _, _, v in items)
+    x, out = 20.0, []
+    for i, (zh, en, v) in enumerate(items):
+        w = 552.0 * v / positive if positive > 0 and v > 0 else 0.0
+        share = fmt.share(v, total)
+        out.append({"zh": zh, "en": en, "text": fmt.sig(v), "share_text": fmt.pct(share),
+                    "colour": fmt.STAGE_COLOURS[i % len(fmt.STAGE_COLOURS)], "x": x, "w": w})
+        x += w
+    return out, unit
+
+
+def declaration_context(result: dict, font: str, issued: dict | None = None) -> dict:
+    """Everything ``declaration.svg.j2`` draws [user units, 4 per mm, A5 portrait].
+
+    Parameters
+    ----------
+    result : dict
+        A checked ``pcf-result/1`` result.
+    font : str
+        CJK font family.
+    issued : dict, optional
+        An issued declaration's ``number``, ``valid_from``, ``valid_until``, ``issuer``, ``qr``.
+
+    Returns
+    -------
+    dict
+        ``eu`` (assessed against eu-battery-cfb-ev), titles, ``head`` (:func:`view.headline`),
+        ``e_total`` text, ``rows`` (administrative items), ``stages`` and ``stage_unit``,
+        ``grades`` (:func:`view.grades`), ``not_graded``, ``conforms``, ``n_nonconformities``,
+        ``state`` (:func:`view.issue_state`), ``qr``, study facts.
+    """
+    a = result.get("assessment") or {}
+    pcr_id = (a.get("pcr") or {}).get("id")
+    eu = pcr_id == "eu-battery-cfb-ev"
+    head = view.headline(result)
+    product = result["product"]
+    declared = product.get("declared_unit")
+    e_total = None
+    if declared:
+        e_total = (f"{fmt.amount(declared['per_reference_flow'])} {declared['unit']} / {view.reference_flow_text(product)}"
+                   f" · {fmt.sig((result.get('totals') or {}).get('declared', result['total_kg_co2e']))} "
+                   f"{view.per_unit(product, False)}")
+    stages, stage_unit = _stages(result)
+    rows = _rows(result)
+    findings = a.get("findings") or []
+    qr = qr_path(issued["qr"] if issued else label_verification_text(result))
+    return {
+        "font": font, "mm": DECLARATION_MM, "units": DECLARATION_UNITS, "eu": eu,
+        "title_zh": "电池碳足迹声明" if eu else "产品碳足迹声明",
+        "title_en": "Battery carbon footprint declaration" if eu else "Carbon footprint declaration",
+        "basis": "Regulation (EU) 2023/1542, Art. 7 · Annex II" if eu else (
+            f"PCR {view.pcr_text(result)}" if pcr_id else "ISO 14067:2018 / GB/T 24067-2024"),
+        "product_name_lines": fmt.ellipsize(fmt.wrap(product["name"], 56), 2), "product_id": product["id"],
+        "head": head, "description": (declared or {}).get("description") or "", "e_total": e_total,
+        "value_size": round(max(30.0, min(56.0, 330.0 / (0.6 * max(len(head["text"]), 1)))), 1),
+        "rows": rows, "stages": stages, "stage_unit": stage_unit,
+        "stage_point": "(e)" if eu else "", "value_point": "(d)" if eu else "",
+        "grades": view.grades(result), "not_graded": view.not_graded_reason(result),
+        "assessed": bool(a), "conforms": a.get("conforms"),
+        "n_nonconformities": sum(f.get("severity") == "nonconformity" for f in findings),
+        "state": view.issue_state(result, issued),
+        "qr": qr, "qr_units": 92.0,
+        "pcr": view.pcr_text(result), "standard": view.study_value(result, "standard"),
+        "method": fmt.method_label(result), "date": view.created_date(result),
+        "sha": result["model_sha256"][:12].lower(),
+    }
