@@ -366,7 +366,7 @@ def report(
     result: Path = typer.Argument(..., help="Result JSON written by `pcf footprint`."),
     out_dir: Path = typer.Option(..., "--out", help="Output folder."),
 ) -> None:
-    """Render the CFP study report with its verification statement (PDF) of a result."""
+    """Render the CFP study report (PDF) of a result and its one-page verification statement template."""
     from pcf.api import render_outputs
 
     try:

@@ -159,7 +159,10 @@ def run_footprint(model_path: str | Path, out_dir: str | Path, label: bool = Fal
         if report:
             from .render import render_report
 
+            from .render.verification import render_verification
+
             staged["report"] = render_report(result, staging)
+            staged["verification"] = render_verification(result, staging)
         files = {}
         for kind, path in staged.items():
             target = out / Path(path).name
@@ -279,7 +282,10 @@ def render_outputs(result_path: str | Path, out_dir: str | Path, what: str, vari
                 files[f"{variant}.{kind}"] = Path(path)
         return files
     if what == "report":
-        return {"report": Path(render_report(result, Path(out_dir)))}
+        from .render.verification import render_verification
+
+        return {"report": Path(render_report(result, Path(out_dir))),
+                "verification": Path(render_verification(result, Path(out_dir)))}
     raise PCFError(f"unknown output {what!r}")
 
 

@@ -261,7 +261,8 @@ def test_pv_label_and_report_render(open_default, tmp_path):
     run = run_footprint(PV, tmp_path, label=True, report=True)
     pid = run.result["product"]["id"]
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == sorted([f"{pid}.result.json", f"{pid}.label.svg", f"{pid}.label.pdf", f"{pid}.report.pdf"])
+    assert names == sorted([f"{pid}.result.json", f"{pid}.label.svg", f"{pid}.label.pdf", f"{pid}.report.pdf",
+                            f"{pid}.verification.pdf"])
     for pdf in (tmp_path / f"{pid}.label.pdf", tmp_path / f"{pid}.report.pdf"):
         assert pdf.read_bytes()[:5] == b"%PDF-"
         fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout

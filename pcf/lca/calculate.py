@@ -38,6 +38,7 @@ from .inventory import Inventory
 from .stagesplit import ghg_by_stage
 from .prepare import BIOGENIC_MASS_FLOWS, Prepared, flow_category, prepare
 from .result import GHG_CATEGORIES, FootprintResult
+from .system_map import product_system_map
 
 __all__ = ["BIOGENIC_MASS_FLOWS", "evaluate", "flow_category", "footprint"]
 
@@ -245,6 +246,7 @@ def evaluate(system: ProductSystem, prepared: Prepared, top: int | None = None, 
         end_of_life=end_of_life,
         declaration=(system.model.declaration.model_dump()
                      if system.model.declaration is not None else None),
+        product_system=product_system_map(system),
         software_version=__version__,
         model_sha256=system.sha256,
         model_file=str(system.path),

@@ -169,6 +169,11 @@ class FootprintResult:
         the SKU id (also ``product.id``), the model's own product, the parameter values of the
         row, and the hash a re-run compares (docs/batch.md). ``provenance.bw2calc_score`` is
         None in these results.
+    product_system : dict
+        The foreground as a graph (:mod:`pcf.lca.system_map`): ``{reference, processes: [{id,
+        name, stage, location}], links: [{from, to}]}``; drawn in the report's system-boundary
+        diagram with the background activities of ``contributions`` and the excluded inputs
+        of ``cut_off``.
     """
 
     product: dict
@@ -205,6 +210,7 @@ class FootprintResult:
     declaration: dict | None = field(default=None)
     exchange: dict = field(default_factory=dict)
     ghg_by_stage: dict = field(default_factory=dict)
+    product_system: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The result as the JSON-ready dict of docs/result-json.md."""

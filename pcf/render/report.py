@@ -1,10 +1,13 @@
 """CFP study report (HTML -> WeasyPrint PDF, A4) with a verification statement section.
 
 Sections: title page (with the label), 1 goal and scope (1.1 allocation, 1.2 use stage and
-end of life), 2 results (stages table and bar chart, ISO 14067 separate reporting, 2.3
-electricity and its sources, 2.4 biogenic carbon and the declared total, 2.5 Monte Carlo
-uncertainty), 3 contributions (top 15), 4 data sources (4.1 data quality),
-5 cut-off, 6 PCR findings and performance class, 7 provenance, 8 verification statement.
+end of life, 1.3 system-boundary diagram), 2 results (2.1 stages table and chart, 2.2 ISO
+14067 separate reporting, 2.3 electricity, 2.4 biogenic carbon and the declared total, 2.5
+uncertainty), 3 contributions (top 15, chart of the top 10), 4 data sources (4.1 data
+quality), 5 cut-off, 6 PCR findings, performance class and alternative gradings (6.4 contents
+of the declaration, 6.5 contents of the report and where they are), 7 limitations, 8
+provenance, 9 verification statement (the body of the one-page template,
+:mod:`pcf.render.verification`).
 
 References
 ----------
@@ -23,12 +26,16 @@ from pcf.files import output_stem
 from pcf.render import biogenic_view, fmt, output, view
 from pcf.render.electricity import electricity_context
 from pcf.render.label import label_verification_text, prepare
+from pcf.render.boundary import boundary_context
+from pcf.render.report_checklist import checklists, limitations
 from pcf.render.report_dataquality import data_quality_context
+from pcf.render.verification import verification_context
 from pcf.render.report_eol import use_eol_context
 from pcf.render.report_uncertainty import uncertainty_context
 
-#: Number of contributions listed in section 3.
+#: Number of contributions listed in section 3, and drawn in its chart.
 TOP_CONTRIBUTIONS = 15
+TOP_CHART = 10
 
 KINDS = {"direct": "直接 direct", "background": "背景 background"}
 
@@ -118,6 +125,47 @@ def _contributions(result: dict) -> dict:
     rest_kg = sum(float(c["kg_co2e"]) for c in rest)
     return {"rows": rows, "rest_n": len(rest), "rest_kg_text": fmt.sig(rest_kg),
             "rest_share_text": fmt.pct(fmt.share(rest_kg, total)), "n": len(items)}
+
+
+def contribution_rows(result: dict, n: int = TOP_CHART) -> list[dict]:
+    """The ``n`` largest contributions as rows for :func:`stage_chart`: ``kg`` [kg CO2e per
+    reference flow], ``zh`` (name, shortened), ``en`` (stage and process), ``colour`` of the
+    stage, ``kg_text``, ``share_text``."""
+    total = float(result["total_kg_co2e"])
+    order = list(fmt.STAGE_NAMES)
+    items = [c for c in result.get("contributions") or [] if c.get("kind") != "other"]
+    items = sorted(items, key=lambda c: -abs(float(c["kg_co2e"])))[:n]
+    rows = []
+    for c in items:
+        kg = float(c["kg_co2e"])
+        stage = c.get("stage") or ""
+        colour = fmt.STAGE_COLOURS[order.index(stage) % len(fmt.STAGE_COLOURS)] if stage in order else "#7a7a7a"
+        name = fmt.ellipsize(fmt.wrap(c.get("name") or c.get("background") or c.get("process") or "", 34), 1)[0]
+        rows.append({"kg": kg, "zh": name, "colour": colour,
+                     "en": f"{fmt.STAGE_SHORT.get(stage, stage)} · {c.get('process') or ''}".strip(" ·"),
+                     "kg_text": fmt.sig(kg), "share_text": fmt.pct(fmt.share(kg, total))})
+    return rows
+
+
+def _declaration_rows(result: dict) -> list[dict]:
+    """Rows of the model's ``declaration:`` shown in section 1 (only what it states)."""
+    d = result.get("declaration") or {}
+    rows = []
+    m = d.get("manufacturer") or {}
+    if m.get("name"):
+        rows.append({"zh": "制造商", "en": "Manufacturer",
+                     "value": ", ".join(x for x in (m.get("name"), m.get("address"), m.get("contact")) if x)})
+    if d.get("product_model"):
+        rows.append({"zh": "型号", "en": "Model", "value": d["product_model"]})
+    plant = d.get("plant") or {}
+    if plant.get("location"):
+        rows.append({"zh": "生产工厂", "en": "Manufacturing plant",
+                     "value": ", ".join(x for x in (plant.get("name"), plant.get("location"), plant.get("country")) if x)})
+    if d.get("conformity_declaration_id"):
+        rows.append({"zh": "合格声明编号", "en": "EU declaration of conformity", "value": d["conformity_declaration_id"]})
+    if d.get("study_url"):
+        rows.append({"zh": "公开研究报告", "en": "Public study", "value": d["study_url"]})
+    return rows
 
 
 def _assessment(result: dict) -> dict | None:
@@ -261,6 +309,14 @@ def report_context(result: dict, font: str, label_svg: str) -> dict:
         "data_quality": data_quality_context(result),
         "cut_off": cut_off,
         "assessment": _assessment(result),
+        "alternative_classes": list((result.get("assessment") or {}).get("alternative_classes") or []),
+        "not_graded": view.not_graded_reason(result),
+        "declaration_rows": _declaration_rows(result),
+        "boundary_map": boundary_context(result),
+        "contrib_chart": stage_chart(contribution_rows(result)),
+        "checklists": checklists(result),
+        "limitations": limitations(result),
+        "verification": verification_context(result),
         "uncertainty": uncertainty_context(result),
         "software_version": result.get("software_version") or fmt.DASH,
         "model_file": result.get("model_file") or fmt.DASH,

@@ -1,0 +1,144 @@
+"""Report sections 6.4 / 6.5 (what the declaration and the report must contain, and where the
+report shows it) and 7 (limitations), from a result.
+
+The report-contents checklist is the PCR's ``report:`` rule when it has one (e.g. the GB/T
+24067 items), otherwise the ISO 14067 clause 7 items as a third-party tool transcribes them
+(``pcr-sources/NOTES.md`` 5, confidence W). Limitations are stated from what the result
+shows (data, cut-off, method, rule confidence, uncertainty, boundary); none is written by hand.
+"""
+
+from __future__ import annotations
+
+from pcf.pcr.contents import LOOKUPS, NAMES
+from pcf.render import fmt
+
+#: Where the report shows each content item (section numbers of report.html.j2).
+SECTIONS: dict[str, str] = {
+    "manufacturer": "1", "product_model": "1", "plant_location": "1", "conformity_declaration_id": "1",
+    "public_study_link": "1", "functional_unit": "1", "reference_flow": "1", "gwp_values": "1, 8",
+    "allocation": "1.1", "system_boundary": "1.3", "unit_processes": "1.3, 3",
+    "footprint_per_declared_unit": "2.1", "stage_breakdown": "2.1, 6.2", "separate_ghg": "2.2",
+    "electricity_sources": "2.3", "biogenic_carbon_content": "2.4", "uncertainty": "2.5",
+    "data_sources": "4", "data_quality": "4.1", "primary_data_share": "4.1", "cut_off_criteria": "5",
+    "limitations": "7", "other": "9",
+}
+
+#: ISO 14067 clause 7 report items (third-party transcription, NOTES.md 5 [W]) used without a PCR rule.
+ISO_14067_ITEMS = ("functional_unit", "reference_flow", "system_boundary", "separate_ghg", "gwp_values",
+                   "allocation", "unit_processes", "data_sources", "data_quality", "cut_off_criteria",
+                   "electricity_sources", "uncertainty", "limitations")
+ISO_14067_CLAUSE = "ISO 14067:2018 clause 7 items (third-party transcription, NOTES.md 5) [W]"
+
+STATUS = {"present": ("有", "present"), "missing": ("缺", "missing"), "verifier": ("核查员确认", "verifier confirms")}
+
+
+def _rows(rows: list[dict]) -> list[dict]:
+    out = []
+    for r in rows:
+        zh, en = STATUS[r["status"]]
+        out.append({**r, "section": SECTIONS.get(r["item"], ""), "status_zh": zh, "status_en": en,
+                    "found": r.get("found") or ""})
+    return out
+
+
+def checklists(result: dict) -> dict:
+    """The declaration and report checklists of sections 6.4 and 6.5.
+
+    Returns
+    -------
+    dict
+        ``declaration`` (rows or None without a PCR declaration rule), ``report`` (rows),
+        ``report_source`` (the PCR's rule or the ISO 14067 default), each row ``{item, zh, en,
+        status, status_zh, status_en, found, section, clause, confidence, severity}``.
+    """
+    contents = (result.get("assessment") or {}).get("contents") or {}
+    report = contents.get("report")
+    source = "pcr"
+    if report is None:
+        source = "iso"
+        report = []
+        for item in ISO_14067_ITEMS:
+            found = LOOKUPS[item](result)
+            report.append({"item": item, "zh": NAMES[item][0], "en": NAMES[item][1], "text": None,
+                           "status": "present" if found else "missing", "found": found,
+                           "severity": "observation", "clause": ISO_14067_CLAUSE, "confidence": "W"})
+    declaration = contents.get("declaration")
+    return {"declaration": _rows(declaration) if declaration is not None else None, "report": _rows(report),
+            "report_source": source}
+
+
+def limitations(result: dict) -> list[tuple[str, str]]:
+    """Limitations of the study as (Chinese, English) sentences, from the result.
+
+    Covers: a scenario instead of the model as written; the boundary (cradle-to-gate: a
+    partial CFP); primary data share and data quality; cut-off exclusions; the PCR's method
+    observation and the confidence of its rules; illustrative thresholds; nonconformities;
+    uncertainty (or its absence); electricity statements; end of life.
+    """
+    out: list[tuple[str, str]] = []
+    scenario = result.get("scenario")
+    if scenario:
+        out.append((f"本报告针对情景 {scenario['name']}，而非模型原样。",
+                    f"This report is for the scenario {scenario['name']!r}, not for the model as written."))
+    boundary = (result.get("study") or {}).get("boundary")
+    if boundary == "cradle-to-gate":
+        out.append(("从摇篮到大门：不含使用与寿命终止阶段，为部分产品碳足迹。",
+                    "Cradle-to-gate: the use and end-of-life stages are not included; this is a partial CFP."))
+    dq = result.get("data_quality") or {}
+    pds = dq.get("primary_data_share")
+    if pds is not None:
+        if pds == 0:
+            out.append(("所有活动数据与排放因子均为次级数据（文献清单与数据库），结果不代表某一具体工厂。",
+                        "All activity data and emission factors are secondary (published inventories, databases): "
+                        "the result is not that of a specific plant."))
+        else:
+            out.append((f"初级数据占比 {fmt.pct(pds)}，其余为次级数据。",
+                        f"Primary data make up {fmt.pct(pds)} of the footprint; the rest is secondary data."))
+    dqr = (dq.get("dqr") or {}).get("dqr")
+    if dqr is not None:
+        out.append((f"数据质量评级 DQR {dqr:.2f}（{dq.get('level')}），覆盖 {fmt.pct(dq.get('coverage'))}。",
+                    f"Data quality rating DQR {dqr:.2f} ({dq.get('level')}), rated data cover "
+                    f"{fmt.pct(dq.get('coverage'))} of |kg CO2e|."))
+    cut = result.get("cut_off") or []
+    if cut:
+        summary = result.get("cut_off_summary") or {}
+        estimated = summary.get("estimated_share")
+        missing = summary.get("not_estimated") or 0
+        out.append((f"排除 {len(cut)} 项输入；有代理估算者合计约 {fmt.pct(estimated)}，{missing} 项无估算。",
+                    f"{len(cut)} inputs are excluded; those with a proxy estimate add about {fmt.pct(estimated)}, "
+                    f"{missing} have no estimate (section 5)."))
+    a = result.get("assessment") or {}
+    findings = a.get("findings") or []
+    for f in findings:
+        if f.get("rule") == "method-characterisation":
+            out.append(("所用特征化方法与产品类别规则规定的方法不同（见 6.1）。", f["message"]))
+    weak = sorted({f["clause"] for f in findings if f.get("confidence") in ("S", "W")})
+    if weak:
+        out.append((f"所列发现依据的规则条款中有 {len(weak)} 条仅依据二手来源（S）或弱来源（W）编码，原文未见。",
+                    f"{len(weak)} of the rule clauses behind the findings were encoded from secondary (S) or weak (W) "
+                    "sources; their primary text was not seen (pcr-sources/NOTES.md)."))
+    pc = a.get("performance_class") or {}
+    if pc.get("illustrative"):
+        out.append(("等级阈值为示意性（非官方），不得作为官方等级使用。",
+                    "The performance-class thresholds are illustrative (pcf's, not the rule-maker's): not an "
+                    "official class."))
+    nc = sum(f.get("severity") == "nonconformity" for f in findings)
+    if a and nc:
+        out.append((f"研究不符合其产品类别规则（{nc} 项不符合，见 6.1），因此不分级。",
+                    f"The study does not conform to its PCR ({nc} nonconformities, section 6.1), so it is not graded."))
+    if result.get("uncertainty"):
+        u = result["uncertainty"]
+        out.append((f"不确定性：95 % 区间 {fmt.sig(u.get('p2_5'))}–{fmt.sig(u.get('p97_5'))} kg CO2e（2.5 节）。",
+                    f"Uncertainty: 95 % interval {fmt.sig(u.get('p2_5'))}–{fmt.sig(u.get('p97_5'))} kg CO2e per "
+                    "reference flow (section 2.5); input distributions partly derived from data quality ratings."))
+    else:
+        out.append(("未进行不确定性分析（蒙特卡洛），结果为点值。",
+                    "No uncertainty analysis (Monte Carlo) was run: the result is a point value."))
+    unstated = (result.get("electricity_summary") or {}).get("not_stated") or 0
+    if unstated:
+        out.append((f"{unstated} 项电力输入未说明来源，按电网电力处理。",
+                    f"{unstated} electricity inputs state no source and are taken as grid electricity."))
+    if (result.get("stages") or {}).get("end_of_life") is not None and not result.get("end_of_life"):
+        out.append(("寿命终止阶段未按材料建模（无截断法或循环足迹公式参数）。",
+                    "The end-of-life stage is not modelled per material (no cut-off or CFF parameters)."))
+    return out

@@ -1,0 +1,244 @@
+"""The CFP study report's issue-5 parts: system-boundary diagram from the product graph,
+contribution chart, contents checklists (PCR / ISO 14067 clause 7), limitations, the one-page
+verification statement template; rendered for both examples with numbers read back from the PDF.
+
+Hand-made graph (``graph_result``): pack (production, the reference) <- cells (raw material
+acquisition) and <- ship (distribution); background: steel drawn by cells (6 kg CO2e) and by
+ship (1), electricity by pack (3); one input of cells excluded. Columns: background 0, raw
+materials 1, production 2, distribution 3, excluded 4; rows 30 units apart.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pytest
+
+from pcf.api import compute
+from pcf.pcr import assess, load_pcr
+from pcf.render import fmt, render_report
+from pcf.render.boundary import ROW, TOP_BACKGROUND, boundary_context, boundary_graph
+from pcf.render.report import contribution_rows
+from pcf.render.report_checklist import checklists, limitations
+from pcf.render.verification import GENERAL_CHECKS, render_verification, verification_context
+from tests.conftest import REPO
+from tests.test_labels import page_size_pt, pages, pdf_text
+from tests.test_pcr import battery_result
+from tests.test_render import embedded_cjk_fonts, make_result
+
+EXAMPLES = {"nmc811": REPO / "examples" / "battery" / "nmc811-pack.yaml",
+            "pv": REPO / "examples" / "pv" / "mono-si-module-cn.yaml"}
+
+
+def graph_result(n_background: int = 2) -> dict:
+    r = make_result()
+    r["product_system"] = {"reference": "pack", "processes": [
+        {"id": "pack", "name": "Pack assembly", "stage": "production", "location": "CN"},
+        {"id": "cells", "name": "Cells", "stage": "raw_material_acquisition", "location": "CN"},
+        {"id": "ship", "name": "Shipping", "stage": "distribution", "location": None}],
+        "links": [{"from": "cells", "to": "pack"}, {"from": "ship", "to": "pack"}]}
+    contributions = [
+        {"background": "steel", "name": "Steel", "process": "cells", "stage": "raw_material_acquisition",
+         "kind": "background", "kg_co2e": 6.0},
+        {"background": "steel", "name": "Steel", "process": "ship", "stage": "distribution",
+         "kind": "background", "kg_co2e": 1.0},
+        {"background": "elec", "name": "Electricity", "process": "pack", "stage": "production",
+         "kind": "background", "kg_co2e": 3.0}]
+    for i in range(n_background - 2):  # small extra activities drawn by cells, 0.1 kg each
+        contributions.append({"background": f"extra{i}", "name": f"Extra {i}", "process": "cells",
+                              "stage": "raw_material_acquisition", "kind": "background", "kg_co2e": 0.1})
+    r["contributions"] = contributions
+    r["cut_off"] = [{"process": "cells", "name": "label sticker", "amount": 0.002, "unit": "kg", "reason": "tiny"}]
+    return r
+
+
+# --------------------------------------------------------------------------- boundary diagram
+
+
+def test_boundary_graph_by_hand():
+    g = boundary_graph(graph_result())
+    layers = {n: d["layer"] for n, d in g.nodes(data=True)}
+    assert layers == {"p:pack": 2, "p:cells": 1, "p:ship": 3, "b:steel": 0, "b:elec": 0, "x:cells": 4}
+    assert g.nodes["b:steel"]["kg"] == pytest.approx(7.0)             # 6 (cells) + 1 (ship)
+    assert set(g.edges) == {("p:cells", "p:pack"), ("p:ship", "p:pack"), ("b:steel", "p:cells"),
+                            ("b:steel", "p:ship"), ("b:elec", "p:pack"), ("x:cells", "p:cells")}
+    assert g.nodes["p:pack"]["reference"] is True and g.nodes["p:cells"]["reference"] is False
+    assert g.nodes["x:cells"]["label"] == "1 excluded: label sticker"
+
+
+def test_boundary_geometry_columns_rows_and_boundary_box():
+    """Five columns of (680 - 4 x 10) / 5 = 128 units; the background column has two nodes one
+    row (30) apart, centred on the tallest column's middle; the box leaves the excluded column out."""
+    c = boundary_context(graph_result())
+    assert c["node_w"] == pytest.approx(128.0)
+    xs = {n["id"]: n["x"] for n in c["nodes"]}
+    assert [xs["b:steel"], xs["p:cells"], xs["p:pack"], xs["p:ship"], xs["x:cells"]] == pytest.approx(
+        [0.0, 138.0, 276.0, 414.0, 552.0])
+    ys = sorted(n["y"] for n in c["nodes"] if n["id"].startswith("b:"))
+    assert ys[1] - ys[0] == pytest.approx(ROW)
+    singles = {n["y"] for n in c["nodes"] if not n["id"].startswith("b:")}
+    assert len(singles) == 1 and next(iter(singles)) == pytest.approx((ys[0] + ys[1]) / 2)
+    assert c["box"]["x"] + c["box"]["w"] == pytest.approx(552.0 - 5.0)   # left of the excluded column
+    assert [col["title_en"] for col in c["columns"]] == ["Background", "Raw materials", "Production",
+                                                        "Distribution", "Excluded (cut-off)"]
+    assert c["counts"] == {"processes": 3, "background": 2, "excluded": 1, "links": 6}
+    steel = next(n for n in c["nodes"] if n["id"] == "b:steel")
+    assert steel["lines"] == ["Steel", "7.00 kg CO2e"]
+    widths = sorted(e["width"] for e in c["edges"] if e["kind"] == "background")
+    assert widths == pytest.approx([0.6 + 2.4 * 1 / 6, 0.6 + 2.4 * 3 / 6, 3.0])   # line width ∝ kg
+
+
+def test_boundary_groups_the_small_background_activities():
+    """12 activities: the 10 largest drawn one by one, the 2 others (0.1 kg each) as one node."""
+    g = boundary_graph(graph_result(n_background=12))
+    background = [n for n, d in g.nodes(data=True) if d["kind"] == "background"]
+    assert len(background) == TOP_BACKGROUND
+    assert g.nodes["b:*"]["n"] == 2 and g.nodes["b:*"]["kg"] == pytest.approx(0.2)
+
+
+def test_boundary_without_product_system_uses_the_contributions():
+    r = graph_result()
+    del r["product_system"]
+    g = boundary_graph(r)
+    assert {n for n, d in g.nodes(data=True) if d["kind"] == "process"} == {"p:pack", "p:cells", "p:ship"}
+    assert not any(d["kind"] == "foreground" for *_, d in g.edges(data=True))
+
+
+def test_contribution_chart_rows():
+    rows = contribution_rows(graph_result(), n=2)
+    assert [r["kg"] for r in rows] == [6.0, 3.0]
+    assert rows[0]["en"] == "Raw materials · cells" and rows[0]["share_text"] == "6.0 %"   # 6 / 100
+
+
+# --------------------------------------------------------------------------- checklists, limitations
+
+
+def test_report_checklist_follows_the_pcr_and_names_sections():
+    result = battery_result()
+    result["assessment"] = assess(result, load_pcr("gbt-24067-generic"))
+    k = checklists(result)
+    assert k["report_source"] == "pcr"
+    sections = {r["item"]: (r["section"], r["status"]) for r in k["report"] if r["item"] != "other"}
+    assert sections["separate_ghg"] == ("2.2", "present")
+    assert sections["uncertainty"] == ("2.5", "missing")
+    assert sections["system_boundary"] == ("1.3", "present")
+    assert sections["limitations"] == ("7", "present")
+    assert [r["status"] for r in k["report"] if r["item"] == "other"] == ["verifier", "verifier"]
+
+
+def test_report_checklist_without_pcr_is_iso_14067_clause_7():
+    result = make_result()
+    result["assessment"] = None
+    k = checklists(result)
+    assert k["report_source"] == "iso" and k["declaration"] is None
+    assert [r["item"] for r in k["report"]][:3] == ["functional_unit", "reference_flow", "system_boundary"]
+    assert all(r["confidence"] == "W" for r in k["report"])
+
+
+def test_limitations_are_stated_from_the_result():
+    r = make_result()        # cradle-to-gate, nonconforming (1 nonconformity), illustrative classes
+    r["data_quality"] = {"primary_data_share": 0.0, "dqr": {"dqr": 2.5}, "level": "good", "coverage": 0.9}
+    en = [e for _, e in limitations(r)]
+    assert any("partial CFP" in e for e in en)
+    assert any(e.startswith("All activity data and emission factors are secondary") for e in en)
+    assert any("DQR 2.50 (good), rated data cover 90.0 %" in e for e in en)
+    assert any("1 nonconformities" in e and "not graded" in e for e in en)
+    assert any("illustrative" in e for e in en)
+    assert any("No uncertainty analysis" in e for e in en)
+    r["uncertainty"] = {"p2_5": 90.0, "p97_5": 115.0}
+    assert any("95 % interval 90.0–115 kg CO2e" in e for e in (e for _, e in limitations(r)))
+
+
+def test_verification_context_lists_what_the_verifier_confirms():
+    result = battery_result()
+    result["assessment"] = assess(result, load_pcr("eu-battery-cfb-ev"))
+    v = verification_context(result)
+    assert v["conforms"] is True and v["n_nonconformities"] == 0
+    assert "cathode materials" in v["checks"][0][1] and "Annex II point 1" in v["checks"][0][2]
+    assert [c[:2] for c in v["checks"][1:]] == list(GENERAL_CHECKS)
+    assert v["state"]["number_zh"] == "待签发"
+
+
+# --------------------------------------------------------------------------- both examples, rendered
+
+
+@pytest.fixture(scope="module")
+def reports(open_default, tmp_path_factory):
+    out = tmp_path_factory.mktemp("study")
+    rendered = {}
+    for name, path in EXAMPLES.items():
+        result = compute(path)
+        rendered[name] = (result, render_report(result, out / name), render_verification(result, out / name))
+    return rendered
+
+
+@pytest.mark.parametrize("name", list(EXAMPLES))
+def test_report_numbers_equal_the_result(reports, name):
+    result, report, _ = reports[name]
+    assert embedded_cjk_fonts(report)
+    text = pdf_text(report)
+    assert fmt.sig(result["total_kg_co2e"]) in text
+    assert fmt.sig(result["per_declared_unit_kg_co2e"]) in text
+    total = result["total_kg_co2e"]
+    for stage, kg in result["stages"].items():
+        assert f"{fmt.sig(kg)} · {fmt.pct(kg / total)}" in text, stage      # the stage chart's bar label
+    for row in contribution_rows(result):                                  # Figure 4's bar labels
+        assert f"{row['kg_text']} · {row['share_text']}" in text, row["zh"]
+    for pcr_stage, value in result["assessment"]["stages"].items():
+        assert fmt.sig(value) in text, pcr_stage
+    for heading in ("1.3 系统边界", "图 1 系统边界", "图 2 各生命周期阶段碳足迹", "图 4 最大的 10 项贡献",
+                    "6.5 报告内容", "7 局限性", "8 来源追溯", "9 核查声明"):
+        assert heading in text, heading
+    counts = boundary_context(result)["counts"]
+    assert f"{counts['processes']} foreground processes" in text
+    assert f"{counts['excluded']} excluded inputs" in text
+
+
+def test_report_boundary_counts_match_the_models(reports):
+    """The NMC811 model has 19 processes, the PV model 11 (their `processes:` lists); the NMC811
+    study excludes 60 inputs (section 5 lists them)."""
+    assert boundary_context(reports["nmc811"][0])["counts"]["processes"] == 19
+    assert boundary_context(reports["pv"][0])["counts"]["processes"] == 11
+    assert boundary_context(reports["nmc811"][0])["counts"]["excluded"] == len(reports["nmc811"][0]["cut_off"]) == 60
+
+
+def test_nmc811_report_states_why_it_fails_and_pv_its_two_gradings(reports):
+    nmc = pdf_text(reports["nmc811"][1])
+    assert "6.4 声明内容" in nmc and "Reg. (EU) 2023/1542 Art. 7(1)(a)" in nmc
+    assert "Annex II point 1" in nmc and "primary-data" in nmc
+    assert "does not conform to its PCR" in nmc
+    pv = pdf_text(reports["pv"][1])
+    assert "Alternative grading: CRE simplified carbon assessment (ECS), PPE2 method — ECS>=550" in pv
+    assert "6.4 声明内容" not in pv        # pv-module sets no declaration contents
+
+
+@pytest.mark.parametrize("name", list(EXAMPLES))
+def test_verification_statement_is_one_a4_page(reports, name):
+    result, _, statement = reports[name]
+    assert statement.name == f"{result['product']['id']}.verification.pdf"
+    assert pages(statement) == 1
+    assert page_size_pt(statement) == pytest.approx((595.276, 841.89), abs=0.05)   # A4: 210 x 297 mm
+    assert embedded_cjk_fonts(statement)
+    text = pdf_text(statement)
+    assert "产品碳足迹核查声明（模板）" in text and result["product"]["id"] in text
+    assert fmt.sig(result["per_declared_unit_kg_co2e"]) in text
+    assert "待签发" in text and "ISO 14064-3:2019" in text
+    verdict = "符合 conforms" if result["assessment"]["conforms"] else "不符合 does not conform"
+    assert verdict in text
+
+
+def test_cli_report_writes_the_statement_too(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    import cli
+
+    path = tmp_path / "TEST-1.result.json"
+    path.write_text(json.dumps(make_result()), encoding="utf-8")
+    r = CliRunner().invoke(cli.app, ["report", str(path), "--out", str(tmp_path / "out")])
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["TEST-1.report.pdf", "TEST-1.verification.pdf"]
+    assert re.search(r"产品碳足迹核查声明", subprocess.run(["pdftotext", str(tmp_path / "out" / "TEST-1.verification.pdf"), "-"],
+                                                   capture_output=True, text=True).stdout)
