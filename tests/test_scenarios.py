@@ -480,7 +480,7 @@ def test_cli_footprint_scenario_with_label_and_report(open_default, tmp_path):
     assert "scenario grid_east_china" in result.output
     stem = "SKU-NMC811-PACK.grid_east_china"
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        f"{stem}.{x}" for x in ("result.json", "label.svg", "label.pdf", "report.pdf"))
+        f"{stem}.{x}" for x in ("result.json", "label.svg", "label.pdf", "report.pdf", "verification.pdf"))
     text = subprocess.run(["pdftotext", str(tmp_path / f"{stem}.report.pdf"), "-"], capture_output=True, text=True,
                           check=True).stdout
     assert "Scenario" in text and "grid_east_china" in text and "electricity_cn_east_2023" in text
