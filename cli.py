@@ -162,6 +162,8 @@ def footprint(
     method: Optional[str] = typer.Option(None, "--method", help="Override study.method (ipcc-2021-gwp100 | ipcc-2013-gwp100)."),
     electricity_mode: Optional[str] = typer.Option(None, "--electricity-mode", help=ELECTRICITY_MODE_HELP),
     scenario: Optional[str] = typer.Option(None, "--scenario", help=SCENARIO_HELP),
+    pcr: Optional[str] = typer.Option(None, "--pcr", help="Assess against this PCR (a file in pcr_rules/) instead of "
+                                                           "study.pcr, e.g. gbt-24067-generic for a China label."),
     monte_carlo: Optional[int] = typer.Option(None, "--monte-carlo", metavar="N",
                                               help="Also run N Monte Carlo iterations (uncertainty: of the model and "
                                                    "the background's distributions) and report the 95 % interval."),
@@ -180,7 +182,7 @@ def footprint(
         raise typer.Exit(2)
     try:
         run = run_footprint(model, out_dir, label=label, report=report, method=method, electricity_mode=electricity_mode,
-                           scenario=scenario,
+                           scenario=scenario, pcr_id=pcr,
                            monte_carlo=monte_carlo, seed=seed)
     except PCFError as exc:
         _fail(exc)

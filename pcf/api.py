@@ -107,7 +107,10 @@ def _compute(system: ProductSystem, pcr_id: str | None, method: str | None,
     """Footprint and PCR assessment of a loaded product system (see :func:`compute`)."""
     if method:
         system.model.study.method = method
-    pcr_id = pcr_id or system.model.study.pcr
+    model_pcr = system.model.study.pcr
+    if pcr_id and pcr_id != model_pcr:
+        system.model.study.pcr = pcr_id  # the result and its outputs name the PCR it was assessed against
+    pcr_id = pcr_id or model_pcr
     pcr = None
     if pcr_id:
         from .pcr import load_pcr
@@ -119,14 +122,22 @@ def _compute(system: ProductSystem, pcr_id: str | None, method: str | None,
 
         result["uncertainty"] = sample(system, monte_carlo, seed, deterministic=result["total_kg_co2e"]).to_dict()
     result["assessment"] = assess_result(result, pcr, electricity_mode)
+    if pcr_id != model_pcr:
+        result["study"]["model_pcr"] = model_pcr
     return result
 
 
 def run_footprint(model_path: str | Path, out_dir: str | Path, label: bool = False, report: bool = False,
                   method: str | None = None, electricity_mode: str | None = None,
                   scenario: str | None = None,
-                  monte_carlo: int | None = None, seed: int | None = None) -> FootprintRun:
+                  monte_carlo: int | None = None, seed: int | None = None,
+                  pcr_id: str | None = None) -> FootprintRun:
     """``pcf footprint``: compute, then write the result JSON (and label / report) atomically.
+
+    ``pcr_id`` assesses the result against another PCR than the model's ``study.pcr`` (e.g.
+    a China label under ``gbt-24067-generic`` for a pack whose model names the EU battery
+    rules); the result's ``study.pcr`` then names the PCR used and
+    ``study.model_pcr`` the model's own.
 
     Files are named ``<product id>.result.json`` (``.label.svg``, ...), or
     ``<product id>.<scenario>.result.json`` for a ``scenario`` of the model.
@@ -143,7 +154,7 @@ def run_footprint(model_path: str | Path, out_dir: str | Path, label: bool = Fal
     PCFError
         As :func:`compute`, or :class:`pcf.errors.RenderError`.
     """
-    result = compute(model_path, method=method, electricity_mode=electricity_mode, scenario=scenario,
+    result = compute(model_path, pcr_id=pcr_id, method=method, electricity_mode=electricity_mode, scenario=scenario,
                      monte_carlo=monte_carlo, seed=seed)
     out = Path(out_dir)
     created = not out.exists()

@@ -1,5 +1,6 @@
 """Command line of the label registry (the thin layer over pcf.registry): the README's full
-cycle on the PV example (the NMC811 pack does not conform to its PCR and is refused), exit
+cycle on the NMC811 example under GB/T 24067 (under the EU battery rules it does not conform
+and is refused) and on the PV example, exit
 statuses, and that errors write nothing."""
 
 from __future__ import annotations
@@ -24,8 +25,43 @@ def run(*args, env=None):
     return runner.invoke(cli.app, [str(a) for a in args], env=env)
 
 
+def test_full_cycle_on_the_nmc811_example(open_default, tmp_path, monkeypatch):
+    """README: the NMC811 pack under GB/T 24067 (China CFP label route): keys, issue, verify (0),
+    revoke, verify (non-zero), publish, page in a browser. Under its model's own PCR (EU
+    batteries) it is refused first: its production data are secondary (Annex II point 1)."""
+    monkeypatch.chdir(cli.__file__.rsplit("/", 1)[0])
+    monkeypatch.setenv("PCF_REGISTRY", str(tmp_path / "registry.db"))
+    out, cn, keys, labels, site = (tmp_path / d for d in ("out", "cn", "keys", "labels", "site"))
+    assert run("footprint", BATTERY, "--out", out).exit_code == 0
+    r = run("footprint", BATTERY, "--pcr", "gbt-24067-generic", "--out", cn)
+    assert r.exit_code == 0, r.output
+    result = json.loads((cn / "SKU-NMC811-PACK.result.json").read_text())
+    assert result["study"]["pcr"] == "gbt-24067-generic" and result["study"]["model_pcr"] == "eu-battery-cfb-ev"
+    assert result["assessment"]["pcr"]["id"] == "gbt-24067-generic" and result["assessment"]["conforms"] is True
+    assert run("keys", "new", "--issuer", "cb-example", "--out", keys).exit_code == 0
+    r = run("issue", out / "SKU-NMC811-PACK.result.json", "--key", keys / "cb-example.key", "--valid-days", 730,
+            "--out", labels)
+    assert r.exit_code == 2 and "primary-data" in r.output, r.output
+    r = run("issue", cn / "SKU-NMC811-PACK.result.json", "--key", keys / "cb-example.key", "--valid-days", 730,
+            "--out", labels)
+    assert r.exit_code == 0, r.output
+    number = r.stdout.strip()
+    declaration = json.loads((labels / f"{number}.declaration.json").read_text())["declaration"]
+    assert declaration["product"]["id"] == "SKU-NMC811-PACK"
+    assert declaration["pcr"]["id"] == "gbt-24067-generic" and declaration["pcr"]["conforms"] is True
+    assert run("verify", number).exit_code == 0
+    assert run("revoke", number, "--reason", "cell supplier data found wrong in audit").exit_code == 0
+    r = run("verify", number)
+    assert r.exit_code == 1 and "revoked" in r.output
+    assert run("registry", "check").exit_code == 0
+    assert run("registry", "publish", site).exit_code == 0
+    dom = Elements(chromium_dom((site / f"{number}.html").as_uri(), tmp_path))
+    assert dom.by_id["status"]["attrs"]["data-status"] == "revoked"
+    assert "SKU-NMC811-PACK" in dom.by_id["product"]["text"]
+
+
 def test_full_cycle_on_the_pv_example(open_default, tmp_path, monkeypatch):
-    """README: keys, issue, verify (0), revoke, verify (non-zero), publish, page in a browser.
+    """keys, issue, verify (0), revoke, verify (non-zero), publish, page in a browser.
     The NMC811 example is refused first: it does not conform (Annex II point 1, Art. 7(1))."""
     monkeypatch.chdir(cli.__file__.rsplit("/", 1)[0])
     monkeypatch.setenv("PCF_REGISTRY", str(tmp_path / "registry.db"))
