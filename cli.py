@@ -269,26 +269,78 @@ def print_comparison(comparison: dict) -> None:
             out.print(f"  {escape(row['scenario'])}: {escape(row['description'])}", highlight=False)
 
 
-@app.command(epilog="Example: pcf compare examples/battery/nmc811-pack.yaml --out out "
-                    "--scenario grid_east_china --scenario housing_secondary_aluminium")
-def compare(
-    model: Path = typer.Argument(..., help="Product model file (pcf-model/1 YAML) with scenarios:."),
-    scenario: list[str] = typer.Option([], "--scenario", help="Scenario to compare (repeatable); default every one. "
-                                                              "The model as written (base) is always included."),
-    out_dir: Optional[Path] = typer.Option(None, "--out", help="Folder for <product id>.scenarios.csv and .json."),
-    method: Optional[str] = typer.Option(None, "--method", help="Override study.method (ipcc-2021-gwp100 | ipcc-2013-gwp100)."),
-    electricity_mode: Optional[str] = typer.Option(None, "--electricity-mode", help=ELECTRICITY_MODE_HELP),
-) -> None:
-    """Compute the model as written and its scenarios and print a comparison table (difference against base)."""
-    from pcf.api import compare as run_compare
+def print_claim(comparison: dict) -> None:
+    """Table of a result comparison (``pcf-comparison/1``): total and PCR stages per declared unit."""
+    c = comparison
+    head = "previous" if c["claim"] == "reduction" else "baseline"
+    out.print(f"[bold]{escape(c['claim'])}[/bold]: {escape(c['product']['id'])} against {escape(c['baseline']['id'])}"
+              f"  ·  PCR {escape(str(c['pcr']['id']))} v{escape(str(c['pcr']['version']))}  ·  {escape(c['unit'])}")
+    table = Table(show_header=True, header_style="bold")
+    for name, justify in (("", "left"), (head, "right"), ("product", "right"),
+                          ("reduction" if c["claim"] == "reduction" else "handprint", "right"), ("%", "right")):
+        table.add_column(name, justify=justify)
+    for r in [c["total"]] + c["stages"]:
+        pct = "—" if r["reduction_pct"] is None else f"{r['reduction_pct']:.1f} %"
+        table.add_row(escape(r["name"]), _fmt(r["baseline"]), _fmt(r["product"]), _fmt(r["reduction"]), pct)
+    out.print(table)
+    for cond in c["conditions"]:
+        mark = {True: "[green]✓[/green]", False: "[red]✗[/red]", None: "[yellow]?[/yellow]"}[cond["met"]]
+        out.print(f"  {mark} {escape(cond['condition'])}" + (f" — {escape(cond['note'])}" if cond["note"] else ""),
+                  highlight=False)
+    verdict = "[green]claim supported[/green]" if c["supported"] else "[red]claim not supported[/red]"
+    out.print(f"{verdict}: {escape(c['statement'])}", highlight=False)
 
+
+@app.command(epilog="Examples: pcf compare examples/battery/nmc811-pack.yaml --out out --scenario grid_east_china  ·  "
+                    "pcf compare out/OLD.result.json out/NEW.result.json --claim reduction --out out  ·  "
+                    "pcf compare out/BASE.result.json out/NEW.result.json --claim handprint --justification '...'")
+def compare(
+    first: Path = typer.Argument(..., help="A product model (YAML): compare its scenarios; or the result JSON of the "
+                                           "previous generation / baseline product."),
+    second: Optional[Path] = typer.Argument(None, help="With a result JSON first: the result JSON of the product "
+                                                       "the claim is about."),
+    scenario: list[str] = typer.Option([], "--scenario", help="Model: scenario to compare (repeatable); default every "
+                                                              "one. The model as written (base) is always included."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="Folder for the comparison files (.csv, .json; a "
+                                                               "claim also .pdf)."),
+    method: Optional[str] = typer.Option(None, "--method", help="Model: override study.method."),
+    electricity_mode: Optional[str] = typer.Option(None, "--electricity-mode", help=ELECTRICITY_MODE_HELP),
+    claim: Optional[str] = typer.Option(None, "--claim", help="Results: reduction (against the previous generation, "
+                                                              "default) | handprint (against a baseline product)."),
+    justification: Optional[str] = typer.Option(None, "--justification", help="Results, handprint: why the baseline "
+                                                                              "is what the customer would use otherwise."),
+) -> None:
+    """Compare a model's scenarios (MODEL), or two results for a reduction claim or a carbon handprint (A B).
+
+    With two results: exit 1 when the claim is not supported (no reduction, or a condition not met).
+    """
+    from pcf.api import compare as run_compare
+    from pcf.api import compare_results_claim
+
+    results = first.suffix.lower() == ".json"
     try:
-        run = run_compare(model, scenario, out_dir=out_dir, method=method, electricity_mode=electricity_mode)
+        if results:
+            if second is None:
+                raise PCFError("comparing results needs two: pcf compare BASELINE.result.json PRODUCT.result.json")
+            if scenario or method or electricity_mode:
+                raise PCFError("--scenario, --method and --electricity-mode apply to a model; results are compared "
+                               "as computed")
+            run = compare_results_claim(first, second, claim or "reduction", justification, out_dir)
+        else:
+            if second is not None or claim or justification:
+                raise PCFError(f"{first} is a model: its scenarios are compared (one model, no --claim); to compare "
+                               "two results pass their .result.json files")
+            run = run_compare(first, scenario, out_dir=out_dir, method=method, electricity_mode=electricity_mode)
     except PCFError as exc:
         _fail(exc)
-    print_comparison(run.comparison)
+    if results:
+        print_claim(run.comparison)
+    else:
+        print_comparison(run.comparison)
     for path in run.files.values():
         out.print(f"wrote {path}")
+    if results and not run.comparison["supported"]:
+        raise typer.Exit(1)
 
 
 @app.command(epilog="Example: pcf batch examples/battery/skus.csv --out out/batch --jobs 2")

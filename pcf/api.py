@@ -257,6 +257,48 @@ def compare(model_path: str | Path, scenarios: list[str] | None = None, out_dir:
     return ComparisonRun(comparison, results, files)
 
 
+def compare_results_claim(baseline_path: str | Path, product_path: str | Path, claim: str = "reduction",
+                          justification: str | None = None, out_dir: str | Path | None = None) -> ComparisonRun:
+    """``pcf compare A.result.json B.result.json``: a reduction claim or a carbon handprint.
+
+    Parameters
+    ----------
+    baseline_path, product_path : str or Path
+        Result JSON files: the previous generation (or baseline product) and the product.
+    claim : {"reduction", "handprint"}
+    justification : str, optional
+        Why the baseline is the right one (required for a handprint).
+    out_dir : str or Path, optional
+        Folder for ``<product>.vs.<baseline>.<claim>.json``, ``.csv`` and ``.pdf``.
+
+    Returns
+    -------
+    ComparisonRun
+        ``comparison`` (``pcf-comparison/1``, :func:`pcf.claims.compare_footprints`),
+        ``results`` [baseline, product], ``files``.
+
+    Raises
+    ------
+    SourceError
+        A file is missing or not a ``pcf-result/1`` document.
+    ComparisonRefused
+        The results cannot be compared (different declared units, PCRs, boundaries, ...).
+    RenderError
+        The PDF cannot be rendered.
+    """
+    from .claims import compare_footprints, write_comparison_files
+    from .lca import read_result
+
+    baseline, product = read_result(baseline_path), read_result(product_path)
+    comparison = compare_footprints(baseline, product, claim, justification)
+    files = {}
+    if out_dir is not None:
+        from .render.comparison import comparison_pdf
+
+        files = write_comparison_files(comparison, out_dir, comparison_pdf(comparison))
+    return ComparisonRun(comparison, [baseline, product], files)
+
+
 def render_outputs(result_path: str | Path, out_dir: str | Path, what: str, variants: list[str] | None = None,
                    size_mm: float | None = None) -> dict[str, Path]:
     """``pcf label`` / ``pcf report``: render from a result JSON file.

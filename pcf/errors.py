@@ -75,6 +75,12 @@ class RenderError(PCFError):
     """A label or report cannot be rendered (missing font, bad result file)."""
 
 
+class ComparisonRefused(PCFError):
+    """Two results cannot be compared for a claim (``pcf compare A B``): different declared
+    units, PCRs, boundaries, methods or declared totals, a result without a PCR assessment, or
+    a handprint without a justified baseline. The message says which and how to fix it."""
+
+
 class ImportFailed(BackgroundError):
     """``pcf db import`` cannot import a database (format, path, name, unreadable input); nothing is written."""
 

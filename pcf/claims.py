@@ -1,0 +1,272 @@
+"""Comparisons that labels rest on (issue 5.8): a reduction claim against a previous product
+generation, and a carbon handprint against a stated baseline product, from two result files.
+
+:func:`compare_footprints` is a pure function of two ``pcf-result/1`` dicts; it refuses
+(:class:`pcf.errors.ComparisonRefused`) what cannot be compared: results without a declared
+unit, of different declared units (function), PCRs or PCR versions, system boundaries,
+characterisation methods or declared totals. Values are the declared figure per declared unit
+(``totals.per_declared_unit.declared``), per PCR stage and per GHG category.
+
+References
+----------
+Carbon Trust, product carbon footprint label, "Reducing CO2": two products of similar
+definition and scope from two generations, re-baselined; certification for two years, the
+data of both within that period; offsets never count as a reduction; on consumer products the
+label stands for a cradle-to-grave footprint (carbontrust.com, seen as primary text;
+pcr-sources/NOTES.md 4).
+VTT Technical Research Centre of Finland and LUT University (2018) Carbon Handprint Guide,
+Stage 3 steps 7-8: the footprints of the baseline and the handprint solution are calculated
+with equal functional units after ISO 14067; the handprint is created when the footprint with
+the handprint product is smaller than with the baseline; the data of both cover the same
+timeframe (excerpt via 9pdf.co; Grönman K. et al. (2019), Carbon handprint, Encyclopedia of
+Sustainable Management, doi:10.1007/978-3-030-02006-4_625-1: handprint = CF(baseline) -
+CF(handprint solution)).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+from pathlib import Path
+
+from .errors import ComparisonRefused
+from .files import output_stem, write_atomic
+
+COMPARISON_FORMAT = "pcf-comparison/1"
+CLAIMS = ("reduction", "handprint")
+#: Years within which the data of both products must fall for a reduction label (Carbon Trust, NOTES.md 4).
+REDUCTION_PERIOD_YEARS = 2
+GHG_KEYS = ("fossil", "biogenic_emissions", "biogenic_removals", "dluc", "aircraft")
+
+SOURCES = {
+    "reduction": "Carbon Trust, product carbon footprint label 'Reducing CO2' (carbontrust.com; pcr-sources/NOTES.md 4) [P]",
+    "handprint": "VTT & LUT University (2018) Carbon Handprint Guide, Stage 3 steps 7-8 (excerpt); Grönman et al. (2019) "
+                 "doi:10.1007/978-3-030-02006-4_625-1 [S]",
+}
+
+
+def _declared_per_du(result: dict) -> float:
+    totals = result.get("totals") or {}
+    value = (totals.get("per_declared_unit") or {}).get("declared")
+    if value is None:
+        value = result.get("per_declared_unit_kg_co2e")
+    return float(value)
+
+
+def _label(result: dict) -> str:
+    scenario = (result.get("scenario") or {}).get("name")
+    return f"{result['product']['id']}" + (f" ({scenario})" if scenario else "")
+
+
+def _check_comparable(baseline: dict, product: dict) -> None:
+    """Raise ComparisonRefused unless both results have the same function, PCR, boundary,
+    method and declared total."""
+    b_du, p_du = baseline["product"].get("declared_unit"), product["product"].get("declared_unit")
+    if not b_du or not p_du:
+        which = _label(baseline) if not b_du else _label(product)
+        raise ComparisonRefused(f"{which} has no declared unit: a comparison is per declared unit (the same "
+                                "function); add product.declared_unit to the model and compute it again")
+    if b_du["unit"] != p_du["unit"] or (b_du.get("description") or "") != (p_du.get("description") or ""):
+        raise ComparisonRefused(
+            f"different declared units: {b_du['unit']!r} ({b_du.get('description') or ''}) and {p_du['unit']!r} "
+            f"({p_du.get('description') or ''}); only products with the same function can be compared")
+    a_b, a_p = baseline.get("assessment") or {}, product.get("assessment") or {}
+    if not a_b.get("pcr") or not a_p.get("pcr"):
+        which = _label(baseline) if not a_b.get("pcr") else _label(product)
+        raise ComparisonRefused(f"{which} was not assessed against a PCR: a claim needs both results under the "
+                                "same PCR; set study.pcr and compute it again")
+    pcr_b = f"{a_b['pcr'].get('id')} v{a_b['pcr'].get('version')}"
+    pcr_p = f"{a_p['pcr'].get('id')} v{a_p['pcr'].get('version')}"
+    if pcr_b != pcr_p:
+        raise ComparisonRefused(f"different PCRs: {pcr_b} and {pcr_p}; compute both under the same PCR (and version)")
+    s_b, s_p = baseline.get("study") or {}, product.get("study") or {}
+    if s_b.get("boundary") != s_p.get("boundary"):
+        raise ComparisonRefused(f"different system boundaries: {s_b.get('boundary')} and {s_p.get('boundary')}; "
+                                "compare results with the same boundary")
+    if baseline.get("method") != product.get("method"):
+        raise ComparisonRefused(f"different characterisation methods: {baseline.get('method')} and "
+                                f"{product.get('method')}; compute both with the same --method")
+    d_b = ((baseline.get("totals") or {}).get("declared_total"), (baseline.get("totals") or {}).get("dluc_included"))
+    d_p = ((product.get("totals") or {}).get("declared_total"), (product.get("totals") or {}).get("dluc_included"))
+    if d_b != d_p:
+        raise ComparisonRefused(f"different declared totals (biogenic carbon, dLUC): {d_b} and {d_p}; compute both "
+                                "with this pcf under the same PCR")
+    same = (baseline.get("model_sha256") == product.get("model_sha256")
+            and (baseline.get("scenario") or {}).get("name") == (product.get("scenario") or {}).get("name")
+            and baseline.get("parameters") == product.get("parameters"))
+    if same:
+        raise ComparisonRefused("both results are of the same model, scenario and parameters: nothing to compare")
+
+
+def _row(name: str, base: float | None, prod: float | None, zh: str = "") -> dict:
+    reduction = None if base is None or prod is None else base - prod
+    if reduction is not None and abs(reduction) <= 1e-9 * max(abs(base), abs(prod)):
+        reduction = 0.0  # the same value computed twice differs in the last bits, not in substance
+    pct = 100.0 * reduction / abs(base) if reduction is not None and base else None
+    return {"name": name, "zh": zh, "baseline": base, "product": prod, "reduction": reduction, "reduction_pct": pct}
+
+
+def _period_end(result: dict) -> date | None:
+    period = (result.get("exchange") or {}).get("reference_period") or {}
+    try:
+        return date.fromisoformat(period["end"]) if period.get("end") else None
+    except ValueError:
+        return None
+
+
+def _conditions(baseline: dict, product: dict, claim: str, justification: str | None) -> list[dict]:
+    """What the claim rests on: each {condition, met (True | False | None = not known), note, source}."""
+    out = []
+    for name, r in (("baseline", baseline), ("product", product)):
+        conforms = (r.get("assessment") or {}).get("conforms")
+        out.append({"condition": f"the {name} result conforms to the PCR", "met": bool(conforms),
+                    "note": "" if conforms else f"{_label(r)} has nonconformities (pcf check)",
+                    "source": "issue 5: comparisons under the same PCR"})
+    ends = [_period_end(baseline), _period_end(product)]
+    if claim == "reduction":
+        if None in ends:
+            met, note = None, "reference periods not stated (model exchange.reference_period)"
+        else:
+            years = abs((ends[1] - ends[0]).days) / 365.25
+            met, note = years <= REDUCTION_PERIOD_YEARS, f"data periods end {years:.1f} years apart"
+        out.append({"condition": f"the data of both products fall within the {REDUCTION_PERIOD_YEARS}-year "
+                                 "certification period", "met": met, "note": note, "source": SOURCES["reduction"]})
+        boundary = (product.get("study") or {}).get("boundary")
+        out.append({"condition": "cradle-to-grave footprints for a consumer-facing label",
+                    "met": boundary == "cradle-to-grave",
+                    "note": f"boundary {boundary}; a business-to-business claim may be cradle-to-gate",
+                    "source": SOURCES["reduction"]})
+        out.append({"condition": "no offsets counted as a reduction", "met": True,
+                    "note": "pcf results contain no offsets", "source": SOURCES["reduction"]})
+    else:
+        out.append({"condition": "a baseline stated and justified", "met": bool(justification),
+                    "note": justification or "", "source": SOURCES["handprint"]})
+        if None in ends:
+            met, note = None, "reference periods not stated (model exchange.reference_period)"
+        else:
+            met, note = ends[0] == ends[1] or abs((ends[1] - ends[0]).days) <= 366, f"periods end {ends[0]} and {ends[1]}"
+        out.append({"condition": "the data of the baseline and the handprint solution cover the same timeframe",
+                    "met": met, "note": note, "source": SOURCES["handprint"]})
+    return out
+
+
+def compare_footprints(baseline: dict, product: dict, claim: str = "reduction",
+                       justification: str | None = None) -> dict:
+    """Compare a product's footprint with a previous generation (reduction) or a baseline (handprint).
+
+    Parameters
+    ----------
+    baseline : dict
+        ``pcf-result/1`` of the previous generation (reduction) or of the baseline product
+        (handprint).
+    product : dict
+        ``pcf-result/1`` of the product the claim is about.
+    claim : {"reduction", "handprint"}
+    justification : str, optional
+        Why the baseline is the right one; required for a handprint (Carbon Handprint Guide).
+
+    Returns
+    -------
+    dict
+        ``pcf-comparison/1``: ``claim``, ``baseline`` / ``product`` {id, name, scenario,
+        model_sha256, created_at, pcr, conforms}, ``declared_unit``, ``pcr``, ``boundary``,
+        ``method``, ``declared_total``, ``total`` (row), ``stages`` (rows per PCR stage),
+        ``ghg`` (rows per category), ``conditions``, ``supported`` (bool), ``statement``
+        (the claim in words, or why it cannot be made), ``justification``, ``source``. Each
+        row: ``{name, zh, baseline, product, reduction, reduction_pct}`` [kg CO2e per declared
+        unit]; reduction = baseline - product (positive: the product emits less); for a
+        handprint it is the handprint.
+
+    Raises
+    ------
+    ComparisonRefused
+        Different declared units, PCRs (or versions), boundaries, methods or declared totals;
+        a result without a declared unit or PCR assessment; the same study twice; an unknown
+        claim; a handprint without a justification.
+    """
+    if claim not in CLAIMS:
+        raise ComparisonRefused(f"unknown claim {claim!r}; use reduction or handprint")
+    if claim == "handprint" and not (justification or "").strip():
+        raise ComparisonRefused("a carbon handprint needs a justified baseline (Carbon Handprint Guide): say why the "
+                                "baseline product is what the customer would use otherwise (--justification TEXT)")
+    _check_comparable(baseline, product)
+    per_b = float(baseline["product"]["declared_unit"]["per_reference_flow"])
+    per_p = float(product["product"]["declared_unit"]["per_reference_flow"])
+    total = _row("total", _declared_per_du(baseline), _declared_per_du(product), "合计")
+    sb, sp = (baseline.get("assessment") or {}).get("stages") or {}, (product.get("assessment") or {}).get("stages") or {}
+    stages = [_row(name, sb.get(name), sp.get(name)) for name in list(dict.fromkeys(list(sb) + list(sp)))]
+    gb, gp = baseline.get("ghg") or {}, product.get("ghg") or {}
+    ghg = [_row(k, gb[k] / per_b if k in gb else None, gp[k] / per_p if k in gp else None) for k in GHG_KEYS
+           if k in gb or k in gp]
+    conditions = _conditions(baseline, product, claim, justification)
+    unit = product["product"]["declared_unit"]["unit"]
+    lower = total["reduction"] is not None and total["reduction"] > 0
+    failed = [c["condition"] for c in conditions if c["met"] is False]
+    supported = lower and not failed
+    value = f"{abs(total['reduction']):.4g} kg CO2e/{unit} ({abs(total['reduction_pct']):.1f} %)"
+    if claim == "reduction":
+        statement = (f"{_label(product)} emits {value} less than {_label(baseline)} per {unit}" if lower else
+                     f"no reduction: {_label(product)} emits {value} more than {_label(baseline)} per {unit}")
+    else:
+        statement = (f"carbon handprint of {_label(product)} against {_label(baseline)}: {value} per {unit}" if lower else
+                     f"no handprint: {_label(product)} emits {value} more than the baseline {_label(baseline)} per {unit}")
+    if lower and failed:
+        statement += "; not supported, conditions not met: " + "; ".join(failed)
+    a = product.get("assessment") or {}
+
+    def who(r: dict) -> dict:
+        return {"id": r["product"]["id"], "name": r["product"]["name"], "scenario": (r.get("scenario") or {}).get("name"),
+                "model_sha256": r.get("model_sha256"), "model_file": r.get("model_file"), "created_at": r.get("created_at"),
+                "conforms": (r.get("assessment") or {}).get("conforms"),
+                "performance_class": ((r.get("assessment") or {}).get("performance_class") or {}).get("class"),
+                "declared_units_per_reference_flow": float(r["product"]["declared_unit"]["per_reference_flow"])}
+
+    return {
+        "format": COMPARISON_FORMAT, "claim": claim,
+        "baseline": who(baseline), "product": who(product),
+        "declared_unit": product["product"]["declared_unit"],
+        "pcr": {k: a["pcr"].get(k) for k in ("id", "version", "title")},
+        "boundary": (product.get("study") or {}).get("boundary"), "method": product.get("method"),
+        "declared_total": (product.get("totals") or {}).get("declared_total"),
+        "unit": f"kg CO2e/{unit}",
+        "total": total, "stages": stages, "ghg": ghg,
+        "conditions": conditions, "supported": supported, "statement": statement,
+        "justification": (justification or "").strip() or None, "source": SOURCES[claim],
+    }
+
+
+def comparison_stem(comparison: dict) -> str:
+    """``<product>.vs.<baseline>.<claim>``, from the results' ids and scenarios."""
+    def stem(who: dict) -> str:
+        return output_stem({"product": {"id": who["id"]}, "scenario": {"name": who["scenario"]} if who["scenario"] else None})
+    return f"{stem(comparison['product'])}.vs.{stem(comparison['baseline'])}.{comparison['claim']}"
+
+
+def comparison_csv(comparison: dict) -> str:
+    """Rows total, PCR stages and GHG categories: name, baseline, product, reduction, reduction_pct."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["part", "name", f"baseline_{comparison['unit']}", f"product_{comparison['unit']}",
+                     "reduction", "reduction_pct"])
+    for part, rows in (("total", [comparison["total"]]), ("stage", comparison["stages"]), ("ghg", comparison["ghg"])):
+        for r in rows:
+            writer.writerow([part, r["name"]] + ["" if r[k] is None else r[k]
+                                                 for k in ("baseline", "product", "reduction", "reduction_pct")])
+    return buf.getvalue()
+
+
+def write_comparison_files(comparison: dict, out_dir: str | Path, pdf: bytes | None = None) -> dict[str, Path]:
+    """Write ``<stem>.json``, ``.csv`` (and ``.pdf`` when given) atomically; returns the paths."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = comparison_stem(comparison)
+    files = {"json": out / f"{stem}.json", "csv": out / f"{stem}.csv"}
+    data = {files["json"]: (json.dumps(comparison, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8"),
+            files["csv"]: comparison_csv(comparison).encode("utf-8")}
+    if pdf is not None:
+        files["pdf"] = out / f"{stem}.pdf"
+        data[files["pdf"]] = pdf
+    write_atomic(data)
+    return files

@@ -1,0 +1,195 @@
+"""Result comparisons for claims (issue 5.8): reduction against a previous generation (Carbon
+Trust 'Reducing CO2'), carbon handprint against a baseline (VTT/LUT Carbon Handprint Guide),
+and the refusals (different declared units, PCRs, boundaries, methods, declared totals).
+
+Hand-worked pair (tests/test_pcr.py ``battery_result``, both conforming to eu-battery-cfb-ev):
+
+    baseline: 7 200 kg CO2e per pack / 36 000 kWh = 0.200 kg CO2e/kWh
+              raw material acquisition 4 500 / 36 000 = 0.125
+    product:  raw material acquisition 3 600 (900 less): 6 300 / 36 000 = 0.175
+              raw material acquisition 3 600 / 36 000 = 0.100
+    reduction: 0.200 - 0.175 = 0.025 kg CO2e/kWh = 12.5 % of 0.200; in raw material
+               acquisition 0.025 = 20 % of 0.125; the other stages 0.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+import cli
+from pcf.claims import compare_footprints, comparison_csv
+from pcf.errors import ComparisonRefused
+from pcf.pcr import assess, load_pcr
+from tests.test_labels import pages, pdf_text
+from tests.test_pcr import battery_result
+from tests.test_render import embedded_cjk_fonts
+
+runner = CliRunner()
+
+
+def pair() -> tuple[dict, dict]:
+    base = battery_result()
+    base["model_sha256"] = "a" * 64
+    prod = copy.deepcopy(base)
+    prod["model_sha256"] = "b" * 64
+    prod["product"]["id"] = "SKU-NMC811-75-G2"
+    prod["stages"]["raw_material_acquisition"] = 3600.0
+    prod["total_kg_co2e"] = 6300.0
+    prod["per_declared_unit_kg_co2e"] = 6300.0 / 36000.0
+    prod["ghg"]["fossil"] = 6300.0
+    for r in (base, prod):
+        r["assessment"] = assess(r, load_pcr("eu-battery-cfb-ev"))
+        assert r["assessment"]["conforms"] is True
+    return base, prod
+
+
+def test_reduction_by_hand():
+    base, prod = pair()
+    c = compare_footprints(base, prod, "reduction")
+    assert c["format"] == "pcf-comparison/1" and c["unit"] == "kg CO2e/kWh"
+    t = c["total"]
+    assert (t["baseline"], t["product"]) == pytest.approx((0.2, 0.175), rel=1e-12)
+    assert t["reduction"] == pytest.approx(0.025, rel=1e-9) and t["reduction_pct"] == pytest.approx(12.5, rel=1e-9)
+    stages = {r["name"]: r for r in c["stages"]}
+    raw = stages["Raw material acquisition and pre-processing"]
+    assert raw["reduction"] == pytest.approx(0.025, rel=1e-9) and raw["reduction_pct"] == pytest.approx(20.0, rel=1e-9)
+    assert stages["Main product production"]["reduction"] == 0.0
+    [fossil] = [r for r in c["ghg"] if r["name"] == "fossil"]
+    assert fossil["reduction"] == pytest.approx(900 / 36000, rel=1e-9)
+    assert c["supported"] is True and "emits 0.025 kg CO2e/kWh (12.5 %) less than SKU-NMC811-75" in c["statement"]
+    conditions = {x["condition"]: x["met"] for x in c["conditions"]}
+    assert conditions["the data of both products fall within the 2-year certification period"] is None  # not stated
+    assert conditions["no offsets counted as a reduction"] is True
+    csv = comparison_csv(c).splitlines()
+    assert csv[1].startswith("total,total,0.2,0.175,0.025")
+
+
+def test_no_reduction_is_not_supported():
+    base, prod = pair()
+    c = compare_footprints(prod, base, "reduction")            # the 'previous' one is the lower one
+    assert c["supported"] is False and c["total"]["reduction"] == pytest.approx(-0.025, rel=1e-9)
+    # 0.025 more than 0.175: 0.025 / 0.175 = 14.3 %
+    assert c["statement"].startswith("no reduction: SKU-NMC811-75 emits 0.025 kg CO2e/kWh (14.3 %) more")
+
+
+def test_reduction_needs_data_within_two_years_and_conforming_results():
+    base, prod = pair()
+    base["exchange"] = {"reference_period": {"start": "2021-01-01", "end": "2021-12-31"}}
+    prod["exchange"] = {"reference_period": {"start": "2024-01-01", "end": "2024-12-31"}}   # 3.0 years later
+    c = compare_footprints(base, prod, "reduction")
+    assert c["supported"] is False and "2-year certification period" in c["statement"]
+    prod["exchange"]["reference_period"]["end"] = "2023-06-30"                             # 1.5 years
+    assert compare_footprints(base, prod, "reduction")["supported"] is True
+    prod["assessment"]["conforms"] = False
+    c = compare_footprints(base, prod, "reduction")
+    assert c["supported"] is False and "the product result conforms to the PCR" in c["statement"]
+
+
+def test_handprint_needs_a_justified_baseline():
+    base, prod = pair()
+    with pytest.raises(ComparisonRefused, match="justified baseline"):
+        compare_footprints(base, prod, "handprint")
+    c = compare_footprints(base, prod, "handprint", "the G1 pack is what the OEM buys today")
+    assert c["supported"] is True and c["justification"] == "the G1 pack is what the OEM buys today"
+    assert c["total"]["reduction"] == pytest.approx(0.025, rel=1e-9)          # CF(baseline) - CF(product)
+    assert c["statement"].startswith("carbon handprint of SKU-NMC811-75-G2 against SKU-NMC811-75: 0.025")
+    assert "Carbon Handprint Guide" in c["source"]
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda r: r["product"]["declared_unit"].update(unit="kWp"), "different declared units"),
+    (lambda r: r["product"]["declared_unit"].update(description="kWh of capacity"), "different declared units"),
+    (lambda r: r["product"].update(declared_unit=None), "has no declared unit"),
+    (lambda r: r["assessment"]["pcr"].update(version="0.2"), r"different PCRs: eu-battery-cfb-ev v0.3 and eu-battery-cfb-ev v0.2"),
+    (lambda r: r.update(assessment=assess(r, load_pcr("gbt-24067-generic"))), "different PCRs"),
+    (lambda r: r.update(assessment=None), "was not assessed against a PCR"),
+    (lambda r: r["study"].update(boundary="cradle-to-gate"), "different system boundaries"),
+    (lambda r: r.update(method="ipcc-2013-gwp100"), "different characterisation methods"),
+    (lambda r: r.update(totals={"declared_total": "excluding_biogenic", "dluc_included": True}), "different declared totals"),
+    (lambda r: r.update(model_sha256="a" * 64, stages=dict(r["stages"]), parameters=dict(r["parameters"])),
+     "same model, scenario and parameters"),
+])
+def test_refusals(change, message):
+    base, prod = pair()
+    change(prod)
+    with pytest.raises(ComparisonRefused, match=message):
+        compare_footprints(base, prod, "reduction")
+
+
+def test_unknown_claim():
+    base, prod = pair()
+    with pytest.raises(ComparisonRefused, match="unknown claim 'lower'"):
+        compare_footprints(base, prod, "lower")
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def write_pair(tmp_path):
+    base, prod = pair()
+    paths = []
+    for r in (base, prod):
+        r.update({"format": "pcf-result/1", "method_name": ["IPCC 2021"], "background": "test"})
+        path = tmp_path / f"{r['product']['id']}.result.json"
+        path.write_text(json.dumps(r), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def test_cli_reduction_writes_json_csv_pdf(tmp_path):
+    a, b = write_pair(tmp_path)
+    out = tmp_path / "out"
+    r = runner.invoke(cli.app, ["compare", str(a), str(b), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    stem = "SKU-NMC811-75-G2.vs.SKU-NMC811-75.reduction"
+    assert sorted(p.name for p in out.iterdir()) == [f"{stem}.csv", f"{stem}.json", f"{stem}.pdf"]
+    data = json.loads((out / f"{stem}.json").read_text())
+    assert data["supported"] is True and data["total"]["reduction"] == pytest.approx(0.025, rel=1e-9)
+    pdf = out / f"{stem}.pdf"
+    assert embedded_cjk_fonts(pdf) and pages(pdf) <= 2
+    text = pdf_text(pdf)
+    assert "减排声明" in text and "可声明 Claim supported" in text and "12.5 %" in text and "0.0250" in text
+    assert "原材料获取与预处理" in text
+
+
+def test_cli_refusals_and_misuse_exit_2(tmp_path, write_model):
+    a, b = write_pair(tmp_path)
+    assert runner.invoke(cli.app, ["compare", str(a)]).exit_code == 2                        # one result
+    r = runner.invoke(cli.app, ["compare", str(a), str(b), "--scenario", "x"])
+    assert r.exit_code == 2 and "apply to a model" in r.output
+    r = runner.invoke(cli.app, ["compare", str(a), str(b), "--claim", "handprint"])
+    assert r.exit_code == 2 and "justified baseline" in r.output
+    model = write_model("format: pcf-model/1\n")
+    r = runner.invoke(cli.app, ["compare", str(model), str(b)])
+    assert r.exit_code == 2 and "is a model" in r.output
+    r = runner.invoke(cli.app, ["compare", str(b), str(a)])                                 # no reduction
+    assert r.exit_code == 1 and "no reduction" in r.output
+
+
+# --------------------------------------------------------------------------- the NMC811 example
+
+
+def test_nmc811_secondary_aluminium_housing_against_the_base(open_default, tmp_path):
+    """The housing of secondary aluminium (scenario housing_secondary_aluminium) against the model as
+    written: BoP mass x 0.498121 kg housing aluminium/kg x (1.81 - 15.1) kg CO2e/kg less (ICE secondary
+    against IAI primary; tests/test_scenarios.py), over 23.5 x 60 x 8 = 11 280 kWh. Neither conforms
+    (literature data), so the claim is stated but not supported."""
+    from pcf.api import compare_results_claim, run_footprint
+    from tests.conftest import REPO
+
+    model = REPO / "examples" / "battery" / "nmc811-pack.yaml"
+    base = run_footprint(model, tmp_path).files["result"]
+    alt = run_footprint(model, tmp_path, scenario="housing_secondary_aluminium").files["result"]
+    run = compare_results_claim(base, alt, "reduction", out_dir=tmp_path / "claims")
+    c = run.comparison
+    bop = 23.5 * 5.030181086519114 * 0.29
+    expected = -bop * 0.49812105512787785 * (1.81 - 15.1) / 11280
+    assert c["total"]["reduction"] == pytest.approx(expected, rel=1e-5)
+    assert c["stages"][0]["reduction"] == pytest.approx(expected, rel=1e-5)   # raw materials only
+    assert all(r["reduction"] == 0.0 for r in c["stages"][1:])
+    assert c["supported"] is False and "conditions not met" in c["statement"]
+    assert sorted(p.suffix for p in run.files.values()) == [".csv", ".json", ".pdf"]
