@@ -217,6 +217,19 @@ def test_declaration_checklist_of_a_conforming_result():
     assert other["status"] == "verifier" and "cathode materials" in other["en"]
 
 
+def test_exchange_company_and_study_url_stand_in_for_the_declaration():
+    """The model's exchange: section (PACT companyName, study link) fills (a) and (g) when the
+    declaration: section does not state them."""
+    result = battery_result()
+    for key in ("manufacturer", "study_url"):
+        del result["declaration"][key]
+    result["exchange"] = {"company": {"name": "Example Cells Co.", "ids": []}, "study_url": "https://example.org/s"}
+    a = assess(result, load_pcr(BATTERY))
+    assert a["conforms"] is True
+    found = {r["item"]: r["found"] for r in a["contents"]["declaration"]}
+    assert found["manufacturer"] == "Example Cells Co." and found["public_study_link"] == "https://example.org/s"
+
+
 def test_empty_manufacturer_name_counts_as_missing():
     result = battery_result()
     result["declaration"]["manufacturer"] = {"name": "  ", "address": "x"}

@@ -89,9 +89,12 @@ def _declaration(result: Mapping[str, Any]) -> dict:
 
 
 def _manufacturer(r):
+    """The declaration's manufacturer, else the data owner of the exchange section (PACT companyName)."""
     m = _declaration(r).get("manufacturer") or {}
     name = _text(m.get("name"))
-    return name and ", ".join(x for x in (name, _text(m.get("address"))) if x)
+    if not name:
+        return _text(((r.get("exchange") or {}).get("company") or {}).get("name"))
+    return ", ".join(x for x in (name, _text(m.get("address"))) if x)
 
 
 def _plant(r):
@@ -149,7 +152,7 @@ LOOKUPS: dict[str, Callable[[Mapping[str, Any]], str | None]] = {
     "footprint_per_declared_unit": _per_du,
     "stage_breakdown": _stages,
     "conformity_declaration_id": lambda r: _text(_declaration(r).get("conformity_declaration_id")),
-    "public_study_link": lambda r: _text(_declaration(r).get("study_url")),
+    "public_study_link": lambda r: _text(_declaration(r).get("study_url")) or _text((r.get("exchange") or {}).get("study_url")),
     "functional_unit": lambda r: _text(((r.get("product") or {}).get("declared_unit") or {}).get("unit")),
     "reference_flow": lambda r: "stated" if (r.get("product") or {}).get("reference_flow") else None,
     "system_boundary": lambda r: _text((r.get("study") or {}).get("boundary")),
