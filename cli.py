@@ -291,7 +291,7 @@ def print_claim(comparison: dict) -> None:
     out.print(f"{verdict}: {escape(c['statement'])}", highlight=False)
 
 
-@app.command(epilog="Examples: pcf compare examples/battery/nmc811-pack.yaml --out out --scenario grid_east_china  ·  "
+@app.command(epilog="Example: pcf compare examples/battery/nmc811-pack.yaml --out out --scenario grid_east_china  ·  "
                     "pcf compare out/OLD.result.json out/NEW.result.json --claim reduction --out out  ·  "
                     "pcf compare out/BASE.result.json out/NEW.result.json --claim handprint --justification '...'")
 def compare(

@@ -104,8 +104,8 @@ def test_declaration_numbers_equal_the_result(rendered, results, name):
 
 
 def test_nmc811_declaration_is_the_art_7_one_with_what_is_missing(rendered, results):
-    """11,280 kWh per pack (23.5 x 60 x 8); the four Annex II stages; (a), (c), (f), (g) not
-    stated (the example has no manufacturer); not graded because it does not conform."""
+    """11,280 kWh per pack (23.5 x 60 x 8); the four Annex II stages; (c), (f), (g) not stated
+    ((a) is the exchange section's placeholder company); not graded: it does not conform."""
     text = pdf_text(rendered[("nmc811", "declaration")]["pdf"])
     assert "电池碳足迹声明" in text and "Battery carbon footprint declaration" in text
     assert "Regulation (EU) 2023/1542, Art. 7" in text
@@ -114,9 +114,10 @@ def test_nmc811_declaration_is_the_art_7_one_with_what_is_missing(rendered, resu
                    ("主要产品生产", "Main product production"), ("分销", "Distribution"),
                    ("寿命终止与回收", "End of life and recycling")):
         assert zh in text and en in text
-    for point in ("(a)", "(c)", "(f)", "(g)"):
+    for point in ("(c)", "(f)", "(g)"):
         assert re.search(re.escape(point) + r" \S+ .*?未提供 not stated", text), point
-    assert text.count("未提供 not stated") == 4
+    assert text.count("未提供 not stated") == 3
+    assert "pcf example battery maker (placeholder, not a real company)" in text
     assert "(b) 产品型号" in text and "SKU-NMC811-PACK" in text
     assert "未分级 not graded" in text and "不符合 PCR" in text
 
