@@ -384,6 +384,20 @@ def test_table_rows(tmp_path):
     assert "cap: '75 kWh' is not a number" in bad.error and "drop the unit" in bad.error
 
 
+@pytest.mark.parametrize("strict", [False, True])
+def test_classes_of_arrays_match_classify(strict):
+    from pcf.batch.engine import classes_of
+    from pcf.pcr import load_pcr
+    from pcf.pcr.assess import classify
+
+    classes = load_pcr("eu-battery-cfb-ev").performance_classes.model_copy(update={"strict": strict})
+    edges = [t.max for t in classes.thresholds if t.max is not None]
+    values = np.array(sorted(edges + [e * (1 + d) for e in edges for d in (-1e-9, 1e-9)] + [-1.0, 0.0, 10.0]) + [np.nan])
+    expected = [(classify(float(v), classes) or {}).get("class") for v in values]
+    assert classes_of(values, classes) == expected
+    assert len(set(expected) - {None}) == len(classes.thresholds)  # every class is reached
+
+
 def test_variants_decide_for_the_reference_row():
     a = Variants([1.0, 2.0, -1.0])
     with pytest.raises(TypeError):

@@ -96,10 +96,31 @@ def figures(plan: Plan, total, declared_per_reference_flow, stages: dict, ghg: d
     if classes is None or value is None:
         out["class_of_declared_figure"] = None
     elif np.ndim(value):
-        out["class_of_declared_figure"] = [(classify(float(v), classes) or {}).get("class") for v in value]
+        out["class_of_declared_figure"] = classes_of(np.asarray(value, dtype=float), classes)
     else:
         out["class_of_declared_figure"] = (classify(value, classes) or {}).get("class")
     return out
+
+
+def classes_of(values: np.ndarray, classes) -> list:
+    """:func:`pcf.pcr.assess.classify`'s class of every value, at once: the first threshold whose
+    ``max`` is >= the value (> when ``strict``), the last class above all, None for a value
+    that is not finite.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        [kg CO2e per declared unit].
+    classes : pcf.pcr.schema.PerformanceClasses
+    """
+    out = np.full(values.shape, classes.thresholds[-1].class_, dtype=object)
+    left = np.isfinite(values)
+    out[~left] = None
+    for t in classes.thresholds:
+        hit = left if t.max is None else left & ((values < t.max) if classes.strict else (values <= t.max))
+        out[hit] = t.class_
+        left = left & ~hit
+    return out.tolist()
 
 
 def figures_of_result(result: dict, plan: Plan) -> dict:
@@ -133,8 +154,53 @@ def full_result(plan: Plan, row: SkuRow) -> dict:
     return result
 
 
+def evaluate_columns(plan: Plan, columns: dict[str, np.ndarray]) -> tuple[dict, np.ndarray, str]:
+    """Summary figures of many variants of one plan at once, as columns.
+
+    The model loader runs once with each parameter of ``columns`` as an array
+    (:mod:`pcf.model.variants`), the foreground is linked once, and every variant is solved
+    and decomposed together (:class:`pcf.lca.inventory.Inventory`).
+
+    Parameters
+    ----------
+    plan : Plan
+    columns : dict of str to numpy.ndarray, shape (n,)
+        Values of the overridden parameters, one per variant (parameters of the model only;
+        the others keep the plan's values).
+
+    Returns
+    -------
+    figures : dict
+        :func:`figures` as columns of length ``n`` (numpy arrays, lists, or None).
+    ok : numpy.ndarray of bool, shape (n,)
+        False for variants the arrays cannot give (another path through the loader, a
+        non-finite value, a singular foreground): compute those alone.
+    note : str
+        Why no variant could be given (the model does something arrays cannot), else empty.
+    """
+    n = len(next(iter(columns.values()))) + 1 if columns else 2  # row 0: the plan's values (reference path)
+    full = {k: np.concatenate([[plan.parameters[k]], np.asarray(v, dtype=float)]) for k, v in columns.items()}
+    prepared = plan.prepared
+    try:
+        with vectorised(n) as state:
+            system = load_model(plan.model, overrides={k: Variants(v) for k, v in full.items()} or None,
+                                scenario=plan.scenario or None)
+            data, graph = link_foreground(system, prepared.links)
+        inv = Inventory.build(data, graph, prepared.char, prepared.flows, n=n)
+        sol = inv.solve(_array(system.reference_amount, n), prepared.char)
+    except (TypeError, ValueError, KeyError, PCFError) as exc:
+        return {}, np.zeros(n - 1, dtype=bool), f"{type(exc).__name__}: {exc}"
+    declared = system.model.product.declared_unit
+    ok = ~(state.diverged | sol.singular | ~np.isfinite(sol.total))
+    ghg = dict(sol.ghg, aircraft=sol.aircraft)
+    cols = figures(plan, sol.total, _array(system.declared_per_reference_flow, n) if declared is not None else None,
+                   sol.stages, ghg, sol.biogenic["co2_emissions_kg"], system.model.study.standard,
+                   declared.unit if declared is not None else None)
+    return {k: v[1:] if isinstance(v, (np.ndarray, list)) else v for k, v in cols.items()}, ok[1:], ""
+
+
 def summarise_rows(plan: Plan, rows: list[SkuRow]) -> tuple[dict[int, dict], list[SkuRow], str]:
-    """Summary figures of many rows of one plan at once.
+    """Summary figures of many rows of one plan at once (:func:`evaluate_columns`).
 
     Parameters
     ----------
@@ -157,29 +223,15 @@ def summarise_rows(plan: Plan, rows: list[SkuRow]) -> tuple[dict[int, dict], lis
     rest = [r for r in rows if not set(r.overrides) <= set(plan.parameters)]
     if not known:
         return {}, rest, ""
-    n = len(known) + 1  # row 0: the plan's own parameter values (the reference path)
     names = sorted({k for r in known for k in r.overrides})
-    columns = {k: np.array([plan.parameters[k]] + [r.overrides.get(k, plan.parameters[k]) for r in known]) for k in names}
-    prepared = plan.prepared
-    try:
-        with vectorised(n) as state:
-            system = load_model(plan.model, overrides={k: Variants(v) for k, v in columns.items()} or None,
-                                scenario=plan.scenario or None)
-            data, graph = link_foreground(system, prepared.links)
-        inv = Inventory.build(data, graph, prepared.char, prepared.flows, n=n)
-        sol = inv.solve(_array(system.reference_amount, n), prepared.char)
-    except (TypeError, ValueError, KeyError, PCFError) as exc:
-        return {}, rows, f"{type(exc).__name__}: {exc}"
-    declared = system.model.product.declared_unit
-    ok = ~(state.diverged | sol.singular | ~np.isfinite(sol.total))
-    ghg = dict(sol.ghg, aircraft=sol.aircraft)
-    cols = figures(plan, sol.total, _array(system.declared_per_reference_flow, n) if declared is not None else None,
-                   sol.stages, ghg, sol.biogenic["co2_emissions_kg"], system.model.study.standard,
-                   declared.unit if declared is not None else None)
-    lists = {k: (v.tolist() if isinstance(v, np.ndarray) else v if isinstance(v, list) else [v] * n)
+    columns = {k: np.array([r.overrides.get(k, plan.parameters[k]) for r in known]) for k in names}
+    cols, ok, note = evaluate_columns(plan, columns)
+    if note:
+        return {}, rows, note
+    lists = {k: (v.tolist() if isinstance(v, np.ndarray) else v if isinstance(v, list) else [v] * len(known))
              for k, v in cols.items()}
     done = {}
-    for i, r in enumerate(known, start=1):
+    for i, r in enumerate(known):
         if ok[i]:
             done[r.row] = {k: v[i] for k, v in lists.items()}
         else:

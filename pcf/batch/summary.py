@@ -118,3 +118,41 @@ def _text(value) -> str:
     if isinstance(value, float):
         return repr(value)
     return str(value)
+
+
+def figures_table(figures: dict, parameters: dict):
+    """Summary columns of many SKUs as an Arrow table (the figures of
+    :func:`pcf.batch.engine.evaluate_columns`, stage shares, and the parameter values).
+
+    Parameters
+    ----------
+    figures : dict
+        Columns of equal length ``n`` (arrays, lists, or a scalar / None for all rows).
+    parameters : dict of str to numpy.ndarray
+        Parameter columns, shape (n,).
+
+    Returns
+    -------
+    pyarrow.Table
+        The :data:`FIGURES` columns in order, then the parameters.
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    n = len(next(iter(parameters.values()))) if parameters else len(figures["total_kg_co2e"])
+    types = {"float": pa.float64(), "str": pa.string()}
+    total = np.asarray(figures["total_kg_co2e"], dtype=float)
+    out = {}
+    for name, kind in FIGURES:
+        if name.endswith("_share"):
+            stage = figures.get(name.removesuffix("_share") + "_kg_co2e")
+            value = None if stage is None else np.divide(stage, total, out=np.full(n, np.nan), where=total != 0)
+        else:
+            value = figures.get(name)
+        if value is None or np.ndim(value) == 0 and not isinstance(value, list):
+            out[name] = pa.array([value] * n, type=types[kind])
+        else:
+            out[name] = pa.array(value, type=types[kind], from_pandas=True)
+    for name, values in parameters.items():
+        out[name] = pa.array(values, type=pa.float64())
+    return pa.table(out)

@@ -1,0 +1,1 @@
+"""Helpers of the benchmarks (not run by ``make bench``, which runs ``benchmarks/*.py``)."""
