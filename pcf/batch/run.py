@@ -12,6 +12,8 @@ on.
 
 from __future__ import annotations
 
+import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -155,8 +157,17 @@ _OPTIONS: Options | None = None
 
 
 def _init_worker(plans: dict, options: Options) -> None:
+    """Receive the plans once; exit when the driver dies (a killed batch leaves no workers)."""
     global _PLANS, _OPTIONS
     _PLANS, _OPTIONS = plans, options
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="pcf-batch-parent-watch").start()
 
 
 def _pool_chunk(rows: list[SkuRow]):
