@@ -86,12 +86,12 @@ def build(bd, name: str, seed: int = 42) -> dict:
             data[(name, code(s, k))] = {"name": f"synthetic activity {code(s, k)}", "unit": "kilogram",
                                         "location": "GLO", "reference product": f"product {code(s, k)}",
                                         "type": "process", "exchanges": exchanges}
-    if name in bd.databases:
-        del bd.databases[name]
-    db = bd.Database(name)
-    db.register(description="pcf benchmark: synthetic ecoinvent-scale background (benchmarks/support/synthetic.py)",
-                pcf_synthetic=f"{VERSION}:{seed}")
     with quiet():
+        if name in bd.databases:
+            del bd.databases[name]
+        db = bd.Database(name)
+        db.register(description="pcf benchmark: synthetic ecoinvent-scale background (benchmarks/support/synthetic.py)",
+                    pcf_synthetic=f"{VERSION}:{seed}")
         db.write(data)
     return {"activities": len(data), "technosphere": n_tech, "biosphere": n_bio}
 
