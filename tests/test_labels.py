@@ -259,3 +259,27 @@ def test_api_refuses_size_without_compact(tmp_path):
     path.write_text(json.dumps(make_result()), encoding="utf-8")
     with pytest.raises(PCFError, match="compact"):
         render_outputs(path, tmp_path / "o", "label", variants=["declaration"], size_mm=10)
+
+
+def test_a_pcr_without_classes_gives_labels_without_a_scale():
+    """cn-label-lithium-battery defines no classes (the sources describe a value label): the
+    graded label shows a 'no performance classes' panel instead of a greyed A-E scale, and the
+    compact label has no class chip."""
+    from pcf.pcr import assess, load_pcr
+    from tests.test_pcr import battery_result
+
+    result = make_result()
+    hand = battery_result()
+    hand["data_sources"] = [{"background": "nickel", "kg_co2e": 4500.0}]
+    result["assessment"] = assess(hand, load_pcr("cn-label-lithium-battery"))
+    assert result["assessment"]["performance_class"] is None and result["assessment"]["conforms"] is True
+    _, _, svg, _ = variant_svg(result, "graded", font="F")
+    root = ET.fromstring(svg)
+    panel = "".join(root.find(f".//{SVG}g[@id='no-classes']").itertext())
+    assert "The PCR defines no performance classes" in panel
+    assert root.find(f".//{SVG}g[@id='not-graded']") is None and root.find(f".//{SVG}g[@id='class-pointer']") is None
+    for size in (12.0, 30.0):
+        _, _, svg, _ = variant_svg(result, "compact", font="F", size_mm=size)
+        assert ET.fromstring(svg).find(f".//{SVG}g[@id='class-chip']") is None
+    validity = "".join(ET.fromstring(variant_svg(result, "graded", font="F")[2]).find(f".//{SVG}text[@id='validity']").itertext())
+    assert "签发起 2 年 2 years from issue" in validity          # CNCA: certificate valid 2 years

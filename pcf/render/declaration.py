@@ -60,6 +60,10 @@ def _rows(result: dict) -> list[dict]:
         lines = fmt.ellipsize(fmt.wrap(found, 58), 2) if found else []
         rows.append({"point": _point(c.get("clause") or ""), "zh": c["zh"], "en": c["en"], "lines": lines,
                      "missing": not found, "required": c.get("severity") == "nonconformity"})
+    y = 0.0
+    for r in rows:  # offsets below the rule line [units]: 31 per row, 13 more per extra line of value
+        r["dy"] = y
+        y += 31.0 + 13.0 * max(len(r["lines"]) - 1, 0)
     return rows
 
 
@@ -131,7 +135,8 @@ def declaration_context(result: dict, font: str, issued: dict | None = None) -> 
         "product_name_lines": fmt.ellipsize(fmt.wrap(product["name"], 56), 2), "product_id": product["id"],
         "head": head, "description": (declared or {}).get("description") or "", "e_total": e_total,
         "value_size": round(max(30.0, min(56.0, 330.0 / (0.6 * max(len(head["text"]), 1)))), 1),
-        "rows": rows, "stages": stages, "stage_unit": stage_unit,
+        "rows": rows, "rows_height": sum(31.0 + 13.0 * max(len(r["lines"]) - 1, 0) for r in rows),
+        "stages": stages, "stage_unit": stage_unit,
         "stage_point": "(e)" if eu else "", "value_point": "(d)" if eu else "",
         "grades": view.grades(result), "not_graded": view.not_graded_reason(result),
         "assessed": bool(a), "conforms": a.get("conforms"),

@@ -198,6 +198,7 @@ def label_context(result: dict, font: str, issued: dict | None = None) -> dict:
         "issued": None if not issued else {k: issued[k] for k in ("number", "valid_from", "valid_until", "issuer")},
         "state": view.issue_state(result, issued),
         "not_graded": view.not_graded_reason(result),
+        "no_classes": view.no_classes(result),
         "alternatives": [g for g in view.grades(result) if g["title"]],
     }
 

@@ -86,6 +86,7 @@ def compact_context(result: dict, font: str, size_mm: float | None = None, issue
         "unit_size": 16.0 if layout == "mini" else 13.0,
         "basis_zh": head["basis_zh"], "basis_en": head["basis_en"],
         "cls": cls, "chip": colour, "chip_ink": fmt.text_colour(colour) if cls else "#555555",
+        "has_classes": view.no_classes(result) is None,
         "illustrative": scale["illustrative"],
         "qr": qr if show_qr else None, "qr_units": QR_UNITS, "module_mm": round(module_mm, 3),
         "state": view.issue_state(result, issued),

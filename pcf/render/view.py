@@ -260,3 +260,15 @@ def not_graded_reason(result: dict) -> tuple[str, str] | None:
     if a.get("conforms") is False:
         return "不符合产品类别规则", "does not conform to its PCR"
     return "无等级", "no class"
+
+
+def no_classes(result: dict) -> tuple[str, str, str] | None:
+    """(Chinese, English, detail) when there is no class scale to draw: the result was not
+    assessed against a PCR, or its PCR defines no performance classes (e.g. GB/T 24067
+    generic, the China label pilot, whose label shows the value only); None otherwise."""
+    a = result.get("assessment")
+    if not a:
+        return "未按产品类别规则评估", "Not assessed against a PCR", "无碳足迹等级 no performance class"
+    if a.get("performance_class") is None:
+        return "该规则不设等级", "The PCR defines no performance classes", "标签仅显示数值 the label shows the value"
+    return None
