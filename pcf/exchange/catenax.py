@@ -60,19 +60,10 @@ def catena_x(result: dict) -> dict:
         CPC, packaging statement), and: the product mass for a counted product, a region for
         the geography, exempted emissions above 5 %.
     """
-    fmt = "Catena-X"
-    unit = common.declared_unit(result, UNITS)
-    gate = common.gate_stages(result)
-    f = common.figures(result, gate)
-    ex = common.exchange_data(result)
-    company = common.company(result, fmt)
-    start, end = common.reference_period(result, fmt)
+    b = common.basis(result, "Catena-X", UNITS, cpc_field="extWBCSD_productCodeCpc")
+    fmt, unit, gate, f, company, start, end = b.fmt, b.unit, b.gate, b.figures, b.company, b.start, b.end
     per = 1.0 / unit.per_reference_flow
-    fossil_c = common.require(result, "fossil_carbon_content_kg_c", fmt, "the fossil carbon content of the product [kg C]")
-    cpc = common.require(result, "cpc", fmt, "the UN CPC code of the product (extWBCSD_productCodeCpc)")
-    packaging = ex.get("packaging_included")
-    if packaging is None:
-        common.require(result, "packaging_included", fmt, "whether packaging emissions are included")
+    fossil_c, cpc, packaging = b.fossil_carbon_kg_c, b.cpc, b.packaging_included
     mass = unit.per_reference_flow if unit.unit == "kilogram" else unit.product_mass_kg
     if mass is None:
         common.require(result, "product_mass_kg", fmt, "the product mass (productMassPerDeclaredUnit)")

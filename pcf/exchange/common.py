@@ -206,10 +206,9 @@ def figures(result: dict, stages=None) -> Figures:
     if whole:
         ghg = result["ghg"]
         co2 = float(bio.get("co2_emissions_kg") or 0.0)
-        removals = float(bio.get("co2_removals_kg") or 0.0)
     else:
         ghg = stage_sum(result, stages)
-        co2, removals = ghg["co2_emissions_kg"], ghg["co2_removals_kg"]
+        co2 = ghg["co2_emissions_kg"]
     fossil, dluc = float(ghg["fossil"]), float(ghg["dluc"])
     non_co2 = float(ghg["biogenic_emissions"]) - co2
     scale = max(abs(result["total_kg_co2e"]), abs(fossil), 1e-12)
@@ -374,6 +373,72 @@ def allocation_description(result: dict) -> str:
         return "No multi-output processes in the foreground: no allocation (background data as published)."
     return " ".join(f"{a['name']}: {a['method'].replace('_', ' ')}" + (f" ({a['justification']})" if a.get("justification") else "")
                     + "." for a in rows)
+
+
+@dataclass(frozen=True)
+class Basis:
+    """What every export reads first from a result.
+
+    Attributes
+    ----------
+    fmt : str
+        Format name for error messages, e.g. ``PACT v2``.
+    unit : DeclaredUnit
+    gate : list of str
+        Model stages up to the factory gate.
+    figures : Figures
+        Cradle-to-gate figures [kg CO2e / reference flow].
+    exchange : dict
+        The model's ``exchange:`` section.
+    company : dict
+        ``{name, ids}``.
+    start, end : str
+        Reference period (RFC 3339).
+    fossil_carbon_kg_c : float
+        Fossil carbon content of the product [kg C / reference flow].
+    cpc : str or None
+        UN CPC code (only when asked for).
+    packaging_included : bool or None
+        Whether packaging emissions are included (only when asked for).
+    """
+
+    fmt: str
+    unit: DeclaredUnit
+    gate: list
+    figures: Figures
+    exchange: dict
+    company: dict
+    start: str
+    end: str
+    fossil_carbon_kg_c: float
+    cpc: str | None = None
+    packaging_included: bool | None = None
+
+
+def basis(result: dict, fmt: str, units: tuple[str, ...], cpc_field: str | None = None) -> Basis:
+    """Read the fields every format needs (and, with ``cpc_field``, the CPC code and the
+    packaging statement, which PACT v2 and Catena-X require).
+
+    Raises
+    ------
+    ExchangeError
+        A required ``exchange:`` item is missing (the message names it), or the declared unit
+        has no equivalent in ``units``.
+    """
+    unit = declared_unit(result, units)  # checks in this order, so the first missing item is named first
+    gate = gate_stages(result)
+    figs = figures(result, gate)
+    ex = exchange_data(result)
+    who = company(result, fmt)
+    start, end = reference_period(result, fmt)
+    fossil_c = require(result, "fossil_carbon_content_kg_c", fmt, "the fossil carbon content of the product [kg C]")
+    cpc = packaging = None
+    if cpc_field is not None:
+        cpc = require(result, "cpc", fmt, f"the UN CPC code of the product ({cpc_field})")
+        packaging = ex.get("packaging_included")
+        if packaging is None:
+            require(result, "packaging_included", fmt, "whether packaging emissions are included")
+    return Basis(fmt, unit, gate, figs, ex, who, start, end, fossil_c, cpc, packaging)
 
 
 def company(result: dict, fmt: str) -> dict:

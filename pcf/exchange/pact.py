@@ -47,15 +47,10 @@ def pact_v3(result: dict) -> dict:
         ``exchange.fossil_carbon_content``, the product mass when the declared unit is not a
         mass (``exchange.product_mass``), or an IPCC method.
     """
-    fmt = "PACT v3"
-    unit = common.declared_unit(result, V3_UNITS)
-    gate = common.gate_stages(result)
-    f = common.figures(result, gate)
-    ex = common.exchange_data(result)
-    company = common.company(result, fmt)
-    start, end = common.reference_period(result, fmt)
+    b = common.basis(result, "PACT v3", V3_UNITS)
+    fmt, unit, gate, f, ex, company, start, end = b.fmt, b.unit, b.gate, b.figures, b.exchange, b.company, b.start, b.end
     per = 1.0  # v3: figures per declaredUnitAmount declared units = per reference flow
-    fossil_c = common.require(result, "fossil_carbon_content_kg_c", fmt, "the fossil carbon content of the product [kg C]")
+    fossil_c = b.fossil_carbon_kg_c
     if unit.unit == "kilogram":
         mass = unit.per_reference_flow
     elif unit.product_mass_kg is not None:
@@ -146,19 +141,10 @@ def pact_v2(result: dict) -> dict:
         ``exchange.product_mass`` (declared per kilogram); a system with biogenic CO2 flows
         needs ``product.biogenic_carbon_content``.
     """
-    fmt = "PACT v2"
-    unit = common.declared_unit(result, V2_UNITS)
-    gate = common.gate_stages(result)
-    f = common.figures(result, gate)
-    ex = common.exchange_data(result)
-    company = common.company(result, fmt)
-    start, end = common.reference_period(result, fmt)
+    b = common.basis(result, "PACT v2", V2_UNITS, cpc_field="productCategoryCpc")
+    unit, gate, f, ex, company, start, end = b.unit, b.gate, b.figures, b.exchange, b.company, b.start, b.end
     per = 1.0 / unit.per_reference_flow
-    fossil_c = common.require(result, "fossil_carbon_content_kg_c", fmt, "the fossil carbon content of the product [kg C]")
-    cpc = common.require(result, "cpc", fmt, "the UN CPC code of the product (productCategoryCpc)")
-    packaging = ex.get("packaging_included")
-    if packaging is None:
-        common.require(result, "packaging_included", fmt, "whether packaging emissions are included")
+    fossil_c, cpc, packaging = b.fossil_carbon_kg_c, b.cpc, b.packaging_included
     if f.uptake is None:
         raise common.ExchangeError("PACT v2 needs the biogenic carbon content of the product (the system has biogenic "
                                    "CO2 flows): add product.biogenic_carbon_content to the model")
