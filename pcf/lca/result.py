@@ -1,12 +1,21 @@
-"""The footprint result and its JSON form (``pcf-result/1``, docs/result-json.md)."""
+"""The footprint result: a tree of frozen records (``pcf-result/1``, docs/result-json.md).
+
+:class:`FootprintResult` is what :mod:`pcf.lca` computes: every total, per life-cycle stage and
+ISO 14067 GHG category, with contributions and provenance. It holds no PCR verdict and no
+declared figure: the assessment (:class:`pcf.pcr.assessment.Assessment`) and the figure a PCR
+declares belong to :class:`pcf.declaration.Declaration`, which also owns the JSON codec of the
+whole ``pcf-result/1`` document.
+
+All GHG masses are per reference flow [kg CO2e / reference flow] unless a name says otherwise.
+"""
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..core.codec import ABSENT, from_json, key, record, to_json
 from ..files import output_stem, write_atomic
 
 GHG_CATEGORIES = ("fossil", "biogenic_emissions", "biogenic_removals", "dluc")
@@ -14,9 +23,1076 @@ GHG_CATEGORIES = ("fossil", "biogenic_emissions", "biogenic_removals", "dluc")
 as an "of which" part of ``fossil``."""
 
 
-@dataclass
+@record
+class Quantity:
+    """An amount with its unit.
+
+    Attributes
+    ----------
+    amount : float
+        The amount [unit].
+    unit : str
+        Its unit, e.g. ``item``, ``kg``, ``kWp``.
+    """
+
+    amount: float
+    unit: str
+
+
+@record
+class DeclaredUnit:
+    """The declared unit results are also reported per (ISO 14067:2018 3.1.1.8).
+
+    Attributes
+    ----------
+    unit : str
+        E.g. ``kWh``.
+    description : str
+        What one unit is, e.g. "kWh of total energy delivered over the service life".
+    per_reference_flow : float
+        Declared units per reference flow [declared unit / reference flow].
+    """
+
+    unit: str
+    description: str
+    per_reference_flow: float
+
+
+@record
+class Product:
+    """The product studied.
+
+    Attributes
+    ----------
+    id : str
+        The manufacturer's product id (names the output files).
+    name : str
+        Product name.
+    reference_flow : Quantity
+        The reference flow every figure is per (ISO 14067:2018 3.1.1.9).
+    declared_unit : DeclaredUnit or None
+        None when the model has none.
+    """
+
+    id: str
+    name: str
+    reference_flow: Quantity
+    declared_unit: DeclaredUnit | None
+
+
+@record
+class CutOffCriteria:
+    """Cut-off criteria of the study (ISO 14067:2018 6.3.4.3) [-, shares 0..1].
+
+    Attributes
+    ----------
+    mass, energy : float or None
+        Largest share of its process's mass / energy input an excluded input may have.
+    ghg : float or None
+        Largest share of the footprint an excluded input may have (estimated from its proxy).
+    total : float or None
+        Largest share of the footprint all excluded inputs together may have.
+    source : str
+        Where the criteria come from.
+    """
+
+    mass: float | None = None
+    energy: float | None = None
+    ghg: float | None = None
+    total: float | None = None
+    source: str = ""
+
+
+@record
+class Study:
+    """The model's study block.
+
+    Attributes
+    ----------
+    standard : str
+        ``ISO 14067:2018`` or ``GB/T 24067-2024``.
+    boundary : str
+        System boundary: ``cradle-to-gate`` or ``cradle-to-grave``.
+    pcr : str or None
+        The PCR the result was assessed against.
+    method : str
+        Characterisation method id, e.g. ``ipcc-2021-gwp100``.
+    background : str
+        Background name, e.g. ``open-default``.
+    cut_off : CutOffCriteria or None
+        The study's cut-off criteria.
+    model_pcr : str or None or ABSENT
+        The model's own ``study.pcr`` when the result was assessed against another
+        (``pcf footprint --pcr ID``); the key is absent otherwise.
+    """
+
+    standard: str
+    boundary: str
+    pcr: str | None
+    method: str
+    background: str
+    cut_off: CutOffCriteria | None = None
+    model_pcr: str | None = ABSENT
+
+
+@record
+class GhgSplit:
+    """ISO 14067:2018 7.3 separate reporting [kg CO2e / reference flow].
+
+    Attributes
+    ----------
+    fossil : float
+        Fossil GHG emissions and removals (aircraft included).
+    biogenic_emissions : float
+        Biogenic CO2 (CF +1) and biogenic CH4.
+    biogenic_removals : float
+        Biogenic CO2 uptake (CF -1), <= 0.
+    dluc : float
+        Direct land-use change.
+    aircraft : float
+        Of which from aircraft (already inside ``fossil``).
+    """
+
+    fossil: float
+    biogenic_emissions: float
+    biogenic_removals: float
+    dluc: float
+    aircraft: float
+
+    @property
+    def total(self) -> float:
+        """fossil + biogenic emissions + biogenic removals + dLUC [kg CO2e / reference flow]."""
+        return self.fossil + self.biogenic_emissions + self.biogenic_removals + self.dluc
+
+
+@record
+class StageGhg(GhgSplit):
+    """The ISO 14067 split of one life-cycle stage, and its biogenic CO2 masses.
+
+    Attributes
+    ----------
+    co2_emissions_kg, co2_removals_kg : float
+        Masses of biogenic CO2 emitted and taken up in the stage [kg CO2 / reference flow].
+    """
+
+    co2_emissions_kg: float
+    co2_removals_kg: float
+
+
+@record
+class Shares:
+    """Shares of each ISO 14067 category in the total including biogenic CO2 [-];
+    None when that total is zero."""
+
+    fossil: float | None
+    aircraft: float | None
+    biogenic_emissions: float | None
+    biogenic_removals: float | None
+    dluc: float | None
+
+
+@record
+class TotalsPerDeclaredUnit:
+    """The two totals per declared unit [kg CO2e / declared unit].
+
+    Attributes
+    ----------
+    including_biogenic, excluding_biogenic : float
+        As :class:`Totals`, divided by the declared units per reference flow.
+    """
+
+    including_biogenic: float
+    excluding_biogenic: float
+
+
+@record
+class Totals:
+    """Every total a rule can declare (:mod:`pcf.lca.biogenic`) [kg CO2e / reference flow].
+
+    Which of them is declared is not decided here but by the
+    :class:`pcf.declaration.Declaration` (its PCR's ``ghg_accounting``).
+
+    Attributes
+    ----------
+    including_biogenic : float
+        The ISO 14067 CFP (biogenic CO2 +1, its uptake -1) = ``total_kg_co2e``.
+    excluding_biogenic : float
+        Biogenic CO2 emissions and removals left out, biogenic CH4 kept ("0/0").
+    per_declared_unit : TotalsPerDeclaredUnit or None
+        None without a declared unit.
+    shares : Shares
+        Of ``including_biogenic``.
+    """
+
+    including_biogenic: float
+    excluding_biogenic: float
+    per_declared_unit: TotalsPerDeclaredUnit | None
+    shares: Shares
+
+
+@record
+class BiogenicCarbon:
+    """Biogenic carbon masses and content (ISO 14067:2018 6.4.9, 7.3); the content is
+    reported, never added to a total.
+
+    Attributes
+    ----------
+    co2_emissions_kg, co2_removals_kg : float
+        Masses of biogenic CO2 emitted and taken up [kg CO2 / reference flow].
+    net_kg_co2e : float
+        Biogenic emissions + removals [kg CO2e / reference flow].
+    content_product_kg_c, content_packaging_kg_c : float or None
+        Biogenic carbon content of product and packaging [kg C / reference flow]; None when
+        the model does not state it.
+    content_product_kg_co2e, content_packaging_kg_co2e : float or None
+        The CO2 the content corresponds to [kg CO2 / reference flow].
+    content_co2_per_c : float
+        44.009 / 12.011 [kg CO2 / kg C] (CIAAW/IUPAC atomic weights).
+    content_source : str or None
+        Where the content figure comes from.
+    """
+
+    co2_emissions_kg: float
+    co2_removals_kg: float
+    net_kg_co2e: float
+    content_product_kg_c: float | None
+    content_packaging_kg_c: float | None
+    content_product_kg_co2e: float | None
+    content_packaging_kg_co2e: float | None
+    content_co2_per_c: float
+    content_source: str | None
+
+
+@record
+class Contribution:
+    """One foreground process's direct emissions, or one background activity it draws.
+
+    Attributes
+    ----------
+    process : str
+        The foreground process.
+    name : str
+        Process or background activity name.
+    stage : str
+        Life-cycle stage of the process.
+    kind : str
+        ``direct`` or ``background``.
+    kg_co2e : float
+        [kg CO2e / reference flow].
+    share : float
+        Of the total [-].
+    background, database : str or ABSENT
+        The background activity code and its database (``kind`` background only).
+    """
+
+    process: str
+    name: str
+    stage: str
+    kind: str
+    kg_co2e: float
+    share: float
+    background: str = ABSENT
+    database: str = ABSENT
+
+
+@record
+class CutOffItem:
+    """An input excluded from the system (ISO 14067:2018 6.3.4.3).
+
+    Attributes
+    ----------
+    process, name : str
+        The process it is excluded from, and the input's name.
+    amount : float
+        Per reference flow [unit].
+    unit : str
+    amount_per_process_output : float
+        As the model states it, per run of the process [unit].
+    process_output : str
+        The process's output, e.g. ``1 item``.
+    reason : str
+    mass_share, energy_share : float or None
+        Of the process's mass / energy input [0..1]; None when not that dimension.
+    proxy : str or None
+        Background key that estimates it.
+    kg_co2e_estimate : float or None
+        From the proxy [kg CO2e / reference flow].
+    ghg_share : float or None
+        Estimate / total [-].
+    """
+
+    process: str
+    name: str
+    amount: float
+    unit: str
+    amount_per_process_output: float
+    process_output: str
+    reason: str
+    mass_share: float | None
+    energy_share: float | None
+    proxy: str | None
+    kg_co2e_estimate: float | None
+    ghg_share: float | None
+
+
+@record
+class SimpleFinding:
+    """A finding of a check made while computing (e.g. the cut-off criteria).
+
+    Attributes
+    ----------
+    severity : str
+        ``nonconformity`` or ``observation``.
+    item : str or None
+        What it is about.
+    message, fix : str
+    """
+
+    severity: str
+    item: str | None
+    message: str
+    fix: str
+
+
+@record
+class CutOffSummary:
+    """The exclusions against the study's cut-off criteria.
+
+    Attributes
+    ----------
+    criteria : CutOffCriteria or None
+    estimated_kg_co2e : float
+        Sum of the estimates [kg CO2e / reference flow].
+    estimated_share : float or None
+        Of the total [-].
+    not_estimated : int
+        Excluded inputs without a proxy.
+    findings : tuple of SimpleFinding
+    """
+
+    criteria: CutOffCriteria | None = None
+    estimated_kg_co2e: float = 0.0
+    estimated_share: float | None = None
+    not_estimated: int = 0
+    findings: tuple[SimpleFinding, ...] = ()
+
+
+@record
+class Dqr:
+    """PEF data quality rating (2021/2279 Annex I 4.6.5) [1..5, lower is better].
+
+    Attributes
+    ----------
+    ter, ger, tir, p : float
+        Time, geographical and technological representativeness, precision.
+    dqr : float
+        The rating.
+    """
+
+    ter: float
+    ger: float
+    tir: float
+    p: float
+    dqr: float
+
+
+@record
+class DataSource:
+    """A background activity drawn directly by the foreground.
+
+    Attributes
+    ----------
+    background, database : str
+        Activity code and database.
+    model_reference, name, reference_product, unit, location, year, source, note, factor_ids : str
+        What the database states.
+    dqr : Dqr or None
+    kg_co2e_per_unit : float
+        [kg CO2e / unit].
+    amount : float
+        Per reference flow [unit].
+    kg_co2e : float
+        [kg CO2e / reference flow].
+    """
+
+    background: str
+    database: str
+    model_reference: str | None
+    name: str
+    reference_product: str | None
+    unit: str | None
+    location: str | None
+    year: str | int | None
+    source: str | None
+    note: str | None
+    factor_ids: str | None
+    dqr: Dqr | None
+    kg_co2e_per_unit: float
+    amount: float
+    kg_co2e: float
+
+
+@record
+class TransportLeg:
+    """A transport leg (ISO 14067:2018 7.3 e for aircraft).
+
+    Attributes
+    ----------
+    process, name, mode : str
+    distance_km : float
+        [km].
+    mass_kg : float or None
+        Chargeable mass per run [kg].
+    volume_m3 : float or None
+        [m3].
+    tkm : float
+        Per reference flow [t km].
+    activity, database : str
+        The transport activity.
+    aircraft : bool
+    kg_co2e : float
+        [kg CO2e / reference flow].
+    """
+
+    process: str
+    name: str
+    mode: str
+    distance_km: float | None
+    mass_kg: float | None
+    volume_m3: float | None
+    tkm: float
+    activity: str
+    database: str
+    aircraft: bool
+    kg_co2e: float
+
+
+@record
+class AllocatedProduct:
+    """A product of a multi-output process.
+
+    Attributes
+    ----------
+    id, name : str
+    amount : float
+        Per run [unit].
+    unit : str
+    basis : float or None
+        Allocation basis per unit of product [basis unit].
+    factor : float or None
+        Share of the process's burdens the product carries [-].
+    main : bool
+        The process's own output.
+    """
+
+    id: str
+    name: str
+    amount: float
+    unit: str
+    basis: float | None
+    factor: float | None
+    main: bool
+
+
+@record
+class AllocationCredit:
+    """An avoided burden credited by system expansion.
+
+    Attributes
+    ----------
+    coproduct, avoided : str
+        The co-product and the background activity it replaces.
+    amount : float
+        Per reference flow [unit].
+    unit : str or None
+    kg_co2e : float
+        [kg CO2e / reference flow, negative].
+    """
+
+    coproduct: str
+    avoided: str
+    amount: float
+    unit: str | None
+    kg_co2e: float
+
+
+@record
+class Allocation:
+    """How a multi-output process shared its burdens (ISO 14067:2018 6.4.6).
+
+    Attributes
+    ----------
+    process, name, method, justification : str
+    basis_unit : str or None
+        ``kg``, ``MJ``, ``currency`` or None.
+    products : tuple of AllocatedProduct
+    credits : tuple of AllocationCredit
+    """
+
+    process: str
+    name: str
+    method: str
+    justification: str | None
+    basis_unit: str | None
+    products: tuple[AllocatedProduct, ...]
+    credits: tuple[AllocationCredit, ...]
+
+
+@record
+class DataQualityItem:
+    """One weighted item of the primary data share and the DQR.
+
+    Attributes
+    ----------
+    process, kind : str
+    index : int, tuple of int or None
+    background, database, reference : str or None
+    name, data, emission_factor : str
+        ``data`` / ``emission_factor``: ``primary`` or ``secondary``.
+    primary_share : float
+        [0..1].
+    dqr : Dqr or None
+    dqr_source : str or None
+    kg_co2e : float
+        [kg CO2e / reference flow].
+    weight : float
+        |kg CO2e| share [-].
+    """
+
+    process: str
+    kind: str
+    index: int | tuple[int, ...] | None
+    background: str | None
+    database: str | None
+    reference: str | None
+    name: str
+    data: str
+    emission_factor: str
+    primary_share: float
+    dqr: Dqr | None
+    dqr_source: str | None
+    kg_co2e: float
+    weight: float
+
+
+@record
+class DataQuality:
+    """Primary data share (PACT Pathfinder v2.0 4.2.2) and data quality rating (PEF 4.6.5).
+
+    Attributes
+    ----------
+    primary_data_share : float
+        [0..1].
+    primary_data_share_percent : float
+        [%].
+    primary_kg_co2e, abs_kg_co2e : float
+        [kg CO2e / reference flow].
+    basis : str
+    dqr : Dqr or None
+    level : str
+    coverage : float
+        Share of |kg CO2e| that is rated [0..1].
+    unrated_significant : tuple of str
+    items : tuple of DataQualityItem
+    """
+
+    primary_data_share: float
+    primary_data_share_percent: float
+    primary_kg_co2e: float
+    abs_kg_co2e: float
+    basis: str
+    dqr: Dqr | None
+    level: str
+    coverage: float
+    unrated_significant: tuple[str, ...]
+    items: tuple[DataQualityItem, ...]
+
+
+@record
+class ElectricityActivity:
+    """The background activity an electricity input links.
+
+    Attributes
+    ----------
+    key, database, model_reference, name, location, unit : str
+    year : int or None
+    """
+
+    key: str
+    database: str
+    model_reference: str | None
+    name: str
+    location: str | None
+    year: int | str | None
+    unit: str | None
+
+
+@record
+class ElectricityInput:
+    """An electricity input and its source (model ``electricity:``).
+
+    Attributes
+    ----------
+    process, process_location, stage, name : str
+    line : int or None
+        Model file line.
+    kwh : float
+        [kWh / reference flow].
+    source : str
+        ``grid``, ``direct`` or ``contractual``.
+    stated : bool
+        Whether the model states the source.
+    region : str or None
+    year : int or None
+    mix, instrument, connection : str or None
+    generator, evidence : dict or None
+        The model's statements as written.
+    activity : ElectricityActivity
+    kg_co2e_per_kwh : float
+        [kg CO2e / kWh].
+    kg_co2e : float
+        [kg CO2e / reference flow].
+    share : float
+        Of the total [-].
+    """
+
+    process: str
+    process_location: str | None
+    stage: str
+    line: int | None
+    name: str
+    kwh: float
+    source: str
+    stated: bool
+    region: str | None
+    year: int | None
+    mix: Any
+    instrument: str | None
+    generator: dict[str, Any] | None
+    connection: str | None
+    evidence: dict[str, Any] | None
+    activity: ElectricityActivity
+    kg_co2e_per_kwh: float
+    kg_co2e: float
+    share: float | None
+
+
+@record
+class EnergyAndGhg:
+    """[kWh / reference flow] and [kg CO2e / reference flow]."""
+
+    kwh: float
+    kg_co2e: float
+
+
+@record
+class ElectricitySummary:
+    """All electricity inputs together.
+
+    Attributes
+    ----------
+    total_kwh : float
+        [kWh / reference flow].
+    kg_co2e : float
+        [kg CO2e / reference flow].
+    share : float or None
+        Of the total [-].
+    kg_co2e_per_kwh : float or None
+        [kg CO2e / kWh].
+    by_source : dict of str to EnergyAndGhg
+        ``grid``, ``direct``, ``contractual``.
+    not_stated : int
+        Inputs whose source the model does not state.
+    """
+
+    total_kwh: float = 0.0
+    kg_co2e: float = 0.0
+    share: float | None = None
+    kg_co2e_per_kwh: float | None = None
+    by_source: dict[str, EnergyAndGhg] | None = None
+    not_stated: int = 0
+
+
+@record
+class ScenarioChange:
+    """A replacement a scenario made.
+
+    Attributes
+    ----------
+    process : str
+    input, leg : int or ABSENT
+        Index of the input / transport leg (one of them).
+    from_, to : str
+        JSON ``from`` / ``to``.
+    """
+
+    process: str
+    from_: str | None = key("from")
+    to: str | None
+    input: int = ABSENT
+    leg: int = ABSENT
+
+
+@record
+class Scenario:
+    """The scenario computed (model ``scenarios:``).
+
+    Attributes
+    ----------
+    name, description : str
+    parameters : dict of str to float
+        The values it sets.
+    replaced, transport, locations : tuple of ScenarioChange
+    """
+
+    name: str
+    description: str | None
+    parameters: dict[str, Any]
+    replaced: tuple[ScenarioChange, ...] = ()
+    transport: tuple[ScenarioChange, ...] = ()
+    locations: tuple[ScenarioChange, ...] = ()
+
+
+@record
+class UseInput:
+    """A use-stage input given per a time.
+
+    Attributes
+    ----------
+    process, activity, database, per, unit : str
+    amount_per : float
+        As stated [unit / per].
+    amount : float
+        Over the service life [unit / reference flow].
+    kg_co2e : float
+        [kg CO2e / reference flow].
+    """
+
+    process: str
+    activity: str
+    database: str
+    per: str
+    amount_per: float
+    unit: str
+    amount: float
+    kg_co2e: float
+
+
+@record
+class UseEmission:
+    """A use-stage emission given per a time.
+
+    Attributes
+    ----------
+    process, substance, origin, per, unit : str
+    amount_per : float
+        As stated [kg / per].
+    amount : float
+        Over the service life [kg / reference flow].
+    """
+
+    process: str
+    substance: str
+    origin: str
+    per: str
+    amount_per: float
+    unit: str
+    amount: float
+
+
+@record
+class UseStage:
+    """Service life and use-stage amounts.
+
+    Attributes
+    ----------
+    service_life : Quantity or None
+    inputs : tuple of UseInput
+    emissions : tuple of UseEmission
+    """
+
+    service_life: Quantity | None
+    inputs: tuple[UseInput, ...] = ()
+    emissions: tuple[UseEmission, ...] = ()
+
+
+@record
+class EndOfLifeTerm:
+    """A term of the cut-off approach or the Circular Footprint Formula.
+
+    Attributes
+    ----------
+    term, side, activity, database, unit : str
+    factor : float
+        Its CFF factor [-].
+    amount : float
+        [unit / reference flow].
+    kg_co2e : float
+        [kg CO2e / reference flow]; credits negative.
+    """
+
+    term: str
+    side: str
+    activity: str
+    database: str
+    factor: float
+    amount: float
+    unit: str
+    kg_co2e: float
+
+
+@record
+class EndOfLife:
+    """One end-of-life material (:mod:`pcf.model.endoflife`).
+
+    Attributes
+    ----------
+    process, stage, material, approach : str
+        ``approach``: ``cut_off`` or ``cff``.
+    mass_kg : float
+        [kg / reference flow].
+    parameters : dict of str to float or None
+        A, B, R1, R2, R3, Qsin/Qp, Qsout/Qp, LHV, XER,heat, XER,elec.
+    terms : tuple of EndOfLifeTerm
+    kg_co2e : float
+        [kg CO2e / reference flow].
+    """
+
+    process: str
+    stage: str
+    material: str
+    mass_kg: float
+    approach: str
+    parameters: dict[str, float | None]
+    terms: tuple[EndOfLifeTerm, ...]
+    kg_co2e: float
+
+
+@record
+class Statistics:
+    """Sample statistics [kg CO2e per reference flow or per declared unit].
+
+    Attributes
+    ----------
+    mean, median, sd, se_mean, p2_5, p97_5 : float
+    """
+
+    mean: float
+    median: float
+    sd: float
+    se_mean: float
+    p2_5: float
+    p97_5: float
+
+
+@record
+class Driver:
+    """An uncertain input ranked by its share of the output variance.
+
+    Attributes
+    ----------
+    kind : str
+        ``foreground`` or ``background``.
+    input, process, field, distribution : str
+    index : int or None
+    database : str or None
+    spearman : float
+        Rank correlation with the total [-].
+    share : float
+        Normalised squared correlation [-].
+    """
+
+    kind: str
+    input: str
+    process: str
+    field: str
+    index: int | tuple[int, ...] | None
+    database: str | None
+    distribution: str
+    spearman: float
+    share: float
+
+
+@record
+class Histogram:
+    """Histogram of the sampled totals.
+
+    Attributes
+    ----------
+    edges : tuple of float
+        Bin edges [kg CO2e / reference flow].
+    counts : tuple of int
+    """
+
+    edges: tuple[float, ...]
+    counts: tuple[int, ...]
+
+
+@record
+class Uncertainty:
+    """Monte Carlo uncertainty assessment (ISO 14067:2018 6.4.5, :mod:`pcf.lca.uncertainty`).
+
+    Attributes
+    ----------
+    iterations, requested, failed : int
+    seed : int
+    deterministic_kg_co2e : float
+        [kg CO2e / reference flow].
+    unit : str
+    mean, median, sd, se_mean, p2_5, p97_5 : float
+        [kg CO2e / reference flow].
+    per_declared_unit : Statistics or None
+        [kg CO2e / declared unit].
+    sampled : dict
+        ``{foreground_amounts, foreground_exchanges, background_exchanges: {database: n},
+        background_ranked}``.
+    drivers : tuple of Driver
+    histogram : Histogram
+    background_note, method_note : str
+    """
+
+    iterations: int
+    requested: int
+    failed: int
+    seed: int | None
+    deterministic_kg_co2e: float
+    unit: str
+    mean: float
+    median: float
+    sd: float
+    se_mean: float
+    p2_5: float
+    p97_5: float
+    per_declared_unit: Statistics | None
+    sampled: dict[str, Any]
+    drivers: tuple[Driver, ...]
+    histogram: Histogram
+    background_note: str
+    method_note: str
+
+
+@record
+class ProductSystemProcess:
+    """A foreground process of the product system map.
+
+    Attributes
+    ----------
+    id, name, stage : str
+    location : str or None
+    """
+
+    id: str
+    name: str
+    stage: str
+    location: str | None
+
+
+@record
+class Link:
+    """A foreground link: ``from`` supplies ``to``."""
+
+    from_: str = key("from")
+    to: str
+
+
+@record
+class ProductSystem:
+    """The foreground as a graph (:mod:`pcf.lca.system_map`).
+
+    Attributes
+    ----------
+    reference : str
+        The process whose output is the reference flow.
+    processes : tuple of ProductSystemProcess
+    links : tuple of Link
+    """
+
+    reference: str
+    processes: tuple[ProductSystemProcess, ...]
+    links: tuple[Link, ...]
+
+
+@record
+class Provenance:
+    """Where the numbers come from.
+
+    Attributes
+    ----------
+    method_label, method_description : str
+    method_source : tuple of str
+    background_database, background_version, background_sha256 : str
+    background_activities : int
+    databases : tuple of dict
+        ``{database, kind, format, source, sha256, activities}`` of each database used.
+    brightway : dict of str to str
+        Versions of bw2calc, bw2data, bw2io, bw_processing.
+    bw2calc_score : float or None
+        bw2calc's score [kg CO2e / reference flow], the cross-check of the total; None in
+        ``pcf batch`` results.
+    supplier_footprints : tuple of dict
+        Supplier PCF files read (file, SHA-256, figures per unit, PDS, DQI).
+    """
+
+    method_label: str
+    method_source: tuple[str, ...]
+    method_description: str
+    background_database: str
+    background_version: str
+    background_sha256: str
+    background_activities: int
+    databases: tuple[dict[str, Any], ...]
+    brightway: dict[str, str]
+    bw2calc_score: float | None
+    supplier_footprints: tuple[dict[str, Any], ...] = ()
+
+
+@record
+class ExchangeFacts:
+    """What the exchange formats need besides the footprint (model ``exchange:``).
+
+    Attributes
+    ----------
+    company : dict or None
+        ``{name, ids}``.
+    product_ids, classifications : tuple of str
+    cpc, description : str or None
+    product_mass_kg : float or None
+        [kg / reference flow].
+    fossil_carbon_content_kg_c : float or None
+        [kg C / reference flow].
+    fossil_carbon_content_source : str or None
+    packaging_included : bool or None
+    reference_period : dict or None
+        ``{start, end}`` (ISO dates).
+    geography, geography_source, study_url : str or None
+    verification : dict or None
+        PACT v3 ``Verification``.
+    """
+
+    company: dict[str, Any] | None = None
+    product_ids: tuple[str, ...] = ()
+    classifications: tuple[str, ...] = ()
+    cpc: str | None = None
+    description: str | None = None
+    product_mass_kg: float | None = None
+    fossil_carbon_content_kg_c: float | None = None
+    fossil_carbon_content_source: str | None = None
+    packaging_included: bool | None = None
+    reference_period: dict[str, Any] | None = None
+    geography: str | None = None
+    geography_source: str | None = None
+    study_url: str | None = None
+    verification: dict[str, Any] | None = None
+
+
+@record
 class FootprintResult:
-    """Carbon footprint of a product system.
+    """Carbon footprint of a product system: what :func:`pcf.lca.footprint` computes.
+
+    The record tree of the ``pcf-result/1`` fields (docs/result-json.md) except those of the
+    :class:`pcf.declaration.Declaration` (``format``, ``assessment``, the declared figure in
+    ``totals`` and ``batch``). Every field below is a record or a tuple of records, documented
+    in its own class with units.
 
     Attributes
     ----------
@@ -45,16 +1121,11 @@ class FootprintResult:
         CO2 they correspond to (x ``content_co2_per_c`` = 44.009 / 12.011 [kg CO2 / kg C]);
         ``content_source``. The content is reported, never added to a total (ISO 14067:2018
         6.4.9, 7.3).
-    totals : dict
-        ``including_biogenic`` (= ``total_kg_co2e``), ``excluding_biogenic`` (biogenic CO2
-        emissions and removals left out), ``declared`` [kg CO2e / reference flow];
-        ``declared_total`` (which of the two the rule declares) and ``dluc_included``;
-        ``per_declared_unit`` (the three figures [kg CO2e / declared unit], None without a
-        declared unit);
-        ``shares`` of ``fossil, aircraft, biogenic_emissions, biogenic_removals, dluc`` in the
-        total [-]; ``rule`` ``{declared_total, dluc_included, description, clause, confidence,
-        source, note}``: the PCR's ``ghg_accounting`` or the standard's default
-        (:mod:`pcf.lca.biogenic`).
+    totals : Totals
+        ``including_biogenic`` (= ``total_kg_co2e``) and ``excluding_biogenic`` (biogenic CO2
+        emissions and removals left out) [kg CO2e / reference flow], the same per declared
+        unit, and the ``shares`` of each category. Which figure is declared is decided by
+        :meth:`pcf.declaration.Declaration.declared_value`, not here.
     contributions : list of dict
         ``{process|background, name, stage, kind, kg_co2e, share}``, largest magnitude first;
         sums to the total.
@@ -77,8 +1148,6 @@ class FootprintResult:
     provenance : dict
         Background version and hash, Brightway versions, method description.
     software_version, model_sha256, model_file, created_at : str
-    assessment : dict or None
-        PCR assessment (:func:`pcf.pcr.assess`), when the study names a PCR.
     cut_off_summary : dict
         ``{criteria, estimated_kg_co2e, estimated_share, not_estimated, findings: [{severity,
         item, message, fix}]}``: the study's cut-off criteria (ISO 14067:2018 6.3.4.3) and
@@ -176,48 +1245,54 @@ class FootprintResult:
         of ``cut_off``.
     """
 
-    product: dict
-    study: dict
-    parameters: dict
+    product: Product
+    study: Study
+    parameters: dict[str, Any]
     total_kg_co2e: float
     per_declared_unit_kg_co2e: float | None
-    stages: dict
-    ghg: dict
-    biogenic_carbon: dict
-    contributions: list
-    cut_off: list
-    data_sources: list
+    stages: dict[str, float]
+    ghg: GhgSplit
+    biogenic_carbon: BiogenicCarbon
+    contributions: tuple[Contribution, ...]
+    cut_off: tuple[CutOffItem, ...]
+    data_sources: tuple[DataSource, ...]
     method: str
-    method_name: list
+    method_name: tuple[str, ...]
     background: str
-    provenance: dict
+    provenance: Provenance
     software_version: str
     model_sha256: str
     model_file: str
     created_at: str
-    assessment: dict | None = field(default=None)
-    allocation: list = field(default_factory=list)
-    cut_off_summary: dict = field(default_factory=dict)
-    transport: list = field(default_factory=list)
-    data_quality: dict = field(default_factory=dict)
-    electricity: list = field(default_factory=list)
-    electricity_summary: dict = field(default_factory=dict)
-    totals: dict = field(default_factory=dict)
-    scenario: dict | None = field(default=None)
-    use_stage: dict | None = field(default=None)
-    end_of_life: list = field(default_factory=list)
-    uncertainty: dict | None = field(default=None)
-    declaration: dict | None = field(default=None)
-    exchange: dict = field(default_factory=dict)
-    ghg_by_stage: dict = field(default_factory=dict)
-    product_system: dict = field(default_factory=dict)
+    allocation: tuple[Allocation, ...] = ()
+    cut_off_summary: CutOffSummary = CutOffSummary()
+    transport: tuple[TransportLeg, ...] = ()
+    data_quality: DataQuality | None = None
+    electricity: tuple[ElectricityInput, ...] = ()
+    electricity_summary: ElectricitySummary = ElectricitySummary()
+    totals: Totals | None = None
+    scenario: Scenario | None = None
+    use_stage: UseStage | None = None
+    end_of_life: tuple[EndOfLife, ...] = ()
+    uncertainty: Uncertainty | None = None
+    declaration: dict[str, Any] | None = None
+    exchange: ExchangeFacts = ExchangeFacts()
+    ghg_by_stage: dict[str, StageGhg] | None = None
+    product_system: ProductSystem | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        """The result as the JSON-ready dict of docs/result-json.md."""
-        out = {"format": "pcf-result/1"}
-        out.update(asdict(self))
-        return out
+    def to_json(self) -> dict[str, Any]:
+        """The result's fields as JSON values (without the declaration's parts)."""
+        return to_json(self)
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "FootprintResult":
+        """Build from JSON values (see :func:`pcf.core.codec.from_json`).
+
+        Raises
+        ------
+        pcf.core.codec.CodecError
+        """
+        return from_json(cls, data)
 
 def atomic_write_text(path: Path, text: str) -> Path:
     """Write ``text`` to ``path`` atomically (temporary file in the same folder, then rename).

@@ -1,0 +1,304 @@
+"""Typed records and their one JSON codec.
+
+pcf's results, assessments and declarations are trees of frozen dataclasses ("records"). This
+module turns a record into the JSON value of its documented format and back:
+
+- :func:`record` makes a class a frozen, keyword-only dataclass;
+- :func:`key` names a field whose JSON key is not a Python identifier (``class``, ``from``);
+- :func:`to_json` gives dicts, lists and scalars, fields in declaration order;
+- :func:`from_json` builds a record from such a value, checking every key and the JSON kind of
+  every value against the type hints, and raises :class:`CodecError` with the JSON path of the
+  first fault (``$.assessment.findings[2].severity: expected a string, got 3``).
+
+Supported hints: records, ``X | None``, unions of distinguishable JSON kinds, ``tuple[X, ...]``,
+``dict[str, X]`` / ``Mapping[str, X]``, ``str``, ``bool``, ``int``, ``float`` (an integer is
+accepted and kept as written, so a file reads back to the same JSON), ``Any`` (kept as is).
+Sequences are tuples in records, so a record is immutable down to its mappings (plain dicts,
+to be treated as read-only: they must pickle for ``pcf batch``'s worker processes).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import types
+import typing
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+class _Absent:
+    """Marker of a record field whose JSON key is left out (not written as null)."""
+
+    _instance = None
+
+    def __new__(cls):
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __reduce__(self):
+        return (_Absent, ())
+
+
+ABSENT: Any = _Absent()
+"""Default of a field whose key some documents leave out: :func:`to_json` omits the key, and
+:func:`from_json` leaves ``ABSENT`` when the key is missing. ``ABSENT`` is falsy."""
+
+
+class CodecError(ValueError):
+    """A JSON value does not have the shape of the record it should become.
+
+    Attributes
+    ----------
+    path : str
+        JSON path of the fault, e.g. ``$.totals.shares.fossil``.
+    problem : str
+        What is wrong there.
+    """
+
+    def __init__(self, path: str, problem: str):
+        super().__init__(f"{path}: {problem}")
+        self.path = path
+        self.problem = problem
+
+
+def record(cls: type[T]) -> type[T]:
+    """Class decorator: a frozen, keyword-only dataclass (a node of a typed result tree)."""
+    return dataclasses.dataclass(frozen=True, kw_only=True)(cls)
+
+
+def key(name: str, **kwargs: Any) -> Any:
+    """A dataclass field whose JSON key is ``name`` (for keys that are not identifiers)."""
+    return dataclasses.field(metadata={"key": name}, **kwargs)
+
+
+def json_key(f: dataclasses.Field) -> str:
+    """The JSON key of a record field."""
+    return f.metadata.get("key", f.name)
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+@functools.cache
+def _fields(cls: type) -> tuple[tuple[str, str], ...]:
+    return tuple((f.name, json_key(f)) for f in dataclasses.fields(cls))
+
+
+def to_json(value: Any) -> Any:
+    """The JSON value (dicts, lists, str, numbers, bool, None) of a record tree.
+
+    Fields equal to :data:`ABSENT` are left out; tuples become lists.
+    """
+    cls = type(value)
+    if cls in _SCALARS:
+        return value
+    if cls is tuple or cls is list:
+        return [to_json(v) for v in value]
+    if cls is dict:
+        return {k: to_json(v) for k, v in value.items()}
+    if dataclasses.is_dataclass(cls):
+        out = {}
+        for name, json_name in _fields(cls):
+            v = getattr(value, name)
+            if v is not ABSENT:
+                out[json_name] = to_json(v)
+        return out
+    if isinstance(value, Mapping):
+        return {k: to_json(v) for k, v in value.items()}
+    return value
+
+
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def _fits(tp: Any, value: Any) -> bool:
+    """Whether ``value``'s JSON kind is the one ``tp`` is read from (for unions)."""
+    origin = typing.get_origin(tp)
+    if tp is Any:
+        return True
+    if tp is type(None):
+        return value is None
+    if dataclasses.is_dataclass(tp) or origin in (dict, Mapping) or tp in (dict, Mapping):
+        return isinstance(value, dict)
+    if origin is tuple or tp is tuple or origin is list:
+        return isinstance(value, list)
+    if tp is bool:
+        return isinstance(value, bool)
+    if tp is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if tp is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if tp is str:
+        return isinstance(value, str)
+    if origin is typing.Literal:
+        return value in typing.get_args(tp)
+    return False
+
+
+class _Fault(Exception):
+    """Internal: a decoding fault, its path collected while it propagates (no cost on success)."""
+
+    def __init__(self, problem: str):
+        self.problem = problem
+        self.parts: list[str] = []
+
+
+def from_json(tp: type[T], value: Any, path: str = "$") -> T:
+    """Build a value of type ``tp`` (a record, or any supported hint) from JSON data.
+
+    Parameters
+    ----------
+    tp : type
+        The record class or type hint.
+    value : JSON value
+        As :func:`json.loads` gives it.
+    path : str
+        JSON path of ``value``, for error messages.
+
+    Raises
+    ------
+    CodecError
+        A missing required key, an unknown key, or a value of the wrong JSON kind.
+    """
+    try:
+        return _decoder(tp)(value)
+    except _Fault as fault:
+        raise CodecError(path + "".join(reversed(fault.parts)), fault.problem) from None
+
+
+@functools.cache
+def _decoder(tp: Any):
+    """A function JSON value -> value of ``tp``, built once per type hint."""
+    origin = typing.get_origin(tp)
+    if tp is Any:
+        return lambda value: value
+    if origin in (typing.Union, types.UnionType):
+        options = typing.get_args(tp)
+        decoders = [(option, _decoder(option)) for option in options]
+        wanted = " or ".join(_describe(o) for o in options)
+
+        def union(value):
+            if value is None and type(None) in options:
+                return None
+            for option, decode in decoders:
+                if _fits(option, value):
+                    return decode(value)
+            raise _Fault(f"expected {wanted}, got {_kind(value)}")
+        return union
+    if dataclasses.is_dataclass(tp):
+        return _record_decoder(tp)
+    if origin is tuple:
+        args = typing.get_args(tp)
+        item = _decoder(args[0] if args else Any)
+
+        def sequence(value):
+            if not isinstance(value, list):
+                raise _Fault(f"expected a list, got {_kind(value)}")
+            out = []
+            for i, v in enumerate(value):
+                try:
+                    out.append(item(v))
+                except _Fault as fault:
+                    fault.parts.append(f"[{i}]")
+                    raise
+            return tuple(out)
+        return sequence
+    if origin in (dict, Mapping) or tp in (dict, Mapping):
+        args = typing.get_args(tp)
+        item = _decoder(args[1] if args else Any)
+
+        def mapping(value):
+            if not isinstance(value, dict):
+                raise _Fault(f"expected an object, got {_kind(value)}")
+            out = {}
+            for k, v in value.items():
+                try:
+                    out[k] = item(v)
+                except _Fault as fault:
+                    fault.parts.append(f".{k}")
+                    raise
+            return out
+        return mapping
+    wanted = _describe(tp)
+
+    def scalar(value):
+        if not _fits(tp, value):
+            raise _Fault(f"expected {wanted}, got {_kind(value)}")
+        return value
+    return scalar
+
+
+def _record_decoder(cls: type):
+    hints = _hints(cls)
+    plan = []
+    for f in dataclasses.fields(cls):
+        required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        plan.append((json_key(f), f.name, _decoder(hints[f.name]), required))
+    known = {p[0] for p in plan}
+    listing = ", ".join(p[0] for p in plan)
+
+    def decode(value):
+        if not isinstance(value, dict):
+            raise _Fault(f"expected an object ({cls.__name__}), got {_kind(value)}")
+        for k in value:
+            if k not in known:
+                fault = _Fault(f"unknown field of {cls.__name__}; known: {listing}")
+                fault.parts.append(f".{k}")
+                raise fault
+        kwargs = {}
+        for json_name, name, decode_field, required in plan:
+            if json_name in value:
+                try:
+                    kwargs[name] = decode_field(value[json_name])
+                except _Fault as fault:
+                    fault.parts.append(f".{json_name}")
+                    raise
+            elif required:
+                fault = _Fault(f"missing (required field of {cls.__name__})")
+                fault.parts.append(f".{json_name}")
+                raise fault
+        return cls(**kwargs)
+    return decode
+
+
+def _describe(tp: Any) -> str:
+    if tp is type(None):
+        return "null"
+    if dataclasses.is_dataclass(tp):
+        return f"an object ({tp.__name__})"
+    origin = typing.get_origin(tp)
+    if origin is tuple or tp is tuple:
+        return "a list"
+    if origin in (dict, Mapping) or tp in (dict, Mapping):
+        return "an object"
+    if origin is typing.Literal:
+        return "one of " + ", ".join(repr(a) for a in typing.get_args(tp))
+    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string"}.get(tp, str(tp))

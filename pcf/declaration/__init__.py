@@ -1,0 +1,329 @@
+"""The declaration: a footprint result, its PCR assessment and the figure it declares.
+
+A :class:`Declaration` is the thing that is labelled, exported and issued. It is the only
+owner of the declared figure: :meth:`Declaration.declared_value` applies the accounting rule
+(the PCR's ``ghg_accounting``, or the study standard's default, :mod:`pcf.lca.biogenic`) to
+the totals :mod:`pcf.lca` computed, and nothing else in pcf decides which total is declared.
+
+It also owns the one JSON codec of the ``pcf-result/1`` document (docs/result-json.md):
+:meth:`Declaration.to_json` / :meth:`Declaration.from_json`, :func:`read_declaration` and
+:func:`write_declaration`. The document keeps the keys it always had: the declared figure is
+written into ``totals`` (``declared``, ``declared_total``, ``dluc_included``, ``rule``,
+``per_declared_unit.declared``) and into ``assessment.declared_total``; on reading, a stored
+declared figure that does not follow its stored rule is refused.
+
+References
+----------
+ISO 14067:2018 6.4.9.2 and 7.3 (biogenic carbon and dLUC reported separately; what is
+declared); Regulation (EU) 2023/1542 Art. 7(1) (the declared carbon footprint per functional
+unit).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from pathlib import Path
+from typing import Any, Literal
+
+from ..core.codec import ABSENT, CodecError, from_json, record, to_json
+from ..errors import SourceError
+from ..files import output_stem, write_atomic
+from ..lca.biogenic import BASES, AccountingRule, rule_for
+from ..lca.result import FootprintResult
+from ..pcr.assessment import Assessment
+
+FORMAT = "pcf-result/1"
+"""Format id of the result JSON this codec reads and writes."""
+
+REL_TOL = 1e-9
+"""Relative tolerance for a stored declared figure against its recomputation [-]."""
+
+Per = Literal["reference_flow", "declared_unit"]
+
+
+def declared_figure(including_biogenic, excluding_biogenic, dluc, rule: AccountingRule):
+    """The declared figure from the totals, under ``rule`` (array-safe: floats or numpy arrays).
+
+    Parameters
+    ----------
+    including_biogenic, excluding_biogenic : float or ndarray
+        The two totals [kg CO2e / reference flow].
+    dluc : float or ndarray
+        dLUC emissions [kg CO2e / reference flow], left out when the rule excludes dLUC.
+    rule : AccountingRule
+
+    Returns
+    -------
+    float or ndarray
+        [kg CO2e / reference flow].
+
+    Raises
+    ------
+    ValueError
+        The rule names a total that is not one of ``including_biogenic``,
+        ``excluding_biogenic``.
+    """
+    if rule.declared_total not in BASES:
+        raise ValueError(f"unknown declared total {rule.declared_total!r}; use one of {', '.join(BASES)}")
+    chosen = including_biogenic if rule.declared_total == "including_biogenic" else excluding_biogenic
+    return chosen - (0.0 if rule.dluc_included else dluc)
+
+
+@record
+class BatchRow:
+    """Where a ``pcf batch`` result comes from (docs/batch.md).
+
+    Attributes
+    ----------
+    row : int
+        Row of the SKU table (1 = first data row).
+    sku : str
+        The SKU id (also ``product.id``).
+    model_product : dict
+        The model's own product ``{id, name}``.
+    overrides : dict of str to float
+        The parameter values of the row.
+    input_sha256 : str
+        Hash of the inputs a re-run compares.
+    """
+
+    row: int
+    sku: str
+    model_product: dict[str, Any]
+    overrides: dict[str, Any]
+    input_sha256: str
+
+
+@record
+class Declaration:
+    """A footprint result with its assessment, under an accounting rule.
+
+    Attributes
+    ----------
+    result : FootprintResult
+        What :mod:`pcf.lca` computed.
+    accounting : AccountingRule
+        Which total is declared and whether dLUC counts (the PCR's ``ghg_accounting`` or the
+        standard's default).
+    assessment : Assessment or None
+        The PCR assessment; None when no PCR applies.
+    batch : BatchRow or ABSENT
+        Only in results of ``pcf batch``.
+    """
+
+    result: FootprintResult
+    accounting: AccountingRule
+    assessment: Assessment | None = None
+    batch: BatchRow = ABSENT
+
+    # ------------------------------------------------------------------ the declared figure
+
+    def declared_value(self, per: Per) -> float | None:
+        """The declared figure.
+
+        Parameters
+        ----------
+        per : {"reference_flow", "declared_unit"}
+            ``reference_flow`` [kg CO2e / reference flow] or ``declared_unit`` [kg CO2e /
+            declared unit].
+
+        Returns
+        -------
+        float or None
+            None per declared unit when the product has no declared unit.
+
+        Raises
+        ------
+        ValueError
+            ``per`` is neither.
+        """
+        totals = self.result.totals
+        value = declared_figure(totals.including_biogenic, totals.excluding_biogenic, self.result.ghg.dluc,
+                                self.accounting)
+        if per == "reference_flow":
+            return value
+        if per != "declared_unit":
+            raise ValueError(f"per must be 'reference_flow' or 'declared_unit', got {per!r}")
+        unit = self.result.product.declared_unit
+        return value / unit.per_reference_flow if unit is not None and unit.per_reference_flow else None
+
+    @staticmethod
+    def declared_columns(including_biogenic, excluding_biogenic, dluc, rule: AccountingRule):
+        """:meth:`declared_value` for many variants at once (``pcf batch``): arrays in, array
+        out [kg CO2e / reference flow]; see :func:`declared_figure`."""
+        return declared_figure(including_biogenic, excluding_biogenic, dluc, rule)
+
+    @property
+    def graded_class(self) -> str | None:
+        """The performance class the PCR grades the declared figure with (None: not graded)."""
+        pc = self.assessment.performance_class if self.assessment else None
+        return pc.class_ if pc is not None and pc.class_ is not ABSENT else None
+
+    def replace(self, **changes: Any) -> "Declaration":
+        """A copy with some fields replaced (records are frozen)."""
+        return dataclasses.replace(self, **changes)
+
+    # ------------------------------------------------------------------ codec
+
+    def _totals_json(self) -> dict[str, Any] | None:
+        totals = self.result.totals
+        if totals is None:
+            return None
+        declared = self.declared_value("reference_flow")
+        out = {"including_biogenic": totals.including_biogenic, "excluding_biogenic": totals.excluding_biogenic,
+               "declared": declared, "declared_total": self.accounting.declared_total,
+               "dluc_included": self.accounting.dluc_included}
+        per_du = None
+        if totals.per_declared_unit is not None:
+            per_du = {**to_json(totals.per_declared_unit), "declared": self.declared_value("declared_unit")}
+        out["per_declared_unit"] = per_du
+        out["shares"] = to_json(totals.shares)
+        out["rule"] = self.accounting.to_dict()
+        return out
+
+    def _assessment_json(self) -> dict[str, Any] | None:
+        if self.assessment is None:
+            return None
+        out: dict[str, Any] = {}
+        for name, value in self.assessment.to_json().items():
+            if name == "contents":
+                out["declared_total"] = self._declared_total_json()
+            out[name] = value
+        return out
+
+    def _declared_total_json(self) -> dict[str, Any] | None:
+        if self.result.totals is None:
+            return None
+        return {"declared_total": self.accounting.declared_total, "dluc_included": self.accounting.dluc_included,
+                "kg_co2e": self.declared_value("reference_flow"),
+                "per_declared_unit": self.declared_value("declared_unit"), "rule": self.accounting.to_dict()}
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``pcf-result/1`` document (docs/result-json.md) as JSON values."""
+        out: dict[str, Any] = {"format": FORMAT}
+        for name, value in self.result.to_json().items():
+            out[name] = self._totals_json() if name == "totals" else value
+            if name == "created_at":
+                out["assessment"] = self._assessment_json()
+        if self.batch is not ABSENT:
+            out["batch"] = to_json(self.batch)
+        return out
+
+    @classmethod
+    def from_json(cls, data: Any) -> "Declaration":
+        """Read a ``pcf-result/1`` document.
+
+        Raises
+        ------
+        pcf.core.codec.CodecError
+            Not a ``pcf-result/1`` document, a field of the wrong shape, or a declared figure
+            that does not follow the stored rule (the message gives the JSON path).
+        """
+        if not isinstance(data, dict):
+            raise CodecError("$", "expected a JSON object (a pcf result)")
+        fmt = data.get("format")
+        if fmt != FORMAT:
+            raise CodecError("$.format", f"{fmt!r} is not a format this pcf reads (expected {FORMAT!r}); "
+                                         "write the result again with `pcf footprint`")
+        rest = {k: v for k, v in data.items() if k not in ("format", "assessment", "batch")}
+        stored = rest.get("totals")
+        rule = None
+        if isinstance(stored, dict):
+            rest["totals"] = _result_totals(stored)
+            if stored.get("rule") is not None:
+                rule = from_json(AccountingRule, stored["rule"], "$.totals.rule")
+        result = FootprintResult.from_json(rest)
+        if rule is None:
+            rule = rule_for(None, result.study.standard)
+        assessment = data.get("assessment")
+        declaration = cls(result=result, accounting=rule,
+                          assessment=None if assessment is None else _assessment(assessment),
+                          batch=from_json(BatchRow, data["batch"], "$.batch") if "batch" in data else ABSENT)
+        if isinstance(stored, dict) and "declared" in stored:
+            _check_declared(stored, declaration)
+        return declaration
+
+
+def _result_totals(stored: dict) -> dict:
+    """The part of a stored ``totals`` object that :mod:`pcf.lca` computes."""
+    out = {k: v for k, v in stored.items() if k not in ("declared", "declared_total", "dluc_included", "rule")}
+    per_du = stored.get("per_declared_unit")
+    if isinstance(per_du, dict):
+        out["per_declared_unit"] = {k: v for k, v in per_du.items() if k != "declared"}
+    return out
+
+
+def _assessment(data: Any) -> Assessment:
+    if not isinstance(data, dict):
+        raise CodecError("$.assessment", "expected an object or null")
+    try:
+        return Assessment.from_json(data)
+    except CodecError as exc:
+        raise CodecError("$.assessment" + exc.path[1:], exc.problem) from None
+
+
+def _check_declared(stored: dict, declaration: Declaration) -> None:
+    """Refuse a stored declared figure that its stored rule does not give."""
+    for path, stored_value, per in (("$.totals.declared", stored.get("declared"), "reference_flow"),
+                                    ("$.totals.per_declared_unit.declared",
+                                     (stored.get("per_declared_unit") or {}).get("declared"), "declared_unit")):
+        expected = declaration.declared_value(per)
+        if stored_value is None and expected is None:
+            continue
+        if (not isinstance(stored_value, (int, float)) or isinstance(stored_value, bool) or expected is None
+                or not math.isclose(stored_value, expected, rel_tol=REL_TOL, abs_tol=1e-12)):
+            raise CodecError(path, f"{stored_value!r} is not the figure its rule declares ({expected!r} from "
+                                   f"{declaration.accounting.declared_total}, dLUC "
+                                   f"{'included' if declaration.accounting.dluc_included else 'excluded'})")
+
+
+def read_declaration(path: str | Path) -> Declaration:
+    """Read a result JSON file.
+
+    Raises
+    ------
+    pcf.errors.SourceError
+        Not found, not JSON, not a ``pcf-result/1`` document, or not of its shape
+        (``file: $.json.path: what is wrong``).
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SourceError(path, None, "file not found") from None
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
+        raise SourceError(path, None, f"cannot read it: {exc}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SourceError(path, exc.lineno, f"not valid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise SourceError(path, None, "not a pcf result: nested too deeply") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        found = data.get("format") if isinstance(data, dict) else None
+        what = f"format {found!r} is not one this pcf reads" if isinstance(found, str) else "not a pcf result"
+        raise SourceError(path, 1, f"{what} (expected \"format\": \"{FORMAT}\"); write one with `pcf footprint`")
+    try:
+        return Declaration.from_json(data)
+    except CodecError as exc:
+        raise SourceError(path, None, f"not a valid pcf result: {exc}") from None
+
+
+def write_declaration(declaration: Declaration, out_dir: str | Path, indent: int | None = 2) -> Path:
+    """Write ``<out_dir>/<product id>.result.json`` atomically
+    (``<product id>.<scenario>.result.json`` for a scenario, :func:`pcf.files.output_stem`).
+
+    ``indent`` None writes one line (``pcf batch``: about 5 times faster to encode).
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
+    data = declaration.to_json()
+    path = Path(out_dir) / f"{output_stem(data)}.result.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic({path: (json.dumps(data, indent=indent, ensure_ascii=False) + "\n").encode("utf-8")})
+    return path
