@@ -116,7 +116,11 @@ def _compute(system: ProductSystem, pcr_id: str | None, method: str | None,
         from .pcr import load_pcr
 
         pcr = load_pcr(pcr_id)
-    result = footprint(system, pcr=pcr).to_dict()  # the PCR's ghg_accounting selects totals.declared
+    from .declaration import Declaration
+    from .lca.biogenic import rule_for
+
+    # the PCR's ghg_accounting (or the standard's default) selects the declared figure
+    result = Declaration(result=footprint(system), accounting=rule_for(pcr, system.model.study.standard)).to_json()
     if monte_carlo is not None:
         from .lca.uncertainty import monte_carlo as sample
 

@@ -75,3 +75,8 @@ def declaration(footprint: FootprintResult | None = None, *, rule: AccountingRul
     (default the study standard's)."""
     footprint = footprint if footprint is not None else result(**kwargs)
     return Declaration(result=footprint, accounting=rule or rule_for(None, footprint.study.standard))
+
+
+def document(footprint: FootprintResult) -> dict[str, Any]:
+    """The ``pcf-result/1`` JSON of a computed result under its study standard's rule (no PCR)."""
+    return declaration(footprint).to_json()

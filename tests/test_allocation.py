@@ -22,6 +22,7 @@ import pytest
 from pcf.errors import ModelError
 from pcf.lca import footprint
 from pcf.model import load_model
+from builders import document
 
 BASE = """\
 format: pcf-model/1
@@ -55,7 +56,7 @@ def model(method, main="", co="", product="refinery"):
     ("factors", ", allocation_factor: 0.9", ", allocation_factor: 0.1", 0.9),
 ])
 def test_partition_hand_checked(bd, write_model, method, main, co, share):
-    result = footprint(load_model(write_model(model(method, main, co)))).to_dict()
+    result = document(footprint(load_model(write_model(model(method, main, co)))))
     assert result["total_kg_co2e"] == pytest.approx(7.571 * share, rel=1e-6)
     [entry] = result["allocation"]
     assert entry["process"] == "refinery" and entry["method"] == method
@@ -67,7 +68,7 @@ def test_partition_hand_checked(bd, write_model, method, main, co, share):
 
 
 def test_mass_basis_values(bd, write_model):
-    result = footprint(load_model(write_model(model("mass")))).to_dict()
+    result = document(footprint(load_model(write_model(model("mass")))))
     [entry] = result["allocation"]
     assert entry["basis_unit"] == "kg"
     assert [p["basis"] for p in entry["products"]] == pytest.approx([1.0, 3.0])
@@ -77,7 +78,7 @@ def test_mass_of_a_product_counted_in_items(bd, write_model):
     """An item output with ``mass: 0.5`` [kg/item]: 2 items = 1 kg against 3 kg -> 0.25."""
     text = model("mass").replace("output: {amount: 1, unit: kg}", "output: {amount: 2, unit: item, mass: 0.5}")
     text = text.replace("reference_flow: {amount: 1, unit: kg}", "reference_flow: {amount: 2, unit: item}")
-    result = footprint(load_model(write_model(text))).to_dict()
+    result = document(footprint(load_model(write_model(text))))
     assert result["total_kg_co2e"] == pytest.approx(7.571 * 0.25, rel=1e-6)
 
 
@@ -90,14 +91,14 @@ def test_coproduct_used_by_another_process_carries_its_share(bd, write_model):
              "    output: {amount: 1, unit: kg}\n"
              "    inputs:\n"
              "      - {process: by, amount: 2000, unit: g}\n")
-    result = footprint(load_model(write_model(text))).to_dict()
+    result = document(footprint(load_model(write_model(text))))
     assert result["total_kg_co2e"] == pytest.approx(3.7855, rel=1e-6)
 
 
 def test_system_expansion_credits_the_displaced_product(bd, write_model):
     text = model("system_expansion").replace(
         "unit: kg}\n    allocation", "unit: kg, avoided: {background: steel, amount: 3, unit: kg}}\n    allocation")
-    result = footprint(load_model(write_model(text))).to_dict()
+    result = document(footprint(load_model(write_model(text))))
     assert result["total_kg_co2e"] == pytest.approx(1.571, rel=1e-6)
     [entry] = result["allocation"]
     assert entry["method"] == "system_expansion"

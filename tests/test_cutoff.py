@@ -17,6 +17,7 @@ import pytest
 from pcf.lca import footprint
 from pcf.model import load_model
 from pcf.pcr import assess, load_pcr
+from builders import document
 
 BASE = """\
 format: pcf-model/1
@@ -38,7 +39,7 @@ CRITERIA = ", cut_off: {mass: 0.01, energy: 0.01, ghg: 0.01, total: 0.05, source
 
 def run(write_model, excluded, criteria=CRITERIA):
     text = BASE.format(criteria=criteria, excluded="".join(f"      - {e}\n" for e in excluded))
-    return footprint(load_model(write_model(text))).to_dict()
+    return document(footprint(load_model(write_model(text))))
 
 
 def test_within_criteria(bd, write_model):

@@ -30,6 +30,7 @@ from pcf.lca import footprint
 from pcf.lca.dataquality import quality_level
 from pcf.model import load_model
 from pcf.render import render_report
+from builders import document
 
 E = 0.5 + 0.001 * 29.8 + 0.0001 * 273  # 0.5571 kg CO2e per kWh
 
@@ -86,7 +87,7 @@ MIXED = model("""\
 def mixed(dq, tmp_path_factory):
     path = tmp_path_factory.mktemp("mixed") / "model.yaml"
     path.write_text(MIXED, encoding="utf-8")
-    return footprint(load_model(path)).to_dict()
+    return document(footprint(load_model(path)))
 
 
 def test_primary_data_share_counts_primary_activity_and_factor_only(mixed):
@@ -154,7 +155,7 @@ def test_defaults_are_secondary_and_unrated_direct_emissions_lower_coverage(dq, 
           emissions:
             - {substance: carbon dioxide, origin: fossil, amount: 1, unit: kg}
         """))
-    q = footprint(load_model(path)).to_dict()["data_quality"]
+    q = document(footprint(load_model(path)))["data_quality"]
     assert q["primary_data_share"] == 0.0 and q["primary_kg_co2e"] == 0.0
     assert {i["data"] for i in q["items"]} == {"secondary"}
     assert q["coverage"] == pytest.approx(10 * E / (10 * E + 1.0), rel=1e-6)
@@ -176,9 +177,9 @@ def test_measured_amount_with_database_factor_is_not_primary(dq, write_model):
             - {background: elec, amount: 10, unit: kWh, data: primary%s}
             - {background: steel, amount: 2, unit: kg, data: secondary}
         """
-    q = footprint(load_model(write_model(model(base % "")))).to_dict()["data_quality"]
+    q = document(footprint(load_model(write_model(model(base % "")))))["data_quality"]
     assert q["primary_data_share"] == 0.0
-    q = footprint(load_model(write_model(model(base % ", emission_factor: primary")))).to_dict()["data_quality"]
+    q = document(footprint(load_model(write_model(model(base % ", emission_factor: primary")))))["data_quality"]
     assert q["primary_data_share"] == pytest.approx(10 * E / (10 * E + 4.0), rel=1e-6)
     assert q["primary_data_share"] == pytest.approx(0.582071, rel=1e-5)
 
@@ -202,7 +203,7 @@ def test_credits_count_by_magnitude(dq, write_model):
           inputs:
             - {background: elec, amount: 10, unit: kWh, emission_factor: primary}
         """))
-    r = footprint(load_model(path)).to_dict()
+    r = document(footprint(load_model(path)))
     q = r["data_quality"]
     assert r["total_kg_co2e"] == pytest.approx(10 * E - 2.0, rel=1e-6)
     assert q["primary_data_share"] == pytest.approx(10 * E / (10 * E + 2.0), rel=1e-6)
@@ -235,7 +236,7 @@ def test_foreground_loop_scales_items_by_supply(dq, write_model):
             - {process: p, amount: 0.1, unit: item}
             - {background: steel, amount: 1, unit: kg}
         """))
-    q = footprint(load_model(path)).to_dict()["data_quality"]
+    q = document(footprint(load_model(path)))["data_quality"]
     assert q["primary_kg_co2e"] == pytest.approx(12.5 * E, rel=1e-6)
     assert q["primary_data_share"] == pytest.approx(12.5 * E / (12.5 * E + 5.0), rel=1e-6)
     steel = next(i for i in q["items"] if i["process"] == "b")

@@ -34,6 +34,7 @@ from pcf.pcr import RULES_DIR, assess, load_pcr
 from pcf.render import render_report
 from tests.conftest import REPO
 from tests.pcr_util import DECLARATION_YAML
+from builders import document
 
 ELEC = 0.5 + 0.001 * 29.8 + 0.0001 * 273  # 0.5571 kg CO2e / kWh
 PACK_TOTAL = 10 * ELEC + 2.0 + 0.1 + 0.02  # 7.691 kg CO2e / item
@@ -134,7 +135,7 @@ def models(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def results(bd, models):
-    return {name: footprint(load_model(path)).to_dict() for name, path in models.items()}
+    return {name: document(footprint(load_model(path))) for name, path in models.items()}
 
 
 def elec_findings(assessment: dict) -> set[tuple[str, str]]:
@@ -203,7 +204,7 @@ def test_direct_and_contractual_statements_are_carried(results):
 def test_energy_units_convert_to_kwh(bd, write_model, amount, unit):
     """0.01 MWh = 36 MJ = 0.036 GJ = 10 kWh (1 kWh = 3.6 MJ)."""
     text = pack_text(CASES["grid_cn"]).replace("amount: 10\n        unit: kWh", f"amount: {amount}\n        unit: {unit}")
-    [e] = footprint(load_model(write_model(text))).to_dict()["electricity"]
+    [e] = document(footprint(load_model(write_model(text))))["electricity"]
     assert e["kwh"] == pytest.approx(10.0, rel=1e-9)
     assert e["kg_co2e"] == pytest.approx(5.571, rel=1e-6)
 
@@ -229,7 +230,7 @@ processes:
 def test_runs_and_allocation_scale_the_electricity(bd, write_model):
     """Mass allocation 1 / (1 + 3) = 0.25 to the main product; 2 kg reference flow = 2 runs:
     10 kWh x 2 x 0.25 = 5 kWh -> 5 x 0.5571 = 2.7855 kg CO2e, the whole footprint."""
-    r = footprint(load_model(write_model(ALLOCATED))).to_dict()
+    r = document(footprint(load_model(write_model(ALLOCATED))))
     [e] = r["electricity"]
     assert e["kwh"] == pytest.approx(5.0)
     assert e["kg_co2e"] == pytest.approx(2.7855, rel=1e-6) == pytest.approx(r["total_kg_co2e"], rel=1e-6)
@@ -245,7 +246,7 @@ def test_unstated_grid_input_is_taken_from_the_activity(open_default, write_mode
             .replace("{background: steel, amount: 1, unit: kg}", "{background: steel_world_avg_ice, amount: 1, unit: kg}")
             .replace("{background: steel, amount: 0.01, unit: kg}", "{background: steel_world_avg_ice, amount: 0.01, unit: kg}")
             .replace("{background: air, amount: 0.1, unit: tkm}", "{background: transport_lorry_wtw, amount: 0.1, unit: tkm}"))
-    r = footprint(load_model(write_model(text))).to_dict()
+    r = document(footprint(load_model(write_model(text))))
     [e] = r["electricity"]
     assert (e["source"], e["stated"], e["region"], e["year"]) == ("grid", False, "CN-east", 2023)
     assert e["kg_co2e"] == pytest.approx(5.5, rel=1e-6) and e["kg_co2e_per_kwh"] == pytest.approx(0.55, rel=1e-6)
@@ -272,7 +273,7 @@ processes:
     inputs:
       - {{background: electricity_pv_rooftop_ipcc_ar5, amount: 100, unit: kWh, electricity: {CASES["direct"]}}}
 """
-    r = footprint(load_model(write_model(text))).to_dict()
+    r = document(footprint(load_model(write_model(text))))
     [e] = r["electricity"]
     assert e["kg_co2e"] == pytest.approx(4.1, rel=1e-6) and e["kg_co2e_per_kwh"] == pytest.approx(0.041, rel=1e-6)
     assert r["electricity_summary"]["by_source"]["direct"]["kwh"] == pytest.approx(100.0)

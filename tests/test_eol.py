@@ -50,6 +50,7 @@ from pcf.lca import footprint
 from pcf.model import load_model
 from pcf.pcr import assess, load_pcr
 from tests.conftest import _HOME, REPO
+from builders import document
 
 EOL_BG = """\
 key,name,reference_product,unit,location,year,co2_fossil,ch4_fossil,ch4_biogenic,n2o,co2_biogenic,co2_dluc,sf6,nf3,cf4,c2f6,co2e_unsplit,gwp_basis,aircraft,factor_ids,source,note,dqr_ter,dqr_ger,dqr_tir,dqr_p
@@ -96,7 +97,7 @@ def eol_bg(bd):
 
 
 def run(write_model, entry: str, ref: float = 1) -> dict:
-    return footprint(load_model(write_model(MODEL.format(entry=entry, ref=ref)))).to_dict()
+    return document(footprint(load_model(write_model(MODEL.format(entry=entry, ref=ref)))))
 
 
 # --------------------------------------------------------------------------- end of life
@@ -181,7 +182,7 @@ processes:
     end_of_life:
       - {material: steel part, mass: 10, approach: cff, R2: 0.6, R3: 0.1, A: 0.2, Qsout_Qp: 0.8, LHV: 40, X_heat: 0.5, X_elec: 0.25, virgin_substituted: {background: virgin}, recycling: {background: recycling}, energy_recovery: {background: incineration}, heat_substituted: {background: heat}, electricity_substituted: {background: power}, disposal: {background: landfill}}
 """
-    d = footprint(load_model(write_model(text))).to_dict()
+    d = document(footprint(load_model(write_model(text))))
     assert d["stages"]["raw_material_acquisition"] == pytest.approx(18.62, rel=1e-6)
     assert d["stages"]["end_of_life"] == pytest.approx(CFF_TOTAL - 18.62, rel=1e-6)
     assert d["total_kg_co2e"] == pytest.approx(CFF_TOTAL, rel=1e-6)
@@ -262,7 +263,7 @@ def use_model(write_model, life=10, life_unit="year", per="year", stage="use"):
 
 def test_use_stage_amounts_scale_with_the_service_life(bd, write_model):
     """10 years: 1200 kWh * 0.5571 + 6 kg steel * 2.0 + 0.1 kg CH4 * 29.8 = 668.52 + 12 + 2.98."""
-    d = footprint(load_model(use_model(write_model))).to_dict()
+    d = document(footprint(load_model(use_model(write_model))))
     assert d["stages"]["use"] == pytest.approx(668.52 + 12.0 + 2.98, rel=1e-6)
     assert d["stages"]["production"] == pytest.approx(6.0, rel=1e-6)
     use = d["use_stage"]
@@ -276,14 +277,14 @@ def test_use_stage_amounts_scale_with_the_service_life(bd, write_model):
     assert (ch4["substance"], ch4["per"], ch4["amount_per"]) == ("methane", "year", 0.01)
     assert ch4["amount"] == pytest.approx(0.1)
     # twice the service life (batch override): use stage doubles, production does not
-    d20 = footprint(load_model(use_model(write_model), overrides={"life": 20})).to_dict()
+    d20 = document(footprint(load_model(use_model(write_model), overrides={"life": 20})))
     assert d20["stages"]["use"] == pytest.approx(2 * (668.52 + 12.0 + 2.98), rel=1e-6)
     assert d20["stages"]["production"] == pytest.approx(6.0, rel=1e-6)
 
 
 def test_service_life_in_months_converts(bd, write_model):
     """120 months = 10 years: the same 1200 kWh."""
-    d = footprint(load_model(use_model(write_model, life=120, life_unit="month"))).to_dict()
+    d = document(footprint(load_model(use_model(write_model, life=120, life_unit="month"))))
     assert d["use_stage"]["inputs"][0]["amount"] == pytest.approx(1200.0, rel=1e-9)
 
 
@@ -291,7 +292,7 @@ def test_model_without_use_stage_has_none(bd, write_model):
     text = ("format: pcf-model/1\nproduct: {id: X, name: X, process: p, reference_flow: {amount: 1, unit: item}}\n"
             "study: {background: test-bg}\nprocesses:\n  - {id: p, name: P, stage: production, "
             "output: {amount: 1, unit: item}, inputs: [{background: steel, amount: 1, unit: kg}]}\n")
-    d = footprint(load_model(write_model(text))).to_dict()
+    d = document(footprint(load_model(write_model(text))))
     assert d["use_stage"] is None and d["end_of_life"] == []
 
 
@@ -365,7 +366,7 @@ def test_pcr_fixed_a_value(eol_bg, write_model, tmp_path):
 
 
 def test_pcr_cff_without_end_of_life_materials_is_an_observation(bd, write_model):
-    d = footprint(load_model(use_model(write_model))).to_dict()
+    d = document(footprint(load_model(use_model(write_model))))
     [f] = eol_findings(d, load_pcr("eu-battery-cfb-ev"))
     assert (f["rule"], f["severity"]) == ("end-of-life-approach", "observation")
     assert "not found" in f["message"]  # the PCR's note: CFB-EV parameter values were not found
@@ -386,7 +387,7 @@ def test_report_section_shows_life_use_inputs_and_terms(eol_bg, write_model, tmp
     material the approach, parameters and terms."""
     from pcf.render import render_report
 
-    use = footprint(load_model(use_model(write_model))).to_dict()
+    use = document(footprint(load_model(use_model(write_model))))
     eol = run(write_model, ENTRY.format(approach="cff"))
     result = dict(use, end_of_life=eol["end_of_life"])
     pdf = render_report(result, tmp_path)

@@ -17,6 +17,7 @@ from pcf.background.importers import import_database, is_ghg
 from pcf.background.methods import METHODS
 from pcf.errors import ImportFailed, PCFError
 from tests.conftest import SHARED
+from builders import document
 
 USLCI = SHARED / "data" / "uslci"
 JSONLD = USLCI / "uslci-fy17-json-ld.zip"
@@ -152,7 +153,7 @@ processes:
       - {{database: {uslci_jsonld.name}, name: "Electricity, at eGrid, SRVC, 2010", amount: 100, unit: kWh}}
       - {{database: {uslci_es1.name}, name: "Electricity, bituminous coal, at power plant", amount: 50, unit: kWh}}
 """, encoding="utf-8")
-    result = footprint(load_model(model)).to_dict()
+    result = document(footprint(load_model(model)))
     assert result["total_kg_co2e"] == pytest.approx(360 * srvc + 50 * coal, rel=1e-6)
     dbs = {d["database"]: d for d in result["provenance"]["databases"]}
     assert dbs[uslci_jsonld.name]["kind"] == "imported" and dbs[uslci_jsonld.name]["sha256"] == sha256(JSONLD)

@@ -17,6 +17,7 @@ import pytest
 from pcf.errors import PCRError
 from pcf.pcr import RULES_DIR, assess, classify, grade, load_pcr
 from tests.test_pcr import BATTERY, CN, GBT, PV, battery_result, nonconformities, pv_result, rules_of
+from builders import document
 
 
 def findings_of(assessment: dict, rule: str) -> list[dict]:
@@ -388,10 +389,10 @@ def test_model_declaration_reaches_the_result(bd, write_model):
     from pcf.model import load_model
     from tests.pcr_util import DECLARATION, DECLARATION_YAML
 
-    result = footprint(load_model(write_model(MINI + DECLARATION_YAML))).to_dict()
+    result = document(footprint(load_model(write_model(MINI + DECLARATION_YAML))))
     assert result["declaration"] == DECLARATION
     assert result["total_kg_co2e"] == pytest.approx(4.0, rel=1e-6)   # 2 kg steel x 2.0 kg CO2/kg
-    assert footprint(load_model(write_model(MINI, "bare.yaml"))).to_dict()["declaration"] is None
+    assert document(footprint(load_model(write_model(MINI, "bare.yaml"))))["declaration"] is None
 
 
 @pytest.mark.parametrize(("text", "line", "message"), [

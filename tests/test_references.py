@@ -29,6 +29,7 @@ import pytest
 from pcf.errors import ModelError
 from pcf.lca import footprint
 from pcf.model import load_model
+from builders import document
 
 MODEL = textwrap.dedent("""\
     format: pcf-model/1
@@ -72,7 +73,7 @@ def ref_db(bd):
 
 
 def test_inputs_from_another_database_hand_checked(ref_db, write_model):
-    result = footprint(load_model(write_model(MODEL))).to_dict()
+    result = document(footprint(load_model(write_model(MODEL))))
     assert result["total_kg_co2e"] == pytest.approx(33.05, rel=1e-6)
     by_key = {(d["database"], d["background"]): d for d in result["data_sources"]}
     assert set(by_key) == {("ref-db", "al-de"), ("ref-db", "lorry"), ("ref-db", "mix"), ("test-bg", "steel")}
@@ -92,7 +93,7 @@ def test_inputs_from_another_database_hand_checked(ref_db, write_model):
 
 
 def test_result_names_every_database_with_its_kind_and_hash(ref_db, write_model):
-    result = footprint(load_model(write_model(MODEL))).to_dict()
+    result = document(footprint(load_model(write_model(MODEL))))
     dbs = {d["database"]: d for d in result["provenance"]["databases"]}
     assert set(dbs) == {"ref-db", "test-bg"}
     assert dbs["test-bg"]["kind"] == "table"
@@ -153,5 +154,5 @@ def test_ton_is_the_metric_tonne(ref_db, write_model):
     """1 ton of aluminium [DE] = 1000 kg * 8.0 = 8000 kg CO2e (pint alone would read a US short
     ton, 907.18474 kg, and give 7257.5)."""
     text = MODEL.split("    inputs:\n")[0] + "    inputs:\n      - {database: ref-db, name: aluminium, location: DE, amount: 1, unit: ton}\n"
-    result = footprint(load_model(write_model(text))).to_dict()
+    result = document(footprint(load_model(write_model(text))))
     assert result["total_kg_co2e"] == pytest.approx(8000.0, rel=1e-6)

@@ -40,6 +40,7 @@ from pcf.errors import ModelError
 from pcf.lca import footprint
 from pcf.model import load_model
 from tests.conftest import REPO
+from builders import document
 
 runner = CliRunner()
 
@@ -114,7 +115,7 @@ def model(write_model):
 
 
 def total(path, scenario=None, **kw):
-    return footprint(load_model(path, scenario=scenario, **kw)).to_dict()
+    return document(footprint(load_model(path, scenario=scenario, **kw)))
 
 
 def test_base_is_the_model_as_written(bd, model, unit):
@@ -331,7 +332,7 @@ def test_scenario_moves_a_process(bd, write_model, unit):
     path = write_model(_with_scenario("    locations: {frame: DE}\n"))
     system = load_model(path, scenario="bad")
     assert system.processes["frame"].location == "DE" and system.processes["assembly"].location is None
-    result = footprint(system).to_dict()
+    result = document(footprint(system))
     assert result["scenario"]["locations"] == [{"process": "frame", "from": None, "to": "DE"}]
     assert result["total_kg_co2e"] == pytest.approx(3 * unit["s"] + 3 * unit["a"] + 11 * unit["e"], rel=1e-6)
 

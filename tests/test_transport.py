@@ -17,6 +17,7 @@ from pcf.errors import ModelError
 from pcf.lca import footprint
 from pcf.model import load_model
 from tests.conftest import REPO
+from builders import document
 
 MODEL = """\
 format: pcf-model/1
@@ -33,7 +34,7 @@ processes:
 
 
 def run(write_model, leg, background="test-bg"):
-    return footprint(load_model(write_model(MODEL.format(background=background, leg=leg)))).to_dict()
+    return document(footprint(load_model(write_model(MODEL.format(background=background, leg=leg)))))
 
 
 def test_air_leg_by_mass(bd, write_model):
@@ -80,7 +81,7 @@ def test_default_activity_of_the_mode_in_the_open_default(open_default, write_mo
 def test_leg_errors_point_at_the_line(bd, write_model, leg, message):
     path = write_model(MODEL.format(background="test-bg", leg=leg))
     if message is None:  # the same leg named by database + code computes: 0.01 t * 10 km * 1.0
-        assert footprint(load_model(path)).to_dict()["total_kg_co2e"] == pytest.approx(0.01, rel=1e-6)
+        assert document(footprint(load_model(path)))["total_kg_co2e"] == pytest.approx(0.01, rel=1e-6)
         return
     with pytest.raises(ModelError) as info:
         footprint(load_model(path))

@@ -142,9 +142,12 @@ def full_result(plan: Plan, row: SkuRow) -> dict:
         ``ModelError`` with ``file:line`` for an invalid value, ``CalculationError``.
     """
     from ..api import assess_result
+    from ..declaration import Declaration
+    from ..lca.biogenic import rule_for
 
     system = load_model(plan.model, overrides=row.overrides or None, scenario=plan.scenario or None)
-    result = evaluate(system, plan.prepared, pcr=plan.pcr).to_dict()
+    result = Declaration(result=evaluate(system, plan.prepared),
+                         accounting=rule_for(plan.pcr, system.model.study.standard)).to_json()
     result["assessment"] = assess_result(result, plan.pcr)
     result["product"]["id"] = row.id
     if row.name:

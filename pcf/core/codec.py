@@ -149,7 +149,7 @@ def _fits(tp: Any, value: Any) -> bool:
     if dataclasses.is_dataclass(tp) or origin in (dict, Mapping) or tp in (dict, Mapping):
         return isinstance(value, dict)
     if origin is tuple or tp is tuple or origin is list:
-        return isinstance(value, list)
+        return isinstance(value, (list, tuple))
     if tp is bool:
         return isinstance(value, bool)
     if tp is int:
@@ -220,7 +220,7 @@ def _decoder(tp: Any):
         item = _decoder(args[0] if args else Any)
 
         def sequence(value):
-            if not isinstance(value, list):
+            if not isinstance(value, (list, tuple)):
                 raise _Fault(f"expected a list, got {_kind(value)}")
             out = []
             for i, v in enumerate(value):

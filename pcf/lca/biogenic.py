@@ -260,8 +260,37 @@ def carbon_content(content: Any) -> dict[str, Any]:
     return out
 
 
-def account(system: Any, ghg: dict, biogenic_carbon: dict, pcr: Any = None) -> tuple[dict, dict]:
-    """Totals under the study's rule and the extended ``biogenic_carbon`` of a footprint.
+def result_totals(ghg: dict, biogenic_co2_emissions_kg: float,
+                  declared_per_reference_flow: float | None = None) -> dict[str, Any]:
+    """Every total a rule can declare, without choosing one (that is the declaration's).
+
+    Parameters
+    ----------
+    ghg : dict
+        ``fossil, biogenic_emissions, biogenic_removals, dluc`` (and ``aircraft``)
+        [kg CO2e / reference flow].
+    biogenic_co2_emissions_kg : float
+        Mass of biogenic CO2 emitted [kg CO2 / reference flow].
+    declared_per_reference_flow : float or None
+        Declared units per reference flow; None without a declared unit.
+
+    Returns
+    -------
+    dict
+        ``including_biogenic``, ``excluding_biogenic`` [kg CO2e / reference flow],
+        ``per_declared_unit`` (the two [kg CO2e / declared unit], or None) and ``shares`` of
+        each ISO 14067 category in ``including_biogenic`` [-, None when it is zero]:
+        :class:`pcf.lca.result.Totals`.
+    """
+    figures = totals(ghg, biogenic_co2_emissions_kg, _ISO, declared_per_reference_flow)
+    per_du = figures["per_declared_unit"]
+    return {"including_biogenic": figures["including_biogenic"], "excluding_biogenic": figures["excluding_biogenic"],
+            "per_declared_unit": None if per_du is None else {k: per_du[k] for k in BASES},
+            "shares": figures["shares"]}
+
+
+def account(system: Any, ghg: dict, biogenic_carbon: dict) -> tuple[dict, dict]:
+    """Every total and the extended ``biogenic_carbon`` of a footprint.
 
     Parameters
     ----------
@@ -271,21 +300,18 @@ def account(system: Any, ghg: dict, biogenic_carbon: dict, pcr: Any = None) -> t
         The ISO 14067 categories [kg CO2e / reference flow].
     biogenic_carbon : dict
         ``co2_emissions_kg``, ``co2_removals_kg`` [kg CO2 / reference flow].
-    pcr : pcf.pcr.PCR or None
-        The PCR whose ``ghg_accounting`` selects the declared figure.
 
     Returns
     -------
     tuple of dict
-        ``(totals, biogenic_carbon)``: :func:`totals`, and ``biogenic_carbon`` plus
+        ``(totals, biogenic_carbon)``: :func:`result_totals`, and ``biogenic_carbon`` plus
         ``net_kg_co2e`` (biogenic emissions + removals [kg CO2e / reference flow]) and
         :func:`carbon_content`.
     """
-    rule = rule_for(pcr, system.model.study.standard)
-    result_totals = totals(ghg, biogenic_carbon["co2_emissions_kg"], rule, system.declared_per_reference_flow)
+    figures = result_totals(ghg, biogenic_carbon["co2_emissions_kg"], system.declared_per_reference_flow)
     extended = {**biogenic_carbon, "net_kg_co2e": float(ghg["biogenic_emissions"]) + float(ghg["biogenic_removals"]),
                 **carbon_content(system.biogenic_carbon_content)}
-    return result_totals, extended
+    return figures, extended
 
 
 def _number(value: object) -> bool:

@@ -43,7 +43,7 @@ from .system_map import product_system_map
 __all__ = ["BIOGENIC_MASS_FLOWS", "evaluate", "flow_category", "footprint"]
 
 
-def footprint(system: ProductSystem, top: int | None = None, pcr=None) -> FootprintResult:
+def footprint(system: ProductSystem, top: int | None = None) -> FootprintResult:
     """Carbon footprint of a product system.
 
     Parameters
@@ -52,14 +52,13 @@ def footprint(system: ProductSystem, top: int | None = None, pcr=None) -> Footpr
         From :func:`pcf.model.load_model`.
     top : int, optional
         Keep only the ``top`` largest contributions and one ``other`` entry for the rest.
-    pcr : pcf.pcr.PCR, optional
-        The PCR the result is declared under: its ``ghg_accounting`` selects
-        ``totals.declared`` (default: the rule of ``study.standard``, :mod:`pcf.lca.biogenic`).
 
     Returns
     -------
     FootprintResult
-        Per reference flow [kg CO2e] and per declared unit [kg CO2e / declared unit].
+        Per reference flow [kg CO2e] and per declared unit [kg CO2e / declared unit]; every
+        total a rule can declare (which one is declared is the
+        :class:`pcf.declaration.Declaration`'s business, not this function's).
 
     Raises
     ------
@@ -71,10 +70,10 @@ def footprint(system: ProductSystem, top: int | None = None, pcr=None) -> Footpr
         Singular technosphere matrix (a loop that consumes at least what it produces), or
         the decomposition does not add up to bw2calc's score (rel. 1e-6).
     """
-    return evaluate(system, prepare(system), top=top, pcr=pcr)
+    return evaluate(system, prepare(system), top=top)
 
 
-def evaluate(system: ProductSystem, prepared: Prepared, top: int | None = None, pcr=None) -> FootprintResult:
+def evaluate(system: ProductSystem, prepared: Prepared, top: int | None = None) -> FootprintResult:
     """Carbon footprint of a product system from a preparation (:func:`pcf.lca.prepare.prepare`).
 
     ``prepared`` may come from another variant of the same model (other parameter values,
@@ -87,8 +86,6 @@ def evaluate(system: ProductSystem, prepared: Prepared, top: int | None = None, 
     prepared : Prepared
     top : int, optional
         Keep only the ``top`` largest contributions and one ``other`` entry for the rest.
-    pcr : pcf.pcr.PCR, optional
-        As :func:`footprint`.
 
     Returns
     -------
@@ -155,7 +152,7 @@ def evaluate(system: ProductSystem, prepared: Prepared, top: int | None = None, 
             "name": f"{len(rest)} other contributions", "stage": None, "kind": "other",
             "kg_co2e": sum(x["kg_co2e"] for x in rest), "share": sum(x["share"] for x in rest)}]
     ghg["aircraft"] = float(sol.aircraft[0])
-    totals, bio_mass = biogenic.account(system, ghg, bio_mass, pcr)
+    totals, bio_mass = biogenic.account(system, ghg, bio_mass)
     # data sources: every background activity drawn directly, with its citation and DQR
     db_prov = prepared.databases
     data_sources = []
@@ -201,7 +198,7 @@ def evaluate(system: ProductSystem, prepared: Prepared, top: int | None = None, 
                     "per_reference_flow": system.declared_per_reference_flow}
         per_du = total / system.declared_per_reference_flow
     ordered = {s: stages[s] for s in ("raw_material_acquisition", "production", "distribution", "use", "end_of_life") if s in stages}
-    return FootprintResult(
+    return FootprintResult.from_json(dict(
         product={"id": product.id, "name": product.name,
                  "reference_flow": {"amount": system.reference_amount,
                                     "unit": system.processes[product.process].output_unit},
@@ -251,7 +248,7 @@ def evaluate(system: ProductSystem, prepared: Prepared, top: int | None = None, 
         model_sha256=system.sha256,
         model_file=str(system.path),
         created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-    )
+    ))
 
 
 def _cut_off_report(system, graph, runs, shares, col, total_intensity, total, bd) -> tuple[list, dict]:

@@ -485,7 +485,7 @@ class AllocatedProduct:
         The process's own output.
     """
 
-    id: str
+    id: str | None
     name: str
     amount: float
     unit: str
