@@ -42,6 +42,9 @@ from pcf.lca.biogenic import CO2_PER_C, MOLAR_MASS_CO2
 from pcf.model import load_model
 from pcf.pcr import RULES_DIR, assess, load_pcr
 from tests.pcr_util import DECLARATION, primary_production
+from builders import document
+from pcf.declaration import Declaration
+from pcf.lca.biogenic import rule_for
 
 REL = 1e-6  # bw_processing stores amounts as float32
 
@@ -83,7 +86,7 @@ DLUC = 0.8
 
 @pytest.fixture
 def crate(bd, write_model):
-    return footprint(load_model(write_model(CRATE)))
+    return document(footprint(load_model(write_model(CRATE))))
 
 
 def battery_rule(tmp_path: Path, declared_total: str, dluc: str = "included") -> Path:
@@ -100,21 +103,21 @@ def battery_rule(tmp_path: Path, declared_total: str, dluc: str = "included") ->
 
 
 def test_categories_and_masses_match_the_hand_calculation(crate):
-    g = crate.ghg
+    g = crate["ghg"]
     assert g["fossil"] == pytest.approx(1.5142, rel=REL)
     assert g["biogenic_emissions"] == pytest.approx(6.54, rel=REL)
     assert g["biogenic_removals"] == pytest.approx(-6.4, rel=REL)
     assert g["dluc"] == pytest.approx(0.8, rel=REL)
-    assert crate.biogenic_carbon["co2_emissions_kg"] == pytest.approx(6.0, rel=REL)
-    assert crate.biogenic_carbon["co2_removals_kg"] == pytest.approx(6.4, rel=REL)
-    assert crate.biogenic_carbon["net_kg_co2e"] == pytest.approx(6.54 - 6.4, rel=1e-5)
+    assert crate["biogenic_carbon"]["co2_emissions_kg"] == pytest.approx(6.0, rel=REL)
+    assert crate["biogenic_carbon"]["co2_removals_kg"] == pytest.approx(6.4, rel=REL)
+    assert crate["biogenic_carbon"]["net_kg_co2e"] == pytest.approx(6.54 - 6.4, rel=1e-5)
 
 
 def test_totals_both_ways_under_the_iso_default(crate):
-    t = crate.totals
+    t = crate["totals"]
     for key, value in HAND.items():
         assert t[key] == pytest.approx(value, rel=REL), key
-    assert t["including_biogenic"] == pytest.approx(crate.total_kg_co2e, rel=1e-9)
+    assert t["including_biogenic"] == pytest.approx(crate["total_kg_co2e"], rel=1e-9)
     # no PCR: ISO 14067 includes everything
     assert t["declared_total"] == "including_biogenic" and t["dluc_included"] is True
     assert t["declared"] == pytest.approx(2.4542, rel=REL)
@@ -127,14 +130,14 @@ def test_totals_both_ways_under_the_iso_default(crate):
 
 
 def test_dluc_has_its_own_share(crate):
-    shares = crate.totals["shares"]
+    shares = crate["totals"]["shares"]
     assert shares["dluc"] == pytest.approx(0.8 / 2.4542, rel=REL)          # 32.6 %
     assert shares["biogenic_removals"] == pytest.approx(-6.4 / 2.4542, rel=REL)
     assert shares["aircraft"] == 0
 
 
 def test_carbon_content_converted_by_hand(crate):
-    b = crate.biogenic_carbon
+    b = crate["biogenic_carbon"]
     assert MOLAR_MASS_CO2 == pytest.approx(44.009, abs=1e-12)
     assert CO2_PER_C == pytest.approx(3.664058, rel=1e-6)
     assert b["content_product_kg_c"] == pytest.approx(1.6, rel=1e-12)
@@ -143,14 +146,14 @@ def test_carbon_content_converted_by_hand(crate):
     assert b["content_packaging_kg_co2e"] == pytest.approx(0.183203, rel=1e-5)
     assert b["content_source"].startswith("dry wood")
     # reported, not added
-    assert crate.total_kg_co2e == pytest.approx(2.4542, rel=REL)
+    assert crate["total_kg_co2e"] == pytest.approx(2.4542, rel=REL)
 
 
 def test_content_is_none_when_not_stated(bd, write_model):
     assert "biogenic_carbon_content" not in CRATE_WITHOUT_CONTENT
     result = footprint(load_model(write_model(CRATE_WITHOUT_CONTENT)))
-    assert result.biogenic_carbon["content_product_kg_c"] is None
-    assert result.biogenic_carbon["content_packaging_kg_co2e"] is None
+    assert result.biogenic_carbon.content_product_kg_c is None
+    assert result.biogenic_carbon.content_packaging_kg_co2e is None
     assert result.total_kg_co2e == pytest.approx(2.4542, rel=REL)
 
 
@@ -165,12 +168,13 @@ def test_content_is_none_when_not_stated(bd, write_model):
 ])
 def test_declared_total_follows_the_pcr_rule(bd, write_model, tmp_path, declared_total, dluc, expected):
     pcr = load_pcr(battery_rule(tmp_path, declared_total, dluc))
-    result = footprint(load_model(write_model(CRATE)), pcr=pcr)
-    assert result.totals["declared"] == pytest.approx(expected, rel=REL)
-    assert result.totals["per_declared_unit"]["declared"] == pytest.approx(expected / 80, rel=REL)
-    assert result.totals["rule"]["source"] == "PCR eu-battery-cfb-ev 0.3"
-    assert result.total_kg_co2e == pytest.approx(2.4542, rel=REL)  # keeps its meaning
-    a = assess(result.to_dict(), pcr)
+    result = Declaration(result=footprint(load_model(write_model(CRATE))),
+                         accounting=rule_for(pcr, "ISO 14067:2018")).to_json()
+    assert result["totals"]["declared"] == pytest.approx(expected, rel=REL)
+    assert result["totals"]["per_declared_unit"]["declared"] == pytest.approx(expected / 80, rel=REL)
+    assert result["totals"]["rule"]["source"] == "PCR eu-battery-cfb-ev 0.3"
+    assert result["total_kg_co2e"] == pytest.approx(2.4542, rel=REL)  # keeps its meaning
+    a = assess(result, pcr)
     assert a["declared_total"]["kg_co2e"] == pytest.approx(expected, rel=REL)
     assert a["declared_total"]["per_declared_unit"] == pytest.approx(expected / 80, rel=REL)
     differs = not (declared_total == "including_biogenic" and dluc == "included")
@@ -298,7 +302,7 @@ def report_text(result: dict, out: Path) -> tuple[str, str]:
 
 
 def test_report_shows_biogenic_section(crate, tmp_path):
-    text, pdf = report_text(crate.to_dict(), tmp_path)
+    text, pdf = report_text(crate, tmp_path)
     assert "2.4 生物源碳、dLUC 与声明总量 Biogenic carbon, dLUC and the declared total" in pdf
     assert "5.86" in pdf and "2.85" in pdf and "0.183" in pdf
     # totals per reference flow and per litre (/ 80): 2.4542 -> 2.45, 0.0307 (declared);

@@ -41,7 +41,9 @@ import textwrap
 import pytest
 
 from pcf.errors import BackgroundError, CalculationError, ModelError
-from pcf.lca import footprint, read_result, write_result
+from builders import declaration, document
+from pcf.declaration import write_declaration
+from pcf.lca import footprint, read_result
 from pcf.model import load_model
 
 LOOP = textwrap.dedent("""\
@@ -104,29 +106,29 @@ def test_stages_match_and_sum_to_total(loop_result):
 
 def test_iso14067_split(loop_result):
     g = loop_result.ghg
-    assert g["fossil"] == pytest.approx(15.83875, rel=REL)
-    assert g["biogenic_emissions"] == pytest.approx(1.875, rel=REL)
-    assert g["biogenic_removals"] == pytest.approx(-0.75, rel=REL)
-    assert g["dluc"] == pytest.approx(0.9325, rel=REL)
-    assert g["aircraft"] == pytest.approx(2.5, rel=REL)
-    parts = g["fossil"] + g["biogenic_emissions"] + g["biogenic_removals"] + g["dluc"]
+    assert g.fossil == pytest.approx(15.83875, rel=REL)
+    assert g.biogenic_emissions == pytest.approx(1.875, rel=REL)
+    assert g.biogenic_removals == pytest.approx(-0.75, rel=REL)
+    assert g.dluc == pytest.approx(0.9325, rel=REL)
+    assert g.aircraft == pytest.approx(2.5, rel=REL)
+    parts = g.fossil + g.biogenic_emissions + g.biogenic_removals + g.dluc
     assert parts == pytest.approx(loop_result.total_kg_co2e, rel=1e-9)
-    assert loop_result.biogenic_carbon["co2_emissions_kg"] == pytest.approx(1.875, rel=REL)
-    assert loop_result.biogenic_carbon["co2_removals_kg"] == pytest.approx(0.75, rel=REL)
+    assert loop_result.biogenic_carbon.co2_emissions_kg == pytest.approx(1.875, rel=REL)
+    assert loop_result.biogenic_carbon.co2_removals_kg == pytest.approx(0.75, rel=REL)
 
 
 def test_contributions_are_sorted_and_sum_to_total(loop_result):
     c = loop_result.contributions
-    assert c[0]["background"] == "elec" and c[0]["process"] == "a"
-    assert c[0]["kg_co2e"] == pytest.approx(6.96375, rel=REL)
-    assert [abs(x["kg_co2e"]) for x in c] == sorted((abs(x["kg_co2e"]) for x in c), reverse=True)
-    assert sum(x["kg_co2e"] for x in c) == pytest.approx(17.89625, rel=REL)
-    steel = next(x for x in c if x.get("background") == "steel")
-    assert steel["stage"] == "raw_material_acquisition" and steel["kg_co2e"] == pytest.approx(5.0, rel=REL)
+    assert c[0].background == "elec" and c[0].process == "a"
+    assert c[0].kg_co2e == pytest.approx(6.96375, rel=REL)
+    assert [abs(x.kg_co2e) for x in c] == sorted((abs(x.kg_co2e) for x in c), reverse=True)
+    assert sum(x.kg_co2e for x in c) == pytest.approx(17.89625, rel=REL)
+    steel = next(x for x in c if x.background == "steel")
+    assert steel.stage == "raw_material_acquisition" and steel.kg_co2e == pytest.approx(5.0, rel=REL)
 
 
 def test_provenance_and_cut_off(loop_result, write_model):
-    d = loop_result.to_dict()
+    d = document(loop_result)
     assert d["format"] == "pcf-result/1"
     assert d["method"] == "ipcc-2021-gwp100" and d["background"] == "test-bg"
     assert len(d["model_sha256"]) == 64 and d["software_version"]
@@ -156,7 +158,7 @@ def test_method_switch_changes_non_co2_gases(bd, write_model):
 
 
 def test_result_json_round_trip(loop_result, tmp_path):
-    path = write_result(loop_result, tmp_path / "out")
+    path = write_declaration(declaration(loop_result), tmp_path / "out")
     assert path.name == "LOOP.result.json"
     data = read_result(path)
     assert data["total_kg_co2e"] == pytest.approx(17.89625, rel=REL)

@@ -557,6 +557,8 @@ class DataQualityItem:
         [kg CO2e / reference flow].
     weight : float
         |kg CO2e| share [-].
+    supplier : dict or ABSENT
+        The supplier footprint an input reads (``supplier_pcf``): its file, SHA-256, figures.
     """
 
     process: str
@@ -573,6 +575,7 @@ class DataQualityItem:
     dqr_source: str | None
     kg_co2e: float
     weight: float
+    supplier: dict[str, Any] = ABSENT
 
 
 @record
@@ -602,7 +605,7 @@ class DataQuality:
     abs_kg_co2e: float
     basis: str
     dqr: Dqr | None
-    level: str
+    level: str | None
     coverage: float
     unrated_significant: tuple[str, ...]
     items: tuple[DataQualityItem, ...]
