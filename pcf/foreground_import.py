@@ -36,7 +36,7 @@ import math
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from .errors import PCFError, SourceError, UnitError
 from .model.units import conversion_factor, parse_unit
@@ -723,10 +723,75 @@ class _Plan:
     provider: Activity | None = None
 
 
+@dataclass
+class _ImportContext:
+    """What the steps of one foreground import share.
+
+    Attributes
+    ----------
+    xlsx : Path
+        The workbook (errors point at its rows).
+    table : LinkTable
+        The link table.
+    internal : {"auto", "expand", "link"}
+        What to do with an internal activity the link table also links (:func:`import_foreground`).
+    provider_of : callable
+        ``provider_of(exchange) -> Activity or None``: the internal activity supplying an exchange.
+    memo : dict
+        Linked mass shares computed so far, by ``(id(activity), with_water)``.
+    visiting : set of int
+        Activities whose share is being computed (a loop back counts as unlinked).
+    decisions : dict
+        ``(id(activity), exchange row) -> bool``: True to replace the internal provider by its link.
+    """
+
+    xlsx: Path
+    table: LinkTable
+    internal: str
+    provider_of: Callable[[Exchange], Activity | None]
+    memo: dict[tuple[int, bool], float] = field(default_factory=dict)
+    visiting: set[int] = field(default_factory=set)
+    decisions: dict[tuple[int, int], bool] = field(default_factory=dict)
+
+    def fail(self, row: int | None, msg: str) -> ForegroundImportError:
+        """A :class:`ForegroundImportError` at ``row`` of the workbook (to be raised)."""
+        return ForegroundImportError(self.xlsx, row, msg)
+
+
+@dataclass
+class _Collected:
+    """What the import gathers over all emitted processes for the link report."""
+
+    rows: list[LinkRow] = field(default_factory=list)
+    ignored: list[dict] = field(default_factory=list)
+    linked_internal: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    direct_ghg: float = 0.0  # screening estimate of the direct emissions [kg CO2e / reference flow]
+
+
+@dataclass
+class _ProcessDraft:
+    """The entries of one emitted process while its exchanges are read; ``basis`` is its mass
+    basis [kg per run] and ``pending`` its link-report rows (mass shares set at the end)."""
+
+    inputs: list[dict] = field(default_factory=list)
+    emissions: list[dict] = field(default_factory=list)
+    removals: list[dict] = field(default_factory=list)
+    excluded: list[dict] = field(default_factory=list)
+    pending: list[LinkRow] = field(default_factory=list)
+    basis: float = 0.0
+
+
 def import_foreground(xlsx: str | Path, product_activity: str | None = None, *, links: str | Path | LinkTable = LINKS,
                       product_id: str | None = None, pcr: str | None = None, stages: dict[str, str] | None = None,
                       internal: str = "auto") -> tuple[dict, LinkReport]:
     """Read a Brightway Excel foreground into a ``pcf-model/1`` dict and a link report.
+
+    A driver: linked mass shares (:func:`_linked_mass_share`), the emitted processes
+    (:func:`_emitted_activities`, :func:`_process_ids`), their runs per reference flow
+    (:func:`_runs_per_reference_flow`), each process with its link-report rows
+    (:func:`_build_process`), the screening GHG estimate (:func:`_screening_estimate`) and
+    the model (:func:`_model_dict`).
 
     Parameters
     ----------
@@ -760,76 +825,125 @@ def import_foreground(xlsx: str | Path, product_activity: str | None = None, *, 
     """
     xlsx = Path(xlsx)
     table = links if isinstance(links, LinkTable) else load_links(links)
+    _check_import_options(internal, stages)
+    activities = read_workbook(xlsx)
+    product = find_product(activities, product_activity, xlsx)
+    ctx = _ImportContext(xlsx, table, internal, _internal_index(activities))
+
+    headline = _linked_mass_share(ctx, product)
+    headline_water = _linked_mass_share(ctx, product, True)
+    order = _emitted_activities(ctx, product)
+    stages = dict(stages or {})
+    ids, used = _process_ids(order, stages)
+    runs, idx = _runs_per_reference_flow(ctx, order, product)
+
+    acc = _Collected()
+    processes: list[dict] = []
+    for a in order:
+        processes.extend(_build_process(ctx, acc, a, a is product, float(runs[idx[id(a)]]), stages, ids, used))
+
+    rows = acc.rows
+    generic, est_total, unlinked_total = _screening_estimate(rows, acc.direct_ghg)
+    process_shares = {a.id: _linked_mass_share(ctx, a) for a in order}
+    report = LinkReport(
+        source=str(xlsx), product=f"{product.name} [{product.location or '?'}]", reference_unit=_pcf_unit(product.unit),
+        linked_mass_share=headline, linked_mass_share_incl_water=headline_water, process_shares=process_shares,
+        rows=rows, ignored_flows=acc.ignored, linked_internal=acc.linked_internal, screening_kg_co2e_per_kg=generic,
+        estimated_total_kg_co2e=est_total, unlinked_ghg_share=(unlinked_total / est_total if est_total else 0.0),
+        direct_kg_co2e=acc.direct_ghg, notes=sorted(set(acc.notes)))
+    return _model_dict(product, processes, product_id, pcr), report
+
+
+def _check_import_options(internal: str, stages: dict[str, str] | None) -> None:
+    """Check the ``internal`` choice and the life-cycle stages given by the caller.
+
+    Raises
+    ------
+    PCFError
+        ``internal`` is not auto, expand or link, or a stage is not a life-cycle stage.
+    """
     if internal not in ("auto", "expand", "link"):
         raise PCFError(f"internal must be auto, expand or link, got {internal!r}")
     for sid, st in (stages or {}).items():
         if st not in STAGES:
             raise PCFError(f"stage {st!r} for {sid!r} is not one of {', '.join(STAGES)}")
-    activities = read_workbook(xlsx)
-    product = find_product(activities, product_activity, xlsx)
-    provider_of = _internal_index(activities)
-    notes: list[str] = []
 
-    def fail(row: int | None, msg: str) -> ForegroundImportError:
-        return ForegroundImportError(xlsx, row, msg)
 
-    def classify(act: Activity, ex: Exchange) -> _Plan:
-        if ex.type == "production":
-            return _Plan("production")
-        if ex.type == "biosphere":
-            return _Plan("biosphere")
-        if ex.type not in ("technosphere", "substitution"):
-            return _Plan("ignored")
-        prov = provider_of(ex)
-        if prov is not None and prov is not act:
-            return _Plan("internal", table.find(ex.name, ex.reference_product, ex.location), prov)
-        if ex.amount < 0 or ex.type == "substitution":
-            return _Plan("waste", table.find(ex.name, ex.reference_product, ex.location))
-        link = table.find(ex.name, ex.reference_product, ex.location)
-        return _Plan("linked" if link is not None and link.linked else "unlinked", link)
+def _classify(ctx: _ImportContext, act: Activity, ex: Exchange) -> _Plan:
+    """What an exchange of ``act`` is: production, biosphere, ignored, an internal input
+    (with its provider and, if any, its link), waste, or an external input linked or not."""
+    if ex.type == "production":
+        return _Plan("production")
+    if ex.type == "biosphere":
+        return _Plan("biosphere")
+    if ex.type not in ("technosphere", "substitution"):
+        return _Plan("ignored")
+    table = ctx.table
+    prov = ctx.provider_of(ex)
+    if prov is not None and prov is not act:
+        return _Plan("internal", table.find(ex.name, ex.reference_product, ex.location), prov)
+    if ex.amount < 0 or ex.type == "substitution":
+        return _Plan("waste", table.find(ex.name, ex.reference_product, ex.location))
+    link = table.find(ex.name, ex.reference_product, ex.location)
+    return _Plan("linked" if link is not None and link.linked else "unlinked", link)
 
-    # -- linked mass share, recursive (memoised; a loop back counts as unlinked) --
-    memo: dict[tuple[int, bool], float] = {}
-    visiting: set[int] = set()
-    decisions: dict[tuple[int, int], bool] = {}  # (id(act), exchange row) -> link the internal provider
 
-    def share(act: Activity, with_water: bool = False) -> float:
-        k = (id(act), with_water)
-        if k in memo:
-            return memo[k]
-        if id(act) in visiting:
-            return 0.0
-        visiting.add(id(act))
-        num = den = 0.0
-        for ex in act.exchanges:
-            plan = classify(act, ex)
-            unit = _pcf_unit(ex.unit)
-            if plan.kind in ("production", "biosphere", "ignored", "waste") or ex.amount <= 0 or not _is_mass(unit):
-                continue
-            kg = _to_kg(ex.amount, unit)
-            if plan.kind == "internal":
-                sub = share(plan.provider, with_water)
-                use_link = plan.link is not None and plan.link.match == "exact" and (
-                    internal == "link" or (internal == "auto" and share(plan.provider) < AUTO_LINK_THRESHOLD))
-                decisions[(id(act), ex.row)] = use_link
-                num += kg * (1.0 if use_link else sub)
+def _linked_mass_share(ctx: _ImportContext, act: Activity, with_water: bool = False) -> float:
+    """Linked mass share of ``act`` [-] (see the module's glossary), recursive through internal
+    inputs, memoised in ``ctx``; a loop back counts as unlinked. Records in ``ctx.decisions``
+    which internal providers are replaced by their link (``ctx.internal``); 1.0 for an
+    activity with no mass basis.
+
+    Parameters
+    ----------
+    ctx : _ImportContext
+    act : Activity
+    with_water : bool
+        Count process water (link-table ``match = water``) in the mass basis.
+    """
+    k = (id(act), with_water)
+    if k in ctx.memo:
+        return ctx.memo[k]
+    if id(act) in ctx.visiting:
+        return 0.0
+    ctx.visiting.add(id(act))
+    num = den = 0.0
+    for ex in act.exchanges:
+        plan = _classify(ctx, act, ex)
+        unit = _pcf_unit(ex.unit)
+        if plan.kind in ("production", "biosphere", "ignored", "waste") or ex.amount <= 0 or not _is_mass(unit):
+            continue
+        kg = _to_kg(ex.amount, unit)
+        if plan.kind == "internal":
+            sub = _linked_mass_share(ctx, plan.provider, with_water)
+            use_link = plan.link is not None and plan.link.match == "exact" and (
+                ctx.internal == "link" or (ctx.internal == "auto" and _linked_mass_share(ctx, plan.provider) < AUTO_LINK_THRESHOLD))
+            ctx.decisions[(id(act), ex.row)] = use_link
+            num += kg * (1.0 if use_link else sub)
+            den += kg
+        elif plan.link is not None and plan.link.match == "water":
+            if with_water:
                 den += kg
-            elif plan.link is not None and plan.link.match == "water":
-                if with_water:
-                    den += kg
-            elif plan.link is not None and plan.link.match == "service":
-                continue
-            else:
-                den += kg
-                num += kg if plan.kind == "linked" else 0.0
-        visiting.discard(id(act))
-        memo[k] = num / den if den > 0 else 1.0
-        return memo[k]
+        elif plan.link is not None and plan.link.match == "service":
+            continue
+        else:
+            den += kg
+            num += kg if plan.kind == "linked" else 0.0
+    ctx.visiting.discard(id(act))
+    ctx.memo[k] = num / den if den > 0 else 1.0
+    return ctx.memo[k]
 
-    headline = share(product)
-    headline_water = share(product, True)
 
-    # -- emitted processes: reachable from the product through expanded internal inputs --
+def _emitted_activities(ctx: _ImportContext, product: Activity) -> list[Activity]:
+    """The activities emitted as processes: reachable from the product through expanded
+    internal inputs, breadth first (the product first).
+
+    Raises
+    ------
+    ForegroundImportError
+        A negative input of an internal activity (co-product credits between foreground
+        activities).
+    """
     order: list[Activity] = []
     seen: set[int] = set()
     stack = [product]
@@ -840,12 +954,30 @@ def import_foreground(xlsx: str | Path, product_activity: str | None = None, *, 
         seen.add(id(act))
         order.append(act)
         for ex in act.exchanges:
-            plan = classify(act, ex)
-            if plan.kind == "internal" and ex.amount > 0 and not decisions.get((id(act), ex.row), False):
+            plan = _classify(ctx, act, ex)
+            if plan.kind == "internal" and ex.amount > 0 and not ctx.decisions.get((id(act), ex.row), False):
                 stack.append(plan.provider)
             elif plan.kind == "internal" and ex.amount < 0:
-                raise fail(ex.row, f"negative input {ex.amount} of internal activity {ex.name!r} in {act.name!r}: "
-                                   "co-product credits between foreground activities are not supported")
+                raise ctx.fail(ex.row, f"negative input {ex.amount} of internal activity {ex.name!r} in {act.name!r}: "
+                                       "co-product credits between foreground activities are not supported")
+    return order
+
+
+def _process_ids(order: list[Activity], stages: dict[str, str]) -> tuple[dict[int, str], set[str]]:
+    """Give every emitted activity a unique process id (``act.id``, the slug of its name).
+
+    Returns
+    -------
+    ids : dict of int to str
+        ``id(activity)`` -> process id.
+    used : set of str
+        The process ids taken.
+
+    Raises
+    ------
+    PCFError
+        A name in ``stages`` that is neither a process id nor an emitted activity's name.
+    """
     ids: dict[int, str] = {}
     used: set[str] = set()
     for act in order:
@@ -855,12 +987,27 @@ def import_foreground(xlsx: str | Path, product_activity: str | None = None, *, 
             sid, n = f"{base}_{n}", n + 1
         used.add(sid)
         ids[id(act)] = act.id = sid
-    stages = dict(stages or {})
     unknown = [s for s in stages if s not in used and _norm(s) not in {_norm(a.name) for a in order}]
     if unknown:
         raise PCFError(f"--stage names no emitted process: {', '.join(unknown)} (processes: {', '.join(sorted(used))})")
+    return ids, used
 
-    # -- scaling: runs of each emitted activity per reference flow (1 unit of product output) --
+
+def _runs_per_reference_flow(ctx: _ImportContext, order: list[Activity], product: Activity):
+    """Runs of each emitted activity per reference flow (1 unit of the product's output) [-].
+
+    Returns
+    -------
+    runs : numpy.ndarray
+        One value per activity of ``order``.
+    idx : dict of int to int
+        ``id(activity)`` -> its position in ``runs``.
+
+    Raises
+    ------
+    ForegroundImportError
+        The activities form a singular system.
+    """
     import numpy as np
 
     idx = {id(a): i for i, a in enumerate(order)}
@@ -869,8 +1016,8 @@ def import_foreground(xlsx: str | Path, product_activity: str | None = None, *, 
         j = idx[id(a)]
         A[j, j] += a.amount
         for ex in a.exchanges:
-            plan = classify(a, ex)
-            if plan.kind == "internal" and id(plan.provider) in idx and not decisions.get((id(a), ex.row), False):
+            plan = _classify(ctx, a, ex)
+            if plan.kind == "internal" and id(plan.provider) in idx and not ctx.decisions.get((id(a), ex.row), False):
                 amt = ex.amount * conversion_factor(_pcf_unit(ex.unit), _pcf_unit(plan.provider.unit))
                 A[idx[id(plan.provider)], j] -= amt
     f = np.zeros(len(order))
@@ -878,152 +1025,246 @@ def import_foreground(xlsx: str | Path, product_activity: str | None = None, *, 
     try:
         runs = np.linalg.solve(A, f)
     except np.linalg.LinAlgError:
-        raise fail(product.row, "the foreground activities form a singular system (a loop producing nothing net)") from None
+        raise ctx.fail(product.row, "the foreground activities form a singular system (a loop producing nothing net)") from None
+    return runs, idx
 
-    # -- build processes and report rows --
-    rows: list[LinkRow] = []
-    ignored: list[dict] = []
-    linked_internal: list[dict] = []
-    processes: list[dict] = []
-    extra_procs: list[dict] = []
-    direct_ghg = 0.0
-    for a in order:
-        pid = a.id
-        run = float(runs[idx[id(a)]])
-        out_unit = _pcf_unit(a.unit)
-        try:
-            parse_unit(out_unit)
-        except UnitError as exc:
-            raise fail(a.row, f"activity {a.name!r}: {exc}") from None
-        st = stages.get(pid) or stages.get(a.name) or next((v for k, v in stages.items() if _norm(k) == _norm(a.name)), None)
-        proc: dict = {"id": pid, "name": a.name, "stage": st or default_stage(a, a is product)}
-        if a.location:
-            proc["location"] = a.location
-        proc["output"] = {"amount": a.amount, "unit": out_unit}
-        proc["comment"] = f"imported from {xlsx.name}, sheet {a.sheet!r} row {a.row}"
-        inputs: list[dict] = []
-        emissions: list[dict] = []
-        removals: list[dict] = []
-        excluded: list[dict] = []
-        basis = 0.0
-        pending: list[LinkRow] = []
-        for ex in a.exchanges:
-            plan = classify(a, ex)
-            unit = _pcf_unit(ex.unit)
-            where = f"{ex.name} [{ex.location or '?'}], row {ex.row}"
-            if plan.kind in ("production", "ignored"):
-                continue
-            if plan.kind == "biosphere":
-                comp = _norm(ex.categories).split("::")[0]
-                fl = _norm(ex.name)
-                ghg = GHG_FLOWS.get(fl)
-                if comp == "natural resource" and fl == "carbon dioxide, in air":
-                    removals.append({"substance": "carbon dioxide", "origin": "biogenic", "amount": ex.amount, "unit": unit,
-                                     "comment": f"{ex.name} (row {ex.row})"})
-                    direct_ghg -= ex.amount * run
-                elif comp == "air" and (ghg or _OTHER_GHG.search(ex.name)):
-                    sub, origin, gwp = ghg or (fl, "fossil", None)
-                    emissions.append({"substance": sub, "origin": origin, "amount": ex.amount, "unit": unit,
-                                      "comment": f"{ex.name} (row {ex.row})"})
-                    if gwp is None:
-                        notes.append(f"{pid}: halogenated GHG {ex.name!r} passed on by name; not in the screening estimate")
-                    else:
-                        direct_ghg += ex.amount * conversion_factor(unit, "kg") * gwp * run
-                else:
-                    ignored.append({"process": pid, "name": ex.name, "categories": ex.categories, "amount": ex.amount, "unit": unit})
-                continue
-            mass = _to_kg(ex.amount, unit) if _is_mass(unit) else None
-            per_product = ex.amount * run / a.amount
-            if plan.kind == "internal":
-                linked_whole = decisions.get((id(a), ex.row), False)
-                if not linked_whole:
-                    inputs.append({"process": ids[id(plan.provider)], "amount": ex.amount, "unit": unit,
-                                   "comment": f"{ex.name} (row {ex.row})"})
-                    in_basis = mass is not None and ex.amount > 0
-                    basis += mass if in_basis else 0.0
-                    pending.append(LinkRow(pid, ex.name, ex.reference_product, ex.location, ex.amount, unit, "internal",
-                                           ids[id(plan.provider)], None, "foreground process", mass, None, in_basis,
-                                           per_product, None, None, "", ex.row))
-                    continue
-                linked_internal.append({"activity": ex.name, "in": pid, "key": plan.link.key,
-                                        "share_if_expanded": share(plan.provider),
-                                        "why": ("internal='link'" if internal == "link" else
-                                                f"its own linked mass share is below {AUTO_LINK_THRESHOLD:.0%}; "
-                                                "the background figure covers its whole supply chain")})
-            link = plan.link
-            waste = plan.kind == "waste"
-            amount = abs(ex.amount)
-            if link is not None and link.linked:
-                try:
-                    conv = conversion_factor(unit, link.from_unit)
-                except UnitError as exc:
-                    raise fail(ex.row, f"{where}: unit {ex.unit!r} does not fit link table line {link.line} "
-                                       f"(factor_unit .../{link.from_unit}): {exc}") from None
-                value = amount * conv * link.factor
-                inputs.append({"background": link.key, "amount": _round(value), "unit": link.unit,
-                               "comment": f"linked from ecoinvent '{ex.name}' [{ex.location or '?'}] "
-                                          f"{_fmt(ex.amount, 6)} {unit} x {_fmt(link.factor, 6)} ({link.match}; links line {link.line}; row {ex.row})"})
-                status = f"linked {link.match}"
-                od = table.background[link.key]
-                ghg = value * run / a.amount * od.kg_co2e
-                basis_here = mass is not None and not waste and ex.amount > 0
-                basis += mass if basis_here else 0.0
-                pending.append(LinkRow(pid, ex.name, ex.reference_product, ex.location, ex.amount, unit,
-                                       status + (" (waste)" if waste else ""), link.key, link.factor, link.note, mass,
-                                       None, basis_here, per_product, ghg, None, "open default, AR6", ex.row))
-                continue
-            if waste:
-                status, reason = "waste", "waste sent to treatment; no open factor"
-            elif link is not None:
-                status, reason = link.match, link.note
-            elif mass is None:
-                status, reason = "non-mass", f"no link in {table.path.name}"
-            else:
-                status, reason = "unlinked", f"no link in {table.path.name}"
-            if not _is_mass(unit) and _norm(unit) in ("item",) and status == "non-mass":
-                reason = "capital good or counted item; no link" if "factory" in _norm(ex.name) or "facility" in _norm(ex.name) or "plant" in _norm(ex.name) else reason
-            excluded.append({"name": f"{ex.name} [{ex.location or '?'}]", "amount": _round(amount), "unit": unit,
-                             "reason": f"{reason} (row {ex.row})"})
-            in_basis = mass is not None and status == "unlinked" or (status == "cut-off" and mass is not None)
-            if status == "water":
-                in_basis = False
-            basis += mass if in_basis else 0.0
-            pending.append(LinkRow(pid, ex.name, ex.reference_product, ex.location, ex.amount, unit,
-                                   "non-mass" if status == "non-mass" else status, None, None, reason, mass, None,
-                                   in_basis, per_product, None, None, "", ex.row))
-        for r in pending:
-            if r.in_mass_basis and basis > 0 and r.mass_kg is not None:
-                r.mass_share = r.mass_kg / basis
-        rows.extend(pending)
-        moved = [i for i in inputs if "background" in i and proc["stage"] == "production"
-                 and (_is_mass(i["unit"]) or _is_transport(i["unit"]))]
-        if moved:
-            # materials and inbound transport of a manufacturing step belong to raw material
-            # acquisition (EU battery CFB rules, ISO 14067 6.3.4.2): a sibling process carries them
-            sub_id = f"{pid}_materials"
-            while sub_id in used:
-                sub_id += "_"
-            used.add(sub_id)
-            inputs = [i for i in inputs if not any(i is m for m in moved)]
-            inputs.insert(0, {"process": sub_id, "amount": 1, "unit": "item",
-                              "comment": "materials and inbound transport of this step (raw material acquisition)"})
-            extra_procs.append({"id": sub_id, "name": f"materials and inbound transport for one run of: {a.name}",
-                                "stage": "raw_material_acquisition", **({"location": a.location} if a.location else {}),
-                                "output": {"amount": 1, "unit": "item"},
-                                "comment": f"split from {pid} by the importer (stage split only)", "inputs": moved})
-        if inputs:
-            proc["inputs"] = inputs
-        if emissions:
-            proc["emissions"] = emissions
-        if removals:
-            proc["removals"] = removals
-        if excluded:
-            proc["excluded"] = excluded
-        processes.append(proc)
-        processes.extend(extra_procs)
-        extra_procs.clear()
 
-    # -- screening GHG estimate of the unlinked mass --
+def _build_process(ctx: _ImportContext, acc: _Collected, a: Activity, is_product: bool, run: float,
+                   stages: dict[str, str], ids: dict[int, str], used: set[str]) -> list[dict]:
+    """The model process of one emitted activity, and its materials sibling if any.
+
+    Parameters
+    ----------
+    ctx : _ImportContext
+    acc : _Collected
+        Gathers the report rows, ignored flows, linked internal activities, notes and direct GHG.
+    a : Activity
+    is_product : bool
+        ``a`` is the product activity (stage ``production`` by default).
+    run : float
+        Runs of ``a`` per reference flow [-].
+    stages : dict of str to str
+        Stages given by the caller (process id or activity name -> life-cycle stage).
+    ids : dict of int to str
+        Process id of every emitted activity.
+    used : set of str
+        Process ids taken (a materials sibling takes one more).
+
+    Returns
+    -------
+    list of dict
+        The process, then the sibling carrying the materials of a manufacturing step.
+
+    Raises
+    ------
+    ForegroundImportError
+        An output unit pcf does not know, or an input unit that does not fit its link.
+    """
+    pid = a.id
+    out_unit = _pcf_unit(a.unit)
+    try:
+        parse_unit(out_unit)
+    except UnitError as exc:
+        raise ctx.fail(a.row, f"activity {a.name!r}: {exc}") from None
+    st = stages.get(pid) or stages.get(a.name) or next((v for k, v in stages.items() if _norm(k) == _norm(a.name)), None)
+    proc: dict = {"id": pid, "name": a.name, "stage": st or default_stage(a, is_product)}
+    if a.location:
+        proc["location"] = a.location
+    proc["output"] = {"amount": a.amount, "unit": out_unit}
+    proc["comment"] = f"imported from {ctx.xlsx.name}, sheet {a.sheet!r} row {a.row}"
+    draft = _ProcessDraft()
+    for ex in a.exchanges:
+        plan = _classify(ctx, a, ex)
+        unit = _pcf_unit(ex.unit)
+        if plan.kind in ("production", "ignored"):
+            continue
+        if plan.kind == "biosphere":
+            _add_biosphere(acc, draft, pid, ex, unit, run)
+        else:
+            _add_technosphere(ctx, acc, draft, a, ex, plan, unit, run, ids)
+    for r in draft.pending:
+        if r.in_mass_basis and draft.basis > 0 and r.mass_kg is not None:
+            r.mass_share = r.mass_kg / draft.basis
+    acc.rows.extend(draft.pending)
+    inputs, sibling = _split_materials(a, pid, proc["stage"], draft.inputs, used)
+    for key, entries in (("inputs", inputs), ("emissions", draft.emissions), ("removals", draft.removals),
+                         ("excluded", draft.excluded)):
+        if entries:
+            proc[key] = entries
+    return [proc] + ([sibling] if sibling is not None else [])
+
+
+def _add_biosphere(acc: _Collected, draft: _ProcessDraft, pid: str, ex: Exchange, unit: str, run: float) -> None:
+    """A biosphere exchange: CO2 taken up from air becomes a biogenic removal, a GHG to air an
+    emission (counted in the screening estimate [kg CO2e / reference flow] when its GWP100 is
+    known), anything else an ignored flow."""
+    comp = _norm(ex.categories).split("::")[0]
+    fl = _norm(ex.name)
+    ghg = GHG_FLOWS.get(fl)
+    if comp == "natural resource" and fl == "carbon dioxide, in air":
+        draft.removals.append({"substance": "carbon dioxide", "origin": "biogenic", "amount": ex.amount, "unit": unit,
+                               "comment": f"{ex.name} (row {ex.row})"})
+        acc.direct_ghg -= ex.amount * run
+    elif comp == "air" and (ghg or _OTHER_GHG.search(ex.name)):
+        sub, origin, gwp = ghg or (fl, "fossil", None)
+        draft.emissions.append({"substance": sub, "origin": origin, "amount": ex.amount, "unit": unit,
+                                "comment": f"{ex.name} (row {ex.row})"})
+        if gwp is None:
+            acc.notes.append(f"{pid}: halogenated GHG {ex.name!r} passed on by name; not in the screening estimate")
+        else:
+            acc.direct_ghg += ex.amount * conversion_factor(unit, "kg") * gwp * run
+    else:
+        acc.ignored.append({"process": pid, "name": ex.name, "categories": ex.categories, "amount": ex.amount, "unit": unit})
+
+
+def _add_technosphere(ctx: _ImportContext, acc: _Collected, draft: _ProcessDraft, a: Activity, ex: Exchange,
+                      plan: _Plan, unit: str, run: float, ids: dict[int, str]) -> None:
+    """A technosphere exchange of ``a``: an input of an expanded internal process, an input of
+    its linked open-default activity (an internal activity replaced by its link goes the same
+    way), or a cut-off (``excluded``) entry; with its link-report row.
+
+    Raises
+    ------
+    ForegroundImportError
+        The exchange's unit does not fit its link-table line.
+    """
+    pid = a.id
+    mass = _to_kg(ex.amount, unit) if _is_mass(unit) else None
+    per_product = ex.amount * run / a.amount
+    if plan.kind == "internal":
+        if not ctx.decisions.get((id(a), ex.row), False):
+            draft.inputs.append({"process": ids[id(plan.provider)], "amount": ex.amount, "unit": unit,
+                                 "comment": f"{ex.name} (row {ex.row})"})
+            in_basis = mass is not None and ex.amount > 0
+            draft.basis += mass if in_basis else 0.0
+            draft.pending.append(LinkRow(pid, ex.name, ex.reference_product, ex.location, ex.amount, unit, "internal",
+                                         ids[id(plan.provider)], None, "foreground process", mass, None, in_basis,
+                                         per_product, None, None, "", ex.row))
+            return
+        acc.linked_internal.append({"activity": ex.name, "in": pid, "key": plan.link.key,
+                                    "share_if_expanded": _linked_mass_share(ctx, plan.provider),
+                                    "why": ("internal='link'" if ctx.internal == "link" else
+                                            f"its own linked mass share is below {AUTO_LINK_THRESHOLD:.0%}; "
+                                            "the background figure covers its whole supply chain")})
+    if plan.link is not None and plan.link.linked:
+        _add_linked(ctx, draft, a, ex, plan, unit, run, mass, per_product)
+    else:
+        _add_cut_off(ctx, draft, pid, ex, plan, unit, mass, per_product)
+
+
+def _add_linked(ctx: _ImportContext, draft: _ProcessDraft, a: Activity, ex: Exchange, plan: _Plan, unit: str,
+                run: float, mass: float | None, per_product: float) -> None:
+    """An external input linked to an open-default activity: the input [link unit per run]
+    and its report row with the open default's GHG [kg CO2e / reference flow].
+
+    Raises
+    ------
+    ForegroundImportError
+        The exchange's unit does not convert to the link's ``factor_unit``.
+    """
+    link = plan.link
+    waste = plan.kind == "waste"
+    amount = abs(ex.amount)
+    where = f"{ex.name} [{ex.location or '?'}], row {ex.row}"
+    try:
+        conv = conversion_factor(unit, link.from_unit)
+    except UnitError as exc:
+        raise ctx.fail(ex.row, f"{where}: unit {ex.unit!r} does not fit link table line {link.line} "
+                               f"(factor_unit .../{link.from_unit}): {exc}") from None
+    value = amount * conv * link.factor
+    draft.inputs.append({"background": link.key, "amount": _round(value), "unit": link.unit,
+                         "comment": f"linked from ecoinvent '{ex.name}' [{ex.location or '?'}] "
+                                    f"{_fmt(ex.amount, 6)} {unit} x {_fmt(link.factor, 6)} ({link.match}; links line {link.line}; row {ex.row})"})
+    status = f"linked {link.match}"
+    od = ctx.table.background[link.key]
+    ghg = value * run / a.amount * od.kg_co2e
+    basis_here = mass is not None and not waste and ex.amount > 0
+    draft.basis += mass if basis_here else 0.0
+    draft.pending.append(LinkRow(a.id, ex.name, ex.reference_product, ex.location, ex.amount, unit,
+                                 status + (" (waste)" if waste else ""), link.key, link.factor, link.note, mass,
+                                 None, basis_here, per_product, ghg, None, "open default, AR6", ex.row))
+
+
+def _add_cut_off(ctx: _ImportContext, draft: _ProcessDraft, pid: str, ex: Exchange, plan: _Plan, unit: str,
+                 mass: float | None, per_product: float) -> None:
+    """An input that is not linked (waste without an open factor, a proxy-less or non-mass
+    input, service, water, cut-off): an ``excluded`` entry with the reason, and its report row
+    (in the mass basis when it is unlinked or cut-off mass)."""
+    link = plan.link
+    waste = plan.kind == "waste"
+    amount = abs(ex.amount)
+    if waste:
+        status, reason = "waste", "waste sent to treatment; no open factor"
+    elif link is not None:
+        status, reason = link.match, link.note
+    elif mass is None:
+        status, reason = "non-mass", f"no link in {ctx.table.path.name}"
+    else:
+        status, reason = "unlinked", f"no link in {ctx.table.path.name}"
+    if not _is_mass(unit) and _norm(unit) in ("item",) and status == "non-mass":
+        reason = "capital good or counted item; no link" if "factory" in _norm(ex.name) or "facility" in _norm(ex.name) or "plant" in _norm(ex.name) else reason
+    draft.excluded.append({"name": f"{ex.name} [{ex.location or '?'}]", "amount": _round(amount), "unit": unit,
+                           "reason": f"{reason} (row {ex.row})"})
+    in_basis = mass is not None and status == "unlinked" or (status == "cut-off" and mass is not None)
+    if status == "water":
+        in_basis = False
+    draft.basis += mass if in_basis else 0.0
+    draft.pending.append(LinkRow(pid, ex.name, ex.reference_product, ex.location, ex.amount, unit,
+                                 "non-mass" if status == "non-mass" else status, None, None, reason, mass, None,
+                                 in_basis, per_product, None, None, "", ex.row))
+
+
+def _split_materials(a: Activity, pid: str, stage: str, inputs: list[dict],
+                     used: set[str]) -> tuple[list[dict], dict | None]:
+    """Move the background materials and inbound transport of a manufacturing step
+    (``stage: production``) to a sibling process in raw material acquisition (EU battery CFB
+    rules, ISO 14067 6.3.4.2).
+
+    Returns
+    -------
+    inputs : list of dict
+        The step's inputs, with one ``item`` of the sibling first when it has one.
+    sibling : dict or None
+        The sibling process (its id is added to ``used``), None when nothing moves.
+    """
+    moved = [i for i in inputs if "background" in i and stage == "production"
+             and (_is_mass(i["unit"]) or _is_transport(i["unit"]))]
+    if not moved:
+        return inputs, None
+    sub_id = f"{pid}_materials"
+    while sub_id in used:
+        sub_id += "_"
+    used.add(sub_id)
+    inputs = [i for i in inputs if not any(i is m for m in moved)]
+    inputs.insert(0, {"process": sub_id, "amount": 1, "unit": "item",
+                      "comment": "materials and inbound transport of this step (raw material acquisition)"})
+    sibling = {"id": sub_id, "name": f"materials and inbound transport for one run of: {a.name}",
+               "stage": "raw_material_acquisition", **({"location": a.location} if a.location else {}),
+               "output": {"amount": 1, "unit": "item"},
+               "comment": f"split from {pid} by the importer (stage split only)", "inputs": moved}
+    return inputs, sibling
+
+
+def _screening_estimate(rows: list[LinkRow], direct_ghg: float) -> tuple[float, float, float]:
+    """Screening GHG estimate of the unlinked mass: a generic factor (mass-weighted median
+    intensity of the linked mass inputs) for unlinked and cut-off rows, and every row's share
+    of the estimated total (rows are updated in place).
+
+    Parameters
+    ----------
+    rows : list of LinkRow
+    direct_ghg : float
+        Direct emissions of the emitted processes [kg CO2e / reference flow].
+
+    Returns
+    -------
+    generic : float
+        The generic factor [kg CO2e / kg].
+    est_total : float
+        Linked + direct + unlinked estimate [kg CO2e / reference flow].
+    unlinked_total : float
+        The unlinked and cut-off part of it [kg CO2e / reference flow].
+    """
     generic = _weighted_median([((r.kg_co2e_per_product or 0.0) / kg, kg) for r in rows
                                 for kg in [_kg_per_product(r)]
                                 if r.status.startswith("linked") and "waste" not in r.status and kg])
@@ -1040,28 +1281,24 @@ def import_foreground(xlsx: str | Path, product_activity: str | None = None, *, 
     for r in rows:
         if r.kg_co2e_per_product is not None and est_total:
             r.ghg_share = r.kg_co2e_per_product / est_total
+    return generic, est_total, unlinked_total
 
-    process_shares = {a.id: share(a) for a in order}
-    report = LinkReport(
-        source=str(xlsx), product=f"{product.name} [{product.location or '?'}]", reference_unit=_pcf_unit(product.unit),
-        linked_mass_share=headline, linked_mass_share_incl_water=headline_water, process_shares=process_shares,
-        rows=rows, ignored_flows=ignored, linked_internal=linked_internal, screening_kg_co2e_per_kg=generic,
-        estimated_total_kg_co2e=est_total, unlinked_ghg_share=(unlinked_total / est_total if est_total else 0.0),
-        direct_kg_co2e=direct_ghg, notes=sorted(set(notes)))
 
+def _model_dict(product: Activity, processes: list[dict], product_id: str | None, pcr: str | None) -> dict:
+    """The ``pcf-model/1`` dict: the product (reference flow 1 unit of the product activity's
+    output), a cradle-to-gate ISO 14067 study on the open default background, the processes."""
     pid_model = product_id or slugify(product.name).replace("_", "-")[:60]
     study: dict = {"standard": "ISO 14067:2018", "boundary": "cradle-to-gate"}
     if pcr:
         study["pcr"] = pcr
     study.update({"method": "ipcc-2021-gwp100", "background": "open-default"})
-    model = {
+    return {
         "format": "pcf-model/1",
         "product": {"id": pid_model, "name": product.reference_product or product.name, "process": product.id,
                     "reference_flow": {"amount": 1, "unit": _pcf_unit(product.unit)}},
         "study": study,
         "processes": processes,
     }
-    return model, report
 
 
 def _kg_per_product(r: LinkRow) -> float | None:
