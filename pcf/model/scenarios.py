@@ -132,6 +132,10 @@ def apply_scenario(model: ProductModel, name: str | None, path: Path, lines: Lin
                    ) -> tuple[ProductModel, LineMap, AppliedScenario | None]:
     """The model and its line map with scenario ``name`` applied.
 
+    A driver: scenario names (:func:`_check_scenario_names`), parameters
+    (:func:`_check_scenario_parameters`), input swaps (:func:`_replace_inputs`), transport
+    changes (:func:`_change_legs`) and relocated processes (:func:`_move_processes`).
+
     Parameters
     ----------
     model : ProductModel
@@ -162,131 +166,290 @@ def apply_scenario(model: ProductModel, name: str | None, path: Path, lines: Lin
         declare, an unknown process (also in ``locations``), an input or leg that matches nothing or (without
         ``all: true``) several, an input swapped twice, a swap that leaves an invalid leg.
     """
-    def fail(loc: tuple, message: str) -> ModelError:
-        return ModelError(path, lines.line_of(loc), message)
-
-    for declared in model.scenarios:
-        if declared in RESERVED:
-            raise fail(("scenarios", declared), f"scenario name {declared!r} is reserved "
-                       f"({BASE!r} is the model as written, 'all' means every scenario): rename it")
-        if not re.match(ID_PATTERN, declared):
-            raise fail(("scenarios", declared), f"scenario name {declared!r} is not usable in file names: "
-                       "use letters, digits and _ . - (starting with a letter or digit)")
+    _check_scenario_names(model, name, path, lines)
     if name is None or name == BASE:
         return model, lines, None
+    scenario = model.scenarios[name]
+    edit = _ScenarioEdit(model, name, path, lines, {p.id: i for i, p in enumerate(model.processes)},
+                         model.model_copy(deep=True), dict(lines.lines), dict(lines.notes))
+    _check_scenario_parameters(edit, scenario)
+    replaced = _replace_inputs(edit, scenario)
+    legs = _change_legs(edit, scenario)
+    moved = _move_processes(edit, scenario)
+    applied = AppliedScenario(name, scenario.description, dict(scenario.parameters), replaced, legs,
+                              lines.line_of(edit.here), moved)
+    return edit.new, LineMap(lines.path, edit.new_lines, edit.notes), applied
+
+
+def _scenario_error(path: Path, lines: LineMap, loc: tuple, message: str) -> ModelError:
+    """A :class:`ModelError` at ``loc`` (a key/index path) of the model file."""
+    return ModelError(path, lines.line_of(loc), message)
+
+
+def _check_scenario_names(model: ProductModel, name: str | None, path: Path, lines: LineMap) -> None:
+    """Check the names declared under ``scenarios:`` and the one asked for.
+
+    Raises
+    ------
+    ModelError
+        A reserved or badly formed scenario name; ``name`` ``all`` or not declared.
+    """
+    for declared in model.scenarios:
+        if declared in RESERVED:
+            raise _scenario_error(path, lines, ("scenarios", declared), f"scenario name {declared!r} is reserved "
+                                  f"({BASE!r} is the model as written, 'all' means every scenario): rename it")
+        if not re.match(ID_PATTERN, declared):
+            raise _scenario_error(path, lines, ("scenarios", declared), f"scenario name {declared!r} is not usable in "
+                                  "file names: use letters, digits and _ . - (starting with a letter or digit)")
+    if name is None or name == BASE:
+        return
     if name == "all":
-        raise fail(("scenarios",), "'all' is not one scenario: `pcf compare MODEL` computes and compares every one")
+        raise _scenario_error(path, lines, ("scenarios",),
+                              "'all' is not one scenario: `pcf compare MODEL` computes and compares every one")
     if name not in model.scenarios:
         known = ", ".join([BASE] + scenario_names(model))
-        raise fail(("scenarios",), f"unknown scenario {name!r}; this model has: {known}")
+        raise _scenario_error(path, lines, ("scenarios",), f"unknown scenario {name!r}; this model has: {known}")
 
-    scenario = model.scenarios[name]
-    here = ("scenarios", name)
+
+@dataclass
+class _ScenarioEdit:
+    """One scenario being applied to a copy of the model.
+
+    Attributes
+    ----------
+    model : ProductModel
+        The model as written (read, not changed).
+    name : str
+        The scenario's name.
+    path : Path
+        The model file (for error messages).
+    lines : LineMap
+        The model's line map (read, not changed).
+    ids : dict of str to int
+        Process id -> index under ``processes:``.
+    new : ProductModel
+        The copy the swaps are made in.
+    new_lines : dict
+        The copy's lines (swapped entries point at their scenario entry).
+    notes : dict
+        The copy's notes appended to error messages about swapped entries.
+    done : dict
+        ``(process index, input index)`` or ``(process index, "leg", leg index)`` -> line of
+        the scenario entry that swapped it.
+    """
+
+    model: ProductModel
+    name: str
+    path: Path
+    lines: LineMap
+    ids: dict[str, int]
+    new: ProductModel
+    new_lines: dict
+    notes: dict
+    done: dict[tuple, int] = field(default_factory=dict)
+
+    @property
+    def here(self) -> tuple:
+        """Where the scenario is in the file."""
+        return ("scenarios", self.name)
+
+    def fail(self, loc: tuple, message: str) -> ModelError:
+        """A :class:`ModelError` at ``loc`` of the model file (to be raised)."""
+        return _scenario_error(self.path, self.lines, loc, message)
+
+
+def _check_scenario_parameters(edit: _ScenarioEdit, scenario) -> None:
+    """Raise a :class:`ModelError` when the scenario sets a parameter the model does not declare."""
+    model = edit.model
     for pname in scenario.parameters:
         if pname not in model.parameters:
-            raise fail(here + ("parameters", pname), f"scenario {name!r} sets parameter {pname!r}, which the model "
-                       f"does not declare (parameters: {', '.join(model.parameters) or 'none'})")
-    ids = {p.id: i for i, p in enumerate(model.processes)}
-    new = model.model_copy(deep=True)
-    new_lines = dict(lines.lines)
-    notes = dict(lines.notes)
-    replaced, legs = [], []
+            raise edit.fail(edit.here + ("parameters", pname), f"scenario {edit.name!r} sets parameter {pname!r}, which the model "
+                            f"does not declare (parameters: {', '.join(model.parameters) or 'none'})")
 
-    def scope(entry, loc: tuple) -> list[int]:
-        if entry.process is None:
-            return list(range(len(model.processes)))
-        if entry.process not in ids:
-            raise fail(loc + ("process",), f"unknown process {entry.process!r}; defined processes: {', '.join(ids)}")
-        return [ids[entry.process]]
 
-    def pick(found: list[tuple[int, int]], entry, loc: tuple, kind: str, key: str) -> list[tuple[int, int]]:
-        """The matches of a replace (``kind`` input, ``key`` inputs) or transport entry
-        (``leg``, ``transport``); none, or several without ``all: true``, is an error."""
-        what = "transport leg" if kind == "leg" else kind
-        if not found:
-            where = f"process {entry.process!r}" if entry.process else "any process"
-            hint = ("; an input is matched by its id, process id, background key, database code or activity name"
-                    if kind == "input" else "; a leg is matched by its name, or by its mode")
-            raise fail(loc + (kind,), f"no {what} of {where} matches {getattr(entry, kind)!r}{hint}")
-        if len(found) > 1 and not entry.all:
-            shown = "; ".join(f"{format_loc(('processes', i, key, k))} of {model.processes[i].id!r} "
-                              f"(line {lines.line_of(('processes', i, key, k))})" for i, k in found[:6])
-            more = f" and {len(found) - 6} more" if len(found) > 6 else ""
-            name_it = "give the input an id: and use that" if kind == "input" else "give the leg a name: and use that"
-            raise fail(loc + (kind,), f"{getattr(entry, kind)!r} matches {len(found)} {what}s: {shown}{more}; "
-                       f"name the process, {name_it}, or set all: true to swap every one")
-        return found
+def _scope(edit: _ScenarioEdit, entry, loc: tuple) -> list[int]:
+    """Indices of the processes a scenario entry looks in: its ``process``, or every process.
 
-    done: dict[tuple, int] = {}  # (process index, input index) -> line of the entry that swapped it
+    Raises
+    ------
+    ModelError
+        An unknown process.
+    """
+    if entry.process is None:
+        return list(range(len(edit.model.processes)))
+    if entry.process not in edit.ids:
+        raise edit.fail(loc + ("process",), f"unknown process {entry.process!r}; defined processes: {', '.join(edit.ids)}")
+    return [edit.ids[entry.process]]
+
+
+def _pick(edit: _ScenarioEdit, found: list[tuple[int, int]], entry, loc: tuple, kind: str,
+          key: str) -> list[tuple[int, int]]:
+    """The matches of a replace (``kind`` input, ``key`` inputs) or transport entry
+    (``leg``, ``transport``); none, or several without ``all: true``, is an error."""
+    what = "transport leg" if kind == "leg" else kind
+    if not found:
+        where = f"process {entry.process!r}" if entry.process else "any process"
+        hint = ("; an input is matched by its id, process id, background key, database code or activity name"
+                if kind == "input" else "; a leg is matched by its name, or by its mode")
+        raise edit.fail(loc + (kind,), f"no {what} of {where} matches {getattr(entry, kind)!r}{hint}")
+    if len(found) > 1 and not entry.all:
+        model, lines = edit.model, edit.lines
+        shown = "; ".join(f"{format_loc(('processes', i, key, k))} of {model.processes[i].id!r} "
+                          f"(line {lines.line_of(('processes', i, key, k))})" for i, k in found[:6])
+        more = f" and {len(found) - 6} more" if len(found) > 6 else ""
+        name_it = "give the input an id: and use that" if kind == "input" else "give the leg a name: and use that"
+        raise edit.fail(loc + (kind,), f"{getattr(entry, kind)!r} matches {len(found)} {what}s: {shown}{more}; "
+                        f"name the process, {name_it}, or set all: true to swap every one")
+    return found
+
+
+def _replace_inputs(edit: _ScenarioEdit, scenario) -> list[dict]:
+    """Make the scenario's ``replace:`` swaps in ``edit.new``.
+
+    Returns
+    -------
+    list of dict
+        One ``{process, input, from, to}`` per input swapped.
+
+    Raises
+    ------
+    ModelError
+        An entry that matches no input or (without ``all: true``) several, an input swapped
+        twice, a swap that leaves an invalid input.
+    """
+    replaced = []
     for j, entry in enumerate(scenario.replace):
-        loc = here + ("replace", j)
+        loc = edit.here + ("replace", j)
         found = []
-        for i in scope(entry, loc):
-            inputs = model.processes[i].inputs
+        for i in _scope(edit, entry, loc):
+            inputs = edit.model.processes[i].inputs
             with_id = [k for k, inp in enumerate(inputs) if inp.id == entry.input]
             found += [(i, k) for k in (with_id or [k for k, inp in enumerate(inputs) if _input_matches(inp, entry.input)])]
-        for i, k in pick(found, entry, loc, "input", "inputs"):
-            if (i, k) in done:
-                raise fail(loc, f"{format_loc(('processes', i, 'inputs', k))} is already swapped by the entry on "
-                           f"line {done[(i, k)]}: swap an input once per scenario")
-            done[(i, k)] = lines.line_of(loc)
-            old = model.processes[i].inputs[k]
-            swap = entry.with_
-            data = old.model_dump(exclude_none=True)
-            if any(getattr(swap, f) is not None for f in ("process", "background", "database", "supplier_pcf")):
-                for f in _TARGET_FIELDS + ("emission_factor", "dqr", "electricity"):  # they described the old activity
-                    data.pop(f, None)
-            if swap.amount is not None:
-                data.pop("data", None)  # it said whether the old amount was primary
-            data.update(swap.model_dump(exclude_none=True))
-            try:
-                changed = Input.model_validate(data)
-            except ValidationError as exc:
-                raise fail(loc + ("with",), exc.errors()[0]["msg"].removeprefix("Value error, ")) from None
-            new.processes[i].inputs[k] = changed
-            _relocate(new_lines, ("processes", i, "inputs", k), loc)
-            notes[("processes", i, "inputs", k)] = (f" (input {k + 1} of {model.processes[i].id!r} as scenario "
-                                                    f"{name!r} swaps it)")
-            replaced.append({"process": model.processes[i].id, "input": k,
-                             "from": describe_input(old), "to": describe_input(changed)})
+        for i, k in _pick(edit, found, entry, loc, "input", "inputs"):
+            replaced.append(_swap_input(edit, i, k, entry, loc))
+    return replaced
 
+
+def _swap_input(edit: _ScenarioEdit, i: int, k: int, entry, loc: tuple) -> dict:
+    """Swap input ``k`` of process ``i`` as ``entry`` (at ``loc``) says: a new target drops
+    what described the old activity, a new amount drops its ``data`` statement.
+
+    Returns
+    -------
+    dict
+        ``{process, input, from, to}``.
+
+    Raises
+    ------
+    ModelError
+        The input is swapped already, or the swapped input is not valid.
+    """
+    model, lines = edit.model, edit.lines
+    if (i, k) in edit.done:
+        raise edit.fail(loc, f"{format_loc(('processes', i, 'inputs', k))} is already swapped by the entry on "
+                        f"line {edit.done[(i, k)]}: swap an input once per scenario")
+    edit.done[(i, k)] = lines.line_of(loc)
+    old = model.processes[i].inputs[k]
+    swap = entry.with_
+    data = old.model_dump(exclude_none=True)
+    if any(getattr(swap, f) is not None for f in ("process", "background", "database", "supplier_pcf")):
+        for f in _TARGET_FIELDS + ("emission_factor", "dqr", "electricity"):  # they described the old activity
+            data.pop(f, None)
+    if swap.amount is not None:
+        data.pop("data", None)  # it said whether the old amount was primary
+    data.update(swap.model_dump(exclude_none=True))
+    try:
+        changed = Input.model_validate(data)
+    except ValidationError as exc:
+        raise edit.fail(loc + ("with",), exc.errors()[0]["msg"].removeprefix("Value error, ")) from None
+    edit.new.processes[i].inputs[k] = changed
+    _relocate(edit.new_lines, ("processes", i, "inputs", k), loc)
+    edit.notes[("processes", i, "inputs", k)] = (f" (input {k + 1} of {model.processes[i].id!r} as scenario "
+                                                 f"{edit.name!r} swaps it)")
+    return {"process": model.processes[i].id, "input": k, "from": describe_input(old), "to": describe_input(changed)}
+
+
+def _change_legs(edit: _ScenarioEdit, scenario) -> list[dict]:
+    """Make the scenario's ``transport:`` changes in ``edit.new``.
+
+    Returns
+    -------
+    list of dict
+        One ``{process, leg, from, to}`` per transport leg changed.
+
+    Raises
+    ------
+    ModelError
+        An entry that matches no leg or (without ``all: true``) several, a leg changed twice,
+        a change that leaves an invalid leg.
+    """
+    legs = []
     for j, entry in enumerate(scenario.transport):
-        loc = here + ("transport", j)
+        loc = edit.here + ("transport", j)
         found = []
-        for i in scope(entry, loc):
-            transport = model.processes[i].transport
+        for i in _scope(edit, entry, loc):
+            transport = edit.model.processes[i].transport
             named = [k for k, leg in enumerate(transport) if leg.name == entry.leg]
             found += [(i, k) for k in (named or [k for k, leg in enumerate(transport) if leg.mode == entry.leg])]
-        for i, k in pick(found, entry, loc, "leg", "transport"):
-            if (i, "leg", k) in done:
-                raise fail(loc, f"{format_loc(('processes', i, 'transport', k))} is already changed by the entry on "
-                           f"line {done[(i, 'leg', k)]}: change a leg once per scenario")
-            done[(i, "leg", k)] = lines.line_of(loc)
-            old = model.processes[i].transport[k]
-            data = old.model_dump(exclude_none=True)
-            given = entry.with_.model_dump(exclude_none=True)
-            if "mode" in given:
-                data.pop("activity", None)
-            data.update(given)
-            try:
-                changed = TransportLeg.model_validate(data)
-            except ValidationError as exc:
-                raise fail(loc + ("with",), exc.errors()[0]["msg"].removeprefix("Value error, ")) from None
-            new.processes[i].transport[k] = changed
-            _relocate(new_lines, ("processes", i, "transport", k), loc)
-            notes[("processes", i, "transport", k)] = (f" (transport leg {k + 1} of {model.processes[i].id!r} as "
-                                                       f"scenario {name!r} changes it)")
-            legs.append({"process": model.processes[i].id, "leg": k,
-                         "from": describe_leg(old), "to": describe_leg(changed)})
+        for i, k in _pick(edit, found, entry, loc, "leg", "transport"):
+            legs.append(_swap_leg(edit, i, k, entry, loc))
+    return legs
 
+
+def _swap_leg(edit: _ScenarioEdit, i: int, k: int, entry, loc: tuple) -> dict:
+    """Change transport leg ``k`` of process ``i`` as ``entry`` (at ``loc``) says; a new mode
+    drops the old leg's activity.
+
+    Returns
+    -------
+    dict
+        ``{process, leg, from, to}``.
+
+    Raises
+    ------
+    ModelError
+        The leg is changed already, or the changed leg is not valid.
+    """
+    model, lines = edit.model, edit.lines
+    if (i, "leg", k) in edit.done:
+        raise edit.fail(loc, f"{format_loc(('processes', i, 'transport', k))} is already changed by the entry on "
+                        f"line {edit.done[(i, 'leg', k)]}: change a leg once per scenario")
+    edit.done[(i, "leg", k)] = lines.line_of(loc)
+    old = model.processes[i].transport[k]
+    data = old.model_dump(exclude_none=True)
+    given = entry.with_.model_dump(exclude_none=True)
+    if "mode" in given:
+        data.pop("activity", None)
+    data.update(given)
+    try:
+        changed = TransportLeg.model_validate(data)
+    except ValidationError as exc:
+        raise edit.fail(loc + ("with",), exc.errors()[0]["msg"].removeprefix("Value error, ")) from None
+    edit.new.processes[i].transport[k] = changed
+    _relocate(edit.new_lines, ("processes", i, "transport", k), loc)
+    edit.notes[("processes", i, "transport", k)] = (f" (transport leg {k + 1} of {model.processes[i].id!r} as "
+                                                    f"scenario {edit.name!r} changes it)")
+    return {"process": model.processes[i].id, "leg": k, "from": describe_leg(old), "to": describe_leg(changed)}
+
+
+def _move_processes(edit: _ScenarioEdit, scenario) -> list[dict]:
+    """Give processes the locations of the scenario's ``locations:`` in ``edit.new``.
+
+    Returns
+    -------
+    list of dict
+        One ``{process, from, to}`` per process moved.
+
+    Raises
+    ------
+    ModelError
+        A process the model does not define.
+    """
     moved = []
     for pid, location in scenario.locations.items():
-        if pid not in ids:
-            raise fail(here + ("locations", pid), f"scenario {name!r} moves process {pid!r}, which the model does "
-                       f"not define (processes: {', '.join(ids)})")
-        moved.append({"process": pid, "from": model.processes[ids[pid]].location, "to": location})
-        new.processes[ids[pid]].location = location
-
-    applied = AppliedScenario(name, scenario.description, dict(scenario.parameters), replaced, legs,
-                              lines.line_of(here), moved)
-    return new, LineMap(lines.path, new_lines, notes), applied
+        if pid not in edit.ids:
+            raise edit.fail(edit.here + ("locations", pid), f"scenario {edit.name!r} moves process {pid!r}, which the "
+                            f"model does not define (processes: {', '.join(edit.ids)})")
+        moved.append({"process": pid, "from": edit.model.processes[edit.ids[pid]].location, "to": location})
+        edit.new.processes[edit.ids[pid]].location = location
+    return moved
