@@ -48,6 +48,7 @@ ISO 14044:2006, 4.3.4.3 (allocation procedures for reuse and recycling).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Callable
 
 from ..errors import UnitError
@@ -141,6 +142,10 @@ def resolve_end_of_life(entry, loc: tuple, value: Callable, fail: Callable, make
                         line: int | None) -> ResolvedEndOfLife:
     """Resolve one ``end_of_life`` entry into the inputs its terms become.
 
+    A driver: the material's mass (:func:`_material_mass`), its shares and parameters
+    (:func:`_read_shares`), what the approach needs (:func:`_check_required`), the terms of the
+    cut-off or CFF formula (:func:`_formula_terms`), each term as an input.
+
     Parameters
     ----------
     entry : pcf.model.schema.EndOfLifeMaterial
@@ -165,6 +170,54 @@ def resolve_end_of_life(entry, loc: tuple, value: Callable, fail: Callable, make
         (through ``fail``) a mass unit that is not a mass, a share or parameter outside 0..1,
         R2 + R3 > 1, a parameter or activity the approach needs and the entry does not state.
     """
+    mass = _material_mass(entry, loc, value, fail)
+    cff = entry.approach == "cff"
+    has_input = entry.virgin is not None
+    has_eol = any(getattr(entry, f) is not None for f in EOL_FIELDS)
+    if not has_input and not has_eol:
+        raise fail(loc, f"{entry.material!r} models neither its material input (virgin: {{background: KEY}}, "
+                        "with R1 and recycled) nor its end of life (R2, R3, disposal, ...): state one or both")
+    s = _read_shares(entry, loc, value, fail)
+    _check_required(entry, loc, fail, s, cff, has_input, has_eol)
+    resolved = []
+    for term, field, side, f, unit in _formula_terms(entry, s, cff, has_input, has_eol):
+        if f == 0.0:
+            continue
+        amount = f * mass  # kg (or MJ) per run of the process
+        resolved.append(ResolvedTerm(term, field, side, f,
+                                     make_input(getattr(entry, field), amount, unit, loc + (field,))))
+    parameters = {"A": s.a, "B": s.b if cff else None, "R1": s.r1, "R2": s.r2 if has_eol else None,
+                  "R3": s.r3 if has_eol else None, "Qsin/Qp": s.q_in, "Qsout/Qp": s.q_out,
+                  "LHV": s.lhv, "XER,heat": s.x_heat, "XER,elec": s.x_elec}
+    return ResolvedEndOfLife(entry.material, mass, entry.approach, parameters, tuple(resolved), line)
+
+
+@dataclass(frozen=True)
+class _Shares:
+    """The shares and parameters of an end-of-life entry: R1, R2, R3 (0 when not stated), A, B
+    (0 when not stated), Qsin/Qp, Qsout/Qp, XER,heat, XER,elec [-] and LHV [MJ/kg]; None where
+    not stated and without a default."""
+
+    r1: float
+    r2: float
+    r3: float
+    a: float | None
+    b: float
+    q_in: float | None
+    q_out: float | None
+    x_heat: float | None
+    x_elec: float | None
+    lhv: float | None
+
+
+def _material_mass(entry, loc: tuple, value: Callable, fail: Callable) -> float:
+    """Mass of the end-of-life material [kg per run of the process].
+
+    Raises
+    ------
+    ModelError
+        (through ``fail``) a unit that is not a mass, or a negative mass.
+    """
     mass = value(entry.mass, loc + ("mass",))
     try:
         unit_ok = dimension_name(entry.unit) == "mass"
@@ -177,26 +230,35 @@ def resolve_end_of_life(entry, loc: tuple, value: Callable, fail: Callable, make
     mass *= conversion_factor(entry.unit, "kg")
     if mass < 0:
         raise fail(loc + ("mass",), f"mass must be >= 0, got {mass}")
+    return mass
 
-    def share(name: str, default: float | None) -> float | None:
-        raw = getattr(entry, name)
-        if raw is None:
-            return default
-        v = value(raw, loc + (name,))
-        if not 0.0 <= v <= 1.0:
-            raise fail(loc + (name,), f"{name} is a share between 0 and 1, got {v}")
-        return v
 
-    def need(cond: bool, name: str, why: str) -> None:
-        if cond and getattr(entry, name) is None:
-            raise fail(loc, f"{entry.material!r}: {why}: add {name}")
+def _share(entry, name: str, default: float | None, loc: tuple, value: Callable, fail: Callable) -> float | None:
+    """The share ``name`` of the entry [-], ``default`` when not stated.
 
-    cff = entry.approach == "cff"
-    has_input = entry.virgin is not None
-    has_eol = any(getattr(entry, f) is not None for f in EOL_FIELDS)
-    if not has_input and not has_eol:
-        raise fail(loc, f"{entry.material!r} models neither its material input (virgin: {{background: KEY}}, "
-                        "with R1 and recycled) nor its end of life (R2, R3, disposal, ...): state one or both")
+    Raises
+    ------
+    ModelError
+        (through ``fail``) a value outside 0..1.
+    """
+    raw = getattr(entry, name)
+    if raw is None:
+        return default
+    v = value(raw, loc + (name,))
+    if not 0.0 <= v <= 1.0:
+        raise fail(loc + (name,), f"{name} is a share between 0 and 1, got {v}")
+    return v
+
+
+def _read_shares(entry, loc: tuple, value: Callable, fail: Callable) -> _Shares:
+    """The entry's shares and parameters (:class:`_Shares`).
+
+    Raises
+    ------
+    ModelError
+        (through ``fail``) a share outside 0..1 or a negative LHV.
+    """
+    share = partial(_share, entry, loc=loc, value=value, fail=fail)
     r1, r2, r3 = share("R1", 0.0), share("R2", 0.0), share("R3", 0.0)
     a, b = share("A", None), share("B", 0.0)
     q_in, q_out = share("Qsin_Qp", None), share("Qsout_Qp", None)
@@ -204,38 +266,66 @@ def resolve_end_of_life(entry, loc: tuple, value: Callable, fail: Callable, make
     lhv = value(entry.LHV, loc + ("LHV",)) if entry.LHV is not None else None
     if lhv is not None and lhv < 0:
         raise fail(loc + ("LHV",), f"LHV [MJ/kg] must be >= 0, got {lhv}")
+    return _Shares(r1, r2, r3, a, b, q_in, q_out, x_heat, x_elec, lhv)
+
+
+def _need(entry, loc: tuple, fail: Callable, cond: bool, name: str, why: str) -> None:
+    """Raise (through ``fail``) when ``cond`` holds and the entry does not state ``name``."""
+    if cond and getattr(entry, name) is None:
+        raise fail(loc, f"{entry.material!r}: {why}: add {name}")
+
+
+def _check_required(entry, loc: tuple, fail: Callable, s: _Shares, cff: bool, has_input: bool,
+                    has_eol: bool) -> None:
+    """Check that the entry states what its approach and shares need.
+
+    Raises
+    ------
+    ModelError
+        (through ``fail``) R2 + R3 > 1; R1 without the material input; a parameter or activity
+        the cut-off or CFF terms need and the entry does not state; XER without LHV or without
+        the substituted energy's activity.
+    """
+    r1, r2, r3 = s.r1, s.r2, s.r3
     if r2 + r3 > 1.0 + 1e-12:
         raise fail(loc + ("R3",), f"R2 + R3 = {r2 + r3:g} exceeds 1: the shares recycled and recovered "
                                   "cannot be more than the material")
     if r1 > 0 and not has_input:
         raise fail(loc + ("R1",), f"{entry.material!r}: R1 (recycled content) needs the material input: "
                                   "add virgin: {background: KEY} and recycled: {background: KEY}")
-    need(has_input and r1 > 0, "recycled", "recycled content R1 > 0 needs the recycled material's activity")
+    _need(entry, loc, fail, has_input and r1 > 0, "recycled", "recycled content R1 > 0 needs the recycled material's activity")
     if cff:
-        need(r1 > 0 or r2 > 0, "A", "the CFF needs the allocation factor A (PEF Annex C default for the "
-                                    "material, or the PCR's value)")
-        need(r1 > 0, "Qsin_Qp", "the CFF with recycled content needs the quality ratio Qsin/Qp")
-        need(r2 > 0, "Qsout_Qp", "the CFF with R2 > 0 needs the quality ratio Qsout/Qp")
-        need(r2 > 0, "recycling", "the CFF with R2 > 0 needs the end-of-life recycling activity (ErecyclingEoL)")
+        _need(entry, loc, fail, r1 > 0 or r2 > 0, "A", "the CFF needs the allocation factor A (PEF Annex C default for the "
+                                                       "material, or the PCR's value)")
+        _need(entry, loc, fail, r1 > 0, "Qsin_Qp", "the CFF with recycled content needs the quality ratio Qsin/Qp")
+        _need(entry, loc, fail, r2 > 0, "Qsout_Qp", "the CFF with R2 > 0 needs the quality ratio Qsout/Qp")
+        _need(entry, loc, fail, r2 > 0, "recycling", "the CFF with R2 > 0 needs the end-of-life recycling activity (ErecyclingEoL)")
         if r2 > 0 and entry.virgin is None:
-            need(True, "virgin_substituted", "the CFF with R2 > 0 needs the virgin material the recycled "
-                                             "output substitutes (E*v)")
-    need(r3 > 0, "energy_recovery", "R3 > 0 needs the energy recovery activity (EER)")
-    need(has_eol and 1.0 - r2 - r3 > 1e-12, "disposal",
-         f"the share 1 - R2 - R3 = {1.0 - r2 - r3:g} is disposed of and needs the disposal activity (ED)")
-    for name, x, target in (("X_heat", x_heat, "heat_substituted"), ("X_elec", x_elec, "electricity_substituted")):
-        if x is not None and lhv is None:
+            _need(entry, loc, fail, True, "virgin_substituted", "the CFF with R2 > 0 needs the virgin material the recycled "
+                                                                "output substitutes (E*v)")
+    _need(entry, loc, fail, r3 > 0, "energy_recovery", "R3 > 0 needs the energy recovery activity (EER)")
+    _need(entry, loc, fail, has_eol and 1.0 - r2 - r3 > 1e-12, "disposal",
+          f"the share 1 - R2 - R3 = {1.0 - r2 - r3:g} is disposed of and needs the disposal activity (ED)")
+    for name, x, target in (("X_heat", s.x_heat, "heat_substituted"), ("X_elec", s.x_elec, "electricity_substituted")):
+        if x is not None and s.lhv is None:
             raise fail(loc + (name,), f"{name} needs LHV [MJ/kg] of the material")
         if x is not None and getattr(entry, target) is None:
             raise fail(loc + (name,), f"{name} needs {target}: {{background: KEY}} (the energy it substitutes)")
 
-    terms: list[tuple[str, str, str, float, str]] = []  # (term, field, side, factor, unit)
+
+def _formula_terms(entry, s: _Shares, cff: bool, has_input: bool,
+                   has_eol: bool) -> list[tuple[str, str, str, float, str]]:
+    """The terms of the cut-off or CFF formula (module docstring) as ``(term, field, side,
+    factor, unit)``: ``factor`` per kg of material [kg / kg, or MJ / kg], negative for a
+    credit; zero factors included."""
+    r1, r2, r3, a, b, lhv = s.r1, s.r2, s.r3, s.a, s.b, s.lhv
+    terms: list[tuple[str, str, str, float, str]] = []
     if has_input:
         terms.append(("(1-R1)·Ev", "virgin", "material input", 1.0 - r1, "kg"))
         if cff:
             terms.append(("R1·A·Erecycled", "recycled", "material input", r1 * a if r1 else 0.0, "kg"))
             terms.append(("R1·(1-A)·Ev·Qsin/Qp", "virgin", "material input",
-                          r1 * (1.0 - a) * q_in if r1 else 0.0, "kg"))
+                          r1 * (1.0 - a) * s.q_in if r1 else 0.0, "kg"))
         else:
             terms.append(("R1·Erecycled", "recycled", "material input", r1, "kg"))
     if has_eol:
@@ -243,29 +333,18 @@ def resolve_end_of_life(entry, loc: tuple, value: Callable, fail: Callable, make
             substituted = "virgin_substituted" if entry.virgin_substituted is not None else "virgin"
             terms.append(("(1-A)·R2·ErecyclingEoL", "recycling", "end of life", (1.0 - a) * r2 if r2 else 0.0, "kg"))
             terms.append(("-(1-A)·R2·E*v·Qsout/Qp", substituted, "end of life",
-                          -(1.0 - a) * r2 * q_out if r2 else 0.0, "kg"))
+                          -(1.0 - a) * r2 * s.q_out if r2 else 0.0, "kg"))
             terms.append(("(1-B)·R3·EER", "energy_recovery", "end of life", (1.0 - b) * r3, "kg"))
-            if x_heat is not None:
+            if s.x_heat is not None:
                 terms.append(("-(1-B)·R3·LHV·XER,heat·ESE,heat", "heat_substituted", "end of life",
-                              -(1.0 - b) * r3 * lhv * x_heat, "MJ"))
-            if x_elec is not None:
+                              -(1.0 - b) * r3 * lhv * s.x_heat, "MJ"))
+            if s.x_elec is not None:
                 terms.append(("-(1-B)·R3·LHV·XER,elec·ESE,elec", "electricity_substituted", "end of life",
-                              -(1.0 - b) * r3 * lhv * x_elec, "MJ"))
+                              -(1.0 - b) * r3 * lhv * s.x_elec, "MJ"))
         else:
             terms.append(("R3·EER", "energy_recovery", "end of life", r3, "kg"))
         terms.append(("(1-R2-R3)·ED", "disposal", "end of life", max(0.0, 1.0 - r2 - r3), "kg"))
-
-    resolved = []
-    for term, field, side, f, unit in terms:
-        if f == 0.0:
-            continue
-        amount = f * mass  # kg (or MJ) per run of the process
-        resolved.append(ResolvedTerm(term, field, side, f,
-                                     make_input(getattr(entry, field), amount, unit, loc + (field,))))
-    parameters = {"A": a, "B": b if cff else None, "R1": r1, "R2": r2 if has_eol else None,
-                  "R3": r3 if has_eol else None, "Qsin/Qp": q_in, "Qsout/Qp": q_out,
-                  "LHV": lhv, "XER,heat": x_heat, "XER,elec": x_elec}
-    return ResolvedEndOfLife(entry.material, mass, entry.approach, parameters, tuple(resolved), line)
+    return terms
 
 
 def _time_unit(unit: str, loc: tuple, fail: Callable, what: str) -> None:
