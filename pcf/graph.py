@@ -309,6 +309,7 @@ def link_foreground(system: ProductSystem, links: Links) -> tuple[dict, Foregrou
     Every link is checked (background activity exists, units convert, substances name
     biosphere3 flows) before anything is written. Amounts may be arrays of batch variants
     (:mod:`pcf.model.variants`); the activities and exchanges are the same for every variant.
+    Each process is linked by :func:`_link_process`.
 
     Parameters
     ----------
@@ -329,138 +330,210 @@ def link_foreground(system: ProductSystem, links: Links) -> tuple[dict, Foregrou
         ``file:line:`` for an unknown background key (with close matches), a unit that does
         not convert to the background activity's unit, or an unknown substance.
     """
-    study = system.model.study
-    bg = links.background
-    bg_units = links.background_units
-    flows = links.air_flows
-    uptake = links.uptake
-    fg = links.foreground
-    index = {p.id: i for i, p in enumerate(system.model.processes)}
-    data: dict[tuple, dict] = {}
-    origins: dict[tuple, dict[str, float]] = {}
-    link_names: dict[tuple, str] = {}
-    credit_links: dict[tuple, tuple] = {}
-    proxies: dict[tuple, tuple] = {}
-    input_keys: dict[tuple, tuple] = {}
-    eol_keys: dict[tuple, tuple] = {}
-    uncertain: list[UncertainAmount] = []
-
-    def link(inp, loc: tuple) -> tuple[tuple, float]:
-        """Key of an input's target and its amount in the target's unit."""
-        key, amount, _ = link_converted(inp, loc)
-        return key, amount
-
-    def link_converted(inp, loc: tuple) -> tuple[tuple, float, float]:
-        """As :func:`link`, and the unit conversion factor applied to the amount."""
-        if inp.kind == "process":
-            return (fg, inp.target), inp.amount, 1.0
-        if inp.kind == "supplier":  # amount already in the supplier's declared unit
-            key = links.supplier(system, inp, loc)
-            link_names.setdefault(key, inp.describe())
-            return key, inp.amount, 1.0
-        if inp.kind == "background":
-            if inp.target not in bg_units:
-                close = difflib.get_close_matches(inp.target, list(bg_units), n=3, cutoff=0.5)
-                hint = (f"; did you mean {', '.join(repr(c) for c in close)}?" if close
-                        else "; `pcf db list` shows the backgrounds")
-                raise system.error(loc + ("background",),
-                                   f"background activity {inp.target!r} is not in {study.background!r}{hint}")
-            key, unit = (bg, inp.target), bg_units[inp.target]
-        else:
-            try:
-                key, unit = links.find(inp.database, inp.lookup)
-            except LookupError as exc:
-                installed = inp.database in brightway().databases
-                field_name = "code" if dict(inp.lookup).get("code") is not None else "name"
-                raise system.error(loc + (field_name if installed else "database",), exc.args[0]) from None
-        try:
-            factor = conversion_factor(inp.unit, unit)
-        except UnitError as exc:
-            raise system.error(loc + ("unit",), f"{inp.describe()!r} is given per {unit!r}: {exc}") from None
-        link_names.setdefault(key, inp.describe())
-        return key, inp.amount * factor, factor
-
+    lk = _Linking(system, links, {p.id: i for i, p in enumerate(system.model.processes)})
     for proc in system.processes.values():
-        i = index[proc.id]
-        burdens = []  # (input key, amount, type, distribution) per run of the process, before allocation
-        pending = []  # UncertainAmount of this process, outputs filled in below
-        n_inputs = len(system.model.processes[i].inputs)
-        for k, inp in enumerate(proc.inputs):
-            loc = ("processes", i, "inputs", k) if k < n_inputs else ("processes", i, "transport", k - n_inputs)
-            key, amount, unit_factor = link_converted(inp, loc)
-            dist = inp.uncertainty.scaled(unit_factor) if inp.uncertainty is not None else None
-            burdens.append((key, amount, "technosphere", dist))
+        _link_process(lk, proc)
+    fg = links.foreground
+    graph = ForegroundGraph(fg, links.background, (fg, system.model.product.process), lk.origins, lk.link_names,
+                            lk.credit_links, lk.proxies, lk.input_keys, end_of_life=lk.eol_keys,
+                            uncertain=lk.uncertain)
+    return lk.data, graph
+
+
+@dataclass
+class _Linking:
+    """The foreground being linked: what :func:`link_foreground` fills in, process by process
+    (the fields of :class:`ForegroundGraph` of the same names, and ``data``, the activities)."""
+
+    system: ProductSystem
+    links: Links
+    index: dict[str, int]  # process id -> index under the model's processes:
+    data: dict[tuple, dict] = field(default_factory=dict)
+    origins: dict[tuple, dict[str, float]] = field(default_factory=dict)
+    link_names: dict[tuple, str] = field(default_factory=dict)
+    credit_links: dict[tuple, tuple] = field(default_factory=dict)
+    proxies: dict[tuple, tuple] = field(default_factory=dict)
+    input_keys: dict[tuple, tuple] = field(default_factory=dict)
+    eol_keys: dict[tuple, tuple] = field(default_factory=dict)
+    uncertain: list[UncertainAmount] = field(default_factory=list)
+
+
+def _link(lk: _Linking, inp, loc: tuple) -> tuple[tuple, float]:
+    """Key of an input's target and its amount in the target's unit."""
+    key, amount, _ = _link_converted(lk, inp, loc)
+    return key, amount
+
+
+def _link_converted(lk: _Linking, inp, loc: tuple) -> tuple[tuple, float, float]:
+    """As :func:`_link`, and the unit conversion factor applied to the amount [target unit /
+    input unit].
+
+    Raises
+    ------
+    ModelError
+        An unknown background key (with close matches) or database activity, or a unit that
+        does not convert to the target's unit.
+    """
+    system, links = lk.system, lk.links
+    if inp.kind == "process":
+        return (links.foreground, inp.target), inp.amount, 1.0
+    if inp.kind == "supplier":  # amount already in the supplier's declared unit
+        key = links.supplier(system, inp, loc)
+        lk.link_names.setdefault(key, inp.describe())
+        return key, inp.amount, 1.0
+    if inp.kind == "background":
+        bg_units = links.background_units
+        if inp.target not in bg_units:
+            close = difflib.get_close_matches(inp.target, list(bg_units), n=3, cutoff=0.5)
+            hint = (f"; did you mean {', '.join(repr(c) for c in close)}?" if close
+                    else "; `pcf db list` shows the backgrounds")
+            raise system.error(loc + ("background",),
+                               f"background activity {inp.target!r} is not in {system.model.study.background!r}{hint}")
+        key, unit = (links.background, inp.target), bg_units[inp.target]
+    else:
+        try:
+            key, unit = links.find(inp.database, inp.lookup)
+        except LookupError as exc:
+            installed = inp.database in brightway().databases
+            field_name = "code" if dict(inp.lookup).get("code") is not None else "name"
+            raise system.error(loc + (field_name if installed else "database",), exc.args[0]) from None
+    try:
+        factor = conversion_factor(inp.unit, unit)
+    except UnitError as exc:
+        raise system.error(loc + ("unit",), f"{inp.describe()!r} is given per {unit!r}: {exc}") from None
+    lk.link_names.setdefault(key, inp.describe())
+    return key, inp.amount * factor, factor
+
+
+def _link_process(lk: _Linking, proc) -> None:
+    """Link one foreground process and add its activity, and one per co-product with an id,
+    to ``lk.data``; burdens are allocated to every output by its share (ISO 14067:2018 6.4.6),
+    credits of avoided products go to the main output only.
+
+    Raises
+    ------
+    ModelError
+        As :func:`_link_converted`, or an unknown substance.
+    """
+    i = lk.index[proc.id]
+    burdens, pending = _input_burdens(lk, i, proc)  # (key, amount, type, distribution) per run, before allocation
+    for j, entry in enumerate(proc.end_of_life):  # pcf.model.endoflife: terms as inputs, credits negative
+        for t, term in enumerate(entry.terms):
+            key, amount = _link(lk, term.input, ("processes", i, "end_of_life", j, term.field))
+            burdens.append((key, amount, "technosphere", None))
+            lk.eol_keys[(proc.id, j, t)] = (key, amount)
+    direct = _direct_flows(lk, i, proc, burdens, pending)
+    for k, ex in enumerate(proc.excluded):
+        if ex.proxy is not None:
+            lk.proxies[(proc.id, k)] = _link(lk, ex.proxy, ("processes", i, "excluded", k, "proxy"))
+    # ISO 14067:2018 6.4.6: partition the burdens among co-products, or credit what they displace
+    alloc = proc.allocation
+    share = alloc.factor if alloc is not None else 1.0
+    outputs = [(proc.id, proc.name, proc.output_amount, proc.output_unit, share)]
+    outputs += [(co.id, co.name, co.amount, co.unit, co.factor) for co in proc.coproducts if co.id is not None]
+    credits = _coproduct_credits(lk, i, proc)
+    # every output carries its allocated share of each uncertain burden
+    lk.uncertain += [replace(item, outputs=tuple((code, f) for code, _, _, _, f in outputs)) for item in pending]
+    fg = lk.links.foreground
+    for code, name, amount, unit, f in outputs:
+        exchanges = [{"input": (fg, code), "amount": amount, "type": "production"}]
+        exchanges += [_exchange(key, a * f, kind, dist.scaled(f) if dist is not None and f else None)
+                      for key, a, kind, dist in burdens]
+        if code == proc.id:
+            exchanges += [_exchange(key, a, kind, dist) for key, a, kind, dist in credits]
+        for key, bucket in direct.items():
+            lk.origins[(code, key)] = {origin: a * f for origin, a in bucket.items()}
+        lk.data[(fg, code)] = {
+            "name": name,
+            "unit": unit,
+            "location": proc.location or "GLO",
+            "stage": proc.stage,
+            "type": "process",
+            "pcf_process": proc.id,
+            "exchanges": exchanges,
+        }
+
+
+def _input_burdens(lk: _Linking, i: int, proc) -> tuple[list[tuple], list[UncertainAmount]]:
+    """The process's inputs (transport legs last) linked.
+
+    Returns
+    -------
+    burdens : list of tuple
+        ``(input key, amount [target unit per run], "technosphere", distribution)``.
+    pending : list of UncertainAmount
+        The uncertain ones (outputs filled in by the caller).
+    """
+    burdens, pending = [], []
+    n_inputs = len(lk.system.model.processes[i].inputs)
+    for k, inp in enumerate(proc.inputs):
+        loc = ("processes", i, "inputs", k) if k < n_inputs else ("processes", i, "transport", k - n_inputs)
+        key, amount, unit_factor = _link_converted(lk, inp, loc)
+        dist = inp.uncertainty.scaled(unit_factor) if inp.uncertainty is not None else None
+        burdens.append((key, amount, "technosphere", dist))
+        if dist is not None:
+            where = ("inputs", k) if k < n_inputs else ("transport", k - n_inputs)
+            label = proc.transport[k - n_inputs].name if k >= n_inputs else inp.describe()
+            pending.append(UncertainAmount(proc.id, where[0], where[1], label, "technosphere", key, dist, ()))
+        lk.input_keys[(proc.id, k)] = (key, amount)
+    return burdens, pending
+
+
+def _direct_flows(lk: _Linking, i: int, proc, burdens: list[tuple],
+                  pending: list[UncertainAmount]) -> dict[tuple, dict[str, float]]:
+    """Add the process's emissions and removals to ``burdens`` (and the uncertain ones to
+    ``pending``) as biosphere3 exchanges [kg per run].
+
+    Returns
+    -------
+    dict
+        Biosphere flow key -> origin (fossil, biogenic, land_use, removal) -> amount [kg per run].
+
+    Raises
+    ------
+    ModelError
+        A removal that is not carbon dioxide, or a substance biosphere3 does not name.
+    """
+    system = lk.system
+    direct: dict[tuple, dict[str, float]] = {}
+    for kind in ("emissions", "removals"):
+        for k, flow in enumerate(getattr(proc, kind)):
+            if kind == "removals":
+                if SYNONYMS.get(flow.substance.lower(), flow.substance.lower()) != "carbon dioxide":
+                    raise system.error(("processes", i, kind, k, "substance"),
+                                       "removals are CO2 taken up from air: use substance: carbon dioxide")
+                key = lk.links.uptake
+                origin = "removal"
+            else:
+                try:
+                    key = resolve_substance(lk.links.air_flows, flow.substance, flow.origin)
+                except KeyError as exc:
+                    raise system.error(("processes", i, kind, k, "substance"), exc.args[0]) from None
+                origin = flow.origin
+            burdens.append((key, flow.amount, "biosphere", flow.uncertainty))
+            if flow.uncertainty is not None:
+                pending.append(UncertainAmount(proc.id, kind, k, f"{flow.substance} ({origin})", "biosphere",
+                                               key, flow.uncertainty, ()))
+            bucket = direct.setdefault(key, {})
+            bucket[origin] = bucket.get(origin, 0.0) + flow.amount
+    return direct
+
+
+def _coproduct_credits(lk: _Linking, i: int, proc) -> list[tuple]:
+    """Credits of the products avoided by co-products under system expansion:
+    ``(key, -amount [target unit per run], "technosphere", distribution)``; uncertain ones go
+    to ``lk.uncertain`` (on the main output)."""
+    credits = []
+    for k, co in enumerate(proc.coproducts):
+        if co.avoided is not None:
+            key, amount, unit_factor = _link_converted(lk, co.avoided, ("processes", i, "coproducts", k, "avoided"))
+            dist = co.avoided.uncertainty.scaled(-unit_factor) if co.avoided.uncertainty is not None else None
+            credits.append((key, -amount, "technosphere", dist))
             if dist is not None:
-                where = ("inputs", k) if k < n_inputs else ("transport", k - n_inputs)
-                label = proc.transport[k - n_inputs].name if k >= n_inputs else inp.describe()
-                pending.append(UncertainAmount(proc.id, where[0], where[1], label, "technosphere", key, dist, ()))
-            input_keys[(proc.id, k)] = (key, amount)
-        for j, entry in enumerate(proc.end_of_life):  # pcf.model.endoflife: terms as inputs, credits negative
-            for t, term in enumerate(entry.terms):
-                key, amount = link(term.input, ("processes", i, "end_of_life", j, term.field))
-                burdens.append((key, amount, "technosphere", None))
-                eol_keys[(proc.id, j, t)] = (key, amount)
-        direct: dict[tuple, dict[str, float]] = {}
-        for kind in ("emissions", "removals"):
-            for k, flow in enumerate(getattr(proc, kind)):
-                if kind == "removals":
-                    if SYNONYMS.get(flow.substance.lower(), flow.substance.lower()) != "carbon dioxide":
-                        raise system.error(("processes", i, kind, k, "substance"),
-                                           "removals are CO2 taken up from air: use substance: carbon dioxide")
-                    key = uptake
-                    origin = "removal"
-                else:
-                    try:
-                        key = resolve_substance(flows, flow.substance, flow.origin)
-                    except KeyError as exc:
-                        raise system.error(("processes", i, kind, k, "substance"), exc.args[0]) from None
-                    origin = flow.origin
-                burdens.append((key, flow.amount, "biosphere", flow.uncertainty))
-                if flow.uncertainty is not None:
-                    pending.append(UncertainAmount(proc.id, kind, k, f"{flow.substance} ({origin})", "biosphere",
-                                                     key, flow.uncertainty, ()))
-                bucket = direct.setdefault(key, {})
-                bucket[origin] = bucket.get(origin, 0.0) + flow.amount
-        for k, ex in enumerate(proc.excluded):
-            if ex.proxy is not None:
-                proxies[(proc.id, k)] = link(ex.proxy, ("processes", i, "excluded", k, "proxy"))
-        # ISO 14067:2018 6.4.6: partition the burdens among co-products, or credit what they displace
-        alloc = proc.allocation
-        share = alloc.factor if alloc is not None else 1.0
-        outputs = [(proc.id, proc.name, proc.output_amount, proc.output_unit, share)]
-        outputs += [(co.id, co.name, co.amount, co.unit, co.factor) for co in proc.coproducts if co.id is not None]
-        credits = []
-        for k, co in enumerate(proc.coproducts):
-            if co.avoided is not None:
-                key, amount, unit_factor = link_converted(co.avoided, ("processes", i, "coproducts", k, "avoided"))
-                dist = co.avoided.uncertainty.scaled(-unit_factor) if co.avoided.uncertainty is not None else None
-                credits.append((key, -amount, "technosphere", dist))
-                if dist is not None:
-                    uncertain.append(UncertainAmount(proc.id, "coproducts", k, f"avoided by {co.name}", "technosphere",
-                                                     key, dist, ((proc.id, 1.0),)))
-                credit_links[(proc.id, k)] = (key, amount)
-        # every output carries its allocated share of each uncertain burden
-        uncertain += [replace(item, outputs=tuple((code, f) for code, _, _, _, f in outputs)) for item in pending]
-        for code, name, amount, unit, f in outputs:
-            exchanges = [{"input": (fg, code), "amount": amount, "type": "production"}]
-            exchanges += [_exchange(key, a * f, kind, dist.scaled(f) if dist is not None and f else None)
-                          for key, a, kind, dist in burdens]
-            if code == proc.id:
-                exchanges += [_exchange(key, a, kind, dist) for key, a, kind, dist in credits]
-            for key, bucket in direct.items():
-                origins[(code, key)] = {origin: a * f for origin, a in bucket.items()}
-            data[(fg, code)] = {
-                "name": name,
-                "unit": unit,
-                "location": proc.location or "GLO",
-                "stage": proc.stage,
-                "type": "process",
-                "pcf_process": proc.id,
-                "exchanges": exchanges,
-            }
-    graph = ForegroundGraph(fg, bg, (fg, system.model.product.process), origins, link_names, credit_links, proxies,
-                            input_keys, end_of_life=eol_keys, uncertain=uncertain)
-    return data, graph
+                lk.uncertain.append(UncertainAmount(proc.id, "coproducts", k, f"avoided by {co.name}", "technosphere",
+                                                    key, dist, ((proc.id, 1.0),)))
+            lk.credit_links[(proc.id, k)] = (key, amount)
+    return credits
 
 
 def _exchange(key: tuple, amount, kind: str, dist) -> dict:
