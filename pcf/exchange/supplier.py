@@ -169,6 +169,10 @@ def _number(doc: dict, key: str, where: str, required: bool = False) -> float | 
 def read_supplier_pcf(path: str | Path) -> SupplierFootprint:
     """Read and check a supplier's PACT footprint (see the module docstring).
 
+    A driver: the document (:func:`_read_document`), its status and declared unit, the
+    figures of PACT v3 or v2 (:func:`_figures_v3`, :func:`_figures_v2`), their checks
+    (:func:`_check_figures`), then every figure per one declared unit.
+
     Parameters
     ----------
     path : str or Path
@@ -186,18 +190,7 @@ def read_supplier_pcf(path: str | Path) -> SupplierFootprint:
         parts that do not add up to the total; values of the wrong sign.
     """
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ExchangeError(f"cannot read {path}: {exc.strerror or exc}") from None
-    try:
-        doc = json.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ExchangeError(f"{path.name} is not JSON: {exc}") from None
-    if isinstance(doc, dict) and isinstance(doc.get("data"), dict) and "pcf" not in doc:
-        doc = doc["data"]
-    if not isinstance(doc, dict) or not isinstance(doc.get("pcf"), dict):
-        raise ExchangeError(f"{path.name} is not a PACT ProductFootprint (no 'pcf' object)")
+    raw, doc = _read_document(path)
     pcf = doc["pcf"]
     v3 = "pcfIncludingBiogenicUptake" in pcf or "pcfExcludingBiogenicUptake" in pcf or "declaredUnitOfMeasurement" in pcf
     spec = "pact-v3" if v3 else "pact-v2"
@@ -211,79 +204,166 @@ def read_supplier_pcf(path: str | Path) -> SupplierFootprint:
         raise ExchangeError(f"{path.name}: declared unit {pact_unit!r} is not one pcf converts "
                             f"({', '.join(PACT_UNITS)})")
     unit = PACT_UNITS[pact_unit]
-    notes = []
-    if v3:
-        amount = _number(pcf, "declaredUnitAmount", where, required=True)
-        if amount <= 0:
-            raise ExchangeError(f"{path.name}: declaredUnitAmount must be > 0, got {amount}")
-        mass = _number(pcf, "productMassPerDeclaredUnit", where)
-        for key in ("ccsTechnologicalCO2Capture", "technologicalCO2Removals"):
-            if (_number(pcf, key, where) or 0.0) != 0.0:
-                raise ExchangeError(f"{path.name}: {key} is not 0; technological CO2 capture and removals have no "
-                                    "ISO 14067 category in pcf: ask the supplier for a footprint without them")
-        fossil = _number(pcf, "fossilGhgEmissions", where, required=True)
-        bio_em = (_number(pcf, "biogenicNonCO2Emissions", where) or 0.0) + \
-                 (_number(pcf, "landManagementBiogenicCO2Emissions", where) or 0.0)
-        bio_rem = (_number(pcf, "biogenicCO2Uptake", where) or 0.0) + \
-                  (_number(pcf, "landManagementBiogenicCO2Removals", where) or 0.0)
-        dluc = _number(pcf, "landUseChangeGhgEmissions", where) or 0.0
-        total = _number(pcf, "pcfIncludingBiogenicUptake", where, required=True)
-        total_key = "pcfIncludingBiogenicUptake"
-        ipcc = pcf.get("ipccCharacterizationFactors") or []
-        dqi = pcf.get("dqi")
-        dqr = None
-        pds = _number(pcf, "primaryDataShare", where)
-    else:
-        amount = 1.0  # v2 values are per one declared unit
-        mass = _number(pcf, "productMassPerDeclaredUnit", where)
-        fossil = _number(pcf, "fossilGhgEmissions", where, required=True)
-        land = _number(pcf, "landManagementGhgEmissions", where) or 0.0
-        bio_em = (_number(pcf, "otherBiogenicGhgEmissions", where) or 0.0) + max(land, 0.0)
-        bio_rem = (_number(pcf, "biogenicCarbonWithdrawal", where) or 0.0) + min(land, 0.0)
-        dluc = _number(pcf, "dLucGhgEmissions", where) or 0.0
-        if (_number(pcf, "iLucGhgEmissions", where) or 0.0) != 0.0:
-            notes.append("iLucGhgEmissions not counted (indirect land-use change is outside the ISO 14067 CFP)")
-        including = _number(pcf, "pCfIncludingBiogenic", where)
-        if including is not None:
-            total, total_key = including, "pCfIncludingBiogenic"
-        else:
-            total = _number(pcf, "pCfExcludingBiogenic", where, required=True) + \
-                (_number(pcf, "biogenicCarbonWithdrawal", where) or 0.0)
-            total_key = "pCfExcludingBiogenic + biogenicCarbonWithdrawal"
-        ipcc = pcf.get("ipccCharacterizationFactorsSources") or (
-            [pcf["characterizationFactors"]] if pcf.get("characterizationFactors") else [])
-        dqi = pcf.get("dqi")
-        dqr = _v2_dqr(dqi)
-        pds = _number(pcf, "primaryDataShare", where)
-        boundary = (doc.get("pcf", {}).get("assurance") or {}).get("boundary")
-        if boundary == "Gate-to-Gate":
-            raise ExchangeError(f"{path.name}: the footprint is gate-to-gate (assurance.boundary); a purchased "
-                                "component needs its cradle-to-gate footprint")
+    fig = _figures_v3(pcf, path.name) if v3 else _figures_v2(doc, pcf, path.name)
     aircraft = _number(pcf, "aircraftGhgEmissions", where) or 0.0
-    if fossil < 0 or dluc < 0 or aircraft < 0:
-        raise ExchangeError(f"{path.name}: fossilGhgEmissions, land-use change and aircraft emissions must be >= 0")
-    if bio_rem > 0:
-        raise ExchangeError(f"{path.name}: biogenic CO2 uptake must be <= 0 (a removal), got {bio_rem}")
-    parts = fossil + bio_em + bio_rem + dluc
-    if not math.isclose(parts, total, rel_tol=1e-6, abs_tol=1e-9 * max(1.0, abs(fossil))):
-        raise ExchangeError(
-            f"{path.name}: the parts do not add up to {total_key} = {total:g}: fossil {fossil:g} + biogenic "
-            f"{bio_em:g} + uptake {bio_rem:g} + land-use change {dluc:g} = {parts:g}")
-    if pds is not None and not 0 <= pds <= 100:
-        raise ExchangeError(f"{path.name}: primaryDataShare must be a percentage 0..100, got {pds:g}")
+    _check_figures(fig, aircraft, path.name)
     period = (pcf.get("referencePeriodStart"), pcf.get("referencePeriodEnd"))
-    per = 1.0 / amount
+    per = 1.0 / fig.amount
+    pds, dqi = fig.primary_data_share, fig.dqi
     return SupplierFootprint(
         path=path, sha256=hashlib.sha256(raw).hexdigest(), spec=spec, spec_version=str(doc.get("specVersion", "")),
         id=str(doc.get("id", "")), company=str(doc.get("companyName", "")),
         company_ids=tuple(doc.get("companyIds") or ()), product_name=str(doc.get("productNameCompany", "")),
         product_ids=tuple(doc.get("productIds") or ()), unit=unit, pact_unit=pact_unit,
-        product_mass_kg=mass * per if mass else None,
-        fossil=fossil * per, biogenic_emissions=bio_em * per, biogenic_removals=bio_rem * per, dluc=dluc * per,
-        aircraft=aircraft * per, total=total * per,
+        product_mass_kg=fig.mass * per if fig.mass else None,
+        fossil=fig.fossil * per, biogenic_emissions=fig.biogenic_emissions * per,
+        biogenic_removals=fig.biogenic_removals * per, dluc=fig.dluc * per,
+        aircraft=aircraft * per, total=fig.total * per,
         primary_data_share=pds / 100 if pds is not None else None, dqi=dqi if isinstance(dqi, dict) else None,
-        dqr=dqr, ipcc=tuple(str(x) for x in ipcc), reference_period=period if all(period) else None,
-        exempted_percent=_number(pcf, "exemptedEmissionsPercent", where), notes=tuple(notes))
+        dqr=fig.dqr, ipcc=tuple(str(x) for x in fig.ipcc), reference_period=period if all(period) else None,
+        exempted_percent=_number(pcf, "exemptedEmissionsPercent", where), notes=tuple(fig.notes))
+
+
+@dataclass
+class _Figures:
+    """The figures of a PACT footprint as the document gives them, per ``amount`` declared
+    units [kg CO2e / amount declared units], before they are checked.
+
+    ``mass`` is the product mass [kg / declared unit]; ``total_key`` names the field (or sum)
+    the total came from; ``primary_data_share`` is a percentage [%]; ``dqr`` the v2 data
+    quality ratings (None for v3); ``notes`` what pcf did not count.
+    """
+
+    amount: float
+    mass: float | None
+    fossil: float
+    biogenic_emissions: float
+    biogenic_removals: float
+    dluc: float
+    total: float
+    total_key: str
+    ipcc: list
+    dqi: Any
+    dqr: dict | None
+    primary_data_share: float | None
+    notes: list[str] = field(default_factory=list)
+
+
+def _read_document(path: Path) -> tuple[bytes, dict]:
+    """The file's bytes and its ``ProductFootprint`` (unwrapped from ``{"data": ...}``).
+
+    Raises
+    ------
+    ExchangeError
+        Unreadable, not JSON, or no ``pcf`` object.
+    """
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ExchangeError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        doc = json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ExchangeError(f"{path.name} is not JSON: {exc}") from None
+    if isinstance(doc, dict) and isinstance(doc.get("data"), dict) and "pcf" not in doc:
+        doc = doc["data"]
+    if not isinstance(doc, dict) or not isinstance(doc.get("pcf"), dict):
+        raise ExchangeError(f"{path.name} is not a PACT ProductFootprint (no 'pcf' object)")
+    return raw, doc
+
+
+def _figures_v3(pcf: dict, name: str) -> _Figures:
+    """The figures of a PACT v3 ``pcf`` object (per ``declaredUnitAmount`` declared units).
+
+    Raises
+    ------
+    ExchangeError
+        A missing or non-decimal figure, a ``declaredUnitAmount`` that is not positive, or
+        technological CO2 capture or removals.
+    """
+    where = "pcf."
+    amount = _number(pcf, "declaredUnitAmount", where, required=True)
+    if amount <= 0:
+        raise ExchangeError(f"{name}: declaredUnitAmount must be > 0, got {amount}")
+    mass = _number(pcf, "productMassPerDeclaredUnit", where)
+    for key in ("ccsTechnologicalCO2Capture", "technologicalCO2Removals"):
+        if (_number(pcf, key, where) or 0.0) != 0.0:
+            raise ExchangeError(f"{name}: {key} is not 0; technological CO2 capture and removals have no "
+                                "ISO 14067 category in pcf: ask the supplier for a footprint without them")
+    fossil = _number(pcf, "fossilGhgEmissions", where, required=True)
+    bio_em = (_number(pcf, "biogenicNonCO2Emissions", where) or 0.0) + \
+             (_number(pcf, "landManagementBiogenicCO2Emissions", where) or 0.0)
+    bio_rem = (_number(pcf, "biogenicCO2Uptake", where) or 0.0) + \
+              (_number(pcf, "landManagementBiogenicCO2Removals", where) or 0.0)
+    dluc = _number(pcf, "landUseChangeGhgEmissions", where) or 0.0
+    total = _number(pcf, "pcfIncludingBiogenicUptake", where, required=True)
+    ipcc = pcf.get("ipccCharacterizationFactors") or []
+    return _Figures(amount, mass, fossil, bio_em, bio_rem, dluc, total, "pcfIncludingBiogenicUptake", ipcc,
+                    pcf.get("dqi"), None, _number(pcf, "primaryDataShare", where))
+
+
+def _figures_v2(doc: dict, pcf: dict, name: str) -> _Figures:
+    """The figures of a PACT v2 ``pcf`` object (per one declared unit); indirect land-use
+    change is noted and not counted.
+
+    Raises
+    ------
+    ExchangeError
+        A missing or non-decimal figure, or a gate-to-gate footprint.
+    """
+    where = "pcf."
+    notes = []
+    mass = _number(pcf, "productMassPerDeclaredUnit", where)
+    fossil = _number(pcf, "fossilGhgEmissions", where, required=True)
+    land = _number(pcf, "landManagementGhgEmissions", where) or 0.0
+    bio_em = (_number(pcf, "otherBiogenicGhgEmissions", where) or 0.0) + max(land, 0.0)
+    bio_rem = (_number(pcf, "biogenicCarbonWithdrawal", where) or 0.0) + min(land, 0.0)
+    dluc = _number(pcf, "dLucGhgEmissions", where) or 0.0
+    if (_number(pcf, "iLucGhgEmissions", where) or 0.0) != 0.0:
+        notes.append("iLucGhgEmissions not counted (indirect land-use change is outside the ISO 14067 CFP)")
+    including = _number(pcf, "pCfIncludingBiogenic", where)
+    if including is not None:
+        total, total_key = including, "pCfIncludingBiogenic"
+    else:
+        total = _number(pcf, "pCfExcludingBiogenic", where, required=True) + \
+            (_number(pcf, "biogenicCarbonWithdrawal", where) or 0.0)
+        total_key = "pCfExcludingBiogenic + biogenicCarbonWithdrawal"
+    ipcc = pcf.get("ipccCharacterizationFactorsSources") or (
+        [pcf["characterizationFactors"]] if pcf.get("characterizationFactors") else [])
+    dqi = pcf.get("dqi")
+    dqr = _v2_dqr(dqi)
+    pds = _number(pcf, "primaryDataShare", where)
+    boundary = (doc.get("pcf", {}).get("assurance") or {}).get("boundary")
+    if boundary == "Gate-to-Gate":
+        raise ExchangeError(f"{name}: the footprint is gate-to-gate (assurance.boundary); a purchased "
+                            "component needs its cradle-to-gate footprint")
+    # v2 values are per one declared unit
+    return _Figures(1.0, mass, fossil, bio_em, bio_rem, dluc, total, total_key, ipcc, dqi, dqr, pds, notes)
+
+
+def _check_figures(fig: _Figures, aircraft: float, name: str) -> None:
+    """Check the signs of the figures, that the parts add up to the total (rel 1e-6), and the
+    primary data share [%].
+
+    Raises
+    ------
+    ExchangeError
+        Negative fossil, land-use change or aircraft emissions; a positive biogenic uptake;
+        parts that do not add up; a primary data share outside 0..100.
+    """
+    fossil, bio_em, bio_rem, dluc, total = fig.fossil, fig.biogenic_emissions, fig.biogenic_removals, fig.dluc, fig.total
+    if fossil < 0 or dluc < 0 or aircraft < 0:
+        raise ExchangeError(f"{name}: fossilGhgEmissions, land-use change and aircraft emissions must be >= 0")
+    if bio_rem > 0:
+        raise ExchangeError(f"{name}: biogenic CO2 uptake must be <= 0 (a removal), got {bio_rem}")
+    parts = fossil + bio_em + bio_rem + dluc
+    if not math.isclose(parts, total, rel_tol=1e-6, abs_tol=1e-9 * max(1.0, abs(fossil))):
+        raise ExchangeError(
+            f"{name}: the parts do not add up to {fig.total_key} = {total:g}: fossil {fossil:g} + biogenic "
+            f"{bio_em:g} + uptake {bio_rem:g} + land-use change {dluc:g} = {parts:g}")
+    pds = fig.primary_data_share
+    if pds is not None and not 0 <= pds <= 100:
+        raise ExchangeError(f"{name}: primaryDataShare must be a percentage 0..100, got {pds:g}")
 
 
 def _v2_dqr(dqi: Any) -> dict | None:
