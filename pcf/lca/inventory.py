@@ -136,6 +136,9 @@ class Inventory:
     def build(cls, data: dict, graph, char: Characterisation, flows: dict, n: int = 1) -> "Inventory":
         """Index a linked foreground (:func:`pcf.graph.link_foreground`).
 
+        Exchanges are indexed by :func:`_index_exchanges`, the origins of direct flows by
+        :func:`_origin_entries`.
+
         Parameters
         ----------
         data : dict
@@ -154,62 +157,14 @@ class Inventory:
         ------
         KeyError
             A background activity or flow that ``char`` / ``flows`` does not know.
+        ValueError
+            An exchange type that is not handled, or a node without a production exchange.
         """
-        fg = graph.database
         codes = [key[1] for key in data]
         node = {code: j for j, code in enumerate(codes)}
         slots: list = []
-
-        def slot(amount) -> int:
-            slots.append(amount)
-            return len(slots) - 1
-
-        production = np.full(len(codes), -1)
-        edges, edge_slots, edge_of = [], [], []
-        pairs, pair_slots, pair_of = [], [], []
-        groups, group_slots, group_of = [], [], []
-        edge_ids: dict[tuple, int] = {}
-        pair_ids: dict[tuple, int] = {}
-        group_ids: dict[tuple, int] = {}
-        for j, (key, act) in enumerate(data.items()):
-            for exc in act["exchanges"]:
-                target, kind = tuple(exc["input"]), exc["type"]
-                if kind == "production" and target == key:
-                    production[j] = slot(exc["amount"])
-                elif kind == "technosphere" and target[0] == fg:
-                    e = edge_ids.setdefault((node[target[1]], j), len(edges))
-                    if e == len(edges):
-                        edges.append((node[target[1]], j))
-                    edge_slots.append(slot(exc["amount"]))
-                    edge_of.append(e)
-                elif kind == "technosphere":
-                    p = pair_ids.setdefault((j, target), len(pairs))
-                    if p == len(pairs):
-                        pairs.append((j, target))
-                    pair_slots.append(slot(exc["amount"]))
-                    pair_of.append(p)
-                elif kind == "biosphere":
-                    g = group_ids.setdefault((j, target), len(groups))
-                    if g == len(groups):
-                        groups.append((j, target))
-                    group_slots.append(slot(exc["amount"]))
-                    group_of.append(g)
-                else:
-                    raise ValueError(f"exchange type {kind!r} of {key} is not handled")
-        # the model's origin of each direct flow decides its ISO 14067 category
-        origin_slots, origin_group, origin_category = [], [], []
-        for g, (j, flow) in enumerate(groups):
-            for origin, amount in graph.origins.get((codes[j], flow), {}).items():
-                origin_slots.append(slot(amount))
-                origin_group.append(g)
-                origin_category.append(GHG_CATEGORIES.index(ORIGIN_CATEGORY[origin]))
-        stated = set(origin_group)
-        for g, (j, flow) in enumerate(groups):  # no origin stated: the flow's own category, whole value
-            if g not in stated:
-                origin_slots.append(-1)
-                origin_group.append(g)
-                origin_category.append(GHG_CATEGORIES.index(flows[flow].category))
-
+        production, edges, pairs, groups = _index_exchanges(data, graph.database, node, slots)
+        origin_slots, origin_group, origin_category = _origin_entries(groups.items, codes, graph.origins, flows, slots)
         amounts = np.empty((n, len(slots)))
         for i, a in enumerate(slots):
             amounts[:, i] = np.asarray(a, dtype=float)
@@ -221,19 +176,19 @@ class Inventory:
             reference=node[graph.reference[1]],
             amounts=amounts,
             production=production,
-            edges=edges,
-            edge_sum=_summing(edge_slots, edge_of, S, len(edges)),
-            pairs=pairs,
-            pair_sum=_summing(pair_slots, pair_of, S, len(pairs)),
-            pair_index=np.array([char.index[key] for _, key in pairs], dtype=int),
-            groups=groups,
-            group_sum=_summing(group_slots, group_of, S, len(groups)),
-            group_cf=np.array([flows[f].cf for _, f in groups], dtype=float),
-            group_mass=np.array([MASS_KEYS.index(flows[f].mass) if flows[f].mass else -1 for _, f in groups], dtype=int),
+            edges=edges.items,
+            edge_sum=edges.summing(S),
+            pairs=pairs.items,
+            pair_sum=pairs.summing(S),
+            pair_index=np.array([char.index[key] for _, key in pairs.items], dtype=int),
+            groups=groups.items,
+            group_sum=groups.summing(S),
+            group_cf=np.array([flows[f].cf for _, f in groups.items], dtype=float),
+            group_mass=np.array([MASS_KEYS.index(flows[f].mass) if flows[f].mass else -1 for _, f in groups.items], dtype=int),
             origin_slots=np.array(origin_slots, dtype=int),
             origin_group=np.array(origin_group, dtype=int),
             origin_category=np.array(origin_category, dtype=int),
-            blocks=_blocks(len(codes), edges),
+            blocks=_blocks(len(codes), edges.items),
         )
         if (production < 0).any():
             raise ValueError(f"foreground node {codes[int(np.argmin(production))]!r} has no production exchange")
@@ -387,6 +342,112 @@ class Solution:
     biogenic: dict
     stages: dict
     total: np.ndarray
+
+
+@dataclass
+class _Indexed:
+    """Distinct entries of one kind (foreground edges, background pairs or flow groups), each
+    once, and per exchange its amount slot and its entry."""
+
+    items: list = field(default_factory=list)
+    slots: list[int] = field(default_factory=list)
+    of: list[int] = field(default_factory=list)
+    ids: dict[tuple, int] = field(default_factory=dict)
+
+    def add(self, item: tuple, slot: int) -> None:
+        """Record an exchange of ``item`` whose amount is in column ``slot``."""
+        e = self.ids.setdefault(item, len(self.items))
+        if e == len(self.items):
+            self.items.append(item)
+        self.slots.append(slot)
+        self.of.append(e)
+
+    def summing(self, n_slots: int) -> sparse.csr_matrix:
+        """0/1 matrix adding the amount columns into the entries (:func:`_summing`)."""
+        return _summing(self.slots, self.of, n_slots, len(self.items))
+
+
+def _slot(slots: list, amount) -> int:
+    """Append ``amount`` (a float or an array of variants) as a new amount column; its index."""
+    slots.append(amount)
+    return len(slots) - 1
+
+
+def _index_exchanges(data: dict, fg: str, node: dict[str, int],
+                     slots: list) -> tuple[np.ndarray, _Indexed, _Indexed, _Indexed]:
+    """Index every exchange of the foreground, appending its amount to ``slots``.
+
+    Parameters
+    ----------
+    data : dict
+        ``(database, code) -> activity`` (:func:`pcf.graph.link_foreground`).
+    fg : str
+        The foreground database.
+    node : dict of str to int
+        Code -> node index.
+    slots : list
+        Amount columns, appended to.
+
+    Returns
+    -------
+    production : numpy.ndarray of int
+        Slot of each node's production exchange (-1 where it has none).
+    edges, pairs, groups : _Indexed
+        Foreground edges ``(producer, consumer)``, background draws ``(node, key)`` and direct
+        elementary flows ``(node, flow key)``.
+
+    Raises
+    ------
+    ValueError
+        An exchange type that is not handled.
+    """
+    production = np.full(len(node), -1)
+    edges, pairs, groups = _Indexed(), _Indexed(), _Indexed()
+    for j, (key, act) in enumerate(data.items()):
+        for exc in act["exchanges"]:
+            target, kind = tuple(exc["input"]), exc["type"]
+            if kind == "production" and target == key:
+                production[j] = _slot(slots, exc["amount"])
+            elif kind == "technosphere" and target[0] == fg:
+                edges.add((node[target[1]], j), _slot(slots, exc["amount"]))
+            elif kind == "technosphere":
+                pairs.add((j, target), _slot(slots, exc["amount"]))
+            elif kind == "biosphere":
+                groups.add((j, target), _slot(slots, exc["amount"]))
+            else:
+                raise ValueError(f"exchange type {kind!r} of {key} is not handled")
+    return production, edges, pairs, groups
+
+
+def _origin_entries(groups: list, codes: list, origins: dict, flows: dict,
+                    slots: list) -> tuple[list[int], list[int], list[int]]:
+    """The ISO 14067 category of each direct flow: the model's origin split where it states
+    one (amounts appended to ``slots``), otherwise the flow's own category for the whole value
+    (slot -1).
+
+    Returns
+    -------
+    origin_slots, origin_group, origin_category : list of int
+        Per origin entry: the slot of its amount, its group, its index into ``GHG_CATEGORIES``.
+
+    Raises
+    ------
+    KeyError
+        A flow ``flows`` does not know.
+    """
+    origin_slots, origin_group, origin_category = [], [], []
+    for g, (j, flow) in enumerate(groups):
+        for origin, amount in origins.get((codes[j], flow), {}).items():
+            origin_slots.append(_slot(slots, amount))
+            origin_group.append(g)
+            origin_category.append(GHG_CATEGORIES.index(ORIGIN_CATEGORY[origin]))
+    stated = set(origin_group)
+    for g, (j, flow) in enumerate(groups):  # no origin stated: the flow's own category, whole value
+        if g not in stated:
+            origin_slots.append(-1)
+            origin_group.append(g)
+            origin_category.append(GHG_CATEGORIES.index(flows[flow].category))
+    return origin_slots, origin_group, origin_category
 
 
 def _blocks(m: int, edges: list) -> list:
