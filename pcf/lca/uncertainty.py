@@ -34,6 +34,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 from scipy import sparse
@@ -166,6 +167,11 @@ def monte_carlo(system: ProductSystem, iterations: int, seed: int | None = None,
                 deterministic: float | None = None) -> MonteCarloResult:
     """Sample the footprint of a product system.
 
+    A driver: the deterministic bw2calc system (:func:`_deterministic_lca`), the uncertain
+    entries of the foreground (:func:`_foreground_entries`) and background
+    (:func:`_background_entries`), the check against the footprint, the sampling
+    (:func:`_sample`), the drivers of the spread.
+
     Parameters
     ----------
     system : ProductSystem
@@ -196,56 +202,12 @@ def monte_carlo(system: ProductSystem, iterations: int, seed: int | None = None,
         The unsampled system does not reproduce the deterministic footprint, or no
         iteration could be solved.
     """
-    if iterations < MIN_ITERATIONS:
-        raise UncertaintyError(f"--monte-carlo needs at least {MIN_ITERATIONS} iterations (1,000 or more for a "
-                               f"stable 95 % interval), got {iterations}")
-    if seed is None:
-        seed = int(np.random.SeedSequence().entropy % 2**32)
-    if not 0 <= seed < 2**32:
-        raise UncertaintyError(f"the seed must be an integer 0 .. 4294967295, got {seed}")
+    seed = _check_sampling(iterations, seed)
     started = time.perf_counter()
     bd = brightway()
-    import bw2calc as bc
-    from bw_processing import UNCERTAINTY_DTYPE
-    from stats_arrays import MCRandomNumberGenerator
-
-    spec = method_spec(system.model.study.method)
-    if spec.name not in bd.methods:
-        raise BackgroundError(f"method {spec.id!r} is not installed: run `pcf setup`")
-    graph = build_foreground(system)
-    ref_node = bd.get_node(database=graph.database, code=graph.reference[1])
-    demand = {ref_node: system.reference_amount}
-    for key, _ in graph.proxies.values():  # the same matrices as pcf.lca.footprint
-        demand.setdefault(bd.get_node(database=key[0], code=key[1]), 0.0)
-    fu, data_objs, _ = bd.prepare_lca_inputs(demand=demand, method=spec.name)
-    lca = bc.LCA(demand=fu, data_objs=data_objs)
-    try:
-        lca.lci()
-    except Exception as exc:  # bw2calc raises several types for a bad matrix
-        raise CalculationError(f"cannot solve the product system: {exc}") from exc
-    lca.lcia()
-
+    graph, lca = _deterministic_lca(bd, system)
     entries = _Entries()
-    node_ids: dict[tuple, int] = {}
-
-    def node_id(key: tuple) -> int:
-        if key not in node_ids:
-            node_ids[key] = bd.get_node(database=key[0], code=key[1]).id
-        return node_ids[key]
-
-    for item in graph.uncertain:  # the model's own amounts: one variable each
-        var = len(entries.params)
-        entries.params.append(item.distribution.stats_row())
-        entries.amounts.append(item.distribution.amount)
-        entries.info.append({"kind": "foreground", "item": item})
-        if item.kind == "technosphere":
-            row = lca.dicts.product[node_id(item.input)]
-        else:
-            row = lca.dicts.biosphere[node_id(item.input)]
-        for code, share in item.outputs:
-            col = lca.dicts.activity[node_id((graph.database, code))]
-            # technosphere inputs are negative in A; biosphere amounts positive in B
-            entries.add_cell(item.kind, row, col, var, -share if item.kind == "technosphere" else share)
+    _foreground_entries(bd, lca, graph, entries)
     n_foreground = len(entries.params)
     by_database: dict[str, int] = {}
     if background:
@@ -254,28 +216,17 @@ def monte_carlo(system: ProductSystem, iterations: int, seed: int | None = None,
         raise UncertaintyError(
             "nothing to sample: no amount of the model has 'uncertainty:' and the background carries no "
             "distributions; add uncertainty to the main inputs (docs/model-format.md, Uncertainty)")
-    params = np.zeros(len(entries.params), dtype=UNCERTAINTY_DTYPE)
-    for name, column in zip(("uncertainty_type", "loc", "scale", "shape", "minimum", "maximum", "negative"),
-                            zip(*entries.params)):
-        params[name] = column
+    params = _parameter_array(entries)
     amounts = np.asarray(entries.amounts, dtype=float)
     engine = _Engine(lca, entries, amounts)
     engine.check(lca.score if deterministic is None else deterministic)
     ranked = _ranked_variables(engine, entries, n_foreground)
 
+    from stats_arrays import MCRandomNumberGenerator
+
     rng = MCRandomNumberGenerator(params, seed=seed)
     prepared = time.perf_counter()
-    chunk = max(1, min(iterations, CHUNK_VALUES // max(1, len(params))))
-    scores = np.empty(iterations)
-    kept = np.empty((len(ranked), iterations), dtype=np.float32)
-    done = 0
-    while done < iterations:
-        m = min(chunk, iterations - done)
-        draws = rng.generate(samples=m)
-        draws = draws.reshape(len(params), m)
-        scores[done:done + m] = engine.scores(draws)
-        kept[:, done:done + m] = draws[ranked]
-        done += m
+    scores, kept = _sample(engine, rng, len(params), ranked, iterations)
     ok = np.isfinite(scores)
     if not ok.any():
         raise CalculationError("no Monte Carlo iteration could be solved (every sampled technosphere matrix is "
@@ -295,6 +246,124 @@ def monte_carlo(system: ProductSystem, iterations: int, seed: int | None = None,
         drivers=drivers, background_note=bg_note,
         timings={"prepare_s": prepared - started, "sample_s": sampled - prepared},
     )
+
+
+def _check_sampling(iterations: int, seed: int | None) -> int:
+    """The seed to use [0 .. 2^32 - 1] (a fresh one when ``seed`` is None).
+
+    Raises
+    ------
+    UncertaintyError
+        ``iterations`` < 10, or a seed out of range.
+    """
+    if iterations < MIN_ITERATIONS:
+        raise UncertaintyError(f"--monte-carlo needs at least {MIN_ITERATIONS} iterations (1,000 or more for a "
+                               f"stable 95 % interval), got {iterations}")
+    if seed is None:
+        seed = int(np.random.SeedSequence().entropy % 2**32)
+    if not 0 <= seed < 2**32:
+        raise UncertaintyError(f"the seed must be an integer 0 .. 4294967295, got {seed}")
+    return seed
+
+
+def _deterministic_lca(bd, system: ProductSystem):
+    """The foreground written and the deterministic bw2calc LCA of the reference flow, with the
+    same matrices as :func:`pcf.lca.footprint` (cut-off proxies in the demand at 0).
+
+    Returns
+    -------
+    graph : ForegroundGraph
+    lca : bw2calc.LCA
+        After ``lci()`` and ``lcia()`` [score in kg CO2e / reference flow].
+
+    Raises
+    ------
+    BackgroundError
+        The study's method is not installed.
+    CalculationError
+        The system cannot be solved.
+    """
+    import bw2calc as bc
+
+    spec = method_spec(system.model.study.method)
+    if spec.name not in bd.methods:
+        raise BackgroundError(f"method {spec.id!r} is not installed: run `pcf setup`")
+    graph = build_foreground(system)
+    ref_node = bd.get_node(database=graph.database, code=graph.reference[1])
+    demand = {ref_node: system.reference_amount}
+    for key, _ in graph.proxies.values():  # the same matrices as pcf.lca.footprint
+        demand.setdefault(bd.get_node(database=key[0], code=key[1]), 0.0)
+    fu, data_objs, _ = bd.prepare_lca_inputs(demand=demand, method=spec.name)
+    lca = bc.LCA(demand=fu, data_objs=data_objs)
+    try:
+        lca.lci()
+    except Exception as exc:  # bw2calc raises several types for a bad matrix
+        raise CalculationError(f"cannot solve the product system: {exc}") from exc
+    lca.lcia()
+    return graph, lca
+
+
+def _foreground_entries(bd, lca, graph, entries: _Entries) -> None:
+    """Add the model's own uncertain amounts to ``entries``: one variable each, scattered to
+    every output's matrix cell with its allocated share (technosphere inputs negative in A,
+    biosphere amounts positive in B)."""
+    node_ids: dict[tuple, int] = {}
+    node_id = partial(_node_id, bd, node_ids)
+    for item in graph.uncertain:  # the model's own amounts: one variable each
+        var = len(entries.params)
+        entries.params.append(item.distribution.stats_row())
+        entries.amounts.append(item.distribution.amount)
+        entries.info.append({"kind": "foreground", "item": item})
+        if item.kind == "technosphere":
+            row = lca.dicts.product[node_id(item.input)]
+        else:
+            row = lca.dicts.biosphere[node_id(item.input)]
+        for code, share in item.outputs:
+            col = lca.dicts.activity[node_id((graph.database, code))]
+            # technosphere inputs are negative in A; biosphere amounts positive in B
+            entries.add_cell(item.kind, row, col, var, -share if item.kind == "technosphere" else share)
+
+
+def _node_id(bd, node_ids: dict[tuple, int], key: tuple) -> int:
+    """Brightway node id of ``key`` = (database, code), remembered in ``node_ids``."""
+    if key not in node_ids:
+        node_ids[key] = bd.get_node(database=key[0], code=key[1]).id
+    return node_ids[key]
+
+
+def _parameter_array(entries: _Entries) -> np.ndarray:
+    """The stats_arrays parameter array of every variable of ``entries``."""
+    from bw_processing import UNCERTAINTY_DTYPE
+
+    params = np.zeros(len(entries.params), dtype=UNCERTAINTY_DTYPE)
+    for name, column in zip(("uncertainty_type", "loc", "scale", "shape", "minimum", "maximum", "negative"),
+                            zip(*entries.params)):
+        params[name] = column
+    return params
+
+
+def _sample(engine: "_Engine", rng, n_params: int, ranked, iterations: int) -> tuple[np.ndarray, np.ndarray]:
+    """Draw and score ``iterations`` samples in chunks of at most ``CHUNK_VALUES`` values.
+
+    Returns
+    -------
+    scores : numpy.ndarray, shape (iterations,)
+        [kg CO2e / reference flow]; not finite where the sampled matrix was singular.
+    kept : numpy.ndarray, shape (len(ranked), iterations)
+        The draws of the ranked variables (float32), for the drivers of the spread.
+    """
+    chunk = max(1, min(iterations, CHUNK_VALUES // max(1, n_params)))
+    scores = np.empty(iterations)
+    kept = np.empty((len(ranked), iterations), dtype=np.float32)
+    done = 0
+    while done < iterations:
+        m = min(chunk, iterations - done)
+        draws = rng.generate(samples=m)
+        draws = draws.reshape(n_params, m)
+        scores[done:done + m] = engine.scores(draws)
+        kept[:, done:done + m] = draws[ranked]
+        done += m
+    return scores, kept
 
 
 def _background_entries(lca, foreground: str, entries: _Entries, by_database: dict) -> None:
