@@ -270,6 +270,10 @@ def run_batch(skus: str | Path, out: str | Path, model: str | Path | None = None
               chunk_size: int | None = None, progress: Callable[[int, int], None] | None = None) -> BatchReport:
     """Compute every SKU of a table (``pcf batch``).
 
+    A driver: pass 1 over the table (:func:`_scan_table`), one plan per model and scenario
+    (:func:`_prepare_plans`), pass 2 feeding chunks of rows to the runner
+    (:func:`_pending_chunks`, :func:`_record_chunk`), then the summary.
+
     Parameters
     ----------
     skus : str or Path
@@ -312,8 +316,43 @@ def run_batch(skus: str | Path, out: str | Path, model: str | Path | None = None
     table = SkuTable(skus, model)
     out = Path(out)
     report = BatchReport()
+    keys, duplicates = _scan_table(table, report)
+    plans = _prepare_plans(keys, model)
+    report.prepare_s = time.perf_counter() - started
 
-    # pass 1: rows, structures, duplicate ids
+    manifest = Manifest(out)
+    options = Options(str(out), results)
+    feed = _Feed(table, plans, duplicates, manifest, report, out, force, results,
+                 chunk_size or (5000 if not results else 20), progress)
+    if progress:
+        progress(0, report.rows)
+    runner = (_Inline(plans, options) if executor == "local" and jobs == 1 else
+              _Pool(plans, options, jobs) if executor == "local" else
+              _Dask(plans, options, jobs, scheduler))
+    compute_started = time.perf_counter()
+    try:
+        for chunk, (records, notes) in runner.map(_pending_chunks(feed)):
+            _record_chunk(feed, records, notes)
+    finally:
+        runner.close()
+    report.compute_s = time.perf_counter() - compute_started
+    report.files = _summarise(table, plans, duplicates, manifest, out)
+    manifest.close()
+    report.files["state"] = manifest.path
+    return report
+
+
+def _scan_table(table: SkuTable, report: BatchReport) -> tuple[dict[tuple, None], dict[int, int]]:
+    """Pass 1 over the table: count the rows (``report.rows``), find the model structures and
+    the duplicate ids.
+
+    Returns
+    -------
+    keys : dict of tuple to None
+        ``(model, scenario)`` of the valid rows, in table order.
+    duplicates : dict of int to int
+        Row of a duplicate id -> row of its first occurrence.
+    """
     keys: dict[tuple, None] = {}
     first: dict[str, int] = {}
     duplicates: dict[int, int] = {}
@@ -326,7 +365,18 @@ def run_batch(skus: str | Path, out: str | Path, model: str | Path | None = None
             continue
         first[row.id] = row.row
         keys.setdefault((row.model, row.scenario), None)
-    del first
+    return keys, duplicates
+
+
+def _prepare_plans(keys: dict[tuple, None], model: str | Path | None) -> dict[tuple, Plan]:
+    """One plan per ``(model, scenario)``.
+
+    Raises
+    ------
+    PCFError
+        The ``--model`` itself is invalid (a bad scenario only fails its rows), or no plan
+        can be prepared.
+    """
     cache: dict = {}
     plans = {key: make_plan(key[0], key[1], cache) for key in keys}
     if model is not None:  # the model itself must be valid; a bad scenario only fails its rows
@@ -335,75 +385,77 @@ def run_batch(skus: str | Path, out: str | Path, model: str | Path | None = None
             raise PCFError(base.error)
     if plans and all(p.error for p in plans.values()):
         raise PCFError(next(iter(plans.values())).error)
-    report.prepare_s = time.perf_counter() - started
+    return plans
 
-    manifest = Manifest(out)
-    options = Options(str(out), results)
-    size = chunk_size or (5000 if not results else 20)
-    done = 0
-    if progress:
-        progress(0, report.rows)
 
-    def chunks() -> Iterator[list[SkuRow]]:
-        nonlocal done
-        chunk: list[SkuRow] = []
-        errors: list[dict] = []
-        for row in table:
-            plan = plans.get((row.model, row.scenario))
-            message = row.error
-            if not message and row.row in duplicates:
-                message = f"duplicate id {row.id!r} (first on row {duplicates[row.row]})"
-            if not message and plan.error:
-                message = plan.error
-            if message:
-                errors.append(_error_record(row, message, plan))
-                continue
-            if not force and manifest.done(row.id, input_hash(plan, row)) and \
-                    (not results or (out / f"{row.id}.result.json").exists()):
-                report.skipped += 1
-                done += 1
-                if progress and report.skipped % 1000 == 0:
-                    progress(done, report.rows)
-                continue
-            chunk.append(row)
-            if len(chunk) >= size:
-                yield chunk
-                chunk = []
-            if len(errors) >= size:
-                _store(errors)
-                errors = []
-        if chunk:
+@dataclass
+class _Feed:
+    """Pass 2 of a batch: what :func:`_pending_chunks` and :func:`_record_chunk` share.
+
+    ``size`` is the rows per chunk; ``done`` counts the rows recorded or skipped so far (for
+    ``progress(done, total)``).
+    """
+
+    table: SkuTable
+    plans: dict
+    duplicates: dict[int, int]
+    manifest: Manifest
+    report: BatchReport
+    out: Path
+    force: bool
+    results: bool
+    size: int
+    progress: Callable[[int, int], None] | None
+    done: int = 0
+
+
+def _pending_chunks(feed: _Feed) -> Iterator[list[SkuRow]]:
+    """Pass 2: chunks of the rows still to compute. Rows that fail before computing (table
+    error, duplicate id, plan error) are recorded in chunks of the same size; rows whose
+    result exists with the same input hash are skipped (unless ``force``)."""
+    report, size, progress = feed.report, feed.size, feed.progress
+    chunk: list[SkuRow] = []
+    errors: list[dict] = []
+    for row in feed.table:
+        plan = feed.plans.get((row.model, row.scenario))
+        message = row.error
+        if not message and row.row in feed.duplicates:
+            message = f"duplicate id {row.id!r} (first on row {feed.duplicates[row.row]})"
+        if not message and plan.error:
+            message = plan.error
+        if message:
+            errors.append(_error_record(row, message, plan))
+            continue
+        if not feed.force and feed.manifest.done(row.id, input_hash(plan, row)) and \
+                (not feed.results or (feed.out / f"{row.id}.result.json").exists()):
+            report.skipped += 1
+            feed.done += 1
+            if progress and report.skipped % 1000 == 0:
+                progress(feed.done, report.rows)
+            continue
+        chunk.append(row)
+        if len(chunk) >= size:
             yield chunk
-        _store(errors)
+            chunk = []
+        if len(errors) >= size:
+            if errors:
+                _record_chunk(feed, errors)
+            errors = []
+    if chunk:
+        yield chunk
+    if errors:
+        _record_chunk(feed, errors)
 
-    def _store(records: list[dict]):
-        nonlocal done
-        if records:
-            manifest.append(records)
-            report.count(records)
-            done += len(records)
-            if progress:
-                progress(done, report.rows)
 
-    runner = (_Inline(plans, options) if executor == "local" and jobs == 1 else
-              _Pool(plans, options, jobs) if executor == "local" else
-              _Dask(plans, options, jobs, scheduler))
-    compute_started = time.perf_counter()
-    try:
-        for chunk, (records, notes) in runner.map(chunks()):
-            manifest.append(records)
-            report.count(records)
-            report.notes.extend(n for n in notes if n not in report.notes)
-            done += len(records)
-            if progress:
-                progress(done, report.rows)
-    finally:
-        runner.close()
-    report.compute_s = time.perf_counter() - compute_started
-    report.files = _summarise(table, plans, duplicates, manifest, out)
-    manifest.close()
-    report.files["state"] = manifest.path
-    return report
+def _record_chunk(feed: _Feed, records: list[dict], notes: list[str] = ()) -> None:
+    """Append ``records`` to the state file, count them in the report with their ``notes``
+    (each once), and report progress."""
+    feed.manifest.append(records)
+    feed.report.count(records)
+    feed.report.notes.extend(n for n in notes if n not in feed.report.notes)
+    feed.done += len(records)
+    if feed.progress:
+        feed.progress(feed.done, feed.report.rows)
 
 
 def _error_record(row: SkuRow, message: str, plan: Plan | None) -> dict:
