@@ -175,6 +175,9 @@ def matches(doc: dict, criteria: dict[str, list[str]]) -> bool:
 def build_app(source: FootprintSource, clients: Clients, token_ttl: float = TOKEN_TTL_S):
     """The PACT host API as a Starlette application (see the module docstring).
 
+    The endpoints are the methods of :class:`_PactHost`: token, list and get footprints (v3
+    under ``/3``, v2 under ``/2``), events.
+
     Parameters
     ----------
     source : FootprintSource
@@ -185,13 +188,35 @@ def build_app(source: FootprintSource, clients: Clients, token_ttl: float = TOKE
         Access-token lifetime [s].
     """
     from starlette.applications import Starlette
-    from starlette.responses import JSONResponse, Response
     from starlette.routing import Route
 
-    tokens = Tokens(token_ttl)
-    events: list[dict] = []
+    host = _PactHost(source, clients, Tokens(token_ttl), token_ttl)
+    routes = [Route("/auth/token", host.token, methods=["POST"])]
+    for version, prefix in (("v3", "/3"), ("v2", "/2")):
+        routes += [
+            Route(f"{prefix}/footprints", lambda r, v=version: host.list_footprints(r, v), methods=["GET"]),
+            Route(prefix + "/footprints/{id}", lambda r, v=version: host.get_footprint(r, v), methods=["GET"]),
+            Route(f"{prefix}/events", host.event, methods=["POST"]),
+        ]
+    app = Starlette(routes=routes)
+    app.state.events = host.events
+    return app
 
-    async def token(request):
+
+class _PactHost:
+    """The endpoints of one PACT host application and what they share: the footprint
+    ``source``, the registered ``clients``, the issued ``tokens`` (lifetime ``token_ttl``
+    [s]) and the ``events`` received (``{type, id, source}`` each)."""
+
+    def __init__(self, source: FootprintSource, clients: Clients, tokens: Tokens, token_ttl: float):
+        self.source, self.clients, self.tokens, self.token_ttl = source, clients, tokens, token_ttl
+        self.events: list[dict] = []
+
+    async def token(self, request):
+        """``POST /auth/token``: an access token for valid client credentials (HTTP Basic or
+        form fields; ``grant_type=client_credentials``)."""
+        from starlette.responses import JSONResponse
+
         body = (await request.body()).decode("utf-8", "replace")
         form = dict(parse_qsl(body))
         client_id = secret = None
@@ -206,33 +231,36 @@ def build_app(source: FootprintSource, clients: Clients, token_ttl: float = TOKE
         if form.get("grant_type") != "client_credentials":
             return JSONResponse({"error": "unsupported_grant_type",
                                  "error_description": "use grant_type=client_credentials"}, status_code=400)
-        if not client_id or not clients.check(client_id, secret or ""):
+        if not client_id or not self.clients.check(client_id, secret or ""):
             return JSONResponse({"error": "invalid_client", "error_description": "Authentication failed"},
                                 status_code=401, headers={"WWW-Authenticate": 'Basic realm="pcf"'})
-        return JSONResponse({"access_token": tokens.new(client_id), "token_type": "bearer",
-                             "expires_in": int(token_ttl), "scope": "footprint:list footprint:read"},
+        return JSONResponse({"access_token": self.tokens.new(client_id), "token_type": "bearer",
+                             "expires_in": int(self.token_ttl), "scope": "footprint:list footprint:read"},
                             headers={"Cache-Control": "no-store"})
 
-    def denied(request):
+    def denied(self, request):
+        """The error response for a missing, unknown or expired bearer token; None for a valid one."""
         header = request.headers.get("authorization")
         if not header:
             return _error(403, "AccessDenied", "Access denied: send Authorization: Bearer <token> from POST /auth/token")
         scheme, _, value = header.partition(" ")
-        state = tokens.check(value.strip()) if scheme.lower() == "bearer" and value.strip() else "unknown"
+        state = self.tokens.check(value.strip()) if scheme.lower() == "bearer" and value.strip() else "unknown"
         if state == "unknown":
             return _error(400, "BadRequest", "Invalid token provided")
         if state == "expired":
             return _error(401, "TokenExpired", "The specified access token has expired")
         return None
 
-    def documents(version: str) -> list[dict]:
-        return [getattr(f, version) for f in source.footprints() if getattr(f, version) is not None]
+    def documents(self, version: str) -> list[dict]:
+        """Every footprint the source has in PACT ``version`` (``v3`` or ``v2``)."""
+        return [getattr(f, version) for f in self.source.footprints() if getattr(f, version) is not None]
 
-    def unavailable(exc: Exception):
-        return _error(500, "InternalError", f"the registry cannot be read: {exc}")
+    def list_footprints(self, request, version: str):
+        """``GET /3/footprints`` or ``/2/footprints``: the footprints matching the v3 filters,
+        one page (``limit``, ``offset``; a ``Link`` header to the next page)."""
+        from starlette.responses import JSONResponse
 
-    def list_footprints(request, version: str):
-        refusal = denied(request)
+        refusal = self.denied(request)
         if refusal is not None:
             return refusal
         params = request.query_params.multi_items()
@@ -250,37 +278,39 @@ def build_app(source: FootprintSource, clients: Clients, token_ttl: float = TOKE
                     return _error(400, "BadRequest", f"{key} must be a positive integer, got {value!r}")
                 limit, offset = (int(value), offset) if name == "limit" else (limit, int(value))
         try:
-            data = [d for d in documents(version) if matches(d, criteria)]
+            data = [d for d in self.documents(version) if matches(d, criteria)]
         except ValueError as exc:
             return _error(400, "BadRequest", f"a date criterion is not an ISO 8601 date-time: {exc}")
         except PCFError as exc:
-            return unavailable(exc)
+            return _unavailable(exc)
         size = min(limit or PAGE_MAX, PAGE_MAX)
-        page = data[offset:offset + size]
         headers = {}
         if offset + size < len(data):
-            query = [(k, v) for k, v in params if k.lower() not in ("limit", "offset")]
-            query += [("limit", str(size)), ("offset", str(offset + size))]
-            host = request.headers.get("host") or f"{request.url.hostname}:{request.url.port}"
-            headers["Link"] = f'<{request.url.scheme}://{host}{request.url.path}?{urlencode(query)}>; rel="next"'
-        return JSONResponse({"data": page}, headers=headers)
+            headers["Link"] = _next_page_link(request, params, size, offset)
+        return JSONResponse({"data": data[offset:offset + size]}, headers=headers)
 
-    def get_footprint(request, version: str):
-        refusal = denied(request)
+    def get_footprint(self, request, version: str):
+        """``GET /3/footprints/{id}`` or ``/2/footprints/{id}``: one footprint by id (case-insensitive)."""
+        from starlette.responses import JSONResponse
+
+        refusal = self.denied(request)
         if refusal is not None:
             return refusal
         wanted = request.path_params["id"].lower()
         try:
-            docs = documents(version)
+            docs = self.documents(version)
         except PCFError as exc:
-            return unavailable(exc)
+            return _unavailable(exc)
         for doc in docs:
             if doc["id"].lower() == wanted:
                 return JSONResponse({"data": doc})
         return _error(404, "NotFound", f"Footprint with ID {request.path_params['id']!r} does not exist")
 
-    async def event(request):
-        refusal = denied(request)
+    async def event(self, request):
+        """``POST /3/events`` or ``/2/events``: a CloudEvent (structured content mode), kept in ``events``."""
+        from starlette.responses import Response
+
+        refusal = self.denied(request)
         if refusal is not None:
             return refusal
         try:
@@ -290,19 +320,21 @@ def build_app(source: FootprintSource, clients: Clients, token_ttl: float = TOKE
         problem = check_event(body)
         if problem:
             return _error(400, "BadRequest", problem)
-        events.append({"type": body["type"], "id": body["id"], "source": body["source"]})
+        self.events.append({"type": body["type"], "id": body["id"], "source": body["source"]})
         return Response(status_code=200)
 
-    routes = [Route("/auth/token", token, methods=["POST"])]
-    for version, prefix in (("v3", "/3"), ("v2", "/2")):
-        routes += [
-            Route(f"{prefix}/footprints", lambda r, v=version: list_footprints(r, v), methods=["GET"]),
-            Route(prefix + "/footprints/{id}", lambda r, v=version: get_footprint(r, v), methods=["GET"]),
-            Route(f"{prefix}/events", event, methods=["POST"]),
-        ]
-    app = Starlette(routes=routes)
-    app.state.events = events
-    return app
+
+def _unavailable(exc: Exception):
+    """The 500 response when the registry cannot be read."""
+    return _error(500, "InternalError", f"the registry cannot be read: {exc}")
+
+
+def _next_page_link(request, params: list[tuple[str, str]], size: int, offset: int) -> str:
+    """The ``Link`` header value to the page after ``offset`` (same criteria, ``limit`` ``size``)."""
+    query = [(k, v) for k, v in params if k.lower() not in ("limit", "offset")]
+    query += [("limit", str(size)), ("offset", str(offset + size))]
+    host = request.headers.get("host") or f"{request.url.hostname}:{request.url.port}"
+    return f'<{request.url.scheme}://{host}{request.url.path}?{urlencode(query)}>; rel="next"'
 
 
 def check_event(body) -> str | None:
