@@ -608,10 +608,10 @@ def export(result_path: str | Path, fmt: str, out: str | Path, study_url: str | 
         Unknown format, or the result lacks what the format requires (the message names the
         model field to add).
     """
+    from .declaration import read_declaration
     from .exchange import export_result, write_export
-    from .lca import read_result
 
-    document = export_result(read_result(result_path), fmt, study_url=study_url, allow_ungraded=allow_ungraded)
+    document = export_result(read_declaration(result_path), fmt, study_url=study_url, allow_ungraded=allow_ungraded)
     return write_export(document, out)
 
 

@@ -30,6 +30,9 @@ from pcf.api import compute
 from pcf.errors import ExchangeError
 from pcf.exchange import export_result
 from pcf.exchange.common import decimal, geography
+from pcf.lca.result import ExchangeFacts
+from tests.builders import declaration
+from tests.exchange_util import conforming_pack, declared
 
 E = 0.5 + 0.001 * 29.8 + 0.0001 * 273  # 0.5571 kg CO2e/kWh
 GATE = 2 * 2.0 + 10 * E  # 9.571
@@ -94,14 +97,14 @@ processes:
 def tiny(bd, tmp_path_factory):
     path = tmp_path_factory.mktemp("exp") / "exp.yaml"
     path.write_text(MODEL + EXCHANGE, encoding="utf-8")
-    return compute(path)
+    return declared(compute(path))
 
 
 @pytest.fixture(scope="module")
 def wood(bd, tmp_path_factory):
     path = tmp_path_factory.mktemp("wood") / "wood.yaml"
     path.write_text(WOOD + EXCHANGE.replace("  product_mass: {amount: 3, unit: kg}\n", ""), encoding="utf-8")
-    return compute(path)
+    return declared(compute(path))
 
 
 def num(text: str) -> float:
@@ -126,12 +129,12 @@ def test_decimal_is_fixed_notation_with_twelve_digits():
     ("DE", {"geographyCountry": "DE"}),
 ])
 def test_geography(code, expected):
-    assert geography({"exchange": {"geography": code}}) == expected
+    assert geography(declaration(exchange=ExchangeFacts(geography=code))) == expected
 
 
 def test_geography_refuses_unknown_codes():
     with pytest.raises(ExchangeError, match="exchange.geography"):
-        geography({"exchange": {"geography": "Mars"}})
+        geography(declaration(exchange=ExchangeFacts(geography="Mars")))
 
 
 def test_pact_v3_figures_by_hand(tiny):
@@ -193,7 +196,7 @@ def test_biogenic_parts_by_hand(wood):
     """ISO total 0.1 + 1.5 + 0.2 + 0.27 = 2.07; PACT leaves biogenic CO2 out and counts the product's
     uptake: excluding = 0.1 + 0.2 + 0.27 = 0.57, uptake = -0.3 x 44.009/12.011 = -1.0992174,
     including = -0.5292174."""
-    assert wood["total_kg_co2e"] == pytest.approx(2.07, rel=1e-6)
+    assert wood.result.total_kg_co2e == pytest.approx(2.07, rel=1e-6)
     uptake = -0.3 * CO2_PER_C
     pcf = export_result(wood, "pact-v3")["pcf"]
     assert specs.errors(specs.openapi_validator(specs.PACT_V3), export_result(wood, "pact-v3")) == []
@@ -214,13 +217,13 @@ def test_biogenic_parts_by_hand(wood):
 def test_missing_exchange_data_is_named(bd, tmp_path):
     path = tmp_path / "bare.yaml"
     path.write_text(MODEL, encoding="utf-8")
-    result = compute(path)
+    result = declared(compute(path))
     with pytest.raises(ExchangeError, match="exchange.company"):
         export_result(result, "pact-v3")
     with pytest.raises(ExchangeError, match="exchange.product_mass"):
         export_result(result, "pact-v2")  # no piece in v2 and no mass
     with pytest.raises(ExchangeError, match="performance class"):
-        export_result(compute(_with_exchange(tmp_path)), "battery-pass", study_url="https://example.com/s")
+        export_result(declared(compute(_with_exchange(tmp_path))), "battery-pass", study_url="https://example.com/s")
     with pytest.raises(ExchangeError, match="unknown format"):
         export_result(result, "pact-v9")
 
@@ -233,7 +236,7 @@ def _with_exchange(tmp_path):
 
 def test_cli_export_writes_the_file_and_exits_2_on_error(tiny, tmp_path):
     result_file = tmp_path / "EXP.result.json"
-    result_file.write_text(json.dumps(tiny), encoding="utf-8")
+    result_file.write_text(json.dumps(tiny.to_json()), encoding="utf-8")
     out = tmp_path / "EXP.pact-v3.json"
     run = CliRunner().invoke(cli.app, ["export", str(result_file), "--format", "pact-v3", "--out", str(out)])
     assert run.exit_code == 0, run.output
@@ -251,7 +254,7 @@ def test_cli_export_writes_the_file_and_exits_2_on_error(tiny, tmp_path):
 def examples(open_default):
     from test_examples import BATTERY, PV
 
-    return {"battery": compute(BATTERY), "pv": compute(PV)}
+    return {"battery": declared(compute(BATTERY)), "pv": declared(compute(PV))}
 
 
 @pytest.mark.parametrize("name", ["battery", "pv"])
@@ -279,23 +282,23 @@ def test_battery_pass_of_the_pack(examples):
     stages in the Battery Pass names sum to the footprint; the class is the PCR's."""
     r = examples["battery"]
     doc = export_result(r, "battery-pass", study_url="https://example.com/s.pdf", allow_ungraded=True)
-    assert doc["batteryCarbonFootprint"] == pytest.approx(r["total_kg_co2e"] / (23.5 * 60 * 8), rel=1e-9)
+    assert doc["batteryCarbonFootprint"] == pytest.approx(r.result.total_kg_co2e / (23.5 * 60 * 8), rel=1e-9)
     names = [s["lifecycleStage"] for s in doc["carbonFootprintPerLifecycleStage"]]
     assert names == ["RawMaterialExtraction", "MainProduction", "Distribution", "Recycling"]
     assert sum(s["carbonFootprint"] for s in doc["carbonFootprintPerLifecycleStage"]) == pytest.approx(
         doc["batteryCarbonFootprint"], rel=1e-9)
     assert doc["carbonFootprintPerLifecycleStage"][2]["carbonFootprint"] == pytest.approx(
-        r["stages"]["distribution"] / 11280, rel=1e-9)
-    assert doc["absoluteCarbonFootprint"] == pytest.approx(r["total_kg_co2e"], rel=1e-9)
+        r.result.stages["distribution"] / 11280, rel=1e-9)
+    assert doc["absoluteCarbonFootprint"] == pytest.approx(r.result.total_kg_co2e, rel=1e-9)
     assert doc["carbonFootprintStudy"] == "https://example.com/s.pdf"
 
 
 def test_pack_pact_v3_is_cradle_to_gate(examples):
     r = examples["battery"]
     pcf = export_result(r, "pact-v3")["pcf"]
-    gate = r["stages"]["raw_material_acquisition"] + r["stages"]["production"]
+    gate = r.result.stages["raw_material_acquisition"] + r.result.stages["production"]
     assert num(pcf["pcfExcludingBiogenicUptake"]) == pytest.approx(gate, rel=1e-9)
-    assert num(pcf["outboundLogisticsGhgEmissions"]) == pytest.approx(r["stages"]["distribution"], rel=1e-9)
+    assert num(pcf["outboundLogisticsGhgEmissions"]) == pytest.approx(r.result.stages["distribution"], rel=1e-9)
     # 118.2 kg = 23.5 kWh x 5.0302 kg/kWh; 25.9 kg C (example's exchange section, worked there)
     assert num(pcf["productMassPerDeclaredUnit"]) == pytest.approx(23.5 * 5.030181086519114, rel=1e-9)
     assert num(pcf["fossilCarbonContent"]) == pytest.approx(118.2092555 * (0.71 * 0.3004 + 0.29 * 0.0207), rel=1e-6)
@@ -349,28 +352,27 @@ def catena_x_errors(doc: dict) -> list[str]:
 def test_ghg_by_stage_by_hand(tiny, wood):
     """tiny: production fossil 9.571 (steel 4.0 + elec 5.571), distribution fossil 0.1 of which aircraft 0.1;
     wood (one production stage): fossil 0.1, biogenic 1.5 + 0.27, dLUC 0.2, biogenic CO2 mass 1.5 kg."""
-    s = tiny["ghg_by_stage"]
-    assert s["production"]["fossil"] == pytest.approx(GATE, rel=1e-6) and s["production"]["aircraft"] == 0
-    assert s["distribution"]["fossil"] == pytest.approx(0.1, rel=1e-6)
-    assert s["distribution"]["aircraft"] == pytest.approx(0.1, rel=1e-6)
-    w = wood["ghg_by_stage"]["production"]
-    assert (w["fossil"], w["biogenic_emissions"], w["dluc"]) == pytest.approx((0.1, 1.77, 0.2), rel=1e-6)
-    assert w["co2_emissions_kg"] == pytest.approx(1.5, rel=1e-6)
-    for r in (tiny, wood):  # a stage's categories sum to the stage; the stages to each category
-        for stage, split in r["ghg_by_stage"].items():
-            assert sum(split[c] for c in ("fossil", "biogenic_emissions", "biogenic_removals", "dluc")) == \
-                pytest.approx(r["stages"][stage], rel=1e-9)
+    s = tiny.result.ghg_by_stage
+    assert s["production"].fossil == pytest.approx(GATE, rel=1e-6) and s["production"].aircraft == 0
+    assert s["distribution"].fossil == pytest.approx(0.1, rel=1e-6)
+    assert s["distribution"].aircraft == pytest.approx(0.1, rel=1e-6)
+    w = wood.result.ghg_by_stage["production"]
+    assert (w.fossil, w.biogenic_emissions, w.dluc) == pytest.approx((0.1, 1.77, 0.2), rel=1e-6)
+    assert w.co2_emissions_kg == pytest.approx(1.5, rel=1e-6)
+    for r in (tiny.result, wood.result):  # a stage's categories sum to the stage; the stages to each category
+        for stage, split in r.ghg_by_stage.items():
+            assert sum(getattr(split, c) for c in ("fossil", "biogenic_emissions", "biogenic_removals", "dluc")) == \
+                pytest.approx(r.stages[stage], rel=1e-9)
         for cat in ("fossil", "biogenic_emissions", "biogenic_removals", "dluc", "aircraft"):
-            assert sum(split[cat] for split in r["ghg_by_stage"].values()) == pytest.approx(r["ghg"][cat], rel=1e-9, abs=1e-12)
+            assert sum(getattr(split, cat) for split in r.ghg_by_stage.values()) == pytest.approx(
+                getattr(r.ghg, cat), rel=1e-9, abs=1e-12)
 
 
 def test_battery_pass_of_a_conforming_pack():
-    """The hand-made conforming pack of tests/registry_util.py: 960 kg CO2e over 10 kWh x 60 x 8 = 4800 kWh,
+    """The conforming pack of tests/exchange_util.py: 960 kg CO2e over 10 kWh x 60 x 8 = 4800 kWh,
     0.200 kg CO2e/kWh, class C (0.15 < 0.2 <= 0.25); stages 600, 300, 30, 30 kg -> 0.125, 0.0625, 0.00625,
     0.00625 per kWh; the study link from the model's declaration."""
-    from tests.registry_util import make_result
-
-    result = make_result()
+    result = declared(conforming_pack())
     doc = export_result(result, "battery-pass")
     assert specs.errors(specs.battery_pass_validator(), doc) == []
     assert doc["batteryCarbonFootprint"] == pytest.approx(0.2)
@@ -378,4 +380,4 @@ def test_battery_pass_of_a_conforming_pack():
     assert [s["carbonFootprint"] for s in doc["carbonFootprintPerLifecycleStage"]] == pytest.approx(
         [0.125, 0.0625, 0.00625, 0.00625])
     assert doc["absoluteCarbonFootprint"] == pytest.approx(960.0)
-    assert doc["carbonFootprintStudy"] == result["declaration"]["study_url"]
+    assert doc["carbonFootprintStudy"] == result.result.declaration["study_url"]

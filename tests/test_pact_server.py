@@ -36,7 +36,9 @@ from pcf.exchange.clients import Clients, add_client
 from pcf.exchange.host import FootprintSource, footprint_uuid
 from pcf.exchange.server import build_app, check_address
 from pcf.registry import change_status, issue
-from tests.registry_util import make_result, new_registry, utc
+from pcf.lca.result import ExchangeFacts
+from tests.exchange_util import conforming_pack
+from tests.registry_util import new_registry, utc
 
 NOW = utc(2026, 6, 1)
 PRODUCTS = {  # product id -> (company id, geography)
@@ -47,18 +49,15 @@ PRODUCTS = {  # product id -> (company id, geography)
 
 
 def hosted_result(pid: str) -> dict:
+    """The conforming pack (tests/exchange_util.py) with what PACT needs, as a result document."""
     company, geography = PRODUCTS[pid]
-    result = make_result(id=pid)
-    result["exchange"] = {
-        "company": {"name": f"Company {company[-1].upper()}", "ids": [company]},
-        "product_ids": [f"urn:pcf:test:product:{pid}"], "classifications": ["urn:pact:productclassification:hs:850760"],
-        "cpc": "46420", "description": "", "product_mass_kg": 50.0, "fossil_carbon_content_kg_c": 10.0,
-        "packaging_included": False, "reference_period": {"start": "2025-01-01", "end": "2026-01-01"},
-        "geography": geography, "study_url": None, "verification": None}
-    zero = {"biogenic_emissions": 0.0, "biogenic_removals": 0.0, "dluc": 0.0, "aircraft": 0.0,
-            "co2_emissions_kg": 0.0, "co2_removals_kg": 0.0}
-    result["ghg_by_stage"] = {stage: {"fossil": kg, **zero} for stage, kg in result["stages"].items()}
-    return result
+    exchange = ExchangeFacts(
+        company={"name": f"Company {company[-1].upper()}", "ids": [company]},
+        product_ids=(f"urn:pcf:test:product:{pid}",), classifications=("urn:pact:productclassification:hs:850760",),
+        cpc="46420", description="", product_mass_kg=50.0, fossil_carbon_content_kg_c=10.0,
+        packaging_included=False, reference_period={"start": "2025-01-01", "end": "2026-01-01"},
+        geography=geography, study_url=None, verification=None)
+    return conforming_pack(pid, exchange=exchange, ghg_by_stage=True)
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@ Buyer: 3000 g of it (activity data primary) + 10 kWh of ``elec`` (0.5571 kg CO2e
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import json
 import textwrap
@@ -29,6 +30,7 @@ from pcf.api import compute
 from pcf.errors import ModelError
 from pcf.exchange import export_result
 from pcf.model import load_model
+from tests.exchange_util import declared
 
 E = 0.5 + 0.001 * 29.8 + 0.0001 * 273  # 0.5571 kg CO2e/kWh
 
@@ -124,10 +126,11 @@ def test_supplier_footprint_replaces_the_background(bd, tmp_path):
     source = next(d for d in r["data_sources"] if d["database"].startswith("pcf-sup-"))
     assert source["kg_co2e_per_unit"] == pytest.approx(1.4, rel=1e-6) and "CAM Supplier Co" in source["source"]
     # exported again, the parts keep their categories
-    r.setdefault("exchange", {}).update(company={"name": "Buyer", "ids": ["urn:pcf:test:buyer"]},
-                                        reference_period={"start": "2024-01-01", "end": "2025-01-01"},
-                                        fossil_carbon_content_kg_c=0.0, product_mass_kg=1.0)
-    pcf = export_result(r, "pact-v3")["pcf"]
+    d = declared(r)
+    exchange = dataclasses.replace(d.result.exchange, company={"name": "Buyer", "ids": ["urn:pcf:test:buyer"]},
+                                   reference_period={"start": "2024-01-01", "end": "2025-01-01"},
+                                   fossil_carbon_content_kg_c=0.0, product_mass_kg=1.0)
+    pcf = export_result(d.replace(result=dataclasses.replace(d.result, exchange=exchange)), "pact-v3")["pcf"]
     assert float(pcf["biogenicNonCO2Emissions"]) == pytest.approx(0.3, rel=1e-6)
     assert float(pcf["landUseChangeGhgEmissions"]) == pytest.approx(0.15, rel=1e-6)
     assert float(pcf["aircraftGhgEmissions"]) == pytest.approx(0.6, rel=1e-6)
@@ -262,7 +265,7 @@ def test_round_trip_gives_the_direct_number(direct, tmp_path, fmt, supplier_inpu
     """Export the NMC811 pack (cradle-to-gate part: raw materials + production), import it as the
     supplier footprint of a pack-level model that adds the same distribution and end of life:
     the same footprint as the direct model (float32 storage: rel 1e-6)."""
-    write(tmp_path, "nmc811.json", export_result(direct, fmt))
+    write(tmp_path, "nmc811.json", export_result(declared(direct), fmt))
     bought = compute(pack_level_model(tmp_path, supplier_input))
     assert bought["total_kg_co2e"] == pytest.approx(direct["total_kg_co2e"], rel=1e-6)
     assert bought["per_declared_unit_kg_co2e"] == pytest.approx(direct["per_declared_unit_kg_co2e"], rel=1e-6)
@@ -272,6 +275,6 @@ def test_round_trip_gives_the_direct_number(direct, tmp_path, fmt, supplier_inpu
     assert bought["stages"]["production"] == pytest.approx(gate, rel=1e-6)
     assert bought["stages"]["distribution"] == pytest.approx(direct["stages"]["distribution"], rel=1e-6)
     # and exported again it says the same cradle-to-gate figure
-    again = export_result(bought, "pact-v3")["pcf"]
-    first = export_result(direct, "pact-v3")["pcf"]
+    again = export_result(declared(bought), "pact-v3")["pcf"]
+    first = export_result(declared(direct), "pact-v3")["pcf"]
     assert float(again["pcfExcludingBiogenicUptake"]) == pytest.approx(float(first["pcfExcludingBiogenicUptake"]), rel=1e-6)

@@ -4,7 +4,7 @@
 ==================================  ==============================================================
 Battery Pass attribute              pcf result
 ==================================  ==============================================================
-``batteryCarbonFootprint``          ``totals.per_declared_unit.declared`` [kg CO2e / kWh of total
+``batteryCarbonFootprint``          ``declared_value("declared_unit")`` [kg CO2e / kWh of total
                                     energy delivered over the service life] (DIN DKE SPEC 99100 6.3.2;
                                     Reg. (EU) 2023/1542 Art. 7, Annex II)
 ``carbonFootprintPerLifecycleStage``  ``stages`` per kWh, in the four stage names: raw material
@@ -16,15 +16,19 @@ Battery Pass attribute              pcf result
                                     result has one (a PCR grades a conforming result only);
                                     ``allow_ungraded`` writes ``not graded`` instead, for a preview
 ``carbonFootprintStudy``            ``exchange.study_url`` or the ``study_url`` argument (6.3.8)
-``absoluteCarbonFootprint``         ``totals.declared`` per battery [kg CO2e] (6.3.10), when the
+``absoluteCarbonFootprint``         ``declared_value("reference_flow")`` per battery [kg CO2e] (6.3.10), when the
                                     reference flow is counted in items
 ==================================  ==============================================================
+
+The declared figure is :meth:`pcf.declaration.Declaration.declared_value` (the PCR's accounting
+rule); this module only converts it to the Battery Pass units.
 """
 
 from __future__ import annotations
 
 import math
 
+from ..declaration import Declaration
 from ..errors import ExchangeError
 from .common import exchange_data, rounded
 
@@ -37,14 +41,14 @@ NOT_GRADED = "not graded"
 """The class text of an ungraded preview (``allow_ungraded``)."""
 
 
-def battery_pass(result: dict, study_url: str | None = None, allow_ungraded: bool = False) -> dict:
-    """The result as Battery Pass ``CarbonFootprintForBatteries`` 1.2.0 attributes.
+def battery_pass(declaration: Declaration, study_url: str | None = None, allow_ungraded: bool = False) -> dict:
+    """The declaration as Battery Pass ``CarbonFootprintForBatteries`` 1.2.0 attributes.
 
     Parameters
     ----------
-    result : dict
-        A ``pcf-result/1`` dict whose declared unit is an energy (kWh of total energy delivered
-        over the service life).
+    declaration : Declaration
+        A footprint result with its assessment whose declared unit is an energy (kWh of total
+        energy delivered over the service life).
     study_url : str, optional
         Web link to the public CFP study; default ``exchange.study_url`` (or the model's
         ``declaration.study_url``).
@@ -70,62 +74,78 @@ def battery_pass(result: dict, study_url: str | None = None, allow_ungraded: boo
     from ..errors import UnitError
     from ..model.units import conversion_factor
 
-    product = result["product"]
-    du = product.get("declared_unit")
+    r = declaration.result
+    du = r.product.declared_unit
     try:
-        per_kwh = 1.0 / conversion_factor(du["unit"], "kWh") if du else None
+        per_kwh = 1.0 / conversion_factor(du.unit, "kWh") if du is not None else None
     except UnitError:
         per_kwh = None
     if per_kwh is None:
         raise ExchangeError("the Battery Pass declares kg CO2e per kWh of total energy delivered over the service life "
                             f"(Reg. (EU) 2023/1542 Annex II); this result's declared unit is "
-                            f"{du['unit'] if du else 'missing'}: a battery model declares kWh")
-    totals = result.get("totals") or {}
-    declared = (totals.get("per_declared_unit") or {}).get("declared", result.get("per_declared_unit_kg_co2e"))
-    per_ref = du["per_reference_flow"]
-    iso = result["total_kg_co2e"] / per_ref
+                            f"{du.unit if du is not None else 'missing'}: a battery model declares kWh")
+    declared = declaration.declared_value("declared_unit")
+    per_ref = du.per_reference_flow
+    iso = r.total_kg_co2e / per_ref
     if not math.isclose(declared, iso, rel_tol=1e-9, abs_tol=1e-12):
         raise ExchangeError(f"the declared figure ({declared:.6g}) is not the ISO 14067 total ({iso:.6g}) the stage values "
                             "add up to; pcf has no per-stage split of biogenic CO2 and dLUC to declare the stages on "
                             "the PCR's basis")
-    assessment = result.get("assessment") or {}
-    pc = assessment.get("performance_class") or {}
-    cls = pc.get("class")
-    if not cls:
-        if pc and pc.get("graded") is False:
-            if not allow_ungraded:
-                pcr = assessment.get("pcr") or {}
-                raise ExchangeError(f"the result is not graded ({pc.get('reason') or 'it does not conform'}: PCR "
-                                    f"{pcr.get('id')} {pcr.get('version', '')}); the Battery Pass carries the performance "
-                                    "class of a conforming declaration: fix the nonconformities (pcf check), or pass "
-                                    "--ungraded for a preview marked 'not graded'")
-            cls = NOT_GRADED
-        else:
-            raise ExchangeError("the Battery Pass needs the carbon-footprint performance class: assess the result "
-                                "against a PCR with performance classes (study.pcr: eu-battery-cfb-ev)")
-    url = study_url or exchange_data(result).get("study_url") or (result.get("declaration") or {}).get("study_url")
+    cls = _performance_class(declaration, allow_ungraded)  # checks in this order: class, link, stages
+    url = _study_url(declaration, study_url)
+    doc = {
+        "batteryCarbonFootprint": rounded(declared * per_kwh),
+        "carbonFootprintPerLifecycleStage": _stages(declaration, per_ref, per_kwh),
+        "carbonFootprintPerformanceClass": str(cls),
+        "carbonFootprintStudy": url,
+    }
+    ref = r.product.reference_flow
+    try:
+        items = ref.amount * conversion_factor(ref.unit, "item")
+    except UnitError:
+        items = None
+    if items:
+        doc["absoluteCarbonFootprint"] = rounded(declaration.declared_value("reference_flow") / items)
+    return doc
+
+
+def _performance_class(declaration: Declaration, allow_ungraded: bool) -> str:
+    """The class the PCR graded the declaration with, or :data:`NOT_GRADED` for a preview."""
+    cls = declaration.graded_class
+    if cls:
+        return cls
+    assessment = declaration.assessment
+    pc = assessment.performance_class if assessment is not None else None
+    if pc is not None and pc.graded is False:
+        if not allow_ungraded:
+            raise ExchangeError(f"the result is not graded ({pc.reason or 'it does not conform'}: PCR "
+                                f"{assessment.pcr.id} {assessment.pcr.version}); the Battery Pass carries the "
+                                "performance class of a conforming declaration: fix the nonconformities (pcf check), or "
+                                "pass --ungraded for a preview marked 'not graded'")
+        return NOT_GRADED
+    raise ExchangeError("the Battery Pass needs the carbon-footprint performance class: assess the result "
+                        "against a PCR with performance classes (study.pcr: eu-battery-cfb-ev)")
+
+
+def _study_url(declaration: Declaration, study_url: str | None) -> str:
+    """The link to the public CFP study: the argument, ``exchange.study_url`` or the model's
+    ``declaration.study_url``."""
+    r = declaration.result
+    url = study_url or exchange_data(declaration).study_url or (r.declaration or {}).get("study_url")
     if not url:
         raise ExchangeError("the Battery Pass needs a web link to the public CFP study: set exchange.study_url in the "
                             "model or pass --study-url")
+    return url
+
+
+def _stages(declaration: Declaration, per_ref: float, per_kwh: float) -> list[dict]:
+    """``carbonFootprintPerLifecycleStage`` [kg CO2e / kWh]; the use stage must be empty."""
     stages = []
-    for stage, kg in result["stages"].items():
+    for stage, kg in declaration.result.stages.items():
         if stage == "use":
             if abs(kg) > 1e-12:
                 raise ExchangeError("the use stage is outside the battery carbon footprint (Reg. (EU) 2023/1542 "
                                     "Annex II point 4): model it apart")
             continue
         stages.append({"lifecycleStage": STAGES[stage], "carbonFootprint": rounded(kg / per_ref * per_kwh)})
-    doc = {
-        "batteryCarbonFootprint": rounded(declared * per_kwh),
-        "carbonFootprintPerLifecycleStage": stages,
-        "carbonFootprintPerformanceClass": str(cls),
-        "carbonFootprintStudy": url,
-    }
-    ref = product["reference_flow"]
-    try:
-        items = ref["amount"] * conversion_factor(ref["unit"], "item")
-    except UnitError:
-        items = None
-    if items:
-        doc["absoluteCarbonFootprint"] = rounded(totals.get("declared", result["total_kg_co2e"]) / items)
-    return doc
+    return stages

@@ -19,6 +19,7 @@ area codes for statistical use (M49), geographic regions.
 
 from __future__ import annotations
 
+from ..declaration import Declaration
 from ..errors import ExchangeError
 from . import common
 from .pact import pcr_name, pcr_operator
@@ -50,8 +51,8 @@ are commonly made; others need ``exchange.geography`` set to a region)."""
 STANDARDS = {"ISO 14067:2018": "ISO Standard 14067", "GB/T 24067-2024": "ISO Standard 14067"}
 
 
-def catena_x(result: dict) -> dict:
-    """The result as a Catena-X ``io.catenax.pcf`` 7.0.0 aspect.
+def catena_x(declaration: Declaration) -> dict:
+    """The declaration as a Catena-X ``io.catenax.pcf`` 7.0.0 aspect.
 
     Raises
     ------
@@ -60,21 +61,22 @@ def catena_x(result: dict) -> dict:
         CPC, packaging statement), and: the product mass for a counted product, a region for
         the geography, exempted emissions above 5 %.
     """
-    b = common.basis(result, "Catena-X", UNITS, cpc_field="extWBCSD_productCodeCpc")
+    b = common.basis(declaration, "Catena-X", UNITS, cpc_field="extWBCSD_productCodeCpc")
+    r = declaration.result
     fmt, unit, gate, f, company, start, end = b.fmt, b.unit, b.gate, b.figures, b.company, b.start, b.end
     per = 1.0 / unit.per_reference_flow
     fossil_c, cpc, packaging = b.fossil_carbon_kg_c, b.cpc, b.packaging_included
     mass = unit.per_reference_flow if unit.unit == "kilogram" else unit.product_mass_kg
     if mass is None:
-        common.require(result, "product_mass_kg", fmt, "the product mass (productMassPerDeclaredUnit)")
+        common.require(declaration, "product_mass_kg", fmt, "the product mass (productMassPerDeclaredUnit)")
     if f.uptake is None:
         raise ExchangeError("Catena-X needs the biogenic carbon content of the product (the system has biogenic CO2 "
                             "flows): add product.biogenic_carbon_content to the model")
-    percent, description = common.exempted(result)
+    percent, description = common.exempted(declaration)
     if percent > 5:
         raise ExchangeError(f"Catena-X allows at most 5 % exempted emissions (PCF Rulebook v3: < 3 %); the cut-off "
                             f"inputs are estimated at {percent:.2f} %")
-    geo = common.geography(result)
+    geo = common.geography(declaration)
     region = geo.get("geographyRegionOrSubregion")
     if region is None:
         country = (geo.get("geographyCountry") or geo.get("geographyCountrySubdivision", "")[:2]) if geo else ""
@@ -82,7 +84,7 @@ def catena_x(result: dict) -> dict:
         if region is None:
             raise ExchangeError(f"Catena-X needs a region for {country}: set exchange.geography to a UN region "
                                 "(e.g. Western Europe)")
-    dq = result.get("data_quality") or {}
+    dq = r.data_quality
     content = f.biogenic_content_kg_c + fossil_c
     pcf = {
         "declaredUnit": unit.unit,
@@ -90,19 +92,19 @@ def catena_x(result: dict) -> dict:
         "productMassPerDeclaredUnit": common.rounded(mass * per),
         "exemptedEmissionsPercent": common.rounded(percent),
         "exemptedEmissionsDescription": description,
-        "boundaryProcessesDescription": common.boundary_description(result, gate),
+        "boundaryProcessesDescription": common.boundary_description(declaration, gate),
         **geo,
         "geographyRegionOrSubregion": region,
         "referencePeriodStart": start,
         "referencePeriodEnd": end,
-        "crossSectoralStandardsUsed": [{"crossSectoralStandard": STANDARDS.get((result.get("study") or {}).get("standard"),
+        "crossSectoralStandardsUsed": [{"crossSectoralStandard": STANDARDS.get(r.study.standard,
                                                                             "ISO Standard 14067")}],
-        "productOrSectorSpecificRules": _rules(result),
-        "extWBCSD_characterizationFactors": common.ipcc_reports(result)[-1],
-        "extWBCSD_allocationRulesDescription": common.allocation_description(result),
+        "productOrSectorSpecificRules": _rules(declaration),
+        "extWBCSD_characterizationFactors": common.ipcc_reports(declaration)[-1],
+        "extWBCSD_allocationRulesDescription": common.allocation_description(declaration),
         "extTFS_allocationWasteIncineration": "cut-off",
         "secondaryEmissionFactorSources": [{"secondaryEmissionFactorSource": f"{s['name']} {s['version']}"}
-                                           for s in common.secondary_sources(result)],
+                                           for s in common.secondary_sources(declaration)],
         "extWBCSD_packagingEmissionsIncluded": bool(packaging),
         "pcfExcludingBiogenic": common.rounded(f.excluding * per),
         "pcfIncludingBiogenic": common.rounded(f.including * per),
@@ -115,8 +117,8 @@ def catena_x(result: dict) -> dict:
         "extWBCSD_fossilCarbonContent": common.rounded(fossil_c * per),
         "carbonContentBiogenic": common.rounded(f.biogenic_content_kg_c * per),
     }
-    if "distribution" in result["stages"]:
-        d = common.figures(result, ["distribution"])
+    if "distribution" in r.stages:
+        d = common.figures(declaration, ["distribution"])
         pcf.update({
             "distributionStagePcfExcludingBiogenic": common.rounded(d.excluding * per),
             "distributionStagePcfIncludingBiogenic": common.rounded(d.excluding * per),
@@ -126,43 +128,43 @@ def catena_x(result: dict) -> dict:
             "extTFS_distributionStageDlucGhgEmissions": common.rounded(d.dluc * per),
             "distributionStageAircraftGhgEmissions": common.rounded(d.aircraft * per),
         })
-    if dq.get("primary_data_share_percent") is not None:
-        pcf["primaryDataShare"] = common.rounded(dq["primary_data_share_percent"])
-    if dq.get("dqr"):
-        r = dq["dqr"]
-        to3 = {k: common.rounded((r[k] + 1) / 2, 4) for k in ("ter", "ger", "tir", "p")}  # PEF 1..5 -> PACT 1..3
-        pcf["dataQualityRating"] = {"coveragePercent": common.rounded(100 * (dq.get("coverage") or 0.0)),
+    if dq is not None and dq.primary_data_share_percent is not None:
+        pcf["primaryDataShare"] = common.rounded(dq.primary_data_share_percent)
+    if dq is not None and dq.dqr:
+        to3 = {k: common.rounded((getattr(dq.dqr, k) + 1) / 2, 4) for k in ("ter", "ger", "tir", "p")}  # PEF 1..5 -> PACT 1..3
+        pcf["dataQualityRating"] = {"coveragePercent": common.rounded(100 * (dq.coverage or 0.0)),
                                     "technologicalDQR": to3["ter"], "geographicalDQR": to3["ger"],
                                     "temporalDQR": to3["tir"], "reliabilityDQR": to3["p"]}
     return {
-        "id": common.footprint_id(result, "catena-x"),
+        "id": common.footprint_id(declaration, "catena-x"),
         "specVersion": "urn:io.catenax.pcf:datamodel:version:7.0.0",
         "partialFullPcf": "Cradle-to-gate",
         "version": 0,
-        "created": common.timestamp(result.get("created_at")),
+        "created": common.timestamp(r.created_at),
         "extWBCSD_pfStatus": "Active",
         "companyName": company["name"],
         "companyIds": list(company["ids"]),
-        "productDescription": common.product_description(result),
-        "productIds": common.product_ids(result),
+        "productDescription": common.product_description(declaration),
+        "productIds": common.product_ids(declaration),
         "extWBCSD_productCodeCpc": cpc,
-        "productName": result["product"]["name"],
-        "comment": common.comment(result, unit, _later_stages(result, gate)),
+        "productName": r.product.name,
+        "comment": common.comment(declaration, unit, _later_stages(declaration, gate)),
         "pcf": pcf,
     }
 
 
-def _later_stages(result: dict, gate: list[str]) -> list[str]:
-    left = [s for s in result["stages"] if s not in gate]
+def _later_stages(declaration: Declaration, gate: list[str]) -> list[str]:
+    stages = declaration.result.stages
+    left = [s for s in stages if s not in gate]
     if not left:
         return []
-    text = ", ".join(f"{common.STAGE_NAMES.get(s, s)} {result['stages'][s]:.6g} kg CO2e" for s in left)
+    text = ", ".join(f"{common.STAGE_NAMES.get(s, s)} {stages[s]:.6g} kg CO2e" for s in left)
     return [f"Cradle-to-gate figures; the study's later stages are not in them: {text} per reference flow "
             "(distribution in the distributionStage fields)."]
 
 
-def _rules(result: dict) -> list[dict]:
-    pcr = (result.get("assessment") or {}).get("pcr")
+def _rules(declaration: Declaration) -> list[dict]:
+    pcr = declaration.assessment.pcr if declaration.assessment is not None else None
     if not pcr:
         return []
     return [{"extWBCSD_operator": "Other", "productOrSectorSpecificRules": [{"ruleName": pcr_name(pcr)}],

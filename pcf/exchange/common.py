@@ -1,10 +1,11 @@
 """What the exporters share: figures per declared unit, the declared unit, geography,
 reference period, data sources, and decimals as PACT writes them.
 
-Every function reads a result dict (``pcf-result/1``, docs/result-json.md) and raises
-:class:`pcf.errors.ExchangeError` naming the model field to add when the result lacks what
-a format requires. Masses of GHG in results are per reference flow; the exporters divide by
-the declared units per reference flow of the format.
+Every function reads a :class:`pcf.declaration.Declaration` (a footprint result with its
+assessment, docs/result-json.md) and raises :class:`pcf.errors.ExchangeError` naming the model
+field to add when the result lacks what a format requires. Masses of GHG in results are per
+reference flow; the exporters divide by the declared units per reference flow of the format.
+The declared figure is only ever :meth:`pcf.declaration.Declaration.declared_value`.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from ..declaration import Declaration
 from ..errors import ExchangeError, UnitError
+from ..lca.result import ExchangeFacts, StageGhg
 from .supplier import IPCC_REPORT
 
 SIGNIFICANT_DIGITS = 12
@@ -63,15 +66,15 @@ def rounded(x: float, digits: int = SIGNIFICANT_DIGITS) -> float:
     return float(format(float(x), f".{digits}g"))
 
 
-def exchange_data(result: dict) -> dict:
-    """The result's ``exchange`` (empty for results written before it existed)."""
-    return result.get("exchange") or {}
+def exchange_data(declaration: Declaration) -> ExchangeFacts:
+    """The result's ``exchange`` facts (all empty for results written before they existed)."""
+    return declaration.result.exchange
 
 
-def require(result: dict, key: str, fmt: str, why: str) -> Any:
-    """``result.exchange[key]``, or an :class:`ExchangeError` saying which model field to add."""
-    value = exchange_data(result).get(key)
-    if value in (None, "", []):
+def require(declaration: Declaration, key: str, fmt: str, why: str) -> Any:
+    """``result.exchange.<key>``, or an :class:`ExchangeError` saying which model field to add."""
+    value = getattr(exchange_data(declaration), key)
+    if value is None or value == "" or (isinstance(value, (list, tuple)) and not value):
         raise ExchangeError(f"{fmt} needs {why}: add exchange.{key.replace('_kg_c', '').replace('_kg', '')} "
                             f"to the model (docs/model-format.md, 'exchange') and compute the result again")
     return value
@@ -99,7 +102,7 @@ class DeclaredUnit:
     basis: str
 
 
-def declared_unit(result: dict, units: tuple[str, ...]) -> DeclaredUnit:
+def declared_unit(declaration: Declaration, units: tuple[str, ...]) -> DeclaredUnit:
     """The declared unit of an export: the reference flow's own unit when the format has it
     (``item`` -> ``piece``, ``kg`` -> ``kilogram``, ...), else kilograms of product through
     ``exchange.product_mass``.
@@ -116,22 +119,22 @@ def declared_unit(result: dict, units: tuple[str, ...]) -> DeclaredUnit:
     """
     from ..model.units import conversion_factor, dimension_name
 
-    ref = result["product"]["reference_flow"]
-    mass = exchange_data(result).get("product_mass_kg")
+    ref = declaration.result.product.reference_flow
+    mass = exchange_data(declaration).product_mass_kg
     try:
-        dim = dimension_name(ref["unit"])
+        dim = dimension_name(ref.unit)
     except UnitError:
         dim = None
     name = PACT_DECLARED_UNITS.get(dim)
     if name == "kilogram" and mass is None:
-        mass = ref["amount"] * conversion_factor(ref["unit"], "kg")
+        mass = ref.amount * conversion_factor(ref.unit, "kg")
     if name in units:
-        amount = ref["amount"] * conversion_factor(ref["unit"], PACT_TO_PCF_UNIT[name])
-        return DeclaredUnit(name, amount, mass, f"the reference flow, {ref['amount']:g} {ref['unit']}")
+        amount = ref.amount * conversion_factor(ref.unit, PACT_TO_PCF_UNIT[name])
+        return DeclaredUnit(name, amount, mass, f"the reference flow, {ref.amount:g} {ref.unit}")
     if "kilogram" in units and mass:
-        return DeclaredUnit("kilogram", mass, mass, f"the product mass, {mass:g} kg per {ref['amount']:g} {ref['unit']} "
+        return DeclaredUnit("kilogram", mass, mass, f"the product mass, {mass:g} kg per {ref.amount:g} {ref.unit} "
                                                     "(exchange.product_mass)")
-    raise ExchangeError(f"the reference flow is in {ref['unit']!r}, which the format cannot declare "
+    raise ExchangeError(f"the reference flow is in {ref.unit!r}, which the format cannot declare "
                         f"({', '.join(units)}): add exchange.product_mass to the model so the footprint can be "
                         "declared per kilogram")
 
@@ -165,29 +168,29 @@ GATE_STAGES = ("raw_material_acquisition", "production")
 gate; distribution after the gate is outbound logistics, reported apart)."""
 
 
-def stage_sum(result: dict, stages) -> dict[str, float]:
+def stage_sum(declaration: Declaration, stages) -> StageGhg:
     """The ISO 14067 split of some life-cycle stages [kg CO2e, kg CO2 per reference flow], from
-    ``ghg_by_stage``.
+    ``ghg_by_stage``: the sum of their :class:`pcf.lca.result.StageGhg`.
 
     Raises
     ------
     ExchangeError
         The result has no ``ghg_by_stage`` (written by an older pcf): compute it again.
     """
-    by_stage = result.get("ghg_by_stage")
+    by_stage = declaration.result.ghg_by_stage
     if not by_stage:
         raise ExchangeError("the result has no ghg_by_stage to split the footprint by stage: compute it again "
                             "with this pcf")
     keys = ("fossil", "biogenic_emissions", "biogenic_removals", "dluc", "aircraft", "co2_emissions_kg", "co2_removals_kg")
-    return {k: sum(float(by_stage[s].get(k) or 0.0) for s in stages if s in by_stage) for k in keys}
+    return StageGhg(**{k: sum(float(getattr(by_stage[s], k) or 0.0) for s in stages if s in by_stage) for k in keys})
 
 
-def gate_stages(result: dict) -> list[str]:
+def gate_stages(declaration: Declaration) -> list[str]:
     """The result's stages up to the factory gate (:data:`GATE_STAGES`)."""
-    return [s for s in result["stages"] if s in GATE_STAGES]
+    return [s for s in declaration.result.stages if s in GATE_STAGES]
 
 
-def figures(result: dict, stages=None) -> Figures:
+def figures(declaration: Declaration, stages=None) -> Figures:
     """The parts of the footprint the formats report (see :class:`Figures`), of the whole
     result or of some of its life-cycle ``stages``.
 
@@ -201,17 +204,18 @@ def figures(result: dict, stages=None) -> Figures:
         Negative fossil or dLUC emissions (the formats require them >= 0), or the parts do not
         add up to the result's ``totals.excluding_biogenic``.
     """
-    whole = stages is None or set(stages) >= set(result["stages"])
-    bio = result.get("biogenic_carbon") or {}
+    r = declaration.result
+    whole = stages is None or set(stages) >= set(r.stages)
+    bio = r.biogenic_carbon
     if whole:
-        ghg = result["ghg"]
-        co2 = float(bio.get("co2_emissions_kg") or 0.0)
+        ghg = r.ghg
+        co2 = float(bio.co2_emissions_kg or 0.0)
     else:
-        ghg = stage_sum(result, stages)
-        co2 = ghg["co2_emissions_kg"]
-    fossil, dluc = float(ghg["fossil"]), float(ghg["dluc"])
-    non_co2 = float(ghg["biogenic_emissions"]) - co2
-    scale = max(abs(result["total_kg_co2e"]), abs(fossil), 1e-12)
+        ghg = stage_sum(declaration, stages)
+        co2 = ghg.co2_emissions_kg
+    fossil, dluc = float(ghg.fossil), float(ghg.dluc)
+    non_co2 = float(ghg.biogenic_emissions) - co2
+    scale = max(abs(r.total_kg_co2e), abs(fossil), 1e-12)
     if abs(non_co2) < 1e-9 * scale:
         non_co2 = 0.0
     for name, value in (("fossil GHG emissions", fossil), ("dLUC emissions", dluc), ("biogenic non-CO2 emissions", non_co2)):
@@ -220,31 +224,31 @@ def figures(result: dict, stages=None) -> Figures:
                                 "require them >= 0")
     fossil, dluc, non_co2 = max(fossil, 0.0), max(dluc, 0.0), max(non_co2, 0.0)
     excluding = fossil + dluc + non_co2
-    stated = (result.get("totals") or {}).get("excluding_biogenic") if whole else None
+    stated = r.totals.excluding_biogenic if whole and r.totals is not None else None
     if stated is not None and not math.isclose(stated, excluding, rel_tol=1e-6, abs_tol=1e-9 * scale):
         raise ExchangeError(f"the parts ({excluding:g}) do not add up to totals.excluding_biogenic ({stated:g}); "
                             "please report this")
-    content = bio.get("content_product_kg_c")
-    no_biomass = float(bio.get("co2_emissions_kg") or 0.0) == 0.0 and float(bio.get("co2_removals_kg") or 0.0) == 0.0
+    content = bio.content_product_kg_c
+    no_biomass = float(bio.co2_emissions_kg or 0.0) == 0.0 and float(bio.co2_removals_kg or 0.0) == 0.0
     if content is None and no_biomass:
         content = 0.0
-    packaging = bio.get("content_packaging_kg_c")
-    uptake = None if content is None else -float(content) * float(bio.get("content_co2_per_c") or 44.009 / 12.011)
-    return Figures(fossil=fossil, dluc=dluc, aircraft=max(float(ghg.get("aircraft") or 0.0), 0.0), biogenic_co2=co2,
+    packaging = bio.content_packaging_kg_c
+    uptake = None if content is None else -float(content) * float(bio.content_co2_per_c or 44.009 / 12.011)
+    return Figures(fossil=fossil, dluc=dluc, aircraft=max(float(ghg.aircraft or 0.0), 0.0), biogenic_co2=co2,
                    biogenic_non_co2=non_co2, excluding=excluding, uptake=uptake,
                    including=None if uptake is None else excluding + uptake,
-                   iso=fossil + dluc + float(ghg["biogenic_emissions"]) + float(ghg["biogenic_removals"]),
+                   iso=fossil + dluc + float(ghg.biogenic_emissions) + float(ghg.biogenic_removals),
                    biogenic_content_kg_c=content, packaging_biogenic_content_kg_c=packaging,
-                   fossil_content_kg_c=exchange_data(result).get("fossil_carbon_content_kg_c"))
+                   fossil_content_kg_c=exchange_data(declaration).fossil_carbon_content_kg_c)
 
 
-def footprint_id(result: dict, fmt: str) -> str:
+def footprint_id(declaration: Declaration, fmt: str) -> str:
     """A stable UUID for a result in a format: the same result file always gives the same id
     (UUID v5 over model hash, scenario, method, creation time and format); a new calculation
     gives a new one, as PACT v3 asks of any change."""
-    scenario = (result.get("scenario") or {}).get("name") or ""
-    text = "|".join([result["product"]["id"], result.get("model_sha256", ""), scenario, result.get("method", ""),
-                     result.get("created_at", ""), fmt])
+    r = declaration.result
+    scenario = (r.scenario.name if r.scenario is not None else None) or ""
+    text = "|".join([r.product.id, r.model_sha256, scenario, r.method, r.created_at, fmt])
     return str(uuid.uuid5(uuid.NAMESPACE_URL, "urn:pcf:footprint:" + text))
 
 
@@ -263,18 +267,18 @@ def timestamp(text: str | None) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def reference_period(result: dict, fmt: str) -> tuple[str, str]:
+def reference_period(declaration: Declaration, fmt: str) -> tuple[str, str]:
     """``(start, end)`` of ``exchange.reference_period`` as UTC date-times."""
-    period = require(result, "reference_period", fmt, "the reference period of the activity data")
+    period = require(declaration, "reference_period", fmt, "the reference period of the activity data")
     return timestamp(period["start"]), timestamp(period["end"])
 
 
-def geography(result: dict) -> dict[str, str]:
+def geography(declaration: Declaration) -> dict[str, str]:
     """PACT geography fields of the result's ``exchange.geography``: ``{}`` (global),
     ``{geographyCountry: CN}``, ``{geographyCountrySubdivision: CN-JS}`` or
     ``{geographyRegionOrSubregion: Europe}``. A pcf location such as ``CN-east`` (a grid region,
     not an ISO 3166-2 code) is declared as its country."""
-    code = (exchange_data(result).get("geography") or "").strip()
+    code = (exchange_data(declaration).geography or "").strip()
     if not code or code in GLOBAL:
         return {}
     if code in UN_REGIONS:
@@ -289,31 +293,33 @@ def geography(result: dict) -> dict[str, str]:
                         "(e.g. CN, CN-JS, Europe)")
 
 
-def ipcc_reports(result: dict) -> list[str]:
+def ipcc_reports(declaration: Declaration) -> list[str]:
     """IPCC reports of the characterisation factors: the method's, plus those of supplier
     footprints read as inputs (PACT: "include the set of all characterization factors used")."""
-    reports = {IPCC_REPORT[result["method"]]} if result.get("method") in IPCC_REPORT else set()
-    for sup in (result.get("provenance") or {}).get("supplier_footprints") or []:
+    r = declaration.result
+    reports = {IPCC_REPORT[r.method]} if r.method in IPCC_REPORT else set()
+    for sup in r.provenance.supplier_footprints:
         reports.update(sup.get("ipcc") or [])
     if not reports:
-        raise ExchangeError(f"method {result.get('method')!r} is not an IPCC GWP100 method; PACT asks for "
+        raise ExchangeError(f"method {r.method!r} is not an IPCC GWP100 method; PACT asks for "
                             "ipcc-2021-gwp100 (AR6)")
     return sorted(reports)
 
 
-def secondary_sources(result: dict) -> list[dict[str, str]]:
+def secondary_sources(declaration: Declaration) -> list[dict[str, str]]:
     """``[{name, version}]`` of the secondary databases the result drew on
     (``provenance.databases`` without supplier footprints), [] when every item is primary."""
-    items = (result.get("data_quality") or {}).get("items") or []
-    if items and all(i.get("emission_factor") == "primary" for i in items if i.get("kind") != "direct"):
+    r = declaration.result
+    items = r.data_quality.items if r.data_quality is not None else ()
+    if items and all(i.emission_factor == "primary" for i in items if i.kind != "direct"):
         return []
-    prov = result.get("provenance") or {}
+    prov = r.provenance
     out = []
-    for db in prov.get("databases") or []:
+    for db in prov.databases:
         if db.get("kind") == "supplier":
             continue
         name = db["database"] if not db.get("source") else f"{db['database']} ({db['source']})"
-        version = prov.get("background_version") if db["database"] == prov.get("background_database") else None
+        version = prov.background_version if db["database"] == prov.background_database else None
         version = version or (f"sha256:{db['sha256'][:12]}" if db.get("sha256") else "unversioned")
         out.append({"name": name, "version": version})
     return out
@@ -323,25 +329,27 @@ STAGE_NAMES = {"raw_material_acquisition": "raw material acquisition", "producti
                "distribution": "distribution", "use": "use", "end_of_life": "end of life"}
 
 
-def boundary_description(result: dict, stages=None) -> str:
-    """Stages with their share and their largest processes, for ``boundaryProcessesDescription``;
-    only ``stages`` when given (a cradle-to-gate export of a longer study says what it leaves out)."""
-    total = result["total_kg_co2e"]
-    study = result.get("study") or {}
-    shown = [s for s in result["stages"] if stages is None or s in stages]
-    left = [s for s in result["stages"] if s not in shown]
-    boundary = study.get("boundary", "cradle-to-gate")
+def boundary_description(declaration: Declaration, stages=None) -> str:
+    """Stages with their share of the ISO 14067 total and their largest processes, for
+    ``boundaryProcessesDescription``; only ``stages`` when given (a cradle-to-gate export of a
+    longer study says what it leaves out)."""
+    r = declaration.result
+    total = r.total_kg_co2e
+    study = r.study
+    shown = [s for s in r.stages if stages is None or s in stages]
+    left = [s for s in r.stages if s not in shown]
+    boundary = study.boundary
     if left:
         boundary = (f"cradle-to-gate part of a {boundary} study (without "
                     + ", ".join(STAGE_NAMES.get(s, s) for s in left) + ")")
-    parts = [f"{boundary[:1].upper()}{boundary[1:]} ({study.get('standard', 'ISO 14067:2018')}"
-             + (f", PCR {study['pcr']}" if study.get("pcr") else "") + ")."]
+    parts = [f"{boundary[:1].upper()}{boundary[1:]} ({study.standard}"
+             + (f", PCR {study.pcr}" if study.pcr else "") + ")."]
     for stage in shown:
-        kg = result["stages"][stage]
+        kg = r.stages[stage]
         names = []
-        for c in result.get("contributions") or []:
-            if c.get("stage") == stage and c.get("name") and c["name"] not in names:
-                names.append(c["name"])
+        for c in r.contributions:
+            if c.stage == stage and c.name and c.name not in names:
+                names.append(c.name)
             if len(names) == 3:
                 break
         share = f"{100 * kg / total:.1f} %" if total else "-"
@@ -349,29 +357,29 @@ def boundary_description(result: dict, stages=None) -> str:
     return " ".join(parts)
 
 
-def exempted(result: dict) -> tuple[float, str]:
+def exempted(declaration: Declaration) -> tuple[float, str]:
     """``(percent, description)`` of the inputs cut off (ISO 14067:2018 6.3.4.3): the share
     estimated from their proxies [%] and what was excluded."""
-    items = result.get("cut_off") or []
-    summary = result.get("cut_off_summary") or {}
-    share = summary.get("estimated_share") or 0.0
+    items = declaration.result.cut_off
+    summary = declaration.result.cut_off_summary
+    share = summary.estimated_share or 0.0
     if not items:
         return 0.0, "No inputs excluded."
-    names = sorted({i["name"] for i in items})
+    names = sorted({i.name for i in items})
     shown = "; ".join(names[:8]) + (f"; and {len(names) - 8} more" if len(names) > 8 else "")
-    missing = summary.get("not_estimated") or 0
+    missing = summary.not_estimated or 0
     text = (f"{len(items)} inputs excluded (cut-off, ISO 14067:2018 6.3.4.3): {shown}. "
             f"{100 * share:.2f} % of the footprint estimated from proxies"
             + (f"; {missing} exclusions not estimated (no proxy)." if missing else "."))
     return max(100 * share, 0.0), text
 
 
-def allocation_description(result: dict) -> str:
+def allocation_description(declaration: Declaration) -> str:
     """Allocation of every multi-output process, or that there is none (ISO 14067:2018 6.4.6)."""
-    rows = result.get("allocation") or []
+    rows = declaration.result.allocation
     if not rows:
         return "No multi-output processes in the foreground: no allocation (background data as published)."
-    return " ".join(f"{a['name']}: {a['method'].replace('_', ' ')}" + (f" ({a['justification']})" if a.get("justification") else "")
+    return " ".join(f"{a.name}: {a.method.replace('_', ' ')}" + (f" ({a.justification})" if a.justification else "")
                     + "." for a in rows)
 
 
@@ -388,7 +396,7 @@ class Basis:
         Model stages up to the factory gate.
     figures : Figures
         Cradle-to-gate figures [kg CO2e / reference flow].
-    exchange : dict
+    exchange : ExchangeFacts
         The model's ``exchange:`` section.
     company : dict
         ``{name, ids}``.
@@ -406,7 +414,7 @@ class Basis:
     unit: DeclaredUnit
     gate: list
     figures: Figures
-    exchange: dict
+    exchange: ExchangeFacts
     company: dict
     start: str
     end: str
@@ -415,7 +423,7 @@ class Basis:
     packaging_included: bool | None = None
 
 
-def basis(result: dict, fmt: str, units: tuple[str, ...], cpc_field: str | None = None) -> Basis:
+def basis(declaration: Declaration, fmt: str, units: tuple[str, ...], cpc_field: str | None = None) -> Basis:
     """Read the fields every format needs (and, with ``cpc_field``, the CPC code and the
     packaging statement, which PACT v2 and Catena-X require).
 
@@ -425,62 +433,63 @@ def basis(result: dict, fmt: str, units: tuple[str, ...], cpc_field: str | None 
         A required ``exchange:`` item is missing (the message names it), or the declared unit
         has no equivalent in ``units``.
     """
-    unit = declared_unit(result, units)  # checks in this order, so the first missing item is named first
-    gate = gate_stages(result)
-    figs = figures(result, gate)
-    ex = exchange_data(result)
-    who = company(result, fmt)
-    start, end = reference_period(result, fmt)
-    fossil_c = require(result, "fossil_carbon_content_kg_c", fmt, "the fossil carbon content of the product [kg C]")
+    unit = declared_unit(declaration, units)  # checks in this order, so the first missing item is named first
+    gate = gate_stages(declaration)
+    figs = figures(declaration, gate)
+    ex = exchange_data(declaration)
+    who = company(declaration, fmt)
+    start, end = reference_period(declaration, fmt)
+    fossil_c = require(declaration, "fossil_carbon_content_kg_c", fmt, "the fossil carbon content of the product [kg C]")
     cpc = packaging = None
     if cpc_field is not None:
-        cpc = require(result, "cpc", fmt, f"the UN CPC code of the product ({cpc_field})")
-        packaging = ex.get("packaging_included")
+        cpc = require(declaration, "cpc", fmt, f"the UN CPC code of the product ({cpc_field})")
+        packaging = ex.packaging_included
         if packaging is None:
-            require(result, "packaging_included", fmt, "whether packaging emissions are included")
+            require(declaration, "packaging_included", fmt, "whether packaging emissions are included")
     return Basis(fmt, unit, gate, figs, ex, who, start, end, fossil_c, cpc, packaging)
 
 
-def company(result: dict, fmt: str) -> dict:
+def company(declaration: Declaration, fmt: str) -> dict:
     """``exchange.company`` (``{name, ids}``) or an error saying to add it."""
-    return require(result, "company", fmt, "the data owner (company name and URN ids)")
+    return require(declaration, "company", fmt, "the data owner (company name and URN ids)")
 
 
-def product_ids(result: dict) -> list[str]:
+def product_ids(declaration: Declaration) -> list[str]:
     """``exchange.product_ids``, else ``urn:pcf:product-id:<product id>`` from the model's id."""
-    ids = exchange_data(result).get("product_ids") or []
-    return ids or [f"urn:pcf:product-id:{result['product']['id']}"]
+    ids = list(exchange_data(declaration).product_ids)
+    return ids or [f"urn:pcf:product-id:{declaration.result.product.id}"]
 
 
-def product_description(result: dict) -> str:
+def product_description(declaration: Declaration) -> str:
     """The product's name, the model's declared unit and ``exchange.description``."""
-    product = result["product"]
-    text = product["name"]
-    du = product.get("declared_unit")
-    if du:
-        text += (f". Declared unit of the study: {du['unit']}"
-                 + (f" ({du['description']})" if du.get("description") else "")
-                 + f", {du['per_reference_flow']:g} per {product['reference_flow']['amount']:g} "
-                   f"{product['reference_flow']['unit']}")
-    extra = exchange_data(result).get("description")
+    product = declaration.result.product
+    text = product.name
+    du = product.declared_unit
+    if du is not None:
+        text += (f". Declared unit of the study: {du.unit}"
+                 + (f" ({du.description})" if du.description else "")
+                 + f", {du.per_reference_flow:g} per {product.reference_flow.amount:g} "
+                   f"{product.reference_flow.unit}")
+    extra = exchange_data(declaration).description
     return text + (f". {extra}" if extra else "")
 
 
-def comment(result: dict, unit: DeclaredUnit, extra: list[str] | None = None) -> str:
-    """How the figures were made and how they relate to the study's declared figure."""
-    product = result["product"]
-    parts = [f"Calculated with pcf {result.get('software_version', '')} on Brightway "
-             f"(method {result.get('method')}, background {result.get('background')}); "
+def comment(declaration: Declaration, unit: DeclaredUnit, extra: list[str] | None = None) -> str:
+    """How the figures were made and how they relate to the study's declared figure
+    (:meth:`pcf.declaration.Declaration.declared_value` per declared unit)."""
+    r = declaration.result
+    product = r.product
+    parts = [f"Calculated with pcf {r.software_version} on Brightway "
+             f"(method {r.method}, background {r.background}); "
              f"declared per {unit.unit} ({unit.basis})."]
-    totals = result.get("totals") or {}
-    per = (totals.get("per_declared_unit") or {}).get("declared")
-    du = product.get("declared_unit")
-    if per is not None and du:
-        parts.append(f"The study declares {per:.6g} kg CO2e per {du['unit']}"
-                     + (f" ({du['description']})" if du.get("description") else "") + ".")
-    parts.append(f"ISO 14067 CFP (biogenic CO2 +1/-1) {result['total_kg_co2e']:.6g} kg CO2e per "
-                 f"{product['reference_flow']['amount']:g} {product['reference_flow']['unit']}.")
-    scenario = (result.get("scenario") or {}).get("name")
+    per = declaration.declared_value("declared_unit") if r.totals is not None else None
+    du = product.declared_unit
+    if per is not None and du is not None:
+        parts.append(f"The study declares {per:.6g} kg CO2e per {du.unit}"
+                     + (f" ({du.description})" if du.description else "") + ".")
+    parts.append(f"ISO 14067 CFP (biogenic CO2 +1/-1) {r.total_kg_co2e:.6g} kg CO2e per "
+                 f"{product.reference_flow.amount:g} {product.reference_flow.unit}.")
+    scenario = r.scenario.name if r.scenario is not None else None
     if scenario:
         parts.append(f"Scenario {scenario!r} of the model.")
     return " ".join(parts + (extra or []))

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Callable
 
+from ..declaration import Declaration
 from ..errors import ExchangeError
 
 FORMATS: dict[str, str] = {
@@ -33,13 +34,15 @@ def _exporter(fmt: str) -> Callable:
     raise ExchangeError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 
-def export_result(result: dict, fmt: str, study_url: str | None = None, allow_ungraded: bool = False) -> dict:
-    """A result in an exchange format.
+def export_result(declaration: Declaration, fmt: str, study_url: str | None = None,
+                  allow_ungraded: bool = False) -> dict:
+    """A declaration in an exchange format.
 
     Parameters
     ----------
-    result : dict
-        A ``pcf-result/1`` dict (docs/result-json.md).
+    declaration : Declaration
+        A footprint result with its assessment (:func:`pcf.declaration.read_declaration` reads
+        one from a ``pcf-result/1`` file, docs/result-json.md).
     fmt : {"pact-v3", "pact-v2", "catena-x", "battery-pass"}
     study_url : str, optional
         Link to the public CFP study (Battery Pass ``carbonFootprintStudy``); default the
@@ -61,8 +64,8 @@ def export_result(result: dict, fmt: str, study_url: str | None = None, allow_un
     """
     exporter = _exporter(fmt)
     if fmt == "battery-pass":
-        return exporter(result, study_url=study_url, allow_ungraded=allow_ungraded)
-    return exporter(result)
+        return exporter(declaration, study_url=study_url, allow_ungraded=allow_ungraded)
+    return exporter(declaration)
 
 
 def write_export(document: dict, out: str | Path) -> Path:

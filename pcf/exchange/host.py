@@ -34,7 +34,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from ..errors import ExchangeError
+from ..declaration import Declaration, read_declaration
+from ..errors import ExchangeError, SourceError
 
 
 @dataclass
@@ -90,13 +91,19 @@ class ResultIndex:
                 continue  # not a readable result: not served
         self._by_hash, self._stamp = by_hash, stamp
 
-    def find(self, sha256: str) -> dict | None:
-        """The result whose canonical SHA-256 is ``sha256``, or None."""
+    def find(self, sha256: str) -> Declaration | None:
+        """The result whose canonical SHA-256 is ``sha256``, read as a declaration, or None.
+
+        Raises
+        ------
+        pcf.errors.SourceError
+            The file with that hash is not a valid ``pcf-result/1`` document.
+        """
         self._scan()
         path = self._by_hash.get(sha256)
         if path is None:
             return None
-        return json.loads(path.read_text(encoding="utf-8"))
+        return read_declaration(path)
 
 
 def _utc(text: str) -> datetime:
@@ -120,40 +127,43 @@ def _validity(label, reference_end: str | None) -> tuple[str, str] | None:
     return (_iso(start), _iso(end)) if start < end else None
 
 
-def exports(result: dict) -> dict:
-    """``{"v3": doc or ExchangeError, "v2": ...}``: the result's PACT documents before the label's
-    fields (they depend on the result only, so a host computes them once per result)."""
+def exports(declaration: Declaration) -> dict:
+    """``{"v3": doc or ExchangeError, "v2": ...}``: the declaration's PACT documents before the
+    label's fields (they depend on the result only, so a host computes them once per result)."""
     from .pact import pact_v2, pact_v3
 
     out = {}
     for version, export in (("v3", pact_v3), ("v2", pact_v2)):
         try:
-            out[version] = export(result)
+            out[version] = export(declaration)
         except ExchangeError as exc:
             out[version] = exc
     return out
 
 
-def hosted(label, result: dict | None, now: datetime, exported: dict | None = None) -> HostedFootprint:
+def hosted(label, declaration: Declaration | None, now: datetime, exported: dict | None = None,
+           missing: str | None = None) -> HostedFootprint:
     """The PACT documents of one label (see the module docstring).
 
     Parameters
     ----------
     label : pcf.registry.store.LabelRecord
-    result : dict or None
+    declaration : Declaration or None
         The result the label was issued for (None: not found).
     now : datetime
         The time that decides ``Active`` / ``Deprecated``.
     exported : dict, optional
-        :func:`exports` of ``result`` when already computed.
+        :func:`exports` of ``declaration`` when already computed.
+    missing : str, optional
+        Why ``declaration`` is None (default: no result file with the label's SHA-256).
     """
     fid = footprint_uuid(label.number)
-    if result is None:
-        return HostedFootprint(label.number, fid, None, None,
+    if declaration is None:
+        return HostedFootprint(label.number, fid, None, None, missing or
                                "no result file with the SHA-256 the label's declaration names (result_sha256)")
     active = (label.status == "valid" and not label.renewed_by
               and _utc(label.valid_from) <= now < _utc(label.valid_until))
-    exported = exported if exported is not None else exports(result)
+    exported = exported if exported is not None else exports(declaration)
     docs, problems = {}, []
     for version in ("v3", "v2"):
         doc = exported[version]
@@ -175,9 +185,9 @@ def hosted(label, result: dict | None, now: datetime, exported: dict | None = No
         doc["comment"] = f"{doc.get('comment', '')} {note}".strip()
         check = {"providerName": label.issuer, "completedAt": _iso(_utc(label.issued_at)),
                  "comments": f"pcf carbon label {label.number} (signed declaration, Ed25519)"}
-        pcr = (result.get("assessment") or {}).get("pcr") or {}
+        pcr = declaration.assessment.pcr if declaration.assessment is not None else None
         if pcr:
-            check["standardName"] = f"{result.get('study', {}).get('standard', 'ISO 14067:2018')}; PCR {pcr.get('id')} {pcr.get('version', '')}".strip()
+            check["standardName"] = f"{declaration.result.study.standard}; PCR {pcr.id} {pcr.version}".strip()
         if version == "v3":
             doc["pcf"]["verification"] = {"coverage": "product level", **check}
         else:
@@ -205,7 +215,7 @@ class FootprintSource:
         self.registry = registry
         self.index = ResultIndex(results)
         self.clock = clock or (lambda: datetime.now(timezone.utc))
-        self._exported: dict[str, tuple] = {}  # result SHA-256 -> (result, exports): results never change
+        self._exported: dict[str, tuple] = {}  # result SHA-256 -> (declaration, exports): results never change
 
     def footprints(self) -> list[HostedFootprint]:
         """Every label of the registry as :class:`HostedFootprint`, in label order.
@@ -229,11 +239,15 @@ class FootprintSource:
         for label in sorted(labels, key=lambda x: x.seq):
             sha = parse_document(label.document, label.number)["declaration"]["result_sha256"]
             if sha not in self._exported:
-                result = self.index.find(sha)
-                if result is None:  # not cached: the file may appear later
+                try:
+                    declaration = self.index.find(sha)
+                except SourceError as exc:  # not cached: the file may be replaced
+                    out.append(hosted(label, None, now, missing=f"the result file is not a valid pcf result: {exc}"))
+                    continue
+                if declaration is None:  # not cached: the file may appear later
                     out.append(hosted(label, None, now))
                     continue
-                self._exported[sha] = (result, exports(result))
-            result, exported = self._exported[sha]
-            out.append(hosted(label, result, now, exported))
+                self._exported[sha] = (declaration, exports(declaration))
+            declaration, exported = self._exported[sha]
+            out.append(hosted(label, declaration, now, exported))
         return out

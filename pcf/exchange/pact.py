@@ -17,6 +17,8 @@ PACT Technical Specifications v3.0.3 and v2.3.3 (OpenAPI, ``../shared/specs/pact
 
 from __future__ import annotations
 
+from ..declaration import Declaration
+from ..pcr.assessment import PcrRef
 from . import common
 from .common import decimal
 
@@ -27,13 +29,13 @@ CROSS_SECTORAL = {"ISO 14067:2018": ["ISO14067"], "GB/T 24067-2024": ["ISO14067"
 ISO 14067:2018; PACT has no code of its own for it, the comment names it)."""
 
 
-def pact_v3(result: dict) -> dict:
-    """The result as a PACT v3.0 ``ProductFootprint``.
+def pact_v3(declaration: Declaration) -> dict:
+    """The declaration as a PACT v3.0 ``ProductFootprint``.
 
     Parameters
     ----------
-    result : dict
-        A ``pcf-result/1`` dict (docs/result-json.md).
+    declaration : Declaration
+        A footprint result with its assessment (docs/result-json.md).
 
     Returns
     -------
@@ -47,32 +49,60 @@ def pact_v3(result: dict) -> dict:
         ``exchange.fossil_carbon_content``, the product mass when the declared unit is not a
         mass (``exchange.product_mass``), or an IPCC method.
     """
-    b = common.basis(result, "PACT v3", V3_UNITS)
-    fmt, unit, gate, f, ex, company, start, end = b.fmt, b.unit, b.gate, b.figures, b.exchange, b.company, b.start, b.end
+    b = common.basis(declaration, "PACT v3", V3_UNITS)
+    r = declaration.result
+    pcf = _v3_pcf(declaration, b)
+    extra = _gate_note(declaration, b.gate, "outboundLogisticsGhgEmissions")
+    if b.figures.uptake is None:
+        extra.append("The biogenic carbon content of the product is not stated (blank): pcfIncludingBiogenicUptake "
+                     "counts no product uptake.")
+    doc = {
+        "id": common.footprint_id(declaration, "pact-v3"),
+        "specVersion": "3.0.0",
+        "created": common.timestamp(r.created_at),
+        "status": "Active",
+        "companyName": b.company["name"],
+        "companyIds": list(b.company["ids"]),
+        "productDescription": common.product_description(declaration),
+        "productIds": common.product_ids(declaration),
+        "productNameCompany": r.product.name,
+        "comment": common.comment(declaration, b.unit, extra + _standard_note(declaration)),
+        "pcf": pcf,
+    }
+    classes = _classifications(declaration)
+    if classes:
+        doc["productClassifications"] = classes
+    return doc
+
+
+def _v3_pcf(declaration: Declaration, b: common.Basis) -> dict:
+    """The ``pcf`` object of a v3 ``ProductFootprint`` (figures per ``declaredUnitAmount``
+    declared units = per reference flow)."""
+    r = declaration.result
+    unit, f, ex = b.unit, b.figures, b.exchange
     per = 1.0  # v3: figures per declaredUnitAmount declared units = per reference flow
-    fossil_c = b.fossil_carbon_kg_c
     if unit.unit == "kilogram":
         mass = unit.per_reference_flow
     elif unit.product_mass_kg is not None:
         mass = unit.product_mass_kg
     else:
-        mass = common.require(result, "product_mass_kg", fmt, "the product mass (productMassPerDeclaredUnit)")
+        mass = common.require(declaration, "product_mass_kg", b.fmt, "the product mass (productMassPerDeclaredUnit)")
     pcf: dict = {
         "declaredUnitOfMeasurement": unit.unit,
         "declaredUnitAmount": decimal(unit.per_reference_flow),
         "productMassPerDeclaredUnit": decimal(mass),
-        "referencePeriodStart": start,
-        "referencePeriodEnd": end,
-        **common.geography(result),
-        "boundaryProcessesDescription": common.boundary_description(result, gate),
+        "referencePeriodStart": b.start,
+        "referencePeriodEnd": b.end,
+        **common.geography(declaration),
+        "boundaryProcessesDescription": common.boundary_description(declaration, b.gate),
         "pcfExcludingBiogenicUptake": decimal(f.excluding * per),
         "fossilGhgEmissions": decimal(f.fossil * per),
-        "fossilCarbonContent": decimal(fossil_c * per),
+        "fossilCarbonContent": decimal(b.fossil_carbon_kg_c * per),
         "landUseChangeGhgEmissions": decimal(f.dluc * per),
         "biogenicNonCO2Emissions": decimal(f.biogenic_non_co2 * per),
         "aircraftGhgEmissions": decimal(f.aircraft * per),
-        "ipccCharacterizationFactors": common.ipcc_reports(result),
-        "crossSectoralStandards": CROSS_SECTORAL.get((result.get("study") or {}).get("standard"), ["ISO14067"]),
+        "ipccCharacterizationFactors": common.ipcc_reports(declaration),
+        "crossSectoralStandards": CROSS_SECTORAL.get(r.study.standard, ["ISO14067"]),
     }
     if f.uptake is not None:
         pcf["pcfIncludingBiogenicUptake"] = decimal(f.including * per)
@@ -84,54 +114,33 @@ def pact_v3(result: dict) -> dict:
         pcf["pcfIncludingBiogenicUptake"] = decimal(f.excluding * per)
     if f.packaging_biogenic_content_kg_c is not None:
         pcf["packagingBiogenicCarbonContent"] = decimal(f.packaging_biogenic_content_kg_c * per)
-    if ex.get("packaging_included") is not None:
-        pcf["packagingEmissionsIncluded"] = bool(ex["packaging_included"])
-    if "distribution" in result["stages"]:
-        pcf["outboundLogisticsGhgEmissions"] = decimal(common.figures(result, ["distribution"]).excluding * per)
-    rules = product_rules(result)
+    if ex.packaging_included is not None:
+        pcf["packagingEmissionsIncluded"] = bool(ex.packaging_included)
+    if "distribution" in r.stages:
+        pcf["outboundLogisticsGhgEmissions"] = decimal(common.figures(declaration, ["distribution"]).excluding * per)
+    rules = product_rules(declaration)
     if rules:
         pcf["productOrSectorSpecificRules"] = rules
-    percent, description = common.exempted(result)
+    percent, description = common.exempted(declaration)
     pcf["exemptedEmissionsPercent"] = decimal(percent)
     pcf["exemptedEmissionsDescription"] = description
-    pcf["allocationRulesDescription"] = common.allocation_description(result)
-    sources = common.secondary_sources(result)
+    pcf["allocationRulesDescription"] = common.allocation_description(declaration)
+    sources = common.secondary_sources(declaration)
     if sources:
         pcf["secondaryEmissionFactorSources"] = sources
-    dq = result.get("data_quality") or {}
-    if dq.get("primary_data_share_percent") is not None:
-        pcf["primaryDataShare"] = decimal(dq["primary_data_share_percent"])
-    if dq.get("dqr"):
-        pcf["dqi"] = {"technologicalDQR": decimal(dq["dqr"]["ter"], 4), "geographicalDQR": decimal(dq["dqr"]["ger"], 4),
-                      "temporalDQR": decimal(dq["dqr"]["tir"], 4)}
-    verification = ex.get("verification")
-    if verification:
-        pcf["verification"] = _verification(verification)
-    extra = _gate_note(result, gate, "outboundLogisticsGhgEmissions")
-    if f.uptake is None:
-        extra.append("The biogenic carbon content of the product is not stated (blank): pcfIncludingBiogenicUptake "
-                     "counts no product uptake.")
-    doc = {
-        "id": common.footprint_id(result, "pact-v3"),
-        "specVersion": "3.0.0",
-        "created": common.timestamp(result.get("created_at")),
-        "status": "Active",
-        "companyName": company["name"],
-        "companyIds": list(company["ids"]),
-        "productDescription": common.product_description(result),
-        "productIds": common.product_ids(result),
-        "productNameCompany": result["product"]["name"],
-        "comment": common.comment(result, unit, extra + _standard_note(result)),
-        "pcf": pcf,
-    }
-    classes = _classifications(result)
-    if classes:
-        doc["productClassifications"] = classes
-    return doc
+    dq = r.data_quality
+    if dq is not None and dq.primary_data_share_percent is not None:
+        pcf["primaryDataShare"] = decimal(dq.primary_data_share_percent)
+    if dq is not None and dq.dqr:
+        pcf["dqi"] = {"technologicalDQR": decimal(dq.dqr.ter, 4), "geographicalDQR": decimal(dq.dqr.ger, 4),
+                      "temporalDQR": decimal(dq.dqr.tir, 4)}
+    if ex.verification:
+        pcf["verification"] = _verification(ex.verification)
+    return pcf
 
 
-def pact_v2(result: dict) -> dict:
-    """The result as a PACT v2.3 ``ProductFootprint`` (figures per one declared unit).
+def pact_v2(declaration: Declaration) -> dict:
+    """The declaration as a PACT v2.3 ``ProductFootprint`` (figures per one declared unit).
 
     Raises
     ------
@@ -141,14 +150,15 @@ def pact_v2(result: dict) -> dict:
         ``exchange.product_mass`` (declared per kilogram); a system with biogenic CO2 flows
         needs ``product.biogenic_carbon_content``.
     """
-    b = common.basis(result, "PACT v2", V2_UNITS, cpc_field="productCategoryCpc")
+    b = common.basis(declaration, "PACT v2", V2_UNITS, cpc_field="productCategoryCpc")
+    r = declaration.result
     unit, gate, f, ex, company, start, end = b.unit, b.gate, b.figures, b.exchange, b.company, b.start, b.end
     per = 1.0 / unit.per_reference_flow
     fossil_c, cpc, packaging = b.fossil_carbon_kg_c, b.cpc, b.packaging_included
     if f.uptake is None:
         raise common.ExchangeError("PACT v2 needs the biogenic carbon content of the product (the system has biogenic "
                                    "CO2 flows): add product.biogenic_carbon_content to the model")
-    report = common.ipcc_reports(result)
+    report = common.ipcc_reports(declaration)
     pcf: dict = {
         "declaredUnit": unit.unit,
         "unitaryProductAmount": decimal(unit.per_reference_flow),
@@ -161,56 +171,55 @@ def pact_v2(result: dict) -> dict:
         "otherBiogenicGhgEmissions": decimal(f.biogenic_non_co2 * per),
         "biogenicCarbonWithdrawal": decimal(min(f.uptake, 0.0) * per),
         "aircraftGhgEmissions": decimal(f.aircraft * per),
-        "characterizationFactors": IPCC_V2.get(result.get("method"), report[0]),
+        "characterizationFactors": IPCC_V2.get(r.method, report[0]),
         "ipccCharacterizationFactorsSources": report,
         "crossSectoralStandardsUsed": ["ISO Standard 14067"],
-        "crossSectoralStandards": CROSS_SECTORAL.get((result.get("study") or {}).get("standard"), ["ISO14067"]),
-        "boundaryProcessesDescription": common.boundary_description(result, gate),
+        "crossSectoralStandards": CROSS_SECTORAL.get(r.study.standard, ["ISO14067"]),
+        "boundaryProcessesDescription": common.boundary_description(declaration, gate),
         "referencePeriodStart": start,
         "referencePeriodEnd": end,
-        **common.geography(result),
+        **common.geography(declaration),
         "packagingEmissionsIncluded": bool(packaging),
-        "allocationRulesDescription": common.allocation_description(result),
+        "allocationRulesDescription": common.allocation_description(declaration),
     }
     mass = unit.product_mass_kg
     if mass is not None:
         pcf["productMassPerDeclaredUnit"] = decimal(mass * per)
-    rules = product_rules(result)
+    rules = product_rules(declaration)
     if rules:
         pcf["productOrSectorSpecificRules"] = rules
-    percent, description = common.exempted(result)
+    percent, description = common.exempted(declaration)
     pcf["exemptedEmissionsPercent"] = common.rounded(percent)
     pcf["exemptedEmissionsDescription"] = description
-    sources = common.secondary_sources(result)
+    sources = common.secondary_sources(declaration)
     if sources:
         pcf["secondaryEmissionFactorSources"] = sources
-    dq = result.get("data_quality") or {}
-    if dq.get("primary_data_share_percent") is not None:
-        pcf["primaryDataShare"] = common.rounded(dq["primary_data_share_percent"])
-    verification = ex.get("verification")
-    if verification:
-        pcf["assurance"] = _assurance(verification, result)
-    notes = _gate_note(result, gate, None)
-    if dq.get("dqr"):
-        r = dq["dqr"]
-        notes.append(f"Data quality (PEF, 1 best .. 5): TeR {r['ter']:.2f}, GeR {r['ger']:.2f}, TiR {r['tir']:.2f}, "
-                     f"P {r['p']:.2f}, DQR {r['dqr']:.2f}; the v2 dqi is not given (completeness is not rated).")
+    dq = r.data_quality
+    if dq is not None and dq.primary_data_share_percent is not None:
+        pcf["primaryDataShare"] = common.rounded(dq.primary_data_share_percent)
+    if ex.verification:
+        pcf["assurance"] = _assurance(ex.verification, declaration)
+    notes = _gate_note(declaration, gate, None)
+    if dq is not None and dq.dqr:
+        q = dq.dqr
+        notes.append(f"Data quality (PEF, 1 best .. 5): TeR {q.ter:.2f}, GeR {q.ger:.2f}, TiR {q.tir:.2f}, "
+                     f"P {q.p:.2f}, DQR {q.dqr:.2f}; the v2 dqi is not given (completeness is not rated).")
     doc = {
-        "id": common.footprint_id(result, "pact-v2"),
+        "id": common.footprint_id(declaration, "pact-v2"),
         "specVersion": "2.3.0",
         "version": 1,
-        "created": common.timestamp(result.get("created_at")),
+        "created": common.timestamp(r.created_at),
         "status": "Active",
         "companyName": company["name"],
         "companyIds": list(company["ids"]),
-        "productDescription": common.product_description(result),
-        "productIds": common.product_ids(result),
+        "productDescription": common.product_description(declaration),
+        "productIds": common.product_ids(declaration),
         "productCategoryCpc": cpc,
-        "productNameCompany": result["product"]["name"],
-        "comment": common.comment(result, unit, notes + _standard_note(result)),
+        "productNameCompany": r.product.name,
+        "comment": common.comment(declaration, unit, notes + _standard_note(declaration)),
         "pcf": pcf,
     }
-    classes = _classifications(result)
+    classes = _classifications(declaration)
     if classes:
         doc["productClassifications"] = classes
     return doc
@@ -219,44 +228,45 @@ def pact_v2(result: dict) -> dict:
 IPCC_V2 = {"ipcc-2021-gwp100": "AR6", "ipcc-2013-gwp100": "AR5"}
 
 
-def product_rules(result: dict) -> list[dict]:
+def product_rules(declaration: Declaration) -> list[dict]:
     """``productOrSectorSpecificRules`` from the PCR the result was assessed against."""
-    pcr = (result.get("assessment") or {}).get("pcr")
+    pcr = declaration.assessment.pcr if declaration.assessment is not None else None
     if not pcr:
         return []
     return [{"operator": "Other", "ruleNames": [pcr_name(pcr)], "otherOperatorName": pcr_operator(pcr)}]
 
 
-def pcr_name(pcr: dict) -> str:
+def pcr_name(pcr: PcrRef) -> str:
     """The PCR's title (or id) as a rule name."""
-    return " ".join((pcr.get("title") or pcr["id"]).split())
+    return " ".join((pcr.title or pcr.id).split())
 
 
-def pcr_operator(pcr: dict) -> str:
+def pcr_operator(pcr: PcrRef) -> str:
     """Who states the rules pcf applied: its machine-readable rule file, and what that file cites."""
-    text = f"pcf rule file pcr_rules/{pcr['id']}.yaml version {pcr.get('version', '?')}"
-    if pcr.get("source"):
-        text += f", after: {' '.join(pcr['source'].split())}"
+    text = f"pcf rule file pcr_rules/{pcr.id}.yaml version {pcr.version}"
+    if pcr.source:
+        text += f", after: {' '.join(pcr.source.split())}"
     return text[:400]
 
 
-def _classifications(result: dict) -> list[str]:
-    ex = common.exchange_data(result)
-    classes = list(ex.get("classifications") or [])
-    if ex.get("cpc"):
-        cpc = f"urn:pact:productclassification:un-cpc:{ex['cpc']}"
+def _classifications(declaration: Declaration) -> list[str]:
+    ex = common.exchange_data(declaration)
+    classes = list(ex.classifications)
+    if ex.cpc:
+        cpc = f"urn:pact:productclassification:un-cpc:{ex.cpc}"
         if cpc not in classes:
             classes.insert(0, cpc)
     return classes
 
 
-def _gate_note(result: dict, gate: list[str], outbound: str | None) -> list[str]:
+def _gate_note(declaration: Declaration, gate: list[str], outbound: str | None) -> list[str]:
     """What a cradle-to-gate export leaves out of a longer study."""
-    left = [s for s in result["stages"] if s not in gate]
+    r = declaration.result
+    left = [s for s in r.stages if s not in gate]
     if not left:
         return []
-    per_ref = f"{result['product']['reference_flow']['amount']:g} {result['product']['reference_flow']['unit']}"
-    text = ", ".join(f"{common.STAGE_NAMES.get(s, s)} {result['stages'][s]:.6g} kg CO2e" for s in left)
+    per_ref = f"{r.product.reference_flow.amount:g} {r.product.reference_flow.unit}"
+    text = ", ".join(f"{common.STAGE_NAMES.get(s, s)} {r.stages[s]:.6g} kg CO2e" for s in left)
     note = (f"Cradle-to-gate figures (PACT Methodology 3.2.3); the study's later stages are not in them: {text} "
             f"per {per_ref}")
     if outbound and "distribution" in left:
@@ -264,8 +274,8 @@ def _gate_note(result: dict, gate: list[str], outbound: str | None) -> list[str]
     return [note + "."]
 
 
-def _standard_note(result: dict) -> list[str]:
-    standard = (result.get("study") or {}).get("standard")
+def _standard_note(declaration: Declaration) -> list[str]:
+    standard = declaration.result.study.standard
     if standard and standard != "ISO 14067:2018":
         return [f"Study standard: {standard} (declared as ISO14067)."]
     return []
@@ -286,12 +296,12 @@ def _verification(v: dict) -> dict:
     return out
 
 
-def _assurance(v: dict, result: dict) -> dict:
+def _assurance(v: dict, declaration: Declaration) -> dict:
     coverage = {"PCF calculation model": "PCF system", "PCF program": "PCF system", "product level": "product level"}
     out = {"assurance": True, "providerName": v.get("provider") or ""}
     if v.get("coverage"):
         out["coverage"] = coverage[v["coverage"]]
-    if (result.get("study") or {}).get("boundary") == "cradle-to-gate":
+    if declaration.result.study.boundary == "cradle-to-gate":
         out["boundary"] = "Cradle-to-Gate"
     if v.get("completed"):
         out["completedAt"] = common.timestamp(v["completed"])
