@@ -118,20 +118,12 @@ def catena_x(declaration: Declaration) -> dict:
         "carbonContentBiogenic": common.rounded(f.biogenic_content_kg_c * per),
     }
     if "distribution" in r.stages:
-        d = common.figures(declaration, ["distribution"])
-        pcf.update({
-            "distributionStagePcfExcludingBiogenic": common.rounded(d.excluding * per),
-            "distributionStagePcfIncludingBiogenic": common.rounded(d.excluding * per),
-            "distributionStageFossilGhgEmissions": common.rounded(d.fossil * per),
-            "distributionStageBiogenicCarbonEmissionsOtherThanCO2": common.rounded(d.biogenic_non_co2 * per),
-            "distributionStageBiogenicCarbonWithdrawal": 0.0,
-            "extTFS_distributionStageDlucGhgEmissions": common.rounded(d.dluc * per),
-            "distributionStageAircraftGhgEmissions": common.rounded(d.aircraft * per),
-        })
+        pcf.update(_distribution_stage(declaration, per))
     if dq is not None and dq.primary_data_share_percent is not None:
         pcf["primaryDataShare"] = common.rounded(dq.primary_data_share_percent)
     if dq is not None and dq.dqr:
-        to3 = {k: common.rounded((getattr(dq.dqr, k) + 1) / 2, 4) for k in ("ter", "ger", "tir", "p")}  # PEF 1..5 -> PACT 1..3
+        # PEF 1..5 -> PACT 1..3
+        to3 = {k: common.rounded((getattr(dq.dqr, k) + 1) / 2, 4) for k in ("ter", "ger", "tir", "p")}
         pcf["dataQualityRating"] = {"coveragePercent": common.rounded(100 * (dq.coverage or 0.0)),
                                     "technologicalDQR": to3["ter"], "geographicalDQR": to3["ger"],
                                     "temporalDQR": to3["tir"], "reliabilityDQR": to3["p"]}
@@ -150,6 +142,21 @@ def catena_x(declaration: Declaration) -> dict:
         "productName": r.product.name,
         "comment": common.comment(declaration, unit, _later_stages(declaration, gate)),
         "pcf": pcf,
+    }
+
+
+def _distribution_stage(declaration: Declaration, per: float) -> dict:
+    """The ``distributionStage`` fields [kg CO2e / declared unit]; ``per`` is 1 / the declared
+    units per reference flow [reference flow / declared unit]."""
+    d = common.figures(declaration, ["distribution"])
+    return {
+        "distributionStagePcfExcludingBiogenic": common.rounded(d.excluding * per),
+        "distributionStagePcfIncludingBiogenic": common.rounded(d.excluding * per),
+        "distributionStageFossilGhgEmissions": common.rounded(d.fossil * per),
+        "distributionStageBiogenicCarbonEmissionsOtherThanCO2": common.rounded(d.biogenic_non_co2 * per),
+        "distributionStageBiogenicCarbonWithdrawal": 0.0,
+        "extTFS_distributionStageDlucGhgEmissions": common.rounded(d.dluc * per),
+        "distributionStageAircraftGhgEmissions": common.rounded(d.aircraft * per),
     }
 
 
