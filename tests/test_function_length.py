@@ -14,7 +14,6 @@ REASON = "longer than 100 lines because"
 KNOWN_LONG = {
     "evaluate",  # pcf/lca/calculate.py
     "report_context",  # pcf/render/report.py
-    "pact_v3",  # pcf/exchange/pact.py
     "import_database",  # pcf/background/importers.py (may move to pcf/importers/)
 }
 
