@@ -1,10 +1,16 @@
 """pcf command line: a thin layer over the library (DESIGN.md). Exit status: 0 success,
 1 a PCR nonconformity (``pcf check``) or SKUs that failed (``pcf batch``, the others are
-written), 2 invalid input or any other pcf error."""
+written), 2 invalid input or any other pcf error.
+
+Every command is registered through :class:`Commands`, so one handler (:func:`fail`) turns a
+:class:`pcf.errors.PCFError` into its message on stderr and exit status 2; library messages
+name no option, the handler adds the one an error is about."""
 
 from __future__ import annotations
 
+import functools
 import sys
+import typing
 from pathlib import Path
 from typing import Optional
 
@@ -16,8 +22,48 @@ from rich.table import Table
 from pcf import __version__
 from pcf.errors import PCFError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="pcf — product carbon footprints (ISO 14067 / GB/T 24067), PCR checks and carbon labels.")
+#: Library argument -> command-line option, where the option is not ``--`` + the argument with
+#: dashes (library messages never name options; the error handler adds them).
+OPTIONS = {"out_dir": "--out", "at": "--at"}
+
+
+def option_of(exc: PCFError) -> str | None:
+    """The command-line option a library error is about (:attr:`pcf.errors.PCFError.option`)."""
+    if not exc.option:
+        return None
+    return OPTIONS.get(exc.option, "--" + exc.option.replace("_", "-"))
+
+
+def fail(exc: PCFError) -> typing.NoReturn:
+    """The one error handler of every command: the message (and the option it is about) on
+    stderr, exit status 2, never a traceback."""
+    flag = option_of(exc)
+    message = f"{exc} ({flag})" if flag else str(exc)
+    err.print(f"[red]error:[/red] {message}", highlight=False, markup=True, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def handled(command: typing.Callable) -> typing.Callable:
+    """``command`` with :class:`pcf.errors.PCFError` going to :func:`fail`."""
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except PCFError as exc:
+            fail(exc)
+    return run
+
+
+class Commands(typer.Typer):
+    """A command group whose commands all share :func:`fail` as their error handler."""
+
+    def command(self, *args, **kwargs):
+        register = super().command(*args, **kwargs)
+        return lambda command: register(handled(command))
+
+
+app = Commands(add_completion=False, no_args_is_help=True,
+               help="pcf — product carbon footprints (ISO 14067 / GB/T 24067), PCR checks and carbon labels.")
 out = Console()
 err = Console(stderr=True)
 
@@ -129,9 +175,6 @@ def print_uncertainty(result: dict) -> None:
             f"{d['input']} ({d['process']}) {100 * d['share']:.0f} %" for d in top[:3])), highlight=False)
 
 
-def _fail(exc: PCFError) -> None:
-    err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True, soft_wrap=True)
-    raise typer.Exit(2)
 
 
 @app.command(epilog="Example: pcf setup")
@@ -140,10 +183,7 @@ def setup(force: bool = typer.Option(False, "--force", help="Rebuild every part.
     from pcf.background import setup as build
     from pcf.bw import pcf_home
 
-    try:
-        done = build(force=force, report=lambda m: err.print(m))
-    except PCFError as exc:
-        _fail(exc)
+    done = build(force=force, report=lambda m: err.print(m))
     for step, state in done.items():
         out.print(f"{step}: {state}")
     out.print(f"background ready in {pcf_home()}")
@@ -180,12 +220,9 @@ def footprint(
     if seed is not None and monte_carlo is None:
         err.print("error: --seed goes with --monte-carlo N")
         raise typer.Exit(2)
-    try:
-        run = run_footprint(model, out_dir, label=label, report=report, method=method, electricity_mode=electricity_mode,
-                           scenario=scenario, pcr_id=pcr,
-                           monte_carlo=monte_carlo, seed=seed)
-    except PCFError as exc:
-        _fail(exc)
+    run = run_footprint(model, out_dir, label=label, report=report, method=method, electricity_mode=electricity_mode,
+                       scenario=scenario, pcr_id=pcr,
+                       monte_carlo=monte_carlo, seed=seed)
     print_summary(run.result)
     print_uncertainty(run.result)
     for path in run.files.values():
@@ -202,10 +239,7 @@ def check(
     """Check a product model against its PCR; exit 1 on any nonconformity."""
     from pcf.api import compute
 
-    try:
-        result = compute(model, pcr_id=pcr, electricity_mode=electricity_mode, scenario=scenario)
-    except PCFError as exc:
-        _fail(exc)
+    result = compute(model, pcr_id=pcr, electricity_mode=electricity_mode, scenario=scenario)
     a = result.get("assessment")
     if a is None:
         err.print("error: no PCR: pass --pcr ID or set study.pcr in the model")
@@ -318,21 +352,18 @@ def compare(
     from pcf.api import compare_results_claim
 
     results = first.suffix.lower() == ".json"
-    try:
-        if results:
-            if second is None:
-                raise PCFError("comparing results needs two: pcf compare BASELINE.result.json PRODUCT.result.json")
-            if scenario or method or electricity_mode:
-                raise PCFError("--scenario, --method and --electricity-mode apply to a model; results are compared "
-                               "as computed")
-            run = compare_results_claim(first, second, claim or "reduction", justification, out_dir)
-        else:
-            if second is not None or claim or justification:
-                raise PCFError(f"{first} is a model: its scenarios are compared (one model, no --claim); to compare "
-                               "two results pass their .result.json files")
-            run = run_compare(first, scenario, out_dir=out_dir, method=method, electricity_mode=electricity_mode)
-    except PCFError as exc:
-        _fail(exc)
+    if results:
+        if second is None:
+            raise PCFError("comparing results needs two: pcf compare BASELINE.result.json PRODUCT.result.json")
+        if scenario or method or electricity_mode:
+            raise PCFError("--scenario, --method and --electricity-mode apply to a model; results are compared "
+                           "as computed")
+        run = compare_results_claim(first, second, claim or "reduction", justification, out_dir)
+    else:
+        if second is not None or claim or justification:
+            raise PCFError(f"{first} is a model: its scenarios are compared (one model, no --claim); to compare "
+                           "two results pass their .result.json files")
+        run = run_compare(first, scenario, out_dir=out_dir, method=method, electricity_mode=electricity_mode)
     if results:
         print_claim(run.comparison)
     else:
@@ -373,13 +404,9 @@ def batch(
     with Progress(TextColumn("SKUs"), BarColumn(), MofNCompleteColumn(), Rate(), TimeElapsedColumn(),
                   TextColumn("ETA"), TimeRemainingColumn(), console=err, transient=False) as bar:
         task = bar.add_task("batch", total=None)
-        try:
-            report = run_batch(skus, out_dir, model, jobs=jobs, executor=executor, scheduler=scheduler, force=force,
-                               results=not summary_only,
-                               progress=lambda done, total: bar.update(task, completed=done, total=total))
-        except PCFError as exc:
-            bar.stop()
-            _fail(exc)
+        report = run_batch(skus, out_dir, model, jobs=jobs, executor=executor, scheduler=scheduler, force=force,
+                           results=not summary_only,
+                           progress=lambda done, total: bar.update(task, completed=done, total=total))
     for note in report.notes:
         err.print(f"[yellow]note:[/yellow] {escape(note)}", highlight=False)
     out.print(f"{report.rows} SKUs: {report.computed} computed, {report.skipped} skipped (done before), "
@@ -407,10 +434,7 @@ def label(
     """Render labels of a result (SVG and PDF): the graded label, a compact one, the declaration."""
     from pcf.api import render_outputs
 
-    try:
-        files = render_outputs(result, out_dir, "label", variants=variant, size_mm=size)
-    except PCFError as exc:
-        _fail(exc)
+    files = render_outputs(result, out_dir, "label", variants=variant, size_mm=size)
     for path in files.values():
         out.print(f"wrote {path}")
 
@@ -423,10 +447,7 @@ def report(
     """Render the CFP study report (PDF) of a result and its one-page verification statement template."""
     from pcf.api import render_outputs
 
-    try:
-        files = render_outputs(result, out_dir, "report")
-    except PCFError as exc:
-        _fail(exc)
+    files = render_outputs(result, out_dir, "report")
     for path in files.values():
         out.print(f"wrote {path}")
 
@@ -444,10 +465,7 @@ def export(
     """Export a result as a PACT v3 / v2 footprint, a Catena-X PCF or Battery Pass attributes."""
     from pcf.api import export as run_export
 
-    try:
-        path = run_export(result, fmt, out_file, study_url=study_url, allow_ungraded=ungraded)
-    except PCFError as exc:
-        _fail(exc)
+    path = run_export(result, fmt, out_file, study_url=study_url, allow_ungraded=ungraded)
     out.print(f"wrote {escape(str(path))}")
 
 
@@ -459,10 +477,7 @@ def api_client(
     """Register a client of the PACT host API and print its secret (shown once; only a hash is kept)."""
     from pcf.api import add_api_client
 
-    try:
-        secret = add_api_client(clients, client_id)
-    except PCFError as exc:
-        _fail(exc)
+    secret = add_api_client(clients, client_id)
     print(secret)
     err.print(f"client {escape(client_id)} registered in {escape(str(clients))}; the secret above is not stored")
 
@@ -481,13 +496,10 @@ def serve(
     """Serve the registry's issued footprints over the PACT REST API (v3 under /3, v2 under /2), read-only."""
     from pcf.api import serve as run_serve
 
-    try:
-        run_serve(results, clients, registry, host=host, port=port, tls_cert=tls_cert, tls_key=tls_key)
-    except PCFError as exc:
-        _fail(exc)
+    run_serve(results, clients, registry, host=host, port=port, tls_cert=tls_cert, tls_key=tls_key)
 
 
-db_app = typer.Typer(no_args_is_help=True, help="Installed background databases.")
+db_app = Commands(no_args_is_help=True, help="Installed background databases.")
 app.add_typer(db_app, name="db")
 
 
@@ -498,10 +510,7 @@ def db_list(as_json: bool = typer.Option(False, "--json", help="Print JSON inste
 
     from pcf.background import list_databases
 
-    try:
-        entries = list_databases()
-    except PCFError as exc:
-        _fail(exc)
+    entries = list_databases()
     if as_json:
         print(json.dumps([e.to_dict() for e in entries], indent=2, ensure_ascii=False))
         return
@@ -521,10 +530,7 @@ def db_remove(name: str = typer.Argument(..., help="Database name as `pcf db lis
     """Remove an installed database (`pcf setup` rebuilds the open default)."""
     from pcf.background import remove_database
 
-    try:
-        entry = remove_database(name)
-    except PCFError as exc:
-        _fail(exc)
+    entry = remove_database(name)
     out.print(f"removed {entry.database} ({entry.kind}, {entry.activities} activities)")
 
 
@@ -541,12 +547,9 @@ def db_import(
 
     from pcf.background.importers import import_database
 
-    try:
-        with err.status(f"importing {escape(path.name)} ...") as status:
-            report = import_database(path, fmt, name, replace=replace,
-                                     progress=lambda m: status.update(escape(m)))
-    except PCFError as exc:
-        _fail(exc)
+    with err.status(f"importing {escape(path.name)} ...") as status:
+        report = import_database(path, fmt, name, replace=replace,
+                                 progress=lambda m: status.update(escape(m)))
     if as_json:
         print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
         return
@@ -600,11 +603,8 @@ def import_foreground(
             raise typer.Exit(2)
         key, _, value = item.partition("=")
         stages[key.strip()] = value.strip()
-    try:
-        run = run_import(xlsx, product, model_out, product_id=product_id, pcr=pcr, stages=stages,
-                         internal=internal, links=links or LINKS)
-    except PCFError as exc:
-        _fail(exc)
+    run = run_import(xlsx, product, model_out, product_id=product_id, pcr=pcr, stages=stages,
+                     internal=internal, links=links or LINKS)
     rep = run.report
     out.print(f"{escape(rep.product)}: linked mass share [bold]{100 * rep.linked_mass_share:.1f} %[/bold] "
               f"(with process water counted: {100 * rep.linked_mass_share_incl_water:.1f} %); unlinked inputs estimated at "
@@ -635,7 +635,7 @@ def _passphrase_for(key: Path) -> Optional[str]:
     return typer.prompt(f"passphrase of {key}", hide_input=True)
 
 
-keys_app = typer.Typer(no_args_is_help=True, help="Issuer key pairs (Ed25519) for signing labels.")
+keys_app = Commands(no_args_is_help=True, help="Issuer key pairs (Ed25519) for signing labels.")
 app.add_typer(keys_app, name="keys")
 
 
@@ -659,10 +659,7 @@ def keys_new(
     if passphrase:
         secret = os.environ.get(PASSPHRASE_ENV) or typer.prompt("passphrase", hide_input=True,
                                                                  confirmation_prompt=True)
-    try:
-        key, private_path, public_path, record = run(issuer, out_dir, secret, registry, register)
-    except PCFError as exc:
-        _fail(exc)
+    key, private_path, public_path, record = run(issuer, out_dir, secret, registry, register)
     out.print(f"wrote {private_path} (private, mode 0600{', encrypted' if secret else ''}) and {public_path}",
               highlight=False)
     out.print(f"key id {key.key_id}" + (f", registered for issuer {issuer}" if record else " (not registered)"),
@@ -674,10 +671,7 @@ def keys_list(registry: Optional[Path] = _registry_option()) -> None:
     """List the issuer keys in the registry (current and retired)."""
     from pcf.api import keys_list as run
 
-    try:
-        keys = run(registry)
-    except PCFError as exc:
-        _fail(exc)
+    keys = run(registry)
     table = Table(show_header=True, header_style="bold")
     for col in ("issuer", "key id", "added", "retired"):
         table.add_column(col)
@@ -697,10 +691,7 @@ def issue(
     """Issue a numbered, signed label for a result that conforms to its PCR; prints the label number."""
     from pcf.api import issue_label
 
-    try:
-        issued = issue_label(result, key, valid_days, out_dir, registry, _passphrase_for(key))
-    except PCFError as exc:
-        _fail(exc)
+    issued = issue_label(result, key, valid_days, out_dir, registry, _passphrase_for(key))
     rec = issued.record
     err.print(f"issued {rec.number}: {escape(rec.product_name)} ({escape(rec.product_id)}), issuer {escape(rec.issuer)}, "
               f"valid {rec.valid_from} until {rec.valid_until}", highlight=False)
@@ -742,10 +733,7 @@ def verify(
     (1 not valid, 3 unconfirmed offline, 2 bad input)."""
     from pcf.api import verify_label
 
-    try:
-        v = verify_label(target, registry, offline, key, at)
-    except PCFError as exc:
-        _fail(exc)
+    v = verify_label(target, registry, offline, key, at)
     _print_verification(v, as_json)
     raise typer.Exit(v.exit_code)
 
@@ -753,10 +741,7 @@ def verify(
 def _status_command(action: str, number: str, reason: str, registry: Optional[Path]) -> None:
     from pcf.api import change_label_status
 
-    try:
-        label = change_label_status(number, action, reason, registry)
-    except PCFError as exc:
-        _fail(exc)
+    label = change_label_status(number, action, reason, registry)
     out.print(f"{label.number}: {label.status} ({label.status_at}); reason logged", highlight=False)
 
 
@@ -798,10 +783,7 @@ def renew(
     """Renew a label: a new number and validity period, linked to the old label; prints the new number."""
     from pcf.api import renew_label
 
-    try:
-        issued = renew_label(number, key, valid_days, reason, out_dir, result, registry, _passphrase_for(key))
-    except PCFError as exc:
-        _fail(exc)
+    issued = renew_label(number, key, valid_days, reason, out_dir, result, registry, _passphrase_for(key))
     err.print(f"renewed {issued.record.renews} as {issued.number}, valid {issued.record.valid_from} until "
               f"{issued.record.valid_until}", highlight=False)
     for path in issued.files.values():
@@ -809,7 +791,7 @@ def renew(
     print(issued.number)
 
 
-registry_app = typer.Typer(no_args_is_help=True, help="The label registry: settings, keys, list, check, publish.")
+registry_app = Commands(no_args_is_help=True, help="The label registry: settings, keys, list, check, publish.")
 app.add_typer(registry_app, name="registry")
 
 
@@ -823,10 +805,7 @@ def registry_init(
     """Create the registry (if missing) and set its label-number prefix and public URL."""
     from pcf.api import registry_init as run
 
-    try:
-        current = run(prefix, url, registry)
-    except PCFError as exc:
-        _fail(exc)
+    current = run(prefix, url, registry)
     out.print(f"registry ready: prefix {current['prefix']}, url {current['url'] or '(none: QR codes hold tokens)'}",
               highlight=False)
 
@@ -840,10 +819,7 @@ def registry_add_key(
     """Register an issuer's public key made elsewhere (retires the issuer's previous key)."""
     from pcf.api import registry_add_key as run
 
-    try:
-        record = run(public_key, issuer, registry)
-    except PCFError as exc:
-        _fail(exc)
+    record = run(public_key, issuer, registry)
     out.print(f"key {record.key_id} registered for {record.issuer}", highlight=False)
 
 
@@ -855,10 +831,7 @@ def registry_list(as_json: bool = typer.Option(False, "--json", help="Print JSON
 
     from pcf.api import registry_list as run
 
-    try:
-        labels = run(registry)
-    except PCFError as exc:
-        _fail(exc)
+    labels = run(registry)
     fields = ("number", "product_id", "product_name", "issuer", "valid_from", "valid_until", "status",
               "status_at", "renews", "renewed_by")
     if as_json:
@@ -881,10 +854,7 @@ def registry_check(registry: Optional[Path] = _registry_option()) -> None:
     """Verify the whole registry: database, hash chain, every label against the event log; exit 1 on a problem."""
     from pcf.api import registry_check as run
 
-    try:
-        report = run(registry)
-    except PCFError as exc:
-        _fail(exc)
+    report = run(registry)
     for problem in report.problems:
         out.print(f"[red]✗[/red] {escape(problem)}", highlight=False)
     out.print(f"{report.events} events, {report.labels} labels, {report.keys} keys; chain head {report.head}",
@@ -901,10 +871,7 @@ def registry_publish(out_dir: Path = typer.Argument(..., help="Site folder (stat
     """Write the public verification site: a page per label and an index (no private data)."""
     from pcf.api import registry_publish as run
 
-    try:
-        files = run(out_dir, registry)
-    except PCFError as exc:
-        _fail(exc)
+    files = run(out_dir, registry)
     out.print(f"wrote {len(files)} files in {out_dir} (open {out_dir / 'index.html'})", highlight=False)
 
 
@@ -915,10 +882,7 @@ def registry_export(number: str = typer.Argument(..., help="Label number."),
     """Write an issued label's files again (declaration, label, statement) from the registry."""
     from pcf.api import registry_export as run
 
-    try:
-        files = run(number, out_dir, registry)
-    except PCFError as exc:
-        _fail(exc)
+    files = run(number, out_dir, registry)
     for path in files.values():
         out.print(f"wrote {path}", highlight=False)
 

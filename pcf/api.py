@@ -434,14 +434,14 @@ def issue_label(result_path: str | Path, key_path: str | Path, valid_days: int, 
         Bad result file.
     IssueRefused, KeyFileError, RegistryError, RenderError
     """
-    from .lca import read_result
+    from .declaration import read_declaration
     from .registry import issue, load_signing_key
 
-    result = read_result(result_path)
+    declaration = read_declaration(result_path)
     key = load_signing_key(key_path, passphrase)
     store = _store(registry)
     try:
-        return issue(store, result, key, valid_days, out_dir)
+        return issue(store, declaration, key, valid_days, out_dir)
     finally:
         store.close()
 
@@ -471,7 +471,8 @@ def verify_label(target: str, registry: str | Path | None = None, offline: bool 
         try:
             moment = parse_time(at)
         except ValueError as exc:
-            raise RegistryError(f"--at {at!r}: {exc}; write e.g. 2027-01-31 or 2027-01-31T12:00:00Z") from None
+            raise RegistryError(f"time {at!r}: {exc}; write e.g. 2027-01-31 or 2027-01-31T12:00:00Z").about("at") \
+                from None
     public = load_public_key(key_path) if key_path else None
     store = None
     if not offline and (registry is not None or default_registry_path().exists()):
@@ -512,16 +513,22 @@ def renew_label(number: str, key_path: str | Path, valid_days: int, reason: str,
     Returns
     -------
     pcf.registry.Issued
+
+    Raises
+    ------
+    SourceError
+        Bad result file.
+    LabelNotFound, StatusChangeRefused, IssueRefused, KeyFileError, RegistryError, RenderError
     """
-    from .lca import read_result
+    from .declaration import read_declaration
     from .registry import load_signing_key, renew
     from .registry.numbers import parse_number
 
-    result = read_result(result_path) if result_path else None
+    declaration = read_declaration(result_path) if result_path else None
     key = load_signing_key(key_path, passphrase)
     store = _store(registry, create=False)
     try:
-        return renew(store, parse_number(number).text, key, valid_days, reason, out_dir, result)
+        return renew(store, parse_number(number).text, key, valid_days, reason, out_dir, declaration)
     finally:
         store.close()
 

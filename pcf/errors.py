@@ -11,7 +11,23 @@ from pathlib import Path
 
 
 class PCFError(Exception):
-    """Base class of every error pcf raises on purpose."""
+    """Base class of every error pcf raises on purpose.
+
+    Attributes
+    ----------
+    option : str or None
+        The argument of the library call the error is about (e.g. ``valid_days``), set with
+        :meth:`about`; a front end names its own option for it (the CLI adds
+        ``(--valid-days)``). Messages never name command-line flags themselves.
+    """
+
+    option: str | None = None
+
+    def about(self, option: str) -> "PCFError":
+        """Mark the error as about the argument ``option``; returns the error (``raise
+        IssueRefused(...).about("valid_days")``)."""
+        self.option = option
+        return self
 
 
 class SourceError(PCFError):

@@ -9,48 +9,90 @@ It states the declaration items and primary production data the PCR asks for (te
 
 from __future__ import annotations
 
-import copy
+import dataclasses
 from datetime import datetime, timezone
 
+from pcf.declaration import Declaration
+from pcf.lca.biogenic import rule_for
+from pcf.lca.result import (Contribution, DataQuality, DataQualityItem, DeclaredUnit, Dqr, Product, Provenance,
+                            Quantity, Study)
 from pcf.pcr import assess, load_pcr
+from pcf.pcr.assessment import Assessment
 from pcf.registry import new_keys, open_store
-from tests.pcr_util import DECLARATION, primary_production
+from tests import builders
+from tests.pcr_util import DECLARATION
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run"]
 
-_RESULT = {
-    "format": "pcf-result/1",
-    "product": {"id": "TEST-PACK-10", "name": "Test EV battery pack, 10 kWh",
-                "reference_flow": {"amount": 1.0, "unit": "item"},
-                "declared_unit": {"unit": "kWh", "description": "kWh delivered over the service life",
-                                  "per_reference_flow": 4800.0}},
-    "study": {"standard": "ISO 14067:2018", "boundary": "cradle-to-grave", "pcr": "eu-battery-cfb-ev",
-              "method": "ipcc-2021-gwp100", "background": "test-bg"},
-    "parameters": {"capacity_kwh": 10, "cycles_per_year": 60, "service_life_years": 8},
-    "total_kg_co2e": 960.0,
-    "per_declared_unit_kg_co2e": 0.2,
-    "stages": {"raw_material_acquisition": 600.0, "production": 300.0, "distribution": 30.0, "end_of_life": 30.0},
-    "ghg": {"fossil": 960.0, "biogenic_emissions": 0.0, "biogenic_removals": 0.0, "dluc": 0.0, "aircraft": 0.0},
-    "biogenic_carbon": {}, "contributions": [], "cut_off": [], "data_sources": [],
-    "method": "ipcc-2021-gwp100",
-    "method_name": ["IPCC 2021", "climate change", "global warming potential (GWP100)"],
-    "background": "test-bg",
-    "provenance": {"background_version": "test-bg sha256:0123", "background_sha256": "cd" * 32,
-                   "databases": [{"database": "test-bg", "sha256": "cd" * 32}]},
-    "software_version": "0.1.0", "model_sha256": "ab" * 32, "model_file": "test.yaml",
-    "created_at": "2026-01-01T00:00:00+00:00",
-    "declaration": DECLARATION,
-    **primary_production("pack_assembly", 300.0),
-}
+PCR = "eu-battery-cfb-ev"
+_DQR = Dqr(ter=2, ger=2, tir=2, p=2, dqr=2.0)
+
+
+def _primary_production(process: str, kg_co2e: float) -> dict:
+    """``contributions`` and ``data_quality`` of a production stage that is one process with
+    primary activity data (one direct item of ``kg_co2e``), rated DQR 2.0
+    (the typed form of :func:`tests.pcr_util.primary_production`)."""
+    item = DataQualityItem(process=process, kind="direct", index=None, background=None, database=None,
+                           reference=None, name=process, data="primary", emission_factor="primary",
+                           primary_share=1.0, dqr=_DQR, dqr_source="process", kg_co2e=kg_co2e, weight=1.0)
+    return {
+        "contributions": (Contribution(process=process, name=process, stage="production", kind="direct",
+                                       kg_co2e=kg_co2e, share=kg_co2e / 960.0),),
+        "data_quality": DataQuality(primary_data_share=1.0, primary_data_share_percent=100.0,
+                                    primary_kg_co2e=kg_co2e, abs_kg_co2e=kg_co2e, basis="test", dqr=_DQR,
+                                    level="good", coverage=1.0, unrated_significant=(), items=(item,)),
+    }
+
+
+def make_footprint(**product):
+    """The hand-made conforming result (module docstring) as a typed footprint result;
+    ``product`` replaces fields of its product (``id``, ``name``)."""
+    declared = DeclaredUnit(unit="kWh", description="kWh delivered over the service life", per_reference_flow=4800.0)
+    fields = {"id": "TEST-PACK-10", "name": "Test EV battery pack, 10 kWh",
+              "reference_flow": Quantity(amount=1.0, unit="item"), "declared_unit": declared, **product}
+    return builders.result(
+        fossil=960.0, declared_per_reference_flow=4800.0,
+        stages={"raw_material_acquisition": 600.0, "production": 300.0, "distribution": 30.0, "end_of_life": 30.0},
+        product=Product(**fields),
+        study=Study(standard="ISO 14067:2018", boundary="cradle-to-grave", pcr=PCR, method="ipcc-2021-gwp100",
+                    background="test-bg"),
+        parameters={"capacity_kwh": 10, "cycles_per_year": 60, "service_life_years": 8},
+        method_name=("IPCC 2021", "climate change", "global warming potential (GWP100)"),
+        background="test-bg",
+        provenance=Provenance(method_label="IPCC 2021 GWP100", method_source=(), method_description="test",
+                              background_database="test-bg", background_version="test-bg sha256:0123",
+                              background_sha256="cd" * 32, background_activities=0,
+                              databases=({"database": "test-bg", "sha256": "cd" * 32},), brightway={},
+                              bw2calc_score=960.0),
+        software_version="0.1.0", model_sha256="ab" * 32, model_file="test.yaml",
+        created_at="2026-01-01T00:00:00+00:00",
+        declaration=DECLARATION,
+        **_primary_production("pack_assembly", 300.0),
+    )
+
+
+def assessed(declaration: Declaration) -> Declaration:
+    """The declaration with the assessment `pcf footprint` gives it under its PCR (and that
+    PCR's accounting rule)."""
+    pcr = load_pcr(declaration.result.study.pcr)
+    declaration = declaration.replace(accounting=rule_for(pcr, declaration.result.study.standard))
+    return declaration.replace(assessment=Assessment.from_json(assess(declaration.to_json(), pcr)))
+
+
+def make_declaration(**product) -> Declaration:
+    """The hand-made conforming result (module docstring), assessed like `pcf footprint` does."""
+    return assessed(builders.declaration(make_footprint(**product)))
 
 
 def make_result(**product) -> dict:
-    """The hand-made conforming result (module docstring), assessed like `pcf footprint` does."""
-    result = copy.deepcopy(_RESULT)
-    result["product"].update(product)
-    result["assessment"] = assess(result, load_pcr("eu-battery-cfb-ev"))
-    return result
+    """:func:`make_declaration` as its ``pcf-result/1`` JSON."""
+    return make_declaration(**product).to_json()
+
+
+def with_result(declaration: Declaration, **fields) -> Declaration:
+    """The declaration with fields of its footprint result replaced."""
+    return declaration.replace(result=dataclasses.replace(declaration.result, **fields))
 
 
 def utc(*args) -> datetime:

@@ -9,6 +9,7 @@ class C.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sqlite3
@@ -26,7 +27,7 @@ from pcf.registry.keys import key_id, write_key_pair
 from pcf.registry.numbers import check_digits, format_number, parse_number
 from pcf.registry.token import parse_token
 from pcf.registry.verify import verify_document, verify_token
-from tests.registry_util import make_result, new_registry, utc
+from tests.registry_util import make_declaration, new_registry, utc, with_result
 
 T0, T1, T_CHECK = utc(2026, 1, 1), utc(2026, 1, 2, 9, 30), utc(2026, 6, 1)
 
@@ -154,7 +155,7 @@ def test_key_registration_failure_leaves_no_files(tmp_path, monkeypatch):
 
 def test_issue_numbers_signs_stores_and_writes_the_declaration(reg):
     out = reg["tmp"] / "labels"
-    issued = issue(reg["store"], make_result(), reg["key"], 730, out, now=T1, render=False)
+    issued = issue(reg["store"], make_declaration(), reg["key"], 730, out, now=T1, render=False)
     assert issued.number == format_number("PCF", 2026, 1)
     assert sorted(p.name for p in out.iterdir()) == [f"{issued.number}.declaration.json"]
     doc = parse_document((out / f"{issued.number}.declaration.json").read_bytes())
@@ -175,52 +176,54 @@ def test_issue_numbers_signs_stores_and_writes_the_declaration(reg):
     assert (d["issued_at"], d["valid_from"], d["valid_until"]) == \
         ("2026-01-02T09:30:00Z", "2026-01-02T09:30:00Z", "2028-01-02T09:30:00Z")
     assert doc["declaration_sha256"] == digest(d)
-    second = issue(reg["store"], make_result(), reg["key"], 730, None, now=T1)
+    second = issue(reg["store"], make_declaration(), reg["key"], 730, None, now=T1)
     assert parse_number(second.number).seq == 2
     with reg["store"].read() as tx:
         assert [e.kind for e in tx.events()] == ["key-added", "label-issued", "label-issued"]
 
 
 def test_nonconforming_result_is_refused_and_nothing_is_used(reg):
-    result = make_result()
-    result["parameters"]["cycles_per_year"] = 50  # the PCR fixes 60 full cycles a year
-    result["assessment"] = None
+    result = with_result(make_declaration(), parameters={"capacity_kwh": 10, "cycles_per_year": 50,  # the PCR
+                                                         "service_life_years": 8}).replace(assessment=None)  # fixes 60
     out = reg["tmp"] / "out"
     with pytest.raises(IssueRefused, match="fixed-parameter"):
         issue(reg["store"], result, reg["key"], 730, out, now=T1)
-    no_pcr = make_result()
-    no_pcr["study"]["pcr"] = None
-    no_pcr["assessment"] = None
+    no_pcr = make_declaration()
+    no_pcr = with_result(no_pcr, study=dataclasses.replace(no_pcr.result.study, pcr=None)).replace(assessment=None)
     with pytest.raises(IssueRefused, match="names no PCR"):
         issue(reg["store"], no_pcr, reg["key"], 730, out, now=T1)
-    stale = make_result()
-    stale["assessment"]["performance_class"]["class"] = "A"
+    stale = make_declaration()
+    stale = stale.replace(assessment=dataclasses.replace(
+        stale.assessment, performance_class=dataclasses.replace(stale.assessment.performance_class, class_="A")))
     with pytest.raises(IssueRefused, match="recompute"):
         issue(reg["store"], stale, reg["key"], 730, out, now=T1)
-    with pytest.raises(IssueRefused, match="valid-days"):
-        issue(reg["store"], make_result(), reg["key"], 0, out, now=T1)
-    split = make_result()
-    split["ghg"]["fossil"] = 480.0  # the categories now declare 480 / 4800 = 0.1 per kWh, the headline says 0.2
+    with pytest.raises(IssueRefused, match="whole number of days"):
+        issue(reg["store"], make_declaration(), reg["key"], 0, out, now=T1)
+    # half of the 960 kg is dLUC; a result declared without dLUC states 480 / 4800 = 0.1 per kWh, the PCR
+    # declares 0.2 (dLUC included)
+    split = make_declaration()
+    split = with_result(split, ghg=dataclasses.replace(split.result.ghg, fossil=480.0, dluc=480.0)).replace(
+        accounting=dataclasses.replace(split.accounting, dluc_included=False))
     with pytest.raises(IssueRefused, match="declared figure"):
         issue(reg["store"], split, reg["key"], 730, out, now=T1)
     with pytest.raises(IssueRefused, match="system clock"):
-        issue(reg["store"], make_result(), reg["key"], 730, out, now=utc(2025, 12, 31))
+        issue(reg["store"], make_declaration(), reg["key"], 730, out, now=utc(2025, 12, 31))
     assert not out.exists() or list(out.iterdir()) == []
     with reg["store"].read() as tx:
         assert tx.labels() == [] and [e.kind for e in tx.events()] == ["key-added"]
-    assert parse_number(issue(reg["store"], make_result(), reg["key"], 1, None, now=T1).number).seq == 1
+    assert parse_number(issue(reg["store"], make_declaration(), reg["key"], 1, None, now=T1).number).seq == 1
 
 
 def test_unregistered_key_cannot_issue(reg, tmp_path):
     stranger, *_ = write_key_pair("cb-stranger", tmp_path / "stranger")
     with pytest.raises(IssueRefused, match="not in the registry"):
-        issue(reg["store"], make_result(), stranger, 730, None, now=T1)
+        issue(reg["store"], make_declaration(), stranger, 730, None, now=T1)
 
 
 # ------------------------------------------------------------------ verify
 
 def test_verify_number_file_and_token(reg):
-    issued = issue(reg["store"], make_result(), reg["key"], 730, reg["tmp"] / "l", now=T1, render=False)
+    issued = issue(reg["store"], make_declaration(), reg["key"], 730, reg["tmp"] / "l", now=T1, render=False)
     v = verify(issued.number, reg["store"], at=T_CHECK)
     assert v.verdict == "valid" and v.exit_code == 0
     assert states(v) == {"format": "ok", "hash": "ok", "issuer key": "ok", "signature": "ok", "validity": "ok",
@@ -240,7 +243,7 @@ def test_verify_number_file_and_token(reg):
 
 
 def test_one_changed_byte_fails(reg):
-    issued = issue(reg["store"], make_result(), reg["key"], 730, reg["tmp"] / "l", now=T1, render=False)
+    issued = issue(reg["store"], make_declaration(), reg["key"], 730, reg["tmp"] / "l", now=T1, render=False)
     data = issued.files["declaration.json"].read_bytes()
     # the value 0.2 -> 0.3 in the headline: still valid JSON, still a declaration
     i = data.index(b'"value": 0.2')
@@ -262,7 +265,7 @@ def test_one_changed_byte_fails(reg):
 
 
 def test_label_signed_by_an_unknown_key_fails(reg, tmp_path):
-    issued = issue(reg["store"], make_result(), reg["key"], 730, None, now=T1)
+    issued = issue(reg["store"], make_declaration(), reg["key"], 730, None, now=T1)
     forger, *_ = write_key_pair("cb-test", tmp_path / "forger")
     from pcf.registry.declaration import sign
     from pcf.registry.keys import b64url, raw_public
@@ -283,7 +286,7 @@ def test_label_signed_by_an_unknown_key_fails(reg, tmp_path):
 
 
 def test_expired_and_not_yet_valid_fail(reg):
-    issued = issue(reg["store"], make_result(), reg["key"], 30, None, now=T1)
+    issued = issue(reg["store"], make_declaration(), reg["key"], 30, None, now=T1)
     # valid 30 days from 2026-01-02T09:30Z: until 2026-02-01T09:30Z (exclusive)
     assert verify(issued.number, reg["store"], at=utc(2026, 2, 1, 9, 29, 59)).verdict == "valid"
     expired = verify(issued.number, reg["store"], at=utc(2026, 2, 1, 9, 30))
@@ -296,7 +299,7 @@ def test_expired_and_not_yet_valid_fail(reg):
 # ------------------------------------------------------------------ suspend, reinstate, revoke, renew
 
 def test_suspend_reinstate_revoke_with_reasons(reg):
-    issued = issue(reg["store"], make_result(), reg["key"], 730, None, now=T1)
+    issued = issue(reg["store"], make_declaration(), reg["key"], 730, None, now=T1)
     n = issued.number
     change_status(reg["store"], n, "suspend", "audit pending", now=utc(2026, 2, 1))
     assert states(verify(n, reg["store"], at=T_CHECK))["status"] == "fail"
@@ -325,7 +328,7 @@ def test_suspend_reinstate_revoke_with_reasons(reg):
 
 
 def test_revoked_label_stays_revoked_even_if_the_table_is_edited(reg):
-    issued = issue(reg["store"], make_result(), reg["key"], 730, None, now=T1)
+    issued = issue(reg["store"], make_declaration(), reg["key"], 730, None, now=T1)
     change_status(reg["store"], issued.number, "revoke", "fraud", now=utc(2026, 2, 1))
     db = sqlite3.connect(reg["store"].location)
     with pytest.raises(sqlite3.DatabaseError, match="stays revoked"):
@@ -342,7 +345,7 @@ def test_revoked_label_stays_revoked_even_if_the_table_is_edited(reg):
 
 
 def test_renewal_gets_a_new_number_linked_to_the_old(reg):
-    old = issue(reg["store"], make_result(), reg["key"], 30, None, now=T1)
+    old = issue(reg["store"], make_declaration(), reg["key"], 30, None, now=T1)
     new = renew(reg["store"], old.number, reg["key"], 730, "annual review", reg["tmp"] / "r",
                 now=utc(2026, 1, 20), render=False)
     assert parse_number(new.number).seq == parse_number(old.number).seq + 1
@@ -359,19 +362,19 @@ def test_renewal_gets_a_new_number_linked_to_the_old(reg):
     assert verify(new.number, reg["store"], at=T_CHECK).verdict == "valid"
     with pytest.raises(StatusChangeRefused, match="already renewed"):
         renew(reg["store"], old.number, reg["key"], 730, "again")
-    other = make_result(id="OTHER-PACK")
+    other = make_declaration(id="OTHER-PACK")
     with pytest.raises(StatusChangeRefused, match="product"):
-        renew(reg["store"], new.number, reg["key"], 730, "swap", result=other)
+        renew(reg["store"], new.number, reg["key"], 730, "swap", declaration=other)
     assert check_registry(reg["store"]).ok
 
 
 def test_key_rotation_keeps_old_labels_verifiable(reg, tmp_path):
-    old_label = issue(reg["store"], make_result(), reg["key"], 730, None, now=T1)
+    old_label = issue(reg["store"], make_declaration(), reg["key"], 730, None, now=T1)
     new_key, *_ = new_keys(reg["store"], "cb-test", tmp_path / "rotated", now=utc(2026, 3, 1))
     assert verify(old_label.number, reg["store"], at=T_CHECK).verdict == "valid"
     with pytest.raises(IssueRefused, match="retired"):
-        issue(reg["store"], make_result(), reg["key"], 730, None, now=utc(2026, 3, 2))
-    new_label = issue(reg["store"], make_result(), new_key, 730, None, now=utc(2026, 3, 2))
+        issue(reg["store"], make_declaration(), reg["key"], 730, None, now=utc(2026, 3, 2))
+    new_label = issue(reg["store"], make_declaration(), new_key, 730, None, now=utc(2026, 3, 2))
     assert verify(new_label.number, reg["store"], at=T_CHECK).verdict == "valid"
     with reg["store"].read() as tx:
         keys = tx.keys("cb-test")
@@ -391,7 +394,7 @@ def test_key_rotation_keeps_old_labels_verifiable(reg, tmp_path):
 
 def test_registry_check_finds_edited_and_removed_events(reg):
     for _ in range(3):
-        issue(reg["store"], make_result(), reg["key"], 730, None, now=T1)
+        issue(reg["store"], make_declaration(), reg["key"], 730, None, now=T1)
     report = check_registry(reg["store"])
     assert report.ok and report.events == 4 and report.labels == 3 and len(report.head) == 64
     db = sqlite3.connect(reg["store"].location)
@@ -415,7 +418,7 @@ def test_registry_check_finds_edited_and_removed_events(reg):
 
 
 def test_registry_check_finds_an_edited_declaration(reg):
-    issued = issue(reg["store"], make_result(), reg["key"], 730, None, now=T1)
+    issued = issue(reg["store"], make_declaration(), reg["key"], 730, None, now=T1)
     db = sqlite3.connect(reg["store"].location)
     db.execute("DROP TRIGGER labels_signed_content_fixed")
     db.execute("UPDATE labels SET document = replace(document, '\"class\": \"C\"', '\"class\": \"A\"')")
@@ -429,7 +432,7 @@ def test_registry_check_finds_an_edited_declaration(reg):
 def test_settings_prefix_and_url(tmp_path):
     store, key, *_ = new_registry(tmp_path, now=T0)
     init_registry(store, prefix="CBX", url="https://labels.example.org/pcf/", now=T0)
-    issued = issue(store, make_result(), key, 730, None, now=T1)
+    issued = issue(store, make_declaration(), key, 730, None, now=T1)
     assert issued.number.startswith("CBX-2026-000001-")
     assert issued.qr == f"https://labels.example.org/pcf/{issued.number}.html"
     assert issued.document["declaration"]["verification_url"] == issued.qr
@@ -474,7 +477,7 @@ def test_render_failure_inside_the_transaction_issues_nothing(reg, monkeypatch):
     monkeypatch.setattr(output, "_fc_list", lambda: "")
     out = reg["tmp"] / "labels"
     with pytest.raises(RenderError, match="fonts-noto-cjk"):
-        issue(reg["store"], make_result(), reg["key"], 730, out, now=T1)
+        issue(reg["store"], make_declaration(), reg["key"], 730, out, now=T1)
     assert not out.exists()
     with reg["store"].read() as tx:
         assert tx.labels() == [] and [e.kind for e in tx.events()] == ["key-added"]

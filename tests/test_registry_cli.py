@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 import cli
 from pcf.registry.numbers import parse_number
-from tests.registry_util import make_result
+from tests.registry_util import make_declaration, make_result, with_result
 from tests.test_registry_publish import Elements, chromium_dom
 
 runner = CliRunner()
@@ -122,10 +122,9 @@ def registry(tmp_path, monkeypatch):
 
 def test_issue_refusals_exit_2_and_write_nothing(registry):
     tmp = registry["tmp"]
-    bad = make_result()
-    bad["parameters"]["cycles_per_year"] = 50
-    bad["assessment"] = None
-    (tmp / "bad.result.json").write_text(json.dumps(bad))
+    bad = with_result(make_declaration(), parameters={"capacity_kwh": 10, "cycles_per_year": 50,
+                                                      "service_life_years": 8}).replace(assessment=None)
+    (tmp / "bad.result.json").write_text(json.dumps(bad.to_json()))
     out = tmp / "never"
     for args in ([tmp / "bad.result.json", "--key", registry["key"]],
                  [registry["result"], "--key", registry["pub"]],

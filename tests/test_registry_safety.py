@@ -24,7 +24,7 @@ import pytest
 from pcf.registry import check_registry, issue, verify
 from pcf.registry.numbers import parse_number
 from tests.conftest import REPO
-from tests.registry_util import make_result, new_registry
+from tests.registry_util import make_declaration, new_registry
 
 WORKERS, LABELS = 8, 500
 
@@ -32,12 +32,12 @@ CHILD = textwrap.dedent("""
     import json, sys, time
     from pathlib import Path
     from pcf.registry import issue, load_signing_key, open_store
-    from tests.registry_util import make_result
+    from tests.registry_util import make_declaration
 
     registry, key_path, count, go, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), Path(sys.argv[4]), sys.argv[5]
     store = open_store(registry, create=False)
     key = load_signing_key(key_path)
-    result = make_result()
+    result = make_declaration()
     while not go.exists():
         time.sleep(0.01)
     numbers = [issue(store, result, key, 730).number for _ in range(count)]
@@ -87,7 +87,7 @@ KILLED = textwrap.dedent("""
     import pcf.registry.lifecycle as issuing
     from pcf.files import StagedFiles
     from pcf.registry import issue, load_signing_key, open_store
-    from tests.registry_util import make_result
+    from tests.registry_util import make_declaration
 
     registry, key_path, out, marker, where = sys.argv[1:6]
 
@@ -112,7 +112,7 @@ KILLED = textwrap.dedent("""
         StagedFiles.stage = stage_then_pause
 
     store = open_store(registry, create=False)
-    issue(store, make_result(), load_signing_key(key_path), 730, out, render=False)
+    issue(store, make_declaration(), load_signing_key(key_path), 730, out, render=False)
 """)
 
 
@@ -146,7 +146,7 @@ def test_process_killed_mid_issue_leaves_no_half_issued_label(tmp_path, where):
     visible = [p.name for p in out.iterdir() if not p.name.startswith(".")] if out.exists() else []
     assert visible == []
     # the number was not used: the next label gets number 1
-    again = issue(store, make_result(), key, 730, out, render=False)
+    again = issue(store, make_declaration(), key, 730, out, render=False)
     assert parse_number(again.number).seq == 1
     assert [p.name for p in out.iterdir() if not p.name.startswith(".")] == [f"{again.number}.declaration.json"]
     store.close()
@@ -159,7 +159,7 @@ HOSTILE_ID = "X'); DROP TABLE labels;--"
 def test_hostile_product_names_cannot_inject_sql_svg_or_html(tmp_path):
     store, key, _, _ = new_registry(tmp_path)
     out = tmp_path / "labels"
-    issued = issue(store, make_result(name=HOSTILE_NAME, id=HOSTILE_ID), key, 730, out)
+    issued = issue(store, make_declaration(name=HOSTILE_NAME, id=HOSTILE_ID), key, 730, out)
     # SQL: stored verbatim, no table dropped
     db = sqlite3.connect(store.location)
     tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}

@@ -55,8 +55,8 @@ def init_registry(store: Store, prefix: str | None = None, url: str | None = Non
     if prefix is not None:
         check_prefix(prefix)
     if url is not None and not _URL_RE.fullmatch(url):
-        raise RegistryError(f"--url {url!r}: give an http:// or https:// address without spaces or quotes, "
-                            "e.g. https://labels.example.org/pcf")
+        raise RegistryError(f"URL {url!r}: give an http:// or https:// address without spaces or quotes, "
+                            "e.g. https://labels.example.org/pcf").about("url")
     with store.write() as tx:
         changed = False
         if prefix is not None and prefix != (tx.setting("prefix") or "PCF"):

@@ -1,12 +1,20 @@
-"""The declaration a label certifies, its canonical form, signature and file.
+"""The label document a label certifies, its canonical form, signature and file.
 
-A **declaration** (``pcf-declaration/1``) is the part of a footprint result that a label
-states, plus who issued it and for how long: product, values, performance class, PCR,
-method, background and model hashes, issuer and key, dates, label number. Its canonical
-form is RFC 8785 JCS (:mod:`pcf.registry.canonical`); its digest is the SHA-256 of those
-bytes; the issuer signs those bytes with Ed25519.
+"Declaration" names three things in pcf; here they are kept apart:
 
-A **signed declaration** file (``<number>.declaration.json``, ``pcf-signed-declaration/1``)::
+- the :class:`pcf.declaration.Declaration` (a footprint result, its PCR assessment and the
+  figure it declares): what a label is issued *for*;
+- the **label document** (``pcf-declaration/1``, the JSON key ``declaration`` of the signed
+  file): the part of that declaration a label states, plus who issued it and for how long:
+  product, values, performance class, PCR, method, background and model hashes, issuer and
+  key, dates, label number (:func:`build_label_document`);
+- the EU "carbon-footprint declaration" label variant (:mod:`pcf.render.declaration`).
+
+The label document's canonical form is RFC 8785 JCS (:mod:`pcf.registry.canonical`); its
+digest is the SHA-256 of those bytes; the issuer signs those bytes with Ed25519.
+
+The **signed label document** (file ``<number>.declaration.json``,
+``pcf-signed-declaration/1``; file format and keys unchanged)::
 
     {"format": "pcf-signed-declaration/1",
      "declaration": {...},
@@ -27,11 +35,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pcf
-from pcf.render import view
+from pcf.core.codec import ABSENT, from_json, to_json
+from pcf.declaration import Declaration
+from pcf.lca.biogenic import CO2_PER_C, AccountingRule, rule_for
+from pcf.lca.result import (GHG_CATEGORIES, BiogenicCarbon, DeclaredUnit, FootprintResult, GhgSplit, Product,
+                            Provenance, Quantity, Shares, Study, Totals, TotalsPerDeclaredUnit)
+from pcf.pcr.assessment import Assessment, Grade, PcrRef
+from pcf.render import fmt
 
 from .canonical import canonical_bytes
 from .errors import NotADeclaration
@@ -75,25 +90,85 @@ def parse_time(text: str) -> datetime:
     return moment.astimezone(timezone.utc)
 
 
-def _stages(result: dict) -> dict:
-    return {str(k): float(v) for k, v in (result.get("stages") or {}).items()}
+def _or_none(value: Any) -> Any:
+    """None for a field the assessment leaves out (:data:`pcf.core.codec.ABSENT`)."""
+    return None if value is ABSENT else value
 
 
-def build_declaration(result: dict, assessment: dict, *, number: str, key: SigningKey, issuer: str,
-                      issued_at: datetime, valid_days: int, url: str | None = None,
-                      renews: str | None = None, result_sha256: str | None = None) -> dict:
-    """The declaration of a conforming result (not yet signed).
+def headline(declaration: Declaration) -> dict:
+    """The one figure a label states: the declared figure, per declared unit when the product
+    has one, else per reference flow (:meth:`pcf.declaration.Declaration.declared_value`).
+
+    Returns
+    -------
+    dict
+        ``value`` [kg CO2e / declared unit or / reference flow], ``unit`` (e.g. ``kg CO2e /
+        kWh``), ``text`` (3 significant figures, no thousands separator), ``basis`` (``per
+        declared unit`` or ``per reference flow``).
+    """
+    result = declaration.result
+    product = result.product
+    per_du = product.declared_unit is not None
+    if result.totals is not None:
+        value = declaration.declared_value("declared_unit" if per_du else "reference_flow")
+    else:  # a result without totals: its one total
+        value = result.per_declared_unit_kg_co2e if per_du else result.total_kg_co2e
+    if per_du:
+        unit = f"kg CO2e / {product.declared_unit.unit}"
+    elif float(product.reference_flow.amount) == 1.0:
+        unit = f"kg CO2e / {product.reference_flow.unit}"
+    else:
+        unit = f"kg CO2e / {fmt.amount(product.reference_flow.amount)} {product.reference_flow.unit}"
+    return {"value": float(value), "unit": unit, "text": fmt.sig(value, grouping=False),
+            "basis": "per declared unit" if per_du else "per reference flow"}
+
+
+def _declared(declaration: Declaration) -> dict | None:
+    """The declared figure and its rule, as the label document states them."""
+    if declaration.result.totals is None:
+        return None
+    rule = declaration.accounting
+    return {"total": rule.declared_total, "dluc_included": rule.dluc_included,
+            "kg_co2e": declaration.declared_value("reference_flow"),
+            "per_declared_unit": declaration.declared_value("declared_unit"), "rule": rule.source}
+
+
+def _performance_class(assessment: Assessment) -> dict | None:
+    pc = assessment.performance_class
+    if pc is None:
+        return None
+    thresholds = [] if pc.thresholds is ABSENT else [to_json(t) for t in pc.thresholds]
+    return {"class": _or_none(pc.class_), "value": _or_none(pc.value), "unit": _or_none(pc.unit),
+            "thresholds": thresholds, "source": _or_none(pc.source), "clause": _or_none(pc.clause),
+            "illustrative": bool(_or_none(pc.illustrative))}
+
+
+def _product(product) -> dict:
+    du = product.declared_unit
+    return {
+        "id": product.id,
+        "name": product.name,
+        "reference_flow": {"amount": float(product.reference_flow.amount), "unit": str(product.reference_flow.unit)},
+        "declared_unit": None if du is None else {"unit": str(du.unit), "description": du.description,
+                                                  "per_reference_flow": float(du.per_reference_flow)},
+    }
+
+
+def build_label_document(declaration: Declaration, *, number: str, key: SigningKey, issuer: str,
+                         issued_at: datetime, valid_days: int, url: str | None = None,
+                         renews: str | None = None, result_sha256: str | None = None) -> dict:
+    """The label document (``pcf-declaration/1``) of a conforming declaration, not yet signed.
 
     Parameters
     ----------
-    result : dict
-        A ``pcf-result/1`` result (docs/result-json.md); masses [kg CO2e per reference flow].
-    assessment : dict
-        Its PCR assessment (:func:`pcf.pcr.assess`), conforming.
+    declaration : pcf.declaration.Declaration
+        The result under the PCR's accounting rule, with its (conforming) PCR assessment
+        (:func:`pcf.registry.lifecycle.check_conformance`); masses [kg CO2e / reference flow].
+        The figure the label states is its :meth:`~pcf.declaration.Declaration.declared_value`.
     number : str
         The label number (:mod:`pcf.registry.numbers`).
     key : SigningKey
-        The issuer's key (its public half goes into the declaration).
+        The issuer's key (its public half goes into the document).
     issuer : str
         Issuer name.
     issued_at : datetime
@@ -105,19 +180,23 @@ def build_declaration(result: dict, assessment: dict, *, number: str, key: Signi
     renews : str, optional
         The label number this one renews.
     result_sha256 : str, optional
-        SHA-256 of the canonical result; computed when not given.
+        SHA-256 of the canonical result JSON; default that of ``declaration.to_json()`` (the
+        result file as ``pcf footprint`` writes it).
 
     Returns
     -------
     dict
         JSON-ready; see docs/registry.md for every field.
+
+    Raises
+    ------
+    ValueError
+        The declaration has no assessment.
     """
-    head = view.headline(result)
-    product = result["product"]
-    prov = result.get("provenance") or {}
-    study = result.get("study") or {}
-    pc = assessment.get("performance_class")
-    declared = assessment.get("declared_total")
+    result, assessment = declaration.result, declaration.assessment
+    if assessment is None:
+        raise ValueError("a label document needs the PCR assessment of the declaration")
+    prov = result.provenance
     valid_until = issued_at + timedelta(days=valid_days)
     return {
         "format": DECLARATION_FORMAT,
@@ -128,55 +207,35 @@ def build_declaration(result: dict, assessment: dict, *, number: str, key: Signi
         "valid_until": iso(valid_until),
         "renews": renews,
         "verification_url": url,
-        "product": {
-            "id": product["id"],
-            "name": product["name"],
-            "reference_flow": {"amount": float(product["reference_flow"]["amount"]),
-                               "unit": str(product["reference_flow"]["unit"])},
-            "declared_unit": (None if not product.get("declared_unit") else {
-                "unit": str(product["declared_unit"]["unit"]),
-                "description": product["declared_unit"].get("description"),
-                "per_reference_flow": float(product["declared_unit"]["per_reference_flow"]),
-            }),
-        },
+        "product": _product(result.product),
         "values": {
-            "headline": {"value": head["value"], "unit": head["unit"], "text": head["plain"],
-                         "basis": "per declared unit" if head["declared"] else "per reference flow"},
-            "total_kg_co2e": float(result["total_kg_co2e"]),
-            "per_declared_unit_kg_co2e": (None if result.get("per_declared_unit_kg_co2e") is None
-                                          else float(result["per_declared_unit_kg_co2e"])),
-            "stages": _stages(result),
-            "ghg": {str(k): float(v) for k, v in (result.get("ghg") or {}).items()},
-            "declared": None if not declared else {
-                "total": declared.get("declared_total"), "dluc_included": declared.get("dluc_included"),
-                "kg_co2e": declared.get("kg_co2e"), "per_declared_unit": declared.get("per_declared_unit"),
-                "rule": (declared.get("rule") or {}).get("source"),
-            },
+            "headline": headline(declaration),
+            "total_kg_co2e": float(result.total_kg_co2e),
+            "per_declared_unit_kg_co2e": (None if result.per_declared_unit_kg_co2e is None
+                                          else float(result.per_declared_unit_kg_co2e)),
+            "stages": {str(k): float(v) for k, v in result.stages.items()},
+            "ghg": {str(k): float(v) for k, v in to_json(result.ghg).items()},
+            "declared": _declared(declaration),
         },
-        "performance_class": None if not pc else {
-            "class": pc.get("class"), "value": pc.get("value"), "unit": pc.get("unit"),
-            "thresholds": pc.get("thresholds") or [], "source": pc.get("source"),
-            "clause": pc.get("clause"), "illustrative": bool(pc.get("illustrative")),
-        },
+        "performance_class": _performance_class(assessment),
         "pcr": {
-            **{k: assessment["pcr"].get(k) for k in ("id", "version", "title", "source")},
-            "conforms": bool(assessment["conforms"]),
-            "observations": [f["rule"] for f in assessment.get("findings") or []
-                             if f.get("severity") == "observation"],
+            "id": assessment.pcr.id, "version": assessment.pcr.version, "title": assessment.pcr.title,
+            "source": assessment.pcr.source,
+            "conforms": bool(assessment.conforms),
+            "observations": [f.rule for f in assessment.findings if f.severity == "observation"],
         },
-        "study": {"standard": study.get("standard"), "boundary": study.get("boundary")},
-        "method": {"id": result["method"], "name": list(result.get("method_name") or [])},
+        "study": {"standard": result.study.standard, "boundary": result.study.boundary},
+        "method": {"id": result.method, "name": list(result.method_name)},
         "background": {
-            "name": result.get("background"),
-            "version": prov.get("background_version"),
-            "sha256": prov.get("background_sha256"),
-            "databases": [{"database": d.get("database"), "sha256": d.get("sha256")}
-                          for d in prov.get("databases") or []],
+            "name": result.background,
+            "version": prov.background_version,
+            "sha256": prov.background_sha256,
+            "databases": [{"database": d.get("database"), "sha256": d.get("sha256")} for d in prov.databases],
         },
-        "model_sha256": result["model_sha256"],
-        "result_sha256": result_sha256 or hashlib.sha256(canonical_bytes(result)).hexdigest(),
-        "result_created_at": result.get("created_at"),
-        "software": {"result": result.get("software_version"), "issue": pcf.__version__},
+        "model_sha256": result.model_sha256,
+        "result_sha256": result_sha256 or hashlib.sha256(canonical_bytes(declaration.to_json())).hexdigest(),
+        "result_created_at": result.created_at,
+        "software": {"result": result.software_version, "issue": pcf.__version__},
     }
 
 
@@ -360,36 +419,86 @@ def signature_valid(document: dict, public_key=None) -> bool:
                             canonical_bytes(document["declaration"]))
 
 
-def label_result(declaration: dict) -> dict:
-    """A ``pcf-result/1``-shaped dict of what the declaration states, for the label renderer.
+def _total_declaring(value: float, dluc: float, dluc_included: bool) -> float:
+    """The total from which a rule that leaves dLUC out (or not) declares exactly ``value``."""
+    if dluc_included:
+        return value
+    total = value + dluc
+    for _ in range(8):  # float rounding: step to the neighbour that gives back value exactly
+        back = total - dluc
+        if back == value:
+            break
+        total = math.nextafter(total, math.inf if back < value else -math.inf)
+    return total
 
-    The issued label is drawn from the signed declaration, not from the result file, so it
-    shows exactly what was signed.
+
+def label_declaration(document: dict) -> Declaration:
+    """What a label document states, as a :class:`pcf.declaration.Declaration` for the label
+    renderer.
+
+    The issued label is drawn from the signed label document, not from the result file, so it
+    shows exactly what was signed: product, totals, stages, GHG split, declared figure and its
+    rule, PCR and performance class. Everything the document does not state is empty (no
+    contributions, findings or parameters).
+
+    Parameters
+    ----------
+    document : dict
+        The ``declaration`` part of a parsed signed label document (:func:`parse_document`).
+
+    Returns
+    -------
+    pcf.declaration.Declaration
+        Its :meth:`~pcf.declaration.Declaration.declared_value` is the signed declared figure.
     """
-    values = declaration["values"]
+    values, product, study = document["values"], document["product"], document.get("study") or {}
+    ref, du = product["reference_flow"], product.get("declared_unit")
+    per_ref = du["per_reference_flow"] if du else None
+    ghg = GhgSplit(**{k: float(values["ghg"].get(k) or 0.0) for k in GHG_CATEGORIES + ("aircraft",)})
+    total = float(values["total_kg_co2e"])
     declared = values.get("declared")
-    totals = {} if not declared else {"declared": declared["kg_co2e"],
-                                      "per_declared_unit": {"declared": declared["per_declared_unit"]}}
-    return {
-        "totals": totals,
-        "format": "pcf-result/1",
-        "product": declaration["product"],
-        "study": {**(declaration.get("study") or {}), "pcr": declaration["pcr"]["id"],
-                  "method": declaration["method"]["id"], "background": declaration["background"]["name"]},
-        "total_kg_co2e": values["total_kg_co2e"],
-        "per_declared_unit_kg_co2e": values["per_declared_unit_kg_co2e"],
-        "stages": values["stages"],
-        "ghg": values["ghg"],
-        "method": declaration["method"]["id"],
-        "method_name": declaration["method"]["name"],
-        "background": declaration["background"]["name"],
-        "model_sha256": declaration["model_sha256"],
-        "created_at": declaration["issued_at"],
-        "assessment": {
-            "pcr": {k: declaration["pcr"].get(k) for k in ("id", "version", "title", "source")},
-            "conforms": declaration["pcr"]["conforms"],
-            "findings": [],
-            "stages": {},
-            "performance_class": declaration["performance_class"],
-        },
-    }
+    if declared:
+        rule = AccountingRule(declared_total=declared["total"], dluc_included=bool(declared["dluc_included"]),
+                              description="", clause="", confidence="", source=declared.get("rule") or "")
+        chosen = _total_declaring(float(declared["kg_co2e"]), ghg.dluc, rule.dluc_included)
+        including = chosen if rule.declared_total == "including_biogenic" else total
+        excluding = chosen  # the label document states only the declared one of the two
+        shares = Shares(**{k: (getattr(ghg, k) / including if including else None)
+                           for k in ("fossil", "aircraft", "biogenic_emissions", "biogenic_removals", "dluc")})
+        totals = Totals(including_biogenic=including, excluding_biogenic=excluding, shares=shares,
+                        per_declared_unit=None if not per_ref else TotalsPerDeclaredUnit(
+                            including_biogenic=including / per_ref, excluding_biogenic=excluding / per_ref))
+    else:
+        rule, totals = rule_for(None, study.get("standard") or "ISO 14067:2018"), None
+    background = document["background"]
+    result = FootprintResult(
+        product=Product(id=product["id"], name=product["name"],
+                        reference_flow=Quantity(amount=ref["amount"], unit=ref["unit"]),
+                        declared_unit=None if not du else DeclaredUnit(
+                            unit=du["unit"], description=du.get("description") or "", per_reference_flow=per_ref)),
+        study=Study(standard=study.get("standard"), boundary=study.get("boundary"), pcr=document["pcr"]["id"],
+                    method=document["method"]["id"], background=background["name"]),
+        parameters={}, total_kg_co2e=total, per_declared_unit_kg_co2e=values["per_declared_unit_kg_co2e"],
+        stages=dict(values["stages"]), ghg=ghg,
+        biogenic_carbon=BiogenicCarbon(co2_emissions_kg=0.0, co2_removals_kg=0.0, net_kg_co2e=0.0,
+                                       content_product_kg_c=None, content_packaging_kg_c=None,
+                                       content_product_kg_co2e=None, content_packaging_kg_co2e=None,
+                                       content_co2_per_c=CO2_PER_C, content_source=None),
+        contributions=(), cut_off=(), data_sources=(),
+        method=document["method"]["id"], method_name=tuple(document["method"]["name"]),
+        background=background["name"],
+        provenance=Provenance(method_label="", method_source=(), method_description="",
+                              background_database=background["name"] or "",
+                              background_version=background.get("version"), background_sha256=background.get("sha256"),
+                              background_activities=0, databases=tuple(background.get("databases") or ()),
+                              brightway={}, bw2calc_score=None),
+        software_version=(document.get("software") or {}).get("result"), model_sha256=document["model_sha256"],
+        model_file="", created_at=document["issued_at"], totals=totals)
+    pc = document.get("performance_class")
+    grade = None if pc is None else from_json(Grade, {k: v for k, v in pc.items() if v is not None},
+                                              "$.declaration.performance_class")
+    pcr = document["pcr"]
+    assessment = Assessment(pcr=PcrRef(id=pcr["id"], version=pcr.get("version"), title=pcr.get("title"),
+                                       source=pcr.get("source")),
+                            conforms=pcr["conforms"], findings=(), stages={}, performance_class=grade)
+    return Declaration(result=result, accounting=rule, assessment=assessment)

@@ -205,7 +205,7 @@ def write_key_pair(issuer: str, out_dir: str | Path, passphrase: str | None = No
     for path in (private_path, public_path):
         if path.exists():
             raise KeyFileError(f"{path} exists already: keys are never overwritten; choose another "
-                               "--out folder, or move the old key away to rotate it")
+                               "folder, or move the old key away to rotate it").about("out_dir")
     private = Ed25519PrivateKey.generate()
     encryption = (serialization.BestAvailableEncryption(passphrase.encode("utf-8")) if passphrase
                   else serialization.NoEncryption())
@@ -223,7 +223,7 @@ def write_key_pair(issuer: str, out_dir: str | Path, passphrase: str | None = No
             path.unlink(missing_ok=True)
         what = "exists already (keys are never overwritten)" if isinstance(exc, FileExistsError) else \
             f"cannot be written ({exc.strerror})"
-        raise KeyFileError(f"{exc.filename or out} {what}: choose another --out folder") from None
+        raise KeyFileError(f"{exc.filename or out} {what}: choose another folder").about("out_dir") from None
     return key, private_path, public_path
 
 

@@ -20,12 +20,13 @@ from pathlib import Path
 from typing import Callable
 
 import pcf
-from pcf.errors import RenderError
+from pcf.declaration import Declaration
 from pcf.files import StagedFiles
+from pcf.pcr.assessment import Assessment
 
 from .canonical import canonical_bytes
 from .chain import append_event
-from .declaration import (MAX_VALID_DAYS, build_declaration, document_text, iso, parse_document, parse_time,
+from .declaration import (MAX_VALID_DAYS, build_label_document, document_text, iso, parse_document, parse_time,
                           sign, utc_now)
 from .errors import IssueRefused, LabelNotFound, RegistryError, StatusChangeRefused
 from .keys import SigningKey, b64url, raw_public
@@ -62,71 +63,74 @@ class Issued:
     files: dict[str, Path] = field(default_factory=dict)
 
 
-def check_conformance(result: dict, pcr_dir: str | Path | None = None) -> dict:
-    """Re-assess a result against the current file of its PCR; it must conform.
+def _assess(declaration: Declaration, pcr) -> Assessment:
+    """The PCR assessment of a declaration's result, as :mod:`pcf.pcr` makes it today."""
+    from pcf.pcr import assess
+
+    return Assessment.from_json(assess(declaration.to_json(), pcr))
+
+
+def check_conformance(declaration: Declaration, pcr_dir: str | Path | None = None) -> Declaration:
+    """Re-assess a declaration against the current file of its PCR; it must conform.
 
     Parameters
     ----------
-    result : dict
-        A ``pcf-result/1`` result with ``assessment`` (from ``pcf footprint``) or ``study.pcr``.
+    declaration : pcf.declaration.Declaration
+        A result as ``pcf footprint`` wrote it (:func:`pcf.declaration.read_declaration`),
+        with its assessment, or at least ``study.pcr``.
     pcr_dir : str or Path, optional
         Folder of PCR files [default ``pcr_rules/``].
 
     Returns
     -------
-    dict
-        The fresh assessment (:func:`pcf.pcr.assess`).
+    pcf.declaration.Declaration
+        The declaration under the PCR as it is today: the fresh assessment and the PCR's
+        accounting rule (its declared figure is the one the label states).
 
     Raises
     ------
     IssueRefused
-        The result cannot be rendered, names no PCR, does not conform (the nonconformities
-        are listed), or its stored assessment disagrees with the fresh one (recompute it).
+        The result names no PCR, does not conform (the nonconformities are listed), its
+        declared figure is not the one the PCR declares today, or its stored assessment
+        disagrees with the fresh one (recompute it).
     PCRError
         The PCR file is missing or invalid.
     """
-    from pcf.pcr import assess, load_pcr
-    from pcf.render.validate import check_result
+    from pcf.lca.biogenic import rule_for
+    from pcf.pcr import load_pcr
 
-    try:
-        check_result(result)
-    except RenderError as exc:
-        raise IssueRefused(f"the result cannot be labelled: {exc}") from None
-    stored = result.get("assessment") or {}
-    pcr_id = (stored.get("pcr") or {}).get("id") or (result.get("study") or {}).get("pcr")
+    stored = declaration.assessment
+    pcr_id = (stored.pcr.id if stored is not None else None) or declaration.result.study.pcr
     if not pcr_id:
         raise IssueRefused("the result names no PCR (study.pcr): a label is only issued against a PCR; "
                            "set study.pcr in the model and recompute with `pcf footprint`")
-    fresh = assess(result, load_pcr(pcr_id, pcr_dir))
-    if not fresh["conforms"]:
-        lines = "; ".join(f"{f['rule']} ({f.get('clause') or ''}): {f['message']}"
-                          for f in fresh["findings"] if f["severity"] == "nonconformity")
-        raise IssueRefused(f"the result does not conform to PCR {pcr_id} v{fresh['pcr']['version']}: {lines}. "
+    pcr = load_pcr(pcr_id, pcr_dir)
+    fresh = _assess(declaration, pcr)
+    version = fresh.pcr.version
+    if not fresh.conforms:
+        lines = "; ".join(f"{f.rule} ({f.clause or ''}): {f.message}" for f in fresh.nonconformities)
+        raise IssueRefused(f"the result does not conform to PCR {pcr_id} v{version}: {lines}. "
                            f"Fix the model (see `pcf check MODEL`) and recompute")
-    declared = fresh.get("declared_total")
-    if declared is not None:
-        from pcf.render.view import headline
-
-        head = headline(result)
-        figure = declared["per_declared_unit"] if head["declared"] else declared["kg_co2e"]
-        if figure is None or not math.isclose(head["value"], figure, rel_tol=1e-9, abs_tol=1e-12):
-            raise IssueRefused(f"the result's declared figure ({head['value']!r}) differs from the one PCR {pcr_id} "
-                               f"v{fresh['pcr']['version']} declares today ({figure!r}, "
-                               f"{declared.get('declared_total')}): recompute the result with `pcf footprint`")
-    if stored:
-        old_class = (stored.get("performance_class") or {}).get("class")
-        new_class = (fresh.get("performance_class") or {}).get("class")
-        if stored.get("conforms") is not True or old_class != new_class:
-            raise IssueRefused(f"the assessment stored in the result (conforms {stored.get('conforms')}, class "
-                               f"{old_class}) differs from PCR {pcr_id} v{fresh['pcr']['version']} today (conforms, "
-                               f"class {new_class}): recompute the result with `pcf footprint`")
-    return fresh
+    today = declaration.replace(assessment=fresh, accounting=rule_for(pcr, declaration.result.study.standard))
+    if declaration.result.totals is not None:
+        per = "declared_unit" if declaration.result.product.declared_unit is not None else "reference_flow"
+        stated, figure = declaration.declared_value(per), today.declared_value(per)
+        if figure is None or not math.isclose(stated, figure, rel_tol=1e-9, abs_tol=1e-12):
+            raise IssueRefused(f"the result's declared figure ({stated!r}) differs from the one PCR {pcr_id} "
+                               f"v{version} declares today ({figure!r}, {today.accounting.declared_total}): "
+                               "recompute the result with `pcf footprint`")
+    if stored is not None:
+        if stored.conforms is not True or declaration.graded_class != today.graded_class:
+            raise IssueRefused(f"the assessment stored in the result (conforms {stored.conforms}, class "
+                               f"{declaration.graded_class}) differs from PCR {pcr_id} v{version} today (conforms, "
+                               f"class {today.graded_class}): recompute the result with `pcf footprint`")
+    return today
 
 
 def _valid_days(valid_days: int) -> int:
     if isinstance(valid_days, bool) or not isinstance(valid_days, int) or not 1 <= valid_days <= MAX_VALID_DAYS:
-        raise IssueRefused(f"--valid-days {valid_days!r}: give a whole number of days from 1 to {MAX_VALID_DAYS} "
-                           "(Carbon Trust labels run 730 days)")
+        raise IssueRefused(f"validity period {valid_days!r}: give a whole number of days from 1 to "
+                           f"{MAX_VALID_DAYS} (Carbon Trust labels run 730 days)").about("valid_days")
     return valid_days
 
 
@@ -157,7 +161,8 @@ def _prepare_out(out_dir: str | Path | None) -> tuple[Path | None, bool]:
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise RegistryError(f"output folder {out} cannot be created ({exc.strerror}): choose another --out") from None
+        raise RegistryError(f"output folder {out} cannot be created ({exc.strerror}): choose another "
+                            "folder").about("out_dir") from None
     return out, created
 
 
@@ -226,16 +231,22 @@ def _issue(store: Store, make, key: SigningKey, out_dir, now: datetime | None, *
     return Issued(record.number, document, record, qr, record.token, files)
 
 
-def issue(store: Store, result: dict, key: SigningKey, valid_days: int, out_dir: str | Path | None = None, *,
-          now: datetime | None = None, render: bool = True, pcr_dir: str | Path | None = None) -> Issued:
-    """Issue a label for a conforming result.
+def _result_sha256(declaration: Declaration) -> str:
+    """SHA-256 of the canonical JSON (RFC 8785) of the result file as ``pcf footprint`` wrote it."""
+    return hashlib.sha256(canonical_bytes(declaration.to_json())).hexdigest()
+
+
+def issue(store: Store, declaration: Declaration, key: SigningKey, valid_days: int,
+          out_dir: str | Path | None = None, *, now: datetime | None = None, render: bool = True,
+          pcr_dir: str | Path | None = None) -> Issued:
+    """Issue a label for a conforming declaration.
 
     Parameters
     ----------
     store : Store
         The registry.
-    result : dict
-        A ``pcf-result/1`` result whose assessment conforms to its PCR.
+    declaration : pcf.declaration.Declaration
+        A result whose assessment conforms to its PCR (:func:`pcf.declaration.read_declaration`).
     key : SigningKey
         A registered, current issuer key (:func:`pcf.registry.keys.load_signing_key`).
     valid_days : int
@@ -264,12 +275,12 @@ def issue(store: Store, result: dict, key: SigningKey, valid_days: int, out_dir:
         Rendering or writing failed; nothing was issued.
     """
     _valid_days(valid_days)
-    assessment = check_conformance(result, pcr_dir)
-    result_sha256 = hashlib.sha256(canonical_bytes(result)).hexdigest()
+    today = check_conformance(declaration, pcr_dir)
+    result_sha256 = _result_sha256(declaration)
 
     def make(number, url, issuer, now):
-        return build_declaration(result, assessment, number=number, key=key, issuer=issuer, issued_at=now,
-                                 valid_days=valid_days, url=url, result_sha256=result_sha256)
+        return build_label_document(today, number=number, key=key, issuer=issuer, issued_at=now,
+                                    valid_days=valid_days, url=url, result_sha256=result_sha256)
 
     return _issue(store, make, key, out_dir, now, render=render)
 
@@ -290,7 +301,8 @@ def _check_renewable(tx: Tx, number: str, product_id: str | None) -> LabelRecord
 
 
 def renew(store: Store, number: str, key: SigningKey, valid_days: int, reason: str,
-          out_dir: str | Path | None = None, result: dict | None = None, *, now: datetime | None = None,
+          out_dir: str | Path | None = None, declaration: Declaration | None = None, *,
+          now: datetime | None = None,
           render: bool = True, pcr_dir: str | Path | None = None) -> Issued:
     """Renew a label: a new number and validity period, linked to the old label.
 
@@ -307,9 +319,9 @@ def renew(store: Store, number: str, key: SigningKey, valid_days: int, reason: s
         Validity of the renewal [days].
     reason : str
         Why (logged).
-    result : dict, optional
+    declaration : pcf.declaration.Declaration, optional
         A recomputed result of the same product, checked against its PCR; default: the old
-        declaration's content, unchanged but for number, issuer key, dates and ``renews``.
+        label document's content, unchanged but for number, issuer key, dates and ``renews``.
 
     Returns
     -------
@@ -321,7 +333,7 @@ def renew(store: Store, number: str, key: SigningKey, valid_days: int, reason: s
     """
     _valid_days(valid_days)
     reason = _reason(reason)
-    if result is None:
+    if declaration is None:
         with store.read() as tx:
             old = tx.label(number)
         if old is None:
@@ -338,21 +350,21 @@ def renew(store: Store, number: str, key: SigningKey, valid_days: int, reason: s
 
         product_id = previous["product"]["id"]
     else:
-        assessment = check_conformance(result, pcr_dir)
-        result_sha256 = hashlib.sha256(canonical_bytes(result)).hexdigest()
+        today = check_conformance(declaration, pcr_dir)
+        result_sha256 = _result_sha256(declaration)
 
         def make(new_number, url, issuer, now):
-            return build_declaration(result, assessment, number=new_number, key=key, issuer=issuer, issued_at=now,
-                                     valid_days=valid_days, url=url, renews=number, result_sha256=result_sha256)
+            return build_label_document(today, number=new_number, key=key, issuer=issuer, issued_at=now,
+                                        valid_days=valid_days, url=url, renews=number, result_sha256=result_sha256)
 
-        product_id = result["product"]["id"]
+        product_id = declaration.result.product.id
     return _issue(store, make, key, out_dir, now, renews=number, product_id=product_id, reason=reason,
                   render=render)
 
 
 def _reason(reason: str | None) -> str:
     if not isinstance(reason, str) or not reason.strip():
-        raise StatusChangeRefused("give a reason (--reason TEXT); it is kept in the registry's event log")
+        raise StatusChangeRefused("give a reason; it is kept in the registry's event log").about("reason")
     if len(reason) > 2000:
         raise StatusChangeRefused("the reason is longer than 2000 characters; shorten it")
     return reason.strip()

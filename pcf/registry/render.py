@@ -14,7 +14,7 @@ from markupsafe import Markup
 from pcf.render import fmt, output
 from pcf.render.label import issued_label, prepare
 
-from .declaration import document_text, label_result, parse_time
+from .declaration import document_text, label_declaration, parse_time
 
 
 def _date(text: str) -> str:
@@ -87,10 +87,11 @@ def issued_files(document: dict, qr: str) -> dict[str, bytes]:
         No CJK font, a missing template, or a WeasyPrint failure.
     """
     number = document["declaration"]["label_number"]
-    result = label_result(document["declaration"])
+    declaration = label_declaration(document["declaration"])
     issued = issued_context(document, qr)
-    label = issued_label(result, issued)
-    font, env, svg = prepare(result, issued=issued)
+    drawn = declaration.to_json()  # pcf.render still takes the result JSON; the Declaration once it takes types
+    label = issued_label(drawn, issued)
+    font, env, svg = prepare(drawn, issued=issued)
     html = output.render_template(env, "statement.html.j2", S=statement_context(document),
                                   label=Markup(svg), font=font)
     statement = output.html_to_pdf(html, output.template_folder(env))

@@ -385,7 +385,7 @@ class SQLiteStore(Store):
             self._ensure_schema()
         except sqlite3.DatabaseError as exc:
             raise RegistryCorrupt(f"{self.path} is not a usable pcf registry ({exc}); restore it from a "
-                                  "backup or point --registry at the right file") from None
+                                  "backup or use the right file").about("registry") from None
 
     def _ensure_schema(self) -> None:
         tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -406,7 +406,8 @@ class SQLiteStore(Store):
         if "meta" in {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}:
             meta = dict(self.db.execute("SELECT name, value FROM meta").fetchall())
         if meta.get("format") != FORMAT:
-            raise RegistryCorrupt(f"{self.path} is an SQLite file but not a pcf registry; choose another --registry")
+            raise RegistryCorrupt(f"{self.path} is an SQLite file but not a pcf registry; choose another "
+                                  "file").about("registry")
         if meta.get("schema") != SCHEMA_VERSION:
             raise RegistryCorrupt(f"{self.path}: registry schema {meta.get('schema')!r}, this pcf reads "
                                   f"{SCHEMA_VERSION!r}; upgrade pcf")
