@@ -199,9 +199,10 @@ class ComparisonRun:
     Attributes
     ----------
     comparison : dict
-        The ``pcf-scenarios/1`` dict (:func:`pcf.comparison.compare_results`).
-    results : list of dict
-        The result dict of each scenario, base first.
+        The ``pcf-scenarios/1`` (:func:`pcf.comparison.compare_results`) or
+        ``pcf-comparison/1`` (:func:`pcf.claims.compare_footprints`) dict.
+    results : list of pcf.declaration.Declaration
+        The result of each scenario (base first), or [baseline, product].
     files : dict of str to Path
         ``json`` and ``csv`` -> file written (empty without ``out_dir``).
     """
@@ -255,7 +256,9 @@ def compare(model_path: str | Path, scenarios: list[str] | None = None, out_dir:
         wanted = declared
     wanted = list(dict.fromkeys(wanted))
     systems = [base] + [load_model(model_path, overrides=overrides, scenario=n) for n in wanted]
-    results = [_compute(system, pcr_id, method, electricity_mode) for system in systems]
+    from .declaration import Declaration
+
+    results = [Declaration.from_json(_compute(system, pcr_id, method, electricity_mode)) for system in systems]
     comparison = compare_results(results)
     files = write_comparison(comparison, out_dir) if out_dir is not None else {}
     return ComparisonRun(comparison, results, files)
@@ -279,21 +282,21 @@ def compare_results_claim(baseline_path: str | Path, product_path: str | Path, c
     -------
     ComparisonRun
         ``comparison`` (``pcf-comparison/1``, :func:`pcf.claims.compare_footprints`),
-        ``results`` [baseline, product], ``files``.
+        ``results`` [baseline, product] (:class:`pcf.declaration.Declaration`), ``files``.
 
     Raises
     ------
     SourceError
-        A file is missing or not a ``pcf-result/1`` document.
+        A file is missing, not a ``pcf-result/1`` document, or not of its shape.
     ComparisonRefused
         The results cannot be compared (different declared units, PCRs, boundaries, ...).
     RenderError
         The PDF cannot be rendered.
     """
     from .claims import compare_footprints, write_comparison_files
-    from .lca import read_result
+    from .declaration import read_declaration
 
-    baseline, product = read_result(baseline_path), read_result(product_path)
+    baseline, product = read_declaration(baseline_path), read_declaration(product_path)
     comparison = compare_footprints(baseline, product, claim, justification)
     files = {}
     if out_dir is not None:

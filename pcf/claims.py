@@ -1,11 +1,12 @@
 """Comparisons that labels rest on (issue 5.8): a reduction claim against a previous product
 generation, and a carbon handprint against a stated baseline product, from two result files.
 
-:func:`compare_footprints` is a pure function of two ``pcf-result/1`` dicts; it refuses
+:func:`compare_footprints` is a pure function of two declarations
+(:class:`pcf.declaration.Declaration`, e.g. read with :func:`pcf.declaration.read_declaration`); it refuses
 (:class:`pcf.errors.ComparisonRefused`) what cannot be compared: results without a declared
 unit, of different declared units (function), PCRs or PCR versions, system boundaries,
 characterisation methods or declared totals. Values are the declared figure per declared unit
-(``totals.per_declared_unit.declared``), per PCR stage and per GHG category.
+(:meth:`pcf.declaration.Declaration.declared_value`), per PCR stage and per GHG category.
 
 References
 ----------
@@ -31,6 +32,8 @@ import json
 from datetime import date
 from pathlib import Path
 
+from .core.codec import to_json
+from .declaration import Declaration
 from .errors import ComparisonRefused
 from .files import output_stem, write_atomic
 
@@ -47,56 +50,60 @@ SOURCES = {
 }
 
 
-def _declared_per_du(result: dict) -> float:
-    totals = result.get("totals") or {}
-    value = (totals.get("per_declared_unit") or {}).get("declared")
-    if value is None:
-        value = result.get("per_declared_unit_kg_co2e")
-    return float(value)
+def _declared_per_du(declaration: Declaration) -> float:
+    """The declared figure [kg CO2e / declared unit]."""
+    if declaration.result.totals is None:  # a result without totals: its one total
+        return float(declaration.result.per_declared_unit_kg_co2e)
+    return float(declaration.declared_value("declared_unit"))
 
 
-def _label(result: dict) -> str:
-    scenario = (result.get("scenario") or {}).get("name")
-    return f"{result['product']['id']}" + (f" ({scenario})" if scenario else "")
+def _scenario(declaration: Declaration) -> str | None:
+    scenario = declaration.result.scenario
+    return scenario.name if scenario is not None else None
 
 
-def _check_comparable(baseline: dict, product: dict) -> None:
+def _label(declaration: Declaration) -> str:
+    scenario = _scenario(declaration)
+    return f"{declaration.result.product.id}" + (f" ({scenario})" if scenario else "")
+
+
+def _pcr_text(declaration: Declaration) -> str:
+    pcr = declaration.assessment.pcr
+    return f"{pcr.id} v{pcr.version}"
+
+
+def _check_comparable(baseline: Declaration, product: Declaration) -> None:
     """Raise ComparisonRefused unless both results have the same function, PCR, boundary,
     method and declared total."""
-    b_du, p_du = baseline["product"].get("declared_unit"), product["product"].get("declared_unit")
+    b, p = baseline.result, product.result
+    b_du, p_du = b.product.declared_unit, p.product.declared_unit
     if not b_du or not p_du:
         which = _label(baseline) if not b_du else _label(product)
         raise ComparisonRefused(f"{which} has no declared unit: a comparison is per declared unit (the same "
                                 "function); add product.declared_unit to the model and compute it again")
-    if b_du["unit"] != p_du["unit"] or (b_du.get("description") or "") != (p_du.get("description") or ""):
+    if b_du.unit != p_du.unit or (b_du.description or "") != (p_du.description or ""):
         raise ComparisonRefused(
-            f"different declared units: {b_du['unit']!r} ({b_du.get('description') or ''}) and {p_du['unit']!r} "
-            f"({p_du.get('description') or ''}); only products with the same function can be compared")
-    a_b, a_p = baseline.get("assessment") or {}, product.get("assessment") or {}
-    if not a_b.get("pcr") or not a_p.get("pcr"):
-        which = _label(baseline) if not a_b.get("pcr") else _label(product)
+            f"different declared units: {b_du.unit!r} ({b_du.description or ''}) and {p_du.unit!r} "
+            f"({p_du.description or ''}); only products with the same function can be compared")
+    if baseline.assessment is None or product.assessment is None:
+        which = _label(baseline) if baseline.assessment is None else _label(product)
         raise ComparisonRefused(f"{which} was not assessed against a PCR: a claim needs both results under the "
                                 "same PCR; set study.pcr and compute it again")
-    pcr_b = f"{a_b['pcr'].get('id')} v{a_b['pcr'].get('version')}"
-    pcr_p = f"{a_p['pcr'].get('id')} v{a_p['pcr'].get('version')}"
+    pcr_b, pcr_p = _pcr_text(baseline), _pcr_text(product)
     if pcr_b != pcr_p:
         raise ComparisonRefused(f"different PCRs: {pcr_b} and {pcr_p}; compute both under the same PCR (and version)")
-    s_b, s_p = baseline.get("study") or {}, product.get("study") or {}
-    if s_b.get("boundary") != s_p.get("boundary"):
-        raise ComparisonRefused(f"different system boundaries: {s_b.get('boundary')} and {s_p.get('boundary')}; "
+    if b.study.boundary != p.study.boundary:
+        raise ComparisonRefused(f"different system boundaries: {b.study.boundary} and {p.study.boundary}; "
                                 "compare results with the same boundary")
-    if baseline.get("method") != product.get("method"):
-        raise ComparisonRefused(f"different characterisation methods: {baseline.get('method')} and "
-                                f"{product.get('method')}; compute both with the same --method")
-    d_b = ((baseline.get("totals") or {}).get("declared_total"), (baseline.get("totals") or {}).get("dluc_included"))
-    d_p = ((product.get("totals") or {}).get("declared_total"), (product.get("totals") or {}).get("dluc_included"))
+    if b.method != p.method:
+        raise ComparisonRefused(f"different characterisation methods: {b.method} and {p.method}; compute both "
+                                "with the same method")
+    d_b = (baseline.accounting.declared_total, baseline.accounting.dluc_included)
+    d_p = (product.accounting.declared_total, product.accounting.dluc_included)
     if d_b != d_p:
         raise ComparisonRefused(f"different declared totals (biogenic carbon, dLUC): {d_b} and {d_p}; compute both "
                                 "with this pcf under the same PCR")
-    same = (baseline.get("model_sha256") == product.get("model_sha256")
-            and (baseline.get("scenario") or {}).get("name") == (product.get("scenario") or {}).get("name")
-            and baseline.get("parameters") == product.get("parameters"))
-    if same:
+    if b.model_sha256 == p.model_sha256 and _scenario(baseline) == _scenario(product) and b.parameters == p.parameters:
         raise ComparisonRefused("both results are of the same model, scenario and parameters: nothing to compare")
 
 
@@ -108,19 +115,19 @@ def _row(name: str, base: float | None, prod: float | None, zh: str = "") -> dic
     return {"name": name, "zh": zh, "baseline": base, "product": prod, "reduction": reduction, "reduction_pct": pct}
 
 
-def _period_end(result: dict) -> date | None:
-    period = (result.get("exchange") or {}).get("reference_period") or {}
+def _period_end(declaration: Declaration) -> date | None:
+    period = declaration.result.exchange.reference_period or {}
     try:
         return date.fromisoformat(period["end"]) if period.get("end") else None
     except ValueError:
         return None
 
 
-def _conditions(baseline: dict, product: dict, claim: str, justification: str | None) -> list[dict]:
+def _conditions(baseline: Declaration, product: Declaration, claim: str, justification: str | None) -> list[dict]:
     """What the claim rests on: each {condition, met (True | False | None = not known), note, source}."""
     out = []
     for name, r in (("baseline", baseline), ("product", product)):
-        conforms = (r.get("assessment") or {}).get("conforms")
+        conforms = r.assessment.conforms if r.assessment is not None else None
         out.append({"condition": f"the {name} result conforms to the PCR", "met": bool(conforms),
                     "note": "" if conforms else f"{_label(r)} has nonconformities (pcf check)",
                     "source": "issue 5: comparisons under the same PCR"})
@@ -133,7 +140,7 @@ def _conditions(baseline: dict, product: dict, claim: str, justification: str | 
             met, note = years <= REDUCTION_PERIOD_YEARS, f"data periods end {years:.1f} years apart"
         out.append({"condition": f"the data of both products fall within the {REDUCTION_PERIOD_YEARS}-year "
                                  "certification period", "met": met, "note": note, "source": SOURCES["reduction"]})
-        boundary = (product.get("study") or {}).get("boundary")
+        boundary = product.result.study.boundary
         out.append({"condition": "cradle-to-grave footprints for a consumer-facing label",
                     "met": boundary == "cradle-to-grave",
                     "note": f"boundary {boundary}; a business-to-business claim may be cradle-to-gate",
@@ -152,17 +159,16 @@ def _conditions(baseline: dict, product: dict, claim: str, justification: str | 
     return out
 
 
-def compare_footprints(baseline: dict, product: dict, claim: str = "reduction",
+def compare_footprints(baseline: Declaration, product: Declaration, claim: str = "reduction",
                        justification: str | None = None) -> dict:
     """Compare a product's footprint with a previous generation (reduction) or a baseline (handprint).
 
     Parameters
     ----------
-    baseline : dict
-        ``pcf-result/1`` of the previous generation (reduction) or of the baseline product
-        (handprint).
-    product : dict
-        ``pcf-result/1`` of the product the claim is about.
+    baseline : pcf.declaration.Declaration
+        The previous generation (reduction) or the baseline product (handprint).
+    product : pcf.declaration.Declaration
+        The product the claim is about.
     claim : {"reduction", "handprint"}
     justification : str, optional
         Why the baseline is the right one; required for a handprint (Carbon Handprint Guide).
@@ -190,18 +196,19 @@ def compare_footprints(baseline: dict, product: dict, claim: str = "reduction",
         raise ComparisonRefused(f"unknown claim {claim!r}; use reduction or handprint")
     if claim == "handprint" and not (justification or "").strip():
         raise ComparisonRefused("a carbon handprint needs a justified baseline (Carbon Handprint Guide): say why the "
-                                "baseline product is what the customer would use otherwise (--justification TEXT)")
+                                "baseline product is what the customer would use otherwise").about("justification")
     _check_comparable(baseline, product)
-    per_b = float(baseline["product"]["declared_unit"]["per_reference_flow"])
-    per_p = float(product["product"]["declared_unit"]["per_reference_flow"])
+    per_b = float(baseline.result.product.declared_unit.per_reference_flow)
+    per_p = float(product.result.product.declared_unit.per_reference_flow)
     total = _row("total", _declared_per_du(baseline), _declared_per_du(product), "合计")
-    sb, sp = (baseline.get("assessment") or {}).get("stages") or {}, (product.get("assessment") or {}).get("stages") or {}
+    sb, sp = baseline.assessment.stages or {}, product.assessment.stages or {}
     stages = [_row(name, sb.get(name), sp.get(name)) for name in list(dict.fromkeys(list(sb) + list(sp)))]
-    gb, gp = baseline.get("ghg") or {}, product.get("ghg") or {}
+    gb, gp = to_json(baseline.result.ghg), to_json(product.result.ghg)
     ghg = [_row(k, gb[k] / per_b if k in gb else None, gp[k] / per_p if k in gp else None) for k in GHG_KEYS
            if k in gb or k in gp]
     conditions = _conditions(baseline, product, claim, justification)
-    unit = product["product"]["declared_unit"]["unit"]
+    declared_unit = product.result.product.declared_unit
+    unit = declared_unit.unit
     lower = total["reduction"] is not None and total["reduction"] > 0
     failed = [c["condition"] for c in conditions if c["met"] is False]
     supported = lower and not failed
@@ -214,22 +221,23 @@ def compare_footprints(baseline: dict, product: dict, claim: str = "reduction",
                      f"no handprint: {_label(product)} emits {value} more than the baseline {_label(baseline)} per {unit}")
     if lower and failed:
         statement += "; not supported, conditions not met: " + "; ".join(failed)
-    a = product.get("assessment") or {}
+    pcr = product.assessment.pcr
 
-    def who(r: dict) -> dict:
-        return {"id": r["product"]["id"], "name": r["product"]["name"], "scenario": (r.get("scenario") or {}).get("name"),
-                "model_sha256": r.get("model_sha256"), "model_file": r.get("model_file"), "created_at": r.get("created_at"),
-                "conforms": (r.get("assessment") or {}).get("conforms"),
-                "performance_class": ((r.get("assessment") or {}).get("performance_class") or {}).get("class"),
-                "declared_units_per_reference_flow": float(r["product"]["declared_unit"]["per_reference_flow"])}
+    def who(d: Declaration) -> dict:
+        r = d.result
+        return {"id": r.product.id, "name": r.product.name, "scenario": _scenario(d),
+                "model_sha256": r.model_sha256, "model_file": r.model_file, "created_at": r.created_at,
+                "conforms": d.assessment.conforms if d.assessment is not None else None,
+                "performance_class": d.graded_class,
+                "declared_units_per_reference_flow": float(r.product.declared_unit.per_reference_flow)}
 
     return {
         "format": COMPARISON_FORMAT, "claim": claim,
         "baseline": who(baseline), "product": who(product),
-        "declared_unit": product["product"]["declared_unit"],
-        "pcr": {k: a["pcr"].get(k) for k in ("id", "version", "title")},
-        "boundary": (product.get("study") or {}).get("boundary"), "method": product.get("method"),
-        "declared_total": (product.get("totals") or {}).get("declared_total"),
+        "declared_unit": to_json(declared_unit),
+        "pcr": {"id": pcr.id, "version": pcr.version, "title": pcr.title},
+        "boundary": product.result.study.boundary, "method": product.result.method,
+        "declared_total": product.accounting.declared_total,
         "unit": f"kg CO2e/{unit}",
         "total": total, "stages": stages, "ghg": ghg,
         "conditions": conditions, "supported": supported, "statement": statement,

@@ -2,7 +2,7 @@
 [kg CO2e / reference flow], the total per declared unit, the difference to the model as
 written (``base``) in kg CO2e and in percent, and the life-cycle stage totals.
 
-A pure function of result dicts (:func:`compare_results`) and its CSV / JSON files
+A pure function of declarations (:func:`compare_results`) and its CSV / JSON files
 (:func:`write_comparison`); :func:`pcf.api.compare` computes the results. Scenario
 analysis: ISO 14067:2018 6.4.5 (sensitivity) and 6.6 (interpretation).
 """
@@ -14,6 +14,9 @@ import io
 import json
 from pathlib import Path
 
+from .core.codec import ABSENT, to_json
+from .declaration import Declaration
+from .lca.result import ScenarioChange
 from .files import write_atomic
 from .model.scenarios import BASE
 
@@ -29,14 +32,23 @@ def _diff(value: float | None, base: float | None) -> tuple[float | None, float 
     return diff, (100.0 * diff / abs(base) if base else None)
 
 
-def compare_results(results: list[dict]) -> dict:
+def _change(change: ScenarioChange) -> dict:
+    """A replacement of the scenario as JSON, keys in the order of the result file."""
+    out: dict = {"process": change.process}
+    for name in ("input", "leg"):
+        if getattr(change, name) is not ABSENT:
+            out[name] = getattr(change, name)
+    return {**out, "from": change.from_, "to": change.to}
+
+
+def compare_results(results: list[Declaration]) -> dict:
     """The comparison table of results of one model, the first being the base.
 
     Parameters
     ----------
-    results : list of dict
-        ``pcf-result/1`` dicts of the same model (docs/result-json.md); ``results[0]`` is
-        the reference for the differences (normally the model as written).
+    results : list of pcf.declaration.Declaration
+        Results of the same model; ``results[0]`` is the reference for the differences
+        (normally the model as written).
 
     Returns
     -------
@@ -58,44 +70,43 @@ def compare_results(results: list[dict]) -> dict:
     """
     if not results:
         raise ValueError("no results to compare")
-    base = results[0]
-    pid = base["product"]["id"]
-    if any(r["product"]["id"] != pid for r in results):
+    base = results[0].result
+    pid = base.product.id
+    if any(d.result.product.id != pid for d in results):
         raise ValueError("results of different products cannot be compared")
-    present = {s for r in results for s in r["stages"]}
+    present = {s for d in results for s in d.result.stages}
     stages = [s for s in STAGE_ORDER if s in present] + sorted(present - set(STAGE_ORDER))
     rows = []
-    for r in results:
-        scenario = r.get("scenario") or {}
-        du = r["product"].get("declared_unit")
-        diff, diff_pct = _diff(r["total_kg_co2e"], base["total_kg_co2e"])
-        du_diff, du_diff_pct = _diff(r.get("per_declared_unit_kg_co2e"), base.get("per_declared_unit_kg_co2e"))
-        assessment = r.get("assessment") or {}
-        pc = assessment.get("performance_class") or {}
+    for d in results:
+        r, scenario = d.result, d.result.scenario
+        du = r.product.declared_unit
+        diff, diff_pct = _diff(r.total_kg_co2e, base.total_kg_co2e)
+        du_diff, du_diff_pct = _diff(r.per_declared_unit_kg_co2e, base.per_declared_unit_kg_co2e)
         rows.append({
-            "scenario": scenario.get("name") or BASE,
-            "description": scenario.get("description") or ("the model as written" if not scenario else ""),
-            "total_kg_co2e": r["total_kg_co2e"],
-            "per_declared_unit_kg_co2e": r.get("per_declared_unit_kg_co2e"),
-            "declared_units_per_reference_flow": du["per_reference_flow"] if du else None,
+            "scenario": (scenario.name if scenario else None) or BASE,
+            "description": (scenario.description if scenario else None) or (
+                "the model as written" if not scenario else ""),
+            "total_kg_co2e": r.total_kg_co2e,
+            "per_declared_unit_kg_co2e": r.per_declared_unit_kg_co2e,
+            "declared_units_per_reference_flow": du.per_reference_flow if du else None,
             "diff_kg_co2e": diff, "diff_pct": diff_pct,
             "per_declared_unit_diff_kg_co2e": du_diff, "per_declared_unit_diff_pct": du_diff_pct,
-            "stages": {s: r["stages"].get(s, 0.0) for s in stages},
-            "ghg": dict(r.get("ghg") or {}),
-            "parameters": dict(scenario.get("parameters") or {}),
-            "replaced": list(scenario.get("replaced") or []),
-            "transport": list(scenario.get("transport") or []),
-            "performance_class": pc.get("class"),
-            "conforms": assessment.get("conforms") if assessment else None,
+            "stages": {s: r.stages.get(s, 0.0) for s in stages},
+            "ghg": to_json(r.ghg),
+            "parameters": dict(scenario.parameters or {}) if scenario else {},
+            "replaced": [_change(c) for c in scenario.replaced] if scenario else [],
+            "transport": [_change(c) for c in scenario.transport] if scenario else [],
+            "performance_class": d.graded_class,
+            "conforms": d.assessment.conforms if d.assessment is not None else None,
         })
-    product = base["product"]
+    product = base.product
     return {
         "format": COMPARISON_FORMAT,
-        "product": {"id": pid, "name": product["name"], "reference_flow": product["reference_flow"],
-                    "declared_unit": product.get("declared_unit")},
-        "model_file": base.get("model_file"), "model_sha256": base.get("model_sha256"),
-        "method": base.get("method"), "background": base.get("background"),
-        "software_version": base.get("software_version"), "created_at": base.get("created_at"),
+        "product": {"id": pid, "name": product.name, "reference_flow": to_json(product.reference_flow),
+                    "declared_unit": to_json(product.declared_unit)},
+        "model_file": base.model_file, "model_sha256": base.model_sha256,
+        "method": base.method, "background": base.background,
+        "software_version": base.software_version, "created_at": base.created_at,
         "base": rows[0]["scenario"],
         "stages": stages,
         "scenarios": rows,

@@ -2,7 +2,8 @@
 Trust 'Reducing CO2'), carbon handprint against a baseline (VTT/LUT Carbon Handprint Guide),
 and the refusals (different declared units, PCRs, boundaries, methods, declared totals).
 
-Hand-worked pair (tests/test_pcr.py ``battery_result``, both conforming to eu-battery-cfb-ev):
+Hand-worked pair (tests/test_pcr.py ``battery_result``, typed here by :func:`battery`, both
+conforming to eu-battery-cfb-ev):
 
     baseline: 7 200 kg CO2e per pack / 36 000 kWh = 0.200 kg CO2e/kWh
               raw material acquisition 4 500 / 36 000 = 0.125
@@ -14,7 +15,7 @@ Hand-worked pair (tests/test_pcr.py ``battery_result``, both conforming to eu-ba
 
 from __future__ import annotations
 
-import copy
+import dataclasses
 import json
 
 import pytest
@@ -23,28 +24,76 @@ from typer.testing import CliRunner
 import cli
 from pcf.claims import compare_footprints, comparison_csv
 from pcf.errors import ComparisonRefused
+from pcf.lca.result import (Contribution, DataQuality, DataQualityItem, DeclaredUnit, Dqr, ExchangeFacts, Product,
+                            Quantity, Study)
 from pcf.pcr import assess, load_pcr
+from pcf.pcr.assessment import Assessment
+from tests import builders
+from tests.registry_util import assessed, with_result
 from tests.test_labels import pages, pdf_text
-from tests.test_pcr import battery_result
 from tests.test_render import embedded_cjk_fonts
 
 runner = CliRunner()
 
+_DQR = Dqr(ter=2, ger=2, tir=2, p=2, dqr=2.0)
+#: (process, kind, background, stage, data, kg CO2e) of tests/test_pcr.py ``battery_result``
+_ITEMS = (("cam", "input", "nickel", "raw_material_acquisition", "secondary", 4500.0),
+          ("cell_production", "input", "elec", "production", "primary", 2000.0),
+          ("cell_production", "direct", None, "production", "primary", 400.0),
+          ("distribution", "transport", "ship", "distribution", "secondary", 180.0),
+          ("end_of_life", "input", "recycling", "end_of_life", "secondary", 120.0))
 
-def pair() -> tuple[dict, dict]:
-    base = battery_result()
-    base["model_sha256"] = "a" * 64
-    prod = copy.deepcopy(base)
-    prod["model_sha256"] = "b" * 64
-    prod["product"]["id"] = "SKU-NMC811-75-G2"
-    prod["stages"]["raw_material_acquisition"] = 3600.0
-    prod["total_kg_co2e"] = 6300.0
-    prod["per_declared_unit_kg_co2e"] = 6300.0 / 36000.0
-    prod["ghg"]["fossil"] = 6300.0
-    for r in (base, prod):
-        r["assessment"] = assess(r, load_pcr("eu-battery-cfb-ev"))
-        assert r["assessment"]["conforms"] is True
+
+def battery(raw_material_acquisition: float = 4500.0, **fields):
+    """tests/test_pcr.py ``battery_result`` as a typed declaration: 75 kWh x 60 x 8 = 36 000 kWh per
+    pack, stages raw materials + 2 400 + 180 + 120 kg CO2e, all fossil; assessed under eu-battery-cfb-ev."""
+    stages = {"raw_material_acquisition": raw_material_acquisition, "production": 2400.0, "distribution": 180.0,
+              "end_of_life": 120.0}
+    total = sum(stages.values())
+    contributions = tuple(
+        Contribution(process=process, name=background or process, stage=stage,
+                     kind="background" if background else "direct", kg_co2e=kg, share=kg / total,
+                     **({"background": background} if background else {}))
+        for process, _, background, stage, _, kg in _ITEMS)
+    items = tuple(DataQualityItem(process=process, kind=kind, index=None, background=background, database=None,
+                                  reference=background, name=background or process, data=data,
+                                  emission_factor=data, primary_share=1.0 if data == "primary" else 0.0, dqr=_DQR,
+                                  dqr_source="process", kg_co2e=kg, weight=kg / total)
+                  for process, kind, background, _, data, kg in _ITEMS)
+    footprint = builders.result(
+        fossil=total, stages=stages, declared_per_reference_flow=36000.0,
+        product=Product(id="SKU-NMC811-75", name="EV battery pack, NMC811, 75 kWh",
+                        reference_flow=Quantity(amount=1.0, unit="item"),
+                        declared_unit=DeclaredUnit(unit="kWh", per_reference_flow=36000.0,
+                                                   description="kWh of total energy delivered over the service life")),
+        study=Study(standard="ISO 14067:2018", boundary="cradle-to-grave", pcr="eu-battery-cfb-ev",
+                    method="ipcc-2021-gwp100", background="open-default"),
+        parameters={"capacity_kwh": 75, "cycles_per_year": 60, "service_life_years": 8},
+        contributions=contributions,
+        data_quality=DataQuality(primary_data_share=2400.0 / 7200.0, primary_data_share_percent=100 * 2400.0 / 7200.0,
+                                 primary_kg_co2e=2400.0, abs_kg_co2e=total, basis="test", dqr=_DQR, level="good",
+                                 coverage=1.0, unrated_significant=(), items=items),
+        declaration={
+            "manufacturer": {"name": "Example Cells Co.", "address": "Ningde, Fujian, China", "contact": ""},
+            "product_model": "NMC811-75", "plant": {"name": "Plant 2", "location": "Ningde, Fujian", "country": "CN"},
+            "conformity_declaration_id": "EU-DoC-2026-0001", "study_url": "https://example.org/cf-study"},
+        method_name=("IPCC 2021", "climate change", "global warming potential (GWP100)"), **fields)
+    return assessed(builders.declaration(footprint))
+
+
+def pair():
+    base = battery(model_sha256="a" * 64)
+    prod = battery(3600.0, model_sha256="b" * 64)
+    prod = with_result(prod, product=dataclasses.replace(prod.result.product, id="SKU-NMC811-75-G2"))
+    for d in (base, prod):
+        assert d.assessment.conforms is True
     return base, prod
+
+
+def replace_du(d, **changes):
+    product = d.result.product
+    return with_result(d, product=dataclasses.replace(product, declared_unit=dataclasses.replace(
+        product.declared_unit, **changes)))
 
 
 def test_reduction_by_hand():
@@ -78,13 +127,13 @@ def test_no_reduction_is_not_supported():
 
 def test_reduction_needs_data_within_two_years_and_conforming_results():
     base, prod = pair()
-    base["exchange"] = {"reference_period": {"start": "2021-01-01", "end": "2021-12-31"}}
-    prod["exchange"] = {"reference_period": {"start": "2024-01-01", "end": "2024-12-31"}}   # 3.0 years later
-    c = compare_footprints(base, prod, "reduction")
+    base = with_result(base, exchange=ExchangeFacts(reference_period={"start": "2021-01-01", "end": "2021-12-31"}))
+    prod = with_result(prod, exchange=ExchangeFacts(reference_period={"start": "2024-01-01", "end": "2024-12-31"}))
+    c = compare_footprints(base, prod, "reduction")                                        # 3.0 years later
     assert c["supported"] is False and "2-year certification period" in c["statement"]
-    prod["exchange"]["reference_period"]["end"] = "2023-06-30"                             # 1.5 years
-    assert compare_footprints(base, prod, "reduction")["supported"] is True
-    prod["assessment"]["conforms"] = False
+    prod = with_result(prod, exchange=ExchangeFacts(reference_period={"start": "2024-01-01", "end": "2023-06-30"}))
+    assert compare_footprints(base, prod, "reduction")["supported"] is True                # 1.5 years
+    prod = prod.replace(assessment=dataclasses.replace(prod.assessment, conforms=False))
     c = compare_footprints(base, prod, "reduction")
     assert c["supported"] is False and "the product result conforms to the PCR" in c["statement"]
 
@@ -100,22 +149,30 @@ def test_handprint_needs_a_justified_baseline():
     assert "Carbon Handprint Guide" in c["source"]
 
 
+def _gbt(d):
+    return d.replace(assessment=Assessment.from_json(assess(d.to_json(), load_pcr("gbt-24067-generic"))))
+
+
 @pytest.mark.parametrize(("change", "message"), [
-    (lambda r: r["product"]["declared_unit"].update(unit="kWp"), "different declared units"),
-    (lambda r: r["product"]["declared_unit"].update(description="kWh of capacity"), "different declared units"),
-    (lambda r: r["product"].update(declared_unit=None), "has no declared unit"),
-    (lambda r: r["assessment"]["pcr"].update(version="0.2"), r"different PCRs: eu-battery-cfb-ev v0.3 and eu-battery-cfb-ev v0.2"),
-    (lambda r: r.update(assessment=assess(r, load_pcr("gbt-24067-generic"))), "different PCRs"),
-    (lambda r: r.update(assessment=None), "was not assessed against a PCR"),
-    (lambda r: r["study"].update(boundary="cradle-to-gate"), "different system boundaries"),
-    (lambda r: r.update(method="ipcc-2013-gwp100"), "different characterisation methods"),
-    (lambda r: r.update(totals={"declared_total": "excluding_biogenic", "dluc_included": True}), "different declared totals"),
-    (lambda r: r.update(model_sha256="a" * 64, stages=dict(r["stages"]), parameters=dict(r["parameters"])),
-     "same model, scenario and parameters"),
+    (lambda d: replace_du(d, unit="kWp"), "different declared units"),
+    (lambda d: replace_du(d, description="kWh of capacity"), "different declared units"),
+    (lambda d: with_result(d, product=dataclasses.replace(d.result.product, declared_unit=None)),
+     "has no declared unit"),
+    (lambda d: d.replace(assessment=dataclasses.replace(d.assessment, pcr=dataclasses.replace(d.assessment.pcr,
+                                                                                               version="0.2"))),
+     r"different PCRs: eu-battery-cfb-ev v0.3 and eu-battery-cfb-ev v0.2"),
+    (_gbt, "different PCRs"),
+    (lambda d: d.replace(assessment=None), "was not assessed against a PCR"),
+    (lambda d: with_result(d, study=dataclasses.replace(d.result.study, boundary="cradle-to-gate")),
+     "different system boundaries"),
+    (lambda d: with_result(d, method="ipcc-2013-gwp100"), "different characterisation methods"),
+    (lambda d: d.replace(accounting=dataclasses.replace(d.accounting, declared_total="excluding_biogenic")),
+     "different declared totals"),
+    (lambda d: with_result(d, model_sha256="a" * 64), "same model, scenario and parameters"),
 ])
 def test_refusals(change, message):
     base, prod = pair()
-    change(prod)
+    prod = change(prod)
     with pytest.raises(ComparisonRefused, match=message):
         compare_footprints(base, prod, "reduction")
 
@@ -130,12 +187,10 @@ def test_unknown_claim():
 
 
 def write_pair(tmp_path):
-    base, prod = pair()
     paths = []
-    for r in (base, prod):
-        r.update({"format": "pcf-result/1", "method_name": ["IPCC 2021"], "background": "test"})
-        path = tmp_path / f"{r['product']['id']}.result.json"
-        path.write_text(json.dumps(r), encoding="utf-8")
+    for d in pair():
+        path = tmp_path / f"{d.result.product.id}.result.json"
+        path.write_text(json.dumps(d.to_json()), encoding="utf-8")
         paths.append(path)
     return paths
 

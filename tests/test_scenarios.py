@@ -461,9 +461,8 @@ def test_nmc811_scenarios(nmc811, cf):
         assert rows[name]["diff_kg_co2e"] == pytest.approx(plant_kwh * (grid - national) + delivery, rel=1e-5)
     # the plant moves with its grid: the EU rule's electricity checks accept a German plant on the
     # German mix, not a Sichuan plant on the regional grid (national_mix mode)
-    findings = {(r["scenario"] or {}).get("name", "base"): {f["rule"] for f in r["assessment"]["findings"]
-                                                           if f["severity"] == "nonconformity"}
-                for r in nmc811.results}
+    findings = {(d.result.scenario.name if d.result.scenario else "base"): {f.rule for f in d.assessment.nonconformities}
+                for d in nmc811.results}
     assert not any(rule.startswith("electricity") for rule in findings["plant_de"] | findings["base"])
     assert "electricity-grid-level" in findings["plant_cn_southwest"]
 
