@@ -31,6 +31,7 @@ from urllib.parse import urlencode
 import pytest
 
 import pact_specs as specs
+from pcf.declaration import Declaration
 from pcf.errors import PCFError
 from pcf.exchange.clients import Clients, add_client
 from pcf.exchange.host import FootprintSource, footprint_uuid
@@ -68,9 +69,9 @@ def registry(tmp_path_factory):
     results.mkdir()
     numbers = {}
     for pid in PRODUCTS:
-        result = hosted_result(pid)
-        (results / f"{pid}.result.json").write_text(json.dumps(result), encoding="utf-8")
-        numbers[pid] = issue(store, result, key, 365, None, now=utc(2026, 3, 1), render=False).number
+        declaration = Declaration.from_json(hosted_result(pid))
+        (results / f"{pid}.result.json").write_text(json.dumps(declaration.to_json()), encoding="utf-8")
+        numbers[pid] = issue(store, declaration, key, 365, None, now=utc(2026, 3, 1), render=False).number
     change_status(store, numbers["PACK-JS"], "revoke", "test: supplier data withdrawn", now=utc(2026, 4, 1))
     store.close()
     clients_file = folder / "clients.json"
@@ -415,7 +416,7 @@ def test_the_pv_example_from_footprint_to_pact_api(open_default, tmp_path):
     results = tmp_path / "out"
     result = run_footprint(PV, results).result
     store, key, _, _ = new_registry(tmp_path)
-    number = issue(store, result, key, 365, None, render=False).number
+    number = issue(store, Declaration.from_json(result), key, 365, None, render=False).number
     store.close()
     add = add_client(tmp_path / "clients.json", "buyer")
     app = build_app(FootprintSource(tmp_path / "registry.db", results), Clients.load(tmp_path / "clients.json"))
