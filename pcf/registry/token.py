@@ -48,7 +48,7 @@ def make_token(declaration: dict, declaration_sha256: str, key: SigningKey) -> s
     Parameters
     ----------
     declaration : dict
-        The declaration (:func:`pcf.registry.declaration.build_declaration`).
+        The label document (:func:`pcf.registry.declaration.build_label_document`).
     declaration_sha256 : str
         Its digest.
     key : SigningKey
