@@ -3,7 +3,7 @@
 written), 2 invalid input or any other pcf error.
 
 Every command is registered through :class:`Commands`, so one handler (:func:`fail`) turns a
-:class:`pcf.errors.PCFError` into its message on stderr and exit status 2; library messages
+:class:`pcf.core.errors.PCFError` into its message on stderr and exit status 2; library messages
 name no option, the handler adds the one an error is about."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from pcf import __version__
-from pcf.errors import PCFError
+from pcf.core.errors import PCFError
 
 #: Library argument -> command-line option, where the option is not ``--`` + the argument with
 #: dashes (library messages never name options; the error handler adds them).
@@ -28,7 +28,7 @@ OPTIONS = {"out_dir": "--out", "at": "--at"}
 
 
 def option_of(exc: PCFError) -> str | None:
-    """The command-line option a library error is about (:attr:`pcf.errors.PCFError.option`)."""
+    """The command-line option a library error is about (:attr:`pcf.core.errors.PCFError.option`)."""
     if not exc.option:
         return None
     return OPTIONS.get(exc.option, "--" + exc.option.replace("_", "-"))
@@ -44,7 +44,7 @@ def fail(exc: PCFError) -> typing.NoReturn:
 
 
 def handled(command: typing.Callable) -> typing.Callable:
-    """``command`` with :class:`pcf.errors.PCFError` going to :func:`fail`."""
+    """``command`` with :class:`pcf.core.errors.PCFError` going to :func:`fail`."""
     @functools.wraps(command)
     def run(*args, **kwargs):
         try:
@@ -181,7 +181,7 @@ def print_uncertainty(result: dict) -> None:
 def setup(force: bool = typer.Option(False, "--force", help="Rebuild every part.")) -> None:
     """Build the background (biosphere3, IPCC 2021/2013 GWP100, open default) under PCF_HOME. Idempotent."""
     from pcf.background import setup as build
-    from pcf.bw import pcf_home
+    from pcf.core.bw import pcf_home
 
     done = build(force=force, report=lambda m: err.print(m))
     for step, state in done.items():

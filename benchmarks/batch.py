@@ -115,7 +115,7 @@ def naive(model: Path, columns: dict, rows: list[int]) -> tuple[float, list[floa
     import bw2calc as bc
 
     from pcf.background import method_spec
-    from pcf.bw import brightway
+    from pcf.core.bw import brightway
     from pcf.graph import build_foreground
     from pcf.model import load_model
 
@@ -139,7 +139,7 @@ def brightway_best(plan, model: Path, columns: dict, rows: list[int]) -> tuple[f
     seconds, seconds per SKU, scores (background part + the foreground's own emissions)."""
     import bw2calc as bc
 
-    from pcf.bw import brightway
+    from pcf.core.bw import brightway
     from pcf.graph import link_foreground
     from pcf.lca.inventory import Inventory
     from pcf.model import load_model
@@ -215,7 +215,7 @@ def labels(plan, n: int, folder: Path) -> float:
 def main() -> None:
     from pcf.background import setup
     from pcf.batch.plan import make_plan
-    from pcf.bw import brightway
+    from pcf.core.bw import brightway
     from support import synthetic
 
     setup()

@@ -33,7 +33,7 @@ TARGET_S = 30.0
 
 def main() -> None:
     from pcf.background import method_spec, setup
-    from pcf.bw import brightway
+    from pcf.core.bw import brightway
     from pcf.graph import build_foreground
     from pcf.lca import footprint
     from pcf.lca.uncertainty import monte_carlo

@@ -7,7 +7,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import PCFError
+from .core.errors import PCFError
 from .lca import footprint, write_result
 from .model import BASE, ProductSystem, load_model, scenario_names
 
@@ -156,7 +156,7 @@ def run_footprint(model_path: str | Path, out_dir: str | Path, label: bool = Fal
     Raises
     ------
     PCFError
-        As :func:`compute`, or :class:`pcf.errors.RenderError`.
+        As :func:`compute`, or :class:`pcf.core.errors.RenderError`.
     """
     result = compute(model_path, pcr_id=pcr_id, method=method, electricity_mode=electricity_mode, scenario=scenario,
                      monte_carlo=monte_carlo, seed=seed)
@@ -249,7 +249,7 @@ def compare(model_path: str | Path, scenarios: list[str] | None = None, out_dir:
     wanted = [n for n in (scenarios or []) if n != BASE]
     if not wanted or "all" in wanted:
         if not declared:
-            from .errors import ModelError
+            from .core.errors import ModelError
 
             raise ModelError(base.path, base.lines.line_of(()), "the model declares no scenarios to compare: "
                              "add scenarios: {NAME: {description, parameters, replace}} (docs/model-format.md)")

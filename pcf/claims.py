@@ -3,7 +3,7 @@ generation, and a carbon handprint against a stated baseline product, from two r
 
 :func:`compare_footprints` is a pure function of two declarations
 (:class:`pcf.declaration.Declaration`, e.g. read with :func:`pcf.declaration.read_declaration`); it refuses
-(:class:`pcf.errors.ComparisonRefused`) what cannot be compared: results without a declared
+(:class:`pcf.core.errors.ComparisonRefused`) what cannot be compared: results without a declared
 unit, of different declared units (function), PCRs or PCR versions, system boundaries,
 characterisation methods or declared totals. Values are the declared figure per declared unit
 (:meth:`pcf.declaration.Declaration.declared_value`), per PCR stage and per GHG category.
@@ -34,8 +34,8 @@ from pathlib import Path
 
 from .core.codec import to_json
 from .declaration import Declaration
-from .errors import ComparisonRefused
-from .files import output_stem, write_atomic
+from .core.errors import ComparisonRefused
+from .core.files import output_stem, write_atomic
 
 COMPARISON_FORMAT = "pcf-comparison/1"
 CLAIMS = ("reduction", "handprint")

@@ -17,7 +17,7 @@ from pathlib import Path
 from .core.codec import ABSENT, to_json
 from .declaration import Declaration
 from .lca.result import ScenarioChange
-from .files import write_atomic
+from .core.files import write_atomic
 from .model.scenarios import BASE
 
 COMPARISON_FORMAT = "pcf-scenarios/1"

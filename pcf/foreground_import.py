@@ -38,8 +38,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from .errors import PCFError, SourceError, UnitError
-from .model.units import conversion_factor, parse_unit
+from .core.errors import PCFError, SourceError, UnitError
+from .core.units import conversion_factor, parse_unit
 
 REPO = Path(__file__).resolve().parent.parent
 LINKS = REPO / "databases" / "ecoinvent-links.csv"
@@ -1369,11 +1369,11 @@ def run_import(xlsx: str | Path, product_activity: str | None, out: str | Path, 
     Raises
     ------
     PCFError
-        Import errors; a :class:`pcf.errors.ModelError` if the emitted model does not load.
+        Import errors; a :class:`pcf.core.errors.ModelError` if the emitted model does not load.
     """
     import tempfile
 
-    from .files import write_atomic
+    from .core.files import write_atomic
     from .model import load_model
 
     out = Path(out)

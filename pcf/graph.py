@@ -13,10 +13,10 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from .background import database_name
-from .bw import brightway, pcf_home, quiet
-from .errors import BackgroundError, UnitError
+from .core.bw import brightway, pcf_home, quiet
+from .core.errors import BackgroundError, UnitError
 from .model import ProductSystem
-from .model.units import conversion_factor
+from .core.units import conversion_factor
 
 #: model ``origin`` -> suffixes of biosphere3 air flow names, tried in order (DESIGN.md).
 ORIGIN_SUFFIXES = {

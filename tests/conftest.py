@@ -37,7 +37,7 @@ def bd():
     """bw2data with biosphere3, the GWP methods and the hand-made ``test-bg`` written."""
     from pcf.background.methods import write_methods
     from pcf.background.opendefault import write_open_default
-    from pcf.bw import brightway, quiet
+    from pcf.core.bw import brightway, quiet
 
     module = brightway()
     if "biosphere3" not in module.databases:

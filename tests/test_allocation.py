@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import pytest
 
-from pcf.errors import ModelError
+from pcf.core.errors import ModelError
 from pcf.lca import footprint
 from pcf.model import load_model
 from builders import document

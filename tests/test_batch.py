@@ -41,7 +41,7 @@ from pcf.batch import SkuTable, run_batch
 from pcf.batch.engine import figures_of_result, full_result, summarise_rows
 from pcf.batch.plan import make_plan
 from pcf.batch.table import SkuRow
-from pcf.errors import TableError
+from pcf.core.errors import TableError
 from pcf.model.expressions import evaluate
 from pcf.model.variants import Variants, vectorised
 from tests.conftest import REPO

@@ -36,7 +36,7 @@ from pathlib import Path
 
 import pytest
 
-from pcf.errors import ModelError, PCRError
+from pcf.core.errors import ModelError, PCRError
 from pcf.lca import footprint
 from pcf.lca.biogenic import CO2_PER_C, MOLAR_MASS_CO2
 from pcf.model import load_model

@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 
 import cli
 from pcf.claims import compare_footprints, comparison_csv
-from pcf.errors import ComparisonRefused
+from pcf.core.errors import ComparisonRefused
 from pcf.lca.result import (Contribution, DataQuality, DataQualityItem, DeclaredUnit, Dqr, ExchangeFacts, Product,
                             Quantity, Study)
 from pcf.pcr import assess, load_pcr

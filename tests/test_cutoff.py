@@ -105,7 +105,7 @@ def test_pcr_check_fails_on_a_broken_criterion(bd, write_model):
 
 
 def test_proxy_errors_have_lines(bd, write_model):
-    from pcf.errors import ModelError
+    from pcf.core.errors import ModelError
 
     path = write_model(BASE.format(criteria="", excluded="      - {name: glue, amount: 1, unit: kg, reason: x, proxy: {background: nope}}\n"))
     with pytest.raises(ModelError, match=r":13: background activity 'nope' is not in 'test-bg'"):

@@ -25,7 +25,7 @@ from typer.testing import CliRunner
 
 import cli
 from pcf.api import compute
-from pcf.errors import ModelError
+from pcf.core.errors import ModelError
 from pcf.lca import footprint
 from pcf.lca.dataquality import quality_level
 from pcf.model import load_model

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 import cli
 from pcf.background import list_databases, remove_database
 from pcf.background.opendefault import write_open_default
-from pcf.errors import BackgroundError
+from pcf.core.errors import BackgroundError
 from tests.conftest import TEST_BACKGROUND
 
 runner = CliRunner()

@@ -11,7 +11,7 @@ import pytest
 from builders import declaration, result
 from pcf.core.codec import CodecError
 from pcf.declaration import Declaration, read_declaration, write_declaration
-from pcf.errors import SourceError
+from pcf.core.errors import SourceError
 from pcf.lca.biogenic import AccountingRule
 
 GOLDEN = sorted((Path(__file__).parent / "golden").glob("*.result.json.gz"))

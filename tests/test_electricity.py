@@ -27,7 +27,7 @@ from typer.testing import CliRunner
 
 import cli
 from pcf.api import compute
-from pcf.errors import ModelError, PCFError, PCRError
+from pcf.core.errors import ModelError, PCFError, PCRError
 from pcf.lca import footprint
 from pcf.model import load_model
 from pcf.pcr import RULES_DIR, assess, load_pcr

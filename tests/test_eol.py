@@ -45,7 +45,7 @@ import subprocess
 
 import pytest
 
-from pcf.errors import ModelError
+from pcf.core.errors import ModelError
 from pcf.lca import footprint
 from pcf.model import load_model
 from pcf.pcr import assess, load_pcr
@@ -373,7 +373,7 @@ def test_pcr_cff_without_end_of_life_materials_is_an_observation(bd, write_model
 
 
 def test_pcr_a_out_of_range_is_refused(tmp_path):
-    from pcf.errors import PCRError
+    from pcf.core.errors import PCRError
 
     with pytest.raises(PCRError, match="A of 'steel' is a share between 0 and 1, got 1.5"):
         pcr_file(tmp_path, "cff", "{steel: 1.5}")

@@ -27,7 +27,7 @@ from typer.testing import CliRunner
 import cli
 import pact_specs as specs
 from pcf.api import compute
-from pcf.errors import ExchangeError
+from pcf.core.errors import ExchangeError
 from pcf.exchange import export_result
 from pcf.exchange.common import decimal, geography
 from pcf.lca.result import ExchangeFacts

@@ -29,7 +29,7 @@ from typer.testing import CliRunner
 from pcf.foreground_import import (LINKS, OPEN_DEFAULT, ForegroundImportError, LinkTableError, import_foreground,
                                    load_links, run_import)
 from pcf.model import load_model
-from pcf.model.units import conversion_factor
+from pcf.core.units import conversion_factor
 from tests.conftest import SHARED
 
 PREMISE = SHARED / "data" / "premise" / "lci-batteries-NMC111-811-NCA-LFP.xlsx"
@@ -271,7 +271,7 @@ def test_stage_override_and_unknown_stage(small):
     xlsx, links = small
     model, _ = import_foreground(xlsx, "widget", links=links, stages={"part_production": "production"})
     assert {p["id"]: p["stage"] for p in model["processes"]}["part_production"] == "production"
-    from pcf.errors import PCFError
+    from pcf.core.errors import PCFError
 
     with pytest.raises(PCFError, match="not one of"):
         import_foreground(xlsx, "widget", links=links, stages={"part_production": "mining"})

@@ -15,7 +15,7 @@ import cli
 from pcf.background import list_databases
 from pcf.background.importers import import_database, is_ghg
 from pcf.background.methods import METHODS
-from pcf.errors import ImportFailed, PCFError
+from pcf.core.errors import ImportFailed, PCFError
 from tests.conftest import SHARED
 from builders import document
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from pcf.api import compute
-from pcf.errors import PCFError, RenderError
+from pcf.core.errors import PCFError, RenderError
 from pcf.render import fmt, label_verification_text, render_label
 from pcf.render.label import issued_label, qr_path, variant_svg
 from pcf.render.label_compact import FULL_MIN_MM, QR_MODULE_MIN_MM, compact_context

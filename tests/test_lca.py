@@ -40,7 +40,7 @@ import textwrap
 
 import pytest
 
-from pcf.errors import BackgroundError, CalculationError, ModelError
+from pcf.core.errors import BackgroundError, CalculationError, ModelError
 from builders import declaration, document
 from pcf.declaration import write_declaration
 from pcf.lca import footprint, read_result

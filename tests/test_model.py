@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from pcf.errors import ExpressionError, ModelError, UnitError
+from pcf.core.errors import ExpressionError, ModelError, UnitError
 from pcf.model import conversion_factor, evaluate, load_model
 
 GOOD = textwrap.dedent("""\

@@ -8,8 +8,8 @@ import re
 import pytest
 
 from pcf.background.opendefault import DQR_COLUMNS, SOURCE, read_rows
-from pcf.errors import SourceError
-from pcf.model.units import parse_unit
+from pcf.core.errors import SourceError
+from pcf.core.units import parse_unit
 
 ROWS = read_rows()
 BY_KEY = {row.key: row for row in ROWS}

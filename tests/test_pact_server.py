@@ -32,7 +32,7 @@ import pytest
 
 import pact_specs as specs
 from pcf.declaration import Declaration
-from pcf.errors import PCFError
+from pcf.core.errors import PCFError
 from pcf.exchange.clients import Clients, add_client
 from pcf.exchange.host import FootprintSource, footprint_uuid
 from pcf.exchange.server import build_app, check_address

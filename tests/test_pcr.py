@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from pcf.errors import PCRError
+from pcf.core.errors import PCRError
 from pcf.pcr import RULES_DIR, assess, classify, list_pcrs, load_pcr
 
 BATTERY = "eu-battery-cfb-ev"

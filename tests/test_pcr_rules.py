@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pcf.errors import PCRError
+from pcf.core.errors import PCRError
 from pcf.pcr import RULES_DIR, assess, classify, grade, load_pcr
 from tests.test_pcr import BATTERY, CN, GBT, PV, battery_result, nonconformities, pv_result, rules_of
 from builders import document
@@ -401,7 +401,7 @@ def test_model_declaration_reaches_the_result(bd, write_model):
     ("declaration:\n  study_link: https://x\n", 13, r"study_link"),
 ])
 def test_bad_model_declaration_gives_file_and_line(bd, write_model, text, line, message):
-    from pcf.errors import ModelError
+    from pcf.core.errors import ModelError
     from pcf.model import load_model
 
     path = write_model(MINI + text)

@@ -26,7 +26,7 @@ import textwrap
 
 import pytest
 
-from pcf.errors import ModelError
+from pcf.core.errors import ModelError
 from pcf.lca import footprint
 from pcf.model import load_model
 from builders import document

@@ -21,7 +21,7 @@ import pytest
 from pcf.registry import (IssueRefused, KeyFileError, LabelNotFound, RegistryError, StatusChangeRefused,
                           change_status, check_registry, init_registry, issue, load_signing_key, new_keys,
                           open_store, renew, verify)
-from pcf.registry.canonical import canonical_bytes, number_text
+from pcf.core.canonical import canonical_bytes, number_text
 from pcf.registry.declaration import digest, document_text, parse_document
 from pcf.registry.keys import key_id, write_key_pair
 from pcf.registry.numbers import check_digits, format_number, parse_number
@@ -471,7 +471,7 @@ def test_registry_uses_wal(reg):
 def test_render_failure_inside_the_transaction_issues_nothing(reg, monkeypatch):
     """The label is rendered after its row and event are written, before the commit: a failure
     there (no CJK font) rolls everything back."""
-    from pcf.errors import RenderError
+    from pcf.core.errors import RenderError
     from pcf.render import output
 
     monkeypatch.setattr(output, "_fc_list", lambda: "")

@@ -85,7 +85,7 @@ KILLED = textwrap.dedent("""
     import os, sys, time
     from pathlib import Path
     import pcf.registry.lifecycle as issuing
-    from pcf.files import StagedFiles
+    from pcf.core.files import StagedFiles
     from pcf.registry import issue, load_signing_key, open_store
     from tests.registry_util import make_declaration
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from pcf.errors import RenderError
+from pcf.core.errors import RenderError
 from pcf.render import fmt, label_verification_text, render_label, render_report, view
 from pcf.render import output
 from pcf.render.label import qr_path

@@ -36,7 +36,7 @@ from typer.testing import CliRunner
 import cli
 from pcf.api import compare, compute, run_footprint
 from pcf.background import method_spec
-from pcf.errors import ModelError
+from pcf.core.errors import ModelError
 from pcf.lca import footprint
 from pcf.model import load_model
 from tests.conftest import REPO

@@ -27,7 +27,7 @@ import yaml
 
 import pact_specs as specs
 from pcf.api import compute
-from pcf.errors import ModelError
+from pcf.core.errors import ModelError
 from pcf.exchange import export_result
 from pcf.model import load_model
 from tests.exchange_util import declared

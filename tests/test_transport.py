@@ -13,7 +13,7 @@ import csv
 
 import pytest
 
-from pcf.errors import ModelError
+from pcf.core.errors import ModelError
 from pcf.lca import footprint
 from pcf.model import load_model
 from tests.conftest import REPO

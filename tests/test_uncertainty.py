@@ -23,7 +23,7 @@ import pytest
 from typer.testing import CliRunner
 
 import cli
-from pcf.errors import ModelError, UncertaintyError
+from pcf.core.errors import ModelError, UncertaintyError
 from pcf.lca import footprint
 from pcf.lca.uncertainty import monte_carlo
 from pcf.model import load_model
@@ -126,7 +126,7 @@ def test_pedigree_gsd_by_hand(bd, write_model):
     assert stats["p97_5"] / stats["median"] == pytest.approx(1.505742, rel=4 * quantile_se(0.2088193) + 4 * 0.2088193 * 1.2533 / math.sqrt(N))
     assert mc.drivers[0]["distribution"] == "lognormal, GSD 1.232 (pedigree 2,3,1,2,4, basic GSD 1.05)"
     # the same distribution is written to the Brightway exchange (so bw2calc's Monte Carlo sees it)
-    from pcf.bw import brightway
+    from pcf.core.bw import brightway
 
     [exc] = [e for e in brightway().get_node(database="pcf-fg-MC", code="p").technosphere()]
     assert exc["uncertainty type"] == 2 and exc["scale"] == pytest.approx(0.2088193, rel=1e-6)
@@ -292,7 +292,7 @@ def test_agrees_with_bw2calc_own_monte_carlo(bd, write_model):
     system = load_model(write_model(text))
     ours = monte_carlo(system, 2000, seed=5)
     from pcf.background import method_spec
-    from pcf.bw import brightway
+    from pcf.core.bw import brightway
 
     bd = brightway()
     import bw2calc as bc

@@ -53,7 +53,7 @@ def build(bd, name: str, seed: int = 42) -> dict:
     dict
         ``{activities, technosphere, biosphere}`` entry counts.
     """
-    from pcf.bw import quiet
+    from pcf.core.bw import quiet
 
     rng = np.random.default_rng(seed)
     flows = [bd.get_node(database="biosphere3", name=n, categories=("air",)).key for n, _ in FLOWS]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from ..bw import brightway, quiet
-from ..errors import BackgroundError
+from ..core.bw import brightway, quiet
+from ..core.errors import BackgroundError
 from .opendefault import DATABASE as OPEN_DEFAULT
 
 

@@ -56,8 +56,8 @@ from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
 
-from ..bw import brightway, quiet
-from ..errors import ImportFailed as _ImportError
+from ..core.bw import brightway, quiet
+from ..core.errors import ImportFailed as _ImportError
 from .opendefault import DATABASE as OPEN_DEFAULT
 
 FORMATS = ("jsonld", "ecospold1", "ecospold2", "excel")
@@ -639,8 +639,8 @@ def _link_technosphere_by_name(db: list, name: str, report: ImportReport) -> lis
     zero-burden placeholders. Only unambiguous matches are linked; the rest stay unlinked and
     are reported.
     """
-    from ..errors import UnitError
-    from ..model.units import conversion_factor
+    from ..core.errors import UnitError
+    from ..core.units import conversion_factor
 
     by_name_loc: dict[tuple, list] = {}
     by_name: dict[str, list] = {}

@@ -25,7 +25,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import BackgroundError
+from ..core.errors import BackgroundError
 
 BIOGENIC_FACTORS: tuple[tuple[str, str, float], ...] = (
     ("Carbon dioxide, non-fossil", "air", 1.0),
@@ -93,7 +93,7 @@ def method_spec(method_id: str) -> MethodSpec:
 
 
 def _lcia_zip() -> Path:
-    from ..bw import quiet
+    from ..core.bw import quiet
 
     with quiet():
         import bw2io

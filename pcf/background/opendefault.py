@@ -13,8 +13,8 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import BackgroundError, SourceError, UnitError
-from ..model.units import parse_unit
+from ..core.errors import BackgroundError, SourceError, UnitError
+from ..core.units import parse_unit
 
 REPO = Path(__file__).resolve().parent.parent.parent
 SOURCE = REPO / "databases" / "open-default.csv"
@@ -268,7 +268,7 @@ def write_open_default(bd, path: Path = SOURCE, database: str = DATABASE) -> int
     meta = {"description": f"pcf background table {path.name}", "pcf_sha256": source_sha256(path),
             "pcf_kind": "table", "pcf_table_format": TABLE_FORMAT}
     db.register(**meta)
-    from ..bw import quiet
+    from ..core.bw import quiet
 
     with quiet():
         db.write(data)

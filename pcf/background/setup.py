@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..bw import brightway, pcf_home, quiet
-from ..errors import BackgroundError
+from ..core.bw import brightway, pcf_home, quiet
+from ..core.errors import BackgroundError
 from .methods import METHODS, METHODS_VERSION, write_methods
 from .opendefault import DATABASE, SOURCE, TABLE_FORMAT, source_sha256, write_open_default
 

@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from ..errors import PCFError
+from ..core.errors import PCFError
 from ..graph import link_foreground
 from ..lca.calculate import evaluate
 from ..lca.inventory import Inventory

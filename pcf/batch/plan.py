@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import __version__
-from ..errors import PCFError
+from ..core.errors import PCFError
 from ..lca.prepare import Prepared, prepare
 from ..model import load_model
 

@@ -20,7 +20,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import PCFError
+from ..core.errors import PCFError
 from .engine import figures_of_result, full_result, input_hash, same_figures, summarise_rows
 from .plan import Plan, make_plan
 from .state import Manifest

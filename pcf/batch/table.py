@@ -36,7 +36,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import TableError
+from ..core.errors import TableError
 
 RESERVED = ("id", "name", "model", "scenario", "label", "report")
 WITH_UNIT = re.compile(r"^[-+0-9.eE]+\s*[A-Za-z]")

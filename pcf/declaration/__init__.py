@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..core.codec import ABSENT, CodecError, from_json, record, to_json
-from ..errors import SourceError
-from ..files import output_stem, write_atomic
+from ..core.errors import SourceError
+from ..core.files import output_stem, write_atomic
 from ..lca.biogenic import BASES, AccountingRule, rule_for
 from ..lca.result import FootprintResult
 from ..pcr.assessment import Assessment
@@ -284,7 +284,7 @@ def read_declaration(path: str | Path) -> Declaration:
 
     Raises
     ------
-    pcf.errors.SourceError
+    pcf.core.errors.SourceError
         Not found, not JSON, not a ``pcf-result/1`` document, or not of its shape
         (``file: $.json.path: what is wrong``).
     """
@@ -313,7 +313,7 @@ def read_declaration(path: str | Path) -> Declaration:
 
 def write_declaration(declaration: Declaration, out_dir: str | Path, indent: int | None = 2) -> Path:
     """Write ``<out_dir>/<product id>.result.json`` atomically
-    (``<product id>.<scenario>.result.json`` for a scenario, :func:`pcf.files.output_stem`).
+    (``<product id>.<scenario>.result.json`` for a scenario, :func:`pcf.core.files.output_stem`).
 
     ``indent`` None writes one line (``pcf batch``: about 5 times faster to encode).
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 
 from ..declaration import Declaration
-from ..errors import ExchangeError
+from ..core.errors import ExchangeError
 from .common import exchange_data, rounded
 
 STAGES = {"raw_material_acquisition": "RawMaterialExtraction", "production": "MainProduction",
@@ -71,8 +71,8 @@ def battery_pass(declaration: Declaration, study_url: str | None = None, allow_u
         that is not the ISO 14067 total the stages add up to (a PCR that leaves dLUC or biogenic
         CO2 out: the stage values would not sum to it).
     """
-    from ..errors import UnitError
-    from ..model.units import conversion_factor
+    from ..core.errors import UnitError
+    from ..core.units import conversion_factor
 
     r = declaration.result
     du = r.product.declared_unit

@@ -20,7 +20,7 @@ area codes for statistical use (M49), geographic regions.
 from __future__ import annotations
 
 from ..declaration import Declaration
-from ..errors import ExchangeError
+from ..core.errors import ExchangeError
 from . import common
 from .pact import pcr_name, pcr_operator
 

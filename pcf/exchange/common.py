@@ -2,7 +2,7 @@
 reference period, data sources, and decimals as PACT writes them.
 
 Every function reads a :class:`pcf.declaration.Declaration` (a footprint result with its
-assessment, docs/result-json.md) and raises :class:`pcf.errors.ExchangeError` naming the model
+assessment, docs/result-json.md) and raises :class:`pcf.core.errors.ExchangeError` naming the model
 field to add when the result lacks what a format requires. Masses of GHG in results are per
 reference flow; the exporters divide by the declared units per reference flow of the format.
 The declared figure is only ever :meth:`pcf.declaration.Declaration.declared_value`.
@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..declaration import Declaration
-from ..errors import ExchangeError, UnitError
+from ..core.errors import ExchangeError, UnitError
 from ..lca.result import ExchangeFacts, StageGhg
 from .supplier import IPCC_REPORT
 
@@ -117,7 +117,7 @@ def declared_unit(declaration: Declaration, units: tuple[str, ...]) -> DeclaredU
     ExchangeError
         Neither the reference flow's unit nor a mass basis is available.
     """
-    from ..model.units import conversion_factor, dimension_name
+    from ..core.units import conversion_factor, dimension_name
 
     ref = declaration.result.product.reference_flow
     mass = exchange_data(declaration).product_mass_kg

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..declaration import Declaration
-from ..errors import ExchangeError
+from ..core.errors import ExchangeError
 
 FORMATS: dict[str, str] = {
     "pact-v3": "PACT v3.0 ProductFootprint (WBCSD Partnership for Carbon Transparency)",

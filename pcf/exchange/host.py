@@ -35,7 +35,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from ..declaration import Declaration, read_declaration
-from ..errors import ExchangeError, SourceError
+from ..core.errors import ExchangeError, SourceError
 
 
 @dataclass
@@ -76,7 +76,7 @@ class ResultIndex:
         self._by_hash: dict[str, Path] = {}
 
     def _scan(self) -> None:
-        from ..registry.canonical import canonical_bytes
+        from ..core.canonical import canonical_bytes
 
         files = sorted(self.folder.glob("*.result.json")) if self.folder.is_dir() else []
         stamp = tuple((f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in files)
@@ -96,7 +96,7 @@ class ResultIndex:
 
         Raises
         ------
-        pcf.errors.SourceError
+        pcf.core.errors.SourceError
             The file with that hash is not a valid ``pcf-result/1`` document.
         """
         self._scan()

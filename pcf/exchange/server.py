@@ -50,7 +50,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
-from ..errors import PCFError
+from ..core.errors import PCFError
 from .clients import Clients
 from .host import FootprintSource
 

@@ -25,7 +25,7 @@ units (v3 data model: "emissions ... are expressed in kgCO2e per 'declared unit'
 declared unit being amount x unit); v2 values are per one declared unit
 (``unitaryProductAmount`` is the count of declared units in the product).
 
-Checks (each a :class:`pcf.errors.ExchangeError`): the document is a ``ProductFootprint``
+Checks (each a :class:`pcf.core.errors.ExchangeError`): the document is a ``ProductFootprint``
 with ``status: Active``; its declared unit is one pcf knows; its boundary is cradle-to-gate
 (PACT Methodology v3.0 3.2.3: a PACT PCF covers cradle to gate; a v2 ``assurance`` with
 ``boundary: Gate-to-Gate`` lacks the upstream and is refused); no technological CO2 capture
@@ -50,7 +50,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import ExchangeError, UnitError
+from ..core.errors import ExchangeError, UnitError
 
 PACT_UNITS: dict[str, str] = {
     "liter": "l",
@@ -395,7 +395,7 @@ def input_factor(supplier: SupplierFootprint, unit: str) -> float:
     UnitError
         The unit is unknown, or of another dimension and the supplier gives no product mass.
     """
-    from ..model.units import conversion_factor, dimension_name
+    from ..core.units import conversion_factor, dimension_name
 
     try:
         return conversion_factor(unit, supplier.unit)

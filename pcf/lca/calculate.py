@@ -27,7 +27,7 @@ from datetime import datetime, timezone
 import numpy as np
 
 from .. import __version__
-from ..errors import CalculationError
+from ..core.errors import CalculationError
 from ..graph import link_foreground
 from ..model import ProductSystem
 from . import biogenic
@@ -261,7 +261,7 @@ def _cut_off_report(system, graph, runs, shares, col, total_intensity, total, bd
     total. Findings: ``nonconformity`` for every criterion broken, ``observation`` for shares
     that cannot be estimated or criteria that were not declared.
     """
-    from ..model.units import conversion_factor, dimension_name
+    from ..core.units import conversion_factor, dimension_name
 
     criteria = system.model.study.cut_off
     items, findings = [], []

@@ -22,7 +22,7 @@ pcr-sources/NOTES.md section 5); GB/T 24067 consultation draft and ISO/DIS 14067
 
 from __future__ import annotations
 
-from ..model.units import conversion_factor, dimension_name
+from ..core.units import conversion_factor, dimension_name
 
 #: activity-name prefixes (lower case) that mark an unstated input as electricity
 ELECTRICITY_NAMES = ("electricity", "market for electricity", "market group for electricity")

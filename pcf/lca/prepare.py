@@ -18,8 +18,8 @@ import numpy as np
 from scipy.sparse.linalg import splu
 
 from ..background import BackgroundInfo, MethodSpec, background_info, database_provenance, method_spec
-from ..bw import brightway
-from ..errors import BackgroundError, CalculationError
+from ..core.bw import brightway
+from ..core.errors import BackgroundError, CalculationError
 from ..graph import ForegroundGraph, Links, link_foreground, write_foreground
 from ..model import ProductSystem
 from .inventory import MASS_KEYS, Characterisation, FlowInfo

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.codec import ABSENT, from_json, key, record, to_json
-from ..files import output_stem, write_atomic
+from ..core.files import output_stem, write_atomic
 
 GHG_CATEGORIES = ("fossil", "biogenic_emissions", "biogenic_removals", "dluc")
 """Disjoint ISO 14067:2018 7.3 categories; they sum to the total. ``aircraft`` is reported
@@ -1310,7 +1310,7 @@ def atomic_write_text(path: Path, text: str) -> Path:
 
 def write_result(result: FootprintResult | dict, out_dir: str | Path, indent: int | None = 2) -> Path:
     """Write ``<out_dir>/<product id>.result.json`` atomically
-    (``<product id>.<scenario>.result.json`` for a scenario, :func:`pcf.files.output_stem`).
+    (``<product id>.<scenario>.result.json`` for a scenario, :func:`pcf.core.files.output_stem`).
     ``indent`` None writes one line (``pcf batch``: about 5 times faster to encode).
 
     Returns
@@ -1328,10 +1328,10 @@ def read_result(path: str | Path) -> dict:
 
     Raises
     ------
-    pcf.errors.SourceError
+    pcf.core.errors.SourceError
         Not found, not JSON, or not a ``pcf-result/1`` document.
     """
-    from ..errors import SourceError
+    from ..core.errors import SourceError
 
     path = Path(path)
     try:

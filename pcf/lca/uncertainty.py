@@ -42,8 +42,8 @@ from scipy.sparse.linalg import splu
 from scipy.stats import rankdata
 
 from ..background import method_spec
-from ..bw import brightway
-from ..errors import BackgroundError, CalculationError, UncertaintyError
+from ..core.bw import brightway
+from ..core.errors import BackgroundError, CalculationError, UncertaintyError
 from ..graph import build_foreground
 from ..model import ProductSystem
 

@@ -4,7 +4,7 @@ from .expressions import evaluate
 from .loader import ProductSystem, ResolvedFlow, ResolvedInput, ResolvedProcess, load_model
 from .scenarios import BASE, AppliedScenario, scenario_names
 from .schema import STAGES, ProductModel
-from .units import conversion_factor, parse_unit
+from ..core.units import conversion_factor, parse_unit
 
 __all__ = [
     "BASE", "STAGES", "AppliedScenario", "ProductModel", "ProductSystem", "ResolvedFlow", "ResolvedInput", "ResolvedProcess",

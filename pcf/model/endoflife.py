@@ -51,8 +51,8 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, Callable
 
-from ..errors import UnitError
-from .units import dimension_name, parse_unit
+from ..core.errors import UnitError
+from ..core.units import dimension_name, parse_unit
 
 #: term roles -> the field of the model entry that names the activity
 ACTIVITY_FIELDS = ("virgin", "recycled", "recycling", "virgin_substituted", "energy_recovery",
@@ -133,7 +133,7 @@ def per_factor(per: str | None, service_life: tuple[float, str] | None, stage: s
         raise fail(loc + ("per",), f"per: {per} needs the product's service life: add "
                                    "product.service_life: {amount: 30, unit: year}")
     _time_unit(per, loc + ("per",), fail, "per")
-    from .units import conversion_factor
+    from ..core.units import conversion_factor
 
     return service_life[0] * conversion_factor(service_life[1], per)
 
@@ -225,7 +225,7 @@ def _material_mass(entry, loc: tuple, value: Callable, fail: Callable) -> float:
         raise fail(loc + ("unit",), str(exc)) from None
     if not unit_ok:
         raise fail(loc + ("unit",), f"the mass of an end-of-life material is a mass (kg, t, g), got {entry.unit!r}")
-    from .units import conversion_factor
+    from ..core.units import conversion_factor
 
     mass *= conversion_factor(entry.unit, "kg")
     if mass < 0:

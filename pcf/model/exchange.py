@@ -26,8 +26,8 @@ import numpy as np
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ..errors import UnitError
-from .units import conversion_factor, dimension_name
+from ..core.errors import UnitError
+from ..core.units import conversion_factor, dimension_name
 
 URN = r"^[uU][rR][nN]:"
 """A Uniform Resource Name (RFC 8141) as PACT checks it: it starts with ``urn:``."""

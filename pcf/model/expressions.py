@@ -21,7 +21,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ..errors import ExpressionError
+from ..core.errors import ExpressionError
 from .variants import Variants, finite, is_variants
 
 _BINARY = {

@@ -1,6 +1,6 @@
 """Load and validate a ``pcf-model/1`` file into a :class:`ProductSystem`.
 
-Every error becomes a :class:`pcf.errors.ModelError` whose text is
+Every error becomes a :class:`pcf.core.errors.ModelError` whose text is
 ``file:line: what is wrong and how to fix it``. Nothing is written while loading.
 """
 
@@ -16,15 +16,15 @@ from typing import Any
 import numpy as np
 from pydantic import ValidationError
 
-from ..errors import ExchangeError, ExpressionError, ModelError, UnitError
-from ..yamlsrc import LineMap, format_loc, load_yaml
+from ..core.errors import ExchangeError, ExpressionError, ModelError, UnitError
+from ..core.yamlsrc import LineMap, format_loc, load_yaml
 from .distributions import Distribution, pedigree_sigma
 from .endoflife import ResolvedEndOfLife, per_factor, resolve_end_of_life, resolve_service_life
 from .exchange import resolve_exchange
 from .expressions import evaluate
 from .scenarios import AppliedScenario, apply_scenario, check_scenarios
 from .schema import Input, ProductModel
-from .units import conversion_factor, dimension_name, parse_unit
+from ..core.units import conversion_factor, dimension_name, parse_unit
 from .variants import is_variants
 
 

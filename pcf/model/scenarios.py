@@ -17,8 +17,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..errors import ModelError
-from ..yamlsrc import LineMap, format_loc
+from ..core.errors import ModelError
+from ..core.yamlsrc import LineMap, format_loc
 from .schema import ID_PATTERN, Input, ProductModel, TransportLeg
 
 BASE = "base"

@@ -46,7 +46,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import ExpressionError
+from ..core.errors import ExpressionError
 from ..lca.biogenic import rule_for, totals_of_result
 from ..model.expressions import evaluate
 from .contents import check_contents

@@ -1,6 +1,6 @@
 """Find, load and validate product category rule files (``pcr_rules/<id>.yaml``).
 
-Every problem with a rule file is raised as :class:`pcf.errors.PCRError` whose text starts
+Every problem with a rule file is raised as :class:`pcf.core.errors.PCRError` whose text starts
 with ``path:line:`` and says how to fix it.
 """
 
@@ -16,9 +16,9 @@ from pydantic import BaseModel, ValidationError
 
 import pcf
 
-from ..errors import ExpressionError, PCRError
+from ..core.errors import ExpressionError, PCRError
 from ..model.expressions import names_in
-from ..yamlsrc import LineMap, Loc, format_loc, load_yaml
+from ..core.yamlsrc import LineMap, Loc, format_loc, load_yaml
 from .schema import MODEL_STAGES, PCR, PerformanceClasses
 
 RULES_DIR = Path(pcf.__file__).resolve().parent.parent / "pcr_rules"

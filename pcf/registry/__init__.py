@@ -8,10 +8,10 @@ file, a label number or a QR token (signature, hash, issuer key, validity dates,
 :func:`check_registry` re-checks the whole registry against its hash-chained event log;
 :func:`publish` writes the static verification site. See docs/registry.md.
 
-Modules: ``canonical`` (RFC 8785 JSON), ``keys``, ``numbers`` (label-number format),
+Modules: ``keys``, ``numbers`` (label-number format),
 ``store`` (storage interface, SQLite), ``chain`` (event log), ``declaration``, ``token``,
 ``admin`` (settings, keys), ``lifecycle`` (issue, status, renew), ``verify``, ``check``, ``render`` (label files),
-``publish`` (static site).
+``publish`` (static site). RFC 8785 canonical JSON is :mod:`pcf.core.canonical`.
 
 Examples
 --------

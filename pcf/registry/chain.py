@@ -6,7 +6,7 @@ transaction as the change. An event's hash is
 
     hash = SHA-256( JCS({"seq", "at", "kind", "label", "data", "prev_hash"}) )   (hex)
 
-where JCS is the RFC 8785 canonical JSON (:mod:`pcf.registry.canonical`) and
+where JCS is the RFC 8785 canonical JSON (:mod:`pcf.core.canonical`) and
 ``prev_hash`` is the hash of the event before (64 zeros for the first). Editing, inserting,
 removing or reordering any event changes its hash and breaks every link after it, so
 :func:`verify_chain` finds it. Rewriting the whole log consistently is only detectable
@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import hashlib
 
-from .canonical import canonical_bytes
+from ..core.canonical import canonical_bytes
 from .store import EventRecord, Tx
 
 GENESIS = "0" * 64

@@ -10,7 +10,7 @@
   key, dates, label number (:func:`build_label_document`);
 - the EU "carbon-footprint declaration" label variant (:mod:`pcf.render.declaration`).
 
-The label document's canonical form is RFC 8785 JCS (:mod:`pcf.registry.canonical`); its
+The label document's canonical form is RFC 8785 JCS (:mod:`pcf.core.canonical`); its
 digest is the SHA-256 of those bytes; the issuer signs those bytes with Ed25519.
 
 The **signed label document** (file ``<number>.declaration.json``,
@@ -48,7 +48,7 @@ from pcf.lca.result import (GHG_CATEGORIES, BiogenicCarbon, DeclaredUnit, Footpr
 from pcf.pcr.assessment import Assessment, Grade, PcrRef
 from pcf.render import fmt
 
-from .canonical import canonical_bytes
+from ..core.canonical import canonical_bytes
 from .errors import NotADeclaration
 from .keys import SigningKey, b64url, b64url_decode, public_from_raw, raw_public, verify_signature
 from .numbers import parse_number

@@ -1,12 +1,11 @@
-"""Errors of the label registry (all :class:`pcf.errors.PCFError`, so the CLI exits 2)."""
+"""Errors of the label registry (all :class:`pcf.core.errors.PCFError`, so the CLI exits 2)."""
 
 from __future__ import annotations
 
-from pcf.errors import PCFError
+from pcf.core.errors import CanonicalError, RegistryError
 
-
-class RegistryError(PCFError):
-    """Base class of the registry's errors: the message says what is wrong and how to fix it."""
+__all__ = ["CanonicalError", "IssueRefused", "KeyFileError", "LabelNotFound", "NotADeclaration", "RegistryCorrupt",
+           "RegistryError", "StatusChangeRefused"]
 
 
 class KeyFileError(RegistryError):

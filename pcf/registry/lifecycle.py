@@ -21,10 +21,10 @@ from typing import Callable
 
 import pcf
 from pcf.declaration import Declaration
-from pcf.files import StagedFiles
+from pcf.core.files import StagedFiles
 from pcf.pcr.assessment import Assessment
 
-from .canonical import canonical_bytes
+from ..core.canonical import canonical_bytes
 from .chain import append_event
 from .declaration import (MAX_VALID_DAYS, build_label_document, document_text, iso, parse_document, parse_time,
                           sign, utc_now)
@@ -437,7 +437,7 @@ def export(store: Store, number: str, out_dir: str | Path, qr: str | None = None
     ------
     LabelNotFound, RenderError, RegistryError
     """
-    from pcf.files import write_atomic
+    from pcf.core.files import write_atomic
 
     from .render import issued_files
 

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from pcf.files import write_atomic
+from pcf.core.files import write_atomic
 from pcf.render import fmt, output
 
 from .check import check_registry

@@ -336,7 +336,7 @@ class SQLiteTx(Tx):
         return None if r is None else _event(r)
 
     def insert_event(self, event):
-        from .canonical import canonical_bytes
+        from ..core.canonical import canonical_bytes
 
         self.db.execute("INSERT INTO events(seq, at, kind, label, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
                         (event.seq, event.at, event.kind, event.label,
@@ -456,7 +456,7 @@ class SQLiteStore(Store):
 
 def default_registry_path() -> Path:
     """``PCF_HOME/registry.db``."""
-    from pcf.bw import pcf_home
+    from pcf.core.bw import pcf_home
 
     return pcf_home() / "registry.db"
 

@@ -21,9 +21,9 @@ import qrcode
 import qrcode.image.svg
 from markupsafe import Markup
 
-from pcf.files import output_stem
+from pcf.core.files import output_stem
 from pcf.render import fmt, output, view
-from pcf.errors import RenderError
+from pcf.core.errors import RenderError
 from pcf.render.validate import check_result
 
 #: Size of the label [mm] and of its SVG user space [units]; 4 units per mm.

@@ -16,7 +16,7 @@ ISO/IEC 18004:2015 (QR code); ISO 14026:2017 (footprint communication).
 
 from __future__ import annotations
 
-from pcf.errors import RenderError
+from pcf.core.errors import RenderError
 from pcf.render import fmt, view
 from pcf.render.label import label_verification_text, qr_path
 

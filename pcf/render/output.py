@@ -13,8 +13,8 @@ from pathlib import Path
 import jinja2
 
 import pcf
-from pcf.errors import RenderError
-from pcf.files import write_atomic as files_write_atomic
+from pcf.core.errors import RenderError
+from pcf.core.files import write_atomic as files_write_atomic
 
 #: CJK font families in order of preference; the first one installed is used.
 PREFERRED_CJK_FONTS = [
@@ -185,7 +185,7 @@ def prepare_out_dir(out_dir: Path) -> Path:
 
 
 def write_atomic(files: dict[Path, bytes]) -> None:
-    """Write files atomically with :func:`pcf.files.write_atomic`, as a :class:`RenderError` on failure.
+    """Write files atomically with :func:`pcf.core.files.write_atomic`, as a :class:`RenderError` on failure.
 
     Parameters
     ----------

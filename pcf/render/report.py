@@ -22,7 +22,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from pcf.files import output_stem
+from pcf.core.files import output_stem
 from pcf.render import biogenic_view, fmt, output, view
 from pcf.render.electricity import electricity_context
 from pcf.render.label import label_verification_text, prepare

@@ -1,7 +1,7 @@
 """Checks that a result dict (``pcf-result/1``, see docs/result-json.md) can be rendered.
 
 Rendering is a pure function of the result, so the checks here are the only place that
-decides whether a result is good enough: every fault raises :class:`~pcf.errors.RenderError`
+decides whether a result is good enough: every fault raises :class:`~pcf.core.errors.RenderError`
 naming the key and how to fix it, before anything is written.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 
-from pcf.errors import RenderError
+from pcf.core.errors import RenderError
 
 RESULT_FORMAT = "pcf-result/1"
 

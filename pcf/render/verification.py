@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pcf.files import output_stem
+from pcf.core.files import output_stem
 from pcf.render import fmt, output, view
 from pcf.render.validate import check_result
 

@@ -105,3 +105,13 @@ class ExchangeError(PCFError):
     """A footprint cannot be exported to, or read from, an exchange format (PACT, Catena-X,
     Battery Pass): a field the format requires is missing from the result, or a supplier
     document is invalid or does not fit the input that uses it."""
+
+
+class RegistryError(PCFError):
+    """Base class of the label registry's errors (leaves in :mod:`pcf.registry.errors`): the
+    message says what is wrong and how to fix it."""
+
+
+class CanonicalError(RegistryError):
+    """A value cannot be written as RFC 8785 canonical JSON (:mod:`pcf.core.canonical`): NaN or
+    infinity, an integer beyond +-2**53, a non-string key, a lone surrogate, a non-JSON type."""

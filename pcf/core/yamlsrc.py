@@ -97,7 +97,7 @@ def load_yaml(path: str | Path, error: type[SourceError] = SourceError) -> tuple
     path : str or Path
         The file to read (UTF-8).
     error : type of SourceError
-        The exception class to raise, e.g. :class:`pcf.errors.ModelError`.
+        The exception class to raise, e.g. :class:`pcf.core.errors.ModelError`.
 
     Returns
     -------

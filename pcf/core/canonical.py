@@ -22,7 +22,7 @@ import json
 import math
 from decimal import Decimal
 
-from .errors import RegistryError
+from .errors import CanonicalError
 
 #: Largest integer an IEEE 754 double holds exactly (2**53); RFC 8785 section 3.2.2.3.
 MAX_SAFE_INTEGER = 2 ** 53
@@ -42,7 +42,7 @@ def canonical_bytes(value: object) -> bytes:
 
     Raises
     ------
-    RegistryError
+    CanonicalError
         On a value JSON cannot hold: NaN or infinity, an integer beyond +-2**53, a
         non-string object key, a lone surrogate in a string, or another Python type.
     """
@@ -51,7 +51,7 @@ def canonical_bytes(value: object) -> bytes:
     try:
         return "".join(parts).encode("utf-8")
     except UnicodeEncodeError as exc:
-        raise RegistryError(f"text with a lone surrogate cannot be canonicalised ({exc.reason})") from None
+        raise CanonicalError(f"text with a lone surrogate cannot be canonicalised ({exc.reason})") from None
 
 
 def _write(value: object, out: list[str]) -> None:
@@ -65,14 +65,14 @@ def _write(value: object, out: list[str]) -> None:
         out.append(json.dumps(value, ensure_ascii=False))
     elif isinstance(value, int):
         if abs(value) > MAX_SAFE_INTEGER:
-            raise RegistryError(f"integer {value} is beyond 2**53 and cannot be canonicalised exactly")
+            raise CanonicalError(f"integer {value} is beyond 2**53 and cannot be canonicalised exactly")
         out.append(number_text(float(value)))
     elif isinstance(value, float):
         out.append(number_text(value))
     elif isinstance(value, dict):
         for key in value:
             if not isinstance(key, str):
-                raise RegistryError(f"object key {key!r} is not a string")
+                raise CanonicalError(f"object key {key!r} is not a string")
         out.append("{")
         for i, key in enumerate(sorted(value, key=lambda k: k.encode("utf-16-be", "surrogatepass"))):
             if i:
@@ -89,7 +89,7 @@ def _write(value: object, out: list[str]) -> None:
             _write(item, out)
         out.append("]")
     else:
-        raise RegistryError(f"a {type(value).__name__} is not a JSON value")
+        raise CanonicalError(f"a {type(value).__name__} is not a JSON value")
 
 
 def number_text(x: float) -> str:
@@ -107,11 +107,11 @@ def number_text(x: float) -> str:
 
     Raises
     ------
-    RegistryError
+    CanonicalError
         On NaN or infinity (JSON has no such numbers).
     """
     if not math.isfinite(x):
-        raise RegistryError(f"{x!r} is not a JSON number; only finite numbers can be declared")
+        raise CanonicalError(f"{x!r} is not a JSON number; only finite numbers can be declared")
     if x == 0:
         return "0"  # also -0.0
     sign = "-" if x < 0 else ""

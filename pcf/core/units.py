@@ -17,7 +17,7 @@ from functools import lru_cache
 
 import pint
 
-from ..errors import UnitError
+from .errors import UnitError
 
 
 @lru_cache(maxsize=1)
