@@ -21,6 +21,7 @@ from rich.table import Table
 
 from pcf import __version__
 from pcf.core.errors import PCFError
+from pcf.core.vocabulary import GHG_REPORTED, STAGE_ABBREVIATIONS, STAGE_NAMES
 
 #: Library argument -> command-line option, where the option is not ``--`` + the argument with
 #: dashes (library messages never name options; the error handler adds them).
@@ -67,13 +68,7 @@ app = Commands(add_completion=False, no_args_is_help=True,
 out = Console()
 err = Console(stderr=True)
 
-STAGE_LABELS = {
-    "raw_material_acquisition": "Raw material acquisition",
-    "production": "Production",
-    "distribution": "Distribution",
-    "use": "Use",
-    "end_of_life": "End of life",
-}
+STAGE_LABELS = {stage: en for stage, (_zh, en) in STAGE_NAMES.items()}
 
 
 ELECTRICITY_MODE_HELP = ("Mode of the PCR's electricity rules where its sources disagree, e.g. national_mix | "
@@ -121,7 +116,7 @@ def print_summary(result: dict) -> None:
     out.print(table)
     g = result["ghg"]
     out.print(escape("ISO 14067 split [kg CO2e]: ") + ", ".join(
-        f"{k.replace('_', ' ')} {_fmt(g[k])}" for k in ("fossil", "biogenic_emissions", "biogenic_removals", "dluc", "aircraft")))
+        f"{k.replace('_', ' ')} {_fmt(g[k])}" for k in GHG_REPORTED))
     dq = result.get("data_quality")
     if dq:
         dqr = dq.get("dqr")
@@ -260,8 +255,6 @@ def check(
         raise typer.Exit(1)
 
 
-STAGE_SHORT = {"raw_material_acquisition": "Raw mat.", "production": "Prod.", "distribution": "Distr.",
-               "use": "Use", "end_of_life": "EoL"}
 
 
 def print_comparison(comparison: dict) -> None:
@@ -281,7 +274,7 @@ def print_comparison(comparison: dict) -> None:
     if du:
         table.add_column(f"Δ % per {escape(du['unit'])}", justify="right")
     for stage in comparison["stages"]:
-        table.add_column(STAGE_SHORT.get(stage, stage), justify="right")
+        table.add_column(STAGE_ABBREVIATIONS.get(stage, stage), justify="right")
 
     def pct(x):
         return "—" if x is None else f"{0.0 if abs(x) < 5e-10 else x:+.1f} %"

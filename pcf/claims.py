@@ -33,15 +33,15 @@ from datetime import date
 from pathlib import Path
 
 from .core.codec import to_json
-from .declaration import Declaration
 from .core.errors import ComparisonRefused
 from .core.files import output_stem, write_atomic
+from .core.vocabulary import GHG_REPORTED
+from .declaration import Declaration
 
 COMPARISON_FORMAT = "pcf-comparison/1"
 CLAIMS = ("reduction", "handprint")
 #: Years within which the data of both products must fall for a reduction label (Carbon Trust, NOTES.md 4).
 REDUCTION_PERIOD_YEARS = 2
-GHG_KEYS = ("fossil", "biogenic_emissions", "biogenic_removals", "dluc", "aircraft")
 
 SOURCES = {
     "reduction": "Carbon Trust, product carbon footprint label 'Reducing CO2' (carbontrust.com; pcr-sources/NOTES.md 4) [P]",
@@ -204,7 +204,7 @@ def compare_footprints(baseline: Declaration, product: Declaration, claim: str =
     sb, sp = baseline.assessment.stages or {}, product.assessment.stages or {}
     stages = [_row(name, sb.get(name), sp.get(name)) for name in list(dict.fromkeys(list(sb) + list(sp)))]
     gb, gp = to_json(baseline.result.ghg), to_json(product.result.ghg)
-    ghg = [_row(k, gb[k] / per_b if k in gb else None, gp[k] / per_p if k in gp else None) for k in GHG_KEYS
+    ghg = [_row(k, gb[k] / per_b if k in gb else None, gp[k] / per_p if k in gp else None) for k in GHG_REPORTED
            if k in gb or k in gp]
     conditions = _conditions(baseline, product, claim, justification)
     declared_unit = product.result.product.declared_unit

@@ -15,13 +15,13 @@ import json
 from pathlib import Path
 
 from .core.codec import ABSENT, to_json
+from .core.files import write_atomic
+from .core.vocabulary import STAGES
 from .declaration import Declaration
 from .lca.result import ScenarioChange
-from .core.files import write_atomic
 from .model.scenarios import BASE
 
 COMPARISON_FORMAT = "pcf-scenarios/1"
-STAGE_ORDER = ("raw_material_acquisition", "production", "distribution", "use", "end_of_life")
 
 
 def _diff(value: float | None, base: float | None) -> tuple[float | None, float | None]:
@@ -75,7 +75,7 @@ def compare_results(results: list[Declaration]) -> dict:
     if any(d.result.product.id != pid for d in results):
         raise ValueError("results of different products cannot be compared")
     present = {s for d in results for s in d.result.stages}
-    stages = [s for s in STAGE_ORDER if s in present] + sorted(present - set(STAGE_ORDER))
+    stages = [s for s in STAGES if s in present] + sorted(present - set(STAGES))
     rows = []
     for d in results:
         r, scenario = d.result, d.result.scenario

@@ -40,6 +40,7 @@ from typing import Callable, Iterable
 
 from .core.errors import PCFError, SourceError, UnitError
 from .core.units import conversion_factor, parse_unit
+from .core.vocabulary import STAGES
 
 REPO = Path(__file__).resolve().parent.parent
 LINKS = REPO / "databases" / "ecoinvent-links.csv"
@@ -56,7 +57,6 @@ LINKED_MATCHES = ("exact", "proxy")
 NONMASS_MATCHES = ("service", "water")
 MATCHES = LINKED_MATCHES + NONMASS_MATCHES + ("cut-off",)
 
-STAGES = ("raw_material_acquisition", "production", "distribution", "use", "end_of_life")
 
 #: IPCC AR6 GWP100 [kg CO2e / kg gas] for the screening estimates of the link report only
 #: (IPCC 2021 WG1 Table 7.SM.7); the footprint itself is computed by Brightway.

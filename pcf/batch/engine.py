@@ -23,12 +23,12 @@ from ..core.errors import PCFError
 from ..graph import link_foreground
 from ..lca.calculate import evaluate
 from ..lca.inventory import Inventory
-from ..model import STAGES, load_model
+from ..core.vocabulary import GHG_REPORTED, STAGES
+from ..model import load_model
 from ..model.variants import Variants, vectorised
 from .plan import Plan
 from .table import SkuRow
 
-GHG_KEYS = ("fossil", "biogenic_emissions", "biogenic_removals", "dluc", "aircraft")
 
 
 def input_hash(plan: Plan, row: SkuRow) -> str:
@@ -80,7 +80,7 @@ def figures(plan: Plan, total, declared_per_reference_flow, stages: dict, ghg: d
            "declared_units_per_reference_flow": per_ref}
     for stage in STAGES:
         out[f"{stage}_kg_co2e"] = stages.get(stage)
-    for key in GHG_KEYS:
+    for key in GHG_REPORTED:
         out[f"{key}_kg_co2e"] = ghg[key]
     declared = declared_per_du = None
     pcr = plan.pcr

@@ -22,14 +22,14 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from ..model import STAGES
+from ..core.vocabulary import GHG_REPORTED, STAGES
 
 HEAD = [("row", "int"), ("id", "str"), ("name", "str"), ("model", "str"), ("scenario", "str"),
         ("status", "str"), ("error", "str")]
 FIGURES = ([("total_kg_co2e", "float"), ("per_declared_unit_kg_co2e", "float"), ("declared_unit", "str"),
             ("declared_units_per_reference_flow", "float")]
            + [(f"{s}_kg_co2e", "float") for s in STAGES] + [(f"{s}_share", "float") for s in STAGES]
-           + [(f"{k}_kg_co2e", "float") for k in ("fossil", "biogenic_emissions", "biogenic_removals", "dluc", "aircraft")]
+           + [(f"{k}_kg_co2e", "float") for k in GHG_REPORTED]
            + [("declared_kg_co2e", "float"), ("declared_per_declared_unit", "float"),
               ("class_of_declared_figure", "str")])
 TAIL = [("pcr", "str"), ("conforms", "bool"), ("nonconformities", "int"), ("performance_class", "str"),

@@ -28,13 +28,15 @@ from __future__ import annotations
 
 import math
 
-from ..declaration import Declaration
+from ..core import vocabulary
 from ..core.errors import ExchangeError
+from ..declaration import Declaration
 from .common import exchange_data, rounded
 
-STAGES = {"raw_material_acquisition": "RawMaterialExtraction", "production": "MainProduction",
-          "distribution": "Distribution", "end_of_life": "Recycling"}
-"""pcf life-cycle stage -> Battery Pass ``LifecycleStage`` (enum of the 1.2.0 schema)."""
+STAGES = {stage: name for stage, name in zip(vocabulary.STAGES, (
+    "RawMaterialExtraction", "MainProduction", "Distribution", None, "Recycling")) if name}
+"""pcf life-cycle stage -> Battery Pass ``LifecycleStage`` (enum of the 1.2.0 schema); the use stage
+is outside the battery carbon footprint."""
 
 
 NOT_GRADED = "not graded"

@@ -17,8 +17,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from ..declaration import Declaration
+from ..core import vocabulary
 from ..core.errors import ExchangeError, UnitError
+from ..core.vocabulary import CRADLE_TO_GATE, GHG_REPORTED
+from ..declaration import Declaration
 from ..lca.result import ExchangeFacts, StageGhg
 from .supplier import IPCC_REPORT
 
@@ -163,7 +165,7 @@ class Figures:
     fossil_content_kg_c: float | None
 
 
-GATE_STAGES = ("raw_material_acquisition", "production")
+GATE_STAGES = CRADLE_TO_GATE
 """Stages of a cradle-to-gate footprint (PACT Methodology v3.0 3.2.3: a PACT PCF covers cradle to
 gate; distribution after the gate is outbound logistics, reported apart)."""
 
@@ -181,7 +183,7 @@ def stage_sum(declaration: Declaration, stages) -> StageGhg:
     if not by_stage:
         raise ExchangeError("the result has no ghg_by_stage to split the footprint by stage: compute it again "
                             "with this pcf")
-    keys = ("fossil", "biogenic_emissions", "biogenic_removals", "dluc", "aircraft", "co2_emissions_kg", "co2_removals_kg")
+    keys = GHG_REPORTED + ("co2_emissions_kg", "co2_removals_kg")
     return StageGhg(**{k: sum(float(getattr(by_stage[s], k) or 0.0) for s in stages if s in by_stage) for k in keys})
 
 
@@ -325,8 +327,8 @@ def secondary_sources(declaration: Declaration) -> list[dict[str, str]]:
     return out
 
 
-STAGE_NAMES = {"raw_material_acquisition": "raw material acquisition", "production": "production",
-               "distribution": "distribution", "use": "use", "end_of_life": "end of life"}
+STAGE_NAMES = {stage: en.lower() for stage, (_zh, en) in vocabulary.STAGE_NAMES.items()}
+"""Stage names in running English text (``raw material acquisition``)."""
 
 
 def boundary_description(declaration: Declaration, stages=None) -> str:

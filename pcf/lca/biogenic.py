@@ -45,6 +45,8 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from ..core.vocabulary import GHG_CATEGORIES, GHG_DISPLAY
+
 MOLAR_MASS_C = 12.011
 """Molar mass of carbon [g/mol], CIAAW/IUPAC abridged standard atomic weight."""
 MOLAR_MASS_O = 15.999
@@ -57,7 +59,7 @@ CO2_PER_C = MOLAR_MASS_CO2 / MOLAR_MASS_C
 BASES: tuple[str, ...] = ("including_biogenic", "excluding_biogenic")
 """Figures a rule can declare (see the module docstring)."""
 
-SHARE_KEYS = ("fossil", "aircraft", "biogenic_emissions", "biogenic_removals", "dluc")
+SHARE_KEYS = GHG_DISPLAY
 
 
 @dataclass(frozen=True)
@@ -204,8 +206,7 @@ def totals(ghg: dict, biogenic_co2_emissions_kg: float, rule: AccountingRule,
     ValueError
         ``rule.declared_total`` is not one of :data:`BASES`.
     """
-    fossil, emitted, removed, dluc = (float(ghg.get(k) or 0.0) for k in
-                                      ("fossil", "biogenic_emissions", "biogenic_removals", "dluc"))
+    fossil, emitted, removed, dluc = (float(ghg.get(k) or 0.0) for k in GHG_CATEGORIES)
     figures = declared_figures(fossil, emitted, removed, dluc, float(biogenic_co2_emissions_kg), rule)
     base = figures["including_biogenic"]
     per_du = None
@@ -225,8 +226,7 @@ def totals_of_result(result: dict, rule: AccountingRule) -> dict[str, Any] | Non
     """:func:`totals` recomputed from a result dict under another rule (e.g. the PCR of an
     assessment); None when the result has no ``ghg`` split."""
     ghg = result.get("ghg")
-    if not isinstance(ghg, dict) or not all(_number(ghg.get(k)) for k in
-                                            ("fossil", "biogenic_emissions", "biogenic_removals", "dluc")):
+    if not isinstance(ghg, dict) or not all(_number(ghg.get(k)) for k in GHG_CATEGORIES):
         return None
     co2 = (result.get("biogenic_carbon") or {}).get("co2_emissions_kg")
     co2 = co2 if _number(co2) else 0.0

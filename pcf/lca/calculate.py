@@ -28,6 +28,7 @@ import numpy as np
 
 from .. import __version__
 from ..core.errors import CalculationError
+from ..core.vocabulary import STAGES
 from ..graph import link_foreground
 from ..model import ProductSystem
 from . import biogenic
@@ -197,7 +198,7 @@ def evaluate(system: ProductSystem, prepared: Prepared, top: int | None = None) 
         declared = {"unit": product.declared_unit.unit, "description": product.declared_unit.description,
                     "per_reference_flow": system.declared_per_reference_flow}
         per_du = total / system.declared_per_reference_flow
-    ordered = {s: stages[s] for s in ("raw_material_acquisition", "production", "distribution", "use", "end_of_life") if s in stages}
+    ordered = {s: stages[s] for s in STAGES if s in stages}
     return FootprintResult.from_json(dict(
         product={"id": product.id, "name": product.name,
                  "reference_flow": {"amount": system.reference_amount,

@@ -17,10 +17,7 @@ from typing import Any
 
 from ..core.codec import ABSENT, from_json, key, record, to_json
 from ..core.files import output_stem, write_atomic
-
-GHG_CATEGORIES = ("fossil", "biogenic_emissions", "biogenic_removals", "dluc")
-"""Disjoint ISO 14067:2018 7.3 categories; they sum to the total. ``aircraft`` is reported
-as an "of which" part of ``fossil``."""
+from ..core.vocabulary import GHG_CATEGORIES
 
 
 @record

@@ -11,16 +11,12 @@ from typing import Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ..core.vocabulary import Stage
 from .electricity import Electricity
 from .exchange import Exchange
 
 Expr = Union[float, int, str]
 """An amount: a number or an arithmetic expression over ``parameters``."""
-
-Stage = Literal["raw_material_acquisition", "production", "distribution", "use", "end_of_life"]
-"""Life-cycle stages (ISO 14067:2018 6.3.4.2; GB/T 24067-2024 6.3.4)."""
-
-STAGES: tuple[str, ...] = ("raw_material_acquisition", "production", "distribution", "use", "end_of_life")
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
 

@@ -15,6 +15,6 @@ Examples
 
 from .assess import assess, classify, grade
 from .loader import RULES_DIR, list_pcrs, load_pcr
-from .schema import MODEL_STAGES, PCR
+from .schema import PCR
 
-__all__ = ["PCR", "MODEL_STAGES", "RULES_DIR", "assess", "classify", "grade", "list_pcrs", "load_pcr"]
+__all__ = ["PCR", "RULES_DIR", "assess", "classify", "grade", "list_pcrs", "load_pcr"]

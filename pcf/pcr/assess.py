@@ -47,12 +47,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..core.errors import ExpressionError
+from ..core.vocabulary import STAGES
 from ..lca.biogenic import rule_for, totals_of_result
 from ..model.expressions import evaluate
 from .contents import check_contents
 from .electricity import check_electricity
 from .requirements import check_allocation, check_data_quality, check_primary_data
-from .schema import MODEL_STAGES, PCR, PerformanceClasses
+from .schema import PCR, PerformanceClasses
 
 REL_TOL = 1e-9
 """Relative tolerance of numeric comparisons (declared units, fixed parameters) [-]."""
@@ -404,12 +405,12 @@ def _check_declared_unit(result: Mapping[str, Any], pcr: PCR, findings: list) ->
 
 def _check_stages(result: Mapping[str, Any], pcr: PCR, findings: list) -> None:
     stages = result.get("stages") or {}
-    unknown = sorted(set(stages) - set(MODEL_STAGES))
+    unknown = sorted(set(stages) - set(STAGES))
     if unknown:
         rule = pcr.required_stages
         _add(findings, "stage-names", rule, "nonconformity",
              f"The result has stages the PCR cannot map: {', '.join(unknown)}.",
-             f"Use the model stages {', '.join(MODEL_STAGES)}.")
+             f"Use the model stages {', '.join(STAGES)}.")
     rule = pcr.required_stages
     for stage in rule.stages:
         value = stages.get(stage)

@@ -15,6 +15,7 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ..core.vocabulary import GHG_REPORTED
 from .schema import Contents
 
 #: item id -> (Chinese, English) name shown in findings, the report's checklist and the declaration.
@@ -116,8 +117,7 @@ def _stages(r):
 
 def _ghg(r):
     ghg = r.get("ghg") or {}
-    keys = ("fossil", "biogenic_emissions", "biogenic_removals", "dluc", "aircraft")
-    return "fossil, biogenic emissions and removals, dLUC, aircraft" if all(_number(ghg.get(k)) for k in keys) else None
+    return "fossil, biogenic emissions and removals, dLUC, aircraft" if all(_number(ghg.get(k)) for k in GHG_REPORTED) else None
 
 
 def _biogenic_content(r):

@@ -19,7 +19,8 @@ import pcf
 from ..core.errors import ExpressionError, PCRError
 from ..model.expressions import names_in
 from ..core.yamlsrc import LineMap, Loc, format_loc, load_yaml
-from .schema import MODEL_STAGES, PCR, PerformanceClasses
+from ..core.vocabulary import STAGES
+from .schema import PCR, PerformanceClasses
 
 RULES_DIR = Path(pcf.__file__).resolve().parent.parent / "pcr_rules"
 """Directory of the shipped rule files: ``<repo>/pcr_rules``."""
@@ -221,7 +222,7 @@ def _check(pcr: PCR, path: Path, lines: LineMap) -> None:
                 ("excluded_stages", "stages", j),
                 f"stage {stage!r} is both excluded and mapped by stages[{mapped[stage]}]; choose one",
             )
-    for stage in MODEL_STAGES:
+    for stage in STAGES:
         if stage not in mapped and stage not in excluded:
             fail(("stages",), f"model stage {stage!r} is neither mapped onto a PCR stage nor excluded")
 

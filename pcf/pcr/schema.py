@@ -14,16 +14,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-MODEL_STAGES: tuple[str, ...] = (
-    "raw_material_acquisition",
-    "production",
-    "distribution",
-    "use",
-    "end_of_life",
-)
-"""Life-cycle stages of the product model (``processes[].stage``), in life-cycle order."""
+from ..core.vocabulary import Stage as ModelStage  # the PCR's own stages are class Stage below
 
-ModelStage = Literal["raw_material_acquisition", "production", "distribution", "use", "end_of_life"]
 Confidence = Literal["P", "S", "W"]
 """How well a rule is supported (tags of ``pcr-sources/NOTES.md``): P primary text seen,
 S reputable secondary source, W weak secondary source."""

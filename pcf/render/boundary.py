@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import networkx as nx
 
+from pcf.core import vocabulary
+from pcf.core.vocabulary import STAGES
 from pcf.render import fmt
 
 #: Background activities drawn one by one (largest |kg CO2e| first); the rest are one node.
@@ -25,7 +27,6 @@ WIDTH = 680.0
 ROW = 30.0
 NODE_H = 24.0
 TOP = 46.0
-STAGE_ORDER = ("raw_material_acquisition", "production", "distribution", "use", "end_of_life")
 
 
 def _label(text: str, width: float) -> list[str]:
@@ -47,7 +48,7 @@ def boundary_graph(result: dict) -> nx.DiGraph:
             if c.get("process") and c.get("stage"):
                 seen.setdefault(c["process"], c["stage"])
         processes = [{"id": p, "name": p, "stage": s} for p, s in seen.items()]
-    stages = [s for s in STAGE_ORDER if any(p["stage"] == s for p in processes)]
+    stages = [s for s in STAGES if any(p["stage"] == s for p in processes)]
     layer = {s: i + 1 for i, s in enumerate(stages)}
     g = nx.DiGraph()
     for p in processes:
@@ -183,7 +184,7 @@ def boundary_context(result: dict) -> dict | None:
     columns = [{"x": col_x[0], "title_zh": "背景数据", "title_en": "Background"}]
     for layer, stage in sorted(stage_layers.items()):
         zh, en = fmt.stage_name(stage)
-        columns.append({"x": col_x[layer], "title_zh": zh, "title_en": fmt.STAGE_SHORT.get(stage, en)})
+        columns.append({"x": col_x[layer], "title_zh": zh, "title_en": vocabulary.STAGE_SHORT.get(stage, en)})
     has_excluded = any(d["kind"] == "excluded" for _, d in g.nodes(data=True))
     if has_excluded:
         columns.append({"x": col_x[-1], "title_zh": "排除的输入", "title_en": "Excluded (cut-off)"})

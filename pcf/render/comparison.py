@@ -4,13 +4,14 @@ conditions the claim rests on and, for a handprint, the justification of the bas
 
 from __future__ import annotations
 
+from pcf.core import vocabulary
 from pcf.render import fmt, output
 from pcf.render.declaration import STAGE_ZH
 from pcf.render.report import nice_step
 
 CLAIM_NAMES = {"reduction": ("减排声明（与上一代产品比较）", "Reduction claim against the previous generation"),
                "handprint": ("碳手印（与基准产品比较）", "Carbon handprint against a baseline product")}
-GHG_ZH = {k: v[0] for k, v in fmt.GHG_NAMES.items()}
+GHG_ZH = {k: v[0] for k, v in vocabulary.GHG_NAMES.items()}
 
 
 def _fmt_row(r: dict) -> dict:
@@ -50,7 +51,7 @@ def comparison_context(comparison: dict, font: str) -> dict:
         "font": font, "c": comparison, "claim_zh": zh, "claim_en": en,
         "total": _fmt_row(total),
         "stages": [_fmt_row(dict(r, zh=r.get("zh") or STAGE_ZH.get(r["name"], ""))) for r in comparison["stages"]],
-        "ghg": [_fmt_row(dict(r, zh=GHG_ZH.get(r["name"], ""), name=fmt.GHG_NAMES.get(r["name"], ("", r["name"]))[1]))
+        "ghg": [_fmt_row(dict(r, zh=GHG_ZH.get(r["name"], ""), name=vocabulary.GHG_NAMES.get(r["name"], ("", r["name"]))[1]))
                 for r in comparison["ghg"]],
         "chart": _bars(dict(comparison, total=total)),
         "conditions": [{**c, "mark": {True: "✓", False: "✗", None: "?"}[c["met"]]} for c in comparison["conditions"]],

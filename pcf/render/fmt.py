@@ -9,34 +9,11 @@ from __future__ import annotations
 
 import math
 
+from ..core.vocabulary import GHG_NAMES, STAGE_NAMES, STAGE_SHORT
+
+
 DASH = "–"
 
-#: Life-cycle stages of ISO 14067:2018 6.3.4 / GB/T 24067-2024: (Chinese, English).
-STAGE_NAMES: dict[str, tuple[str, str]] = {
-    "raw_material_acquisition": ("原材料获取", "Raw material acquisition"),
-    "production": ("生产", "Production"),
-    "distribution": ("分销", "Distribution"),
-    "use": ("使用", "Use"),
-    "end_of_life": ("生命末期", "End of life"),
-}
-
-#: Short English stage names for the label legend (space is tight there).
-STAGE_SHORT: dict[str, str] = {
-    "raw_material_acquisition": "Raw materials",
-    "production": "Production",
-    "distribution": "Distribution",
-    "use": "Use",
-    "end_of_life": "End of life",
-}
-
-#: Separately reported GHG categories of ISO 14067:2018 7.3: (Chinese, English).
-GHG_NAMES: dict[str, tuple[str, str]] = {
-    "fossil": ("化石源温室气体排放", "Fossil GHG emissions"),
-    "aircraft": ("其中：航空运输", "of which aircraft"),
-    "biogenic_emissions": ("生物源温室气体排放", "Biogenic GHG emissions"),
-    "biogenic_removals": ("生物源温室气体清除", "Biogenic GHG removals"),
-    "dluc": ("直接土地利用变化", "Direct land-use change (dLUC)"),
-}
 
 BOUNDARY_NAMES: dict[str, tuple[str, str]] = {
     "cradle-to-gate": ("从摇篮到大门", "cradle-to-gate"),

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
+from pcf.core import vocabulary
 from pcf.core.files import output_stem
 from pcf.render import biogenic_view, fmt, output, view
 from pcf.render.electricity import electricity_context
@@ -119,7 +120,7 @@ def _contributions(result: dict) -> dict:
         zh, en = fmt.stage_name(c.get("stage") or "")
         rows.append({"rank": i, "key": c.get("process") or c.get("background") or fmt.DASH,
                      "name": c.get("name") or "", "kind": KINDS.get(c.get("kind") or "", c.get("kind") or ""),
-                     "stage_zh": zh, "stage_en": fmt.STAGE_SHORT.get(c.get("stage") or "", en),
+                     "stage_zh": zh, "stage_en": vocabulary.STAGE_SHORT.get(c.get("stage") or "", en),
                      "kg_text": fmt.sig(kg), "share_text": fmt.pct(s)})
     rest = items[TOP_CONTRIBUTIONS:]
     rest_kg = sum(float(c["kg_co2e"]) for c in rest)
@@ -132,7 +133,7 @@ def contribution_rows(result: dict, n: int = TOP_CHART) -> list[dict]:
     reference flow], ``zh`` (name, shortened), ``en`` (stage and process), ``colour`` of the
     stage, ``kg_text``, ``share_text``."""
     total = float(result["total_kg_co2e"])
-    order = list(fmt.STAGE_NAMES)
+    order = list(vocabulary.STAGE_NAMES)
     items = [c for c in result.get("contributions") or [] if c.get("kind") != "other"]
     items = sorted(items, key=lambda c: -abs(float(c["kg_co2e"])))[:n]
     rows = []
@@ -142,7 +143,7 @@ def contribution_rows(result: dict, n: int = TOP_CHART) -> list[dict]:
         colour = fmt.STAGE_COLOURS[order.index(stage) % len(fmt.STAGE_COLOURS)] if stage in order else "#7a7a7a"
         name = fmt.ellipsize(fmt.wrap(c.get("name") or c.get("background") or c.get("process") or "", 34), 1)[0]
         rows.append({"kg": kg, "zh": name, "colour": colour,
-                     "en": f"{fmt.STAGE_SHORT.get(stage, stage)} · {c.get('process') or ''}".strip(" ·"),
+                     "en": f"{vocabulary.STAGE_SHORT.get(stage, stage)} · {c.get('process') or ''}".strip(" ·"),
                      "kg_text": fmt.sig(kg), "share_text": fmt.pct(fmt.share(kg, total))})
     return rows
 

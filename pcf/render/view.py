@@ -6,6 +6,8 @@ ranges) and all number formatting happen here, so they are tested once.
 
 from __future__ import annotations
 
+from pcf.core import vocabulary
+from pcf.core.vocabulary import GHG_DISPLAY
 from pcf.render import fmt
 
 DEFAULT_CLASSES = ["A", "B", "C", "D", "E"]
@@ -76,7 +78,7 @@ def stage_rows(result: dict) -> list[dict]:
         kg = float(kg)
         s = fmt.share(kg, total)
         rows.append({
-            "key": key, "zh": zh, "en": en, "short": fmt.STAGE_SHORT.get(key, en),
+            "key": key, "zh": zh, "en": en, "short": vocabulary.STAGE_SHORT.get(key, en),
             "kg": kg, "kg_text": fmt.sig(kg),
             "kg_du": None if du is None else kg / du,
             "kg_du_text": fmt.DASH if du is None else fmt.sig(kg / du),
@@ -99,11 +101,11 @@ def ghg_rows(result: dict) -> list[dict]:
     total = float(result["total_kg_co2e"])
     du = _declared_per_ref(result)
     rows = []
-    for key in ("fossil", "aircraft", "biogenic_emissions", "biogenic_removals", "dluc"):
+    for key in GHG_DISPLAY:
         if key not in ghg:
             continue
         kg = float(ghg[key])
-        zh, en = fmt.GHG_NAMES[key]
+        zh, en = vocabulary.GHG_NAMES[key]
         rows.append({
             "key": key, "zh": zh, "en": en, "indent": key == "aircraft",
             "kg_text": fmt.sig(kg), "kg_du_text": fmt.DASH if du is None else fmt.sig(kg / du),
