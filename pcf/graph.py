@@ -15,8 +15,9 @@ import numpy as np
 from .background import database_name
 from .core.bw import brightway, pcf_home, quiet
 from .core.errors import BackgroundError, UnitError
-from .model import ProductSystem
 from .core.units import conversion_factor
+from .model import ProductSystem
+from .model.supplier import IPCC_REPORT
 
 #: model ``origin`` -> suffixes of biosphere3 air flow names, tried in order (DESIGN.md).
 ORIGIN_SUFFIXES = {
@@ -555,8 +556,6 @@ def check_supplier_method(system: ProductSystem, inp, loc: tuple) -> None:
         Its ``ipccCharacterizationFactors`` do not include the method's report (AR6 for
         ``ipcc-2021-gwp100``, AR5 for ``ipcc-2013-gwp100``).
     """
-    from .exchange.supplier import IPCC_REPORT
-
     supplier = inp.supplier
     method = system.model.study.method
     report = IPCC_REPORT.get(method)

@@ -1,6 +1,6 @@
 """Footprints that travel: PACT v2 / v3, Catena-X and Battery Pass exports
-(:func:`export_result`), supplier footprints read as primary data (:mod:`.supplier`) and a
-read-only PACT host API (:mod:`.server`). Mapping tables: ``docs/exchange.md``."""
+(:func:`export_result`). Supplier footprints are read as primary data by :mod:`pcf.model.supplier`;
+the read-only PACT host API is :mod:`pcf.serve`. Mapping tables: ``docs/exchange.md``."""
 
 from __future__ import annotations
 

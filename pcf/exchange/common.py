@@ -22,7 +22,7 @@ from ..core.errors import ExchangeError, UnitError
 from ..core.vocabulary import CRADLE_TO_GATE, GHG_REPORTED
 from ..declaration import Declaration
 from ..lca.result import ExchangeFacts, StageGhg
-from .supplier import IPCC_REPORT
+from ..model.supplier import IPCC_REPORT
 
 SIGNIFICANT_DIGITS = 12
 """Significant digits of exported decimals (rel. rounding error <= 5e-13, far below the float32

@@ -207,7 +207,7 @@ def _supplier_item(item: dict, supplier: dict, stated) -> dict:
     the supplier's ``primaryDataShare`` when the input's activity data are primary, else 0
     (PACT Methodology v3.0 / Pathfinder Framework v2.0 4.2.2: activity data and emission factor
     must both be primary, and a supplier PCF carries its own PDS into the buyer's). The rating is
-    the input's ``dqr``, else the supplier's DQI mapped to PEF (:mod:`pcf.exchange.supplier`),
+    the input's ``dqr``, else the supplier's DQI mapped to PEF (:mod:`pcf.model.supplier`),
     else none; the supplier's DQI is kept as given under ``supplier``.
     """
     ef = stated.emission_factor if stated is not None and stated.emission_factor else "primary"

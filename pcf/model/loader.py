@@ -17,6 +17,7 @@ import numpy as np
 from pydantic import ValidationError
 
 from ..core.errors import ExchangeError, ExpressionError, ModelError, UnitError
+from ..core.units import conversion_factor, dimension_name, parse_unit
 from ..core.yamlsrc import LineMap, format_loc, load_yaml
 from .distributions import Distribution, pedigree_sigma
 from .endoflife import ResolvedEndOfLife, per_factor, resolve_end_of_life, resolve_service_life
@@ -24,7 +25,7 @@ from .exchange import resolve_exchange
 from .expressions import evaluate
 from .scenarios import AppliedScenario, apply_scenario, check_scenarios
 from .schema import Input, ProductModel
-from ..core.units import conversion_factor, dimension_name, parse_unit
+from .supplier import input_factor, read_supplier_pcf
 from .variants import is_variants
 
 
@@ -48,7 +49,7 @@ class ResolvedInput:
     per: str | None = None  # use stage: the amount was given per this time (e.g. "year") ...
     amount_per: float | None = None  # ... as this much [unit / per]; ``amount`` is over the service life
     uncertainty: Distribution | None = None  # of ``amount``, in the same unit
-    supplier: Any = None  # kind "supplier": the pcf.exchange.supplier.SupplierFootprint read; amount in its unit
+    supplier: Any = None  # kind "supplier": the pcf.model.supplier.SupplierFootprint read; amount in its unit
 
     def describe(self) -> str:
         """The target as a person would write it, e.g. ``uslci: 'Electricity, at grid' [US]``."""
@@ -621,8 +622,6 @@ def _resolve_supplier(ctx: _LoadContext, inp, amount: float, loc: tuple,
         The document cannot be read or is not a usable PACT footprint, or the input's unit
         does not convert to its declared unit.
     """
-    from ..exchange.supplier import input_factor, read_supplier_pcf
-
     file = (ctx.path.parent / inp.supplier_pcf).resolve()
     if file not in ctx.suppliers:
         try:

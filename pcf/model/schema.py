@@ -233,7 +233,7 @@ class Input(ActivityRef):
     """A technosphere input: a foreground ``process``, an activity outside the foreground
     (:class:`ActivityRef`: ``background: KEY`` or ``database`` + ``code`` / ``name``), or a
     supplier's footprint of a purchased component, ``supplier_pcf: FILE`` (a PACT v2 / v3
-    ``ProductFootprint`` JSON file, path relative to the model file; :mod:`pcf.exchange.supplier`).
+    ``ProductFootprint`` JSON file, path relative to the model file; :mod:`pcf.model.supplier`).
     A supplier footprint's factor is primary (``emission_factor`` defaults to ``primary``) and
     counts toward the primary data share with the supplier's own share.
 

@@ -51,6 +51,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import ExchangeError, UnitError
+from ..core.units import conversion_factor, dimension_name
 
 PACT_UNITS: dict[str, str] = {
     "liter": "l",
@@ -395,8 +396,6 @@ def input_factor(supplier: SupplierFootprint, unit: str) -> float:
     UnitError
         The unit is unknown, or of another dimension and the supplier gives no product mass.
     """
-    from ..core.units import conversion_factor, dimension_name
-
     try:
         return conversion_factor(unit, supplier.unit)
     except UnitError:
