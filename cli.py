@@ -538,7 +538,7 @@ def db_import(
     """Import a background database with bw2io; unlinked exchanges are kept (placeholders / companion biosphere) and reported."""
     import json
 
-    from pcf.background.importers import import_database
+    from pcf.importers import import_database
 
     with err.status(f"importing {escape(path.name)} ...") as status:
         report = import_database(path, fmt, name, replace=replace,
@@ -587,7 +587,7 @@ def import_foreground(
     links: Optional[Path] = typer.Option(None, "--links", help="Link table (default databases/ecoinvent-links.csv)."),
 ) -> None:
     """Import a Brightway Excel foreground into a pcf-model/1 file, linking ecoinvent inputs to the open default."""
-    from pcf.foreground_import import LINKS, run_import
+    from pcf.importers.premise import LINKS, run_import
 
     stages = {}
     for item in stage:

@@ -1,4 +1,4 @@
-"""Foreground import (pcf.foreground_import, ``pcf import-foreground``): link table
+"""Foreground import (pcf.importers.premise, ``pcf import-foreground``): link table
 validation, a hand-solvable two-activity workbook, the premise NMC811 cell, the CLI.
 
 The small workbook (written by the test with openpyxl), per 1 kg of widget::
@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pcf.foreground_import import (LINKS, OPEN_DEFAULT, ForegroundImportError, LinkTableError, import_foreground,
+from pcf.importers.premise import (LINKS, OPEN_DEFAULT, ForegroundImportError, LinkTableError, import_foreground,
                                    load_links, run_import)
 from pcf.model import load_model
 from pcf.core.units import conversion_factor

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 import cli
 from pcf.background import list_databases
-from pcf.background.importers import import_database, is_ghg
+from pcf.importers import import_database, is_ghg
 from pcf.background.methods import METHODS
 from pcf.core.errors import ImportFailed, PCFError
 from tests.conftest import SHARED

@@ -2,7 +2,7 @@
 
 from .catalog import DatabaseEntry, list_databases, remove_database
 from .methods import METHODS, MethodSpec, method_spec
-from .opendefault import DATABASE as OPEN_DEFAULT_DATABASE
+from ..core.bw import OPEN_DEFAULT_DATABASE
 from .setup import BackgroundInfo, background_info, database_name, database_provenance, setup
 
 __all__ = [

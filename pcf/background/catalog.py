@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from ..core.bw import OPEN_DEFAULT_DATABASE as OPEN_DEFAULT
 from ..core.bw import brightway, quiet
 from ..core.errors import BackgroundError
-from .opendefault import DATABASE as OPEN_DEFAULT
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,13 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..core.bw import OPEN_DEFAULT_DATABASE
 from ..core.errors import BackgroundError, SourceError, UnitError
 from ..core.units import parse_unit
 
 REPO = Path(__file__).resolve().parent.parent.parent
 SOURCE = REPO / "databases" / "open-default.csv"
-DATABASE = "pcf-open-default"
+DATABASE = OPEN_DEFAULT_DATABASE
 
 #: CSV gas column -> (biosphere3 flow name, categories). Amounts are kg of the gas.
 GAS_FLOWS: dict[str, tuple[str, tuple[str, ...]]] = {

@@ -15,6 +15,9 @@ from pathlib import Path
 from .errors import BackgroundError
 
 PROJECT = "pcf"
+OPEN_DEFAULT_DATABASE = "pcf-open-default"
+"""The Brightway database ``pcf setup`` writes from ``databases/open-default.csv`` (``study.background:
+open-default``); importers must not overwrite it."""
 
 
 def pcf_home() -> Path:

@@ -34,15 +34,18 @@ import io
 import json
 import math
 import re
+import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from .core.errors import PCFError, SourceError, UnitError
-from .core.units import conversion_factor, parse_unit
-from .core.vocabulary import STAGES
+from ..core.errors import PCFError, SourceError, UnitError
+from ..core.files import write_atomic
+from ..core.units import conversion_factor, parse_unit
+from ..core.vocabulary import STAGES
+from ..model import load_model
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parent.parent.parent
 LINKS = REPO / "databases" / "ecoinvent-links.csv"
 OPEN_DEFAULT = REPO / "databases" / "open-default.csv"
 
@@ -1371,11 +1374,6 @@ def run_import(xlsx: str | Path, product_activity: str | None, out: str | Path, 
     PCFError
         Import errors; a :class:`pcf.core.errors.ModelError` if the emitted model does not load.
     """
-    import tempfile
-
-    from .core.files import write_atomic
-    from .model import load_model
-
     out = Path(out)
     model, report = import_foreground(xlsx, product_activity, links=links, product_id=product_id, pcr=pcr,
                                       stages=stages, internal=internal)

@@ -1,0 +1,221 @@
+"""What the format readers of ``pcf db import`` share: the import report, greenhouse-gas names,
+and linking elementary flows to biosphere3 by name (after openLCA synonyms)."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+#: Name fragments of greenhouse gases (lower case); a flow whose name contains one is a GHG.
+GHG_PATTERNS = (
+    "carbon dioxide", "methane", "dinitrogen monoxide", "nitrous oxide", "sulfur hexafluoride",
+    "sulphur hexafluoride", "nitrogen trifluoride", "nitrogen fluoride", "hfc", "pfc", "cfc",
+    "hcfc", "perfluoro", "tetrafluoro", "hexafluoro", "halon", "r-14", "fc-14", "co2", "ch4",
+    "n2o", "sf6", "nf3",
+)
+
+
+#: Not GHGs although their names match a pattern above.
+GHG_EXCLUDE = ("methanesulfonic", "methanearsonate", "methanol", "coalbed methane", "pit methane",
+               "non-methane", "other than methane", "diisocyanatodiphenylmethane", "in ground")
+
+
+#: openLCA / US LCI elementary flow names -> biosphere3 (ecoinvent 3.9) names.
+NAME_SYNONYMS = {
+    "carbon dioxide": "Carbon dioxide, fossil",
+    "carbon dioxide, biogenic": "Carbon dioxide, non-fossil",
+    "carbon dioxide, land transformation": "Carbon dioxide, from soil or biomass stock",
+    "methane": "Methane, fossil",
+    "methane, biogenic": "Methane, non-fossil",
+    "nitrous oxide": "Dinitrogen monoxide",
+    "methane, tetrafluoro-, cfc-14": "Methane, tetrafluoro-, R-14",
+    "methane, tetrafluoro-, fc-14": "Methane, tetrafluoro-, R-14",
+    "nitrous oxide (laughing gas)": "Dinitrogen monoxide",
+    "methane, tetrachloro-, cfc-10": "Methane, tetrachloro-, R-10",
+    "methane, difluromonochloro-, hcfc-22": "Methane, chlorodifluoro-, HCFC-22",
+    "ethane, 2-chloro-1,1,1,2-tetra-fluoro-, hcfc-124": "Ethane, 2-chloro-1,1,1,2-tetrafluoro-, HCFC-124",
+    "ethane, 1,1,1-trifluoro-2,2-dichloro-, hcfc-123": "Ethane, 2,2-dichloro-1,1,1-trifluoro-, HCFC-123",
+    "carbon monoxide": "Carbon monoxide, fossil",
+    "lead": "Lead II",
+    "mercury": "Mercury II",
+    "nitrogen oxide": "Nitrogen oxides",
+    "particulates, < 10 um": "Particulate Matter, < 10 um",
+    "particulates, < 2.5 um": "Particulate Matter, < 2.5 um",
+    "particulates, > 2.5 um, and < 10um": "Particulate Matter, > 2.5 um and < 10um",
+    "particulates, > 10 um": "Particulate Matter, > 10 um",
+    "voc, volatile organic compounds": "NMVOC, non-methane volatile organic compounds",
+    "nmvoc, non-methane volatile organic compounds, unspecified origin":
+        "NMVOC, non-methane volatile organic compounds",
+}
+
+
+@dataclass
+class UnlinkedFlow:
+    """A distinct flow that no provider or biosphere3 flow matched.
+
+    Attributes
+    ----------
+    type : str
+        ``technosphere``, ``substitution``, ``biosphere`` or ``production``.
+    name : str
+        Flow name as in the source.
+    categories : str
+        Compartment / sub-compartment joined by ``/`` (biosphere) or ``""``.
+    unit : str
+        Unit after bw2io's unit normalisation.
+    location : str
+        Location of a technosphere flow, or ``""``.
+    exchanges : int
+        Number of exchanges with this flow.
+    ghg : bool
+        The name looks like a greenhouse gas (its GWP is lost when unlinked).
+    """
+
+    type: str
+    name: str
+    categories: str
+    unit: str
+    location: str
+    exchanges: int
+    ghg: bool = False
+
+
+@dataclass
+class ImportReport:
+    """What ``pcf db import`` wrote.
+
+    Attributes
+    ----------
+    name : str
+        Brightway database name (what a model puts in ``study.background``).
+    format : str
+        ``jsonld``, ``ecospold1``, ``ecospold2`` or ``excel``.
+    source : str
+        File or folder name of the input.
+    sha256 : str
+        SHA-256 of the input file [hex]; of the sorted (path, content) pairs for a folder.
+    processes : int
+        Datasets read from the source (processes / activities) before allocation.
+    activities : int
+        Activities written, including allocated splits and placeholders.
+    exchanges : int
+        Exchanges written (production, technosphere, biosphere).
+    placeholders : int
+        Zero-burden placeholder activities written for unlinked technosphere inputs.
+    linked_by_name : int
+        Technosphere inputs (EcoSpold1) that bw2io left unlinked and pcf linked to the only
+        activity of that name (and location), with unit conversion.
+    biosphere_database : str
+        Companion database holding unlinked elementary flows, or ``""`` when none.
+    unlinked : dict of str to int
+        Unlinked exchanges by type (``technosphere``, ``biosphere``, ``production``, ...).
+    unlinked_flows : list of UnlinkedFlow
+        Distinct unlinked flows, most exchanges first; their ``exchanges`` sum to ``unlinked``.
+    unlinked_ghg : list of UnlinkedFlow
+        The unlinked biosphere flows that look like greenhouse gases (a warning).
+    coproducts_cut_off : list of dict
+        Co-products of datasets without usable allocation factors (``process``, ``flow``,
+        ``amount``, ``unit``): not written; all burdens stay with the reference product.
+    duplicates : list of str
+        Names of datasets whose code (bw2io's hash of name, category, unit, location) was
+        already taken: written with a numbered code; inputs linked by name go to the first.
+    schema_violations : int
+        EcoSpold1 XSD violations tolerated while reading (0 for other formats).
+    seconds : float
+        Wall time of the import [s].
+    """
+
+    name: str
+    format: str
+    source: str
+    sha256: str
+    processes: int = 0
+    activities: int = 0
+    exchanges: int = 0
+    placeholders: int = 0
+    linked_by_name: int = 0
+    biosphere_database: str = ""
+    unlinked: dict[str, int] = field(default_factory=dict)
+    unlinked_flows: list[UnlinkedFlow] = field(default_factory=list)
+    unlinked_ghg: list[UnlinkedFlow] = field(default_factory=list)
+    coproducts_cut_off: list[dict] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+    schema_violations: int = 0
+    seconds: float = 0.0
+
+    @property
+    def unlinked_total(self) -> int:
+        """Unlinked exchanges of every type."""
+        return sum(self.unlinked.values())
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["unlinked_total"] = self.unlinked_total
+        return d
+
+
+def is_ghg(name: str) -> bool:
+    """Whether an elementary flow name looks like a greenhouse gas (CO2, CH4, N2O, SF6, NF3, HFC, PFC ...)."""
+    low = name.lower()
+    if any(x in low for x in GHG_EXCLUDE):
+        return False
+    return any(re.search(rf"(^|[^a-z]){re.escape(p)}", low) for p in GHG_PATTERNS)
+
+
+def single_root(folder: Path, marker: Callable[[Path], bool]) -> Path:
+    """The folder in ``folder`` (itself or one level down) that satisfies ``marker``."""
+    if marker(folder):
+        return folder
+    subs = [p for p in folder.iterdir() if p.is_dir() and marker(p)]
+    if len(subs) == 1:
+        return subs[0]
+    for p in folder.rglob("*"):
+        if p.is_dir() and marker(p):
+            return p
+    return folder
+
+
+def apply_synonyms(db: list) -> list:
+    """Apply :data:`NAME_SYNONYMS` to unlinked emissions (not resources); strip ``[...]`` suffixes.
+
+    A resource ``Carbon dioxide`` is ``Carbon dioxide, in air`` (natural resource, in air); an
+    emission of a greenhouse gas whose category names no compartment is taken as one to air.
+    """
+    for ds in db:
+        for exc in ds["exchanges"]:
+            if exc.get("type") != "biosphere" or "input" in exc:
+                continue
+            n = re.sub(r"\s*\[[^\]]*\]\s*$", "", exc["name"]).strip()
+            cats = tuple(exc.get("categories") or ())
+            if cats[:1] == ("natural resource",):
+                if n.lower() in ("carbon dioxide", "carbon dioxide, in air"):
+                    n, cats = "Carbon dioxide, in air", ("natural resource", "in air")
+            else:
+                n = NAME_SYNONYMS.get(n.lower(), n)
+                if cats[:1] not in (("air",), ("water",), ("soil",)) and is_ghg(n):
+                    cats = ("air",)
+            exc["name"], exc["categories"] = n, cats
+    return db
+
+
+def link_biosphere(db: list, biosphere: str, bd) -> list:
+    """Link unlinked biosphere exchanges to ``biosphere`` by (name, categories, unit), case-insensitive,
+    falling back to the flow of the same name and unit in the top compartment."""
+    index: dict[tuple, tuple] = {}
+    for flow in bd.Database(biosphere):
+        cats = tuple(flow.get("categories") or ())
+        key = (flow["name"].lower(), cats, (flow.get("unit") or "").lower())
+        index[key] = flow.key
+    for ds in db:
+        for exc in ds["exchanges"]:
+            if exc.get("type") != "biosphere" or "input" in exc:
+                continue
+            cats = tuple(exc.get("categories") or ())
+            n, u = exc["name"].lower(), (exc.get("unit") or "").lower()
+            key = index.get((n, cats, u)) or (index.get((n, cats[:1], u)) if cats else None)
+            if key:
+                exc["input"] = key
+    return db
