@@ -563,8 +563,8 @@ def registry_check(registry: str | Path | None = None):
 
 
 def registry_publish(out_dir: str | Path, registry: str | Path | None = None) -> list[Path]:
-    """``pcf registry publish``: write the static verification site (see :mod:`pcf.registry.publish`)."""
-    from .registry.publish import publish
+    """``pcf registry publish``: write the static verification site (see :mod:`pcf.serve.publish`)."""
+    from .serve.publish import publish
 
     store = _store(registry, create=False)
     try:
@@ -631,14 +631,14 @@ def add_api_client(clients_file: str | Path, client_id: str) -> str:
     Returns
     -------
     str
-        The client secret; only its scrypt hash is stored (:mod:`pcf.exchange.clients`).
+        The client secret; only its scrypt hash is stored (:mod:`pcf.serve.clients`).
 
     Raises
     ------
     ClientsError
         Invalid id, or an unreadable clients file.
     """
-    from .exchange.clients import add_client
+    from .serve.clients import add_client
 
     return add_client(clients_file, client_id)
 
@@ -647,7 +647,7 @@ def serve(results_dir: str | Path, clients_file: str | Path, registry: str | Pat
           host: str = "127.0.0.1", port: int = 8080, tls_cert: str | Path | None = None,
           tls_key: str | Path | None = None) -> None:
     """``pcf serve``: the read-only PACT host API over the registry's issued footprints
-    (:mod:`pcf.exchange.server`), until interrupted.
+    (:mod:`pcf.serve.server`), until interrupted.
 
     Raises
     ------
@@ -656,6 +656,6 @@ def serve(results_dir: str | Path, clients_file: str | Path, registry: str | Pat
     ClientsError
         Missing or malformed clients file.
     """
-    from .exchange.server import serve as run
+    from .serve.server import serve as run
 
     run(registry, results_dir, clients_file, host=host, port=port, tls_cert=tls_cert, tls_key=tls_key)

@@ -33,9 +33,9 @@ import pytest
 import pact_specs as specs
 from pcf.declaration import Declaration
 from pcf.core.errors import PCFError
-from pcf.exchange.clients import Clients, add_client
-from pcf.exchange.host import FootprintSource, footprint_uuid
-from pcf.exchange.server import build_app, check_address
+from pcf.serve.clients import Clients, add_client
+from pcf.serve.host import FootprintSource, footprint_uuid
+from pcf.serve.server import build_app, check_address
 from pcf.registry import change_status, issue
 from pcf.lca.result import ExchangeFacts
 from tests.exchange_util import conforming_pack
@@ -437,7 +437,7 @@ def test_the_pv_example_from_footprint_to_pact_api(open_default, tmp_path):
 
 
 def test_serve_refuses_a_missing_registry_and_a_missing_folder(registry, tmp_path):
-    from pcf.exchange.server import serve
+    from pcf.serve.server import serve
 
     with pytest.raises(PCFError, match="no registry"):
         serve(tmp_path / "none.db", registry["results"], registry["clients"], port=0)

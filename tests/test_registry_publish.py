@@ -21,7 +21,7 @@ from html.parser import HTMLParser
 import pytest
 
 from pcf.registry import change_status, init_registry, issue, renew
-from pcf.registry.publish import publish
+from pcf.serve.publish import publish
 from pcf.render.label import qr_path
 from tests.registry_util import CHROMIUM_FLAGS, make_declaration, new_registry, utc
 from tests.test_registry_safety import HOSTILE_NAME

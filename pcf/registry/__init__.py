@@ -6,12 +6,12 @@ label number, signs its declaration and stores it; :func:`verify` checks a decla
 file, a label number or a QR token (signature, hash, issuer key, validity dates, status);
 :func:`change_status` suspends, reinstates or revokes and :func:`renew` renews a label;
 :func:`check_registry` re-checks the whole registry against its hash-chained event log;
-:func:`publish` writes the static verification site. See docs/registry.md.
+:func:`pcf.serve.publish.publish` writes the static verification site. See docs/registry.md.
 
 Modules: ``keys``, ``numbers`` (label-number format),
 ``store`` (storage interface, SQLite), ``chain`` (event log), ``declaration``, ``token``,
-``admin`` (settings, keys), ``lifecycle`` (issue, status, renew), ``verify``, ``check``, ``render`` (label files),
-``publish`` (static site). RFC 8785 canonical JSON is :mod:`pcf.core.canonical`.
+``admin`` (settings, keys), ``lifecycle`` (issue, status, renew), ``verify``, ``check``, ``render`` (label files).
+RFC 8785 canonical JSON is :mod:`pcf.core.canonical`.
 
 Examples
 --------

@@ -34,8 +34,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from ..declaration import Declaration, read_declaration
+from ..core.canonical import canonical_bytes
 from ..core.errors import ExchangeError, SourceError
+from ..declaration import Declaration, read_declaration
+from ..exchange.pact import pact_v2, pact_v3
+from ..registry import open_store
+from ..registry.declaration import parse_document
 
 
 @dataclass
@@ -76,8 +80,6 @@ class ResultIndex:
         self._by_hash: dict[str, Path] = {}
 
     def _scan(self) -> None:
-        from ..core.canonical import canonical_bytes
-
         files = sorted(self.folder.glob("*.result.json")) if self.folder.is_dir() else []
         stamp = tuple((f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in files)
         if stamp == self._stamp:
@@ -130,8 +132,6 @@ def _validity(label, reference_end: str | None) -> tuple[str, str] | None:
 def exports(declaration: Declaration) -> dict:
     """``{"v3": doc or ExchangeError, "v2": ...}``: the declaration's PACT documents before the
     label's fields (they depend on the result only, so a host computes them once per result)."""
-    from .pact import pact_v2, pact_v3
-
     out = {}
     for version, export in (("v3", pact_v3), ("v2", pact_v2)):
         try:
@@ -225,9 +225,6 @@ class FootprintSource:
         pcf.registry.RegistryError
             The registry is missing or unreadable.
         """
-        from ..registry import open_store
-        from ..registry.declaration import parse_document
-
         store = open_store(self.registry, create=False)
         try:
             with store.read() as tx:

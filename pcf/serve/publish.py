@@ -26,14 +26,14 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from pcf.core.files import write_atomic
-from pcf.render import fmt, output
+from ..core.files import write_atomic
+from ..render import fmt, output
 
-from .check import check_registry
-from .declaration import iso, parse_document, parse_time, utc_now
-from .errors import RegistryError
-from .render import _date, _last_day
-from .store import Store
+from ..registry.check import check_registry
+from ..registry.declaration import iso, parse_document, parse_time, utc_now
+from ..registry.errors import RegistryError
+from ..registry.render import _date, _last_day
+from ..registry.store import Store
 
 STATUS_NAMES = {
     "valid": ("有效", "VALID", "genuine, signed by the issuer, within its validity period, not suspended or revoked"),

@@ -51,6 +51,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
 from ..core.errors import PCFError
+from ..registry import open_store
 from .clients import Clients
 from .host import FootprintSource
 
@@ -389,7 +390,7 @@ def serve(registry, results, clients_file, host: str = "127.0.0.1", port: int = 
     results : str or Path
         Folder of the result files the labels were issued for.
     clients_file : str or Path
-        Client credentials (:mod:`pcf.exchange.clients`).
+        Client credentials (:mod:`pcf.serve.clients`).
     host, port : str, int
         Address to listen on; loopback by default.
     tls_cert, tls_key : str or Path, optional
@@ -412,8 +413,6 @@ def serve(registry, results, clients_file, host: str = "127.0.0.1", port: int = 
     for name, path in (("--results", results), ("--tls-cert", tls_cert), ("--tls-key", tls_key)):
         if path is not None and not Path(path).exists():
             raise ServeError(f"{name} {path}: no such file or folder")
-    from ..registry import open_store
-
     open_store(registry, create=False).close()  # a missing registry stops here, not at the first request
     app = build_app(FootprintSource(registry, results), Clients.load(clients_file))
     uvicorn.run(app, host=host, port=port, ssl_certfile=str(tls_cert) if tls_cert else None,
