@@ -199,8 +199,8 @@ class ComparisonRun:
     Attributes
     ----------
     comparison : dict
-        The ``pcf-scenarios/1`` (:func:`pcf.comparison.compare_results`) or
-        ``pcf-comparison/1`` (:func:`pcf.claims.compare_footprints`) dict.
+        The ``pcf-scenarios/1`` (:func:`pcf.compare.scenarios.compare_results`) or
+        ``pcf-comparison/1`` (:func:`pcf.compare.claims.compare_footprints`) dict.
     results : list of pcf.declaration.Declaration
         The result of each scenario (base first), or [baseline, product].
     files : dict of str to Path
@@ -242,7 +242,7 @@ def compare(model_path: str | Path, scenarios: list[str] | None = None, out_dir:
         ``ModelError`` (``file:line``) for an unknown or invalid scenario or a model with
         none, and everything :func:`compute` raises.
     """
-    from .comparison import compare_results, write_comparison
+    from .compare.scenarios import compare_results, write_comparison
 
     base = load_model(model_path, overrides=overrides)
     declared = scenario_names(base.model)
@@ -281,7 +281,7 @@ def compare_results_claim(baseline_path: str | Path, product_path: str | Path, c
     Returns
     -------
     ComparisonRun
-        ``comparison`` (``pcf-comparison/1``, :func:`pcf.claims.compare_footprints`),
+        ``comparison`` (``pcf-comparison/1``, :func:`pcf.compare.claims.compare_footprints`),
         ``results`` [baseline, product] (:class:`pcf.declaration.Declaration`), ``files``.
 
     Raises
@@ -293,7 +293,7 @@ def compare_results_claim(baseline_path: str | Path, product_path: str | Path, c
     RenderError
         The PDF cannot be rendered.
     """
-    from .claims import compare_footprints, write_comparison_files
+    from .compare.claims import compare_footprints, write_comparison_files
     from .declaration import read_declaration
 
     baseline, product = read_declaration(baseline_path), read_declaration(product_path)

@@ -22,7 +22,7 @@ import pytest
 from typer.testing import CliRunner
 
 import cli
-from pcf.claims import compare_footprints, comparison_csv
+from pcf.compare.claims import compare_footprints, comparison_csv
 from pcf.core.errors import ComparisonRefused
 from pcf.lca.result import (Contribution, DataQuality, DataQualityItem, DeclaredUnit, Dqr, ExchangeFacts, Product,
                             Quantity, Study)

@@ -1,4 +1,4 @@
-"""The comparison report (A4 PDF, bilingual) of :func:`pcf.claims.compare_footprints`: the
+"""The comparison report (A4 PDF, bilingual) of :func:`pcf.compare.claims.compare_footprints`: the
 claim in words, the two products, the totals and per-stage values per declared unit, the
 conditions the claim rests on and, for a handprint, the justification of the baseline."""
 

@@ -32,11 +32,11 @@ import json
 from datetime import date
 from pathlib import Path
 
-from .core.codec import to_json
-from .core.errors import ComparisonRefused
-from .core.files import output_stem, write_atomic
-from .core.vocabulary import GHG_REPORTED
-from .declaration import Declaration
+from ..core.codec import to_json
+from ..core.errors import ComparisonRefused
+from ..core.files import output_stem, write_atomic
+from ..core.vocabulary import GHG_REPORTED
+from ..declaration import Declaration
 
 COMPARISON_FORMAT = "pcf-comparison/1"
 CLAIMS = ("reduction", "handprint")

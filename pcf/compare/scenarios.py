@@ -14,12 +14,12 @@ import io
 import json
 from pathlib import Path
 
-from .core.codec import ABSENT, to_json
-from .core.files import write_atomic
-from .core.vocabulary import STAGES
-from .declaration import Declaration
-from .lca.result import ScenarioChange
-from .model.scenarios import BASE
+from ..core.codec import ABSENT, to_json
+from ..core.files import write_atomic
+from ..core.vocabulary import STAGES
+from ..declaration import Declaration
+from ..lca.result import ScenarioChange
+from ..model.scenarios import BASE
 
 COMPARISON_FORMAT = "pcf-scenarios/1"
 
