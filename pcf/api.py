@@ -10,6 +10,7 @@ from pathlib import Path
 from .core.errors import PCFError
 from .lca import footprint, write_result
 from .model import BASE, ProductSystem, load_model, scenario_names
+from .pcr.assess import assess_result
 
 
 @dataclass
@@ -26,39 +27,6 @@ class FootprintRun:
 
     result: dict
     files: dict[str, Path] = field(default_factory=dict)
-
-
-def assess_result(result: dict, pcr_id, electricity_mode: str | None = None) -> dict | None:
-    """PCR assessment of a result dict, or None when no PCR is named.
-
-    Parameters
-    ----------
-    pcr_id : str, Path or pcf.pcr.PCR
-        A PCR id, a rule file's path, or an already loaded PCR.
-    electricity_mode : str, optional
-        Mode of the PCR's electricity rules (``pcf check --electricity-mode``); default the
-        PCR's ``electricity.default_mode``.
-
-    Raises
-    ------
-    PCRError
-        Unknown PCR id or invalid PCR file.
-    PCFError
-        ``electricity_mode`` is given without a PCR, or is not one of the PCR's modes.
-    """
-    if not pcr_id:
-        if electricity_mode:
-            raise PCFError(f"--electricity-mode {electricity_mode!r} needs a PCR: pass --pcr ID or set study.pcr")
-        return None
-    from .pcr import PCR, assess, load_pcr
-
-    pcr = pcr_id if isinstance(pcr_id, PCR) else load_pcr(pcr_id)
-    if electricity_mode:
-        modes = [m.id for m in pcr.electricity.modes] if pcr.electricity else []
-        if electricity_mode not in modes:
-            raise PCFError(f"--electricity-mode {electricity_mode!r}: PCR {pcr.id!r} has "
-                           + (f"the electricity modes {', '.join(modes)}" if modes else "no electricity rules"))
-    return assess(result, pcr, electricity_mode)
 
 
 def compute(model_path: str | Path, pcr_id: str | None = None, method: str | None = None,
@@ -78,7 +46,7 @@ def compute(model_path: str | Path, pcr_id: str | None = None, method: str | Non
     overrides : dict, optional
         Parameter values replacing the model's (and the scenario's).
     electricity_mode : str, optional
-        Mode of the PCR's electricity rules (see :func:`assess_result`).
+        Mode of the PCR's electricity rules (see :func:`pcf.pcr.assess.assess_result`).
     scenario : str, optional
         A scenario of the model's ``scenarios:``; None or ``base`` for the model as written.
     monte_carlo : int, optional

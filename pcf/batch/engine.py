@@ -20,12 +20,15 @@ import math
 import numpy as np
 
 from ..core.errors import PCFError
+from ..core.vocabulary import GHG_REPORTED, STAGES
+from ..declaration import Declaration
 from ..graph import link_foreground
+from ..lca.biogenic import declared_figures, rule_for
 from ..lca.calculate import evaluate
 from ..lca.inventory import Inventory
-from ..core.vocabulary import GHG_REPORTED, STAGES
 from ..model import load_model
 from ..model.variants import Variants, vectorised
+from ..pcr.assess import assess_result, classify
 from .plan import Plan
 from .table import SkuRow
 
@@ -71,9 +74,6 @@ def figures(plan: Plan, total, declared_per_reference_flow, stages: dict, ghg: d
         result with that class only when it conforms (``performance_class``, from the full
         result's assessment).
     """
-    from ..lca.biogenic import declared_figures, rule_for
-    from ..pcr.assess import classify
-
     per_ref = declared_per_reference_flow
     per_du = total / per_ref if per_ref is not None else None
     out = {"total_kg_co2e": total, "per_declared_unit_kg_co2e": per_du, "declared_unit": declared_unit,
@@ -141,10 +141,6 @@ def full_result(plan: Plan, row: SkuRow) -> dict:
     PCFError
         ``ModelError`` with ``file:line`` for an invalid value, ``CalculationError``.
     """
-    from ..api import assess_result
-    from ..declaration import Declaration
-    from ..lca.biogenic import rule_for
-
     system = load_model(plan.model, overrides=row.overrides or None, scenario=plan.scenario or None)
     result = Declaration(result=evaluate(system, plan.prepared),
                          accounting=rule_for(plan.pcr, system.model.study.standard)).to_json()

@@ -13,8 +13,8 @@ Examples
 >>> assessment["conforms"], assessment["performance_class"]["class"]  # doctest: +SKIP
 """
 
-from .assess import assess, classify, grade
+from .assess import assess, assess_result, classify, grade
 from .loader import RULES_DIR, list_pcrs, load_pcr
 from .schema import PCR
 
-__all__ = ["PCR", "RULES_DIR", "assess", "classify", "grade", "list_pcrs", "load_pcr"]
+__all__ = ["PCR", "RULES_DIR", "assess", "assess_result", "classify", "grade", "list_pcrs", "load_pcr"]

@@ -46,12 +46,13 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from ..core.errors import ExpressionError
+from ..core.errors import ExpressionError, PCFError
 from ..core.vocabulary import STAGES
 from ..lca.biogenic import rule_for, totals_of_result
 from ..model.expressions import evaluate
 from .contents import check_contents
 from .electricity import check_electricity
+from .loader import load_pcr
 from .requirements import check_allocation, check_data_quality, check_primary_data
 from .schema import PCR, PerformanceClasses
 
@@ -453,3 +454,34 @@ def _number(value: object) -> bool:
 
 def _close(a: object, b: float) -> bool:
     return _number(a) and math.isclose(float(a), b, rel_tol=REL_TOL, abs_tol=0.0)
+
+
+def assess_result(result: dict, pcr_id, electricity_mode: str | None = None) -> dict | None:
+    """PCR assessment of a result dict, or None when no PCR is named.
+
+    Parameters
+    ----------
+    pcr_id : str, Path or pcf.pcr.PCR
+        A PCR id, a rule file's path, or an already loaded PCR.
+    electricity_mode : str, optional
+        Mode of the PCR's electricity rules (``pcf check --electricity-mode``); default the
+        PCR's ``electricity.default_mode``.
+
+    Raises
+    ------
+    PCRError
+        Unknown PCR id or invalid PCR file.
+    PCFError
+        ``electricity_mode`` is given without a PCR, or is not one of the PCR's modes.
+    """
+    if not pcr_id:
+        if electricity_mode:
+            raise PCFError(f"--electricity-mode {electricity_mode!r} needs a PCR: pass --pcr ID or set study.pcr")
+        return None
+    pcr = pcr_id if isinstance(pcr_id, PCR) else load_pcr(pcr_id)
+    if electricity_mode:
+        modes = [m.id for m in pcr.electricity.modes] if pcr.electricity else []
+        if electricity_mode not in modes:
+            raise PCFError(f"--electricity-mode {electricity_mode!r}: PCR {pcr.id!r} has "
+                           + (f"the electricity modes {', '.join(modes)}" if modes else "no electricity rules"))
+    return assess(result, pcr, electricity_mode)
