@@ -24,7 +24,8 @@ import pytest
 from pcf.api import compute
 from pcf.core.errors import PCFError, RenderError
 from pcf.render import fmt, label_verification_text, render_label
-from pcf.render.label import issued_label, qr_path, variant_svg
+from pcf.render.label import issued_label, variant_svg
+from pcf.render.qr import qr_path
 from pcf.render.label_compact import FULL_MIN_MM, QR_MODULE_MIN_MM, compact_context
 from tests.conftest import REPO
 from tests.test_render import embedded_cjk_fonts, make_result

@@ -22,7 +22,7 @@ import pytest
 
 from pcf.registry import change_status, init_registry, issue, renew
 from pcf.serve.publish import publish
-from pcf.render.label import qr_path
+from pcf.render.qr import qr_path
 from tests.registry_util import CHROMIUM_FLAGS, make_declaration, new_registry, utc
 from tests.test_registry_safety import HOSTILE_NAME
 

@@ -21,8 +21,7 @@ import pytest
 from pcf.core.errors import RenderError
 from pcf.render import fmt, label_verification_text, render_label, render_report, view
 from pcf.render import output
-from pcf.render.label import qr_path
-from pcf.render.report import nice_step
+from pcf.render.qr import qr_path
 
 SVG = "{http://www.w3.org/2000/svg}"
 SHA = "0123456789abcdef" * 4
@@ -357,7 +356,7 @@ def test_wrap_counts_cjk_double_and_cuts_long_words():
 
 
 def test_nice_step():
-    assert [nice_step(s) for s in (60.0, 100.0, 5112.0, 0.0)] == [20.0, 25.0, 2000.0, 1.0]
+    assert [fmt.nice_step(s) for s in (60.0, 100.0, 5112.0, 0.0)] == [20.0, 25.0, 2000.0, 1.0]
 
 
 def test_inputs_are_not_modified(tmp_path):

@@ -17,7 +17,8 @@ Examples
 PosixPath('out/SKU-NMC811-75.report.pdf')
 """
 
-from pcf.render.label import label_svg, label_verification_text, render_label
+from pcf.render.label import label_svg, render_label
+from pcf.render.qr import label_verification_text
 from pcf.render.report import render_report
 
 __all__ = ["label_svg", "label_verification_text", "render_label", "render_report"]

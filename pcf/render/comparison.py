@@ -7,7 +7,6 @@ from __future__ import annotations
 from pcf.core import vocabulary
 from pcf.render import fmt, output
 from pcf.render.declaration import STAGE_ZH
-from pcf.render.report import nice_step
 
 CLAIM_NAMES = {"reduction": ("减排声明（与上一代产品比较）", "Reduction claim against the previous generation"),
                "handprint": ("碳手印（与基准产品比较）", "Carbon handprint against a baseline product")}
@@ -26,7 +25,7 @@ def _bars(comparison: dict) -> dict:
     rows = [comparison["total"]] + list(comparison["stages"])
     values = [v for r in rows for v in (r["baseline"], r["product"]) if v is not None] or [0.0]
     hi = max(0.0, *values)
-    step = nice_step(hi - min(0.0, *values))
+    step = fmt.nice_step(hi - min(0.0, *values))
     top = (int(hi / step) + 1) * step if hi > 0 else 1.0
     left, right, pitch = 220.0, 560.0, 34.0
     bars = []

@@ -18,7 +18,7 @@ import re
 
 from pcf.pcr.contents import LOOKUPS, NAMES
 from pcf.render import fmt, view
-from pcf.render.label import label_verification_text, qr_path
+from pcf.render.qr import label_verification_text, qr_path
 
 #: A5 portrait [mm] and its user space [units, 4 per mm].
 DECLARATION_MM = (148, 210)

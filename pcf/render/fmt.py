@@ -231,3 +231,25 @@ def ellipsize(lines: list[str], max_lines: int) -> list[str]:
     kept = lines[:max_lines]
     kept[-1] = kept[-1].rstrip()[:-1].rstrip() + "…"
     return kept
+
+
+def nice_step(span: float) -> float:
+    """A round axis step (1, 2, 2.5 or 5 x 10^k) giving about four intervals over a span.
+
+    Parameters
+    ----------
+    span : float
+        Width of the value range [any unit]; zero gives 1.
+
+    Returns
+    -------
+    float
+    """
+    if span <= 0:
+        return 1.0
+    raw = span / 4
+    magnitude = 10 ** math.floor(math.log10(raw))
+    for m in (1, 2, 2.5, 5, 10):
+        if m * magnitude >= raw * (1 - 1e-9):
+            return m * magnitude
+    return 10 * magnitude

@@ -3,7 +3,7 @@
 The label is 90 mm x 145 mm, bilingual (Chinese + English): product, the value per
 declared unit (per reference flow without one), a performance-class scale like the EU
 energy label's, life-cycle stage shares, standard / PCR / method / date and a QR code of
-:func:`label_verification_text`.
+:func:`pcf.render.qr.label_verification_text`.
 
 References
 ----------
@@ -14,92 +14,21 @@ Regulation (EU) 2023/1542, Art. 7(2) (carbon footprint performance classes).
 
 from __future__ import annotations
 
-import urllib.parse
 from pathlib import Path
 
-import qrcode
-import qrcode.image.svg
 from markupsafe import Markup
 
+from pcf.core.errors import RenderError
 from pcf.core.files import output_stem
 from pcf.render import fmt, output, view
-from pcf.core.errors import RenderError
+from pcf.render.declaration import declaration_context
+from pcf.render.label_compact import compact_context
+from pcf.render.qr import label_verification_text, qr_path
 from pcf.render.validate import check_result
 
 #: Size of the label [mm] and of its SVG user space [units]; 4 units per mm.
 LABEL_MM = (90, 145)
 LABEL_UNITS = (360, 580)
-
-_QR_SAFE = " ./-_@:+()"  # characters kept as-is in QR fields; others are %-encoded
-
-
-def label_verification_text(result: dict) -> str:
-    """The compact text the label's QR code encodes.
-
-    ``PCF1|id=<product id>|v=<value>|u=<unit>|class=<class>|pcr=<id>@<version>|
-    m=<method>|sha256=<first 12 hex of the model sha256>``; the value is the one printed
-    on the label (3 significant figures, no separators), per declared unit or, without
-    one, per reference flow; ``-`` marks a missing class or PCR. Field values have ``|``,
-    ``=``, ``%`` and non-ASCII characters %-encoded. Later versions replace this text by a
-    signed token (label issuance); callers only rely on it being a string.
-
-    Parameters
-    ----------
-    result : dict
-        A ``pcf-result/1`` result (see docs/result-json.md).
-
-    Returns
-    -------
-    str
-        E.g. ``PCF1|id=SKU-1|v=72.4|u=kg CO2e/kWh|class=B|pcr=eu-battery-cfb-ev@0.1|
-        m=ipcc-2021-gwp100|sha256=0123456789ab``.
-
-    Raises
-    ------
-    RenderError
-        When the result lacks a key the label needs (see :func:`check_result`).
-    """
-    check_result(result)
-    head = view.headline(result)
-    assessment = result.get("assessment") or {}
-    pc = assessment.get("performance_class") or {}
-    pcr = assessment.get("pcr") or {}
-    pcr_field = f"{pcr['id']}@{pcr.get('version', '')}" if pcr.get("id") else "-"
-    fields = [
-        ("id", result["product"]["id"]),
-        ("v", head["plain"]),
-        ("u", head["unit"].replace(" / ", "/")),
-        ("class", pc.get("class") or "-"),
-        ("pcr", pcr_field),
-        ("m", result["method"]),
-        ("sha256", result["model_sha256"][:12].lower()),
-    ]
-    return "PCF1|" + "|".join(f"{k}={urllib.parse.quote(str(v), safe=_QR_SAFE)}"
-                              for k, v in fields)
-
-
-def qr_path(text: str) -> dict:
-    """QR code of a text as one SVG path (qrcode's SvgPathImage), error correction M.
-
-    Parameters
-    ----------
-    text : str
-        The text to encode.
-
-    Returns
-    -------
-    dict
-        ``d`` (path data, one unit per module, no quiet zone) and ``modules`` (the side
-        of the symbol [modules]).
-    """
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0,
-                       image_factory=qrcode.image.svg.SvgPathImage)
-    qr.add_data(text)
-    qr.make(fit=True)
-    image = qr.make_image()
-    image.to_string()  # builds image.path
-    return {"d": image.path.get("d"), "modules": qr.modules_count}
-
 
 def _class_rows(scale: dict, top: float, height: float) -> list[dict]:
     """Geometry of the class-scale arrows [SVG units]."""
@@ -307,9 +236,6 @@ def variant_svg(result: dict, variant: str = "graded", templates_dir: Path | Non
     if variant == "graded":
         font, env, svg = prepare(result, templates_dir, font, issued)
         return font, env, svg, LABEL_MM
-    from pcf.render.declaration import declaration_context
-    from pcf.render.label_compact import compact_context
-
     check_result(result)
     font = font or output.cjk_font()
     env = output.environment(templates_dir)

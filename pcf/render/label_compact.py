@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from pcf.core.errors import RenderError
 from pcf.render import fmt, view
-from pcf.render.label import label_verification_text, qr_path
+from pcf.render.qr import label_verification_text, qr_path
 
 #: Side of the compact label [mm], smallest and largest (issue 5, after T/DZJN 004-2019).
 SIZE_BOUNDS_MM = (8.0, 60.0)

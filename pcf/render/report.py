@@ -26,7 +26,8 @@ from pcf.core import vocabulary
 from pcf.core.files import output_stem
 from pcf.render import biogenic_view, fmt, output, view
 from pcf.render.electricity import electricity_context
-from pcf.render.label import label_verification_text, prepare
+from pcf.render.label import prepare
+from pcf.render.qr import label_verification_text
 from pcf.render.boundary import boundary_context
 from pcf.render.report_checklist import checklists, limitations
 from pcf.render.report_dataquality import data_quality_context
@@ -64,7 +65,7 @@ def stage_chart(stages: list[dict]) -> dict:
     """
     left, right, row_h, bar_h, top = 200.0, 540.0, 36.0, 18.0, 8.0
     values = [s["kg"] for s in stages] or [0.0]
-    step = nice_step(max(0.0, *values) - min(0.0, *values))
+    step = fmt.nice_step(max(0.0, *values) - min(0.0, *values))
     vmin = math.floor(min(0.0, *values) / step) * step
     vmax = math.ceil(max(0.0, *values) / step) * step
     span = (vmax - vmin) or 1.0
@@ -84,28 +85,6 @@ def stage_chart(stages: list[dict]) -> dict:
              for k in range(int(round(span / step)) + 1)]
     return {"width": 640, "height": plot_bottom + 34, "axis_x": axis, "bars": bars, "ticks": ticks,
             "plot_top": top, "plot_bottom": plot_bottom}
-
-
-def nice_step(span: float) -> float:
-    """A round axis step (1, 2, 2.5 or 5 x 10^k) giving about four intervals over a span.
-
-    Parameters
-    ----------
-    span : float
-        Width of the value range [any unit]; zero gives 1.
-
-    Returns
-    -------
-    float
-    """
-    if span <= 0:
-        return 1.0
-    raw = span / 4
-    magnitude = 10 ** math.floor(math.log10(raw))
-    for m in (1, 2, 2.5, 5, 10):
-        if m * magnitude >= raw * (1 - 1e-9):
-            return m * magnitude
-    return 10 * magnitude
 
 
 def _contributions(result: dict) -> dict:

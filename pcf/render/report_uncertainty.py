@@ -28,8 +28,6 @@ def histogram_chart(u: dict) -> dict:
         ``width``, ``height``, ``bars`` (``x``, ``y``, ``w``, ``h``), ``ticks`` (``x``,
         ``text``), ``marks`` (``x``, ``label``, ``kind``), ``base_y``.
     """
-    from pcf.render.report import nice_step
-
     edges = [float(e) for e in u["histogram"]["edges"]]
     counts = [int(c) for c in u["histogram"]["counts"]]
     left, right, top, base = 40.0, 620.0, 22.0, 130.0
@@ -44,7 +42,7 @@ def histogram_chart(u: dict) -> dict:
     peak = max(counts) or 1
     bars = [{"x": xpos(a), "w": max(xpos(b) - xpos(a) - 0.6, 0.6), "y": base - c / peak * (base - top),
              "h": c / peak * (base - top)} for a, b, c in zip(edges, edges[1:], counts)]
-    step = nice_step(span)
+    step = fmt.nice_step(span)
     first = -(-lo // step) * step
     ticks = []
     k = 0
