@@ -14,7 +14,9 @@ demo: venv sysdeps background
 	$(BIN)/pcf footprint examples/pv/mono-si-module-cn.yaml --out out --label --report
 	@echo "demo outputs in out/:" && ls -1 out
 
+# lint-imports first: a layer violation or an import cycle (pyproject [tool.importlinter]) fails the build.
 test: venv sysdeps background
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -q
 
 # Every benchmarks/*.py in turn (timed runs, not tests); each prints `<name>: <metric>=<value>` last.
