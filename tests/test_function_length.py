@@ -14,7 +14,7 @@ REASON = "longer than 100 lines because"
 KNOWN_LONG = {
     "evaluate",  # pcf/lca/calculate.py
     "report_context",  # pcf/render/report.py
-    "import_database",  # pcf/background/importers.py (may move to pcf/importers/)
+    "import_database",  # pcf/importers/database.py
 }
 
 
