@@ -49,6 +49,7 @@ from pcf.pcr.assessment import Assessment, Grade, PcrRef
 from pcf.render import fmt
 
 from ..core.canonical import canonical_bytes
+from ..core.vocabulary import GHG_DISPLAY
 from .errors import NotADeclaration
 from .keys import SigningKey, b64url, b64url_decode, public_from_raw, raw_public, verify_signature
 from .numbers import parse_number
@@ -464,7 +465,7 @@ def label_declaration(document: dict) -> Declaration:
         including = chosen if rule.declared_total == "including_biogenic" else total
         excluding = chosen  # the label document states only the declared one of the two
         shares = Shares(**{k: (getattr(ghg, k) / including if including else None)
-                           for k in ("fossil", "aircraft", "biogenic_emissions", "biogenic_removals", "dluc")})
+                           for k in GHG_DISPLAY})
         totals = Totals(including_biogenic=including, excluding_biogenic=excluding, shares=shares,
                         per_declared_unit=None if not per_ref else TotalsPerDeclaredUnit(
                             including_biogenic=including / per_ref, excluding_biogenic=excluding / per_ref))
