@@ -234,7 +234,8 @@ def check(
     """Check a product model against its PCR; exit 1 on any nonconformity."""
     from pcf.api import compute
 
-    result = compute(model, pcr_id=pcr, electricity_mode=electricity_mode, scenario=scenario)
+    # wave 2: to_json() until the CLI takes a Declaration
+    result = compute(model, pcr_id=pcr, electricity_mode=electricity_mode, scenario=scenario).to_json()
     a = result.get("assessment")
     if a is None:
         err.print("error: no PCR: pass --pcr ID or set study.pcr in the model")

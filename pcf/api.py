@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .core.errors import PCFError
-from .lca import footprint, write_result
+from .declaration import Declaration, build_declaration, write_declaration
+from .lca import footprint
 from .model import BASE, ProductSystem, load_model, scenario_names
-from .pcr.assess import assess_result
+from .pcr.assess import resolve_pcr
 
 
 @dataclass
@@ -19,20 +21,26 @@ class FootprintRun:
 
     Attributes
     ----------
-    result : dict
-        The result JSON dict (docs/result-json.md).
+    declaration : Declaration
+        The result with its assessment (:func:`pcf.declaration.build_declaration`).
     files : dict of str to Path
         Kind (``result``, ``label.svg``, ``label.pdf``, ``report``) -> file written.
     """
 
-    result: dict
+    declaration: Declaration
     files: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def result(self) -> dict:
+        """The result JSON dict (docs/result-json.md) of :attr:`declaration`."""
+        # wave 2: until the CLI and its tests take the Declaration
+        return self.declaration.to_json()
 
 
 def compute(model_path: str | Path, pcr_id: str | None = None, method: str | None = None,
             overrides: dict[str, float] | None = None, electricity_mode: str | None = None,
             scenario: str | None = None,
-            monte_carlo: int | None = None, seed: int | None = None) -> dict:
+            monte_carlo: int | None = None, seed: int | None = None) -> Declaration:
     """Load a model, compute its footprint and assess it against its PCR. Writes no file.
 
     Parameters
@@ -46,7 +54,7 @@ def compute(model_path: str | Path, pcr_id: str | None = None, method: str | Non
     overrides : dict, optional
         Parameter values replacing the model's (and the scenario's).
     electricity_mode : str, optional
-        Mode of the PCR's electricity rules (see :func:`pcf.pcr.assess.assess_result`).
+        Mode of the PCR's electricity rules (:func:`pcf.pcr.assess.resolve_pcr`).
     scenario : str, optional
         A scenario of the model's ``scenarios:``; None or ``base`` for the model as written.
     monte_carlo : int, optional
@@ -56,9 +64,10 @@ def compute(model_path: str | Path, pcr_id: str | None = None, method: str | Non
 
     Returns
     -------
-    dict
-        The result JSON dict, with ``assessment`` filled when a PCR applies,
-        ``scenario`` naming the scenario and ``uncertainty`` when ``monte_carlo`` is given.
+    Declaration
+        The result, its accounting rule and its ``assessment`` when a PCR applies; the
+        result's ``scenario`` names the scenario, ``uncertainty`` is filled when
+        ``monte_carlo`` is given.
 
     Raises
     ------
@@ -71,7 +80,8 @@ def compute(model_path: str | Path, pcr_id: str | None = None, method: str | Non
 
 
 def _compute(system: ProductSystem, pcr_id: str | None, method: str | None,
-             electricity_mode: str | None = None, monte_carlo: int | None = None, seed: int | None = None) -> dict:
+             electricity_mode: str | None = None, monte_carlo: int | None = None,
+             seed: int | None = None) -> Declaration:
     """Footprint and PCR assessment of a loaded product system (see :func:`compute`)."""
     if method:
         system.model.study.method = method
@@ -79,24 +89,18 @@ def _compute(system: ProductSystem, pcr_id: str | None, method: str | None,
     if pcr_id and pcr_id != model_pcr:
         system.model.study.pcr = pcr_id  # the result and its outputs name the PCR it was assessed against
     pcr_id = pcr_id or model_pcr
-    pcr = None
-    if pcr_id:
-        from .pcr import load_pcr
-
-        pcr = load_pcr(pcr_id)
-    from .declaration import Declaration
-    from .lca.biogenic import rule_for
-
-    # the PCR's ghg_accounting (or the standard's default) selects the declared figure
-    result = Declaration(result=footprint(system), accounting=rule_for(pcr, system.model.study.standard)).to_json()
+    pcr = resolve_pcr(pcr_id, electricity_mode)
+    result = footprint(system)
     if monte_carlo is not None:
         from .lca.uncertainty import monte_carlo as sample
 
-        result["uncertainty"] = sample(system, monte_carlo, seed, deterministic=result["total_kg_co2e"]).to_dict()
-    result["assessment"] = assess_result(result, pcr, electricity_mode)
+        drawn = sample(system, monte_carlo, seed, deterministic=result.total_kg_co2e)
+        result = dataclasses.replace(result, uncertainty=drawn.to_record())
+    declaration = build_declaration(result, pcr, electricity_mode)
     if pcr_id != model_pcr:
-        result["study"]["model_pcr"] = model_pcr
-    return result
+        study = dataclasses.replace(declaration.result.study, model_pcr=model_pcr)
+        declaration = declaration.replace(result=dataclasses.replace(declaration.result, study=study))
+    return declaration
 
 
 def run_footprint(model_path: str | Path, out_dir: str | Path, label: bool = False, report: bool = False,
@@ -124,16 +128,17 @@ def run_footprint(model_path: str | Path, out_dir: str | Path, label: bool = Fal
     Raises
     ------
     PCFError
-        As :func:`compute`, or :class:`pcf.core.errors.RenderError`.
+        As :func:`compute`, or :class:`pcf.errors.RenderError`.
     """
-    result = compute(model_path, pcr_id=pcr_id, method=method, electricity_mode=electricity_mode, scenario=scenario,
-                     monte_carlo=monte_carlo, seed=seed)
+    declaration = compute(model_path, pcr_id=pcr_id, method=method, electricity_mode=electricity_mode,
+                          scenario=scenario, monte_carlo=monte_carlo, seed=seed)
     out = Path(out_dir)
     created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".pcf-staging-", dir=out))
     try:
-        staged = {"result": write_result(result, staging)}
+        staged = {"result": write_declaration(declaration, staging)}
+        result = declaration.to_json()  # wave 2: until render takes a Declaration
         if label:
             from .render import render_label
 
@@ -151,7 +156,7 @@ def run_footprint(model_path: str | Path, out_dir: str | Path, label: bool = Fal
             target = out / Path(path).name
             Path(path).replace(target)
             files[kind] = target
-        return FootprintRun(result, files)
+        return FootprintRun(declaration, files)
     except BaseException:
         if created:
             shutil.rmtree(out, ignore_errors=True)
@@ -176,7 +181,7 @@ class ComparisonRun:
     """
 
     comparison: dict
-    results: list[dict]
+    results: list[Declaration]
     files: dict[str, Path] = field(default_factory=dict)
 
 
@@ -224,9 +229,7 @@ def compare(model_path: str | Path, scenarios: list[str] | None = None, out_dir:
         wanted = declared
     wanted = list(dict.fromkeys(wanted))
     systems = [base] + [load_model(model_path, overrides=overrides, scenario=n) for n in wanted]
-    from .declaration import Declaration
-
-    results = [Declaration.from_json(_compute(system, pcr_id, method, electricity_mode)) for system in systems]
+    results = [_compute(system, pcr_id, method, electricity_mode) for system in systems]
     comparison = compare_results(results)
     files = write_comparison(comparison, out_dir) if out_dir is not None else {}
     return ComparisonRun(comparison, results, files)

@@ -14,8 +14,8 @@ from typing import Any
 
 from pcf.declaration import Declaration
 from pcf.lca.result import Contribution, DataQuality, DataQualityItem, Dqr, ExchangeFacts, StageGhg
-from pcf.pcr import assess, load_pcr
-from tests.builders import document, result
+from pcf.pcr import load_pcr
+from tests.builders import assessed, document, result
 from tests.pcr_util import DECLARATION
 
 STAGES = {"raw_material_acquisition": 600.0, "production": 300.0, "distribution": 30.0, "end_of_life": 30.0}
@@ -53,7 +53,7 @@ def conforming_pack(product_id: str = "TEST-PACK-10", exchange: ExchangeFacts | 
                        parameters={"capacity_kwh": 10, "cycles_per_year": 60, "service_life_years": 8},
                        declaration=DECLARATION, **_primary_production("pack_assembly", 300.0), **fields)
     doc = document(footprint)
-    doc["assessment"] = assess(doc, load_pcr("eu-battery-cfb-ev"))
+    doc["assessment"] = assessed(doc, load_pcr("eu-battery-cfb-ev"))
     return doc
 
 

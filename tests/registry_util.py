@@ -12,12 +12,10 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime, timezone
 
-from pcf.declaration import Declaration
-from pcf.lca.biogenic import rule_for
+from pcf.declaration import Declaration, build_declaration
 from pcf.lca.result import (Contribution, DataQuality, DataQualityItem, DeclaredUnit, Dqr, Product, Provenance,
                             Quantity, Study)
-from pcf.pcr import assess, load_pcr
-from pcf.pcr.assessment import Assessment
+from pcf.pcr import load_pcr
 from pcf.registry import new_keys, open_store
 from tests import builders
 from tests.pcr_util import DECLARATION
@@ -75,9 +73,7 @@ def make_footprint(**product):
 def assessed(declaration: Declaration) -> Declaration:
     """The declaration with the assessment `pcf footprint` gives it under its PCR (and that
     PCR's accounting rule)."""
-    pcr = load_pcr(declaration.result.study.pcr)
-    declaration = declaration.replace(accounting=rule_for(pcr, declaration.result.study.standard))
-    return declaration.replace(assessment=Assessment.from_json(assess(declaration.to_json(), pcr)))
+    return build_declaration(declaration.result, load_pcr(declaration.result.study.pcr))
 
 
 def make_declaration(**product) -> Declaration:

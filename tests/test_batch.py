@@ -136,7 +136,7 @@ def _same_as_footprint(result: dict, model, overrides: dict, scenario: str | Non
     """Differences between a batch result and ``pcf footprint``'s for the same row, apart from
     the product's id and name (the SKU's), the time, the batch field and bw2calc's score (a
     batch runs bw2calc once per plan, not per SKU)."""
-    single = compute(model, overrides=overrides, scenario=scenario)
+    single = compute(model, overrides=overrides, scenario=scenario).to_json()
     assert result["product"].pop("id") and single["product"].pop("id")
     result["product"].pop("name"), single["product"].pop("name")
     assert result["provenance"].pop("bw2calc_score") is None

@@ -40,11 +40,10 @@ from pcf.core.errors import ModelError, PCRError
 from pcf.lca import footprint
 from pcf.lca.biogenic import CO2_PER_C, MOLAR_MASS_CO2
 from pcf.model import load_model
-from pcf.pcr import RULES_DIR, assess, load_pcr
+from pcf.pcr import RULES_DIR, load_pcr
+from builders import assessed, document
+from pcf.declaration import build_declaration
 from tests.pcr_util import DECLARATION, primary_production
-from builders import document
-from pcf.declaration import Declaration
-from pcf.lca.biogenic import rule_for
 
 REL = 1e-6  # bw_processing stores amounts as float32
 
@@ -86,6 +85,7 @@ DLUC = 0.8
 
 @pytest.fixture
 def crate(bd, write_model):
+    """The crate's result document under the ISO 14067 default rule (no PCR)."""
     return document(footprint(load_model(write_model(CRATE))))
 
 
@@ -168,13 +168,12 @@ def test_content_is_none_when_not_stated(bd, write_model):
 ])
 def test_declared_total_follows_the_pcr_rule(bd, write_model, tmp_path, declared_total, dluc, expected):
     pcr = load_pcr(battery_rule(tmp_path, declared_total, dluc))
-    result = Declaration(result=footprint(load_model(write_model(CRATE))),
-                         accounting=rule_for(pcr, "ISO 14067:2018")).to_json()
+    result = build_declaration(footprint(load_model(write_model(CRATE))), pcr).to_json()
     assert result["totals"]["declared"] == pytest.approx(expected, rel=REL)
     assert result["totals"]["per_declared_unit"]["declared"] == pytest.approx(expected / 80, rel=REL)
     assert result["totals"]["rule"]["source"] == "PCR eu-battery-cfb-ev 0.3"
     assert result["total_kg_co2e"] == pytest.approx(2.4542, rel=REL)  # keeps its meaning
-    a = assess(result, pcr)
+    a = assessed(result, pcr)
     assert a["declared_total"]["kg_co2e"] == pytest.approx(expected, rel=REL)
     assert a["declared_total"]["per_declared_unit"] == pytest.approx(expected / 80, rel=REL)
     differs = not (declared_total == "including_biogenic" and dluc == "included")
@@ -208,7 +207,7 @@ def battery_result(ghg: dict, co2_emissions_kg: float) -> dict:
 def test_performance_class_uses_the_declared_figure(tmp_path, declared_total, dluc, value, cls):
     result = battery_result({"fossil": 7000.0, "biogenic_emissions": 3000.0, "biogenic_removals": -4800.0,
                              "dluc": 2000.0, "aircraft": 0.0}, 2900.0)
-    a = assess(result, load_pcr(battery_rule(tmp_path, declared_total, dluc)))
+    a = assessed(result, load_pcr(battery_rule(tmp_path, declared_total, dluc)))
     assert a["performance_class"]["value"] == pytest.approx(value, rel=1e-12)
     assert a["performance_class"]["class"] == cls
 
@@ -217,7 +216,7 @@ def test_result_without_ghg_split_is_classified_on_its_total():
     result = battery_result({"fossil": 7200.0, "biogenic_emissions": 0.0, "biogenic_removals": 0.0,
                              "dluc": 0.0}, 0.0)
     del result["ghg"]
-    a = assess(result, load_pcr("eu-battery-cfb-ev"))
+    a = assessed(result, load_pcr("eu-battery-cfb-ev"))
     assert a["declared_total"] is None
     assert a["performance_class"]["value"] == pytest.approx(0.2)
 
@@ -235,7 +234,7 @@ def test_api_compute_declares_under_the_pcr_it_assesses(bd, write_model, tmp_pat
     from pcf.api import compute
 
     path = battery_rule(tmp_path, "excluding_biogenic", "excluded")
-    result = compute(write_model(CRATE), pcr_id=str(path))
+    result = compute(write_model(CRATE), pcr_id=str(path)).to_json()
     assert result["totals"]["declared"] == pytest.approx(2.8542 - DLUC, rel=REL)
     assert result["assessment"]["declared_total"]["kg_co2e"] == pytest.approx(2.8542 - DLUC, rel=REL)
 
@@ -324,7 +323,7 @@ def test_report_shows_the_pcr_declared_figure(bd, write_model, tmp_path):
     """Without biogenic CO2 and without dLUC the declared figure is 2.0542 (/ 80 = 0.0257)."""
     from pcf.api import compute
 
-    result = compute(write_model(CRATE), pcr_id=str(battery_rule(tmp_path, "excluding_biogenic", "excluded")))
+    result = compute(write_model(CRATE), pcr_id=str(battery_rule(tmp_path, "excluding_biogenic", "excluded"))).to_json()
     text, pdf = report_text(result, tmp_path / "out")
     assert "Excluding biogenic CO2 emissions and removals 2.85 0.0357 ◀ 声明 declared" in text
     assert "Declared: excluding biogenic CO2 emissions and removals, without dLUC 2.05 0.0257" in text

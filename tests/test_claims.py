@@ -26,8 +26,8 @@ from pcf.compare.claims import compare_footprints, comparison_csv
 from pcf.core.errors import ComparisonRefused
 from pcf.lca.result import (Contribution, DataQuality, DataQualityItem, DeclaredUnit, Dqr, ExchangeFacts, Product,
                             Quantity, Study)
-from pcf.pcr import assess, load_pcr
-from pcf.pcr.assessment import Assessment
+from pcf.declaration import build_declaration
+from pcf.pcr import load_pcr
 from tests import builders
 from tests.registry_util import assessed, with_result
 from tests.test_labels import pages, pdf_text
@@ -150,7 +150,7 @@ def test_handprint_needs_a_justified_baseline():
 
 
 def _gbt(d):
-    return d.replace(assessment=Assessment.from_json(assess(d.to_json(), load_pcr("gbt-24067-generic"))))
+    return d.replace(assessment=build_declaration(d.result, load_pcr("gbt-24067-generic")).assessment)
 
 
 @pytest.mark.parametrize(("change", "message"), [

@@ -333,7 +333,7 @@ def test_cli_summary_prints_pds_and_dqr(dq, write_model, tmp_path):
 def test_examples_are_secondary_data(open_default, name):
     """Both examples are bill-of-materials models from literature (premise, after Dai et al.
     2019 and IEA PVPS T12 2020): nothing in them is primary data, so PDS = 0."""
-    q = compute(Path(__file__).resolve().parent.parent / "examples" / name)["data_quality"]
+    q = compute(Path(__file__).resolve().parent.parent / "examples" / name).to_json()["data_quality"]
     assert q["primary_data_share"] == 0.0
     assert all(i["primary_share"] == 0.0 for i in q["items"])
     assert q["dqr"] is not None and 1.0 <= q["dqr"]["dqr"] <= 5.0

@@ -12,7 +12,7 @@ from builders import declaration, result
 from pcf.core.codec import CodecError
 from pcf.declaration import Declaration, read_declaration, write_declaration
 from pcf.core.errors import SourceError
-from pcf.lca.biogenic import AccountingRule
+from pcf.declaration.accounting import AccountingRule
 
 GOLDEN = sorted((Path(__file__).parent / "golden").glob("*.result.json.gz"))
 

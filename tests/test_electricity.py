@@ -30,7 +30,8 @@ from pcf.api import compute
 from pcf.core.errors import ModelError, PCFError, PCRError
 from pcf.lca import footprint
 from pcf.model import load_model
-from pcf.pcr import RULES_DIR, assess, load_pcr
+from pcf.pcr import RULES_DIR, load_pcr
+from builders import assessed
 from pcf.render import render_report
 from tests.conftest import REPO
 from tests.pcr_util import DECLARATION_YAML
@@ -251,7 +252,7 @@ def test_unstated_grid_input_is_taken_from_the_activity(open_default, write_mode
     assert (e["source"], e["stated"], e["region"], e["year"]) == ("grid", False, "CN-east", 2023)
     assert e["kg_co2e"] == pytest.approx(5.5, rel=1e-6) and e["kg_co2e_per_kwh"] == pytest.approx(0.55, rel=1e-6)
     assert r["electricity_summary"]["not_stated"] == 1
-    a = assess(r, load_pcr("eu-battery-cfb-ev"))
+    a = assessed(r, load_pcr("eu-battery-cfb-ev"))
     assert ("electricity-not-stated", OBS) in elec_findings(a)
     assert ("electricity-grid-level", NC) in elec_findings(a)  # a regional grid where the mode asks for national
     assert a["electricity"]["mode"] == "national_mix" and a["electricity"]["selected_by"] == "pcr default"
@@ -278,8 +279,8 @@ processes:
     assert e["kg_co2e"] == pytest.approx(4.1, rel=1e-6) and e["kg_co2e_per_kwh"] == pytest.approx(0.041, rel=1e-6)
     assert r["electricity_summary"]["by_source"]["direct"]["kwh"] == pytest.approx(100.0)
     pcr = load_pcr("eu-battery-cfb-ev")
-    assert elec_findings(assess(r, pcr, "jrc_hierarchy")) == set() == elec_findings(assess(r, pcr, "direct_line"))
-    assert elec_findings(assess(r, pcr)) == {("electricity-source", NC)}
+    assert elec_findings(assessed(r, pcr, "jrc_hierarchy")) == set() == elec_findings(assessed(r, pcr, "direct_line"))
+    assert elec_findings(assessed(r, pcr)) == {("electricity-source", NC)}
 
 
 # --------------------------------------------------------------------------- PCR modes
@@ -289,10 +290,10 @@ processes:
 @pytest.mark.parametrize("mode", ["national_mix", "jrc_hierarchy", "direct_line", "pv"])
 def test_pcr_mode_verdicts(results, case, mode):
     if mode == "pv":
-        a = assess(results[case], load_pcr("pv-module"))
+        a = assessed(results[case], load_pcr("pv-module"))
         assert a["electricity"]["mode"] == "grid"
     else:
-        a = assess(results[case], load_pcr("eu-battery-cfb-ev"), mode)
+        a = assessed(results[case], load_pcr("eu-battery-cfb-ev"), mode)
         assert a["electricity"]["mode"] == mode and a["electricity"]["selected_by"] == "requested"
     assert elec_findings(a) == EXPECTED[case][mode]
 
@@ -302,14 +303,14 @@ def test_mini_pack_conforms_only_where_the_mode_accepts_its_electricity(results)
     and primary plant data are stated), so the verdict is the electricity's: a grid CN pack conforms under the default mode, a PPA pack does not, and a
     PPA with its evidence conforms under jrc_hierarchy."""
     pcr = load_pcr("eu-battery-cfb-ev")
-    assert assess(results["grid_cn"], pcr)["conforms"] is True
-    ppa = assess(results["ppa"], pcr)
+    assert assessed(results["grid_cn"], pcr)["conforms"] is True
+    ppa = assessed(results["ppa"], pcr)
     assert ppa["conforms"] is False
     [f] = [f for f in ppa["findings"] if f["rule"] == "electricity-source"]
     assert "model the plant's electricity with the national mix of CN" in f["fix"]
     assert f"model line {ELEC_LINE}" in f["message"] and "Ares(2024)3131389" in f["clause"]
-    assert assess(results["ppa"], pcr, "jrc_hierarchy")["conforms"] is True
-    [ev] = [f for f in assess(results["ppa_bare"], pcr, "jrc_hierarchy")["findings"] if f["rule"] == "electricity-evidence"]
+    assert assessed(results["ppa"], pcr, "jrc_hierarchy")["conforms"] is True
+    [ev] = [f for f in assessed(results["ppa_bare"], pcr, "jrc_hierarchy")["findings"] if f["rule"] == "electricity-evidence"]
     assert "ISO 14067:2018 6.4.9.4" in ev["clause"]
     for part in ("evidence.ids", "evidence.issuer", "evidence.period", "evidence.volume_mwh", "evidence.retired",
                  "generator"):
@@ -317,7 +318,7 @@ def test_mini_pack_conforms_only_where_the_mode_accepts_its_electricity(results)
 
 
 def test_unknown_mode_is_a_nonconformity_and_the_api_refuses_it(results, models):
-    a = assess(results["grid_cn"], load_pcr("eu-battery-cfb-ev"), "greenest")
+    a = assessed(results["grid_cn"], load_pcr("eu-battery-cfb-ev"), "greenest")
     assert ("electricity-mode", NC) in elec_findings(a) and a["conforms"] is False
     with pytest.raises(PCFError, match="national_mix, jrc_hierarchy, direct_line"):
         compute(models["grid_cn"], electricity_mode="greenest")
@@ -340,11 +341,11 @@ def test_grid_year_older_than_the_pcr_allows(results, tmp_path):
     path, _ = write_variant(tmp_path, "  default_mode: national_mix\n",
                             "  default_mode: national_mix\n  max_age_years: 1\n  age_clause: test clause 9.9\n")
     result = dict(results["grid_cn"], created_at="2026-03-01T00:00:00+00:00")
-    [f] = [f for f in assess(result, load_pcr(path))["findings"] if f["rule"] == "electricity-year"]
+    [f] = [f for f in assessed(result, load_pcr(path))["findings"] if f["rule"] == "electricity-year"]
     assert f["severity"] == NC and f["clause"] == "test clause 9.9" and "2023" in f["message"]
     assert "2025 or later" in f["fix"]
     ok = dict(results["grid_cn"], created_at="2024-03-01T00:00:00+00:00")
-    assert not [f for f in assess(ok, load_pcr(path))["findings"] if f["rule"] == "electricity-year"]
+    assert not [f for f in assessed(ok, load_pcr(path))["findings"] if f["rule"] == "electricity-year"]
 
 
 def test_cli_check_takes_the_electricity_mode(results, models):
@@ -464,7 +465,7 @@ def test_evidence_needs_its_clause(tmp_path):
 def test_examples_state_their_electricity_and_it_conforms(open_default, example, pcr, regions):
     """Every example's electricity is accepted by its PCR's default mode (whether the example
     conforms as a whole is tested in test_examples)."""
-    r = compute(REPO / "examples" / example)
+    r = compute(REPO / "examples" / example).to_json()
     assert r["electricity"], "no electricity input"
     for e in r["electricity"]:
         assert e["stated"] and e["source"] == "grid", e["process"]
@@ -478,7 +479,7 @@ def test_examples_state_their_electricity_and_it_conforms(open_default, example,
 
 def test_report_shows_the_electricity_table(results, tmp_path):
     r = dict(results["ppa"])
-    r["assessment"] = assess(r, load_pcr("eu-battery-cfb-ev"), "jrc_hierarchy")
+    r["assessment"] = assessed(r, load_pcr("eu-battery-cfb-ev"), "jrc_hierarchy")
     pdf = render_report(r, tmp_path)
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     flat = re.sub(r"\s+", " ", text)

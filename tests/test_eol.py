@@ -48,7 +48,8 @@ import pytest
 from pcf.core.errors import ModelError
 from pcf.lca import footprint
 from pcf.model import load_model
-from pcf.pcr import assess, load_pcr
+from pcf.pcr import load_pcr
+from builders import assessed
 from tests.conftest import _HOME, REPO
 from builders import document
 
@@ -340,7 +341,7 @@ def pcr_file(tmp_path, approach: str, a_values: str = "{}") -> object:
 
 
 def eol_findings(result: dict, pcr) -> list[dict]:
-    return [f for f in assess(result, pcr)["findings"] if f["rule"].startswith("end-of-life")]
+    return [f for f in assessed(result, pcr)["findings"] if f["rule"].startswith("end-of-life")]
 
 
 def test_pcr_requiring_cff_flags_a_cut_off_model(eol_bg, write_model, tmp_path):
@@ -433,7 +434,7 @@ def open_default_factor(key: str) -> float:
 def pv_c2g(open_default):
     from pcf.api import compute
 
-    return compute(PV_C2G)
+    return compute(PV_C2G).to_json()
 
 
 def test_pv_c2g_declared_unit_is_the_lifetime_generation(pv_c2g):
@@ -465,7 +466,7 @@ def test_pv_c2g_in_the_published_range(pv_c2g):
 def test_pv_c2g_manufacturing_equals_the_cradle_to_gate_model(open_default, pv_c2g):
     from pcf.api import compute
 
-    gate = compute(PV_GATE)
+    gate = compute(PV_GATE).to_json()
     made = pv_c2g["stages"]["raw_material_acquisition"] + pv_c2g["stages"]["production"]
     assert made == pytest.approx(gate["total_kg_co2e"], rel=1e-9)
 

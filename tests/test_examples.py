@@ -32,22 +32,22 @@ NMC622 = REPO / "examples" / "battery" / "nmc622-pack.yaml"
 
 @pytest.fixture(scope="module")
 def battery(open_default):
-    return compute(BATTERY)
+    return compute(BATTERY).to_json()
 
 
 @pytest.fixture(scope="module")
 def pv(open_default):
-    return compute(PV)
+    return compute(PV).to_json()
 
 
 @pytest.fixture(scope="module")
 def lfp(open_default):
-    return compute(LFP)
+    return compute(LFP).to_json()
 
 
 @pytest.fixture(scope="module")
 def nmc622(open_default):
-    return compute(NMC622)
+    return compute(NMC622).to_json()
 
 
 def per_kwh_capacity(result: dict) -> float:
@@ -252,7 +252,7 @@ def test_stages_sum_and_every_source_is_cited(name, request):
 
 
 def test_method_switch_changes_the_battery_result(open_default, battery):
-    ar5 = compute(BATTERY, method="ipcc-2013-gwp100")
+    ar5 = compute(BATTERY, method="ipcc-2013-gwp100").to_json()
     assert ar5["total_kg_co2e"] != pytest.approx(battery["total_kg_co2e"], rel=1e-6)
     # CO2 dominates, so AR5 and AR6 differ by well under 5 %
     assert ar5["total_kg_co2e"] == pytest.approx(battery["total_kg_co2e"], rel=0.05)

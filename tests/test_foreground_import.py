@@ -240,7 +240,7 @@ def test_small_workbook_model_loads_and_computes(small, tmp_path, open_default):
     od = _od()
     expected = (0.4 * _co2e(od["steel_world_avg_ice"]) + 0.1
                 + 0.5 * 0.6 * 1.698481 * _co2e(od["nickel_sulfate_hexahydrate_glo_excl_cn"]))
-    result = compute(out)
+    result = compute(out).to_json()
     assert result["product"]["id"] == "WIDGET-1"
     assert result["total_kg_co2e"] == pytest.approx(expected, rel=1e-5)
 
@@ -384,7 +384,7 @@ def test_nmc811_model_computes_in_the_published_range(tmp_path, open_default):
     run_import(PREMISE, "battery cell, NMC811", out)
     system = load_model(out)
     assert system.model.processes[0].inputs[1].comment.startswith("linked from ecoinvent")
-    result = compute(out)
+    result = compute(out).to_json()
     total = result["total_kg_co2e"]
     # materials (CAM, graphite, foils' metal) are raw material acquisition, not cell production
     assert result["stages"]["raw_material_acquisition"] > result["stages"]["production"]

@@ -55,7 +55,7 @@ def pages(path: Path) -> int:
 
 @pytest.fixture(scope="module")
 def results(open_default):
-    return {name: compute(path) for name, path in EXAMPLES.items()}
+    return {name: compute(path).to_json() for name, path in EXAMPLES.items()}
 
 
 @pytest.fixture(scope="module")
@@ -266,13 +266,14 @@ def test_a_pcr_without_classes_gives_labels_without_a_scale():
     """cn-label-lithium-battery defines no classes (the sources describe a value label): the
     graded label shows a 'no performance classes' panel instead of a greyed A-E scale, and the
     compact label has no class chip."""
-    from pcf.pcr import assess, load_pcr
+    from pcf.pcr import load_pcr
+    from builders import assessed
     from tests.test_pcr import battery_result
 
     result = make_result()
     hand = battery_result()
     hand["data_sources"] = [{"background": "nickel", "kg_co2e": 4500.0}]
-    result["assessment"] = assess(hand, load_pcr("cn-label-lithium-battery"))
+    result["assessment"] = assessed(hand, load_pcr("cn-label-lithium-battery"))
     assert result["assessment"]["performance_class"] is None and result["assessment"]["conforms"] is True
     _, _, svg, _ = variant_svg(result, "graded", font="F")
     root = ET.fromstring(svg)

@@ -29,7 +29,8 @@ from pathlib import Path
 import pytest
 
 from pcf.core.errors import PCRError
-from pcf.pcr import RULES_DIR, assess, classify, list_pcrs, load_pcr
+from pcf.pcr import RULES_DIR, classify, list_pcrs, load_pcr
+from builders import assessed
 
 BATTERY = "eu-battery-cfb-ev"
 PV = "pv-module"
@@ -165,7 +166,7 @@ def test_unknown_id_in_an_empty_directory(tmp_path):
 
 
 def test_conforming_battery_result():
-    a = assess(battery_result(), load_pcr(BATTERY))
+    a = assessed(battery_result(), load_pcr(BATTERY))
     assert a["conforms"] is True
     assert nonconformities(a) == []
     assert a["pcr"]["id"] == BATTERY and a["pcr"]["version"] == "0.3"
@@ -191,7 +192,7 @@ def test_every_finding_has_rule_clause_severity_message_fix():
     result = battery_result()
     result["stages"]["use"] = 5.0
     del result["stages"]["distribution"]
-    for f in assess(result, load_pcr(BATTERY))["findings"]:
+    for f in assessed(result, load_pcr(BATTERY))["findings"]:
         assert set(f) >= {"rule", "clause", "severity", "message", "fix"}
         assert f["clause"] and f["message"] and f["severity"] in ("nonconformity", "observation")
 
@@ -203,7 +204,7 @@ def test_missing_required_stage_is_a_nonconformity(how):
         del result["stages"]["end_of_life"]
     else:
         result["stages"]["end_of_life"] = 0.0
-    a = assess(result, load_pcr(BATTERY))
+    a = assessed(result, load_pcr(BATTERY))
     assert a["conforms"] is False
     [nc] = nonconformities(a)
     assert nc["rule"] == "required-stage"
@@ -214,7 +215,7 @@ def test_missing_required_stage_is_a_nonconformity(how):
 def test_use_stage_is_a_nonconformity():
     result = battery_result()
     result["stages"]["use"] = 36.0
-    a = assess(result, load_pcr(BATTERY))
+    a = assessed(result, load_pcr(BATTERY))
     assert a["conforms"] is False
     assert rules_of(nonconformities(a)) == ["excluded-stage"]
     assert "'use'" in nonconformities(a)[0]["message"]
@@ -223,7 +224,7 @@ def test_use_stage_is_a_nonconformity():
 def test_use_stage_of_zero_is_accepted():
     result = battery_result()
     result["stages"]["use"] = 0.0
-    assert assess(result, load_pcr(BATTERY))["conforms"] is True
+    assert assessed(result, load_pcr(BATTERY))["conforms"] is True
 
 
 def test_wrong_fec_is_a_nonconformity():
@@ -232,7 +233,7 @@ def test_wrong_fec_is_a_nonconformity():
     result["parameters"]["cycles_per_year"] = 100
     result["product"]["declared_unit"]["per_reference_flow"] = 60000.0
     result["per_declared_unit_kg_co2e"] = 7200.0 / 60000.0
-    a = assess(result, load_pcr(BATTERY))
+    a = assessed(result, load_pcr(BATTERY))
     assert a["conforms"] is False
     [nc] = nonconformities(a)
     assert nc["rule"] == "fixed-parameter"
@@ -244,7 +245,7 @@ def test_declared_units_not_matching_the_pcr_expression():
     """The model says 30 000 kWh per pack; 75 * 60 * 8 = 36 000."""
     result = battery_result()
     result["product"]["declared_unit"]["per_reference_flow"] = 30000.0
-    a = assess(result, load_pcr(BATTERY))
+    a = assessed(result, load_pcr(BATTERY))
     assert rules_of(nonconformities(a)) == ["declared-units-per-reference-flow"]
     assert "36000" in nonconformities(a)[0]["message"]
 
@@ -252,14 +253,14 @@ def test_declared_units_not_matching_the_pcr_expression():
 def test_declared_units_within_relative_tolerance():
     result = battery_result()
     result["product"]["declared_unit"]["per_reference_flow"] = 36000.0 * (1 + 1e-12)
-    assert assess(result, load_pcr(BATTERY))["conforms"] is True
+    assert assessed(result, load_pcr(BATTERY))["conforms"] is True
 
 
 def test_missing_declared_unit_and_wrong_unit():
     result = battery_result()
     result["product"]["declared_unit"] = None
     result["per_declared_unit_kg_co2e"] = None
-    a = assess(result, load_pcr(BATTERY))
+    a = assessed(result, load_pcr(BATTERY))
     # without a declared unit the declaration also lacks Art. 7(1)(d) and (e)
     assert rules_of(nonconformities(a)) == ["declared-unit", "declaration-content", "declaration-content",
                                             "report-content"]
@@ -271,13 +272,13 @@ def test_missing_declared_unit_and_wrong_unit():
 
     result = battery_result()
     result["product"]["declared_unit"]["unit"] = "kg"
-    assert rules_of(nonconformities(assess(result, load_pcr(BATTERY)))) == ["declared-unit"]
+    assert rules_of(nonconformities(assessed(result, load_pcr(BATTERY)))) == ["declared-unit"]
 
 
 def test_missing_parameter_of_the_expression():
     result = battery_result()
     del result["parameters"]["service_life_years"]
-    a = assess(result, load_pcr(BATTERY))
+    a = assessed(result, load_pcr(BATTERY))
     assert rules_of(nonconformities(a)) == ["declared-unit-parameter"]
     assert "service_life_years" in nonconformities(a)[0]["fix"]
 
@@ -286,7 +287,7 @@ def test_wrong_method_is_a_nonconformity():
     result = battery_result()
     result["method"] = "ipcc-2013-gwp100"
     result["study"]["method"] = "ipcc-2013-gwp100"
-    a = assess(result, load_pcr(BATTERY))
+    a = assessed(result, load_pcr(BATTERY))
     assert rules_of(nonconformities(a)) == ["method"]
     assert "ipcc-2021-gwp100" in nonconformities(a)[0]["fix"]
     # the EF 3.1 observation comes with it
@@ -297,13 +298,13 @@ def test_wrong_method_is_a_nonconformity():
 def test_cradle_to_gate_boundary_is_a_nonconformity_for_batteries():
     result = battery_result()
     result["study"]["boundary"] = "cradle-to-gate"
-    assert rules_of(nonconformities(assess(result, load_pcr(BATTERY)))) == ["boundary"]
+    assert rules_of(nonconformities(assessed(result, load_pcr(BATTERY)))) == ["boundary"]
 
 
 def test_other_pcr_named_by_the_model_is_an_observation():
     result = battery_result()
     result["study"]["pcr"] = PV
-    a = assess(result, load_pcr(BATTERY))
+    a = assessed(result, load_pcr(BATTERY))
     assert a["conforms"] is True
     assert "pcr-reference" in rules_of(a["findings"])
 
@@ -311,13 +312,13 @@ def test_other_pcr_named_by_the_model_is_an_observation():
 def test_unknown_stage_name_is_a_nonconformity():
     result = battery_result()
     result["stages"]["manufacturing"] = 1.0
-    assert "stage-names" in rules_of(nonconformities(assess(result, load_pcr(BATTERY))))
+    assert "stage-names" in rules_of(nonconformities(assessed(result, load_pcr(BATTERY))))
 
 
 def test_conforming_pv_result():
     """400 Wp -> 0.4 kWp; 200 kg / 0.4 = 500 kg CO2e/kWp: class B (450 < 500 <= 600) of the
     illustrative classes; on the ECS tiers not < 450, < 550 -> 'ECS<550'."""
-    a = assess(pv_result(), load_pcr(PV))
+    a = assessed(pv_result(), load_pcr(PV))
     assert a["conforms"] is True
     assert a["performance_class"]["class"] == "B" and a["performance_class"]["illustrative"] is True
     [ecs] = a["alternative_classes"]
@@ -455,7 +456,7 @@ def test_id_must_match_the_file_name(tmp_path):
 def test_assess_does_not_modify_the_result():
     result = battery_result()
     before = copy.deepcopy(result)
-    assess(result, load_pcr(BATTERY))
+    assessed(result, load_pcr(BATTERY))
     assert result == before
 
 
@@ -463,7 +464,7 @@ def test_pv_use_stage_and_missing_rated_power():
     result = pv_result()
     result["stages"]["use"] = 1.0
     del result["parameters"]["power_wp"]
-    a = assess(result, load_pcr(PV))
+    a = assessed(result, load_pcr(PV))
     assert sorted(rules_of(nonconformities(a))) == ["declared-unit-parameter", "excluded-stage"]
 
 

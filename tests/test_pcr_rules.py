@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from pcf.core.errors import PCRError
-from pcf.pcr import RULES_DIR, assess, classify, grade, load_pcr
+from pcf.pcr import RULES_DIR, classify, grade, load_pcr
+from builders import assessed
 from tests.test_pcr import BATTERY, CN, GBT, PV, battery_result, nonconformities, pv_result, rules_of
 from builders import document
 
@@ -46,7 +47,7 @@ def test_a_nonconforming_result_is_not_graded():
     result["parameters"]["cycles_per_year"] = 100
     result["product"]["declared_unit"]["per_reference_flow"] = 60000.0
     result["per_declared_unit_kg_co2e"] = 7200.0 / 60000.0
-    a = assess(result, load_pcr(BATTERY))
+    a = assessed(result, load_pcr(BATTERY))
     assert a["conforms"] is False
     pc = a["performance_class"]
     assert pc["class"] is None and pc["graded"] is False and "does not conform" in pc["reason"]
@@ -56,7 +57,7 @@ def test_a_nonconforming_result_is_not_graded():
 def test_pv_alternative_classes_are_not_graded_either_when_nonconforming():
     result = pv_result()
     result["stages"]["use"] = 1.0   # outside the boundary: a nonconformity
-    a = assess(result, load_pcr(PV))
+    a = assessed(result, load_pcr(PV))
     assert a["conforms"] is False
     assert a["performance_class"]["class"] is None
     [ecs] = a["alternative_classes"]
@@ -102,18 +103,18 @@ def with_allocation(method: str, justification: str) -> dict:
 
 
 def test_physical_allocation_with_a_justification_conforms():
-    a = assess(with_allocation("mass", "co-products of one leach, mass is the physical basis"), load_pcr(BATTERY))
+    a = assessed(with_allocation("mass", "co-products of one leach, mass is the physical basis"), load_pcr(BATTERY))
     assert a["conforms"] is True and not findings_of(a, "allocation-method")
 
 
 def test_allocation_without_a_justification_is_a_nonconformity():
-    a = assess(with_allocation("mass", ""), load_pcr(BATTERY))
+    a = assessed(with_allocation("mass", ""), load_pcr(BATTERY))
     [f] = findings_of(a, "allocation-justification")
     assert f["severity"] == "nonconformity" and "'refinery'" in f["message"] and "6.4.6" in f["clause"]
 
 
 def test_economic_allocation_is_accepted_with_an_observation():
-    a = assess(with_allocation("economic", "no physical relationship between the metals"), load_pcr(BATTERY))
+    a = assessed(with_allocation("economic", "no physical relationship between the metals"), load_pcr(BATTERY))
     assert a["conforms"] is True
     [f] = findings_of(a, "allocation-method")
     assert f["severity"] == "observation" and "no physical relationship" in f["message"]
@@ -121,7 +122,7 @@ def test_economic_allocation_is_accepted_with_an_observation():
 
 def test_a_method_the_rule_does_not_accept_is_a_nonconformity(tmp_path):
     path, _ = variant(tmp_path, BATTERY, "economic: justify, factors: justify", "economic: justify")
-    a = assess(with_allocation("factors", "agreed with the supplier"), load_pcr(path))
+    a = assessed(with_allocation("factors", "agreed with the supplier"), load_pcr(path))
     [f] = findings_of(a, "allocation-method")
     assert f["severity"] == "nonconformity" and "allocation with stated factors" in f["message"]
     assert "economic allocation" in f["fix"]
@@ -134,7 +135,7 @@ def test_secondary_production_data_is_a_nonconformity_of_annex_ii_point_1():
     """The plant's electricity (2 000 of the 2 400 kg CO2e of the production stage) turns secondary."""
     result = battery_result()
     result["data_quality"]["items"][1]["data"] = "secondary"
-    a = assess(result, load_pcr(BATTERY))
+    a = assessed(result, load_pcr(BATTERY))
     [f] = findings_of(a, "primary-data")
     assert f["severity"] == "nonconformity" and f["confidence"] == "P"
     assert "Annex II point 1" in f["clause"]
@@ -145,14 +146,14 @@ def test_secondary_production_data_is_a_nonconformity_of_annex_ii_point_1():
 
 def test_secondary_data_outside_the_stage_is_not_a_finding():
     """cam (raw material acquisition) is secondary in the fixture: not the plant's own process."""
-    a = assess(battery_result(), load_pcr(BATTERY))
+    a = assessed(battery_result(), load_pcr(BATTERY))
     assert not findings_of(a, "primary-data")
 
 
 def test_result_without_data_quality_cannot_show_primary_data():
     result = battery_result()
     del result["data_quality"]
-    a = assess(result, load_pcr(BATTERY))
+    a = assessed(result, load_pcr(BATTERY))
     [f] = findings_of(a, "primary-data")
     assert "no data-quality assessment" in f["message"]
 
@@ -161,7 +162,7 @@ def test_minimum_primary_data_share(tmp_path):
     """A rule asking for 40 %: the fixture's share is 2 400 / 7 200 = 33.3 %."""
     path, _ = variant(tmp_path, BATTERY, "  stages: [production]\n  clause: >-\n    Reg. (EU) 2023/1542 Annex II point 1:",
                       "  stages: [production]\n  min_share: 0.4\n  clause: >-\n    Reg. (EU) 2023/1542 Annex II point 1:")
-    [f] = findings_of(assess(battery_result(), load_pcr(path)), "primary-data")
+    [f] = findings_of(assessed(battery_result(), load_pcr(path)), "primary-data")
     assert "33.3 %" in f["message"] and "40 %" in f["message"]
 
 
@@ -171,7 +172,7 @@ def test_minimum_primary_data_share(tmp_path):
 def test_dqr_above_the_illustrative_threshold_is_an_observation():
     result = battery_result()
     result["data_quality"]["dqr"]["dqr"] = 3.4
-    a = assess(result, load_pcr(BATTERY))
+    a = assessed(result, load_pcr(BATTERY))
     [f] = findings_of(a, "data-quality")
     assert f["severity"] == "observation" and "3.40" in f["message"] and "at most 3" in f["message"]
     assert "illustrative" in f["message"] and a["conforms"] is True
@@ -180,7 +181,7 @@ def test_dqr_above_the_illustrative_threshold_is_an_observation():
 def test_dqr_at_the_threshold_is_no_finding():
     result = battery_result()
     result["data_quality"]["dqr"]["dqr"] = 3.0
-    assert not findings_of(assess(result, load_pcr(BATTERY)), "data-quality")
+    assert not findings_of(assessed(result, load_pcr(BATTERY)), "data-quality")
 
 
 # --------------------------------------------------------------------------- contents
@@ -195,7 +196,7 @@ def test_dqr_at_the_threshold_is_no_finding():
 def test_each_missing_declaration_item_is_a_nonconformity(drop, item, point):
     result = battery_result()
     result["declaration"] = {k: v for k, v in result["declaration"].items() if k not in drop}
-    a = assess(result, load_pcr(BATTERY))
+    a = assessed(result, load_pcr(BATTERY))
     [f] = findings_of(a, "declaration-content")
     assert f["severity"] == "nonconformity" and f"Art. 7(1){point}" in f["clause"]
     assert "declaration" in f["fix"]
@@ -204,7 +205,7 @@ def test_each_missing_declaration_item_is_a_nonconformity(drop, item, point):
 
 
 def test_declaration_checklist_of_a_conforming_result():
-    a = assess(battery_result(), load_pcr(BATTERY))
+    a = assessed(battery_result(), load_pcr(BATTERY))
     rows = a["contents"]["declaration"]
     assert [r["item"] for r in rows] == ["manufacturer", "product_model", "plant_location",
                                          "footprint_per_declared_unit", "stage_breakdown",
@@ -225,7 +226,7 @@ def test_exchange_company_and_study_url_stand_in_for_the_declaration():
     for key in ("manufacturer", "study_url"):
         del result["declaration"][key]
     result["exchange"] = {"company": {"name": "Example Cells Co.", "ids": []}, "study_url": "https://example.org/s"}
-    a = assess(result, load_pcr(BATTERY))
+    a = assessed(result, load_pcr(BATTERY))
     assert a["conforms"] is True
     found = {r["item"]: r["found"] for r in a["contents"]["declaration"]}
     assert found["manufacturer"] == "Example Cells Co." and found["public_study_link"] == "https://example.org/s"
@@ -234,7 +235,7 @@ def test_exchange_company_and_study_url_stand_in_for_the_declaration():
 def test_empty_manufacturer_name_counts_as_missing():
     result = battery_result()
     result["declaration"]["manufacturer"] = {"name": "  ", "address": "x"}
-    assert rules_of(nonconformities(assess(result, load_pcr(BATTERY)))) == ["declaration-content"]
+    assert rules_of(nonconformities(assessed(result, load_pcr(BATTERY)))) == ["declaration-content"]
 
 
 # --------------------------------------------------------------------------- GB/T 24067, China label
@@ -246,14 +247,14 @@ def test_gbt_generic_accepts_any_declared_unit_and_lists_its_report_items():
     (electricity life cycle, critical review, the declaration clause) are for the verifier."""
     result = battery_result()
     result["data_sources"] = [{"background": "nickel", "kg_co2e": 4500.0}]
-    a = assess(result, load_pcr(GBT))
+    a = assessed(result, load_pcr(GBT))
     assert a["conforms"] is True, nonconformities(a)
     assert a["performance_class"] is None and a["alternative_classes"] == []
     missing = [r["item"] for r in a["contents"]["report"] if r["status"] == "missing"]
     assert missing == ["cut_off_criteria", "electricity_sources", "uncertainty"]
     assert {f["severity"] for f in findings_of(a, "report-content")} == {"observation"}
     del result["data_sources"]      # emission-factor sources are required (ISO 14067 clause 7 items)
-    assert rules_of(nonconformities(assess(result, load_pcr(GBT)))) == ["report-content"]
+    assert rules_of(nonconformities(assessed(result, load_pcr(GBT)))) == ["report-content"]
     verifier = [r for r in a["contents"]["report"] + a["contents"]["declaration"] if r["status"] == "verifier"]
     assert len(verifier) == 3 and any("T&D losses" in r["en"] for r in verifier)
     assert list(a["stages"]) == ["原材料获取 Raw material acquisition", "生产 Production", "分销 Distribution",
@@ -264,7 +265,7 @@ def test_gbt_generic_without_a_declared_unit():
     result = battery_result()
     result["product"]["declared_unit"] = None
     result["per_declared_unit_kg_co2e"] = None
-    a = assess(result, load_pcr(GBT))
+    a = assessed(result, load_pcr(GBT))
     assert "declared-unit" in rules_of(nonconformities(a))
     [f] = findings_of(a, "declared-unit")
     assert "functional unit (CFP) or declared unit" in f["message"]
@@ -274,7 +275,7 @@ def test_cn_label_accepts_the_model_s_lifetime_energy_and_states_what_is_unknown
     """kWh fixed, its calculation not: an observation, and the model's 36 000 kWh is used."""
     result = battery_result()
     result["data_sources"] = [{"background": "nickel", "kg_co2e": 4500.0}]
-    a = assess(result, load_pcr(CN))
+    a = assessed(result, load_pcr(CN))
     assert a["conforms"] is True, nonconformities(a)
     [f] = findings_of(a, "declared-unit-expression")
     assert f["severity"] == "observation" and "36000 kWh per reference flow is accepted" in f["message"]
@@ -286,7 +287,7 @@ def test_cn_label_accepts_the_model_s_lifetime_energy_and_states_what_is_unknown
 def test_cn_label_with_another_declared_unit_is_a_nonconformity():
     result = battery_result()
     result["product"]["declared_unit"]["unit"] = "item"
-    assert "declared-unit" in rules_of(nonconformities(assess(result, load_pcr(CN))))
+    assert "declared-unit" in rules_of(nonconformities(assessed(result, load_pcr(CN))))
 
 
 def test_every_threshold_cites_its_source_or_says_illustrative():
@@ -307,7 +308,7 @@ def test_assess_does_not_modify_the_result_with_the_new_rules():
     result = battery_result()
     before = copy.deepcopy(result)
     for pcr_id in (BATTERY, GBT, CN):
-        assess(result, load_pcr(pcr_id))
+        assessed(result, load_pcr(pcr_id))
     assert result == before
 
 

@@ -22,6 +22,7 @@ from pcf.core.errors import RenderError
 from pcf.render import fmt, label_verification_text, render_label, render_report, view
 from pcf.render import output
 from pcf.render.qr import qr_path
+from tests.builders import complete
 
 SVG = "{http://www.w3.org/2000/svg}"
 SHA = "0123456789abcdef" * 4
@@ -29,7 +30,7 @@ SHA = "0123456789abcdef" * 4
 
 def make_result() -> dict:
     """A pcf-result/1 dict solvable by hand (see the module docstring)."""
-    return {
+    return complete({
         "format": "pcf-result/1",
         "product": {
             "id": "TEST-1",
@@ -83,7 +84,7 @@ def make_result() -> dict:
         "model_sha256": SHA,
         "model_file": "tests/data/test.yaml",
         "created_at": "2026-11-21T12:00:00+00:00",
-    }
+    })
 
 
 def pdftotext(path: Path) -> str:

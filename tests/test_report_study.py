@@ -16,7 +16,8 @@ import subprocess
 import pytest
 
 from pcf.api import compute
-from pcf.pcr import assess, load_pcr
+from pcf.pcr import load_pcr
+from builders import assessed
 from pcf.render import fmt, render_report
 from pcf.render.boundary import ROW, TOP_BACKGROUND, boundary_context, boundary_graph
 from pcf.render.report import contribution_rows
@@ -116,7 +117,7 @@ def test_contribution_chart_rows():
 
 def test_report_checklist_follows_the_pcr_and_names_sections():
     result = battery_result()
-    result["assessment"] = assess(result, load_pcr("gbt-24067-generic"))
+    result["assessment"] = assessed(result, load_pcr("gbt-24067-generic"))
     k = checklists(result)
     assert k["report_source"] == "pcr"
     sections = {r["item"]: (r["section"], r["status"]) for r in k["report"] if r["item"] != "other"}
@@ -152,7 +153,7 @@ def test_limitations_are_stated_from_the_result():
 
 def test_verification_context_lists_what_the_verifier_confirms():
     result = battery_result()
-    result["assessment"] = assess(result, load_pcr("eu-battery-cfb-ev"))
+    result["assessment"] = assessed(result, load_pcr("eu-battery-cfb-ev"))
     v = verification_context(result)
     assert v["conforms"] is True and v["n_nonconformities"] == 0
     assert "cathode materials" in v["checks"][0][1] and "Annex II point 1" in v["checks"][0][2]
@@ -168,7 +169,7 @@ def reports(open_default, tmp_path_factory):
     out = tmp_path_factory.mktemp("study")
     rendered = {}
     for name, path in EXAMPLES.items():
-        result = compute(path)
+        result = compute(path).to_json()
         rendered[name] = (result, render_report(result, out / name), render_verification(result, out / name))
     return rendered
 

@@ -99,7 +99,7 @@ def test_supplier_footprint_replaces_the_background(bd, tmp_path):
         - {supplier_pcf: cam.json, amount: 3000, unit: g, data: primary}
         - {background: elec, amount: 10, unit: kWh}
         """), encoding="utf-8")
-    r = compute(model)
+    r = compute(model).to_json()
     assert r["total_kg_co2e"] == pytest.approx(4.2 + 10 * E, rel=1e-6)
     g = r["ghg"]
     assert g["fossil"] == pytest.approx(4.5 + 10 * E, rel=1e-6)
@@ -140,7 +140,7 @@ def test_v2_supplier_keeps_its_data_quality(bd, tmp_path):
     write(tmp_path, "foil.json", {"data": FOIL_V2})  # a GetFootprint response body is read too
     model = tmp_path / "b.yaml"
     model.write_text(buyer("- {supplier_pcf: foil.json, amount: 2, unit: kg, data: primary}\n", "FOILB"), encoding="utf-8")
-    dq = compute(model)["data_quality"]
+    dq = compute(model).to_json()["data_quality"]
     assert dq["primary_data_share"] == pytest.approx(1.0)
     item = dq["items"][0]
     assert item["dqr_source"] == "supplier"
@@ -152,7 +152,7 @@ def test_supplier_counts_as_primary_only_with_primary_activity_data(bd, tmp_path
     write(tmp_path, "foil.json", FOIL_V2)
     model = tmp_path / "b.yaml"
     model.write_text(buyer("- {supplier_pcf: foil.json, amount: 2, unit: kg}\n", "FOILS"), encoding="utf-8")
-    dq = compute(model)["data_quality"]
+    dq = compute(model).to_json()["data_quality"]
     assert dq["primary_data_share"] == 0.0  # the amount was not stated as primary (Pathfinder 4.2.2)
 
 
@@ -163,7 +163,7 @@ def test_mass_converts_to_pieces_through_the_product_mass(bd, tmp_path):
     model = tmp_path / "b.yaml"
     model.write_text(buyer("- {supplier_pcf: part.json, amount: 10, unit: kg}\n", "PIECES"), encoding="utf-8")
     # 10 kg / 5 kg per piece = 2 pieces x 2.8 kg CO2e per piece
-    assert compute(model)["total_kg_co2e"] == pytest.approx(5.6, rel=1e-6)
+    assert compute(model).to_json()["total_kg_co2e"] == pytest.approx(5.6, rel=1e-6)
 
 
 @pytest.mark.parametrize("change, message", [
@@ -225,8 +225,8 @@ def test_a_scenario_swaps_a_background_input_for_a_supplier_footprint(bd, tmp_pa
             replace:
               - {input: cam, with: {supplier_pcf: cam.json}}
         """)), encoding="utf-8")
-    assert compute(model)["total_kg_co2e"] == pytest.approx(6.0, rel=1e-6)  # 3 kg steel x 2.0
-    r = compute(model, scenario="supplier")
+    assert compute(model).to_json()["total_kg_co2e"] == pytest.approx(6.0, rel=1e-6)  # 3 kg steel x 2.0
+    r = compute(model, scenario="supplier").to_json()
     assert r["total_kg_co2e"] == pytest.approx(4.2, rel=1e-6)  # 3 kg x 1.4
     assert "supplier_pcf: cam.json" in r["scenario"]["replaced"][0]["to"]
 
@@ -254,7 +254,7 @@ def pack_level_model(folder: Path, supplier_input: dict) -> Path:
 def direct(open_default):
     from test_examples import BATTERY
 
-    return compute(BATTERY)
+    return compute(BATTERY).to_json()
 
 
 @pytest.mark.parametrize("fmt, supplier_input", [
@@ -266,7 +266,7 @@ def test_round_trip_gives_the_direct_number(direct, tmp_path, fmt, supplier_inpu
     supplier footprint of a pack-level model that adds the same distribution and end of life:
     the same footprint as the direct model (float32 storage: rel 1e-6)."""
     write(tmp_path, "nmc811.json", export_result(declared(direct), fmt))
-    bought = compute(pack_level_model(tmp_path, supplier_input))
+    bought = compute(pack_level_model(tmp_path, supplier_input)).to_json()
     assert bought["total_kg_co2e"] == pytest.approx(direct["total_kg_co2e"], rel=1e-6)
     assert bought["per_declared_unit_kg_co2e"] == pytest.approx(direct["per_declared_unit_kg_co2e"], rel=1e-6)
     for cat in ("fossil", "biogenic_emissions", "biogenic_removals", "dluc", "aircraft"):

@@ -420,7 +420,7 @@ def test_report_shows_the_interval_and_drivers(bd, write_model, tmp_path):
     from pcf.render import fmt
     from pcf.render.report_uncertainty import uncertainty_context
 
-    result = compute(write_model(UNCERTAIN), monte_carlo=500, seed=3)
+    result = compute(write_model(UNCERTAIN), monte_carlo=500, seed=3).to_json()
     u = result["uncertainty"]
     ctx = uncertainty_context(result)
     assert ctx["interval"] == f"{fmt.sig(u['p2_5'])} – {fmt.sig(u['p97_5'])}"
@@ -437,7 +437,7 @@ def test_report_without_monte_carlo_says_how_to_run_it(bd, write_model, tmp_path
     from pcf.api import compute
     from pcf.render import render_report
 
-    result = compute(write_model(UNCERTAIN))
+    result = compute(write_model(UNCERTAIN)).to_json()
     text = " ".join(pdftotext(render_report(result, tmp_path)).split())
     assert "--monte-carlo" in text and "No Monte Carlo" in text
 

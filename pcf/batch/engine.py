@@ -8,31 +8,34 @@ performance class) at a few microseconds per SKU. A row that took another path t
 loader (an invalid value, the other branch of a ``max``) or whose foreground is singular is
 evaluated alone with the scalar loader, which gives its value or its error.
 
-:func:`full_result` computes a row's complete result JSON, as ``pcf footprint`` does, from
-the plan's preparation (:func:`pcf.lca.calculate.evaluate`).
+:func:`full_result` computes a row's complete :class:`pcf.declaration.Declaration`, as ``pcf
+footprint`` does, from the plan's preparation (:func:`pcf.lca.calculate.evaluate`). The
+declared figure is the declaration's in both paths (:meth:`~pcf.declaration.Declaration.declared_value`,
+:meth:`~pcf.declaration.Declaration.declared_columns`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 
 import numpy as np
 
+from ..core.codec import to_json
+from ..declaration import BatchRow, Declaration, build_declaration
+from ..declaration.accounting import rule_for
 from ..core.errors import PCFError
 from ..core.vocabulary import GHG_REPORTED, STAGES
-from ..declaration import Declaration
 from ..graph import link_foreground
-from ..lca.biogenic import declared_figures, rule_for
+from ..lca.biogenic import both_totals
 from ..lca.calculate import evaluate
 from ..lca.inventory import Inventory
 from ..model import load_model
 from ..model.variants import Variants, vectorised
-from ..pcr.assess import assess_result, classify
+from ..pcr.assess import classify
 from .plan import Plan
 from .table import SkuRow
-
-
 
 def input_hash(plan: Plan, row: SkuRow) -> str:
     """SHA-256 of everything a row's outputs depend on: the plan's fingerprint (model file,
@@ -43,8 +46,8 @@ def input_hash(plan: Plan, row: SkuRow) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def figures(plan: Plan, total, declared_per_reference_flow, stages: dict, ghg: dict, co2_emissions,
-            standard: str, declared_unit: str | None) -> dict:
+def figures(plan: Plan, total, declared_per_reference_flow, stages: dict, ghg: dict, declared,
+            declared_unit: str | None) -> dict:
     """The summary figures of SKUs from their numbers, for one SKU (floats) or many (arrays).
 
     Parameters
@@ -58,19 +61,18 @@ def figures(plan: Plan, total, declared_per_reference_flow, stages: dict, ghg: d
     stages, ghg : dict
         Per life-cycle stage, and the ISO 14067 split with ``aircraft``
         [kg CO2e / reference flow].
-    co2_emissions : float or numpy.ndarray
-        Biogenic CO2 emitted [kg CO2 / reference flow].
-    standard : str
-        ``study.standard`` (the default accounting rule when the PCR states none).
+    declared : float, numpy.ndarray or None
+        The declared figure [kg CO2e / reference flow] the declaration gives
+        (:meth:`pcf.declaration.Declaration.declared_value`, or its array form
+        :meth:`~pcf.declaration.Declaration.declared_columns`); None without a PCR.
     declared_unit : str or None
 
     Returns
     -------
     dict
         Summary columns (:data:`pcf.batch.summary.FIGURES` without the shares): the declared
-        figure is :func:`pcf.lca.biogenic.declared_figures` under the PCR's rule, as
-        :func:`pcf.pcr.assess` gives it, and ``class_of_declared_figure`` the class
-        (:func:`pcf.pcr.assess.classify`) it falls in per declared unit. The PCR grades a
+        figure per reference flow and per declared unit, and ``class_of_declared_figure`` the
+        class (:func:`pcf.pcr.assess.classify`) it falls in per declared unit. The PCR grades a
         result with that class only when it conforms (``performance_class``, from the full
         result's assessment).
     """
@@ -82,13 +84,10 @@ def figures(plan: Plan, total, declared_per_reference_flow, stages: dict, ghg: d
         out[f"{stage}_kg_co2e"] = stages.get(stage)
     for key in GHG_REPORTED:
         out[f"{key}_kg_co2e"] = ghg[key]
-    declared = declared_per_du = None
     pcr = plan.pcr
-    if pcr is not None:
-        rule = rule_for(pcr, standard)
-        declared = declared_figures(ghg["fossil"], ghg["biogenic_emissions"], ghg["biogenic_removals"],
-                                    ghg["dluc"], co2_emissions, rule)["declared"]
-        declared_per_du = declared / per_ref if per_ref is not None else None
+    if pcr is None:
+        declared = None
+    declared_per_du = declared / per_ref if declared is not None and per_ref is not None else None
     out["declared_kg_co2e"] = declared
     out["declared_per_declared_unit"] = declared_per_du
     value = declared_per_du if pcr is not None else per_du
@@ -123,18 +122,19 @@ def classes_of(values: np.ndarray, classes) -> list:
     return out.tolist()
 
 
-def figures_of_result(result: dict, plan: Plan) -> dict:
-    """The summary figures of a full result dict: :func:`figures` of its numbers."""
-    du = result["product"]["declared_unit"]
-    return figures(plan, result["total_kg_co2e"], du["per_reference_flow"] if du else None, result["stages"],
-                   result["ghg"], result["biogenic_carbon"]["co2_emissions_kg"], result["study"]["standard"],
-                   du["unit"] if du else None)
+def figures_of_result(declaration: Declaration, plan: Plan) -> dict:
+    """The summary figures of a full result: :func:`figures` of its numbers, with the
+    declaration's declared figure."""
+    r = declaration.result
+    du = r.product.declared_unit
+    return figures(plan, r.total_kg_co2e, du.per_reference_flow if du else None, r.stages, to_json(r.ghg),
+                   declaration.declared_value("reference_flow"), du.unit if du else None)
 
 
-def full_result(plan: Plan, row: SkuRow) -> dict:
-    """The complete result JSON of one row, as ``pcf footprint`` computes it for the model with
-    the row's scenario and parameter values, with the row's id and name as the product's and
-    the ``batch`` field added.
+def full_result(plan: Plan, row: SkuRow) -> Declaration:
+    """The complete result of one row, as ``pcf footprint`` computes it for the model with the
+    row's scenario and parameter values, with the row's id and name as the product's and the
+    ``batch`` field (:class:`pcf.declaration.BatchRow`) added.
 
     Raises
     ------
@@ -142,15 +142,23 @@ def full_result(plan: Plan, row: SkuRow) -> dict:
         ``ModelError`` with ``file:line`` for an invalid value, ``CalculationError``.
     """
     system = load_model(plan.model, overrides=row.overrides or None, scenario=plan.scenario or None)
-    result = Declaration(result=evaluate(system, plan.prepared),
-                         accounting=rule_for(plan.pcr, system.model.study.standard)).to_json()
-    result["assessment"] = assess_result(result, plan.pcr)
-    result["product"]["id"] = row.id
-    if row.name:
-        result["product"]["name"] = row.name
-    result["batch"] = {"row": row.row, "sku": row.id, "model_product": dict(plan.product),
-                       "overrides": dict(row.overrides), "input_sha256": input_hash(plan, row)}
-    return result
+    declaration = build_declaration(evaluate(system, plan.prepared), plan.pcr)
+    result = declaration.result
+    product = dataclasses.replace(result.product, id=row.id, **({"name": row.name} if row.name else {}))
+    return declaration.replace(
+        result=dataclasses.replace(result, product=product),
+        batch=BatchRow(row=row.row, sku=row.id, model_product=dict(plan.product), overrides=dict(row.overrides),
+                       input_sha256=input_hash(plan, row)))
+
+
+def declared_columns(plan: Plan, ghg: dict, co2_emissions, standard: str):
+    """The declared figure of many variants [kg CO2e / reference flow] under the plan's PCR
+    (:meth:`pcf.declaration.Declaration.declared_columns`); None without a PCR."""
+    if plan.pcr is None:
+        return None
+    including, excluding = both_totals(ghg["fossil"], ghg["biogenic_emissions"], ghg["biogenic_removals"],
+                                       ghg["dluc"], co2_emissions)
+    return Declaration.declared_columns(including, excluding, ghg["dluc"], rule_for(plan.pcr, standard))
 
 
 def evaluate_columns(plan: Plan, columns: dict[str, np.ndarray]) -> tuple[dict, np.ndarray, str]:
@@ -193,7 +201,8 @@ def evaluate_columns(plan: Plan, columns: dict[str, np.ndarray]) -> tuple[dict, 
     ok = ~(state.diverged | sol.singular | ~np.isfinite(sol.total))
     ghg = dict(sol.ghg, aircraft=sol.aircraft)
     cols = figures(plan, sol.total, _array(system.declared_per_reference_flow, n) if declared is not None else None,
-                   sol.stages, ghg, sol.biogenic["co2_emissions_kg"], system.model.study.standard,
+                   sol.stages, ghg,
+                   declared_columns(plan, ghg, sol.biogenic["co2_emissions_kg"], system.model.study.standard),
                    declared.unit if declared is not None else None)
     return {k: v[1:] if isinstance(v, (np.ndarray, list)) else v for k, v in cols.items()}, ok[1:], ""
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.errors import PCFError
+from ..declaration import Declaration, write_declaration
 from .engine import figures_of_result, full_result, input_hash, same_figures, summarise_rows
 from .plan import Plan, make_plan
 from .state import Manifest
@@ -131,23 +132,22 @@ def _record(plan: Plan, row: SkuRow) -> dict:
             "overrides": dict(row.overrides), "pcr": plan.pcr.id if plan.pcr is not None else None}
 
 
-def _write(result: dict, row: SkuRow, out: Path) -> dict:
+def _write(declaration: Declaration, row: SkuRow, out: Path) -> dict:
     """Write a row's result JSON (and label / report) atomically; its verdict and file."""
-    from ..lca import write_result
-
-    path = write_result(result, out, indent=None)
+    path = write_declaration(declaration, out, indent=None)
     if row.label or row.report:
         from ..render import render_label, render_report
 
+        result = declaration.to_json()  # wave 2: until render takes a Declaration
         if row.label:
             render_label(result, out)
         if row.report:
             render_report(result, out)
-    a = result.get("assessment")
+    a = declaration.assessment
     return {"result_file": path.name,
-            "performance_class": (a.get("performance_class") or {}).get("class") if a else None,
-            "conforms": a["conforms"] if a else None,
-            "nonconformities": sum(1 for f in a["findings"] if f["severity"] == "nonconformity") if a else None}
+            "performance_class": declaration.graded_class if a else None,
+            "conforms": a.conforms if a else None,
+            "nonconformities": len(a.nonconformities) if a else None}
 
 
 # ------------------------------------------------------------------ executors

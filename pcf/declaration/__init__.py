@@ -2,7 +2,7 @@
 
 A :class:`Declaration` is the thing that is labelled, exported and issued. It is the only
 owner of the declared figure: :meth:`Declaration.declared_value` applies the accounting rule
-(the PCR's ``ghg_accounting``, or the study standard's default, :mod:`pcf.lca.biogenic`) to
+(the PCR's ``ghg_accounting``, or the study standard's default, :mod:`pcf.declaration.accounting`) to
 the totals :mod:`pcf.lca` computed, and nothing else in pcf decides which total is declared.
 
 It also owns the one JSON codec of the ``pcf-result/1`` document (docs/result-json.md):
@@ -30,8 +30,9 @@ from typing import Any, Literal
 from ..core.codec import ABSENT, CodecError, from_json, record, to_json
 from ..core.errors import SourceError
 from ..core.files import output_stem, write_atomic
-from ..lca.biogenic import BASES, AccountingRule, rule_for
+from .accounting import BASES, AccountingRule, rule_for
 from ..lca.result import FootprintResult
+from ..pcr.assess import assess, resolve_pcr
 from ..pcr.assessment import Assessment
 
 FORMAT = "pcf-result/1"
@@ -244,6 +245,40 @@ class Declaration:
         if isinstance(stored, dict) and "declared" in stored:
             _check_declared(stored, declaration)
         return declaration
+
+
+def build_declaration(result: FootprintResult, pcr: Any = None, electricity_mode: str | None = None) -> Declaration:
+    """Declare a footprint result: the accounting rule of its PCR, then the PCR assessment of
+    the declared figure.
+
+    Parameters
+    ----------
+    result : FootprintResult
+        What :func:`pcf.lca.footprint` computed.
+    pcr : str, Path, pcf.pcr.PCR or None
+        The PCR (id, rule file or loaded rule); None: no PCR, the study standard's rule and no
+        assessment.
+    electricity_mode : str, optional
+        Mode of the PCR's electricity rules (default the PCR's ``electricity.default_mode``); a
+        mode the PCR does not have is a nonconformity of the assessment (to refuse it before
+        computing, use :func:`pcf.pcr.resolve_pcr`).
+
+    Returns
+    -------
+    Declaration
+
+    Raises
+    ------
+    pcf.errors.PCRError
+        Unknown PCR id or invalid PCR file.
+    """
+    rule = resolve_pcr(pcr)
+    declaration = Declaration(result=result, accounting=rule_for(rule, result.study.standard))
+    if rule is None:
+        return declaration
+    assessment = assess(result, rule, declaration.declared_value("declared_unit"), electricity_mode,
+                        declared_per_reference_flow=declaration.declared_value("reference_flow"))
+    return declaration.replace(assessment=assessment)
 
 
 def _result_totals(stored: dict) -> dict:

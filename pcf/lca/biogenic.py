@@ -1,11 +1,11 @@
-"""Biogenic carbon and dLUC: separate reporting and the declared total.
+"""Biogenic carbon and dLUC: separate reporting and the totals a declaration can declare.
 
 ISO 14067:2018 includes fossil and biogenic GHG emissions and removals and dLUC emissions in
 the CFP and asks for them to be documented separately (7.3; 6.4.9.2 for the -1/+1 treatment
 of biogenic CO2, which pcf's methods apply: ``Carbon dioxide, non-fossil`` +1, ``Carbon
 dioxide, in air`` -1). A PCR may declare another figure. This module computes both
-figures a rule can select, from the categories of ``FootprintResult.ghg``, and picks the
-declared one:
+figures a rule can select, from the categories of ``FootprintResult.ghg``; the declaration
+picks the declared one (:mod:`pcf.declaration.accounting`):
 
 ========================  ===============================================================
 ``including_biogenic``    fossil + biogenic emissions + biogenic removals + dLUC
@@ -41,8 +41,6 @@ PACT Technical Specification v3 (data model, ``pcfExcludingBiogenicUptake``,
 
 from __future__ import annotations
 
-import math
-from dataclasses import asdict, dataclass
 from typing import Any
 
 from ..core.vocabulary import GHG_CATEGORIES, GHG_DISPLAY
@@ -56,183 +54,8 @@ MOLAR_MASS_CO2 = MOLAR_MASS_C + 2 * MOLAR_MASS_O
 CO2_PER_C = MOLAR_MASS_CO2 / MOLAR_MASS_C
 """kg CO2 per kg C = 44.009 / 12.011 = 3.66406... [kg CO2 / kg C]."""
 
-BASES: tuple[str, ...] = ("including_biogenic", "excluding_biogenic")
-"""Figures a rule can declare (see the module docstring)."""
-
 SHARE_KEYS = GHG_DISPLAY
-
-
-@dataclass(frozen=True)
-class AccountingRule:
-    """Which total is declared, and where that rule comes from.
-
-    Attributes
-    ----------
-    declared_total : str
-        One of :data:`BASES`.
-    dluc_included : bool
-        Whether dLUC emissions count in the declared figure.
-    description, clause, confidence : str
-        What the rule says, the clause it comes from, and its confidence tag (P, S, W as in
-        NOTES.md).
-    source : str
-        ``ISO 14067:2018 (standard default)`` or ``PCR <id> <version>``.
-    note : str or None
-        What was not verified, or how the rule was applied.
-    """
-
-    declared_total: str
-    dluc_included: bool
-    description: str
-    clause: str
-    confidence: str
-    source: str
-    note: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-_ISO = AccountingRule(
-    declared_total="including_biogenic",
-    dluc_included=True,
-    description=("Fossil and biogenic GHG emissions and removals and dLUC emissions are included in the CFP "
-                 "(biogenic CO2 +1, its uptake -1) and documented separately in the CFP study report."),
-    clause="ISO 14067:2018 6.4.9.2 and 7.3 (numbering after NOTES.md §5; ISO/DIS 14067:2012 6.3.9.2 wording seen)",
-    confidence="S",
-    source="ISO 14067:2018 (standard default)",
-)
-
-STANDARD_RULES: dict[str, AccountingRule] = {
-    "ISO 14067:2018": _ISO,
-    "GB/T 24067-2024": AccountingRule(
-        declared_total="including_biogenic", dluc_included=True, description=_ISO.description,
-        clause="GB/T 24067-2024, following ISO 14067:2018 6.4.9.2 and 7.3",
-        confidence="W", source="GB/T 24067-2024 (standard default)",
-        note="Separate reporting in GB/T 24067-2024 is likely but was not verified (NOTES.md §3a).",
-    ),
-}
-"""Default rule of each study standard, used when no PCR states one."""
-
-
-def rule_for(pcr: Any = None, standard: str = "ISO 14067:2018") -> AccountingRule:
-    """The accounting rule that applies to a study.
-
-    Parameters
-    ----------
-    pcr : pcf.pcr.PCR or None
-        The PCR the result is declared under; its ``ghg_accounting`` section decides. Without
-        a PCR, or when the PCR states no rule, the study standard's default applies.
-    standard : str
-        ``study.standard`` of the model.
-
-    Returns
-    -------
-    AccountingRule
-    """
-    default = STANDARD_RULES.get(standard, _ISO)
-    section = getattr(pcr, "ghg_accounting", None)
-    if section is None:
-        if pcr is None:
-            return default
-        note = f"PCR {pcr.id} states no rule for biogenic carbon and dLUC; the standard's default applies."
-        return AccountingRule(**{**default.to_dict(), "note": note})
-    return AccountingRule(
-        declared_total=section.declared_total, dluc_included=section.dluc == "included",
-        description=section.description, clause=section.clause, confidence=section.confidence,
-        source=f"PCR {pcr.id} {pcr.version}", note=section.note,
-    )
-
-
-def declared_figures(fossil, emitted, removed, dluc, co2_emitted, rule: AccountingRule) -> dict:
-    """The totals a rule can select and the declared one, from the ISO 14067 categories.
-
-    Plain arithmetic: the arguments may be floats or numpy arrays (one value per batch SKU,
-    :mod:`pcf.batch`).
-
-    Parameters
-    ----------
-    fossil, emitted, removed, dluc
-        ``fossil, biogenic_emissions, biogenic_removals, dluc`` [kg CO2e / reference flow].
-    co2_emitted
-        Mass of biogenic CO2 emitted [kg CO2 / reference flow] (GWP 1).
-    rule : AccountingRule
-
-    Returns
-    -------
-    dict
-        ``including_biogenic``, ``excluding_biogenic``, ``declared`` [kg CO2e / reference flow].
-
-    Raises
-    ------
-    ValueError
-        ``rule.declared_total`` is not one of :data:`BASES`.
-    """
-    if rule.declared_total not in BASES:
-        raise ValueError(f"unknown declared total {rule.declared_total!r}; use one of {', '.join(BASES)}")
-    figures = {"including_biogenic": fossil + emitted + removed + dluc,
-               "excluding_biogenic": fossil + (emitted - co2_emitted) + dluc}
-    figures["declared"] = figures[rule.declared_total] - (0.0 if rule.dluc_included else dluc)
-    return figures
-
-
-def totals(ghg: dict, biogenic_co2_emissions_kg: float, rule: AccountingRule,
-           declared_per_reference_flow: float | None = None) -> dict[str, Any]:
-    """Every total a rule can select, and the declared one.
-
-    Parameters
-    ----------
-    ghg : dict
-        ``fossil, biogenic_emissions, biogenic_removals, dluc`` (and ``aircraft``, part of
-        fossil) [kg CO2e / reference flow].
-    biogenic_co2_emissions_kg : float
-        Mass of biogenic CO2 emitted [kg CO2 / reference flow]; its GWP is 1, so it is also
-        its share of ``biogenic_emissions`` [kg CO2e].
-    rule : AccountingRule
-    declared_per_reference_flow : float or None
-        Declared units per reference flow; None without a declared unit.
-
-    Returns
-    -------
-    dict
-        ``including_biogenic``, ``excluding_biogenic``, ``declared`` [kg CO2e / reference
-        flow]; ``declared_total`` (the basis), ``dluc_included``; ``per_declared_unit`` (the
-        same three figures [kg CO2e / declared unit], or None); ``shares`` of each ISO 14067
-        category in ``including_biogenic`` [-, None when that total is zero]; ``rule``
-        (:meth:`AccountingRule.to_dict`).
-
-    Raises
-    ------
-    ValueError
-        ``rule.declared_total`` is not one of :data:`BASES`.
-    """
-    fossil, emitted, removed, dluc = (float(ghg.get(k) or 0.0) for k in GHG_CATEGORIES)
-    figures = declared_figures(fossil, emitted, removed, dluc, float(biogenic_co2_emissions_kg), rule)
-    base = figures["including_biogenic"]
-    per_du = None
-    if declared_per_reference_flow:
-        per_du = {k: v / declared_per_reference_flow for k, v in figures.items()}
-    return {
-        **figures,
-        "declared_total": rule.declared_total,
-        "dluc_included": rule.dluc_included,
-        "per_declared_unit": per_du,
-        "shares": {k: (float(ghg.get(k) or 0.0) / base if base else None) for k in SHARE_KEYS},
-        "rule": rule.to_dict(),
-    }
-
-
-def totals_of_result(result: dict, rule: AccountingRule) -> dict[str, Any] | None:
-    """:func:`totals` recomputed from a result dict under another rule (e.g. the PCR of an
-    assessment); None when the result has no ``ghg`` split."""
-    ghg = result.get("ghg")
-    if not isinstance(ghg, dict) or not all(_number(ghg.get(k)) for k in GHG_CATEGORIES):
-        return None
-    co2 = (result.get("biogenic_carbon") or {}).get("co2_emissions_kg")
-    co2 = co2 if _number(co2) else 0.0
-    declared = (result.get("product") or {}).get("declared_unit") or {}
-    per_ref = declared.get("per_reference_flow")
-    return totals(ghg, float(co2), rule, float(per_ref) if _number(per_ref) and per_ref > 0 else None)
+"""ISO 14067 categories whose share of ``including_biogenic`` is reported."""
 
 
 def carbon_content(content: Any) -> dict[str, Any]:
@@ -260,17 +83,40 @@ def carbon_content(content: Any) -> dict[str, Any]:
     return out
 
 
+def both_totals(fossil, emitted, removed, dluc, co2_emitted):
+    """The two totals a rule can declare, from the ISO 14067 categories (plain arithmetic:
+    floats, or numpy arrays with one value per ``pcf batch`` SKU).
+
+    Parameters
+    ----------
+    fossil, emitted, removed, dluc
+        ``fossil, biogenic_emissions, biogenic_removals, dluc`` [kg CO2e / reference flow].
+    co2_emitted
+        Mass of biogenic CO2 emitted [kg CO2 / reference flow] (GWP 1).
+
+    Returns
+    -------
+    tuple
+        ``(including_biogenic, excluding_biogenic)`` [kg CO2e / reference flow].
+    """
+    return fossil + emitted + removed + dluc, fossil + (emitted - co2_emitted) + dluc
+
+
 def result_totals(ghg: dict, biogenic_co2_emissions_kg: float,
                   declared_per_reference_flow: float | None = None) -> dict[str, Any]:
-    """Every total a rule can declare, without choosing one (that is the declaration's).
+    """Every total a rule can declare, without choosing one (that is the declaration's,
+    :mod:`pcf.declaration.accounting`).
+
+    Plain arithmetic on the categories (see the module docstring).
 
     Parameters
     ----------
     ghg : dict
-        ``fossil, biogenic_emissions, biogenic_removals, dluc`` (and ``aircraft``)
-        [kg CO2e / reference flow].
+        ``fossil, biogenic_emissions, biogenic_removals, dluc`` (and ``aircraft``, part of
+        fossil) [kg CO2e / reference flow].
     biogenic_co2_emissions_kg : float
-        Mass of biogenic CO2 emitted [kg CO2 / reference flow].
+        Mass of biogenic CO2 emitted [kg CO2 / reference flow]; its GWP is 1, so it is also
+        its share of ``biogenic_emissions`` [kg CO2e].
     declared_per_reference_flow : float or None
         Declared units per reference flow; None without a declared unit.
 
@@ -282,11 +128,15 @@ def result_totals(ghg: dict, biogenic_co2_emissions_kg: float,
         each ISO 14067 category in ``including_biogenic`` [-, None when it is zero]:
         :class:`pcf.lca.result.Totals`.
     """
-    figures = totals(ghg, biogenic_co2_emissions_kg, _ISO, declared_per_reference_flow)
-    per_du = figures["per_declared_unit"]
-    return {"including_biogenic": figures["including_biogenic"], "excluding_biogenic": figures["excluding_biogenic"],
-            "per_declared_unit": None if per_du is None else {k: per_du[k] for k in BASES},
-            "shares": figures["shares"]}
+    fossil, emitted, removed, dluc = (float(ghg.get(k) or 0.0) for k in GHG_CATEGORIES)
+    including, excluding = both_totals(fossil, emitted, removed, dluc, float(biogenic_co2_emissions_kg))
+    figures = {"including_biogenic": including, "excluding_biogenic": excluding}
+    base = figures["including_biogenic"]
+    per_du = None
+    if declared_per_reference_flow:
+        per_du = {k: v / declared_per_reference_flow for k, v in figures.items()}
+    return {**figures, "per_declared_unit": per_du,
+            "shares": {k: (float(ghg.get(k) or 0.0) / base if base else None) for k in SHARE_KEYS}}
 
 
 def account(system: Any, ghg: dict, biogenic_carbon: dict) -> tuple[dict, dict]:
@@ -313,6 +163,3 @@ def account(system: Any, ghg: dict, biogenic_carbon: dict) -> tuple[dict, dict]:
                 **carbon_content(system.biogenic_carbon_content)}
     return figures, extended
 
-
-def _number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)

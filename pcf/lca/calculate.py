@@ -110,18 +110,79 @@ def evaluate(system: ProductSystem, prepared: Prepared, top: int | None = None) 
         raise CalculationError(
             "the technosphere matrix is singular: a loop between processes consumes as much as "
             "it produces; check the outputs and inputs of the processes in the loop")
-    # every activity's intensity [kg CO2e / unit]: background from the preparation, foreground
-    # of this variant (reports ask for either by node id)
-    col = {bd.get_node(database=k[0], code=k[1]).id: i for k, i in char.index.items()}
-    fg_nodes = [bd.get_node(database=graph.database, code=code) for code in inv.codes]
-    col.update({n.id: len(char.index) + j for j, n in enumerate(fg_nodes)})
-    total_intensity = np.concatenate([char.total, inv.foreground_intensity(0, char)])
-
+    fg_nodes, col, total_intensity = _intensities(inv, char, graph, bd)
     stages = {stage: float(v[0]) for stage, v in sol.stages.items()}
     ghg = {cat: float(sol.ghg[cat][0]) for cat in GHG_CATEGORIES}
     bio_mass = {key: float(v[0]) for key, v in sol.biogenic.items()}
+    contributions, used_bg = _contributions(inv, sol, fg_nodes, bd)
+    total = sum(stages.values())
+    score = prepared.score
+    if score is not None and not math.isclose(total, score, rel_tol=1e-6, abs_tol=1e-9):
+        raise CalculationError(f"decomposition ({total}) does not add up to the score ({score}); please report this")
+    contributions = _ranked(contributions, total, top)
+    ghg["aircraft"] = float(sol.aircraft[0])
+    totals, bio_mass = biogenic.account(system, ghg, bio_mass)
+    # excluded inputs are stated per run of their process, like inputs; scale to the reference
+    # flow (and to the main product's allocated share of a multi-output process)
+    runs = {code: float(sol.supply[0, j]) for j, code in enumerate(inv.codes)}
+    shares = {p.id: (p.allocation.factor if p.allocation is not None else 1.0) for p in system.processes.values()}
+    cut_off, cut_off_summary = _cut_off_report(system, graph, runs, shares, col, total_intensity, total, bd)
+    electricity, electricity_summary = electricity_report(system, graph, runs, col, total_intensity, total, bd)
+    use_stage, end_of_life = use_and_end_of_life(system, graph, runs, shares, col, total_intensity, bd)
+    foreground = {code: {"process": inv.processes[j], "runs": runs[code], "direct": float(sol.direct[0, j]),
+                         "drawn": float(sol.background[0, j])} for j, code in enumerate(inv.codes)}
+    ordered = {s: stages[s] for s in STAGES if s in stages}
+    return FootprintResult.from_json(dict(
+        **_product(system, total),
+        study=study.model_dump(),
+        parameters=dict(system.parameters),
+        stages=ordered,
+        ghg=ghg,
+        totals=totals,
+        biogenic_carbon=bio_mass,
+        contributions=contributions,
+        cut_off=cut_off,
+        cut_off_summary=cut_off_summary,
+        data_sources=_data_sources(used_bg, prepared.databases, graph, col, total_intensity, bd),
+        method=spec.id,
+        method_name=list(spec.name),
+        background=study.background,
+        provenance=_provenance(system, prepared, {key[0] for key in used_bg} | {graph.background}),
+        allocation=_allocation_report(system, graph, runs, col, total_intensity, bd),
+        transport=_transport_report(system, graph, runs, shares, col, total_intensity, bd),
+        data_quality=assess_data_quality(system, graph, foreground, col, total_intensity, bd),
+        electricity=electricity,
+        electricity_summary=electricity_summary,
+        scenario=system.scenario.to_dict() if system.scenario is not None else None,
+        exchange=dict(system.exchange),
+        ghg_by_stage=ghg_by_stage(inv, sol, char, ordered),
+        use_stage=use_stage,
+        end_of_life=end_of_life,
+        declaration=(system.model.declaration.model_dump()
+                     if system.model.declaration is not None else None),
+        product_system=product_system_map(system),
+        software_version=__version__,
+        model_sha256=system.sha256,
+        model_file=str(system.path),
+        created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    ))
+
+
+def _intensities(inv: Inventory, char, graph, bd) -> tuple[list, dict, np.ndarray]:
+    """The foreground nodes, and every activity's column and intensity [kg CO2e / unit]:
+    background from the preparation, foreground of this variant (reports ask for either by
+    node id)."""
+    col = {bd.get_node(database=k[0], code=k[1]).id: i for k, i in char.index.items()}
+    fg_nodes = [bd.get_node(database=graph.database, code=code) for code in inv.codes]
+    col.update({n.id: len(char.index) + j for j, n in enumerate(fg_nodes)})
+    return fg_nodes, col, np.concatenate([char.total, inv.foreground_intensity(0, char)])
+
+
+def _contributions(inv: Inventory, sol, fg_nodes: list, bd) -> tuple[list[dict], dict[tuple, list[float]]]:
+    """Direct and background contributions of each foreground process [kg CO2e / reference
+    flow], and the background activities drawn: key -> [amount drawn, kg CO2e]."""
     contributions = []
-    used_bg: dict[tuple, list[float]] = {}  # key -> [amount drawn, kg CO2e] per reference flow
+    used_bg: dict[tuple, list[float]] = {}
     pairs_of: dict[int, list[int]] = {}
     for q, (j, _) in enumerate(inv.pairs):
         pairs_of.setdefault(j, []).append(q)
@@ -140,10 +201,12 @@ def evaluate(system: ProductSystem, prepared: Prepared, top: int | None = None) 
             contributions.append({"background": bnode["code"], "database": bnode["database"],
                                   "name": bnode["name"], "stage": node["stage"],
                                   "process": node["code"], "kind": "background", "kg_co2e": value})
-    total = sum(stages.values())
-    score = prepared.score
-    if score is not None and not math.isclose(total, score, rel_tol=1e-6, abs_tol=1e-9):
-        raise CalculationError(f"decomposition ({total}) does not add up to the score ({score}); please report this")
+    return contributions, used_bg
+
+
+def _ranked(contributions: list[dict], total: float, top: int | None) -> list[dict]:
+    """Contributions with their share of ``total``, largest |kg CO2e| first; beyond ``top``
+    one ``other`` entry."""
     for item in contributions:
         item["share"] = item["kg_co2e"] / total if total else 0.0
     contributions.sort(key=lambda x: -abs(x["kg_co2e"]))
@@ -152,10 +215,11 @@ def evaluate(system: ProductSystem, prepared: Prepared, top: int | None = None) 
         contributions = contributions[:top] + [{
             "name": f"{len(rest)} other contributions", "stage": None, "kind": "other",
             "kg_co2e": sum(x["kg_co2e"] for x in rest), "share": sum(x["share"] for x in rest)}]
-    ghg["aircraft"] = float(sol.aircraft[0])
-    totals, bio_mass = biogenic.account(system, ghg, bio_mass)
-    # data sources: every background activity drawn directly, with its citation and DQR
-    db_prov = prepared.databases
+    return contributions
+
+
+def _data_sources(used_bg: dict, db_prov: dict, graph, col: dict, total_intensity, bd) -> list[dict]:
+    """Every background activity drawn directly, with its citation and DQR."""
     data_sources = []
     for key, (drawn, value) in sorted(used_bg.items()):
         n = bd.get_node(database=key[0], code=key[1])
@@ -168,12 +232,12 @@ def evaluate(system: ProductSystem, prepared: Prepared, top: int | None = None) 
             "kg_co2e_per_unit": float(total_intensity[col[n.id]]),
             "amount": drawn, "kg_co2e": value,
         })
-    used_dbs = {key[0] for key in used_bg} | {graph.background}
-    # excluded inputs are stated per run of their process, like inputs; scale to the reference
-    # flow (and to the main product's allocated share of a multi-output process)
-    runs = {code: float(sol.supply[0, j]) for j, code in enumerate(inv.codes)}
-    shares = {p.id: (p.allocation.factor if p.allocation is not None else 1.0) for p in system.processes.values()}
-    allocation = _allocation_report(system, graph, runs, col, total_intensity, bd)
+    return data_sources
+
+
+def _transport_report(system: ProductSystem, graph, runs: dict, shares: dict, col: dict, total_intensity,
+                      bd) -> list[dict]:
+    """Transport legs per reference flow: tkm and kg CO2e of each leg's activity."""
     transport = []
     for p in system.processes.values():
         first = len(p.inputs) - len(p.transport)
@@ -186,11 +250,11 @@ def evaluate(system: ProductSystem, prepared: Prepared, top: int | None = None) 
                               "tkm": leg.tkm * scale, "activity": node["code"], "database": node["database"],
                               "aircraft": bool(node.get("aircraft")),
                               "kg_co2e": leg.tkm * scale * float(total_intensity[col[node.id]])})
-    cut_off, cut_off_summary = _cut_off_report(system, graph, runs, shares, col, total_intensity, total, bd)
-    electricity, electricity_summary = electricity_report(system, graph, runs, col, total_intensity, total, bd)
-    use_stage, end_of_life = use_and_end_of_life(system, graph, runs, shares, col, total_intensity, bd)
-    foreground = {code: {"process": inv.processes[j], "runs": runs[code], "direct": float(sol.direct[0, j]),
-                         "drawn": float(sol.background[0, j])} for j, code in enumerate(inv.codes)}
+    return transport
+
+
+def _product(system: ProductSystem, total: float) -> dict:
+    """``product``, ``total_kg_co2e`` and ``per_declared_unit_kg_co2e`` of the result."""
     product = system.model.product
     declared = None
     per_du = None
@@ -198,58 +262,29 @@ def evaluate(system: ProductSystem, prepared: Prepared, top: int | None = None) 
         declared = {"unit": product.declared_unit.unit, "description": product.declared_unit.description,
                     "per_reference_flow": system.declared_per_reference_flow}
         per_du = total / system.declared_per_reference_flow
-    ordered = {s: stages[s] for s in STAGES if s in stages}
-    return FootprintResult.from_json(dict(
-        product={"id": product.id, "name": product.name,
-                 "reference_flow": {"amount": system.reference_amount,
-                                    "unit": system.processes[product.process].output_unit},
-                 "declared_unit": declared},
-        study=study.model_dump(),
-        parameters=dict(system.parameters),
-        total_kg_co2e=total,
-        per_declared_unit_kg_co2e=per_du,
-        stages=ordered,
-        ghg=ghg,
-        totals=totals,
-        biogenic_carbon=bio_mass,
-        contributions=contributions,
-        cut_off=cut_off,
-        cut_off_summary=cut_off_summary,
-        data_sources=data_sources,
-        method=spec.id,
-        method_name=list(spec.name),
-        background=study.background,
-        provenance={
-            "method_label": spec.label,
-            "method_source": list(spec.source),
-            "method_description": prepared.method_description,
-            "background_database": prepared.background.database,
-            "background_version": prepared.background.version,
-            "background_sha256": prepared.background.sha256,
-            "background_activities": prepared.background.activities,
-            "databases": [db_prov[d] for d in sorted(used_dbs)],
-            "brightway": dict(prepared.brightway_versions),
-            "bw2calc_score": score,
-            "supplier_footprints": _supplier_footprints(system),
-        },
-        allocation=allocation,
-        transport=transport,
-        data_quality=assess_data_quality(system, graph, foreground, col, total_intensity, bd),
-        electricity=electricity,
-        electricity_summary=electricity_summary,
-        scenario=system.scenario.to_dict() if system.scenario is not None else None,
-        exchange=dict(system.exchange),
-        ghg_by_stage=ghg_by_stage(inv, sol, char, ordered),
-        use_stage=use_stage,
-        end_of_life=end_of_life,
-        declaration=(system.model.declaration.model_dump()
-                     if system.model.declaration is not None else None),
-        product_system=product_system_map(system),
-        software_version=__version__,
-        model_sha256=system.sha256,
-        model_file=str(system.path),
-        created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-    ))
+    return {"product": {"id": product.id, "name": product.name,
+                        "reference_flow": {"amount": system.reference_amount,
+                                           "unit": system.processes[product.process].output_unit},
+                        "declared_unit": declared},
+            "total_kg_co2e": total, "per_declared_unit_kg_co2e": per_du}
+
+
+def _provenance(system: ProductSystem, prepared: Prepared, used_dbs: set[str]) -> dict:
+    """Where the numbers come from: method, background, databases used, Brightway versions."""
+    spec, db_prov = prepared.spec, prepared.databases
+    return {
+        "method_label": spec.label,
+        "method_source": list(spec.source),
+        "method_description": prepared.method_description,
+        "background_database": prepared.background.database,
+        "background_version": prepared.background.version,
+        "background_sha256": prepared.background.sha256,
+        "background_activities": prepared.background.activities,
+        "databases": [db_prov[d] for d in sorted(used_dbs)],
+        "brightway": dict(prepared.brightway_versions),
+        "bw2calc_score": prepared.score,
+        "supplier_footprints": _supplier_footprints(system),
+    }
 
 
 def _cut_off_report(system, graph, runs, shares, col, total_intensity, total, bd) -> tuple[list, dict]:

@@ -581,9 +581,9 @@ class DataQuality:
 
     Attributes
     ----------
-    primary_data_share : float
+    primary_data_share : float or None
         [0..1].
-    primary_data_share_percent : float
+    primary_data_share_percent : float or None
         [%].
     primary_kg_co2e, abs_kg_co2e : float
         [kg CO2e / reference flow].
@@ -596,8 +596,8 @@ class DataQuality:
     items : tuple of DataQualityItem
     """
 
-    primary_data_share: float
-    primary_data_share_percent: float
+    primary_data_share: float | None
+    primary_data_share_percent: float | None
     primary_kg_co2e: float
     abs_kg_co2e: float
     basis: str

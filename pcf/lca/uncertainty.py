@@ -43,9 +43,11 @@ from scipy.stats import rankdata
 
 from ..background import method_spec
 from ..core.bw import brightway
+from ..core.codec import from_json
 from ..core.errors import BackgroundError, CalculationError, UncertaintyError
 from ..graph import build_foreground
 from ..model import ProductSystem
+from .result import Uncertainty
 
 #: Drivers listed in the result.
 TOP_DRIVERS = 10
@@ -143,6 +145,10 @@ class MonteCarloResult:
         out["background_note"] = self.background_note
         out["method_note"] = METHOD_NOTE
         return out
+
+    def to_record(self) -> Uncertainty:
+        """The result's :class:`pcf.lca.result.Uncertainty` record (:meth:`to_dict`, typed)."""
+        return from_json(Uncertainty, self.to_dict(), "$.uncertainty")
 
 
 @dataclass

@@ -2,19 +2,22 @@
 
 A rule is a versioned YAML file ``pcr_rules/<id>.yaml`` (format ``pcf-pcr/1``, documented in
 ``docs/pcr-format.md``). :func:`load_pcr` validates it (errors as ``file:line: message``);
-:func:`assess` checks a footprint result against it and returns the ``assessment`` dict of
-``docs/result-json.md``.
+:func:`assess` checks a :class:`pcf.lca.result.FootprintResult` against it, grading the
+declared figure the declaration hands in, and returns an :class:`~pcf.pcr.assessment.Assessment`
+(:func:`pcf.declaration.build_declaration` does both); :func:`assess_result` takes the PCR by
+id, path or object and checks the electricity mode asked for.
 
 Examples
 --------
 >>> from pcf.pcr import load_pcr, assess
 >>> pcr = load_pcr("eu-battery-cfb-ev")                       # doctest: +SKIP
->>> assessment = assess(result, pcr)                          # doctest: +SKIP
->>> assessment["conforms"], assessment["performance_class"]["class"]  # doctest: +SKIP
+>>> assessment = assess(result, pcr, declared_per_declared_unit=0.2)  # doctest: +SKIP
+>>> assessment.conforms, assessment.performance_class.class_  # doctest: +SKIP
 """
 
-from .assess import assess, assess_result, classify, grade
+from .assess import assess, assess_result, classify, grade, resolve_pcr
 from .loader import RULES_DIR, list_pcrs, load_pcr
 from .schema import PCR
 
-__all__ = ["PCR", "RULES_DIR", "assess", "assess_result", "classify", "grade", "list_pcrs", "load_pcr"]
+__all__ = ["PCR", "RULES_DIR", "assess", "assess_result", "classify", "grade", "list_pcrs",
+           "load_pcr", "resolve_pcr"]

@@ -1,7 +1,8 @@
 """Assess a footprint result against a product category rule.
 
-:func:`assess` reads a result dict (``pcf-result/1``, see ``docs/result-json.md``) and returns
-its ``assessment``: findings (nonconformities and observations, each with the rule id and
+:func:`assess` reads a :class:`pcf.lca.result.FootprintResult` and the declared figure the
+:class:`pcf.declaration.Declaration` hands in, and returns an
+:class:`pcf.pcr.assessment.Assessment` (it writes nothing into the result): findings (nonconformities and observations, each with the rule id and
 the clause it comes from), the footprint per PCR life-cycle stage and the performance class.
 It never raises on a bad result: what is missing or wrong becomes a finding.
 
@@ -16,7 +17,7 @@ Rule ids (stable; tests and reports refer to them):
 ``declared-unit-parameter``         the parameters of the PCR's expression are in the result
 ``fixed-parameter``                 parameters the PCR fixes have the PCR's value
 ``declared-units-per-reference-flow`` the model's declared units per reference flow equal the
-                                    PCR's expression evaluated on ``result["parameters"]``
+                                    PCR's expression evaluated on ``result.parameters``
 ``stage-names``                     the result's stages are model stages
 ``required-stage``                  each required stage is present with a nonzero value
 ``excluded-stage``                  each excluded stage is absent or zero
@@ -43,61 +44,72 @@ the thresholds in ``performance_class`` but no class.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
+from ..core.codec import from_json
 from ..core.errors import ExpressionError, PCFError
 from ..core.vocabulary import STAGES
-from ..lca.biogenic import rule_for, totals_of_result
+from ..lca.result import FootprintResult
 from ..model.expressions import evaluate
+from .assessment import Assessment, Contents, Finding, Grade, LabelRule, PcrRef
 from .contents import check_contents
 from .electricity import check_electricity
-from .loader import load_pcr
 from .requirements import check_allocation, check_data_quality, check_primary_data
+from .loader import load_pcr
 from .schema import PCR, PerformanceClasses
 
 REL_TOL = 1e-9
 """Relative tolerance of numeric comparisons (declared units, fixed parameters) [-]."""
 
 
-def assess(result: Mapping[str, Any], pcr: PCR, electricity_mode: str | None = None) -> dict[str, Any]:
+def assess(result: FootprintResult, pcr: PCR, declared_per_declared_unit: float | None,
+           electricity_mode: str | None = None, *,
+           declared_per_reference_flow: float | None = None) -> Assessment:
     """Check a footprint result against a PCR.
+
+    The figure that is graded is the declared one, which the caller hands in: it is the
+    :class:`pcf.declaration.Declaration`'s to decide (:meth:`~pcf.declaration.Declaration.declared_value`,
+    or :func:`pcf.declaration.build_declaration`, which calls this).
 
     Parameters
     ----------
-    result : mapping
-        A result dict (``pcf-result/1``): ``product.declared_unit``, ``study``,
-        ``parameters``, ``stages`` [kg CO2e per reference flow], ``method``,
-        ``per_declared_unit_kg_co2e`` [kg CO2e per declared unit].
+    result : FootprintResult
+        The result (:func:`pcf.lca.footprint`): its product and declared unit, study,
+        parameters, stages [kg CO2e / reference flow], method, electricity, data quality, ...
     pcr : PCR
         The rule, from :func:`pcf.pcr.load_pcr`.
+    declared_per_declared_unit : float or None
+        The declared figure [kg CO2e / declared unit]; None without a declared unit (nothing
+        is graded then).
     electricity_mode : str, optional
         Mode of the PCR's electricity rules chosen for the study (default: the PCR's
         ``electricity.default_mode``); an unknown mode is a nonconformity.
+    declared_per_reference_flow : float, optional
+        The declared figure [kg CO2e / reference flow]: when it differs from
+        ``total_kg_co2e`` (a PCR that leaves biogenic CO2 or dLUC out), the ``ghg-accounting``
+        observation says so. None: no such observation.
 
     Returns
     -------
-    dict
-        The ``assessment`` of ``docs/result-json.md``: ``pcr`` {id, version, title, source},
-        ``conforms`` (no nonconformity), ``findings`` [{rule, clause, confidence, severity,
-        message, fix}], ``stages`` {PCR stage name: kg CO2e per declared unit, or None when
-        the result has no usable declared unit}, ``performance_class`` (:func:`grade`: None
-        when the PCR defines no classes or the result has no value per declared unit; the
-        class is None when the result does not conform), ``alternative_classes`` (the same for
-        each of the PCR's other class sets, with ``id`` and ``title``), ``electricity`` (the
-        mode the electricity sources were checked under, None when the PCR has no electricity
-        rules), ``declared_total`` (:func:`declared_total`; None when the result has no ``ghg``
-        split), ``contents`` {declaration, report: checklists of
-        :func:`pcf.pcr.contents.check_contents`, None where the PCR has no such rule} and
-        ``label`` (the PCR's label rules: {validity_years, clause, confidence, note} or None).
-        The class is that of the declared figure per declared unit.
+    Assessment
+        ``pcr``, ``conforms`` (no nonconformity), ``findings``, ``stages`` {PCR stage name:
+        kg CO2e per declared unit, or None when the result has no usable declared unit},
+        ``performance_class`` (:func:`grade`: None when the PCR defines no classes or there is
+        no figure per declared unit; the class is None when the result does not conform),
+        ``alternative_classes`` (the same for each of the PCR's other class sets, with ``id``
+        and ``title``), ``electricity`` (the mode the electricity sources were checked under,
+        None when the PCR has no electricity rules), ``contents`` (the declaration and report
+        checklists of :func:`pcf.pcr.contents.check_contents`, None where the PCR has no such
+        rule) and ``label`` (the PCR's label rules, or None). It never raises on a bad result:
+        what is missing or wrong becomes a finding.
 
     References
     ----------
     The clause of every finding is the one given in the rule file, e.g. Regulation (EU)
     2023/1542 Art. 7(1)(d) for the declared unit of EV batteries.
     """
-    findings: list[dict[str, Any]] = []
+    findings: list[Finding] = []
     _check_method(result, pcr, findings)
     _check_boundary(result, pcr, findings)
     per_reference_flow = _check_declared_unit(result, pcr, findings)
@@ -108,37 +120,84 @@ def assess(result: Mapping[str, Any], pcr: PCR, electricity_mode: str | None = N
     check_allocation(result, pcr, findings)
     check_primary_data(result, pcr, findings)
     check_data_quality(result, pcr, findings)
-    contents = {"declaration": check_contents(result, pcr.declaration, "declaration", findings),
-                "report": check_contents(result, pcr.report, "report", findings)}
-    declared = declared_total(result, pcr)
-    _check_ghg_accounting(result, pcr, declared, findings)
-    value = result.get("per_declared_unit_kg_co2e")
-    if declared is not None and value is not None:
-        value = declared["per_declared_unit"]
+    contents = Contents(declaration=check_contents(result, pcr.declaration, "declaration", findings),
+                        report=check_contents(result, pcr.report, "report", findings))
+    _check_ghg_accounting(result, pcr, declared_per_reference_flow, findings)
     for pc in [pcr.performance_classes] + list(pcr.alternative_classes):
         if pc is not None and (pc.illustrative or pc.note):
             _add(findings, "performance-class", pc, "observation", *_class_observation(pc))
-    conforms = not any(f["severity"] == "nonconformity" for f in findings)
+    conforms = not any(f.severity == "nonconformity" for f in findings)
+    value = declared_per_declared_unit
+    graded = grade(value, pcr.performance_classes, conforms)
     label = pcr.label
-    return {
-        "pcr": {
-            "id": pcr.id,
-            "version": pcr.version,
-            "title": pcr.title,
-            "source": pcr.sources[0].citation,
-        },
-        "conforms": conforms,
-        "findings": findings,
-        "stages": _stages_per_declared_unit(result, pcr, per_reference_flow),
-        "performance_class": grade(value, pcr.performance_classes, conforms),
-        "alternative_classes": [{"id": alt.id, "title": alt.title, **(grade(value, alt, conforms) or {})}
-                                for alt in pcr.alternative_classes],
-        "electricity": electricity,
-        "declared_total": declared,
-        "contents": contents,
-        "label": None if label is None else {"validity_years": label.validity_years, "clause": label.clause,
-                                             "confidence": label.confidence, "note": label.note},
-    }
+    return Assessment(
+        pcr=PcrRef(id=pcr.id, version=pcr.version, title=pcr.title, source=pcr.sources[0].citation),
+        conforms=conforms,
+        findings=tuple(findings),
+        stages=_stages_per_declared_unit(result, pcr, per_reference_flow),
+        performance_class=None if graded is None else from_json(Grade, graded),
+        alternative_classes=tuple(from_json(Grade, {"id": alt.id, "title": alt.title,
+                                                    **(grade(value, alt, conforms) or {})})
+                                  for alt in pcr.alternative_classes),
+        electricity=electricity,
+        contents=contents,
+        label=None if label is None else LabelRule(validity_years=label.validity_years, clause=label.clause,
+                                                   confidence=label.confidence, note=label.note),
+    )
+
+
+def resolve_pcr(pcr: str | Path | PCR | None, electricity_mode: str | None = None) -> PCR | None:
+    """The PCR a result is assessed against, and a check of the electricity mode asked for.
+
+    Parameters
+    ----------
+    pcr : str, Path, PCR or None
+        A PCR id, a rule file's path, or an already loaded PCR; None or empty: no PCR.
+    electricity_mode : str, optional
+        Mode of the PCR's electricity rules chosen for the study.
+
+    Returns
+    -------
+    PCR or None
+
+    Raises
+    ------
+    PCRError
+        Unknown PCR id or invalid PCR file.
+    PCFError
+        ``electricity_mode`` is given without a PCR, or is not one of the PCR's modes.
+    """
+    if not pcr:
+        if electricity_mode:
+            raise PCFError(f"electricity mode {electricity_mode!r} needs a PCR: name one or set study.pcr"
+                           ).about("electricity_mode")
+        return None
+    loaded = pcr if isinstance(pcr, PCR) else load_pcr(pcr)
+    if electricity_mode:
+        modes = [m.id for m in loaded.electricity.modes] if loaded.electricity else []
+        if electricity_mode not in modes:
+            raise PCFError(f"electricity mode {electricity_mode!r}: PCR {loaded.id!r} has "
+                           + (f"the electricity modes {', '.join(modes)}" if modes else "no electricity rules")
+                           ).about("electricity_mode")
+    return loaded
+
+
+def assess_result(result: FootprintResult, pcr: str | Path | PCR | None, declared_per_declared_unit: float | None,
+                  electricity_mode: str | None = None, *,
+                  declared_per_reference_flow: float | None = None) -> Assessment | None:
+    """:func:`assess` against a PCR named by id, path or object (:func:`resolve_pcr`); None
+    when no PCR is named.
+
+    Raises
+    ------
+    PCRError, PCFError
+        As :func:`resolve_pcr`.
+    """
+    loaded = resolve_pcr(pcr, electricity_mode)
+    if loaded is None:
+        return None
+    return assess(result, loaded, declared_per_declared_unit, electricity_mode,
+                  declared_per_reference_flow=declared_per_reference_flow)
 
 
 def grade(value: float | None, classes: PerformanceClasses | None, conforms: bool) -> dict[str, Any] | None:
@@ -166,27 +225,6 @@ def grade(value: float | None, classes: PerformanceClasses | None, conforms: boo
         return {**graded, "class": None, "graded": False,
                 "reason": "not graded: the result does not conform to the PCR (see the nonconformities)"}
     return {**graded, "graded": True, "reason": None}
-
-
-def declared_total(result: Mapping[str, Any], pcr: PCR) -> dict[str, Any] | None:
-    """The figure the PCR declares, from the result's ISO 14067 categories.
-
-    Returns
-    -------
-    dict or None
-        ``{declared_total, dluc_included, kg_co2e [per reference flow], per_declared_unit
-        [kg CO2e / declared unit, None without a declared unit], rule}`` under the PCR's
-        ``ghg_accounting`` (or the study standard's default); None when the result has no
-        ``ghg`` split.
-    """
-    rule = rule_for(pcr, (result.get("study") or {}).get("standard") or "ISO 14067:2018")
-    figures = totals_of_result(dict(result), rule)
-    if figures is None:
-        return None
-    per_du = figures["per_declared_unit"]
-    return {"declared_total": figures["declared_total"], "dluc_included": figures["dluc_included"],
-            "kg_co2e": figures["declared"], "per_declared_unit": per_du["declared"] if per_du else None,
-            "rule": figures["rule"]}
 
 
 def classify(value: float | None, classes: PerformanceClasses | None) -> dict[str, Any] | None:
@@ -232,14 +270,8 @@ def classify(value: float | None, classes: PerformanceClasses | None) -> dict[st
 
 def _add(findings: list, rule: str, source: Any, severity: str, message: str, fix: str) -> None:
     """Append a finding; ``source`` is the part of the PCR it comes from (its clause, confidence)."""
-    findings.append({
-        "rule": rule,
-        "clause": source.clause,
-        "confidence": source.confidence,
-        "severity": severity,
-        "message": message,
-        "fix": fix,
-    })
+    findings.append(Finding(rule=rule, clause=source.clause, confidence=source.confidence, severity=severity,
+                            message=message, fix=fix))
 
 
 def _class_observation(pc: PerformanceClasses) -> tuple[str, str]:
@@ -251,42 +283,44 @@ def _class_observation(pc: PerformanceClasses) -> tuple[str, str]:
     return pc.note or "", "State in the CFP study report how the class was obtained."
 
 
-def _check_cut_off(result: Mapping[str, Any], findings: list) -> None:
+def _check_cut_off(result: FootprintResult, findings: list) -> None:
     """The study's own cut-off criteria (ISO 14067:2018 6.3.4.3), as computed with the result."""
-    summary = result.get("cut_off_summary") or {}
-    criteria = summary.get("criteria") or {}
-    clause = "ISO 14067:2018 6.3.4.3" + (f"; {criteria['source']}" if criteria.get("source") else "; study.cut_off")
-    for f in summary.get("findings") or []:
-        findings.append({"rule": "cut-off", "clause": clause, "confidence": "P", "severity": f["severity"],
-                         "message": f["message"], "fix": f["fix"]})
+    summary = result.cut_off_summary
+    criteria = summary.criteria if summary else None
+    source = criteria.source if criteria else None
+    clause = "ISO 14067:2018 6.3.4.3" + (f"; {source}" if source else "; study.cut_off")
+    for f in (summary.findings if summary else None) or ():
+        findings.append(Finding(rule="cut-off", clause=clause, confidence="P", severity=f.severity,
+                                message=f.message, fix=f.fix))
 
 
-def _check_ghg_accounting(result: Mapping[str, Any], pcr: PCR, declared: dict | None, findings: list) -> None:
-    """Observation when the declared figure is not the ISO 14067 total (every category)."""
+def _check_ghg_accounting(result: FootprintResult, pcr: PCR, declared: float | None, findings: list) -> None:
+    """Observation when the declared figure [kg CO2e / reference flow] is not the ISO 14067
+    total (every category)."""
     rule = pcr.ghg_accounting
-    total = result.get("total_kg_co2e")
+    total = result.total_kg_co2e
     if rule is None or declared is None or not _number(total):
         return
-    if math.isclose(declared["kg_co2e"], float(total), rel_tol=1e-9, abs_tol=1e-12):
+    if math.isclose(declared, float(total), rel_tol=1e-9, abs_tol=1e-12):
         return
     left_out = {"including_biogenic": [], "excluding_biogenic": ["biogenic CO2 emissions and removals"]}[
         rule.declared_total]
     if rule.dluc == "excluded":
         left_out.append("dLUC emissions")
     _add(findings, "ghg-accounting", rule, "observation",
-         f"The PCR declares the total without {' and '.join(left_out)}: {declared['kg_co2e']:.6g} kg CO2e per "
+         f"The PCR declares the total without {' and '.join(left_out)}: {declared:.6g} kg CO2e per "
          f"reference flow, against {float(total):.6g} kg CO2e with every category (ISO 14067:2018).",
          "Report both figures and every category separately in the CFP study report (sections 2.2 and 2.4).")
 
 
-def _check_end_of_life(result: Mapping[str, Any], pcr: PCR, findings: list) -> None:
-    """End-of-life approach and CFF parameters the PCR fixes (``result["end_of_life"]``)."""
+def _check_end_of_life(result: FootprintResult, pcr: PCR, findings: list) -> None:
+    """End-of-life approach and CFF parameters the PCR fixes (``result.end_of_life``)."""
     rule = pcr.end_of_life
     if rule is None:
         return
     names = {"cut_off": "cut-off (recycled content) approach", "cff": "Circular Footprint Formula (CFF)"}
     wanted = names[rule.approach]
-    entries = result.get("end_of_life") or []
+    entries = result.end_of_life or ()
     if not entries:
         _add(findings, "end-of-life-approach", rule, "observation",
              f"The PCR asks for the {wanted} for recycled content and end of life; the model states no "
@@ -296,25 +330,25 @@ def _check_end_of_life(result: Mapping[str, Any], pcr: PCR, findings: list) -> N
         return
     fixed = {k.strip().lower(): v for k, v in rule.A.items()}
     for e in entries:
-        where = f"{e.get('material')!r} (process {e.get('process')!r})"
-        if e.get("approach") != rule.approach:
+        where = f"{e.material!r} (process {e.process!r})"
+        if e.approach != rule.approach:
             _add(findings, "end-of-life-approach", rule, "nonconformity",
-                 f"End-of-life material {where} uses the {names.get(e.get('approach'), e.get('approach'))}; "
+                 f"End-of-life material {where} uses the {names.get(e.approach, e.approach)}; "
                  f"the PCR requires the {wanted}.",
                  f"Set approach: {rule.approach} on it"
                  + (" and state A, Qsin_Qp, Qsout_Qp and the recycling activity." if rule.approach == "cff" else "."))
             continue
-        a = (e.get("parameters") or {}).get("A")
-        expected = fixed.get(str(e.get("material") or "").strip().lower())
+        a = (e.parameters or {}).get("A")
+        expected = fixed.get(str(e.material or "").strip().lower())
         if rule.approach == "cff" and expected is not None and not (_number(a) and _close(a, expected)):
             _add(findings, "end-of-life-A", rule, "nonconformity",
                  f"End-of-life material {where} has A = {a!r}; the PCR fixes A = {expected:g} for it.",
                  f"Set A: {expected:g}.")
 
 
-def _check_method(result: Mapping[str, Any], pcr: PCR, findings: list) -> None:
+def _check_method(result: FootprintResult, pcr: PCR, findings: list) -> None:
     rule = pcr.method
-    method = result.get("method") or (result.get("study") or {}).get("method")
+    method = result.method or (result.study.method if result.study else None)
     if method != rule.id:
         _add(findings, "method", rule, "nonconformity",
              f"The result was characterised with {method!r}; the PCR requires {rule.id!r}.",
@@ -324,27 +358,27 @@ def _check_method(result: Mapping[str, Any], pcr: PCR, findings: list) -> None:
              "State the characterisation used in the CFP study report.")
 
 
-def _check_boundary(result: Mapping[str, Any], pcr: PCR, findings: list) -> None:
+def _check_boundary(result: FootprintResult, pcr: PCR, findings: list) -> None:
     rule = pcr.boundary
-    study = result.get("study") or {}
-    boundary = study.get("boundary")
+    study = result.study
+    boundary = study.boundary if study else None
     if boundary not in rule.study_boundary:
         accepted = " or ".join(rule.study_boundary)
         _add(findings, "boundary", rule, "nonconformity",
              f"The study boundary is {boundary!r}; the PCR requires {rule.description} ({accepted}).",
              f"Set study.boundary: {rule.study_boundary[0]} and model the stages the PCR requires.")
-    named = study.get("pcr")
+    named = study.pcr if study else None
     if named and named != pcr.id:
         _add(findings, "pcr-reference", rule, "observation",
              f"The model names PCR {named!r} but is assessed against {pcr.id!r}.",
              f"Set study.pcr: {pcr.id} if this is the PCR that applies.")
 
 
-def _check_declared_unit(result: Mapping[str, Any], pcr: PCR, findings: list) -> float | None:
+def _check_declared_unit(result: FootprintResult, pcr: PCR, findings: list) -> float | None:
     """Declared-unit rules; returns the model's declared units per reference flow if usable."""
     rule = pcr.declared_unit
-    declared = (result.get("product") or {}).get("declared_unit")
-    parameters = result.get("parameters") or {}
+    declared = result.product.declared_unit if result.product else None
+    parameters = result.parameters or {}
     model_value: float | None = None
     if not declared:
         wanted = f"{rule.unit} ({rule.description})" if rule.unit else rule.description
@@ -354,12 +388,12 @@ def _check_declared_unit(result: Mapping[str, Any], pcr: PCR, findings: list) ->
              f"The result has no declared unit; the PCR requires {wanted}.",
              f"Add product.declared_unit with {how}.")
     else:
-        if rule.unit is not None and declared.get("unit") != rule.unit:
+        if rule.unit is not None and declared.unit != rule.unit:
             _add(findings, "declared-unit", rule, "nonconformity",
-                 f"The declared unit is {declared.get('unit')!r}; the PCR requires {rule.unit!r} "
+                 f"The declared unit is {declared.unit!r}; the PCR requires {rule.unit!r} "
                  f"({rule.description}).",
                  f"Set product.declared_unit.unit: {rule.unit}.")
-        raw = declared.get("per_reference_flow")
+        raw = declared.per_reference_flow
         if _number(raw) and raw > 0:
             model_value = float(raw)
         else:
@@ -369,7 +403,7 @@ def _check_declared_unit(result: Mapping[str, Any], pcr: PCR, findings: list) ->
         if model_value is not None and rule.per_reference_flow is None and rule.note:
             _add(findings, "declared-unit-expression", rule, "observation",
                  f"The PCR fixes the declared unit, not how it is computed: {rule.note} The model's "
-                 f"{model_value:g} {declared.get('unit')} per reference flow is accepted as stated.",
+                 f"{model_value:g} {declared.unit} per reference flow is accepted as stated.",
                  "Justify the calculation of the declared unit in the CFP study report.")
 
     missing = False
@@ -404,8 +438,8 @@ def _check_declared_unit(result: Mapping[str, Any], pcr: PCR, findings: list) ->
     return model_value
 
 
-def _check_stages(result: Mapping[str, Any], pcr: PCR, findings: list) -> None:
-    stages = result.get("stages") or {}
+def _check_stages(result: FootprintResult, pcr: PCR, findings: list) -> None:
+    stages = result.stages or {}
     unknown = sorted(set(stages) - set(STAGES))
     if unknown:
         rule = pcr.required_stages
@@ -431,9 +465,9 @@ def _check_stages(result: Mapping[str, Any], pcr: PCR, findings: list) -> None:
 
 
 def _stages_per_declared_unit(
-    result: Mapping[str, Any], pcr: PCR, per_reference_flow: float | None
+    result: FootprintResult, pcr: PCR, per_reference_flow: float | None
 ) -> dict[str, float | None]:
-    stages = result.get("stages") or {}
+    stages = result.stages or {}
     out: dict[str, float | None] = {}
     for stage in pcr.stages:
         values = [stages.get(s, 0.0) for s in stage.model_stages]
@@ -454,34 +488,3 @@ def _number(value: object) -> bool:
 
 def _close(a: object, b: float) -> bool:
     return _number(a) and math.isclose(float(a), b, rel_tol=REL_TOL, abs_tol=0.0)
-
-
-def assess_result(result: dict, pcr_id, electricity_mode: str | None = None) -> dict | None:
-    """PCR assessment of a result dict, or None when no PCR is named.
-
-    Parameters
-    ----------
-    pcr_id : str, Path or pcf.pcr.PCR
-        A PCR id, a rule file's path, or an already loaded PCR.
-    electricity_mode : str, optional
-        Mode of the PCR's electricity rules (``pcf check --electricity-mode``); default the
-        PCR's ``electricity.default_mode``.
-
-    Raises
-    ------
-    PCRError
-        Unknown PCR id or invalid PCR file.
-    PCFError
-        ``electricity_mode`` is given without a PCR, or is not one of the PCR's modes.
-    """
-    if not pcr_id:
-        if electricity_mode:
-            raise PCFError(f"--electricity-mode {electricity_mode!r} needs a PCR: pass --pcr ID or set study.pcr")
-        return None
-    pcr = pcr_id if isinstance(pcr_id, PCR) else load_pcr(pcr_id)
-    if electricity_mode:
-        modes = [m.id for m in pcr.electricity.modes] if pcr.electricity else []
-        if electricity_mode not in modes:
-            raise PCFError(f"--electricity-mode {electricity_mode!r}: PCR {pcr.id!r} has "
-                           + (f"the electricity modes {', '.join(modes)}" if modes else "no electricity rules"))
-    return assess(result, pcr, electricity_mode)

@@ -2,7 +2,7 @@
 and ``report:``), looked up in a result.
 
 Each item id of :data:`pcf.pcr.schema.ContentId` names one thing pcf can find in a
-``pcf-result/1`` dict (:data:`LOOKUPS`); ``other`` is a requirement pcf cannot check, which
+:class:`pcf.lca.result.FootprintResult` (:data:`LOOKUPS`); ``other`` is a requirement pcf cannot check, which
 becomes an observation for the verifier.
 
 Rule ids (stable): ``declaration-content`` and ``report-content``: a required item is missing
@@ -12,10 +12,11 @@ Rule ids (stable): ``declaration-content`` and ``report-content``: a required it
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable
 
 from ..core.vocabulary import GHG_REPORTED
+from ..lca.result import FootprintResult
+from .assessment import ContentItem, Finding
 from .schema import Contents
 
 #: item id -> (Chinese, English) name shown in findings, the report's checklist and the declaration.
@@ -85,103 +86,116 @@ def _number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _declaration(result: Mapping[str, Any]) -> dict:
-    return result.get("declaration") or {}
+def _declaration(r: FootprintResult) -> dict:
+    """The model's ``declaration:`` section (a plain dict of the result)."""
+    return r.declaration or {}
 
 
-def _manufacturer(r):
+def _declared_unit(r: FootprintResult):
+    return r.product.declared_unit if r.product else None
+
+
+def _manufacturer(r: FootprintResult) -> str | None:
     """The declaration's manufacturer, else the data owner of the exchange section (PACT companyName)."""
     m = _declaration(r).get("manufacturer") or {}
     name = _text(m.get("name"))
     if not name:
-        return _text(((r.get("exchange") or {}).get("company") or {}).get("name"))
+        company = (r.exchange.company if r.exchange else None) or {}
+        return _text(company.get("name"))
     return ", ".join(x for x in (name, _text(m.get("address"))) if x)
 
 
-def _plant(r):
+def _plant(r: FootprintResult) -> str | None:
     p = _declaration(r).get("plant") or {}
     location = _text(p.get("location"))
     return location and ", ".join(x for x in (_text(p.get("name")), location, _text(p.get("country"))) if x)
 
 
-def _per_du(r):
-    v = r.get("per_declared_unit_kg_co2e")
-    unit = ((r.get("product") or {}).get("declared_unit") or {}).get("unit")
+def _per_du(r: FootprintResult) -> str | None:
+    v = r.per_declared_unit_kg_co2e
+    unit = _declared_unit(r).unit if _declared_unit(r) else None
     return f"{v:.4g} kg CO2e/{unit}" if _number(v) and unit else None
 
 
-def _stages(r):
-    stages = r.get("stages") or {}
-    return ", ".join(stages) if stages and (r.get("product") or {}).get("declared_unit") else None
+def _stages(r: FootprintResult) -> str | None:
+    stages = r.stages or {}
+    return ", ".join(stages) if stages and _declared_unit(r) else None
 
 
-def _ghg(r):
-    ghg = r.get("ghg") or {}
-    return "fossil, biogenic emissions and removals, dLUC, aircraft" if all(_number(ghg.get(k)) for k in GHG_REPORTED) else None
+def _ghg(r: FootprintResult) -> str | None:
+    return ("fossil, biogenic emissions and removals, dLUC, aircraft"
+            if r.ghg and all(_number(getattr(r.ghg, k, None)) for k in GHG_REPORTED) else None)
 
 
-def _biogenic_content(r):
-    b = r.get("biogenic_carbon") or {}
-    v = b.get("content_product_kg_c")
+def _biogenic_content(r: FootprintResult) -> str | None:
+    v = r.biogenic_carbon.content_product_kg_c if r.biogenic_carbon else None
     return f"{v:g} kg C per reference flow" if _number(v) else None
 
 
-def _dqr(r):
-    dqr = (r.get("data_quality") or {}).get("dqr") or {}
-    return f"DQR {dqr['dqr']:.2f}" if _number(dqr.get("dqr")) else None
+def _dqr(r: FootprintResult) -> str | None:
+    rating = r.data_quality.dqr if r.data_quality else None
+    value = rating.dqr if rating else None
+    return f"DQR {value:.2f}" if _number(value) else None
 
 
-def _pds(r):
-    v = (r.get("data_quality") or {}).get("primary_data_share")
+def _pds(r: FootprintResult) -> str | None:
+    v = r.data_quality.primary_data_share if r.data_quality else None
     return f"{100 * v:.1f} %" if _number(v) else None
 
 
-def _cut_off(r):
-    return "stated" if (r.get("cut_off_summary") or {}).get("criteria") else None
+def _cut_off(r: FootprintResult) -> str | None:
+    return "stated" if r.cut_off_summary and r.cut_off_summary.criteria else None
 
 
-def _uncertainty(r):
-    u = r.get("uncertainty")
-    return "Monte Carlo" if isinstance(u, dict) and u else None
+def _uncertainty(r: FootprintResult) -> str | None:
+    return "Monte Carlo" if r.uncertainty else None
 
 
-LOOKUPS: dict[str, Callable[[Mapping[str, Any]], str | None]] = {
+def _study_link(r: FootprintResult) -> str | None:
+    return _text(_declaration(r).get("study_url")) or _text(r.exchange.study_url if r.exchange else None)
+
+
+def _allocation(r: FootprintResult) -> str | None:
+    if r.allocation is None:
+        return None
+    return f"{len(r.allocation)} multi-output processes" if r.allocation else "no multi-output process"
+
+
+LOOKUPS: dict[str, Callable[[FootprintResult], str | None]] = {
     "manufacturer": _manufacturer,
-    "product_model": lambda r: _text(_declaration(r).get("product_model")) or _text((r.get("product") or {}).get("id")),
+    "product_model": lambda r: _text(_declaration(r).get("product_model")) or _text(r.product.id if r.product else None),
     "plant_location": _plant,
     "footprint_per_declared_unit": _per_du,
     "stage_breakdown": _stages,
     "conformity_declaration_id": lambda r: _text(_declaration(r).get("conformity_declaration_id")),
-    "public_study_link": lambda r: _text(_declaration(r).get("study_url")) or _text((r.get("exchange") or {}).get("study_url")),
-    "functional_unit": lambda r: _text(((r.get("product") or {}).get("declared_unit") or {}).get("unit")),
-    "reference_flow": lambda r: "stated" if (r.get("product") or {}).get("reference_flow") else None,
-    "system_boundary": lambda r: _text((r.get("study") or {}).get("boundary")),
+    "public_study_link": _study_link,
+    "functional_unit": lambda r: _text(_declared_unit(r).unit if _declared_unit(r) else None),
+    "reference_flow": lambda r: "stated" if r.product and r.product.reference_flow else None,
+    "system_boundary": lambda r: _text(r.study.boundary if r.study else None),
     "separate_ghg": _ghg,
     "biogenic_carbon_content": _biogenic_content,
-    "gwp_values": lambda r: _text(r.get("method")) if r.get("method_name") else None,
-    "allocation": lambda r: (f"{len(r['allocation'])} multi-output processes" if r["allocation"]
-                             else "no multi-output process") if isinstance(r.get("allocation"), list) else None,
+    "gwp_values": lambda r: _text(r.method) if r.method_name else None,
+    "allocation": _allocation,
     "data_quality": _dqr,
     "primary_data_share": _pds,
     "cut_off_criteria": _cut_off,
-    "electricity_sources": lambda r: (f"{len(r['electricity'])} electricity inputs"
-                                      if isinstance(r.get("electricity"), list) else None),
-    "data_sources": lambda r: f"{len(r['data_sources'])} activities" if r.get("data_sources") else None,
-    "unit_processes": lambda r: "stated" if r.get("contributions") else None,
+    "electricity_sources": lambda r: (f"{len(r.electricity)} electricity inputs" if r.electricity is not None
+                                      else None),
+    "data_sources": lambda r: f"{len(r.data_sources)} activities" if r.data_sources else None,
+    "unit_processes": lambda r: "stated" if r.contributions else None,
     "uncertainty": _uncertainty,
     "limitations": lambda r: "CFP study report",
 }
 """item id -> function(result) giving what was found (text) or None when the item is missing."""
 
 
-def check_contents(result: Mapping[str, Any], contents: Contents | None, kind: str,
-                   findings: list) -> list[dict] | None:
+def check_contents(result: FootprintResult, contents: Contents | None, kind: str,
+                   findings: list) -> tuple[ContentItem, ...] | None:
     """Look up every item of a ``declaration:`` or ``report:`` rule in a result.
 
     Parameters
     ----------
-    result : mapping
-        A ``pcf-result/1`` dict.
+    result : FootprintResult
     contents : Contents or None
         The PCR's rule; None gives None.
     kind : {"declaration", "report"}
@@ -192,9 +206,9 @@ def check_contents(result: Mapping[str, Any], contents: Contents | None, kind: s
 
     Returns
     -------
-    list of dict or None
-        The checklist, one row per item: ``{item, zh, en, text, status (present | missing |
-        verifier), found (text or None), severity, clause, confidence}``.
+    tuple of ContentItem or None
+        The checklist, one row per item: ``item, zh, en, text, status (present | missing |
+        verifier), found (text or None), severity, clause, confidence``.
     """
     if contents is None:
         return None
@@ -206,20 +220,20 @@ def check_contents(result: Mapping[str, Any], contents: Contents | None, kind: s
         label = item.text if item.item == "other" else en
         if item.item == "other":
             status, found = "verifier", None
-            findings.append({"rule": rule, "clause": item.clause, "confidence": item.confidence,
-                             "severity": "observation",
-                             "message": f"The {what} must contain: {item.text}. pcf cannot check this.",
-                             "fix": FIXES["other"]})
+            findings.append(Finding(rule=rule, clause=item.clause, confidence=item.confidence,
+                                    severity="observation",
+                                    message=f"The {what} must contain: {item.text}. pcf cannot check this.",
+                                    fix=FIXES["other"]))
         else:
             found = LOOKUPS[item.item](result)
             status = "present" if found else "missing"
             if not found:
-                findings.append({"rule": rule, "clause": item.clause, "confidence": item.confidence,
-                                 "severity": item.severity,
-                                 "message": f"The {what} must contain the {en}"
-                                            + (f" ({item.text})" if item.text else "") + "; the result has none.",
-                                 "fix": FIXES[item.item]})
-        rows.append({"item": item.item, "zh": zh, "en": label, "text": item.text, "status": status,
-                     "found": found, "severity": item.severity if item.item != "other" else "observation",
-                     "clause": item.clause, "confidence": item.confidence})
-    return rows
+                findings.append(Finding(rule=rule, clause=item.clause, confidence=item.confidence,
+                                        severity=item.severity,
+                                        message=f"The {what} must contain the {en}"
+                                                + (f" ({item.text})" if item.text else "") + "; the result has none.",
+                                        fix=FIXES[item.item]))
+        rows.append(ContentItem(item=item.item, zh=zh, en=label, text=item.text, status=status, found=found,
+                                severity=item.severity if item.item != "other" else "observation",
+                                clause=item.clause, confidence=item.confidence))
+    return tuple(rows)

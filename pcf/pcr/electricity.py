@@ -24,9 +24,10 @@ Rule ids (stable):
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from typing import Any
 
+from ..lca.result import ElectricityInput, FootprintResult
+from .assessment import Finding
 from .schema import PCR, ElectricityMode, ElectricityRules
 
 _COUNTRY = re.compile(r"^([A-Za-z]{2})(?:$|[-_ ])")
@@ -66,25 +67,25 @@ def select_mode(rules: ElectricityRules, requested: str | None) -> ElectricityMo
     return next((m for m in rules.modes if m.id == wanted), None)
 
 
-def check_electricity(result: Mapping[str, Any], pcr: PCR, findings: list,
+def check_electricity(result: FootprintResult, pcr: PCR, findings: list,
                       mode_id: str | None = None) -> dict[str, Any] | None:
     """Check the result's electricity inputs under one mode of the PCR.
 
     Parameters
     ----------
-    result : mapping
-        A ``pcf-result/1`` dict; reads ``electricity`` (list of inputs) and ``created_at``.
+    result : FootprintResult
+        Reads ``electricity`` (the inputs) and ``created_at``.
     pcr : PCR
     findings : list
-        Findings are appended here (``{rule, clause, confidence, severity, message, fix}``).
+        :class:`pcf.pcr.assessment.Finding` records are appended here.
     mode_id : str, optional
-        The mode chosen for the study (``pcf check --electricity-mode``); default the PCR's
+        The mode chosen for the study; default the PCR's
         ``electricity.default_mode``.
 
     Returns
     -------
     dict or None
-        ``assessment["electricity"]``: ``{mode, selected_by ("pcr default" | "requested"),
+        ``Assessment.electricity``: ``{mode, selected_by ("pcr default" | "requested"),
         default_mode, modes, description, clause, confidence, note, sources, grid_level,
         same_country, checked}``; None when the PCR has no ``electricity`` section.
     """
@@ -101,16 +102,16 @@ def check_electricity(result: Mapping[str, Any], pcr: PCR, findings: list,
                 "modes": [m.id for m in rules.modes], "description": None, "clause": rules.clause,
                 "confidence": rules.confidence, "note": rules.note, "sources": None, "grid_level": None,
                 "same_country": None, "checked": 0}
-    items = [e for e in result.get("electricity") or []
-             if rules.stages is None or e.get("stage") in rules.stages]
-    calc_year = _year_of(result.get("created_at"))
+    items = [e for e in result.electricity or ()
+             if rules.stages is None or e.stage in rules.stages]
+    calc_year = _year_of(result.created_at)
     unstated = []
     for item in items:
-        if not item.get("stated"):
+        if not item.stated:
             unstated.append(item)
         _check_item(item, mode, rules, calc_year, findings)
     if unstated:
-        where = ", ".join(f"{i.get('process')} ({(i.get('activity') or {}).get('key')})" for i in unstated[:8])
+        where = ", ".join(f"{i.process} ({_activity_key(i)})" for i in unstated[:8])
         more = f" and {len(unstated) - 8} more" if len(unstated) > 8 else ""
         findings.append(_finding(
             "electricity-not-stated", rules.clause, rules.confidence, "observation",
@@ -126,13 +127,13 @@ def check_electricity(result: Mapping[str, Any], pcr: PCR, findings: list,
             "same_country": mode.same_country, "checked": len(items)}
 
 
-def _check_item(item: Mapping[str, Any], mode: ElectricityMode, rules: ElectricityRules,
+def _check_item(item: ElectricityInput, mode: ElectricityMode, rules: ElectricityRules,
                 calc_year: int | None, findings: list) -> None:
-    source = item.get("source")
-    process = item.get("process")
-    line = f" (model line {item['line']})" if item.get("line") else ""
+    source = item.source
+    process = item.process
+    line = f" (model line {item.line})" if item.line else ""
     where = f"Process {process!r}{line}"
-    plant = country_of(item.get("process_location")) or country_of(item.get("region"))
+    plant = country_of(item.process_location) or country_of(item.region)
     instead = (f"model the plant's electricity with the national mix of {plant} "
                f"(electricity: {{source: grid, region: {plant}, year: ...}} on a {plant} grid activity)"
                if plant else "model the plant's electricity with the national mix of its country")
@@ -146,9 +147,9 @@ def _check_item(item: Mapping[str, Any], mode: ElectricityMode, rules: Electrici
         add("electricity-source", "nonconformity", f"{where} has an electricity input with source {source!r}.",
             "State source: grid, direct or contractual.")
         return
-    what = {"grid": f"grid electricity ({item.get('region')}, {item.get('year')})",
+    what = {"grid": f"grid electricity ({item.region}, {item.year})",
             "direct": f"electricity from a directly connected generator ({_generator(item)})",
-            "contractual": f"electricity bought with {INSTRUMENT_NAMES.get(item.get('instrument'), item.get('instrument'))}"
+            "contractual": f"electricity bought with {INSTRUMENT_NAMES.get(item.instrument, item.instrument)}"
                            f" ({_generator(item)})"}[source]
     if verdict == "not_accepted":
         add("electricity-source", "nonconformity",
@@ -159,7 +160,7 @@ def _check_item(item: Mapping[str, Any], mode: ElectricityMode, rules: Electrici
         add("electricity-source", "observation",
             f"{where} uses {what}; the PCR's sources do not say whether this source counts (mode "
             f"{mode.id!r}). The footprint uses the factor of the linked activity "
-            f"({(item.get('activity') or {}).get('key')}).",
+            f"({_activity_key(item)}).",
             f"Have the verifier confirm the source is acceptable, or {instead}.")
     if source == "contractual":
         _check_contract(item, mode, where, instead, add)
@@ -168,7 +169,7 @@ def _check_item(item: Mapping[str, Any], mode: ElectricityMode, rules: Electrici
 
 
 def _check_contract(item, mode: ElectricityMode, where: str, instead: str, add) -> None:
-    instrument = item.get("instrument")
+    instrument = item.instrument
     if mode.instruments is not None:
         verdict = mode.instruments.get(instrument, "not_accepted")
         if verdict == "not_accepted":
@@ -181,8 +182,8 @@ def _check_contract(item, mode: ElectricityMode, where: str, instead: str, add) 
             add("electricity-instrument", "observation",
                 f"{where} uses {INSTRUMENT_NAMES.get(instrument, instrument)}; the PCR's sources do not say "
                 f"whether mode {mode.id!r} accepts it.", f"Have the verifier confirm it, or {instead}.")
-    evidence = item.get("evidence") or {}
-    generator = item.get("generator") or {}
+    evidence = item.evidence or {}
+    generator = item.generator or {}
     missing = []
     for part in mode.evidence:
         if part == "generator":
@@ -205,7 +206,7 @@ def _check_contract(item, mode: ElectricityMode, where: str, instead: str, add) 
 
 def _check_grid(item, mode: ElectricityMode, rules: ElectricityRules, where: str, plant: str | None,
                 calc_year: int | None, add) -> None:
-    region = item.get("region")
+    region = item.region
     if mode.grid_level == "national" and not is_national(region):
         add("electricity-grid-level", "nonconformity",
             f"{where} uses the grid of {region!r}, which is not a national mix; mode {mode.id!r} "
@@ -213,12 +214,12 @@ def _check_grid(item, mode: ElectricityMode, rules: ElectricityRules, where: str
             f"Model the plant's electricity with the national mix of {plant or 'its country'}: "
             f"electricity: {{source: grid, region: {plant or 'XX'}, year: ...}} on a national grid activity.")
     elif mode.same_country:
-        here = country_of(item.get("process_location"))
+        here = country_of(item.process_location)
         if here and country_of(region) and country_of(region) != here:
             add("electricity-grid-country", "nonconformity",
                 f"{where} is located in {here} but uses the grid mix of {region!r}.",
                 f"Model the plant's electricity with the national mix of {here}.")
-    year = item.get("year")
+    year = item.year
     if rules.max_age_years is not None and isinstance(year, int) and calc_year is not None \
             and calc_year - year > rules.max_age_years:
         add("electricity-year", "nonconformity",
@@ -227,8 +228,8 @@ def _check_grid(item, mode: ElectricityMode, rules: ElectricityRules, where: str
             f"Use a grid factor of {calc_year - rules.max_age_years} or later.", clause=rules.age_clause)
 
 
-def _generator(item: Mapping[str, Any]) -> str:
-    g = item.get("generator") or {}
+def _generator(item: ElectricityInput) -> str:
+    g = item.generator or {}
     if not g:
         return "generator not stated"
     return ", ".join(str(g[k]) for k in ("name", "technology", "capacity", "location") if g.get(k))
@@ -239,6 +240,9 @@ def _year_of(created_at: object) -> int | None:
     return int(text[:4]) if text[:4].isdigit() else None
 
 
-def _finding(rule: str, clause: str, confidence: str, severity: str, message: str, fix: str) -> dict[str, Any]:
-    return {"rule": rule, "clause": clause, "confidence": confidence, "severity": severity,
-            "message": message, "fix": fix}
+def _activity_key(item: ElectricityInput) -> str | None:
+    return item.activity.key if item.activity else None
+
+
+def _finding(rule: str, clause: str, confidence: str, severity: str, message: str, fix: str) -> Finding:
+    return Finding(rule=rule, clause=clause, confidence=confidence, severity=severity, message=message, fix=fix)

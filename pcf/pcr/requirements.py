@@ -21,9 +21,10 @@ refuses anything else.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from typing import Any
 
+from ..lca.result import FootprintResult
+from .assessment import Finding
 from .schema import PCR
 
 ALLOCATION_NAMES = {"system_expansion": "system expansion", "mass": "mass allocation",
@@ -33,9 +34,9 @@ ALLOCATION_NAMES = {"system_expansion": "system expansion", "mass": "mass alloca
 ACTIVITY_KINDS = ("direct", "input", "transport", "credit", "end_of_life")
 
 
-def _finding(rule: str, source: Any, severity: str, message: str, fix: str) -> dict:
-    return {"rule": rule, "clause": source.clause, "confidence": source.confidence, "severity": severity,
-            "message": message, "fix": fix}
+def _finding(rule: str, source: Any, severity: str, message: str, fix: str) -> Finding:
+    return Finding(rule=rule, clause=source.clause, confidence=source.confidence, severity=severity,
+                   message=message, fix=fix)
 
 
 def _number(value: object) -> bool:
@@ -51,18 +52,18 @@ def _with_note(message: str, rule: Any) -> str:
     return " ".join([message] + extra)
 
 
-def check_allocation(result: Mapping[str, Any], pcr: PCR, findings: list) -> None:
-    """Allocation methods and justifications of ``result["allocation"]`` (ISO 14067:2018 6.4.6)."""
+def check_allocation(result: FootprintResult, pcr: PCR, findings: list) -> None:
+    """Allocation methods and justifications of ``result.allocation`` (ISO 14067:2018 6.4.6)."""
     rule = pcr.allocation
     if rule is None:
         return
     accepted = [ALLOCATION_NAMES[m] for m, v in rule.methods.items() if v != "not_accepted"]
-    for entry in result.get("allocation") or []:
-        method = entry.get("method")
+    for entry in result.allocation or ():
+        method = entry.method
         name = ALLOCATION_NAMES.get(method, repr(method))
-        where = f"Process {entry.get('process')!r} ({entry.get('name') or ''})".replace(" ()", "")
+        where = f"Process {entry.process!r} ({entry.name or ''})".replace(" ()", "")
         verdict = rule.methods.get(method, "not_accepted")
-        justification = (entry.get("justification") or "").strip()
+        justification = (entry.justification or "").strip()
         if verdict == "not_accepted":
             findings.append(_finding("allocation-method", rule, "nonconformity",
                                      _with_note(f"{where} uses {name}; the PCR accepts {', '.join(accepted)}.", rule),
@@ -80,37 +81,37 @@ def check_allocation(result: Mapping[str, Any], pcr: PCR, findings: list) -> Non
                                      "and this basis."))
 
 
-def _stage_of_processes(result: Mapping[str, Any]) -> dict[str, str]:
+def _stage_of_processes(result: FootprintResult) -> dict[str, str]:
     """Foreground process id -> model stage, from the result's contributions and electricity."""
     stages: dict[str, str] = {}
-    for c in list(result.get("contributions") or []) + list(result.get("electricity") or []):
-        if c.get("process") and c.get("stage"):
-            stages.setdefault(c["process"], c["stage"])
+    for c in list(result.contributions or ()) + list(result.electricity or ()):
+        if c.process and c.stage:
+            stages.setdefault(c.process, c.stage)
     return stages
 
 
-def check_primary_data(result: Mapping[str, Any], pcr: PCR, findings: list) -> None:
+def check_primary_data(result: FootprintResult, pcr: PCR, findings: list) -> None:
     """Primary (company-specific) activity data where the PCR asks for it."""
     rule = pcr.primary_data
     if rule is None:
         return
-    dq = result.get("data_quality") or {}
-    if not dq.get("items") and not _number(dq.get("primary_data_share")):
+    dq = result.data_quality
+    items_all = (dq.items if dq else None) or ()
+    pds = dq.primary_data_share if dq else None
+    if not items_all and not _number(pds):
         findings.append(_finding("primary-data", rule, rule.severity,
                                  "The result has no data-quality assessment, so its primary data cannot be checked.",
                                  "Compute the footprint again with this pcf (result.data_quality)."))
         return
     if rule.stages:
         stage_of = _stage_of_processes(result)
-        items = [i for i in dq.get("items") or []
-                 if stage_of.get(i.get("process")) in rule.stages and i.get("kind") in ACTIVITY_KINDS]
-        secondary = [i for i in items if i.get("data") != "primary"]
+        items = [i for i in items_all if stage_of.get(i.process) in rule.stages and i.kind in ACTIVITY_KINDS]
+        secondary = [i for i in items if i.data != "primary"]
         if secondary:
-            weight = sum(abs(float(i.get("kg_co2e") or 0.0)) for i in secondary)
-            total = sum(abs(float(i.get("kg_co2e") or 0.0)) for i in items)
+            weight = sum(abs(float(i.kg_co2e or 0.0)) for i in secondary)
+            total = sum(abs(float(i.kg_co2e or 0.0)) for i in items)
             share = f" ({100 * weight / total:.0f} % of their |kg CO2e|)" if total else ""
-            names = sorted({f"{i['process']}: {i.get('reference') or i.get('name') or i.get('kind')}"
-                            for i in secondary})
+            names = sorted({f"{i.process}: {i.reference or i.name or i.kind}" for i in secondary})
             listed = "; ".join(names[:6]) + (f"; and {len(names) - 6} more" if len(names) > 6 else "")
             stages = ", ".join(rule.stages)
             findings.append(_finding(
@@ -121,7 +122,6 @@ def check_primary_data(result: Mapping[str, Any], pcr: PCR, findings: list) -> N
                 "Replace them with the plant's own metered or recorded data (bill of materials, energy, "
                 "ancillary materials) and mark the processes or inputs data: primary (docs/model-format.md)."))
     if rule.min_share is not None:
-        pds = dq.get("primary_data_share")
         if not _number(pds) or pds < rule.min_share:
             shown = f"{100 * pds:.1f} %" if _number(pds) else "not known"
             findings.append(_finding(
@@ -132,14 +132,15 @@ def check_primary_data(result: Mapping[str, Any], pcr: PCR, findings: list) -> N
                 "(report section 4.1 lists them)."))
 
 
-def check_data_quality(result: Mapping[str, Any], pcr: PCR, findings: list) -> None:
+def check_data_quality(result: FootprintResult, pcr: PCR, findings: list) -> None:
     """Weighted data quality rating and rated coverage against the PCR's thresholds."""
     rule = pcr.data_quality
     if rule is None:
         return
-    dq = result.get("data_quality") or {}
+    dq = result.data_quality
     if rule.max_dqr is not None:
-        dqr = (dq.get("dqr") or {}).get("dqr")
+        rating = dq.dqr if dq else None
+        dqr = rating.dqr if rating else None
         if not _number(dqr):
             findings.append(_finding("data-quality", rule, rule.severity,
                                      _with_note("The result has no data quality rating (no rated data).", rule),
@@ -151,7 +152,7 @@ def check_data_quality(result: Mapping[str, Any], pcr: PCR, findings: list) -> N
                            f"{rule.max_dqr:g} (1 best, 5 worst).", rule),
                 "Improve the data of the contributions with the worst rating (report section 4.1)."))
     if rule.min_coverage is not None:
-        coverage = dq.get("coverage")
+        coverage = dq.coverage if dq else None
         if not _number(coverage) or coverage < rule.min_coverage:
             shown = f"{100 * coverage:.1f} %" if _number(coverage) else "not known"
             findings.append(_finding(

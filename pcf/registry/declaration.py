@@ -42,7 +42,8 @@ from typing import Any
 import pcf
 from pcf.core.codec import ABSENT, from_json, to_json
 from pcf.declaration import Declaration
-from pcf.lca.biogenic import CO2_PER_C, AccountingRule, rule_for
+from pcf.declaration.accounting import AccountingRule, rule_for
+from pcf.lca.biogenic import CO2_PER_C
 from pcf.lca.result import (GHG_CATEGORIES, BiogenicCarbon, DeclaredUnit, FootprintResult, GhgSplit, Product,
                             Provenance, Quantity, Shares, Study, Totals, TotalsPerDeclaredUnit)
 from pcf.pcr.assessment import Assessment, Grade, PcrRef

@@ -65,9 +65,9 @@ class Issued:
 
 def _assess(declaration: Declaration, pcr) -> Assessment:
     """The PCR assessment of a declaration's result, as :mod:`pcf.pcr` makes it today."""
-    from pcf.pcr import assess
+    from pcf.declaration import build_declaration
 
-    return Assessment.from_json(assess(declaration.to_json(), pcr))
+    return build_declaration(declaration.result, pcr).assessment
 
 
 def check_conformance(declaration: Declaration, pcr_dir: str | Path | None = None) -> Declaration:
@@ -96,7 +96,7 @@ def check_conformance(declaration: Declaration, pcr_dir: str | Path | None = Non
     PCRError
         The PCR file is missing or invalid.
     """
-    from pcf.lca.biogenic import rule_for
+    from pcf.declaration.accounting import rule_for
     from pcf.pcr import load_pcr
 
     stored = declaration.assessment

@@ -50,7 +50,10 @@ def _rows(result: dict) -> list[dict]:
     """The administrative rows: PCR declaration items (or the defaults) with what the result has."""
     contents = ((result.get("assessment") or {}).get("contents") or {}).get("declaration")
     if contents is None:
-        contents = [{"item": i, "zh": NAMES[i][0], "en": NAMES[i][1], "found": LOOKUPS[i](result),
+        from pcf.declaration import Declaration
+
+        footprint = Declaration.from_json(result).result  # wave 2: until render takes a Declaration
+        contents = [{"item": i, "zh": NAMES[i][0], "en": NAMES[i][1], "found": LOOKUPS[i](footprint),
                      "clause": "", "severity": None} for i in DEFAULT_ITEMS]
     rows = []
     for c in contents:

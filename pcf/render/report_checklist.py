@@ -57,8 +57,11 @@ def checklists(result: dict) -> dict:
     if report is None:
         source = "iso"
         report = []
+        from pcf.declaration import Declaration
+
+        footprint = Declaration.from_json(result).result  # wave 2: until checklists take a Declaration
         for item in ISO_14067_ITEMS:
-            found = LOOKUPS[item](result)
+            found = LOOKUPS[item](footprint)
             report.append({"item": item, "zh": NAMES[item][0], "en": NAMES[item][1], "text": None,
                            "status": "present" if found else "missing", "found": found,
                            "severity": "observation", "clause": ISO_14067_CLAUSE, "confidence": "W"})
