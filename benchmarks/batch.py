@@ -203,8 +203,7 @@ def labels(plan, n: int, folder: Path) -> float:
     from pcf.batch.table import SkuRow
     from pcf.render import render_label
 
-    # wave 2: to_json() until render takes a Declaration
-    results = [full_result(plan, SkuRow(i + 2, f"L{i}", model=plan.model, overrides={"capacity_kwh": 50.0 + i})).to_json()
+    results = [full_result(plan, SkuRow(i + 2, f"L{i}", model=plan.model, overrides={"capacity_kwh": 50.0 + i}))
                for i in range(n)]
     render_label(results[0], folder)  # warm-up: fonts, templates
     start = time.perf_counter()

@@ -138,19 +138,18 @@ def run_footprint(model_path: str | Path, out_dir: str | Path, label: bool = Fal
     staging = Path(tempfile.mkdtemp(prefix=".pcf-staging-", dir=out))
     try:
         staged = {"result": write_declaration(declaration, staging)}
-        result = declaration.to_json()  # wave 2: until render takes a Declaration
         if label:
             from .render import render_label
 
-            for kind, path in render_label(result, staging).items():
+            for kind, path in render_label(declaration, staging).items():
                 staged[f"label.{kind}"] = path
         if report:
             from .render import render_report
 
             from .render.verification import render_verification
 
-            staged["report"] = render_report(result, staging)
-            staged["verification"] = render_verification(result, staging)
+            staged["report"] = render_report(declaration, staging)
+            staged["verification"] = render_verification(declaration, staging)
         files = {}
         for kind, path in staged.items():
             target = out / Path(path).name
@@ -296,10 +295,10 @@ def render_outputs(result_path: str | Path, out_dir: str | Path, what: str, vari
     RenderError
         Rendering failed.
     """
-    from .lca import read_result
+    from .declaration import read_declaration
     from .render import render_label, render_report
 
-    result = read_result(result_path)
+    declaration = read_declaration(result_path)
     if what == "label":
         from .render.label import VARIANTS
 
@@ -309,14 +308,14 @@ def render_outputs(result_path: str | Path, out_dir: str | Path, what: str, vari
         files: dict[str, Path] = {}
         for variant in wanted:
             size = size_mm if variant == "compact" else None
-            for kind, path in render_label(result, Path(out_dir), variant=variant, size_mm=size).items():
+            for kind, path in render_label(declaration, Path(out_dir), variant=variant, size_mm=size).items():
                 files[f"{variant}.{kind}"] = Path(path)
         return files
     if what == "report":
         from .render.verification import render_verification
 
-        return {"report": Path(render_report(result, Path(out_dir))),
-                "verification": Path(render_verification(result, Path(out_dir)))}
+        return {"report": Path(render_report(declaration, Path(out_dir))),
+                "verification": Path(render_verification(declaration, Path(out_dir)))}
     raise PCFError(f"unknown output {what!r}")
 
 

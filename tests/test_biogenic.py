@@ -287,10 +287,12 @@ def report_text(result: dict, out: Path) -> tuple[str, str]:
     """
     from markupsafe import Markup
 
+    from pcf.declaration import Declaration
     from pcf.render import output, render_report
     from pcf.render.label import prepare
     from pcf.render.report import report_context
 
+    result = Declaration.from_json(result)
     font, env, svg = prepare(result, None)
     html = output.render_template(env, "report.html.j2", R=report_context(result, font, svg), css=Markup(""))
     html_text = " ".join(re.sub(r"<[^>]+>", " ", html).replace("&lt;", "<").split())

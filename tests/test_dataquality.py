@@ -25,6 +25,7 @@ from typer.testing import CliRunner
 
 import cli
 from pcf.api import compute
+from pcf.declaration import Declaration
 from pcf.core.errors import ModelError
 from pcf.lca import footprint
 from pcf.lca.dataquality import quality_level
@@ -304,7 +305,7 @@ def pdftotext(path) -> str:
 def test_report_shows_pds_dqr_and_items(mixed, tmp_path):
     """Section 4.1 shows PDS 52.3 % (0.522711), DQR 2.74 good, coverage 100.0 %, and the
     items with their weights."""
-    text = pdftotext(render_report(mixed, tmp_path))
+    text = pdftotext(render_report(Declaration.from_json(mixed), tmp_path))
     assert "4.1 数据质量" in text and "Data quality" in text
     assert "52.3 %" in text
     assert "DQR 2.74" in text and "good" in text
@@ -316,7 +317,7 @@ def test_report_shows_pds_dqr_and_items(mixed, tmp_path):
 def test_report_of_an_old_result_without_data_quality(mixed, tmp_path):
     old = json.loads(json.dumps(mixed))
     del old["data_quality"]
-    text = pdftotext(render_report(old, tmp_path))
+    text = pdftotext(render_report(Declaration.from_json(old), tmp_path))
     assert "no data-quality assessment" in text
 
 

@@ -27,6 +27,7 @@ from typer.testing import CliRunner
 
 import cli
 from pcf.api import compute
+from pcf.declaration import Declaration
 from pcf.core.errors import ModelError, PCFError, PCRError
 from pcf.lca import footprint
 from pcf.model import load_model
@@ -480,7 +481,7 @@ def test_examples_state_their_electricity_and_it_conforms(open_default, example,
 def test_report_shows_the_electricity_table(results, tmp_path):
     r = dict(results["ppa"])
     r["assessment"] = assessed(r, load_pcr("eu-battery-cfb-ev"), "jrc_hierarchy")
-    pdf = render_report(r, tmp_path)
+    pdf = render_report(Declaration.from_json(r), tmp_path)
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     flat = re.sub(r"\s+", " ", text)
     assert "2.3 电力 Electricity" in flat

@@ -386,12 +386,13 @@ def test_pcr_a_out_of_range_is_refused(tmp_path):
 def test_report_section_shows_life_use_inputs_and_terms(eol_bg, write_model, tmp_path):
     """Section 1.2 of the PDF: service life, use-stage input per year and over the life, and per
     material the approach, parameters and terms."""
+    from pcf.declaration import Declaration
     from pcf.render import render_report
 
     use = document(footprint(load_model(use_model(write_model))))
     eol = run(write_model, ENTRY.format(approach="cff"))
     result = dict(use, end_of_life=eol["end_of_life"])
-    pdf = render_report(result, tmp_path)
+    pdf = render_report(Declaration.from_json(result), tmp_path)
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "1.2 使用阶段与寿命终止" in text and "Use stage and end of life" in text
     assert "10 year" in text  # service life
@@ -493,9 +494,10 @@ def test_pv_c2g_distribution_use_and_end_of_life_by_hand(pv_c2g):
 
 
 def test_pv_c2g_report_states_lifetime_and_recycled_materials(open_default, pv_c2g, tmp_path):
+    from pcf.declaration import Declaration
     from pcf.render import render_report
 
-    text = subprocess.run(["pdftotext", str(render_report(pv_c2g, tmp_path)), "-"],
+    text = subprocess.run(["pdftotext", str(render_report(Declaration.from_json(pv_c2g), tmp_path)), "-"],
                           capture_output=True, text=True, check=True).stdout
     assert "30 year" in text and "aluminium frame" in text and "R2 = 0.9" in text
     assert "No term counted: every factor is zero" in text  # aluminium and copper, R2 = 1 under cut-off

@@ -14,6 +14,7 @@ Both examples are rendered in every variant. Hand-worked numbers:
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import subprocess
 import xml.etree.ElementTree as ET
@@ -22,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from pcf.api import compute
+from pcf.pcr.assessment import Assessment, LabelRule
 from pcf.core.errors import PCFError, RenderError
 from pcf.render import fmt, label_verification_text, render_label
 from pcf.render.label import issued_label, variant_svg
@@ -55,7 +57,7 @@ def pages(path: Path) -> int:
 
 @pytest.fixture(scope="module")
 def results(open_default):
-    return {name: compute(path).to_json() for name, path in EXAMPLES.items()}
+    return {name: compute(path) for name, path in EXAMPLES.items()}
 
 
 @pytest.fixture(scope="module")
@@ -76,14 +78,14 @@ def rendered(results, tmp_path_factory):
 ])
 def test_every_variant_renders_for_both_examples(rendered, results, name, variant, size_pt, suffix):
     paths = rendered[(name, variant)]
-    pid = results[name]["product"]["id"]
+    pid = results[name].result.product.id
     assert paths["svg"].name == f"{pid}.{suffix}.svg" and paths["pdf"].name == f"{pid}.{suffix}.pdf"
     assert pages(paths["pdf"]) == 1
     assert page_size_pt(paths["pdf"]) == pytest.approx(size_pt, abs=0.01)
     assert embedded_cjk_fonts(paths["pdf"]), "Chinese text without an embedded CJK font"
     ET.fromstring(paths["svg"].read_text(encoding="utf-8"))       # well-formed SVG
     text = pdf_text(paths["pdf"])
-    head = results[name]["per_declared_unit_kg_co2e"]
+    head = results[name].result.per_declared_unit_kg_co2e
     assert fmt.sig(head) in text                                   # the number is the result's
     assert "碳足迹" in text
     # a label rendered from a result is a draft: its number is a placeholder
@@ -94,14 +96,14 @@ def test_every_variant_renders_for_both_examples(rendered, results, name, varian
 def test_declaration_numbers_equal_the_result(rendered, results, name):
     r = results[name]
     text = pdf_text(rendered[(name, "declaration")]["pdf"])
-    a = r["assessment"]
-    for stage, value in a["stages"].items():
+    a = r.assessment
+    for stage, value in a.stages.items():
         assert fmt.sig(value) in text, stage
-    total = sum(a["stages"].values())
-    for value in a["stages"].values():
+    total = sum(a.stages.values())
+    for value in a.stages.values():
         assert fmt.pct(value / total) in text
-    du = r["product"]["declared_unit"]
-    assert f"{fmt.amount(du['per_reference_flow'])} {du['unit']} / 1 item" in text
+    du = r.result.product.declared_unit
+    assert f"{fmt.amount(du.per_reference_flow)} {du.unit} / 1 item" in text
 
 
 def test_nmc811_declaration_is_the_art_7_one_with_what_is_missing(rendered, results):
@@ -223,7 +225,8 @@ def test_an_issued_label_is_the_same_template_with_number_validity_and_qr(varian
 def test_draft_label_states_the_pcr_validity(tmp_path):
     """A PCR with a label rule (cn-label-lithium-battery: 2 years, CNCA) prints it on the draft."""
     result = make_result()
-    result["assessment"]["label"] = {"validity_years": 2, "clause": "CNCA", "confidence": "S", "note": None}
+    result = result.replace(assessment=dataclasses.replace(
+        result.assessment, label=LabelRule(validity_years=2, clause="CNCA", confidence="S", note=None)))
     _, _, svg, _ = variant_svg(result, "graded", font="F")
     validity = "".join(ET.fromstring(svg).find(f".//{SVG}text[@id='validity']").itertext())
     assert "签发起 2 年" in validity and "2 years from issue" in validity
@@ -240,7 +243,7 @@ def test_cli_label_variants(tmp_path):
     import cli
 
     path = tmp_path / "TEST-1.result.json"
-    path.write_text(json.dumps(make_result()), encoding="utf-8")
+    path.write_text(json.dumps(make_result().to_json()), encoding="utf-8")
     out = tmp_path / "out"
     r = CliRunner().invoke(cli.app, ["label", str(path), "--out", str(out), "--variant", "all", "--size", "20"])
     assert r.exit_code == 0, r.output
@@ -257,7 +260,7 @@ def test_api_refuses_size_without_compact(tmp_path):
     from pcf.api import render_outputs
 
     path = tmp_path / "r.result.json"
-    path.write_text(json.dumps(make_result()), encoding="utf-8")
+    path.write_text(json.dumps(make_result().to_json()), encoding="utf-8")
     with pytest.raises(PCFError, match="compact"):
         render_outputs(path, tmp_path / "o", "label", variants=["declaration"], size_mm=10)
 
@@ -270,11 +273,10 @@ def test_a_pcr_without_classes_gives_labels_without_a_scale():
     from builders import assessed
     from tests.test_pcr import battery_result
 
-    result = make_result()
     hand = battery_result()
     hand["data_sources"] = [{"background": "nickel", "kg_co2e": 4500.0}]
-    result["assessment"] = assessed(hand, load_pcr("cn-label-lithium-battery"))
-    assert result["assessment"]["performance_class"] is None and result["assessment"]["conforms"] is True
+    result = make_result().replace(assessment=Assessment.from_json(assessed(hand, load_pcr("cn-label-lithium-battery"))))
+    assert result.assessment.performance_class is None and result.assessment.conforms is True
     _, _, svg, _ = variant_svg(result, "graded", font="F")
     root = ET.fromstring(svg)
     panel = "".join(root.find(f".//{SVG}g[@id='no-classes']").itertext())

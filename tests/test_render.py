@@ -1,6 +1,6 @@
 """Tests of pcf.render: carbon label (SVG, PDF) and CFP study report (PDF).
 
-The fixture is a result dict written by hand (no Brightway): one item with a total of
+The fixture is a declaration built with tests/builders.py (no Brightway): one item with a total of
 100 kg CO2e, stages 60 (raw material acquisition) + 40 (production), 40 kWh declared
 units per item, so 2.50 kg CO2e/kWh, class B on the scale A <= 2 < B <= 3 < C <= 4 <
 D <= 5 < E. Text in the PDFs is read back with poppler's ``pdftotext`` and the embedded
@@ -9,7 +9,7 @@ fonts with ``pdffonts``.
 
 from __future__ import annotations
 
-import copy
+import json
 import math
 import re
 import subprocess
@@ -18,73 +18,72 @@ from pathlib import Path
 
 import pytest
 
-from pcf.core.errors import RenderError
+from pcf.api import render_outputs
+from pcf.declaration import Declaration
+from pcf.core.errors import PCFError, RenderError
+from pcf.lca.result import Contribution, CutOffItem, DataSource, Provenance
+from pcf.pcr.assessment import Assessment, Finding, Grade, PcrRef, Threshold
 from pcf.render import fmt, label_verification_text, render_label, render_report, view
 from pcf.render import output
 from pcf.render.qr import qr_path
-from tests.builders import complete
+from tests import builders
 
 SVG = "{http://www.w3.org/2000/svg}"
 SHA = "0123456789abcdef" * 4
 
 
-def make_result() -> dict:
-    """A pcf-result/1 dict solvable by hand (see the module docstring)."""
-    return complete({
-        "format": "pcf-result/1",
-        "product": {
-            "id": "TEST-1",
-            "name": "Test battery module",
-            "reference_flow": {"amount": 1.0, "unit": "item"},
-            "declared_unit": {"unit": "kWh", "description": "kWh delivered over the service life",
-                              "per_reference_flow": 40.0},
-        },
-        "study": {"standard": "ISO 14067:2018", "boundary": "cradle-to-gate", "pcr": "test-pcr",
-                  "method": "ipcc-2021-gwp100", "background": "open-default"},
-        "parameters": {"capacity_kwh": 2, "cycles": 20},
-        "total_kg_co2e": 100.0,
-        "per_declared_unit_kg_co2e": 2.5,
-        "stages": {"raw_material_acquisition": 60.0, "production": 40.0},
-        "ghg": {"fossil": 90.0, "biogenic_emissions": 12.0, "biogenic_removals": -2.0,
-                "dluc": 0.0, "aircraft": 5.0},
-        "contributions": [
-            {"process": "cell_manufacturing", "name": "Cell manufacturing", "stage": "production",
-             "kind": "direct", "kg_co2e": 40.0, "share": 0.4},
-            {"background": "nickel_sulfate", "name": "Nickel sulfate", "stage": "raw_material_acquisition",
-             "kind": "background", "kg_co2e": 35.0, "share": 0.35},
-            {"background": "aluminium_primary", "name": "Aluminium, primary",
-             "stage": "raw_material_acquisition", "kind": "background", "kg_co2e": 25.0, "share": 0.25},
-        ],
-        "cut_off": [{"process": "module_assembly", "name": "label sticker", "amount": 0.002,
-                     "unit": "kg", "reason": "below 0.1 % of mass"}],
-        "data_sources": [
-            {"background": "nickel_sulfate", "name": "Nickel sulfate", "unit": "kg", "location": "GLO",
-             "year": 2020, "source": "Hand-made citation for the test, 2020", "kg_co2e_per_unit": 7.0},
-        ],
-        "assessment": {
-            "pcr": {"id": "test-pcr", "version": "1.0", "title": "Test PCR", "source": "test"},
-            "conforms": False,
-            "findings": [{"rule": "primary-data", "clause": "PCR 5.2", "severity": "nonconformity",
-                          "message": "cell electricity is secondary data", "fix": "meter it"}],
-            "stages": {},
-            "performance_class": {
-                "class": "B", "value": 2.5, "unit": "kg CO2e/kWh",
-                "thresholds": [{"class": "A", "max": 2.0}, {"class": "B", "max": 3.0},
-                               {"class": "C", "max": 4.0}, {"class": "D", "max": 5.0},
-                               {"class": "E", "max": None}],
-                "source": "made up for the test", "illustrative": True,
-            },
-        },
-        "method": "ipcc-2021-gwp100",
-        "method_name": ["IPCC 2021", "climate change", "global warming potential (GWP100)"],
-        "background": "open-default",
-        "provenance": {"background_version": "test", "background_sha256": "ab" * 32,
-                       "brightway": {"bw2calc": "3.1.0"}},
-        "software_version": "0.1.0",
-        "model_sha256": SHA,
-        "model_file": "tests/data/test.yaml",
-        "created_at": "2026-11-21T12:00:00+00:00",
-    })
+def make_result(*, assessed: bool = True, declared: bool = True, **changes) -> Declaration:
+    """The declaration solvable by hand (see the module docstring), built with tests/builders.py;
+    ``changes`` are fields of :func:`tests.builders.result`."""
+    fields = dict(
+        fossil=90.0, biogenic_emissions=12.0, biogenic_removals=-2.0, dluc=0.0, aircraft=5.0,
+        stages={"raw_material_acquisition": 60.0, "production": 40.0},
+        declared_per_reference_flow=40.0 if declared else None, declared_unit="kWh",
+        product_id="TEST-1", name="Test battery module", pcr="test-pcr",
+        parameters={"capacity_kwh": 2, "cycles": 20},
+        contributions=(
+            Contribution(process="cell_manufacturing", name="Cell manufacturing", stage="production",
+                         kind="direct", kg_co2e=40.0, share=0.4),
+            Contribution(process="", background="nickel_sulfate", name="Nickel sulfate",
+                         stage="raw_material_acquisition", kind="background", kg_co2e=35.0, share=0.35),
+            Contribution(process="", background="aluminium_primary", name="Aluminium, primary",
+                         stage="raw_material_acquisition", kind="background", kg_co2e=25.0, share=0.25),
+        ),
+        cut_off=(CutOffItem(process="module_assembly", name="label sticker", amount=0.002, unit="kg",
+                            amount_per_process_output=0.002, process_output="item", reason="below 0.1 % of mass",
+                            mass_share=None, energy_share=None, proxy=None, kg_co2e_estimate=None,
+                            ghg_share=None),),
+        data_sources=(DataSource(background="nickel_sulfate", database="pcf-open-default", model_reference=None,
+                                 name="Nickel sulfate", reference_product=None, unit="kg", location="GLO",
+                                 year=2020, source="Hand-made citation for the test, 2020", note=None,
+                                 factor_ids=None, dqr=None, kg_co2e_per_unit=7.0, amount=5.0, kg_co2e=35.0),),
+        method_name=("IPCC 2021", "climate change", "global warming potential (GWP100)"),
+        provenance=Provenance(method_label="IPCC 2021 (AR6) GWP100", method_source=(), method_description="test",
+                              background_database="pcf-open-default", background_version="test",
+                              background_sha256="ab" * 32, background_activities=0, databases=(),
+                              brightway={"bw2calc": "3.1.0"}, bw2calc_score=100.0),
+        software_version="0.1.0", model_sha256=SHA, model_file="tests/data/test.yaml",
+        created_at="2026-11-21T12:00:00+00:00",
+    )
+    fields.update(changes)
+    assessment = Assessment(
+        pcr=PcrRef(id="test-pcr", version="1.0", title="Test PCR", source="test"),
+        conforms=False,
+        findings=(Finding(rule="primary-data", clause="PCR 5.2", confidence="P", severity="nonconformity",
+                          message="cell electricity is secondary data", fix="meter it"),),
+        stages={},
+        performance_class=Grade(
+            class_="B", value=2.5, unit="kg CO2e/kWh",
+            thresholds=tuple(Threshold(class_=c, max=m) for c, m in
+                             (("A", 2.0), ("B", 3.0), ("C", 4.0), ("D", 5.0), ("E", None))),
+            source="made up for the test", illustrative=True),
+    )
+    return builders.declaration(builders.result(**fields)).replace(assessment=assessment if assessed else None)
+
+
+def make_document(**changes) -> dict:
+    """:func:`make_result` as the ``pcf-result/1`` JSON a result file holds."""
+    return make_result(**changes).to_json()
 
 
 def pdftotext(path: Path) -> str:
@@ -165,19 +164,14 @@ def test_verification_text_fields():
     assert label_verification_text(make_result()) == (
         "PCF1|id=TEST-1|v=2.50|u=kg CO2e/kWh|class=B|pcr=test-pcr@1.0|"
         "m=ipcc-2021-gwp100|sha256=0123456789ab")
-    result = make_result()
-    result["product"]["declared_unit"] = None
-    result["per_declared_unit_kg_co2e"] = None
-    result["assessment"] = None
-    result["product"]["id"] = "电池=1"
+    result = make_result(declared=False, assessed=False, product_id="电池=1")
     assert label_verification_text(result) == (
         "PCF1|id=%E7%94%B5%E6%B1%A0%3D1|v=100|u=kg CO2e/item|class=-|pcr=-|"
         "m=ipcc-2021-gwp100|sha256=0123456789ab")
 
 
 def test_ungraded_label_says_not_graded(tmp_path):
-    result = make_result()
-    result["assessment"] = None
+    result = make_result(assessed=False)
     paths = render_label(result, tmp_path)
     root = ET.fromstring(paths["svg"].read_text(encoding="utf-8"))
     assert root.find(f".//{SVG}g[@id='class-pointer']") is None
@@ -220,16 +214,13 @@ def test_report_stage_and_ghg_numbers(rendered):
 
 
 def test_report_without_pcr_or_cut_off(tmp_path):
-    result = make_result()
-    result["assessment"] = None
-    result["cut_off"] = []
+    result = make_result(assessed=False, cut_off=())
     text = pdftotext(render_report(result, tmp_path))
     assert "No PCR selected" in text and "None declared" in text and "Not graded" in text
 
 
 def test_product_name_is_escaped(tmp_path):
-    result = make_result()
-    result["product"]["name"] = "<script>alert(1)</script> & pack"
+    result = make_result(name="<script>alert(1)</script> & pack")
     paths = render_label(result, tmp_path)
     svg = paths["svg"].read_text(encoding="utf-8")
     assert "<script>" not in svg and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; pack" in svg
@@ -240,38 +231,50 @@ def test_product_name_is_escaped(tmp_path):
 
 # ------------------------------------------------------------------ errors write nothing
 
+def result_file(tmp_path: Path, document: dict) -> Path:
+    path = tmp_path / "in" / "bad.result.json"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return path
+
+
 def test_result_without_product_id_raises_and_writes_nothing(tmp_path):
-    result = make_result()
-    del result["product"]["id"]
+    document = make_document()
+    del document["product"]["id"]
+    path = result_file(tmp_path, document)
     out = tmp_path / "out"
+    for what in ("label", "report"):  # the codec reads the file (pcf.declaration.read_declaration)
+        with pytest.raises(PCFError, match=r"product.*\bid\b"):
+            render_outputs(path, out, what)
     with pytest.raises(RenderError, match=r"product\.id"):
-        render_label(result, out)
-    with pytest.raises(RenderError, match=r"product\.id"):
-        render_report(result, out)
-    with pytest.raises(RenderError, match=r"product\.id"):
-        label_verification_text(result)
+        render_label(make_result(product_id=""), out)
     assert not out.exists() or list(out.iterdir()) == []
+
+
+def _data_source_as_text(document: dict) -> list:
+    return [{**document["data_sources"][0], "kg_co2e_per_unit": "0.5"}]
 
 
 @pytest.mark.parametrize("key, value, message", [
     ("total_kg_co2e", math.nan, "total_kg_co2e"),
     ("stages", None, "stages"),
-    ("model_sha256", "not hex", "model_sha256"),
+    ("model_sha256", 12345, "model_sha256"),
     ("format", "pcf-result/9", "pcf-result/1"),
-    ("data_sources", [{"background": "x", "kg_co2e_per_unit": "0.5"}], "kg_co2e_per_unit"),
+    ("data_sources", _data_source_as_text, "kg_co2e_per_unit"),
     ("product", {"id": "P", "name": "n"}, "reference_flow"),
 ])
 def test_bad_results_raise(tmp_path, key, value, message):
-    result = make_result()
-    result[key] = value
-    with pytest.raises(RenderError, match=message):
-        render_label(result, tmp_path)
-    assert list(tmp_path.iterdir()) == []
+    document = make_document()
+    document[key] = value(document) if callable(value) else value
+    path = result_file(tmp_path, document)
+    out = tmp_path / "out"
+    with pytest.raises(PCFError, match=message):  # SourceError from the codec, RenderError from render
+        render_outputs(path, out, "label")
+    assert not out.exists() or list(out.iterdir()) == []
 
 
 def test_product_id_that_is_a_path_raises(tmp_path):
-    result = make_result()
-    result["product"]["id"] = "../escape"
+    result = make_result(product_id="../escape")
     with pytest.raises(RenderError, match="file name"):
         render_label(result, tmp_path / "out")
     assert not (tmp_path / "escape.label.svg").exists() and not (tmp_path / "out").exists()
@@ -330,12 +333,10 @@ def test_sig(value, text):
 
 def test_pct_and_stage_shares():
     assert fmt.pct(0.6) == "60.0 %" and fmt.pct(0.0004) == "0.0 %" and fmt.pct(None) == "–"
-    rows = view.stage_rows(make_result())
+    rows = view.stage_rows(make_result().result)
     assert [(r["key"], r["share_text"], r["kg_du_text"]) for r in rows] == [
         ("raw_material_acquisition", "60.0 %", "1.50"), ("production", "40.0 %", "1.00")]
-    result = make_result()
-    result["total_kg_co2e"] = 0.0
-    result["stages"] = {"production": 5.0, "end_of_life": -5.0}
+    result = builders.result(fossil=0.0, stages={"production": 5.0, "end_of_life": -5.0})
     assert [r["share_text"] for r in view.stage_rows(result)] == ["–", "–"]
 
 
@@ -344,9 +345,7 @@ def test_class_scale_from_thresholds_and_default():
     assert [(r["cls"], r["range"], r["current"]) for r in scale["rows"]] == [
         ("A", "≤ 2.00", False), ("B", "2.00 – 3.00", True), ("C", "3.00 – 4.00", False),
         ("D", "4.00 – 5.00", False), ("E", "> 5.00", False)]
-    result = make_result()
-    result["assessment"] = None
-    scale = view.class_scale(result)
+    scale = view.class_scale(make_result(assessed=False))
     assert not scale["graded"] and [r["cls"] for r in scale["rows"]] == list("ABCDE")
 
 
@@ -362,6 +361,6 @@ def test_nice_step():
 
 def test_inputs_are_not_modified(tmp_path):
     result = make_result()
-    before = copy.deepcopy(result)
+    before = make_result()
     render_label(result, tmp_path)
     assert result == before

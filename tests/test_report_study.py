@@ -10,19 +10,24 @@ materials 1, production 2, distribution 3, excluded 4; rows 30 units apart.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import subprocess
 
 import pytest
 
 from pcf.api import compute
+from pcf.declaration import Declaration
+from pcf.lca.result import (Contribution, CutOffItem, DataQuality, Dqr, FootprintResult, Histogram, Link,
+                            ProductSystem, ProductSystemProcess, Uncertainty)
+from pcf.pcr.assessment import Assessment
 from pcf.pcr import load_pcr
-from builders import assessed
 from pcf.render import fmt, render_report
 from pcf.render.boundary import ROW, TOP_BACKGROUND, boundary_context, boundary_graph
 from pcf.render.report import contribution_rows
 from pcf.render.report_checklist import checklists, limitations
 from pcf.render.verification import GENERAL_CHECKS, render_verification, verification_context
+from builders import assessed
 from tests.conftest import REPO
 from tests.test_labels import page_size_pt, pages, pdf_text
 from tests.test_pcr import battery_result
@@ -32,26 +37,31 @@ EXAMPLES = {"nmc811": REPO / "examples" / "battery" / "nmc811-pack.yaml",
             "pv": REPO / "examples" / "pv" / "mono-si-module-cn.yaml"}
 
 
-def graph_result(n_background: int = 2) -> dict:
-    r = make_result()
-    r["product_system"] = {"reference": "pack", "processes": [
-        {"id": "pack", "name": "Pack assembly", "stage": "production", "location": "CN"},
-        {"id": "cells", "name": "Cells", "stage": "raw_material_acquisition", "location": "CN"},
-        {"id": "ship", "name": "Shipping", "stage": "distribution", "location": None}],
-        "links": [{"from": "cells", "to": "pack"}, {"from": "ship", "to": "pack"}]}
-    contributions = [
-        {"background": "steel", "name": "Steel", "process": "cells", "stage": "raw_material_acquisition",
-         "kind": "background", "kg_co2e": 6.0},
-        {"background": "steel", "name": "Steel", "process": "ship", "stage": "distribution",
-         "kind": "background", "kg_co2e": 1.0},
-        {"background": "elec", "name": "Electricity", "process": "pack", "stage": "production",
-         "kind": "background", "kg_co2e": 3.0}]
+def graph_result(n_background: int = 2) -> FootprintResult:
+    system = ProductSystem(reference="pack", processes=(
+        ProductSystemProcess(id="pack", name="Pack assembly", stage="production", location="CN"),
+        ProductSystemProcess(id="cells", name="Cells", stage="raw_material_acquisition", location="CN"),
+        ProductSystemProcess(id="ship", name="Shipping", stage="distribution", location=None)),
+        links=(Link(from_="cells", to="pack"), Link(from_="ship", to="pack")))
+
+    def background(key, name, process, stage, kg):
+        return Contribution(background=key, name=name, process=process, stage=stage, kind="background",
+                            kg_co2e=kg, share=kg / 100.0)
+
+    contributions = [background("steel", "Steel", "cells", "raw_material_acquisition", 6.0),
+                     background("steel", "Steel", "ship", "distribution", 1.0),
+                     background("elec", "Electricity", "pack", "production", 3.0)]
     for i in range(n_background - 2):  # small extra activities drawn by cells, 0.1 kg each
-        contributions.append({"background": f"extra{i}", "name": f"Extra {i}", "process": "cells",
-                              "stage": "raw_material_acquisition", "kind": "background", "kg_co2e": 0.1})
-    r["contributions"] = contributions
-    r["cut_off"] = [{"process": "cells", "name": "label sticker", "amount": 0.002, "unit": "kg", "reason": "tiny"}]
-    return r
+        contributions.append(background(f"extra{i}", f"Extra {i}", "cells", "raw_material_acquisition", 0.1))
+    cut_off = (CutOffItem(process="cells", name="label sticker", amount=0.002, unit="kg", reason="tiny",
+                          amount_per_process_output=0.002, process_output="item", mass_share=None,
+                          energy_share=None, proxy=None, kg_co2e_estimate=None, ghg_share=None),)
+    return make_result(product_system=system, contributions=tuple(contributions), cut_off=cut_off).result
+
+
+def with_assessment(pcr_id: str) -> Declaration:
+    """The fixture declaration with the assessment of the hand-made battery result under a PCR."""
+    return make_result().replace(assessment=Assessment.from_json(assessed(battery_result(), load_pcr(pcr_id))))
 
 
 # --------------------------------------------------------------------------- boundary diagram
@@ -99,8 +109,7 @@ def test_boundary_groups_the_small_background_activities():
 
 
 def test_boundary_without_product_system_uses_the_contributions():
-    r = graph_result()
-    del r["product_system"]
+    r = dataclasses.replace(graph_result(), product_system=None)
     g = boundary_graph(r)
     assert {n for n, d in g.nodes(data=True) if d["kind"] == "process"} == {"p:pack", "p:cells", "p:ship"}
     assert not any(d["kind"] == "foreground" for *_, d in g.edges(data=True))
@@ -116,9 +125,7 @@ def test_contribution_chart_rows():
 
 
 def test_report_checklist_follows_the_pcr_and_names_sections():
-    result = battery_result()
-    result["assessment"] = assessed(result, load_pcr("gbt-24067-generic"))
-    k = checklists(result)
+    k = checklists(with_assessment("gbt-24067-generic"))
     assert k["report_source"] == "pcr"
     sections = {r["item"]: (r["section"], r["status"]) for r in k["report"] if r["item"] != "other"}
     assert sections["separate_ghg"] == ("2.2", "present")
@@ -129,17 +136,17 @@ def test_report_checklist_follows_the_pcr_and_names_sections():
 
 
 def test_report_checklist_without_pcr_is_iso_14067_clause_7():
-    result = make_result()
-    result["assessment"] = None
-    k = checklists(result)
+    k = checklists(make_result(assessed=False))
     assert k["report_source"] == "iso" and k["declaration"] is None
     assert [r["item"] for r in k["report"]][:3] == ["functional_unit", "reference_flow", "system_boundary"]
     assert all(r["confidence"] == "W" for r in k["report"])
 
 
 def test_limitations_are_stated_from_the_result():
-    r = make_result()        # cradle-to-gate, nonconforming (1 nonconformity), illustrative classes
-    r["data_quality"] = {"primary_data_share": 0.0, "dqr": {"dqr": 2.5}, "level": "good", "coverage": 0.9}
+    r = make_result(data_quality=DataQuality(  # cradle-to-gate, nonconforming (1 nonconformity), illustrative classes
+        primary_data_share=0.0, primary_data_share_percent=0.0, primary_kg_co2e=0.0, abs_kg_co2e=100.0, basis="",
+        dqr=Dqr(ter=2.5, ger=2.5, tir=2.5, p=2.5, dqr=2.5), level="good", coverage=0.9, unrated_significant=(),
+        items=()))
     en = [e for _, e in limitations(r)]
     assert any("partial CFP" in e for e in en)
     assert any(e.startswith("All activity data and emission factors are secondary") for e in en)
@@ -147,14 +154,16 @@ def test_limitations_are_stated_from_the_result():
     assert any("1 nonconformities" in e and "not graded" in e for e in en)
     assert any("illustrative" in e for e in en)
     assert any("No uncertainty analysis" in e for e in en)
-    r["uncertainty"] = {"p2_5": 90.0, "p97_5": 115.0}
+    u = Uncertainty(iterations=100, requested=100, failed=0, seed=1, deterministic_kg_co2e=100.0, unit="kg CO2e",
+                    mean=100.0, median=100.0, sd=5.0, se_mean=0.5, p2_5=90.0, p97_5=115.0, per_declared_unit=None,
+                    sampled={}, drivers=(), histogram=Histogram(edges=(), counts=()), background_note="",
+                    method_note="")
+    r = r.replace(result=dataclasses.replace(r.result, uncertainty=u))
     assert any("95 % interval 90.0–115 kg CO2e" in e for e in (e for _, e in limitations(r)))
 
 
 def test_verification_context_lists_what_the_verifier_confirms():
-    result = battery_result()
-    result["assessment"] = assessed(result, load_pcr("eu-battery-cfb-ev"))
-    v = verification_context(result)
+    v = verification_context(with_assessment("eu-battery-cfb-ev"))
     assert v["conforms"] is True and v["n_nonconformities"] == 0
     assert "cathode materials" in v["checks"][0][1] and "Annex II point 1" in v["checks"][0][2]
     assert [c[:2] for c in v["checks"][1:]] == list(GENERAL_CHECKS)
@@ -169,24 +178,26 @@ def reports(open_default, tmp_path_factory):
     out = tmp_path_factory.mktemp("study")
     rendered = {}
     for name, path in EXAMPLES.items():
-        result = compute(path).to_json()
-        rendered[name] = (result, render_report(result, out / name), render_verification(result, out / name))
+        declaration = compute(path)
+        rendered[name] = (declaration, render_report(declaration, out / name),
+                          render_verification(declaration, out / name))
     return rendered
 
 
 @pytest.mark.parametrize("name", list(EXAMPLES))
 def test_report_numbers_equal_the_result(reports, name):
-    result, report, _ = reports[name]
+    declaration, report, _ = reports[name]
+    result = declaration.result
     assert embedded_cjk_fonts(report)
     text = pdf_text(report)
-    assert fmt.sig(result["total_kg_co2e"]) in text
-    assert fmt.sig(result["per_declared_unit_kg_co2e"]) in text
-    total = result["total_kg_co2e"]
-    for stage, kg in result["stages"].items():
+    assert fmt.sig(result.total_kg_co2e) in text
+    assert fmt.sig(result.per_declared_unit_kg_co2e) in text
+    total = result.total_kg_co2e
+    for stage, kg in result.stages.items():
         assert f"{fmt.sig(kg)} · {fmt.pct(kg / total)}" in text, stage      # the stage chart's bar label
     for row in contribution_rows(result):                                  # Figure 4's bar labels
         assert f"{row['kg_text']} · {row['share_text']}" in text, row["zh"]
-    for pcr_stage, value in result["assessment"]["stages"].items():
+    for pcr_stage, value in declaration.assessment.stages.items():
         assert fmt.sig(value) in text, pcr_stage
     for heading in ("1.3 系统边界", "图 1 系统边界", "图 2 各生命周期阶段碳足迹", "图 4 最大的 10 项贡献",
                     "6.5 报告内容", "7 局限性", "8 来源追溯", "9 核查声明"):
@@ -199,9 +210,10 @@ def test_report_numbers_equal_the_result(reports, name):
 def test_report_boundary_counts_match_the_models(reports):
     """The NMC811 model has 19 processes, the PV model 11 (their `processes:` lists); the NMC811
     study excludes 60 inputs (section 5 lists them)."""
-    assert boundary_context(reports["nmc811"][0])["counts"]["processes"] == 19
-    assert boundary_context(reports["pv"][0])["counts"]["processes"] == 11
-    assert boundary_context(reports["nmc811"][0])["counts"]["excluded"] == len(reports["nmc811"][0]["cut_off"]) == 60
+    nmc811, pv = reports["nmc811"][0].result, reports["pv"][0].result
+    assert boundary_context(nmc811)["counts"]["processes"] == 19
+    assert boundary_context(pv)["counts"]["processes"] == 11
+    assert boundary_context(nmc811)["counts"]["excluded"] == len(nmc811.cut_off) == 60
 
 
 def test_nmc811_report_states_why_it_fails_and_pv_its_two_gradings(reports):
@@ -216,16 +228,17 @@ def test_nmc811_report_states_why_it_fails_and_pv_its_two_gradings(reports):
 
 @pytest.mark.parametrize("name", list(EXAMPLES))
 def test_verification_statement_is_one_a4_page(reports, name):
-    result, _, statement = reports[name]
-    assert statement.name == f"{result['product']['id']}.verification.pdf"
+    declaration, _, statement = reports[name]
+    result = declaration.result
+    assert statement.name == f"{result.product.id}.verification.pdf"
     assert pages(statement) == 1
     assert page_size_pt(statement) == pytest.approx((595.276, 841.89), abs=0.05)   # A4: 210 x 297 mm
     assert embedded_cjk_fonts(statement)
     text = pdf_text(statement)
-    assert "产品碳足迹核查声明（模板）" in text and result["product"]["id"] in text
-    assert fmt.sig(result["per_declared_unit_kg_co2e"]) in text
+    assert "产品碳足迹核查声明（模板）" in text and result.product.id in text
+    assert fmt.sig(result.per_declared_unit_kg_co2e) in text
     assert "待签发" in text and "ISO 14064-3:2019" in text
-    verdict = "符合 conforms" if result["assessment"]["conforms"] else "不符合 does not conform"
+    verdict = "符合 conforms" if declaration.assessment.conforms else "不符合 does not conform"
     assert verdict in text
 
 
@@ -237,7 +250,7 @@ def test_cli_report_writes_the_statement_too(tmp_path):
     import cli
 
     path = tmp_path / "TEST-1.result.json"
-    path.write_text(json.dumps(make_result()), encoding="utf-8")
+    path.write_text(json.dumps(make_result().to_json()), encoding="utf-8")
     r = CliRunner().invoke(cli.app, ["report", str(path), "--out", str(tmp_path / "out")])
     assert r.exit_code == 0, r.output
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["TEST-1.report.pdf", "TEST-1.verification.pdf"]

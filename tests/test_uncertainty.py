@@ -420,12 +420,12 @@ def test_report_shows_the_interval_and_drivers(bd, write_model, tmp_path):
     from pcf.render import fmt
     from pcf.render.report_uncertainty import uncertainty_context
 
-    result = compute(write_model(UNCERTAIN), monte_carlo=500, seed=3).to_json()
-    u = result["uncertainty"]
-    ctx = uncertainty_context(result)
+    declaration = compute(write_model(UNCERTAIN), monte_carlo=500, seed=3)
+    u = declaration.to_json()["uncertainty"]
+    ctx = uncertainty_context(declaration.result)
     assert ctx["interval"] == f"{fmt.sig(u['p2_5'])} – {fmt.sig(u['p97_5'])}"
     assert len(ctx["histogram"]["bars"]) == len(u["histogram"]["counts"])
-    text = " ".join(pdftotext(render_report(result, tmp_path)).split())
+    text = " ".join(pdftotext(render_report(declaration, tmp_path)).split())
     assert "2.5 不确定性 Uncertainty" in text
     assert ctx["interval"] in text and "seed 3" in text and "500" in text
     assert "steel" in text  # the driver
@@ -437,7 +437,7 @@ def test_report_without_monte_carlo_says_how_to_run_it(bd, write_model, tmp_path
     from pcf.api import compute
     from pcf.render import render_report
 
-    result = compute(write_model(UNCERTAIN)).to_json()
+    result = compute(write_model(UNCERTAIN))
     text = " ".join(pdftotext(render_report(result, tmp_path)).split())
     assert "--monte-carlo" in text and "No Monte Carlo" in text
 

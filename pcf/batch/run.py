@@ -138,11 +138,10 @@ def _write(declaration: Declaration, row: SkuRow, out: Path) -> dict:
     if row.label or row.report:
         from ..render import render_label, render_report
 
-        result = declaration.to_json()  # wave 2: until render takes a Declaration
         if row.label:
-            render_label(result, out)
+            render_label(declaration, out)
         if row.report:
-            render_report(result, out)
+            render_report(declaration, out)
     a = declaration.assessment
     return {"result_file": path.name,
             "performance_class": declaration.graded_class if a else None,

@@ -13,6 +13,7 @@ aircraft emissions; biogenic carbon content); PACT v3 ``pcfIncludingBiogenicUpta
 
 from __future__ import annotations
 
+from pcf.declaration import Declaration
 from pcf.render import fmt
 
 #: The totals a rule can declare: key -> (Chinese, English).
@@ -26,7 +27,7 @@ def _du_text(value: float | None, per_ref: float | None) -> str:
     return fmt.DASH if value is None or not per_ref else fmt.sig(value / per_ref)
 
 
-def context(result: dict) -> dict | None:
+def context(declaration: Declaration) -> dict | None:
     """Rows of the biogenic-carbon section of the report.
 
     Returns
@@ -34,35 +35,35 @@ def context(result: dict) -> dict | None:
     dict or None
         ``totals``: rows ``{key, zh, en, kg_text, kg_du_text, declared}`` of the two totals
         [kg CO2e per reference flow / per declared unit]; ``declared``: ``{zh, en, kg_text,
-        kg_du_text, basis, dluc_included}`` (the figure of the rule, with or without dLUC);
-        ``rule``: ``{source, description, clause, confidence, note}``; ``carbon``: rows
-        ``{zh, en, value_text, unit}`` (biogenic CO2 emitted and taken up [kg CO2], net
-        biogenic [kg CO2e], carbon content of product and packaging [kg C and kg CO2e]);
-        ``content_source``, ``content_stated`` (bool), ``dluc_share_text``, ``aircraft_text``.
-        None when the result has no ``totals``.
+        kg_du_text, basis, dluc_included}`` (the figure of the rule, with or without dLUC,
+        :meth:`Declaration.declared_value`); ``rule``: ``{source, description, clause,
+        confidence, note}``; ``carbon``: rows ``{zh, en, value_text, unit}`` (biogenic CO2
+        emitted and taken up [kg CO2], net biogenic [kg CO2e], carbon content of product and
+        packaging [kg C and kg CO2e]); ``content_source``, ``content_stated`` (bool),
+        ``dluc_share_text``, ``aircraft_text``. None when the result has no ``totals``.
     """
-    totals = result.get("totals") or {}
-    if "including_biogenic" not in totals:
+    result = declaration.result
+    totals = result.totals
+    if totals is None:
         return None
-    assessed = (result.get("assessment") or {}).get("declared_total")
-    declared_unit = result["product"].get("declared_unit")
-    per_ref = float(declared_unit["per_reference_flow"]) if declared_unit else None
-    basis = assessed["declared_total"] if assessed else totals["declared_total"]
-    dluc_included = assessed["dluc_included"] if assessed else totals["dluc_included"]
-    declared_kg = assessed["kg_co2e"] if assessed else totals["declared"]
-    rule = (assessed or totals)["rule"]
-    rows = [{"key": key, "zh": zh, "en": en, "kg_text": fmt.sig(totals[key]),
-             "kg_du_text": _du_text(totals[key], per_ref), "declared": key == basis}
+    declared_unit = result.product.declared_unit
+    per_ref = float(declared_unit.per_reference_flow) if declared_unit else None
+    basis = declaration.accounting.declared_total
+    dluc_included = declaration.accounting.dluc_included
+    declared_kg = declaration.declared_value("reference_flow")
+    rows = [{"key": key, "zh": zh, "en": en, "kg_text": fmt.sig(getattr(totals, key)),
+             "kg_du_text": _du_text(getattr(totals, key), per_ref), "declared": key == basis}
             for key, (zh, en) in TOTAL_NAMES.items()]
     zh, en = TOTAL_NAMES[basis]
     declared = {"zh": "声明值 " + zh + ("" if dluc_included else "，不含 dLUC"),
                 "en": "Declared: " + en[0].lower() + en[1:] + ("" if dluc_included else ", without dLUC"),
                 "kg_text": fmt.sig(declared_kg), "kg_du_text": _du_text(declared_kg, per_ref),
                 "basis": basis, "dluc_included": dluc_included}
-    bio = result.get("biogenic_carbon") or {}
+    bio = result.biogenic_carbon
 
     def value(key: str) -> str:
-        return fmt.DASH if bio.get(key) is None else fmt.sig(bio[key])
+        v = getattr(bio, key, None)
+        return fmt.DASH if v is None else fmt.sig(v)
 
     carbon = [
         {"zh": "生物源 CO2 排放", "en": "Biogenic CO2 emitted", "value_text": value("co2_emissions_kg"), "unit": "kg CO2"},
@@ -76,13 +77,12 @@ def context(result: dict) -> dict | None:
          "value_text": value("content_packaging_kg_c"), "unit": "kg C"},
         {"zh": "", "en": "= as CO2", "value_text": value("content_packaging_kg_co2e"), "unit": "kg CO2e"},
     ]
-    shares = totals.get("shares") or {}
-    ghg = result.get("ghg") or {}
+    shares = totals.shares
     return {
-        "totals": rows, "declared": declared, "rule": rule, "carbon": carbon,
-        "content_stated": bio.get("content_product_kg_c") is not None,
-        "content_source": bio.get("content_source") or None,
-        "co2_per_c_text": fmt.sig(bio.get("content_co2_per_c"), 6) if bio.get("content_co2_per_c") else fmt.DASH,
-        "dluc_text": fmt.sig(ghg.get("dluc")), "dluc_share_text": fmt.pct(shares.get("dluc")),
-        "aircraft_text": fmt.sig(ghg.get("aircraft")), "aircraft_share_text": fmt.pct(shares.get("aircraft")),
+        "totals": rows, "declared": declared, "rule": declaration.accounting.to_dict(), "carbon": carbon,
+        "content_stated": bio.content_product_kg_c is not None,
+        "content_source": bio.content_source or None,
+        "co2_per_c_text": fmt.sig(bio.content_co2_per_c, 6) if bio.content_co2_per_c else fmt.DASH,
+        "dluc_text": fmt.sig(result.ghg.dluc), "dluc_share_text": fmt.pct(shares.dluc),
+        "aircraft_text": fmt.sig(result.ghg.aircraft), "aircraft_share_text": fmt.pct(shares.aircraft),
     }

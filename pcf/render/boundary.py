@@ -19,6 +19,7 @@ import networkx as nx
 
 from pcf.core import vocabulary
 from pcf.core.vocabulary import STAGES
+from pcf.lca.result import FootprintResult
 from pcf.render import fmt
 
 #: Background activities drawn one by one (largest |kg CO2e| first); the rest are one node.
@@ -33,41 +34,42 @@ def _label(text: str, width: float) -> list[str]:
     return fmt.ellipsize(fmt.wrap(text, width), 2)
 
 
-def boundary_graph(result: dict) -> nx.DiGraph:
+def boundary_graph(result: FootprintResult) -> nx.DiGraph:
     """The product system as a directed graph (edges from supplier to consumer).
 
     Nodes have ``kind`` (process | background | other_background | excluded), ``layer``
     (column), ``label`` and ``kg`` [kg CO2e per reference flow, background only]; processes
     have ``stage`` and ``reference`` (True for the process of the reference flow).
     """
-    system = result.get("product_system") or {}
-    processes = system.get("processes") or []
+    system = result.product_system
+    processes = [(p.id, p.name or p.id, p.stage) for p in (system.processes if system is not None else ())]
     if not processes:  # a result of an older pcf: the processes that appear in the contributions
         seen: dict[str, str] = {}
-        for c in result.get("contributions") or []:
-            if c.get("process") and c.get("stage"):
-                seen.setdefault(c["process"], c["stage"])
-        processes = [{"id": p, "name": p, "stage": s} for p, s in seen.items()]
-    stages = [s for s in STAGES if any(p["stage"] == s for p in processes)]
+        for c in result.contributions:
+            if c.process and c.stage:
+                seen.setdefault(c.process, c.stage)
+        processes = [(p, p, s) for p, s in seen.items()]
+    reference = system.reference if system is not None else None
+    stages = [s for s in STAGES if any(stage == s for _, _, stage in processes)]
     layer = {s: i + 1 for i, s in enumerate(stages)}
     g = nx.DiGraph()
-    for p in processes:
-        g.add_node(f"p:{p['id']}", kind="process", layer=layer.get(p["stage"], 1), stage=p["stage"],
-                   label=p.get("name") or p["id"], pid=p["id"], reference=p["id"] == system.get("reference"))
-    for link in system.get("links") or []:
-        if g.has_node(f"p:{link['from']}") and g.has_node(f"p:{link['to']}"):
-            g.add_edge(f"p:{link['from']}", f"p:{link['to']}", kind="foreground")
+    for pid, name, stage in processes:
+        g.add_node(f"p:{pid}", kind="process", layer=layer.get(stage, 1), stage=stage,
+                   label=name, pid=pid, reference=pid == reference)
+    for link in system.links if system is not None else ():
+        if g.has_node(f"p:{link.from_}") and g.has_node(f"p:{link.to}"):
+            g.add_edge(f"p:{link.from_}", f"p:{link.to}", kind="foreground")
     drawn: dict[str, float] = {}
     users: dict[str, dict[str, float]] = {}
     names: dict[str, str] = {}
-    for c in result.get("contributions") or []:
-        if c.get("kind") != "background" or not c.get("background") or not g.has_node(f"p:{c.get('process')}"):
+    for c in result.contributions:
+        if c.kind != "background" or not c.background or not g.has_node(f"p:{c.process}"):
             continue
-        key = c["background"]
-        drawn[key] = drawn.get(key, 0.0) + float(c["kg_co2e"])
+        key = c.background
+        drawn[key] = drawn.get(key, 0.0) + float(c.kg_co2e)
         users.setdefault(key, {})
-        users[key][c["process"]] = users[key].get(c["process"], 0.0) + float(c["kg_co2e"])
-        names[key] = c.get("name") or key
+        users[key][c.process] = users[key].get(c.process, 0.0) + float(c.kg_co2e)
+        names[key] = c.name or key
     ranked = sorted(drawn, key=lambda k: -abs(drawn[k]))
     for key in ranked[:TOP_BACKGROUND]:
         g.add_node(f"b:{key}", kind="background", layer=0, label=names[key], kg=drawn[key])
@@ -83,9 +85,9 @@ def boundary_graph(result: dict) -> nx.DiGraph:
                 old = g.edges[f"b:*", f"p:{pid}"]["kg"] if g.has_edge("b:*", f"p:{pid}") else 0.0
                 g.add_edge("b:*", f"p:{pid}", kind="background", kg=old + value)
     excluded: dict[str, list[str]] = {}
-    for e in result.get("cut_off") or []:
-        if g.has_node(f"p:{e.get('process')}"):
-            excluded.setdefault(e["process"], []).append(e.get("name") or "")
+    for e in result.cut_off:
+        if g.has_node(f"p:{e.process}"):
+            excluded.setdefault(e.process, []).append(e.name or "")
     for pid, items in excluded.items():
         g.add_node(f"x:{pid}", kind="excluded", layer=len(stages) + 1, label=f"{len(items)} excluded: " + ", ".join(items),
                    n=len(items))
@@ -118,13 +120,13 @@ def _order(g: nx.DiGraph) -> nx.DiGraph:
     return ordered
 
 
-def boundary_context(result: dict) -> dict | None:
+def boundary_context(result: FootprintResult) -> dict | None:
     """Geometry of the system-boundary diagram [SVG units, 680 wide].
 
     Parameters
     ----------
-    result : dict
-        A ``pcf-result/1`` result.
+    result : FootprintResult
+        Its ``product_system``, ``contributions`` and ``cut_off``.
 
     Returns
     -------
@@ -190,7 +192,7 @@ def boundary_context(result: dict) -> dict | None:
         columns.append({"x": col_x[-1], "title_zh": "排除的输入", "title_en": "Excluded (cut-off)"})
     height = TOP + tallest * ROW + 6
     right = col_x[-1] - gap / 2 if has_excluded else WIDTH
-    boundary = (result.get("study") or {}).get("boundary") or ""
+    boundary = result.study.boundary or ""
     return {
         "width": WIDTH, "height": height, "node_w": node_w, "columns": columns, "nodes": nodes, "edges": edges,
         "box": {"x": -4.0, "y": 24.0, "w": right + 4.0, "h": height - 22.0},

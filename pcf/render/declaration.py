@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 
+from pcf.declaration import Declaration
 from pcf.pcr.contents import LOOKUPS, NAMES
 from pcf.render import fmt, view
 from pcf.render.qr import label_verification_text, qr_path
@@ -46,23 +47,21 @@ def _point(clause: str) -> str:
     return m.group(1) if m else ""
 
 
-def _rows(result: dict) -> list[dict]:
+def _rows(declaration: Declaration) -> list[dict]:
     """The administrative rows: PCR declaration items (or the defaults) with what the result has."""
-    contents = ((result.get("assessment") or {}).get("contents") or {}).get("declaration")
+    a = declaration.assessment
+    contents = a.contents.declaration if a is not None else None
     if contents is None:
-        from pcf.declaration import Declaration
-
-        footprint = Declaration.from_json(result).result  # wave 2: until render takes a Declaration
-        contents = [{"item": i, "zh": NAMES[i][0], "en": NAMES[i][1], "found": LOOKUPS[i](footprint),
-                     "clause": "", "severity": None} for i in DEFAULT_ITEMS]
+        items = [(i, NAMES[i][0], NAMES[i][1], LOOKUPS[i](declaration.result), "", None) for i in DEFAULT_ITEMS]
+    else:
+        items = [(c.item, c.zh, c.en, c.found, c.clause, c.severity) for c in contents]
     rows = []
-    for c in contents:
-        if c["item"] in DRAWN_APART:
+    for item, zh, en, found, clause, severity in items:
+        if item in DRAWN_APART:
             continue
-        found = c.get("found")
         lines = fmt.ellipsize(fmt.wrap(found, 58), 2) if found else []
-        rows.append({"point": _point(c.get("clause") or ""), "zh": c["zh"], "en": c["en"], "lines": lines,
-                     "missing": not found, "required": c.get("severity") == "nonconformity"})
+        rows.append({"point": _point(clause or ""), "zh": zh, "en": en, "lines": lines,
+                     "missing": not found, "required": severity == "nonconformity"})
     y = 0.0
     for r in rows:  # offsets below the rule line [units]: 31 per row, 13 more per extra line of value
         r["dy"] = y
@@ -70,15 +69,15 @@ def _rows(result: dict) -> list[dict]:
     return rows
 
 
-def _stages(result: dict) -> tuple[list[dict], str]:
+def _stages(declaration: Declaration) -> tuple[list[dict], str]:
     """PCR stages (kg CO2e per declared unit) with shares and bar geometry, and their unit."""
-    assessed = (result.get("assessment") or {}).get("stages") or {}
-    head = view.headline(result)
+    assessed = declaration.assessment.stages if declaration.assessment is not None else {}
+    head = view.headline(declaration)
     if assessed and all(v is not None for v in assessed.values()):
         items = [(STAGE_ZH.get(name, ""), name, float(v)) for name, v in assessed.items()]
         unit = head["unit"]
     else:
-        rows = view.stage_rows(result)
+        rows = view.stage_rows(declaration.result)
         declared = head["declared"]
         items = [(r["zh"], r["en"], r["kg_du"] if declared else r["kg"]) for r in rows]
         unit = head["unit"]
@@ -94,13 +93,12 @@ def _stages(result: dict) -> tuple[list[dict], str]:
     return out, unit
 
 
-def declaration_context(result: dict, font: str, issued: dict | None = None) -> dict:
+def declaration_context(declaration: Declaration, font: str, issued: dict | None = None) -> dict:
     """Everything ``declaration.svg.j2`` draws [user units, 4 per mm, A5 portrait].
 
     Parameters
     ----------
-    result : dict
-        A checked ``pcf-result/1`` result.
+    declaration : Declaration
     font : str
         CJK font family.
     issued : dict, optional
@@ -114,39 +112,40 @@ def declaration_context(result: dict, font: str, issued: dict | None = None) -> 
         ``grades`` (:func:`view.grades`), ``not_graded``, ``conforms``, ``n_nonconformities``,
         ``state`` (:func:`view.issue_state`), ``qr``, study facts.
     """
-    a = result.get("assessment") or {}
-    pcr_id = (a.get("pcr") or {}).get("id")
+    result = declaration.result
+    a = declaration.assessment
+    pcr_id = a.pcr.id if a is not None else None
     eu = pcr_id == "eu-battery-cfb-ev"
-    head = view.headline(result)
-    product = result["product"]
-    declared = product.get("declared_unit")
+    head = view.headline(declaration)
+    product = result.product
+    declared = product.declared_unit
     e_total = None
     if declared:
-        e_total = (f"{fmt.amount(declared['per_reference_flow'])} {declared['unit']} / {view.reference_flow_text(product)}"
-                   f" · {fmt.sig((result.get('totals') or {}).get('declared', result['total_kg_co2e']))} "
+        e_total = (f"{fmt.amount(declared.per_reference_flow)} {declared.unit} / {view.reference_flow_text(product)}"
+                   f" · {fmt.sig(view.declared_per_reference_flow(declaration))} "
                    f"{view.per_unit(product, False)}")
-    stages, stage_unit = _stages(result)
-    rows = _rows(result)
-    findings = a.get("findings") or []
-    qr = qr_path(issued["qr"] if issued else label_verification_text(result))
+    stages, stage_unit = _stages(declaration)
+    rows = _rows(declaration)
+    findings = a.findings if a is not None else ()
+    qr = qr_path(issued["qr"] if issued else label_verification_text(declaration))
     return {
         "font": font, "mm": DECLARATION_MM, "units": DECLARATION_UNITS, "eu": eu,
         "title_zh": "电池碳足迹声明" if eu else "产品碳足迹声明",
         "title_en": "Battery carbon footprint declaration" if eu else "Carbon footprint declaration",
         "basis": "Regulation (EU) 2023/1542, Art. 7 · Annex II" if eu else (
-            f"PCR {view.pcr_text(result)}" if pcr_id else "ISO 14067:2018 / GB/T 24067-2024"),
-        "product_name_lines": fmt.ellipsize(fmt.wrap(product["name"], 56), 2), "product_id": product["id"],
-        "head": head, "description": (declared or {}).get("description") or "", "e_total": e_total,
+            f"PCR {view.pcr_text(declaration)}" if pcr_id else "ISO 14067:2018 / GB/T 24067-2024"),
+        "product_name_lines": fmt.ellipsize(fmt.wrap(product.name, 56), 2), "product_id": product.id,
+        "head": head, "description": (declared.description if declared else None) or "", "e_total": e_total,
         "value_size": round(max(30.0, min(56.0, 330.0 / (0.6 * max(len(head["text"]), 1)))), 1),
         "rows": rows, "rows_height": sum(31.0 + 13.0 * max(len(r["lines"]) - 1, 0) for r in rows),
         "stages": stages, "stage_unit": stage_unit,
         "stage_point": "(e)" if eu else "", "value_point": "(d)" if eu else "",
-        "grades": view.grades(result), "not_graded": view.not_graded_reason(result),
-        "assessed": bool(a), "conforms": a.get("conforms"),
-        "n_nonconformities": sum(f.get("severity") == "nonconformity" for f in findings),
-        "state": view.issue_state(result, issued),
+        "grades": view.grades(declaration), "not_graded": view.not_graded_reason(declaration),
+        "assessed": a is not None, "conforms": a.conforms if a is not None else None,
+        "n_nonconformities": sum(f.severity == "nonconformity" for f in findings),
+        "state": view.issue_state(declaration, issued),
         "qr": qr, "qr_units": 92.0,
-        "pcr": view.pcr_text(result), "standard": view.study_value(result, "standard"),
+        "pcr": view.pcr_text(declaration), "standard": view.study_value(result, "standard"),
         "method": fmt.method_label(result), "date": view.created_date(result),
-        "sha": result["model_sha256"][:12].lower(),
+        "sha": result.model_sha256[:12].lower(),
     }

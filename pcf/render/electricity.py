@@ -6,6 +6,7 @@ A pure function of the result's ``electricity`` and ``electricity_summary``
 
 from __future__ import annotations
 
+from pcf.declaration import Declaration
 from pcf.render import fmt
 
 SOURCE_NAMES = {"grid": ("电网", "grid"), "direct": ("直连发电", "direct"), "contractual": ("合同工具", "contractual")}
@@ -40,14 +41,27 @@ def _evidence(e: dict | None) -> str:
     return "; ".join(parts)
 
 
-def electricity_context(result: dict) -> dict:
+def _detail(e) -> str:
+    """Where an electricity input comes from: region and year of the grid, the generator, the instrument."""
+    if e.source == "grid":
+        detail = f"{e.region or fmt.DASH} / {e.year or fmt.DASH}"
+        if e.mix == "residual":
+            detail += " (residual mix 剩余组合)"
+        return detail
+    if e.source == "direct":
+        return "; ".join(t for t in (_generator(e.generator), e.connection or "") if t)
+    return "; ".join(t for t in (INSTRUMENTS.get(e.instrument, e.instrument or ""), _generator(e.generator)) if t)
+
+
+def electricity_context(declaration: Declaration) -> dict:
     """Rows and summary of the report's electricity table.
 
     Parameters
     ----------
-    result : dict
-        A ``pcf-result/1`` result; ``kwh`` [kWh], ``kg_co2e`` [kg CO2e] per reference flow,
-        ``kg_co2e_per_kwh`` [kg CO2e / kWh].
+    declaration : Declaration
+        Its result's ``electricity`` (``kwh`` [kWh], ``kg_co2e`` [kg CO2e] per reference flow,
+        ``kg_co2e_per_kwh`` [kg CO2e / kWh]) and ``electricity_summary``; its assessment's
+        ``electricity`` (the PCR's mode).
 
     Returns
     -------
@@ -56,36 +70,28 @@ def electricity_context(result: dict) -> dict:
         activity, stated, kWh, factor, kg, share as text), ``summary`` (text) and ``mode``
         (the PCR's electricity mode, or None).
     """
+    result = declaration.result
     rows = []
-    for e in result.get("electricity") or []:
-        zh, en = SOURCE_NAMES.get(e.get("source") or "", ("", e.get("source") or ""))
-        if e.get("source") == "grid":
-            detail = f"{e.get('region') or fmt.DASH} / {e.get('year') or fmt.DASH}"
-            if e.get("mix") == "residual":
-                detail += " (residual mix 剩余组合)"
-        elif e.get("source") == "direct":
-            detail = "; ".join(t for t in (_generator(e.get("generator")), e.get("connection") or "") if t)
-        else:
-            detail = "; ".join(t for t in (INSTRUMENTS.get(e.get("instrument"), e.get("instrument") or ""),
-                                           _generator(e.get("generator"))) if t)
-        activity = e.get("activity") or {}
+    for e in result.electricity:
+        zh, en = SOURCE_NAMES.get(e.source or "", ("", e.source or ""))
+        activity = e.activity
         rows.append({
-            "process": e.get("process") or fmt.DASH, "stage_zh": fmt.stage_name(e.get("stage") or "")[0],
-            "source_zh": zh, "source_en": en, "stated": bool(e.get("stated")), "detail": detail or fmt.DASH,
-            "evidence": _evidence(e.get("evidence")),
-            "activity": activity.get("model_reference") or activity.get("key") or fmt.DASH,
-            "activity_where": " / ".join(str(x) for x in (activity.get("location"), activity.get("year")) if x),
-            "kwh": fmt.sig(e.get("kwh")), "factor": fmt.sig(e.get("kg_co2e_per_kwh")),
-            "kg": fmt.sig(e.get("kg_co2e")), "share": fmt.pct(e.get("share")),
+            "process": e.process or fmt.DASH, "stage_zh": fmt.stage_name(e.stage or "")[0],
+            "source_zh": zh, "source_en": en, "stated": bool(e.stated), "detail": _detail(e) or fmt.DASH,
+            "evidence": _evidence(e.evidence),
+            "activity": activity.model_reference or activity.key or fmt.DASH,
+            "activity_where": " / ".join(str(x) for x in (activity.location, activity.year) if x),
+            "kwh": fmt.sig(e.kwh), "factor": fmt.sig(e.kg_co2e_per_kwh),
+            "kg": fmt.sig(e.kg_co2e), "share": fmt.pct(e.share),
         })
-    s = result.get("electricity_summary") or {}
+    s = result.electricity_summary
     summary = None
     if rows and s:
-        summary = {"kwh": fmt.sig(s.get("total_kwh")), "kg": fmt.sig(s.get("kg_co2e")),
-                   "share": fmt.pct(s.get("share")), "factor": fmt.sig(s.get("kg_co2e_per_kwh")),
-                   "not_stated": s.get("not_stated") or 0,
-                   "by_source": [{"zh": SOURCE_NAMES[k][0], "en": SOURCE_NAMES[k][1], "kwh": fmt.sig(v.get("kwh")),
-                                  "kg": fmt.sig(v.get("kg_co2e"))}
-                                 for k, v in (s.get("by_source") or {}).items() if v.get("kwh")]}
-    mode = ((result.get("assessment") or {}).get("electricity")) or None
+        summary = {"kwh": fmt.sig(s.total_kwh), "kg": fmt.sig(s.kg_co2e),
+                   "share": fmt.pct(s.share), "factor": fmt.sig(s.kg_co2e_per_kwh),
+                   "not_stated": s.not_stated or 0,
+                   "by_source": [{"zh": SOURCE_NAMES[k][0], "en": SOURCE_NAMES[k][1], "kwh": fmt.sig(v.kwh),
+                                  "kg": fmt.sig(v.kg_co2e)}
+                                 for k, v in (s.by_source or {}).items() if v.kwh]}
+    mode = (declaration.assessment.electricity if declaration.assessment is not None else None) or None
     return {"rows": rows, "summary": summary, "mode": mode}

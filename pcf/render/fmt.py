@@ -120,13 +120,19 @@ def stage_name(key: str) -> tuple[str, str]:
     return ("", key.replace("_", " ").capitalize())
 
 
-def method_label(result: dict) -> str:
-    """Display name of the characterisation method of a result (e.g. IPCC 2021 (AR6) GWP100)."""
-    method = result.get("method") or ""
+def method_label(result) -> str:
+    """Display name of the characterisation method of a result (e.g. IPCC 2021 (AR6) GWP100).
+
+    Parameters
+    ----------
+    result : pcf.lca.result.FootprintResult
+        Its ``method`` id and Brightway ``method_name``.
+    """
+    method = result.method or ""
     if method in METHOD_NAMES:
         return METHOD_NAMES[method]
-    names = result.get("method_name")
-    if isinstance(names, list) and names:
+    names = result.method_name
+    if names:
         return " / ".join(str(n) for n in names)
     return str(method) or DASH
 

@@ -18,13 +18,12 @@ from pathlib import Path
 
 from markupsafe import Markup
 
+from pcf.declaration import Declaration
 from pcf.core.errors import RenderError
-from pcf.core.files import output_stem
 from pcf.render import fmt, output, view
 from pcf.render.declaration import declaration_context
 from pcf.render.label_compact import compact_context
 from pcf.render.qr import label_verification_text, qr_path
-from pcf.render.validate import check_result
 
 #: Size of the label [mm] and of its SVG user space [units]; 4 units per mm.
 LABEL_MM = (90, 145)
@@ -66,13 +65,12 @@ def _stage_bar(stages: list[dict], x0: float, width: float) -> list[dict]:
     return out
 
 
-def label_context(result: dict, font: str, issued: dict | None = None) -> dict:
+def label_context(declaration: Declaration, font: str, issued: dict | None = None) -> dict:
     """Everything ``label.svg.j2`` draws, with its geometry [SVG units, 4 per mm].
 
     Parameters
     ----------
-    result : dict
-        A checked ``pcf-result/1`` result.
+    declaration : Declaration
     font : str
         CJK font family (see :func:`pcf.render.output.cjk_font`).
     issued : dict, optional
@@ -85,30 +83,30 @@ def label_context(result: dict, font: str, issued: dict | None = None) -> dict:
     -------
     dict
     """
-    product = result["product"]
-    head = view.headline(result)
-    scale = view.class_scale(result)
-    name_lines = fmt.ellipsize(fmt.wrap(product["name"], 42), 2)
+    result = declaration.result
+    product = result.product
+    head = view.headline(declaration)
+    scale = view.class_scale(declaration)
+    name_lines = fmt.ellipsize(fmt.wrap(product.name, 42), 2)
     number_w = 0.60 * len(head["text"])
     unit_w = 0.56 * len(head["unit"]) * 14 + 8
     number_size = max(22.0, min(40.0, (310 - unit_w) / max(number_w, 0.1)))
     basis = f"{head['basis_zh']} {head['basis_en']}"
-    declared = product.get("declared_unit")
-    if declared and declared.get("description"):
-        basis = f"{basis}: {declared['description']}"
+    declared = product.declared_unit
+    if declared and declared.description:
+        basis = f"{basis}: {declared.description}"
     basis_lines = fmt.ellipsize(fmt.wrap(basis, 70), 2)
     per_ref = None
     if head["declared"]:
-        per_ref_value = (result.get("totals") or {}).get("declared", result["total_kg_co2e"])  # the declared total
-        per_ref = f"= {fmt.sig(per_ref_value)} {view.per_unit(product, False)}"
+        per_ref = f"= {fmt.sig(view.declared_per_reference_flow(declaration))} {view.per_unit(product, False)}"
     stages = view.stage_rows(result)
-    qr = qr_path(issued["qr"] if issued else label_verification_text(result))
+    qr = qr_path(issued["qr"] if issued else label_verification_text(declaration))
     boundary = view.study_value(result, "boundary")
     zh_boundary = fmt.BOUNDARY_NAMES.get(boundary, ("", boundary))[0]
     return {
         "font": font,
         "mm": LABEL_MM, "units": LABEL_UNITS,
-        "product_id": product["id"],
+        "product_id": product.id,
         "name_lines": name_lines,
         "name_y": [88.0] if len(name_lines) == 1 else [82.0, 99.0],
         "id_y": 110.0 if len(name_lines) == 1 else 118.0,
@@ -119,26 +117,26 @@ def label_context(result: dict, font: str, issued: dict | None = None) -> dict:
         "stages": _stage_bar(stages, 14.0, 240.0)[:6],
         "qr": qr, "qr_size": 76.0, "qr_scale": 76.0 / qr["modules"],
         "standard": view.study_value(result, "standard"),
-        "pcr": view.pcr_text(result),
+        "pcr": view.pcr_text(declaration),
         "method": fmt.method_label(result),
         "boundary": f"{zh_boundary} {boundary}".strip(),
         "date": view.created_date(result),
-        "sha": result["model_sha256"][:12].lower(),
+        "sha": result.model_sha256[:12].lower(),
         "issued": None if not issued else {k: issued[k] for k in ("number", "valid_from", "valid_until", "issuer")},
-        "state": view.issue_state(result, issued),
-        "not_graded": view.not_graded_reason(result),
-        "no_classes": view.no_classes(result),
-        "alternatives": [g for g in view.grades(result) if g["title"]],
+        "state": view.issue_state(declaration, issued),
+        "not_graded": view.not_graded_reason(declaration),
+        "no_classes": view.no_classes(declaration),
+        "alternatives": [g for g in view.grades(declaration) if g["title"]],
     }
 
 
-def label_svg(result: dict, templates_dir: Path | None = None, font: str | None = None) -> str:
+def label_svg(declaration: Declaration, templates_dir: Path | None = None, font: str | None = None) -> str:
     """The label as SVG text (no file written).
 
     Parameters
     ----------
-    result : dict
-        A ``pcf-result/1`` result.
+    declaration : Declaration
+        What the label states (:func:`pcf.declaration.read_declaration` reads a result file).
     templates_dir : Path, optional
         Folder of the templates [default: ``label_templates/``].
     font : str, optional
@@ -152,14 +150,15 @@ def label_svg(result: dict, templates_dir: Path | None = None, font: str | None 
     Raises
     ------
     RenderError
-        On a bad result, a missing template or no CJK font.
+        A declared figure that is not finite, a missing template or no CJK font.
     """
-    return prepare(result, templates_dir, font)[2]
+    return prepare(declaration, templates_dir, font)[2]
 
 
-def prepare(result: dict, templates_dir: Path | None = None, font: str | None = None,
+def prepare(declaration: Declaration, templates_dir: Path | None = None, font: str | None = None,
             issued: dict | None = None) -> tuple[str, object, str]:
-    """Common first steps of every rendering: check the result, find the CJK font, render the label SVG.
+    """Common first steps of every rendering: check the product id names files, find the CJK font, render
+    the label SVG.
 
     ``font`` [default: found with fontconfig] skips the font look-up when given; ``issued``
     numbers the label (see :func:`label_context`).
@@ -176,12 +175,13 @@ def prepare(result: dict, templates_dir: Path | None = None, font: str | None = 
     Raises
     ------
     RenderError
-        Bad result, no CJK font, or a missing template.
+        A product id or scenario name that cannot name a file, a declared figure that is not
+        finite, no CJK font, or a missing template.
     """
-    check_result(result)
+    output.file_stem(declaration)
     font = font or output.cjk_font()
     env = output.environment(templates_dir)
-    return font, env, output.render_template(env, "label.svg.j2", L=label_context(result, font, issued))
+    return font, env, output.render_template(env, "label.svg.j2", L=label_context(declaration, font, issued))
 
 
 #: The label family: variant -> (file-name suffix, what it is).
@@ -192,18 +192,17 @@ VARIANTS: dict[str, tuple[str, str]] = {
 }
 
 
-def variant_svg(result: dict, variant: str = "graded", templates_dir: Path | None = None, font: str | None = None,
+def variant_svg(declaration: Declaration, variant: str = "graded", templates_dir: Path | None = None, font: str | None = None,
                 issued: dict | None = None, size_mm: float | None = None) -> tuple[str, object, str, tuple]:
     """Render one member of the label family as SVG text.
 
-    Every variant is the same function of the result, with ``issued`` (label number,
+    Every variant is the same function of the declaration, with ``issued`` (label number,
     validity, issuer, QR text) filled in by :mod:`pcf.registry` when it issues the label,
     and placeholders otherwise.
 
     Parameters
     ----------
-    result : dict
-        A ``pcf-result/1`` result.
+    declaration : Declaration
     variant : {"graded", "compact", "declaration"}
         See :data:`VARIANTS`.
     templates_dir : Path, optional
@@ -226,23 +225,23 @@ def variant_svg(result: dict, variant: str = "graded", templates_dir: Path | Non
     Raises
     ------
     RenderError
-        Unknown variant, a size outside the compact bounds, a bad result, no CJK font or a
-        missing template.
+        Unknown variant, a size outside the compact bounds, a product id that cannot name a
+        file, no CJK font or a missing template.
     """
     if variant not in VARIANTS:
         raise RenderError(f"unknown label variant {variant!r}; use one of {', '.join(VARIANTS)}")
     if size_mm is not None and variant != "compact":
         raise RenderError(f"--size applies to the compact label only, not to {variant!r}")
     if variant == "graded":
-        font, env, svg = prepare(result, templates_dir, font, issued)
+        font, env, svg = prepare(declaration, templates_dir, font, issued)
         return font, env, svg, LABEL_MM
-    check_result(result)
+    output.file_stem(declaration)
     font = font or output.cjk_font()
     env = output.environment(templates_dir)
     if variant == "compact":
-        ctx = compact_context(result, font, size_mm, issued)
+        ctx = compact_context(declaration, font, size_mm, issued)
         return font, env, output.render_template(env, "label_compact.svg.j2", C=ctx), ctx["mm"]
-    ctx = declaration_context(result, font, issued)
+    ctx = declaration_context(declaration, font, issued)
     return font, env, output.render_template(env, "declaration.svg.j2", D=ctx), ctx["mm"]
 
 
@@ -251,14 +250,14 @@ def _pdf(env, svg: str, mm: tuple, font: str, title: str) -> bytes:
     return output.html_to_pdf(html, output.template_folder(env))
 
 
-def render_label(result: dict, out_dir: Path, templates_dir: Path | None = None, variant: str = "graded",
+def render_label(declaration: Declaration, out_dir: Path, templates_dir: Path | None = None, variant: str = "graded",
                  size_mm: float | None = None) -> dict[str, Path]:
-    """Write a label of the family (default: the graded carbon label) of a result as SVG and PDF.
+    """Write a label of the family (default: the graded carbon label) of a declaration as SVG and PDF.
 
     Parameters
     ----------
-    result : dict
-        A ``pcf-result/1`` result (see docs/result-json.md).
+    declaration : Declaration
+        What the label states (:func:`pcf.declaration.read_declaration` reads a result file).
     out_dir : Path
         Output folder; created if missing.
     templates_dir : Path, optional
@@ -277,26 +276,27 @@ def render_label(result: dict, out_dir: Path, templates_dir: Path | None = None,
     Raises
     ------
     RenderError
-        On a bad result, a missing template, no CJK font (install fonts-noto-cjk), a
-        WeasyPrint failure or an unwritable folder; no file is written then.
+        On a product id that cannot name a file, a missing template, no CJK font (install
+        fonts-noto-cjk), a WeasyPrint failure or an unwritable folder; no file is written then.
     """
-    font, env, svg, mm = variant_svg(result, variant, templates_dir, size_mm=size_mm)
-    pdf = _pdf(env, svg, mm, font, f"{result['product']['id']} {VARIANTS[variant][1]}")
+    font, env, svg, mm = variant_svg(declaration, variant, templates_dir, size_mm=size_mm)
+    pdf = _pdf(env, svg, mm, font, f"{declaration.result.product.id} {VARIANTS[variant][1]}")
     out = output.prepare_out_dir(out_dir)
-    stem = f"{output_stem(result)}.{VARIANTS[variant][0]}"  # <product id>[.<scenario>].<suffix>
+    stem = f"{output.file_stem(declaration)}.{VARIANTS[variant][0]}"  # <product id>[.<scenario>].<suffix>
     paths = {"svg": out / f"{stem}.svg", "pdf": out / f"{stem}.pdf"}
     output.write_atomic({paths["svg"]: svg.encode("utf-8"), paths["pdf"]: pdf})
     return paths
 
 
-def issued_label(result: dict, issued: dict, templates_dir: Path | None = None, variant: str = "graded",
+def issued_label(declaration: Declaration, issued: dict, templates_dir: Path | None = None, variant: str = "graded",
                  size_mm: float | None = None) -> dict[str, bytes]:
     """An issued (numbered) label of the family as SVG and PDF bytes; writes no file.
 
     Parameters
     ----------
-    result : dict
-        A ``pcf-result/1``-shaped dict (for issued labels: made from the signed declaration).
+    declaration : Declaration
+        What the signed declaration states (:mod:`pcf.registry` builds it from the signed
+        document, so the label shows exactly what was signed).
     issued : dict
         ``number``, ``valid_from``, ``valid_until``, ``issuer``, ``qr`` (see :func:`label_context`).
     templates_dir : Path, optional
@@ -312,7 +312,7 @@ def issued_label(result: dict, issued: dict, templates_dir: Path | None = None, 
     Raises
     ------
     RenderError
-        On a bad result, a missing template, no CJK font or a WeasyPrint failure.
+        A missing template, no CJK font or a WeasyPrint failure.
     """
-    font, env, svg, mm = variant_svg(result, variant, templates_dir, issued=issued, size_mm=size_mm)
+    font, env, svg, mm = variant_svg(declaration, variant, templates_dir, issued=issued, size_mm=size_mm)
     return {"svg": svg.encode("utf-8"), "pdf": _pdf(env, svg, mm, font, f"{issued['number']} {VARIANTS[variant][1]}")}

@@ -16,6 +16,7 @@ ISO/IEC 18004:2015 (QR code); ISO 14026:2017 (footprint communication).
 
 from __future__ import annotations
 
+from pcf.declaration import Declaration
 from pcf.core.errors import RenderError
 from pcf.render import fmt, view
 from pcf.render.qr import label_verification_text, qr_path
@@ -34,13 +35,12 @@ QR_UNITS = 74.0
 UNITS = 200.0
 
 
-def compact_context(result: dict, font: str, size_mm: float | None = None, issued: dict | None = None) -> dict:
+def compact_context(declaration: Declaration, font: str, size_mm: float | None = None, issued: dict | None = None) -> dict:
     """Everything ``label_compact.svg.j2`` draws [user units, 200 per side].
 
     Parameters
     ----------
-    result : dict
-        A checked ``pcf-result/1`` result.
+    declaration : Declaration
     font : str
         CJK font family.
     size_mm : float, optional
@@ -66,13 +66,13 @@ def compact_context(result: dict, font: str, size_mm: float | None = None, issue
     if not lo <= size <= hi:
         raise RenderError(f"the compact label is {lo:g} to {hi:g} mm wide (T/DZJN 004-2019 bounds); got {size:g} mm: "
                           "choose a size in that range or use the full label")
-    head = view.headline(result)
+    head = view.headline(declaration)
     layout = "full" if size >= FULL_MIN_MM else "mini"
     mm_per_unit = size / UNITS
-    qr = qr_path(issued["qr"] if issued else label_verification_text(result))
+    qr = qr_path(issued["qr"] if issued else label_verification_text(declaration))
     module_mm = QR_UNITS * mm_per_unit / qr["modules"]
     show_qr = layout == "full" and module_mm >= QR_MODULE_MIN_MM
-    scale = view.class_scale(result)
+    scale = view.class_scale(declaration)
     cls = scale["cls"]
     colour = next((r["colour"] for r in scale["rows"] if r["current"]), "#ffffff")
     text = head["text"]
@@ -86,10 +86,10 @@ def compact_context(result: dict, font: str, size_mm: float | None = None, issue
         "unit_size": 16.0 if layout == "mini" else 13.0,
         "basis_zh": head["basis_zh"], "basis_en": head["basis_en"],
         "cls": cls, "chip": colour, "chip_ink": fmt.text_colour(colour) if cls else "#555555",
-        "has_classes": view.no_classes(result) is None,
+        "has_classes": view.no_classes(declaration) is None,
         "illustrative": scale["illustrative"],
         "qr": qr if show_qr else None, "qr_units": QR_UNITS, "module_mm": round(module_mm, 3),
-        "state": view.issue_state(result, issued),
-        "product_id": result["product"]["id"],
-        "pcr": view.pcr_text(result),
+        "state": view.issue_state(declaration, issued),
+        "product_id": declaration.result.product.id,
+        "pcr": view.pcr_text(declaration),
     }

@@ -6,6 +6,7 @@ Without a CJK font, WeasyPrint renders Chinese as empty boxes and raises nothing
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -14,6 +15,8 @@ import jinja2
 
 import pcf
 from pcf.core.errors import RenderError
+from pcf.core.files import output_stem
+from pcf.render.view import check_finite
 from pcf.core.files import write_atomic as files_write_atomic
 
 #: CJK font families in order of preference; the first one installed is used.
@@ -29,6 +32,49 @@ PREFERRED_CJK_FONTS = [
 _FONT_HELP = ("install a Chinese font: Debian/Ubuntu `apt-get install fonts-noto-cjk` "
               "(or fonts-wqy-zenhei), Fedora `dnf install google-noto-sans-cjk-fonts`, "
               "then check with `fc-list :lang=zh`")
+
+
+# A product id becomes a file name: letters, digits and . _ - + ( ) and spaces, CJK allowed.
+_BAD_ID = re.compile(r"[\x00-\x1f/\\:*?\"<>|]")
+_SCENARIO = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
+
+
+def file_stem(declaration) -> str:
+    """File-name stem of a declaration's outputs (:func:`pcf.core.files.output_stem`), checked to be a
+    plain file name; every rendering calls it before anything is drawn or written, so it also
+    refuses figures that are not finite (:func:`pcf.render.view.check_finite`).
+
+    Parameters
+    ----------
+    declaration : pcf.declaration.Declaration
+
+    Returns
+    -------
+    str
+        ``<product id>`` or ``<product id>.<scenario>``.
+
+    Raises
+    ------
+    RenderError
+        A figure that is not finite; a product id with / \\ : * ? " < > | or control
+        characters, leading or trailing spaces, or ``.`` / ``..``; a scenario name that is not ``[A-Za-z0-9][A-Za-z0-9_.-]*``.
+    """
+    check_finite(declaration)
+    result = declaration.result
+    pid = result.product.id
+    if not pid.strip():
+        raise RenderError("the result has an empty product.id (the manufacturer's product id): "
+                          "set product.id in the model and recompute with `pcf footprint`")
+    if _BAD_ID.search(pid) or pid.strip() in {".", ".."} or pid != pid.strip():
+        raise RenderError(
+            f"product.id {pid!r} cannot be used as a file name (no / \\ : * ? \" < > | or "
+            "control characters, no leading or trailing spaces): change product.id in the model")
+    scenario = result.scenario
+    if scenario is not None and not _SCENARIO.fullmatch(scenario.name):
+        raise RenderError(f"scenario name {scenario.name!r} cannot be used in a file name: "
+                          "rename the scenario in the model ([A-Za-z0-9][A-Za-z0-9_.-]*)")
+    return output_stem({"product": {"id": pid}, "batch": bool(declaration.batch),
+                        "scenario": {"name": scenario.name} if scenario is not None else None})
 
 
 def default_templates_dir() -> Path:

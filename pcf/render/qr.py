@@ -11,13 +11,13 @@ import urllib.parse
 import qrcode
 import qrcode.image.svg
 
+from pcf.declaration import Declaration
 from pcf.render import view
-from pcf.render.validate import check_result
 
 _QR_SAFE = " ./-_@:+()"  # characters kept as-is in QR fields; others are %-encoded
 
 
-def label_verification_text(result: dict) -> str:
+def label_verification_text(declaration: Declaration) -> str:
     """The compact text the label's QR code encodes.
 
     ``PCF1|id=<product id>|v=<value>|u=<unit>|class=<class>|pcr=<id>@<version>|
@@ -29,8 +29,7 @@ def label_verification_text(result: dict) -> str:
 
     Parameters
     ----------
-    result : dict
-        A ``pcf-result/1`` result (see docs/result-json.md).
+    declaration : Declaration
 
     Returns
     -------
@@ -41,22 +40,20 @@ def label_verification_text(result: dict) -> str:
     Raises
     ------
     RenderError
-        When the result lacks a key the label needs (see :func:`check_result`).
+        The declared figure is not a finite number (:func:`view.headline`).
     """
-    check_result(result)
-    head = view.headline(result)
-    assessment = result.get("assessment") or {}
-    pc = assessment.get("performance_class") or {}
-    pcr = assessment.get("pcr") or {}
-    pcr_field = f"{pcr['id']}@{pcr.get('version', '')}" if pcr.get("id") else "-"
+    result = declaration.result
+    head = view.headline(declaration)
+    a = declaration.assessment
+    pcr_field = f"{a.pcr.id}@{a.pcr.version or ''}" if a is not None and a.pcr.id else "-"
     fields = [
-        ("id", result["product"]["id"]),
+        ("id", result.product.id),
         ("v", head["plain"]),
         ("u", head["unit"].replace(" / ", "/")),
-        ("class", pc.get("class") or "-"),
+        ("class", declaration.graded_class or "-"),
         ("pcr", pcr_field),
-        ("m", result["method"]),
-        ("sha256", result["model_sha256"][:12].lower()),
+        ("m", result.method),
+        ("sha256", result.model_sha256[:12].lower()),
     ]
     return "PCF1|" + "|".join(f"{k}={urllib.parse.quote(str(v), safe=_QR_SAFE)}"
                               for k, v in fields)

@@ -23,8 +23,11 @@ from pathlib import Path
 from markupsafe import Markup
 
 from pcf.core import vocabulary
-from pcf.core.files import output_stem
+from pcf.core.codec import to_json
+from pcf.declaration import Declaration
+from pcf.lca.result import FootprintResult
 from pcf.render import biogenic_view, fmt, output, view
+from pcf.core.errors import RenderError
 from pcf.render.electricity import electricity_context
 from pcf.render.label import prepare
 from pcf.render.qr import label_verification_text
@@ -87,49 +90,49 @@ def stage_chart(stages: list[dict]) -> dict:
             "plot_top": top, "plot_bottom": plot_bottom}
 
 
-def _contributions(result: dict) -> dict:
+def _contributions(result: FootprintResult) -> dict:
     """Top contributions with shares, and the remainder [kg CO2e per reference flow]."""
-    total = float(result["total_kg_co2e"])
-    items = sorted(result.get("contributions") or [], key=lambda c: -abs(float(c["kg_co2e"])))
+    total = float(result.total_kg_co2e)
+    items = sorted(result.contributions, key=lambda c: -abs(float(c.kg_co2e)))
     rows = []
     for i, c in enumerate(items[:TOP_CONTRIBUTIONS], start=1):
-        kg = float(c["kg_co2e"])
-        s = c.get("share")
+        kg = float(c.kg_co2e)
+        s = c.share
         s = fmt.share(kg, total) if s is None else float(s)
-        zh, en = fmt.stage_name(c.get("stage") or "")
-        rows.append({"rank": i, "key": c.get("process") or c.get("background") or fmt.DASH,
-                     "name": c.get("name") or "", "kind": KINDS.get(c.get("kind") or "", c.get("kind") or ""),
-                     "stage_zh": zh, "stage_en": vocabulary.STAGE_SHORT.get(c.get("stage") or "", en),
+        zh, en = fmt.stage_name(c.stage or "")
+        rows.append({"rank": i, "key": c.process or c.background or fmt.DASH,
+                     "name": c.name or "", "kind": KINDS.get(c.kind or "", c.kind or ""),
+                     "stage_zh": zh, "stage_en": vocabulary.STAGE_SHORT.get(c.stage or "", en),
                      "kg_text": fmt.sig(kg), "share_text": fmt.pct(s)})
     rest = items[TOP_CONTRIBUTIONS:]
-    rest_kg = sum(float(c["kg_co2e"]) for c in rest)
+    rest_kg = sum(float(c.kg_co2e) for c in rest)
     return {"rows": rows, "rest_n": len(rest), "rest_kg_text": fmt.sig(rest_kg),
             "rest_share_text": fmt.pct(fmt.share(rest_kg, total)), "n": len(items)}
 
 
-def contribution_rows(result: dict, n: int = TOP_CHART) -> list[dict]:
+def contribution_rows(result: FootprintResult, n: int = TOP_CHART) -> list[dict]:
     """The ``n`` largest contributions as rows for :func:`stage_chart`: ``kg`` [kg CO2e per
     reference flow], ``zh`` (name, shortened), ``en`` (stage and process), ``colour`` of the
     stage, ``kg_text``, ``share_text``."""
-    total = float(result["total_kg_co2e"])
+    total = float(result.total_kg_co2e)
     order = list(vocabulary.STAGE_NAMES)
-    items = [c for c in result.get("contributions") or [] if c.get("kind") != "other"]
-    items = sorted(items, key=lambda c: -abs(float(c["kg_co2e"])))[:n]
+    items = [c for c in result.contributions if c.kind != "other"]
+    items = sorted(items, key=lambda c: -abs(float(c.kg_co2e)))[:n]
     rows = []
     for c in items:
-        kg = float(c["kg_co2e"])
-        stage = c.get("stage") or ""
+        kg = float(c.kg_co2e)
+        stage = c.stage or ""
         colour = fmt.STAGE_COLOURS[order.index(stage) % len(fmt.STAGE_COLOURS)] if stage in order else "#7a7a7a"
-        name = fmt.ellipsize(fmt.wrap(c.get("name") or c.get("background") or c.get("process") or "", 34), 1)[0]
+        name = fmt.ellipsize(fmt.wrap(c.name or c.background or c.process or "", 34), 1)[0]
         rows.append({"kg": kg, "zh": name, "colour": colour,
-                     "en": f"{vocabulary.STAGE_SHORT.get(stage, stage)} · {c.get('process') or ''}".strip(" ·"),
+                     "en": f"{vocabulary.STAGE_SHORT.get(stage, stage)} · {c.process or ''}".strip(" ·"),
                      "kg_text": fmt.sig(kg), "share_text": fmt.pct(fmt.share(kg, total))})
     return rows
 
 
-def _declaration_rows(result: dict) -> list[dict]:
+def _declaration_rows(result: FootprintResult) -> list[dict]:
     """Rows of the model's ``declaration:`` shown in section 1 (only what it states)."""
-    d = result.get("declaration") or {}
+    d = result.declaration or {}
     rows = []
     m = d.get("manufacturer") or {}
     if m.get("name"):
@@ -148,33 +151,191 @@ def _declaration_rows(result: dict) -> list[dict]:
     return rows
 
 
-def _assessment(result: dict) -> dict | None:
+def _assessment(declaration: Declaration) -> dict | None:
     """PCR section: PCR, conformity, findings, PCR stages, performance class."""
-    a = result.get("assessment")
-    if not a:
+    a = declaration.assessment
+    if a is None:
         return None
     findings = []
-    for f in a.get("findings") or []:
-        sev = str(f.get("severity") or "observation")
+    for f in a.findings:
+        sev = str(f.severity or "observation")
         zh, en = SEVERITY.get(sev, ("", sev))
-        findings.append({"severity": sev, "zh": zh, "en": en, "rule": f.get("rule") or "",
-                         "clause": f.get("clause") or "", "message": f.get("message") or "",
-                         "fix": f.get("fix") or ""})
-    du = (result["product"].get("declared_unit") or {}).get("unit")
-    pcr_stages = [{"name": k, "text": fmt.sig(v)} for k, v in (a.get("stages") or {}).items()]
-    return {"pcr": a.get("pcr") or {}, "conforms": a.get("conforms"), "findings": findings,
+        findings.append({"severity": sev, "zh": zh, "en": en, "rule": f.rule or "",
+                         "clause": f.clause or "", "message": f.message or "", "fix": f.fix or ""})
+    declared_unit = declaration.result.product.declared_unit
+    du = declared_unit.unit if declared_unit is not None else None
+    pcr_stages = [{"name": k, "text": fmt.sig(v)} for k, v in (a.stages or {}).items()]
+    return {"pcr": to_json(a.pcr), "conforms": a.conforms, "findings": findings,
             "n_nonconformities": sum(f["severity"] == "nonconformity" for f in findings),
             "stages": pcr_stages, "stages_unit": f"kg CO2e / {du}" if du else "kg CO2e",
-            "pc": a.get("performance_class"), "electricity": a.get("electricity")}
+            "pc": to_json(a.performance_class), "electricity": a.electricity}
 
 
-def report_context(result: dict, font: str, label_svg: str) -> dict:
-    """Everything ``report.html.j2`` shows, formatted.
+# ------------------------------------------------------------------ section builders of report_context
+
+def _percent(x: float | None) -> str:
+    return f"{100 * x:.2f} %" if x is not None else fmt.DASH
+
+
+def _data_source_rows(result: FootprintResult) -> list[dict]:
+    """Section 4: the background activities drawn, with factors [kg CO2e / unit] and DQR."""
+    return [{
+        "key": d.background or fmt.DASH, "name": d.name or "",
+        "location": d.location or fmt.DASH, "year": d.year or fmt.DASH,
+        "unit": d.unit or fmt.DASH, "factor_text": fmt.sig(d.kg_co2e_per_unit),
+        "source": d.source or fmt.DASH, "database": d.database or "",
+        "amount_text": (f"{fmt.amount(d.amount)} {d.unit or ''}".strip()
+                        if d.amount is not None else fmt.DASH),
+        "kg_text": fmt.sig(d.kg_co2e) if d.kg_co2e is not None else fmt.DASH,
+        "dqr_text": f"{d.dqr.dqr:.1f}" if d.dqr else fmt.DASH,
+        "dqr_parts": f"{d.dqr.ter}/{d.dqr.ger}/{d.dqr.tir}/{d.dqr.p}" if d.dqr else "",
+    } for d in result.data_sources]
+
+
+def _allocation_rows(result: FootprintResult) -> list[dict]:
+    """Section 1.1: multi-output processes, their products' shares and system-expansion credits."""
+    return [{
+        "process": a.process or "", "name": a.name or "", "method": a.method or "",
+        "justification": a.justification or fmt.DASH,
+        "products": [{
+            "name": p.name or "", "amount": f"{fmt.amount(p.amount)} {p.unit or ''}".strip(),
+            "basis": (f"{fmt.amount(p.basis)} {a.basis_unit or ''}".strip()
+                      if p.basis is not None else fmt.DASH),
+            "share": f"{100 * p.factor:.1f} %" if p.factor is not None else fmt.DASH,
+        } for p in a.products],
+        "credits": [{
+            "coproduct": c.coproduct or "", "avoided": c.avoided or "",
+            "amount": f"{fmt.amount(c.amount)} {c.unit or ''}".strip(),
+            "kg_text": fmt.sig(c.kg_co2e),
+        } for c in a.credits],
+    } for a in result.allocation]
+
+
+def _cut_off_section(result: FootprintResult) -> dict:
+    """Section 5: the excluded inputs, the study's cut-off criteria and where they break."""
+    rows = [{
+        "process": c.process or fmt.DASH, "name": c.name or "",
+        "amount": f"{fmt.amount(c.amount)} {c.unit or ''}".strip(),
+        "reason": c.reason or fmt.DASH,
+        "share": _percent(c.mass_share if c.mass_share is not None else c.energy_share),
+        "proxy": c.proxy or fmt.DASH,
+        "estimate": fmt.sig(c.kg_co2e_estimate) if c.kg_co2e_estimate is not None else fmt.DASH,
+        "ghg_share": _percent(c.ghg_share),
+    } for c in result.cut_off]
+    summary = result.cut_off_summary
+    crit = summary.criteria
+    criteria = (
+        "; ".join(f"{label} ≤ {100 * getattr(crit, k):g} %" for k, label in
+                  (("mass", "mass"), ("energy", "energy"), ("ghg", "GHG"), ("total", "total"))
+                  if getattr(crit, k) is not None)
+        + (f" ({crit.source})" if crit.source else "")
+    ) if crit else None
+    return {"cut_off": rows, "cut_off_criteria": criteria, "cut_off_findings": [to_json(f) for f in summary.findings],
+            "cut_off_total": _percent(summary.estimated_share)}
+
+
+def _scenario(result: FootprintResult) -> dict | None:
+    """The variant of the model this report is for (model ``scenarios:``), or None."""
+    scenario = result.scenario
+    if not scenario:
+        return None
+    return {"name": scenario.name, "description": scenario.description or "", "changes": (
+        [f"{k} = {fmt.amount(v)}" for k, v in (scenario.parameters or {}).items()]
+        + [f"{c.process}: {c.from_} → {c.to}" for c in (*scenario.replaced, *scenario.transport)])}
+
+
+def _study_section(declaration: Declaration) -> dict:
+    """Title page and section 1 (goal and scope): product, units, study, method, background."""
+    result = declaration.result
+    product = result.product
+    declared = product.declared_unit
+    boundary = view.study_value(result, "boundary")
+    prov = result.provenance
+    return {
+        "pid": product.id, "name": product.name,
+        "ref_unit": view.per_unit(product, False),
+        "ref_flow": view.reference_flow_text(product),
+        "declared": to_json(declared),
+        "declared_n": fmt.amount(declared.per_reference_flow) if declared else None,
+        "du_unit": view.per_unit(product, True),
+        "standard": view.study_value(result, "standard"),
+        "pcr": view.pcr_text(declaration),
+        "boundary": boundary, "boundary_zh": fmt.BOUNDARY_NAMES.get(boundary, ("", ""))[0],
+        "method": fmt.method_label(result), "method_id": result.method,
+        "method_name": " / ".join(result.method_name or []),
+        "background": view.study_value(result, "background"),
+        "background_version": prov.background_version or fmt.DASH,
+        "background_database": prov.background_database or "",
+        "background_sha256": prov.background_sha256 or fmt.DASH,
+        "brightway": ", ".join(f"{k} {v}" for k, v in (prov.brightway or {}).items()) or fmt.DASH,
+        "parameters": [{"name": k, "value": fmt.amount(v)} for k, v in (result.parameters or {}).items()],
+        "databases": [{
+            "database": b.get("database") or "", "kind": b.get("kind") or "", "source": b.get("source") or fmt.DASH,
+            "activities": b.get("activities"), "sha256": b.get("sha256") or fmt.DASH,
+        } for b in prov.databases],
+        "allocation": _allocation_rows(result),
+        "use_eol": use_eol_context(result),
+        "declaration_rows": _declaration_rows(result),
+        "boundary_map": boundary_context(result),
+    }
+
+
+def _results_section(declaration: Declaration) -> dict:
+    """Sections 2 (stages, ISO 14067 categories, electricity, biogenic, uncertainty) and 3
+    (contributions)."""
+    result = declaration.result
+    stages = view.stage_rows(result)
+    total = float(result.total_kg_co2e)
+    declared = result.product.declared_unit
+    return {
+        "head": view.headline(declaration),
+        "total_text": fmt.sig(total),
+        "stages": stages,
+        "total_share": fmt.pct(fmt.share(total, total)),
+        "stage_total_du": fmt.sig(result.per_declared_unit_kg_co2e) if declared else fmt.DASH,
+        "chart": stage_chart(stages),
+        "ghg": view.ghg_rows(result),
+        "biogenic": biogenic_view.context(declaration),
+        "electricity": electricity_context(declaration),
+        "uncertainty": uncertainty_context(result),
+        "contrib": _contributions(result),
+        "contrib_chart": stage_chart(contribution_rows(result)),
+    }
+
+
+def _pcr_section(declaration: Declaration) -> dict:
+    """Section 6 (PCR findings, class, gradings, contents), 7 (limitations) and 9 (verification)."""
+    a = declaration.assessment
+    return {
+        "scale": view.class_scale(declaration),
+        "assessment": _assessment(declaration),
+        "alternative_classes": [to_json(g) for g in a.alternative_classes] if a is not None else [],
+        "not_graded": view.not_graded_reason(declaration),
+        "checklists": checklists(declaration),
+        "limitations": limitations(declaration),
+        "verification": verification_context(declaration),
+    }
+
+
+def _provenance_section(declaration: Declaration) -> dict:
+    """Section 8 (provenance) and the QR text of the label."""
+    result = declaration.result
+    return {
+        "software_version": result.software_version or fmt.DASH,
+        "model_file": result.model_file or fmt.DASH,
+        "model_sha256": result.model_sha256,
+        "created_at": result.created_at or fmt.DASH,
+        "date": view.created_date(result),
+        "qr_text": label_verification_text(declaration),
+    }
+
+
+def report_context(declaration: Declaration, font: str, label_svg: str) -> dict:
+    """Everything ``report.html.j2`` shows, formatted, one builder per group of sections.
 
     Parameters
     ----------
-    result : dict
-        A checked ``pcf-result/1`` result.
+    declaration : Declaration
     font : str
         CJK font family.
     label_svg : str
@@ -183,137 +344,29 @@ def report_context(result: dict, font: str, label_svg: str) -> dict:
     Returns
     -------
     dict
+        The keys of :func:`_study_section`, :func:`_results_section`, :func:`_pcr_section`,
+        :func:`_provenance_section` and :func:`_cut_off_section`, plus ``scenario``, ``font``,
+        ``label`` and ``data_sources`` / ``data_quality`` (section 4).
     """
-    product = result["product"]
-    stages = view.stage_rows(result)
-    total = float(result["total_kg_co2e"])
-    declared = product.get("declared_unit")
-    boundary = view.study_value(result, "boundary")
-    prov = result.get("provenance") or {}
-    brightway = prov.get("brightway") or {}
-    data_sources = [{
-        "key": d.get("background") or fmt.DASH, "name": d.get("name") or "",
-        "location": d.get("location") or fmt.DASH, "year": d.get("year") or fmt.DASH,
-        "unit": d.get("unit") or fmt.DASH, "factor_text": fmt.sig(d.get("kg_co2e_per_unit")),
-        "source": d.get("source") or fmt.DASH, "database": d.get("database") or "",
-        "amount_text": (f"{fmt.amount(d['amount'])} {d.get('unit') or ''}".strip()
-                        if d.get("amount") is not None else fmt.DASH),
-        "kg_text": fmt.sig(d.get("kg_co2e")) if d.get("kg_co2e") is not None else fmt.DASH,
-        "dqr_text": f"{d['dqr']['dqr']:.1f}" if d.get("dqr") else fmt.DASH,
-        "dqr_parts": (f"{d['dqr']['ter']}/{d['dqr']['ger']}/{d['dqr']['tir']}/{d['dqr']['p']}"
-                      if d.get("dqr") else ""),
-    } for d in result.get("data_sources") or []]
-    allocation = [{
-        "process": a.get("process") or "", "name": a.get("name") or "", "method": a.get("method") or "",
-        "justification": a.get("justification") or fmt.DASH,
-        "products": [{
-            "name": p.get("name") or "", "amount": f"{fmt.amount(p.get('amount'))} {p.get('unit') or ''}".strip(),
-            "basis": (f"{fmt.amount(p['basis'])} {a.get('basis_unit') or ''}".strip()
-                      if p.get("basis") is not None else fmt.DASH),
-            "share": f"{100 * p['factor']:.1f} %" if p.get("factor") is not None else fmt.DASH,
-        } for p in a.get("products") or []],
-        "credits": [{
-            "coproduct": c.get("coproduct") or "", "avoided": c.get("avoided") or "",
-            "amount": f"{fmt.amount(c.get('amount'))} {c.get('unit') or ''}".strip(),
-            "kg_text": fmt.sig(c.get("kg_co2e")),
-        } for c in a.get("credits") or []],
-    } for a in result.get("allocation") or []]
-    databases = [{
-        "database": b.get("database") or "", "kind": b.get("kind") or "", "source": b.get("source") or fmt.DASH,
-        "activities": b.get("activities"), "sha256": b.get("sha256") or fmt.DASH,
-    } for b in (result.get("provenance") or {}).get("databases") or []]
-    def pct(x):
-        return f"{100 * x:.2f} %" if x is not None else fmt.DASH
-
-    cut_off = [{
-        "process": c.get("process") or fmt.DASH, "name": c.get("name") or "",
-        "amount": f"{fmt.amount(c.get('amount'))} {c.get('unit') or ''}".strip(),
-        "reason": c.get("reason") or fmt.DASH,
-        "share": pct(c.get("mass_share") if c.get("mass_share") is not None else c.get("energy_share")),
-        "proxy": c.get("proxy") or fmt.DASH,
-        "estimate": fmt.sig(c["kg_co2e_estimate"]) if c.get("kg_co2e_estimate") is not None else fmt.DASH,
-        "ghg_share": pct(c.get("ghg_share")),
-    } for c in result.get("cut_off") or []]
-    summary = result.get("cut_off_summary") or {}
-    crit = summary.get("criteria")
-    cut_off_criteria = (
-        "; ".join(f"{label} ≤ {100 * crit[k]:g} %" for k, label in
-                  (("mass", "mass"), ("energy", "energy"), ("ghg", "GHG"), ("total", "total")) if crit.get(k) is not None)
-        + (f" ({crit['source']})" if crit.get("source") else "")
-    ) if crit else None
-    scenario = result.get("scenario")
-    if scenario:  # the variant of the model this report is for (model scenarios:)
-        scenario = {"name": scenario["name"], "description": scenario.get("description") or "", "changes": (
-            [f"{k} = {fmt.amount(v)}" for k, v in (scenario.get("parameters") or {}).items()]
-            + [f"{c['process']}: {c['from']} → {c['to']}"
-               for c in (scenario.get("replaced") or []) + (scenario.get("transport") or [])])}
-    return {
-        "scenario": scenario,
-        "font": font,
-        "label": Markup(label_svg),
-        "pid": product["id"], "name": product["name"],
-        "databases": databases,
-        "allocation": allocation,
-        "use_eol": use_eol_context(result),
-        "cut_off_criteria": cut_off_criteria, "cut_off_findings": summary.get("findings") or [],
-        "cut_off_total": pct(summary.get("estimated_share")),
-        "head": view.headline(result),
-        "total_text": fmt.sig(total),
-        "ref_unit": view.per_unit(product, False),
-        "ref_flow": view.reference_flow_text(product),
-        "declared": declared,
-        "declared_n": fmt.amount(declared["per_reference_flow"]) if declared else None,
-        "du_unit": view.per_unit(product, True),
-        "scale": view.class_scale(result),
-        "standard": view.study_value(result, "standard"),
-        "pcr": view.pcr_text(result),
-        "boundary": boundary, "boundary_zh": fmt.BOUNDARY_NAMES.get(boundary, ("", ""))[0],
-        "method": fmt.method_label(result), "method_id": result["method"],
-        "method_name": " / ".join(result.get("method_name") or []),
-        "background": view.study_value(result, "background"),
-        "background_version": prov.get("background_version") or fmt.DASH,
-        "background_database": prov.get("background_database") or "",
-        "background_sha256": prov.get("background_sha256") or fmt.DASH,
-        "brightway": ", ".join(f"{k} {v}" for k, v in brightway.items()) or fmt.DASH,
-        "parameters": [{"name": k, "value": fmt.amount(v)}
-                       for k, v in (result.get("parameters") or {}).items()],
-        "stages": stages,
-        "total_share": fmt.pct(fmt.share(total, total)),
-        "stage_total_du": fmt.sig(result["per_declared_unit_kg_co2e"]) if declared else fmt.DASH,
-        "chart": stage_chart(stages),
-        "ghg": view.ghg_rows(result),
-        "biogenic": biogenic_view.context(result),
-        "contrib": _contributions(result),
-        "electricity": electricity_context(result),
-        "data_sources": data_sources,
-        "data_quality": data_quality_context(result),
-        "cut_off": cut_off,
-        "assessment": _assessment(result),
-        "alternative_classes": list((result.get("assessment") or {}).get("alternative_classes") or []),
-        "not_graded": view.not_graded_reason(result),
-        "declaration_rows": _declaration_rows(result),
-        "boundary_map": boundary_context(result),
-        "contrib_chart": stage_chart(contribution_rows(result)),
-        "checklists": checklists(result),
-        "limitations": limitations(result),
-        "verification": verification_context(result),
-        "uncertainty": uncertainty_context(result),
-        "software_version": result.get("software_version") or fmt.DASH,
-        "model_file": result.get("model_file") or fmt.DASH,
-        "model_sha256": result["model_sha256"],
-        "created_at": result.get("created_at") or fmt.DASH,
-        "date": view.created_date(result),
-        "qr_text": label_verification_text(result),
-    }
+    result = declaration.result
+    context = {"scenario": _scenario(result), "font": font, "label": Markup(label_svg),
+               "data_sources": _data_source_rows(result), "data_quality": data_quality_context(result)}
+    for part in (_study_section(declaration), _cut_off_section(result), _results_section(declaration),
+                 _pcr_section(declaration), _provenance_section(declaration)):
+        clash = context.keys() & part.keys()
+        if clash:  # a shadowed key can make WeasyPrint lay out a dict as a table for minutes (DEVELOPERS.md)
+            raise RenderError(f"report context keys {sorted(clash)} are built twice; please report this")
+        context.update(part)
+    return context
 
 
-def render_report(result: dict, out_dir: Path, templates_dir: Path | None = None) -> Path:
-    """Write the CFP study report of a result as an A4 PDF.
+def render_report(declaration: Declaration, out_dir: Path, templates_dir: Path | None = None) -> Path:
+    """Write the CFP study report of a declaration as an A4 PDF.
 
     Parameters
     ----------
-    result : dict
-        A ``pcf-result/1`` result (see docs/result-json.md).
+    declaration : Declaration
+        What the report is about (:func:`pcf.declaration.read_declaration` reads a result file).
     out_dir : Path
         Output folder; created if missing.
     templates_dir : Path, optional
@@ -329,15 +382,15 @@ def render_report(result: dict, out_dir: Path, templates_dir: Path | None = None
     Raises
     ------
     RenderError
-        On a bad result, a missing template, no CJK font (install fonts-noto-cjk), a
-        WeasyPrint failure or an unwritable folder; no file is written then.
+        On a product id that cannot name a file, a missing template, no CJK font (install
+        fonts-noto-cjk), a WeasyPrint failure or an unwritable folder; no file is written then.
     """
-    font, env, svg = prepare(result, templates_dir)
+    font, env, svg = prepare(declaration, templates_dir)
     css = output.read_template_file(env, "report.css")
-    html = output.render_template(env, "report.html.j2", R=report_context(result, font, svg),
+    html = output.render_template(env, "report.html.j2", R=report_context(declaration, font, svg),
                                   css=Markup(css))
     pdf = output.html_to_pdf(html, output.template_folder(env))
     out = output.prepare_out_dir(out_dir)
-    path = out / f"{output_stem(result)}.report.pdf"
+    path = out / f"{output.file_stem(declaration)}.report.pdf"
     output.write_atomic({path: pdf})
     return path

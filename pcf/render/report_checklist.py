@@ -9,6 +9,8 @@ shows (data, cut-off, method, rule confidence, uncertainty, boundary); none is w
 
 from __future__ import annotations
 
+from pcf.core.codec import to_json
+from pcf.declaration import Declaration
 from pcf.pcr.contents import LOOKUPS, NAMES
 from pcf.render import fmt
 
@@ -41,7 +43,7 @@ def _rows(rows: list[dict]) -> list[dict]:
     return out
 
 
-def checklists(result: dict) -> dict:
+def checklists(declaration: Declaration) -> dict:
     """The declaration and report checklists of sections 6.4 and 6.5.
 
     Returns
@@ -51,44 +53,51 @@ def checklists(result: dict) -> dict:
         ``report_source`` (the PCR's rule or the ISO 14067 default), each row ``{item, zh, en,
         status, status_zh, status_en, found, section, clause, confidence, severity}``.
     """
-    contents = (result.get("assessment") or {}).get("contents") or {}
-    report = contents.get("report")
+    contents = declaration.assessment.contents if declaration.assessment is not None else None
+    report = contents.report if contents is not None else None
     source = "pcr"
     if report is None:
         source = "iso"
         report = []
-        from pcf.declaration import Declaration
-
-        footprint = Declaration.from_json(result).result  # wave 2: until checklists take a Declaration
         for item in ISO_14067_ITEMS:
-            found = LOOKUPS[item](footprint)
+            found = LOOKUPS[item](declaration.result)
             report.append({"item": item, "zh": NAMES[item][0], "en": NAMES[item][1], "text": None,
                            "status": "present" if found else "missing", "found": found,
                            "severity": "observation", "clause": ISO_14067_CLAUSE, "confidence": "W"})
-    declaration = contents.get("declaration")
-    return {"declaration": _rows(declaration) if declaration is not None else None, "report": _rows(report),
+    else:
+        report = [to_json(r) for r in report]
+    rows = contents.declaration if contents is not None else None
+    return {"declaration": _rows([to_json(r) for r in rows]) if rows is not None else None, "report": _rows(report),
             "report_source": source}
 
 
-def limitations(result: dict) -> list[tuple[str, str]]:
-    """Limitations of the study as (Chinese, English) sentences, from the result.
+def limitations(declaration: Declaration) -> list[tuple[str, str]]:
+    """Limitations of the study as (Chinese, English) sentences, from the declaration.
 
     Covers: a scenario instead of the model as written; the boundary (cradle-to-gate: a
     partial CFP); primary data share and data quality; cut-off exclusions; the PCR's method
     observation and the confidence of its rules; illustrative thresholds; nonconformities;
     uncertainty (or its absence); electricity statements; end of life.
     """
+    result = declaration.result
+    out = _data_limitations(result)
+    out += _rule_limitations(declaration)
+    out += _uncertainty_limitations(result)
+    return out
+
+
+def _data_limitations(result) -> list[tuple[str, str]]:
+    """Scenario, boundary, primary data, data quality and cut-off."""
     out: list[tuple[str, str]] = []
-    scenario = result.get("scenario")
+    scenario = result.scenario
     if scenario:
-        out.append((f"本报告针对情景 {scenario['name']}，而非模型原样。",
-                    f"This report is for the scenario {scenario['name']!r}, not for the model as written."))
-    boundary = (result.get("study") or {}).get("boundary")
-    if boundary == "cradle-to-gate":
+        out.append((f"本报告针对情景 {scenario.name}，而非模型原样。",
+                    f"This report is for the scenario {scenario.name!r}, not for the model as written."))
+    if result.study.boundary == "cradle-to-gate":
         out.append(("从摇篮到大门：不含使用与寿命终止阶段，为部分产品碳足迹。",
                     "Cradle-to-gate: the use and end-of-life stages are not included; this is a partial CFP."))
-    dq = result.get("data_quality") or {}
-    pds = dq.get("primary_data_share")
+    dq = result.data_quality
+    pds = dq.primary_data_share if dq is not None else None
     if pds is not None:
         if pds == 0:
             out.append(("所有活动数据与排放因子均为次级数据（文献清单与数据库），结果不代表某一具体工厂。",
@@ -97,51 +106,64 @@ def limitations(result: dict) -> list[tuple[str, str]]:
         else:
             out.append((f"初级数据占比 {fmt.pct(pds)}，其余为次级数据。",
                         f"Primary data make up {fmt.pct(pds)} of the footprint; the rest is secondary data."))
-    dqr = (dq.get("dqr") or {}).get("dqr")
+    dqr = dq.dqr.dqr if dq is not None and dq.dqr is not None else None
     if dqr is not None:
-        out.append((f"数据质量评级 DQR {dqr:.2f}（{dq.get('level')}），覆盖 {fmt.pct(dq.get('coverage'))}。",
-                    f"Data quality rating DQR {dqr:.2f} ({dq.get('level')}), rated data cover "
-                    f"{fmt.pct(dq.get('coverage'))} of |kg CO2e|."))
-    cut = result.get("cut_off") or []
+        out.append((f"数据质量评级 DQR {dqr:.2f}（{dq.level}），覆盖 {fmt.pct(dq.coverage)}。",
+                    f"Data quality rating DQR {dqr:.2f} ({dq.level}), rated data cover "
+                    f"{fmt.pct(dq.coverage)} of |kg CO2e|."))
+    cut = result.cut_off
     if cut:
-        summary = result.get("cut_off_summary") or {}
-        estimated = summary.get("estimated_share")
-        missing = summary.get("not_estimated") or 0
+        summary = result.cut_off_summary
+        estimated = summary.estimated_share
+        missing = summary.not_estimated or 0
         out.append((f"排除 {len(cut)} 项输入；有代理估算者合计约 {fmt.pct(estimated)}，{missing} 项无估算。",
                     f"{len(cut)} inputs are excluded; those with a proxy estimate add about {fmt.pct(estimated)}, "
                     f"{missing} have no estimate (section 5)."))
-    a = result.get("assessment") or {}
-    findings = a.get("findings") or []
+    return out
+
+
+def _rule_limitations(declaration: Declaration) -> list[tuple[str, str]]:
+    """The PCR's method observation, the confidence of its rules, illustrative thresholds,
+    nonconformities."""
+    out: list[tuple[str, str]] = []
+    a = declaration.assessment
+    findings = a.findings if a is not None else ()
     for f in findings:
-        if f.get("rule") == "method-characterisation":
-            out.append(("所用特征化方法与产品类别规则规定的方法不同（见 6.1）。", f["message"]))
-    weak = sorted({f["clause"] for f in findings if f.get("confidence") in ("S", "W")})
+        if f.rule == "method-characterisation":
+            out.append(("所用特征化方法与产品类别规则规定的方法不同（见 6.1）。", f.message))
+    weak = sorted({f.clause for f in findings if f.confidence in ("S", "W")})
     if weak:
         out.append((f"所列发现依据的规则条款中有 {len(weak)} 条仅依据二手来源（S）或弱来源（W）编码，原文未见。",
                     f"{len(weak)} of the rule clauses behind the findings were encoded from secondary (S) or weak (W) "
                     "sources; their primary text was not seen (pcr-sources/NOTES.md)."))
-    pc = a.get("performance_class") or {}
-    if pc.get("illustrative"):
+    pc = a.performance_class if a is not None else None
+    if pc is not None and pc.illustrative:
         out.append(("等级阈值为示意性（非官方），不得作为官方等级使用。",
                     "The performance-class thresholds are illustrative (pcf's, not the rule-maker's): not an "
                     "official class."))
-    nc = sum(f.get("severity") == "nonconformity" for f in findings)
-    if a and nc:
+    nc = sum(f.severity == "nonconformity" for f in findings)
+    if a is not None and nc:
         out.append((f"研究不符合其产品类别规则（{nc} 项不符合，见 6.1），因此不分级。",
                     f"The study does not conform to its PCR ({nc} nonconformities, section 6.1), so it is not graded."))
-    if result.get("uncertainty"):
-        u = result["uncertainty"]
-        out.append((f"不确定性：95 % 区间 {fmt.sig(u.get('p2_5'))}–{fmt.sig(u.get('p97_5'))} kg CO2e（2.5 节）。",
-                    f"Uncertainty: 95 % interval {fmt.sig(u.get('p2_5'))}–{fmt.sig(u.get('p97_5'))} kg CO2e per "
+    return out
+
+
+def _uncertainty_limitations(result) -> list[tuple[str, str]]:
+    """Uncertainty (or its absence), unstated electricity sources, end of life not modelled."""
+    out: list[tuple[str, str]] = []
+    u = result.uncertainty
+    if u:
+        out.append((f"不确定性：95 % 区间 {fmt.sig(u.p2_5)}–{fmt.sig(u.p97_5)} kg CO2e（2.5 节）。",
+                    f"Uncertainty: 95 % interval {fmt.sig(u.p2_5)}–{fmt.sig(u.p97_5)} kg CO2e per "
                     "reference flow (section 2.5); input distributions partly derived from data quality ratings."))
     else:
         out.append(("未进行不确定性分析（蒙特卡洛），结果为点值。",
                     "No uncertainty analysis (Monte Carlo) was run: the result is a point value."))
-    unstated = (result.get("electricity_summary") or {}).get("not_stated") or 0
+    unstated = result.electricity_summary.not_stated or 0
     if unstated:
         out.append((f"{unstated} 项电力输入未说明来源，按电网电力处理。",
                     f"{unstated} electricity inputs state no source and are taken as grid electricity."))
-    if (result.get("stages") or {}).get("end_of_life") is not None and not result.get("end_of_life"):
+    if result.stages.get("end_of_life") is not None and not result.end_of_life:
         out.append(("寿命终止阶段未按材料建模（无截断法或循环足迹公式参数）。",
                     "The end-of-life stage is not modelled per material (no cut-off or CFF parameters)."))
     return out

@@ -13,6 +13,7 @@ Recommendation (EU) 2021/2279, Annex I, 4.6.5 (DQR and quality levels); ISO 1406
 
 from __future__ import annotations
 
+from pcf.lca.result import Dqr, FootprintResult
 from pcf.render import fmt
 
 #: Contributions listed in the data-quality table.
@@ -26,20 +27,38 @@ KIND_NAMES = {"direct": "直接排放 direct emissions", "input": "输入 input"
               "credit": "抵扣 credit", "other": "其他 other"}
 
 
-def _dqr_text(dqr: dict | None, digits: int = 1) -> tuple[str, str]:
+def _dqr_text(dqr: Dqr | None, digits: int = 1) -> tuple[str, str]:
     if not dqr:
         return fmt.DASH, ""
-    parts = "/".join(f"{float(dqr[k]):.{digits}f}".rstrip("0").rstrip(".") for k in ("ter", "ger", "tir", "p"))
-    return f"{float(dqr['dqr']):.2f}", parts
+    parts = "/".join(f"{float(getattr(dqr, k)):.{digits}f}".rstrip("0").rstrip(".") for k in ("ter", "ger", "tir", "p"))
+    return f"{float(dqr.dqr):.2f}", parts
 
 
-def data_quality_context(result: dict) -> dict | None:
+def _item_row(rank: int, item) -> dict:
+    """One row of the data-quality table (a :class:`pcf.lca.result.DataQualityItem`)."""
+    text, item_parts = _dqr_text(item.dqr)
+    return {
+        "rank": rank, "process": item.process or fmt.DASH,
+        "what": item.reference or item.name or "",
+        "name": item.name or "",
+        "kind": KIND_NAMES.get(item.kind or "", item.kind or ""),
+        "activity": DATA_NAMES.get(item.data or "", item.data or fmt.DASH),
+        "factor": DATA_NAMES.get(item.emission_factor or "", item.emission_factor or fmt.DASH),
+        "primary": bool(item.primary_share),
+        "dqr": text, "dqr_parts": item_parts,
+        "dqr_source": {"model": "model", "database": "database", "supplier": "supplier DQI"}.get(
+            item.dqr_source or "", ""),
+        "kg_text": fmt.sig(item.kg_co2e), "weight_text": fmt.pct(item.weight),
+    }
+
+
+def data_quality_context(result: FootprintResult) -> dict | None:
     """What section 4.1 shows, formatted; None when the result has no ``data_quality``.
 
     Parameters
     ----------
-    result : dict
-        A ``pcf-result/1`` result (masses [kg CO2e per reference flow]).
+    result : FootprintResult
+        Its ``data_quality`` (masses [kg CO2e per reference flow]).
 
     Returns
     -------
@@ -49,33 +68,18 @@ def data_quality_context(result: dict) -> dict | None:
         ``rows`` (largest items: process, what, kind, data of activity / factor, DQR, kg,
         weight), ``n`` (items in all).
     """
-    dq = result.get("data_quality")
+    dq = result.data_quality
     if not dq:
         return None
-    dqr, parts = _dqr_text(dq.get("dqr"), digits=2)
-    zh, en = LEVEL_NAMES.get(dq.get("level") or "", ("", dq.get("level") or ""))
-    rows = []
-    for rank, item in enumerate((dq.get("items") or [])[:TOP_ITEMS], start=1):
-        text, item_parts = _dqr_text(item.get("dqr"))
-        rows.append({
-            "rank": rank, "process": item.get("process") or fmt.DASH,
-            "what": item.get("reference") or item.get("name") or "",
-            "name": item.get("name") or "",
-            "kind": KIND_NAMES.get(item.get("kind") or "", item.get("kind") or ""),
-            "activity": DATA_NAMES.get(item.get("data") or "", item.get("data") or fmt.DASH),
-            "factor": DATA_NAMES.get(item.get("emission_factor") or "", item.get("emission_factor") or fmt.DASH),
-            "primary": bool(item.get("primary_share")),
-            "dqr": text, "dqr_parts": item_parts,
-            "dqr_source": {"model": "model", "database": "database", "supplier": "supplier DQI"}.get(
-                item.get("dqr_source") or "", ""),
-            "kg_text": fmt.sig(item.get("kg_co2e")), "weight_text": fmt.pct(item.get("weight")),
-        })
+    dqr, parts = _dqr_text(dq.dqr, digits=2)
+    zh, en = LEVEL_NAMES.get(dq.level or "", ("", dq.level or ""))
     return {
-        "pds": fmt.pct(dq.get("primary_data_share")),
-        "primary_kg": fmt.sig(dq.get("primary_kg_co2e")), "abs_kg": fmt.sig(dq.get("abs_kg_co2e")),
-        "has_dqr": dq.get("dqr") is not None, "dqr": dqr, "dqr_parts": parts, "level_zh": zh, "level_en": en,
-        "coverage": fmt.pct(dq.get("coverage")),
-        "unrated": dq.get("unrated_significant") or [],
-        "basis": dq.get("basis") or "",
-        "rows": rows, "n": len(dq.get("items") or []),
+        "pds": fmt.pct(dq.primary_data_share),
+        "primary_kg": fmt.sig(dq.primary_kg_co2e), "abs_kg": fmt.sig(dq.abs_kg_co2e),
+        "has_dqr": dq.dqr is not None, "dqr": dqr, "dqr_parts": parts, "level_zh": zh, "level_en": en,
+        "coverage": fmt.pct(dq.coverage),
+        "unrated": list(dq.unrated_significant or ()),
+        "basis": dq.basis or "",
+        "rows": [_item_row(rank, item) for rank, item in enumerate(dq.items[:TOP_ITEMS], start=1)],
+        "n": len(dq.items),
     }

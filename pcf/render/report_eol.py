@@ -6,6 +6,7 @@ formats them for ``label_templates/report_eol.html.j2``.
 
 from __future__ import annotations
 
+from pcf.lca.result import FootprintResult
 from pcf.render import fmt
 
 APPROACHES = {"cut_off": ("截断法", "cut-off (recycled content)"),
@@ -14,14 +15,35 @@ APPROACHES = {"cut_off": ("截断法", "cut-off (recycled content)"),
 PARAMETERS = ("R1", "R2", "R3", "A", "B", "Qsin/Qp", "Qsout/Qp", "LHV", "XER,heat", "XER,elec")
 
 
-def use_eol_context(result: dict) -> dict:
+def _materials(result: FootprintResult) -> list[dict]:
+    """End of life per material (:class:`pcf.lca.result.EndOfLife`), formatted."""
+    materials = []
+    for m in result.end_of_life:
+        zh, en = APPROACHES.get(m.approach, ("", m.approach or ""))
+        params = m.parameters or {}
+        materials.append({
+            "material": m.material or "", "process": m.process or fmt.DASH,
+            "approach_zh": zh, "approach_en": en,
+            "mass_text": f"{fmt.amount(m.mass_kg)} kg",
+            "parameters_text": "; ".join(f"{k} = {fmt.amount(params[k])}" for k in PARAMETERS
+                                         if params.get(k) is not None) or fmt.DASH,
+            "terms": [{"term": t.term or "", "side": t.side or "",
+                       "activity": t.activity or fmt.DASH,
+                       "amount_text": f"{fmt.amount(t.amount)} {t.unit or ''}".strip(),
+                       "kg_text": fmt.sig(t.kg_co2e)} for t in m.terms],
+            "kg_text": fmt.sig(m.kg_co2e),
+        })
+    return materials
+
+
+def use_eol_context(result: FootprintResult) -> dict:
     """Formatted rows of section 1.2.
 
     Parameters
     ----------
-    result : dict
-        A ``pcf-result/1`` result; results without ``use_stage`` / ``end_of_life`` give an
-        empty section (``present`` False).
+    result : FootprintResult
+        Its ``use_stage`` and ``end_of_life``; a result with neither gives an empty section
+        (``present`` False).
 
     Returns
     -------
@@ -30,35 +52,20 @@ def use_eol_context(result: dict) -> dict:
         stage, per period and over the service life), ``materials`` (per material: process,
         approach, parameters text, terms with amounts [per reference flow] and kg CO2e, total).
     """
-    use = result.get("use_stage") or {}
-    life = use.get("service_life")
+    use = result.use_stage
+    life = use.service_life if use is not None else None
     inputs = [{
-        "process": i.get("process") or fmt.DASH, "activity": i.get("activity") or fmt.DASH,
-        "per_text": f"{fmt.amount(i.get('amount_per'))} {i.get('unit') or ''} / {i.get('per')}",
-        "amount_text": f"{fmt.amount(i.get('amount'))} {i.get('unit') or ''}".strip(),
-        "kg_text": fmt.sig(i.get("kg_co2e")),
-    } for i in use.get("inputs") or []]
+        "process": i.process or fmt.DASH, "activity": i.activity or fmt.DASH,
+        "per_text": f"{fmt.amount(i.amount_per)} {i.unit or ''} / {i.per}",
+        "amount_text": f"{fmt.amount(i.amount)} {i.unit or ''}".strip(),
+        "kg_text": fmt.sig(i.kg_co2e),
+    } for i in (use.inputs if use is not None else ())]
     emissions = [{
-        "process": e.get("process") or fmt.DASH, "substance": f"{e.get('substance')} ({e.get('origin')})",
-        "per_text": f"{fmt.amount(e.get('amount_per'))} kg / {e.get('per')}",
-        "amount_text": f"{fmt.amount(e.get('amount'))} kg",
-    } for e in use.get("emissions") or []]
-    materials = []
-    for m in result.get("end_of_life") or []:
-        zh, en = APPROACHES.get(m.get("approach"), ("", m.get("approach") or ""))
-        params = m.get("parameters") or {}
-        materials.append({
-            "material": m.get("material") or "", "process": m.get("process") or fmt.DASH,
-            "approach_zh": zh, "approach_en": en,
-            "mass_text": f"{fmt.amount(m.get('mass_kg'))} kg",
-            "parameters_text": "; ".join(f"{k} = {fmt.amount(params[k])}" for k in PARAMETERS
-                                         if params.get(k) is not None) or fmt.DASH,
-            "terms": [{"term": t.get("term") or "", "side": t.get("side") or "",
-                       "activity": t.get("activity") or fmt.DASH,
-                       "amount_text": f"{fmt.amount(t.get('amount'))} {t.get('unit') or ''}".strip(),
-                       "kg_text": fmt.sig(t.get("kg_co2e"))} for t in m.get("terms") or []],
-            "kg_text": fmt.sig(m.get("kg_co2e")),
-        })
+        "process": e.process or fmt.DASH, "substance": f"{e.substance} ({e.origin})",
+        "per_text": f"{fmt.amount(e.amount_per)} kg / {e.per}",
+        "amount_text": f"{fmt.amount(e.amount)} kg",
+    } for e in (use.emissions if use is not None else ())]
+    materials = _materials(result)
     return {"present": bool(life or inputs or emissions or materials),
-            "life": f"{fmt.amount(life['amount'])} {life['unit']}" if life else None,
+            "life": f"{fmt.amount(life.amount)} {life.unit}" if life else None,
             "inputs": inputs, "emissions": emissions, "materials": materials}

@@ -16,9 +16,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pcf.core.files import output_stem
+from pcf.declaration import Declaration
 from pcf.render import fmt, output, view
-from pcf.render.validate import check_result
 
 #: Checks every verification asks for, whatever the PCR (ISO 14064-3:2019 evidence-gathering).
 GENERAL_CHECKS = (
@@ -31,8 +30,8 @@ GENERAL_CHECKS = (
 )
 
 
-def verification_context(result: dict) -> dict:
-    """What the verification statement shows, from a result.
+def verification_context(declaration: Declaration) -> dict:
+    """What the verification statement shows, from a declaration.
 
     Returns
     -------
@@ -41,49 +40,50 @@ def verification_context(result: dict) -> dict:
         ``conforms`` / ``n_nonconformities`` / ``n_observations``, ``checks`` (the PCR's
         ``other`` items, then :data:`GENERAL_CHECKS`) as (zh, en, clause) tuples, ``state``.
     """
-    a = result.get("assessment") or {}
-    findings = a.get("findings") or []
-    contents = a.get("contents") or {}
+    result = declaration.result
+    a = declaration.assessment
+    findings = a.findings if a is not None else ()
     checks = []
-    for kind in ("declaration", "report"):
-        for row in contents.get(kind) or []:
-            if row.get("status") == "verifier":
-                checks.append(("", row.get("text") or row.get("en") or "", row.get("clause") or ""))
+    if a is not None:
+        for rows in (a.contents.declaration, a.contents.report):
+            for row in rows or ():
+                if row.status == "verifier":
+                    checks.append(("", row.text or row.en or "", row.clause or ""))
     checks += [(zh, en, "") for zh, en in GENERAL_CHECKS]
     boundary = view.study_value(result, "boundary")
     return {
-        "pid": result["product"]["id"], "name": result["product"]["name"],
-        "head": view.headline(result), "grades": view.grades(result),
-        "not_graded": view.not_graded_reason(result),
-        "pcr": view.pcr_text(result), "pcr_title": (a.get("pcr") or {}).get("title") or "",
-        "assessed": bool(a), "conforms": a.get("conforms"),
-        "n_nonconformities": sum(f.get("severity") == "nonconformity" for f in findings),
-        "n_observations": sum(f.get("severity") == "observation" for f in findings),
+        "pid": result.product.id, "name": result.product.name,
+        "head": view.headline(declaration), "grades": view.grades(declaration),
+        "not_graded": view.not_graded_reason(declaration),
+        "pcr": view.pcr_text(declaration), "pcr_title": (a.pcr.title if a is not None else None) or "",
+        "assessed": a is not None, "conforms": a.conforms if a is not None else None,
+        "n_nonconformities": sum(f.severity == "nonconformity" for f in findings),
+        "n_observations": sum(f.severity == "observation" for f in findings),
         "standard": view.study_value(result, "standard"),
         "boundary": f"{fmt.BOUNDARY_NAMES.get(boundary, ('', ''))[0]} {boundary}".strip(),
-        "method": fmt.method_label(result), "created_at": result.get("created_at") or fmt.DASH,
-        "model_sha256": result.get("model_sha256") or fmt.DASH, "software_version": result.get("software_version") or fmt.DASH,
-        "scenario": (result.get("scenario") or {}).get("name"),
-        "checks": checks, "state": view.issue_state(result),
+        "method": fmt.method_label(result), "created_at": result.created_at or fmt.DASH,
+        "model_sha256": result.model_sha256 or fmt.DASH, "software_version": result.software_version or fmt.DASH,
+        "scenario": result.scenario.name if result.scenario is not None else None,
+        "checks": checks, "state": view.issue_state(declaration),
     }
 
 
-def render_verification(result: dict, out_dir: Path, templates_dir: Path | None = None) -> Path:
+def render_verification(declaration: Declaration, out_dir: Path, templates_dir: Path | None = None) -> Path:
     """Write the one-page verification statement template ``<stem>.verification.pdf`` (A4).
 
     Raises
     ------
     RenderError
-        On a bad result, a missing template, no CJK font, a WeasyPrint failure or an
-        unwritable folder; no file is written then.
+        A product id that cannot name a file, a missing template, no CJK font, a WeasyPrint
+        failure or an unwritable folder; no file is written then.
     """
-    check_result(result)
+    stem = output.file_stem(declaration)
     font = output.cjk_font()
     env = output.environment(templates_dir)
-    html = output.render_template(env, "verification.html.j2", V=verification_context(result), font=font,
+    html = output.render_template(env, "verification.html.j2", V=verification_context(declaration), font=font,
                                   css=output.read_template_file(env, "report.css"))
     pdf = output.html_to_pdf(html, output.template_folder(env))
     out = output.prepare_out_dir(out_dir)
-    path = out / f"{output_stem(result)}.verification.pdf"
+    path = out / f"{stem}.verification.pdf"
     output.write_atomic({path: pdf})
     return path

@@ -1,53 +1,77 @@
-"""View model: the values a label or report shows, computed once from a result dict.
+"""View model: the values a label or report shows, computed once from a declaration.
 
 Templates only lay these out; all arithmetic (shares, per-declared-unit values, class
-ranges) and all number formatting happen here, so they are tested once.
+ranges) and all number formatting happen here, so they are tested once. The declared figure
+is never derived here: :func:`headline` takes it from
+:meth:`pcf.declaration.Declaration.declared_value`.
 """
 
 from __future__ import annotations
 
+import math
+
 from pcf.core import vocabulary
+from pcf.core.codec import ABSENT
 from pcf.core.vocabulary import GHG_DISPLAY
+from pcf.declaration import Declaration
+from pcf.core.errors import RenderError
+from pcf.lca.result import FootprintResult, Product
+from pcf.pcr.assessment import Grade
 from pcf.render import fmt
 
 DEFAULT_CLASSES = ["A", "B", "C", "D", "E"]
 
 
-def reference_flow_text(product: dict) -> str:
+def present(value):
+    """``value``, or None when a document left it out (:data:`pcf.core.codec.ABSENT`)."""
+    return None if value is ABSENT else value
+
+
+def reference_flow_text(product: Product) -> str:
     """The reference flow as text, e.g. ``1 item`` or ``2.5 kg``."""
-    ref = product["reference_flow"]
-    return f"{fmt.amount(ref['amount'])} {ref['unit']}"
+    ref = product.reference_flow
+    return f"{fmt.amount(ref.amount)} {ref.unit}"
 
 
-def per_unit(product: dict, declared: bool) -> str:
+def per_unit(product: Product, declared: bool) -> str:
     """Unit of a value per declared unit (``kg CO2e / kWh``) or per reference flow.
 
     A reference flow other than one unit is written out (``kg CO2e / 2.5 kg``).
     """
-    if declared and product.get("declared_unit"):
-        return f"kg CO2e / {product['declared_unit']['unit']}"
-    ref = product["reference_flow"]
-    if float(ref["amount"]) == 1.0:
-        return f"kg CO2e / {ref['unit']}"
+    if declared and product.declared_unit:
+        return f"kg CO2e / {product.declared_unit.unit}"
+    ref = product.reference_flow
+    if float(ref.amount) == 1.0:
+        return f"kg CO2e / {ref.unit}"
     return f"kg CO2e / {reference_flow_text(product)}"
 
 
-def headline(result: dict) -> dict:
-    """The one number a label shows.
+def headline(declaration: Declaration) -> dict:
+    """The one number a label shows: the declared figure.
+
+    Parameters
+    ----------
+    declaration : Declaration
 
     Returns
     -------
     dict
-        ``value`` [kg CO2e per declared unit, or per reference flow when there is no
-        declared unit; the declared total, ``totals.declared``, when the result has it], ``text`` (3 significant figures), ``unit``, ``basis_zh``,
-        ``basis_en``, ``declared`` (bool).
+        ``value`` [kg CO2e / declared unit, or kg CO2e / reference flow when the product has no
+        declared unit], :meth:`Declaration.declared_value`; ``text`` (3 significant figures),
+        ``plain`` (no digit grouping), ``unit``, ``basis_zh``, ``basis_en``, ``declared``
+        (bool: per declared unit).
+
+    Raises
+    ------
+    RenderError
+        The declared figure is not a finite number.
     """
-    product = result["product"]
-    declared = product.get("declared_unit") is not None
-    value = result["per_declared_unit_kg_co2e"] if declared else result["total_kg_co2e"]
-    totals = result.get("totals") or {}
-    if "declared" in totals:  # the figure the PCR's (or standard's) rule declares, pcf.lca.biogenic
-        value = (totals.get("per_declared_unit") or {}).get("declared", value) if declared else totals["declared"]
+    product = declaration.result.product
+    declared = product.declared_unit is not None
+    value = declaration.declared_value("declared_unit" if declared else "reference_flow")
+    if value is None or not math.isfinite(value):
+        raise RenderError(f"the declared figure is {value!r}; a finite number is needed: "
+                          "check the model and recompute with `pcf footprint`")
     return {
         "value": float(value),
         "text": fmt.sig(value),
@@ -59,7 +83,29 @@ def headline(result: dict) -> dict:
     }
 
 
-def stage_rows(result: dict) -> list[dict]:
+def check_finite(declaration: Declaration) -> None:
+    """Refuse a result whose figures are not finite numbers (JSON readers accept NaN).
+
+    Raises
+    ------
+    RenderError
+        ``total_kg_co2e``, a stage or the declared figure is NaN or infinite.
+    """
+    result = declaration.result
+    figures = [("total_kg_co2e", result.total_kg_co2e)] + [(f"stages.{k}", v) for k, v in result.stages.items()]
+    for name, value in figures:
+        if not math.isfinite(value):
+            raise RenderError(f"result key '{name}' is {value!r}; a finite number is needed: "
+                              "check the model and recompute with `pcf footprint`")
+
+
+def declared_per_reference_flow(declaration: Declaration) -> float:
+    """The declared figure per reference flow [kg CO2e / reference flow]
+    (:meth:`Declaration.declared_value`), e.g. for the label's "= ... kg CO2e / item" line."""
+    return declaration.declared_value("reference_flow")
+
+
+def stage_rows(result: FootprintResult) -> list[dict]:
     """Life-cycle stages with values and shares, in the order of the model.
 
     Returns
@@ -70,10 +116,10 @@ def stage_rows(result: dict) -> list[dict]:
         ``share`` [-] or None, formatted ``kg_text``, ``kg_du_text``, ``share_text``,
         and ``colour``.
     """
-    total = float(result["total_kg_co2e"])
+    total = float(result.total_kg_co2e)
     du = _declared_per_ref(result)
     rows = []
-    for i, (key, kg) in enumerate(result["stages"].items()):
+    for i, (key, kg) in enumerate(result.stages.items()):
         zh, en = fmt.stage_name(key)
         kg = float(kg)
         s = fmt.share(kg, total)
@@ -88,7 +134,7 @@ def stage_rows(result: dict) -> list[dict]:
     return rows
 
 
-def ghg_rows(result: dict) -> list[dict]:
+def ghg_rows(result: FootprintResult) -> list[dict]:
     """ISO 14067:2018 7.3 separate reporting rows (aircraft as an indented "of which").
 
     Returns
@@ -97,14 +143,11 @@ def ghg_rows(result: dict) -> list[dict]:
         ``key``, ``zh``, ``en``, ``indent`` (bool), ``kg_text`` [kg CO2e per reference
         flow], ``kg_du_text`` [kg CO2e per declared unit], ``share_text``.
     """
-    ghg = result.get("ghg") or {}
-    total = float(result["total_kg_co2e"])
+    total = float(result.total_kg_co2e)
     du = _declared_per_ref(result)
     rows = []
     for key in GHG_DISPLAY:
-        if key not in ghg:
-            continue
-        kg = float(ghg[key])
+        kg = float(getattr(result.ghg, key))
         zh, en = vocabulary.GHG_NAMES[key]
         rows.append({
             "key": key, "zh": zh, "en": en, "indent": key == "aircraft",
@@ -114,11 +157,11 @@ def ghg_rows(result: dict) -> list[dict]:
     return rows
 
 
-def class_scale(result: dict) -> dict:
-    """Performance-class scale of a result, like the EU energy label's.
+def class_scale(declaration: Declaration) -> dict:
+    """Performance-class scale of a declaration, like the EU energy label's.
 
     The classes and ranges come from ``assessment.performance_class.thresholds`` (best
-    first, each with the inclusive upper bound ``max`` or null for "above the previous");
+    first, each with the inclusive upper bound ``max`` or None for "above the previous");
     without a performance class the scale is A..E, ungraded.
 
     Returns
@@ -130,16 +173,16 @@ def class_scale(result: dict) -> dict:
         ``cls``, ``range`` (e.g. ``≤ 60.0``, ``60.0 – 80.0``, ``> 120``), ``colour``,
         ``ink`` (text colour), ``current`` (bool).
     """
-    assessment = result.get("assessment") or {}
-    pc = assessment.get("performance_class") or {}
-    thresholds = pc.get("thresholds") or []
-    cls = pc.get("class")
-    names = [str(t["class"]) for t in thresholds] or DEFAULT_CLASSES
+    a = declaration.assessment
+    pc = a.performance_class if a is not None else None
+    thresholds = list(present(pc.thresholds) or ()) if pc is not None else []
+    cls = declaration.graded_class
+    names = [str(t.class_) for t in thresholds] or DEFAULT_CLASSES
     colours = fmt.class_colours(len(names))
     rows = []
     previous = None
     for i, name in enumerate(names):
-        hi = thresholds[i].get("max") if thresholds else None
+        hi = thresholds[i].max if thresholds else None
         if not thresholds:
             text = ""
         elif hi is None:
@@ -151,51 +194,51 @@ def class_scale(result: dict) -> dict:
         previous = hi if hi is not None else previous
         rows.append({"cls": name, "range": text, "colour": colours[i],
                      "ink": fmt.text_colour(colours[i]), "current": cls is not None and name == cls})
+    value = present(pc.value) if pc is not None else None
     return {
         "graded": cls is not None,
         "cls": cls,
-        "unit": pc.get("unit") or "",
-        "value_text": fmt.sig(pc.get("value")) if pc.get("value") is not None else fmt.DASH,
-        "illustrative": bool(pc.get("illustrative")),
-        "source": pc.get("source") or "",
+        "unit": (present(pc.unit) if pc is not None else None) or "",
+        "value_text": fmt.sig(value) if value is not None else fmt.DASH,
+        "illustrative": bool(pc is not None and pc.illustrative),
+        "source": (present(pc.source) if pc is not None else None) or "",
         "has_thresholds": bool(thresholds),
         "rows": rows,
     }
 
 
-def pcr_text(result: dict) -> str:
+def pcr_text(declaration: Declaration) -> str:
     """The PCR as ``id v<version>``; from the study when not assessed; ``none`` without."""
-    assessment = result.get("assessment")
-    if assessment and isinstance(assessment.get("pcr"), dict):
-        pcr = assessment["pcr"]
-        version = f" v{pcr['version']}" if pcr.get("version") else ""
-        return f"{pcr.get('id', fmt.DASH)}{version}"
-    study_pcr = (result.get("study") or {}).get("pcr")
+    a = declaration.assessment
+    if a is not None:
+        version = f" v{a.pcr.version}" if a.pcr.version else ""
+        return f"{a.pcr.id or fmt.DASH}{version}"
+    study_pcr = declaration.result.study.pcr
     return f"{study_pcr} (not assessed)" if study_pcr else "none"
 
 
-def study_value(result: dict, key: str) -> str:
-    """A ``study`` field (standard, boundary, ...) or the top-level one, or an en dash."""
-    value = (result.get("study") or {}).get(key) or result.get(key)
+def study_value(result: FootprintResult, key: str) -> str:
+    """A ``study`` field (standard, boundary, background) or the result's own, or an en dash."""
+    value = getattr(result.study, key, None) or getattr(result, key, None)
     return str(value) if value else fmt.DASH
 
 
-def created_date(result: dict) -> str:
+def created_date(result: FootprintResult) -> str:
     """The date part of ``created_at`` (``YYYY-MM-DD``), or an en dash."""
-    created = result.get("created_at")
+    created = result.created_at
     return str(created)[:10] if created else fmt.DASH
 
 
-def _declared_per_ref(result: dict) -> float | None:
+def _declared_per_ref(result: FootprintResult) -> float | None:
     """Declared units per reference flow [-], or None without a usable declared unit."""
-    declared = result["product"].get("declared_unit")
+    declared = result.product.declared_unit
     if not declared:
         return None
-    n = float(declared["per_reference_flow"])
+    n = float(declared.per_reference_flow)
     return n if n != 0 else None
 
 
-def issue_state(result: dict, issued: dict | None = None) -> dict:
+def issue_state(declaration: Declaration, issued: dict | None = None) -> dict:
     """What a label shows about its issuance: the label number and the validity period.
 
     A label rendered from a result is a draft: its number is a placeholder until a
@@ -204,9 +247,9 @@ def issue_state(result: dict, issued: dict | None = None) -> dict:
 
     Parameters
     ----------
-    result : dict
-        A ``pcf-result/1`` result; ``assessment.label.validity_years`` (the PCR's label rule)
-        is shown on a draft when present.
+    declaration : Declaration
+        ``assessment.label.validity_years`` (the PCR's label rule) is shown on a draft when
+        present.
     issued : dict, optional
         ``number``, ``valid_from``, ``valid_until`` (dates as printed), ``issuer``.
 
@@ -222,7 +265,8 @@ def issue_state(result: dict, issued: dict | None = None) -> dict:
         return {"issued": True, "number": issued["number"], "number_zh": issued["number"],
                 "number_en": issued["number"], "validity_zh": period, "validity_en": period,
                 "issuer": issued.get("issuer")}
-    years = ((result.get("assessment") or {}).get("label") or {}).get("validity_years")
+    a = declaration.assessment
+    years = a.label.validity_years if a is not None and a.label is not None else None
     if years:
         n = fmt.amount(years)
         zh, en = f"签发起 {n} 年", f"{n} years from issue"
@@ -232,8 +276,14 @@ def issue_state(result: dict, issued: dict | None = None) -> dict:
             "validity_zh": zh, "validity_en": en, "issuer": None}
 
 
-def grades(result: dict) -> list[dict]:
-    """Every grading of a result: the PCR's performance class, then its alternative class sets.
+def _grade(pc: Grade) -> dict:
+    cls = present(pc.class_)
+    return {"title": present(pc.title), "cls": cls, "graded": cls is not None,
+            "illustrative": bool(pc.illustrative), "reason": present(pc.reason), "unit": present(pc.unit) or ""}
+
+
+def grades(declaration: Declaration) -> list[dict]:
+    """Every grading of a declaration: the PCR's performance class, then its alternative class sets.
 
     Returns
     -------
@@ -241,36 +291,29 @@ def grades(result: dict) -> list[dict]:
         ``title`` (None for the PCR's own classes), ``cls`` (None when not graded), ``graded``
         (bool), ``illustrative`` (bool), ``reason`` (why not graded, or None), ``unit``.
     """
-    a = result.get("assessment") or {}
-    out = []
-    for pc in [a.get("performance_class")] + list(a.get("alternative_classes") or []):
-        if not pc:
-            continue
-        cls = pc.get("class")
-        out.append({"title": pc.get("title"), "cls": cls, "graded": cls is not None,
-                    "illustrative": bool(pc.get("illustrative")), "reason": pc.get("reason"),
-                    "unit": pc.get("unit") or ""})
-    return out
+    a = declaration.assessment
+    if a is None:
+        return []
+    return [_grade(pc) for pc in (a.performance_class, *a.alternative_classes) if pc is not None]
 
 
-def not_graded_reason(result: dict) -> tuple[str, str] | None:
-    """(Chinese, English) reason a result that has classes is not graded, or None."""
-    a = result.get("assessment") or {}
-    pc = a.get("performance_class")
-    if not pc or pc.get("class") is not None:
+def not_graded_reason(declaration: Declaration) -> tuple[str, str] | None:
+    """(Chinese, English) reason a declaration that has classes is not graded, or None."""
+    a = declaration.assessment
+    if a is None or a.performance_class is None or declaration.graded_class is not None:
         return None
-    if a.get("conforms") is False:
+    if a.conforms is False:
         return "不符合产品类别规则", "does not conform to its PCR"
     return "无等级", "no class"
 
 
-def no_classes(result: dict) -> tuple[str, str, str] | None:
+def no_classes(declaration: Declaration) -> tuple[str, str, str] | None:
     """(Chinese, English, detail) when there is no class scale to draw: the result was not
     assessed against a PCR, or its PCR defines no performance classes (e.g. GB/T 24067
     generic, the China label pilot, whose label shows the value only); None otherwise."""
-    a = result.get("assessment")
-    if not a:
+    a = declaration.assessment
+    if a is None:
         return "未按产品类别规则评估", "Not assessed against a PCR", "无碳足迹等级 no performance class"
-    if a.get("performance_class") is None:
+    if a.performance_class is None:
         return "该规则不设等级", "The PCR defines no performance classes", "标签仅显示数值 the label shows the value"
     return None
