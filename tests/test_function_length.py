@@ -12,7 +12,6 @@ REASON = "longer than 100 lines because"
 
 #: (issue 13: being split by another change) -- matched by function name, wherever the file moves
 KNOWN_LONG = {
-    "report_context",  # pcf/render/report.py
     "import_database",  # pcf/importers/database.py
 }
 

@@ -89,9 +89,8 @@ def issued_files(document: dict, qr: str) -> dict[str, bytes]:
     number = document["declaration"]["label_number"]
     declaration = label_declaration(document["declaration"])
     issued = issued_context(document, qr)
-    drawn = declaration.to_json()  # pcf.render still takes the result JSON; the Declaration once it takes types
-    label = issued_label(drawn, issued)
-    font, env, svg = prepare(drawn, issued=issued)
+    label = issued_label(declaration, issued)
+    font, env, svg = prepare(declaration, issued=issued)
     html = output.render_template(env, "statement.html.j2", S=statement_context(document),
                                   label=Markup(svg), font=font)
     statement = output.html_to_pdf(html, output.template_folder(env))
