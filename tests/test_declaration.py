@@ -110,3 +110,14 @@ def test_records_are_frozen():
     r = result()
     with pytest.raises(AttributeError):
         r.total_kg_co2e = 0.0  # type: ignore[misc]
+
+
+def test_a_result_without_totals_declares_from_its_ghg_split():
+    """Old results have no ``totals``: fossil 10 + biogenic 3 (2 kg CO2) - 4 + dLUC 1, 4 per
+    reference flow: including 10, excluding 12; the excluding rule without dLUC declares 11."""
+    from dataclasses import replace
+
+    d = declaration(rule=_rule("excluding_biogenic", False), **CASE)
+    old = d.replace(result=replace(d.result, totals=None))
+    assert old.declared_value("reference_flow") == pytest.approx(11.0, rel=1e-12)
+    assert old.declared_value("declared_unit") == pytest.approx(2.75, rel=1e-12)

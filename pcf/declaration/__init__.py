@@ -31,7 +31,8 @@ from ..core.codec import ABSENT, CodecError, from_json, record, to_json
 from ..core.errors import SourceError
 from ..core.files import output_stem, write_atomic
 from .accounting import BASES, AccountingRule, rule_for
-from ..lca.result import FootprintResult
+from ..lca.biogenic import result_totals
+from ..lca.result import FootprintResult, Totals
 from ..pcr.assess import assess, resolve_pcr
 from ..pcr.assessment import Assessment
 
@@ -135,12 +136,17 @@ class Declaration:
         float or None
             None per declared unit when the product has no declared unit.
 
+        Notes
+        -----
+        A result without ``totals`` (written before they existed) has them computed from its
+        ``ghg`` split and biogenic CO2 mass (:func:`pcf.lca.biogenic.result_totals`).
+
         Raises
         ------
         ValueError
             ``per`` is neither.
         """
-        totals = self.result.totals
+        totals = self.result.totals or _totals_from_ghg(self.result)
         value = declared_figure(totals.including_biogenic, totals.excluding_biogenic, self.result.ghg.dluc,
                                 self.accounting)
         if per == "reference_flow":
@@ -279,6 +285,14 @@ def build_declaration(result: FootprintResult, pcr: Any = None, electricity_mode
     assessment = assess(result, rule, declaration.declared_value("declared_unit"), electricity_mode,
                         declared_per_reference_flow=declaration.declared_value("reference_flow"))
     return declaration.replace(assessment=assessment)
+
+
+def _totals_from_ghg(result: FootprintResult) -> Totals:
+    """The totals :mod:`pcf.lca` would have stored, from the ISO 14067 split of ``result``."""
+    unit = result.product.declared_unit
+    figures = result_totals(to_json(result.ghg), result.biogenic_carbon.co2_emissions_kg,
+                            unit.per_reference_flow if unit is not None and unit.per_reference_flow else None)
+    return from_json(Totals, figures)
 
 
 def _result_totals(stored: dict) -> dict:
