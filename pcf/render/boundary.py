@@ -139,7 +139,12 @@ def boundary_context(result: FootprintResult) -> dict | None:
     g = _order(boundary_graph(result))
     if g.number_of_nodes() == 0:
         return None
-    pos = nx.multipartite_layout(g, subset_key="layer", align="vertical")
+    # the columns as ordered lists: given the attribute name, networkx groups the nodes into
+    # sets, whose order changes with Python's hash seed (a report that differs run to run)
+    subsets: dict[int, list[str]] = {}
+    for n, d in g.nodes(data=True):
+        subsets.setdefault(d["layer"], []).append(n)
+    pos = nx.multipartite_layout(g, subset_key=subsets, align="vertical")
     n_layers = max(d["layer"] for _, d in g.nodes(data=True)) + 1
     gap = 10.0
     node_w = (WIDTH - (n_layers - 1) * gap) / n_layers
