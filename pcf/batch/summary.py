@@ -24,9 +24,12 @@ from pathlib import Path
 
 from ..core.vocabulary import GHG_REPORTED, STAGES
 
+TOTAL = "total_kg_co2e"
+"""Summary column of the total [kg CO2e / reference flow]; the stage shares are of it."""
+
 HEAD = [("row", "int"), ("id", "str"), ("name", "str"), ("model", "str"), ("scenario", "str"),
         ("status", "str"), ("error", "str")]
-FIGURES = ([("total_kg_co2e", "float"), ("per_declared_unit_kg_co2e", "float"), ("declared_unit", "str"),
+FIGURES = ([(TOTAL, "float"), ("per_declared_unit_kg_co2e", "float"), ("declared_unit", "str"),
             ("declared_units_per_reference_flow", "float")]
            + [(f"{s}_kg_co2e", "float") for s in STAGES] + [(f"{s}_share", "float") for s in STAGES]
            + [(f"{k}_kg_co2e", "float") for k in GHG_REPORTED]
@@ -139,9 +142,9 @@ def figures_table(figures: dict, parameters: dict):
     import numpy as np
     import pyarrow as pa
 
-    n = len(next(iter(parameters.values()))) if parameters else len(figures["total_kg_co2e"])
+    n = len(next(iter(parameters.values()))) if parameters else len(figures[TOTAL])
     types = {"float": pa.float64(), "str": pa.string()}
-    total = np.asarray(figures["total_kg_co2e"], dtype=float)
+    total = np.asarray(figures[TOTAL], dtype=float)
     out = {}
     for name, kind in FIGURES:
         if name.endswith("_share"):

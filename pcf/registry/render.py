@@ -42,7 +42,7 @@ def statement_context(document: dict) -> dict:
     per_ref = None
     if du:
         ref = d["product"]["reference_flow"]
-        total = (d["values"].get("declared") or {}).get("kg_co2e", d["values"]["total_kg_co2e"])
+        total = label_declaration(d).declared_value("reference_flow")  # the signed declared figure
         per_ref = f"{fmt.sig(total)} kg CO2e / {fmt.amount(ref['amount'])} {ref['unit']}"
     pcr = d["pcr"]
     return {
