@@ -19,7 +19,6 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from pcf import __version__
 from pcf.core.errors import PCFError
 from pcf.core.vocabulary import GHG_REPORTED, STAGE_ABBREVIATIONS, STAGE_NAMES
 
@@ -68,6 +67,9 @@ app = Commands(add_completion=False, no_args_is_help=True,
 out = Console()
 err = Console(stderr=True)
 
+if typing.TYPE_CHECKING:
+    from pcf.api import Declaration
+
 STAGE_LABELS = {stage: en for stage, (_zh, en) in STAGE_NAMES.items()}
 
 
@@ -85,23 +87,24 @@ def _pct(x: float | None) -> str:
     return "—" if x is None else f"{100 * x:.1f} %"
 
 
-def print_summary(result: dict) -> None:
-    """Short summary table of a result dict."""
-    product = result["product"]
-    du = product.get("declared_unit")
-    total = result["total_kg_co2e"]
-    ref = product["reference_flow"]
-    scenario = (result.get("scenario") or {}).get("name")
-    out.print(f"[bold]{escape(product['name'])}[/bold] ({escape(product['id'])})"
+def print_summary(d: Declaration) -> None:
+    """Short summary table of a declaration's result (and its PCR verdict)."""
+    r = d.result
+    product = r.product
+    du = product.declared_unit
+    total = r.total_kg_co2e
+    ref = product.reference_flow
+    scenario = r.scenario.name if r.scenario else None
+    out.print(f"[bold]{escape(product.name)}[/bold] ({escape(product.id)})"
               + (f"  ·  scenario [bold]{escape(scenario)}[/bold]" if scenario else "")
-              + f"  ·  {escape(result['method'])}  ·  background {escape(result['background'])}")
+              + f"  ·  {escape(r.method)}  ·  background {escape(r.background)}")
     table = Table(show_header=True, header_style="bold")
     table.add_column("")
-    table.add_column(f"kg CO2e / {_fmt(ref['amount'])} {ref['unit']}", justify="right")
+    table.add_column(f"kg CO2e / {_fmt(ref.amount)} {ref.unit}", justify="right")
     if du:
-        table.add_column(f"kg CO2e / {du['unit']}", justify="right")
+        table.add_column(f"kg CO2e / {du.unit}", justify="right")
     table.add_column("share", justify="right")
-    per = du["per_reference_flow"] if du else None
+    per = du.per_reference_flow if du else None
 
     def row(name, value, bold=False):
         cells = [name, _fmt(value)]
@@ -110,78 +113,74 @@ def print_summary(result: dict) -> None:
         cells.append(f"{100 * value / total:.1f} %" if total else "—")
         table.add_row(*[f"[bold]{c}[/bold]" for c in cells] if bold else cells)
 
-    for stage, value in result["stages"].items():
+    for stage, value in r.stages.items():
         row(STAGE_LABELS.get(stage, stage), value)
     row("Total", total, bold=True)
     out.print(table)
-    g = result["ghg"]
     out.print(escape("ISO 14067 split [kg CO2e]: ") + ", ".join(
-        f"{k.replace('_', ' ')} {_fmt(g[k])}" for k in GHG_REPORTED))
-    dq = result.get("data_quality")
+        f"{k.replace('_', ' ')} {_fmt(getattr(r.ghg, k))}" for k in GHG_REPORTED))
+    dq = r.data_quality
     if dq:
-        dqr = dq.get("dqr")
-        out.print(escape(f"Data quality: primary data share {_pct(dq.get('primary_data_share'))} (PACT); ")
-                  + (escape(f"DQR {dqr['dqr']:.2f} {dq['level']} (PEF, contribution-weighted, "
-                            f"{_pct(dq.get('coverage'))} rated)") if dqr else "DQR: no rated data"), highlight=False)
-    es = result.get("electricity_summary") or {}
-    if es.get("total_kwh"):
-        parts = [f"{k} {_fmt(v['kwh'])} kWh" for k, v in (es.get("by_source") or {}).items() if v.get("kwh")]
-        unstated = f"; {es['not_stated']} not stated (taken as grid)" if es.get("not_stated") else ""
-        out.print(escape(f"Electricity: {_fmt(es['total_kwh'])} kWh, {_fmt(es['kg_co2e'])} kg CO2e "
-                         f"({100 * (es.get('share') or 0):.1f} %, {_fmt(es.get('kg_co2e_per_kwh'))} kg CO2e/kWh); "
+        dqr = dq.dqr
+        out.print(escape(f"Data quality: primary data share {_pct(dq.primary_data_share)} (PACT); ")
+                  + (escape(f"DQR {dqr.dqr:.2f} {dq.level} (PEF, contribution-weighted, "
+                            f"{_pct(dq.coverage)} rated)") if dqr else "DQR: no rated data"), highlight=False)
+    es = r.electricity_summary
+    if es.total_kwh:
+        parts = [f"{k} {_fmt(v.kwh)} kWh" for k, v in (es.by_source or {}).items() if v.kwh]
+        unstated = f"; {es.not_stated} not stated (taken as grid)" if es.not_stated else ""
+        out.print(escape(f"Electricity: {_fmt(es.total_kwh)} kWh, {_fmt(es.kg_co2e)} kg CO2e "
+                         f"({100 * (es.share or 0):.1f} %, {_fmt(es.kg_co2e_per_kwh)} kg CO2e/kWh); "
                          + ", ".join(parts) + unstated), highlight=False)
-    top = [c for c in result["contributions"] if c.get("kind") != "other"][:5]
+    top = [c for c in r.contributions if c.kind != "other"][:5]
     if top:
         out.print("Top contributions: " + "; ".join(
-            f"{c.get('background') or c.get('process')} ({c['stage']}) {100 * c['share']:.1f} %" for c in top))
-    a = result.get("assessment")
+            f"{c.background or c.process} ({c.stage}) {100 * c.share:.1f} %" for c in top))
+    a = d.assessment
     if a:
-        verdict = "[green]conforms[/green]" if a["conforms"] else "[red]does not conform[/red]"
+        verdict = "[green]conforms[/green]" if a.conforms else "[red]does not conform[/red]"
         cls = ""
-        for pc in [a.get("performance_class")] + list(a.get("alternative_classes") or []):
+        for pc in (a.performance_class, *a.alternative_classes):
             if not pc:
                 continue
-            name = f" ({escape(pc['title'])})" if pc.get("title") else ""
-            if pc.get("class") is None:
+            name = f" ({escape(pc.title)})" if pc.title else ""
+            if not pc.class_:
                 cls += f", not graded{name} (graded only when it conforms)"
             else:
-                note = " (illustrative thresholds)" if pc.get("illustrative") else ""
-                cls += f", performance class{name} [bold]{escape(str(pc['class']))}[/bold]{note}"
-        mode = (a.get("electricity") or {}).get("mode")
+                note = " (illustrative thresholds)" if pc.illustrative else ""
+                cls += f", performance class{name} [bold]{escape(str(pc.class_))}[/bold]{note}"
+        mode = (a.electricity or {}).get("mode")
         elec = f", electricity mode {escape(mode)}" if mode else ""
-        out.print(f"PCR {escape(a['pcr']['id'])}: {verdict}{cls}{elec}")
+        out.print(f"PCR {escape(a.pcr.id)}: {verdict}{cls}{elec}")
 
 
-def print_uncertainty(result: dict) -> None:
-    """The Monte Carlo interval and the top drivers of a result dict, when it has them."""
-    u = result.get("uncertainty")
+def print_uncertainty(d: Declaration) -> None:
+    """The Monte Carlo interval and the top drivers of a declaration's result, when it has them."""
+    u = d.result.uncertainty
     if not u:
         return
-    du = result["product"].get("declared_unit")
-    per = u.get("per_declared_unit")
-    line = (f"Monte Carlo ({u['iterations']} iterations, seed {u['seed']}): mean {_fmt(u['mean'])}, "
-            f"median {_fmt(u['median'])}, 95 % interval {_fmt(u['p2_5'])} .. {_fmt(u['p97_5'])} kg CO2e")
+    du = d.result.product.declared_unit
+    per = u.per_declared_unit
+    line = (f"Monte Carlo ({u.iterations} iterations, seed {u.seed}): mean {_fmt(u.mean)}, "
+            f"median {_fmt(u.median)}, 95 % interval {_fmt(u.p2_5)} .. {_fmt(u.p97_5)} kg CO2e")
     if du and per:
-        line += f"; per {du['unit']}: {_fmt(per['p2_5'])} .. {_fmt(per['p97_5'])}"
+        line += f"; per {du.unit}: {_fmt(per.p2_5)} .. {_fmt(per.p97_5)}"
     out.print(escape(line), highlight=False)
-    top = u.get("drivers") or []
+    top = u.drivers
     if top:
         out.print(escape("Uncertainty drivers (share of variance, rho^2 normalised): " + "; ".join(
-            f"{d['input']} ({d['process']}) {100 * d['share']:.0f} %" for d in top[:3])), highlight=False)
-
-
+            f"{x.input} ({x.process}) {100 * x.share:.0f} %" for x in top[:3])), highlight=False)
 
 
 @app.command(epilog="Example: pcf setup")
 def setup(force: bool = typer.Option(False, "--force", help="Rebuild every part.")) -> None:
     """Build the background (biosphere3, IPCC 2021/2013 GWP100, open default) under PCF_HOME. Idempotent."""
-    from pcf.background import setup as build
-    from pcf.core.bw import pcf_home
+    from pcf.api import setup as build
 
     done = build(force=force, report=lambda m: err.print(m))
-    for step, state in done.items():
+    for step, state in done.steps.items():
         out.print(f"{step}: {state}")
-    out.print(f"background ready in {pcf_home()}")
+    out.print(f"background ready in {done.home}")
 
 
 SCENARIO_HELP = "A scenario of the model's scenarios: (default: the model as written, 'base')."
@@ -218,8 +217,8 @@ def footprint(
     run = run_footprint(model, out_dir, label=label, report=report, method=method, electricity_mode=electricity_mode,
                        scenario=scenario, pcr_id=pcr,
                        monte_carlo=monte_carlo, seed=seed)
-    print_summary(run.result)
-    print_uncertainty(run.result)
+    print_summary(run.declaration)
+    print_uncertainty(run.declaration)
     for path in run.files.values():
         out.print(f"wrote {path}")
 
@@ -234,25 +233,24 @@ def check(
     """Check a product model against its PCR; exit 1 on any nonconformity."""
     from pcf.api import compute
 
-    # wave 2: to_json() until the CLI takes a Declaration
-    result = compute(model, pcr_id=pcr, electricity_mode=electricity_mode, scenario=scenario).to_json()
-    a = result.get("assessment")
+    declaration = compute(model, pcr_id=pcr, electricity_mode=electricity_mode, scenario=scenario)
+    a = declaration.assessment
     if a is None:
         err.print("error: no PCR: pass --pcr ID or set study.pcr in the model")
         raise typer.Exit(2)
-    n_nc = sum(f["severity"] == "nonconformity" for f in a["findings"])
-    out.print(f"[bold]PCR {escape(a['pcr']['id'])}[/bold] v{escape(str(a['pcr'].get('version', '?')))}: "
-              f"{len(a['findings'])} findings ({n_nc} nonconformit{'y' if n_nc == 1 else 'ies'}, "
-              f"{len(a['findings']) - n_nc} observation{'' if len(a['findings']) - n_nc == 1 else 's'})")
-    for f in a["findings"]:
-        style = "red" if f["severity"] == "nonconformity" else "yellow"
-        out.print(f"\n[{style}]● {f['severity']}[/{style}]  [bold]{escape(f['rule'])}[/bold]  ({escape(f.get('clause') or '')})")
-        out.print(f"  {escape(f['message'])}", highlight=False)
-        if f.get("fix"):
-            out.print(f"  → {escape(f['fix'])}", highlight=False)
+    n_nc = sum(f.severity == "nonconformity" for f in a.findings)
+    out.print(f"[bold]PCR {escape(a.pcr.id)}[/bold] v{escape(str(a.pcr.version))}: "
+              f"{len(a.findings)} findings ({n_nc} nonconformit{'y' if n_nc == 1 else 'ies'}, "
+              f"{len(a.findings) - n_nc} observation{'' if len(a.findings) - n_nc == 1 else 's'})")
+    for f in a.findings:
+        style = "red" if f.severity == "nonconformity" else "yellow"
+        out.print(f"\n[{style}]● {f.severity}[/{style}]  [bold]{escape(f.rule)}[/bold]  ({escape(f.clause or '')})")
+        out.print(f"  {escape(f.message)}", highlight=False)
+        if f.fix:
+            out.print(f"  → {escape(f.fix)}", highlight=False)
     out.print()
-    print_summary(result)
-    if not a["conforms"]:
+    print_summary(declaration)
+    if not a.conforms:
         raise typer.Exit(1)
 
 
@@ -388,7 +386,7 @@ def batch(
         TimeRemainingColumn
     from rich.text import Text
 
-    from pcf.batch import run_batch
+    from pcf.api import batch as run_batch
 
     class Rate(ProgressColumn):
         def render(self, task) -> Text:
@@ -502,7 +500,7 @@ def db_list(as_json: bool = typer.Option(False, "--json", help="Print JSON inste
     """List the installed databases: name, kind, activities, source, version, content hash."""
     import json
 
-    from pcf.background import list_databases
+    from pcf.api import list_databases
 
     entries = list_databases()
     if as_json:
@@ -522,7 +520,7 @@ def db_list(as_json: bool = typer.Option(False, "--json", help="Print JSON inste
 @db_app.command("remove", epilog="Example: pcf db remove pcf-fg-SKU-OLD")
 def db_remove(name: str = typer.Argument(..., help="Database name as `pcf db list` shows it.")) -> None:
     """Remove an installed database (`pcf setup` rebuilds the open default)."""
-    from pcf.background import remove_database
+    from pcf.api import remove_database
 
     entry = remove_database(name)
     out.print(f"removed {entry.database} ({entry.kind}, {entry.activities} activities)")
@@ -539,7 +537,7 @@ def db_import(
     """Import a background database with bw2io; unlinked exchanges are kept (placeholders / companion biosphere) and reported."""
     import json
 
-    from pcf.importers import import_database
+    from pcf.api import import_database
 
     with err.status(f"importing {escape(path.name)} ...") as status:
         report = import_database(path, fmt, name, replace=replace,
@@ -588,7 +586,7 @@ def import_foreground(
     links: Optional[Path] = typer.Option(None, "--links", help="Link table (default databases/ecoinvent-links.csv)."),
 ) -> None:
     """Import a Brightway Excel foreground into a pcf-model/1 file, linking ecoinvent inputs to the open default."""
-    from pcf.importers.premise import LINKS, run_import
+    from pcf.api import import_foreground as run_import
 
     stages = {}
     for item in stage:
@@ -598,7 +596,7 @@ def import_foreground(
         key, _, value = item.partition("=")
         stages[key.strip()] = value.strip()
     run = run_import(xlsx, product, model_out, product_id=product_id, pcr=pcr, stages=stages,
-                     internal=internal, links=links or LINKS)
+                     internal=internal, links=links)
     rep = run.report
     out.print(f"{escape(rep.product)}: linked mass share [bold]{100 * rep.linked_mass_share:.1f} %[/bold] "
               f"(with process water counted: {100 * rep.linked_mass_share_incl_water:.1f} %); unlinked inputs estimated at "
@@ -618,15 +616,12 @@ def _registry_option():
     return typer.Option(None, "--registry", envvar="PCF_REGISTRY", help=_REGISTRY_HELP)
 
 
-def _passphrase_for(key: Path) -> Optional[str]:
-    """Ask for the passphrase of an encrypted key when PCF_KEY_PASSPHRASE is not set and a person is there."""
-    import os
-
-    from pcf.registry.keys import PASSPHRASE_ENV, is_encrypted
-
-    if os.environ.get(PASSPHRASE_ENV) or not is_encrypted(key) or not sys.stdin.isatty():
+def _ask_passphrase() -> Optional[typing.Callable[[Path], str]]:
+    """A prompt for the passphrase of an encrypted key, when a person is there to answer it (the
+    library calls it only when PCF_KEY_PASSPHRASE is not set)."""
+    if not sys.stdin.isatty():
         return None
-    return typer.prompt(f"passphrase of {key}", hide_input=True)
+    return lambda key: typer.prompt(f"passphrase of {key}", hide_input=True)
 
 
 keys_app = Commands(no_args_is_help=True, help="Issuer key pairs (Ed25519) for signing labels.")
@@ -644,17 +639,12 @@ def keys_new(
     registry: Optional[Path] = _registry_option(),
 ) -> None:
     """Create an Ed25519 key pair for an issuer and register its public key."""
-    import os
-
     from pcf.api import keys_new as run
-    from pcf.registry.keys import PASSPHRASE_ENV
 
-    secret = None
-    if passphrase:
-        secret = os.environ.get(PASSPHRASE_ENV) or typer.prompt("passphrase", hide_input=True,
-                                                                 confirmation_prompt=True)
-    key, private_path, public_path, record = run(issuer, out_dir, secret, registry, register)
-    out.print(f"wrote {private_path} (private, mode 0600{', encrypted' if secret else ''}) and {public_path}",
+    key, private_path, public_path, record = run(
+        issuer, out_dir, None, registry, register, encrypt=passphrase,
+        ask=lambda: typer.prompt("passphrase", hide_input=True, confirmation_prompt=True))
+    out.print(f"wrote {private_path} (private, mode 0600{', encrypted' if passphrase else ''}) and {public_path}",
               highlight=False)
     out.print(f"key id {key.key_id}" + (f", registered for issuer {issuer}" if record else " (not registered)"),
               highlight=False)
@@ -685,7 +675,7 @@ def issue(
     """Issue a numbered, signed label for a result that conforms to its PCR; prints the label number."""
     from pcf.api import issue_label
 
-    issued = issue_label(result, key, valid_days, out_dir, registry, _passphrase_for(key))
+    issued = issue_label(result, key, valid_days, out_dir, registry, ask=_ask_passphrase())
     rec = issued.record
     err.print(f"issued {rec.number}: {escape(rec.product_name)} ({escape(rec.product_id)}), issuer {escape(rec.issuer)}, "
               f"valid {rec.valid_from} until {rec.valid_until}", highlight=False)
@@ -777,7 +767,7 @@ def renew(
     """Renew a label: a new number and validity period, linked to the old label; prints the new number."""
     from pcf.api import renew_label
 
-    issued = renew_label(number, key, valid_days, reason, out_dir, result, registry, _passphrase_for(key))
+    issued = renew_label(number, key, valid_days, reason, out_dir, result, registry, ask=_ask_passphrase())
     err.print(f"renewed {issued.record.renews} as {issued.number}, valid {issued.record.valid_from} until "
               f"{issued.record.valid_until}", highlight=False)
     for path in issued.files.values():
@@ -884,7 +874,9 @@ def registry_export(number: str = typer.Argument(..., help="Label number."),
 @app.command(epilog="Example: pcf version")
 def version() -> None:
     """Print the pcf version."""
-    out.print(__version__)
+    from pcf.api import version as run
+
+    out.print(run())
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,12 +30,6 @@ class FootprintRun:
 
     declaration: Declaration
     files: dict[str, Path] = field(default_factory=dict)
-
-    @property
-    def result(self) -> dict:
-        """The result JSON dict (docs/result-json.md) of :attr:`declaration`."""
-        # wave 2: until the CLI and its tests take the Declaration
-        return self.declaration.to_json()
 
 
 def compute(model_path: str | Path, pcr_id: str | None = None, method: str | None = None,
@@ -331,8 +326,27 @@ def _store(registry: str | Path | None, create: bool = True):
 
 
 def keys_new(issuer: str, out_dir: str | Path, passphrase: str | None = None,
-             registry: str | Path | None = None, register: bool = True):
+             registry: str | Path | None = None, register: bool = True, encrypt: bool = False,
+             ask: Callable[[], str] | None = None):
     """``pcf keys new``: write ``<out_dir>/<issuer>.key`` / ``.pub`` and register the public key.
+
+    Parameters
+    ----------
+    issuer : str
+        Issuer name; names the files.
+    out_dir : str or Path
+        Folder for the files.
+    passphrase : str, optional
+        Encrypts the private key.
+    registry : str or Path, optional
+        Registry database; default ``PCF_HOME/registry.db``.
+    register : bool
+        Register the public key (retires the issuer's previous key).
+    encrypt : bool
+        Encrypt the private key even when ``passphrase`` is None: with ``PCF_KEY_PASSPHRASE``,
+        or else the passphrase ``ask()`` returns.
+    ask : callable, optional
+        Asks a person for a new passphrase (``encrypt`` without one given or in the environment).
 
     Returns
     -------
@@ -343,7 +357,17 @@ def keys_new(issuer: str, out_dir: str | Path, passphrase: str | None = None,
     ------
     KeyFileError, RegistryError
     """
+    import os
+
     from .registry import new_keys
+    from .registry.keys import PASSPHRASE_ENV
+
+    if encrypt and passphrase is None:
+        passphrase = os.environ.get(PASSPHRASE_ENV) or (ask() if ask else None)
+        if not passphrase:
+            from .registry.errors import KeyFileError
+
+            raise KeyFileError(f"no passphrase to encrypt the key with; set {PASSPHRASE_ENV}")
 
     if not register:
         return new_keys(None, issuer, out_dir, passphrase)
@@ -393,9 +417,25 @@ def registry_init(prefix: str | None = None, url: str | None = None, registry: s
         store.close()
 
 
+def _passphrase(key_path: str | Path, passphrase: str | None, ask: Callable[[Path], str] | None) -> str | None:
+    """The passphrase to load ``key_path`` with: ``passphrase``, else (an encrypted key and no
+    ``PCF_KEY_PASSPHRASE``) what ``ask(key_path)`` returns, else None."""
+    import os
+
+    from .registry.keys import PASSPHRASE_ENV, is_encrypted
+
+    if passphrase is not None or ask is None or os.environ.get(PASSPHRASE_ENV) or not is_encrypted(key_path):
+        return passphrase
+    return ask(Path(key_path))
+
+
 def issue_label(result_path: str | Path, key_path: str | Path, valid_days: int, out_dir: str | Path,
-                registry: str | Path | None = None, passphrase: str | None = None):
+                registry: str | Path | None = None, passphrase: str | None = None,
+                ask: Callable[[Path], str] | None = None):
     """``pcf issue``: issue a label for a result file (see :func:`pcf.registry.issue`).
+
+    ``passphrase`` decrypts an encrypted key; default ``PCF_KEY_PASSPHRASE``, else what
+    ``ask(key_path)`` returns (a prompt; only called for an encrypted key).
 
     Returns
     -------
@@ -411,7 +451,7 @@ def issue_label(result_path: str | Path, key_path: str | Path, valid_days: int, 
     from .registry import issue, load_signing_key
 
     declaration = read_declaration(result_path)
-    key = load_signing_key(key_path, passphrase)
+    key = load_signing_key(key_path, _passphrase(key_path, passphrase, ask))
     store = _store(registry)
     try:
         return issue(store, declaration, key, valid_days, out_dir)
@@ -480,8 +520,10 @@ def change_label_status(number: str, action: str, reason: str, registry: str | P
 
 def renew_label(number: str, key_path: str | Path, valid_days: int, reason: str, out_dir: str | Path,
                 result_path: str | Path | None = None, registry: str | Path | None = None,
-                passphrase: str | None = None):
+                passphrase: str | None = None, ask: Callable[[Path], str] | None = None):
     """``pcf renew``: a new label number linked to the old one (see :func:`pcf.registry.renew`).
+
+    ``passphrase`` and ``ask`` as :func:`issue_label`.
 
     Returns
     -------
@@ -498,7 +540,7 @@ def renew_label(number: str, key_path: str | Path, valid_days: int, reason: str,
     from .registry.numbers import parse_number
 
     declaration = read_declaration(result_path) if result_path else None
-    key = load_signing_key(key_path, passphrase)
+    key = load_signing_key(key_path, _passphrase(key_path, passphrase, ask))
     store = _store(registry, create=False)
     try:
         return renew(store, parse_number(number).text, key, valid_days, reason, out_dir, declaration)
@@ -629,3 +671,210 @@ def serve(results_dir: str | Path, clients_file: str | Path, registry: str | Pat
     from .serve.server import serve as run
 
     run(registry, results_dir, clients_file, host=host, port=port, tls_cert=tls_cert, tls_key=tls_key)
+
+
+# --------------------------------------------------------------------------- background, importers, batch
+
+
+def version() -> str:
+    """``pcf version``: the pcf version (``pcf.__version__``)."""
+    from . import __version__
+
+    return __version__
+
+
+@dataclass
+class SetupRun:
+    """What :func:`setup` did.
+
+    Attributes
+    ----------
+    steps : dict of str to str
+        Step -> ``"built"`` or ``"present"``.
+    home : Path
+        The pcf data folder the background is in (``PCF_HOME``).
+    """
+
+    steps: dict[str, str]
+    home: Path
+
+
+def setup(force: bool = False, report: Callable[[str], None] = lambda msg: None) -> SetupRun:
+    """``pcf setup``: build the background under ``PCF_HOME`` (idempotent).
+
+    Parameters
+    ----------
+    force : bool
+        Rebuild every part even when present.
+    report : callable
+        Receives one line per step, for progress output.
+
+    Returns
+    -------
+    SetupRun
+
+    Raises
+    ------
+    BackgroundError, SourceError
+        As :func:`pcf.background.setup`: bw2io data missing, or the open-default table is
+        invalid (nothing is replaced then).
+    """
+    from .background import setup as build
+    from .core.bw import pcf_home
+
+    steps = build(force=force, report=report)
+    return SetupRun(steps, pcf_home())
+
+
+def list_databases() -> list:
+    """``pcf db list``: every installed database, backgrounds first.
+
+    Returns
+    -------
+    list of pcf.background.DatabaseEntry
+        Name, kind, activities, source, version, content hash (sha256); sorted by kind, then
+        name (:func:`pcf.background.list_databases`).
+    """
+    from .background import list_databases as entries
+
+    return entries()
+
+
+def remove_database(name: str):
+    """``pcf db remove``: remove an installed database.
+
+    Parameters
+    ----------
+    name : str
+        As :func:`list_databases` lists it (``open-default`` or a Brightway name).
+
+    Returns
+    -------
+    pcf.background.DatabaseEntry
+        What was removed.
+
+    Raises
+    ------
+    BackgroundError
+        No database of that name, or one other databases link to
+        (:func:`pcf.background.remove_database`).
+    """
+    from .background import remove_database as remove
+
+    return remove(name)
+
+
+def import_database(path: str | Path, fmt: str, name: str, replace: bool = False,
+                    progress: Callable[[str], None] = lambda msg: None):
+    """``pcf db import``: import an LCI database with bw2io as Brightway database ``name``.
+
+    Parameters
+    ----------
+    path : str or Path
+        A zip file, a folder, or (EcoSpold1, Excel) a single file.
+    fmt : {"jsonld", "ecospold1", "ecospold2", "excel"}
+    name : str
+        Database name; a model refers to it with ``study.background: NAME``.
+    replace : bool
+        Overwrite an existing database of that name (and its companion biosphere).
+    progress : callable
+        Receives one line per step.
+
+    Returns
+    -------
+    pcf.importers.ImportReport
+        Counts, unlinked exchanges, content hash (:func:`pcf.importers.import_database`).
+
+    Raises
+    ------
+    ImportFailed
+        Unknown format, missing path, reserved or existing name, unreadable or empty input,
+        biosphere database missing; nothing is left written.
+    """
+    from .importers import import_database as run
+
+    return run(path, fmt, name, replace=replace, progress=progress)
+
+
+def import_foreground(xlsx: str | Path, product: str | None, out: str | Path, product_id: str | None = None,
+                      pcr: str | None = None, stages: dict[str, str] | None = None, internal: str = "auto",
+                      links: str | Path | None = None):
+    """``pcf import-foreground``: a Brightway Excel foreground (premise layout) as a
+    ``pcf-model/1`` file, its ecoinvent inputs linked to the open default.
+
+    Parameters
+    ----------
+    xlsx : str or Path
+        The workbook.
+    product : str or None
+        The product activity: its name, reference product or words of it.
+    out : str or Path
+        Model file to write; the link report goes next to it (``<name>.links.md``,
+        ``<name>.links.json``). All three are written atomically.
+    product_id, pcr : str, optional
+        ``product.id`` (default: from the activity name) and ``study.pcr`` of the model.
+    stages : dict of str to str, optional
+        Process id -> life-cycle stage, overriding the derived stage.
+    internal : {"auto", "expand", "link"}
+        Workbook activities the link table also links (``auto``: when under 95 % linked by mass).
+    links : str or Path, optional
+        Link table; default ``databases/ecoinvent-links.csv``.
+
+    Returns
+    -------
+    pcf.importers.premise.ImportRun
+        ``model``, ``report`` (linked mass shares [-]) and ``files`` (kind -> path).
+
+    Raises
+    ------
+    PCFError
+        Import errors (``ForegroundImportError`` with the file); a ``ModelError`` when the
+        written model would not load.
+    """
+    from .importers.premise import LINKS, run_import
+
+    return run_import(xlsx, product, out, product_id=product_id, pcr=pcr, stages=stages, internal=internal,
+                      links=links or LINKS)
+
+
+def batch(skus: str | Path, out_dir: str | Path, model: str | Path | None = None, jobs: int = 1,
+          executor: str = "local", scheduler: str | None = None, force: bool = False, results: bool = True,
+          progress: Callable[[int, int], None] | None = None):
+    """``pcf batch``: the footprint of every SKU of a table; resumable (done SKUs are skipped).
+
+    Parameters
+    ----------
+    skus : str or Path
+        SKU table, CSV or Excel (docs/batch.md).
+    out_dir : str or Path
+        Folder for ``<id>.result.json``, ``summary.csv``, ``summary.parquet``,
+        ``batch-state.jsonl``.
+    model : str or Path, optional
+        Model of the rows without a ``model`` cell.
+    jobs : int
+        Worker processes (or local dask workers), at least 1.
+    executor : {"local", "dask"}
+    scheduler : str, optional
+        Address of a running dask scheduler (``executor="dask"``).
+    force : bool
+        Recompute SKUs done before with the same input hash.
+    results : bool
+        Write each SKU's result JSON (False: the summary only).
+    progress : callable, optional
+        ``progress(done, total)`` [SKUs] after every chunk.
+
+    Returns
+    -------
+    pcf.batch.BatchReport
+        Counts (computed, skipped, failed), timings [s], notes, errors and files.
+
+    Raises
+    ------
+    PCFError
+        As :func:`pcf.batch.run_batch`: unreadable table, invalid ``model``, bad ``jobs`` or
+        ``executor``. Row failures are counted in the report, not raised.
+    """
+    from .batch import run_batch
+
+    return run_batch(skus, out_dir, model, jobs=jobs, executor=executor, scheduler=scheduler, force=force,
+                     results=results, progress=progress)

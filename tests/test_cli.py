@@ -94,3 +94,23 @@ def test_console_script_is_installed():
     exe = shutil.which("pcf") or str(__import__("pathlib").Path(sys.executable).parent / "pcf")
     proc = subprocess.run([exe, "version"], capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stdout.strip() == __import__("pcf").__version__
+
+
+def test_cli_imports_only_the_api_errors_and_vocabulary():
+    """The CLI is thin (issue 13 point 7): it reaches the library through ``pcf.api`` only (plus
+    the errors it handles and the names it displays), so every command calls an api function."""
+    import ast
+    from pathlib import Path
+
+    allowed = {"pcf.api", "pcf.core.errors", "pcf.core.vocabulary"}
+    tree = ast.parse(Path(cli.__file__).read_text(encoding="utf-8"))
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [f"pcf.{a.name}" for a in node.names] if node.module == "pcf" else [node.module]
+        elif isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        else:
+            continue
+        imported.update(n for n in names if n == "pcf" or n.startswith("pcf."))
+    assert imported and imported <= allowed, sorted(imported - allowed)

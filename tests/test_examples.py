@@ -260,7 +260,7 @@ def test_method_switch_changes_the_battery_result(open_default, battery):
 
 def test_pv_label_and_report_render(open_default, tmp_path):
     run = run_footprint(PV, tmp_path, label=True, report=True)
-    pid = run.result["product"]["id"]
+    pid = run.declaration.result.product.id
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names == sorted([f"{pid}.result.json", f"{pid}.label.svg", f"{pid}.label.pdf", f"{pid}.report.pdf",
                             f"{pid}.verification.pdf"])
@@ -270,5 +270,5 @@ def test_pv_label_and_report_render(open_default, tmp_path):
         assert "CJK" in fonts, fonts
         text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
         assert "产品碳足迹" in text
-        per_kwp = run.result["per_declared_unit_kg_co2e"]
+        per_kwp = run.declaration.result.per_declared_unit_kg_co2e
         assert f"{per_kwp:,.0f}" in text  # e.g. "812": three significant figures of a value in the hundreds

@@ -414,9 +414,9 @@ def test_the_pv_example_from_footprint_to_pact_api(open_default, tmp_path):
     from test_examples import PV
 
     results = tmp_path / "out"
-    result = run_footprint(PV, results).result
+    declaration = run_footprint(PV, results).declaration
     store, key, _, _ = new_registry(tmp_path)
-    number = issue(store, Declaration.from_json(result), key, 365, None, render=False).number
+    number = issue(store, declaration, key, 365, None, render=False).number
     store.close()
     add = add_client(tmp_path / "clients.json", "buyer")
     app = build_app(FootprintSource(tmp_path / "registry.db", results), Clients.load(tmp_path / "clients.json"))
@@ -429,8 +429,8 @@ def test_the_pv_example_from_footprint_to_pact_api(open_default, tmp_path):
         doc = body["data"]
         assert specs.errors(specs.openapi_validator(specs.PACT_V3), doc) == []
         assert doc["status"] == "Active" and doc["productIds"] == ["urn:pcf:example:product-id:SKU-PV-MONO-CN"]
-        assert float(doc["pcf"]["pcfExcludingBiogenicUptake"]) == pytest.approx(result["totals"]["excluding_biogenic"],
-                                                                               rel=1e-9)
+        assert float(doc["pcf"]["pcfExcludingBiogenicUptake"]) == pytest.approx(
+            declaration.result.totals.excluding_biogenic, rel=1e-9)
     finally:
         server.should_exit = True
         thread.join(10)
