@@ -24,7 +24,7 @@ from pcf.core.vocabulary import GHG_REPORTED, STAGE_ABBREVIATIONS, STAGE_NAMES
 
 #: Library argument -> command-line option, where the option is not ``--`` + the argument with
 #: dashes (library messages never name options; the error handler adds them).
-OPTIONS = {"out_dir": "--out", "at": "--at"}
+OPTIONS = {"out_dir": "--out", "at": "--at", "size_mm": "--size", "iterations": "--monte-carlo", "fmt": "--format"}
 
 
 def option_of(exc: PCFError) -> str | None:

@@ -299,7 +299,8 @@ def render_outputs(result_path: str | Path, out_dir: str | Path, what: str, vari
 
         wanted = list(VARIANTS) if "all" in (variants or []) else list(dict.fromkeys(variants or ["graded"]))
         if size_mm is not None and "compact" not in wanted:
-            raise PCFError("--size is the side of the compact label: add --variant compact (or all)")
+            raise PCFError("the size is the side of the compact label: add the compact variant (or all)"
+                           ).about("size_mm")
         files: dict[str, Path] = {}
         for variant in wanted:
             size = size_mm if variant == "compact" else None

@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 import cli
+from pcf.core.errors import PCFError
 from tests.test_lca import LOOP
 
 runner = CliRunner()
@@ -114,3 +115,43 @@ def test_cli_imports_only_the_api_errors_and_vocabulary():
             continue
         imported.update(n for n in names if n == "pcf" or n.startswith("pcf."))
     assert imported and imported <= allowed, sorted(imported - allowed)
+
+
+def test_every_option_a_library_error_is_about_is_a_cli_option():
+    """Library messages name no flags; the handler adds the option of ``PCFError.about(argument)``,
+    so every such argument must map to an option some command has."""
+    import re
+    from pathlib import Path
+
+    import typer.main
+
+    options = set()
+    for path in _command_paths():
+        group = cli.app if len(path) == 1 else next(g.typer_instance for g in cli.app.registered_groups
+                                                   if g.name == path[0])
+        command = typer.main.get_command(group)
+        command = command.commands[path[-1]] if hasattr(command, "commands") else command
+        options.update(opt for param in command.params for opt in param.opts)
+    arguments = set()
+    for source in Path(cli.__file__).parent.joinpath("pcf").rglob("*.py"):
+        text = source.read_text(encoding="utf-8")
+        for call in re.findall(r"\.about\(([^)]*)\)", text):
+            arguments.update(re.findall(r"[\"']([a-z_]+)[\"']", call))
+    assert {"jobs", "size_mm", "iterations", "fmt", "name", "product", "stage", "tls_cert"} <= arguments
+    missing = {a: cli.option_of(PCFError("x").about(a)) for a in arguments
+               if cli.option_of(PCFError("x").about(a)) not in options}
+    assert not missing, missing
+
+
+@pytest.mark.parametrize("args, flag", [
+    (["batch", "skus.csv", "--out", "out", "--jobs", "0"], "(--jobs)"),
+    (["batch", "skus.csv", "--out", "out", "--executor", "spark"], "(--executor)"),
+    (["serve", "--results", "nowhere", "--clients", "c.json"], "(--results)"),
+    (["serve", "--results", ".", "--clients", "c.json", "--tls-cert", "cert.pem"], "(--tls-key)"),
+    (["serve", "--results", ".", "--clients", "c.json", "--host", "0.0.0.0"], "(--tls-cert)"),
+])
+def test_library_errors_get_their_option_from_the_cli(args, flag, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(cli.app, args)
+    assert result.exit_code == 2, result.output
+    assert flag in " ".join(result.output.split()), result.output

@@ -363,7 +363,7 @@ def test_errors_leave_nothing(bd, tmp_path, ecospold2_dir):
 
 def test_existing_name_needs_replace(bd, ecospold2_dir):
     import_database(ecospold2_dir, "ecospold2", "test-es2-twice", replace=True)
-    with pytest.raises(ImportFailed, match="already exists; pass --replace"):
+    with pytest.raises(ImportFailed, match="already exists; replace it"):
         import_database(ecospold2_dir, "ecospold2", "test-es2-twice")
     assert len(bd.Database("test-es2-twice")) == 3  # untouched
 

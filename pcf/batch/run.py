@@ -230,7 +230,7 @@ class _Dask:
         try:
             from distributed import Client, LocalCluster
         except ImportError as exc:  # pragma: no cover - a pinned dependency
-            raise PCFError(f"--executor dask needs dask.distributed ({exc})") from None
+            raise PCFError(f"the dask executor needs dask.distributed ({exc})").about("executor") from None
         self.cluster = None
         if scheduler:
             self.client = Client(scheduler)
@@ -308,9 +308,9 @@ def run_batch(skus: str | Path, out: str | Path, model: str | Path | None = None
         Row failures are not raised: they are counted in ``failed`` and recorded.
     """
     if executor not in EXECUTORS:
-        raise PCFError(f"unknown executor {executor!r}; use {' or '.join(EXECUTORS)}")
+        raise PCFError(f"unknown executor {executor!r}; use {' or '.join(EXECUTORS)}").about("executor")
     if jobs < 1:
-        raise PCFError(f"--jobs must be at least 1, got {jobs}")
+        raise PCFError(f"the number of jobs must be at least 1, got {jobs}").about("jobs")
     started = time.perf_counter()
     table = SkuTable(skus, model)
     out = Path(out)

@@ -199,6 +199,7 @@ class SkuTable:
         model = _cell(cells.get("model"))
         model = str(self.path.parent / model) if model else self.model
         if not model:
-            problems.append("no model: pass --model MODEL or fill the table's model column")
+            problems.append("no model: fill the table's model column or give the batch a model "
+                            "(`pcf batch --model MODEL`)")
         return SkuRow(number, sku, _cell(cells.get("name")), model, _cell(cells.get("scenario")), overrides,
                       flags["label"], flags["report"], "; ".join(problems))

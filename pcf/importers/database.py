@@ -99,10 +99,10 @@ def import_database(path: str | Path, fmt: str, name: str, *, biosphere: str = "
             raise
         except Exception as exc:  # bw2io / parser failures on malformed input
             raise ImportFailed(f"{path.name}: bw2io could not read it as {fmt} "
-                               f"({type(exc).__name__}: {exc}); check --format and the file") from exc
+                               f"({type(exc).__name__}: {exc}); check the format and the file").about("fmt") from exc
     data = [ds for ds in imp.data if ds.get("type", "process") not in ("emission", "product")]
     if not data:
-        raise ImportFailed(f"{path.name}: no activities found; check --format ({fmt}) and the file")
+        raise ImportFailed(f"{path.name}: no activities found; check the format ({fmt}) and the file").about("fmt")
     for ds in data:
         ds["database"] = name
         if not ds.get("code"):
@@ -153,15 +153,16 @@ def import_database(path: str | Path, fmt: str, name: str, *, biosphere: str = "
 
 def _validate_name(name: str, bd, replace: bool) -> None:
     if not name or not name.strip() or name != name.strip():
-        raise ImportFailed("--name is empty or has leading/trailing spaces; choose e.g. `uslci-2021`")
+        raise ImportFailed("the database name is empty or has leading/trailing spaces; choose e.g. `uslci-2021`"
+                           ).about("name")
     if name in PROTECTED or name == "open-default" or name.startswith("pcf-fg-") or name.endswith("-biosphere"):
         raise ImportFailed(f"{name!r} is reserved (biosphere3, pcf-open-default, open-default, pcf-fg-*, "
-                           "*-biosphere are written by pcf itself); choose another --name")
+                           "*-biosphere are written by pcf itself); choose another name").about("name")
     if not replace:
         for db in (name, f"{name}-biosphere"):
             if db in bd.databases:
-                raise ImportFailed(f"database {db!r} already exists; pass --replace to overwrite it "
-                                   "or choose another --name (`pcf db list` shows the installed ones)")
+                raise ImportFailed(f"database {db!r} already exists; replace it or choose another name "
+                                   "(`pcf db list` shows the installed ones)").about("replace")
 
 
 def _sha256(path: Path) -> str:

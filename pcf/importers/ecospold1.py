@@ -79,7 +79,8 @@ def read(folder: Path, name: str, biosphere: str, report: ImportReport, bd):
             imp = SingleOutputEcospold1Importer(f, name, use_mp=False, extractor=Extractor)
             data.extend(imp.data)
     except etree.XMLSyntaxError as exc:
-        raise ImportFailed(f"{report.source}: not valid XML ({exc}); is it EcoSpold1? pick the right --format") from None
+        raise ImportFailed(f"{report.source}: not valid XML ({exc}); is it EcoSpold1? pick the right format"
+                             ).about("fmt") from None
     imp.data = data
     report.processes = len(data)
     report.schema_violations = violations

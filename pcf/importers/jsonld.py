@@ -61,7 +61,7 @@ def read(folder: Path, name: str, biosphere: str, report: ImportReport, bd):
     root = single_root(folder, lambda p: (p / "processes").is_dir())
     if not (root / "processes").is_dir():
         raise ImportFailed(f"{report.source}: no processes/ folder: not an openLCA JSON-LD export "
-                           "(export the database from openLCA as JSON-LD, or pick another --format)")
+                           "(export the database from openLCA as JSON-LD, or pick another format)").about("fmt")
     data = JSONLDExtractor.extract(root)
     for group in ("processes", "flows", "unit_groups", "flow_properties", "locations"):
         data.setdefault(group, {})

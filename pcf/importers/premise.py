@@ -669,7 +669,7 @@ def find_product(activities: list[Activity], query: str | None, source: str | Pa
     """
     if not query:
         names = "; ".join(sorted({a.name for a in activities}))
-        raise ForegroundImportError(source, None, f"name the product activity (--product); activities: {names}")
+        raise ForegroundImportError(source, None, f"name the product activity; activities: {names}").about("product")
     q = _norm(query)
     words = [w for w in re.split(r"[\s,]+", q) if w]
     for test in (lambda a: _norm(a.name) == q,
@@ -992,7 +992,8 @@ def _process_ids(order: list[Activity], stages: dict[str, str]) -> tuple[dict[in
         ids[id(act)] = act.id = sid
     unknown = [s for s in stages if s not in used and _norm(s) not in {_norm(a.name) for a in order}]
     if unknown:
-        raise PCFError(f"--stage names no emitted process: {', '.join(unknown)} (processes: {', '.join(sorted(used))})")
+        raise PCFError(f"a stage override names no emitted process: {', '.join(unknown)} "
+                       f"(processes: {', '.join(sorted(used))})").about("stage")
     return ids, used
 
 

@@ -263,8 +263,8 @@ def _check_sampling(iterations: int, seed: int | None) -> int:
         ``iterations`` < 10, or a seed out of range.
     """
     if iterations < MIN_ITERATIONS:
-        raise UncertaintyError(f"--monte-carlo needs at least {MIN_ITERATIONS} iterations (1,000 or more for a "
-                               f"stable 95 % interval), got {iterations}")
+        raise UncertaintyError(f"Monte Carlo needs at least {MIN_ITERATIONS} iterations (1,000 or more for a "
+                               f"stable 95 % interval), got {iterations}").about("iterations")
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % 2**32)
     if not 0 <= seed < 2**32:

@@ -71,7 +71,7 @@ FIXES: dict[str, str] = {
     "electricity_sources": "Compute the result again with this pcf (result.electricity).",
     "data_sources": "Compute the result again with this pcf (result.data_sources).",
     "unit_processes": "Compute the result again with this pcf (result.contributions).",
-    "uncertainty": "Compute the footprint with --monte-carlo N (uncertainty on the main inputs), or justify "
+    "uncertainty": "Compute the footprint with `pcf footprint --monte-carlo N` (uncertainty on the main inputs), or justify "
                    "in the report why no uncertainty analysis was done.",
     "limitations": "Render the CFP study report with this pcf (it has a limitations section).",
     "other": "The verifier confirms it.",

@@ -376,7 +376,8 @@ def check_address(host: str, tls: bool) -> None:
         loopback = False
     if not loopback and not tls:
         raise ServeError(f"serving footprints over plain HTTP on {host} is refused (PACT requires HTTPS between "
-                         "companies): give --tls-cert and --tls-key, or keep the loopback default behind a TLS proxy")
+                         "companies): give a TLS certificate and key, or keep the loopback default behind a TLS "
+                         "proxy").about("tls_cert")
 
 
 def serve(registry, results, clients_file, host: str = "127.0.0.1", port: int = 8080,
@@ -408,11 +409,11 @@ def serve(registry, results, clients_file, host: str = "127.0.0.1", port: int = 
     import uvicorn
 
     if (tls_cert is None) != (tls_key is None):
-        raise ServeError("give both --tls-cert and --tls-key")
+        raise ServeError("give both the TLS certificate and its key").about("tls_key" if tls_key is None else "tls_cert")
     check_address(host, tls_cert is not None)
-    for name, path in (("--results", results), ("--tls-cert", tls_cert), ("--tls-key", tls_key)):
+    for name, path in (("results", results), ("tls_cert", tls_cert), ("tls_key", tls_key)):
         if path is not None and not Path(path).exists():
-            raise ServeError(f"{name} {path}: no such file or folder")
+            raise ServeError(f"{path}: no such file or folder").about(name)
     open_store(registry, create=False).close()  # a missing registry stops here, not at the first request
     app = build_app(FootprintSource(registry, results), Clients.load(clients_file))
     uvicorn.run(app, host=host, port=port, ssl_certfile=str(tls_cert) if tls_cert else None,
