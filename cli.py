@@ -24,7 +24,8 @@ from pcf.core.vocabulary import GHG_REPORTED, STAGE_ABBREVIATIONS, STAGE_NAMES
 
 #: Library argument -> command-line option, where the option is not ``--`` + the argument with
 #: dashes (library messages never name options; the error handler adds them).
-OPTIONS = {"out_dir": "--out", "at": "--at", "size_mm": "--size", "iterations": "--monte-carlo", "fmt": "--format"}
+OPTIONS = {"out_dir": "--out", "at": "--at", "size_mm": "--size", "iterations": "--monte-carlo", "fmt": "--format",
+           "allow_ungraded": "--ungraded"}
 
 
 def option_of(exc: PCFError) -> str | None:

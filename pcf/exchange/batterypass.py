@@ -123,7 +123,7 @@ def _performance_class(declaration: Declaration, allow_ungraded: bool) -> str:
             raise ExchangeError(f"the result is not graded ({pc.reason or 'it does not conform'}: PCR "
                                 f"{assessment.pcr.id} {assessment.pcr.version}); the Battery Pass carries the "
                                 "performance class of a conforming declaration: fix the nonconformities (pcf check), or "
-                                "pass --ungraded for a preview marked 'not graded'")
+                                "export it ungraded for a preview marked 'not graded'").about("allow_ungraded")
         return NOT_GRADED
     raise ExchangeError("the Battery Pass needs the carbon-footprint performance class: assess the result "
                         "against a PCR with performance classes (study.pcr: eu-battery-cfb-ev)")
@@ -136,7 +136,7 @@ def _study_url(declaration: Declaration, study_url: str | None) -> str:
     url = study_url or exchange_data(declaration).study_url or (r.declaration or {}).get("study_url")
     if not url:
         raise ExchangeError("the Battery Pass needs a web link to the public CFP study: set exchange.study_url in the "
-                            "model or pass --study-url")
+                            "model or give the study URL").about("study_url")
     return url
 
 

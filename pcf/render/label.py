@@ -231,7 +231,7 @@ def variant_svg(declaration: Declaration, variant: str = "graded", templates_dir
     if variant not in VARIANTS:
         raise RenderError(f"unknown label variant {variant!r}; use one of {', '.join(VARIANTS)}")
     if size_mm is not None and variant != "compact":
-        raise RenderError(f"--size applies to the compact label only, not to {variant!r}")
+        raise RenderError(f"a size applies to the compact label only, not to {variant!r}").about("size_mm")
     if variant == "graded":
         font, env, svg = prepare(declaration, templates_dir, font, issued)
         return font, env, svg, LABEL_MM

@@ -226,7 +226,7 @@ def prepare_out_dir(out_dir: Path) -> Path:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise RenderError(f"output folder {out} cannot be created ({exc.strerror}): "
-                          "choose another --out folder") from exc
+                          "choose another output folder").about("out_dir") from exc
     return out
 
 
@@ -247,4 +247,4 @@ def write_atomic(files: dict[Path, bytes]) -> None:
         files_write_atomic(files)
     except OSError as exc:
         raise RenderError(f"cannot write {exc.filename or 'output'} ({exc.strerror}): "
-                          "check the --out folder is writable and has space") from exc
+                          "check the output folder is writable and has space").about("out_dir") from exc
