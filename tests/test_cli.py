@@ -155,3 +155,15 @@ def test_library_errors_get_their_option_from_the_cli(args, flag, tmp_path, monk
     result = runner.invoke(cli.app, args)
     assert result.exit_code == 2, result.output
     assert flag in " ".join(result.output.split()), result.output
+
+
+def test_label_size_without_the_compact_variant_names_size(tmp_path):
+    import gzip
+    from pathlib import Path
+
+    golden = Path(__file__).parent / "golden" / "lfp-pack.grid_east_china.result.json.gz"
+    result = tmp_path / "lfp.result.json"
+    result.write_bytes(gzip.decompress(golden.read_bytes()))
+    run = runner.invoke(cli.app, ["label", str(result), "--out", str(tmp_path / "out"), "--size", "20"])
+    assert run.exit_code == 2, run.output
+    assert "compact label" in run.output and "(--size)" in run.output
