@@ -427,6 +427,8 @@ def label(
     """Render labels of a result (SVG and PDF): the graded label, a compact one, the declaration."""
     from pcf.api import render_outputs
 
+    if size is not None and not {"compact", "all"} & set(variant):
+        fail(PCFError("--size is the side of the compact label: add --variant compact (or all)"))
     files = render_outputs(result, out_dir, "label", variants=variant, size_mm=size)
     for path in files.values():
         out.print(f"wrote {path}")

@@ -157,13 +157,18 @@ def test_library_errors_get_their_option_from_the_cli(args, flag, tmp_path, monk
     assert flag in " ".join(result.output.split()), result.output
 
 
-def test_label_size_without_the_compact_variant_names_size(tmp_path):
+def test_label_size_without_the_compact_variant(tmp_path):
+    """The CLI says which options to combine; the library says it without flags and marks the argument."""
     import gzip
     from pathlib import Path
+
+    from pcf.api import render_outputs
 
     golden = Path(__file__).parent / "golden" / "lfp-pack.grid_east_china.result.json.gz"
     result = tmp_path / "lfp.result.json"
     result.write_bytes(gzip.decompress(golden.read_bytes()))
     run = runner.invoke(cli.app, ["label", str(result), "--out", str(tmp_path / "out"), "--size", "20"])
-    assert run.exit_code == 2, run.output
-    assert "compact label" in run.output and "(--size)" in run.output
+    assert run.exit_code == 2 and "--variant compact" in run.output, run.output
+    with pytest.raises(PCFError, match="side of the compact label") as raised:
+        render_outputs(result, tmp_path / "out", "label", size_mm=20)
+    assert "--" not in str(raised.value) and cli.option_of(raised.value) == "--size"

@@ -47,7 +47,8 @@ NAMES: dict[str, tuple[str, str]] = {
     "other": ("其他", "other"),
 }
 
-#: item id -> how to add it when missing (the finding's fix).
+#: item id -> how to add it when missing (the finding's fix). Stored in result files (a finding, not an
+#: error: the flag stays, tests/golden holds these texts).
 FIXES: dict[str, str] = {
     "manufacturer": "Add declaration: {manufacturer: {name, address}} to the model (docs/model-format.md).",
     "product_model": "Add declaration.product_model (the model identifier) to the model.",
@@ -71,7 +72,7 @@ FIXES: dict[str, str] = {
     "electricity_sources": "Compute the result again with this pcf (result.electricity).",
     "data_sources": "Compute the result again with this pcf (result.data_sources).",
     "unit_processes": "Compute the result again with this pcf (result.contributions).",
-    "uncertainty": "Compute the footprint with `pcf footprint --monte-carlo N` (uncertainty on the main inputs), or justify "
+    "uncertainty": "Compute the footprint with --monte-carlo N (uncertainty on the main inputs), or justify "
                    "in the report why no uncertainty analysis was done.",
     "limitations": "Render the CFP study report with this pcf (it has a limitations section).",
     "other": "The verifier confirms it.",
