@@ -10,10 +10,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .core.errors import PCFError
-from .declaration import Declaration, build_declaration, write_declaration
-from .lca import footprint
-from .model import BASE, ProductSystem, load_model, scenario_names
-from .pcr.assess import resolve_pcr
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the calculation stack (Brightway) is imported by the functions that need it,
+    # so `pcf version`, `pcf --help` and the registry commands start in a fraction of a second
+    from .declaration import Declaration
+    from .model import ProductSystem
 
 
 @dataclass
@@ -70,6 +72,8 @@ def compute(model_path: str | Path, pcr_id: str | None = None, method: str | Non
         Any invalid input (``ModelError`` with ``file:line``), missing background,
         calculation failure.
     """
+    from .model import load_model
+
     return _compute(load_model(model_path, overrides=overrides, scenario=scenario), pcr_id, method, electricity_mode,
                     monte_carlo, seed)
 
@@ -78,6 +82,10 @@ def _compute(system: ProductSystem, pcr_id: str | None, method: str | None,
              electricity_mode: str | None = None, monte_carlo: int | None = None,
              seed: int | None = None) -> Declaration:
     """Footprint and PCR assessment of a loaded product system (see :func:`compute`)."""
+    from .declaration import build_declaration
+    from .lca import footprint
+    from .pcr.assess import resolve_pcr
+
     if method:
         system.model.study.method = method
     model_pcr = system.model.study.pcr
@@ -125,6 +133,8 @@ def run_footprint(model_path: str | Path, out_dir: str | Path, label: bool = Fal
     PCFError
         As :func:`compute`, or :class:`pcf.errors.RenderError`.
     """
+    from .declaration import write_declaration
+
     declaration = compute(model_path, pcr_id=pcr_id, method=method, electricity_mode=electricity_mode,
                           scenario=scenario, monte_carlo=monte_carlo, seed=seed)
     out = Path(out_dir)
@@ -209,6 +219,8 @@ def compare(model_path: str | Path, scenarios: list[str] | None = None, out_dir:
         ``ModelError`` (``file:line``) for an unknown or invalid scenario or a model with
         none, and everything :func:`compute` raises.
     """
+    from .model import BASE, load_model, scenario_names
+
     from .compare.scenarios import compare_results, write_comparison
 
     base = load_model(model_path, overrides=overrides)
