@@ -131,7 +131,7 @@ def run_footprint(model_path: str | Path, out_dir: str | Path, label: bool = Fal
     Raises
     ------
     PCFError
-        As :func:`compute`, or :class:`pcf.errors.RenderError`.
+        As :func:`compute`, or :class:`pcf.core.errors.RenderError`.
     """
     from .declaration import write_declaration
 

@@ -275,7 +275,7 @@ def build_declaration(result: FootprintResult, pcr: Any = None, electricity_mode
 
     Raises
     ------
-    pcf.errors.PCRError
+    pcf.core.errors.PCRError
         Unknown PCR id or invalid PCR file.
     """
     rule = resolve_pcr(pcr)
