@@ -8,39 +8,63 @@ an optional assessment. Tests change what they need with keyword arguments.
 
 from __future__ import annotations
 
-import dataclasses
-import math
-import types
-import typing
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from pcf.core.codec import json_key
-from pcf.pcr import list_pcrs, load_pcr
-from pcf.pcr.assessment import Assessment
-from pcf.declaration import Declaration
+from pcf.declaration import Declaration, build_declaration
 from pcf.declaration.accounting import AccountingRule, rule_for
-from pcf.lca.biogenic import result_totals
-from pcf.lca.result import (BiogenicCarbon, DeclaredUnit, FootprintResult, GhgSplit, Product, Provenance,
-                            Quantity, Shares, Study, Totals, TotalsPerDeclaredUnit)
+from pcf.lca.result import (AllocatedProduct, Allocation, AllocationCredit, BiogenicCarbon, Contribution, DataQuality,
+                            DataQualityItem, DataSource, DeclaredUnit, Dqr, ExchangeFacts, FootprintResult, GhgSplit,
+                            Product, Provenance, Quantity, Shares, Study, Totals, TotalsPerDeclaredUnit)
 
 
 def result(*, fossil: float = 10.0, biogenic_emissions: float = 0.0, biogenic_co2_kg: float = 0.0,
            biogenic_removals: float = 0.0, dluc: float = 0.0, aircraft: float = 0.0,
            stages: dict[str, float] | None = None, declared_per_reference_flow: float | None = None,
-           declared_unit: str = "kWh", product_id: str = "SKU-TEST", name: str = "Test product",
+           declared_unit: str = "kWh", declared_unit_description: str | None = None,
+           product_id: str = "SKU-TEST", name: str = "Test product",
            reference_unit: str = "item", standard: str = "ISO 14067:2018", boundary: str = "cradle-to-gate",
-           pcr: str | None = None, method: str = "ipcc-2021-gwp100", **fields: Any) -> FootprintResult:
+           pcr: str | None = None, method: str = "ipcc-2021-gwp100", background: str = "open-default",
+           parameters: Mapping[str, Any] | None = None,
+           contributions: Iterable[Contribution | Mapping[str, Any]] = (),
+           data_sources: Iterable[DataSource | Mapping[str, Any]] = (),
+           allocation: Iterable[Allocation | Mapping[str, Any]] = (),
+           data_quality: DataQuality | Mapping[str, Any] | None = None,
+           exchange: ExchangeFacts | Mapping[str, Any] | None = None,
+           **fields: Any) -> FootprintResult:
     """A footprint result with the given ISO 14067 categories [kg CO2e / reference flow].
 
-    ``stages`` defaults to everything in ``production``; ``declared_per_reference_flow`` None
-    means no declared unit. Other :class:`FootprintResult` fields can be passed as keywords.
+    The total is the sum of ``fossil``, ``biogenic_emissions``, ``biogenic_removals`` and
+    ``dluc`` (``aircraft`` is part of fossil); ``biogenic_co2_kg`` is the mass of biogenic CO2
+    emitted [kg CO2 / reference flow] (left out of the total excluding biogenic CO2).
+    ``stages`` defaults to everything in ``production`` (a test may give stages that do not sum
+    to the total on purpose); ``declared_per_reference_flow`` None means no declared unit.
+
+    The lists and sections a test needs are given as records or as mappings of their leading
+    fields; the builder completes a mapping with stated values (no None where the type has
+    none):
+
+    - ``contributions``: ``{process, stage, kind, kg_co2e[, background]}``; ``name`` is the
+      background code (else the process), ``share`` is ``kg_co2e`` over the total.
+    - ``data_sources``: ``{background, kg_co2e}``; 1 unit of the activity in database
+      ``test-bg``, named by its code, with no citation, location, year or rating.
+    - ``allocation``: ``{process, name, method, justification[, products, credits]}`` (no
+      basis unit).
+    - ``data_quality``: ``{primary_data_share, coverage, dqr: {ter, ger, tir, p, dqr}, items:
+      [{process, kind, data, kg_co2e[, reference]}]}``; an item draws its ``reference``
+      (background code, None for direct emissions), is all primary or all secondary, weighs
+      its |kg CO2e| share and has no rating of its own.
+    - ``exchange``: fields of :class:`pcf.lca.result.ExchangeFacts`.
+
+    Other :class:`FootprintResult` fields (``declaration``, ``electricity``, ``cut_off``,
+    ``provenance``, ...) can be passed as keywords.
     """
     total = fossil + biogenic_emissions + biogenic_removals + dluc
     excluding = fossil + (biogenic_emissions - biogenic_co2_kg) + dluc
     per_du = None
     unit = None
     if declared_per_reference_flow:
-        unit = DeclaredUnit(unit=declared_unit, description=f"{declared_unit} (test)",
+        unit = DeclaredUnit(unit=declared_unit, description=declared_unit_description or f"{declared_unit} (test)",
                             per_reference_flow=declared_per_reference_flow)
         per_du = TotalsPerDeclaredUnit(including_biogenic=total / declared_per_reference_flow,
                                        excluding_biogenic=excluding / declared_per_reference_flow)
@@ -50,11 +74,11 @@ def result(*, fossil: float = 10.0, biogenic_emissions: float = 0.0, biogenic_co
     base = dict(
         product=Product(id=product_id, name=name, reference_flow=Quantity(amount=1.0, unit=reference_unit),
                         declared_unit=unit),
-        study=Study(standard=standard, boundary=boundary, pcr=pcr, method=method, background="open-default"),
-        parameters={},
+        study=Study(standard=standard, boundary=boundary, pcr=pcr, method=method, background=background),
+        parameters=dict(parameters or {}),
         total_kg_co2e=total,
         per_declared_unit_kg_co2e=total / declared_per_reference_flow if declared_per_reference_flow else None,
-        stages=stages if stages is not None else {"production": total},
+        stages=dict(stages) if stages is not None else {"production": total},
         ghg=GhgSplit(fossil=fossil, biogenic_emissions=biogenic_emissions, biogenic_removals=biogenic_removals,
                      dluc=dluc, aircraft=aircraft),
         biogenic_carbon=BiogenicCarbon(co2_emissions_kg=biogenic_co2_kg, co2_removals_kg=-biogenic_removals,
@@ -62,8 +86,12 @@ def result(*, fossil: float = 10.0, biogenic_emissions: float = 0.0, biogenic_co
                                        content_product_kg_c=None, content_packaging_kg_c=None,
                                        content_product_kg_co2e=None, content_packaging_kg_co2e=None,
                                        content_co2_per_c=44.009 / 12.011, content_source=None),
-        contributions=(), cut_off=(), data_sources=(),
-        method=method, method_name=("IPCC 2021", "climate change", "GWP 100a"), background="open-default",
+        contributions=tuple(_contribution(c, total) for c in contributions),
+        cut_off=(), data_sources=tuple(_data_source(d) for d in data_sources),
+        allocation=tuple(_allocation(a) for a in allocation),
+        data_quality=_data_quality(data_quality),
+        exchange=exchange if isinstance(exchange, ExchangeFacts) else ExchangeFacts(**(exchange or {})),
+        method=method, method_name=("IPCC 2021", "climate change", "GWP 100a"), background=background,
         provenance=Provenance(method_label=method, method_source=(), method_description="test",
                               background_database="pcf-open-default", background_version="test",
                               background_sha256="0" * 64, background_activities=0, databases=(),
@@ -75,6 +103,58 @@ def result(*, fossil: float = 10.0, biogenic_emissions: float = 0.0, biogenic_co
     )
     base.update(fields)
     return FootprintResult(**base)
+
+
+def _contribution(c: Contribution | Mapping[str, Any], total: float) -> Contribution:
+    if isinstance(c, Contribution):
+        return c
+    return Contribution(**{"name": c.get("background") or c["process"],
+                           "share": c["kg_co2e"] / total if total else 0.0, **c})
+
+
+def _data_source(d: DataSource | Mapping[str, Any]) -> DataSource:
+    if isinstance(d, DataSource):
+        return d
+    amount = d.get("amount", 1.0)
+    return DataSource(**{"database": "test-bg", "model_reference": None, "name": d["background"],
+                         "reference_product": None, "unit": None, "location": None, "year": None, "source": None,
+                         "note": None, "factor_ids": None, "dqr": None, "amount": amount,
+                         "kg_co2e_per_unit": d["kg_co2e"] / amount, **d})
+
+
+def _allocation(a: Allocation | Mapping[str, Any]) -> Allocation:
+    if isinstance(a, Allocation):
+        return a
+    return Allocation(**{"basis_unit": None, **a,
+                         "products": tuple(p if isinstance(p, AllocatedProduct) else AllocatedProduct(**p)
+                                           for p in a.get("products", ())),
+                         "credits": tuple(c if isinstance(c, AllocationCredit) else AllocationCredit(**c)
+                                          for c in a.get("credits", ()))})
+
+
+def _data_quality(dq: DataQuality | Mapping[str, Any] | None) -> DataQuality | None:
+    if dq is None or isinstance(dq, DataQuality):
+        return dq
+    items = dq.get("items", ())
+    magnitude = sum(abs(i["kg_co2e"]) for i in items)
+    primary = sum(abs(i["kg_co2e"]) for i in items if i["data"] == "primary")
+    pds = dq["primary_data_share"]
+    rating = dq.get("dqr")
+    return DataQuality(**{
+        "primary_data_share_percent": None if pds is None else 100 * pds,
+        "primary_kg_co2e": primary, "abs_kg_co2e": magnitude, "basis": "test", "level": None,
+        "unrated_significant": (), **dq,
+        "dqr": Dqr(**rating) if isinstance(rating, Mapping) else rating,
+        "items": tuple(i if isinstance(i, DataQualityItem) else _data_quality_item(i, magnitude) for i in items)})
+
+
+def _data_quality_item(i: Mapping[str, Any], magnitude: float) -> DataQualityItem:
+    reference = i.get("reference")
+    return DataQualityItem(**{
+        "index": None, "background": reference, "database": None if reference is None else "test-bg",
+        "reference": reference, "name": reference or i["process"], "emission_factor": i["data"],
+        "primary_share": 1.0 if i["data"] == "primary" else 0.0, "dqr": None, "dqr_source": None,
+        "weight": abs(i["kg_co2e"]) / magnitude if magnitude else 0.0, **i})
 
 
 def declaration(footprint: FootprintResult | None = None, *, rule: AccountingRule | None = None,
@@ -90,138 +170,11 @@ def document(footprint: FootprintResult) -> dict[str, Any]:
     return declaration(footprint).to_json()
 
 
-def typed(doc: dict[str, Any]) -> FootprintResult:
-    """A :class:`FootprintResult` from a result document, also a partial, hand-written one.
-
-    Fields the document leaves out are None (as ``doc.get(...)`` gave), values are kept as
-    written (a test may give a wrong one on purpose), unknown keys are refused. When the
-    document has a complete ``ghg`` split but no ``totals``, the totals are computed from it
-    (:func:`pcf.lca.biogenic.result_totals`); the declared figure stored in ``totals`` is left
-    out (the declaration owns it).
-    """
-    data = {k: v for k, v in doc.items() if k not in ("format", "assessment", "batch")}
-    stored = data.get("totals")
-    if isinstance(stored, dict):
-        data["totals"] = {k: v for k, v in stored.items()
-                          if k not in ("declared", "declared_total", "dluc_included", "rule")}
-        if isinstance(stored.get("per_declared_unit"), dict):
-            data["totals"]["per_declared_unit"] = {k: v for k, v in stored["per_declared_unit"].items()
-                                                   if k != "declared"}
-    elif "totals" not in data and _complete_ghg(data.get("ghg")):
-        co2 = (data.get("biogenic_carbon") or {}).get("co2_emissions_kg")
-        per_ref = ((data.get("product") or {}).get("declared_unit") or {}).get("per_reference_flow")
-        usable = isinstance(per_ref, (int, float)) and not isinstance(per_ref, bool) and per_ref > 0
-        data["totals"] = result_totals(data["ghg"], co2 if _is_number(co2) else 0.0, per_ref if usable else None)
-    return _lenient(FootprintResult, data, "$")
 
 
-def assessed(doc: dict[str, Any] | FootprintResult, pcr: Any, electricity_mode: str | None = None) -> dict[str, Any]:
-    """The JSON ``assessment`` of a result document (or typed result) under ``pcr`` (id, path or
-    PCR), as :func:`pcf.declaration.build_declaration` makes it. A hand-written document
-    without a ``ghg`` split is graded on its ``per_declared_unit_kg_co2e``."""
-    from pcf.declaration import build_declaration
-    from pcf.pcr import assess
-    from pcf.pcr.assess import resolve_pcr
-
-    footprint = doc if isinstance(doc, FootprintResult) else typed(doc)
-    if footprint.totals is not None:
-        return build_declaration(footprint, pcr, electricity_mode).to_json()["assessment"]
-    rule = resolve_pcr(pcr)
-    plain = Declaration(result=footprint, accounting=rule_for(rule, (footprint.study and footprint.study.standard)
-                                                                 or "ISO 14067:2018"))
-    return plain.replace(assessment=assess(footprint, rule, footprint.per_declared_unit_kg_co2e,
-                                           electricity_mode)).to_json()["assessment"]
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _complete_ghg(ghg: Any) -> bool:
-    return isinstance(ghg, dict) and all(_is_number(ghg.get(k)) for k in
-                                         ("fossil", "biogenic_emissions", "biogenic_removals", "dluc"))
-
-
-def _lenient(tp: Any, value: Any, path: str) -> Any:
-    """``value`` as type ``tp`` where its shape allows, else as written (see :func:`typed`)."""
-    origin = typing.get_origin(tp)
-    if origin in (typing.Union, types.UnionType):
-        for option in typing.get_args(tp):
-            if dataclasses.is_dataclass(option) and isinstance(value, dict):
-                return _lenient(option, value, path)
-            if typing.get_origin(option) is tuple and isinstance(value, (list, tuple)):
-                return _lenient(option, value, path)
-        return value
-    if dataclasses.is_dataclass(tp) and isinstance(value, dict):
-        hints = typing.get_type_hints(tp)
-        fields = {json_key(f): f for f in dataclasses.fields(tp)}
-        unknown = set(value) - set(fields)
-        if unknown:
-            raise AssertionError(f"{path}: unknown fields of {tp.__name__}: {sorted(unknown)}")
-        return tp(**{f.name: _lenient(hints[f.name], value[k], f"{path}.{k}") if k in value else None
-                     for k, f in fields.items()})
-    if origin is tuple and isinstance(value, (list, tuple)):
-        item = typing.get_args(tp)[0]
-        return tuple(_lenient(item, v, f"{path}[{i}]") for i, v in enumerate(value))
-    if origin is dict and isinstance(value, dict):
-        item = typing.get_args(tp)[1]
-        return {k: _lenient(item, v, f"{path}.{k}") for k, v in value.items()}
-    return value
-
-
-def complete(doc: dict[str, Any]) -> dict[str, Any]:
-    """A hand-written result document made whole, so the codec reads it (``pcf label``, the
-    registry): required fields it leaves out get a neutral value (None where allowed, 0, "",
-    empty), recursively; a complete ``ghg`` split without ``totals`` gets its totals and the
-    figure its ``study.pcr`` (or standard) declares. What the document states is kept as written."""
-    out = _filled(FootprintResult, {k: v for k, v in doc.items() if k not in ("format", "assessment", "batch")})
-    if "totals" not in doc and _complete_ghg(out.get("ghg")):
-        footprint = typed(out)
-        pcr = footprint.study.pcr if footprint.study else None
-        rule = rule_for(load_pcr(pcr) if pcr in list_pcrs() else None, footprint.study.standard or "ISO 14067:2018")
-        out["totals"] = Declaration(result=footprint, accounting=rule).to_json()["totals"]
-    if isinstance(doc.get("assessment"), dict):
-        out["assessment"] = _filled(Assessment, doc["assessment"])
-    elif "assessment" in doc:
-        out["assessment"] = doc["assessment"]
-    if "batch" in doc:
-        out["batch"] = doc["batch"]
-    return {**({"format": doc["format"]} if "format" in doc else {}), **out}
-
-
-def _filled(tp: Any, value: Any) -> Any:
-    origin = typing.get_origin(tp)
-    if origin in (typing.Union, types.UnionType):
-        options = typing.get_args(tp)
-        for option in options:
-            if dataclasses.is_dataclass(option) and isinstance(value, dict):
-                return _filled(option, value)
-            if typing.get_origin(option) is tuple and isinstance(value, (list, tuple)):
-                return _filled(option, value)
-        return value
-    if dataclasses.is_dataclass(tp) and isinstance(value, dict):
-        hints = typing.get_type_hints(tp)
-        out = dict(value)
-        for f in dataclasses.fields(tp):
-            k = json_key(f)
-            if k in out:
-                out[k] = _filled(hints[f.name], out[k])
-            elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-                out[k] = _neutral(hints[f.name])
-        return out
-    if origin is tuple and isinstance(value, (list, tuple)):
-        return [_filled(typing.get_args(tp)[0], v) for v in value]
-    return value
-
-
-def _neutral(tp: Any) -> Any:
-    origin = typing.get_origin(tp)
-    if origin in (typing.Union, types.UnionType):
-        return None if type(None) in typing.get_args(tp) else _neutral(typing.get_args(tp)[0])
-    if dataclasses.is_dataclass(tp):
-        return _filled(tp, {})
-    if origin is tuple or tp is tuple:
-        return []
-    if origin is dict or tp is dict:
-        return {}
-    return {float: 0.0, int: 0, str: "", bool: False}.get(tp)
+def assessed(footprint: FootprintResult, pcr: Any, electricity_mode: str | None = None) -> dict[str, Any]:
+    """The JSON ``assessment`` of ``footprint`` under ``pcr`` (id, path or PCR), as
+    :func:`pcf.declaration.build_declaration` makes it (the declared figure of the PCR's rule)."""
+    if not isinstance(footprint, FootprintResult):
+        raise TypeError(f"a FootprintResult, not {type(footprint).__name__} (build it with result(...))")
+    return build_declaration(footprint, pcr, electricity_mode).to_json()["assessment"]

@@ -1,6 +1,6 @@
 """Tests of pcf.pcr: rule files, their validation errors, and the assessment of results.
 
-The result dicts are written by hand. The conforming battery pack is 75 kWh of usable
+The results are built by hand with tests/builders.py. The conforming battery pack is 75 kWh of usable
 capacity, 60 full-equivalent cycles per year, 8 years of warranty:
 
     declared units per reference flow = 75 * 60 * 8 = 36 000 kWh
@@ -29,8 +29,10 @@ from pathlib import Path
 import pytest
 
 from pcf.core.errors import PCRError
+from pcf.lca.result import FootprintResult
 from pcf.pcr import RULES_DIR, classify, list_pcrs, load_pcr
-from builders import assessed
+from tests import builders
+from tests.builders import assessed
 
 BATTERY = "eu-battery-cfb-ev"
 PV = "pv-module"
@@ -38,30 +40,27 @@ GBT = "gbt-24067-generic"
 CN = "cn-label-lithium-battery"
 
 
-def battery_result() -> dict:
-    """A conforming battery result (values by hand, see the module docstring)."""
-    return {
-        "format": "pcf-result/1",
-        "product": {
-            "id": "SKU-NMC811-75",
-            "name": "EV battery pack, NMC811, 75 kWh",
-            "reference_flow": {"amount": 1.0, "unit": "item"},
-            "declared_unit": {
-                "unit": "kWh",
-                "description": "kWh of total energy delivered over the service life",
-                "per_reference_flow": 36000.0,
-            },
-        },
-        "study": {"standard": "ISO 14067:2018", "boundary": "cradle-to-grave", "pcr": BATTERY,
-                  "method": "ipcc-2021-gwp100", "background": "open-default"},
-        "parameters": {"capacity_kwh": 75, "cycles_per_year": 60, "service_life_years": 8},
-        "total_kg_co2e": 7200.0,
-        "per_declared_unit_kg_co2e": 0.2,
-        "stages": {"raw_material_acquisition": 4500.0, "production": 2400.0,
-                   "distribution": 180.0, "end_of_life": 120.0},
-        "ghg": {"fossil": 7200.0, "biogenic_emissions": 0.0, "biogenic_removals": 0.0, "dluc": 0.0,
-                "aircraft": 0.0},
-        "contributions": [
+#: the battery fixture's stages [kg CO2e / pack]
+BATTERY_STAGES = {"raw_material_acquisition": 4500.0, "production": 2400.0, "distribution": 180.0, "end_of_life": 120.0}
+#: its declared-unit parameters
+BATTERY_PARAMETERS = {"capacity_kwh": 75, "cycles_per_year": 60, "service_life_years": 8}
+#: its Art. 7(1) declaration items
+BATTERY_DECLARATION = {
+    "manufacturer": {"name": "Example Cells Co.", "address": "Ningde, Fujian, China", "contact": ""},
+    "product_model": "NMC811-75", "plant": {"name": "Plant 2", "location": "Ningde, Fujian", "country": "CN"},
+    "conformity_declaration_id": "EU-DoC-2026-0001", "study_url": "https://example.org/cf-study",
+}
+
+
+def battery_result(**changes) -> FootprintResult:
+    """A conforming battery result (values by hand, see the module docstring); ``changes`` are
+    keywords of :func:`tests.builders.result`."""
+    fields = dict(
+        fossil=7200.0, product_id="SKU-NMC811-75", name="EV battery pack, NMC811, 75 kWh",
+        declared_per_reference_flow=36000.0, declared_unit="kWh",
+        declared_unit_description="kWh of total energy delivered over the service life",
+        boundary="cradle-to-grave", pcr=BATTERY, parameters=BATTERY_PARAMETERS, stages=BATTERY_STAGES,
+        contributions=[
             {"background": "nickel", "process": "cam", "stage": "raw_material_acquisition",
              "kind": "background", "kg_co2e": 4500.0},
             {"background": "elec", "process": "cell_production", "stage": "production",
@@ -72,46 +71,47 @@ def battery_result() -> dict:
             {"background": "recycling", "process": "end_of_life", "stage": "end_of_life",
              "kind": "background", "kg_co2e": 120.0},
         ],
-        "allocation": [],
-        "data_quality": {
-            "primary_data_share": 2400.0 / 7200.0, "coverage": 1.0,
-            "dqr": {"ter": 2, "ger": 2, "tir": 2, "p": 2, "dqr": 2.0},
-            "items": [
-                {"process": "cam", "kind": "input", "reference": "nickel", "data": "secondary", "kg_co2e": 4500.0},
-                {"process": "cell_production", "kind": "input", "reference": "elec", "data": "primary",
-                 "kg_co2e": 2000.0},
-                {"process": "cell_production", "kind": "direct", "reference": None, "data": "primary",
-                 "kg_co2e": 400.0},
-                {"process": "distribution", "kind": "transport", "reference": "ship", "data": "secondary",
-                 "kg_co2e": 180.0},
-                {"process": "end_of_life", "kind": "input", "reference": "recycling", "data": "secondary",
-                 "kg_co2e": 120.0},
-            ],
-        },
-        "declaration": {
-            "manufacturer": {"name": "Example Cells Co.", "address": "Ningde, Fujian, China", "contact": ""},
-            "product_model": "NMC811-75", "plant": {"name": "Plant 2", "location": "Ningde, Fujian", "country": "CN"},
-            "conformity_declaration_id": "EU-DoC-2026-0001", "study_url": "https://example.org/cf-study",
-        },
-        "method": "ipcc-2021-gwp100",
-        "method_name": ["IPCC 2021", "climate change", "global warming potential (GWP100)"],
-    }
+        data_quality=battery_data_quality(),
+        declaration=BATTERY_DECLARATION,
+        method_name=("IPCC 2021", "climate change", "global warming potential (GWP100)"),
+    )
+    return builders.result(**{**fields, **changes})
 
 
-def pv_result() -> dict:
-    """A conforming PV module: 400 Wp = 0.4 kWp, 200 kg CO2e cradle-to-gate -> 500 kg CO2e/kWp."""
+def battery_data_quality(*, dqr: float = 2.0, cell_electricity: str = "primary") -> dict:
+    """The battery fixture's data quality: every item rated 2 (``dqr`` the overall rating), the
+    plant's electricity ``cell_electricity`` data."""
     return {
-        "product": {"id": "PV-400", "name": "PV module 400 Wp",
-                    "reference_flow": {"amount": 1.0, "unit": "item"},
-                    "declared_unit": {"unit": "kWp", "description": "kWp", "per_reference_flow": 0.4}},
-        "study": {"boundary": "cradle-to-gate", "pcr": PV, "method": "ipcc-2021-gwp100"},
-        "parameters": {"power_wp": 400},
-        "total_kg_co2e": 200.0,
-        "per_declared_unit_kg_co2e": 500.0,
-        "stages": {"raw_material_acquisition": 150.0, "production": 50.0},
-        "data_sources": [{"background": "aluminium_primary", "kg_co2e": 60.0}],
-        "method": "ipcc-2021-gwp100",
+        "primary_data_share": 2400.0 / 7200.0, "coverage": 1.0,
+        "dqr": {"ter": 2, "ger": 2, "tir": 2, "p": 2, "dqr": dqr},
+        "items": [
+            {"process": "cam", "kind": "input", "reference": "nickel", "data": "secondary", "kg_co2e": 4500.0},
+            {"process": "cell_production", "kind": "input", "reference": "elec", "data": cell_electricity,
+             "kg_co2e": 2000.0},
+            {"process": "cell_production", "kind": "direct", "reference": None, "data": "primary",
+             "kg_co2e": 400.0},
+            {"process": "distribution", "kind": "transport", "reference": "ship", "data": "secondary",
+             "kg_co2e": 180.0},
+            {"process": "end_of_life", "kind": "input", "reference": "recycling", "data": "secondary",
+             "kg_co2e": 120.0},
+        ],
     }
+
+
+#: the PV fixture's stages [kg CO2e / module]
+PV_STAGES = {"raw_material_acquisition": 150.0, "production": 50.0}
+
+
+def pv_result(**changes) -> FootprintResult:
+    """A conforming PV module: 400 Wp = 0.4 kWp, 200 kg CO2e cradle-to-gate -> 500 kg CO2e/kWp;
+    ``changes`` are keywords of :func:`tests.builders.result`."""
+    fields = dict(
+        fossil=200.0, product_id="PV-400", name="PV module 400 Wp", declared_per_reference_flow=0.4,
+        declared_unit="kWp", declared_unit_description="kWp", boundary="cradle-to-gate", pcr=PV,
+        parameters={"power_wp": 400}, stages=PV_STAGES,
+        data_sources=[{"background": "aluminium_primary", "kg_co2e": 60.0}],
+    )
+    return builders.result(**{**fields, **changes})
 
 
 def nonconformities(assessment: dict) -> list[dict]:
@@ -189,9 +189,8 @@ def test_conforming_battery_result():
 
 
 def test_every_finding_has_rule_clause_severity_message_fix():
-    result = battery_result()
-    result["stages"]["use"] = 5.0
-    del result["stages"]["distribution"]
+    stages = {k: v for k, v in BATTERY_STAGES.items() if k != "distribution"}
+    result = battery_result(stages={**stages, "use": 5.0})
     for f in assessed(result, load_pcr(BATTERY))["findings"]:
         assert set(f) >= {"rule", "clause", "severity", "message", "fix"}
         assert f["clause"] and f["message"] and f["severity"] in ("nonconformity", "observation")
@@ -199,11 +198,10 @@ def test_every_finding_has_rule_clause_severity_message_fix():
 
 @pytest.mark.parametrize("how", ["missing", "zero"])
 def test_missing_required_stage_is_a_nonconformity(how):
-    result = battery_result()
     if how == "missing":
-        del result["stages"]["end_of_life"]
+        result = battery_result(stages={k: v for k, v in BATTERY_STAGES.items() if k != "end_of_life"})
     else:
-        result["stages"]["end_of_life"] = 0.0
+        result = battery_result(stages={**BATTERY_STAGES, "end_of_life": 0.0})
     a = assessed(result, load_pcr(BATTERY))
     assert a["conforms"] is False
     [nc] = nonconformities(a)
@@ -213,8 +211,7 @@ def test_missing_required_stage_is_a_nonconformity(how):
 
 
 def test_use_stage_is_a_nonconformity():
-    result = battery_result()
-    result["stages"]["use"] = 36.0
+    result = battery_result(stages={**BATTERY_STAGES, "use": 36.0})
     a = assessed(result, load_pcr(BATTERY))
     assert a["conforms"] is False
     assert rules_of(nonconformities(a)) == ["excluded-stage"]
@@ -222,17 +219,14 @@ def test_use_stage_is_a_nonconformity():
 
 
 def test_use_stage_of_zero_is_accepted():
-    result = battery_result()
-    result["stages"]["use"] = 0.0
+    result = battery_result(stages={**BATTERY_STAGES, "use": 0.0})
     assert assessed(result, load_pcr(BATTERY))["conforms"] is True
 
 
 def test_wrong_fec_is_a_nonconformity():
     """FEqC 100 per year instead of 60: 75 * 100 * 8 = 60 000 kWh per pack."""
-    result = battery_result()
-    result["parameters"]["cycles_per_year"] = 100
-    result["product"]["declared_unit"]["per_reference_flow"] = 60000.0
-    result["per_declared_unit_kg_co2e"] = 7200.0 / 60000.0
+    result = battery_result(parameters={**BATTERY_PARAMETERS, "cycles_per_year": 100},
+                            declared_per_reference_flow=60000.0)    # 7200 / 60000 kg CO2e/kWh
     a = assessed(result, load_pcr(BATTERY))
     assert a["conforms"] is False
     [nc] = nonconformities(a)
@@ -243,23 +237,19 @@ def test_wrong_fec_is_a_nonconformity():
 
 def test_declared_units_not_matching_the_pcr_expression():
     """The model says 30 000 kWh per pack; 75 * 60 * 8 = 36 000."""
-    result = battery_result()
-    result["product"]["declared_unit"]["per_reference_flow"] = 30000.0
+    result = battery_result(declared_per_reference_flow=30000.0)
     a = assessed(result, load_pcr(BATTERY))
     assert rules_of(nonconformities(a)) == ["declared-units-per-reference-flow"]
     assert "36000" in nonconformities(a)[0]["message"]
 
 
 def test_declared_units_within_relative_tolerance():
-    result = battery_result()
-    result["product"]["declared_unit"]["per_reference_flow"] = 36000.0 * (1 + 1e-12)
+    result = battery_result(declared_per_reference_flow=36000.0 * (1 + 1e-12))
     assert assessed(result, load_pcr(BATTERY))["conforms"] is True
 
 
 def test_missing_declared_unit_and_wrong_unit():
-    result = battery_result()
-    result["product"]["declared_unit"] = None
-    result["per_declared_unit_kg_co2e"] = None
+    result = battery_result(declared_per_reference_flow=None)
     a = assessed(result, load_pcr(BATTERY))
     # without a declared unit the declaration also lacks Art. 7(1)(d) and (e)
     assert rules_of(nonconformities(a)) == ["declared-unit", "declaration-content", "declaration-content",
@@ -270,23 +260,19 @@ def test_missing_declared_unit_and_wrong_unit():
     assert a["performance_class"] is None
     assert set(a["stages"].values()) == {None}
 
-    result = battery_result()
-    result["product"]["declared_unit"]["unit"] = "kg"
+    result = battery_result(declared_unit="kg")
     assert rules_of(nonconformities(assessed(result, load_pcr(BATTERY)))) == ["declared-unit"]
 
 
 def test_missing_parameter_of_the_expression():
-    result = battery_result()
-    del result["parameters"]["service_life_years"]
+    result = battery_result(parameters={k: v for k, v in BATTERY_PARAMETERS.items() if k != "service_life_years"})
     a = assessed(result, load_pcr(BATTERY))
     assert rules_of(nonconformities(a)) == ["declared-unit-parameter"]
     assert "service_life_years" in nonconformities(a)[0]["fix"]
 
 
 def test_wrong_method_is_a_nonconformity():
-    result = battery_result()
-    result["method"] = "ipcc-2013-gwp100"
-    result["study"]["method"] = "ipcc-2013-gwp100"
+    result = battery_result(method="ipcc-2013-gwp100")    # the result's and the study's method
     a = assessed(result, load_pcr(BATTERY))
     assert rules_of(nonconformities(a)) == ["method"]
     assert "ipcc-2021-gwp100" in nonconformities(a)[0]["fix"]
@@ -296,22 +282,19 @@ def test_wrong_method_is_a_nonconformity():
 
 
 def test_cradle_to_gate_boundary_is_a_nonconformity_for_batteries():
-    result = battery_result()
-    result["study"]["boundary"] = "cradle-to-gate"
+    result = battery_result(boundary="cradle-to-gate")
     assert rules_of(nonconformities(assessed(result, load_pcr(BATTERY)))) == ["boundary"]
 
 
 def test_other_pcr_named_by_the_model_is_an_observation():
-    result = battery_result()
-    result["study"]["pcr"] = PV
+    result = battery_result(pcr=PV)
     a = assessed(result, load_pcr(BATTERY))
     assert a["conforms"] is True
     assert "pcr-reference" in rules_of(a["findings"])
 
 
 def test_unknown_stage_name_is_a_nonconformity():
-    result = battery_result()
-    result["stages"]["manufacturing"] = 1.0
+    result = battery_result(stages={**BATTERY_STAGES, "manufacturing": 1.0})
     assert "stage-names" in rules_of(nonconformities(assessed(result, load_pcr(BATTERY))))
 
 
@@ -461,9 +444,7 @@ def test_assess_does_not_modify_the_result():
 
 
 def test_pv_use_stage_and_missing_rated_power():
-    result = pv_result()
-    result["stages"]["use"] = 1.0
-    del result["parameters"]["power_wp"]
+    result = pv_result(stages={**PV_STAGES, "use": 1.0}, parameters={})
     a = assessed(result, load_pcr(PV))
     assert sorted(rules_of(nonconformities(a))) == ["declared-unit-parameter", "excluded-stage"]
 

@@ -2,23 +2,26 @@
 declaration and the report must contain, alternative class sets, grading only when conforming,
 the generic GB/T 24067 rule and the China label rule for lithium batteries.
 
-The results are written by hand (tests/test_pcr.py ``battery_result``: 7 200 kg CO2e per pack,
+The results are built by hand (tests/test_pcr.py ``battery_result``: 7 200 kg CO2e per pack,
 36 000 kWh per pack, 0.2 kg CO2e/kWh, conforming to eu-battery-cfb-ev 0.3).
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 from pathlib import Path
 
 import pytest
 
 from pcf.core.errors import PCRError
+from pcf.lca.result import FootprintResult
 from pcf.pcr import RULES_DIR, classify, grade, load_pcr
-from builders import assessed
-from tests.test_pcr import BATTERY, CN, GBT, PV, battery_result, nonconformities, pv_result, rules_of
 from builders import document
+from tests.builders import assessed
+from tests.test_pcr import (BATTERY, BATTERY_DECLARATION, BATTERY_PARAMETERS, CN, GBT, PV, PV_STAGES,
+                            battery_data_quality, battery_result, nonconformities, pv_result, rules_of)
 
 
 def findings_of(assessment: dict, rule: str) -> list[dict]:
@@ -43,10 +46,8 @@ def variant(tmp_path: Path, pcr_id: str, old: str, new: str, at: str | None = No
 
 def test_a_nonconforming_result_is_not_graded():
     """FEqC 100 instead of 60 is a nonconformity: the value and thresholds stay, the class goes."""
-    result = battery_result()
-    result["parameters"]["cycles_per_year"] = 100
-    result["product"]["declared_unit"]["per_reference_flow"] = 60000.0
-    result["per_declared_unit_kg_co2e"] = 7200.0 / 60000.0
+    result = battery_result(parameters={**BATTERY_PARAMETERS, "cycles_per_year": 100},
+                            declared_per_reference_flow=60000.0)    # 7200 / 60000 kg CO2e/kWh
     a = assessed(result, load_pcr(BATTERY))
     assert a["conforms"] is False
     pc = a["performance_class"]
@@ -55,8 +56,7 @@ def test_a_nonconforming_result_is_not_graded():
 
 
 def test_pv_alternative_classes_are_not_graded_either_when_nonconforming():
-    result = pv_result()
-    result["stages"]["use"] = 1.0   # outside the boundary: a nonconformity
+    result = pv_result(stages={**PV_STAGES, "use": 1.0})   # outside the boundary: a nonconformity
     a = assessed(result, load_pcr(PV))
     assert a["conforms"] is False
     assert a["performance_class"]["class"] is None
@@ -95,11 +95,9 @@ def test_battery_class_edges_on_both_sides(value, expected):
 # --------------------------------------------------------------------------- allocation
 
 
-def with_allocation(method: str, justification: str) -> dict:
-    result = battery_result()
-    result["allocation"] = [{"process": "refinery", "name": "Nickel refinery", "method": method,
-                             "justification": justification, "products": [], "credits": []}]
-    return result
+def with_allocation(method: str, justification: str) -> FootprintResult:
+    return battery_result(allocation=[{"process": "refinery", "name": "Nickel refinery", "method": method,
+                                       "justification": justification, "products": [], "credits": []}])
 
 
 def test_physical_allocation_with_a_justification_conforms():
@@ -133,8 +131,7 @@ def test_a_method_the_rule_does_not_accept_is_a_nonconformity(tmp_path):
 
 def test_secondary_production_data_is_a_nonconformity_of_annex_ii_point_1():
     """The plant's electricity (2 000 of the 2 400 kg CO2e of the production stage) turns secondary."""
-    result = battery_result()
-    result["data_quality"]["items"][1]["data"] = "secondary"
+    result = battery_result(data_quality=battery_data_quality(cell_electricity="secondary"))
     a = assessed(result, load_pcr(BATTERY))
     [f] = findings_of(a, "primary-data")
     assert f["severity"] == "nonconformity" and f["confidence"] == "P"
@@ -151,8 +148,7 @@ def test_secondary_data_outside_the_stage_is_not_a_finding():
 
 
 def test_result_without_data_quality_cannot_show_primary_data():
-    result = battery_result()
-    del result["data_quality"]
+    result = battery_result(data_quality=None)
     a = assessed(result, load_pcr(BATTERY))
     [f] = findings_of(a, "primary-data")
     assert "no data-quality assessment" in f["message"]
@@ -170,8 +166,7 @@ def test_minimum_primary_data_share(tmp_path):
 
 
 def test_dqr_above_the_illustrative_threshold_is_an_observation():
-    result = battery_result()
-    result["data_quality"]["dqr"]["dqr"] = 3.4
+    result = battery_result(data_quality=battery_data_quality(dqr=3.4))
     a = assessed(result, load_pcr(BATTERY))
     [f] = findings_of(a, "data-quality")
     assert f["severity"] == "observation" and "3.40" in f["message"] and "at most 3" in f["message"]
@@ -179,8 +174,7 @@ def test_dqr_above_the_illustrative_threshold_is_an_observation():
 
 
 def test_dqr_at_the_threshold_is_no_finding():
-    result = battery_result()
-    result["data_quality"]["dqr"]["dqr"] = 3.0
+    result = battery_result(data_quality=battery_data_quality(dqr=3.0))
     assert not findings_of(assessed(result, load_pcr(BATTERY)), "data-quality")
 
 
@@ -194,8 +188,7 @@ def test_dqr_at_the_threshold_is_no_finding():
     (("study_url",), "public_study_link", "(g)"),
 ])
 def test_each_missing_declaration_item_is_a_nonconformity(drop, item, point):
-    result = battery_result()
-    result["declaration"] = {k: v for k, v in result["declaration"].items() if k not in drop}
+    result = battery_result(declaration={k: v for k, v in BATTERY_DECLARATION.items() if k not in drop})
     a = assessed(result, load_pcr(BATTERY))
     [f] = findings_of(a, "declaration-content")
     assert f["severity"] == "nonconformity" and f"Art. 7(1){point}" in f["clause"]
@@ -222,10 +215,9 @@ def test_declaration_checklist_of_a_conforming_result():
 def test_exchange_company_and_study_url_stand_in_for_the_declaration():
     """The model's exchange: section (PACT companyName, study link) fills (a) and (g) when the
     declaration: section does not state them."""
-    result = battery_result()
-    for key in ("manufacturer", "study_url"):
-        del result["declaration"][key]
-    result["exchange"] = {"company": {"name": "Example Cells Co.", "ids": []}, "study_url": "https://example.org/s"}
+    result = battery_result(
+        declaration={k: v for k, v in BATTERY_DECLARATION.items() if k not in ("manufacturer", "study_url")},
+        exchange={"company": {"name": "Example Cells Co.", "ids": []}, "study_url": "https://example.org/s"})
     a = assessed(result, load_pcr(BATTERY))
     assert a["conforms"] is True
     found = {r["item"]: r["found"] for r in a["contents"]["declaration"]}
@@ -233,8 +225,7 @@ def test_exchange_company_and_study_url_stand_in_for_the_declaration():
 
 
 def test_empty_manufacturer_name_counts_as_missing():
-    result = battery_result()
-    result["declaration"]["manufacturer"] = {"name": "  ", "address": "x"}
+    result = battery_result(declaration={**BATTERY_DECLARATION, "manufacturer": {"name": "  ", "address": "x"}})
     assert rules_of(nonconformities(assessed(result, load_pcr(BATTERY)))) == ["declaration-content"]
 
 
@@ -244,16 +235,20 @@ def test_empty_manufacturer_name_counts_as_missing():
 def test_gbt_generic_accepts_any_declared_unit_and_lists_its_report_items():
     """The battery fixture in kWh conforms to the generic rule; the report items it lacks are
     observations (cut-off criteria, uncertainty, electricity list), and the three 'other' items
-    (electricity life cycle, critical review, the declaration clause) are for the verifier."""
-    result = battery_result()
-    result["data_sources"] = [{"background": "nickel", "kg_co2e": 4500.0}]
+    (electricity life cycle, critical review, the declaration clause) are for the verifier.
+
+    The result is partial on purpose: ``electricity`` None is a result written before results
+    listed their electricity inputs (issue 4.3), whose ``electricity_sources`` report item is
+    missing; a result of this pcf always has the list (empty or not), so it states the item."""
+    result = dataclasses.replace(battery_result(data_sources=[{"background": "nickel", "kg_co2e": 4500.0}]),
+                                 electricity=None)
     a = assessed(result, load_pcr(GBT))
     assert a["conforms"] is True, nonconformities(a)
     assert a["performance_class"] is None and a["alternative_classes"] == []
     missing = [r["item"] for r in a["contents"]["report"] if r["status"] == "missing"]
     assert missing == ["cut_off_criteria", "electricity_sources", "uncertainty"]
     assert {f["severity"] for f in findings_of(a, "report-content")} == {"observation"}
-    del result["data_sources"]      # emission-factor sources are required (ISO 14067 clause 7 items)
+    result = dataclasses.replace(result, data_sources=())   # emission-factor sources are required (ISO 14067 clause 7 items)
     assert rules_of(nonconformities(assessed(result, load_pcr(GBT)))) == ["report-content"]
     verifier = [r for r in a["contents"]["report"] + a["contents"]["declaration"] if r["status"] == "verifier"]
     assert len(verifier) == 3 and any("T&D losses" in r["en"] for r in verifier)
@@ -262,9 +257,7 @@ def test_gbt_generic_accepts_any_declared_unit_and_lists_its_report_items():
 
 
 def test_gbt_generic_without_a_declared_unit():
-    result = battery_result()
-    result["product"]["declared_unit"] = None
-    result["per_declared_unit_kg_co2e"] = None
+    result = battery_result(declared_per_reference_flow=None)
     a = assessed(result, load_pcr(GBT))
     assert "declared-unit" in rules_of(nonconformities(a))
     [f] = findings_of(a, "declared-unit")
@@ -273,8 +266,7 @@ def test_gbt_generic_without_a_declared_unit():
 
 def test_cn_label_accepts_the_model_s_lifetime_energy_and_states_what_is_unknown():
     """kWh fixed, its calculation not: an observation, and the model's 36 000 kWh is used."""
-    result = battery_result()
-    result["data_sources"] = [{"background": "nickel", "kg_co2e": 4500.0}]
+    result = battery_result(data_sources=[{"background": "nickel", "kg_co2e": 4500.0}])
     a = assessed(result, load_pcr(CN))
     assert a["conforms"] is True, nonconformities(a)
     [f] = findings_of(a, "declared-unit-expression")
@@ -285,8 +277,7 @@ def test_cn_label_accepts_the_model_s_lifetime_energy_and_states_what_is_unknown
 
 
 def test_cn_label_with_another_declared_unit_is_a_nonconformity():
-    result = battery_result()
-    result["product"]["declared_unit"]["unit"] = "item"
+    result = battery_result(declared_unit="item")
     assert "declared-unit" in rules_of(nonconformities(assessed(result, load_pcr(CN))))
 
 
