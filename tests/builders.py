@@ -64,7 +64,8 @@ def result(*, fossil: float = 10.0, biogenic_emissions: float = 0.0, biogenic_co
     per_du = None
     unit = None
     if declared_per_reference_flow:
-        unit = DeclaredUnit(unit=declared_unit, description=declared_unit_description or f"{declared_unit} (test)",
+        unit = DeclaredUnit(unit=declared_unit, description=(f"{declared_unit} (test)" if declared_unit_description is None
+                                                 else declared_unit_description),
                             per_reference_flow=declared_per_reference_flow)
         per_du = TotalsPerDeclaredUnit(including_biogenic=total / declared_per_reference_flow,
                                        excluding_biogenic=excluding / declared_per_reference_flow)

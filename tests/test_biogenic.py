@@ -29,6 +29,7 @@ packaging 50 g = 0.05 kg C. M(CO2) = 12.011 + 2 x 15.999 = 44.009 g/mol (IUPAC/C
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import subprocess
 import textwrap
@@ -41,8 +42,13 @@ from pcf.lca import footprint
 from pcf.lca.biogenic import CO2_PER_C, MOLAR_MASS_CO2
 from pcf.model import load_model
 from pcf.pcr import RULES_DIR, load_pcr
-from builders import assessed, document
-from pcf.declaration import build_declaration
+from builders import document
+from pcf.declaration import Declaration, build_declaration
+from pcf.declaration.accounting import rule_for
+from pcf.lca.result import FootprintResult
+from pcf.pcr import assess
+from tests import builders
+from tests.builders import assessed
 from tests.pcr_util import DECLARATION, primary_production
 
 REL = 1e-6  # bw_processing stores amounts as float32
@@ -168,33 +174,31 @@ def test_content_is_none_when_not_stated(bd, write_model):
 ])
 def test_declared_total_follows_the_pcr_rule(bd, write_model, tmp_path, declared_total, dluc, expected):
     pcr = load_pcr(battery_rule(tmp_path, declared_total, dluc))
-    result = build_declaration(footprint(load_model(write_model(CRATE))), pcr).to_json()
+    declaration = build_declaration(footprint(load_model(write_model(CRATE))), pcr)
+    result = declaration.to_json()
     assert result["totals"]["declared"] == pytest.approx(expected, rel=REL)
     assert result["totals"]["per_declared_unit"]["declared"] == pytest.approx(expected / 80, rel=REL)
     assert result["totals"]["rule"]["source"] == "PCR eu-battery-cfb-ev 0.3"
     assert result["total_kg_co2e"] == pytest.approx(2.4542, rel=REL)  # keeps its meaning
-    a = assessed(result, pcr)
+    a = result["assessment"]
     assert a["declared_total"]["kg_co2e"] == pytest.approx(expected, rel=REL)
     assert a["declared_total"]["per_declared_unit"] == pytest.approx(expected / 80, rel=REL)
     differs = not (declared_total == "including_biogenic" and dluc == "included")
     assert ("ghg-accounting" in [f["rule"] for f in a["findings"]]) is differs
 
 
-def battery_result(ghg: dict, co2_emissions_kg: float) -> dict:
-    """A hand-written battery pack result: 36 000 kWh per pack (75 x 60 x 8), with the declaration
-    items and primary plant data the EU rule asks for (tests/pcr_util.py), so it is graded."""
+def battery_result(ghg: dict, co2_emissions_kg: float) -> FootprintResult:
+    """A hand-made battery pack result (tests/builders.py): 36 000 kWh per pack (75 x 60 x 8), with
+    the declaration items and primary plant data the EU rule asks for (tests/pcr_util.py), so it
+    is graded; ``ghg`` the ISO 14067 split, ``co2_emissions_kg`` the biogenic CO2 emitted [kg CO2]."""
     total = sum(ghg[k] for k in ("fossil", "biogenic_emissions", "biogenic_removals", "dluc"))
-    return {**primary_production("cells", total / 4), "declaration": DECLARATION,
-        "product": {"id": "P", "name": "pack", "reference_flow": {"amount": 1.0, "unit": "item"},
-                    "declared_unit": {"unit": "kWh", "description": "", "per_reference_flow": 36000.0}},
-        "study": {"standard": "ISO 14067:2018", "boundary": "cradle-to-grave", "method": "ipcc-2021-gwp100"},
-        "parameters": {"capacity_kwh": 75, "cycles_per_year": 60, "service_life_years": 8},
-        "total_kg_co2e": total, "per_declared_unit_kg_co2e": total / 36000.0,
-        "stages": {"raw_material_acquisition": total / 2, "production": total / 4,
-                   "distribution": total / 8, "end_of_life": total / 8},
-        "ghg": ghg, "biogenic_carbon": {"co2_emissions_kg": co2_emissions_kg, "co2_removals_kg": 4800.0},
-        "method": "ipcc-2021-gwp100",
-    }
+    return builders.result(
+        **ghg, biogenic_co2_kg=co2_emissions_kg, product_id="P", name="pack",
+        declared_per_reference_flow=36000.0, declared_unit="kWh", declared_unit_description="",
+        boundary="cradle-to-grave", parameters={"capacity_kwh": 75, "cycles_per_year": 60, "service_life_years": 8},
+        stages={"raw_material_acquisition": total / 2, "production": total / 4,
+                "distribution": total / 8, "end_of_life": total / 8},
+        declaration=DECLARATION, **primary_production("cells", total / 4))
 
 
 @pytest.mark.parametrize(("declared_total", "dluc", "value", "cls"), [
@@ -213,10 +217,14 @@ def test_performance_class_uses_the_declared_figure(tmp_path, declared_total, dl
 
 
 def test_result_without_ghg_split_is_classified_on_its_total():
-    result = battery_result({"fossil": 7200.0, "biogenic_emissions": 0.0, "biogenic_removals": 0.0,
-                             "dluc": 0.0}, 0.0)
-    del result["ghg"]
-    a = assessed(result, load_pcr("eu-battery-cfb-ev"))
+    """The result is partial on purpose: one written before results had a ghg split (and so no
+    totals to declare from). Its declaration cannot decide a declared figure (no declared
+    total); the PCR grades the figure per declared unit the result states."""
+    result = dataclasses.replace(battery_result({"fossil": 7200.0, "biogenic_emissions": 0.0, "biogenic_removals": 0.0,
+                                                 "dluc": 0.0, "aircraft": 0.0}, 0.0), ghg=None, totals=None)
+    pcr = load_pcr("eu-battery-cfb-ev")
+    plain = Declaration(result=result, accounting=rule_for(pcr, result.study.standard))
+    a = plain.replace(assessment=assess(result, pcr, result.per_declared_unit_kg_co2e)).to_json()["assessment"]
     assert a["declared_total"] is None
     assert a["performance_class"]["value"] == pytest.approx(0.2)
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from pcf.api import compute
-from pcf.pcr.assessment import Assessment, LabelRule
+from pcf.pcr.assessment import LabelRule
 from pcf.core.errors import PCFError, RenderError
 from pcf.render import fmt, label_verification_text, render_label
 from pcf.render.label import issued_label, variant_svg
@@ -269,13 +269,11 @@ def test_a_pcr_without_classes_gives_labels_without_a_scale():
     """cn-label-lithium-battery defines no classes (the sources describe a value label): the
     graded label shows a 'no performance classes' panel instead of a greyed A-E scale, and the
     compact label has no class chip."""
-    from pcf.pcr import load_pcr
-    from builders import assessed
+    from pcf.declaration import build_declaration
     from tests.test_pcr import battery_result
 
-    hand = battery_result()
-    hand["data_sources"] = [{"background": "nickel", "kg_co2e": 4500.0}]
-    result = make_result().replace(assessment=Assessment.from_json(assessed(hand, load_pcr("cn-label-lithium-battery"))))
+    hand = battery_result(data_sources=[{"background": "nickel", "kg_co2e": 4500.0}])
+    result = make_result().replace(assessment=build_declaration(hand, "cn-label-lithium-battery").assessment)
     assert result.assessment.performance_class is None and result.assessment.conforms is True
     _, _, svg, _ = variant_svg(result, "graded", font="F")
     root = ET.fromstring(svg)

@@ -17,17 +17,14 @@ import subprocess
 import pytest
 
 from pcf.api import compute
-from pcf.declaration import Declaration
+from pcf.declaration import Declaration, build_declaration
 from pcf.lca.result import (Contribution, CutOffItem, DataQuality, Dqr, FootprintResult, Histogram, Link,
                             ProductSystem, ProductSystemProcess, Uncertainty)
-from pcf.pcr.assessment import Assessment
-from pcf.pcr import load_pcr
 from pcf.render import fmt, render_report
 from pcf.render.boundary import ROW, TOP_BACKGROUND, boundary_context, boundary_graph
 from pcf.render.report import contribution_rows
 from pcf.render.report_checklist import checklists, limitations
 from pcf.render.verification import GENERAL_CHECKS, render_verification, verification_context
-from builders import assessed
 from tests.conftest import REPO
 from tests.test_labels import page_size_pt, pages, pdf_text
 from tests.test_pcr import battery_result
@@ -61,7 +58,7 @@ def graph_result(n_background: int = 2) -> FootprintResult:
 
 def with_assessment(pcr_id: str) -> Declaration:
     """The fixture declaration with the assessment of the hand-made battery result under a PCR."""
-    return make_result().replace(assessment=Assessment.from_json(assessed(battery_result(), load_pcr(pcr_id))))
+    return make_result().replace(assessment=build_declaration(battery_result(), pcr_id).assessment)
 
 
 # --------------------------------------------------------------------------- boundary diagram
