@@ -53,7 +53,7 @@ def conforming_pack(product_id: str = "TEST-PACK-10", exchange: ExchangeFacts | 
                        parameters={"capacity_kwh": 10, "cycles_per_year": 60, "service_life_years": 8},
                        declaration=DECLARATION, **_primary_production("pack_assembly", 300.0), **fields)
     doc = document(footprint)
-    doc["assessment"] = assessed(doc, load_pcr("eu-battery-cfb-ev"))
+    doc["assessment"] = assessed(footprint, load_pcr("eu-battery-cfb-ev"))
     return doc
 
 

@@ -17,7 +17,8 @@ import pytest
 from pcf.lca import footprint
 from pcf.model import load_model
 from pcf.pcr import load_pcr
-from builders import assessed
+from pcf.declaration import Declaration
+from tests.builders import assessed
 from builders import document
 
 BASE = """\
@@ -98,7 +99,7 @@ def test_unestimated_input_and_missing_criteria_are_observations(bd, write_model
 
 def test_pcr_check_fails_on_a_broken_criterion(bd, write_model):
     d = run(write_model, ["{name: glue, amount: 0.05, unit: kg, reason: small, proxy: {background: steel}}"])
-    assessment = assessed(d, load_pcr("pv-module"))
+    assessment = assessed(Declaration.from_json(d).result, load_pcr("pv-module"))
     cut = [f for f in assessment["findings"] if f["rule"] == "cut-off"]
     assert cut and cut[0]["severity"] == "nonconformity"
     assert cut[0]["clause"] == "ISO 14067:2018 6.3.4.3; study choice"

@@ -18,6 +18,7 @@ Mini pack (``PACK`` below), per item:
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import subprocess
 from pathlib import Path
@@ -27,12 +28,12 @@ from typer.testing import CliRunner
 
 import cli
 from pcf.api import compute
-from pcf.declaration import Declaration
+from pcf.declaration import build_declaration
 from pcf.core.errors import ModelError, PCFError, PCRError
 from pcf.lca import footprint
 from pcf.model import load_model
 from pcf.pcr import RULES_DIR, load_pcr
-from builders import assessed
+from tests.builders import assessed
 from pcf.render import render_report
 from tests.conftest import REPO
 from tests.pcr_util import DECLARATION_YAML
@@ -136,8 +137,15 @@ def models(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def results(bd, models):
-    return {name: document(footprint(load_model(path))) for name, path in models.items()}
+def footprints(bd, models):
+    """The footprint result of each case's pack model."""
+    return {name: footprint(load_model(path)) for name, path in models.items()}
+
+
+@pytest.fixture(scope="module")
+def results(footprints):
+    """The ``pcf-result/1`` document of each case (no PCR)."""
+    return {name: document(result) for name, result in footprints.items()}
 
 
 def elec_findings(assessment: dict) -> set[tuple[str, str]]:
@@ -248,12 +256,13 @@ def test_unstated_grid_input_is_taken_from_the_activity(open_default, write_mode
             .replace("{background: steel, amount: 1, unit: kg}", "{background: steel_world_avg_ice, amount: 1, unit: kg}")
             .replace("{background: steel, amount: 0.01, unit: kg}", "{background: steel_world_avg_ice, amount: 0.01, unit: kg}")
             .replace("{background: air, amount: 0.1, unit: tkm}", "{background: transport_lorry_wtw, amount: 0.1, unit: tkm}"))
-    r = document(footprint(load_model(write_model(text))))
+    result = footprint(load_model(write_model(text)))
+    r = document(result)
     [e] = r["electricity"]
     assert (e["source"], e["stated"], e["region"], e["year"]) == ("grid", False, "CN-east", 2023)
     assert e["kg_co2e"] == pytest.approx(5.5, rel=1e-6) and e["kg_co2e_per_kwh"] == pytest.approx(0.55, rel=1e-6)
     assert r["electricity_summary"]["not_stated"] == 1
-    a = assessed(r, load_pcr("eu-battery-cfb-ev"))
+    a = assessed(result, load_pcr("eu-battery-cfb-ev"))
     assert ("electricity-not-stated", OBS) in elec_findings(a)
     assert ("electricity-grid-level", NC) in elec_findings(a)  # a regional grid where the mode asks for national
     assert a["electricity"]["mode"] == "national_mix" and a["electricity"]["selected_by"] == "pcr default"
@@ -275,13 +284,15 @@ processes:
     inputs:
       - {{background: electricity_pv_rooftop_ipcc_ar5, amount: 100, unit: kWh, electricity: {CASES["direct"]}}}
 """
-    r = document(footprint(load_model(write_model(text))))
+    result = footprint(load_model(write_model(text)))
+    r = document(result)
     [e] = r["electricity"]
     assert e["kg_co2e"] == pytest.approx(4.1, rel=1e-6) and e["kg_co2e_per_kwh"] == pytest.approx(0.041, rel=1e-6)
     assert r["electricity_summary"]["by_source"]["direct"]["kwh"] == pytest.approx(100.0)
     pcr = load_pcr("eu-battery-cfb-ev")
-    assert elec_findings(assessed(r, pcr, "jrc_hierarchy")) == set() == elec_findings(assessed(r, pcr, "direct_line"))
-    assert elec_findings(assessed(r, pcr)) == {("electricity-source", NC)}
+    assert (elec_findings(assessed(result, pcr, "jrc_hierarchy")) == set()
+            == elec_findings(assessed(result, pcr, "direct_line")))
+    assert elec_findings(assessed(result, pcr)) == {("electricity-source", NC)}
 
 
 # --------------------------------------------------------------------------- PCR modes
@@ -289,37 +300,37 @@ processes:
 
 @pytest.mark.parametrize("case", list(CASES))
 @pytest.mark.parametrize("mode", ["national_mix", "jrc_hierarchy", "direct_line", "pv"])
-def test_pcr_mode_verdicts(results, case, mode):
+def test_pcr_mode_verdicts(footprints, case, mode):
     if mode == "pv":
-        a = assessed(results[case], load_pcr("pv-module"))
+        a = assessed(footprints[case], load_pcr("pv-module"))
         assert a["electricity"]["mode"] == "grid"
     else:
-        a = assessed(results[case], load_pcr("eu-battery-cfb-ev"), mode)
+        a = assessed(footprints[case], load_pcr("eu-battery-cfb-ev"), mode)
         assert a["electricity"]["mode"] == mode and a["electricity"]["selected_by"] == "requested"
     assert elec_findings(a) == EXPECTED[case][mode]
 
 
-def test_mini_pack_conforms_only_where_the_mode_accepts_its_electricity(results):
+def test_mini_pack_conforms_only_where_the_mode_accepts_its_electricity(footprints):
     """Everything else in the mini pack conforms to eu-battery-cfb-ev (its declaration items
     and primary plant data are stated), so the verdict is the electricity's: a grid CN pack conforms under the default mode, a PPA pack does not, and a
     PPA with its evidence conforms under jrc_hierarchy."""
     pcr = load_pcr("eu-battery-cfb-ev")
-    assert assessed(results["grid_cn"], pcr)["conforms"] is True
-    ppa = assessed(results["ppa"], pcr)
+    assert assessed(footprints["grid_cn"], pcr)["conforms"] is True
+    ppa = assessed(footprints["ppa"], pcr)
     assert ppa["conforms"] is False
     [f] = [f for f in ppa["findings"] if f["rule"] == "electricity-source"]
     assert "model the plant's electricity with the national mix of CN" in f["fix"]
     assert f"model line {ELEC_LINE}" in f["message"] and "Ares(2024)3131389" in f["clause"]
-    assert assessed(results["ppa"], pcr, "jrc_hierarchy")["conforms"] is True
-    [ev] = [f for f in assessed(results["ppa_bare"], pcr, "jrc_hierarchy")["findings"] if f["rule"] == "electricity-evidence"]
+    assert assessed(footprints["ppa"], pcr, "jrc_hierarchy")["conforms"] is True
+    [ev] = [f for f in assessed(footprints["ppa_bare"], pcr, "jrc_hierarchy")["findings"] if f["rule"] == "electricity-evidence"]
     assert "ISO 14067:2018 6.4.9.4" in ev["clause"]
     for part in ("evidence.ids", "evidence.issuer", "evidence.period", "evidence.volume_mwh", "evidence.retired",
                  "generator"):
         assert part in ev["message"], part
 
 
-def test_unknown_mode_is_a_nonconformity_and_the_api_refuses_it(results, models):
-    a = assessed(results["grid_cn"], load_pcr("eu-battery-cfb-ev"), "greenest")
+def test_unknown_mode_is_a_nonconformity_and_the_api_refuses_it(footprints, models):
+    a = assessed(footprints["grid_cn"], load_pcr("eu-battery-cfb-ev"), "greenest")
     assert ("electricity-mode", NC) in elec_findings(a) and a["conforms"] is False
     with pytest.raises(PCFError, match="national_mix, jrc_hierarchy, direct_line"):
         compute(models["grid_cn"], electricity_mode="greenest")
@@ -337,15 +348,15 @@ def _pcr_without_electricity(folder: Path) -> Path:
     return path
 
 
-def test_grid_year_older_than_the_pcr_allows(results, tmp_path):
+def test_grid_year_older_than_the_pcr_allows(footprints, tmp_path):
     """max_age_years 1: a 2023 factor in a result computed in 2026 is 3 years old."""
     path, _ = write_variant(tmp_path, "  default_mode: national_mix\n",
                             "  default_mode: national_mix\n  max_age_years: 1\n  age_clause: test clause 9.9\n")
-    result = dict(results["grid_cn"], created_at="2026-03-01T00:00:00+00:00")
+    result = dataclasses.replace(footprints["grid_cn"], created_at="2026-03-01T00:00:00+00:00")
     [f] = [f for f in assessed(result, load_pcr(path))["findings"] if f["rule"] == "electricity-year"]
     assert f["severity"] == NC and f["clause"] == "test clause 9.9" and "2023" in f["message"]
     assert "2025 or later" in f["fix"]
-    ok = dict(results["grid_cn"], created_at="2024-03-01T00:00:00+00:00")
+    ok = dataclasses.replace(footprints["grid_cn"], created_at="2024-03-01T00:00:00+00:00")
     assert not [f for f in assessed(ok, load_pcr(path))["findings"] if f["rule"] == "electricity-year"]
 
 
@@ -478,10 +489,8 @@ def test_examples_state_their_electricity_and_it_conforms(open_default, example,
     assert s["kg_co2e"] == pytest.approx(sum(e["kg_co2e"] for e in r["electricity"]), rel=1e-12)
 
 
-def test_report_shows_the_electricity_table(results, tmp_path):
-    r = dict(results["ppa"])
-    r["assessment"] = assessed(r, load_pcr("eu-battery-cfb-ev"), "jrc_hierarchy")
-    pdf = render_report(Declaration.from_json(r), tmp_path)
+def test_report_shows_the_electricity_table(footprints, tmp_path):
+    pdf = render_report(build_declaration(footprints["ppa"], load_pcr("eu-battery-cfb-ev"), "jrc_hierarchy"), tmp_path)
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     flat = re.sub(r"\s+", " ", text)
     assert "2.3 电力 Electricity" in flat

@@ -49,7 +49,8 @@ from pcf.core.errors import ModelError
 from pcf.lca import footprint
 from pcf.model import load_model
 from pcf.pcr import load_pcr
-from builders import assessed
+from pcf.declaration import Declaration
+from tests.builders import assessed
 from tests.conftest import _HOME, REPO
 from builders import document
 
@@ -341,7 +342,9 @@ def pcr_file(tmp_path, approach: str, a_values: str = "{}") -> object:
 
 
 def eol_findings(result: dict, pcr) -> list[dict]:
-    return [f for f in assessed(result, pcr)["findings"] if f["rule"].startswith("end-of-life")]
+    """The end-of-life findings of a result document (:func:`run`) under ``pcr``."""
+    return [f for f in assessed(Declaration.from_json(result).result, pcr)["findings"]
+            if f["rule"].startswith("end-of-life")]
 
 
 def test_pcr_requiring_cff_flags_a_cut_off_model(eol_bg, write_model, tmp_path):
