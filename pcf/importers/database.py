@@ -86,6 +86,35 @@ def import_database(path: str | Path, fmt: str, name: str, *, biosphere: str = "
         raise ImportFailed(f"biosphere database {biosphere!r} is not installed: run `pcf setup` first")
     report = ImportReport(name=name, format=fmt, source=path.name, sha256=_sha256(path))
     progress(f"reading {path.name} ({fmt}) ...")
+    data = _read_activities(path, fmt, name, biosphere, report, bd)
+    seen: Counter = Counter()
+    for ds in data:  # same name, unit, location and category twice: keep both, number the later ones
+        seen[ds["code"]] += 1
+        if seen[ds["code"]] > 1:
+            report.duplicates.append(ds.get("name", ""))
+            ds["code"] = f"{ds['code']}-{seen[ds['code']]}"
+    progress("linking ...")
+    _one_reference_product(data, name, report)
+    placeholders, companion = _resolve_unlinked(data, name, report)
+    records = {(name, ds["code"]): _clean(ds) for ds in data}
+    records.update({k: _clean(v) for k, v in placeholders.items()})
+    report.activities = len(records)
+    report.exchanges = sum(len(r["exchanges"]) for r in records.values())
+    progress(f"writing {report.activities} activities ...")
+    _write(bd, path, fmt, name, biosphere, records, companion, report, started)
+    report.seconds = round(time.perf_counter() - started, 2)
+    return report
+
+
+def _read_activities(path: Path, fmt: str, name: str, biosphere: str, report: ImportReport, bd) -> list[dict]:
+    """The activities of ``path`` read by the format's bw2io importer, each with ``database``
+    ``name`` and a ``code``.
+
+    Raises
+    ------
+    ImportFailed
+        bw2io cannot read the input as ``fmt``, or it holds no activities.
+    """
     from bw2io.migrations import create_core_migrations, migrations
 
     with quiet():
@@ -107,20 +136,18 @@ def import_database(path: str | Path, fmt: str, name: str, *, biosphere: str = "
         ds["database"] = name
         if not ds.get("code"):
             ds["code"] = _code(ds.get("name"), ds.get("reference product"), ds.get("location"), ds.get("unit"))
-    seen: Counter = Counter()
-    for ds in data:  # same name, unit, location and category twice: keep both, number the later ones
-        seen[ds["code"]] += 1
-        if seen[ds["code"]] > 1:
-            report.duplicates.append(ds.get("name", ""))
-            ds["code"] = f"{ds['code']}-{seen[ds['code']]}"
-    progress("linking ...")
-    _one_reference_product(data, name, report)
-    placeholders, companion = _resolve_unlinked(data, name, report)
-    records = {(name, ds["code"]): _clean(ds) for ds in data}
-    records.update({k: _clean(v) for k, v in placeholders.items()})
-    report.activities = len(records)
-    report.exchanges = sum(len(r["exchanges"]) for r in records.values())
-    progress(f"writing {report.activities} activities ...")
+    return data
+
+
+def _write(bd, path: Path, fmt: str, name: str, biosphere: str, records: dict, companion: dict,
+           report: ImportReport, started: float) -> None:
+    """Write database ``name`` (and its companion biosphere of unmatched flows) in one go.
+
+    Raises
+    ------
+    ImportFailed
+        Writing failed; both databases are deleted, nothing is kept.
+    """
     bio_db = f"{name}-biosphere"
     try:
         with quiet():
@@ -147,8 +174,6 @@ def import_database(path: str | Path, fmt: str, name: str, *, biosphere: str = "
                 if d in bd.databases:
                     del bd.databases[d]
         raise ImportFailed(f"writing {name!r} failed ({type(exc).__name__}: {exc}); nothing was kept") from exc
-    report.seconds = round(time.perf_counter() - started, 2)
-    return report
 
 
 def _validate_name(name: str, bd, replace: bool) -> None:
