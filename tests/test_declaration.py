@@ -94,6 +94,11 @@ def test_an_unknown_format_version_is_refused(tmp_path):
     (lambda d: d["ghg"].pop("dluc"), r"\$\.ghg\.dluc: missing"),
     (lambda d: d.update(contributions={}), r"\$\.contributions: expected a list, got an object"),
     (lambda d: d["totals"].update(declared=99.0), r"\$\.totals\.declared: 99\.0 is not the figure its rule declares"),
+    (lambda d: d.update(model_sha256="not hex"), r"\$\.model_sha256: 'not hex' is not the hex digest"),
+    # fossil 10 -> 11 without the totals: 10 + 3 - 4 + 1 = 10 stored, the split now gives 11
+    (lambda d: d["ghg"].update(fossil=11.0), r"\$\.total_kg_co2e: 10\.0 is not what the ghg split gives \(11\.0\)"),
+    (lambda d: d["totals"].update(excluding_biogenic=13.0),
+     r"\$\.totals\.excluding_biogenic: 13\.0 is not what the ghg split gives \(12\.0\)"),
 ])
 def test_a_malformed_result_names_the_json_path(tmp_path, change, message):
     data = declaration(**CASE).to_json()

@@ -258,6 +258,7 @@ def _data_source_as_text(document: dict) -> list:
 @pytest.mark.parametrize("key, value, message", [
     ("total_kg_co2e", math.nan, "total_kg_co2e"),
     ("stages", None, "stages"),
+    ("model_sha256", "not hex", "model_sha256"),
     ("model_sha256", 12345, "model_sha256"),
     ("format", "pcf-result/9", "pcf-result/1"),
     ("data_sources", _data_source_as_text, "kg_co2e_per_unit"),

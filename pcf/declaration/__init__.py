@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -248,6 +249,7 @@ class Declaration:
         declaration = cls(result=result, accounting=rule,
                           assessment=None if assessment is None else _assessment(assessment),
                           batch=from_json(BatchRow, data["batch"], "$.batch") if "batch" in data else ABSENT)
+        _check_result(result)
         if isinstance(stored, dict) and "declared" in stored:
             _check_declared(stored, declaration)
         return declaration
@@ -311,6 +313,31 @@ def _assessment(data: Any) -> Assessment:
         return Assessment.from_json(data)
     except CodecError as exc:
         raise CodecError("$.assessment" + exc.path[1:], exc.problem) from None
+
+
+_HEX_DIGEST = re.compile(r"[0-9a-fA-F]{12,64}")
+
+
+def _check_result(result: FootprintResult) -> None:
+    """Refuse a result whose figures do not hang together (an edited file): the model hash is
+    a hex digest, ``total_kg_co2e`` and ``totals`` are what the ISO 14067 split gives
+    (:func:`pcf.lca.biogenic.both_totals`' formulas), within ``REL_TOL`` of the parts' size."""
+    if not _HEX_DIGEST.fullmatch(result.model_sha256):
+        raise CodecError("$.model_sha256", f"{result.model_sha256!r} is not the hex digest of a model file "
+                                           "(12 to 64 hex digits); compute the result again with `pcf footprint`")
+    g = result.ghg
+    scale = abs(g.fossil) + abs(g.biogenic_emissions) + abs(g.biogenic_removals) + abs(g.dluc)
+    tol = REL_TOL * max(scale, 1e-12)
+    including = g.fossil + g.biogenic_emissions + g.biogenic_removals + g.dluc
+    excluding = g.fossil + (g.biogenic_emissions - result.biogenic_carbon.co2_emissions_kg) + g.dluc
+    checks = [("$.total_kg_co2e", result.total_kg_co2e, including)]
+    if result.totals is not None:
+        checks += [("$.totals.including_biogenic", result.totals.including_biogenic, including),
+                   ("$.totals.excluding_biogenic", result.totals.excluding_biogenic, excluding)]
+    for path, stored, expected in checks:
+        if not math.isclose(stored, expected, rel_tol=0.0, abs_tol=tol):
+            raise CodecError(path, f"{stored!r} is not what the ghg split gives ({expected!r}): the file was "
+                                   "edited; compute the result again with `pcf footprint`")
 
 
 def _check_declared(stored: dict, declaration: Declaration) -> None:
