@@ -92,6 +92,7 @@ def test_an_unknown_format_version_is_refused(tmp_path):
      r"\$\.totals\.shares\.fossil: expected a number or null, got a string"),
     (lambda d: d["product"].update(colour="red"), r"\$\.product\.colour: unknown field of Product"),
     (lambda d: d["ghg"].pop("dluc"), r"\$\.ghg\.dluc: missing"),
+    (lambda d: d.pop("ghg"), r"\$\.ghg: missing"),  # every pcf result has had the ISO 14067 split
     (lambda d: d.update(contributions={}), r"\$\.contributions: expected a list, got an object"),
     (lambda d: d["totals"].update(declared=99.0), r"\$\.totals\.declared: 99\.0 is not the figure its rule declares"),
     (lambda d: d.update(model_sha256="not hex"), r"\$\.model_sha256: 'not hex' is not the hex digest"),
