@@ -403,6 +403,7 @@ def _usable(dist: np.ndarray) -> np.ndarray:
     """Rows of a distributions array that describe a real spread stats_arrays can sample:
     type >= 2 and valid parameters (e.g. a lognormal with scale 0 is a fixed amount)."""
     from stats_arrays import uncertainty_choices
+    from stats_arrays.errors import StatsArraysError
 
     kind = dist["uncertainty_type"]
     usable = kind >= 2
@@ -414,11 +415,11 @@ def _usable(dist: np.ndarray) -> np.ndarray:
             continue
         try:
             choice.validate(dist[rows])
-        except Exception:  # stats_arrays raises InvalidParamsError and others: check one by one
+        except StatsArraysError:  # InvalidParamsError, ImproperBoundsError, ...: check one by one
             for r in rows:
                 try:
                     choice.validate(dist[r:r + 1])
-                except Exception:
+                except StatsArraysError:
                     usable[r] = False
     return usable
 
