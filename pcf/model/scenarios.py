@@ -358,15 +358,30 @@ def _swap_input(edit: _ScenarioEdit, i: int, k: int, entry, loc: tuple) -> dict:
     if swap.amount is not None:
         data.pop("data", None)  # it said whether the old amount was primary
     data.update(swap.model_dump(exclude_none=True))
+    changed = _put(edit, Input, data, ("processes", i, "inputs", k), loc,
+                   f" (input {k + 1} of {model.processes[i].id!r} as scenario {edit.name!r} swaps it)")
+    return {"process": model.processes[i].id, "input": k, "from": describe_input(old), "to": describe_input(changed)}
+
+
+def _put(edit: _ScenarioEdit, kind, data: dict, where: tuple, loc: tuple, note: str):
+    """Validate ``data`` as ``kind`` (Input or TransportLeg) and put it at ``where``
+    (``("processes", i, "inputs" | "transport", k)``) of ``edit.new``; its errors point at the
+    scenario entry ``loc``, and ``note`` tells later messages which scenario changed it.
+
+    Raises
+    ------
+    ModelError
+        The changed input or leg is not valid (at ``loc + ("with",)``).
+    """
     try:
-        changed = Input.model_validate(data)
+        changed = kind.model_validate(data)
     except ValidationError as exc:
         raise edit.fail(loc + ("with",), exc.errors()[0]["msg"].removeprefix("Value error, ")) from None
-    edit.new.processes[i].inputs[k] = changed
-    _relocate(edit.new_lines, ("processes", i, "inputs", k), loc)
-    edit.notes[("processes", i, "inputs", k)] = (f" (input {k + 1} of {model.processes[i].id!r} as scenario "
-                                                 f"{edit.name!r} swaps it)")
-    return {"process": model.processes[i].id, "input": k, "from": describe_input(old), "to": describe_input(changed)}
+    _, i, field, k = where
+    getattr(edit.new.processes[i], field)[k] = changed
+    _relocate(edit.new_lines, where, loc)
+    edit.notes[where] = note
+    return changed
 
 
 def _change_legs(edit: _ScenarioEdit, scenario) -> list[dict]:
@@ -421,14 +436,8 @@ def _swap_leg(edit: _ScenarioEdit, i: int, k: int, entry, loc: tuple) -> dict:
     if "mode" in given:
         data.pop("activity", None)
     data.update(given)
-    try:
-        changed = TransportLeg.model_validate(data)
-    except ValidationError as exc:
-        raise edit.fail(loc + ("with",), exc.errors()[0]["msg"].removeprefix("Value error, ")) from None
-    edit.new.processes[i].transport[k] = changed
-    _relocate(edit.new_lines, ("processes", i, "transport", k), loc)
-    edit.notes[("processes", i, "transport", k)] = (f" (transport leg {k + 1} of {model.processes[i].id!r} as "
-                                                    f"scenario {edit.name!r} changes it)")
+    changed = _put(edit, TransportLeg, data, ("processes", i, "transport", k), loc,
+                   f" (transport leg {k + 1} of {model.processes[i].id!r} as scenario {edit.name!r} changes it)")
     return {"process": model.processes[i].id, "leg": k, "from": describe_leg(old), "to": describe_leg(changed)}
 
 
