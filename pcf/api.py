@@ -715,22 +715,13 @@ class SetupRun:
 def setup(force: bool = False, report: Callable[[str], None] = lambda msg: None) -> SetupRun:
     """``pcf setup``: build the background under ``PCF_HOME`` (idempotent).
 
-    Parameters
-    ----------
-    force : bool
-        Rebuild every part even when present.
-    report : callable
-        Receives one line per step, for progress output.
+    Parameters ``force`` and ``report`` and the errors raised are those of
+    :func:`pcf.background.setup`.
 
     Returns
     -------
     SetupRun
-
-    Raises
-    ------
-    BackgroundError, SourceError
-        As :func:`pcf.background.setup`: bw2io data missing, or the open-default table is
-        invalid (nothing is replaced then).
+        Step -> ``"built"`` or ``"present"``, and the ``PCF_HOME`` folder.
     """
     from .background import setup as build
     from .core.bw import pcf_home
@@ -779,30 +770,11 @@ def remove_database(name: str):
 
 def import_database(path: str | Path, fmt: str, name: str, replace: bool = False,
                     progress: Callable[[str], None] = lambda msg: None):
-    """``pcf db import``: import an LCI database with bw2io as Brightway database ``name``.
+    """``pcf db import``: import an LCI database (JSON-LD, EcoSpold1/2, Excel) with bw2io.
 
-    Parameters
-    ----------
-    path : str or Path
-        A zip file, a folder, or (EcoSpold1, Excel) a single file.
-    fmt : {"jsonld", "ecospold1", "ecospold2", "excel"}
-    name : str
-        Database name; a model refers to it with ``study.background: NAME``.
-    replace : bool
-        Overwrite an existing database of that name (and its companion biosphere).
-    progress : callable
-        Receives one line per step.
-
-    Returns
-    -------
-    pcf.importers.ImportReport
-        Counts, unlinked exchanges, content hash (:func:`pcf.importers.import_database`).
-
-    Raises
-    ------
-    ImportFailed
-        Unknown format, missing path, reserved or existing name, unreadable or empty input,
-        biosphere database missing; nothing is left written.
+    Parameters, return value (:class:`pcf.importers.ImportReport`) and errors
+    (:class:`pcf.core.errors.ImportFailed`; nothing is left written) are those of
+    :func:`pcf.importers.import_database`.
     """
     from .importers import import_database as run
 

@@ -42,8 +42,8 @@ import pytest
 
 from pcf.core.errors import BackgroundError, CalculationError, ModelError
 from builders import declaration, document
-from pcf.declaration import write_declaration
-from pcf.lca import footprint, read_result
+from pcf.declaration import read_declaration, write_declaration
+from pcf.lca import footprint
 from pcf.model import load_model
 
 LOOP = textwrap.dedent("""\
@@ -160,9 +160,9 @@ def test_method_switch_changes_non_co2_gases(bd, write_model):
 def test_result_json_round_trip(loop_result, tmp_path):
     path = write_declaration(declaration(loop_result), tmp_path / "out")
     assert path.name == "LOOP.result.json"
-    data = read_result(path)
-    assert data["total_kg_co2e"] == pytest.approx(17.89625, rel=REL)
-    assert json.loads(path.read_text())["stages"] == data["stages"]
+    data = read_declaration(path).result
+    assert data.total_kg_co2e == pytest.approx(17.89625, rel=REL)
+    assert json.loads(path.read_text())["stages"] == data.stages
     assert not [p for p in path.parent.iterdir() if p.name.startswith(".")]  # no temp files left
 
 

@@ -8,6 +8,7 @@ from typing import Callable
 
 from ..declaration import Declaration
 from ..core.errors import ExchangeError
+from ..core.files import write_atomic
 
 FORMATS: dict[str, str] = {
     "pact-v3": "PACT v3.0 ProductFootprint (WBCSD Partnership for Carbon Transparency)",
@@ -76,6 +77,7 @@ def write_export(document: dict, out: str | Path) -> Path:
     Path
         ``out``.
     """
-    from ..lca.result import atomic_write_text
-
-    return atomic_write_text(Path(out), json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic({out: (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")})
+    return out

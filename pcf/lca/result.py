@@ -11,12 +11,9 @@ All GHG masses are per reference flow [kg CO2e / reference flow] unless a name s
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 from ..core.codec import ABSENT, from_json, key, record, to_json
-from ..core.files import output_stem, write_atomic
 from ..core.vocabulary import GHG_CATEGORIES
 
 
@@ -1293,50 +1290,3 @@ class FootprintResult:
         pcf.core.codec.CodecError
         """
         return from_json(cls, data)
-
-def atomic_write_text(path: Path, text: str) -> Path:
-    """Write ``text`` to ``path`` atomically (temporary file in the same folder, then rename).
-
-    A reader never sees a half-written file, and an error leaves any previous file intact.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic({path: text.encode("utf-8")})
-    return path
-
-
-def write_result(result: FootprintResult | dict, out_dir: str | Path, indent: int | None = 2) -> Path:
-    """Write ``<out_dir>/<product id>.result.json`` atomically
-    (``<product id>.<scenario>.result.json`` for a scenario, :func:`pcf.core.files.output_stem`).
-    ``indent`` None writes one line (``pcf batch``: about 5 times faster to encode).
-
-    Returns
-    -------
-    Path
-        The file written.
-    """
-    data = result.to_dict() if isinstance(result, FootprintResult) else result
-    path = Path(out_dir) / f"{output_stem(data)}.result.json"
-    return atomic_write_text(path, json.dumps(data, indent=indent, ensure_ascii=False) + "\n")
-
-
-def read_result(path: str | Path) -> dict:
-    """Read a result JSON file.
-
-    Raises
-    ------
-    pcf.core.errors.SourceError
-        Not found, not JSON, or not a ``pcf-result/1`` document.
-    """
-    from ..core.errors import SourceError
-
-    path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SourceError(path, None, "file not found") from None
-    except json.JSONDecodeError as exc:
-        raise SourceError(path, exc.lineno, f"not valid JSON: {exc.msg}") from None
-    if not isinstance(data, dict) or data.get("format") != "pcf-result/1":
-        raise SourceError(path, 1, "not a pcf result (expected \"format\": \"pcf-result/1\"); write one with `pcf footprint`")
-    return data
