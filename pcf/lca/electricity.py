@@ -22,6 +22,7 @@ pcr-sources/NOTES.md section 5); GB/T 24067 consultation draft and ISO/DIS 14067
 
 from __future__ import annotations
 
+from ..core.errors import UnitError
 from ..core.units import conversion_factor, dimension_name
 
 #: activity-name prefixes (lower case) that mark an unstated input as electricity
@@ -39,7 +40,7 @@ def is_grid_electricity(node) -> bool:
     """
     try:
         energy = dimension_name(node.get("unit") or "") == "energy"
-    except Exception:  # units pint does not know are not energy
+    except UnitError:  # units pint does not know are not energy
         energy = False
     name = (node.get("name") or "").lower()
     return energy and (str(node.get("code") or "").startswith("electricity_") or name.startswith(ELECTRICITY_NAMES))

@@ -51,7 +51,7 @@ from pcf.render import fmt
 
 from ..core.canonical import canonical_bytes
 from ..core.vocabulary import GHG_DISPLAY
-from .errors import NotADeclaration
+from .errors import NotADeclaration, RegistryError
 from .keys import SigningKey, b64url, b64url_decode, public_from_raw, raw_public, verify_signature
 from .numbers import parse_number
 
@@ -351,7 +351,7 @@ def parse_document(data: bytes | str, where: str = "declaration") -> dict:
         raise
     except (UnicodeDecodeError, ValueError, TypeError, KeyError) as exc:
         raise NotADeclaration(f"{where}: not a valid signed declaration ({exc})") from None
-    except Exception as exc:  # RegistryError from the key or number parsers
+    except RegistryError as exc:  # from the key or number parsers
         raise NotADeclaration(f"{where}: not a valid signed declaration ({exc})") from None
     return doc
 

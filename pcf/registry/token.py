@@ -20,7 +20,7 @@ import urllib.parse
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from .errors import NotADeclaration
+from .errors import NotADeclaration, RegistryError
 from .keys import SigningKey, b64url, b64url_decode, verify_signature
 from .numbers import parse_number
 
@@ -129,6 +129,6 @@ def parse_token(text: str) -> Token:
             raise ValueError("k and h must be 16 lower-case hex digits")
     except (ValueError, UnicodeDecodeError) as exc:
         raise NotADeclaration(f"not a label token ({exc})") from None
-    except Exception as exc:  # a RegistryError from parse_number
+    except RegistryError as exc:  # from parse_number
         raise NotADeclaration(f"not a label token ({exc})") from None
     return Token(fields, body.encode("utf-8"), raw)
