@@ -447,6 +447,26 @@ def report(
         out.print(f"wrote {path}")
 
 
+@app.command(epilog="Example: pcf recompute out/SKU-NMC811-PACK.result.json --model examples/battery/nmc811-pack.yaml")
+def recompute(
+    declaration: Path = typer.Argument(..., help="Result JSON (pcf footprint / pcf batch) or an issued label "
+                                                 "document (<number>.declaration.json)."),
+    model: Path = typer.Option(..., "--model", help="The product model file the declaration was computed from."),
+) -> None:
+    """Compute a declaration's model again and say "same declared value" or exactly what differs.
+
+    Checks the model, supplier, background, database and method hashes, the PCR, parameters and
+    software versions it records, and the declared value (1e-9 relative). Exit 0 when nothing
+    differs, 1 when anything does (also an input with the same value), 2 for bad input.
+    """
+    from pcf.api import recompute as run
+
+    found = run(declaration, model)
+    for line in found.lines():
+        out.print(escape(line), highlight=False, soft_wrap=True)
+    raise typer.Exit(found.exit_code)
+
+
 @app.command(epilog="Example: pcf export out/SKU-NMC811-PACK.result.json --format pact-v3 --out out/SKU-NMC811-PACK.pact-v3.json")
 def export(
     result: Path = typer.Argument(..., help="Result JSON written by `pcf footprint`."),

@@ -106,6 +106,79 @@ def _compute(system: ProductSystem, pcr_id: str | None, method: str | None,
     return declaration
 
 
+def recompute(declaration_path: str | Path, model_path: str | Path):
+    """``pcf recompute``: compute a declaration's model again and compare (docs/recompute.md).
+
+    Parameters
+    ----------
+    declaration_path : str or Path
+        A ``pcf-result/1`` file (``pcf footprint`` / ``pcf batch``), or an issued label
+        document (``pcf-signed-declaration/1``, ``<number>.declaration.json``; its hash and
+        signature are checked against the key it names).
+    model_path : str or Path
+        The ``pcf-model/1`` file the declaration says it was computed from.
+
+    Returns
+    -------
+    pcf.declaration.recompute.Recomputation
+        ``lines()`` to print, ``exit_code`` 0 (same declared value, same inputs) or 1
+        (anything differs: :func:`pcf.declaration.recompute.compare_recomputed`).
+
+    Raises
+    ------
+    SourceError
+        The declaration file is missing, not JSON, not a result or label document, or a label
+        document whose hash or signature does not check; the model file is missing.
+    PCFError
+        Everything :func:`compute` raises for the model (``ModelError`` with ``file:line``, a
+        background or method that is not installed, an unknown PCR).
+    """
+    from .core.errors import SourceError
+    from .declaration.recompute import compare_recomputed, recompute_options
+
+    recorded, notes = _recorded_declaration(Path(declaration_path))
+    model = Path(model_path)
+    if not model.is_file():
+        raise SourceError(model, None, "model file not found: give the pcf-model/1 file the declaration was "
+                                       "computed from").about("model")
+    options = recompute_options(recorded)
+    recomputed = compute(model, pcr_id=options.pcr_id, method=options.method, overrides=options.overrides,
+                         electricity_mode=options.electricity_mode, scenario=options.scenario)
+    return compare_recomputed(recorded, recomputed, notes + options.notes)
+
+
+def _recorded_declaration(path: Path) -> tuple[Declaration, tuple[str, ...]]:
+    """A result file read with :func:`pcf.declaration.read_declaration`, or an issued label
+    document as the declaration it states (with a note of what it does not record)."""
+    import json
+
+    from .core.errors import SourceError
+    from .declaration import read_declaration
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+    except (ValueError, OSError, RecursionError):
+        data = None  # read_declaration names the fault
+    from .registry.declaration import SIGNED_FORMAT
+
+    if not (isinstance(data, dict) and data.get("format") == SIGNED_FORMAT):
+        return read_declaration(path), ()
+    from .registry.declaration import hash_matches, label_declaration, parse_document, signature_valid
+    from .registry.errors import RegistryError
+
+    try:
+        document = parse_document(path.read_bytes(), str(path))
+        intact = hash_matches(document) and signature_valid(document)
+    except (RegistryError, ValueError) as exc:
+        raise SourceError(path, None, f"not a valid label document: {exc}") from None
+    if not intact:
+        raise SourceError(path, None, "the label document's hash or signature does not check: it was changed "
+                                      "after issue; check it with `pcf verify`")
+    return label_declaration(document["declaration"]), (
+        "an issued label document records no scenario, parameter values or electricity mode: the model is "
+        "computed as written, under the PCR and method the label states",)
+
+
 def run_footprint(model_path: str | Path, out_dir: str | Path, label: bool = False, report: bool = False,
                   method: str | None = None, electricity_mode: str | None = None,
                   scenario: str | None = None,

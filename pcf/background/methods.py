@@ -20,6 +20,7 @@ The source method is written too, under its original name, for comparison.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import zipfile
 from dataclasses import dataclass
@@ -158,3 +159,40 @@ def write_methods(bd) -> list[tuple[str, ...]]:
         method.write(cfs + [e for e in extra if e[0] not in present])
         written += [spec.source, spec.name]
     return written
+
+
+def method_sha256(bd, name: tuple[str, ...]) -> str:
+    """Content hash of a written method's characterisation factors (issue 14 part 6: a
+    recomputation names a method whose factors changed under the same id).
+
+    Parameters
+    ----------
+    bd : module
+        ``bw2data`` in the pcf project.
+    name : tuple of str
+        Brightway method name (:attr:`MethodSpec.name`).
+
+    Returns
+    -------
+    str
+        Hex SHA-256 of the RFC 8785 canonical JSON (:mod:`pcf.core.canonical`) of the sorted
+        list ``[[flow database, flow code, factor [kg CO2e / unit of flow]], ...]`` (a regional
+        factor adds its location as a fourth item). Flows are named by their key, not by
+        Brightway's ids, so the hash is the same in every ``PCF_HOME`` holding the same factors.
+    """
+    from bw2data.backends import ActivityDataset as AD
+
+    from ..core.canonical import canonical_bytes
+
+    rows = [list(cf) for cf in bd.Method(name).load()]
+    ids = [r[0] for r in rows if isinstance(r[0], int)]
+    keys: dict[int, tuple[str, str]] = {}
+    for start in range(0, len(ids), 500):
+        for row in AD.select(AD.id, AD.database, AD.code).where(AD.id.in_(ids[start:start + 500])):
+            keys[row.id] = (row.database, row.code)
+    items = []
+    for row in rows:
+        flow = keys.get(row[0], ("", str(row[0]))) if isinstance(row[0], int) else tuple(row[0])
+        amount = row[1]["amount"] if isinstance(row[1], dict) else row[1]
+        items.append([str(flow[0]), str(flow[1]), float(amount)] + [str(x) for x in row[2:3]])
+    return hashlib.sha256(canonical_bytes(sorted(items))).hexdigest()

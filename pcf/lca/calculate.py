@@ -284,6 +284,7 @@ def _provenance(system: ProductSystem, prepared: Prepared, used_dbs: set[str]) -
         "brightway": dict(prepared.brightway_versions),
         "bw2calc_score": prepared.score,
         "supplier_footprints": _supplier_footprints(system),
+        **({"method_sha256": prepared.method_sha256} if prepared.method_sha256 else {}),
     }
 
 

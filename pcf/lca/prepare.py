@@ -18,6 +18,7 @@ import numpy as np
 from scipy.sparse.linalg import splu
 
 from ..background import BackgroundInfo, MethodSpec, background_info, database_provenance, method_spec
+from ..background.methods import method_sha256
 from ..core.bw import brightway
 from ..core.errors import BackgroundError, CalculationError
 from ..graph import ForegroundGraph, Links, link_foreground, write_foreground
@@ -113,6 +114,9 @@ class Prepared:
         decomposition against it); None for a batch preparation.
     brightway_versions : dict
         Versions of bw2data, bw2calc, bw2io, bw_processing.
+    method_sha256 : str or None
+        Content hash of the method's characterisation factors
+        (:func:`pcf.background.methods.method_sha256`).
     """
 
     spec: MethodSpec
@@ -125,6 +129,7 @@ class Prepared:
     flows: dict
     score: float | None = None
     brightway_versions: dict = field(default_factory=dict)
+    method_sha256: str | None = None
 
     def foreground_nodes(self, data: dict) -> None:
         """Remember the foreground activities of ``data`` (ids -1, -2, ... in order)."""
@@ -223,6 +228,7 @@ def prepare(system: ProductSystem, *, solve: bool = True, cache: dict | None = N
         spec=spec, method_description=bd.methods[spec.name].get("description"), background=bg_info,
         databases=databases, links=links, nodes=nodes, char=char, flows=flows, score=score,
         brightway_versions={d: dist_version(d) for d in ("bw2data", "bw2calc", "bw2io", "bw_processing")},
+        method_sha256=method_sha256(bd, spec.name),
     )
     prepared.foreground_nodes(data if not solve else _written(bd, fg_keys, data))
     return prepared

@@ -1028,6 +1028,10 @@ class Provenance:
         ``pcf batch`` results.
     supplier_footprints : tuple of dict
         Supplier PCF files read (file, SHA-256, figures per unit, PDS, DQI).
+    method_sha256 : str
+        Content hash of the method's characterisation factors
+        (:func:`pcf.background.methods.method_sha256`); absent in results written before
+        issue 14, which then recompute without a method check (``pcf recompute``).
     """
 
     method_label: str
@@ -1041,6 +1045,7 @@ class Provenance:
     brightway: dict[str, str]
     bw2calc_score: float | None
     supplier_footprints: tuple[dict[str, Any], ...] = ()
+    method_sha256: str = ABSENT
 
 
 @record
