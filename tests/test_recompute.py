@@ -271,3 +271,90 @@ def test_an_issued_label_document_recomputes(open_default, tmp_path, monkeypatch
     changed.write_text(json.dumps(data), encoding="utf-8")
     run = recompute(changed, PV)
     assert run.exit_code == 2 and "hash or signature does not check" in run.output.replace("\n", " "), run.output
+
+
+# The same product with its steel mass a parameter, and a scenario that doubles it:
+# base 1 + 2 x 2.0 = 5.0 kg CO2e per item; scenario heavy 1 + 4 x 2.0 = 9.0; a batch row with
+# steel_kg 3: 1 + 3 x 2.0 = 7.0.
+PARAMETRISED = MODEL.replace("\nprocesses:\n", "\nparameters: {steel_kg: 2}\nscenarios:\n"
+                             "  heavy: {description: twice the steel, parameters: {steel_kg: 4}}\n"
+                             "processes:\n", 1).replace("amount: 2, unit: kg", "amount: steel_kg, unit: kg")
+
+
+@pytest.fixture
+def parametrised(bd, tmp_path):
+    write_background(bd)
+    model = tmp_path / "parametrised.yaml"
+    model.write_text(PARAMETRISED, encoding="utf-8")
+    return model
+
+
+def test_a_scenario_result_is_recomputed_under_its_scenario(parametrised, tmp_path):
+    out = tmp_path / "out"
+    run = runner.invoke(cli.app, ["footprint", str(parametrised), "--out", str(out), "--scenario", "heavy"])
+    assert run.exit_code == 0, run.output
+    result = out / "LINEAR.heavy.result.json"
+    assert json.loads(result.read_text())["totals"]["declared"] == pytest.approx(9.0, rel=1e-6)
+    run = recompute(result, parametrised)
+    assert run.exit_code == 0, run.output
+
+
+def test_a_changed_parameter_is_named(parametrised, tmp_path):
+    out = tmp_path / "out"
+    assert runner.invoke(cli.app, ["footprint", str(parametrised), "--out", str(out)]).exit_code == 0
+    parametrised.write_text(PARAMETRISED.replace("{steel_kg: 2}", "{steel_kg: 3}"), encoding="utf-8")
+    run = recompute(out / "LINEAR.result.json", parametrised)
+    assert run.exit_code == 1, run.output
+    text = run.output.replace("\n", " ")
+    assert "parameter steel_kg: recorded 2, now 3" in text
+    assert _values_in(text, 5.0, 7.0, "reference flow") and _values_in(text, 0.5, 0.7, "kWh")
+
+
+def test_a_batch_row_is_recomputed_with_its_parameters(parametrised, tmp_path):
+    table = tmp_path / "skus.csv"
+    table.write_text("id,steel_kg\nSKU-A,3\n", encoding="utf-8")
+    run = runner.invoke(cli.app, ["batch", str(table), "--model", str(parametrised), "--out", str(tmp_path / "b")])
+    assert run.exit_code == 0, run.output
+    result = tmp_path / "b" / "SKU-A.result.json"
+    assert json.loads(result.read_text())["totals"]["declared"] == pytest.approx(7.0, rel=1e-6)
+    run = recompute(result, parametrised)
+    assert run.exit_code == 0, run.output
+
+
+def test_the_pcr_and_electricity_mode_chosen_are_used_again(computed, tmp_path):
+    from pcf.declaration import read_declaration
+    from pcf.declaration.recompute import recompute_options
+
+    model, _ = computed
+    out = tmp_path / "eu"
+    run = runner.invoke(cli.app, ["footprint", str(model), "--out", str(out), "--pcr", "eu-battery-cfb-ev",
+                                  "--electricity-mode", "jrc_hierarchy"])
+    assert run.exit_code == 0, run.output
+    result = out / "LINEAR.result.json"
+    options = recompute_options(read_declaration(result))
+    assert (options.pcr_id, options.electricity_mode, options.method) == ("eu-battery-cfb-ev", "jrc_hierarchy",
+                                                                         "ipcc-2021-gwp100")
+    run = recompute(result, model)
+    assert run.exit_code == 0, run.output
+
+
+def test_a_changed_supplier_footprint_is_named(bd, tmp_path):
+    """A PACT v2 supplier footprint of 2.0 kg CO2e / kg, 2 kg bought: 4.0 kg CO2e per item;
+    the supplier sends 2.5 instead: 5.0 (+25 %), the model file unchanged."""
+    from tests.test_supplier import FOIL_V2, buyer, write
+
+    foil = write(tmp_path, "foil.json", FOIL_V2)
+    model = tmp_path / "buyer.yaml"
+    model.write_text(buyer("- {supplier_pcf: foil.json, amount: 2, unit: kg}\n", "FOILR"), encoding="utf-8")
+    out = tmp_path / "out"
+    assert runner.invoke(cli.app, ["footprint", str(model), "--out", str(out)]).exit_code == 0
+    result = out / "FOILR.result.json"
+    assert json.loads(result.read_text())["total_kg_co2e"] == pytest.approx(4.0, rel=1e-6)
+    before = sha256(foil)
+    pcf = {**FOIL_V2["pcf"], "pCfExcludingBiogenic": "2.5", "pCfIncludingBiogenic": "2.5", "fossilGhgEmissions": "2.5"}
+    write(tmp_path, "foil.json", {**FOIL_V2, "pcf": pcf})
+    run = recompute(result, model)
+    assert run.exit_code == 1, run.output
+    text = run.output.replace("\n", " ")
+    assert f"supplier footprint foil.json sha256: recorded {before}, now {sha256(foil)}" in text
+    assert "model sha256" not in text and "+2.500e-01 relative" in text

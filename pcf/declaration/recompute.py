@@ -359,4 +359,6 @@ def _figure(x: Any) -> str:
 
 
 def _shown(x: Any) -> str:
+    if isinstance(x, float):
+        return f"{x:.10g}"
     return "none" if x is None or x == "" else str(x)
