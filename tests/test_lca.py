@@ -40,7 +40,7 @@ import textwrap
 
 import pytest
 
-from pcf.core.errors import BackgroundError, CalculationError, ModelError
+from pcf.core.errors import BackgroundError, ModelError
 from builders import declaration, document
 from pcf.declaration import read_declaration, write_declaration
 from pcf.lca import footprint
@@ -168,8 +168,9 @@ def test_result_json_round_trip(loop_result, tmp_path):
 
 def test_singular_loop_is_refused(bd, write_model):
     text = LOOP.replace("{process: a, amount: 0.1, unit: item}", "{process: a, amount: 0.5, unit: item}")
-    # a needs 2 kg b, b needs 0.5 item a: 1 - 2 * 0.5 = 0, the system produces nothing net
-    with pytest.raises(CalculationError, match="singular"):
+    # a needs 2 kg b, b needs 0.5 item a: 1 - 2 * 0.5 = 0, the system produces nothing net;
+    # a ModelError naming the loop since issue 14 part 3 (tests/test_impossible.py)
+    with pytest.raises(ModelError, match="loop a → b → a.*singular"):
         footprint(load_model(write_model(text)))
 
 

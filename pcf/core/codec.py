@@ -6,6 +6,8 @@ module turns a record into the JSON value of its documented format and back:
 - :func:`record` makes a class a frozen, keyword-only dataclass;
 - :func:`key` names a field whose JSON key is not a Python identifier (``class``, ``from``);
 - :func:`to_json` gives dicts, lists and scalars, fields in declaration order;
+- :func:`first_non_finite` finds a NaN or infinity in such a value (results are refused
+  with one);
 - :func:`from_json` builds a record from such a value, checking every key and the JSON kind of
   every value against the type hints, and raises :class:`CodecError` with the JSON path of the
   first fault (``$.assessment.findings[2].severity: expected a string, got 3``).
@@ -21,6 +23,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
+import numbers
 import types
 import typing
 from collections.abc import Mapping
@@ -116,6 +120,40 @@ def to_json(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {k: to_json(v) for k, v in value.items()}
     return value
+
+
+def first_non_finite(value: Any, path: str = "$", process: Any = None) -> tuple[str, float, Any] | None:
+    """The first number that is not finite (NaN, +-inf) in a JSON value, depth first.
+
+    Parameters
+    ----------
+    value : Any
+        JSON values (dicts, lists, str, numbers, bool, None); numpy scalars count as numbers.
+    path : str
+        JSON path of ``value``.
+    process : Any
+        The ``process`` key of the nearest enclosing object (for the caller's message).
+
+    Returns
+    -------
+    tuple of (str, float, Any) or None
+        ``(JSON path, the value, nearest enclosing "process" value)``, None when every number
+        is finite.
+    """
+    if isinstance(value, dict):
+        process = value.get("process", process)
+        for k, v in value.items():
+            found = first_non_finite(v, f"{path}.{k}", process)
+            if found is not None:
+                return found
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            found = first_non_finite(v, f"{path}[{i}]", process)
+            if found is not None:
+                return found
+    elif isinstance(value, numbers.Real) and not isinstance(value, bool) and not math.isfinite(value):
+        return path, float(value), process
+    return None
 
 
 @functools.cache

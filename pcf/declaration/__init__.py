@@ -28,8 +28,8 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-from ..core.codec import ABSENT, CodecError, from_json, record, to_json
-from ..core.errors import SourceError
+from ..core.codec import ABSENT, CodecError, first_non_finite, from_json, record, to_json
+from ..core.errors import CalculationError, SourceError
 from ..core.files import output_stem, write_atomic
 from .accounting import BASES, AccountingRule, rule_for
 from ..lca.biogenic import result_totals
@@ -397,8 +397,19 @@ def write_declaration(declaration: Declaration, out_dir: str | Path, indent: int
     -------
     Path
         The file written.
+
+    Raises
+    ------
+    pcf.core.errors.CalculationError
+        A number in the result is not finite (NaN, infinity): nothing is written.
     """
     data = declaration.to_json()
+    found = first_non_finite(data)
+    if found is not None:
+        raise CalculationError(f"the result of {declaration.result.model_file} holds a number that is not finite "
+                               f"({found[1]}) at {found[0]}"
+                               + (f" (process {found[2]!r})" if isinstance(found[2], str) else "")
+                               + "; nothing was written. Check the amounts of the model")
     path = Path(out_dir) / f"{output_stem(data)}.result.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic({path: (json.dumps(data, indent=indent, ensure_ascii=False) + "\n").encode("utf-8")})

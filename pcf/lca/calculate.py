@@ -35,6 +35,7 @@ from . import biogenic
 from .dataquality import activity_dqr, assess_data_quality
 from .electricity import electricity_report
 from .endoflife import use_and_end_of_life
+from .feasibility import check_foreground, refuse_non_finite
 from .inventory import Inventory
 from .stagesplit import ghg_by_stage
 from .prepare import BIOGENIC_MASS_FLOWS, Prepared, flow_category, prepare
@@ -66,10 +67,13 @@ def footprint(system: ProductSystem, top: int | None = None) -> FootprintResult:
     BackgroundError
         Background or method not installed (run ``pcf setup``), unknown method id.
     ModelError
-        A link to the background does not resolve (``file:line``).
+        A link to the background does not resolve (``file:line``); a system that cannot
+        deliver its reference flow (a loop that uses at least what it makes, singular or
+        ill-conditioned, or a negative supply: :mod:`pcf.lca.feasibility`, the loop named with
+        ``file:line``); a number in the result that is not finite.
     CalculationError
-        Singular technosphere matrix (a loop that consumes at least what it produces), or
-        the decomposition does not add up to bw2calc's score (rel. 1e-6).
+        The decomposition does not add up to bw2calc's score (rel. 1e-6 times the largest
+        loop multiplier, :func:`pcf.lca.feasibility.loop_multiplier`).
     """
     return evaluate(system, prepare(system), top=top)
 
@@ -95,11 +99,13 @@ def evaluate(system: ProductSystem, prepared: Prepared, top: int | None = None) 
     Raises
     ------
     ModelError
-        A link does not resolve (``file:line``).
+        A link does not resolve (``file:line``); a foreground that cannot deliver its
+        reference flow (:func:`pcf.lca.feasibility.check_foreground`: a loop that uses at
+        least what it makes, singular or ill-conditioned, or a negative supply); a number in
+        the result that is not finite (:func:`pcf.lca.feasibility.refuse_non_finite`).
     CalculationError
-        Singular foreground (a loop that consumes at least what it produces), or, when
-        ``prepared`` holds bw2calc's score of this system, a decomposition that does not add
-        up to it (rel. 1e-6).
+        When ``prepared`` holds bw2calc's score of this system, a decomposition that does not
+        add up to it (rel. 1e-6 times the largest loop multiplier).
     """
     spec, char, bd = prepared.spec, prepared.char, prepared.nodes
     study = system.model.study
@@ -107,9 +113,8 @@ def evaluate(system: ProductSystem, prepared: Prepared, top: int | None = None) 
     inv = Inventory.build(data, graph, char, prepared.flows)
     sol = inv.solve(system.reference_amount, char)
     if sol.singular[0]:
-        raise CalculationError(
-            "the technosphere matrix is singular: a loop between processes consumes as much as "
-            "it produces; check the outputs and inputs of the processes in the loop")
+        check_foreground(system, data, graph.database, graph.reference[1])  # raises, naming the loop
+        raise CalculationError("the foreground cannot be solved; please report this")
     fg_nodes, col, total_intensity = _intensities(inv, char, graph, bd)
     stages = {stage: float(v[0]) for stage, v in sol.stages.items()}
     ghg = {cat: float(sol.ghg[cat][0]) for cat in GHG_CATEGORIES}
@@ -117,7 +122,10 @@ def evaluate(system: ProductSystem, prepared: Prepared, top: int | None = None) 
     contributions, used_bg = _contributions(inv, sol, fg_nodes, bd)
     total = sum(stages.values())
     score = prepared.score
-    if score is not None and not math.isclose(total, score, rel_tol=1e-6, abs_tol=1e-9):
+    # bw2calc solves with amounts stored as float32; a loop multiplies their rounding by its
+    # multiplier (pcf.lca.feasibility), so the agreement asked for grows with it
+    if score is not None and not math.isclose(total, score, rel_tol=1e-6 * max(1.0, float(sol.multiplier[0])),
+                                              abs_tol=1e-9):
         raise CalculationError(f"decomposition ({total}) does not add up to the score ({score}); please report this")
     contributions = _ranked(contributions, total, top)
     ghg["aircraft"] = float(sol.aircraft[0])
@@ -132,7 +140,7 @@ def evaluate(system: ProductSystem, prepared: Prepared, top: int | None = None) 
     foreground = {code: {"process": inv.processes[j], "runs": runs[code], "direct": float(sol.direct[0, j]),
                          "drawn": float(sol.background[0, j])} for j, code in enumerate(inv.codes)}
     ordered = {s: stages[s] for s in STAGES if s in stages}
-    return FootprintResult.from_json(dict(
+    result = FootprintResult.from_json(dict(
         **_product(system, total),
         study=study.model_dump(),
         parameters=dict(system.parameters),
@@ -166,6 +174,8 @@ def evaluate(system: ProductSystem, prepared: Prepared, top: int | None = None) 
         model_file=str(system.path),
         created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     ))
+    refuse_non_finite(system, result.to_json())
+    return result
 
 
 def _intensities(inv: Inventory, char, graph, bd) -> tuple[list, dict, np.ndarray]:

@@ -17,7 +17,8 @@ every quantity below is computed for ``n`` amount sets at once: arrays of shape 
 The supply is solved block by block: the foreground graph's strongly connected components in
 topological order (consumers first); a process outside any loop costs one vector operation,
 a loop one batched dense solve of its own size. A loop that consumes at least what it makes
-has a singular block: those rows are flagged, the others are unaffected.
+(singular, ill-conditioned or not productive) or a negative supply flags its rows
+(:mod:`pcf.lca.feasibility`); the others are unaffected.
 
 References
 ----------
@@ -29,10 +30,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import networkx as nx
 import numpy as np
 from scipy import sparse
 
+from .feasibility import blocks as _blocks, coefficients, loop_multiplier, loop_refused, negative_supply
 from .result import GHG_CATEGORIES
 
 MASS_KEYS = ("co2_emissions_kg", "co2_removals_kg")
@@ -215,6 +216,8 @@ class Inventory:
         f = np.zeros((n, m))
         f[:, self.reference] = reference_amount
         s = np.zeros((n, m))
+        refused = np.zeros(n, dtype=bool)
+        multiplier = np.ones(n)
         with np.errstate(all="ignore"):
             for nodes, internal, external in self.blocks:
                 rhs = f[:, nodes].copy()
@@ -224,12 +227,15 @@ class Inventory:
                 if not internal and len(nodes) == 1:
                     s[:, nodes[0]] = rhs[:, 0] / p[:, nodes[0]]
                     continue
+                C = coefficients(p, a, nodes, internal)
+                refused |= loop_refused(C)
+                multiplier = np.maximum(multiplier, loop_multiplier(C))
                 M = np.zeros((n, len(nodes), len(nodes)))
                 M[:, range(len(nodes)), range(len(nodes))] = p[:, nodes]
                 for r, c, e in internal:
                     M[:, r, c] -= a[:, e]
                 s[:, nodes] = _solve_rows(M, rhs)
-        singular = ~np.isfinite(s).all(axis=1)
+        singular = refused | ~np.isfinite(s).all(axis=1) | negative_supply(s)
         s[singular] = 0.0
 
         drawn = np.asarray(X @ self.pair_sum) * s[:, [j for j, _ in self.pairs]] if self.pairs else np.zeros((n, 0))
@@ -266,7 +272,7 @@ class Inventory:
         return Solution(supply=s, singular=singular, direct=direct, drawn=drawn, values=values,
                         background=drawn_kg, ghg={cat: ghg[:, k] for k, cat in enumerate(GHG_CATEGORIES)},
                         aircraft=aircraft, biogenic={key: mass[:, k] for k, key in enumerate(MASS_KEYS)},
-                        stages=stages, total=total)
+                        stages=stages, total=total, multiplier=multiplier)
 
     def foreground_intensity(self, row: int, char: Characterisation) -> np.ndarray:
         """Characterised intensity of every foreground node for one variant
@@ -310,7 +316,9 @@ class Solution:
     supply : numpy.ndarray, shape (n, m)
         Runs of every foreground node per reference flow [-]; 0 for singular rows.
     singular : numpy.ndarray of bool, shape (n,)
-        Variants whose foreground block is singular (a loop consuming what it makes).
+        Variants that cannot deliver their reference flow (:mod:`pcf.lca.feasibility`): a
+        loop that uses at least what it makes (singular, ill-conditioned or not productive),
+        or a negative supply of a process.
     direct : numpy.ndarray, shape (n, m)
         Each node's own emissions and removals [kg CO2e / reference flow].
     drawn : numpy.ndarray, shape (n, pairs)
@@ -329,6 +337,9 @@ class Solution:
         Per life-cycle stage [kg CO2e / reference flow].
     total : numpy.ndarray
         [kg CO2e / reference flow].
+    multiplier : numpy.ndarray, shape (n,)
+        The largest loop multiplier of the foreground [-]
+        (:func:`pcf.lca.feasibility.loop_multiplier`; 1 without loops).
     """
 
     supply: np.ndarray
@@ -342,6 +353,7 @@ class Solution:
     biogenic: dict
     stages: dict
     total: np.ndarray
+    multiplier: np.ndarray | None = None
 
 
 @dataclass
@@ -448,28 +460,6 @@ def _origin_entries(groups: list, codes: list, origins: dict, flows: dict,
             origin_group.append(g)
             origin_category.append(GHG_CATEGORIES.index(flows[flow].category))
     return origin_slots, origin_group, origin_category
-
-
-def _blocks(m: int, edges: list) -> list:
-    """Strongly connected components of the foreground, consumers before producers, with the
-    edges inside each (``(row, col, edge)``) and those coming from consumers outside it
-    (``(row, edge)``)."""
-    g = nx.DiGraph()
-    g.add_nodes_from(range(m))
-    g.add_edges_from((consumer, producer) for producer, consumer in edges)
-    cond = nx.condensation(g)
-    blocks = []
-    for c in nx.topological_sort(cond):
-        nodes = sorted(cond.nodes[c]["members"])
-        pos = {j: r for r, j in enumerate(nodes)}
-        internal, external = [], []
-        for e, (producer, consumer) in enumerate(edges):
-            if producer in pos and consumer in pos:
-                internal.append((pos[producer], pos[consumer], e))
-            elif producer in pos:
-                external.append((pos[producer], e))
-        blocks.append((nodes, internal, external))
-    return blocks
 
 
 def _solve_rows(M: np.ndarray, rhs: np.ndarray) -> np.ndarray:

@@ -23,6 +23,7 @@ from ..core.bw import brightway
 from ..core.errors import BackgroundError, CalculationError
 from ..graph import ForegroundGraph, Links, link_foreground, write_foreground
 from ..model import ProductSystem
+from .feasibility import check_foreground
 from .inventory import MASS_KEYS, Characterisation, FlowInfo
 from .result import GHG_CATEGORIES
 
@@ -164,9 +165,12 @@ def prepare(system: ProductSystem, *, solve: bool = True, cache: dict | None = N
     BackgroundError
         Background or method not installed (run ``pcf setup``), unknown method id.
     ModelError
-        A link to the background does not resolve (``file:line``).
+        A link to the background does not resolve (``file:line``); with ``solve``, a
+        foreground that cannot deliver its reference flow
+        (:func:`pcf.lca.feasibility.check_foreground`), refused before the foreground database
+        is written.
     CalculationError
-        Singular technosphere matrix.
+        Singular technosphere matrix (background included).
     """
     bd = brightway()
     import bw2calc as bc
@@ -182,6 +186,7 @@ def prepare(system: ProductSystem, *, solve: bool = True, cache: dict | None = N
     fg_keys = list(data)
     score = None
     if solve:
+        check_foreground(system, data, graph.database, graph.reference[1])  # before anything is written
         write_foreground(system, data)
         demand = {bd.get_node(database=graph.database, code=graph.reference[1]): system.reference_amount}
         for key, _ in graph.proxies.values():  # proxies of excluded inputs: in the matrices, not in the supply

@@ -26,7 +26,19 @@ from .expressions import evaluate
 from .scenarios import AppliedScenario, apply_scenario, check_scenarios
 from .schema import Input, ProductModel
 from .supplier import input_factor, read_supplier_pcf
-from .variants import is_variants
+from .variants import is_variants, within
+
+
+MAGNITUDE_RANGE = (1e-15, 1e15)
+"""Every number of a model (amounts, the reference flow, distances, masses, shares, ...) is 0
+or of a magnitude in this range, in the unit it is written in. Why: Brightway stores matrix
+amounts as float32 (normal range 1.2e-38 .. 3.4e38, about 7 digits) and a footprint multiplies
+an amount by unit conversions (up to 1e9 between t and mg), supplies and intensities; within
++-15 decades every such product stays far inside float32 and float64 (1.8e308) and above
+their subnormal range, where precision is lost (a reference flow of 1e-320 is subnormal) and
+1e308 overflows to infinity. No product-level quantity needs more: 1e15 kg is more than ten
+years of the world's material extraction (about 1e14 kg a year), and 1e-15 of a unit is
+below what is measured (a femtogram in g); another unit always brings an amount inside."""
 
 
 @dataclass(frozen=True)
@@ -310,12 +322,18 @@ class _LoadContext:
         Raises
         ------
         ModelError
-            The expression does not evaluate (at ``loc``).
+            The expression does not evaluate, or its value is neither 0 nor of a magnitude in
+            :data:`MAGNITUDE_RANGE` (at ``loc``).
         """
         try:
-            return evaluate(expr, self.params)
+            value = evaluate(expr, self.params)
         except ExpressionError as exc:
             raise self.fail(loc, str(exc)) from None
+        low, high = MAGNITUDE_RANGE
+        return within(value, low, high, lambda v: self.fail(
+            loc, f"{v!r} is outside the magnitudes pcf computes with: 0 or {low:g} <= |value| <= {high:g} "
+                 f"in the unit written; write the amount in a larger or smaller unit (e.g. mg or t "
+                 f"instead of kg)"))
 
     def factor(self, src: str, dst: str, loc: tuple) -> float:
         """Conversion factor from unit ``src`` to unit ``dst`` [dst / src].
@@ -371,6 +389,7 @@ def load_model(path: str | Path, overrides: dict[str, float] | None = None,
     ModelError
         ``file:line: message`` for: bad YAML; unknown, missing or mistyped fields; duplicate
         process ids; references to undefined processes; expressions that do not evaluate;
+        a number that is neither 0 nor of a magnitude in :data:`MAGNITUDE_RANGE`;
         unknown units and dimension mismatches; non-positive output or reference amounts;
         negative removals; a biogenic carbon content that is negative or not a mass;
         duplicate input ids; an unknown or invalid scenario (pointing at the scenario entry);

@@ -108,6 +108,37 @@ def finite(value, describe) -> "float | Variants":
     return Variants(plain)
 
 
+def within(value, low: float, high: float, describe) -> "float | Variants":
+    """Check that a value is 0 or of a magnitude in ``[low, high]``.
+
+    A scalar outside raises the error ``describe(value)`` returns; an array marks its rows
+    outside as diverged (the scalar loader raises for them) and carries the reference row's
+    value there, as :func:`finite` does.
+
+    Parameters
+    ----------
+    value : float or Variants
+    low, high : float
+        Smallest and largest magnitude allowed (0 is always allowed).
+    describe : callable
+        ``describe(value) -> Exception`` for a scalar outside.
+    """
+    plain = np.asarray(value, dtype=float)
+    magnitude = np.abs(plain)
+    bad = (magnitude != 0) & ~((magnitude >= low) & (magnitude <= high))
+    if not is_variants(value):
+        if bad:
+            raise describe(value)
+        return value
+    if bad.any():
+        state = _ACTIVE.get()
+        if state is None or bad[0]:
+            raise describe(float(plain[0]) if bad[0] else plain[bad][0])
+        state.diverged |= bad
+        plain = np.where(bad, plain[0], plain)
+    return Variants(plain)
+
+
 @contextmanager
 def vectorised(n: int) -> Iterator[Divergence]:
     """Context in which :class:`Variants` answer truth tests; numpy's floating-point warnings
