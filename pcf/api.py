@@ -170,7 +170,7 @@ def _recorded_declaration(path: Path) -> tuple[Declaration, tuple[str, ...]]:
         document = parse_document(path.read_bytes(), str(path))
         intact = hash_matches(document) and signature_valid(document)
     except (RegistryError, ValueError) as exc:
-        raise SourceError(path, None, f"not a valid label document: {exc}") from None
+        raise SourceError(path, None, f"not a valid label document: {str(exc).removeprefix(f'{path}: ')}") from None
     if not intact:
         raise SourceError(path, None, "the label document's hash or signature does not check: it was changed "
                                       "after issue; check it with `pcf verify`")

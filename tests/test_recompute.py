@@ -194,8 +194,8 @@ def test_the_recorded_method_is_used_and_a_changed_one_is_a_difference(computed)
     assert run.exit_code == 0, run.output
 
 
-@pytest.mark.parametrize("case", ["missing declaration", "not json", "not a result", "missing model",
-                                  "invalid model"])
+@pytest.mark.parametrize("case", ["missing declaration", "not json", "not a result", "not a label document",
+                                  "missing model", "invalid model"])
 def test_bad_input_exits_2_without_a_traceback(computed, tmp_path, case):
     model, result = computed
     declaration = result
@@ -207,15 +207,19 @@ def test_bad_input_exits_2_without_a_traceback(computed, tmp_path, case):
     elif case == "not a result":
         declaration = tmp_path / "other.json"
         declaration.write_text('{"format": "pcf-scenarios/1"}', encoding="utf-8")
+    elif case == "not a label document":
+        declaration = tmp_path / "label.declaration.json"
+        declaration.write_text('{"format": "pcf-signed-declaration/1"}', encoding="utf-8")
     elif case == "missing model":
         model = tmp_path / "gone.yaml"
     else:
         model.write_text(MODEL.replace("stage: production", "stage: manufacturing"), encoding="utf-8")
     run = recompute(declaration, model)
     assert run.exit_code == 2, run.output
-    assert "Traceback" not in run.output and run.exception is None or isinstance(run.exception, SystemExit)
+    assert isinstance(run.exception, SystemExit) and "Traceback" not in run.output  # the one handler, no crash
     where = {"missing declaration": f"{declaration}: file not found", "not json": f"{declaration}:1: not valid JSON",
              "not a result": f"{declaration}:1: format 'pcf-scenarios/1' is not one this pcf reads",
+             "not a label document": f"{declaration}: not a valid label document",
              "missing model": f"{model}: model file not found", "invalid model": f"{model}:12:"}[case]
     assert where in run.output.replace("\n", ""), run.output
     if case == "missing model":
