@@ -16,6 +16,7 @@ from pathlib import Path
 from ..core.bw import OPEN_DEFAULT_DATABASE
 from ..core.errors import BackgroundError, SourceError, UnitError
 from ..core.units import parse_unit
+from ..model.distributions import dqr_pedigree, dqr_sigma
 
 REPO = Path(__file__).resolve().parent.parent.parent
 SOURCE = REPO / "databases" / "open-default.csv"
@@ -60,23 +61,12 @@ BASIC_VARIANCE: dict[str, float] = {
 }
 
 
-def dqr_pedigree(dqr: dict) -> tuple[int, int, int, int, int]:
-    """Pedigree scores (reliability, completeness, temporal, geographical, technological)
-    standing in for a row's PEF data quality rating: P -> reliability, TiR -> temporal,
-    GeR -> geographical, TeR -> further technological correlation; completeness 1 (the PEF
-    rating has no completeness criterion). A documented PROXY: the PEF and pedigree scales
-    are both 1 (best) .. 5 but their level definitions differ.
-    """
-    return (int(dqr["p"]), 1, int(dqr["tir"]), int(dqr["ger"]), int(dqr["ter"]))
-
-
 def exchange_sigma(dqr: dict, basic_variance: float) -> float:
     """Standard deviation of ln(amount) of a background exchange [-]:
     sqrt(basic variance + pedigree variances of :func:`dqr_pedigree`), ecoinvent v3 pedigree
-    matrix (:func:`pcf.model.distributions.pedigree_sigma`). GSD = exp(sigma)."""
-    from ..model.distributions import pedigree_sigma
-
-    return pedigree_sigma(dqr_pedigree(dqr), math.exp(math.sqrt(basic_variance)))
+    matrix (:func:`pcf.model.distributions.dqr_sigma`, the same math the Monte Carlo uses for
+    foreground amounts without ``uncertainty:``). GSD = exp(sigma)."""
+    return dqr_sigma(dqr, basic_variance)
 
 
 @dataclass(frozen=True)
