@@ -167,6 +167,15 @@ def print_uncertainty(d: Declaration) -> None:
     if du and per:
         line += f"; per {du.unit}: {_fmt(per.p2_5)} .. {_fmt(per.p97_5)}"
     out.print(escape(line), highlight=False)
+    defaults = u.defaults
+    if defaults and defaults.applied and defaults.amounts:
+        share = defaults.variance_share
+        out.print(escape(f"Default uncertainty: {len(defaults.amounts)} amounts without uncertainty: sampled from their "
+                         f"data quality (pedigree matrix)" + (f", {100 * share:.0f} % of the variance" if share is not None
+                                                              else "")), highlight=False)
+    elif defaults and not defaults.applied and defaults.unannotated:
+        out.print(escape(f"Default uncertainty off: {defaults.unannotated} amounts without uncertainty: held fixed "
+                         "(the interval understates the uncertainty)"), highlight=False)
     top = u.drivers
     if top:
         out.print(escape("Uncertainty drivers (share of variance, rho^2 normalised): " + "; ".join(
@@ -204,6 +213,10 @@ def footprint(
                                                    "the background's distributions) and report the 95 % interval."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Seed of the Monte Carlo generator (0 .. 4294967295); "
                                                              "the same seed gives the same numbers."),
+    no_default_uncertainty: bool = typer.Option(
+        False, "--no-default-uncertainty",
+        help="With --monte-carlo: hold amounts without uncertainty: fixed instead of sampling them with a default "
+             "lognormal from their data quality (pedigree matrix); the interval then understates the uncertainty."),
 ) -> None:
     """Compute the carbon footprint of a product model and write its result JSON.
 
@@ -212,12 +225,13 @@ def footprint(
     """
     from pcf.api import run_footprint
 
-    if seed is not None and monte_carlo is None:
-        err.print("error: --seed goes with --monte-carlo N")
-        raise typer.Exit(2)
+    for given, flag in ((seed is not None, "--seed"), (no_default_uncertainty, "--no-default-uncertainty")):
+        if given and monte_carlo is None:
+            err.print(f"error: {flag} goes with --monte-carlo N")
+            raise typer.Exit(2)
     run = run_footprint(model, out_dir, label=label, report=report, method=method, electricity_mode=electricity_mode,
                        scenario=scenario, pcr_id=pcr,
-                       monte_carlo=monte_carlo, seed=seed)
+                       monte_carlo=monte_carlo, seed=seed, default_uncertainty=not no_default_uncertainty)
     print_summary(run.declaration)
     print_uncertainty(run.declaration)
     for path in run.files.values():

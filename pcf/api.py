@@ -37,7 +37,8 @@ class FootprintRun:
 def compute(model_path: str | Path, pcr_id: str | None = None, method: str | None = None,
             overrides: dict[str, float] | None = None, electricity_mode: str | None = None,
             scenario: str | None = None,
-            monte_carlo: int | None = None, seed: int | None = None) -> Declaration:
+            monte_carlo: int | None = None, seed: int | None = None,
+            default_uncertainty: bool = True) -> Declaration:
     """Load a model, compute its footprint and assess it against its PCR. Writes no file.
 
     Parameters
@@ -58,6 +59,10 @@ def compute(model_path: str | Path, pcr_id: str | None = None, method: str | Non
         Monte Carlo iterations; fills the result's ``uncertainty`` (:func:`pcf.lca.uncertainty.monte_carlo`).
     seed : int, optional
         Seed of the Monte Carlo generator [0 .. 2^32 - 1]; a fresh one (reported) when None.
+    default_uncertainty : bool
+        With ``monte_carlo``: sample the amounts without ``uncertainty:`` with a default
+        lognormal from their data quality (default; result ``uncertainty.defaults``). False
+        holds them fixed, as pcf did before issue 14.
 
     Returns
     -------
@@ -75,12 +80,12 @@ def compute(model_path: str | Path, pcr_id: str | None = None, method: str | Non
     from .model import load_model
 
     return _compute(load_model(model_path, overrides=overrides, scenario=scenario), pcr_id, method, electricity_mode,
-                    monte_carlo, seed)
+                    monte_carlo, seed, default_uncertainty)
 
 
 def _compute(system: ProductSystem, pcr_id: str | None, method: str | None,
              electricity_mode: str | None = None, monte_carlo: int | None = None,
-             seed: int | None = None) -> Declaration:
+             seed: int | None = None, default_uncertainty: bool = True) -> Declaration:
     """Footprint and PCR assessment of a loaded product system (see :func:`compute`)."""
     from .declaration import build_declaration
     from .lca import footprint
@@ -97,7 +102,7 @@ def _compute(system: ProductSystem, pcr_id: str | None, method: str | None,
     if monte_carlo is not None:
         from .lca.uncertainty import monte_carlo as sample
 
-        drawn = sample(system, monte_carlo, seed, deterministic=result.total_kg_co2e)
+        drawn = sample(system, monte_carlo, seed, deterministic=result.total_kg_co2e, defaults=default_uncertainty)
         result = dataclasses.replace(result, uncertainty=drawn.to_record())
     declaration = build_declaration(result, pcr, electricity_mode)
     if pcr_id != model_pcr:
@@ -183,7 +188,7 @@ def run_footprint(model_path: str | Path, out_dir: str | Path, label: bool = Fal
                   method: str | None = None, electricity_mode: str | None = None,
                   scenario: str | None = None,
                   monte_carlo: int | None = None, seed: int | None = None,
-                  pcr_id: str | None = None) -> FootprintRun:
+                  pcr_id: str | None = None, default_uncertainty: bool = True) -> FootprintRun:
     """``pcf footprint``: compute, then write the result JSON (and label / report) atomically.
 
     ``pcr_id`` assesses the result against another PCR than the model's ``study.pcr`` (e.g.
@@ -209,7 +214,8 @@ def run_footprint(model_path: str | Path, out_dir: str | Path, label: bool = Fal
     from .declaration import write_declaration
 
     declaration = compute(model_path, pcr_id=pcr_id, method=method, electricity_mode=electricity_mode,
-                          scenario=scenario, monte_carlo=monte_carlo, seed=seed)
+                          scenario=scenario, monte_carlo=monte_carlo, seed=seed,
+                          default_uncertainty=default_uncertainty)
     out = Path(out_dir)
     created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)

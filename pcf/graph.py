@@ -17,6 +17,7 @@ from .core.bw import brightway, pcf_home, quiet
 from .core.errors import BackgroundError, UnitError
 from .core.units import conversion_factor
 from .model import ProductSystem
+from .model.distributions import DEFAULT_BASIC_VARIANCE, default_distribution
 from .model.supplier import IPCC_REPORT
 
 #: model ``origin`` -> suffixes of biosphere3 air flow names, tried in order (DESIGN.md).
@@ -74,6 +75,15 @@ class ForegroundGraph:
     uncertain : list of UncertainAmount
         Every model amount with an ``uncertainty:``, with where it sits in the matrices
         (:mod:`pcf.lca.uncertainty` samples them).
+    defaults : list of UncertainAmount
+        Every model amount WITHOUT ``uncertainty:`` that the Monte Carlo samples with a default
+        lognormal from its data quality (:func:`pcf.model.distributions.default_distribution`;
+        ``source`` says where the pedigree scores came from): inputs from outside the
+        foreground, transport legs, avoided products, emissions and removals, not 0. Not
+        included: inputs from another foreground process (bill-of-materials links such as
+        "1 item of pack_assembly", whose own inputs carry the spread) and end-of-life formula
+        terms (no ``uncertainty:`` field exists for them). These distributions are not written
+        to the Brightway exchanges.
     """
 
     database: str
@@ -86,6 +96,7 @@ class ForegroundGraph:
     inputs: dict = field(default_factory=dict)
     end_of_life: dict = field(default_factory=dict)
     uncertain: list = field(default_factory=list)
+    defaults: list = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -111,6 +122,12 @@ class UncertainAmount:
     outputs : tuple of (str, float)
         ``(activity code, share)``: the foreground activities that carry ``share`` x the
         amount (the allocated shares of a multi-output process; 1 otherwise).
+    source : str or None
+        None for the model's own ``uncertainty:``; for a default distribution, where its
+        pedigree scores came from: ``dqr of the input``, ``dqr of the process``, ``primary data
+        default`` or ``secondary data default``.
+    basic_variance : float or None
+        Basic variance of ln(amount) of a default distribution [-].
     """
 
     process: str
@@ -121,6 +138,8 @@ class UncertainAmount:
     input: tuple
     distribution: object
     outputs: tuple
+    source: str | None = None
+    basic_variance: float | None = None
 
 
 def foreground_name(system: ProductSystem) -> str:
@@ -337,7 +356,7 @@ def link_foreground(system: ProductSystem, links: Links) -> tuple[dict, Foregrou
     fg = links.foreground
     graph = ForegroundGraph(fg, links.background, (fg, system.model.product.process), lk.origins, lk.link_names,
                             lk.credit_links, lk.proxies, lk.input_keys, end_of_life=lk.eol_keys,
-                            uncertain=lk.uncertain)
+                            uncertain=lk.uncertain, defaults=lk.defaults)
     return lk.data, graph
 
 
@@ -357,6 +376,7 @@ class _Linking:
     input_keys: dict[tuple, tuple] = field(default_factory=dict)
     eol_keys: dict[tuple, tuple] = field(default_factory=dict)
     uncertain: list[UncertainAmount] = field(default_factory=list)
+    defaults: list[UncertainAmount] = field(default_factory=list)
 
 
 def _link(lk: _Linking, inp, loc: tuple) -> tuple[tuple, float]:
@@ -434,7 +454,10 @@ def _link_process(lk: _Linking, proc) -> None:
     outputs += [(co.id, co.name, co.amount, co.unit, co.factor) for co in proc.coproducts if co.id is not None]
     credits = _coproduct_credits(lk, i, proc)
     # every output carries its allocated share of each uncertain burden
-    lk.uncertain += [replace(item, outputs=tuple((code, f) for code, _, _, _, f in outputs)) for item in pending]
+    lk.uncertain += [replace(item, outputs=tuple((code, f) for code, _, _, _, f in outputs))
+                     for item in pending if item.source is None]
+    lk.defaults += [replace(item, outputs=tuple((code, f) for code, _, _, _, f in outputs))
+                    for item in pending if item.source is not None]
     fg = lk.links.foreground
     for code, name, amount, unit, f in outputs:
         exchanges = [{"input": (fg, code), "amount": amount, "type": "production"}]
@@ -466,16 +489,23 @@ def _input_burdens(lk: _Linking, i: int, proc) -> tuple[list[tuple], list[Uncert
         The uncertain ones (outputs filled in by the caller).
     """
     burdens, pending = [], []
-    n_inputs = len(lk.system.model.processes[i].inputs)
+    model = lk.system.model.processes[i]
+    n_inputs = len(model.inputs)
     for k, inp in enumerate(proc.inputs):
         loc = ("processes", i, "inputs", k) if k < n_inputs else ("processes", i, "transport", k - n_inputs)
         key, amount, unit_factor = _link_converted(lk, inp, loc)
         dist = inp.uncertainty.scaled(unit_factor) if inp.uncertainty is not None else None
         burdens.append((key, amount, "technosphere", dist))
+        where = ("inputs", k) if k < n_inputs else ("transport", k - n_inputs)
+        label = proc.transport[k - n_inputs].name if k >= n_inputs else inp.describe()
         if dist is not None:
-            where = ("inputs", k) if k < n_inputs else ("transport", k - n_inputs)
-            label = proc.transport[k - n_inputs].name if k >= n_inputs else inp.describe()
             pending.append(UncertainAmount(proc.id, where[0], where[1], label, "technosphere", key, dist, ()))
+        elif inp.kind != "process":  # a bill-of-materials link to another foreground process gets no default
+            stated = model.inputs[k] if k < n_inputs else None
+            default = _default(amount, "input" if stated is not None else "transport", stated, model)
+            if default is not None:
+                pending.append(UncertainAmount(proc.id, where[0], where[1], label, "technosphere", key,
+                                               default[0], (), default[1], default[2]))
         lk.input_keys[(proc.id, k)] = (key, amount)
     return burdens, pending
 
@@ -512,9 +542,14 @@ def _direct_flows(lk: _Linking, i: int, proc, burdens: list[tuple],
                     raise system.error(("processes", i, kind, k, "substance"), exc.args[0]) from None
                 origin = flow.origin
             burdens.append((key, flow.amount, "biosphere", flow.uncertainty))
+            label = f"{flow.substance} ({origin})"
             if flow.uncertainty is not None:
-                pending.append(UncertainAmount(proc.id, kind, k, f"{flow.substance} ({origin})", "biosphere",
-                                               key, flow.uncertainty, ()))
+                pending.append(UncertainAmount(proc.id, kind, k, label, "biosphere", key, flow.uncertainty, ()))
+            else:
+                default = _default(flow.amount, _gas_basic(flow.substance, origin), None, system.model.processes[i])
+                if default is not None:
+                    pending.append(UncertainAmount(proc.id, kind, k, label, "biosphere", key, default[0], (),
+                                                   default[1], default[2]))
             bucket = direct.setdefault(key, {})
             bucket[origin] = bucket.get(origin, 0.0) + flow.amount
     return direct
@@ -533,8 +568,59 @@ def _coproduct_credits(lk: _Linking, i: int, proc) -> list[tuple]:
             if dist is not None:
                 lk.uncertain.append(UncertainAmount(proc.id, "coproducts", k, f"avoided by {co.name}", "technosphere",
                                                     key, dist, ((proc.id, 1.0),)))
+            else:
+                model = lk.system.model.processes[i]
+                default = _default(-amount, "input", model.coproducts[k].avoided, model)
+                if default is not None:
+                    lk.defaults.append(UncertainAmount(proc.id, "coproducts", k, f"avoided by {co.name}",
+                                                       "technosphere", key, default[0], ((proc.id, 1.0),),
+                                                       default[1], default[2]))
             lk.credit_links[(proc.id, k)] = (key, amount)
     return credits
+
+
+def _default(amount, what: str, stated, process) -> tuple | None:
+    """The default distribution of an amount without ``uncertainty:``
+    (:func:`pcf.model.distributions.default_distribution`), or None for an amount that is 0 or
+    an array (batch variants are never sampled).
+
+    Parameters
+    ----------
+    amount : float
+        Per run of the process, in the unit of the exchange [unit]; negative for a credit.
+    what : str
+        A key of :data:`pcf.model.distributions.DEFAULT_BASIC_VARIANCE`.
+    stated : pcf.model.schema.Input or None
+        The model's input (its ``dqr`` and ``data`` come first), None for a transport leg or a
+        direct flow.
+    process : pcf.model.schema.Process
+        Its ``dqr`` and ``data`` apply when the input states none.
+
+    Returns
+    -------
+    (Distribution, str, float) or None
+        The lognormal, where its scores came from, and the basic variance [-].
+    """
+    if np.ndim(amount) != 0 or amount == 0:
+        return None
+    basic = DEFAULT_BASIC_VARIANCE[what]
+    if stated is not None and stated.dqr is not None:
+        rating, source = stated.dqr, "dqr of the input"
+    elif process.dqr is not None:
+        rating, source = process.dqr, "dqr of the process"
+    else:
+        rating, source = None, None
+    data = (stated.data if stated is not None and stated.data else None) or process.data
+    dist, how = default_distribution(float(amount), basic, rating.model_dump() if rating is not None else None, data)
+    return dist, source or how, basic
+
+
+def _gas_basic(substance: str, origin: str) -> str:
+    """The :data:`pcf.model.distributions.DEFAULT_BASIC_VARIANCE` key of a direct flow."""
+    name = SYNONYMS.get(substance.lower(), substance.lower())
+    if name == "carbon dioxide":
+        return "co2_land_use" if origin == "land_use" else "co2"
+    return "other_gas"
 
 
 def _exchange(key: tuple, amount, kind: str, dist) -> dict:

@@ -926,6 +926,73 @@ class Histogram:
 
 
 @record
+class DefaultAmount:
+    """A model amount without ``uncertainty:`` that the Monte Carlo sampled with a default
+    lognormal from its data quality (:func:`pcf.model.distributions.default_distribution`).
+
+    Attributes
+    ----------
+    process, field : str
+        Process id and ``inputs`` / ``transport`` / ``emissions`` / ``removals`` / ``coproducts``.
+    index : int
+        Position in that list of the process.
+    input : str
+        What the model names (background key, substance, leg name).
+    distribution : str
+        E.g. ``lognormal, GSD 1.122 (pedigree 3,3,3,3,3, basic GSD 1.025)``.
+    gsd : float
+        Geometric standard deviation exp(sigma) [-]; sigma^2 = basic_variance + pedigree variances.
+    pedigree : tuple of int
+        Reliability, completeness, temporal, geographical, further technological correlation [1..5].
+    basic_variance : float
+        Variance of ln(amount) of the basic uncertainty [-].
+    source : str
+        ``dqr of the input``, ``dqr of the process``, ``primary data default`` or
+        ``secondary data default``.
+    """
+
+    process: str
+    field: str
+    index: int
+    input: str
+    distribution: str
+    gsd: float
+    pedigree: tuple[int, ...]
+    basic_variance: float
+    source: str
+
+
+@record
+class DefaultUncertainty:
+    """Default uncertainty of the amounts without ``uncertainty:`` (issue 14 part 5).
+
+    Attributes
+    ----------
+    applied : bool
+        False when switched off (the amounts were held fixed).
+    unannotated : int
+        Amounts without ``uncertainty:`` that take a default (sampled only when ``applied``).
+    amounts : tuple of DefaultAmount
+        The defaults sampled (empty when not applied).
+    variance_share : float or None
+        Share of the variance of the total from the defaults [0..1]: 1 - var(total with the
+        defaults held at their amounts, same draws) / var(total); None when not applied or the
+        total does not vary.
+    without_defaults : Statistics or None
+        Statistics of the same draws with the defaults held [kg CO2e / reference flow].
+    note : str
+        How the defaults were derived, in plain words.
+    """
+
+    applied: bool
+    unannotated: int
+    amounts: tuple[DefaultAmount, ...]
+    variance_share: float | None
+    without_defaults: Statistics | None
+    note: str
+
+
+@record
 class Uncertainty:
     """Monte Carlo uncertainty assessment (ISO 14067:2018 6.4.5, :mod:`pcf.lca.uncertainty`).
 
@@ -946,6 +1013,8 @@ class Uncertainty:
     drivers : tuple of Driver
     histogram : Histogram
     background_note, method_note : str
+    defaults : DefaultUncertainty or ABSENT
+        Absent in results written before issue 14.
     """
 
     iterations: int
@@ -966,6 +1035,7 @@ class Uncertainty:
     histogram: Histogram
     background_note: str
     method_note: str
+    defaults: DefaultUncertainty = ABSENT
 
 
 @record

@@ -1,11 +1,21 @@
 """Monte Carlo uncertainty assessment of a carbon footprint (ISO 14067:2018 6.4.5 and 7.3).
 
 What is sampled: every model amount with an ``uncertainty:`` (inputs, transport distances,
-emissions, removals, avoided products; :mod:`pcf.model.distributions`) and, unless
-``background=False``, every background exchange whose Brightway datapackage carries a
-``stats_arrays`` distribution (imported ecoinvent and US LCI exchanges; the open default's
-biosphere exchanges, with GSDs derived from their data quality ratings, see
-databases/README.md). Characterisation factors are not sampled.
+emissions, removals, avoided products; :mod:`pcf.model.distributions`); unless
+``defaults=False``, every such amount WITHOUT ``uncertainty:`` with a default lognormal from
+its data quality (the pedigree approach of the ecoinvent v3 guideline, Weidema et al. 2013:
+:func:`pcf.model.distributions.default_distribution`, which amounts: :class:`pcf.graph.ForegroundGraph`
+``defaults``); and, unless ``background=False``, every background exchange whose Brightway
+datapackage carries a ``stats_arrays`` distribution (imported ecoinvent and US LCI exchanges;
+the open default's biosphere exchanges, with GSDs derived from their data quality ratings by
+the same pedigree math, see databases/README.md). Characterisation factors are not sampled.
+
+Share of the variance from the defaults: the same draws are scored a second time with every
+default amount held at its deterministic value (common random numbers); the share is
+``1 - var(held) / var(all)``, clipped to 0..1. For a model linear in independent inputs this is
+exactly the defaults' part of the variance; otherwise it is the variance that goes away when the
+defaults are removed. Its Monte Carlo error is of the order of ``sqrt(2 / N)`` x the share's
+complement for small shares and smaller for shares near 1.
 
 How: the matrices of the deterministic bw2calc calculation are built once. Each iteration
 replaces the sampled entries, ``A_k = A_0 + sum_e a_e (x_e,k - x_e,0)`` (the same for ``B``),
@@ -73,6 +83,21 @@ METHOD_NOTE = (
     "an approximation of the share of variance (exact only for a linear model of independent inputs)."
 )
 
+DEFAULTS_NOTE = (
+    "Amounts without uncertainty: were sampled with a default lognormal (median = the amount) whose GSD comes "
+    "from their data quality by the pedigree approach of the ecoinvent v3 data quality guideline (Weidema et "
+    "al. 2013): sigma^2 = basic variance + the variances of five pedigree scores, GSD = exp(sigma); the scores "
+    "are the amount's PEF dqr (input, else process; P -> reliability, TiR -> temporal, GeR -> geographical, "
+    "TeR -> technological, completeness 1; fractional ratings rounded up), else the pcf default for primary "
+    "data (2,2,1,1,1) or secondary data (3,3,3,3,3). Inputs from other foreground processes and end-of-life "
+    "formula terms get no default. Share of variance: 1 - var(scores with the defaults held at their amounts, "
+    "same draws) / var(scores)."
+)
+NO_DEFAULTS_NOTE = (
+    "Default uncertainty switched off: only amounts with uncertainty: (and the background's distributions) "
+    "were sampled; amounts without uncertainty: were held fixed, so the interval understates the uncertainty."
+)
+
 
 @dataclass
 class MonteCarloResult:
@@ -101,6 +126,9 @@ class MonteCarloResult:
         Iterations whose sampled matrix could not be solved (dropped).
     requested : int
         Iterations asked for.
+    defaults : dict
+        The result JSON's ``uncertainty.defaults`` (docs/result-json.md): ``{applied,
+        unannotated, amounts, variance_share, without_defaults, note}``.
     timings : dict
         ``{prepare_s, sample_s}`` wall-clock seconds of the one-off preparation (graph,
         matrices, distributions) and of the sampling loop with the driver ranking; not part of :meth:`to_dict`, so
@@ -117,15 +145,12 @@ class MonteCarloResult:
     background_note: str
     failed: int = 0
     requested: int = 0
+    defaults: dict | None = None
     timings: dict = field(default_factory=dict)
 
     def statistics(self, divisor: float = 1.0) -> dict:
         """``{mean, median, sd, se_mean, p2_5, p97_5}`` of ``scores / divisor``."""
-        x = self.scores / divisor
-        sd = float(np.std(x, ddof=1)) if len(x) > 1 else 0.0
-        return {"mean": float(np.mean(x)), "median": float(np.median(x)), "sd": sd,
-                "se_mean": sd / math.sqrt(len(x)),
-                "p2_5": float(np.percentile(x, 2.5)), "p97_5": float(np.percentile(x, 97.5))}
+        return _statistics(self.scores / divisor)
 
     def histogram(self, bins: int = HISTOGRAM_BINS) -> dict:
         """``{edges, counts}`` of the scores [kg CO2e / reference flow]."""
@@ -144,11 +169,22 @@ class MonteCarloResult:
         out["histogram"] = self.histogram()
         out["background_note"] = self.background_note
         out["method_note"] = METHOD_NOTE
+        if self.defaults is not None:
+            out["defaults"] = self.defaults
         return out
 
     def to_record(self) -> Uncertainty:
         """The result's :class:`pcf.lca.result.Uncertainty` record (:meth:`to_dict`, typed)."""
         return from_json(Uncertainty, self.to_dict(), "$.uncertainty")
+
+
+def _statistics(x: np.ndarray) -> dict:
+    """``{mean, median, sd, se_mean, p2_5, p97_5}`` of the scores ``x`` (sd with ddof 1,
+    percentiles by linear interpolation)."""
+    sd = float(np.std(x, ddof=1)) if len(x) > 1 else 0.0
+    return {"mean": float(np.mean(x)), "median": float(np.median(x)), "sd": sd,
+            "se_mean": sd / math.sqrt(len(x)),
+            "p2_5": float(np.percentile(x, 2.5)), "p97_5": float(np.percentile(x, 97.5))}
 
 
 @dataclass
@@ -168,9 +204,19 @@ class _Entries:
         variables.append(var)
         coeffs.append(coeff)
 
+    def without(self, variables) -> "_Entries":
+        """The same variables, with the cells of ``variables`` dropped (they stay at their
+        deterministic amounts when scored)."""
+        drop = set(variables)
+        cells = {}
+        for matrix, columns in self.cells.items():
+            keep = [n for n, var in enumerate(columns[2]) if var not in drop]
+            cells[matrix] = tuple([column[n] for n in keep] for column in columns)
+        return _Entries(params=self.params, amounts=self.amounts, info=self.info, cells=cells)
+
 
 def monte_carlo(system: ProductSystem, iterations: int, seed: int | None = None, background: bool = True,
-                deterministic: float | None = None) -> MonteCarloResult:
+                deterministic: float | None = None, defaults: bool = True) -> MonteCarloResult:
     """Sample the footprint of a product system.
 
     A driver: the deterministic bw2calc system (:func:`_deterministic_lca`), the uncertain
@@ -192,6 +238,9 @@ def monte_carlo(system: ProductSystem, iterations: int, seed: int | None = None,
     deterministic : float, optional
         The footprint from :func:`pcf.lca.footprint` [kg CO2e / reference flow]; checked
         against this module's own unsampled solution (rel. 1e-6) when given.
+    defaults : bool
+        Sample the amounts without ``uncertainty:`` with a default lognormal from their data
+        quality (default; module docstring). False holds them fixed (pcf before issue 14).
 
     Returns
     -------
@@ -201,7 +250,7 @@ def monte_carlo(system: ProductSystem, iterations: int, seed: int | None = None,
     ------
     UncertaintyError
         ``iterations`` < 10, a seed out of range, or nothing to sample (no ``uncertainty:``
-        in the model and no distribution in the background).
+        in the model, no default, and no distribution in the background).
     BackgroundError, ModelError
         As :func:`pcf.lca.footprint`.
     CalculationError
@@ -213,26 +262,31 @@ def monte_carlo(system: ProductSystem, iterations: int, seed: int | None = None,
     bd = brightway()
     graph, lca = _deterministic_lca(bd, system)
     entries = _Entries()
-    _foreground_entries(bd, lca, graph, entries)
+    _foreground_entries(bd, lca, graph, graph.uncertain, entries)
+    n_annotated = len(entries.params)
+    if defaults:
+        _foreground_entries(bd, lca, graph, graph.defaults, entries)
     n_foreground = len(entries.params)
     by_database: dict[str, int] = {}
     if background:
         _background_entries(lca, graph.database, entries, by_database)
     if not entries.params:
         raise UncertaintyError(
-            "nothing to sample: no amount of the model has 'uncertainty:' and the background carries no "
-            "distributions; add uncertainty to the main inputs (docs/model-format.md, Uncertainty)")
+            "nothing to sample: no amount of the model has 'uncertainty:', no default uncertainty is applied and "
+            "the background carries no distributions; add uncertainty to the main inputs (docs/model-format.md, "
+            "Uncertainty)")
     params = _parameter_array(entries)
     amounts = np.asarray(entries.amounts, dtype=float)
     engine = _Engine(lca, entries, amounts)
     engine.check(lca.score if deterministic is None else deterministic)
+    held = _Engine(lca, entries.without(range(n_annotated, n_foreground)), amounts) if n_foreground > n_annotated else None
     ranked = _ranked_variables(engine, entries, n_foreground)
 
     from stats_arrays import MCRandomNumberGenerator
 
     rng = MCRandomNumberGenerator(params, seed=seed)
     prepared = time.perf_counter()
-    scores, kept = _sample(engine, rng, len(params), ranked, iterations)
+    scores, kept, held_scores = _sample(engine, rng, len(params), ranked, iterations, held)
     ok = np.isfinite(scores)
     if not ok.any():
         raise CalculationError("no Monte Carlo iteration could be solved (every sampled technosphere matrix is "
@@ -241,17 +295,57 @@ def monte_carlo(system: ProductSystem, iterations: int, seed: int | None = None,
     drivers = _drivers(bd, lca, entries, ranked, kept, scores)
     sampled = time.perf_counter()
     bg_note = _background_note(by_database, background)
+    default_summary = _defaults_summary(graph, defaults, scores, held_scores[ok] if held_scores is not None else None)
     return MonteCarloResult(
         iterations=int(ok.sum()), requested=iterations, failed=int((~ok).sum()), seed=seed,
         deterministic=float(engine.score0), scores=scores,
         per_declared_unit=system.declared_per_reference_flow,
         sampled={"foreground_amounts": n_foreground,
-                 "foreground_exchanges": sum(len(i.outputs) for i in graph.uncertain),
+                 "foreground_exchanges": sum(len(i.outputs) for i in graph.uncertain + (graph.defaults if defaults else [])),
                  "background_exchanges": by_database,
                  "background_ranked": len(ranked) - n_foreground},
-        drivers=drivers, background_note=bg_note,
+        drivers=drivers, background_note=bg_note, defaults=default_summary,
         timings={"prepare_s": prepared - started, "sample_s": sampled - prepared},
     )
+
+
+def _defaults_summary(graph, applied: bool, scores: np.ndarray, held: np.ndarray | None) -> dict:
+    """The ``uncertainty.defaults`` object (docs/result-json.md).
+
+    Parameters
+    ----------
+    graph : ForegroundGraph
+        Its ``defaults``: the amounts without ``uncertainty:`` and their default distributions.
+    applied : bool
+        Whether they were sampled.
+    scores : numpy.ndarray
+        The solved scores [kg CO2e / reference flow].
+    held : numpy.ndarray or None
+        The same iterations scored with the defaults held at their amounts, None when no
+        default was sampled.
+
+    Returns
+    -------
+    dict
+        ``{applied, unannotated, amounts, variance_share, without_defaults, note}``:
+        ``variance_share`` = 1 - var(held) / var(scores) clipped to 0..1 (None when not
+        applied or the scores do not vary); ``without_defaults`` the statistics of ``held``.
+    """
+    amounts = [{"process": d.process, "field": d.field, "index": d.index, "input": d.label,
+                "distribution": d.distribution.describe(), "gsd": d.distribution.gsd,
+                "pedigree": list(d.distribution.pedigree), "basic_variance": d.basic_variance, "source": d.source}
+               for d in graph.defaults] if applied else []
+    share = without = None
+    if applied:
+        share = 0.0
+        if held is not None:
+            total = float(np.var(scores, ddof=1)) if len(scores) > 1 else 0.0
+            rest = float(np.var(held, ddof=1)) if len(held) > 1 else 0.0
+            share = min(1.0, max(0.0, 1.0 - rest / total)) if total > 0 else None
+            without = _statistics(held)
+    return {"applied": applied, "unannotated": len(graph.defaults), "amounts": amounts,
+            "variance_share": share, "without_defaults": without,
+            "note": DEFAULTS_NOTE if applied else NO_DEFAULTS_NOTE}
 
 
 def _check_sampling(iterations: int, seed: int | None) -> int:
@@ -309,13 +403,13 @@ def _deterministic_lca(bd, system: ProductSystem):
     return graph, lca
 
 
-def _foreground_entries(bd, lca, graph, entries: _Entries) -> None:
-    """Add the model's own uncertain amounts to ``entries``: one variable each, scattered to
-    every output's matrix cell with its allocated share (technosphere inputs negative in A,
-    biosphere amounts positive in B)."""
+def _foreground_entries(bd, lca, graph, items, entries: _Entries) -> None:
+    """Add model amounts (``graph.uncertain`` or ``graph.defaults``) to ``entries``: one
+    variable each, scattered to every output's matrix cell with its allocated share
+    (technosphere inputs negative in A, biosphere amounts positive in B)."""
     node_ids: dict[tuple, int] = {}
     node_id = partial(_node_id, bd, node_ids)
-    for item in graph.uncertain:  # the model's own amounts: one variable each
+    for item in items:  # the model's own amounts: one variable each
         var = len(entries.params)
         entries.params.append(item.distribution.stats_row())
         entries.amounts.append(item.distribution.amount)
@@ -348,7 +442,8 @@ def _parameter_array(entries: _Entries) -> np.ndarray:
     return params
 
 
-def _sample(engine: "_Engine", rng, n_params: int, ranked, iterations: int) -> tuple[np.ndarray, np.ndarray]:
+def _sample(engine: "_Engine", rng, n_params: int, ranked, iterations: int,
+            held: "_Engine | None" = None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Draw and score ``iterations`` samples in chunks of at most ``CHUNK_VALUES`` values.
 
     Returns
@@ -357,9 +452,12 @@ def _sample(engine: "_Engine", rng, n_params: int, ranked, iterations: int) -> t
         [kg CO2e / reference flow]; not finite where the sampled matrix was singular.
     kept : numpy.ndarray, shape (len(ranked), iterations)
         The draws of the ranked variables (float32), for the drivers of the spread.
+    held_scores : numpy.ndarray or None
+        The same draws scored by ``held`` (the engine without the default amounts' cells).
     """
     chunk = max(1, min(iterations, CHUNK_VALUES // max(1, n_params)))
     scores = np.empty(iterations)
+    held_scores = np.empty(iterations) if held is not None else None
     kept = np.empty((len(ranked), iterations), dtype=np.float32)
     done = 0
     while done < iterations:
@@ -367,9 +465,11 @@ def _sample(engine: "_Engine", rng, n_params: int, ranked, iterations: int) -> t
         draws = rng.generate(samples=m)
         draws = draws.reshape(n_params, m)
         scores[done:done + m] = engine.scores(draws)
+        if held is not None:
+            held_scores[done:done + m] = held.scores(draws)
         kept[:, done:done + m] = draws[ranked]
         done += m
-    return scores, kept
+    return scores, kept, held_scores
 
 
 def _background_entries(lca, foreground: str, entries: _Entries, by_database: dict) -> None:
@@ -551,8 +651,9 @@ def _describe(bd, lca, entries: _Entries, var: int, rho: float, share: float) ->
     if info["kind"] == "foreground":
         item = info["item"]
         dist = item.distribution
+        text = dist.describe() if item.source is None else f"default {dist.describe()}, {item.source}"
         return {"kind": "foreground", "input": item.label, "process": item.process, "field": item.field,
-                "index": item.index, "database": None, "distribution": dist.describe(),
+                "index": item.index, "database": None, "distribution": text,
                 "spearman": rho, "share": share}
     activity = bd.get_node(id=lca.dicts.activity.reversed[info["col"]])
     if info["matrix"] == "biosphere":
