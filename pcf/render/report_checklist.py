@@ -148,6 +148,23 @@ def _rule_limitations(declaration: Declaration) -> list[tuple[str, str]]:
     return out
 
 
+def _default_uncertainty_limitation(d) -> list[tuple[str, str]]:
+    """What the interval rests on (issue 14 part 5): defaults from data quality, or amounts held
+    fixed; nothing for a result written before defaults existed."""
+    if not d:
+        return []
+    if d.applied and d.amounts:
+        share = f"{fmt.pct(d.variance_share)} " if d.variance_share is not None else ""
+        return [(f"{len(d.amounts)} 项未给出不确定性的数量按数据质量采用默认分布（谱系矩阵），占方差 {share}。",
+                 f"{len(d.amounts)} amounts without stated uncertainty were sampled with a default distribution from "
+                 f"their data quality (pedigree matrix); they give {share}of the variance.")]
+    if not d.applied and d.unannotated:
+        return [(f"{d.unannotated} 项未给出不确定性的数量在蒙特卡洛中保持固定，区间偏窄。",
+                 f"{d.unannotated} amounts without stated uncertainty were held fixed in the Monte Carlo: the interval "
+                 "understates the uncertainty.")]
+    return []
+
+
 def _uncertainty_limitations(result) -> list[tuple[str, str]]:
     """Uncertainty (or its absence), unstated electricity sources, end of life not modelled."""
     out: list[tuple[str, str]] = []
@@ -156,6 +173,7 @@ def _uncertainty_limitations(result) -> list[tuple[str, str]]:
         out.append((f"不确定性：95 % 区间 {fmt.sig(u.p2_5)}–{fmt.sig(u.p97_5)} kg CO2e（2.5 节）。",
                     f"Uncertainty: 95 % interval {fmt.sig(u.p2_5)}–{fmt.sig(u.p97_5)} kg CO2e per "
                     "reference flow (section 2.5); input distributions partly derived from data quality ratings."))
+        out += _default_uncertainty_limitation(u.defaults)
     else:
         out.append(("未进行不确定性分析（蒙特卡洛），结果为点值。",
                     "No uncertainty analysis (Monte Carlo) was run: the result is a point value."))

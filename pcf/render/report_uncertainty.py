@@ -80,14 +80,65 @@ def uncertainty_context(result: FootprintResult) -> dict:
                      if u.median else fmt.DASH),
         "du": ({"mean": fmt.sig(du.mean), "median": fmt.sig(du.median), "sd": fmt.sig(du.sd),
                 "interval": f"{fmt.sig(du.p2_5)} {fmt.DASH} {fmt.sig(du.p97_5)}"} if du else None),
-        "sampled_foreground": sampled.get("foreground_amounts", 0),
+        "sampled_foreground": _sampled_foreground(sampled.get("foreground_amounts", 0), u.defaults),
         "sampled_background": ", ".join(f"{n} in {db}" for db, n in sorted(background.items())) or "none",
         "drivers": [{"rank": i, "input": d.input or "", "process": d.process or "",
                      "kind": "前景 foreground" if d.kind == "foreground" else "背景 background",
                      "distribution": d.distribution or "", "rho": f"{d.spearman:+.2f}",
                      "share": fmt.pct(d.share)}
                     for i, d in enumerate(u.drivers[:TOP], start=1)],
+        "defaults": defaults_context(u),
         "background_note": u.background_note or "",
         "method_note": u.method_note or "",
         "histogram": histogram_chart(u) if u.histogram else None,
     }
+
+
+#: Where a default's pedigree scores came from, in plain words.
+SOURCE_WORDS = {"dqr of the input": "the input's PEF rating", "dqr of the process": "the process's PEF rating",
+                "primary data default": "the default for primary data",
+                "secondary data default": "the default for secondary data"}
+
+
+def _sampled_foreground(n: int, defaults) -> str:
+    """``12 foreground amounts (4 with uncertainty:, 8 with a default)`` [count]."""
+    if not defaults or not defaults.applied:
+        return f"{n} foreground amounts"
+    n_default = len(defaults.amounts)
+    return f"{n} foreground amounts ({n - n_default} with uncertainty:, {n_default} with a default)"
+
+
+def defaults_context(u: Uncertainty) -> dict | None:
+    """What the report says about default uncertainty (issue 14 part 5), in plain words next to
+    the interval: ``{text, note}``, or None for a result written before defaults existed.
+
+    ``text`` says how many amounts without ``uncertainty:`` were sampled with a default from
+    their data quality, their share of the variance [%] and the interval without them; or,
+    when switched off, that those amounts were held fixed and the interval understates the
+    uncertainty.
+    """
+    d = u.defaults
+    if not d:
+        return None
+    if not d.applied:
+        if not d.unannotated:
+            return {"text": "Default uncertainty switched off; every amount has its own uncertainty:.", "note": d.note}
+        return {"text": f"Default uncertainty switched off: {d.unannotated} amounts without uncertainty: were held "
+                        "fixed, so this interval understates the uncertainty.", "note": d.note}
+    if not d.amounts:
+        return {"text": "Every sampled foreground amount has its own uncertainty:; no default was needed.",
+                "note": d.note}
+    by_source: dict[str, int] = {}
+    for a in d.amounts:
+        source = SOURCE_WORDS.get(a.source, a.source)
+        by_source[source] = by_source.get(source, 0) + 1
+    gsds = sorted(a.gsd for a in d.amounts)
+    span = fmt.sig(gsds[0], 4) if gsds[0] == gsds[-1] else f"{fmt.sig(gsds[0], 4)} {fmt.DASH} {fmt.sig(gsds[-1], 4)}"
+    text = (f"{len(d.amounts)} amounts without uncertainty: were sampled with a default lognormal from their data "
+            f"quality (GSD {span}; " + ", ".join(f"{n} from {src}" for src, n in sorted(by_source.items())) + ")")
+    if d.variance_share is not None:
+        text += f"; they give {fmt.pct(d.variance_share)} of the variance"
+    w = d.without_defaults
+    if w:
+        text += f". Without them the 95 % interval would be {fmt.sig(w.p2_5)} {fmt.DASH} {fmt.sig(w.p97_5)}"
+    return {"text": text + ".", "note": d.note}
