@@ -59,9 +59,10 @@ def block(text: str) -> str:
     return textwrap.indent(textwrap.dedent(text), "    ")
 
 
-def run(write_model, text: str, n: int = N, seed: int = 1, background: bool = False):
+def run(write_model, text: str, n: int = N, seed: int = 1, background: bool = False, defaults: bool = True):
     system = load_model(write_model(text))
-    return monte_carlo(system, n, seed, background=background, deterministic=footprint(system).total_kg_co2e)
+    return monte_carlo(system, n, seed, background=background, deterministic=footprint(system).total_kg_co2e,
+                       defaults=defaults)
 
 
 def quantile_se(sigma: float, p: float = 0.975, n: int = N) -> float:
@@ -229,7 +230,7 @@ def test_background_is_sampled_with_a_deterministic_foreground(bd, write_model):
     1.024797, and the 95 % interval of the score is 2 / 1.049181 .. 2 * 1.049181 = 1.90625 ..
     2.09836. The test-bg matrices hold 8 biosphere exchanges with distributions: elec 3 gases,
     steel 1, air 1, wood 3."""
-    mc = run(write_model, one_input("{background: steel, amount: 1, unit: kg}"), background=True)
+    mc = run(write_model, one_input("{background: steel, amount: 1, unit: kg}"), background=True, defaults=False)
     stats = mc.to_dict()
     sigma = math.sqrt(0.0006)
     assert stats["sd"] > 0
@@ -315,7 +316,7 @@ def test_agrees_with_bw2calc_own_monte_carlo(bd, write_model):
 def test_nothing_to_sample_is_an_error(bd, write_model):
     system = load_model(write_model(one_input("{background: steel, amount: 1, unit: kg}")))
     with pytest.raises(UncertaintyError, match="nothing to sample"):
-        monte_carlo(system, 100, 1, background=False)
+        monte_carlo(system, 100, 1, background=False, defaults=False)
     with pytest.raises(UncertaintyError, match="at least 10"):
         monte_carlo(system, 5, 1)
     with pytest.raises(UncertaintyError, match="seed"):
