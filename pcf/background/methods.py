@@ -55,12 +55,17 @@ class MethodSpec:
         Name of the method in bw2io's ``lcia_39_ecoinvent.zip`` it derives from.
     label : str
         Short human label, e.g. ``IPCC 2021 (AR6) GWP100``.
+    gwp_vintage : str
+        IPCC assessment report of its GWP100 factors (``AR6``, ``AR5``): pre-aggregated CO2e
+        of another vintage is "on another GWP basis" (:mod:`pcf.lca.gwpbasis`). EF 3.1 climate
+        change takes its GWP100 from AR6 (JRC, EF 3.1 method, 2022), so the default.
     """
 
     id: str
     name: tuple[str, ...]
     source: tuple[str, ...]
     label: str
+    gwp_vintage: str = "AR6"
 
 
 METHODS: dict[str, MethodSpec] = {
@@ -75,6 +80,7 @@ METHODS: dict[str, MethodSpec] = {
         ("pcf", "IPCC 2013", "GWP100", "ISO 14067 biogenic -1/+1"),
         ("IPCC 2013", "climate change", "global warming potential (GWP100)"),
         "IPCC 2013 (AR5) GWP100",
+        gwp_vintage="AR5",
     ),
 }
 

@@ -44,8 +44,20 @@ DQR_COLUMNS = ("dqr_ter", "dqr_ger", "dqr_tir", "dqr_p")
 #: Placeholders that are not a citation (compared case-insensitively).
 NOT_A_SOURCE = ("todo", "n/a", "na", "none", "tbd", "-")
 #: How :func:`write_open_default` writes a table; ``pcf setup`` rewrites an installed table
-#: written by another format. 2: biosphere exchanges carry a lognormal uncertainty.
-TABLE_FORMAT = 2
+#: written by another format. 2: biosphere exchanges carry a lognormal uncertainty. 3: the
+#: activity states its GWP basis (``pcf_gas_basis``, ``pcf_co2e_gwp``, ``pcf_co2e_unsplit``).
+TABLE_FORMAT = 3
+
+#: ``gas_basis`` values: how the gas columns (all but ``co2e_unsplit``) were made. ``masses``:
+#: gas masses (as published, or converted back from per-gas CO2e with the source's GWP set),
+#: which the study's method characterises; ``co2_only``: the source gives CO2 only (e.g.
+#: combustion CO2 of a grid factor), so the other gases are missing. Blank = ``masses``.
+GAS_BASES = ("masses", "co2_only")
+#: A ``masses`` row derived from several factors may hold CO2 of a CO2-only factor in
+#: ``co2_fossil``: ``co2_only_fossil`` [kg CO2 / unit] states that part (<= co2_fossil).
+#: ``co2e_gwp`` values: the GWP vintage (IPCC assessment report) of the pre-aggregated CO2e in
+#: ``co2e_unsplit``; ``unknown`` when the source does not state it. Required with co2e_unsplit.
+GWP_VINTAGES = ("AR4", "AR5", "AR6", "unknown")
 
 #: Basic uncertainty of each gas column, as the variance of ln(amount) [-]: ecoinvent's basic
 #: factors for emissions to air (Frischknecht et al. 2007, ecoinvent report No. 1; transcribed
@@ -85,13 +97,16 @@ class BackgroundRow:
     location: str
     year: str
     gases: dict[str, float]
-    gwp_basis: str
+    gwp_note: str
     aircraft: bool
     factor_ids: str
     source: str
     note: str
     line: int
     dqr: dict[str, float]
+    gas_basis: str | None = None
+    co2e_gwp: str | None = None
+    co2_only_fossil: float = 0.0
 
 
 def source_sha256(path: Path = SOURCE) -> str:
@@ -118,7 +133,8 @@ def read_rows(path: Path = SOURCE) -> list[BackgroundRow]:
         unit, a gas amount that is not a finite non-negative number, a row emitting
         nothing, a row without a source citation (empty, whitespace, 'TODO', 'n/a'), or a
         data quality rating (``dqr_ter``, ``dqr_ger``, ``dqr_tir``, ``dqr_p``) that is
-        missing or not an integer 1..5.
+        missing or not an integer 1..5, or a GWP basis that does not fit the row (see
+        :func:`_read_basis`).
     """
     if not path.exists():
         raise BackgroundError(f"{path} not found: the open default background table is missing")
@@ -161,10 +177,12 @@ def read_rows(path: Path = SOURCE) -> list[BackgroundRow]:
                     gases[column] = value
             if not gases:
                 raise SourceError(path, line, f"row {key!r} emits nothing: fill at least one gas column")
+            gas_basis, co2e_gwp, co2_only_fossil = _read_basis(path, line, record, gases)
             rows.append(BackgroundRow(
                 key=key, name=record["name"].strip(), reference_product=record["reference_product"].strip(),
                 unit=record["unit"].strip(), location=record["location"].strip(), year=record["year"].strip(),
-                gases=gases, gwp_basis=(record.get("gwp_basis") or "").strip(),
+                gases=gases, gwp_note=(record.get("gwp_note") or "").strip(),
+                gas_basis=gas_basis, co2e_gwp=co2e_gwp, co2_only_fossil=co2_only_fossil,
                 aircraft=(record.get("aircraft") or "").strip().lower() in ("yes", "true", "1"),
                 factor_ids=(record.get("factor_ids") or "").strip(), source=record["source"].strip(),
                 note=(record.get("note") or "").strip(), line=line, dqr=dqr,
@@ -172,6 +190,65 @@ def read_rows(path: Path = SOURCE) -> list[BackgroundRow]:
     if not rows:
         raise SourceError(path, None, "no rows")
     return rows
+
+
+def _read_basis(path: Path, line: int, record: dict, gases: dict) -> tuple[str | None, str | None, float]:
+    """``(gas_basis, co2e_gwp, co2_only_fossil)`` of one row: how its gas columns were made
+    (:data:`GAS_BASES`, None when it has only ``co2e_unsplit``), the GWP vintage of its
+    ``co2e_unsplit`` (:data:`GWP_VINTAGES`, None without one) and the part of a ``masses``
+    row's ``co2_fossil`` from a CO2-only factor [kg CO2 / unit].
+
+    Raises
+    ------
+    SourceError
+        ``file:line``: an unknown ``gas_basis`` or ``co2e_gwp``; ``gas_basis`` on a row with no
+        gas column; ``co2_only`` on a row with a gas other than CO2; ``co2e_unsplit`` without
+        ``co2e_gwp``, or ``co2e_gwp`` without ``co2e_unsplit``; ``co2_only_fossil`` that is not
+        a number in 0..co2_fossil, or on a row that is not ``masses``.
+    """
+    gas_text = (record.get("gas_basis") or "").strip().lower()
+    gwp_text = (record.get("co2e_gwp") or "").strip()
+    gas_columns = [c for c in gases if c != "co2e_unsplit"]
+    if gas_text and gas_text not in GAS_BASES:
+        raise SourceError(path, line, f"gas_basis = {gas_text!r} is not one of {', '.join(GAS_BASES)} "
+                          "(blank = masses; see databases/README.md)")
+    if gas_text and not gas_columns:
+        raise SourceError(path, line, f"gas_basis = {gas_text!r} but the row has no gas column, only co2e_unsplit: "
+                          "leave gas_basis blank and state co2e_gwp")
+    if gas_text == "co2_only":
+        other = [c for c in gas_columns if c not in ("co2_fossil", "co2_biogenic", "co2_dluc")]
+        if other:
+            raise SourceError(path, line, f"gas_basis = 'co2_only' but {', '.join(other)} is filled: a CO2-only "
+                              "row has no other gas; use gas_basis = masses")
+    vintage = {v.lower(): v for v in GWP_VINTAGES}.get(gwp_text.lower())
+    if gwp_text and vintage is None:
+        raise SourceError(path, line, f"co2e_gwp = {gwp_text!r} is not one of {', '.join(GWP_VINTAGES)}")
+    if "co2e_unsplit" in gases and vintage is None:
+        raise SourceError(path, line, "co2e_unsplit is filled but co2e_gwp is empty: state the GWP vintage of the "
+                          f"pre-aggregated CO2e ({', '.join(GWP_VINTAGES)}; unknown when the source does not say)")
+    if vintage is not None and "co2e_unsplit" not in gases:
+        raise SourceError(path, line, f"co2e_gwp = {gwp_text!r} but co2e_unsplit is empty: the vintage belongs to "
+                          "pre-aggregated CO2e only")
+    gas_basis = (gas_text or "masses") if gas_columns else None
+    return gas_basis, vintage, _co2_only_fossil(path, line, record, gases, gas_basis)
+
+
+def _co2_only_fossil(path: Path, line: int, record: dict, gases: dict, gas_basis: str | None) -> float:
+    """The ``co2_only_fossil`` of a row [kg CO2 / unit], 0 when blank; SourceError otherwise."""
+    text = (record.get("co2_only_fossil") or "").strip()
+    if not text:
+        return 0.0
+    try:
+        value = float(text)
+    except ValueError:
+        raise SourceError(path, line, f"co2_only_fossil = {text!r} is not a number") from None
+    if gas_basis != "masses":
+        raise SourceError(path, line, f"co2_only_fossil is for gas_basis = masses rows (this row: {gas_basis}); "
+                          "a co2_only row is CO2-only as a whole")
+    if not (math.isfinite(value) and 0 <= value <= gases.get("co2_fossil", 0.0)):
+        raise SourceError(path, line, f"co2_only_fossil = {text!r} must be a part of co2_fossil "
+                          f"(0 .. {gases.get('co2_fossil', 0.0)} kg CO2 / {record['unit']})")
+    return value
 
 
 def _read_dqr(path: Path, line: int, record: dict) -> dict[str, float]:
@@ -245,7 +322,11 @@ def write_open_default(bd, path: Path = SOURCE, database: str = DATABASE) -> int
             "source": row.source,
             "note": row.note,
             "factor_ids": row.factor_ids,
-            "gwp_basis": row.gwp_basis,
+            "gwp_note": row.gwp_note,
+            "pcf_gas_basis": row.gas_basis,
+            "pcf_co2e_gwp": row.co2e_gwp,
+            "pcf_co2e_unsplit": row.gases.get("co2e_unsplit", 0.0),
+            "pcf_co2_only_fossil": row.co2_only_fossil,
             "aircraft": row.aircraft,
             "dqr_ter": int(row.dqr["ter"]),
             "dqr_ger": int(row.dqr["ger"]),

@@ -36,6 +36,7 @@ from .dataquality import activity_dqr, assess_data_quality
 from .electricity import electricity_report
 from .endoflife import use_and_end_of_life
 from .feasibility import check_foreground, refuse_non_finite
+from .gwpbasis import source_basis, summarise
 from .inventory import Inventory
 from .stagesplit import ghg_by_stage
 from .prepare import BIOGENIC_MASS_FLOWS, Prepared, flow_category, prepare
@@ -140,6 +141,7 @@ def evaluate(system: ProductSystem, prepared: Prepared, top: int | None = None) 
     foreground = {code: {"process": inv.processes[j], "runs": runs[code], "direct": float(sol.direct[0, j]),
                          "drawn": float(sol.background[0, j])} for j, code in enumerate(inv.codes)}
     ordered = {s: stages[s] for s in STAGES if s in stages}
+    data_sources = _data_sources(used_bg, prepared.databases, graph, col, total_intensity, bd, spec.gwp_vintage)
     result = FootprintResult.from_json(dict(
         **_product(system, total),
         study=study.model_dump(),
@@ -151,7 +153,8 @@ def evaluate(system: ProductSystem, prepared: Prepared, top: int | None = None) 
         contributions=contributions,
         cut_off=cut_off,
         cut_off_summary=cut_off_summary,
-        data_sources=_data_sources(used_bg, prepared.databases, graph, col, total_intensity, bd),
+        data_sources=data_sources,
+        gwp_basis_summary=summarise([d["gwp_basis"] for d in data_sources], total, spec.id, spec.gwp_vintage),
         method=spec.id,
         method_name=list(spec.name),
         background=study.background,
@@ -228,19 +231,22 @@ def _ranked(contributions: list[dict], total: float, top: int | None) -> list[di
     return contributions
 
 
-def _data_sources(used_bg: dict, db_prov: dict, graph, col: dict, total_intensity, bd) -> list[dict]:
-    """Every background activity drawn directly, with its citation and DQR."""
+def _data_sources(used_bg: dict, db_prov: dict, graph, col: dict, total_intensity, bd, vintage: str) -> list[dict]:
+    """Every background activity drawn directly, with its citation, DQR and GWP basis
+    (:func:`pcf.lca.gwpbasis.source_basis` under the method's GWP ``vintage``)."""
     data_sources = []
     for key, (drawn, value) in sorted(used_bg.items()):
         n = bd.get_node(database=key[0], code=key[1])
+        intensity = float(total_intensity[col[n.id]])
         data_sources.append({
             "background": n["code"], "database": n["database"], "model_reference": graph.links.get(n.key),
             "name": n["name"], "reference_product": n.get("reference product"), "unit": n.get("unit"),
             "location": n.get("location"), "year": n.get("year"),
             "source": n.get("source") or _imported_source(n, db_prov[n["database"]]), "note": n.get("note"),
             "factor_ids": n.get("factor_ids"), "dqr": activity_dqr(n),
-            "kg_co2e_per_unit": float(total_intensity[col[n.id]]),
+            "kg_co2e_per_unit": intensity,
             "amount": drawn, "kg_co2e": value,
+            "gwp_basis": source_basis(n, drawn, intensity, vintage),
         })
     return data_sources
 

@@ -391,6 +391,79 @@ class Dqr:
 
 
 @record
+class GwpBasis:
+    """How the CO2e of a data source was made (:mod:`pcf.lca.gwpbasis`).
+
+    Attributes
+    ----------
+    gases : str or None
+        ``masses`` (gas masses the method characterises), ``co2_only`` (the source gives CO2
+        only), None when the source has no gas part (pre-aggregated CO2e only).
+    co2e_gwp : str or None
+        GWP vintage of its pre-aggregated CO2e: ``AR4``, ``AR5``, ``AR6``, ``unknown``; None
+        without pre-aggregated CO2e.
+    note : str or None
+        The database's words (``gwp_note``).
+    kg_co2e : dict of str to float
+        Its contribution by basis (``per_gas``, ``co2e_AR6``, ``co2e_AR5``, ``co2e_AR4``,
+        ``co2e_unknown``, ``co2_only``) [kg CO2e / reference flow]; sums to the source's kg CO2e.
+    other_basis_kg_co2e : float
+        The part on another basis than the study method's [kg CO2e / reference flow].
+    """
+
+    gases: str | None
+    co2e_gwp: str | None
+    note: str | None
+    kg_co2e: dict[str, float]
+    other_basis_kg_co2e: float
+
+
+@record
+class BasisPart:
+    """One GWP basis in :class:`GwpBasisSummary`.
+
+    Attributes
+    ----------
+    kg_co2e : float
+        [kg CO2e / reference flow].
+    share : float
+        Its share of the sum of |parts| [-].
+    on_basis : bool
+        On the study method's GWP basis.
+    """
+
+    kg_co2e: float
+    share: float
+    on_basis: bool
+
+
+@record
+class GwpBasisSummary:
+    """The GWP basis of the footprint's figures (:func:`pcf.lca.gwpbasis.summarise`).
+
+    Attributes
+    ----------
+    method : str
+        The study's method id.
+    method_gwp_vintage : str
+        Its GWP vintage (``AR6``, ``AR5``).
+    other_basis_kg_co2e : float
+        From figures on another basis [kg CO2e / reference flow].
+    other_basis_share : float
+        Share of the total from figures on another basis [-] (sum of |off-basis parts| / sum
+        of |parts|; off-basis kg CO2e / total when nothing is negative).
+    by_basis : dict of str to BasisPart
+        Every basis present, in :data:`pcf.lca.gwpbasis.BASES` order.
+    """
+
+    method: str
+    method_gwp_vintage: str
+    other_basis_kg_co2e: float
+    other_basis_share: float
+    by_basis: dict[str, BasisPart]
+
+
+@record
 class DataSource:
     """A background activity drawn directly by the foreground.
 
@@ -407,6 +480,9 @@ class DataSource:
         Per reference flow [unit].
     kg_co2e : float
         [kg CO2e / reference flow].
+    gwp_basis : GwpBasis or ABSENT
+        How its CO2e was made and its part on another GWP basis (ABSENT in results written
+        before issue 14).
     """
 
     background: str
@@ -424,6 +500,7 @@ class DataSource:
     kg_co2e_per_unit: float
     amount: float
     kg_co2e: float
+    gwp_basis: GwpBasis = ABSENT
 
 
 @record
@@ -1214,7 +1291,10 @@ class FootprintResult:
         database, model_reference, name, reference_product, unit, location, year, source,
         note, factor_ids, dqr, kg_co2e_per_unit, amount, kg_co2e}``; ``amount`` [unit] and
         ``kg_co2e`` are per reference flow; ``dqr`` is the PEF rating ``{ter, ger, tir, p,
-        dqr}`` when the database states one, else None.
+        dqr}`` when the database states one, else None; ``gwp_basis`` (:class:`GwpBasis`).
+    gwp_basis_summary : GwpBasisSummary or ABSENT
+        The method's GWP vintage and the share of the total from figures on another GWP basis
+        (:mod:`pcf.lca.gwpbasis`); ABSENT in results written before issue 14.
     method, method_name, background : str, list, str
         Characterisation method id and Brightway name; background name.
     provenance : dict
@@ -1351,6 +1431,7 @@ class FootprintResult:
     exchange: ExchangeFacts = ExchangeFacts()
     ghg_by_stage: dict[str, StageGhg] | None = None
     product_system: ProductSystem | None = None
+    gwp_basis_summary: GwpBasisSummary = ABSENT
 
     def to_json(self) -> dict[str, Any]:
         """The result's fields as JSON values (without the declaration's parts)."""
