@@ -175,3 +175,32 @@ def test_vintage_is_case_insensitive_and_blank_gas_basis_is_masses(tmp_path):
     path = _bad(tmp_path, "fine,fine,x,kg,GLO,2024,1.0,,,,,,,,,,0.5,,ar5,,,,,src,,1,1,1,1")
     fine = read_rows(path)[1]
     assert (fine.gas_basis, fine.co2e_gwp, fine.co2_only_fossil) == ("masses", "AR5", 0.0)
+
+
+# ------------------------------------------------------------------ report and label say it
+
+def test_label_line_and_report_limitation_state_the_share(gwp_bg, tmp_path):
+    """6.5 / 10.569 = 61.50 % -> "61.5 %" (pcf.render.fmt.pct, one decimal)."""
+    from pcf.render.label import label_svg
+    from pcf.render.report_checklist import limitations
+    from builders import declaration
+
+    path = tmp_path / "model.yaml"
+    path.write_text(model("ipcc-2021-gwp100"), encoding="utf-8")
+    decl = declaration(footprint(load_model(path)))
+    svg = label_svg(decl)
+    assert "IPCC 2021 (AR6) GWP100; 61.5 % of the total from factors on other GWP bases" in svg
+    [(zh, en)] = [x for x in limitations(decl) if "GWP bases" in x[1]]
+    assert en.startswith("IPCC 2021 (AR6) GWP100; 61.5 % of the total from factors on other GWP bases")
+    assert "CO2e aggregated with AR5 GWPs 18.9 %" in en and "CO2 only (other gases missing) 42.6 %" in en  # 2/10.569, 4.5/10.569
+    assert "61.5 % 来自其他GWP基准的因子" in zh
+
+
+def test_a_result_without_a_summary_keeps_the_plain_method_line():
+    """Results written before issue 14 have no gwp_basis_summary: the method alone, no limitation."""
+    from pcf.render import fmt
+    from pcf.render.gwpbasis_view import limitation
+    from builders import result
+
+    old = result()
+    assert fmt.method_line(old) == fmt.method_label(old) and limitation(old) == []

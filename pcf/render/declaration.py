@@ -146,6 +146,7 @@ def declaration_context(declaration: Declaration, font: str, issued: dict | None
         "state": view.issue_state(declaration, issued),
         "qr": qr, "qr_units": 92.0,
         "pcr": view.pcr_text(declaration), "standard": view.study_value(result, "standard"),
-        "method": fmt.method_label(result), "date": view.created_date(result),
+        "method": fmt.method_line(result), "date": view.created_date(result),
+        "method_size": fmt.fit_size("方法 Method " + fmt.method_line(result), 552.0, 9.5),
         "sha": result.model_sha256[:12].lower(),
     }

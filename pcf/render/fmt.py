@@ -137,6 +137,40 @@ def method_label(result) -> str:
     return str(method) or DASH
 
 
+def gwp_basis_words(result) -> tuple[str, str] | None:
+    """The share of the total from factors on another GWP basis than the method's, in plain
+    (Chinese, English) words, e.g. ``"37.0 % of the total from factors on other GWP bases"``;
+    None for a result written before issue 14 (no ``gwp_basis_summary``).
+
+    Parameters
+    ----------
+    result : pcf.lca.result.FootprintResult
+        Its ``gwp_basis_summary`` (:mod:`pcf.lca.gwpbasis`).
+    """
+    summary = result.gwp_basis_summary
+    if not summary:
+        return None
+    if not summary.other_basis_share:
+        return "全部因子与方法的GWP基准一致", "all factors on the method's GWP basis"
+    share = pct(summary.other_basis_share)
+    return f"{share} 来自其他GWP基准的因子", f"{share} of the total from factors on other GWP bases"
+
+
+def fit_size(text: str, width: float, size: float) -> float:
+    """The font size [user units] at most ``size`` at which ``text`` fits ``width`` [user
+    units]: CJK characters about 1 em wide, others about 0.55 em (Noto Sans)."""
+    ems = sum(1.0 if ord(ch) >= 0x2E80 else 0.55 for ch in text)
+    return round(min(size, width / max(ems, 1.0)), 1)
+
+
+def method_line(result) -> str:
+    """The method and the GWP-basis share on one line (label, declaration): ``IPCC 2021 (AR6)
+    GWP100; 37.0 % of the total from factors on other GWP bases``; the method alone for a
+    result without ``gwp_basis_summary``."""
+    words = gwp_basis_words(result)
+    return method_label(result) if words is None else f"{method_label(result)}; {words[1]}"
+
+
 def class_colours(n: int) -> list[str]:
     """Colours of an n-class scale, interpolated green -> yellow -> red.
 

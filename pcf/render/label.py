@@ -118,7 +118,8 @@ def label_context(declaration: Declaration, font: str, issued: dict | None = Non
         "qr": qr, "qr_size": 76.0, "qr_scale": 76.0 / qr["modules"],
         "standard": view.study_value(result, "standard"),
         "pcr": view.pcr_text(declaration),
-        "method": fmt.method_label(result),
+        "method": fmt.method_line(result),  # with the share on other GWP bases (issue 14)
+        "method_size": fmt.fit_size("方法 Method " + fmt.method_line(result), 328.0, 8.0),
         "boundary": f"{zh_boundary} {boundary}".strip(),
         "date": view.created_date(result),
         "sha": result.model_sha256[:12].lower(),

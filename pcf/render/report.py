@@ -26,7 +26,7 @@ from pcf.core import vocabulary
 from pcf.core.codec import to_json
 from pcf.declaration import Declaration
 from pcf.lca.result import FootprintResult
-from pcf.render import biogenic_view, fmt, output, view
+from pcf.render import biogenic_view, fmt, gwpbasis_view, output, view
 from pcf.core.errors import RenderError
 from pcf.render.electricity import electricity_context
 from pcf.render.label import prepare
@@ -189,6 +189,7 @@ def _data_source_rows(result: FootprintResult) -> list[dict]:
         "kg_text": fmt.sig(d.kg_co2e) if d.kg_co2e is not None else fmt.DASH,
         "dqr_text": f"{d.dqr.dqr:.1f}" if d.dqr else fmt.DASH,
         "dqr_parts": f"{d.dqr.ter}/{d.dqr.ger}/{d.dqr.tir}/{d.dqr.p}" if d.dqr else "",
+        "basis_text": gwpbasis_view.source_text(d),
     } for d in result.data_sources]
 
 
@@ -346,11 +347,12 @@ def report_context(declaration: Declaration, font: str, label_svg: str) -> dict:
     dict
         The keys of :func:`_study_section`, :func:`_results_section`, :func:`_pcr_section`,
         :func:`_provenance_section` and :func:`_cut_off_section`, plus ``scenario``, ``font``,
-        ``label`` and ``data_sources`` / ``data_quality`` (section 4).
+        ``label`` and ``data_sources`` / ``data_quality`` / ``gwp_basis`` (section 4).
     """
     result = declaration.result
     context = {"scenario": _scenario(result), "font": font, "label": Markup(label_svg),
-               "data_sources": _data_source_rows(result), "data_quality": data_quality_context(result)}
+               "data_sources": _data_source_rows(result), "data_quality": data_quality_context(result),
+               "gwp_basis": gwpbasis_view.summary_context(result)}
     for part in (_study_section(declaration), _cut_off_section(result), _results_section(declaration),
                  _pcr_section(declaration), _provenance_section(declaration)):
         clash = context.keys() & part.keys()

@@ -13,6 +13,7 @@ from pcf.core.codec import to_json
 from pcf.declaration import Declaration
 from pcf.pcr.contents import LOOKUPS, NAMES
 from pcf.render import fmt
+from pcf.render.gwpbasis_view import limitation as gwp_basis_limitation
 
 #: Where the report shows each content item (section numbers of report.html.j2).
 SECTIONS: dict[str, str] = {
@@ -76,11 +77,13 @@ def limitations(declaration: Declaration) -> list[tuple[str, str]]:
 
     Covers: a scenario instead of the model as written; the boundary (cradle-to-gate: a
     partial CFP); primary data share and data quality; cut-off exclusions; the PCR's method
-    observation and the confidence of its rules; illustrative thresholds; nonconformities;
+    observation and the confidence of its rules; the share of the total from factors on other
+    GWP bases (:mod:`pcf.render.gwpbasis_view`); illustrative thresholds; nonconformities;
     uncertainty (or its absence); electricity statements; end of life.
     """
     result = declaration.result
     out = _data_limitations(result)
+    out += gwp_basis_limitation(result)
     out += _rule_limitations(declaration)
     out += _uncertainty_limitations(result)
     return out
