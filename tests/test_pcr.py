@@ -172,9 +172,10 @@ def test_conforming_battery_result():
     assert a["pcr"]["id"] == BATTERY and a["pcr"]["version"] == "0.3"
     # observations: EF climate change vs IPCC GWP100, the CFF the PCR asks for (the result states
     # no end-of-life materials), the Annex II point 1 identification of electronic components and
-    # cathode materials (pcf cannot check it), and the illustrative classes
-    assert rules_of(a["findings"]) == ["method-characterisation", "end-of-life-approach", "report-content",
-                                       "performance-class"]
+    # cathode materials (pcf cannot check it), the illustrative classes, and (issue 14 part 2) the
+    # PCR's gwp_basis threshold, which this hand-made result without gwp_basis_summary cannot meet
+    assert rules_of(a["findings"]) == ["method-characterisation", "end-of-life-approach", "gwp-basis",
+                                       "report-content", "performance-class"]
     assert a["stages"] == pytest.approx({
         "Raw material acquisition and pre-processing": 4500 / 36000,
         "Main product production": 2400 / 36000,

@@ -400,3 +400,82 @@ def test_bad_model_declaration_gives_file_and_line(bd, write_model, text, line, 
     with pytest.raises(ModelError) as info:
         load_model(path)
     assert str(info.value).startswith(f"{path}:{line}: ") and re.search(message, str(info.value)), str(info.value)
+
+
+# --------------------------------------------------------------------------- GWP basis (issue 14 part 2)
+
+def _with_basis(share_off: float) -> FootprintResult:
+    """The battery fixture (7 200 kg CO2e) with a GWP-basis summary: ``share_off`` of it CO2 only."""
+    from pcf.lca.result import BasisPart, GwpBasisSummary
+
+    off = 7200.0 * share_off
+    summary = GwpBasisSummary(method="ipcc-2021-gwp100", method_gwp_vintage="AR6", other_basis_kg_co2e=off,
+                              other_basis_share=share_off,
+                              by_basis={"per_gas": BasisPart(kg_co2e=7200.0 - off, share=1 - share_off, on_basis=True),
+                                        "co2_only": BasisPart(kg_co2e=off, share=share_off, on_basis=False)})
+    return dataclasses.replace(battery_result(), gwp_basis_summary=summary)
+
+
+def test_gwp_basis_above_the_illustrative_threshold_is_an_observation():
+    """eu-battery-cfb-ev allows 10 % (illustrative): 25 % CO2 only is an observation, the result conforms."""
+    a = assessed(_with_basis(0.25), load_pcr(BATTERY))
+    [f] = findings_of(a, "gwp-basis")
+    assert f["severity"] == "observation" and a["conforms"] is True
+    assert "25.0 % of the total comes from factors on other GWP bases" in f["message"]
+    assert "CO2 only (other gases missing) 25.0 %" in f["message"] and "at most 10 %" in f["message"]
+    assert "illustrative" in f["message"]
+
+
+def test_gwp_basis_at_or_below_the_threshold_is_no_finding():
+    assert not findings_of(assessed(_with_basis(0.10), load_pcr(BATTERY)), "gwp-basis")
+    assert not findings_of(assessed(_with_basis(0.0), load_pcr(BATTERY)), "gwp-basis")
+
+
+def test_a_pcr_can_make_the_gwp_basis_a_nonconformity(tmp_path):
+    """A rule-maker's (not illustrative) threshold with above: nonconformity: 25 % > 20 %."""
+    path, _ = variant(tmp_path, BATTERY, "  max_other_basis_share: 0.10\n  above: observation\n  illustrative: true\n",
+                      "  max_other_basis_share: 0.20\n  above: nonconformity\n  illustrative: false\n")
+    a = assessed(_with_basis(0.25), load_pcr(path))
+    [f] = findings_of(a, "gwp-basis")
+    assert f["severity"] == "nonconformity" and a["conforms"] is False and "at most 20 %" in f["message"]
+    assert not findings_of(assessed(_with_basis(0.20), load_pcr(path)), "gwp-basis")
+
+
+def test_a_result_without_the_gwp_basis_cannot_be_checked():
+    [f] = findings_of(assessed(battery_result(), load_pcr(BATTERY)), "gwp-basis")
+    assert "does not state the GWP basis" in f["message"] and f["severity"] == "observation"
+
+
+def test_every_shipped_pcr_sets_a_gwp_basis_threshold_with_a_reason():
+    for pcr_id in (BATTERY, PV, GBT, CN):
+        rule = load_pcr(pcr_id).gwp_basis
+        assert rule is not None and rule.clause and rule.illustrative and rule.rationale, pcr_id
+        assert rule.above == "observation" and 0 < rule.max_other_basis_share < 1
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("  above: observation\n  illustrative: true\n", "  above: nonconformity\n  illustrative: true\n",
+     r"gwp_basis\.above: an illustrative threshold .* can only give an observation; set above: observation"),
+    ("  max_other_basis_share: 0.10\n", "  max_other_basis_share: 1.5\n",
+     r"gwp_basis\.max_other_basis_share: Input should be less than or equal to 1"),
+    ("  above: observation\n  illustrative: true\n", "  above: sometimes\n  illustrative: true\n",
+     r"gwp_basis\.above: 'sometimes' is not allowed; use one of 'nonconformity' or 'observation'"),
+])
+def test_bad_gwp_basis_rules_give_file_and_line(tmp_path, old, new, message):
+    path, line = variant(tmp_path, BATTERY, old, new)
+    with pytest.raises(PCRError) as info:
+        load_pcr(path)
+    assert str(info.value).startswith(f"{path}:{line}: "), (str(info.value), line)
+    assert re.search(message, str(info.value)), str(info.value)
+
+
+def test_an_illustrative_gwp_basis_threshold_needs_a_rationale(tmp_path):
+    text = (RULES_DIR / f"{BATTERY}.yaml").read_text(encoding="utf-8")
+    start = text.index("gwp_basis:\n")
+    block = text[start:]
+    cut = block.index("  rationale: >-\n")
+    end = block.index("  clause: >-\n")
+    path = tmp_path / f"{BATTERY}.yaml"
+    path.write_text(text[:start] + block[:cut] + block[end:], encoding="utf-8")
+    with pytest.raises(PCRError, match=r"gwp_basis\.illustrative: illustrative thresholds need a rationale"):
+        load_pcr(path)

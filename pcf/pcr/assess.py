@@ -31,8 +31,8 @@ Rule ids (stable; tests and reports refer to them):
 ``end-of-life-A``                   the CFF allocation factor A of a material equals the PCR's
 ``declared-unit-expression``        observation: the PCR fixes the declared unit but not how it
                                     is computed (its sources do not say)
-``allocation-*``, ``primary-data``, allocation methods, primary data and data quality
-``data-quality``                    (:mod:`pcf.pcr.requirements`)
+``allocation-*``, ``primary-data``, allocation methods, primary data, data quality and the
+``data-quality``, ``gwp-basis``     share of the total on other GWP bases (:mod:`pcf.pcr.requirements`)
 ``declaration-content``,            what the declaration and the CFP study report must contain
 ``report-content``                  (:mod:`pcf.pcr.contents`)
 ==================================  =============================================================
@@ -55,7 +55,7 @@ from ..model.expressions import evaluate
 from .assessment import Assessment, Contents, Finding, Grade, LabelRule, PcrRef
 from .contents import check_contents
 from .electricity import check_electricity
-from .requirements import check_allocation, check_data_quality, check_primary_data
+from .requirements import check_allocation, check_data_quality, check_gwp_basis, check_primary_data
 from .loader import load_pcr
 from .schema import PCR, PerformanceClasses
 
@@ -120,6 +120,7 @@ def assess(result: FootprintResult, pcr: PCR, declared_per_declared_unit: float 
     check_allocation(result, pcr, findings)
     check_primary_data(result, pcr, findings)
     check_data_quality(result, pcr, findings)
+    check_gwp_basis(result, pcr, findings)
     contents = Contents(declaration=check_contents(result, pcr.declaration, "declaration", findings),
                         report=check_contents(result, pcr.report, "report", findings))
     _check_ghg_accounting(result, pcr, declared_per_reference_flow, findings)

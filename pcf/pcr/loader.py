@@ -244,6 +244,12 @@ def _check(pcr: PCR, path: Path, lines: LineMap) -> None:
         rule = getattr(pcr, key)
         if rule is not None:
             _check_threshold_rule(key, rule, excluded, fail)
+    if pcr.gwp_basis is not None:
+        if pcr.gwp_basis.illustrative and not pcr.gwp_basis.rationale:
+            fail(("gwp_basis", "illustrative"), "illustrative thresholds need a rationale; add one")
+        if pcr.gwp_basis.illustrative and pcr.gwp_basis.above != "observation":
+            fail(("gwp_basis", "above"), "an illustrative threshold (pcf's, not the rule-maker's) can only give an "
+                                         "observation; set above: observation")
     for key in ("declaration", "report"):
         contents = getattr(pcr, key)
         if contents is None:

@@ -12,6 +12,9 @@ Rule ids (stable):
                               ``min_share`` (PACT Methodology 4.2.2)
 ``data-quality``              the contribution-weighted PEF DQR is at most ``max_dqr`` and the
                               rated share at least ``min_coverage`` (2021/2279 Annex I 4.6.5)
+``gwp-basis``                 the share of the total from figures on another GWP basis than the
+                              method's is at most ``max_other_basis_share``; above it an
+                              observation or a nonconformity, as the PCR's ``above`` says
 ============================  ==================================================================
 
 Illustrative thresholds (pcf's, not the rule-maker's) give observations only; the loader
@@ -23,6 +26,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ..lca.gwpbasis import LABELS
 from ..lca.result import FootprintResult
 from .assessment import Finding
 from .schema import PCR
@@ -160,3 +164,33 @@ def check_data_quality(result: FootprintResult, pcr: PCR, findings: list) -> Non
                 _with_note(f"Rated data carry {shown} of the |kg CO2e|; the PCR asks for at least "
                            f"{100 * rule.min_coverage:g} %.", rule),
                 "Rate the unrated contributions (dqr on the input or the process)."))
+
+
+def check_gwp_basis(result: FootprintResult, pcr: PCR, findings: list) -> None:
+    """The share of the total from figures on another GWP basis (``result.gwp_basis_summary``,
+    :mod:`pcf.lca.gwpbasis`) against the PCR's ``gwp_basis.max_other_basis_share``; a result
+    without the summary (written before issue 14) cannot be checked, a finding too."""
+    rule = pcr.gwp_basis
+    if rule is None:
+        return
+    summary = result.gwp_basis_summary
+    if not summary:
+        findings.append(_finding("gwp-basis", rule, rule.above,
+                                 _with_note("The result does not state the GWP basis of its figures.", rule),
+                                 "Compute the footprint again with this pcf (result.gwp_basis_summary)."))
+        return
+    share = summary.other_basis_share
+    if share <= rule.max_other_basis_share:
+        return
+    off = sorted(((b, p) for b, p in summary.by_basis.items() if not p.on_basis), key=lambda x: -x[1].share)
+    parts = "; ".join(f"{LABELS.get(b, b)} {100 * p.share:.1f} %" for b, p in off)
+    sources = sorted((d for d in result.data_sources if d.gwp_basis and d.gwp_basis.other_basis_kg_co2e),
+                     key=lambda d: -abs(d.gwp_basis.other_basis_kg_co2e))
+    largest = ", ".join(d.background for d in sources[:3])
+    findings.append(_finding(
+        "gwp-basis", rule, rule.above,
+        _with_note(f"{100 * share:.1f} % of the total comes from factors on other GWP bases than the method's "
+                   f"({summary.method}, {summary.method_gwp_vintage}): {parts}; the PCR allows at most "
+                   f"{100 * rule.max_other_basis_share:g} %.", rule),
+        "Replace the largest of them" + (f" ({largest})" if largest else "") + " with per-gas data or factors "
+        f"aggregated with {summary.method_gwp_vintage} GWP100 values (report section 4 shows each factor's basis)."))

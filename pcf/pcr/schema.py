@@ -314,6 +314,25 @@ class DataQualityRules(_Strict):
     note: str | None = None
 
 
+class GwpBasisRules(_Strict):
+    """How much of the total may come from figures on another GWP basis than the method's
+    (``gwp_basis:``), on ``result.gwp_basis_summary`` (:mod:`pcf.lca.gwpbasis`: pre-aggregated
+    CO2e of another or an unstated GWP vintage, CO2-only figures).
+
+    ``max_other_basis_share`` [0..1]: above it the finding has severity ``above``
+    (``observation`` or ``nonconformity``). An ``illustrative`` threshold (pcf's, not the
+    rule-maker's) needs a ``rationale`` and may only give observations.
+    """
+
+    max_other_basis_share: float = Field(ge=0, le=1)
+    above: Severity = "observation"
+    illustrative: bool = False
+    rationale: str | None = None
+    clause: str
+    confidence: Confidence
+    note: str | None = None
+
+
 ContentId = Literal[
     "manufacturer", "product_model", "plant_location", "footprint_per_declared_unit",
     "stage_breakdown", "conformity_declaration_id", "public_study_link",
@@ -382,6 +401,7 @@ class PCR(_Strict):
     allocation: AllocationRules | None = None
     primary_data: PrimaryDataRules | None = None
     data_quality: DataQualityRules | None = None
+    gwp_basis: GwpBasisRules | None = None
     declaration: Contents | None = None
     report: Contents | None = None
     label: LabelRules | None = None
