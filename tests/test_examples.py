@@ -272,3 +272,33 @@ def test_pv_label_and_report_render(open_default, tmp_path):
         assert "产品碳足迹" in text
         per_kwp = run.declaration.result.per_declared_unit_kg_co2e
         assert f"{per_kwp:,.0f}" in text  # e.g. "812": three significant figures of a value in the hundreds
+    # issue 14 part 2: the report states the share of the total from factors on other GWP bases
+    report = subprocess.run(["pdftotext", str(tmp_path / f"{pid}.report.pdf"), "-"], capture_output=True, text=True,
+                            check=True).stdout
+    share = run.declaration.result.gwp_basis_summary.other_basis_share
+    assert re.search(rf"{100 * share:.1f} %\s+of\s+the\s+total\s+from\s+factors\s+on\s+other\s+GWP\s+bases", report)
+
+
+@pytest.mark.parametrize("name", ["battery", "pv"])
+def test_examples_state_their_gwp_basis_share(name, request):
+    """Issue 14 part 2: the share from other GWP bases, recomputed here from the data sources'
+    own parts (sum |off-basis parts| / sum |parts|, the foreground's own flows per gas), is the
+    summary's and is in the report's limitations. The China grid factors (MEE/NBS) are CO2 only."""
+    from pcf.declaration import Declaration
+    from pcf.render.report_checklist import limitations
+
+    result = request.getfixturevalue(name)
+    sources = [d["gwp_basis"] for d in result["data_sources"]]
+    parts = [(b, v) for s in sources for b, v in s["kg_co2e"].items()]
+    own = result["total_kg_co2e"] - sum(d["kg_co2e"] for d in result["data_sources"])
+    vintage = "AR6"  # ipcc-2021-gwp100
+    off = sum(abs(v) for b, v in parts if b not in ("per_gas", f"co2e_{vintage}"))
+    summary = result["gwp_basis_summary"]
+    assert summary["method_gwp_vintage"] == vintage
+    assert summary["other_basis_share"] == pytest.approx(off / (sum(abs(v) for _, v in parts) + abs(own)), rel=1e-9)
+    grid = [d for d in result["data_sources"] if d["background"].startswith("electricity_cn_")
+            and d["background"].endswith("_2023")]
+    assert grid and all(d["gwp_basis"]["kg_co2e"] == {"co2_only": pytest.approx(d["kg_co2e"])} for d in grid)
+    decl = Declaration.from_json(result)
+    text = " ".join(en for _, en in limitations(decl))
+    assert f"{100 * summary['other_basis_share']:.1f} % of the total from factors on other GWP bases" in text
