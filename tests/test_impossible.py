@@ -17,6 +17,7 @@ Two foreground processes in a loop, on the ``test-bg`` background (tests/conftes
 
 from __future__ import annotations
 
+import csv
 import math
 import textwrap
 
@@ -238,3 +239,107 @@ def test_result_with_nan_is_not_written(tmp_path):
     with pytest.raises(CalculationError, match=r"not finite \(nan\) at \$\.total_kg_co2e"):
         write_declaration(declaration(fossil=math.nan), out)
     assert list(out.iterdir()) == []
+
+
+def test_sixty_eight_one_to_one_loops_are_all_refused(bd, write_model):
+    """The report: 27 of 68 singular 1:1 loops were solved. Here 68 loops x y = 1 written with
+    rounded decimals, expressions and unit conversions (gain 1 up to rounding) are refused."""
+    cases = []
+    for k in ("0.1", "0.3", "0.7", "1.1", "3", "7", "1/3", "1/7", "2/3", "9.81", "0.001", "1000", "1e-6",
+              "1e6", "0.35", "17"):
+        cases += [(k, "kg", f"1/({k})", "kg"), (f"({k}) * 1000", "g", f"1/({k})", "kg"),
+                  (f"({k}) / 1000", "t", f"1000/({k})", "g"), (f"1/({k})", "kg", k, "kg")]
+    cases += [("0.5", "kg", "2", "kg"), ("500", "g", "2", "kg"), ("0.0005", "t", "2000", "g"), ("4", "kg", "0.25", "kg")]
+    assert len(cases) == 68
+    refused = 0
+    for n, (x, unit_x, y, unit_y) in enumerate(cases):
+        model = write_model(loop_model(f"ONE-{n}", x, y, unit_x, unit_y), f"one-{n}.yaml")
+        with pytest.raises(ModelError, match="loop a → b → a.*(singular|more than it makes)"):
+            footprint(load_model(model))
+        refused += 1
+    assert refused == 68
+
+
+def test_output_amounts_normalise_the_loop(bd, write_model):
+    """a makes 2 kg and uses 6 kg b (3 kg per kg), b makes 4 kg and uses 2 kg a (0.5 per kg):
+    the 3 x 0.5 loop again, however the runs are written."""
+    text = loop_model("NORMALISED", "6", "2").replace("output: {amount: 1, unit: kg}\n    inputs:\n      - {process: b",
+                                                      "output: {amount: 2, unit: kg}\n    inputs:\n      - {process: b")
+    text = text.replace("output: {amount: 1, unit: kg}\n    inputs:\n      - {process: a",
+                        "output: {amount: 4, unit: kg}\n    inputs:\n      - {process: a")
+    assert "amount: 2, unit: kg}" in text and "amount: 4, unit: kg}" in text
+    with pytest.raises(ModelError) as err:
+        footprint(load_model(write_model(text)))
+    assert "a uses 3 kg of b per kg of a" in str(err.value) and "b uses 0.5 kg of a per kg of b" in str(err.value)
+    assert "consumes 1.5 kg of a per kg of a made" in str(err.value)
+
+
+def test_loops_refused_together_when_each_alone_would_run(bd, write_model):
+    """a <-> b with gain 0.6 and a <-> c with gain 0.6: each loop alone is productive, but a
+    feeds both, C = [[0, 1, 1], [0.6, 0, 0], [0.6, 0, 0]] has rho^2 = 0.6 + 0.6 = 1.2 >= 1:
+    s_a = 1 / (1 - 1.2) < 0."""
+    text = textwrap.dedent("""\
+        format: pcf-model/1
+        product: {id: TWO-LOOPS, name: Two loops, process: a, reference_flow: {amount: 1, unit: kg}}
+        study: {background: test-bg, method: ipcc-2021-gwp100}
+        processes:
+          - id: a
+            name: A
+            stage: production
+            output: {amount: 1, unit: kg}
+            inputs: [{process: b, amount: 1, unit: kg}, {process: c, amount: 1, unit: kg}]
+          - id: b
+            name: B
+            stage: production
+            output: {amount: 1, unit: kg}
+            inputs: [{process: a, amount: 0.6, unit: kg}, {background: steel, amount: 1, unit: kg}]
+          - id: c
+            name: C
+            stage: production
+            output: {amount: 1, unit: kg}
+            inputs: [{process: a, amount: 0.6, unit: kg}]
+        """)
+    with pytest.raises(ModelError) as err:
+        footprint(load_model(write_model(text)))
+    message = str(err.value)
+    assert "together with the other loops through a, b, c" in message
+    assert f"spectral radius of their input coefficients {math.sqrt(1.2):.6g}" in message
+
+
+def test_batch_row_with_an_impossible_loop_is_an_error_record(bd, write_model, tmp_path):
+    from pcf.batch import run_batch
+
+    text = loop_model("BATCH-LOOP", "x", "0.5").replace("study:", "parameters: {x: 1}\nstudy:")
+    model = write_model(text)
+    table = tmp_path / "skus.csv"
+    table.write_text("id,x\nOK,1\nBAD,3\n", encoding="utf-8")
+    out = tmp_path / "out"
+    report = run_batch(table, out, model)
+    assert (report.computed, report.failed) == (1, 1)
+    with open(out / "summary.csv", newline="", encoding="utf-8") as fh:
+        rows = {r["id"]: r for r in csv.DictReader(fh)}
+    assert rows["BAD"]["status"] == "error"
+    assert "loop a → b → a" in rows["BAD"]["error"] and f"{model}:{line(text, 'process: b')}" in rows["BAD"]["error"]
+    # OK: x = 1, y = 0.5: gain 0.5, s_a = 1 / (1 - 0.5) = 2, s_b = x s_a = 2
+    assert rows["OK"]["status"] == "ok"
+    assert float(rows["OK"]["total_kg_co2e"]) == pytest.approx(2 * STEEL + 2 * ELEC, rel=1e-6)
+    assert sorted(p.name for p in out.glob("*.result.json")) == ["OK.result.json"]
+
+
+def test_scenario_making_the_loop_impossible_writes_no_comparison(bd, write_model, tmp_path):
+    from pcf.api import compare
+
+    text = loop_model("SCN-LOOP", "0.5", "0.5") + textwrap.dedent("""\
+        scenarios:
+          worse:
+            description: b needs 3 kg of a per kg
+            replace:
+              - {process: b, input: back, with: {process: a, amount: 3, unit: kg}}
+        """)
+    text = text.replace("{process: a, amount: 0.5, unit: kg}", "{id: back, process: a, amount: 0.5, unit: kg}")
+    model = write_model(text)
+    out = tmp_path / "out"
+    with pytest.raises(ModelError) as err:
+        compare(model, ["worse"], out)
+    assert "loop a → b → a" in str(err.value) and "1.5" in str(err.value)
+    assert not out.exists() or list(out.iterdir()) == []
