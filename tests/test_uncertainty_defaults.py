@@ -263,3 +263,16 @@ def test_a_result_written_before_defaults_still_reads(bd, write_model):
     assert not old.result.uncertainty.defaults
     assert uncertainty_context(old.result)["defaults"] is None
     assert "defaults" not in old.to_json()["uncertainty"]
+
+
+def test_recompute_note_repeats_the_default_setting(bd, write_model):
+    """`pcf recompute` says which command draws the same samples again: with the defaults held
+    fixed that command needs --no-default-uncertainty."""
+    from pcf.api import compute
+    from pcf.declaration.recompute import recompute_options
+
+    path = write_model(model(P_TWO))
+    off = recompute_options(compute(path, monte_carlo=20, seed=5, default_uncertainty=False)).notes
+    on = recompute_options(compute(path, monte_carlo=20, seed=5)).notes
+    assert any("--monte-carlo 20 --seed 5 --no-default-uncertainty`" in n for n in off)
+    assert any("--monte-carlo 20 --seed 5`" in n for n in on)

@@ -189,9 +189,10 @@ def recompute_options(recorded: Declaration) -> RecomputeOptions:
     overrides = dict(recorded.batch.overrides) if recorded.batch is not ABSENT else None
     if result.uncertainty is not None:
         u = result.uncertainty
+        held = " --no-default-uncertainty" if u.defaults and not u.defaults.applied else ""  # issue 14 part 5
         notes.append(f"the Monte Carlo uncertainty ({u.iterations} iterations, seed {u.seed}) is not recomputed: "
                      "the declared value is the deterministic figure; `pcf footprint --monte-carlo "
-                     f"{u.requested} --seed {u.seed}` draws the same samples again")
+                     f"{u.requested} --seed {u.seed}{held}` draws the same samples again")
     return RecomputeOptions(pcr_id=result.study.pcr, method=result.method,
                             scenario=result.scenario.name if result.scenario is not None else None,
                             electricity_mode=mode, overrides=overrides, notes=tuple(notes))
