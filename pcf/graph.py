@@ -441,7 +441,7 @@ def _link_process(lk: _Linking, proc) -> None:
     for j, entry in enumerate(proc.end_of_life):  # pcf.model.endoflife: terms as inputs, credits negative
         for t, term in enumerate(entry.terms):
             key, amount = _link(lk, term.input, ("processes", i, "end_of_life", j, term.field))
-            burdens.append((key, amount, "technosphere", None))
+            burdens.append((key, amount, "technosphere", None, None))
             lk.eol_keys[(proc.id, j, t)] = (key, amount)
     direct = _direct_flows(lk, i, proc, burdens, pending)
     for k, ex in enumerate(proc.excluded):
@@ -461,10 +461,10 @@ def _link_process(lk: _Linking, proc) -> None:
     fg = lk.links.foreground
     for code, name, amount, unit, f in outputs:
         exchanges = [{"input": (fg, code), "amount": amount, "type": "production"}]
-        exchanges += [_exchange(key, a * f, kind, dist.scaled(f) if dist is not None and f else None)
-                      for key, a, kind, dist in burdens]
+        exchanges += [_exchange(key, a * f, kind, dist.scaled(f) if dist is not None and f else None, stage)
+                      for key, a, kind, dist, stage in burdens]
         if code == proc.id:
-            exchanges += [_exchange(key, a, kind, dist) for key, a, kind, dist in credits]
+            exchanges += [_exchange(key, a, kind, dist, stage) for key, a, kind, dist, stage in credits]
         for key, bucket in direct.items():
             lk.origins[(code, key)] = {origin: a * f for origin, a in bucket.items()}
         lk.data[(fg, code)] = {
@@ -484,7 +484,8 @@ def _input_burdens(lk: _Linking, i: int, proc) -> tuple[list[tuple], list[Uncert
     Returns
     -------
     burdens : list of tuple
-        ``(input key, amount [target unit per run], "technosphere", distribution)``.
+        ``(input key, amount [target unit per run], "technosphere", distribution, stage)``;
+        ``stage`` is the input's own ``stage:`` or None (its process's stage).
     pending : list of UncertainAmount
         The uncertain ones (outputs filled in by the caller).
     """
@@ -495,7 +496,7 @@ def _input_burdens(lk: _Linking, i: int, proc) -> tuple[list[tuple], list[Uncert
         loc = ("processes", i, "inputs", k) if k < n_inputs else ("processes", i, "transport", k - n_inputs)
         key, amount, unit_factor = _link_converted(lk, inp, loc)
         dist = inp.uncertainty.scaled(unit_factor) if inp.uncertainty is not None else None
-        burdens.append((key, amount, "technosphere", dist))
+        burdens.append((key, amount, "technosphere", dist, inp.stage))
         where = ("inputs", k) if k < n_inputs else ("transport", k - n_inputs)
         label = proc.transport[k - n_inputs].name if k >= n_inputs else inp.describe()
         if dist is not None:
@@ -541,7 +542,7 @@ def _direct_flows(lk: _Linking, i: int, proc, burdens: list[tuple],
                 except KeyError as exc:
                     raise system.error(("processes", i, kind, k, "substance"), exc.args[0]) from None
                 origin = flow.origin
-            burdens.append((key, flow.amount, "biosphere", flow.uncertainty))
+            burdens.append((key, flow.amount, "biosphere", flow.uncertainty, None))
             label = f"{flow.substance} ({origin})"
             if flow.uncertainty is not None:
                 pending.append(UncertainAmount(proc.id, kind, k, label, "biosphere", key, flow.uncertainty, ()))
@@ -557,14 +558,14 @@ def _direct_flows(lk: _Linking, i: int, proc, burdens: list[tuple],
 
 def _coproduct_credits(lk: _Linking, i: int, proc) -> list[tuple]:
     """Credits of the products avoided by co-products under system expansion:
-    ``(key, -amount [target unit per run], "technosphere", distribution)``; uncertain ones go
-    to ``lk.uncertain`` (on the main output)."""
+    ``(key, -amount [target unit per run], "technosphere", distribution, stage)``; uncertain
+    ones go to ``lk.uncertain`` (on the main output)."""
     credits = []
     for k, co in enumerate(proc.coproducts):
         if co.avoided is not None:
             key, amount, unit_factor = _link_converted(lk, co.avoided, ("processes", i, "coproducts", k, "avoided"))
             dist = co.avoided.uncertainty.scaled(-unit_factor) if co.avoided.uncertainty is not None else None
-            credits.append((key, -amount, "technosphere", dist))
+            credits.append((key, -amount, "technosphere", dist, co.avoided.stage))
             if dist is not None:
                 lk.uncertain.append(UncertainAmount(proc.id, "coproducts", k, f"avoided by {co.name}", "technosphere",
                                                     key, dist, ((proc.id, 1.0),)))
@@ -623,11 +624,14 @@ def _gas_basic(substance: str, origin: str) -> str:
     return "other_gas"
 
 
-def _exchange(key: tuple, amount, kind: str, dist) -> dict:
+def _exchange(key: tuple, amount, kind: str, dist, stage: str | None = None) -> dict:
     """A Brightway exchange; with ``dist`` (a :class:`~pcf.model.distributions.Distribution`
     of ``amount``), its ``stats_arrays`` uncertainty fields too (not for the arrays of batch
-    variants, which are never written)."""
+    variants, which are never written); with ``stage`` (the input's own ``stage:``),
+    ``pcf_stage``, the life-cycle stage its burden is reported in (:mod:`pcf.lca.inventory`)."""
     exchange = {"input": key, "amount": amount, "type": kind}
+    if stage is not None:
+        exchange["pcf_stage"] = stage
     if dist is not None and np.ndim(amount) == 0:
         exchange.update(dist.exchange_fields())
     return exchange

@@ -212,7 +212,7 @@ def _contributions(inv: Inventory, sol, fg_nodes: list, bd) -> tuple[list[dict],
             used[0] += drawn
             used[1] += value
             contributions.append({"background": bnode["code"], "database": bnode["database"],
-                                  "name": bnode["name"], "stage": node["stage"],
+                                  "name": bnode["name"], "stage": inv.pair_stages[q],
                                   "process": node["code"], "kind": "background", "kg_co2e": value})
     return contributions, used_bg
 

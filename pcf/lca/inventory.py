@@ -103,7 +103,11 @@ class Inventory:
     amounts : numpy.ndarray, shape (n, slots)
         Every exchange amount of every variant [per run of the process, in the target's unit].
     pairs : list of tuple
-        ``(node, background key)`` of every background draw, each once (summed exchanges).
+        ``(node, background key)`` of every background draw, each once per reporting stage
+        (summed exchanges).
+    pair_stages : list of str
+        The life-cycle stage each pair's burden is reported in: the input's own ``stage:``
+        (exchange field ``pcf_stage``) or its node's stage.
     groups : list of tuple
         ``(node, flow key)`` of every direct elementary flow, each once.
     """
@@ -119,6 +123,7 @@ class Inventory:
     pairs: list
     pair_sum: sparse.csr_matrix     # slots -> pairs
     pair_index: np.ndarray          # row of Characterisation per pair
+    pair_stages: list               # stage each pair is reported in
     groups: list
     group_sum: sparse.csr_matrix    # slots -> groups
     group_cf: np.ndarray            # [kg CO2e / kg] per group
@@ -162,6 +167,7 @@ class Inventory:
             An exchange type that is not handled, or a node without a production exchange.
         """
         codes = [key[1] for key in data]
+        data_stages = [act["stage"] for act in data.values()]
         node = {code: j for j, code in enumerate(codes)}
         slots: list = []
         production, edges, pairs, groups = _index_exchanges(data, graph.database, node, slots)
@@ -173,7 +179,7 @@ class Inventory:
         inv = cls(
             codes=codes,
             processes=[act.get("pcf_process", key[1]) for key, act in data.items()],
-            stages=[act["stage"] for act in data.values()],
+            stages=data_stages,
             reference=node[graph.reference[1]],
             amounts=amounts,
             production=production,
@@ -182,6 +188,7 @@ class Inventory:
             pairs=pairs.items,
             pair_sum=pairs.summing(S),
             pair_index=np.array([char.index[key] for _, key in pairs.items], dtype=int),
+            pair_stages=[tag or data_stages[j] for (j, _), tag in zip(pairs.items, pairs.tags)],
             groups=groups.items,
             group_sum=groups.summing(S),
             group_cf=np.array([flows[f].cf for _, f in groups.items], dtype=float),
@@ -264,10 +271,12 @@ class Inventory:
             direct[:, j] += direct_values[:, g]
         for q, (j, _) in enumerate(self.pairs):
             drawn_kg[:, j] += values[:, q]
-        names = list(dict.fromkeys(self.stages))
+        names = list(dict.fromkeys(self.stages + self.pair_stages))
         stages = {name: np.zeros(n) for name in names}
         for j, stage in enumerate(self.stages):
-            stages[stage] += direct[:, j] + drawn_kg[:, j]
+            stages[stage] += direct[:, j]
+        for q, stage in enumerate(self.pair_stages):
+            stages[stage] += values[:, q]
         total = sum(stages.values()) if stages else np.zeros(n)
         return Solution(supply=s, singular=singular, direct=direct, drawn=drawn, values=values,
                         background=drawn_kg, ghg={cat: ghg[:, k] for k, cat in enumerate(GHG_CATEGORIES)},
@@ -359,18 +368,21 @@ class Solution:
 @dataclass
 class _Indexed:
     """Distinct entries of one kind (foreground edges, background pairs or flow groups), each
-    once, and per exchange its amount slot and its entry."""
+    once per ``tag`` (background pairs: the stage an input states, else None), and per
+    exchange its amount slot and its entry."""
 
     items: list = field(default_factory=list)
+    tags: list = field(default_factory=list)
     slots: list[int] = field(default_factory=list)
     of: list[int] = field(default_factory=list)
     ids: dict[tuple, int] = field(default_factory=dict)
 
-    def add(self, item: tuple, slot: int) -> None:
-        """Record an exchange of ``item`` whose amount is in column ``slot``."""
-        e = self.ids.setdefault(item, len(self.items))
+    def add(self, item: tuple, slot: int, tag=None) -> None:
+        """Record an exchange of ``item`` (with ``tag``) whose amount is in column ``slot``."""
+        e = self.ids.setdefault((item, tag), len(self.items))
         if e == len(self.items):
             self.items.append(item)
+            self.tags.append(tag)
         self.slots.append(slot)
         self.of.append(e)
 
@@ -423,7 +435,7 @@ def _index_exchanges(data: dict, fg: str, node: dict[str, int],
             elif kind == "technosphere" and target[0] == fg:
                 edges.add((node[target[1]], j), _slot(slots, exc["amount"]))
             elif kind == "technosphere":
-                pairs.add((j, target), _slot(slots, exc["amount"]))
+                pairs.add((j, target), _slot(slots, exc["amount"]), exc.get("pcf_stage"))
             elif kind == "biosphere":
                 groups.add((j, target), _slot(slots, exc["amount"]))
             else:

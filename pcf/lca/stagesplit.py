@@ -2,8 +2,9 @@
 
 The same sums as :meth:`pcf.lca.inventory.Inventory.solve`, grouped by the stage of the
 foreground node: each background draw (amount drawn x the activity's intensity per category,
-biogenic CO2 masses, aircraft) and each direct flow (split by the model's origin where it was
-stated) counts toward its process's stage. The categories of a stage sum to the stage's
+biogenic CO2 masses, aircraft) counts toward the stage its input states (``stage:`` on the
+input) or else its process's stage, and each direct flow (split by the model's origin where it
+was stated) toward its process's stage. The categories of a stage sum to the stage's
 footprint, and the stages to the category totals.
 """
 
@@ -33,8 +34,9 @@ def ghg_by_stage(inv: Inventory, sol: Solution, char: Characterisation, stages, 
     def bucket(j: int) -> dict:
         return out.setdefault(inv.stages[j], dict.fromkeys(KEYS, 0.0))
 
-    for q, (j, _) in enumerate(inv.pairs):
-        b, r, drawn = bucket(j), inv.pair_index[q], float(sol.drawn[row, q])
+    for q in range(len(inv.pairs)):
+        b = out.setdefault(inv.pair_stages[q], dict.fromkeys(KEYS, 0.0))
+        r, drawn = inv.pair_index[q], float(sol.drawn[row, q])
         for k, cat in enumerate(GHG_CATEGORIES):
             b[cat] += drawn * float(char.intensity[r, k])
         for k, key in enumerate(MASS_KEYS):

@@ -62,6 +62,7 @@ class ResolvedInput:
     amount_per: float | None = None  # ... as this much [unit / per]; ``amount`` is over the service life
     uncertainty: Distribution | None = None  # of ``amount``, in the same unit
     supplier: Any = None  # kind "supplier": the pcf.model.supplier.SupplierFootprint read; amount in its unit
+    stage: str | None = None  # the input's own ``stage:`` (its burden is reported there), None: its process's stage
 
     def describe(self) -> str:
         """The target as a person would write it, e.g. ``uslci: 'Electricity, at grid' [US]``."""
@@ -679,6 +680,9 @@ def _resolve_input(ctx: _LoadContext, inp, loc: tuple, per_scale: float | None =
     if inp.per is not None and per_scale is None:
         raise ctx.fail(loc + ("per",), "per goes with the inputs of use-stage processes only")
     resolved = _resolve_input_target(ctx, inp, loc)
+    stage = getattr(inp, "stage", None)
+    if stage is not None:
+        resolved = replace(resolved, stage=stage)
     if inp.per is None:
         return resolved
     return replace(resolved, amount=resolved.amount * per_scale, per=inp.per, amount_per=resolved.amount,

@@ -355,6 +355,8 @@ def _swap_input(edit: _ScenarioEdit, i: int, k: int, entry, loc: tuple) -> dict:
     if any(getattr(swap, f) is not None for f in ("process", "background", "database", "supplier_pcf")):
         for f in _TARGET_FIELDS + ("emission_factor", "dqr", "electricity"):  # they described the old activity
             data.pop(f, None)
+    if swap.process is not None:
+        data.pop("stage", None)  # a foreground input is reported in its process's stage
     if swap.amount is not None:
         data.pop("data", None)  # it said whether the old amount was primary
     data.update(swap.model_dump(exclude_none=True))

@@ -250,12 +250,18 @@ class Input(ActivityRef):
     ``per`` (a time unit such as ``year``; use-stage processes only): ``amount`` is per that
     time, e.g. kWh per year, and pcf counts it over ``product.service_life``.
     ``uncertainty`` (:class:`Uncertainty`) is that of ``amount``, in ``unit``.
+
+    ``stage`` (optional, not on ``{process: ID}`` inputs): the life-cycle stage this input's
+    burden is reported in, e.g. ``raw_material_acquisition`` for a material bought by a
+    ``production`` process (ISO 14067:2018 6.3.4.2). Without it the input's burden is reported
+    in its process's stage.
     """
 
     process: str | None = None
     supplier_pcf: str | None = None
     amount: Expr
     unit: str
+    stage: Stage | None = None
     data: DataKind | None = None
     emission_factor: DataKind | None = None
     dqr: DataQualityRating | None = None
@@ -274,6 +280,9 @@ class Input(ActivityRef):
         if self.process is not None and rated:
             raise ValueError(f"{', '.join(rated)} on an input from foreground process {self.process!r} has no "
                              f"effect: its data quality is that of process {self.process!r}; set it there")
+        if self.process is not None and self.stage is not None:
+            raise ValueError(f"stage on an input from foreground process {self.process!r} has no effect: its "
+                             f"burdens are reported in the stage of process {self.process!r}; set it there")
         return self
 
 
@@ -440,6 +449,10 @@ class Process(_Strict):
     emissions and removals) are primary or secondary; unstated means secondary, so a model
     never claims primary data it did not declare. ``dqr`` rates the process's own data (its
     direct emissions); inputs keep the rating of their activity or their own ``dqr``.
+
+    ``kept_because`` says why a process that the reference flow does not reach stays in the
+    model (e.g. "kept for the scenario recycled_housing"); without it ``pcf lint`` and
+    ``pcf footprint`` refuse such a process (:mod:`pcf.model.lint`), since it counts 0.
     """
 
     id: str = Field(pattern=ID_PATTERN)
@@ -457,6 +470,7 @@ class Process(_Strict):
     data: DataKind | None = None
     dqr: DataQualityRating | None = None
     end_of_life: list[EndOfLifeMaterial] = []
+    kept_because: str | None = Field(default=None, min_length=1)
     comment: str | None = None
 
 
