@@ -271,6 +271,34 @@ def check(
 
 
 
+@app.command(epilog="Example: pcf lint examples/battery/nmc811-pack.yaml")
+def lint(
+    model: Path = typer.Argument(..., help="Product model file (pcf-model/1 YAML)."),
+    pcr: Optional[str] = typer.Option(None, "--pcr", help="Check the stages this PCR requires (default: study.pcr)."),
+    scenario: Optional[str] = typer.Option(None, "--scenario", help=SCENARIO_HELP),
+    strict: bool = typer.Option(False, "--strict", help="Exit 1 on warnings too."),
+) -> None:
+    """Find mistakes in a valid model without computing it: processes the reference flow does
+    not reach, the product's mass balance, a background input listed twice in one process, a
+    stage the PCR requires that only stage inheritance fills. Exit 1 on an error (--strict:
+    or a warning), 2 when the model does not load."""
+    from pcf.api import lint as run_lint
+
+    run = run_lint(model, pcr_id=pcr, scenario=scenario, strict=strict)
+    styles = {"error": "red", "warning": "yellow", "info": "cyan"}
+    for f in run.findings:
+        style = styles.get(f.severity, "white")
+        out.print(f"[{style}]{f.severity}[/{style}] {escape(f.where)}: [bold]{escape(f.check)}[/bold] "
+                  f"{escape(f.message)}", highlight=False, soft_wrap=True)
+        out.print(f"  fix: {escape(f.fix)}", highlight=False, soft_wrap=True)
+    counts = {s: sum(f.severity == s for f in run.findings) for s in styles}
+    checked = f" (stages required by PCR {run.pcr})" if run.pcr else ""
+    out.print(f"{counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes{checked}",
+              highlight=False)
+    if run.exit_code:
+        raise typer.Exit(run.exit_code)
+
+
 def print_comparison(comparison: dict) -> None:
     """Table of a scenario comparison (``pcf-scenarios/1``)."""
     product = comparison["product"]

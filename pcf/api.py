@@ -98,7 +98,9 @@ def _compute(system: ProductSystem, pcr_id: str | None, method: str | None,
         system.model.study.pcr = pcr_id  # the result and its outputs name the PCR it was assessed against
     pcr_id = pcr_id or model_pcr
     pcr = resolve_pcr(pcr_id, electricity_mode)
+    findings = _lint_findings(system, pcr)  # an error-level finding refuses the model (ModelError)
     result = footprint(system)
+    result = dataclasses.replace(result, lint=_lint_records(findings))
     if monte_carlo is not None:
         from .lca.uncertainty import monte_carlo as sample
 
@@ -182,6 +184,90 @@ def _recorded_declaration(path: Path) -> tuple[Declaration, tuple[str, ...]]:
     return label_declaration(document["declaration"]), (
         "an issued label document records no scenario, parameter values or electricity mode: the model is "
         "computed as written, under the PCR and method the label states",)
+
+
+def _lint_findings(system: ProductSystem, pcr) -> list:
+    """Model lint of ``system`` (:func:`pcf.model.lint.lint_model`, and
+    :func:`pcf.pcr.lint.lint_stages` when ``pcr`` is a PCR), errors first.
+
+    Raises
+    ------
+    ModelError
+        An error-level finding (:func:`pcf.model.lint.raise_errors`).
+    """
+    from .model.lint import lint_model, raise_errors, sort_findings
+    from .pcr.lint import lint_stages
+
+    findings = lint_model(system) + (lint_stages(system, pcr) if pcr is not None else [])
+    findings = sort_findings(findings)
+    raise_errors(findings)
+    return findings
+
+
+def _lint_records(findings: list) -> tuple:
+    """Lint findings as the result's records (:class:`pcf.lca.result.LintFinding`)."""
+    from .lca.result import LintFinding
+
+    return tuple(LintFinding(**f.to_dict()) for f in findings)
+
+
+@dataclass
+class LintRun:
+    """What :func:`lint` found.
+
+    Attributes
+    ----------
+    findings : list of pcf.model.lint.LintFinding
+        Errors first, then warnings, then infos.
+    pcr : str or None
+        The PCR whose required stages were checked.
+    exit_code : int
+        0 without error-level findings (with ``strict``: without errors or warnings), else 1.
+    """
+
+    findings: list
+    pcr: str | None
+    exit_code: int
+
+
+def lint(model_path: str | Path, pcr_id: str | None = None, scenario: str | None = None,
+         strict: bool = False) -> LintRun:
+    """``pcf lint``: model lint (:mod:`pcf.model.lint`, :mod:`pcf.pcr.lint`) without computing
+    anything or opening the background. Writes no file.
+
+    Parameters
+    ----------
+    model_path : str or Path
+        ``pcf-model/1`` file.
+    pcr_id : str, optional
+        PCR whose required stages are checked; default the model's ``study.pcr``.
+    scenario : str, optional
+        A scenario of the model's ``scenarios:`` to lint instead of the model as written.
+    strict : bool
+        Warnings count like errors for the exit code.
+
+    Returns
+    -------
+    LintRun
+
+    Raises
+    ------
+    ModelError
+        The model does not load (``file:line``); error-level findings are returned, not raised.
+    PCRError
+        Unknown PCR id or invalid PCR file.
+    """
+    from .model import load_model
+    from .model.lint import lint_model, sort_findings
+    from .pcr.assess import resolve_pcr
+    from .pcr.lint import lint_stages
+
+    system = load_model(model_path, scenario=scenario)
+    pcr = resolve_pcr(pcr_id or system.model.study.pcr)
+    findings = sort_findings(lint_model(system) + (lint_stages(system, pcr) if pcr is not None else []))
+    failing = ("error", "warning") if strict else ("error",)
+    return LintRun(findings, pcr.id if pcr is not None else None,
+                   1 if any(f.severity in failing for f in findings) else 0)
 
 
 def run_footprint(model_path: str | Path, out_dir: str | Path, label: bool = False, report: bool = False,

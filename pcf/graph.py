@@ -437,7 +437,7 @@ def _link_process(lk: _Linking, proc) -> None:
         As :func:`_link_converted`, or an unknown substance.
     """
     i = lk.index[proc.id]
-    burdens, pending = _input_burdens(lk, i, proc)  # (key, amount, type, distribution) per run, before allocation
+    burdens, pending = _input_burdens(lk, i, proc)  # (key, amount, type, distribution, stage) per run, before allocation
     for j, entry in enumerate(proc.end_of_life):  # pcf.model.endoflife: terms as inputs, credits negative
         for t, term in enumerate(entry.terms):
             key, amount = _link(lk, term.input, ("processes", i, "end_of_life", j, term.field))

@@ -34,6 +34,9 @@ NEW_KEYS = {
     "$.uncertainty.defaults",  # issue 14 part 5: default uncertainty of amounts without uncertainty: (below)
     # issue 14 part 2 (GWP basis of every figure); values checked by hand in tests/test_gwpbasis.py
     "$.gwp_basis_summary", "$.data_sources[*].gwp_basis",
+    # issue 14 part 4 (model lint): `pcf footprint` lists the model lint findings (docs/result-json.md);
+    # values checked by hand in tests/test_lint.py
+    "$.lint",
 }
 # Issue 14 part 2 added the columns gas_basis, co2e_gwp, co2_only_fossil to
 # databases/open-default.csv (and renamed gwp_basis to gwp_note): its content hash changes

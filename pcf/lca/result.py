@@ -349,6 +349,38 @@ class SimpleFinding:
 
 
 @record
+class LintFinding:
+    """A finding of model lint (:mod:`pcf.model.lint`, :mod:`pcf.pcr.lint`), made before the
+    footprint was computed.
+
+    Attributes
+    ----------
+    check : str
+        ``unreachable-process``, ``mass-balance``, ``duplicate-input`` or ``stage-inheritance``.
+    severity : str
+        ``error`` (a footprint with one is refused, so results hold them only as accepted
+        ``info``), ``warning`` or ``info``.
+    file : str
+        The model file.
+    line : int or None
+        Line in the model file, None for the whole file.
+    message, fix : str
+        What was found (with its numbers: the mass difference [kg / reference flow] and its
+        share [%]) and how to fix it.
+    process : str or None
+        The process it is about.
+    """
+
+    check: str
+    severity: str
+    file: str
+    line: int | None
+    message: str
+    fix: str
+    process: str | None = None
+
+
+@record
 class CutOffSummary:
     """The exclusions against the study's cut-off criteria.
 
@@ -1395,6 +1427,9 @@ class FootprintResult:
         name, stage, location}], links: [{from, to}]}``; drawn in the report's system-boundary
         diagram with the background activities of ``contributions`` and the excluded inputs
         of ``cut_off``.
+    lint : tuple of LintFinding or ABSENT
+        Model lint findings of ``pcf footprint`` (:class:`LintFinding`); the key is absent in
+        results made without lint (older results, ``pcf batch``).
     """
 
     product: Product
@@ -1432,6 +1467,7 @@ class FootprintResult:
     ghg_by_stage: dict[str, StageGhg] | None = None
     product_system: ProductSystem | None = None
     gwp_basis_summary: GwpBasisSummary = ABSENT
+    lint: tuple[LintFinding, ...] = ABSENT
 
     def to_json(self) -> dict[str, Any]:
         """The result's fields as JSON values (without the declaration's parts)."""

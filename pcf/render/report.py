@@ -1,7 +1,7 @@
 """CFP study report (HTML -> WeasyPrint PDF, A4) with a verification statement section.
 
 Sections: title page (with the label), 1 goal and scope (1.1 allocation, 1.2 use stage and
-end of life, 1.3 system-boundary diagram), 2 results (2.1 stages table and chart, 2.2 ISO
+end of life, 1.3 system-boundary diagram, 1.4 model checks of ``pcf lint``), 2 results (2.1 stages table and chart, 2.2 ISO
 14067 separate reporting, 2.3 electricity, 2.4 biogenic carbon and the declared total, 2.5
 uncertainty), 3 contributions (top 15, chart of the top 10), 4 data sources (4.1 data
 quality), 5 cut-off, 6 PCR findings, performance class and alternative gradings (6.4 contents
@@ -23,7 +23,7 @@ from pathlib import Path
 from markupsafe import Markup
 
 from pcf.core import vocabulary
-from pcf.core.codec import to_json
+from pcf.core.codec import ABSENT, to_json
 from pcf.declaration import Declaration
 from pcf.lca.result import FootprintResult
 from pcf.render import biogenic_view, fmt, gwpbasis_view, output, view
@@ -331,6 +331,25 @@ def _provenance_section(declaration: Declaration) -> dict:
     }
 
 
+#: Lint severity -> (Chinese, English) for section 1.4.
+LINT_SEVERITY = {"error": ("错误", "Error"), "warning": ("警告", "Warning"), "info": ("说明", "Note")}
+
+
+def lint_rows(result: FootprintResult) -> list[dict] | None:
+    """Rows of section 1.4 (model lint, :mod:`pcf.model.lint`): ``{severity_zh, severity_en,
+    check, where (file name:line), message, fix}`` per finding of the result's ``lint``; None
+    when the result was made without lint (older results)."""
+    if result.lint is ABSENT:
+        return None
+    rows = []
+    for f in result.lint:
+        zh, en = LINT_SEVERITY.get(f.severity, (f.severity, f.severity))
+        where = Path(f.file).name + (f":{f.line}" if f.line is not None else "")
+        rows.append({"severity_zh": zh, "severity_en": en, "severity": f.severity, "check": f.check,
+                     "where": where, "message": f.message, "fix": f.fix})
+    return rows
+
+
 def report_context(declaration: Declaration, font: str, label_svg: str) -> dict:
     """Everything ``report.html.j2`` shows, formatted, one builder per group of sections.
 
@@ -347,12 +366,13 @@ def report_context(declaration: Declaration, font: str, label_svg: str) -> dict:
     dict
         The keys of :func:`_study_section`, :func:`_results_section`, :func:`_pcr_section`,
         :func:`_provenance_section` and :func:`_cut_off_section`, plus ``scenario``, ``font``,
-        ``label`` and ``data_sources`` / ``data_quality`` / ``gwp_basis`` (section 4).
+        ``label``, ``data_sources`` / ``data_quality`` / ``gwp_basis`` (section 4) and ``lint``
+        (section 1.4, :func:`lint_rows`).
     """
     result = declaration.result
     context = {"scenario": _scenario(result), "font": font, "label": Markup(label_svg),
                "data_sources": _data_source_rows(result), "data_quality": data_quality_context(result),
-               "gwp_basis": gwpbasis_view.summary_context(result)}
+               "gwp_basis": gwpbasis_view.summary_context(result), "lint": lint_rows(result)}
     for part in (_study_section(declaration), _cut_off_section(result), _results_section(declaration),
                  _pcr_section(declaration), _provenance_section(declaration)):
         clash = context.keys() & part.keys()

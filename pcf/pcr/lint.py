@@ -1,0 +1,63 @@
+"""Model lint that needs the PCR: a required stage that only consumer-stage inheritance fills.
+
+A background input's burden is reported in its process's stage unless the input states its
+own ``stage:``. So in a model whose production processes buy their materials directly, every
+material lands in ``production`` and ``raw_material_acquisition`` stays empty, although the
+PCR asks for it separately (issue 14: "all materials of a 3-process model land in
+production"). This check finds, for each stage the PCR requires (``required_stages``), whether
+any reachable process or any input states that stage; if none does, the stage is filled by
+nothing but inheritance, and the finding lists the inputs that inherit another stage and
+could belong there (for raw material acquisition: the mass inputs of processes of later
+stages).
+"""
+
+from __future__ import annotations
+
+from ..model import ProductSystem
+from ..model.lint import LintFinding, is_mass, reachable_processes
+from .schema import PCR
+
+SHOWN = 5
+"""How many inheriting inputs a finding names (the rest are counted)."""
+
+
+def lint_stages(system: ProductSystem, pcr: PCR) -> list[LintFinding]:
+    """``stage-inheritance`` findings (module docstring), severity ``warning``.
+
+    Parameters
+    ----------
+    system : ProductSystem
+    pcr : PCR
+        Its ``required_stages`` are checked.
+
+    Returns
+    -------
+    list of LintFinding
+        One per required stage that no reachable process and no input states.
+    """
+    reached = reachable_processes(system)
+    processes = [p for p in system.processes.values() if p.id in reached]
+    stated = {p.stage for p in processes} | {i.stage for p in processes for i in p.inputs if i.stage}
+    out = []
+    for stage in pcr.required_stages.stages:
+        if stage in stated:
+            continue
+        inheriting = [(p, k, i) for p in processes for k, i in enumerate(p.inputs[:len(p.inputs) - len(p.transport)])
+                      if i.kind != "process" and i.stage is None and p.stage != stage
+                      and (stage != "raw_material_acquisition" or is_mass(i.unit))]
+        names = "; ".join(f"{i.describe()!r} of {p.id!r} ({p.stage}, line {i.line})" for p, _, i in inheriting[:SHOWN])
+        more = f" and {len(inheriting) - SHOWN} more" if len(inheriting) > SHOWN else ""
+        kind = "material (mass) inputs" if stage == "raw_material_acquisition" else "inputs"
+        found = (f" {len(inheriting)} {kind} take the stage of their process instead: {names}{more}."
+                 if inheriting else "")
+        line = inheriting[0][2].line if inheriting else system.lines.line_of(("processes",))
+        out.append(LintFinding(
+            "stage-inheritance", "warning", str(system.path), line,
+            f"PCR {pcr.id!r} requires the stage {stage!r} ({pcr.required_stages.clause}), but no process and no "
+            f"input of the model states it, so only consumer-stage inheritance could fill it and it stays "
+            f"empty.{found}",
+            f"give the inputs that belong there stage: {stage} (the burden is then reported in {stage}), or model "
+            f"them in a process with stage: {stage}.",
+            inheriting[0][0].id if inheriting else None))
+    return out
+
