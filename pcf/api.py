@@ -187,28 +187,26 @@ def _recorded_declaration(path: Path) -> tuple[Declaration, tuple[str, ...]]:
 
 
 def _lint_findings(system: ProductSystem, pcr) -> list:
-    """Model lint of ``system`` (:func:`pcf.model.lint.lint_model`, and
-    :func:`pcf.pcr.lint.lint_stages` when ``pcr`` is a PCR), errors first.
+    """Model lint of ``system`` (:func:`pcf.pcr.lint.lint_system`), errors first.
 
     Raises
     ------
     ModelError
         An error-level finding (:func:`pcf.model.lint.raise_errors`).
     """
-    from .model.lint import lint_model, raise_errors, sort_findings
-    from .pcr.lint import lint_stages
+    from .model.lint import raise_errors
+    from .pcr.lint import lint_system
 
-    findings = lint_model(system) + (lint_stages(system, pcr) if pcr is not None else [])
-    findings = sort_findings(findings)
+    findings = lint_system(system, pcr)
     raise_errors(findings)
     return findings
 
 
 def _lint_records(findings: list) -> tuple:
-    """Lint findings as the result's records (:class:`pcf.lca.result.LintFinding`)."""
-    from .lca.result import LintFinding
+    """Lint findings as the result's records (:func:`pcf.pcr.lint.lint_records`)."""
+    from .pcr.lint import lint_records
 
-    return tuple(LintFinding(**f.to_dict()) for f in findings)
+    return lint_records(findings)
 
 
 @dataclass
@@ -258,13 +256,12 @@ def lint(model_path: str | Path, pcr_id: str | None = None, scenario: str | None
         Unknown PCR id or invalid PCR file.
     """
     from .model import load_model
-    from .model.lint import lint_model, sort_findings
     from .pcr.assess import resolve_pcr
-    from .pcr.lint import lint_stages
+    from .pcr.lint import lint_system
 
     system = load_model(model_path, scenario=scenario)
     pcr = resolve_pcr(pcr_id or system.model.study.pcr)
-    findings = sort_findings(lint_model(system) + (lint_stages(system, pcr) if pcr is not None else []))
+    findings = lint_system(system, pcr)
     failing = ("error", "warning") if strict else ("error",)
     return LintRun(findings, pcr.id if pcr is not None else None,
                    1 if any(f.severity in failing for f in findings) else 0)

@@ -161,6 +161,19 @@ def test_footprint_refuses_an_unreachable_process_and_writes_nothing(bd, write_m
         api.compute(path)
 
 
+def test_batch_refuses_a_model_with_an_unreachable_process(bd, write_model, tmp_path):
+    from pcf.batch import run_batch
+    from pcf.core.errors import PCFError
+
+    path = write_model(ORPHAN)
+    table = tmp_path / "skus.csv"
+    table.write_text("id,name\nA,first\nB,second\n", encoding="utf-8")
+    with pytest.raises(PCFError) as exc:  # the model itself is invalid: the whole batch is refused
+        run_batch(table, tmp_path / "out", path)
+    assert f"{path}:{line_of(ORPHAN, 'id: orphan')}:" in str(exc.value) and "not reachable" in str(exc.value)
+    assert not list(tmp_path.glob("out/*.result.json"))
+
+
 # ------------------------------------------------------------------ mass balance
 
 # exchange.product_mass 10 kg; assembly: 3 kg steel + 2 items of part (2 kg steel + 500 g wood
@@ -383,6 +396,14 @@ def test_findings_are_in_the_result_json_and_read_back(bd, write_model, tmp_path
 
     again = read_declaration(run.files["result"])
     assert {f.check for f in again.result.lint} == {"mass-balance", "unreachable-process"}
+    # pcf batch writes the same findings in each row's result
+    from pcf.batch import run_batch
+
+    table = tmp_path / "skus.csv"
+    table.write_text("id\nA\n", encoding="utf-8")
+    run_batch(table, tmp_path / "batch", path)
+    row = json.loads((tmp_path / "batch" / "A.result.json").read_text(encoding="utf-8"))
+    assert row["lint"] == data["lint"]
 
 
 def test_findings_are_in_the_report_context_and_html(bd, write_model):

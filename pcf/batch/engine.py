@@ -32,8 +32,10 @@ from ..lca.biogenic import both_totals
 from ..lca.calculate import evaluate
 from ..lca.inventory import Inventory
 from ..model import load_model
+from ..model.lint import raise_errors
 from ..model.variants import Variants, vectorised
 from ..pcr.assess import classify
+from ..pcr.lint import lint_records, lint_system
 from .plan import Plan
 from .table import SkuRow
 
@@ -142,11 +144,13 @@ def full_result(plan: Plan, row: SkuRow) -> Declaration:
         ``ModelError`` with ``file:line`` for an invalid value, ``CalculationError``.
     """
     system = load_model(plan.model, overrides=row.overrides or None, scenario=plan.scenario or None)
+    findings = lint_system(system, plan.pcr)  # the row's values (the mass balance depends on them)
+    raise_errors(findings)
     declaration = build_declaration(evaluate(system, plan.prepared), plan.pcr)
     result = declaration.result
     product = dataclasses.replace(result.product, id=row.id, **({"name": row.name} if row.name else {}))
     return declaration.replace(
-        result=dataclasses.replace(result, product=product),
+        result=dataclasses.replace(result, product=product, lint=lint_records(findings)),
         batch=BatchRow(row=row.row, sku=row.id, model_product=dict(plan.product), overrides=dict(row.overrides),
                        input_sha256=input_hash(plan, row)))
 

@@ -20,6 +20,8 @@ from .. import __version__
 from ..core.errors import PCFError
 from ..lca.prepare import Prepared, prepare
 from ..model import load_model
+from ..model.lint import raise_errors
+from ..pcr.lint import lint_system
 
 BASE = "base"
 
@@ -86,6 +88,7 @@ def make_plan(model: str, scenario: str, cache: dict | None = None) -> Plan:
             from ..pcr import load_pcr
 
             pcr = load_pcr(system.model.study.pcr)
+        raise_errors(lint_system(system, pcr))  # as pcf footprint: an unreachable process refuses the model
     except PCFError as exc:
         sha = hashlib.sha256(Path(model).read_bytes()).hexdigest() if Path(model).is_file() else ""
         return Plan(model, scenario, None, {}, None, {}, sha, _fingerprint(sha, scenario, "", ""), str(exc))

@@ -1428,8 +1428,8 @@ class FootprintResult:
         diagram with the background activities of ``contributions`` and the excluded inputs
         of ``cut_off``.
     lint : tuple of LintFinding or ABSENT
-        Model lint findings of ``pcf footprint`` (:class:`LintFinding`); the key is absent in
-        results made without lint (older results, ``pcf batch``).
+        Model lint findings of ``pcf footprint`` and ``pcf batch`` (:class:`LintFinding`); the
+        key is absent in results made without lint (older results).
     """
 
     product: Product

@@ -13,12 +13,25 @@ stages).
 
 from __future__ import annotations
 
+from ..lca import result as records
 from ..model import ProductSystem
-from ..model.lint import LintFinding, is_mass, reachable_processes
+from ..model.lint import LintFinding, is_mass, lint_model, reachable_processes, sort_findings
 from .schema import PCR
 
 SHOWN = 5
 """How many inheriting inputs a finding names (the rest are counted)."""
+
+
+def lint_system(system: ProductSystem, pcr: PCR | None) -> list[LintFinding]:
+    """Every lint finding of a product system: :func:`pcf.model.lint.lint_model` and, with a
+    PCR, :func:`lint_stages`; errors first (:func:`pcf.model.lint.sort_findings`). Raises
+    nothing: :func:`pcf.model.lint.raise_errors` refuses a model with errors."""
+    return sort_findings(lint_model(system) + (lint_stages(system, pcr) if pcr is not None else []))
+
+
+def lint_records(findings: list[LintFinding]) -> tuple:
+    """The findings as the result's records (:class:`pcf.lca.result.LintFinding`)."""
+    return tuple(records.LintFinding(**f.to_dict()) for f in findings)
 
 
 def lint_stages(system: ProductSystem, pcr: PCR) -> list[LintFinding]:
