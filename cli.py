@@ -1,6 +1,6 @@
 """pcf command line: a thin layer over the library (DESIGN.md). Exit status: 0 success,
-1 a PCR nonconformity (``pcf check``) or SKUs that failed (``pcf batch``, the others are
-written), 2 invalid input or any other pcf error.
+1 a PCR nonconformity (``pcf check``), SKUs that failed (``pcf batch``, the others are
+written) or an error-level lint finding (``pcf lint``), 2 invalid input or any other pcf error.
 
 Every command is registered through :class:`Commands`, so one handler (:func:`fail`) turns a
 :class:`pcf.core.errors.PCFError` into its message on stderr and exit status 2; library messages

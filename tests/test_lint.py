@@ -97,6 +97,20 @@ def test_kept_because_on_a_reachable_process_is_a_warning(write_model):
     assert sorted((f.severity, f.process) for f in found) == [("error", "orphan"), ("warning", "part")]
 
 
+def test_a_process_kept_for_a_scenario_is_reached_by_it_without_a_finding(write_model):
+    text = ORPHAN.replace("    name: Forgotten end of life\n",
+                          "    name: Forgotten end of life\n    kept_because: used by scenario with_eol\n")
+    text += """\
+scenarios:
+  with_eol:
+    replace:
+      - {process: assembly, input: elec, with: {process: orphan, amount: 1, unit: item}}
+"""
+    path = write_model(text)
+    assert [f.severity for f in by_check(lint_model(load_model(path)), "unreachable-process")] == ["info"]
+    assert by_check(lint_model(load_model(path, scenario="with_eol")), "unreachable-process") == []
+
+
 def test_reached_through_a_coproduct_id_counts(write_model):
     text = ORPHAN.replace("      - {process: part, amount: 1, unit: item}\n",
                           "      - {process: part, amount: 1, unit: item}\n      - {process: scrap, amount: 1, unit: kg}\n")

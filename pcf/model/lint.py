@@ -9,7 +9,8 @@ Checks (each finding names its ``file:line``, says what is wrong and how to fix 
     A process that no chain of ``{process: ID}`` inputs links to the reference process. Its
     burdens count 0 kg CO2e, silently. It is accepted (``info``) when the process says why it
     stays, ``kept_because: TEXT`` (e.g. used by a scenario only); ``kept_because`` on a
-    process that is reachable is a ``warning`` (the reason no longer holds).
+    process that the model as written reaches is a ``warning`` (the reason no longer holds;
+    a scenario that reaches it is not).
 ``mass-balance`` (warning above :data:`MASS_BALANCE_TOLERANCE`)
     The declared mass of the product against the mass of the materials in its bill
     (:func:`bill_mass`), with the difference [kg / reference flow] and its share of the
@@ -158,7 +159,7 @@ def reachability(system: ProductSystem) -> list[LintFinding]:
     for proc in system.processes.values():
         reason = kept.get(proc.id)
         if proc.id in reached:
-            if reason:
+            if reason and system.scenario is None:  # a scenario may reach what the model as written keeps aside
                 out.append(_finding(system, "unreachable-process", "warning", proc.line, proc.id,
                                     f"process {proc.id!r} states kept_because ({reason!r}) but the reference flow "
                                     f"reaches it: it is counted.",
