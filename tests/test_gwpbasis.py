@@ -204,3 +204,45 @@ def test_a_result_without_a_summary_keeps_the_plain_method_line():
 
     old = result()
     assert fmt.method_line(old) == fmt.method_label(old) and limitation(old) == []
+
+
+# ------------------------------------------------------------------ other kinds of activity
+
+def test_imported_database_activities_are_per_gas():
+    """An ecoinvent / US LCI / imported activity has elementary flows only: all of it per gas."""
+    from pcf.lca.gwpbasis import source_basis
+
+    basis = source_basis({"name": "steel, from ecoinvent", "database": "ecoinvent"}, 2.0, 1.5, "AR6")
+    assert basis == {"gases": "masses", "co2e_gwp": None, "note": None, "kg_co2e": {"per_gas": 3.0},
+                     "other_basis_kg_co2e": 0.0}
+
+
+@pytest.mark.parametrize("stated, vintage, key, off", [
+    (["AR6"], "AR6", "co2e_AR6", 0.0),          # the method's vintage: on basis
+    (["AR5", "AR6"], "AR5", "co2e_AR5", 0.0),   # lists the method's (AR5) too
+    (["AR5"], "AR6", "co2e_AR5", 4.0),          # another vintage (a method without the PACT check, e.g. EF 3.1)
+    ([], "AR6", "co2e_unknown", 4.0),           # states none
+])
+def test_supplier_footprints_are_pre_aggregated_co2e_of_their_stated_vintage(stated, vintage, key, off):
+    from pcf.lca.gwpbasis import source_basis
+
+    basis = source_basis({"pcf_supplier": {"ipcc": stated}}, 2.0, 2.0, vintage)
+    assert basis["kg_co2e"] == {key: 4.0} and basis["other_basis_kg_co2e"] == off and basis["gases"] is None
+
+
+def test_a_table_written_before_the_bases_counts_as_unknown():
+    """Table format < 3 (no pcf_co2e_unsplit, the old gwp_basis text): unknown until `pcf setup` rewrites it."""
+    from pcf.lca.gwpbasis import source_basis
+
+    basis = source_basis({"gwp_basis": "AR6"}, 1.0, 0.5, "AR6")
+    assert basis["kg_co2e"] == {"co2e_unknown": 0.5} and basis["other_basis_kg_co2e"] == 0.5
+
+
+def test_a_negative_draw_counts_by_magnitude_in_the_share():
+    """A credit of -1 kg CO2e CO2 only against +3 kg per gas: share |-1| / (3 + 1) = 0.25, kg -1."""
+    from pcf.lca.gwpbasis import source_basis, summarise
+
+    credit = source_basis({"pcf_co2e_unsplit": 0.0, "pcf_gas_basis": "co2_only"}, -2.0, 0.5, "AR6")
+    s = summarise([credit], total=2.0, method="ipcc-2021-gwp100", vintage="AR6")  # own flows: 2 - (-1) = 3
+    assert s["other_basis_kg_co2e"] == pytest.approx(-1.0) and s["other_basis_share"] == pytest.approx(0.25)
+    assert s["by_basis"]["per_gas"] == {"kg_co2e": pytest.approx(3.0), "share": pytest.approx(0.75), "on_basis": True}
