@@ -339,10 +339,12 @@ def _defaults_summary(graph, applied: bool, scores: np.ndarray, held: np.ndarray
     if applied:
         share = 0.0
         if held is not None:
+            both = np.isfinite(held)  # a held matrix could be singular where the sampled one was not
+            scores, held = scores[both], held[both]
             total = float(np.var(scores, ddof=1)) if len(scores) > 1 else 0.0
             rest = float(np.var(held, ddof=1)) if len(held) > 1 else 0.0
             share = min(1.0, max(0.0, 1.0 - rest / total)) if total > 0 else None
-            without = _statistics(held)
+            without = _statistics(held) if len(held) else None
     return {"applied": applied, "unannotated": len(graph.defaults), "amounts": amounts,
             "variance_share": share, "without_defaults": without,
             "note": DEFAULTS_NOTE if applied else NO_DEFAULTS_NOTE}
