@@ -182,6 +182,18 @@ def print_uncertainty(d: Declaration) -> None:
             f"{x.input} ({x.process}) {100 * x.share:.0f} %" for x in top[:3])), highlight=False)
 
 
+def print_lint_warnings(d: Declaration) -> None:
+    """The result's lint warnings (``pcf lint`` shows every finding with its fix)."""
+    warnings = [f for f in (d.result.lint or ()) if f.severity == "warning"]
+    for f in warnings:
+        where = f"{f.file}:{f.line}" if f.line is not None else f.file
+        err.print(f"[yellow]warning[/yellow] {escape(where)}: {escape(f.check)} {escape(f.message)}",
+                  highlight=False, soft_wrap=True)
+    if warnings:
+        err.print(f"{len(warnings)} lint warning{'s' if len(warnings) != 1 else ''} (in the result's lint list; "
+                  "`pcf lint MODEL` shows the fixes)", highlight=False)
+
+
 @app.command(epilog="Example: pcf setup")
 def setup(force: bool = typer.Option(False, "--force", help="Rebuild every part.")) -> None:
     """Build the background (biosphere3, IPCC 2021/2013 GWP100, open default) under PCF_HOME. Idempotent."""
@@ -234,6 +246,7 @@ def footprint(
                        monte_carlo=monte_carlo, seed=seed, default_uncertainty=not no_default_uncertainty)
     print_summary(run.declaration)
     print_uncertainty(run.declaration)
+    print_lint_warnings(run.declaration)
     for path in run.files.values():
         out.print(f"wrote {path}")
 

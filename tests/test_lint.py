@@ -157,6 +157,13 @@ def test_cli_lint_exits_0_without_errors_and_1_with_strict_on_warnings(write_mod
     assert strict.exit_code == 1 and "duplicate-input" in strict.output
 
 
+def test_cli_footprint_prints_the_lint_warnings(bd, write_model, tmp_path):
+    result = runner.invoke(cli.app, ["footprint", str(write_model(MASS)), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "warning" in text and "mass-balance" in text and "1 lint warning " in text
+
+
 def test_cli_lint_of_an_invalid_model_exits_2(write_model):
     text = ORPHAN.replace("process: part, amount: 1", "process: nowhere, amount: 1")
     result = runner.invoke(cli.app, ["lint", str(write_model(text))])
