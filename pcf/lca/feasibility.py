@@ -9,9 +9,10 @@ product). pcf refuses, with the processes and their ``file:line``:
 - **a loop that uses at least what it makes.** For non-negative coefficients the system is
   productive, i.e. ``(I - C)^-1`` exists and is non-negative so every process runs a
   non-negative number of times, if and only if the spectral radius ``rho(C) < 1``
-  (Hawkins-Simon condition; Perron-Frobenius). For a single loop ``rho`` is the loop's gain:
-  A uses 3 kg B per kg A and B uses 0.5 kg A per kg B gives ``3 x 0.5 = 1.5`` kg A used per kg A
-  made, and ``rho = sqrt(1.5)`` per step. The supply of a loop is multiplied by the geometric
+  (Hawkins-Simon condition; Perron-Frobenius). For a single loop of ``k`` processes
+  ``rho^k`` is the loop's gain ``g``, the product of its coefficients: A uses 3 kg B per kg A
+  and B uses 0.5 kg A per kg B gives ``g = 3 x 0.5 = 1.5`` kg A used per kg A made, and
+  ``rho = sqrt(1.5)``. The supply of a loop is multiplied by the geometric
   series ``1 + g + g^2 + ... = 1 / (1 - g)``; it does not converge for ``g >= 1``: a 1:1 loop
   is singular, a loop with ``g > 1`` gives a negative supply and a negative footprint.
 - **a singular or ill-conditioned loop**: a loop multiplier ``M = 1 / min |1 - lambda|`` over
@@ -22,13 +23,15 @@ product). pcf refuses, with the processes and their ``file:line``:
 - **a negative supply** of any foreground process (possible with negative input amounts):
   a process that runs backwards.
 
-Threshold ``PRODUCTIVE_MARGIN = 1e-6``: ``rho >= 1 - 1e-6`` is refused. Such a loop multiplies
-the supply by ``1 / (1 - rho) >= 10^6``, and Brightway stores matrix amounts as float32
-(relative rounding ``2^-24 ~ 6e-8`` per amount): over a loop of 16 exchanges the rounding
-alone moves the gain by up to ``16 x 6e-8 ~ 1e-6``, so whether such a system is productive at
-all, and the sign of its footprint, would depend on rounding. Below the threshold pcf's own
-float64 solution is kept, and its check against bw2calc's float32 solution allows
-``1e-6 x M`` (:func:`pcf.lca.calculate.evaluate`).
+Threshold ``PRODUCTIVE_MARGIN = 1e-6``: ``rho >= 1 - 1e-6`` is refused. For one loop of ``k``
+processes ``rho = g^(1/k)``, so this refuses gains ``g >= (1 - 1e-6)^k ~ 1 - k x 1e-6``.
+Brightway stores matrix amounts as float32 (relative rounding ``2^-24 ~ 6e-8`` per amount), so
+rounding alone moves the gain of a ``k``-step loop by up to ``k x 6e-8``: within ``k x 1e-6``
+of 1 (a safety factor of 16 over that rounding), whether the system is productive at all,
+and the sign of its footprint, would be decided by rounding; its supply is multiplied by
+``1 / (1 - g) >= 10^6 / k``. Below the threshold pcf's own float64 solution is kept, and its
+check against bw2calc's float32 solution allows ``1e-6 x M`` (:func:`loop_multiplier`,
+:func:`pcf.lca.calculate.evaluate`).
 
 References
 ----------
@@ -120,10 +123,10 @@ def loop_multiplier(C: np.ndarray) -> np.ndarray:
     non-finite block.
 
     For non-negative coefficients with spectral radius ``rho < 1`` this is ``1 / (1 - rho)``,
-    the sum ``1 + rho + rho^2 + ...`` of the geometric series (a single loop of gain ``g``
-    makes ``1 / (1 - g)`` units for each unit delivered). It does not change with the
-    processes' units, and a relative error ``e`` of the amounts moves the supply by up to
-    about ``M e`` (the loop's condition).
+    the sum ``1 + rho + rho^2 + ...`` (for one loop of ``k`` processes and gain ``g``,
+    ``rho = g^(1/k)``; the loop's first process runs ``1 / (1 - g) <= M`` times per unit
+    delivered). It does not change with the processes' units, and a relative error ``e`` of
+    the amounts moves the supply by up to about ``M e`` (the loop's condition).
 
     Parameters
     ----------
@@ -159,6 +162,26 @@ def loop_refused(C: np.ndarray) -> np.ndarray:
     rho = np.abs(np.linalg.eigvals(np.where(finite[:, None, None], C, 0.0))).max(axis=1)
     nonnegative = (C >= 0).all(axis=(1, 2))
     return ~finite | (loop_multiplier(C) > 1.0 / PRODUCTIVE_MARGIN) | (nonnegative & (rho >= 1.0 - PRODUCTIVE_MARGIN))
+
+
+def matrix_multiplier(A: np.ndarray) -> float:
+    """The largest loop multiplier (:func:`loop_multiplier`) of a square technosphere block
+    (a product per activity, outputs on the diagonal, inputs negative), e.g. the foreground
+    part of bw2calc's matrix [-]; 1 without loops.
+
+    Parameters
+    ----------
+    A : numpy.ndarray, shape (m, m)
+    """
+    m = A.shape[0]
+    p = np.diag(A).copy()
+    edges = [(j, k) for j, k in zip(*np.nonzero(A)) if j != k]
+    a = np.array([[-A[j, k] for j, k in edges]]) if edges else np.zeros((1, 0))
+    worst = 1.0
+    for nodes, internal, _ in blocks(m, edges):
+        if internal:
+            worst = max(worst, float(loop_multiplier(coefficients(p[None, :], a, nodes, internal))[0]))
+    return worst
 
 
 def negative_supply(s: np.ndarray) -> np.ndarray:

@@ -57,6 +57,7 @@ from ..core.codec import from_json
 from ..core.errors import BackgroundError, CalculationError, UncertaintyError
 from ..graph import build_foreground
 from ..model import ProductSystem
+from .feasibility import matrix_multiplier
 from .result import Uncertainty
 
 #: Drivers listed in the result.
@@ -237,7 +238,9 @@ def monte_carlo(system: ProductSystem, iterations: int, seed: int | None = None,
         samples the model's own ``uncertainty:`` amounts only.
     deterministic : float, optional
         The footprint from :func:`pcf.lca.footprint` [kg CO2e / reference flow]; checked
-        against this module's own unsampled solution (rel. 1e-6) when given.
+        against this module's own unsampled solution when given (rel. 1e-6 times the
+        foreground's largest loop multiplier: bw2calc's amounts are float32 and a loop
+        multiplies their rounding, :mod:`pcf.lca.feasibility`).
     defaults : bool
         Sample the amounts without ``uncertainty:`` with a default lognormal from their data
         quality (default; module docstring). False holds them fixed (pcf before issue 14).
@@ -278,7 +281,8 @@ def monte_carlo(system: ProductSystem, iterations: int, seed: int | None = None,
     params = _parameter_array(entries)
     amounts = np.asarray(entries.amounts, dtype=float)
     engine = _Engine(lca, entries, amounts)
-    engine.check(lca.score if deterministic is None else deterministic)
+    engine.check(lca.score if deterministic is None else deterministic,
+                 rel=1e-6 * (1.0 if deterministic is None else _foreground_multiplier(bd, lca, graph)))
     held = _Engine(lca, entries.without(range(n_annotated, n_foreground)), amounts) if n_foreground > n_annotated else None
     ranked = _ranked_variables(engine, entries, n_foreground)
 
@@ -366,6 +370,18 @@ def _check_sampling(iterations: int, seed: int | None) -> int:
     if not 0 <= seed < 2**32:
         raise UncertaintyError(f"the seed must be an integer 0 .. 4294967295, got {seed}")
     return seed
+
+
+def _foreground_multiplier(bd, lca, graph) -> float:
+    """The largest loop multiplier of the foreground in bw2calc's matrix
+    (:func:`pcf.lca.feasibility.matrix_multiplier`): its float32 amounts differ from the
+    footprint's float64 ones by a rounding that loops multiply by this much [-]."""
+    ids = [node.id for node in bd.Database(graph.database)]
+    rows = [lca.dicts.product[i] for i in ids if i in lca.dicts.product]
+    cols = [lca.dicts.activity[i] for i in ids if i in lca.dicts.activity]
+    if len(rows) != len(cols) or not rows:
+        return 1.0
+    return matrix_multiplier(lca.technosphere_matrix.tocsr()[rows][:, cols].toarray())
 
 
 def _deterministic_lca(bd, system: ProductSystem):
@@ -594,9 +610,9 @@ class _Engine:
         """Scores [kg CO2e / reference flow] for draws of shape (variables, iterations)."""
         return self._scores(self._data(self.A, draws), self._data(self.B, draws))
 
-    def check(self, expected: float) -> None:
-        """The unsampled matrices must give the deterministic footprint (rel. 1e-6)."""
-        if not math.isclose(self.score0, expected, rel_tol=1e-6, abs_tol=1e-9):
+    def check(self, expected: float, rel: float = 1e-6) -> None:
+        """The unsampled matrices must give the deterministic footprint (to ``rel``)."""
+        if not math.isclose(self.score0, expected, rel_tol=rel, abs_tol=1e-9):
             raise CalculationError(f"the Monte Carlo matrices give {self.score0} without sampling, not the "
                                    f"footprint {expected}; please report this")
 
