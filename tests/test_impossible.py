@@ -366,3 +366,16 @@ def test_matrix_multiplier_is_the_geometric_series_sum():
     # +-0.5 = +-sqrt(0.25), min |1 - lambda| = 0.5: M = 1 / (1 - rho) = 2 (>= 1 / (1 - 0.25))
     assert matrix_multiplier(np.array([[1.0, -0.5], [-0.5, 1.0]])) == pytest.approx(2.0, rel=1e-12)
     assert matrix_multiplier(np.array([[1.0, -0.5], [0.0, 1.0]])) == 1.0  # no loop
+
+
+def test_result_file_with_nan_is_not_read(tmp_path):
+    """Python's json module reads NaN and Infinity; a result file holding one is refused."""
+    from pcf.core.errors import SourceError
+    from pcf.declaration import read_declaration
+
+    out = tmp_path / "out"
+    path = write_declaration(declaration(fossil=2.0), out)
+    path.write_text(path.read_text(encoding="utf-8").replace('"total_kg_co2e": 2.0', '"total_kg_co2e": NaN'),
+                    encoding="utf-8")
+    with pytest.raises(SourceError, match=r"\$\.total_kg_co2e: nan is not a finite number"):
+        read_declaration(path)

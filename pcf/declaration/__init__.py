@@ -361,8 +361,8 @@ def read_declaration(path: str | Path) -> Declaration:
     Raises
     ------
     pcf.core.errors.SourceError
-        Not found, not JSON, not a ``pcf-result/1`` document, or not of its shape
-        (``file: $.json.path: what is wrong``).
+        Not found, not JSON, not a ``pcf-result/1`` document, not of its shape, or a number
+        that is not finite (``file: $.json.path: what is wrong``).
     """
     path = Path(path)
     try:
@@ -377,6 +377,10 @@ def read_declaration(path: str | Path) -> Declaration:
         raise SourceError(path, exc.lineno, f"not valid JSON: {exc.msg}") from None
     except RecursionError:
         raise SourceError(path, None, "not a pcf result: nested too deeply") from None
+    bad = first_non_finite(data)
+    if bad is not None:  # Python's json reads NaN and Infinity; pcf never writes them
+        raise SourceError(path, None, f"not a valid pcf result: {bad[0]}: {bad[1]} is not a finite number; "
+                                      "compute the result again with `pcf footprint`")
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         found = data.get("format") if isinstance(data, dict) else None
         what = f"format {found!r} is not one this pcf reads" if isinstance(found, str) else "not a pcf result"
