@@ -7,8 +7,8 @@ PCR asks for it separately (issue 14: "all materials of a 3-process model land i
 production"). This check finds, for each stage the PCR requires (``required_stages``), whether
 any reachable process or any input states that stage; if none does, the stage is filled by
 nothing but inheritance, and the finding lists the inputs that inherit another stage and
-could belong there (for raw material acquisition: the mass inputs of processes of later
-stages).
+could belong there (for raw material acquisition: the mass inputs that inherit another stage;
+for the other stages pcf cannot tell which inputs belong there, and names none).
 """
 
 from __future__ import annotations
@@ -55,22 +55,25 @@ def lint_stages(system: ProductSystem, pcr: PCR) -> list[LintFinding]:
     for stage in pcr.required_stages.stages:
         if stage in stated:
             continue
-        inheriting = [(p, k, i) for p in processes for k, i in enumerate(p.inputs[:len(p.inputs) - len(p.transport)])
-                      if i.kind != "process" and i.stage is None and p.stage != stage
-                      and (stage != "raw_material_acquisition" or is_mass(i.unit))]
-        names = "; ".join(f"{i.describe()!r} of {p.id!r} ({p.stage}, line {i.line})" for p, _, i in inheriting[:SHOWN])
+        # the materials bought by processes of later stages could belong to raw material acquisition;
+        # for the other stages pcf cannot tell which inputs belong there
+        inheriting = [(p, i) for p in processes for i in p.inputs[:len(p.inputs) - len(p.transport)]
+                      if stage == "raw_material_acquisition" and i.kind != "process" and i.stage is None
+                      and is_mass(i.unit)]
+        names = "; ".join(f"{i.describe()!r} of {p.id!r} ({p.stage}, line {i.line})" for p, i in inheriting[:SHOWN])
         more = f" and {len(inheriting) - SHOWN} more" if len(inheriting) > SHOWN else ""
-        kind = "material (mass) inputs" if stage == "raw_material_acquisition" else "inputs"
-        found = (f" {len(inheriting)} {kind} take the stage of their process instead: {names}{more}."
-                 if inheriting else "")
-        line = inheriting[0][2].line if inheriting else system.lines.line_of(("processes",))
+        n = len(inheriting)
+        found = (f" {n} material (mass) input{'s' if n != 1 else ''} take{'' if n != 1 else 's'} the stage of "
+                 f"{'their' if n != 1 else 'its'} process instead: {names}{more}." if inheriting else "")
+        line = inheriting[0][1].line if inheriting else system.lines.line_of(("processes",))
+        fix = (f"give the inputs that belong there stage: {stage} (the burden is then reported in {stage}), or "
+               f"model them in a process with stage: {stage}." if inheriting else
+               f"model the processes of this stage with stage: {stage}, or give the inputs that belong there "
+               f"stage: {stage}.")
         out.append(LintFinding(
             "stage-inheritance", "warning", str(system.path), line,
-            f"PCR {pcr.id!r} requires the stage {stage!r} ({pcr.required_stages.clause}), but no process and no "
-            f"input of the model states it, so only consumer-stage inheritance could fill it and it stays "
-            f"empty.{found}",
-            f"give the inputs that belong there stage: {stage} (the burden is then reported in {stage}), or model "
-            f"them in a process with stage: {stage}.",
-            inheriting[0][0].id if inheriting else None))
+            f"PCR {pcr.id!r} requires the stage {stage!r} ({pcr.required_stages.clause.strip()}), but no process "
+            f"and no input of the model states it, so only consumer-stage inheritance could fill it and it stays "
+            f"empty.{found}", fix, inheriting[0][0].id if inheriting else None))
     return out
 
