@@ -389,6 +389,15 @@ def test_required_stage_filled_only_by_inheritance_is_found(write_model):
     assert lint_stages(load_model(write_model(fixed, "fixed.yaml")), pcr) == []
 
 
+def test_required_stages_without_candidates_name_no_input(write_model):
+    # eu-battery-cfb-ev requires raw material acquisition, production, distribution and end of life
+    found = lint_stages(load_model(write_model(INHERIT)), resolve_pcr("eu-battery-cfb-ev"))
+    stages = {f.message.split("requires the stage ")[1].split(" ")[0]: f for f in found}
+    assert sorted(stages) == ["'distribution'", "'end_of_life'", "'raw_material_acquisition'"]
+    assert stages["'distribution'"].process is None and "take" not in stages["'distribution'"].message
+    assert "2 material (mass) inputs take the stage of their process" in stages["'raw_material_acquisition'"].message
+
+
 def test_cli_lint_checks_the_pcr_named(write_model):
     result = runner.invoke(cli.app, ["lint", str(write_model(INHERIT)), "--pcr", "gbt-24067-generic"])
     assert result.exit_code == 0 and "stage-inheritance" in result.output
