@@ -196,7 +196,7 @@ def print_lint_warnings(d: Declaration) -> None:
 
 @app.command(epilog="Example: pcf setup")
 def setup(force: bool = typer.Option(False, "--force", help="Rebuild every part.")) -> None:
-    """Build the background (biosphere3, IPCC 2021/2013 GWP100, open default) under PCF_HOME. Idempotent."""
+    """Build the background (biosphere3, IPCC 2021/2013 GWP100, EF 3.1 climate change, open default) under PCF_HOME. Idempotent."""
     from pcf.api import setup as build
 
     done = build(force=force, report=lambda m: err.print(m))
@@ -215,7 +215,7 @@ def footprint(
     out_dir: Path = typer.Option(..., "--out", help="Folder for <product id>[.<scenario>].result.json (and PDFs)."),
     label: bool = typer.Option(False, "--label", help="Also render the graded label (SVG + PDF)."),
     report: bool = typer.Option(False, "--report", help="Also render the CFP study report (PDF)."),
-    method: Optional[str] = typer.Option(None, "--method", help="Override study.method (ipcc-2021-gwp100 | ipcc-2013-gwp100)."),
+    method: Optional[str] = typer.Option(None, "--method", help="Override study.method (ipcc-2021-gwp100 | ipcc-2013-gwp100 | ef-3.1-climate-change)."),
     electricity_mode: Optional[str] = typer.Option(None, "--electricity-mode", help=ELECTRICITY_MODE_HELP),
     scenario: Optional[str] = typer.Option(None, "--scenario", help=SCENARIO_HELP),
     pcr: Optional[str] = typer.Option(None, "--pcr", help="Assess against this PCR (a file in pcr_rules/) instead of "

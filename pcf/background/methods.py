@@ -14,8 +14,28 @@ pcf method ids and what they are:
     one of them is characterised, or its emissions would count 0 while its uptake counts -1.
 ``ipcc-2013-gwp100``
     The same for IPCC AR5 (2013).
+``ef-3.1-climate-change``
+    EF 3.1 climate change (GWP100) as implemented in the same file (``('EF v3.1', 'climate
+    change', 'global warming potential (GWP100)')``, 223 factors; the EF reference package
+    3.1 of the JRC, Andreasi Bassi S. et al. (2023) *Updated characterisation and
+    normalisation factors for the Environmental Footprint 3.1 method*, EUR 31414 EN,
+    doi:10.2760/798894, whose climate-change factors are the IPCC AR6 GWP100: CH4 fossil
+    29.8, CH4 non-fossil 27.0, N2O 273, SF6 25 200, NF3 17 400). The EF method gives biogenic
+    CO2 emissions and its uptake from air 0 (they are not among its 223 factors: the "0/0"
+    simplification of PEF, Recommendation (EU) 2021/2279 Annex I 4.4.10); its sub-indicator
+    "climate change: biogenic" is biogenic CH4 only. pcf writes it like the IPCC methods, with
+    biogenic CO2 +1 / uptake -1, so the ISO 14067 split (fossil, biogenic emissions and
+    removals, dLUC) is in every result; the EF figure itself (biogenic CO2 0/0) is then the
+    result's ``totals.excluding_biogenic`` and ``sub_indicators`` (which a PCR declaring this
+    method selects with ``ghg_accounting: declared_total: excluding_biogenic``). Two factors
+    the source leaves out of one sub-compartment are added with the factor of the same gas
+    in its other air compartments (:data:`SUBCOMPARTMENT_FILL`): ``Methane, chloro-fluoro-,
+    HCFC-31`` 79.4 and ``Monochloroethane`` 0.481 in ``air, low population density,
+    long-term`` (the IPCC 2021 method of the same file has them). ``Perfluoropentane``
+    (air), which IPCC 2021 characterises, is not in EF 3.1 and stays 0.
 
-The source method is written too, under its original name, for comparison.
+The source methods are written too, under their original names, for comparison (for EF 3.1
+also its three sub-indicators: fossil, biogenic, land use and land use change).
 """
 
 from __future__ import annotations
@@ -36,9 +56,18 @@ BIOGENIC_FACTORS: tuple[tuple[str, str, float], ...] = (
 """``(flow name, top compartment, factor)``: every biosphere3 flow of that name under that
 compartment gets the factor [kg CO2e / kg CO2] unless the source method characterises it."""
 
-METHODS_VERSION = 2
+METHODS_VERSION = 3
 """Stored with the written methods; ``pcf setup`` rewrites methods of another version
-(1: biogenic CO2 +1 only in the unspecified ``air`` compartment)."""
+(1: biogenic CO2 +1 only in the unspecified ``air`` compartment; 2: no EF 3.1)."""
+
+SUBCOMPARTMENT_FILL: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Methane, chloro-fluoro-, HCFC-31", ("air", "low population density, long-term")),
+    ("Monochloroethane", ("air", "low population density, long-term")),
+)
+"""``(flow name, categories)`` a source method leaves out although it characterises the gas in
+its other sub-compartments of the same compartment (found in EF v3.1 of bw2io 0.9.17 by
+comparing with biosphere3); a spec with ``fill_subcompartments`` gives them that factor.
+:func:`write_methods` checks that nothing else is missing and that the gas has one factor."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +88,13 @@ class MethodSpec:
         IPCC assessment report of its GWP100 factors (``AR6``, ``AR5``): pre-aggregated CO2e
         of another vintage is "on another GWP basis" (:mod:`pcf.lca.gwpbasis`). EF 3.1 climate
         change takes its GWP100 from AR6 (JRC, EF 3.1 method, 2022), so the default.
+    sub_indicators : tuple of (str, tuple of str)
+        ``(indicator, source method name)`` of each sub-indicator the method reports, the
+        method's own total first (EF 3.1: climate change, fossil, biogenic, land use and land
+        use change); empty for the IPCC methods. Reported as the result's ``sub_indicators``
+        (:func:`pcf.lca.biogenic.sub_indicators`).
+    fill_subcompartments : bool
+        Add :data:`SUBCOMPARTMENT_FILL`.
     """
 
     id: str
@@ -66,6 +102,8 @@ class MethodSpec:
     source: tuple[str, ...]
     label: str
     gwp_vintage: str = "AR6"
+    sub_indicators: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    fill_subcompartments: bool = False
 
 
 METHODS: dict[str, MethodSpec] = {
@@ -81,6 +119,16 @@ METHODS: dict[str, MethodSpec] = {
         ("IPCC 2013", "climate change", "global warming potential (GWP100)"),
         "IPCC 2013 (AR5) GWP100",
         gwp_vintage="AR5",
+    ),
+    "ef-3.1-climate-change": MethodSpec(
+        "ef-3.1-climate-change",
+        ("pcf", "EF v3.1", "climate change", "ISO 14067 biogenic -1/+1"),
+        ("EF v3.1", "climate change", "global warming potential (GWP100)"),
+        "EF 3.1 climate change (GWP100)",
+        sub_indicators=tuple((name, ("EF v3.1", name, "global warming potential (GWP100)")) for name in (
+            "climate change", "climate change: fossil", "climate change: biogenic",
+            "climate change: land use and land use change")),
+        fill_subcompartments=True,
     ),
 }
 
@@ -124,7 +172,8 @@ def write_methods(bd) -> list[tuple[str, ...]]:
     Raises
     ------
     BackgroundError
-        The LCIA file is missing from bw2io, or a needed method or flow is not in it.
+        The LCIA file is missing from bw2io, a needed method or flow is not in it, or a source
+        method leaves out a sub-compartment that :data:`SUBCOMPARTMENT_FILL` does not list.
     """
     path = _lcia_zip()
     if not path.exists():
@@ -135,35 +184,22 @@ def write_methods(bd) -> list[tuple[str, ...]]:
     bio = {(f["name"], tuple(f["categories"])): f.key for f in bd.Database("biosphere3")}
     written = []
     for spec in METHODS.values():
-        if spec.source not in by_name:
-            raise BackgroundError(f"method {spec.source} is not in {path.name}")
-        source = by_name[spec.source]
-        cfs = [(tuple(exc["input"]), float(exc["amount"])) for exc in source["exchanges"]]
-        original = bd.Method(spec.source)
-        original.register(unit=source.get("unit", "kg CO2-Eq"), description="bw2io lcia_39_ecoinvent.zip",
-                          filename=source.get("filename"))
-        original.write(cfs)
-        extra = []
-        for flow_name, compartment, factor in BIOGENIC_FACTORS:
-            keys = [key for (name, cats), key in bio.items() if name == flow_name and cats[:1] == (compartment,)]
-            if not keys:
-                raise BackgroundError(f"biosphere3 has no flow {flow_name!r} in {compartment!r}")
-            extra += [(key, factor) for key in sorted(keys)]
-        present = {k for k, _ in cfs}
-        method = bd.Method(spec.name)
-        metadata = dict(
-            unit="kg CO2-Eq",
-            description=(
-                f"{spec.label}: {' | '.join(spec.source)} from bw2io lcia_39_ecoinvent.zip, with "
-                "biogenic CO2 +1 (all air compartments) and CO2 uptake from air -1 (ISO 14067:2018 6.4.9.2)"
-            ),
-            pcf_id=spec.id,
-            pcf_methods_version=METHODS_VERSION,
-        )
-        method.register(**metadata)  # does nothing when already registered: update explicitly
-        bd.methods[spec.name] = {**bd.methods[spec.name], **metadata}
-        method.write(cfs + [e for e in extra if e[0] not in present])
-        written += [spec.source, spec.name]
+        cfs = []
+        for source_name in dict.fromkeys([spec.source, *(name for _, name in spec.sub_indicators)]):
+            if source_name not in by_name:
+                raise BackgroundError(f"method {source_name} is not in {path.name}")
+            source = by_name[source_name]
+            source_cfs = [(tuple(exc["input"]), float(exc["amount"])) for exc in source["exchanges"]]
+            original = bd.Method(source_name)
+            original.register(unit=source.get("unit", "kg CO2-Eq"), description="bw2io lcia_39_ecoinvent.zip",
+                              filename=source.get("filename"))
+            original.write(source_cfs)
+            written.append(source_name)
+            if source_name == spec.source:
+                cfs = source_cfs
+        added = _subcompartment_fill(bio, cfs, spec) if spec.fill_subcompartments else []
+        _write_pcf_method(bd, spec, cfs + added + _biogenic_extra(bio, {k for k, _ in cfs}), added)
+        written.append(spec.name)
     return written
 
 
@@ -202,3 +238,63 @@ def method_sha256(bd, name: tuple[str, ...]) -> str:
         amount = row[1]["amount"] if isinstance(row[1], dict) else row[1]
         items.append([str(flow[0]), str(flow[1]), float(amount)] + [str(x) for x in row[2:3]])
     return hashlib.sha256(canonical_bytes(sorted(items))).hexdigest()
+def _biogenic_extra(bio: dict, present: set) -> list[tuple]:
+    """:data:`BIOGENIC_FACTORS` for every biosphere3 flow they name that the source method
+    does not characterise: ``[(key, factor)]``."""
+    extra = []
+    for flow_name, compartment, factor in BIOGENIC_FACTORS:
+        keys = [key for (name, cats), key in bio.items() if name == flow_name and cats[:1] == (compartment,)]
+        if not keys:
+            raise BackgroundError(f"biosphere3 has no flow {flow_name!r} in {compartment!r}")
+        extra += [(key, factor) for key in sorted(keys) if key not in present]
+    return extra
+
+
+def _subcompartment_fill(bio: dict, cfs: list[tuple], spec: MethodSpec) -> list[tuple]:
+    """The factors of :data:`SUBCOMPARTMENT_FILL` (the gas's one factor in the method's other
+    sub-compartments of that compartment): ``[(key, factor)]``.
+
+    Raises
+    ------
+    BackgroundError
+        Another biosphere3 flow of a characterised gas and compartment has no factor, a listed
+        flow is characterised already or missing, or its gas has several factors.
+    """
+    names = {key: (name, cats) for (name, cats), key in bio.items()}
+    factors: dict[tuple, set] = {}
+    for key, cf in cfs:
+        name, cats = names[key]
+        factors.setdefault((name, cats[:1]), set()).add(cf)
+    present = {names[key] for key, _ in cfs}
+    missing = sorted((name, cats) for (name, cats) in bio if (name, cats[:1]) in factors and (name, cats) not in present)
+    if missing != sorted(SUBCOMPARTMENT_FILL):
+        raise BackgroundError(f"method {spec.source}: sub-compartments without a factor {missing} are not the "
+                              f"expected {sorted(SUBCOMPARTMENT_FILL)}; check bw2io's LCIA file")
+    added = []
+    for name, cats in SUBCOMPARTMENT_FILL:
+        values = factors[(name, cats[:1])]
+        if len(values) != 1:
+            raise BackgroundError(f"method {spec.source}: {name!r} has several factors {sorted(values)}")
+        added.append((bio[(name, cats)], values.pop()))
+    return added
+
+
+def _write_pcf_method(bd, spec: MethodSpec, cfs: list[tuple], added: list[tuple]) -> None:
+    """Register and write the pcf method ``spec`` with ``cfs`` (``added``: the factors filled
+    into sub-compartments, recorded in the metadata as ``pcf_subcompartment_fill``)."""
+    method = bd.Method(spec.name)
+    metadata = dict(
+        unit="kg CO2-Eq",
+        description=(
+            f"{spec.label}: {' | '.join(spec.source)} from bw2io lcia_39_ecoinvent.zip, with "
+            "biogenic CO2 +1 (all air compartments) and CO2 uptake from air -1 (ISO 14067:2018 6.4.9.2)"
+            + ("; factors filled into sub-compartments the source leaves out: "
+               + ", ".join(f"{n} ({', '.join(c)}) {cf:g}" for (n, c), (_, cf) in zip(SUBCOMPARTMENT_FILL, added))
+               if added else "")
+        ),
+        pcf_id=spec.id,
+        pcf_methods_version=METHODS_VERSION,
+    )
+    method.register(**metadata)  # does nothing when already registered: update explicitly
+    bd.methods[spec.name] = {**bd.methods[spec.name], **metadata}
+    method.write(cfs)

@@ -140,7 +140,7 @@ def setup(force: bool = False, report: Callable[[str], None] = lambda msg: None)
         done["biosphere3"] = "present"
     if force or any(spec.name not in bd.methods or bd.methods[spec.name].get("pcf_methods_version") != METHODS_VERSION
                     for spec in METHODS.values()):
-        report("writing IPCC 2021 and IPCC 2013 GWP100 methods ...")
+        report("writing the IPCC 2021, IPCC 2013 GWP100 and EF 3.1 climate-change methods ...")
         with quiet():
             write_methods(bd)
         done["methods"] = "built"

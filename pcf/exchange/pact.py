@@ -225,7 +225,7 @@ def pact_v2(declaration: Declaration) -> dict:
     return doc
 
 
-IPCC_V2 = {"ipcc-2021-gwp100": "AR6", "ipcc-2013-gwp100": "AR5"}
+IPCC_V2 = {"ipcc-2021-gwp100": "AR6", "ipcc-2013-gwp100": "AR5", "ef-3.1-climate-change": "AR6"}
 
 
 def product_rules(declaration: Declaration) -> list[dict]:

@@ -139,6 +139,62 @@ def result_totals(ghg: dict, biogenic_co2_emissions_kg: float,
             "shares": {k: (float(ghg.get(k) or 0.0) / base if base else None) for k in SHARE_KEYS}}
 
 
+SUB_INDICATOR_PARTS: dict[str, tuple[str, ...]] = {
+    "climate change": ("fossil", "biogenic_non_co2", "dluc"),
+    "climate change: fossil": ("fossil",),
+    "climate change: biogenic": ("biogenic_non_co2",),
+    "climate change: land use and land use change": ("dluc",),
+}
+"""EF climate-change indicator -> the parts of the by-flow split it adds up.
+
+The classes of :func:`pcf.lca.prepare.flow_category` are exactly the EF sub-indicators' flows
+(every factor of ``EF v3.1`` fossil / biogenic / land use classifies as fossil / biogenic
+emissions / dLUC; tests/test_ef31.py checks it over the whole method). ``biogenic_non_co2`` is
+``biogenic_emissions`` less the mass of biogenic CO2 emitted (GWP 1 in pcf's methods), plus
+``biogenic_removals`` (uptake from air, -1) plus the mass taken up: the EF method counts
+biogenic CO2 and its uptake 0 and characterises biogenic CH4 only."""
+
+
+def sub_indicators(spec: Any, by_flow: dict, biogenic_co2: dict,
+                   declared_per_reference_flow: float | None) -> list[dict[str, Any]]:
+    """The method's sub-indicators (:class:`pcf.lca.result.SubIndicator`).
+
+    Parameters
+    ----------
+    spec : pcf.background.MethodSpec
+        Its ``sub_indicators`` (``(indicator, source method)``, the method's total first).
+    by_flow : dict
+        ``fossil, biogenic_emissions, biogenic_removals, dluc`` by each flow's own category
+        (:attr:`pcf.lca.inventory.Solution.ghg_by_flow`) [kg CO2e / reference flow].
+    biogenic_co2 : dict
+        ``co2_emissions_kg``, ``co2_removals_kg`` [kg CO2 / reference flow].
+    declared_per_reference_flow : float or None
+
+    Returns
+    -------
+    list of dict
+        ``{indicator, method, kg_co2e, per_declared_unit, share}``; empty for a method without
+        sub-indicators.
+
+    Raises
+    ------
+    KeyError
+        An indicator not in :data:`SUB_INDICATOR_PARTS`.
+    """
+    co2 = float(biogenic_co2["co2_emissions_kg"]) - float(biogenic_co2["co2_removals_kg"])
+    parts = {"fossil": float(by_flow["fossil"]), "dluc": float(by_flow["dluc"]),
+             "biogenic_non_co2": float(by_flow["biogenic_emissions"]) + float(by_flow["biogenic_removals"]) - co2}
+    out = []
+    for indicator, method in spec.sub_indicators:
+        value = sum(parts[p] for p in SUB_INDICATOR_PARTS[indicator])
+        out.append({"indicator": indicator, "method": list(method), "kg_co2e": value,
+                    "per_declared_unit": value / declared_per_reference_flow if declared_per_reference_flow else None})
+    base = out[0]["kg_co2e"] if out else 0.0
+    for item in out:
+        item["share"] = item["kg_co2e"] / base if base else None
+    return out
+
+
 def account(system: Any, ghg: dict, biogenic_carbon: dict) -> tuple[dict, dict]:
     """Every total and the extended ``biogenic_carbon`` of a footprint.
 

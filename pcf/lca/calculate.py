@@ -131,6 +131,8 @@ def evaluate(system: ProductSystem, prepared: Prepared, top: int | None = None) 
     contributions = _ranked(contributions, total, top)
     ghg["aircraft"] = float(sol.aircraft[0])
     totals, bio_mass = biogenic.account(system, ghg, bio_mass)
+    method_parts = biogenic.sub_indicators(spec, {cat: float(v[0]) for cat, v in sol.ghg_by_flow.items()}, bio_mass,
+                                           system.declared_per_reference_flow)
     # excluded inputs are stated per run of their process, like inputs; scale to the reference
     # flow (and to the main product's allocated share of a multi-output process)
     runs = {code: float(sol.supply[0, j]) for j, code in enumerate(inv.codes)}
@@ -172,6 +174,7 @@ def evaluate(system: ProductSystem, prepared: Prepared, top: int | None = None) 
         declaration=(system.model.declaration.model_dump()
                      if system.model.declaration is not None else None),
         product_system=product_system_map(system),
+        **({"sub_indicators": method_parts} if method_parts else {}),
         software_version=__version__,
         model_sha256=system.sha256,
         model_file=str(system.path),

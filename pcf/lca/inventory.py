@@ -131,6 +131,7 @@ class Inventory:
     origin_slots: np.ndarray        # per origin entry: slot of its amount
     origin_group: np.ndarray        # per origin entry: its group
     origin_category: np.ndarray     # per origin entry: index into GHG_CATEGORIES
+    group_category: np.ndarray      # per group: index into GHG_CATEGORIES of the flow's own category
     blocks: list = field(repr=False)  # supply blocks: (nodes, internal edges, incoming external edges)
 
     @property
@@ -196,6 +197,7 @@ class Inventory:
             origin_slots=np.array(origin_slots, dtype=int),
             origin_group=np.array(origin_group, dtype=int),
             origin_category=np.array(origin_category, dtype=int),
+            group_category=np.array([GHG_CATEGORIES.index(flows[f].category) for _, f in groups.items], dtype=int),
             blocks=_blocks(len(codes), edges.items),
         )
         if (production < 0).any():
@@ -257,6 +259,9 @@ class Inventory:
         group_nodes = np.array([j for j, _ in self.groups], dtype=int)
         emitted = np.asarray(X @ self.group_sum) * s[:, group_nodes] if self.groups else np.zeros((n, 0))  # [kg]
         direct_values = emitted * self.group_cf
+        by_flow = ghg.copy()
+        for g, cat in enumerate(self.group_category):
+            by_flow[:, cat] += direct_values[:, g]
         for k in range(len(self.origin_slots)):
             g, cat, sl = self.origin_group[k], self.origin_category[k], self.origin_slots[k]
             part = direct_values[:, g] if sl < 0 else X[:, sl] * self.group_cf[g] * s[:, group_nodes[g]]
@@ -280,6 +285,7 @@ class Inventory:
         total = sum(stages.values()) if stages else np.zeros(n)
         return Solution(supply=s, singular=singular, direct=direct, drawn=drawn, values=values,
                         background=drawn_kg, ghg={cat: ghg[:, k] for k, cat in enumerate(GHG_CATEGORIES)},
+                        ghg_by_flow={cat: by_flow[:, k] for k, cat in enumerate(GHG_CATEGORIES)},
                         aircraft=aircraft, biogenic={key: mass[:, k] for k, key in enumerate(MASS_KEYS)},
                         stages=stages, total=total, multiplier=multiplier)
 
@@ -349,6 +355,11 @@ class Solution:
     multiplier : numpy.ndarray, shape (n,)
         The largest loop multiplier of the foreground [-]
         (:func:`pcf.lca.feasibility.loop_multiplier`; 1 without loops).
+    ghg_by_flow : dict of str to numpy.ndarray
+        The same categories by each elementary flow's own category
+        (:func:`pcf.lca.prepare.flow_category`), ignoring the model's ``origin`` of direct
+        flows (an N2O emission stated ``land_use`` stays fossil): what a method that
+        classifies by flow reports (the EF 3.1 sub-indicators) [kg CO2e / reference flow].
     """
 
     supply: np.ndarray
@@ -363,6 +374,7 @@ class Solution:
     stages: dict
     total: np.ndarray
     multiplier: np.ndarray | None = None
+    ghg_by_flow: dict | None = None
 
 
 @dataclass

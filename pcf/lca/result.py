@@ -1267,6 +1267,32 @@ class ExchangeFacts:
 
 
 @record
+class SubIndicator:
+    """A sub-indicator of the characterisation method (EF 3.1 climate change and its fossil,
+    biogenic and land-use parts), :func:`pcf.lca.biogenic.sub_indicators`.
+
+    Attributes
+    ----------
+    indicator : str
+        The method's name for it, e.g. ``climate change: fossil``.
+    method : tuple of str
+        The Brightway name of the source method that scores it alone (written by ``pcf setup``).
+    kg_co2e : float
+        [kg CO2e / reference flow].
+    per_declared_unit : float or None
+        [kg CO2e / declared unit]; None without a declared unit.
+    share : float or None
+        Of the method's own total (the first sub-indicator) [-]; None when that is zero.
+    """
+
+    indicator: str
+    method: tuple[str, ...]
+    kg_co2e: float
+    per_declared_unit: float | None
+    share: float | None
+
+
+@record
 class FootprintResult:
     """Carbon footprint of a product system: what :func:`pcf.lca.footprint` computes.
 
@@ -1430,6 +1456,14 @@ class FootprintResult:
     lint : tuple of LintFinding or ABSENT
         Model lint findings of ``pcf footprint`` and ``pcf batch`` (:class:`LintFinding`); the
         key is absent in results made without lint (older results).
+    sub_indicators : tuple of SubIndicator or ABSENT
+        Only for a method with sub-indicators (``ef-3.1-climate-change``): the method's own
+        total and its parts (:class:`SubIndicator`), each with biogenic CO2 and its uptake 0 as
+        the method counts them: ``climate change`` (= ``totals.excluding_biogenic``),
+        ``climate change: fossil`` (= ``ghg.fossil``), ``climate change: biogenic`` (biogenic
+        CH4: ``ghg.biogenic_emissions`` - ``biogenic_carbon.co2_emissions_kg``) and ``climate
+        change: land use and land use change`` (= ``ghg.dluc``) [kg CO2e / reference flow].
+        The key is absent for the IPCC methods and in older results.
     """
 
     product: Product
@@ -1468,6 +1502,7 @@ class FootprintResult:
     product_system: ProductSystem | None = None
     gwp_basis_summary: GwpBasisSummary = ABSENT
     lint: tuple[LintFinding, ...] = ABSENT
+    sub_indicators: tuple[SubIndicator, ...] = ABSENT
 
     def to_json(self) -> dict[str, Any]:
         """The result's fields as JSON values (without the declaration's parts)."""

@@ -66,8 +66,10 @@ PACT_UNITS: dict[str, str] = {
 }
 """PACT declared units (v2 ``declaredUnit``, v3 ``declaredUnitOfMeasurement``) -> pcf units."""
 
-IPCC_REPORT = {"ipcc-2021-gwp100": "AR6", "ipcc-2013-gwp100": "AR5"}
-"""pcf method id -> IPCC assessment report of its characterisation factors."""
+IPCC_REPORT = {"ipcc-2021-gwp100": "AR6", "ipcc-2013-gwp100": "AR5", "ef-3.1-climate-change": "AR6"}
+"""pcf method id -> IPCC assessment report of its characterisation factors (EF 3.1 climate
+change uses the AR6 GWP100 values: the factors of its EF v3.1 implementation in bw2io equal
+those of IPCC 2021 for every gas both characterise, pcf.background.methods)."""
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ BOUNDARY_NAMES: dict[str, tuple[str, str]] = {
 METHOD_NAMES: dict[str, str] = {
     "ipcc-2021-gwp100": "IPCC 2021 (AR6) GWP100",
     "ipcc-2013-gwp100": "IPCC 2013 (AR5) GWP100",
+    "ef-3.1-climate-change": "EF 3.1 climate change (GWP100)",
 }
 
 #: Colour stops of the class scale, best (green) to worst (red), as on the EU energy label.
