@@ -51,6 +51,7 @@ def conforming_pack(product_id: str = "TEST-PACK-10", exchange: ExchangeFacts | 
     footprint = result(fossil=960.0, stages=dict(STAGES), declared_per_reference_flow=4800.0, product_id=product_id,
                        name="Test EV battery pack, 10 kWh", boundary="cradle-to-grave", pcr="eu-battery-cfb-ev",
                        parameters={"capacity_kwh": 10, "cycles_per_year": 60, "service_life_years": 8},
+                       method="ef-3.1-climate-change",  # the PCR's method (issue 14 part 1)
                        declaration=DECLARATION, **_primary_production("pack_assembly", 300.0), **fields)
     doc = document(footprint)
     doc["assessment"] = assessed(footprint, load_pcr("eu-battery-cfb-ev"))

@@ -98,7 +98,7 @@ def crate(bd, write_model):
 def battery_rule(tmp_path: Path, declared_total: str, dluc: str = "included") -> Path:
     """The shipped battery PCR with its ghg_accounting changed, written to tmp_path."""
     text = (RULES_DIR / "eu-battery-cfb-ev.yaml").read_text(encoding="utf-8")
-    old = "  declared_total: including_biogenic\n  dluc: included\n"
+    old = "  declared_total: excluding_biogenic\n  dluc: included\n"
     assert text.count(old) == 1
     path = tmp_path / "eu-battery-cfb-ev.yaml"
     path.write_text(text.replace(old, f"  declared_total: {declared_total}\n  dluc: {dluc}\n"), encoding="utf-8")
@@ -178,7 +178,7 @@ def test_declared_total_follows_the_pcr_rule(bd, write_model, tmp_path, declared
     result = declaration.to_json()
     assert result["totals"]["declared"] == pytest.approx(expected, rel=REL)
     assert result["totals"]["per_declared_unit"]["declared"] == pytest.approx(expected / 80, rel=REL)
-    assert result["totals"]["rule"]["source"] == "PCR eu-battery-cfb-ev 0.3"
+    assert result["totals"]["rule"]["source"] == "PCR eu-battery-cfb-ev 0.4"
     assert result["total_kg_co2e"] == pytest.approx(2.4542, rel=REL)  # keeps its meaning
     a = result["assessment"]
     assert a["declared_total"]["kg_co2e"] == pytest.approx(expected, rel=REL)
@@ -196,6 +196,7 @@ def battery_result(ghg: dict, co2_emissions_kg: float) -> FootprintResult:
         **ghg, biogenic_co2_kg=co2_emissions_kg, product_id="P", name="pack",
         declared_per_reference_flow=36000.0, declared_unit="kWh", declared_unit_description="",
         boundary="cradle-to-grave", parameters={"capacity_kwh": 75, "cycles_per_year": 60, "service_life_years": 8},
+        method="ef-3.1-climate-change",  # the rule's method (issue 14 part 1)
         stages={"raw_material_acquisition": total / 2, "production": total / 4,
                 "distribution": total / 8, "end_of_life": total / 8},
         declaration=DECLARATION, **primary_production("cells", total / 4))
@@ -231,7 +232,8 @@ def test_result_without_ghg_split_is_classified_on_its_total():
 
 def test_shipped_rules_state_their_accounting():
     battery, pv = load_pcr("eu-battery-cfb-ev"), load_pcr("pv-module")
-    assert battery.ghg_accounting.declared_total == "including_biogenic"
+    # EF 3.1 climate change: biogenic CO2 and its uptake 0, dLUC in (issue 14 part 1)
+    assert battery.ghg_accounting.declared_total == "excluding_biogenic"
     assert battery.ghg_accounting.dluc == "included"
     assert "3(21)" in battery.ghg_accounting.clause and "2021/2279" in battery.ghg_accounting.clause
     assert battery.ghg_accounting.confidence == "S"
@@ -248,7 +250,7 @@ def test_api_compute_declares_under_the_pcr_it_assesses(bd, write_model, tmp_pat
 
 
 @pytest.mark.parametrize(("old", "new", "message"), [
-    ("  declared_total: including_biogenic\n", "  declared_total: excluding_biogenic_co2\n",
+    ("  declared_total: excluding_biogenic\n", "  declared_total: excluding_biogenic_co2\n",
      r"ghg_accounting\.declared_total: 'excluding_biogenic_co2' is not allowed"),
     ("  dluc: included\n", "  dluc: yes\n", r"ghg_accounting\.dluc"),
     ("  dluc: included\n", "  dluc: included\n  credit_content: true\n", r"ghg_accounting\.credit_content: unknown key 'credit_content'"),
@@ -337,7 +339,7 @@ def test_report_shows_the_pcr_declared_figure(bd, write_model, tmp_path):
     text, pdf = report_text(result, tmp_path / "out")
     assert "Excluding biogenic CO2 emissions and removals 2.85 0.0357 ◀ 声明 declared" in text
     assert "Declared: excluding biogenic CO2 emissions and removals, without dLUC 2.05 0.0257" in text
-    assert "Rule: PCR eu-battery-cfb-ev 0.3" in text and "Rule: PCR eu-battery-cfb-ev 0.3" in pdf
+    assert "Rule: PCR eu-battery-cfb-ev 0.4" in text and "Rule: PCR eu-battery-cfb-ev 0.4" in pdf
     assert "not in the declared figure" in text
     # the label's headline follows the declared figure: 0.0257 kg CO2e / L (total: 0.0307)
     assert "0.0257 kg CO2e / L" in pdf

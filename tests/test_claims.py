@@ -67,7 +67,8 @@ def battery(raw_material_acquisition: float = 4500.0, **fields):
                         declared_unit=DeclaredUnit(unit="kWh", per_reference_flow=36000.0,
                                                    description="kWh of total energy delivered over the service life")),
         study=Study(standard="ISO 14067:2018", boundary="cradle-to-grave", pcr="eu-battery-cfb-ev",
-                    method="ipcc-2021-gwp100", background="open-default"),
+                    method="ef-3.1-climate-change", background="open-default"),  # eu-battery-cfb-ev 0.4's
+        method="ef-3.1-climate-change",
         parameters={"capacity_kwh": 75, "cycles_per_year": 60, "service_life_years": 8},
         contributions=contributions,
         data_quality=DataQuality(primary_data_share=2400.0 / 7200.0, primary_data_share_percent=100 * 2400.0 / 7200.0,
@@ -77,7 +78,7 @@ def battery(raw_material_acquisition: float = 4500.0, **fields):
             "manufacturer": {"name": "Example Cells Co.", "address": "Ningde, Fujian, China", "contact": ""},
             "product_model": "NMC811-75", "plant": {"name": "Plant 2", "location": "Ningde, Fujian", "country": "CN"},
             "conformity_declaration_id": "EU-DoC-2026-0001", "study_url": "https://example.org/cf-study"},
-        method_name=("IPCC 2021", "climate change", "global warming potential (GWP100)"), **fields)
+        method_name=("pcf", "EF v3.1", "climate change", "ISO 14067 biogenic -1/+1"), **fields)
     return assessed(builders.declaration(footprint))
 
 
@@ -160,13 +161,13 @@ def _gbt(d):
      "has no declared unit"),
     (lambda d: d.replace(assessment=dataclasses.replace(d.assessment, pcr=dataclasses.replace(d.assessment.pcr,
                                                                                                version="0.2"))),
-     r"different PCRs: eu-battery-cfb-ev v0.3 and eu-battery-cfb-ev v0.2"),
+     r"different PCRs: eu-battery-cfb-ev v0.4 and eu-battery-cfb-ev v0.2"),
     (_gbt, "different PCRs"),
     (lambda d: d.replace(assessment=None), "was not assessed against a PCR"),
     (lambda d: with_result(d, study=dataclasses.replace(d.result.study, boundary="cradle-to-gate")),
      "different system boundaries"),
     (lambda d: with_result(d, method="ipcc-2013-gwp100"), "different characterisation methods"),
-    (lambda d: d.replace(accounting=dataclasses.replace(d.accounting, declared_total="excluding_biogenic")),
+    (lambda d: d.replace(accounting=dataclasses.replace(d.accounting, declared_total="including_biogenic")),
      "different declared totals"),
     (lambda d: with_result(d, model_sha256="a" * 64), "same model, scenario and parameters"),
 ])

@@ -50,7 +50,7 @@ product:
   process: pack
   reference_flow: {amount: 1, unit: item}
   declared_unit: {unit: kWh, description: lifetime energy, per_reference_flow: capacity_kwh * cycles_per_year * service_life_years}
-study: {boundary: cradle-to-grave, pcr: eu-battery-cfb-ev, background: test-bg}
+study: {boundary: cradle-to-grave, pcr: eu-battery-cfb-ev, method: ef-3.1-climate-change, background: test-bg}
 parameters: {capacity_kwh: 1, cycles_per_year: 60, service_life_years: 8}
 processes:
   - id: pack

@@ -258,6 +258,33 @@ def test_method_switch_changes_the_battery_result(open_default, battery):
     assert ar5["total_kg_co2e"] == pytest.approx(battery["total_kg_co2e"], rel=0.05)
 
 
+@pytest.mark.parametrize("name", ["battery", "lfp", "nmc622"])
+def test_battery_examples_declare_the_ef_31_value(name, request, open_default):
+    """Issue 14 part 1: the battery examples use the method their PCR requires (eu-battery-cfb-ev
+    0.4: EF 3.1 climate change) and declare its total, biogenic CO2 0/0 (excluding_biogenic), the
+    figure the class, the Art. 7 declaration and the Battery Pass export take.
+
+    With ``--method ipcc-2021-gwp100`` the PCR finds the method nonconforming. The declared
+    figure is the same to the last digit: the packs emit no biogenic CO2 and none of the gases
+    EF 3.1 leaves out, and EF 3.1 has the AR6 GWP100 of IPCC 2021 for every other gas
+    (tests/test_ef31.py: a model with biogenic CO2 or perfluoropentane differs)."""
+    result = request.getfixturevalue(name)
+    model = {"battery": BATTERY, "lfp": LFP, "nmc622": NMC622}[name]
+    assert result["method"] == result["study"]["method"] == "ef-3.1-climate-change"
+    a = result["assessment"]
+    rules = [f["rule"] for f in a["findings"]]
+    assert "method" not in rules and "method-characterisation" not in rules
+    assert result["totals"]["declared_total"] == "excluding_biogenic"
+    [ef_total] = [s for s in result["sub_indicators"] if s["indicator"] == "climate change"]
+    assert a["declared_total"]["per_declared_unit"] == pytest.approx(ef_total["per_declared_unit"], rel=1e-12)
+    assert a["performance_class"]["value"] == pytest.approx(ef_total["per_declared_unit"], rel=1e-12)
+    ipcc = compute(model, method="ipcc-2021-gwp100").to_json()
+    assert [f["rule"] for f in ipcc["assessment"]["findings"] if f["severity"] == "nonconformity"].count("method") == 1
+    assert ipcc["totals"]["per_declared_unit"]["declared"] == pytest.approx(
+        result["totals"]["per_declared_unit"]["declared"], rel=1e-12)
+    assert "sub_indicators" not in ipcc
+
+
 def test_pv_label_and_report_render(open_default, tmp_path):
     run = run_footprint(PV, tmp_path, label=True, report=True)
     pid = run.declaration.result.product.id

@@ -291,6 +291,9 @@ def test_battery_pass_of_the_pack(examples):
         r.result.stages["distribution"] / 11280, rel=1e-9)
     assert doc["absoluteCarbonFootprint"] == pytest.approx(r.result.total_kg_co2e, rel=1e-9)
     assert doc["carbonFootprintStudy"] == "https://example.com/s.pdf"
+    # the EF 3.1 climate-change total the PCR declares (issue 14 part 1)
+    assert r.result.method == "ef-3.1-climate-change"
+    assert doc["batteryCarbonFootprint"] == pytest.approx(r.result.sub_indicators[0].per_declared_unit, rel=1e-9)
 
 
 def test_pack_pact_v3_is_cradle_to_gate(examples):

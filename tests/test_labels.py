@@ -272,7 +272,8 @@ def test_a_pcr_without_classes_gives_labels_without_a_scale():
     from pcf.declaration import build_declaration
     from tests.test_pcr import battery_result
 
-    hand = battery_result(data_sources=[{"background": "nickel", "kg_co2e": 4500.0}])
+    hand = battery_result(data_sources=[{"background": "nickel", "kg_co2e": 4500.0}],
+                          method="ipcc-2021-gwp100")  # the rule's method
     result = make_result().replace(assessment=build_declaration(hand, "cn-label-lithium-battery").assessment)
     assert result.assessment.performance_class is None and result.assessment.conforms is True
     _, _, svg, _ = variant_svg(result, "graded", font="F")

@@ -73,7 +73,8 @@ def battery_result(**changes) -> FootprintResult:
         ],
         data_quality=battery_data_quality(),
         declaration=BATTERY_DECLARATION,
-        method_name=("IPCC 2021", "climate change", "global warming potential (GWP100)"),
+        method="ef-3.1-climate-change",  # eu-battery-cfb-ev 0.4 requires it (issue 14 part 1)
+        method_name=("pcf", "EF v3.1", "climate change", "ISO 14067 biogenic -1/+1"),
     )
     return builders.result(**{**fields, **changes})
 
@@ -169,13 +170,13 @@ def test_conforming_battery_result():
     a = assessed(battery_result(), load_pcr(BATTERY))
     assert a["conforms"] is True
     assert nonconformities(a) == []
-    assert a["pcr"]["id"] == BATTERY and a["pcr"]["version"] == "0.3"
-    # observations: EF climate change vs IPCC GWP100, the CFF the PCR asks for (the result states
-    # no end-of-life materials), the Annex II point 1 identification of electronic components and
-    # cathode materials (pcf cannot check it), the illustrative classes, and (issue 14 part 2) the
-    # PCR's gwp_basis threshold, which this hand-made result without gwp_basis_summary cannot meet
-    assert rules_of(a["findings"]) == ["method-characterisation", "end-of-life-approach", "gwp-basis",
-                                       "report-content", "performance-class"]
+    assert a["pcr"]["id"] == BATTERY and a["pcr"]["version"] == "0.4"
+    # observations: the CFF the PCR asks for (the result states no end-of-life materials), the
+    # Annex II point 1 identification of electronic components and cathode materials (pcf cannot
+    # check it), the illustrative classes, and (issue 14 part 2) the PCR's gwp_basis threshold,
+    # which this hand-made result without gwp_basis_summary cannot meet; the method is the PCR's
+    # (EF 3.1, issue 14 part 1): no method observation
+    assert rules_of(a["findings"]) == ["end-of-life-approach", "gwp-basis", "report-content", "performance-class"]
     assert a["stages"] == pytest.approx({
         "Raw material acquisition and pre-processing": 4500 / 36000,
         "Main product production": 2400 / 36000,
@@ -272,14 +273,13 @@ def test_missing_parameter_of_the_expression():
     assert "service_life_years" in nonconformities(a)[0]["fix"]
 
 
-def test_wrong_method_is_a_nonconformity():
-    result = battery_result(method="ipcc-2013-gwp100")    # the result's and the study's method
+@pytest.mark.parametrize("method", ["ipcc-2013-gwp100", "ipcc-2021-gwp100"])
+def test_wrong_method_is_a_nonconformity(method):
+    result = battery_result(method=method)    # the result's and the study's method
     a = assessed(result, load_pcr(BATTERY))
     assert rules_of(nonconformities(a)) == ["method"]
-    assert "ipcc-2021-gwp100" in nonconformities(a)[0]["fix"]
-    # the EF 3.1 observation comes with it
-    [obs] = [f for f in a["findings"] if f["rule"] == "method-characterisation"]
-    assert obs["severity"] == "observation" and "EF 3.1" in obs["message"]
+    assert "ef-3.1-climate-change" in nonconformities(a)[0]["fix"]
+    assert a["conforms"] is False and a["performance_class"]["graded"] is False
 
 
 def test_cradle_to_gate_boundary_is_a_nonconformity_for_batteries():
@@ -387,7 +387,7 @@ def test_wrong_type_gives_file_and_line(tmp_path):
 
 
 def test_unquoted_version_is_a_wrong_type(tmp_path):
-    path, line = write_variant(tmp_path, 'version: "0.3"', "version: 0.3")
+    path, line = write_variant(tmp_path, 'version: "0.4"', "version: 0.4")
     with pytest.raises(PCRError, match=rf"^{path}:{line}: version: .*string"):
         load_pcr(path)
 

@@ -240,7 +240,8 @@ def test_gbt_generic_accepts_any_declared_unit_and_lists_its_report_items():
     The result is partial on purpose: ``electricity`` None is a result written before results
     listed their electricity inputs (issue 4.3), whose ``electricity_sources`` report item is
     missing; a result of this pcf always has the list (empty or not), so it states the item."""
-    result = dataclasses.replace(battery_result(data_sources=[{"background": "nickel", "kg_co2e": 4500.0}]),
+    result = dataclasses.replace(battery_result(data_sources=[{"background": "nickel", "kg_co2e": 4500.0}],
+                                                method="ipcc-2021-gwp100"),  # the rule's method
                                  electricity=None)
     a = assessed(result, load_pcr(GBT))
     assert a["conforms"] is True, nonconformities(a)
@@ -266,7 +267,8 @@ def test_gbt_generic_without_a_declared_unit():
 
 def test_cn_label_accepts_the_model_s_lifetime_energy_and_states_what_is_unknown():
     """kWh fixed, its calculation not: an observation, and the model's 36 000 kWh is used."""
-    result = battery_result(data_sources=[{"background": "nickel", "kg_co2e": 4500.0}])
+    result = battery_result(data_sources=[{"background": "nickel", "kg_co2e": 4500.0}],
+                            method="ipcc-2021-gwp100")  # the rule's method
     a = assessed(result, load_pcr(CN))
     assert a["conforms"] is True, nonconformities(a)
     [f] = findings_of(a, "declared-unit-expression")

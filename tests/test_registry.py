@@ -164,12 +164,12 @@ def test_issue_numbers_signs_stores_and_writes_the_declaration(reg):
     assert d["values"]["headline"] == {"value": 0.2, "unit": "kg CO2e / kWh", "text": "0.200",
                                        "basis": "per declared unit"}
     assert d["values"]["total_kg_co2e"] == 960.0
-    # ISO 14067 default under this PCR: including biogenic (0 here) and dLUC (0): 960 kg, 960 / 4800 = 0.2 / kWh
+    # this PCR's rule (EF 3.1: biogenic CO2 0/0, 0 here; dLUC in, 0): 960 kg, 960 / 4800 = 0.2 / kWh
     assert d["values"]["declared"]["kg_co2e"] == pytest.approx(960.0)
     assert d["values"]["declared"]["per_declared_unit"] == pytest.approx(0.2)
     assert d["performance_class"]["class"] == "C"
     assert d["pcr"]["id"] == "eu-battery-cfb-ev" and d["pcr"]["conforms"] is True
-    assert d["method"]["id"] == "ipcc-2021-gwp100"
+    assert d["method"]["id"] == "ef-3.1-climate-change"
     assert d["background"]["sha256"] == "cd" * 32 and d["model_sha256"] == "ab" * 32
     assert d["issuer"]["name"] == "cb-test" and d["issuer"]["key_id"] == reg["key"].key_id
     # 730 days after 2026-01-02T09:30:00Z is 2028-01-02T09:30:00Z (2026 and 2027 have 365 days)

@@ -40,7 +40,9 @@ def context(declaration: Declaration) -> dict | None:
         confidence, note}``; ``carbon``: rows ``{zh, en, value_text, unit}`` (biogenic CO2
         emitted and taken up [kg CO2], net biogenic [kg CO2e], carbon content of product and
         packaging [kg C and kg CO2e]); ``content_source``, ``content_stated`` (bool),
-        ``dluc_share_text``, ``aircraft_text``. None when the result has no ``totals``.
+        ``dluc_share_text``, ``aircraft_text``; ``sub_indicators``: rows ``{indicator, kg_text,
+        kg_du_text, share_text}`` of the method's sub-indicators (EF 3.1, empty for the IPCC
+        methods). None when the result has no ``totals``.
     """
     result = declaration.result
     totals = result.totals
@@ -85,4 +87,8 @@ def context(declaration: Declaration) -> dict | None:
         "co2_per_c_text": fmt.sig(bio.content_co2_per_c, 6) if bio.content_co2_per_c else fmt.DASH,
         "dluc_text": fmt.sig(result.ghg.dluc), "dluc_share_text": fmt.pct(shares.dluc),
         "aircraft_text": fmt.sig(result.ghg.aircraft), "aircraft_share_text": fmt.pct(shares.aircraft),
+        "sub_indicators": [{"indicator": s.indicator, "kg_text": fmt.sig(s.kg_co2e),
+                            "kg_du_text": _du_text(s.kg_co2e, per_ref), "share_text": fmt.pct(s.share)}
+                           for s in result.sub_indicators or ()],
+        "method_label": fmt.method_label(result),
     }
