@@ -289,3 +289,24 @@ def test_unknown_method_is_refused(hand):
 
     with pytest.raises(BackgroundError, match="ef-3.1-climate-change"):
         compute(hand, method="ef-3.0-climate-change")
+
+
+def test_setup_refuses_a_source_with_other_gaps_or_mixed_factors():
+    """``pcf setup`` stops (BackgroundError) when the LCIA file and biosphere3 disagree other than
+    in the two documented gaps, or a gas to fill has two factors (synthetic flows)."""
+    from pcf.background.methods import _subcompartment_fill
+    from pcf.core.errors import BackgroundError
+
+    spec = method_spec(EF)
+    urban = ("air", "urban air close to ground")
+    bio = {("Gas X", ("air",)): ("b", "x1"), ("Gas X", urban): ("b", "x2")}
+    with pytest.raises(BackgroundError, match=r"sub-compartments without a factor \[\('Gas X'"):
+        _subcompartment_fill(bio, [(("b", "x1"), 5.0)], spec)
+    (hcfc, long_term), (chloroethane, _) = SUBCOMPARTMENT_FILL
+    bio = {(hcfc, ("air",)): ("b", "h1"), (hcfc, urban): ("b", "h2"), (hcfc, long_term): ("b", "h3"),
+           (chloroethane, ("air",)): ("b", "c1"), (chloroethane, long_term): ("b", "c3")}
+    cfs = [(("b", "h1"), 79.4), (("b", "h2"), 80.0), (("b", "c1"), 0.481)]
+    with pytest.raises(BackgroundError, match="several factors"):
+        _subcompartment_fill(bio, cfs, spec)
+    assert _subcompartment_fill(bio, [(("b", "h1"), 79.4), (("b", "h2"), 79.4), (("b", "c1"), 0.481)], spec) == \
+        [(("b", "h3"), 79.4), (("b", "c3"), 0.481)]
