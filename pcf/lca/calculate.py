@@ -131,8 +131,6 @@ def evaluate(system: ProductSystem, prepared: Prepared, top: int | None = None) 
     contributions = _ranked(contributions, total, top)
     ghg["aircraft"] = float(sol.aircraft[0])
     totals, bio_mass = biogenic.account(system, ghg, bio_mass)
-    method_parts = biogenic.sub_indicators(spec, {cat: float(v[0]) for cat, v in sol.ghg_by_flow.items()}, bio_mass,
-                                           system.declared_per_reference_flow)
     # excluded inputs are stated per run of their process, like inputs; scale to the reference
     # flow (and to the main product's allocated share of a multi-output process)
     runs = {code: float(sol.supply[0, j]) for j, code in enumerate(inv.codes)}
@@ -171,10 +169,9 @@ def evaluate(system: ProductSystem, prepared: Prepared, top: int | None = None) 
         ghg_by_stage=ghg_by_stage(inv, sol, char, ordered),
         use_stage=use_stage,
         end_of_life=end_of_life,
-        declaration=(system.model.declaration.model_dump()
-                     if system.model.declaration is not None else None),
+        declaration=system.model.declaration.model_dump() if system.model.declaration is not None else None,
         product_system=product_system_map(system),
-        **({"sub_indicators": method_parts} if method_parts else {}),
+        **_sub_indicators(spec, sol, bio_mass, system),
         software_version=__version__,
         model_sha256=system.sha256,
         model_file=str(system.path),
@@ -182,6 +179,14 @@ def evaluate(system: ProductSystem, prepared: Prepared, top: int | None = None) 
     ))
     refuse_non_finite(system, result.to_json())
     return result
+
+
+def _sub_indicators(spec, sol, bio_mass: dict, system: ProductSystem) -> dict:
+    """``{"sub_indicators": [...]}`` of a method that has them (:func:`pcf.lca.biogenic.sub_indicators`,
+    from the split by each flow's own category), else ``{}`` (the key stays absent)."""
+    by_flow = {cat: float(v[0]) for cat, v in sol.ghg_by_flow.items()}
+    parts = biogenic.sub_indicators(spec, by_flow, bio_mass, system.declared_per_reference_flow)
+    return {"sub_indicators": parts} if parts else {}
 
 
 def _intensities(inv: Inventory, char, graph, bd) -> tuple[list, dict, np.ndarray]:

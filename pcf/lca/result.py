@@ -1460,10 +1460,12 @@ class FootprintResult:
         Only for a method with sub-indicators (``ef-3.1-climate-change``): the method's own
         total and its parts (:class:`SubIndicator`), each with biogenic CO2 and its uptake 0 as
         the method counts them: ``climate change`` (= ``totals.excluding_biogenic``),
-        ``climate change: fossil`` (= ``ghg.fossil``), ``climate change: biogenic`` (biogenic
-        CH4: ``ghg.biogenic_emissions`` - ``biogenic_carbon.co2_emissions_kg``) and ``climate
-        change: land use and land use change`` (= ``ghg.dluc``) [kg CO2e / reference flow].
-        The key is absent for the IPCC methods and in older results.
+        ``climate change: fossil``, ``climate change: biogenic`` (biogenic CH4) and ``climate
+        change: land use and land use change`` [kg CO2e / reference flow], from the split by
+        each flow's own class (``ghg.fossil``, ``ghg.biogenic_emissions`` -
+        ``biogenic_carbon.co2_emissions_kg``, ``ghg.dluc`` unless the model states another
+        ``origin`` for a direct flow, e.g. N2O from land use, which EF counts as fossil). The
+        key is absent for the IPCC methods and in older results.
     """
 
     product: Product
