@@ -257,11 +257,13 @@ def check(
     pcr: Optional[str] = typer.Option(None, "--pcr", help="PCR id (a file in pcr_rules/); default: study.pcr."),
     electricity_mode: Optional[str] = typer.Option(None, "--electricity-mode", help=ELECTRICITY_MODE_HELP),
     scenario: Optional[str] = typer.Option(None, "--scenario", help=SCENARIO_HELP),
+    method: Optional[str] = typer.Option(None, "--method", help="Override study.method (e.g. ipcc-2021-gwp100, which "
+                                                                 "the Chinese PCRs require)."),
 ) -> None:
     """Check a product model against its PCR; exit 1 on any nonconformity."""
     from pcf.api import compute
 
-    declaration = compute(model, pcr_id=pcr, electricity_mode=electricity_mode, scenario=scenario)
+    declaration = compute(model, pcr_id=pcr, electricity_mode=electricity_mode, scenario=scenario, method=method)
     a = declaration.assessment
     if a is None:
         err.print("error: no PCR: pass --pcr ID or set study.pcr in the model")

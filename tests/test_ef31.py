@@ -310,3 +310,18 @@ def test_setup_refuses_a_source_with_other_gaps_or_mixed_factors():
         _subcompartment_fill(bio, cfs, spec)
     assert _subcompartment_fill(bio, [(("b", "h1"), 79.4), (("b", "h2"), 79.4), (("b", "c1"), 0.481)], spec) == \
         [(("b", "h3"), 79.4), (("b", "c3"), 0.481)]
+
+
+def test_cli_check_takes_the_method(hand):
+    """``pcf check --method``: the PCR judges the method the run used."""
+    from typer.testing import CliRunner
+
+    import cli
+
+    def method_nonconformity(*extra):
+        result = CliRunner().invoke(cli.app, ["check", str(hand), "--pcr", "eu-battery-cfb-ev", *extra])
+        assert result.exit_code in (0, 1), result.output
+        return "● nonconformity method (" in " ".join(result.output.split())
+
+    assert method_nonconformity("--method", "ipcc-2021-gwp100")
+    assert not method_nonconformity()  # the model's own: ef-3.1-climate-change

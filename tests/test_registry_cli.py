@@ -26,14 +26,15 @@ def run(*args, env=None):
 
 
 def test_full_cycle_on_the_nmc811_example(open_default, tmp_path, monkeypatch):
-    """README: the NMC811 pack under GB/T 24067 (China CFP label route): keys, issue, verify (0),
+    """README: the NMC811 pack under GB/T 24067 (China CFP label route, with the IPCC 2021
+    method that rule requires; the model declares EF 3.1 for the EU rule): keys, issue, verify (0),
     revoke, verify (non-zero), publish, page in a browser. Under its model's own PCR (EU
     batteries) it is refused first: its production data are secondary (Annex II point 1)."""
     monkeypatch.chdir(cli.__file__.rsplit("/", 1)[0])
     monkeypatch.setenv("PCF_REGISTRY", str(tmp_path / "registry.db"))
     out, cn, keys, labels, site = (tmp_path / d for d in ("out", "cn", "keys", "labels", "site"))
     assert run("footprint", BATTERY, "--out", out).exit_code == 0
-    r = run("footprint", BATTERY, "--pcr", "gbt-24067-generic", "--out", cn)
+    r = run("footprint", BATTERY, "--pcr", "gbt-24067-generic", "--method", "ipcc-2021-gwp100", "--out", cn)
     assert r.exit_code == 0, r.output
     result = json.loads((cn / "SKU-NMC811-PACK.result.json").read_text())
     assert result["study"]["pcr"] == "gbt-24067-generic" and result["study"]["model_pcr"] == "eu-battery-cfb-ev"
