@@ -182,3 +182,22 @@ def test_example_result_equals_the_golden_file(case, open_default, monkeypatch):
     actual = json.loads(json.dumps(compute({**case, **CASE_ARGS.get(case["name"], {})}), ensure_ascii=False))
     found = differences(expected, without_new_findings(actual))
     assert not found, f"{len(found)} differences, first: " + "; ".join(found[:10])
+
+
+def test_nmc811_with_ipcc_2021_still_equals_its_golden_file(open_default, monkeypatch):
+    """Issue 14 part 1: the NMC811 golden file was computed with ipcc-2021-gwp100; computed with
+    that method again (``--method ipcc-2021-gwp100``) every figure is the same. What differs is
+    only what the EU rule 0.4 changed (issue14_ef31: its version and declared-total rule, the
+    model file's hash) and that it now finds this method nonconforming (one ``method`` finding
+    where 0.3 had its ``method-characterisation`` observation)."""
+    monkeypatch.chdir(ROOT)
+    case = {"name": "nmc811-pack", "model": "examples/battery/nmc811-pack.yaml", "method": "ipcc-2021-gwp100"}
+    expected = json.loads(golden_text(gzip.decompress((GOLDEN / "nmc811-pack.result.json.gz").read_bytes()).decode()))
+    expected = issue14_ef31(case, expected, open_default)
+    actual = without_new_findings(json.loads(json.dumps(compute(case), ensure_ascii=False)))
+    findings = actual["assessment"]["findings"]
+    [method] = [f for f in findings if f["rule"] == "method"]
+    assert method["severity"] == "nonconformity" and "'ef-3.1-climate-change'" in method["message"]
+    actual["assessment"]["findings"] = [f for f in findings if f["rule"] != "method"]
+    found = differences(expected, actual)
+    assert not found, f"{len(found)} differences, first: " + "; ".join(found[:10])
