@@ -87,6 +87,21 @@ def test_an_unknown_format_version_is_refused(tmp_path):
         Declaration.from_json(data)
 
 
+def _ef_parts(*values: float) -> list[dict]:
+    """``sub_indicators`` JSON of an EF 3.1 result with these values [kg CO2e / reference flow]."""
+    names = ("climate change", "climate change: fossil", "climate change: biogenic",
+             "climate change: land use and land use change")
+    return [{"indicator": n, "method": ["EF v3.1", n, "global warming potential (GWP100)"], "kg_co2e": v,
+             "per_declared_unit": v / 4, "share": v / values[0]} for n, v in zip(names, values)]
+
+
+def test_a_consistent_ef_result_reads():
+    """CASE: fossil 10, biogenic 3 of which 2 kg CO2, dLUC 1: EF 3.1 total 12 = 10 + 1 + 1."""
+    data = declaration(**CASE).to_json()
+    data["sub_indicators"] = _ef_parts(12.0, 10.0, 1.0, 1.0)
+    assert Declaration.from_json(data).result.sub_indicators[2].kg_co2e == 1.0
+
+
 @pytest.mark.parametrize("change, message", [
     (lambda d: d["totals"]["shares"].update(fossil="a lot"),
      r"\$\.totals\.shares\.fossil: expected a number or null, got a string"),
@@ -100,6 +115,11 @@ def test_an_unknown_format_version_is_refused(tmp_path):
     (lambda d: d["ghg"].update(fossil=11.0), r"\$\.total_kg_co2e: 10\.0 is not what the ghg split gives \(11\.0\)"),
     (lambda d: d["totals"].update(excluding_biogenic=13.0),
      r"\$\.totals\.excluding_biogenic: 13\.0 is not what the ghg split gives \(12\.0\)"),
+    # issue 14 part 1: EF 3.1's own total is excluding_biogenic (12), its parts add up to it
+    (lambda d: d.update(sub_indicators=_ef_parts(13.0, 10.0, 1.0, 1.0)),
+     r"\$\.sub_indicators\[0\]\.kg_co2e: 13\.0 is not what the ghg split gives \(12\.0\)"),
+    (lambda d: d.update(sub_indicators=_ef_parts(12.0, 10.0, 1.0, 2.0)),
+     r"\$\.sub_indicators: the parts add up to 13\.0, not to 'climate change' 12\.0"),
 ])
 def test_a_malformed_result_names_the_json_path(tmp_path, change, message):
     data = declaration(**CASE).to_json()

@@ -282,6 +282,10 @@ def test_cli_footprint_with_the_ef_method(hand, tmp_path):
     assert doc["method"] == EF
     assert doc["total_kg_co2e"] == pytest.approx(ISO_TOTAL, rel=REL)
     assert doc["sub_indicators"][1]["indicator"] == "climate change: fossil"
+    from pcf.declaration import read_declaration  # the written file reads back (its figures hang together)
+
+    assert read_declaration(written).result.sub_indicators[0].kg_co2e == pytest.approx(EF_HAND["climate change"],
+                                                                                         rel=REL)
 
 
 def test_unknown_method_is_refused(hand):

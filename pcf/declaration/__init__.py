@@ -320,8 +320,10 @@ _HEX_DIGEST = re.compile(r"[0-9a-fA-F]{12,64}")
 
 def _check_result(result: FootprintResult) -> None:
     """Refuse a result whose figures do not hang together (an edited file): the model hash is
-    a hex digest, ``total_kg_co2e`` and ``totals`` are what the ISO 14067 split gives
-    (:func:`pcf.lca.biogenic.both_totals`' formulas), within ``REL_TOL`` of the parts' size."""
+    a hex digest, ``total_kg_co2e``, ``totals`` and the method's own total in
+    ``sub_indicators`` (= ``excluding_biogenic``) are what the ISO 14067 split gives
+    (:func:`pcf.lca.biogenic.both_totals`' formulas) and the sub-indicators add up, within
+    ``REL_TOL`` of the parts' size."""
     if not _HEX_DIGEST.fullmatch(result.model_sha256):
         raise CodecError("$.model_sha256", f"{result.model_sha256!r} is not the hex digest of a model file "
                                            "(12 to 64 hex digits); compute the result again with `pcf footprint`")
@@ -334,10 +336,19 @@ def _check_result(result: FootprintResult) -> None:
     if result.totals is not None:
         checks += [("$.totals.including_biogenic", result.totals.including_biogenic, including),
                    ("$.totals.excluding_biogenic", result.totals.excluding_biogenic, excluding)]
+    if result.sub_indicators:  # the method's own total (EF 3.1: biogenic CO2 0/0) and its parts
+        checks.append(("$.sub_indicators[0].kg_co2e", result.sub_indicators[0].kg_co2e, excluding))
     for path, stored, expected in checks:
         if not math.isclose(stored, expected, rel_tol=0.0, abs_tol=tol):
             raise CodecError(path, f"{stored!r} is not what the ghg split gives ({expected!r}): the file was "
                                    "edited; compute the result again with `pcf footprint`")
+    if result.sub_indicators and len(result.sub_indicators) > 1:
+        first, *parts = result.sub_indicators
+        added = sum(p.kg_co2e for p in parts)
+        if not math.isclose(first.kg_co2e, added, rel_tol=0.0, abs_tol=tol):
+            raise CodecError("$.sub_indicators", f"the parts add up to {added!r}, not to {first.indicator!r} "
+                                                 f"{first.kg_co2e!r}: the file was edited; compute the result again "
+                                                 "with `pcf footprint`")
 
 
 def _check_declared(stored: dict, declaration: Declaration) -> None:
