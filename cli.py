@@ -716,31 +716,32 @@ def keys_new(
                                     "(asked for, or from PCF_KEY_PASSPHRASE)."),
     register: bool = typer.Option(True, "--register/--no-register", help="Register the public key in the registry "
                                   "(retires the issuer's previous key)."),
+    role: str = typer.Option("issuer", "--role", help="Role of the key in the registry: admin, verifier or issuer."),
     registry: Optional[Path] = _registry_option(),
 ) -> None:
-    """Create an Ed25519 key pair for an issuer and register its public key."""
+    """Create an Ed25519 key pair for an issuer, verifier or administrator and register its public key."""
     from pcf.api import keys_new as run
 
     key, private_path, public_path, record = run(
         issuer, out_dir, None, registry, register, encrypt=passphrase,
-        ask=lambda: typer.prompt("passphrase", hide_input=True, confirmation_prompt=True))
+        ask=lambda: typer.prompt("passphrase", hide_input=True, confirmation_prompt=True), role=role)
     out.print(f"wrote {private_path} (private, mode 0600{', encrypted' if passphrase else ''}) and {public_path}",
               highlight=False)
-    out.print(f"key id {key.key_id}" + (f", registered for issuer {issuer}" if record else " (not registered)"),
+    out.print(f"key id {key.key_id}" + (f", registered for {issuer} as {record.role}" if record else " (not registered)"),
               highlight=False)
 
 
 @keys_app.command("list", epilog="Example: pcf keys list")
 def keys_list(registry: Optional[Path] = _registry_option()) -> None:
-    """List the issuer keys in the registry (current and retired)."""
+    """List the keys in the registry with their roles (current and retired)."""
     from pcf.api import keys_list as run
 
     keys = run(registry)
     table = Table(show_header=True, header_style="bold")
-    for col in ("issuer", "key id", "added", "retired"):
+    for col in ("name", "role", "key id", "added", "retired"):
         table.add_column(col)
     for k in keys:
-        table.add_row(escape(k.issuer), k.key_id, k.added_at, k.retired_at or "—")
+        table.add_row(escape(k.issuer), k.role, k.key_id, k.added_at, k.retired_at or "—")
     out.print(table)
 
 
@@ -877,14 +878,15 @@ def registry_init(
 @registry_app.command("add-key", epilog="Example: pcf registry add-key cb-example.pub --issuer cb-example")
 def registry_add_key(
     public_key: Path = typer.Argument(..., help="The issuer's public key file (.pub, Ed25519 PEM)."),
-    issuer: str = typer.Option(..., "--issuer", help="Issuer name."),
+    issuer: str = typer.Option(..., "--issuer", help="Holder name (issuer, verifier or administrator)."),
+    role: str = typer.Option("issuer", "--role", help="Role of the key: admin, verifier or issuer."),
     registry: Optional[Path] = _registry_option(),
 ) -> None:
-    """Register an issuer's public key made elsewhere (retires the issuer's previous key)."""
+    """Register a public key made elsewhere, with its role (retires the holder's previous key)."""
     from pcf.api import registry_add_key as run
 
-    record = run(public_key, issuer, registry)
-    out.print(f"key {record.key_id} registered for {record.issuer}", highlight=False)
+    record = run(public_key, issuer, registry, role)
+    out.print(f"key {record.key_id} registered for {record.issuer} as {record.role}", highlight=False)
 
 
 @registry_app.command("list", epilog="Example: pcf registry list --json")

@@ -502,7 +502,7 @@ def _store(registry: str | Path | None, create: bool = True):
 
 def keys_new(issuer: str, out_dir: str | Path, passphrase: str | None = None,
              registry: str | Path | None = None, register: bool = True, encrypt: bool = False,
-             ask: Callable[[], str] | None = None):
+             ask: Callable[[], str] | None = None, role: str = "issuer"):
     """``pcf keys new``: write ``<out_dir>/<issuer>.key`` / ``.pub`` and register the public key.
 
     Parameters
@@ -522,6 +522,8 @@ def keys_new(issuer: str, out_dir: str | Path, passphrase: str | None = None,
         or else the passphrase ``ask()`` returns.
     ask : callable, optional
         Asks a person for a new passphrase (``encrypt`` without one given or in the environment).
+    role : {"admin", "verifier", "issuer"}
+        The key's role in the registry (:mod:`pcf.registry.roles`) [default ``issuer``].
 
     Returns
     -------
@@ -545,16 +547,19 @@ def keys_new(issuer: str, out_dir: str | Path, passphrase: str | None = None,
             raise KeyFileError(f"no passphrase to encrypt the key with; set {PASSPHRASE_ENV}")
 
     if not register:
-        return new_keys(None, issuer, out_dir, passphrase)
+        return new_keys(None, issuer, out_dir, passphrase, role)
     store = _store(registry)
     try:
-        return new_keys(store, issuer, out_dir, passphrase)
+        return new_keys(store, issuer, out_dir, passphrase, role)
     finally:
         store.close()
 
 
-def registry_add_key(public_path: str | Path, issuer: str, registry: str | Path | None = None):
-    """``pcf registry add-key``: register an issuer's public key file (retires its previous key).
+def registry_add_key(public_path: str | Path, issuer: str, registry: str | Path | None = None,
+                     role: str = "issuer"):
+    """``pcf registry add-key``: register a public key file with its role (retires the holder's previous key).
+
+    ``role``: ``admin``, ``verifier`` or ``issuer`` (:mod:`pcf.registry.roles`).
 
     Raises
     ------
@@ -565,7 +570,7 @@ def registry_add_key(public_path: str | Path, issuer: str, registry: str | Path 
     key = load_public_key(public_path)
     store = _store(registry)
     try:
-        return register_key(store, issuer, key)
+        return register_key(store, issuer, key, role)
     finally:
         store.close()
 

@@ -10,7 +10,7 @@ file, a label number or a QR token (signature, hash, issuer key, validity dates,
 
 Modules: ``keys``, ``numbers`` (label-number format),
 ``store`` (storage interface, SQLite), ``chain`` (event log), ``declaration``, ``token``,
-``admin`` (settings, keys), ``lifecycle`` (issue, status, renew), ``verify``, ``check``, ``render`` (label files).
+``admin`` (settings, keys), ``roles`` (admin / verifier / issuer keys), ``lifecycle`` (issue, status, renew), ``verify``, ``check``, ``render`` (label files).
 RFC 8785 canonical JSON is :mod:`pcf.core.canonical`.
 
 Examples
@@ -29,13 +29,14 @@ from .errors import (IssueRefused, KeyFileError, LabelNotFound, NotADeclaration,
                      StatusChangeRefused)
 from .lifecycle import Issued, change_status, check_conformance, export, issue, renew
 from .keys import SigningKey, load_public_key, load_signing_key
+from .roles import ROLES, KeyNotAllowed, KeyStanding, key_standing, require_key
 from .store import Store, default_registry_path, open_store
 from .verify import Verification, verify
 
 __all__ = [
-    "IssueRefused", "Issued", "KeyFileError", "LabelNotFound", "NotADeclaration", "RegistryCheck",
-    "RegistryCorrupt", "RegistryError", "SigningKey", "StatusChangeRefused", "Store", "Verification",
+    "IssueRefused", "Issued", "KeyFileError", "KeyNotAllowed", "KeyStanding", "LabelNotFound", "NotADeclaration", "RegistryCheck",
+    "ROLES", "RegistryCorrupt", "RegistryError", "SigningKey", "StatusChangeRefused", "Store", "Verification",
     "change_status", "check_conformance", "check_registry", "default_registry_path", "export", "init_registry",
-    "issue", "list_keys", "load_public_key", "load_signing_key", "new_keys", "open_store", "register_key",
-    "renew", "settings", "verify",
+    "issue", "key_standing", "list_keys", "load_public_key", "load_signing_key", "new_keys", "open_store", "register_key",
+    "renew", "require_key", "settings", "verify",
 ]

@@ -17,6 +17,7 @@ from .declaration import iso, utc_now
 from .errors import RegistryError
 from .keys import SigningKey, b64url, check_issuer, key_id, raw_public, write_key_pair
 from .numbers import check_prefix
+from .roles import DEFAULT_ROLE, check_role
 from .store import KeyRecord, Store
 
 _URL_RE = re.compile(r"https?://[^\s<>\"'`|\\]+")
@@ -73,15 +74,19 @@ def init_registry(store: Store, prefix: str | None = None, url: str | None = Non
     return current
 
 
-def register_key(store: Store, issuer: str, public_key, *, now: datetime | None = None) -> KeyRecord:
-    """Add an issuer's public key to the registry; the issuer's previous key is retired.
+def register_key(store: Store, issuer: str, public_key, role: str = DEFAULT_ROLE, *,
+                 now: datetime | None = None) -> KeyRecord:
+    """Add a public key to the registry; the holder's previous key is retired (one current key per name).
 
     Parameters
     ----------
     issuer : str
-        Issuer name (:func:`pcf.registry.keys.check_issuer`); created when new.
+        The holder's name (an issuer, verifier or administrator;
+        :func:`pcf.registry.keys.check_issuer`); created when new.
     public_key : Ed25519PublicKey
         The key.
+    role : {"admin", "verifier", "issuer"}
+        What the key may sign (:mod:`pcf.registry.roles`) [default ``issuer``].
 
     Returns
     -------
@@ -90,9 +95,10 @@ def register_key(store: Store, issuer: str, public_key, *, now: datetime | None 
     Raises
     ------
     RegistryError
-        The key is registered already (for this or another issuer).
+        The key is registered already (for this or another issuer), or an unknown role.
     """
     check_issuer(issuer)
+    check_role(role)
     at = iso(now or utc_now())
     kid = key_id(public_key)
     with store.write() as tx:
@@ -105,14 +111,15 @@ def register_key(store: Store, issuer: str, public_key, *, now: datetime | None 
             if old.retired_at is None:
                 tx.retire_key(old.key_id, at)
                 append_event(tx, "key-retired", None, {"issuer": issuer, "key_id": old.key_id}, at)
-        record = KeyRecord(key_id=kid, issuer=issuer, public_key=b64url(raw_public(public_key)), added_at=at)
+        record = KeyRecord(key_id=kid, issuer=issuer, public_key=b64url(raw_public(public_key)), added_at=at, role=role)
         tx.add_key(record)
-        append_event(tx, "key-added", None, {"issuer": issuer, "key_id": kid, "public_key": record.public_key}, at)
+        append_event(tx, "key-added", None, {"issuer": issuer, "key_id": kid, "public_key": record.public_key,
+                                             "role": role}, at)
     return record
 
 
-def new_keys(store: Store | None, issuer: str, out_dir: str | Path, passphrase: str | None = None, *,
-             now: datetime | None = None) -> tuple[SigningKey, Path, Path, KeyRecord | None]:
+def new_keys(store: Store | None, issuer: str, out_dir: str | Path, passphrase: str | None = None,
+             role: str = DEFAULT_ROLE, *, now: datetime | None = None) -> tuple[SigningKey, Path, Path, KeyRecord | None]:
     """``pcf keys new``: write a key pair and register its public key.
 
     Parameters
@@ -125,6 +132,8 @@ def new_keys(store: Store | None, issuer: str, out_dir: str | Path, passphrase: 
         Folder for the files.
     passphrase : str, optional
         Encrypts the private key.
+    role : {"admin", "verifier", "issuer"}
+        The key's role in the registry [default ``issuer``].
 
     Returns
     -------
@@ -138,11 +147,12 @@ def new_keys(store: Store | None, issuer: str, out_dir: str | Path, passphrase: 
         Registration failed; the two files are removed again then.
     """
     check_issuer(issuer)
+    check_role(role)
     key, private_path, public_path = write_key_pair(issuer, out_dir, passphrase)
     if store is None:
         return key, private_path, public_path, None
     try:
-        record = register_key(store, issuer, key.public_key, now=now)
+        record = register_key(store, issuer, key.public_key, role, now=now)
     except BaseException:
         private_path.unlink(missing_ok=True)
         public_path.unlink(missing_ok=True)
@@ -151,6 +161,6 @@ def new_keys(store: Store | None, issuer: str, out_dir: str | Path, passphrase: 
 
 
 def list_keys(store: Store) -> list[KeyRecord]:
-    """Every issuer key, oldest first."""
+    """Every registered key (any role), oldest first."""
     with store.read() as tx:
         return tx.keys()

@@ -79,14 +79,19 @@ def check_registry(store: Store) -> RegistryCheck:
         if e.kind == "registry-settings":
             want_settings = {"prefix": d.get("prefix"), "url": d.get("url")}
         elif e.kind == "key-added":
+            if any(k["issuer"] == d["issuer"] and k["retired_at"] is None for k in want_keys.values()):
+                problems.append(f"{where}: {d['issuer']} would have two current keys (the old one is not retired)")
             want_keys[d["key_id"]] = {"issuer": d["issuer"], "public_key": d["public_key"], "added_at": e.at,
-                                      "retired_at": None}
+                                      "retired_at": None, "role": d.get("role")}
         elif e.kind == "key-retired":
             if d.get("key_id") not in want_keys:
                 problems.append(f"{where}: retires a key that was never added")
             else:
                 want_keys[d["key_id"]]["retired_at"] = e.at
         elif e.kind == "label-issued":
+            signer = want_keys.get(d.get("key_id"))
+            if signer is not None and signer["role"] != "issuer":
+                problems.append(f"{where}: signed with a {signer['role']} key, not an issuer key")
             if e.label in want_labels:
                 problems.append(f"{where}: label issued twice")
             want_labels[e.label] = {"seq": d["seq"], "issuer": d["issuer"], "key_id": d["key_id"],

@@ -31,6 +31,7 @@ from .declaration import (MAX_VALID_DAYS, build_label_document, document_text, i
 from .errors import IssueRefused, LabelNotFound, RegistryError, StatusChangeRefused
 from .keys import SigningKey, b64url, raw_public
 from .numbers import format_number
+from .roles import require_key
 from .store import LabelRecord, Store, Tx
 from .token import make_token
 
@@ -135,21 +136,8 @@ def _valid_days(valid_days: int) -> int:
 
 
 def _usable_key(tx: Tx, key: SigningKey, now: datetime) -> str:
-    """The issuer of a registered key, current at ``now``."""
-    record = tx.key(key.key_id)
-    if record is None:
-        raise IssueRefused(f"key {key.key_id} ({key.path or 'in memory'}) is not in the registry: register its "
-                           "public key with `pcf registry add-key PUB --issuer NAME` (or create keys with "
-                           "`pcf keys new`)")
-    if record.public_key != b64url(raw_public(key.public_key)):
-        raise IssueRefused(f"key {key.key_id}: the registry holds another public key under this id")
-    if record.retired_at is not None:
-        raise IssueRefused(f"key {key.key_id} of {record.issuer} was retired on {record.retired_at}: sign with "
-                           "the issuer's current key")
-    if now < parse_time(record.added_at):
-        raise IssueRefused(f"the time of issue {iso(now)} is before key {key.key_id} was registered "
-                           f"({record.added_at}): check the system clock")
-    return record.issuer
+    """The issuer of a registered issuer key, current at ``now``."""
+    return require_key(tx, key, ("issuer",), now, "issue labels", error=IssueRefused).issuer
 
 
 def _prepare_out(out_dir: str | Path | None) -> tuple[Path | None, bool]:

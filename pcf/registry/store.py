@@ -11,7 +11,7 @@ SQLite: ``PCF_HOME/registry.db``, write-ahead log (readers never block the write
 :data:`BUSY_TIMEOUT_S`) and a process killed mid-transaction leaves nothing: SQLite rolls
 the uncommitted pages back when the database is next opened.
 
-Tables (schema version 1): ``meta`` (settings), ``issuers``, ``issuer_keys``, ``labels``,
+Tables (schema version 2): ``meta`` (settings), ``issuers``, ``issuer_keys``, ``labels``,
 ``events`` (the hash-chained log; triggers refuse UPDATE and DELETE). Triggers also refuse
 changing a label's signed content and moving a revoked label out of ``revoked``.
 """
@@ -28,7 +28,12 @@ from typing import Iterator
 
 from .errors import RegistryCorrupt, RegistryError
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
+
+#: Schema versions of registries made by earlier pcf versions, and what changed since
+#: (they are refused with a "re-init" message: their keys have no role and their events no
+#: signature, which no migration can add after the fact).
+OLDER_SCHEMAS = {"1": "keys without roles, an unsigned event log"}
 FORMAT = "pcf-registry"
 
 #: How long a writer waits for another one to finish [s].
@@ -54,6 +59,7 @@ CREATE TABLE issuer_keys (
     key_id     TEXT PRIMARY KEY,
     issuer     TEXT NOT NULL REFERENCES issuers(name),
     public_key TEXT NOT NULL,            -- base64url of the 32 raw Ed25519 bytes
+    role       TEXT NOT NULL DEFAULT 'issuer' CHECK (role IN ('admin', 'verifier', 'issuer')),
     added_at   TEXT NOT NULL,
     retired_at TEXT                      -- no new labels after this; old ones stay verifiable
 );
@@ -94,6 +100,9 @@ CREATE TABLE events (
 CREATE INDEX events_label ON events(label);
 """,
     """
+CREATE UNIQUE INDEX one_current_key ON issuer_keys(issuer) WHERE retired_at IS NULL;
+""",
+    """
 CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
 BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
 """,
@@ -121,13 +130,18 @@ BEGIN SELECT RAISE(ABORT, 'a revoked label stays revoked'); END;
 
 @dataclass
 class KeyRecord:
-    """An issuer's public key in the registry (timestamps ISO 8601 UTC)."""
+    """A public key in the registry (timestamps ISO 8601 UTC).
+
+    ``issuer`` is the key holder's name (an issuer, a verifier or an administrator);
+    ``role`` one of ``admin``, ``verifier``, ``issuer`` (:mod:`pcf.registry.roles`).
+    """
 
     key_id: str
     issuer: str
     public_key: str
     added_at: str
     retired_at: str | None = None
+    role: str = "issuer"
 
 
 @dataclass
@@ -289,9 +303,9 @@ class SQLiteTx(Tx):
                                (name, at)).rowcount == 1
 
     def add_key(self, key):
-        self.db.execute("INSERT INTO issuer_keys(key_id, issuer, public_key, added_at, retired_at) "
-                        "VALUES (?, ?, ?, ?, ?)",
-                        (key.key_id, key.issuer, key.public_key, key.added_at, key.retired_at))
+        self.db.execute("INSERT INTO issuer_keys(key_id, issuer, public_key, role, added_at, retired_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?)",
+                        (key.key_id, key.issuer, key.public_key, key.role, key.added_at, key.retired_at))
 
     def retire_key(self, key_id, at):
         self.db.execute("UPDATE issuer_keys SET retired_at = ? WHERE key_id = ? AND retired_at IS NULL",
@@ -408,6 +422,12 @@ class SQLiteStore(Store):
         if meta.get("format") != FORMAT:
             raise RegistryCorrupt(f"{self.path} is an SQLite file but not a pcf registry; choose another "
                                   "file").about("registry")
+        if meta.get("schema") in OLDER_SCHEMAS:
+            raise RegistryCorrupt(f"{self.path} was made by an earlier pcf (registry schema {meta['schema']}: "
+                                  f"{OLDER_SCHEMAS[meta['schema']]}); this pcf needs schema {SCHEMA_VERSION} and "
+                                  "cannot migrate it: re-init, i.e. create a new registry with `pcf registry init` "
+                                  "at another path and issue the labels again there (keep the old file to answer "
+                                  "for the labels it holds)").about("registry")
         if meta.get("schema") != SCHEMA_VERSION:
             raise RegistryCorrupt(f"{self.path}: registry schema {meta.get('schema')!r}, this pcf reads "
                                   f"{SCHEMA_VERSION!r}; upgrade pcf")

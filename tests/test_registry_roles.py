@@ -1,0 +1,101 @@
+"""Key roles (issue 15 part 6): every registry key is an admin, verifier or issuer key; one
+current key per holder; a registry made by an earlier pcf is refused with a "re-init" message.
+
+Times are fixed: keys registered at T0 = 2026-01-01, labels issued at T1 = 2026-01-02.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from typer.testing import CliRunner
+
+import cli
+from pcf.registry import (ROLES, IssueRefused, RegistryCorrupt, RegistryError, check_registry, issue, key_standing,
+                          new_keys, open_store, require_key)
+from pcf.registry.roles import KeyNotAllowed
+from tests.registry_util import make_declaration, utc
+
+T0, T1, T2 = utc(2026, 1, 1), utc(2026, 1, 2), utc(2026, 3, 1)
+runner = CliRunner()
+
+
+def test_roles_are_stored_looked_up_and_enforced(tmp_path):
+    store = open_store(tmp_path / "r.db")
+    issuer, *_ = new_keys(store, "cb-a", tmp_path / "k", now=T0)
+    verifier, *_ = new_keys(store, "ver-1", tmp_path / "k", role="verifier", now=T0)
+    admin, *_ = new_keys(store, "adm-1", tmp_path / "k", role="admin", now=T0)
+    assert ROLES == ("admin", "verifier", "issuer")
+    with store.read() as tx:
+        got = [key_standing(tx, k.key_id, T1) for k in (issuer, verifier, admin)]
+        assert key_standing(tx, "0" * 32) is None
+        # a key is not current before it was registered
+        assert key_standing(tx, issuer.key_id, utc(2025, 12, 31)).current is False
+    assert [(s.name, s.role, s.current) for s in got] == [
+        ("cb-a", "issuer", True), ("ver-1", "verifier", True), ("adm-1", "admin", True)]
+    # only an issuer key issues labels
+    with pytest.raises(IssueRefused, match="verifier key; to issue labels a key with the role issuer"):
+        issue(store, make_declaration(), verifier, 730, None, now=T1)
+    with pytest.raises(IssueRefused, match="admin key"):
+        issue(store, make_declaration(), admin, 730, None, now=T1)
+    issue(store, make_declaration(), issuer, 730, None, now=T1)
+    with store.write() as tx:
+        assert require_key(tx, verifier, "verifier", T1).issuer == "ver-1"
+        with pytest.raises(KeyNotAllowed, match="issuer key"):
+            require_key(tx, issuer, ("verifier", "admin"), T1, "sign a verification")
+    with pytest.raises(RegistryError, match="role 'boss'"):
+        new_keys(store, "x", tmp_path / "x", role="boss")
+    assert not (tmp_path / "x").exists()
+    assert check_registry(store).ok
+    store.close()
+
+
+def test_one_current_key_per_holder(tmp_path):
+    store = open_store(tmp_path / "r.db")
+    first, *_ = new_keys(store, "cb-a", tmp_path / "k1", now=T0)
+    second, *_ = new_keys(store, "cb-a", tmp_path / "k2", now=T2)
+    with store.read() as tx:
+        assert key_standing(tx, first.key_id, T1).current is True    # labels of January stay verifiable
+        assert key_standing(tx, first.key_id, T2).current is False
+        assert key_standing(tx, second.key_id, T2).current is True
+    # a second current key written into the table directly: refused by the database, and
+    # found by the check when the index is dropped
+    db = sqlite3.connect(store.location)
+    with pytest.raises(sqlite3.IntegrityError):
+        db.execute("UPDATE issuer_keys SET retired_at = NULL WHERE key_id = ?", (first.key_id,))
+    db.execute("DROP INDEX one_current_key")
+    db.execute("UPDATE issuer_keys SET retired_at = NULL WHERE key_id = ?", (first.key_id,))
+    db.commit()
+    db.close()
+    problems = check_registry(store).problems
+    assert any(first.key_id in p and "differs from the event log" in p for p in problems), problems
+    store.close()
+
+
+def test_a_registry_of_an_earlier_pcf_is_refused_with_re_init(tmp_path):
+    old = tmp_path / "old.db"
+    db = sqlite3.connect(old)
+    db.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    db.executemany("INSERT INTO meta VALUES (?, ?)", [("format", "pcf-registry"), ("schema", "1"), ("prefix", "PCF")])
+    db.commit()
+    db.close()
+    with pytest.raises(RegistryCorrupt, match="earlier pcf .*schema 1.*re-init"):
+        open_store(old, create=False)
+    r = runner.invoke(cli.app, ["registry", "list", "--registry", str(old)])
+    assert r.exit_code == 2 and "re-init" in r.output and "Traceback" not in r.output
+
+
+def test_cli_roles(tmp_path, monkeypatch):
+    monkeypatch.setenv("PCF_REGISTRY", str(tmp_path / "r.db"))
+    r = runner.invoke(cli.app, ["keys", "new", "--issuer", "ver-1", "--out", str(tmp_path / "k"), "--role", "verifier"])
+    assert r.exit_code == 0 and "as verifier" in r.output, r.output
+    r = runner.invoke(cli.app, ["keys", "new", "--issuer", "x", "--out", str(tmp_path / "x"), "--role", "boss"])
+    assert r.exit_code == 2 and "role 'boss'" in r.output and "--role" in r.output
+    r = runner.invoke(cli.app, ["keys", "new", "--issuer", "adm", "--out", str(tmp_path / "a"), "--no-register"])
+    assert r.exit_code == 0
+    r = runner.invoke(cli.app, ["registry", "add-key", str(tmp_path / "a" / "adm.pub"), "--issuer", "adm",
+                                "--role", "admin"])
+    assert r.exit_code == 0 and "as admin" in r.output
+    r = runner.invoke(cli.app, ["keys", "list"])
+    assert r.exit_code == 0 and "verifier" in r.output and "admin" in r.output
