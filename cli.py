@@ -749,7 +749,8 @@ def keys_list(registry: Optional[Path] = _registry_option()) -> None:
 def issue(
     result: Path = typer.Argument(..., help="Result JSON written by `pcf footprint` (must conform to its PCR)."),
     key: Path = typer.Option(..., "--key", help="The issuer's private key file (from `pcf keys new`)."),
-    valid_days: int = typer.Option(..., "--valid-days", help="Validity period in days (1-3650; Carbon Trust: 730)."),
+    valid_days: Optional[int] = typer.Option(None, "--valid-days", help="Validity period in days (1-3650); default "
+                                             "and maximum: the PCR's label.validity_years."),
     out_dir: Path = typer.Option(..., "--out", help="Folder for NUMBER.declaration.json, .label.svg/.pdf, .statement.pdf."),
     registry: Optional[Path] = _registry_option(),
 ) -> None:
@@ -838,7 +839,8 @@ def revoke(number: str = typer.Argument(..., help="Label number."),
 def renew(
     number: str = typer.Argument(..., help="Label number to renew."),
     key: Path = typer.Option(..., "--key", help="The issuer's current private key."),
-    valid_days: int = typer.Option(..., "--valid-days", help="Validity of the renewal in days."),
+    valid_days: Optional[int] = typer.Option(None, "--valid-days", help="Validity of the renewal in days; default "
+                                             "and maximum: the PCR's label.validity_years."),
     reason: str = typer.Option(..., "--reason", help="Why (logged)."),
     out_dir: Path = typer.Option(..., "--out", help="Folder for the new label's files."),
     result: Optional[Path] = typer.Option(None, "--result", help="A recomputed result of the same product "

@@ -609,7 +609,7 @@ def _passphrase(key_path: str | Path, passphrase: str | None, ask: Callable[[Pat
     return ask(Path(key_path))
 
 
-def issue_label(result_path: str | Path, key_path: str | Path, valid_days: int, out_dir: str | Path,
+def issue_label(result_path: str | Path, key_path: str | Path, valid_days: int | None, out_dir: str | Path,
                 registry: str | Path | None = None, passphrase: str | None = None,
                 ask: Callable[[Path], str] | None = None):
     """``pcf issue``: issue a label for a result file (see :func:`pcf.registry.issue`).
@@ -698,7 +698,7 @@ def change_label_status(number: str, action: str, reason: str, registry: str | P
         store.close()
 
 
-def renew_label(number: str, key_path: str | Path, valid_days: int, reason: str, out_dir: str | Path,
+def renew_label(number: str, key_path: str | Path, valid_days: int | None, reason: str, out_dir: str | Path,
                 result_path: str | Path | None = None, registry: str | Path | None = None,
                 passphrase: str | None = None, ask: Callable[[Path], str] | None = None):
     """``pcf renew``: a new label number linked to the old one (see :func:`pcf.registry.renew`).

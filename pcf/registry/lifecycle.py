@@ -11,6 +11,7 @@ dies in the instant between the commit and the renames, the label is issued and
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 import math
 import shutil
@@ -22,7 +23,7 @@ from typing import Callable
 import pcf
 from pcf.declaration import Declaration
 from pcf.core.files import StagedFiles
-from pcf.pcr.assessment import Assessment
+from pcf.pcr.assessment import Assessment, LabelRule
 
 from ..core.canonical import canonical_bytes
 from .chain import append_event
@@ -135,6 +136,67 @@ def _valid_days(valid_days: int) -> int:
     return valid_days
 
 
+def add_years(moment: datetime, years: float) -> datetime:
+    """``moment`` plus ``years`` calendar years.
+
+    A whole number of months (``years * 12``, e.g. 2 or 1.5 years) is added on the calendar:
+    2026-05-01 + 2 years = 2028-05-01 (731 days: 2028 is a leap year); a day that the target
+    month lacks becomes its last day (2028-02-29 + 1 year = 2029-02-28). Other fractions are
+    ``floor(years x 365.25)`` days.
+    """
+    months = years * 12
+    if abs(months - round(months)) < 1e-9:
+        index = moment.month - 1 + round(months)
+        year, month = moment.year + index // 12, index % 12 + 1
+        return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
+    return moment + timedelta(days=math.floor(years * 365.25))
+
+
+def validity_from_pcr(valid_days: int | None, rule: LabelRule | None, pcr: str, now: datetime) -> int:
+    """The validity period of a label [days]: the PCR's ``label.validity_years`` is the default
+    and the maximum.
+
+    Parameters
+    ----------
+    valid_days : int or None
+        The period asked for [days]; None takes the PCR's.
+    rule : pcf.pcr.assessment.LabelRule or None
+        The PCR's label rule (``validity_years`` [years], ``clause``: its source).
+    pcr : str
+        ``id vVERSION`` of the PCR, for messages.
+    now : datetime
+        Time of issue: the PCR's period runs from it on the calendar (:func:`add_years`).
+
+    Returns
+    -------
+    int
+        Days from ``now`` to ``valid_until``.
+
+    Raises
+    ------
+    IssueRefused
+        Longer than the PCR allows (the message gives its value and clause), not a whole number
+        of days from 1 to 3650, or None when the PCR states no validity period.
+    """
+    years = rule.validity_years if rule is not None else None
+    if years is None:
+        if valid_days is None:
+            raise IssueRefused(f"PCR {pcr} states no validity period (label.validity_years): give the label's "
+                               f"validity in days, 1 to {MAX_VALID_DAYS}").about("valid_days")
+        return _valid_days(valid_days)
+    end = add_years(now, years)
+    most = (end - now).days
+    if valid_days is None:
+        return most
+    _valid_days(valid_days)
+    if valid_days > most:
+        raise IssueRefused(f"validity period {valid_days} days is longer than PCR {pcr} allows: label.validity_years "
+                           f"{years:g} ({' '.join(rule.clause.split())}), i.e. at most {most} days (from {iso(now)} "
+                           f"to {iso(end)}); give at most {most} days or leave it out to take the PCR's"
+                           ).about("valid_days")
+    return valid_days
+
+
 def _usable_key(tx: Tx, key: SigningKey, now: datetime) -> str:
     """The issuer of a registered issuer key, current at ``now``."""
     return require_key(tx, key, ("issuer",), now, "issue labels", error=IssueRefused).issuer
@@ -224,7 +286,7 @@ def _result_sha256(declaration: Declaration) -> str:
     return hashlib.sha256(canonical_bytes(declaration.to_json())).hexdigest()
 
 
-def issue(store: Store, declaration: Declaration, key: SigningKey, valid_days: int,
+def issue(store: Store, declaration: Declaration, key: SigningKey, valid_days: int | None = None,
           out_dir: str | Path | None = None, *, now: datetime | None = None, render: bool = True,
           pcr_dir: str | Path | None = None) -> Issued:
     """Issue a label for a conforming declaration.
@@ -237,8 +299,9 @@ def issue(store: Store, declaration: Declaration, key: SigningKey, valid_days: i
         A result whose assessment conforms to its PCR (:func:`pcf.declaration.read_declaration`).
     key : SigningKey
         A registered, current issuer key (:func:`pcf.registry.keys.load_signing_key`).
-    valid_days : int
-        Validity period [days], 1 to 3650.
+    valid_days : int, optional
+        Validity period [days], 1 to 3650 and at most the PCR's ``label.validity_years``
+        (:func:`validity_from_pcr`); default the PCR's.
     out_dir : str or Path, optional
         Where to write ``<number>.declaration.json``, ``.label.svg``, ``.label.pdf`` and
         ``.statement.pdf``; None writes nothing.
@@ -258,12 +321,15 @@ def issue(store: Store, declaration: Declaration, key: SigningKey, valid_days: i
     Raises
     ------
     IssueRefused
-        Nonconforming result, no PCR, unknown or retired key, bad validity.
+        Nonconforming result, no PCR, unknown or retired key, bad validity (longer than the
+        PCR's, or none given when the PCR states none).
     RenderError, RegistryError
         Rendering or writing failed; nothing was issued.
     """
-    _valid_days(valid_days)
+    now = (now or utc_now()).replace(microsecond=0)
     today = check_conformance(declaration, pcr_dir)
+    pcr = today.assessment.pcr
+    valid_days = validity_from_pcr(valid_days, today.assessment.label, f"{pcr.id} v{pcr.version}", now)
     result_sha256 = _result_sha256(declaration)
 
     def make(number, url, issuer, now):
@@ -288,7 +354,7 @@ def _check_renewable(tx: Tx, number: str, product_id: str | None) -> LabelRecord
     return old
 
 
-def renew(store: Store, number: str, key: SigningKey, valid_days: int, reason: str,
+def renew(store: Store, number: str, key: SigningKey, valid_days: int | None, reason: str,
           out_dir: str | Path | None = None, declaration: Declaration | None = None, *,
           now: datetime | None = None,
           render: bool = True, pcr_dir: str | Path | None = None) -> Issued:
@@ -303,8 +369,9 @@ def renew(store: Store, number: str, key: SigningKey, valid_days: int, reason: s
         The label to renew (valid or expired; not suspended, revoked or already renewed).
     key : SigningKey
         A registered, current key (it may differ from the old label's after a key rotation).
-    valid_days : int
-        Validity of the renewal [days].
+    valid_days : int or None
+        Validity of the renewal [days]; at most, and by default, the PCR's
+        ``label.validity_years`` (:func:`validity_from_pcr`).
     reason : str
         Why (logged).
     declaration : pcf.declaration.Declaration, optional
@@ -319,14 +386,15 @@ def renew(store: Store, number: str, key: SigningKey, valid_days: int, reason: s
     ------
     LabelNotFound, StatusChangeRefused, IssueRefused
     """
-    _valid_days(valid_days)
     reason = _reason(reason)
+    now = (now or utc_now()).replace(microsecond=0)
     if declaration is None:
         with store.read() as tx:
             old = tx.label(number)
         if old is None:
             raise LabelNotFound(f"no label {number} in the registry; check the number (`pcf registry list`)")
         previous = parse_document(old.document, f"registry label {number}")["declaration"]
+        valid_days = _renewal_days(valid_days, previous["pcr"]["id"], pcr_dir, now)
 
         def make(new_number, url, issuer, now):
             return {**previous, "label_number": new_number, "renews": number, "verification_url": url,
@@ -339,6 +407,8 @@ def renew(store: Store, number: str, key: SigningKey, valid_days: int, reason: s
         product_id = previous["product"]["id"]
     else:
         today = check_conformance(declaration, pcr_dir)
+        pcr = today.assessment.pcr
+        valid_days = validity_from_pcr(valid_days, today.assessment.label, f"{pcr.id} v{pcr.version}", now)
         result_sha256 = _result_sha256(declaration)
 
         def make(new_number, url, issuer, now):
@@ -348,6 +418,17 @@ def renew(store: Store, number: str, key: SigningKey, valid_days: int, reason: s
         product_id = declaration.result.product.id
     return _issue(store, make, key, out_dir, now, renews=number, product_id=product_id, reason=reason,
                   render=render)
+
+
+def _renewal_days(valid_days: int | None, pcr_id: str, pcr_dir, now: datetime) -> int:
+    """:func:`validity_from_pcr` under the current file of the PCR a label was issued against."""
+    from pcf.pcr import load_pcr
+
+    pcr = load_pcr(pcr_id, pcr_dir)
+    rule = None if pcr.label is None else LabelRule(validity_years=pcr.label.validity_years,
+                                                    clause=pcr.label.clause, confidence=pcr.label.confidence,
+                                                    note=pcr.label.note)
+    return validity_from_pcr(valid_days, rule, f"{pcr.id} v{pcr.version}", now)
 
 
 def _reason(reason: str | None) -> str:
