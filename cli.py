@@ -25,7 +25,7 @@ from pcf.core.vocabulary import GHG_REPORTED, STAGE_ABBREVIATIONS, STAGE_NAMES
 #: Library argument -> command-line option, where the option is not ``--`` + the argument with
 #: dashes (library messages never name options; the error handler adds them).
 OPTIONS = {"out_dir": "--out", "at": "--at", "size_mm": "--size", "iterations": "--monte-carlo", "fmt": "--format",
-           "allow_ungraded": "--ungraded"}
+           "allow_ungraded": "--ungraded", "clients_file": "--clients"}
 
 
 def option_of(exc: PCFError) -> str | None:
@@ -554,10 +554,13 @@ def api_client(
     err.print(f"client {escape(client_id)} registered in {escape(str(clients))}; the secret above is not stored")
 
 
-@app.command(epilog="Example: pcf serve --results out --clients api-clients.json --port 8080")
+@app.command(epilog="Example: pcf serve --port 8080 (label pages) or pcf serve --results out --clients "
+                     "api-clients.json --port 8080 (label pages and PACT API)")
 def serve(
-    results: Path = typer.Option(..., "--results", help="Folder of the result JSON files the labels were issued for."),
-    clients: Path = typer.Option(..., "--clients", help="Client credentials (`pcf api-client`)."),
+    results: Optional[Path] = typer.Option(None, "--results", help="Folder of the result JSON files the labels were "
+                                           "issued for (PACT API; with --clients)."),
+    clients: Optional[Path] = typer.Option(None, "--clients", help="Client credentials (`pcf api-client`) "
+                                           "(PACT API; with --results)."),
     registry: Optional[Path] = typer.Option(None, "--registry", envvar="PCF_REGISTRY",
                                             help="Label registry; default PCF_HOME/registry.db."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (loopback by default)."),
@@ -565,7 +568,8 @@ def serve(
     tls_cert: Optional[Path] = typer.Option(None, "--tls-cert", help="PEM certificate for HTTPS."),
     tls_key: Optional[Path] = typer.Option(None, "--tls-key", help="PEM private key for HTTPS."),
 ) -> None:
-    """Serve the registry's issued footprints over the PACT REST API (v3 under /3, v2 under /2), read-only."""
+    """Serve the labels' verification pages live from the registry (at the path of the QR codes' URL) and,
+    with --results and --clients, the issued footprints over the PACT REST API (v3 under /3, v2 under /2)."""
     from pcf.api import serve as run_serve
 
     run_serve(results, clients, registry, host=host, port=port, tls_cert=tls_cert, tls_key=tls_key)
@@ -829,7 +833,8 @@ def reinstate(number: str = typer.Argument(..., help="Label number."),
 
 @app.command(epilog="Example: pcf revoke PCF-2026-000001-87 --reason 'model data found wrong in audit'")
 def revoke(number: str = typer.Argument(..., help="Label number."),
-           reason: str = typer.Option(..., "--reason", help="Why (kept in the event log, not published)."),
+           reason: str = typer.Option(..., "--reason", help="Why (kept in the event log and shown on the "
+                                      "label's public page: write it for the public)."),
            registry: Optional[Path] = _registry_option()) -> None:
     """Revoke a label for good: it never verifies again."""
     _status_command("revoke", number, reason, registry)

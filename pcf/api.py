@@ -835,18 +835,22 @@ def add_api_client(clients_file: str | Path, client_id: str) -> str:
     return add_client(clients_file, client_id)
 
 
-def serve(results_dir: str | Path, clients_file: str | Path, registry: str | Path | None = None,
+def serve(results_dir: str | Path | None, clients_file: str | Path | None, registry: str | Path | None = None,
           host: str = "127.0.0.1", port: int = 8080, tls_cert: str | Path | None = None,
           tls_key: str | Path | None = None) -> None:
-    """``pcf serve``: the read-only PACT host API over the registry's issued footprints
-    (:mod:`pcf.serve.server`), until interrupted.
+    """``pcf serve``: the labels' verification pages live from the registry (:mod:`pcf.serve.live`)
+    and, with ``results_dir`` and ``clients_file``, the read-only PACT host API over the registry's
+    issued footprints (:mod:`pcf.serve.server`), until interrupted.
 
     Raises
     ------
     ServeError
-        Plain HTTP on a non-loopback address, or only one TLS file.
+        Plain HTTP on a non-loopback address, only one TLS file, or only one of
+        ``results_dir`` and ``clients_file``.
     ClientsError
         Missing or malformed clients file.
+    RegistryError
+        No registry.
     """
     from .serve.server import serve as run
 

@@ -147,6 +147,7 @@ def test_every_option_a_library_error_is_about_is_a_cli_option():
     (["batch", "skus.csv", "--out", "out", "--jobs", "0"], "(--jobs)"),
     (["batch", "skus.csv", "--out", "out", "--executor", "spark"], "(--executor)"),
     (["serve", "--results", "nowhere", "--clients", "c.json"], "(--results)"),
+    (["serve", "--results", "."], "(--clients)"),  # the PACT API needs both (issue 15 part 8: pages need neither)
     (["serve", "--results", ".", "--clients", "c.json", "--tls-cert", "cert.pem"], "(--tls-key)"),
     (["serve", "--results", ".", "--clients", "c.json", "--host", "0.0.0.0"], "(--tls-cert)"),
 ])

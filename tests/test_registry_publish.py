@@ -27,7 +27,8 @@ from tests.registry_util import CHROMIUM_FLAGS, make_declaration, new_registry, 
 from tests.test_registry_safety import HOSTILE_NAME
 
 T0, T1, T_PUBLISH = utc(2026, 1, 1), utc(2026, 1, 2), utc(2026, 6, 1)
-SECRET_REASON = "supplier Zhang San falsified meter readings"
+SECRET_REASON = "supplier Zhang San falsified meter readings"  # a suspension's reason: never published
+REVOKE_REASON = "cell supplier data found wrong in audit"  # a revocation's reason: on the page (issue 15 part 8)
 
 
 def chromium_dom(url: str, tmp_path) -> str:
@@ -85,7 +86,7 @@ def site(tmp_path_factory):
     labels = {}
     labels["valid"] = issue(store, make_declaration(), key, 730, tmp / "issued", now=T1)
     labels["revoked"] = issue(store, make_declaration(id="REVOKED-PACK"), key, 730, None, now=T1)
-    change_status(store, labels["revoked"].number, "revoke", SECRET_REASON, now=utc(2026, 2, 1))
+    change_status(store, labels["revoked"].number, "revoke", REVOKE_REASON, now=utc(2026, 2, 1))
     labels["suspended"] = issue(store, make_declaration(id="SUSPENDED-PACK"), key, 730, None, now=T1)
     change_status(store, labels["suspended"].number, "suspend", SECRET_REASON, now=utc(2026, 2, 1))
     labels["expired"] = issue(store, make_declaration(id="SHORT-PACK"), key, 30, None, now=T1)
@@ -105,6 +106,8 @@ def test_site_files_and_no_private_data(site):
     for path in site["out"].iterdir():
         text = path.read_text(encoding="utf-8")
         assert SECRET_REASON not in text and "new audit" not in text, path.name
+        assert (REVOKE_REASON in text) == (path.name in (f"{site['labels']['revoked'].number}.html", "labels.json")), \
+            path.name
         assert "PRIVATE KEY" not in text, path.name
         if path.suffix == ".html":
             assert "<script" not in text and "<svg" not in text, path.name
@@ -149,6 +152,9 @@ def test_revoked_and_other_pages_say_so_in_the_browser(site):
     assert status["attrs"]["data-status"] == "revoked"
     assert "REVOKED" in status["text"] and "已撤销" in status["text"] and "VALID" not in status["text"].replace("REVOKED", "")
     assert "REVOKED-PACK" in revoked.by_id["product"]["text"]
+    assert revoked.by_id["status-reason"]["text"].strip() == f"撤销原因 Reason for revocation: {REVOKE_REASON}"
+    assert "(2026-02-01)" in status["text"]
+    assert revoked.by_id["as-of"]["text"].startswith("状态截至 Status as of 2026-06-01T00:00:00Z")
     index = Elements(chromium_dom((site["out"] / "index.html").as_uri(), site["tmp"]))
     assert {r["data-number"]: r["data-status"] for r in index.rows} == {
         lab["valid"].number: "valid", lab["revoked"].number: "revoked", lab["suspended"].number: "suspended",

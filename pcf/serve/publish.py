@@ -3,18 +3,20 @@
 Files (all relative links, no script, a Content-Security-Policy that forbids scripts,
 so the pages work from any static web server or from ``file://``):
 
-- ``<number>.html``: one page per label: status (valid, suspended, revoked, expired, not
-  yet valid, as of publishing), product, value, class, PCR, method, validity period,
-  issuer, renewal links, declaration SHA-256 and key id;
+- ``<number>.html``: one page per label: status (valid, suspended, revoked with its reason,
+  superseded with a link to its successor, expired, not yet valid: :mod:`.status`), shown
+  prominently as "status as of <publishing time>", product, value, class, PCR, method,
+  validity period, issuer, renewal links, declaration SHA-256 and key id;
 - ``<number>.declaration.json``: the signed declaration (what the label states; anyone
   can verify it offline);
 - ``index.html``: every label with its status, the issuer keys and the event-log head;
 - ``labels.json``: number, product, status, validity of every label, with the log head;
 - ``keys.json``: issuers' public keys (base64url) with their periods.
 
-Not published: suspension and revocation reasons (they may name people or disputes),
-the event log itself, the result files behind the declarations (contributions and
-supplier data), private keys (never in the registry). The registry is checked first
+A revocation's reason is published with it (whoever relies on the label needs it; the
+reason is written for the public). Not published: suspension and renewal reasons (a
+suspension is often an open dispute), the event log itself, the result files behind the
+declarations (contributions and supplier data), private keys (never in the registry). The registry is checked first
 (:func:`pcf.registry.check.check_registry`); a registry with problems is not published.
 """
 
@@ -30,43 +32,42 @@ from ..core.files import write_atomic
 from ..render import fmt, output
 
 from ..registry.check import check_registry
-from ..registry.declaration import iso, parse_document, parse_time, utc_now
+from ..registry.declaration import iso, parse_document, utc_now
 from ..registry.errors import RegistryError
 from ..registry.render import _date, _last_day
+from ..registry.numbers import looks_like_number
 from ..registry.store import Store
-
-STATUS_NAMES = {
-    "valid": ("有效", "VALID", "genuine, signed by the issuer, within its validity period, not suspended or revoked"),
-    "suspended": ("已暂停", "SUSPENDED", "the issuer has suspended this label; it is not valid while suspended"),
-    "revoked": ("已撤销", "REVOKED", "the issuer has revoked this label; it is not valid"),
-    "expired": ("已过期", "EXPIRED", "the validity period has ended"),
-    "not-yet-valid": ("尚未生效", "NOT YET VALID", "the validity period has not begun"),
-}
-
+from .status import STATUS_NAMES, label_state, names  # noqa: F401  (STATUS_NAMES: re-exported)
 
 def effective_status(status: str, valid_from: str, valid_until: str, at: datetime) -> str:
-    """The status a page shows: revoked / suspended first, then expired / not yet valid, else valid."""
-    if status in ("revoked", "suspended"):
-        return status
-    if at >= parse_time(valid_until):
-        return "expired"
-    if at < parse_time(valid_from):
-        return "not-yet-valid"
-    return "valid"
+    """The status a page shows from the row's columns alone (see :func:`.status.label_state`)."""
+    from types import SimpleNamespace
+
+    row = SimpleNamespace(number="", status=status, status_at=None, status_reason=None,
+                          valid_from=valid_from, valid_until=valid_until)
+    return label_state(row, [], at).status
 
 
-def page_context(label, at: datetime) -> dict:
-    """What the page of one label shows (a :class:`~pcf.registry.store.LabelRecord`)."""
+def page_context(label, at: datetime, events: list | None = None, *, live: bool = False) -> dict:
+    """What the page of one label shows (a :class:`~pcf.registry.store.LabelRecord` and its
+    events, oldest first), with the status at ``at`` (:func:`.status.label_state`).
+
+    ``live``: the page is served at request time (``pcf serve``), not a published snapshot.
+    """
     document = parse_document(label.document, f"registry label {label.number}")
     d = document["declaration"]
     head = d["values"]["headline"]
     pc = d.get("performance_class") or {}
-    status = effective_status(label.status, label.valid_from, label.valid_until, at)
-    zh, en, text = STATUS_NAMES[status]
-    if status in ("suspended", "revoked"):
-        text = f"{text} ({_date(label.status_at)})"
+    state = label_state(label, events or [], at)
+    zh, en, text = names(state.status)
+    if state.since:
+        text = f"{text} ({_date(state.since)})"
+    supersedes = getattr(label, "supersedes", None) or d.get("supersedes")
     return {
-        "number": label.number, "status": status, "status_zh": zh, "status_en": en, "status_text": text,
+        "number": label.number, "status": state.status, "status_zh": zh, "status_en": en, "status_text": text,
+        "status_since": _date(state.since) if state.since else None, "reason": state.reason,
+        "superseded_by": state.superseded_by,
+        "supersedes": supersedes if isinstance(supersedes, str) and looks_like_number(supersedes) else None,
         "product_name": d["product"]["name"], "product_id": d["product"]["id"],
         "value": fmt.sig(head["value"]), "unit": head["unit"], "basis": head["basis"],
         "cls": pc.get("class") or "未分级 not graded", "illustrative": bool(pc.get("illustrative")),
@@ -77,8 +78,13 @@ def page_context(label, at: datetime) -> dict:
         "issuer": label.issuer, "issued_at": label.issued_at,
         "renews": label.renews, "renewed_by": label.renewed_by,
         "declaration_sha256": label.declaration_sha256, "key_id": label.key_id,
-        "published_at": iso(at), "document": document,
+        "published_at": iso(at), "live": live, "document": document,
     }
+
+
+def count_text(count: int) -> str:
+    """``1 label``, ``N labels`` (``0 labels``)."""
+    return f"{count} label" if count == 1 else f"{count} labels"
 
 
 def publish(store: Store, out_dir: str | Path, *, now: datetime | None = None) -> list[Path]:
@@ -114,6 +120,10 @@ def publish(store: Store, out_dir: str | Path, *, now: datetime | None = None) -
     with store.read() as tx:
         labels = tx.labels()
         keys = tx.keys()
+        events: dict[str, list] = {}
+        for event in tx.events():
+            if event.label is not None:
+                events.setdefault(event.label, []).append(event)
     env = output.environment()
     css = Markup(output.read_template_file(env, "registry_site.css"))  # our own file, not data
     out = Path(out_dir)
@@ -124,15 +134,15 @@ def publish(store: Store, out_dir: str | Path, *, now: datetime | None = None) -
     files: dict[Path, bytes] = {}
     rows = []
     for label in labels:
-        page = page_context(label, at)
+        page = page_context(label, at, events.get(label.number, []))
         document = page.pop("document")
         files[out / f"{label.number}.html"] = output.render_template(
             env, "registry_page.html.j2", P=page, css=css).encode("utf-8")
         files[out / f"{label.number}.declaration.json"] = (
             json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
         rows.append(page)
-    index = {"count": len(rows), "rows": rows, "issuer_keys": keys, "published_at": iso(at), "events": report.events,
-             "head": report.head}
+    index = {"count": len(rows), "count_text": count_text(len(rows)), "rows": rows, "live": False,
+             "issuer_keys": keys, "published_at": iso(at), "events": report.events, "head": report.head}
     files[out / "index.html"] = output.render_template(env, "registry_index.html.j2", I=index, css=css).encode("utf-8")
     files[out / "labels.json"] = (json.dumps({
         "format": "pcf-registry-status/1", "published_at": iso(at), "events": report.events,
@@ -140,7 +150,8 @@ def publish(store: Store, out_dir: str | Path, *, now: datetime | None = None) -
         "labels": [{"number": r["number"], "product_id": r["product_id"], "status": r["status"],
                     "valid_from": label.valid_from, "valid_until": label.valid_until,
                     "declaration_sha256": r["declaration_sha256"], "renews": r["renews"],
-                    "renewed_by": r["renewed_by"]} for r, label in zip(rows, labels)],
+                    "renewed_by": r["renewed_by"], "superseded_by": r["superseded_by"],
+                    "status_since": r["status_since"], "reason": r["reason"]} for r, label in zip(rows, labels)],
     }, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     files[out / "keys.json"] = (json.dumps({
         "format": "pcf-registry-keys/1",

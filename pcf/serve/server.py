@@ -16,6 +16,9 @@ Actions (PACT Technical Specifications v3.0, REST API; v2.3 under ``/2``):
 ``POST /3/events``              Action Events: CloudEvents (``application/cloudevents+json``) of
                                 the four PACT types are validated and accepted (200, empty body);
                                 the host is read-only, so it does not act on them
+``GET`` any other path          the labels' live verification pages at the QR code's path
+                                (:mod:`pcf.serve.live`; the only routes without ``--results``
+                                and ``--clients``)
 ==============================  ============================================================
 
 Errors are ``{"code", "message"}``: no ``Authorization`` header 403 ``AccessDenied``, an
@@ -54,6 +57,7 @@ from ..core.errors import PCFError
 from ..registry import open_store
 from .clients import Clients
 from .host import FootprintSource
+from .live import LivePages
 
 TOKEN_TTL_S = 3600
 """Lifetime of an access token [s]."""
@@ -173,34 +177,43 @@ def matches(doc: dict, criteria: dict[str, list[str]]) -> bool:
     return True
 
 
-def build_app(source: FootprintSource, clients: Clients, token_ttl: float = TOKEN_TTL_S):
-    """The PACT host API as a Starlette application (see the module docstring).
+def build_app(source: FootprintSource | None, clients: Clients | None, token_ttl: float = TOKEN_TTL_S,
+              pages: LivePages | None = None):
+    """The PACT host API and the live label pages as a Starlette application (see the module docstring).
 
-    The endpoints are the methods of :class:`_PactHost`: token, list and get footprints (v3
-    under ``/3``, v2 under ``/2``), events.
+    The PACT endpoints are the methods of :class:`_PactHost`: token, list and get footprints (v3
+    under ``/3``, v2 under ``/2``), events. The label pages (:class:`pcf.serve.live.LivePages`)
+    answer every other ``GET``.
 
     Parameters
     ----------
-    source : FootprintSource
-        The registry's labels and the results they were issued for.
-    clients : Clients
-        Registered client credentials.
+    source : FootprintSource or None
+        The registry's labels and the results they were issued for (None: no PACT API).
+    clients : Clients or None
+        Registered client credentials (None together with ``source``).
     token_ttl : float
         Access-token lifetime [s].
+    pages : LivePages, optional
+        The live verification pages (None: not served).
     """
     from starlette.applications import Starlette
     from starlette.routing import Route
 
-    host = _PactHost(source, clients, Tokens(token_ttl), token_ttl)
-    routes = [Route("/auth/token", host.token, methods=["POST"])]
-    for version, prefix in (("v3", "/3"), ("v2", "/2")):
-        routes += [
-            Route(f"{prefix}/footprints", lambda r, v=version: host.list_footprints(r, v), methods=["GET"]),
-            Route(prefix + "/footprints/{id}", lambda r, v=version: host.get_footprint(r, v), methods=["GET"]),
-            Route(f"{prefix}/events", host.event, methods=["POST"]),
-        ]
+    routes = []
+    host = None
+    if source is not None:
+        host = _PactHost(source, clients, Tokens(token_ttl), token_ttl)
+        routes.append(Route("/auth/token", host.token, methods=["POST"]))
+        for version, prefix in (("v3", "/3"), ("v2", "/2")):
+            routes += [
+                Route(f"{prefix}/footprints", lambda r, v=version: host.list_footprints(r, v), methods=["GET"]),
+                Route(prefix + "/footprints/{id}", lambda r, v=version: host.get_footprint(r, v), methods=["GET"]),
+                Route(f"{prefix}/events", host.event, methods=["POST"]),
+            ]
+    if pages is not None:
+        routes.append(Route("/{path:path}", pages.endpoint, methods=["GET", "HEAD"]))
     app = Starlette(routes=routes)
-    app.state.events = host.events
+    app.state.events = host.events if host is not None else []
     return app
 
 
@@ -380,18 +393,19 @@ def check_address(host: str, tls: bool) -> None:
                          "proxy").about("tls_cert")
 
 
-def serve(registry, results, clients_file, host: str = "127.0.0.1", port: int = 8080,
+def serve(registry, results=None, clients_file=None, host: str = "127.0.0.1", port: int = 8080,
           tls_cert=None, tls_key=None) -> None:
-    """Run the PACT host API until interrupted (uvicorn).
+    """Run the live label pages and, with ``results`` and ``clients_file``, the PACT host API until
+    interrupted (uvicorn).
 
     Parameters
     ----------
     registry : str or Path or None
         The label registry (default ``PCF_HOME/registry.db``).
-    results : str or Path
-        Folder of the result files the labels were issued for.
-    clients_file : str or Path
-        Client credentials (:mod:`pcf.serve.clients`).
+    results : str or Path, optional
+        Folder of the result files the labels were issued for (PACT API).
+    clients_file : str or Path, optional
+        Client credentials (:mod:`pcf.serve.clients`) (PACT API; give both or neither).
     host, port : str, int
         Address to listen on; loopback by default.
     tls_cert, tls_key : str or Path, optional
@@ -400,7 +414,8 @@ def serve(registry, results, clients_file, host: str = "127.0.0.1", port: int = 
     Raises
     ------
     ServeError
-        Plain HTTP on a public address, only one of the TLS files, or a missing file.
+        Plain HTTP on a public address, only one of the TLS files, only one of ``results`` and
+        ``clients_file``, or a missing file.
     ClientsError
         The clients file is missing or malformed.
     RegistryError
@@ -410,11 +425,16 @@ def serve(registry, results, clients_file, host: str = "127.0.0.1", port: int = 
 
     if (tls_cert is None) != (tls_key is None):
         raise ServeError("give both the TLS certificate and its key").about("tls_key" if tls_key is None else "tls_cert")
+    if (results is None) != (clients_file is None):
+        raise ServeError("the PACT API needs both the results folder and the clients file; give both, or neither "
+                         "to serve only the label pages").about("clients_file" if clients_file is None else "results")
     check_address(host, tls_cert is not None)
     for name, path in (("results", results), ("tls_cert", tls_cert), ("tls_key", tls_key)):
         if path is not None and not Path(path).exists():
             raise ServeError(f"{path}: no such file or folder").about(name)
     open_store(registry, create=False).close()  # a missing registry stops here, not at the first request
-    app = build_app(FootprintSource(registry, results), Clients.load(clients_file))
+    source = FootprintSource(registry, results) if results is not None else None
+    clients = Clients.load(clients_file) if clients_file is not None else None
+    app = build_app(source, clients, pages=LivePages(registry))
     uvicorn.run(app, host=host, port=port, ssl_certfile=str(tls_cert) if tls_cert else None,
                 ssl_keyfile=str(tls_key) if tls_key else None, log_level="info")
