@@ -279,3 +279,41 @@ def test_status_order_and_superseded_link():
     assert suspended_by_log.status == "suspended" and suspended_by_log.reason is None
     reinstated = [_event(7, "label-suspended", {"reason": "x"}), _event(8, "label-reinstated", {"reason": "y"})]
     assert label_state(_row(), reinstated, at).status == "valid"
+
+
+def test_registry_without_url_serves_pages_at_the_root(tmp_path):
+    """No `registry init --url`: the QR code holds the signed token, and the pages are at /<number>.html
+    (the app of `pcf serve` run in-process; a HEAD request gets the headers only)."""
+    import threading
+
+    import uvicorn
+
+    from pcf.serve.live import LivePages
+    from pcf.serve.server import build_app
+
+    store, key, _, _ = new_registry(tmp_path, now=utc(2026, 1, 1))
+    number = issue(store, make_declaration(), key, 30, None, now=utc(2026, 1, 2), render=False).number
+    store.close()
+    clock = {"now": utc(2026, 1, 10)}
+    app = build_app(None, None, pages=LivePages(tmp_path / "registry.db", clock=lambda: clock["now"]))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(500):
+        if server.started:
+            break
+        time.sleep(0.01)
+    base = f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+    try:
+        status, _, body = get(f"{base}/{number}.html")
+        assert status == 200 and Elements(body).by_id["status"]["attrs"]["data-status"] == "valid"
+        clock["now"] = utc(2026, 2, 1)  # valid_until 2026-02-01T00:00:00Z is exclusive: expired from then on
+        assert Elements(get(f"{base}/{number}.html")[2]).by_id["status"]["attrs"]["data-status"] == "expired"
+        assert get(f"{base}/labels/{number}.html")[0] == 404
+        assert Elements(get(base + "/")[2]).by_id["count"]["text"] == "1 label"
+        with urllib.request.urlopen(urllib.request.Request(f"{base}/{number}.html", method="HEAD"), timeout=20) as r:
+            assert r.status == 200 and r.read() == b""
+        assert get(f"{base}/3/footprints")[0] == 404  # no PACT API without --results / --clients
+    finally:
+        server.should_exit = True
+        thread.join(10)
