@@ -37,6 +37,7 @@ from ..core.errors import ComparisonRefused
 from ..core.files import output_stem, write_atomic
 from ..core.vocabulary import GHG_REPORTED
 from ..declaration import Declaration
+from ..declaration.comparison import check_comparable, declared_per_declared_unit, reduction_row
 
 COMPARISON_FORMAT = "pcf-comparison/1"
 CLAIMS = ("reduction", "handprint")
@@ -50,13 +51,6 @@ SOURCES = {
 }
 
 
-def _declared_per_du(declaration: Declaration) -> float:
-    """The declared figure [kg CO2e / declared unit]."""
-    if declaration.result.totals is None:  # a result without totals: its one total
-        return float(declaration.result.per_declared_unit_kg_co2e)
-    return float(declaration.declared_value("declared_unit"))
-
-
 def _scenario(declaration: Declaration) -> str | None:
     scenario = declaration.result.scenario
     return scenario.name if scenario is not None else None
@@ -65,54 +59,6 @@ def _scenario(declaration: Declaration) -> str | None:
 def _label(declaration: Declaration) -> str:
     scenario = _scenario(declaration)
     return f"{declaration.result.product.id}" + (f" ({scenario})" if scenario else "")
-
-
-def _pcr_text(declaration: Declaration) -> str:
-    pcr = declaration.assessment.pcr
-    return f"{pcr.id} v{pcr.version}"
-
-
-def _check_comparable(baseline: Declaration, product: Declaration) -> None:
-    """Raise ComparisonRefused unless both results have the same function, PCR, boundary,
-    method and declared total."""
-    b, p = baseline.result, product.result
-    b_du, p_du = b.product.declared_unit, p.product.declared_unit
-    if not b_du or not p_du:
-        which = _label(baseline) if not b_du else _label(product)
-        raise ComparisonRefused(f"{which} has no declared unit: a comparison is per declared unit (the same "
-                                "function); add product.declared_unit to the model and compute it again")
-    if b_du.unit != p_du.unit or (b_du.description or "") != (p_du.description or ""):
-        raise ComparisonRefused(
-            f"different declared units: {b_du.unit!r} ({b_du.description or ''}) and {p_du.unit!r} "
-            f"({p_du.description or ''}); only products with the same function can be compared")
-    if baseline.assessment is None or product.assessment is None:
-        which = _label(baseline) if baseline.assessment is None else _label(product)
-        raise ComparisonRefused(f"{which} was not assessed against a PCR: a claim needs both results under the "
-                                "same PCR; set study.pcr and compute it again")
-    pcr_b, pcr_p = _pcr_text(baseline), _pcr_text(product)
-    if pcr_b != pcr_p:
-        raise ComparisonRefused(f"different PCRs: {pcr_b} and {pcr_p}; compute both under the same PCR (and version)")
-    if b.study.boundary != p.study.boundary:
-        raise ComparisonRefused(f"different system boundaries: {b.study.boundary} and {p.study.boundary}; "
-                                "compare results with the same boundary")
-    if b.method != p.method:
-        raise ComparisonRefused(f"different characterisation methods: {b.method} and {p.method}; compute both "
-                                "with the same method")
-    d_b = (baseline.accounting.declared_total, baseline.accounting.dluc_included)
-    d_p = (product.accounting.declared_total, product.accounting.dluc_included)
-    if d_b != d_p:
-        raise ComparisonRefused(f"different declared totals (biogenic carbon, dLUC): {d_b} and {d_p}; compute both "
-                                "with this pcf under the same PCR")
-    if b.model_sha256 == p.model_sha256 and _scenario(baseline) == _scenario(product) and b.parameters == p.parameters:
-        raise ComparisonRefused("both results are of the same model, scenario and parameters: nothing to compare")
-
-
-def _row(name: str, base: float | None, prod: float | None, zh: str = "") -> dict:
-    reduction = None if base is None or prod is None else base - prod
-    if reduction is not None and abs(reduction) <= 1e-9 * max(abs(base), abs(prod)):
-        reduction = 0.0  # the same value computed twice differs in the last bits, not in substance
-    pct = 100.0 * reduction / abs(base) if reduction is not None and base else None
-    return {"name": name, "zh": zh, "baseline": base, "product": prod, "reduction": reduction, "reduction_pct": pct}
 
 
 def _period_end(declaration: Declaration) -> date | None:
@@ -197,14 +143,14 @@ def compare_footprints(baseline: Declaration, product: Declaration, claim: str =
     if claim == "handprint" and not (justification or "").strip():
         raise ComparisonRefused("a carbon handprint needs a justified baseline (Carbon Handprint Guide): say why the "
                                 "baseline product is what the customer would use otherwise").about("justification")
-    _check_comparable(baseline, product)
+    check_comparable(baseline, product)
     per_b = float(baseline.result.product.declared_unit.per_reference_flow)
     per_p = float(product.result.product.declared_unit.per_reference_flow)
-    total = _row("total", _declared_per_du(baseline), _declared_per_du(product), "合计")
+    total = reduction_row("total", declared_per_declared_unit(baseline), declared_per_declared_unit(product), "合计")
     sb, sp = baseline.assessment.stages or {}, product.assessment.stages or {}
-    stages = [_row(name, sb.get(name), sp.get(name)) for name in list(dict.fromkeys(list(sb) + list(sp)))]
+    stages = [reduction_row(name, sb.get(name), sp.get(name)) for name in list(dict.fromkeys(list(sb) + list(sp)))]
     gb, gp = to_json(baseline.result.ghg), to_json(product.result.ghg)
-    ghg = [_row(k, gb[k] / per_b if k in gb else None, gp[k] / per_p if k in gp else None) for k in GHG_REPORTED
+    ghg = [reduction_row(k, gb[k] / per_b if k in gb else None, gp[k] / per_p if k in gp else None) for k in GHG_REPORTED
            if k in gb or k in gp]
     conditions = _conditions(baseline, product, claim, justification)
     declared_unit = product.result.product.declared_unit
