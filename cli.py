@@ -756,12 +756,20 @@ def issue(
     valid_days: Optional[int] = typer.Option(None, "--valid-days", help="Validity period in days (1-3650); default "
                                              "and maximum: the PCR's label.validity_years."),
     out_dir: Path = typer.Option(..., "--out", help="Folder for NUMBER.declaration.json, .label.svg/.pdf, .statement.pdf."),
+    claim: Optional[str] = typer.Option(None, "--claim", help="Label type: footprint (default) or reduction "
+                                        "(减碳; needs --baseline-label and --measures). No carbon-neutral labels."),
+    baseline_label: Optional[str] = typer.Option(None, "--baseline-label",
+                                                 help="Reduction label: the earlier label of the product it is stated against."),
+    measures: Optional[Path] = typer.Option(None, "--measures", help="Reduction label: the reduction-measures report (kept by SHA-256)."),
     registry: Optional[Path] = _registry_option(),
 ) -> None:
     """Issue a numbered, signed label for a result that conforms to its PCR; prints the label number."""
     from pcf.api import issue_label
 
-    issued = issue_label(result, key, valid_days, out_dir, registry, ask=_ask_passphrase())
+    issued = issue_label(result, key, valid_days, out_dir, registry, ask=_ask_passphrase(), claim=claim,
+                         baseline_label=baseline_label, measures=measures)
+    for line in issued.marks:
+        err.print(escape(line), highlight=False)
     rec = issued.record
     err.print(f"issued {rec.number}: {escape(rec.product_name)} ({escape(rec.product_id)}), issuer {escape(rec.issuer)}, "
               f"valid {rec.valid_from} until {rec.valid_until}", highlight=False)

@@ -611,11 +611,13 @@ def _passphrase(key_path: str | Path, passphrase: str | None, ask: Callable[[Pat
 
 def issue_label(result_path: str | Path, key_path: str | Path, valid_days: int | None, out_dir: str | Path,
                 registry: str | Path | None = None, passphrase: str | None = None,
-                ask: Callable[[Path], str] | None = None):
+                ask: Callable[[Path], str] | None = None, claim: str | None = None,
+                baseline_label: str | None = None, measures: str | Path | None = None):
     """``pcf issue``: issue a label for a result file (see :func:`pcf.registry.issue`).
 
     ``passphrase`` decrypts an encrypted key; default ``PCF_KEY_PASSPHRASE``, else what
-    ``ask(key_path)`` returns (a prompt; only called for an encrypted key).
+    ``ask(key_path)`` returns (a prompt; only called for an encrypted key). ``claim="reduction"``
+    with ``baseline_label`` and ``measures`` issues a reduction label (:mod:`pcf.registry.labeltype`).
 
     Returns
     -------
@@ -634,7 +636,8 @@ def issue_label(result_path: str | Path, key_path: str | Path, valid_days: int |
     key = load_signing_key(key_path, _passphrase(key_path, passphrase, ask))
     store = _store(registry)
     try:
-        return issue(store, declaration, key, valid_days, out_dir)
+        return issue(store, declaration, key, valid_days, out_dir, claim=claim, baseline_label=baseline_label,
+                     measures=measures)
     finally:
         store.close()
 

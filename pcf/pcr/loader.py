@@ -236,6 +236,8 @@ def _check(pcr: PCR, path: Path, lines: LineMap) -> None:
         _check_classes(alt, pcr.declared_unit.unit, fail, ("alternative_classes", i))
     if pcr.electricity is not None:
         _check_electricity(pcr.electricity, fail)
+    if pcr.label is not None and pcr.label.low_carbon_limit is not None:
+        _check_low_carbon(pcr.label.low_carbon_limit, pcr.declared_unit.unit, fail)
     if pcr.end_of_life is not None:
         for material, a in pcr.end_of_life.A.items():
             if not 0.0 <= a <= 1.0:
@@ -298,6 +300,18 @@ def _check_electricity(rules, fail: typing.Callable[[Loc, str], typing.NoReturn]
              f"default_mode {rules.default_mode!r} is not one of the modes ({', '.join(ids)})")
     if rules.max_age_years is not None and not rules.age_clause:
         fail(("electricity", "max_age_years"), "max_age_years needs age_clause: the clause it comes from")
+
+
+def _check_low_carbon(limit, declared_unit: str | None, fail: typing.Callable[[Loc, str], typing.NoReturn]) -> None:
+    """``label.low_carbon_limit``: per the declared unit; an illustrative limit says why."""
+    at: Loc = ("label", "low_carbon_limit")
+    if declared_unit is None:
+        fail(at, "a low-carbon limit needs a declared unit: set declared_unit.unit")
+    expected_unit = f"kg CO2e/{declared_unit}"
+    if limit.unit != expected_unit:
+        fail(at + ("unit",), f"unit {limit.unit!r} must be {expected_unit!r} (per the declared unit)")
+    if limit.illustrative and not limit.rationale:
+        fail(at + ("illustrative",), "an illustrative limit needs a rationale; add one")
 
 
 def _check_classes(

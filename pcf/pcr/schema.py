@@ -366,10 +366,23 @@ class Contents(_Strict):
     note: str | None = None
 
 
+class LowCarbonLimit(_Strict):
+    """The limit below which a label carries the low-carbon mark (低碳产品 Low-carbon product)."""
+
+    value: float = Field(gt=0, description="Limit [kg CO2e / declared unit]; the declared figure must be below it.")
+    unit: str = Field(description="kg CO2e/<declared unit>.")
+    source: str = Field(min_length=1, description="Where the limit comes from.")
+    clause: str | None = None
+    illustrative: bool = Field(description="True: the limit is pcf's, not the rule-maker's.")
+    rationale: str | None = Field(default=None, description="Required when illustrative.")
+
+
 class LabelRules(_Strict):
-    """The label a programme issues under the PCR (``label:``): validity of an issued label."""
+    """The label a programme issues under the PCR (``label:``): validity of an issued label and
+    the low-carbon limit."""
 
     validity_years: float | None = Field(default=None, gt=0, description="Years an issued label is valid.")
+    low_carbon_limit: LowCarbonLimit | None = Field(default=None, description="Low-carbon mark below this.")
     clause: str
     confidence: Confidence
     note: str | None = None

@@ -158,7 +158,8 @@ def _product(product) -> dict:
 
 def build_label_document(declaration: Declaration, *, number: str, key: SigningKey, issuer: str,
                          issued_at: datetime, valid_days: int, url: str | None = None,
-                         renews: str | None = None, result_sha256: str | None = None) -> dict:
+                         renews: str | None = None, result_sha256: str | None = None,
+                         low_carbon: dict | None = None) -> dict:
     """The label document (``pcf-declaration/1``) of a conforming declaration, not yet signed.
 
     Parameters
@@ -184,6 +185,9 @@ def build_label_document(declaration: Declaration, *, number: str, key: SigningK
     result_sha256 : str, optional
         SHA-256 of the canonical result JSON; default that of ``declaration.to_json()`` (the
         result file as ``pcf footprint`` writes it).
+    low_carbon : dict, optional
+        The low-carbon mark (:func:`pcf.registry.labeltype.low_carbon_mark`); written as
+        ``low_carbon`` only when given (documents without it read as before).
 
     Returns
     -------
@@ -200,7 +204,8 @@ def build_label_document(declaration: Declaration, *, number: str, key: SigningK
         raise ValueError("a label document needs the PCR assessment of the declaration")
     prov = result.provenance
     valid_until = issued_at + timedelta(days=valid_days)
-    return {
+    marks = {} if low_carbon is None else {"low_carbon": low_carbon}
+    return {**marks,
         "format": DECLARATION_FORMAT,
         "label_number": number,
         "issuer": {"name": issuer, "key_id": key.key_id, "public_key": b64url(raw_public(key.public_key))},
@@ -294,6 +299,12 @@ def _exact_keys(obj: object, keys: set[str], where: str) -> dict:
 DECLARATION_KEYS = {"format", "label_number", "issuer", "issued_at", "valid_from", "valid_until", "renews",
                     "verification_url", "product", "values", "performance_class", "pcr", "study", "method",
                     "background", "model_sha256", "result_sha256", "result_created_at", "software"}
+#: Keys only some label documents have: ``claim`` (a reduction label), ``low_carbon`` (the
+#: low-carbon mark); see :mod:`pcf.registry.labeltype`.
+OPTIONAL_KEYS = {"claim", "low_carbon"}
+_CLAIM_KEYS = {"type", "baseline", "footprint_labels", "per_declared_unit", "reduction", "reduction_pct", "unit",
+               "text", "measures", "source"}
+_LOW_CARBON_KEYS = {"limit", "unit", "source", "clause", "illustrative", "text"}
 
 
 def parse_document(data: bytes | str, where: str = "declaration") -> dict:
@@ -330,7 +341,9 @@ def parse_document(data: bytes | str, where: str = "declaration") -> dict:
         raw = b64url_decode(sig["value"])
         if len(raw) != 64 or b64url(raw) != sig["value"]:
             raise ValueError("signature value is not the canonical base64url of 64 bytes")
-        decl = _exact_keys(doc["declaration"], DECLARATION_KEYS, "declaration")
+        decl = doc["declaration"]
+        _exact_keys(decl, DECLARATION_KEYS | (OPTIONAL_KEYS & set(decl) if isinstance(decl, dict) else set()),
+                    "declaration")
         if decl["format"] != DECLARATION_FORMAT:
             raise ValueError(f"declaration format is {decl['format']!r}, expected {DECLARATION_FORMAT!r}")
         parse_number(decl["label_number"])
@@ -398,6 +411,28 @@ def _check_shape(decl: dict) -> None:
             raise ValueError(f"declaration.{key} must be text")
     if not isinstance(decl["issuer"]["name"], str):
         raise ValueError("declaration.issuer.name must be text")
+    _check_marks(decl)
+
+
+def _check_marks(decl: dict) -> None:
+    """The optional ``claim`` (reduction label) and ``low_carbon`` (mark) of a label document."""
+    if "claim" in decl:
+        claim = _exact_keys(decl["claim"], _CLAIM_KEYS, "declaration.claim")
+        if claim["type"] != "reduction":
+            raise ValueError(f"declaration.claim.type {claim['type']!r} is not a label type pcf issues")
+        _exact_keys(claim["baseline"], {"label_number", "issued_at", "year", "declaration_sha256",
+                                        "per_declared_unit"}, "declaration.claim.baseline")
+        _exact_keys(claim["measures"], {"name", "sha256", "bytes"}, "declaration.claim.measures")
+        for key in ("per_declared_unit", "reduction", "reduction_pct"):
+            if isinstance(claim[key], bool) or not isinstance(claim[key], (int, float)):
+                raise ValueError(f"declaration.claim.{key} must be a number")
+        if not isinstance(claim["text"], str) or not isinstance(claim["footprint_labels"], list):
+            raise ValueError("declaration.claim.text must be text and footprint_labels a list")
+    if "low_carbon" in decl:
+        low = _exact_keys(decl["low_carbon"], _LOW_CARBON_KEYS, "declaration.low_carbon")
+        if isinstance(low["limit"], bool) or not isinstance(low["limit"], (int, float)) \
+                or not isinstance(low["text"], str) or not isinstance(low["illustrative"], bool):
+            raise ValueError("declaration.low_carbon has the wrong types")
 
 
 def hash_matches(document: dict) -> bool:

@@ -64,6 +64,13 @@ class Issued:
     token: str
     files: dict[str, Path] = field(default_factory=dict)
 
+    @property
+    def marks(self) -> list[str]:
+        """The label type and marks it prints (reduction, low-carbon); empty for a plain footprint label."""
+        from .labeltype import marks
+
+        return marks(self.document["declaration"])
+
 
 def _assess(declaration: Declaration, pcr) -> Assessment:
     """The PCR assessment of a declaration's result, as :mod:`pcf.pcr` makes it today."""
@@ -243,8 +250,10 @@ def _insert(tx: Tx, make: Callable[[str, str | None], dict], key: SigningKey, no
 
 
 def _issue(store: Store, make, key: SigningKey, out_dir, now: datetime | None, *, renews: str | None = None,
-           product_id: str | None = None, reason: str | None = None, render: bool = True) -> Issued:
-    """The transaction of :func:`issue` and :func:`renew` (see the module docstring)."""
+           product_id: str | None = None, reason: str | None = None, render: bool = True,
+           extra: Callable[[Tx, datetime], dict] | None = None) -> Issued:
+    """The transaction of :func:`issue` and :func:`renew` (see the module docstring); ``extra(tx,
+    now)``, checked inside the transaction, gives keys added to the label document (a claim)."""
     out, created = _prepare_out(out_dir)
     now = (now or utc_now()).replace(microsecond=0)
     staged: StagedFiles | None = None
@@ -253,7 +262,9 @@ def _issue(store: Store, make, key: SigningKey, out_dir, now: datetime | None, *
             issuer = _usable_key(tx, key, now)
             if renews is not None:
                 _check_renewable(tx, renews, product_id)
-            record, document, qr = _insert(tx, lambda number, url: make(number, url, issuer, now), key, now, renews)
+            added = extra(tx, now) if extra is not None else {}
+            record, document, qr = _insert(tx, lambda number, url: {**make(number, url, issuer, now), **added}, key,
+                                           now, renews)
             if renews is not None:
                 tx.set_renewed_by(renews, record.number)
                 append_event(tx, "label-renewed", renews, {"reason": reason, "renewed_by": record.number},
@@ -286,9 +297,43 @@ def _result_sha256(declaration: Declaration) -> str:
     return hashlib.sha256(canonical_bytes(declaration.to_json())).hexdigest()
 
 
+def _marks(today: Declaration, pcr_dir: str | Path | None) -> dict | None:
+    """The low-carbon mark of a label for ``today`` under its PCR (:func:`labeltype.low_carbon_mark`)."""
+    from pcf.pcr import load_pcr
+
+    from .labeltype import low_carbon_mark
+
+    return low_carbon_mark(today, load_pcr(today.assessment.pcr.id, pcr_dir))
+
+
+def _claim(today: Declaration, claim: str | None, baseline_label: str | None, measures) -> Callable | None:
+    """The in-transaction check of a reduction label (``extra`` of :func:`_issue`), or None for a footprint label."""
+    from .labeltype import LABEL_TYPES, REDUCTION, read_measures, reduction_claim
+    from .numbers import parse_number
+
+    if claim is None or claim == "footprint":
+        if baseline_label is not None or measures is not None:
+            raise IssueRefused("a baseline label and a measures report go with a reduction label: add "
+                               "claim reduction").about("claim")
+        return None
+    if claim != REDUCTION:
+        raise IssueRefused(f"unknown label type {claim!r}; use one of {', '.join(LABEL_TYPES)} (carbon-neutral "
+                           "labels are not offered: docs/registry.md)").about("claim")
+    if not baseline_label:
+        raise IssueRefused("a reduction label needs the earlier label it is stated against: give the baseline "
+                           "label number").about("baseline_label")
+    if measures is None:
+        raise IssueRefused("a reduction label needs the report of the reduction measures (the CQC rule): give "
+                           "the measures file").about("measures")
+    number = parse_number(baseline_label).text
+    kept = read_measures(measures)
+    return lambda tx, now: {"claim": reduction_claim(tx, today, number, kept, now)}
+
+
 def issue(store: Store, declaration: Declaration, key: SigningKey, valid_days: int | None = None,
           out_dir: str | Path | None = None, *, now: datetime | None = None, render: bool = True,
-          pcr_dir: str | Path | None = None) -> Issued:
+          pcr_dir: str | Path | None = None, claim: str | None = None, baseline_label: str | None = None,
+          measures: str | Path | None = None) -> Issued:
     """Issue a label for a conforming declaration.
 
     Parameters
@@ -312,17 +357,29 @@ def issue(store: Store, declaration: Declaration, key: SigningKey, valid_days: i
         only the declaration.
     pcr_dir : str or Path, optional
         Folder of PCR files [default ``pcr_rules/``].
+    claim : {None, "footprint", "reduction"}
+        The label type [default footprint]; a reduction label needs ``baseline_label`` and
+        ``measures`` (:mod:`pcf.registry.labeltype`).
+    baseline_label : str, optional
+        Reduction label: the earlier label of the product the reduction is stated against.
+    measures : str or Path, optional
+        Reduction label: the reduction-measures report (kept by SHA-256 in the label).
 
     Returns
     -------
     Issued
         ``files`` keys: ``declaration.json``, ``label.svg``, ``label.pdf``, ``statement.pdf``.
+        A label whose declared figure is below the PCR's ``label.low_carbon_limit`` carries
+        the low-carbon mark.
 
     Raises
     ------
     IssueRefused
         Nonconforming result, no PCR, unknown or retired key, bad validity (longer than the
-        PCR's, or none given when the PCR states none).
+        PCR's, or none given when the PCR states none); a reduction label whose conditions
+        are not met (:func:`pcf.registry.labeltype.reduction_claim`).
+    LabelNotFound
+        No baseline label with that number.
     RenderError, RegistryError
         Rendering or writing failed; nothing was issued.
     """
@@ -330,13 +387,16 @@ def issue(store: Store, declaration: Declaration, key: SigningKey, valid_days: i
     today = check_conformance(declaration, pcr_dir)
     pcr = today.assessment.pcr
     valid_days = validity_from_pcr(valid_days, today.assessment.label, f"{pcr.id} v{pcr.version}", now)
+    extra = _claim(today, claim, baseline_label, measures)
     result_sha256 = _result_sha256(declaration)
+    low_carbon = _marks(today, pcr_dir)
 
     def make(number, url, issuer, now):
         return build_label_document(today, number=number, key=key, issuer=issuer, issued_at=now,
-                                    valid_days=valid_days, url=url, result_sha256=result_sha256)
+                                    valid_days=valid_days, url=url, result_sha256=result_sha256,
+                                    low_carbon=low_carbon)
 
-    return _issue(store, make, key, out_dir, now, render=render)
+    return _issue(store, make, key, out_dir, now, render=render, extra=extra)
 
 
 def _check_renewable(tx: Tx, number: str, product_id: str | None) -> LabelRecord:
@@ -406,14 +466,17 @@ def renew(store: Store, number: str, key: SigningKey, valid_days: int | None, re
 
         product_id = previous["product"]["id"]
     else:
+        _renewable_with_result(store, number)
         today = check_conformance(declaration, pcr_dir)
         pcr = today.assessment.pcr
         valid_days = validity_from_pcr(valid_days, today.assessment.label, f"{pcr.id} v{pcr.version}", now)
         result_sha256 = _result_sha256(declaration)
+        low_carbon = _marks(today, pcr_dir)
 
         def make(new_number, url, issuer, now):
             return build_label_document(today, number=new_number, key=key, issuer=issuer, issued_at=now,
-                                        valid_days=valid_days, url=url, renews=number, result_sha256=result_sha256)
+                                        valid_days=valid_days, url=url, renews=number, result_sha256=result_sha256,
+                                        low_carbon=low_carbon)
 
         product_id = declaration.result.product.id
     return _issue(store, make, key, out_dir, now, renews=number, product_id=product_id, reason=reason,
@@ -429,6 +492,17 @@ def _renewal_days(valid_days: int | None, pcr_id: str, pcr_dir, now: datetime) -
                                                     clause=pcr.label.clause, confidence=pcr.label.confidence,
                                                     note=pcr.label.note)
     return validity_from_pcr(valid_days, rule, f"{pcr.id} v{pcr.version}", now)
+
+
+def _renewable_with_result(store: Store, number: str) -> None:
+    """A reduction label's claim is tied to its result: renewed with a new result, it would lose it."""
+    from .labeltype import FOOTPRINT, record_type
+
+    with store.read() as tx:
+        old = tx.label(number)
+    if old is not None and record_type(old) != FOOTPRINT:
+        raise IssueRefused(f"label {number} is a {record_type(old)} label: renew it without a new result (the same "
+                           "claim, a new validity period), or issue a new reduction label for the new result")
 
 
 def _reason(reason: str | None) -> str:

@@ -15,6 +15,7 @@ from pcf.render import fmt, output
 from pcf.render.label import issued_label, prepare
 
 from .declaration import document_text, label_declaration, parse_time
+from .labeltype import marks
 
 
 def _date(text: str) -> str:
@@ -30,7 +31,8 @@ def issued_context(document: dict, qr: str) -> dict:
     """The ``issued`` dict of :func:`pcf.render.label.label_context` for a signed declaration."""
     d = document["declaration"]
     return {"number": d["label_number"], "valid_from": _date(d["valid_from"]),
-            "valid_until": _last_day(d["valid_until"]), "issuer": d["issuer"]["name"], "qr": qr}
+            "valid_until": _last_day(d["valid_until"]), "issuer": d["issuer"]["name"], "qr": qr,
+            "marks": marks(d)}
 
 
 def statement_context(document: dict) -> dict:
@@ -60,6 +62,7 @@ def statement_context(document: dict) -> dict:
         "valid_from": _date(d["valid_from"]), "valid_until": _last_day(d["valid_until"]),
         "days": (parse_time(d["valid_until"]) - parse_time(d["valid_from"])).days,
         "renews": d.get("renews"),
+        "marks": marks(d), "claim": d.get("claim"), "low_carbon": d.get("low_carbon"),
         "declaration_sha256": document["declaration_sha256"],
         "key_id": document["signature"]["key_id"], "signature": document["signature"]["value"],
         "url": d.get("verification_url"),

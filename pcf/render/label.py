@@ -65,6 +65,15 @@ def _stage_bar(stages: list[dict], x0: float, width: float) -> list[dict]:
     return out
 
 
+def _marks(issued: dict | None) -> dict | None:
+    """The line of an issued label's type and marks (reduction, low-carbon), sized to fit."""
+    lines = (issued or {}).get("marks") or []
+    if not lines:
+        return None
+    text = " · ".join(lines)
+    return {"lines": lines, "size": fmt.fit_size(text, 328.0, 9.0)}
+
+
 def label_context(declaration: Declaration, font: str, issued: dict | None = None) -> dict:
     """Everything ``label.svg.j2`` draws, with its geometry [SVG units, 4 per mm].
 
@@ -76,7 +85,8 @@ def label_context(declaration: Declaration, font: str, issued: dict | None = Non
     issued : dict, optional
         For an issued label (:mod:`pcf.registry`): ``number`` (label number), ``valid_from``
         and ``valid_until`` (dates as printed), ``issuer`` and ``qr`` (the text of the QR
-        code: the verification URL or the signed token). Without it the label is an
+        code: the verification URL or the signed token), optionally ``marks`` (lines of the
+        label type and marks, :func:`pcf.registry.labeltype.marks`). Without it the label is an
         unnumbered draft and its QR code holds :func:`label_verification_text`.
 
     Returns
@@ -124,6 +134,7 @@ def label_context(declaration: Declaration, font: str, issued: dict | None = Non
         "date": view.created_date(result),
         "sha": result.model_sha256[:12].lower(),
         "issued": None if not issued else {k: issued[k] for k in ("number", "valid_from", "valid_until", "issuer")},
+        "marks": _marks(issued),
         "state": view.issue_state(declaration, issued),
         "not_graded": view.not_graded_reason(declaration),
         "no_classes": view.no_classes(declaration),
