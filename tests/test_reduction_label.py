@@ -194,7 +194,7 @@ def test_issued_with_two_earlier_labels(reg):
     assert c.marks == [claim["text"]]
     # the label and the statement show it
     svg = (out / f"{c.number}.label.svg").read_text(encoding="utf-8")
-    assert re.search(r'<text id="marks"[^>]*><tspan>减碳 Reduction −15.0 % vs label ' + a.number + r" \(2026\)</tspan>",
+    assert re.search(r'<text class="mark" id="mark-1"[^>]*>减碳 Reduction −15.0 % vs label ' + a.number + r" \(2026\)</text>",
                      svg)
     s = statement_context(c.document)
     assert s["marks"] == [claim["text"]] and s["claim"]["measures"]["sha256"] == claim["measures"]["sha256"]
@@ -228,6 +228,21 @@ def test_a_reduction_label_is_not_renewed_with_a_new_result(reg):
         renew(reg["store"], c.number, reg["key"], 730, "yearly", declaration=generation(800.0), now=T_CHECK)
     renewed = renew(reg["store"], c.number, reg["key"], 730, "yearly", now=T_CHECK)
     assert renewed.document["declaration"]["claim"] == c.document["declaration"]["claim"]
+
+
+def test_the_verification_page_shows_the_reduction_and_links_the_baseline(reg, tmp_path):
+    from pcf.serve.publish import publish
+    from tests.test_registry_publish import Elements, chromium_dom
+
+    a, _ = footprint(reg), footprint(reg, now=T2)
+    c = reduction(reg, a.number)
+    publish(reg["store"], tmp_path / "site", now=T_CHECK)
+    dom = Elements(chromium_dom((tmp_path / "site" / f"{c.number}.html").as_uri(), tmp_path))
+    assert dom.by_id["status"]["attrs"]["data-status"] == "valid"
+    assert f"减碳 Reduction −15.0 % vs label {a.number} (2026)" in dom.by_id["reduction"]["text"]
+    page = (tmp_path / "site" / f"{c.number}.html").read_text(encoding="utf-8")
+    assert f'<a href="{a.number}.html">{a.number}</a>' in page
+    assert 'id="reduction"' not in (tmp_path / "site" / f"{a.number}.html").read_text(encoding="utf-8")
 
 
 # ------------------------------------------------------------------ low-carbon mark

@@ -65,13 +65,13 @@ def _stage_bar(stages: list[dict], x0: float, width: float) -> list[dict]:
     return out
 
 
-def _marks(issued: dict | None) -> dict | None:
-    """The line of an issued label's type and marks (reduction, low-carbon), sized to fit."""
+def _marks(issued: dict | None, basis_lines: int) -> list[dict]:
+    """Where an issued label prints its type and marks (reduction, low-carbon): the first in
+    the headline box under the basis lines, a second one under the box; sized to fit."""
     lines = (issued or {}).get("marks") or []
-    if not lines:
-        return None
-    text = " · ".join(lines)
-    return {"lines": lines, "size": fmt.fit_size(text, 328.0, 9.0)}
+    places = [(141.0 + basis_lines * 10.5 + 4.0, 316.0, 9.0), (230.0, 328.0, 8.5)]
+    return [{"text": text, "y": y, "size": fmt.fit_size(text, width, size)}
+            for text, (y, width, size) in zip(lines, places)]
 
 
 def label_context(declaration: Declaration, font: str, issued: dict | None = None) -> dict:
@@ -134,7 +134,7 @@ def label_context(declaration: Declaration, font: str, issued: dict | None = Non
         "date": view.created_date(result),
         "sha": result.model_sha256[:12].lower(),
         "issued": None if not issued else {k: issued[k] for k in ("number", "valid_from", "valid_until", "issuer")},
-        "marks": _marks(issued),
+        "marks": _marks(issued, len(basis_lines)),
         "state": view.issue_state(declaration, issued),
         "not_graded": view.not_graded_reason(declaration),
         "no_classes": view.no_classes(declaration),

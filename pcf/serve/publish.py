@@ -79,8 +79,18 @@ def page_context(label, at: datetime, events: list | None = None, *, live: bool 
         "issuer": label.issuer, "issued_at": label.issued_at,
         "renews": label.renews, "renewed_by": label.renewed_by,
         "declaration_sha256": label.declaration_sha256, "key_id": label.key_id,
-        "published_at": iso(at), "live": live, "document": document,
+        "published_at": iso(at), "live": live, "document": document, **_marks(d),
     }
+
+
+def _marks(d: dict) -> dict:
+    """A reduction label's claim (with a link to its baseline) and the low-carbon mark (:mod:`pcf.registry.labeltype`)."""
+    claim, low = d.get("claim"), d.get("low_carbon")
+    baseline = claim["baseline"]["label_number"] if isinstance(claim, dict) else None
+    return {"reduction": claim["text"] if isinstance(claim, dict) else None,
+            "baseline": baseline if isinstance(baseline, str) and looks_like_number(baseline) else None,
+            "low_carbon": low["text"] if isinstance(low, dict) else None,
+            "low_carbon_illustrative": bool(low.get("illustrative")) if isinstance(low, dict) else False}
 
 
 def count_text(count: int) -> str:
