@@ -11,6 +11,7 @@ reduction label on 2026-05-01, checked on 2026-06-01.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -25,7 +26,7 @@ from pcf.pcr import load_pcr
 from pcf.registry import IssueRefused, LabelNotFound, change_status, check_registry, issue, renew, verify
 from pcf.registry.declaration import parse_document
 from pcf.registry.numbers import format_number, parse_number
-from pcf.registry.labeltype import REDUCTION, label_type, record_type
+from pcf.registry.labeltype import REDUCTION, claim_problems, label_type, record_type
 from pcf.registry.render import statement_context
 from tests import builders
 from tests.pcr_util import DECLARATION
@@ -219,6 +220,20 @@ def test_a_tampered_reduction_claim_does_not_verify(reg, tmp_path):
     doc["declaration"]["claim"]["text"] = doc["declaration"]["claim"]["text"].replace("15.0", "25.0")
     path.write_text(json.dumps(doc), encoding="utf-8")
     assert verify(str(path), reg["store"], at=T_CHECK).verdict == "invalid"
+
+
+def test_registry_check_finds_a_claim_about_a_baseline_it_does_not_hold(reg):
+    a, _ = footprint(reg), footprint(reg, now=T2)
+    c = reduction(reg, a.number)
+    with reg["store"].read() as tx:
+        labels = tx.labels()
+    assert claim_problems(labels) == []
+    # a claim signed about another declaration of the baseline, or about a label not in the registry
+    other = dataclasses.replace(labels[0], declaration_sha256="00" * 32)
+    assert claim_problems([other, labels[1], labels[2]]) == [
+        f"label {c.number}: its reduction claim names another declaration of baseline {a.number} (SHA-256 differs)"]
+    assert claim_problems(labels[1:]) == [
+        f"label {c.number}: its reduction claim names baseline {a.number!r}, not an earlier label of this registry"]
 
 
 def test_a_reduction_label_is_not_renewed_with_a_new_result(reg):

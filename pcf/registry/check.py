@@ -18,6 +18,7 @@ from .chain import verify_chain
 from .declaration import digest, parse_document, parse_time, signature_valid
 from .errors import NotADeclaration, RegistryError
 from .keys import public_from_raw
+from .labeltype import claim_problems
 from .numbers import parse_number
 from .store import Store
 
@@ -142,6 +143,7 @@ def check_registry(store: Store) -> RegistryCheck:
             if getattr(have, k) != value:
                 problems.append(f"label {number}: {k} is {getattr(have, k)!r}, the event log says {value!r}")
         problems.extend(_check_label(have, have_keys))
+    problems.extend(claim_problems(labels))
     seqs = sorted(label.seq for label in labels)
     if seqs != list(range(1, len(seqs) + 1)):
         problems.append("label sequence numbers do not run 1, 2, 3, ... without gaps or repeats")

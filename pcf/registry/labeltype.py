@@ -233,3 +233,28 @@ def marks(declaration: dict) -> list[str]:
     if isinstance(low, dict):
         out.append(low["text"] + (" (示意性限值 illustrative limit)" if low.get("illustrative") else ""))
     return out
+
+
+def claim_problems(labels: list[LabelRecord]) -> list[str]:
+    """Reduction labels whose baseline is not an earlier label of the registry with the digest
+    their claim names (``pcf registry check``); a signed claim cannot be altered, but an issuer
+    key could sign one about a label that does not exist.
+    """
+    by_number = {label.number: label for label in labels}
+    out = []
+    for label in labels:
+        try:
+            claim = json.loads(label.document)["declaration"].get("claim")
+        except (ValueError, KeyError, TypeError, AttributeError):
+            continue  # an unreadable document is reported by the label check
+        if not isinstance(claim, dict):
+            continue
+        base = claim.get("baseline") or {}
+        old = by_number.get(base.get("label_number"))
+        if old is None or old.seq >= label.seq:
+            out.append(f"label {label.number}: its reduction claim names baseline {base.get('label_number')!r}, "
+                       "not an earlier label of this registry")
+        elif old.declaration_sha256 != base.get("declaration_sha256"):
+            out.append(f"label {label.number}: its reduction claim names another declaration of baseline "
+                       f"{old.number} (SHA-256 differs)")
+    return out
