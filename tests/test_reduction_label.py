@@ -37,7 +37,8 @@ RULES = "pcr_rules"
 
 
 def generation(kg_per_pack: float, *, model: str = "ef" * 32, method: str = "ef-3.1-climate-change",
-               description: str = "kWh delivered over the service life", pcr_dir=None):
+               description: str = "kWh delivered over the service life", pcr_dir=None,
+               product_id: str = "TEST-PACK-10"):
     """The pack of tests/registry_util.py with ``kg_per_pack`` [kg CO2e / pack] (stages scaled
     from 600/300/30/30), assessed under PCR eu-battery-cfb-ev (from ``pcr_dir``)."""
     f = kg_per_pack / 960.0
@@ -46,7 +47,7 @@ def generation(kg_per_pack: float, *, model: str = "ef" * 32, method: str = "ef-
         fossil=kg_per_pack, declared_per_reference_flow=4800.0,
         stages={"raw_material_acquisition": 600.0 * f, "production": 300.0 * f, "distribution": 30.0 * f,
                 "end_of_life": 30.0 * f},
-        product=Product(id="TEST-PACK-10", name="Test EV battery pack, 10 kWh",
+        product=Product(id=product_id, name="Test EV battery pack, 10 kWh",
                         reference_flow=Quantity(amount=1.0, unit="item"),
                         declared_unit=DeclaredUnit(unit="kWh", description=description, per_reference_flow=4800.0)),
         study=Study(standard="ISO 14067:2018", boundary="cradle-to-grave", pcr=PCR, method=method,
@@ -83,6 +84,16 @@ def reg(tmp_path):
     store.close()
 
 
+def SECOND():
+    """A second footprint result of the pack: the same 0.200 kg CO2e/kWh from another model file."""
+    return generation(960.0, model="cd" * 32)
+
+
+def second(reg, first, declaration=None, **kwargs):
+    """The product's second footprint label (another result, on T2)."""
+    return footprint(reg, declaration or SECOND(), now=T2, **kwargs)
+
+
 def footprint(reg, declaration=None, now=T1, **kwargs):
     return issue(reg["store"], declaration or make_declaration(), reg["key"], 730, None, now=now, **kwargs)
 
@@ -111,7 +122,8 @@ def test_refused_with_one_earlier_label(reg):
 
 
 def test_a_revoked_label_does_not_count_and_is_no_baseline(reg):
-    a, b = footprint(reg), footprint(reg, now=T2)
+    a = footprint(reg)
+    b = second(reg, a)
     change_status(reg["store"], b.number, "revoke", "data found wrong", now=T2)
     with pytest.raises(IssueRefused, match="holds 1"):
         reduction(reg, a.number)
@@ -120,7 +132,8 @@ def test_a_revoked_label_does_not_count_and_is_no_baseline(reg):
 
 
 def test_refused_without_reduction_measures_or_baseline(reg):
-    a, _ = footprint(reg), footprint(reg, now=T2)
+    a = footprint(reg)
+    second(reg, a)
     with pytest.raises(IssueRefused, match="measures") as info:
         issue(reg["store"], generation(816.0), reg["key"], 730, None, now=T3, claim="reduction",
               baseline_label=a.number)
@@ -137,7 +150,8 @@ def test_refused_without_reduction_measures_or_baseline(reg):
 
 
 def test_refused_without_a_reduction(reg):
-    a, _ = footprint(reg), footprint(reg, now=T2)
+    a = footprint(reg)
+    second(reg, a)
     with pytest.raises(IssueRefused, match="no reduction: 0.210 kg CO2e / kWh against 0.200 kg CO2e / kWh"):
         reduction(reg, a.number, generation(1008.0))            # 1008 / 4800 = 0.210
 
@@ -145,14 +159,14 @@ def test_refused_without_a_reduction(reg):
 def test_refused_against_another_pcr_version(reg, tmp_path):
     other = pcr_copy(tmp_path, 'version: "0.4"', 'version: "0.3-test"')
     a = footprint(reg, generation(960.0, model="ab" * 32, pcr_dir=other), pcr_dir=other)
-    footprint(reg, now=T2)
+    second(reg, a)
     with pytest.raises(IssueRefused, match=r"different PCRs: eu-battery-cfb-ev v0.3-test and eu-battery-cfb-ev v0.4"):
         reduction(reg, a.number)
 
 
 def test_refused_against_another_declared_unit(reg):
     a = footprint(reg, generation(960.0, model="ab" * 32, description="kWh delivered over 10 years"))
-    footprint(reg, now=T2)
+    second(reg, a)
     with pytest.raises(IssueRefused, match="different declared units"):
         reduction(reg, a.number)
 
@@ -160,14 +174,15 @@ def test_refused_against_another_declared_unit(reg):
 def test_refused_against_another_method(reg, tmp_path):
     other = pcr_copy(tmp_path, "  id: ef-3.1-climate-change\n", "  id: ipcc-2021-gwp100\n")
     a = footprint(reg, generation(960.0, model="ab" * 32, method="ipcc-2021-gwp100", pcr_dir=other), pcr_dir=other)
-    footprint(reg, now=T2)
+    second(reg, a)
     with pytest.raises(IssueRefused, match="different characterisation methods: ipcc-2021-gwp100 and ef-3.1"):
         reduction(reg, a.number)
 
 
 def test_refused_against_another_product_or_a_reduction_label(reg):
     other = footprint(reg, make_declaration(id="OTHER-PACK"))
-    a, _ = footprint(reg), footprint(reg, now=T2)
+    a = footprint(reg)
+    second(reg, a)
     with pytest.raises(IssueRefused, match="is for product 'OTHER-PACK'"):
         reduction(reg, other.number)
     c = reduction(reg, a.number)
@@ -178,7 +193,8 @@ def test_refused_against_another_product_or_a_reduction_label(reg):
 # ------------------------------------------------------------------ issued
 
 def test_issued_with_two_earlier_labels(reg):
-    a, b = footprint(reg), footprint(reg, now=T2)
+    a = footprint(reg)
+    b = second(reg, a)
     out = reg["tmp"] / "labels"
     c = reduction(reg, a.number, out=out)
     claim = c.document["declaration"]["claim"]
@@ -212,7 +228,8 @@ def test_issued_with_two_earlier_labels(reg):
 
 
 def test_a_tampered_reduction_claim_does_not_verify(reg, tmp_path):
-    a, _ = footprint(reg), footprint(reg, now=T2)
+    a = footprint(reg)
+    second(reg, a)
     c = reduction(reg, a.number, out=tmp_path / "labels")
     path = tmp_path / "labels" / f"{c.number}.declaration.json"
     doc = json.loads(path.read_text(encoding="utf-8"))
@@ -223,7 +240,8 @@ def test_a_tampered_reduction_claim_does_not_verify(reg, tmp_path):
 
 
 def test_registry_check_finds_a_claim_about_a_baseline_it_does_not_hold(reg):
-    a, _ = footprint(reg), footprint(reg, now=T2)
+    a = footprint(reg)
+    second(reg, a)
     c = reduction(reg, a.number)
     with reg["store"].read() as tx:
         labels = tx.labels()
@@ -237,7 +255,8 @@ def test_registry_check_finds_a_claim_about_a_baseline_it_does_not_hold(reg):
 
 
 def test_a_reduction_label_is_not_renewed_with_a_new_result(reg):
-    a, _ = footprint(reg), footprint(reg, now=T2)
+    a = footprint(reg)
+    second(reg, a)
     c = reduction(reg, a.number)
     with pytest.raises(IssueRefused, match="is a reduction label: renew it without a new result"):
         renew(reg["store"], c.number, reg["key"], 730, "yearly", declaration=generation(800.0), now=T_CHECK)
@@ -249,7 +268,8 @@ def test_the_verification_page_shows_the_reduction_and_links_the_baseline(reg, t
     from pcf.serve.publish import publish
     from tests.test_registry_publish import Elements, chromium_dom
 
-    a, _ = footprint(reg), footprint(reg, now=T2)
+    a = footprint(reg)
+    second(reg, a)
     c = reduction(reg, a.number)
     publish(reg["store"], tmp_path / "site", now=T_CHECK)
     dom = Elements(chromium_dom((tmp_path / "site" / f"{c.number}.html").as_uri(), tmp_path))
@@ -283,8 +303,9 @@ def test_low_carbon_mark_below_the_limit_and_not_above(reg, tmp_path):
                    "illustrative": True, "text": "低碳产品 Low-carbon product"}
     assert "低碳产品 Low-carbon product" in (out / f"{marked.number}.label.svg").read_text(encoding="utf-8")
     assert verify(marked.number, reg["store"], at=T_CHECK).verdict == "valid"
-    for rules in (above, equal):
-        plain = issue(reg["store"], generation(960.0, pcr_dir=rules), reg["key"], 730, out, now=T2, pcr_dir=rules)
+    for i, rules in enumerate((above, equal)):
+        plain = issue(reg["store"], generation(960.0, pcr_dir=rules, product_id=f"PACK-{i}"), reg["key"], 730, out,
+                      now=T2, pcr_dir=rules)
         assert "low_carbon" not in plain.document["declaration"]
         assert "低碳产品" not in (out / f"{plain.number}.label.svg").read_text(encoding="utf-8")
 
@@ -292,7 +313,7 @@ def test_low_carbon_mark_below_the_limit_and_not_above(reg, tmp_path):
 def test_reduction_label_below_the_limit_carries_both(reg, tmp_path):
     rules = pcr_copy(tmp_path, "label:\n", LIMIT.format(value=0.18))     # 0.200 not below, 0.170 below
     a = footprint(reg, generation(960.0, model="ab" * 32, pcr_dir=rules), pcr_dir=rules)
-    footprint(reg, generation(960.0, model="ab" * 32, pcr_dir=rules), now=T2, pcr_dir=rules)
+    second(reg, a, generation(960.0, model="cd" * 32, pcr_dir=rules), pcr_dir=rules)
     assert "low_carbon" not in a.document["declaration"]
     c = issue(reg["store"], generation(816.0, pcr_dir=rules), reg["key"], 730, None, now=T3, pcr_dir=rules,
               claim="reduction", baseline_label=a.number, measures=reg["measures"])
@@ -350,7 +371,10 @@ def test_command_line_reduction_label(tmp_path, monkeypatch):
     r = run(*reduce, "--measures", measures)
     assert r.exit_code == 2 and "at least 2 issued footprint labels" in r.output, r.output
     assert not (tmp_path / "r").exists()
-    assert run("issue", old, "--key", key, "--valid-days", 730, "--out", tmp_path / "l").exit_code == 0
+    again = tmp_path / "again.result.json"                    # the product's second footprint result
+    again.write_text(json.dumps(SECOND().to_json()), encoding="utf-8")
+    r = run("issue", again, "--key", key, "--valid-days", 730, "--out", tmp_path / "l")
+    assert r.exit_code == 0, r.output
     r = run(*reduce, "--measures", measures)
     assert r.exit_code == 0, r.output
     year = parse_number(first).year                          # the baseline's year of issue
