@@ -25,7 +25,8 @@ from pcf.core.vocabulary import GHG_REPORTED, STAGE_ABBREVIATIONS, STAGE_NAMES
 #: Library argument -> command-line option, where the option is not ``--`` + the argument with
 #: dashes (library messages never name options; the error handler adds them).
 OPTIONS = {"out_dir": "--out", "at": "--at", "size_mm": "--size", "iterations": "--monte-carlo", "fmt": "--format",
-           "allow_ungraded": "--ungraded", "clients_file": "--clients"}
+           "allow_ungraded": "--ungraded", "clients_file": "--clients", "root_key_path": "--root-key",
+           "encrypt": "--no-passphrase"}
 
 
 def option_of(exc: PCFError) -> str | None:
@@ -712,26 +713,42 @@ keys_app = Commands(no_args_is_help=True, help="Issuer key pairs (Ed25519) for s
 app.add_typer(keys_app, name="keys")
 
 
-@keys_app.command("new", epilog="Example: pcf keys new --issuer cb-example --out keys")
+def _passphrase_file_option():
+    return typer.Option(None, "--passphrase-file", help="File whose first line is the key's passphrase "
+                        "(else PCF_KEY_PASSPHRASE, else a prompt).")
+
+
+@keys_app.command("new", epilog="Example: pcf keys new --issuer cb-example --out keys --root-key offline/cb-root.key")
 def keys_new(
-    issuer: str = typer.Option(..., "--issuer", help="Issuer (certification body) name: letters, digits, . _ -"),
+    issuer: str = typer.Option(..., "--issuer", help="Holder name (issuer, verifier or administrator): letters, "
+                               "digits, . _ -"),
     out_dir: Path = typer.Option(..., "--out", help="Folder for NAME.key (mode 0600) and NAME.pub."),
-    passphrase: bool = typer.Option(False, "--passphrase", help="Encrypt the private key with a passphrase "
-                                    "(asked for, or from PCF_KEY_PASSPHRASE)."),
-    register: bool = typer.Option(True, "--register/--no-register", help="Register the public key in the registry "
-                                  "(retires the issuer's previous key)."),
+    passphrase: bool = typer.Option(True, "--passphrase/--no-passphrase", help="Encrypt the private key with a "
+                                    "passphrase (default; from --passphrase-file, PCF_KEY_PASSPHRASE or a prompt). "
+                                    "--no-passphrase writes it unencrypted (warned)."),
+    passphrase_file: Optional[Path] = _passphrase_file_option(),
+    register: bool = typer.Option(True, "--register/--no-register", help="Admit the public key in the registry "
+                                  "(needs --root-key; retires the holder's previous key). --no-register only "
+                                  "writes the files (e.g. the root key itself)."),
     role: str = typer.Option("issuer", "--role", help="Role of the key in the registry: admin, verifier or issuer."),
+    root_key: Optional[Path] = typer.Option(None, "--root-key", help="The registry's root key file (signs the "
+                                            "admission)."),
     registry: Optional[Path] = _registry_option(),
 ) -> None:
-    """Create an Ed25519 key pair for an issuer, verifier or administrator and register its public key."""
+    """Create an Ed25519 key pair (encrypted by default) and admit its public key, signed by the root key."""
     from pcf.api import keys_new as run
 
+    if not passphrase:
+        err.print("[yellow]warning:[/yellow] the private key is written UNENCRYPTED (--no-passphrase): anyone who "
+                  "can read the file can sign with it", highlight=False)
     key, private_path, public_path, record = run(
         issuer, out_dir, None, registry, register, encrypt=passphrase,
-        ask=lambda: typer.prompt("passphrase", hide_input=True, confirmation_prompt=True), role=role)
-    out.print(f"wrote {private_path} (private, mode 0600{', encrypted' if passphrase else ''}) and {public_path}",
-              highlight=False)
-    out.print(f"key id {key.key_id}" + (f", registered for {issuer} as {record.role}" if record else " (not registered)"),
+        ask=(lambda: typer.prompt("passphrase for the new key", hide_input=True, confirmation_prompt=True))
+        if sys.stdin.isatty() else None, role=role,
+        root_key_path=root_key, passphrase_file=passphrase_file, ask_key=_ask_passphrase())
+    out.print(f"wrote {private_path} (private, mode 0600, {'encrypted' if passphrase else 'NOT encrypted'}) and "
+              f"{public_path}", highlight=False)
+    out.print(f"key id {key.key_id}" + (f", admitted for {issuer} as {record.role}" if record else " (not registered)"),
               highlight=False)
 
 
@@ -761,13 +778,14 @@ def issue(
     baseline_label: Optional[str] = typer.Option(None, "--baseline-label",
                                                  help="Reduction label: the earlier label of the product it is stated against."),
     measures: Optional[Path] = typer.Option(None, "--measures", help="Reduction label: the reduction-measures report (kept by SHA-256)."),
+    passphrase_file: Optional[Path] = _passphrase_file_option(),
     registry: Optional[Path] = _registry_option(),
 ) -> None:
     """Issue a numbered, signed label for a result that conforms to its PCR; prints the label number."""
     from pcf.api import issue_label
 
     issued = issue_label(result, key, valid_days, out_dir, registry, ask=_ask_passphrase(), claim=claim,
-                         baseline_label=baseline_label, measures=measures)
+                         baseline_label=baseline_label, measures=measures, passphrase_file=passphrase_file)
     for line in issued.marks:
         err.print(escape(line), highlight=False)
     rec = issued.record
@@ -805,47 +823,57 @@ def verify(
     key: Optional[Path] = typer.Option(None, "--key", help="Offline: the issuer's public key (.pub) to trust."),
     at: Optional[str] = typer.Option(None, "--at", help="Check validity at this time instead of now (e.g. 2027-01-31)."),
     as_json: bool = typer.Option(False, "--json", help="Print the checks as JSON."),
+    root_key_id: Optional[str] = typer.Option(None, "--root-key-id", help="The root key id the body published: "
+                                              "the registry's root key must be it."),
     registry: Optional[Path] = _registry_option(),
 ) -> None:
-    """Verify a label: signature, hash, issuer key, validity dates, status. Exit 0 only when valid
-    (1 not valid, 3 unconfirmed offline, 2 bad input)."""
+    """Verify a label: signature, hash, issuer key, validity dates, signed events, status. Exit 0 only
+    when valid (1 not valid, 3 unconfirmed offline, 2 bad input)."""
     from pcf.api import verify_label
 
-    v = verify_label(target, registry, offline, key, at)
+    v = verify_label(target, registry, offline, key, at, root_key_id)
     _print_verification(v, as_json)
     raise typer.Exit(v.exit_code)
 
 
-def _status_command(action: str, number: str, reason: str, registry: Optional[Path]) -> None:
+def _status_command(action: str, number: str, reason: str, key: Path, passphrase_file: Optional[Path],
+                    registry: Optional[Path]) -> None:
     from pcf.api import change_label_status
 
-    label = change_label_status(number, action, reason, registry)
-    out.print(f"{label.number}: {label.status} ({label.status_at}); reason logged", highlight=False)
+    label = change_label_status(number, action, reason, registry, key, passphrase_file, _ask_passphrase())
+    out.print(f"{label.number}: {label.status} ({label.status_at}); reason logged in a signed event", highlight=False)
 
 
-@app.command(epilog="Example: pcf suspend PCF-2026-000001-87 --reason 'audit of the cell supplier pending'")
+def _status_key_option():
+    return typer.Option(..., "--key", help="Signs the change: an admin key or a key of the label's issuer.")
+
+
+@app.command(epilog="Example: pcf suspend PCF-2026-000001-87 --key keys/cb-example.key --reason 'audit of the cell supplier pending'")
 def suspend(number: str = typer.Argument(..., help="Label number."),
             reason: str = typer.Option(..., "--reason", help="Why (kept in the event log, not published)."),
+            key: Path = _status_key_option(), passphrase_file: Optional[Path] = _passphrase_file_option(),
             registry: Optional[Path] = _registry_option()) -> None:
     """Suspend a valid label (it does not verify until reinstated)."""
-    _status_command("suspend", number, reason, registry)
+    _status_command("suspend", number, reason, key, passphrase_file, registry)
 
 
-@app.command(epilog="Example: pcf reinstate PCF-2026-000001-87 --reason 'audit closed without findings'")
+@app.command(epilog="Example: pcf reinstate PCF-2026-000001-87 --key keys/cb-example.key --reason 'audit closed without findings'")
 def reinstate(number: str = typer.Argument(..., help="Label number."),
               reason: str = typer.Option(..., "--reason", help="Why (kept in the event log)."),
+              key: Path = _status_key_option(), passphrase_file: Optional[Path] = _passphrase_file_option(),
               registry: Optional[Path] = _registry_option()) -> None:
     """Reinstate a suspended label."""
-    _status_command("reinstate", number, reason, registry)
+    _status_command("reinstate", number, reason, key, passphrase_file, registry)
 
 
-@app.command(epilog="Example: pcf revoke PCF-2026-000001-87 --reason 'model data found wrong in audit'")
+@app.command(epilog="Example: pcf revoke PCF-2026-000001-87 --key keys/cb-example.key --reason 'model data found wrong in audit'")
 def revoke(number: str = typer.Argument(..., help="Label number."),
            reason: str = typer.Option(..., "--reason", help="Why (kept in the event log and shown on the "
                                       "label's public page: write it for the public)."),
+           key: Path = _status_key_option(), passphrase_file: Optional[Path] = _passphrase_file_option(),
            registry: Optional[Path] = _registry_option()) -> None:
     """Revoke a label for good: it never verifies again."""
-    _status_command("revoke", number, reason, registry)
+    _status_command("revoke", number, reason, key, passphrase_file, registry)
 
 
 @app.command(epilog="Example: pcf renew PCF-2026-000001-87 --key keys/cb-example.key --valid-days 730 --reason 'annual review' --out labels")
@@ -858,12 +886,14 @@ def renew(
     out_dir: Path = typer.Option(..., "--out", help="Folder for the new label's files."),
     result: Optional[Path] = typer.Option(None, "--result", help="A recomputed result of the same product "
                                           "(default: the old declaration's values)."),
+    passphrase_file: Optional[Path] = _passphrase_file_option(),
     registry: Optional[Path] = _registry_option(),
 ) -> None:
     """Renew a label: a new number and validity period, linked to the old label; prints the new number."""
     from pcf.api import renew_label
 
-    issued = renew_label(number, key, valid_days, reason, out_dir, result, registry, ask=_ask_passphrase())
+    issued = renew_label(number, key, valid_days, reason, out_dir, result, registry, ask=_ask_passphrase(),
+                         passphrase_file=passphrase_file)
     err.print(f"renewed {issued.record.renews} as {issued.number}, valid {issued.record.valid_from} until "
               f"{issued.record.valid_until}", highlight=False)
     for path in issued.files.values():
@@ -875,33 +905,41 @@ registry_app = Commands(no_args_is_help=True, help="The label registry: settings
 app.add_typer(registry_app, name="registry")
 
 
-@registry_app.command("init", epilog="Example: pcf registry init --prefix CBX --url https://labels.example.org/pcf")
+@registry_app.command("init", epilog="Example: pcf registry init --root-key offline/cb-root.key --prefix CBX --url https://labels.example.org/pcf")
 def registry_init(
+    root_key: Optional[Path] = typer.Option(None, "--root-key", help="The body's root key file (make it with "
+                                            "`pcf keys new --no-register`, keep it offline); required the first time."),
     prefix: Optional[str] = typer.Option(None, "--prefix", help="Label-number prefix, 2-8 capitals/digits (default PCF)."),
     url: Optional[str] = typer.Option(None, "--url", help="Base URL of the published site; QR codes then hold "
                                       "URL/NUMBER.html (default: a signed token)."),
+    key: Optional[Path] = typer.Option(None, "--key", help="An admin key to sign a settings change with (instead "
+                                       "of the root key)."),
+    passphrase_file: Optional[Path] = _passphrase_file_option(),
     registry: Optional[Path] = _registry_option(),
 ) -> None:
-    """Create the registry (if missing) and set its label-number prefix and public URL."""
+    """Create the registry with the body's root key (once) and set its label-number prefix and public URL."""
     from pcf.api import registry_init as run
 
-    current = run(prefix, url, registry)
-    out.print(f"registry ready: prefix {current['prefix']}, url {current['url'] or '(none: QR codes hold tokens)'}",
-              highlight=False)
+    current = run(prefix, url, registry, root_key, key, passphrase_file, _ask_passphrase())
+    out.print(f"registry ready: root key {current['root_key_id']}, prefix {current['prefix']}, "
+              f"url {current['url'] or '(none: QR codes hold tokens)'}", highlight=False)
 
 
-@registry_app.command("add-key", epilog="Example: pcf registry add-key cb-example.pub --issuer cb-example")
+@registry_app.command("add-key", epilog="Example: pcf registry add-key cb-example.pub --issuer cb-example --role issuer --root-key offline/cb-root.key")
 def registry_add_key(
-    public_key: Path = typer.Argument(..., help="The issuer's public key file (.pub, Ed25519 PEM)."),
+    public_key: Path = typer.Argument(..., help="The public key file (.pub, Ed25519 PEM)."),
     issuer: str = typer.Option(..., "--issuer", help="Holder name (issuer, verifier or administrator)."),
     role: str = typer.Option("issuer", "--role", help="Role of the key: admin, verifier or issuer."),
+    root_key: Optional[Path] = typer.Option(None, "--root-key", help="The registry's root key file (signs the "
+                                            "admission)."),
+    passphrase_file: Optional[Path] = _passphrase_file_option(),
     registry: Optional[Path] = _registry_option(),
 ) -> None:
-    """Register a public key made elsewhere, with its role (retires the holder's previous key)."""
+    """Admit a public key made elsewhere, with its role, signed by the root key (retires the holder's previous key)."""
     from pcf.api import registry_add_key as run
 
-    record = run(public_key, issuer, registry, role)
-    out.print(f"key {record.key_id} registered for {record.issuer} as {record.role}", highlight=False)
+    record = run(public_key, issuer, registry, role, root_key, passphrase_file, _ask_passphrase())
+    out.print(f"key {record.key_id} admitted for {record.issuer} as {record.role}", highlight=False)
 
 
 @registry_app.command("list", epilog="Example: pcf registry list --json")
@@ -930,16 +968,21 @@ def registry_list(as_json: bool = typer.Option(False, "--json", help="Print JSON
     out.print(table)
 
 
-@registry_app.command("check", epilog="Example: pcf registry check")
-def registry_check(registry: Optional[Path] = _registry_option()) -> None:
-    """Verify the whole registry: database, hash chain, every label against the event log; exit 1 on a problem."""
+@registry_app.command("check", epilog="Example: pcf registry check --root-key-id 3162c4780366c84bb9926e9dd486dcaa")
+def registry_check(root_key_id: Optional[str] = typer.Option(None, "--root-key-id", help="The root key id the body "
+                                                             "published: the registry's root key must be it."),
+                   known_head: Optional[str] = typer.Option(None, "--known-head", help="A chain head printed or "
+                                                            "published earlier: the log must still hold it."),
+                   registry: Optional[Path] = _registry_option()) -> None:
+    """Verify the whole registry: database, hash chain, every event's signature, every label against the
+    signed events; exit 1 on a problem."""
     from pcf.api import registry_check as run
 
-    report = run(registry)
+    report = run(registry, root_key_id, known_head)
     for problem in report.problems:
         out.print(f"[red]✗[/red] {escape(problem)}", highlight=False)
-    out.print(f"{report.events} events, {report.labels} labels, {report.keys} keys; chain head {report.head}",
-              highlight=False)
+    out.print(f"{report.events} events, {report.labels} labels, {report.keys} keys; root key "
+              f"{report.root_key_id or '(none)'}; chain head {report.head}", highlight=False)
     if not report.ok:
         out.print(f"[bold red]registry check FAILED: {len(report.problems)} problems[/bold red]")
         raise typer.Exit(1)

@@ -500,15 +500,76 @@ def _store(registry: str | Path | None, create: bool = True):
     return open_store(registry, create=create)
 
 
+def read_passphrase_file(path: str | Path) -> str:
+    """The passphrase in a file: its first line, without the line break.
+
+    Raises
+    ------
+    KeyFileError
+        Missing, unreadable or empty file.
+    """
+    from .registry.errors import KeyFileError
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise KeyFileError(f"{path}: passphrase file not found").about("passphrase_file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise KeyFileError(f"{path}: passphrase file cannot be read ({exc})").about("passphrase_file") from None
+    line = text.splitlines()[0] if text.splitlines() else ""
+    if not line:
+        raise KeyFileError(f"{path}: the passphrase file is empty").about("passphrase_file")
+    return line
+
+
+def _new_passphrase(passphrase_file: str | Path | None, ask: Callable[[], str] | None) -> str:
+    """The passphrase for a new key: ``passphrase_file``, else ``PCF_KEY_PASSPHRASE``, else ``ask()``."""
+    import os
+
+    from .registry.errors import KeyFileError
+    from .registry.keys import PASSPHRASE_ENV
+
+    if passphrase_file is not None:
+        return read_passphrase_file(passphrase_file)
+    passphrase = os.environ.get(PASSPHRASE_ENV) or (ask() if ask else None)
+    if not passphrase:
+        raise KeyFileError(f"no passphrase to encrypt the key with: give a passphrase file, set {PASSPHRASE_ENV}, "
+                           "or answer the prompt on a terminal; or ask explicitly for an unencrypted key"
+                           ).about("encrypt")
+    return passphrase
+
+
+def load_key(key_path: str | Path, passphrase_file: str | Path | None = None,
+             ask: Callable[[Path], str] | None = None):
+    """Load a private key: the passphrase of an encrypted key comes from ``passphrase_file``,
+    else ``PCF_KEY_PASSPHRASE``, else ``ask(key_path)`` (a prompt on a terminal).
+
+    Returns
+    -------
+    pcf.registry.SigningKey
+
+    Raises
+    ------
+    KeyFileError
+        Missing or unreadable file, no passphrase for an encrypted key, or a wrong one.
+    """
+    from .registry import load_signing_key
+
+    passphrase = read_passphrase_file(passphrase_file) if passphrase_file is not None else None
+    return load_signing_key(key_path, _passphrase(key_path, passphrase, ask))
+
+
 def keys_new(issuer: str, out_dir: str | Path, passphrase: str | None = None,
-             registry: str | Path | None = None, register: bool = True, encrypt: bool = False,
-             ask: Callable[[], str] | None = None, role: str = "issuer"):
-    """``pcf keys new``: write ``<out_dir>/<issuer>.key`` / ``.pub`` and register the public key.
+             registry: str | Path | None = None, register: bool = True, encrypt: bool = True,
+             ask: Callable[[], str] | None = None, role: str = "issuer", *,
+             root_key_path: str | Path | None = None, passphrase_file: str | Path | None = None,
+             ask_key: Callable[[Path], str] | None = None):
+    """``pcf keys new``: write ``<out_dir>/<issuer>.key`` / ``.pub`` and admit the public key.
 
     Parameters
     ----------
     issuer : str
-        Issuer name; names the files.
+        Holder name (issuer, verifier or administrator); names the files.
     out_dir : str or Path
         Folder for the files.
     passphrase : str, optional
@@ -516,14 +577,22 @@ def keys_new(issuer: str, out_dir: str | Path, passphrase: str | None = None,
     registry : str or Path, optional
         Registry database; default ``PCF_HOME/registry.db``.
     register : bool
-        Register the public key (retires the issuer's previous key).
+        Admit the public key in the registry (retires the holder's previous key); needs
+        ``root_key_path``.
     encrypt : bool
-        Encrypt the private key even when ``passphrase`` is None: with ``PCF_KEY_PASSPHRASE``,
-        or else the passphrase ``ask()`` returns.
+        Encrypt the private key [default True]: with ``passphrase``, else the first line of
+        ``passphrase_file``, else ``PCF_KEY_PASSPHRASE``, else what ``ask()`` returns.
+        False writes it unencrypted.
     ask : callable, optional
-        Asks a person for a new passphrase (``encrypt`` without one given or in the environment).
+        Asks a person for a new passphrase.
     role : {"admin", "verifier", "issuer"}
         The key's role in the registry (:mod:`pcf.registry.roles`) [default ``issuer``].
+    root_key_path : str or Path, optional
+        The registry's root key file (signs the admission).
+    passphrase_file : str or Path, optional
+        File whose first line is the passphrase (of the new key and of the root key).
+    ask_key : callable, optional
+        Asks for the passphrase of the root key file (``ask_key(path)``).
 
     Returns
     -------
@@ -534,49 +603,56 @@ def keys_new(issuer: str, out_dir: str | Path, passphrase: str | None = None,
     ------
     KeyFileError, RegistryError
     """
-    import os
-
     from .registry import new_keys
-    from .registry.keys import PASSPHRASE_ENV
 
     if encrypt and passphrase is None:
-        passphrase = os.environ.get(PASSPHRASE_ENV) or (ask() if ask else None)
-        if not passphrase:
-            from .registry.errors import KeyFileError
-
-            raise KeyFileError(f"no passphrase to encrypt the key with; set {PASSPHRASE_ENV}")
-
+        passphrase = _new_passphrase(passphrase_file, ask)
+    if not encrypt:
+        passphrase = None
     if not register:
         return new_keys(None, issuer, out_dir, passphrase, role)
+    if root_key_path is None:
+        from .registry.errors import RegistryError
+
+        raise RegistryError("admitting a key needs the registry's root key (kept offline); or only write the "
+                            "key files (no-register) and admit the public key later").about("root_key")
+    root = load_key(root_key_path, passphrase_file, ask_key)
     store = _store(registry)
     try:
-        return new_keys(store, issuer, out_dir, passphrase, role)
+        return new_keys(store, issuer, out_dir, passphrase, role, root_key=root)
     finally:
         store.close()
 
 
 def registry_add_key(public_path: str | Path, issuer: str, registry: str | Path | None = None,
-                     role: str = "issuer"):
-    """``pcf registry add-key``: register a public key file with its role (retires the holder's previous key).
+                     role: str = "issuer", root_key_path: str | Path | None = None,
+                     passphrase_file: str | Path | None = None, ask: Callable[[Path], str] | None = None):
+    """``pcf registry add-key``: admit a public key file with its role, signed by the root key
+    (retires the holder's previous key).
 
-    ``role``: ``admin``, ``verifier`` or ``issuer`` (:mod:`pcf.registry.roles`).
+    ``role``: ``admin``, ``verifier`` or ``issuer`` (:mod:`pcf.registry.roles`);
+    ``root_key_path``: the registry's root key file (passphrase as :func:`load_key`).
 
     Raises
     ------
     KeyFileError, RegistryError
     """
     from .registry import load_public_key, register_key
+    from .registry.errors import RegistryError
 
     key = load_public_key(public_path)
+    if root_key_path is None:
+        raise RegistryError("admitting a key needs the registry's root key (kept offline)").about("root_key")
+    root = load_key(root_key_path, passphrase_file, ask)
     store = _store(registry)
     try:
-        return register_key(store, issuer, key, role)
+        return register_key(store, issuer, key, role, root_key=root)
     finally:
         store.close()
 
 
 def keys_list(registry: str | Path | None = None) -> list:
-    """``pcf keys list``: every issuer key in the registry (current and retired), oldest first."""
+    """``pcf keys list``: every key in the registry with its role (current and retired), oldest first."""
     from .registry import list_keys
 
     store = _store(registry, create=False)
@@ -586,15 +662,61 @@ def keys_list(registry: str | Path | None = None) -> list:
         store.close()
 
 
-def registry_init(prefix: str | None = None, url: str | None = None, registry: str | Path | None = None) -> dict:
-    """``pcf registry init``: create the registry and set its label prefix and public URL."""
+def registry_init(prefix: str | None = None, url: str | None = None, registry: str | Path | None = None,
+                  root_key_path: str | Path | None = None, key_path: str | Path | None = None,
+                  passphrase_file: str | Path | None = None, ask: Callable[[Path], str] | None = None) -> dict:
+    """``pcf registry init``: create the registry with its root key, set its label prefix and public URL.
+
+    ``root_key_path``: the body's root key file (required the first time: it becomes the
+    registry's root; later it may sign settings changes); ``key_path``: an admin key to sign a
+    settings change with instead. Passphrases as :func:`load_key`.
+
+    Returns
+    -------
+    dict
+        ``{prefix, url, root_key_id}``.
+
+    Raises
+    ------
+    KeyFileError, RegistryError
+    """
     from .registry import init_registry
 
+    root = load_key(root_key_path, passphrase_file, ask) if root_key_path else None
+    admin = load_key(key_path, passphrase_file, ask) if key_path else None
     store = _store(registry)
     try:
-        return init_registry(store, prefix, url)
+        return init_registry(store, prefix, url, root_key=root, key=admin)
     finally:
         store.close()
+
+
+def _root_key_id(text: str | None) -> str | None:
+    """A root key id as given (32 hex digits, lower-cased), or None."""
+    if text is None:
+        return None
+    import re
+
+    from .registry.errors import RegistryError
+
+    if not re.fullmatch(r"[0-9a-fA-F]{32}", text):
+        raise RegistryError(f"root key id {text!r}: give the 32 hex digits `pcf registry check` prints "
+                            "(and the published index page shows)").about("root_key_id")
+    return text.lower()
+
+
+def _known_head(text: str | None) -> str | None:
+    """A head hash as given (64 hex digits, lower-cased), or None."""
+    if text is None:
+        return None
+    import re
+
+    from .registry.errors import RegistryError
+
+    if not re.fullmatch(r"[0-9a-fA-F]{64}", text):
+        raise RegistryError(f"head {text!r}: give the 64 hex digits of a chain head `pcf registry check` printed "
+                            "(or the published index page showed)").about("known_head")
+    return text.lower()
 
 
 def _passphrase(key_path: str | Path, passphrase: str | None, ask: Callable[[Path], str] | None) -> str | None:
@@ -612,12 +734,14 @@ def _passphrase(key_path: str | Path, passphrase: str | None, ask: Callable[[Pat
 def issue_label(result_path: str | Path, key_path: str | Path, valid_days: int | None, out_dir: str | Path,
                 registry: str | Path | None = None, passphrase: str | None = None,
                 ask: Callable[[Path], str] | None = None, claim: str | None = None,
-                baseline_label: str | None = None, measures: str | Path | None = None):
+                baseline_label: str | None = None, measures: str | Path | None = None,
+                passphrase_file: str | Path | None = None):
     """``pcf issue``: issue a label for a result file (see :func:`pcf.registry.issue`).
 
-    ``passphrase`` decrypts an encrypted key; default ``PCF_KEY_PASSPHRASE``, else what
-    ``ask(key_path)`` returns (a prompt; only called for an encrypted key). ``claim="reduction"``
-    with ``baseline_label`` and ``measures`` issues a reduction label (:mod:`pcf.registry.labeltype`).
+    ``passphrase`` decrypts an encrypted key; default the first line of ``passphrase_file``,
+    else ``PCF_KEY_PASSPHRASE``, else what ``ask(key_path)`` returns (a prompt; only called
+    for an encrypted key). ``claim="reduction"`` with ``baseline_label`` and ``measures``
+    issues a reduction label (:mod:`pcf.registry.labeltype`).
 
     Returns
     -------
@@ -633,6 +757,8 @@ def issue_label(result_path: str | Path, key_path: str | Path, valid_days: int |
     from .registry import issue, load_signing_key
 
     declaration = read_declaration(result_path)
+    if passphrase is None and passphrase_file is not None:
+        passphrase = read_passphrase_file(passphrase_file)
     key = load_signing_key(key_path, _passphrase(key_path, passphrase, ask))
     store = _store(registry)
     try:
@@ -643,11 +769,12 @@ def issue_label(result_path: str | Path, key_path: str | Path, valid_days: int |
 
 
 def verify_label(target: str, registry: str | Path | None = None, offline: bool = False,
-                 key_path: str | Path | None = None, at: str | None = None):
+                 key_path: str | Path | None = None, at: str | None = None, root_key_id: str | None = None):
     """``pcf verify``: verify a declaration file, a label number or a token.
 
     The registry is used unless ``offline`` is set; when no registry is given and the default
-    one (``PCF_HOME/registry.db``) does not exist, the check is offline too.
+    one (``PCF_HOME/registry.db``) does not exist, the check is offline too. ``root_key_id``:
+    the root key id the body published; the registry's must be it.
 
     Returns
     -------
@@ -670,18 +797,23 @@ def verify_label(target: str, registry: str | Path | None = None, offline: bool 
             raise RegistryError(f"time {at!r}: {exc}; write e.g. 2027-01-31 or 2027-01-31T12:00:00Z").about("at") \
                 from None
     public = load_public_key(key_path) if key_path else None
+    _root_key_id(root_key_id)
     store = None
     if not offline and (registry is not None or default_registry_path().exists()):
         store = _store(registry, create=False)
     try:
-        return verify(target, store, public, moment)
+        return verify(target, store, public, moment, _root_key_id(root_key_id))
     finally:
         if store is not None:
             store.close()
 
 
-def change_label_status(number: str, action: str, reason: str, registry: str | Path | None = None):
-    """``pcf suspend / reinstate / revoke``: change a label's status with a reason (logged).
+def change_label_status(number: str, action: str, reason: str, registry: str | Path | None = None,
+                        key_path: str | Path | None = None, passphrase_file: str | Path | None = None,
+                        ask: Callable[[Path], str] | None = None):
+    """``pcf suspend / reinstate / revoke``: change a label's status with a reason, in an event
+    signed by ``key_path`` (an admin key or a key of the label's issuer; passphrase as
+    :func:`load_key`).
 
     Returns
     -------
@@ -689,24 +821,30 @@ def change_label_status(number: str, action: str, reason: str, registry: str | P
 
     Raises
     ------
-    LabelNotFound, StatusChangeRefused, RegistryError
+    LabelNotFound, StatusChangeRefused, KeyFileError, KeyNotAllowed, RegistryError
     """
     from .registry import change_status
+    from .registry.errors import RegistryError
     from .registry.numbers import parse_number
 
+    if key_path is None:
+        raise RegistryError("a status change is signed: give an admin key or a key of the label's "
+                            "issuer").about("key")
+    key = load_key(key_path, passphrase_file, ask)
     store = _store(registry, create=False)
     try:
-        return change_status(store, parse_number(number).text, action, reason)
+        return change_status(store, parse_number(number).text, action, reason, key)
     finally:
         store.close()
 
 
 def renew_label(number: str, key_path: str | Path, valid_days: int | None, reason: str, out_dir: str | Path,
                 result_path: str | Path | None = None, registry: str | Path | None = None,
-                passphrase: str | None = None, ask: Callable[[Path], str] | None = None):
+                passphrase: str | None = None, ask: Callable[[Path], str] | None = None,
+                passphrase_file: str | Path | None = None):
     """``pcf renew``: a new label number linked to the old one (see :func:`pcf.registry.renew`).
 
-    ``passphrase`` and ``ask`` as :func:`issue_label`.
+    ``passphrase``, ``ask`` and ``passphrase_file`` as :func:`issue_label`.
 
     Returns
     -------
@@ -723,6 +861,8 @@ def renew_label(number: str, key_path: str | Path, valid_days: int | None, reaso
     from .registry.numbers import parse_number
 
     declaration = read_declaration(result_path) if result_path else None
+    if passphrase is None and passphrase_file is not None:
+        passphrase = read_passphrase_file(passphrase_file)
     key = load_signing_key(key_path, _passphrase(key_path, passphrase, ask))
     store = _store(registry, create=False)
     try:
@@ -741,8 +881,11 @@ def registry_list(registry: str | Path | None = None) -> list:
         store.close()
 
 
-def registry_check(registry: str | Path | None = None):
-    """``pcf registry check``: check the database, the event chain and every label.
+def registry_check(registry: str | Path | None = None, root_key_id: str | None = None,
+                   known_head: str | None = None):
+    """``pcf registry check``: check the database, the signed event chain and every label
+    (``root_key_id``: the root key id the body published, the registry's must be it;
+    ``known_head``: a head hash kept from earlier, the log must still hold it).
 
     Returns
     -------
@@ -750,9 +893,11 @@ def registry_check(registry: str | Path | None = None):
     """
     from .registry import check_registry
 
+    _root_key_id(root_key_id)
+    _known_head(known_head)
     store = _store(registry, create=False)
     try:
-        return check_registry(store)
+        return check_registry(store, _root_key_id(root_key_id), _known_head(known_head))
     finally:
         store.close()
 

@@ -16,7 +16,8 @@ from pcf.declaration import Declaration, build_declaration
 from pcf.lca.result import (Contribution, DataQuality, DataQualityItem, DeclaredUnit, Dqr, Product, Provenance,
                             Quantity, Study)
 from pcf.pcr import load_pcr
-from pcf.registry import new_keys, open_store
+from pcf.registry import init_registry, new_keys, open_store
+from pcf.registry.keys import SigningKey
 from tests import builders
 from tests.pcr_util import DECLARATION
 
@@ -96,8 +97,31 @@ def utc(*args) -> datetime:
     return datetime(*args, tzinfo=timezone.utc)
 
 
+#: Registry location -> its root key (made by :func:`new_registry`), for tests that admit keys
+#: or change settings.
+ROOT_KEYS: dict[str, SigningKey] = {}
+
+
+def root_of(store) -> SigningKey:
+    """The root key :func:`new_registry` made for ``store``."""
+    return ROOT_KEYS[store.location]
+
+
 def new_registry(tmp_path, name="registry.db", issuer="cb-test", now=None):
-    """A registry with one issuer key: (store, key, private key path, public key path)."""
+    """A registry with a root key (written unencrypted to ``tmp_path/root/<issuer>-root.key``,
+    kept in :data:`ROOT_KEYS`) and one issuer key admitted by it: (store, key, private key path,
+    public key path)."""
+    from pcf.registry.keys import write_key_pair
+
     store = open_store(tmp_path / name)
-    key, private, public, _ = new_keys(store, issuer, tmp_path / "keys", now=now)
+    root, _, _ = write_key_pair(f"{issuer}-root", tmp_path / "root")
+    init_registry(store, root_key=root, now=now)
+    ROOT_KEYS[store.location] = root
+    key, private, public, _ = new_keys(store, issuer, tmp_path / "keys", root_key=root, now=now)
     return store, key, private, public
+
+
+def admit(store, name, out_dir, role="issuer", now=None):
+    """``new_keys`` for a registry made by :func:`new_registry` (its root key signs):
+    (key, private path, public path, record)."""
+    return new_keys(store, name, out_dir, role=role, root_key=root_of(store), now=now)

@@ -72,12 +72,12 @@ def registry(tmp_path_factory):
         declaration = Declaration.from_json(hosted_result(pid))
         (results / f"{pid}.result.json").write_text(json.dumps(declaration.to_json()), encoding="utf-8")
         numbers[pid] = issue(store, declaration, key, 365, None, now=utc(2026, 3, 1), render=False).number
-    change_status(store, numbers["PACK-JS"], "revoke", "test: supplier data withdrawn", now=utc(2026, 4, 1))
+    change_status(store, numbers["PACK-JS"], "revoke", "test: supplier data withdrawn", key, now=utc(2026, 4, 1))
     store.close()
     clients_file = folder / "clients.json"
     secret = add_client(clients_file, "buyer-1")
     return {"db": folder / "registry.db", "results": results, "numbers": numbers, "clients": clients_file,
-            "secret": secret, "folder": folder}
+            "secret": secret, "folder": folder, "key": key}
 
 
 def start(app, **tls):
@@ -311,9 +311,9 @@ def test_the_registry_is_read_live(api, bearer):
     fid = footprint_uuid(number)
     store = open_store(api["db"])
     try:
-        change_status(store, number, "suspend", "test: audit", now=utc(2026, 5, 1))
+        change_status(store, number, "suspend", "test: audit", api["key"], now=utc(2026, 5, 1))
         assert call(f"{api['base']}/3/footprints/{fid}", headers=bearer)[2]["data"]["status"] == "Deprecated"
-        change_status(store, number, "reinstate", "test: audit closed", now=utc(2026, 5, 2))
+        change_status(store, number, "reinstate", "test: audit closed", api["key"], now=utc(2026, 5, 2))
         assert call(f"{api['base']}/3/footprints/{fid}", headers=bearer)[2]["data"]["status"] == "Active"
     finally:
         store.close()

@@ -124,7 +124,7 @@ def test_refused_with_one_earlier_label(reg):
 def test_a_revoked_label_does_not_count_and_is_no_baseline(reg):
     a = footprint(reg)
     b = second(reg, a)
-    change_status(reg["store"], b.number, "revoke", "data found wrong", now=T2)
+    change_status(reg["store"], b.number, "revoke", "data found wrong", reg["key"], now=T2)
     with pytest.raises(IssueRefused, match="holds 1"):
         reduction(reg, a.number)
     with pytest.raises(IssueRefused, match=f"baseline label {b.number} is revoked"):

@@ -27,7 +27,7 @@ from pcf.registry.keys import key_id, write_key_pair
 from pcf.registry.numbers import check_digits, format_number, parse_number
 from pcf.registry.token import parse_token
 from pcf.registry.verify import verify_document, verify_token
-from tests.registry_util import make_declaration, new_registry, utc, with_result
+from tests.registry_util import admit, make_declaration, new_registry, root_of, utc, with_result
 
 T0, T1, T_CHECK = utc(2026, 1, 1), utc(2026, 1, 2, 9, 30), utc(2026, 6, 1)
 
@@ -131,14 +131,13 @@ def test_key_files_modes_no_overwrite_and_passphrase(tmp_path):
 
 
 def test_key_registration_failure_leaves_no_files(tmp_path, monkeypatch):
-    store = open_store(tmp_path / "r.db")
-    key, *_ = new_keys(store, "cb-a", tmp_path / "a", now=T0)
+    store, key, *_ = new_registry(tmp_path, "r.db", "cb-a", now=T0)
     from pcf.registry import admin, register_key
 
     with pytest.raises(RegistryError, match="registered already"):
-        register_key(store, "cb-b", key.public_key)
+        register_key(store, "cb-b", key.public_key, root_key=root_of(store))
     with pytest.raises(RegistryError, match="issuer name"):
-        new_keys(store, "bad name", tmp_path / "b")
+        admit(store, "bad name", tmp_path / "b")
     assert not (tmp_path / "b").exists()
 
     def broken(*args, **kwargs):
@@ -146,7 +145,7 @@ def test_key_registration_failure_leaves_no_files(tmp_path, monkeypatch):
 
     monkeypatch.setattr(admin, "register_key", broken)
     with pytest.raises(RegistryError, match="busy"):
-        new_keys(store, "cb-c", tmp_path / "c")
+        admit(store, "cb-c", tmp_path / "c")
     assert list((tmp_path / "c").iterdir()) == []  # both key files removed again
     store.close()
 
@@ -179,7 +178,7 @@ def test_issue_numbers_signs_stores_and_writes_the_declaration(reg):
     second = issue(reg["store"], make_declaration(), reg["key"], 730, None, now=T1)
     assert parse_number(second.number).seq == 2
     with reg["store"].read() as tx:
-        assert [e.kind for e in tx.events()] == ["key-added", "label-issued", "label-issued"]
+        assert [e.kind for e in tx.events()] == ["registry-root", "key-added", "label-issued", "label-issued"]
 
 
 def test_nonconforming_result_is_refused_and_nothing_is_used(reg):
@@ -210,7 +209,7 @@ def test_nonconforming_result_is_refused_and_nothing_is_used(reg):
         issue(reg["store"], make_declaration(), reg["key"], 730, out, now=utc(2025, 12, 31))
     assert not out.exists() or list(out.iterdir()) == []
     with reg["store"].read() as tx:
-        assert tx.labels() == [] and [e.kind for e in tx.events()] == ["key-added"]
+        assert tx.labels() == [] and [e.kind for e in tx.events()] == ["registry-root", "key-added"]
     assert parse_number(issue(reg["store"], make_declaration(), reg["key"], 1, None, now=T1).number).seq == 1
 
 
@@ -227,7 +226,7 @@ def test_verify_number_file_and_token(reg):
     v = verify(issued.number, reg["store"], at=T_CHECK)
     assert v.verdict == "valid" and v.exit_code == 0
     assert states(v) == {"format": "ok", "hash": "ok", "issuer key": "ok", "signature": "ok", "validity": "ok",
-                         "registry": "ok", "status": "ok"}
+                         "registry": "ok", "events": "ok", "status": "ok"}
     path = str(issued.files["declaration.json"])
     assert verify(path, reg["store"], at=T_CHECK).verdict == "valid"
     offline = verify(path, None, at=T_CHECK)
@@ -301,24 +300,24 @@ def test_expired_and_not_yet_valid_fail(reg):
 def test_suspend_reinstate_revoke_with_reasons(reg):
     issued = issue(reg["store"], make_declaration(), reg["key"], 730, None, now=T1)
     n = issued.number
-    change_status(reg["store"], n, "suspend", "audit pending", now=utc(2026, 2, 1))
+    change_status(reg["store"], n, "suspend", "audit pending", reg["key"], now=utc(2026, 2, 1))
     assert states(verify(n, reg["store"], at=T_CHECK))["status"] == "fail"
     with pytest.raises(StatusChangeRefused):
-        change_status(reg["store"], n, "suspend", "again")
-    change_status(reg["store"], n, "reinstate", "audit closed", now=utc(2026, 2, 2))
+        change_status(reg["store"], n, "suspend", "again", reg["key"])
+    change_status(reg["store"], n, "reinstate", "audit closed", reg["key"], now=utc(2026, 2, 2))
     assert verify(n, reg["store"], at=T_CHECK).verdict == "valid"
     with pytest.raises(StatusChangeRefused, match="reason"):
-        change_status(reg["store"], n, "revoke", "  ")
-    change_status(reg["store"], n, "revoke", "data found wrong", now=utc(2026, 3, 1))
+        change_status(reg["store"], n, "revoke", "  ", reg["key"])
+    change_status(reg["store"], n, "revoke", "data found wrong", reg["key"], now=utc(2026, 3, 1))
     v = verify(n, reg["store"], at=T_CHECK)
     assert v.verdict == "invalid" and v.status == "revoked"
     for action in ("reinstate", "suspend", "revoke"):
         with pytest.raises(StatusChangeRefused, match="revoked"):
-            change_status(reg["store"], n, action, "try")
+            change_status(reg["store"], n, action, "try", reg["key"])
     with pytest.raises(StatusChangeRefused, match="revoked"):
         renew(reg["store"], n, reg["key"], 730, "try", now=T_CHECK)
     with pytest.raises(LabelNotFound):
-        change_status(reg["store"], format_number("PCF", 2026, 99), "revoke", "x")
+        change_status(reg["store"], format_number("PCF", 2026, 99), "revoke", "x", reg["key"])
     with reg["store"].read() as tx:
         events = tx.events(n)
     assert [(e.kind, e.data.get("reason")) for e in events] == [
@@ -329,7 +328,7 @@ def test_suspend_reinstate_revoke_with_reasons(reg):
 
 def test_revoked_label_stays_revoked_even_if_the_table_is_edited(reg):
     issued = issue(reg["store"], make_declaration(), reg["key"], 730, None, now=T1)
-    change_status(reg["store"], issued.number, "revoke", "fraud", now=utc(2026, 2, 1))
+    change_status(reg["store"], issued.number, "revoke", "fraud", reg["key"], now=utc(2026, 2, 1))
     db = sqlite3.connect(reg["store"].location)
     with pytest.raises(sqlite3.DatabaseError, match="stays revoked"):
         db.execute("UPDATE labels SET status = 'valid' WHERE number = ?", (issued.number,))
@@ -370,7 +369,7 @@ def test_renewal_gets_a_new_number_linked_to_the_old(reg):
 
 def test_key_rotation_keeps_old_labels_verifiable(reg, tmp_path):
     old_label = issue(reg["store"], make_declaration(), reg["key"], 730, None, now=T1)
-    new_key, *_ = new_keys(reg["store"], "cb-test", tmp_path / "rotated", now=utc(2026, 3, 1))
+    new_key, *_ = admit(reg["store"], "cb-test", tmp_path / "rotated", now=utc(2026, 3, 1))
     assert verify(old_label.number, reg["store"], at=T_CHECK).verdict == "valid"
     with pytest.raises(IssueRefused, match="retired"):
         issue(reg["store"], make_declaration(), reg["key"], 730, None, now=utc(2026, 3, 2))
@@ -396,24 +395,26 @@ def test_registry_check_finds_edited_and_removed_events(reg):
     for _ in range(3):
         issue(reg["store"], make_declaration(), reg["key"], 730, None, now=T1)
     report = check_registry(reg["store"])
-    assert report.ok and report.events == 4 and report.labels == 3 and len(report.head) == 64
+    assert report.ok and report.events == 5 and report.labels == 3 and len(report.head) == 64
     db = sqlite3.connect(reg["store"].location)
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):
         db.execute("UPDATE events SET at = 'x' WHERE seq = 2")
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):
         db.execute("DELETE FROM events WHERE seq = 3")
     db.execute("DROP TRIGGER events_append_only_update")
-    db.execute("UPDATE events SET data = replace(data, '2028', '2030') WHERE seq = 2")
+    db.execute("UPDATE events SET data = replace(data, '2028', '2030') WHERE seq = 3")  # the first label-issued
     db.commit()
     report = check_registry(reg["store"])
-    assert any("event 2" in p and "does not match its hash" in p for p in report.problems)
-    assert any("valid_until" in p for p in report.problems)
+    assert any("event 3" in p and "does not match its hash" in p for p in report.problems)
+    # its signature no longer verifies, so it does not count: the label has no issue event
+    assert any("event 3" in p and "does not verify" in p for p in report.problems)
+    assert any("never issued in the event log" in p for p in report.problems)
     db.execute("DROP TRIGGER events_append_only_delete")
-    db.execute("DELETE FROM events WHERE seq = 3")
+    db.execute("DELETE FROM events WHERE seq = 4")
     db.commit()
     db.close()
     problems = check_registry(reg["store"]).problems
-    assert any("event 4" in p and "expected event number 3" in p for p in problems)
+    assert any("event 5" in p and "expected event number 4" in p for p in problems)
     assert any("issued in the event log but missing" in p or "never issued in the event log" in p for p in problems)
 
 
@@ -431,15 +432,15 @@ def test_registry_check_finds_an_edited_declaration(reg):
 
 def test_settings_prefix_and_url(tmp_path):
     store, key, *_ = new_registry(tmp_path, now=T0)
-    init_registry(store, prefix="CBX", url="https://labels.example.org/pcf/", now=T0)
+    init_registry(store, prefix="CBX", url="https://labels.example.org/pcf/", root_key=root_of(store), now=T0)
     issued = issue(store, make_declaration(), key, 730, None, now=T1)
     assert issued.number.startswith("CBX-2026-000001-")
     assert issued.qr == f"https://labels.example.org/pcf/{issued.number}.html"
     assert issued.document["declaration"]["verification_url"] == issued.qr
     with pytest.raises(RegistryError, match="prefix cannot change"):
-        init_registry(store, prefix="XYZ")
+        init_registry(store, prefix="XYZ", root_key=root_of(store))
     with pytest.raises(RegistryError, match="http"):
-        init_registry(store, url="javascript:alert(1)")
+        init_registry(store, url="javascript:alert(1)", root_key=root_of(store))
     assert check_registry(store).ok
     store.close()
 
@@ -480,5 +481,5 @@ def test_render_failure_inside_the_transaction_issues_nothing(reg, monkeypatch):
         issue(reg["store"], make_declaration(), reg["key"], 730, out, now=T1)
     assert not out.exists()
     with reg["store"].read() as tx:
-        assert tx.labels() == [] and [e.kind for e in tx.events()] == ["key-added"]
+        assert tx.labels() == [] and [e.kind for e in tx.events()] == ["registry-root", "key-added"]
     assert check_registry(reg["store"]).ok

@@ -25,6 +25,22 @@ def run(*args, env=None):
     return runner.invoke(cli.app, [str(a) for a in args], env=env)
 
 
+PASSPHRASE = "correct horse battery staple"
+
+
+def init_with_root(tmp_path, monkeypatch, *init_args) -> object:
+    """Keys encrypted with PASSPHRASE (from PCF_KEY_PASSPHRASE); the body's root key written
+    with `pcf keys new --no-register` and the registry made with `pcf registry init --root-key`.
+    Returns the root key path."""
+    monkeypatch.setenv("PCF_KEY_PASSPHRASE", PASSPHRASE)
+    r = run("keys", "new", "--issuer", "cb-root", "--out", tmp_path / "offline", "--no-register")
+    assert r.exit_code == 0, r.output
+    root = tmp_path / "offline" / "cb-root.key"
+    r = run("registry", "init", "--root-key", root, *init_args)
+    assert r.exit_code == 0, r.output
+    return root
+
+
 def test_full_cycle_on_the_nmc811_example(open_default, tmp_path, monkeypatch):
     """README: the NMC811 pack under GB/T 24067 (China CFP label route, with the IPCC 2021
     method that rule requires; the model declares EF 3.1 for the EU rule): keys, issue, verify (0),
@@ -39,7 +55,8 @@ def test_full_cycle_on_the_nmc811_example(open_default, tmp_path, monkeypatch):
     result = json.loads((cn / "SKU-NMC811-PACK.result.json").read_text())
     assert result["study"]["pcr"] == "gbt-24067-generic" and result["study"]["model_pcr"] == "eu-battery-cfb-ev"
     assert result["assessment"]["pcr"]["id"] == "gbt-24067-generic" and result["assessment"]["conforms"] is True
-    assert run("keys", "new", "--issuer", "cb-example", "--out", keys).exit_code == 0
+    root = init_with_root(tmp_path, monkeypatch)
+    assert run("keys", "new", "--issuer", "cb-example", "--out", keys, "--root-key", root).exit_code == 0
     r = run("issue", out / "SKU-NMC811-PACK.result.json", "--key", keys / "cb-example.key", "--valid-days", 730,
             "--out", labels)
     assert r.exit_code == 2 and "primary-data" in r.output, r.output
@@ -51,7 +68,8 @@ def test_full_cycle_on_the_nmc811_example(open_default, tmp_path, monkeypatch):
     assert declaration["product"]["id"] == "SKU-NMC811-PACK"
     assert declaration["pcr"]["id"] == "gbt-24067-generic" and declaration["pcr"]["conforms"] is True
     assert run("verify", number).exit_code == 0
-    assert run("revoke", number, "--reason", "cell supplier data found wrong in audit").exit_code == 0
+    assert run("revoke", number, "--reason", "cell supplier data found wrong in audit",
+               "--key", keys / "cb-example.key").exit_code == 0
     r = run("verify", number)
     assert r.exit_code == 1 and "revoked" in r.output
     assert run("registry", "check").exit_code == 0
@@ -71,9 +89,8 @@ def test_full_cycle_on_the_pv_example(open_default, tmp_path, monkeypatch):
     assert r.exit_code == 0, r.output
     r = run("footprint", BATTERY, "--out", out)
     assert r.exit_code == 0, r.output
-    r = run("registry", "init", "--prefix", "CBX", "--url", "https://labels.example.org/pcf")
-    assert r.exit_code == 0, r.output
-    r = run("keys", "new", "--issuer", "cb-example", "--out", keys)
+    root = init_with_root(tmp_path, monkeypatch, "--prefix", "CBX", "--url", "https://labels.example.org/pcf")
+    r = run("keys", "new", "--issuer", "cb-example", "--out", keys, "--root-key", root)
     assert r.exit_code == 0, r.output
     assert stat.S_IMODE((keys / "cb-example.key").stat().st_mode) == 0o600
     r = run("issue", out / "SKU-NMC811-PACK.result.json", "--key", keys / "cb-example.key", "--valid-days", 730,
@@ -96,7 +113,7 @@ def test_full_cycle_on_the_pv_example(open_default, tmp_path, monkeypatch):
     assert "VALID" in r.output
     r = run("verify", labels / f"{number}.declaration.json", "--offline", "--key", keys / "cb-example.pub")
     assert r.exit_code == 3, r.output  # genuine, but the status cannot be known offline
-    r = run("revoke", number, "--reason", "cell supplier data found wrong in audit")
+    r = run("revoke", number, "--reason", "cell supplier data found wrong in audit", "--key", keys / "cb-example.key")
     assert r.exit_code == 0, r.output
     r = run("verify", number)
     assert r.exit_code == 1 and "revoked" in r.output
@@ -114,11 +131,12 @@ def test_full_cycle_on_the_pv_example(open_default, tmp_path, monkeypatch):
 @pytest.fixture
 def registry(tmp_path, monkeypatch):
     monkeypatch.setenv("PCF_REGISTRY", str(tmp_path / "registry.db"))
-    assert run("keys", "new", "--issuer", "cb-test", "--out", tmp_path / "keys").exit_code == 0
+    root = init_with_root(tmp_path, monkeypatch)
+    assert run("keys", "new", "--issuer", "cb-test", "--out", tmp_path / "keys", "--root-key", root).exit_code == 0
     result = tmp_path / "TEST-PACK-10.result.json"
     result.write_text(json.dumps(make_result()), encoding="utf-8")
     return {"tmp": tmp_path, "key": tmp_path / "keys" / "cb-test.key", "pub": tmp_path / "keys" / "cb-test.pub",
-            "result": result}
+            "result": result, "root": root}
 
 
 def test_issue_refusals_exit_2_and_write_nothing(registry):
@@ -170,11 +188,11 @@ def test_verify_exit_statuses(registry):
 def test_status_commands_and_renew(registry):
     tmp = registry["tmp"]
     number = run("issue", registry["result"], "--key", registry["key"], "--valid-days", 30, "--out", tmp / "l").stdout.strip()
-    assert run("suspend", number, "--reason", "audit").exit_code == 0
+    assert run("suspend", number, "--reason", "audit", "--key", registry["key"]).exit_code == 0
     assert run("verify", number).exit_code == 1
     assert run("renew", number, "--key", registry["key"], "--valid-days", 730, "--reason", "x",
                "--out", tmp / "r").exit_code == 2  # a suspended label is not renewed
-    assert run("reinstate", number, "--reason", "audit closed").exit_code == 0
+    assert run("reinstate", number, "--reason", "audit closed", "--key", registry["key"]).exit_code == 0
     assert run("verify", number).exit_code == 0
     r = run("renew", number, "--key", registry["key"], "--valid-days", 730, "--reason", "annual review",
             "--out", tmp / "r")
@@ -182,10 +200,10 @@ def test_status_commands_and_renew(registry):
     new = r.stdout.strip()
     assert parse_number(new).seq == parse_number(number).seq + 1
     assert json.loads((tmp / "r" / f"{new}.declaration.json").read_text())["declaration"]["renews"] == number
-    assert run("revoke", new, "--reason", "fraud").exit_code == 0
-    r = run("revoke", new, "--reason", "again")
+    assert run("revoke", new, "--reason", "fraud", "--key", registry["key"]).exit_code == 0
+    r = run("revoke", new, "--reason", "again", "--key", registry["key"])
     assert r.exit_code == 2 and "stays revoked" in r.output
-    assert run("reinstate", new, "--reason", "undo").exit_code == 2
+    assert run("reinstate", new, "--reason", "undo", "--key", registry["key"]).exit_code == 2
     assert run("verify", new).exit_code == 1
     r = run("registry", "export", number, "--out", tmp / "again")
     assert r.exit_code == 0
@@ -209,19 +227,44 @@ def test_registry_check_exits_1_on_a_broken_chain(registry):
     assert r.exit_code == 2 and not (registry["tmp"] / "site" / "index.html").exists()
 
 
-def test_encrypted_key_needs_its_passphrase(tmp_path, monkeypatch):
+def test_keys_are_encrypted_by_default_and_need_their_passphrase(tmp_path, monkeypatch):
+    """Part 7: `pcf keys new` encrypts by default (passphrase from PCF_KEY_PASSPHRASE, a
+    --passphrase-file or a prompt); --no-passphrase is explicit and warned; a wrong or missing
+    passphrase is an error (exit 2) naming the cause."""
     monkeypatch.setenv("PCF_REGISTRY", str(tmp_path / "registry.db"))
-    monkeypatch.setenv("PCF_KEY_PASSPHRASE", "s3cret words")
-    assert run("keys", "new", "--issuer", "cb-enc", "--out", tmp_path / "k", "--passphrase").exit_code == 0
-    assert b"ENCRYPTED" in (tmp_path / "k" / "cb-enc.key").read_bytes()
+    root = init_with_root(tmp_path, monkeypatch)
+    assert b"ENCRYPTED PRIVATE KEY" in root.read_bytes()
+    monkeypatch.setenv("PCF_KEY_PASSPHRASE", "s3cret words")   # the new key's; the root key's is PASSPHRASE
+    secret = tmp_path / "root.pass"
+    secret.write_text(PASSPHRASE + "\n")
+    # one passphrase source per command: with the file, both keys use PASSPHRASE
+    r = run("keys", "new", "--issuer", "cb-enc", "--out", tmp_path / "k", "--root-key", root, "--passphrase-file", secret)
+    assert r.exit_code == 0 and "encrypted" in r.output, r.output
+    key = tmp_path / "k" / "cb-enc.key"
+    assert b"ENCRYPTED PRIVATE KEY" in key.read_bytes()
     result = tmp_path / "r.json"
     result.write_text(json.dumps(make_result()))
-    assert run("issue", result, "--key", tmp_path / "k" / "cb-enc.key", "--valid-days", 10,
-               "--out", tmp_path / "l").exit_code == 0
-    monkeypatch.setenv("PCF_KEY_PASSPHRASE", "wrong")
-    r = run("issue", result, "--key", tmp_path / "k" / "cb-enc.key", "--valid-days", 10, "--out", tmp_path / "l")
-    assert r.exit_code == 2 and "wrong passphrase" in r.output
+    issue = ("issue", result, "--key", key, "--valid-days", 10, "--out", tmp_path / "l")
+    r = run(*issue)
+    assert r.exit_code == 2 and "wrong passphrase" in r.output          # PCF_KEY_PASSPHRASE is not its passphrase
+    assert run(*issue, "--passphrase-file", secret).exit_code == 0
+    monkeypatch.setenv("PCF_KEY_PASSPHRASE", PASSPHRASE)
+    assert run(*issue).exit_code == 0
     monkeypatch.delenv("PCF_KEY_PASSPHRASE")
-    r = run("issue", result, "--key", tmp_path / "k" / "cb-enc.key", "--valid-days", 10, "--out", tmp_path / "l")
-    assert r.exit_code == 2 and "PCF_KEY_PASSPHRASE" in r.output
-    assert len(list((tmp_path / "l").glob("*.declaration.json"))) == 1
+    r = run(*issue)
+    assert r.exit_code == 2 and "PCF_KEY_PASSPHRASE" in r.output and "Traceback" not in r.output
+    r = run(*issue, "--passphrase-file", tmp_path / "nope.pass")
+    assert r.exit_code == 2 and "passphrase file not found" in r.output and "--passphrase-file" in r.output
+    assert len(list((tmp_path / "l").glob("*.declaration.json"))) == 2
+    # no passphrase anywhere and no terminal: refused, nothing written
+    r = run("keys", "new", "--issuer", "cb-x", "--out", tmp_path / "x", "--no-register")
+    assert r.exit_code == 2 and "no passphrase" in r.output and "--no-passphrase" in r.output
+    assert not (tmp_path / "x" / "cb-x.key").exists()
+    # --no-passphrase: explicit, warned, unencrypted
+    r = run("keys", "new", "--issuer", "cb-x", "--out", tmp_path / "x", "--no-register", "--no-passphrase")
+    assert r.exit_code == 0 and "UNENCRYPTED" in r.output
+    assert b"ENCRYPTED" not in (tmp_path / "x" / "cb-x.key").read_bytes()
+    # admitting a key without the root key is refused, naming the option
+    r = run("keys", "new", "--issuer", "cb-y", "--out", tmp_path / "y", "--no-passphrase")
+    assert r.exit_code == 2 and "root key" in r.output and "--root-key" in r.output
+    assert not (tmp_path / "y" / "cb-y.key").exists()

@@ -34,7 +34,7 @@ from pcf.registry.declaration import iso, utc_now
 from pcf.registry.store import EventRecord
 from pcf.serve.publish import count_text, publish
 from pcf.serve.status import label_state
-from tests.registry_util import make_declaration, new_registry, utc
+from tests.registry_util import make_declaration, new_registry, root_of, utc
 from tests.test_registry_publish import Elements, chromium_dom
 
 REASON = "cell supplier data found wrong in audit 2026-11"
@@ -55,7 +55,7 @@ def served(tmp_path_factory):
     port = free_port()
     now = utc_now()
     store, key, _, _ = new_registry(tmp, now=now - timedelta(days=100))
-    init_registry(store, url=f"http://127.0.0.1:{port}/labels", now=now - timedelta(days=100))
+    init_registry(store, url=f"http://127.0.0.1:{port}/labels", root_key=root_of(store), now=now - timedelta(days=100))
     yesterday = now - timedelta(days=1)
     labels = {
         "valid": issue(store, make_declaration(), key, 730, None, now=yesterday, render=False),
@@ -65,9 +65,9 @@ def served(tmp_path_factory):
         "expired": issue(store, make_declaration(id="SHORT-PACK"), key, 30, None, now=now - timedelta(days=60),
                          render=False),
     }
-    change_status(store, labels["revoked"].number, "revoke", REASON, now=now - timedelta(hours=2))
-    change_status(store, labels["hostile"].number, "revoke", HOSTILE_REASON, now=now - timedelta(hours=2))
-    change_status(store, labels["suspended"].number, "suspend", SECRET, now=now - timedelta(hours=2))
+    change_status(store, labels["revoked"].number, "revoke", REASON, key, now=now - timedelta(hours=2))
+    change_status(store, labels["hostile"].number, "revoke", HOSTILE_REASON, key, now=now - timedelta(hours=2))
+    change_status(store, labels["suspended"].number, "suspend", SECRET, key, now=now - timedelta(hours=2))
     store.close()
     env = {**os.environ, "PCF_HOME": str(tmp / "home")}
     process = subprocess.Popen([str(PCF), "serve", "--registry", str(tmp / "registry.db"), "--port", str(port)],
@@ -82,7 +82,7 @@ def served(tmp_path_factory):
                 time.sleep(0.1)
         else:
             pytest.fail("pcf serve did not start listening")
-        yield {"tmp": tmp, "port": port, "labels": labels, "db": tmp / "registry.db", "process": process,
+        yield {"tmp": tmp, "key": key, "port": port, "labels": labels, "db": tmp / "registry.db", "process": process,
                "base": f"http://127.0.0.1:{port}/labels"}
     finally:
         process.terminate()
@@ -154,9 +154,9 @@ def test_status_changes_show_at_the_next_request(served):
     number = served["labels"]["valid"].number
     store = open_store(served["db"], create=False)
     try:
-        change_status(store, number, "suspend", "test: audit", now=utc_now())
+        change_status(store, number, "suspend", "test: audit", served["key"], now=utc_now())
         assert page(served, "valid").by_id["status"]["attrs"]["data-status"] == "suspended"
-        change_status(store, number, "reinstate", "test: audit closed", now=utc_now())
+        change_status(store, number, "reinstate", "test: audit closed", served["key"], now=utc_now())
         assert page(served, "valid").by_id["status"]["attrs"]["data-status"] == "valid"
     finally:
         store.close()

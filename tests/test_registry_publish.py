@@ -23,7 +23,7 @@ import pytest
 from pcf.registry import change_status, init_registry, issue, renew
 from pcf.serve.publish import publish
 from pcf.render.qr import qr_path
-from tests.registry_util import CHROMIUM_FLAGS, make_declaration, new_registry, utc
+from tests.registry_util import CHROMIUM_FLAGS, make_declaration, new_registry, root_of, utc
 from tests.test_registry_safety import HOSTILE_NAME
 
 T0, T1, T_PUBLISH = utc(2026, 1, 1), utc(2026, 1, 2), utc(2026, 6, 1)
@@ -82,13 +82,13 @@ def site(tmp_path_factory):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     store, key, _, _ = new_registry(tmp, now=T0)
-    init_registry(store, url=f"http://127.0.0.1:{port}/labels", now=T0)
+    init_registry(store, url=f"http://127.0.0.1:{port}/labels", root_key=root_of(store), now=T0)
     labels = {}
     labels["valid"] = issue(store, make_declaration(), key, 730, tmp / "issued", now=T1)
     labels["revoked"] = issue(store, make_declaration(id="REVOKED-PACK"), key, 730, None, now=T1)
-    change_status(store, labels["revoked"].number, "revoke", REVOKE_REASON, now=utc(2026, 2, 1))
+    change_status(store, labels["revoked"].number, "revoke", REVOKE_REASON, key, now=utc(2026, 2, 1))
     labels["suspended"] = issue(store, make_declaration(id="SUSPENDED-PACK"), key, 730, None, now=T1)
-    change_status(store, labels["suspended"].number, "suspend", SECRET_REASON, now=utc(2026, 2, 1))
+    change_status(store, labels["suspended"].number, "suspend", SECRET_REASON, key, now=utc(2026, 2, 1))
     labels["expired"] = issue(store, make_declaration(id="SHORT-PACK"), key, 30, None, now=T1)
     labels["renewal"] = renew(store, labels["expired"].number, key, 730, "new audit", None, now=utc(2026, 3, 1))
     labels["hostile"] = issue(store, make_declaration(name=HOSTILE_NAME), key, 730, None, now=T1)

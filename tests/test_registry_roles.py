@@ -15,17 +15,16 @@ import cli
 from pcf.registry import (ROLES, IssueRefused, RegistryCorrupt, RegistryError, check_registry, issue, key_standing,
                           new_keys, open_store, require_key)
 from pcf.registry.roles import KeyNotAllowed
-from tests.registry_util import make_declaration, utc
+from tests.registry_util import admit, make_declaration, new_registry, utc
 
 T0, T1, T2 = utc(2026, 1, 1), utc(2026, 1, 2), utc(2026, 3, 1)
 runner = CliRunner()
 
 
 def test_roles_are_stored_looked_up_and_enforced(tmp_path):
-    store = open_store(tmp_path / "r.db")
-    issuer, *_ = new_keys(store, "cb-a", tmp_path / "k", now=T0)
-    verifier, *_ = new_keys(store, "ver-1", tmp_path / "k", role="verifier", now=T0)
-    admin, *_ = new_keys(store, "adm-1", tmp_path / "k", role="admin", now=T0)
+    store, issuer, *_ = new_registry(tmp_path, "r.db", "cb-a", now=T0)
+    verifier, *_ = admit(store, "ver-1", tmp_path / "k", role="verifier", now=T0)
+    admin, *_ = admit(store, "adm-1", tmp_path / "k", role="admin", now=T0)
     assert ROLES == ("admin", "verifier", "issuer")
     with store.read() as tx:
         got = [key_standing(tx, k.key_id, T1) for k in (issuer, verifier, admin)]
@@ -45,16 +44,15 @@ def test_roles_are_stored_looked_up_and_enforced(tmp_path):
         with pytest.raises(KeyNotAllowed, match="issuer key"):
             require_key(tx, issuer, ("verifier", "admin"), T1, "sign a verification")
     with pytest.raises(RegistryError, match="role 'boss'"):
-        new_keys(store, "x", tmp_path / "x", role="boss")
+        admit(store, "x", tmp_path / "x", role="boss")
     assert not (tmp_path / "x").exists()
     assert check_registry(store).ok
     store.close()
 
 
 def test_one_current_key_per_holder(tmp_path):
-    store = open_store(tmp_path / "r.db")
-    first, *_ = new_keys(store, "cb-a", tmp_path / "k1", now=T0)
-    second, *_ = new_keys(store, "cb-a", tmp_path / "k2", now=T2)
+    store, first, *_ = new_registry(tmp_path, "r.db", "cb-a", now=T0)
+    second, *_ = admit(store, "cb-a", tmp_path / "k2", now=T2)
     with store.read() as tx:
         assert key_standing(tx, first.key_id, T1).current is True    # labels of January stay verifiable
         assert key_standing(tx, first.key_id, T2).current is False
@@ -87,15 +85,20 @@ def test_a_registry_of_an_earlier_pcf_is_refused_with_re_init(tmp_path):
 
 
 def test_cli_roles(tmp_path, monkeypatch):
+    from tests.test_registry_cli import init_with_root
+
     monkeypatch.setenv("PCF_REGISTRY", str(tmp_path / "r.db"))
-    r = runner.invoke(cli.app, ["keys", "new", "--issuer", "ver-1", "--out", str(tmp_path / "k"), "--role", "verifier"])
+    root = str(init_with_root(tmp_path, monkeypatch))
+    r = runner.invoke(cli.app, ["keys", "new", "--issuer", "ver-1", "--out", str(tmp_path / "k"), "--role", "verifier",
+                                "--root-key", root])
     assert r.exit_code == 0 and "as verifier" in r.output, r.output
-    r = runner.invoke(cli.app, ["keys", "new", "--issuer", "x", "--out", str(tmp_path / "x"), "--role", "boss"])
+    r = runner.invoke(cli.app, ["keys", "new", "--issuer", "x", "--out", str(tmp_path / "x"), "--role", "boss",
+                                "--root-key", root])
     assert r.exit_code == 2 and "role 'boss'" in r.output and "--role" in r.output
     r = runner.invoke(cli.app, ["keys", "new", "--issuer", "adm", "--out", str(tmp_path / "a"), "--no-register"])
     assert r.exit_code == 0
     r = runner.invoke(cli.app, ["registry", "add-key", str(tmp_path / "a" / "adm.pub"), "--issuer", "adm",
-                                "--role", "admin"])
+                                "--role", "admin", "--root-key", root])
     assert r.exit_code == 0 and "as admin" in r.output
     r = runner.invoke(cli.app, ["keys", "list"])
     assert r.exit_code == 0 and "verifier" in r.output and "admin" in r.output

@@ -75,9 +75,9 @@ def test_eight_processes_issue_500_distinct_consecutive_numbers(tmp_path):
     store = open_store(tmp_path / "registry.db", create=False)
     report = check_registry(store)
     assert report.ok, report.problems[:5]
-    assert report.labels == LABELS and report.events == LABELS + 1  # + key-added
+    assert report.labels == LABELS and report.events == LABELS + 2  # + registry-root, key-added
     with store.read() as tx:
-        assert [e.label for e in tx.events()[1:]] == [lab.number for lab in tx.labels()]
+        assert [e.label for e in tx.events()[2:]] == [lab.number for lab in tx.labels()]
     store.close()
 
 
@@ -141,7 +141,7 @@ def test_process_killed_mid_issue_leaves_no_half_issued_label(tmp_path, where):
     store = open_store(tmp_path / "registry.db", create=False)
     with store.read() as tx:
         assert tx.labels() == []
-        assert [e.kind for e in tx.events()] == ["key-added"]
+        assert [e.kind for e in tx.events()] == ["registry-root", "key-added"]
     assert check_registry(store).ok
     visible = [p.name for p in out.iterdir() if not p.name.startswith(".")] if out.exists() else []
     assert visible == []

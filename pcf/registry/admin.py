@@ -1,4 +1,9 @@
-"""Registry settings and issuer keys: ``pcf registry init``, ``pcf keys new``, ``pcf registry add-key``.
+"""Registry settings and keys: ``pcf registry init`` (root key, prefix, URL), ``pcf keys new``,
+``pcf registry add-key``.
+
+The body's **root key** (set once by ``pcf registry init --root-key``, kept offline) signs
+every key admission (``key-added``: key id, public key, role, holder, valid from) and
+retirement; a key the root did not admit signs nothing the registry accepts.
 
 Key rotation: registering a new key for an issuer retires the issuer's current key (no
 new labels with it from then on) but keeps it in the registry, so every label it signed
@@ -13,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .chain import append_event
+from .chain import root_key as root_key_of
 from .declaration import iso, utc_now
 from .errors import RegistryError
 from .keys import SigningKey, b64url, check_issuer, key_id, raw_public, write_key_pair
@@ -24,14 +30,17 @@ _URL_RE = re.compile(r"https?://[^\s<>\"'`|\\]+")
 
 
 def settings(store: Store) -> dict:
-    """``{prefix, url}`` of the registry (url None when not set)."""
+    """``{prefix, url, root_key_id}`` of the registry (url, root_key_id None when not set)."""
     with store.read() as tx:
-        return {"prefix": tx.setting("prefix") or "PCF", "url": tx.setting("url")}
+        root = root_key_of(tx)
+        return {"prefix": tx.setting("prefix") or "PCF", "url": tx.setting("url"),
+                "root_key_id": root[0] if root else None}
 
 
 def init_registry(store: Store, prefix: str | None = None, url: str | None = None, *,
+                  root_key: SigningKey | None = None, key: SigningKey | None = None,
                   now: datetime | None = None) -> dict:
-    """Set the registry's label-number prefix and public verification URL.
+    """Set the registry's root key (once), label-number prefix and public verification URL.
 
     Parameters
     ----------
@@ -42,23 +51,47 @@ def init_registry(store: Store, prefix: str | None = None, url: str | None = Non
         Base URL where ``pcf registry publish`` output is served (``http(s)://...``); the
         QR code of each label issued from now on holds ``<url>/<number>.html``. Without a
         URL the QR code holds the signed token.
+    root_key : SigningKey, optional
+        The body's root key. On a registry without one (new) it becomes the root: event 1,
+        ``registry-root``, signed by it. Later it may sign settings changes.
+    key : SigningKey, optional
+        An admin key to sign a settings change with instead of the root key.
 
     Returns
     -------
     dict
-        The settings after the change.
+        The settings after the change: ``{prefix, url, root_key_id}``.
 
     Raises
     ------
     RegistryError
-        Bad prefix or URL, or a prefix change after labels were issued.
+        Bad prefix or URL, a prefix change after labels were issued, a registry without a
+        root key and none given, or another root key than the registry's.
+    KeyNotAllowed
+        A settings change signed by neither the root key nor a current admin key.
     """
     if prefix is not None:
         check_prefix(prefix)
     if url is not None and not _URL_RE.fullmatch(url):
         raise RegistryError(f"URL {url!r}: give an http:// or https:// address without spaces or quotes, "
                             "e.g. https://labels.example.org/pcf").about("url")
+    at = iso(now or utc_now())
     with store.write() as tx:
+        root = root_key_of(tx)
+        if root is None:
+            if root_key is None:
+                raise RegistryError("the registry has no root key yet: give the body's root key (make it with "
+                                    "`pcf keys new --issuer NAME-root --out DIR --no-register` and keep it "
+                                    "offline)").about("root_key")
+            if tx.last_event() is not None:
+                raise RegistryError(f"registry {store.location} has events but no root key: it was not made by "
+                                    "`pcf registry init --root-key`; re-init at another path")
+            public = b64url(raw_public(root_key.public_key))
+            tx.set_setting("root_key", public)
+            append_event(tx, "registry-root", None, {"key_id": root_key.key_id, "public_key": public}, at, root_key)
+        elif root_key is not None and root_key.key_id != root[0]:
+            raise RegistryError(f"key {root_key.key_id} ({root_key.path or 'in memory'}) is not this registry's "
+                                f"root key (key id {root[0]})").about("root_key")
         changed = False
         if prefix is not None and prefix != (tx.setting("prefix") or "PCF"):
             if tx.next_label_seq() > 1:
@@ -70,13 +103,21 @@ def init_registry(store: Store, prefix: str | None = None, url: str | None = Non
             changed = True
         current = {"prefix": tx.setting("prefix") or "PCF", "url": tx.setting("url")}
         if changed:
-            append_event(tx, "registry-settings", None, current, iso(now or utc_now()))
+            signer = key or root_key
+            if signer is None:
+                raise RegistryError("a settings change is signed: give the root key or an admin key").about("key")
+            append_event(tx, "registry-settings", None, current, at, signer)
+        current["root_key_id"] = root_key_of(tx)[0]
     return current
 
 
 def register_key(store: Store, issuer: str, public_key, role: str = DEFAULT_ROLE, *,
-                 now: datetime | None = None) -> KeyRecord:
-    """Add a public key to the registry; the holder's previous key is retired (one current key per name).
+                 root_key: SigningKey | None = None, now: datetime | None = None) -> KeyRecord:
+    """Admit a public key to the registry, signed by the root key; the holder's previous key is
+    retired (one current key per name).
+
+    The ``key-added`` event is the admission: the root key's signature over the key id,
+    public key, role, holder name and the time it is valid from.
 
     Parameters
     ----------
@@ -87,6 +128,8 @@ def register_key(store: Store, issuer: str, public_key, role: str = DEFAULT_ROLE
         The key.
     role : {"admin", "verifier", "issuer"}
         What the key may sign (:mod:`pcf.registry.roles`) [default ``issuer``].
+    root_key : SigningKey
+        The registry's root key (required; the parameter is keyword-only for readability).
 
     Returns
     -------
@@ -95,10 +138,14 @@ def register_key(store: Store, issuer: str, public_key, role: str = DEFAULT_ROLE
     Raises
     ------
     RegistryError
-        The key is registered already (for this or another issuer), or an unknown role.
+        The key is registered already (for this or another issuer), an unknown role, no root key given.
+    KeyNotAllowed
+        ``root_key`` is not the registry's root key, or the registry has none.
     """
     check_issuer(issuer)
     check_role(role)
+    if root_key is None:
+        raise RegistryError("admitting a key needs the registry's root key (kept offline)").about("root_key")
     at = iso(now or utc_now())
     kid = key_id(public_key)
     with store.write() as tx:
@@ -106,34 +153,42 @@ def register_key(store: Store, issuer: str, public_key, role: str = DEFAULT_ROLE
         if existing is not None:
             raise RegistryError(f"key {kid} is registered already (issuer {existing.issuer}, added "
                                 f"{existing.added_at})")
+        root = root_key_of(tx)
+        if root is not None and kid == root[0]:
+            raise RegistryError(f"key {kid} is the registry's root key: the root key only admits keys; make "
+                                "another key for signing")
         tx.add_issuer(issuer, at)
         for old in tx.keys(issuer):
             if old.retired_at is None:
                 tx.retire_key(old.key_id, at)
-                append_event(tx, "key-retired", None, {"issuer": issuer, "key_id": old.key_id}, at)
+                append_event(tx, "key-retired", None, {"issuer": issuer, "key_id": old.key_id}, at, root_key)
         record = KeyRecord(key_id=kid, issuer=issuer, public_key=b64url(raw_public(public_key)), added_at=at, role=role)
         tx.add_key(record)
         append_event(tx, "key-added", None, {"issuer": issuer, "key_id": kid, "public_key": record.public_key,
-                                             "role": role}, at)
+                                             "role": role, "valid_from": at}, at, root_key)
     return record
 
 
 def new_keys(store: Store | None, issuer: str, out_dir: str | Path, passphrase: str | None = None,
-             role: str = DEFAULT_ROLE, *, now: datetime | None = None) -> tuple[SigningKey, Path, Path, KeyRecord | None]:
-    """``pcf keys new``: write a key pair and register its public key.
+             role: str = DEFAULT_ROLE, *, root_key: SigningKey | None = None,
+             now: datetime | None = None) -> tuple[SigningKey, Path, Path, KeyRecord | None]:
+    """``pcf keys new``: write a key pair and admit its public key (signed by the root key).
 
     Parameters
     ----------
     store : Store or None
-        The registry to register the public key in; None only writes the files.
+        The registry to register the public key in; None only writes the files (e.g. the
+        root key itself, or a key admitted later with ``pcf registry add-key``).
     issuer : str
-        Issuer name; names the files ``<issuer>.key`` / ``<issuer>.pub``.
+        Holder name; names the files ``<issuer>.key`` / ``<issuer>.pub``.
     out_dir : str or Path
         Folder for the files.
     passphrase : str, optional
         Encrypts the private key.
     role : {"admin", "verifier", "issuer"}
         The key's role in the registry [default ``issuer``].
+    root_key : SigningKey
+        The registry's root key; required with a ``store``.
 
     Returns
     -------
@@ -144,15 +199,18 @@ def new_keys(store: Store | None, issuer: str, out_dir: str | Path, passphrase: 
     KeyFileError
         A file exists already or cannot be written.
     RegistryError
-        Registration failed; the two files are removed again then.
+        Registration failed (or no root key); the two files are removed again then.
     """
     check_issuer(issuer)
     check_role(role)
+    if store is not None and root_key is None:
+        raise RegistryError("admitting a key needs the registry's root key (kept offline); or write the key "
+                            "files only and admit the public key later").about("root_key")
     key, private_path, public_path = write_key_pair(issuer, out_dir, passphrase)
     if store is None:
         return key, private_path, public_path, None
     try:
-        record = register_key(store, issuer, key.public_key, role, now=now)
+        record = register_key(store, issuer, key.public_key, role, root_key=root_key, now=now)
     except BaseException:
         private_path.unlink(missing_ok=True)
         public_path.unlink(missing_ok=True)

@@ -2,10 +2,13 @@
 
 1. the database file (SQLite ``integrity_check`` and foreign keys);
 2. the event chain (:func:`pcf.registry.chain.verify_chain`);
-3. the tables against a replay of the log: every key, label, status, renewal link and
-   setting must be what the events say (an edit of a table without a matching event, or
-   an event with no effect, is reported);
-4. every label: its signed declaration parses, matches its hash and signature under the
+3. every event's signature and signer (:mod:`pcf.registry.replay`): event 1 sets the root
+   key; keys are admitted and retired by the root key; each event is signed by a current
+   key whose role may sign it;
+4. the tables against a replay of the signed log: every key (with its role), label, status,
+   renewal link and setting must be what the counted events say (an edit of a table
+   without a matching signed event, or an event with no effect, is reported);
+5. every label: its signed declaration parses, matches its hash and signature under the
    key the registry holds, names its own number, and the numbers run 1, 2, 3, ... without
    a gap.
 """
@@ -15,15 +18,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .chain import verify_chain
+from .replay import replay
 from .declaration import digest, parse_document, parse_time, signature_valid
 from .errors import NotADeclaration, RegistryError
 from .keys import public_from_raw
 from .labeltype import claim_problems
 from .numbers import parse_number
 from .store import Store
-
-_NEXT = {"label-suspended": ({"valid"}, "suspended"), "label-reinstated": ({"suspended"}, "valid"),
-         "label-revoked": ({"valid", "suspended"}, "revoked")}
 
 
 @dataclass
@@ -38,6 +39,8 @@ class RegistryCheck:
         Counts.
     head : str
         Hash of the last event (keep it somewhere else to detect a rewritten log).
+    root_key_id : str
+        The root key id event 1 names ("" when none).
     """
 
     problems: list[str] = field(default_factory=list)
@@ -45,14 +48,24 @@ class RegistryCheck:
     labels: int = 0
     keys: int = 0
     head: str = ""
+    root_key_id: str = ""
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
-def check_registry(store: Store) -> RegistryCheck:
+def check_registry(store: Store, root_key_id: str | None = None, known_head: str | None = None) -> RegistryCheck:
     """Check the whole registry (see the module docstring).
+
+    Parameters
+    ----------
+    root_key_id : str, optional
+        The root key id the body published (32 hex digits): the registry's root must be it.
+    known_head : str, optional
+        A head hash printed or published earlier (64 hex digits): the log must still hold an
+        event with that hash, else events were removed from its end (rolled back) or the log
+        was rewritten.
 
     Returns
     -------
@@ -66,57 +79,27 @@ def check_registry(store: Store) -> RegistryCheck:
         labels = tx.labels()
         keys = tx.keys()
         settings = {"prefix": tx.setting("prefix") or "PCF", "url": tx.setting("url")}
+        root_setting = tx.setting("root_key")
     report.events, report.labels, report.keys = len(events), len(labels), len(keys)
     chain_problems, report.head = verify_chain(events)
     problems.extend(chain_problems)
 
-    # replay
-    want_keys: dict[str, dict] = {}
-    want_labels: dict[str, dict] = {}
-    want_settings = {"prefix": "PCF", "url": None}
-    for e in events:
-        d = e.data
-        where = f"event {e.seq} ({e.kind} {e.label or ''})".replace(" )", ")")
-        if e.kind == "registry-settings":
-            want_settings = {"prefix": d.get("prefix"), "url": d.get("url")}
-        elif e.kind == "key-added":
-            if any(k["issuer"] == d["issuer"] and k["retired_at"] is None for k in want_keys.values()):
-                problems.append(f"{where}: {d['issuer']} would have two current keys (the old one is not retired)")
-            want_keys[d["key_id"]] = {"issuer": d["issuer"], "public_key": d["public_key"], "added_at": e.at,
-                                      "retired_at": None, "role": d.get("role")}
-        elif e.kind == "key-retired":
-            if d.get("key_id") not in want_keys:
-                problems.append(f"{where}: retires a key that was never added")
-            else:
-                want_keys[d["key_id"]]["retired_at"] = e.at
-        elif e.kind == "label-issued":
-            signer = want_keys.get(d.get("key_id"))
-            if signer is not None and signer["role"] != "issuer":
-                problems.append(f"{where}: signed with a {signer['role']} key, not an issuer key")
-            if e.label in want_labels:
-                problems.append(f"{where}: label issued twice")
-            want_labels[e.label] = {"seq": d["seq"], "issuer": d["issuer"], "key_id": d["key_id"],
-                                    "product_id": d["product_id"], "declaration_sha256": d["declaration_sha256"],
-                                    "valid_from": d["valid_from"], "valid_until": d["valid_until"],
-                                    "renews": d.get("renews"), "status": "valid", "renewed_by": None,
-                                    "issued_at": e.at}
-        elif e.kind in _NEXT:
-            allowed, target = _NEXT[e.kind]
-            label = want_labels.get(e.label)
-            if label is None:
-                problems.append(f"{where}: about a label that was never issued")
-            elif label["status"] not in allowed:
-                problems.append(f"{where}: not allowed from status {label['status']}")
-            else:
-                label["status"] = target
-        elif e.kind == "label-renewed":
-            label = want_labels.get(e.label)
-            if label is None:
-                problems.append(f"{where}: about a label that was never issued")
-            else:
-                label["renewed_by"] = d.get("renewed_by")
-        else:
-            problems.append(f"{where}: unknown event kind")
+    # replay: only events signed by a key allowed to sign them count
+    replayed = replay(events)
+    problems.extend(replayed.problems)
+    want_keys, want_labels, want_settings = replayed.keys, replayed.labels, replayed.settings
+    report.root_key_id = replayed.root["key_id"] if replayed.root else ""
+    if replayed.root is None and events:
+        problems.append("the event log has no root key (event 1 must be registry-root, signed by the root key)")
+    elif root_setting != replayed.root["public_key"]:
+        problems.append("the root key in the settings differs from the one event 1 names")
+    if root_key_id is not None and report.root_key_id != root_key_id:
+        problems.append(f"the registry's root key is {report.root_key_id or 'missing'}, not the expected "
+                        f"{root_key_id}: this is not the registry you trust (replaced wholesale?)")
+
+    if known_head is not None and not any(e.hash == known_head for e in events):
+        problems.append(f"the head {known_head[:16]}... kept from earlier is not in the event log: events were "
+                        "removed from its end (rolled back) or the log was rewritten")
 
     if settings != want_settings:
         problems.append(f"settings {settings} differ from the event log's {want_settings}")

@@ -245,7 +245,7 @@ def _insert(tx: Tx, make: Callable[[str, str | None], dict], key: SigningKey, no
     append_event(tx, "label-issued", number, {
         "seq": seq, "issuer": record.issuer, "key_id": key.key_id, "product_id": record.product_id,
         "declaration_sha256": record.declaration_sha256, "valid_from": record.valid_from,
-        "valid_until": record.valid_until, "renews": renews}, record.issued_at)
+        "valid_until": record.valid_until, "renews": renews}, record.issued_at, key)
     return record, document, url or token
 
 
@@ -268,7 +268,7 @@ def _issue(store: Store, make, key: SigningKey, out_dir, now: datetime | None, *
             if renews is not None:
                 tx.set_renewed_by(renews, record.number)
                 append_event(tx, "label-renewed", renews, {"reason": reason, "renewed_by": record.number},
-                             record.issued_at)
+                             record.issued_at, key)
             if out is not None:
                 if render:
                     from .render import issued_files
@@ -520,8 +520,9 @@ _TRANSITIONS = {
 }
 
 
-def change_status(store: Store, number: str, action: str, reason: str, *, now: datetime | None = None) -> LabelRecord:
-    """Suspend, reinstate or revoke a label, with a reason, logged in the event log.
+def change_status(store: Store, number: str, action: str, reason: str, key: SigningKey, *,
+                  now: datetime | None = None) -> LabelRecord:
+    """Suspend, reinstate or revoke a label, with a reason, in an event signed by ``key``.
 
     ``suspend``: valid -> suspended (temporarily not valid); ``reinstate``: suspended ->
     valid; ``revoke``: valid or suspended -> revoked, for good (the database refuses any
@@ -533,6 +534,8 @@ def change_status(store: Store, number: str, action: str, reason: str, *, now: d
     action : {"suspend", "reinstate", "revoke"}
     reason : str
         Why (kept in the event log; not published).
+    key : SigningKey
+        Signs the event: an admin key, or a current key of the label's issuer.
 
     Returns
     -------
@@ -544,6 +547,9 @@ def change_status(store: Store, number: str, action: str, reason: str, *, now: d
     LabelNotFound
     StatusChangeRefused
         The label's status does not allow the action (e.g. a revoked label), or no reason.
+    KeyNotAllowed
+        ``key`` may not sign the change (not registered, retired, a verifier key, or an
+        issuer key of another issuer).
     """
     if action not in _TRANSITIONS:
         raise RegistryError(f"unknown status change {action!r}: suspend, reinstate or revoke")
@@ -559,7 +565,7 @@ def change_status(store: Store, number: str, action: str, reason: str, *, now: d
                                       + ("(a revoked label stays revoked)" if label.status == "revoked" else
                                          f"(only a {' or '.join(sorted(allowed))} label can)"))
         tx.set_status(number, target, reason, at)
-        append_event(tx, kind, number, {"reason": reason}, at)
+        append_event(tx, kind, number, {"reason": reason}, at, key)
         return tx.label(number)
 
 

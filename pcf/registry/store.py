@@ -11,8 +11,8 @@ SQLite: ``PCF_HOME/registry.db``, write-ahead log (readers never block the write
 :data:`BUSY_TIMEOUT_S`) and a process killed mid-transaction leaves nothing: SQLite rolls
 the uncommitted pages back when the database is next opened.
 
-Tables (schema version 2): ``meta`` (settings), ``issuers``, ``issuer_keys``, ``labels``,
-``events`` (the hash-chained log; triggers refuse UPDATE and DELETE). Triggers also refuse
+Tables (schema version 3): ``meta`` (settings), ``issuers``, ``issuer_keys``, ``labels``,
+``events`` (the hash-chained log of signed events; triggers refuse UPDATE and DELETE). Triggers also refuse
 changing a label's signed content and moving a revoked label out of ``revoked``.
 """
 
@@ -28,12 +28,13 @@ from typing import Iterator
 
 from .errors import RegistryCorrupt, RegistryError
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 #: Schema versions of registries made by earlier pcf versions, and what changed since
 #: (they are refused with a "re-init" message: their keys have no role and their events no
 #: signature, which no migration can add after the fact).
-OLDER_SCHEMAS = {"1": "keys without roles, an unsigned event log"}
+OLDER_SCHEMAS = {"1": "keys without roles, an unsigned event log",
+                 "2": "an unsigned event log and no root key"}
 FORMAT = "pcf-registry"
 
 #: How long a writer waits for another one to finish [s].
@@ -93,6 +94,8 @@ CREATE TABLE events (
     label     TEXT,
     data      TEXT NOT NULL,             -- canonical JSON (RFC 8785)
     prev_hash TEXT NOT NULL,
+    signer    TEXT NOT NULL,             -- key id of the actor's key (the root key or a registered key)
+    signature TEXT NOT NULL,             -- Ed25519 over the canonical event body (base64url)
     hash      TEXT NOT NULL UNIQUE
 );
 """,
@@ -109,6 +112,14 @@ BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
     """
 CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
 BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+""",
+    """
+CREATE TRIGGER root_key_fixed BEFORE UPDATE ON meta WHEN OLD.name = 'root_key'
+BEGIN SELECT RAISE(ABORT, 'the root key of a registry never changes'); END;
+""",
+    """
+CREATE TRIGGER root_key_kept BEFORE DELETE ON meta WHEN OLD.name = 'root_key'
+BEGIN SELECT RAISE(ABORT, 'the root key of a registry never changes'); END;
 """,
     """
 CREATE TRIGGER labels_never_deleted BEFORE DELETE ON labels
@@ -174,7 +185,7 @@ class LabelRecord:
 
 @dataclass
 class EventRecord:
-    """One entry of the hash-chained event log (:mod:`pcf.registry.chain`)."""
+    """One entry of the hash-chained, signed event log (:mod:`pcf.registry.chain`)."""
 
     seq: int
     at: str
@@ -183,6 +194,8 @@ class EventRecord:
     data: dict = field(default_factory=dict)
     prev_hash: str = ""
     hash: str = ""
+    signer: str = ""
+    signature: str = ""
 
 
 class Tx(ABC):
@@ -249,8 +262,8 @@ class Tx(ABC):
         """Append an event (already chained)."""
 
     @abstractmethod
-    def events(self, label: str | None = None) -> list[EventRecord]:
-        """Events in order, all or those of one label."""
+    def events(self, label: str | None = None, kinds: tuple[str, ...] | None = None) -> list[EventRecord]:
+        """Events in order, all or those of one label, all or those of some kinds."""
 
 
 class Store(ABC):
@@ -281,7 +294,8 @@ def _label(row: sqlite3.Row) -> LabelRecord:
 
 def _event(row: sqlite3.Row) -> EventRecord:
     return EventRecord(seq=row["seq"], at=row["at"], kind=row["kind"], label=row["label"],
-                       data=json.loads(row["data"]), prev_hash=row["prev_hash"], hash=row["hash"])
+                       data=json.loads(row["data"]), prev_hash=row["prev_hash"], hash=row["hash"],
+                       signer=row["signer"], signature=row["signature"])
 
 
 class SQLiteTx(Tx):
@@ -352,16 +366,21 @@ class SQLiteTx(Tx):
     def insert_event(self, event):
         from ..core.canonical import canonical_bytes
 
-        self.db.execute("INSERT INTO events(seq, at, kind, label, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (event.seq, event.at, event.kind, event.label,
-                         canonical_bytes(event.data).decode("utf-8"), event.prev_hash, event.hash))
+        self.db.execute("INSERT INTO events(seq, at, kind, label, data, prev_hash, signer, signature, hash) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (event.seq, event.at, event.kind, event.label, canonical_bytes(event.data).decode("utf-8"),
+                         event.prev_hash, event.signer, event.signature, event.hash))
 
-    def events(self, label=None):
-        if label is None:
-            rows = self.db.execute("SELECT * FROM events ORDER BY seq")
-        else:
-            rows = self.db.execute("SELECT * FROM events WHERE label = ? ORDER BY seq", (label,))
-        return [_event(r) for r in rows]
+    def events(self, label=None, kinds=None):
+        where, args = [], []
+        if label is not None:
+            where.append("label = ?")
+            args.append(label)
+        if kinds is not None:
+            where.append(f"kind IN ({', '.join('?' * len(kinds))})")
+            args.extend(kinds)
+        sql = "SELECT * FROM events" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY seq"
+        return [_event(r) for r in self.db.execute(sql, args)]
 
 
 class SQLiteStore(Store):

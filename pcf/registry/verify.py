@@ -9,7 +9,11 @@ Checks, in order (each ``ok``, ``fail`` or ``unknown``, with the reason):
                   the label was issued (or equal to the key given with ``--key``);
 5. ``validity``   ``valid_from <= time < valid_until``;
 6. ``registry``   the registry holds this very declaration under this number;
-7. ``status``     valid (not suspended, not revoked) in the registry.
+7. ``events``     the label's events (issue, status changes) and the admission of the keys
+                  that signed them verify: each signed by a key the root key admitted, in
+                  an unbroken chain (:mod:`pcf.registry.replay`);
+8. ``status``     valid (not suspended, not revoked) in the registry, and the row's status
+                  is the one the signed events give.
 
 Verdict: **valid** when every check is ok (exit 0); **invalid** when one fails (exit 1);
 **unconfirmed** when none fails but one is unknown, which is the case offline (no
@@ -26,6 +30,8 @@ from .declaration import digest, document_text, iso, parse_document, parse_time,
 from .errors import NotADeclaration, RegistryError
 from .keys import key_id, public_from_raw
 from .numbers import looks_like_number, parse_number
+from .chain import verify_chain
+from .replay import label_events, replay
 from .store import LabelRecord, Store, Tx
 from .token import Token, is_token, parse_token
 
@@ -145,23 +151,62 @@ def _registry_key(v: Verification, tx: Tx, declaration: dict, signed_key_id: str
     return public_from_raw(record.public_key)
 
 
-def _status(v: Verification, tx: Tx, label: LabelRecord) -> None:
+def _status(v: Verification, tx: Tx, label: LabelRecord, signed: dict | None) -> None:
+    """The status check: the row's status must be the one the label's signed events give."""
     revoked = any(e.kind == "label-revoked" for e in tx.events(label.number))
+    signed_status = signed["status"] if signed else None
     v.renewed_by = label.renewed_by
-    if revoked or label.status == "revoked":
+    if signed_status is not None and signed_status != label.status:
+        v.status = signed_status
+        v.add("status", FAIL, f"the registry row says {label.status} but the signed events say {signed_status}: "
+                              "the row was changed without a signed event")
+    elif revoked or label.status == "revoked":
         v.status = "revoked"
         v.add("status", FAIL, f"revoked on {label.status_at}" if label.status == "revoked"
               else "revoked (the event log records its revocation)")
-    elif label.status == "suspended":
-        v.status = "suspended"
-        v.add("status", FAIL, f"suspended since {label.status_at}")
+    elif label.status != "valid":
+        v.status = label.status
+        v.add("status", FAIL, f"{label.status} since {label.status_at}")
     else:
         v.status = "valid"
         v.add("status", OK, "not suspended or revoked" + (f"; renewed by {label.renewed_by}" if label.renewed_by else ""))
 
 
+def _events(v: Verification, tx: Tx, document: dict, label: LabelRecord, root_key_id: str | None) -> dict | None:
+    """The ``events`` check: the label's signed events, the admission of its keys by the root
+    key, and the chain; returns what the signed events say about the label (or None)."""
+    signing = document["signature"]["key_id"]
+    replayed = replay(label_events(tx, label.number, signing))
+    problems = list(replayed.problems)
+    chain_problems, _ = verify_chain(tx.events())
+    problems += [f"the event log is broken: {p}" for p in chain_problems[:3]]
+    if replayed.root is None:
+        problems.append("the registry has no root key (event 1 is not a signed registry-root)")
+    elif tx.setting("root_key") != replayed.root["public_key"]:
+        problems.append("the registry's root key setting differs from the root key event 1 names")
+    if root_key_id is not None and (replayed.root or {}).get("key_id") != root_key_id:
+        problems.append(f"the registry's root key is not {root_key_id}, the one you trust")
+    key = replayed.keys.get(signing)
+    if key is None:
+        problems.append(f"key {signing} was not admitted by a signature of the root key")
+    signed = replayed.labels.get(label.number)
+    if signed is None:
+        problems.append(f"no label-issued event signed by its issuer key for {label.number}")
+    else:
+        for name in ("declaration_sha256", "key_id", "valid_from", "valid_until", "renewed_by"):
+            if signed[name] != getattr(label, name):
+                problems.append(f"the registry row's {name} is not the one the signed events give")
+    if problems:
+        v.add("events", FAIL, "; ".join(problems))
+    else:
+        v.add("events", OK, f"issued and changed only by signed events; key {signing} admitted by the root key "
+                            f"{replayed.root['key_id']}")
+    return signed
+
+
 def verify_document(data: bytes | str | dict, store: Store | None = None, public_key=None,
-                    at: datetime | None = None, target: str = "declaration") -> Verification:
+                    at: datetime | None = None, target: str = "declaration",
+                    root_key_id: str | None = None) -> Verification:
     """Verify a signed declaration.
 
     Parameters
@@ -176,6 +221,8 @@ def verify_document(data: bytes | str | dict, store: Store | None = None, public
         Time to check the validity period for [default: now].
     target : str
         Name of what is verified, for the report.
+    root_key_id : str, optional
+        With a registry: the root key id the body published; the registry's must be it.
 
     Returns
     -------
@@ -231,7 +278,8 @@ def verify_document(data: bytes | str | dict, store: Store | None = None, public
             v.add("registry", FAIL, f"the registry holds another declaration under {label.number}")
         else:
             v.add("registry", OK, f"the registry holds this declaration under {label.number}")
-        _status(v, tx, label)
+        signed = _events(v, tx, document, label, root_key_id)
+        _status(v, tx, label, signed)
     return v
 
 
@@ -242,7 +290,8 @@ def _signature(v: Verification, document: dict, public_key) -> None:
         v.add("signature", FAIL, "the signature does not verify: the declaration was altered or signed by another key")
 
 
-def verify_number(number: str, store: Store, at: datetime | None = None) -> Verification:
+def verify_number(number: str, store: Store, at: datetime | None = None,
+                  root_key_id: str | None = None) -> Verification:
     """Verify a label by its number against the registry (its stored declaration, key and status)."""
     at = at or utc_now()
     try:
@@ -257,10 +306,11 @@ def verify_number(number: str, store: Store, at: datetime | None = None) -> Veri
         v = Verification(target=number, mode="registry", at=iso(at), number=parsed.text)
         v.add("registry", FAIL, f"no label {parsed.text} in the registry {store.location}: not a label of this registry")
         return v
-    return verify_document(label.document, store, at=at, target=parsed.text)
+    return verify_document(label.document, store, at=at, target=parsed.text, root_key_id=root_key_id)
 
 
-def verify_token(text: str, store: Store | None = None, public_key=None, at: datetime | None = None) -> Verification:
+def verify_token(text: str, store: Store | None = None, public_key=None, at: datetime | None = None,
+                 root_key_id: str | None = None) -> Verification:
     """Verify a label's QR token, against the registry or (with the issuer's key) offline."""
     at = at or utc_now()
     mode = "registry" if store is not None else "offline"
@@ -293,7 +343,7 @@ def verify_token(text: str, store: Store | None = None, public_key=None, at: dat
         v = Verification(target="token", mode=mode, at=iso(at), number=token.number)
         v.add("registry", FAIL, f"no label {token.number} in the registry {store.location}")
         return v
-    v = verify_document(label.document, store, at=at, target="token")
+    v = verify_document(label.document, store, at=at, target="token", root_key_id=root_key_id)
     _token_matches(v, token, label)
     return v
 
@@ -311,7 +361,8 @@ def _token_matches(v: Verification, token: Token, label: LabelRecord) -> None:
         v.add("token", OK, "token signed by the label's key, for this declaration")
 
 
-def verify(target: str, store: Store | None = None, public_key=None, at: datetime | None = None) -> Verification:
+def verify(target: str, store: Store | None = None, public_key=None, at: datetime | None = None,
+           root_key_id: str | None = None) -> Verification:
     """``pcf verify``: verify a file, a label number or a token.
 
     Parameters
@@ -325,6 +376,8 @@ def verify(target: str, store: Store | None = None, public_key=None, at: datetim
         Offline: the issuer key to trust.
     at : datetime, optional
         Time of the validity check [default: now].
+    root_key_id : str, optional
+        With a registry: the root key id the body published (32 hex digits).
 
     Returns
     -------
@@ -336,17 +389,17 @@ def verify(target: str, store: Store | None = None, public_key=None, at: datetim
         A number without a registry, or a file that cannot be read.
     """
     if is_token(target):
-        return verify_token(target, store, public_key, at)
+        return verify_token(target, store, public_key, at, root_key_id)
     path = Path(target)
     if path.is_file():
         try:
             data = path.read_bytes()
         except OSError as exc:
             raise RegistryError(f"{path}: cannot be read ({exc.strerror})") from None
-        return verify_document(data, store, public_key, at, target=str(path))
+        return verify_document(data, store, public_key, at, target=str(path), root_key_id=root_key_id)
     if looks_like_number(target):
         if store is None:
             raise RegistryError(f"{target}: a label number can only be verified against a registry; pass the "
                                 "declaration file to verify offline")
-        return verify_number(target, store, at)
+        return verify_number(target, store, at, root_key_id)
     raise RegistryError(f"{target}: no such file, and not a label number (PREFIX-YYYY-NNNNNN-CC) nor a token (PCFL1|...)")

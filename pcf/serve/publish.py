@@ -153,11 +153,12 @@ def publish(store: Store, out_dir: str | Path, *, now: datetime | None = None) -
             json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
         rows.append(page)
     index = {"count": len(rows), "count_text": count_text(len(rows)), "rows": rows, "live": False,
-             "issuer_keys": keys, "published_at": iso(at), "events": report.events, "head": report.head}
+             "issuer_keys": keys, "published_at": iso(at), "events": report.events, "head": report.head,
+             "root_key_id": report.root_key_id}
     files[out / "index.html"] = output.render_template(env, "registry_index.html.j2", I=index, css=css).encode("utf-8")
     files[out / "labels.json"] = (json.dumps({
         "format": "pcf-registry-status/1", "published_at": iso(at), "events": report.events,
-        "chain_head": report.head,
+        "chain_head": report.head, "root_key_id": report.root_key_id,
         "labels": [{"number": r["number"], "product_id": r["product_id"], "status": r["status"],
                     "valid_from": label.valid_from, "valid_until": label.valid_until,
                     "declaration_sha256": r["declaration_sha256"], "renews": r["renews"],
