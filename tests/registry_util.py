@@ -125,3 +125,43 @@ def admit(store, name, out_dir, role="issuer", now=None):
     """``new_keys`` for a registry made by :func:`new_registry` (its root key signs):
     (key, private path, public path, record)."""
     return new_keys(store, name, out_dir, role=role, root_key=root_of(store), now=now)
+
+
+#: The passphrase of the keys CLI tests make (they set it as PCF_KEY_PASSPHRASE).
+TEST_PASSPHRASE = "correct horse battery staple"
+
+
+def cli_root(tmp_path, monkeypatch, *init_args):
+    """For CLI tests: keys encrypted with :data:`TEST_PASSPHRASE` (set as PCF_KEY_PASSPHRASE),
+    the body's root key written by `pcf keys new --no-register` to ``tmp_path/offline`` and the
+    registry (PCF_REGISTRY, set by the caller) made by `pcf registry init --root-key` with
+    ``init_args``. Returns the root key path."""
+    from typer.testing import CliRunner
+
+    import cli
+
+    def run(*args):
+        return CliRunner().invoke(cli.app, [str(a) for a in args])
+
+    monkeypatch.setenv("PCF_KEY_PASSPHRASE", TEST_PASSPHRASE)
+    r = run("keys", "new", "--issuer", "cb-root", "--out", tmp_path / "offline", "--no-register")
+    assert r.exit_code == 0, r.output
+    root = tmp_path / "offline" / "cb-root.key"
+    r = run("registry", "init", "--root-key", root, *init_args)
+    assert r.exit_code == 0, r.output
+    return root
+
+
+def cli_issuer_key(tmp_path, monkeypatch, issuer="cb-test", keys_dir=None, *init_args):
+    """For CLI tests: :func:`cli_root`, then `pcf keys new --issuer ISSUER --out KEYS --root-key
+    ROOT` (encrypted). Returns the issuer's private key path (``keys_dir`` default
+    ``tmp_path/keys``)."""
+    from typer.testing import CliRunner
+
+    import cli
+
+    root = cli_root(tmp_path, monkeypatch, *init_args)
+    keys_dir = keys_dir or tmp_path / "keys"
+    r = CliRunner().invoke(cli.app, ["keys", "new", "--issuer", issuer, "--out", str(keys_dir), "--root-key", str(root)])
+    assert r.exit_code == 0, r.output
+    return keys_dir / f"{issuer}.key"

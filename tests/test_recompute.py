@@ -24,6 +24,7 @@ import pytest
 from typer.testing import CliRunner
 
 import cli
+from tests.registry_util import cli_issuer_key
 
 runner = CliRunner()
 
@@ -255,7 +256,7 @@ def test_an_issued_label_document_recomputes(open_default, tmp_path, monkeypatch
     monkeypatch.setenv("PCF_REGISTRY", str(tmp_path / "registry.db"))
     out, keys, labels = tmp_path / "out", tmp_path / "keys", tmp_path / "labels"
     assert runner.invoke(cli.app, ["footprint", PV, "--out", str(out)]).exit_code == 0
-    assert runner.invoke(cli.app, ["keys", "new", "--issuer", "cb-test", "--out", str(keys)]).exit_code == 0
+    cli_issuer_key(tmp_path, monkeypatch, keys_dir=keys)   # root key, registry init, encrypted issuer key
     run = runner.invoke(cli.app, ["issue", str(out / "SKU-PV-MONO-CN.result.json"), "--key", str(keys / "cb-test.key"),
                                   "--valid-days", "30", "--out", str(labels)])
     assert run.exit_code == 0, run.output

@@ -30,7 +30,7 @@ from pcf.registry.labeltype import REDUCTION, claim_problems, label_type, record
 from pcf.registry.render import statement_context
 from tests import builders
 from tests.pcr_util import DECLARATION
-from tests.registry_util import PCR, _primary_production, make_declaration, new_registry, utc
+from tests.registry_util import PCR, _primary_production, cli_issuer_key, make_declaration, new_registry, utc
 
 T0, T1, T2, T3, T_CHECK = utc(2026, 1, 1), utc(2026, 1, 2), utc(2026, 3, 1), utc(2026, 5, 1), utc(2026, 6, 1)
 RULES = "pcr_rules"
@@ -354,7 +354,7 @@ def test_command_line_reduction_label(tmp_path, monkeypatch):
         return CliRunner().invoke(cli.app, [str(a) for a in args])
 
     monkeypatch.setenv("PCF_REGISTRY", str(tmp_path / "registry.db"))
-    assert run("keys", "new", "--issuer", "cb-test", "--out", tmp_path / "keys").exit_code == 0
+    cli_issuer_key(tmp_path, monkeypatch)   # root key, registry init, encrypted issuer key in tmp_path/keys
     key = tmp_path / "keys" / "cb-test.key"
     old, new = tmp_path / "old.result.json", tmp_path / "new.result.json"
     old.write_text(json.dumps(make_declaration().to_json()), encoding="utf-8")

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 import cli
 from pcf.registry.numbers import parse_number
-from tests.registry_util import make_declaration, make_result, with_result
+from tests.registry_util import TEST_PASSPHRASE, cli_root, make_declaration, make_result, with_result
 from tests.test_registry_publish import Elements, chromium_dom
 
 runner = CliRunner()
@@ -25,20 +25,12 @@ def run(*args, env=None):
     return runner.invoke(cli.app, [str(a) for a in args], env=env)
 
 
-PASSPHRASE = "correct horse battery staple"
+PASSPHRASE = TEST_PASSPHRASE
 
 
-def init_with_root(tmp_path, monkeypatch, *init_args) -> object:
-    """Keys encrypted with PASSPHRASE (from PCF_KEY_PASSPHRASE); the body's root key written
-    with `pcf keys new --no-register` and the registry made with `pcf registry init --root-key`.
-    Returns the root key path."""
-    monkeypatch.setenv("PCF_KEY_PASSPHRASE", PASSPHRASE)
-    r = run("keys", "new", "--issuer", "cb-root", "--out", tmp_path / "offline", "--no-register")
-    assert r.exit_code == 0, r.output
-    root = tmp_path / "offline" / "cb-root.key"
-    r = run("registry", "init", "--root-key", root, *init_args)
-    assert r.exit_code == 0, r.output
-    return root
+def init_with_root(tmp_path, monkeypatch, *init_args):
+    """:func:`tests.registry_util.cli_root`: the root key path."""
+    return cli_root(tmp_path, monkeypatch, *init_args)
 
 
 def test_full_cycle_on_the_nmc811_example(open_default, tmp_path, monkeypatch):

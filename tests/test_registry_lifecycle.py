@@ -22,7 +22,7 @@ from pcf.pcr.loader import RULES_DIR
 from pcf.registry import IssueRefused, issue
 from pcf.registry.declaration import parse_time
 from pcf.registry.lifecycle import add_years
-from tests.registry_util import PCR, make_declaration, make_result, new_registry, utc
+from tests.registry_util import PCR, cli_issuer_key, make_declaration, make_result, new_registry, utc
 
 T1 = utc(2026, 5, 1, 8, 0, 0)
 runner = CliRunner()
@@ -69,7 +69,7 @@ def test_pcr_validity_is_the_default_and_the_maximum(reg, tmp_path):
         issue(reg["store"], make_declaration(id="A"), reg["key"], 732, None, now=T1, pcr_dir=pcr_dir)
     assert e.value.option == "valid_days"
     with reg["store"].read() as tx:
-        assert tx.labels() == [] and len(tx.events()) == 1  # nothing issued (only key-added)
+        assert tx.labels() == [] and len(tx.events()) == 2  # nothing issued (registry-root, key-added)
     default = issue(reg["store"], make_declaration(id="A"), reg["key"], None, None, now=T1, pcr_dir=pcr_dir)
     assert default.document["declaration"]["valid_until"] == "2028-05-01T08:00:00Z"
     most = issue(reg["store"], make_declaration(id="B"), reg["key"], 731, None, now=T1, pcr_dir=pcr_dir)
@@ -91,7 +91,7 @@ def test_pcr_without_validity_needs_days_up_to_ten_years(reg):
 def test_cli_valid_days_above_the_pcr_exit_2(tmp_path, monkeypatch):
     monkeypatch.setattr("pcf.pcr.loader.RULES_DIR", pcr_dir_with_validity(tmp_path))
     monkeypatch.setenv("PCF_REGISTRY", str(tmp_path / "registry.db"))
-    assert run("keys", "new", "--issuer", "cb-test", "--out", tmp_path / "keys").exit_code == 0
+    cli_issuer_key(tmp_path, monkeypatch)   # root key, registry init, encrypted issuer key in tmp_path/keys
     result = tmp_path / "TEST-PACK-10.result.json"
     result.write_text(json.dumps(make_result()), encoding="utf-8")
     key = tmp_path / "keys" / "cb-test.key"
