@@ -17,7 +17,8 @@ Examples
 --------
 >>> from pcf.registry import open_store, new_keys, issue, verify       # doctest: +SKIP
 >>> store = open_store("registry.db")                                   # doctest: +SKIP
->>> key, *_ = new_keys(store, "cb-example", "keys")                     # doctest: +SKIP
+>>> init_registry(store, root_key=root)                                 # doctest: +SKIP
+>>> key, *_ = new_keys(store, "cb-example", "keys", root_key=root)      # doctest: +SKIP
 >>> issued = issue(store, result, key, valid_days=730, out_dir="labels") # doctest: +SKIP
 >>> verify(issued.number, store).verdict                                # doctest: +SKIP
 'valid'
