@@ -1,7 +1,8 @@
 """Safety of the registry under concurrency, crashes and hostile input (issue 7, point 7).
 
-- 8 processes issuing 500 labels at once get 500 distinct consecutive numbers and the
-  registry check (chain, tables, every signature) passes;
+- 16 processes issuing 1,000 labels at once (each a signed declaration and a signed
+  event) get 1,000 distinct consecutive numbers and the registry check (chain, every event's
+  signature and signer, tables, every declaration signature) passes;
 - a process killed (SIGKILL) in the middle of issuing leaves no label, no event, no visible
   file and no used number;
 - hostile product names cannot inject into SQL, the label SVG or the statement.
@@ -26,7 +27,7 @@ from pcf.registry.numbers import parse_number
 from tests.conftest import REPO
 from tests.registry_util import make_declaration, new_registry
 
-WORKERS, LABELS = 8, 500
+WORKERS, LABELS = 16, 1000
 
 CHILD = textwrap.dedent("""
     import json, sys, time
@@ -37,10 +38,12 @@ CHILD = textwrap.dedent("""
     registry, key_path, count, go, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), Path(sys.argv[4]), sys.argv[5]
     store = open_store(registry, create=False)
     key = load_signing_key(key_path)
-    result = make_declaration()
+    # one product per label, so no rule about one current label per product is in the way
+    results = [make_declaration(id=f"SAFE-{Path(out).stem}-{i}") for i in range(count)]
+    Path(out + ".ready").touch()
     while not go.exists():
         time.sleep(0.01)
-    numbers = [issue(store, result, key, 730).number for _ in range(count)]
+    numbers = [issue(store, result, key, 730).number for result in results]
     Path(out).write_text(json.dumps(numbers))
 """)
 
@@ -51,16 +54,19 @@ def _env():
     return env
 
 
-def test_eight_processes_issue_500_distinct_consecutive_numbers(tmp_path):
+def test_sixteen_processes_issue_1000_distinct_consecutive_numbers(tmp_path):
     store, key, private, _ = new_registry(tmp_path)
     store.close()
     go = tmp_path / "go"
-    shares = [LABELS // WORKERS + (1 if i < LABELS % WORKERS else 0) for i in range(WORKERS)]  # 63 x 4 + 62 x 4
+    shares = [LABELS // WORKERS + (1 if i < LABELS % WORKERS else 0) for i in range(WORKERS)]  # 63 x 8 + 62 x 8
     assert sum(shares) == LABELS
     procs = [subprocess.Popen([sys.executable, "-c", CHILD, str(tmp_path / "registry.db"), str(private), str(n),
                                str(go), str(tmp_path / f"out{i}.json")], env=_env(), cwd=REPO)
              for i, n in enumerate(shares)]
-    time.sleep(1.0)  # let every worker import pcf and wait at the start line
+    deadline = time.time() + 300  # every worker imports pcf, builds its results and waits at the start line
+    while not all((tmp_path / f"out{i}.json.ready").exists() for i in range(WORKERS)):
+        assert time.time() < deadline and all(p.poll() is None for p in procs), "a worker did not get ready"
+        time.sleep(0.05)
     go.touch()
     for p in procs:
         assert p.wait(timeout=600) == 0
