@@ -605,18 +605,18 @@ def keys_new(issuer: str, out_dir: str | Path, passphrase: str | None = None,
     """
     from .registry import new_keys
 
+    if register and root_key_path is None:  # before asking for any passphrase
+        from .registry.errors import RegistryError
+
+        raise RegistryError("admitting a key needs the registry's root key (kept offline); or only write the "
+                            "key files (no-register) and admit the public key later").about("root_key")
+    root = load_key(root_key_path, passphrase_file, ask_key) if register else None
     if encrypt and passphrase is None:
         passphrase = _new_passphrase(passphrase_file, ask)
     if not encrypt:
         passphrase = None
     if not register:
         return new_keys(None, issuer, out_dir, passphrase, role)
-    if root_key_path is None:
-        from .registry.errors import RegistryError
-
-        raise RegistryError("admitting a key needs the registry's root key (kept offline); or only write the "
-                            "key files (no-register) and admit the public key later").about("root_key")
-    root = load_key(root_key_path, passphrase_file, ask_key)
     store = _store(registry)
     try:
         return new_keys(store, issuer, out_dir, passphrase, role, root_key=root)
