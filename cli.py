@@ -713,6 +713,11 @@ keys_app = Commands(no_args_is_help=True, help="Issuer key pairs (Ed25519) for s
 app.add_typer(keys_app, name="keys")
 
 
+def _admission_option():
+    return typer.Option(None, "--valid-until", help="End of the key's admission (e.g. 2028-01-01; default: until "
+                        "a new key of the holder retires it).")
+
+
 def _passphrase_file_option():
     return typer.Option(None, "--passphrase-file", help="File whose first line is the key's passphrase "
                         "(else PCF_KEY_PASSPHRASE, else a prompt).")
@@ -733,6 +738,7 @@ def keys_new(
     role: str = typer.Option("issuer", "--role", help="Role of the key in the registry: admin, verifier or issuer."),
     root_key: Optional[Path] = typer.Option(None, "--root-key", help="The registry's root key file (signs the "
                                             "admission)."),
+    valid_until: Optional[str] = _admission_option(),
     registry: Optional[Path] = _registry_option(),
 ) -> None:
     """Create an Ed25519 key pair (encrypted by default) and admit its public key, signed by the root key."""
@@ -745,7 +751,7 @@ def keys_new(
         issuer, out_dir, None, registry, register, encrypt=passphrase,
         ask=(lambda: typer.prompt("passphrase for the new key", hide_input=True, confirmation_prompt=True))
         if sys.stdin.isatty() else None, role=role,
-        root_key_path=root_key, passphrase_file=passphrase_file, ask_key=_ask_passphrase())
+        root_key_path=root_key, passphrase_file=passphrase_file, ask_key=_ask_passphrase(), valid_until=valid_until)
     out.print(f"wrote {private_path} (private, mode 0600, {'encrypted' if passphrase else 'NOT encrypted'}) and "
               f"{public_path}", highlight=False)
     out.print(f"key id {key.key_id}" + (f", admitted for {issuer} as {record.role}" if record else " (not registered)"),
@@ -932,13 +938,14 @@ def registry_add_key(
     role: str = typer.Option("issuer", "--role", help="Role of the key: admin, verifier or issuer."),
     root_key: Optional[Path] = typer.Option(None, "--root-key", help="The registry's root key file (signs the "
                                             "admission)."),
+    valid_until: Optional[str] = _admission_option(),
     passphrase_file: Optional[Path] = _passphrase_file_option(),
     registry: Optional[Path] = _registry_option(),
 ) -> None:
     """Admit a public key made elsewhere, with its role, signed by the root key (retires the holder's previous key)."""
     from pcf.api import registry_add_key as run
 
-    record = run(public_key, issuer, registry, role, root_key, passphrase_file, _ask_passphrase())
+    record = run(public_key, issuer, registry, role, root_key, passphrase_file, _ask_passphrase(), valid_until)
     out.print(f"key {record.key_id} admitted for {record.issuer} as {record.role}", highlight=False)
 
 

@@ -563,7 +563,7 @@ def keys_new(issuer: str, out_dir: str | Path, passphrase: str | None = None,
              registry: str | Path | None = None, register: bool = True, encrypt: bool = True,
              ask: Callable[[], str] | None = None, role: str = "issuer", *,
              root_key_path: str | Path | None = None, passphrase_file: str | Path | None = None,
-             ask_key: Callable[[Path], str] | None = None):
+             ask_key: Callable[[Path], str] | None = None, valid_until: str | None = None):
     """``pcf keys new``: write ``<out_dir>/<issuer>.key`` / ``.pub`` and admit the public key.
 
     Parameters
@@ -593,6 +593,8 @@ def keys_new(issuer: str, out_dir: str | Path, passphrase: str | None = None,
         File whose first line is the passphrase (of the new key and of the root key).
     ask_key : callable, optional
         Asks for the passphrase of the root key file (``ask_key(path)``).
+    valid_until : str, optional
+        End of the key's admission (ISO 8601 date or time, UTC; exclusive) [default: until retired].
 
     Returns
     -------
@@ -605,6 +607,7 @@ def keys_new(issuer: str, out_dir: str | Path, passphrase: str | None = None,
     """
     from .registry import new_keys
 
+    until = _admission_end(valid_until)
     if register and root_key_path is None:  # before asking for any passphrase
         from .registry.errors import RegistryError
 
@@ -619,19 +622,21 @@ def keys_new(issuer: str, out_dir: str | Path, passphrase: str | None = None,
         return new_keys(None, issuer, out_dir, passphrase, role)
     store = _store(registry)
     try:
-        return new_keys(store, issuer, out_dir, passphrase, role, root_key=root)
+        return new_keys(store, issuer, out_dir, passphrase, role, root_key=root, valid_until=until)
     finally:
         store.close()
 
 
 def registry_add_key(public_path: str | Path, issuer: str, registry: str | Path | None = None,
                      role: str = "issuer", root_key_path: str | Path | None = None,
-                     passphrase_file: str | Path | None = None, ask: Callable[[Path], str] | None = None):
+                     passphrase_file: str | Path | None = None, ask: Callable[[Path], str] | None = None,
+                     valid_until: str | None = None):
     """``pcf registry add-key``: admit a public key file with its role, signed by the root key
     (retires the holder's previous key).
 
     ``role``: ``admin``, ``verifier`` or ``issuer`` (:mod:`pcf.registry.roles`);
-    ``root_key_path``: the registry's root key file (passphrase as :func:`load_key`).
+    ``root_key_path``: the registry's root key file (passphrase as :func:`load_key`);
+    ``valid_until``: end of the admission (ISO 8601 date or time, UTC) [default: until retired].
 
     Raises
     ------
@@ -641,12 +646,13 @@ def registry_add_key(public_path: str | Path, issuer: str, registry: str | Path 
     from .registry.errors import RegistryError
 
     key = load_public_key(public_path)
+    until = _admission_end(valid_until)
     if root_key_path is None:
         raise RegistryError("admitting a key needs the registry's root key (kept offline)").about("root_key")
     root = load_key(root_key_path, passphrase_file, ask)
     store = _store(registry)
     try:
-        return register_key(store, issuer, key, role, root_key=root)
+        return register_key(store, issuer, key, role, root_key=root, valid_until=until)
     finally:
         store.close()
 
@@ -689,6 +695,20 @@ def registry_init(prefix: str | None = None, url: str | None = None, registry: s
         return init_registry(store, prefix, url, root_key=root, key=admin)
     finally:
         store.close()
+
+
+def _admission_end(text: str | None):
+    """The end of a key's admission as a UTC datetime, or None."""
+    if text is None:
+        return None
+    from .registry.declaration import parse_time
+    from .registry.errors import RegistryError
+
+    try:
+        return parse_time(text)
+    except ValueError as exc:
+        raise RegistryError(f"time {text!r}: {exc}; write e.g. 2028-01-01 or 2028-01-01T00:00:00Z"
+                            ).about("valid_until") from None
 
 
 def _root_key_id(text: str | None) -> str | None:

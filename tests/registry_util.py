@@ -121,10 +121,10 @@ def new_registry(tmp_path, name="registry.db", issuer="cb-test", now=None):
     return store, key, private, public
 
 
-def admit(store, name, out_dir, role="issuer", now=None):
+def admit(store, name, out_dir, role="issuer", now=None, valid_until=None):
     """``new_keys`` for a registry made by :func:`new_registry` (its root key signs):
     (key, private path, public path, record)."""
-    return new_keys(store, name, out_dir, role=role, root_key=root_of(store), now=now)
+    return new_keys(store, name, out_dir, role=role, root_key=root_of(store), now=now, valid_until=valid_until)
 
 
 #: The passphrase of the keys CLI tests make (they set it as PCF_KEY_PASSPHRASE).

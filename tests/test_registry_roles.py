@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 
 import cli
 from pcf.registry import (ROLES, IssueRefused, RegistryCorrupt, RegistryError, check_registry, issue, key_standing,
-                          new_keys, open_store, require_key)
+                          open_store, require_key)
 from pcf.registry.roles import KeyNotAllowed
-from tests.registry_util import admit, make_declaration, new_registry, utc
+from tests.registry_util import admit, make_declaration, new_registry, root_of, utc
 
 T0, T1, T2 = utc(2026, 1, 1), utc(2026, 1, 2), utc(2026, 3, 1)
 runner = CliRunner()
@@ -100,5 +100,37 @@ def test_cli_roles(tmp_path, monkeypatch):
     r = runner.invoke(cli.app, ["registry", "add-key", str(tmp_path / "a" / "adm.pub"), "--issuer", "adm",
                                 "--role", "admin", "--root-key", root])
     assert r.exit_code == 0 and "as admin" in r.output
+    r = runner.invoke(cli.app, ["keys", "new", "--issuer", "y", "--out", str(tmp_path / "y"), "--root-key", root,
+                                "--valid-until", "next week"])
+    assert r.exit_code == 2 and "--valid-until" in r.output and not (tmp_path / "y").exists()
+    r = runner.invoke(cli.app, ["keys", "new", "--issuer", "y", "--out", str(tmp_path / "y"), "--root-key", root,
+                                "--valid-until", "2999-01-01"])
+    assert r.exit_code == 0, r.output
     r = runner.invoke(cli.app, ["keys", "list"])
     assert r.exit_code == 0 and "verifier" in r.output and "admin" in r.output
+
+
+def test_admission_validity_is_signed_and_enforced(tmp_path):
+    """The root key admits a key with its validity: valid_from (the admission time) and an
+    optional valid_until (exclusive); after it the key signs nothing."""
+    from pcf.registry.roles import admitted_until
+
+    store, _, *_ = new_registry(tmp_path, "r.db", "cb-a", now=T0)
+    key, _, _, record = admit(store, "cb-b", tmp_path / "b", now=T0, valid_until=utc(2026, 2, 1))
+    with store.read() as tx:
+        event = [e for e in tx.events(kinds=("key-added",)) if e.data["key_id"] == key.key_id][0]
+        assert event.data["valid_from"] == "2026-01-01T00:00:00Z" and event.data["valid_until"] == "2026-02-01T00:00:00Z"
+        assert event.signer == root_of(store).key_id
+        assert admitted_until(tx, key.key_id) == "2026-02-01T00:00:00Z"
+        assert key_standing(tx, key.key_id, utc(2026, 1, 31)).current is True
+        assert key_standing(tx, key.key_id, utc(2026, 2, 1)).current is False
+    january = issue(store, make_declaration(), key, 730, None, now=utc(2026, 1, 15))
+    with pytest.raises(IssueRefused, match="admitted until 2026-02-01"):
+        issue(store, make_declaration(), key, 730, None, now=utc(2026, 2, 1))
+    from pcf.registry import verify
+
+    assert verify(january.number, store, at=utc(2026, 6, 1)).verdict == "valid"
+    assert check_registry(store).ok
+    with pytest.raises(RegistryError, match="would end"):
+        admit(store, "cb-c", tmp_path / "c", now=T1, valid_until=T0)
+    store.close()

@@ -112,12 +112,13 @@ def init_registry(store: Store, prefix: str | None = None, url: str | None = Non
 
 
 def register_key(store: Store, issuer: str, public_key, role: str = DEFAULT_ROLE, *,
-                 root_key: SigningKey | None = None, now: datetime | None = None) -> KeyRecord:
+                 root_key: SigningKey | None = None, now: datetime | None = None,
+                 valid_until: datetime | None = None) -> KeyRecord:
     """Admit a public key to the registry, signed by the root key; the holder's previous key is
     retired (one current key per name).
 
     The ``key-added`` event is the admission: the root key's signature over the key id,
-    public key, role, holder name and the time it is valid from.
+    public key, role, holder name and its validity (``valid_from``, ``valid_until`` or null).
 
     Parameters
     ----------
@@ -130,6 +131,9 @@ def register_key(store: Store, issuer: str, public_key, role: str = DEFAULT_ROLE
         What the key may sign (:mod:`pcf.registry.roles`) [default ``issuer``].
     root_key : SigningKey
         The registry's root key (required; the parameter is keyword-only for readability).
+    valid_until : datetime, optional
+        End of the admission (exclusive, UTC): the key signs nothing from then on [default:
+        until retired].
 
     Returns
     -------
@@ -138,7 +142,8 @@ def register_key(store: Store, issuer: str, public_key, role: str = DEFAULT_ROLE
     Raises
     ------
     RegistryError
-        The key is registered already (for this or another issuer), an unknown role, no root key given.
+        The key is registered already (for this or another issuer), an unknown role, no root key
+        given, or an end of admission not after its start.
     KeyNotAllowed
         ``root_key`` is not the registry's root key, or the registry has none.
     """
@@ -147,6 +152,9 @@ def register_key(store: Store, issuer: str, public_key, role: str = DEFAULT_ROLE
     if root_key is None:
         raise RegistryError("admitting a key needs the registry's root key (kept offline)").about("root_key")
     at = iso(now or utc_now())
+    until = iso(valid_until) if valid_until is not None else None
+    if until is not None and valid_until <= (now or utc_now()):
+        raise RegistryError(f"the key's admission would end ({until}) before it starts ({at})").about("valid_until")
     kid = key_id(public_key)
     with store.write() as tx:
         existing = tx.key(kid)
@@ -165,13 +173,13 @@ def register_key(store: Store, issuer: str, public_key, role: str = DEFAULT_ROLE
         record = KeyRecord(key_id=kid, issuer=issuer, public_key=b64url(raw_public(public_key)), added_at=at, role=role)
         tx.add_key(record)
         append_event(tx, "key-added", None, {"issuer": issuer, "key_id": kid, "public_key": record.public_key,
-                                             "role": role, "valid_from": at}, at, root_key)
+                                             "role": role, "valid_from": at, "valid_until": until}, at, root_key)
     return record
 
 
 def new_keys(store: Store | None, issuer: str, out_dir: str | Path, passphrase: str | None = None,
              role: str = DEFAULT_ROLE, *, root_key: SigningKey | None = None,
-             now: datetime | None = None) -> tuple[SigningKey, Path, Path, KeyRecord | None]:
+             now: datetime | None = None, valid_until: datetime | None = None) -> tuple[SigningKey, Path, Path, KeyRecord | None]:
     """``pcf keys new``: write a key pair and admit its public key (signed by the root key).
 
     Parameters
@@ -189,6 +197,8 @@ def new_keys(store: Store | None, issuer: str, out_dir: str | Path, passphrase: 
         The key's role in the registry [default ``issuer``].
     root_key : SigningKey
         The registry's root key; required with a ``store``.
+    valid_until : datetime, optional
+        End of the key's admission (:func:`register_key`).
 
     Returns
     -------
@@ -210,7 +220,8 @@ def new_keys(store: Store | None, issuer: str, out_dir: str | Path, passphrase: 
     if store is None:
         return key, private_path, public_path, None
     try:
-        record = register_key(store, issuer, key.public_key, role, root_key=root_key, now=now)
+        record = register_key(store, issuer, key.public_key, role, root_key=root_key, now=now,
+                              valid_until=valid_until)
     except BaseException:
         private_path.unlink(missing_ok=True)
         public_path.unlink(missing_ok=True)

@@ -30,7 +30,8 @@ kind                   signed by                     ``data``
 ``registry-root``      the root key (event 1 only)   ``{key_id, public_key}``
 ``registry-settings``  root or an admin key          ``{prefix, url}`` (settings after the change)
 ``key-added``          root                          ``{issuer, key_id, public_key, role,
-                                                     valid_from}`` (the admission)
+                                                     valid_from, valid_until}`` (the admission;
+                                                     ``valid_until`` null: until retired)
 ``key-retired``        root                          ``{issuer, key_id}``
 ``label-issued``       the issuer key that signed    ``{seq, issuer, key_id, product_id,
                        the declaration               declaration_sha256, valid_from,

@@ -27,7 +27,7 @@ from pcf.pcr.assessment import Assessment, LabelRule
 
 from ..core.canonical import canonical_bytes
 from .chain import append_event
-from .declaration import (MAX_VALID_DAYS, build_label_document, document_text, iso, parse_document, parse_time,
+from .declaration import (MAX_VALID_DAYS, build_label_document, document_text, iso, parse_document,
                           sign, utc_now)
 from .errors import IssueRefused, LabelNotFound, RegistryError, StatusChangeRefused
 from .keys import SigningKey, b64url, raw_public

@@ -44,6 +44,8 @@ class Replay:
         ``{prefix, url}``.
     problems : list of str
         One line per event that does not count, or that is not allowed where it stands.
+    validity : dict
+        key id -> ``valid_until`` of its admission, for keys admitted with an end.
     """
 
     root: dict | None = None
@@ -51,6 +53,7 @@ class Replay:
     labels: dict = field(default_factory=dict)
     settings: dict = field(default_factory=lambda: {"prefix": "PCF", "url": None})
     problems: list = field(default_factory=list)
+    validity: dict = field(default_factory=dict)
 
 
 def _where(e: EventRecord) -> str:
@@ -59,7 +62,8 @@ def _where(e: EventRecord) -> str:
 
 def _current(key: dict, at: str) -> bool:
     t = parse_time(at)
-    return parse_time(key["added_at"]) <= t and (key["retired_at"] is None or t < parse_time(key["retired_at"]))
+    return (parse_time(key["added_at"]) <= t and (key["retired_at"] is None or t < parse_time(key["retired_at"]))
+            and (key.get("valid_until") is None or t < parse_time(key["valid_until"])))
 
 
 def _root_event(r: Replay, e: EventRecord, first: bool) -> str | None:
@@ -99,9 +103,9 @@ def signer_problem(r: Replay, e: EventRecord) -> str | None:
         return f"signature by key {e.signer} does not verify (forged or altered)"
     if key["role"] not in allowed:
         return f"signed by a {key['role']} key of {key['issuer']}; {e.kind} is signed by {' or '.join(allowed)}"
-    if not _current(key, e.at):
+    if not _current({**key, "valid_until": r.validity.get(e.signer)}, e.at):
         return (f"signed by key {e.signer} of {key['issuer']} when it was not current (added {key['added_at']}, "
-                f"retired {key['retired_at'] or 'never'})")
+                f"retired {key['retired_at'] or 'never'}, admitted until {r.validity.get(e.signer) or 'retired'})")
     if e.kind in OWN_LABEL_ONLY and key["role"] == "issuer" and e.label in r.labels \
             and r.labels[e.label]["issuer"] != key["issuer"]:
         return f"signed by {key['issuer']}, but label {e.label} is {r.labels[e.label]['issuer']}'s"
@@ -123,6 +127,8 @@ def _apply(r: Replay, e: EventRecord) -> str | None:
             problem = f"{d.get('issuer')} would have two current keys (the old one is not retired)"
         r.keys[d["key_id"]] = {"issuer": d["issuer"], "public_key": d["public_key"], "added_at": e.at,
                                "retired_at": None, "role": d.get("role")}
+        if d.get("valid_until") is not None:   # admission validity (not a table column)
+            r.validity[d["key_id"]] = d["valid_until"]
         return problem
     elif e.kind == "key-retired":
         if d.get("key_id") not in r.keys:

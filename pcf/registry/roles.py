@@ -63,7 +63,7 @@ class KeyStanding:
     role : str
         One of :data:`ROLES`.
     current : bool
-        Registered at the time and not retired then.
+        Registered at the time, not retired then, and within its admission (``valid_until``).
     record : KeyRecord
     """
 
@@ -102,7 +102,11 @@ def key_standing(tx: Tx, key_id: str, at: str | datetime | None = None) -> KeySt
     record = tx.key(key_id)
     if record is None:
         return None
-    return KeyStanding(record.key_id, record.issuer, record.role, is_current(record, at or utc_now()), record)
+    at = at or utc_now()
+    t = parse_time(at) if isinstance(at, str) else at
+    until = admitted_until(tx, key_id)
+    current = is_current(record, t) and (until is None or t < parse_time(until))
+    return KeyStanding(record.key_id, record.issuer, record.role, current, record)
 
 
 def require_key(tx: Tx, key, roles: tuple[str, ...] | str, at: datetime, act: str = "sign this",
@@ -151,4 +155,16 @@ def require_key(tx: Tx, key, roles: tuple[str, ...] | str, at: datetime, act: st
     if at < parse_time(record.added_at):
         raise error(f"the time {iso(at)} is before key {key.key_id} was registered ({record.added_at}): "
                     "check the system clock")
+    until = admitted_until(tx, key.key_id)
+    if until is not None and at >= parse_time(until):
+        raise error(f"key {key.key_id} of {record.issuer} was admitted until {until}: have the root key admit "
+                    "a new key")
     return record
+
+
+def admitted_until(tx: Tx, key_id: str) -> str | None:
+    """The end of a key's admission (``valid_until`` of its ``key-added`` event), or None."""
+    for event in tx.events(kinds=("key-added",)):
+        if event.data.get("key_id") == key_id:
+            return event.data.get("valid_until")
+    return None
