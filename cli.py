@@ -979,7 +979,8 @@ def registry_list(as_json: bool = typer.Option(False, "--json", help="Print JSON
 def registry_check(root_key_id: Optional[str] = typer.Option(None, "--root-key-id", help="The root key id the body "
                                                              "published: the registry's root key must be it."),
                    known_head: Optional[str] = typer.Option(None, "--known-head", help="A chain head printed or "
-                                                            "published earlier: the log must still hold it."),
+                                                            "published earlier, or a signed head file (`pcf registry "
+                                                            "head`): the log must still hold it."),
                    registry: Optional[Path] = _registry_option()) -> None:
     """Verify the whole registry: database, hash chain, every event's signature, every label against the
     signed events; exit 1 on a problem."""
@@ -994,6 +995,25 @@ def registry_check(root_key_id: Optional[str] = typer.Option(None, "--root-key-i
         out.print(f"[bold red]registry check FAILED: {len(report.problems)} problems[/bold red]")
         raise typer.Exit(1)
     out.print("[bold green]registry check passed[/bold green]")
+
+
+@registry_app.command("head", epilog="Example: pcf registry head --key keys/admin.key --out head-2026-05-01.json")
+def registry_head(key: Path = typer.Option(..., "--key", help="The root key or an admin key."),
+                  out_file: Optional[Path] = typer.Option(None, "--out", help="Write the signed head to this file "
+                                                          "(default: print it)."),
+                  passphrase_file: Optional[Path] = _passphrase_file_option(),
+                  registry: Optional[Path] = _registry_option()) -> None:
+    """Sign the event log's current head, for partners and archives to keep (check it later with
+    `pcf registry check --known-head FILE`)."""
+    import json
+
+    from pcf.api import registry_head as run
+
+    head = run(key, out_file, registry, passphrase_file, _ask_passphrase())
+    if out_file is None:
+        print(json.dumps(head, indent=2))
+    else:
+        out.print(f"wrote {out_file}: head of event {head['seq']} {head['head']}", highlight=False)
 
 
 @registry_app.command("publish", epilog="Example: pcf registry publish site")

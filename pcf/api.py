@@ -735,7 +735,7 @@ def _known_head(text: str | None) -> str | None:
 
     if not re.fullmatch(r"[0-9a-fA-F]{64}", text):
         raise RegistryError(f"head {text!r}: give the 64 hex digits of a chain head `pcf registry check` printed "
-                            "(or the published index page showed)").about("known_head")
+                            "(or the published index page showed), or a signed head file").about("known_head")
     return text.lower()
 
 
@@ -905,21 +905,68 @@ def registry_check(registry: str | Path | None = None, root_key_id: str | None =
                    known_head: str | None = None):
     """``pcf registry check``: check the database, the signed event chain and every label
     (``root_key_id``: the root key id the body published, the registry's must be it;
-    ``known_head``: a head hash kept from earlier, the log must still hold it).
+    ``known_head``: a head hash kept from earlier, or a signed head file written by
+    ``pcf registry head``: the log must still hold it).
 
     Returns
     -------
     pcf.registry.RegistryCheck
+
+    Raises
+    ------
+    RegistryError
+        A bad root key id, head hash or signed head file.
     """
     from .registry import check_registry
+    from .registry.head import head_problems, read_head
 
     _root_key_id(root_key_id)
+    signed_head = None
+    if known_head is not None and len(known_head) != 64 and Path(known_head).is_file():
+        signed_head, known_head = read_head(known_head), None
     _known_head(known_head)
     store = _store(registry, create=False)
     try:
-        return check_registry(store, _root_key_id(root_key_id), _known_head(known_head))
+        report = check_registry(store, _root_key_id(root_key_id), _known_head(known_head))
+        if signed_head is not None:
+            report.problems.extend(head_problems(store, signed_head))
+        return report
     finally:
         store.close()
+
+
+def registry_head(key_path: str | Path, out: str | Path | None = None, registry: str | Path | None = None,
+                  passphrase_file: str | Path | None = None, ask: Callable[[Path], str] | None = None) -> dict:
+    """``pcf registry head``: sign the log's current head with the root key or an admin key
+    (:mod:`pcf.registry.head`); written to ``out`` (atomically) when given.
+
+    Returns
+    -------
+    dict
+        The signed head.
+
+    Raises
+    ------
+    KeyFileError, KeyNotAllowed, RegistryError
+    """
+    import json
+
+    from .core.files import write_atomic
+    from .registry.errors import RegistryError
+    from .registry.head import sign_head
+
+    key = load_key(key_path, passphrase_file, ask)
+    store = _store(registry, create=False)
+    try:
+        head = sign_head(store, key)
+    finally:
+        store.close()
+    if out is not None:
+        try:
+            write_atomic({Path(out): (json.dumps(head, indent=2) + "\n").encode("utf-8")})
+        except OSError as exc:
+            raise RegistryError(f"{out}: cannot be written ({exc.strerror})").about("out") from None
+    return head
 
 
 def registry_publish(out_dir: str | Path, registry: str | Path | None = None) -> list[Path]:

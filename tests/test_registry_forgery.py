@@ -254,3 +254,50 @@ def test_a_second_current_key_and_a_wrong_root_are_reported(victim, tmp_path):
     assert any(f"signed by key {root_of(attacker).key_id}" in p and "never admitted" in p for p in problems)
     assert any(f"key {fake_key.key_id}: in the table but never added" in p for p in problems)
     attacker.close()
+
+
+def test_a_signed_head_catches_a_rollback_and_cannot_be_denied(victim, monkeypatch):
+    """`pcf registry head` (root or admin key) signs the head; kept by a witness, it proves the
+    log held the revocation the operator later rolled back."""
+    import json
+
+    from pcf.registry.errors import RegistryError
+    from pcf.registry.head import head_problems, sign_head
+    from pcf.registry.roles import KeyNotAllowed
+
+    store, number, tmp = victim["store"], victim["genuine"].number, victim["tmp"]
+    admin_key, admin_path, *_ = admit(store, "adm", tmp / "adm", role="admin", now=T0)
+    change_status(store, number, "revoke", "fraud", admin_key, now=utc(2026, 2, 1))
+    with pytest.raises(KeyNotAllowed, match="issuer key"):
+        sign_head(store, victim["key"])
+    head = sign_head(store, admin_key, now=utc(2026, 2, 2))
+    assert head["seq"] == 5 and head["signer"] == admin_key.key_id and head_problems(store, head) == []
+    assert head_problems(store, {**head, "seq": 4}) == [
+        "the signed head of event 4 (2026-02-02T00:00:00Z): its signature does not verify"]
+    # through the CLI, the root key's head too
+    db = victim["db"]
+    r = runner.invoke(cli.app, ["registry", "head", "--key", str(admin_path), "--out", str(tmp / "head.json"),
+                                "--registry", db])
+    assert r.exit_code == 0, r.output
+    assert json.loads((tmp / "head.json").read_text())["head"] == head["head"]
+    r = runner.invoke(cli.app, ["registry", "check", "--registry", db, "--known-head", str(tmp / "head.json")])
+    assert r.exit_code == 0, r.output
+    # the operator rolls the revocation back
+    sql = sqlite3.connect(db)
+    for trigger in ("events_append_only_delete", "labels_revoked_final"):
+        sql.execute(f"DROP TRIGGER {trigger}")
+    sql.execute("DELETE FROM events WHERE kind = 'label-revoked'")
+    sql.execute("UPDATE labels SET status = 'valid' WHERE number = ?", (number,))
+    sql.commit()
+    sql.close()
+    assert check_registry(store).ok and verify(number, store, at=T_CHECK).verdict == "valid"
+    assert "rolled back" in head_problems(store, head)[0]
+    r = runner.invoke(cli.app, ["registry", "check", "--registry", db, "--known-head", str(tmp / "head.json")])
+    assert r.exit_code == 1 and "rolled back" in flat(r.output)
+    (tmp / "bad.json").write_text('{"format": "pcf-registry-head/1"}')
+    r = runner.invoke(cli.app, ["registry", "check", "--registry", db, "--known-head", str(tmp / "bad.json")])
+    assert r.exit_code == 2 and "not a signed head" in flat(r.output) and "--known-head" in r.output
+    with pytest.raises(RegistryError, match="nothing to sign"):
+        from pcf.registry import open_store
+
+        sign_head(open_store(tmp / "empty.db"), admin_key)
