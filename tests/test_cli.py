@@ -131,7 +131,7 @@ def test_every_option_a_library_error_is_about_is_a_cli_option():
                                                    if g.name == path[0])
         command = typer.main.get_command(group)
         command = command.commands[path[-1]] if hasattr(command, "commands") else command
-        options.update(opt for param in command.params for opt in param.opts)
+        options.update(opt for param in command.params for opt in [*param.opts, *param.secondary_opts])  # --no-x too
     arguments = set()
     for source in Path(cli.__file__).parent.joinpath("pcf").rglob("*.py"):
         text = source.read_text(encoding="utf-8")
