@@ -301,3 +301,51 @@ def test_a_signed_head_catches_a_rollback_and_cannot_be_denied(victim, monkeypat
         from pcf.registry import open_store
 
         sign_head(open_store(tmp / "empty.db"), admin_key)
+
+
+def test_the_live_page_of_a_forged_entry_says_it_cannot_be_confirmed(victim):
+    """`pcf serve` shows a label's status from the registry at each request: an entry whose row
+    or events no key signed gets a 503 page saying so, not a status."""
+    import threading
+    import time
+    import urllib.error
+    import urllib.request
+
+    import uvicorn
+
+    from pcf.serve.live import LivePages
+    from pcf.serve.server import build_app
+
+    fake = _copy_forged_label(victim, sign=True)
+    genuine = victim["genuine"].number
+    app = build_app(None, None, pages=LivePages(victim["db"], clock=lambda: T_CHECK))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(500):
+        if server.started:
+            break
+        time.sleep(0.01)
+    base = f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+
+    def get(number):
+        try:
+            with urllib.request.urlopen(f"{base}/{number}.html", timeout=20) as r:
+                return r.status, r.read().decode("utf-8")
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode("utf-8")
+
+    try:
+        status, body = get(genuine)
+        assert status == 200 and 'data-status="valid"' in body
+        status, body = get(fake.number)
+        assert status == 503 and "cannot be confirmed" in body and "never admitted" in body
+        db = sqlite3.connect(victim["db"])
+        db.execute("UPDATE labels SET status = 'suspended' WHERE number = ?", (genuine,))
+        db.commit()
+        db.close()
+        status, body = get(genuine)
+        assert status == 503 and "row says suspended but the signed events say valid" in body
+    finally:
+        server.should_exit = True
+        thread.join(10)

@@ -172,9 +172,32 @@ def _status(v: Verification, tx: Tx, label: LabelRecord, signed: dict | None) ->
         v.add("status", OK, "not suspended or revoked" + (f"; renewed by {label.renewed_by}" if label.renewed_by else ""))
 
 
-def _events(v: Verification, tx: Tx, document: dict, label: LabelRecord, root_key_id: str | None) -> dict | None:
-    """The ``events`` check: the label's signed events, the admission of its keys by the root
-    key, and the chain; returns what the signed events say about the label (or None)."""
+def signed_event_problems(tx: Tx, document: dict, label: LabelRecord,
+                          root_key_id: str | None = None) -> tuple[list[str], dict | None]:
+    """What the signed events say about one label, and what is wrong with them.
+
+    Replays the label's events, the admissions of the keys that signed for it and event 1
+    (:func:`pcf.registry.replay.label_events`), checks the whole chain's links and hashes,
+    and compares the row with the signed events (digest, key, dates, renewal link, status).
+
+    Parameters
+    ----------
+    tx : Tx
+        A read transaction.
+    document : dict
+        The label's signed declaration (parsed).
+    label : LabelRecord
+        Its row.
+    root_key_id : str, optional
+        The root key id the body published.
+
+    Returns
+    -------
+    problems : list of str
+        Empty when the label's events are genuine and the row agrees with them.
+    signed : dict or None
+        The label as the signed events give it (``status``, ``renewed_by``, ...), or None.
+    """
     signing = document["signature"]["key_id"]
     replayed = replay(label_events(tx, label.number, signing))
     problems = list(replayed.problems)
@@ -186,8 +209,7 @@ def _events(v: Verification, tx: Tx, document: dict, label: LabelRecord, root_ke
         problems.append("the registry's root key setting differs from the root key event 1 names")
     if root_key_id is not None and (replayed.root or {}).get("key_id") != root_key_id:
         problems.append(f"the registry's root key is not {root_key_id}, the one you trust")
-    key = replayed.keys.get(signing)
-    if key is None:
+    if replayed.keys.get(signing) is None:
         problems.append(f"key {signing} was not admitted by a signature of the root key")
     signed = replayed.labels.get(label.number)
     if signed is None:
@@ -196,11 +218,41 @@ def _events(v: Verification, tx: Tx, document: dict, label: LabelRecord, root_ke
         for name in ("declaration_sha256", "key_id", "valid_from", "valid_until", "renewed_by"):
             if signed[name] != getattr(label, name):
                 problems.append(f"the registry row's {name} is not the one the signed events give")
+    return problems, signed
+
+
+def label_integrity(tx: Tx, label: LabelRecord) -> list[str]:
+    """Problems that make a stored label untrustworthy whatever its dates: its declaration's
+    digest and signature under its key, its signed events, and its row's status against the
+    status the signed events give (empty when none). For pages that show a label's status
+    from the registry (``pcf serve``)."""
+    try:
+        document = parse_document(label.document, f"label {label.number}")
+    except NotADeclaration as exc:
+        return [str(exc)]
+    declaration = document["declaration"]
+    problems = []
+    if digest(declaration) != document["declaration_sha256"] or label.declaration_sha256 != digest(declaration):
+        problems.append("the declaration does not match its SHA-256")
+    elif not signature_valid(document, public_from_raw(declaration["issuer"]["public_key"])) \
+            or key_id(public_from_raw(declaration["issuer"]["public_key"])) != document["signature"]["key_id"]:
+        problems.append("the declaration's signature does not verify")
+    event_problems, signed = signed_event_problems(tx, document, label)
+    problems += event_problems
+    if signed is not None and signed["status"] != label.status:
+        problems.append(f"the registry row says {label.status} but the signed events say {signed['status']}")
+    return problems
+
+
+def _events(v: Verification, tx: Tx, document: dict, label: LabelRecord, root_key_id: str | None) -> dict | None:
+    """The ``events`` check (:func:`signed_event_problems`); returns what the signed events say
+    about the label (or None)."""
+    problems, signed = signed_event_problems(tx, document, label, root_key_id)
     if problems:
         v.add("events", FAIL, "; ".join(problems))
     else:
-        v.add("events", OK, f"issued and changed only by signed events; key {signing} admitted by the root key "
-                            f"{replayed.root['key_id']}")
+        v.add("events", OK, f"issued and changed only by signed events; key {document['signature']['key_id']} "
+                            "admitted by the root key")
     return signed
 
 

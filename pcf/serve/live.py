@@ -42,6 +42,7 @@ from ..registry import open_store
 from ..registry.declaration import iso
 from ..registry.errors import RegistryError
 from ..registry.numbers import parse_number
+from ..registry.verify import label_integrity
 from .publish import count_text, page_context
 from .status import label_state, names
 
@@ -129,12 +130,16 @@ class LivePages:
                     base = tx.setting("url")
                     row = tx.label(number)
                     events = tx.events(number) if row is not None else []
+                    forged = label_integrity(tx, row) if row is not None else []
             finally:
                 store.close()
         except RegistryError as exc:
             return self.unavailable(exc)
         if row is None:
             return self.not_found(f"no label {number} in this registry")
+        if forged:  # a row or events no key signed: say so rather than show a status (issue 15 part 6)
+            return self._page(503, _message_page("503", f"label {number} cannot be confirmed: its registry entry "
+                                                 f"fails the signature checks ({forged[0]})", self.css))
         try:
             page = page_context(row, self.clock(), events, live=True)  # parses the signed declaration
         except RegistryError as exc:  # a corrupt row: `pcf registry check` tells more
