@@ -785,13 +785,17 @@ def issue(
                                                  help="Reduction label: the earlier label of the product it is stated against."),
     measures: Optional[Path] = typer.Option(None, "--measures", help="Reduction label: the reduction-measures report (kept by SHA-256)."),
     passphrase_file: Optional[Path] = _passphrase_file_option(),
+    self_declared: bool = typer.Option(False, "--self-declared", help="Issue without a verification case: the label "
+                                       "and statement say 自我声明 Self-declared, never verified."),
     registry: Optional[Path] = _registry_option(),
 ) -> None:
-    """Issue a numbered, signed label for a result that conforms to its PCR; prints the label number."""
+    """Issue a numbered, signed label for a result that conforms to its PCR and that a verifier signed a
+    case for (`pcf verification`), or --self-declared; prints the label number."""
     from pcf.api import issue_label
 
     issued = issue_label(result, key, valid_days, out_dir, registry, ask=_ask_passphrase(), claim=claim,
-                         baseline_label=baseline_label, measures=measures, passphrase_file=passphrase_file)
+                         baseline_label=baseline_label, measures=measures, passphrase_file=passphrase_file,
+                         self_declared=self_declared)
     for line in issued.marks:
         err.print(escape(line), highlight=False)
     rec = issued.record
@@ -905,6 +909,114 @@ def renew(
     for path in issued.files.values():
         err.print(f"wrote {path}", highlight=False)
     print(issued.number)
+
+
+verification_app = Commands(no_args_is_help=True, help="Verification cases: a verifier checks a result "
+                            "(ISO 14064-3) before a label is issued for it.")
+app.add_typer(verification_app, name="verification")
+
+
+def _print_case(view, items: bool = True) -> None:
+    c = view.case
+    out.print(f"[bold]{c.number}[/bold]  {escape(c.product_name)} ({escape(c.product_id)})  PCR {escape(c.pcr)}",
+              highlight=False)
+    out.print(f"  result sha256 {c.result_sha256}  verifier {escape(c.verifier)}  opened {c.opened_at}", highlight=False)
+    if c.status == "signed":
+        out.print(f"  [green]signed[/green] {c.signed_at} by key {c.key_id}, opinion {c.opinion} assurance",
+                  highlight=False)
+    else:
+        out.print(f"  open: {len(view.unrecorded)} unrecorded, {len(view.open_findings)} open findings",
+                  highlight=False)
+    if not items:
+        return
+    marks = {None: "[yellow]·[/yellow]", "ok": "[green]✓[/green]", "finding": "[red]![/red]"}
+    for i in view.items:
+        out.print(f"{marks[i['status']]} [bold]{escape(i['id'])}[/bold]  {escape(i['zh'])} {escape(i['en'])} "
+                  f"({escape(i['clause'] or '')})", highlight=False, soft_wrap=True)
+        if i["pcf"]:
+            out.print(f"    pcf: {escape(i['pcf'])}", highlight=False, soft_wrap=True)
+        if i["status"]:
+            out.print(f"    {i['status']}: {escape(i['note'] or '')}"
+                      + (f" (evidence {escape(i['evidence_name'] or '')} sha256 {i['evidence_sha256']})"
+                         if i["evidence_sha256"] else ""), highlight=False, soft_wrap=True)
+
+
+@verification_app.command("open", epilog="Example: pcf verification open out/SKU-NMC811-PACK.result.json --verifier vb-alice --key vkeys/vb-alice.key   (prints VC-000001)")
+def verification_open(
+    result: Path = typer.Argument(..., help="Result JSON written by `pcf footprint` (must conform to its PCR)."),
+    verifier: str = typer.Option(..., "--verifier", help="The verifier: the name their verifier key is registered under."),
+    key: Path = typer.Option(..., "--key", help="Signs the opening: the verifier's own key, or an admin key assigning "
+                             "the case."),
+    passphrase_file: Optional[Path] = _passphrase_file_option(),
+    registry: Optional[Path] = _registry_option(),
+) -> None:
+    """Open a verification case for a result (by its SHA-256); prints the case number."""
+    from pcf.api import verification_open as run
+
+    view = run(result, verifier, key, registry, passphrase_file, ask=_ask_passphrase())
+    err.print(f"opened {view.case.number} for {escape(view.case.product_id)} (result sha256 "
+              f"{view.case.result_sha256[:16]}...), {len(view.items)} items; verifier {escape(verifier)}",
+              highlight=False)
+    print(view.case.number)
+
+
+@verification_app.command("checklist", epilog="Example: pcf verification checklist VC-000001")
+def verification_checklist(
+    case: str = typer.Argument(..., help="Case number (VC-000001)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the case and items as JSON."),
+    registry: Optional[Path] = _registry_option(),
+) -> None:
+    """List a case's items (the PCR's declaration and report items, ISO 14064-3 / ISO 14067 points) and
+    their latest records."""
+    import dataclasses
+    import json
+
+    from pcf.api import verification_checklist as run
+
+    view = run(case, registry)
+    if as_json:
+        c = {k: v for k, v in dataclasses.asdict(view.case).items() if k not in ("checklist", "document")}
+        print(json.dumps({"case": c, "items": view.items}, indent=2, ensure_ascii=False))
+        return
+    _print_case(view)
+
+
+@verification_app.command("record", epilog="Example: pcf verification record VC-000001 iso14064-3.5.4.2 --status ok --note 'BOM traced to ERP' --evidence bom.pdf --key vkeys/vb-alice.key")
+def verification_record(
+    case: str = typer.Argument(..., help="Case number."),
+    item: str = typer.Argument(..., help="Item id (see `pcf verification checklist`)."),
+    status: str = typer.Option(..., "--status", help="ok | finding (a finding is closed by recording the item "
+                               "again as ok)."),
+    note: str = typer.Option(..., "--note", help="What was checked, against which evidence."),
+    evidence: Optional[Path] = typer.Option(None, "--evidence", help="An evidence file, kept in the registry by "
+                                            "its SHA-256."),
+    key: Path = typer.Option(..., "--key", help="The case's verifier's private key (signs the record)."),
+    passphrase_file: Optional[Path] = _passphrase_file_option(),
+    registry: Optional[Path] = _registry_option(),
+) -> None:
+    """Record one checklist item of an open case (signed by the case's verifier)."""
+    from pcf.api import verification_record as run
+
+    view = run(case, item, status, note, key, evidence, registry, passphrase_file, ask=_ask_passphrase())
+    r = view.records[-1]
+    out.print(f"{view.case.number} {escape(r.item)}: {r.status}"
+              + (f", evidence {escape(r.evidence_name or '')} sha256 {r.evidence_sha256}" if r.evidence_sha256 else "")
+              + f"; {len(view.unrecorded)} unrecorded, {len(view.open_findings)} open findings", highlight=False)
+
+
+@verification_app.command("sign", epilog="Example: pcf verification sign VC-000001 --key keys/vb-alice.key --opinion reasonable")
+def verification_sign(
+    case: str = typer.Argument(..., help="Case number."),
+    key: Path = typer.Option(..., "--key", help="The verifier's private key (registered under the case's verifier)."),
+    opinion: str = typer.Option(..., "--opinion", help="reasonable | limited (level of assurance)."),
+    passphrase_file: Optional[Path] = _passphrase_file_option(),
+    registry: Optional[Path] = _registry_option(),
+) -> None:
+    """Sign and close a case: refused while an item is unrecorded or a finding is open."""
+    from pcf.api import verification_sign as run
+
+    view = run(case, key, opinion, registry, passphrase_file, ask=_ask_passphrase())
+    _print_case(view, items=False)
 
 
 registry_app = Commands(no_args_is_help=True, help="The label registry: settings, keys, list, check, publish.")

@@ -751,12 +751,113 @@ def _passphrase(key_path: str | Path, passphrase: str | None, ask: Callable[[Pat
     return ask(Path(key_path))
 
 
+def verification_open(result_path: str | Path, verifier: str, key_path: str | Path,
+                      registry: str | Path | None = None, passphrase_file: str | Path | None = None,
+                      ask: Callable[[Path], str] | None = None):
+    """``pcf verification open``: open a verification case for a result file
+    (:func:`pcf.registry.cases.open_case`); the result must conform to its PCR. ``key_path``: an
+    admin key (assigning the case to ``verifier``) or the verifier's own key; its passphrase as
+    :func:`load_key`.
+
+    Returns
+    -------
+    pcf.registry.cases.CaseView
+
+    Raises
+    ------
+    SourceError
+        Bad result file.
+    IssueRefused
+        The result names no PCR or does not conform to it.
+    CaseRefused, KeyFileError, RegistryError
+    """
+    from .declaration import read_declaration
+    from .registry import check_conformance
+    from .registry.cases import open_case
+
+    declaration = read_declaration(result_path)
+    today = check_conformance(declaration)
+    key = load_key(key_path, passphrase_file, ask)
+    store = _store(registry, create=False)
+    try:
+        return open_case(store, declaration, today, verifier, key)
+    finally:
+        store.close()
+
+
+def verification_checklist(case: str, registry: str | Path | None = None):
+    """``pcf verification checklist``: a case, its items and their latest records.
+
+    Returns
+    -------
+    pcf.registry.cases.CaseView
+
+    Raises
+    ------
+    CaseNotFound, RegistryError
+    """
+    from .registry.cases import show_case
+
+    store = _store(registry, create=False)
+    try:
+        return show_case(store, case)
+    finally:
+        store.close()
+
+
+def verification_record(case: str, item: str, status: str, note: str, key_path: str | Path,
+                        evidence: str | Path | None = None, registry: str | Path | None = None,
+                        passphrase_file: str | Path | None = None, ask: Callable[[Path], str] | None = None):
+    """``pcf verification record``: record one item of an open case (ok or finding, a note,
+    evidence), signed with the case's verifier's key (passphrase as :func:`load_key`).
+
+    Returns
+    -------
+    pcf.registry.cases.CaseView
+
+    Raises
+    ------
+    CaseNotFound, CaseRefused, KeyFileError, RegistryError
+    """
+    from .registry.cases import record_item
+
+    key = load_key(key_path, passphrase_file, ask)
+    store = _store(registry, create=False)
+    try:
+        return record_item(store, case, item, status, note, evidence, key=key)
+    finally:
+        store.close()
+
+
+def verification_sign(case: str, key_path: str | Path, opinion: str, registry: str | Path | None = None,
+                      passphrase_file: str | Path | None = None, ask: Callable[[Path], str] | None = None):
+    """``pcf verification sign``: the verifier signs and closes a case (passphrase as :func:`load_key`).
+
+    Returns
+    -------
+    pcf.registry.cases.CaseView
+
+    Raises
+    ------
+    CaseNotFound, CaseRefused, KeyFileError, RegistryError
+    """
+    from .registry.cases import sign_case
+
+    key = load_key(key_path, passphrase_file, ask)
+    store = _store(registry, create=False)
+    try:
+        return sign_case(store, case, key, opinion)
+    finally:
+        store.close()
+
+
 def issue_label(result_path: str | Path, key_path: str | Path, valid_days: int | None, out_dir: str | Path,
                 registry: str | Path | None = None, passphrase: str | None = None,
                 ask: Callable[[Path], str] | None = None, claim: str | None = None,
                 baseline_label: str | None = None, measures: str | Path | None = None,
-                passphrase_file: str | Path | None = None):
-    """``pcf issue``: issue a label for a result file (see :func:`pcf.registry.issue`).
+                passphrase_file: str | Path | None = None, self_declared: bool = False):
+    """``pcf issue``: issue a label for a result file (see :func:`pcf.registry.issue`); it needs a
+    signed verification case for the result unless ``self_declared``.
 
     ``passphrase`` decrypts an encrypted key; default the first line of ``passphrase_file``,
     else ``PCF_KEY_PASSPHRASE``, else what ``ask(key_path)`` returns (a prompt; only called
@@ -783,7 +884,7 @@ def issue_label(result_path: str | Path, key_path: str | Path, valid_days: int |
     store = _store(registry)
     try:
         return issue(store, declaration, key, valid_days, out_dir, claim=claim, baseline_label=baseline_label,
-                     measures=measures)
+                     measures=measures, self_declared=self_declared)
     finally:
         store.close()
 

@@ -5,6 +5,11 @@ The result is written by hand to conform to PCR ``eu-battery-cfb-ev``: a 10 kWh 
 delivered over the service life per pack; stages 600 + 300 + 30 + 30 = 960 kg CO2e per
 pack; so 960 / 4800 = 0.200 kg CO2e/kWh, class C on the PCR's scale (0.15 < 0.200 <= 0.25).
 It states the declaration items and primary production data the PCR asks for (tests/pcr_util.py).
+
+Issue 15: a label needs a verification case for its result, signed by a verifier whose key is
+not the issuer's. :func:`new_registry` registers a verifier key (``vb-test``) beside the issuer
+key and has it sign a case for :func:`make_declaration`'s result, every item recorded ``ok``
+(:func:`signed_case`); tests that issue other results call :func:`signed_case` for them.
 """
 
 from __future__ import annotations
@@ -16,7 +21,10 @@ from pcf.declaration import Declaration, build_declaration
 from pcf.lca.result import (Contribution, DataQuality, DataQualityItem, DeclaredUnit, Dqr, Product, Provenance,
                             Quantity, Study)
 from pcf.pcr import load_pcr
-from pcf.registry import init_registry, new_keys, open_store
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from pcf.registry import check_conformance, init_registry, new_keys, open_store, register_key
+from pcf.registry.cases import open_case, record_item, sign_case
 from pcf.registry.keys import SigningKey
 from tests import builders
 from tests.pcr_util import DECLARATION
@@ -107,10 +115,11 @@ def root_of(store) -> SigningKey:
     return ROOT_KEYS[store.location]
 
 
-def new_registry(tmp_path, name="registry.db", issuer="cb-test", now=None):
+def new_registry(tmp_path, name="registry.db", issuer="cb-test", now=None, case=True):
     """A registry with a root key (written unencrypted to ``tmp_path/root/<issuer>-root.key``,
     kept in :data:`ROOT_KEYS`) and one issuer key admitted by it: (store, key, private key path,
-    public key path)."""
+    public key path); with ``case`` also a verifier key (``vb-test``) and a signed verification
+    case for :func:`make_declaration`'s result (issue 15)."""
     from pcf.registry.keys import write_key_pair
 
     store = open_store(tmp_path / name)
@@ -118,6 +127,8 @@ def new_registry(tmp_path, name="registry.db", issuer="cb-test", now=None):
     init_registry(store, root_key=root, now=now)
     ROOT_KEYS[store.location] = root
     key, private, public, _ = new_keys(store, issuer, tmp_path / "keys", root_key=root, now=now)
+    if case:
+        signed_case(store, make_declaration(), now=now)
     return store, key, private, public
 
 
@@ -165,3 +176,74 @@ def cli_issuer_key(tmp_path, monkeypatch, issuer="cb-test", keys_dir=None, *init
     r = CliRunner().invoke(cli.app, ["keys", "new", "--issuer", issuer, "--out", str(keys_dir), "--root-key", str(root)])
     assert r.exit_code == 0, r.output
     return keys_dir / f"{issuer}.key"
+
+
+#: (registry location, verifier name) -> the verifier's in-memory key.
+VERIFIER_KEYS: dict[tuple[str, str], SigningKey] = {}
+
+
+def verifier_key(store, name="vb-test", now=None) -> SigningKey:
+    """The key of verifier ``name`` in this registry, registered (at ``now``) on first use."""
+    found = VERIFIER_KEYS.get((store.location, name))
+    if found is None:
+        found = SigningKey.from_private(Ed25519PrivateKey.generate())
+        register_key(store, name, found.public_key, "verifier", root_key=root_of(store), now=now)
+        VERIFIER_KEYS[(store.location, name)] = found
+    return found
+
+
+def signed_case(store, declaration: Declaration, verifier="vb-test", opinion="reasonable", now=None, pcr_dir=None):
+    """Open a case for ``declaration``'s result, record every item ``ok`` and have verifier
+    ``verifier`` sign it (at ``now``); returns the signed :class:`pcf.registry.cases.CaseView`."""
+    key = verifier_key(store, verifier, now)
+    view = open_case(store, declaration, check_conformance(declaration, pcr_dir), verifier, key, now=now)
+    for item in view.items:
+        record_item(store, view.case.number, item["id"], "ok", f"checked {item['id']} (test)", key=key, now=now)
+    return sign_case(store, view.case.number, key, opinion, now=now)
+
+
+def ensure_case(store, declaration: Declaration, now=None, pcr_dir=None) -> None:
+    """:func:`signed_case` unless the registry holds a signed case for the result already."""
+    from pcf.registry.cases import result_sha256
+
+    with store.read() as tx:
+        if any(c.status == "signed" for c in tx.cases(result_sha256(declaration))):
+            return
+    signed_case(store, declaration, now=now, pcr_dir=pcr_dir)
+
+
+def verified_issue(store, declaration: Declaration, *args, case_at=None, pcr_dir=None, **kwargs):
+    """:func:`pcf.registry.issue` after a verifier signed a case for the result (at ``case_at``;
+    issue 15 part 2): for tests about something else than verification."""
+    from pcf.registry import issue
+
+    ensure_case(store, declaration, now=case_at, pcr_dir=pcr_dir)
+    return issue(store, declaration, *args, pcr_dir=pcr_dir, **kwargs)
+
+
+
+
+def cli_case(run, result, keys_dir, root, verifier="vb-test", opinion="reasonable") -> str:
+    """The CLI steps of a verification: a verifier key (``pcf keys new --role verifier``, admitted
+    by the root key ``root``, once), ``pcf verification open`` / ``checklist --json`` / ``record``
+    (every item ``ok``) / ``sign``, each signed with the verifier's key; returns the case number.
+    ``run(*args)`` invokes the CLI (tests/test_registry_cli.py)."""
+    from pathlib import Path
+    import json
+
+    keys_dir = Path(keys_dir)
+    key = keys_dir / f"{verifier}.key"
+    if not key.exists():
+        r = run("keys", "new", "--issuer", verifier, "--role", "verifier", "--out", keys_dir, "--root-key", root)
+        assert r.exit_code == 0, r.output
+    r = run("verification", "open", result, "--verifier", verifier, "--key", key)
+    assert r.exit_code == 0, r.output
+    number = r.stdout.strip()
+    items = json.loads(run("verification", "checklist", number, "--json").stdout)["items"]
+    for item in items:
+        r = run("verification", "record", number, item["id"], "--status", "ok", "--note", f"checked {item['id']}",
+                "--key", key)
+        assert r.exit_code == 0, r.output
+    r = run("verification", "sign", number, "--key", key, "--opinion", opinion)
+    assert r.exit_code == 0, r.output
+    return number

@@ -71,7 +71,8 @@ def registry(tmp_path_factory):
     for pid in PRODUCTS:
         declaration = Declaration.from_json(hosted_result(pid))
         (results / f"{pid}.result.json").write_text(json.dumps(declaration.to_json()), encoding="utf-8")
-        numbers[pid] = issue(store, declaration, key, 365, None, now=utc(2026, 3, 1), render=False).number
+        numbers[pid] = issue(store, declaration, key, 365, None, now=utc(2026, 3, 1), render=False,
+                             self_declared=True).number  # about serving, not verification (issue 15)
     change_status(store, numbers["PACK-JS"], "revoke", "test: supplier data withdrawn", key, now=utc(2026, 4, 1))
     store.close()
     clients_file = folder / "clients.json"
@@ -416,7 +417,7 @@ def test_the_pv_example_from_footprint_to_pact_api(open_default, tmp_path):
     results = tmp_path / "out"
     declaration = run_footprint(PV, results).declaration
     store, key, _, _ = new_registry(tmp_path)
-    number = issue(store, declaration, key, 365, None, render=False).number
+    number = issue(store, declaration, key, 365, None, render=False, self_declared=True).number
     store.close()
     add = add_client(tmp_path / "clients.json", "buyer")
     app = build_app(FootprintSource(tmp_path / "registry.db", results), Clients.load(tmp_path / "clients.json"))

@@ -23,14 +23,15 @@ from pcf.core.errors import PCRError
 from pcf.declaration import build_declaration
 from pcf.lca.result import DeclaredUnit, Product, Provenance, Quantity, Study
 from pcf.pcr import load_pcr
-from pcf.registry import IssueRefused, LabelNotFound, change_status, check_registry, issue, renew, verify
+from pcf.registry import IssueRefused, LabelNotFound, change_status, check_registry, renew, verify
 from pcf.registry.declaration import parse_document
 from pcf.registry.numbers import format_number, parse_number
 from pcf.registry.labeltype import REDUCTION, claim_problems, label_type, record_type
 from pcf.registry.render import statement_context
 from tests import builders
 from tests.pcr_util import DECLARATION
-from tests.registry_util import PCR, _primary_production, cli_issuer_key, make_declaration, new_registry, utc
+from tests.registry_util import PCR, _primary_production, cli_case, cli_issuer_key, make_declaration, new_registry, utc
+from tests.registry_util import verified_issue as issue  # after a signed case (issue 15)
 
 T0, T1, T2, T3, T_CHECK = utc(2026, 1, 1), utc(2026, 1, 2), utc(2026, 3, 1), utc(2026, 5, 1), utc(2026, 6, 1)
 RULES = "pcr_rules"
@@ -361,6 +362,8 @@ def test_command_line_reduction_label(tmp_path, monkeypatch):
     new.write_text(json.dumps(generation(816.0).to_json()), encoding="utf-8")
     measures = tmp_path / "measures.txt"
     measures.write_text("hydro power at the cell plant\n", encoding="utf-8")
+    cli_case(run, old, tmp_path / "keys", tmp_path / "offline" / "cb-root.key")
+    cli_case(run, new, tmp_path / "keys", tmp_path / "offline" / "cb-root.key")
     r = run("issue", old, "--key", key, "--valid-days", 730, "--out", tmp_path / "l")
     assert r.exit_code == 0, r.output
     first = r.stdout.strip()
@@ -373,6 +376,7 @@ def test_command_line_reduction_label(tmp_path, monkeypatch):
     assert not (tmp_path / "r").exists()
     again = tmp_path / "again.result.json"                    # the product's second footprint result
     again.write_text(json.dumps(SECOND().to_json()), encoding="utf-8")
+    cli_case(run, again, tmp_path / "keys", tmp_path / "offline" / "cb-root.key")
     r = run("issue", again, "--key", key, "--valid-days", 730, "--out", tmp_path / "l")
     assert r.exit_code == 0, r.output
     r = run(*reduce, "--measures", measures)

@@ -178,10 +178,17 @@ def test_issue_numbers_signs_stores_and_writes_the_declaration(reg):
     second = issue(reg["store"], make_declaration(), reg["key"], 730, None, now=T1)
     assert parse_number(second.number).seq == 2
     with reg["store"].read() as tx:
-        assert [e.kind for e in tx.events()] == ["registry-root", "key-added", "label-issued", "label-issued"]
+        kinds = [e.kind for e in tx.events()]
+    # root, issuer key, verifier key, the case (opened, one record per item, signed), two labels
+    n_items = len(kinds) - 7
+    assert n_items > 20
+    assert kinds == ["registry-root", "key-added", "key-added", "case-opened"] + ["case-recorded"] * n_items + \
+        ["case-signed", "label-issued", "label-issued"]
 
 
 def test_nonconforming_result_is_refused_and_nothing_is_used(reg):
+    with reg["store"].read() as tx:
+        before = [e.hash for e in tx.events()]
     result = with_result(make_declaration(), parameters={"capacity_kwh": 10, "cycles_per_year": 50,  # the PCR
                                                          "service_life_years": 8}).replace(assessment=None)  # fixes 60
     out = reg["tmp"] / "out"
@@ -209,7 +216,7 @@ def test_nonconforming_result_is_refused_and_nothing_is_used(reg):
         issue(reg["store"], make_declaration(), reg["key"], 730, out, now=utc(2025, 12, 31))
     assert not out.exists() or list(out.iterdir()) == []
     with reg["store"].read() as tx:
-        assert tx.labels() == [] and [e.kind for e in tx.events()] == ["registry-root", "key-added"]
+        assert tx.labels() == [] and [e.hash for e in tx.events()] == before
     assert parse_number(issue(reg["store"], make_declaration(), reg["key"], 1, None, now=T1).number).seq == 1
 
 
@@ -391,9 +398,11 @@ def test_key_rotation_keeps_old_labels_verifiable(reg, tmp_path):
 
 # ------------------------------------------------------------------ registry check, settings, store
 
-def test_registry_check_finds_edited_and_removed_events(reg):
+def test_registry_check_finds_edited_and_removed_events(tmp_path):
+    reg = {"store": new_registry(tmp_path, now=T0, case=False)[0]}  # events 1 key, 2-4 labels (self-declared)
+    reg["key"] = load_signing_key(tmp_path / "keys" / "cb-test.key")
     for _ in range(3):
-        issue(reg["store"], make_declaration(), reg["key"], 730, None, now=T1)
+        issue(reg["store"], make_declaration(), reg["key"], 730, None, now=T1, self_declared=True)
     report = check_registry(reg["store"])
     assert report.ok and report.events == 5 and report.labels == 3 and len(report.head) == 64
     db = sqlite3.connect(reg["store"].location)
@@ -481,5 +490,5 @@ def test_render_failure_inside_the_transaction_issues_nothing(reg, monkeypatch):
         issue(reg["store"], make_declaration(), reg["key"], 730, out, now=T1)
     assert not out.exists()
     with reg["store"].read() as tx:
-        assert tx.labels() == [] and [e.kind for e in tx.events()] == ["registry-root", "key-added"]
+        assert tx.labels() == [] and tx.events()[-1].kind == "case-signed"
     assert check_registry(reg["store"]).ok

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 import cli
 from pcf.registry.numbers import parse_number
-from tests.registry_util import TEST_PASSPHRASE, cli_root, make_declaration, make_result, with_result
+from tests.registry_util import TEST_PASSPHRASE, cli_case, cli_root, make_declaration, make_result, with_result
 from tests.test_registry_publish import Elements, chromium_dom
 
 runner = CliRunner()
@@ -52,6 +52,7 @@ def test_full_cycle_on_the_nmc811_example(open_default, tmp_path, monkeypatch):
     r = run("issue", out / "SKU-NMC811-PACK.result.json", "--key", keys / "cb-example.key", "--valid-days", 730,
             "--out", labels)
     assert r.exit_code == 2 and "primary-data" in r.output, r.output
+    cli_case(run, cn / "SKU-NMC811-PACK.result.json", keys, root, "vb-alice")
     r = run("issue", cn / "SKU-NMC811-PACK.result.json", "--key", keys / "cb-example.key", "--valid-days", 730,
             "--out", labels)
     assert r.exit_code == 0, r.output
@@ -89,6 +90,7 @@ def test_full_cycle_on_the_pv_example(open_default, tmp_path, monkeypatch):
             "--out", labels)
     assert r.exit_code == 2 and "primary-data" in r.output and "Annex II point 1" in r.output, r.output
     assert not labels.exists() or not list(labels.iterdir())
+    cli_case(run, out / "SKU-PV-MONO-CN.result.json", keys, root, "vb-alice")
     r = run("issue", out / "SKU-PV-MONO-CN.result.json", "--key", keys / "cb-example.key", "--valid-days", 730,
             "--out", labels)
     assert r.exit_code == 0, r.output
@@ -127,6 +129,7 @@ def registry(tmp_path, monkeypatch):
     assert run("keys", "new", "--issuer", "cb-test", "--out", tmp_path / "keys", "--root-key", root).exit_code == 0
     result = tmp_path / "TEST-PACK-10.result.json"
     result.write_text(json.dumps(make_result()), encoding="utf-8")
+    cli_case(run, result, tmp_path / "keys", root)
     return {"tmp": tmp_path, "key": tmp_path / "keys" / "cb-test.key", "pub": tmp_path / "keys" / "cb-test.pub",
             "result": result, "root": root}
 
@@ -226,6 +229,9 @@ def test_keys_are_encrypted_by_default_and_need_their_passphrase(tmp_path, monke
     monkeypatch.setenv("PCF_REGISTRY", str(tmp_path / "registry.db"))
     root = init_with_root(tmp_path, monkeypatch)
     assert b"ENCRYPTED PRIVATE KEY" in root.read_bytes()
+    result = tmp_path / "r.json"
+    result.write_text(json.dumps(make_result()))
+    cli_case(run, result, tmp_path / "vkeys", root)  # the verifier's key, encrypted with PASSPHRASE
     monkeypatch.setenv("PCF_KEY_PASSPHRASE", "s3cret words")   # the new key's; the root key's is PASSPHRASE
     secret = tmp_path / "root.pass"
     secret.write_text(PASSPHRASE + "\n")
@@ -234,8 +240,6 @@ def test_keys_are_encrypted_by_default_and_need_their_passphrase(tmp_path, monke
     assert r.exit_code == 0 and "encrypted" in r.output, r.output
     key = tmp_path / "k" / "cb-enc.key"
     assert b"ENCRYPTED PRIVATE KEY" in key.read_bytes()
-    result = tmp_path / "r.json"
-    result.write_text(json.dumps(make_result()))
     issue = ("issue", result, "--key", key, "--valid-days", 10, "--out", tmp_path / "l")
     r = run(*issue)
     assert r.exit_code == 2 and "wrong passphrase" in r.output          # PCF_KEY_PASSPHRASE is not its passphrase

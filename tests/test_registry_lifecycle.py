@@ -19,10 +19,11 @@ from typer.testing import CliRunner
 
 import cli
 from pcf.pcr.loader import RULES_DIR
-from pcf.registry import IssueRefused, issue
+from pcf.registry import IssueRefused
 from pcf.registry.declaration import parse_time
 from pcf.registry.lifecycle import add_years
-from tests.registry_util import PCR, cli_issuer_key, make_declaration, make_result, new_registry, utc
+from tests.registry_util import PCR, cli_case, cli_issuer_key, make_declaration, make_result, new_registry, utc
+from tests.registry_util import verified_issue as issue  # after a signed case (issue 15)
 
 T1 = utc(2026, 5, 1, 8, 0, 0)
 runner = CliRunner()
@@ -69,7 +70,8 @@ def test_pcr_validity_is_the_default_and_the_maximum(reg, tmp_path):
         issue(reg["store"], make_declaration(id="A"), reg["key"], 732, None, now=T1, pcr_dir=pcr_dir)
     assert e.value.option == "valid_days"
     with reg["store"].read() as tx:
-        assert tx.labels() == [] and len(tx.events()) == 2  # nothing issued (registry-root, key-added)
+        # nothing issued: no label-issued event (the set-up's keys and verification cases only)
+        assert tx.labels() == [] and all(e.kind != "label-issued" for e in tx.events())
     default = issue(reg["store"], make_declaration(id="A"), reg["key"], None, None, now=T1, pcr_dir=pcr_dir)
     assert default.document["declaration"]["valid_until"] == "2028-05-01T08:00:00Z"
     most = issue(reg["store"], make_declaration(id="B"), reg["key"], 731, None, now=T1, pcr_dir=pcr_dir)
@@ -95,6 +97,7 @@ def test_cli_valid_days_above_the_pcr_exit_2(tmp_path, monkeypatch):
     result = tmp_path / "TEST-PACK-10.result.json"
     result.write_text(json.dumps(make_result()), encoding="utf-8")
     key = tmp_path / "keys" / "cb-test.key"
+    cli_case(run, result, tmp_path / "keys", tmp_path / "offline" / "cb-root.key")
     r = run("issue", result, "--key", key, "--valid-days", 800, "--out", tmp_path / "l")
     assert r.exit_code == 2, r.output
     assert "validity_years 2" in r.output and "Reg. (EU) 2023/1542" in r.output and "--valid-days" in r.output

@@ -29,12 +29,13 @@ from types import SimpleNamespace
 import pytest
 from markupsafe import escape
 
-from pcf.registry import change_status, init_registry, issue
+from pcf.registry import change_status, init_registry
 from pcf.registry.declaration import iso, utc_now
 from pcf.registry.store import EventRecord
 from pcf.serve.publish import count_text, publish
 from pcf.serve.status import label_state
 from tests.registry_util import make_declaration, new_registry, root_of, utc
+from tests.registry_util import verified_issue as issue  # after a signed case (issue 15)
 from tests.test_registry_publish import Elements, chromium_dom
 
 REASON = "cell supplier data found wrong in audit 2026-11"

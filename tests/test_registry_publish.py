@@ -23,7 +23,7 @@ import pytest
 from pcf.registry import change_status, init_registry, issue, renew
 from pcf.serve.publish import publish
 from pcf.render.qr import qr_path
-from tests.registry_util import CHROMIUM_FLAGS, make_declaration, new_registry, root_of, utc
+from tests.registry_util import CHROMIUM_FLAGS, make_declaration, new_registry, root_of, signed_case, utc
 from tests.test_registry_safety import HOSTILE_NAME
 
 T0, T1, T_PUBLISH = utc(2026, 1, 1), utc(2026, 1, 2), utc(2026, 6, 1)
@@ -85,6 +85,9 @@ def site(tmp_path_factory):
     init_registry(store, url=f"http://127.0.0.1:{port}/labels", root_key=root_of(store), now=T0)
     labels = {}
     labels["valid"] = issue(store, make_declaration(), key, 730, tmp / "issued", now=T1)
+    for pid in ("REVOKED-PACK", "SUSPENDED-PACK", "SHORT-PACK"):
+        signed_case(store, make_declaration(id=pid), now=T0)
+    signed_case(store, make_declaration(name=HOSTILE_NAME), now=T0)
     labels["revoked"] = issue(store, make_declaration(id="REVOKED-PACK"), key, 730, None, now=T1)
     change_status(store, labels["revoked"].number, "revoke", REVOKE_REASON, key, now=utc(2026, 2, 1))
     labels["suspended"] = issue(store, make_declaration(id="SUSPENDED-PACK"), key, 730, None, now=T1)

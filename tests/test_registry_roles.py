@@ -15,7 +15,7 @@ import cli
 from pcf.registry import (ROLES, IssueRefused, RegistryCorrupt, RegistryError, check_registry, issue, key_standing,
                           open_store, require_key)
 from pcf.registry.roles import KeyNotAllowed
-from tests.registry_util import admit, make_declaration, new_registry, root_of, utc
+from tests.registry_util import admit, make_declaration, new_registry, root_of, signed_case, utc
 
 T0, T1, T2 = utc(2026, 1, 1), utc(2026, 1, 2), utc(2026, 3, 1)
 runner = CliRunner()
@@ -38,6 +38,7 @@ def test_roles_are_stored_looked_up_and_enforced(tmp_path):
         issue(store, make_declaration(), verifier, 730, None, now=T1)
     with pytest.raises(IssueRefused, match="admin key"):
         issue(store, make_declaration(), admin, 730, None, now=T1)
+    signed_case(store, make_declaration(), now=T0)  # issue 15 part 2: a label needs a signed case
     issue(store, make_declaration(), issuer, 730, None, now=T1)
     with store.write() as tx:
         assert require_key(tx, verifier, "verifier", T1).issuer == "ver-1"

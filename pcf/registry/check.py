@@ -10,13 +10,17 @@
    without a matching signed event, or an event with no effect, is reported);
 5. every label: its signed declaration parses, matches its hash and signature under the
    key the registry holds, names its own number, and the numbers run 1, 2, 3, ... without
-   a gap.
+   a gap;
+6. verification cases (issue 15): every case and item record is what the ``case-*`` events
+   say (recorded and signed by the case's verifier), and every signed case's verification
+   matches its hash and signature.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .cases import case_problems
 from .chain import verify_chain
 from .replay import replay
 from .declaration import digest, parse_document, parse_time, signature_valid
@@ -80,6 +84,7 @@ def check_registry(store: Store, root_key_id: str | None = None, known_head: str
         keys = tx.keys()
         settings = {"prefix": tx.setting("prefix") or "PCF", "url": tx.setting("url")}
         root_setting = tx.setting("root_key")
+        cases, records = tx.cases(), tx.item_records()  # verification cases (issue 15)
     report.events, report.labels, report.keys = len(events), len(labels), len(keys)
     chain_problems, report.head = verify_chain(events)
     problems.extend(chain_problems)
@@ -127,6 +132,7 @@ def check_registry(store: Store, root_key_id: str | None = None, known_head: str
                 problems.append(f"label {number}: {k} is {getattr(have, k)!r}, the event log says {value!r}")
         problems.extend(_check_label(have, have_keys))
     problems.extend(claim_problems(labels))
+    problems.extend(_check_cases(events, cases, records, have_keys))
     seqs = sorted(label.seq for label in labels)
     if seqs != list(range(1, len(seqs) + 1)):
         problems.append("label sequence numbers do not run 1, 2, 3, ... without gaps or repeats")
@@ -164,4 +170,67 @@ def _check_label(label, keys) -> list[str]:
         stated = declaration["product"][k[len("product_"):]] if k.startswith("product_") else declaration[k]
         if getattr(label, k) != stated:
             out.append(f"label {label.number}: {k} in the table differs from the signed declaration")
+    return out
+
+
+def _replay_case(e, want: dict, problems: list[str], keys: dict) -> None:
+    """One ``case-*`` event into the expected cases (``want``: case number -> columns and records);
+    records and the signature count only when signed by a key of the case's verifier."""
+    d = e.data
+    number = d.get("case")
+    where = f"event {e.seq} ({e.kind} {number})"
+    if e.kind == "case-opened":
+        if number in want:
+            problems.append(f"{where}: case opened twice")
+        want[number] = {"cols": {"result_sha256": d.get("result_sha256"), "product_id": d.get("product_id"),
+                                 "pcr": d.get("pcr"), "verifier": d.get("verifier"), "opened_at": e.at,
+                                 "status": "open", "signed_at": None, "key_id": None, "opinion": None,
+                                 "case_sha256": None},
+                        "records": []}
+    elif number not in want:
+        problems.append(f"{where}: about a case that was never opened")
+    elif want[number]["cols"]["status"] != "open":
+        problems.append(f"{where}: after the case was signed")
+    elif getattr(keys.get(e.signer), "issuer", None) != want[number]["cols"]["verifier"] or (
+            e.kind == "case-signed" and e.signer != d.get("key_id")):
+        problems.append(f"{where}: not signed by the case's verifier {want[number]['cols']['verifier']}")
+    elif e.kind == "case-recorded":
+        want[number]["records"].append((d.get("seq"), d.get("item"), d.get("status"), d.get("note"),
+                                        d.get("evidence_sha256"), e.at))
+    elif e.kind == "case-signed":
+        want[number]["cols"].update(status="signed", signed_at=e.at, key_id=d.get("key_id"),
+                                    opinion=d.get("opinion"), case_sha256=d.get("case_sha256"))
+    else:
+        problems.append(f"{where}: unknown event kind")
+
+
+def _check_cases(events: list, cases: list, records: list, keys: dict) -> list[str]:
+    """Cases and their records in the tables against a replay of the ``case-*`` events, and
+    every signed case's hash and signature (issue 15 part 1)."""
+    out: list[str] = []
+    want: dict[str, dict] = {}
+    for e in events:
+        if e.kind.startswith("case-"):
+            _replay_case(e, want, out, keys)
+    have = {c.number: c for c in cases}
+    by_case: dict[str, list] = {}
+    for r in records:
+        by_case.setdefault(r.case_number, []).append(
+            (r.seq, r.item, r.status, r.note, r.evidence_sha256, r.recorded_at))
+    for number in sorted(set(want) | set(have)):
+        w, h = want.get(number), have.get(number)
+        if w is None:
+            out.append(f"case {number}: in the table but never opened in the event log")
+            continue
+        if h is None:
+            out.append(f"case {number}: opened in the event log but missing from the table")
+            continue
+        for k, value in w["cols"].items():
+            if getattr(h, k) != value:
+                out.append(f"case {number}: {k} is {getattr(h, k)!r}, the event log says {value!r}")
+        if sorted(by_case.get(number, [])) != sorted(w["records"]):
+            out.append(f"case {number}: its item records differ from the event log")
+        out.extend(case_problems(h, keys))
+    for number in sorted(set(by_case) - set(want)):
+        out.append(f"case {number}: item records of a case that was never opened")
     return out

@@ -159,7 +159,7 @@ def _product(product) -> dict:
 def build_label_document(declaration: Declaration, *, number: str, key: SigningKey, issuer: str,
                          issued_at: datetime, valid_days: int, url: str | None = None,
                          renews: str | None = None, result_sha256: str | None = None,
-                         low_carbon: dict | None = None) -> dict:
+                         low_carbon: dict | None = None, verification: dict | None = None) -> dict:
     """The label document (``pcf-declaration/1``) of a conforming declaration, not yet signed.
 
     Parameters
@@ -188,6 +188,9 @@ def build_label_document(declaration: Declaration, *, number: str, key: SigningK
     low_carbon : dict, optional
         The low-carbon mark (:func:`pcf.registry.labeltype.low_carbon_mark`); written as
         ``low_carbon`` only when given (documents without it read as before).
+    verification : dict, optional
+        Who verified the result (:func:`pcf.registry.cases.third_party`) or
+        ``{"kind": "self-declared"}``; None leaves the key out (as labels issued before issue 15).
 
     Returns
     -------
@@ -205,6 +208,8 @@ def build_label_document(declaration: Declaration, *, number: str, key: SigningK
     prov = result.provenance
     valid_until = issued_at + timedelta(days=valid_days)
     marks = {} if low_carbon is None else {"low_carbon": low_carbon}
+    if verification is not None:
+        marks["verification"] = verification
     return {**marks,
         "format": DECLARATION_FORMAT,
         "label_number": number,
@@ -300,11 +305,16 @@ DECLARATION_KEYS = {"format", "label_number", "issuer", "issued_at", "valid_from
                     "verification_url", "product", "values", "performance_class", "pcr", "study", "method",
                     "background", "model_sha256", "result_sha256", "result_created_at", "software"}
 #: Keys only some label documents have: ``claim`` (a reduction label), ``low_carbon`` (the
-#: low-carbon mark); see :mod:`pcf.registry.labeltype`.
-OPTIONAL_KEYS = {"claim", "low_carbon"}
+#: low-carbon mark); see :mod:`pcf.registry.labeltype`; ``verification`` (who verified the
+#: result, issue 15 part 2: :mod:`pcf.registry.cases`; labels issued before lack it).
+OPTIONAL_KEYS = {"claim", "low_carbon", "verification"}
 _CLAIM_KEYS = {"type", "baseline", "footprint_labels", "per_declared_unit", "reduction", "reduction_pct", "unit",
                "text", "measures", "source"}
 _LOW_CARBON_KEYS = {"limit", "unit", "source", "clause", "illustrative", "text"}
+
+#: ``declaration.verification``: exact keys per kind.
+VERIFICATION_KEYS = {"third-party": {"kind", "case", "verifier", "key_id", "opinion", "signed_at", "case_sha256"},
+                     "self-declared": {"kind"}}
 
 
 def parse_document(data: bytes | str, where: str = "declaration") -> dict:
@@ -433,6 +443,14 @@ def _check_marks(decl: dict) -> None:
         if isinstance(low["limit"], bool) or not isinstance(low["limit"], (int, float)) \
                 or not isinstance(low["text"], str) or not isinstance(low["illustrative"], bool):
             raise ValueError("declaration.low_carbon has the wrong types")
+    if "verification" in decl:
+        v = decl["verification"]
+        kind = v.get("kind") if isinstance(v, dict) else None
+        if kind not in VERIFICATION_KEYS:
+            raise ValueError("declaration.verification.kind must be third-party or self-declared")
+        _exact_keys(v, VERIFICATION_KEYS[kind], "declaration.verification")
+        if any(not isinstance(value, str) for value in v.values()):
+            raise ValueError("declaration.verification values must be text")
 
 
 def hash_matches(document: dict) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pcf.core.errors import CanonicalError, RegistryError
 
-__all__ = ["CanonicalError", "IssueRefused", "KeyFileError", "LabelNotFound", "NotADeclaration", "RegistryCorrupt",
+__all__ = ["CanonicalError", "CaseNotFound", "CaseRefused", "IssueRefused", "KeyFileError", "LabelNotFound", "NotADeclaration", "RegistryCorrupt",
            "RegistryError", "StatusChangeRefused"]
 
 
@@ -30,3 +30,12 @@ class NotADeclaration(RegistryError):
 
 class RegistryCorrupt(RegistryError):
     """The registry database is not a pcf registry, has an unknown schema version, or cannot be read."""
+
+
+class CaseNotFound(RegistryError):
+    """No verification case with that number is in the registry."""
+
+
+class CaseRefused(RegistryError):
+    """A verification case cannot be opened, recorded or signed (unknown item, signed case, open
+    findings, unrecorded items, a key that is not the case's verifier's)."""

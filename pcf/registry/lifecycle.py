@@ -26,6 +26,7 @@ from pcf.core.files import StagedFiles
 from pcf.pcr.assessment import Assessment, LabelRule
 
 from ..core.canonical import canonical_bytes
+from .cases import SELF_DECLARED, signed_case_for
 from .chain import append_event
 from .declaration import (MAX_VALID_DAYS, build_label_document, document_text, iso, parse_document,
                           sign, utc_now)
@@ -251,9 +252,13 @@ def _insert(tx: Tx, make: Callable[[str, str | None], dict], key: SigningKey, no
 
 def _issue(store: Store, make, key: SigningKey, out_dir, now: datetime | None, *, renews: str | None = None,
            product_id: str | None = None, reason: str | None = None, render: bool = True,
-           extra: Callable[[Tx, datetime], dict] | None = None) -> Issued:
+           extra: Callable[[Tx, datetime], dict] | None = None,
+           vouch: Callable[[Tx, str], dict | None] | None = None) -> Issued:
     """The transaction of :func:`issue` and :func:`renew` (see the module docstring); ``extra(tx,
-    now)``, checked inside the transaction, gives keys added to the label document (a claim)."""
+    now)``, checked inside the transaction, gives keys added to the label document (a claim).
+
+    ``vouch(tx, issuer)`` gives the declaration's ``verification`` (a signed case checked for
+    four eyes, or self-declared) or raises :class:`IssueRefused`; None leaves it as ``make`` has it."""
     out, created = _prepare_out(out_dir)
     now = (now or utc_now()).replace(microsecond=0)
     staged: StagedFiles | None = None
@@ -263,6 +268,9 @@ def _issue(store: Store, make, key: SigningKey, out_dir, now: datetime | None, *
             if renews is not None:
                 _check_renewable(tx, renews, product_id)
             added = extra(tx, now) if extra is not None else {}
+            checked = vouch(tx, issuer) if vouch is not None else None
+            if checked is not None:
+                added = {**added, "verification": checked}
             record, document, qr = _insert(tx, lambda number, url: {**make(number, url, issuer, now), **added}, key,
                                            now, renews)
             if renews is not None:
@@ -333,8 +341,14 @@ def _claim(today: Declaration, claim: str | None, baseline_label: str | None, me
 def issue(store: Store, declaration: Declaration, key: SigningKey, valid_days: int | None = None,
           out_dir: str | Path | None = None, *, now: datetime | None = None, render: bool = True,
           pcr_dir: str | Path | None = None, claim: str | None = None, baseline_label: str | None = None,
-          measures: str | Path | None = None) -> Issued:
-    """Issue a label for a conforming declaration.
+          measures: str | Path | None = None, self_declared: bool = False) -> Issued:
+    """Issue a label for a conforming declaration that a verifier checked (a signed case).
+
+    Unless ``self_declared``, the registry must hold a signed verification case
+    (:mod:`pcf.registry.cases`) for the same result hash, and the issuing key must be neither
+    the key that signed it nor a key of the case's verifier (four eyes); the declaration's
+    ``verification`` names the case, verifier and opinion. A self-declared label states
+    ``{"kind": "self-declared"}`` and is drawn visibly differently.
 
     Parameters
     ----------
@@ -364,6 +378,8 @@ def issue(store: Store, declaration: Declaration, key: SigningKey, valid_days: i
         Reduction label: the earlier label of the product the reduction is stated against.
     measures : str or Path, optional
         Reduction label: the reduction-measures report (kept by SHA-256 in the label).
+    self_declared : bool
+        Issue without a verification case, as a self-declared label [default False].
 
     Returns
     -------
@@ -380,6 +396,8 @@ def issue(store: Store, declaration: Declaration, key: SigningKey, valid_days: i
         are not met (:func:`pcf.registry.labeltype.reduction_claim`).
     LabelNotFound
         No baseline label with that number.
+        No signed verification case for the result; the key signed the case or is its
+        verifier's (four eyes).
     RenderError, RegistryError
         Rendering or writing failed; nothing was issued.
     """
@@ -396,7 +414,10 @@ def issue(store: Store, declaration: Declaration, key: SigningKey, valid_days: i
                                     valid_days=valid_days, url=url, result_sha256=result_sha256,
                                     low_carbon=low_carbon)
 
-    return _issue(store, make, key, out_dir, now, render=render, extra=extra)
+    def vouch(tx, issuer):
+        return dict(SELF_DECLARED) if self_declared else signed_case_for(tx, result_sha256, key, issuer)
+
+    return _issue(store, make, key, out_dir, now, render=render, extra=extra, vouch=vouch)
 
 
 def _check_renewable(tx: Tx, number: str, product_id: str | None) -> LabelRecord:
@@ -479,8 +500,29 @@ def renew(store: Store, number: str, key: SigningKey, valid_days: int | None, re
                                         low_carbon=low_carbon)
 
         product_id = declaration.result.product.id
+    vouch = _renewal_vouch(number, key, None if declaration is None else _result_sha256(declaration))
     return _issue(store, make, key, out_dir, now, renews=number, product_id=product_id, reason=reason,
-                  render=render)
+                  render=render, vouch=vouch)
+
+
+def _renewal_vouch(number: str, key: SigningKey, new_result: str | None) -> Callable[[Tx, str], dict | None]:
+    """The ``verification`` of a renewal (see :func:`_issue`): with a new result, a signed case for it
+    (self-declared when the old label was); without, the old label's, checked for four eyes."""
+    def vouch(tx: Tx, issuer: str) -> dict | None:
+        old = tx.label(number)
+        previous = None if old is None else parse_document(old.document, f"registry label {number}")["declaration"]
+        before = (previous or {}).get("verification")
+        if new_result is not None:
+            if before is not None and before["kind"] == "self-declared":
+                return dict(SELF_DECLARED)
+            return signed_case_for(tx, new_result, key, issuer)
+        if before is not None and before["kind"] == "third-party" and (
+                key.key_id == before["key_id"] or issuer == before["verifier"]):
+            raise IssueRefused(f"four eyes: key {key.key_id} ({issuer}) signed or belongs to the verifier of "
+                               f"verification case {before['case']} behind label {number}; renew it with another "
+                               "person's issuer key")
+        return None
+    return vouch
 
 
 def _renewal_days(valid_days: int | None, pcr_id: str, pcr_dir, now: datetime) -> int:

@@ -32,7 +32,21 @@ def issued_context(document: dict, qr: str) -> dict:
     d = document["declaration"]
     return {"number": d["label_number"], "valid_from": _date(d["valid_from"]),
             "valid_until": _last_day(d["valid_until"]), "issuer": d["issuer"]["name"], "qr": qr,
-            "marks": marks(d)}
+            "marks": marks(d),
+            "self_declared": (d.get("verification") or {}).get("kind") == "self-declared"}
+
+
+def verification_context(d: dict) -> dict:
+    """Who verified the result behind a label: ``kind`` (``third-party``, ``self-declared``, or
+    ``none`` for labels issued before verification cases) and, for third-party, ``case``,
+    ``verifier``, ``opinion`` (zh, en), ``signed_at``, ``case_sha256``."""
+    v = d.get("verification")
+    if v is None:
+        return {"kind": "none"}
+    if v["kind"] != "third-party":
+        return {"kind": v["kind"]}
+    opinion = {"reasonable": ("合理保证", "reasonable assurance"), "limited": ("有限保证", "limited assurance")}
+    return {**v, "opinion": opinion.get(v["opinion"], (v["opinion"], v["opinion"]))}
 
 
 def statement_context(document: dict) -> dict:
@@ -66,6 +80,7 @@ def statement_context(document: dict) -> dict:
         "declaration_sha256": document["declaration_sha256"],
         "key_id": document["signature"]["key_id"], "signature": document["signature"]["value"],
         "url": d.get("verification_url"),
+        "verification": verification_context(d),
     }
 
 

@@ -14,6 +14,8 @@ the uncommitted pages back when the database is next opened.
 Tables (schema version 3): ``meta`` (settings), ``issuers``, ``issuer_keys``, ``labels``,
 ``events`` (the hash-chained log of signed events; triggers refuse UPDATE and DELETE). Triggers also refuse
 changing a label's signed content and moving a revoked label out of ``revoked``.
+Verification cases (issue 15): ``cases``, ``case_records`` (append-only) and ``evidence``
+(files by SHA-256); added in place to a registry made before them (:data:`_CASE_SCHEMA`).
 """
 
 from __future__ import annotations
@@ -139,6 +141,80 @@ BEGIN SELECT RAISE(ABORT, 'a revoked label stays revoked'); END;
 )
 
 
+#: Verification cases (issue 15 part 1), created with ``IF NOT EXISTS`` so that a registry made
+#: before them gains them when it is next opened (they are new tables: nothing existing changes).
+_CASE_SCHEMA = (
+    """
+CREATE TABLE IF NOT EXISTS evidence (
+    sha256   TEXT PRIMARY KEY,
+    size     INTEGER NOT NULL CHECK (size >= 0),
+    content  BLOB NOT NULL,
+    added_at TEXT NOT NULL
+);
+""",
+    """
+CREATE TABLE IF NOT EXISTS cases (
+    number        TEXT PRIMARY KEY,
+    seq           INTEGER NOT NULL UNIQUE CHECK (seq >= 1),
+    result_sha256 TEXT NOT NULL,
+    product_id    TEXT NOT NULL,
+    product_name  TEXT NOT NULL,
+    pcr           TEXT NOT NULL,
+    verifier      TEXT NOT NULL,
+    opened_at     TEXT NOT NULL,
+    checklist     TEXT NOT NULL,            -- JSON list of the items (fixed at opening)
+    status        TEXT NOT NULL CHECK (status IN ('open', 'signed')),
+    signed_at     TEXT,
+    key_id        TEXT REFERENCES issuer_keys(key_id),
+    opinion       TEXT CHECK (opinion IS NULL OR opinion IN ('reasonable', 'limited')),
+    case_sha256   TEXT,
+    document      TEXT                      -- the signed verification (JSON)
+);
+""",
+    """
+CREATE INDEX IF NOT EXISTS cases_result ON cases(result_sha256);
+""",
+    """
+CREATE TABLE IF NOT EXISTS case_records (
+    case_number     TEXT NOT NULL REFERENCES cases(number),
+    seq             INTEGER NOT NULL CHECK (seq >= 1),
+    item            TEXT NOT NULL,
+    status          TEXT NOT NULL CHECK (status IN ('ok', 'finding')),
+    note            TEXT NOT NULL,
+    evidence_sha256 TEXT REFERENCES evidence(sha256),
+    evidence_name   TEXT,
+    recorded_at     TEXT NOT NULL,
+    PRIMARY KEY (case_number, seq)
+);
+""",
+    """
+CREATE TRIGGER IF NOT EXISTS case_records_append_only_update BEFORE UPDATE ON case_records
+BEGIN SELECT RAISE(ABORT, 'case records are append-only; record the item again'); END;
+""",
+    """
+CREATE TRIGGER IF NOT EXISTS case_records_append_only_delete BEFORE DELETE ON case_records
+BEGIN SELECT RAISE(ABORT, 'case records are append-only; record the item again'); END;
+""",
+    """
+CREATE TRIGGER IF NOT EXISTS cases_never_deleted BEFORE DELETE ON cases
+BEGIN SELECT RAISE(ABORT, 'verification cases are never deleted'); END;
+""",
+    """
+CREATE TRIGGER IF NOT EXISTS cases_signed_final BEFORE UPDATE ON cases
+WHEN OLD.status = 'signed'
+BEGIN SELECT RAISE(ABORT, 'a signed verification case cannot change; open a new one'); END;
+""",
+    """
+CREATE TRIGGER IF NOT EXISTS evidence_fixed_update BEFORE UPDATE ON evidence
+BEGIN SELECT RAISE(ABORT, 'evidence is kept as recorded'); END;
+""",
+    """
+CREATE TRIGGER IF NOT EXISTS evidence_fixed_delete BEFORE DELETE ON evidence
+BEGIN SELECT RAISE(ABORT, 'evidence is kept as recorded'); END;
+""",
+)
+
+
 @dataclass
 class KeyRecord:
     """A public key in the registry (timestamps ISO 8601 UTC).
@@ -196,6 +272,42 @@ class EventRecord:
     hash: str = ""
     signer: str = ""
     signature: str = ""
+
+
+@dataclass
+class CaseRecord:
+    """A verification case (:mod:`pcf.registry.cases`); ``checklist`` is the JSON list of its items,
+    ``document`` the signed verification (JSON) once signed. Timestamps ISO 8601 UTC."""
+
+    number: str
+    seq: int
+    result_sha256: str
+    product_id: str
+    product_name: str
+    pcr: str
+    verifier: str
+    opened_at: str
+    checklist: str
+    status: str = "open"
+    signed_at: str | None = None
+    key_id: str | None = None
+    opinion: str | None = None
+    case_sha256: str | None = None
+    document: str | None = None
+
+
+@dataclass
+class ItemRecord:
+    """One record of a checklist item in a case (the latest record of an item counts)."""
+
+    case_number: str
+    seq: int
+    item: str
+    status: str
+    note: str
+    recorded_at: str
+    evidence_sha256: str | None = None
+    evidence_name: str | None = None
 
 
 class Tx(ABC):
@@ -264,6 +376,45 @@ class Tx(ABC):
     @abstractmethod
     def events(self, label: str | None = None, kinds: tuple[str, ...] | None = None) -> list[EventRecord]:
         """Events in order, all or those of one label, all or those of some kinds."""
+
+
+    # verification cases (issue 15); concrete here so that other stores only need the SQL
+
+    def next_case_seq(self) -> int:
+        """The next case sequence number (1 + the largest used)."""
+        raise NotImplementedError
+
+    def insert_case(self, case: CaseRecord) -> None:
+        """Store a new case."""
+        raise NotImplementedError
+
+    def case(self, number: str) -> CaseRecord | None:
+        """One case by number."""
+        raise NotImplementedError
+
+    def cases(self, result_sha256: str | None = None) -> list[CaseRecord]:
+        """Cases in number order, all or those of one result."""
+        raise NotImplementedError
+
+    def sign_case(self, case: CaseRecord) -> None:
+        """Store the signature columns of a case (status ``signed``)."""
+        raise NotImplementedError
+
+    def add_item_record(self, record: ItemRecord) -> None:
+        """Append a record of a checklist item."""
+        raise NotImplementedError
+
+    def item_records(self, case_number: str | None = None) -> list[ItemRecord]:
+        """Records, oldest first, of one case or all."""
+        raise NotImplementedError
+
+    def add_evidence(self, sha256: str, content: bytes, at: str) -> None:
+        """Keep an evidence file by its SHA-256 (once; the same content again is a no-op)."""
+        raise NotImplementedError
+
+    def evidence(self, sha256: str) -> bytes | None:
+        """An evidence file's content, or None."""
+        raise NotImplementedError
 
 
 class Store(ABC):
@@ -383,6 +534,51 @@ class SQLiteTx(Tx):
         return [_event(r) for r in self.db.execute(sql, args)]
 
 
+    def next_case_seq(self):
+        return self.db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM cases").fetchone()[0]
+
+    def insert_case(self, case):
+        cols = list(CaseRecord.__dataclass_fields__)
+        self.db.execute(f"INSERT INTO cases({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                        [getattr(case, c) for c in cols])
+
+    def case(self, number):
+        r = self.db.execute("SELECT * FROM cases WHERE number = ?", (number,)).fetchone()
+        return None if r is None else CaseRecord(**{k: r[k] for k in r.keys()})
+
+    def cases(self, result_sha256=None):
+        if result_sha256 is None:
+            rows = self.db.execute("SELECT * FROM cases ORDER BY seq")
+        else:
+            rows = self.db.execute("SELECT * FROM cases WHERE result_sha256 = ? ORDER BY seq", (result_sha256,))
+        return [CaseRecord(**{k: r[k] for k in r.keys()}) for r in rows]
+
+    def sign_case(self, case):
+        self.db.execute("UPDATE cases SET status = 'signed', signed_at = ?, key_id = ?, opinion = ?, "
+                        "case_sha256 = ?, document = ? WHERE number = ? AND status = 'open'",
+                        (case.signed_at, case.key_id, case.opinion, case.case_sha256, case.document, case.number))
+
+    def add_item_record(self, record):
+        cols = list(ItemRecord.__dataclass_fields__)
+        self.db.execute(f"INSERT INTO case_records({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                        [getattr(record, c) for c in cols])
+
+    def item_records(self, case_number=None):
+        if case_number is None:
+            rows = self.db.execute("SELECT * FROM case_records ORDER BY case_number, seq")
+        else:
+            rows = self.db.execute("SELECT * FROM case_records WHERE case_number = ? ORDER BY seq", (case_number,))
+        return [ItemRecord(**{k: r[k] for k in r.keys()}) for r in rows]
+
+    def add_evidence(self, sha256, content, at):
+        self.db.execute("INSERT OR IGNORE INTO evidence(sha256, size, content, added_at) VALUES (?, ?, ?, ?)",
+                        (sha256, len(content), content, at))
+
+    def evidence(self, sha256):
+        r = self.db.execute("SELECT content FROM evidence WHERE sha256 = ?", (sha256,)).fetchone()
+        return None if r is None else bytes(r[0])
+
+
 class SQLiteStore(Store):
     """The registry in one SQLite file (WAL, ``synchronous=FULL``, ``BEGIN IMMEDIATE`` writes).
 
@@ -450,6 +646,22 @@ class SQLiteStore(Store):
         if meta.get("schema") != SCHEMA_VERSION:
             raise RegistryCorrupt(f"{self.path}: registry schema {meta.get('schema')!r}, this pcf reads "
                                   f"{SCHEMA_VERSION!r}; upgrade pcf")
+        self._add_case_tables()
+
+    def _add_case_tables(self) -> None:
+        """Create the verification-case tables when missing (a registry made before issue 15)."""
+        names = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master")}
+        wanted = {"cases", "case_records", "evidence", "cases_signed_final", "case_records_append_only_update"}
+        if wanted <= names:
+            return
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _CASE_SCHEMA:
+                self.db.execute(statement)
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Tx]:

@@ -86,7 +86,8 @@ def label_context(declaration: Declaration, font: str, issued: dict | None = Non
         For an issued label (:mod:`pcf.registry`): ``number`` (label number), ``valid_from``
         and ``valid_until`` (dates as printed), ``issuer`` and ``qr`` (the text of the QR
         code: the verification URL or the signed token), optionally ``marks`` (lines of the
-        label type and marks, :func:`pcf.registry.labeltype.marks`). Without it the label is an
+        label type and marks, :func:`pcf.registry.labeltype.marks`) and ``self_declared`` (draws
+        the label as self-declared: grey band, "自我声明 Self-declared", no verifier checked it). Without it the label is an
         unnumbered draft and its QR code holds :func:`label_verification_text`.
 
     Returns
@@ -133,7 +134,8 @@ def label_context(declaration: Declaration, font: str, issued: dict | None = Non
         "boundary": f"{zh_boundary} {boundary}".strip(),
         "date": view.created_date(result),
         "sha": result.model_sha256[:12].lower(),
-        "issued": None if not issued else {k: issued[k] for k in ("number", "valid_from", "valid_until", "issuer")},
+        "issued": None if not issued else {**{k: issued[k] for k in ("number", "valid_from", "valid_until", "issuer")},
+                                           "self_declared": bool(issued.get("self_declared"))},
         "marks": _marks(issued, len(basis_lines)),
         "state": view.issue_state(declaration, issued),
         "not_graded": view.not_graded_reason(declaration),
