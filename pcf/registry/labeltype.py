@@ -6,11 +6,12 @@ has no ``claim``). A **reduction label** (``pcf issue NEW --claim reduction
 figure per declared unit against an earlier label of the same product; its label document
 carries ``claim`` (:func:`reduction_claim`). It is issued only when
 
-- the baseline is an issued footprint label (current, expired or superseded; not revoked,
-  not suspended) of the same product line (product id), PCR (id and version), declared unit,
+- the baseline is an issued, verified footprint label (current, expired or superseded; not
+  revoked, not suspended, not self-declared) of the same product line (product id), PCR (id and version), declared unit,
   boundary, method and declared total (:func:`pcf.declaration.comparison.check_comparable`);
 - the product has at least :data:`MIN_FOOTPRINT_LABELS` issued footprint labels (not
-  revoked), the baseline among them;
+  revoked, not self-declared: footprint certificates), the baseline among them;
+- the reduction label itself is verified (a signed verification case), never self-declared;
 - the new declared figure is lower than the baseline's;
 - a reduction-measures report is given; the label keeps its SHA-256, name and size.
 
@@ -83,6 +84,21 @@ def record_type(record: LabelRecord) -> str:
         return FOOTPRINT
 
 
+def self_declared(declaration: dict) -> bool:
+    """True for a self-declared label (no signed verification case, issue 15 part 2)."""
+    v = declaration.get("verification")
+    return isinstance(v, dict) and v.get("kind") == "self-declared"
+
+
+def _certified_footprint(record: LabelRecord) -> bool:
+    """A footprint label issued after a third-party verification (not self-declared)."""
+    try:
+        declaration = json.loads(record.document)["declaration"]
+    except (ValueError, KeyError, TypeError):
+        return False
+    return label_type(declaration) == FOOTPRINT and not self_declared(declaration)
+
+
 def reduction_text(pct: float, baseline_number: str, year: int) -> str:
     """``减碳 Reduction −15.0 % vs label N (2026)``: what the label prints."""
     return f"减碳 Reduction {MINUS}{pct:.1f} % vs label {baseline_number} ({year})"
@@ -124,6 +140,9 @@ def _baseline(tx: Tx, number: str, product_id: str) -> tuple[LabelRecord, dict]:
     if label_type(document) != FOOTPRINT:
         raise IssueRefused(f"baseline label {number} is a {label_type(document)} label: the baseline of a reduction "
                            "is a footprint label").about("baseline_label")
+    if self_declared(document):
+        raise IssueRefused(f"baseline label {number} is self-declared: a reduction is stated against a verified "
+                           "footprint label (a footprint certificate)").about("baseline_label")
     if record.product_id != product_id:
         raise IssueRefused(f"baseline label {number} is for product {record.product_id!r}, the result for "
                            f"{product_id!r}: a reduction is stated against a label of the same product "
@@ -132,10 +151,11 @@ def _baseline(tx: Tx, number: str, product_id: str) -> tuple[LabelRecord, dict]:
 
 
 def _footprint_labels(tx: Tx, product_id: str, now: datetime) -> list[str]:
-    """Numbers of the product's issued footprint labels (not revoked, issued by ``now``)."""
+    """Numbers of the product's issued, verified footprint labels (not revoked, not
+    self-declared, issued by ``now``): its footprint certificates."""
     return [r.number for r in tx.labels()
             if r.product_id == product_id and r.status != "revoked" and parse_time(r.issued_at) <= now
-            and record_type(r) == FOOTPRINT]
+            and _certified_footprint(r)]
 
 
 def reduction_claim(tx: Tx, today: Declaration, baseline_number: str, measures: dict, now: datetime) -> dict:
@@ -168,8 +188,9 @@ def reduction_claim(tx: Tx, today: Declaration, baseline_number: str, measures: 
         No baseline label with that number.
     IssueRefused
         The baseline is revoked, suspended, not a footprint label, of another product, PCR
-        (or version), declared unit, boundary, method or declared total; fewer than
-        :data:`MIN_FOOTPRINT_LABELS` issued footprint labels of the product; no reduction.
+        (or version), declared unit, boundary, method or declared total, or self-declared;
+        fewer than :data:`MIN_FOOTPRINT_LABELS` issued, verified (not self-declared) footprint
+        labels of the product; no reduction.
     """
     product_id = today.result.product.id
     record, document = _baseline(tx, baseline_number, product_id)

@@ -406,6 +406,9 @@ def issue(store: Store, declaration: Declaration, key: SigningKey, valid_days: i
     pcr = today.assessment.pcr
     valid_days = validity_from_pcr(valid_days, today.assessment.label, f"{pcr.id} v{pcr.version}", now)
     extra = _claim(today, claim, baseline_label, measures)
+    if extra is not None and self_declared:
+        raise IssueRefused("a reduction label is certified: it needs a signed verification case of the result, "
+                           "it is never self-declared").about("self_declared")
     result_sha256 = _result_sha256(declaration)
     low_carbon = _marks(today, pcr_dir)
 
