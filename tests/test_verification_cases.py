@@ -307,3 +307,21 @@ def test_cli_self_declared_label_and_statement(cli_reg):
     label_text = _pdftext(out / f"{number}.label.pdf")
     assert "Self-declared" in label_text
     assert run("verify", number).exit_code == 0
+
+
+def test_pages_say_who_verified(reg):
+    from pcf.serve.publish import publish
+    from tests.test_registry_publish import Elements
+
+    signed_case(reg["store"], make_declaration(), now=T0)
+    verified = issue(reg["store"], make_declaration(), reg["key"], 730, None, now=T1)
+    own = issue(reg["store"], make_declaration(id="OWN-PACK"), reg["key"], 730, None, now=T1, self_declared=True)
+    publish(reg["store"], reg["tmp"] / "site", now=utc(2026, 2, 1))
+    page = Elements((reg["tmp"] / "site" / f"{verified.number}.html").read_text(encoding="utf-8"))
+    row = page.by_id["verification"]
+    assert row["attrs"]["data-kind"] == "third-party"
+    assert "vb-test" in row["text"] and "reasonable assurance" in row["text"] and "VC-000001" in row["text"]
+    page = Elements((reg["tmp"] / "site" / f"{own.number}.html").read_text(encoding="utf-8"))
+    row = page.by_id["verification"]
+    assert row["attrs"]["data-kind"] == "self-declared"
+    assert "Self-declared" in row["text"] and "not verified by a third party" in row["text"]

@@ -34,7 +34,7 @@ from ..render import fmt, output
 from ..registry.check import check_registry
 from ..registry.declaration import iso, parse_document, utc_now
 from ..registry.errors import RegistryError
-from ..registry.render import _date, _last_day
+from ..registry.render import _date, _last_day, verification_context
 from ..registry.numbers import looks_like_number
 from ..registry.store import Store
 from .status import STATUS_NAMES, label_state, names  # noqa: F401  (STATUS_NAMES: re-exported)
@@ -80,6 +80,7 @@ def page_context(label, at: datetime, events: list | None = None, *, live: bool 
         "renews": label.renews, "renewed_by": label.renewed_by,
         "declaration_sha256": label.declaration_sha256, "key_id": label.key_id,
         "published_at": iso(at), "live": live, "document": document, **_marks(d),
+        "verification": verification_context(d),  # who verified the result (issue 15 part 2)
     }
 
 
