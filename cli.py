@@ -964,6 +964,8 @@ def verification_open(
 def verification_checklist(
     case: str = typer.Argument(..., help="Case number (VC-000001)."),
     as_json: bool = typer.Option(False, "--json", help="Print the case and items as JSON."),
+    todo: bool = typer.Option(False, "--todo", help="Print only the ids of the items still to record (unrecorded "
+                              "or with an open finding), one per line."),
     registry: Optional[Path] = _registry_option(),
 ) -> None:
     """List a case's items (the PCR's declaration and report items, ISO 14064-3 / ISO 14067 points) and
@@ -974,6 +976,11 @@ def verification_checklist(
     from pcf.api import verification_checklist as run
 
     view = run(case, registry)
+    if todo:
+        for i in view.items:
+            if i["status"] != "ok":
+                print(i["id"])
+        return
     if as_json:
         c = {k: v for k, v in dataclasses.asdict(view.case).items() if k not in ("checklist", "document")}
         print(json.dumps({"case": c, "items": view.items}, indent=2, ensure_ascii=False))

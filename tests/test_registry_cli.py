@@ -5,6 +5,7 @@ statuses, and that errors write nothing."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import stat
 
@@ -35,12 +36,14 @@ def init_with_root(tmp_path, monkeypatch, *init_args):
 
 def test_full_cycle_on_the_nmc811_example(open_default, tmp_path, monkeypatch):
     """README: the NMC811 pack under GB/T 24067 (China CFP label route, with the IPCC 2021
-    method that rule requires; the model declares EF 3.1 for the EU rule): keys, issue, verify (0),
-    revoke, verify (non-zero), publish, page in a browser. Under its model's own PCR (EU
-    batteries) it is refused first: its production data are secondary (Annex II point 1)."""
+    method that rule requires; the model declares EF 3.1 for the EU rule), with a verifier:
+    keys (root, issuer, verifier), case opened, a finding recorded and closed with evidence,
+    every item recorded, signed, issued (not with the verifier's key), verified, revoked,
+    published, pages in Chromium. Under its model's own PCR (EU batteries) it is refused
+    first: its production data are secondary (Annex II point 1)."""
     monkeypatch.chdir(cli.__file__.rsplit("/", 1)[0])
     monkeypatch.setenv("PCF_REGISTRY", str(tmp_path / "registry.db"))
-    out, cn, keys, labels, site = (tmp_path / d for d in ("out", "cn", "keys", "labels", "site"))
+    out, cn, keys, vkeys, labels, site = (tmp_path / d for d in ("out", "cn", "keys", "vkeys", "labels", "site"))
     assert run("footprint", BATTERY, "--out", out).exit_code == 0
     r = run("footprint", BATTERY, "--pcr", "gbt-24067-generic", "--method", "ipcc-2021-gwp100", "--out", cn)
     assert r.exit_code == 0, r.output
@@ -49,20 +52,55 @@ def test_full_cycle_on_the_nmc811_example(open_default, tmp_path, monkeypatch):
     assert result["assessment"]["pcr"]["id"] == "gbt-24067-generic" and result["assessment"]["conforms"] is True
     root = init_with_root(tmp_path, monkeypatch)
     assert run("keys", "new", "--issuer", "cb-example", "--out", keys, "--root-key", root).exit_code == 0
-    r = run("issue", out / "SKU-NMC811-PACK.result.json", "--key", keys / "cb-example.key", "--valid-days", 730,
-            "--out", labels)
+    r = run("keys", "new", "--issuer", "vb-alice", "--role", "verifier", "--out", vkeys, "--root-key", root)
+    assert r.exit_code == 0, r.output
+    vkey, ikey = vkeys / "vb-alice.key", keys / "cb-example.key"
+    r = run("issue", out / "SKU-NMC811-PACK.result.json", "--key", ikey, "--valid-days", 730, "--out", labels)
     assert r.exit_code == 2 and "primary-data" in r.output, r.output
-    cli_case(run, cn / "SKU-NMC811-PACK.result.json", keys, root, "vb-alice")
-    r = run("issue", cn / "SKU-NMC811-PACK.result.json", "--key", keys / "cb-example.key", "--valid-days", 730,
-            "--out", labels)
+    res = cn / "SKU-NMC811-PACK.result.json"
+    r = run("issue", res, "--key", ikey, "--valid-days", 730, "--out", labels)
+    assert r.exit_code == 2 and "no signed verification case" in r.output, r.output
+    r = run("verification", "open", res, "--verifier", "vb-alice", "--key", vkey)
+    assert r.exit_code == 0, r.output
+    case = r.stdout.strip()
+    assert case == "VC-000001"
+    r = run("verification", "checklist", case)
+    assert r.exit_code == 0 and "ISO 14064-3:2019 5.1.3" in r.output.replace("\n", " ")
+    r = run("verification", "record", case, "iso14064-3.5.4.2", "--status", "finding", "--note", "cell BOM not traced",
+            "--key", vkey)
+    assert r.exit_code == 0, r.output
+    evidence = tmp_path / "bom-export.csv"
+    evidence.write_text("part,kg\ncell,1\n", encoding="utf-8")
+    r = run("verification", "record", case, "iso14064-3.5.4.2", "--status", "ok", "--note", "BOM traced to ERP export",
+            "--evidence", evidence, "--key", vkey)
+    assert r.exit_code == 0 and hashlib.sha256(evidence.read_bytes()).hexdigest() in r.output, r.output
+    r = run("verification", "sign", case, "--key", vkey, "--opinion", "reasonable")
+    assert r.exit_code == 2 and "not recorded yet" in r.output, r.output
+    todo = run("verification", "checklist", case, "--todo").stdout.split()
+    assert len(todo) > 20 and "iso14064-3.5.4.2" not in todo
+    for item in todo:
+        r = run("verification", "record", case, item, "--status", "ok", "--note", "checked, see working papers",
+                "--key", vkey)
+        assert r.exit_code == 0, r.output
+    assert run("verification", "checklist", case, "--todo").stdout.strip() == ""
+    r = run("verification", "sign", case, "--key", vkey, "--opinion", "reasonable")
+    assert r.exit_code == 0 and "signed" in r.output, r.output
+    r = run("issue", res, "--key", vkey, "--valid-days", 730, "--out", labels)
+    assert r.exit_code == 2 and "verifier key" in r.output, r.output
+    r = run("issue", res, "--key", ikey, "--valid-days", 730, "--out", labels)
     assert r.exit_code == 0, r.output
     number = r.stdout.strip()
     declaration = json.loads((labels / f"{number}.declaration.json").read_text())["declaration"]
     assert declaration["product"]["id"] == "SKU-NMC811-PACK"
     assert declaration["pcr"]["id"] == "gbt-24067-generic" and declaration["pcr"]["conforms"] is True
+    assert declaration["verification"]["case"] == case and declaration["verification"]["verifier"] == "vb-alice"
+    statement = pdf_text(labels / f"{number}.statement.pdf")
+    assert "Verifier vb-alice has checked" in statement and f"verification case {case}" in statement
+    assert "reasonable assurance" in statement
     assert run("verify", number).exit_code == 0
-    assert run("revoke", number, "--reason", "cell supplier data found wrong in audit",
-               "--key", keys / "cb-example.key").exit_code == 0
+    r = run("verify", labels / f"{number}.declaration.json", "--offline", "--key", keys / "cb-example.pub")
+    assert r.exit_code == 3, r.output
+    assert run("revoke", number, "--reason", "cell supplier data found wrong in audit", "--key", ikey).exit_code == 0
     r = run("verify", number)
     assert r.exit_code == 1 and "revoked" in r.output
     assert run("registry", "check").exit_code == 0
@@ -70,6 +108,16 @@ def test_full_cycle_on_the_nmc811_example(open_default, tmp_path, monkeypatch):
     dom = Elements(chromium_dom((site / f"{number}.html").as_uri(), tmp_path))
     assert dom.by_id["status"]["attrs"]["data-status"] == "revoked"
     assert "SKU-NMC811-PACK" in dom.by_id["product"]["text"]
+    assert dom.by_id["verification"]["attrs"]["data-kind"] == "third-party"
+    assert "vb-alice" in dom.by_id["verification"]["text"] and case in dom.by_id["verification"]["text"]
+
+
+def pdf_text(path) -> str:
+    """The words of a PDF (pdftotext), joined by single spaces."""
+    import subprocess
+
+    return " ".join(subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                                   check=True).stdout.split())
 
 
 def test_full_cycle_on_the_pv_example(open_default, tmp_path, monkeypatch):
