@@ -318,3 +318,67 @@ def test_registry_without_url_serves_pages_at_the_root(tmp_path):
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+def _serve_in_thread(db, clock):
+    """The app of `pcf serve` (pages only) on an ephemeral loopback port: (server, thread, base URL)."""
+    import threading
+
+    import uvicorn
+
+    from pcf.serve.live import LivePages
+    from pcf.serve.server import build_app
+
+    server = uvicorn.Server(uvicorn.Config(build_app(None, None, pages=LivePages(db, clock=clock)),
+                                           host="127.0.0.1", port=0, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(500):
+        if server.started:
+            break
+        time.sleep(0.01)
+    return server, thread, f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+
+
+def test_entries_and_a_log_no_key_signed_cannot_be_confirmed(tmp_path):
+    """A writer of the database without keys, while `pcf serve` runs: a label row inserted by SQL
+    (a genuine row copied under the next number, no signed event), a suspended label's row set back
+    to valid, then an event deleted from the middle of the log after the server had checked it
+    (triggers dropped). No page says VALID for them: a 503 "cannot be confirmed"; the genuine label
+    stays valid until the log itself is broken."""
+    import sqlite3
+
+    from pcf.registry.numbers import format_number
+
+    store, key, _, _ = new_registry(tmp_path, now=utc(2026, 1, 1))
+    genuine = issue(store, make_declaration(), key, 730, None, now=utc(2026, 1, 2), render=False).number
+    suspended = issue(store, make_declaration(id="SUSPENDED-PACK"), key, 730, None, now=utc(2026, 1, 2),
+                      render=False).number
+    change_status(store, suspended, "suspend", SECRET, key, now=utc(2026, 2, 1))
+    store.close()
+    server, thread, base = _serve_in_thread(tmp_path / "registry.db", lambda: utc(2026, 3, 1))
+    try:
+        assert Elements(get(f"{base}/{genuine}.html")[2]).by_id["status"]["attrs"]["data-status"] == "valid"
+        forged = format_number("PCF", 2026, 3)
+        db = sqlite3.connect(tmp_path / "registry.db")
+        db.row_factory = sqlite3.Row
+        with db:
+            db.execute("UPDATE labels SET status = 'valid', status_reason = NULL WHERE number = ?", (suspended,))
+            row = dict(db.execute("SELECT * FROM labels WHERE number = ?", (genuine,)).fetchone())
+            row.update(number=forged, seq=3)
+            db.execute(f"INSERT INTO labels({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                       list(row.values()))
+        for number in (forged, suspended):
+            status, _, body = get(f"{base}/{number}.html")
+            assert status == 503 and "cannot be confirmed" in body and 'data-status="valid"' not in body, number
+        assert Elements(get(f"{base}/{genuine}.html")[2]).by_id["status"]["attrs"]["data-status"] == "valid"
+        with db:
+            db.execute("DROP TRIGGER events_append_only_delete")
+            middle = db.execute("SELECT seq FROM events WHERE label = ? ORDER BY seq", (suspended,)).fetchone()[0]
+            db.execute("DELETE FROM events WHERE seq = ?", (middle,))
+        db.close()
+        status, _, body = get(f"{base}/{genuine}.html")
+        assert status == 503 and "removed or inserted" in body
+    finally:
+        server.should_exit = True
+        thread.join(10)

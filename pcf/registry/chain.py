@@ -230,13 +230,16 @@ def append_event(tx: Tx, kind: str, label: str | None, data: dict, at: str, key:
     return event
 
 
-def verify_chain(events: list[EventRecord]) -> tuple[list[str], str]:
+def verify_chain(events: list[EventRecord], first_seq: int = 1, prev: str = GENESIS) -> tuple[list[str], str]:
     """Check the links and hashes of an event log.
 
     Parameters
     ----------
     events : list of EventRecord
-        The whole log in ``seq`` order.
+        The whole log in ``seq`` order, or its part from event ``first_seq`` on.
+    first_seq, prev : int, str
+        The number of the first event given and the hash it must link to (default: the whole
+        log from event 1 and :data:`GENESIS`).
 
     Returns
     -------
@@ -246,8 +249,7 @@ def verify_chain(events: list[EventRecord]) -> tuple[list[str], str]:
         The hash of the last event (:data:`GENESIS` for an empty log).
     """
     problems: list[str] = []
-    prev = GENESIS
-    for expected_seq, event in enumerate(events, start=1):
+    for expected_seq, event in enumerate(events, start=first_seq):
         if event.seq != expected_seq:
             problems.append(f"event {event.seq}: expected event number {expected_seq} (an event was removed or inserted)")
         if event.prev_hash != prev:

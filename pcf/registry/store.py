@@ -377,6 +377,15 @@ class Tx(ABC):
     def events(self, label: str | None = None, kinds: tuple[str, ...] | None = None) -> list[EventRecord]:
         """Events in order, all or those of one label, all or those of some kinds."""
 
+    def events_from(self, seq: int) -> list[EventRecord]:
+        """Events from number ``seq`` on, in order (a live page checks only the log's new part)."""
+        return [e for e in self.events() if e.seq >= seq]
+
+    def event_span(self) -> tuple[int, int]:
+        """(number of events, largest event number): equal when no event was removed or inserted."""
+        events = self.events()
+        return len(events), max((e.seq for e in events), default=0)
+
 
     # verification cases (issue 15); concrete here so that other stores only need the SQL
 
@@ -521,6 +530,13 @@ class SQLiteTx(Tx):
                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (event.seq, event.at, event.kind, event.label, canonical_bytes(event.data).decode("utf-8"),
                          event.prev_hash, event.signer, event.signature, event.hash))
+
+    def events_from(self, seq):
+        return [_event(r) for r in self.db.execute("SELECT * FROM events WHERE seq >= ? ORDER BY seq", (seq,))]
+
+    def event_span(self):
+        count, top = self.db.execute("SELECT COUNT(*), COALESCE(MAX(seq), 0) FROM events").fetchone()
+        return count, top
 
     def events(self, label=None, kinds=None):
         where, args = [], []

@@ -173,7 +173,7 @@ def _status(v: Verification, tx: Tx, label: LabelRecord, signed: dict | None) ->
 
 
 def signed_event_problems(tx: Tx, document: dict, label: LabelRecord,
-                          root_key_id: str | None = None) -> tuple[list[str], dict | None]:
+                          root_key_id: str | None = None, chain: bool = True) -> tuple[list[str], dict | None]:
     """What the signed events say about one label, and what is wrong with them.
 
     Replays the label's events, the admissions of the keys that signed for it and event 1
@@ -190,6 +190,9 @@ def signed_event_problems(tx: Tx, document: dict, label: LabelRecord,
         Its row.
     root_key_id : str, optional
         The root key id the body published.
+    chain : bool
+        Check the whole chain too [default True]; a live page checks it incrementally
+        (:class:`pcf.serve.live.LivePages`) instead of reading every event per request.
 
     Returns
     -------
@@ -201,7 +204,7 @@ def signed_event_problems(tx: Tx, document: dict, label: LabelRecord,
     signing = document["signature"]["key_id"]
     replayed = replay(label_events(tx, label.number, signing))
     problems = list(replayed.problems)
-    chain_problems, _ = verify_chain(tx.events())
+    chain_problems, _ = verify_chain(tx.events()) if chain else ([], None)
     problems += [f"the event log is broken: {p}" for p in chain_problems[:3]]
     if replayed.root is None:
         problems.append("the registry has no root key (event 1 is not a signed registry-root)")
@@ -221,7 +224,7 @@ def signed_event_problems(tx: Tx, document: dict, label: LabelRecord,
     return problems, signed
 
 
-def label_integrity(tx: Tx, label: LabelRecord) -> list[str]:
+def label_integrity(tx: Tx, label: LabelRecord, chain: bool = True) -> list[str]:
     """Problems that make a stored label untrustworthy whatever its dates: its declaration's
     digest and signature under its key, its signed events, and its row's status against the
     status the signed events give (empty when none). For pages that show a label's status
@@ -237,7 +240,7 @@ def label_integrity(tx: Tx, label: LabelRecord) -> list[str]:
     elif not signature_valid(document, public_from_raw(declaration["issuer"]["public_key"])) \
             or key_id(public_from_raw(declaration["issuer"]["public_key"])) != document["signature"]["key_id"]:
         problems.append("the declaration's signature does not verify")
-    event_problems, signed = signed_event_problems(tx, document, label)
+    event_problems, signed = signed_event_problems(tx, document, label, chain=chain)
     problems += event_problems
     if signed is not None and signed["status"] != label.status:
         problems.append(f"the registry row says {label.status} but the signed events say {signed['status']}")

@@ -17,7 +17,17 @@ label's own ``verification_url`` (labels issued before a URL change), followed b
 ==============================  ===============================================================
 
 Per page request one read transaction reads the settings, **one** label row and that
-label's events; nothing is re-exported. The index reads the rows and keeps the part of each
+label's events, checked like ``pcf verify`` checks them
+(:func:`pcf.registry.verify.label_integrity`: declaration digest and signature, the signed
+events with event 1 and the admissions of their keys, the row's status against them); a label
+that fails gets a 503 page "cannot be confirmed" instead of a status. The chain's links and
+hashes are checked **incrementally** (:meth:`LivePages.chain_problems`): the server keeps the
+number and hash of the last event it verified and reads only that event and the ones after
+it (links and hashes checked), plus the count and largest number of all events (a removed or
+inserted event leaves a gap); a rewrite that renumbers or rehashes the log changes the kept
+event. An edit of an older event in place is left to ``pcf registry check``, except for the
+events of the label shown and of its keys, whose signatures are checked at every request.
+Nothing is re-exported. The index reads the rows and keeps the part of each
 row drawn from its signed declaration (which never changes) by declaration SHA-256.
 
 Security: every value from the registry is HTML-escaped (Jinja2 autoescape; revocation
@@ -42,6 +52,7 @@ from ..registry import open_store
 from ..registry.declaration import iso
 from ..registry.errors import RegistryError
 from ..registry.numbers import parse_number
+from ..registry.chain import GENESIS, verify_chain
 from ..registry.verify import label_integrity
 from .publish import count_text, page_context
 from .status import label_state, names
@@ -83,6 +94,29 @@ class LivePages:
         self.css = Markup(output.read_template_file(self.env, "registry_site.css"))  # our own file, not data
         self._rows: dict[tuple[str, str], dict] = {}  # (number, declaration SHA-256) -> signed part of a row
         self._lock = threading.Lock()
+        self._verified = (0, GENESIS)  # (seq, hash) of the last event whose chain up to it was checked
+
+    def chain_problems(self, tx) -> list[str]:
+        """Problems of the event chain, checked from the last event verified before (see the
+        module docstring); remembers the new last event when the chain holds."""
+        count, top = tx.event_span()
+        if count != top:
+            return [f"the event log holds {count} events numbered up to {top}: events were removed or inserted"]
+        with self._lock:
+            seq, head = self._verified
+        events = tx.events_from(max(seq, 1))
+        if seq:
+            if not events or events[0].seq != seq or events[0].hash != head:
+                return [f"event {seq}, verified by this server before, is no longer the same (the log was "
+                        "rewritten or truncated)"]
+            problems, last = verify_chain(events[1:], seq + 1, head)
+        else:
+            problems, last = verify_chain(events)
+        if not problems and events:
+            with self._lock:
+                if events[-1].seq > self._verified[0]:
+                    self._verified = (events[-1].seq, last)
+        return problems
 
     # ------------------------------------------------------------------ responses
 
@@ -130,7 +164,7 @@ class LivePages:
                     base = tx.setting("url")
                     row = tx.label(number)
                     events = tx.events(number) if row is not None else []
-                    forged = label_integrity(tx, row) if row is not None else []
+                    forged = (self.chain_problems(tx) + label_integrity(tx, row, chain=False)) if row is not None else []
             finally:
                 store.close()
         except RegistryError as exc:
