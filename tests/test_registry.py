@@ -233,7 +233,7 @@ def test_verify_number_file_and_token(reg):
     v = verify(issued.number, reg["store"], at=T_CHECK)
     assert v.verdict == "valid" and v.exit_code == 0
     assert states(v) == {"format": "ok", "hash": "ok", "issuer key": "ok", "signature": "ok", "validity": "ok",
-                         "registry": "ok", "events": "ok", "status": "ok"}
+                         "registry": "ok", "events": "ok", "status": "ok", "verification": "ok"}
     path = str(issued.files["declaration.json"])
     assert verify(path, reg["store"], at=T_CHECK).verdict == "valid"
     offline = verify(path, None, at=T_CHECK)

@@ -21,10 +21,11 @@ from typer.testing import CliRunner
 
 import cli
 from pcf.core.canonical import canonical_bytes
-from pcf.registry import change_status, check_registry, issue, verify
+from pcf.registry import change_status, check_registry, verify
 from pcf.registry.chain import event_body
 from pcf.registry.keys import b64url
 from tests.registry_util import admit, make_declaration, new_registry, root_of, utc
+from tests.registry_util import verified_issue as issue  # after a signed case (issue 15)
 
 T0, T1, T_CHECK = utc(2026, 1, 1), utc(2026, 1, 2), utc(2026, 6, 1)
 runner = CliRunner()
@@ -271,9 +272,11 @@ def test_a_signed_head_catches_a_rollback_and_cannot_be_denied(victim, monkeypat
     with pytest.raises(KeyNotAllowed, match="issuer key"):
         sign_head(store, victim["key"])
     head = sign_head(store, admin_key, now=utc(2026, 2, 2))
-    assert head["seq"] == 5 and head["signer"] == admin_key.key_id and head_problems(store, head) == []
-    assert head_problems(store, {**head, "seq": 4}) == [
-        "the signed head of event 4 (2026-02-02T00:00:00Z): its signature does not verify"]
+    with store.read() as tx:
+        last = tx.last_event().seq   # root, 2 keys, the verification case (issue 15), label, admin key, revocation
+    assert head["seq"] == last and head["signer"] == admin_key.key_id and head_problems(store, head) == []
+    assert head_problems(store, {**head, "seq": last - 1}) == [
+        f"the signed head of event {last - 1} (2026-02-02T00:00:00Z): its signature does not verify"]
     # through the CLI, the root key's head too
     db = victim["db"]
     r = runner.invoke(cli.app, ["registry", "head", "--key", str(admin_path), "--out", str(tmp / "head.json"),

@@ -180,7 +180,26 @@ def test_issued_label_names_the_case_and_renewal_keeps_four_eyes(reg):
 def test_self_declared_label_says_so(reg):
     issued = issue(reg["store"], make_declaration(), reg["key"], 730, None, now=T1, self_declared=True)
     assert issued.document["declaration"]["verification"] == {"kind": "self-declared"}
-    assert verify(issued.number, reg["store"], at=utc(2026, 2, 1)).verdict == "valid"
+    v = verify(issued.number, reg["store"], at=utc(2026, 2, 1))
+    assert v.verdict == "valid"
+    assert [c.message for c in v.checks if c.name == "verification"] == ["self-declared: not verified by a third party"]
+
+
+def test_verify_and_check_find_a_label_whose_case_was_altered(reg):
+    signed_case(reg["store"], make_declaration(), now=T0)
+    issued = issue(reg["store"], make_declaration(), reg["key"], 730, None, now=T1)
+    v = verify(issued.number, reg["store"], at=utc(2026, 2, 1))
+    check = {c.name: c for c in v.checks}["verification"]
+    assert check.state == "ok" and check.message.startswith("verified by vb-test (reasonable assurance), case VC-000001")
+    db = sqlite3.connect(reg["store"].location)   # a writer of the database weakens the case behind the label
+    db.execute("DROP TRIGGER cases_signed_final")
+    db.execute("UPDATE cases SET opinion = 'limited'")
+    db.commit()
+    db.close()
+    v = verify(issued.number, reg["store"], at=utc(2026, 2, 1))
+    assert v.verdict == "invalid" and {c.name: c.state for c in v.checks}["verification"] == "fail"
+    problems = check_registry(reg["store"]).problems
+    assert any(p.startswith(f"label {issued.number}: differs from verification case VC-000001") for p in problems)
 
 
 def test_registry_check_finds_case_edits(reg):

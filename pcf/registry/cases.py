@@ -436,6 +436,45 @@ def case_problems(case: CaseRecord, keys: dict) -> list[str]:
     return out
 
 
+def label_case_problem(declaration: dict, case: CaseRecord | None, keys: dict) -> str | None:
+    """Why a label declaration's ``verification`` is not backed by the registry (None when it is,
+    or when the label states no third-party verification).
+
+    A third-party verification must name a signed case of the registry for the label's own
+    result hash, with the case hash, verifier, key and opinion the declaration states, and the
+    case's signature must verify (:func:`case_problems`; ``keys``: key id -> KeyRecord).
+    """
+    v = declaration.get("verification")
+    if not isinstance(v, dict) or v.get("kind") != "third-party":
+        return None
+    if case is None:
+        return f"names verification case {v.get('case')}, which the registry does not hold"
+    if case.status != "signed":
+        return f"names verification case {case.number}, which is not signed"
+    stated = (v.get("case_sha256"), v.get("verifier"), v.get("key_id"), v.get("opinion"),
+              declaration.get("result_sha256"))
+    if stated != (case.case_sha256, case.verifier, case.key_id, case.opinion, case.result_sha256):
+        return f"differs from verification case {case.number} (hash, verifier, key, opinion or result)"
+    problems = case_problems(case, keys)
+    return problems[0] if problems else None
+
+
+def verification_standing(tx: Tx, declaration: dict) -> tuple[str, str]:
+    """``(state, message)`` of the ``verification`` check of :func:`pcf.registry.verify`:
+    ``ok`` for a backed third-party case, a self-declared label or a label issued before cases
+    (saying which), ``fail`` when the named case is missing, unsigned or differs."""
+    v = declaration.get("verification")
+    if v is None:
+        return "ok", "no verification case recorded (a label issued before verification cases)"
+    if v.get("kind") == "self-declared":
+        return "ok", "self-declared: not verified by a third party"
+    case = tx.case(v.get("case")) if isinstance(v.get("case"), str) else None
+    problem = label_case_problem(declaration, case, {k.key_id: k for k in tx.keys()})
+    if problem is not None:
+        return "fail", f"the label {problem}"
+    return "ok", f"verified by {case.verifier} ({case.opinion} assurance), case {case.number} signed {case.signed_at}"
+
+
 def signed_case_for(tx: Tx, result_hash: str, key: SigningKey, issuer: str) -> dict:
     """The ``verification`` part of a label declaration: the newest signed case for the result,
     checked for four eyes against the issuing key.

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .cases import case_problems
+from .cases import case_problems, label_case_problem
 from .chain import verify_chain
 from .replay import replay
 from .declaration import digest, parse_document, parse_time, signature_valid
@@ -132,7 +132,7 @@ def check_registry(store: Store, root_key_id: str | None = None, known_head: str
                 problems.append(f"label {number}: {k} is {getattr(have, k)!r}, the event log says {value!r}")
         problems.extend(_check_label(have, have_keys))
     problems.extend(claim_problems(labels))
-    problems.extend(_check_cases(events, cases, records, have_keys))
+    problems.extend(_check_cases(events, cases, records, have_keys, labels))
     seqs = sorted(label.seq for label in labels)
     if seqs != list(range(1, len(seqs) + 1)):
         problems.append("label sequence numbers do not run 1, 2, 3, ... without gaps or repeats")
@@ -204,9 +204,10 @@ def _replay_case(e, want: dict, problems: list[str], keys: dict) -> None:
         problems.append(f"{where}: unknown event kind")
 
 
-def _check_cases(events: list, cases: list, records: list, keys: dict) -> list[str]:
-    """Cases and their records in the tables against a replay of the ``case-*`` events, and
-    every signed case's hash and signature (issue 15 part 1)."""
+def _check_cases(events: list, cases: list, records: list, keys: dict, labels: list) -> list[str]:
+    """Cases and their records in the tables against a replay of the ``case-*`` events, every
+    signed case's hash and signature, and every label's stated verification against its case
+    (issue 15 parts 1 and 2)."""
     out: list[str] = []
     want: dict[str, dict] = {}
     for e in events:
@@ -233,4 +234,13 @@ def _check_cases(events: list, cases: list, records: list, keys: dict) -> list[s
         out.extend(case_problems(h, keys))
     for number in sorted(set(by_case) - set(want)):
         out.append(f"case {number}: item records of a case that was never opened")
+    for label in labels:
+        try:
+            declaration = parse_document(label.document, f"label {label.number}")["declaration"]
+        except NotADeclaration:
+            continue  # reported by _check_label
+        stated = declaration.get("verification") or {}
+        problem = label_case_problem(declaration, have.get(stated.get("case")), keys)
+        if problem is not None:
+            out.append(f"label {label.number}: {problem}")
     return out

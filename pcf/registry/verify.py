@@ -30,6 +30,7 @@ from .declaration import digest, document_text, iso, parse_document, parse_time,
 from .errors import NotADeclaration, RegistryError
 from .keys import key_id, public_from_raw
 from .numbers import looks_like_number, parse_number
+from .cases import verification_standing
 from .chain import verify_chain
 from .replay import label_events, replay
 from .store import LabelRecord, Store, Tx
@@ -335,6 +336,7 @@ def verify_document(data: bytes | str | dict, store: Store | None = None, public
             v.add("registry", OK, f"the registry holds this declaration under {label.number}")
         signed = _events(v, tx, document, label, root_key_id)
         _status(v, tx, label, signed)
+        v.add("verification", *verification_standing(tx, declaration))  # the case behind it (issue 15)
     return v
 
 
