@@ -785,22 +785,27 @@ def issue(
                                                  help="Reduction label: the earlier label of the product it is stated against."),
     measures: Optional[Path] = typer.Option(None, "--measures", help="Reduction label: the reduction-measures report (kept by SHA-256)."),
     passphrase_file: Optional[Path] = _passphrase_file_option(),
+    supersede: Optional[str] = typer.Option(None, "--supersede", help="The product's current label number, which "
+                                            "the new label replaces (it becomes superseded)."),
     self_declared: bool = typer.Option(False, "--self-declared", help="Issue without a verification case: the label "
                                        "and statement say 自我声明 Self-declared, never verified."),
     registry: Optional[Path] = _registry_option(),
 ) -> None:
     """Issue a numbered, signed label for a result that conforms to its PCR and that a verifier signed a
-    case for (`pcf verification`), or --self-declared; prints the label number."""
+    case for (`pcf verification`), or --self-declared; prints the label number. A product (id + PCR +
+    declared unit) has one current label: replace it with --supersede."""
     from pcf.api import issue_label
 
     issued = issue_label(result, key, valid_days, out_dir, registry, ask=_ask_passphrase(), claim=claim,
                          baseline_label=baseline_label, measures=measures, passphrase_file=passphrase_file,
-                         self_declared=self_declared)
+                         self_declared=self_declared, supersede=supersede)
     for line in issued.marks:
         err.print(escape(line), highlight=False)
     rec = issued.record
     err.print(f"issued {rec.number}: {escape(rec.product_name)} ({escape(rec.product_id)}), issuer {escape(rec.issuer)}, "
               f"valid {rec.valid_from} until {rec.valid_until}", highlight=False)
+    if rec.supersedes:
+        err.print(f"{rec.supersedes} is now superseded by {rec.number}", highlight=False)
     for path in issued.files.values():
         err.print(f"wrote {path}", highlight=False)
     print(issued.number)
@@ -897,13 +902,17 @@ def renew(
     result: Optional[Path] = typer.Option(None, "--result", help="A recomputed result of the same product "
                                           "(default: the old declaration's values)."),
     passphrase_file: Optional[Path] = _passphrase_file_option(),
+    justification: Optional[str] = typer.Option(None, "--justification", help="Why the renewal has no newer data "
+                                                "(recorded, shown on the label's page and statement); needed unless "
+                                                "--result has a later reference period."),
     registry: Optional[Path] = _registry_option(),
 ) -> None:
-    """Renew a label: a new number and validity period, linked to the old label; prints the new number."""
+    """Renew a label: a new number and validity period that supersedes the old label; prints the new number.
+    Needs a result with newer data (a later reference period) or --justification."""
     from pcf.api import renew_label
 
     issued = renew_label(number, key, valid_days, reason, out_dir, result, registry, ask=_ask_passphrase(),
-                         passphrase_file=passphrase_file)
+                         passphrase_file=passphrase_file, justification=justification)
     err.print(f"renewed {issued.record.renews} as {issued.number}, valid {issued.record.valid_from} until "
               f"{issued.record.valid_until}", highlight=False)
     for path in issued.files.values():

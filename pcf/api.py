@@ -855,14 +855,17 @@ def issue_label(result_path: str | Path, key_path: str | Path, valid_days: int |
                 registry: str | Path | None = None, passphrase: str | None = None,
                 ask: Callable[[Path], str] | None = None, claim: str | None = None,
                 baseline_label: str | None = None, measures: str | Path | None = None,
-                passphrase_file: str | Path | None = None, self_declared: bool = False):
+                passphrase_file: str | Path | None = None, self_declared: bool = False, *,
+                supersede: str | None = None):
     """``pcf issue``: issue a label for a result file (see :func:`pcf.registry.issue`); it needs a
-    signed verification case for the result unless ``self_declared``.
+    signed verification case for the result unless ``self_declared``. ``supersede``: the
+    product's current label number, which the new label replaces.
 
     ``passphrase`` decrypts an encrypted key; default the first line of ``passphrase_file``,
     else ``PCF_KEY_PASSPHRASE``, else what ``ask(key_path)`` returns (a prompt; only called
     for an encrypted key). ``claim="reduction"`` with ``baseline_label`` and ``measures``
-    issues a reduction label (:mod:`pcf.registry.labeltype`).
+    issues a reduction label (:mod:`pcf.registry.labeltype`). ``supersede``: the product's current
+    label number, which the new label replaces.
 
     Returns
     -------
@@ -872,21 +875,33 @@ def issue_label(result_path: str | Path, key_path: str | Path, valid_days: int |
     ------
     SourceError
         Bad result file.
-    IssueRefused, KeyFileError, RegistryError, RenderError
+    IssueRefused, LabelNotFound, KeyFileError, RegistryError, RenderError
     """
     from .declaration import read_declaration
     from .registry import issue, load_signing_key
+    from .registry.numbers import parse_number
 
     declaration = read_declaration(result_path)
     if passphrase is None and passphrase_file is not None:
         passphrase = read_passphrase_file(passphrase_file)
+    replaced = None if supersede is None else _number(supersede, "supersede", parse_number)
     key = load_signing_key(key_path, _passphrase(key_path, passphrase, ask))
     store = _store(registry)
     try:
         return issue(store, declaration, key, valid_days, out_dir, claim=claim, baseline_label=baseline_label,
-                     measures=measures, self_declared=self_declared)
+                     measures=measures, self_declared=self_declared, supersede=replaced)
     finally:
         store.close()
+
+
+def _number(text: str, argument: str, parse) -> str:
+    """A label number given as ``argument``, normalised (its check digits verified)."""
+    from .registry.errors import RegistryError
+
+    try:
+        return parse(text).text
+    except RegistryError as exc:
+        raise RegistryError(str(exc)).about(argument) from None
 
 
 def verify_label(target: str, registry: str | Path | None = None, offline: bool = False,
@@ -962,10 +977,11 @@ def change_label_status(number: str, action: str, reason: str, registry: str | P
 def renew_label(number: str, key_path: str | Path, valid_days: int | None, reason: str, out_dir: str | Path,
                 result_path: str | Path | None = None, registry: str | Path | None = None,
                 passphrase: str | None = None, ask: Callable[[Path], str] | None = None,
-                passphrase_file: str | Path | None = None):
-    """``pcf renew``: a new label number linked to the old one (see :func:`pcf.registry.renew`).
+                passphrase_file: str | Path | None = None, *, justification: str | None = None):
+    """``pcf renew``: a new label number that supersedes the old one (see :func:`pcf.registry.renew`).
 
-    ``passphrase``, ``ask`` and ``passphrase_file`` as :func:`issue_label`.
+    ``passphrase``, ``ask`` and ``passphrase_file`` as :func:`issue_label`; ``justification``: why
+    the renewal has no newer data (else the result must have a later reference period).
 
     Returns
     -------
@@ -987,7 +1003,8 @@ def renew_label(number: str, key_path: str | Path, valid_days: int | None, reaso
     key = load_signing_key(key_path, _passphrase(key_path, passphrase, ask))
     store = _store(registry, create=False)
     try:
-        return renew(store, parse_number(number).text, key, valid_days, reason, out_dir, declaration)
+        return renew(store, parse_number(number).text, key, valid_days, reason, out_dir, declaration,
+                     justification=justification)
     finally:
         store.close()
 

@@ -43,6 +43,10 @@ def states(v) -> dict:
     return {c.name: c.state for c in v.checks}
 
 
+def states_messages(v) -> dict:
+    return {c.name: c.message for c in v.checks}
+
+
 # ------------------------------------------------------------------ canonical JSON (RFC 8785)
 
 # RFC 8785 Appendix B: IEEE 754 bit patterns and their ECMAScript text.
@@ -175,7 +179,7 @@ def test_issue_numbers_signs_stores_and_writes_the_declaration(reg):
     assert (d["issued_at"], d["valid_from"], d["valid_until"]) == \
         ("2026-01-02T09:30:00Z", "2026-01-02T09:30:00Z", "2028-01-02T09:30:00Z")
     assert doc["declaration_sha256"] == digest(d)
-    second = issue(reg["store"], make_declaration(), reg["key"], 730, None, now=T1)
+    second = issue(reg["store"], make_declaration(id="TEST-PACK-20"), reg["key"], 730, None, now=T1)
     assert parse_number(second.number).seq == 2
     with reg["store"].read() as tx:
         kinds = [e.kind for e in tx.events()]
@@ -353,24 +357,29 @@ def test_revoked_label_stays_revoked_even_if_the_table_is_edited(reg):
 def test_renewal_gets_a_new_number_linked_to_the_old(reg):
     old = issue(reg["store"], make_declaration(), reg["key"], 30, None, now=T1)
     new = renew(reg["store"], old.number, reg["key"], 730, "annual review", reg["tmp"] / "r",
-                now=utc(2026, 1, 20), render=False)
+                now=utc(2026, 1, 20), render=False, justification="audit found the 2025 data still representative")
     assert parse_number(new.number).seq == parse_number(old.number).seq + 1
     d = new.document["declaration"]
     assert d["renews"] == old.number and d["valid_from"] == "2026-01-20T00:00:00Z"
+    assert d["supersedes"] == old.number and d["justification"] == "audit found the 2025 data still representative"
     assert d["values"] == old.document["declaration"]["values"]
     with reg["store"].read() as tx:
         assert tx.label(old.number).renewed_by == new.number
-        assert tx.events(old.number)[-1].data == {"reason": "annual review", "renewed_by": new.number}
+        assert tx.label(old.number).superseded_by == new.number and tx.label(old.number).status == "superseded"
+        assert [(e.kind, e.data) for e in tx.events(old.number)[-2:]] == [
+            ("label-superseded", {"superseded_by": new.number}),
+            ("label-renewed", {"reason": "annual review", "renewed_by": new.number,
+                               "justification": "audit found the 2025 data still representative"})]
+    # issue 15: a renewed label no longer verifies, even inside its own validity period
     v_old = verify(old.number, reg["store"], at=utc(2026, 1, 21))
-    assert v_old.verdict == "valid" and v_old.renewed_by == new.number
-    # after the old one expires the renewal is the valid one
-    assert verify(old.number, reg["store"], at=T_CHECK).verdict == "invalid"
+    assert v_old.verdict == "invalid" and v_old.renewed_by == new.number and v_old.status == "superseded"
+    assert f"superseded by {new.number}" in states_messages(v_old)["status"]
     assert verify(new.number, reg["store"], at=T_CHECK).verdict == "valid"
-    with pytest.raises(StatusChangeRefused, match="already renewed"):
-        renew(reg["store"], old.number, reg["key"], 730, "again")
+    with pytest.raises(StatusChangeRefused, match="superseded"):
+        renew(reg["store"], old.number, reg["key"], 730, "again", justification="x")
     other = make_declaration(id="OTHER-PACK")
     with pytest.raises(StatusChangeRefused, match="product"):
-        renew(reg["store"], new.number, reg["key"], 730, "swap", declaration=other)
+        renew(reg["store"], new.number, reg["key"], 730, "swap", declaration=other, justification="x")
     assert check_registry(reg["store"]).ok
 
 
@@ -379,8 +388,8 @@ def test_key_rotation_keeps_old_labels_verifiable(reg, tmp_path):
     new_key, *_ = admit(reg["store"], "cb-test", tmp_path / "rotated", now=utc(2026, 3, 1))
     assert verify(old_label.number, reg["store"], at=T_CHECK).verdict == "valid"
     with pytest.raises(IssueRefused, match="retired"):
-        issue(reg["store"], make_declaration(), reg["key"], 730, None, now=utc(2026, 3, 2))
-    new_label = issue(reg["store"], make_declaration(), new_key, 730, None, now=utc(2026, 3, 2))
+        issue(reg["store"], make_declaration(id="NEW-PACK"), reg["key"], 730, None, now=utc(2026, 3, 2))
+    new_label = issue(reg["store"], make_declaration(id="NEW-PACK"), new_key, 730, None, now=utc(2026, 3, 2))
     assert verify(new_label.number, reg["store"], at=T_CHECK).verdict == "valid"
     with reg["store"].read() as tx:
         keys = tx.keys("cb-test")

@@ -35,11 +35,13 @@ kind                   signed by                     ``data``
 ``key-retired``        root                          ``{issuer, key_id}``
 ``label-issued``       the issuer key that signed    ``{seq, issuer, key_id, product_id,
                        the declaration               declaration_sha256, valid_from,
-                                                     valid_until, renews}``
+                                                     valid_until, renews, supersedes}``
 ``label-suspended``    an admin key, or a key of     ``{reason}``
 ``label-reinstated``   the label's issuer            ``{reason}``
 ``label-revoked``                                    ``{reason}``
-``label-renewed``      the renewing issuer key       ``{reason, renewed_by}``
+``label-renewed``      the renewing issuer key       ``{reason, renewed_by[, justification]}``
+``label-superseded``   the issuer key of the label   ``{superseded_by}`` (the label's product has a
+                       that replaces it              new label: ``pcf issue --supersede``, a renewal)
 =====================  ============================  ===========================================
 
 Other parts add kinds with :func:`register_kind` (who may sign them) and append them with
@@ -72,10 +74,11 @@ SIGNERS: dict[str, tuple[str, ...]] = {
     "label-reinstated": ("admin", "issuer"),
     "label-revoked": ("admin", "issuer"),
     "label-renewed": ("issuer",),
+    "label-superseded": ("issuer",),
 }
 
 #: Label events an ``issuer`` key may sign only for labels of its own issuer (an admin key for any).
-OWN_LABEL_ONLY = {"label-suspended", "label-reinstated", "label-revoked", "label-renewed"}
+OWN_LABEL_ONLY = {"label-suspended", "label-reinstated", "label-revoked", "label-renewed", "label-superseded"}
 
 #: Label status changes: event kind -> (statuses it may leave, status it gives). The replay
 #: (:mod:`pcf.registry.replay`) derives each label's status from its signed events with it.

@@ -28,7 +28,7 @@ from .errors import NotADeclaration, RegistryError
 from .keys import public_from_raw
 from .labeltype import claim_problems
 from .numbers import parse_number
-from .store import Store
+from .store import Store, label_scope
 
 
 @dataclass
@@ -170,6 +170,11 @@ def _check_label(label, keys) -> list[str]:
         stated = declaration["product"][k[len("product_"):]] if k.startswith("product_") else declaration[k]
         if getattr(label, k) != stated:
             out.append(f"label {label.number}: {k} in the table differs from the signed declaration")
+    signed = {"scope": label_scope(declaration), "result_sha256": declaration["result_sha256"],
+              "supersedes": declaration.get("supersedes")}
+    if {"scope": label.scope, "result_sha256": label.result_sha256, "supersedes": label.supersedes} != signed:
+        out.append(f"label {label.number}: product scope, result SHA-256 or superseded label in the table differ "
+                   "from the signed declaration")
     return out
 
 

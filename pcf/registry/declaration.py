@@ -159,7 +159,8 @@ def _product(product) -> dict:
 def build_label_document(declaration: Declaration, *, number: str, key: SigningKey, issuer: str,
                          issued_at: datetime, valid_days: int, url: str | None = None,
                          renews: str | None = None, result_sha256: str | None = None,
-                         low_carbon: dict | None = None, verification: dict | None = None) -> dict:
+                         low_carbon: dict | None = None, verification: dict | None = None,
+                         supersedes: str | None = None, justification: str | None = None) -> dict:
     """The label document (``pcf-declaration/1``) of a conforming declaration, not yet signed.
 
     Parameters
@@ -191,6 +192,15 @@ def build_label_document(declaration: Declaration, *, number: str, key: SigningK
     verification : dict, optional
         Who verified the result (:func:`pcf.registry.cases.third_party`) or
         ``{"kind": "self-declared"}``; None leaves the key out (as labels issued before issue 15).
+    supersedes : str, optional
+        The label number this one replaces (the product's current label; a renewal's old label).
+    justification : str, optional
+        Why a renewal keeps data no newer than its old label's (stated on the label's page and
+        statement).
+
+    The optional keys ``supersedes``, ``reference_period`` (the result's
+    ``exchange.reference_period``, ``{start, end}`` ISO dates) and ``justification`` are
+    written only when they have a value, so label documents without them keep their digest.
 
     Returns
     -------
@@ -210,7 +220,12 @@ def build_label_document(declaration: Declaration, *, number: str, key: SigningK
     marks = {} if low_carbon is None else {"low_carbon": low_carbon}
     if verification is not None:
         marks["verification"] = verification
-    return {**marks,
+    period = result.exchange.reference_period
+    optional = {"supersedes": supersedes, "justification": justification,
+                "reference_period": None if not period else {"start": str(period.get("start")),
+                                                             "end": str(period.get("end"))}}
+    return {
+        **marks, **{k: v for k, v in optional.items() if v is not None},
         "format": DECLARATION_FORMAT,
         "label_number": number,
         "issuer": {"name": issuer, "key_id": key.key_id, "public_key": b64url(raw_public(key.public_key))},
@@ -315,6 +330,9 @@ _LOW_CARBON_KEYS = {"limit", "unit", "source", "clause", "illustrative", "text"}
 #: ``declaration.verification``: exact keys per kind.
 VERIFICATION_KEYS = {"third-party": {"kind", "case", "verifier", "key_id", "opinion", "signed_at", "case_sha256"},
                      "self-declared": {"kind"}}
+#: Keys a label document has only when they have a value (issue 15 part 3): the label it
+#: supersedes, the reference period of its data, a renewal's justification.
+OPTIONAL_DECLARATION_KEYS = {"supersedes", "reference_period", "justification"}
 
 
 def parse_document(data: bytes | str, where: str = "declaration") -> dict:
@@ -352,7 +370,9 @@ def parse_document(data: bytes | str, where: str = "declaration") -> dict:
         if len(raw) != 64 or b64url(raw) != sig["value"]:
             raise ValueError("signature value is not the canonical base64url of 64 bytes")
         decl = doc["declaration"]
-        _exact_keys(decl, DECLARATION_KEYS | (OPTIONAL_KEYS & set(decl) if isinstance(decl, dict) else set()),
+        if not isinstance(decl, dict):
+            raise ValueError("declaration must be an object")
+        _exact_keys(decl, DECLARATION_KEYS | ((OPTIONAL_KEYS | OPTIONAL_DECLARATION_KEYS) & set(decl)),
                     "declaration")
         if decl["format"] != DECLARATION_FORMAT:
             raise ValueError(f"declaration format is {decl['format']!r}, expected {DECLARATION_FORMAT!r}")
@@ -416,6 +436,16 @@ def _check_shape(decl: dict) -> None:
     for key in ("renews", "verification_url", "result_created_at"):
         if not isinstance(decl[key], (str, type(None))):
             raise ValueError(f"declaration.{key} must be text or null")
+    if "supersedes" in decl:
+        if not isinstance(decl["supersedes"], str):
+            raise ValueError("declaration.supersedes must be a label number")
+        parse_number(decl["supersedes"])
+    if "justification" in decl and not isinstance(decl["justification"], str):
+        raise ValueError("declaration.justification must be text")
+    if "reference_period" in decl:
+        period = _exact_keys(decl["reference_period"], {"start", "end"}, "declaration.reference_period")
+        if not all(isinstance(v, str) for v in period.values()):
+            raise ValueError("declaration.reference_period.start and .end must be text")
     for key in ("model_sha256", "result_sha256"):
         if not isinstance(decl[key], str):
             raise ValueError(f"declaration.{key} must be text")

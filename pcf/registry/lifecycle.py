@@ -34,7 +34,7 @@ from .errors import IssueRefused, LabelNotFound, RegistryError, StatusChangeRefu
 from .keys import SigningKey, b64url, raw_public
 from .numbers import format_number
 from .roles import require_key
-from .store import LabelRecord, Store, Tx
+from .store import LabelRecord, Store, Tx, label_scope
 from .token import make_token
 
 
@@ -225,7 +225,7 @@ def _prepare_out(out_dir: str | Path | None) -> tuple[Path | None, bool]:
 
 
 def _insert(tx: Tx, make: Callable[[str, str | None], dict], key: SigningKey, now: datetime,
-            renews: str | None) -> tuple[LabelRecord, dict, str]:
+            renews: str | None, supersedes: str | None) -> tuple[LabelRecord, dict, str]:
     """Number, build (``make(number, url)``), sign and store a label and its event inside ``tx``."""
     prefix = tx.setting("prefix") or "PCF"
     base = tx.setting("url")
@@ -235,24 +235,105 @@ def _insert(tx: Tx, make: Callable[[str, str | None], dict], key: SigningKey, no
     declaration = make(number, url)
     document = sign(declaration, key)
     token = make_token(declaration, document["declaration_sha256"], key)
+    _, pcr_id, declared_unit, label_type = label_scope(declaration)
     record = LabelRecord(
         number=number, seq=seq, issuer=declaration["issuer"]["name"], key_id=key.key_id,
         product_id=declaration["product"]["id"], product_name=declaration["product"]["name"],
         issued_at=declaration["issued_at"], valid_from=declaration["valid_from"],
         valid_until=declaration["valid_until"], status="valid", status_at=declaration["issued_at"],
         declaration_sha256=document["declaration_sha256"], document=document_text(document), token=token,
-        renews=renews)
+        renews=renews, supersedes=supersedes, result_sha256=declaration["result_sha256"], pcr_id=pcr_id,
+        declared_unit=declared_unit, label_type=label_type)
     tx.insert_label(record)
     append_event(tx, "label-issued", number, {
         "seq": seq, "issuer": record.issuer, "key_id": key.key_id, "product_id": record.product_id,
         "declaration_sha256": record.declaration_sha256, "valid_from": record.valid_from,
-        "valid_until": record.valid_until, "renews": renews}, record.issued_at, key)
+        "valid_until": record.valid_until, "renews": renews, "supersedes": supersedes}, record.issued_at, key)
     return record, document, url or token
 
 
-def _issue(store: Store, make, key: SigningKey, out_dir, now: datetime | None, *, renews: str | None = None,
-           product_id: str | None = None, reason: str | None = None, render: bool = True,
-           extra: Callable[[Tx, datetime], dict] | None = None,
+@dataclass
+class _Plan:
+    """What an issue or a renewal must check inside its transaction, and link after the insert.
+
+    ``scope``: (product id, PCR id, declared unit, label type) of the new label; ``result_sha256``: its
+    result's; ``new_result``: refuse a result labelled before (a plain issue); ``supersede``:
+    the label it replaces; ``renews``, ``reason``, ``justification``: of a renewal.
+    """
+
+    scope: tuple[str, str, str, str]
+    result_sha256: str
+    new_result: bool = True
+    supersede: str | None = None
+    renews: str | None = None
+    reason: str | None = None
+    justification: str | None = None
+
+
+def _check_result(tx: Tx, plan: _Plan) -> None:
+    """One label per result; a revoked label's result is never labelled again unchanged."""
+    for label in tx.labels_of_result(plan.result_sha256):
+        if label.status == "revoked":
+            raise IssueRefused(f"this result (SHA-256 {plan.result_sha256[:16]}...) was labelled {label.number}, "
+                               "which is revoked: the result of a revoked label is not labelled again unchanged; "
+                               "correct the data, recompute with `pcf footprint` and issue the new result")
+        if plan.new_result:
+            raise IssueRefused(f"this result (SHA-256 {plan.result_sha256[:16]}...) was already issued as "
+                               f"{label.number} ({label.status}): one label per result; to extend its validity "
+                               f"renew that label (`pcf renew {label.number}`)")
+
+
+def _scope_text(scope: tuple[str, str, str, str]) -> str:
+    kind = "" if scope[3] == "footprint" else f" ({scope[3]} label)"
+    return f"product {scope[0]!r} under PCR {scope[1]} per {scope[2]}{kind}"
+
+
+def _check_one_current(tx: Tx, plan: _Plan, at: str) -> None:
+    """A product (id + PCR + declared unit) has one current label of each type: the new one
+    may only replace it, named as ``plan.supersede``."""
+    current = [label for label in tx.labels_of_product(plan.scope[0])
+               if label.scope == plan.scope and label.current(at)]
+    if plan.supersede is None:
+        if current:
+            old = current[0]
+            raise IssueRefused(f"{_scope_text(plan.scope)} already has a current label, {old.number} ({old.status}, "
+                               f"valid until {old.valid_until}); a product has one current label: supersede "
+                               f"{old.number} with the new one, or revoke it first").about("supersede")
+        return
+    target = tx.label(plan.supersede)
+    if target is None:
+        raise LabelNotFound(f"no label {plan.supersede} in the registry to supersede; check the number "
+                            "(`pcf registry list`)")
+    if target.scope != plan.scope:
+        raise IssueRefused(f"label {target.number} is for {_scope_text(target.scope)}, the result for "
+                           f"{_scope_text(plan.scope)}: only a label of the same product, PCR and declared unit "
+                           "is superseded").about("supersede")
+    if target.status not in ("valid", "suspended") or target.superseded_by or target.renewed_by:
+        later = target.superseded_by or target.renewed_by
+        raise IssueRefused(f"label {target.number} is {target.status}"
+                           + (f" (replaced by {later})" if later else "") + ": it cannot be superseded"
+                           ).about("supersede")
+    others = [label.number for label in current if label.number != target.number]
+    if others:
+        raise IssueRefused(f"{_scope_text(plan.scope)} has another current label, {', '.join(others)}: supersede "
+                           "that one, or revoke it first").about("supersede")
+
+
+def _link(tx: Tx, plan: _Plan, record: LabelRecord, key: SigningKey) -> None:
+    """The old label's side of a supersession or renewal, with its events."""
+    if plan.supersede is not None:
+        tx.set_superseded(plan.supersede, record.number, record.issued_at)
+        append_event(tx, "label-superseded", plan.supersede, {"superseded_by": record.number}, record.issued_at, key)
+    if plan.renews is not None:
+        tx.set_renewed_by(plan.renews, record.number)
+        data = {"reason": plan.reason, "renewed_by": record.number}
+        if plan.justification is not None:
+            data["justification"] = plan.justification
+        append_event(tx, "label-renewed", plan.renews, data, record.issued_at, key)
+
+
+def _issue(store: Store, make, key: SigningKey, out_dir, now: datetime | None, plan: _Plan, *,
+           render: bool = True, extra: Callable[[Tx, datetime], dict] | None = None,
            vouch: Callable[[Tx, str], dict | None] | None = None) -> Issued:
     """The transaction of :func:`issue` and :func:`renew` (see the module docstring); ``extra(tx,
     now)``, checked inside the transaction, gives keys added to the label document (a claim).
@@ -265,18 +346,18 @@ def _issue(store: Store, make, key: SigningKey, out_dir, now: datetime | None, *
     try:
         with store.write() as tx:
             issuer = _usable_key(tx, key, now)
-            if renews is not None:
-                _check_renewable(tx, renews, product_id)
+            if plan.renews is not None:
+                _check_renewable(tx, plan.renews, plan.scope)
+            _check_result(tx, plan)
+            _check_one_current(tx, plan, iso(now))
             added = extra(tx, now) if extra is not None else {}
             checked = vouch(tx, issuer) if vouch is not None else None
             if checked is not None:
                 added = {**added, "verification": checked}
-            record, document, qr = _insert(tx, lambda number, url: {**make(number, url, issuer, now), **added}, key,
-                                           now, renews)
-            if renews is not None:
-                tx.set_renewed_by(renews, record.number)
-                append_event(tx, "label-renewed", renews, {"reason": reason, "renewed_by": record.number},
-                             record.issued_at, key)
+            record, document, qr = _insert(
+                tx, lambda number, url: {**make(number, url, issuer, now, plan.supersede), **added}, key, now,
+                plan.renews, plan.supersede)
+            _link(tx, plan, record, key)
             if out is not None:
                 if render:
                     from .render import issued_files
@@ -341,7 +422,8 @@ def _claim(today: Declaration, claim: str | None, baseline_label: str | None, me
 def issue(store: Store, declaration: Declaration, key: SigningKey, valid_days: int | None = None,
           out_dir: str | Path | None = None, *, now: datetime | None = None, render: bool = True,
           pcr_dir: str | Path | None = None, claim: str | None = None, baseline_label: str | None = None,
-          measures: str | Path | None = None, self_declared: bool = False) -> Issued:
+          measures: str | Path | None = None, self_declared: bool = False,
+          supersede: str | None = None) -> Issued:
     """Issue a label for a conforming declaration that a verifier checked (a signed case).
 
     Unless ``self_declared``, the registry must hold a signed verification case
@@ -349,6 +431,13 @@ def issue(store: Store, declaration: Declaration, key: SigningKey, valid_days: i
     the key that signed it nor a key of the case's verifier (four eyes); the declaration's
     ``verification`` names the case, verifier and opinion. A self-declared label states
     ``{"kind": "self-declared"}`` and is drawn visibly differently.
+
+    A product (product id + PCR + declared unit) has one current label (valid or suspended,
+    not expired, superseded or renewed): while it has one, a new label is only issued to
+    replace it, named by ``supersede``; that label becomes ``superseded`` (linked both ways:
+    ``superseded_by`` on it, ``supersedes`` in the new declaration, a ``label-superseded``
+    event). A result is labelled once (by its SHA-256): the same result again is refused, and
+    so is the result of a revoked label.
 
     Parameters
     ----------
@@ -380,6 +469,8 @@ def issue(store: Store, declaration: Declaration, key: SigningKey, valid_days: i
         Reduction label: the reduction-measures report (kept by SHA-256 in the label).
     self_declared : bool
         Issue without a verification case, as a self-declared label [default False].
+    supersede : str, optional
+        The product's current label, which the new one replaces.
 
     Returns
     -------
@@ -393,9 +484,10 @@ def issue(store: Store, declaration: Declaration, key: SigningKey, valid_days: i
     IssueRefused
         Nonconforming result, no PCR, unknown or retired key, bad validity (longer than the
         PCR's, or none given when the PCR states none); a reduction label whose conditions
-        are not met (:func:`pcf.registry.labeltype.reduction_claim`).
+        are not met (:func:`pcf.registry.labeltype.reduction_claim`); the product has a
+        current label and ``supersede`` does not name it; the result was labelled before.
     LabelNotFound
-        No baseline label with that number.
+        No baseline label with that number; ``supersede`` names no label.
         No signed verification case for the result; the key signed the case or is its
         verifier's (four eyes).
     RenderError, RegistryError
@@ -412,45 +504,98 @@ def issue(store: Store, declaration: Declaration, key: SigningKey, valid_days: i
     result_sha256 = _result_sha256(declaration)
     low_carbon = _marks(today, pcr_dir)
 
-    def make(number, url, issuer, now):
+    def make(number, url, issuer, now, supersedes):
         return build_label_document(today, number=number, key=key, issuer=issuer, issued_at=now,
                                     valid_days=valid_days, url=url, result_sha256=result_sha256,
-                                    low_carbon=low_carbon)
+                                    low_carbon=low_carbon, supersedes=supersedes)
 
     def vouch(tx, issuer):
         return dict(SELF_DECLARED) if self_declared else signed_case_for(tx, result_sha256, key, issuer)
 
-    return _issue(store, make, key, out_dir, now, render=render, extra=extra, vouch=vouch)
+    plan = _Plan(scope=_scope_of(today, "footprint" if extra is None else claim), result_sha256=result_sha256,
+                 supersede=supersede)
+    return _issue(store, make, key, out_dir, now, plan, render=render, extra=extra, vouch=vouch)
 
 
-def _check_renewable(tx: Tx, number: str, product_id: str | None) -> LabelRecord:
+def _scope_of(declaration: Declaration, label_type: str = "footprint") -> tuple[str, str, str, str]:
+    """(product id, PCR id, declared unit, label type) of an assessed declaration (:func:`label_scope`)."""
+    product = declaration.result.product
+    du = product.declared_unit
+    return label_scope({"product": {"id": product.id, "declared_unit": None if du is None else {"unit": str(du.unit)},
+                                    "reference_flow": {"amount": float(product.reference_flow.amount),
+                                                       "unit": str(product.reference_flow.unit)}},
+                        "pcr": {"id": declaration.assessment.pcr.id}, "claim": {"type": label_type}})
+
+
+def _check_renewable(tx: Tx, number: str, scope: tuple[str, str, str, str] | None) -> LabelRecord:
     old = tx.label(number)
     if old is None:
-        raise LabelNotFound(f"no label {number} in the registry")
+        raise LabelNotFound(f"no label {number} in the registry; check the number (`pcf registry list`)")
     if old.status != "valid":
         raise StatusChangeRefused(f"label {number} is {old.status}: only a valid (or expired) label can be renewed"
-                                  + ("; reinstate it first" if old.status == "suspended" else ""))
+                                  + ("; reinstate it first" if old.status == "suspended" else "")
+                                  + (f"; renew {old.superseded_by}" if old.superseded_by else ""))
     if old.renewed_by:
         raise StatusChangeRefused(f"label {number} was already renewed by {old.renewed_by}; renew that one")
-    if product_id is not None and product_id != old.product_id:
-        raise StatusChangeRefused(f"label {number} is for product {old.product_id!r}, the result for "
-                                  f"{product_id!r}: issue a new label instead")
+    if scope is not None and scope != old.scope:
+        raise StatusChangeRefused(f"label {number} is for {_scope_text(old.scope)}, the result for "
+                                  f"{_scope_text(scope)}: issue a new label instead")
     return old
+
+
+def _period(period: dict | None) -> str:
+    return f"{period['start']} – {period['end']}" if period else "not stated"
+
+
+def _newer_data(number: str, old: dict | None, new: dict | None, same_data: bool) -> str | None:
+    """Why a renewal's data are not newer than the old label's (None when they are).
+
+    ``old``, ``new``: ``{start, end}`` reference periods (ISO dates); newer means ``new.end``
+    after ``old.end``.
+    """
+    if same_data:
+        return (f"a renewal without a new result repeats label {number}'s data (reference period "
+                f"{_period(old)})")
+    if not old:
+        return (f"label {number} states no data reference period (the model's exchange.reference_period), so "
+                "newer data cannot be shown")
+    if not new:
+        return "the result states no data reference period (the model's exchange.reference_period)"
+    if parse_time(new["end"]) <= parse_time(old["end"]):
+        return (f"the result's data reference period ({_period(new)}) does not end after label {number}'s "
+                f"({_period(old)})")
+    return None
+
+
+def _justification(text: str | None) -> str | None:
+    if text is None:
+        return None
+    if not isinstance(text, str) or not text.strip():
+        raise StatusChangeRefused("the justification is empty; say why the label is renewed without newer "
+                                  "data").about("justification")
+    if len(text) > 2000:
+        raise StatusChangeRefused("the justification is longer than 2000 characters; shorten it").about("justification")
+    return " ".join(text.split())
 
 
 def renew(store: Store, number: str, key: SigningKey, valid_days: int | None, reason: str,
           out_dir: str | Path | None = None, declaration: Declaration | None = None, *,
-          now: datetime | None = None,
-          render: bool = True, pcr_dir: str | Path | None = None) -> Issued:
-    """Renew a label: a new number and validity period, linked to the old label.
+          now: datetime | None = None, render: bool = True, pcr_dir: str | Path | None = None,
+          justification: str | None = None) -> Issued:
+    """Renew a label: a new number and validity period, which supersedes the old label.
 
-    The old label keeps its own validity period and status; its record and page point to
-    the renewal (``renewed_by``) and the new declaration names the old number (``renews``).
+    A renewal needs newer data: a recomputed result whose data reference period
+    (``exchange.reference_period``) ends after the old label's, else a ``justification``
+    (kept in the ``label-renewed`` event and in the new declaration, so its page and
+    statement show it). The old label becomes ``superseded`` by the renewal (it no longer
+    verifies) and records ``renewed_by``; the new declaration names it (``renews``,
+    ``supersedes``).
 
     Parameters
     ----------
     number : str
-        The label to renew (valid or expired; not suspended, revoked or already renewed).
+        The label to renew (valid or expired; not suspended, revoked, superseded or already
+        renewed).
     key : SigningKey
         A registered, current key (it may differ from the old label's after a key rotation).
     valid_days : int or None
@@ -459,8 +604,11 @@ def renew(store: Store, number: str, key: SigningKey, valid_days: int | None, re
     reason : str
         Why (logged).
     declaration : pcf.declaration.Declaration, optional
-        A recomputed result of the same product, checked against its PCR; default: the old
-        label document's content, unchanged but for number, issuer key, dates and ``renews``.
+        A recomputed result of the same product, PCR and declared unit, checked against its
+        PCR; default: the old label document's content, unchanged but for number, issuer key,
+        dates, ``renews``, ``supersedes`` and ``justification`` (which it then needs).
+    justification : str, optional
+        Why the renewal keeps data no newer than the old label's (up to 2000 characters).
 
     Returns
     -------
@@ -468,44 +616,53 @@ def renew(store: Store, number: str, key: SigningKey, valid_days: int | None, re
 
     Raises
     ------
-    LabelNotFound, StatusChangeRefused, IssueRefused
+    LabelNotFound, StatusChangeRefused
+        No such label, or its status does not allow a renewal.
+    IssueRefused
+        No newer data and no justification; another current label of the product; the
+        result of a revoked label; bad validity; a nonconforming result.
     """
-    reason = _reason(reason)
+    reason, justification = _reason(reason), _justification(justification)
     now = (now or utc_now()).replace(microsecond=0)
+    with store.read() as tx:
+        old = _check_renewable(tx, number, None)  # again in the write transaction
+    previous = parse_document(old.document, f"registry label {number}")["declaration"]
     if declaration is None:
-        with store.read() as tx:
-            old = tx.label(number)
-        if old is None:
-            raise LabelNotFound(f"no label {number} in the registry; check the number (`pcf registry list`)")
-        previous = parse_document(old.document, f"registry label {number}")["declaration"]
         valid_days = _renewal_days(valid_days, previous["pcr"]["id"], pcr_dir, now)
+        period, scope, result_sha256 = previous.get("reference_period"), old.scope, previous["result_sha256"]
 
-        def make(new_number, url, issuer, now):
-            return {**previous, "label_number": new_number, "renews": number, "verification_url": url,
+        def make(new_number, url, issuer, now, supersedes):
+            made = {k: v for k, v in previous.items() if k not in ("supersedes", "justification")}
+            return {**made, "label_number": new_number, "renews": number, "verification_url": url,
                     "issuer": {"name": issuer, "key_id": key.key_id,
                                "public_key": b64url(raw_public(key.public_key))},
                     "issued_at": iso(now), "valid_from": iso(now),
                     "valid_until": iso(now + timedelta(days=valid_days)),
-                    "software": {**previous.get("software", {}), "issue": pcf.__version__}}
-
-        product_id = previous["product"]["id"]
+                    "software": {**previous.get("software", {}), "issue": pcf.__version__},
+                    "supersedes": supersedes, **({"justification": justification} if justification else {})}
     else:
         _renewable_with_result(store, number)
         today = check_conformance(declaration, pcr_dir)
         pcr = today.assessment.pcr
         valid_days = validity_from_pcr(valid_days, today.assessment.label, f"{pcr.id} v{pcr.version}", now)
-        result_sha256 = _result_sha256(declaration)
+        period, scope, result_sha256 = today.result.exchange.reference_period, _scope_of(today), \
+            _result_sha256(declaration)
         low_carbon = _marks(today, pcr_dir)
 
-        def make(new_number, url, issuer, now):
+        def make(new_number, url, issuer, now, supersedes):
             return build_label_document(today, number=new_number, key=key, issuer=issuer, issued_at=now,
                                         valid_days=valid_days, url=url, renews=number, result_sha256=result_sha256,
-                                        low_carbon=low_carbon)
+                                        low_carbon=low_carbon, supersedes=supersedes, justification=justification)
 
-        product_id = declaration.result.product.id
-    vouch = _renewal_vouch(number, key, None if declaration is None else _result_sha256(declaration))
-    return _issue(store, make, key, out_dir, now, renews=number, product_id=product_id, reason=reason,
-                  render=render, vouch=vouch)
+    not_newer = _newer_data(number, previous.get("reference_period"), period, declaration is None)
+    if not_newer and justification is None:
+        raise IssueRefused(f"{not_newer}: a renewal needs newer footprint data (a recomputed result whose reference "
+                           "period ends later), or a justification, which is recorded and shown on the label's "
+                           "page and statement").about("justification")
+    plan = _Plan(scope=scope, result_sha256=result_sha256, new_result=False, supersede=number, renews=number,
+                 reason=reason, justification=justification)
+    vouch = _renewal_vouch(number, key, None if declaration is None else result_sha256)
+    return _issue(store, make, key, out_dir, now, plan, render=render, vouch=vouch)
 
 
 def _renewal_vouch(number: str, key: SigningKey, new_result: str | None) -> Callable[[Tx, str], dict | None]:

@@ -39,7 +39,7 @@ class Replay:
         key id -> ``{issuer, public_key, role, added_at, retired_at}``.
     labels : dict
         number -> ``{seq, issuer, key_id, product_id, declaration_sha256, valid_from,
-        valid_until, renews, status, renewed_by, issued_at}``.
+        valid_until, renews, status, renewed_by, issued_at, supersedes, superseded_by}``.
     settings : dict
         ``{prefix, url}``.
     problems : list of str
@@ -140,7 +140,10 @@ def _apply(r: Replay, e: EventRecord) -> str | None:
         r.labels[e.label] = {"seq": d["seq"], "issuer": d["issuer"], "key_id": d["key_id"],
                              "product_id": d["product_id"], "declaration_sha256": d["declaration_sha256"],
                              "valid_from": d["valid_from"], "valid_until": d["valid_until"],
-                             "renews": d.get("renews"), "status": "valid", "renewed_by": None, "issued_at": e.at}
+                             "renews": d.get("renews"), "status": "valid", "renewed_by": None, "issued_at": e.at,
+                             "supersedes": d.get("supersedes"), "superseded_by": None}
+    elif e.kind == "label-superseded":
+        return _superseded(r, e)
     elif e.kind in TRANSITIONS:
         allowed, target = TRANSITIONS[e.kind]
         label = r.labels.get(e.label)
@@ -154,6 +157,20 @@ def _apply(r: Replay, e: EventRecord) -> str | None:
         if label is None:
             return "about a label that was never issued"
         label["renewed_by"] = d.get("renewed_by")
+    return None
+
+
+def _superseded(r: Replay, e: EventRecord) -> str | None:
+    """A ``label-superseded`` event: a valid or suspended label replaced by a later label that
+    names it (``supersedes`` in that label's ``label-issued`` event)."""
+    label, by = r.labels.get(e.label), e.data.get("superseded_by")
+    if label is None:
+        return "about a label that was never issued"
+    if label["status"] not in ("valid", "suspended"):
+        return f"not allowed from status {label['status']}"
+    if r.labels.get(by, {}).get("supersedes") != e.label:
+        return f"the superseding label {by} does not name {e.label}"
+    label["status"], label["superseded_by"] = "superseded", by
     return None
 
 

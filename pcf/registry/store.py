@@ -11,9 +11,11 @@ SQLite: ``PCF_HOME/registry.db``, write-ahead log (readers never block the write
 :data:`BUSY_TIMEOUT_S`) and a process killed mid-transaction leaves nothing: SQLite rolls
 the uncommitted pages back when the database is next opened.
 
-Tables (schema version 3): ``meta`` (settings), ``issuers``, ``issuer_keys``, ``labels``,
+Tables (schema version 4): ``meta`` (settings), ``issuers``, ``issuer_keys``, ``labels``,
 ``events`` (the hash-chained log of signed events; triggers refuse UPDATE and DELETE). Triggers also refuse
-changing a label's signed content and moving a revoked label out of ``revoked``.
+changing a label's signed content and moving a revoked label out of ``revoked`` or a
+superseded one out of ``superseded``. A label row also keeps its scope (product id, PCR id,
+declared unit, label type: one current label each) and its result's SHA-256 (one label per result).
 Verification cases (issue 15): ``cases``, ``case_records`` (append-only) and ``evidence``
 (files by SHA-256); added in place to a registry made before them (:data:`_CASE_SCHEMA`).
 """
@@ -25,24 +27,26 @@ import json
 import sqlite3
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
 from .errors import RegistryCorrupt, RegistryError
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 
 #: Schema versions of registries made by earlier pcf versions, and what changed since
 #: (they are refused with a "re-init" message: their keys have no role and their events no
 #: signature, which no migration can add after the fact).
 OLDER_SCHEMAS = {"1": "keys without roles, an unsigned event log",
-                 "2": "an unsigned event log and no root key"}
+                 "2": "an unsigned event log and no root key",
+                 "3": "labels without the product scope, result SHA-256 and supersession columns"}
 FORMAT = "pcf-registry"
 
 #: How long a writer waits for another one to finish [s].
 BUSY_TIMEOUT_S = 120.0
 
-STATUSES = ("valid", "suspended", "revoked")
+STATUSES = ("valid", "suspended", "revoked", "superseded")
 
 _SCHEMA = (
     """
@@ -78,11 +82,17 @@ CREATE TABLE labels (
     issued_at          TEXT NOT NULL,
     valid_from         TEXT NOT NULL,
     valid_until        TEXT NOT NULL,
-    status             TEXT NOT NULL CHECK (status IN ('valid', 'suspended', 'revoked')),
+    status             TEXT NOT NULL CHECK (status IN ('valid', 'suspended', 'revoked', 'superseded')),
     status_at          TEXT NOT NULL,
     status_reason      TEXT,
     renews             TEXT REFERENCES labels(number),
     renewed_by         TEXT REFERENCES labels(number),
+    supersedes         TEXT REFERENCES labels(number),   -- the label this one replaced (issue 15 part 3)
+    superseded_by      TEXT REFERENCES labels(number),
+    result_sha256      TEXT NOT NULL,    -- the signed declaration's: one label per result
+    pcr_id             TEXT NOT NULL,    -- product id + PCR + declared unit: one current label
+    declared_unit      TEXT NOT NULL,
+    label_type         TEXT NOT NULL,    -- footprint | reduction (pcf.registry.labeltype)
     declaration_sha256 TEXT NOT NULL,
     document           TEXT NOT NULL,    -- the signed declaration (JSON)
     token              TEXT NOT NULL     -- the compact signed token (pcf.registry.token)
@@ -103,6 +113,12 @@ CREATE TABLE events (
 """,
     """
 CREATE INDEX events_label ON events(label);
+""",
+    """
+CREATE INDEX labels_product ON labels(product_id);
+""",
+    """
+CREATE INDEX labels_result ON labels(result_sha256);
 """,
     """
 CREATE UNIQUE INDEX one_current_key ON issuer_keys(issuer) WHERE retired_at IS NULL;
@@ -130,13 +146,19 @@ BEGIN SELECT RAISE(ABORT, 'labels are never deleted; revoke them'); END;
     """
 CREATE TRIGGER labels_signed_content_fixed
 BEFORE UPDATE OF number, seq, issuer, key_id, product_id, product_name, issued_at, valid_from,
-                 valid_until, renews, declaration_sha256, document, token ON labels
+                 valid_until, renews, supersedes, result_sha256, pcr_id, declared_unit, label_type, declaration_sha256,
+                 document, token ON labels
 BEGIN SELECT RAISE(ABORT, 'the signed content of a label cannot change; renew it'); END;
 """,
     """
 CREATE TRIGGER labels_revoked_final BEFORE UPDATE OF status ON labels
 WHEN OLD.status = 'revoked'
 BEGIN SELECT RAISE(ABORT, 'a revoked label stays revoked'); END;
+""",
+    """
+CREATE TRIGGER labels_superseded_final BEFORE UPDATE OF status, superseded_by ON labels
+WHEN OLD.status = 'superseded'
+BEGIN SELECT RAISE(ABORT, 'a superseded label stays superseded'); END;
 """,
 )
 
@@ -257,6 +279,47 @@ class LabelRecord:
     status_reason: str | None = None
     renews: str | None = None
     renewed_by: str | None = None
+    supersedes: str | None = None
+    superseded_by: str | None = None
+    result_sha256: str = ""
+    pcr_id: str = ""
+    declared_unit: str = ""
+    label_type: str = "footprint"
+
+    @property
+    def scope(self) -> tuple[str, str, str, str]:
+        """``(product id, PCR id, declared unit, label type)``: a product has one current label per scope."""
+        return (self.product_id, self.pcr_id, self.declared_unit, self.label_type)
+
+    def current(self, at: str) -> bool:
+        """True when the label is the current one of its scope at ``at`` (ISO 8601 UTC): valid
+        or suspended, not superseded nor renewed, and ``at`` before ``valid_until``."""
+        return (self.status in ("valid", "suspended") and self.superseded_by is None and self.renewed_by is None
+                and _instant(at) < _instant(self.valid_until))
+
+
+def _instant(text: str) -> datetime:
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment.astimezone(timezone.utc)
+
+
+def label_scope(declaration: dict) -> tuple[str, str, str, str]:
+    """``(product id, PCR id, declared unit, label type)`` of a label document (``pcf-declaration/1``).
+
+    The declared unit is the product's ``declared_unit.unit`` (e.g. ``kWh``), else its
+    reference flow (e.g. ``1 item``); the label type ``footprint``, or the ``type`` of its
+    ``claim`` (``reduction``, :mod:`pcf.registry.labeltype`).
+    """
+    product = declaration["product"]
+    du = product.get("declared_unit")
+    if du:
+        unit = str(du["unit"])
+    else:
+        ref = product["reference_flow"]
+        unit = f"{ref['amount']:g} {ref['unit']}"
+    claim = declaration.get("claim")
+    kind = claim.get("type") if isinstance(claim, dict) else None
+    return (product["id"], declaration["pcr"]["id"], unit, kind if isinstance(kind, str) else "footprint")
 
 
 @dataclass
@@ -364,6 +427,18 @@ class Tx(ABC):
     @abstractmethod
     def set_renewed_by(self, number: str, new_number: str) -> None:
         """Link a label to its renewal."""
+
+    @abstractmethod
+    def set_superseded(self, number: str, new_number: str, at: str) -> None:
+        """Mark a label superseded by ``new_number`` from ``at`` on."""
+
+    @abstractmethod
+    def labels_of_product(self, product_id: str) -> list[LabelRecord]:
+        """The labels of one product id, in number order."""
+
+    @abstractmethod
+    def labels_of_result(self, result_sha256: str) -> list[LabelRecord]:
+        """The labels issued for one result (by its SHA-256), in number order."""
 
     @abstractmethod
     def last_event(self) -> EventRecord | None:
@@ -518,6 +593,18 @@ class SQLiteTx(Tx):
 
     def set_renewed_by(self, number, new_number):
         self.db.execute("UPDATE labels SET renewed_by = ? WHERE number = ?", (new_number, number))
+
+    def set_superseded(self, number, new_number, at):
+        self.db.execute("UPDATE labels SET status = 'superseded', superseded_by = ?, status_at = ?, "
+                        "status_reason = ? WHERE number = ?", (new_number, at, f"superseded by {new_number}", number))
+
+    def labels_of_product(self, product_id):
+        return [_label(r) for r in self.db.execute("SELECT * FROM labels WHERE product_id = ? ORDER BY seq",
+                                                   (product_id,))]
+
+    def labels_of_result(self, result_sha256):
+        return [_label(r) for r in self.db.execute("SELECT * FROM labels WHERE result_sha256 = ? ORDER BY seq",
+                                                   (result_sha256,))]
 
     def last_event(self):
         r = self.db.execute("SELECT * FROM events ORDER BY seq DESC LIMIT 1").fetchone()

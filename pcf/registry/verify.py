@@ -12,7 +12,7 @@ Checks, in order (each ``ok``, ``fail`` or ``unknown``, with the reason):
 7. ``events``     the label's events (issue, status changes) and the admission of the keys
                   that signed them verify: each signed by a key the root key admitted, in
                   an unbroken chain (:mod:`pcf.registry.replay`);
-8. ``status``     valid (not suspended, not revoked) in the registry, and the row's status
+8. ``status``     valid (not suspended, revoked or superseded) in the registry, and the row's status
                   is the one the signed events give.
 
 Verdict: **valid** when every check is ok (exit 0); **invalid** when one fails (exit 1);
@@ -68,6 +68,8 @@ class Verification:
         ``valid``, ``suspended``, ``revoked`` or ``unknown``.
     renewed_by : str or None
         The label that renews this one, if any.
+    superseded_by : str or None
+        The label that replaced this one (a later label of the product, or its renewal).
     checks : list of Check
     """
 
@@ -85,6 +87,7 @@ class Verification:
     valid_until: str | None = None
     status: str = "unknown"
     renewed_by: str | None = None
+    superseded_by: str | None = None
 
     def add(self, name: str, state: str, message: str) -> None:
         self.checks.append(Check(name, state, message))
@@ -154,9 +157,12 @@ def _registry_key(v: Verification, tx: Tx, declaration: dict, signed_key_id: str
 
 def _status(v: Verification, tx: Tx, label: LabelRecord, signed: dict | None) -> None:
     """The status check: the row's status must be the one the label's signed events give."""
-    revoked = any(e.kind == "label-revoked" for e in tx.events(label.number))
+    events = tx.events(label.number)
+    revoked = any(e.kind == "label-revoked" for e in events)
+    superseded = next((e.data.get("superseded_by") for e in events if e.kind == "label-superseded"), None)
     signed_status = signed["status"] if signed else None
     v.renewed_by = label.renewed_by
+    v.superseded_by = label.superseded_by or superseded
     if signed_status is not None and signed_status != label.status:
         v.status = signed_status
         v.add("status", FAIL, f"the registry row says {label.status} but the signed events say {signed_status}: "
@@ -165,6 +171,12 @@ def _status(v: Verification, tx: Tx, label: LabelRecord, signed: dict | None) ->
         v.status = "revoked"
         v.add("status", FAIL, f"revoked on {label.status_at}" if label.status == "revoked"
               else "revoked (the event log records its revocation)")
+    elif label.status == "superseded" or v.superseded_by:
+        v.status = "superseded"
+        how = "renewed and " if label.renewed_by else ""
+        v.add("status", FAIL, f"{how}superseded by {v.superseded_by}"
+              + (f" on {label.status_at}" if label.status == "superseded" else " (the event log records it)")
+              + f": this label is no longer valid; verify {v.superseded_by}")
     elif label.status != "valid":
         v.status = label.status
         v.add("status", FAIL, f"{label.status} since {label.status_at}")
