@@ -238,11 +238,16 @@ def test_status_commands_and_renew(registry):
     assert run("reinstate", number, "--reason", "audit closed", "--key", registry["key"]).exit_code == 0
     assert run("verify", number).exit_code == 0
     r = run("renew", number, "--key", registry["key"], "--valid-days", 730, "--reason", "annual review",
-            "--out", tmp / "r")
+            "--out", tmp / "r")  # issue 15: the same data again need a justification
+    assert r.exit_code == 2 and "repeats label" in r.output and "--justification" in r.output, r.output
+    r = run("renew", number, "--key", registry["key"], "--valid-days", 730, "--reason", "annual review",
+            "--justification", "production unchanged since the audit", "--out", tmp / "r")
     assert r.exit_code == 0, r.output
     new = r.stdout.strip()
     assert parse_number(new).seq == parse_number(number).seq + 1
     assert json.loads((tmp / "r" / f"{new}.declaration.json").read_text())["declaration"]["renews"] == number
+    r = run("verify", number)
+    assert r.exit_code == 1 and f"superseded by {new}" in r.output
     assert run("revoke", new, "--reason", "fraud", "--key", registry["key"]).exit_code == 0
     r = run("revoke", new, "--reason", "again", "--key", registry["key"])
     assert r.exit_code == 2 and "stays revoked" in r.output

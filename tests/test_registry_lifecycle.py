@@ -1,5 +1,6 @@
 """Label life cycle rules of issue 15 parts 3 and 4: validity from the PCR, one current label
-per product (``supersede``), renewal only with newer data or a justification.
+per product (``supersede``), one label per result, renewal only with newer data or a
+justification.
 
 Validity: the PCR's ``label.validity_years`` is the default and the maximum. The CN lithium
 battery rule says 2 years (CNCA implementation rules); a label issued 2026-05-01T08:00:00Z
@@ -11,18 +12,26 @@ validity) a ``validity_years: 2`` in a copy of its file.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
+import sqlite3
+import subprocess
 
 import pytest
 from typer.testing import CliRunner
 
 import cli
+from pcf.lca.result import ExchangeFacts
 from pcf.pcr.loader import RULES_DIR
-from pcf.registry import IssueRefused
+from pcf.registry import (IssueRefused, LabelNotFound, StatusChangeRefused, change_status, check_registry, renew,
+                          verify)
+from pcf.registry.numbers import format_number, parse_number
+from pcf.registry.store import label_scope
 from pcf.registry.declaration import parse_time
 from pcf.registry.lifecycle import add_years
-from tests.registry_util import PCR, cli_case, cli_issuer_key, make_declaration, make_result, new_registry, utc
+from tests.registry_util import (PCR, cli_case, cli_issuer_key, ensure_case, make_declaration, make_result, new_registry,
+                                 utc, with_result)
 from tests.registry_util import verified_issue as issue  # after a signed case (issue 15)
 
 T1 = utc(2026, 5, 1, 8, 0, 0)
@@ -106,3 +115,184 @@ def test_cli_valid_days_above_the_pcr_exit_2(tmp_path, monkeypatch):
     assert r.exit_code == 0, r.output
     declaration = json.loads((tmp_path / "l" / f"{r.stdout.strip()}.declaration.json").read_text())["declaration"]
     assert parse_time(declaration["valid_until"]) == add_years(parse_time(declaration["issued_at"]), 2)
+
+
+# ------------------------------------------------------------------ part 3: one current label per product
+
+def test_scope_is_product_pcr_and_declared_unit():
+    document = {"product": {"id": "P", "declared_unit": {"unit": "kWh"}, "reference_flow": {"amount": 1.0,
+                                                                                           "unit": "item"}},
+                "pcr": {"id": "eu-battery-cfb-ev"}}
+    assert label_scope(document) == ("P", "eu-battery-cfb-ev", "kWh")
+    document["product"]["declared_unit"] = None  # no declared unit: the reference flow
+    assert label_scope(document) == ("P", "eu-battery-cfb-ev", "1 item")
+
+
+def period(year: int) -> ExchangeFacts:
+    """Exchange facts stating one calendar year of activity data (the model's exchange.reference_period)."""
+    return ExchangeFacts(reference_period={"start": f"{year}-01-01", "end": f"{year}-12-31"})
+
+
+def of_year(year: int, **product):
+    """The hand-made result with its data from ``year`` (another result, same product)."""
+    return with_result(make_declaration(**product), exchange=period(year))
+
+
+def test_second_current_label_refused_then_superseded_both_ways(reg):
+    first = issue(reg["store"], of_year(2025), reg["key"], 730, None, now=T1)
+    with pytest.raises(IssueRefused, match=rf"product 'TEST-PACK-10' under PCR eu-battery-cfb-ev per kWh already "
+                                           rf"has a current label, {first.number}") as e:
+        issue(reg["store"], of_year(2026), reg["key"], 730, None, now=utc(2026, 6, 1))
+    assert e.value.option == "supersede"
+    with reg["store"].read() as tx:
+        assert len(tx.labels()) == 1
+    # another product is another scope (product id + PCR + declared unit)
+    other = issue(reg["store"], of_year(2026, id="OTHER-PACK"), reg["key"], 730, None, now=T1)
+    assert other.record.scope == ("OTHER-PACK", "eu-battery-cfb-ev", "kWh")
+    second = issue(reg["store"], of_year(2026), reg["key"], 730, None, now=utc(2026, 6, 1), supersede=first.number)
+    assert second.document["declaration"]["supersedes"] == first.number
+    with reg["store"].read() as tx:
+        old, new = tx.label(first.number), tx.label(second.number)
+        assert (old.status, old.superseded_by, old.status_at) == ("superseded", second.number, "2026-06-01T00:00:00Z")
+        assert new.supersedes == first.number and new.status == "valid"
+        assert tx.events(first.number)[-1].kind == "label-superseded"
+        assert tx.events(first.number)[-1].data == {"superseded_by": second.number}
+        assert tx.events(second.number)[0].data["supersedes"] == first.number
+    v = verify(first.number, reg["store"], at=utc(2026, 6, 2))
+    assert v.verdict == "invalid" and v.status == "superseded" and v.superseded_by == second.number
+    assert f"superseded by {second.number}" in {c.name: c.message for c in v.checks}["status"]
+    assert verify(second.number, reg["store"], at=utc(2026, 6, 2)).verdict == "valid"
+    assert check_registry(reg["store"]).ok
+    # a superseded label stays superseded, even when the table is edited around the trigger
+    db = sqlite3.connect(reg["store"].location)
+    with pytest.raises(sqlite3.DatabaseError, match="stays superseded"):
+        db.execute("UPDATE labels SET status = 'valid', superseded_by = NULL WHERE number = ?", (first.number,))
+    db.execute("DROP TRIGGER labels_superseded_final")
+    db.execute("UPDATE labels SET status = 'valid', superseded_by = NULL WHERE number = ?", (first.number,))
+    db.commit()
+    db.close()
+    assert verify(first.number, reg["store"], at=utc(2026, 6, 2)).status == "superseded"  # the event says so
+    assert any("status is 'valid', the event log says 'superseded'" in p for p in check_registry(reg["store"]).problems)
+
+
+def test_supersede_refusals(reg):
+    first = issue(reg["store"], of_year(2024), reg["key"], 730, None, now=T1)
+    other = issue(reg["store"], of_year(2024, id="OTHER-PACK"), reg["key"], 730, None, now=T1)
+    with pytest.raises(IssueRefused, match=rf"label {other.number} is for product 'OTHER-PACK'"):
+        issue(reg["store"], of_year(2025), reg["key"], 730, None, now=T1, supersede=other.number)
+    with pytest.raises(LabelNotFound):
+        issue(reg["store"], of_year(2025), reg["key"], 730, None, now=T1, supersede=format_number("PCF", 2026, 99))
+    second = issue(reg["store"], of_year(2025), reg["key"], 730, None, now=T1, supersede=first.number)
+    with pytest.raises(IssueRefused, match=rf"label {first.number} is superseded \(replaced by {second.number}\)"):
+        issue(reg["store"], of_year(2026), reg["key"], 730, None, now=T1, supersede=first.number)
+    change_status(reg["store"], other.number, "revoke", "wrong data", now=utc(2026, 6, 1))
+    with pytest.raises(IssueRefused, match="is revoked: it cannot be superseded"):
+        issue(reg["store"], of_year(2026, id="OTHER-PACK"), reg["key"], 730, None, now=utc(2026, 6, 2),
+              supersede=other.number)
+    # no current label left for OTHER-PACK (revoked): a new result is issued without supersede
+    issue(reg["store"], of_year(2026, id="OTHER-PACK"), reg["key"], 730, None, now=utc(2026, 6, 2))
+    # an expired label is not current: no supersede needed
+    short = issue(reg["store"], of_year(2024, id="SHORT-PACK"), reg["key"], 10, None, now=T1)
+    later = issue(reg["store"], of_year(2025, id="SHORT-PACK"), reg["key"], 730, None, now=utc(2026, 6, 1))
+    assert later.document["declaration"].get("supersedes") is None
+    with reg["store"].read() as tx:
+        assert tx.label(short.number).status == "valid"  # expired, not superseded
+    assert check_registry(reg["store"]).ok
+
+
+def test_same_result_twice_and_revoked_result_refused(reg):
+    first = issue(reg["store"], of_year(2025), reg["key"], 730, None, now=T1)
+    with pytest.raises(IssueRefused, match=rf"already issued as {first.number} \(valid\): one label per result"):
+        issue(reg["store"], of_year(2025), reg["key"], 730, None, now=T1, supersede=first.number)
+    change_status(reg["store"], first.number, "revoke", "meter readings falsified", now=utc(2026, 6, 1))
+    # no current label now, but the revoked label's result is not issued again unchanged
+    with pytest.raises(IssueRefused, match=rf"was labelled {first.number}, which is revoked"):
+        issue(reg["store"], of_year(2025), reg["key"], 730, None, now=utc(2026, 6, 2))
+    corrected = issue(reg["store"], of_year(2026), reg["key"], 730, None, now=utc(2026, 6, 2))
+    assert parse_number(corrected.number).seq == 2
+    with reg["store"].read() as tx:
+        assert [e.kind for e in tx.events()] == ["key-added", "label-issued", "label-revoked", "label-issued"]
+
+
+# ------------------------------------------------------------------ part 3: renewal needs newer data
+
+def test_renewal_without_newer_data_refused(reg):
+    old = issue(reg["store"], of_year(2025), reg["key"], 730, None, now=T1)
+    at = utc(2027, 3, 1)
+    cases = [
+        (None, r"a renewal without a new result repeats label .* \(reference period 2025-01-01 – 2025-12-31\)"),
+        (of_year(2024), r"the result's data reference period \(2024-01-01 – 2024-12-31\) does not end after"),
+        (with_result(make_declaration(), exchange=ExchangeFacts(reference_period={"start": "2025-06-01",
+                                                                                 "end": "2025-12-31"})),
+         r"\(2025-06-01 – 2025-12-31\) does not end after"),
+        (make_declaration(), r"the result states no data reference period"),
+    ]
+    for result, message in cases:
+        with pytest.raises(IssueRefused, match=message) as e:
+            renew(reg["store"], old.number, reg["key"], 730, "annual", None, result, now=at)
+        assert e.value.option == "justification"
+    with reg["store"].read() as tx:
+        assert [label.number for label in tx.labels()] == [old.number]
+        assert tx.label(old.number).status == "valid"
+    newer = renew(reg["store"], old.number, reg["key"], 730, "annual", None, of_year(2026), now=at)
+    d = newer.document["declaration"]
+    assert d["reference_period"] == {"start": "2026-01-01", "end": "2026-12-31"} and "justification" not in d
+    assert (d["renews"], d["supersedes"]) == (old.number, old.number)
+    v = verify(old.number, reg["store"], at=at)
+    assert v.verdict == "invalid" and "renewed and superseded by" in {c.name: c.message for c in v.checks}["status"]
+    assert check_registry(reg["store"]).ok
+
+
+def test_renewal_with_justification_and_of_a_label_without_period(reg):
+    old = issue(reg["store"], make_declaration(), reg["key"], 730, None, now=T1)
+    with pytest.raises(IssueRefused, match="states no data reference period"):
+        renew(reg["store"], old.number, reg["key"], 730, "annual", None, of_year(2026), now=utc(2026, 6, 1))
+    with pytest.raises(StatusChangeRefused, match="justification is empty"):
+        renew(reg["store"], old.number, reg["key"], 730, "annual", now=utc(2026, 6, 1), justification="  ")
+    new = renew(reg["store"], old.number, reg["key"], 730, "annual", reg["tmp"] / "r", now=utc(2026, 6, 1),
+                justification="line and suppliers unchanged;\n audit 2026-05")
+    assert new.document["declaration"]["justification"] == "line and suppliers unchanged; audit 2026-05"
+    statement = subprocess.run(["pdftotext", "-raw", str(new.files["statement.pdf"]), "-"], capture_output=True,
+                               text=True, check=True).stdout
+    assert "line and suppliers unchanged; audit 2026-05" in statement and f"Supersedes {old.number}" in statement
+    with reg["store"].read() as tx:
+        assert tx.events(old.number)[-1].data["justification"] == "line and suppliers unchanged; audit 2026-05"
+    assert check_registry(reg["store"]).ok
+
+
+def test_renewing_an_expired_label_while_another_is_current_refused(reg):
+    old = issue(reg["store"], of_year(2024), reg["key"], 30, None, now=T1)
+    newer = issue(reg["store"], of_year(2025), reg["key"], 730, None, now=utc(2026, 6, 1))  # old expired
+    with pytest.raises(IssueRefused, match=rf"has another current label, {newer.number}"):
+        renew(reg["store"], old.number, reg["key"], 730, "annual", None, of_year(2026), now=utc(2026, 7, 1))
+
+
+def test_cli_second_label_supersede_and_verify_exit_codes(tmp_path, monkeypatch):
+    monkeypatch.setenv("PCF_REGISTRY", str(tmp_path / "registry.db"))
+    key = cli_issuer_key(tmp_path, monkeypatch)   # root key, registry init, encrypted issuer key
+    results = {}
+    for year in (2025, 2026):
+        results[year] = tmp_path / f"r{year}.result.json"
+        results[year].write_text(json.dumps(of_year(year).to_json()), encoding="utf-8")
+    first = run("issue", results[2025], "--key", key, "--valid-days", 730, "--out", tmp_path / "l")
+    assert first.exit_code == 0, first.output
+    n1 = first.stdout.strip()
+    r = run("issue", results[2025], "--key", key, "--valid-days", 730, "--out", tmp_path / "l")
+    assert r.exit_code == 2 and f"already issued as {n1}" in r.output
+    r = run("issue", results[2026], "--key", key, "--valid-days", 730, "--out", tmp_path / "l2")
+    assert r.exit_code == 2 and f"already has a current label, {n1}" in r.output and "--supersede" in r.output
+    assert not (tmp_path / "l2").exists()
+    r = run("issue", results[2026], "--key", key, "--valid-days", 730, "--out", tmp_path / "l2", "--supersede", "PCF-X")
+    assert r.exit_code == 2 and "--supersede" in r.output
+    r = run("issue", results[2026], "--key", key, "--valid-days", 730, "--out", tmp_path / "l2", "--supersede", n1)
+    assert r.exit_code == 0, r.output
+    n2 = r.stdout.strip()
+    assert f"{n1} is now superseded by {n2}" in r.stderr
+    r = run("verify", n1)
+    assert r.exit_code == 1 and f"superseded by {n2}" in r.output
+    assert run("verify", n2).exit_code == 0
+    r = run("verify", n1, "--json")
+    assert json.loads(r.stdout)["superseded_by"] == n2 and json.loads(r.stdout)["status"] == "superseded"
+    r = run("renew", n2, "--key", key, "--reason", "annual", "--valid-days", 730, "--out", tmp_path / "l3")
+    assert r.exit_code == 2 and "--justification" in r.output
+    assert run("registry", "check").exit_code == 0

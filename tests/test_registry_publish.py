@@ -29,6 +29,7 @@ from tests.test_registry_safety import HOSTILE_NAME
 T0, T1, T_PUBLISH = utc(2026, 1, 1), utc(2026, 1, 2), utc(2026, 6, 1)
 SECRET_REASON = "supplier Zhang San falsified meter readings"  # a suspension's reason: never published
 REVOKE_REASON = "cell supplier data found wrong in audit"  # a revocation's reason: on the page (issue 15 part 8)
+JUSTIFICATION = "2025 production data still representative: line unchanged, audit 2026-02"  # shown on the page
 
 
 def chromium_dom(url: str, tmp_path) -> str:
@@ -93,8 +94,9 @@ def site(tmp_path_factory):
     labels["suspended"] = issue(store, make_declaration(id="SUSPENDED-PACK"), key, 730, None, now=T1)
     change_status(store, labels["suspended"].number, "suspend", SECRET_REASON, key, now=utc(2026, 2, 1))
     labels["expired"] = issue(store, make_declaration(id="SHORT-PACK"), key, 30, None, now=T1)
-    labels["renewal"] = renew(store, labels["expired"].number, key, 730, "new audit", None, now=utc(2026, 3, 1))
-    labels["hostile"] = issue(store, make_declaration(name=HOSTILE_NAME), key, 730, None, now=T1)
+    labels["renewal"] = renew(store, labels["expired"].number, key, 730, "new audit", None, now=utc(2026, 3, 1),
+                              justification=JUSTIFICATION)
+    labels["hostile"] = issue(store, make_declaration(id="HOSTILE-PACK", name=HOSTILE_NAME), key, 730, None, now=T1)
     out = tmp / "www" / "labels"
     files = publish(store, out, now=T_PUBLISH)
     store.close()
@@ -117,7 +119,7 @@ def test_site_files_and_no_private_data(site):
     status = {r["number"]: r["status"] for r in json.loads((site["out"] / "labels.json").read_text())["labels"]}
     lab = site["labels"]
     assert status == {lab["valid"].number: "valid", lab["revoked"].number: "revoked",
-                      lab["suspended"].number: "suspended", lab["expired"].number: "expired",
+                      lab["suspended"].number: "suspended", lab["expired"].number: "superseded",
                       lab["renewal"].number: "valid", lab["hostile"].number: "valid"}
     # the published declaration is the signed one, byte for byte as JSON
     published = json.loads((site["out"] / f"{lab['valid'].number}.declaration.json").read_text())
@@ -161,10 +163,15 @@ def test_revoked_and_other_pages_say_so_in_the_browser(site):
     index = Elements(chromium_dom((site["out"] / "index.html").as_uri(), site["tmp"]))
     assert {r["data-number"]: r["data-status"] for r in index.rows} == {
         lab["valid"].number: "valid", lab["revoked"].number: "revoked", lab["suspended"].number: "suspended",
-        lab["expired"].number: "expired", lab["renewal"].number: "valid", lab["hostile"].number: "valid"}
+        lab["expired"].number: "superseded", lab["renewal"].number: "valid", lab["hostile"].number: "valid"}
     expired = Elements(chromium_dom((site["out"] / f"{lab['expired'].number}.html").as_uri(), site["tmp"]))
-    assert expired.by_id["status"]["attrs"]["data-status"] == "expired"
+    # issue 15: a renewed label is superseded by its renewal (its page is not VALID), linked both ways
+    assert expired.by_id["status"]["attrs"]["data-status"] == "superseded"
     assert expired.by_id["renewed-by"]["text"].strip() == lab["renewal"].number
+    assert expired.by_id["superseded-by"]["text"].strip() == lab["renewal"].number
+    renewal = Elements(chromium_dom((site["out"] / f"{lab['renewal'].number}.html").as_uri(), site["tmp"]))
+    assert renewal.by_id["supersedes"]["text"].strip() == lab["expired"].number
+    assert renewal.by_id["justification"]["text"].strip() == JUSTIFICATION
 
 
 def test_hostile_product_name_is_text_in_the_browser(site):

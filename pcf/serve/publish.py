@@ -69,6 +69,7 @@ def page_context(label, at: datetime, events: list | None = None, *, live: bool 
         "superseded_by": state.superseded_by,
         "supersedes": supersedes if isinstance(supersedes, str) and looks_like_number(supersedes) else None,
         "justification": d.get("justification") if isinstance(d.get("justification"), str) else None,
+        "reference_period": d.get("reference_period") if isinstance(d.get("reference_period"), dict) else None,
         "product_name": d["product"]["name"], "product_id": d["product"]["id"],
         "value": fmt.sig(head["value"]), "unit": head["unit"], "basis": head["basis"],
         "cls": pc.get("class") or "未分级 not graded", "illustrative": bool(pc.get("illustrative")),
