@@ -91,8 +91,9 @@ def SECOND():
 
 
 def second(reg, first, declaration=None, **kwargs):
-    """The product's second footprint label (another result, on T2)."""
-    return footprint(reg, declaration or SECOND(), now=T2, **kwargs)
+    """The product's second footprint label (another result, on T2), which supersedes ``first``
+    (one current label per product: issue 15 part 3)."""
+    return footprint(reg, declaration or SECOND(), now=T2, supersede=first.number, **kwargs)
 
 
 def footprint(reg, declaration=None, now=T1, **kwargs):
@@ -235,7 +236,8 @@ def test_issued_with_two_earlier_labels(reg):
     assert s["marks"] == [claim["text"]] and s["claim"]["measures"]["sha256"] == claim["measures"]["sha256"]
     # it verifies like any label; it is a label of another type than the footprint labels
     assert verify(c.number, reg["store"], at=T_CHECK).verdict == "valid"
-    assert verify(a.number, reg["store"], at=T_CHECK).verdict == "valid"
+    assert verify(b.number, reg["store"], at=T_CHECK).verdict == "valid"
+    assert verify(a.number, reg["store"], at=T_CHECK).status == "superseded"  # by b; still a baseline
     doc = parse_document((out / f"{c.number}.declaration.json").read_bytes())
     assert label_type(doc["declaration"]) == "reduction" and label_type(a.document["declaration"]) == "footprint"
     with reg["store"].read() as tx:
@@ -278,7 +280,8 @@ def test_a_reduction_label_is_not_renewed_with_a_new_result(reg):
     c = reduction(reg, a.number)
     with pytest.raises(IssueRefused, match="is a reduction label: renew it without a new result"):
         renew(reg["store"], c.number, reg["key"], 730, "yearly", declaration=generation(800.0), now=T_CHECK)
-    renewed = renew(reg["store"], c.number, reg["key"], 730, "yearly", now=T_CHECK)
+    renewed = renew(reg["store"], c.number, reg["key"], 730, "yearly", now=T_CHECK,  # same data: justified
+                    justification="surveillance audit: the measures are in place, production unchanged")
     assert renewed.document["declaration"]["claim"] == c.document["declaration"]["claim"]
 
 
@@ -394,7 +397,7 @@ def test_command_line_reduction_label(tmp_path, monkeypatch):
     again = tmp_path / "again.result.json"                    # the product's second footprint result
     again.write_text(json.dumps(SECOND().to_json()), encoding="utf-8")
     cli_case(run, again, tmp_path / "keys", tmp_path / "offline" / "cb-root.key")
-    r = run("issue", again, "--key", key, "--valid-days", 730, "--out", tmp_path / "l")
+    r = run("issue", again, "--key", key, "--valid-days", 730, "--out", tmp_path / "l", "--supersede", first)
     assert r.exit_code == 0, r.output
     r = run(*reduce, "--measures", measures)
     assert r.exit_code == 0, r.output

@@ -123,9 +123,9 @@ def test_scope_is_product_pcr_and_declared_unit():
     document = {"product": {"id": "P", "declared_unit": {"unit": "kWh"}, "reference_flow": {"amount": 1.0,
                                                                                            "unit": "item"}},
                 "pcr": {"id": "eu-battery-cfb-ev"}}
-    assert label_scope(document) == ("P", "eu-battery-cfb-ev", "kWh")
+    assert label_scope(document) == ("P", "eu-battery-cfb-ev", "kWh", "footprint")
     document["product"]["declared_unit"] = None  # no declared unit: the reference flow
-    assert label_scope(document) == ("P", "eu-battery-cfb-ev", "1 item")
+    assert label_scope(document) == ("P", "eu-battery-cfb-ev", "1 item", "footprint")
 
 
 def period(year: int) -> ExchangeFacts:
@@ -148,7 +148,7 @@ def test_second_current_label_refused_then_superseded_both_ways(reg):
         assert len(tx.labels()) == 1
     # another product is another scope (product id + PCR + declared unit)
     other = issue(reg["store"], of_year(2026, id="OTHER-PACK"), reg["key"], 730, None, now=T1)
-    assert other.record.scope == ("OTHER-PACK", "eu-battery-cfb-ev", "kWh")
+    assert other.record.scope == ("OTHER-PACK", "eu-battery-cfb-ev", "kWh", "footprint")
     second = issue(reg["store"], of_year(2026), reg["key"], 730, None, now=utc(2026, 6, 1), supersede=first.number)
     assert second.document["declaration"]["supersedes"] == first.number
     with reg["store"].read() as tx:

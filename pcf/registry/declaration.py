@@ -156,6 +156,15 @@ def _product(product) -> dict:
     }
 
 
+def _optional(result: FootprintResult, **given) -> dict:
+    """The optional keys of a label document that have a value: those given, and the result's
+    data ``reference_period`` (``{start, end}``, from ``exchange.reference_period``)."""
+    period = result.exchange.reference_period
+    given["reference_period"] = None if not period else {"start": str(period.get("start")),
+                                                         "end": str(period.get("end"))}
+    return {k: v for k, v in given.items() if v is not None}
+
+
 def build_label_document(declaration: Declaration, *, number: str, key: SigningKey, issuer: str,
                          issued_at: datetime, valid_days: int, url: str | None = None,
                          renews: str | None = None, result_sha256: str | None = None,
@@ -217,15 +226,10 @@ def build_label_document(declaration: Declaration, *, number: str, key: SigningK
         raise ValueError("a label document needs the PCR assessment of the declaration")
     prov = result.provenance
     valid_until = issued_at + timedelta(days=valid_days)
-    marks = {} if low_carbon is None else {"low_carbon": low_carbon}
-    if verification is not None:
-        marks["verification"] = verification
-    period = result.exchange.reference_period
-    optional = {"supersedes": supersedes, "justification": justification,
-                "reference_period": None if not period else {"start": str(period.get("start")),
-                                                             "end": str(period.get("end"))}}
+    optional = _optional(result, low_carbon=low_carbon, verification=verification, supersedes=supersedes,
+                         justification=justification)
     return {
-        **marks, **{k: v for k, v in optional.items() if v is not None},
+        **optional,
         "format": DECLARATION_FORMAT,
         "label_number": number,
         "issuer": {"name": issuer, "key_id": key.key_id, "public_key": b64url(raw_public(key.public_key))},

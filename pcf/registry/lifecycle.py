@@ -348,9 +348,9 @@ def _issue(store: Store, make, key: SigningKey, out_dir, now: datetime | None, p
             issuer = _usable_key(tx, key, now)
             if plan.renews is not None:
                 _check_renewable(tx, plan.renews, plan.scope)
+            added = extra(tx, now) if extra is not None else {}  # a claim's own refusals first
             _check_result(tx, plan)
             _check_one_current(tx, plan, iso(now))
-            added = extra(tx, now) if extra is not None else {}
             checked = vouch(tx, issuer) if vouch is not None else None
             if checked is not None:
                 added = {**added, "verification": checked}
