@@ -185,7 +185,7 @@ def test_supersede_refusals(reg):
     second = issue(reg["store"], of_year(2025), reg["key"], 730, None, now=T1, supersede=first.number)
     with pytest.raises(IssueRefused, match=rf"label {first.number} is superseded \(replaced by {second.number}\)"):
         issue(reg["store"], of_year(2026), reg["key"], 730, None, now=T1, supersede=first.number)
-    change_status(reg["store"], other.number, "revoke", "wrong data", now=utc(2026, 6, 1))
+    change_status(reg["store"], other.number, "revoke", "wrong data", reg["key"], now=utc(2026, 6, 1))
     with pytest.raises(IssueRefused, match="is revoked: it cannot be superseded"):
         issue(reg["store"], of_year(2026, id="OTHER-PACK"), reg["key"], 730, None, now=utc(2026, 6, 2),
               supersede=other.number)
@@ -204,14 +204,15 @@ def test_same_result_twice_and_revoked_result_refused(reg):
     first = issue(reg["store"], of_year(2025), reg["key"], 730, None, now=T1)
     with pytest.raises(IssueRefused, match=rf"already issued as {first.number} \(valid\): one label per result"):
         issue(reg["store"], of_year(2025), reg["key"], 730, None, now=T1, supersede=first.number)
-    change_status(reg["store"], first.number, "revoke", "meter readings falsified", now=utc(2026, 6, 1))
+    change_status(reg["store"], first.number, "revoke", "meter readings falsified", reg["key"], now=utc(2026, 6, 1))
     # no current label now, but the revoked label's result is not issued again unchanged
     with pytest.raises(IssueRefused, match=rf"was labelled {first.number}, which is revoked"):
         issue(reg["store"], of_year(2025), reg["key"], 730, None, now=utc(2026, 6, 2))
     corrected = issue(reg["store"], of_year(2026), reg["key"], 730, None, now=utc(2026, 6, 2))
     assert parse_number(corrected.number).seq == 2
     with reg["store"].read() as tx:
-        assert [e.kind for e in tx.events()] == ["key-added", "label-issued", "label-revoked", "label-issued"]
+        assert [e.kind for e in tx.events()] == ["registry-root", "key-added", "label-issued", "label-revoked",
+                                                 "label-issued"]
 
 
 # ------------------------------------------------------------------ part 3: renewal needs newer data

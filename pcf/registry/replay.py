@@ -198,9 +198,12 @@ def replay(events: list[EventRecord]) -> Replay:
 
 def label_events(tx, number: str, signing_key_id: str) -> list[EventRecord]:
     """The events :func:`replay` needs to judge one label: event 1, the admissions and
-    retirements of the keys that signed the declaration or the label's events, and the
-    label's own events, in log order."""
+    retirements of the keys that signed the declaration or the label's events, the label's
+    own events and, for a superseded label, the ``label-issued`` event of the label that
+    supersedes it (which must name it), in log order."""
     own = tx.events(number)
+    successors = {e.data.get("superseded_by") for e in own if e.kind == "label-superseded"} - {None}
+    own += [e for n in sorted(successors) for e in tx.events(n) if e.kind == "label-issued"]  # it names the label
     signers = {signing_key_id} | {e.signer for e in own}
     keys = [e for e in tx.events(kinds=("key-added", "key-retired")) if e.data.get("key_id") in signers]
     first = tx.events(kinds=("registry-root",))[:1]
