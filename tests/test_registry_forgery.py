@@ -56,8 +56,8 @@ def _attacker_label(tmp_path, seq: int, issuer: str = "cb-forger"):
     """The attacker's own registry (own root, own issuer key): a label with sequence number
     ``seq``; returns (store, issuer key, label)."""
     store, key, *_ = new_registry(tmp_path / "attacker", issuer=issuer, now=T0)
-    for _ in range(seq):
-        label = issue(store, make_declaration(id="FAKE-PACK"), key, 730, None, now=T1, render=False)
+    for i in range(seq):  # one product per label (one current label per product, issue 15 part 3)
+        label = issue(store, make_declaration(id=f"FAKE-PACK-{i}"), key, 730, None, now=T1, render=False)
     return store, key, label
 
 

@@ -28,7 +28,7 @@ from pcf.pcr.assessment import Assessment, LabelRule
 from ..core.canonical import canonical_bytes
 from .cases import SELF_DECLARED, signed_case_for
 from .chain import append_event
-from .declaration import (MAX_VALID_DAYS, build_label_document, document_text, iso, parse_document,
+from .declaration import (MAX_VALID_DAYS, build_label_document, document_text, iso, parse_document, parse_time,
                           sign, utc_now)
 from .errors import IssueRefused, LabelNotFound, RegistryError, StatusChangeRefused
 from .keys import SigningKey, b64url, raw_public
