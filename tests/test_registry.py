@@ -27,7 +27,7 @@ from pcf.registry.keys import key_id, write_key_pair
 from pcf.registry.numbers import check_digits, format_number, parse_number
 from pcf.registry.token import parse_token
 from pcf.registry.verify import verify_document, verify_token
-from tests.registry_util import admit, make_declaration, new_registry, root_of, utc, with_result
+from tests.registry_util import admit, make_declaration, new_registry, root_of, utc, verified_issue, with_result
 
 T0, T1, T_CHECK = utc(2026, 1, 1), utc(2026, 1, 2, 9, 30), utc(2026, 6, 1)
 
@@ -179,7 +179,8 @@ def test_issue_numbers_signs_stores_and_writes_the_declaration(reg):
     assert (d["issued_at"], d["valid_from"], d["valid_until"]) == \
         ("2026-01-02T09:30:00Z", "2026-01-02T09:30:00Z", "2028-01-02T09:30:00Z")
     assert doc["declaration_sha256"] == digest(d)
-    second = issue(reg["store"], make_declaration(id="TEST-PACK-20"), reg["key"], 730, None, now=T1)
+    second = issue(reg["store"], make_declaration(id="TEST-PACK-20"), reg["key"], 730, None, now=T1,
+                   self_declared=True)  # another product (one label per result and product, issue 15 part 3)
     assert parse_number(second.number).seq == 2
     with reg["store"].read() as tx:
         kinds = [e.kind for e in tx.events()]
@@ -389,7 +390,7 @@ def test_key_rotation_keeps_old_labels_verifiable(reg, tmp_path):
     assert verify(old_label.number, reg["store"], at=T_CHECK).verdict == "valid"
     with pytest.raises(IssueRefused, match="retired"):
         issue(reg["store"], make_declaration(id="NEW-PACK"), reg["key"], 730, None, now=utc(2026, 3, 2))
-    new_label = issue(reg["store"], make_declaration(id="NEW-PACK"), new_key, 730, None, now=utc(2026, 3, 2))
+    new_label = verified_issue(reg["store"], make_declaration(id="NEW-PACK"), new_key, 730, None, now=utc(2026, 3, 2))
     assert verify(new_label.number, reg["store"], at=T_CHECK).verdict == "valid"
     with reg["store"].read() as tx:
         keys = tx.keys("cb-test")
@@ -410,8 +411,8 @@ def test_key_rotation_keeps_old_labels_verifiable(reg, tmp_path):
 def test_registry_check_finds_edited_and_removed_events(tmp_path):
     reg = {"store": new_registry(tmp_path, now=T0, case=False)[0]}  # events 1 key, 2-4 labels (self-declared)
     reg["key"] = load_signing_key(tmp_path / "keys" / "cb-test.key")
-    for _ in range(3):
-        issue(reg["store"], make_declaration(), reg["key"], 730, None, now=T1, self_declared=True)
+    for i in range(3):  # one product per label (issue 15 part 3)
+        issue(reg["store"], make_declaration(id=f"PACK-{i}"), reg["key"], 730, None, now=T1, self_declared=True)
     report = check_registry(reg["store"])
     assert report.ok and report.events == 5 and report.labels == 3 and len(report.head) == 64
     db = sqlite3.connect(reg["store"].location)

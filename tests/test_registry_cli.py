@@ -300,7 +300,7 @@ def test_keys_are_encrypted_by_default_and_need_their_passphrase(tmp_path, monke
     monkeypatch.setenv("PCF_KEY_PASSPHRASE", PASSPHRASE)
     other = tmp_path / "r2.json"  # another product: a result is labelled once (issue 15 part 3)
     other.write_text(json.dumps(make_result(id="TEST-PACK-20")))
-    assert run("issue", other, *issue[2:]).exit_code == 0
+    assert run("issue", other, *issue[2:], "--self-declared").exit_code == 0
     monkeypatch.delenv("PCF_KEY_PASSPHRASE")
     r = run(*issue)
     assert r.exit_code == 2 and "PCF_KEY_PASSPHRASE" in r.output and "Traceback" not in r.output

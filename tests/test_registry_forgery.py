@@ -57,7 +57,8 @@ def _attacker_label(tmp_path, seq: int, issuer: str = "cb-forger"):
     ``seq``; returns (store, issuer key, label)."""
     store, key, *_ = new_registry(tmp_path / "attacker", issuer=issuer, now=T0)
     for i in range(seq):  # one product per label (one current label per product, issue 15 part 3)
-        label = issue(store, make_declaration(id=f"FAKE-PACK-{i}"), key, 730, None, now=T1, render=False)
+        label = issue(store, make_declaration(id=f"FAKE-PACK-{i}"), key, 730, None, now=T1, render=False,
+                      self_declared=True)
     return store, key, label
 
 
@@ -215,7 +216,8 @@ def test_rolling_back_a_revocation_is_seen_against_a_kept_head(victim):
 def test_a_revocation_deleted_from_the_middle_of_the_log_is_detected(victim):
     store, number = victim["store"], victim["genuine"].number
     change_status(store, number, "revoke", "fraud", victim["key"], now=utc(2026, 2, 1))
-    issue(store, make_declaration(id="LATER"), victim["key"], 730, None, now=utc(2026, 3, 1), render=False)
+    issue(store, make_declaration(id="LATER"), victim["key"], 730, None, now=utc(2026, 3, 1), render=False,
+          self_declared=True)
     db = sqlite3.connect(victim["db"])
     for trigger in ("events_append_only_delete", "labels_revoked_final"):
         db.execute(f"DROP TRIGGER {trigger}")

@@ -88,7 +88,7 @@ def site(tmp_path_factory):
     labels["valid"] = issue(store, make_declaration(), key, 730, tmp / "issued", now=T1)
     for pid in ("REVOKED-PACK", "SUSPENDED-PACK", "SHORT-PACK"):
         signed_case(store, make_declaration(id=pid), now=T0)
-    signed_case(store, make_declaration(name=HOSTILE_NAME), now=T0)
+    signed_case(store, make_declaration(id="HOSTILE-PACK", name=HOSTILE_NAME), now=T0)
     labels["revoked"] = issue(store, make_declaration(id="REVOKED-PACK"), key, 730, None, now=T1)
     change_status(store, labels["revoked"].number, "revoke", REVOKE_REASON, key, now=utc(2026, 2, 1))
     labels["suspended"] = issue(store, make_declaration(id="SUSPENDED-PACK"), key, 730, None, now=T1)

@@ -163,6 +163,9 @@ def test_verifier_key_issuing_its_own_case_is_refused(reg, tmp_path):
         assert tx.labels() == []
 
 
+SAME_DATA = "surveillance audit: production unchanged since the verified study"
+
+
 def test_issued_label_names_the_case_and_renewal_keeps_four_eyes(reg):
     case = signed_case(reg["store"], make_declaration(), now=T0).case
     issued = issue(reg["store"], make_declaration(), reg["key"], 730, None, now=T1)
@@ -171,8 +174,10 @@ def test_issued_label_names_the_case_and_renewal_keeps_four_eyes(reg):
                  "opinion": "reasonable", "signed_at": "2026-01-01T00:00:00Z", "case_sha256": case.case_sha256}
     assert verify(issued.number, reg["store"], at=utc(2026, 2, 1)).verdict == "valid"
     with pytest.raises(IssueRefused, match="verifier key"):
-        renew(reg["store"], issued.number, verifier_key(reg["store"], "vb-test"), 730, "annual", now=utc(2026, 3, 1))
-    renewed = renew(reg["store"], issued.number, reg["key"], 730, "annual", now=utc(2026, 3, 1))
+        renew(reg["store"], issued.number, verifier_key(reg["store"], "vb-test"), 730, "annual", now=utc(2026, 3, 1),
+              justification=SAME_DATA)
+    renewed = renew(reg["store"], issued.number, reg["key"], 730, "annual", now=utc(2026, 3, 1),
+                    justification=SAME_DATA)  # the same data: a renewal needs a justification (issue 15 part 3)
     assert renewed.document["declaration"]["verification"] == v
     assert check_registry(reg["store"]).ok
 

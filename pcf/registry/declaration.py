@@ -201,15 +201,10 @@ def build_label_document(declaration: Declaration, *, number: str, key: SigningK
     verification : dict, optional
         Who verified the result (:func:`pcf.registry.cases.third_party`) or
         ``{"kind": "self-declared"}``; None leaves the key out (as labels issued before issue 15).
-    supersedes : str, optional
-        The label number this one replaces (the product's current label; a renewal's old label).
-    justification : str, optional
-        Why a renewal keeps data no newer than its old label's (stated on the label's page and
-        statement).
-
-    The optional keys ``supersedes``, ``reference_period`` (the result's
-    ``exchange.reference_period``, ``{start, end}`` ISO dates) and ``justification`` are
-    written only when they have a value, so label documents without them keep their digest.
+    supersedes, justification : str, optional
+        The label this one replaces; why a renewal keeps data no newer than its old label's.
+        They and ``reference_period`` (the result's ``exchange.reference_period``) are written
+        only when they have a value (:func:`_optional`).
 
     Returns
     -------
