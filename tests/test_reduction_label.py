@@ -137,12 +137,13 @@ def test_self_declared_labels_are_no_footprint_certificates(reg):
     from pcf.registry import issue as plain_issue
 
     a = footprint(reg)
-    b = plain_issue(reg["store"], SECOND(), reg["key"], 730, None, now=T2, self_declared=True)
+    b = plain_issue(reg["store"], SECOND(), reg["key"], 730, None, now=T2, self_declared=True,
+                    supersede=a.number)  # one current label per product (issue 15 part 3)
     with pytest.raises(IssueRefused, match=rf"at least 2 issued footprint labels.*holds 1 \({a.number}\)"):
         reduction(reg, a.number)
     with pytest.raises(IssueRefused, match=f"baseline label {b.number} is self-declared"):
         reduction(reg, b.number)
-    second(reg, a, generation(960.0, model="12" * 32))
+    second(reg, b, generation(960.0, model="12" * 32))
     with pytest.raises(IssueRefused, match="a reduction label is certified") as info:
         plain_issue(reg["store"], generation(816.0), reg["key"], 730, None, now=T3, claim="reduction",
                     baseline_label=a.number, measures=reg["measures"], self_declared=True)
