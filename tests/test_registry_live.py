@@ -382,3 +382,32 @@ def test_entries_and_a_log_no_key_signed_cannot_be_confirmed(tmp_path):
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+def test_a_superseded_label_links_to_its_successor(tmp_path):
+    """`pcf issue --supersede` (issue 15 part 3): the old label's live page says SUPERSEDED (even
+    inside its validity period) with a link to the new label, whose page links back; both entries
+    pass the signed-event checks."""
+    from tests.test_registry_lifecycle import of_year
+
+    store, key, _, _ = new_registry(tmp_path, now=utc(2026, 1, 1))
+    old = issue(store, of_year(2025), key, 730, None, now=utc(2026, 1, 2), render=False).number
+    new = issue(store, of_year(2026), key, 730, None, now=utc(2026, 6, 1), render=False, supersede=old).number
+    store.close()
+    server, thread, base = _serve_in_thread(tmp_path / "registry.db", lambda: utc(2026, 7, 1))
+    try:
+        status, _, body = get(f"{base}/{old}.html")
+        dom = Elements(body)
+        assert status == 200 and dom.by_id["status"]["attrs"]["data-status"] == "superseded"
+        assert "SUPERSEDED" in dom.by_id["status"]["text"] and "(2026-06-01)" in dom.by_id["status"]["text"]
+        link = dom.by_id["superseded-by"]
+        assert link["attrs"]["href"] == f"{new}.html" and link["text"] == new  # relative: same folder
+        status, _, body = get(f"{base}/{link['attrs']['href']}")
+        newer = Elements(body)
+        assert status == 200 and newer.by_id["status"]["attrs"]["data-status"] == "valid"
+        assert newer.by_id["supersedes"]["text"].strip() == old
+        rows = {r["data-number"]: r["data-status"] for r in Elements(get(base + "/")[2]).rows}
+        assert rows == {old: "superseded", new: "valid"}
+    finally:
+        server.should_exit = True
+        thread.join(10)
