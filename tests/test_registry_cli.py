@@ -38,8 +38,8 @@ def test_full_cycle_on_the_nmc811_example(open_default, tmp_path, monkeypatch):
     """README: the NMC811 pack under GB/T 24067 (China CFP label route, with the IPCC 2021
     method that rule requires; the model declares EF 3.1 for the EU rule), with a verifier:
     keys (root, issuer, verifier), case opened, a finding recorded and closed with evidence,
-    every item recorded, signed, issued (not with the verifier's key), verified, revoked,
-    published, pages in Chromium. Under its model's own PCR (EU batteries) it is refused
+    every item recorded, signed, issued (not with the verifier's key), verified, renewed with a
+    justification (the old label superseded), revoked, published, pages in Chromium. Under its model's own PCR (EU batteries) it is refused
     first: its production data are secondary (Annex II point 1)."""
     monkeypatch.chdir(cli.__file__.rsplit("/", 1)[0])
     monkeypatch.setenv("PCF_REGISTRY", str(tmp_path / "registry.db"))
@@ -100,13 +100,27 @@ def test_full_cycle_on_the_nmc811_example(open_default, tmp_path, monkeypatch):
     assert run("verify", number).exit_code == 0
     r = run("verify", labels / f"{number}.declaration.json", "--offline", "--key", keys / "cb-example.pub")
     assert r.exit_code == 3, r.output
+    r = run("issue", res, "--key", ikey, "--valid-days", 730, "--out", labels)
+    assert r.exit_code == 2 and f"already issued as {number}" in r.output, r.output  # one label per result
+    r = run("renew", number, "--key", ikey, "--valid-days", 730, "--reason", "annual surveillance", "--out", labels,
+            "--justification", "production and suppliers unchanged (surveillance audit)")
+    assert r.exit_code == 0, r.output
+    renewal, old = r.stdout.strip(), number
+    r = run("verify", old)
+    assert r.exit_code == 1 and f"superseded by {renewal}" in r.output, r.output
+    number = renewal  # the current label from here on
+    assert run("verify", number).exit_code == 0
     assert run("revoke", number, "--reason", "cell supplier data found wrong in audit", "--key", ikey).exit_code == 0
     r = run("verify", number)
     assert r.exit_code == 1 and "revoked" in r.output
     assert run("registry", "check").exit_code == 0
     assert run("registry", "publish", site).exit_code == 0
+    superseded = Elements(chromium_dom((site / f"{old}.html").as_uri(), tmp_path))
+    assert superseded.by_id["status"]["attrs"]["data-status"] == "superseded"
+    assert superseded.by_id["superseded-by"]["text"].strip() == number
     dom = Elements(chromium_dom((site / f"{number}.html").as_uri(), tmp_path))
     assert dom.by_id["status"]["attrs"]["data-status"] == "revoked"
+    assert "production and suppliers unchanged" in dom.by_id["justification"]["text"]
     assert "SKU-NMC811-PACK" in dom.by_id["product"]["text"]
     assert dom.by_id["verification"]["attrs"]["data-kind"] == "third-party"
     assert "vb-alice" in dom.by_id["verification"]["text"] and case in dom.by_id["verification"]["text"]
