@@ -169,6 +169,7 @@ def test_status_changes_show_at_the_next_request(served):
     ("not-a-number.html", "not a label number"),
     ("{lower}.html", "not written as a label number"),
     ("..%2F..%2Fetc%2Fpasswd.html", "not a label number"),
+    ("PCF-2026-" + "1" * 5000 + "-11.html", "not a label number"),  # beyond Python's 4,300-digit int conversion
     ("{number}.pdf", "no such page"),
 ])
 def test_unknown_or_malformed_numbers_are_404(served, path, why):
@@ -411,3 +412,16 @@ def test_a_superseded_label_links_to_its_successor(tmp_path):
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+def test_a_number_of_thousands_of_digits_is_refused_cleanly():
+    """`pcf verify` and the pages parse numbers: one with 5,000 digits (beyond Python's 4,300-digit
+    int conversion) is a RegistryError (exit 2, a 404 page), even with matching check digits."""
+    from pcf.core.errors import PCFError
+    from pcf.registry.numbers import check_digits, parse_number
+
+    body = "PCF2026" + "1" * 5000
+    for text in ("PCF-2026-" + "1" * 5000 + "-" + check_digits(body), "PCF-2026-" + "1" * 5000 + "-00"):
+        with pytest.raises(PCFError, match="not a label number"):
+            parse_number(text)
+    assert check_digits("PCF2026000001") == "87"  # docs/registry.md's example PCF-2026-000001-87

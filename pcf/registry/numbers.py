@@ -33,6 +33,15 @@ def _digits(text: str) -> str:
     return "".join(str(int(c, 36)) for c in text)
 
 
+def _mod97(digits: str) -> int:
+    """``int(digits) % 97`` nine digits at a time (ISO 7064's piecewise method), so any length
+    works (Python refuses to convert decimal strings of more than 4,300 digits)."""
+    rest = 0
+    for i in range(0, len(digits), 9):
+        rest = int(f"{rest}{digits[i:i + 9]}") % 97
+    return rest
+
+
 def check_digits(body: str) -> str:
     """ISO 7064 MOD 97-10 check digits of a text of capital letters and digits.
 
@@ -46,7 +55,7 @@ def check_digits(body: str) -> str:
     str
         Two digits ``CC`` such that ``int(digits(body) + CC) % 97 == 1``.
     """
-    return f"{98 - int(_digits(body) + '00') % 97:02d}"
+    return f"{98 - _mod97(_digits(body) + '00'):02d}"
 
 
 def check_prefix(prefix: str) -> str:
@@ -109,7 +118,9 @@ def parse_number(text: str) -> LabelNumber:
     if not m:
         raise RegistryError(f"{text!r} is not a label number (PREFIX-YYYY-NNNNNN-CC, e.g. PCF-2026-000001-xx)")
     prefix, year, seq, cc = m.groups()
-    if int(_digits(prefix + year + seq) + cc) % 97 != 1:
+    if len(seq) > 18:  # a registry-wide sequence number beyond 10^18 is not one pcf gave
+        raise RegistryError(f"{text[:40]!r}...: not a label number (its sequence number has {len(seq)} digits)")
+    if _mod97(_digits(prefix + year + seq) + cc) != 1:
         raise RegistryError(f"{text!r}: the check digits do not match; the number was mistyped")
     return LabelNumber(prefix, int(year), int(seq), m.group(0))
 
