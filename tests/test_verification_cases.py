@@ -349,3 +349,17 @@ def test_pages_say_who_verified(reg):
     row = page.by_id["verification"]
     assert row["attrs"]["data-kind"] == "self-declared"
     assert "Self-declared" in row["text"] and "not verified by a third party" in row["text"]
+
+
+def test_a_superseding_label_needs_a_case_for_its_own_result(reg):
+    signed_case(reg["store"], make_declaration(), now=T0)
+    first = issue(reg["store"], make_declaration(), reg["key"], 730, None, now=T1)
+    corrected = with_result(make_declaration(), model_sha256="cd" * 32)   # another result of the same product
+    with pytest.raises(IssueRefused, match="no signed verification case"):
+        issue(reg["store"], corrected, reg["key"], 730, None, now=T1, supersede=first.number)
+    case = signed_case(reg["store"], corrected, now=T0).case
+    second = issue(reg["store"], corrected, reg["key"], 730, None, now=T1, supersede=first.number)
+    assert second.document["declaration"]["verification"]["case"] == case.number == "VC-000002"
+    assert verify(first.number, reg["store"], at=utc(2026, 2, 1)).verdict == "invalid"   # superseded
+    assert verify(second.number, reg["store"], at=utc(2026, 2, 1)).verdict == "valid"
+    assert check_registry(reg["store"]).ok
