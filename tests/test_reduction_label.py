@@ -248,6 +248,24 @@ def test_issued_with_two_earlier_labels(reg):
     assert check_registry(reg["store"]).ok
 
 
+def test_the_new_generation_gets_its_footprint_label_and_its_reduction_label(reg):
+    """The usual cycle: footprint labels A and B, then the new generation's result C gets a
+    footprint label (superseding B) and a reduction label against A; one of each per result."""
+    a = footprint(reg)
+    b = second(reg, a)
+    new = generation(816.0)
+    c = footprint(reg, new, now=T3, supersede=b.number)
+    r = reduction(reg, a.number, new)
+    assert r.document["declaration"]["claim"]["footprint_labels"] == [a.number, b.number, c.number]
+    assert r.document["declaration"]["claim"]["reduction_pct"] == pytest.approx(15.0, rel=1e-9)
+    assert verify(c.number, reg["store"], at=T_CHECK).verdict == "valid"
+    assert verify(r.number, reg["store"], at=T_CHECK).verdict == "valid"
+    with pytest.raises(IssueRefused, match="one reduction label per result"):
+        reduction(reg, b.number, new)
+    with pytest.raises(IssueRefused, match="one label per result"):
+        footprint(reg, new, now=T3, supersede=c.number)
+
+
 def test_a_tampered_reduction_claim_does_not_verify(reg, tmp_path):
     a = footprint(reg)
     second(reg, a)

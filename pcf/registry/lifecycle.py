@@ -271,16 +271,18 @@ class _Plan:
 
 
 def _check_result(tx: Tx, plan: _Plan) -> None:
-    """One label per result; a revoked label's result is never labelled again unchanged."""
+    """One label per result and label type (a new generation's result gets its footprint label
+    and its reduction label); a revoked label's result is never labelled again unchanged."""
     for label in tx.labels_of_result(plan.result_sha256):
         if label.status == "revoked":
             raise IssueRefused(f"this result (SHA-256 {plan.result_sha256[:16]}...) was labelled {label.number}, "
                                "which is revoked: the result of a revoked label is not labelled again unchanged; "
                                "correct the data, recompute with `pcf footprint` and issue the new result")
-        if plan.new_result:
+        if plan.new_result and label.label_type == plan.scope[3]:
+            kind = "" if label.label_type == "footprint" else f" {label.label_type}"
             raise IssueRefused(f"this result (SHA-256 {plan.result_sha256[:16]}...) was already issued as "
-                               f"{label.number} ({label.status}): one label per result; to extend its validity "
-                               f"renew that label (`pcf renew {label.number}`)")
+                               f"{label.number} ({label.status}): one{kind} label per result; to extend its "
+                               f"validity renew that label (`pcf renew {label.number}`)")
 
 
 def _scope_text(scope: tuple[str, str, str, str]) -> str:
