@@ -30,8 +30,8 @@ from pcf.registry.numbers import format_number, parse_number
 from pcf.registry.store import label_scope
 from pcf.registry.declaration import parse_time
 from pcf.registry.lifecycle import add_years
-from tests.registry_util import (PCR, cli_case, cli_issuer_key, ensure_case, make_declaration, make_result, new_registry,
-                                 utc, with_result)
+from tests.registry_util import (PCR, admit, cli_case, cli_issuer_key, ensure_case, make_declaration, make_result,
+                                 new_registry, utc, with_result)
 from tests.registry_util import verified_issue as issue  # after a signed case (issue 15)
 
 T1 = utc(2026, 5, 1, 8, 0, 0)
@@ -182,6 +182,9 @@ def test_supersede_refusals(reg):
         issue(reg["store"], of_year(2025), reg["key"], 730, None, now=T1, supersede=other.number)
     with pytest.raises(LabelNotFound):
         issue(reg["store"], of_year(2025), reg["key"], 730, None, now=T1, supersede=format_number("PCF", 2026, 99))
+    stranger, *_ = admit(reg["store"], "cb-other", reg["tmp"] / "other", now=utc(2026, 1, 1))
+    with pytest.raises(IssueRefused, match=rf"label {first.number} was issued by cb-test: only a key of cb-test"):
+        issue(reg["store"], of_year(2025), stranger, 730, None, now=T1, supersede=first.number)
     second = issue(reg["store"], of_year(2025), reg["key"], 730, None, now=T1, supersede=first.number)
     with pytest.raises(IssueRefused, match=rf"label {first.number} is superseded \(replaced by {second.number}\)"):
         issue(reg["store"], of_year(2026), reg["key"], 730, None, now=T1, supersede=first.number)

@@ -290,7 +290,7 @@ def _scope_text(scope: tuple[str, str, str, str]) -> str:
     return f"product {scope[0]!r} under PCR {scope[1]} per {scope[2]}{kind}"
 
 
-def _check_one_current(tx: Tx, plan: _Plan, at: str) -> None:
+def _check_one_current(tx: Tx, plan: _Plan, at: str, issuer: str) -> None:
     """A product (id + PCR + declared unit) has one current label of each type: the new one
     may only replace it, named as ``plan.supersede``."""
     current = [label for label in tx.labels_of_product(plan.scope[0])
@@ -315,6 +315,9 @@ def _check_one_current(tx: Tx, plan: _Plan, at: str) -> None:
         raise IssueRefused(f"label {target.number} is {target.status}"
                            + (f" (replaced by {later})" if later else "") + ": it cannot be superseded"
                            ).about("supersede")
+    if target.issuer != issuer:
+        raise IssueRefused(f"label {target.number} was issued by {target.issuer}: only a key of {target.issuer} "
+                           f"supersedes it (this key is {issuer}'s)").about("supersede")
     others = [label.number for label in current if label.number != target.number]
     if others:
         raise IssueRefused(f"{_scope_text(plan.scope)} has another current label, {', '.join(others)}: supersede "
@@ -352,7 +355,7 @@ def _issue(store: Store, make, key: SigningKey, out_dir, now: datetime | None, p
                 _check_renewable(tx, plan.renews, plan.scope)
             added = extra(tx, now) if extra is not None else {}  # a claim's own refusals first
             _check_result(tx, plan)
-            _check_one_current(tx, plan, iso(now))
+            _check_one_current(tx, plan, iso(now), issuer)
             checked = vouch(tx, issuer) if vouch is not None else None
             if checked is not None:
                 added = {**added, "verification": checked}
