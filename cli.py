@@ -821,6 +821,8 @@ def _print_verification(v, as_json: bool) -> None:
         out.print(f"[bold]{escape(v.number)}[/bold]  {escape(v.product_name or v.product_id or '')}"
                   + (f"  {escape(v.value)}" if v.value else "") + (f"  class {escape(v.cls)}" if v.cls else ""),
                   highlight=False)
+    for line in v.marks:
+        out.print(f"  {escape(line)}", highlight=False)
     marks = {"ok": "[green]✓[/green]", "fail": "[red]✗[/red]", "unknown": "[yellow]?[/yellow]"}
     for c in v.checks:
         out.print(f"  {marks[c.state]} {c.name:<10} {escape(c.message)}", highlight=False)

@@ -422,4 +422,5 @@ def test_command_line_reduction_label(tmp_path, monkeypatch):
     assert r.exit_code == 0, r.output
     year = parse_number(first).year                          # the baseline's year of issue
     assert f"减碳 Reduction −15.0 % vs label {first} ({year})" in r.output
-    assert run("verify", r.stdout.strip()).exit_code == 0
+    v = run("verify", r.stdout.strip())
+    assert v.exit_code == 0 and f"减碳 Reduction −15.0 % vs label {first} ({year})" in v.stdout

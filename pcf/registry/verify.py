@@ -29,6 +29,7 @@ from pathlib import Path
 from .declaration import digest, document_text, iso, parse_document, parse_time, signature_valid, utc_now
 from .errors import NotADeclaration, RegistryError
 from .keys import key_id, public_from_raw
+from .labeltype import marks
 from .numbers import looks_like_number, parse_number
 from .cases import verification_standing
 from .chain import verify_chain
@@ -70,6 +71,9 @@ class Verification:
         The label that renews this one, if any.
     superseded_by : str or None
         The label that replaced this one (a later label of the product, or its renewal).
+    marks : list of str
+        What the label states beside the footprint: a reduction claim, the low-carbon mark
+        (:func:`pcf.registry.labeltype.marks`).
     checks : list of Check
     """
 
@@ -88,6 +92,7 @@ class Verification:
     status: str = "unknown"
     renewed_by: str | None = None
     superseded_by: str | None = None
+    marks: list[str] = field(default_factory=list)
 
     def add(self, name: str, state: str, message: str) -> None:
         self.checks.append(Check(name, state, message))
@@ -119,6 +124,7 @@ def _describe(v: Verification, declaration: dict) -> None:
     v.product_name = declaration["product"]["name"]
     v.value = f"{head['text']} {head['unit']}"
     v.cls = pc.get("class")
+    v.marks = marks(declaration)
     v.issuer = declaration["issuer"]["name"]
     v.valid_from = declaration["valid_from"]
     v.valid_until = declaration["valid_until"]
