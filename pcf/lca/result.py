@@ -15,6 +15,7 @@ from typing import Any
 
 from ..core.codec import ABSENT, from_json, key, record, to_json
 from ..core.vocabulary import GHG_CATEGORIES
+from ..model.lint import LintFinding  # a lint finding is its own result record
 
 
 @record
@@ -346,38 +347,6 @@ class SimpleFinding:
     item: str | None
     message: str
     fix: str
-
-
-@record
-class LintFinding:
-    """A finding of model lint (:mod:`pcf.model.lint`, :mod:`pcf.pcr.lint`), made before the
-    footprint was computed.
-
-    Attributes
-    ----------
-    check : str
-        ``unreachable-process``, ``mass-balance``, ``duplicate-input`` or ``stage-inheritance``.
-    severity : str
-        ``error`` (a footprint with one is refused, so results hold them only as accepted
-        ``info``), ``warning`` or ``info``.
-    file : str
-        The model file.
-    line : int or None
-        Line in the model file, None for the whole file.
-    message, fix : str
-        What was found (with its numbers: the mass difference [kg / reference flow] and its
-        share [%]) and how to fix it.
-    process : str or None
-        The process it is about.
-    """
-
-    check: str
-    severity: str
-    file: str
-    line: int | None
-    message: str
-    fix: str
-    process: str | None = None
 
 
 @record

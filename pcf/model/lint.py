@@ -55,7 +55,9 @@ of life, whose kg inputs are not parts of the product)."""
 
 @dataclass(frozen=True)
 class LintFinding:
-    """One finding of model lint.
+    """One finding of model lint; also the record of the result's ``lint`` list
+    (:mod:`pcf.lca.result`; a footprint with an ``error`` is refused, so results hold
+    ``warning`` and ``info`` findings only).
 
     Attributes
     ----------

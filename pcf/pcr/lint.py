@@ -13,7 +13,6 @@ for the other stages pcf cannot tell which inputs belong there, and names none).
 
 from __future__ import annotations
 
-from ..lca import result as records
 from ..model import ProductSystem
 from ..model.lint import LintFinding, is_mass, lint_model, reachable_processes, sort_findings
 from .schema import PCR
@@ -30,8 +29,9 @@ def lint_system(system: ProductSystem, pcr: PCR | None) -> list[LintFinding]:
 
 
 def lint_records(findings: list[LintFinding]) -> tuple:
-    """The findings as the result's records (:class:`pcf.lca.result.LintFinding`)."""
-    return tuple(records.LintFinding(**f.to_dict()) for f in findings)
+    """The findings as the result's ``lint`` field: a :class:`pcf.model.lint.LintFinding` is its own
+    result record (``pcf.lca.result`` imports it)."""
+    return tuple(findings)
 
 
 def lint_stages(system: ProductSystem, pcr: PCR) -> list[LintFinding]:
