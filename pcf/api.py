@@ -495,6 +495,7 @@ def render_outputs(result_path: str | Path, out_dir: str | Path, what: str, vari
 
 
 def _store(registry: str | Path | None, create: bool = True):
+    """The registry store, opened; use it as a context manager (``with _store(r) as store``), which closes it."""
     from .registry import open_store
 
     return open_store(registry, create=create)
@@ -620,11 +621,8 @@ def keys_new(issuer: str, out_dir: str | Path, passphrase: str | None = None,
         passphrase = None
     if not register:
         return new_keys(None, issuer, out_dir, passphrase, role)
-    store = _store(registry)
-    try:
+    with _store(registry) as store:
         return new_keys(store, issuer, out_dir, passphrase, role, root_key=root, valid_until=until)
-    finally:
-        store.close()
 
 
 def registry_add_key(public_path: str | Path, issuer: str, registry: str | Path | None = None,
@@ -650,22 +648,16 @@ def registry_add_key(public_path: str | Path, issuer: str, registry: str | Path 
     if root_key_path is None:
         raise RegistryError("admitting a key needs the registry's root key (kept offline)").about("root_key")
     root = load_key(root_key_path, passphrase_file, ask)
-    store = _store(registry)
-    try:
+    with _store(registry) as store:
         return register_key(store, issuer, key, role, root_key=root, valid_until=until)
-    finally:
-        store.close()
 
 
 def keys_list(registry: str | Path | None = None) -> list:
     """``pcf keys list``: every key in the registry with its role (current and retired), oldest first."""
     from .registry import list_keys
 
-    store = _store(registry, create=False)
-    try:
+    with _store(registry, create=False) as store:
         return list_keys(store)
-    finally:
-        store.close()
 
 
 def registry_init(prefix: str | None = None, url: str | None = None, registry: str | Path | None = None,
@@ -690,11 +682,8 @@ def registry_init(prefix: str | None = None, url: str | None = None, registry: s
 
     root = load_key(root_key_path, passphrase_file, ask) if root_key_path else None
     admin = load_key(key_path, passphrase_file, ask) if key_path else None
-    store = _store(registry)
-    try:
+    with _store(registry) as store:
         return init_registry(store, prefix, url, root_key=root, key=admin)
-    finally:
-        store.close()
 
 
 def _admission_end(text: str | None):
@@ -778,11 +767,8 @@ def verification_open(result_path: str | Path, verifier: str, key_path: str | Pa
     declaration = read_declaration(result_path)
     today = check_conformance(declaration)
     key = load_key(key_path, passphrase_file, ask)
-    store = _store(registry, create=False)
-    try:
+    with _store(registry, create=False) as store:
         return open_case(store, declaration, today, verifier, key)
-    finally:
-        store.close()
 
 
 def verification_checklist(case: str, registry: str | Path | None = None):
@@ -798,11 +784,8 @@ def verification_checklist(case: str, registry: str | Path | None = None):
     """
     from .registry.cases import show_case
 
-    store = _store(registry, create=False)
-    try:
+    with _store(registry, create=False) as store:
         return show_case(store, case)
-    finally:
-        store.close()
 
 
 def verification_record(case: str, item: str, status: str, note: str, key_path: str | Path,
@@ -822,11 +805,8 @@ def verification_record(case: str, item: str, status: str, note: str, key_path: 
     from .registry.cases import record_item
 
     key = load_key(key_path, passphrase_file, ask)
-    store = _store(registry, create=False)
-    try:
+    with _store(registry, create=False) as store:
         return record_item(store, case, item, status, note, evidence, key=key)
-    finally:
-        store.close()
 
 
 def verification_sign(case: str, key_path: str | Path, opinion: str, registry: str | Path | None = None,
@@ -844,11 +824,8 @@ def verification_sign(case: str, key_path: str | Path, opinion: str, registry: s
     from .registry.cases import sign_case
 
     key = load_key(key_path, passphrase_file, ask)
-    store = _store(registry, create=False)
-    try:
+    with _store(registry, create=False) as store:
         return sign_case(store, case, key, opinion)
-    finally:
-        store.close()
 
 
 def issue_label(result_path: str | Path, key_path: str | Path, valid_days: int | None, out_dir: str | Path,
@@ -886,12 +863,9 @@ def issue_label(result_path: str | Path, key_path: str | Path, valid_days: int |
         passphrase = read_passphrase_file(passphrase_file)
     replaced = None if supersede is None else _number(supersede, "supersede", parse_number)
     key = load_signing_key(key_path, _passphrase(key_path, passphrase, ask))
-    store = _store(registry)
-    try:
+    with _store(registry) as store:
         return issue(store, declaration, key, valid_days, out_dir, claim=claim, baseline_label=baseline_label,
                      measures=measures, self_declared=self_declared, supersede=replaced)
-    finally:
-        store.close()
 
 
 def _number(text: str, argument: str, parse) -> str:
@@ -967,11 +941,8 @@ def change_label_status(number: str, action: str, reason: str, registry: str | P
         raise RegistryError("a status change is signed: give an admin key or a key of the label's "
                             "issuer").about("key")
     key = load_key(key_path, passphrase_file, ask)
-    store = _store(registry, create=False)
-    try:
+    with _store(registry, create=False) as store:
         return change_status(store, parse_number(number).text, action, reason, key)
-    finally:
-        store.close()
 
 
 def renew_label(number: str, key_path: str | Path, valid_days: int | None, reason: str, out_dir: str | Path,
@@ -1001,22 +972,16 @@ def renew_label(number: str, key_path: str | Path, valid_days: int | None, reaso
     if passphrase is None and passphrase_file is not None:
         passphrase = read_passphrase_file(passphrase_file)
     key = load_signing_key(key_path, _passphrase(key_path, passphrase, ask))
-    store = _store(registry, create=False)
-    try:
+    with _store(registry, create=False) as store:
         return renew(store, parse_number(number).text, key, valid_days, reason, out_dir, declaration,
                      justification=justification)
-    finally:
-        store.close()
 
 
 def registry_list(registry: str | Path | None = None) -> list:
     """``pcf registry list``: every label record, in number order."""
-    store = _store(registry, create=False)
-    try:
+    with _store(registry, create=False) as store:
         with store.read() as tx:
             return tx.labels()
-    finally:
-        store.close()
 
 
 def registry_check(registry: str | Path | None = None, root_key_id: str | None = None,
@@ -1043,14 +1008,11 @@ def registry_check(registry: str | Path | None = None, root_key_id: str | None =
     if known_head is not None and len(known_head) != 64 and Path(known_head).is_file():
         signed_head, known_head = read_head(known_head), None
     _known_head(known_head)
-    store = _store(registry, create=False)
-    try:
+    with _store(registry, create=False) as store:
         report = check_registry(store, _root_key_id(root_key_id), _known_head(known_head))
         if signed_head is not None:
             report.problems.extend(head_problems(store, signed_head))
         return report
-    finally:
-        store.close()
 
 
 def registry_head(key_path: str | Path, out: str | Path | None = None, registry: str | Path | None = None,
@@ -1074,11 +1036,8 @@ def registry_head(key_path: str | Path, out: str | Path | None = None, registry:
     from .registry.head import sign_head
 
     key = load_key(key_path, passphrase_file, ask)
-    store = _store(registry, create=False)
-    try:
+    with _store(registry, create=False) as store:
         head = sign_head(store, key)
-    finally:
-        store.close()
     if out is not None:
         try:
             write_atomic({Path(out): (json.dumps(head, indent=2) + "\n").encode("utf-8")})
@@ -1091,11 +1050,8 @@ def registry_publish(out_dir: str | Path, registry: str | Path | None = None) ->
     """``pcf registry publish``: write the static verification site (see :mod:`pcf.serve.publish`)."""
     from .serve.publish import publish
 
-    store = _store(registry, create=False)
-    try:
+    with _store(registry, create=False) as store:
         return publish(store, out_dir)
-    finally:
-        store.close()
 
 
 def registry_export(number: str, out_dir: str | Path, registry: str | Path | None = None) -> dict[str, Path]:
@@ -1103,11 +1059,8 @@ def registry_export(number: str, out_dir: str | Path, registry: str | Path | Non
     from .registry import export
     from .registry.numbers import parse_number
 
-    store = _store(registry, create=False)
-    try:
+    with _store(registry, create=False) as store:
         return export(store, parse_number(number).text, out_dir)
-    finally:
-        store.close()
 
 
 # --------------------------------------------------------------------------- exchange formats
