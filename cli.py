@@ -555,6 +555,27 @@ def api_client(
     err.print(f"client {escape(client_id)} registered in {escape(str(clients))}; the secret above is not stored")
 
 
+@app.command("api-callback", epilog="Example: pcf api-callback buyer-1 --clients api-clients.json --url "
+                                     "https://pact.buyer.example --auth-client-id pcf-supplier --auth-secret-file s.txt")
+def api_callback(
+    client_id: str = typer.Argument(..., help="Client id (registered with `pcf api-client`)."),
+    clients: Path = typer.Option(..., "--clients", help="Clients file of `pcf serve`."),
+    url: str = typer.Option(..., "--url", help="The requester's PACT host (https; answers go to URL/3/events)."),
+    auth_client_id: str = typer.Option(..., "--auth-client-id", help="Client id the requester gave this host."),
+    auth_secret_file: Path = typer.Option(..., "--auth-secret-file", help="File with the requester's client "
+                                          "secret for this host (first line)."),
+    token_url: Optional[str] = typer.Option(None, "--token-url", help="The requester's token endpoint "
+                                            "[default URL/auth/token]."),
+) -> None:
+    """Answer a client's PACT request events (RequestCreated) at its own host: set its URL and the
+    credentials for its /auth/token."""
+    from pcf.api import set_api_callback
+
+    callback = set_api_callback(clients, client_id, url, auth_client_id, auth_secret_file, token_url)
+    out.print(f"requests of {escape(client_id)} are answered at {escape(callback.url)} "
+              f"(token: {escape(callback.token_url)})")
+
+
 @app.command(epilog="Example: pcf serve --port 8080 (label pages) or pcf serve --results out --clients "
                      "api-clients.json --port 8080 (label pages and PACT API)")
 def serve(

@@ -1121,6 +1121,35 @@ def add_api_client(clients_file: str | Path, client_id: str) -> str:
     return add_client(clients_file, client_id)
 
 
+def set_api_callback(clients_file: str | Path, client_id: str, url: str, auth_client_id: str,
+                     auth_secret_file: str | Path, token_url: str | None = None):
+    """``pcf api-callback``: where the PACT host answers a client's request events (the
+    requester's host ``url`` and the credentials it gave for its ``/auth/token``; the secret is
+    read from ``auth_secret_file``, first line) (:mod:`pcf.serve.events`).
+
+    Returns
+    -------
+    pcf.serve.clients.Callback
+
+    Raises
+    ------
+    ClientsError
+        Unknown client, an unreadable or empty secret file, or a URL that is not https (plain
+        http only to a loopback host).
+    """
+    from .serve.clients import ClientsError, set_callback
+
+    try:
+        lines = Path(auth_secret_file).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ClientsError(f"{auth_secret_file}: cannot read the requester's secret ({exc})").about("auth_secret_file") from None
+    secret = lines[0].strip() if lines else ""
+    if not secret:
+        raise ClientsError(f"{auth_secret_file}: empty; put the requester's client secret on its first line"
+                           ).about("auth_secret_file")
+    return set_callback(clients_file, client_id, url, auth_client_id, secret, token_url)
+
+
 def serve(results_dir: str | Path | None, clients_file: str | Path | None, registry: str | Path | None = None,
           host: str = "127.0.0.1", port: int = 8080, tls_cert: str | Path | None = None,
           tls_key: str | Path | None = None) -> None:

@@ -203,6 +203,9 @@ def test_tc6_tc7_invalid_token(api, path):
 def test_tc8_get_footprint_with_non_existent_id(api, bearer):
     status, _, body = call(api["base"] + "/3/footprints/non-existent-id", headers=bearer)
     assert status == 404 and body["code"] == "NotFound"
+    # v2 names the error NoSuchFootprint (v2 Tech Specs error codes; harness v2 TC8)
+    status, _, body = call(api["base"] + "/2/footprints/00000000-0000-0000-0000-000000000000", headers=bearer)
+    assert status == 404 and body["code"] == "NoSuchFootprint"
 
 
 def test_expired_token(registry):
@@ -231,16 +234,28 @@ EVENTS = {
              "type": "org.wbcsd.pact.ProductFootprint.RequestRejectedEvent.3",
              "data": {"requestEventId": "e1", "error": {"code": "NotFound", "message": "not found"}}},
     "TC15": {"specversion": "1.0", "id": "e4", "source": "https://webhook.example.com", "time": "2023-05-19T11:30:00Z",
-             "type": "org.wbcsd.pact.ProductFootprint.PublishedEvent.3", "data": {"pfIds": ["urn:gtin:4712345060507"]}},
+             "type": "org.wbcsd.pact.ProductFootprint.PublishedEvent.3",
+             "data": {"pfIds": ["3a6c14a7-4deb-498a-b5ea-16ce2535b576"]}},
 }
 
 
-@pytest.mark.parametrize("case", sorted(EVENTS))
-def test_tc12_to_tc15_events_are_accepted(api, bearer, case):
+@pytest.mark.parametrize("case", ["TC13", "TC14", "TC15"])
+def test_tc13_to_tc15_events_are_accepted_and_kept(api, bearer, case):
     headers = {**bearer, "Content-Type": "application/cloudevents+json; charset=UTF-8"}
     status, _, body = call(api["base"] + "/3/events", "POST", headers, json.dumps(EVENTS[case]).encode())
     assert status == 200 and body is None  # accepted, empty body
-    assert api["app"].state.events[-1]["id"] == EVENTS[case]["id"]
+    kept = api["app"].state.inbox.stored(limit=1)[0]  # in the registry (pcf.serve.events)
+    assert (kept.event_id, kept.client_id, kept.api, kept.answer) == (EVENTS[case]["id"], "buyer-1", "v3", None)
+    assert json.loads(kept.body) == EVENTS[case]
+
+
+def test_tc12_a_request_from_a_client_without_a_requester_host_is_refused(api, bearer):
+    """The host answers requests only at the requester host configured for the client (PACT v3:
+    it "MUST validate the value of source"); buyer-1 has none, so the request gets 400 at once
+    (tests/test_pact_events.py has the answered requests)."""
+    headers = {**bearer, "Content-Type": "application/cloudevents+json; charset=UTF-8"}
+    status, _, body = call(api["base"] + "/3/events", "POST", headers, json.dumps(EVENTS["TC12"]).encode())
+    assert status == 400 and body["code"] == "BadRequest" and "'buyer-1'" in body["message"]
 
 
 def test_tc16_events_with_invalid_token_and_invalid_events(api, bearer):
@@ -253,6 +268,11 @@ def test_tc16_events_with_invalid_token_and_invalid_events(api, bearer):
     assert status == 400 and "unknown event type" in body["message"]
     status, _, _ = call(api["base"] + "/3/events", "POST", bearer, b"not json")
     assert status == 400
+    # TC40: a published event whose pfIds are not footprint ids (UUIDs) is malformed
+    bad = {**EVENTS["TC15"], "id": "e40", "data": {"pfIds": ["urn:gtin:4712345060507"]}}
+    status, _, body = call(api["base"] + "/3/events", "POST", {**bearer, "Content-Type": "application/json"},
+                           json.dumps(bad).encode())
+    assert status == 400 and body["code"] == "BadRequest" and "UUID" in body["message"]
 
 
 FILTERS = [  # (TC, query, products expected)

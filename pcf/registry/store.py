@@ -23,6 +23,7 @@ Verification cases (issue 15): ``cases``, ``case_records`` (append-only) and ``e
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import sqlite3
 from abc import ABC, abstractmethod
@@ -237,6 +238,28 @@ BEGIN SELECT RAISE(ABORT, 'evidence is kept as recorded'); END;
 )
 
 
+#: PACT events received by ``pcf serve`` (issue 16, :mod:`pcf.serve.events`): a bounded
+#: operational record, not part of the signed log (no trigger: the oldest rows are dropped
+#: beyond the cap). ``IF NOT EXISTS``, like :data:`_CASE_SCHEMA`, so older registries gain it.
+_PACT_EVENT_SCHEMA = (
+    """
+CREATE TABLE IF NOT EXISTS pact_events (
+    seq          INTEGER PRIMARY KEY CHECK (seq >= 1),
+    received_at  TEXT NOT NULL,
+    client_id    TEXT NOT NULL,            -- the API client whose token sent it
+    api          TEXT NOT NULL,            -- v3 | v2 (the endpoint it came to)
+    type         TEXT NOT NULL,            -- the CloudEvent type
+    event_id     TEXT NOT NULL,
+    source       TEXT NOT NULL,
+    body         TEXT NOT NULL,            -- the CloudEvent as received (JSON)
+    answer       TEXT,                     -- request events: pending | sent | failed
+    answer_note  TEXT,
+    UNIQUE (source, event_id)              -- CloudEvents 1.0: source + id identify an event
+);
+""",
+)
+
+
 @dataclass
 class KeyRecord:
     """A public key in the registry (timestamps ISO 8601 UTC).
@@ -373,6 +396,24 @@ class ItemRecord:
     evidence_name: str | None = None
 
 
+@dataclass
+class PactEventRecord:
+    """A PACT event received by ``pcf serve`` (:mod:`pcf.serve.events`). ``body`` is the
+    CloudEvent's JSON text; ``answer`` the state of the reply a request event gets (``pending``,
+    ``sent``, ``failed``; None for other events) with ``answer_note`` saying what happened."""
+
+    seq: int
+    received_at: str
+    client_id: str
+    api: str
+    type: str
+    event_id: str
+    source: str
+    body: str
+    answer: str | None = None
+    answer_note: str | None = None
+
+
 class Tx(ABC):
     """The operations of one registry transaction (all or nothing)."""
 
@@ -498,6 +539,22 @@ class Tx(ABC):
 
     def evidence(self, sha256: str) -> bytes | None:
         """An evidence file's content, or None."""
+        raise NotImplementedError
+
+    # PACT events received by pcf serve (issue 16); concrete here so that other stores only need the SQL
+
+    def add_pact_event(self, event: PactEventRecord, keep: int) -> PactEventRecord | None:
+        """Store a received event under the next number (``event.seq`` is ignored) and drop the
+        oldest beyond the newest ``keep``; None (nothing stored) when an event with the same
+        ``source`` and ``event_id`` is already kept."""
+        raise NotImplementedError
+
+    def pact_events(self, limit: int | None = None) -> list[PactEventRecord]:
+        """The kept events, oldest first (the newest ``limit`` when given)."""
+        raise NotImplementedError
+
+    def set_pact_answer(self, seq: int, answer: str, note: str) -> None:
+        """Record the state of the answer to request event ``seq`` (a dropped event: no-op)."""
         raise NotImplementedError
 
 
@@ -681,6 +738,27 @@ class SQLiteTx(Tx):
         r = self.db.execute("SELECT content FROM evidence WHERE sha256 = ?", (sha256,)).fetchone()
         return None if r is None else bytes(r[0])
 
+    def add_pact_event(self, event, keep):
+        if self.db.execute("SELECT 1 FROM pact_events WHERE source = ? AND event_id = ?",
+                           (event.source, event.event_id)).fetchone():
+            return None
+        seq = self.db.execute("SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM pact_events").fetchone()["n"]
+        record = dataclasses.replace(event, seq=seq)
+        cols = list(PactEventRecord.__dataclass_fields__)
+        self.db.execute(f"INSERT INTO pact_events({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                        [getattr(record, c) for c in cols])
+        self.db.execute("DELETE FROM pact_events WHERE seq <= ?", (seq - keep,))
+        return record
+
+    def pact_events(self, limit=None):
+        rows = self.db.execute("SELECT * FROM pact_events ORDER BY seq DESC"
+                               + (" LIMIT ?" if limit is not None else ""),
+                               (limit,) if limit is not None else ()).fetchall()
+        return [PactEventRecord(**{k: r[k] for k in PactEventRecord.__dataclass_fields__}) for r in reversed(rows)]
+
+    def set_pact_answer(self, seq, answer, note):
+        self.db.execute("UPDATE pact_events SET answer = ?, answer_note = ? WHERE seq = ?", (answer, note, seq))
+
 
 class SQLiteStore(Store):
     """The registry in one SQLite file (WAL, ``synchronous=FULL``, ``BEGIN IMMEDIATE`` writes).
@@ -754,12 +832,13 @@ class SQLiteStore(Store):
     def _add_case_tables(self) -> None:
         """Create the verification-case tables when missing (a registry made before issue 15)."""
         names = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master")}
-        wanted = {"cases", "case_records", "evidence", "cases_signed_final", "case_records_append_only_update"}
+        wanted = {"cases", "case_records", "evidence", "cases_signed_final", "case_records_append_only_update",
+                  "pact_events"}
         if wanted <= names:
             return
         self.db.execute("BEGIN IMMEDIATE")
         try:
-            for statement in _CASE_SCHEMA:
+            for statement in _CASE_SCHEMA + _PACT_EVENT_SCHEMA:
                 self.db.execute(statement)
             self.db.execute("COMMIT")
         except BaseException:

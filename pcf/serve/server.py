@@ -12,10 +12,12 @@ Actions (PACT Technical Specifications v3.0, REST API; v2.3 under ``/2``):
                                 case-insensitive), ``validOn``, ``validAfter``, ``validBefore``,
                                 ``status``; ``limit`` with an absolute ``Link: <...>; rel="next"``
                                 on the request's host (stateless offsets, valid indefinitely)
-``GET /3/footprints/{id}``      Action GetFootprint; 404 ``NotFound`` for an unknown id
+``GET /3/footprints/{id}``      Action GetFootprint; 404 ``NotFound`` for an unknown id (v2:
+                                ``NoSuchFootprint``, the v2 error code)
 ``POST /3/events``              Action Events: CloudEvents (``application/cloudevents+json``) of
-                                the four PACT types are validated and accepted (200, empty body);
-                                the host is read-only, so it does not act on them
+                                the four PACT types are validated, kept in the registry (bounded)
+                                and accepted (200, empty body); a request is answered
+                                asynchronously at the requester's host (:mod:`pcf.serve.events`)
 ``GET`` any other path          the labels' live verification pages at the QR code's path
                                 (:mod:`pcf.serve.live`; the only routes without ``--results``
                                 and ``--clients``)
@@ -44,8 +46,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import ipaddress
-import json
 import secrets
 import threading
 import time
@@ -56,6 +58,7 @@ from urllib.parse import parse_qsl, urlencode
 from ..core.errors import PCFError
 from ..registry import open_store
 from .clients import Clients
+from .events import EventInbox, EventPolicy, log_to_stderr
 from .host import FootprintSource
 from .live import LivePages
 
@@ -65,17 +68,6 @@ PAGE_MAX = 100
 """Most footprints per response when the client gives no (or a larger) ``limit``."""
 FILTERS = ("productid", "companyid", "geography", "classification", "validon", "validafter", "validbefore", "status")
 
-EVENT_TYPES = {
-    "org.wbcsd.pact.ProductFootprint.PublishedEvent.3": "published",
-    "org.wbcsd.pact.ProductFootprint.RequestCreatedEvent.3": "request-created",
-    "org.wbcsd.pact.ProductFootprint.RequestFulfilledEvent.3": "request-fulfilled",
-    "org.wbcsd.pact.ProductFootprint.RequestRejectedEvent.3": "request-rejected",
-    "org.wbcsd.pathfinder.ProductFootprint.Published.v1": "published",
-    "org.wbcsd.pathfinder.ProductFootprintRequest.Created.v1": "request-created",
-    "org.wbcsd.pathfinder.ProductFootprintRequest.Fulfilled.v1": "request-fulfilled",
-    "org.wbcsd.pathfinder.ProductFootprintRequest.Rejected.v1": "request-rejected",
-}
-"""CloudEvent ``type`` of the PACT v3 and v2 events -> kind."""
 
 
 class ServeError(PCFError):
@@ -111,6 +103,12 @@ class Tokens:
         if entry is None:
             return "unknown"
         return "valid" if entry[1] > self.clock() else "expired"
+
+    def client(self, token: str) -> str | None:
+        """The client id of a valid token (None: unknown or expired)."""
+        with self._lock:
+            entry = self._tokens.get(token)
+        return entry[0] if entry is not None and entry[1] > self.clock() else None
 
 
 def _time(text: str) -> datetime:
@@ -178,7 +176,7 @@ def matches(doc: dict, criteria: dict[str, list[str]]) -> bool:
 
 
 def build_app(source: FootprintSource | None, clients: Clients | None, token_ttl: float = TOKEN_TTL_S,
-              pages: LivePages | None = None):
+              pages: LivePages | None = None, events: EventPolicy | None = None):
     """The PACT host API and the live label pages as a Starlette application (see the module docstring).
 
     The PACT endpoints are the methods of :class:`_PactHost`: token, list and get footprints (v3
@@ -195,6 +193,8 @@ def build_app(source: FootprintSource | None, clients: Clients | None, token_ttl
         Access-token lifetime [s].
     pages : LivePages, optional
         The live verification pages (None: not served).
+    events : EventPolicy, optional
+        Bounds of event storage and of answering requests (:mod:`pcf.serve.events`).
     """
     from starlette.applications import Starlette
     from starlette.routing import Route
@@ -203,28 +203,31 @@ def build_app(source: FootprintSource | None, clients: Clients | None, token_ttl
     host = None
     if source is not None:
         host = _PactHost(source, clients, Tokens(token_ttl), token_ttl)
+        host.inbox = EventInbox(source.registry, clients.callbacks,
+                                lambda v, criteria: [d for d in host.documents(v) if matches(d, criteria)], events)
         routes.append(Route("/auth/token", host.token, methods=["POST"]))
         for version, prefix in (("v3", "/3"), ("v2", "/2")):
             routes += [
                 Route(f"{prefix}/footprints", lambda r, v=version: host.list_footprints(r, v), methods=["GET"]),
                 Route(prefix + "/footprints/{id}", lambda r, v=version: host.get_footprint(r, v), methods=["GET"]),
-                Route(f"{prefix}/events", host.event, methods=["POST"]),
+                Route(f"{prefix}/events", functools.partial(host.event, version=version), methods=["POST"]),
             ]
     if pages is not None:
         routes.append(Route("/{path:path}", pages.endpoint, methods=["GET", "HEAD"]))
     app = Starlette(routes=routes)
-    app.state.events = host.events if host is not None else []
+    app.state.inbox = host.inbox if host is not None else None
     return app
 
 
 class _PactHost:
     """The endpoints of one PACT host application and what they share: the footprint
     ``source``, the registered ``clients``, the issued ``tokens`` (lifetime ``token_ttl``
-    [s]) and the ``events`` received (``{type, id, source}`` each)."""
+    [s]) and the ``inbox`` of received events (:class:`pcf.serve.events.EventInbox`)."""
+
+    inbox: EventInbox
 
     def __init__(self, source: FootprintSource, clients: Clients, tokens: Tokens, token_ttl: float):
         self.source, self.clients, self.tokens, self.token_ttl = source, clients, tokens, token_ttl
-        self.events: list[dict] = []
 
     async def token(self, request):
         """``POST /auth/token``: an access token for valid client credentials (HTTP Basic or
@@ -318,24 +321,20 @@ class _PactHost:
         for doc in docs:
             if doc["id"].lower() == wanted:
                 return JSONResponse({"data": doc})
-        return _error(404, "NotFound", f"Footprint with ID {request.path_params['id']!r} does not exist")
+        code = "NotFound" if version == "v3" else "NoSuchFootprint"  # v2 Tech Specs error codes: NoSuchFootprint 404
+        return _error(404, code, f"Footprint with ID {request.path_params['id']!r} does not exist")
 
-    async def event(self, request):
-        """``POST /3/events`` or ``/2/events``: a CloudEvent (structured content mode), kept in ``events``."""
-        from starlette.responses import Response
-
+    async def event(self, request, version: str):
+        """``POST /3/events`` or ``/2/events``: a CloudEvent, checked, kept and (a request) answered
+        by the :attr:`inbox` (:meth:`pcf.serve.events.EventInbox.receive`)."""
         refusal = self.denied(request)
         if refusal is not None:
             return refusal
+        client = self.tokens.client(request.headers["authorization"].partition(" ")[2].strip())
         try:
-            body = json.loads(await request.body())
-        except ValueError:
-            return _error(400, "BadRequest", "the body is not JSON (a CloudEvent in structured content mode)")
-        problem = check_event(body)
-        if problem:
-            return _error(400, "BadRequest", problem)
-        self.events.append({"type": body["type"], "id": body["id"], "source": body["source"]})
-        return Response(status_code=200)
+            return await self.inbox.receive(request, client or "", version)
+        except PCFError as exc:
+            return _unavailable(exc)
 
 
 def _unavailable(exc: Exception):
@@ -349,30 +348,6 @@ def _next_page_link(request, params: list[tuple[str, str]], size: int, offset: i
     query += [("limit", str(size)), ("offset", str(offset + size))]
     host = request.headers.get("host") or f"{request.url.hostname}:{request.url.port}"
     return f'<{request.url.scheme}://{host}{request.url.path}?{urlencode(query)}>; rel="next"'
-
-
-def check_event(body) -> str | None:
-    """Why a CloudEvent is not a PACT event (None when it is one)."""
-    if not isinstance(body, dict):
-        return "an event is a JSON object"
-    missing = [k for k in ("type", "specversion", "id", "source") if not body.get(k)]
-    if missing:
-        return f"missing {', '.join(missing)}"
-    kind = EVENT_TYPES.get(body["type"])
-    if kind is None:
-        return f"unknown event type {body['type']!r}"
-    data = body.get("data")
-    if not isinstance(data, dict):
-        return "data must be an object"
-    if kind == "published" and not isinstance(data.get("pfIds"), list):
-        return "data.pfIds must be a list of footprint ids"
-    if kind in ("request-fulfilled", "request-rejected") and not data.get("requestEventId"):
-        return "data.requestEventId is missing"
-    if kind == "request-fulfilled" and not isinstance(data.get("pfs"), list):
-        return "data.pfs must be a list of footprints"
-    if kind == "request-rejected" and not isinstance(data.get("error"), dict):
-        return "data.error must be an object {code, message}"
-    return None
 
 
 def check_address(host: str, tls: bool) -> None:
@@ -436,5 +411,6 @@ def serve(registry, results=None, clients_file=None, host: str = "127.0.0.1", po
     source = FootprintSource(registry, results) if results is not None else None
     clients = Clients.load(clients_file) if clients_file is not None else None
     app = build_app(source, clients, pages=LivePages(registry))
+    log_to_stderr()
     uvicorn.run(app, host=host, port=port, ssl_certfile=str(tls_cert) if tls_cert else None,
                 ssl_keyfile=str(tls_key) if tls_key else None, log_level="info")
