@@ -18,6 +18,8 @@ superseded one out of ``superseded``. A label row also keeps its scope (product 
 declared unit, label type: one current label each) and its result's SHA-256 (one label per result).
 Verification cases (issue 15): ``cases``, ``case_records`` (append-only) and ``evidence``
 (files by SHA-256); added in place to a registry made before them (:data:`_CASE_SCHEMA`).
+PACT events received by ``pcf serve`` (issue 16): ``pact_events``, bounded, outside the signed
+log (:data:`_PACT_EVENT_SCHEMA`, added in place likewise).
 """
 
 from __future__ import annotations
