@@ -583,8 +583,9 @@ def serve(
                                            "issued for (PACT API; with --clients)."),
     clients: Optional[Path] = typer.Option(None, "--clients", help="Client credentials (`pcf api-client`) "
                                            "(PACT API; with --results)."),
-    registry: Optional[Path] = typer.Option(None, "--registry", envvar="PCF_REGISTRY",
-                                            help="Label registry; default PCF_HOME/registry.db."),
+    registry: Optional[str] = typer.Option(None, "--registry", envvar="PCF_REGISTRY",
+                                           help="Label registry: a file or a postgresql:// URL; default "
+                                           "PCF_REGISTRY_URL, else PCF_HOME/registry.db."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (loopback by default)."),
     port: int = typer.Option(8080, "--port", help="TCP port."),
     tls_cert: Optional[Path] = typer.Option(None, "--tls-cert", help="PEM certificate for HTTPS."),
@@ -715,7 +716,8 @@ def import_foreground(
 # Label issuance (docs/registry.md): keys, issue, verify, suspend / reinstate / revoke, renew,
 # registry init / add-key / list / check / publish / export.
 
-_REGISTRY_HELP = "Registry database (default PCF_HOME/registry.db)."
+_REGISTRY_HELP = ("Registry database: an SQLite file or a postgresql:// URL (default: PCF_REGISTRY_URL, else "
+                  "PCF_HOME/registry.db).")
 
 
 def _registry_option():
@@ -760,7 +762,7 @@ def keys_new(
     root_key: Optional[Path] = typer.Option(None, "--root-key", help="The registry's root key file (signs the "
                                             "admission)."),
     valid_until: Optional[str] = _admission_option(),
-    registry: Optional[Path] = _registry_option(),
+    registry: Optional[str] = _registry_option(),
 ) -> None:
     """Create an Ed25519 key pair (encrypted by default) and admit its public key, signed by the root key."""
     from pcf.api import keys_new as run
@@ -780,7 +782,7 @@ def keys_new(
 
 
 @keys_app.command("list", epilog="Example: pcf keys list")
-def keys_list(registry: Optional[Path] = _registry_option()) -> None:
+def keys_list(registry: Optional[str] = _registry_option()) -> None:
     """List the keys in the registry with their roles (current and retired)."""
     from pcf.api import keys_list as run
 
@@ -810,7 +812,7 @@ def issue(
                                             "the new label replaces (it becomes superseded)."),
     self_declared: bool = typer.Option(False, "--self-declared", help="Issue without a verification case: the label "
                                        "and statement say 自我声明 Self-declared, never verified."),
-    registry: Optional[Path] = _registry_option(),
+    registry: Optional[str] = _registry_option(),
 ) -> None:
     """Issue a numbered, signed label for a result that conforms to its PCR and that a verifier signed a
     case for (`pcf verification`), or --self-declared; prints the label number. A product (id + PCR +
@@ -863,7 +865,7 @@ def verify(
     as_json: bool = typer.Option(False, "--json", help="Print the checks as JSON."),
     root_key_id: Optional[str] = typer.Option(None, "--root-key-id", help="The root key id the body published: "
                                               "the registry's root key must be it."),
-    registry: Optional[Path] = _registry_option(),
+    registry: Optional[str] = _registry_option(),
 ) -> None:
     """Verify a label: signature, hash, issuer key, validity dates, signed events, status. Exit 0 only
     when valid (1 not valid, 3 unconfirmed offline, 2 bad input)."""
@@ -890,7 +892,7 @@ def _status_key_option():
 def suspend(number: str = typer.Argument(..., help="Label number."),
             reason: str = typer.Option(..., "--reason", help="Why (kept in the event log, not published)."),
             key: Path = _status_key_option(), passphrase_file: Optional[Path] = _passphrase_file_option(),
-            registry: Optional[Path] = _registry_option()) -> None:
+            registry: Optional[str] = _registry_option()) -> None:
     """Suspend a valid label (it does not verify until reinstated)."""
     _status_command("suspend", number, reason, key, passphrase_file, registry)
 
@@ -899,7 +901,7 @@ def suspend(number: str = typer.Argument(..., help="Label number."),
 def reinstate(number: str = typer.Argument(..., help="Label number."),
               reason: str = typer.Option(..., "--reason", help="Why (kept in the event log)."),
               key: Path = _status_key_option(), passphrase_file: Optional[Path] = _passphrase_file_option(),
-              registry: Optional[Path] = _registry_option()) -> None:
+              registry: Optional[str] = _registry_option()) -> None:
     """Reinstate a suspended label."""
     _status_command("reinstate", number, reason, key, passphrase_file, registry)
 
@@ -909,7 +911,7 @@ def revoke(number: str = typer.Argument(..., help="Label number."),
            reason: str = typer.Option(..., "--reason", help="Why (kept in the event log and shown on the "
                                       "label's public page: write it for the public)."),
            key: Path = _status_key_option(), passphrase_file: Optional[Path] = _passphrase_file_option(),
-           registry: Optional[Path] = _registry_option()) -> None:
+           registry: Optional[str] = _registry_option()) -> None:
     """Revoke a label for good: it never verifies again."""
     _status_command("revoke", number, reason, key, passphrase_file, registry)
 
@@ -928,7 +930,7 @@ def renew(
     justification: Optional[str] = typer.Option(None, "--justification", help="Why the renewal has no newer data "
                                                 "(recorded, shown on the label's page and statement); needed unless "
                                                 "--result has a later reference period."),
-    registry: Optional[Path] = _registry_option(),
+    registry: Optional[str] = _registry_option(),
 ) -> None:
     """Renew a label: a new number and validity period that supersedes the old label; prints the new number.
     Needs a result with newer data (a later reference period) or --justification."""
@@ -980,7 +982,7 @@ def verification_open(
     key: Path = typer.Option(..., "--key", help="Signs the opening: the verifier's own key, or an admin key assigning "
                              "the case."),
     passphrase_file: Optional[Path] = _passphrase_file_option(),
-    registry: Optional[Path] = _registry_option(),
+    registry: Optional[str] = _registry_option(),
 ) -> None:
     """Open a verification case for a result (by its SHA-256); prints the case number."""
     from pcf.api import verification_open as run
@@ -998,7 +1000,7 @@ def verification_checklist(
     as_json: bool = typer.Option(False, "--json", help="Print the case and items as JSON."),
     todo: bool = typer.Option(False, "--todo", help="Print only the ids of the items still to record (unrecorded "
                               "or with an open finding), one per line."),
-    registry: Optional[Path] = _registry_option(),
+    registry: Optional[str] = _registry_option(),
 ) -> None:
     """List a case's items (the PCR's declaration and report items, ISO 14064-3 / ISO 14067 points) and
     their latest records."""
@@ -1031,7 +1033,7 @@ def verification_record(
                                             "its SHA-256."),
     key: Path = typer.Option(..., "--key", help="The case's verifier's private key (signs the record)."),
     passphrase_file: Optional[Path] = _passphrase_file_option(),
-    registry: Optional[Path] = _registry_option(),
+    registry: Optional[str] = _registry_option(),
 ) -> None:
     """Record one checklist item of an open case (signed by the case's verifier)."""
     from pcf.api import verification_record as run
@@ -1049,7 +1051,7 @@ def verification_sign(
     key: Path = typer.Option(..., "--key", help="The verifier's private key (registered under the case's verifier)."),
     opinion: str = typer.Option(..., "--opinion", help="reasonable | limited (level of assurance)."),
     passphrase_file: Optional[Path] = _passphrase_file_option(),
-    registry: Optional[Path] = _registry_option(),
+    registry: Optional[str] = _registry_option(),
 ) -> None:
     """Sign and close a case: refused while an item is unrecorded or a finding is open."""
     from pcf.api import verification_sign as run
@@ -1068,11 +1070,12 @@ def registry_init(
                                             "`pcf keys new --no-register`, keep it offline); required the first time."),
     prefix: Optional[str] = typer.Option(None, "--prefix", help="Label-number prefix, 2-8 capitals/digits (default PCF)."),
     url: Optional[str] = typer.Option(None, "--url", help="Base URL of the published site; QR codes then hold "
-                                      "URL/NUMBER.html (default: a signed token)."),
+                                      "URL/NUMBER.html (default: a signed token). A postgresql:// URL instead "
+                                      "names the registry's database (docs/registry.md)."),
     key: Optional[Path] = typer.Option(None, "--key", help="An admin key to sign a settings change with (instead "
                                        "of the root key)."),
     passphrase_file: Optional[Path] = _passphrase_file_option(),
-    registry: Optional[Path] = _registry_option(),
+    registry: Optional[str] = _registry_option(),
 ) -> None:
     """Create the registry with the body's root key (once) and set its label-number prefix and public URL."""
     from pcf.api import registry_init as run
@@ -1091,7 +1094,7 @@ def registry_add_key(
                                             "admission)."),
     valid_until: Optional[str] = _admission_option(),
     passphrase_file: Optional[Path] = _passphrase_file_option(),
-    registry: Optional[Path] = _registry_option(),
+    registry: Optional[str] = _registry_option(),
 ) -> None:
     """Admit a public key made elsewhere, with its role, signed by the root key (retires the holder's previous key)."""
     from pcf.api import registry_add_key as run
@@ -1102,7 +1105,7 @@ def registry_add_key(
 
 @registry_app.command("list", epilog="Example: pcf registry list --json")
 def registry_list(as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-                  registry: Optional[Path] = _registry_option()) -> None:
+                  registry: Optional[str] = _registry_option()) -> None:
     """List the labels: number, product, validity, status."""
     import json
 
@@ -1132,7 +1135,7 @@ def registry_check(root_key_id: Optional[str] = typer.Option(None, "--root-key-i
                    known_head: Optional[str] = typer.Option(None, "--known-head", help="A chain head printed or "
                                                             "published earlier, or a signed head file (`pcf registry "
                                                             "head`): the log must still hold it."),
-                   registry: Optional[Path] = _registry_option()) -> None:
+                   registry: Optional[str] = _registry_option()) -> None:
     """Verify the whole registry: database, hash chain, every event's signature, every label against the
     signed events; exit 1 on a problem."""
     from pcf.api import registry_check as run
@@ -1153,7 +1156,7 @@ def registry_head(key: Path = typer.Option(..., "--key", help="The root key or a
                   out_file: Optional[Path] = typer.Option(None, "--out", help="Write the signed head to this file "
                                                           "(default: print it)."),
                   passphrase_file: Optional[Path] = _passphrase_file_option(),
-                  registry: Optional[Path] = _registry_option()) -> None:
+                  registry: Optional[str] = _registry_option()) -> None:
     """Sign the event log's current head, for partners and archives to keep (check it later with
     `pcf registry check --known-head FILE`)."""
     import json
@@ -1169,7 +1172,7 @@ def registry_head(key: Path = typer.Option(..., "--key", help="The root key or a
 
 @registry_app.command("publish", epilog="Example: pcf registry publish site")
 def registry_publish(out_dir: Path = typer.Argument(..., help="Site folder (static files, no server needed)."),
-                     registry: Optional[Path] = _registry_option()) -> None:
+                     registry: Optional[str] = _registry_option()) -> None:
     """Write the public verification site: a page per label and an index (no private data)."""
     from pcf.api import registry_publish as run
 
@@ -1180,7 +1183,7 @@ def registry_publish(out_dir: Path = typer.Argument(..., help="Site folder (stat
 @registry_app.command("export", epilog="Example: pcf registry export PCF-2026-000001-87 --out labels")
 def registry_export(number: str = typer.Argument(..., help="Label number."),
                     out_dir: Path = typer.Option(..., "--out", help="Output folder."),
-                    registry: Optional[Path] = _registry_option()) -> None:
+                    registry: Optional[str] = _registry_option()) -> None:
     """Write an issued label's files again (declaration, label, statement) from the registry."""
     from pcf.api import registry_export as run
 

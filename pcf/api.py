@@ -667,7 +667,9 @@ def registry_init(prefix: str | None = None, url: str | None = None, registry: s
 
     ``root_key_path``: the body's root key file (required the first time: it becomes the
     registry's root; later it may sign settings changes); ``key_path``: an admin key to sign a
-    settings change with instead. Passphrases as :func:`load_key`.
+    settings change with instead. Passphrases as :func:`load_key`. A ``postgresql://`` ``url``
+    names the registry's database instead of the public URL (``pcf registry init --url
+    postgresql://...``; the public URL is then set by a second ``init`` with an http(s) URL).
 
     Returns
     -------
@@ -680,6 +682,10 @@ def registry_init(prefix: str | None = None, url: str | None = None, registry: s
     """
     from .registry import init_registry
 
+    from .registry.store import is_url
+
+    if is_url(url):
+        registry, url = url, None
     root = load_key(root_key_path, passphrase_file, ask) if root_key_path else None
     admin = load_key(key_path, passphrase_file, ask) if key_path else None
     with _store(registry) as store:
@@ -895,7 +901,10 @@ def verify_label(target: str, registry: str | Path | None = None, offline: bool 
     RegistryError, KeyFileError
         Unreadable input, a bad ``--at`` time, a missing registry given explicitly.
     """
+    import os
+
     from .registry import default_registry_path, load_public_key, verify
+    from .registry.store import URL_ENV
     from .registry.declaration import parse_time
     from .registry.errors import RegistryError
 
@@ -909,7 +918,7 @@ def verify_label(target: str, registry: str | Path | None = None, offline: bool 
     public = load_public_key(key_path) if key_path else None
     _root_key_id(root_key_id)
     store = None
-    if not offline and (registry is not None or default_registry_path().exists()):
+    if not offline and (registry is not None or os.environ.get(URL_ENV) or default_registry_path().exists()):
         store = _store(registry, create=False)
     try:
         return verify(target, store, public, moment, _root_key_id(root_key_id))

@@ -71,3 +71,50 @@ def open_default(bd):
 
     setup()
     return bd
+
+
+# --------------------------------------------------------------------------- registry back ends
+# The registry tests run twice, on an SQLite file and on a real PostgreSQL server (issue 16):
+# every test of these modules gets the `registry_backend` parameter, and
+# tests.registry_util.location / new_registry give it an SQLite path or a fresh database's URL
+# (the sqlite tests of a module run first, then the postgresql ones).
+# A test about the SQLite file itself (direct sqlite3 edits, corruption, WAL) is marked
+# `@pytest.mark.sqlite_only` with the reason, and runs once.
+BOTH_BACKENDS = {"test_registry", "test_registry_cli", "test_registry_lifecycle", "test_registry_live",
+                 "test_registry_roles", "test_registry_forgery", "test_registry_safety", "test_registry_publish",
+                 "test_registry_pgstore", "test_verification_cases", "test_reduction_label", "test_pact_server"}
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only(reason): a registry test about the SQLite file itself")
+
+
+def pytest_generate_tests(metafunc):
+    module = metafunc.module.__name__.rsplit(".", 1)[-1]
+    if "registry_backend" in metafunc.fixturenames and module in BOTH_BACKENDS:
+        only = metafunc.definition.get_closest_marker("sqlite_only")
+        metafunc.parametrize("registry_backend", ["sqlite"] if only else ["sqlite", "postgresql"], indirect=True,
+                             scope="module")
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A throw-away PostgreSQL cluster for the session (tests/pgserver.py); fails without PostgreSQL."""
+    from tests import pgserver
+
+    cluster = pgserver.start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(autouse=True, scope="module")
+def registry_backend(request):
+    """``sqlite`` or ``postgresql``: the back end tests.registry_util gives this module's registries
+    (module scope, so that a module's shared registry fixture is made once per back end: such a
+    fixture names ``registry_backend`` among its arguments)."""
+    from tests import registry_util
+
+    backend = getattr(request, "param", "sqlite")
+    registry_util.use_backend(request.getfixturevalue("pg_cluster") if backend == "postgresql" else None)
+    yield backend
+    registry_util.use_backend(None)

@@ -115,6 +115,34 @@ def root_of(store) -> SigningKey:
     return ROOT_KEYS[store.location]
 
 
+#: The PostgreSQL cluster of the running test when it runs on PostgreSQL (tests/conftest.py
+#: ``registry_backend``), else None; and the databases made for it, by (folder, name).
+_BACKEND: dict = {"cluster": None, "made": {}}
+
+
+def use_backend(cluster) -> None:
+    """Give the following registries to the PostgreSQL ``cluster`` (tests/pgserver.py), or to
+    SQLite files (None)."""
+    _BACKEND["cluster"], _BACKEND["made"] = cluster, {}
+
+
+def on_postgresql() -> bool:
+    """True when the running test's registries are on PostgreSQL."""
+    return _BACKEND["cluster"] is not None
+
+
+def location(tmp_path, name="registry.db") -> str:
+    """The registry location for ``tmp_path / name`` on the running test's back end: that file
+    path (SQLite), or the URL of a fresh database, the same one for the same folder and name."""
+    cluster = _BACKEND["cluster"]
+    if cluster is None:
+        return str(tmp_path / name)
+    key = (str(tmp_path), name)
+    if key not in _BACKEND["made"]:
+        _BACKEND["made"][key] = cluster.new_database()
+    return _BACKEND["made"][key]
+
+
 def new_registry(tmp_path, name="registry.db", issuer="cb-test", now=None, case=True):
     """A registry with a root key (written unencrypted to ``tmp_path/root/<issuer>-root.key``,
     kept in :data:`ROOT_KEYS`) and one issuer key admitted by it: (store, key, private key path,
@@ -122,7 +150,7 @@ def new_registry(tmp_path, name="registry.db", issuer="cb-test", now=None, case=
     case for :func:`make_declaration`'s result (issue 15)."""
     from pcf.registry.keys import write_key_pair
 
-    store = open_store(tmp_path / name)
+    store = open_store(location(tmp_path, name))
     root, _, _ = write_key_pair(f"{issuer}-root", tmp_path / "root")
     init_registry(store, root_key=root, now=now)
     ROOT_KEYS[store.location] = root
@@ -247,3 +275,64 @@ def cli_case(run, result, keys_dir, root, verifier="vb-test", opinion="reasonabl
     r = run("verification", "sign", number, "--key", key, "--opinion", opinion)
     assert r.exit_code == 0, r.output
     return number
+
+
+class _PgRaw:
+    """A raw PostgreSQL connection that reads like sqlite3's for the tests that edit a registry
+    behind pcf's back: ``?`` placeholders, rows by name, ``DROP TRIGGER name`` / ``DROP INDEX``
+    as in SQLite (autocommit: ``commit`` does nothing)."""
+
+    def __init__(self, url: str):
+        import psycopg
+        from psycopg.rows import dict_row
+
+        self.db = psycopg.connect(url, autocommit=True, row_factory=dict_row)
+        self.row_factory = None
+
+    def execute(self, sql: str, args=()):
+        import re
+
+        from pcf.registry.pgstore import PG_TRIGGERS
+
+        drop = re.fullmatch(r"\s*DROP TRIGGER (\w+)\s*", sql)
+        if drop:
+            table = re.search(r"ON (\w+) FOR EACH ROW", PG_TRIGGERS[drop.group(1)]).group(1)
+            sql = f"DROP TRIGGER {drop.group(1)} ON {table}"
+        return self.db.execute(sql.replace("?", "%s"), tuple(args))
+
+    def executemany(self, sql: str, rows):
+        for row in rows:
+            self.execute(sql, row)
+
+    def executescript(self, sql: str):
+        return self.db.execute(sql)
+
+    def commit(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def raw_db(location):
+    """A direct connection to the registry at ``location`` (an SQLite file or a PostgreSQL URL),
+    rows readable by column name: what an attacker with write access to the database has."""
+    import sqlite3
+
+    if str(location).startswith("postgresql://"):
+        return _PgRaw(str(location))
+    db = sqlite3.connect(location)
+    db.row_factory = sqlite3.Row
+    return db
+
+
+def _db_errors() -> tuple:
+    import sqlite3
+
+    import psycopg
+
+    return (sqlite3.DatabaseError, psycopg.Error)
+
+
+#: What a refused direct write raises on either back end (sqlite3 or psycopg).
+DB_ERROR = _db_errors()

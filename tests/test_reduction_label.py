@@ -30,6 +30,7 @@ from pcf.registry.labeltype import REDUCTION, claim_problems, label_type, record
 from pcf.registry.render import statement_context
 from tests import builders
 from tests.pcr_util import DECLARATION
+from tests.registry_util import location
 from tests.registry_util import PCR, _primary_production, cli_case, cli_issuer_key, make_declaration, new_registry, utc
 from tests.registry_util import verified_issue as issue  # after a signed case (issue 15)
 
@@ -393,7 +394,7 @@ def test_command_line_reduction_label(tmp_path, monkeypatch):
     def run(*args):
         return CliRunner().invoke(cli.app, [str(a) for a in args])
 
-    monkeypatch.setenv("PCF_REGISTRY", str(tmp_path / "registry.db"))
+    monkeypatch.setenv("PCF_REGISTRY", location(tmp_path))
     cli_issuer_key(tmp_path, monkeypatch)   # root key, registry init, encrypted issuer key in tmp_path/keys
     key = tmp_path / "keys" / "cb-test.key"
     old, new = tmp_path / "old.result.json", tmp_path / "new.result.json"

@@ -27,6 +27,7 @@ from pcf.registry.keys import key_id, write_key_pair
 from pcf.registry.numbers import check_digits, format_number, parse_number
 from pcf.registry.token import parse_token
 from pcf.registry.verify import verify_document, verify_token
+from tests.registry_util import DB_ERROR, raw_db
 from tests.registry_util import admit, make_declaration, new_registry, root_of, utc, verified_issue, with_result
 
 T0, T1, T_CHECK = utc(2026, 1, 1), utc(2026, 1, 2, 9, 30), utc(2026, 6, 1)
@@ -341,8 +342,8 @@ def test_suspend_reinstate_revoke_with_reasons(reg):
 def test_revoked_label_stays_revoked_even_if_the_table_is_edited(reg):
     issued = issue(reg["store"], make_declaration(), reg["key"], 730, None, now=T1)
     change_status(reg["store"], issued.number, "revoke", "fraud", reg["key"], now=utc(2026, 2, 1))
-    db = sqlite3.connect(reg["store"].location)
-    with pytest.raises(sqlite3.DatabaseError, match="stays revoked"):
+    db = raw_db(reg["store"].location)
+    with pytest.raises(DB_ERROR, match="stays revoked"):
         db.execute("UPDATE labels SET status = 'valid' WHERE number = ?", (issued.number,))
     # an attacker with the file drops the trigger and un-revokes the label
     db.execute("DROP TRIGGER labels_revoked_final")
@@ -415,10 +416,10 @@ def test_registry_check_finds_edited_and_removed_events(tmp_path):
         issue(reg["store"], make_declaration(id=f"PACK-{i}"), reg["key"], 730, None, now=T1, self_declared=True)
     report = check_registry(reg["store"])
     assert report.ok and report.events == 5 and report.labels == 3 and len(report.head) == 64
-    db = sqlite3.connect(reg["store"].location)
-    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+    db = raw_db(reg["store"].location)
+    with pytest.raises(DB_ERROR, match="append-only"):
         db.execute("UPDATE events SET at = 'x' WHERE seq = 2")
-    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+    with pytest.raises(DB_ERROR, match="append-only"):
         db.execute("DELETE FROM events WHERE seq = 3")
     db.execute("DROP TRIGGER events_append_only_update")
     db.execute("UPDATE events SET data = replace(data, '2028', '2030') WHERE seq = 3")  # the first label-issued
@@ -439,7 +440,7 @@ def test_registry_check_finds_edited_and_removed_events(tmp_path):
 
 def test_registry_check_finds_an_edited_declaration(reg):
     issued = issue(reg["store"], make_declaration(), reg["key"], 730, None, now=T1)
-    db = sqlite3.connect(reg["store"].location)
+    db = raw_db(reg["store"].location)
     db.execute("DROP TRIGGER labels_signed_content_fixed")
     db.execute("UPDATE labels SET document = replace(document, '\"class\": \"C\"', '\"class\": \"A\"')")
     db.commit()
@@ -464,6 +465,7 @@ def test_settings_prefix_and_url(tmp_path):
     store.close()
 
 
+@pytest.mark.sqlite_only  # about SQLite files (PostgreSQL's refusals: tests/test_registry_pgstore.py)
 def test_store_refuses_foreign_files(tmp_path):
     (tmp_path / "junk.db").write_bytes(b"not sqlite at all" * 100)
     with pytest.raises(RegistryError, match="not a usable pcf registry"):
@@ -476,13 +478,14 @@ def test_store_refuses_foreign_files(tmp_path):
         open_store(tmp_path / "other.db")
     with pytest.raises(RegistryError, match="no registry"):
         open_store(tmp_path / "missing.db", create=False)
-    with pytest.raises(RegistryError, match="PostgreSQL"):
-        open_store("postgresql://localhost/pcf")
+    with pytest.raises(RegistryError, match="unknown registry location mysql://"):
+        open_store("mysql://localhost/pcf")
     assert not (tmp_path / "missing.db").exists()
 
 
+@pytest.mark.sqlite_only  # SQLite's write-ahead log
 def test_registry_uses_wal(reg):
-    db = sqlite3.connect(reg["store"].location)
+    db = raw_db(reg["store"].location)
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     db.close()
     assert os.path.exists(reg["store"].location + "-wal")

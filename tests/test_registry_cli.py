@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 import cli
 from pcf.registry.numbers import parse_number
+from tests.registry_util import location, raw_db
 from tests.registry_util import TEST_PASSPHRASE, cli_case, cli_root, make_declaration, make_result, with_result
 from tests.test_registry_publish import Elements, chromium_dom
 
@@ -42,7 +43,7 @@ def test_full_cycle_on_the_nmc811_example(open_default, tmp_path, monkeypatch):
     justification (the old label superseded), revoked, published, pages in Chromium. Under its model's own PCR (EU batteries) it is refused
     first: its production data are secondary (Annex II point 1)."""
     monkeypatch.chdir(cli.__file__.rsplit("/", 1)[0])
-    monkeypatch.setenv("PCF_REGISTRY", str(tmp_path / "registry.db"))
+    monkeypatch.setenv("PCF_REGISTRY", location(tmp_path))
     out, cn, keys, vkeys, labels, site = (tmp_path / d for d in ("out", "cn", "keys", "vkeys", "labels", "site"))
     assert run("footprint", BATTERY, "--out", out).exit_code == 0
     r = run("footprint", BATTERY, "--pcr", "gbt-24067-generic", "--method", "ipcc-2021-gwp100", "--out", cn)
@@ -138,7 +139,7 @@ def test_full_cycle_on_the_pv_example(open_default, tmp_path, monkeypatch):
     """keys, issue, verify (0), revoke, verify (non-zero), publish, page in a browser.
     The NMC811 example is refused first: it does not conform (Annex II point 1, Art. 7(1))."""
     monkeypatch.chdir(cli.__file__.rsplit("/", 1)[0])
-    monkeypatch.setenv("PCF_REGISTRY", str(tmp_path / "registry.db"))
+    monkeypatch.setenv("PCF_REGISTRY", location(tmp_path))
     out, keys, labels, site = tmp_path / "out", tmp_path / "keys", tmp_path / "labels", tmp_path / "site"
     r = run("footprint", PV, "--out", out)
     assert r.exit_code == 0, r.output
@@ -186,7 +187,7 @@ def test_full_cycle_on_the_pv_example(open_default, tmp_path, monkeypatch):
 
 @pytest.fixture
 def registry(tmp_path, monkeypatch):
-    monkeypatch.setenv("PCF_REGISTRY", str(tmp_path / "registry.db"))
+    monkeypatch.setenv("PCF_REGISTRY", location(tmp_path))
     root = init_with_root(tmp_path, monkeypatch)
     assert run("keys", "new", "--issuer", "cb-test", "--out", tmp_path / "keys", "--root-key", root).exit_code == 0
     result = tmp_path / "TEST-PACK-10.result.json"
@@ -275,10 +276,8 @@ def test_status_commands_and_renew(registry):
 
 
 def test_registry_check_exits_1_on_a_broken_chain(registry):
-    import sqlite3
-
     run("issue", registry["result"], "--key", registry["key"], "--valid-days", 30, "--out", registry["tmp"] / "l")
-    db = sqlite3.connect(registry["tmp"] / "registry.db")
+    db = raw_db(location(registry["tmp"]))
     db.execute("DROP TRIGGER events_append_only_update")
     db.execute("UPDATE events SET at = '2020-01-01T00:00:00Z' WHERE seq = 1")
     db.commit()
@@ -293,7 +292,7 @@ def test_keys_are_encrypted_by_default_and_need_their_passphrase(tmp_path, monke
     """Part 7: `pcf keys new` encrypts by default (passphrase from PCF_KEY_PASSPHRASE, a
     --passphrase-file or a prompt); --no-passphrase is explicit and warned; a wrong or missing
     passphrase is an error (exit 2) naming the cause."""
-    monkeypatch.setenv("PCF_REGISTRY", str(tmp_path / "registry.db"))
+    monkeypatch.setenv("PCF_REGISTRY", location(tmp_path))
     root = init_with_root(tmp_path, monkeypatch)
     assert b"ENCRYPTED PRIVATE KEY" in root.read_bytes()
     result = tmp_path / "r.json"

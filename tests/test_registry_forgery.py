@@ -14,7 +14,6 @@ Times are fixed: keys at T0 = 2026-01-01, labels at T1 = 2026-01-02, checked at 
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 
 import pytest
 from typer.testing import CliRunner
@@ -24,6 +23,7 @@ from pcf.core.canonical import canonical_bytes
 from pcf.registry import change_status, check_registry, verify
 from pcf.registry.chain import event_body
 from pcf.registry.keys import b64url
+from tests.registry_util import DB_ERROR, location, raw_db
 from tests.registry_util import admit, make_declaration, new_registry, root_of, utc
 from tests.registry_util import verified_issue as issue  # after a signed case (issue 15)
 
@@ -66,11 +66,10 @@ def _forge(db_path: str, rows: dict, events: list[tuple], sign: bool) -> None:
     """Write ``rows`` (table -> list of dicts) and chain ``events`` ((kind, label, data, at,
     signing key)) onto the head of the log, hashed exactly as pcf hashes them; signed with
     the given (self-made) keys when ``sign``, else with no signer and no signature."""
-    db = sqlite3.connect(db_path)
-    db.row_factory = sqlite3.Row
+    db = raw_db(db_path)
     for table, records in rows.items():
         for record in records:
-            db.execute(f"INSERT OR IGNORE INTO {table}({', '.join(record)}) VALUES ({', '.join('?' * len(record))})",
+            db.execute(f"INSERT INTO {table}({', '.join(record)}) VALUES ({', '.join('?' * len(record))}) ON CONFLICT DO NOTHING",
                        list(record.values()))
     last = db.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
     seq, prev = last["seq"], last["hash"]
@@ -144,7 +143,7 @@ def test_sql_inserted_key_label_and_hashed_events_do_not_verify(victim, sign):
 
 def test_sql_status_changes_without_a_signed_event_are_detected(victim):
     store, number = victim["store"], victim["genuine"].number
-    db = sqlite3.connect(victim["db"])
+    db = raw_db(victim["db"])
     # suspend by SQL
     db.execute("UPDATE labels SET status = 'suspended', status_reason = 'x' WHERE number = ?", (number,))
     db.commit()
@@ -166,7 +165,7 @@ def test_sql_reinstatement_of_a_suspended_label_is_detected(victim):
     store, number = victim["store"], victim["genuine"].number
     change_status(store, number, "suspend", "audit pending", victim["key"], now=utc(2026, 2, 1))
     assert check_registry(store).ok
-    db = sqlite3.connect(victim["db"])
+    db = raw_db(victim["db"])
     db.execute("UPDATE labels SET status = 'valid' WHERE number = ?", (number,))
     db.commit()
     v = verify(number, store, at=T_CHECK)
@@ -197,7 +196,7 @@ def test_rolling_back_a_revocation_is_seen_against_a_kept_head(victim):
     store, number = victim["store"], victim["genuine"].number
     change_status(store, number, "revoke", "fraud", victim["key"], now=utc(2026, 2, 1))
     published = check_registry(store).head
-    db = sqlite3.connect(victim["db"])
+    db = raw_db(victim["db"])
     for trigger in ("events_append_only_delete", "labels_revoked_final"):
         db.execute(f"DROP TRIGGER {trigger}")
     db.execute("DELETE FROM events WHERE kind = 'label-revoked'")
@@ -218,7 +217,7 @@ def test_a_revocation_deleted_from_the_middle_of_the_log_is_detected(victim):
     change_status(store, number, "revoke", "fraud", victim["key"], now=utc(2026, 2, 1))
     issue(store, make_declaration(id="LATER"), victim["key"], 730, None, now=utc(2026, 3, 1), render=False,
           self_declared=True)
-    db = sqlite3.connect(victim["db"])
+    db = raw_db(victim["db"])
     for trigger in ("events_append_only_delete", "labels_revoked_final"):
         db.execute(f"DROP TRIGGER {trigger}")
     db.execute("DELETE FROM events WHERE kind = 'label-revoked'")
@@ -245,7 +244,7 @@ def test_a_second_current_key_and_a_wrong_root_are_reported(victim, tmp_path):
     attacker, fake_key, _ = _attacker_label(tmp_path, seq=1, issuer="cb-test")
     with attacker.read() as tx:
         key_event = next(e for e in tx.events() if e.kind == "key-added")
-    db = sqlite3.connect(victim["db"])
+    db = raw_db(victim["db"])
     db.execute("DROP INDEX one_current_key")
     db.commit()
     db.close()
@@ -288,7 +287,7 @@ def test_a_signed_head_catches_a_rollback_and_cannot_be_denied(victim, monkeypat
     r = runner.invoke(cli.app, ["registry", "check", "--registry", db, "--known-head", str(tmp / "head.json")])
     assert r.exit_code == 0, r.output
     # the operator rolls the revocation back
-    sql = sqlite3.connect(db)
+    sql = raw_db(db)
     for trigger in ("events_append_only_delete", "labels_revoked_final"):
         sql.execute(f"DROP TRIGGER {trigger}")
     sql.execute("DELETE FROM events WHERE kind = 'label-revoked'")
@@ -305,7 +304,7 @@ def test_a_signed_head_catches_a_rollback_and_cannot_be_denied(victim, monkeypat
     with pytest.raises(RegistryError, match="nothing to sign"):
         from pcf.registry import open_store
 
-        sign_head(open_store(tmp / "empty.db"), admin_key)
+        sign_head(open_store(location(tmp, "empty.db")), admin_key)
 
 
 def test_the_live_page_of_a_forged_entry_says_it_cannot_be_confirmed(victim):
@@ -345,7 +344,7 @@ def test_the_live_page_of_a_forged_entry_says_it_cannot_be_confirmed(victim):
         assert status == 200 and 'data-status="valid"' in body
         status, body = get(fake.number)
         assert status == 503 and "cannot be confirmed" in body and "never admitted" in body
-        db = sqlite3.connect(victim["db"])
+        db = raw_db(victim["db"])
         db.execute("UPDATE labels SET status = 'suspended' WHERE number = ?", (genuine,))
         db.commit()
         db.close()

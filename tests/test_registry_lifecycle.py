@@ -15,7 +15,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
-import sqlite3
 import subprocess
 
 import pytest
@@ -30,6 +29,8 @@ from pcf.registry.numbers import format_number, parse_number
 from pcf.registry.store import label_scope
 from pcf.registry.declaration import parse_time
 from pcf.registry.lifecycle import add_years
+from tests.registry_util import location
+from tests.registry_util import DB_ERROR, raw_db
 from tests.registry_util import (PCR, admit, cli_case, cli_issuer_key, ensure_case, make_declaration, make_result,
                                  new_registry, utc, with_result)
 from tests.registry_util import verified_issue as issue  # after a signed case (issue 15)
@@ -101,7 +102,7 @@ def test_pcr_without_validity_needs_days_up_to_ten_years(reg):
 
 def test_cli_valid_days_above_the_pcr_exit_2(tmp_path, monkeypatch):
     monkeypatch.setattr("pcf.pcr.loader.RULES_DIR", pcr_dir_with_validity(tmp_path))
-    monkeypatch.setenv("PCF_REGISTRY", str(tmp_path / "registry.db"))
+    monkeypatch.setenv("PCF_REGISTRY", location(tmp_path))
     cli_issuer_key(tmp_path, monkeypatch)   # root key, registry init, encrypted issuer key in tmp_path/keys
     result = tmp_path / "TEST-PACK-10.result.json"
     result.write_text(json.dumps(make_result()), encoding="utf-8")
@@ -164,8 +165,8 @@ def test_second_current_label_refused_then_superseded_both_ways(reg):
     assert verify(second.number, reg["store"], at=utc(2026, 6, 2)).verdict == "valid"
     assert check_registry(reg["store"]).ok
     # a superseded label stays superseded, even when the table is edited around the trigger
-    db = sqlite3.connect(reg["store"].location)
-    with pytest.raises(sqlite3.DatabaseError, match="stays superseded"):
+    db = raw_db(reg["store"].location)
+    with pytest.raises(DB_ERROR, match="stays superseded"):
         db.execute("UPDATE labels SET status = 'valid', superseded_by = NULL WHERE number = ?", (first.number,))
     db.execute("DROP TRIGGER labels_superseded_final")
     db.execute("UPDATE labels SET status = 'valid', superseded_by = NULL WHERE number = ?", (first.number,))
@@ -273,7 +274,7 @@ def test_renewing_an_expired_label_while_another_is_current_refused(reg):
 
 
 def test_cli_second_label_supersede_and_verify_exit_codes(tmp_path, monkeypatch):
-    monkeypatch.setenv("PCF_REGISTRY", str(tmp_path / "registry.db"))
+    monkeypatch.setenv("PCF_REGISTRY", location(tmp_path))
     key = cli_issuer_key(tmp_path, monkeypatch)   # root key, registry init, encrypted issuer key
     results = {}
     for year in (2025, 2026):

@@ -6,7 +6,6 @@ Times are fixed: keys registered at T0 = 2026-01-01, labels issued at T1 = 2026-
 
 from __future__ import annotations
 
-import sqlite3
 
 import pytest
 from typer.testing import CliRunner
@@ -15,6 +14,7 @@ import cli
 from pcf.registry import (ROLES, IssueRefused, RegistryCorrupt, RegistryError, check_registry, issue, key_standing,
                           open_store, require_key)
 from pcf.registry.roles import KeyNotAllowed
+from tests.registry_util import DB_ERROR, location, raw_db
 from tests.registry_util import admit, make_declaration, new_registry, root_of, signed_case, utc
 
 T0, T1, T2 = utc(2026, 1, 1), utc(2026, 1, 2), utc(2026, 3, 1)
@@ -60,8 +60,8 @@ def test_one_current_key_per_holder(tmp_path):
         assert key_standing(tx, second.key_id, T2).current is True
     # a second current key written into the table directly: refused by the database, and
     # found by the check when the index is dropped
-    db = sqlite3.connect(store.location)
-    with pytest.raises(sqlite3.IntegrityError):
+    db = raw_db(store.location)
+    with pytest.raises(DB_ERROR):
         db.execute("UPDATE issuer_keys SET retired_at = NULL WHERE key_id = ?", (first.key_id,))
     db.execute("DROP INDEX one_current_key")
     db.execute("UPDATE issuer_keys SET retired_at = NULL WHERE key_id = ?", (first.key_id,))
@@ -73,22 +73,22 @@ def test_one_current_key_per_holder(tmp_path):
 
 
 def test_a_registry_of_an_earlier_pcf_is_refused_with_re_init(tmp_path):
-    old = tmp_path / "old.db"
-    db = sqlite3.connect(old)
+    old = location(tmp_path, "old.db")
+    db = raw_db(old)
     db.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
     db.executemany("INSERT INTO meta VALUES (?, ?)", [("format", "pcf-registry"), ("schema", "1"), ("prefix", "PCF")])
     db.commit()
     db.close()
     with pytest.raises(RegistryCorrupt, match="earlier pcf .*schema 1.*re-init"):
         open_store(old, create=False)
-    r = runner.invoke(cli.app, ["registry", "list", "--registry", str(old)])
+    r = runner.invoke(cli.app, ["registry", "list", "--registry", old])
     assert r.exit_code == 2 and "re-init" in r.output and "Traceback" not in r.output
 
 
 def test_cli_roles(tmp_path, monkeypatch):
     from tests.test_registry_cli import init_with_root
 
-    monkeypatch.setenv("PCF_REGISTRY", str(tmp_path / "r.db"))
+    monkeypatch.setenv("PCF_REGISTRY", location(tmp_path, "r.db"))
     root = str(init_with_root(tmp_path, monkeypatch))
     r = runner.invoke(cli.app, ["keys", "new", "--issuer", "ver-1", "--out", str(tmp_path / "k"), "--role", "verifier",
                                 "--root-key", root])

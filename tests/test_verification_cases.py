@@ -19,6 +19,8 @@ from pcf.registry import IssueRefused, check_conformance, check_registry, issue,
 from pcf.registry.cases import STANDARD_POINTS, open_case, record_item, show_case, sign_case
 from pcf.registry.errors import CaseNotFound, CaseRefused
 from pcf.registry.keys import SigningKey
+from tests.registry_util import location
+from tests.registry_util import DB_ERROR, raw_db
 from tests.registry_util import cli_case, cli_issuer_key, make_declaration, make_result, new_registry, root_of, \
     signed_case, utc, verifier_key, with_result
 
@@ -196,7 +198,7 @@ def test_verify_and_check_find_a_label_whose_case_was_altered(reg):
     v = verify(issued.number, reg["store"], at=utc(2026, 2, 1))
     check = {c.name: c for c in v.checks}["verification"]
     assert check.state == "ok" and check.message.startswith("verified by vb-test (reasonable assurance), case VC-000001")
-    db = sqlite3.connect(reg["store"].location)   # a writer of the database weakens the case behind the label
+    db = raw_db(reg["store"].location)   # a writer of the database weakens the case behind the label
     db.execute("DROP TRIGGER cases_signed_final")
     db.execute("UPDATE cases SET opinion = 'limited'")
     db.commit()
@@ -210,10 +212,10 @@ def test_verify_and_check_find_a_label_whose_case_was_altered(reg):
 def test_registry_check_finds_case_edits(reg):
     signed_case(reg["store"], make_declaration(), now=T0)
     assert check_registry(reg["store"]).ok
-    db = sqlite3.connect(reg["store"].location)
-    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+    db = raw_db(reg["store"].location)
+    with pytest.raises(DB_ERROR, match="append-only"):
         db.execute("UPDATE case_records SET status = 'ok' WHERE seq = 1")
-    with pytest.raises(sqlite3.DatabaseError, match="cannot change"):
+    with pytest.raises(DB_ERROR, match="cannot change"):
         db.execute("UPDATE cases SET opinion = 'limited'")
     db.execute("DROP TRIGGER cases_signed_final")
     db.execute("UPDATE cases SET opinion = 'limited'")
@@ -227,6 +229,7 @@ def test_registry_check_finds_case_edits(reg):
     assert any("table columns differ from the signed verification" in p for p in problems)
 
 
+@pytest.mark.sqlite_only  # SQLite files made before issue 15 (no PostgreSQL registry predates the case tables)
 def test_a_registry_made_before_cases_gains_the_tables(tmp_path):
     store, *_ = new_registry(tmp_path, now=T0, case=False)
     store.close()
@@ -252,7 +255,7 @@ def test_a_registry_made_before_cases_gains_the_tables(tmp_path):
 
 @pytest.fixture
 def cli_reg(tmp_path, monkeypatch):
-    monkeypatch.setenv("PCF_REGISTRY", str(tmp_path / "registry.db"))
+    monkeypatch.setenv("PCF_REGISTRY", location(tmp_path))
     keys = tmp_path / "keys"
     cli_issuer_key(tmp_path, monkeypatch)   # root key in tmp_path/offline, registry, issuer key cb-test in keys
     result = tmp_path / "TEST-PACK-10.result.json"

@@ -582,107 +582,132 @@ class Store(ABC):
         """Close the connection."""
 
 
-def _label(row: sqlite3.Row) -> LabelRecord:
-    return LabelRecord(**{k: row[k] for k in row.keys()})
+def _record(cls, row):
+    """A dataclass record from a row read by column name (extra columns are ignored)."""
+    return cls(**{k: row[k] for k in cls.__dataclass_fields__})
 
 
-def _event(row: sqlite3.Row) -> EventRecord:
+def _label(row) -> LabelRecord:
+    return _record(LabelRecord, row)
+
+
+def _key(row) -> KeyRecord:
+    return _record(KeyRecord, row)
+
+
+def _event(row) -> EventRecord:
     return EventRecord(seq=row["seq"], at=row["at"], kind=row["kind"], label=row["label"],
                        data=json.loads(row["data"]), prev_hash=row["prev_hash"], hash=row["hash"],
                        signer=row["signer"], signature=row["signature"])
 
 
-class SQLiteTx(Tx):
-    """:class:`Tx` over one sqlite3 connection inside a transaction."""
+class SQLTx(Tx):
+    """:class:`Tx` in portable SQL, shared by the SQLite and PostgreSQL stores.
 
-    def __init__(self, db: sqlite3.Connection):
+    Statements are written with ``?`` placeholders and run through :meth:`run`, which a
+    dialect translates (:class:`pcf.registry.pgstore.PgTx`: ``%s``); rows are read by column
+    name (``row["seq"]``, ``row.keys()``). Write new methods here, once, in SQL both engines
+    accept (``ON CONFLICT ... DO NOTHING``, no ``INSERT OR IGNORE``, no ``rowid``; TEXT,
+    INTEGER, BIGINT; a blob through :meth:`blob`), and they work on both back ends.
+    """
+
+    #: The column that orders rows of one ``added_at`` by insertion (SQLite's ``rowid``).
+    ROW_ORDER = "rowid"
+
+    def __init__(self, db):
         self.db = db
 
+    def run(self, sql: str, args=()):
+        """Execute ``sql`` (``?`` placeholders) with ``args``; returns a cursor (``fetchone``,
+        ``fetchall``, iteration, ``rowcount``)."""
+        return self.db.execute(sql, args)
+
+    def blob(self, value):
+        """A column value read from a blob column, as ``bytes``."""
+        return None if value is None else bytes(value)
+
     def setting(self, name):
-        row = self.db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        row = self.run("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
         return None if row is None else row["value"]
 
     def set_setting(self, name, value):
-        self.db.execute("INSERT INTO meta(name, value) VALUES (?, ?) "
-                        "ON CONFLICT(name) DO UPDATE SET value = excluded.value", (name, value))
+        self.run("INSERT INTO meta(name, value) VALUES (?, ?) "
+                 "ON CONFLICT(name) DO UPDATE SET value = excluded.value", (name, value))
 
     def add_issuer(self, name, at):
-        return self.db.execute("INSERT OR IGNORE INTO issuers(name, created_at) VALUES (?, ?)",
-                               (name, at)).rowcount == 1
+        return self.run("INSERT INTO issuers(name, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                        (name, at)).rowcount == 1
 
     def add_key(self, key):
-        self.db.execute("INSERT INTO issuer_keys(key_id, issuer, public_key, role, added_at, retired_at) "
-                        "VALUES (?, ?, ?, ?, ?, ?)",
-                        (key.key_id, key.issuer, key.public_key, key.role, key.added_at, key.retired_at))
+        self.run("INSERT INTO issuer_keys(key_id, issuer, public_key, role, added_at, retired_at) "
+                 "VALUES (?, ?, ?, ?, ?, ?)",
+                 (key.key_id, key.issuer, key.public_key, key.role, key.added_at, key.retired_at))
 
     def retire_key(self, key_id, at):
-        self.db.execute("UPDATE issuer_keys SET retired_at = ? WHERE key_id = ? AND retired_at IS NULL",
-                        (at, key_id))
+        self.run("UPDATE issuer_keys SET retired_at = ? WHERE key_id = ? AND retired_at IS NULL", (at, key_id))
 
     def keys(self, issuer=None):
         if issuer is None:
-            rows = self.db.execute("SELECT * FROM issuer_keys ORDER BY added_at, rowid")
+            rows = self.run("SELECT * FROM issuer_keys ORDER BY added_at, " + self.ROW_ORDER)
         else:
-            rows = self.db.execute("SELECT * FROM issuer_keys WHERE issuer = ? ORDER BY added_at, rowid",
-                                   (issuer,))
-        return [KeyRecord(**{k: r[k] for k in r.keys()}) for r in rows]
+            rows = self.run("SELECT * FROM issuer_keys WHERE issuer = ? ORDER BY added_at, " + self.ROW_ORDER, (issuer,))
+        return [_key(r) for r in rows]
 
     def key(self, key_id):
-        r = self.db.execute("SELECT * FROM issuer_keys WHERE key_id = ?", (key_id,)).fetchone()
-        return None if r is None else KeyRecord(**{k: r[k] for k in r.keys()})
+        r = self.run("SELECT * FROM issuer_keys WHERE key_id = ?", (key_id,)).fetchone()
+        return None if r is None else _key(r)
 
     def next_label_seq(self):
-        return self.db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM labels").fetchone()[0]
+        return self.run("SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM labels").fetchone()["n"]
 
     def insert_label(self, label):
         cols = list(LabelRecord.__dataclass_fields__)
-        self.db.execute(f"INSERT INTO labels({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                        [getattr(label, c) for c in cols])
+        self.run(f"INSERT INTO labels({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                 [getattr(label, c) for c in cols])
 
     def label(self, number):
-        r = self.db.execute("SELECT * FROM labels WHERE number = ?", (number,)).fetchone()
+        r = self.run("SELECT * FROM labels WHERE number = ?", (number,)).fetchone()
         return None if r is None else _label(r)
 
     def labels(self):
-        return [_label(r) for r in self.db.execute("SELECT * FROM labels ORDER BY seq")]
+        return [_label(r) for r in self.run("SELECT * FROM labels ORDER BY seq")]
 
     def set_status(self, number, status, reason, at):
-        self.db.execute("UPDATE labels SET status = ?, status_reason = ?, status_at = ? WHERE number = ?",
-                        (status, reason, at, number))
+        self.run("UPDATE labels SET status = ?, status_reason = ?, status_at = ? WHERE number = ?",
+                 (status, reason, at, number))
 
     def set_renewed_by(self, number, new_number):
-        self.db.execute("UPDATE labels SET renewed_by = ? WHERE number = ?", (new_number, number))
+        self.run("UPDATE labels SET renewed_by = ? WHERE number = ?", (new_number, number))
 
     def set_superseded(self, number, new_number, at):
-        self.db.execute("UPDATE labels SET status = 'superseded', superseded_by = ?, status_at = ?, "
-                        "status_reason = ? WHERE number = ?", (new_number, at, f"superseded by {new_number}", number))
+        self.run("UPDATE labels SET status = 'superseded', superseded_by = ?, status_at = ?, "
+                 "status_reason = ? WHERE number = ?", (new_number, at, f"superseded by {new_number}", number))
 
     def labels_of_product(self, product_id):
-        return [_label(r) for r in self.db.execute("SELECT * FROM labels WHERE product_id = ? ORDER BY seq",
-                                                   (product_id,))]
+        return [_label(r) for r in self.run("SELECT * FROM labels WHERE product_id = ? ORDER BY seq", (product_id,))]
 
     def labels_of_result(self, result_sha256):
-        return [_label(r) for r in self.db.execute("SELECT * FROM labels WHERE result_sha256 = ? ORDER BY seq",
-                                                   (result_sha256,))]
+        return [_label(r) for r in self.run("SELECT * FROM labels WHERE result_sha256 = ? ORDER BY seq",
+                                            (result_sha256,))]
 
     def last_event(self):
-        r = self.db.execute("SELECT * FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+        r = self.run("SELECT * FROM events ORDER BY seq DESC LIMIT 1").fetchone()
         return None if r is None else _event(r)
 
     def insert_event(self, event):
         from ..core.canonical import canonical_bytes
 
-        self.db.execute("INSERT INTO events(seq, at, kind, label, data, prev_hash, signer, signature, hash) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (event.seq, event.at, event.kind, event.label, canonical_bytes(event.data).decode("utf-8"),
-                         event.prev_hash, event.signer, event.signature, event.hash))
+        self.run("INSERT INTO events(seq, at, kind, label, data, prev_hash, signer, signature, hash) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 (event.seq, event.at, event.kind, event.label, canonical_bytes(event.data).decode("utf-8"),
+                  event.prev_hash, event.signer, event.signature, event.hash))
 
     def events_from(self, seq):
-        return [_event(r) for r in self.db.execute("SELECT * FROM events WHERE seq >= ? ORDER BY seq", (seq,))]
+        return [_event(r) for r in self.run("SELECT * FROM events WHERE seq >= ? ORDER BY seq", (seq,))]
 
     def event_span(self):
-        count, top = self.db.execute("SELECT COUNT(*), COALESCE(MAX(seq), 0) FROM events").fetchone()
-        return count, top
+        r = self.run("SELECT COUNT(*) AS n, COALESCE(MAX(seq), 0) AS top FROM events").fetchone()
+        return r["n"], r["top"]
 
     def events(self, label=None, kinds=None):
         where, args = [], []
@@ -693,52 +718,55 @@ class SQLiteTx(Tx):
             where.append(f"kind IN ({', '.join('?' * len(kinds))})")
             args.extend(kinds)
         sql = "SELECT * FROM events" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY seq"
-        return [_event(r) for r in self.db.execute(sql, args)]
-
+        return [_event(r) for r in self.run(sql, args)]
 
     def next_case_seq(self):
-        return self.db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM cases").fetchone()[0]
+        return self.run("SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM cases").fetchone()["n"]
 
     def insert_case(self, case):
         cols = list(CaseRecord.__dataclass_fields__)
-        self.db.execute(f"INSERT INTO cases({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                        [getattr(case, c) for c in cols])
+        self.run(f"INSERT INTO cases({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                 [getattr(case, c) for c in cols])
 
     def case(self, number):
-        r = self.db.execute("SELECT * FROM cases WHERE number = ?", (number,)).fetchone()
-        return None if r is None else CaseRecord(**{k: r[k] for k in r.keys()})
+        r = self.run("SELECT * FROM cases WHERE number = ?", (number,)).fetchone()
+        return None if r is None else _record(CaseRecord, r)
 
     def cases(self, result_sha256=None):
         if result_sha256 is None:
-            rows = self.db.execute("SELECT * FROM cases ORDER BY seq")
+            rows = self.run("SELECT * FROM cases ORDER BY seq")
         else:
-            rows = self.db.execute("SELECT * FROM cases WHERE result_sha256 = ? ORDER BY seq", (result_sha256,))
-        return [CaseRecord(**{k: r[k] for k in r.keys()}) for r in rows]
+            rows = self.run("SELECT * FROM cases WHERE result_sha256 = ? ORDER BY seq", (result_sha256,))
+        return [_record(CaseRecord, r) for r in rows]
 
     def sign_case(self, case):
-        self.db.execute("UPDATE cases SET status = 'signed', signed_at = ?, key_id = ?, opinion = ?, "
-                        "case_sha256 = ?, document = ? WHERE number = ? AND status = 'open'",
-                        (case.signed_at, case.key_id, case.opinion, case.case_sha256, case.document, case.number))
+        self.run("UPDATE cases SET status = 'signed', signed_at = ?, key_id = ?, opinion = ?, "
+                 "case_sha256 = ?, document = ? WHERE number = ? AND status = 'open'",
+                 (case.signed_at, case.key_id, case.opinion, case.case_sha256, case.document, case.number))
 
     def add_item_record(self, record):
         cols = list(ItemRecord.__dataclass_fields__)
-        self.db.execute(f"INSERT INTO case_records({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                        [getattr(record, c) for c in cols])
+        self.run(f"INSERT INTO case_records({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                 [getattr(record, c) for c in cols])
 
     def item_records(self, case_number=None):
         if case_number is None:
-            rows = self.db.execute("SELECT * FROM case_records ORDER BY case_number, seq")
+            rows = self.run("SELECT * FROM case_records ORDER BY case_number, seq")
         else:
-            rows = self.db.execute("SELECT * FROM case_records WHERE case_number = ? ORDER BY seq", (case_number,))
-        return [ItemRecord(**{k: r[k] for k in r.keys()}) for r in rows]
+            rows = self.run("SELECT * FROM case_records WHERE case_number = ? ORDER BY seq", (case_number,))
+        return [_record(ItemRecord, r) for r in rows]
 
     def add_evidence(self, sha256, content, at):
-        self.db.execute("INSERT OR IGNORE INTO evidence(sha256, size, content, added_at) VALUES (?, ?, ?, ?)",
-                        (sha256, len(content), content, at))
+        self.run("INSERT INTO evidence(sha256, size, content, added_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                 (sha256, len(content), content, at))
 
     def evidence(self, sha256):
-        r = self.db.execute("SELECT content FROM evidence WHERE sha256 = ?", (sha256,)).fetchone()
-        return None if r is None else bytes(r[0])
+        r = self.run("SELECT content FROM evidence WHERE sha256 = ?", (sha256,)).fetchone()
+        return None if r is None else self.blob(r["content"])
+
+
+#: :class:`SQLTx` is the SQLite transaction as it is (``?`` placeholders, sqlite3.Row rows).
+SQLiteTx = SQLTx
 
     def add_pact_event(self, event, keep):
         if self.db.execute("SELECT 1 FROM pact_events WHERE source = ? AND event_id = ?",
@@ -855,7 +883,7 @@ class SQLiteStore(Store):
             raise RegistryError(f"registry {self.path} is busy ({exc}) after {BUSY_TIMEOUT_S:.0f} s; "
                                 "try again") from None
         try:
-            yield SQLiteTx(self.db)
+            yield SQLTx(self.db)
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
@@ -869,7 +897,7 @@ class SQLiteStore(Store):
     def read(self) -> Iterator[Tx]:
         self.db.execute("BEGIN")
         try:
-            yield SQLiteTx(self.db)
+            yield SQLTx(self.db)
         finally:
             self.db.execute("ROLLBACK")
 
@@ -896,16 +924,27 @@ def default_registry_path() -> Path:
     return pcf_home() / "registry.db"
 
 
+def is_url(location) -> bool:
+    """True when ``location`` is a PostgreSQL URL (``postgresql://`` or ``postgres://``)."""
+    return isinstance(location, str) and location.startswith(("postgresql://", "postgres://"))
+
+
+#: The environment variable naming a PostgreSQL registry (``postgresql://...``); it is read when
+#: no location is given, before the default SQLite file.
+URL_ENV = "PCF_REGISTRY_URL"
+
+
 def open_store(location: str | Path | None = None, create: bool = True) -> Store:
     """Open the registry.
 
     Parameters
     ----------
     location : str or Path, optional
-        A file path (SQLite) or ``sqlite:///path``; default ``PCF_HOME/registry.db``.
-        ``postgresql://`` URLs are reserved for the PostgreSQL store.
+        A file path (SQLite), ``sqlite:///path``, or a ``postgresql://`` URL
+        (:class:`pcf.registry.pgstore.PgStore`); default the URL in ``PCF_REGISTRY_URL``, else
+        ``PCF_HOME/registry.db``.
     create : bool
-        Create a missing SQLite registry [default True].
+        Create a missing SQLite registry, or the tables in an empty PostgreSQL database [default True].
 
     Returns
     -------
@@ -914,17 +953,25 @@ def open_store(location: str | Path | None = None, create: bool = True) -> Store
     Raises
     ------
     RegistryError
-        Unknown scheme, or missing registry with ``create=False``.
+        Unknown scheme, a missing registry with ``create=False``, a PostgreSQL server that
+        cannot be reached or refuses the login, a missing database.
     RegistryCorrupt
-        Not a pcf registry.
+        Not a pcf registry, or another schema version.
     """
     if location is None:
-        return SQLiteStore(default_registry_path(), create=create)
+        import os
+
+        location = os.environ.get(URL_ENV) or None
+        if location is None:
+            return SQLiteStore(default_registry_path(), create=create)
     text = str(location)
-    if text.startswith(("postgresql://", "postgres://")):
-        raise RegistryError("PostgreSQL registries are not implemented yet; use an SQLite file path")
+    if is_url(text):
+        from .pgstore import PgStore
+
+        return PgStore(text, create=create)
     if text.startswith("sqlite:///"):
         text = text[len("sqlite:///") - 1:]
     elif "://" in text:
-        raise RegistryError(f"unknown registry location {text!r}: give a file path (SQLite)")
+        raise RegistryError(f"unknown registry location {text.split('://')[0]}://...: give a file path (SQLite) or a "
+                            "postgresql:// URL").about("registry")
     return SQLiteStore(Path(text), create=create)
