@@ -4,7 +4,7 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
-DEBS   := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fonts-dejavu-core poppler-utils fontconfig chromium
+DEBS   := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fonts-dejavu-core poppler-utils fontconfig chromium postgresql
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test bench sysdeps venv background clean
@@ -24,8 +24,9 @@ bench: venv background
 	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python -W ignore $$b || exit 1; done
 
 # Debian packages WeasyPrint needs, a CJK font (without one Chinese renders as boxes), poppler-utils,
-# chromium (headless, for the tests of the public label-verification pages); node and npm when
-# missing (the official PACT conformance harness, scripts/pact-conformance, is a node program).
+# chromium (headless, for the tests of the public label-verification pages), postgresql (the tests start
+# a throw-away server of their own, tests/pgserver.py, and run the registry tests on it too); node and
+# npm when missing (the official PACT conformance harness, scripts/pact-conformance, is a node program).
 sysdeps: .stamps/sysdeps
 .stamps/sysdeps: Makefile
 	@missing=""; for p in $(DEBS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \

@@ -682,7 +682,7 @@ def registry_init(prefix: str | None = None, url: str | None = None, registry: s
     """
     from .registry import init_registry
 
-    from .registry.store import is_url
+    from .registry.location import is_url
 
     if is_url(url):
         registry, url = url, None
@@ -904,7 +904,7 @@ def verify_label(target: str, registry: str | Path | None = None, offline: bool 
     import os
 
     from .registry import default_registry_path, load_public_key, verify
-    from .registry.store import URL_ENV
+    from .registry.location import URL_ENV
     from .registry.declaration import parse_time
     from .registry.errors import RegistryError
 

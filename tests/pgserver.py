@@ -97,8 +97,9 @@ def start() -> Cluster:
     os.chmod(folder, 0o755)
     data, log = folder / "data", folder / "server.log"
     run = lambda *a: subprocess.run([*runas, *a], capture_output=True, text=True, timeout=120)  # noqa: E731
-    r = run(str(bindir / "initdb"), "-D", str(data), "-U", SUPERUSER, "--auth=trust", "-E", "UTF8",
-            "--locale=C", "--no-sync")
+    # the unix socket (in the private folder) trusts; TCP asks for a password (the auth-failure tests)
+    r = run(str(bindir / "initdb"), "-D", str(data), "-U", SUPERUSER, "--auth-local=trust",
+            "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C", "--no-sync")
     if r.returncode != 0:
         shutil.rmtree(folder, ignore_errors=True)
         raise RuntimeError(f"initdb failed: {r.stderr or r.stdout}")

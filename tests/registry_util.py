@@ -310,6 +310,12 @@ class _PgRaw:
     def commit(self) -> None:
         pass
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
+
     def close(self) -> None:
         self.db.close()
 

@@ -39,6 +39,7 @@ from pcf.serve.server import build_app, check_address
 from pcf.registry import change_status, issue
 from pcf.lca.result import ExchangeFacts
 from tests.exchange_util import conforming_pack
+from tests.registry_util import location
 from tests.registry_util import new_registry, utc
 
 NOW = utc(2026, 6, 1)
@@ -62,7 +63,7 @@ def hosted_result(pid: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def registry(tmp_path_factory):
+def registry(tmp_path_factory, registry_backend):
     folder = tmp_path_factory.mktemp("pact-host")
     store, key, _, _ = new_registry(folder, now=utc(2026, 1, 1))
     results = folder / "results"
@@ -77,7 +78,7 @@ def registry(tmp_path_factory):
     store.close()
     clients_file = folder / "clients.json"
     secret = add_client(clients_file, "buyer-1")
-    return {"db": folder / "registry.db", "results": results, "numbers": numbers, "clients": clients_file,
+    return {"db": location(folder), "results": results, "numbers": numbers, "clients": clients_file,
             "secret": secret, "folder": folder, "key": key}
 
 
@@ -440,7 +441,7 @@ def test_the_pv_example_from_footprint_to_pact_api(open_default, tmp_path):
     number = issue(store, declaration, key, 365, None, render=False, self_declared=True).number
     store.close()
     add = add_client(tmp_path / "clients.json", "buyer")
-    app = build_app(FootprintSource(tmp_path / "registry.db", results), Clients.load(tmp_path / "clients.json"))
+    app = build_app(FootprintSource(location(tmp_path), results), Clients.load(tmp_path / "clients.json"))
     server, thread, port = start(app)
     try:
         base = f"http://127.0.0.1:{port}"

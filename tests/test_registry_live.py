@@ -34,6 +34,7 @@ from pcf.registry.declaration import iso, utc_now
 from pcf.registry.store import EventRecord
 from pcf.serve.publish import count_text, publish
 from pcf.serve.status import label_state
+from tests.registry_util import location, raw_db
 from tests.registry_util import make_declaration, new_registry, root_of, utc
 from tests.registry_util import verified_issue as issue  # after a signed case (issue 15)
 from tests.test_registry_publish import Elements, chromium_dom
@@ -51,7 +52,7 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory):
+def served(tmp_path_factory, registry_backend):
     tmp = tmp_path_factory.mktemp("live")
     port = free_port()
     now = utc_now()
@@ -71,7 +72,7 @@ def served(tmp_path_factory):
     change_status(store, labels["suspended"].number, "suspend", SECRET, key, now=now - timedelta(hours=2))
     store.close()
     env = {**os.environ, "PCF_HOME": str(tmp / "home")}
-    process = subprocess.Popen([str(PCF), "serve", "--registry", str(tmp / "registry.db"), "--port", str(port)],
+    process = subprocess.Popen([str(PCF), "serve", "--registry", location(tmp), "--port", str(port)],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True)
     try:
         for _ in range(300):
@@ -83,7 +84,7 @@ def served(tmp_path_factory):
                 time.sleep(0.1)
         else:
             pytest.fail("pcf serve did not start listening")
-        yield {"tmp": tmp, "key": key, "port": port, "labels": labels, "db": tmp / "registry.db", "process": process,
+        yield {"tmp": tmp, "key": key, "port": port, "labels": labels, "db": location(tmp), "process": process,
                "base": f"http://127.0.0.1:{port}/labels"}
     finally:
         process.terminate()
@@ -297,7 +298,7 @@ def test_registry_without_url_serves_pages_at_the_root(tmp_path):
     number = issue(store, make_declaration(), key, 30, None, now=utc(2026, 1, 2), render=False).number
     store.close()
     clock = {"now": utc(2026, 1, 10)}
-    app = build_app(None, None, pages=LivePages(tmp_path / "registry.db", clock=lambda: clock["now"]))
+    app = build_app(None, None, pages=LivePages(location(tmp_path), clock=lambda: clock["now"]))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -347,8 +348,6 @@ def test_entries_and_a_log_no_key_signed_cannot_be_confirmed(tmp_path):
     to valid, then an event deleted from the middle of the log after the server had checked it
     (triggers dropped). No page says VALID for them: a 503 "cannot be confirmed"; the genuine label
     stays valid until the log itself is broken."""
-    import sqlite3
-
     from pcf.registry.numbers import format_number
 
     store, key, _, _ = new_registry(tmp_path, now=utc(2026, 1, 1))
@@ -357,12 +356,11 @@ def test_entries_and_a_log_no_key_signed_cannot_be_confirmed(tmp_path):
                       render=False).number
     change_status(store, suspended, "suspend", SECRET, key, now=utc(2026, 2, 1))
     store.close()
-    server, thread, base = _serve_in_thread(tmp_path / "registry.db", lambda: utc(2026, 3, 1))
+    server, thread, base = _serve_in_thread(location(tmp_path), lambda: utc(2026, 3, 1))
     try:
         assert Elements(get(f"{base}/{genuine}.html")[2]).by_id["status"]["attrs"]["data-status"] == "valid"
         forged = format_number("PCF", 2026, 3)
-        db = sqlite3.connect(tmp_path / "registry.db")
-        db.row_factory = sqlite3.Row
+        db = raw_db(location(tmp_path))
         with db:
             db.execute("UPDATE labels SET status = 'valid', status_reason = NULL WHERE number = ?", (suspended,))
             row = dict(db.execute("SELECT * FROM labels WHERE number = ?", (genuine,)).fetchone())
@@ -375,7 +373,7 @@ def test_entries_and_a_log_no_key_signed_cannot_be_confirmed(tmp_path):
         assert Elements(get(f"{base}/{genuine}.html")[2]).by_id["status"]["attrs"]["data-status"] == "valid"
         with db:
             db.execute("DROP TRIGGER events_append_only_delete")
-            middle = db.execute("SELECT seq FROM events WHERE label = ? ORDER BY seq", (suspended,)).fetchone()[0]
+            middle = db.execute("SELECT seq FROM events WHERE label = ? ORDER BY seq", (suspended,)).fetchone()["seq"]
             db.execute("DELETE FROM events WHERE seq = ?", (middle,))
         db.close()
         status, _, body = get(f"{base}/{genuine}.html")
@@ -395,7 +393,7 @@ def test_a_superseded_label_links_to_its_successor(tmp_path):
     old = issue(store, of_year(2025), key, 730, None, now=utc(2026, 1, 2), render=False).number
     new = issue(store, of_year(2026), key, 730, None, now=utc(2026, 6, 1), render=False, supersede=old).number
     store.close()
-    server, thread, base = _serve_in_thread(tmp_path / "registry.db", lambda: utc(2026, 7, 1))
+    server, thread, base = _serve_in_thread(location(tmp_path), lambda: utc(2026, 7, 1))
     try:
         status, _, body = get(f"{base}/{old}.html")
         dom = Elements(body)

@@ -77,7 +77,7 @@ class Elements(HTMLParser):
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
+def site(tmp_path_factory, registry_backend):
     tmp = tmp_path_factory.mktemp("site")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -25,7 +24,7 @@ import pytest
 from pcf.registry import check_registry, issue, verify
 from pcf.registry.numbers import parse_number
 from tests.conftest import REPO
-from tests.registry_util import make_declaration, new_registry, signed_case
+from tests.registry_util import location, make_declaration, new_registry, raw_db, signed_case
 
 WORKERS, LABELS = 16, 1000
 
@@ -61,7 +60,7 @@ def test_sixteen_processes_issue_1000_distinct_consecutive_numbers(tmp_path):
     go = tmp_path / "go"
     shares = [LABELS // WORKERS + (1 if i < LABELS % WORKERS else 0) for i in range(WORKERS)]  # 63 x 8 + 62 x 8
     assert sum(shares) == LABELS
-    procs = [subprocess.Popen([sys.executable, "-c", CHILD, str(tmp_path / "registry.db"), str(private), str(n),
+    procs = [subprocess.Popen([sys.executable, "-c", CHILD, location(tmp_path), str(private), str(n),
                                str(go), str(tmp_path / f"out{i}.json")], env=_env(), cwd=REPO)
              for i, n in enumerate(shares)]
     deadline = time.time() + 300  # every worker imports pcf, builds its results and waits at the start line
@@ -79,7 +78,7 @@ def test_sixteen_processes_issue_1000_distinct_consecutive_numbers(tmp_path):
     assert any(max(parse_number(n).seq for n in w) - min(parse_number(n).seq for n in w) + 1 > len(w) for w in got)
     from pcf.registry import open_store
 
-    store = open_store(tmp_path / "registry.db", create=False)
+    store = open_store(location(tmp_path), create=False)
     report = check_registry(store)
     assert report.ok, report.problems[:5]
     with store.read() as tx:
@@ -128,7 +127,7 @@ KILLED = textwrap.dedent("""
 def test_process_killed_mid_issue_leaves_no_half_issued_label(tmp_path, where):
     store, key, private, _ = new_registry(tmp_path)
     out, marker = tmp_path / "labels", tmp_path / "marker"
-    proc = subprocess.Popen([sys.executable, "-c", KILLED, str(tmp_path / "registry.db"), str(private), str(out),
+    proc = subprocess.Popen([sys.executable, "-c", KILLED, location(tmp_path), str(private), str(out),
                              str(marker), where], env=_env(), cwd=REPO)
     deadline = time.time() + 120
     while not marker.exists():
@@ -146,7 +145,7 @@ def test_process_killed_mid_issue_leaves_no_half_issued_label(tmp_path, where):
     store.close()
     from pcf.registry import open_store
 
-    store = open_store(tmp_path / "registry.db", create=False)
+    store = open_store(location(tmp_path), create=False)
     with store.read() as tx:
         assert tx.labels() == []
         assert tx.events()[-1].kind == "case-signed"  # the set-up's verification case, then nothing
@@ -170,10 +169,11 @@ def test_hostile_product_names_cannot_inject_sql_svg_or_html(tmp_path):
     signed_case(store, make_declaration(name=HOSTILE_NAME, id=HOSTILE_ID))
     issued = issue(store, make_declaration(name=HOSTILE_NAME, id=HOSTILE_ID), key, 730, out)
     # SQL: stored verbatim, no table dropped
-    db = sqlite3.connect(store.location)
-    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert {"labels", "events", "issuers", "issuer_keys", "meta"} <= tables
-    assert db.execute("SELECT product_name, product_id FROM labels").fetchall() == [(HOSTILE_NAME, HOSTILE_ID)]
+    db = raw_db(store.location)
+    for table in ("labels", "events", "issuers", "issuer_keys", "meta"):  # each still there
+        db.execute(f"SELECT COUNT(*) FROM {table}").fetchall()
+    rows = db.execute("SELECT product_name, product_id FROM labels").fetchall()
+    assert [(r["product_name"], r["product_id"]) for r in rows] == [(HOSTILE_NAME, HOSTILE_ID)]
     db.close()
     assert verify(issued.number, store).verdict == "valid"
     assert check_registry(store).ok

@@ -9,7 +9,8 @@ file, a label number or a QR token (signature, hash, issuer key, validity dates,
 :func:`pcf.serve.publish.publish` writes the static verification site. See docs/registry.md.
 
 Modules: ``keys``, ``numbers`` (label-number format),
-``store`` (storage interface, SQLite), ``chain`` (event log), ``declaration``, ``token``,
+``store`` (storage interface, the shared SQL, SQLite), ``pgstore`` (PostgreSQL),
+``location`` (:func:`open_store`: which back end), ``chain`` (event log), ``declaration``, ``token``,
 ``admin`` (settings, keys), ``roles`` (admin / verifier / issuer keys), ``lifecycle`` (issue, status, renew), ``verify``, ``check``, ``render`` (label files).
 RFC 8785 canonical JSON is :mod:`pcf.core.canonical`.
 
@@ -31,7 +32,8 @@ from .errors import (IssueRefused, KeyFileError, LabelNotFound, NotADeclaration,
 from .lifecycle import Issued, change_status, check_conformance, export, issue, renew
 from .keys import SigningKey, load_public_key, load_signing_key
 from .roles import ROLES, KeyNotAllowed, KeyStanding, key_standing, require_key
-from .store import Store, default_registry_path, open_store
+from .location import default_registry_path, open_store
+from .store import Store
 from .verify import Verification, verify
 
 __all__ = [

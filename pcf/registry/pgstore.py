@@ -160,7 +160,7 @@ def _connect_error(exc: Exception, url: str) -> RegistryError:
     if "password authentication failed" in low or "authentication failed" in low or "no password supplied" in low:
         why = "authentication failed: check the user name and password"
     elif "database" in low and "does not exist" in low:
-        why = "the database does not exist: create it first (e.g. `createdb`), then run `pcf registry init --url`"
+        why = "the database does not exist: create it first (e.g. `createdb`), then run `pcf registry init`"
     elif "role" in low and "does not exist" in low:
         why = "the user does not exist on the server"
     elif "connection refused" in low or "could not connect" in low or "no such file" in low or "timeout" in low \
@@ -235,7 +235,7 @@ class PgStore(Store):
         if not self._tables():
             if not create:
                 raise RegistryError(f"no registry at {self.location} (an empty database): create one with "
-                                    "`pcf registry init --url`").about("registry")
+                                    "`pcf registry init`").about("registry")
             with self._locked():
                 if not self._tables():  # nobody else created it meanwhile
                     for statement in pg_statements(_SCHEMA):

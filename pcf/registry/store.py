@@ -1,9 +1,18 @@
-"""Registry storage: one small interface (:class:`Store`, :class:`Tx`) and its SQLite implementation.
+"""Registry storage: one small interface (:class:`Store`, :class:`Tx`), the SQL of every
+operation (:class:`SQLTx`) and the SQLite store.
 
 Everything the registry keeps goes through :class:`Tx`, the operations of one transaction;
-the rest of :mod:`pcf.registry` never writes SQL. A PostgreSQL store implements the same two
-classes (``BEGIN ... SERIALIZABLE`` or ``LOCK TABLE labels`` instead of ``BEGIN IMMEDIATE``;
-``%s`` instead of ``?``) and :func:`open_store` chooses it from a ``postgresql://`` URL.
+the rest of :mod:`pcf.registry` never writes SQL. :class:`SQLTx` writes each operation once,
+in SQL that SQLite and PostgreSQL both accept; the PostgreSQL store
+(:mod:`pcf.registry.pgstore`) runs the same methods with ``%s`` placeholders, the same tables
+(``BLOB`` as ``BYTEA``) and a PL/pgSQL twin of each trigger below. :func:`pcf.registry.location.open_store`
+chooses the back end from the location (a file path or a ``postgresql://`` URL).
+
+Adding a table or a query: a method on :class:`SQLTx` (``?`` placeholders, rows read by
+column name, ``ON CONFLICT DO NOTHING``), a ``CREATE TABLE IF NOT EXISTS`` in a tuple like
+:data:`_CASE_SCHEMA` that both stores run when they open (a registry made before gains it),
+and for each SQLite trigger its twin in :data:`pcf.registry.pgstore.PG_TRIGGERS` (a test
+fails until it exists).
 
 SQLite: ``PCF_HOME/registry.db``, write-ahead log (readers never block the writer),
 ``synchronous=FULL`` (a committed label survives a power cut), and every change inside
@@ -915,63 +924,3 @@ class SQLiteStore(Store):
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-
-def default_registry_path() -> Path:
-    """``PCF_HOME/registry.db``."""
-    from pcf.core.bw import pcf_home
-
-    return pcf_home() / "registry.db"
-
-
-def is_url(location) -> bool:
-    """True when ``location`` is a PostgreSQL URL (``postgresql://`` or ``postgres://``)."""
-    return isinstance(location, str) and location.startswith(("postgresql://", "postgres://"))
-
-
-#: The environment variable naming a PostgreSQL registry (``postgresql://...``); it is read when
-#: no location is given, before the default SQLite file.
-URL_ENV = "PCF_REGISTRY_URL"
-
-
-def open_store(location: str | Path | None = None, create: bool = True) -> Store:
-    """Open the registry.
-
-    Parameters
-    ----------
-    location : str or Path, optional
-        A file path (SQLite), ``sqlite:///path``, or a ``postgresql://`` URL
-        (:class:`pcf.registry.pgstore.PgStore`); default the URL in ``PCF_REGISTRY_URL``, else
-        ``PCF_HOME/registry.db``.
-    create : bool
-        Create a missing SQLite registry, or the tables in an empty PostgreSQL database [default True].
-
-    Returns
-    -------
-    Store
-
-    Raises
-    ------
-    RegistryError
-        Unknown scheme, a missing registry with ``create=False``, a PostgreSQL server that
-        cannot be reached or refuses the login, a missing database.
-    RegistryCorrupt
-        Not a pcf registry, or another schema version.
-    """
-    if location is None:
-        import os
-
-        location = os.environ.get(URL_ENV) or None
-        if location is None:
-            return SQLiteStore(default_registry_path(), create=create)
-    text = str(location)
-    if is_url(text):
-        from .pgstore import PgStore
-
-        return PgStore(text, create=create)
-    if text.startswith("sqlite:///"):
-        text = text[len("sqlite:///") - 1:]
-    elif "://" in text:
-        raise RegistryError(f"unknown registry location {text.split('://')[0]}://...: give a file path (SQLite) or a "
-                            "postgresql:// URL").about("registry")
-    return SQLiteStore(Path(text), create=create)
