@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 import cli
 from pcf.registry import RegistryCorrupt, RegistryError, check_registry, open_store
 from pcf.registry.pgstore import PG_TRIGGERS, redact, sqlite_trigger_names
-from pcf.registry.store import _CASE_SCHEMA, _SCHEMA
+from pcf.registry.store import _SCHEMA, ADDED_IN_PLACE
 from tests.registry_util import (DB_ERROR, admit, cli_root, make_declaration, new_registry, raw_db, signed_case, utc,
                                  verified_issue)
 
@@ -38,7 +38,7 @@ def pg(pg_cluster):
 
 
 def test_every_sqlite_trigger_has_a_postgresql_twin():
-    assert set(sqlite_trigger_names(_SCHEMA + _CASE_SCHEMA)) == set(PG_TRIGGERS)
+    assert set(sqlite_trigger_names(_SCHEMA + ADDED_IN_PLACE)) == set(PG_TRIGGERS)
 
 
 def test_the_triggers_refuse_what_sqlites_refuse(pg, tmp_path):

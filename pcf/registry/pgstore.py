@@ -15,7 +15,7 @@ and :class:`~pcf.registry.store.Tx` as the SQLite file, the same guarantees.
   signed content fixed, revoked and superseded labels final, case records append-only,
   signed cases final, evidence kept as recorded.
 - **Schema.** The tables are the SQLite store's (:data:`pcf.registry.store._SCHEMA`,
-  :data:`~pcf.registry.store._CASE_SCHEMA`), written in SQL both engines read; this module
+  :data:`~pcf.registry.store.ADDED_IN_PLACE`), written in SQL both engines read; this module
   only turns ``BLOB`` into ``BYTEA`` and adds ``issuer_keys.added_order`` (SQLite's ``rowid``).
   The SQL of every :class:`SQLTx` method is shared (``?`` placeholders become ``%s``).
 
@@ -32,7 +32,7 @@ from typing import Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 from .errors import RegistryCorrupt, RegistryError
-from .store import (_CASE_SCHEMA, _SCHEMA, BUSY_TIMEOUT_S, FORMAT, OLDER_SCHEMAS, SCHEMA_VERSION, SQLTx, Store)
+from .store import (_SCHEMA, ADDED_IN_PLACE, BUSY_TIMEOUT_S, FORMAT, OLDER_SCHEMAS, SCHEMA_VERSION, SQLTx, Store)
 
 #: The advisory-lock key every write transaction takes first (any fixed 64-bit number; "pcf-reg").
 WRITE_LOCK = 0x7063662D726567
@@ -258,8 +258,9 @@ class PgStore(Store):
         self._add_tables()
 
     def _add_tables(self) -> None:
-        """Create the tables added in place since schema 4 (verification cases, ...) when missing."""
-        added = list(_CASE_SCHEMA)
+        """Create the tables added in place since schema 4 (:data:`~pcf.registry.store.ADDED_IN_PLACE`:
+        verification cases, received PACT events, ...) when missing."""
+        added = list(ADDED_IN_PLACE)
         if {n for s in added if (n := _created_table(s))} <= self._tables():
             return  # a dropped trigger is not put back silently: integrity_errors reports it
         with self._locked():

@@ -10,7 +10,8 @@ chooses the back end from the location (a file path or a ``postgresql://`` URL).
 
 Adding a table or a query: a method on :class:`SQLTx` (``?`` placeholders, rows read by
 column name, ``ON CONFLICT DO NOTHING``), a ``CREATE TABLE IF NOT EXISTS`` in a tuple like
-:data:`_CASE_SCHEMA` that both stores run when they open (a registry made before gains it),
+:data:`_CASE_SCHEMA`, listed in :data:`ADDED_IN_PLACE`, that both stores run when they open (a
+registry made before gains it),
 and for each SQLite trigger its twin in :data:`pcf.registry.pgstore.PG_TRIGGERS` (a test
 fails until it exists).
 
@@ -269,6 +270,12 @@ CREATE TABLE IF NOT EXISTS pact_events (
 );
 """,
 )
+
+
+#: The tables (and their triggers) added to registries of schema 4 in place, when a store opens
+#: one made before them; both stores run them (PostgreSQL: :mod:`pcf.registry.pgstore`). Add a new
+#: ``CREATE TABLE IF NOT EXISTS`` tuple here.
+ADDED_IN_PLACE = _CASE_SCHEMA + _PACT_EVENT_SCHEMA
 
 
 @dataclass
@@ -773,30 +780,30 @@ class SQLTx(Tx):
         r = self.run("SELECT content FROM evidence WHERE sha256 = ?", (sha256,)).fetchone()
         return None if r is None else self.blob(r["content"])
 
-
-#: :class:`SQLTx` is the SQLite transaction as it is (``?`` placeholders, sqlite3.Row rows).
-SQLiteTx = SQLTx
-
     def add_pact_event(self, event, keep):
-        if self.db.execute("SELECT 1 FROM pact_events WHERE source = ? AND event_id = ?",
-                           (event.source, event.event_id)).fetchone():
+        if self.run("SELECT 1 FROM pact_events WHERE source = ? AND event_id = ?",
+                    (event.source, event.event_id)).fetchone():
             return None
-        seq = self.db.execute("SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM pact_events").fetchone()["n"]
+        seq = self.run("SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM pact_events").fetchone()["n"]
         record = dataclasses.replace(event, seq=seq)
         cols = list(PactEventRecord.__dataclass_fields__)
-        self.db.execute(f"INSERT INTO pact_events({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                        [getattr(record, c) for c in cols])
-        self.db.execute("DELETE FROM pact_events WHERE seq <= ?", (seq - keep,))
+        self.run(f"INSERT INTO pact_events({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                 [getattr(record, c) for c in cols])
+        self.run("DELETE FROM pact_events WHERE seq <= ?", (seq - keep,))
         return record
 
     def pact_events(self, limit=None):
-        rows = self.db.execute("SELECT * FROM pact_events ORDER BY seq DESC"
-                               + (" LIMIT ?" if limit is not None else ""),
-                               (limit,) if limit is not None else ()).fetchall()
-        return [PactEventRecord(**{k: r[k] for k in PactEventRecord.__dataclass_fields__}) for r in reversed(rows)]
+        rows = self.run("SELECT * FROM pact_events ORDER BY seq DESC"
+                        + (" LIMIT ?" if limit is not None else ""),
+                        (limit,) if limit is not None else ()).fetchall()
+        return [_record(PactEventRecord, r) for r in reversed(rows)]
 
     def set_pact_answer(self, seq, answer, note):
-        self.db.execute("UPDATE pact_events SET answer = ?, answer_note = ? WHERE seq = ?", (answer, note, seq))
+        self.run("UPDATE pact_events SET answer = ?, answer_note = ? WHERE seq = ?", (answer, note, seq))
+
+
+#: :class:`SQLTx` is the SQLite transaction as it is (``?`` placeholders, sqlite3.Row rows).
+SQLiteTx = SQLTx
 
 
 class SQLiteStore(Store):
@@ -877,7 +884,7 @@ class SQLiteStore(Store):
             return
         self.db.execute("BEGIN IMMEDIATE")
         try:
-            for statement in _CASE_SCHEMA + _PACT_EVENT_SCHEMA:
+            for statement in ADDED_IN_PLACE:
                 self.db.execute(statement)
             self.db.execute("COMMIT")
         except BaseException:
