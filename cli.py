@@ -528,7 +528,7 @@ def recompute(
 @app.command(epilog="Example: pcf export out/SKU-NMC811-PACK.result.json --format pact-v3 --out out/SKU-NMC811-PACK.pact-v3.json")
 def export(
     result: Path = typer.Argument(..., help="Result JSON written by `pcf footprint`."),
-    fmt: str = typer.Option(..., "--format", help="pact-v3 | pact-v2 | catena-x | battery-pass (docs/exchange.md)."),
+    fmt: str = typer.Option(..., "--format", help="pact-v3 | pact-v2 | catena-x (= catena-x@9.0.0) | catena-x@7.0.0 | catena-x@8.0.0 | catena-x@9.0.0 | battery-pass (docs/exchange.md)."),
     out_file: Path = typer.Option(..., "--out", help="JSON file to write."),
     study_url: Optional[str] = typer.Option(None, "--study-url",
                                             help="Link to the public CFP study (Battery Pass); default exchange.study_url."),

@@ -1083,7 +1083,8 @@ def export(result_path: str | Path, fmt: str, out: str | Path, study_url: str | 
     ----------
     result_path : str or Path
         Result JSON written by ``pcf footprint``.
-    fmt : {"pact-v3", "pact-v2", "catena-x", "battery-pass"}
+    fmt : str
+        One of :data:`pcf.exchange.FORMATS` (``catena-x`` is ``catena-x@9.0.0``; also ``catena-x@7.0.0``, ``@8.0.0``).
         Format (:data:`pcf.exchange.FORMATS`; field mapping in docs/exchange.md).
     out : str or Path
         File to write (atomically; nothing is written on error).

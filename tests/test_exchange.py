@@ -29,7 +29,7 @@ import pact_specs as specs
 from pcf.api import compute
 from pcf.core.errors import ExchangeError
 from pcf.exchange import export_result
-from pcf.exchange.common import decimal, geography
+from pcf.exchange.common import decimal, dqr_1_to_3, geography, product_ids
 from pcf.lca.result import ExchangeFacts
 from tests.builders import declaration
 from tests.exchange_util import conforming_pack, declared
@@ -179,9 +179,10 @@ def test_pact_v2_is_per_kilogram(tiny):
     assert "dqi" not in pcf  # PACT v2 DQI needs completeness, which pcf does not rate
 
 
-def test_catena_x_per_piece_with_its_required_fields(tiny):
-    doc = export_result(tiny, "catena-x")
-    assert catena_x_errors(doc) == []
+def test_catena_x_7_per_piece(tiny):
+    doc = export_result(tiny, "catena-x@7.0.0")
+    assert specs.errors(specs.catena_x_validator("7.0.0"), doc) == []
+    assert doc["specVersion"] == "urn:io.catenax.pcf:datamodel:version:7.0.0"
     pcf = doc["pcf"]
     assert pcf["declaredUnit"] == "piece" and pcf["unitaryProductAmount"] == 2
     assert pcf["pcfExcludingBiogenic"] == pytest.approx(GATE / 2, rel=1e-6)
@@ -257,24 +258,75 @@ def examples(open_default):
     return {"battery": declared(compute(BATTERY)), "pv": declared(compute(PV))}
 
 
-@pytest.mark.parametrize("name", ["battery", "pv"])
-def test_examples_validate_against_every_schema(examples, name):
-    result = examples[name]
-    assert specs.errors(specs.openapi_validator(specs.PACT_V3), export_result(result, "pact-v3")) == []
-    assert specs.errors(specs.openapi_validator(specs.PACT_V2), export_result(result, "pact-v2")) == []
-    assert catena_x_errors(export_result(result, "catena-x")) == []
-    if name == "battery":
-        # the example does not conform to eu-battery-cfb-ev (secondary production data, no declaration
-        # section): not graded, so no class; a preview says so
-        with pytest.raises(ExchangeError, match="not graded"):
-            export_result(result, "battery-pass", study_url="https://example.com/studies/SKU-NMC811-PACK.pdf")
-        doc = export_result(result, "battery-pass", study_url="https://example.com/studies/SKU-NMC811-PACK.pdf",
-                            allow_ungraded=True)
-        assert specs.errors(specs.battery_pass_validator(), doc) == []
-        assert doc["carbonFootprintPerformanceClass"] == "not graded"
-    else:  # a PV module has no kWh of lifetime energy: the Battery Pass does not apply
-        with pytest.raises(ExchangeError, match="per kWh of total energy"):
-            export_result(result, "battery-pass", study_url="https://example.com/s")
+EXAMPLE_VALIDATORS = {
+    "pact-v3": lambda: specs.openapi_validator(specs.PACT_V3),
+    "pact-v2": lambda: specs.openapi_validator(specs.PACT_V2),
+    "catena-x@7.0.0": lambda: specs.catena_x_validator("7.0.0"),
+    "catena-x@8.0.0": lambda: specs.catena_x_validator("8.0.0"),
+    "catena-x@9.0.0": lambda: specs.catena_x_validator("9.0.0"),
+}
+
+
+@pytest.mark.parametrize("fmt", list(EXAMPLE_VALIDATORS))
+def test_examples_validate_against_the_upstream_schema(examples, fmt):
+    """Both examples (computed here) in each format, against the released schema of the format
+    (PACT: ../shared/specs; Catena-X: tests/specs/catena-x, eclipse-tractusx/sldt-semantic-models)."""
+    validator = EXAMPLE_VALIDATORS[fmt]()
+    for name, result in examples.items():
+        doc = export_result(result, fmt)
+        assert specs.errors(validator, doc) == [], name
+        ids = _product_ids(doc)
+        assert ids and all(re.fullmatch(URN, i) for i in ids), (name, ids)
+        q = result.result.data_quality.dqr
+        if fmt == "pact-v3":  # v3.0 rates 1..5: the PEF rating unchanged (4 significant digits)
+            assert {k: num(v) for k, v in doc["pcf"]["dqi"].items()} == pytest.approx(
+                {"technologicalDQR": q.ter, "geographicalDQR": q.ger, "temporalDQR": q.tir}, rel=5e-4)
+            assert all(1 <= num(v) <= 5 for v in doc["pcf"]["dqi"].values())
+        if fmt == "catena-x@7.0.0":  # 1..3: (PEF + 1) / 2
+            dq = doc["pcf"]["dataQualityRating"]
+            assert dq["technologicalDQR"] == pytest.approx((q.ter + 1) / 2, abs=5e-5)
+            assert dq["reliabilityDQR"] == pytest.approx((q.p + 1) / 2, abs=5e-5)
+            assert all(1 <= v <= 3 for k, v in dq.items() if k != "coveragePercent")
+
+
+def test_examples_battery_pass(examples):
+    """The Battery Pass applies to the pack only (per kWh of lifetime energy)."""
+    result = examples["battery"]
+    # the example does not conform to eu-battery-cfb-ev (secondary production data, no declaration
+    # section): not graded, so no class; a preview says so
+    with pytest.raises(ExchangeError, match="not graded"):
+        export_result(result, "battery-pass", study_url="https://example.com/studies/SKU-NMC811-PACK.pdf")
+    doc = export_result(result, "battery-pass", study_url="https://example.com/studies/SKU-NMC811-PACK.pdf",
+                        allow_ungraded=True)
+    assert specs.errors(specs.battery_pass_validator(), doc) == []
+    assert doc["carbonFootprintPerformanceClass"] == "not graded"
+    # a PV module has no kWh of lifetime energy: the Battery Pass does not apply
+    with pytest.raises(ExchangeError, match="per kWh of total energy"):
+        export_result(examples["pv"], "battery-pass", study_url="https://example.com/s")
+
+
+def test_examples_list_their_unestimated_exclusions(examples):
+    """Neither example estimates its exclusions (no proxies): the exempted percentage is 0 as a lower bound,
+    and the description says how many exclusions of the gate stages have no estimate. Counted by hand from
+    the models' `excluded:` lists: the pack excludes 60 inputs, one of them in end of life (the recycling
+    process burden), so 59 in the cradle-to-gate export; the module 81, all in its gate stages."""
+    for name, gate_missing in (("battery", 59), ("pv", 81)):
+        result = examples[name]
+        for fmt in ("pact-v3", "pact-v2", "catena-x@7.0.0", "catena-x@8.0.0"):
+            pcf = export_result(result, fmt)["pcf"]
+            assert float(pcf["exemptedEmissionsPercent"]) == 0
+            text = pcf["exemptedEmissionsDescription"]
+            assert f"{gate_missing} exclusions have no estimate" in text and "lower bound" in text, (name, fmt)
+
+
+def _product_ids(doc: dict) -> list[str]:
+    if "companyAndProductInformation" in doc:  # Catena-X 9.0.0
+        return doc["companyAndProductInformation"][0]["productInformation"][0]["productIds"]
+    return doc["productIds"]
+
+
+URN = r"urn:[A-Za-z0-9][A-Za-z0-9-]{0,31}:[A-Za-z0-9()+,\-.:=@;$_!*'%/]+"
+"""RFC 8141 ``urn:<NID>:<NSS>`` (without r-/q-/f-components)."""
 
 
 def test_battery_pass_of_the_pack(examples):
@@ -305,51 +357,6 @@ def test_pack_pact_v3_is_cradle_to_gate(examples):
     # 118.2 kg = 23.5 kWh x 5.0302 kg/kWh; 25.9 kg C (example's exchange section, worked there)
     assert num(pcf["productMassPerDeclaredUnit"]) == pytest.approx(23.5 * 5.030181086519114, rel=1e-9)
     assert num(pcf["fossilCarbonContent"]) == pytest.approx(118.2092555 * (0.71 * 0.3004 + 0.29 * 0.0207), rel=1e-6)
-
-
-# --------------------------------------------------------------------------- Catena-X
-
-CATENA_X_REQUIRED = ["id", "specVersion", "partialFullPcf", "version", "created", "extWBCSD_pfStatus", "companyName",
-                     "companyIds", "productIds", "extWBCSD_productCodeCpc", "productName", "pcf"]
-CATENA_X_PCF_REQUIRED = ["declaredUnit", "unitaryProductAmount", "productMassPerDeclaredUnit", "exemptedEmissionsPercent",
-                         "geographyRegionOrSubregion", "referencePeriodStart", "referencePeriodEnd",
-                         "crossSectoralStandardsUsed", "productOrSectorSpecificRules", "extWBCSD_characterizationFactors",
-                         "extTFS_allocationWasteIncineration", "secondaryEmissionFactorSources",
-                         "extWBCSD_packagingEmissionsIncluded", "pcfExcludingBiogenic"]
-
-
-def catena_x_errors(doc: dict) -> list[str]:
-    """The required fields and enumerations of io.catenax.pcf 7.0.0 (eclipse-tractusx/sldt-semantic-models,
-    io.catenax.pcf/7.0.0/gen/Pcf-schema.json); no Catena-X schema is in ../shared/specs, so this is a
-    transcription of its required lists and value ranges, not the schema itself."""
-    out = [f"missing {k}" for k in CATENA_X_REQUIRED if k not in doc]
-    pcf = doc.get("pcf", {})
-    out += [f"missing pcf.{k}" for k in CATENA_X_PCF_REQUIRED if k not in pcf]
-    if doc.get("partialFullPcf") not in ("Cradle-to-gate", "Cradle-to-grave"):
-        out.append("partialFullPcf")
-    if pcf.get("declaredUnit") not in ("liter", "kilogram", "cubic meter", "kilowatt hour", "megajoule",
-                                       "ton kilometer", "square meter", "piece"):
-        out.append("declaredUnit")
-    if not 0 <= pcf.get("exemptedEmissionsPercent", -1) <= 5:
-        out.append("exemptedEmissionsPercent")
-    if pcf.get("extWBCSD_characterizationFactors") not in ("AR5", "AR6"):
-        out.append("extWBCSD_characterizationFactors")
-    if pcf.get("extTFS_allocationWasteIncineration") not in ("cut-off", "reverse cut-off", "system expansion"):
-        out.append("extTFS_allocationWasteIncineration")
-    for k in ("pcfExcludingBiogenic", "fossilGhgEmissions", "dlucGhgEmissions", "aircraftGhgEmissions",
-              "productMassPerDeclaredUnit"):
-        if k in pcf and not (isinstance(pcf[k], (int, float)) and pcf[k] >= 0):
-            out.append(k)
-    if not (isinstance(pcf.get("unitaryProductAmount"), (int, float)) and pcf["unitaryProductAmount"] > 0):
-        out.append("unitaryProductAmount")
-    if "biogenicCarbonWithdrawal" in pcf and pcf["biogenicCarbonWithdrawal"] > 0:
-        out.append("biogenicCarbonWithdrawal")
-    for k, v in (pcf.get("dataQualityRating") or {}).items():
-        if k != "coveragePercent" and not 1 <= v <= 3:
-            out.append(f"dataQualityRating.{k}")
-    if not re.fullmatch(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}", doc.get("id", "")):
-        out.append("id")
-    return out
 
 
 def test_ghg_by_stage_by_hand(tiny, wood):
@@ -384,3 +391,186 @@ def test_battery_pass_of_a_conforming_pack():
         [0.125, 0.0625, 0.00625, 0.00625])
     assert doc["absoluteCarbonFootprint"] == pytest.approx(960.0)
     assert doc["carbonFootprintStudy"] == result.result.declaration["study_url"]
+
+
+# --------------------------------------------------------------------------- cut-off, Catena-X 8 / 9, ids
+
+# The export test system with three excluded inputs and packaging outside the system (Catena-X 8.0.0 / 9.0.0
+# need the packaging figures apart, which pcf does not split: packaging_included false). One run of `make`
+# and of `ship` per reference flow (2 items each):
+#   glue     0.1 kg, production, proxy steel 2.0 kg CO2e/kg  -> 0.2 kg CO2e
+#   solvent  0.05 kg, production, no proxy                   -> not estimated
+#   pallet   0.5 kg, distribution, proxy steel               -> 1.0 kg CO2e (after the gate: not in the exports)
+# cradle-to-gate exempted share 0.2 / 9.571 = 2.0896458 %, a lower bound (the solvent is unknown).
+CUT = MODEL.replace("""      - {process: ship, amount: 2, unit: item}
+""", """      - {process: ship, amount: 2, unit: item}
+    excluded:
+      - {name: glue, amount: 0.1, unit: kg, reason: "< 1 % of mass", proxy: {background: steel}}
+      - {name: solvent, amount: 0.05, unit: kg, reason: no factor}
+""") + """    excluded:
+      - {name: pallet, amount: 0.5, unit: kg, reason: reused, proxy: {background: steel}}
+"""
+EXEMPTED = 100 * 0.2 / GATE
+
+
+@pytest.fixture(scope="module")
+def cut(bd, tmp_path_factory):
+    path = tmp_path_factory.mktemp("cut") / "cut.yaml"
+    path.write_text(CUT + EXCHANGE.replace("packaging_included: true", "packaging_included: false"), encoding="utf-8")
+    return declared(compute(path))
+
+
+def test_exempted_emissions_by_hand(cut):
+    """Every format writes the estimate of the gate stages' exclusions over the gate total, and says it is a
+    lower bound because one exclusion has no estimate; the pallet (distribution) is not counted."""
+    items = {i.name: i for i in cut.result.cut_off}
+    assert items["glue"].kg_co2e_estimate == pytest.approx(0.2, rel=1e-6)
+    assert items["pallet"].kg_co2e_estimate == pytest.approx(1.0, rel=1e-6)
+    v3 = export_result(cut, "pact-v3")["pcf"]
+    assert num(v3["exemptedEmissionsPercent"]) == pytest.approx(EXEMPTED, rel=1e-6)
+    text = v3["exemptedEmissionsDescription"]
+    assert text.startswith("2 inputs excluded") and "glue; solvent" in text and "pallet" not in text
+    assert "1 of them estimated from proxies at 0.2 kg CO2e" in text
+    assert "1 exclusions have no estimate" in text and "is a lower bound" in text
+    assert export_result(cut, "pact-v2")["pcf"]["exemptedEmissionsPercent"] == pytest.approx(EXEMPTED, rel=1e-6)
+    for fmt in ("catena-x@7.0.0", "catena-x@8.0.0"):
+        pcf = export_result(cut, fmt)["pcf"]
+        assert pcf["exemptedEmissionsPercent"] == pytest.approx(EXEMPTED, rel=1e-6)
+        assert pcf["exemptedEmissionsDescription"] == text
+    nine = export_result(cut, "catena-x@9.0.0")["pcfAssessmentAndMethodology"][0]["pcfAssessmentInformation"][0]
+    assert nine["boundarySpecifications"][0]["exemptedEmissionsPercent"] == pytest.approx(EXEMPTED, rel=1e-6)
+
+
+def test_exempted_emissions_without_a_lower_bound(bd, tmp_path):
+    """All exclusions estimated: the percentage is the share, no lower-bound wording. glue 0.3 kg x 2.0 =
+    0.6 kg CO2e, 6.2689374 % of 9.571: above the 5 % of Catena-X 7.0.0 (refused), within the 10 % of 8.0.0."""
+    path = tmp_path / "est.yaml"
+    model = MODEL.replace("""      - {process: ship, amount: 2, unit: item}
+""", """      - {process: ship, amount: 2, unit: item}
+    excluded:
+      - {name: glue, amount: 0.3, unit: kg, reason: "< 5 % of mass", proxy: {background: steel}}
+""")
+    path.write_text(model + EXCHANGE.replace("packaging_included: true", "packaging_included: false"), encoding="utf-8")
+    result = declared(compute(path))
+    pcf = export_result(result, "pact-v3")["pcf"]
+    assert num(pcf["exemptedEmissionsPercent"]) == pytest.approx(100 * 0.6 / GATE, rel=1e-6)
+    assert "lower bound" not in pcf["exemptedEmissionsDescription"]
+    with pytest.raises(ExchangeError, match="at most 5 % exempted emissions"):
+        export_result(result, "catena-x@7.0.0")
+    assert export_result(result, "catena-x@8.0.0")["pcf"]["exemptedEmissionsPercent"] == pytest.approx(
+        100 * 0.6 / GATE, rel=1e-6)
+
+
+def test_catena_x_8_by_hand(cut):
+    """8.0.0 states figures per declaredUnitAmount declared units, as PACT v3: the 2 pieces of the reference
+    flow, 9.571 kg CO2e at the gate, distribution 0.1 (all aircraft), 3 kg, 0.5 kg C; validity from the end
+    of the reference period (2025-01-01) for PACT's default 3 years; the PEF rating (1) unchanged."""
+    doc = export_result(cut, "catena-x@8.0.0")
+    assert specs.errors(specs.catena_x_validator("8.0.0"), doc) == []
+    assert doc["specVersion"] == ["urn:io.catenax.pcf:datamodel:version:8.0.0"]
+    assert (doc["status"], doc["version"], doc["partialFullPcf"]) == ("Active", 0, "Cradle-to-gate")
+    assert (doc["validityPeriodStart"], doc["validityPeriodEnd"]) == ("2025-01-01T00:00:00Z", "2028-01-01T00:00:00Z")
+    assert doc["retroOrProspectivePcfType"] == "Retrospective PCF, Prospective PCF without forerunner"
+    assert doc["ccsTechnologicalCO2CaptureIncluded"] is False
+    assert doc["productNameCompany"] == "Export test product" and doc["productIds"] == ["urn:pcf:test:product:EXP"]
+    pcf = doc["pcf"]
+    assert (pcf["declaredUnitOfMeasurement"], pcf["declaredUnitAmount"]) == ("piece", 2)
+    assert pcf["productMassPerDeclaredUnit"] == pytest.approx(3.0)
+    for key in ("pcfExcludingBiogenicUptake", "pcfIncludingBiogenicUptake", "fossilGhgEmissions"):
+        assert pcf[key] == pytest.approx(GATE, rel=1e-6), key
+    assert pcf["aircraftGhgEmissions"] == 0 and pcf["biogenicCO2Uptake"] == 0
+    assert pcf["distributionStageIncluded"] is True
+    assert pcf["distributionStagePcfExcludingBiogenicUptake"] == pytest.approx(0.1, rel=1e-6)
+    assert pcf["distributionStageAircraftGhgEmissions"] == pytest.approx(0.1, rel=1e-6)
+    assert (pcf["packagingEmissionsIncluded"], pcf["packagingPcfIncludingBiogenicUptake"]) == (False, 0)
+    assert pcf["fossilCarbonContent"] == pytest.approx(0.5) and pcf["carbonContentTotal"] == pytest.approx(0.5)
+    assert pcf["geographyCountry"] == "DE" and pcf["geographyRegionOrSubregion"] == "Western Europe"
+    assert pcf["dataQualityRating"] == {"technologicalDQR": 1, "temporalDQR": 1, "geographicalDQR": 1}
+    assert (pcf["ipccCharacterizationFactors"], pcf["crossSectoralStandards"]) == ("AR6", ["ISO 14067"])
+    assert (pcf["massBalancingUsed"], pcf["allocationWasteIncineration"]) == (False, "cut-off")
+
+
+def test_catena_x_9_is_8_nested(cut):
+    """9.0.0 (the default of `catena-x`) holds the content of 8.0.0 in its hierarchy: every field of the
+    8.0.0 document is found, with its value, in the 9.0.0 node the release notes put it in."""
+    eight, nine = export_result(cut, "catena-x@8.0.0"), export_result(cut, "catena-x")
+    assert specs.errors(specs.catena_x_validator("9.0.0"), nine) == []
+    assert nine == export_result(cut, "catena-x@9.0.0")
+    assert nine["scopeOfPcfForm"] == [{"specVersion": "urn:io.catenax.pcf:datamodel:version:9.0.0",
+                                       "partialFullPcf": "Cradle-to-gate"}]
+    flat: dict = {}
+
+    def collect(node):
+        for key, value in node.items():
+            if isinstance(value, list) and value and isinstance(value[0], dict):
+                for item in value:
+                    collect(item)
+            else:
+                assert key not in flat, key
+                flat[key] = value
+    collect(nine)
+    expected = {**{k: v for k, v in eight.items() if k != "pcf"}, **eight["pcf"], **eight["pcf"]["dataQualityRating"],
+                "specVersion": nine["scopeOfPcfForm"][0]["specVersion"], "id": flat["id"],
+                "retroOrProspectivePcfType": "Retrospective PCF", "massBalancingCertificateScheme": "not applicable"}
+    del expected["dataQualityRating"]
+    assert flat == expected
+    assert flat["id"] != eight["id"]  # another format, another document
+
+
+def test_catena_x_8_and_9_need_the_packaging_apart(tiny):
+    with pytest.raises(ExchangeError, match="packagingPcfIncludingBiogenicUptake"):
+        export_result(tiny, "catena-x")
+    with pytest.raises(ExchangeError, match="unknown Catena-X version '6.0.0'"):
+        export_result(tiny, "catena-x@6.0.0")
+
+
+def test_dqr_mapping_and_its_sources():
+    """PEF 1..5 -> 1..3 as (PEF + 1) / 2, where the target rates 1..3: PACT v2.3 (FloatBetween1And3) and
+    Catena-X 7.0.0 (maximum 3); PACT v3.0 and Catena-X 8.0.0 / 9.0.0 rate 1..5 themselves (the rating is
+    written unchanged). The schemas say so."""
+    assert [dqr_1_to_3(x) for x in (1, 2, 3, 4, 5, 2.0952)] == [1, 1.5, 2, 2.5, 3, 1.5476]
+    for bad in (0.99, 5.01):
+        with pytest.raises(ExchangeError, match="outside the PEF scale"):
+            dqr_1_to_3(bad)
+    import yaml
+
+    v3 = yaml.safe_load(specs.PACT_V3.read_text(encoding="utf-8"))["components"]["schemas"]["DataQualityIndicators"]
+    assert all("between `1` and `5` inclusive" in v3["properties"][k]["description"]
+               for k in ("technologicalDQR", "geographicalDQR", "temporalDQR"))
+    v2 = yaml.safe_load(specs.PACT_V2.read_text(encoding="utf-8"))["components"]["schemas"]
+    assert (v2["FloatBetween1And3"]["minimum"], v2["FloatBetween1And3"]["maximum"]) == (1, 3)
+    for version, top in (("7.0.0", 3), ("8.0.0", 5), ("9.0.0", 5)):
+        schema = specs.read_spec_json(specs.CATENA_X / version / "Pcf-schema.json")
+        assert (schema["components"]["schemas"]["DqiNumberTrait"]["maximum"]) == top, version
+
+
+@pytest.mark.parametrize("company, product, expected", [
+    # the PACT custom form with the domain of the data owner's urn:pact id; RFC 8141 percent-encoding
+    (["urn:lei:529900T8BM49AURSDO55", "urn:pact:acme.example:company-id:1"], "SKU 1/ä",
+     "urn:pact:acme.example:supplier-id:SKU%201/%C3%A4"),
+    # no domain known: a UUID URN (RFC 9562 5.5, name-based SHA-1) of the company ids and the product id
+    (["urn:lei:529900T8BM49AURSDO55"], "SKU-1",
+     "urn:uuid:" + str(__import__("uuid").uuid5(__import__("uuid").NAMESPACE_URL,
+                                                "urn:pcf:product|urn:lei:529900T8BM49AURSDO55|SKU-1"))),
+])
+def test_default_product_ids_follow_the_pact_recommendation(company, product, expected):
+    d = declaration(product_id=product, exchange=ExchangeFacts(company={"name": "ACME", "ids": company}))
+    assert product_ids(d) == [expected]
+    assert re.fullmatch(URN, expected)
+    given = declaration(exchange=ExchangeFacts(company={"name": "ACME", "ids": company}, product_ids=("urn:gtin:1",)))
+    assert product_ids(given) == ["urn:gtin:1"]
+
+
+def test_cli_export_catena_x_versions(cut, tmp_path):
+    result_file = tmp_path / "EXP.result.json"
+    result_file.write_text(json.dumps(cut.to_json()), encoding="utf-8")
+    out = tmp_path / "EXP.cx8.json"
+    run = CliRunner().invoke(cli.app, ["export", str(result_file), "--format", "catena-x@8.0.0", "--out", str(out)])
+    assert run.exit_code == 0, run.output
+    assert json.loads(out.read_text())["specVersion"] == ["urn:io.catenax.pcf:datamodel:version:8.0.0"]
+    bad = tmp_path / "bad.json"
+    run = CliRunner().invoke(cli.app, ["export", str(result_file), "--format", "catena-x@6.0.0", "--out", str(bad)])
+    assert run.exit_code == 2 and "unknown Catena-X version" in run.output and "--format" in run.output
+    assert not bad.exists()
+    help_text = CliRunner().invoke(cli.app, ["export", "--help"]).output
+    assert "catena-x@7.0.0" in help_text and "catena-x@9.0.0" in help_text

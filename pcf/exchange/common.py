@@ -359,21 +359,95 @@ def boundary_description(declaration: Declaration, stages=None) -> str:
     return " ".join(parts)
 
 
-def exempted(declaration: Declaration) -> tuple[float, str]:
-    """``(percent, description)`` of the inputs cut off (ISO 14067:2018 6.3.4.3): the share
-    estimated from their proxies [%] and what was excluded."""
-    items = declaration.result.cut_off
-    summary = declaration.result.cut_off_summary
-    share = summary.estimated_share or 0.0
+@dataclass(frozen=True)
+class Exemption:
+    """The inputs cut off from the exported stages (ISO 14067:2018 6.3.4.3) as the formats'
+    ``exemptedEmissionsPercent`` and ``exemptedEmissionsDescription``.
+
+    Attributes
+    ----------
+    percent : float
+        The emissions of the excluded inputs estimated from their proxies, as a percentage of
+        the exported footprint (the ISO 14067 total of the exported stages) [%]. It is a lower
+        bound when ``not_estimated`` > 0: those exclusions have no estimate, and pcf has no upper
+        bound for them either (no proxy, no factor), so their share is unknown and not in it.
+    description : str
+        What was excluded, the estimate, and, when ``not_estimated`` > 0, that ``percent`` is a
+        lower bound and why.
+    excluded : int
+        Excluded inputs of the exported stages.
+    not_estimated : int
+        Of them, those without an estimate (no proxy).
+    """
+
+    percent: float
+    description: str
+    excluded: int
+    not_estimated: int
+
+
+def exempted(declaration: Declaration, stages=None) -> Exemption:
+    """The cut-off of the exported ``stages`` (all when None) as :class:`Exemption`.
+
+    An excluded input belongs to the stage of its process (``product_system``; an input of a
+    process whose stage is not recorded counts in every export). Its estimate is the result's
+    ``cut_off[].kg_co2e_estimate`` (the proxy's factor times the excluded amount [kg CO2e per
+    reference flow]); the percentage is the sum of the estimates over the ISO 14067 total of the
+    exported stages, the basis of pcf's cut-off criteria (``cut_off_summary.estimated_share``,
+    ISO 14067:2018 6.3.4.3). PACT defines the field as "the percentage of emissions excluded from
+    the PCF" (Technical Specifications v3.0, ``CarbonFootprint.exemptedEmissionsPercent``; v2.3:
+    "of the cradle to gate PCF"): an exclusion without estimate cannot be counted, so the figure
+    is then a lower bound and the description says so and how many exclusions are unknown.
+    """
+    r = declaration.result
+    stage_of = {p.id: p.stage for p in r.product_system.processes} if r.product_system is not None else {}
+    stage_of.update({c.process: c.stage for c in r.contributions if c.process not in stage_of})
+    wanted = None if stages is None else set(stages)
+    items = [i for i in r.cut_off if wanted is None or stage_of.get(i.process) in wanted or i.process not in stage_of]
     if not items:
-        return 0.0, "No inputs excluded."
+        return Exemption(0.0, "No inputs excluded.", 0, 0)
+    estimated = sum(float(i.kg_co2e_estimate) for i in items if i.kg_co2e_estimate is not None)
+    missing = sum(1 for i in items if i.kg_co2e_estimate is None)
+    base = figures(declaration, stages).iso if stages is not None else r.total_kg_co2e
+    percent = max(100 * estimated / base, 0.0) if base > 0 else 0.0
     names = sorted({i.name for i in items})
     shown = "; ".join(names[:8]) + (f"; and {len(names) - 8} more" if len(names) > 8 else "")
-    missing = summary.not_estimated or 0
     text = (f"{len(items)} inputs excluded (cut-off, ISO 14067:2018 6.3.4.3): {shown}. "
-            f"{100 * share:.2f} % of the footprint estimated from proxies"
-            + (f"; {missing} exclusions not estimated (no proxy)." if missing else "."))
-    return max(100 * share, 0.0), text
+            f"{len(items) - missing} of them estimated from proxies at {estimated:.6g} kg CO2e per reference flow, "
+            f"{percent:.2f} % of the footprint.")
+    if missing:
+        text += (f" {missing} exclusions have no estimate (no proxy, no factor): their emissions are unknown, so "
+                 f"the exempted percentage {percent:.2f} is a lower bound, not the share of all exclusions; pcf has no "
+                 "upper bound for them.")
+    return Exemption(percent, text, len(items), missing)
+
+
+DQR_PEF_TO_1_3 = "(PEF + 1) / 2"
+"""The mapping of a PEF data-quality rating (1 best .. 5 worst) onto the 1..3 scale (1 good, 2 fair,
+3 poor) of PACT v2 and Catena-X 7.0.0: linear, end to end (1 -> 1, 3 -> 2, 5 -> 3): see
+:func:`dqr_1_to_3`."""
+
+
+def dqr_1_to_3(pef: float) -> float:
+    """A PEF data-quality rating on the 1..3 scale of PACT v2.3 / Catena-X ``io.catenax.pcf``
+    7.0.0: ``(pef + 1) / 2`` (:data:`DQR_PEF_TO_1_3`), rounded to 4 decimals.
+
+    pcf rates data quality as PEF does (TeR, GeR, TiR, P on 1 = very good .. 5 = very poor;
+    Commission Recommendation (EU) 2021/2279 Annex I 4.6.5). PACT v2.3 and Catena-X 7.0.0 rate
+    on 1 = good .. 3 = poor (PACT Methodology v2 Table 9; ``DataQualityIndicators``: "MUST be
+    between 1 and 3 inclusive"; io.catenax.pcf 7.0.0 ``DqiNumberTrait`` minimum 1, maximum 3).
+    Neither document gives a conversion from the PEF scale: this linear map of the ends onto the
+    ends (1 -> 1, 3 -> 2, 5 -> 3) is pcf's choice, the one place it is made. PACT v3.0 and
+    Catena-X 8.0.0 / 9.0.0 rate on 1..5 themselves and take the PEF rating unchanged.
+
+    Raises
+    ------
+    ExchangeError
+        ``pef`` is outside 1..5.
+    """
+    if not 1.0 <= pef <= 5.0:
+        raise ExchangeError(f"data-quality rating {pef!r} is outside the PEF scale 1..5")
+    return round((pef + 1.0) / 2.0, 4)
 
 
 def allocation_description(declaration: Declaration) -> str:
@@ -456,10 +530,37 @@ def company(declaration: Declaration, fmt: str) -> dict:
     return require(declaration, "company", fmt, "the data owner (company name and URN ids)")
 
 
+PACT_URN_DOMAIN = re.compile(r"^urn:pact:((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}):", re.IGNORECASE)
+"""A PACT custom URN ``urn:pact:$domain-of-issuer$:...`` (its domain, RFC 1035)."""
+
+
 def product_ids(declaration: Declaration) -> list[str]:
-    """``exchange.product_ids``, else ``urn:pcf:product-id:<product id>`` from the model's id."""
+    """``productIds``: ``exchange.product_ids``, else a URN made from the model's product id as
+    the PACT Technical Specifications v3.0 recommend ("Product Identifier URN's"; v2.3 the same):
+    no registered namespace applies to a company's own product code, so the custom form
+    ``urn:pact:$domain-of-issuer$:supplier-id:$id$`` (an id created by the data owner) with the
+    domain of the data owner's first ``urn:pact:<domain>:...`` company id; without such an id the
+    domain is unknown and the id is a name-based UUID URN (RFC 9562 ``urn:uuid:``, an IANA-registered
+    namespace: the spec's first choice), UUID v5 of the company ids and the product id, stable
+    across exports. Characters outside RFC 8141's NSS set are percent-encoded.
+    """
+    from urllib.parse import quote
+
     ids = list(exchange_data(declaration).product_ids)
-    return ids or [f"urn:pcf:product-id:{declaration.result.product.id}"]
+    if ids:
+        return ids
+    product = declaration.result.product.id
+    company = exchange_data(declaration).company or {}
+    for cid in company.get("ids") or ():
+        m = PACT_URN_DOMAIN.match(cid)
+        if m:
+            return [f"urn:pact:{m.group(1).lower()}:supplier-id:{quote(product, safe=URN_NSS_SAFE)}"]
+    name = "urn:pcf:product|" + "|".join(company.get("ids") or ()) + "|" + product
+    return [f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, name)}"]
+
+
+URN_NSS_SAFE = "-._~!$&'()*+,;=:@/"
+"""Characters RFC 8141 allows unencoded in a URN's namespace-specific string (besides letters and digits)."""
 
 
 def product_description(declaration: Declaration) -> str:

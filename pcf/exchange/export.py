@@ -13,10 +13,14 @@ from ..core.files import write_atomic
 FORMATS: dict[str, str] = {
     "pact-v3": "PACT v3.0 ProductFootprint (WBCSD Partnership for Carbon Transparency)",
     "pact-v2": "PACT v2.3 ProductFootprint",
-    "catena-x": "Catena-X io.catenax.pcf 7.0.0 aspect (PCF Rulebook v3)",
+    "catena-x": "Catena-X io.catenax.pcf, the newest version pcf writes (9.0.0)",
+    "catena-x@7.0.0": "Catena-X io.catenax.pcf 7.0.0 aspect (PCF Rulebook v3, PACT v2 names)",
+    "catena-x@8.0.0": "Catena-X io.catenax.pcf 8.0.0 aspect (PCF Rulebook v4, PACT v3 names)",
+    "catena-x@9.0.0": "Catena-X io.catenax.pcf 9.0.0 aspect (8.0.0 content, nested, R25.09)",
     "battery-pass": "Battery Pass carbon footprint 1.2.0 (DIN DKE SPEC 99100)",
 }
-"""Export formats: name -> what it is."""
+"""Export formats: name -> what it is. ``catena-x`` is ``catena-x@`` the newest of
+:data:`pcf.exchange.catenax.VERSIONS`."""
 
 
 def _exporter(fmt: str) -> Callable:
@@ -26,13 +30,17 @@ def _exporter(fmt: str) -> Callable:
     if fmt == "pact-v2":
         from .pact import pact_v2
         return pact_v2
-    if fmt == "catena-x":
-        from .catenax import catena_x
-        return catena_x
+    if fmt == "catena-x" or fmt.startswith("catena-x@"):
+        from .catenax import LATEST, VERSIONS, catena_x
+        version = fmt.partition("@")[2] or LATEST
+        if version not in VERSIONS:
+            raise ExchangeError(f"unknown Catena-X version {version!r}: pcf writes io.catenax.pcf "
+                                f"{', '.join(VERSIONS)} (catena-x@VERSION; catena-x is {LATEST})").about("fmt")
+        return lambda declaration: catena_x(declaration, version)
     if fmt == "battery-pass":
         from .batterypass import battery_pass
         return battery_pass
-    raise ExchangeError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    raise ExchangeError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}").about("fmt")
 
 
 def export_result(declaration: Declaration, fmt: str, study_url: str | None = None,
@@ -44,7 +52,9 @@ def export_result(declaration: Declaration, fmt: str, study_url: str | None = No
     declaration : Declaration
         A footprint result with its assessment (:func:`pcf.declaration.read_declaration` reads
         one from a ``pcf-result/1`` file, docs/result-json.md).
-    fmt : {"pact-v3", "pact-v2", "catena-x", "battery-pass"}
+    fmt : str
+        One of :data:`FORMATS`: ``pact-v3``, ``pact-v2``, ``catena-x`` (= ``catena-x@9.0.0``),
+        ``catena-x@7.0.0``, ``catena-x@8.0.0``, ``catena-x@9.0.0``, ``battery-pass``.
     study_url : str, optional
         Link to the public CFP study (Battery Pass ``carbonFootprintStudy``); default the
         model's ``exchange.study_url``.

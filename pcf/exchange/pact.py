@@ -5,9 +5,11 @@ v3 states every figure per ``declaredUnitAmount`` declared units (the whole prod
 battery pack is ``1 piece``), v2 per one declared unit with ``unitaryProductAmount`` the
 count of declared units in the product (v2 has no ``piece``, so a counted product is
 declared per kilogram through ``exchange.product_mass``); v3 writes decimals as strings and
-rates data quality on the PEF scale 1..5, v2 on 1..3 with completeness and reliability,
-which pcf does not rate (the v2 ``dqi`` is therefore left out and the primary data share
-given, as v2 allows for reference periods before 2025).
+rates data quality on 1..5 (v3.0 ``DataQualityIndicators``: "MUST be between 1 and 5
+inclusive"), the PEF scale pcf rates on, so the rating is written unchanged; v2 rates on 1..3
+with completeness, which pcf does not rate (the v2 ``dqi`` is therefore left out, the rating
+is in ``comment`` on both scales, :func:`pcf.exchange.common.dqr_1_to_3`, and the primary data
+share given, as v2 allows for reference periods before 2025).
 
 References
 ----------
@@ -69,7 +71,7 @@ def pact_v3(declaration: Declaration) -> dict:
         "comment": common.comment(declaration, b.unit, extra + _standard_note(declaration)),
         "pcf": pcf,
     }
-    classes = _classifications(declaration)
+    classes = product_classifications(declaration)
     if classes:
         doc["productClassifications"] = classes
     return doc
@@ -121,9 +123,9 @@ def _v3_pcf(declaration: Declaration, b: common.Basis) -> dict:
     rules = product_rules(declaration)
     if rules:
         pcf["productOrSectorSpecificRules"] = rules
-    percent, description = common.exempted(declaration)
-    pcf["exemptedEmissionsPercent"] = decimal(percent)
-    pcf["exemptedEmissionsDescription"] = description
+    exemption = common.exempted(declaration, b.gate)
+    pcf["exemptedEmissionsPercent"] = decimal(exemption.percent)
+    pcf["exemptedEmissionsDescription"] = exemption.description
     pcf["allocationRulesDescription"] = common.allocation_description(declaration)
     sources = common.secondary_sources(declaration)
     if sources:
@@ -132,6 +134,8 @@ def _v3_pcf(declaration: Declaration, b: common.Basis) -> dict:
     if dq is not None and dq.primary_data_share_percent is not None:
         pcf["primaryDataShare"] = decimal(dq.primary_data_share_percent)
     if dq is not None and dq.dqr:
+        # v3.0 rates 1..5 ("The value MUST be between 1 and 5 inclusive", changelog 3.0.0: "DQR ratings ... now
+        # range between 1 and 5"): the PEF rating as it is, no conversion (docs/exchange.md, "Data quality")
         pcf["dqi"] = {"technologicalDQR": decimal(dq.dqr.ter, 4), "geographicalDQR": decimal(dq.dqr.ger, 4),
                       "temporalDQR": decimal(dq.dqr.tir, 4)}
     if ex.verification:
@@ -188,9 +192,9 @@ def pact_v2(declaration: Declaration) -> dict:
     rules = product_rules(declaration)
     if rules:
         pcf["productOrSectorSpecificRules"] = rules
-    percent, description = common.exempted(declaration)
-    pcf["exemptedEmissionsPercent"] = common.rounded(percent)
-    pcf["exemptedEmissionsDescription"] = description
+    exemption = common.exempted(declaration, gate)
+    pcf["exemptedEmissionsPercent"] = common.rounded(exemption.percent)
+    pcf["exemptedEmissionsDescription"] = exemption.description
     sources = common.secondary_sources(declaration)
     if sources:
         pcf["secondaryEmissionFactorSources"] = sources
@@ -202,8 +206,11 @@ def pact_v2(declaration: Declaration) -> dict:
     notes = _gate_note(declaration, gate, None)
     if dq is not None and dq.dqr:
         q = dq.dqr
+        to3 = common.dqr_1_to_3
         notes.append(f"Data quality (PEF, 1 best .. 5): TeR {q.ter:.2f}, GeR {q.ger:.2f}, TiR {q.tir:.2f}, "
-                     f"P {q.p:.2f}, DQR {q.dqr:.2f}; the v2 dqi is not given (completeness is not rated).")
+                     f"P {q.p:.2f}, DQR {q.dqr:.2f}; on the PACT 1..3 scale ({common.DQR_PEF_TO_1_3}): TeR "
+                     f"{to3(q.ter):.2f}, GeR {to3(q.ger):.2f}, TiR {to3(q.tir):.2f}, reliability (P) {to3(q.p):.2f}; "
+                     "the v2 dqi is not given (it requires completenessDQR, which pcf does not rate).")
     doc = {
         "id": common.footprint_id(declaration, "pact-v2"),
         "specVersion": "2.3.0",
@@ -219,7 +226,7 @@ def pact_v2(declaration: Declaration) -> dict:
         "comment": common.comment(declaration, unit, notes + _standard_note(declaration)),
         "pcf": pcf,
     }
-    classes = _classifications(declaration)
+    classes = product_classifications(declaration)
     if classes:
         doc["productClassifications"] = classes
     return doc
@@ -249,7 +256,9 @@ def pcr_operator(pcr: PcrRef) -> str:
     return text[:400]
 
 
-def _classifications(declaration: Declaration) -> list[str]:
+def product_classifications(declaration: Declaration) -> list[str]:
+    """``productClassifications``: ``urn:pact:productclassification:un-cpc:<exchange.cpc>`` and
+    ``exchange.classifications``."""
     ex = common.exchange_data(declaration)
     classes = list(ex.classifications)
     if ex.cpc:
