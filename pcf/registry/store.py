@@ -30,6 +30,8 @@ Verification cases (issue 15): ``cases``, ``case_records`` (append-only) and ``e
 (files by SHA-256); added in place to a registry made before them (:data:`_CASE_SCHEMA`).
 PACT events received by ``pcf serve`` (issue 16): ``pact_events``, bounded, outside the signed
 log (:data:`_PACT_EVENT_SCHEMA`, added in place likewise).
+The PACT host's document cache (``pact_documents``, ``pact_terms``: :mod:`pcf.registry.pactstore`)
+is added the same way.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from pathlib import Path
 from typing import Iterator
 
 from .errors import RegistryCorrupt, RegistryError
+from .pactstore import PACT_SCHEMA, PACT_TABLES, PactCacheTx
 
 SCHEMA_VERSION = "4"
 
@@ -275,7 +278,7 @@ CREATE TABLE IF NOT EXISTS pact_events (
 #: The tables (and their triggers) added to registries of schema 4 in place, when a store opens
 #: one made before them; both stores run them (PostgreSQL: :mod:`pcf.registry.pgstore`). Add a new
 #: ``CREATE TABLE IF NOT EXISTS`` tuple here.
-ADDED_IN_PLACE = _CASE_SCHEMA + _PACT_EVENT_SCHEMA
+ADDED_IN_PLACE = _CASE_SCHEMA + _PACT_EVENT_SCHEMA + PACT_SCHEMA
 
 
 @dataclass
@@ -617,8 +620,9 @@ def _event(row) -> EventRecord:
                        signer=row["signer"], signature=row["signature"])
 
 
-class SQLTx(Tx):
-    """:class:`Tx` in portable SQL, shared by the SQLite and PostgreSQL stores.
+class SQLTx(PactCacheTx, Tx):
+    """:class:`Tx` in portable SQL, shared by the SQLite and PostgreSQL stores (with the PACT
+    document cache of :mod:`pcf.registry.pactstore`).
 
     Statements are written with ``?`` placeholders and run through :meth:`run`, which a
     dialect translates (:class:`pcf.registry.pgstore.PgTx`: ``%s``); rows are read by column
@@ -879,7 +883,7 @@ class SQLiteStore(Store):
         """Create the verification-case tables when missing (a registry made before issue 15)."""
         names = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master")}
         wanted = {"cases", "case_records", "evidence", "cases_signed_final", "case_records_append_only_update",
-                  "pact_events"}
+                  "pact_events", *PACT_TABLES}
         if wanted <= names:
             return
         self.db.execute("BEGIN IMMEDIATE")

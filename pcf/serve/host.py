@@ -27,19 +27,25 @@ revocation or renewal shows at the next request.
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import json
+import threading
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from .. import __version__
 from ..core.canonical import canonical_bytes
 from ..core.errors import ExchangeError, SourceError
 from ..declaration import Declaration, read_declaration
 from ..exchange.pact import pact_v2, pact_v3
 from ..registry import open_store
 from ..registry.declaration import parse_document
+from ..registry.pactstore import PactDocument, sortable_time
+from .query import body_json, data_json, label_note, pact_query, served_json, terms, validity
 
 
 @dataclass
@@ -93,15 +99,21 @@ class ResultIndex:
                 continue  # not a readable result: not served
         self._by_hash, self._stamp = by_hash, stamp
 
-    def find(self, sha256: str) -> Declaration | None:
-        """The result whose canonical SHA-256 is ``sha256``, read as a declaration, or None.
+    def scan(self) -> None:
+        """Re-read the folder if its files changed (name, size, modification time)."""
+        self._scan()
+
+    def find(self, sha256: str, scan: bool = True) -> Declaration | None:
+        """The result whose canonical SHA-256 is ``sha256``, read as a declaration, or None
+        (``scan``: look at the folder first, else use the last :meth:`scan`).
 
         Raises
         ------
         pcf.core.errors.SourceError
             The file with that hash is not a valid ``pcf-result/1`` document.
         """
-        self._scan()
+        if scan:
+            self._scan()
         path = self._by_hash.get(sha256)
         if path is None:
             return None
@@ -141,9 +153,52 @@ def exports(declaration: Declaration) -> dict:
     return out
 
 
+@functools.cache
+def exporter_version() -> str:
+    """The version of what makes a served document: the pcf version and the SHA-256 (first 16
+    hex digits) of pcf's Python source, so any change to the exporters, the result codec or
+    this module makes new cache rows (:mod:`pcf.registry.pactstore`) instead of serving old ones."""
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
+    return f"pcf {__version__} src {digest.hexdigest()[:16]}"
+
+
+def is_active(label, now: datetime) -> bool:
+    """PACT ``status`` ``Active``: the label is valid (not suspended, revoked or superseded), not
+    renewed, and ``now`` lies in its validity (``valid_until`` exclusive)."""
+    return (label.status == "valid" and not label.renewed_by
+            and _utc(label.valid_from) <= now < _utc(label.valid_until))
+
+
+def _label_document(label, declaration: Declaration, version: str, exported: dict) -> dict:
+    """An exported document (a copy) with what the label fixes for its life: ``id``, the
+    validity window, ``precedingPfIds``, ``verification`` (v2 ``assurance``); ``status`` and
+    ``comment`` as exported."""
+    doc = copy.deepcopy(exported)
+    doc["id"] = footprint_uuid(label.number)
+    window = _validity(label, doc["pcf"].get("referencePeriodEnd"))
+    if window:
+        doc["validityPeriodStart"], doc["validityPeriodEnd"] = window
+    if label.renews:
+        doc["precedingPfIds"] = [footprint_uuid(label.renews)]
+    check = {"providerName": label.issuer, "completedAt": _iso(_utc(label.issued_at)),
+             "comments": f"pcf carbon label {label.number} (signed declaration, Ed25519)"}
+    pcr = declaration.assessment.pcr if declaration.assessment is not None else None
+    if pcr:
+        check["standardName"] = f"{declaration.result.study.standard}; PCR {pcr.id} {pcr.version}".strip()
+    if version == "v3":
+        doc["pcf"]["verification"] = {"coverage": "product level", **check}
+    else:
+        doc["pcf"]["assurance"] = {"assurance": True, "coverage": "product level", **check}
+    return doc
+
+
 def hosted(label, declaration: Declaration | None, now: datetime, exported: dict | None = None,
            missing: str | None = None) -> HostedFootprint:
-    """The PACT documents of one label (see the module docstring).
+    """The PACT documents of one label (see the module docstring), all made afresh: the
+    reference the cached documents (:func:`cached_documents`) are served equal to.
 
     Parameters
     ----------
@@ -161,45 +216,78 @@ def hosted(label, declaration: Declaration | None, now: datetime, exported: dict
     if declaration is None:
         return HostedFootprint(label.number, fid, None, None, missing or
                                "no result file with the SHA-256 the label's declaration names (result_sha256)")
-    active = (label.status == "valid" and not label.renewed_by
-              and _utc(label.valid_from) <= now < _utc(label.valid_until))
     exported = exported if exported is not None else exports(declaration)
+    note = label_note(label.number, label.issuer, label.issued_at, label.valid_from, label.valid_until,
+                      label.status, label.renewed_by)
     docs, problems = {}, []
     for version in ("v3", "v2"):
-        doc = exported[version]
-        if isinstance(doc, ExchangeError):
-            problems.append(f"PACT {version}: {doc}")
+        if isinstance(exported[version], ExchangeError):
+            problems.append(f"PACT {version}: {exported[version]}")
             docs[version] = None
             continue
-        doc = copy.deepcopy(doc)
-        doc["id"] = fid
-        doc["status"] = "Active" if active else "Deprecated"
-        window = _validity(label, doc["pcf"].get("referencePeriodEnd"))
-        if window:
-            doc["validityPeriodStart"], doc["validityPeriodEnd"] = window
-        if label.renews:
-            doc["precedingPfIds"] = [footprint_uuid(label.renews)]
-        note = (f"Carbon label {label.number} issued by {label.issuer} on {label.issued_at}, valid "
-                f"{label.valid_from} to {label.valid_until} (exclusive), status {label.status}"
-                + (f", renewed by {label.renewed_by}" if label.renewed_by else "") + ".")
+        doc = _label_document(label, declaration, version, exported[version])
+        doc["status"] = "Active" if is_active(label, now) else "Deprecated"
         doc["comment"] = f"{doc.get('comment', '')} {note}".strip()
-        check = {"providerName": label.issuer, "completedAt": _iso(_utc(label.issued_at)),
-                 "comments": f"pcf carbon label {label.number} (signed declaration, Ed25519)"}
-        pcr = declaration.assessment.pcr if declaration.assessment is not None else None
-        if pcr:
-            check["standardName"] = f"{declaration.result.study.standard}; PCR {pcr.id} {pcr.version}".strip()
-        if version == "v3":
-            doc["pcf"]["verification"] = {"coverage": "product level", **check}
-        else:
-            doc["pcf"]["assurance"] = {"assurance": True, "coverage": "product level", **check}
         docs[version] = doc
     problem = "; ".join(problems) if not docs["v3"] and not docs["v2"] else None
     return HostedFootprint(label.number, fid, docs["v3"], docs["v2"], problem)
 
 
+def cached_documents(label, declaration: Declaration, exported: dict, exporter: str) -> list[PactDocument]:
+    """The cache rows of one label (:mod:`pcf.registry.pactstore`): per PACT version the body
+    without ``status`` and ``comment``, the filter terms and times, or the exporter's refusal.
+
+    Parameters
+    ----------
+    label : pcf.registry.store.LabelRecord
+    declaration : Declaration
+        The result the label was issued for.
+    exported : dict
+        :func:`exports` of ``declaration``.
+    exporter : str
+        :func:`exporter_version`.
+    """
+    rows = []
+    for version in ("v3", "v2"):
+        row = PactDocument(number=label.number, version=version, declaration_sha256=label.declaration_sha256,
+                           exporter=exporter, seq=label.seq, id=footprint_uuid(label.number).lower(),
+                           valid_from=sortable_time(_utc(label.valid_from)),
+                           valid_until=sortable_time(_utc(label.valid_until)),
+                           period_start=None, period_end=None, comment="", problem=None, body=None)
+        if isinstance(exported[version], ExchangeError):
+            row.problem = f"PACT {version}: {exported[version]}"
+            rows.append(row)
+            continue
+        doc = _label_document(label, declaration, version, exported[version])
+        try:
+            period = validity(doc)
+            if period is not None:
+                row.period_start, row.period_end = sortable_time(period[0]), sortable_time(period[1])
+        except (ValueError, OverflowError):  # a period beyond year 9999: matches no date filter
+            pass
+        row.body, row.comment, row.terms = body_json(doc), doc.get("comment", ""), terms(doc)
+        rows.append(row)
+    return rows
+
+
+#: How often labels whose result file was missing or unreadable are looked for again [s].
+RETRY_S = 1.0
+#: A ``limit`` above any registry's size.
+ALL = 2 ** 62
+#: Most served documents kept in memory (the whole memo is dropped when full).
+MEMO_MAX = 20_000
+
+
 class FootprintSource:
-    """The footprints of a registry's labels, read afresh per call (labels) with the result
-    documents cached per label and result file.
+    """The footprints of a registry's labels, exported once per label into the registry's
+    document cache (:mod:`pcf.registry.pactstore`) and served from it with the status of the
+    moment.
+
+    A request reads the registry in one read transaction on this thread's connection (opened
+    once per thread): the highest label number tells whether labels were issued since the last
+    look; new ones (and, at most every :data:`RETRY_S`, those whose result file was missing)
+    are exported and written to the cache first (one write transaction), then the page is
+    selected in SQL.
 
     Parameters
     ----------
@@ -215,36 +303,161 @@ class FootprintSource:
         self.registry = registry
         self.index = ResultIndex(results)
         self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.exporter = exporter_version()
         self._exported: dict[str, tuple] = {}  # result SHA-256 -> (declaration, exports): results never change
+        self._local = threading.local()
+        self._stores: list = []
+        self._lock = threading.Lock()
+        self._known = 0  # every label up to this seq is cached or pending
+        self._pending: set[str] = set()  # labels whose result was not found (looked for again)
+        self._retry_at = 0.0
+        self._memo: dict[tuple, str] = {}  # (version, number, active, status, renewed_by) -> served JSON
 
-    def footprints(self) -> list[HostedFootprint]:
-        """Every label of the registry as :class:`HostedFootprint`, in label order.
+    def _store(self):
+        store = getattr(self._local, "store", None)
+        if store is None:
+            store = open_store(self.registry, create=False)
+            self._local.store = store
+            with self._lock:
+                self._stores.append(store)
+        return store
+
+    def close(self) -> None:
+        """Close the registry connections this source opened."""
+        with self._lock:
+            stores, self._stores = self._stores, []
+        for store in stores:
+            store.close()
+        self._local = threading.local()
+
+    def _stale(self, tx) -> bool:
+        return tx.next_label_seq() - 1 > self._known or bool(self._pending and time.monotonic() >= self._retry_at)
+
+    def _read(self, answer):
+        """``answer(tx, now)`` in a read transaction after the cache caught up with the registry."""
+        store = self._store()
+        now = sortable_time(self.clock())
+        with store.read() as tx:
+            if not self._stale(tx):
+                return answer(tx, now)
+        self.prepare()
+        with store.read() as tx:
+            return answer(tx, now)
+
+    def prepare(self) -> int:
+        """Export the labels not cached yet (for this exporter) into the registry's cache; the
+        number of labels exported. ``pcf serve`` calls it before it listens.
 
         Raises
         ------
         pcf.registry.RegistryError
             The registry is missing or unreadable.
         """
-        store = open_store(self.registry, create=False)
-        try:
+        store = self._store()
+        with self._lock:
             with store.read() as tx:
-                labels = tx.labels()
-        finally:
-            store.close()
+                known = tx.next_label_seq() - 1
+                labels = [tx.label(number) for number in tx.pact_uncached(self.exporter)]
+            rows, pending = [], set()
+            if labels:
+                self.index.scan()
+            for label in labels:
+                found = self._declaration(label)
+                if isinstance(found, str):
+                    pending.add(label.number)
+                    continue
+                rows += cached_documents(label, *found, self.exporter)
+            if rows:
+                with store.write() as tx:
+                    tx.put_pact_documents(rows)
+            self._known, self._pending, self._retry_at = known, pending, time.monotonic() + RETRY_S
+        return len(labels) - len(pending)
+
+    def _declaration(self, label) -> tuple | str:
+        """``(declaration, exports)`` of the result a label names, or why it is not there."""
+        sha = parse_document(label.document, label.number)["declaration"]["result_sha256"]
+        if sha not in self._exported:
+            try:
+                declaration = self.index.find(sha, scan=False)
+            except SourceError as exc:  # not cached: the file may be replaced
+                return f"the result file is not a valid pcf result: {exc}"
+            if declaration is None:  # not cached: the file may appear later
+                return "no result file with the SHA-256 the label's declaration names (result_sha256)"
+            self._exported[sha] = (declaration, exports(declaration))
+        return self._exported[sha]
+
+    def page(self, version: str, criteria: dict[str, list[str]], limit: int, offset: int = 0) -> tuple[bytes, bool]:
+        """One page of ListFootprints: the response body ``{"data": [...]}`` of the footprints
+        in PACT ``version`` (``v3``, ``v2``) matching ``criteria`` (:func:`pcf.serve.query.pact_query`),
+        at most ``limit`` from ``offset`` in label order, and whether more follow.
+
+        Raises
+        ------
+        ValueError
+            A date criterion that is not an ISO 8601 date-time.
+        pcf.registry.RegistryError
+            The registry is missing or unreadable.
+        """
+        query = pact_query(criteria)
+        rows = self._read(lambda tx, now: tx.pact_page(version, self.exporter, now, query, limit + 1, offset))
+        return data_json([self._served(version, r) for r in rows[:limit]]), len(rows) > limit
+
+    def find(self, version: str, criteria: dict[str, list[str]]) -> list[dict]:
+        """Every footprint in PACT ``version`` matching ``criteria`` (as :meth:`page`), in label
+        order, as documents (a request event's answer, :mod:`pcf.serve.events`).
+
+        Raises
+        ------
+        ValueError
+            A date criterion that is not an ISO 8601 date-time.
+        pcf.registry.RegistryError
+            The registry is missing or unreadable.
+        """
+        query = pact_query(criteria)
+        rows = self._read(lambda tx, now: tx.pact_page(version, self.exporter, now, query, ALL, 0))
+        return [json.loads(self._served(version, r)) for r in rows]
+
+    def document(self, version: str, footprint_id: str) -> bytes | None:
+        """GetFootprint: the response body ``{"data": {...}}`` of one footprint by id
+        (case-insensitive) in PACT ``version``, or None.
+
+        Raises
+        ------
+        pcf.registry.RegistryError
+            The registry is missing or unreadable.
+        """
+        row = self._read(lambda tx, now: tx.pact_document(version, self.exporter, now, footprint_id.lower()))
+        return None if row is None else data_json(self._served(version, row))
+
+    def _served(self, version: str, row) -> str:
+        """:func:`pcf.serve.query.served_json` of a row, kept while the label's status stays the
+        same (its other columns are fixed for this exporter)."""
+        key = (version, row["number"], row["active"], row["status"], row["renewed_by"])
+        text = self._memo.get(key)
+        if text is None:
+            if len(self._memo) >= MEMO_MAX:
+                self._memo.clear()
+            text = self._memo[key] = served_json(row)
+        return text
+
+    def footprints(self) -> list[HostedFootprint]:
+        """Every label of the registry as :class:`HostedFootprint`, in label order, made afresh
+        (not from the cache; the reference the served documents equal).
+
+        Raises
+        ------
+        pcf.registry.RegistryError
+            The registry is missing or unreadable.
+        """
+        with self._store().read() as tx:
+            labels = tx.labels()
         now = self.clock()
+        self.index.scan()
         out = []
         for label in sorted(labels, key=lambda x: x.seq):
-            sha = parse_document(label.document, label.number)["declaration"]["result_sha256"]
-            if sha not in self._exported:
-                try:
-                    declaration = self.index.find(sha)
-                except SourceError as exc:  # not cached: the file may be replaced
-                    out.append(hosted(label, None, now, missing=f"the result file is not a valid pcf result: {exc}"))
-                    continue
-                if declaration is None:  # not cached: the file may appear later
-                    out.append(hosted(label, None, now))
-                    continue
-                self._exported[sha] = (declaration, exports(declaration))
-            declaration, exported = self._exported[sha]
-            out.append(hosted(label, declaration, now, exported))
+            found = self._declaration(label)
+            if isinstance(found, str):
+                out.append(hosted(label, None, now, missing=found))
+            else:
+                out.append(hosted(label, found[0], now, found[1]))
         return out

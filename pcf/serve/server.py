@@ -51,7 +51,6 @@ import ipaddress
 import secrets
 import threading
 import time
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
@@ -61,12 +60,12 @@ from .clients import Clients
 from .events import EventInbox, EventPolicy, log_to_stderr
 from .host import FootprintSource
 from .live import LivePages
+from .query import FILTERS
 
 TOKEN_TTL_S = 3600
 """Lifetime of an access token [s]."""
 PAGE_MAX = 100
 """Most footprints per response when the client gives no (or a larger) ``limit``."""
-FILTERS = ("productid", "companyid", "geography", "classification", "validon", "validafter", "validbefore", "status")
 
 
 
@@ -111,70 +110,6 @@ class Tokens:
         return entry[0] if entry is not None and entry[1] > self.clock() else None
 
 
-def _time(text: str) -> datetime:
-    moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
-def validity(doc: dict) -> tuple[datetime, datetime] | None:
-    """A footprint's validity period: its own, else 3 years from the reference period's end
-    (PACT v3 ``validityPeriodStart``: "If no validity period is specified, the ProductFootprint
-    is valid for 3 years after the referencePeriodEnd")."""
-    if doc.get("validityPeriodStart") and doc.get("validityPeriodEnd"):
-        return _time(doc["validityPeriodStart"]), _time(doc["validityPeriodEnd"])
-    end = doc.get("pcf", {}).get("referencePeriodEnd")
-    if not end:
-        return None
-    start = _time(end)
-    try:
-        return start, start.replace(year=start.year + 3)
-    except ValueError:
-        return start, start + timedelta(days=3 * 365)
-
-
-def matches(doc: dict, criteria: dict[str, list[str]]) -> bool:
-    """Whether a footprint matches every criterion (values of one criterion: any).
-
-    Raises
-    ------
-    ValueError
-        A date criterion that is not an ISO 8601 date-time.
-    """
-    def within(values, have) -> bool:
-        have = {h.lower() for h in have if h}
-        return any(v.lower() in have for v in values)
-
-    pcf = doc.get("pcf", {})
-    for name, values in criteria.items():
-        if name == "productid" and not within(values, doc.get("productIds") or []):
-            return False
-        if name == "companyid" and not within(values, doc.get("companyIds") or []):
-            return False
-        if name == "classification" and not within(values, doc.get("productClassifications") or []):
-            return False
-        if name == "status" and not within(values, [doc.get("status", "")]):
-            return False
-        if name == "geography":
-            sub = pcf.get("geographyCountrySubdivision") or ""
-            places = [pcf.get("geographyCountry"), sub, sub[:2], pcf.get("geographyRegionOrSubregion")]
-            if not within(values, places):
-                return False
-        if name in ("validon", "validafter", "validbefore"):
-            period = validity(doc)
-            for v in values:
-                t = _time(v)
-                if period is None:
-                    return False
-                start, end = period
-                if name == "validon" and not start <= t <= end:
-                    return False
-                if name == "validafter" and not start > t:
-                    return False
-                if name == "validbefore" and not end < t:
-                    return False
-    return True
-
-
 def build_app(source: FootprintSource | None, clients: Clients | None, token_ttl: float = TOKEN_TTL_S,
               pages: LivePages | None = None, events: EventPolicy | None = None):
     """The PACT host API and the live label pages as a Starlette application (see the module docstring).
@@ -203,8 +138,7 @@ def build_app(source: FootprintSource | None, clients: Clients | None, token_ttl
     host = None
     if source is not None:
         host = _PactHost(source, clients, Tokens(token_ttl), token_ttl)
-        host.inbox = EventInbox(source.registry, clients.callbacks,
-                                lambda v, criteria: [d for d in host.documents(v) if matches(d, criteria)], events)
+        host.inbox = EventInbox(source.registry, clients.callbacks, source.find, events)
         routes.append(Route("/auth/token", host.token, methods=["POST"]))
         for version, prefix in (("v3", "/3"), ("v2", "/2")):
             routes += [
@@ -268,14 +202,10 @@ class _PactHost:
             return _error(401, "TokenExpired", "The specified access token has expired")
         return None
 
-    def documents(self, version: str) -> list[dict]:
-        """Every footprint the source has in PACT ``version`` (``v3`` or ``v2``)."""
-        return [getattr(f, version) for f in self.source.footprints() if getattr(f, version) is not None]
-
     def list_footprints(self, request, version: str):
         """``GET /3/footprints`` or ``/2/footprints``: the footprints matching the v3 filters,
         one page (``limit``, ``offset``; a ``Link`` header to the next page)."""
-        from starlette.responses import JSONResponse
+        from starlette.responses import Response
 
         refusal = self.denied(request)
         if refusal is not None:
@@ -294,33 +224,29 @@ class _PactHost:
                 if not value.isdigit() or (name == "limit" and int(value) < 1):
                     return _error(400, "BadRequest", f"{key} must be a positive integer, got {value!r}")
                 limit, offset = (int(value), offset) if name == "limit" else (limit, int(value))
-        try:
-            data = [d for d in self.documents(version) if matches(d, criteria)]
+        size = min(limit or PAGE_MAX, PAGE_MAX)
+        try:  # filters and the page in the registry's SQL (pcf.serve.query)
+            body, more = self.source.page(version, criteria, size, offset)
         except ValueError as exc:
             return _error(400, "BadRequest", f"a date criterion is not an ISO 8601 date-time: {exc}")
         except PCFError as exc:
             return _unavailable(exc)
-        size = min(limit or PAGE_MAX, PAGE_MAX)
-        headers = {}
-        if offset + size < len(data):
-            headers["Link"] = _next_page_link(request, params, size, offset)
-        return JSONResponse({"data": data[offset:offset + size]}, headers=headers)
+        headers = {"Link": _next_page_link(request, params, size, offset)} if more else {}
+        return Response(body, media_type="application/json", headers=headers)
 
     def get_footprint(self, request, version: str):
         """``GET /3/footprints/{id}`` or ``/2/footprints/{id}``: one footprint by id (case-insensitive)."""
-        from starlette.responses import JSONResponse
+        from starlette.responses import Response
 
         refusal = self.denied(request)
         if refusal is not None:
             return refusal
-        wanted = request.path_params["id"].lower()
         try:
-            docs = self.documents(version)
+            body = self.source.document(version, request.path_params["id"])
         except PCFError as exc:
             return _unavailable(exc)
-        for doc in docs:
-            if doc["id"].lower() == wanted:
-                return JSONResponse({"data": doc})
+        if body is not None:
+            return Response(body, media_type="application/json")
         code = "NotFound" if version == "v3" else "NoSuchFootprint"  # v2 Tech Specs error codes: NoSuchFootprint 404
         return _error(404, code, f"Footprint with ID {request.path_params['id']!r} does not exist")
 
@@ -409,6 +335,8 @@ def serve(registry, results=None, clients_file=None, host: str = "127.0.0.1", po
             raise ServeError(f"{path}: no such file or folder").about(name)
     open_store(registry, create=False).close()  # a missing registry stops here, not at the first request
     source = FootprintSource(registry, results) if results is not None else None
+    if source is not None:
+        source.prepare()  # every label's documents exported (once) before the first request
     clients = Clients.load(clients_file) if clients_file is not None else None
     app = build_app(source, clients, pages=LivePages(registry))
     log_to_stderr()
