@@ -20,8 +20,15 @@ PACT field                  from the label
 ``assurance``)              issuer, ``completedAt`` = time of issue, ``coverage`` = product level
 ==========================  ===============================================================
 
-Read-only: the registry is only read (in a read transaction per request), so a suspension,
-revocation or renewal shows at the next request.
+Produced once: a label's documents depend on its signed declaration, its result and the
+exporter only, so :class:`FootprintSource` exports each label once (when ``pcf serve`` starts,
+and for labels issued later at the first request after their issue) into the registry's
+document cache (:mod:`pcf.registry.pactstore`, keyed by label number, declaration SHA-256 and
+:func:`exporter_version`). What changes during a label's life is not cached: ``status`` and the
+label note at the end of ``comment`` are written at each request from the ``labels`` row, read
+in the same transaction as the page, so a suspension, revocation or renewal shows at the next
+request. Filters and pages run in SQL (:mod:`pcf.serve.query`). The host writes only the cache
+tables; labels, keys and the event log are only read.
 """
 
 from __future__ import annotations
@@ -297,9 +304,11 @@ class FootprintSource:
         Folder of result files (``*.result.json``) the labels were issued for.
     clock : callable, optional
         ``clock() -> datetime`` (UTC); default the system clock.
+    retry_s : float
+        How often labels whose result file was missing are looked for again [s].
     """
 
-    def __init__(self, registry, results, clock=None):
+    def __init__(self, registry, results, clock=None, retry_s: float = RETRY_S):
         self.registry = registry
         self.index = ResultIndex(results)
         self.clock = clock or (lambda: datetime.now(timezone.utc))
@@ -310,7 +319,7 @@ class FootprintSource:
         self._lock = threading.Lock()
         self._known = 0  # every label up to this seq is cached or pending
         self._pending: set[str] = set()  # labels whose result was not found (looked for again)
-        self._retry_at = 0.0
+        self._retry_at, self.retry_s = 0.0, retry_s
         self._memo: dict[tuple, str] = {}  # (version, number, active, status, renewed_by) -> served JSON
 
     def _store(self):
@@ -319,15 +328,17 @@ class FootprintSource:
             store = open_store(self.registry, create=False)
             self._local.store = store
             with self._lock:
-                self._stores.append(store)
+                self._stores.append((threading.get_ident(), store))
         return store
 
     def close(self) -> None:
-        """Close the registry connections this source opened."""
+        """Close the registry connection this thread opened and let go of the others (a
+        connection belongs to its thread; they close when collected)."""
         with self._lock:
             stores, self._stores = self._stores, []
-        for store in stores:
-            store.close()
+        for ident, store in stores:
+            if ident == threading.get_ident():
+                store.close()
         self._local = threading.local()
 
     def _stale(self, tx) -> bool:
@@ -370,7 +381,7 @@ class FootprintSource:
             if rows:
                 with store.write() as tx:
                     tx.put_pact_documents(rows)
-            self._known, self._pending, self._retry_at = known, pending, time.monotonic() + RETRY_S
+            self._known, self._pending, self._retry_at = known, pending, time.monotonic() + self.retry_s
         return len(labels) - len(pending)
 
     def _declaration(self, label) -> tuple | str:
