@@ -237,7 +237,7 @@ def check_event(body, version: str) -> str | None:
 
 def request_criteria(body: dict, version: str) -> dict[str, list[str]]:
     """The ListFootprints criteria of a valid request event (lower-case filter names, as
-    ``pcf.serve.server.matches`` takes them: ``{"productid": [...], ...}``)."""
+    ``pcf.serve.query.pact_query`` takes them: ``{"productid": [...], ...}``)."""
     data = body["data"]
     if version == "v2":
         pf = data["pf"]
