@@ -1,4 +1,5 @@
-"""The PACT host's document cache, filters and pages in SQL (issue 16 part 2), over real HTTP.
+"""The PACT host's document cache, filters and pages in SQL (issue 16 part 2), over real HTTP,
+on both registry back ends (SQLite and a real PostgreSQL server, tests/conftest.py).
 
 Registry: 120 self-declared labels, label ``i`` (0..119) for its own result of the conforming
 pack (tests/exchange_util.py: 900 kg CO2e before the gate, reference period 2025) as product
@@ -35,7 +36,7 @@ from pcf.serve.host import FootprintSource, footprint_uuid
 from pcf.serve.query import matches
 from pcf.serve.server import build_app
 from tests.exchange_util import conforming_pack
-from tests.registry_util import new_registry, utc
+from tests.registry_util import location, new_registry, utc
 
 NOW = utc(2026, 6, 1)
 N = 120
@@ -58,7 +59,7 @@ def pack(i: int, **changes) -> Declaration:
 
 
 @pytest.fixture(scope="module")
-def many(tmp_path_factory):
+def many(tmp_path_factory, registry_backend):
     folder = tmp_path_factory.mktemp("pact-many")
     store, key, _, _ = new_registry(folder, now=utc(2026, 1, 1), case=False)
     results = folder / "results"
@@ -74,7 +75,7 @@ def many(tmp_path_factory):
     change_status(store, numbers[SUSPENDED], "suspend", "test: audit", key, now=utc(2026, 5, 1))
     store.close()
     secret = add_client(folder / "clients.json", "buyer-1")
-    return {"db": folder / "registry.db", "results": results, "numbers": numbers, "key": key, "folder": folder,
+    return {"db": location(folder), "results": results, "numbers": numbers, "key": key, "folder": folder,
             "clients": folder / "clients.json", "secret": secret}
 
 
@@ -253,7 +254,7 @@ def test_status_changes_and_new_labels_show_at_the_next_request(tmp_path):
         (results / f"P{i}.result.json").write_text(json.dumps(declaration.to_json()), encoding="utf-8")
         numbers.append(issue(store, declaration, key, 365, None, now=utc(2026, 3, 1), render=False,
                              self_declared=True).number)
-    source = FootprintSource(tmp_path / "registry.db", results, clock=lambda: NOW, retry_s=0)
+    source = FootprintSource(location(tmp_path), results, clock=lambda: NOW, retry_s=0)
     try:
         def listed(**criteria):
             body, _ = source.page("v3", {k: [v] for k, v in criteria.items()}, 100)
@@ -287,7 +288,7 @@ def test_a_result_the_exporter_refuses_is_not_served_and_not_retried(tmp_path):
         (results / f"P{i}.result.json").write_text(json.dumps(declaration.to_json()), encoding="utf-8")
         issue(store, declaration, key, 365, None, now=utc(2026, 3, 1), render=False, self_declared=True)
     store.close()
-    source = FootprintSource(tmp_path / "registry.db", results, clock=lambda: NOW)
+    source = FootprintSource(location(tmp_path), results, clock=lambda: NOW)
     try:
         assert source.prepare() == 2 and source.prepare() == 0
         for version in ("v3", "v2"):
@@ -295,7 +296,7 @@ def test_a_result_the_exporter_refuses_is_not_served_and_not_retried(tmp_path):
             assert [d["productIds"] for d in json.loads(body)["data"]] == [["urn:pcf:test:product:P000"]]
         fresh = source.footprints()
         assert fresh[1].v3 is None and fresh[1].v2 is None and "company" in fresh[1].problem
-        with open_store(tmp_path / "registry.db") as store2, store2.read() as tx:
+        with open_store(location(tmp_path)) as store2, store2.read() as tx:
             problems = [r["problem"] for r in tx.run("SELECT problem FROM pact_documents WHERE problem IS NOT NULL")]
         assert len(problems) == 2 and all("company" in p for p in problems)
     finally:
@@ -304,19 +305,17 @@ def test_a_result_the_exporter_refuses_is_not_served_and_not_retried(tmp_path):
 
 def test_the_cache_tables_are_added_to_an_older_registry(tmp_path):
     """A registry made before the cache (no pact_* tables) gains them when opened, and serves."""
-    import sqlite3
-
     store, key, _, _ = new_registry(tmp_path, now=utc(2026, 1, 1), case=False)
     results = tmp_path / "results"
     results.mkdir()
     declaration = pack(0)
     (results / "P0.result.json").write_text(json.dumps(declaration.to_json()), encoding="utf-8")
     number = issue(store, declaration, key, 365, None, now=utc(2026, 3, 1), render=False, self_declared=True).number
+    with store.write() as tx:
+        for statement in ("DROP TABLE pact_documents", "DROP TABLE pact_terms", "DROP INDEX labels_pact"):
+            tx.run(statement)
     store.close()
-    db = sqlite3.connect(tmp_path / "registry.db")
-    db.executescript("DROP TABLE pact_documents; DROP TABLE pact_terms; DROP INDEX labels_pact;")
-    db.close()
-    source = FootprintSource(tmp_path / "registry.db", results, clock=lambda: NOW)
+    source = FootprintSource(location(tmp_path), results, clock=lambda: NOW)
     try:
         assert json.loads(source.document("v2", footprint_uuid(number)))["data"]["id"] == footprint_uuid(number)
     finally:
