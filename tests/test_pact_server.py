@@ -450,7 +450,7 @@ def test_the_pv_example_from_footprint_to_pact_api(open_default, tmp_path):
         assert status == 200
         doc = body["data"]
         assert specs.errors(specs.openapi_validator(specs.PACT_V3), doc) == []
-        assert doc["status"] == "Active" and doc["productIds"] == ["urn:pcf:example:product-id:SKU-PV-MONO-CN"]
+        assert doc["status"] == "Active" and doc["productIds"] == ["urn:pact:example.com:supplier-id:SKU-PV-MONO-CN"]
         assert float(doc["pcf"]["pcfExcludingBiogenicUptake"]) == pytest.approx(
             declaration.result.totals.excluding_biogenic, rel=1e-9)
     finally:
