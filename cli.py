@@ -1151,6 +1151,22 @@ def registry_check(root_key_id: Optional[str] = typer.Option(None, "--root-key-i
     out.print("[bold green]registry check passed[/bold green]")
 
 
+@registry_app.command("migrate", epilog="Example: pcf registry migrate --to postgresql://pcf@db.example.org/labels "
+                      "--registry registry.db")
+def registry_migrate(to: str = typer.Option(..., "--to", help="The empty PostgreSQL database (postgresql:// URL)."),
+                     registry: Optional[str] = _registry_option()) -> None:
+    """Copy an SQLite registry (all tables, the event log verbatim) into an empty PostgreSQL database, all or
+    nothing, and check the log on both sides."""
+    from pcf.api import registry_migrate as run
+
+    done = run(to, registry)
+    copied = ", ".join(f"{table} {n}" for table, n in done.rows.items() if n)
+    out.print(f"copied: {copied}", highlight=False)
+    out.print(f"source and target checked: {done.target.events} events, {done.target.labels} labels, "
+              f"{done.target.keys} keys; chain head {done.target.head}", highlight=False)
+    out.print("[bold green]registry migrated[/bold green]")
+
+
 @registry_app.command("head", epilog="Example: pcf registry head --key keys/admin.key --out head-2026-05-01.json")
 def registry_head(key: Path = typer.Option(..., "--key", help="The root key or an admin key."),
                   out_file: Optional[Path] = typer.Option(None, "--out", help="Write the signed head to this file "

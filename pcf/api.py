@@ -1024,6 +1024,35 @@ def registry_check(registry: str | Path | None = None, root_key_id: str | None =
         return report
 
 
+def registry_migrate(to: str, registry: str | Path | None = None):
+    """``pcf registry migrate``: copy the SQLite registry ``registry`` (default
+    ``PCF_HOME/registry.db``) into the empty PostgreSQL database at the URL ``to``, all or
+    nothing, and check the log on both sides (:mod:`pcf.registry.migrate`).
+
+    Returns
+    -------
+    pcf.registry.migrate.Migration
+
+    Raises
+    ------
+    RegistryError
+        ``to`` is not a postgresql:// URL, the source is not an SQLite registry or fails its
+        check, the target cannot be used or is not empty, the copy does not check out.
+    """
+    from .registry.errors import RegistryError
+    from .registry.location import default_registry_path, is_url
+    from .registry.migrate import migrate
+
+    if not is_url(to):
+        raise RegistryError(f"migrate copies into a PostgreSQL registry: give a postgresql:// URL, not {to!r}") \
+            .about("to")
+    if is_url(registry):
+        raise RegistryError("migrate copies from an SQLite registry file; the source is a URL").about("registry")
+    with _store(registry if registry is not None else default_registry_path(), create=False) as source, \
+            _store(to) as target:
+        return migrate(source, target)
+
+
 def registry_head(key_path: str | Path, out: str | Path | None = None, registry: str | Path | None = None,
                   passphrase_file: str | Path | None = None, ask: Callable[[Path], str] | None = None) -> dict:
     """``pcf registry head``: sign the log's current head with the root key or an admin key

@@ -200,3 +200,127 @@ def test_admitted_keys_keep_their_order_within_one_second(pg, tmp_path):
     with store.read() as tx:
         assert [k.issuer for k in tx.keys()][-4:] == names
     store.close()
+
+
+# ---------------------------------------------------------------------------- pcf registry migrate
+
+
+def _sqlite_registry(tmp_path):
+    """An SQLite registry with every kind of row: keys of three roles, a case with evidence and a
+    finding, labels issued, superseded (by a newer result), suspended and revoked, a received
+    PACT event. Returns (path, label numbers)."""
+    from pcf.registry import change_status
+    from pcf.registry.cases import open_case, record_item, sign_case
+    from pcf.registry.store import PactEventRecord
+    from tests import registry_util
+    from tests.test_registry_lifecycle import of_year
+
+    registry_util.use_backend(None)
+    try:
+        store, key, *_ = new_registry(tmp_path, now=utc(2026, 1, 1))
+        admit(store, "adm", tmp_path / "adm", role="admin", now=utc(2026, 1, 1))
+        old = verified_issue(store, of_year(2025), key, 730, None, now=utc(2026, 1, 2), render=False)
+        new = verified_issue(store, of_year(2026), key, 730, None, now=utc(2026, 2, 1), render=False,
+                             supersede=old.number)
+        other = verified_issue(store, make_declaration(id="P2"), key, 730, None, now=utc(2026, 1, 2), render=False)
+        third = verified_issue(store, make_declaration(id="P3"), key, 730, None, now=utc(2026, 1, 2), render=False)
+        change_status(store, other.number, "revoke", "data found wrong", key, now=utc(2026, 3, 1))
+        change_status(store, third.number, "suspend", "audit", key, now=utc(2026, 3, 1))
+        evidence = tmp_path / "meter.pdf"
+        evidence.write_bytes(b"%PDF-1.4 \x00\xff evidence")
+        vkey = registry_util.verifier_key(store)
+        declaration = make_declaration(id="P4")
+        from pcf.registry import check_conformance
+
+        view = open_case(store, declaration, check_conformance(declaration), "vb-test", vkey, now=utc(2026, 1, 1))
+        item = view.items[0]["id"]
+        record_item(store, view.case.number, item, "finding", "meter missing", key=vkey, now=utc(2026, 1, 1))
+        for it in view.items:
+            record_item(store, view.case.number, it["id"], "ok", "seen", evidence if it["id"] == item else None,
+                        key=vkey, now=utc(2026, 1, 1))
+        sign_case(store, view.case.number, vkey, "limited", now=utc(2026, 1, 1))
+        with store.write() as tx:
+            tx.add_pact_event(PactEventRecord(0, "2026-03-02T00:00:00Z", "buyer-1", "v3", "t", "e1", "src", "{}"),
+                              keep=10)
+        store.close()
+    finally:
+        registry_util.use_backend(registry_util._BACKEND["cluster"] or None)
+    return tmp_path / "registry.db", [old.number, new.number, other.number, third.number]
+
+
+def _rows(location, table):
+    db = raw_db(location)
+    order = {"case_records": "case_number, seq", "issuer_keys": "added_at, key_id", "meta": "name",
+             "issuers": "name", "evidence": "sha256", "cases": "seq"}.get(table, "seq")
+    rows = [{k: (bytes(v) if isinstance(v, memoryview) else v) for k, v in dict(r).items() if k != "added_order"}
+            for r in db.execute(f"SELECT * FROM {table} ORDER BY {order}").fetchall()]
+    db.close()
+    return rows
+
+
+def test_migrate_copies_every_table_verbatim_and_checks_both_sides(pg, tmp_path):
+    from pcf.registry import verify
+    from pcf.registry.migrate import schema_tables
+
+    source, numbers = _sqlite_registry(tmp_path)
+    url = pg.new_database()
+    r = runner.invoke(cli.app, ["registry", "migrate", "--to", url, "--registry", str(source)])
+    assert r.exit_code == 0 and "registry migrated" in r.output, r.output
+    tables = schema_tables()
+    assert {"meta", "issuers", "issuer_keys", "labels", "events", "cases", "case_records", "evidence",
+            "pact_events"} <= set(tables)
+    for table in tables:
+        assert _rows(url, table) == _rows(str(source), table), table
+        assert _rows(url, table) or table == "nothing", f"{table}: the test registry should fill every table"
+    target = open_store(url, create=False)
+    for number, verdict in zip(numbers, ("invalid", "valid", "invalid", "invalid")):
+        assert verify(number, target, at=utc(2026, 4, 1)).verdict == verdict, number
+    with target.read() as tx:
+        assert [tx.label(n).status for n in numbers] == ["superseded", "valid", "revoked", "suspended"]
+        assert tx.label(numbers[0]).superseded_by == numbers[1]
+    sqlite_check = check_registry(open_store(source, create=False))
+    pg_check = check_registry(target)
+    assert pg_check.ok and sqlite_check.ok and pg_check.head == sqlite_check.head
+    assert "chain head " + pg_check.head in flat(r.output)
+    # the migrated registry keeps working: a new label gets the next number
+    from pcf.registry import issue, load_signing_key
+    from pcf.registry.numbers import parse_number
+
+    key = load_signing_key(tmp_path / "keys" / "cb-test.key")
+    fifth = issue(target, make_declaration(id="P5"), key, 730, None, now=utc(2026, 4, 1), render=False,
+                  self_declared=True)
+    assert parse_number(fifth.number).seq == 5 and check_registry(target).ok
+    target.close()
+    # a second migration into it is refused: it is not empty; nothing changes
+    r = runner.invoke(cli.app, ["registry", "migrate", "--to", url, "--registry", str(source)])
+    assert r.exit_code == 2 and "is not empty (meta: root_key; issuers: 3 rows;" in flat(r.output) and "--to" in r.output, r.output
+    assert len(_rows(url, "labels")) == 5
+
+
+def test_migrate_is_all_or_nothing(pg, tmp_path):
+    """A row PostgreSQL refuses (a NUL character in a text, which SQLite keeps) in the last table
+    copied: nothing of the earlier tables stays; a source failing its check is refused before
+    anything is written; the target must be a postgresql:// URL."""
+    source, _ = _sqlite_registry(tmp_path)
+    db = raw_db(source)
+    db.execute("INSERT INTO pact_events(seq, received_at, client_id, api, type, event_id, source, body) "
+               "VALUES (99, 'x', 'c', 'v3', 't', 'e2', 's', ?)", ("a\x00b",))
+    db.commit()
+    db.close()
+    url = pg.new_database()
+    r = runner.invoke(cli.app, ["registry", "migrate", "--to", url, "--registry", str(source)])
+    assert r.exit_code == 2 and "copying table pact_events" in flat(r.output) and "nothing was written" in \
+        flat(r.output) and "Traceback" not in r.output, r.output
+    for table in ("labels", "events", "issuers", "cases"):
+        assert _rows(url, table) == []
+    db = raw_db(source)
+    db.execute("DELETE FROM pact_events WHERE seq = 99")
+    db.execute("DROP TRIGGER events_append_only_update")
+    db.execute("UPDATE events SET at = '2020-01-01T00:00:00Z' WHERE seq = 2")
+    db.commit()
+    db.close()
+    r = runner.invoke(cli.app, ["registry", "migrate", "--to", url, "--registry", str(source)])
+    assert r.exit_code == 2 and "fails its check" in flat(r.output), r.output
+    assert _rows(url, "events") == []
+    r = runner.invoke(cli.app, ["registry", "migrate", "--to", str(tmp_path / "x.db"), "--registry", str(source)])
+    assert r.exit_code == 2 and "give a postgresql:// URL" in flat(r.output) and "--to" in r.output

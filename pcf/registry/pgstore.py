@@ -16,7 +16,8 @@ and :class:`~pcf.registry.store.Tx` as the SQLite file, the same guarantees.
   signed cases final, evidence kept as recorded.
 - **Schema.** The tables are the SQLite store's (:data:`pcf.registry.store._SCHEMA`,
   :data:`~pcf.registry.store.ADDED_IN_PLACE`), written in SQL both engines read; this module
-  only turns ``BLOB`` into ``BYTEA`` and adds ``issuer_keys.added_order`` (SQLite's ``rowid``).
+  only turns ``BLOB`` into ``BYTEA``, ``INTEGER`` into ``BIGINT`` and adds
+  ``issuer_keys.added_order`` (SQLite's ``rowid``).
   The SQL of every :class:`SQLTx` method is shared (``?`` placeholders become ``%s``).
 
 The database must exist (``createdb``); an empty database becomes a registry when opened with
@@ -109,7 +110,8 @@ def sqlite_trigger_names(statements) -> list[str]:
 
 def pg_statements(statements, existing_triggers: set[str] = frozenset()) -> list[str]:
     """The PostgreSQL form of SQLite schema ``statements``: tables and indexes as written (``BLOB``
-    as ``BYTEA``), each SQLite trigger replaced by its :data:`PG_TRIGGERS` twin unless it exists.
+    as ``BYTEA``, ``INTEGER`` as ``BIGINT``: SQLite's integers have 64 bits), each SQLite trigger
+    replaced by its :data:`PG_TRIGGERS` twin unless it exists.
 
     Raises
     ------
@@ -120,7 +122,7 @@ def pg_statements(statements, existing_triggers: set[str] = frozenset()) -> list
     for statement in statements:
         m = _TRIGGER_NAME.search(statement)
         if m is None:
-            out.append(re.sub(r"\bBLOB\b", "BYTEA", statement))
+            out.append(re.sub(r"\bINTEGER\b", "BIGINT", re.sub(r"\bBLOB\b", "BYTEA", statement)))
         elif m.group(1) not in PG_TRIGGERS:
             raise RegistryError(f"the SQLite trigger {m.group(1)} has no PostgreSQL twin in pcf.registry.pgstore")
         elif m.group(1) not in existing_triggers:
