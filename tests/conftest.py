@@ -82,7 +82,8 @@ def open_default(bd):
 # `@pytest.mark.sqlite_only` with the reason, and runs once.
 BOTH_BACKENDS = {"test_registry", "test_registry_cli", "test_registry_lifecycle", "test_registry_live",
                  "test_registry_roles", "test_registry_forgery", "test_registry_safety", "test_registry_publish",
-                 "test_verification_cases", "test_reduction_label", "test_pact_server", "test_pact_query"}
+                 "test_verification_cases", "test_reduction_label", "test_pact_server", "test_pact_query",
+                 "test_pact_events"}
 
 
 def pytest_configure(config):

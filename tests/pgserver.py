@@ -61,10 +61,11 @@ class Cluster:
         with psycopg.connect(self.url(), autocommit=True) as db:
             db.execute(sql)
 
-    def new_database(self, prefix: str = "t") -> str:
-        """A fresh empty database; returns its URL."""
+    def new_database(self, prefix: str = "t", template: str = "template0") -> str:
+        """A fresh empty database (or a copy of the database ``template``, which nobody may be
+        connected to); returns its URL."""
         name = f"{prefix}{os.getpid()}_{next(self._names)}"
-        self.admin(f"CREATE DATABASE {name} TEMPLATE template0")
+        self.admin(f"CREATE DATABASE {name} TEMPLATE {template}")
         return self.url(name)
 
     def stop(self) -> None:

@@ -342,3 +342,19 @@ def _db_errors() -> tuple:
 
 #: What a refused direct write raises on either back end (sqlite3 or psycopg).
 DB_ERROR = _db_errors()
+
+
+def copy_registry(source, tmp_path) -> str:
+    """A copy of the registry at ``source`` for one test (its own events, labels ...): an SQLite
+    backup into ``tmp_path/registry.db``, or a new database made from ``source`` as template."""
+    import sqlite3
+
+    if str(source).startswith("postgresql://"):
+        cluster = _BACKEND["cluster"]
+        from urllib.parse import urlsplit
+
+        return cluster.new_database(template=urlsplit(str(source)).path.lstrip("/"))
+    target = tmp_path / "registry.db"
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    return str(target)

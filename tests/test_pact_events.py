@@ -14,7 +14,6 @@ import base64
 import json
 import logging
 import shutil
-import sqlite3
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -27,6 +26,7 @@ from pcf.serve.clients import Clients, add_client, set_callback
 from pcf.serve.events import EventPolicy, check_event, same_requester
 from pcf.serve.host import FootprintSource, footprint_uuid
 from pcf.serve.server import build_app
+from tests.registry_util import copy_registry
 from test_pact_server import NOW, basic, call, registry, start  # noqa: F401 - registry is a fixture
 
 V3 = "org.wbcsd.pact.ProductFootprint."
@@ -99,11 +99,10 @@ def requester():
 def host(registry, tmp_path, url, policy=None):  # noqa: F811 - the fixture's value
     """``pcf serve``'s app on a copy of the registry, with buyer-1 answered at ``url``;
     (base URL, app, headers, stop)."""
-    clients, db = tmp_path / "clients.json", tmp_path / "registry.db"
+    clients = tmp_path / "clients.json"
     shutil.copy(registry["clients"], clients)
     set_callback(clients, "buyer-1", url, "test_client_id", "test_client_secret")
-    with sqlite3.connect(registry["db"]) as source, sqlite3.connect(db) as copy:
-        source.backup(copy)  # each test its own registry: its own events
+    db = copy_registry(registry["db"], tmp_path)  # each test its own registry: its own events
     app = build_app(FootprintSource(db, registry["results"], clock=lambda: NOW), Clients.load(clients),
                     events=policy or EventPolicy(backoff_s=0.05))
     server, thread, port = start(app)

@@ -8,6 +8,8 @@ no traceback, never the password), ``pcf registry init --url`` and ``PCF_REGISTR
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import psycopg
 import pytest
 from typer.testing import CliRunner
@@ -129,7 +131,7 @@ def test_writers_queue_and_readers_see_a_snapshot(pg):
 
 def test_unusable_servers_are_clear_errors_without_the_password(pg, tmp_path):
     pg.admin(f"CREATE ROLE pcfpw LOGIN PASSWORD '{SECRET}'")
-    name = pg.new_database().rsplit("/", 1)[1].split("?")[0]
+    name = urlsplit(pg.new_database()).path.lstrip("/")
     tcp = f"127.0.0.1:{pg.port}"
     cases = [
         (f"postgresql://pcfpw:wrong-{SECRET}@{tcp}/{name}", "authentication failed"),
