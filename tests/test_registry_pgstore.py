@@ -251,13 +251,16 @@ def _sqlite_registry(tmp_path):
 
 
 def _rows(location, table):
+    """The rows of ``table`` as dicts (``added_order``, PostgreSQL's own column, left out), in one order."""
     db = raw_db(location)
-    order = {"case_records": "case_number, seq", "issuer_keys": "added_at, key_id", "meta": "name",
-             "issuers": "name", "evidence": "sha256", "cases": "seq"}.get(table, "seq")
     rows = [{k: (bytes(v) if isinstance(v, memoryview) else v) for k, v in dict(r).items() if k != "added_order"}
-            for r in db.execute(f"SELECT * FROM {table} ORDER BY {order}").fetchall()]
+            for r in db.execute(f"SELECT * FROM {table}").fetchall()]
     db.close()
-    return rows
+    return sorted(rows, key=lambda r: [str(v) for v in r.values()])
+
+
+#: Tables of derived data that a registry fills only when it serves PACT documents.
+CACHE_TABLES = {"pact_documents", "pact_terms"}
 
 
 def test_migrate_copies_every_table_verbatim_and_checks_both_sides(pg, tmp_path):
@@ -273,7 +276,7 @@ def test_migrate_copies_every_table_verbatim_and_checks_both_sides(pg, tmp_path)
             "pact_events"} <= set(tables)
     for table in tables:
         assert _rows(url, table) == _rows(str(source), table), table
-        assert _rows(url, table) or table == "nothing", f"{table}: the test registry should fill every table"
+        assert _rows(url, table) or table in CACHE_TABLES, f"{table}: the test registry should fill every table"
     target = open_store(url, create=False)
     for number, verdict in zip(numbers, ("invalid", "valid", "invalid", "invalid")):
         assert verify(number, target, at=utc(2026, 4, 1)).verdict == verdict, number
