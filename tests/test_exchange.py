@@ -574,3 +574,16 @@ def test_cli_export_catena_x_versions(cut, tmp_path):
     assert not bad.exists()
     help_text = CliRunner().invoke(cli.app, ["export", "--help"]).output
     assert "catena-x@7.0.0" in help_text and "catena-x@9.0.0" in help_text
+
+
+def test_exclusions_after_the_gate_only(bd, tmp_path):
+    """Only the pallet of the distribution stage is excluded: the cradle-to-gate exports exclude nothing
+    (0 %) and say where the exclusion is."""
+    path = tmp_path / "late.yaml"
+    path.write_text(MODEL + """    excluded:
+      - {name: pallet, amount: 0.5, unit: kg, reason: reused, proxy: {background: steel}}
+""" + EXCHANGE, encoding="utf-8")
+    pcf = export_result(declared(compute(path)), "pact-v3")["pcf"]
+    assert num(pcf["exemptedEmissionsPercent"]) == 0
+    assert pcf["exemptedEmissionsDescription"] == ("No inputs excluded from the exported stages (1 excluded from later "
+                                                   "stages, which this footprint does not cover).")

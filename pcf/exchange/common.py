@@ -405,7 +405,10 @@ def exempted(declaration: Declaration, stages=None) -> Exemption:
     wanted = None if stages is None else set(stages)
     items = [i for i in r.cut_off if wanted is None or stage_of.get(i.process) in wanted or i.process not in stage_of]
     if not items:
-        return Exemption(0.0, "No inputs excluded.", 0, 0)
+        later = len(r.cut_off)
+        text = (f"No inputs excluded from the exported stages ({later} excluded from later stages, which this "
+                "footprint does not cover)." if later else "No inputs excluded.")
+        return Exemption(0.0, text, 0, 0)
     estimated = sum(float(i.kg_co2e_estimate) for i in items if i.kg_co2e_estimate is not None)
     missing = sum(1 for i in items if i.kg_co2e_estimate is None)
     base = figures(declaration, stages).iso if stages is not None else r.total_kg_co2e
