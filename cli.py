@@ -590,12 +590,16 @@ def serve(
     port: int = typer.Option(8080, "--port", help="TCP port."),
     tls_cert: Optional[Path] = typer.Option(None, "--tls-cert", help="PEM certificate for HTTPS."),
     tls_key: Optional[Path] = typer.Option(None, "--tls-key", help="PEM private key for HTTPS."),
+    public_url: Optional[str] = typer.Option(None, "--public-url", help="Base URL clients reach the server at "
+                                             "(https://pcf.example.com), for absolute links; default the bind "
+                                             "address. The Host header is never used."),
 ) -> None:
     """Serve the labels' verification pages live from the registry (at the path of the QR codes' URL) and,
     with --results and --clients, the issued footprints over the PACT REST API (v3 under /3, v2 under /2)."""
     from pcf.api import serve as run_serve
 
-    run_serve(results, clients, registry, host=host, port=port, tls_cert=tls_cert, tls_key=tls_key)
+    run_serve(results, clients, registry, host=host, port=port, tls_cert=tls_cert, tls_key=tls_key,
+              public_url=public_url)
 
 
 db_app = Commands(no_args_is_help=True, help="Installed background databases.")

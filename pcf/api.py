@@ -1191,7 +1191,7 @@ def set_api_callback(clients_file: str | Path, client_id: str, url: str, auth_cl
 
 def serve(results_dir: str | Path | None, clients_file: str | Path | None, registry: str | Path | None = None,
           host: str = "127.0.0.1", port: int = 8080, tls_cert: str | Path | None = None,
-          tls_key: str | Path | None = None) -> None:
+          tls_key: str | Path | None = None, public_url: str | None = None) -> None:
     """``pcf serve``: the labels' verification pages live from the registry (:mod:`pcf.serve.live`)
     and, with ``results_dir`` and ``clients_file``, the read-only PACT host API over the registry's
     issued footprints (:mod:`pcf.serve.server`), until interrupted.
@@ -1199,8 +1199,9 @@ def serve(results_dir: str | Path | None, clients_file: str | Path | None, regis
     Raises
     ------
     ServeError
-        Plain HTTP on a non-loopback address, only one TLS file, or only one of
-        ``results_dir`` and ``clients_file``.
+        Plain HTTP on a non-loopback address, only one TLS file, only one of ``results_dir``
+        and ``clients_file``, or a malformed ``public_url`` (the base URL of absolute links;
+        default the bind address).
     ClientsError
         Missing or malformed clients file.
     RegistryError
@@ -1208,7 +1209,8 @@ def serve(results_dir: str | Path | None, clients_file: str | Path | None, regis
     """
     from .serve.server import serve as run
 
-    run(registry, results_dir, clients_file, host=host, port=port, tls_cert=tls_cert, tls_key=tls_key)
+    run(registry, results_dir, clients_file, host=host, port=port, tls_cert=tls_cert, tls_key=tls_key,
+        public_url=public_url)
 
 
 # --------------------------------------------------------------------------- background, importers, batch

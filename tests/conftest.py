@@ -83,7 +83,7 @@ def open_default(bd):
 BOTH_BACKENDS = {"test_registry", "test_registry_cli", "test_registry_lifecycle", "test_registry_live",
                  "test_registry_roles", "test_registry_forgery", "test_registry_safety", "test_registry_publish",
                  "test_verification_cases", "test_reduction_label", "test_pact_server", "test_pact_query",
-                 "test_pact_events"}
+                 "test_pact_events", "test_pact_hardening", "test_registry_tokens"}
 
 
 def pytest_configure(config):

@@ -188,8 +188,13 @@ def test_tc5_pagination_link(api, bearer):
         status, head2, page = call(url, headers=bearer)
         assert status == 200 and [d["id"] for d in page["data"]] == [footprint_uuid(api["numbers"]["PACK-JS"])]
         assert "Link" not in head2  # nothing after the last page
-    status, _, body = call(api["base"] + "/3/footprints?limit=0", headers=bearer)
-    assert status == 400 and body["code"] == "BadRequest"
+    # limit=0 is allowed (PACT v3 OpenAPI: minimum 0): no footprint, and a link to the same
+    # offset with the host's page size (a limit=0 link would never advance)
+    status, head, body = call(api["base"] + "/3/footprints?limit=0&offset=1", headers=bearer)
+    assert status == 200 and body == {"data": []}
+    assert head["Link"] == f'<{api["base"]}/3/footprints?offset=1>; rel="next"'
+    status, _, body = call(head["Link"][1:head["Link"].index(">")], headers=bearer)
+    assert [d["id"] for d in body["data"]] == [footprint_uuid(api["numbers"][p]) for p in ("PACK-DE", "PACK-JS")]
 
 
 @pytest.mark.parametrize("path", ["/3/footprints", "/3/footprints/" + "0" * 8 + "-0000-4000-8000-" + "0" * 12,
@@ -210,14 +215,20 @@ def test_tc8_get_footprint_with_non_existent_id(api, bearer):
 
 
 def test_expired_token(registry):
+    """A token is refused once its lifetime has passed on the server's clock (no sleeping)."""
+    now = [1_780_000_000.0]  # seconds since 1970 (2026-05-28)
     app = build_app(FootprintSource(registry["db"], registry["results"], clock=lambda: NOW),
-                    Clients.load(registry["clients"]), token_ttl=0.2)
+                    Clients.load(registry["clients"]), token_ttl=60, clock=lambda: now[0])
     server, thread, port = start(app)
     try:
         base = f"http://127.0.0.1:{port}"
         token = call(base + "/auth/token", "POST", basic("buyer-1", registry["secret"]), b"grant_type=client_credentials")[2]
-        time.sleep(0.3)
-        status, _, body = call(base + "/3/footprints", headers={"Authorization": f"Bearer {token['access_token']}"})
+        assert token["expires_in"] == 60
+        bearer = {"Authorization": f"Bearer {token['access_token']}"}
+        now[0] += 59.9
+        assert call(base + "/3/footprints", headers=bearer)[0] == 200
+        now[0] += 0.2
+        status, _, body = call(base + "/3/footprints", headers=bearer)
         assert status == 401 and body["code"] == "TokenExpired"
     finally:
         server.should_exit = True
@@ -467,11 +478,12 @@ def test_serve_refuses_a_missing_registry_and_a_missing_folder(registry, tmp_pat
         serve(registry["db"], tmp_path / "missing", registry["clients"], port=0)
     app = build_app(FootprintSource(tmp_path / "none.db", registry["results"]), Clients.load(registry["clients"]))
     server, thread, port = start(app)
-    try:
+    try:  # tokens live in the registry too: a missing one is a 500 with the error body, never a traceback
         base = f"http://127.0.0.1:{port}"
-        token = call(base + "/auth/token", "POST", basic("buyer-1", registry["secret"]),
-                     b"grant_type=client_credentials")[2]["access_token"]
-        status, _, body = call(base + "/3/footprints", headers={"Authorization": f"Bearer {token}"})
+        status, _, body = call(base + "/auth/token", "POST", basic("buyer-1", registry["secret"]),
+                               b"grant_type=client_credentials")
+        assert status == 500 and body["error"] == "server_error" and "registry" in body["error_description"]
+        status, _, body = call(base + "/3/footprints", headers={"Authorization": "Bearer some-token"})
         assert status == 500 and body["code"] == "InternalError" and "registry" in body["message"]
     finally:
         server.should_exit = True

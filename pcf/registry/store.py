@@ -32,6 +32,8 @@ PACT events received by ``pcf serve`` (issue 16): ``pact_events``, bounded, outs
 log (:data:`_PACT_EVENT_SCHEMA`, added in place likewise).
 The PACT host's document cache (``pact_documents``, ``pact_terms``: :mod:`pcf.registry.pactstore`)
 is added the same way.
+The PACT host's access tokens (``access_tokens``: :mod:`pcf.registry.tokenstore`) are added
+the same way.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from typing import Iterator
 
 from .errors import RegistryCorrupt, RegistryError
 from .pactstore import PACT_SCHEMA, PACT_TABLES, PactCacheTx
+from .tokenstore import TOKEN_SCHEMA, TOKEN_TABLES, TokenTx
 
 SCHEMA_VERSION = "4"
 
@@ -278,7 +281,7 @@ CREATE TABLE IF NOT EXISTS pact_events (
 #: The tables (and their triggers) added to registries of schema 4 in place, when a store opens
 #: one made before them; both stores run them (PostgreSQL: :mod:`pcf.registry.pgstore`). Add a new
 #: ``CREATE TABLE IF NOT EXISTS`` tuple here.
-ADDED_IN_PLACE = _CASE_SCHEMA + _PACT_EVENT_SCHEMA + PACT_SCHEMA
+ADDED_IN_PLACE = _CASE_SCHEMA + _PACT_EVENT_SCHEMA + PACT_SCHEMA + TOKEN_SCHEMA
 
 
 @dataclass
@@ -620,9 +623,10 @@ def _event(row) -> EventRecord:
                        signer=row["signer"], signature=row["signature"])
 
 
-class SQLTx(PactCacheTx, Tx):
+class SQLTx(PactCacheTx, TokenTx, Tx):
     """:class:`Tx` in portable SQL, shared by the SQLite and PostgreSQL stores (with the PACT
-    document cache of :mod:`pcf.registry.pactstore`).
+    document cache of :mod:`pcf.registry.pactstore` and the access tokens of
+    :mod:`pcf.registry.tokenstore`).
 
     Statements are written with ``?`` placeholders and run through :meth:`run`, which a
     dialect translates (:class:`pcf.registry.pgstore.PgTx`: ``%s``); rows are read by column
@@ -883,7 +887,7 @@ class SQLiteStore(Store):
         """Create the verification-case tables when missing (a registry made before issue 15)."""
         names = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master")}
         wanted = {"cases", "case_records", "evidence", "cases_signed_final", "case_records_append_only_update",
-                  "pact_events", *PACT_TABLES}
+                  "pact_events", *PACT_TABLES, *TOKEN_TABLES}
         if wanted <= names:
             return
         self.db.execute("BEGIN IMMEDIATE")

@@ -72,6 +72,7 @@ from urllib.parse import urlencode, urlsplit
 from ..registry import open_store
 from ..registry.store import PactEventRecord
 from .clients import Callback
+from .limits import BadRequest, parse_json
 
 log = logging.getLogger("pcf.serve.events")
 
@@ -347,7 +348,15 @@ class EventInbox:
         filters, :func:`request_criteria`); run in a worker thread.
     policy : EventPolicy, optional
         Bounds (default :class:`EventPolicy`).
+
+    Attributes
+    ----------
+    public_url : str or None
+        The host's public base URL (``pcf serve --public-url``) for the ``source`` of answer
+        events; None: the scheme and local address of the connection (never the ``Host`` header).
     """
+
+    public_url: str | None = None
 
     def __init__(self, registry, callbacks: dict, find, policy: EventPolicy | None = None):
         self.registry, self.callbacks, self.find = registry, callbacks, find
@@ -380,9 +389,9 @@ class EventInbox:
         from starlette.responses import Response
 
         try:
-            body = json.loads(await request.body())
-        except (ValueError, RecursionError):
-            return error_response(400, "BadRequest", "the body is not JSON (a CloudEvent in structured content mode)")
+            body = parse_json(await request.body())  # depth-limited, no NaN (pcf.serve.limits)
+        except BadRequest as exc:
+            return error_response(400, "BadRequest", f"{exc} (a CloudEvent in structured content mode)")
         problem = check_event(body, version)
         if problem:
             return error_response(400, "BadRequest", problem)
@@ -407,7 +416,8 @@ class EventInbox:
         log.info("event %s %s from %s (client %s) kept as #%d", body["type"], body["id"], body["source"], client_id,
                  kept.seq)
         if kind == "request-created":
-            source = f"{request.scope.get('scheme', 'https')}://{_server(request)}/{version[1]}/events"
+            base = self.public_url or f"{request.scope.get('scheme', 'https')}://{_server(request)}"
+            source = f"{base}/{version[1]}/events"
             task = asyncio.get_running_loop().create_task(self.answer(kept.seq, body, version, callback, source))
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)

@@ -5,13 +5,16 @@ Actions (PACT Technical Specifications v3.0, REST API; v2.3 under ``/2``):
 ==============================  ============================================================
 ``POST /auth/token``            Action Authenticate: OAuth 2.0 client credentials (RFC 6749 4.4),
                                 HTTP Basic or form ``client_id`` / ``client_secret``; a bearer
-                                token valid :data:`TOKEN_TTL_S`. Wrong credentials: 401
-                                ``invalid_client`` (RFC 6749 5.2, header authentication)
+                                token valid :data:`TOKEN_TTL_S`, kept hashed in the registry.
+                                Wrong credentials: 401 ``invalid_client`` (RFC 6749 5.2, header
+                                authentication); too many: 429 (:mod:`pcf.serve.auth`)
 ``GET /3/footprints``           Action ListFootprints: filters ``productId``, ``companyId``,
                                 ``geography``, ``classification`` (OR within, AND across,
                                 case-insensitive), ``validOn``, ``validAfter``, ``validBefore``,
                                 ``status``; ``limit`` with an absolute ``Link: <...>; rel="next"``
-                                on the request's host (stateless offsets, valid indefinitely)
+                                on the configured public URL, never the ``Host`` header
+                                (stateless offsets, valid indefinitely; parameters checked by
+                                :mod:`pcf.serve.limits`)
 ``GET /3/footprints/{id}``      Action GetFootprint; 404 ``NotFound`` for an unknown id (v2:
                                 ``NoSuchFootprint``, the v2 error code)
 ``POST /3/events``              Action Events: CloudEvents (``application/cloudevents+json``) of
@@ -26,7 +29,7 @@ Actions (PACT Technical Specifications v3.0, REST API; v2.3 under ``/2``):
 Errors are ``{"code", "message"}``: no ``Authorization`` header 403 ``AccessDenied``, an
 unknown token 400 ``BadRequest`` ("Invalid token provided", as the PACT conformance tests
 expect), an expired one 401 ``TokenExpired``, bad parameters 400 ``BadRequest``, the v2 OData
-``$filter`` 400 ``NotImplemented``.
+``$filter`` 400 ``NotImplemented``, a body over 1 MiB 413 (:mod:`pcf.serve.limits`).
 
 Stack: Starlette (routing, requests, responses; small, no framework beyond what is used) on
 uvicorn (HTTP/1.1 with h11, TLS through ``ssl_certfile``/``ssl_keyfile``). The standard
@@ -44,29 +47,21 @@ RFC 6749 (OAuth 2.0), RFC 8288 (Link header), CloudEvents 1.0 (structured conten
 
 from __future__ import annotations
 
-import base64
-import binascii
 import functools
 import ipaddress
-import secrets
-import threading
 import time
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode
 
 from ..core.errors import PCFError
 from ..registry import open_store
+from .auth import TOKEN_TTL_S, Authenticator, RateLimit, TokenStore
 from .clients import Clients
 from .events import EventInbox, EventPolicy, log_to_stderr
 from .host import FootprintSource
+from .limits import PAGE_MAX, BadRequest, BodyLimit, bound_url, list_query, page_link, public_base
 from .live import LivePages
-from .query import FILTERS
 
-TOKEN_TTL_S = 3600
-"""Lifetime of an access token [s]."""
-PAGE_MAX = 100
-"""Most footprints per response when the client gives no (or a larger) ``limit``."""
-
+__all__ = ["PAGE_MAX", "TOKEN_TTL_S", "ServeError", "build_app", "check_address", "serve"]
 
 
 class ServeError(PCFError):
@@ -79,39 +74,11 @@ def _error(status: int, code: str, message: str, headers: dict | None = None):
     return JSONResponse({"code": code, "message": message}, status_code=status, headers=headers)
 
 
-class Tokens:
-    """Issued bearer tokens in memory: ``token -> (client id, expiry [monotonic s])``."""
-
-    def __init__(self, ttl: float = TOKEN_TTL_S, clock=time.monotonic):
-        self.ttl, self.clock = ttl, clock
-        self._tokens: dict[str, tuple[str, float]] = {}
-        self._lock = threading.Lock()
-
-    def new(self, client_id: str) -> str:
-        token = secrets.token_urlsafe(32)
-        with self._lock:
-            now = self.clock()
-            self._tokens = {t: v for t, v in self._tokens.items() if v[1] > now}  # drop expired ones
-            self._tokens[token] = (client_id, now + self.ttl)
-        return token
-
-    def check(self, token: str) -> str:
-        """``valid``, ``expired`` or ``unknown``."""
-        with self._lock:
-            entry = self._tokens.get(token)
-        if entry is None:
-            return "unknown"
-        return "valid" if entry[1] > self.clock() else "expired"
-
-    def client(self, token: str) -> str | None:
-        """The client id of a valid token (None: unknown or expired)."""
-        with self._lock:
-            entry = self._tokens.get(token)
-        return entry[0] if entry is not None and entry[1] > self.clock() else None
 
 
 def build_app(source: FootprintSource | None, clients: Clients | None, token_ttl: float = TOKEN_TTL_S,
-              pages: LivePages | None = None, events: EventPolicy | None = None):
+              pages: LivePages | None = None, events: EventPolicy | None = None, public_url: str | None = None,
+              clock=time.time, rate_limit: RateLimit | None = None):
     """The PACT host API and the live label pages as a Starlette application (see the module docstring).
 
     The PACT endpoints are the methods of :class:`_PactHost`: token, list and get footprints (v3
@@ -130,15 +97,30 @@ def build_app(source: FootprintSource | None, clients: Clients | None, token_ttl
         The live verification pages (None: not served).
     events : EventPolicy, optional
         Bounds of event storage and of answering requests (:mod:`pcf.serve.events`).
+    public_url : str, optional
+        The host's public base URL for absolute URLs (``https://pcf.example.com``); default the
+        scheme and local address of the connection (the bound address), never the ``Host`` header.
+    clock : callable
+        ``clock() -> float`` [s since 1970 UTC] for token expiry and the rate limit.
+    rate_limit : RateLimit, optional
+        The ``/auth/token`` rate limit (default :class:`pcf.serve.auth.RateLimit` on ``clock``).
+
+    Raises
+    ------
+    BadRequest
+        ``public_url`` is not an absolute http(s) URL.
     """
     from starlette.applications import Starlette
+    from starlette.middleware import Middleware
     from starlette.routing import Route
 
     routes = []
     host = None
     if source is not None:
-        host = _PactHost(source, clients, Tokens(token_ttl), token_ttl)
+        auth = Authenticator(clients, TokenStore(source.registry, token_ttl, clock), rate_limit or RateLimit(clock=clock))
+        host = _PactHost(source, auth, public_base(public_url) if public_url else None)
         host.inbox = EventInbox(source.registry, clients.callbacks, source.find, events)
+        host.inbox.public_url = host.public_url
         routes.append(Route("/auth/token", host.token, methods=["POST"]))
         for version, prefix in (("v3", "/3"), ("v2", "/2")):
             routes += [
@@ -148,59 +130,38 @@ def build_app(source: FootprintSource | None, clients: Clients | None, token_ttl
             ]
     if pages is not None:
         routes.append(Route("/{path:path}", pages.endpoint, methods=["GET", "HEAD"]))
-    app = Starlette(routes=routes)
+    app = Starlette(routes=routes, middleware=[Middleware(BodyLimit)])
     app.state.inbox = host.inbox if host is not None else None
     return app
 
 
 class _PactHost:
     """The endpoints of one PACT host application and what they share: the footprint
-    ``source``, the registered ``clients``, the issued ``tokens`` (lifetime ``token_ttl``
-    [s]) and the ``inbox`` of received events (:class:`pcf.serve.events.EventInbox`)."""
+    ``source``, the authentication ``auth`` (registered clients, issued ``tokens``:
+    :mod:`pcf.serve.auth`), the ``public_url`` of absolute URLs (None: the connection's local
+    address) and the ``inbox`` of received events (:class:`pcf.serve.events.EventInbox`)."""
 
     inbox: EventInbox
 
-    def __init__(self, source: FootprintSource, clients: Clients, tokens: Tokens, token_ttl: float):
-        self.source, self.clients, self.tokens, self.token_ttl = source, clients, tokens, token_ttl
+    def __init__(self, source: FootprintSource, auth: Authenticator, public_url: str | None = None):
+        self.source, self.auth, self.public_url = source, auth, public_url
+        self.clients, self.tokens = auth.clients, auth.tokens
 
     async def token(self, request):
-        """``POST /auth/token``: an access token for valid client credentials (HTTP Basic or
-        form fields; ``grant_type=client_credentials``)."""
-        from starlette.responses import JSONResponse
-
-        body = (await request.body()).decode("utf-8", "replace")
-        form = dict(parse_qsl(body))
-        client_id = secret = None
-        header = request.headers.get("authorization", "")
-        if header[:6].lower() == "basic ":
-            try:
-                client_id, _, secret = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8").partition(":")
-            except (binascii.Error, UnicodeDecodeError):
-                client_id = None
-        elif "client_id" in form:
-            client_id, secret = form.get("client_id"), form.get("client_secret", "")
-        if form.get("grant_type") != "client_credentials":
-            return JSONResponse({"error": "unsupported_grant_type",
-                                 "error_description": "use grant_type=client_credentials"}, status_code=400)
-        if not client_id or not self.clients.check(client_id, secret or ""):
-            return JSONResponse({"error": "invalid_client", "error_description": "Authentication failed"},
-                                status_code=401, headers={"WWW-Authenticate": 'Basic realm="pcf"'})
-        return JSONResponse({"access_token": self.tokens.new(client_id), "token_type": "bearer",
-                             "expires_in": int(self.token_ttl), "scope": "footprint:list footprint:read"},
-                            headers={"Cache-Control": "no-store"})
+        """``POST /auth/token`` (:meth:`pcf.serve.auth.Authenticator.token`)."""
+        return await self.auth.token(request)
 
     def denied(self, request):
         """The error response for a missing, unknown or expired bearer token; None for a valid one."""
-        header = request.headers.get("authorization")
-        if not header:
-            return _error(403, "AccessDenied", "Access denied: send Authorization: Bearer <token> from POST /auth/token")
-        scheme, _, value = header.partition(" ")
-        state = self.tokens.check(value.strip()) if scheme.lower() == "bearer" and value.strip() else "unknown"
-        if state == "unknown":
-            return _error(400, "BadRequest", "Invalid token provided")
-        if state == "expired":
-            return _error(401, "TokenExpired", "The specified access token has expired")
-        return None
+        return self.auth.denied(request)
+
+    def base_url(self, request) -> str:
+        """The public base URL: configured, else the scheme and local address the connection
+        came in on (ASGI ``server``), never the client's ``Host`` header."""
+        if self.public_url:
+            return self.public_url
+        host, port = request.scope.get("server") or ("127.0.0.1", 80)
+        return bound_url(request.scope.get("scheme", "http"), host, port)
 
     def list_footprints(self, request, version: str):
         """``GET /3/footprints`` or ``/2/footprints``: the footprints matching the v3 filters,
@@ -214,24 +175,17 @@ class _PactHost:
         if any(k == "$filter" for k, _ in params):
             return _error(400, "NotImplemented", "the OData $filter (PACT v2) is not implemented; use the v3 filters "
                                                  "(productId, companyId, geography, classification, validOn, ...)")
-        criteria: dict[str, list[str]] = {}
-        limit, offset = None, 0
-        for key, value in params:
-            name = key.lower()
-            if name in FILTERS:
-                criteria.setdefault(name, []).append(value)
-            elif name in ("limit", "offset"):
-                if not value.isdigit() or (name == "limit" and int(value) < 1):
-                    return _error(400, "BadRequest", f"{key} must be a positive integer, got {value!r}")
-                limit, offset = (int(value), offset) if name == "limit" else (limit, int(value))
-        size = min(limit or PAGE_MAX, PAGE_MAX)
+        try:
+            query = list_query(params)  # every malformed parameter is a 400 (pcf.serve.limits)
+        except BadRequest as exc:
+            return _error(400, "BadRequest", str(exc))
         try:  # filters and the page in the registry's SQL (pcf.serve.query)
-            body, more = self.source.page(version, criteria, size, offset)
+            body, more = self.source.page(version, query.criteria, query.size, query.offset)
         except ValueError as exc:
             return _error(400, "BadRequest", f"a date criterion is not an ISO 8601 date-time: {exc}")
         except PCFError as exc:
             return _unavailable(exc)
-        headers = {"Link": _next_page_link(request, params, size, offset)} if more else {}
+        headers = {"Link": page_link(self.base_url(request), request.url.path, query)} if more else {}
         return Response(body, media_type="application/json", headers=headers)
 
     def get_footprint(self, request, version: str):
@@ -253,7 +207,9 @@ class _PactHost:
     async def event(self, request, version: str):
         """``POST /3/events`` or ``/2/events``: a CloudEvent, checked, kept and (a request) answered
         by the :attr:`inbox` (:meth:`pcf.serve.events.EventInbox.receive`)."""
-        refusal = self.denied(request)
+        from starlette.concurrency import run_in_threadpool
+
+        refusal = await run_in_threadpool(self.denied, request)  # a registry read for a token not seen yet
         if refusal is not None:
             return refusal
         client = self.tokens.client(request.headers["authorization"].partition(" ")[2].strip())
@@ -268,12 +224,11 @@ def _unavailable(exc: Exception):
     return _error(500, "InternalError", f"the registry cannot be read: {exc}")
 
 
-def _next_page_link(request, params: list[tuple[str, str]], size: int, offset: int) -> str:
-    """The ``Link`` header value to the page after ``offset`` (same criteria, ``limit`` ``size``)."""
-    query = [(k, v) for k, v in params if k.lower() not in ("limit", "offset")]
-    query += [("limit", str(size)), ("offset", str(offset + size))]
-    host = request.headers.get("host") or f"{request.url.hostname}:{request.url.port}"
-    return f'<{request.url.scheme}://{host}{request.url.path}?{urlencode(query)}>; rel="next"'
+def _default_url(host: str, port: int, tls: bool) -> str | None:
+    """The base URL of the bind address (None for a wildcard address: each connection's own)."""
+    if host in ("0.0.0.0", "::", ""):
+        return None
+    return bound_url("https" if tls else "http", host, port)
 
 
 def check_address(host: str, tls: bool) -> None:
@@ -295,7 +250,7 @@ def check_address(host: str, tls: bool) -> None:
 
 
 def serve(registry, results=None, clients_file=None, host: str = "127.0.0.1", port: int = 8080,
-          tls_cert=None, tls_key=None) -> None:
+          tls_cert=None, tls_key=None, public_url: str | None = None) -> None:
     """Run the live label pages and, with ``results`` and ``clients_file``, the PACT host API until
     interrupted (uvicorn).
 
@@ -311,12 +266,17 @@ def serve(registry, results=None, clients_file=None, host: str = "127.0.0.1", po
         Address to listen on; loopback by default.
     tls_cert, tls_key : str or Path, optional
         PEM certificate (chain) and key for HTTPS.
+    public_url : str, optional
+        The base URL clients reach the host at (``https://pcf.example.com``), for absolute URLs
+        (``Link`` headers, the ``source`` of answer events); default the scheme, ``host`` and
+        ``port`` (for a wildcard address such as ``0.0.0.0``: the local address of each
+        connection). Never the ``Host`` header.
 
     Raises
     ------
     ServeError
         Plain HTTP on a public address, only one of the TLS files, only one of ``results`` and
-        ``clients_file``, or a missing file.
+        ``clients_file``, a missing file, or a public URL that is not an absolute http(s) URL.
     ClientsError
         The clients file is missing or malformed.
     RegistryError
@@ -330,6 +290,10 @@ def serve(registry, results=None, clients_file=None, host: str = "127.0.0.1", po
         raise ServeError("the PACT API needs both the results folder and the clients file; give both, or neither "
                          "to serve only the label pages").about("clients_file" if clients_file is None else "results")
     check_address(host, tls_cert is not None)
+    try:
+        public_url = public_base(public_url) if public_url else _default_url(host, port, tls_cert is not None)
+    except BadRequest as exc:
+        raise ServeError(str(exc)).about("public_url") from None
     for name, path in (("results", results), ("tls_cert", tls_cert), ("tls_key", tls_key)):
         if path is not None and not Path(path).exists():
             raise ServeError(f"{path}: no such file or folder").about(name)
@@ -338,7 +302,7 @@ def serve(registry, results=None, clients_file=None, host: str = "127.0.0.1", po
     if source is not None:
         source.prepare()  # every label's documents exported (once) before the first request
     clients = Clients.load(clients_file) if clients_file is not None else None
-    app = build_app(source, clients, pages=LivePages(registry))
+    app = build_app(source, clients, pages=LivePages(registry), public_url=public_url)
     log_to_stderr()
     uvicorn.run(app, host=host, port=port, ssl_certfile=str(tls_cert) if tls_cert else None,
                 ssl_keyfile=str(tls_key) if tls_key else None, log_level="info")
