@@ -210,10 +210,11 @@ def test_admitted_keys_keep_their_order_within_one_second(pg, tmp_path):
 def _sqlite_registry(tmp_path):
     """An SQLite registry with every kind of row: keys of three roles, a case with evidence and a
     finding, labels issued, superseded (by a newer result), suspended and revoked, a received
-    PACT event. Returns (path, label numbers)."""
+    PACT event, an access token. Returns (path, label numbers)."""
     from pcf.registry import change_status
     from pcf.registry.cases import open_case, record_item, sign_case
     from pcf.registry.store import PactEventRecord
+    from pcf.registry.tokenstore import AccessToken
     from tests import registry_util
     from tests.test_registry_lifecycle import of_year
 
@@ -244,6 +245,7 @@ def _sqlite_registry(tmp_path):
         with store.write() as tx:
             tx.add_pact_event(PactEventRecord(0, "2026-03-02T00:00:00Z", "buyer-1", "v3", "t", "e1", "src", "{}"),
                               keep=10)
+            tx.add_token(AccessToken("ab" * 32, "buyer-1", 1_772_409_600_000, 1_772_413_200_000))  # an access token
         store.close()
     finally:
         registry_util.use_backend(registry_util._BACKEND["cluster"] or None)
