@@ -137,6 +137,7 @@ def test_unusable_servers_are_clear_errors_without_the_password(pg, tmp_path):
         (f"postgresql://pcfpw:wrong-{SECRET}@{tcp}/{name}", "authentication failed"),
         (f"postgresql://pcfpw:{SECRET}@{tcp}/no_such_db", "database does not exist"),
         (f"postgresql://pcfpw:{SECRET}@127.0.0.1:1/{name}", "cannot be reached"),
+        (f"postgresql://pcfpw:{SECRET}@127.0.0.1:port/{name}", "not a usable PostgreSQL URL"),
     ]
     for url, message in cases:
         with pytest.raises(RegistryError, match=message) as err:
@@ -146,6 +147,10 @@ def test_unusable_servers_are_clear_errors_without_the_password(pg, tmp_path):
         assert r.exit_code == 2 and message in flat(r.output), r.output
         assert SECRET not in r.output and "Traceback" not in r.output
     assert redact(f"postgresql://u:{SECRET}@h:5/d?x=1") == "postgresql://u:***@h:5/d?x=1"
+    assert redact(f"postgresql://u@h/d?password={SECRET}&x=1") == "postgresql://u@h/d?password=***&x=1"
+    url = f"postgresql://pcfpw@{tcp}/{name}?password=wrong-{SECRET}"
+    r = runner.invoke(cli.app, ["registry", "list", "--registry", url])
+    assert r.exit_code == 2 and "authentication failed" in flat(r.output) and SECRET not in r.output
 
 
 def test_a_database_of_something_else_or_another_schema_is_refused(pg, monkeypatch):

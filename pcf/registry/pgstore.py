@@ -30,7 +30,7 @@ from __future__ import annotations
 import contextlib
 import re
 from typing import Iterator
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from .errors import RegistryCorrupt, RegistryError
 from .store import (_SCHEMA, ADDED_IN_PLACE, BUSY_TIMEOUT_S, FORMAT, OLDER_SCHEMAS, SCHEMA_VERSION, SQLTx, Store)
@@ -131,16 +131,28 @@ def pg_statements(statements, existing_triggers: set[str] = frozenset()) -> list
 
 
 def redact(url: str) -> str:
-    """``url`` with its password replaced by ``***`` (for messages; a password is never printed)."""
+    """``url`` with its password (user info or a ``password=`` parameter) replaced by ``***``
+    (for messages; a password is never printed)."""
     try:
         parts = urlsplit(url)
     except ValueError:
         return "postgresql://***"
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.rsplit("@", 1)
-    user = netloc[0].split(":", 1)[0]
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc[1]}"))
+    if parts.password is not None:
+        netloc = parts.netloc.rsplit("@", 1)
+        parts = parts._replace(netloc=f"{netloc[0].split(':', 1)[0]}:***@{netloc[1]}")
+    query = re.sub(r"(^|&)password=[^&]*", r"\1password=***", parts.query)
+    return urlunsplit(parts._replace(query=query))
+
+
+def _secrets(url: str) -> list[str]:
+    """The password(s) written in ``url`` (to be blotted out of any message)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return []
+    found = [parts.password] if parts.password else []
+    found += [unquote(v) for v in re.findall(r"(?:^|&)password=([^&]*)", parts.query) if v]
+    return sorted({*found, *(unquote(p) for p in found)}, key=len, reverse=True)
 
 
 def _psycopg():
@@ -154,15 +166,16 @@ def _psycopg():
 def _connect_error(exc: Exception, url: str) -> RegistryError:
     """A clear message for a failed connection (no password, no traceback)."""
     text = str(exc)
-    password = urlsplit(url).password if "://" in url else None
-    if password:
-        text = text.replace(password, "***")
+    for secret in _secrets(url):
+        text = text.replace(secret, "***")
     where = redact(url)
     low = text.lower()
     if "password authentication failed" in low or "authentication failed" in low or "no password supplied" in low:
         why = "authentication failed: check the user name and password"
     elif "database" in low and "does not exist" in low:
         why = "the database does not exist: create it first (e.g. `createdb`), then run `pcf registry init`"
+    elif "invalid" in low or "missing" in low or "unknown" in low:
+        why = "not a usable PostgreSQL URL (postgresql://user@host:port/database)"
     elif "role" in low and "does not exist" in low:
         why = "the user does not exist on the server"
     elif "connection refused" in low or "could not connect" in low or "no such file" in low or "timeout" in low \
@@ -211,11 +224,8 @@ class PgStore(Store):
         self.location = redact(url)
         try:
             self.db = psycopg.connect(url, autocommit=True, row_factory=dict_row, connect_timeout=10)
-        except psycopg.Error as exc:
+        except Exception as exc:  # psycopg.Error, or a malformed URL
             raise _connect_error(exc, url) from None
-        except Exception as exc:  # a malformed URL (psycopg.ProgrammingError is a psycopg.Error too)
-            raise RegistryError(f"registry {self.location}: not a usable PostgreSQL URL ({exc})").about("registry") \
-                from None
         try:
             self.db.execute(f"SET lock_timeout = '{int(BUSY_TIMEOUT_S * 1000)}ms'")
             self._ensure_schema(create)
