@@ -83,7 +83,9 @@ def start() -> Cluster:
         PostgreSQL is not installed, or the server does not start (with its log).
     """
     bindir = _binaries()
-    folder = Path(tempfile.mkdtemp(prefix="pcf-pg-"))
+    # /tmp: the postgres user can reach it (a root-only TMPDIR would not do) and the socket's path
+    # stays under the 107 characters a unix socket allows
+    folder = Path(tempfile.mkdtemp(prefix="pcf-pg-", dir="/tmp" if os.path.isdir("/tmp") else None))
     runas: list[str] = []
     if os.geteuid() == 0:
         import pwd

@@ -146,11 +146,12 @@ def redact(url: str) -> str:
 
 def _secrets(url: str) -> list[str]:
     """The password(s) written in ``url`` (to be blotted out of any message)."""
+    found = re.findall(r"^[a-z]+://[^/@:?]*:([^/?]*)@", url)  # read without a URL parser: it may refuse the URL
     try:
         parts = urlsplit(url)
     except ValueError:
-        return []
-    found = [parts.password] if parts.password else []
+        parts = urlsplit("")
+    found += [parts.password] if parts.password else []
     found += [unquote(v) for v in re.findall(r"(?:^|&)password=([^&]*)", parts.query) if v]
     return sorted({*found, *(unquote(p) for p in found)}, key=len, reverse=True)
 
@@ -165,7 +166,7 @@ def _psycopg():
 
 def _connect_error(exc: Exception, url: str) -> RegistryError:
     """A clear message for a failed connection (no password, no traceback)."""
-    text = str(exc)
+    text = str(exc).replace(url, redact(url))
     for secret in _secrets(url):
         text = text.replace(secret, "***")
     where = redact(url)
@@ -183,7 +184,7 @@ def _connect_error(exc: Exception, url: str) -> RegistryError:
         why = "the server cannot be reached: is PostgreSQL running at that host and port?"
     else:
         why = "the connection failed"
-    first = text.strip().splitlines()[-1] if text.strip() else ""
+    first = " ".join(text.strip().splitlines()[0].split()) if text.strip() else type(exc).__name__
     return RegistryError(f"registry {where}: {why} ({first})").about("registry")
 
 
