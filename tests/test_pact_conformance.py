@@ -8,7 +8,7 @@ TC18-19 optional), V2.3 has 19 (TC1-17 with 14.A and 14.B: 18; TC21; TC18-20 opt
 
 The first run clones the harness (the local mirror, else GitHub) and runs ``npm ci`` (npm
 registry) into ``~/.cache/pcf`` and builds a background there (about 30 s in all); later runs
-reuse it (about 12 s).
+reuse it (about 12 s). The second test runs it on a PostgreSQL registry (tests/pgserver.py).
 """
 
 from __future__ import annotations
@@ -21,11 +21,16 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 
 
-def test_the_official_harness_passes_every_mandatory_case(tmp_path):
+def harness(tmp_path, *args):
+    """Run scripts/pact-conformance (its own PCF_HOME in the cache: the session's stays untouched)."""
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "pcf"
-    env = {**os.environ, "PCF_HOME": str(cache / "pcf-home")}  # its own home: the session's stays untouched
-    done = subprocess.run([sys.executable, str(REPO / "scripts" / "pact-conformance"), "--cache", str(cache)],
+    env = {**os.environ, "PCF_HOME": str(cache / "pcf-home")}
+    return subprocess.run([sys.executable, str(REPO / "scripts" / "pact-conformance"), "--cache", str(cache), *args],
                           capture_output=True, text=True, env=env, timeout=600, cwd=tmp_path)
+
+
+def test_the_official_harness_passes_every_mandatory_case(tmp_path):
+    done = harness(tmp_path)
     lines = done.stdout.splitlines()
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-3000:]
     assert lines[-1] == "pact-conformance: v3_mandatory_passed=39/39 v2_mandatory_passed=19/19"
@@ -34,3 +39,10 @@ def test_the_official_harness_passes_every_mandatory_case(tmp_path):
         assert cases["v3", case] == cases["v2", case] == "SUCCESS"
     assert cases["v3", "TESTCASE#40"] == cases["v2", "TESTCASE#21"] == cases["v2", "TESTCASE#8"] == "SUCCESS"
     assert sum("sent (attempt 1)" in line for line in lines if line.startswith("pcf serve: answer")) == 4
+
+
+def test_the_official_harness_passes_on_a_postgresql_registry(tmp_path, pg_cluster):
+    """The same run with the labels, the document cache and the received events in PostgreSQL."""
+    done = harness(tmp_path, "--registry", pg_cluster.new_database())
+    assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-3000:]
+    assert done.stdout.splitlines()[-1] == "pact-conformance: v3_mandatory_passed=39/39 v2_mandatory_passed=19/19"
