@@ -116,6 +116,9 @@ def registry_backend(request):
     from tests import registry_util
 
     backend = getattr(request, "param", "sqlite")
-    registry_util.use_backend(request.getfixturevalue("pg_cluster") if backend == "postgresql" else None)
+    cluster = request.getfixturevalue("pg_cluster") if backend == "postgresql" else None
+    registry_util.use_backend(cluster)
     yield backend
     registry_util.use_backend(None)
+    if cluster is not None:
+        cluster.drop_databases()

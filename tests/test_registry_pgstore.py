@@ -37,6 +37,7 @@ def pg(pg_cluster):
     registry_util.use_backend(pg_cluster)
     yield pg_cluster
     registry_util.use_backend(None)
+    pg_cluster.drop_databases()
 
 
 def test_every_sqlite_trigger_has_a_postgresql_twin():
