@@ -126,6 +126,18 @@ def test_fuzzed_list_queries_never_give_500(host, version, pairs, raw):
         assert 400 <= status < 500 and is_pact_error(body), (query, body)
 
 
+@pytest.mark.parametrize("version", ["3", "2"])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(raw=st.binary(min_size=1, max_size=60) | st.text(min_size=1, max_size=60).map(str.encode))
+def test_fuzzed_footprint_ids_never_give_500(host, version, raw):
+    """Property: GetFootprint with any id (any bytes, percent-encoded) answers 200, 404 or 400
+    with the PACT error body, never a 500."""
+    status, _, body = call(f"{host['base']}/{version}/footprints/{urllib.parse.quote_from_bytes(raw, safe='')}",
+                           headers=host["bearer"])
+    assert status in (200, 400, 404), (raw, status, body)
+    assert "data" in body if status == 200 else is_pact_error(body), (raw, body)
+
+
 # ------------------------------------------------------------------ bodies: size and JSON depth
 
 def post_event(host, body: bytes, **headers):
@@ -142,6 +154,28 @@ def test_a_deep_json_body_is_400(host):
     assert parse_json(b"[" * DEPTH_MAX + b"]" * DEPTH_MAX) is not None  # at the cap: accepted
     with pytest.raises(BadRequest, match="not JSON"):
         parse_json(b"1" * 5000)  # beyond Python's 4,300-digit int conversion limit
+
+
+def test_text_that_cannot_be_stored_is_400(host):
+    """A NUL in a path (a footprint id) or in a JSON string, or a lone surrogate: 400, on
+    PostgreSQL too (its text cannot hold a NUL: was a 500 there)."""
+    for path in ("/3/footprints/a%00b", "/2/footprints/%01", "/3/footprints/x%0Ay"):
+        status, _, body = call(host["base"] + path, headers=host["bearer"])
+        assert status == 400 and is_pact_error(body) and "control character" in body["message"], path
+    event = {"specversion": "1.0", "id": "e-nul", "source": "https://webhook.example.com",
+             "time": "2023-05-19T11:30:00Z", "type": "org.wbcsd.pact.ProductFootprint.PublishedEvent.3",
+             "data": {"pfIds": [footprint_uuid(host["numbers"]["PACK-CN"])]}}
+    for bad in ({"id": "e\u0000x"}, {"source": "https://a.example/\ud800"}, {"data": {"\u0000": 1, "pfIds": []}}):
+        status, _, body = post_event(host, json.dumps({**event, **bad}).encode())
+        assert status == 400 and is_pact_error(body) and "NUL" in body["message"], bad
+    assert post_event(host, json.dumps(event).encode())[0] == 200  # the same event without them
+
+
+def test_routing_errors_have_the_pact_body(host):
+    status, _, body = call(host["base"] + "/4/footprints", headers=host["bearer"])  # no such route (no pages here)
+    assert status == 404 and body["code"] == "NotFound" and is_pact_error(body)
+    status, head, body = call(host["base"] + "/3/footprints", "POST", host["bearer"], b"{}")
+    assert status == 405 and body["code"] == "BadRequest" and is_pact_error(body) and "GET" in head["Allow"]
 
 
 def raw_post(base: str, path: str, head: dict, body: bytes = b"") -> tuple[int, dict]:

@@ -31,12 +31,16 @@ other parameters            400 naming them. PACT lets a host add criteria named
                             adds none, and ignoring a criterion would return footprints the
                             recipient filtered out. The v2 OData ``$filter`` is the caller's
                             (400 ``NotImplemented``)
+request path                no control characters (a ``%00`` in a footprint id): 400
+                            (:class:`RequestLimits`; PostgreSQL text cannot hold a NUL)
 request body                at most :data:`BODY_MAX` bytes (413 ``BadRequest``), by
-                            ``Content-Length`` or as it streams in (:class:`BodyLimit`)
+                            ``Content-Length`` or as it streams in (:class:`RequestLimits`)
 JSON body                   :func:`parse_json`: nested at most :data:`DEPTH_MAX` deep (a
                             100,000-deep array is a 400, not a ``RecursionError``), no ``NaN`` /
                             ``Infinity`` (not JSON, RFC 8259 6), numbers within Python's
-                            4,300-digit conversion limit
+                            4,300-digit conversion limit, no NUL (``\u0000``) or lone
+                            surrogate (``\ud800``) in a string or key (neither can be stored
+                            as UTF-8 text)
 ==========================  ===================================================================
 
 The absolute URLs the host writes (the ``Link`` header of ListFootprints) start with the
@@ -76,6 +80,7 @@ DEPTH_MAX = 64
 
 _DIGITS = re.compile(r"[0-9]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
 
 
 class BadRequest(ValueError):
@@ -223,16 +228,26 @@ def bound_url(scheme: str, host: str, port: int) -> str:
 
 
 def _depth(value) -> int:
-    """Nesting depth of a parsed JSON value (a scalar 0), without recursion."""
+    """Nesting depth of a parsed JSON value (a scalar 0), without recursion.
+
+    Raises
+    ------
+    BadRequest
+        A string or key with a NUL or a lone surrogate.
+    """
     deepest, stack = 0, [(value, 1)]
     while stack:
         item, level = stack.pop()
-        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if isinstance(item, str):
+            if _UNSTORABLE.search(item):
+                raise BadRequest("the JSON body has a NUL (\\u0000) or a lone surrogate in a string")
+            continue
+        children = [*item, *item.values()] if isinstance(item, dict) else item if isinstance(item, list) else None
         if children is None:
             continue
         deepest = max(deepest, level)
-        stack.extend((c, level + 1) for c in children if isinstance(c, (dict, list)))
-    return deepest
+        stack.extend((c, level + 1) for c in children if isinstance(c, (dict, list, str)))
+    return deepest if isinstance(value, (dict, list)) else 0
 
 
 def _no_constant(name: str):
@@ -246,8 +261,9 @@ def parse_json(body: bytes):
     ------
     BadRequest
         Not UTF-8 JSON (RFC 8259), ``NaN`` / ``Infinity``, a number beyond Python's integer
-        conversion limit, or nested deeper than :data:`DEPTH_MAX` (a structure deeper than the
-        interpreter's recursion limit is refused by the parser itself: the same 400).
+        conversion limit, a NUL or lone surrogate in a string, or nested deeper than
+        :data:`DEPTH_MAX` (a structure deeper than the interpreter's recursion limit is refused
+        by the parser itself: the same 400).
     """
     try:
         value = json.loads(body, parse_constant=_no_constant)
@@ -260,10 +276,11 @@ def parse_json(body: bytes):
     return value
 
 
-class BodyLimit:
-    """ASGI middleware: a request body over ``limit`` bytes gets 413 with the PACT error body,
-    before the application reads it (by ``Content-Length``, or counted as a chunked body
-    streams in; the application then sees the body whole).
+class RequestLimits:
+    """ASGI middleware: a path with a control character gets 400, a request body over ``limit``
+    bytes 413, both with the PACT error body, before the application sees the request (the
+    body by ``Content-Length``, or counted as a chunked body streams in; the application then
+    sees the body whole).
 
     Parameters
     ----------
@@ -278,9 +295,11 @@ class BodyLimit:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        if _CONTROL.search(scope.get("path", "")):
+            return await _refuse(send, 400, "the request path has a control character")
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
-            return await self._refuse(send)
+            return await self._too_large(send)
         chunks, size, more = [], 0, True
         while more:
             message = await receive()
@@ -290,17 +309,41 @@ class BodyLimit:
             size += len(chunks[-1])
             more = message.get("more_body", False)
             if size > self.limit:
-                return await self._refuse(send)
+                return await self._too_large(send)
         body = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
         return await self.app(scope, _replay([body], receive), send)
 
-    async def _refuse(self, send):
-        payload = json.dumps({"code": "BadRequest",
-                              "message": f"the request body is larger than {self.limit} bytes"}).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
-                                (b"connection", b"close")]})
-        await send({"type": "http.response.body", "body": payload})
+    async def _too_large(self, send):
+        await _refuse(send, 413, f"the request body is larger than {self.limit} bytes")
+
+
+async def _refuse(send, status: int, message: str) -> None:
+    """Send the PACT error response ``{"code": "BadRequest", "message"}`` and close."""
+    payload = json.dumps({"code": "BadRequest", "message": message}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
+                            (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": payload})
+
+
+async def http_error(request, exc):
+    """Starlette's own errors (no route for the path: 404, a method the route does not take:
+    405) with the PACT error body (``NotFound`` / ``BadRequest``) instead of plain text."""
+    from starlette.responses import JSONResponse
+
+    status = getattr(exc, "status_code", 400)
+    code = "NotFound" if status == 404 else "BadRequest"
+    return JSONResponse({"code": code, "message": f"{request.method} {request.url.path[:200]}: "
+                                                  f"{getattr(exc, 'detail', '') or 'refused'}"},
+                        status_code=status, headers=getattr(exc, "headers", None))
+
+
+async def internal_error(request, exc):
+    """An unexpected error: 500 with the PACT error body (``InternalError``); the traceback goes
+    to the server's log only."""
+    from starlette.responses import JSONResponse
+
+    return JSONResponse({"code": "InternalError", "message": "internal error; see the server log"}, status_code=500)
 
 
 def _replay(messages: list, receive):

@@ -58,7 +58,8 @@ from .auth import TOKEN_TTL_S, Authenticator, RateLimit, TokenStore
 from .clients import Clients
 from .events import EventInbox, EventPolicy, log_to_stderr
 from .host import FootprintSource
-from .limits import PAGE_MAX, BadRequest, BodyLimit, bound_url, list_query, page_link, public_base
+from .limits import (PAGE_MAX, BadRequest, RequestLimits, bound_url, http_error, internal_error, list_query, page_link,
+                     public_base)
 from .live import LivePages
 
 __all__ = ["PAGE_MAX", "TOKEN_TTL_S", "ServeError", "build_app", "check_address", "serve"]
@@ -130,7 +131,10 @@ def build_app(source: FootprintSource | None, clients: Clients | None, token_ttl
             ]
     if pages is not None:
         routes.append(Route("/{path:path}", pages.endpoint, methods=["GET", "HEAD"]))
-    app = Starlette(routes=routes, middleware=[Middleware(BodyLimit)])
+    from starlette.exceptions import HTTPException
+
+    app = Starlette(routes=routes, middleware=[Middleware(RequestLimits)],
+                    exception_handlers={HTTPException: http_error, Exception: internal_error})
     app.state.inbox = host.inbox if host is not None else None
     return app
 
