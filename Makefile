@@ -25,12 +25,10 @@ bench: venv background
 
 # Debian packages WeasyPrint needs, a CJK font (without one Chinese renders as boxes), poppler-utils,
 # chromium (headless, for the tests of the public label-verification pages), postgresql (the tests start
-# a throw-away server of their own, tests/pgserver.py, and run the registry tests on it too); node and
-# npm when missing (the official PACT conformance harness, scripts/pact-conformance, is a node program).
+# a throw-away server of their own, tests/pgserver.py, and run the registry tests on it too).
 sysdeps: .stamps/sysdeps
 .stamps/sysdeps: Makefile
 	@missing=""; for p in $(DEBS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
-	command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
 	if [ -n "$$missing" ]; then \
 	  if [ -n "$(SUDO)" ]; then echo "installing$$missing with sudo (not running as root)"; fi; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
