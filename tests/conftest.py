@@ -79,7 +79,8 @@ def open_default(bd):
 # tests.registry_util.location / new_registry give it an SQLite path or a fresh database's URL
 # (the sqlite tests of a module run first, then the postgresql ones).
 # A test about the SQLite file itself (direct sqlite3 edits, corruption, WAL) is marked
-# `@pytest.mark.sqlite_only` with the reason, and runs once.
+# `@pytest.mark.sqlite_only` with the reason, and runs once; a registry test in another module is
+# marked `@pytest.mark.registry` and runs on both.
 BOTH_BACKENDS = {"test_registry", "test_registry_cli", "test_registry_lifecycle", "test_registry_live",
                  "test_registry_roles", "test_registry_forgery", "test_registry_safety", "test_registry_publish",
                  "test_verification_cases", "test_reduction_label", "test_pact_server", "test_pact_query",
@@ -88,11 +89,13 @@ BOTH_BACKENDS = {"test_registry", "test_registry_cli", "test_registry_lifecycle"
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "sqlite_only(reason): a registry test about the SQLite file itself")
+    config.addinivalue_line("markers", "registry: a registry test in a module of other tests (runs on both back ends)")
 
 
 def pytest_generate_tests(metafunc):
     module = metafunc.module.__name__.rsplit(".", 1)[-1]
-    if "registry_backend" in metafunc.fixturenames and module in BOTH_BACKENDS:
+    wanted = module in BOTH_BACKENDS or metafunc.definition.get_closest_marker("registry") is not None
+    if "registry_backend" in metafunc.fixturenames and wanted:
         only = metafunc.definition.get_closest_marker("sqlite_only")
         metafunc.parametrize("registry_backend", ["sqlite"] if only else ["sqlite", "postgresql"], indirect=True,
                              scope="module")

@@ -24,7 +24,7 @@ import pytest
 from typer.testing import CliRunner
 
 import cli
-from tests.registry_util import cli_issuer_key
+from tests.registry_util import cli_issuer_key, location
 
 runner = CliRunner()
 
@@ -248,12 +248,13 @@ def test_the_demo_results_recompute_the_same(open_default, tmp_path, monkeypatch
         recompute(out / "SKU-NMC811-PACK.result.json", BATTERY).output.replace("\n", " ")
 
 
+@pytest.mark.registry
 def test_an_issued_label_document_recomputes(open_default, tmp_path, monkeypatch):
     """The signed label document of the PV module (it conforms to pv-module): same declared
     value; what the document does not record is said; an edited amount differs; a document
     changed after issue is refused (exit 2)."""
     monkeypatch.chdir(Path(cli.__file__).parent)
-    monkeypatch.setenv("PCF_REGISTRY", str(tmp_path / "registry.db"))
+    monkeypatch.setenv("PCF_REGISTRY", location(tmp_path))
     out, keys, labels = tmp_path / "out", tmp_path / "keys", tmp_path / "labels"
     assert runner.invoke(cli.app, ["footprint", PV, "--out", str(out)]).exit_code == 0
     cli_issuer_key(tmp_path, monkeypatch, keys_dir=keys)   # root key, registry init, encrypted issuer key
