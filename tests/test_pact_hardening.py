@@ -138,6 +138,47 @@ def test_fuzzed_footprint_ids_never_give_500(host, version, raw):
     assert "data" in body if status == 200 else is_pact_error(body), (raw, body)
 
 
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+                    max_leaves=12)
+EVENT_KEYS = st.sampled_from(["specversion", "id", "source", "type", "time", "data", "pfIds", "productId",
+                              "requestEventId", "pfs", "error", "code", "message"])
+
+
+@pytest.mark.parametrize("version", ["3", "2"])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=st.dictionaries(EVENT_KEYS, JSON, max_size=6) | JSON)
+def test_fuzzed_event_bodies_never_give_500(host, version, body):
+    """Property: any JSON posted to Action Events answers 200 (kept) or 4xx with the PACT error
+    body, never a 500."""
+    status, _, answer = call(f"{host['base']}/{version}/events", "POST",
+                             {**host["bearer"], "Content-Type": "application/cloudevents+json"}, json.dumps(body).encode())
+    assert status == 200 or (400 <= status < 500 and is_pact_error(answer)), (body, status, answer)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(form=st.binary(max_size=80), header=st.none() | st.binary(max_size=60))
+def test_fuzzed_token_requests_never_give_500(token_host, form, header):
+    """Property: any form body and ``Authorization: Basic`` value sent to /auth/token answers 200,
+    400, 401 or 429 with the OAuth error body, never a 500 (the rate limit is lifted here, so
+    every attempt is checked)."""
+    import base64
+
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    if header is not None:
+        headers["Authorization"] = "Basic " + base64.b64encode(header).decode()
+    status, _, body = call(token_host + "/auth/token", "POST", headers, b"grant_type=client_credentials&" + form)
+    assert status in (200, 400, 401), (form, header, status, body)
+    assert "access_token" in body if status == 200 else set(body) == {"error", "error_description"}
+
+
+@pytest.fixture(scope="module")
+def token_host(registry):  # noqa: F811
+    stop, base = serving(registry, rate_limit=RateLimit(failures=10 ** 9))
+    yield base
+    stop()
+
+
 # ------------------------------------------------------------------ bodies: size and JSON depth
 
 def post_event(host, body: bytes, **headers):
