@@ -1,4 +1,5 @@
-"""Safety of the registry under concurrency, crashes and hostile input (issue 7, point 7).
+"""Safety of the registry under concurrency, crashes and hostile input (issue 7, point 7), on
+both back ends (an SQLite file; a PostgreSQL server, issue 16: tests/conftest.py).
 
 - 16 processes issuing 1,000 labels at once (each a signed declaration and a signed
   event) get 1,000 distinct consecutive numbers and the registry check (chain, every event's
