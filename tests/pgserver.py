@@ -28,10 +28,12 @@ from pathlib import Path
 SUPERUSER = "pcf"
 
 
-def _binaries() -> Path:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parent.parent.name))
+def binaries(pattern: str = "/usr/lib/postgresql/*/bin/initdb", path: str | None = None) -> Path:
+    """The folder of the newest server binaries: Debian's (``pattern``), else ``initdb`` on the
+    ``PATH`` (``path``: another search path). Raises RuntimeError naming the package to install."""
+    found = sorted(glob.glob(pattern), key=lambda p: int(Path(p).parent.parent.name))
     if not found:
-        found = [p for p in (shutil.which("initdb"),) if p]
+        found = [p for p in (shutil.which("initdb", path=path),) if p]
     if not found:
         raise RuntimeError("PostgreSQL is not installed: the registry tests need a real server (initdb, pg_ctl, "
                            "postgres). Install Debian's `postgresql` package (`make test` does: Makefile DEBS).")
@@ -93,7 +95,7 @@ def start() -> Cluster:
     RuntimeError
         PostgreSQL is not installed, or the server does not start (with its log).
     """
-    bindir = _binaries()
+    bindir = binaries()
     # /tmp: the postgres user can reach it (a root-only TMPDIR would not do) and the socket's path
     # stays under the 107 characters a unix socket allows
     folder = Path(tempfile.mkdtemp(prefix="pcf-pg-", dir="/tmp" if os.path.isdir("/tmp") else None))

@@ -40,6 +40,24 @@ def pg(pg_cluster):
     pg_cluster.drop_databases()
 
 
+def test_without_postgresql_the_test_server_fails_with_what_to_install(tmp_path):
+    """No skip: without the server binaries the tests fail, naming Debian's package."""
+    from tests.pgserver import binaries
+
+    with pytest.raises(RuntimeError, match="PostgreSQL is not installed.*`postgresql` package.*make test"):
+        binaries(str(tmp_path / "*" / "bin" / "initdb"), path=str(tmp_path))
+    assert (binaries() / "pg_ctl").exists()
+
+
+def test_sqlite_users_do_not_load_psycopg(tmp_path):
+    import subprocess
+    import sys
+
+    code = ("import sys, pcf.api; from pcf.registry import open_store; "
+            f"open_store({str(tmp_path / 'r.db')!r}).close(); print('psycopg' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "False\n"
+
+
 def test_every_sqlite_trigger_has_a_postgresql_twin():
     assert set(sqlite_trigger_names(_SCHEMA + ADDED_IN_PLACE)) == set(PG_TRIGGERS)
 
