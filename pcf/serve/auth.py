@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import math
 import secrets
@@ -76,10 +77,15 @@ class TokenStore:
         Token lifetime [s].
     clock : callable
         ``clock() -> float``, seconds since 1970-01-01 UTC (default :func:`time.time`).
+    store : callable, optional
+        ``store() -> Store``: an open registry connection for the calling thread, kept open by
+        its owner (:meth:`pcf.serve.host.FootprintSource.thread_store`), so that a check does not
+        connect anew (PostgreSQL: a connection per unknown token would be a cheap attack);
+        default: open and close the registry per operation.
     """
 
-    def __init__(self, registry, ttl: float = TOKEN_TTL_S, clock=time.time):
-        self.registry, self.ttl, self.clock = registry, ttl, clock
+    def __init__(self, registry, ttl: float = TOKEN_TTL_S, clock=time.time, store=None):
+        self.registry, self.ttl, self.clock, self._store = registry, ttl, clock, store
         self._valid: OrderedDict[str, tuple[str, float]] = OrderedDict()  # sha -> (client id, expiry [s])
         self._lock = threading.Lock()
 
@@ -94,10 +100,18 @@ class TokenStore:
         token = secrets.token_urlsafe(32)
         now = self.clock()
         record = AccessToken(token_hash(token), client_id, int(now * 1000), int((now + self.ttl) * 1000))
-        with open_store(self.registry, create=False) as store, store.write() as tx:
+        with self._connection() as store, store.write() as tx:
             tx.add_token(record)
         self._remember(record.token_sha256, client_id, record.expires_ms / 1000)
         return token
+
+    @contextlib.contextmanager
+    def _connection(self):
+        if self._store is not None:
+            yield self._store()
+            return
+        with open_store(self.registry, create=False) as store:
+            yield store
 
     def _remember(self, sha: str, client_id: str, expires: float) -> None:
         with self._lock:
@@ -111,7 +125,7 @@ class TokenStore:
             entry = self._valid.get(sha)
         if entry is not None:
             return entry
-        with open_store(self.registry, create=False) as store, store.read() as tx:
+        with self._connection() as store, store.read() as tx:
             record = tx.token(sha)
         if record is None:
             return None

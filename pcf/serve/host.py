@@ -322,6 +322,17 @@ class FootprintSource:
         self._retry_at, self.retry_s = 0.0, retry_s
         self._memo: dict[tuple, str] = {}  # (version, number, active, status, renewed_by) -> served JSON
 
+    def thread_store(self):
+        """The registry connection of the calling thread (opened once per thread, kept until
+        :meth:`close`; also used for the access tokens, :class:`pcf.serve.auth.TokenStore`).
+
+        Raises
+        ------
+        pcf.registry.RegistryError
+            The registry is missing or unreadable.
+        """
+        return self._store()
+
     def _store(self):
         store = getattr(self._local, "store", None)
         if store is None:

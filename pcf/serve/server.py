@@ -118,7 +118,8 @@ def build_app(source: FootprintSource | None, clients: Clients | None, token_ttl
     routes = []
     host = None
     if source is not None:
-        auth = Authenticator(clients, TokenStore(source.registry, token_ttl, clock), rate_limit or RateLimit(clock=clock))
+        tokens = TokenStore(source.registry, token_ttl, clock, store=source.thread_store)
+        auth = Authenticator(clients, tokens, rate_limit or RateLimit(clock=clock))
         host = _PactHost(source, auth, public_base(public_url) if public_url else None)
         host.inbox = EventInbox(source.registry, clients.callbacks, source.find, events)
         host.inbox.public_url = host.public_url
