@@ -121,6 +121,20 @@ def test_superseded_and_evidence_triggers(pg, tmp_path):
     store.close()
 
 
+def test_a_nul_character_is_a_clear_refusal(pg, tmp_path):
+    """PostgreSQL text cannot hold NUL (SQLite's can): a product name with one is refused with a
+    message, nothing issued; a lookup with one too (never a driver error, never a traceback)."""
+    store, key, *_ = new_registry(tmp_path, now=utc(2026, 1, 1), case=False)
+    with pytest.raises(RegistryError, match="NUL character"):
+        verified_issue(store, make_declaration(name="pack\x00evil"), key, 730, None, now=utc(2026, 1, 2), render=False)
+    with store.read() as tx:
+        assert tx.labels() == [] and tx.cases() == []
+    with pytest.raises(RegistryError, match="NUL character"), store.read() as tx:
+        tx.label("PCF-2026-000001-\x00")
+    assert check_registry(store).ok
+    store.close()
+
+
 def test_writers_queue_and_readers_see_a_snapshot(pg):
     """A second writer waits for the advisory lock (here 0.2 s, then "busy"; the default wait is
     BUSY_TIMEOUT_S); a read during a write sees the state before it; a failed write leaves nothing."""

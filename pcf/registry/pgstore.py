@@ -194,7 +194,12 @@ class PgTx(SQLTx):
     ROW_ORDER = "added_order"
 
     def run(self, sql, args=()):
-        return self.db.execute(sql.replace("%", "%%").replace("?", "%s"), tuple(args))
+        args = tuple(args)
+        if any(isinstance(a, str) and "\x00" in a for a in args):
+            # PostgreSQL's text cannot hold NUL (SQLite's can): refused here, not as a driver error
+            raise RegistryError("a text with a NUL character (\\u0000) cannot be stored in or looked up in a "
+                                "PostgreSQL registry; remove it from the input")
+        return self.db.execute(sql.replace("%", "%%").replace("?", "%s"), args)
 
 
 class PgStore(Store):
