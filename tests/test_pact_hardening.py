@@ -269,6 +269,43 @@ def test_links_use_the_public_url_not_the_host_header(host, registry):  # noqa: 
             public_base(bad)
 
 
+def test_pcf_serve_writes_links_on_its_public_url(registry, tmp_path):  # noqa: F811
+    """The real command: ``pcf serve --public-url`` (and without it, the bind address) in the
+    Link header whatever the Host header says."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    pcf = Path(sys.executable).with_name("pcf")
+    for public, expected in (("https://pcf.example.com/pact", "https://pcf.example.com/pact"), (None, None)):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        expected = expected or f"http://127.0.0.1:{port}"
+        args = [str(pcf), "serve", "--registry", str(registry["db"]), "--results", str(registry["results"]),
+                "--clients", str(registry["clients"]), "--port", str(port)] + (["--public-url", public] if public else [])
+        log = open(tmp_path / "serve.log", "w")
+        process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            for _ in range(600):
+                assert process.poll() is None, (tmp_path / "serve.log").read_text()
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    time.sleep(0.05)
+            bearer = {"Authorization": f"Bearer {token_of(base, registry)}", "Host": "evil.example.com"}
+            status, head, _ = call(base + "/3/footprints?limit=1", headers=bearer)
+            assert status == 200 and head["Link"] == f'<{expected}/3/footprints?limit=1&offset=1>; rel="next"'
+        finally:
+            process.terminate()
+            process.wait(20)
+            log.close()
+
+
 def test_serve_refuses_a_malformed_public_url(registry):  # noqa: F811
     from typer.testing import CliRunner
 
