@@ -1,6 +1,9 @@
-"""The exchange schemas as jsonschema validators: PACT and the Battery Pass from ``../shared/specs``
-(beside the clone, as CI has them), Catena-X from ``tests/specs/catena-x`` (the released upstream
-schemas, vendored with their licence and origin: that folder's README.md).
+"""The exchange schemas of ``../shared/specs`` (beside the clone, as CI has them) as jsonschema validators.
+
+Catena-X is not here: no Catena-X schema is in ``../shared/specs``, and pcf commits nothing a
+fetch brought (the released schemas of eclipse-tractusx/sldt-semantic-models included), so the
+tests check Catena-X exports with pcf's own checker, tests/catenax_rules.py, and
+scripts/check-upstream-schemas validates them against the real schemas of a checkout.
 
 PACT v2 and v3 publish OpenAPI 3.1 documents: their ``components/schemas`` are JSON Schema 2020-12,
 so a validator for ``ProductFootprint`` is a schema that ``$ref``s into them. The Battery Pass
@@ -21,8 +24,6 @@ SPECS = REPO.parent / "shared" / "specs"
 PACT_V2 = SPECS / "pact-v2" / "openapi.yaml"
 PACT_V3 = SPECS / "pact-v3" / "openapi.yaml"
 BATTERY_PASS = SPECS / "battery-pass-carbon-footprint-1.2.0" / "CarbonFootprintForBatteries-schema.json"
-CATENA_X = Path(__file__).resolve().parent / "specs" / "catena-x" / "io.catenax.pcf"
-CATENA_X_VERSIONS = ("7.0.0", "8.0.0", "9.0.0")
 
 
 def _read_json(path: Path):
@@ -43,14 +44,6 @@ def openapi_validator(path: Path, schema: str = "ProductFootprint") -> jsonschem
 def battery_pass_validator() -> jsonschema.protocols.Validator:
     assert BATTERY_PASS.is_file(), f"spec missing: {BATTERY_PASS}"
     schema = _read_json(BATTERY_PASS)
-    return jsonschema.Draft4Validator(schema, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER)
-
-
-def catena_x_validator(version: str) -> jsonschema.protocols.Validator:
-    """Validator of the released ``io.catenax.pcf/<version>/gen/Pcf-schema.json`` (draft-04)."""
-    path = CATENA_X / version / "Pcf-schema.json"
-    assert path.is_file(), f"schema missing: {path}"
-    schema = _read_json(path)
     return jsonschema.Draft4Validator(schema, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER)
 
 

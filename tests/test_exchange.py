@@ -1,4 +1,6 @@
-"""Exports (``pcf export``): PACT v3 / v2, Catena-X, Battery Pass; schemas from ../shared/specs.
+"""Exports (``pcf export``): PACT v3 / v2, Catena-X, Battery Pass; PACT and Battery Pass schemas from
+../shared/specs, Catena-X through pcf's own checker of the released io.catenax.pcf models
+(tests/catenax_rules.py; scripts/check-upstream-schemas runs the real schemas of a checkout).
 
 Hand-worked system on ``test-bg`` (tests/conftest.py), reference flow 2 items made in DE:
 
@@ -24,6 +26,7 @@ from datetime import datetime
 import pytest
 from typer.testing import CliRunner
 
+import catenax_rules as cx
 import cli
 import pact_specs as specs
 from pcf.api import compute
@@ -181,7 +184,7 @@ def test_pact_v2_is_per_kilogram(tiny):
 
 def test_catena_x_7_per_piece(tiny):
     doc = export_result(tiny, "catena-x@7.0.0")
-    assert specs.errors(specs.catena_x_validator("7.0.0"), doc) == []
+    assert cx.errors(doc, "7.0.0") == []
     assert doc["specVersion"] == "urn:io.catenax.pcf:datamodel:version:7.0.0"
     pcf = doc["pcf"]
     assert pcf["declaredUnit"] == "piece" and pcf["unitaryProductAmount"] == 2
@@ -258,23 +261,29 @@ def examples(open_default):
     return {"battery": declared(compute(BATTERY)), "pv": declared(compute(PV))}
 
 
-EXAMPLE_VALIDATORS = {
-    "pact-v3": lambda: specs.openapi_validator(specs.PACT_V3),
-    "pact-v2": lambda: specs.openapi_validator(specs.PACT_V2),
-    "catena-x@7.0.0": lambda: specs.catena_x_validator("7.0.0"),
-    "catena-x@8.0.0": lambda: specs.catena_x_validator("8.0.0"),
-    "catena-x@9.0.0": lambda: specs.catena_x_validator("9.0.0"),
+def _pact_check(path):
+    validator = specs.openapi_validator(path)
+    return lambda doc: specs.errors(validator, doc)
+
+
+EXAMPLE_CHECKS = {
+    "pact-v3": lambda: _pact_check(specs.PACT_V3),
+    "pact-v2": lambda: _pact_check(specs.PACT_V2),
+    "catena-x@7.0.0": lambda: lambda doc: cx.errors(doc, "7.0.0"),
+    "catena-x@8.0.0": lambda: lambda doc: cx.errors(doc, "8.0.0"),
+    "catena-x@9.0.0": lambda: lambda doc: cx.errors(doc, "9.0.0"),
 }
 
 
-@pytest.mark.parametrize("fmt", list(EXAMPLE_VALIDATORS))
+@pytest.mark.parametrize("fmt", list(EXAMPLE_CHECKS))
 def test_examples_validate_against_the_upstream_schema(examples, fmt):
-    """Both examples (computed here) in each format, against the released schema of the format
-    (PACT: ../shared/specs; Catena-X: tests/specs/catena-x, eclipse-tractusx/sldt-semantic-models)."""
-    validator = EXAMPLE_VALIDATORS[fmt]()
+    """Both examples (computed here) in each format, against the released schema of the format: PACT
+    with jsonschema and ../shared/specs; Catena-X with tests/catenax_rules.py, pcf's transcription of
+    the released io.catenax.pcf models (the real schemas: scripts/check-upstream-schemas)."""
+    check = EXAMPLE_CHECKS[fmt]()
     for name, result in examples.items():
         doc = export_result(result, fmt)
-        assert specs.errors(validator, doc) == [], name
+        assert check(doc) == [], name
         ids = _product_ids(doc)
         assert ids and all(re.fullmatch(URN, i) for i in ids), (name, ids)
         q = result.result.data_quality.dqr
@@ -466,7 +475,7 @@ def test_catena_x_8_by_hand(cut):
     flow, 9.571 kg CO2e at the gate, distribution 0.1 (all aircraft), 3 kg, 0.5 kg C; validity from the end
     of the reference period (2025-01-01) for PACT's default 3 years; the PEF rating (1) unchanged."""
     doc = export_result(cut, "catena-x@8.0.0")
-    assert specs.errors(specs.catena_x_validator("8.0.0"), doc) == []
+    assert cx.errors(doc, "8.0.0") == []
     assert doc["specVersion"] == ["urn:io.catenax.pcf:datamodel:version:8.0.0"]
     assert (doc["status"], doc["version"], doc["partialFullPcf"]) == ("Active", 0, "Cradle-to-gate")
     assert (doc["validityPeriodStart"], doc["validityPeriodEnd"]) == ("2025-01-01T00:00:00Z", "2028-01-01T00:00:00Z")
@@ -494,7 +503,7 @@ def test_catena_x_9_is_8_nested(cut):
     """9.0.0 (the default of `catena-x`) holds the content of 8.0.0 in its hierarchy: every field of the
     8.0.0 document is found, with its value, in the 9.0.0 node the release notes put it in."""
     eight, nine = export_result(cut, "catena-x@8.0.0"), export_result(cut, "catena-x")
-    assert specs.errors(specs.catena_x_validator("9.0.0"), nine) == []
+    assert cx.errors(nine, "9.0.0") == []
     assert nine == export_result(cut, "catena-x@9.0.0")
     assert nine["scopeOfPcfForm"] == [{"specVersion": "urn:io.catenax.pcf:datamodel:version:9.0.0",
                                        "partialFullPcf": "Cradle-to-gate"}]
@@ -527,7 +536,8 @@ def test_catena_x_8_and_9_need_the_packaging_apart(tiny):
 def test_dqr_mapping_and_its_sources():
     """PEF 1..5 -> 1..3 as (PEF + 1) / 2, where the target rates 1..3: PACT v2.3 (FloatBetween1And3) and
     Catena-X 7.0.0 (maximum 3); PACT v3.0 and Catena-X 8.0.0 / 9.0.0 rate 1..5 themselves (the rating is
-    written unchanged). The schemas say so."""
+    written unchanged). The schemas say so (Catena-X: ``DqiNumberTrait`` as tests/catenax_rules.py
+    transcribes it from each version's gen/Pcf-schema.json)."""
     assert [dqr_1_to_3(x) for x in (1, 2, 3, 4, 5, 2.0952)] == [1, 1.5, 2, 2.5, 3, 1.5476]
     for bad in (0.99, 5.01):
         with pytest.raises(ExchangeError, match="outside the PEF scale"):
@@ -540,8 +550,8 @@ def test_dqr_mapping_and_its_sources():
     v2 = yaml.safe_load(specs.PACT_V2.read_text(encoding="utf-8"))["components"]["schemas"]
     assert (v2["FloatBetween1And3"]["minimum"], v2["FloatBetween1And3"]["maximum"]) == (1, 3)
     for version, top in (("7.0.0", 3), ("8.0.0", 5), ("9.0.0", 5)):
-        schema = specs.read_spec_json(specs.CATENA_X / version / "Pcf-schema.json")
-        assert (schema["components"]["schemas"]["DqiNumberTrait"]["maximum"]) == top, version
+        dqi = {r.trait for r in cx.RULES[version] if r.path.endswith("technologicalDQR")}
+        assert {(t.name, t.minimum, t.maximum) for t in dqi} == {("DqiNumberTrait", 1, top)}, version
 
 
 @pytest.mark.parametrize("company, product, expected", [
@@ -587,3 +597,122 @@ def test_exclusions_after_the_gate_only(bd, tmp_path):
     assert num(pcf["exemptedEmissionsPercent"]) == 0
     assert pcf["exemptedEmissionsDescription"] == ("No inputs excluded from the exported stages (1 excluded from later "
                                                    "stages, which this footprint does not cover).")
+
+
+# --------------------------------------------------------------------------- the Catena-X checker can fail
+
+def test_catena_x_checker_rejects_the_7_0_0_shape_as_8_0_0(cut):
+    """The 7.0.0 document (the shape pcf wrote before 8.0.0 existed) is not an 8.0.0 aspect. Listed by hand
+    from io.catenax.pcf 8.0.0 gen/Pcf-schema.json: 5 required top-level properties and 11 required `pcf`
+    properties 7.0.0 does not have, `specVersion` a string instead of a list, each secondary source an
+    object instead of a string (the cut system has one); and the 7.0.0 names are not properties of 8.0.0."""
+    seven = export_result(cut, "catena-x@7.0.0")
+    assert cx.errors(seven, "7.0.0") == []
+    found = cx.errors(seven, "8.0.0")
+    missing = {e.split(":")[0] for e in found if ": missing (required" in e}
+    assert missing == {"status", "validityPeriodEnd", "productNameCompany", "retroOrProspectivePcfType",
+                       "ccsTechnologicalCO2CaptureIncluded"} | {f"pcf/{k}" for k in (
+                           "declaredUnitOfMeasurement", "declaredUnitAmount", "crossSectoralStandards",
+                           "ipccCharacterizationFactors", "allocationWasteIncineration", "packagingEmissionsIncluded",
+                           "pcfExcludingBiogenicUptake", "pcfIncludingBiogenicUptake", "massBalancingUsed",
+                           "packagingPcfIncludingBiogenicUptake", "distributionStageIncluded")}
+    wrong = {e.split(":")[0]: e for e in found if ": missing (required" not in e and "not a property" not in e}
+    assert len(seven["pcf"]["secondaryEmissionFactorSources"]) == 1
+    assert set(wrong) == {"specVersion", "pcf/secondaryEmissionFactorSources/0"}
+    assert '"urn:io.catenax.pcf:datamodel:version:7.0.0" is not an array' in wrong["specVersion"]
+    assert wrong["pcf/secondaryEmissionFactorSources/0"].startswith(
+        'pcf/secondaryEmissionFactorSources/0: {"secondaryEmissionFactorSource": ')
+    assert "is not a string (pcf.secondaryEmissionFactorSources[])" in wrong["pcf/secondaryEmissionFactorSources/0"]
+    unknown = {e.split(":")[0] for e in found if "not a property of io.catenax.pcf 8.0.0" in e}
+    assert {"extWBCSD_pfStatus", "productName", "extWBCSD_productCodeCpc", "pcf/declaredUnit",
+            "pcf/unitaryProductAmount", "pcf/pcfExcludingBiogenic", "pcf/extWBCSD_characterizationFactors",
+            "pcf/dataQualityRating/reliabilityDQR", "pcf/dataQualityRating/coveragePercent"} <= unknown
+    assert len(found) == len(missing) + len(wrong) + len(unknown)
+
+
+def test_catena_x_checker_rejects_the_flat_8_0_0_shape_as_9_0_0(cut):
+    """9.0.0 requires its six nodes (scopeOfPcfForm, companyAndProductInformation, pcfAssessmentAndMethodology,
+    general, carbonContent, productLifeCycleStagesAndEmissions) and has none of the 8.0.0 top-level names."""
+    eight = export_result(cut, "catena-x@8.0.0")
+    found = cx.errors(eight, "9.0.0")
+    assert {e.split(":")[0] for e in found if ": missing (required" in e} == {
+        "scopeOfPcfForm", "companyAndProductInformation", "pcfAssessmentAndMethodology", "general", "carbonContent",
+        "productLifeCycleStagesAndEmissions"}
+    assert {e.split(":")[0] for e in found if "not a property of io.catenax.pcf 9.0.0" in e} == set(eight)
+    assert len(found) == 6 + len(eight)
+
+
+DELETE = object()
+PAM = "pcfAssessmentAndMethodology/0/"
+
+
+def _mutated(doc: dict, path: str, value) -> dict:
+    """A deep copy of ``doc`` with the ``/``-path set to ``value`` (or removed: DELETE)."""
+    copy = json.loads(json.dumps(doc))
+    *parents, last = [int(p) if p.isdigit() else p for p in path.split("/")]
+    node = copy
+    for p in parents:
+        node = node[p]
+    if value is DELETE:
+        del node[last]
+    else:
+        node[last] = value
+    return copy
+
+
+@pytest.mark.parametrize("version, path, value, expected", [
+    # 7.0.0: the DQR scale is 1..3 (a PEF rating written unchanged fails), exempted at most 5 %
+    ("7.0.0", "pcf/dataQualityRating/technologicalDQR", 4, "4 is above the maximum 3 of DqiNumberTrait"),
+    ("7.0.0", "pcf/exemptedEmissionsPercent", 6, "6 is above the maximum 5.0 of ExemptedEmissionsPercentTrait"),
+    ("7.0.0", "pcf/declaredUnit", "kWh", "'kWh' is not one of the values of DeclaredUnitCharacteristic"),
+    ("7.0.0", "pcf/unitaryProductAmount", 0, "0 is below the exclusive minimum 0.0 of StrictlyPositiveDecimalTrait"),
+    ("7.0.0", "pcf/pcfExcludingBiogenic", -0.1, "-0.1 is below the minimum 0.0 of PositiveEmissionsTrait"),
+    ("7.0.0", "pcf/biogenicCarbonWithdrawal", 0.5, "0.5 is above the maximum 0.0 of NegativeEmissionsTrait"),
+    ("7.0.0", "pcf/extWBCSD_packagingEmissionsIncluded", DELETE, "missing (required"),
+    ("7.0.0", "id", "EXP-1", "'EXP-1' does not match the pattern of UuidV4Trait"),
+    ("7.0.0", "created", "2024-01-01", "'2024-01-01' does not match the pattern of Timestamp"),
+    ("7.0.0", "companyIds", [], "fewer than 1 items (IdsTrait)"),
+    ("7.0.0", "companyIds/0", "acme", "'acme' is not an absolute URI"),
+    ("7.0.0", "pcf/geographyCountry", "DEU", "'DEU' does not match the pattern of GeographyCountryTrait"),
+    # 8.0.0: DQRs 1..5, exempted at most 10 %, its own enumerations
+    ("8.0.0", "pcf/dataQualityRating/temporalDQR", 5.5, "5.5 is above the maximum 5 of DqiNumberTrait"),
+    ("8.0.0", "pcf/dataQualityRating/geographicalDQR", 0.5, "0.5 is below the minimum 1 of DqiNumberTrait"),
+    ("8.0.0", "pcf/exemptedEmissionsPercent", 10.5, "10.5 is above the maximum 10.0"),
+    ("8.0.0", "retroOrProspectivePcfType", "Retrospective PCF",
+     "'Retrospective PCF' is not one of the values of RetroOrProspectivePcfTypeCharacteristic"),
+    ("8.0.0", "validityPeriodEnd", DELETE, "missing (required, validityPeriodEnd)"),
+    ("8.0.0", "pcf/packagingEmissionsIncluded", "false", '"false" is not a boolean'),
+    ("8.0.0", "specVersion", ["urn:io.catenax.pcf:datamodel:version:8.0.0"] * 2,
+     "items are not unique (SpecVersionCharacteristic)"),
+    ("8.0.0", "pcf/declaredUnit", "piece", "not a property of io.catenax.pcf 8.0.0"),
+    # 9.0.0
+    ("9.0.0", PAM + "pcfAssessmentInformation/0/idAndVersion/0/retroOrProspectivePcfType",
+     "Retrospective PCF, Prospective PCF without forerunner", "is not one of the values"),
+    ("9.0.0", PAM + "pcfMethodology/0/massBalancingInformation/0/massBalancingCertificateScheme", DELETE,
+     "missing (required"),
+    ("9.0.0", PAM + "pcfMethodology/0/massBalancingInformation/0/massBalancingCertificateScheme", "",
+     "shorter than 1 (NonEmptyStringTrait)"),
+    ("9.0.0", PAM + "dataSourcesAndQuality/0/technologicalDQR", 6, "6 is above the maximum 5 of DqiNumberTrait"),
+    ("9.0.0", "scopeOfPcfForm/0/partialFullPcf", "Cradle-to-grave ", "is not one of the values"),
+    ("9.0.0", "productLifeCycleStagesAndEmissions", {}, "{} is not an array"),
+])
+def test_catena_x_checker_rejects_each_broken_rule(cut, version, path, value, expected):
+    """A valid export with one property broken gives exactly one error, at that property."""
+    doc = export_result(cut, f"catena-x@{version}")
+    assert cx.errors(doc, version) == []
+    found = cx.errors(_mutated(doc, path, value), version)
+    assert len(found) == 1 and found[0].startswith(f"{path}: ") and expected in found[0], found
+
+
+def test_catena_x_limits_differ_by_version(cut):
+    """The same value is right in one version and wrong in another: exempted 6 % (7.0.0 at most 5, 8.0.0 and
+    9.0.0 at most 10) and the retrospective type (8.0.0 joins it with the prospective type without
+    forerunner; 9.0.0 has "Retrospective PCF", pcf's value)."""
+    seven, eight = export_result(cut, "catena-x@7.0.0"), export_result(cut, "catena-x@8.0.0")
+    assert len(cx.errors(_mutated(seven, "pcf/exemptedEmissionsPercent", 6), "7.0.0")) == 1
+    assert cx.errors(_mutated(eight, "pcf/exemptedEmissionsPercent", 6), "8.0.0") == []
+    nine = export_result(cut, "catena-x@9.0.0")
+    kind = PAM + "pcfAssessmentInformation/0/idAndVersion/0/retroOrProspectivePcfType"
+    assert cx.errors(_mutated(nine, kind, "Retrospective PCF"), "9.0.0") == []
+    assert cx.errors(_mutated(eight, "retroOrProspectivePcfType", "Retrospective PCF"), "8.0.0") != []
+

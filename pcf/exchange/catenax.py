@@ -24,8 +24,8 @@ JSON numbers. Field by field: ``docs/exchange.md``.
 References
 ----------
 eclipse-tractusx/sldt-semantic-models, ``io.catenax.pcf/<version>/Pcf.ttl``, its generated JSON
-schema ``gen/Pcf-schema.json`` (vendored for the tests in ``tests/specs/catena-x``) and
-``io.catenax.pcf/RELEASE_NOTES.md``; UN Statistics Division, Standard country or area codes for
+schema ``gen/Pcf-schema.json`` (transcribed for the tests in ``tests/catenax_rules.py``; the real
+files: ``scripts/check-upstream-schemas``) and ``io.catenax.pcf/RELEASE_NOTES.md``; UN Statistics Division, Standard country or area codes for
 statistical use (M49), geographic regions.
 """
 
@@ -108,7 +108,8 @@ def catena_x(declaration: Declaration, version: str = LATEST) -> dict:
     Returns
     -------
     dict
-        Valid against that version's released ``gen/Pcf-schema.json`` (tests/test_exchange.py).
+        Valid against that version's released ``gen/Pcf-schema.json`` (tests/test_exchange.py through
+        tests/catenax_rules.py; scripts/check-upstream-schemas against the schema itself).
 
     Raises
     ------
