@@ -716,3 +716,25 @@ def test_catena_x_limits_differ_by_version(cut):
     assert cx.errors(_mutated(nine, kind, "Retrospective PCF"), "9.0.0") == []
     assert cx.errors(_mutated(eight, "retroOrProspectivePcfType", "Retrospective PCF"), "8.0.0") != []
 
+
+def test_check_upstream_schemas_script(open_default, tmp_path):
+    """scripts/check-upstream-schemas: a missing schema exits 2 before any work; a schema the exports
+    break (one written here that requires a property no export has: 1 error per document, 2 examples x
+    3 versions) exits 1 and counts them. (The real upstream schemas are not on the CI machine:
+    docs/exchange.md records the run against them.)"""
+    import subprocess
+    import sys
+
+    script = [sys.executable, str(specs.REPO / "scripts" / "check-upstream-schemas"), "--no-shared"]
+    run = subprocess.run(script + ["--catena-x", str(tmp_path / "none")], capture_output=True, text=True)
+    assert run.returncode == 2 and "schema files missing" in run.stderr and "catena-x@7.0.0" in run.stderr
+    for version in cx.VERSIONS:
+        folder = tmp_path / "sldt" / "io.catenax.pcf" / version / "gen"
+        folder.mkdir(parents=True)
+        (folder / "Pcf-schema.json").write_text(json.dumps({
+            "$schema": "http://json-schema.org/draft-04/schema", "type": "object", "required": ["notAProperty"],
+            "components": {"schemas": {}}}), encoding="utf-8")
+    run = subprocess.run(script + ["--catena-x", str(tmp_path / "sldt")], capture_output=True, text=True)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "catena-x@9.0.0 pv: upstream schema errors=1 checker errors=0" in run.stdout
+    assert run.stdout.splitlines()[-1].startswith("check-upstream-schemas: errors=6 checker_errors=0 ")
