@@ -810,10 +810,6 @@ class SQLTx(PactCacheTx, TokenTx, Tx):
         self.run("UPDATE pact_events SET answer = ?, answer_note = ? WHERE seq = ?", (answer, note, seq))
 
 
-#: :class:`SQLTx` is the SQLite transaction as it is (``?`` placeholders, sqlite3.Row rows).
-SQLiteTx = SQLTx
-
-
 class SQLiteStore(Store):
     """The registry in one SQLite file (WAL, ``synchronous=FULL``, ``BEGIN IMMEDIATE`` writes).
 
