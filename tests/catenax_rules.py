@@ -15,9 +15,9 @@ between properties, ``[]`` for every element of a list, the path of the JSON doc
 generated schema nests it) and the upstream characteristic or trait (:class:`Trait`, the name in
 ``Pcf.ttl`` and ``components/schemas``): required or optional, JSON type, enumeration values,
 numeric range (inclusive unless ``exclusive_minimum``), string pattern, ``format: uri``,
-``minLength``, ``minItems``, ``uniqueItems``. Every property of the models that pcf writes or may
-write is here; properties pcf never writes (attestations, verification shares, land management,
-packaging split) are listed too where the checker must know them as properties of the model.
+``minLength``, ``minItems``, ``uniqueItems``. Every property of each released schema is here,
+those pcf never writes (attestations, verification shares, land management, the packaging split)
+included, so that they are known as properties of the model.
 
 Where the checker differs from the generated JSON schema (documented, and only stricter):
 
