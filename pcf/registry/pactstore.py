@@ -100,8 +100,8 @@ TERM_FIELDS = ("productid", "companyid", "classification", "geography")
 ACTIVE = "(l.status = 'valid' AND l.renewed_by IS NULL AND c.valid_from <= ? AND ? < c.valid_until)"
 
 #: Columns a served row has (:meth:`PactCacheTx.pact_page`, :meth:`PactCacheTx.pact_document`).
-_COLUMNS = ("c.number, c.body, c.comment, l.issuer, l.issued_at, l.valid_from AS label_from, "
-            "l.valid_until AS label_until, l.status, l.renewed_by")
+_COLUMNS = ("c.number, l.issuer, l.issued_at, l.valid_from AS label_from, l.valid_until AS label_until, l.status, "
+            "l.renewed_by")
 
 #: Rows per INSERT statement (13 columns x 200 = 2,600 parameters: within SQLite's 32,766 and
 #: PostgreSQL's 65,535).
@@ -207,22 +207,29 @@ class PactCacheTx:
     def pact_page(self, version: str, exporter: str, now: str, query: PactQuery, limit: int,
                   offset: int) -> list:
         """Served rows of PACT ``version`` matching ``query``, in label order, ``limit`` rows from
-        ``offset``: columns ``number, body, comment, issuer, issued_at, label_from, label_until,
-        status, renewed_by, active`` (1 when Active at ``now``, :func:`sortable_time` text).
-
-        The page is chosen on the narrow columns first (an inner query the indexes answer) and
-        only its rows read their ``body``."""
+        ``offset``: columns ``number, issuer, issued_at, label_from, label_until, status,
+        renewed_by, active`` (1 when Active at ``now``, :func:`sortable_time` text); the
+        documents themselves come from :meth:`pact_bodies`. The two indexes answer it alone."""
         where, args = self._pact_where(version, exporter, query, now)
-        page = ("SELECT c.number FROM pact_documents c JOIN labels l ON l.number = c.number "
-                "AND l.declaration_sha256 = c.declaration_sha256 "
-                "WHERE c.version = ? AND c.exporter = ? AND c.problem IS NULL" + "".join(where)
-                + " ORDER BY c.seq LIMIT ? OFFSET ?")
         sql = (f"SELECT {_COLUMNS}, CASE WHEN {ACTIVE} THEN 1 ELSE 0 END AS active "
                "FROM pact_documents c JOIN labels l ON l.number = c.number "
                "AND l.declaration_sha256 = c.declaration_sha256 "
-               f"WHERE c.version = ? AND c.exporter = ? AND c.number IN ({page}) ORDER BY c.seq")
-        return self.run(sql, [now, now, version, exporter, version, exporter, *args, max(limit, 0),
+               "WHERE c.version = ? AND c.exporter = ? AND c.problem IS NULL" + "".join(where)
+               + " ORDER BY c.seq LIMIT ? OFFSET ?")
+        return self.run(sql, [now, now, version, exporter, *args, max(limit, 0),
                               min(max(offset, 0), _OFFSET_MAX)]).fetchall()
+
+    def pact_bodies(self, version: str, exporter: str, numbers: list[str]) -> dict[str, tuple[str, str]]:
+        """``number -> (body, comment)`` of served rows (:meth:`pact_page`) of PACT ``version``."""
+        out = {}
+        for start in range(0, len(numbers), _BATCH):
+            batch = numbers[start:start + _BATCH]
+            rows = self.run("SELECT c.number, c.body, c.comment FROM pact_documents c JOIN labels l "
+                            "ON l.number = c.number AND l.declaration_sha256 = c.declaration_sha256 "
+                            f"WHERE c.version = ? AND c.exporter = ? AND c.number IN ({', '.join('?' * len(batch))})",
+                            [version, exporter, *batch])
+            out.update((r["number"], (r["body"], r["comment"])) for r in rows)
+        return out
 
     def _pact_where(self, version: str, exporter: str, query: PactQuery, now: str) -> tuple[list[str], list]:
         """``AND ...`` clauses and their arguments for :meth:`pact_page`."""
@@ -248,7 +255,7 @@ class PactCacheTx:
 
     def pact_document(self, version: str, exporter: str, now: str, footprint_id: str):
         """The served row (columns as :meth:`pact_page`) of the footprint ``footprint_id``
-        (lower case) in PACT ``version``, or None."""
+        (lower case) in PACT ``version``, or None; its document from :meth:`pact_bodies`."""
         return self.run(f"SELECT {_COLUMNS}, CASE WHEN {ACTIVE} THEN 1 ELSE 0 END AS active "
                         "FROM pact_documents c JOIN labels l ON l.number = c.number "
                         "AND l.declaration_sha256 = c.declaration_sha256 "

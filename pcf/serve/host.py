@@ -320,7 +320,7 @@ class FootprintSource:
         self._known = 0  # every label up to this seq is cached or pending
         self._pending: set[str] = set()  # labels whose result was not found (looked for again)
         self._retry_at, self.retry_s = 0.0, retry_s
-        self._memo: dict[tuple, str] = {}  # (version, number, active, status, renewed_by) -> served JSON
+        self._memo: dict[tuple, bytes] = {}  # (version, number, active, status, renewed_by) -> served JSON
 
     def thread_store(self):
         """The registry connection of the calling thread (opened once per thread, kept until
@@ -421,8 +421,10 @@ class FootprintSource:
             The registry is missing or unreadable.
         """
         query = pact_query(criteria)
-        rows = self._read(lambda tx, now: tx.pact_page(version, self.exporter, now, query, limit + 1, offset))
-        return data_json([self._served(version, r) for r in rows[:limit]]), len(rows) > limit
+        docs = self._read(lambda tx, now: self._served(tx, version,
+                                                       tx.pact_page(version, self.exporter, now, query, limit + 1,
+                                                                    offset)))
+        return data_json(docs[:limit]), len(docs) > limit
 
     def find(self, version: str, criteria: dict[str, list[str]]) -> list[dict]:
         """Every footprint in PACT ``version`` matching ``criteria`` (as :meth:`page`), in label
@@ -436,8 +438,9 @@ class FootprintSource:
             The registry is missing or unreadable.
         """
         query = pact_query(criteria)
-        rows = self._read(lambda tx, now: tx.pact_page(version, self.exporter, now, query, ALL, 0))
-        return [json.loads(self._served(version, r)) for r in rows]
+        docs = self._read(lambda tx, now: self._served(tx, version,
+                                                       tx.pact_page(version, self.exporter, now, query, ALL, 0)))
+        return [json.loads(doc) for doc in docs]
 
     def document(self, version: str, footprint_id: str) -> bytes | None:
         """GetFootprint: the response body ``{"data": {...}}`` of one footprint by id
@@ -448,19 +451,28 @@ class FootprintSource:
         pcf.registry.RegistryError
             The registry is missing or unreadable.
         """
-        row = self._read(lambda tx, now: tx.pact_document(version, self.exporter, now, footprint_id.lower()))
-        return None if row is None else data_json(self._served(version, row))
+        def one(tx, now):
+            row = tx.pact_document(version, self.exporter, now, footprint_id.lower())
+            return [] if row is None else self._served(tx, version, [row])
 
-    def _served(self, version: str, row) -> str:
-        """:func:`pcf.serve.query.served_json` of a row, kept while the label's status stays the
-        same (its other columns are fixed for this exporter)."""
-        key = (version, row["number"], row["active"], row["status"], row["renewed_by"])
-        text = self._memo.get(key)
-        if text is None:
-            if len(self._memo) >= MEMO_MAX:
-                self._memo.clear()
-            text = self._memo[key] = served_json(row)
-        return text
+        docs = self._read(one)
+        return data_json(docs[0]) if docs else None
+
+    def _served(self, tx, version: str, rows: list) -> list[bytes]:
+        """The served documents (:func:`pcf.serve.query.served_json`) of rows of ``tx``, from
+        memory while a label's status stays the same (everything else is fixed for this
+        exporter); the bodies of the others are read in ``tx``."""
+        keys = [(version, r["number"], r["active"], r["status"], r["renewed_by"]) for r in rows]
+        docs = [self._memo.get(k) for k in keys]
+        missing = [r["number"] for r, doc in zip(rows, docs) if doc is None]
+        if missing:
+            bodies = tx.pact_bodies(version, self.exporter, missing)
+            if len(self._memo) + len(missing) > MEMO_MAX:
+                self._memo = {}
+            for i, (row, key) in enumerate(zip(rows, keys)):
+                if docs[i] is None:
+                    docs[i] = self._memo[key] = served_json(row, *bodies[row["number"]])
+        return docs
 
     def footprints(self) -> list[HostedFootprint]:
         """Every label of the registry as :class:`HostedFootprint`, in label order, made afresh

@@ -147,19 +147,20 @@ def body_json(doc: dict) -> str:
     return _dumps({k: v for k, v in doc.items() if k not in ("status", "comment")})
 
 
-def served_json(row) -> str:
-    """The served document of a cache row (:meth:`pcf.registry.pactstore.PactCacheTx.pact_page`
-    columns): ``status`` (``Active`` when the row's ``active`` is 1, else ``Deprecated``) and
-    ``comment`` (the export's and :func:`label_note`) written in front of the cached body."""
+def served_json(row, body: str, comment: str) -> bytes:
+    """The served document (UTF-8 JSON) of a cache row
+    (:meth:`pcf.registry.pactstore.PactCacheTx.pact_page` columns) and its cached ``body`` and
+    export ``comment``: ``status`` (``Active`` when the row's ``active`` is 1, else
+    ``Deprecated``) and ``comment`` (the export's and :func:`label_note`) written in front of the
+    body."""
     note = label_note(row["number"], row["issuer"], row["issued_at"], row["label_from"], row["label_until"],
                       row["status"], row["renewed_by"])
-    comment = f"{row['comment']} {note}".strip()
-    body = row["body"]
     rest = "," + body[1:] if len(body) > 2 else "}"
-    return '{"status":' + ('"Active"' if row["active"] else '"Deprecated"') + ',"comment":' + _dumps(comment) + rest
+    return ('{"status":' + ('"Active"' if row["active"] else '"Deprecated"') + ',"comment":'
+            + _dumps(f"{comment} {note}".strip()) + rest).encode("utf-8")
 
 
-def data_json(documents: list[str] | str) -> bytes:
-    """The response body ``{"data": ...}`` of a list of served documents or of one (UTF-8)."""
-    inner = documents if isinstance(documents, str) else "[" + ",".join(documents) + "]"
-    return ('{"data":' + inner + "}").encode("utf-8")
+def data_json(documents: list[bytes] | bytes) -> bytes:
+    """The response body ``{"data": ...}`` of a list of served documents or of one."""
+    inner = documents if isinstance(documents, bytes) else b"[" + b",".join(documents) + b"]"
+    return b'{"data":' + inner + b"}"
