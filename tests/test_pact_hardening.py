@@ -61,21 +61,19 @@ def is_pact_error(body) -> bool:
 # ------------------------------------------------------------------ malformed parameters: 400, never 500
 
 BAD_QUERIES = [  # (query string, what is wrong)
-    ("limit=" + "9" * 5000, "more than 4,300 digits (int() refuses them: was a 500)"),
+    ("limit=" + "9" * 5000, "5,000 digits, over the 1,024-digit cap (int() refuses 4,300: was a 500)"),
     ("offset=" + "1" * 5000, "idem"),
     ("limit=%C2%B2", "limit=² (str.isdigit accepts it, int() does not: was a 500)"),
     ("limit=%D9%A3", "an Arabic-Indic digit three (int() would take it)"),
     ("limit=-1", "negative"),
     ("limit=1.5", "not whole"),
     ("limit=", "empty"),
-    ("limit=1234567890", "ten digits, over the 9-digit cap"),
     ("limit=1&limit=2", "given twice"),
     ("offset=%2B1", "a sign"),
     ("validOn=yesterday", "not an ISO 8601 date-time"),
     ("validBefore=2026-13-01T00:00:00Z", "month 13"),
     ("x-acme-invoice=1", "an extension criterion this host does not implement"),
     ("colour=blue", "an unknown parameter"),
-    ("productId=a%00b", "a NUL character (PostgreSQL text cannot hold it)"),
     ("geography=" + "x" * 2000, "a value over 1,024 characters"),
     ("&".join(["productId=p"] * 101), "over 100 filter values"),
 ]
@@ -100,6 +98,14 @@ def test_status_and_limit_zero_as_the_spec_and_harness_say(host):
     assert (status, body) == (200, {"data": []}) and head["Link"] == f'<{host["base"]}/3/footprints?offset=0>; rel="next"'
     status, head, body = call(f"{host['base']}/3/footprints?limit=000000002&OFFSET=0", headers=host["bearer"])
     assert status == 200 and len(body["data"]) == 2 and "offset=2" in head["Link"]
+    # a value with a NUL matches nothing (PostgreSQL text cannot hold one: was a 500 there)
+    for query, count in (("productId=a%00b", 0), ("geography=%00&geography=CN", 2), ("geography=%00&status=Active", 0)):
+        status, _, body = call(f"{host['base']}/3/footprints?{query}", headers=host["bearer"])
+        assert status == 200 and len(body["data"]) == count, query
+    for query in ("limit=18446744073709551615", "limit=1772228296148924399353856", "limit=" + "9" * 1024,
+                  "offset=" + "9" * 20, "offset=" + "1" * 1024):  # the OpenAPI sets no maximum (schemathesis)
+        status, head, body = call(f"{host['base']}/3/footprints?{query}", headers=host["bearer"])
+        assert status == 200 and len(body["data"]) == (0 if "offset" in query else 3) and "Link" not in head
 
 
 NAMES = st.sampled_from(["limit", "offset", "LIMIT", "productId", "companyid", "geography", "classification",

@@ -8,18 +8,26 @@ input                       rule
 ==========================  ===================================================================
 ``limit``                   ASCII digits ``0-9`` only (``str.isdigit`` also accepts ``²`` and
                             other digits; ``int`` then fails or takes them), at most
-                            :data:`DIGITS_MAX` digits. ``0`` is allowed (PACT v3 OpenAPI,
+                            :data:`DIGITS_MAX` of them. Any size is accepted (the OpenAPI sets
+                            no maximum) and read within a sane range: a limit over
+                            :data:`PAGE_MAX` gives :data:`PAGE_MAX` (the host MAY return
+                            fewer), never converting thousands of digits (Python refuses
+                            more than 4,300: the 500 before). ``0`` is allowed (PACT v3 OpenAPI,
                             ListFootprints ``limit``: ``minimum: 0``): an empty page and, when
                             footprints follow, a ``Link`` to the same offset with the host's
                             page size (a next link with ``limit=0`` would never advance)
-``offset``                  the same digits rule (the host's own pagination links)
+``offset``                  the same digits rule (the host's own pagination links); one over
+                            :data:`OFFSET_MAX` counts as :data:`OFFSET_MAX` (an empty page)
 ``limit``/``offset`` twice  400 (which one would count is a guess)
 filters                     ``productId``, ``companyId``, ``geography``, ``classification``,
                             ``validOn``, ``validAfter``, ``validBefore``, ``status`` (names
                             case-insensitive; PACT v3 rest-api "Filtering"); a date filter must
                             be an ISO 8601 date-time; a value has at most :data:`VALUE_MAX`
-                            characters and no control characters, at most :data:`VALUES_MAX`
-                            values in all
+                            characters (any: the schema's strings and URNs may hold any), at most
+                            :data:`VALUES_MAX`
+                            values in all. A value with a NUL (``%00``) matches nothing (no
+                            stored value holds one: PostgreSQL text cannot) and is not sent to
+                            the database (:attr:`ListQuery.nothing`)
 ``status``                  any value is accepted, and one that is neither ``Active`` nor
                             ``Deprecated`` matches nothing: 200 with ``{"data": []}``. The
                             OpenAPI lists the two values, but the official conformance harness
@@ -67,8 +75,10 @@ from .query import FILTERS
 #: Most footprints per response when the client gives no (or a larger) ``limit``.
 PAGE_MAX = 100
 DATE_FILTERS = ("validon", "validafter", "validbefore")
-#: Longest ``limit`` / ``offset`` [digits]: offsets below 10^9.
-DIGITS_MAX = 9
+#: Longest ``limit`` / ``offset`` [digits] (a longer one is not a number anyone means).
+DIGITS_MAX = 1024
+#: Largest offset passed on [footprints] (SQL integers are 64-bit signed; no registry is near it).
+OFFSET_MAX = 10 ** 12
 #: Longest filter value [characters].
 VALUE_MAX = 1024
 #: Most filter values in one request.
@@ -106,12 +116,16 @@ class ListQuery:
         Footprints to skip.
     params : list of (str, str)
         The query as given, without ``limit`` and ``offset`` (for the next page's link).
+    nothing : bool
+        True when no footprint can match: every value of a criterion holds a NUL (such values
+        are left out of ``criteria``).
     """
 
     criteria: dict[str, list[str]] = field(default_factory=dict)
     limit: int | None = None
     offset: int = 0
     params: list[tuple[str, str]] = field(default_factory=list)
+    nothing: bool = False
 
     @property
     def size(self) -> int:
@@ -122,7 +136,7 @@ class ListQuery:
 def _count(key: str, value: str) -> int:
     if not _DIGITS.fullmatch(value) or len(value) > DIGITS_MAX:
         raise BadRequest(f"{key} must be a whole number of at most {DIGITS_MAX} ASCII digits (0-9), got {value[:40]!r}")
-    return int(value)
+    return OFFSET_MAX if len(value.lstrip("0")) > len(str(OFFSET_MAX)) else min(int(value), OFFSET_MAX)
 
 
 def _date(key: str, value: str) -> None:
@@ -149,11 +163,12 @@ def list_query(params: list[tuple[str, str]]) -> ListQuery:
     ------
     BadRequest
         A malformed ``limit`` / ``offset``, one given twice, an unknown parameter, a date filter
-        that is not an ISO 8601 date-time, a value too long or with control characters, or
+        that is not an ISO 8601 date-time, a value too long, or
         more than :data:`VALUES_MAX` values (see the module docstring).
     """
     query = ListQuery()
     seen: set[str] = set()
+    unmatchable: set[str] = set()
     for key, value in params:
         name = key.lower()
         if name in ("limit", "offset"):
@@ -169,14 +184,18 @@ def list_query(params: list[tuple[str, str]]) -> ListQuery:
             raise BadRequest(f"unknown query parameter {key[:60]!r}; ListFootprints takes limit, offset and the "
                              "filters productId, companyId, geography, classification, validOn, validAfter, "
                              "validBefore, status")
-        if len(value) > VALUE_MAX or _CONTROL.search(value):
-            raise BadRequest(f"{key}: a value has at most {VALUE_MAX} characters and no control characters")
+        if len(value) > VALUE_MAX:
+            raise BadRequest(f"{key}: a value has at most {VALUE_MAX} characters")
         if name in DATE_FILTERS:
             _date(key, value)
-        query.criteria.setdefault(name, []).append(value)
         query.params.append((key, value))
         if len(query.params) > VALUES_MAX:
             raise BadRequest(f"at most {VALUES_MAX} filter values in one request")
+        if "\x00" in value:
+            unmatchable.add(name)
+        else:
+            query.criteria.setdefault(name, []).append(value)
+    query.nothing = any(name not in query.criteria for name in unmatchable)
     return query
 
 

@@ -184,6 +184,8 @@ class _PactHost:
             query = list_query(params)  # every malformed parameter is a 400 (pcf.serve.limits)
         except BadRequest as exc:
             return _error(400, "BadRequest", str(exc))
+        if query.nothing:  # a criterion whose every value holds a NUL
+            return Response(b'{"data":[]}', media_type="application/json")
         try:  # filters and the page in the registry's SQL (pcf.serve.query)
             body, more = self.source.page(version, query.criteria, query.size, query.offset)
         except ValueError as exc:
