@@ -177,6 +177,7 @@ class _PactHost:
         if refusal is not None:
             return refusal
         params = request.query_params.multi_items()
+        params = [(k, v) for k, v in params if not (k == "$filter" and not v.strip())]  # an empty one: no filter
         if any(k == "$filter" for k, _ in params):
             return _error(400, "NotImplemented", "the OData $filter (PACT v2) is not implemented; use the v3 filters "
                                                  "(productId, companyId, geography, classification, validOn, ...)")
