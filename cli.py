@@ -41,7 +41,7 @@ def fail(exc: PCFError) -> typing.NoReturn:
     stderr, exit status 2, never a traceback."""
     flag = option_of(exc)
     message = f"{exc} ({flag})" if flag else str(exc)
-    err.print(f"[red]error:[/red] {message}", highlight=False, markup=True, soft_wrap=True)
+    err.print(f"[red]error:[/red] {escape(message)}", highlight=False, markup=True, soft_wrap=True)
     raise typer.Exit(2)
 
 
@@ -200,7 +200,7 @@ def setup(force: bool = typer.Option(False, "--force", help="Rebuild every part.
     """Build the background (biosphere3, IPCC 2021/2013 GWP100, EF 3.1 climate change, open default) under PCF_HOME. Idempotent."""
     from pcf.api import setup as build
 
-    done = build(force=force, report=lambda m: err.print(m))
+    done = build(force=force, report=lambda m: err.print(escape(m)))
     for step, state in done.steps.items():
         out.print(f"{step}: {state}")
     out.print(f"background ready in {done.home}")
@@ -702,7 +702,7 @@ def import_foreground(
     stages = {}
     for item in stage:
         if "=" not in item:
-            err.print(f"error: --stage {item!r}: write ID=STAGE, e.g. --stage battery_separator=production")
+            err.print(f"error: --stage {escape(repr(item))}: write ID=STAGE, e.g. --stage battery_separator=production")
             raise typer.Exit(2)
         key, _, value = item.partition("=")
         stages[key.strip()] = value.strip()

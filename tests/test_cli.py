@@ -91,6 +91,15 @@ def test_label_of_missing_result_exits_2(tmp_path):
     assert "file not found" in result.output
 
 
+def test_an_error_message_with_markup_like_text_is_printed_as_is(tmp_path):
+    """Rich markup is off for what the message quotes: a path like ``no[/x]such`` once crashed
+    the error handler itself (MarkupError, a traceback) instead of exiting 2."""
+    missing = tmp_path / "no[/x]such[bold].result.json"
+    result = runner.invoke(cli.app, ["label", str(missing), "--out", str(tmp_path)])
+    assert result.exit_code == 2, result.output
+    assert "no[/x]such[bold].result.json" in result.output and "file not found" in result.output
+
+
 def test_console_script_is_installed():
     exe = shutil.which("pcf") or str(__import__("pathlib").Path(sys.executable).parent / "pcf")
     proc = subprocess.run([exe, "version"], capture_output=True, text=True)
