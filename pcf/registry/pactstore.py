@@ -101,7 +101,7 @@ ACTIVE = "(l.status = 'valid' AND l.renewed_by IS NULL AND c.valid_from <= ? AND
 
 #: Columns a served row has (:meth:`PactCacheTx.pact_page`, :meth:`PactCacheTx.pact_document`).
 _COLUMNS = ("c.number, l.issuer, l.issued_at, l.valid_from AS label_from, l.valid_until AS label_until, l.status, "
-            "l.renewed_by")
+            "l.renewed_by, (SELECT COALESCE(MAX(seq), 0) FROM labels) AS top")
 
 #: Rows per INSERT statement (13 columns x 200 = 2,600 parameters: within SQLite's 32,766 and
 #: PostgreSQL's 65,535).
@@ -208,8 +208,9 @@ class PactCacheTx:
                   offset: int) -> list:
         """Served rows of PACT ``version`` matching ``query``, in label order, ``limit`` rows from
         ``offset``: columns ``number, issuer, issued_at, label_from, label_until, status,
-        renewed_by, active`` (1 when Active at ``now``, :func:`sortable_time` text); the
-        documents themselves come from :meth:`pact_bodies`. The two indexes answer it alone."""
+        renewed_by, top, active`` (``top``: the highest label number in the registry; ``active``:
+        1 when Active at ``now``, :func:`sortable_time` text); the documents themselves come from
+        :meth:`pact_bodies`. The indexes answer it alone."""
         where, args = self._pact_where(version, exporter, query, now)
         sql = (f"SELECT {_COLUMNS}, CASE WHEN {ACTIVE} THEN 1 ELSE 0 END AS active "
                "FROM pact_documents c JOIN labels l ON l.number = c.number "

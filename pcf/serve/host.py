@@ -352,19 +352,24 @@ class FootprintSource:
                 store.close()
         self._local = threading.local()
 
-    def _stale(self, tx) -> bool:
-        return tx.next_label_seq() - 1 > self._known or bool(self._pending and time.monotonic() >= self._retry_at)
+    def _stale(self, top: int) -> bool:
+        """Whether labels were issued since the last look (``top``: the highest label number), or
+        labels whose result was missing are due to be looked for again."""
+        return top > self._known or bool(self._pending and time.monotonic() >= self._retry_at)
 
-    def _read(self, answer):
-        """``answer(tx, now)`` in a read transaction after the cache caught up with the registry."""
+    def _read(self, version: str, select) -> list[bytes]:
+        """The served documents of ``select(tx, now)`` (rows of :meth:`PactCacheTx.pact_page`)
+        in one read transaction, after the cache caught up with the registry (the rows carry the
+        highest label number, ``top``, so that this costs no statement of its own)."""
         store = self._store()
         now = sortable_time(self.clock())
         with store.read() as tx:
-            if not self._stale(tx):
-                return answer(tx, now)
+            rows = select(tx, now)
+            if not self._stale(rows[0]["top"] if rows else tx.next_label_seq() - 1):
+                return self._served(tx, version, rows)
         self.prepare()
         with store.read() as tx:
-            return answer(tx, now)
+            return self._served(tx, version, select(tx, now))
 
     def prepare(self) -> int:
         """Export the labels not cached yet (for this exporter) into the registry's cache; the
@@ -421,9 +426,8 @@ class FootprintSource:
             The registry is missing or unreadable.
         """
         query = pact_query(criteria)
-        docs = self._read(lambda tx, now: self._served(tx, version,
-                                                       tx.pact_page(version, self.exporter, now, query, limit + 1,
-                                                                    offset)))
+        docs = self._read(version, lambda tx, now: tx.pact_page(version, self.exporter, now, query, limit + 1,
+                                                                offset))
         return data_json(docs[:limit]), len(docs) > limit
 
     def find(self, version: str, criteria: dict[str, list[str]]) -> list[dict]:
@@ -438,8 +442,7 @@ class FootprintSource:
             The registry is missing or unreadable.
         """
         query = pact_query(criteria)
-        docs = self._read(lambda tx, now: self._served(tx, version,
-                                                       tx.pact_page(version, self.exporter, now, query, ALL, 0)))
+        docs = self._read(version, lambda tx, now: tx.pact_page(version, self.exporter, now, query, ALL, 0))
         return [json.loads(doc) for doc in docs]
 
     def document(self, version: str, footprint_id: str) -> bytes | None:
@@ -453,9 +456,9 @@ class FootprintSource:
         """
         def one(tx, now):
             row = tx.pact_document(version, self.exporter, now, footprint_id.lower())
-            return [] if row is None else self._served(tx, version, [row])
+            return [] if row is None else [row]
 
-        docs = self._read(one)
+        docs = self._read(version, one)
         return data_json(docs[0]) if docs else None
 
     def _served(self, tx, version: str, rows: list) -> list[bytes]:
