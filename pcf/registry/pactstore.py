@@ -93,6 +93,10 @@ PACT_TABLES = ("pact_documents", "pact_terms")
 
 #: Fields of :class:`PactQuery.terms`.
 TERM_FIELDS = ("productid", "companyid", "classification", "geography")
+#: Fields whose values few footprints share (a product's labels): a query starts from the
+#: footprints with the value; for the others (a company, a country, a class: many footprints)
+#: it pages through the footprints in order and looks each one's values up.
+SELECTIVE = ("productid",)
 
 #: SQL of "the footprint is Active at ``?``" over ``labels l`` and ``pact_documents c``, with
 #: two ``now`` arguments: the label is valid (not suspended, revoked or superseded), not
@@ -236,10 +240,17 @@ class PactCacheTx:
         """``AND ...`` clauses and their arguments for :meth:`pact_page`."""
         where, args = [], []
         for name, values in query.terms.items():
-            where.append(" AND (c.number, c.declaration_sha256) IN (SELECT t.number, t.declaration_sha256 "
-                         "FROM pact_terms t WHERE t.version = ? AND t.exporter = ? AND t.field = ? AND t.value IN "
-                         f"({', '.join('?' * len(values))}))")
-            args += [version, exporter, name, *values]
+            marks = ", ".join("?" * len(values))
+            if name in SELECTIVE:  # few footprints have the value: start from them
+                where.append(" AND (c.number, c.declaration_sha256) IN (SELECT t.number, t.declaration_sha256 "
+                             f"FROM pact_terms t WHERE t.version = ? AND t.exporter = ? AND t.field = ? "
+                             f"AND t.value IN ({marks}))")
+                args += [version, exporter, name, *values]
+            else:  # many have it: look each footprint's value up (by the primary key) while paging
+                where.append(" AND EXISTS (SELECT 1 FROM pact_terms t WHERE t.number = c.number "
+                             "AND t.version = c.version AND t.declaration_sha256 = c.declaration_sha256 "
+                             f"AND t.exporter = c.exporter AND t.field = ? AND t.value IN ({marks}))")
+                args += [name, *values]
         for op, times in (("c.period_start <= ? AND ? <= c.period_end", query.valid_on),
                           ("c.period_start > ?", query.valid_after), ("c.period_end < ?", query.valid_before)):
             for moment in times:
