@@ -214,15 +214,21 @@ class PactCacheTx:
         ``offset``: columns ``number, issuer, issued_at, label_from, label_until, status,
         renewed_by, top, active`` (``top``: the highest label number in the registry; ``active``:
         1 when Active at ``now``, :func:`sortable_time` text); the documents themselves come from
-        :meth:`pact_bodies`. The indexes answer it alone."""
+        :meth:`pact_bodies`. The page is chosen first, on the indexed columns (and the labels
+        only for a status filter); then its rows are joined with their labels."""
         where, args = self._pact_where(version, exporter, query, now)
-        sql = (f"SELECT {_COLUMNS}, CASE WHEN {ACTIVE} THEN 1 ELSE 0 END AS active "
-               "FROM pact_documents c JOIN labels l ON l.number = c.number "
-               "AND l.declaration_sha256 = c.declaration_sha256 "
-               "WHERE c.version = ? AND c.exporter = ? AND c.problem IS NULL" + "".join(where)
-               + " ORDER BY c.seq LIMIT ? OFFSET ?")
-        return self.run(sql, [now, now, version, exporter, *args, max(limit, 0),
-                              min(max(offset, 0), _OFFSET_MAX)]).fetchall()
+        labels = ("JOIN labels l ON l.number = c.number AND l.declaration_sha256 = c.declaration_sha256 "
+                  if query.statuses is not None else "")  # the page needs the labels only for the status
+        page = (f"SELECT c.number, c.declaration_sha256, c.seq FROM pact_documents c {labels}"
+                "WHERE c.version = ? AND c.exporter = ? AND c.problem IS NULL" + "".join(where)
+                + " ORDER BY c.seq LIMIT ? OFFSET ?")
+        sql = (f"SELECT {_COLUMNS}, CASE WHEN {ACTIVE} THEN 1 ELSE 0 END AS active FROM ({page}) p "
+               "JOIN pact_documents c ON c.number = p.number AND c.version = ? "
+               "AND c.declaration_sha256 = p.declaration_sha256 AND c.exporter = ? "
+               "JOIN labels l ON l.number = c.number AND l.declaration_sha256 = c.declaration_sha256 "
+               "ORDER BY p.seq")
+        return self.run(sql, [now, now, version, exporter, *args, max(limit, 0), min(max(offset, 0), _OFFSET_MAX),
+                              version, exporter]).fetchall()
 
     def pact_bodies(self, version: str, exporter: str, numbers: list[str]) -> dict[str, tuple[str, str]]:
         """``number -> (body, comment)`` of served rows (:meth:`pact_page`) of PACT ``version``."""
