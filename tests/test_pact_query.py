@@ -320,3 +320,28 @@ def test_the_cache_tables_are_added_to_an_older_registry(tmp_path):
         assert json.loads(source.document("v2", footprint_uuid(number)))["data"]["id"] == footprint_uuid(number)
     finally:
         source.close()
+
+
+def test_an_exported_label_stays_served_without_its_result_file(tmp_path):
+    """The documents are the signed result's: once exported they do not depend on the file
+    (docs/exchange.md); a fresh source (a restart) serves them from the registry too."""
+    store, key, _, _ = new_registry(tmp_path, now=utc(2026, 1, 1), case=False)
+    results = tmp_path / "results"
+    results.mkdir()
+    declaration = pack(7)
+    (results / "P7.result.json").write_text(json.dumps(declaration.to_json()), encoding="utf-8")
+    number = issue(store, declaration, key, 365, None, now=utc(2026, 3, 1), render=False, self_declared=True).number
+    store.close()
+    first = FootprintSource(location(tmp_path), results, clock=lambda: NOW)
+    try:
+        assert first.prepare() == 1
+    finally:
+        first.close()
+    (results / "P7.result.json").unlink()
+    again = FootprintSource(location(tmp_path), results, clock=lambda: NOW)
+    try:
+        doc = json.loads(again.document("v3", footprint_uuid(number)))["data"]
+        assert doc["productIds"] == ["urn:pcf:test:product:P007"] and doc["status"] == "Active"
+        assert again.footprints()[0].v3 is None  # made afresh, it would need the file
+    finally:
+        again.close()
