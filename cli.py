@@ -542,6 +542,20 @@ def export(
     out.print(f"wrote {escape(str(path))}")
 
 
+@app.command("export-model", epilog="Example: pcf export-model examples/pv/mono-si-module-cn.yaml --format brightway-excel --out out/pv.xlsx")
+def export_model(
+    model: Path = typer.Argument(..., help="Model file (pcf-model/1)."),
+    fmt: str = typer.Option(..., "--format", help="brightway-excel: a bw2io ExcelImporter workbook (docs/model-format.md)."),
+    out_file: Path = typer.Option(..., "--out", help="Workbook (.xlsx) to write."),
+    scenario: Optional[str] = typer.Option(None, "--scenario", help="Export this scenario of the model instead of the base."),
+) -> None:
+    """Export a model's foreground, linked to its background, for Brightway / Activity Browser."""
+    from pcf.api import export_model as run
+
+    path = run(model, fmt, out_file, scenario=scenario)
+    out.print(f"wrote {escape(str(path))}")
+
+
 @app.command("api-client", epilog="Example: pcf api-client buyer-1 --clients api-clients.json")
 def api_client(
     client_id: str = typer.Argument(..., help="Client id of the data recipient (1-64 of A-Z a-z 0-9 . _ -)."),

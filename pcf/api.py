@@ -1142,6 +1142,39 @@ def export(result_path: str | Path, fmt: str, out: str | Path, study_url: str | 
     return write_export(document, out)
 
 
+def export_model(model_path: str | Path, fmt: str, out: str | Path, scenario: str | None = None) -> Path:
+    """``pcf export-model``: a model's foreground with its background links, for Brightway /
+    Activity Browser (docs/model-format.md, "Export to Brightway").
+
+    Parameters
+    ----------
+    model_path : str or Path
+        ``pcf-model/1`` file; its background must be installed (``pcf setup``).
+    fmt : str
+        One of :data:`pcf.exchange.modelexport.MODEL_FORMATS` (``brightway-excel``).
+    out : str or Path
+        File to write (atomically; nothing is written on error).
+    scenario : str, optional
+        A scenario of the model; None or ``base`` for the model as written.
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Raises
+    ------
+    PCFError
+        ``ModelError`` (``file:line``) for a model that does not load or link, ``BackgroundError``
+        for a missing background, ``ExchangeError`` for an unknown format or text the format
+        cannot carry.
+    """
+    from .exchange.modelexport import export_model as write
+    from .model import load_model
+
+    return write(load_model(model_path, scenario=scenario), fmt, out)
+
+
 def add_api_client(clients_file: str | Path, client_id: str) -> str:
     """``pcf api-client``: register a data recipient of the PACT host API (or renew its secret).
 
