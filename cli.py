@@ -1,6 +1,6 @@
 """pcf command line: a thin layer over the library (DESIGN.md). Exit status: 0 success,
 1 a PCR nonconformity (``pcf check``), SKUs that failed (``pcf batch``, the others are
-written) or an error-level lint finding (``pcf lint``), 2 invalid input or any other pcf error.
+written), an error-level lint finding (``pcf lint``) or no match (``pcf db search``), 2 invalid input or any other pcf error.
 
 Every command is registered through :class:`Commands`, so one handler (:func:`fail`) turns a
 :class:`pcf.core.errors.PCFError` into its message on stderr and exit status 2; library messages
@@ -640,6 +640,77 @@ def db_list(as_json: bool = typer.Option(False, "--json", help="Print JSON inste
     for e in entries:
         table.add_row(escape(e.name), e.kind, str(e.activities), e.sha256[:12], escape(e.source))
     out.print(table)
+
+
+@db_app.command("search", epilog="Example: pcf db search graphite --unit kg --json")
+def db_search(
+    text: str = typer.Argument(..., help="Words of the activity's name or reference product (fuzzy)."),
+    database: Optional[str] = typer.Option(None, "--database", help="Search this database only (as `pcf db list` "
+                                           "names it); default every installed background."),
+    location: Optional[str] = typer.Option(None, "--location", help="Only activities of this location (CN, GLO, ...)."),
+    unit: Optional[str] = typer.Option(None, "--unit", help="Only activities in this unit (kg also finds kilogram)."),
+    method: str = typer.Option("ipcc-2021-gwp100", "--method", help="Method of the kg CO2e per unit "
+                               "(ipcc-2021-gwp100 | ipcc-2013-gwp100 | ef-3.1-climate-change)."),
+    limit: int = typer.Option(20, "--limit", help="At most this many rows."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON records instead of a table."),
+) -> None:
+    """Find background activities by fuzzy match, best first: the reference to paste into a model,
+    name, reference product, location, unit, kg CO2e per unit, DQR, proxy flag, source.
+    Exit 1 when nothing matches."""
+    import json
+
+    from pcf.api import search_databases
+
+    found = search_databases(text, database=database, location=location, unit=unit, method=method, limit=limit)
+    if as_json:
+        print(json.dumps([h.to_dict() for h in found.hits], indent=2, ensure_ascii=False))
+    if not found.hits:
+        filters = "".join(f", {k} {v!r}" for k, v in (("location", location), ("unit", unit)) if v is not None)
+        err.print(f"no activity matches {escape(repr(text))}{escape(filters)} in {escape(', '.join(found.databases))}",
+                  highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
+    if not as_json:
+        print_search(found)
+
+
+def print_search(found) -> None:
+    """The hits of ``pcf db search`` as a table. Under 120 columns two columns: the activity (its
+    reference on a line of its own, so that it never folds at 80 columns; name, reference product;
+    location, DQR, proxy) and kg CO2e per unit; wider, one column per field and the source."""
+    count = f"{len(found.hits)} best match" + ("es" if len(found.hits) > 1 else "")
+    out.print(f"{count} for [bold]{escape(found.text)}[/bold] in "
+              f"{escape(', '.join(found.databases))} · kg CO2e per unit under {escape(found.method_label)}",
+              highlight=False)
+    wide = out.width >= 120
+    table = Table(show_header=True, header_style="bold", show_lines=not wide)
+    proxy = {True: "yes", False: "no", None: "—"}
+    if wide:
+        for title, kw in (("reference (paste into inputs[])", {"no_wrap": True}), ("name", {"ratio": 2}),
+                          ("reference product", {"ratio": 1}), ("loc", {}),
+                          ("kg CO2e / unit", {"justify": "right", "no_wrap": True}),
+                          ("DQR", {"justify": "right", "no_wrap": True}), ("proxy", {"no_wrap": True}),
+                          ("source", {"no_wrap": True, "overflow": "ellipsis", "max_width": 40})):
+            table.add_column(title, overflow=kw.pop("overflow", "fold"), **kw)
+    else:
+        table.add_column("reference (paste into inputs[]) · name · reference product · location, DQR, proxy",
+                         overflow="fold", ratio=1)
+        table.add_column("kg CO2e / unit", justify="right", no_wrap=True)
+    for h in found.hits:
+        m = h.match
+        figure = f"{_fmt(h.kg_co2e_per_unit)} / {escape(m.unit)}"
+        dqr = f"{m.dqr['dqr']:.2f}" if m.dqr else "—"
+        if wide:
+            table.add_row(escape(m.reference), escape(m.name), escape(m.reference_product), escape(m.location),
+                          figure, dqr, proxy[m.proxy], escape(m.source))
+            continue
+        lines = [f"[bold]{escape(m.reference)}[/bold]", escape(m.name)]
+        if m.reference_product and m.reference_product != m.name:
+            lines.append(f"[dim]{escape(m.reference_product)}[/dim]")
+        lines.append(f"{escape(m.location) or '—'} · DQR {dqr} · proxy {proxy[m.proxy]}")
+        table.add_row("\n".join(lines), figure)
+    out.print(table)
+    if not wide:
+        out.print("[dim]sources and DQR parts: --json[/dim]")
 
 
 @db_app.command("remove", epilog="Example: pcf db remove pcf-fg-SKU-OLD")

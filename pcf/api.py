@@ -1304,6 +1304,37 @@ def list_databases() -> list:
     return entries()
 
 
+def search_databases(text: str, database: str | None = None, location: str | None = None, unit: str | None = None,
+                     method: str = "ipcc-2021-gwp100", limit: int | None = 20):
+    """``pcf db search``: activities of the installed backgrounds by fuzzy match on name and
+    reference product, with the model reference to paste and kg CO2e per unit under ``method``.
+
+    Parameters
+    ----------
+    text : str
+        Words to look for.
+    database, location, unit : str, optional
+        Filters: one database (as ``pcf db list`` names it), a location code, a unit.
+    method : str
+        pcf method id of the figures (default the models' default, ``ipcc-2021-gwp100``).
+    limit : int, optional
+        At most this many rows (None: all).
+
+    Returns
+    -------
+    pcf.lca.intensity.BackgroundSearch
+        The hits best first (empty when nothing matches), the databases searched, the method.
+
+    Raises
+    ------
+    BackgroundError, UnitError, CalculationError
+        As :func:`pcf.lca.intensity.search_background`.
+    """
+    from .lca.intensity import search_background
+
+    return search_background(text, database=database, location=location, unit=unit, method=method, limit=limit)
+
+
 def remove_database(name: str):
     """``pcf db remove``: remove an installed database.
 
