@@ -108,6 +108,35 @@ def test_small_model_reimports_with_the_hand_worked_score(bd, write_model, tmp_p
     assert score == pytest.approx(total, rel=1e-6)
 
 
+def test_process_named_like_a_background_activity_stays_apart(bd, write_model, tmp_path):
+    """A foreground process that looks like the ``elec`` activity (name, location, unit) to
+    bw2io's internal linking gets ``[code]`` in its reference product, so the input of the
+    background electricity is not taken from the foreground: 1 kWh of the model's
+    'electricity' = 1 kWh of elec (0.5571) + 0.1 kg CH4 x 29.8 (2.98) = 3.5371 kg CO2e."""
+    from pcf.background import method_spec
+
+    model = write_model(textwrap.dedent("""\
+        format: pcf-model/1
+        product: {id: GREEN, name: Electricity, process: mix, reference_flow: {amount: 1, unit: kWh}}
+        study: {background: test-bg}
+        processes:
+          - id: mix
+            name: Electricity
+            stage: production
+            location: CN
+            output: {amount: 1, unit: kWh}
+            inputs:
+              - {background: elec, amount: 1, unit: kWh}
+            emissions:
+              - {substance: methane, amount: 0.1, unit: kg}
+        """))
+    out = export_model(model, "brightway-excel", tmp_path / "g.xlsx")
+    rows = list(openpyxl.load_workbook(out)["Database"].iter_rows(values_only=True))
+    assert ("reference product", "Electricity [mix]") in [r[:2] for r in rows]
+    score = reimport_score(bd, out, "test-bg", "mix", 1.0, method_spec("ipcc-2021-gwp100").name)
+    assert score == pytest.approx(3.5371, rel=1e-6)
+
+
 def test_workbook_layout(bd, write_model, tmp_path):
     model = write_model(MODEL.replace("PART_NAME", "part production"))
     wb = openpyxl.load_workbook(export_model(model, "brightway-excel", tmp_path / "w.xlsx"))

@@ -102,12 +102,14 @@ def collect(system: ProductSystem) -> ModelExport:
     check_foreground(system, data, graph.database, graph.reference[1])
     name = f"pcf-model-{system.model.product.id}"
     own = {**data, **links.suppliers}  # supplier footprints travel with the foreground
-    targets = _own_targets(own, name)
+    outside = {tuple(e["input"]) for act in own.values() for e in act["exchanges"]} - {tuple(k) for k in own}
+    targets = {key: _target(bd, key) for key in sorted(outside)}
+    targets.update(_own_targets(own, name, targets))
     export = ModelExport(name, graph.reference[1], float(system.reference_amount))
     for key, act in own.items():
         exchanges = []
         for exc in act["exchanges"]:
-            target = targets.get(tuple(exc["input"])) or _target(bd, tuple(exc["input"]))
+            target = targets[tuple(exc["input"])]
             row = {**target, "amount": float(exc["amount"]), "type": exc["type"]}
             if exc.get("pcf_stage"):
                 row["pcf stage"] = exc["pcf_stage"]
@@ -128,11 +130,18 @@ def collect(system: ProductSystem) -> ModelExport:
     return export
 
 
-def _own_targets(own: dict, name: str) -> dict:
+def _own_targets(own: dict, name: str, outside: dict) -> dict:
     """``key -> exchange fields`` of the exported activities; a reference product is the
-    activity's name, with `` [code]`` where two activities would otherwise look the same to
-    bw2io's linking (name, reference product, unit, location)."""
+    activity's name, with `` [code]`` where the activity would otherwise look the same to
+    bw2io's linking (name, reference product, unit, location) as another exported activity or
+    as an activity outside that an exchange names (``outside``: key -> exchange fields):
+    ``ExcelImporter`` links internally first, so such an input would be taken from the
+    foreground."""
     seen: dict[tuple, int] = {}
+    for target in outside.values():
+        if "reference product" in target:
+            sig = (target["name"].lower(), target["location"].lower())
+            seen[sig] = seen.get(sig, 0) + 1
     for act in own.values():
         sig = (act["name"].lower(), (act.get("location") or "GLO").lower())
         seen[sig] = seen.get(sig, 0) + 1
@@ -274,7 +283,8 @@ def export_model(system: ProductSystem, fmt: str, out: str | Path) -> Path:
         As :func:`collect`.
     """
     if fmt not in MODEL_FORMATS:
-        raise ExchangeError(f"unknown model format {fmt!r}; choose one of {', '.join(MODEL_FORMATS)}").about("fmt")
+        raise ExchangeError(f"unknown model format {fmt!r}; choose one of {', '.join(MODEL_FORMATS)} "
+                            "(openLCA JSON-LD is not written yet)").about("fmt")
     content = brightway_workbook(collect(system))
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
