@@ -182,6 +182,24 @@ def test_shipped_example_reimports_with_the_same_score(open_default, tmp_path):
     assert score == pytest.approx(total, rel=1e-6)
 
 
+def test_scenario_is_exported_and_named(bd, write_model, tmp_path):
+    text = MODEL.replace("PART_NAME", "part production") + textwrap.dedent("""\
+        scenarios:
+          more_power:
+            replace:
+              - {input: elec, with: {amount: 20}}
+        """)
+    model = write_model(text)
+    wb = openpyxl.load_workbook(export_model(model, "brightway-excel", tmp_path / "s.xlsx", scenario="more_power"))
+    elec = next(r for r in wb["Database"].iter_rows(values_only=True) if r[0] == "electricity")
+    assert elec[1] == 20
+    assert any("scenario 'more_power'" in (c.value or "") for c in wb["Notes"]["A"])
+    out = tmp_path / "x.xlsx"
+    result = runner.invoke(cli.app, ["export-model", str(model), "--format", "brightway-excel", "--out", str(out),
+                                     "--scenario", "nosuch"])
+    assert result.exit_code == 2 and "nosuch" in result.output and not out.exists()
+
+
 def test_cli_writes_the_workbook(bd, write_model, tmp_path):
     model = write_model(MODEL.replace("PART_NAME", "part production"))
     out = tmp_path / "sub" / "w.xlsx"

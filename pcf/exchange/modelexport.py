@@ -124,7 +124,8 @@ def collect(system: ProductSystem) -> ModelExport:
                                   "type": "process", "stage": act.get("stage"), "comment": act.get("source"),
                                   "exchanges": exchanges})
     _check_readable(export, system)
-    export.notes = [*NOT_REPRESENTED, f"Foreground of {system.path.name} (sha256 {system.sha256}), "
+    variant = f"scenario {system.scenario.name!r}" if system.scenario is not None else "the model as written"
+    export.notes = [*NOT_REPRESENTED, f"Foreground of {system.path.name} (sha256 {system.sha256}), {variant}, "
                     f"background {graph.background!r}; the footprint is that of "
                     f"{export.reference_amount:g} x activity {export.reference!r}."]
     return export
