@@ -34,6 +34,7 @@ from pcf.core.errors import BackgroundError, UnitError
 from pcf.lca import footprint
 from pcf.model import load_model
 from tests.conftest import REPO
+from tests.test_import import ecospold2_dir  # noqa: F401  (fixture)
 
 runner = CliRunner()
 
@@ -192,3 +193,24 @@ def test_library_errors_name_no_flag(bd):
 ])
 def test_yaml_scalar(text, scalar):
     assert yaml_scalar(text) == scalar
+
+
+def test_imported_database_rows_and_placeholders(ecospold2_dir, bd):
+    """tests/test_import.py's EcoSpold2 pair: widget = 0.5 + 2 kg steel x 3 = 6.5 kg CO2e / kg (hand);
+    its unlinked input 'mystery paint' is a zero-burden placeholder, never offered."""
+    from pcf.api import import_database, remove_database
+
+    import_database(ecospold2_dir, "ecospold2", "search-es2", replace=True)
+    try:
+        [widget] = search_json("widget", "--database", "search-es2")
+        assert widget["name"] == "widget production" and widget["unit"] == "kilogram"
+        assert widget["reference"] == "{database: search-es2, code: %s}" % widget["code"]
+        assert widget["kg_co2e_per_unit"] == pytest.approx(6.5, rel=1e-6)
+        assert widget["dqr"] is None and widget["proxy"] is None  # an import records neither
+        assert widget["source"].endswith("(ecospold2); unlinked: technosphere 1")
+        [steel] = search_json("steel", "--database", "search-es2", "--unit", "kg")  # kg = kilogram
+        assert steel["name"] == "steel production" and steel["kg_co2e_per_unit"] == pytest.approx(3.0, rel=1e-6)
+        result = runner.invoke(cli.app, ["db", "search", "mystery paint", "--database", "search-es2"])
+        assert result.exit_code == 1 and "no activity matches 'mystery paint' in search-es2" in result.stderr
+    finally:
+        remove_database("search-es2")
