@@ -36,11 +36,12 @@ sysdeps: .stamps/sysdeps
 	@mkdir -p .stamps && touch $@
 
 venv: $(VENV)/.installed
-$(VENV)/.installed: pyproject.toml
+# The exact versions tested (constraints.txt, scripts/update-constraints) within pyproject's ranges.
+$(VENV)/.installed: pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "pcf needs Python 3.11, found " + sys.version)'
 	[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[test]'
 	@touch $@
 
 background: venv

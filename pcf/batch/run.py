@@ -21,14 +21,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.errors import PCFError
+from ..core.extras import require
 from ..declaration import Declaration, write_declaration
 from .engine import figures_of_result, full_result, input_hash, same_figures, summarise_rows
 from .plan import Plan, make_plan
 from .state import Manifest
-from .summary import columns, summary_row, write_summary
+from .summary import PARQUET_PURPOSE, columns, summary_row, write_summary
 from .table import SkuRow, SkuTable
 
 EXECUTORS = ("local", "dask")
+DASK_PURPOSE = "the dask executor of pcf batch runs"
 
 
 @dataclass
@@ -227,10 +229,8 @@ class _Dask:
     they all see (a shared file system)."""
 
     def __init__(self, plans, options, jobs: int, scheduler: str | None):
-        try:
-            from distributed import Client, LocalCluster
-        except ImportError as exc:  # pragma: no cover - a pinned dependency
-            raise PCFError(f"the dask executor needs dask.distributed ({exc})").about("executor") from None
+        distributed = require("dask", "distributed", DASK_PURPOSE)
+        Client, LocalCluster = distributed.Client, distributed.LocalCluster
         self.cluster = None
         if scheduler:
             self.client = Client(scheduler)
@@ -304,13 +304,18 @@ def run_batch(skus: str | Path, out: str | Path, model: str | Path | None = None
     ------
     PCFError
         The table cannot be read (``TableError``), the ``--model`` itself is invalid
-        (``ModelError`` with ``file:line``) or no plan can be prepared, an unknown executor.
+        (``ModelError`` with ``file:line``) or no plan can be prepared, an unknown executor;
+        ``MissingExtra`` when pyarrow (extra ``parquet``) or, for ``executor="dask"``,
+        distributed (extra ``dask``) is not installed.
         Row failures are not raised: they are counted in ``failed`` and recorded.
     """
     if executor not in EXECUTORS:
         raise PCFError(f"unknown executor {executor!r}; use {' or '.join(EXECUTORS)}").about("executor")
     if jobs < 1:
         raise PCFError(f"the number of jobs must be at least 1, got {jobs}").about("jobs")
+    require("parquet", "pyarrow", PARQUET_PURPOSE)  # before anything is computed or written
+    if executor == "dask":
+        require("dask", "distributed", DASK_PURPOSE)
     started = time.perf_counter()
     table = SkuTable(skus, model)
     out = Path(out)

@@ -22,8 +22,10 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from ..core.extras import require
 from ..core.vocabulary import GHG_REPORTED, STAGES
 
+PARQUET_PURPOSE = "pcf batch writes summary.parquet"
 TOTAL = "total_kg_co2e"
 """Summary column of the total [kg CO2e / reference flow]; the stage shares are of it."""
 
@@ -81,8 +83,8 @@ def write_summary(rows: Iterable[dict], cols: list[tuple[str, str]], out: Path, 
     dict
         ``{"csv": Path, "parquet": Path}``.
     """
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    pa = require("parquet", "pyarrow", PARQUET_PURPOSE)
+    pq = require("parquet", "pyarrow.parquet", PARQUET_PURPOSE)
 
     types = {"int": pa.int64(), "str": pa.string(), "float": pa.float64(), "bool": pa.bool_()}
     schema = pa.schema([(name, types[t]) for name, t in cols])
@@ -140,7 +142,8 @@ def figures_table(figures: dict, parameters: dict):
         The :data:`FIGURES` columns in order, then the parameters.
     """
     import numpy as np
-    import pyarrow as pa
+
+    pa = require("parquet", "pyarrow", PARQUET_PURPOSE)
 
     n = len(next(iter(parameters.values()))) if parameters else len(figures[TOTAL])
     types = {"float": pa.float64(), "str": pa.string()}

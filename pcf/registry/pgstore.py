@@ -32,6 +32,7 @@ import re
 from typing import Iterator
 from urllib.parse import unquote, urlsplit, urlunsplit
 
+from ..core.extras import require
 from .errors import RegistryCorrupt, RegistryError
 from .store import (_SCHEMA, ADDED_IN_PLACE, BUSY_TIMEOUT_S, FORMAT, OLDER_SCHEMAS, SCHEMA_VERSION, SQLTx, Store)
 
@@ -157,11 +158,8 @@ def _secrets(url: str) -> list[str]:
 
 
 def _psycopg():
-    try:
-        import psycopg
-    except ImportError:  # pragma: no cover - psycopg is a dependency of pcf
-        raise RegistryError("PostgreSQL registries need psycopg 3: pip install 'psycopg[binary]'") from None
-    return psycopg
+    """The psycopg module; ``MissingExtra`` (extra ``postgres``) when it is not installed."""
+    return require("postgres", "psycopg", "a registry on PostgreSQL is reached")
 
 
 def _connect_error(exc: Exception, url: str) -> RegistryError:
@@ -224,7 +222,7 @@ class PgStore(Store):
 
     def __init__(self, url: str, create: bool = True):
         psycopg = _psycopg()
-        from psycopg.rows import dict_row
+        dict_row = require("postgres", "psycopg.rows", "a registry on PostgreSQL is reached").dict_row
 
         self.url = url
         self.location = redact(url)

@@ -53,6 +53,7 @@ import time
 from pathlib import Path
 
 from ..core.errors import PCFError
+from ..core.extras import EXTRAS, require
 from ..registry import open_store
 from .auth import TOKEN_TTL_S, Authenticator, RateLimit, TokenStore
 from .clients import Clients
@@ -63,6 +64,9 @@ from .limits import (PAGE_MAX, BadRequest, RequestLimits, bound_url, http_error,
 from .live import LivePages
 
 __all__ = ["PAGE_MAX", "TOKEN_TTL_S", "ServeError", "build_app", "check_address", "serve"]
+
+
+SERVER_PURPOSE = "pcf serve runs the label pages and the PACT host API"
 
 
 class ServeError(PCFError):
@@ -110,7 +114,10 @@ def build_app(source: FootprintSource | None, clients: Clients | None, token_ttl
     ------
     BadRequest
         ``public_url`` is not an absolute http(s) URL.
+    MissingExtra
+        starlette (extra ``server``) is not installed.
     """
+    require("server", "starlette", SERVER_PURPOSE)
     from starlette.applications import Starlette
     from starlette.middleware import Middleware
     from starlette.routing import Route
@@ -289,7 +296,11 @@ def serve(registry, results=None, clients_file=None, host: str = "127.0.0.1", po
         The clients file is missing or malformed.
     RegistryError
         No registry at ``registry``.
+    MissingExtra
+        starlette, uvicorn or anyio (extra ``server``) is not installed.
     """
+    for module in EXTRAS["server"]:  # before anything is opened
+        require("server", module, SERVER_PURPOSE)
     import uvicorn
 
     if (tls_cert is None) != (tls_key is None):
