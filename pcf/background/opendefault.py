@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.bw import OPEN_DEFAULT_DATABASE
+from ..core.shipped import shipped
 from ..core.errors import BackgroundError, SourceError, UnitError
 from ..core.units import parse_unit
 from ..model.distributions import dqr_pedigree, dqr_sigma
 
-REPO = Path(__file__).resolve().parent.parent.parent
-SOURCE = REPO / "databases" / "open-default.csv"
+SOURCE = shipped("databases") / "open-default.csv"
 DATABASE = OPEN_DEFAULT_DATABASE
 
 #: CSV gas column -> (biosphere3 flow name, categories). Amounts are kg of the gas.

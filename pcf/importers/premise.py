@@ -41,13 +41,14 @@ from typing import Callable, Iterable
 
 from ..core.errors import PCFError, SourceError, UnitError
 from ..core.files import write_atomic
+from ..core.shipped import shipped
 from ..core.units import conversion_factor, parse_unit
 from ..core.vocabulary import STAGES
 from ..model import load_model
 
 REPO = Path(__file__).resolve().parent.parent.parent
-LINKS = REPO / "databases" / "ecoinvent-links.csv"
-OPEN_DEFAULT = REPO / "databases" / "open-default.csv"
+LINKS = shipped("databases") / "ecoinvent-links.csv"
+OPEN_DEFAULT = shipped("databases") / "open-default.csv"
 
 #: An internal activity whose linked mass share is below this is replaced by its link-table
 #: link (if it has one) under ``internal="auto"``.

@@ -14,16 +14,15 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-import pcf
-
 from ..core.errors import ExpressionError, PCRError
+from ..core.shipped import shipped
 from ..model.expressions import names_in
 from ..core.yamlsrc import LineMap, Loc, format_loc, load_yaml
 from ..core.vocabulary import STAGES
 from .schema import PCR, PerformanceClasses
 
-RULES_DIR = Path(pcf.__file__).resolve().parent.parent / "pcr_rules"
-"""Directory of the shipped rule files: ``<repo>/pcr_rules``."""
+RULES_DIR = shipped("pcr_rules")
+"""Directory of the shipped rule files: ``<repo>/pcr_rules`` (installed: ``pcf/_shipped/pcr_rules``)."""
 
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 

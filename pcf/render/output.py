@@ -13,7 +13,7 @@ from pathlib import Path
 
 import jinja2
 
-import pcf
+from pcf.core.shipped import shipped
 from pcf.core.errors import RenderError
 from pcf.core.files import output_stem
 from pcf.render.view import check_finite
@@ -78,8 +78,9 @@ def file_stem(declaration) -> str:
 
 
 def default_templates_dir() -> Path:
-    """Folder of the shipped Jinja2 templates: ``label_templates/`` next to the package."""
-    return Path(pcf.__file__).resolve().parent.parent / "label_templates"
+    """Folder of the shipped Jinja2 templates: ``label_templates/`` next to the package
+    (installed: ``pcf/_shipped/label_templates``)."""
+    return shipped("label_templates")
 
 
 def _fc_list() -> str:
