@@ -706,32 +706,35 @@ def _admission_end(text: str | None):
                             ).about("valid_until") from None
 
 
-def _root_key_id(text: str | None) -> str | None:
-    """A root key id as given (32 hex digits, lower-cased), or None."""
+def _hex_id(text: str | None, digits: int, refusal: str, about: str) -> str | None:
+    """``text`` as given when it is ``digits`` hex digits (lower-cased), or None when not given.
+
+    Raises
+    ------
+    RegistryError
+        Not ``digits`` hex digits: ``{text!r}: {refusal}``, about ``about``.
+    """
     if text is None:
         return None
     import re
 
     from .registry.errors import RegistryError
 
-    if not re.fullmatch(r"[0-9a-fA-F]{32}", text):
-        raise RegistryError(f"root key id {text!r}: give the 32 hex digits `pcf registry check` prints "
-                            "(and the published index page shows)").about("root_key_id")
+    if not re.fullmatch(f"[0-9a-fA-F]{{{digits}}}", text):
+        raise RegistryError(f"{text!r}: {refusal}").about(about)
     return text.lower()
+
+
+def _root_key_id(text: str | None) -> str | None:
+    """A root key id as given (32 hex digits, lower-cased), or None."""
+    return _hex_id(text, 32, "not a root key id: give the 32 hex digits `pcf registry check` prints "
+                   "(and the published index page shows)", "root_key_id")
 
 
 def _known_head(text: str | None) -> str | None:
     """A head hash as given (64 hex digits, lower-cased), or None."""
-    if text is None:
-        return None
-    import re
-
-    from .registry.errors import RegistryError
-
-    if not re.fullmatch(r"[0-9a-fA-F]{64}", text):
-        raise RegistryError(f"head {text!r}: give the 64 hex digits of a chain head `pcf registry check` printed "
-                            "(or the published index page showed), or a signed head file").about("known_head")
-    return text.lower()
+    return _hex_id(text, 64, "not a chain head: give the 64 hex digits of a head `pcf registry check` "
+                   "printed (or the published index page showed), or a signed head file", "known_head")
 
 
 def _passphrase(key_path: str | Path, passphrase: str | None, ask: Callable[[Path], str] | None) -> str | None:

@@ -22,8 +22,6 @@ Deprecated = 20 expired + 10 + 1 = 31. ``geography=DE``: 40 (``i % 3 == 1``). Ac
 from __future__ import annotations
 
 import json
-import threading
-import time
 from urllib.parse import urlencode
 
 import pytest
@@ -37,6 +35,7 @@ from pcf.serve.query import matches
 from pcf.serve.server import build_app
 from tests.exchange_util import conforming_pack
 from tests.registry_util import location, new_registry, utc
+from tests.serve_util import start
 
 NOW = utc(2026, 6, 1)
 N = 120
@@ -79,21 +78,6 @@ def many(tmp_path_factory, registry_backend):
             "clients": folder / "clients.json", "secret": secret}
 
 
-def start(app):
-    """Run ``app`` with uvicorn on 127.0.0.1 and an ephemeral port in a thread: (server, thread, base URL)."""
-    import uvicorn
-
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(500):
-        if server.started:
-            break
-        time.sleep(0.01)
-    assert server.started
-    return server, thread, f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
-
-
 def call(url: str, headers: dict | None = None, method: str = "GET", body: bytes | None = None):
     """One real HTTP request: (status, headers, parsed JSON or None)."""
     import urllib.error
@@ -111,7 +95,8 @@ def call(url: str, headers: dict | None = None, method: str = "GET", body: bytes
 @pytest.fixture(scope="module")
 def api(many):
     source = FootprintSource(many["db"], many["results"], clock=lambda: NOW)
-    server, thread, base = start(build_app(source, Clients.load(many["clients"])))
+    server, thread, port = start(build_app(source, Clients.load(many["clients"])))
+    base = f"http://127.0.0.1:{port}"
     import base64
 
     basic = base64.b64encode(f"buyer-1:{many['secret']}".encode()).decode()

@@ -22,8 +22,6 @@ from __future__ import annotations
 import base64
 import json
 import ssl
-import threading
-import time
 import urllib.error
 import urllib.request
 from urllib.parse import urlencode
@@ -41,6 +39,7 @@ from pcf.lca.result import ExchangeFacts
 from tests.exchange_util import conforming_pack
 from tests.registry_util import location
 from tests.registry_util import new_registry, utc
+from tests.serve_util import start
 
 NOW = utc(2026, 6, 1)
 PRODUCTS = {  # product id -> (company id, geography)
@@ -80,21 +79,6 @@ def registry(tmp_path_factory, registry_backend):
     secret = add_client(clients_file, "buyer-1")
     return {"db": location(folder), "results": results, "numbers": numbers, "clients": clients_file,
             "secret": secret, "folder": folder, "key": key}
-
-
-def start(app, **tls):
-    """Run ``app`` with uvicorn on 127.0.0.1 and an ephemeral port in a thread; return (server, port)."""
-    import uvicorn
-
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", **tls))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(500):
-        if server.started:
-            break
-        time.sleep(0.01)
-    assert server.started
-    return server, thread, server.servers[0].sockets[0].getsockname()[1]
 
 
 @pytest.fixture(scope="module")

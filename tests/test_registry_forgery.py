@@ -26,6 +26,7 @@ from pcf.registry.keys import b64url
 from tests.registry_util import DB_ERROR, location, raw_db
 from tests.registry_util import admit, make_declaration, new_registry, root_of, utc
 from tests.registry_util import verified_issue as issue  # after a signed case (issue 15)
+from tests.serve_util import start
 
 T0, T1, T_CHECK = utc(2026, 1, 1), utc(2026, 1, 2), utc(2026, 6, 1)
 runner = CliRunner()
@@ -189,6 +190,18 @@ def test_sql_reinstatement_of_a_suspended_label_is_detected(victim):
     db.close()
 
 
+def _erase_revocation(db_path, number):
+    """A database writer without keys undoes a revocation: the guarding triggers dropped, the
+    revocation event deleted and the label set back to valid by SQL."""
+    db = raw_db(db_path)
+    for trigger in ("events_append_only_delete", "labels_revoked_final"):
+        db.execute(f"DROP TRIGGER {trigger}")
+    db.execute("DELETE FROM events WHERE kind = 'label-revoked'")
+    db.execute("UPDATE labels SET status = 'valid' WHERE number = ?", (number,))
+    db.commit()
+    db.close()
+
+
 def test_rolling_back_a_revocation_is_seen_against_a_kept_head(victim):
     """Deleting the newest events (here the revocation) leaves a chain that still links: like
     Certificate Transparency, only a head kept elsewhere shows the rollback (`pcf registry
@@ -196,13 +209,7 @@ def test_rolling_back_a_revocation_is_seen_against_a_kept_head(victim):
     store, number = victim["store"], victim["genuine"].number
     change_status(store, number, "revoke", "fraud", victim["key"], now=utc(2026, 2, 1))
     published = check_registry(store).head
-    db = raw_db(victim["db"])
-    for trigger in ("events_append_only_delete", "labels_revoked_final"):
-        db.execute(f"DROP TRIGGER {trigger}")
-    db.execute("DELETE FROM events WHERE kind = 'label-revoked'")
-    db.execute("UPDATE labels SET status = 'valid' WHERE number = ?", (number,))
-    db.commit()
-    db.close()
+    _erase_revocation(victim["db"], number)
     assert check_registry(store).ok                     # without the kept head: not detectable
     problems = check_registry(store, known_head=published).problems
     assert any("not in the event log" in p and "rolled back" in p for p in problems)
@@ -217,13 +224,7 @@ def test_a_revocation_deleted_from_the_middle_of_the_log_is_detected(victim):
     change_status(store, number, "revoke", "fraud", victim["key"], now=utc(2026, 2, 1))
     issue(store, make_declaration(id="LATER"), victim["key"], 730, None, now=utc(2026, 3, 1), render=False,
           self_declared=True)
-    db = raw_db(victim["db"])
-    for trigger in ("events_append_only_delete", "labels_revoked_final"):
-        db.execute(f"DROP TRIGGER {trigger}")
-    db.execute("DELETE FROM events WHERE kind = 'label-revoked'")
-    db.execute("UPDATE labels SET status = 'valid' WHERE number = ?", (number,))
-    db.commit()
-    db.close()
+    _erase_revocation(victim["db"], number)
     v = verify(number, store, at=T_CHECK)
     assert v.verdict == "invalid" and "the event log is broken" in message(v, "events")
     assert any("expected event number" in p for p in check_registry(store).problems)
@@ -310,12 +311,8 @@ def test_a_signed_head_catches_a_rollback_and_cannot_be_denied(victim, monkeypat
 def test_the_live_page_of_a_forged_entry_says_it_cannot_be_confirmed(victim):
     """`pcf serve` shows a label's status from the registry at each request: an entry whose row
     or events no key signed gets a 503 page saying so, not a status."""
-    import threading
-    import time
     import urllib.error
     import urllib.request
-
-    import uvicorn
 
     from pcf.serve.live import LivePages
     from pcf.serve.server import build_app
@@ -323,14 +320,8 @@ def test_the_live_page_of_a_forged_entry_says_it_cannot_be_confirmed(victim):
     fake = _copy_forged_label(victim, sign=True)
     genuine = victim["genuine"].number
     app = build_app(None, None, pages=LivePages(victim["db"], clock=lambda: T_CHECK))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(500):
-        if server.started:
-            break
-        time.sleep(0.01)
-    base = f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+    server, thread, port = start(app)
+    base = f"http://127.0.0.1:{port}"
 
     def get(number):
         try:

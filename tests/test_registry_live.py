@@ -37,6 +37,7 @@ from pcf.serve.status import label_state
 from tests.registry_util import location, raw_db
 from tests.registry_util import make_declaration, new_registry, root_of, utc
 from tests.registry_util import verified_issue as issue  # after a signed case (issue 15)
+from tests.serve_util import start
 from tests.test_registry_publish import Elements, chromium_dom
 
 REASON = "cell supplier data found wrong in audit 2026-11"
@@ -287,10 +288,6 @@ def test_status_order_and_superseded_link():
 def test_registry_without_url_serves_pages_at_the_root(tmp_path):
     """No `registry init --url`: the QR code holds the signed token, and the pages are at /<number>.html
     (the app of `pcf serve` run in-process; a HEAD request gets the headers only)."""
-    import threading
-
-    import uvicorn
-
     from pcf.serve.live import LivePages
     from pcf.serve.server import build_app
 
@@ -299,14 +296,8 @@ def test_registry_without_url_serves_pages_at_the_root(tmp_path):
     store.close()
     clock = {"now": utc(2026, 1, 10)}
     app = build_app(None, None, pages=LivePages(location(tmp_path), clock=lambda: clock["now"]))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(500):
-        if server.started:
-            break
-        time.sleep(0.01)
-    base = f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+    server, thread, port = start(app)
+    base = f"http://127.0.0.1:{port}"
     try:
         status, _, body = get(f"{base}/{number}.html")
         assert status == 200 and Elements(body).by_id["status"]["attrs"]["data-status"] == "valid"
@@ -324,22 +315,11 @@ def test_registry_without_url_serves_pages_at_the_root(tmp_path):
 
 def _serve_in_thread(db, clock):
     """The app of `pcf serve` (pages only) on an ephemeral loopback port: (server, thread, base URL)."""
-    import threading
-
-    import uvicorn
-
     from pcf.serve.live import LivePages
     from pcf.serve.server import build_app
 
-    server = uvicorn.Server(uvicorn.Config(build_app(None, None, pages=LivePages(db, clock=clock)),
-                                           host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(500):
-        if server.started:
-            break
-        time.sleep(0.01)
-    return server, thread, f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+    server, thread, port = start(build_app(None, None, pages=LivePages(db, clock=clock)))
+    return server, thread, f"http://127.0.0.1:{port}"
 
 
 def test_entries_and_a_log_no_key_signed_cannot_be_confirmed(tmp_path):

@@ -301,29 +301,30 @@ def _check_electricity(rules, fail: typing.Callable[[Loc, str], typing.NoReturn]
         fail(("electricity", "max_age_years"), "max_age_years needs age_clause: the clause it comes from")
 
 
+def _check_per_declared_unit(at: Loc, needs: str, figure, declared_unit: str | None,
+                             fail: typing.Callable[[Loc, str], typing.NoReturn]) -> None:
+    """A limit or a set of class thresholds (``figure``: ``unit``, ``illustrative``, ``rationale``)
+    is in kg CO2e per the declared unit, and an illustrative one says why (``needs``: how the
+    messages start, e.g. ``performance classes need``)."""
+    if declared_unit is None:
+        fail(at, f"{needs} a declared unit: set declared_unit.unit")
+    expected_unit = f"kg CO2e/{declared_unit}"
+    if figure.unit != expected_unit:
+        fail(at + ("unit",), f"unit {figure.unit!r} must be {expected_unit!r} (per the declared unit)")
+    if figure.illustrative and not figure.rationale:
+        fail(at + ("illustrative",), f"{needs} a rationale when illustrative; add one")
+
+
 def _check_low_carbon(limit, declared_unit: str | None, fail: typing.Callable[[Loc, str], typing.NoReturn]) -> None:
     """``label.low_carbon_limit``: per the declared unit; an illustrative limit says why."""
-    at: Loc = ("label", "low_carbon_limit")
-    if declared_unit is None:
-        fail(at, "a low-carbon limit needs a declared unit: set declared_unit.unit")
-    expected_unit = f"kg CO2e/{declared_unit}"
-    if limit.unit != expected_unit:
-        fail(at + ("unit",), f"unit {limit.unit!r} must be {expected_unit!r} (per the declared unit)")
-    if limit.illustrative and not limit.rationale:
-        fail(at + ("illustrative",), "an illustrative limit needs a rationale; add one")
+    _check_per_declared_unit(("label", "low_carbon_limit"), "a low-carbon limit needs", limit, declared_unit, fail)
 
 
 def _check_classes(
     pc: PerformanceClasses, declared_unit: str | None, fail: typing.Callable[[Loc, str], typing.NoReturn],
     at: Loc = ("performance_classes",),
 ) -> None:
-    if declared_unit is None:
-        fail(at, "performance classes need a declared unit: set declared_unit.unit")
-    expected_unit = f"kg CO2e/{declared_unit}"
-    if pc.unit != expected_unit:
-        fail(at + ("unit",), f"unit {pc.unit!r} must be {expected_unit!r} (per the declared unit)")
-    if pc.illustrative and not pc.rationale:
-        fail(at + ("illustrative",), "illustrative thresholds need a rationale; add one")
+    _check_per_declared_unit(at, "performance classes need", pc, declared_unit, fail)
     seen: set[str] = set()
     previous: float | None = None
     last = len(pc.thresholds) - 1

@@ -119,18 +119,8 @@ def check_registry(store: Store, root_key_id: str | None = None, known_head: str
             problems.append(f"key {kid}: differs from the event log")
 
     have_labels = {label.number: label for label in labels}
-    for number in sorted(set(want_labels) | set(have_labels)):
-        want, have = want_labels.get(number), have_labels.get(number)
-        if want is None:
-            problems.append(f"label {number}: in the table but never issued in the event log")
-            continue
-        if have is None:
-            problems.append(f"label {number}: issued in the event log but missing from the table")
-            continue
-        for k, value in want.items():
-            if getattr(have, k) != value:
-                problems.append(f"label {number}: {k} is {getattr(have, k)!r}, the event log says {value!r}")
-        problems.extend(_check_label(have, have_keys))
+    for number in _table_against_log("label", "issued", want_labels, have_labels, problems):
+        problems.extend(_check_label(have_labels[number], have_keys))
     problems.extend(claim_problems(labels))
     problems.extend(_check_cases(events, cases, records, have_keys, labels))
     seqs = sorted(label.seq for label in labels)
@@ -209,6 +199,25 @@ def _replay_case(e, want: dict, problems: list[str], keys: dict) -> None:
         problems.append(f"{where}: unknown event kind")
 
 
+def _table_against_log(what: str, done: str, want: dict, have: dict, problems: list[str]) -> list[str]:
+    """Rows of a table (``have``: number -> row) against their replay from the event log (``want``:
+    number -> {column: value}): a row the log never made, a made row missing, a column that
+    differs, each appended to ``problems`` (``"{what} {number}: ..."``; ``done`` is the log's verb,
+    e.g. ``issued``). Returns the numbers in both, in order, for the caller's further checks."""
+    both = []
+    for number in sorted(set(want) | set(have)):
+        w, h = want.get(number), have.get(number)
+        if w is None:
+            problems.append(f"{what} {number}: in the table but never {done} in the event log")
+        elif h is None:
+            problems.append(f"{what} {number}: {done} in the event log but missing from the table")
+        else:
+            problems.extend(f"{what} {number}: {k} is {getattr(h, k)!r}, the event log says {value!r}"
+                            for k, value in w.items() if getattr(h, k) != value)
+            both.append(number)
+    return both
+
+
 def _check_cases(events: list, cases: list, records: list, keys: dict, labels: list) -> list[str]:
     """Cases and their records in the tables against a replay of the ``case-*`` events, every
     signed case's hash and signature, and every label's stated verification against its case
@@ -223,20 +232,10 @@ def _check_cases(events: list, cases: list, records: list, keys: dict, labels: l
     for r in records:
         by_case.setdefault(r.case_number, []).append(
             (r.seq, r.item, r.status, r.note, r.evidence_sha256, r.recorded_at))
-    for number in sorted(set(want) | set(have)):
-        w, h = want.get(number), have.get(number)
-        if w is None:
-            out.append(f"case {number}: in the table but never opened in the event log")
-            continue
-        if h is None:
-            out.append(f"case {number}: opened in the event log but missing from the table")
-            continue
-        for k, value in w["cols"].items():
-            if getattr(h, k) != value:
-                out.append(f"case {number}: {k} is {getattr(h, k)!r}, the event log says {value!r}")
-        if sorted(by_case.get(number, [])) != sorted(w["records"]):
+    for number in _table_against_log("case", "opened", {n: w["cols"] for n, w in want.items()}, have, out):
+        if sorted(by_case.get(number, [])) != sorted(want[number]["records"]):
             out.append(f"case {number}: its item records differ from the event log")
-        out.extend(case_problems(h, keys))
+        out.extend(case_problems(have[number], keys))
     for number in sorted(set(by_case) - set(want)):
         out.append(f"case {number}: item records of a case that was never opened")
     for label in labels:
