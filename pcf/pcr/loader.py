@@ -301,30 +301,33 @@ def _check_electricity(rules, fail: typing.Callable[[Loc, str], typing.NoReturn]
         fail(("electricity", "max_age_years"), "max_age_years needs age_clause: the clause it comes from")
 
 
-def _check_per_declared_unit(at: Loc, needs: str, figure, declared_unit: str | None,
+def _check_per_declared_unit(at: Loc, needs: str, no_rationale: str, figure, declared_unit: str | None,
                              fail: typing.Callable[[Loc, str], typing.NoReturn]) -> None:
     """A limit or a set of class thresholds (``figure``: ``unit``, ``illustrative``, ``rationale``)
     is in kg CO2e per the declared unit, and an illustrative one says why (``needs``: how the
-    messages start, e.g. ``performance classes need``)."""
+    messages start, e.g. ``performance classes need``; ``no_rationale`` the refusal of an
+    illustrative figure without a rationale)."""
     if declared_unit is None:
         fail(at, f"{needs} a declared unit: set declared_unit.unit")
     expected_unit = f"kg CO2e/{declared_unit}"
     if figure.unit != expected_unit:
         fail(at + ("unit",), f"unit {figure.unit!r} must be {expected_unit!r} (per the declared unit)")
     if figure.illustrative and not figure.rationale:
-        fail(at + ("illustrative",), f"{needs} a rationale when illustrative; add one")
+        fail(at + ("illustrative",), no_rationale)
 
 
 def _check_low_carbon(limit, declared_unit: str | None, fail: typing.Callable[[Loc, str], typing.NoReturn]) -> None:
     """``label.low_carbon_limit``: per the declared unit; an illustrative limit says why."""
-    _check_per_declared_unit(("label", "low_carbon_limit"), "a low-carbon limit needs", limit, declared_unit, fail)
+    _check_per_declared_unit(("label", "low_carbon_limit"), "a low-carbon limit needs",
+                             "an illustrative limit needs a rationale; add one", limit, declared_unit, fail)
 
 
 def _check_classes(
     pc: PerformanceClasses, declared_unit: str | None, fail: typing.Callable[[Loc, str], typing.NoReturn],
     at: Loc = ("performance_classes",),
 ) -> None:
-    _check_per_declared_unit(at, "performance classes need", pc, declared_unit, fail)
+    _check_per_declared_unit(at, "performance classes need", "illustrative thresholds need a rationale; add one",
+                             pc, declared_unit, fail)
     seen: set[str] = set()
     previous: float | None = None
     last = len(pc.thresholds) - 1
