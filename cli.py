@@ -801,6 +801,32 @@ def import_foreground(
         out.print(f"wrote {path}" + ("  (link report)" if kind == "links.md" else ""), highlight=False)
 
 
+
+@app.command("template", epilog="Example: pcf template battery-pack --out plant-data.xlsx")
+def template(
+    kind: str = typer.Argument(..., help="battery-pack | battery-cell | pv-module"),
+    workbook_out: Path = typer.Option(..., "--out", help="Workbook to write (.xlsx); must not exist."),
+) -> None:
+    """Write a plant-data workbook (Chinese and English) to fill in and import with `pcf import-plant`."""
+    from pcf.api import template as write
+
+    path = write(kind, workbook_out)
+    out.print(f"wrote {escape(str(path))}", highlight=False)
+
+
+@app.command("import-plant", epilog="Example: pcf import-plant plant-data.xlsx --out my-pack.yaml")
+def import_plant(
+    xlsx: Path = typer.Argument(..., help="Filled plant-data workbook (from `pcf template`)."),
+    model_out: Path = typer.Option(..., "--out", help="Model file to write (pcf-model/1); must not exist."),
+) -> None:
+    """Turn a filled plant-data workbook into a pcf-model/1 file; every value names its cell."""
+    from pcf.api import import_plant as run
+
+    done = run(xlsx, model_out)
+    rows = ", ".join(f"{sheet} {n}" for sheet, n in done.rows.items() if n)
+    out.print(f"wrote {escape(str(done.out))}: {done.processes} processes, {done.quantities} values from cells "
+              f"(rows: {escape(rows)})", highlight=False)
+
 # --------------------------------------------------------------------------- label registry
 # Label issuance (docs/registry.md): keys, issue, verify, suspend / reinstate / revoke, renew,
 # registry init / add-key / list / check / publish / export.

@@ -1416,6 +1416,75 @@ def import_foreground(xlsx: str | Path, product: str | None, out: str | Path, pr
                       links=links or LINKS)
 
 
+
+def _plant_choices():
+    """What the plant-data workbook offers and checks: the open default's keys with their unit
+    and name (``databases/open-default.csv``), pcf's methods, the shipped PCR ids and the
+    transport modes' default keys."""
+    from .background.methods import METHODS
+    from .background.opendefault import read_rows
+    from .importers.plant import Choices
+    from .model.loader import TRANSPORT_MODES
+    from .pcr.loader import list_pcrs
+
+    rows = read_rows()
+    return Choices(keys={r.key: r.unit for r in rows}, names={r.key: r.name for r in rows},
+                   methods=tuple(METHODS), pcrs=tuple(list_pcrs()),
+                   modes={mode: key for mode, (key, _) in TRANSPORT_MODES.items()})
+
+
+def template(kind: str, out: str | Path) -> Path:
+    """``pcf template``: write an empty plant-data workbook (docs/model-format.md, "From a
+    plant-data workbook").
+
+    Parameters
+    ----------
+    kind : str
+        ``battery-pack``, ``battery-cell`` or ``pv-module``.
+    out : str or Path
+        The ``.xlsx`` file to write (atomically); it must not exist.
+
+    Returns
+    -------
+    Path
+        ``out``.
+
+    Raises
+    ------
+    pcf.core.errors.WorkbookError
+        Unknown kind, ``out`` exists or its folder does not.
+    """
+    from .importers.plant import write_template
+
+    return write_template(kind, out, _plant_choices())
+
+
+def import_plant(xlsx: str | Path, out: str | Path):
+    """``pcf import-plant``: a filled plant-data workbook as a ``pcf-model/1`` file whose every
+    value names its cell in a comment; the model is loaded by pcf's loader before it is
+    written (atomically).
+
+    Parameters
+    ----------
+    xlsx : str or Path
+        The workbook.
+    out : str or Path
+        Model file to write; it must not exist.
+
+    Returns
+    -------
+    pcf.importers.plant.PlantImport
+        The file written, rows read per sheet, process and quantity counts.
+
+    Raises
+    ------
+    pcf.core.errors.WorkbookError
+        ``F.xlsx:Sheet!C12: what is wrong`` (nothing is written); ``out`` exists.
+    """
+    from .importers.plant import import_plant as run
+
+    return run(xlsx, out, _plant_choices())
+
 def batch(skus: str | Path, out_dir: str | Path, model: str | Path | None = None, jobs: int = 1,
           executor: str = "local", scheduler: str | None = None, force: bool = False, results: bool = True,
           progress: Callable[[int, int], None] | None = None):

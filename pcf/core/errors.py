@@ -57,6 +57,26 @@ class ModelError(SourceError):
     """A product model file (``pcf-model/1``) is invalid."""
 
 
+class WorkbookError(SourceError):
+    """A plant-data workbook (``pcf template`` / ``pcf import-plant``) is wrong at a cell or
+    sheet: ``str(error)`` is ``"file:Sheet!C12: message"`` (``"file:Sheet: message"`` for a
+    whole sheet, ``"file: message"`` for the whole file, e.g. an output that exists).
+
+    Parameters
+    ----------
+    path : str or Path
+        The workbook (or the output file the message is about).
+    cell : str or None
+        ``Sheet!C12``, a sheet name, or None.
+    message : str
+        What is wrong and how to fix it.
+    """
+
+    def __init__(self, path: str | Path, cell: str | None, message: str):
+        self.path, self.line, self.cell, self.message = str(path), None, cell, message
+        PCFError.__init__(self, f"{self.path}:{cell}: {message}" if cell else f"{self.path}: {message}")
+
+
 class PCRError(SourceError):
     """A product category rule file (``pcr_rules/*.yaml``) is invalid."""
 
