@@ -175,3 +175,274 @@ def test_every_quantity_names_its_cell(nmc811_book, tmp_path):
     first = next(ln for ln in text.splitlines() if "amount:" in ln and "# BOM!" in ln)
     value, cell = re.match(r"\s*(?:- )?amount: (\S+)  # BOM!(\S+)", first).groups()
     assert float(value) == book["BOM"][cell].value
+
+
+# --------------------------------------------------------------------------- refusals
+
+
+def _small(path: Path) -> dict[str, int]:
+    """A small filled workbook: one cell process with a background material, a foreground
+    part, grid electricity and a transport leg. Returns sheet -> the row written there."""
+    template("battery-cell", path)
+    book = openpyxl.load_workbook(path)
+    _clear(book)
+    ws = book["Product"]
+    ws[_product_cell(ws, "Product id")] = "CELL-1"
+    ws[_product_cell(ws, "Product name")] = "test cell"
+    ws[_product_cell(ws, "Declared units per reference flow")] = 0.25
+    rows = {}
+    _put(book["Processes"], {"Process id": "cell_production", "Process name": "cell", "Life-cycle stage": "production",
+                             "Output amount per run": 1, "Output unit": "kg"})
+    _put(book["Processes"], {"Process id": "tabs", "Process name": "tabs", "Life-cycle stage": "raw_material_acquisition",
+                             "Output amount per run": 1, "Output unit": "kg"})
+    rows["BOM"] = _put(book["BOM"], {"Process id": "cell_production", "Material / component": "copper foil",
+                                     "Mass or amount per run": 0.12, "Unit": "kg", "Background key": "copper_greet"})
+    rows["BOM part"] = _put(book["BOM"], {"Process id": "cell_production", "Material / component": "tabs",
+                                          "Mass or amount per run": 0.01, "Unit": "kg", "Made in process (id)": "tabs"})
+    _put(book["BOM"], {"Process id": "tabs", "Material / component": "aluminium", "Mass or amount per run": 1,
+                       "Unit": "kg", "Background key": "aluminium_greet"})
+    rows["Energy"] = _put(book["Energy"], {"Process id": "cell_production", "Energy carrier": "electricity",
+                                           "Amount per run": 10, "Unit": "kWh",
+                                           "Background key": "electricity_cn_east_2023", "Electricity source": "grid",
+                                           "Grid region": "CN-east", "Grid year": 2023})
+    rows["Transport"] = _put(book["Transport"], {"Process id": "cell_production", "Leg name": "foil", "Mode": "lorry",
+                                                 "Distance": 500, "Distance unit": "km", "Mass carried": 0.12,
+                                                 "Mass unit": "kg"})
+    book.save(path)
+    return rows
+
+
+@pytest.fixture
+def small(tmp_path) -> tuple[Path, dict[str, int]]:
+    path = tmp_path / "small.xlsx"
+    return path, _small(path)
+
+
+def _edit(path: Path, sheet: str, cell: str, value) -> None:
+    book = openpyxl.load_workbook(path)
+    book[sheet][cell] = value
+    book.save(path)
+
+
+def _refused(path: Path, place: str, words: str, tmp_path: Path) -> None:
+    """`pcf import-plant` exits 2 with `path:place: ...words...` and writes nothing."""
+    out = tmp_path / "model.yaml"
+    result = runner.invoke(cli.app, ["import-plant", str(path), "--out", str(out)])
+    message = " ".join(result.output.split())
+    assert result.exit_code == 2, result.output
+    assert f"error: {path}:{place}: " in message, message
+    assert words in message, message
+    assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".model.yaml")]
+
+
+def test_small_workbook_imports(small, tmp_path):
+    path, rows = small
+    out = tmp_path / "cell.yaml"
+    result = runner.invoke(cli.app, ["import-plant", str(path), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    model = yaml.safe_load(out.read_text(encoding="utf-8"))
+    cell = model["processes"][0]
+    assert cell["inputs"][0] == {"background": "copper_greet", "amount": 0.12, "unit": "kg", "comment": "copper foil"}
+    assert cell["inputs"][2]["electricity"] == {"source": "grid", "region": "CN-east", "year": 2023}
+    assert cell["transport"] == [{"name": "foil", "mode": "lorry", "distance": 500, "distance_unit": "km",
+                                  "mass": 0.12, "mass_unit": "kg"}]
+    assert model["product"]["declared_unit"]["per_reference_flow"] == 0.25
+    assert f"amount: 0.12  # BOM!C{rows['BOM']}" in out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("value, words", [("kWh", "does not fit background key 'copper_greet', which is per kg"),
+                                          ("kgs", "unknown unit 'kgs'")])
+def test_wrong_unit(small, tmp_path, value, words):
+    path, rows = small
+    _edit(path, "BOM", f"D{rows['BOM']}", value)
+    _refused(path, f"BOM!D{rows['BOM']}", words, tmp_path)
+
+
+def test_foreground_unit_mismatch_is_traced_to_its_cell(small, tmp_path):
+    """The loader finds it (a kWh input of a process that makes kg); the error names the cell."""
+    path, rows = small
+    _edit(path, "BOM", f"D{rows['BOM part']}", "kWh")
+    _refused(path, f"BOM!D{rows['BOM part']}", "cannot convert 'kWh' to 'kg'", tmp_path)
+
+
+def test_non_numeric_mass(small, tmp_path):
+    path, rows = small
+    _edit(path, "BOM", f"C{rows['BOM']}", "abc")
+    _refused(path, f"BOM!C{rows['BOM']}", "is not a number: 'abc'", tmp_path)
+
+
+def test_decimal_comma_gets_a_hint(small, tmp_path):
+    path, rows = small
+    _edit(path, "BOM", f"C{rows['BOM']}", "0,12")
+    _refused(path, f"BOM!C{rows['BOM']}", "write a decimal point, not a comma", tmp_path)
+
+
+def test_negative_mass(small, tmp_path):
+    path, rows = small
+    _edit(path, "BOM", f"C{rows['BOM']}", -0.12)
+    _refused(path, f"BOM!C{rows['BOM']}", "must be >= 0, got -0.12", tmp_path)
+
+
+def test_unknown_background_key(small, tmp_path):
+    path, rows = small
+    _edit(path, "BOM", f"G{rows['BOM']}", "copper_gret")
+    _refused(path, f"BOM!G{rows['BOM']}", "unknown background key 'copper_gret'", tmp_path)
+    _refused(path, f"BOM!G{rows['BOM']}", "did you mean copper_greet", tmp_path)
+
+
+def test_missing_required_sheet(small, tmp_path):
+    path, _ = small
+    book = openpyxl.load_workbook(path)
+    del book["Energy"]
+    book.save(path)
+    _refused(path, "Energy", "the workbook has no sheet 'Energy'", tmp_path)
+
+
+def test_missing_required_cell(small, tmp_path):
+    path, rows = small
+    _edit(path, "Product", "C2", None)
+    _refused(path, "Product!C2", "Product id (产品编号) is missing", tmp_path)
+    _edit(path, "Product", "C2", "CELL-1")
+    _edit(path, "Energy", f"E{rows['Energy']}", None)
+    _refused(path, f"Energy!E{rows['Energy']}", "Background key (背景数据库键) is missing", tmp_path)
+
+
+def test_moved_column(small, tmp_path):
+    path, _ = small
+    book = openpyxl.load_workbook(path)
+    book["BOM"].insert_cols(3)
+    book.save(path)
+    _refused(path, "BOM!C1", "expected the column 'Mass or amount per run' here", tmp_path)
+
+
+def test_formula_without_cached_value(small, tmp_path):
+    """openpyxl stores a formula without its result, as a file never opened in Excel is."""
+    path, rows = small
+    _edit(path, "BOM", f"C{rows['BOM']}", "=0.1+0.02")
+    _refused(path, f"BOM!C{rows['BOM']}", "formula =0.1+0.02 has no calculated value stored", tmp_path)
+
+
+def test_formula_with_cached_value_is_taken_and_named(small, tmp_path):
+    """A workbook saved by a spreadsheet program stores the formula and its result (<f> and <v>
+    of the cell, ECMA-376 Part 1, 18.3.1.4): the result is imported, the formula is in the comment."""
+    import zipfile
+
+    path, rows = small
+    _edit(path, "BOM", f"C{rows['BOM']}", "=0.1+0.02")
+    calculated = tmp_path / "calculated.xlsx"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(calculated, "w") as dst:
+        sheet = next(n for n in src.namelist() if n.startswith("xl/worksheets/") and b"0.1+0.02" in src.read(n))
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == sheet:
+                data, n = re.subn(rb"<f>0\.1\+0\.02</f><v\s*/>|<f>0\.1\+0\.02</f><v></v>|<f>0\.1\+0\.02</f>",
+                                  b"<f>0.1+0.02</f><v>0.12</v>", data)
+                assert n == 1
+            dst.writestr(item, data)
+    out = tmp_path / "m.yaml"
+    import_plant(calculated, out)
+    assert f"amount: 0.12  # BOM!C{rows['BOM']} =0.1+0.02" in out.read_text(encoding="utf-8")
+
+
+def test_bom_row_needs_exactly_one_source(small, tmp_path):
+    path, rows = small
+    _edit(path, "BOM", f"H{rows['BOM']}", "tabs")
+    _refused(path, f"BOM!F{rows['BOM']}", "give exactly one source of the material", tmp_path)
+
+
+def test_row_of_an_unknown_process(small, tmp_path):
+    path, rows = small
+    _edit(path, "Energy", f"A{rows['Energy']}", "anode")
+    _refused(path, f"Energy!A{rows['Energy']}", "no process 'anode' on the Processes sheet", tmp_path)
+
+
+def test_contract_without_instrument(small, tmp_path):
+    path, rows = small
+    _edit(path, "Energy", f"F{rows['Energy']}", "contractual")
+    _refused(path, f"Energy!F{rows['Energy']}", "region, year do not go with source 'contractual'", tmp_path)
+
+
+def test_transport_leg_without_distance(small, tmp_path):
+    path, rows = small
+    _edit(path, "Transport", f"D{rows['Transport']}", None)
+    _refused(path, f"Transport!D{rows['Transport']}", "a transport leg needs mode, distance and mass", tmp_path)
+
+
+def test_existing_out_is_refused(small, tmp_path):
+    path, _ = small
+    out = tmp_path / "model.yaml"
+    out.write_text("mine\n", encoding="utf-8")
+    result = runner.invoke(cli.app, ["import-plant", str(path), "--out", str(out)])
+    assert result.exit_code == 2 and f"{out}: exists" in " ".join(result.output.split()), result.output
+    assert "(--out)" in result.output
+    assert out.read_text(encoding="utf-8") == "mine\n"
+    before = path.read_bytes()
+    result = runner.invoke(cli.app, ["template", "pv-module", "--out", str(path)])
+    assert result.exit_code == 2 and f"{path}: exists" in " ".join(result.output.split()), result.output
+    assert path.read_bytes() == before
+
+
+# --------------------------------------------------------------------------- templates
+
+
+@pytest.mark.parametrize("kind", ["battery-pack", "battery-cell", "pv-module"])
+def test_template_round_trip(kind, tmp_path):
+    import csv
+
+    path = tmp_path / f"{kind}.xlsx"
+    result = runner.invoke(cli.app, ["template", kind, "--out", str(path)])
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames[:2] == ["Instructions", "Product"] and set(TABLE_SHEETS) <= set(book.sheetnames)
+    assert book["Lists"].sheet_state == "hidden"
+    instructions = " ".join(str(c.value) for c in book["Instructions"]["A"] if c.value)
+    assert re.search(r"[\u4e00-\u9fff]{4}", instructions) and "Plant-data workbook" in instructions
+    with open(REPO / "databases" / "open-default.csv", encoding="utf-8") as fh:
+        keys = [r["key"] for r in csv.DictReader(fh)]
+    lists = book["Lists"]
+    assert [c.value for c in lists["A"][1:] if c.value] == keys
+    formulas = {ws: {str(dv.sqref).split(":")[0][:1]: dv.formula1 for dv in book[ws].data_validations.dataValidation}
+                for ws in TABLE_SHEETS + ("Product",)}
+    assert formulas["BOM"]["G"] == f"=Lists!$A$2:$A${len(keys) + 1}"      # background keys
+    assert formulas["BOM"]["D"].startswith("=Lists!$B$2")                  # units
+    assert formulas["Energy"]["E"] == formulas["BOM"]["G"]
+    assert formulas["Processes"]["C"].startswith("=Lists!$C$2")            # stages
+    assert formulas["Transport"]["C"].startswith("=Lists!$D$2")            # modes
+    assert formulas["BOM"]["A"] == "=Processes!$A$2:$A$501"
+    assert [c.value for c in lists["B"][1:] if c.value][:4] == ["kg", "g", "t", "item"]
+    assert all(dv.type == "list" for ws in TABLE_SHEETS for dv in book[ws].data_validations.dataValidation)
+    # an untouched template is refused at its first empty required cell, not with a traceback
+    _refused(path, "Product!C2", "Product id (产品编号) is missing", tmp_path)
+
+
+@pytest.mark.parametrize("kind", ["battery-pack", "battery-cell", "pv-module"])
+def test_template_suggestions_import_once_filled(kind, tmp_path):
+    """Every suggested row of a template is valid once its amounts are filled in: its keys are in
+    the open default and its units fit them."""
+    path = tmp_path / f"{kind}.xlsx"
+    template(kind, path)
+    book = openpyxl.load_workbook(path)
+    ws = book["Product"]
+    ws[_product_cell(ws, "Product id")] = "P-1"
+    ws[_product_cell(ws, "Product name")] = kind
+    ws[_product_cell(ws, "Declared units per reference flow")] = 2
+    fill = {"Mass or amount per run": 1, "Amount per run": 1, "Distance": 100, "Mass carried": 10,
+            "Reason if not modelled": "no treatment data yet"}
+    for name in ("BOM", "Energy", "Transport", "Waste", "EndOfLife"):
+        sheet = book[name]
+        cols = _columns(sheet)
+        for r in range(2, sheet.max_row + 1):
+            if sheet.cell(row=r, column=1).value is None:
+                continue
+            for header, value in fill.items():
+                if header in cols and sheet.cell(row=r, column=cols[header]).value is None:
+                    sheet.cell(row=r, column=cols[header], value=value)
+            if name == "BOM" and not any(sheet.cell(row=r, column=cols[h]).value for h in
+                                         ("Background key", "Made in process (id)", "Supplier PCF file (PACT JSON)")):
+                sheet.cell(row=r, column=cols["Background key"], value="copper_greet")
+    book.save(path)
+    out = tmp_path / "m.yaml"
+    done = import_plant(path, out)
+    assert done.processes == len([r for r in book["Processes"]["A"][1:] if r.value])

@@ -29,7 +29,7 @@ from .reader import PlantReader, read_model
 @dataclass(frozen=True)
 class PlantImport:
     """What :func:`import_plant` wrote: ``out`` (the model file), ``rows`` (sheet -> rows
-    read), ``processes``, ``inputs`` and ``quantities`` (values taken from cells) counts."""
+    read), ``processes`` (count) and ``quantities`` (count of values taken from cells)."""
 
     out: Path
     rows: dict[str, int]
