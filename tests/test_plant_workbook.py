@@ -25,7 +25,7 @@ from pcf.core.errors import WorkbookError
 
 REPO = Path(__file__).resolve().parent.parent
 NMC811 = REPO / "examples" / "battery" / "nmc811-pack.yaml"
-TABLE_SHEETS = ("Processes", "BOM", "Energy", "Transport", "Waste", "EndOfLife", "Excluded")
+TABLE_SHEETS = ("Processes", "BOM", "Energy", "Transport", "Emissions", "Waste", "EndOfLife", "Excluded")
 runner = CliRunner()
 
 _OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv}
@@ -411,6 +411,7 @@ def test_template_round_trip(kind, tmp_path):
     assert formulas["Processes"]["C"].startswith("=Lists!$C$2")            # stages
     assert formulas["Transport"]["C"].startswith("=Lists!$D$2")            # modes
     assert formulas["BOM"]["A"] == "=Processes!$A$2:$A$501"
+    assert formulas["Emissions"]["B"].startswith("=Lists!$M$2")            # greenhouse gases
     assert [c.value for c in lists["B"][1:] if c.value][:4] == ["kg", "g", "t", "item"]
     assert all(dv.type == "list" for ws in TABLE_SHEETS for dv in book[ws].data_validations.dataValidation)
     # an untouched template is refused at its first empty required cell, not with a traceback
@@ -446,3 +447,56 @@ def test_template_suggestions_import_once_filled(kind, tmp_path):
     out = tmp_path / "m.yaml"
     done = import_plant(path, out)
     assert done.processes == len([r for r in book["Processes"]["A"][1:] if r.value])
+
+
+def test_supplier_pcf_file_is_found_beside_the_workbook(tmp_path):
+    """The BOM names the supplier's PACT file relative to the workbook; the model, written in
+    another folder, names it relative to itself and loads it."""
+    import json
+
+    from pcf.model import load_model
+    from tests.test_supplier import CAM_V3
+
+    folder, elsewhere = tmp_path / "plant", tmp_path / "models"
+    (folder / "suppliers").mkdir(parents=True)
+    elsewhere.mkdir()
+    (folder / "suppliers" / "cam.json").write_text(json.dumps(CAM_V3), encoding="utf-8")
+    path = folder / "small.xlsx"
+    rows = _small(path)
+    book = openpyxl.load_workbook(path)
+    ws = book["BOM"]
+    ws[f"G{rows['BOM']}"] = None
+    ws[f"E{rows['BOM']}"] = "CAM Supplier Co"
+    ws[f"F{rows['BOM']}"] = "suppliers/cam.json"
+    book.save(path)
+    out = elsewhere / "m.yaml"
+    import_plant(path, out)
+    model = yaml.safe_load(out.read_text(encoding="utf-8"))
+    first = model["processes"][0]["inputs"][0]
+    assert first["supplier_pcf"] == "../plant/suppliers/cam.json"
+    assert first["comment"] == "copper foil; supplier: CAM Supplier Co"
+    supplied = next(i for i in load_model(out).processes["cell_production"].inputs if i.kind == "supplier")
+    assert supplied.amount == 0.12
+    (folder / "suppliers" / "cam.json").unlink()
+    _refused(path, f"BOM!F{rows['BOM']}", "no supplier PCF file", tmp_path)
+
+
+def test_direct_emission_adds_its_gwp(open_default, small, tmp_path):
+    """1 g of SF6 leaked per kg of cell adds 0.001 kg x 25,200 (IPCC AR6 WG1 Table 7.SM.7, GWP100)
+    = 25.2 kg CO2e to the footprint of the same workbook without it."""
+    path, _ = small
+    without = tmp_path / "without.yaml"
+    import_plant(path, without)
+    book = openpyxl.load_workbook(path)
+    row = _put(book["Emissions"], {"Process id": "cell_production", "Substance": "sulfur hexafluoride",
+                                   "Origin (fossil/biogenic/land_use)": "fossil", "Amount per run": 1, "Unit": "g",
+                                   "Comment / source": "switchgear leak, maintenance log"})
+    book.save(path)
+    with_sf6 = tmp_path / "with.yaml"
+    import_plant(path, with_sf6)
+    assert yaml.safe_load(with_sf6.read_text(encoding="utf-8"))["processes"][0]["emissions"] == [
+        {"substance": "sulfur hexafluoride", "origin": "fossil", "amount": 1, "unit": "g",
+         "comment": "switchgear leak, maintenance log"}]
+    assert f"amount: 1  # Emissions!D{row}" in with_sf6.read_text(encoding="utf-8")
+    delta = compute(with_sf6).to_json()["total_kg_co2e"] - compute(without).to_json()["total_kg_co2e"]
+    assert delta == pytest.approx(0.001 * 25200, rel=1e-6)

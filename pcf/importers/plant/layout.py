@@ -22,6 +22,7 @@ PROCESSES = "Processes"
 BOM = "BOM"
 ENERGY = "Energy"
 TRANSPORT = "Transport"
+EMISSIONS = "Emissions"
 WASTE = "Waste"
 END_OF_LIFE = "EndOfLife"
 EXCLUDED = "Excluded"
@@ -35,6 +36,11 @@ SOURCES = ("grid", "contractual", "direct")
 INSTRUMENTS = ("ppa", "green_certificate", "guarantee_of_origin", "rec", "i_rec", "green_electricity_trade",
                "green_tariff")
 STANDARDS = ("ISO 14067:2018", "GB/T 24067-2024")
+#: Greenhouse gases a plant emits itself (biosphere3 names without origin, docs/model-format.md
+#: ``emissions[]``); another biosphere3 name may be typed.
+SUBSTANCES = ("carbon dioxide", "methane", "dinitrogen monoxide", "sulfur hexafluoride", "nitrogen fluoride",
+              "hexafluoroethane", "tetrafluoromethane")
+ORIGINS = ("fossil", "biogenic", "land_use")
 BOUNDARIES = ("cradle-to-gate", "cradle-to-grave")
 
 
@@ -153,6 +159,16 @@ TRANSPORT_SHEET = Sheet(TRANSPORT, "运输", (
 ), "transport legs per run of the process: a mode with distance and mass, or tonne-kilometres with "
    "a background key (or a mode, whose default activity is then used)")
 
+EMISSIONS_SHEET = Sheet(EMISSIONS, "直接排放", (
+    _process(),
+    Column("substance", "Substance", "物质", "text", True, "substances", 24),
+    Column("origin", "Origin (fossil/biogenic/land_use)", "来源(化石/生物/土地利用)", "choice", False, "origins", 14),
+    _amount("Amount per run", "每次运行排放量"),
+    _unit(),
+    _COMMENT,
+), "greenhouse gases the process emits itself per run (process CO2, refrigerant or SF6 leaks, ...), not "
+   "those of the fuels it burns, which the Energy sheet's background keys carry")
+
 WASTE_SHEET = Sheet(WASTE, "生产废弃物", (
     _process(),
     Column("name", "Waste", "废弃物", "text", True, width=28),
@@ -185,9 +201,9 @@ EXCLUDED_SHEET = Sheet(EXCLUDED, "取舍", (
 ), "inputs cut off from the system (ISO 14067 6.3.4.3), listed so the cut-off is visible; a proxy key "
    "estimates their share, never added")
 
-TABLES: tuple[Sheet, ...] = (PROCESS_SHEET, BOM_SHEET, ENERGY_SHEET, TRANSPORT_SHEET, WASTE_SHEET,
+TABLES: tuple[Sheet, ...] = (PROCESS_SHEET, BOM_SHEET, ENERGY_SHEET, TRANSPORT_SHEET, EMISSIONS_SHEET, WASTE_SHEET,
                              END_OF_LIFE_SHEET, EXCLUDED_SHEET)
-#: Sheets the importer needs (Waste, EndOfLife and Excluded may be deleted when unused).
+#: Sheets the importer needs (Emissions, Waste, EndOfLife and Excluded may be deleted when unused).
 REQUIRED_SHEETS = (PRODUCT, PROCESSES, BOM, ENERGY, TRANSPORT)
 
 
@@ -225,7 +241,7 @@ PRODUCT_ROW = {f.key: row for row, f in enumerate(PRODUCT_FIELDS, start=2)}
 """Product field -> its row (the value is in column C)."""
 
 LIST_NAMES = ("keys", "units", "stages", "modes", "data", "sources", "instruments", "standards", "boundaries",
-              "methods", "pcrs", "processes")
+              "methods", "pcrs", "processes", "substances", "origins")
 
 
 @dataclass(frozen=True)
@@ -248,5 +264,6 @@ class Choices:
         """The entries of drop-down list ``name`` (``processes`` is filled per workbook)."""
         fixed = {"keys": tuple(self.keys), "units": UNITS, "stages": STAGES, "modes": tuple(self.modes),
                  "data": DATA_KINDS, "sources": SOURCES, "instruments": INSTRUMENTS, "standards": STANDARDS,
-                 "boundaries": BOUNDARIES, "methods": self.methods, "pcrs": self.pcrs, "processes": ()}
+                 "boundaries": BOUNDARIES, "methods": self.methods, "pcrs": self.pcrs, "processes": (),
+                 "substances": SUBSTANCES, "origins": ORIGINS}
         return fixed[name]

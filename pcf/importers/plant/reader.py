@@ -11,12 +11,14 @@ plant-data workbook"):
 - Energy -> ``inputs[]`` of a background key with an ``electricity`` statement when a
   source is given;
 - Transport -> ``transport[]`` legs (mode, distance, mass) or tonne-kilometre ``inputs[]``;
+- Emissions -> ``emissions[]`` (the process's own greenhouse gases);
 - Waste, EndOfLife -> ``inputs[]`` of their treatment key, or ``excluded[]`` with the reason;
 - Excluded -> ``excluded[]``.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -43,7 +45,13 @@ def _plain(value):
 
 
 class PlantReader(CellReader):
-    """The workbook's sheets as rows of :class:`Cited` values, and the model built from them."""
+    """The workbook's sheets as rows of :class:`Cited` values, and the model built from them.
+
+    ``model_dir`` is the folder of the model to be written: supplier PCF files, named relative
+    to the workbook's folder, are written relative to it.
+    """
+
+    model_dir: Path = Path(".")
 
     def check_layout(self) -> None:
         """Every required sheet is there and every header is the template's.
@@ -105,6 +113,23 @@ class PlantReader(CellReader):
                 out[f.key] = value
         return out
 
+    def supplier_file(self, given: Cited) -> Cited:
+        """A supplier PCF file named relative to the workbook's folder (or absolute), as the
+        path relative to the model's folder that the model needs.
+
+        Raises
+        ------
+        WorkbookError
+            No such file.
+        """
+        path = Path(str(given.value))
+        found = path if path.is_absolute() else self.path.parent / path
+        if not found.is_file():
+            raise self.fail(given.cell, f"no supplier PCF file {str(found)!r}: name a PACT JSON file by its path "
+                                        "relative to the workbook's folder")
+        relative = Path(os.path.relpath(found.resolve(), self.model_dir.resolve()))
+        return Cited(relative.as_posix(), given.cell, given.formula)
+
     def key_unit(self, key: Cited, unit: Cited) -> None:
         """Refuse a unit that does not convert to the background key's unit (error at the unit)."""
         target = self.choices.keys[key.value]
@@ -133,7 +158,7 @@ def read_model(reader: PlantReader) -> tuple[dict, dict[str, int]]:
     processes = _processes(reader)
     counts = {layout.PROCESSES: len(processes)}
     builders = ((layout.BOM_SHEET, _bom), (layout.ENERGY_SHEET, _energy), (layout.TRANSPORT_SHEET, _transport),
-                (layout.WASTE_SHEET, _treatment), (layout.END_OF_LIFE_SHEET, _treatment),
+                (layout.EMISSIONS_SHEET, _emission), (layout.WASTE_SHEET, _treatment), (layout.END_OF_LIFE_SHEET, _treatment),
                 (layout.EXCLUDED_SHEET, _excluded))
     for sheet, build in builders:
         rows = reader.rows(sheet)
@@ -188,7 +213,7 @@ def _processes(reader: PlantReader) -> dict[str, dict]:
         for key in ("data", "comment"):
             if key in row:
                 proc[key] = row[key]
-        proc.update(inputs=[], transport=[], excluded=[])
+        proc.update(inputs=[], transport=[], emissions=[], excluded=[])
         out[pid.value] = proc
     return out
 
@@ -213,6 +238,8 @@ def _bom(reader: PlantReader, sheet: Sheet, row: Row, proc: dict, processes: dic
         raise reader.fail(where, "give exactly one source of the material: a supplier PCF file, a background key or "
                                  f"the process that makes it ({found})")
     source = given[0]
+    if source == "supplier_pcf":
+        row = dict(row, supplier_pcf=reader.supplier_file(row["supplier_pcf"]))
     if source == "from_process" and row[source].value not in processes:
         raise reader.fail(row[source].cell, f"no process {row[source].value!r} on the Processes sheet")
     if source == "background":
@@ -302,6 +329,16 @@ def _transport(reader: PlantReader, sheet: Sheet, row: Row, proc: dict, processe
     if "comment" in row:
         leg["comment"] = row["comment"]
     proc["transport"].append(leg)
+
+
+def _emission(reader: PlantReader, sheet: Sheet, row: Row, proc: dict, processes: dict) -> None:
+    item = {"substance": row["substance"]}
+    if "origin" in row:
+        item["origin"] = row["origin"]
+    item.update(amount=row["amount"], unit=row["unit"])
+    if "comment" in row:
+        item["comment"] = row["comment"]
+    proc["emissions"].append(item)
 
 
 def _treatment(reader: PlantReader, sheet: Sheet, row: Row, proc: dict, processes: dict) -> None:

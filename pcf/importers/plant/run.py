@@ -85,7 +85,9 @@ def import_plant(xlsx: str | Path, out: str | Path, choices: Choices) -> PlantIm
     if not out.parent.is_dir():
         raise WorkbookError(out, None, f"folder {out.parent} does not exist").about("out")
     formulas, values = _open(xlsx)
-    model, rows = read_model(PlantReader(xlsx, formulas, values, choices))
+    reader = PlantReader(xlsx, formulas, values, choices)
+    reader.model_dir = out.parent
+    model, rows = read_model(reader)
     digest = hashlib.sha256(xlsx.read_bytes()).hexdigest()
     header = [f"Imported by `pcf import-plant` from {xlsx.name} (sha256 {digest[:16]}).",
               "Each value read from the workbook names its cell (Sheet!Cell); a value calculated by an Excel",

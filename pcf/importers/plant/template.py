@@ -1,10 +1,10 @@
 """``pcf template KIND``: write an empty plant-data workbook (openpyxl).
 
 Sheets (layout in :mod:`.layout`): Instructions (Chinese and English), Product (a form), the
-table sheets Processes, BOM, Energy, Transport, Waste, EndOfLife and Excluded, and a hidden
+table sheets Processes, BOM, Energy, Transport, Emissions, Waste, EndOfLife and Excluded, and a hidden
 Lists sheet holding the drop-down entries: the background keys of the open default with their
 unit and name, units, stages, transport modes, data kinds, electricity sources, instruments,
-standards, boundaries, methods and PCRs. Every choice column gets a list validation (warning
+standards, boundaries, methods, PCRs, greenhouse gases and their origins. Every choice column gets a list validation (warning
 style: another value may be typed, the importer checks it).
 """
 
@@ -35,19 +35,20 @@ INSTRUCTIONS_ZH = (
     "1. 在 Product 表填写产品编号、名称、基准工序和基准流；需要时填写声明单位及每基准流的声明单位数。",
     "2. 在 Processes 表为本厂及供应商的每道工序填写一行：编号、名称、生命周期阶段、地点、每次运行的产出。",
     "3. 其他各表的每一行都属于一道工序（第一列填工序编号），数量均为该工序每次运行的数量。",
-    "4. BOM 表：物料的质量或数量；来源三选一：供应商碳足迹文件（PACT JSON，相对于模型文件的路径）、"
+    "4. BOM 表：物料的质量或数量；来源三选一：供应商碳足迹文件（PACT JSON，相对于本工作簿所在文件夹的路径）、"
     "背景数据库键（下拉列表）、或本厂生产它的工序编号。",
     "5. Energy 表：每道工序的电、天然气等用量；电力须注明来源：grid（电网区域与年份）、contractual"
     "（合同工具，如绿证、PPA，及其证明）或 direct（直连发电设施与连接方式）。",
     "6. Transport 表：运输方式、距离与运输质量；或直接填写吨公里并给出背景数据库键。",
-    "7. Waste 表：生产废弃物及其处理方式；EndOfLife 表：产品报废后的收集、回收、处置；"
+    "7. Emissions 表：工序自身的温室气体直接排放（工艺 CO2、制冷剂或 SF6 泄漏等）；燃料燃烧的排放已包含在 Energy 表的背景数据中。",
+    "8. Waste 表：生产废弃物及其处理方式；EndOfLife 表：产品报废后的收集、回收、处置；"
     "没有处理方式的背景键时请填写未建模原因。",
-    "8. Excluded 表：未计入系统的输入（取舍），须写明原因。",
-    "9. 初级数据（本厂实测）请在 Data 列填 primary；默认为 secondary（次级数据）。",
-    "10. 数量必须是数字；可以使用 Excel 公式，但保存前须在 Excel 或 LibreOffice 中计算，"
+    "9. Excluded 表：未计入系统的输入（取舍），须写明原因。",
+    "10. 初级数据（本厂实测）请在 Data 列填 primary；默认为 secondary（次级数据）。",
+    "11. 数量必须是数字；可以使用 Excel 公式，但保存前须在 Excel 或 LibreOffice 中计算，"
     "导入时读取公式的计算结果，并在模型中注明公式。",
-    "11. 不需要的建议行请删除整行；留有名称但缺少数量的行会被拒绝导入。",
-    "12. 转换：pcf import-plant 本文件.xlsx --out 模型.yaml ；模型中每个数量都注明其单元格（如 BOM!C5）。"
+    "12. 不需要的建议行请删除整行；留有名称但缺少数量的行会被拒绝导入。",
+    "13. 转换：pcf import-plant 本文件.xlsx --out 模型.yaml ；模型中每个数量都注明其单元格（如 BOM!C5）。"
     "查找背景数据库键：pcf db search 关键词。",
 )
 
@@ -60,19 +61,21 @@ INSTRUCTIONS_EN = (
     "3. Every row of the other sheets belongs to one process (its id in the first column); amounts are per run of "
     "that process.",
     "4. BOM: the mass or amount of each material; exactly one source: a supplier PCF file (PACT JSON, path "
-    "relative to the model file), a background key (drop-down), or the id of the process that makes it.",
+    "relative to this workbook's folder), a background key (drop-down), or the id of the process that makes it.",
     "5. Energy: electricity, natural gas, ... per process; say where electricity comes from: grid (region and "
     "year), contractual (instrument such as a green certificate or PPA, and its evidence) or direct (generator and "
     "connection).",
     "6. Transport: mode, distance and mass carried; or tonne-kilometres with a background key.",
-    "7. Waste: production waste and its treatment; EndOfLife: collection, recycling and disposal of the product; "
+    "7. Emissions: greenhouse gases the process emits itself (process CO2, refrigerant or SF6 leaks, ...); the "
+    "emissions of burnt fuels are in the Energy sheet's background keys.",
+    "8. Waste: production waste and its treatment; EndOfLife: collection, recycling and disposal of the product; "
     "without a treatment key give the reason it is not modelled.",
-    "8. Excluded: inputs cut off from the system, with the reason.",
-    "9. Mark site-measured amounts primary in the Data column; unstated means secondary.",
-    "10. Amounts are numbers; Excel formulas are fine once Excel or LibreOffice has calculated and saved them: the "
+    "9. Excluded: inputs cut off from the system, with the reason.",
+    "10. Mark site-measured amounts primary in the Data column; unstated means secondary.",
+    "11. Amounts are numbers; Excel formulas are fine once Excel or LibreOffice has calculated and saved them: the "
     "importer takes the calculated value and records the formula in the model.",
-    "11. Delete suggested rows you do not need; a row with a name but no amount is refused.",
-    "12. Convert: pcf import-plant THIS.xlsx --out MODEL.yaml; every quantity in the model names its cell "
+    "12. Delete suggested rows you do not need; a row with a name but no amount is refused.",
+    "13. Convert: pcf import-plant THIS.xlsx --out MODEL.yaml; every quantity in the model names its cell "
     "(e.g. BOM!C5). Find background keys with: pcf db search TEXT.",
 )
 
