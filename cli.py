@@ -545,11 +545,12 @@ def export(
 @app.command("export-model", epilog="Example: pcf export-model examples/pv/mono-si-module-cn.yaml --format brightway-excel --out out/pv.xlsx")
 def export_model(
     model: Path = typer.Argument(..., help="Model file (pcf-model/1)."),
-    fmt: str = typer.Option(..., "--format", help="brightway-excel: a bw2io ExcelImporter workbook (docs/model-format.md)."),
-    out_file: Path = typer.Option(..., "--out", help="Workbook (.xlsx) to write."),
+    fmt: str = typer.Option(..., "--format", help="brightway-excel: a bw2io ExcelImporter workbook; olca-jsonld: an "
+                            "openLCA JSON-LD zip (docs/model-format.md)."),
+    out_file: Path = typer.Option(..., "--out", help="File to write (.xlsx or .zip); must not exist."),
     scenario: Optional[str] = typer.Option(None, "--scenario", help="Export this scenario of the model instead of the base."),
 ) -> None:
-    """Export a model's foreground, linked to its background, for Brightway / Activity Browser."""
+    """Export a model's foreground, linked to its background, for Brightway / Activity Browser or openLCA."""
     from pcf.api import export_model as run
 
     path = run(model, fmt, out_file, scenario=scenario)

@@ -1147,16 +1147,16 @@ def export(result_path: str | Path, fmt: str, out: str | Path, study_url: str | 
 
 def export_model(model_path: str | Path, fmt: str, out: str | Path, scenario: str | None = None) -> Path:
     """``pcf export-model``: a model's foreground with its background links, for Brightway /
-    Activity Browser (docs/model-format.md, "Export to Brightway").
+    Activity Browser or openLCA (docs/model-format.md, "Export to Brightway" and "Export to openLCA").
 
     Parameters
     ----------
     model_path : str or Path
         ``pcf-model/1`` file; its background must be installed (``pcf setup``).
     fmt : str
-        One of :data:`pcf.exchange.modelexport.MODEL_FORMATS` (``brightway-excel``).
+        One of :data:`pcf.exchange.modelexport.MODEL_FORMATS` (``brightway-excel``, ``olca-jsonld``).
     out : str or Path
-        File to write (atomically; nothing is written on error).
+        File to write (atomically; nothing is written on error); must not exist.
     scenario : str, optional
         A scenario of the model; None or ``base`` for the model as written.
 
@@ -1169,8 +1169,8 @@ def export_model(model_path: str | Path, fmt: str, out: str | Path, scenario: st
     ------
     PCFError
         ``ModelError`` (``file:line``) for a model that does not load or link, ``BackgroundError``
-        for a missing background, ``ExchangeError`` for an unknown format or text the format
-        cannot carry.
+        for a missing background, ``ExchangeError`` for an unknown format, an existing ``out``,
+        text or a unit the format cannot carry.
     """
     from .exchange.modelexport import export_model as write
     from .model import load_model

@@ -211,9 +211,10 @@ def test_cli_writes_the_workbook(bd, write_model, tmp_path):
 def test_unknown_format_exit_2_nothing_written(bd, write_model, tmp_path):
     model = write_model(MODEL.replace("PART_NAME", "part production"))
     out = tmp_path / "w.xlsx"
-    result = runner.invoke(cli.app, ["export-model", str(model), "--format", "olca-jsonld", "--out", str(out)])
+    result = runner.invoke(cli.app, ["export-model", str(model), "--format", "simapro-csv", "--out", str(out)])
     assert result.exit_code == 2
-    assert "unknown model format 'olca-jsonld'" in result.output and "--format" in result.output
+    assert "unknown model format 'simapro-csv'" in result.output and "--format" in result.output
+    assert "brightway-excel, olca-jsonld" in result.output
     assert not out.exists() and "Traceback" not in result.output
 
 

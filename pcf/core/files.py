@@ -54,6 +54,38 @@ def write_atomic(files: dict[Path, bytes]) -> None:
         raise
 
 
+def write_new(target: Path, data: bytes) -> None:
+    """Write a new file atomically, never replacing one: a temporary file in the target's folder
+    (fsynced) is hard-linked to ``target``, which fails if ``target`` exists by then; on a file
+    system without hard links the existence check and ``os.replace`` follow each other.
+
+    Raises
+    ------
+    FileExistsError
+        ``target`` exists (nothing is written).
+    OSError
+        The file cannot be written; the temporary file is removed.
+    """
+    target = Path(target)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            os.link(tmp, target)
+        except FileExistsError:
+            raise
+        except OSError:  # no hard links here (some network or FUSE file systems)
+            if target.exists():
+                raise FileExistsError(str(target)) from None
+            os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
 class StagedFiles:
     """Files written in two steps: :meth:`stage` (hidden temporary files, fsynced), then
     :meth:`commit` (renamed into place) or :meth:`discard`.

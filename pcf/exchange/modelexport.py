@@ -1,4 +1,5 @@
-"""``pcf export-model``: a model's foreground, linked, as a Brightway Excel workbook.
+"""``pcf export-model``: a model's foreground, linked, as a Brightway Excel workbook (here) or an
+openLCA JSON-LD zip (:mod:`pcf.exchange.olcajsonld`).
 
 The foreground is linked exactly as ``pcf footprint`` links it (:func:`pcf.graph.link_foreground`):
 every amount is a number per run of its process, in the unit of the activity it draws on,
@@ -17,13 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.errors import ExchangeError
-from ..core.files import write_atomic
+from ..core.files import write_new
 from ..graph import Links, link_foreground
 from ..lca.feasibility import check_foreground
 from ..model import ProductSystem
 
 MODEL_FORMATS: dict[str, str] = {
     "brightway-excel": "Brightway Excel workbook (bw2io ExcelImporter layout), for Brightway and Activity Browser",
+    "olca-jsonld": "openLCA JSON-LD zip (olca-schema 2), for openLCA",
 }
 """``pcf export-model`` formats: name -> what it is."""
 
@@ -69,7 +71,8 @@ class ModelExport:
         The reference flow in the reference activity's unit [unit].
     activities : list of dict
         Brightway activities: ``code``, ``name``, ``reference product``, ``unit``, ``location``,
-        ``production amount``, ``stage``, ``exchanges`` (dicts with the :data:`COLUMNS` fields).
+        ``production amount``, ``stage``, ``exchanges`` (dicts with the :data:`COLUMNS` fields and
+        ``input``, the target's ``(database, code)`` in pcf's project).
     notes : list of str
         What the file does not carry, and how to import it.
     """
@@ -110,7 +113,7 @@ def collect(system: ProductSystem) -> ModelExport:
         exchanges = []
         for exc in act["exchanges"]:
             target = targets[tuple(exc["input"])]
-            row = {**target, "amount": float(exc["amount"]), "type": exc["type"]}
+            row = {**target, "amount": float(exc["amount"]), "type": exc["type"], "input": tuple(exc["input"])}
             if exc.get("pcf_stage"):
                 row["pcf stage"] = exc["pcf_stage"]
             row.update({k: exc[k] for k in ("uncertainty type", "loc", "scale", "minimum", "maximum", "negative")
@@ -261,7 +264,8 @@ def brightway_workbook(export: ModelExport) -> bytes:
 
 
 def export_model(system: ProductSystem, fmt: str, out: str | Path) -> Path:
-    """Write ``system``'s foreground in ``fmt`` to ``out``, atomically (nothing is written on error).
+    """Write ``system``'s foreground in ``fmt`` to ``out``, atomically (nothing is written on
+    error) and never over an existing file.
 
     Parameters
     ----------
@@ -269,7 +273,7 @@ def export_model(system: ProductSystem, fmt: str, out: str | Path) -> Path:
     fmt : str
         One of :data:`MODEL_FORMATS`.
     out : str or Path
-        File to write (``.xlsx``).
+        File to write (``.xlsx`` for ``brightway-excel``, ``.zip`` for ``olca-jsonld``); must not exist.
 
     Returns
     -------
@@ -279,17 +283,28 @@ def export_model(system: ProductSystem, fmt: str, out: str | Path) -> Path:
     Raises
     ------
     ExchangeError
-        Unknown format; text bw2io or openpyxl cannot read back.
+        Unknown format; ``out`` exists; text bw2io or openpyxl cannot read back; a unit that
+        openLCA JSON-LD cannot hold (:func:`pcf.exchange.olcaunits.olca_unit`).
     BackgroundError, ModelError
         As :func:`collect`.
     """
     if fmt not in MODEL_FORMATS:
-        raise ExchangeError(f"unknown model format {fmt!r}; choose one of {', '.join(MODEL_FORMATS)} "
-                            "(openLCA JSON-LD is not written yet)").about("fmt")
-    content = brightway_workbook(collect(system))
+        raise ExchangeError(f"unknown model format {fmt!r}; choose one of {', '.join(MODEL_FORMATS)}").about("fmt")
     out = Path(out)
+    exists = ExchangeError(f"{out} already exists; choose another file or remove it first").about("out")
+    if out.exists() or out.is_symlink():
+        raise exists
+    export = collect(system)
+    if fmt == "olca-jsonld":
+        from ..core.bw import brightway
+        from .olcajsonld import jsonld_zip
+
+        content = jsonld_zip(export, brightway())
+    else:
+        content = brightway_workbook(export)
     out.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic({out: content})
+    try:
+        write_new(out, content)
+    except FileExistsError:
+        raise exists from None
     return out
-
-
