@@ -281,3 +281,15 @@ def test_model_uncertainty_becomes_openlca_distributions(bd, write_model, tmp_pa
     assert (wood["minimum"], wood["mode"], wood["maximum"]) == (pytest.approx(0.225), pytest.approx(0.25),
                                                                 pytest.approx(0.3))
     assert "uncertainty" not in exchanges[("widget assembly", "part production")]
+
+
+def test_write_new_never_replaces_a_file(tmp_path):
+    """The race the existence check cannot close: ``write_new`` links its temporary file to the
+    target, which fails when a file got there first; the file is kept, no temporary is left."""
+    from pcf.core.files import write_new
+
+    target = tmp_path / "x.zip"
+    write_new(target, b"first")
+    with pytest.raises(FileExistsError):
+        write_new(target, b"second")
+    assert target.read_bytes() == b"first" and [p.name for p in tmp_path.iterdir()] == ["x.zip"]
