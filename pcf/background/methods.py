@@ -156,8 +156,71 @@ def _lcia_zip() -> Path:
     return Path(bw2io.__file__).parent / "data" / "lcia" / "lcia_39_ecoinvent.zip"
 
 
+@dataclass(frozen=True)
+class MethodTable:
+    """A method as pcf writes it to Brightway.
+
+    Attributes
+    ----------
+    name : tuple of str
+        Brightway method name.
+    cfs : list of (tuple, float)
+        ``((database, code) of the flow, factor [kg CO2e / unit of the flow])``.
+    metadata : dict
+        What it is registered with (unit, description, ...).
+    pcf : bool
+        A pcf method (:attr:`MethodSpec.name`), not one of the source methods written for comparison.
+    """
+
+    name: tuple[str, ...]
+    cfs: list
+    metadata: dict
+    pcf: bool
+
+
+def method_tables(bio: dict) -> list[MethodTable]:
+    """The source methods and the pcf methods, with their factors, in the order they are written.
+
+    Parameters
+    ----------
+    bio : dict
+        ``(flow name, categories) -> (database, code)`` of every biosphere3 flow (the full
+        ecoinvent 3.9 elementary flow list bw2io ships).
+
+    Raises
+    ------
+    BackgroundError
+        The LCIA file is missing from bw2io, a needed method or flow is not in it, or a source
+        method leaves out a sub-compartment that :data:`SUBCOMPARTMENT_FILL` does not list.
+    """
+    path = _lcia_zip()
+    if not path.exists():
+        raise BackgroundError(f"{path} not found: reinstall bw2io==0.9.17, which ships it")
+    with zipfile.ZipFile(path) as archive:
+        data = json.load(archive.open("data.json"))
+    by_name = {tuple(m["name"]): m for m in data}
+    tables = []
+    for spec in METHODS.values():
+        cfs = []
+        for source_name in dict.fromkeys([spec.source, *(name for _, name in spec.sub_indicators)]):
+            if source_name not in by_name:
+                raise BackgroundError(f"method {source_name} is not in {path.name}")
+            source = by_name[source_name]
+            source_cfs = [(tuple(exc["input"]), float(exc["amount"])) for exc in source["exchanges"]]
+            tables.append(MethodTable(source_name, source_cfs, dict(
+                unit=source.get("unit", "kg CO2-Eq"), description="bw2io lcia_39_ecoinvent.zip",
+                filename=source.get("filename")), False))
+            if source_name == spec.source:
+                cfs = source_cfs
+        added = _subcompartment_fill(bio, cfs, spec) if spec.fill_subcompartments else []
+        tables.append(MethodTable(spec.name, cfs + added + _biogenic_extra(bio, {k for k, _ in cfs}),
+                                  _pcf_metadata(spec, added), True))
+    return tables
+
+
 def write_methods(bd) -> list[tuple[str, ...]]:
-    """Write the source methods and the pcf methods into the current Brightway project.
+    """Write the source methods and the pcf methods (:func:`method_tables`) into the current
+    Brightway project.
 
     Parameters
     ----------
@@ -172,35 +235,23 @@ def write_methods(bd) -> list[tuple[str, ...]]:
     Raises
     ------
     BackgroundError
-        The LCIA file is missing from bw2io, a needed method or flow is not in it, or a source
-        method leaves out a sub-compartment that :data:`SUBCOMPARTMENT_FILL` does not list.
+        As :func:`method_tables`.
     """
-    path = _lcia_zip()
-    if not path.exists():
-        raise BackgroundError(f"{path} not found: reinstall bw2io==0.9.17, which ships it")
-    with zipfile.ZipFile(path) as archive:
-        data = json.load(archive.open("data.json"))
-    by_name = {tuple(m["name"]): m for m in data}
     bio = {(f["name"], tuple(f["categories"])): f.key for f in bd.Database("biosphere3")}
     written = []
-    for spec in METHODS.values():
-        cfs = []
-        for source_name in dict.fromkeys([spec.source, *(name for _, name in spec.sub_indicators)]):
-            if source_name not in by_name:
-                raise BackgroundError(f"method {source_name} is not in {path.name}")
-            source = by_name[source_name]
-            source_cfs = [(tuple(exc["input"]), float(exc["amount"])) for exc in source["exchanges"]]
-            original = bd.Method(source_name)
-            original.register(unit=source.get("unit", "kg CO2-Eq"), description="bw2io lcia_39_ecoinvent.zip",
-                              filename=source.get("filename"))
-            original.write(source_cfs)
-            written.append(source_name)
-            if source_name == spec.source:
-                cfs = source_cfs
-        added = _subcompartment_fill(bio, cfs, spec) if spec.fill_subcompartments else []
-        _write_pcf_method(bd, spec, cfs + added + _biogenic_extra(bio, {k for k, _ in cfs}), added)
-        written.append(spec.name)
+    for table in method_tables(bio):
+        write_table(bd, table, table.cfs)
+        written.append(table.name)
     return written
+
+
+def write_table(bd, table: MethodTable, cfs: list) -> None:
+    """Register ``table`` (its metadata updated when it is registered already) and write ``cfs``
+    (its factors, or those of them whose flows the project has)."""
+    method = bd.Method(table.name)
+    method.register(**table.metadata)  # does nothing when already registered: update explicitly
+    bd.methods[table.name] = {**bd.methods[table.name], **table.metadata}
+    method.write(cfs)
 
 
 def method_sha256(bd, name: tuple[str, ...]) -> str:
@@ -279,11 +330,10 @@ def _subcompartment_fill(bio: dict, cfs: list[tuple], spec: MethodSpec) -> list[
     return added
 
 
-def _write_pcf_method(bd, spec: MethodSpec, cfs: list[tuple], added: list[tuple]) -> None:
-    """Register and write the pcf method ``spec`` with ``cfs`` (``added``: the factors filled
-    into sub-compartments, recorded in the metadata as ``pcf_subcompartment_fill``)."""
-    method = bd.Method(spec.name)
-    metadata = dict(
+def _pcf_metadata(spec: MethodSpec, added: list[tuple]) -> dict:
+    """What the pcf method ``spec`` is registered with (``added``: the factors filled into
+    sub-compartments, named in its description)."""
+    return dict(
         unit="kg CO2-Eq",
         description=(
             f"{spec.label}: {' | '.join(spec.source)} from bw2io lcia_39_ecoinvent.zip, with "
@@ -295,6 +345,3 @@ def _write_pcf_method(bd, spec: MethodSpec, cfs: list[tuple], added: list[tuple]
         pcf_id=spec.id,
         pcf_methods_version=METHODS_VERSION,
     )
-    method.register(**metadata)  # does nothing when already registered: update explicitly
-    bd.methods[spec.name] = {**bd.methods[spec.name], **metadata}
-    method.write(cfs)
