@@ -29,6 +29,22 @@ OPTIONS = {"out_dir": "--out", "at": "--at", "size_mm": "--size", "iterations": 
            "encrypt": "--no-passphrase"}
 
 
+BRIGHTWAY_DIR_HELP = ("An existing Brightway data folder (BRIGHTWAY2_DIR) to compute against, read only: nothing in it "
+                      "is written (docs/brightway-project.md). Env: PCF_BRIGHTWAY_DIR.")
+PROJECT_HELP = "The Brightway project in --brightway-dir. Env: PCF_BRIGHTWAY_PROJECT."
+
+
+def brightway_dir_option():
+    """``--brightway-dir`` (or ``PCF_BRIGHTWAY_DIR``)."""
+    return typer.Option(None, "--brightway-dir", envvar="PCF_BRIGHTWAY_DIR", help=BRIGHTWAY_DIR_HELP,
+                        show_envvar=False)
+
+
+def project_option():
+    """``--project`` (or ``PCF_BRIGHTWAY_PROJECT``)."""
+    return typer.Option(None, "--project", envvar="PCF_BRIGHTWAY_PROJECT", help=PROJECT_HELP, show_envvar=False)
+
+
 def option_of(exc: PCFError) -> str | None:
     """The command-line option a library error is about (:attr:`pcf.core.errors.PCFError.option`)."""
     if not exc.option:
@@ -230,6 +246,11 @@ def footprint(
         False, "--no-default-uncertainty",
         help="With --monte-carlo: hold amounts without uncertainty: fixed instead of sampling them with a default "
              "lognormal from their data quality (pedigree matrix); the interval then understates the uncertainty."),
+    brightway_dir: Optional[Path] = brightway_dir_option(),
+    project: Optional[str] = project_option(),
+    install_methods: bool = typer.Option(False, "--install-methods",
+                                         help="With --brightway-dir: also write pcf's three GWP methods into that "
+                                              "project (the one write pcf makes there)."),
 ) -> None:
     """Compute the carbon footprint of a product model and write its result JSON.
 
@@ -244,7 +265,10 @@ def footprint(
             raise typer.Exit(2)
     run = run_footprint(model, out_dir, label=label, report=report, method=method, electricity_mode=electricity_mode,
                        scenario=scenario, pcr_id=pcr,
-                       monte_carlo=monte_carlo, seed=seed, default_uncertainty=not no_default_uncertainty)
+                       monte_carlo=monte_carlo, seed=seed, default_uncertainty=not no_default_uncertainty,
+                       brightway_dir=brightway_dir, project=project, install_methods=install_methods)
+    for note in run.notes:
+        err.print(f"note: {escape(note)}", highlight=False, soft_wrap=True)
     print_summary(run.declaration)
     print_uncertainty(run.declaration)
     print_lint_warnings(run.declaration)
@@ -622,13 +646,15 @@ app.add_typer(db_app, name="db")
 
 
 @db_app.command("list", epilog="Example: pcf db list --json")
-def db_list(as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")) -> None:
+def db_list(as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+            brightway_dir: Optional[Path] = brightway_dir_option(),
+            project: Optional[str] = project_option()) -> None:
     """List the installed databases: name, kind, activities, source, version, content hash."""
     import json
 
     from pcf.api import list_databases
 
-    entries = list_databases()
+    entries = list_databases(brightway_dir, project)
     if as_json:
         print(json.dumps([e.to_dict() for e in entries], indent=2, ensure_ascii=False))
         return
@@ -654,6 +680,8 @@ def db_search(
                                "(ipcc-2021-gwp100 | ipcc-2013-gwp100 | ef-3.1-climate-change)."),
     limit: int = typer.Option(20, "--limit", help="At most this many rows."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON records instead of a table."),
+    brightway_dir: Optional[Path] = brightway_dir_option(),
+    project: Optional[str] = project_option(),
 ) -> None:
     """Find background activities by fuzzy match, best first: the reference to paste into a model,
     name, reference product, location, unit, kg CO2e per unit, DQR, proxy flag, source.
@@ -662,7 +690,8 @@ def db_search(
 
     from pcf.api import search_databases
 
-    found = search_databases(text, database=database, location=location, unit=unit, method=method, limit=limit)
+    found = search_databases(text, database=database, location=location, unit=unit, method=method, limit=limit,
+                             brightway_dir=brightway_dir, project=project)
     if as_json:
         print(json.dumps([h.to_dict() for h in found.hits], indent=2, ensure_ascii=False))
     if not found.hits:

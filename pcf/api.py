@@ -28,10 +28,58 @@ class FootprintRun:
         The result with its assessment (:func:`pcf.declaration.build_declaration`).
     files : dict of str to Path
         Kind (``result``, ``label.svg``, ``label.pdf``, ``report``) -> file written.
+    notes : list of str
+        With the user's Brightway project: what the user should know (method flows the project
+        lacks, methods installed).
     """
 
     declaration: Declaration
     files: dict[str, Path] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def use_brightway_project(brightway_dir: str | Path | None, project: str | None,
+                          install_methods: bool = False) -> list[str]:
+    """Compute against the user's own Brightway project for the rest of this process, read
+    without writing to it (:func:`pcf.background.userproject.use_project`); nothing when both
+    are None (pcf's own project under ``PCF_HOME``).
+
+    Parameters
+    ----------
+    brightway_dir : str or Path, optional
+        The user's Brightway data folder (``BRIGHTWAY2_DIR``).
+    project : str, optional
+        Project name in it; needed with ``brightway_dir`` and only with it.
+    install_methods : bool
+        Also write pcf's methods into that project (the one write pcf makes there).
+
+    Returns
+    -------
+    list of str
+        Notes for the user (empty in pcf's own project).
+
+    Raises
+    ------
+    BackgroundError
+        Only one of ``brightway_dir`` and ``project`` given; ``install_methods`` without them; as
+        :func:`pcf.background.userproject.use_project` (folder or project missing, not a
+        Brightway folder, a database needing processing, bw2data already imported).
+    """
+    from .core.errors import BackgroundError
+
+    if brightway_dir is None and project is None:
+        if install_methods:
+            raise BackgroundError("installing pcf's methods needs the Brightway project to install them in "
+                                  "(its data folder and name)").about("install_methods")
+        return []
+    if brightway_dir is None or project is None:
+        missing = "brightway_dir" if brightway_dir is None else "project"
+        raise BackgroundError("a Brightway project is named by its data folder (BRIGHTWAY2_DIR) and its project "
+                              f"name: give the {'folder' if missing == 'brightway_dir' else 'project name'} too"
+                              ).about(missing)
+    from .background.userproject import use_project
+
+    return list(use_project(brightway_dir, project, install_methods).notes)
 
 
 def compute(model_path: str | Path, pcr_id: str | None = None, method: str | None = None,
@@ -271,8 +319,15 @@ def run_footprint(model_path: str | Path, out_dir: str | Path, label: bool = Fal
                   method: str | None = None, electricity_mode: str | None = None,
                   scenario: str | None = None,
                   monte_carlo: int | None = None, seed: int | None = None,
-                  pcr_id: str | None = None, default_uncertainty: bool = True) -> FootprintRun:
+                  pcr_id: str | None = None, default_uncertainty: bool = True,
+                  brightway_dir: str | Path | None = None, project: str | None = None,
+                  install_methods: bool = False) -> FootprintRun:
     """``pcf footprint``: compute, then write the result JSON (and label / report) atomically.
+
+    With ``brightway_dir`` and ``project`` the footprint is computed against that Brightway
+    project, which is read and never written (:func:`use_brightway_project`; ``install_methods``
+    writes pcf's methods into it); the model's ``study.background`` and ``database:`` inputs then
+    name its databases.
 
     ``pcr_id`` assesses the result against another PCR than the model's ``study.pcr`` (e.g.
     a China label under ``gbt-24067-generic`` for a pack whose model names the EU battery
@@ -296,6 +351,7 @@ def run_footprint(model_path: str | Path, out_dir: str | Path, label: bool = Fal
     """
     from .declaration import write_declaration
 
+    notes = use_brightway_project(brightway_dir, project, install_methods)
     declaration = compute(model_path, pcr_id=pcr_id, method=method, electricity_mode=electricity_mode,
                           scenario=scenario, monte_carlo=monte_carlo, seed=seed,
                           default_uncertainty=default_uncertainty)
@@ -322,7 +378,7 @@ def run_footprint(model_path: str | Path, out_dir: str | Path, label: bool = Fal
             target = out / Path(path).name
             Path(path).replace(target)
             files[kind] = target
-        return FootprintRun(declaration, files)
+        return FootprintRun(declaration, files, notes)
     except BaseException:
         if created:
             shutil.rmtree(out, ignore_errors=True)
@@ -1293,8 +1349,9 @@ def setup(force: bool = False, report: Callable[[str], None] = lambda msg: None)
     return SetupRun(steps, pcf_home())
 
 
-def list_databases() -> list:
-    """``pcf db list``: every installed database, backgrounds first.
+def list_databases(brightway_dir: str | Path | None = None, project: str | None = None) -> list:
+    """``pcf db list``: every installed database, backgrounds first; with ``brightway_dir`` and
+    ``project``, the databases of that Brightway project (read only, :func:`use_brightway_project`).
 
     Returns
     -------
@@ -1304,13 +1361,17 @@ def list_databases() -> list:
     """
     from .background import list_databases as entries
 
+    use_brightway_project(brightway_dir, project)
     return entries()
 
 
 def search_databases(text: str, database: str | None = None, location: str | None = None, unit: str | None = None,
-                     method: str = "ipcc-2021-gwp100", limit: int | None = 20):
+                     method: str = "ipcc-2021-gwp100", limit: int | None = 20,
+                     brightway_dir: str | Path | None = None, project: str | None = None):
     """``pcf db search``: activities of the installed backgrounds by fuzzy match on name and
-    reference product, with the model reference to paste and kg CO2e per unit under ``method``.
+    reference product, with the model reference to paste and kg CO2e per unit under ``method``;
+    with ``brightway_dir`` and ``project``, of that Brightway project's databases (read only,
+    :func:`use_brightway_project`).
 
     Parameters
     ----------
@@ -1335,6 +1396,7 @@ def search_databases(text: str, database: str | None = None, location: str | Non
     """
     from .lca.intensity import search_background
 
+    use_brightway_project(brightway_dir, project)
     return search_background(text, database=database, location=location, unit=unit, method=method, limit=limit)
 
 

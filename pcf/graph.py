@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from .background import database_name
-from .core.bw import brightway, pcf_home, quiet
+from .core.bw import brightway, missing_hint, quiet, where
 from .core.errors import BackgroundError, UnitError
 from .core.units import conversion_factor
 from .model import ProductSystem
@@ -236,7 +236,7 @@ class Links:
         study = system.model.study
         bg = database_name(study.background)
         if "biosphere3" not in bd.databases or bg not in bd.databases:
-            raise BackgroundError(f"background {study.background!r} is not installed in {pcf_home()}: run `pcf setup`")
+            raise BackgroundError(f"background {study.background!r} is not installed in {where()}: {missing_hint()}")
         from bw2data.backends import ActivityDataset as AD
 
         units = {r.code: (r.data or {}).get("unit") for r in AD.select(AD.code, AD.data).where(AD.database == bg)}

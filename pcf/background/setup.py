@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..core.bw import brightway, pcf_home, quiet
+from ..core.bw import brightway, missing_hint, pcf_home, quiet, where
 from ..core.errors import BackgroundError
 from .methods import METHODS, METHODS_VERSION, write_methods
 from .opendefault import DATABASE, SOURCE, TABLE_FORMAT, source_sha256, write_open_default
@@ -58,7 +58,7 @@ def background_info(background: str = "open-default") -> BackgroundInfo:
     bd = brightway()
     name = database_name(background)
     if name not in bd.databases:
-        raise BackgroundError(f"background {background!r} is not installed in {pcf_home()}: run `pcf setup`")
+        raise BackgroundError(f"background {background!r} is not installed in {where()}: {missing_hint()}")
     meta = bd.databases[name]
     sha = meta.get("pcf_sha256", "")
     return BackgroundInfo(background, name, f"{background} sha256:{sha[:12]}", sha, len(bd.Database(name)))
@@ -87,7 +87,7 @@ def database_provenance(database: str) -> dict:
     """
     bd = brightway()
     if database not in bd.databases:
-        raise BackgroundError(f"database {database!r} is not installed in {pcf_home()}")
+        raise BackgroundError(f"database {database!r} is not installed in {where()}")
     meta = bd.databases[database]
     kind = meta.get("pcf_kind") or "brightway"
     if kind == "table":

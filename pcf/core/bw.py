@@ -3,6 +3,10 @@
 bw2data reads ``BRIGHTWAY2_DIR`` when it is imported and creates a default project there;
 :func:`brightway` sets it to ``PCF_HOME/brightway`` first, then selects the ``pcf``
 project. Import bw2data through this module only.
+
+With the user's own Brightway project (:mod:`pcf.core.bwproject`), ``BRIGHTWAY2_DIR`` is a
+temporary overlay instead (:func:`open_overlay`) and :func:`where` names that project in
+messages.
 """
 
 from __future__ import annotations
@@ -18,6 +22,54 @@ PROJECT = "pcf"
 OPEN_DEFAULT_DATABASE = "pcf-open-default"
 """The Brightway database ``pcf setup`` writes from ``databases/open-default.csv`` (``study.background:
 open-default``); importers must not overwrite it."""
+
+
+_USER = None
+"""The :class:`pcf.core.bwproject.UserProject` open in this process, or None (pcf's own project)."""
+
+
+def user_project():
+    """The user's Brightway project open in this process (:func:`pcf.core.bwproject.open_project`),
+    or None when pcf uses its own project under ``PCF_HOME``."""
+    return _USER
+
+
+def set_user_project(project) -> None:
+    """Record the user's project :func:`pcf.core.bwproject.open_project` opened."""
+    global _USER
+    _USER = project
+
+
+def where() -> str:
+    """Where pcf's Brightway data is, for messages: ``PCF_HOME/brightway`` or ``Brightway
+    project 'NAME' in DIR``."""
+    return _USER.describe() if _USER is not None else str(pcf_home())
+
+
+def missing_hint() -> str:
+    """What to do about a missing database or method: ``run `pcf setup``` in pcf's own project;
+    in the user's project, name its databases (pcf does not write to it)."""
+    if _USER is None:
+        return "run `pcf setup`"
+    return f"its databases are {', '.join(repr(d) for d in _USER.databases) or 'none'} (name one in study.background)"
+
+
+def open_overlay(overlay: Path):
+    """Import bw2data with ``BRIGHTWAY2_DIR=overlay`` and the ``pcf`` project there current
+    (:mod:`pcf.core.bwproject`; bw2data must not be imported yet).
+
+    Returns
+    -------
+    module
+        ``bw2data``.
+    """
+    os.environ["BRIGHTWAY2_DIR"] = str(overlay)
+    _import_quietly()
+    import bw2data
+
+    with quiet():
+        bw2data.projects.set_current(PROJECT)
+    return bw2data
 
 
 def pcf_home() -> Path:
@@ -69,6 +121,12 @@ def brightway():
         bw2data was already imported with another data folder (set ``PCF_HOME`` before
         anything imports bw2data).
     """
+    if _USER is not None:
+        import bw2data
+
+        if bw2data.projects.current != PROJECT:
+            bw2data.projects.set_current(PROJECT)
+        return bw2data
     bwdir = pcf_home() / "brightway"
     bwdir.mkdir(parents=True, exist_ok=True)
     if "bw2data" in sys.modules:
