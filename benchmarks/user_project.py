@@ -1,0 +1,88 @@
+"""Benchmark: a footprint against the user's own Brightway project (issue 17 part 3).
+
+pcf's own Brightway folder under PCF_HOME (after ``pcf setup``, with the synthetic
+ecoinvent-scale background ``bench-synthetic-20k`` of benchmarks/batch.py: 20,000 activities,
+~300,000 technosphere entries, written once and kept) stands in for a user's project. The
+50-process synthetic foreground (benchmarks/support/synthetic.py) is footprinted twice by the
+command, in child processes:
+
+(a) as usual, in pcf's own project;
+(b) with ``--brightway-dir PCF_HOME/brightway --project pcf``: read only, through the temporary
+    overlay (node rows, metadata, processed datapackages copied; pcf's methods written there).
+
+Checks that both give the same total (rel 1e-6) and that (b) changes no file of the folder
+(SHA-256 of every file before and after). The last line is
+``user_project: normal_s=<a> user_s=<b> overhead_s=<b-a>``. Run with ``make bench`` (after
+``pcf setup``) or ``python benchmarks/user_project.py``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+PCF = str(Path(sys.executable).parent / "pcf")
+
+
+def hashes(folder: Path) -> dict[str, str]:
+    """SHA-256 of every file under ``folder`` by relative path."""
+    out = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            digest = hashlib.sha256()
+            with path.open("rb") as f:
+                for block in iter(lambda: f.read(1 << 20), b""):
+                    digest.update(block)
+            out[str(path.relative_to(folder))] = digest.hexdigest()
+    return out
+
+
+def footprint(model: Path, out: Path, *extra: str) -> tuple[float, float]:
+    """Wall time of ``pcf footprint`` [s] and its total [kg CO2e]."""
+    start = time.perf_counter()
+    done = subprocess.run([PCF, "footprint", str(model), "--out", str(out), *extra], capture_output=True, text=True)
+    took = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(done.stderr)
+    result = json.loads(next(out.glob("*.result.json")).read_text(encoding="utf-8"))
+    return took, result["total_kg_co2e"]
+
+
+def main() -> None:
+    from batch import SYNTHETIC, synthetic_background
+    from support.synthetic import foreground_model
+
+    from pcf.core.bw import brightway, pcf_home
+
+    bd = brightway()
+    built, _ = synthetic_background(bd)
+    if built:
+        print(f"wrote {SYNTHETIC} in {built:.1f} s (kept for the next run)")
+    folder = pcf_home() / "brightway"
+    with tempfile.TemporaryDirectory() as tmp:
+        model = Path(tmp) / "synthetic-50.yaml"
+        model.write_text(foreground_model(SYNTHETIC), encoding="utf-8")
+        normal, total = footprint(model, Path(tmp) / "a")
+        before = hashes(folder)
+        user, total_user = footprint(model, Path(tmp) / "b", "--brightway-dir", str(folder), "--project", "pcf")
+        unchanged = hashes(folder) == before
+    size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
+    print(f"(a) own project: {normal:.2f} s, {total:.6g} kg CO2e")
+    print(f"(b) as a user project ({folder}, {size:.0f} MB): {user:.2f} s, {total_user:.6g} kg CO2e; "
+          f"files unchanged: {unchanged}")
+    if not unchanged or abs(total_user - total) > 1e-6 * abs(total):
+        raise SystemExit("user_project: the user's project changed or the totals differ")
+    print(f"user_project: normal_s={normal:.2f} user_s={user:.2f} overhead_s={user - normal:.2f}")
+
+
+if __name__ == "__main__":
+    main()
