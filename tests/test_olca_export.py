@@ -188,15 +188,17 @@ def test_wp_is_a_unit_group_of_pcf_and_the_readme_says_so(bd, write_model, tmp_p
         assert "`Wp` (peak watt" in z.read("README.md").decode()
 
 
-def test_shipped_example_reimports_with_the_same_score(open_default, tmp_path):
+@pytest.mark.parametrize("example", ["battery/nmc811-pack.yaml", "pv/mono-si-module-cn.yaml"])
+def test_shipped_example_reimports_with_the_same_score(open_default, tmp_path, example):
+    """The NMC811 pack, and the PV module (Wp: pcf's own unit group, read by bw2io like any other)."""
     from pcf.background import method_spec
     from pcf.model import load_model
     from tests.conftest import REPO
 
-    model = REPO / "examples" / "battery" / "nmc811-pack.yaml"
+    model = REPO / "examples" / example
     system = load_model(model)
     total = compute(model).result.total_kg_co2e
-    out = export_model(model, "olca-jsonld", tmp_path / "nmc811.zip")
+    out = export_model(model, "olca-jsonld", tmp_path / "example.zip")
     olca_rules.check(out)
     score = reimport_score(open_default, out, "pcf-open-default", float(system.reference_amount),
                            method_spec(system.model.study.method).name, tmp_path)
@@ -293,3 +295,20 @@ def test_write_new_never_replaces_a_file(tmp_path):
     with pytest.raises(FileExistsError):
         write_new(target, b"second")
     assert target.read_bytes() == b"first" and [p.name for p in tmp_path.iterdir()] == ["x.zip"]
+
+
+def test_what_openlca_cannot_hold_is_refused(bd):
+    """Guards the linker never trips today, checked on hand-made exports: an exchange type other
+    than technosphere / biosphere, and an activity with two product outputs."""
+    from pcf.exchange.modelexport import ModelExport
+    from pcf.exchange.olcajsonld import package
+
+    production = {"name": "a", "reference product": "a", "unit": "kg", "location": "GLO", "database": "pcf-model-X",
+                  "amount": 1.0, "type": "production", "input": ("pcf-fg-X", "a")}
+    act = {"code": "a", "name": "a", "reference product": "a", "unit": "kg", "location": "GLO",
+           "production amount": 1.0, "exchanges": [production, {**production, "type": "substitution"}]}
+    with pytest.raises(ExchangeError, match="process 'a', input 'a': exchange type 'substitution' cannot be written"):
+        package(ModelExport("pcf-model-X", "a", 1.0, [act], ["note"]), bd)
+    act["exchanges"] = [production, production]
+    with pytest.raises(ExchangeError, match="process 'a': openLCA JSON-LD needs exactly one product output"):
+        package(ModelExport("pcf-model-X", "a", 1.0, [act], ["note"]), bd)
