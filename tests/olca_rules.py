@@ -112,7 +112,7 @@ def check(path) -> dict[str, dict[str, dict]]:
 
 def _check_process(pkg: dict, units: dict, pid: str, proc: dict) -> None:
     _fields(proc, "Process", pid)
-    assert proc["processType"] in PROCESS_TYPES
+    assert proc["processType"] in PROCESS_TYPES, f"{pid}: processType {proc['processType']!r}"
     _ref(proc["location"], "Location", pid, pkg["locations"])
     ids = [e["internalId"] for e in proc["exchanges"]]
     assert len(set(ids)) == len(ids) and min(ids) >= 1 and proc["lastInternalId"] >= max(ids), pid
@@ -121,7 +121,8 @@ def _check_process(pkg: dict, units: dict, pid: str, proc: dict) -> None:
     for exc in proc["exchanges"]:
         where = f"{pid} #{exc['internalId']}"
         _fields(exc, "Exchange", where)
-        assert isinstance(exc["amount"], float) and isinstance(exc["isInput"], bool), where
+        assert isinstance(exc["amount"], float), f"{where}: amount is not a number"
+        assert isinstance(exc["isInput"], bool), f"{where}: isInput is not a boolean"
         _ref(exc["flow"], "Flow", where, pkg["flows"])
         flow = pkg["flows"][exc["flow"]["@id"]]
         assert exc["flow"]["flowType"] == flow["flowType"] and exc["flow"]["name"] == flow["name"], where

@@ -312,3 +312,29 @@ def test_what_openlca_cannot_hold_is_refused(bd):
     act["exchanges"] = [production, production]
     with pytest.raises(ExchangeError, match="process 'a': openLCA JSON-LD needs exactly one product output"):
         package(ModelExport("pcf-model-X", "a", 1.0, [act], ["note"]), bd)
+
+
+@pytest.mark.parametrize("tamper, complaint", [
+    (lambda p: p["exchanges"][1].update(isInput="true"), "isInput"),
+    (lambda p: p["exchanges"][1].update(inputs=True), "fields outside olca-schema 2"),
+    (lambda p: p["exchanges"][0].update(unit={"@type": "Unit", "@id": "86ad2244-1f0e-4912-af53-7865283103e4",
+                                              "name": "kWh"}), "not in the flow property's unit group"),
+    (lambda p: p["exchanges"][0].update(isQuantitativeReference=False), "one quantitative reference"),
+    (lambda p: p.update(processType="UNIT"), "processType"),
+])
+def test_the_checker_catches_a_broken_zip(bd, write_model, tmp_path, tamper, complaint):
+    """tests/olca_rules.py is only worth its checks if it fails: a zip of the widget with one
+    process edited against olca-schema 2 is refused."""
+    out = export_model(write_model(WIDGET), "olca-jsonld", tmp_path / "w.zip")
+    broken = tmp_path / "broken.zip"
+    with zipfile.ZipFile(out) as src, zipfile.ZipFile(broken, "w") as dst:
+        for name in src.namelist():
+            data = src.read(name)
+            if name.startswith("processes/") and b'"widget assembly"' in data:
+                process = json.loads(data)
+                tamper(process)
+                data = json.dumps(process).encode()
+            dst.writestr(name, data)
+    with pytest.raises(AssertionError) as failure:
+        olca_rules.check(broken)
+    assert complaint in str(failure.value)

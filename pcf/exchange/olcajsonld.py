@@ -239,6 +239,8 @@ def readme(export, pkg: _Package) -> str:
     lines = [f"# {export.database}: a pcf model's foreground (openLCA JSON-LD, olca-schema 2)", "",
              f"Reference process: `processes/{ref}.json` (pcf activity `{export.reference}`); the footprint is that "
              f"of {export.reference_amount:g} x its quantitative reference.", "",
+             "Import the zip with openLCA's JSON-LD import (File > Import) into a database that has openLCA's "
+             "reference data (units, flow properties, locations) and, best, the background's database.", "",
              "## Background links to make in openLCA", "",
              "The background is not in this zip. Each background activity the foreground draws on is a product "
              "flow (category `pcf background/<database>`) named by its reference product, with its location; the "
