@@ -116,14 +116,16 @@ class _Package:
         return ref
 
 
-def package(export, bd) -> dict[str, dict[str, dict]]:
+def package(export, bd) -> _Package:
     """The olca-schema 2 entities of ``export`` (:class:`pcf.exchange.modelexport.ModelExport`
-    whose exchange rows carry ``input``, the target's key).
+    whose exchange rows carry ``input``, the target's key); ``bd`` is bw2data (for the CAS
+    numbers of elementary flows).
 
     Returns
     -------
-    dict
-        folder (``processes``, ``flows``, ...) -> ``@id`` -> entity.
+    _Package
+        ``folders``: folder (``processes``, ``flows``, ...) -> ``@id`` -> entity;
+        ``background``: the background links, one README row per activity.
 
     Raises
     ------
