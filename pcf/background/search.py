@@ -23,8 +23,9 @@ import numpy as np
 import yaml
 from rapidfuzz import fuzz, process, utils
 
-from ..core.errors import BackgroundError, UnitError
+from ..core.errors import BackgroundError, SourceError, UnitError
 from ..core.units import parse_unit
+from ..core.yamlsrc import load_text
 from .catalog import DatabaseEntry, list_databases
 
 #: Kinds of :func:`pcf.background.list_databases` that are searched.
@@ -172,12 +173,13 @@ def _closeness(text: str, name: str, product: str) -> float:
 
 
 def yaml_scalar(text: str) -> str:
-    """``text`` as a YAML flow scalar: plain when YAML reads it back as the same string,
-    else JSON-quoted (a JSON string is a YAML double-quoted scalar)."""
+    """``text`` as a YAML flow scalar: plain when YAML 1.2 (pcf's reader) and YAML 1.1 (other
+    tools) both read it back as the same string, else JSON-quoted (a JSON string is a YAML
+    double-quoted scalar)."""
     plain = bool(text) and not re.search(r"[,\[\]{}#:&*!|>'\"%@`]|^\s|\s$|^[-?]", text)
     try:
-        plain = plain and yaml.safe_load(text) == text
-    except yaml.YAMLError:
+        plain = plain and yaml.safe_load(text) == text and load_text(text)[0] == text
+    except (yaml.YAMLError, SourceError):
         plain = False
     return text if plain else json.dumps(text, ensure_ascii=False)
 
