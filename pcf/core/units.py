@@ -12,7 +12,7 @@ in ecoinvent and bw2io, not pint's US short ton.
 from __future__ import annotations
 
 import functools
-
+import math
 from functools import lru_cache
 
 import pint
@@ -48,26 +48,45 @@ _ALIASES = {"m2": "m**2", "m3": "m**3", "kg km": "kg*km", "t": "tonne", "L": "li
             "person kilometer": "pkm", "vehicle kilometer": "vkm"}
 
 
-@lru_cache(maxsize=256)
+#: Longest unit string read [characters]: the longest Brightway unit name ("standard cubic
+#: meter") has 20; pint's parser is quadratic in the length (16,000 characters take seconds).
+MAX_UNIT_LENGTH = 64
+
+_EXAMPLES = "use e.g. kg, t, g, kWh, MJ, tkm, m2, Wp, kWp, item"
+
+
 def parse_unit(unit: str) -> pint.Unit:
     """Parse a unit string.
 
     Parameters
     ----------
     unit : str
-        e.g. ``kg``, ``t``, ``kWh``, ``MJ``, ``tkm``, ``m2``, ``Wp``, ``kWp``, ``item``.
+        e.g. ``kg``, ``t``, ``kWh``, ``MJ``, ``tkm``, ``m2``, ``Wp``, ``kWp``, ``item``; at most
+        :data:`MAX_UNIT_LENGTH` characters.
 
     Raises
     ------
     UnitError
-        The unit is unknown.
+        Not a text, longer than :data:`MAX_UNIT_LENGTH`, or not a unit pint knows (whatever
+        way pint's parser fails on it).
     """
-    text = _ALIASES.get(unit.strip(), unit.strip())
-    ureg = registry()
+    if not isinstance(unit, str):
+        raise UnitError(f"a unit is a text such as kg, got {unit!r}")
+    text = unit.strip()
+    if len(text) > MAX_UNIT_LENGTH:
+        raise UnitError(f"the unit {text[:20] + '...'!r} has {len(text):,} characters; a unit has at most "
+                        f"{MAX_UNIT_LENGTH} ({_EXAMPLES})")
+    return _parse_unit(text)
+
+
+@lru_cache(maxsize=256)
+def _parse_unit(text: str) -> pint.Unit:
     try:
-        return ureg.Unit(text)
-    except (pint.UndefinedUnitError, pint.errors.DefinitionSyntaxError, ValueError, TypeError, AttributeError):
-        raise UnitError(f"unknown unit {unit!r} (use e.g. kg, t, g, kWh, MJ, tkm, m2, Wp, kWp, item)") from None
+        return registry().Unit(_ALIASES.get(text, text))
+    except Exception:  # noqa: BLE001 - pint's parser fails on unexpected text in many ways
+        # (UndefinedUnitError, AssertionError for "@" or U+0080, KeyError for "d^0",
+        # ZeroDivisionError for "g/0", tokenize.TokenError for "{"): all mean "not a unit"
+        raise UnitError(f"unknown unit {text!r} ({_EXAMPLES})") from None
 
 
 _DIMENSION_NAMES = {
@@ -111,13 +130,19 @@ def conversion_factor(from_unit: str, to_unit: str) -> float:
     Raises
     ------
     UnitError
-        Unknown unit, or the two units are of different dimensions (e.g. kg and kWh).
+        Unknown unit, the two units are of different dimensions (e.g. kg and kWh), or the
+        factor is not a finite non-zero number (``kg**400`` to ``g**400``).
     """
     src, dst = parse_unit(from_unit), parse_unit(to_unit)
     try:
-        return float(registry().Quantity(1.0, src).to(dst).magnitude)
+        factor = float(registry().Quantity(1.0, src).to(dst).magnitude)
     except pint.DimensionalityError:
         raise UnitError(
             f"cannot convert {from_unit!r} to {to_unit!r}: {from_unit!r} is {dimension_name(from_unit)}, "
             f"{to_unit!r} is {dimension_name(to_unit)}"
         ) from None
+    except (OverflowError, ZeroDivisionError, ValueError):
+        factor = math.nan
+    if not math.isfinite(factor) or factor == 0:
+        raise UnitError(f"cannot convert {from_unit!r} to {to_unit!r}: the factor is not a finite, non-zero number")
+    return factor
