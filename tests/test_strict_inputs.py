@@ -340,3 +340,19 @@ def test_any_unit_string_parses_or_gives_a_unit_error(unit):
         parse_unit(unit)
     except UnitError:
         pass
+
+
+def test_writers_quote_what_yaml_1_2_would_read_as_numbers():
+    # PyYAML (a YAML 1.1 writer) leaves 1e3 and 0o17 plain; pcf's 1.2 reader would read numbers
+    from types import SimpleNamespace
+
+    from pcf.background.search import yaml_scalar
+    from pcf.importers.premise import model_yaml
+
+    names = ["1e3", "0o17", "NO", "null", "2024-01-01", "steel, virgin", "plain"]
+    report = SimpleNamespace(source="x.xlsx", product="p", reference_unit="kg", linked_mass_share=1.0,
+                             unlinked_ghg_share=0.0)
+    data, _ = load_text(model_yaml({"names": names}, report))
+    assert data == {"names": names}
+    assert [load_text("a: " + yaml_scalar(n))[0]["a"] for n in names] == names
+    assert not yamlsrc.plain_is_text("1e3") and yamlsrc.plain_is_text("NO")

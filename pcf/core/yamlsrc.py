@@ -33,6 +33,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import AliasEvent
 from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
+from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.scanner import Scanner
 
 from .errors import SourceError
@@ -349,6 +350,19 @@ def load_text(text: str, path: str | Path = "<text>",
     lines = LineMap(str(path))
     lines.lines.update(found)
     return data, lines
+
+
+_RESOLVER = VersionedResolver(version=(1, 2))
+
+
+def plain_is_text(text: str) -> bool:
+    """Whether ``text`` written as a plain (unquoted) scalar reads back as text in YAML 1.2.
+
+    False for what the core schema reads as a number, boolean, null or date (``1e3``,
+    ``0o17``, ``true``, ``null``, ``2024-01-01``) and for ``<<``: a writer quotes those. (A
+    YAML 1.1 writer such as PyYAML quotes ``NO`` but not ``1e3`` or ``0o17``.)
+    """
+    return str(_RESOLVER.resolve(ScalarNode, text, (True, False))) == _CORE + "str"
 
 
 def format_loc(loc: Loc) -> str:

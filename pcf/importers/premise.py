@@ -44,6 +44,7 @@ from ..core.files import write_atomic
 from ..core.shipped import shipped
 from ..core.units import conversion_factor, parse_unit
 from ..core.vocabulary import STAGES
+from ..core.yamlsrc import plain_is_text
 from ..model import load_model
 
 REPO = Path(__file__).resolve().parent.parent.parent
@@ -1337,6 +1338,10 @@ def model_yaml(model: dict, report: LinkReport, links_path: str | Path | None = 
         pass
 
     _Dumper.ignore_aliases = lambda self, data: True  # type: ignore[method-assign]
+    # PyYAML writes YAML 1.1: it leaves `1e3` or `0o17` unquoted, which pcf's YAML 1.2 reader
+    # takes for numbers
+    _Dumper.add_representer(str, lambda dumper, text: dumper.represent_scalar(
+        "tag:yaml.org,2002:str", text, style=None if plain_is_text(text) else '"'))
     head = [
         f"# Imported by `pcf import-foreground` from {report.source}",
         f"# product activity: {report.product}; reference flow 1 {report.reference_unit}",
