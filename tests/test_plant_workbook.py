@@ -413,7 +413,8 @@ def test_template_round_trip(kind, tmp_path):
     assert formulas["BOM"]["A"] == "=Processes!$A$2:$A$501"
     assert formulas["Emissions"]["B"].startswith("=Lists!$M$2")            # greenhouse gases
     assert [c.value for c in lists["B"][1:] if c.value][:4] == ["kg", "g", "t", "item"]
-    assert all(dv.type == "list" for ws in TABLE_SHEETS for dv in book[ws].data_validations.dataValidation)
+    kinds = {ws: {str(dv.sqref)[:1]: dv.type for dv in book[ws].data_validations.dataValidation} for ws in TABLE_SHEETS}
+    assert kinds["BOM"]["C"] == "decimal" and kinds["Energy"]["H"] == "whole" and kinds["BOM"]["D"] == "list"
     # an untouched template is refused at its first empty required cell, not with a traceback
     _refused(path, "Product!C2", "Product id (产品编号) is missing", tmp_path)
 

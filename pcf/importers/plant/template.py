@@ -49,7 +49,7 @@ INSTRUCTIONS_ZH = (
     "导入时读取公式的计算结果，并在模型中注明公式。",
     "12. 不需要的建议行请删除整行；留有名称但缺少数量的行会被拒绝导入。",
     "13. 转换：pcf import-plant 本文件.xlsx --out 模型.yaml ；模型中每个数量都注明其单元格（如 BOM!C5）。"
-    "查找背景数据库键：pcf db search 关键词。",
+    "查找背景数据库键：pcf db search 关键词；取消隐藏 Lists 表可看到每个键的名称和单位。",
 )
 
 INSTRUCTIONS_EN = (
@@ -76,7 +76,8 @@ INSTRUCTIONS_EN = (
     "importer takes the calculated value and records the formula in the model.",
     "12. Delete suggested rows you do not need; a row with a name but no amount is refused.",
     "13. Convert: pcf import-plant THIS.xlsx --out MODEL.yaml; every quantity in the model names its cell "
-    "(e.g. BOM!C5). Find background keys with: pcf db search TEXT.",
+    "(e.g. BOM!C5). Find background keys with: pcf db search TEXT; unhide the Lists sheet to see each key's name "
+    "and unit.",
 )
 
 
@@ -182,6 +183,18 @@ def _validation(ws, formula: str, where: str) -> None:
     ws.add_data_validation(dv)
 
 
+def _number_validation(ws, kind: str, where: str) -> None:
+    """A number >= 0 (> 0 for ``positive``, a whole number for ``int``), warning style."""
+    low = {"number": ("greaterThanOrEqual", "0"), "positive": ("greaterThan", "0"), "int": ("between", "1900")}
+    operator, formula = low[kind]
+    dv = DataValidation(type="whole" if kind == "int" else "decimal", operator=operator, formula1=formula,
+                        formula2="2100" if kind == "int" else None, allow_blank=True, showErrorMessage=True,
+                        errorStyle="warning", errorTitle="pcf",
+                        error="A number (>= 0; output amounts > 0; years 1900-2100) / 请填写数字")
+    dv.add(where)
+    ws.add_data_validation(dv)
+
+
 def _product(ws, kind: str, lists: dict[str, str]) -> None:
     for col, (title, width) in enumerate((("Field / 字段", 34), ("中文", 22), ("Value / 值", 40),
                                           ("Notes / 说明", 60)), start=1):
@@ -211,6 +224,8 @@ def _table(ws, sheet: layout.Sheet, rows: list[dict], lists: dict[str, str]) -> 
         ws.column_dimensions[letter].width = column.width
         if column.choices:
             _validation(ws, lists[column.choices], f"{letter}2:{letter}{MAX_ROWS + 1}")
+        elif column.kind in ("number", "positive", "int"):
+            _number_validation(ws, column.kind, f"{letter}2:{letter}{MAX_ROWS + 1}")
     ws.row_dimensions[1].height = 32
     ws.freeze_panes = "B2"
     keys = [c.key for c in sheet.columns]
