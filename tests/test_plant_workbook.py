@@ -80,66 +80,118 @@ def _product_cell(ws, field: str) -> str:
     raise AssertionError(field)
 
 
-def _energy_row(inp: dict, pid: str, amount: float) -> dict:
-    row = {"Process id": pid, "Energy carrier": inp["background"], "Amount per run": amount, "Unit": inp["unit"],
-           "Background key": inp["background"]}
-    el = inp.get("electricity")
-    if el:
-        row.update({"Electricity source": el["source"], "Grid region": el["region"], "Grid year": el["year"]})
-    return row
+class _Filler:
+    """Writes the example's rows; with ``formulas`` an expression amount becomes the same Excel
+    formula over defined names of the Parameters sheet, its value (Python's arithmetic) kept to be
+    stored beside it."""
+
+    def __init__(self, book, params: dict, formulas: bool):
+        self.book, self.params, self.formulas = book, params, formulas
+        self.stored: dict[str, dict[str, float]] = {}
+
+    def amount(self, expr):
+        if self.formulas and isinstance(expr, str):
+            return "=" + expr.replace(" ", "")
+        return _arith(expr, self.params)
+
+    def put(self, sheet: str, values: dict[str, object]) -> int:
+        ws = self.book[sheet]
+        row = _put(ws, {k: self.amount(v) if isinstance(v, _Amount) else v for k, v in values.items()})
+        cols = _columns(ws)
+        for header, value in values.items():
+            if isinstance(value, _Amount) and self.formulas and isinstance(value, str):
+                ref = f"{openpyxl.utils.get_column_letter(cols[header])}{row}"
+                self.stored.setdefault(sheet, {})[ref] = _arith(str(value), self.params)
+        return row
 
 
-def _input_row(book, proc: dict, inp: dict, params: dict) -> None:
-    pid, amount = proc["id"], _arith(inp["amount"], params)
+class _Amount(str):
+    """An amount of the example (text of its number or expression), marked for :class:`_Filler`."""
+
+
+def _amt(value) -> object:
+    return _Amount(value) if isinstance(value, str) else value
+
+
+def _input_row(fill: _Filler, proc: dict, inp: dict) -> None:
+    pid, amount = proc["id"], inp["amount"]
+    amount = _Amount(amount) if isinstance(amount, str) else _arith(amount, fill.params)
     key = inp.get("background", "")
     if "process" in inp:
-        _put(book["BOM"], {"Process id": pid, "Material / component": f"from {inp['process']}",
-                           "Mass or amount per run": amount, "Unit": inp["unit"],
-                           "Made in process (id)": inp["process"]})
+        fill.put("BOM", {"Process id": pid, "Material / component": f"from {inp['process']}",
+                         "Mass or amount per run": amount, "Unit": inp["unit"], "Made in process (id)": inp["process"]})
     elif key.startswith("transport_"):
         assert inp["unit"] == "tkm"
-        _put(book["Transport"], {"Process id": pid, "Leg name": key, "Or tonne-km": amount, "Background key": key})
+        fill.put("Transport", {"Process id": pid, "Leg name": key, "Or tonne-km": amount, "Background key": key})
     elif inp["unit"] in ("kWh", "MJ"):
-        _put(book["Energy"], _energy_row(inp, pid, amount))
+        row = {"Process id": pid, "Energy carrier": key, "Amount per run": amount, "Unit": inp["unit"],
+               "Background key": key}
+        el = inp.get("electricity")
+        if el:
+            row.update({"Electricity source": el["source"], "Grid region": el["region"], "Grid year": el["year"]})
+        fill.put("Energy", row)
     elif proc["stage"] == "end_of_life":
-        _put(book["EndOfLife"], {"Process id": pid, "Material or treatment": key, "Amount per run": amount,
-                                 "Unit": inp["unit"], "Treatment background key": key})
+        fill.put("EndOfLife", {"Process id": pid, "Material or treatment": key, "Amount per run": amount,
+                               "Unit": inp["unit"], "Treatment background key": key})
     else:
-        _put(book["BOM"], {"Process id": pid, "Material / component": key, "Mass or amount per run": amount,
-                           "Unit": inp["unit"], "Background key": key, "Input id (optional)": inp.get("id")})
+        fill.put("BOM", {"Process id": pid, "Material / component": key, "Mass or amount per run": amount,
+                         "Unit": inp["unit"], "Background key": key, "Input id (optional)": inp.get("id")})
 
 
-def fill_nmc811(path: Path) -> None:
-    """Write examples/battery/nmc811-pack.yaml into a fresh battery-pack template at ``path``."""
+def _parameters(fill: _Filler, example: dict) -> None:
+    """The example's parameters (with defined names) and its parameter-only scenarios."""
+    from openpyxl.workbook.defined_name import DefinedName
+
+    for name, value in example["parameters"].items():
+        row = fill.put("Parameters", {"Parameter name": name, "Value": value})
+        fill.book.defined_names[name] = DefinedName(name, attr_text=f"Parameters!$B${row}")
+    for name, scenario in example["scenarios"].items():
+        if set(scenario) <= {"description", "parameters"}:
+            for parameter, value in scenario["parameters"].items():
+                fill.put("Scenarios", {"Scenario name": name, "Description": scenario["description"],
+                                       "Parameter": parameter, "Value in this scenario": value})
+
+
+def fill_nmc811(path: Path, formulas: bool = False) -> None:
+    """Write examples/battery/nmc811-pack.yaml into a fresh battery-pack template at ``path``:
+    its amounts as numbers, or (``formulas``) its expressions as Excel formulas over its
+    parameters, with their values stored as a spreadsheet program would."""
     template("battery-pack", path)
     example = yaml.safe_load(NMC811.read_text(encoding="utf-8"))
-    params = example["parameters"]
     book = openpyxl.load_workbook(path)
     _clear(book)
+    fill = _Filler(book, example["parameters"], formulas)
+    if formulas:
+        _parameters(fill, example)
     product, ws = example["product"], book["Product"]
     declared = product["declared_unit"]
+    per = declared["per_reference_flow"]
     for field, value in {"Product id": product["id"], "Product name": product["name"],
                          "Reference process id": product["process"],
                          "Reference flow amount": product["reference_flow"]["amount"],
                          "Reference flow unit": product["reference_flow"]["unit"],
                          "Declared unit (optional)": declared["unit"], "Declared unit description": declared["description"],
-                         "Declared units per reference flow": _arith(declared["per_reference_flow"], params),
+                         "Declared units per reference flow": fill.amount(per),
                          "Standard": example["study"]["standard"], "System boundary": example["study"]["boundary"],
                          "PCR (product category rules)": example["study"]["pcr"],
                          "Characterisation method": example["study"]["method"]}.items():
         ws[_product_cell(ws, field)] = value
+    if formulas:
+        fill.stored["Product"] = {_product_cell(ws, "Declared units per reference flow"): _arith(per, fill.params)}
     for proc in example["processes"]:
-        _put(book["Processes"], {"Process id": proc["id"], "Process name": proc["name"], "Life-cycle stage": proc["stage"],
-                                 "Location (plant site)": proc.get("location"),
-                                 "Output amount per run": proc["output"]["amount"], "Output unit": proc["output"]["unit"],
-                                 "Comment / source": proc.get("comment")})
+        fill.put("Processes", {"Process id": proc["id"], "Process name": proc["name"], "Life-cycle stage": proc["stage"],
+                               "Location (plant site)": proc.get("location"),
+                               "Output amount per run": proc["output"]["amount"], "Output unit": proc["output"]["unit"],
+                               "Comment / source": proc.get("comment")})
         for inp in proc.get("inputs", []):
-            _input_row(book, proc, inp, params)
+            _input_row(fill, proc, inp)
         for ex in proc.get("excluded", []):
-            _put(book["Excluded"], {"Process id": proc["id"], "Input left out": ex["name"],
-                                    "Amount per run": _arith(ex["amount"], params), "Unit": ex["unit"],
-                                    "Reason": ex["reason"]})
+            fill.put("Excluded", {"Process id": proc["id"], "Input left out": ex["name"],
+                                  "Amount per run": _amt(ex["amount"]) if formulas else _arith(ex["amount"], fill.params),
+                                  "Unit": ex["unit"], "Reason": ex["reason"]})
     book.save(path)
+    if fill.stored:
+        store_values(path, fill.stored)
 
 
 @pytest.fixture(scope="module")
@@ -160,6 +212,26 @@ def test_nmc811_workbook_gives_the_example_footprint(open_default, nmc811_book, 
     assert set(imported["stages"]) == set(example["stages"])
     for stage, value in example["stages"].items():
         assert imported["stages"][stage] == pytest.approx(value, rel=1e-9, abs=1e-12)
+
+
+def test_nmc811_workbook_with_formulas_keeps_parameters_and_scenarios(open_default, tmp_path):
+    """The example's expressions as Excel formulas over its parameters: the model keeps them as
+    expressions, so its parameter scenario service_life_10y gives the example's figure too."""
+    path = tmp_path / "nmc811-formulas.xlsx"
+    fill_nmc811(path, formulas=True)
+    out = tmp_path / "nmc811-formulas.yaml"
+    import_plant(path, out)
+    text = out.read_text(encoding="utf-8")
+    assert 'amount: "capacity_kwh * pack_mass_per_kwh * cell_mass_share"  # BOM!C' in text
+    assert 'per_reference_flow: "capacity_kwh * cycles_per_year * service_life_years"  # Product!C9 ' in text
+    model = yaml.safe_load(text)
+    assert list(model["scenarios"]) == ["service_life_10y"]
+    for scenario in (None, "service_life_10y"):
+        imported, example = compute(out, scenario=scenario).to_json(), compute(NMC811, scenario=scenario).to_json()
+        assert imported["total_kg_co2e"] == pytest.approx(example["total_kg_co2e"], rel=1e-9)
+        assert imported["per_declared_unit_kg_co2e"] == pytest.approx(example["per_declared_unit_kg_co2e"], rel=1e-9)
+        for stage, value in example["stages"].items():
+            assert imported["stages"][stage] == pytest.approx(value, rel=1e-9, abs=1e-12)
 
 
 def test_every_quantity_names_its_cell(nmc811_book, tmp_path):
@@ -325,25 +397,14 @@ def test_formula_without_cached_value(small, tmp_path):
 
 
 def test_formula_with_cached_value_is_taken_and_named(small, tmp_path):
-    """A workbook saved by a spreadsheet program stores the formula and its result (<f> and <v>
-    of the cell, ECMA-376 Part 1, 18.3.1.4): the result is imported, the formula is in the comment."""
-    import zipfile
-
+    """A workbook saved by a spreadsheet program stores the formula and its result: arithmetic of
+    numbers stays arithmetic in the model (checked against the stored 0.12), the formula in the comment."""
     path, rows = small
     _edit(path, "BOM", f"C{rows['BOM']}", "=0.1+0.02")
-    calculated = tmp_path / "calculated.xlsx"
-    with zipfile.ZipFile(path) as src, zipfile.ZipFile(calculated, "w") as dst:
-        sheet = next(n for n in src.namelist() if n.startswith("xl/worksheets/") and b"0.1+0.02" in src.read(n))
-        for item in src.infolist():
-            data = src.read(item.filename)
-            if item.filename == sheet:
-                data, n = re.subn(rb"<f>0\.1\+0\.02</f><v\s*/>|<f>0\.1\+0\.02</f><v></v>|<f>0\.1\+0\.02</f>",
-                                  b"<f>0.1+0.02</f><v>0.12</v>", data)
-                assert n == 1
-            dst.writestr(item, data)
+    store_values(path, {"BOM": {f"C{rows['BOM']}": 0.12}})
     out = tmp_path / "m.yaml"
-    import_plant(calculated, out)
-    assert f"amount: 0.12  # BOM!C{rows['BOM']} =0.1+0.02" in out.read_text(encoding="utf-8")
+    import_plant(path, out)
+    assert f'amount: "0.1 + 0.02"  # BOM!C{rows["BOM"]} =0.1+0.02' in out.read_text(encoding="utf-8")
 
 
 def test_bom_row_needs_exactly_one_source(small, tmp_path):
@@ -501,3 +562,87 @@ def test_direct_emission_adds_its_gwp(open_default, small, tmp_path):
     assert f"amount: 1  # Emissions!D{row}" in with_sf6.read_text(encoding="utf-8")
     delta = compute(with_sf6).to_json()["total_kg_co2e"] - compute(without).to_json()["total_kg_co2e"]
     assert delta == pytest.approx(0.001 * 25200, rel=1e-6)
+
+
+# --------------------------------------------------------------------------- parameters, formulas, scenarios
+
+
+def store_values(path: Path, values: dict[str, dict[str, float]]) -> None:
+    """Store a calculated value beside each given formula cell, as a spreadsheet program saves it
+    (the cell's <f> and <v>, ECMA-376 Part 1, 18.3.1.4); openpyxl writes formulas without them."""
+    import shutil
+    import zipfile
+
+    order = openpyxl.load_workbook(path).sheetnames
+    tmp = path.with_suffix(".tmp.xlsx")
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            m = re.fullmatch(r"xl/worksheets/sheet(\d+)\.xml", item.filename)
+            if m and order[int(m.group(1)) - 1] in values:
+                for ref, value in values[order[int(m.group(1)) - 1]].items():
+                    pattern = rb'(<c r="' + ref.encode() + rb'"[^>]*>)(<f>[^<]*</f>)(?:<v\s*/>|<v></v>)?'
+                    data, n = re.subn(pattern, lambda g: g.group(1) + g.group(2) + b"<v>" + repr(value).encode()
+                                      + b"</v>", data)
+                    assert n == 1, ref
+            dst.writestr(item, data)
+    shutil.move(tmp, path)
+
+
+def test_formulas_over_parameters_become_expressions(small, tmp_path):
+    """Parameters capacity = 2 and share = 0.25 [hand-chosen]; BOM copper =Parameters!B2*Parameters!B3
+    (0.5), by a defined name =cap*0.1 (0.2), with a function =SUM(0.1,0.02) (taken as its value 0.12);
+    scenario 'big' sets capacity = 4, so the copper becomes 4 x 0.25 = 1 and the second 0.4."""
+    from openpyxl.workbook.defined_name import DefinedName
+
+    from pcf.model import load_model
+
+    path, rows = small
+    book = openpyxl.load_workbook(path)
+    params = book["Parameters"]
+    params.append(["capacity", 2, "kWh", "datasheet"])
+    params.append(["share", 0.25])
+    book.defined_names["cap"] = DefinedName("cap", attr_text="Parameters!$B$2")
+    bom = book["BOM"]
+    r = rows["BOM"]
+    bom[f"C{r}"] = "=Parameters!$B$2*Parameters!B3"
+    second = _put(bom, {"Process id": "cell_production", "Material / component": "tab copper",
+                        "Mass or amount per run": "=cap*0.1", "Unit": "kg", "Background key": "copper_greet"})
+    third = _put(bom, {"Process id": "cell_production", "Material / component": "more copper",
+                       "Mass or amount per run": "=SUM(0.1,0.02)", "Unit": "kg", "Background key": "copper_greet"})
+    book["Scenarios"].append(["big", "a larger cell", "capacity", 4])
+    book.save(path)
+    store_values(path, {"BOM": {f"C{r}": 0.5, f"C{second}": 0.2, f"C{third}": 0.12}})
+    out = tmp_path / "m.yaml"
+    import_plant(path, out)
+    text = out.read_text(encoding="utf-8")
+    assert f'amount: "capacity * share"  # BOM!C{r} =Parameters!$B$2*Parameters!B3' in text
+    assert f'amount: "capacity * 0.1"  # BOM!C{second} =cap*0.1' in text
+    assert f"amount: 0.12  # BOM!C{third} =SUM(0.1,0.02)" in text
+    model = yaml.safe_load(text)
+    assert model["parameters"] == {"capacity": 2, "share": 0.25}
+    assert model["scenarios"] == {"big": {"description": "a larger cell", "parameters": {"capacity": 4}}}
+    amounts = lambda system: [i.amount for i in system.processes["cell_production"].inputs
+                              if i.target == "copper_greet"]
+    assert amounts(load_model(out)) == pytest.approx([0.5, 0.2, 0.12], rel=1e-12)
+    assert amounts(load_model(out, scenario="big")) == pytest.approx([1.0, 0.4, 0.12], rel=1e-12)
+
+
+def test_stale_formula_value_is_refused(small, tmp_path):
+    """A stored value the Parameters sheet does not give (the workbook was not recalculated)."""
+    path, rows = small
+    book = openpyxl.load_workbook(path)
+    book["Parameters"].append(["capacity", 2])
+    book["BOM"][f"C{rows['BOM']}"] = "=Parameters!B2*0.1"
+    book.save(path)
+    store_values(path, {"BOM": {f"C{rows['BOM']}": 0.3}})
+    _refused(path, f"BOM!C{rows['BOM']}", "gives 0.3 in the workbook but 0.2", tmp_path)
+
+
+def test_scenario_of_an_unknown_parameter(small, tmp_path):
+    path, _ = small
+    book = openpyxl.load_workbook(path)
+    book["Parameters"].append(["capacity", 2])
+    book["Scenarios"].append(["big", "", "capacty", 4])
+    book.save(path)
+    _refused(path, "Scenarios!C2", "no parameter 'capacty' on the Parameters sheet", tmp_path)

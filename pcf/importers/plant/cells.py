@@ -13,20 +13,25 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ...core.errors import UnitError, WorkbookError
+from ...core.errors import ExpressionError, UnitError, WorkbookError
 from ...core.units import parse_unit
+from ...model.expressions import evaluate
 from ...model.schema import ID_PATTERN
+from .formulas import to_expression
 from .layout import Choices
 
 
 @dataclass(frozen=True)
 class Cited:
-    """A value read from a cell: ``value``, its place ``cell`` (``Sheet!C12``) and the Excel
-    ``formula`` it was calculated by (``=...``), if any."""
+    """A value read from a cell: ``value``, its place ``cell`` (``Sheet!C12``), the Excel
+    ``formula`` it was calculated by (``=...``), if any, and that formula as a pcf amount
+    ``expression`` over the Parameters sheet when it is one (:mod:`.formulas`); the model then
+    holds the expression, ``value`` is what the spreadsheet stored."""
 
     value: object
     cell: str
     formula: str | None = None
+    expression: str | None = None
 
 
 def _blank(value) -> bool:
@@ -54,6 +59,9 @@ class CellReader:
 
     def __init__(self, path: Path, formulas, values, choices: Choices):
         self.path, self.formulas, self.values, self.choices = path, formulas, values, choices
+        self.parameters: dict[str, float] = {}   # name -> value, from the Parameters sheet
+        self.parameter_rows: dict[int, str] = {}  # Parameters row -> name
+        self.parameter_names: dict[str, str] = {}  # defined name -> parameter name
 
     def fail(self, cell: str | None, message: str) -> WorkbookError:
         """The error for ``cell`` (to be raised)."""
@@ -96,7 +104,25 @@ class CellReader:
                 raise self.fail(where, f"{what} is missing: {missing}")
             return None
         reader = getattr(self, "_" + kind)
-        return Cited(reader(value, where, what, choices), where, formula)
+        read = reader(value, where, what, choices)
+        if formula and kind in ("number", "positive", "real"):
+            return Cited(read, where, formula, self._expression(formula, read, where))
+        return Cited(read, where, formula)
+
+    def _expression(self, formula: str, stored: float, where: str) -> str | None:
+        """``formula`` as a pcf expression over the parameters, checked against the value the
+        spreadsheet stored (rel 1e-9); None when it is not one."""
+        expression = to_expression(formula, self.parameter_rows, self.parameter_names)
+        if expression is None:
+            return None
+        try:
+            ours = evaluate(expression, self.parameters)
+        except ExpressionError as exc:
+            raise self.fail(where, f"formula {formula} as {expression!r}: {exc}") from None
+        if not math.isclose(ours, stored, rel_tol=1e-9, abs_tol=1e-300):
+            raise self.fail(where, f"formula {formula} gives {stored!r} in the workbook but {ours!r} from the "
+                                   "Parameters sheet's values: recalculate the workbook and save it")
+        return expression
 
     def _text(self, value, where: str, what: str, choices) -> str:
         return _text(value)
@@ -107,7 +133,7 @@ class CellReader:
             raise self.fail(where, f"{what} {text!r} is not an id: letters, digits and _ . - only, no spaces")
         return text
 
-    def _number(self, value, where: str, what: str, choices, low: str = ">= 0") -> float | int:
+    def _real(self, value, where: str, what: str, choices) -> float | int:
         number = value
         if isinstance(value, str):
             try:
@@ -117,9 +143,20 @@ class CellReader:
                 raise self.fail(where, f"{what} is not a number: {value!r}{hint}") from None
         if isinstance(number, bool) or not isinstance(number, (int, float)) or not math.isfinite(number):
             raise self.fail(where, f"{what} is not a number: {value!r}")
+        return number
+
+    def _number(self, value, where: str, what: str, choices, low: str = ">= 0") -> float | int:
+        number = self._real(value, where, what, choices)
         if number < 0 or (low == "> 0" and number == 0):
             raise self.fail(where, f"{what} must be {low}, got {number:g}")
         return number
+
+    def _name(self, value, where: str, what: str, choices) -> str:
+        text = _text(value)
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text) or text in ("min", "max", "abs", "round"):
+            raise self.fail(where, f"{what} {text!r} is not a parameter name: a letter or _, then letters, digits "
+                                   "or _ (not min, max, abs, round)")
+        return text
 
     def _positive(self, value, where: str, what: str, choices) -> float | int:
         return self._number(value, where, what, choices, "> 0")

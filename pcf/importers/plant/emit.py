@@ -85,7 +85,10 @@ class _Writer:
 
 
 def _value(value):
-    return value.value if isinstance(value, Cited) else value
+    """What the model holds: a cell's expression when it has one, else its value."""
+    if isinstance(value, Cited):
+        return value.expression if value.expression is not None else value.value
+    return value
 
 
 def emit(model: dict, header: list[str]) -> tuple[str, dict[int, str]]:

@@ -18,6 +18,8 @@ KINDS = ("battery-pack", "battery-cell", "pv-module")
 
 INSTRUCTIONS = "Instructions"
 PRODUCT = "Product"
+PARAMETERS = "Parameters"
+SCENARIOS = "Scenarios"
 PROCESSES = "Processes"
 BOM = "BOM"
 ENERGY = "Energy"
@@ -49,8 +51,9 @@ class Column:
     """One column of a table sheet.
 
     ``key`` is the importer's name for it, ``en`` / ``zh`` the header, ``kind`` how a cell is
-    read (``text``, ``id``, ``number`` (>= 0), ``positive`` (> 0), ``int``, ``unit``, ``key``
-    (a background key), ``choice`` (one of ``choices``)), ``required`` whether a filled row
+    read (``text``, ``id``, ``name`` (a parameter name), ``number`` (>= 0), ``positive`` (> 0),
+    ``real`` (any number), ``int``, ``unit``, ``key`` (a background key), ``choice`` (one of
+    ``choices``)), ``required`` whether a filled row
     must have it, ``choices`` the name of a drop-down list (:data:`LIST_NAMES`).
     """
 
@@ -92,6 +95,21 @@ def _unit() -> Column:
 _ID = Column("input_id", "Input id (optional)", "输入编号(可选)", "id", width=14)
 _COMMENT = Column("comment", "Comment / source", "备注/数据来源", width=36)
 _DATA = Column("data", "Data (primary/secondary)", "数据类型(初级/次级)", "choice", choices="data", width=12)
+
+PARAMETERS_SHEET = Sheet(PARAMETERS, "参数", (
+    Column("name", "Parameter name", "参数名", "name", True, width=22),
+    Column("value", "Value", "数值", "real", True, width=12),
+    Column("unit", "Unit (for reading)", "单位(说明用)", width=12),
+    Column("source", "Source", "数据来源", width=40),
+), "named numbers (capacity, service life, ...); an amount cell whose formula is arithmetic over these values "
+   "(=Parameters!B2*0.71, or a defined name) becomes the same expression in the model, so scenarios recalculate it")
+
+SCENARIOS_SHEET = Sheet(SCENARIOS, "情景", (
+    Column("scenario", "Scenario name", "情景名称", "id", True, width=22),
+    Column("description", "Description", "说明", width=40),
+    Column("parameter", "Parameter", "参数", "text", True, "parameters", 22),
+    Column("value", "Value in this scenario", "该情景下的数值", "real", True, width=14),
+), "named variants that set parameters to other values, one row per parameter (pcf footprint --scenario NAME)")
 
 PROCESS_SHEET = Sheet(PROCESSES, "工序", (
     Column("id", "Process id", "工序编号", "id", True, width=20),
@@ -201,9 +219,10 @@ EXCLUDED_SHEET = Sheet(EXCLUDED, "取舍", (
 ), "inputs cut off from the system (ISO 14067 6.3.4.3), listed so the cut-off is visible; a proxy key "
    "estimates their share, never added")
 
-TABLES: tuple[Sheet, ...] = (PROCESS_SHEET, BOM_SHEET, ENERGY_SHEET, TRANSPORT_SHEET, EMISSIONS_SHEET, WASTE_SHEET,
-                             END_OF_LIFE_SHEET, EXCLUDED_SHEET)
-#: Sheets the importer needs (Emissions, Waste, EndOfLife and Excluded may be deleted when unused).
+TABLES: tuple[Sheet, ...] = (PARAMETERS_SHEET, PROCESS_SHEET, BOM_SHEET, ENERGY_SHEET, TRANSPORT_SHEET,
+                             EMISSIONS_SHEET, WASTE_SHEET, END_OF_LIFE_SHEET, EXCLUDED_SHEET, SCENARIOS_SHEET)
+#: Sheets the importer needs (Parameters, Emissions, Waste, EndOfLife, Excluded and Scenarios may
+#: be deleted when unused).
 REQUIRED_SHEETS = (PRODUCT, PROCESSES, BOM, ENERGY, TRANSPORT)
 
 
@@ -241,7 +260,7 @@ PRODUCT_ROW = {f.key: row for row, f in enumerate(PRODUCT_FIELDS, start=2)}
 """Product field -> its row (the value is in column C)."""
 
 LIST_NAMES = ("keys", "units", "stages", "modes", "data", "sources", "instruments", "standards", "boundaries",
-              "methods", "pcrs", "processes", "substances", "origins")
+              "methods", "pcrs", "processes", "substances", "origins", "parameters")
 
 
 @dataclass(frozen=True)
@@ -265,5 +284,5 @@ class Choices:
         fixed = {"keys": tuple(self.keys), "units": UNITS, "stages": STAGES, "modes": tuple(self.modes),
                  "data": DATA_KINDS, "sources": SOURCES, "instruments": INSTRUMENTS, "standards": STANDARDS,
                  "boundaries": BOUNDARIES, "methods": self.methods, "pcrs": self.pcrs, "processes": (),
-                 "substances": SUBSTANCES, "origins": ORIGINS}
+                 "substances": SUBSTANCES, "origins": ORIGINS, "parameters": ()}
         return fixed[name]

@@ -6,6 +6,8 @@ each value in a comment. What each sheet becomes (``docs/model-format.md``, "Fro
 plant-data workbook"):
 
 - Product -> ``product`` and ``study`` (``background: open-default``);
+- Parameters -> ``parameters`` (an amount whose formula is arithmetic over them becomes an
+  expression, :mod:`.formulas`); Scenarios -> ``scenarios`` (parameter values);
 - Processes -> ``processes[]`` (id, name, stage, location, output, data, comment);
 - BOM -> ``inputs[]`` (``supplier_pcf``, ``background`` or ``process``, exactly one);
 - Energy -> ``inputs[]`` of a background key with an ``electricity`` statement when a
@@ -154,6 +156,7 @@ def read_model(reader: PlantReader) -> tuple[dict, dict[str, int]]:
         with neither a treatment key nor a reason.
     """
     reader.check_layout()
+    parameters = _parameters(reader)
     product = reader.product()
     processes = _processes(reader)
     counts = {layout.PROCESSES: len(processes)}
@@ -173,9 +176,51 @@ def read_model(reader: PlantReader) -> tuple[dict, dict[str, int]]:
     if ref.value not in processes:
         raise reader.fail(ref.cell, f"reference process {ref.value!r} is not on the Processes sheet "
                                     f"(processes: {', '.join(processes)})")
+    scenarios = _scenarios(reader, parameters)
+    counts[layout.PARAMETERS] = len(parameters)
+    counts[layout.SCENARIOS] = len(scenarios)
     model = {"format": "pcf-model/1", "product": _product(reader, product), "study": _study(product),
-             "processes": [{k: v for k, v in p.items() if v != []} for p in processes.values()]}
+             "parameters": parameters,
+             "processes": [{k: v for k, v in p.items() if v != []} for p in processes.values()],
+             "scenarios": scenarios}
     return model, counts
+
+
+def _parameters(reader: PlantReader) -> dict[str, Cited]:
+    """The Parameters sheet: name -> value; fills the reader's maps that turn formulas over
+    these values (by cell or by a defined name) into expressions."""
+    out: dict[str, Cited] = {}
+    for row in reader.rows(layout.PARAMETERS_SHEET):
+        name = row["name"]
+        if name.value in out:
+            raise reader.fail(name.cell, f"parameter {name.value!r} is on the Parameters sheet twice")
+        out[name.value] = Cited(row["value"].value, row["value"].cell, row["value"].formula)
+        reader.parameter_rows[int(name.cell.split("!")[1][1:])] = name.value
+    reader.parameters = {k: v.value for k, v in out.items()}
+    for defined, entry in reader.formulas.defined_names.items():
+        for sheet, ref in entry.destinations:
+            cell = ref.replace("$", "")
+            if sheet == layout.PARAMETERS and cell[:1] == "B" and cell[1:].isdigit():
+                if int(cell[1:]) in reader.parameter_rows:
+                    reader.parameter_names[defined] = reader.parameter_rows[int(cell[1:])]
+    return out
+
+
+def _scenarios(reader: PlantReader, parameters: dict[str, Cited]) -> dict[str, dict]:
+    """The Scenarios sheet: scenario -> ``{description, parameters}`` (one row per parameter)."""
+    out: dict[str, dict] = {}
+    for row in reader.rows(layout.SCENARIOS_SHEET):
+        name, parameter = row["scenario"], row["parameter"]
+        scenario = out.setdefault(name.value, {"description": row.get("description"), "parameters": {}})
+        if scenario["description"] is None and "description" in row:
+            scenario["description"] = row["description"]
+        if parameter.value not in parameters:
+            raise reader.fail(parameter.cell, f"no parameter {parameter.value!r} on the Parameters sheet "
+                                              f"(parameters: {', '.join(parameters) or 'none'})")
+        if parameter.value in scenario["parameters"]:
+            raise reader.fail(parameter.cell, f"scenario {name.value!r} sets {parameter.value!r} twice")
+        scenario["parameters"][parameter.value] = row["value"]
+    return out
 
 
 def _product(reader: PlantReader, f: Row) -> dict:

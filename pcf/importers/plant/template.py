@@ -1,7 +1,8 @@
 """``pcf template KIND``: write an empty plant-data workbook (openpyxl).
 
 Sheets (layout in :mod:`.layout`): Instructions (Chinese and English), Product (a form), the
-table sheets Processes, BOM, Energy, Transport, Emissions, Waste, EndOfLife and Excluded, and a hidden
+table sheets Parameters, Processes, BOM, Energy, Transport, Emissions, Waste, EndOfLife, Excluded
+and Scenarios, and a hidden
 Lists sheet holding the drop-down entries: the background keys of the open default with their
 unit and name, units, stages, transport modes, data kinds, electricity sources, instruments,
 standards, boundaries, methods, PCRs, greenhouse gases and their origins. Every choice column gets a list validation (warning
@@ -46,7 +47,8 @@ INSTRUCTIONS_ZH = (
     "9. Excluded 表：未计入系统的输入（取舍），须写明原因。",
     "10. 初级数据（本厂实测）请在 Data 列填 primary；默认为 secondary（次级数据）。",
     "11. 数量必须是数字；可以使用 Excel 公式，但保存前须在 Excel 或 LibreOffice 中计算，"
-    "导入时读取公式的计算结果，并在模型中注明公式。",
+    "导入时读取公式的计算结果，并在模型中注明公式。只由数字、+ - * / 和 Parameters 表数值（如 Parameters!B2）"
+    "组成的公式会成为模型中的表达式，Scenarios 表可为参数设定其他数值（情景）。",
     "12. 不需要的建议行请删除整行；留有名称但缺少数量的行会被拒绝导入。",
     "13. 转换：pcf import-plant 本文件.xlsx --out 模型.yaml ；模型中每个数量都注明其单元格（如 BOM!C5）。"
     "查找背景数据库键：pcf db search 关键词；取消隐藏 Lists 表可看到每个键的名称和单位。",
@@ -73,7 +75,9 @@ INSTRUCTIONS_EN = (
     "9. Excluded: inputs cut off from the system, with the reason.",
     "10. Mark site-measured amounts primary in the Data column; unstated means secondary.",
     "11. Amounts are numbers; Excel formulas are fine once Excel or LibreOffice has calculated and saved them: the "
-    "importer takes the calculated value and records the formula in the model.",
+    "importer takes the calculated value and records the formula in the model. A formula of numbers, + - * / and "
+    "values of the Parameters sheet (e.g. Parameters!B2) becomes the same expression in the model; the Scenarios "
+    "sheet gives parameters other values (scenarios).",
     "12. Delete suggested rows you do not need; a row with a name but no amount is refused.",
     "13. Convert: pcf import-plant THIS.xlsx --out MODEL.yaml; every quantity in the model names its cell "
     "(e.g. BOM!C5). Find background keys with: pcf db search TEXT; unhide the Lists sheet to see each key's name "
@@ -157,8 +161,9 @@ def _lists(book: Workbook, choices: Choices) -> dict[str, str]:
     for col, name in enumerate(LIST_NAMES, start=1):
         letter = get_column_letter(col)
         ws.cell(row=1, column=col, value=name).font = Font(bold=True)
-        if name == "processes":
-            formulas[name] = f"{layout.PROCESSES}!$A$2:$A${MAX_ROWS + 1}"
+        if name in ("processes", "parameters"):
+            sheet = layout.PROCESSES if name == "processes" else layout.PARAMETERS
+            formulas[name] = f"{sheet}!$A$2:$A${MAX_ROWS + 1}"
             continue
         values = choices.values(name)
         for row, value in enumerate(values, start=2):
@@ -185,10 +190,11 @@ def _validation(ws, formula: str, where: str) -> None:
 
 def _number_validation(ws, kind: str, where: str) -> None:
     """A number >= 0 (> 0 for ``positive``, a whole number for ``int``), warning style."""
-    low = {"number": ("greaterThanOrEqual", "0"), "positive": ("greaterThan", "0"), "int": ("between", "1900")}
+    low = {"number": ("greaterThanOrEqual", "0"), "positive": ("greaterThan", "0"), "int": ("between", "1900"),
+           "real": ("between", "-1e300")}
     operator, formula = low[kind]
     dv = DataValidation(type="whole" if kind == "int" else "decimal", operator=operator, formula1=formula,
-                        formula2="2100" if kind == "int" else None, allow_blank=True, showErrorMessage=True,
+                        formula2={"int": "2100", "real": "1e300"}.get(kind), allow_blank=True, showErrorMessage=True,
                         errorStyle="warning", errorTitle="pcf",
                         error="A number (>= 0; output amounts > 0; years 1900-2100) / 请填写数字")
     dv.add(where)
@@ -224,7 +230,7 @@ def _table(ws, sheet: layout.Sheet, rows: list[dict], lists: dict[str, str]) -> 
         ws.column_dimensions[letter].width = column.width
         if column.choices:
             _validation(ws, lists[column.choices], f"{letter}2:{letter}{MAX_ROWS + 1}")
-        elif column.kind in ("number", "positive", "int"):
+        elif column.kind in ("number", "positive", "real", "int"):
             _number_validation(ws, column.kind, f"{letter}2:{letter}{MAX_ROWS + 1}")
     ws.row_dimensions[1].height = 32
     ws.freeze_panes = "B2"
