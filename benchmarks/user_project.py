@@ -2,9 +2,9 @@
 
 pcf's own Brightway folder under PCF_HOME (after ``pcf setup``, with the synthetic
 ecoinvent-scale background ``bench-synthetic-20k`` of benchmarks/batch.py: 20,000 activities,
-~300,000 technosphere entries, written once and kept) stands in for a user's project. The
-50-process synthetic foreground (benchmarks/support/synthetic.py) is footprinted twice by the
-command, in child processes:
+~300,000 technosphere entries, written once and kept) stands in for a user's project. A
+one-process foreground drawing on 20 of its activities (:func:`model_text`) is footprinted twice
+by the command, in child processes:
 
 (a) as usual, in pcf's own project;
 (b) with ``--brightway-dir PCF_HOME/brightway --project pcf``: read only, through the temporary
@@ -57,9 +57,30 @@ def footprint(model: Path, out: Path, *extra: str) -> tuple[float, float]:
     return took, result["total_kg_co2e"]
 
 
+def model_text(background: str) -> str:
+    """A product made from 0.1 .. 2.0 kg of 20 activities of the synthetic background, one per
+    sector, and 1 kg CO2 fossil emitted."""
+    from support.synthetic import code
+
+    inputs = "\n".join(f"      - {{database: {background}, code: {code(s, 7)}, amount: {0.1 * (s + 1):.1f}, unit: kg}}"
+                       for s in range(20))
+    return f"""format: pcf-model/1
+product: {{id: BENCH-USER, name: benchmark product, process: make, reference_flow: {{amount: 1, unit: item}}}}
+study: {{background: {background}}}
+processes:
+  - id: make
+    name: make
+    stage: production
+    output: {{amount: 1, unit: item}}
+    inputs:
+{inputs}
+    emissions:
+      - {{substance: carbon dioxide, origin: fossil, amount: 1, unit: kg}}
+"""
+
+
 def main() -> None:
     from batch import SYNTHETIC, synthetic_background
-    from support.synthetic import foreground_model
 
     from pcf.core.bw import brightway, pcf_home
 
@@ -69,8 +90,8 @@ def main() -> None:
         print(f"wrote {SYNTHETIC} in {built:.1f} s (kept for the next run)")
     folder = pcf_home() / "brightway"
     with tempfile.TemporaryDirectory() as tmp:
-        model = Path(tmp) / "synthetic-50.yaml"
-        model.write_text(foreground_model(SYNTHETIC), encoding="utf-8")
+        model = Path(tmp) / "bench-user.yaml"
+        model.write_text(model_text(SYNTHETIC), encoding="utf-8")
         normal, total = footprint(model, Path(tmp) / "a")
         before = hashes(folder)
         user, total_user = footprint(model, Path(tmp) / "b", "--brightway-dir", str(folder), "--project", "pcf")

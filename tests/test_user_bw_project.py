@@ -244,3 +244,44 @@ def test_bw2data_imported_before_is_a_clear_error(user, tmp_path):
     assert done.returncode == 0, done.stderr
     assert f"bw2data is already imported in this process (BRIGHTWAY2_DIR={other})" in done.stdout
     assert "run pcf in its own process" in done.stdout and done.stdout.strip().endswith("brightway_dir")
+
+
+OWN_MODEL = textwrap.dedent("""\
+    format: pcf-model/1
+    product: {id: OWN, name: Own, process: make, reference_flow: {amount: 1, unit: item}}
+    study: {background: test-bg}
+    processes:
+      - id: make
+        name: Make
+        stage: production
+        output: {amount: 1, unit: item}
+        inputs:
+          - {background: elec, amount: 3, unit: kWh}
+          - {background: wood, amount: 2, unit: kg}
+        emissions:
+          - {substance: methane, origin: fossil, amount: 0.01, unit: kg}
+    """)
+
+
+def test_pcf_own_project_read_as_a_user_project_gives_the_same_result(bd, tmp_path):
+    """pcf's own test project (full biosphere3, the test-bg table) copied and named as the user's
+    project: every figure and the method's factor hash equal the in-process footprint, and the
+    copy is unchanged."""
+    from builders import document
+    from pcf.core.bw import pcf_home
+    from pcf.lca import footprint
+    from pcf.model import load_model
+
+    path = model(tmp_path, OWN_MODEL)
+    own = document(footprint(load_model(path)))
+    folder = Path(shutil.copytree(pcf_home() / "brightway", tmp_path / "own-bw"))
+    before = hashes(folder)
+    done = run(tmp_path, "footprint", path, "--out", str(tmp_path / "out"), "--brightway-dir", str(folder),
+               "--project", "pcf")
+    assert done.returncode == 0, done.stderr
+    result = json.loads((tmp_path / "out" / "OWN.result.json").read_text(encoding="utf-8"))
+    assert result["total_kg_co2e"] == pytest.approx(own["total_kg_co2e"], rel=1e-9)
+    assert result["ghg"] == pytest.approx(own["ghg"], rel=1e-9)
+    assert result["provenance"]["method_sha256"] == own["provenance"]["method_sha256"]
+    assert "lacks flows" not in done.stderr  # the full biosphere3: every factor of the method applies
+    assert hashes(folder) == before

@@ -1,9 +1,10 @@
 """pcf's methods for the user's own Brightway project (``--brightway-dir DIR --project NAME``).
 
 :func:`use_project` opens the project read-only through a temporary overlay
-(:mod:`pcf.core.bwproject`) and writes pcf's methods there (:func:`pcf.background.methods.method_tables`,
+(:mod:`pcf.core.bwproject`) and writes pcf's three methods there (:func:`pcf_method_tables`,
 built from bw2io's full biosphere3 list as ``pcf setup`` builds them), keeping the factors of
-the flows the project's ``biosphere3`` has. With ``install_methods`` the three pcf methods
+the flows the project's ``biosphere3`` has. The source methods ``pcf setup`` also writes for
+comparison are not written (no calculation reads them). With ``install_methods`` the three pcf methods
 (``('pcf', ...)`` names) are also written into the user's project: the one write pcf makes
 there, done by a child process that imports bw2data on the user's folder (this process has
 bw2data on the overlay).
@@ -18,10 +19,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ..core.bw import brightway, quiet
+from ..core.bw import brightway, pcf_home, quiet
+from ..core.files import write_atomic
 from ..core.bwproject import UserProject, open_project
 from ..core.errors import BackgroundError
-from .methods import METHODS, MethodTable, method_tables, write_table
+from .methods import METHODS, METHODS_VERSION, MethodTable, method_tables, write_table
 
 BIOSPHERE = "biosphere3"
 
@@ -35,6 +37,31 @@ def full_biosphere() -> dict:
         importer = Ecospold2BiosphereImporter()
         importer.apply_strategies()
     return {(f["name"], tuple(f["categories"])): (BIOSPHERE, f["code"]) for f in importer.data}
+
+
+def pcf_method_tables() -> list[MethodTable]:
+    """pcf's three methods (:func:`pcf.background.methods.method_tables` on :func:`full_biosphere`,
+    the pcf ones), kept in ``PCF_HOME/cache`` per bw2io version and :data:`METHODS_VERSION`
+    (reading bw2io's LCIA file and biosphere list takes seconds).
+
+    Raises
+    ------
+    BackgroundError
+        As :func:`pcf.background.methods.method_tables`.
+    """
+    from importlib.metadata import version
+
+    path = pcf_home() / "cache" / f"pcf-methods-bw2io-{version('bw2io')}-v{METHODS_VERSION}.json"
+    try:
+        return [MethodTable(tuple(m["name"]), [((d, c), cf) for d, c, cf in m["cfs"]], m["metadata"], True)
+                for m in json.loads(path.read_text(encoding="utf-8"))]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    tables = [t for t in method_tables(full_biosphere()) if t.pcf]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic({path: json.dumps([{"name": list(t.name), "metadata": t.metadata,
+                                     "cfs": [[k[0], k[1], cf] for k, cf in t.cfs]} for t in tables]).encode()})
+    return tables
 
 
 def use_project(directory: str | Path, project: str, install_methods: bool = False) -> UserProject:
@@ -71,15 +98,15 @@ def use_project(directory: str | Path, project: str, install_methods: bool = Fal
                                   ).about("project")
         from bw2data.backends import ActivityDataset as AD
 
-        present = {c for (c,) in AD.select(AD.code).where(AD.database == BIOSPHERE).tuples()}
-        tables = method_tables(full_biosphere())
+        ids = {c: i for c, i in AD.select(AD.code, AD.id).where(AD.database == BIOSPHERE).tuples()}
+        tables = pcf_method_tables()
         with quiet():
-            for table in tables:
-                write_table(bd, table, _present(table, present))
-        opened.notes.extend(_missing_notes(tables, present))
+            for table in tables:  # by node id: one query, not one per factor
+                write_table(bd, table, [(ids[key[1]], cf) for key, cf in _present(table, set(ids))])
+        opened.notes.extend(_missing_notes(tables, set(ids)))
         opened.methods = tables
     if install_methods and not opened.installed:
-        names = _install(opened, [t for t in opened.methods if t.pcf])
+        names = _install(opened, opened.methods)
         opened.notes.append(f"installed in {opened.describe()}: " + "; ".join(" | ".join(n) for n in names))
         opened.installed = names
     return opened

@@ -241,7 +241,8 @@ def open_project(directory: str | Path, project: str) -> UserProject:
 
 
 def _copy_nodes(bd, source: Path) -> None:
-    """Copy every row of the user's ``activitydataset`` into the overlay's (ids unchanged).
+    """Copy every row of the user's ``activitydataset`` into the overlay's (ids unchanged), with
+    the index on ``(database, code)`` bw2data gives it.
 
     Raises
     ------
@@ -267,3 +268,5 @@ def _copy_nodes(bd, source: Path) -> None:
         db.connection().executemany(
             f"INSERT INTO activitydataset ({', '.join(NODE_COLUMNS)}) VALUES ({', '.join('?' * len(NODE_COLUMNS))})",
             rows)
+        # the index bw2data adds after writing a database (SQLiteBackend._add_indices): lookups by key
+        db.execute_sql('CREATE UNIQUE INDEX IF NOT EXISTS "activitydataset_key" ON "activitydataset" ("database", "code")')
