@@ -431,6 +431,18 @@ def test_transport_leg_without_distance(small, tmp_path):
     _refused(path, f"Transport!D{rows['Transport']}", "a transport leg needs mode, distance and mass", tmp_path)
 
 
+@pytest.mark.parametrize("name, content", [("old.xls", b"\xd0\xcf\x11\xe0 an old binary workbook"),
+                                           ("text.xlsx", b"a,b\n1,2\n")])
+def test_not_a_workbook(tmp_path, name, content):
+    path = tmp_path / name
+    path.write_bytes(content)
+    out = tmp_path / "model.yaml"
+    result = runner.invoke(cli.app, ["import-plant", str(path), "--out", str(out)])
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit), result.output
+    assert f"{path}: not a readable .xlsx workbook" in " ".join(result.output.split())
+    assert not out.exists()
+
+
 def test_existing_out_is_refused(small, tmp_path):
     path, _ = small
     out = tmp_path / "model.yaml"

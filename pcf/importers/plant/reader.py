@@ -219,7 +219,8 @@ def _scenarios(reader: PlantReader, parameters: dict[str, Cited]) -> dict[str, d
                                               f"(parameters: {', '.join(parameters) or 'none'})")
         if parameter.value in scenario["parameters"]:
             raise reader.fail(parameter.cell, f"scenario {name.value!r} sets {parameter.value!r} twice")
-        scenario["parameters"][parameter.value] = row["value"]
+        value = row["value"]  # a number, as parameters are: a formula's stored value, never its expression
+        scenario["parameters"][parameter.value] = Cited(value.value, value.cell, value.formula)
     return out
 
 

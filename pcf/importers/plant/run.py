@@ -11,7 +11,6 @@ failure leaves no output file.
 from __future__ import annotations
 
 import hashlib
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,9 +41,10 @@ def _open(path: Path):
         raise WorkbookError(path, None, "no such file")
     try:
         return load_workbook(path), load_workbook(path, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise WorkbookError(path, None, f"not an .xlsx workbook ({exc.__class__.__name__}: {exc}); save it as "
-                                        "Excel .xlsx") from None
+    except Exception as exc:  # openpyxl fails in many ways on what is not an .xlsx (zip, XML, .xls, ...)
+        reason = " ".join(str(exc).split()) or exc.__class__.__name__
+        raise WorkbookError(path, None, f"not a readable .xlsx workbook ({reason}); save it from Excel, WPS or "
+                                        "LibreOffice as Excel 2007-365 (.xlsx)") from None
 
 
 def _cell_of(cells: dict[int, str], line: int | None) -> str | None:
