@@ -463,6 +463,8 @@ def batch(
     force: bool = typer.Option(False, "--force", help="Recompute SKUs done before with the same input hash."),
     summary_only: bool = typer.Option(False, "--summary-only", help="Write the summary table only, no result JSON "
                                                                     "per SKU (fastest; no PCR verdict)."),
+    brightway_dir: Optional[Path] = brightway_dir_option(),
+    project: Optional[str] = project_option(),
 ) -> None:
     """Compute the footprint of every SKU of a table; resumable (done SKUs are skipped)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeElapsedColumn, \
@@ -480,7 +482,7 @@ def batch(
                   TextColumn("ETA"), TimeRemainingColumn(), console=err, transient=False) as bar:
         task = bar.add_task("batch", total=None)
         report = run_batch(skus, out_dir, model, jobs=jobs, executor=executor, scheduler=scheduler, force=force,
-                           results=not summary_only,
+                           results=not summary_only, brightway_dir=brightway_dir, project=project,
                            progress=lambda done, total: bar.update(task, completed=done, total=total))
     for note in report.notes:
         err.print(f"[yellow]note:[/yellow] {escape(note)}", highlight=False)

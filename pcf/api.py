@@ -1549,8 +1549,11 @@ def import_plant(xlsx: str | Path, out: str | Path):
 
 def batch(skus: str | Path, out_dir: str | Path, model: str | Path | None = None, jobs: int = 1,
           executor: str = "local", scheduler: str | None = None, force: bool = False, results: bool = True,
-          progress: Callable[[int, int], None] | None = None):
+          progress: Callable[[int, int], None] | None = None,
+          brightway_dir: str | Path | None = None, project: str | None = None):
     """``pcf batch``: the footprint of every SKU of a table; resumable (done SKUs are skipped).
+    With ``brightway_dir`` and ``project``, against that Brightway project, read only
+    (:func:`use_brightway_project`; local executor only).
 
     Parameters
     ----------
@@ -1586,5 +1589,6 @@ def batch(skus: str | Path, out_dir: str | Path, model: str | Path | None = None
     """
     from .batch import run_batch
 
+    use_brightway_project(brightway_dir, project)
     return run_batch(skus, out_dir, model, jobs=jobs, executor=executor, scheduler=scheduler, force=force,
                      results=results, progress=progress)

@@ -285,3 +285,25 @@ def test_pcf_own_project_read_as_a_user_project_gives_the_same_result(bd, tmp_pa
     assert result["provenance"]["method_sha256"] == own["provenance"]["method_sha256"]
     assert "lacks flows" not in done.stderr  # the full biosphere3: every factor of the method applies
     assert hashes(folder) == before
+
+
+def test_batch_against_the_users_project(user, tmp_path):
+    """Two SKUs of the widget with 10 and 20 kWh electricity (parameter ``kwh``), two worker
+    processes: 12.238 and 12.238 + 10 * 1.0492 = 22.730 kg CO2e; the folder unchanged."""
+    text = MODEL.replace("processes:\n", "parameters: {kwh: 10}\nprocesses:\n", 1).replace("amount: 10, unit: kWh",
+                                                                                          "amount: kwh, unit: kWh")
+    model(tmp_path, text)
+    (tmp_path / "skus.csv").write_text("id,kwh\nW10,10\nW20,20\n", encoding="utf-8")
+    before = hashes(user)
+    done = run(tmp_path, "batch", str(tmp_path / "skus.csv"), "--model", str(tmp_path / "model.yaml"),
+               "--out", str(tmp_path / "out"), "--jobs", "2", "--brightway-dir", str(user), "--project", "mine")
+    assert done.returncode == 0, done.stderr
+    totals = {sku: json.loads((tmp_path / "out" / f"{sku}.result.json").read_text(encoding="utf-8"))["total_kg_co2e"]
+              for sku in ("W10", "W20")}
+    assert totals["W10"] == pytest.approx(HAND_TOTAL, rel=1e-6)
+    assert totals["W20"] == pytest.approx(HAND_TOTAL + 10 * (0.9 + 0.4 * 0.373), rel=1e-6)
+    assert hashes(user) == before
+    message = error(run(tmp_path, "batch", str(tmp_path / "skus.csv"), "--model", str(tmp_path / "model.yaml"),
+                        "--out", str(tmp_path / "out2"), "--executor", "dask", "--brightway-dir", str(user),
+                        "--project", "mine"))
+    assert "dask workers cannot read Brightway project 'mine'" in message and "(--executor)" in message

@@ -20,6 +20,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..core.bw import attach_overlay, user_project
 from ..core.errors import PCFError
 from ..core.extras import require
 from ..declaration import Declaration, write_declaration
@@ -157,10 +158,13 @@ _PLANS: dict = {}
 _OPTIONS: Options | None = None
 
 
-def _init_worker(plans: dict, options: Options) -> None:
-    """Receive the plans once; exit when the driver dies (a killed batch leaves no workers)."""
+def _init_worker(plans: dict, options: Options, user=None) -> None:
+    """Receive the plans once (and the user's Brightway project the driver opened, if any:
+    :func:`pcf.core.bw.attach_overlay`); exit when the driver dies (a killed batch leaves no
+    workers)."""
     global _PLANS, _OPTIONS
     _PLANS, _OPTIONS = plans, options
+    attach_overlay(user)
     parent = os.getppid()
 
     def watch() -> None:
@@ -198,7 +202,7 @@ class _Pool:
 
         self.jobs = jobs
         self.pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
-                                        initializer=_init_worker, initargs=(plans, options))
+                                        initializer=_init_worker, initargs=(plans, options, user_project()))
 
     def map(self, chunks):
         pending = {}
@@ -315,6 +319,9 @@ def run_batch(skus: str | Path, out: str | Path, model: str | Path | None = None
         raise PCFError(f"the number of jobs must be at least 1, got {jobs}").about("jobs")
     require("parquet", "pyarrow", PARQUET_PURPOSE)  # before anything is computed or written
     if executor == "dask":
+        if user_project() is not None:
+            raise PCFError(f"dask workers cannot read {user_project().describe()} (pcf reads it through a temporary "
+                           "folder of this process): use the local executor").about("executor")
         require("dask", "distributed", DASK_PURPOSE)
     started = time.perf_counter()
     table = SkuTable(skus, model)

@@ -40,6 +40,17 @@ def set_user_project(project) -> None:
     _USER = project
 
 
+def attach_overlay(project) -> None:
+    """In a worker process (``pcf batch --jobs N``): use the overlay of the user's project that
+    the driver opened (:class:`pcf.core.bwproject.UserProject`, alive as long as the driver),
+    without copying anything; bw2data is imported on it when first needed."""
+    global _USER
+    if project is not None and _USER is None and "bw2data" not in sys.modules:
+        os.environ["BRIGHTWAY2_DIR"] = str(project.overlay)
+        _import_quietly()
+        _USER = project
+
+
 def where() -> str:
     """Where pcf's Brightway data is, for messages: ``PCF_HOME/brightway`` or ``Brightway
     project 'NAME' in DIR``."""
