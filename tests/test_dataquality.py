@@ -283,7 +283,9 @@ def test_invalid_data_quality_fields_give_file_line(dq, write_model, old, new, l
 
 
 def test_rating_an_input_from_a_foreground_process_is_refused(dq, write_model):
-    path = write_model(model(PROCESS + """\
+    # PROCESS ends in the indentation of its closing quotes: without rstrip, q's keys landed in
+    # p's mapping (duplicate keys that the YAML 1.1 reader let win silently)
+    path = write_model(model(PROCESS.rstrip(" ") + """\
     - id: q
       name: Q
       stage: production
