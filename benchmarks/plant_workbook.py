@@ -3,7 +3,7 @@
 (a) writing the battery-pack template (hidden Lists sheet with the open default's keys, drop-downs
     on 500 rows of each table sheet);
 (b) importing the NMC811 example written into that template (tests/test_plant_workbook.py
-    ``fill_nmc811``: 19 processes, ~180 rows), including the loader's check of the staged model;
+    ``fill_example``: 19 processes, ~180 rows), including the loader's check of the staged model;
 (c) importing a plant-sized workbook: 100 processes with 25 BOM rows and 2 energy rows each
     (2,800 rows), to show how the import grows with the rows (its model is near pcf's YAML limit
     of 50,000 values per file, pcf.core.yamlsrc; twice the rows are refused there).
@@ -58,7 +58,7 @@ def _large(path: Path, processes: int = 100, materials: int = 25) -> int:
 
 def main() -> None:
     from pcf.api import import_plant, template
-    from tests.test_plant_workbook import fill_nmc811
+    from tests.test_plant_workbook import fill_example
 
     with tempfile.TemporaryDirectory(prefix="pcf-bench-plant-") as tmp:
         folder = Path(tmp)
@@ -66,7 +66,7 @@ def main() -> None:
         t_ms = statistics.median(made)
         print(f"(a) template battery-pack: {t_ms:.0f} ms (median of 3), {(folder / 't0.xlsx').stat().st_size} bytes")
         book = folder / "nmc811.xlsx"
-        fill_nmc811(book)
+        fill_example(book)
         runs = [_timed(lambda i=i: import_plant(book, folder / f"m{i}.yaml")) for i in range(3)]
         n_ms = statistics.median(runs)
         lines = len((folder / "m0.yaml").read_text(encoding="utf-8").splitlines())

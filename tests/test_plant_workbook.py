@@ -1,9 +1,9 @@
 """The plant-data workbook: `pcf template` and `pcf import-plant` (issue 17 part 1).
 
-The NMC811 example is written into a template workbook cell by cell: every value is taken
-from examples/battery/nmc811-pack.yaml itself (its expressions evaluated here by Python's own
-arithmetic over the example's parameters), never from pcf output; the imported model must give
-the example's footprint. Each refusal is checked for its `F.xlsx:Sheet!Cell:` place, exit 2
+The NMC811 example (and the PV example) is written into a template workbook cell by cell: every
+value is taken from the example file itself (its expressions evaluated here by Python's own
+arithmetic over the example's parameters, or written as the same Excel formulas), never from pcf
+output; the imported model must give the example's footprint. Each refusal is checked for its `F.xlsx:Sheet!Cell:` place, exit 2
 and no output file.
 """
 
@@ -25,6 +25,7 @@ from pcf.core.errors import WorkbookError
 
 REPO = Path(__file__).resolve().parent.parent
 NMC811 = REPO / "examples" / "battery" / "nmc811-pack.yaml"
+PV = REPO / "examples" / "pv" / "mono-si-module-cn.yaml"
 TABLE_SHEETS = ("Processes", "BOM", "Energy", "Transport", "Emissions", "Waste", "EndOfLife", "Excluded")
 runner = CliRunner()
 
@@ -145,19 +146,19 @@ def _parameters(fill: _Filler, example: dict) -> None:
     for name, value in example["parameters"].items():
         row = fill.put("Parameters", {"Parameter name": name, "Value": value})
         fill.book.defined_names[name] = DefinedName(name, attr_text=f"Parameters!$B${row}")
-    for name, scenario in example["scenarios"].items():
+    for name, scenario in example.get("scenarios", {}).items():
         if set(scenario) <= {"description", "parameters"}:
             for parameter, value in scenario["parameters"].items():
                 fill.put("Scenarios", {"Scenario name": name, "Description": scenario["description"],
                                        "Parameter": parameter, "Value in this scenario": value})
 
 
-def fill_nmc811(path: Path, formulas: bool = False) -> None:
-    """Write examples/battery/nmc811-pack.yaml into a fresh battery-pack template at ``path``:
+def fill_example(path: Path, formulas: bool = False, source: Path = NMC811, kind: str = "battery-pack") -> None:
+    """Write examples/battery/nmc811-pack.yaml (or ``source``) into a fresh template at ``path``:
     its amounts as numbers, or (``formulas``) its expressions as Excel formulas over its
     parameters, with their values stored as a spreadsheet program would."""
-    template("battery-pack", path)
-    example = yaml.safe_load(NMC811.read_text(encoding="utf-8"))
+    template(kind, path)
+    example = yaml.safe_load(source.read_text(encoding="utf-8"))
     book = openpyxl.load_workbook(path)
     _clear(book)
     fill = _Filler(book, example["parameters"], formulas)
@@ -182,9 +183,15 @@ def fill_nmc811(path: Path, formulas: bool = False) -> None:
         fill.put("Processes", {"Process id": proc["id"], "Process name": proc["name"], "Life-cycle stage": proc["stage"],
                                "Location (plant site)": proc.get("location"),
                                "Output amount per run": proc["output"]["amount"], "Output unit": proc["output"]["unit"],
-                               "Comment / source": proc.get("comment")})
+                               "Data (primary/secondary)": proc.get("data"), "Comment / source": proc.get("comment")})
         for inp in proc.get("inputs", []):
             _input_row(fill, proc, inp)
+        for flow in ("emissions", "removals"):
+            for em in proc.get(flow, []):
+                fill.put("Emissions", {"Process id": proc["id"], "Substance": em["substance"],
+                                       "Origin (fossil/biogenic/land_use)": em.get("origin"),
+                                       "Emission or removal": flow[:-1], "Amount per run": _amt(em["amount"]),
+                                       "Unit": em.get("unit", "kg")})
         for ex in proc.get("excluded", []):
             fill.put("Excluded", {"Process id": proc["id"], "Input left out": ex["name"],
                                   "Amount per run": _amt(ex["amount"]) if formulas else _arith(ex["amount"], fill.params),
@@ -197,7 +204,7 @@ def fill_nmc811(path: Path, formulas: bool = False) -> None:
 @pytest.fixture(scope="module")
 def nmc811_book(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("plant") / "nmc811.xlsx"
-    fill_nmc811(path)
+    fill_example(path)
     return path
 
 
@@ -218,7 +225,7 @@ def test_nmc811_workbook_with_formulas_keeps_parameters_and_scenarios(open_defau
     """The example's expressions as Excel formulas over its parameters: the model keeps them as
     expressions, so its parameter scenario service_life_10y gives the example's figure too."""
     path = tmp_path / "nmc811-formulas.xlsx"
-    fill_nmc811(path, formulas=True)
+    fill_example(path, formulas=True)
     out = tmp_path / "nmc811-formulas.yaml"
     import_plant(path, out)
     text = out.read_text(encoding="utf-8")
@@ -232,6 +239,24 @@ def test_nmc811_workbook_with_formulas_keeps_parameters_and_scenarios(open_defau
         assert imported["per_declared_unit_kg_co2e"] == pytest.approx(example["per_declared_unit_kg_co2e"], rel=1e-9)
         for stage, value in example["stages"].items():
             assert imported["stages"][stage] == pytest.approx(value, rel=1e-9, abs=1e-12)
+
+
+def test_pv_workbook_gives_the_example_footprint(open_default, tmp_path):
+    """The PV example (direct emissions, a biogenic CO2 removal, a parameter in an amount) written
+    into the pv-module template gives its footprint too."""
+    path = tmp_path / "pv.xlsx"
+    fill_example(path, formulas=True, source=PV, kind="pv-module")
+    out = tmp_path / "pv.yaml"
+    import_plant(path, out)
+    model = yaml.safe_load(out.read_text(encoding="utf-8"))
+    mgsi = next(p for p in model["processes"] if p["id"] == "mgsi")
+    assert mgsi["removals"] == [{"substance": "carbon dioxide", "origin": "biogenic", "amount": 1.6098, "unit": "kg"}]
+    imported, example = compute(out).to_json(), compute(PV).to_json()
+    assert imported["total_kg_co2e"] == pytest.approx(example["total_kg_co2e"], rel=1e-9)
+    assert imported["per_declared_unit_kg_co2e"] == pytest.approx(example["per_declared_unit_kg_co2e"], rel=1e-9)
+    assert imported["ghg"] == pytest.approx(example["ghg"], rel=1e-9, abs=1e-12)
+    for stage, value in example["stages"].items():
+        assert imported["stages"][stage] == pytest.approx(value, rel=1e-9, abs=1e-12)
 
 
 def test_every_quantity_names_its_cell(nmc811_book, tmp_path):
@@ -571,7 +596,7 @@ def test_direct_emission_adds_its_gwp(open_default, small, tmp_path):
     assert yaml.safe_load(with_sf6.read_text(encoding="utf-8"))["processes"][0]["emissions"] == [
         {"substance": "sulfur hexafluoride", "origin": "fossil", "amount": 1, "unit": "g",
          "comment": "switchgear leak, maintenance log"}]
-    assert f"amount: 1  # Emissions!D{row}" in with_sf6.read_text(encoding="utf-8")
+    assert f"amount: 1  # Emissions!E{row}" in with_sf6.read_text(encoding="utf-8")
     delta = compute(with_sf6).to_json()["total_kg_co2e"] - compute(without).to_json()["total_kg_co2e"]
     assert delta == pytest.approx(0.001 * 25200, rel=1e-6)
 

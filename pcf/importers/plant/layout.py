@@ -43,6 +43,7 @@ STANDARDS = ("ISO 14067:2018", "GB/T 24067-2024")
 SUBSTANCES = ("carbon dioxide", "methane", "dinitrogen monoxide", "sulfur hexafluoride", "nitrogen fluoride",
               "hexafluoroethane", "tetrafluoromethane")
 ORIGINS = ("fossil", "biogenic", "land_use")
+FLOWS = ("emission", "removal")
 BOUNDARIES = ("cradle-to-gate", "cradle-to-grave")
 
 
@@ -181,11 +182,13 @@ EMISSIONS_SHEET = Sheet(EMISSIONS, "直接排放", (
     _process(),
     Column("substance", "Substance", "物质", "text", True, "substances", 24),
     Column("origin", "Origin (fossil/biogenic/land_use)", "来源(化石/生物/土地利用)", "choice", False, "origins", 14),
+    Column("flow", "Emission or removal", "排放或清除", "choice", False, "flows", 12),
     _amount("Amount per run", "每次运行排放量"),
     _unit(),
     _COMMENT,
 ), "greenhouse gases the process emits itself per run (process CO2, refrigerant or SF6 leaks, ...), not "
-   "those of the fuels it burns, which the Energy sheet's background keys carry")
+   "those of the fuels it burns, which the Energy sheet's background keys carry; 'removal' for biogenic CO2 "
+   "taken up from the air")
 
 WASTE_SHEET = Sheet(WASTE, "生产废弃物", (
     _process(),
@@ -260,7 +263,7 @@ PRODUCT_ROW = {f.key: row for row, f in enumerate(PRODUCT_FIELDS, start=2)}
 """Product field -> its row (the value is in column C)."""
 
 LIST_NAMES = ("keys", "units", "stages", "modes", "data", "sources", "instruments", "standards", "boundaries",
-              "methods", "pcrs", "processes", "substances", "origins", "parameters")
+              "methods", "pcrs", "processes", "substances", "origins", "parameters", "flows")
 
 
 @dataclass(frozen=True)
@@ -284,5 +287,5 @@ class Choices:
         fixed = {"keys": tuple(self.keys), "units": UNITS, "stages": STAGES, "modes": tuple(self.modes),
                  "data": DATA_KINDS, "sources": SOURCES, "instruments": INSTRUMENTS, "standards": STANDARDS,
                  "boundaries": BOUNDARIES, "methods": self.methods, "pcrs": self.pcrs, "processes": (),
-                 "substances": SUBSTANCES, "origins": ORIGINS, "parameters": ()}
+                 "substances": SUBSTANCES, "origins": ORIGINS, "parameters": (), "flows": FLOWS}
         return fixed[name]

@@ -13,7 +13,7 @@ plant-data workbook"):
 - Energy -> ``inputs[]`` of a background key with an ``electricity`` statement when a
   source is given;
 - Transport -> ``transport[]`` legs (mode, distance, mass) or tonne-kilometre ``inputs[]``;
-- Emissions -> ``emissions[]`` (the process's own greenhouse gases);
+- Emissions -> ``emissions[]`` (the process's own greenhouse gases) or ``removals[]``;
 - Waste, EndOfLife -> ``inputs[]`` of their treatment key, or ``excluded[]`` with the reason;
 - Excluded -> ``excluded[]``.
 """
@@ -259,7 +259,7 @@ def _processes(reader: PlantReader) -> dict[str, dict]:
         for key in ("data", "comment"):
             if key in row:
                 proc[key] = row[key]
-        proc.update(inputs=[], transport=[], emissions=[], excluded=[])
+        proc.update(inputs=[], transport=[], emissions=[], removals=[], excluded=[])
         out[pid.value] = proc
     return out
 
@@ -384,7 +384,8 @@ def _emission(reader: PlantReader, sheet: Sheet, row: Row, proc: dict, processes
     item.update(amount=row["amount"], unit=row["unit"])
     if "comment" in row:
         item["comment"] = row["comment"]
-    proc["emissions"].append(item)
+    removal = "flow" in row and row["flow"].value == "removal"
+    proc["removals" if removal else "emissions"].append(item)
 
 
 def _treatment(reader: PlantReader, sheet: Sheet, row: Row, proc: dict, processes: dict) -> None:
