@@ -192,10 +192,15 @@ def fill_example(path: Path, formulas: bool = False, source: Path = NMC811, kind
                                        "Origin (fossil/biogenic/land_use)": em.get("origin"),
                                        "Emission or removal": flow[:-1], "Amount per run": _amt(em["amount"]),
                                        "Unit": em.get("unit", "kg")})
+        for leg in proc.get("transport", []):
+            fill.put("Transport", {"Process id": proc["id"], "Leg name": leg.get("name"), "Mode": leg["mode"],
+                                   "Distance": _amt(leg["distance"]), "Distance unit": leg.get("distance_unit"),
+                                   "Mass carried": _amt(leg["mass"]), "Mass unit": leg.get("mass_unit"),
+                                   "Background key": (leg.get("activity") or {}).get("background")})
         for ex in proc.get("excluded", []):
             fill.put("Excluded", {"Process id": proc["id"], "Input left out": ex["name"],
-                                  "Amount per run": _amt(ex["amount"]) if formulas else _arith(ex["amount"], fill.params),
-                                  "Unit": ex["unit"], "Reason": ex["reason"]})
+                                  "Amount per run": _amt(ex["amount"]), "Unit": ex["unit"], "Reason": ex["reason"],
+                                  "Proxy background key (estimate)": (ex.get("proxy") or {}).get("background")})
     book.save(path)
     if fill.stored:
         store_values(path, fill.stored)
@@ -239,6 +244,21 @@ def test_nmc811_workbook_with_formulas_keeps_parameters_and_scenarios(open_defau
         assert imported["per_declared_unit_kg_co2e"] == pytest.approx(example["per_declared_unit_kg_co2e"], rel=1e-9)
         for stage, value in example["stages"].items():
             assert imported["stages"][stage] == pytest.approx(value, rel=1e-9, abs=1e-12)
+
+
+@pytest.mark.parametrize("name", ["lfp-pack", "nmc622-pack"])
+def test_other_battery_examples_give_their_footprint(open_default, tmp_path, name):
+    """The LFP and NMC622 packs (transport legs, excluded inputs with proxies) as well."""
+    source = REPO / "examples" / "battery" / f"{name}.yaml"
+    path = tmp_path / f"{name}.xlsx"
+    fill_example(path, formulas=True, source=source)
+    out = tmp_path / f"{name}.yaml"
+    import_plant(path, out)
+    imported, example = compute(out).to_json(), compute(source).to_json()
+    assert imported["total_kg_co2e"] == pytest.approx(example["total_kg_co2e"], rel=1e-9)
+    assert imported["per_declared_unit_kg_co2e"] == pytest.approx(example["per_declared_unit_kg_co2e"], rel=1e-9)
+    for stage, value in example["stages"].items():
+        assert imported["stages"][stage] == pytest.approx(value, rel=1e-9, abs=1e-12)
 
 
 def test_pv_workbook_gives_the_example_footprint(open_default, tmp_path):
