@@ -760,6 +760,9 @@ def db_import(
     fmt: str = typer.Option(..., "--format", help="jsonld | ecospold1 | ecospold2 | excel"),
     name: str = typer.Option(..., "--name", help="Database name; a model uses it as study.background."),
     replace: bool = typer.Option(False, "--replace", help="Overwrite an existing database of that name."),
+    allocation: str = typer.Option("mass", "--allocation",
+                                   help="mass | energy | economic | none: how datasets with several products and no "
+                                        "allocation factors of their own are split (JSON-LD, EcoSpold1)."),
     as_json: bool = typer.Option(False, "--json", help="Print the import report as JSON."),
 ) -> None:
     """Import a background database with bw2io; unlinked exchanges are kept (placeholders / companion biosphere) and reported."""
@@ -768,7 +771,7 @@ def db_import(
     from pcf.api import import_database
 
     with err.status(f"importing {escape(path.name)} ...") as status:
-        report = import_database(path, fmt, name, replace=replace,
+        report = import_database(path, fmt, name, replace=replace, allocation=allocation,
                                  progress=lambda m: status.update(escape(m)))
     if as_json:
         print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
@@ -790,13 +793,30 @@ def db_import(
     for f in report.unlinked_flows[:10]:
         where = f.categories or f.location
         out.print(f"  {f.exchanges:>5}  {f.type:<12} {escape(f.name)}  [{escape(where)}] {escape(f.unit)}", highlight=False)
+    if report.linked_gases:
+        out.print(f"{len(report.linked_gases)} greenhouse-gas flows linked to biosphere3 by CAS number or designation",
+                  highlight=False)
     if report.unlinked_ghg:
         err.print(f"[yellow]warning:[/yellow] {len(report.unlinked_ghg)} unlinked flows look like greenhouse gases "
-                  "(their GWP is lost): " + ", ".join(escape(f.name) for f in report.unlinked_ghg[:8]), highlight=False)
-    if report.coproducts_cut_off:
-        out.print(f"{len(report.coproducts_cut_off)} co-products without allocation factors: burdens kept "
-                  "by the reference product", highlight=False)
+                  "(not characterised):", highlight=False)
+        for f in report.unlinked_ghg:
+            err.print(f"  {escape(f.name)} [{escape(f.categories)}]: {escape(f.reason)}", highlight=False)
+    _print_allocations(report)
     out.print(f"sha256 {report.sha256[:12]}; use it with `study.background: {escape(report.name)}`", highlight=False)
+
+
+def _print_allocations(report) -> None:
+    """One line per multi-output dataset: the basis and the factors (``--json`` has them all)."""
+    if not report.allocations:
+        return
+    split = [a for a in report.allocations if a["method"] not in ("none", "single product left")]
+    out.print(f"{len(report.allocations)} datasets with several products: {len(split)} allocated, "
+              f"{len(report.allocations) - len(split)} not (all burdens on the reference product; "
+              f"{len(report.coproducts_cut_off)} outputs cut off)", highlight=False)
+    for a in report.allocations:
+        factors = ", ".join(f"{escape(p)} {f:.4g}" for p, f in a["factors"].items())
+        note = f" — {escape(a['note'].strip())}" if a["note"] else ""
+        out.print(f"  {escape(a['process'])}: {escape(a['method'])}: {factors}{note}", highlight=False)
 
 
 @app.command("import-foreground", epilog="Example: pcf import-foreground ../shared/data/premise/lci-batteries-NMC111-811-NCA-LFP.xlsx "

@@ -1425,16 +1425,18 @@ def remove_database(name: str):
 
 
 def import_database(path: str | Path, fmt: str, name: str, replace: bool = False,
-                    progress: Callable[[str], None] = lambda msg: None):
+                    progress: Callable[[str], None] = lambda msg: None, allocation: str = "mass"):
     """``pcf db import``: import an LCI database (JSON-LD, EcoSpold1/2, Excel) with bw2io.
 
+    ``allocation`` (``mass``, ``energy``, ``economic``, ``none``) splits datasets with several
+    products and no allocation factors of their own (:mod:`pcf.importers.allocation`).
     Parameters, return value (:class:`pcf.importers.ImportReport`) and errors
     (:class:`pcf.core.errors.ImportFailed`; nothing is left written) are those of
     :func:`pcf.importers.import_database`.
     """
     from .importers import import_database as run
 
-    return run(path, fmt, name, replace=replace, progress=progress)
+    return run(path, fmt, name, replace=replace, allocation=allocation, progress=progress)
 
 
 def import_foreground(xlsx: str | Path, product: str | None, out: str | Path, product_id: str | None = None,

@@ -17,6 +17,10 @@ What happens to exchanges still unlinked after the strategies (the explicit poli
   cut-off. This is how US LCI itself treats its ``CUTOFF`` and ``Dummy`` flows. A model
   that relies on one understates its footprint: the report lists them.
 - **production**: linked to the activity itself; any left is listed.
+
+Datasets with several products (JSON-LD, EcoSpold1) are split by :mod:`.allocation` before
+linking (``allocation``: mass by default); greenhouse gases left unlinked by name are linked by
+CAS number or designation (:func:`.common.link_gases`); names are trimmed.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from pathlib import Path
 from ..core.bw import OPEN_DEFAULT_DATABASE, brightway, quiet
 from ..core.errors import ImportFailed
 from . import ecospold1, ecospold2, excel, jsonld
+from .allocation import METHODS as ALLOCATIONS
 from .common import ImportReport, UnlinkedFlow, is_ghg
 
 FORMATS = ("jsonld", "ecospold1", "ecospold2", "excel")
@@ -43,7 +48,8 @@ READERS = {"jsonld": jsonld.read, "ecospold1": ecospold1.read, "ecospold2": ecos
 
 
 def import_database(path: str | Path, fmt: str, name: str, *, biosphere: str = "biosphere3",
-                    replace: bool = False, progress: Callable[[str], None] = lambda msg: None) -> ImportReport:
+                    replace: bool = False, allocation: str = "mass",
+                    progress: Callable[[str], None] = lambda msg: None) -> ImportReport:
     """Import an LCI database with bw2io and write it as Brightway database ``name``.
 
     Parameters
@@ -58,6 +64,11 @@ def import_database(path: str | Path, fmt: str, name: str, *, biosphere: str = "
         Elementary-flow database to link to (``biosphere3``, written by ``pcf setup``).
     replace : bool
         Overwrite an existing database of that name (and its companion biosphere).
+    allocation : str
+        ``mass`` (default), ``energy``, ``economic`` or ``none``: the basis on which datasets
+        with several products and no allocation factors of their own are split (JSON-LD,
+        EcoSpold1; :mod:`pcf.importers.allocation`). Stated per dataset in
+        ``ImportReport.allocations``.
     progress : callable
         Receives one line per step.
 
@@ -69,14 +80,17 @@ def import_database(path: str | Path, fmt: str, name: str, *, biosphere: str = "
     Raises
     ------
     ImportFailed
-        Unknown format, missing path, reserved or existing name, unreadable or empty input,
-        biosphere database missing. Nothing is left written: on any failure during writing
+        Unknown format or allocation basis, missing path, reserved or existing name,
+        unreadable or empty input, biosphere database missing. Nothing is left written: on any failure during writing
         the database and its companion are deleted (an existing one is kept unless writing
         the new one had begun with ``replace=True``).
     """
     started = time.perf_counter()
     if fmt not in FORMATS:
         raise ImportFailed(f"unknown format {fmt!r}; use one of: {', '.join(FORMATS)}")
+    if allocation not in ALLOCATIONS:
+        raise ImportFailed(f"unknown allocation basis {allocation!r}; use one of: {', '.join(ALLOCATIONS)}"
+                           ).about("allocation")
     path = Path(path).expanduser()
     if not path.exists():
         raise ImportFailed(f"{path} does not exist; give the zip file or folder to import")
@@ -84,7 +98,7 @@ def import_database(path: str | Path, fmt: str, name: str, *, biosphere: str = "
     _validate_name(name, bd, replace)
     if biosphere not in bd.databases:
         raise ImportFailed(f"biosphere database {biosphere!r} is not installed: run `pcf setup` first")
-    report = ImportReport(name=name, format=fmt, source=path.name, sha256=_sha256(path))
+    report = ImportReport(name=name, format=fmt, source=path.name, sha256=_sha256(path), allocation=allocation)
     progress(f"reading {path.name} ({fmt}) ...")
     data = _read_activities(path, fmt, name, biosphere, report, bd)
     seen: Counter = Counter()
@@ -236,7 +250,8 @@ def _unpacked(path: Path) -> Iterator[Path]:
 
 def _one_reference_product(data: list, name: str, report: ImportReport) -> None:
     """Keep one production exchange per activity (its reference product); list the others in
-    ``report.coproducts_cut_off`` (all burdens stay with the reference product)."""
+    ``report.coproducts_cut_off`` (all burdens stay with the reference product). JSON-LD and
+    EcoSpold1 datasets were split before (:mod:`.allocation`); this is for EcoSpold2 / Excel."""
     for ds in data:
         prods = [e for e in ds.get("exchanges", []) if e.get("type") == "production"]
         own = (name, ds.get("code"))
@@ -250,7 +265,8 @@ def _one_reference_product(data: list, name: str, report: ImportReport) -> None:
         for e in prods:
             if e is not ref:
                 report.coproducts_cut_off.append({"process": ds.get("name"), "flow": e.get("name"),
-                                                  "amount": e.get("amount"), "unit": e.get("unit", "")})
+                                                  "amount": e.get("amount"), "unit": e.get("unit", ""),
+                                                  "why": f"{report.format}: not allocated by pcf"})
         ds["exchanges"] = [e for e in ds["exchanges"] if e is ref or e.get("type") != "production"]
 
 
@@ -293,7 +309,9 @@ def _resolve_unlinked(data: list, name: str, report: ImportReport) -> tuple[dict
                 exc["input"] = (name, code)
             key = (kind, exc["name"], cats, unit, loc)
             if key not in flows:
-                flows[key] = UnlinkedFlow(kind, exc["name"], cats, unit, loc, 0, kind == "biosphere" and is_ghg(exc["name"]))
+                ghg = kind == "biosphere" and is_ghg(exc["name"])
+                flows[key] = UnlinkedFlow(kind, exc["name"], cats, unit, loc, 0, ghg,
+                                          exc.get("pcf_unlinked_reason", "") if ghg else "")
             flows[key].exchanges += 1
     report.unlinked = dict(counts)
     report.unlinked_flows = sorted(flows.values(), key=lambda f: (-f.exchanges, f.type, f.name))
@@ -306,7 +324,7 @@ def _resolve_unlinked(data: list, name: str, report: ImportReport) -> tuple[dict
 def _clean(ds: dict) -> dict:
     out = {k: v for k, v in ds.items() if k not in ("database",) and v is not None}
     out["exchanges"] = [
-        {k: v for k, v in exc.items() if v is not None and k != "code"}
+        {k: v for k, v in exc.items() if v is not None and k != "code" and not k.startswith("pcf_")}
         for exc in ds.get("exchanges", [])
     ]
     for exc in out["exchanges"]:

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from ..core.errors import ImportFailed, UnitError
 from ..core.units import conversion_factor
-from .common import ImportReport, apply_synonyms, link_biosphere
+from .allocation import allocate
+from .common import ImportReport, apply_synonyms, link_biosphere, link_gases, strip_names
 
 
 def read(folder: Path, name: str, biosphere: str, report: ImportReport, bd):
@@ -84,9 +85,14 @@ def read(folder: Path, name: str, biosphere: str, report: ImportReport, bd):
     imp.data = data
     report.processes = len(data)
     report.schema_violations = violations
+    at = next(i for i, st in enumerate(imp.strategies) if getattr(st, "__name__", "") == "set_code_by_activity_hash"
+              or getattr(getattr(st, "func", None), "__name__", "") == "set_code_by_activity_hash")
+    imp.strategies.insert(at, strip_names)
+    imp.strategies.insert(at + 1, partial(allocate, method=report.allocation, report=report, naming="product"))
     imp.apply_strategies(verbose=False)
     imp.apply_strategy(apply_synonyms, verbose=False)
     imp.apply_strategy(partial(link_biosphere, biosphere=biosphere, bd=bd), verbose=False)
+    imp.apply_strategy(partial(link_gases, biosphere=biosphere, bd=bd, report=report), verbose=False)
     imp.apply_strategy(partial(link_technosphere_by_name, name=name, report=report), verbose=False)
     return imp
 

@@ -3,9 +3,10 @@
 bw2io 0.9.17 reads olca-schema 2; exports
 in olca-schema 1 (such as US LCI FY17) are first rewritten to it (category paths,
 ``isInput``, amounts in the flow's reference unit). Processes with several product
-outputs and no allocation factors keep their quantitative reference as the only
-product: all burdens stay with it (as openLCA does without allocation) and the other
-outputs are listed in the report (``coproducts_cut_off``). Technosphere inputs link to
+outputs are allocated with their own allocation factors when they have usable ones (bw2io),
+else physically from their flow properties (:mod:`.allocation`, ``--allocation``; each product
+becomes an activity named like the process, its ``reference product`` the product; the
+quantitative reference keeps the process's code). Technosphere inputs link to
 the process that produces their flow; elementary flows link to biosphere3 by name,
 compartment and unit after bw2io's ecoinvent 2 -> 3 name and category migrations and a
 short list of openLCA synonyms (``Methane`` -> ``Methane, fossil``, ...).
@@ -17,8 +18,10 @@ import json
 from functools import partial
 from pathlib import Path
 
-from ..core.errors import ImportFailed
-from .common import ImportReport, apply_synonyms, link_biosphere, single_root
+from ..core.errors import ImportFailed, UnitError
+from ..core.units import conversion_factor
+from .allocation import allocate
+from .common import ImportReport, apply_synonyms, link_biosphere, link_gases, single_root, strip_names
 
 #: Compartment words of openLCA category paths -> biosphere3 top compartment.
 COMPARTMENTS = {"air": "air", "water": "water", "soil": "soil", "resource": "natural resource",
@@ -50,7 +53,7 @@ def read(folder: Path, name: str, biosphere: str, report: ImportReport, bd):
     from bw2io.extractors.json_ld import JSONLDExtractor
     from bw2io.importers.json_ld import JSONLDImporter
     from bw2io.strategies import (
-        add_database_name, json_ld_add_activity_unit, json_ld_allocate_datasets,
+        add_database_name, json_ld_allocate_datasets,
         json_ld_convert_unit_to_reference_unit, json_ld_fix_process_type,
         json_ld_get_activities_list_from_rawdata, json_ld_get_normalized_exchange_locations,
         json_ld_get_normalized_exchange_units, json_ld_label_exchange_type, json_ld_location_name,
@@ -78,13 +81,15 @@ def read(folder: Path, name: str, biosphere: str, report: ImportReport, bd):
         json_ld_convert_unit_to_reference_unit,
         json_ld_get_activities_list_from_rawdata,
         json_ld_get_normalized_exchange_units,
-        json_ld_add_activity_unit,
+        _activity_unit,
         json_ld_rename_metadata_fields,
         json_ld_location_name,
         json_ld_remove_fields,
         json_ld_fix_process_type,
         json_ld_label_exchange_type,
         _prepare_exchanges,
+        strip_names,
+        partial(allocate, method=report.allocation, report=report, naming="process"),
         partial(add_database_name, name=name),
         partial(_jsonld_link, name=name, flows=flows),
         normalize_units,
@@ -92,9 +97,22 @@ def read(folder: Path, name: str, biosphere: str, report: ImportReport, bd):
         normalize_biosphere_names,
         apply_synonyms,
         partial(link_biosphere, biosphere=biosphere, bd=bd),
+        partial(link_gases, biosphere=biosphere, bd=bd, report=report),
     ]
     imp.apply_strategies(verbose=False)
     return imp
+
+
+def _activity_unit(db: list) -> list:
+    """bw2io's ``json_ld_add_activity_unit`` for datasets with several products: the unit of the
+    reference product (the quantitative reference, else the first product output)."""
+    for ds in db:
+        if ds.get("type") in {"emission", "product"}:
+            continue
+        prods = [e for e in ds["exchanges"] if e["flow"]["flowType"] == "PRODUCT_FLOW" and not e.get("isInput")]
+        if prods:
+            ds["unit"] = next((e for e in prods if e.get("pcf_reference") or e.get("quantitativeReference")), prods[0])["unit"]
+    return db
 
 
 def _prepare_exchanges(db: list) -> list:
@@ -175,17 +193,55 @@ def _jsonld_normalise(data: dict, folder: Path, report: ImportReport) -> None:
         outputs = [e for e in proc.get("exchanges", []) if not e["isInput"] and e["flow"].get("flowType") == "PRODUCT_FLOW"]
         if proc.get("allocationFactors") and not _usable_allocation(proc):
             del proc["allocationFactors"]
-        if len(outputs) > 1 and not proc.get("allocationFactors"):
-            ref = next((e for e in outputs if e.get("quantitativeReference")), outputs[0])
-            for e in outputs:
-                if e is not ref:
-                    report.coproducts_cut_off.append({"process": proc["name"], "flow": e["flow"].get("name"),
-                                                      "amount": e.get("amount"), "unit": (e.get("flow") or {}).get("refUnit", "")})
-            proc["exchanges"] = [e for e in proc["exchanges"] if e is ref or e not in outputs]
-        elif len(outputs) <= 1 and proc.get("allocationFactors"):
+        if len(outputs) <= 1 and proc.get("allocationFactors"):
             del proc["allocationFactors"]  # one product: nothing to allocate
-        if not proc.get("defaultAllocationMethod") and proc.get("allocationFactors"):
-            proc["defaultAllocationMethod"] = "PHYSICAL_ALLOCATION"
+        if proc.get("allocationFactors"):  # the source's own factors: bw2io allocates with them
+            proc.setdefault("defaultAllocationMethod", "PHYSICAL_ALLOCATION")
+            _report_stored(proc, outputs, report)
+            continue
+        for e in outputs:  # several products, no factors: pcf allocates (.allocation) from these
+            e["pcf_reference"] = bool(e.get("quantitativeReference"))
+            e["pcf_properties"] = _properties(e, flows.get(e["flow"]["@id"], {}), units, group_ref, prop_group)
+            if e.get("description"):
+                e["comment"] = e["description"]
+
+
+def _report_stored(proc: dict, outputs: list, report: ImportReport) -> None:
+    method = proc["defaultAllocationMethod"]
+    names = {e["flow"]["@id"]: e["flow"].get("name", "") for e in outputs}
+    factors = {names.get((f.get("product") or {}).get("@id"), "?"): f.get("value")
+               for f in proc["allocationFactors"] if f.get("allocationType") == method}
+    report.allocations.append({"process": proc.get("name"), "location": "", "reference_product": "",
+                               "method": f"stored in the source ({method})", "factors": factors, "sources": {},
+                               "note": "the dataset's own allocation factors"})
+
+
+def _properties(exc: dict, flow: dict, units: dict, group_ref: dict, prop_group: dict) -> dict:
+    """Quantities of a product output under each allocation basis: ``mass`` [kg] and ``energy``
+    [MJ] from the flow's properties (openLCA ``conversionFactor``: units of the property per unit
+    of the reference property), ``economic`` from the exchange's ``costValue``. Empty when the
+    exchange's amount could not be put in the reference unit."""
+    out = {}
+    if "refUnit" not in exc["flow"]:
+        return out
+    factors = flow.get("flowProperties", [])
+    ref = next((f for f in factors if f.get("referenceFlowProperty")), None)
+    if ref is None:
+        return out
+    ref_factor = ref.get("conversionFactor", 1.0) or 1.0
+    for f in factors:
+        unit = group_ref.get(prop_group.get(f["flowProperty"]["@id"]))
+        if unit is None:
+            continue
+        amount = exc.get("amount", 0.0) * (f.get("conversionFactor", 1.0) or 1.0) / ref_factor
+        for basis, target in (("mass", "kilogram"), ("energy", "megajoule")):
+            try:
+                out.setdefault(basis, amount * conversion_factor(unit[1], target))
+            except (UnitError, ValueError):
+                pass
+    if isinstance(exc.get("costValue"), (int, float)):
+        out["economic"] = float(exc["costValue"])
+    return out
 
 
 def _usable_allocation(proc: dict) -> bool:
@@ -237,4 +293,6 @@ def _jsonld_link(db: list, name: str, flows: dict) -> list:
                 flow = flows.get(exc["code"], {})
                 exc["categories"] = _biosphere_categories(flow.get("category", ""))
                 exc["name"] = exc["name"].strip()
+                if flow.get("cas"):
+                    exc["CAS number"] = flow["cas"]
     return db
