@@ -734,7 +734,8 @@ def find_activity(bd, database: str, lookup: dict, exclude: str | None = None):
             raise LookupError(f"no activity with code {lookup['code']!r} in {database!r}")
     else:
         name = str(lookup["name"]).strip()
-        rows = list(AD.select().where((AD.database == database) & (fn.lower(AD.name) == name.lower())))
+        # names compare trimmed: a database imported before pcf trimmed names may keep "name "
+        rows = list(AD.select().where((AD.database == database) & (fn.lower(fn.trim(AD.name)) == name.lower())))
         if not rows:
             names = [r.name for r in AD.select(AD.name).where(AD.database == database).distinct()]
             close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
@@ -745,7 +746,7 @@ def find_activity(bd, database: str, lookup: dict, exclude: str | None = None):
         for field_name, column in (("location", "location"), ("reference product", "product")):
             if field_name in lookup:
                 wanted = str(lookup[field_name]).strip().lower()
-                matching = [r for r in rows if (getattr(r, column) or "").lower() == wanted]
+                matching = [r for r in rows if (getattr(r, column) or "").strip().lower() == wanted]
                 if not matching:
                     found = sorted({getattr(r, column) or "" for r in rows})
                     raise LookupError(f"{name!r} in {database!r} has no {field_name} {lookup[field_name]!r} "
