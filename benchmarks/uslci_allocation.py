@@ -45,7 +45,7 @@ def declared_shares() -> tuple[str, dict[str, tuple[float, float, str]]]:
     """The refinery's id and, per product, (declared mass share, amount, unit), read from the zip."""
     with zipfile.ZipFile(FY17) as z:
         for member in z.namelist():
-            if "/processes/" not in member:
+            if "/processes/" not in member or not member.endswith(".json"):
                 continue
             proc = json.loads(z.read(member))
             if proc["name"].strip() != REFINERY:
@@ -151,7 +151,7 @@ def main() -> int:
                 del bd.databases[d]
     deviation = (after - expected) / expected * 100
     print(f"uslci_allocation: diesel_boiler_kg_per_l={after:.4f} expected_kg_per_l={expected:.4f} "
-          f"deviation_pct={deviation:.2f} refinery_diesel_kg_per_l={refinery:.4f} import_s={seconds:.1f} "
+          f"deviation_pct={deviation:.3f} refinery_diesel_kg_per_l={refinery:.4f} import_s={seconds:.1f} "
           f"unlinked_ghg_fy17={len(mass.unlinked_ghg)} unlinked_ghg_fy21={len(es1.unlinked_ghg) if es1 else -1}")
     return 0 if abs(deviation) <= 5 else 1
 

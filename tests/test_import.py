@@ -94,6 +94,50 @@ def test_uslci_jsonld_solves(uslci_jsonld, bd):
     assert 0.05 < lca.score < 0.5  # kg CO2e per MJ of SERC Virginia/Carolinas grid electricity
 
 
+def test_uslci_jsonld_refinery_allocated_by_its_declared_mass_shares(uslci_jsonld, bd):
+    """"Petroleum refining, at refinery" has ten product outputs and no allocation factors. Its
+    exchange descriptions declare the mass used for allocation ("Mass (0.2188 kg/kg output)" for
+    diesel, 0.4213 gasoline, 0.0910 kerosene, ...); coke, bitumen and the coproduct are in kg
+    (0.0596, 0.0372, 0.0515: the 'kg/kg output' values rounded). The nine add up to 0.9999 kg;
+    the tenth output, "Petroleum refining, at refinery" 1 kg, is their total. So diesel's share
+    is 0.2188 / 0.9999 and, as both activities carry the same exchanges scaled by their factor,
+    diesel per m3 = share / 0.000252345 m3 * (the total's activity per kg), exactly.
+    (Before allocation the refinery put all burdens on diesel.)"""
+    import bw2calc
+
+    refinery = next(a for a in uslci_jsonld.allocations if a["process"] == "Petroleum refining, at refinery")
+    assert refinery["method"] == "mass"
+    assert refinery["factors"]["Diesel, at refinery"] == pytest.approx(0.2188 / 0.9999, rel=2e-4)
+    assert refinery["factors"]["Gasoline, at refinery"] == pytest.approx(0.4213 / 0.9999, rel=2e-4)
+    assert refinery["factors"]["Petroleum refining, at refinery"] == 1.0
+    scores = {}
+    for act in bd.Database(uslci_jsonld.name):
+        if act["name"] == "Petroleum refining, at refinery":
+            lca = bw2calc.LCA({act: 1}, METHODS["ipcc-2021-gwp100"].name)
+            lca.lci()
+            lca.lcia()
+            scores[act["reference product"]] = lca.score
+    assert len(scores) == 10  # every product is an activity (none a zero-burden placeholder)
+    assert scores["Diesel, at refinery"] == pytest.approx(
+        refinery["factors"]["Diesel, at refinery"] / 0.000252345277453289 * scores["Petroleum refining, at refinery"], rel=1e-6)
+    # every greenhouse gas left unlinked says why
+    assert all(f.reason for f in uslci_jsonld.unlinked_ghg)
+    # a trailing space in US LCI's name does not stop a lookup by the plain name
+    from pcf.graph import find_activity
+    assert find_activity(bd, uslci_jsonld.name, {"name": "Ethylene glycol, at plant"})["name"] == "Ethylene glycol, at plant"
+
+
+def test_uslci_ecospold1_gases_link_by_cas(uslci_es1):
+    """US LCI FY21 names gases as FEDEFL does (HFC-134a, CFC-12, Halon 1301, Hexafluoroethane,
+    Nitrogen trifluoride ...) with their CAS numbers; those biosphere3 has link. What stays:
+    HFC-245fa (CAS 460-73-1) and HFC-143 (430-66-0), which biosphere3 3.9 lacks, and the mixture
+    "Perfluorocarbons"."""
+    linked = {g["name"] for g in uslci_es1.linked_gases}
+    assert {"HFC-134a", "CFC-12", "Halon 1301", "Hexafluoroethane", "Nitrogen trifluoride"} <= linked
+    assert {f.name for f in uslci_es1.unlinked_ghg} == {"HFC-245fa", "HFC-143", "Perfluorocarbons"}
+    assert all(f.reason for f in uslci_es1.unlinked_ghg)
+
+
 def test_uslci_ecospold1(uslci_es1, bd):
     with zipfile.ZipFile(ES1) as z:
         xml = b"".join(z.read(n) for n in z.namelist() if n.endswith(".xml") and "categories" not in n)
