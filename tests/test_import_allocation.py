@@ -161,6 +161,18 @@ def entry(report, process: str) -> dict:
     return next(a for a in report.allocations if a["process"] == process)
 
 
+@pytest.fixture(autouse=True)
+def remove_written_databases(bd):
+    """Leave the session's Brightway project as found (other tests list every database)."""
+    before = set(bd.databases)
+    yield
+    from pcf.core.bw import quiet
+
+    with quiet():
+        for name in set(bd.databases) - before:
+            del bd.databases[name]
+
+
 @pytest.fixture
 def olca(bd, tmp_path):
     return olca_zip(tmp_path)
