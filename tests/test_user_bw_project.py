@@ -46,10 +46,11 @@ MAKE_PROJECT = textwrap.dedent("""\
               ("Carbon dioxide, in air", ("natural resource", "in air"))}
     flows = {f["name"]: f for f in importer.data if (f["name"], tuple(f["categories"])) in wanted}
     bd.projects.set_current("mine")
-    bd.Database("biosphere3").write({("biosphere3", f["code"]): {
+    bio = sys.argv[1]  # biosphere3, or ecoinvent-3.10-biosphere as bw2io's import_ecoinvent_release names it
+    bd.Database(bio).write({(bio, f["code"]): {
         "name": f["name"], "categories": f["categories"], "unit": f["unit"], "type": f["type"]} for f in flows.values()})
-    co2 = ("biosphere3", flows["Carbon dioxide, fossil"]["code"])
-    n2o = ("biosphere3", flows["Dinitrogen monoxide"]["code"])
+    co2 = (bio, flows["Carbon dioxide, fossil"]["code"])
+    n2o = (bio, flows["Dinitrogen monoxide"]["code"])
     def act(code, name, unit, location, inputs, emissions):
         return ("userdb", code), {
             "name": name, "reference product": name, "unit": unit, "location": location, "type": "process",
@@ -81,15 +82,20 @@ MODEL = textwrap.dedent("""\
 HAND_TOTAL = 10 * (0.9 + 0.4 * (0.1 + 0.001 * 273)) + 2 * (0.1 + 0.001 * 273) + 1  # 12.238
 
 
+def make_project(folder: Path, biosphere: str) -> Path:
+    """Write project ``mine`` into the Brightway folder ``folder`` in a child process."""
+    folder.mkdir()
+    env = {**os.environ, "BRIGHTWAY2_DIR": str(folder)}
+    done = subprocess.run([sys.executable, "-c", MAKE_PROJECT, biosphere], env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    return folder
+
+
 @pytest.fixture(scope="module")
 def made(tmp_path_factory) -> Path:
     """A pristine user Brightway folder with project ``mine`` (copied by the tests that change it)."""
-    folder = tmp_path_factory.mktemp("user-bw") / "bw"
-    folder.mkdir()
-    env = {**os.environ, "BRIGHTWAY2_DIR": str(folder)}
-    done = subprocess.run([sys.executable, "-c", MAKE_PROJECT], env=env, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    return folder
+    return make_project(tmp_path_factory.mktemp("user-bw") / "bw", "biosphere3")
 
 
 @pytest.fixture
@@ -307,3 +313,43 @@ def test_batch_against_the_users_project(user, tmp_path):
                         "--out", str(tmp_path / "out2"), "--executor", "dask", "--brightway-dir", str(user),
                         "--project", "mine"))
     assert "dask workers cannot read Brightway project 'mine'" in message and "(--executor)" in message
+
+
+def test_an_elementary_flow_database_under_another_name_is_read_as_biosphere3(tmp_path):
+    """The same project with its flows in ``ecoinvent-3.10-biosphere`` (bw2io's name for
+    ecoinvent 3.10's): the same hand-checked total, a note saying so, the folder unchanged; and
+    --install-methods links the methods to that database's flows."""
+    user = make_project(tmp_path / "bw", "ecoinvent-3.10-biosphere")
+    before = hashes(user)
+    done = run(tmp_path, "footprint", model(tmp_path), "--out", str(tmp_path / "out"),
+               "--brightway-dir", str(user), "--project", "mine")
+    assert done.returncode == 0, done.stderr
+    result = json.loads((tmp_path / "out" / "WIDGET.result.json").read_text(encoding="utf-8"))
+    assert result["total_kg_co2e"] == pytest.approx(HAND_TOTAL, rel=1e-6)
+    assert "the project's elementary flows 'ecoinvent-3.10-biosphere' are read as biosphere3" in done.stderr
+    assert hashes(user) == before
+    done = run(tmp_path, "footprint", model(tmp_path), "--out", str(tmp_path / "out2"),
+               "--brightway-dir", str(user), "--project", "mine", "--install-methods")
+    assert done.returncode == 0, done.stderr
+    project = next(p for p in user.iterdir() if p.name.startswith("mine."))
+    methods = {tuple(name): meta for name, meta in json.loads((project / "methods.json").read_text(encoding="utf-8"))}
+    assert methods[("pcf", "IPCC 2021", "GWP100", "ISO 14067 biogenic -1/+1")]["num_cfs"] == 3
+
+
+def test_a_project_without_elementary_flows_is_refused(tmp_path):
+    folder = tmp_path / "bw"
+    folder.mkdir()
+    script = textwrap.dedent("""\
+        import bw2data as bd
+        bd.projects.set_current("bare")
+        bd.Database("tech").write({("tech", "a"): {"name": "a", "unit": "kilogram", "type": "process",
+                                                   "exchanges": [{"input": ("tech", "a"), "amount": 1, "type": "production"}]}})
+        """)
+    done = subprocess.run([sys.executable, "-c", script], env={**os.environ, "BRIGHTWAY2_DIR": str(folder)},
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    before = hashes(folder)
+    message = error(run(tmp_path, "db", "list", "--brightway-dir", str(folder), "--project", "bare"))
+    assert "Brightway project 'bare'" in message and "has no biosphere3 database" in message
+    assert "its databases: tech" in message and "(--project)" in message
+    assert hashes(folder) == before

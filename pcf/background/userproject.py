@@ -21,12 +21,9 @@ from pathlib import Path
 
 from ..core.bw import brightway, pcf_home, quiet
 from ..core.files import write_atomic
-from ..core.bwproject import UserProject, open_project
+from ..core.bwproject import BIOSPHERE, UserProject, open_project
 from ..core.errors import BackgroundError
 from .methods import METHODS, METHODS_VERSION, MethodTable, method_tables, write_table
-
-BIOSPHERE = "biosphere3"
-
 
 def full_biosphere() -> dict:
     """``(name, categories) -> ("biosphere3", code)`` of every flow of bw2io's ecoinvent 3.9
@@ -94,7 +91,8 @@ def use_project(directory: str | Path, project: str, install_methods: bool = Fal
     if not opened.methods:
         if BIOSPHERE not in bd.databases:
             raise BackgroundError(f"{opened.describe()} has no {BIOSPHERE} database: pcf's methods characterise "
-                                  f"{BIOSPHERE} flows (the project has {', '.join(opened.databases) or 'no databases'})"
+                                  f"{BIOSPHERE} flows, and it has not exactly one other database of elementary flows to read as "
+                                  f"{BIOSPHERE} (its databases: {', '.join(opened.databases) or 'none'})"
                                   ).about("project")
         from bw2data.backends import ActivityDataset as AD
 
@@ -158,7 +156,8 @@ def _install(opened: UserProject, tables: list[MethodTable]) -> list[tuple]:
 def install_child() -> None:
     """Child process of :func:`_install`: bw2data on the user's folder (``BRIGHTWAY2_DIR`` set by
     the parent), the project current without automatic updates, the methods of the JSON file
-    ``sys.argv[1]`` written with the factors of the flows the project has."""
+    ``sys.argv[1]`` written with the factors of the flows the project has (by code, in its
+    ``biosphere3`` or its other elementary-flow database)."""
     from ..core.bw import _import_quietly
 
     spec = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
@@ -168,8 +167,11 @@ def install_child() -> None:
 
     with quiet():
         bd.projects.set_current(spec["project"], update=False)
-        present = {c for (c,) in AD.select(AD.code).where(AD.database == BIOSPHERE).tuples()}
+        flows = {}  # code -> the project's key of that elementary flow (biosphere3 first, else e.g. ecoinvent-3.10-biosphere)
+        query = AD.select(AD.database, AD.code).where(~(AD.type << list(bd.labels.lci_node_types)))
+        for database, code in sorted(query.tuples(), key=lambda r: r[0] == BIOSPHERE):
+            flows[code] = (database, code)
         for method in spec["methods"]:
             table = MethodTable(tuple(method["name"]), [((d, c), cf) for d, c, cf in method["cfs"]],
                                 method["metadata"], True)
-            write_table(bd, table, _present(table, present))
+            write_table(bd, table, [(flows[key[1]], cf) for key, cf in table.cfs if key[1] in flows])

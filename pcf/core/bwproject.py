@@ -31,6 +31,7 @@ import atexit
 import hashlib
 import json
 import os
+import pickle
 import shutil
 import sqlite3
 import sys
@@ -41,6 +42,9 @@ from urllib.request import pathname2url
 
 from . import bw
 from .errors import BackgroundError
+
+BIOSPHERE = "biosphere3"
+"""The elementary-flow database pcf's methods and model emissions name."""
 
 NODE_COLUMNS = ("id", "data", "code", "database", "location", "name", "product", "type")
 """Columns of bw2data 4's ``activitydataset`` table the overlay needs."""
@@ -226,12 +230,21 @@ def open_project(directory: str | Path, project: str) -> UserProject:
     overlay = Path(tempfile.mkdtemp(prefix="pcf-bw-"))
     atexit.register(shutil.rmtree, overlay, True)
     bd = bw.open_overlay(overlay)
-    _copy_nodes(bd, folder / "lci" / "databases.db")
+    rows = _read_nodes(folder / "lci" / "databases.db")
+    alias = _biosphere_alias(bd, rows, metadata)
     opened = UserProject(Path(directory).expanduser(), project, folder, tuple(sorted(metadata)), overlay)
+    if alias is not None:
+        rows = _renamed(rows, alias)
+        metadata = {BIOSPHERE if name == alias else name: meta for name, meta in metadata.items()}
+        for meta in metadata.values():
+            meta["depends"] = [BIOSPHERE if d == alias else d for d in meta.get("depends") or []]
+        opened.notes.append(f"the project's elementary flows {alias!r} are read as {BIOSPHERE} (pcf's methods and "
+                            "model emissions name flows by their ecoinvent codes)")
+    _write_nodes(rows)
     target = Path(bd.projects.dir) / "processed"
     for name, meta in metadata.items():
         copy = target / processed_name(name)
-        shutil.copyfile(folder / "processed" / copy.name, copy)
+        shutil.copyfile(folder / "processed" / processed_name(alias if name == BIOSPHERE and alias else name), copy)
         meta.setdefault("pcf_source", f"{opened.describe()}, processed datapackage {copy.name}")
         meta.setdefault("pcf_sha256", hashlib.sha256(copy.read_bytes()).hexdigest())
     bd.databases.data.update(metadata)
@@ -240,17 +253,14 @@ def open_project(directory: str | Path, project: str) -> UserProject:
     return opened
 
 
-def _copy_nodes(bd, source: Path) -> None:
-    """Copy every row of the user's ``activitydataset`` into the overlay's (ids unchanged), with
-    the index on ``(database, code)`` bw2data gives it.
+def _read_nodes(source: Path) -> list[tuple]:
+    """Every row of the user's ``activitydataset`` (:data:`NODE_COLUMNS`), read only.
 
     Raises
     ------
     BackgroundError
         The user's ``databases.db`` cannot be read or lacks a column bw2data 4 writes.
     """
-    from bw2data.backends import sqlite3_lci_db
-
     try:
         con = read_only(source)
         try:
@@ -258,11 +268,45 @@ def _copy_nodes(bd, source: Path) -> None:
             if not set(NODE_COLUMNS) <= present:
                 raise BackgroundError(f"{source} is not a Brightway 2.5 inventory (table activitydataset lacks "
                                       f"{', '.join(sorted(set(NODE_COLUMNS) - present))})").about("project")
-            rows = con.execute(f"SELECT {', '.join(NODE_COLUMNS)} FROM activitydataset").fetchall()
+            return con.execute(f"SELECT {', '.join(NODE_COLUMNS)} FROM activitydataset").fetchall()
         finally:
             con.close()
     except sqlite3.Error as exc:
         raise BackgroundError(f"{source} cannot be read: {exc}").about("project") from None
+
+
+def _biosphere_alias(bd, rows: list[tuple], metadata: dict) -> str | None:
+    """The database to read as ``biosphere3`` when the project has none: its one database of
+    elementary flows only (bw2io names ecoinvent 3.10's ``ecoinvent-3.10-biosphere``); None when
+    it has ``biosphere3``, or no or several such databases."""
+    if BIOSPHERE in metadata:
+        return None
+    types: dict[str, set] = {}
+    for row in rows:
+        types.setdefault(row[3], set()).add(row[7])
+    lci = set(bd.labels.lci_node_types)  # processes and products; every other node type is an elementary flow
+    candidates = [name for name, kinds in types.items() if name in metadata and kinds and not kinds & lci]
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def _renamed(rows: list[tuple], alias: str) -> list[tuple]:
+    """``rows`` with the nodes of ``alias`` moved to the database ``biosphere3`` (column and the
+    pickled ``database`` field; ids unchanged, so the datapackages still fit)."""
+    out = []
+    for row in rows:
+        if row[3] == alias:
+            data = pickle.loads(bytes(row[1]))
+            data["database"] = BIOSPHERE
+            row = (row[0], pickle.dumps(data, protocol=4), row[2], BIOSPHERE, *row[4:])
+        out.append(row)
+    return out
+
+
+def _write_nodes(rows: list[tuple]) -> None:
+    """Insert ``rows`` into the overlay's ``activitydataset`` (ids unchanged), with the index on
+    ``(database, code)`` bw2data gives it."""
+    from bw2data.backends import sqlite3_lci_db
+
     db = sqlite3_lci_db.db
     with db.atomic():
         db.connection().executemany(
