@@ -703,3 +703,20 @@ def test_scenario_of_an_unknown_parameter(small, tmp_path):
     book["Scenarios"].append(["big", "", "capacty", 4])
     book.save(path)
     _refused(path, "Scenarios!C2", "no parameter 'capacty' on the Parameters sheet", tmp_path)
+
+
+def test_unknown_template_and_missing_folder(tmp_path):
+    result = runner.invoke(cli.app, ["template", "wind-turbine", "--out", str(tmp_path / "w.xlsx")])
+    message = " ".join(result.output.split())
+    assert result.exit_code == 2 and "wind-turbine: not a template; templates: battery-pack, battery-cell, pv-module" \
+        in message, result.output
+    out = tmp_path / "no" / "w.xlsx"
+    result = runner.invoke(cli.app, ["template", "pv-module", "--out", str(out)])
+    assert result.exit_code == 2 and "does not exist (--out)" in " ".join(result.output.split()), result.output
+    assert not (tmp_path / "w.xlsx").exists() and not out.parent.exists()
+
+
+def test_process_id_twice(small, tmp_path):
+    path, _ = small
+    _edit(path, "Processes", "A3", "cell_production")
+    _refused(path, "Processes!A3", "process id 'cell_production' is on the Processes sheet twice", tmp_path)
