@@ -81,7 +81,8 @@ def import_plant(xlsx: str | Path, out: str | Path, choices: Choices) -> PlantIm
     """
     xlsx, out = Path(xlsx), Path(out)
     if out.exists():
-        raise WorkbookError(out, None, "exists; choose a new file name or remove the old model first (pcf does not overwrite one)").about("out")
+        raise WorkbookError(out, None, "exists; choose a new file name or remove the old model first (pcf does not "
+                                       "overwrite one)").about("out")
     if not out.parent.is_dir():
         raise WorkbookError(out, None, f"folder {out.parent} does not exist").about("out")
     formulas, values = _open(xlsx)
