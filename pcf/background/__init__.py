@@ -1,12 +1,11 @@
 """Background inventories: building them (``pcf setup``) and finding activities in them."""
 
-from .catalog import DatabaseEntry, list_databases, remove_database
-from .methods import METHODS, MethodSpec, method_spec
-from ..core.bw import OPEN_DEFAULT_DATABASE
-from .setup import BackgroundInfo, background_info, database_name, database_provenance, setup
+from pcf.core.lazy import exports
 
-__all__ = [
-    "METHODS", "MethodSpec", "method_spec", "OPEN_DEFAULT_DATABASE",
-    "DatabaseEntry", "list_databases", "remove_database",
-    "BackgroundInfo", "background_info", "database_name", "database_provenance", "setup",
-]
+# Names are imported from their submodule on first use (pcf.core.lazy: light commands stay light).
+__getattr__, __dir__, __all__ = exports(__name__, {
+    "catalog": ['DatabaseEntry', 'list_databases', 'remove_database'],
+    "methods": ['METHODS', 'MethodSpec', 'method_spec'],
+    "pcf.core.bw": ['OPEN_DEFAULT_DATABASE'],
+    "setup": ['BackgroundInfo', 'background_info', 'database_name', 'database_provenance', 'setup'],
+})

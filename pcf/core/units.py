@@ -14,15 +14,20 @@ from __future__ import annotations
 import functools
 import math
 from functools import lru_cache
-
-import pint
+from typing import TYPE_CHECKING
 
 from .errors import UnitError
+
+if TYPE_CHECKING:
+    import pint
 
 
 @lru_cache(maxsize=1)
 def registry() -> pint.UnitRegistry:
-    """The pcf unit registry (built once)."""
+    """The pcf unit registry (built once; Pint is imported here, so reading a result file or
+    verifying a label never loads it)."""
+    import pint
+
     ureg = pint.UnitRegistry()
     ureg.define("item = [item] = piece")
     ureg.define("Wp = [peak_power] = watt_peak")
@@ -103,10 +108,20 @@ _DIMENSION_NAMES = {
 }
 
 
+COMMON_DIMENSIONS = {"kg": "mass", "g": "mass", "t": "mass", "tonne": "mass", "kWh": "energy", "MJ": "energy",
+                     "Wh": "energy", "item": "count of items", "m2": "area", "m3": "volume", "l": "volume",
+                     "tkm": "mass x distance (transport)", "Wp": "peak power (Wp)", "kWp": "peak power (Wp)"}
+"""The dimension names of the units declarations use most, answered without Pint (importing it
+takes most of a second: ``pcf export`` of a result converts ``item`` to ``item``). Each is
+what :func:`dimension_name` gets from Pint (``tests/test_light_imports.py`` compares)."""
+
+
 @functools.lru_cache(maxsize=4096)
 def dimension_name(unit: str) -> str:
     """Plain name of a unit's dimension, e.g. ``kWh`` -> ``energy``, ``tkm`` -> ``mass x distance (transport)``
     (remembered per unit: a batch asks the same few units for every SKU)."""
+    if unit in COMMON_DIMENSIONS:
+        return COMMON_DIMENSIONS[unit]
     dim = str(parse_unit(unit).dimensionality)
     return _DIMENSION_NAMES.get(dim, dim)
 
@@ -133,6 +148,10 @@ def conversion_factor(from_unit: str, to_unit: str) -> float:
         Unknown unit, the two units are of different dimensions (e.g. kg and kWh), or the
         factor is not a finite non-zero number (``kg**400`` to ``g**400``).
     """
+    if from_unit == to_unit and from_unit in COMMON_DIMENSIONS:
+        return 1.0  # what Pint gives for a unit to itself, without importing it
+    import pint
+
     src, dst = parse_unit(from_unit), parse_unit(to_unit)
     try:
         factor = float(registry().Quantity(1.0, src).to(dst).magnitude)

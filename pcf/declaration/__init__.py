@@ -34,7 +34,6 @@ from ..core.files import output_stem, write_atomic
 from .accounting import BASES, AccountingRule, rule_for
 from ..lca.biogenic import result_totals
 from ..lca.result import FootprintResult, Totals
-from ..pcr.assess import assess, resolve_pcr
 from ..pcr.assessment import Assessment
 
 FORMAT = "pcf-result/1"
@@ -280,6 +279,8 @@ def build_declaration(result: FootprintResult, pcr: Any = None, electricity_mode
     pcf.core.errors.PCRError
         Unknown PCR id or invalid PCR file.
     """
+    from ..pcr.assess import assess, resolve_pcr  # the PCR loader (YAML, pydantic): not for reading a result
+
     rule = resolve_pcr(pcr)
     declaration = Declaration(result=result, accounting=rule_for(rule, result.study.standard))
     if rule is None:

@@ -1,6 +1,9 @@
 """Footprint calculation (bw2calc) and the result it gives."""
 
-from .calculate import flow_category, footprint
-from .result import GHG_CATEGORIES, FootprintResult
+from pcf.core.lazy import exports
 
-__all__ = ["GHG_CATEGORIES", "FootprintResult", "flow_category", "footprint"]
+# Names are imported from their submodule on first use (pcf.core.lazy: light commands stay light).
+__getattr__, __dir__, __all__ = exports(__name__, {
+    "calculate": ['flow_category', 'footprint'],
+    "result": ['GHG_CATEGORIES', 'FootprintResult'],
+})

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..core.codec import ABSENT, from_json, key, record, to_json
 from ..core.vocabulary import GHG_CATEGORIES
-from ..model.lint import LintFinding  # a lint finding is its own result record
+from ..model.finding import LintFinding  # a lint finding is its own result record
 
 
 @record

@@ -1,12 +1,12 @@
 """Product models: the ``pcf-model/1`` file, its validation, units and expressions."""
 
-from .expressions import evaluate
-from .loader import ProductSystem, ResolvedFlow, ResolvedInput, ResolvedProcess, load_model
-from .scenarios import BASE, AppliedScenario, scenario_names
-from .schema import ProductModel
-from ..core.units import conversion_factor, parse_unit
+from pcf.core.lazy import exports
 
-__all__ = [
-    "BASE", "AppliedScenario", "ProductModel", "ProductSystem", "ResolvedFlow", "ResolvedInput", "ResolvedProcess",
-    "conversion_factor", "evaluate", "load_model", "parse_unit", "scenario_names",
-]
+# Names are imported from their submodule on first use (pcf.core.lazy: light commands stay light).
+__getattr__, __dir__, __all__ = exports(__name__, {
+    "expressions": ['evaluate'],
+    "loader": ['ProductSystem', 'ResolvedFlow', 'ResolvedInput', 'ResolvedProcess', 'load_model'],
+    "scenarios": ['BASE', 'AppliedScenario', 'scenario_names'],
+    "schema": ['ProductModel'],
+    "pcf.core.units": ['conversion_factor', 'parse_unit'],
+})

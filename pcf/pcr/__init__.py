@@ -15,9 +15,11 @@ Examples
 >>> assessment.conforms, assessment.performance_class.class_  # doctest: +SKIP
 """
 
-from .assess import assess, assess_result, classify, grade, resolve_pcr
-from .loader import RULES_DIR, list_pcrs, load_pcr
-from .schema import PCR
+from pcf.core.lazy import exports
 
-__all__ = ["PCR", "RULES_DIR", "assess", "assess_result", "classify", "grade", "list_pcrs",
-           "load_pcr", "resolve_pcr"]
+# Names are imported from their submodule on first use (pcf.core.lazy: light commands stay light).
+__getattr__, __dir__, __all__ = exports(__name__, {
+    "assess": ['assess', 'assess_result', 'classify', 'grade', 'resolve_pcr'],
+    "loader": ['RULES_DIR', 'list_pcrs', 'load_pcr'],
+    "schema": ['PCR'],
+})

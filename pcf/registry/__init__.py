@@ -25,21 +25,19 @@ Examples
 'valid'
 """
 
-from .admin import init_registry, list_keys, new_keys, register_key, settings
-from .check import RegistryCheck, check_registry
-from .errors import (IssueRefused, KeyFileError, LabelNotFound, NotADeclaration, RegistryCorrupt, RegistryError,
-                     StatusChangeRefused)
-from .lifecycle import Issued, change_status, check_conformance, export, issue, renew
-from .keys import SigningKey, load_public_key, load_signing_key
-from .roles import ROLES, KeyNotAllowed, KeyStanding, key_standing, require_key
-from .location import default_registry_path, open_store
-from .store import Store
-from .verify import Verification, verify
+from pcf.core.lazy import exports
 
-__all__ = [
-    "IssueRefused", "Issued", "KeyFileError", "KeyNotAllowed", "KeyStanding", "LabelNotFound", "NotADeclaration", "RegistryCheck",
-    "ROLES", "RegistryCorrupt", "RegistryError", "SigningKey", "StatusChangeRefused", "Store", "Verification",
-    "change_status", "check_conformance", "check_registry", "default_registry_path", "export", "init_registry",
-    "issue", "key_standing", "list_keys", "load_public_key", "load_signing_key", "new_keys", "open_store", "register_key",
-    "renew", "require_key", "settings", "verify",
-]
+# Names are imported from their submodule on first use (pcf.core.lazy): `pcf verify` and
+# `pcf registry list` do not load the issuing path (PCR rules, rendering).
+__getattr__, __dir__, __all__ = exports(__name__, {
+    "admin": ["init_registry", "list_keys", "new_keys", "register_key", "settings"],
+    "check": ["RegistryCheck", "check_registry"],
+    "errors": ["IssueRefused", "KeyFileError", "LabelNotFound", "NotADeclaration", "RegistryCorrupt", "RegistryError",
+               "StatusChangeRefused"],
+    "lifecycle": ["Issued", "change_status", "check_conformance", "export", "issue", "renew"],
+    "keys": ["SigningKey", "load_public_key", "load_signing_key"],
+    "roles": ["ROLES", "KeyNotAllowed", "KeyStanding", "key_standing", "require_key"],
+    "location": ["default_registry_path", "open_store"],
+    "store": ["Store"],
+    "verify": ["Verification", "verify"],
+})

@@ -19,8 +19,11 @@ Examples
 PosixPath('out/SKU-NMC811-75.report.pdf')
 """
 
-from pcf.render.label import label_svg, render_label
-from pcf.render.qr import label_verification_text
-from pcf.render.report import render_report
+from pcf.core.lazy import exports
 
-__all__ = ["label_svg", "label_verification_text", "render_label", "render_report"]
+# Names are imported from their submodule on first use (pcf.core.lazy: light commands stay light).
+__getattr__, __dir__, __all__ = exports(__name__, {
+    "label": ['label_svg', 'render_label'],
+    "qr": ['label_verification_text'],
+    "report": ['render_report'],
+})
