@@ -353,3 +353,23 @@ def test_a_project_without_elementary_flows_is_refused(tmp_path):
     assert "Brightway project 'bare'" in message and "has no biosphere3 database" in message
     assert "its databases: tech" in message and "(--project)" in message
     assert hashes(folder) == before
+
+
+def test_bw2data_imported_on_another_folder_before_pcfs_own_project_is_a_clear_error(tmp_path):
+    other = tmp_path / "other-bw"
+    other.mkdir()
+    script = textwrap.dedent("""\
+        import bw2data
+        from pcf.core.bw import brightway
+        from pcf.core.errors import PCFError
+        try:
+            brightway()
+        except PCFError as exc:
+            print(exc)
+        """)
+    env = {**os.environ, "BRIGHTWAY2_DIR": str(other), "PCF_HOME": str(tmp_path / "home")}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert f"bw2data was imported before pcf chose its data folder ({tmp_path / 'home' / 'brightway'}), " \
+           f"with BRIGHTWAY2_DIR={other}" in done.stdout
+    assert "name the folder and the project" in done.stdout

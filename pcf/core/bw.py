@@ -144,8 +144,9 @@ def brightway():
         current = os.environ.get("BRIGHTWAY2_DIR")
         if current is None or Path(current).resolve() != bwdir.resolve():
             raise BackgroundError(
-                f"bw2data was imported before pcf chose its data folder ({bwdir}); "
-                "import pcf first or set BRIGHTWAY2_DIR to that folder"
+                f"bw2data was imported before pcf chose its data folder ({bwdir}), with BRIGHTWAY2_DIR={current}: "
+                "let pcf import bw2data first, or set BRIGHTWAY2_DIR to that folder; to compute against the Brightway "
+                "project of that folder, run pcf in its own process and name the folder and the project"
             )
     else:
         os.environ["BRIGHTWAY2_DIR"] = str(bwdir)
