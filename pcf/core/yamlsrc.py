@@ -164,16 +164,24 @@ class _Builder:
         self.lines: dict[Loc, int] = {}
         self.count = 0
         self.open: set[int] = set()  # ids of the collections being built (recursive anchors)
+        self.alias_line: int | None = None  # line of the outermost alias being expanded
 
     def build(self, node: Any, loc: Loc, depth: int) -> Any:
         if isinstance(node, _AliasUse):
-            node = node.node
+            if self.alias_line is not None:
+                return self.build(node.node, loc, depth)
+            self.alias_line = _line(node)  # limits passed inside an alias are reported here
+            try:
+                return self.build(node.node, loc, depth)
+            finally:
+                self.alias_line = None
         self.count += 1
         if self.count > MAX_VALUES:
-            raise _Refused(_line(node), f"more than {MAX_VALUES:,} values after expanding aliases "
-                                        "(*name); an alias that repeats other aliases grows without end")
+            raise _Refused(self.alias_line or _line(node), f"more than {MAX_VALUES:,} values after expanding "
+                           "aliases (*name); an alias that repeats other aliases grows without end")
         if depth > MAX_DEPTH:
-            raise _Refused(_line(node), f"nested more than {MAX_DEPTH} levels deep (after expanding aliases)")
+            raise _Refused(self.alias_line or _line(node),
+                           f"nested more than {MAX_DEPTH} levels deep (after expanding aliases)")
         if isinstance(node, ScalarNode):
             return self.scalar(node)
         if id(node) in self.open:
