@@ -216,7 +216,7 @@ def _slug(prod: dict) -> str:
 def _scaled(exc: dict, factor: float) -> dict:
     """A copy of ``exc`` with ``amount`` and its uncertainty multiplied by ``factor`` > 0
     (stats_arrays: lognormal (2) shifts ``loc`` by ln(factor) and keeps ``scale``)."""
-    e = deepcopy(exc)
+    e = dict(exc)  # nested values (categories, ...) are shared, never changed
     e["amount"] = e.get("amount", 0.0) * factor
     kind = e.get("uncertainty type")
     if kind == 2 and isinstance(e.get("loc"), (int, float)):

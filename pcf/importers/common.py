@@ -4,6 +4,7 @@ and linking elementary flows to biosphere3 by name (after openLCA synonyms)."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -177,6 +178,7 @@ class ImportReport:
         return d
 
 
+@functools.lru_cache(maxsize=65536)
 def is_ghg(name: str) -> bool:
     """Whether an elementary flow name looks like a greenhouse gas (CO2, CH4, N2O, SF6, NF3, HFC, PFC ...)."""
     low = name.lower()
@@ -248,12 +250,14 @@ DESIGNATION = re.compile(r"^(?:HFC|HCFC|CFC|HCC|PFC|FC|R|Halon)[- ]?\d+[A-Za-z]{
 MIXTURE = re.compile(r"unspecified|\b(?:CFCs|HFCs|HCFCs|PFCs|perfluorocarbons)\b|^PFC \(", re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=65536)
 def normalise_cas(cas: str | None) -> str:
     """``000811-97-2`` -> ``811-97-2``; ``""`` for nothing or something that is not a CAS number."""
     m = re.fullmatch(r"0*(\d{1,7})-(\d{2})-(\d)", (cas or "").strip())
     return f"{m.group(1)}-{m.group(2)}-{m.group(3)}" if m else ""
 
 
+@functools.lru_cache(maxsize=65536)
 def _designation(name: str) -> str:
     """The refrigerant designation a flow name gives (``HFC-134a`` in ``Ethane, ..., HFC-134a`` or
     alone), upper-cased with one hyphen; ``""`` for none."""
