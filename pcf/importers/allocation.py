@@ -152,7 +152,7 @@ def _allocate_one(ds: dict, prods: list, method: str, report: ImportReport, nami
                 entry["sources"][e["name"]] = source
     positive = sum(q for q in quantities.values() if q > 0)
     if method == "none" or missing or positive <= 0:
-        why = ("--allocation none" if method == "none" else
+        why = ("allocation 'none' asked for" if method == "none" else
                f"no {method} for: " + ", ".join(f"{e['name']} [{e.get('unit', '')}]" for e in missing) if missing else
                f"the products' {method} adds up to zero")
         entry.update(method="none", note=entry["note"] + f"not allocated ({why}): all burdens stay with the reference product")
