@@ -792,7 +792,7 @@ def db_import(
     out.print(table)
     for f in report.unlinked_flows[:10]:
         where = f.categories or f.location
-        out.print(f"  {f.exchanges:>5}  {f.type:<12} {escape(f.name)}  [{escape(where)}] {escape(f.unit)}", highlight=False)
+        out.print(f"  {f.exchanges:>5}  {f.type:<12} {escape(f.name)}  {escape('[' + where + ']')} {escape(f.unit)}", highlight=False)
     if report.linked_gases:
         out.print(f"{len(report.linked_gases)} greenhouse-gas flows linked to biosphere3 by CAS number or designation",
                   highlight=False)
@@ -800,7 +800,7 @@ def db_import(
         err.print(f"[yellow]warning:[/yellow] {len(report.unlinked_ghg)} unlinked flows look like greenhouse gases "
                   "(not characterised):", highlight=False)
         for f in report.unlinked_ghg:
-            err.print(f"  {escape(f.name)} [{escape(f.categories)}]: {escape(f.reason)}", highlight=False)
+            err.print(f"  {escape(f.name)} {escape('[' + f.categories + ']')}: {escape(f.reason)}", highlight=False)
     _print_allocations(report)
     out.print(f"sha256 {report.sha256[:12]}; use it with `study.background: {escape(report.name)}`", highlight=False)
 

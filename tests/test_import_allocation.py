@@ -282,7 +282,7 @@ def test_cli_states_the_allocation(olca, bd):
     assert result.exit_code == 0, result.output
     assert "Refinery: mass: Fuel A 0.8, Fuel B 0.2" in result.output
     assert "Resin plant: none" in result.output
-    assert "HFC-245fa" in result.output and "no biosphere3 flow" in result.output
+    assert "HFC-245fa [air]" in result.output and "no biosphere3 flow" in result.output  # compartment shown
     result = runner.invoke(cli.app, ["db", "import", str(olca), "--format", "jsonld", "--name", "t-alloc-cli",
                                      "--replace", "--allocation", "none", "--json"])
     assert result.exit_code == 0, result.output
