@@ -34,6 +34,17 @@ BRIGHTWAY_DIR_HELP = ("An existing Brightway data folder (BRIGHTWAY2_DIR) to com
 PROJECT_HELP = "The Brightway project in --brightway-dir. Env: PCF_BRIGHTWAY_PROJECT."
 
 
+def _batch_option():
+    """``--batch OUT``: a batch store (with ``--sku``) instead of a result file."""
+    return typer.Option(None, "--batch", help="The --out folder of a `pcf batch` (its batch store), with --sku, "
+                                              "instead of a result file.")
+
+
+def _sku_option():
+    """``--sku ID``: the SKU of ``--batch``."""
+    return typer.Option(None, "--sku", help="The SKU id in --batch.")
+
+
 def brightway_dir_option():
     """``--brightway-dir`` (or ``PCF_BRIGHTWAY_DIR``)."""
     return typer.Option(None, "--brightway-dir", envvar="PCF_BRIGHTWAY_DIR", help=BRIGHTWAY_DIR_HELP,
@@ -449,13 +460,51 @@ def compare(
         raise typer.Exit(1)
 
 
-@app.command(epilog="Example: pcf batch examples/battery/skus.csv --out out/batch --jobs 2")
+class _BatchCommand(typer.core.TyperCommand):
+    """``pcf batch SKUS ...``, and ``pcf batch result OUT SKU`` (a word the table argument
+    cannot be confused with: ``result`` followed by two arguments)."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        if len(args) >= 1 and args[0] == "result" and not (len(args) > 1 and args[1].startswith("-")
+                                                             and args[1] not in ("--help", "-h")):
+            command = typer.main.get_command(batch_result_app)
+            return command.make_context(f"{info_name} result", list(args[1:]), parent=parent, **extra)
+        return super().make_context(info_name, args, parent=parent, **extra)
+
+
+batch_result_app = Commands(add_completion=False)
+
+
+@batch_result_app.command("result", epilog="Example: pcf batch result out/batch NMC811-080-DE-8Y > NMC811-080-DE-8Y.result.json")
+def batch_result(
+    out_dir: Path = typer.Argument(..., help="The --out folder of a pcf batch (its batch store)."),
+    sku: str = typer.Argument(..., help="The SKU id."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the result JSON to this file "
+                                          "(default: standard output)."),
+) -> None:
+    """Print one SKU's full result JSON, rebuilt from the batch store (equal to `pcf footprint` of its row)."""
+    import json
+
+    from pcf.api import batch_result as run
+
+    text = json.dumps(run(out_dir, sku), indent=2, ensure_ascii=False) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        err.print(f"wrote {escape(str(output))}", highlight=False)
+
+
+@app.command(cls=_BatchCommand,
+             epilog="Example: pcf batch examples/battery/skus.csv --out out/batch --jobs 2  ·  "
+                    "one SKU's result: pcf batch result out/batch SKU")
 def batch(
     skus: Path = typer.Argument(..., help="SKU table, CSV or Excel: id, name, scenario, model, label, report, and one "
                                           "column per overridden parameter (docs/batch.md)."),
     model: Optional[Path] = typer.Option(None, "--model", help="Model of the rows without a model cell."),
-    out_dir: Path = typer.Option(..., "--out", help="Folder for <id>.result.json, summary.csv, summary.parquet, "
-                                                   "batch-state.jsonl."),
+    out_dir: Path = typer.Option(..., "--out", help="Folder for the batch store (plan.json, store/; or "
+                                                   "<id>.result.json with --json-per-sku), summary.csv, "
+                                                   "summary.parquet, batch-state.jsonl."),
     jobs: int = typer.Option(1, "--jobs", help="Worker processes (or local dask workers)."),
     executor: str = typer.Option("local", "--executor", help="local | dask"),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Address of a running dask scheduler, "
@@ -463,10 +512,13 @@ def batch(
     force: bool = typer.Option(False, "--force", help="Recompute SKUs done before with the same input hash."),
     summary_only: bool = typer.Option(False, "--summary-only", help="Write the summary table only, no result JSON "
                                                                     "per SKU (fastest; no PCR verdict)."),
+    json_per_sku: bool = typer.Option(False, "--json-per-sku", help="Write one <id>.result.json per SKU instead "
+                                                                    "of the batch store."),
     brightway_dir: Optional[Path] = brightway_dir_option(),
     project: Optional[str] = project_option(),
 ) -> None:
-    """Compute the footprint of every SKU of a table; resumable (done SKUs are skipped)."""
+    """Compute the footprint of every SKU of a table; resumable (done SKUs are skipped). Full results go
+    to a batch store (read one with `pcf batch result OUT SKU`), or one JSON file per SKU."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeElapsedColumn, \
         TimeRemainingColumn
     from rich.text import Text
@@ -483,6 +535,7 @@ def batch(
         task = bar.add_task("batch", total=None)
         report = run_batch(skus, out_dir, model, jobs=jobs, executor=executor, scheduler=scheduler, force=force,
                            results=not summary_only, brightway_dir=brightway_dir, project=project,
+                           json_per_sku=json_per_sku,
                            progress=lambda done, total: bar.update(task, completed=done, total=total))
     for note in report.notes:
         err.print(f"[yellow]note:[/yellow] {escape(note)}", highlight=False)
@@ -502,31 +555,35 @@ def batch(
 
 @app.command(epilog="Example: pcf label out/SKU-NMC811-PACK.result.json --out out --variant all --size 20")
 def label(
-    result: Path = typer.Argument(..., help="Result JSON written by `pcf footprint`."),
+    result: Optional[Path] = typer.Argument(None, help="Result JSON written by `pcf footprint` (or --batch and --sku)."),
     out_dir: Path = typer.Option(..., "--out", help="Output folder."),
     variant: list[str] = typer.Option(["graded"], "--variant", help="graded (90 x 145 mm) | compact (square, "
                                       "8-60 mm) | declaration (A5; EU batteries: Art. 7) | all; repeatable."),
     size: Optional[float] = typer.Option(None, "--size", help="Side of the compact label [mm], 8-60 (default 30)."),
+    batch: Optional[Path] = _batch_option(),
+    sku: Optional[str] = _sku_option(),
 ) -> None:
     """Render labels of a result (SVG and PDF): the graded label, a compact one, the declaration."""
     from pcf.api import render_outputs
 
     if size is not None and not {"compact", "all"} & set(variant):
         fail(PCFError("--size is the side of the compact label: add --variant compact (or all)"))
-    files = render_outputs(result, out_dir, "label", variants=variant, size_mm=size)
+    files = render_outputs(result, out_dir, "label", variants=variant, size_mm=size, batch=batch, sku=sku)
     for path in files.values():
         out.print(f"wrote {path}")
 
 
 @app.command(epilog="Example: pcf report out/SKU-NMC811-PACK.result.json --out out")
 def report(
-    result: Path = typer.Argument(..., help="Result JSON written by `pcf footprint`."),
+    result: Optional[Path] = typer.Argument(None, help="Result JSON written by `pcf footprint` (or --batch and --sku)."),
     out_dir: Path = typer.Option(..., "--out", help="Output folder."),
+    batch: Optional[Path] = _batch_option(),
+    sku: Optional[str] = _sku_option(),
 ) -> None:
     """Render the CFP study report (PDF) of a result and its one-page verification statement template."""
     from pcf.api import render_outputs
 
-    files = render_outputs(result, out_dir, "report")
+    files = render_outputs(result, out_dir, "report", batch=batch, sku=sku)
     for path in files.values():
         out.print(f"wrote {path}")
 
@@ -964,7 +1021,8 @@ def keys_list(registry: Optional[str] = _registry_option()) -> None:
 
 @app.command(epilog="Example: pcf issue out/SKU-NMC811-PACK.result.json --key keys/cb-example.key --valid-days 730 --out labels")
 def issue(
-    result: Path = typer.Argument(..., help="Result JSON written by `pcf footprint` (must conform to its PCR)."),
+    result: Optional[Path] = typer.Argument(None, help="Result JSON written by `pcf footprint` (must conform to its "
+                                            "PCR), or --batch and --sku."),
     key: Path = typer.Option(..., "--key", help="The issuer's private key file (from `pcf keys new`)."),
     valid_days: Optional[int] = typer.Option(None, "--valid-days", help="Validity period in days (1-3650); default "
                                              "and maximum: the PCR's label.validity_years."),
@@ -980,6 +1038,8 @@ def issue(
     self_declared: bool = typer.Option(False, "--self-declared", help="Issue without a verification case: the label "
                                        "and statement say 自我声明 Self-declared, never verified."),
     registry: Optional[str] = _registry_option(),
+    batch: Optional[Path] = _batch_option(),
+    sku: Optional[str] = _sku_option(),
 ) -> None:
     """Issue a numbered, signed label for a result that conforms to its PCR and that a verifier signed a
     case for (`pcf verification`), or --self-declared; prints the label number. A product (id + PCR +
@@ -988,7 +1048,7 @@ def issue(
 
     issued = issue_label(result, key, valid_days, out_dir, registry, ask=_ask_passphrase(), claim=claim,
                          baseline_label=baseline_label, measures=measures, passphrase_file=passphrase_file,
-                         self_declared=self_declared, supersede=supersede)
+                         self_declared=self_declared, supersede=supersede, batch=batch, sku=sku)
     for line in issued.marks:
         err.print(escape(line), highlight=False)
     rec = issued.record

@@ -501,9 +501,11 @@ def compare_results_claim(baseline_path: str | Path, product_path: str | Path, c
     return ComparisonRun(comparison, [baseline, product], files)
 
 
-def render_outputs(result_path: str | Path, out_dir: str | Path, what: str, variants: list[str] | None = None,
-                   size_mm: float | None = None) -> dict[str, Path]:
-    """``pcf label`` / ``pcf report``: render from a result JSON file.
+def render_outputs(result_path: str | Path | None, out_dir: str | Path, what: str, variants: list[str] | None = None,
+                   size_mm: float | None = None, batch: str | Path | None = None,
+                   sku: str | None = None) -> dict[str, Path]:
+    """``pcf label`` / ``pcf report``: render from a result JSON file, or from SKU ``sku`` of
+    the batch store ``batch`` (:func:`batch_result`; ``result_path`` None).
 
     Parameters
     ----------
@@ -520,10 +522,9 @@ def render_outputs(result_path: str | Path, out_dir: str | Path, what: str, vari
     RenderError
         Rendering failed.
     """
-    from .declaration import read_declaration
     from .render import render_label, render_report
 
-    declaration = read_declaration(result_path)
+    declaration = _declaration_of(result_path, batch, sku)
     if what == "label":
         from .render.label import VARIANTS
 
@@ -898,8 +899,9 @@ def issue_label(result_path: str | Path, key_path: str | Path, valid_days: int |
                 ask: Callable[[Path], str] | None = None, claim: str | None = None,
                 baseline_label: str | None = None, measures: str | Path | None = None,
                 passphrase_file: str | Path | None = None, self_declared: bool = False, *,
-                supersede: str | None = None):
-    """``pcf issue``: issue a label for a result file (see :func:`pcf.registry.issue`); it needs a
+                supersede: str | None = None, batch: str | Path | None = None, sku: str | None = None):
+    """``pcf issue``: issue a label for a result file, or for SKU ``sku`` of the batch store
+    ``batch`` (``result_path`` None; :func:`batch_result`) (see :func:`pcf.registry.issue`); it needs a
     signed verification case for the result unless ``self_declared``. ``supersede``: the
     product's current label number, which the new label replaces.
 
@@ -919,11 +921,10 @@ def issue_label(result_path: str | Path, key_path: str | Path, valid_days: int |
         Bad result file.
     IssueRefused, LabelNotFound, KeyFileError, RegistryError, RenderError
     """
-    from .declaration import read_declaration
     from .registry import issue, load_signing_key
     from .registry.numbers import parse_number
 
-    declaration = read_declaration(result_path)
+    declaration = _declaration_of(result_path, batch, sku)
     if passphrase is None and passphrase_file is not None:
         passphrase = read_passphrase_file(passphrase_file)
     replaced = None if supersede is None else _number(supersede, "supersede", parse_number)
@@ -1552,7 +1553,7 @@ def import_plant(xlsx: str | Path, out: str | Path):
 def batch(skus: str | Path, out_dir: str | Path, model: str | Path | None = None, jobs: int = 1,
           executor: str = "local", scheduler: str | None = None, force: bool = False, results: bool = True,
           progress: Callable[[int, int], None] | None = None,
-          brightway_dir: str | Path | None = None, project: str | None = None):
+          brightway_dir: str | Path | None = None, project: str | None = None, json_per_sku: bool = False):
     """``pcf batch``: the footprint of every SKU of a table; resumable (done SKUs are skipped).
     With ``brightway_dir`` and ``project``, against that Brightway project, read only
     (:func:`use_brightway_project`; local executor only).
@@ -1562,7 +1563,8 @@ def batch(skus: str | Path, out_dir: str | Path, model: str | Path | None = None
     skus : str or Path
         SKU table, CSV or Excel (docs/batch.md).
     out_dir : str or Path
-        Folder for ``<id>.result.json``, ``summary.csv``, ``summary.parquet``,
+        Folder for the batch store (``plan.json``, ``store/``; docs/batch.md) or
+        ``<id>.result.json`` (``json_per_sku``), ``summary.csv``, ``summary.parquet``,
         ``batch-state.jsonl``.
     model : str or Path, optional
         Model of the rows without a ``model`` cell.
@@ -1574,9 +1576,11 @@ def batch(skus: str | Path, out_dir: str | Path, model: str | Path | None = None
     force : bool
         Recompute SKUs done before with the same input hash.
     results : bool
-        Write each SKU's result JSON (False: the summary only).
+        Keep each SKU's full result (False: the summary only).
     progress : callable, optional
         ``progress(done, total)`` [SKUs] after every chunk.
+    json_per_sku : bool
+        One ``<id>.result.json`` per SKU instead of the batch store.
 
     Returns
     -------
@@ -1593,4 +1597,50 @@ def batch(skus: str | Path, out_dir: str | Path, model: str | Path | None = None
 
     use_brightway_project(brightway_dir, project)
     return run_batch(skus, out_dir, model, jobs=jobs, executor=executor, scheduler=scheduler, force=force,
-                     results=results, progress=progress)
+                     results=results, json_per_sku=json_per_sku, progress=progress)
+
+
+def batch_result(out_dir: str | Path, sku: str) -> dict:
+    """``pcf batch result OUT SKU``: one SKU's full result JSON rebuilt from a batch store.
+
+    Returns
+    -------
+    dict
+        The ``pcf-result/1`` document (as ``pcf batch --json-per-sku`` writes it).
+
+    Raises
+    ------
+    pcf.batch.store.StoreError
+        ``out_dir`` is not a batch store, was written by another pcf version, its plan or a
+        template does not match its hash, or holds no SKU ``sku``.
+    """
+    from .batch.store import read_result
+
+    return read_result(out_dir, sku)
+
+
+def _declaration_of(result_path: str | Path | None, batch: str | Path | None = None, sku: str | None = None):
+    """The declaration of a result file, or of SKU ``sku`` of batch store ``batch``.
+
+    Raises
+    ------
+    PCFError
+        Both or neither given, a SKU without a store (or the reverse); SourceError for a bad
+        result file; StoreError (:func:`batch_result`).
+    """
+    from .core.errors import SourceError
+    from .declaration import Declaration, read_declaration
+
+    if batch is None and sku is None:
+        if result_path is None:
+            raise PCFError("give a result file, or a batch store and a SKU").about("result")
+        return read_declaration(result_path)
+    if result_path is not None:
+        raise PCFError("give either a result file or a batch store and a SKU, not both").about("batch")
+    if batch is None or sku is None:
+        raise PCFError("a batch store and a SKU go together").about("batch" if batch is None else "sku")
+    data = batch_result(batch, sku)
+    try:
+        return Declaration.from_json(data)
+    except PCFError as exc:
+        raise SourceError(Path(batch) / "plan.json", None, f"SKU {sku!r}: not a valid pcf result: {exc}") from None

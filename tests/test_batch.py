@@ -147,7 +147,7 @@ def _same_as_footprint(result: dict, model, overrides: dict, scenario: str | Non
 
 def test_rows_match_hand_calculation_and_errors_are_records(bd, model, table, tmp_path):
     out = tmp_path / "out"
-    report = run_batch(table, out, model)
+    report = run_batch(table, out, model, json_per_sku=True)
     assert (report.rows, report.computed, report.failed, report.skipped) == (7, 3, 4, 0)
     rows = _summary(out)
     r1 = rows[2]
@@ -184,7 +184,7 @@ def test_rows_match_hand_calculation_and_errors_are_records(bd, model, table, tm
 def test_results_equal_pcf_footprint(bd, model, table, tmp_path):
     """Every field of the result JSON, contributions, stages and ISO 14067 split included."""
     out = tmp_path / "out"
-    run_batch(table, out, model)
+    run_batch(table, out, model, json_per_sku=True)
     r1 = json.loads((out / "R1.result.json").read_text())
     assert r1["product"]["id"] == "R1" and r1["product"]["name"] == "first"
     assert r1["batch"]["row"] == 2 and r1["batch"]["model_product"]["id"] == "LOOP"
@@ -295,25 +295,25 @@ def test_resume_skips_done_rows_and_force_recomputes(bd, model, table, tmp_path)
             raise Killed
 
     with pytest.raises(Killed):  # killed after the first chunks (one row each)
-        run_batch(table, out, model, chunk_size=1, progress=kill_after_two)
+        run_batch(table, out, model, chunk_size=1, progress=kill_after_two, json_per_sku=True)
     state = (out / "batch-state.jsonl").read_text().splitlines()
     finished = [json.loads(line)["id"] for line in state if '"status":"ok"' in line]
     assert finished and not (out / "summary.csv").exists()
     with open(out / "batch-state.jsonl", "a", encoding="utf-8") as fh:
         fh.write('{"row": 9, "id": "cut sh')  # a line cut short by the kill
     mtimes = {p.name: p.stat().st_mtime_ns for p in out.glob("*.result.json")}
-    report = run_batch(table, out, model)
+    report = run_batch(table, out, model, json_per_sku=True)
     assert report.skipped == len(finished) and report.computed == 3 - len(finished) and report.failed == 4
     assert all((out / f"{sku}.result.json").stat().st_mtime_ns == mtimes[f"{sku}.result.json"] for sku in finished)
     assert _summary(out)[2]["status"] == "ok"
-    again = run_batch(table, out, model)
+    again = run_batch(table, out, model, json_per_sku=True)
     assert (again.skipped, again.computed) == (3, 0)
     # a changed row is computed again, an unchanged one is not
     table.write_text(TABLE.replace("R2,,,,0,0,", "R2,,,,0,1,"), encoding="utf-8")
-    changed = run_batch(table, out, model)
+    changed = run_batch(table, out, model, json_per_sku=True)
     assert (changed.skipped, changed.computed) == (2, 1)
     assert float(_summary(out)[3]["total_kg_co2e"]) == pytest.approx(8.746 + 0.5571, rel=REL)
-    forced = run_batch(table, out, model, force=True)
+    forced = run_batch(table, out, model, force=True, json_per_sku=True)
     assert (forced.skipped, forced.computed) == (0, 3)
 
 
@@ -431,7 +431,7 @@ def test_example_table_and_its_results(open_default, tmp_path):
                 writer.writeheader()
             if r["id"] in {s.id for s in sample}:
                 writer.writerow(dict(r, model=str(skus.parent / r["model"]), label=""))
-    report = run_batch(small, tmp_path / "out")
+    report = run_batch(small, tmp_path / "out", json_per_sku=True)
     assert (report.computed, report.failed) == (3, 0)
     for row in sample:
         result = json.loads((tmp_path / "out" / f"{row.id}.result.json").read_text())

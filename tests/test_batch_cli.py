@@ -27,12 +27,12 @@ def _write(path, text):
 def test_all_rows_ok_exit_0(bd, model, tmp_path):
     skus = _write(tmp_path / "skus.csv", "id,cap\nA,2\nB,3\n")
     out = tmp_path / "out"
-    result = runner.invoke(cli.app, ["batch", str(skus), "--model", str(model), "--out", str(out)])
+    result = runner.invoke(cli.app, ["batch", str(skus), "--model", str(model), "--out", str(out), "--json-per-sku"])
     assert result.exit_code == 0, result.output
     assert "2 SKUs: 2 computed, 0 skipped (done before), 0 failed" in result.output
     assert sorted(p.name for p in out.iterdir()) == ["A.result.json", "B.result.json", "batch-state.jsonl",
                                                      "summary.csv", "summary.parquet"]
-    again = runner.invoke(cli.app, ["batch", str(skus), "--model", str(model), "--out", str(out)])
+    again = runner.invoke(cli.app, ["batch", str(skus), "--model", str(model), "--out", str(out), "--json-per-sku"])
     assert again.exit_code == 0 and "0 computed, 2 skipped" in again.output
 
 
@@ -70,11 +70,13 @@ def test_dask_cluster_gives_the_local_results(bd, model, tmp_path):
 
     skus = _write(tmp_path / "skus.csv", TABLE)
     local, remote = tmp_path / "local", tmp_path / "dask"
-    assert runner.invoke(cli.app, ["batch", str(skus), "--model", str(model), "--out", str(local)]).exit_code == 1
+    assert runner.invoke(cli.app, ["batch", str(skus), "--model", str(model), "--out", str(local),
+                                   "--json-per-sku"]).exit_code == 1
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                       dashboard_address=None) as cluster:
         result = runner.invoke(cli.app, ["batch", str(skus), "--model", str(model), "--out", str(remote),
-                                         "--executor", "dask", "--scheduler", cluster.scheduler_address])
+                                         "--executor", "dask", "--scheduler", cluster.scheduler_address,
+                                         "--json-per-sku"])
     assert result.exit_code == 1, result.output
     assert "3 computed" in result.output
     with open(local / "summary.csv", newline="") as a, open(remote / "summary.csv", newline="") as b:

@@ -12,6 +12,7 @@ on.
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
@@ -21,12 +22,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.bw import attach_overlay, user_project
-from ..core.errors import PCFError
+from ..core.codec import first_non_finite
+from ..core.errors import CalculationError, PCFError
 from ..core.extras import require
 from ..declaration import Declaration, write_declaration
 from .engine import figures_of_result, full_result, input_hash, same_figures, summarise_rows
 from .plan import Plan, make_plan
 from .state import Manifest
+from .store import STORE, StoreWriter, encode, template_text
 from .summary import PARQUET_PURPOSE, columns, summary_row, write_summary
 from .table import SkuRow, SkuTable
 
@@ -78,11 +81,13 @@ class BatchReport:
 
 @dataclass(frozen=True)
 class Options:
-    """How rows are computed: ``out`` folder, ``results`` (write each SKU's result JSON; False
-    for a summary-only run)."""
+    """How rows are computed: ``out`` folder, ``results`` (each SKU's full result; False for a
+    summary-only run), ``templates`` (plan key -> (fingerprint, template JSON text, its
+    SHA-256) of the batch store, :mod:`pcf.batch.store`; None: one result JSON file per SKU)."""
 
     out: str
     results: bool = True
+    templates: dict | None = None
 
 
 def process_chunk(plans: dict, rows: list[SkuRow], options: Options) -> tuple[list[dict], list[str]]:
@@ -117,7 +122,9 @@ def process_chunk(plans: dict, rows: list[SkuRow], options: Options) -> tuple[li
                         diff = same_figures(fast[row.row], figures_of_result(result, plan))
                         if diff:
                             raise PCFError(f"the batch arrays and the full result disagree ({diff}); please report this")
-                    if options.results:
+                    if options.results and options.templates is not None:
+                        record.update(_encode(result, row, out, options.templates[key]))
+                    elif options.results:
                         record.update(_write(result, row, out))
                 else:
                     record.update(fast[row.row])
@@ -135,9 +142,35 @@ def _record(plan: Plan, row: SkuRow) -> dict:
             "overrides": dict(row.overrides), "pcr": plan.pcr.id if plan.pcr is not None else None}
 
 
+_TEMPLATES: dict = {}  # template SHA-256 -> its parsed JSON (per process)
+
+
+def _encode(declaration: Declaration, row: SkuRow, out: Path, template: tuple) -> dict:
+    """A row's result as a batch-store row (:func:`pcf.batch.store.encode`, under ``_store``;
+    the driver commits it), its label / report rendered, and its verdict."""
+    data = declaration.to_json()
+    found = first_non_finite(data)
+    if found is not None:
+        raise CalculationError(f"the result holds a number that is not finite ({found[1]}) at {found[0]}; "
+                               "check the amounts of the model")
+    _fp, text, sha = template
+    if sha not in _TEMPLATES:
+        _TEMPLATES[sha] = json.loads(text)
+    numbers, patch = encode(_TEMPLATES[sha], json.loads(json.dumps(data, ensure_ascii=False)))
+    verdict = _render(declaration, row, out)
+    verdict["_store"] = {"id": row.id, "row": row.row, "input_sha256": declaration.batch.input_sha256, "template": sha,
+                         "numbers": numbers, "patch": patch}
+    return verdict
+
+
 def _write(declaration: Declaration, row: SkuRow, out: Path) -> dict:
     """Write a row's result JSON (and label / report) atomically; its verdict and file."""
     path = write_declaration(declaration, out, indent=None)
+    return dict(_render(declaration, row, out), result_file=path.name)
+
+
+def _render(declaration: Declaration, row: SkuRow, out: Path) -> dict:
+    """Render a row's label / report when it asks for them; its PCR verdict."""
     if row.label or row.report:
         from ..render import render_label, render_report
 
@@ -146,8 +179,7 @@ def _write(declaration: Declaration, row: SkuRow, out: Path) -> dict:
         if row.report:
             render_report(declaration, out)
     a = declaration.assessment
-    return {"result_file": path.name,
-            "performance_class": declaration.graded_class if a else None,
+    return {"performance_class": declaration.graded_class if a else None,
             "conforms": a.conforms if a else None,
             "nonconformities": len(a.nonconformities) if a else None}
 
@@ -270,7 +302,8 @@ class _Dask:
 
 def run_batch(skus: str | Path, out: str | Path, model: str | Path | None = None, *, jobs: int = 1,
               executor: str = "local", scheduler: str | None = None, force: bool = False, results: bool = True,
-              chunk_size: int | None = None, progress: Callable[[int, int], None] | None = None) -> BatchReport:
+              json_per_sku: bool = False, chunk_size: int | None = None,
+              progress: Callable[[int, int], None] | None = None) -> BatchReport:
     """Compute every SKU of a table (``pcf batch``).
 
     A driver: pass 1 over the table (:func:`_scan_table`), one plan per model and scenario
@@ -282,7 +315,8 @@ def run_batch(skus: str | Path, out: str | Path, model: str | Path | None = None
     skus : str or Path
         SKU table, CSV or Excel (:mod:`pcf.batch.table`).
     out : str or Path
-        Output folder: ``<id>.result.json`` per SKU (labels and reports on request),
+        Output folder: the batch store (``plan.json`` and ``store/``, :mod:`pcf.batch.store`)
+        or ``<id>.result.json`` per SKU (``json_per_sku``), labels and reports on request,
         ``summary.csv``, ``summary.parquet``, ``batch-state.jsonl``.
     model : str or Path, optional
         Model of the rows without a ``model`` cell.
@@ -294,7 +328,9 @@ def run_batch(skus: str | Path, out: str | Path, model: str | Path | None = None
     force : bool
         Recompute SKUs whose result exists with the same input hash.
     results : bool
-        Write each SKU's result JSON (False: the summary only, from the array path).
+        Keep each SKU's full result (False: the summary only, from the array path).
+    json_per_sku : bool
+        Write each full result as ``<id>.result.json`` instead of the batch store.
     chunk_size : int, optional
         Rows per task; default 5,000 for a summary-only run, 20 otherwise.
     progress : callable, optional
@@ -332,9 +368,14 @@ def run_batch(skus: str | Path, out: str | Path, model: str | Path | None = None
     report.prepare_s = time.perf_counter() - started
 
     manifest = Manifest(out)
-    options = Options(str(out), results)
+    store = None
+    templates = None
+    if results and not json_per_sku:
+        templates = _templates(plans)
+        store = StoreWriter(out, templates)
+    options = Options(str(out), results, templates)
     feed = _Feed(table, plans, duplicates, manifest, report, out, force, results,
-                 chunk_size or (5000 if not results else 20), progress)
+                 chunk_size or (5000 if not results else 20), progress, store)
     if progress:
         progress(0, report.rows)
     runner = (_Inline(plans, options) if executor == "local" and jobs == 1 else
@@ -344,10 +385,15 @@ def run_batch(skus: str | Path, out: str | Path, model: str | Path | None = None
     try:
         for chunk, (records, notes) in runner.map(_pending_chunks(feed)):
             _record_chunk(feed, records, notes)
+        _commit(feed)
     finally:
         runner.close()
+    if store is not None:
+        store.compact()
+        report.files["plan"] = out / "plan.json"
+        report.files["store"] = out / "store"
     report.compute_s = time.perf_counter() - compute_started
-    report.files = _summarise(table, plans, duplicates, manifest, out)
+    report.files.update(_summarise(table, plans, duplicates, manifest, out))
     manifest.close()
     report.files["state"] = manifest.path
     return report
@@ -417,7 +463,10 @@ class _Feed:
     results: bool
     size: int
     progress: Callable[[int, int], None] | None
+    store: StoreWriter | None = None
     done: int = 0
+    records: list = field(default_factory=list)
+    rows: list = field(default_factory=list)
 
 
 def _pending_chunks(feed: _Feed) -> Iterator[list[SkuRow]]:
@@ -437,8 +486,10 @@ def _pending_chunks(feed: _Feed) -> Iterator[list[SkuRow]]:
         if message:
             errors.append(_error_record(row, message, plan))
             continue
-        if not feed.force and feed.manifest.done(row.id, input_hash(plan, row)) and \
-                (not feed.results or (feed.out / f"{row.id}.result.json").exists()):
+        h = input_hash(plan, row)
+        if not feed.force and feed.manifest.done(row.id, h) and \
+                (not feed.results or (feed.store.stored(row.id, h) if feed.store is not None
+                                      else (feed.out / f"{row.id}.result.json").exists())):
             report.skipped += 1
             feed.done += 1
             if progress and report.skipped % 1000 == 0:
@@ -458,15 +509,59 @@ def _pending_chunks(feed: _Feed) -> Iterator[list[SkuRow]]:
         _record_chunk(feed, errors)
 
 
+GROUP = 2000
+"""SKUs per part of the batch store (one row group; what the driver holds before a commit)."""
+
+
 def _record_chunk(feed: _Feed, records: list[dict], notes: list[str] = ()) -> None:
-    """Append ``records`` to the state file, count them in the report with their ``notes``
+    """Append ``records`` to the state file (with a store: hold them with their store rows
+    until a part is full, :func:`_commit`), count them in the report with their ``notes``
     (each once), and report progress."""
-    feed.manifest.append(records)
+    if feed.store is None:
+        feed.manifest.append(records)
+    else:
+        feed.rows.extend(r.pop("_store") for r in records if "_store" in r)
+        feed.records.extend(records)
+        if len(feed.rows) >= GROUP:
+            _commit(feed)
     feed.report.count(records)
     feed.report.notes.extend(n for n in notes if n not in feed.report.notes)
     feed.done += len(records)
     if feed.progress:
         feed.progress(feed.done, feed.report.rows)
+
+
+def _commit(feed: _Feed) -> None:
+    """Commit the held rows as one part of the store: first their state records (fsync), then
+    the part (atomic rename). A run killed between the two computes those SKUs again (a SKU
+    counts as done only when the store holds it), so the store holds each SKU once."""
+    if feed.store is None or not (feed.records or feed.rows):
+        return
+    name = f"{STORE}/part-{feed.store.next:06d}.parquet"
+    for r in feed.records:
+        if r["status"] == "ok":
+            r["result_file"] = name
+    feed.manifest.append(feed.records)
+    if feed.rows:
+        feed.store.commit(feed.rows)
+    feed.records, feed.rows = [], []
+
+
+def _templates(plans: dict) -> dict:
+    """The batch store's template of every plan: the full result of its model with the plan's
+    own parameter values (``{}`` when that fails: every SKU's result is then kept whole)."""
+    out = {}
+    for key, plan in plans.items():
+        if plan.error:
+            continue
+        try:
+            data = full_result(plan, SkuRow(0, str(plan.product.get("id") or "template"), model=plan.model,
+                                            scenario=plan.scenario)).to_json()
+            data = json.loads(json.dumps(data, ensure_ascii=False))
+        except Exception:  # the template only saves space; a failing one costs no correctness
+            data = {}
+        out[key] = (plan.fingerprint, *template_text(data))
+    return out
 
 
 def _error_record(row: SkuRow, message: str, plan: Plan | None) -> dict:

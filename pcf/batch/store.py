@@ -1,0 +1,343 @@
+"""The batch store: every SKU's full result, without writing what all SKUs share again.
+
+A batch's results are mostly the same from SKU to SKU (data sources, data quality texts,
+cut-off, the PCR assessment's wording...). The store keeps them once per plan and only what
+differs per SKU:
+
+- ``<out>/plan.json`` (the *plan document*): the store's format, the pcf version that wrote
+  it, and one entry per plan (model file, scenario, fingerprint, the SHA-256 of its template);
+  ``sha256`` is the SHA-256 of the rest of the document.
+- ``<out>/store/templates/<sha256>.json``: a plan's *template*, the full result JSON of its
+  model with the plan's own parameter values (content-addressed: the name is the SHA-256 of
+  the bytes).
+- ``<out>/store/part-<n>.parquet``: one Parquet file per committed group of SKUs (one row
+  group, zstd), written to a temporary file and renamed into place, so a killed run leaves
+  whole parts only. Columns ``id, row, input_sha256, template`` (the template's SHA-256),
+  ``patch`` (JSON of the values that are not numbers and differ from the template, by JSON
+  pointer, RFC 6901; a changed shape replaces the whole sub-tree) and one float64 column per
+  JSON pointer of a number that differs from the template in some SKU of the part (null: the
+  template's number).
+
+:func:`encode` turns a result into such a row, :func:`decode` rebuilds the result from the
+template and the row (every field, bit for bit as the result's JSON: floats are stored as
+float64). A later part supersedes an earlier one for the same SKU (a SKU recomputed with
+``--force`` or after its row changed); :func:`compact` drops the superseded rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from .. import __version__
+from ..core.errors import PCFError
+from ..core.extras import require
+
+FORMAT = "pcf-batch-store/1"
+PLAN = "plan.json"
+STORE = "store"
+PURPOSE = "pcf batch keeps its results in a Parquet store"
+FIXED = ("id", "row", "input_sha256", "template", "patch")
+
+
+class StoreError(PCFError):
+    """A batch store that cannot be read: not a store, another pcf version, a plan or template
+    whose hash does not match, or an unknown SKU."""
+
+
+# ------------------------------------------------------------------ encoding
+
+
+def _escape(key: str) -> str:
+    return key.replace("~", "~0").replace("/", "~1")
+
+
+def _unescape(token: str) -> str:
+    return token.replace("~1", "/").replace("~0", "~")
+
+
+def _diff(t, r, path: str, numbers: dict, patch: dict) -> None:
+    """Record where ``r`` differs from ``t``: floats in ``numbers``, anything else (another
+    type, another shape, another string) as a whole sub-tree in ``patch``."""
+    if type(t) is float and type(r) is float:
+        if t != r or str(t) != str(r):  # str: -0.0 vs 0.0
+            numbers[path] = r
+        return
+    if type(t) is dict and type(r) is dict and len(t) == len(r) and list(t) == list(r):
+        for k, v in t.items():
+            _diff(v, r[k], f"{path}/{_escape(k)}", numbers, patch)
+        return
+    if type(t) is list and type(r) is list and len(t) == len(r):
+        for i, (a, b) in enumerate(zip(t, r)):
+            _diff(a, b, f"{path}/{i}", numbers, patch)
+        return
+    if type(t) is type(r) and t == r:
+        return
+    patch[path] = r
+
+
+def encode(template: dict, result: dict) -> tuple[dict, dict]:
+    """What a result has that its template does not.
+
+    Parameters
+    ----------
+    template, result : dict
+        Result JSON documents (``pcf-result/1``).
+
+    Returns
+    -------
+    numbers : dict of str to float
+        JSON pointer -> the result's number, where the template has another number there.
+    patch : dict of str to any
+        JSON pointer -> the result's value (a whole sub-tree), for everything else that differs.
+    """
+    numbers: dict = {}
+    patch: dict = {}
+    _diff(template, result, "", numbers, patch)
+    return numbers, patch
+
+
+def _set(doc, pointer: str, value):
+    if pointer == "":
+        return value
+    tokens = pointer.split("/")[1:]
+    node = doc
+    for token in tokens[:-1]:
+        node = node[int(token)] if type(node) is list else node[_unescape(token)]
+    last = tokens[-1]
+    if type(node) is list:
+        node[int(last)] = value
+    else:
+        node[_unescape(last)] = value
+    return doc
+
+
+def decode(template_text: str, numbers: dict, patch: dict) -> dict:
+    """The result JSON from its template (as text) and the values :func:`encode` kept."""
+    doc = json.loads(template_text)
+    for pointer, value in numbers.items():
+        doc = _set(doc, pointer, value)
+    for pointer, value in patch.items():
+        doc = _set(doc, pointer, value)
+    return doc
+
+
+# ------------------------------------------------------------------ writing
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def template_text(result: dict) -> tuple[str, str]:
+    """A template's bytes as text (compact JSON) and their SHA-256."""
+    text = json.dumps(result, ensure_ascii=False, separators=(",", ":"))
+    return text, hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class StoreWriter:
+    """Writes the plan document, the templates and the parts of one batch.
+
+    Parameters
+    ----------
+    out : Path
+        The batch's output folder.
+    templates : dict
+        Plan key ``(model, scenario)`` -> ``(fingerprint, template text, its SHA-256)``.
+
+    Raises
+    ------
+    MissingExtra
+        pyarrow (extra ``parquet``) is not installed.
+    """
+
+    def __init__(self, out: Path, templates: dict):
+        self.pa = require("parquet", "pyarrow", PURPOSE)
+        self.pq = require("parquet", "pyarrow.parquet", PURPOSE)
+        self.out = Path(out)
+        self.dir = self.out / STORE
+        (self.dir / "templates").mkdir(parents=True, exist_ok=True)
+        for _fp, text, sha in templates.values():
+            path = self.dir / "templates" / f"{sha}.json"
+            if not path.exists():
+                _atomic_write(path, text.encode("utf-8"))
+        plans = [{"model": k[0], "scenario": k[1], "fingerprint": fp, "template": sha}
+                 for k, (fp, _t, sha) in templates.items()]
+        body = {"format": FORMAT, "pcf_version": __version__, "plans": plans}
+        body["sha256"] = _plan_hash(body)
+        _atomic_write(self.out / PLAN, (json.dumps(body, indent=1, ensure_ascii=False) + "\n").encode("utf-8"))
+        self.index = read_index(self.out)  # id -> (input hash, part) of what is stored
+        self.next = max((_part_number(p) for p in self.dir.glob("part-*.parquet")), default=0) + 1
+
+    def stored(self, sku: str, input_hash: str) -> bool:
+        """True when the store holds ``sku`` computed with this input hash."""
+        hit = self.index.get(sku)
+        return hit is not None and hit[0] == input_hash
+
+    def commit(self, rows: list[dict]) -> str:
+        """Write one part (one row group) atomically; its file name.
+
+        Parameters
+        ----------
+        rows : list of dict
+            ``{id, row, input_sha256, template, numbers, patch}`` (:func:`encode`).
+        """
+        pa = self.pa
+        pointers = sorted({p for r in rows for p in r["numbers"]})
+        cols = {"id": pa.array([r["id"] for r in rows], pa.string()),
+                "row": pa.array([r["row"] for r in rows], pa.int64()),
+                "input_sha256": pa.array([r["input_sha256"] for r in rows], pa.string()),
+                "template": pa.array([r["template"] for r in rows], pa.string()),
+                "patch": pa.array([json.dumps(r["patch"], ensure_ascii=False, separators=(",", ":"))
+                                   if r["patch"] else None for r in rows], pa.string())}
+        for p in pointers:
+            cols[p] = pa.array([r["numbers"].get(p) for r in rows], pa.float64())
+        table = pa.table(cols)
+        name = f"part-{self.next:06d}.parquet"
+        self.next += 1
+        path = self.dir / name
+        fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=f".{name}.", suffix=".tmp")
+        os.close(fd)
+        try:
+            self.pq.write_table(table, tmp, compression="zstd", row_group_size=len(rows) or 1,
+                                use_dictionary=["template"], write_statistics=False)
+            with open(tmp, "rb") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        for r in rows:
+            self.index[r["id"]] = (r["input_sha256"], name)
+        return name
+
+    def compact(self) -> int:
+        """Drop rows superseded by a later part (a SKU computed again); the number dropped."""
+        dropped = 0
+        for path in sorted(self.dir.glob("part-*.parquet")):
+            ids = self.pq.read_table(path, columns=["id"]).column("id").to_pylist()
+            keep = [self.index.get(i, (None, None))[1] == path.name for i in ids]
+            if all(keep):
+                continue
+            dropped += keep.count(False)
+            if not any(keep):
+                path.unlink()
+                continue
+            table = self.pq.read_table(path).filter(self.pa.array(keep))
+            table = table.select([c for c in table.column_names
+                                  if c in FIXED or table.column(c).null_count < len(table)])
+            fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=f".{path.name}.", suffix=".tmp")
+            os.close(fd)
+            self.pq.write_table(table, tmp, compression="zstd", use_dictionary=["template"], write_statistics=False)
+            os.replace(tmp, path)
+        return dropped
+
+
+def _part_number(path: Path) -> int:
+    try:
+        return int(path.stem.split("-")[1])
+    except (IndexError, ValueError):
+        return 0
+
+
+def _plan_hash(body: dict) -> str:
+    text = json.dumps({k: v for k, v in body.items() if k != "sha256"}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# ------------------------------------------------------------------ reading
+
+
+def read_plan(out: str | Path) -> dict:
+    """The plan document of a batch store, checked.
+
+    Raises
+    ------
+    StoreError
+        ``out`` is not a batch store (no ``plan.json`` of this format: e.g. a ``--json-per-sku``
+        or ``--summary-only`` batch), the store was written by another pcf version, or the plan
+        document's hash does not match its content.
+    """
+    path = Path(out) / PLAN
+    if not Path(out).is_dir():
+        raise StoreError(f"{out}: no such folder (expected the --out folder of a pcf batch)")
+    try:
+        body = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise StoreError(f"{out}: not a batch store (no {PLAN}; a batch run with --json-per-sku or --summary-only "
+                         "keeps no store: read its <id>.result.json files instead)") from None
+    except (ValueError, OSError) as exc:
+        raise StoreError(f"{path}: not a batch plan document ({exc})") from None
+    if not isinstance(body, dict) or body.get("format") != FORMAT:
+        raise StoreError(f"{path}: not a batch plan document (expected \"format\": \"{FORMAT}\")")
+    if body.get("pcf_version") != __version__:
+        raise StoreError(f"{path}: the store was written by pcf {body.get('pcf_version')}, this is pcf {__version__}; "
+                         "run the batch again with this version (pcf batch ... --force)")
+    if body.get("sha256") != _plan_hash(body):
+        raise StoreError(f"{path}: the plan document's hash does not match its content (changed after the batch "
+                         "wrote it); run the batch again with --force")
+    return body
+
+
+def read_index(out: str | Path) -> dict[str, tuple[str, str]]:
+    """SKU id -> (input hash, part file name) of every SKU in the store; a later part wins.
+    Empty when there is no store yet."""
+    pq = require("parquet", "pyarrow.parquet", PURPOSE)
+    index: dict[str, tuple[str, str]] = {}
+    folder = Path(out) / STORE
+    for path in sorted(folder.glob("part-*.parquet"), key=_part_number):
+        table = pq.read_table(path, columns=["id", "input_sha256"])
+        for sku, h in zip(table.column("id").to_pylist(), table.column("input_sha256").to_pylist()):
+            index[sku] = (h, path.name)
+    return index
+
+
+def read_result(out: str | Path, sku: str) -> dict:
+    """Rebuild one SKU's full result JSON from the store (``pcf batch result OUT SKU``).
+
+    Returns
+    -------
+    dict
+        The ``pcf-result/1`` document, as ``--json-per-sku`` writes ``<sku>.result.json``.
+
+    Raises
+    ------
+    StoreError
+        Not a store, another pcf version, a plan or template hash mismatch (:func:`read_plan`),
+        or no SKU ``sku`` in the store.
+    """
+    pq = require("parquet", "pyarrow.parquet", PURPOSE)
+    read_plan(out)
+    folder = Path(out) / STORE
+    for path in sorted(folder.glob("part-*.parquet"), key=_part_number, reverse=True):
+        ids = pq.read_table(path, columns=["id"]).column("id").to_pylist()
+        if sku not in ids:
+            continue
+        i = len(ids) - 1 - ids[::-1].index(sku)
+        row = pq.read_table(path).slice(i, 1).to_pylist()[0]
+        sha = row["template"]
+        tpath = folder / "templates" / f"{sha}.json"
+        try:
+            text = tpath.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise StoreError(f"{tpath}: the plan template of SKU {sku!r} is missing; run the batch again "
+                             "with --force") from None
+        if hashlib.sha256(text.encode("utf-8")).hexdigest() != sha:
+            raise StoreError(f"{tpath}: plan hash mismatch (the template changed after the batch wrote SKU "
+                             f"{sku!r}); run the batch again with --force")
+        numbers = {k: v for k, v in row.items() if k not in FIXED and v is not None}
+        patch = json.loads(row["patch"]) if row["patch"] else {}
+        return decode(text, numbers, patch)
+    raise StoreError(f"{out}: no SKU {sku!r} in the batch store")

@@ -1,0 +1,206 @@
+"""The batch store (docs/batch.md "The batch store"): ``pcf batch result`` rebuilds each SKU's
+full result equal to ``pcf footprint`` and to ``--json-per-sku``'s file, resume after a real
+kill -9, ``--batch/--sku`` on ``pcf label``, and its errors (exit 2)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from typer.testing import CliRunner
+
+import cli
+from pcf.batch import run_batch
+from pcf.batch.store import FORMAT, StoreError, _plan_hash, decode, encode, read_index, read_plan, read_result
+from tests.conftest import REPO
+from tests.test_batch import MODEL, TABLE, _same_as_footprint
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def model(write_model):
+    return write_model(MODEL)
+
+
+def _table(tmp_path, text=TABLE, name="skus.csv"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _without_time(doc: dict) -> dict:
+    """A result without ``created_at`` (the time each result was computed: two runs differ)."""
+    return {k: v for k, v in doc.items() if k != "created_at"}
+
+
+def test_encode_decode_round_trip():
+    """Numbers, strings, other types, other shapes, -0.0 and keys with / and ~ come back as they were."""
+    template = {"a": 1.0, "b": [1.0, 2.0, {"c/d": 3.0, "e~f": "x"}], "n": 1, "s": "t", "z": 0.0,
+                "shape": [1.0], "keys": {"p": 1.0}}
+    result = {"a": 1.5, "b": [1.0, 2.5, {"c/d": 3.0, "e~f": "y"}], "n": 1.0, "s": "t", "z": -0.0,
+              "shape": [1.0, 2.0], "keys": {"q": 1.0}}
+    numbers, patch = encode(template, result)
+    assert numbers == {"/a": 1.5, "/b/1": 2.5, "/z": -0.0}
+    assert patch == {"/b/2/e~0f": "y", "/n": 1.0, "/shape": [1.0, 2.0], "/keys": {"q": 1.0}}
+    back = decode(json.dumps(template), numbers, patch)
+    assert json.dumps(back) == json.dumps(result)
+    assert decode(json.dumps({}), *encode({}, result)) == result  # an empty template keeps everything
+
+
+def test_store_results_equal_pcf_footprint_and_json_files(bd, model, tmp_path):
+    """Every field of ``pcf batch result`` equals ``pcf footprint`` of the row (apart from the
+    allowances of tests/test_batch.py: the SKU's id and name, the time, the batch field,
+    bw2calc's score) and the ``--json-per-sku`` file of the same row (apart from the time),
+    for rows of two plans (the model and its scenario)."""
+    table = _table(tmp_path)
+    store, files = tmp_path / "store", tmp_path / "files"
+    report = run_batch(table, store, model)
+    assert (report.computed, report.failed) == (3, 4)
+    run_batch(table, files, model, json_per_sku=True)
+    assert not list(store.glob("*.result.json")) and (store / "plan.json").is_file()
+    plan = read_plan(store)
+    assert plan["format"] == FORMAT and len(plan["plans"]) == 2  # the model, and its steel_power scenario
+    for sku in ("R1", "R2", "R7"):
+        rebuilt = read_result(store, sku)
+        written = json.loads((files / f"{sku}.result.json").read_text(encoding="utf-8"))
+        assert _without_time(rebuilt) == _without_time(written), sku
+    assert _same_as_footprint(read_result(store, "R1"), model, {"cap": 4, "loop": 0.2, "elec_a": 20}) == []
+    assert _same_as_footprint(read_result(store, "R2"), model, {"loop": 0, "elec_a": 0}) == []
+    assert _same_as_footprint(read_result(store, "R7"), model, {}, "steel_power") == []
+    with open(store / "summary.csv", newline="", encoding="utf-8") as fh:
+        rows = {int(r["row"]): r for r in csv.DictReader(fh)}
+    assert rows[2]["id"] == "R1" and rows[2]["result_file"] == "store/part-000001.parquet"
+
+
+def test_example_models_and_scenarios_in_one_store(open_default, tmp_path):
+    """Rows of the NMC811 and LFP packs under several scenarios in one table: each equals
+    ``pcf footprint`` of its model, scenario and parameters."""
+    from pcf.batch import SkuTable
+
+    skus = REPO / "examples" / "battery" / "skus.csv"
+    wanted = {"NMC811-080-DE-8Y", "LFP-120-CNSW-10Y", "NMC811-040-CN-8Y", "LFP-040-PL-8Y"}
+    small = tmp_path / "sample.csv"
+    with open(skus, newline="", encoding="utf-8") as src, open(small, "w", newline="", encoding="utf-8") as dst:
+        reader = csv.DictReader(src)
+        writer = csv.DictWriter(dst, fieldnames=reader.fieldnames)
+        writer.writeheader()
+        for r in reader:
+            if r["id"] in wanted:
+                writer.writerow(dict(r, model=str(skus.parent / r["model"]), label=""))
+    rows = [r for r in SkuTable(small)]
+    assert {r.id for r in rows} == wanted
+    report = run_batch(small, tmp_path / "out")
+    assert (report.computed, report.failed) == (4, 0)
+    for row in rows:
+        result = read_result(tmp_path / "out", row.id)
+        assert _same_as_footprint(result, row.model, row.overrides, row.scenario or None) == [], row.id
+
+
+KILL = textwrap.dedent("""\
+    import os, signal, sys
+    import pcf.batch.run as run
+    run.GROUP = 1  # a part per SKU
+    def progress(done, total):
+        if done >= 3:
+            os.kill(os.getpid(), signal.SIGKILL)
+    run.run_batch(sys.argv[1], sys.argv[2], sys.argv[3], chunk_size=1, progress=progress)
+    """)
+
+
+def test_resume_after_kill_9(bd, model, tmp_path):
+    """A batch killed by SIGKILL mid-run: the parts it committed are whole; the resumed run
+    computes only the rest; the store then holds each SKU once and equals a clean run."""
+    text = "id,cap,elec_a\n" + "".join(f"S{i},{i},{10 + i}\n" for i in range(1, 9))
+    table = _table(tmp_path, text)
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    killed = subprocess.run([sys.executable, "-c", KILL, str(table), str(out), str(model)], cwd=REPO,
+                            capture_output=True, text=True, timeout=600)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert not (out / "summary.csv").exists()
+    done = read_index(out)
+    assert 3 <= len(done) < 8
+    report = run_batch(table, out, model)
+    assert (report.skipped, report.computed, report.failed) == (len(done), 8 - len(done), 0)
+    import pyarrow.parquet as pq
+
+    stored = [i for p in sorted((out / "store").glob("part-*.parquet"))
+              for i in pq.read_table(p, columns=["id"]).column("id").to_pylist()]
+    assert sorted(stored) == sorted(f"S{i}" for i in range(1, 9))  # each SKU once
+    run_batch(table, clean, model)
+    for i in range(1, 9):
+        assert _without_time(read_result(out, f"S{i}")) == _without_time(read_result(clean, f"S{i}"))
+
+
+def test_recomputed_sku_replaces_its_row(bd, model, tmp_path):
+    """A row that changed is computed again; the store keeps only its new result."""
+    table = _table(tmp_path, "id,cap\nA,2\nB,3\n")
+    out = tmp_path / "out"
+    run_batch(table, out, model)
+    table.write_text("id,cap\nA,2\nB,5\n", encoding="utf-8")
+    report = run_batch(table, out, model)
+    assert (report.skipped, report.computed) == (1, 1)
+    assert read_result(out, "B")["batch"]["overrides"] == {"cap": 5.0}
+    assert sorted(read_index(out)) == ["A", "B"]
+    import pyarrow.parquet as pq
+
+    assert sum(pq.read_metadata(p).num_rows for p in (out / "store").glob("part-*.parquet")) == 2
+
+
+def test_label_from_the_store_equals_label_from_the_file(bd, model, tmp_path):
+    table = _table(tmp_path, "id,name,cap\nA,Alpha,4\n")
+    store, files = tmp_path / "store", tmp_path / "files"
+    run_batch(table, store, model)
+    run_batch(table, files, model, json_per_sku=True)
+    a = runner.invoke(cli.app, ["label", "--batch", str(store), "--sku", "A", "--out", str(tmp_path / "la")])
+    b = runner.invoke(cli.app, ["label", str(files / "A.result.json"), "--out", str(tmp_path / "lb")])
+    assert a.exit_code == 0 and b.exit_code == 0, a.output + b.output
+    svg = sorted(p.name for p in (tmp_path / "la").glob("*.svg"))
+    assert svg and svg == sorted(p.name for p in (tmp_path / "lb").glob("*.svg"))
+    for name in svg:
+        assert (tmp_path / "la" / name).read_bytes() == (tmp_path / "lb" / name).read_bytes()
+    shown = runner.invoke(cli.app, ["batch", "result", str(store), "A"])
+    assert shown.exit_code == 0, shown.output
+    assert _without_time(json.loads(shown.output)) == _without_time(
+        json.loads((files / "A.result.json").read_text(encoding="utf-8")))
+
+
+def test_store_errors_exit_2(bd, model, tmp_path):
+    table = _table(tmp_path, "id,cap\nA,2\n")
+    out = tmp_path / "out"
+    run_batch(table, out, model)
+
+    def fails(*args) -> str:
+        result = runner.invoke(cli.app, list(args))
+        assert result.exit_code == 2, result.output
+        return " ".join(result.output.split())
+
+    assert f"{out}: no SKU 'B' in the batch store" in fails("batch", "result", str(out), "B")
+    assert "not a batch store (no plan.json" in fails("batch", "result", str(tmp_path), "A")
+    summary_only = tmp_path / "summary-only"
+    run_batch(table, summary_only, model, results=False)
+    assert "not a batch store" in fails("label", "--batch", str(summary_only), "--sku", "A", "--out", str(tmp_path))
+    assert "a batch store and a SKU go together" in fails("report", "--batch", str(out), "--out", str(tmp_path))
+    assert "no SKU 'B'" in fails("issue", "--batch", str(out), "--sku", "B", "--key", "k", "--out", str(tmp_path))
+    plan_file = out / "plan.json"
+    good = plan_file.read_text(encoding="utf-8")
+    body = json.loads(good)
+    body["plans"][0]["scenario"] = "edited"
+    plan_file.write_text(json.dumps(body), encoding="utf-8")
+    assert "plan document's hash does not match its content" in fails("batch", "result", str(out), "A")
+    body = dict(json.loads(good), pcf_version="0.0.1")
+    body["sha256"] = _plan_hash(body)
+    plan_file.write_text(json.dumps(body), encoding="utf-8")
+    assert "written by pcf 0.0.1" in fails("batch", "result", str(out), "A")
+    plan_file.write_text(good, encoding="utf-8")
+    template = next((out / "store" / "templates").glob("*.json"))
+    template.write_text(template.read_text(encoding="utf-8").replace('"LOOP"', '"LOOQ"'), encoding="utf-8")
+    assert "plan hash mismatch" in fails("batch", "result", str(out), "A")
+    with pytest.raises(StoreError, match="no such folder"):
+        read_result(tmp_path / "nope", "A")
