@@ -700,6 +700,28 @@ def serve(
               public_url=public_url)
 
 
+cache_app = Commands(no_args_is_help=True, help="Cached characterised backgrounds (PCF_HOME/cache/background).")
+app.add_typer(cache_app, name="cache")
+
+
+@cache_app.command("info", epilog="Example: pcf cache info")
+def cache_info() -> None:
+    """Where the background cache is and how much it holds."""
+    from pcf.api import background_cache
+
+    info = background_cache()
+    out.print(f"{info['folder']}: {info['files']} cached backgrounds, {info['bytes'] / 1e6:.1f} MB")
+
+
+@cache_app.command("clear", epilog="Example: pcf cache clear")
+def cache_clear() -> None:
+    """Remove every cached background (the next footprint on each characterises it again)."""
+    from pcf.api import background_cache
+
+    info = background_cache(clear=True)
+    out.print(f"removed {info['files']} cached backgrounds ({info['bytes'] / 1e6:.1f} MB) from {info['folder']}")
+
+
 db_app = Commands(no_args_is_help=True, help="Installed background databases.")
 app.add_typer(db_app, name="db")
 

@@ -1425,6 +1425,30 @@ def remove_database(name: str):
     return remove(name)
 
 
+def background_cache(clear: bool = False) -> dict:
+    """``pcf cache info`` / ``pcf cache clear``: the cache of characterised backgrounds
+    (:mod:`pcf.lca.bgcache`, ``PCF_HOME/cache/background``).
+
+    Parameters
+    ----------
+    clear : bool
+        Remove every entry (the next footprint on each background characterises it again).
+
+    Returns
+    -------
+    dict
+        ``{folder, files, bytes}``: what the cache holds, or held before it was cleared.
+
+    Raises
+    ------
+    OSError
+        An entry cannot be removed.
+    """
+    from .lca import bgcache
+
+    return bgcache.clear() if clear else bgcache.cache_info()
+
+
 def import_database(path: str | Path, fmt: str, name: str, replace: bool = False,
                     progress: Callable[[str], None] = lambda msg: None, allocation: str = "mass"):
     """``pcf db import``: import an LCI database (JSON-LD, EcoSpold1/2, Excel) with bw2io.

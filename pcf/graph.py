@@ -152,6 +152,47 @@ def supplier_name(system: ProductSystem) -> str:
     return f"pcf-sup-{system.model.product.id}"
 
 
+class BackgroundUnits:
+    """Code -> unit of the activities of one background database, read from Brightway as they
+    are asked for (a large background has tens of thousands; a model names a few), all of them
+    only to list close matches of an unknown code. Pickles with what it has read."""
+
+    def __init__(self, database: str):
+        self.database = database
+        self.known: dict[str, str | None] = {}
+        self.missing: set[str] = set()
+        self.complete = False
+
+    def _read(self, codes: list[str] | None) -> None:
+        from bw2data.backends import ActivityDataset as AD
+
+        brightway()
+        query = AD.select(AD.code, AD.data).where(AD.database == self.database)
+        if codes is not None:
+            query = query.where(AD.code.in_(codes))
+        for row in query:
+            self.known[row.code] = (row.data or {}).get("unit")
+        if codes is None:
+            self.complete = True
+        else:
+            self.missing.update(c for c in codes if c not in self.known)
+
+    def __contains__(self, code) -> bool:
+        if code not in self.known and not self.complete and code not in self.missing:
+            self._read([code])
+        return code in self.known
+
+    def __getitem__(self, code: str):
+        if code not in self:
+            raise KeyError(code)
+        return self.known[code]
+
+    def __iter__(self):
+        if not self.complete:
+            self._read(None)
+        return iter(self.known)
+
+
 def _air_flows(bd) -> dict[str, tuple]:
     flows = {}
     for flow in bd.Database("biosphere3"):
@@ -201,8 +242,8 @@ class Links:
         Brightway database of the foreground (excluded from ``database:`` lookups).
     background : str
         Brightway database of the study's background.
-    background_units : dict of str to str
-        Code -> unit of every activity of the background.
+    background_units : BackgroundUnits
+        Code -> unit of the activities of the background (read as asked for).
     air_flows : dict of str to tuple
         Lower-case biosphere3 air-flow name -> key.
     uptake : tuple
@@ -217,7 +258,7 @@ class Links:
 
     foreground: str
     background: str
-    background_units: dict
+    background_units: BackgroundUnits
     air_flows: dict
     uptake: tuple
     found: dict = field(default_factory=dict)
@@ -237,9 +278,7 @@ class Links:
         bg = database_name(study.background)
         if "biosphere3" not in bd.databases or bg not in bd.databases:
             raise BackgroundError(f"background {study.background!r} is not installed in {where()}: {missing_hint()}")
-        from bw2data.backends import ActivityDataset as AD
-
-        units = {r.code: (r.data or {}).get("unit") for r in AD.select(AD.code, AD.data).where(AD.database == bg)}
+        units = BackgroundUnits(bg)
         uptake = bd.get_node(database="biosphere3", name=UPTAKE[0], categories=UPTAKE[1]).key
         return cls(foreground_name(system), bg, units, _air_flows(bd), uptake)
 
@@ -315,12 +354,28 @@ def build_foreground(system: ProductSystem) -> ForegroundGraph:
 
 
 def write_foreground(system: ProductSystem, data: dict) -> None:
-    """Write the activities :func:`link_foreground` made as the database ``pcf-fg-<product id>``."""
+    """Write the activities :func:`link_foreground` made as the database ``pcf-fg-<product id>``;
+    nothing when it already holds exactly these (``pcf_data_sha256``: SHA-256 of their JSON, a
+    second ``pcf footprint`` of an unchanged model)."""
+    import hashlib
+    import json
+
     bd = brightway()
-    db = bd.Database(foreground_name(system))
+    name = foreground_name(system)
+    digest = hashlib.sha256(json.dumps([[list(k), a] for k, a in data.items()], sort_keys=True, default=repr)
+                            .encode("utf-8")).hexdigest()
+    meta = bd.databases[name] if name in bd.databases else {}
+    if (meta.get("pcf_data_sha256") == digest and meta.get("pcf_model_sha256") == system.sha256
+            and not meta.get("dirty") and meta.get("processed")):
+        return
+    db = bd.Database(name)
     db.register(description=f"pcf foreground of {system.path.name}", pcf_model_sha256=system.sha256)
+    if bd.databases[name].pop("pcf_data_sha256", None) is not None:
+        bd.databases.flush()
     with quiet():
         db.write(data)
+    bd.databases[name]["pcf_data_sha256"] = digest  # only once it is written
+    bd.databases.flush()
 
 
 def link_foreground(system: ProductSystem, links: Links) -> tuple[dict, ForegroundGraph]:

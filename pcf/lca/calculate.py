@@ -12,8 +12,10 @@ For a foreground process ``j`` its share of the score is its direct emissions
 shares of all foreground processes sum to the score exactly, because the background never
 draws on the foreground; loops inside the foreground are resolved by ``s``.
 
-Two steps: :func:`pcf.lca.prepare.prepare` links the foreground, runs bw2calc and
-characterises the background (what does not change with the foreground amounts);
+Two steps: :func:`pcf.lca.prepare.prepare` links the foreground and characterises the
+background alone (what does not change with the foreground amounts; cached on disk by
+:mod:`pcf.lca.bgcache`), and computes the score of the whole system as Brightway stores it
+(:func:`pcf.lca.prepare.stored_score`, the check of the decomposition);
 :func:`evaluate` solves the foreground block and decomposes (:mod:`pcf.lca.inventory`) and
 builds the result. :func:`footprint` does both; ``pcf batch`` prepares once per model
 structure and evaluates every SKU.

@@ -11,10 +11,12 @@ without bw2data.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from importlib.metadata import version as dist_version
 
 import numpy as np
+from scipy.sparse import csc_matrix
 from scipy.sparse.linalg import splu
 
 from ..background import BackgroundInfo, MethodSpec, background_info, database_provenance, method_spec
@@ -23,6 +25,7 @@ from ..core.bw import brightway
 from ..core.errors import BackgroundError, CalculationError
 from ..graph import ForegroundGraph, Links, link_foreground, write_foreground
 from ..model import ProductSystem
+from . import bgcache
 from .feasibility import check_foreground
 from .inventory import MASS_KEYS, Characterisation, FlowInfo
 from .result import GHG_CATEGORIES
@@ -111,13 +114,20 @@ class Prepared:
         Biosphere key -> :class:`pcf.lca.inventory.FlowInfo` for every flow the foreground
         emits.
     score : float or None
-        bw2calc's score of the prepared system itself (``pcf footprint`` checks the
-        decomposition against it); None for a batch preparation.
+        The score of the prepared system as Brightway stores it (:func:`stored_score`: the
+        foreground's amounts as bw2calc reads them, float32, and the background's
+        intensities; ``pcf footprint`` checks the decomposition against it and reports it as
+        ``provenance.bw2calc_score``); None for a batch preparation.
     brightway_versions : dict
         Versions of bw2data, bw2calc, bw2io, bw_processing.
     method_sha256 : str or None
         Content hash of the method's characterisation factors
         (:func:`pcf.background.methods.method_sha256`).
+    background_cache : str or None
+        Where the background's characterisation came from: ``hit`` (the disk cache,
+        :mod:`pcf.lca.bgcache`), ``miss`` (computed and cached), ``rebuilt`` (computed; the
+        cached file was not whole or not made from the same material), ``memory`` (a batch's
+        earlier preparation), None (no background).
     """
 
     spec: MethodSpec
@@ -131,6 +141,7 @@ class Prepared:
     score: float | None = None
     brightway_versions: dict = field(default_factory=dict)
     method_sha256: str | None = None
+    background_cache: str | None = None
 
     def foreground_nodes(self, data: dict) -> None:
         """Remember the foreground activities of ``data`` (ids -1, -2, ... in order)."""
@@ -149,9 +160,12 @@ def prepare(system: ProductSystem, *, solve: bool = True, cache: dict | None = N
     ----------
     system : ProductSystem
     solve : bool
-        True (``pcf footprint``): write the foreground database, run bw2calc on the whole
-        product system (its score is the check of the decomposition) and characterise from
-        its matrices. False (batch): write nothing; characterise the background alone.
+        True (``pcf footprint``): write the foreground database and compute the score of the
+        whole product system as Brightway stores it (:func:`stored_score`, the check of the
+        decomposition). False (batch): write nothing.
+        Either way the background is characterised alone (:func:`characterise`), or read from
+        the disk cache (:mod:`pcf.lca.bgcache`) when it was characterised before from the same
+        databases, method and pcf.
     cache : dict, optional
         Characterisations by (method, databases) to reuse across models and scenarios of a
         batch (filled here).
@@ -173,8 +187,6 @@ def prepare(system: ProductSystem, *, solve: bool = True, cache: dict | None = N
         Singular technosphere matrix (background included).
     """
     bd = brightway()
-    import bw2calc as bc
-
     study = system.model.study
     spec = method_spec(study.method)
     if spec.name not in bd.methods:
@@ -184,59 +196,127 @@ def prepare(system: ProductSystem, *, solve: bool = True, cache: dict | None = N
     data, graph = link_foreground(system, links)
     used = [key for key in graph.links]  # every activity linked outside the foreground
     fg_keys = list(data)
-    score = None
     if solve:
         check_foreground(system, data, graph.database, graph.reference[1])  # before anything is written
         write_foreground(system, data)
-        demand = {bd.get_node(database=graph.database, code=graph.reference[1]): system.reference_amount}
-        for key, _ in graph.proxies.values():  # proxies of excluded inputs: in the matrices, not in the supply
-            demand.setdefault(bd.get_node(database=key[0], code=key[1]), 0.0)
-    else:
-        demand = {bd.get_node(database=key[0], code=key[1]): 1.0 for key in used}
-    full = None
-    if demand and used:
-        fu, data_objs, _ = bd.prepare_lca_inputs(demand=demand, method=spec.name)
-        lca = bc.LCA(demand=fu, data_objs=data_objs)
-        if solve:
-            try:
-                lca.lci()
-            except Exception as exc:  # bw2calc raises several types for a bad matrix
-                raise CalculationError(f"cannot solve the product system: {exc}") from exc
-            if not np.all(np.isfinite(lca.supply_array)):
-                raise CalculationError(
-                    "the technosphere matrix is singular: a loop between processes consumes as much as "
-                    "it produces; check the outputs and inputs of the processes in the loop")
-            lca.lcia()
-            score = float(lca.score)
-            full = characterise(lca)
-        else:
-            cache_key = (spec.name, tuple(sorted({key[0] for key in used})))
-            if cache is None or cache_key not in cache:
-                lca.load_lci_data()
-                lca.load_lcia_data()
-                full = characterise(lca)
-                if cache is not None:
-                    cache[cache_key] = full
-            else:
-                full = cache[cache_key]
-    elif solve:  # no background at all: bw2calc still gives the score
-        fu, data_objs, _ = bd.prepare_lca_inputs(demand=demand, method=spec.name)
-        lca = bc.LCA(demand=fu, data_objs=data_objs)
-        lca.lci()
-        lca.lcia()
-        score = float(lca.score)
     nodes = Nodes([Node(n.as_dict(), n.id, n.key) for n in (bd.get_node(database=k[0], code=k[1]) for k in used)])
+    method_hash = method_sha256(bd, spec.name)
+    full, cache_state = (_background(bd, spec, [nodes.by_key[k] for k in used], method_hash, cache) if used
+                         else (None, None))
     char = _compact(full, [nodes.by_key[k] for k in used])
     flows = _flows(bd, spec, data)
+    score = stored_score(data, graph.reference, system.reference_amount, char, flows) if solve else None
     databases = {d: database_provenance(d) for d in sorted({k[0] for k in used} | {graph.background})}
     prepared = Prepared(
         spec=spec, method_description=bd.methods[spec.name].get("description"), background=bg_info,
         databases=databases, links=links, nodes=nodes, char=char, flows=flows, score=score,
         brightway_versions={d: dist_version(d) for d in ("bw2data", "bw2calc", "bw2io", "bw_processing")},
-        method_sha256=method_sha256(bd, spec.name),
+        method_sha256=method_hash, background_cache=cache_state,
     )
     prepared.foreground_nodes(data if not solve else _written(bd, fg_keys, data))
     return prepared
+
+
+def _background(bd, spec: MethodSpec, used: list[Node], method_hash: str, cache: dict | None) -> tuple:
+    """The characterisation of the databases of ``used`` (and all they depend on): from the
+    batch's ``cache``, from the disk cache, or computed (one LU of ``A^T``) and cached.
+
+    Returns
+    -------
+    (_Full, str)
+        And where it came from (:attr:`Prepared.background_cache`).
+    """
+    databases = sorted({n.key[0] for n in used})
+    memory_key = (spec.name, tuple(databases))
+    if cache is not None and memory_key in cache:
+        return cache[memory_key], "memory"
+    key = bgcache.background_key(bd, databases, spec.name, method_hash)
+    hit = bgcache.load(key)
+    if hit is not None:
+        full, state = _Full({int(i): c for c, i in enumerate(hit.ids.tolist())}, hit.intensity, hit.mass), "hit"
+    else:
+        state = "rebuilt" if bgcache.path_of(key).exists() else "miss"
+        import bw2calc as bc
+
+        fu, data_objs, _ = bd.prepare_lca_inputs(demand={n.id: 1.0 for n in used}, method=spec.name)
+        lca = bc.LCA(demand=fu, data_objs=data_objs)
+        lca.load_lci_data()
+        lca.load_lcia_data()
+        full = characterise(lca)
+        ids = np.empty(len(full.col), dtype=np.int64)
+        for node_id, c in full.col.items():
+            ids[c] = node_id
+        try:
+            bgcache.store(key, bgcache.Cached(ids, full.intensity, full.mass))
+        except OSError:  # a read-only PCF_HOME: computed every time, as before the cache
+            state = "uncached"
+    if cache is not None:
+        cache[memory_key] = full
+    return full, state
+
+
+def stored_score(data: dict, reference: tuple, amount: float, char: Characterisation, flows: dict) -> float:
+    """Score of the product system as Brightway stores and bw2calc solves it [kg CO2e].
+
+    Brightway keeps every amount as float32 (bw_processing) and sums the entries of one matrix
+    cell in float32; pcf's decomposition uses the model's float64 amounts. This is ``c^T B s``
+    for the system as stored: the foreground block ``A_ff s_f = f`` with float32 amounts
+    (summed per cell in float32, in exchange order), its direct flows characterised with
+    float32 factors, plus the background it draws, ``-m_b^T A_bf s_f``, with the background's
+    intensities ``m_b = A_bb^-T B_b^T c`` (:func:`characterise`; the background never draws on
+    the foreground). Equal to bw2calc's ``LCA.score`` of the whole system up to rounding.
+
+    Parameters
+    ----------
+    data : dict
+        The foreground (:func:`pcf.graph.link_foreground`), scalar amounts.
+    reference : tuple
+        Key of the reference activity.
+    amount : float
+        Demand of it [its output unit].
+    char : Characterisation
+        Intensities of every background activity ``data`` draws on.
+    flows : dict
+        :class:`FlowInfo` of every biosphere flow ``data`` emits.
+
+    Raises
+    ------
+    CalculationError
+        The foreground block is singular.
+    """
+    col = {key: j for j, key in enumerate(data)}
+    cells: dict = {}
+    for j, act in enumerate(data.values()):
+        for exc in act["exchanges"]:
+            value = np.float32(exc["amount"])
+            cell = (exc["type"] == "biosphere", tuple(exc["input"]), j)
+            value = -value if exc["type"] == "technosphere" else value
+            cells[cell] = cells[cell] + value if cell in cells else value
+    n = len(col)
+    rows, cols, values = [], [], []
+    direct = np.zeros(n)
+    total = char.total
+    for (biosphere, target, j), value in cells.items():
+        if biosphere:
+            direct[j] += float(value) * float(np.float32(flows[target].cf))
+        elif target in col:
+            rows.append(col[target])
+            cols.append(j)
+            values.append(float(value))
+        else:
+            direct[j] -= float(value) * float(total[char.index[target]])
+    f = np.zeros(n)
+    f[col[tuple(reference)]] = amount
+    try:
+        s = splu(csc_matrix((values, (rows, cols)), shape=(n, n))).solve(f)
+    except RuntimeError:  # exactly singular
+        s = np.full(n, np.nan)
+    score = float(s @ direct)
+    if not math.isfinite(score):
+        raise CalculationError(
+            "the technosphere matrix is singular: a loop between processes consumes as much as "
+            "it produces; check the outputs and inputs of the processes in the loop")
+    return score
 
 
 def _written(bd, keys: list, data: dict) -> dict:
