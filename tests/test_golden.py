@@ -37,6 +37,9 @@ NEW_KEYS = {
     # issue 14 part 4 (model lint): `pcf footprint` lists the model lint findings (docs/result-json.md);
     # values checked by hand in tests/test_lint.py
     "$.lint",
+    # issue 18 part 2 (Monte Carlo on large backgrounds): how the sampled systems were solved
+    # (iterations, exact-LU fallbacks); checked in tests/test_uncertainty_large.py
+    "$.uncertainty.solver",
 }
 # Issue 14 part 2 added the columns gas_basis, co2e_gwp, co2_only_fossil to
 # databases/open-default.csv (and renamed gwp_basis to gwp_note): its content hash changes

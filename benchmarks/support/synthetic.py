@@ -45,8 +45,20 @@ def code(sector: int, k: int) -> str:
     return f"s{sector:02d}-{k:03d}"
 
 
-def build(bd, name: str, seed: int = 42) -> dict:
+def lognormal(exchange: dict, gsd: float | None) -> dict:
+    """``exchange`` with a lognormal (median = its amount, ``gsd``) when ``gsd`` is given."""
+    if gsd:
+        exchange.update({"uncertainty type": 2, "loc": float(np.log(abs(exchange["amount"]))),
+                         "scale": float(np.log(gsd)), "negative": exchange["amount"] < 0})
+    return exchange
+
+
+def build(bd, name: str, seed: int = 42, gsd: float | None = None) -> dict:
     """Write the synthetic background as Brightway database ``name`` (replaced if present).
+
+    With ``gsd`` every technosphere input and biosphere exchange (not the production
+    exchanges: a reference output is exact) gets a lognormal with that GSD around its amount
+    (benchmarks/monte_carlo_large.py); the amounts are the same as without.
 
     Returns
     -------
@@ -77,11 +89,11 @@ def build(bd, name: str, seed: int = 42) -> dict:
             sources.discard((s, k))
             inputs = {src: float(rng.uniform(0.002, 0.05)) for src in sorted(sources)}
             for (ss, kk), amount in inputs.items():
-                exchanges.append({"input": (name, code(ss, kk)), "amount": amount, "type": "technosphere"})
+                exchanges.append(lognormal({"input": (name, code(ss, kk)), "amount": amount, "type": "technosphere"}, gsd))
             n_tech += len(inputs)
             for f in rng.choice(len(flows), size=max(1, rng.poisson(2) + 1), replace=True, p=weights / weights.sum()):
                 amount = float(rng.lognormal(-3, 1)) * (1e-4 if FLOWS[f][0].startswith("Sulfur") else 1.0)
-                exchanges.append({"input": flows[f], "amount": amount, "type": "biosphere"})
+                exchanges.append(lognormal({"input": flows[f], "amount": amount, "type": "biosphere"}, gsd))
                 n_bio += 1
             data[(name, code(s, k))] = {"name": f"synthetic activity {code(s, k)}", "unit": "kilogram",
                                         "location": "GLO", "reference product": f"product {code(s, k)}",
@@ -91,7 +103,7 @@ def build(bd, name: str, seed: int = 42) -> dict:
             del bd.databases[name]
         db = bd.Database(name)
         db.register(description="pcf benchmark: synthetic ecoinvent-scale background (benchmarks/support/synthetic.py)",
-                    pcf_synthetic=f"{VERSION}:{seed}")
+                    pcf_synthetic=f"{VERSION}:{seed}" + (f":gsd{gsd}" if gsd else ""))
         db.write(data)
     return {"activities": len(data), "technosphere": n_tech, "biosphere": n_bio}
 

@@ -1093,6 +1093,11 @@ class Uncertainty:
     background_note, method_note : str
     defaults : DefaultUncertainty or ABSENT
         Absent in results written before issue 14.
+    solver : dict or ABSENT
+        How the sampled technosphere systems were solved (:mod:`pcf.lca.mcsolve`):
+        ``{method, tolerance, preconditioner_nnz, samples, mean_iterations, max_iterations,
+        fallbacks, singular}`` (fewer keys when A was not sampled); absent in results written
+        before issue 18.
     """
 
     iterations: int
@@ -1114,6 +1119,7 @@ class Uncertainty:
     background_note: str
     method_note: str
     defaults: DefaultUncertainty = ABSENT
+    solver: dict[str, Any] = ABSENT
 
 
 @record

@@ -43,12 +43,13 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from dataclasses import dataclass, field
 from functools import partial
 
 import numpy as np
 from scipy import sparse
-from scipy.sparse.linalg import splu
+from scipy.sparse.linalg import MatrixRankWarning, spsolve
 from scipy.stats import rankdata
 
 from ..background import method_spec
@@ -58,6 +59,7 @@ from ..core.errors import BackgroundError, CalculationError, UncertaintyError
 from ..graph import build_foreground
 from ..model import ProductSystem
 from .feasibility import matrix_multiplier
+from .mcsolve import MAX_ITERATIONS, TOLERANCE, PatternSolver, SolveStats
 from .result import Uncertainty
 
 #: Drivers listed in the result.
@@ -66,7 +68,7 @@ TOP_DRIVERS = 10
 #: with the largest deterministic contribution); the rest are sampled but not ranked.
 MAX_RANKED_BACKGROUND = 5000
 #: Memory budget of one chunk of random numbers [float64 values].
-CHUNK_VALUES = 4_000_000
+CHUNK_VALUES = 12_000_000
 #: Fewest iterations accepted.
 MIN_ITERATIONS = 10
 HISTOGRAM_BINS = 24
@@ -134,6 +136,10 @@ class MonteCarloResult:
         ``{prepare_s, sample_s}`` wall-clock seconds of the one-off preparation (graph,
         matrices, distributions) and of the sampling loop with the driver ranking; not part of :meth:`to_dict`, so
         that a seed gives identical JSON.
+    solver : dict or None
+        How the sampled technosphere systems were solved, the result JSON's
+        ``uncertainty.solver`` (:func:`_solver_summary`): ``{method, tolerance,
+        preconditioner_nnz, samples, mean_iterations, max_iterations, fallbacks, singular}``.
     """
 
     iterations: int
@@ -148,6 +154,7 @@ class MonteCarloResult:
     requested: int = 0
     defaults: dict | None = None
     timings: dict = field(default_factory=dict)
+    solver: dict | None = None
 
     def statistics(self, divisor: float = 1.0) -> dict:
         """``{mean, median, sd, se_mean, p2_5, p97_5}`` of ``scores / divisor``."""
@@ -172,6 +179,8 @@ class MonteCarloResult:
         out["method_note"] = METHOD_NOTE
         if self.defaults is not None:
             out["defaults"] = self.defaults
+        if self.solver is not None:
+            out["solver"] = self.solver
         return out
 
     def to_record(self) -> Uncertainty:
@@ -217,7 +226,8 @@ class _Entries:
 
 
 def monte_carlo(system: ProductSystem, iterations: int, seed: int | None = None, background: bool = True,
-                deterministic: float | None = None, defaults: bool = True) -> MonteCarloResult:
+                deterministic: float | None = None, defaults: bool = True, *, solver: str = "iterative",
+                tolerance: float = TOLERANCE, max_iterations: int = MAX_ITERATIONS) -> MonteCarloResult:
     """Sample the footprint of a product system.
 
     A driver: the deterministic bw2calc system (:func:`_deterministic_lca`), the uncertain
@@ -244,6 +254,13 @@ def monte_carlo(system: ProductSystem, iterations: int, seed: int | None = None,
     defaults : bool
         Sample the amounts without ``uncertainty:`` with a default lognormal from their data
         quality (default; module docstring). False holds them fixed (pcf before issue 14).
+    solver : {"iterative", "exact"}
+        How each sample's technosphere system is solved: iteratively, preconditioned with the
+        one factorisation of the deterministic ``A^T`` (:mod:`pcf.lca.mcsolve`, default), or
+        by ``scipy.sparse.linalg.spsolve`` of each sample's own matrix (the reference).
+    tolerance, max_iterations : float, int
+        Of the iterative solver (:mod:`pcf.lca.mcsolve`): a sample not within ``tolerance``
+        after ``max_iterations`` BiCGSTAB steps is solved exactly (a counted fallback).
 
     Returns
     -------
@@ -261,29 +278,20 @@ def monte_carlo(system: ProductSystem, iterations: int, seed: int | None = None,
         iteration could be solved.
     """
     seed = _check_sampling(iterations, seed)
+    if solver not in ("iterative", "exact"):
+        raise UncertaintyError(f"unknown Monte Carlo solver {solver!r}: 'iterative' or 'exact'")
     started = time.perf_counter()
     bd = brightway()
-    graph, lca = _deterministic_lca(bd, system)
-    entries = _Entries()
-    _foreground_entries(bd, lca, graph, graph.uncertain, entries)
-    n_annotated = len(entries.params)
-    if defaults:
-        _foreground_entries(bd, lca, graph, graph.defaults, entries)
-    n_foreground = len(entries.params)
-    by_database: dict[str, int] = {}
-    if background:
-        _background_entries(lca, graph.database, entries, by_database)
-    if not entries.params:
-        raise UncertaintyError(
-            "nothing to sample: no amount of the model has 'uncertainty:', no default uncertainty is applied and "
-            "the background carries no distributions; add uncertainty to the main inputs (docs/model-format.md, "
-            "Uncertainty)")
+    graph, lca = _deterministic_lca(bd, system, solve=deterministic is None)
+    entries, n_annotated, n_foreground, by_database = _collect_entries(bd, lca, graph, defaults, background)
     params = _parameter_array(entries)
     amounts = np.asarray(entries.amounts, dtype=float)
-    engine = _Engine(lca, entries, amounts)
+    options = {"solver": solver, "tolerance": tolerance, "max_iterations": max_iterations}
+    engine = _Engine(lca, entries, amounts, **options)
     engine.check(lca.score if deterministic is None else deterministic,
                  rel=1e-6 * (1.0 if deterministic is None else _foreground_multiplier(bd, lca, graph)))
-    held = _Engine(lca, entries.without(range(n_annotated, n_foreground)), amounts) if n_foreground > n_annotated else None
+    held = (_Engine(lca, entries.without(range(n_annotated, n_foreground)), amounts, lu=engine.lu, **options)
+            if n_foreground > n_annotated else None)
     ranked = _ranked_variables(engine, entries, n_foreground)
 
     from stats_arrays import MCRandomNumberGenerator
@@ -310,7 +318,56 @@ def monte_carlo(system: ProductSystem, iterations: int, seed: int | None = None,
                  "background_ranked": len(ranked) - n_foreground},
         drivers=drivers, background_note=bg_note, defaults=default_summary,
         timings={"prepare_s": prepared - started, "sample_s": sampled - prepared},
+        solver=_solver_summary(engine, held, solver),
     )
+
+
+def _collect_entries(bd, lca, graph, defaults: bool, background: bool) -> tuple[_Entries, int, int, dict]:
+    """The sampled entries: the annotated foreground amounts, then (``defaults``) the default
+    ones, then (``background``) the background exchanges with distributions.
+
+    Returns
+    -------
+    tuple
+        ``(entries, n_annotated, n_foreground, {database: background exchanges sampled})``.
+
+    Raises
+    ------
+    UncertaintyError
+        Nothing to sample.
+    """
+    entries = _Entries()
+    _foreground_entries(bd, lca, graph, graph.uncertain, entries)
+    n_annotated = len(entries.params)
+    if defaults:
+        _foreground_entries(bd, lca, graph, graph.defaults, entries)
+    n_foreground = len(entries.params)
+    by_database: dict[str, int] = {}
+    if background:
+        _background_entries(lca, graph.database, entries, by_database)
+    if not entries.params:
+        raise UncertaintyError(
+            "nothing to sample: no amount of the model has 'uncertainty:', no default uncertainty is applied and "
+            "the background carries no distributions; add uncertainty to the main inputs (docs/model-format.md, "
+            "Uncertainty)")
+    return entries, n_annotated, n_foreground, by_database
+
+
+def _solver_summary(engine: "_Engine", held: "_Engine | None", solver: str) -> dict:
+    """The result's ``uncertainty.solver`` (:meth:`pcf.lca.mcsolve.SolveStats.as_dict`, the
+    held scores' solves included); ``method`` says when A was not sampled or solved exactly."""
+    system = engine.system
+    if engine.fixed_A:
+        return {"method": "technosphere not sampled: one LU of A^T", "preconditioner_nnz": system.preconditioner_nnz}
+    if solver == "exact":
+        return {"method": "exact: spsolve of every sample's own technosphere matrix"}
+    stats = SolveStats()
+    for part in (engine, held):
+        if part is not None and not part.fixed_A:
+            for name in ("samples", "iterations", "fallbacks", "singular"):
+                setattr(stats, name, getattr(stats, name) + getattr(part.system.stats, name))
+            stats.max_iterations = max(stats.max_iterations, part.system.stats.max_iterations)
+    return stats.as_dict(system.tolerance, system.preconditioner_nnz)
 
 
 def _defaults_summary(graph, applied: bool, scores: np.ndarray, held: np.ndarray | None) -> dict:
@@ -384,9 +441,11 @@ def _foreground_multiplier(bd, lca, graph) -> float:
     return matrix_multiplier(lca.technosphere_matrix.tocsr()[rows][:, cols].toarray())
 
 
-def _deterministic_lca(bd, system: ProductSystem):
+def _deterministic_lca(bd, system: ProductSystem, solve: bool = True):
     """The foreground written and the deterministic bw2calc LCA of the reference flow, with the
-    same matrices as :func:`pcf.lca.footprint` (cut-off proxies in the demand at 0).
+    same matrices as :func:`pcf.lca.footprint` (cut-off proxies in the demand at 0). With
+    ``solve`` False the matrices are only loaded (no factorisation by bw2calc: the caller
+    solves with its own, and checks against a footprint it was given).
 
     Returns
     -------
@@ -413,6 +472,11 @@ def _deterministic_lca(bd, system: ProductSystem):
         demand.setdefault(bd.get_node(database=key[0], code=key[1]), 0.0)
     fu, data_objs, _ = bd.prepare_lca_inputs(demand=demand, method=spec.name)
     lca = bc.LCA(demand=fu, data_objs=data_objs)
+    if not solve:
+        lca.load_lci_data()
+        lca.build_demand_array()
+        lca.load_lcia_data()
+        return graph, lca
     try:
         lca.lci()
     except Exception as exc:  # bw2calc raises several types for a bad matrix
@@ -543,9 +607,17 @@ def _usable(dist: np.ndarray) -> np.ndarray:
 
 
 class _Engine:
-    """Score of the product system for sampled values of the entries (see module docstring)."""
+    """Score of the product system for sampled values of the entries (see module docstring).
 
-    def __init__(self, lca, entries: _Entries, amounts: np.ndarray):
+    ``lu`` is the one factorisation of the deterministic ``A^T``
+    (:func:`pcf.lca.mcsolve.factorise_transpose`), made here when None and shared with the
+    engine of the held scores; ``solver`` ``"iterative"`` (default,
+    :class:`pcf.lca.mcsolve.PatternSolver`) or ``"exact"`` (``scipy.sparse.linalg.spsolve``
+    of every sample's own matrix: the reference the tests compare with).
+    """
+
+    def __init__(self, lca, entries: _Entries, amounts: np.ndarray, lu=None, solver: str = "iterative",
+                 tolerance: float = TOLERANCE, max_iterations: int = MAX_ITERATIONS):
         self.f = np.asarray(lca.demand_array, dtype=float)
         self.c = np.asarray(lca.characterization_matrix.diagonal(), dtype=float)
         self.amounts = amounts
@@ -554,12 +626,17 @@ class _Engine:
         self.B = self._pattern(lca.biosphere_matrix, entries.cells["biosphere"])
         B_cols = np.repeat(np.arange(self.B["shape"][1]), np.diff(self.B["indptr"]))
         self.b_weight = self.c[self.B["indices"]]  # c of the row of each stored B entry
-        self.b_cols = B_cols
+        # column sums of (c-weighted) stored B entries: g = B^T c per activity
+        self.b_colsum = sparse.csr_matrix((np.ones(len(B_cols)), (B_cols, np.arange(len(B_cols)))),
+                                          shape=(self.B["shape"][1], len(B_cols)))
         self.fixed_A = self.A["scatter"] is None
-        if self.fixed_A:
-            self.lu = splu(self._matrix(self.A, self.A["data"]))
-            self.supply0 = self.lu.solve(self.f)
-        self.score0 = float(self._scores(self.A["data"][:, None], self.B["data"][:, None])[0])
+        self.solver = solver
+        g0 = self.b_colsum @ (self.b_weight * self.B["data"])
+        self.system = PatternSolver(self.A["indices"], self.A["indptr"], self.A["data"], self.f, g0, lu=lu,
+                                    tolerance=tolerance, max_iterations=max_iterations)
+        self.lu = self.system.lu
+        self.supply0 = self.system.x0
+        self.score0 = float(g0 @ self.supply0)
 
     def _pattern(self, matrix, cells) -> dict:
         """CSC structure of ``matrix`` plus the sampled cells, its data, and the sparse
@@ -594,20 +671,24 @@ class _Engine:
         return base + pattern["scatter"] @ (draws - self.amounts[:, None])
 
     def _scores(self, a_data: np.ndarray, b_data: np.ndarray) -> np.ndarray:
+        G = self.b_colsum @ (self.b_weight[:, None] * b_data)  # B_k^T c, activities x iterations
         m = b_data.shape[1]
         if self.fixed_A:
             supply = np.broadcast_to(self.supply0[:, None], (len(self.supply0), m))
-        else:
+        elif self.solver == "exact":
             supply = np.empty((self.A["shape"][1], m))
             for k in range(m):
-                try:
-                    supply[:, k] = splu(self._matrix(self.A, a_data[:, k])).solve(self.f)
-                except RuntimeError:  # exactly singular sample
-                    supply[:, k] = np.nan
-        return np.einsum("e,ek,ek->k", self.b_weight, b_data, supply[self.b_cols, :])
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", MatrixRankWarning)
+                    # CSR: spsolve factorises A_k^T (far less fill), as bw2calc's own solve does
+                    supply[:, k] = spsolve(self._matrix(self.A, np.ascontiguousarray(a_data[:, k])).tocsr(), self.f)
+        else:
+            supply = self.system.solve(a_data, G)
+        return np.einsum("ik,ik->k", G, supply)
 
     def scores(self, draws: np.ndarray) -> np.ndarray:
-        """Scores [kg CO2e / reference flow] for draws of shape (variables, iterations)."""
+        """Scores [kg CO2e / reference flow] for draws of shape (variables, iterations); NaN
+        where the sample's technosphere matrix is singular."""
         return self._scores(self._data(self.A, draws), self._data(self.B, draws))
 
     def check(self, expected: float, rel: float = 1e-6) -> None:
@@ -618,13 +699,9 @@ class _Engine:
 
     def contributions(self) -> tuple[np.ndarray, np.ndarray]:
         """Characterised intensity of each product row [kg CO2e / unit] and the supply of each
-        activity, of the unsampled system (for ranking background exchanges)."""
-        A = self._matrix(self.A, self.A["data"])
-        B = self._matrix(self.B, self.B["data"])
-        lu = self.lu if self.fixed_A else splu(A)
-        supply = lu.solve(self.f)
-        intensity = splu(A.T.tocsc()).solve(np.asarray(B.T @ self.c))
-        return intensity, supply
+        activity, of the unsampled system (for ranking background exchanges); from the one
+        factorisation."""
+        return self.system.z0, self.supply0
 
 
 def _ranked_variables(engine: _Engine, entries: _Entries, n_foreground: int) -> np.ndarray:
