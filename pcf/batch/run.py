@@ -13,6 +13,7 @@ on.
 from __future__ import annotations
 
 import json
+import math
 import os
 import threading
 import time
@@ -148,15 +149,17 @@ _TEMPLATES: dict = {}  # template SHA-256 -> its parsed JSON (per process)
 def _encode(declaration: Declaration, row: SkuRow, out: Path, template: tuple) -> dict:
     """A row's result as a batch-store row (:func:`pcf.batch.store.encode`, under ``_store``;
     the driver commits it), its label / report rendered, and its verdict."""
-    data = declaration.to_json()
-    found = first_non_finite(data)
-    if found is not None:
-        raise CalculationError(f"the result holds a number that is not finite ({found[1]}) at {found[0]}; "
-                               "check the amounts of the model")
     _fp, text, sha = template
     if sha not in _TEMPLATES:
         _TEMPLATES[sha] = json.loads(text)
-    numbers, patch = encode(_TEMPLATES[sha], json.loads(json.dumps(data, ensure_ascii=False)))
+    numbers, patch = encode(_TEMPLATES[sha], declaration.to_json())
+    # the template is finite (_templates), so only what differs from it can be infinite or NaN
+    found = next(((p, v) for p, v in numbers.items() if not math.isfinite(v)), None)
+    bad = first_non_finite(patch)
+    if found is not None or bad is not None:
+        where, value = found or bad[:2]
+        raise CalculationError(f"the result holds a number that is not finite ({value}) at {where}; nothing was "
+                               "written. Check the amounts of the model")
     verdict = _render(declaration, row, out)
     verdict["_store"] = {"id": row.id, "row": row.row, "input_sha256": declaration.batch.input_sha256, "template": sha,
                          "numbers": numbers, "patch": patch}
@@ -558,6 +561,8 @@ def _templates(plans: dict) -> dict:
             data = full_result(plan, SkuRow(0, str(plan.product.get("id") or "template"), model=plan.model,
                                             scenario=plan.scenario)).to_json()
             data = json.loads(json.dumps(data, ensure_ascii=False))
+            if first_non_finite(data) is not None:
+                data = {}
         except Exception:  # the template only saves space; a failing one costs no correctness
             data = {}
         out[key] = (plan.fingerprint, *template_text(data))
