@@ -90,7 +90,8 @@ def olca_zip(tmp_path: Path, economic: bool = False) -> Path:
       2 l (its flow has a mass property: 800 kg per m3, so 1.6 kg; quantitative reference) and
       fuel B 0.4 kg. Mass shares 1.6 / 2.0 = 0.8 and 0.4 / 2.0 = 0.2 of the burden
       0.2 + 1.0 = 1.2 kg CO2: fuel A 0.96 / 2 l = 0.48 kg CO2 per l = 480 per m3; fuel B
-      0.24 / 0.4 = 0.6 per kg. (Economic, with costValue 3 and 1: 0.75 / 0.25.)
+      0.24 / 0.4 = 0.6 per kg. (Economic, with costValue 3 and 1: 0.75 / 0.25.) Its 0.5 kg
+      refinery sludge is a waste output (to treatment), not a co-product: no share.
     - ``Splitter``: emits 2 kg CO2; products "total" 1 kg (the sum of the others: not a
       co-product), oil X 1 l with no mass property but "Mass (0.6 kg/kg output) used for
       allocation", oil Y 0.4 kg. X: 0.6 of 2 = 1.2 kg CO2 per l; Y: 0.8 / 0.4 = 2.0 per kg;
@@ -111,7 +112,7 @@ def olca_zip(tmp_path: Path, economic: bool = False) -> Path:
         flow("f-b", "Fuel B", MASS), flow("f-total", "Refined total", MASS), flow("f-x", "Oil X", VOLUME),
         flow("f-y", "Oil Y", MASS), flow("f-resin", "Resin", MASS), flow("f-rec", "Recovered energy", ENERGY),
         flow("f-el", "Electricity, CHP", ENERGY), flow("f-heat", "Heat, CHP", ENERGY),
-        flow("f-widget", "Widget, at plant ", MASS),
+        flow("f-widget", "Widget, at plant ", MASS), flow("f-sludge", "Refinery sludge", MASS, "WASTE_FLOW"),
         flow("f-co2", "Carbon dioxide, fossil", MASS, "ELEMENTARY_FLOW", category="c-air"),
         flow("f-134a", "HFC-134a", MASS, "ELEMENTARY_FLOW", category="c-air", cas="811-97-2"),
         flow("f-r40", "Methane, monochloro, R-40", MASS, "ELEMENTARY_FLOW", category="c-air"),
@@ -124,7 +125,8 @@ def olca_zip(tmp_path: Path, economic: bool = False) -> Path:
     processes = [
         process("p-crude", "crude oil extraction", [ex("f-crude", 1.0, "kg", ref=True), ex("f-co2", 0.1, "kg")]),
         process("p-refinery", "Refinery", [ex("f-a", 2.0, "l", ref=True, **cost_a), ex("f-b", 0.4, "kg", **cost_b),
-                                           ex("f-crude", 2.0, "kg", is_input=True), ex("f-co2", 1.0, "kg")]),
+                                           ex("f-crude", 2.0, "kg", is_input=True), ex("f-co2", 1.0, "kg"),
+                                           ex("f-sludge", 0.5, "kg")]),
         process("p-split", "Splitter", [
             ex("f-total", 1.0, "kg", ref=True, description="Product Output added for EcoSpold Semantic validation."),
             ex("f-x", 1.0, "l", description="Mass (0.6 kg/kg output) used for allocation. Conversion to volume used 1 L/kg."),
@@ -185,6 +187,8 @@ def test_mass_allocation_by_hand(olca, bd):
     assert refinery["method"] == "mass"
     assert refinery["factors"] == {"Fuel A": pytest.approx(0.8), "Fuel B": pytest.approx(0.2)}
     assert refinery["sources"] == {"Fuel A": "flow property", "Fuel B": "flow property"}
+    sludge = next(c for c in r.coproducts_cut_off if c["flow"] == "Refinery sludge")
+    assert "waste" in sludge["why"] and "waste outputs" in refinery["note"]
     assert score(bd, "t-alloc-mass", "Refinery", "Fuel A") == pytest.approx(480.0, rel=1e-6)  # per m3
     assert score(bd, "t-alloc-mass", "Refinery", "Fuel B") == pytest.approx(0.6, rel=1e-6)
     # the quantitative reference keeps the process's code (models naming it by code still work)
@@ -334,7 +338,8 @@ def es1_zip(bd, tmp_path):
     - ``Crude, at well``: 1 kg, emits 0.1 kg CO2.
     - ``Fuel A, at refinery``: 1.6 kg fuel A (reference, outputGroup 0), 0.4 kg fuel B and
       1000 kg "Water (river water from technosphere, turbined)" (outputGroup 2); 2 kg crude in,
-      1.0 kg CO2 out. Water is passed through, not a co-product; mass shares 0.8 / 0.2 of
+      1.0 kg CO2 out; 0.3 kg sludge to treatment (outputGroup 3). Water is passed through and
+      the sludge is a waste, neither a co-product; mass shares 0.8 / 0.2 of
       1.2 kg CO2: 0.6 kg CO2 per kg of either fuel.
     - ``Widget, at plant `` (trailing space): 1 kg fuel B (a co-product: linked, not a
       placeholder) and 0.01 kg "HFC-134a" (CAS 811-97-2): 0.6 + 0.01 * 1530 = 15.9 kg CO2e.
@@ -350,6 +355,7 @@ def es1_zip(bd, tmp_path):
             es1_exchange(3, "Fuel A, at refinery", 1.6, "kg", out),
             es1_exchange(4, "Fuel B, at refinery", 0.4, "kg", byproduct),
             es1_exchange(5, "Water (river water from technosphere, turbined)", 1000.0, "kg", byproduct),
+            es1_exchange(11, "Sludge, to treatment", 0.3, "kg", "<outputGroup>3</outputGroup>"),
             es1_exchange(6, "Crude, at well", 2.0, "kg", tech_in),
             es1_exchange(7, "Carbon dioxide, fossil", 1.0, "kg", co2, cas="124-38-9", **air)])),
         ES1_DATASET.format(number=3, name="Widget, at plant ", unit="kg", category="Products", exchanges="\n".join([
@@ -372,7 +378,8 @@ def test_ecospold1_allocation_gases_and_names(es1_zip, bd):
     assert refinery["factors"] == {"Fuel A, at refinery": pytest.approx(0.8), "Fuel B, at refinery": pytest.approx(0.2)}
     assert refinery["sources"] == {"Fuel A, at refinery": "unit", "Fuel B, at refinery": "unit"}
     assert "water passed through" in refinery["note"]
-    assert [c["flow"] for c in r.coproducts_cut_off] == ["Water (river water from technosphere, turbined)"]
+    assert sorted(c["flow"] for c in r.coproducts_cut_off) == ["Sludge, to treatment",
+                                                               "Water (river water from technosphere, turbined)"]
     assert score(bd, "t-es1-alloc", "Fuel A, at refinery") == pytest.approx(0.6, rel=1e-6)
     assert score(bd, "t-es1-alloc", "Fuel B, at refinery") == pytest.approx(0.6, rel=1e-6)
     assert r.placeholders == 0  # the widget's fuel B links to the co-product's activity

@@ -15,6 +15,8 @@ The rule (ISO 14044:2006, 4.3.4.2 step 2: partition by an underlying physical re
   not a co-product (US LCI adds "Petroleum refining, at refinery", 1 kg, "for EcoSpold semantic
   validation" next to the nine refinery products): counting it would count the mass twice. It
   takes no share; its activity is the unallocated dataset per unit of the total (factor 1).
+- Waste outputs (openLCA ``WASTE_FLOW`` outputs, EcoSpold1 output group 3 "WasteToTreatment")
+  are not co-products: cut off, as before allocation (their treatment is not modelled), listed.
 - Outputs named "Water ..." in mass units are water passed through (US LCI's EcoSpold1
   export lists "Water (river water from technosphere, turbined)", 55 750 kg per kg of
   aluminium, as a by-product): not co-products. They are dropped from the split and listed.
@@ -130,16 +132,16 @@ def _allocate_one(ds: dict, prods: list, method: str, report: ImportReport, nami
     ref = _reference(ds, prods)
     entry = {"process": ds.get("name"), "location": ds.get("location") or "", "reference_product": ref.get("name"),
              "method": method, "factors": {}, "sources": {}, "note": ""}
-    water = [e for e in prods if e is not ref and _is_water(e)]
-    if water:
-        entry["note"] = "not co-products (water passed through): " + ", ".join(e["name"] for e in water) + "; "
-        for e in water:
-            _cut(ds, e, report, "water passed through, not a co-product")
-        prods = [e for e in prods if not any(e is w for w in water)]
-        ds["exchanges"] = [e for e in ds["exchanges"] if not any(e is w for w in water)]
-    if len(prods) == 1:
-        entry.update(method="single product left", factors={ref["name"]: 1.0})
-        report.allocations.append(entry)
+    for label, drop in (("waste outputs (treatment not modelled)", [e for e in prods if e is not ref and e.get("pcf_waste")]),
+                        ("water passed through", [e for e in prods if e is not ref and _is_water(e)])):
+        if not drop:
+            continue
+        entry["note"] += f"not co-products ({label}): " + ", ".join(e["name"] for e in drop) + "; "
+        for e in drop:
+            _cut(ds, e, report, f"{label}, not a co-product")
+        prods = [e for e in prods if not any(e is d for d in drop)]
+        ds["exchanges"] = [e for e in ds["exchanges"] if not any(e is d for d in drop)]
+    if len(prods) == 1:  # only waste or water beside the product: nothing to allocate (cut-offs listed)
         return [ds]
     quantities, missing = {}, []
     if method != "none":

@@ -62,6 +62,13 @@ def read(folder: Path, name: str, biosphere: str, report: ImportReport, bd):
 
     class Extractor(Ecospold1DataExtractor):
         @classmethod
+        def process_exchange(cls, exc, dataset):
+            data = super().process_exchange(exc, dataset)
+            if exc.groupsStr[0] == "WasteToTreatment":  # outputGroup 3: a waste, not a co-product
+                data["pcf_waste"] = True
+            return data
+
+        @classmethod
         def process_file(cls, filepath, db_name):
             nonlocal violations
             raw = etree.parse(str(filepath), etree.XMLParser(huge_tree=True))

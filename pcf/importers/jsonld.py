@@ -199,6 +199,9 @@ def _jsonld_normalise(data: dict, folder: Path, report: ImportReport) -> None:
             proc.setdefault("defaultAllocationMethod", "PHYSICAL_ALLOCATION")
             _report_stored(proc, outputs, report)
             continue
+        for e in proc.get("exchanges", []):  # waste outputs are no co-products (.allocation cuts them)
+            if not e["isInput"] and e["flow"].get("flowType") == "WASTE_FLOW":
+                e["pcf_waste"] = True
         for e in outputs:  # several products, no factors: pcf allocates (.allocation) from these
             e["pcf_reference"] = bool(e.get("quantitativeReference"))
             e["pcf_properties"] = _properties(e, flows.get(e["flow"]["@id"], {}), units, group_ref, prop_group)
