@@ -1081,10 +1081,12 @@ def keys_list(registry: Optional[str] = _registry_option()) -> None:
     out.print(table)
 
 
-@app.command(epilog="Example: pcf issue out/SKU-NMC811-PACK.result.json --key keys/cb-example.key --valid-days 730 --out labels")
+@app.command(epilog="Example: pcf issue out/SKU-NMC811-PACK.result.json --key keys/cb-example.key --valid-days 730 --out labels"
+             "   (a folder: pcf issue out --key keys/cb-example.key --valid-days 730 --out labels --jobs 2)")
 def issue(
     result: Optional[Path] = typer.Argument(None, help="Result JSON written by `pcf footprint` (must conform to its "
-                                            "PCR), or --batch and --sku."),
+                                            "PCR), or --batch and --sku; or a folder: a label for each of its "
+                                            "*.result.json files, in name order."),
     key: Path = typer.Option(..., "--key", help="The issuer's private key file (from `pcf keys new`)."),
     valid_days: Optional[int] = typer.Option(None, "--valid-days", help="Validity period in days (1-3650); default "
                                              "and maximum: the PCR's label.validity_years."),
@@ -1102,10 +1104,17 @@ def issue(
     registry: Optional[str] = _registry_option(),
     batch: Optional[Path] = _batch_option(),
     sku: Optional[str] = _sku_option(),
+    jobs: int = typer.Option(1, "--jobs", help="With a folder: processes rendering the labels' PDFs while the next "
+                             "labels are issued (one registry write at a time, in order)."),
 ) -> None:
     """Issue a numbered, signed label for a result that conforms to its PCR and that a verifier signed a
     case for (`pcf verification`), or --self-declared; prints the label number. A product (id + PCR +
-    declared unit) has one current label: replace it with --supersede."""
+    declared unit) has one current label: replace it with --supersede. A folder: every result in it
+    (plain footprint labels), one number per line; exit 1 when a result got no label."""
+    if result is not None and result.is_dir():
+        _issue_folder(result, key, valid_days, out_dir, passphrase_file, self_declared, registry, jobs,
+                      claim or baseline_label or measures or supersede or batch or sku)
+        return
     from pcf.api import issue_label
 
     issued = issue_label(result, key, valid_days, out_dir, registry, ask=_ask_passphrase(), claim=claim,
@@ -1121,6 +1130,28 @@ def issue(
     for path in issued.files.values():
         err.print(f"wrote {path}", highlight=False)
     print(issued.number)
+
+
+def _issue_folder(folder: Path, key: Path, valid_days, out_dir: Path, passphrase_file, self_declared: bool,
+                  registry, jobs: int, single_only) -> None:
+    """``pcf issue FOLDER``: every result's label (the number on stdout), refusals on stderr, exit 1 if any."""
+    from pcf.api import issue_labels
+
+    if single_only:
+        fail(PCFError("--claim, --baseline-label, --measures, --supersede, --batch and --sku name one label: issue "
+                      "it from its result file, not from a folder"))
+    bulk = issue_labels(folder, key, valid_days, out_dir, registry, ask=_ask_passphrase(),
+                        passphrase_file=passphrase_file, self_declared=self_declared, jobs=jobs)
+    for outcome in bulk.outcomes:
+        if outcome.issued is not None:
+            print(outcome.issued.number)
+        if outcome.error is not None:
+            err.print(f"[red]{escape(outcome.result.name)}:[/red] {escape(outcome.error)}", highlight=False,
+                      soft_wrap=True)
+    issued = sum(o.issued is not None for o in bulk.outcomes)
+    err.print(f"issued {issued} of {len(bulk.outcomes)} results into {escape(str(out_dir))}", highlight=False)
+    if bulk.refused:
+        raise typer.Exit(1)
 
 
 def _print_verification(v, as_json: bool) -> None:

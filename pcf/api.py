@@ -934,6 +934,37 @@ def issue_label(result_path: str | Path, key_path: str | Path, valid_days: int |
                      measures=measures, self_declared=self_declared, supersede=replaced)
 
 
+def issue_labels(folder: str | Path, key_path: str | Path, valid_days: int | None, out_dir: str | Path,
+                 registry: str | Path | None = None, passphrase: str | None = None,
+                 ask: Callable[[Path], str] | None = None, passphrase_file: str | Path | None = None,
+                 self_declared: bool = False, jobs: int = 1):
+    """``pcf issue FOLDER``: a label for every ``*.result.json`` of a folder, issued in name order,
+    their PDFs rendered by ``jobs`` processes (:func:`pcf.registry.bulk.issue_folder`). Passphrase
+    as :func:`issue_label`.
+
+    Returns
+    -------
+    pcf.registry.bulk.Bulk
+        One outcome per result: its label, or why it has none.
+
+    Raises
+    ------
+    RegistryError
+        Not a folder, no result in it, ``jobs`` out of range; as :func:`issue_label` for the key
+        and the registry.
+    RenderError
+        No CJK font (nothing issued).
+    """
+    from .registry import load_signing_key
+    from .registry.bulk import issue_folder
+
+    if passphrase is None and passphrase_file is not None:
+        passphrase = read_passphrase_file(passphrase_file)
+    key = load_signing_key(key_path, _passphrase(key_path, passphrase, ask))
+    with _store(registry) as store:
+        return issue_folder(store, folder, key, valid_days, out_dir, jobs=jobs, self_declared=self_declared)
+
+
 def _number(text: str, argument: str, parse) -> str:
     """A label number given as ``argument``, normalised (its check digits verified)."""
     from .registry.errors import RegistryError

@@ -6,6 +6,8 @@ Without a CJK font, WeasyPrint renders Chinese as empty boxes and raises nothing
 
 from __future__ import annotations
 
+import functools
+
 import re
 import shutil
 import subprocess
@@ -136,8 +138,15 @@ def environment(templates_dir: Path | None = None) -> jinja2.Environment:
     jinja2.Environment
     """
     folder = Path(templates_dir) if templates_dir is not None else default_templates_dir()
+    return _environment(str(folder))
+
+
+@functools.lru_cache(maxsize=8)
+def _environment(folder: str) -> jinja2.Environment:
+    """One environment per templates folder and process: its compiled templates are reused (Jinja2
+    reloads a template whose file changed)."""
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(folder)),
+        loader=jinja2.FileSystemLoader(folder),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -186,6 +195,16 @@ def read_template_file(env: jinja2.Environment, name: str) -> str:
                           "from the pcf source (or pass templates_dir=)") from exc
 
 
+@functools.lru_cache(maxsize=1)
+def _font_config():
+    """One WeasyPrint font configuration per process: its fontconfig set-up and font cache are
+    reused by every PDF (a fresh one per PDF cost a fifth of an issued label's rendering; the
+    templates load no web fonts, so nothing document-specific is kept in it)."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
 def html_to_pdf(html: str, base_url: Path) -> bytes:
     """Convert an HTML document to PDF bytes with WeasyPrint.
 
@@ -209,7 +228,7 @@ def html_to_pdf(html: str, base_url: Path) -> bytes:
     import weasyprint  # imported here: slow to import, and only needed for PDFs
 
     try:
-        return weasyprint.HTML(string=html, base_url=str(base_url)).write_pdf()
+        return weasyprint.HTML(string=html, base_url=str(base_url)).write_pdf(font_config=_font_config())
     except Exception as exc:  # WeasyPrint raises many types; report them as one
         raise RenderError(f"WeasyPrint could not render the PDF: {exc}") from exc
 

@@ -1,0 +1,117 @@
+"""``pcf issue FOLDER --jobs N`` (issue 18 part 5): every result of a folder gets its label, in
+name order, one registry transaction each; the PDFs are rendered by worker processes. Runs on
+both registry back ends (``@pytest.mark.registry``). Not timed (benchmarks/fast_commands.py)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+import cli
+from pcf.core.errors import RegistryError
+from pcf.declaration import write_declaration
+from pcf.registry import check_registry, open_store
+from pcf.registry.bulk import issue_folder
+from tests.registry_util import ensure_case, location, make_declaration, new_registry
+
+pytestmark = pytest.mark.registry
+
+IDS = ("PACK-A", "PACK-B", "PACK-C")
+
+
+def _folder(tmp_path, store, ids=IDS):
+    """A folder with one conforming result per product id (each with a signed case)."""
+    folder = tmp_path / "results"
+    for product_id in ids:
+        declaration = make_declaration(id=product_id, name=f"Test pack {product_id}")
+        ensure_case(store, declaration)
+        write_declaration(declaration, folder)
+    return folder
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_every_result_is_issued_in_name_order_with_its_files(tmp_path, registry_backend, jobs):
+    store, key, _, _ = new_registry(tmp_path)
+    folder = _folder(tmp_path, store)
+    (folder / "notes.txt").write_text("not a result", encoding="utf-8")
+    bulk = issue_folder(store, folder, key, 730, tmp_path / "labels", jobs=jobs)
+    assert [o.result.name for o in bulk.outcomes] == [f"{i}.result.json" for i in IDS] and not bulk.refused
+    numbers = [o.issued.number for o in bulk.outcomes]
+    assert [n.split("-")[2] for n in numbers] == ["000001", "000002", "000003"]  # numbered in name order
+    with store.read() as tx:
+        assert [tx.label(n).product_id for n in numbers] == list(IDS)
+    for number in numbers:
+        for suffix in ("declaration.json", "label.svg", "label.pdf", "statement.pdf"):
+            path = tmp_path / "labels" / f"{number}.{suffix}"
+            assert path.stat().st_size > 0, path
+        assert (tmp_path / "labels" / f"{number}.label.pdf").read_bytes().startswith(b"%PDF")
+        document = json.loads((tmp_path / "labels" / f"{number}.declaration.json").read_text())
+        assert document["declaration"]["label_number"] == number
+    assert check_registry(store).problems == []
+    store.close()
+
+
+def test_a_refused_result_does_not_stop_the_others(tmp_path, registry_backend):
+    """B was issued before (one label per result): refused with the registry's message; A2 and C2
+    are issued and numbered after B's first label."""
+    store, key, _, _ = new_registry(tmp_path)
+    folder = _folder(tmp_path, store)
+    first = issue_folder(store, folder, key, 730, tmp_path / "first", jobs=1, render=False)
+    assert not first.refused
+    for name in ("PACK-A.result.json", "PACK-C.result.json"):
+        (folder / name).unlink()
+    for product_id in ("PACK-A2", "PACK-C2"):
+        declaration = make_declaration(id=product_id, name=f"Test pack {product_id}")
+        ensure_case(store, declaration)
+        write_declaration(declaration, folder)
+    bulk = issue_folder(store, folder, key, 730, tmp_path / "labels", jobs=2)
+    assert [o.result.name for o in bulk.outcomes] == ["PACK-A2.result.json", "PACK-B.result.json",
+                                                     "PACK-C2.result.json"]
+    refused = bulk.outcomes[1]
+    assert refused.issued is None and "already issued as" in refused.error and "one label per result" in refused.error
+    assert [o.issued.number.split("-")[2] for o in (bulk.outcomes[0], bulk.outcomes[2])] == ["000004", "000005"]
+    assert sorted(p.name for p in (tmp_path / "labels").iterdir() if "000005" in p.name) == [
+        f"{bulk.outcomes[2].issued.number}.{s}" for s in ("declaration.json", "label.pdf", "label.svg",
+                                                          "statement.pdf")]
+    store.close()
+
+
+def test_not_a_folder_no_result_and_bad_jobs_are_refused(tmp_path, registry_backend):
+    store, key, _, _ = new_registry(tmp_path)
+    with pytest.raises(RegistryError, match="not a folder"):
+        issue_folder(store, tmp_path / "missing", key, 730, tmp_path / "labels")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(RegistryError, match=r"no \*\.result\.json"):
+        issue_folder(store, tmp_path / "empty", key, 730, tmp_path / "labels")
+    with pytest.raises(RegistryError, match="jobs must be 1 to 64"):
+        issue_folder(store, _folder(tmp_path, store, ("PACK-A",)), key, 730, tmp_path / "labels", jobs=0)
+    with store.read() as tx:
+        assert tx.labels() == []
+    assert not (tmp_path / "labels").exists()
+    store.close()
+
+
+def test_cli_issues_a_folder_and_exits_1_when_one_is_refused(tmp_path, monkeypatch, registry_backend):
+    store, key, private, _ = new_registry(tmp_path)
+    folder = _folder(tmp_path, store, ("PACK-A", "PACK-B"))
+    bad = make_declaration(id="PACK-Z", name="Test pack Z")  # no signed verification case
+    write_declaration(bad, folder)
+    store.close()
+    monkeypatch.setenv("PCF_REGISTRY", location(tmp_path))
+    args = ["issue", str(folder), "--key", str(private), "--valid-days", "730", "--out", str(tmp_path / "labels"),
+            "--jobs", "2"]
+    result = CliRunner().invoke(cli.app, args)
+    assert result.exit_code == 1, result.output
+    numbers = result.stdout.split()
+    assert [n.split("-")[2] for n in numbers] == ["000001", "000002"]  # A and B; Z refused
+    assert "PACK-Z.result.json" in result.output and "no signed verification case" in result.output
+    assert "issued 2 of 3 results" in " ".join(result.output.split())
+    result = CliRunner().invoke(cli.app, args[:2] + ["--key", str(private), "--out", str(tmp_path / "x"),
+                                                      "--supersede", numbers[0]])
+    assert result.exit_code == 2 and "from its result file, not from a folder" in result.output
+    store = open_store(location(tmp_path))
+    with store.read() as tx:
+        assert [r.number for r in tx.labels()] == numbers
+    store.close()
