@@ -6,11 +6,20 @@ measured in the same run.
 (b) ``pcf verify NUMBER`` cold (a fresh process, the registry on SQLite); baseline the old path:
     the same interpreter importing what ``verify`` loaded before issue 18 (the CLI, the
     registry's issuing path, the LCA and the render stack). Target < 0.8 s.
+(c) ``pcf report`` of the NMC811 pack (examples/battery/nmc811-pack.yaml; its result computed
+    once first); baseline the same command on a copy of the templates whose tables use
+    WeasyPrint's automatic layout again where they did before (``table-layout: auto`` on the
+    key-value and data tables, through the library's ``templates_dir``). Target < 10 s (stretch 5 s).
+(d) ``pcf issue FOLDER --jobs 2`` over 16 results (NMC811 variants, one ``pcf batch`` of a copy of
+    the model under GB/T 24067 and IPCC 2021, self-declared labels) with their label and
+    statement PDFs; baseline ``pcf issue RESULT`` once per result (the way before), on 4 others.
+    Target >= 10 labels/s.
 
 Everything is written in a temporary folder (its own registry and keys; PCF_HOME is the
-user's, for the background). Times are medians of 5 runs. The
+user's, for the background). Times are medians of 5 runs for (a) and (b), single runs for
+(c) and (d); user + system CPU of the commands is printed beside the wall clock. The
 machine is shared: each line prints the baseline measured beside it. The last line is
-``fast_commands: help_s=<a> verify_s=<b>`` with the baselines.
+``fast_commands: help_s=<a> verify_s=<b> report_s=<c> labels_per_s=<d>`` with the baselines.
 
 Run with ``make bench`` (after ``pcf setup``) or ``python benchmarks/fast_commands.py``.
 """
@@ -18,6 +27,8 @@ Run with ``make bench`` (after ``pcf setup``) or ``python benchmarks/fast_comman
 from __future__ import annotations
 
 import os
+import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -36,19 +47,23 @@ OLD_VERIFY_IMPORTS = ("import cli, pcf.registry.lifecycle, pcf.registry.verify, 
                       "pcf.render.report, pcf.pcr.loader")
 
 
-def wall(args: list[str], env: dict, cwd: Path, check: bool = True) -> float:
-    """Wall time of one run of ``args`` [s]."""
+def timed(args: list, env: dict, cwd: Path, check: bool = True) -> tuple[float, float, str]:
+    """Wall time [s], user + system CPU time of the process and its children [s], and stdout of one run."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    proc = subprocess.run(args, env=env, cwd=cwd, capture_output=True, text=True)
+    proc = subprocess.run([str(a) for a in args], env=env, cwd=cwd, capture_output=True, text=True)
     took = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if check and proc.returncode != 0:
         raise SystemExit(f"{' '.join(map(str, args))} failed ({proc.returncode}): {proc.stderr[-2000:]}")
-    return took
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return took, cpu, proc.stdout
 
 
-def median(args: list[str], env: dict, cwd: Path, runs: int = 5) -> float:
-    """Median wall time of ``runs`` runs [s]."""
-    return statistics.median(wall(args, env, cwd) for _ in range(runs))
+def median(args: list[str], env: dict, cwd: Path, runs: int = 5) -> tuple[float, float]:
+    """Median wall time and median CPU time (user + system) of ``runs`` runs [s]."""
+    times = [timed(args, env, cwd)[:2] for _ in range(runs)]
+    return statistics.median(t[0] for t in times), statistics.median(t[1] for t in times)
 
 
 def run(args: list, env: dict, cwd: Path) -> str:
@@ -68,6 +83,67 @@ def registry(tmp: Path, env: dict) -> Path:
     return tmp / "keys" / "cb-bench.key"
 
 
+#: Run ``pcf report`` (the console script's ``cli.main``) with the templates folder of argv[1]:
+#: the library's ``templates_dir``, which the command does not expose.
+REPORT_WITH_TEMPLATES = """
+import sys
+from functools import partial
+import pcf.render.report as report
+templates, sys.argv = sys.argv[1], ["pcf"] + sys.argv[2:]
+report.render_report = partial(report.render_report, templates_dir=templates)
+import pcf.render
+pcf.render.render_report = report.render_report
+import cli
+cli.main()
+"""
+
+
+def auto_layout_templates(tmp: Path) -> Path:
+    """A copy of the templates whose tables use WeasyPrint's automatic layout where they did before
+    issue 18 (all but the sources, electricity and data-quality tables): the baseline."""
+    folder = tmp / "templates-auto"
+    shutil.copytree(REPO / "label_templates", folder)
+    with (folder / "report.css").open("a", encoding="utf-8") as css:
+        css.write("\ntable.kv, table.data.fixed { table-layout: auto !important; }\n")  # fixed before: sources etc.
+    return folder
+
+
+def report_line(tmp: Path, env: dict, result: Path) -> float:
+    """(c): the report, and the report with the automatic table layout."""
+    took, cpu, _ = timed([PCF, "report", result, "--out", tmp / "report"], env, tmp)
+    old, old_cpu, _ = timed([sys.executable, "-c", REPORT_WITH_TEMPLATES, auto_layout_templates(tmp), "report", result,
+                             "--out", tmp / "report-auto"], env, tmp)
+    print(f"(c) pcf report (NMC811 pack): {took:.1f} s wall, {cpu:.1f} s CPU (target < 10 s, stretch 5 s); "
+          f"automatic table layout (before): {old:.1f} s wall, {old_cpu:.1f} s CPU")
+    return took
+
+
+def labels_line(tmp: Path, env: dict, key: Path, count: int = 16, single: int = 4) -> float:
+    """(d): labels per second of ``pcf issue FOLDER --jobs 2``, and of one ``pcf issue`` per result."""
+    model = (REPO / "examples" / "battery" / "nmc811-pack.yaml").read_text(encoding="utf-8")
+    model = model.replace("  pcr: eu-battery-cfb-ev", "  pcr: gbt-24067-generic").replace(
+        "  method: ef-3.1-climate-change", "  method: ipcc-2021-gwp100  #")
+    (tmp / "model.yaml").write_text(model, encoding="utf-8")
+    rows = [f"L-{i:03d},Bench pack {i},{20 + i}" for i in range(count + single)]
+    (tmp / "skus.csv").write_text("id,name,capacity_kwh\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    run(["batch", tmp / "skus.csv", "--model", tmp / "model.yaml", "--out", tmp / "batch"], env, tmp)
+    (tmp / "many").mkdir()
+    (tmp / "one").mkdir()
+    for i, path in enumerate(sorted((tmp / "batch").glob("*.result.json"))):
+        path.rename(tmp / ("many" if i < count else "one") / path.name)
+    took, cpu, out = timed([PCF, "issue", tmp / "many", "--key", key, "--valid-days", 730, "--out", tmp / "labels-many",
+                            "--self-declared", "--jobs", 2], env, tmp)
+    assert len(out.split()) == count and len(list((tmp / "labels-many").glob("*.pdf"))) == 2 * count, out
+    start = time.perf_counter()
+    for path in sorted((tmp / "one").glob("*.result.json")):
+        run(["issue", path, "--key", key, "--valid-days", 730, "--out", tmp / "labels-one", "--self-declared"], env, tmp)
+    one = (time.perf_counter() - start) / single
+    rate = count / took
+    print(f"(d) pcf issue FOLDER --jobs 2: {count} labels with their PDFs in {took:.1f} s wall ({cpu:.1f} s CPU): "
+          f"{rate:.2f} labels/s (target >= 10); one pcf issue per result (before): {1 / one:.2f} labels/s")
+    return rate
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="pcf-bench-fast-") as folder:
         tmp = Path(folder)
@@ -80,15 +156,18 @@ def main() -> None:
         number = run(["issue", result, "--key", key, "--valid-days", 730, "--out", tmp / "labels", "--self-declared"],
                      env, tmp).split()[0]
 
-        python = median([sys.executable, "-c", "pass"], env, tmp)
-        help_s = median([PCF, "--help"], env, tmp)
-        print(f"(a) pcf --help: {help_s:.3f} s (median of 5; target < 0.3 s); python -c pass: {python:.3f} s")
-        verify_s = median([PCF, "verify", number], env, tmp)
-        old = median([sys.executable, "-c", OLD_VERIFY_IMPORTS], env, REPO)
-        print(f"(b) pcf verify {number} (cold): {verify_s:.3f} s (median of 5; target < 0.8 s); the old path's "
-              f"imports alone: {old:.3f} s")
-        print(f"fast_commands: help_s={help_s:.3f} verify_s={verify_s:.3f} python_s={python:.3f} "
-              f"old_verify_imports_s={old:.3f}")
+        python, python_cpu = median([sys.executable, "-c", "pass"], env, tmp)
+        help_s, help_cpu = median([PCF, "--help"], env, tmp)
+        print(f"(a) pcf --help: {help_s:.3f} s wall, {help_cpu:.3f} s CPU (medians of 5; target < 0.3 s); "
+              f"python -c pass: {python:.3f} s wall, {python_cpu:.3f} s CPU")
+        verify_s, verify_cpu = median([PCF, "verify", number], env, tmp)
+        old, old_cpu = median([sys.executable, "-c", OLD_VERIFY_IMPORTS], env, REPO)
+        print(f"(b) pcf verify {number} (cold): {verify_s:.3f} s wall, {verify_cpu:.3f} s CPU (medians of 5; target "
+              f"< 0.8 s); the old path's imports alone: {old:.3f} s wall, {old_cpu:.3f} s CPU")
+        report_s = report_line(tmp, env, result)
+        rate = labels_line(tmp, env, key)
+        print(f"fast_commands: help_s={help_s:.3f} verify_s={verify_s:.3f} report_s={report_s:.1f} "
+              f"labels_per_s={rate:.2f} python_s={python:.3f} old_verify_imports_s={old:.3f}")
 
 
 if __name__ == "__main__":
