@@ -126,7 +126,7 @@ def labels_line(tmp: Path, env: dict, key: Path, count: int = 16, single: int = 
     (tmp / "model.yaml").write_text(model, encoding="utf-8")
     rows = [f"L-{i:03d},Bench pack {i},{20 + i}" for i in range(count + single)]
     (tmp / "skus.csv").write_text("id,name,capacity_kwh\n" + "\n".join(rows) + "\n", encoding="utf-8")
-    run(["batch", tmp / "skus.csv", "--model", tmp / "model.yaml", "--out", tmp / "batch"], env, tmp)
+    run(["batch", tmp / "skus.csv", "--model", tmp / "model.yaml", "--out", tmp / "batch", "--json-per-sku"], env, tmp)
     (tmp / "many").mkdir()
     (tmp / "one").mkdir()
     for i, path in enumerate(sorted((tmp / "batch").glob("*.result.json"))):
