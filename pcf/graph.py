@@ -194,10 +194,15 @@ class BackgroundUnits:
 
 
 def _air_flows(bd) -> dict[str, tuple]:
+    """Lower-case name -> key of every biosphere3 flow to ``("air",)`` (rows read as tuples:
+    building a node object per flow took most of the time)."""
+    from bw2data.backends import ActivityDataset as AD
+
     flows = {}
-    for flow in bd.Database("biosphere3"):
-        if tuple(flow.get("categories", ())) == ("air",):
-            flows[flow["name"].lower()] = flow.key
+    query = AD.select(AD.code, AD.data).where(AD.database == "biosphere3").order_by(AD.id)
+    for code, data in query.tuples():
+        if tuple(data.get("categories", ())) == ("air",):
+            flows[data["name"].lower()] = ("biosphere3", code)
     return flows
 
 

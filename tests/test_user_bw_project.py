@@ -373,3 +373,41 @@ def test_bw2data_imported_on_another_folder_before_pcfs_own_project_is_a_clear_e
     assert f"bw2data was imported before pcf chose its data folder ({tmp_path / 'home' / 'brightway'}), " \
            f"with BRIGHTWAY2_DIR={other}" in done.stdout
     assert "name the folder and the project" in done.stdout
+
+
+EDIT_PROJECT = textwrap.dedent("""\
+    import bw2data as bd
+    bd.projects.set_current("mine")
+    elec = bd.get_node(database="userdb", code="elec")
+    (coal,) = [e for e in elec.technosphere() if e.input["code"] == "coal"]
+    coal["amount"] = 0.5
+    coal.save()
+    bd.Database("userdb").process()
+    """)
+
+
+def test_the_background_cache_is_keyed_on_the_users_databases(user, tmp_path):
+    """Issue 18 part 3: a second footprint reads the cached characterisation (the entry is not
+    written again); an edit in the user's project gives another entry and the new hand total."""
+    cache = tmp_path / "home" / "cache" / "background"
+
+    def footprint(out: str) -> dict:
+        done = run(tmp_path, "footprint", model(tmp_path), "--out", str(tmp_path / out),
+                   "--brightway-dir", str(user), "--project", "mine")
+        assert done.returncode == 0, done.stderr
+        result = json.loads((tmp_path / out / "WIDGET.result.json").read_text(encoding="utf-8"))
+        result.pop("created_at")
+        return result
+
+    first = footprint("a")
+    (entry,) = cache.glob("*.npz")
+    written = entry.stat().st_mtime_ns
+    assert footprint("b") == first  # every field
+    assert [p.name for p in cache.glob("*.npz")] == [entry.name] and entry.stat().st_mtime_ns == written
+    done = subprocess.run([sys.executable, "-c", EDIT_PROJECT], env={**os.environ, "BRIGHTWAY2_DIR": str(user)},
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    edited = footprint("c")
+    assert edited["total_kg_co2e"] == pytest.approx(10 * (0.9 + 0.5 * (0.1 + 0.001 * 273)) + 2 * (0.1 + 0.001 * 273) + 1,
+                                                    rel=1e-6)  # 12.611
+    assert len(list(cache.glob("*.npz"))) == 2

@@ -2,7 +2,7 @@
 with them (``pcf db search``).
 
 The intensities come from the same machinery a footprint uses (:func:`pcf.lca.prepare.characterise`:
-one sparse LU of ``A^T``, ``m = A^-T B^T c`` per ISO 14067 category); an activity's figure is the
+one sparse LU of ``A^T``, ``m = A^-T B^T c`` per ISO 14067 category, cached by :mod:`pcf.lca.bgcache`); an activity's figure is the
 sum over the categories [kg CO2e / its unit], the ``kg_co2e_per_unit`` a result's
 ``data_sources`` lists for it.
 """
@@ -12,10 +12,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from ..background import method_spec
+from ..background.methods import method_sha256
 from ..background.search import Match, search_activities, searched_databases
 from ..core.bw import brightway
 from ..core.errors import BackgroundError
-from .prepare import characterise
+from .prepare import Node, characterised_background
 
 
 def activity_intensities(node_ids: list[int], method: str) -> dict[int, float]:
@@ -46,13 +47,9 @@ def activity_intensities(node_ids: list[int], method: str) -> dict[int, float]:
     bd = brightway()
     if spec.name not in bd.methods:
         raise BackgroundError(f"method {spec.id!r} is not installed: run `pcf setup`").about("method")
-    import bw2calc as bc
-
-    fu, data_objs, _ = bd.prepare_lca_inputs(demand={i: 1.0 for i in node_ids}, method=spec.name)
-    lca = bc.LCA(demand=fu, data_objs=data_objs)
-    lca.load_lci_data()
-    lca.load_lcia_data()
-    full = characterise(lca)
+    nodes = [bd.get_node(id=i) for i in node_ids]
+    full, _ = characterised_background(bd, spec, [Node(n.as_dict(), n.id, n.key) for n in nodes],
+                                       method_sha256(bd, spec.name))  # cached like a footprint's
     return {i: float(full.intensity[full.col[i]].sum()) for i in node_ids}
 
 

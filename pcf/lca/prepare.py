@@ -201,7 +201,7 @@ def prepare(system: ProductSystem, *, solve: bool = True, cache: dict | None = N
         write_foreground(system, data)
     nodes = Nodes([Node(n.as_dict(), n.id, n.key) for n in (bd.get_node(database=k[0], code=k[1]) for k in used)])
     method_hash = method_sha256(bd, spec.name)
-    full, cache_state = (_background(bd, spec, [nodes.by_key[k] for k in used], method_hash, cache) if used
+    full, cache_state = (characterised_background(bd, spec, [nodes.by_key[k] for k in used], method_hash, cache) if used
                          else (None, None))
     char = _compact(full, [nodes.by_key[k] for k in used])
     flows = _flows(bd, spec, data)
@@ -217,7 +217,8 @@ def prepare(system: ProductSystem, *, solve: bool = True, cache: dict | None = N
     return prepared
 
 
-def _background(bd, spec: MethodSpec, used: list[Node], method_hash: str, cache: dict | None) -> tuple:
+def characterised_background(bd, spec: MethodSpec, used: list[Node], method_hash: str,
+                             cache: dict | None = None) -> tuple:
     """The characterisation of the databases of ``used`` (and all they depend on): from the
     batch's ``cache``, from the disk cache, or computed (one LU of ``A^T``) and cached.
 
