@@ -199,6 +199,9 @@ CHILD = textwrap.dedent("""\
     from pcf.model import load_model
     model, ready, go = sys.argv[1:4]
     system = load_model(model)
+    from pcf.core.bw import brightway
+    brightway()
+    import bw2calc  # both children ready to compute: the race is the computing and writing
     Path(ready).touch()
     while not Path(go).exists():
         time.sleep(0.01)
@@ -228,7 +231,9 @@ def test_two_processes_filling_the_cache_at_once_both_succeed(bd, cache_bg, tmp_
         out, err = child.communicate(timeout=300)
         assert child.returncode == 0, err
         outputs.append(json.loads(out.strip().splitlines()[-1]))
-    assert [o["state"] for o in outputs] == ["miss", "miss"]
+    # both normally miss and write the entry; under a heavy load one may start late enough to read
+    # the other's (the writers' race itself: the next test)
+    assert {o["state"] for o in outputs} <= {"miss", "hit"} and "miss" in {o["state"] for o in outputs}
     assert outputs[0]["total"] == outputs[1]["total"] == pytest.approx(expected_total(), rel=1e-6)
     assert outputs[0]["ghg"] == outputs[1]["ghg"]
     assert bgcache.load(cache_key(bd, name)) is not None  # a whole, valid entry
