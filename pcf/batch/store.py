@@ -11,12 +11,15 @@ differs per SKU:
   model with the plan's own parameter values (content-addressed: the name is the SHA-256 of
   the bytes).
 - ``<out>/store/part-<n>.parquet``: one Parquet file per committed group of SKUs (one row
-  group, zstd), written to a temporary file and renamed into place, so a killed run leaves
+  group, zstd, floats byte-stream split), written to a temporary file and renamed into place, so a killed run leaves
   whole parts only. Columns ``id, row, input_sha256, template`` (the template's SHA-256),
   ``patch`` (JSON of the values that are not numbers and differ from the template, by JSON
   pointer, RFC 6901; a changed shape replaces the whole sub-tree) and one float64 column per
   JSON pointer of a number that differs from the template in some SKU of the part (null: the
-  template's number).
+  template's number; a column equal to an earlier one in every row is kept once, and the
+  part's ``pcf.alias`` metadata names it). The values every batch result repeats from its
+  row's ``id``, ``row`` and ``input_sha256`` columns (``product.id``, ``batch.sku``,
+  ``batch.row``, ``batch.input_sha256``) are not kept again in ``patch``.
 
 :func:`encode` turns a result into such a row, :func:`decode` rebuilds the result from the
 template and the row (every field, bit for bit as the result's JSON: floats are stored as
@@ -41,6 +44,11 @@ PLAN = "plan.json"
 STORE = "store"
 PURPOSE = "pcf batch keeps its results in a Parquet store"
 FIXED = ("id", "row", "input_sha256", "template", "patch")
+DERIVED = {"/product/id": "id", "/batch/sku": "id", "/batch/row": "row", "/batch/input_sha256": "input_sha256"}
+"""Values of every batch result that are a column of its row: not kept again in ``patch``."""
+ALIAS = b"pcf.alias"
+"""Parquet key-value metadata of a part: JSON of pointer -> the pointer whose column holds the
+same numbers for every row of the part (kept once)."""
 
 
 class StoreError(PCFError):
@@ -115,14 +123,26 @@ def _set(doc, pointer: str, value):
     return doc
 
 
-def decode(template_text: str, numbers: dict, patch: dict) -> dict:
-    """The result JSON from its template (as text) and the values :func:`encode` kept."""
+def decode(template_text: str, numbers: dict, patch: dict, row: dict | None = None) -> dict:
+    """The result JSON from its template (as text) and the values :func:`encode` kept
+    (``row``: the part's fixed columns, for the :data:`DERIVED` values not in ``patch``)."""
     doc = json.loads(template_text)
     for pointer, value in numbers.items():
         doc = _set(doc, pointer, value)
+    if row is not None and type(doc) is dict and type(doc.get("batch")) is dict:
+        for pointer, column in DERIVED.items():
+            if pointer not in patch:
+                doc = _set(doc, pointer, row[column])
     for pointer, value in patch.items():
         doc = _set(doc, pointer, value)
     return doc
+
+
+def _trim(row: dict) -> dict:
+    """``row["patch"]`` without the :data:`DERIVED` values equal to the row's columns."""
+    patch = row["patch"]
+    drop = [p for p, c in DERIVED.items() if p in patch and type(patch[p]) is type(row[c]) and patch[p] == row[c]]
+    return {k: v for k, v in patch.items() if k not in drop} if drop else patch
 
 
 # ------------------------------------------------------------------ writing
@@ -200,19 +220,26 @@ class StoreWriter:
                 "row": pa.array([r["row"] for r in rows], pa.int64()),
                 "input_sha256": pa.array([r["input_sha256"] for r in rows], pa.string()),
                 "template": pa.array([r["template"] for r in rows], pa.string()),
-                "patch": pa.array([json.dumps(r["patch"], ensure_ascii=False, separators=(",", ":"))
-                                   if r["patch"] else None for r in rows], pa.string())}
+                "patch": pa.array([json.dumps(patch, ensure_ascii=False, separators=(",", ":")) if patch else None
+                                   for patch in map(_trim, rows)], pa.string())}
+        seen: dict = {}
+        alias: dict = {}
         for p in pointers:
-            cols[p] = pa.array([r["numbers"].get(p) for r in rows], pa.float64())
-        table = pa.table(cols)
+            values = [r["numbers"].get(p) for r in rows]
+            key = json.dumps(values)  # floats by repr: exact, -0.0 apart from 0.0, null apart from NaN
+            if key in seen:
+                alias[p] = seen[key]
+            else:
+                seen[key] = p
+                cols[p] = pa.array(values, pa.float64())
+        table = pa.table(cols).replace_schema_metadata({ALIAS: json.dumps(alias).encode()} if alias else None)
         name = f"part-{self.next:06d}.parquet"
         self.next += 1
         path = self.dir / name
         fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=f".{name}.", suffix=".tmp")
         os.close(fd)
         try:
-            self.pq.write_table(table, tmp, compression="zstd", row_group_size=len(rows) or 1,
-                                use_dictionary=["template"], write_statistics=False)
+            self.pq.write_table(table, tmp, row_group_size=len(rows) or 1, **_options(table))
             with open(tmp, "rb") as fh:
                 os.fsync(fh.fileno())
             os.replace(tmp, path)
@@ -240,9 +267,17 @@ class StoreWriter:
                                   if c in FIXED or table.column(c).null_count < len(table)])
             fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=f".{path.name}.", suffix=".tmp")
             os.close(fd)
-            self.pq.write_table(table, tmp, compression="zstd", use_dictionary=["template"], write_statistics=False)
+            self.pq.write_table(table, tmp, **_options(table))
             os.replace(tmp, path)
         return dropped
+
+
+def _options(table) -> dict:
+    """Parquet writer options of a part: zstd, the float columns byte-stream split (their
+    exponent bytes together: about 10 % smaller than plain), no statistics."""
+    floats = [c for c in table.column_names if c not in FIXED]
+    return {"compression": "zstd", "use_dictionary": ["template"], "write_statistics": False,
+            **({"use_byte_stream_split": floats} if floats else {})}
 
 
 def _part_number(path: Path) -> int:
@@ -326,7 +361,9 @@ def read_result(out: str | Path, sku: str) -> dict:
         if sku not in ids:
             continue
         i = len(ids) - 1 - ids[::-1].index(sku)
-        row = pq.read_table(path).slice(i, 1).to_pylist()[0]
+        table = pq.read_table(path)
+        row = table.slice(i, 1).to_pylist()[0]
+        alias = json.loads((table.schema.metadata or {}).get(ALIAS, b"{}"))
         sha = row["template"]
         tpath = folder / "templates" / f"{sha}.json"
         try:
@@ -338,6 +375,7 @@ def read_result(out: str | Path, sku: str) -> dict:
             raise StoreError(f"{tpath}: plan hash mismatch (the template changed after the batch wrote SKU "
                              f"{sku!r}); run the batch again with --force")
         numbers = {k: v for k, v in row.items() if k not in FIXED and v is not None}
+        numbers.update({k: numbers[v] for k, v in alias.items() if v in numbers})
         patch = json.loads(row["patch"]) if row["patch"] else {}
-        return decode(text, numbers, patch)
+        return decode(text, numbers, patch, row)
     raise StoreError(f"{out}: no SKU {sku!r} in the batch store")
