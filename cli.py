@@ -517,8 +517,8 @@ batch_result_app = Commands(add_completion=False)
 
 @batch_result_app.command("result", epilog="Example: pcf batch result out/batch NMC811-080-DE-8Y > NMC811-080-DE-8Y.result.json")
 def batch_result(
-    out_dir: Path = typer.Argument(..., help="The --out folder of a pcf batch (its batch store)."),
-    sku: str = typer.Argument(..., help="The SKU id."),
+    out_dir: Path = typer.Argument(..., metavar="OUT", help="The --out folder of a pcf batch (its batch store)."),
+    sku: str = typer.Argument(..., metavar="SKU", help="The SKU id."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the result JSON to this file "
                                           "(default: standard output)."),
 ) -> None:

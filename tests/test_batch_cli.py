@@ -65,7 +65,7 @@ def test_missing_table_exits_2(tmp_path):
 
 def test_dask_cluster_gives_the_local_results(bd, model, tmp_path):
     """A two-worker dask cluster (separate processes, loopback) computes the same summary and
-    result files as the local run."""
+    result files as the local run, and the same batch store."""
     from distributed import LocalCluster
 
     skus = _write(tmp_path / "skus.csv", TABLE)
@@ -77,8 +77,19 @@ def test_dask_cluster_gives_the_local_results(bd, model, tmp_path):
         result = runner.invoke(cli.app, ["batch", str(skus), "--model", str(model), "--out", str(remote),
                                          "--executor", "dask", "--scheduler", cluster.scheduler_address,
                                          "--json-per-sku"])
+        stored = runner.invoke(cli.app, ["batch", str(skus), "--model", str(model), "--out", str(tmp_path / "store"),
+                                         "--executor", "dask", "--scheduler", cluster.scheduler_address])
     assert result.exit_code == 1, result.output
     assert "3 computed" in result.output
+    assert stored.exit_code == 1 and "3 computed" in stored.output, stored.output
+    from pcf.batch.store import read_result
+
+    for sku in ("R1", "R2", "R7"):  # the workers send the store rows back; the client writes the store
+        import json
+
+        x, y = json.loads((local / f"{sku}.result.json").read_text()), read_result(tmp_path / "store", sku)
+        x.pop("created_at"), y.pop("created_at")
+        assert x == y
     with open(local / "summary.csv", newline="") as a, open(remote / "summary.csv", newline="") as b:
         assert list(csv.DictReader(a)) == list(csv.DictReader(b))
     for name in ("R1.result.json", "R2.result.json", "R7.result.json"):
