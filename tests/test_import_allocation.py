@@ -2,7 +2,8 @@
 number or designation, trimmed names — on small openLCA JSON-LD and EcoSpold1 files written here.
 
 Every expected number is worked out by hand in the fixture's docstring (GWP100 values: IPCC
-AR6 WG1 Chapter 7, Table 7.SM.7: HFC-134a 1530, CH3Cl (R-40) 5.54, CO2 1).
+AR6 WG1 Chapter 7, Table 7.SM.7: HFC-134a 1530, CH3Cl (R-40) 5.54, CO2 1, HFC-245fa 962,
+HFC-143 364 — the last two on pcf's supplement flows, pcf/background/supplement.py).
 """
 
 from __future__ import annotations
@@ -102,8 +103,9 @@ def olca_zip(tmp_path: Path, economic: bool = False) -> Path:
       0.36 / 0.64 (0.36 kg CO2 per kWh); no mass for either: not allocated by mass.
     - ``Widget, at plant `` (trailing space): 1 l fuel A, emits 0.01 kg HFC-134a (no such name
       in biosphere3; CAS 811-97-2), 0.1 kg "Methane, monochloro, R-40" (no CAS; designation
-      R-40), 0.02 kg "HFCs and HCFCs, unspecified" and 0.005 kg HFC-245fa (CAS 460-73-1, not
-      in biosphere3). Mass allocation: 0.48 + 0.01 * 1530 + 0.1 * 5.54 = 16.334 kg CO2e.
+      R-40), 0.02 kg "HFCs and HCFCs, unspecified" (a mixture: no GWP) and 0.005 kg HFC-245fa
+      (CAS 460-73-1, on pcf's supplement flow). Mass allocation: 0.48 + 0.01 * 1530 + 0.1 * 5.54
+      + 0.005 * 962 = 0.48 + 15.3 + 0.554 + 4.81 = 21.144 kg CO2e.
     """
     air = [{"@type": "Category", "@id": "c-ef", "name": "Elementary flows"},
            {"@type": "Category", "@id": "c-air", "name": "Emission to air", "category": {"@id": "c-ef"}}]
@@ -239,12 +241,44 @@ def test_gases_link_by_cas_and_designation(olca, bd):
     linked = {g["name"]: (g["to"], g["by"]) for g in r.linked_gases}
     assert linked["HFC-134a"] == ("Ethane, 1,1,1,2-tetrafluoro-, HFC-134a", "CAS 811-97-2")
     assert linked["Methane, monochloro, R-40"] == ("Methane, monochloro-, R-40", "designation R-40")
+    assert linked["1,1,1,3,3-Pentafluoropropane, HFC-245fa"] == ("Propane, 1,1,1,3,3-pentafluoro-, HFC-245fa",
+                                                                 "CAS 460-73-1")
     reasons = {f.name: f.reason for f in r.unlinked_ghg}
-    assert set(reasons) == {"HFCs and HCFCs, unspecified", "1,1,1,3,3-Pentafluoropropane, HFC-245fa"}
+    assert set(reasons) == {"HFCs and HCFCs, unspecified"}
     assert "unspecified mixture" in reasons["HFCs and HCFCs, unspecified"]
-    assert "no biosphere3 flow" in reasons["1,1,1,3,3-Pentafluoropropane, HFC-245fa"]
     # trailing space trimmed: the activity is found by its plain name
-    assert score(bd, "t-gases", "Widget, at plant") == pytest.approx(0.48 + 0.01 * 1530 + 0.1 * 5.54, rel=1e-6)
+    assert score(bd, "t-gases", "Widget, at plant") == pytest.approx(21.144, rel=1e-6)
+
+
+def supplement_zip(tmp_path: Path) -> Path:
+    """One process under US LCI's (FEDEFL) names of the two gases biosphere3 lacks:
+    ``Foam blowing`` makes 1 kg foam and emits 1 kg 1,1,1,3,3-pentafluoropropane (HFC-245fa,
+    CAS 460-73-1) and 1 kg 1,1,2-trifluoroethane (HFC-143, CAS 430-66-0; written 0000430-66-0).
+    By hand with their AR6 GWP100 (Table 7.SM.7): 1 * 962 + 1 * 364 = 1326 kg CO2e per kg foam."""
+    air = [{"@type": "Category", "@id": "c-ef", "name": "Elementary flows"},
+           {"@type": "Category", "@id": "c-air", "name": "Emission to air", "category": {"@id": "c-ef"}}]
+    flows = {f["@id"]: f for f in [
+        flow("f-foam", "Foam", MASS),
+        flow("f-245", "1,1,1,3,3-Pentafluoropropane", MASS, "ELEMENTARY_FLOW", category="c-air", cas="460-73-1"),
+        flow("f-143", "1,1,2-Trifluoroethane", MASS, "ELEMENTARY_FLOW", category="c-air", cas="0000430-66-0"),
+    ]}
+    ex = lambda *a, **k: exchange(flows, *a, **k)  # noqa: E731
+    processes = [process("p-foam", "Foam blowing", [ex("f-foam", 1.0, "kg", ref=True), ex("f-245", 1.0, "kg"),
+                                                    ex("f-143", 1.0, "kg")])]
+    properties = [{"@type": "FlowProperty", "@id": MASS, "name": "Mass", "unitGroup": {"@type": "UnitGroup", "@id": MASS_G}}]
+    return write_zip(tmp_path / "supplement.zip", {
+        "processes": processes, "flows": list(flows.values()), "flow_properties": properties,
+        "unit_groups": [unit_groups()[MASS_G]], "categories": air,
+        "locations": [{"@type": "Location", "@id": "loc-us", "name": "US", "code": "US"}]})
+
+
+def test_gases_biosphere3_lacks_link_to_pcf_supplement_flows(bd, tmp_path):
+    r = import_database(supplement_zip(tmp_path), "jsonld", "t-supplement", replace=True)
+    linked = {g["name"]: (g["to"], g["by"]) for g in r.linked_gases}
+    assert linked == {"1,1,1,3,3-Pentafluoropropane": ("Propane, 1,1,1,3,3-pentafluoro-, HFC-245fa", "CAS 460-73-1"),
+                      "1,1,2-Trifluoroethane": ("Ethane, 1,1,2-trifluoro-, HFC-143", "CAS 430-66-0")}
+    assert r.unlinked_ghg == [] and r.unlinked_total == 0
+    assert score(bd, "t-supplement", "Foam blowing") == pytest.approx(1.0 * 962 + 1.0 * 364, rel=1e-9)
 
 
 def test_model_names_a_trimmed_activity(olca, bd, tmp_path):
@@ -268,7 +302,7 @@ processes:
       - {database: t-trim, name: "Refinery", reference_product: "Fuel B", amount: 1, unit: kg}
 """, encoding="utf-8")
     result = document(footprint(load_model(model)))
-    assert result["total_kg_co2e"] == pytest.approx(2 * 16.334 + 0.6, rel=1e-6)
+    assert result["total_kg_co2e"] == pytest.approx(2 * 21.144 + 0.6, rel=1e-6)
 
 
 def test_unknown_allocation_is_refused(olca, bd):
@@ -286,7 +320,9 @@ def test_cli_states_the_allocation(olca, bd):
     assert result.exit_code == 0, result.output
     assert "Refinery: mass: Fuel A 0.8, Fuel B 0.2" in result.output
     assert "Resin plant: none" in result.output
-    assert "HFC-245fa [air]" in result.output and "no biosphere3 flow" in result.output  # compartment shown
+    out = " ".join(result.output.split())
+    assert "HFCs and HCFCs, unspecified [air]" in out and "unspecified mixture" in out  # compartment shown
+    assert "HFC-245fa [air]" not in out  # linked to pcf's supplement flow
     result = runner.invoke(cli.app, ["db", "import", str(olca), "--format", "jsonld", "--name", "t-alloc-cli",
                                      "--replace", "--allocation", "none", "--json"])
     assert result.exit_code == 0, result.output

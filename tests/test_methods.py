@@ -66,3 +66,28 @@ def test_setup_rewrites_methods_of_an_older_version(open_default):
     assert done["methods"] == "built"
     assert bd.methods[spec.name]["pcf_methods_version"] == METHODS_VERSION
     assert setup()["methods"] == "present"
+
+
+def test_setup_adds_the_supplement_gases_to_an_existing_home(open_default):
+    """A PCF_HOME whose biosphere3 predates pcf's supplement flows (removed here) gets them, and
+    their AR6 GWP100 (Table 7.SM.7: HFC-245fa 962, HFC-143 364) in the IPCC 2021 method only,
+    on its next ``pcf setup``; a further setup changes nothing."""
+    from pcf.background import method_spec, setup
+    from pcf.background.supplement import SUPPLEMENT, flow_code, supplement_present, write_supplement
+
+    bd = open_default
+    for f in SUPPLEMENT:
+        bd.get_node(database="biosphere3", code=flow_code(f)).delete()
+    assert not supplement_present(bd)
+    assert setup()["methods"] == "built"
+    assert supplement_present(bd)
+    assert setup()["methods"] == "present" and write_supplement(bd) == 0
+    ids = {bd.get_node(database="biosphere3", code=flow_code(f)).id: f.name for f in SUPPLEMENT}
+    for method_id, expected in (("ipcc-2021-gwp100", {"Propane, 1,1,1,3,3-pentafluoro-, HFC-245fa": 962.0,
+                                                       "Ethane, 1,1,2-trifluoro-, HFC-143": 364.0}),
+                                ("ipcc-2013-gwp100", {}), ("ef-3.1-climate-change", {})):
+        cfs = {ids[k]: cf for k, cf in bd.Method(method_spec(method_id).name).load() if k in ids}
+        assert cfs == expected, method_id
+    node = bd.get_node(database="biosphere3", code=flow_code(SUPPLEMENT[0]))
+    assert (node["categories"], node["unit"], node["CAS number"]) == (("air",), "kilogram", "460-73-1")
+    assert "Table 7.SM.7" in bd.methods[method_spec("ipcc-2021-gwp100").name]["description"]

@@ -143,7 +143,7 @@ def test_footprint_against_the_users_project_hand_checked_and_no_file_changed(us
     assert hashes(user) == before  # every file byte-identical, none added or removed
     assert list((tmp_path / "tmpdir").iterdir()) == []  # the overlay (foreground, methods) is gone
     assert not (tmp_path / "home" / "brightway").exists()  # pcf's own project was not used
-    assert "lacks flows pcf's methods characterise (IPCC 2021 (AR6) GWP100 230 of 233" in done.stderr
+    assert "lacks flows pcf's methods characterise (IPCC 2021 (AR6) GWP100 232 of 235" in done.stderr
 
 
 def test_environment_variables_name_the_project(user, tmp_path):

@@ -9,11 +9,15 @@ pcf method ids and what they are:
     sub-compartment) and its uptake -1 (``Carbon dioxide, in air`` and ``Carbon dioxide,
     non-fossil, resource correction``), the -1/+1 approach by which ISO 14067:2018 6.4.9.2
     includes biogenic emissions and removals in the CFP (they are also reported separately).
+    pcf adds the AR6 GWP100 of two gases that biosphere3 and the source method lack, on flows
+    pcf adds to biosphere3 (:mod:`pcf.background.supplement`): HFC-245fa 962 and HFC-143 364
+    (IPCC AR6 WG1 Chapter 7 Supplementary Material, Table 7.SM.7, Smith et al. 2021,
+    doi:10.1017/9781009157896.009 supplementary material).
     The source method gives biogenic CO2 0 (it treats it as neutral); a database imported from
     ecoinvent or US LCI reports it in sub-compartments (urban air, high stacks, ...), so every
     one of them is characterised, or its emissions would count 0 while its uptake counts -1.
 ``ipcc-2013-gwp100``
-    The same for IPCC AR5 (2013).
+    The same for IPCC AR5 (2013), without pcf's supplement gases (they count 0 there).
 ``ef-3.1-climate-change``
     EF 3.1 climate change (GWP100) as implemented in the same file (``('EF v3.1', 'climate
     change', 'global warming potential (GWP100)')``, 223 factors; the EF reference package
@@ -32,7 +36,9 @@ pcf method ids and what they are:
     in its other air compartments (:data:`SUBCOMPARTMENT_FILL`): ``Methane, chloro-fluoro-,
     HCFC-31`` 79.4 and ``Monochloroethane`` 0.481 in ``air, low population density,
     long-term`` (the IPCC 2021 method of the same file has them). ``Perfluoropentane``
-    (air), which IPCC 2021 characterises, is not in EF 3.1 and stays 0.
+    (air), which IPCC 2021 characterises, is not in EF 3.1 and stays 0; so do pcf's supplement
+    gases HFC-245fa and HFC-143 (:mod:`pcf.background.supplement`): the EF 3.1 reference
+    package has no factor for them and pcf does not add any to it.
 
 The source methods are written too, under their original names, for comparison (for EF 3.1
 also its three sub-indicators: fossil, biogenic, land use and land use change).
@@ -47,6 +53,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.errors import BackgroundError
+from .supplement import CATEGORIES, SOURCE_AR6, SUPPLEMENT, supplement_records, write_supplement
 
 BIOGENIC_FACTORS: tuple[tuple[str, str, float], ...] = (
     ("Carbon dioxide, non-fossil", "air", 1.0),
@@ -56,9 +63,10 @@ BIOGENIC_FACTORS: tuple[tuple[str, str, float], ...] = (
 """``(flow name, top compartment, factor)``: every biosphere3 flow of that name under that
 compartment gets the factor [kg CO2e / kg CO2] unless the source method characterises it."""
 
-METHODS_VERSION = 3
+METHODS_VERSION = 4
 """Stored with the written methods; ``pcf setup`` rewrites methods of another version
-(1: biogenic CO2 +1 only in the unspecified ``air`` compartment; 2: no EF 3.1)."""
+(1: biogenic CO2 +1 only in the unspecified ``air`` compartment; 2: no EF 3.1; 3: no
+supplement gases, :mod:`pcf.background.supplement`)."""
 
 SUBCOMPARTMENT_FILL: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Methane, chloro-fluoro-, HCFC-31", ("air", "low population density, long-term")),
@@ -95,6 +103,8 @@ class MethodSpec:
         (:func:`pcf.lca.biogenic.sub_indicators`).
     fill_subcompartments : bool
         Add :data:`SUBCOMPARTMENT_FILL`.
+    supplement : bool
+        Add the AR6 GWP100 of pcf's supplement gases (:mod:`pcf.background.supplement`).
     """
 
     id: str
@@ -104,6 +114,7 @@ class MethodSpec:
     gwp_vintage: str = "AR6"
     sub_indicators: tuple[tuple[str, tuple[str, ...]], ...] = ()
     fill_subcompartments: bool = False
+    supplement: bool = False
 
 
 METHODS: dict[str, MethodSpec] = {
@@ -112,6 +123,7 @@ METHODS: dict[str, MethodSpec] = {
         ("pcf", "IPCC 2021", "GWP100", "ISO 14067 biogenic -1/+1"),
         ("IPCC 2021", "climate change", "global warming potential (GWP100)"),
         "IPCC 2021 (AR6) GWP100",
+        supplement=True,
     ),
     "ipcc-2013-gwp100": MethodSpec(
         "ipcc-2013-gwp100",
@@ -185,13 +197,14 @@ def method_tables(bio: dict) -> list[MethodTable]:
     ----------
     bio : dict
         ``(flow name, categories) -> (database, code)`` of every biosphere3 flow (the full
-        ecoinvent 3.9 elementary flow list bw2io ships).
+        ecoinvent 3.9 elementary flow list bw2io ships, and pcf's supplement flows).
 
     Raises
     ------
     BackgroundError
         The LCIA file is missing from bw2io, a needed method or flow is not in it, or a source
-        method leaves out a sub-compartment that :data:`SUBCOMPARTMENT_FILL` does not list.
+        method leaves out a sub-compartment that :data:`SUBCOMPARTMENT_FILL` does not list, or
+        ``bio`` lacks a supplement flow.
     """
     path = _lcia_zip()
     if not path.exists():
@@ -213,7 +226,8 @@ def method_tables(bio: dict) -> list[MethodTable]:
             if source_name == spec.source:
                 cfs = source_cfs
         added = _subcompartment_fill(bio, cfs, spec) if spec.fill_subcompartments else []
-        tables.append(MethodTable(spec.name, cfs + added + _biogenic_extra(bio, {k for k, _ in cfs}),
+        extra = _supplement(bio) if spec.supplement else []
+        tables.append(MethodTable(spec.name, cfs + added + extra + _biogenic_extra(bio, {k for k, _ in cfs}),
                                   _pcf_metadata(spec, added), True))
     return tables
 
@@ -221,6 +235,9 @@ def method_tables(bio: dict) -> list[MethodTable]:
 def write_methods(bd) -> list[tuple[str, ...]]:
     """Write the source methods and the pcf methods (:func:`method_tables`) into the current
     Brightway project.
+
+    pcf's supplement flows (:func:`pcf.background.supplement.write_supplement`) are added to
+    biosphere3 first when missing.
 
     Parameters
     ----------
@@ -237,6 +254,7 @@ def write_methods(bd) -> list[tuple[str, ...]]:
     BackgroundError
         As :func:`method_tables`.
     """
+    write_supplement(bd)
     bio = {(f["name"], tuple(f["categories"])): f.key for f in bd.Database("biosphere3")}
     written = []
     for table in method_tables(bio):
@@ -301,6 +319,21 @@ def _biogenic_extra(bio: dict, present: set) -> list[tuple]:
     return extra
 
 
+def _supplement(bio: dict) -> list[tuple]:
+    """The AR6 GWP100 of pcf's supplement gases (:mod:`pcf.background.supplement`):
+    ``[(key, factor)]``.
+
+    Raises
+    ------
+    BackgroundError
+        ``bio`` lacks one of their flows (biosphere3 written without them).
+    """
+    missing = [name for name, cats in supplement_records() if (name, cats) not in bio]
+    if missing:
+        raise BackgroundError(f"biosphere3 lacks pcf's supplement flows {missing}: run pcf setup again")
+    return [(bio[(f.name, CATEGORIES)], f.gwp100_ar6) for f in SUPPLEMENT]
+
+
 def _subcompartment_fill(bio: dict, cfs: list[tuple], spec: MethodSpec) -> list[tuple]:
     """The factors of :data:`SUBCOMPARTMENT_FILL` (the gas's one factor in the method's other
     sub-compartments of that compartment): ``[(key, factor)]``.
@@ -341,6 +374,9 @@ def _pcf_metadata(spec: MethodSpec, added: list[tuple]) -> dict:
             + ("; factors filled into sub-compartments the source leaves out: "
                + ", ".join(f"{n} ({', '.join(c)}) {cf:g}" for (n, c), (_, cf) in zip(SUBCOMPARTMENT_FILL, added))
                if added else "")
+            + ("; pcf's additions (gases biosphere3 lacks, on flows pcf adds to it): "
+               + ", ".join(f"{f.name} {f.gwp100_ar6:g}" for f in SUPPLEMENT) + f" from {SOURCE_AR6}"
+               if spec.supplement else "")
         ),
         pcf_id=spec.id,
         pcf_methods_version=METHODS_VERSION,

@@ -1,7 +1,10 @@
 """``pcf setup``: build the background once, then reuse it.
 
 Steps, each skipped when already done: biosphere3 (bw2io's ecoinvent 3.9 elementary flows),
-the GWP100 methods (:mod:`pcf.background.methods`), the open default (rewritten when the
+the GWP100 methods (:mod:`pcf.background.methods`) with pcf's supplement flows added to
+biosphere3 (:mod:`pcf.background.supplement`; rewritten when biosphere3 was rebuilt or lacks
+them, or the methods are of another ``METHODS_VERSION``: an existing ``PCF_HOME`` gets them
+on its next ``pcf setup``), the open default (rewritten when the
 content hash of ``databases/open-default.csv`` or the way pcf writes it, ``TABLE_FORMAT``,
 changes).
 """
@@ -14,6 +17,7 @@ from dataclasses import dataclass
 from ..core.bw import brightway, missing_hint, pcf_home, quiet, where
 from ..core.errors import BackgroundError
 from .methods import METHODS, METHODS_VERSION, write_methods
+from .supplement import supplement_present
 from .opendefault import DATABASE, SOURCE, TABLE_FORMAT, source_sha256, write_open_default
 
 
@@ -138,9 +142,10 @@ def setup(force: bool = False, report: Callable[[str], None] = lambda msg: None)
         done["biosphere3"] = "built"
     else:
         done["biosphere3"] = "present"
-    if force or any(spec.name not in bd.methods or bd.methods[spec.name].get("pcf_methods_version") != METHODS_VERSION
-                    for spec in METHODS.values()):
-        report("writing the IPCC 2021, IPCC 2013 GWP100 and EF 3.1 climate-change methods ...")
+    if (force or done["biosphere3"] == "built" or not supplement_present(bd)
+            or any(spec.name not in bd.methods or bd.methods[spec.name].get("pcf_methods_version") != METHODS_VERSION
+                   for spec in METHODS.values())):
+        report("writing pcf's supplement gases and the IPCC 2021, IPCC 2013 GWP100 and EF 3.1 climate-change methods ...")
         with quiet():
             write_methods(bd)
         done["methods"] = "built"

@@ -24,16 +24,19 @@ from ..core.files import write_atomic
 from ..core.bwproject import BIOSPHERE, UserProject, open_project
 from ..core.errors import BackgroundError
 from .methods import METHODS, METHODS_VERSION, MethodTable, method_tables, write_table
+from .supplement import supplement_records
 
 def full_biosphere() -> dict:
     """``(name, categories) -> ("biosphere3", code)`` of every flow of bw2io's ecoinvent 3.9
-    elementary-flow list (what ``pcf setup`` writes as biosphere3), read without writing."""
+    elementary-flow list and pcf's supplement flows (:mod:`pcf.background.supplement`): what
+    ``pcf setup`` writes as biosphere3, read without writing."""
     with quiet():
         from bw2io.importers import Ecospold2BiosphereImporter
 
         importer = Ecospold2BiosphereImporter()
         importer.apply_strategies()
-    return {(f["name"], tuple(f["categories"])): (BIOSPHERE, f["code"]) for f in importer.data}
+    return {**{(f["name"], tuple(f["categories"])): (BIOSPHERE, f["code"]) for f in importer.data},
+            **supplement_records()}
 
 
 def pcf_method_tables() -> list[MethodTable]:
