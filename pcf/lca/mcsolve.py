@@ -19,7 +19,14 @@ error of the score of an approximate ``x`` is ``z_k^T r`` with the residual ``r 
 and ``z_k = A_k^-T g_k``, the characterised intensity of each product. A column stops when
 ``|z_0|^T |r| <= tolerance * |g_k^T x|``, ``z_0`` the deterministic intensities (one more
 solve with the factorisation); the default tolerance is 100 times tighter than the 1e-9
-promised, which covers ``|z_k|`` up to 100 times ``|z_0|`` entrywise. The residual tested is
+promised, which covers ``|z_k|`` up to 100 times ``|z_0|`` entrywise. Measured: with a
+lognormal of GSD 1.5 on every exchange (production included) of a 300-activity background
+the largest error of 200 samples was 2.6e-10 at a tolerance of 1e-10, so the margin is
+needed; with GSD 1.2 on the 20,000-activity synthetic background, 1.2e-12 at 1e-11.
+The factorisation is in single precision (its solves are a third faster; the residuals
+and the deterministic supply and intensities, refined in double precision, are exact to
+double precision), and both the triangular solves and the products ``A_k x`` are split
+over two threads by columns. The residual tested is
 recomputed from ``x`` (not BiCGSTAB's recursively updated one). A sample that has not met
 the rule after ``max_iterations`` BiCGSTAB steps, or whose recurrence broke down (a zero or
 non-finite inner product), falls back to an exact LU factorisation of its own ``A_k^T``;
@@ -28,6 +35,8 @@ such fallbacks are counted.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -40,24 +49,54 @@ from ..core.errors import CalculationError
 TOLERANCE = 1e-11
 #: BiCGSTAB steps (two preconditioner solves each) before a sample falls back to its own LU.
 MAX_ITERATIONS = 25
+#: Steps of iterative refinement of the deterministic supply and intensities (single-precision
+#: factors: each step gains about 6 digits).
+REFINEMENT_STEPS = 4
+#: Threads over the columns of a block in the preconditioner's triangular solves.
+THREADS = min(2, os.cpu_count() or 1)
+#: Fewest columns per thread.
+MIN_THREAD_COLUMNS = 4
+_POOL = []
 
 
-def factorise_transpose(A):
+def _pool() -> ThreadPoolExecutor:
+    """The thread pool of the preconditioner (made once)."""
+    if not _POOL:
+        _POOL.append(ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="pcf-mc"))
+    return _POOL[0]
+
+
+#: SuperLU options of the one factorisation: a technosphere matrix has its production amounts on
+#: the diagonal, so the diagonal is taken as pivot (no row exchanges) and the ordering is a
+#: minimum degree ordering of A + A^T; on the 20,000-activity synthetic background this gives
+#: 5.7 M non-zeros in L and U against 17.7 M with SuperLU's default (COLAMD, partial
+#: pivoting), and triangular solves twice as fast. A zero pivot falls back to the default.
+FAST_ORDERING = {"permc_spec": "MMD_AT_PLUS_A", "diag_pivot_thresh": 0.0, "options": {"SymmetricMode": True}}
+
+
+def factorise_transpose(A, single: bool = False):
     """SuperLU factorisation of ``A^T`` (solve ``A x = b`` as ``lu.solve(b, trans="T")``).
 
     Parameters
     ----------
     A : scipy.sparse matrix, shape (n, n)
         A technosphere matrix (products x activities).
+    single : bool
+        Factorise in single precision (float32: a preconditioner, whose solves take about
+        two thirds of the time; its results are refined in double precision).
 
     Raises
     ------
     CalculationError
         ``A`` is singular.
     """
-    transposed = sparse.csr_matrix(A, dtype=float).T.tocsc()
+    transposed = sparse.csr_matrix(A, dtype=np.float32 if single else float).T.tocsc()
     transposed.sum_duplicates()
     transposed.sort_indices()
+    try:
+        return splu(transposed, **FAST_ORDERING)
+    except RuntimeError:  # a zero diagonal: let SuperLU pivot
+        pass
     try:
         return splu(transposed)
     except RuntimeError as exc:
@@ -128,13 +167,15 @@ class PatternSolver:
         n = len(indptr) - 1
         self.n = n
         self.indices, self.indptr = indices, indptr
-        self.cols = np.repeat(np.arange(n), np.diff(indptr))
-        self.rowsum = sparse.csr_matrix((np.ones(len(indices)), (indices, np.arange(len(indices)))),
-                                        shape=(n, len(indices)))
-        self.lu = lu if lu is not None else factorise_transpose(self._matrix(data0))
+        self.lu = lu if lu is not None else factorise_transpose(self._matrix(data0), single=True)
         self.f = np.asarray(f, dtype=float)
-        self.x0 = self.lu.solve(self.f, trans="T")
-        self.z0 = self.lu.solve(np.ascontiguousarray(g0, dtype=float))  # A_0^-T g_0: intensities
+        A0 = self._matrix(np.asarray(data0, dtype=float))
+        g0 = np.ascontiguousarray(g0, dtype=float)
+        self.x0 = self._apply(self.f[:, None], "T")[:, 0]
+        self.z0 = self._apply(g0[:, None], "N")[:, 0]  # A_0^-T g_0: the intensities
+        for _ in range(REFINEMENT_STEPS):  # iterative refinement in double precision
+            self.x0 = self.x0 + self._apply((self.f - A0 @ self.x0)[:, None], "T")[:, 0]
+            self.z0 = self.z0 + self._apply((g0 - A0.T @ self.z0)[:, None], "N")[:, 0]
         self.z_abs = np.abs(self.z0)
         if not (np.all(np.isfinite(self.x0)) and np.all(np.isfinite(self.z0))):
             raise CalculationError("the technosphere matrix is singular: a loop consumes as much as it produces")
@@ -151,20 +192,63 @@ class PatternSolver:
         return sparse.csc_matrix((data, self.indices, self.indptr), shape=(self.n, self.n))
 
     def matvec(self, data: np.ndarray, X: np.ndarray) -> np.ndarray:
-        """``A_k x_k`` for every column: data (nnz, m), X (n, m) -> (n, m)."""
-        return self.rowsum @ (data * X[self.cols])
+        """``A_k x_k`` for every column: data (nnz, m), X (n, m) -> (n, m); one sparse
+        matrix-vector product per column (columns of ``data`` contiguous: Fortran order),
+        split over :data:`THREADS` threads."""
+        m = X.shape[1]
+        data = np.asfortranarray(data)
+        out = np.empty((self.n, m))
+
+        def columns(bounds):
+            for k in range(*bounds):
+                out[:, k] = sparse.csc_matrix((data[:, k], self.indices, self.indptr), shape=(self.n, self.n)) @ X[:, k]
+
+        if THREADS < 2 or m < 2 * MIN_THREAD_COLUMNS:
+            columns((0, m))
+        else:
+            bounds = np.linspace(0, m, THREADS + 1).astype(int)
+            list(_pool().map(columns, zip(bounds[:-1], bounds[1:])))
+        return out
 
     def precondition(self, R: np.ndarray) -> np.ndarray:
-        """``A_0^-1 R`` for a block R (n, m)."""
-        return self.lu.solve(np.asfortranarray(R), trans="T")
+        """``A_0^-1 R`` for a block R (n, m), the columns split over :data:`THREADS` threads
+        (SuperLU's triangular solves release the GIL)."""
+        m = R.shape[1]
+        if THREADS < 2 or m < 2 * MIN_THREAD_COLUMNS:
+            return self._apply(R, "T")
+        bounds = np.linspace(0, m, THREADS + 1).astype(int)
+        parts = _pool().map(lambda b: self._apply(R[:, b[0]:b[1]], "T"), zip(bounds[:-1], bounds[1:]))
+        return np.hstack(list(parts))
 
-    def _small(self, data, X, G) -> np.ndarray:
-        """Columns whose score error estimate meets the tolerance (module docstring)."""
-        R = self.f[:, None] - self.matvec(data, X)
+    def _apply(self, R: np.ndarray, trans: str) -> np.ndarray:
+        """``A_0^-1 R`` (trans "T") or ``A_0^-T R`` (trans "N") with the factorisation, each
+        column scaled to its largest entry so that single precision neither under- nor
+        overflows [same units as R]."""
+        scale = np.abs(R).max(axis=0)
+        scale[~(scale > 0) | ~np.isfinite(scale)] = 1.0
+        dtype = self.lu.L.dtype
+        out = self.lu.solve(np.asfortranarray(R / scale, dtype=dtype), trans=trans)
+        return out.astype(float) * scale
+
+    def _small(self, data, X, G, R=None) -> np.ndarray:
+        """Columns whose score error estimate meets the tolerance (module docstring). With
+        ``R`` (BiCGSTAB's recursively updated residual) the columns that pass on it are checked
+        again on their true residual ``f - A_k x``, which alone decides."""
+        candidates = np.ones(X.shape[1], dtype=bool)
+        if R is not None:
+            candidates = self._meets(R, X, G)
+            if not candidates.any():
+                return candidates
+        ok = np.zeros(X.shape[1], dtype=bool)
+        k = np.flatnonzero(candidates)
+        ok[k] = self._meets(self.f[:, None] - self.matvec(data[:, k], X[:, k]), X[:, k], G[:, k])
+        return ok
+
+    def _meets(self, R, X, G) -> np.ndarray:
         estimate = self.z_abs @ np.abs(R)
         return np.isfinite(estimate) & (estimate <= self.tolerance * np.abs(np.einsum("ik,ik->k", G, X)))
 
-    def solve(self, data: np.ndarray, G: np.ndarray) -> np.ndarray:
+    def solve(self, data: np.ndarray, G: np.ndarray, start: np.ndarray | None = None) -> np.ndarray:
         """Supplies of the samples.
 
         Parameters
@@ -173,6 +257,9 @@ class PatternSolver:
             Sampled values of the stored entries, one column per sample.
         G : numpy.ndarray, shape (n, m)
             ``B_k^T c`` of each sample [kg CO2e / unit] (for the stopping rule).
+        start : numpy.ndarray, shape (n, m), optional
+            First guesses (e.g. the supplies of nearly the same systems); the deterministic
+            supply when None.
 
         Returns
         -------
@@ -180,7 +267,9 @@ class PatternSolver:
             ``s_k``; NaN columns where ``A_k`` is singular.
         """
         m = data.shape[1]
-        X = np.repeat(self.x0[:, None], m, axis=1)
+        data = np.asfortranarray(data)  # each sample's entries contiguous (matvec)
+        X = np.repeat(self.x0[:, None], m, axis=1) if start is None else np.array(start, dtype=float)
+        X[:, ~np.all(np.isfinite(X), axis=0)] = self.x0[:, None]
         done, steps = self._bicgstab(data, G, X)
         self.stats.samples += m
         self.stats.iterations += int(steps.sum())
@@ -209,7 +298,7 @@ class PatternSolver:
         act = np.flatnonzero(~done)
         if not len(act) or self.max_iterations <= 0:
             return done, steps
-        d, g, x = data[:, act], G[:, act], X[:, act]
+        d, g, x = np.asfortranarray(data[:, act]), G[:, act], X[:, act]
         r = self.f[:, None] - self.matvec(d, x)
         rhat = r.copy()
         p = np.zeros_like(r)
@@ -224,15 +313,27 @@ class PatternSolver:
                 v = self.matvec(d, ph)
                 alpha = rho_new / np.einsum("ik,ik->k", rhat, v)
                 s = r - alpha * v
+                x = x + alpha * ph
+            steps[act] = step
+            half = np.isfinite(alpha) & np.isfinite(rho_new) & (rho_new != 0) & self._small(d, x, g, s)
+            if half.any():  # converged half way: one preconditioner solve saved
+                X[:, act[half]] = x[:, half]
+                done[act[half]] = True
+                if half.all():
+                    break
+                act = act[~half]
+                d, g, x, r, rhat, p, v, s = (a[:, ~half] for a in (d, g, x, r, rhat, p, v, s))
+                d = np.asfortranarray(d)
+                rho, rho_new, alpha, omega = rho[~half], rho_new[~half], alpha[~half], omega[~half]
+            with np.errstate(divide="ignore", invalid="ignore"):
                 sh = self.precondition(s)
                 t = self.matvec(d, sh)
                 omega = np.einsum("ik,ik->k", t, s) / np.einsum("ik,ik->k", t, t)
-                x = x + alpha * ph + omega * sh
+                x = x + omega * sh
                 r = s - omega * t
             rho = rho_new
-            steps[act] = step
             finite = np.isfinite(alpha) & np.isfinite(omega) & np.isfinite(rho) & (omega != 0) & (rho != 0)
-            ok = finite & self._small(d, x, g)
+            ok = finite & self._small(d, x, g, r)
             X[:, act[ok]] = x[:, ok]
             done[act[ok]] = True
             keep = finite & ~ok
@@ -240,5 +341,6 @@ class PatternSolver:
                 break
             act = act[keep]
             d, g, x, r, rhat, p, v = (a[:, keep] for a in (d, g, x, r, rhat, p, v))
+            d = np.asfortranarray(d)
             rho, alpha, omega = rho[keep], alpha[keep], omega[keep]
         return done, steps
