@@ -56,6 +56,11 @@ REFINEMENT_STEPS = 4
 THREADS = min(2, os.cpu_count() or 1)
 #: Fewest columns per thread.
 MIN_THREAD_COLUMNS = 4
+#: Stored entries of A from which ``A_k x_k`` is one sparse product per column (threaded);
+#: below, one gather-multiply-sum over all columns (a per-column Python loop would dominate).
+PER_COLUMN_FROM = 50_000
+#: Unknowns from which the preconditioner's solves are split over threads.
+THREADED_FROM = 5_000
 _POOL = []
 
 
@@ -167,6 +172,9 @@ class PatternSolver:
         n = len(indptr) - 1
         self.n = n
         self.indices, self.indptr = indices, indptr
+        self.cols = np.repeat(np.arange(n), np.diff(indptr))
+        self.rowsum = sparse.csr_matrix((np.ones(len(indices)), (indices, np.arange(len(indices)))),
+                                        shape=(n, len(indices)))
         self.lu = lu if lu is not None else factorise_transpose(self._matrix(data0), single=True)
         self.f = np.asarray(f, dtype=float)
         A0 = self._matrix(np.asarray(data0, dtype=float))
@@ -196,6 +204,8 @@ class PatternSolver:
         matrix-vector product per column (columns of ``data`` contiguous: Fortran order),
         split over :data:`THREADS` threads."""
         m = X.shape[1]
+        if len(self.indices) < PER_COLUMN_FROM:  # small: one gather, product and row sum for all columns
+            return self.rowsum @ (data * X[self.cols])
         data = np.asfortranarray(data)
         out = np.empty((self.n, m))
 
@@ -214,7 +224,7 @@ class PatternSolver:
         """``A_0^-1 R`` for a block R (n, m), the columns split over :data:`THREADS` threads
         (SuperLU's triangular solves release the GIL)."""
         m = R.shape[1]
-        if THREADS < 2 or m < 2 * MIN_THREAD_COLUMNS:
+        if THREADS < 2 or m < 2 * MIN_THREAD_COLUMNS or self.n < THREADED_FROM:
             return self._apply(R, "T")
         bounds = np.linspace(0, m, THREADS + 1).astype(int)
         parts = _pool().map(lambda b: self._apply(R[:, b[0]:b[1]], "T"), zip(bounds[:-1], bounds[1:]))
