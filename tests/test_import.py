@@ -82,6 +82,11 @@ def test_uslci_jsonld(uslci_jsonld, bd):
     assert linked > r.unlinked["biosphere"]
     assert not any(f.name in ("Carbon dioxide, fossil", "Methane, fossil", "Dinitrogen monoxide")
                    for f in r.unlinked_ghg if f.categories.startswith("air"))
+    # FY17 gives these two gases no CAS number: they link to pcf's supplement flows by designation
+    linked = {g["name"]: (g["to"], g["by"]) for g in r.linked_gases}
+    assert linked["1,1,1,3,3-Pentafluoropropane, HFC-245fa"] == ("Propane, 1,1,1,3,3-pentafluoro-, HFC-245fa",
+                                                                 "designation HFC-245fa")
+    assert linked["Ethane, trifluoro-, HFC-143"] == ("Ethane, 1,1,2-trifluoro-, HFC-143", "designation HFC-143")
 
 
 def test_uslci_jsonld_solves(uslci_jsonld, bd):
@@ -129,12 +134,13 @@ def test_uslci_jsonld_refinery_allocated_by_its_declared_mass_shares(uslci_jsonl
 
 def test_uslci_ecospold1_gases_link_by_cas(uslci_es1):
     """US LCI FY21 names gases as FEDEFL does (HFC-134a, CFC-12, Halon 1301, Hexafluoroethane,
-    Nitrogen trifluoride ...) with their CAS numbers; those biosphere3 has link. What stays:
-    HFC-245fa (CAS 460-73-1) and HFC-143 (430-66-0), which biosphere3 3.9 lacks, and the mixture
-    "Perfluorocarbons"."""
-    linked = {g["name"] for g in uslci_es1.linked_gases}
-    assert {"HFC-134a", "CFC-12", "Halon 1301", "Hexafluoroethane", "Nitrogen trifluoride"} <= linked
-    assert {f.name for f in uslci_es1.unlinked_ghg} == {"HFC-245fa", "HFC-143", "Perfluorocarbons"}
+    Nitrogen trifluoride ...) with their CAS numbers; those biosphere3 has link, and HFC-245fa
+    (CAS 460-73-1) and HFC-143 (430-66-0), which biosphere3 3.9 lacks, link to pcf's supplement
+    flows (pcf/background/supplement.py). What stays: the mixture "Perfluorocarbons" (no GWP100)."""
+    linked = {g["name"]: g["by"] for g in uslci_es1.linked_gases}
+    assert {"HFC-134a", "CFC-12", "Halon 1301", "Hexafluoroethane", "Nitrogen trifluoride"} <= set(linked)
+    assert (linked["HFC-245fa"], linked["HFC-143"]) == ("CAS 460-73-1", "CAS 430-66-0")
+    assert {f.name for f in uslci_es1.unlinked_ghg} == {"Perfluorocarbons"}
     assert all(f.reason for f in uslci_es1.unlinked_ghg)
 
 
