@@ -406,6 +406,33 @@ def test_thresholds_not_ascending(tmp_path):
         load_pcr(path)
 
 
+THRESHOLDS = """    - {class: A, max: 0.10}
+    - {class: B, max: 0.15}
+    - {class: C, max: 0.25}
+    - {class: D, max: 0.35}
+    - {class: E, max: null}
+"""
+
+
+@pytest.mark.parametrize("first", [".nan", "-1e400", "1e400", ".inf", "-.inf"])
+def test_thresholds_must_be_finite(tmp_path, first):
+    # issue 19 reproducer: thresholds [A: .nan, B: null] were accepted and a value got class B
+    # (exit 0); -1e400 is a float beyond the double range, which YAML 1.2 reads as -inf.
+    path, line = write_variant(tmp_path, THRESHOLDS, f"    - {{class: A, max: {first}}}\n    - {{class: B, max: null}}\n")
+    with pytest.raises(PCRError) as info:
+        load_pcr(path)
+    text = str(info.value)
+    assert text.startswith(f"{path}:{line}: performance_classes.thresholds[0].max: ")
+    assert "finite number" in text
+    assert info.value.line == line
+
+
+def test_a_parameter_value_must_be_finite(tmp_path):
+    path, line = write_variant(tmp_path, "      value: 60\n", "      value: .inf\n")
+    with pytest.raises(PCRError, match=rf"^{path}:{line}: declared_unit.parameters\[1\].value: .*finite number"):
+        load_pcr(path)
+
+
 def test_expression_names_an_undeclared_parameter(tmp_path):
     path, line = write_variant(
         tmp_path, "per_reference_flow: capacity_kwh * cycles_per_year * service_life_years",

@@ -376,6 +376,14 @@ def test_low_carbon_limit_is_validated_with_file_and_line(tmp_path, value, messa
         load_pcr(PCR, rules)
 
 
+@pytest.mark.parametrize("value", ["1e400", ".inf", ".nan"])
+def test_low_carbon_limit_must_be_finite(tmp_path, value):
+    # 1e400 is beyond the double range: YAML 1.2 reads it as inf, which passed value > 0
+    rules = pcr_copy(tmp_path, "label:\n", LIMIT.format(value=value))
+    with pytest.raises(PCRError, match=rf"{PCR}.yaml:\d+: label.low_carbon_limit.value: .*finite number"):
+        load_pcr(PCR, rules)
+
+
 def test_an_illustrative_limit_needs_a_rationale(tmp_path):
     rules = pcr_copy(tmp_path, "label:\n", LIMIT.format(value=0.25).replace(
         "    rationale: a test of the mark, no rule-maker's limit\n", ""))

@@ -135,6 +135,8 @@ def _describe(error: dict, loc: Loc) -> str:
     got = error.get("input")
     shown = f" (got {got!r})" if not isinstance(got, (dict, list)) else ""
     hint = "; put it in quotes" if kind == "string_type" and isinstance(got, (int, float, bool)) else ""
+    if kind == "finite_number":
+        hint = "; write a finite number (.nan, .inf and numbers beyond about 1.8e308 are not numbers here)"
     return f"{where}: {error['msg']}{shown}{hint}"
 
 

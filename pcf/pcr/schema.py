@@ -27,9 +27,12 @@ _NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 
 class _Strict(BaseModel):
-    """Base of every part of the file: unknown keys are errors, no type coercion."""
+    """Base of every part of the file: unknown keys are errors, no type coercion, every number
+    finite (``.nan``, ``.inf`` and a float literal beyond the double range such as ``-1e400``,
+    which YAML 1.2 reads as -inf, are refused: a threshold or parameter must be a number)."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True,
+                              allow_inf_nan=False)
 
 
 class Source(_Strict):
