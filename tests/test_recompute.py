@@ -322,7 +322,9 @@ def test_a_batch_row_is_recomputed_with_its_parameters(parametrised, tmp_path):
     table.write_text("id,steel_kg\nSKU-A,3\n", encoding="utf-8")
     run = runner.invoke(cli.app, ["batch", str(table), "--model", str(parametrised), "--out", str(tmp_path / "b")])
     assert run.exit_code == 0, run.output
-    result = tmp_path / "b" / "SKU-A.result.json"
+    result = tmp_path / "SKU-A.result.json"  # rebuilt from the batch store (pcf batch result)
+    run = runner.invoke(cli.app, ["batch", "result", str(tmp_path / "b"), "SKU-A", "--output", str(result)])
+    assert run.exit_code == 0, run.output
     assert json.loads(result.read_text())["totals"]["declared"] == pytest.approx(7.0, rel=1e-6)
     run = recompute(result, parametrised)
     assert run.exit_code == 0, run.output

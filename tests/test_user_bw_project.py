@@ -304,8 +304,9 @@ def test_batch_against_the_users_project(user, tmp_path):
     done = run(tmp_path, "batch", str(tmp_path / "skus.csv"), "--model", str(tmp_path / "model.yaml"),
                "--out", str(tmp_path / "out"), "--jobs", "2", "--brightway-dir", str(user), "--project", "mine")
     assert done.returncode == 0, done.stderr
-    totals = {sku: json.loads((tmp_path / "out" / f"{sku}.result.json").read_text(encoding="utf-8"))["total_kg_co2e"]
-              for sku in ("W10", "W20")}
+    rebuilt = {sku: run(tmp_path, "batch", "result", str(tmp_path / "out"), sku) for sku in ("W10", "W20")}
+    assert all(r.returncode == 0 for r in rebuilt.values()), [r.stderr for r in rebuilt.values()]
+    totals = {sku: json.loads(r.stdout)["total_kg_co2e"] for sku, r in rebuilt.items()}
     assert totals["W10"] == pytest.approx(HAND_TOTAL, rel=1e-6)
     assert totals["W20"] == pytest.approx(HAND_TOTAL + 10 * (0.9 + 0.4 * 0.373), rel=1e-6)
     assert hashes(user) == before
