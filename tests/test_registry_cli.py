@@ -332,3 +332,39 @@ def test_keys_are_encrypted_by_default_and_need_their_passphrase(tmp_path, monke
     r = run("keys", "new", "--issuer", "cb-y", "--out", tmp_path / "y", "--no-passphrase")
     assert r.exit_code == 2 and "root key" in r.output and "--root-key" in r.output
     assert not (tmp_path / "y" / "cb-y.key").exists()
+
+
+def _sqlite_with_other_tables(path):
+    import sqlite3
+
+    other = sqlite3.connect(path)
+    other.execute("CREATE TABLE notes (body TEXT)")
+    other.execute("INSERT INTO notes VALUES ('not a registry')")
+    other.commit()
+    other.close()
+
+
+@pytest.mark.sqlite_only  # about the SQLite file PCF_HOME/registry.db
+@pytest.mark.parametrize("kind", ["empty", "foreign sqlite", "random bytes", "sqlite header then junk"])
+def test_registry_list_refuses_a_zero_length_or_foreign_registry_db(tmp_path, monkeypatch, kind):
+    # issue 19 reproducer: `pcf registry list` silently re-created a zero-length registry.db
+    monkeypatch.delenv("PCF_REGISTRY", raising=False)
+    monkeypatch.delenv("PCF_REGISTRY_URL", raising=False)
+    monkeypatch.setenv("PCF_HOME", str(tmp_path))
+    db = tmp_path / "registry.db"
+    if kind == "empty":
+        db.write_bytes(b"")
+    elif kind == "foreign sqlite":
+        _sqlite_with_other_tables(db)
+    elif kind == "random bytes":
+        db.write_bytes(hashlib.sha256(b"pcf").digest() * 300)
+    else:
+        db.write_bytes(b"SQLite format 3\x00" + hashlib.sha256(b"pcf").digest() * 300)
+    before = db.read_bytes()
+    for args in (("registry", "list"), ("registry", "list", "--json"), ("registry", "check")):
+        r = run(*args)
+        assert r.exit_code == 2, (args, r.output)
+        assert "not a pcf registry" in r.output or "not a usable pcf registry" in r.output, r.output
+        assert str(db) in r.output and "Traceback" not in r.output
+        assert db.read_bytes() == before  # never re-created, never changed (not even the WAL header)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["registry.db"]  # no -wal / -shm companions

@@ -41,7 +41,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import os
 import sqlite3
+import uuid
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -810,6 +812,66 @@ class SQLTx(PactCacheTx, TokenTx, Tx):
         self.run("UPDATE pact_events SET answer = ?, answer_note = ? WHERE seq = ?", (answer, note, seq))
 
 
+
+_SQLITE_HEADER = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite 3 database (sqlite.org/fileformat.html 1.3)
+
+
+def _refuse_foreign(path: Path) -> None:
+    """Raise :class:`RegistryCorrupt` unless ``path`` is an SQLite file with pcf's ``meta`` table;
+    reads only (a zero-length or foreign file is never re-created or modified: issue 19)."""
+    keep = ("pcf does not re-create or change it: restore it from a backup, use the right file, or create a new "
+            "registry elsewhere with `pcf registry init`")
+    if path.is_dir():
+        raise RegistryCorrupt(f"{path} is a folder, not a pcf registry; {keep}").about("registry")
+    try:
+        with path.open("rb") as f:
+            head = f.read(len(_SQLITE_HEADER))
+    except OSError as exc:
+        raise RegistryError(f"cannot read the registry {path}: {exc.strerror or exc}").about("registry") from None
+    if not head:
+        raise RegistryCorrupt(f"{path} is not a usable pcf registry (an empty file, 0 bytes); {keep} (an empty "
+                              "file can simply be deleted first)").about("registry")
+    if head != _SQLITE_HEADER:
+        raise RegistryCorrupt(f"{path} is not a usable pcf registry (not an SQLite file); {keep}").about("registry")
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
+        try:
+            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            meta = dict(db.execute("SELECT name, value FROM meta").fetchall()) if "meta" in tables else {}
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as exc:
+        raise RegistryCorrupt(f"{path} is not a usable pcf registry ({exc}); {keep}").about("registry") from None
+    if meta.get("format") != FORMAT:
+        raise RegistryCorrupt(f"{path} is an SQLite file but not a pcf registry; choose another file "
+                              "(pcf does not change it)").about("registry")
+
+
+def _create(path: Path) -> None:
+    """A new registry at ``path``, made under a temporary name and linked into place, so that no
+    other process ever sees it empty (a zero-length ``registry.db`` is refused); a registry that
+    another process created meanwhile is kept."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.new")
+    try:
+        db = sqlite3.connect(temporary, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("BEGIN IMMEDIATE")
+            for statement in _SCHEMA:
+                db.execute(statement)
+            db.executemany("INSERT INTO meta(name, value) VALUES (?, ?)",
+                           [("format", FORMAT), ("schema", SCHEMA_VERSION), ("prefix", "PCF")])
+            db.execute("COMMIT")
+        finally:
+            db.close()  # the last connection checkpoints the WAL into the file and removes it
+        with contextlib.suppress(FileExistsError):
+            os.link(temporary, path)
+    finally:
+        for leftover in (temporary, Path(f"{temporary}-wal"), Path(f"{temporary}-shm")):
+            leftover.unlink(missing_ok=True)
+
+
 class SQLiteStore(Store):
     """The registry in one SQLite file (WAL, ``synchronous=FULL``, ``BEGIN IMMEDIATE`` writes).
 
@@ -831,11 +893,13 @@ class SQLiteStore(Store):
     def __init__(self, path: str | Path, create: bool = True):
         self.path = Path(path)
         self.location = str(self.path)
-        if not self.path.exists():
-            if not create:
-                raise RegistryError(f"no registry at {self.path}: create one with `pcf registry init` "
-                                    "or `pcf keys new`")
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.path.exists():
+            _refuse_foreign(self.path)  # before anything writes to it (WAL changes the header)
+        elif not create:
+            raise RegistryError(f"no registry at {self.path}: create one with `pcf registry init` "
+                                "or `pcf keys new`")
+        else:
+            _create(self.path)
         try:
             self.db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
             self.db.row_factory = sqlite3.Row
@@ -848,20 +912,6 @@ class SQLiteStore(Store):
                                   "backup or use the right file").about("registry") from None
 
     def _ensure_schema(self) -> None:
-        tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if not tables:
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-                if not tables:  # nobody else created it meanwhile
-                    for statement in _SCHEMA:
-                        self.db.execute(statement)
-                    self.db.executemany("INSERT INTO meta(name, value) VALUES (?, ?)",
-                                        [("format", FORMAT), ("schema", SCHEMA_VERSION), ("prefix", "PCF")])
-                self.db.execute("COMMIT")
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
         meta = {}
         if "meta" in {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}:
             meta = dict(self.db.execute("SELECT name, value FROM meta").fetchall())
