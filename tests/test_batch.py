@@ -37,6 +37,7 @@ import numpy as np
 import pytest
 
 from pcf.api import compute
+from pcf.core.cells import safe_cell
 from pcf.batch import SkuTable, run_batch
 from pcf.batch.engine import figures_of_result, full_result, summarise_rows
 from pcf.batch.plan import make_plan
@@ -448,3 +449,29 @@ def test_example_table_and_its_results(open_default, tmp_path):
     assert de["class_of_declared_figure"] == result["assessment"]["performance_class"]["thresholds"][
         [t["max"] is None or declared["per_declared_unit"] <= t["max"]
          for t in result["assessment"]["performance_class"]["thresholds"]].index(True)]["class"]
+
+
+def test_summary_csv_neutralises_spreadsheet_formulas(bd, model, tmp_path):
+    # issue 19 reproducer: a SKU name =HYPERLINK("http://...") was written verbatim into
+    # summary.csv (spreadsheet formula injection); OWASP: prefix such text cells with a quote
+    path = tmp_path / "skus.csv"
+    path.write_text('id,name,cap,loop,elec_a\n'
+                    'F1,"=HYPERLINK(""http://attacker.example/?x=1"",""click"")",4,0.2,20\n'
+                    'F2,+1+2,4,0.2,20\n'
+                    'F3,-2+3,4,0.2,20\n'
+                    'F4,@SUM(1+1),4,0.2,20\n'
+                    'F5,"--",4,0.2,20\n'
+                    'F6,plain,-1,,\n', encoding="utf-8")
+    run_batch(path, tmp_path / "out", model, results=False)
+    rows = _summary(tmp_path / "out")
+    assert rows[2]["name"] == "'=HYPERLINK(\"http://attacker.example/?x=1\",\"click\")"
+    assert [rows[r]["name"] for r in (3, 4, 5, 6, 7)] == ["'+1+2", "'-2+3", "'@SUM(1+1)", "'--", "plain"]
+    assert rows[7]["cap"] == "-1.0"  # a negative number is a number, not text: no quote
+    assert rows[7]["status"] == "error" and not rows[7]["error"].startswith("'")
+    import pyarrow.parquet as pq
+
+    parquet = pq.read_table(tmp_path / "out" / "summary.parquet").to_pylist()
+    assert parquet[0]["name"].startswith("=HYPERLINK(")  # typed Parquet keeps the text as it was
+    # the table reader trims names; tab and carriage return (OWASP's other two) at the helper
+    assert [safe_cell(v) for v in ("\tx", "\rx", "x=1", -1.5, -2, True, None)] == ["'\tx", "'\rx", "x=1", -1.5, -2,
+                                                                                  True, None]

@@ -22,6 +22,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from ..core.cells import safe_cell
 from ..core.extras import require
 from ..core.vocabulary import GHG_REPORTED, STAGES
 
@@ -122,6 +123,8 @@ def _text(value) -> str:
         return "true" if value else "false"
     if isinstance(value, float):
         return repr(value)
+    if isinstance(value, str):
+        return safe_cell(value)  # a name =HYPERLINK(...) is text, not a formula (OWASP CSV injection)
     return str(value)
 
 

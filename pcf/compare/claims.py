@@ -32,6 +32,7 @@ import json
 from datetime import date
 from pathlib import Path
 
+from ..core.cells import safe_cell
 from ..core.codec import to_json
 from ..core.errors import ComparisonRefused
 from ..core.files import output_stem, write_atomic
@@ -206,7 +207,7 @@ def comparison_csv(comparison: dict) -> str:
                      "reduction", "reduction_pct"])
     for part, rows in (("total", [comparison["total"]]), ("stage", comparison["stages"]), ("ghg", comparison["ghg"])):
         for r in rows:
-            writer.writerow([part, r["name"]] + ["" if r[k] is None else r[k]
+            writer.writerow([part, safe_cell(r["name"])] + ["" if r[k] is None else r[k]
                                                  for k in ("baseline", "product", "reduction", "reduction_pct")])
     return buf.getvalue()
 

@@ -14,6 +14,7 @@ import io
 import json
 from pathlib import Path
 
+from ..core.cells import safe_cell
 from ..core.codec import ABSENT, to_json
 from ..core.files import write_atomic
 from ..core.vocabulary import STAGES
@@ -119,13 +120,14 @@ CSV_COLUMNS = ("scenario", "description", "total_kg_co2e", "per_declared_unit_kg
 
 def comparison_csv(comparison: dict) -> str:
     """The comparison as CSV text: one row per scenario, the columns of :data:`CSV_COLUMNS`
-    then one ``<stage>_kg_co2e`` column per life-cycle stage; empty cells for None."""
+    then one ``<stage>_kg_co2e`` column per life-cycle stage; empty cells for None; text that a
+    spreadsheet would run as a formula gets a leading ``'`` (:func:`pcf.core.cells.safe_cell`)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(list(CSV_COLUMNS) + [f"{s}_kg_co2e" for s in comparison["stages"]])
     for row in comparison["scenarios"]:
         cells = [row[c] for c in CSV_COLUMNS] + [row["stages"][s] for s in comparison["stages"]]
-        writer.writerow(["" if c is None else c for c in cells])
+        writer.writerow(["" if c is None else safe_cell(c) for c in cells])  # text: no formulas (OWASP)
     return buf.getvalue()
 
 
