@@ -315,7 +315,7 @@ def test_batch_row_with_an_impossible_loop_is_an_error_record(bd, write_model, t
     table = tmp_path / "skus.csv"
     table.write_text("id,x\nOK,1\nBAD,3\n", encoding="utf-8")
     out = tmp_path / "out"
-    report = run_batch(table, out, model)
+    report = run_batch(table, out, model, json_per_sku=True)  # one result file per SKU, so the failed row's absence shows
     assert (report.computed, report.failed) == (1, 1)
     with open(out / "summary.csv", newline="", encoding="utf-8") as fh:
         rows = {r["id"]: r for r in csv.DictReader(fh)}
