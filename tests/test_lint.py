@@ -432,7 +432,7 @@ def test_findings_are_in_the_result_json_and_read_back(bd, write_model, tmp_path
     table = tmp_path / "skus.csv"
     table.write_text("id\nA\n", encoding="utf-8")
     run_batch(table, tmp_path / "batch", path)
-    row = json.loads((tmp_path / "batch" / "A.result.json").read_text(encoding="utf-8"))
+    row = api.batch_result(tmp_path / "batch", "A")  # rebuilt from the batch store
     assert row["lint"] == data["lint"]
 
 
