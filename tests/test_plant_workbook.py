@@ -369,37 +369,32 @@ def test_small_workbook_imports(small, tmp_path):
     assert f"amount: 0.12  # BOM!C{rows['BOM']}" in out.read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("value, words", [("kWh", "does not fit background key 'copper_greet', which is per kg"),
-                                          ("kgs", "unknown unit 'kgs'")])
-def test_wrong_unit(small, tmp_path, value, words):
+# One cell edited, the import refused at a cell: (sheet, edited cell's column, row, new value,
+# column of the cell the error names, words of the error).
+ONE_CELL_REFUSALS = {
+    "wrong unit for the background key": ("BOM", "D", "BOM", "kWh", "D",
+                                          "does not fit background key 'copper_greet', which is per kg"),
+    "unknown unit": ("BOM", "D", "BOM", "kgs", "D", "unknown unit 'kgs'"),
+    # the loader finds it (a kWh input of a process that makes kg); the error names the cell
+    "foreground unit mismatch": ("BOM", "D", "BOM part", "kWh", "D", "cannot convert 'kWh' to 'kg'"),
+    "non-numeric mass": ("BOM", "C", "BOM", "abc", "C", "is not a number: 'abc'"),
+    "decimal comma": ("BOM", "C", "BOM", "0,12", "C", "write a decimal point, not a comma"),
+    "negative mass": ("BOM", "C", "BOM", -0.12, "C", "must be >= 0, got -0.12"),
+    "BOM row with two sources": ("BOM", "H", "BOM", "tabs", "F", "give exactly one source of the material"),
+    "row of an unknown process": ("Energy", "A", "Energy", "anode", "A", "no process 'anode' on the Processes sheet"),
+    "contract without instrument": ("Energy", "F", "Energy", "contractual", "F",
+                                    "region, year do not go with source 'contractual'"),
+    "transport leg without distance": ("Transport", "D", "Transport", None, "D",
+                                       "a transport leg needs mode, distance and mass"),
+}
+
+
+@pytest.mark.parametrize("case", ONE_CELL_REFUSALS)
+def test_one_cell_refused(small, tmp_path, case):
+    sheet, column, row, value, at, words = ONE_CELL_REFUSALS[case]
     path, rows = small
-    _edit(path, "BOM", f"D{rows['BOM']}", value)
-    _refused(path, f"BOM!D{rows['BOM']}", words, tmp_path)
-
-
-def test_foreground_unit_mismatch_is_traced_to_its_cell(small, tmp_path):
-    """The loader finds it (a kWh input of a process that makes kg); the error names the cell."""
-    path, rows = small
-    _edit(path, "BOM", f"D{rows['BOM part']}", "kWh")
-    _refused(path, f"BOM!D{rows['BOM part']}", "cannot convert 'kWh' to 'kg'", tmp_path)
-
-
-def test_non_numeric_mass(small, tmp_path):
-    path, rows = small
-    _edit(path, "BOM", f"C{rows['BOM']}", "abc")
-    _refused(path, f"BOM!C{rows['BOM']}", "is not a number: 'abc'", tmp_path)
-
-
-def test_decimal_comma_gets_a_hint(small, tmp_path):
-    path, rows = small
-    _edit(path, "BOM", f"C{rows['BOM']}", "0,12")
-    _refused(path, f"BOM!C{rows['BOM']}", "write a decimal point, not a comma", tmp_path)
-
-
-def test_negative_mass(small, tmp_path):
-    path, rows = small
-    _edit(path, "BOM", f"C{rows['BOM']}", -0.12)
-    _refused(path, f"BOM!C{rows['BOM']}", "must be >= 0, got -0.12", tmp_path)
+    _edit(path, sheet, f"{column}{rows[row]}", value)
+    _refused(path, f"{sheet}!{at}{rows[row]}", words, tmp_path)
 
 
 def test_unknown_background_key(small, tmp_path):
@@ -450,30 +445,6 @@ def test_formula_with_cached_value_is_taken_and_named(small, tmp_path):
     out = tmp_path / "m.yaml"
     import_plant(path, out)
     assert f'amount: "0.1 + 0.02"  # BOM!C{rows["BOM"]} =0.1+0.02' in out.read_text(encoding="utf-8")
-
-
-def test_bom_row_needs_exactly_one_source(small, tmp_path):
-    path, rows = small
-    _edit(path, "BOM", f"H{rows['BOM']}", "tabs")
-    _refused(path, f"BOM!F{rows['BOM']}", "give exactly one source of the material", tmp_path)
-
-
-def test_row_of_an_unknown_process(small, tmp_path):
-    path, rows = small
-    _edit(path, "Energy", f"A{rows['Energy']}", "anode")
-    _refused(path, f"Energy!A{rows['Energy']}", "no process 'anode' on the Processes sheet", tmp_path)
-
-
-def test_contract_without_instrument(small, tmp_path):
-    path, rows = small
-    _edit(path, "Energy", f"F{rows['Energy']}", "contractual")
-    _refused(path, f"Energy!F{rows['Energy']}", "region, year do not go with source 'contractual'", tmp_path)
-
-
-def test_transport_leg_without_distance(small, tmp_path):
-    path, rows = small
-    _edit(path, "Transport", f"D{rows['Transport']}", None)
-    _refused(path, f"Transport!D{rows['Transport']}", "a transport leg needs mode, distance and mass", tmp_path)
 
 
 @pytest.mark.parametrize("name, content", [("old.xls", b"\xd0\xcf\x11\xe0 an old binary workbook"),
