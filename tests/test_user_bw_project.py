@@ -128,12 +128,18 @@ def model(tmp_path: Path, text: str = MODEL) -> str:
     return str(path)
 
 
+def footprint(tmp_path: Path, user: Path, out: str = "out", *extra: str) -> tuple[subprocess.CompletedProcess, dict]:
+    """``pcf footprint`` of the widget model against project ``mine`` in ``user``: the run (which
+    must succeed) and its result JSON."""
+    done = run(tmp_path, "footprint", model(tmp_path), "--out", str(tmp_path / out),
+               "--brightway-dir", str(user), "--project", "mine", *extra)
+    assert done.returncode == 0, done.stderr
+    return done, json.loads((tmp_path / out / "WIDGET.result.json").read_text(encoding="utf-8"))
+
+
 def test_footprint_against_the_users_project_hand_checked_and_no_file_changed(user, tmp_path):
     before = hashes(user)
-    done = run(tmp_path, "footprint", model(tmp_path), "--out", str(tmp_path / "out"),
-               "--brightway-dir", str(user), "--project", "mine")
-    assert done.returncode == 0, done.stderr
-    result = json.loads((tmp_path / "out" / "WIDGET.result.json").read_text(encoding="utf-8"))
+    done, result = footprint(tmp_path, user)
     assert result["total_kg_co2e"] == pytest.approx(HAND_TOTAL, rel=1e-6)
     assert HAND_TOTAL == pytest.approx(12.238, rel=1e-12)
     (userdb,) = [d for d in result["provenance"]["databases"] if d["database"] == "userdb"]
@@ -322,10 +328,7 @@ def test_an_elementary_flow_database_under_another_name_is_read_as_biosphere3(tm
     --install-methods links the methods to that database's flows."""
     user = make_project(tmp_path / "bw", "ecoinvent-3.10-biosphere")
     before = hashes(user)
-    done = run(tmp_path, "footprint", model(tmp_path), "--out", str(tmp_path / "out"),
-               "--brightway-dir", str(user), "--project", "mine")
-    assert done.returncode == 0, done.stderr
-    result = json.loads((tmp_path / "out" / "WIDGET.result.json").read_text(encoding="utf-8"))
+    done, result = footprint(tmp_path, user)
     assert result["total_kg_co2e"] == pytest.approx(HAND_TOTAL, rel=1e-6)
     assert "the project's elementary flows 'ecoinvent-3.10-biosphere' are read as biosphere3" in done.stderr
     assert hashes(user) == before
@@ -392,23 +395,20 @@ def test_the_background_cache_is_keyed_on_the_users_databases(user, tmp_path):
     written again); an edit in the user's project gives another entry and the new hand total."""
     cache = tmp_path / "home" / "cache" / "background"
 
-    def footprint(out: str) -> dict:
-        done = run(tmp_path, "footprint", model(tmp_path), "--out", str(tmp_path / out),
-                   "--brightway-dir", str(user), "--project", "mine")
-        assert done.returncode == 0, done.stderr
-        result = json.loads((tmp_path / out / "WIDGET.result.json").read_text(encoding="utf-8"))
+    def without_time(out: str) -> dict:
+        result = footprint(tmp_path, user, out)[1]
         result.pop("created_at")
         return result
 
-    first = footprint("a")
+    first = without_time("a")
     (entry,) = cache.glob("*.npz")
     written = entry.stat().st_mtime_ns
-    assert footprint("b") == first  # every field
+    assert without_time("b") == first  # every field
     assert [p.name for p in cache.glob("*.npz")] == [entry.name] and entry.stat().st_mtime_ns == written
     done = subprocess.run([sys.executable, "-c", EDIT_PROJECT], env={**os.environ, "BRIGHTWAY2_DIR": str(user)},
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    edited = footprint("c")
+    edited = without_time("c")
     assert edited["total_kg_co2e"] == pytest.approx(10 * (0.9 + 0.5 * (0.1 + 0.001 * 273)) + 2 * (0.1 + 0.001 * 273) + 1,
                                                     rel=1e-6)  # 12.611
     assert len(list(cache.glob("*.npz"))) == 2
