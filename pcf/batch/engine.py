@@ -143,7 +143,8 @@ def full_result(plan: Plan, row: SkuRow) -> Declaration:
     PCFError
         ``ModelError`` with ``file:line`` for an invalid value, ``CalculationError``.
     """
-    system = load_model(plan.model, overrides=row.overrides or None, scenario=plan.scenario or None)
+    with plan.files():
+        system = load_model(plan.model, overrides=row.overrides or None, scenario=plan.scenario or None)
     findings = lint_system(system, plan.pcr)  # the row's values (the mass balance depends on them)
     raise_errors(findings)
     declaration = build_declaration(evaluate(system, plan.prepared), plan.pcr)
@@ -193,7 +194,7 @@ def evaluate_columns(plan: Plan, columns: dict[str, np.ndarray]) -> tuple[dict, 
     full = {k: np.concatenate([[plan.parameters[k]], np.asarray(v, dtype=float)]) for k, v in columns.items()}
     prepared = plan.prepared
     try:
-        with vectorised(n) as state:
+        with vectorised(n) as state, plan.files():
             system = load_model(plan.model, overrides={k: Variants(v) for k, v in full.items()} or None,
                                 scenario=plan.scenario or None)
             data, graph = link_foreground(system, prepared.links)

@@ -7,17 +7,20 @@ is another structure with its own plan. Backgrounds are characterised once per m
 set of databases however many plans use them.
 
 A plan is self-contained (it pickles): worker processes and dask workers evaluate SKUs from
-it without bw2data.
+it without bw2data, a background database or the model files: it carries the bytes of every
+file its model read (the model and its ``supplier_pcf`` documents, :mod:`pcf.core.sources`),
+and rows are loaded from those under the paths the client used.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import __version__
 from ..core.errors import PCFError
+from ..core.sources import Sources, recording, serving
 from ..lca.prepare import Prepared, prepare
 from ..model import load_model
 from ..model.lint import raise_errors
@@ -51,6 +54,8 @@ class Plan:
         scenario, background content, method and pcf version (part of each row's input hash).
     error : str
         Why the plan failed (``file:line: ...``), empty when it did not.
+    sources : pcf.core.sources.Sources
+        The files loading the model read (model, supplier footprints), for :meth:`files`.
     """
 
     model: str
@@ -62,10 +67,16 @@ class Plan:
     model_sha256: str
     fingerprint: str
     error: str = ""
+    sources: Sources = field(default_factory=Sources)
 
     @property
     def key(self) -> tuple[str, str]:
         return (self.model, self.scenario)
+
+    def files(self):
+        """Context in which the model loader reads the plan's own copy of its files
+        (:func:`pcf.core.sources.serving`), never the disk of this process."""
+        return serving(self.sources)
 
 
 def make_plan(model: str, scenario: str, cache: dict | None = None) -> Plan:
@@ -81,7 +92,8 @@ def make_plan(model: str, scenario: str, cache: dict | None = None) -> Plan:
         Background characterisations shared between plans (:func:`pcf.lca.prepare.prepare`).
     """
     try:
-        system = load_model(model, scenario=scenario or None)
+        with recording() as sources:
+            system = load_model(model, scenario=scenario or None)
         prepared = prepare(system, solve=False, cache=cache)
         pcr = None
         if system.model.study.pcr:
@@ -94,7 +106,8 @@ def make_plan(model: str, scenario: str, cache: dict | None = None) -> Plan:
         return Plan(model, scenario, None, {}, None, {}, sha, _fingerprint(sha, scenario, "", ""), str(exc))
     product = system.model.product
     return Plan(model, scenario, prepared, dict(system.parameters), pcr, {"id": product.id, "name": product.name},
-                system.sha256, _fingerprint(system.sha256, scenario, prepared.background.sha256, prepared.spec.id))
+                system.sha256, _fingerprint(system.sha256, scenario, prepared.background.sha256, prepared.spec.id),
+                sources=sources)
 
 
 def _fingerprint(model_sha: str, scenario: str, background_sha: str, method: str) -> str:

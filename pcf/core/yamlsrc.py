@@ -36,6 +36,7 @@ from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.scanner import Scanner
 
+from . import sources
 from .errors import SourceError
 
 Loc = tuple  # tuple of str (mapping keys) and int (sequence indices)
@@ -306,7 +307,7 @@ def load_yaml(path: str | Path, error: type[SourceError] = SourceError) -> tuple
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = sources.read_text(path)
     except FileNotFoundError:
         raise error(path, None, "file not found") from None
     except IsADirectoryError:

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from pydantic import ValidationError
 
+from ..core import sources
 from ..core.errors import ExchangeError, ExpressionError, ModelError, UnitError
 from ..core.units import conversion_factor, dimension_name, parse_unit
 from ..core.yamlsrc import LineMap, format_loc, load_yaml
@@ -422,7 +423,7 @@ def load_model(path: str | Path, overrides: dict[str, float] | None = None,
 
     return ProductSystem(
         path=path,
-        sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+        sha256=hashlib.sha256(sources.read_bytes(path)).hexdigest(),
         model=model,
         parameters=ctx.params,
         processes=processes,
@@ -642,7 +643,7 @@ def _resolve_supplier(ctx: _LoadContext, inp, amount: float, loc: tuple,
         The document cannot be read or is not a usable PACT footprint, or the input's unit
         does not convert to its declared unit.
     """
-    file = (ctx.path.parent / inp.supplier_pcf).resolve()
+    file = sources.resolve(ctx.path.parent / inp.supplier_pcf)
     if file not in ctx.suppliers:
         try:
             ctx.suppliers[file] = read_supplier_pcf(file)

@@ -50,6 +50,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..core import sources
 from ..core.errors import ExchangeError, UnitError
 from ..core.units import conversion_factor, dimension_name
 
@@ -261,7 +262,7 @@ def _read_document(path: Path) -> tuple[bytes, dict]:
         Unreadable, not JSON, or no ``pcf`` object.
     """
     try:
-        raw = path.read_bytes()
+        raw = sources.read_bytes(path)
     except OSError as exc:
         raise ExchangeError(f"cannot read {path}: {exc.strerror or exc}") from None
     try:
