@@ -4,10 +4,13 @@ The driver reads the SKU table as a stream (it is never held in memory), prepare
 :class:`~pcf.batch.plan.Plan` per model and scenario, skips the SKUs whose result is
 already there with the same input hash, and hands chunks of rows to workers: this process
 (``jobs=1``), a pool of ``jobs`` processes, or a dask cluster. Workers compute
-(:mod:`pcf.batch.engine`), write each result JSON atomically, and return one record per row;
-the driver appends the records to ``batch-state.jsonl`` and, at the end, writes the summary
-table. A bad row becomes an error record with its row number and message; the others run
-on.
+(:mod:`pcf.batch.engine`) and return one record per row (with its batch-store row); the
+driver commits the store, appends the records to ``batch-state.jsonl`` and, at the end,
+writes the summary table. Local workers write a row's own files (``--json-per-sku`` results,
+labels, reports) into the output folder; dask workers send their bytes back and the driver
+writes them (:class:`Options` ``ship``), so a dask worker writes nothing and needs no access
+to the output folder. A bad row becomes an error record with its row number and message;
+the others run on.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -26,6 +30,8 @@ from ..core.bw import attach_overlay, user_project
 from ..core.codec import first_non_finite
 from ..core.errors import CalculationError, PCFError
 from ..core.extras import require
+from ..core.files import write_atomic
+from ..core.srcdigest import source_digest
 from ..declaration import Declaration, write_declaration
 from .engine import figures_of_result, full_result, input_hash, same_figures, summarise_rows
 from .plan import Plan, make_plan
@@ -84,11 +90,14 @@ class BatchReport:
 class Options:
     """How rows are computed: ``out`` folder, ``results`` (each SKU's full result; False for a
     summary-only run), ``templates`` (plan key -> (fingerprint, template JSON text, its
-    SHA-256) of the batch store, :mod:`pcf.batch.store`; None: one result JSON file per SKU)."""
+    SHA-256) of the batch store, :mod:`pcf.batch.store`; None: one result JSON file per SKU),
+    ``ship`` (write a row's files into a temporary folder and return their bytes in its record
+    under ``_files``, name -> bytes, for the driver to write into ``out``: dask workers)."""
 
     out: str
     results: bool = True
     templates: dict | None = None
+    ship: bool = False
 
 
 def process_chunk(plans: dict, rows: list[SkuRow], options: Options) -> tuple[list[dict], list[str]]:
@@ -101,7 +110,15 @@ def process_chunk(plans: dict, rows: list[SkuRow], options: Options) -> tuple[li
         One state record per row (:mod:`pcf.batch.state`).
     notes : list of str
     """
-    out = Path(options.out)
+    if not options.ship:
+        return _process_chunk(plans, rows, options, Path(options.out))
+    with tempfile.TemporaryDirectory(prefix="pcf-batch-") as folder:
+        return _process_chunk(plans, rows, options, Path(folder))
+
+
+def _process_chunk(plans: dict, rows: list[SkuRow], options: Options, out: Path) -> tuple[list[dict], list[str]]:
+    """:func:`process_chunk` writing the rows' files into ``out`` (with ``ship``: a temporary
+    folder, emptied into each ok record's ``_files``)."""
     records, notes = [], []
     by_plan: dict[tuple, list[SkuRow]] = {}
     for row in rows:
@@ -133,8 +150,34 @@ def process_chunk(plans: dict, rows: list[SkuRow], options: Options) -> tuple[li
                 record.update(status="error", error=f"row {row.row}: {exc}")
             except Exception as exc:  # a row must not stop the others; keep its message
                 record.update(status="error", error=f"row {row.row}: {type(exc).__name__}: {exc}")
+            if options.ship:
+                files = _take_files(out)
+                if files and record["status"] == "ok":
+                    record["_files"] = files
             records.append(record)
     return records, notes
+
+
+def _take_files(folder: Path) -> dict[str, bytes]:
+    """The files in ``folder`` (name -> bytes), removed from it."""
+    files = {}
+    for entry in os.scandir(folder):
+        if entry.is_file(follow_symlinks=False):
+            with open(entry.path, "rb") as fh:
+                files[entry.name] = fh.read()
+            os.unlink(entry.path)
+    return files
+
+
+def _write_files(out: Path, records: list[dict]) -> None:
+    """Write the files dask workers sent with their records (``_files``, :class:`Options`
+    ``ship``) into ``out``, each atomically, before the records are committed."""
+    for record in records:
+        files = record.pop("_files", None)
+        if files:
+            if any(Path(name).name != name or name in ("", ".", "..") for name in files):
+                raise PCFError(f"a worker sent files outside the output folder ({sorted(files)}); please report this")
+            write_atomic({out / name: data for name, data in files.items()})
 
 
 def _record(plan: Plan, row: SkuRow) -> dict:
@@ -261,25 +304,79 @@ def _dask_chunk(plans: dict, rows: list[SkuRow], options: Options):
     return process_chunk(plans, rows, options)
 
 
+def _worker_pcf() -> str:
+    """What pcf a dask worker runs (:func:`pcf.core.srcdigest.source_digest`)."""
+    return source_digest()
+
+
+WORKER_WAIT = 30.0
+"""Seconds to wait for the scheduler's first worker [s]. (How long to wait for the scheduler
+itself is dask's ``distributed.comm.timeouts.connect``, default 30 s.)"""
+
+
 class _Dask:
     """Chunks computed on a dask.distributed cluster: ``scheduler`` (an address such as
-    ``tcp://host:8786``), or a local cluster of ``jobs`` worker processes. The plans are
-    sent to every worker once; workers write the result files, so ``out`` must be a folder
-    they all see (a shared file system)."""
+    ``tcp://host:8786``), or a local cluster of ``jobs`` worker processes.
 
-    def __init__(self, plans, options, jobs: int, scheduler: str | None):
+    Made before anything is prepared or written: it connects and checks that the cluster has a
+    worker and that every worker runs this pcf (same source digest), else a clear error.
+    :meth:`start` sends the plans to every worker once (they carry the model files and the
+    characterised background, :mod:`pcf.batch.plan`). Workers compute only: each record comes
+    back with its batch-store row and the bytes of the row's own files (:class:`Options`
+    ``ship``), which the driver writes. So workers need pcf, but not the client's folders, its
+    model files, its output folder or the background databases in their own ``PCF_HOME``.
+
+    Raises
+    ------
+    PCFError
+        The scheduler cannot be reached, has no worker after :data:`WORKER_WAIT` seconds, or a
+        worker cannot run pcf or runs another pcf.
+    """
+
+    def __init__(self, jobs: int, scheduler: str | None):
         distributed = require("dask", "distributed", DASK_PURPOSE)
         Client, LocalCluster = distributed.Client, distributed.LocalCluster
-        self.cluster = None
+        self.cluster = self.client = None
         if scheduler:
-            self.client = Client(scheduler)
+            try:
+                self.client = Client(scheduler)
+            except (OSError, TimeoutError, ValueError) as exc:
+                raise PCFError(f"cannot reach the dask scheduler at {scheduler} ({type(exc).__name__}: {exc}); "
+                               "start it with `dask scheduler` and give its address").about("scheduler") from None
         else:
             self.cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
                                         host="127.0.0.1", dashboard_address=None)
             self.client = Client(self.cluster)
+        try:
+            self._check_workers(scheduler or self.cluster.scheduler_address)
+        except BaseException:
+            self.close()
+            raise
         self.jobs = max(jobs, len(self.client.scheduler_info().get("workers", {})) or 1)
+
+    def _check_workers(self, address: str) -> None:
+        try:
+            self.client.wait_for_workers(1, timeout=WORKER_WAIT)
+        except TimeoutError:
+            raise PCFError(f"the dask scheduler at {address} has no worker (none joined in {WORKER_WAIT:g} s); "
+                           f"start one with `dask worker {address}`").about("scheduler") from None
+        try:
+            theirs = self.client.run(_worker_pcf)
+        except Exception as exc:  # a worker that cannot unpickle or run pcf's function
+            raise PCFError(f"the dask workers of {address} cannot run pcf ({type(exc).__name__}: {exc}); "
+                           "install this pcf where the workers run").about("scheduler") from None
+        mine = source_digest()
+        other = {worker: digest for worker, digest in sorted(theirs.items()) if digest != mine}
+        if other:
+            listed = "; ".join(f"{worker}: {digest}" for worker, digest in list(other.items())[:5])
+            raise PCFError(f"{len(other)} dask worker(s) of {address} run another pcf than this one ({mine}): "
+                           f"{listed}; install the same pcf on the workers and restart them").about("scheduler")
+
+    def start(self, plans: dict, options: Options) -> "_Dask":
+        """Send the plans to every worker (once) and keep the options; returns self."""
         self.plans = self.client.scatter(plans, broadcast=True)
         self.options = options
+        return self
 
     def map(self, chunks):
         from distributed import wait as dwait
@@ -295,9 +392,12 @@ class _Dask:
             yield from ((pending.pop(f), f.result()) for f in done)
 
     def close(self):
-        self.client.close()
-        if self.cluster is not None:
-            self.cluster.close()
+        """Disconnect (and stop a local cluster); a second call does nothing."""
+        client, cluster, self.client, self.cluster = self.client, self.cluster, None, None
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
 
 
 # ------------------------------------------------------------------ driver
@@ -349,7 +449,9 @@ def run_batch(skus: str | Path, out: str | Path, model: str | Path | None = None
         The table cannot be read (``TableError``), the ``--model`` itself is invalid
         (``ModelError`` with ``file:line``) or no plan can be prepared, an unknown executor;
         ``MissingExtra`` when pyarrow (extra ``parquet``) or, for ``executor="dask"``,
-        distributed (extra ``dask``) is not installed.
+        distributed (extra ``dask``) is not installed; for ``executor="dask"``, before
+        anything is prepared or written: the scheduler cannot be reached, has no worker, or a
+        worker cannot run this pcf (:class:`_Dask`).
         Row failures are not raised: they are counted in ``failed`` and recorded.
     """
     if executor not in EXECUTORS:
@@ -364,7 +466,18 @@ def run_batch(skus: str | Path, out: str | Path, model: str | Path | None = None
         require("dask", "distributed", DASK_PURPOSE)
     started = time.perf_counter()
     table = SkuTable(skus, model)
-    out = Path(out)
+    cluster = _Dask(jobs, scheduler) if executor == "dask" else None  # connected and checked before any work
+    try:
+        return _run(table, Path(out), model, jobs, cluster, force, results, json_per_sku, chunk_size, progress,
+                    started)
+    finally:
+        if cluster is not None:
+            cluster.close()
+
+
+def _run(table: SkuTable, out: Path, model, jobs: int, cluster: _Dask | None, force: bool, results: bool,
+         json_per_sku: bool, chunk_size: int | None, progress, started: float) -> BatchReport:
+    """:func:`run_batch` once the table is open and the cluster (if any) connected."""
     report = BatchReport()
     keys, duplicates = _scan_table(table, report)
     plans = _prepare_plans(keys, model)
@@ -376,14 +489,13 @@ def run_batch(skus: str | Path, out: str | Path, model: str | Path | None = None
     if results and not json_per_sku:
         templates = _templates(plans)
         store = StoreWriter(out, templates)
-    options = Options(str(out), results, templates)
+    options = Options(str(out), results, templates, ship=cluster is not None)
     feed = _Feed(table, plans, duplicates, manifest, report, out, force, results,
                  chunk_size or (5000 if not results else 20), progress, store)
     if progress:
         progress(0, report.rows)
-    runner = (_Inline(plans, options) if executor == "local" and jobs == 1 else
-              _Pool(plans, options, jobs) if executor == "local" else
-              _Dask(plans, options, jobs, scheduler))
+    runner = (cluster.start(plans, options) if cluster is not None else
+              _Inline(plans, options) if jobs == 1 else _Pool(plans, options, jobs))
     compute_started = time.perf_counter()
     try:
         for chunk, (records, notes) in runner.map(_pending_chunks(feed)):
@@ -517,9 +629,11 @@ GROUP = 2000
 
 
 def _record_chunk(feed: _Feed, records: list[dict], notes: list[str] = ()) -> None:
-    """Append ``records`` to the state file (with a store: hold them with their store rows
-    until a part is full, :func:`_commit`), count them in the report with their ``notes``
-    (each once), and report progress."""
+    """Write the files the records carry (dask workers, :func:`_write_files`), append
+    ``records`` to the state file (with a store: hold them with their store rows until a part
+    is full, :func:`_commit`), count them in the report with their ``notes`` (each once), and
+    report progress."""
+    _write_files(feed.out, records)
     if feed.store is None:
         feed.manifest.append(records)
     else:
