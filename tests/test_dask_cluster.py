@@ -33,7 +33,8 @@ from tests.test_batch import MODEL
 from tests.test_supplier import CAM_V3, buyer
 
 runner = CliRunner()
-DASK = str(Path(sys.executable).with_name("dask"))
+DASK = (str(Path(sys.executable).with_name("dask")) if Path(sys.executable).with_name("dask").exists()
+        else shutil.which("dask"))  # distributed's command line, installed with the dask extra
 
 # R1/R2 the loop model (hand-worked in tests/test_batch.py), R7 its steel_power scenario, B1/B2 a buyer
 # of 3 kg (B2: 3000 g) of the supplier's cathode material, R3 singular (an error row), L1 with a label.
@@ -102,7 +103,7 @@ def dask_cluster(root: Path, workers: int = 1, worker_pythonpath: str | None = N
         sched = root / "scheduler"
         sched.mkdir(parents=True)
         info, log = sched / "scheduler.json", sched / "scheduler.log"
-        procs.append(_start([DASK, "scheduler", "--host", "127.0.0.1", "--port", str(_free_port()),
+        procs.append(_start([DASK, "scheduler", "--host", "127.0.0.1", "--port", "0",
                              "--no-dashboard", "--scheduler-file", str(info)], sched, env, log))
         address = _wait_for(lambda: _scheduler_address(info), "dask scheduler", procs[0], log)
         folders = []
@@ -152,8 +153,11 @@ def test_cluster_in_other_folders_gives_the_local_summary(bd, tmp_path, monkeypa
     with dask_cluster(tmp_path / "cluster") as (address, workers):
         remote = _batch("--out", "remote", "--executor", "dask", "--scheduler", address)
         json_per_sku = _batch("--out", "remote-json", "--executor", "dask", "--scheduler", address, "--json-per-sku")
+        again = _batch("--out", "remote", "--executor", "dask", "--scheduler", address)
     assert remote.exit_code == 1, remote.output
     assert "5 computed" in remote.output and "1 failed" in remote.output, remote.output
+    # the client's state file and store make a re-run skip what is done (the failed row runs again)
+    assert again.exit_code == 1 and "0 computed, 5 skipped" in again.output, again.output
     # the summary names the same relative model files and holds the same numbers, to the byte
     assert (client / "remote" / "summary.csv").read_bytes() == (client / "local" / "summary.csv").read_bytes()
     import pyarrow.parquet as pq

@@ -18,12 +18,14 @@ from __future__ import annotations
 import json
 import math
 import os
+import sys
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
+from importlib.metadata import version as dist_version
 from pathlib import Path
 
 from ..core.bw import attach_overlay, user_project
@@ -305,8 +307,10 @@ def _dask_chunk(plans: dict, rows: list[SkuRow], options: Options):
 
 
 def _worker_pcf() -> str:
-    """What pcf a dask worker runs (:func:`pcf.core.srcdigest.source_digest`)."""
-    return source_digest()
+    """What pcf a dask worker runs: :func:`pcf.core.srcdigest.source_digest`, with the numpy and
+    scipy that compute its numbers and the Python minor version (pickles of plans and rows)."""
+    python = ".".join(map(str, sys.version_info[:2]))
+    return f"{source_digest()}, numpy {dist_version('numpy')}, scipy {dist_version('scipy')}, Python {python}"
 
 
 WORKER_WAIT = 30.0
@@ -319,7 +323,8 @@ class _Dask:
     ``tcp://host:8786``), or a local cluster of ``jobs`` worker processes.
 
     Made before anything is prepared or written: it connects and checks that the cluster has a
-    worker and that every worker runs this pcf (same source digest), else a clear error.
+    worker and that every worker runs this pcf (same source digest, numpy, scipy and Python
+    minor version: :func:`_worker_pcf`), else a clear error.
     :meth:`start` sends the plans to every worker once (they carry the model files and the
     characterised background, :mod:`pcf.batch.plan`). Workers compute only: each record comes
     back with its batch-store row and the bytes of the row's own files (:class:`Options`
@@ -365,7 +370,7 @@ class _Dask:
         except Exception as exc:  # a worker that cannot unpickle or run pcf's function
             raise PCFError(f"the dask workers of {address} cannot run pcf ({type(exc).__name__}: {exc}); "
                            "install this pcf where the workers run").about("scheduler") from None
-        mine = source_digest()
+        mine = _worker_pcf()
         other = {worker: digest for worker, digest in sorted(theirs.items()) if digest != mine}
         if other:
             listed = "; ".join(f"{worker}: {digest}" for worker, digest in list(other.items())[:5])
