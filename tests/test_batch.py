@@ -475,3 +475,180 @@ def test_summary_csv_neutralises_spreadsheet_formulas(bd, model, tmp_path):
     # the table reader trims names; tab and carriage return (OWASP's other two) at the helper
     assert [safe_cell(v) for v in ("\tx", "\rx", "x=1", -1.5, -2, True, None)] == ["'\tx", "'\rx", "x=1", -1.5, -2,
                                                                                   True, None]
+
+
+# --------------------------------------------------------------------------- hostile tables (issue 19 part 7)
+
+
+def _refused(path, message: str, line: int | None) -> str:
+    from pcf.batch import SkuTable
+
+    with pytest.raises(TableError) as info:
+        list(SkuTable(path, "m.yaml"))
+    where = f"{path}:{line}: " if line is not None else f"{path}: "
+    assert str(info.value).startswith(where) and message in str(info.value), str(info.value)
+    return str(info.value)
+
+
+def test_unclosed_quote_is_refused_at_its_line(tmp_path):
+    # reproducer: an unclosed quote swallowed every later row into one name and the run exited 0
+    path = tmp_path / "skus.csv"
+    path.write_text('id,name,cap\nA,"first,1\nB,second,2\nC,third,3\n', encoding="utf-8")
+    text = _refused(path, "the quote that opens a cell on line 2 is never closed", 2)
+    assert "to line 4" in text
+
+
+def test_text_after_a_closing_quote_is_refused(tmp_path):
+    path = tmp_path / "skus.csv"
+    path.write_text('id,name,cap\nA,ok,1\nB,"say "hi"",2\n', encoding="utf-8")
+    _refused(path, "a quoted cell goes on after its closing quote", 3)
+
+
+def test_a_cell_over_131072_characters_is_a_table_error(tmp_path):
+    # reproducer: a CSV field over 131,072 characters gave a _csv.Error traceback
+    path = tmp_path / "skus.csv"
+    path.write_text("id,name,cap\nA,a,1\nB," + "x" * 131_073 + ",2\n", encoding="utf-8")
+    _refused(path, "a cell longer than 131,072 characters", 3)
+    path.write_text("id,name,cap\nA," + "x" * 131_072 + ",1\n", encoding="utf-8")  # at the limit: read
+    assert len(list(SkuTable(path, "m.yaml"))[0].name) == 131_072
+
+
+def test_row_column_line_and_size_limits(tmp_path, monkeypatch):
+    from pcf.batch import table
+
+    path = tmp_path / "skus.csv"
+    path.write_text("id,cap\nA,1\n" + "\n" * table.MAX_ROWS, encoding="utf-8")  # blank lines are rows too
+    _refused(path, f"more than {table.MAX_ROWS:,} rows", table.MAX_ROWS + 1)
+    path.write_text(",".join(f"p{i}" for i in range(table.MAX_COLUMNS)) + ",id\n", encoding="utf-8")
+    _refused(path, f"16,385 cells in one row, more than {table.MAX_COLUMNS:,}", 1)
+    path.write_text("id,cap\nA,1\nB," + "," * table.MAX_LINE_CHARS + "\n", encoding="utf-8")
+    _refused(path, "a line longer than 4,194,304 characters", 3)
+    with path.open("r+b") as f:  # a sparse file one byte over the limit
+        f.truncate(table.MAX_FILE_BYTES + 1)
+    _refused(path, f"more than {table.MAX_FILE_BYTES:,}", None)
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.append(["id", "cap"])
+    wb.save(tmp_path / "skus.xlsx")
+    monkeypatch.setattr(table, "MAX_XLSX_UNPACKED", 1000)
+    _refused(tmp_path / "skus.xlsx", "the workbook unpacks to", None)
+
+
+def _empty_rows_workbook(path, rows: int) -> None:
+    """A workbook of a header, one row and then ``rows`` empty row elements ``<row/>``."""
+    import io
+    import zipfile
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.append(["id", "cap"])
+    wb.active.append(["A", 1])
+    buf = io.BytesIO()
+    wb.save(buf)
+    with zipfile.ZipFile(buf) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                head, tail = data.split(b"</sheetData>")
+                data = head + b"<row/>" * rows + b"</sheetData>" + tail
+            dst.writestr(info.filename, data)
+
+
+def test_a_small_workbook_with_twenty_million_empty_rows_is_refused(tmp_path):
+    # reproducer: a 180 KB xlsx with 20 million empty rows ran over 300 s at 2 GB
+    path = tmp_path / "skus.xlsx"
+    _empty_rows_workbook(path, 20_000_000)
+    assert path.stat().st_size < 200_000
+    _refused(path, "the first sheet has more than 1,048,576 rows, empty ones counted", None)
+    _empty_rows_workbook(path, 1000)  # trailing empty rows below the limit are blank lines
+    assert [(r.row, r.id, r.overrides) for r in SkuTable(path, "m.yaml")] == [(2, "A", {"cap": 1.0})]
+
+
+def test_a_sheet_claiming_twenty_million_rows_is_refused(tmp_path):
+    import io
+    import zipfile
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.append(["id", "cap"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    path = tmp_path / "skus.xlsx"
+    with zipfile.ZipFile(buf) as src, zipfile.ZipFile(path, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":  # one cell at row 20,000,000 and a dimension to it
+                data = data.replace(b'ref="A1:B1"', b'ref="A1:B20000000"').replace(
+                    b"</sheetData>", b'<row r="20000000"><c r="B20000000"><v>1</v></c></row></sheetData>')
+            dst.writestr(info.filename, data)
+    _refused(path, "the first sheet claims 20,000,000 rows", None)
+
+
+def test_formula_cells_without_a_computed_value_are_row_errors(tmp_path):
+    # reproducer: xlsx formula cells without a cached value were read as empty, so the model's
+    # default was used silently (openpyxl writes formulas without computing them)
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    for row in (["id", "name", "cap"], ["A", "first", "=2*2"], ["B", '=CONCAT("a","b")', 3], ["C", "third", 5]):
+        ws.append(row)
+    path = tmp_path / "skus.xlsx"
+    wb.save(path)
+    a, b, c = SkuTable(path, "m.yaml")
+    assert a.error == "cap: a formula without a computed value in the file (it was saved by a program that " \
+                      "does not calculate); open and save the workbook in a spreadsheet program, or type the value"
+    assert a.overrides == {}
+    assert b.error.startswith("name: a formula without a computed value")
+    assert (c.error, c.overrides) == ("", {"cap": 5.0})
+    ws["C1"] = "=UPPER(\"cap\")"  # in the header: the whole table
+    wb.save(path)
+    _refused(path, "header cell 3 is a formula without a computed value", 1)
+
+
+def test_formula_cells_with_a_computed_value_are_read(tmp_path):
+    import zipfile
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    for row in (["id", "cap"], ["A", "=2*2"]):
+        wb.active.append(row)
+    path = tmp_path / "skus.xlsx"
+    wb.save(path)
+    with zipfile.ZipFile(path) as z:  # what a spreadsheet program saves: the formula and its value
+        parts = {i.filename: z.read(i) for i in z.infolist()}
+    parts["xl/worksheets/sheet1.xml"] = parts["xl/worksheets/sheet1.xml"].replace(b"<f>2*2</f><v></v>",
+                                                                                  b"<f>2*2</f><v>4</v>")
+    assert b"<v>4</v>" in parts["xl/worksheets/sheet1.xml"]
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    (row,) = SkuTable(path, "m.yaml")
+    assert (row.error, row.overrides) == ("", {"cap": 4.0})
+
+
+def test_a_workbook_of_only_a_chart_sheet_is_a_table_error(tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.create_chartsheet()
+    wb.remove(wb.active)
+    path = tmp_path / "skus.xlsx"
+    wb.save(path)
+    _refused(path, "not a readable Excel workbook", None)  # openpyxl's own refusal, not an IndexError
+
+
+def test_model_cell_naming_a_folder_is_a_row_error(bd, model, tmp_path):
+    # reproducer: a model cell that named a folder aborted the whole batch with a traceback
+    (tmp_path / "folder").mkdir()
+    path = tmp_path / "skus.csv"
+    path.write_text(f"id,model,cap\nOK,{model.name},4\nDIR,folder,4\nNUL,a\0b,4\n", encoding="utf-8")
+    report = run_batch(path, tmp_path / "out", results=False)
+    assert (report.computed, report.failed) == (1, 2)
+    rows = _summary(tmp_path / "out")
+    assert rows[3]["error"] == f"row 3: model: {tmp_path / 'folder'} is a folder, not a model file"
+    assert rows[4]["error"] == "row 4: model: not a file name (it holds a NUL character)"

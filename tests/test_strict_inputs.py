@@ -153,6 +153,11 @@ def test_a_folder_where_the_model_should_be(tmp_path):
         load_model(tmp_path)
 
 
+def test_a_nul_character_in_the_model_name(tmp_path):
+    with pytest.raises(ModelError, match="not a file name"):  # was a ValueError from open()
+        load_model(f"{tmp_path}/a\0b.yaml")
+
+
 def test_aliases_still_work_within_bounds():
     data, lines = load_text("base: &b {unit: kg, amount: 2}\nuse: [*b, *b]\n")
     assert data["use"] == [{"unit": "kg", "amount": 2}] * 2

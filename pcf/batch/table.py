@@ -24,12 +24,23 @@ any other column
 
 A cell that cannot be read (an id that is not a valid file name, a parameter value that is
 not a number, a flag that is not yes/no) makes that row an error record; the other rows are
-computed. Rows are numbered as a spreadsheet shows them: the header is row 1.
+computed. So does a workbook cell holding a formula without a computed value (a file written
+by a program that does not calculate; its cell would read as empty and the model's default
+would be used silently), and a ``model`` cell that names a folder. Rows are numbered as a
+spreadsheet shows them: the header is row 1.
+
+The whole table is refused (:class:`pcf.core.errors.TableError` with ``file:line``) for a CSV
+quote that is never closed (it would swallow every later row into one cell) or closed wrongly,
+a CSV cell longer than the csv module's limit (131,072 characters) or a line longer than
+:data:`MAX_LINE_CHARS`, more than :data:`MAX_ROWS` rows or :data:`MAX_COLUMNS` cells in a row,
+a file over :data:`MAX_FILE_BYTES` and a workbook that unpacks to more than
+:data:`MAX_XLSX_UNPACKED` or whose sheet claims more than :data:`MAX_ROWS` rows.
 """
 
 from __future__ import annotations
 
 import csv
+import itertools
 import math
 import re
 from collections.abc import Iterator
@@ -80,6 +91,23 @@ class SkuRow:
     error: str = ""
 
 
+#: Rows a table may have, the header included: a spreadsheet's own limit (Excel, LibreOffice);
+#: a larger batch is split into several tables. A workbook whose sheet claims more is refused
+#: before it is read (a 5 KB file naming row 20,000,000 made openpyxl yield 20 million rows).
+MAX_ROWS = 1_048_576
+#: Columns a row may have (a spreadsheet's own limit, XFD).
+MAX_COLUMNS = 16_384
+#: Characters in one physical line of a CSV table, read before the csv module sees it.
+MAX_LINE_CHARS = 4 * 1024 * 1024
+#: Bytes of a table file on disk, and bytes of a workbook's parts once decompressed.
+MAX_FILE_BYTES = 1024 ** 3
+MAX_XLSX_UNPACKED = 2 * 1024 ** 3
+#: The marker of a formula cell without a computed value (:func:`_excel_rows`).
+UNCOMPUTED = type("Uncomputed", (), {"__repr__": lambda self: "UNCOMPUTED"})()
+FORMULA = ("a formula without a computed value in the file (it was saved by a program that does not calculate); "
+           "open and save the workbook in a spreadsheet program, or type the value")
+
+
 def _cell(value) -> str:
     if value is None:
         return ""
@@ -89,26 +117,154 @@ def _cell(value) -> str:
 
 
 def _raw_rows(path: Path) -> Iterator[list]:
-    """Header and rows as lists of raw cells (strings for CSV, typed values for Excel)."""
-    if path.suffix.lower() in EXCEL:
+    """Header and rows as lists of raw cells (strings for CSV, typed values for Excel, with
+    :data:`UNCOMPUTED` for a formula cell without a computed value).
+
+    Raises
+    ------
+    TableError
+        The file is larger than :data:`MAX_FILE_BYTES`, not UTF-8 / not a workbook, a CSV
+        quote is never closed or closed wrongly, a cell or line is too long, a row has more
+        than :data:`MAX_COLUMNS` cells or the table more than :data:`MAX_ROWS` rows (at the
+        line where it happens).
+    """
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise TableError(path, None, f"cannot read the table ({exc.strerror or exc})") from None
+    if size > MAX_FILE_BYTES:
+        raise TableError(path, None, f"the table is {size:,} bytes, more than {MAX_FILE_BYTES:,}; split it")
+    rows = _excel_rows(path) if path.suffix.lower() in EXCEL else _csv_rows(path)
+    for number, row in enumerate(rows, start=1):
+        if number > MAX_ROWS:
+            raise TableError(path, number, f"more than {MAX_ROWS:,} rows (a spreadsheet's limit); split the table")
+        if len(row) > MAX_COLUMNS:
+            raise TableError(path, number, f"{len(row):,} cells in one row, more than {MAX_COLUMNS:,}")
+        yield row
+
+
+def _excel_rows(path: Path) -> Iterator[list]:
+    """The first sheet's rows, read twice in step: computed values (what a cell shows) and
+    formulas, so that a formula cell whose file holds no computed value (a workbook written by
+    a program that does not calculate) is :data:`UNCOMPUTED`, not an empty cell."""
+    import zipfile
+
+    try:
+        from openpyxl import load_workbook
+    except ImportError as exc:  # pragma: no cover - openpyxl comes with bw2io
+        raise TableError(path, None, f"reading Excel needs openpyxl ({exc})") from None
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise TableError(path, None, f"not a readable Excel workbook ({exc})") from None
+    if unpacked > MAX_XLSX_UNPACKED:
+        raise TableError(path, None, f"the workbook unpacks to {unpacked:,} bytes, more than {MAX_XLSX_UNPACKED:,}")
+    books = []
+    try:
+        for data_only in (True, False):
+            try:
+                books.append(load_workbook(path, read_only=True, data_only=data_only))
+            except Exception as exc:  # openpyxl raises several types for a bad file
+                raise TableError(path, None, f"not a readable Excel workbook ({exc})") from None
+        if not books[0].worksheets:
+            raise TableError(path, None, "the workbook has no worksheet")
+        sheet = books[0].worksheets[0]
+        claimed = sheet.max_row or 0
+        if claimed > MAX_ROWS:
+            raise TableError(path, None, f"the first sheet claims {claimed:,} rows (its dimension), more than "
+                                         f"{MAX_ROWS:,} (a spreadsheet's limit); copy the table into a new sheet")
+        elements, formulas = _scan_sheet(books[0], getattr(sheet, "_worksheet_path", None))
+        if elements > MAX_ROWS:
+            raise TableError(path, None, f"the first sheet has more than {MAX_ROWS:,} rows, empty ones counted "
+                                         "(a spreadsheet's limit); copy the table into a new sheet")
+        streams = [b.worksheets[0].iter_rows(max_row=MAX_ROWS + 1, values_only=True)
+                   for b in (books if formulas else books[:1])]
+        if not formulas:
+            streams.append(itertools.repeat(()))
         try:
-            from openpyxl import load_workbook
-        except ImportError as exc:  # pragma: no cover - openpyxl comes with bw2io
-            raise TableError(path, None, f"reading Excel needs openpyxl ({exc})") from None
-        try:
-            wb = load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises several types for a bad file
-            raise TableError(path, None, f"not a readable Excel workbook ({exc})") from None
-        try:
-            yield from (list(r) for r in wb.worksheets[0].iter_rows(values_only=True))
-        finally:
-            wb.close()
-        return
+            for values, formulas in zip(*streams):
+                if values.count(None) == len(values) and formulas.count(None) == len(formulas):
+                    yield []
+                    continue
+                yield [UNCOMPUTED if v is None and isinstance(f, str) and f.startswith("=") else v
+                       for v, f in zip(values, formulas)] + list(values[len(formulas):])
+        except TableError:
+            raise
+        except Exception as exc:  # a malformed sheet part: openpyxl and its XML parser raise many types
+            raise TableError(path, None, f"not a readable Excel workbook ({type(exc).__name__}: {exc})") from None
+    finally:
+        for book in books:
+            book.close()
+
+
+#: A row element and a formula element of a sheet's XML (with or without a namespace prefix).
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
+_FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
+
+
+def _scan_sheet(book, part: str | None) -> tuple[int, bool]:
+    """Row elements in a sheet's XML and whether it has a formula, by a byte scan of the part
+    (~1 s for 20 million empty rows, which openpyxl reads in ~6 minutes); stops counting past
+    :data:`MAX_ROWS`. ``(0, True)`` when the part is unknown."""
+    if part is None:
+        return 0, True
+    rows, formula, tail = 0, False, b""
+    with book._archive.open(part) as source:  # the workbook's own open zip file
+        while rows <= MAX_ROWS:
+            chunk = source.read(1 << 22)
+            if not chunk:
+                break
+            text = tail + chunk
+            rows += len(_ROW_TAG.findall(text)) - len(_ROW_TAG.findall(tail))  # those in tail were counted
+            formula = formula or _FORMULA_TAG.search(text) is not None
+            tail = text[-64:]
+    return rows, formula
+
+
+def _csv_rows(path: Path) -> Iterator[list]:
+    """Records of a CSV file (``strict``: a quote never closed or closed wrongly is an error,
+    not a cell that swallows the rest of the file)."""
     try:
         with path.open(newline="", encoding="utf-8-sig") as fh:
-            yield from csv.reader(fh)
+            reader = csv.reader(_lines(path, fh), strict=True)
+            while True:
+                start = reader.line_num + 1
+                try:
+                    row = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as exc:
+                    raise TableError(path, start, _csv_problem(str(exc), start, reader.line_num)) from None
+                yield row
     except UnicodeDecodeError as exc:
         raise TableError(path, None, f"not UTF-8 text ({exc.reason}); save the table as CSV UTF-8") from None
+
+
+def _lines(path: Path, fh) -> Iterator[str]:
+    """The file's lines, each at most :data:`MAX_LINE_CHARS` characters (read no further)."""
+    number = 0
+    while True:
+        line = fh.readline(MAX_LINE_CHARS + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > MAX_LINE_CHARS:
+            raise TableError(path, number, f"a line longer than {MAX_LINE_CHARS:,} characters")
+        yield line
+
+
+def _csv_problem(error: str, start: int, end: int) -> str:
+    if "unexpected end of data" in error:
+        return (f"the quote that opens a cell on line {start} is never closed (it would take in the rest of the "
+                f"file, to line {end}); close it, and write a quote inside a quoted cell as two quotes (\"\")")
+    if "field larger than field limit" in error:
+        return (f"a cell longer than {csv.field_size_limit():,} characters (lines {start}-{end}; is a quote left "
+                "open?)")
+    if "expected after" in error:
+        return ("a quoted cell goes on after its closing quote; write a quote inside a quoted cell as two "
+                "quotes (\"\")")
+    return f"not a readable CSV table ({error})"
 
 
 class SkuTable:
@@ -136,6 +292,8 @@ class SkuTable:
         header = next(iter(_raw_rows(self.path)), None)
         if not header:
             raise TableError(self.path, 1, "the table has no header row (columns id, name, scenario, parameters...)")
+        if UNCOMPUTED in header:
+            raise TableError(self.path, 1, f"header cell {header.index(UNCOMPUTED) + 1} is {FORMULA}")
         self.header = [_cell(h) for h in header]
         keys = [h.lower() if h.lower() in RESERVED else h for h in self.header]
         seen = set()
@@ -147,24 +305,40 @@ class SkuTable:
         if "id" not in keys:
             raise TableError(self.path, 1, f"the table needs an 'id' column (found: {', '.join(self.header)})")
         self.keys = keys
+        self._checked: dict[str, str] = {}
         self.parameters = [k for k in keys if k and k not in RESERVED and not k.startswith("#")]
 
     def __iter__(self) -> Iterator[SkuRow]:
         rows = _raw_rows(self.path)
         next(rows, None)
         for number, raw in enumerate(rows, start=2):
+            if not raw:
+                continue  # blank line
             cells = {k: raw[i] if i < len(raw) else None for i, k in enumerate(self.keys) if k}
             if all(_cell(v) == "" for v in cells.values()):
                 continue  # blank line
             yield self._row(number, cells)
+
+    def _not_a_file(self, model: str) -> str:
+        """Why ``model`` cannot be a model file ('' when it may be one; a missing file is
+        reported by the model loader), remembered per name."""
+        if model not in self._checked:
+            if len(self._checked) > 1000:
+                self._checked.clear()
+            try:
+                self._checked[model] = "is a folder, not a model file" if Path(model).is_dir() else ""
+            except (OSError, ValueError):  # a NUL character, a name too long for the file system
+                self._checked[model] = "is not a usable file name"
+        return self._checked[model]
 
     def count(self) -> int:
         """Number of non-blank data rows (one pass over the file)."""
         return sum(1 for _ in self)
 
     def _row(self, number: int, cells: dict) -> SkuRow:
+        problems = [f"{k}: {FORMULA}" for k, v in cells.items() if v is UNCOMPUTED]
+        cells = {k: (None if v is UNCOMPUTED else v) for k, v in cells.items()}
         sku = _cell(cells.get("id"))
-        problems = []
         if not sku:
             problems.append("id is empty")
         elif not ID_RE.match(sku):
@@ -201,5 +375,9 @@ class SkuTable:
         if not model:
             problems.append("no model: fill the table's model column or give the batch a model "
                             "(`pcf batch --model MODEL`)")
+        elif "\x00" in model:
+            problems.append("model: not a file name (it holds a NUL character)")
+        elif self._not_a_file(model):
+            problems.append(f"model: {model} {self._not_a_file(model)}")
         return SkuRow(number, sku, _cell(cells.get("name")), model, _cell(cells.get("scenario")), overrides,
                       flags["label"], flags["report"], "; ".join(problems))

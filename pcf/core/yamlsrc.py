@@ -316,6 +316,8 @@ def load_yaml(path: str | Path, error: type[SourceError] = SourceError) -> tuple
         raise error(path, None, f"not UTF-8 text ({exc.reason})") from None
     except OSError as exc:
         raise error(path, None, f"cannot read the file ({exc.strerror or exc})") from None
+    except ValueError:  # a NUL character in the name
+        raise error(path, None, "not a file name (it holds a NUL character)") from None
     key = (str(path), hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest())
     if key in _PARSED:
         _PARSED.move_to_end(key)
