@@ -1160,6 +1160,7 @@ def _print_verification(v, as_json: bool) -> None:
     if as_json:
         print(json.dumps(v.to_dict(), indent=2, ensure_ascii=False))
         return
+    v = v.shown()  # long fields shortened (a 100 MB product name)
     if v.number:
         out.print(f"[bold]{escape(v.number)}[/bold]  {escape(v.product_name or v.product_id or '')}"
                   + (f"  {escape(v.value)}" if v.value else "") + (f"  class {escape(v.cls)}" if v.cls else ""),

@@ -551,11 +551,12 @@ def render_outputs(result_path: str | Path | None, out_dir: str | Path, what: st
 # renew / registry ...); the library is pcf.registry, see docs/registry.md.
 
 
-def _store(registry: str | Path | None, create: bool = True):
-    """The registry store, opened; use it as a context manager (``with _store(r) as store``), which closes it."""
+def _store(registry: str | Path | None, create: bool = True, readonly: bool = False):
+    """The registry store, opened; use it as a context manager (``with _store(r) as store``), which closes it.
+    ``readonly`` for the commands that only read (an SQLite registry on a read-only mount serves them)."""
     from .registry import open_store
 
-    return open_store(registry, create=create)
+    return open_store(registry, create=create, readonly=readonly)
 
 
 def read_passphrase_file(path: str | Path) -> str:
@@ -713,7 +714,7 @@ def keys_list(registry: str | Path | None = None) -> list:
     """``pcf keys list``: every key in the registry with its role (current and retired), oldest first."""
     from .registry import list_keys
 
-    with _store(registry, create=False) as store:
+    with _store(registry, create=False, readonly=True) as store:
         return list_keys(store)
 
 
@@ -1010,7 +1011,7 @@ def verify_label(target: str, registry: str | Path | None = None, offline: bool 
     _root_key_id(root_key_id)
     store = None
     if not offline and (registry is not None or os.environ.get(URL_ENV) or default_registry_path().exists()):
-        store = _store(registry, create=False)
+        store = _store(registry, create=False, readonly=True)
     try:
         return verify(target, store, public, moment, _root_key_id(root_key_id))
     finally:
@@ -1079,7 +1080,7 @@ def renew_label(number: str, key_path: str | Path, valid_days: int | None, reaso
 
 def registry_list(registry: str | Path | None = None) -> list:
     """``pcf registry list``: every label record, in number order."""
-    with _store(registry, create=False) as store:
+    with _store(registry, create=False, readonly=True) as store:
         with store.read() as tx:
             return tx.labels()
 
@@ -1108,7 +1109,7 @@ def registry_check(registry: str | Path | None = None, root_key_id: str | None =
     if known_head is not None and len(known_head) != 64 and Path(known_head).is_file():
         signed_head, known_head = read_head(known_head), None
     _known_head(known_head)
-    with _store(registry, create=False) as store:
+    with _store(registry, create=False, readonly=True) as store:
         report = check_registry(store, _root_key_id(root_key_id), _known_head(known_head))
         if signed_head is not None:
             report.problems.extend(head_problems(store, signed_head))
@@ -1188,7 +1189,7 @@ def registry_export(number: str, out_dir: str | Path, registry: str | Path | Non
     from .registry import export
     from .registry.numbers import parse_number
 
-    with _store(registry, create=False) as store:
+    with _store(registry, create=False, readonly=True) as store:
         return export(store, parse_number(number).text, out_dir)
 
 

@@ -32,7 +32,7 @@ def is_url(location) -> bool:
 URL_ENV = "PCF_REGISTRY_URL"
 
 
-def open_store(location: str | Path | None = None, create: bool = True) -> Store:
+def open_store(location: str | Path | None = None, create: bool = True, readonly: bool = False) -> Store:
     """Open the registry.
 
     Parameters
@@ -43,6 +43,10 @@ def open_store(location: str | Path | None = None, create: bool = True) -> Store
         ``PCF_HOME/registry.db``.
     create : bool
         Create a missing SQLite registry, or the tables in an empty PostgreSQL database [default True].
+    readonly : bool
+        For a command that only reads: an SQLite file is opened read-only (``mode=ro``;
+        :func:`pcf.registry.store.connect_readonly`), so a registry on a read-only mount is
+        served; nothing is created [default False]. A PostgreSQL registry is opened as usual.
 
     Returns
     -------
@@ -59,7 +63,7 @@ def open_store(location: str | Path | None = None, create: bool = True) -> Store
     if location is None:
         location = os.environ.get(URL_ENV) or None
         if location is None:
-            return SQLiteStore(default_registry_path(), create=create)
+            return SQLiteStore(default_registry_path(), create=create, readonly=readonly)
     text = str(location)
     if is_url(text):
         return PgStore(text, create=create)
@@ -68,4 +72,4 @@ def open_store(location: str | Path | None = None, create: bool = True) -> Store
     elif "://" in text:
         raise RegistryError(f"unknown registry location {text.split('://')[0]}://...: give a file path (SQLite) or a "
                             "postgresql:// URL").about("registry")
-    return SQLiteStore(Path(text), create=create)
+    return SQLiteStore(Path(text), create=create, readonly=readonly)

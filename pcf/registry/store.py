@@ -834,7 +834,7 @@ def _refuse_foreign(path: Path) -> None:
     if head != _SQLITE_HEADER:
         raise RegistryCorrupt(f"{path} is not a usable pcf registry (not an SQLite file); {keep}").about("registry")
     try:
-        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
+        db = connect_readonly(path)
         try:
             tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             meta = dict(db.execute("SELECT name, value FROM meta").fetchall()) if "meta" in tables else {}
@@ -845,6 +845,41 @@ def _refuse_foreign(path: Path) -> None:
     if meta.get("format") != FORMAT:
         raise RegistryCorrupt(f"{path} is an SQLite file but not a pcf registry; choose another file "
                               "(pcf does not change it)").about("registry")
+
+
+def connect_readonly(path: Path) -> sqlite3.Connection:
+    """A read-only connection (``mode=ro``) to the SQLite file ``path``, which must exist.
+
+    A WAL database in a folder nobody may write (a read-only mount, a folder without write
+    permission) cannot be opened ``mode=ro`` when its ``-shm`` file is missing (SQLite cannot
+    create it); then, when no writer's ``-wal`` file is there either, it is opened
+    ``immutable`` (SQLite's "read-only WAL" rules, https://www.sqlite.org/wal.html#readonly).
+
+    Raises
+    ------
+    sqlite3.DatabaseError
+        The file cannot be opened or read.
+    """
+    uri = path.resolve().as_uri()
+    try:
+        return _probed(f"{uri}?mode=ro")
+    except sqlite3.OperationalError:
+        wal = Path(f"{path}-wal")
+        if (wal.exists() and wal.stat().st_size) or os.access(path.parent, os.W_OK):
+            raise
+    return _probed(f"{uri}?mode=ro&immutable=1")
+
+
+def _probed(uri: str) -> sqlite3.Connection:
+    """A connection to ``uri`` that has read the schema (which opens the WAL index); closed again
+    when that fails."""
+    db = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    try:
+        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except BaseException:
+        db.close()
+        raise
+    return db
 
 
 def _create(path: Path) -> None:
@@ -881,35 +916,52 @@ class SQLiteStore(Store):
         The database file; created with the schema when missing and ``create`` is true.
     create : bool
         Create a missing file [default True].
+    readonly : bool
+        Open the file read-only (:func:`connect_readonly`, for the commands that only read: a
+        registry on a read-only mount or without write permission is served); writing then
+        raises :class:`RegistryError` [default False].
 
     Raises
     ------
     RegistryCorrupt
         The file is not SQLite, not a pcf registry, or of an unknown schema version.
     RegistryError
-        The file is missing and ``create`` is false, or cannot be opened.
+        The file is missing and ``create`` is false (or ``readonly``), or cannot be opened.
     """
 
-    def __init__(self, path: str | Path, create: bool = True):
+    def __init__(self, path: str | Path, create: bool = True, readonly: bool = False):
         self.path = Path(path)
         self.location = str(self.path)
+        self.readonly = readonly
         if self.path.exists():
             _refuse_foreign(self.path)  # before anything writes to it (WAL changes the header)
-        elif not create:
+        elif not create or readonly:
             raise RegistryError(f"no registry at {self.path}: create one with `pcf registry init` "
                                 "or `pcf keys new`")
         else:
             _create(self.path)
         try:
-            self.db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            if readonly:
+                self.db = connect_readonly(self.path)
+            else:
+                self.db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+                self.db.execute("PRAGMA journal_mode = WAL")
+                self.db.execute("PRAGMA synchronous = FULL")
             self.db.row_factory = sqlite3.Row
-            self.db.execute("PRAGMA journal_mode = WAL")
-            self.db.execute("PRAGMA synchronous = FULL")
             self.db.execute("PRAGMA foreign_keys = ON")
             self._ensure_schema()
         except sqlite3.DatabaseError as exc:
+            if getattr(self, "db", None) is not None:
+                self.db.close()
+            if not readonly and not (os.access(self.path, os.W_OK) and os.access(self.path.parent, os.W_OK)):
+                raise RegistryError(f"registry {self.path} cannot be written ({exc}: a read-only file, folder or "
+                                    "file system); this command changes the registry (listing and verifying labels "
+                                    "only read it and work)").about("registry") from None
             raise RegistryCorrupt(f"{self.path} is not a usable pcf registry ({exc}); restore it from a "
                                   "backup or use the right file").about("registry") from None
+        except BaseException:
+            self.db.close()
+            raise
 
     def _ensure_schema(self) -> None:
         meta = {}
@@ -934,7 +986,7 @@ class SQLiteStore(Store):
         names = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master")}
         wanted = {"cases", "case_records", "evidence", "cases_signed_final", "case_records_append_only_update",
                   "pact_events", *PACT_TABLES, *TOKEN_TABLES}
-        if wanted <= names:
+        if wanted <= names or self.readonly:  # read-only: a query of a missing table fails on its own
             return
         self.db.execute("BEGIN IMMEDIATE")
         try:
@@ -947,6 +999,8 @@ class SQLiteStore(Store):
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Tx]:
+        if self.readonly:
+            raise RegistryError(f"registry {self.path} was opened read-only; this command writes")
         try:
             self.db.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:

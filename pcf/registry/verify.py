@@ -115,6 +115,28 @@ class Verification:
         out["verdict"] = self.verdict
         return out
 
+    def shown(self, limit: int | None = None) -> "Verification":
+        """A copy for printing, every text shortened to ``limit`` characters [default
+        :data:`SHOWN_CHARS`] by :func:`shorten` (a declaration with a 100 MB product name took
+        the terminal printer over 120 s; issue 19). The verdict is the same."""
+        limit = limit or SHOWN_CHARS
+        fields = {name: shorten(value, limit) if isinstance(value, str) else value
+                  for name, value in vars(self).items() if name not in ("checks", "marks")}
+        return Verification(**fields, checks=[Check(c.name, c.state, shorten(c.message, limit)) for c in self.checks],
+                            marks=[shorten(m, limit) for m in self.marks])
+
+
+#: Characters of a field :meth:`Verification.shown` prints.
+SHOWN_CHARS = 300
+
+
+def shorten(text: str, limit: int = SHOWN_CHARS) -> str:
+    """``text``, or its first characters and how many were left out when it is longer than
+    ``limit``: ``"NNN… (99,999,700 more characters)"``."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text) - limit:,} more characters)"
+
 
 def _describe(v: Verification, declaration: dict) -> None:
     head = declaration["values"]["headline"]
