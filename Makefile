@@ -4,7 +4,7 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
-DEBS   := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fonts-dejavu-core poppler-utils fontconfig chromium postgresql
+DEBS   := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fonts-dejavu-core poppler-utils fontconfig chromium postgresql graphviz
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test bench sysdeps venv background clean
@@ -25,7 +25,8 @@ bench: venv background
 
 # Debian packages WeasyPrint needs, a CJK font (without one Chinese renders as boxes), poppler-utils,
 # chromium (headless, for the tests of the public label-verification pages), postgresql (the tests start
-# a throw-away server of their own, tests/pgserver.py, and run the registry tests on it too).
+# a throw-away server of their own, tests/pgserver.py, and run the registry tests on it too), graphviz (`dot`
+# lays out the report's system-boundary diagram, pcf/render/boundary.py).
 sysdeps: .stamps/sysdeps
 .stamps/sysdeps: Makefile
 	@missing=""; for p in $(DEBS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \

@@ -4,8 +4,7 @@ verification statement template; rendered for both examples with numbers read ba
 
 Hand-made graph (``graph_result``): pack (production, the reference) <- cells (raw material
 acquisition) and <- ship (distribution); background: steel drawn by cells (6 kg CO2e) and by
-ship (1), electricity by pack (3); one input of cells excluded. Columns: background 0, raw
-materials 1, production 2, distribution 3, excluded 4; rows 30 units apart.
+ship (1), electricity by pack (3); one input of cells excluded; total 100 kg CO2e.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ from pcf.declaration import Declaration, build_declaration
 from pcf.lca.result import (Contribution, CutOffItem, DataQuality, Dqr, FootprintResult, Histogram, Link,
                             ProductSystem, ProductSystemProcess, Uncertainty)
 from pcf.render import fmt, render_report
-from pcf.render.boundary import ROW, TOP_BACKGROUND, boundary_context, boundary_graph
+from pcf.render.boundary import TOP_BACKGROUND, boundary_context, boundary_graph
 from pcf.render.report import contribution_rows
 from pcf.render.report_checklist import checklists, limitations
 from pcf.render.verification import GENERAL_CHECKS, render_verification, verification_context
@@ -65,44 +64,47 @@ def with_assessment(pcr_id: str) -> Declaration:
 
 
 def test_boundary_graph_by_hand():
+    """Steel (6 kg CO2e into cells, 1 into ship) is drawn in the stage of cells, the process
+    that draws most of it, with one edge there; electricity in production, beside pack."""
     g = boundary_graph(graph_result())
-    layers = {n: d["layer"] for n, d in g.nodes(data=True)}
-    assert layers == {"p:pack": 2, "p:cells": 1, "p:ship": 3, "b:steel": 0, "b:elec": 0, "x:cells": 4}
+    stages = {n: d["stage"] for n, d in g.nodes(data=True)}
+    assert stages == {"p:pack": "production", "p:cells": "raw_material_acquisition", "p:ship": "distribution",
+                      "b:steel": "raw_material_acquisition", "b:elec": "production"}
     assert g.nodes["b:steel"]["kg"] == pytest.approx(7.0)             # 6 (cells) + 1 (ship)
-    assert set(g.edges) == {("p:cells", "p:pack"), ("p:ship", "p:pack"), ("b:steel", "p:cells"),
-                            ("b:steel", "p:ship"), ("b:elec", "p:pack"), ("x:cells", "p:cells")}
+    assert g.nodes["b:steel"]["users"] == 2 and g.nodes["b:steel"]["beside"] == "p:cells"
+    assert set(g.edges) == {("p:cells", "p:pack"), ("p:ship", "p:pack"), ("b:steel", "p:cells"), ("b:elec", "p:pack")}
     assert g.nodes["p:pack"]["reference"] is True and g.nodes["p:cells"]["reference"] is False
-    assert g.nodes["x:cells"]["label"] == "1 excluded: label sticker"
 
 
-def test_boundary_geometry_columns_rows_and_boundary_box():
-    """Five columns of (680 - 4 x 10) / 5 = 128 units; the background column has two nodes one
-    row (30) apart, centred on the tallest column's middle; the box leaves the excluded column out."""
-    c = boundary_context(graph_result())
-    assert c["node_w"] == pytest.approx(128.0)
-    xs = {n["id"]: n["x"] for n in c["nodes"]}
-    assert [xs["b:steel"], xs["p:cells"], xs["p:pack"], xs["p:ship"], xs["x:cells"]] == pytest.approx(
-        [0.0, 138.0, 276.0, 414.0, 552.0])
-    ys = sorted(n["y"] for n in c["nodes"] if n["id"].startswith("b:"))
-    assert ys[1] - ys[0] == pytest.approx(ROW)
-    singles = {n["y"] for n in c["nodes"] if not n["id"].startswith("b:")}
-    assert len(singles) == 1 and next(iter(singles)) == pytest.approx((ys[0] + ys[1]) / 2)
-    assert c["box"]["x"] + c["box"]["w"] == pytest.approx(552.0 - 5.0)   # left of the excluded column
-    assert [col["title_en"] for col in c["columns"]] == ["Background", "Raw materials", "Production",
-                                                        "Distribution", "Excluded (cut-off)"]
-    assert c["counts"] == {"processes": 3, "background": 2, "excluded": 1, "links": 6}
-    steel = next(n for n in c["nodes"] if n["id"] == "b:steel")
-    assert steel["lines"] == ["Steel", "7.00 kg CO2e"]
-    widths = sorted(e["width"] for e in c["edges"] if e["kind"] == "background")
-    assert widths == pytest.approx([0.6 + 2.4 * 1 / 6, 0.6 + 2.4 * 3 / 6, 3.0])   # line width ∝ kg
+def test_boundary_columns_labels_and_excluded_list_by_hand():
+    """Columns: raw-material background | raw-material processes | production background |
+    production | the later stages; labels wrapped, with kg CO2e and share of the 100 kg total."""
+    from pcf.render.boundary import _columns, _node_lines
+
+    r = graph_result()
+    g = boundary_graph(r)
+    assert r.total_kg_co2e == pytest.approx(100.0)
+    assert _columns(g, ["raw_material_acquisition", "production", "distribution"]) == [
+        ["b:steel"], ["p:cells"], ["b:elec"], ["p:pack"], ["p:ship"]]
+    assert _node_lines(g.nodes["b:steel"], 100.0) == ["Steel", "7.00 kg CO2e · 7.0 %", "(into 2 processes)"]
+    assert _node_lines(g.nodes["b:elec"], 100.0) == ["Electricity", "3.00 kg CO2e · 3.0 %"]
+    c = boundary_context(r)
+    assert c["counts"] == {"processes": 3, "background": 2, "drawn": 2, "excluded": 1, "links": 4}
+    assert c["excluded"] == [{"name": "label sticker", "processes": "Cells"}]
+    assert c["svg"].startswith("<svg") and "Pack assembly" in c["svg"] and "label sticker" not in c["svg"]
 
 
 def test_boundary_groups_the_small_background_activities():
-    """12 activities: the 10 largest drawn one by one, the 2 others (0.1 kg each) as one node."""
+    """12 activities: the 10 largest drawn one by one, the 2 others (0.1 kg each, drawn by cells)
+    as one node of their stage: "2 other inputs, 0.2 % of the total"."""
+    from pcf.render.boundary import _node_lines
+
     g = boundary_graph(graph_result(n_background=12))
     background = [n for n, d in g.nodes(data=True) if d["kind"] == "background"]
     assert len(background) == TOP_BACKGROUND
-    assert g.nodes["b:*"]["n"] == 2 and g.nodes["b:*"]["kg"] == pytest.approx(0.2)
+    other = g.nodes["o:raw_material_acquisition"]
+    assert other["n"] == 2 and other["kg"] == pytest.approx(0.2) and other["beside"] == "p:cells"
+    assert _node_lines(other, 100.0) == ["2 other inputs,", "0.2 % of the total"]  # 21 > 20 widths
 
 
 def test_boundary_without_product_system_uses_the_contributions():

@@ -145,7 +145,7 @@ def environment(templates_dir: Path | None = None) -> jinja2.Environment:
 def _environment(folder: str) -> jinja2.Environment:
     """One environment per templates folder and process: its compiled templates are reused (Jinja2
     reloads a template whose file changed)."""
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(folder),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -153,6 +153,33 @@ def _environment(folder: str) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.filters["breakable"] = breakable
+    return env
+
+
+#: Zero-width space: a line-break opportunity that draws nothing and that pdftotext does not
+#: print (WeasyPrint 70 ignores ``<wbr>``).
+ZWSP = "\u200b"
+
+
+def breakable(text) -> str:
+    """Jinja2 filter ``breakable``: ``text`` with a line-break opportunity after each ``_`` and
+    ``/``, so that a key such as ``electricity_cn_national_avg_2023`` wraps at its underscores
+    (``electricity_`` / ``cn_national_`` / ``avg_2023``) rather than mid-word (issue 20).
+
+    Parameters
+    ----------
+    text : str or None
+        A key, path or identifier (escaped by autoescape as usual).
+
+    Returns
+    -------
+    str
+        The text with ``ZWSP`` after each ``_`` and ``/`` ("" for None).
+    """
+    if text is None:
+        return ""
+    return str(text).replace("_", "_" + ZWSP).replace("/", "/" + ZWSP)
 
 
 def template_folder(env: jinja2.Environment) -> Path:
