@@ -65,8 +65,59 @@ def fail(exc: PCFError) -> typing.NoReturn:
     stderr, exit status 2, never a traceback."""
     flag = option_of(exc)
     message = f"{exc} ({flag})" if flag else str(exc)
-    err.print(f"[red]error:[/red] {escape(message)}", highlight=False, markup=True, soft_wrap=True)
+    err.print(f"[red]error:[/red] {escape(message)}", highlight=False, markup=True, soft_wrap=not wrapping())
     raise typer.Exit(2)
+
+
+def wrapping() -> bool:
+    """Whether long messages wrap at the console's width: on a terminal, or when ``COLUMNS`` is
+    set (a narrow terminal, ``COLUMNS=80 pcf ... 2> file``). In a pipe without ``COLUMNS`` each
+    message stays one line, whole for grep (issue 20 part 7)."""
+    import os
+
+    return err.is_terminal or bool(os.environ.get("COLUMNS"))
+
+
+def print_fitting(columns: list[tuple[str, str]], rows: list[list[str]], keys: int = 1) -> None:
+    """Print a table that never cuts a cell: one Rich table when it fits the console's width, else
+    several one under another, each with the first ``keys`` columns and as many of the others as
+    fit (issue 20 part 7: at 80 columns, in a pipe, a column folds instead of turning into "2…").
+
+    Parameters
+    ----------
+    columns : list of (title, justify)
+        Column titles (they may wrap at spaces) and ``"left"`` / ``"right"``.
+    rows : list of list of str
+        Cells as Rich markup (escaped); a figure's column is as wide as its widest cell (at
+        least 9, or its title), so a figure is never wrapped or cut.
+    keys : int
+        Leading columns repeated in every part (the row names).
+    """
+    from rich.text import Text
+
+    def need(i: int) -> int:  # a column's width: its widest cell, its title's longest word; + borders, padding
+        cells = [Text.from_markup(r[i]).cell_len for r in rows]
+        words = [Text(w).cell_len for w in columns[i][0].split()] + [min(9, Text(columns[i][0]).cell_len)]
+        return max(cells + words) + 3
+
+    widths = [need(i) for i in range(len(columns))]
+    parts: list[list[int]] = [[]]
+    used = sum(widths[:keys]) + 1
+    for i in range(keys, len(columns)):
+        if parts[-1] and used + widths[i] > out.width:
+            parts.append([])
+            used = sum(widths[:keys]) + 1
+        parts[-1].append(i)
+        used += widths[i]
+    for part in parts:
+        table = Table(show_header=True, header_style="bold")
+        for i in list(range(keys)) + part:  # a figure's column exactly as wide as it needs: the title wraps
+            table.add_column(columns[i][0], justify=columns[i][1], overflow="fold",
+                             min_width=widths[i] - 3 if i >= keys else min(widths[i] - 3, out.width // 3),
+                             max_width=widths[i] - 3 if i >= keys else None)
+        for r in rows:
+            table.add_row(*[r[i] for i in list(range(keys)) + part])
+        out.print(table)
 
 
 def handled(command: typing.Callable) -> typing.Callable:
@@ -397,22 +448,19 @@ def print_comparison(comparison: dict) -> None:
     ref = product["reference_flow"]
     out.print(f"[bold]{escape(product['name'])}[/bold] ({escape(product['id'])})  ·  {escape(comparison['method'])}"
               f"  ·  differences against [bold]{escape(comparison['base'])}[/bold]")
-    table = Table(show_header=True, header_style="bold")
-    table.add_column("scenario", no_wrap=True)
-    table.add_column(f"kg CO2e / {_fmt(ref['amount'])} {escape(ref['unit'])}", justify="right")
+    columns = [("scenario", "left"), (f"kg CO2e / {_fmt(ref['amount'])} {escape(ref['unit'])}", "right")]
     if du:
-        table.add_column(f"kg CO2e / {escape(du['unit'])}", justify="right")
-    table.add_column("Δ kg CO2e", justify="right")
-    table.add_column("Δ %", justify="right")
+        columns.append((f"kg CO2e / {escape(du['unit'])}", "right"))
+    columns += [("Δ kg CO2e", "right"), ("Δ %", "right")]
     if du:
-        table.add_column(f"Δ % per {escape(du['unit'])}", justify="right")
-    for stage in comparison["stages"]:
-        table.add_column(STAGE_ABBREVIATIONS.get(stage, stage), justify="right")
+        columns.append((f"Δ % per {escape(du['unit'])}", "right"))
+    columns += [(STAGE_ABBREVIATIONS.get(stage, stage), "right") for stage in comparison["stages"]]
 
     def pct(x):
         return "—" if x is None else f"{0.0 if abs(x) < 5e-10 else x:+.1f} %"
 
     base_total = abs(comparison["scenarios"][0]["total_kg_co2e"])
+    rows = []
     for row in comparison["scenarios"]:
         cells = [escape(row["scenario"]), _fmt(row["total_kg_co2e"])]
         if du:
@@ -422,8 +470,8 @@ def print_comparison(comparison: dict) -> None:
         if du:
             cells.append(pct(row["per_declared_unit_diff_pct"]))
         cells += [_fmt(row["stages"][s]) for s in comparison["stages"]]
-        table.add_row(*cells)
-    out.print(table)
+        rows.append(cells)
+    print_fitting(columns, rows)
     for row in comparison["scenarios"]:
         if row["description"]:
             out.print(f"  {escape(row['scenario'])}: {escape(row['description'])}", highlight=False)
@@ -435,14 +483,13 @@ def print_claim(comparison: dict) -> None:
     head = "previous" if c["claim"] == "reduction" else "baseline"
     out.print(f"[bold]{escape(c['claim'])}[/bold]: {escape(c['product']['id'])} against {escape(c['baseline']['id'])}"
               f"  ·  PCR {escape(str(c['pcr']['id']))} v{escape(str(c['pcr']['version']))}  ·  {escape(c['unit'])}")
-    table = Table(show_header=True, header_style="bold")
-    for name, justify in (("", "left"), (head, "right"), ("product", "right"),
-                          ("reduction" if c["claim"] == "reduction" else "handprint", "right"), ("%", "right")):
-        table.add_column(name, justify=justify)
+    columns = [("", "left"), (head, "right"), ("product", "right"),
+               ("reduction" if c["claim"] == "reduction" else "handprint", "right"), ("%", "right")]
+    rows = []
     for r in [c["total"]] + c["stages"]:
         pct = "—" if r["reduction_pct"] is None else f"{r['reduction_pct']:.1f} %"
-        table.add_row(escape(r["name"]), _fmt(r["baseline"]), _fmt(r["product"]), _fmt(r["reduction"]), pct)
-    out.print(table)
+        rows.append([escape(r["name"]), _fmt(r["baseline"]), _fmt(r["product"]), _fmt(r["reduction"]), pct])
+    print_fitting(columns, rows)
     for cond in c["conditions"]:
         mark = {True: "[green]✓[/green]", False: "[red]✗[/red]", None: "[yellow]?[/yellow]"}[cond["met"]]
         out.print(f"  {mark} {escape(cond['condition'])}" + (f" — {escape(cond['note'])}" if cond["note"] else ""),
@@ -779,14 +826,20 @@ def db_list(as_json: bool = typer.Option(False, "--json", help="Print JSON inste
     if as_json:
         print(json.dumps([e.to_dict() for e in entries], indent=2, ensure_ascii=False))
         return
+    wide = out.width >= 110
     table = Table(show_header=True, header_style="bold")
-    table.add_column("name", overflow="fold", ratio=1)
+    table.add_column("name" if wide else "name · source", overflow="fold", ratio=1)
     table.add_column("kind", no_wrap=True)
     table.add_column("activities", justify="right", no_wrap=True)
     table.add_column("sha256", no_wrap=True)
-    table.add_column("source", overflow="fold", ratio=1)
+    if wide:
+        table.add_column("source", overflow="fold", ratio=1)
     for e in entries:
-        table.add_row(escape(e.name), e.kind, str(e.activities), e.sha256[:12], escape(e.source))
+        if wide:
+            table.add_row(escape(e.name), e.kind, str(e.activities), e.sha256[:12], escape(e.source))
+        else:  # under 110 columns: the source under the name, so that neither folds mid-word at 80
+            name = f"[bold]{escape(e.name)}[/bold]" + (f"\n[dim]{escape(e.source)}[/dim]" if e.source else "")
+            table.add_row(name, e.kind, str(e.activities), e.sha256[:12])
     out.print(table)
 
 
@@ -1147,7 +1200,7 @@ def _issue_folder(folder: Path, key: Path, valid_days, out_dir: Path, passphrase
             print(outcome.issued.number)
         if outcome.error is not None:
             err.print(f"[red]{escape(outcome.result.name)}:[/red] {escape(outcome.error)}", highlight=False,
-                      soft_wrap=True)
+                      soft_wrap=not wrapping())
     issued = sum(o.issued is not None for o in bulk.outcomes)
     err.print(f"issued {issued} of {len(bulk.outcomes)} results into {escape(str(out_dir))}", highlight=False)
     if bulk.refused:

@@ -118,9 +118,9 @@ def check_conformance(declaration: Declaration, pcr_dir: str | Path | None = Non
     fresh = _assess(declaration, pcr)
     version = fresh.pcr.version
     if not fresh.conforms:
-        lines = "; ".join(f"{f.rule} ({f.clause or ''}): {f.message}" for f in fresh.nonconformities)
-        raise IssueRefused(f"the result does not conform to PCR {pcr_id} v{version}: {lines}. "
-                           f"Fix the model (see `pcf check MODEL`) and recompute")
+        lines = "".join(f"\n  - {f.rule} ({f.clause or ''}): {f.message}" for f in fresh.nonconformities)
+        raise IssueRefused(f"the result does not conform to PCR {pcr_id} v{version}, one nonconformity a line:"
+                           f"{lines}\nFix the model (see `pcf check MODEL`) and recompute")
     today = declaration.replace(assessment=fresh, accounting=rule_for(pcr, declaration.result.study.standard))
     if declaration.result.totals is not None:
         per = "declared_unit" if declaration.result.product.declared_unit is not None else "reference_flow"
