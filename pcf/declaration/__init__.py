@@ -367,14 +367,22 @@ def _check_declared(stored: dict, declaration: Declaration) -> None:
                                    f"{'included' if declaration.accounting.dluc_included else 'excluded'})")
 
 
+def _looks_like_a_model(path: Path, text: str) -> bool:
+    """A YAML file (by suffix) or a document declaring ``format: pcf-model/...`` (issue 20: `pcf
+    label MODEL.yaml` said only "not valid JSON")."""
+    return path.suffix.lower() in (".yaml", ".yml") or re.search(
+        r"^format:\s*[\"']?pcf-model/", text[:4096], flags=re.M) is not None
+
+
 def read_declaration(path: str | Path) -> Declaration:
     """Read a result JSON file.
 
     Raises
     ------
     pcf.core.errors.SourceError
-        Not found, not JSON, not a ``pcf-result/1`` document, not of its shape, or a number
-        that is not finite (``file: $.json.path: what is wrong``).
+        Not found, not JSON (a product model: says to run `pcf footprint` first), not a
+        ``pcf-result/1`` document, not of its shape, or a number that is not finite
+        (``file: $.json.path: what is wrong``).
     """
     path = Path(path)
     try:
@@ -386,6 +394,10 @@ def read_declaration(path: str | Path) -> Declaration:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
+        if _looks_like_a_model(path, text):
+            raise SourceError(path, None, f"this is a product model, not a result: compute it first with "
+                                          f"`pcf footprint {path}`, then use the <product id>.result.json it "
+                                          "writes") from None
         raise SourceError(path, exc.lineno, f"not valid JSON: {exc.msg}") from None
     except RecursionError:
         raise SourceError(path, None, "not a pcf result: nested too deeply") from None
