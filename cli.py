@@ -1063,6 +1063,68 @@ def _registry_option():
     return typer.Option(None, "--registry", envvar="PCF_REGISTRY", help=_REGISTRY_HELP)
 
 
+@app.command(epilog="Example: pcf grade --batch out/batch --peers out/batch --out out/grades  ·  "
+                     "pcf grade out/SKU-NMC811-PACK.result.json --peers pcr")
+def grade(
+    result: Optional[Path] = typer.Argument(None, help="Result JSON (or --batch, with --sku for one SKU, without "
+                                                     "for every SKU of the batch)."),
+    peers: str = typer.Option(..., "--peers", help="The peer group: a pcf batch --out folder (or its summary.csv / "
+                                                   "summary.parquet), a folder of *.result.json files, 'registry' "
+                                                   "(its current labels under the result's PCR) or 'pcr' (the "
+                                                   "reference value the PCR cites)."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="Folder for <id>.grading.json (and grades.csv "
+                                                               "for a whole batch); default: print only."),
+    batch: Optional[Path] = typer.Option(None, "--batch", help="The --out folder of a `pcf batch`: with --sku that "
+                                                               "SKU, without every SKU of its summary."),
+    sku: Optional[str] = _sku_option(),
+    pcr: Optional[str] = typer.Option(None, "--pcr", help="PCR id or rule file to grade under (default: the "
+                                                          "result's PCR; it must be that PCR)."),
+    registry: Optional[str] = _registry_option(),
+) -> None:
+    """Grade a result against its peers: the ratio of its declared figure to the peer group's
+    mean or median and the level the PCR's peer_grading gives it (docs/pcr-format.md)."""
+    from pcf.api import grade as run
+
+    found = run(result, peers, out_dir=out_dir, batch=batch, sku=sku, pcr=pcr, registry=registry)
+    if len(found.grades) == 1:
+        print_grade(found.grades[0])
+    else:
+        print_grades(found.grades)
+    for path in found.files.values():
+        out.print(f"wrote {escape(str(path))}", highlight=False)
+
+
+def print_grade(g) -> None:
+    """One peer grading: the level line (English, Chinese) and what the group held."""
+    en, zh = g.text()
+    out.print(f"{escape(g.result.id)}: {escape(en)}", highlight=False, soft_wrap=True)
+    out.print(f"  {escape(zh)}", highlight=False, soft_wrap=True)
+    ref = g.group.reference
+    size = "size not stated" if g.group.size is None else f"{g.group.size} peers"
+    out.print(f"  {_fmt(g.result.value)} {g.result.unit} / {ref.statistic} {_fmt(ref.value)} = ratio "
+              f"{g.ratio:.4f}; group: {g.group.kind}, {size}, {escape(g.group.source)}", highlight=False, soft_wrap=True)
+    if g.reason:
+        out.print(f"  {escape(g.reason)}", highlight=False, soft_wrap=True)
+
+
+def print_grades(grades: list) -> None:
+    """Many gradings against one group: how many results fall in each level."""
+    first = grades[0]
+    ref = first.group.reference
+    size = "size not stated" if first.group.size is None else f"{first.group.size} peers"
+    out.print(f"{len(grades)} results graded against the {ref.statistic} {_fmt(ref.value)} {ref.unit} "
+              f"({first.group.kind}, {size}; PCR {first.pcr_id})", highlight=False, soft_wrap=True)
+    table = Table("level", "max ratio", "results", "min ratio", "max ratio seen")
+    for bound in first.levels:
+        ratios = [g.ratio for g in grades if g.level == bound.level]
+        table.add_row(str(bound.level), "open" if bound.max_ratio is None else f"{bound.max_ratio:g}", str(len(ratios)),
+                      f"{min(ratios):.3f}" if ratios else "", f"{max(ratios):.3f}" if ratios else "")
+    out.print(table)
+    indicative = sum(1 for g in grades if g.indicative)
+    if indicative:
+        out.print(f"{indicative} of them indicative (not conforming to the PCR, or not known)", highlight=False)
+
+
 def _ask_passphrase() -> Optional[typing.Callable[[Path], str]]:
     """A prompt for the passphrase of an encrypted key, when a person is there to answer it (the
     library calls it only when PCF_KEY_PASSPHRASE is not set)."""

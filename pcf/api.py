@@ -1700,3 +1700,225 @@ def _declaration_of(result_path: str | Path | None, batch: str | Path | None = N
         return Declaration.from_json(data)
     except PCFError as exc:
         raise SourceError(Path(batch) / "plan.json", None, f"SKU {sku!r}: not a valid pcf result: {exc}") from None
+
+
+# --------------------------------------------------------------------------- peer grading (issue 21)
+
+
+@dataclass
+class GradeRun:
+    """What :func:`grade` produced.
+
+    Attributes
+    ----------
+    grades : list of pcf.pcr.peers.PeerGrade
+        One per graded result (one, or every SKU of a batch), in order.
+    files : dict of str to Path
+        ``grading`` (one result) or ``<sku>`` per SKU and ``grades.csv`` -> file written.
+    """
+
+    grades: list = field(default_factory=list)
+    files: dict[str, Path] = field(default_factory=dict)
+
+
+@dataclass
+class _Subject:
+    """A result to grade: its peer record, name, nonconformity count and file (if any)."""
+
+    peer: object
+    name: str | None
+    nonconformities: int | None
+    path: Path | None = None
+    stem: str | None = None
+
+
+def grade(result_path: str | Path | None, peers: str, out_dir: str | Path | None = None,
+          batch: str | Path | None = None, sku: str | None = None, pcr: str | Path | None = None,
+          registry: str | Path | None = None, at: str | None = None) -> GradeRun:
+    """``pcf grade``: grade a result's declared figure against its peer group (the PCR's
+    ``peer_grading``, :mod:`pcf.pcr.peers`; docs/pcr-format.md "Peer grading").
+
+    Parameters
+    ----------
+    result_path : str or Path, optional
+        A result JSON file; or None with ``batch`` (and ``sku``: that SKU; without: every SKU of
+        the batch that has a result, read from its summary).
+    peers : str
+        Where the group comes from: a batch's out folder or its ``summary.csv`` /
+        ``summary.parquet``; a folder of ``*.result.json`` files; ``registry`` (the current
+        footprint labels of ``registry`` under the result's PCR); ``pcr`` (the reference value
+        the PCR cites).
+    out_dir : str or Path, optional
+        Folder for ``<stem>.grading.json`` (``pcf-peer-grading/1``) per graded result, and
+        ``grades.csv`` when a whole batch is graded; None writes nothing.
+    pcr : str or Path, optional
+        The PCR rule file (or id) to grade under; default the result's PCR by id. Must have the
+        result's PCR id.
+    registry : str or Path, optional
+        Registry location for ``peers="registry"``.
+    at : str, optional
+        ISO 8601 UTC time of grading (labels current then); default now.
+
+    Returns
+    -------
+    GradeRun
+
+    Raises
+    ------
+    PeerGradingError
+        The PCR defines no peer grading, cites no reference value (``pcr``), the group mixes
+        PCRs, declared units or methods, is smaller than the PCR's minimum, or a result has no
+        declared figure per declared unit. Nothing is written.
+    SourceError, PCRError, StoreError, PCFError
+        A file that cannot be read; an unknown PCR; ``peers`` names nothing pcf can read.
+    """
+    from datetime import datetime, timezone
+
+    from .pcr.peers import grade_against_reference
+
+    now = at or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    subjects = _grade_subjects(result_path, batch, sku)
+    rule = _grade_pcr(subjects[0].peer, pcr)
+    if peers == "pcr":
+        grades = [grade_against_reference(s.peer, rule, graded_at=now, name=s.name, nonconformities=s.nonconformities)
+                  for s in subjects]
+    elif peers == "registry":
+        grades = _grade_against_registry(subjects, rule, registry, now)
+    else:
+        grades = _grade_against_source(subjects, rule, peers, now)
+    files = _write_grades(subjects, grades, out_dir, whole_batch=result_path is None and sku is None)
+    return GradeRun(grades, files)
+
+
+def _grade_subjects(result_path, batch, sku) -> list:
+    """The results to grade: one result (file or batch SKU), or every SKU of a batch's summary."""
+    from .declaration.peers import nonconformities, peer_of
+
+    if result_path is None and batch is not None and sku is None:
+        from .batch.peers import read_summary_peers
+
+        rows = read_summary_peers(batch).ok()
+        if not rows:
+            raise PCFError(f"{batch}: the batch has no SKU with a result to grade").about("batch")
+        return [_Subject(r.peer, r.name, r.nonconformities, stem=r.peer.id) for r in rows]
+    declaration = _declaration_of(result_path, batch, sku)
+    from .core.files import output_stem
+
+    return [_Subject(peer_of(declaration), declaration.result.product.name, nonconformities(declaration),
+                     path=Path(result_path) if result_path is not None else None,
+                     stem=output_stem(declaration.to_json()) if result_path is not None else sku)]
+
+
+def _grade_pcr(subject, pcr):
+    """The PCR to grade under: ``pcr`` (id or file) or the result's own, which must match."""
+    from .core.errors import PeerGradingError
+    from .pcr import load_pcr
+    from .pcr.peers import check_subject
+
+    check_subject(subject)
+    rule = load_pcr(pcr if pcr is not None else subject.pcr)
+    if rule.id != subject.pcr:
+        raise PeerGradingError(f"the rule file is PCR {rule.id}, the result was assessed under {subject.pcr}; "
+                               "grade under the result's own PCR").about("pcr")
+    return rule
+
+
+def _grade_against_registry(subjects: list, rule, registry, now: str) -> list:
+    """Every subject against the registry's current footprint labels under its PCR."""
+    from .pcr.peers import grade_against_peers
+    from .registry.peers import current_label_peers
+
+    with _store(registry, create=False, readonly=True) as store:
+        found = current_label_peers(store, rule.id, now)
+        path = getattr(store, "path", None)
+    source = f"registry {path}" if path is not None else "PostgreSQL registry"
+    grades = []
+    for s in subjects:
+        g = grade_against_peers(s.peer, found.peers, rule, kind="registry", source=source, date=now, graded_at=now,
+                                name=s.name, nonconformities=s.nonconformities, skipped=found.skipped)
+        inside = s.peer.id in found.products
+        grades.append(dataclasses.replace(g, group=dataclasses.replace(g.group, includes_graded=inside)))
+    return grades
+
+
+def _grade_against_source(subjects: list, rule, peers: str, now: str) -> list:
+    """Every subject against one group read from a batch summary or a folder of result files."""
+    from .batch.peers import read_summary_peers, summary_file
+    from .core.errors import SourceError
+    from .pcr.peers import grade_against_peers
+
+    path = Path(peers)
+    if summary_file(path) is not None:
+        summary = read_summary_peers(path)
+        group, kind, source, date, skipped = ([r.peer for r in summary.ok()], "batch", summary.source, summary.date,
+                                              summary.skipped())
+        files = None
+    elif path.is_dir():
+        group, files, date = _folder_peers(path)
+        kind, source, skipped = "results", str(path), {}
+    else:
+        raise SourceError(path, None, "not a peer group pcf can read: give a pcf batch --out folder (or its "
+                                      "summary.csv / summary.parquet), a folder of *.result.json files, "
+                                      "'registry' or 'pcr'").about("peers")
+    grades = []
+    for s in subjects:
+        g = grade_against_peers(s.peer, group, rule, kind=kind, source=source, date=date, graded_at=now,
+                                name=s.name, nonconformities=s.nonconformities, skipped=skipped)
+        if files is not None:
+            inside = s.path is not None and s.path.resolve() in files
+            g = dataclasses.replace(g, group=dataclasses.replace(g.group, includes_graded=inside))
+        grades.append(g)
+    return grades
+
+
+def _folder_peers(folder: Path):
+    """The ``*.result.json`` files of a folder as peers (id: the file name), the resolved paths,
+    and the newest result's ``created_at``."""
+    from .core.errors import SourceError
+    from .declaration import read_declaration
+    from .declaration.peers import peer_of
+
+    paths = sorted(folder.glob("*.result.json"))
+    if not paths:
+        raise SourceError(folder, None, "no *.result.json files here: not a folder of results, and no batch "
+                                        "summary (summary.csv / summary.parquet)").about("peers")
+    group, dates = [], []
+    for p in paths:
+        declaration = read_declaration(p)
+        group.append(peer_of(declaration, p.name))
+        dates.append(str(declaration.result.created_at))
+    return group, {p.resolve() for p in paths}, max(dates)
+
+
+def _write_grades(subjects: list, grades: list, out_dir, whole_batch: bool) -> dict[str, Path]:
+    """``<stem>.grading.json`` per grade (and ``grades.csv`` for a whole batch), atomically."""
+    import csv
+    import io
+    import json
+
+    from .core.cells import safe_cell
+    from .core.files import write_atomic
+
+    if out_dir is None:
+        return {}
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    files: dict[Path, bytes] = {}
+    names: dict[str, Path] = {}
+    for s, g in zip(subjects, grades):
+        path = out / f"{s.stem}.grading.json"
+        files[path] = (json.dumps(g.to_json(), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+        names[s.stem if whole_batch else "grading"] = path
+    if whole_batch:
+        text = io.StringIO()
+        writer = csv.writer(text)
+        writer.writerow(["id", "declared_per_declared_unit", "unit", "reference", "statistic", "ratio", "level",
+                         "levels", "indicative"])
+        for g in grades:
+            writer.writerow([safe_cell(g.result.id), repr(g.result.value), g.result.unit,
+                             repr(g.group.reference.value), g.group.reference.statistic, repr(g.ratio), g.level,
+                             len(g.levels), "true" if g.indicative else "false"])
+        files[out / "grades.csv"] = text.getvalue().encode("utf-8")
+        names["grades.csv"] = out / "grades.csv"
+    write_atomic(files)
+    return names

@@ -117,6 +117,13 @@ class ComparisonRefused(PCFError):
     a handprint without a justified baseline. The message says which and how to fix it."""
 
 
+class PeerGradingError(PCFError):
+    """A result cannot be graded against its peers (``pcf grade``, :mod:`pcf.pcr.peers`): its PCR
+    has no ``peer_grading``, it has no declared figure per declared unit, the group mixes PCRs,
+    declared units or methods, is smaller than the PCR's minimum, or its reference is not a
+    positive number. The message says which and how to fix it."""
+
+
 class ImportFailed(BackgroundError):
     """``pcf db import`` cannot import a database (format, path, name, unreadable input); nothing is written."""
 

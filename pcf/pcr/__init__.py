@@ -21,5 +21,6 @@ from pcf.core.lazy import exports
 __getattr__, __dir__, __all__ = exports(__name__, {
     "assess": ['assess', 'assess_result', 'classify', 'grade', 'resolve_pcr'],
     "loader": ['RULES_DIR', 'list_pcrs', 'load_pcr'],
+    "peers": ['Peer', 'PeerGrade', 'grade_against_peers', 'grade_against_reference'],
     "schema": ['PCR'],
 })

@@ -253,6 +253,8 @@ def _check(pcr: PCR, path: Path, lines: LineMap) -> None:
         if pcr.gwp_basis.illustrative and pcr.gwp_basis.above != "observation":
             fail(("gwp_basis", "above"), "an illustrative threshold (pcf's, not the rule-maker's) can only give an "
                                          "observation; set above: observation")
+    if pcr.peer_grading is not None:
+        _check_peer_grading(pcr.peer_grading, pcr.declared_unit.unit, fail)
     for key in ("declaration", "report"):
         contents = getattr(pcr, key)
         if contents is None:
@@ -345,3 +347,38 @@ def _check_classes(
         if previous is not None and not threshold.max > previous:
             fail(loc + ("max",), f"max {threshold.max} must be greater than the previous max {previous}")
         previous = threshold.max
+
+
+def _check_peer_grading(rule, declared_unit: str | None, fail: typing.Callable[[Loc, str], typing.NoReturn]) -> None:
+    """``peer_grading``: levels 1..n with rising ratio bounds and an open-ended last one; every
+    illustrative figure says why; a cited reference is per the declared unit and of the grading's
+    statistic."""
+    at: Loc = ("peer_grading",)
+    last = len(rule.levels) - 1
+    previous: float | None = None
+    for i, level in enumerate(rule.levels):
+        loc = at + ("levels", i)
+        if level.level != i + 1:
+            fail(loc + ("level",), f"level {level.level} is listed as number {i + 1}; number the levels 1, 2, ... in order")
+        if level.max_ratio is None:
+            if i != last:
+                fail(loc + ("max_ratio",), "only the last level may be open-ended (max_ratio: null)")
+            continue
+        if i == last:
+            fail(loc + ("max_ratio",), "the last level must be open-ended (max_ratio: null), so that every ratio "
+                                       "gets a level")
+        if previous is not None and not level.max_ratio > previous:
+            fail(loc + ("max_ratio",), f"max_ratio {level.max_ratio} must be greater than the previous {previous}")
+        previous = level.max_ratio
+    if rule.illustrative and not rule.rationale:
+        fail(at + ("illustrative",), "illustrative level bounds need a rationale; add one")
+    if rule.min_group.illustrative and not rule.min_group.rationale:
+        fail(at + ("min_group", "illustrative"), "an illustrative minimum group size needs a rationale; add one")
+    ref = rule.reference_value
+    if ref is not None:
+        _check_per_declared_unit(at + ("reference_value",), "a reference value needs",
+                                 "an illustrative reference value needs a rationale; add one", ref, declared_unit, fail)
+        if ref.statistic != rule.statistic:
+            fail(at + ("reference_value", "statistic"),
+                 f"the reference value is a {ref.statistic} but the levels are ratios to the {rule.statistic}; "
+                 "cite a value of the same statistic")

@@ -391,6 +391,60 @@ class LabelRules(_Strict):
     note: str | None = None
 
 
+Statistic = Literal["mean", "median"]
+"""The reference of a peer group: the arithmetic mean or the median of its declared figures."""
+
+
+class PeerLevel(_Strict):
+    """One level of a peer grading: ratio to the peer reference at most ``max_ratio`` (below it
+    when the grading is ``strict``); ``max_ratio: null`` is the open-ended last level."""
+
+    level: int = Field(ge=1, description="1 = lowest ratio (best); numbered 1..n in order.")
+    max_ratio: float | None = Field(gt=0, description="Upper bound of the ratio [-]; null: open-ended.")
+
+
+class PeerMinimum(_Strict):
+    """The fewest peers a group may hold to be a reference."""
+
+    size: int = Field(ge=2, description="Minimum number of peers (the graded result counts when it is one).")
+    source: str = Field(min_length=1)
+    illustrative: bool = Field(description="True: pcf's number, not the rule-maker's.")
+    rationale: str | None = Field(default=None, description="Required when illustrative.")
+
+
+class PeerReference(_Strict):
+    """A reference value cited in the PCR (``pcf grade --peers pcr``): a published average (or
+    median) of the category's declared figures."""
+
+    value: float = Field(gt=0, description="[kg CO2e / declared unit].")
+    unit: str = Field(description="kg CO2e/<declared unit>.")
+    statistic: Statistic
+    group_size: int | None = Field(default=None, ge=1, description="How many products the value summarises, if known.")
+    date: str | None = Field(default=None, description="When the value was published, or its data period.")
+    source: str = Field(min_length=1)
+    clause: str | None = None
+    illustrative: bool = Field(description="True: pcf's value, not a published one.")
+    rationale: str | None = Field(default=None, description="Required when illustrative.")
+
+
+class PeerGrading(_Strict):
+    """Grading against the peer group (``peer_grading:``, issue 21): the declared figure's ratio
+    to the mean or median of peers under the same PCR, declared unit and method, and the level
+    that ratio falls in (:mod:`pcf.pcr.peers`)."""
+
+    statistic: Statistic
+    levels: list[PeerLevel] = Field(min_length=2)
+    strict: bool = Field(default=False, description="True: a level needs ratio < max_ratio.")
+    source: str = Field(min_length=1, description="Where the level bounds come from.")
+    illustrative: bool = Field(description="True: the level bounds are pcf's, not the rule-maker's.")
+    rationale: str | None = Field(default=None, description="Required when illustrative.")
+    min_group: PeerMinimum
+    reference_value: PeerReference | None = None
+    clause: str
+    confidence: Confidence
+    note: str | None = None
+
+
 class PCR(_Strict):
     """A product category rule file (``pcf-pcr/1``).
 
@@ -421,3 +475,4 @@ class PCR(_Strict):
     declaration: Contents | None = None
     report: Contents | None = None
     label: LabelRules | None = None
+    peer_grading: PeerGrading | None = None
