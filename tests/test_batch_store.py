@@ -103,6 +103,79 @@ def test_example_models_and_scenarios_in_one_store(open_default, tmp_path):
         assert _same_as_footprint(result, row.model, row.overrides, row.scenario or None) == [], row.id
 
 
+def _battery_rows(tmp_path, every: int, extra: str = "") -> tuple:
+    """Every ``every``-th row of examples/battery/skus.csv (all 14 plans: 2 models x 7 scenarios
+    when ``every`` is 1..18) with absolute model paths, as a table; and its rows."""
+    from pcf.batch import SkuTable
+
+    skus = REPO / "examples" / "battery" / "skus.csv"
+    small = tmp_path / "sample.csv"
+    with open(skus, newline="", encoding="utf-8") as src, open(small, "w", newline="", encoding="utf-8") as dst:
+        reader = csv.DictReader(src)
+        writer = csv.DictWriter(dst, fieldnames=reader.fieldnames, lineterminator="\n")
+        writer.writeheader()
+        for i, r in enumerate(reader):
+            if i % every == 0:
+                writer.writerow(dict(r, model=str(skus.parent / r["model"]), label=""))
+        dst.write(extra.replace("MODELS", str(skus.parent)))
+    return small, list(SkuTable(small))
+
+
+def test_example_full_results_are_computed_on_arrays(open_default, tmp_path):
+    """The full results of the example plans (NMC811 and LFP packs under their seven grid
+    scenarios, the PV modules) come from the arrays (pcf.batch.columns: no row left to the
+    scalar path) and equal, every field as JSON text, the scalar full result of the row
+    (``created_at`` apart)."""
+    from pcf.batch.columns import full_rows, piece_row
+    from pcf.batch.engine import full_result, input_hash
+    from pcf.batch.plan import make_plan
+    from pcf.batch.run import _templates
+    from pcf.batch.table import SkuRow
+
+    _table_path, rows = _battery_rows(tmp_path, 1)
+    by_plan: dict = {}
+    for r in rows:
+        by_plan.setdefault((r.model, r.scenario), []).append(r)
+    pv = REPO / "examples" / "pv" / "mono-si-module-cn.yaml"
+    by_plan[(str(pv), "")] = [SkuRow(2 + i, f"PV{i}", model=str(pv), overrides={"module_efficiency": e, "power_wp": w})
+                              for i, (e, w) in enumerate([(0.17, 272.0), (0.21, 336.0), (0.19, 304.0)])]
+    assert len(by_plan) == 15
+    cache: dict = {}
+    for (model, scenario), group in by_plan.items():
+        plan = make_plan(model, scenario, cache)
+        _fp, text, sha = _templates({plan.key: plan})[plan.key]
+        template = json.loads(text)
+        done = full_rows(plan, group, template, sha, {r.row: input_hash(plan, r) for r in group})
+        assert (done.rest, done.notes) == ([], []), (model, scenario)
+        assert sorted(done.figures) == sorted(r.row for r in group)
+        piece = done.pieces[-1]
+        for i in (0, len(piece.ids) - 1):
+            row = next(r for r in group if r.id == piece.ids[i])
+            numbers, patch = piece_row(piece, i)
+            rebuilt = decode(text, numbers, patch, {"id": row.id, "row": row.row, "input_sha256": piece.hashes[i]})
+            scalar = json.loads(json.dumps(full_result(plan, row).to_json(), ensure_ascii=False))
+            assert json.dumps(_without_time(rebuilt)) == json.dumps(_without_time(scalar)), (model, scenario, row.id)
+
+
+def test_sampled_store_rows_equal_pcf_footprint(open_default, tmp_path):
+    """One row in nine of examples/battery/skus.csv (every plan), a row computed alone (it asks
+    for a label: the scalar path) and a row the model refuses: ``pcf batch result`` equals
+    ``pcf footprint`` of each row's model, scenario and parameters, every field."""
+    extra = ("NMC811-LABEL,label row,MODELS/nmc811-pack.yaml,plant_de,70,9,yes\n"
+             "NMC811-BAD,refused,MODELS/nmc811-pack.yaml,,-5,8,\n")
+    table, rows = _battery_rows(tmp_path, 9, extra)
+    assert len({(r.model, r.scenario) for r in rows}) == 14
+    report = run_batch(table, tmp_path / "out")
+    assert (report.computed, report.failed) == (len(rows) - 1, 1), report.errors
+    assert "capacity" in report.errors[0] or "NMC811-BAD" in report.errors[0] or "row" in report.errors[0]
+    assert (tmp_path / "out" / "NMC811-LABEL.label.pdf").is_file()
+    for row in rows[::2] + [r for r in rows if r.id == "NMC811-LABEL"]:
+        result = read_result(tmp_path / "out", row.id)
+        assert _same_as_footprint(result, row.model, row.overrides, row.scenario or None) == [], row.id
+    with pytest.raises(StoreError):
+        read_result(tmp_path / "out", "NMC811-BAD")
+
+
 KILL = textwrap.dedent("""\
     import os, signal, sys
     import pcf.batch.run as run

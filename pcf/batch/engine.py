@@ -96,7 +96,7 @@ def figures(plan: Plan, total, declared_per_reference_flow, stages: dict, ghg: d
     classes = pcr.performance_classes if pcr is not None else None
     if classes is None or value is None:
         out["class_of_declared_figure"] = None
-    elif np.ndim(value):
+    elif isinstance(value, np.ndarray) and value.ndim:
         out["class_of_declared_figure"] = classes_of(np.asarray(value, dtype=float), classes)
     else:
         out["class_of_declared_figure"] = (classify(value, classes) or {}).get("class")

@@ -35,6 +35,7 @@ from ..core.extras import require
 from ..core.files import write_atomic
 from ..core.srcdigest import source_digest
 from ..declaration import Declaration, write_declaration
+from .columns import full_rows
 from .engine import figures_of_result, full_result, input_hash, same_figures, summarise_rows
 from .plan import Plan, make_plan
 from .state import Manifest
@@ -102,7 +103,7 @@ class Options:
     ship: bool = False
 
 
-def process_chunk(plans: dict, rows: list[SkuRow], options: Options) -> tuple[list[dict], list[str]]:
+def process_chunk(plans: dict, rows: list[SkuRow], options: Options) -> tuple[list[dict], list[str], list]:
     """Compute a chunk of rows (in a worker). Never raises for a row: failures become error
     records.
 
@@ -111,6 +112,8 @@ def process_chunk(plans: dict, rows: list[SkuRow], options: Options) -> tuple[li
     records : list of dict
         One state record per row (:mod:`pcf.batch.state`).
     notes : list of str
+    pieces : list of pcf.batch.columns.Piece
+        Store rows of the rows computed on arrays (with a batch store).
     """
     if not options.ship:
         return _process_chunk(plans, rows, options, Path(options.out))
@@ -118,46 +121,79 @@ def process_chunk(plans: dict, rows: list[SkuRow], options: Options) -> tuple[li
         return _process_chunk(plans, rows, options, Path(folder))
 
 
-def _process_chunk(plans: dict, rows: list[SkuRow], options: Options, out: Path) -> tuple[list[dict], list[str]]:
+def _process_chunk(plans: dict, rows: list[SkuRow], options: Options, out: Path) -> tuple[list[dict], list[str], list]:
     """:func:`process_chunk` writing the rows' files into ``out`` (with ``ship``: a temporary
     folder, emptied into each ok record's ``_files``)."""
-    records, notes = [], []
+    records, notes, pieces = [], [], []
     by_plan: dict[tuple, list[SkuRow]] = {}
     for row in rows:
         by_plan.setdefault((row.model, row.scenario), []).append(row)
     for key, group in by_plan.items():
         plan = plans[key]
-        fast, rest, note = summarise_rows(plan, group)
+        if options.results and options.templates is not None:
+            group = _on_arrays(plan, group, options.templates[key], records, notes, pieces)
+        fast, rest, note = summarise_rows(plan, group) if group else ({}, [], "")
         if note:
             notes.append(f"{plan.model}{' scenario ' + plan.scenario if plan.scenario else ''}: rows computed one "
                          f"by one, the array path failed ({note})")
         slow = {r.row for r in rest}
         for row in group:
-            record = _record(plan, row)
-            try:
-                if options.results or row.row in slow:
-                    result = full_result(plan, row)
-                    record.update(figures_of_result(result, plan))
-                    if row.row in fast:
-                        diff = same_figures(fast[row.row], figures_of_result(result, plan))
-                        if diff:
-                            raise PCFError(f"the batch arrays and the full result disagree ({diff}); please report this")
-                    if options.results and options.templates is not None:
-                        record.update(_encode(result, row, out, options.templates[key]))
-                    elif options.results:
-                        record.update(_write(result, row, out))
-                else:
-                    record.update(fast[row.row])
-            except PCFError as exc:
-                record.update(status="error", error=f"row {row.row}: {exc}")
-            except Exception as exc:  # a row must not stop the others; keep its message
-                record.update(status="error", error=f"row {row.row}: {type(exc).__name__}: {exc}")
+            record = _compute_row(plan, row, options, out, fast, slow, key)
             if options.ship:
                 files = _take_files(out)
                 if files and record["status"] == "ok":
                     record["_files"] = files
             records.append(record)
-    return records, notes
+    return records, notes, pieces
+
+
+def _on_arrays(plan: Plan, group: list[SkuRow], template: tuple, records: list, notes: list, pieces: list) -> list[SkuRow]:
+    """Full results of the rows of one plan on arrays (:func:`pcf.batch.columns.full_rows`):
+    their state records go to ``records``, their store rows to ``pieces``; the rows left for
+    the scalar path are returned (those asking for a label or report, whose parameters the
+    model does not have, or that the arrays could not take)."""
+    _fp, text, sha = template
+    if sha not in _TEMPLATES:
+        _TEMPLATES[sha] = json.loads(text)
+    doc = _TEMPLATES[sha]
+    arrays = [r for r in group if doc and not (r.label or r.report) and set(r.overrides) <= set(plan.parameters)]
+    if not arrays:
+        return group
+    hashes = {r.row: input_hash(plan, r) for r in arrays}
+    done = full_rows(plan, arrays, doc, sha, hashes)
+    notes.extend(n for n in done.notes if n not in notes)
+    pieces.extend(done.pieces)
+    left = {r.row for r in done.rest}
+    for row in arrays:
+        if row.row in done.figures:
+            record = _record(plan, row, hashes[row.row])
+            record.update(done.figures[row.row])
+            records.append(record)
+    return [r for r in group if r.row in left or r.row not in hashes]
+
+
+def _compute_row(plan: Plan, row: SkuRow, options: Options, out: Path, fast: dict, slow: set, key: tuple) -> dict:
+    """The state record of one row computed alone (its full result) or from the summary arrays."""
+    record = _record(plan, row)
+    try:
+        if options.results or row.row in slow:
+            result = full_result(plan, row)
+            record.update(figures_of_result(result, plan))
+            if row.row in fast:
+                diff = same_figures(fast[row.row], figures_of_result(result, plan))
+                if diff:
+                    raise PCFError(f"the batch arrays and the full result disagree ({diff}); please report this")
+            if options.results and options.templates is not None:
+                record.update(_encode(result, row, out, options.templates[key]))
+            elif options.results:
+                record.update(_write(result, row, out))
+        else:
+            record.update(fast[row.row])
+    except PCFError as exc:
+        record.update(status="error", error=f"row {row.row}: {exc}")
+    except Exception as exc:  # a row must not stop the others; keep its message
+        record.update(status="error", error=f"row {row.row}: {type(exc).__name__}: {exc}")
+    return record
 
 
 def _take_files(folder: Path) -> dict[str, bytes]:
@@ -182,9 +218,10 @@ def _write_files(out: Path, records: list[dict]) -> None:
             write_atomic({out / name: data for name, data in files.items()})
 
 
-def _record(plan: Plan, row: SkuRow) -> dict:
+def _record(plan: Plan, row: SkuRow, input_sha256: str | None = None) -> dict:
     return {"row": row.row, "id": row.id, "name": row.name or plan.product.get("name"), "model": row.model,
-            "scenario": row.scenario, "status": "ok", "error": None, "input_sha256": input_hash(plan, row),
+            "scenario": row.scenario, "status": "ok", "error": None,
+            "input_sha256": input_sha256 or input_hash(plan, row),
             "overrides": dict(row.overrides), "pcr": plan.pcr.id if plan.pcr is not None else None}
 
 
@@ -440,7 +477,8 @@ def run_batch(skus: str | Path, out: str | Path, model: str | Path | None = None
     json_per_sku : bool
         Write each full result as ``<id>.result.json`` instead of the batch store.
     chunk_size : int, optional
-        Rows per task; default 5,000 for a summary-only run, 20 otherwise.
+        Rows per task; default 10,000 with the batch store and 5,000 for a summary-only run (a
+        chunk of one plan is evaluated on arrays at once), 20 with ``json_per_sku``.
     progress : callable, optional
         ``progress(done, total)`` after every chunk (skipped rows count as done).
 
@@ -496,15 +534,15 @@ def _run(table: SkuTable, out: Path, model, jobs: int, cluster: _Dask | None, fo
         store = StoreWriter(out, templates)
     options = Options(str(out), results, templates, ship=cluster is not None)
     feed = _Feed(table, plans, duplicates, manifest, report, out, force, results,
-                 chunk_size or (5000 if not results else 20), progress, store)
+                 chunk_size or (20 if results and store is None else 10_000 if results else 5000), progress, store)
     if progress:
         progress(0, report.rows)
     runner = (cluster.start(plans, options) if cluster is not None else
               _Inline(plans, options) if jobs == 1 else _Pool(plans, options, jobs))
     compute_started = time.perf_counter()
     try:
-        for chunk, (records, notes) in runner.map(_pending_chunks(feed)):
-            _record_chunk(feed, records, notes)
+        for chunk, (records, notes, pieces) in runner.map(_pending_chunks(feed)):
+            _record_chunk(feed, records, notes, pieces)
         _commit(feed)
     finally:
         runner.close()
@@ -587,14 +625,16 @@ class _Feed:
     done: int = 0
     records: list = field(default_factory=list)
     rows: list = field(default_factory=list)
+    pieces: list = field(default_factory=list)
 
 
 def _pending_chunks(feed: _Feed) -> Iterator[list[SkuRow]]:
-    """Pass 2: chunks of the rows still to compute. Rows that fail before computing (table
-    error, duplicate id, plan error) are recorded in chunks of the same size; rows whose
-    result exists with the same input hash are skipped (unless ``force``)."""
+    """Pass 2: chunks of the rows still to compute, each of one plan (a chunk is evaluated on
+    arrays at once; at most one unfinished chunk per plan is held). Rows that fail before
+    computing (table error, duplicate id, plan error) are recorded in chunks of the same size;
+    rows whose result exists with the same input hash are skipped (unless ``force``)."""
     report, size, progress = feed.report, feed.size, feed.progress
-    chunk: list[SkuRow] = []
+    chunks: dict[tuple, list[SkuRow]] = {}  # per plan: a chunk's rows share one evaluation on arrays
     errors: list[dict] = []
     for row in feed.table:
         plan = feed.plans.get((row.model, row.scenario))
@@ -615,16 +655,15 @@ def _pending_chunks(feed: _Feed) -> Iterator[list[SkuRow]]:
             if progress and report.skipped % 1000 == 0:
                 progress(feed.done, report.rows)
             continue
+        chunk = chunks.setdefault((row.model, row.scenario), [])
         chunk.append(row)
         if len(chunk) >= size:
-            yield chunk
-            chunk = []
+            yield chunks.pop((row.model, row.scenario))
         if len(errors) >= size:
             if errors:
                 _record_chunk(feed, errors)
             errors = []
-    if chunk:
-        yield chunk
+    yield from chunks.values()
     if errors:
         _record_chunk(feed, errors)
 
@@ -633,18 +672,19 @@ GROUP = 2000
 """SKUs per part of the batch store (one row group; what the driver holds before a commit)."""
 
 
-def _record_chunk(feed: _Feed, records: list[dict], notes: list[str] = ()) -> None:
+def _record_chunk(feed: _Feed, records: list[dict], notes: list[str] = (), pieces: list = ()) -> None:
     """Write the files the records carry (dask workers, :func:`_write_files`), append
-    ``records`` to the state file (with a store: hold them with their store rows until a part
-    is full, :func:`_commit`), count them in the report with their ``notes`` (each once), and
-    report progress."""
+    ``records`` to the state file (with a store: hold them with their store rows and
+    ``pieces`` until a part is full, :func:`_commit`), count them in the report with their
+    ``notes`` (each once), and report progress."""
     _write_files(feed.out, records)
     if feed.store is None:
         feed.manifest.append(records)
     else:
         feed.rows.extend(r.pop("_store") for r in records if "_store" in r)
+        feed.pieces.extend(pieces)
         feed.records.extend(records)
-        if len(feed.rows) >= GROUP:
+        if len(feed.rows) + sum(len(p.ids) for p in feed.pieces) >= GROUP:
             _commit(feed)
     feed.report.count(records)
     feed.report.notes.extend(n for n in notes if n not in feed.report.notes)
@@ -657,16 +697,16 @@ def _commit(feed: _Feed) -> None:
     """Commit the held rows as one part of the store: first their state records (fsync), then
     the part (atomic rename). A run killed between the two computes those SKUs again (a SKU
     counts as done only when the store holds it), so the store holds each SKU once."""
-    if feed.store is None or not (feed.records or feed.rows):
+    if feed.store is None or not (feed.records or feed.rows or feed.pieces):
         return
     name = f"{STORE}/part-{feed.store.next:06d}.parquet"
     for r in feed.records:
         if r["status"] == "ok":
             r["result_file"] = name
     feed.manifest.append(feed.records)
-    if feed.rows:
-        feed.store.commit(feed.rows)
-    feed.records, feed.rows = [], []
+    if feed.rows or feed.pieces:
+        feed.store.commit(feed.rows, feed.pieces)
+    feed.records, feed.rows, feed.pieces = [], [], []
 
 
 def _templates(plans: dict) -> dict:

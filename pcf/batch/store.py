@@ -206,32 +206,60 @@ class StoreWriter:
         hit = self.index.get(sku)
         return hit is not None and hit[0] == input_hash
 
-    def commit(self, rows: list[dict]) -> str:
+    def commit(self, rows: list[dict], pieces: list = ()) -> str:
         """Write one part (one row group) atomically; its file name.
 
         Parameters
         ----------
         rows : list of dict
             ``{id, row, input_sha256, template, numbers, patch}`` (:func:`encode`).
+        pieces : list of pcf.batch.columns.Piece
+            More rows, as columns (written after ``rows``).
         """
+        import numpy as np
+
         pa = self.pa
-        pointers = sorted({p for r in rows for p in r["numbers"]})
-        cols = {"id": pa.array([r["id"] for r in rows], pa.string()),
-                "row": pa.array([r["row"] for r in rows], pa.int64()),
-                "input_sha256": pa.array([r["input_sha256"] for r in rows], pa.string()),
-                "template": pa.array([r["template"] for r in rows], pa.string()),
+        ids, numbers_rows, hashes, shas, patches = [], [], [], [], []
+        for r in rows:
+            ids.append(r["id"])
+            numbers_rows.append(r["row"])
+            hashes.append(r["input_sha256"])
+            shas.append(r["template"])
+            patches.append(_trim(r))
+        for piece in pieces:
+            ids.extend(piece.ids)
+            numbers_rows.extend(piece.rows)
+            hashes.extend(piece.hashes)
+            shas.extend([piece.template] * len(piece.ids))
+            patches.extend(piece.patches)  # their own fields are made without the DERIVED values
+        n, k = len(ids), len(rows)
+        pointers = sorted({p for r in rows for p in r["numbers"]} | {p for piece in pieces for p in piece.numbers})
+        cols = {"id": pa.array(ids, pa.string()), "row": pa.array(numbers_rows, pa.int64()),
+                "input_sha256": pa.array(hashes, pa.string()), "template": pa.array(shas, pa.string()),
                 "patch": pa.array([json.dumps(patch, ensure_ascii=False, separators=(",", ":")) if patch else None
-                                   for patch in map(_trim, rows)], pa.string())}
+                                   for patch in patches], pa.string())}
         seen: dict = {}
         alias: dict = {}
         for p in pointers:
-            values = [r["numbers"].get(p) for r in rows]
-            key = json.dumps(values)  # floats by repr: exact, -0.0 apart from 0.0, null apart from NaN
+            values = np.zeros(n)
+            missing = np.ones(n, dtype=bool)
+            for i, r in enumerate(rows):
+                v = r["numbers"].get(p)
+                if v is not None:
+                    values[i], missing[i] = v, False
+            at = k
+            for piece in pieces:
+                if p in piece.numbers:
+                    values[at:at + len(piece.ids)] = np.where(piece.masks[p], 0.0, piece.numbers[p])
+                    missing[at:at + len(piece.ids)] = piece.masks[p]
+                at += len(piece.ids)
+            values[missing] = 0.0
+            key = hashlib.sha256(missing.tobytes() + values.tobytes()).hexdigest()  # exact: -0.0 apart from 0.0
             if key in seen:
                 alias[p] = seen[key]
             else:
                 seen[key] = p
-                cols[p] = pa.array(values, pa.float64())
+                cols[p] = pa.array(values, pa.float64(), mask=missing)
         table = pa.table(cols).replace_schema_metadata({ALIAS: json.dumps(alias).encode()} if alias else None)
         name = f"part-{self.next:06d}.parquet"
         self.next += 1
@@ -239,15 +267,15 @@ class StoreWriter:
         fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=f".{name}.", suffix=".tmp")
         os.close(fd)
         try:
-            self.pq.write_table(table, tmp, row_group_size=len(rows) or 1, **_options(table))
+            self.pq.write_table(table, tmp, row_group_size=n or 1, **_options(table))
             with open(tmp, "rb") as fh:
                 os.fsync(fh.fileno())
             os.replace(tmp, path)
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
-        for r in rows:
-            self.index[r["id"]] = (r["input_sha256"], name)
+        for sku, h in zip(ids, hashes):
+            self.index[sku] = (h, name)
         return name
 
     def compact(self) -> int:

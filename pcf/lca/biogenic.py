@@ -44,6 +44,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..core.vocabulary import GHG_CATEGORIES, GHG_DISPLAY
+from ..model.lanes import num
 
 MOLAR_MASS_C = 12.011
 """Molar mass of carbon [g/mol], CIAAW/IUPAC abridged standard atomic weight."""
@@ -77,7 +78,7 @@ def carbon_content(content: Any) -> dict[str, Any]:
     out: dict[str, Any] = {"content_co2_per_c": CO2_PER_C,
                            "content_source": getattr(content, "source", None) or None}
     for part in ("product", "packaging"):
-        kg_c = None if content is None else float(getattr(content, f"{part}_kg_c"))
+        kg_c = None if content is None else num(getattr(content, f"{part}_kg_c"))
         out[f"content_{part}_kg_c"] = kg_c
         out[f"content_{part}_kg_co2e"] = None if kg_c is None else kg_c * CO2_PER_C
     return out
@@ -128,15 +129,15 @@ def result_totals(ghg: dict, biogenic_co2_emissions_kg: float,
         each ISO 14067 category in ``including_biogenic`` [-, None when it is zero]:
         :class:`pcf.lca.result.Totals`.
     """
-    fossil, emitted, removed, dluc = (float(ghg.get(k) or 0.0) for k in GHG_CATEGORIES)
-    including, excluding = both_totals(fossil, emitted, removed, dluc, float(biogenic_co2_emissions_kg))
+    fossil, emitted, removed, dluc = (num(ghg.get(k) or 0.0) for k in GHG_CATEGORIES)
+    including, excluding = both_totals(fossil, emitted, removed, dluc, num(biogenic_co2_emissions_kg))
     figures = {"including_biogenic": including, "excluding_biogenic": excluding}
     base = figures["including_biogenic"]
     per_du = None
     if declared_per_reference_flow:
         per_du = {k: v / declared_per_reference_flow for k, v in figures.items()}
     return {**figures, "per_declared_unit": per_du,
-            "shares": {k: (float(ghg.get(k) or 0.0) / base if base else None) for k in SHARE_KEYS}}
+            "shares": {k: (num(ghg.get(k) or 0.0) / base if base else None) for k in SHARE_KEYS}}
 
 
 SUB_INDICATOR_PARTS: dict[str, tuple[str, ...]] = {
@@ -181,9 +182,9 @@ def sub_indicators(spec: Any, by_flow: dict, biogenic_co2: dict,
     KeyError
         An indicator not in :data:`SUB_INDICATOR_PARTS`.
     """
-    co2 = float(biogenic_co2["co2_emissions_kg"]) - float(biogenic_co2["co2_removals_kg"])
-    parts = {"fossil": float(by_flow["fossil"]), "dluc": float(by_flow["dluc"]),
-             "biogenic_non_co2": float(by_flow["biogenic_emissions"]) + float(by_flow["biogenic_removals"]) - co2}
+    co2 = num(biogenic_co2["co2_emissions_kg"]) - num(biogenic_co2["co2_removals_kg"])
+    parts = {"fossil": num(by_flow["fossil"]), "dluc": num(by_flow["dluc"]),
+             "biogenic_non_co2": num(by_flow["biogenic_emissions"]) + num(by_flow["biogenic_removals"]) - co2}
     out = []
     for indicator, method in spec.sub_indicators:
         value = sum(parts[p] for p in SUB_INDICATOR_PARTS[indicator])
@@ -215,7 +216,7 @@ def account(system: Any, ghg: dict, biogenic_carbon: dict) -> tuple[dict, dict]:
         :func:`carbon_content`.
     """
     figures = result_totals(ghg, biogenic_carbon["co2_emissions_kg"], system.declared_per_reference_flow)
-    extended = {**biogenic_carbon, "net_kg_co2e": float(ghg["biogenic_emissions"]) + float(ghg["biogenic_removals"]),
+    extended = {**biogenic_carbon, "net_kg_co2e": num(ghg["biogenic_emissions"]) + num(ghg["biogenic_removals"]),
                 **carbon_content(system.biogenic_carbon_content)}
     return figures, extended
 

@@ -28,6 +28,7 @@ from datetime import datetime, timezone
 
 import numpy as np
 
+from ..model.lanes import num
 from .. import __version__
 from ..core.errors import CalculationError
 from ..core.vocabulary import STAGES
@@ -110,19 +111,50 @@ def evaluate(system: ProductSystem, prepared: Prepared, top: int | None = None) 
         When ``prepared`` holds bw2calc's score of this system, a decomposition that does not
         add up to it (rel. 1e-6 times the largest loop multiplier).
     """
-    spec, char, bd = prepared.spec, prepared.char, prepared.nodes
-    study = system.model.study
     data, graph = link_foreground(system, prepared.links)
-    inv = Inventory.build(data, graph, char, prepared.flows)
-    sol = inv.solve(system.reference_amount, char)
+    inv = Inventory.build(data, graph, prepared.char, prepared.flows)
+    sol = inv.solve(system.reference_amount, prepared.char)
     if sol.singular[0]:
         check_foreground(system, data, graph.database, graph.reference[1])  # raises, naming the loop
         raise CalculationError("the foreground cannot be solved; please report this")
-    fg_nodes, col, total_intensity = _intensities(inv, char, graph, bd)
-    stages = {stage: float(v[0]) for stage, v in sol.stages.items()}
-    ghg = {cat: float(sol.ghg[cat][0]) for cat in GHG_CATEGORIES}
-    bio_mass = {key: float(v[0]) for key, v in sol.biogenic.items()}
-    contributions, used_bg = _contributions(inv, sol, fg_nodes, bd)
+    result = build_result(system, prepared, graph, inv, sol, top=top)
+    refuse_non_finite(system, result.to_json())
+    return result
+
+
+def _first(column) -> float:
+    return float(column[0])
+
+
+def build_result(system: ProductSystem, prepared: Prepared, graph, inv: Inventory, sol, top: int | None = None,
+                 pick=_first) -> FootprintResult:
+    """The result of a solved foreground (:func:`evaluate` after the solve).
+
+    Parameters
+    ----------
+    system, prepared
+        As :func:`evaluate`'s.
+    graph, inv, sol
+        The linked foreground (:func:`pcf.graph.link_foreground`), its inventory and solution.
+    top : int, optional
+    pick : callable
+        ``pick(column)`` -> the number of one quantity from its values per variant, shape (n,):
+        ``float(column[0])`` for one footprint; :func:`pcf.model.lanes.lane` builds the results
+        of every variant at once (``pcf batch``; the system's amounts are then Lanes too).
+
+    Raises
+    ------
+    CalculationError
+        When ``prepared`` holds bw2calc's score of this system, a decomposition that does not
+        add up to it.
+    """
+    spec, char, bd = prepared.spec, prepared.char, prepared.nodes
+    study = system.model.study
+    fg_nodes, col, total_intensity = _intensities(inv, char, graph, bd, pick)
+    stages = {stage: pick(v) for stage, v in sol.stages.items()}
+    ghg = {cat: pick(sol.ghg[cat]) for cat in GHG_CATEGORIES}
+    bio_mass = {key: pick(v) for key, v in sol.biogenic.items()}
+    contributions, used_bg = _contributions(inv, sol, fg_nodes, bd, pick)
     total = sum(stages.values())
     score = prepared.score
     # bw2calc solves with amounts stored as float32; a loop multiplies their rounding by its
@@ -131,20 +163,20 @@ def evaluate(system: ProductSystem, prepared: Prepared, top: int | None = None) 
                                               abs_tol=1e-9):
         raise CalculationError(f"decomposition ({total}) does not add up to the score ({score}); please report this")
     contributions = _ranked(contributions, total, top)
-    ghg["aircraft"] = float(sol.aircraft[0])
+    ghg["aircraft"] = pick(sol.aircraft)
     totals, bio_mass = biogenic.account(system, ghg, bio_mass)
     # excluded inputs are stated per run of their process, like inputs; scale to the reference
     # flow (and to the main product's allocated share of a multi-output process)
-    runs = {code: float(sol.supply[0, j]) for j, code in enumerate(inv.codes)}
+    runs = {code: pick(sol.supply[:, j]) for j, code in enumerate(inv.codes)}
     shares = {p.id: (p.allocation.factor if p.allocation is not None else 1.0) for p in system.processes.values()}
     cut_off, cut_off_summary = _cut_off_report(system, graph, runs, shares, col, total_intensity, total, bd)
     electricity, electricity_summary = electricity_report(system, graph, runs, col, total_intensity, total, bd)
     use_stage, end_of_life = use_and_end_of_life(system, graph, runs, shares, col, total_intensity, bd)
-    foreground = {code: {"process": inv.processes[j], "runs": runs[code], "direct": float(sol.direct[0, j]),
-                         "drawn": float(sol.background[0, j])} for j, code in enumerate(inv.codes)}
+    foreground = {code: {"process": inv.processes[j], "runs": runs[code], "direct": pick(sol.direct[:, j]),
+                         "drawn": pick(sol.background[:, j])} for j, code in enumerate(inv.codes)}
     ordered = {s: stages[s] for s in STAGES if s in stages}
     data_sources = _data_sources(used_bg, prepared.databases, graph, col, total_intensity, bd, spec.gwp_vintage)
-    result = FootprintResult.from_json(dict(
+    return FootprintResult.from_json(dict(
         **_product(system, total),
         study=study.model_dump(),
         parameters=dict(system.parameters),
@@ -168,40 +200,45 @@ def evaluate(system: ProductSystem, prepared: Prepared, top: int | None = None) 
         electricity_summary=electricity_summary,
         scenario=system.scenario.to_dict() if system.scenario is not None else None,
         exchange=dict(system.exchange),
-        ghg_by_stage=ghg_by_stage(inv, sol, char, ordered),
+        ghg_by_stage=ghg_by_stage(inv, sol, char, ordered, pick=pick),
         use_stage=use_stage,
         end_of_life=end_of_life,
         declaration=system.model.declaration.model_dump() if system.model.declaration is not None else None,
         product_system=product_system_map(system),
-        **_sub_indicators(spec, sol, bio_mass, system),
+        **_sub_indicators(spec, sol, bio_mass, system, pick),
         software_version=__version__,
         model_sha256=system.sha256,
         model_file=str(system.path),
         created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     ))
-    refuse_non_finite(system, result.to_json())
-    return result
 
 
-def _sub_indicators(spec, sol, bio_mass: dict, system: ProductSystem) -> dict:
+def _sub_indicators(spec, sol, bio_mass: dict, system: ProductSystem, pick=_first) -> dict:
     """``{"sub_indicators": [...]}`` of a method that has them (:func:`pcf.lca.biogenic.sub_indicators`,
     from the split by each flow's own category), else ``{}`` (the key stays absent)."""
-    by_flow = {cat: float(v[0]) for cat, v in sol.ghg_by_flow.items()}
+    by_flow = {cat: pick(v) for cat, v in sol.ghg_by_flow.items()}
     parts = biogenic.sub_indicators(spec, by_flow, bio_mass, system.declared_per_reference_flow)
     return {"sub_indicators": parts} if parts else {}
 
 
-def _intensities(inv: Inventory, char, graph, bd) -> tuple[list, dict, np.ndarray]:
+def _intensities(inv: Inventory, char, graph, bd, pick=_first) -> tuple[list, dict, np.ndarray]:
     """The foreground nodes, and every activity's column and intensity [kg CO2e / unit]:
     background from the preparation, foreground of this variant (reports ask for either by
-    node id)."""
+    node id; with many variants, the foreground's are numbers of ``pick`` in an object array)."""
     col = {bd.get_node(database=k[0], code=k[1]).id: i for k, i in char.index.items()}
     fg_nodes = [bd.get_node(database=graph.database, code=code) for code in inv.codes]
     col.update({n.id: len(char.index) + j for j, n in enumerate(fg_nodes)})
-    return fg_nodes, col, np.concatenate([char.total, inv.foreground_intensity(0, char)])
+    if pick is _first:
+        return fg_nodes, col, np.concatenate([char.total, inv.foreground_intensity(0, char)])
+    fg = inv.foreground_intensities(char)
+    out = np.empty(len(char.index) + len(fg_nodes), dtype=object)
+    out[:len(char.index)] = char.total.tolist()
+    for j in range(len(fg_nodes)):
+        out[len(char.index) + j] = pick(fg[:, j])
+    return fg_nodes, col, out
 
 
-def _contributions(inv: Inventory, sol, fg_nodes: list, bd) -> tuple[list[dict], dict[tuple, list[float]]]:
+def _contributions(inv: Inventory, sol, fg_nodes: list, bd, pick=_first) -> tuple[list[dict], dict[tuple, list[float]]]:
     """Direct and background contributions of each foreground process [kg CO2e / reference
     flow], and the background activities drawn: key -> [amount drawn, kg CO2e]."""
     contributions = []
@@ -210,14 +247,14 @@ def _contributions(inv: Inventory, sol, fg_nodes: list, bd) -> tuple[list[dict],
     for q, (j, _) in enumerate(inv.pairs):
         pairs_of.setdefault(j, []).append(q)
     for j, node in enumerate(fg_nodes):
-        direct = float(sol.direct[0, j])
+        direct = pick(sol.direct[:, j])
         if direct:
             contributions.append({"process": node["code"], "name": node["name"], "stage": node["stage"],
                                   "kind": "direct", "kg_co2e": direct})
         for q in pairs_of.get(j, []):
             key = inv.pairs[q][1]
             bnode = bd.get_node(database=key[0], code=key[1])
-            drawn, value = float(sol.drawn[0, q]), float(sol.values[0, q])
+            drawn, value = pick(sol.drawn[:, q]), pick(sol.values[:, q])
             used = used_bg.setdefault(key, [0.0, 0.0])
             used[0] += drawn
             used[1] += value
@@ -247,7 +284,7 @@ def _data_sources(used_bg: dict, db_prov: dict, graph, col: dict, total_intensit
     data_sources = []
     for key, (drawn, value) in sorted(used_bg.items()):
         n = bd.get_node(database=key[0], code=key[1])
-        intensity = float(total_intensity[col[n.id]])
+        intensity = num(total_intensity[col[n.id]])
         data_sources.append({
             "background": n["code"], "database": n["database"], "model_reference": graph.links.get(n.key),
             "name": n["name"], "reference_product": n.get("reference product"), "unit": n.get("unit"),
@@ -275,7 +312,7 @@ def _transport_report(system: ProductSystem, graph, runs: dict, shares: dict, co
                               "distance_km": leg.distance_km, "mass_kg": leg.mass_kg, "volume_m3": leg.volume_m3,
                               "tkm": leg.tkm * scale, "activity": node["code"], "database": node["database"],
                               "aircraft": bool(node.get("aircraft")),
-                              "kg_co2e": leg.tkm * scale * float(total_intensity[col[node.id]])})
+                              "kg_co2e": leg.tkm * scale * num(total_intensity[col[node.id]])})
     return transport
 
 
@@ -350,7 +387,7 @@ def _cut_off_report(system, graph, runs, shares, col, total_intensity, total, bd
             if (proc.id, k) in graph.proxies:
                 key, amount = graph.proxies[(proc.id, k)]
                 node = bd.get_node(database=key[0], code=key[1])
-                estimate = amount * scale * float(total_intensity[col[node.id]])
+                estimate = amount * scale * num(total_intensity[col[node.id]])
                 item.update(proxy=graph.links.get(key) or node["code"], kg_co2e_estimate=estimate,
                             ghg_share=estimate / total if total else None)
             items.append(item)
@@ -415,7 +452,7 @@ def _allocation_report(system, graph, runs, col, total_intensity, bd) -> list[di
             drawn = amount * runs[proc.id]
             credits.append({"coproduct": co.name, "avoided": graph.links.get(key) or node["code"],
                             "amount": drawn, "unit": node.get("unit"),
-                            "kg_co2e": -drawn * float(total_intensity[col[node.id]])})
+                            "kg_co2e": -drawn * num(total_intensity[col[node.id]])})
         report.append({"process": proc.id, "name": proc.name, "method": alloc.method,
                        "justification": alloc.justification, "basis_unit": BASIS_UNITS[alloc.method],
                        "products": products, "credits": credits})

@@ -36,6 +36,8 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from ..model.lanes import num
+
 
 #: Upper bounds of the PEF overall data quality levels (2021/2279 Annex I, 4.6.5) [-].
 LEVELS: tuple[tuple[float, str], ...] = ((1.5, "excellent"), (2.0, "very good"), (3.0, "good"),
@@ -132,18 +134,18 @@ def assess_data_quality(system, graph, foreground: dict, col, intensity, bd) -> 
             key, amount = graph.inputs[(pid, k)]
             if key[0] == graph.database:
                 continue
-            value = s * share * amount * float(intensity[col[node_of(key).id]])
+            value = s * share * amount * num(intensity[col[node_of(key).id]])
             explained.append(value)
             kg[("input", pid, k)] = kg.get(("input", pid, k), 0.0) + value
         for (p, j_eol, t), (key, amount) in graph.end_of_life.items():  # end-of-life terms (credits negative)
             if p == pid:
-                value = s * share * amount * float(intensity[col[node_of(key).id]])
+                value = s * share * amount * num(intensity[col[node_of(key).id]])
                 explained.append(value)
                 kg[("end_of_life", pid, (j_eol, t))] = kg.get(("end_of_life", pid, (j_eol, t)), 0.0) + value
         if code == pid:
             for (p, k), (key, amount) in graph.credits.items():
                 if p == pid:
-                    value = -s * amount * float(intensity[col[node_of(key).id]])
+                    value = -s * amount * num(intensity[col[node_of(key).id]])
                     explained.append(value)
                     kg[("credit", pid, k)] = kg.get(("credit", pid, k), 0.0) + value
         # what the node draws from outside the foreground; a remainder (an exchange this

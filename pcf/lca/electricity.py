@@ -22,6 +22,7 @@ pcr-sources/NOTES.md section 5); GB/T 24067 consultation draft and ISO/DIS 14067
 
 from __future__ import annotations
 
+from ..model.lanes import num
 from ..core.errors import UnitError
 from ..core.units import conversion_factor, dimension_name
 
@@ -97,7 +98,7 @@ def electricity_report(system, graph, runs, col, total_intensity, total: float, 
             if stmt is None and not is_grid_electricity(node):
                 continue
             unit = node.get("unit") or inp.unit  # the unit `amount` is in
-            per_unit = float(total_intensity[col[node.id]])  # [kg CO2e / unit]
+            per_unit = num(total_intensity[col[node.id]])  # [kg CO2e / unit]
             kwh = inp.amount * conversion_factor(inp.unit, "kWh") * scale
             kg = amount * scale * per_unit
             item = {

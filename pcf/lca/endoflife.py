@@ -7,6 +7,8 @@ contributions; this module lists them per reference flow with their kg CO2e.
 
 from __future__ import annotations
 
+from ..model.lanes import num
+
 
 def use_and_end_of_life(system, graph, runs: dict, shares: dict, col, total_intensity, bd) -> tuple[dict | None, list]:
     """The ``use_stage`` and ``end_of_life`` parts of the result.
@@ -42,7 +44,7 @@ def use_and_end_of_life(system, graph, runs: dict, shares: dict, col, total_inte
     """
     def intensity(key) -> tuple[object, float]:
         node = bd.get_node(database=key[0], code=key[1])
-        return node, float(total_intensity[col[node.id]])
+        return node, num(total_intensity[col[node.id]])
 
     use_inputs, use_emissions = [], []
     end_of_life = []

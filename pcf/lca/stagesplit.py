@@ -10,6 +10,8 @@ footprint, and the stages to the category totals.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from .inventory import MASS_KEYS, Characterisation, Inventory, Solution
@@ -18,7 +20,8 @@ from .result import GHG_CATEGORIES
 KEYS = GHG_CATEGORIES + ("aircraft",) + MASS_KEYS
 
 
-def ghg_by_stage(inv: Inventory, sol: Solution, char: Characterisation, stages, row: int = 0) -> dict:
+def ghg_by_stage(inv: Inventory, sol: Solution, char: Characterisation, stages, row: int = 0,
+                 pick: Callable | None = None) -> dict:
     """``{stage: {fossil, biogenic_emissions, biogenic_removals, dluc, aircraft [kg CO2e],
     co2_emissions_kg, co2_removals_kg [kg CO2]}}`` per reference flow for variant ``row``.
 
@@ -28,7 +31,13 @@ def ghg_by_stage(inv: Inventory, sol: Solution, char: Characterisation, stages, 
         The inventory, its solution and the characterisation it was solved with.
     stages : iterable of str
         Stages to report, in order (those without burdens get zeros).
+    pick : callable, optional
+        ``pick(column)`` -> the number of a column of values per variant, shape (n,) (default
+        ``float(column[row])``; :func:`pcf.model.lanes.lane` gives every variant's at once).
     """
+    if pick is None:
+        def pick(column):
+            return float(column[row])
     out = {stage: dict.fromkeys(KEYS, 0.0) for stage in stages}
 
     def bucket(j: int) -> dict:
@@ -36,26 +45,26 @@ def ghg_by_stage(inv: Inventory, sol: Solution, char: Characterisation, stages, 
 
     for q in range(len(inv.pairs)):
         b = out.setdefault(inv.pair_stages[q], dict.fromkeys(KEYS, 0.0))
-        r, drawn = inv.pair_index[q], float(sol.drawn[row, q])
+        r, drawn = inv.pair_index[q], pick(sol.drawn[:, q])
         for k, cat in enumerate(GHG_CATEGORIES):
             b[cat] += drawn * float(char.intensity[r, k])
         for k, key in enumerate(MASS_KEYS):
             b[key] += drawn * float(char.mass[r, k])
         if char.aircraft[r]:
-            b["aircraft"] += float(sol.values[row, q])
+            b["aircraft"] += pick(sol.values[:, q])
         if char.aircraft_part is not None:
             b["aircraft"] += drawn * float(char.aircraft_part[r])
     if inv.groups:
-        X = inv.amounts[row]
-        s = sol.supply[row]
+        X = inv.amounts  # (n, slots)
+        s = sol.supply
         nodes = np.array([j for j, _ in inv.groups], dtype=int)
-        emitted = np.asarray(inv.group_sum.T @ X).ravel() * s[nodes]  # [kg]
+        emitted = np.asarray(inv.group_sum.T @ X.T).T * s[:, nodes]  # [kg], (n, groups)
         values = emitted * inv.group_cf
         for k in range(len(inv.origin_slots)):
             g, cat, slot = inv.origin_group[k], inv.origin_category[k], inv.origin_slots[k]
-            part = values[g] if slot < 0 else X[slot] * inv.group_cf[g] * s[nodes[g]]
-            bucket(nodes[g])[GHG_CATEGORIES[cat]] += float(part)
+            part = values[:, g] if slot < 0 else X[:, slot] * inv.group_cf[g] * s[:, nodes[g]]
+            bucket(nodes[g])[GHG_CATEGORIES[cat]] += pick(part)
         for g, mk in enumerate(inv.group_mass):
             if mk >= 0:
-                bucket(nodes[g])[MASS_KEYS[mk]] += float(emitted[g])
+                bucket(nodes[g])[MASS_KEYS[mk]] += pick(emitted[:, g])
     return out

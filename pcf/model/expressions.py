@@ -30,6 +30,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..core.errors import ExpressionError
+from .lanes import is_lane
 from .variants import Variants, finite, is_variants
 
 #: Longest expression read [characters] (a model's longest is under 100).
@@ -58,8 +59,8 @@ def _shown(src: str) -> str:
 
 
 def _number(value, src: str):
-    """A finite float (or the array of variant values unchanged) from an operation's result."""
-    if is_variants(value):
+    """A finite float (or the array of variant values, or a Lane, unchanged) from an operation's result."""
+    if is_variants(value) or is_lane(value):
         return value
     if isinstance(value, complex):
         raise ExpressionError(f"in {_shown(src)}: the value is not a real number ({value:.6g}); "
@@ -187,7 +188,7 @@ def _eval(node: ast.AST, params: Mapping[str, float], src: str) -> float:
             known = ", ".join(sorted(params)) or "none"
             raise ExpressionError(f"in {_shown(src)}: unknown parameter {node.id!r} (known parameters: {known})")
         value = params[node.id]
-        return value if is_variants(value) else _number(value, src)
+        return value if is_variants(value) or is_lane(value) else _number(value, src)
     if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
         left, right = _eval(node.left, params, src), _eval(node.right, params, src)
         return _apply(_BINARY[type(node.op)], (left, right), src)

@@ -34,6 +34,7 @@ from ..core.units import conversion_factor, dimension_name
 from ..core.vocabulary import CRADLE_TO_GATE
 from .expressions import evaluate
 from .finding import SEVERITIES, LintFinding
+from .lanes import num
 from .loader import ProductSystem, ResolvedProcess
 
 MASS_BALANCE_TOLERANCE = 0.05
@@ -253,7 +254,7 @@ def is_mass(unit: str) -> bool:
 
 def _value(expr, system: ProductSystem) -> float | None:
     try:
-        return float(evaluate(expr, system.parameters))
+        return num(evaluate(expr, system.parameters))
     except (ExpressionError, TypeError, ValueError):
         return None
 

@@ -30,6 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .lanes import is_lane
+
 _ACTIVE: contextvars.ContextVar["Divergence | None"] = contextvars.ContextVar("pcf_variants", default=None)
 
 
@@ -93,6 +95,8 @@ def finite(value, describe) -> "float | Variants":
     describe : callable
         ``describe(value) -> Exception`` for a scalar that is not finite.
     """
+    if is_lane(value):  # a result's numbers of many variants: their rows are checked when the batch stores them
+        return value
     if not is_variants(value):
         if not np.isfinite(value):
             raise describe(value)
@@ -123,6 +127,8 @@ def within(value, low: float, high: float, describe) -> "float | Variants":
     describe : callable
         ``describe(value) -> Exception`` for a scalar outside.
     """
+    if is_lane(value):
+        return value
     plain = np.asarray(value, dtype=float)
     magnitude = np.abs(plain)
     bad = (magnitude != 0) & ~((magnitude >= low) & (magnitude <= high))

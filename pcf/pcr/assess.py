@@ -52,6 +52,7 @@ from ..core.errors import ExpressionError, PCFError
 from ..core.vocabulary import STAGES
 from ..lca.result import FootprintResult
 from ..model.expressions import evaluate
+from ..model.lanes import isclose, num
 from .assessment import Assessment, Contents, Finding, Grade, LabelRule, PcrRef
 from .contents import check_contents
 from .electricity import check_electricity
@@ -248,7 +249,7 @@ def classify(value: float | None, classes: PerformanceClasses | None) -> dict[st
     """
     if classes is None or not _number(value):
         return None
-    value = float(value)
+    value = num(value)
     chosen = classes.thresholds[-1].class_
     for threshold in classes.thresholds:
         if threshold.max is None or (value < threshold.max if classes.strict else value <= threshold.max):
@@ -302,7 +303,7 @@ def _check_ghg_accounting(result: FootprintResult, pcr: PCR, declared: float | N
     total = result.total_kg_co2e
     if rule is None or declared is None or not _number(total):
         return
-    if math.isclose(declared, float(total), rel_tol=1e-9, abs_tol=1e-12):
+    if isclose(declared, num(total), rel_tol=1e-9, abs_tol=1e-12):
         return
     left_out = {"including_biogenic": [], "excluding_biogenic": ["biogenic CO2 emissions and removals"]}[
         rule.declared_total]
@@ -396,7 +397,7 @@ def _check_declared_unit(result: FootprintResult, pcr: PCR, findings: list) -> f
                  f"Set product.declared_unit.unit: {rule.unit}.")
         raw = declared.per_reference_flow
         if _number(raw) and raw > 0:
-            model_value = float(raw)
+            model_value = num(raw)
         else:
             _add(findings, "declared-units-per-reference-flow", rule, "nonconformity",
                  f"The declared units per reference flow are {raw!r}, not a positive number.",
@@ -475,7 +476,7 @@ def _stages_per_declared_unit(
         if per_reference_flow is None or not all(_number(v) for v in values):
             out[stage.name] = None
         else:
-            out[stage.name] = sum(float(v) for v in values) / per_reference_flow
+            out[stage.name] = sum(num(v) for v in values) / per_reference_flow
     return out
 
 
@@ -488,4 +489,4 @@ def _number(value: object) -> bool:
 
 
 def _close(a: object, b: float) -> bool:
-    return _number(a) and math.isclose(float(a), b, rel_tol=REL_TOL, abs_tol=0.0)
+    return _number(a) and isclose(num(a), b, rel_tol=REL_TOL, abs_tol=0.0)

@@ -28,6 +28,7 @@ from typing import Any
 
 from ..lca.gwpbasis import LABELS
 from ..lca.result import FootprintResult
+from ..model.lanes import num
 from .assessment import Finding
 from .schema import PCR
 
@@ -112,8 +113,8 @@ def check_primary_data(result: FootprintResult, pcr: PCR, findings: list) -> Non
         items = [i for i in items_all if stage_of.get(i.process) in rule.stages and i.kind in ACTIVITY_KINDS]
         secondary = [i for i in items if i.data != "primary"]
         if secondary:
-            weight = sum(abs(float(i.kg_co2e or 0.0)) for i in secondary)
-            total = sum(abs(float(i.kg_co2e or 0.0)) for i in items)
+            weight = sum(abs(num(i.kg_co2e or 0.0)) for i in secondary)
+            total = sum(abs(num(i.kg_co2e or 0.0)) for i in items)
             share = f" ({100 * weight / total:.0f} % of their |kg CO2e|)" if total else ""
             names = sorted({f"{i.process}: {i.reference or i.name or i.kind}" for i in secondary})
             listed = "; ".join(names[:6]) + (f"; and {len(names) - 6} more" if len(names) > 6 else "")

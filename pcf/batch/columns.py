@@ -1,0 +1,424 @@
+"""Full results of many SKUs at once, as columns of the batch store (issue 18 part 1).
+
+The result code of ``pcf footprint`` (:func:`pcf.lca.calculate.build_result`, the lint, the
+declaration and its PCR assessment) runs once for all rows of a plan: the loader on arrays
+(:mod:`pcf.model.variants`), one batched solve (:class:`pcf.lca.inventory.Inventory`), then
+every number of the result as a :class:`pcf.model.lanes.Lane` (the reference row's value,
+every row's in ``.v``). What differs from the plan's template then comes out as columns:
+
+- a number that is a Lane -> a float64 column (null where the row has the template's number);
+- a text made from numbers (a lint message, a PCR item found) -> each row's text;
+- a part of another shape than the template's (a list of another length) -> each row's part;
+- the row's own fields (``product.id`` and ``name``, ``batch``, ``created_at``) -> each row's.
+
+Rows that decide something otherwise than the reference row (another performance class, a
+finding more) are evaluated again in another *round*, with the first of them as reference,
+up to :data:`ROUNDS` rounds; what is left, rows the loader refuses and rows with a number that
+is not finite go to the scalar path (:func:`pcf.batch.engine.full_result`), which gives their
+result or their error. The first rows of every plan in every process are also computed by the
+scalar path and compared field by field with the columns (:func:`check_against_scalar`): a
+difference turns the arrays off for the plan (a note says so), never a wrong stored number.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import datetime, timezone
+
+import numpy as np
+
+from ..core.errors import PCFError
+from ..declaration import BatchRow, build_declaration
+from ..graph import link_foreground
+from ..lca.calculate import build_result
+from ..lca.inventory import Inventory
+from ..model import load_model
+from ..model.lanes import OPEN, Lane, expand, lane, lanes
+from ..model.lint import raise_errors
+from ..model.variants import Variants, vectorised
+from ..pcr.lint import lint_records, lint_system
+from .plan import Plan
+from .store import _diff, encode
+from .table import SkuRow
+
+ROUNDS = 100000
+"""Evaluations of one chunk at most (one per path through the result code); then the scalar path."""
+OWN = ("/product/id", "/product/name", "/batch", "/created_at")
+"""Fields of every row's own (not from the lanes)."""
+
+
+@dataclasses.dataclass
+class Piece:
+    """Store rows of many SKUs of one plan, as columns (``StoreWriter.commit_piece``).
+
+    Attributes
+    ----------
+    ids, rows, hashes : list
+        SKU ids, table rows and input hashes.
+    template : str
+        SHA-256 of the plan's template.
+    numbers : dict of str to numpy.ndarray
+        JSON pointer -> values, shape (len(ids),), NaN where the row has the template's number
+        (``mask`` True there).
+    masks : dict of str to numpy.ndarray of bool
+    patches : list of dict
+        Each row's patch (:func:`pcf.batch.store.encode`).
+    """
+
+    ids: list
+    rows: list
+    hashes: list
+    template: str
+    numbers: dict
+    masks: dict
+    patches: list
+
+
+def _to_lanes(obj, seen: set):
+    """Replace the loader's :class:`Variants` arrays inside ``obj`` (system, graph, dicts, lists,
+    records) by Lanes, in place where the container allows it."""
+    if isinstance(obj, np.ndarray):
+        return lane(obj) if obj.ndim == 1 and isinstance(obj, Variants) else obj
+    if obj is None or isinstance(obj, (str, int, float, bool)) or id(obj) in seen:
+        return obj
+    seen.add(id(obj))
+    if isinstance(obj, dict):
+        for k, v in list(obj.items()):
+            new = _to_lanes(v, seen)
+            if new is not v:
+                obj[k] = new
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            new = _to_lanes(v, seen)
+            if new is not v:
+                obj[i] = new
+    elif type(obj) is tuple:
+        items = tuple(_to_lanes(v, seen) for v in obj)
+        return items if any(a is not b for a, b in zip(items, obj)) else obj
+    else:
+        attrs = getattr(obj, "__dict__", None)
+        if attrs is not None:
+            for k, v in list(attrs.items()):
+                new = _to_lanes(v, seen)
+                if new is not v:
+                    attrs[k] = new
+    return obj
+
+
+def evaluate_round(plan: Plan, values: dict[str, np.ndarray], n: int):
+    """The declaration of ``n`` variants at once (row 0 the reference).
+
+    Returns
+    -------
+    declaration : pcf.declaration.Declaration
+        Numbers as Lanes, texts of numbers as markers (:mod:`pcf.model.lanes`); ``product``,
+        ``batch`` are the reference's.
+    state : pcf.model.lanes.LaneState
+    bad : numpy.ndarray of bool, shape (n,)
+        Rows to take another path (diverged, singular, refused by the loader).
+
+    Raises
+    ------
+    PCFError, TypeError, ValueError, KeyError, numpy.linalg.LinAlgError
+        The reference row fails, or the code does something lanes cannot do.
+    """
+    prepared = plan.prepared
+    with vectorised(n) as loading:
+        system = load_model(plan.model, overrides={k: Variants(v) for k, v in values.items()} or None,
+                            scenario=plan.scenario or None)
+        data, graph = link_foreground(system, prepared.links)
+    inv = Inventory.build(data, graph, prepared.char, prepared.flows, n=n)
+    sol = inv.solve(np.broadcast_to(np.asarray(system.reference_amount, dtype=float), (n,)), prepared.char)
+    bad = loading.diverged | sol.singular | ~np.isfinite(sol.total)
+    if bad[0]:
+        raise PCFError("the reference row of the arrays cannot be solved")
+    seen: set = set()
+    for obj in (system, data, graph):
+        _to_lanes(obj, seen)
+    with vectorised(n) as deciding, lanes(n) as state:
+        result = build_result(system, prepared, graph, inv, sol, pick=lane)
+        findings = lint_system(system, plan.pcr)
+        raise_errors(findings)
+        declaration = build_declaration(result, plan.pcr)
+        declaration = declaration.replace(result=dataclasses.replace(declaration.result, lint=lint_records(findings)))
+    state.diverged |= bad | deciding.diverged
+    return declaration, state
+
+
+class _Split:
+    """Where a lane document differs from its template (:func:`_split`)."""
+
+    def __init__(self, n: int):
+        self.n = n
+        self.numbers: dict = {}  # pointer -> values (n,)
+        self.constant: dict = {}  # pointer -> value for every row
+        self.per_row: dict = {}  # pointer -> lane sub-tree, materialised per row
+
+
+def _has_lanes(x) -> bool:
+    if type(x) is Lane:
+        return True
+    if isinstance(x, str):
+        return OPEN in x
+    if isinstance(x, dict):
+        return any(_has_lanes(v) for v in x.values())
+    if isinstance(x, (list, tuple)):
+        return any(_has_lanes(v) for v in x)
+    return False
+
+
+def _split(t, d, path: str, out: _Split) -> None:
+    """Walk template ``t`` and lane document ``d`` as :func:`pcf.batch.store._diff` does."""
+    if path in OWN:
+        return
+    if type(d) is Lane:
+        if type(t) is float:
+            out.numbers[path] = d.v
+        else:
+            out.per_row[path] = d
+        return
+    if type(t) is float and type(d) is float:
+        if t != d or str(t) != str(d):
+            out.numbers[path] = np.full(out.n, d)
+        return
+    if type(t) is dict and type(d) is dict and list(t) == list(d):
+        for k, v in t.items():
+            _split(v, d[k], f"{path}/{k.replace('~', '~0').replace('/', '~1')}", out)
+        return
+    if type(t) is list and type(d) is list and len(t) == len(d):
+        for i, (a, b) in enumerate(zip(t, d)):
+            _split(a, b, f"{path}/{i}", out)
+        return
+    if _has_lanes(d):
+        out.per_row[path] = d
+        return
+    if type(t) is type(d) and t == d:
+        return
+    out.constant[path] = d
+
+
+def _materialise(x, row: int, texts: list):
+    if type(x) is Lane:
+        return float(x.v[row])
+    if isinstance(x, str):
+        return expand(x, texts, row) if OPEN in x else x
+    if isinstance(x, dict):
+        return {k: _materialise(v, row, texts) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_materialise(v, row, texts) for v in x]
+    return x
+
+
+def _non_finite_rows(x, bad: np.ndarray) -> None:
+    if type(x) is Lane:
+        bad |= ~np.isfinite(x.v)
+    elif isinstance(x, dict):
+        for v in x.values():
+            _non_finite_rows(v, bad)
+    elif isinstance(x, list):
+        for v in x:
+            _non_finite_rows(v, bad)
+
+
+def _round(plan: Plan, values: dict, n: int):
+    """One evaluation (:func:`evaluate_round`) turned into JSON with Lanes; the summary
+    figures of its rows and the PCR verdict they share."""
+    from .engine import figures_of_result  # engine imports this module
+
+    declaration, state = evaluate_round(plan, values, n)
+    with vectorised(n) as deciding, lanes(n) as more:
+        more.texts = state.texts
+        doc = declaration.to_json()
+        figures = figures_of_result(declaration, plan)
+        a = declaration.assessment
+        verdict = {"performance_class": declaration.graded_class if a else None,
+                   "conforms": a.conforms if a else None,
+                   "nonconformities": len(a.nonconformities) if a else None}
+    state.diverged |= deciding.diverged | more.diverged
+    _non_finite_rows(doc, state.diverged)
+    for v in figures.values():
+        if type(v) is Lane:
+            state.diverged |= ~np.isfinite(v.v)
+    return doc, state, figures, verdict
+
+
+def _own(template: dict, row: SkuRow, name: str, created_at: str) -> dict:
+    """The patch of a row's own fields (:data:`OWN`) as :func:`pcf.batch.store.encode` gives it
+    against a template of the plan (its ``batch.overrides`` empty): the name, the overrides
+    and the time; the id, row and input hash are the store's columns
+    (:data:`pcf.batch.store.DERIVED`), ``batch.model_product`` the template's."""
+    patch = {}
+    product = template["product"]
+    if (row.name or name) != product["name"]:
+        patch["/product/name"] = row.name or name
+    if row.overrides:
+        patch["/batch/overrides"] = dict(row.overrides)
+    if created_at != template.get("created_at"):
+        patch["/created_at"] = created_at
+    return patch
+
+
+def rows_of_round(template: dict, template_sha: str, plan: Plan, doc: dict, state, rows: list[SkuRow],
+                  positions: list[int], hashes: list[str]) -> Piece:
+    """The store rows of ``rows`` (at ``positions`` of the round's lanes) as a :class:`Piece`."""
+    texts = state.texts
+    if "batch" in template and "batch" not in doc:
+        doc = dict(doc, batch=template["batch"])  # each row's own (OWN): keeps the key order of a batch result
+    split = _Split(len(state.diverged))
+    _split(template, doc, "", split)
+    sel = np.asarray(positions, dtype=int)
+    numbers, masks = {}, {}
+    for pointer, v in split.numbers.items():
+        t = _at(template, pointer)
+        values = np.asarray(v, dtype=float)[sel]
+        same = (values == t) & (np.signbit(values) == np.signbit(t))
+        if same.all():
+            continue
+        numbers[pointer] = np.where(same, np.nan, values)
+        masks[pointer] = same
+    name = doc["product"]["name"]
+    created = doc.get("created_at")
+    batch = template.get("batch")
+    if type(batch) is not dict or batch.get("overrides") != {} or batch.get("model_product") != dict(plan.product):
+        raise ValueError("the template is not a batch result of the plan's own values")
+    patches = []
+    for row, p, h in zip(rows, positions, hashes):
+        patch = dict(split.constant)
+        for pointer, sub in split.per_row.items():
+            value = _materialise(sub, p, texts)
+            if value != _at(template, pointer, None) or type(value) is not type(_at(template, pointer, None)):
+                patch[pointer] = value
+        patch.update(_own(template, row, name, created))
+        patches.append(patch)
+    return Piece([r.id for r in rows], [r.row for r in rows], list(hashes), template_sha, numbers, masks, patches)
+
+
+_MISSING = object()
+
+
+def _at(doc, pointer: str, default=_MISSING):
+    node = doc
+    try:
+        for token in pointer.split("/")[1:]:
+            node = node[int(token)] if type(node) is list else node[token.replace("~1", "/").replace("~0", "~")]
+    except (KeyError, IndexError, ValueError, TypeError):
+        if default is _MISSING:
+            raise
+        return default
+    return node
+
+
+@dataclasses.dataclass
+class Rows:
+    """What :func:`full_rows` gives: ``pieces`` (store rows as columns), ``figures`` (row ->
+    summary figures, :func:`pcf.batch.engine.figures`, and PCR verdict), ``rest`` (rows for
+    the scalar path), ``notes``."""
+
+    pieces: list = dataclasses.field(default_factory=list)
+    figures: dict = dataclasses.field(default_factory=dict)
+    rest: list = dataclasses.field(default_factory=list)
+    notes: list = dataclasses.field(default_factory=list)
+
+
+_TRUSTED: dict = {}  # plan fingerprint -> True (checked against the scalar path) / the difference found
+
+
+def full_rows(plan: Plan, rows: list[SkuRow], template: dict, template_sha: str, hashes: dict) -> Rows:
+    """The full results of many rows of one plan as store rows (module docstring).
+
+    Parameters
+    ----------
+    plan : Plan
+    rows : list of SkuRow
+        Rows of this plan without errors, all of whose parameters the model has.
+    template : dict
+        The plan's template (the result JSON of its own parameter values, as stored).
+    template_sha : str
+    hashes : dict
+        Row number -> input hash.
+    """
+    out = Rows()
+    verdict = _TRUSTED.get(plan.fingerprint)
+    if verdict is not None and verdict is not True:
+        out.rest = list(rows)
+        return out
+    names = sorted({k for r in rows for k in r.overrides})
+    pending = list(range(len(rows)))
+    for number in range(ROUNDS):
+        if not pending:
+            break
+        first = number == 0
+        off = 1 if first else 0
+        values = {k: np.array(([plan.parameters[k]] if first else []) + [rows[i].overrides.get(k, plan.parameters[k])
+                                                                         for i in pending], dtype=float)
+                  for k in names}
+        n = len(pending) + off
+        try:
+            doc, state, figures, shared = _round(plan, values, n)
+        except (PCFError, TypeError, ValueError, KeyError, ArithmeticError, np.linalg.LinAlgError) as exc:
+            if first:
+                out.rest = list(rows)
+                out.notes.append(f"the arrays could not compute the full results ({type(exc).__name__}: {exc})")
+                return out
+            out.rest.append(rows[pending[0]])  # a reference that fails: the scalar path gives its error
+            pending = pending[1:]
+            continue
+        if state.diverged[0]:
+            if first:
+                out.rest = list(rows)
+                return out
+            out.rest.append(rows[pending[0]])
+            pending = pending[1:]
+            continue
+        positions = [p for p in range(off, n) if not state.diverged[p]]
+        chosen = [rows[pending[p - off]] for p in positions]
+        if chosen:
+            piece = rows_of_round(template, template_sha, plan, doc, state, chosen, positions,
+                                  [hashes[r.row] for r in chosen])
+            if _TRUSTED.get(plan.fingerprint) is not True:
+                difference = check_against_scalar(plan, template, piece, chosen)
+                _TRUSTED[plan.fingerprint] = difference or True
+                if difference:
+                    out.rest = list(rows)
+                    out.pieces, out.figures = [], {}
+                    out.notes.append(f"{plan.model}: the arrays' full results differ from the scalar path's "
+                                     f"({difference}); rows computed one by one, please report this")
+                    return out
+            out.pieces.append(piece)
+            for row, p in zip(chosen, positions):
+                out.figures[row.row] = dict({k: (float(v.v[p]) if type(v) is Lane else v) for k, v in figures.items()},
+                                            **shared)
+        pending = [pending[p - off] for p in range(off, n) if state.diverged[p]]
+    out.rest.extend(rows[i] for i in pending)
+    return out
+
+
+def piece_row(piece: Piece, i: int) -> tuple[dict, dict]:
+    """``(numbers, patch)`` of row ``i`` of a piece, as :func:`pcf.batch.store.encode` gives them."""
+    numbers = {p: float(v[i]) for p, v in piece.numbers.items() if not piece.masks[p][i]}
+    return numbers, piece.patches[i]
+
+
+def check_against_scalar(plan: Plan, template: dict, piece: Piece, rows: list[SkuRow]) -> str:
+    """Compare the last row of a piece with its scalar full result, every field (apart from
+    ``created_at``); the first difference, or empty."""
+    from .engine import full_result
+    from .store import decode
+
+    text = json.dumps(template, ensure_ascii=False)
+    for i in [len(rows) - 1]:
+        scalar = json.loads(json.dumps(full_result(plan, rows[i]).to_json(), ensure_ascii=False))
+        numbers, patch = piece_row(piece, i)
+        rebuilt = decode(text, numbers, patch, {"id": piece.ids[i], "row": piece.rows[i],
+                                                "input_sha256": piece.hashes[i]})
+        scalar.pop("created_at", None)
+        rebuilt.pop("created_at", None)
+        if json.dumps(rebuilt) != json.dumps(scalar):
+            n, p = encode(scalar, rebuilt)
+            first = next(iter({**n, **p}.items()), None)
+            if first is None:
+                return f"row {rows[i].row}: the JSON text differs"
+            return f"row {rows[i].row}: {first[0]} {first[1]!r}, scalar {_at(scalar, first[0], None)!r}" + \
+                (f" and {len(n) + len(p) - 1} more" if len(n) + len(p) > 1 else "")
+    return ""
