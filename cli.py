@@ -649,13 +649,16 @@ def label(
     size: Optional[float] = typer.Option(None, "--size", help="Side of the compact label [mm], 8-60 (default 30)."),
     batch: Optional[Path] = _batch_option(),
     sku: Optional[str] = _sku_option(),
+    grading: Optional[Path] = typer.Option(None, "--grading", help="A `pcf grade --out` document of this result: "
+                                                                   "the graded label prints its peer level."),
 ) -> None:
     """Render labels of a result (SVG and PDF): the graded label, a compact one, the declaration."""
     from pcf.api import render_outputs
 
     if size is not None and not {"compact", "all"} & set(variant):
         fail(PCFError("--size is the side of the compact label: add --variant compact (or all)"))
-    files = render_outputs(result, out_dir, "label", variants=variant, size_mm=size, batch=batch, sku=sku)
+    files = render_outputs(result, out_dir, "label", variants=variant, size_mm=size, batch=batch, sku=sku,
+                           grading=grading)
     for path in files.values():
         out.print(f"wrote {path}")
 

@@ -503,7 +503,7 @@ def compare_results_claim(baseline_path: str | Path, product_path: str | Path, c
 
 def render_outputs(result_path: str | Path | None, out_dir: str | Path, what: str, variants: list[str] | None = None,
                    size_mm: float | None = None, batch: str | Path | None = None,
-                   sku: str | None = None) -> dict[str, Path]:
+                   sku: str | None = None, grading: str | Path | None = None) -> dict[str, Path]:
     """``pcf label`` / ``pcf report``: render from a result JSON file, or from SKU ``sku`` of
     the batch store ``batch`` (:func:`batch_result`; ``result_path`` None).
 
@@ -514,17 +514,24 @@ def render_outputs(result_path: str | Path | None, out_dir: str | Path, what: st
         Label variants (:data:`pcf.render.label.VARIANTS`, or ``all``); default the graded label.
     size_mm : float, optional
         Side of the compact label [mm] (8-60).
+    grading : str or Path, optional
+        A ``pcf grade`` document (``pcf-peer-grading/1``) of this result: the graded label
+        prints its level as a line (issue 21).
 
     Raises
     ------
     SourceError
-        The result file is missing or not a ``pcf-result/1`` document.
+        The result file is missing or not a ``pcf-result/1`` document; the grading file is not
+        a peer grading, or is of another result.
     RenderError
         Rendering failed.
     """
     from .render import render_label, render_report
 
     declaration = _declaration_of(result_path, batch, sku)
+    peer = None if grading is None else _read_grading(grading, declaration)
+    if grading is not None and what != "label":
+        raise PCFError("a peer grading goes on a label, not on the report").about("grading")
     if what == "label":
         from .render.label import VARIANTS
 
@@ -535,7 +542,9 @@ def render_outputs(result_path: str | Path | None, out_dir: str | Path, what: st
         files: dict[str, Path] = {}
         for variant in wanted:
             size = size_mm if variant == "compact" else None
-            for kind, path in render_label(declaration, Path(out_dir), variant=variant, size_mm=size).items():
+            shown = peer if variant == "graded" else None
+            for kind, path in render_label(declaration, Path(out_dir), variant=variant, size_mm=size,
+                                           peer=shown).items():
                 files[f"{variant}.{kind}"] = Path(path)
         return files
     if what == "report":
@@ -544,6 +553,40 @@ def render_outputs(result_path: str | Path | None, out_dir: str | Path, what: st
         return {"report": Path(render_report(declaration, Path(out_dir))),
                 "verification": Path(render_verification(declaration, Path(out_dir)))}
     raise PCFError(f"unknown output {what!r}")
+
+
+def _read_grading(path: str | Path, declaration):
+    """The ``pcf-peer-grading/1`` document at ``path``, checked to be of ``declaration``.
+
+    Raises
+    ------
+    SourceError
+        Unreadable, not JSON, not a peer grading, or of another product, PCR or declared figure.
+    """
+    import json
+    import math
+
+    from .core.codec import CodecError
+    from .core.errors import SourceError
+    from .declaration.peers import peer_of
+    from .pcr.peers import PeerGrade
+
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        grade = PeerGrade.from_json(data)
+    except OSError as exc:
+        raise SourceError(path, None, f"cannot read the grading ({exc.strerror or exc})").about("grading") from None
+    except ValueError as exc:  # JSON and codec errors
+        kind = "not a peer grading" if isinstance(exc, CodecError) else "not valid JSON"
+        raise SourceError(path, None, f"{kind}: {exc}; write it with `pcf grade --out`").about("grading") from None
+    me = peer_of(declaration)
+    same = (grade.result.id == me.id and grade.pcr_id == me.pcr and me.value is not None
+            and math.isclose(grade.result.value, me.value, rel_tol=1e-9))
+    if not same:
+        raise SourceError(path, None, f"the grading is of {grade.result.id} ({grade.result.value:.6g} {grade.result.unit}, "
+                                      f"PCR {grade.pcr_id}), not of this result ({me.id}, PCR {me.pcr}); grade this "
+                                      "result with `pcf grade`").about("grading")
+    return grade
 
 
 # --------------------------------------------------------------------------- label registry

@@ -448,3 +448,61 @@ def test_grade_against_the_registry_current_labels(tmp_path):
     # two years later the labels have expired: no peers left
     with pytest.raises(PeerGradingError, match=r"holds 0 result\(s\)"):
         grade(me, "registry", registry=location, pcr=rules / f"{EU}.yaml", at="2028-06-01T00:00:00Z")
+
+
+@pytest.mark.registry
+def test_published_pages_show_the_peer_level_and_an_anonymous_strip(tmp_path):
+    """Ten current labels under eu-battery-cfb-ev (its shipped minimum): capacities 6..15 kWh,
+    2 / capacity kg CO2e/kWh. Sorted: 2/15 .. 2/6; the median of ten = mean of the 5th and 6th =
+    (2/11 + 2/10) / 2 = 0.190909; the 10 kWh pack: 0.2 / 0.190909 = 1.047619, level 3."""
+    from pcf.serve.publish import publish
+    from tests.registry_util import new_registry, utc, verified_issue
+
+    store, key, _, _ = new_registry(tmp_path, now=utc(2026, 1, 1))
+    numbers = {}
+    for capacity in range(6, 16):
+        numbers[capacity] = verified_issue(store, pack(capacity, f"PK{capacity}"), key, 730, None,
+                                           now=utc(2026, 1, 2), case_at=utc(2026, 1, 2)).number
+    publish(store, tmp_path / "site", now=utc(2026, 6, 1))
+    store.close()
+    page = (tmp_path / "site" / f"{numbers[10]}.html").read_text(encoding="utf-8")
+    assert 'id="peer-grading"' in page
+    assert "Peer level 3 of 5: 1.05 × median of 10 peers · 示例 illustrative" in page and "indicative" not in page
+    strip_svg = page[page.index('<svg id="peer-strip"'):page.index("</svg>", page.index('<svg id="peer-strip"'))]
+    assert strip_svg.count("<circle") == 11          # ten dots and the ring of this label
+    assert "PK" not in strip_svg and "Test EV battery pack" not in strip_svg    # no other product named
+    assert "median 0.191" in strip_svg
+    assert "Peer level 1 of 5" in (tmp_path / "site" / f"{numbers[15]}.html").read_text(encoding="utf-8")  # 0.698
+
+
+@pytest.mark.registry
+def test_a_small_registry_group_gets_a_note_instead_of_a_level(tmp_path):
+    from pcf.serve.publish import publish
+    from tests.registry_util import new_registry, utc, verified_issue
+
+    store, key, _, _ = new_registry(tmp_path, now=utc(2026, 1, 1))
+    number = verified_issue(store, pack(10, "PK10"), key, 730, None, now=utc(2026, 1, 2),
+                            case_at=utc(2026, 1, 2)).number
+    publish(store, tmp_path / "site", now=utc(2026, 6, 1))
+    store.close()
+    page = (tmp_path / "site" / f"{number}.html").read_text(encoding="utf-8")
+    assert "1 current label(s) under eu-battery-cfb-ev, fewer than the 10 its peer grading needs" in page
+    assert 'id="peer-strip"' not in page
+
+
+def test_the_label_prints_the_peer_level_of_its_own_grading(tmp_path):
+    paths = write_results(tmp_path / "peers", MEAN10)
+    grade(paths[8], str(tmp_path / "peers"), out_dir=tmp_path / "g", at=NOW)   # B8 = 0.375: ratio 1.5, level 4
+    grading = tmp_path / "g" / "B8.grading.json"
+    done = runner.invoke(cli.app, ["label", str(paths[8]), "--grading", str(grading), "--out", str(tmp_path / "l")])
+    assert done.exit_code == 0, done.output
+    svg = (tmp_path / "l" / "B8.label.svg").read_text(encoding="utf-8")
+    assert 'id="peer-grading"' in svg
+    assert "同类对标 第4级/共5级 Peer level 4 of 5: 1.50 × mean of 10 peers · 示例 illustrative · 参考 indicative" in svg
+    # another result's grading is refused, nothing written
+    other = runner.invoke(cli.app, ["label", str(paths[2]), "--grading", str(grading), "--out", str(tmp_path / "m")])
+    assert other.exit_code == 2 and "the grading is of B8" in other.output and "(--grading)" in other.output
+    assert not (tmp_path / "m").exists()
+    grading.write_text('{"format": "pcf-result/1"}', encoding="utf-8")
+    bad = runner.invoke(cli.app, ["label", str(paths[8]), "--grading", str(grading), "--out", str(tmp_path / "m")])
+    assert bad.exit_code == 2 and "not a peer grading" in bad.output and not (tmp_path / "m").exists()

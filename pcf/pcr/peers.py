@@ -239,6 +239,11 @@ class PeerGrade:
             raise CodecError("$.level", f"level {grade.level} is not one of the document's levels")
         return grade
 
+    def label_line(self) -> str:
+        """The grading as one bilingual line for a label, e.g. ``同类对标 第2级/共5级 Peer level 2
+        of 5: 0.97 × median of 252 peers · 示例 illustrative · 参考 indicative``."""
+        return label_line(self)
+
     def text(self) -> tuple[str, str]:
         """The one-line statement (English, Chinese), e.g. ``peer level 2 of 5 (ratio 0.93 to the
         mean of 252 peers)`` / ``同类对标 第2级（共5级）：为252个同类产品平均值的0.93倍``."""
@@ -544,3 +549,19 @@ def grading_text(grade: PeerGrade) -> tuple[str, str]:
     if grade.indicative:
         en, zh = en + ", indicative", zh + "，仅供参考"
     return en, zh
+
+
+def label_line(grade: PeerGrade) -> str:
+    """:meth:`PeerGrade.label_line`: level, ratio and group in one bilingual line; ``示例
+    illustrative`` when the level bounds (or the cited reference) are pcf's, ``参考 indicative``
+    when the result does not conform."""
+    n = len(grade.levels)
+    ratio = ratio_text(grade.ratio, [b.max_ratio for b in grade.levels])
+    stat = grade.group.reference.statistic
+    of = (f"{stat} cited by the PCR" if grade.group.kind == "pcr" else f"{stat} of {grade.group.size} peers")
+    line = f"同类对标 第{grade.level}级/共{n}级 Peer level {grade.level} of {n}: {ratio} × {of}"
+    if grade.illustrative or grade.group.illustrative:
+        line += " · 示例 illustrative"
+    if grade.indicative:
+        line += " · 参考 indicative"
+    return line

@@ -52,10 +52,17 @@ def current_label_peers(store: Store, pcr_id: str, at: str) -> RegistryPeers:
     -------
     RegistryPeers
     """
-    peers, products, skipped = [], [], {}
     with store.read() as tx:
-        labels = [label for label in tx.labels() if label.pcr_id == pcr_id]
+        labels = tx.labels()
+    return label_peers(labels, pcr_id, at)
+
+
+def label_peers(labels: list, pcr_id: str, at: str) -> RegistryPeers:
+    """:func:`current_label_peers` over label records already read (``Tx.labels()``)."""
+    peers, products, skipped = [], [], {}
     for label in labels:
+        if label.pcr_id != pcr_id:
+            continue
         reason = None
         if label.label_type != "footprint":
             reason = "claim"

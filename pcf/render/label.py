@@ -74,7 +74,17 @@ def _marks(issued: dict | None, basis_lines: int) -> list[dict]:
             for text, (y, width, size) in zip(lines, places)]
 
 
-def label_context(declaration: Declaration, font: str, issued: dict | None = None) -> dict:
+def _peer_line(peer, scale: dict, alternatives: list) -> dict | None:
+    """Where the label prints a peer grading (:meth:`pcf.pcr.peers.PeerGrade.label_line`): the
+    next line under the illustrative note and the alternative class, above the stage shares."""
+    if peer is None:
+        return None
+    text = peer.label_line()
+    y = (404.0 if scale.get("illustrative") else 400.0) if alternatives else (398.0 if scale.get("illustrative") else 390.0)
+    return {"text": text, "y": y, "size": fmt.fit_size(text, 328.0, 8.0)}
+
+
+def label_context(declaration: Declaration, font: str, issued: dict | None = None, peer=None) -> dict:
     """Everything ``label.svg.j2`` draws, with its geometry [SVG units, 4 per mm].
 
     Parameters
@@ -89,6 +99,9 @@ def label_context(declaration: Declaration, font: str, issued: dict | None = Non
         label type and marks, :func:`pcf.registry.labeltype.marks`) and ``self_declared`` (draws
         the label as self-declared: grey band, "自我声明 Self-declared", no verifier checked it). Without it the label is an
         unnumbered draft and its QR code holds :func:`label_verification_text`.
+    peer : pcf.pcr.peers.PeerGrade, optional
+        A peer grading of the declaration (``pcf grade``), printed as one line above the stage
+        shares (an alternative grading, issue 21).
 
     Returns
     -------
@@ -141,6 +154,7 @@ def label_context(declaration: Declaration, font: str, issued: dict | None = Non
         "not_graded": view.not_graded_reason(declaration),
         "no_classes": view.no_classes(declaration),
         "alternatives": [g for g in view.grades(declaration) if g["title"]],
+        "peer": _peer_line(peer, scale, [g for g in view.grades(declaration) if g["title"]]),
     }
 
 
@@ -170,12 +184,12 @@ def label_svg(declaration: Declaration, templates_dir: Path | None = None, font:
 
 
 def prepare(declaration: Declaration, templates_dir: Path | None = None, font: str | None = None,
-            issued: dict | None = None) -> tuple[str, object, str]:
+            issued: dict | None = None, peer=None) -> tuple[str, object, str]:
     """Common first steps of every rendering: check the product id names files, find the CJK font, render
     the label SVG.
 
     ``font`` [default: found with fontconfig] skips the font look-up when given; ``issued``
-    numbers the label (see :func:`label_context`).
+    numbers the label and ``peer`` adds a peer grading (see :func:`label_context`).
 
     Returns
     -------
@@ -195,7 +209,7 @@ def prepare(declaration: Declaration, templates_dir: Path | None = None, font: s
     output.file_stem(declaration)
     font = font or output.cjk_font()
     env = output.environment(templates_dir)
-    return font, env, output.render_template(env, "label.svg.j2", L=label_context(declaration, font, issued))
+    return font, env, output.render_template(env, "label.svg.j2", L=label_context(declaration, font, issued, peer))
 
 
 #: The label family: variant -> (file-name suffix, what it is).
@@ -207,7 +221,7 @@ VARIANTS: dict[str, tuple[str, str]] = {
 
 
 def variant_svg(declaration: Declaration, variant: str = "graded", templates_dir: Path | None = None, font: str | None = None,
-                issued: dict | None = None, size_mm: float | None = None) -> tuple[str, object, str, tuple]:
+                issued: dict | None = None, size_mm: float | None = None, peer=None) -> tuple[str, object, str, tuple]:
     """Render one member of the label family as SVG text.
 
     Every variant is the same function of the declaration, with ``issued`` (label number,
@@ -227,6 +241,9 @@ def variant_svg(declaration: Declaration, variant: str = "graded", templates_dir
         ``number``, ``valid_from``, ``valid_until``, ``issuer``, ``qr`` of an issued label.
     size_mm : float, optional
         Side of the compact label [mm] (8-60; default 30); other variants have a fixed size.
+    peer : pcf.pcr.peers.PeerGrade, optional
+        A peer grading the graded label prints (:func:`label_context`); the other variants
+        have no room for it and leave it out.
 
     Returns
     -------
@@ -247,7 +264,7 @@ def variant_svg(declaration: Declaration, variant: str = "graded", templates_dir
     if size_mm is not None and variant != "compact":
         raise RenderError(f"a size applies to the compact label only, not to {variant!r}").about("size_mm")
     if variant == "graded":
-        font, env, svg = prepare(declaration, templates_dir, font, issued)
+        font, env, svg = prepare(declaration, templates_dir, font, issued, peer)
         return font, env, svg, LABEL_MM
     output.file_stem(declaration)
     font = font or output.cjk_font()
@@ -265,7 +282,7 @@ def _pdf(env, svg: str, mm: tuple, font: str, title: str) -> bytes:
 
 
 def render_label(declaration: Declaration, out_dir: Path, templates_dir: Path | None = None, variant: str = "graded",
-                 size_mm: float | None = None) -> dict[str, Path]:
+                 size_mm: float | None = None, peer=None) -> dict[str, Path]:
     """Write a label of the family (default: the graded carbon label) of a declaration as SVG and PDF.
 
     Parameters
@@ -280,6 +297,8 @@ def render_label(declaration: Declaration, out_dir: Path, templates_dir: Path | 
         Which label (:data:`VARIANTS`).
     size_mm : float, optional
         Side of the compact label [mm].
+    peer : pcf.pcr.peers.PeerGrade, optional
+        A peer grading the graded label prints as a line (``pcf label --grading``).
 
     Returns
     -------
@@ -293,7 +312,7 @@ def render_label(declaration: Declaration, out_dir: Path, templates_dir: Path | 
         On a product id that cannot name a file, a missing template, no CJK font (install
         fonts-noto-cjk), a WeasyPrint failure or an unwritable folder; no file is written then.
     """
-    font, env, svg, mm = variant_svg(declaration, variant, templates_dir, size_mm=size_mm)
+    font, env, svg, mm = variant_svg(declaration, variant, templates_dir, size_mm=size_mm, peer=peer)
     pdf = _pdf(env, svg, mm, font, f"{declaration.result.product.id} {VARIANTS[variant][1]}")
     out = output.prepare_out_dir(out_dir)
     stem = f"{output.file_stem(declaration)}.{VARIANTS[variant][0]}"  # <product id>[.<scenario>].<suffix>

@@ -6,7 +6,9 @@ so the pages work from any static web server or from ``file://``):
 - ``<number>.html``: one page per label: status (valid, suspended, revoked with its reason,
   superseded with a link to its successor, expired, not yet valid: :mod:`.status`), shown
   prominently as "status as of <publishing time>", product, value, class, PCR, method,
-  validity period, issuer, renewal links, declaration SHA-256 and key id;
+  validity period, issuer, renewal links, declaration SHA-256 and key id; for a current label
+  under a PCR with ``peer_grading``, its peer level and the group's figures as an anonymous
+  strip (:mod:`.peerview`);
 - ``<number>.declaration.json``: the signed declaration (what the label states; anyone
   can verify it offline);
 - ``index.html``: every label with its status, the issuer keys and the event-log head;
@@ -37,6 +39,7 @@ from ..registry.errors import RegistryError
 from ..registry.render import _date, _last_day, verification_context
 from ..registry.numbers import looks_like_number
 from ..registry.store import Store
+from .peerview import peer_views
 from .status import STATUS_NAMES, label_state, names  # noqa: F401  (STATUS_NAMES: re-exported)
 
 def effective_status(status: str, valid_from: str, valid_until: str, at: datetime) -> str:
@@ -82,6 +85,7 @@ def page_context(label, at: datetime, events: list | None = None, *, live: bool 
         "declaration_sha256": label.declaration_sha256, "key_id": label.key_id,
         "published_at": iso(at), "live": live, "document": document, **_marks(d),
         "verification": verification_context(d),  # who verified the result (issue 15 part 2)
+        "peer": None,  # the published site fills it in (peerview.peer_views)
     }
 
 
@@ -146,8 +150,10 @@ def publish(store: Store, out_dir: str | Path, *, now: datetime | None = None) -
         raise RegistryError(f"site folder {out} cannot be created ({exc.strerror})") from None
     files: dict[Path, bytes] = {}
     rows = []
+    peers = peer_views(labels, iso(at))  # issue 21: level among the current labels, anonymous strip
     for label in labels:
         page = page_context(label, at, events.get(label.number, []))
+        page["peer"] = peers.get(label.number)
         document = page.pop("document")
         files[out / f"{label.number}.html"] = output.render_template(
             env, "registry_page.html.j2", P=page, css=css).encode("utf-8")
