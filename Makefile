@@ -19,9 +19,11 @@ test: venv sysdeps background
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -q
 
-# Every benchmarks/*.py in turn (timed runs, not tests); each prints `<name>: <metric>=<value>` last.
+# Every benchmarks/*.py in turn (timed runs, not tests); each prints `<name>: <metric>=<value>` last,
+# and a `target: ...` line per target it measures (benchmarks/support/targets.py); the run ends with
+# the table of all targets. `make bench BENCH="fast_commands background_cache"` runs only those.
 bench: venv background
-	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python -W ignore $$b || exit 1; done
+	@$(BIN)/python benchmarks/support/run_all.py $(BENCH)
 
 # Debian packages WeasyPrint needs, a CJK font (without one Chinese renders as boxes), poppler-utils,
 # chromium (headless, for the tests of the public label-verification pages), postgresql (the tests start

@@ -800,16 +800,19 @@ def cache_info() -> None:
     from pcf.api import background_cache
 
     info = background_cache()
-    out.print(f"{info['folder']}: {info['files']} cached backgrounds, {info['bytes'] / 1e6:.1f} MB")
+    out.print(f"{info['folder']}: {info['files']} cached backgrounds, {info['warm_files']} warm footprints, "
+              f"{info['bytes'] / 1e6:.1f} MB")
 
 
 @cache_app.command("clear", epilog="Example: pcf cache clear")
 def cache_clear() -> None:
-    """Remove every cached background (the next footprint on each characterises it again)."""
+    """Remove every cached background and warm footprint (the next footprint on each background
+    characterises it again)."""
     from pcf.api import background_cache
 
     info = background_cache(clear=True)
-    out.print(f"removed {info['files']} cached backgrounds ({info['bytes'] / 1e6:.1f} MB) from {info['folder']}")
+    out.print(f"removed {info['files']} cached backgrounds and {info['warm_files']} warm footprints "
+              f"({info['bytes'] / 1e6:.1f} MB) from {info['folder']}")
 
 
 db_app = Commands(no_args_is_help=True, help="Installed background databases.")

@@ -36,7 +36,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from support.targets import target_line
+
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "benchmarks"))
 BIN = Path(sys.executable).parent
 PCF = str(BIN / "pcf")
 MODEL = REPO / "examples" / "battery" / "nmc811-pack.yaml"
@@ -115,6 +118,8 @@ def report_line(tmp: Path, env: dict, result: Path) -> float:
                              "--out", tmp / "report-auto"], env, tmp)
     print(f"(c) pcf report (NMC811 pack): {took:.1f} s wall, {cpu:.1f} s CPU (target < 10 s, stretch 5 s); "
           f"automatic table layout (before): {old:.1f} s wall, {old_cpu:.1f} s CPU")
+    target_line("pcf report (NMC811 pack)", took, "s", 10.0, baseline=old, stretch=5.0,
+                note=f"CPU {cpu:.1f} s; baseline: automatic table layout")
     return took
 
 
@@ -141,6 +146,8 @@ def labels_line(tmp: Path, env: dict, key: Path, count: int = 16, single: int = 
     rate = count / took
     print(f"(d) pcf issue FOLDER --jobs 2: {count} labels with their PDFs in {took:.1f} s wall ({cpu:.1f} s CPU): "
           f"{rate:.2f} labels/s (target >= 10); one pcf issue per result (before): {1 / one:.2f} labels/s")
+    target_line("pcf issue FOLDER --jobs 2, labels with PDFs", rate, "labels/s", 10.0, baseline=1 / one,
+                higher_is_better=True, note=f"CPU {cpu:.1f} s; baseline: one pcf issue per result")
     return rate
 
 
@@ -160,10 +167,14 @@ def main() -> None:
         help_s, help_cpu = median([PCF, "--help"], env, tmp)
         print(f"(a) pcf --help: {help_s:.3f} s wall, {help_cpu:.3f} s CPU (medians of 5; target < 0.3 s); "
               f"python -c pass: {python:.3f} s wall, {python_cpu:.3f} s CPU")
+        target_line("pcf --help", help_s, "s", 0.3, baseline=python,
+                    note=f"CPU {help_cpu:.3f} s; median of 5; baseline: python -c pass")
         verify_s, verify_cpu = median([PCF, "verify", number], env, tmp)
         old, old_cpu = median([sys.executable, "-c", OLD_VERIFY_IMPORTS], env, REPO)
         print(f"(b) pcf verify {number} (cold): {verify_s:.3f} s wall, {verify_cpu:.3f} s CPU (medians of 5; target "
               f"< 0.8 s); the old path's imports alone: {old:.3f} s wall, {old_cpu:.3f} s CPU")
+        target_line("pcf verify NUMBER, cold start", verify_s, "s", 0.8, baseline=old,
+                    note=f"CPU {verify_cpu:.3f} s; median of 5; baseline: the old path's imports")
         report_s = report_line(tmp, env, result)
         rate = labels_line(tmp, env, key)
         print(f"fast_commands: help_s={help_s:.3f} verify_s={verify_s:.3f} report_s={report_s:.1f} "

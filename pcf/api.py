@@ -1502,7 +1502,8 @@ def remove_database(name: str):
 
 def background_cache(clear: bool = False) -> dict:
     """``pcf cache info`` / ``pcf cache clear``: the cache of characterised backgrounds
-    (:mod:`pcf.lca.bgcache`, ``PCF_HOME/cache/background``).
+    (:mod:`pcf.lca.bgcache`, ``PCF_HOME/cache/background``) and the warm footprints' records
+    (:mod:`pcf.lca.warmcache`, ``PCF_HOME/cache/warm``).
 
     Parameters
     ----------
@@ -1512,16 +1513,21 @@ def background_cache(clear: bool = False) -> dict:
     Returns
     -------
     dict
-        ``{folder, files, bytes}``: what the cache holds, or held before it was cleared.
+        ``{folder, files, bytes, warm_files}``: what the cache holds, or held before it was
+        cleared (``bytes`` counts both kinds of entry).
 
     Raises
     ------
     OSError
         An entry cannot be removed.
     """
-    from .lca import bgcache
+    from .lca import bgcache, warmcache
 
-    return bgcache.clear() if clear else bgcache.cache_info()
+    if clear:
+        warm, info = warmcache.clear(), bgcache.clear()
+    else:
+        warm, info = warmcache.cache_info(), bgcache.cache_info()
+    return {**info, "bytes": info["bytes"] + warm["bytes"], "warm_files": warm["files"]}
 
 
 def import_database(path: str | Path, fmt: str, name: str, replace: bool = False,

@@ -358,20 +358,32 @@ def build_foreground(system: ProductSystem) -> ForegroundGraph:
     return graph
 
 
+def foreground_digest(data: dict) -> str:
+    """SHA-256 of the JSON of the activities :func:`link_foreground` made (what
+    :func:`write_foreground` records as ``pcf_data_sha256``)."""
+    import hashlib
+    import json
+
+    return hashlib.sha256(json.dumps([[list(k), a] for k, a in data.items()], sort_keys=True, default=repr)
+                          .encode("utf-8")).hexdigest()
+
+
+def foreground_written(system: ProductSystem, data: dict, meta: dict) -> bool:
+    """Whether the foreground database whose metadata is ``meta`` (bw2data's ``databases``
+    entry, {} when absent) holds exactly ``data`` of ``system``, processed: then
+    :func:`write_foreground` writes nothing."""
+    return (meta.get("pcf_data_sha256") == foreground_digest(data) and meta.get("pcf_model_sha256") == system.sha256
+            and not meta.get("dirty") and bool(meta.get("processed")))
+
+
 def write_foreground(system: ProductSystem, data: dict) -> None:
     """Write the activities :func:`link_foreground` made as the database ``pcf-fg-<product id>``;
     nothing when it already holds exactly these (``pcf_data_sha256``: SHA-256 of their JSON, a
     second ``pcf footprint`` of an unchanged model)."""
-    import hashlib
-    import json
-
     bd = brightway()
     name = foreground_name(system)
-    digest = hashlib.sha256(json.dumps([[list(k), a] for k, a in data.items()], sort_keys=True, default=repr)
-                            .encode("utf-8")).hexdigest()
-    meta = bd.databases[name] if name in bd.databases else {}
-    if (meta.get("pcf_data_sha256") == digest and meta.get("pcf_model_sha256") == system.sha256
-            and not meta.get("dirty") and meta.get("processed")):
+    digest = foreground_digest(data)
+    if foreground_written(system, data, bd.databases[name] if name in bd.databases else {}):
         return
     db = bd.Database(name)
     db.register(description=f"pcf foreground of {system.path.name}", pcf_model_sha256=system.sha256)
@@ -379,7 +391,9 @@ def write_foreground(system: ProductSystem, data: dict) -> None:
         bd.databases.flush()
     with quiet():
         db.write(data)
-    bd.databases[name]["pcf_data_sha256"] = digest  # only once it is written
+    # only once it is written; register() keeps the metadata of a database registered before,
+    # so the model's hash is set here too (else a changed model was written again on every run)
+    bd.databases[name].update(pcf_data_sha256=digest, pcf_model_sha256=system.sha256)
     bd.databases.flush()
 
 

@@ -12,8 +12,9 @@ without bw2data.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib.metadata import version as dist_version
+from pathlib import Path
 
 import numpy as np
 from scipy.sparse import csc_matrix
@@ -21,11 +22,12 @@ from scipy.sparse.linalg import splu
 
 from ..background import BackgroundInfo, MethodSpec, background_info, database_provenance, method_spec
 from ..background.methods import method_sha256
-from ..core.bw import brightway
+from ..core.bw import brightway, user_project
 from ..core.errors import BackgroundError, CalculationError
-from ..graph import ForegroundGraph, Links, link_foreground, write_foreground
+from ..graph import (ForegroundGraph, Links, foreground_name, foreground_written, link_foreground,
+                     write_foreground)
 from ..model import ProductSystem
-from . import bgcache
+from . import bgcache, warmcache
 from .feasibility import check_foreground
 from .inventory import MASS_KEYS, Characterisation, FlowInfo
 from .result import GHG_CATEGORIES
@@ -127,7 +129,12 @@ class Prepared:
         Where the background's characterisation came from: ``hit`` (the disk cache,
         :mod:`pcf.lca.bgcache`), ``miss`` (computed and cached), ``rebuilt`` (computed; the
         cached file was not whole or not made from the same material), ``memory`` (a batch's
-        earlier preparation), None (no background).
+        earlier preparation), ``warm`` (the whole preparation from a former run,
+        :func:`warm_prepare`), None (no background).
+    warm : dict or None
+        For ``pcf footprint`` in pcf's own project: where the project's state is read
+        (:func:`pcf.lca.warmcache.state`) and that state when the preparation started, for
+        :func:`remember`; None otherwise.
     """
 
     spec: MethodSpec
@@ -142,6 +149,7 @@ class Prepared:
     brightway_versions: dict = field(default_factory=dict)
     method_sha256: str | None = None
     background_cache: str | None = None
+    warm: dict | None = field(default=None, repr=False, compare=False)
 
     def foreground_nodes(self, data: dict) -> None:
         """Remember the foreground activities of ``data`` (ids -1, -2, ... in order)."""
@@ -199,6 +207,7 @@ def prepare(system: ProductSystem, *, solve: bool = True, cache: dict | None = N
     if solve:
         check_foreground(system, data, graph.database, graph.reference[1])  # before anything is written
         write_foreground(system, data)
+    warm = _warm_source(bd, spec, graph, used) if solve and user_project() is None else None
     nodes = Nodes([Node(n.as_dict(), n.id, n.key) for n in (bd.get_node(database=k[0], code=k[1]) for k in used)])
     method_hash = method_sha256(bd, spec.name)
     full, cache_state = (characterised_background(bd, spec, [nodes.by_key[k] for k in used], method_hash, cache) if used
@@ -211,10 +220,91 @@ def prepare(system: ProductSystem, *, solve: bool = True, cache: dict | None = N
         spec=spec, method_description=bd.methods[spec.name].get("description"), background=bg_info,
         databases=databases, links=links, nodes=nodes, char=char, flows=flows, score=score,
         brightway_versions={d: dist_version(d) for d in ("bw2data", "bw2calc", "bw2io", "bw_processing")},
-        method_sha256=method_hash, background_cache=cache_state,
+        method_sha256=method_hash, background_cache=cache_state, warm=warm,
     )
     prepared.foreground_nodes(data if not solve else _written(bd, fg_keys, data))
     return prepared
+
+
+def _warm_source(bd, spec: MethodSpec, graph: ForegroundGraph, used: list) -> dict | None:
+    """Where :func:`pcf.lca.warmcache.state` reads the project's state for this preparation, and
+    that state now (before anything is read for it): the processed datapackages of the
+    background and every database it and the linked ones depend on, and the method's."""
+    bd.databases.clean()  # process edited databases first, as the background's cache key does
+    linked = {k[0] for k in used} | {graph.background}
+    names = sorted(set().union(*(bd.Database(d).find_graph_dependents() for d in linked)))
+    project = Path(bd.projects.dir)
+    try:
+        processed = {n: Path(bd.Database(n).filepath_processed()).relative_to(project).as_posix() for n in names}
+        method_processed = Path(bd.Method(spec.name).filepath_processed()).relative_to(project).as_posix()
+    except ValueError:  # a datapackage outside the project folder: no warm record
+        return None
+    source = {"project": project, "processed": processed, "method_processed": method_processed}
+    return {**source, "before": warmcache.state(**source)}
+
+
+def warm_prepare(system: ProductSystem) -> Prepared | None:
+    """The preparation of ``system`` from the record a former ``pcf footprint`` of it left
+    (:mod:`pcf.lca.warmcache`), without bw2data: None when there is none, when the Brightway
+    project changed since (a database, the method), when pcf changed, or when the model's
+    foreground is not exactly what Brightway holds (then :func:`prepare` writes it).
+
+    The foreground is linked again from the model with the record's links, checked
+    (:func:`pcf.lca.feasibility.check_foreground`) and scored (:func:`stored_score`) as
+    :func:`prepare` does; the background's intensities, the activities, flows, method and
+    provenance are the record's.
+
+    Raises
+    ------
+    ModelError
+        As :func:`prepare`, for a model that cannot deliver its reference flow.
+    """
+    if user_project() is not None:
+        return None
+    study = system.model.study
+    spec = method_spec(study.method)
+    record = warmcache.load(warmcache.locate(foreground_name(system), spec.name, study.background))
+    if record is None:
+        return None
+    prepared = record["prepared"]
+    if prepared.spec != spec or prepared.links.suppliers:
+        return None
+    data, graph = link_foreground(system, prepared.links)
+    meta = (warmcache.read_metadata(Path(record["project"])) or {}).get(graph.database, {})
+    if (not foreground_written(system, data, meta) or list(graph.links) != list(prepared.char.index)
+            or not _flow_keys(data) <= set(prepared.flows)):
+        return None
+    check_foreground(system, data, graph.database, graph.reference[1])
+    score = stored_score(data, graph.reference, system.reference_amount, prepared.char, prepared.flows)
+    prepared = replace(prepared, score=score, background_cache="warm", warm=None)
+    prepared.foreground_nodes(data)
+    return prepared
+
+
+def remember(prepared: Prepared, system: ProductSystem) -> bool:
+    """Keep ``prepared`` (after :func:`pcf.lca.calculate.evaluate` used it, so with every
+    activity the reports asked for) for the next ``pcf footprint`` of ``system``
+    (:func:`warm_prepare`), unless the project changed while it was prepared, the foreground
+    draws on supplier footprints (written to Brightway on every run), or it is not a
+    ``pcf footprint`` preparation in pcf's own project.
+
+    Returns
+    -------
+    bool
+        Whether a record was written.
+    """
+    warm = prepared.warm
+    if warm is None or warm["before"] is None or prepared.links.suppliers or prepared.score is None:
+        return False
+    study = system.model.study
+    path = warmcache.locate(foreground_name(system), prepared.spec.name, study.background)
+    kept = replace(prepared, warm=None, score=None, background_cache=None)
+    return warmcache.store(path, warm["project"], warm["processed"], warm["method_processed"], warm["before"], kept)
+
+
+def _flow_keys(data: dict) -> set:
+    """Biosphere keys the foreground ``data`` emits."""
+    return {tuple(exc["input"]) for act in data.values() for exc in act["exchanges"] if exc["type"] == "biosphere"}
 
 
 def characterised_background(bd, spec: MethodSpec, used: list[Node], method_hash: str,
@@ -402,7 +492,7 @@ def _flow_data(bd, ids: list[int]) -> dict:
 
 def _flows(bd, spec: MethodSpec, data: dict) -> dict:
     """:class:`FlowInfo` of every biosphere flow the foreground emits."""
-    keys = {tuple(exc["input"]) for act in data.values() for exc in act["exchanges"] if exc["type"] == "biosphere"}
+    keys = _flow_keys(data)
     if not keys:
         return {}
     cfs = dict(bd.Method(spec.name).load())
