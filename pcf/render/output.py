@@ -85,8 +85,23 @@ def default_templates_dir() -> Path:
     return shipped("label_templates")
 
 
+#: fc-list's answer once it listed a font: asked once per process (every label and report asks;
+#: a font installed later is seen by the next command); an empty answer is asked again.
+_FC_LIST: list[str] = []
+
+
 def _fc_list() -> str:
     """Output of ``fc-list :lang=zh family`` (one family list per line)."""
+    if _FC_LIST:
+        return _FC_LIST[0]
+    found = _fc_list_once()
+    if found.strip():
+        _FC_LIST.append(found)
+    return found
+
+
+def _fc_list_once() -> str:
+    """Run ``fc-list :lang=zh family``."""
     exe = shutil.which("fc-list")
     if exe is None:
         raise RenderError(f"fontconfig's fc-list was not found, so no CJK font can be checked: "
@@ -254,6 +269,9 @@ def html_to_pdf(html: str, base_url: Path) -> bytes:
     """
     import weasyprint  # imported here: slow to import, and only needed for PDFs
 
+    from pcf.render import weasyfast
+
+    weasyfast.install()
     try:
         return weasyprint.HTML(string=html, base_url=str(base_url)).write_pdf(font_config=_font_config())
     except Exception as exc:  # WeasyPrint raises many types; report them as one

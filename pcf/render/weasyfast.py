@@ -1,0 +1,209 @@
+"""Two speed-ups of WeasyPrint 70 for pcf's labels and statements (issue 18 part 5), installed by
+:func:`pcf.render.output.html_to_pdf` before its first PDF.
+
+1. **SVG text in runs.** WeasyPrint 70 draws an SVG ``<text>`` or ``<tspan>`` one letter at a
+   time: a Pango layout per letter to measure it and another to draw it. An issued label has
+   about 600 letters, which took three quarters of its PDF (about 0.25 s of CPU of 0.33 s). A text
+   node with at most one ``x``, ``y``, ``dx`` and ``dy`` value and no ``rotate``,
+   ``letter-spacing`` or ``textLength`` (every text pcf's templates draw) is laid out and drawn
+   as one run here, with the same style, position, anchor and bounding box rules as WeasyPrint's
+   own code (``weasyprint/svg/text.py``, whose per-letter loop this is for one letter); any other
+   node goes to WeasyPrint's function. A run is also what the HTML text of a page is: kerning
+   applies, and ``pdftotext`` reads words, not letters.
+2. **One font subset per face and process.** WeasyPrint subsets every font of every PDF with
+   HarfBuzz keeping the glyph ids (``HB_SUBSET_FLAGS_RETAIN_GIDS``); for a CJK face (Noto Sans
+   CJK: 65,535 glyphs, 19 MB) that is 30-60 ms a face, and a label and its statement embed four
+   or five faces. Because glyph ids are kept, a subset made for a superset of a document's
+   glyphs is a valid font for that document: the last subset of each face is remembered with its
+   glyph set and reused when a document needs no other glyph; otherwise the union is subset (a
+   fresh set when the union would exceed :data:`MAX_SHARED_GLYPHS`, so a PDF never carries much
+   more than it draws). The widths and Unicode map WeasyPrint writes stay the document's own.
+
+Both rely on WeasyPrint internals, so :func:`install` patches only version 70 (pyproject's range)
+and only when the functions it replaces are the ones it expects; otherwise, or with the
+environment variable ``PCF_PLAIN_WEASYPRINT`` set (not empty), WeasyPrint runs unchanged (slower,
+the same pages). tests/test_weasyfast.py compares the patched and unpatched output.
+"""
+
+from __future__ import annotations
+
+import threading
+from math import inf
+
+#: A face's shared subset is rebuilt from the document's own glyphs past this many glyphs.
+MAX_SHARED_GLYPHS = 1500
+
+_LOCK = threading.Lock()
+_STATE: dict = {"installed": None}
+
+
+def install() -> bool:
+    """Patch WeasyPrint (module docstring) once per process.
+
+    Returns
+    -------
+    bool
+        True when the patches are in place, False when this WeasyPrint is not the one they
+        were written for (nothing is changed then).
+    """
+    with _LOCK:
+        if _STATE["installed"] is None:
+            _STATE["installed"] = _install()
+        return _STATE["installed"]
+
+
+def _install() -> bool:
+    import importlib
+    import os
+
+    if os.environ.get("PCF_PLAIN_WEASYPRINT"):  # WeasyPrint's own code (benchmarks/labels.py's baseline)
+        return False
+
+    import weasyprint
+    import weasyprint.svg as wsvg
+    from weasyprint.pdf import fonts
+
+    text_module = importlib.import_module("weasyprint.svg.text")  # the package's name `text` is the function
+
+    original = getattr(text_module, "text", None)
+    if original is None or not weasyprint.__version__.startswith("70."):
+        return False
+    if not (getattr(wsvg, "text", None) is original and wsvg.TAGS.get("text") is original
+            and hasattr(fonts.Font, "subset")):
+        return False
+    _STATE["text"] = original
+    for tag, function in list(wsvg.TAGS.items()):
+        if function is original:
+            wsvg.TAGS[tag] = _text
+    wsvg.text = _text  # draw_node compares TAGS entries with this name for the text anchor
+    _STATE["subset"] = fonts.Font.subset
+    fonts.Font.subset = _subset
+    return True
+
+
+def _simple(node) -> bool:
+    """Whether a text node can be drawn as one run."""
+    if node.tag not in ("text", "tspan") or not node.text:
+        return False
+    attrib = node.attrib
+    if "rotate" in attrib or "textLength" in attrib or node.get("letter-spacing") not in (None, "", "0", "normal"):
+        return False
+    return all(len((attrib.get(name) or "").replace(",", " ").split()) <= 1 for name in ("x", "y", "dx", "dy"))
+
+
+def _style(svg, node, font_size):
+    """The style WeasyPrint's ``text`` builds for a node (same code)."""
+    from weasyprint.css.properties import INITIAL_VALUES
+    from weasyprint.svg.text import Style
+
+    style = Style()
+    style.update(INITIAL_VALUES)
+    style.font_config = svg.font_config
+    style["font_family"] = [font.strip("\"'") for font in node.get("font-family", "sans-serif").split(",")]
+    style["font_style"] = node.get("font-style", "normal")
+    style["font_weight"] = node.get("font-weight", 400)
+    style["font_size"] = font_size
+    if node.get("direction") in ("ltr", "rtl"):
+        style["direction"] = node.get("direction")
+    if style["font_weight"] == "normal":
+        style["font_weight"] = 400
+    elif style["font_weight"] == "bold":
+        style["font_weight"] = 700
+    else:
+        try:
+            style["font_weight"] = int(style["font_weight"])
+        except ValueError:
+            style["font_weight"] = 400
+    return style
+
+
+def _first(svg, node, name: str, font_size, reference):
+    """The one value of a position attribute [px], None when absent."""
+    from weasyprint.svg.utils import normalize, size
+
+    value = normalize(node.attrib.get(name)).strip() if name in node.attrib else ""
+    return size(value, font_size, reference) if value else None
+
+
+def _y_align(node, font_size, height) -> float:
+    """Vertical shift of the text box: WeasyPrint's rules (and its approximations) unchanged."""
+    ascent, descent = font_size * .8, font_size * .2
+    anchor = node.get("display-anchor")
+    baseline = node.get("dominant-baseline", node.get("alignment-baseline"))
+    if anchor == "middle":
+        return -height / 2
+    if anchor == "top":
+        return 0
+    if anchor == "bottom":
+        return -height
+    if baseline in ("central", "middle"):
+        return (ascent + descent) / 2 - descent
+    if baseline in ("text-before-edge", "before_edge", "top", "hanging", "text-top"):
+        return ascent
+    if baseline in ("text-after-edge", "after_edge", "bottom", "text-bottom"):
+        return -descent
+    return 0
+
+
+def _text(svg, node, font_size):
+    """Draw a text node as one run (module docstring), or hand it to WeasyPrint's ``text``."""
+    if not _simple(node):
+        return _STATE["text"](svg, node, font_size)
+    from weasyprint.draw.text import draw_emojis, draw_first_line
+    from weasyprint.matrix import Matrix
+    from weasyprint.svg.bounding_box import extend_bounding_box
+    from weasyprint.svg.text import TextBox
+    from weasyprint.text.line_break import split_first_line
+
+    style = _style(svg, node, font_size)
+    layout, _, _, width, height, baseline = split_first_line(node.text, style, svg.context, inf, 0)
+    x = _first(svg, node, "x", font_size, svg.inner_width)
+    y = _first(svg, node, "y", font_size, svg.inner_height)
+    dx = _first(svg, node, "dx", font_size, svg.inner_width)
+    dy = _first(svg, node, "dy", font_size, svg.inner_height)
+    if x:  # WeasyPrint's test: an explicit 0 does not reset the shift either
+        svg.cursor_d_position[0] = 0
+    if y:
+        svg.cursor_d_position[1] = 0
+    svg.cursor_d_position[0] += dx or 0
+    svg.cursor_d_position[1] += dy or 0
+    x = svg.cursor_position[0] if x is None else x
+    y = svg.cursor_position[1] if y is None else y
+    svg.cursor_position = x + width, y
+    x_position = x + svg.cursor_d_position[0]
+    y_position = y + svg.cursor_d_position[1] + _y_align(node, font_size, height)
+    points = ((x_position, y_position - baseline), (x_position + width, y_position - baseline + height))
+    node.text_bounding_box = extend_bounding_box(node.text_bounding_box, points)
+
+    svg.stream.push_state()
+    fill, stroke = svg.set_graphical_state(node, font_size)
+    svg.stream.begin_text()
+    layout.reactivate(style)
+    svg.fill_stroke(fill, stroke, text=True)
+    text_box = TextBox(layout, style)
+    text_box.baseline = baseline
+    emojis = draw_first_line(svg.stream, text_box, "none", "none", Matrix(a=1, d=-1, e=x_position, f=y_position))
+    svg.stream.end_text()
+    svg.stream.pop_state()
+    draw_emojis(svg.stream, style, x, y, emojis)
+
+
+_SUBSETS: dict = {}
+
+
+def _subset(self, to_unicode, hinting):
+    """``Font.subset`` keeping the last subset of each face (module docstring)."""
+    if not to_unicode:
+        return
+    key = (self.hash, self.index, len(self.file_content), bool(self.missing), bool(hinting))
+    glyphs = frozenset(to_unicode)
+    with _LOCK:
+        known = _SUBSETS.get(key)
+    if known is not None and glyphs <= known[0]:
+        self.file_content = known[1]
+        return
+    if known is not None and len(known[0] | glyphs) <= MAX_SHARED_GLYPHS:
+        glyphs = known[0] | glyphs
+    _STATE["subset"](self, dict.fromkeys(sorted(glyphs)), hinting)
+    with _LOCK:
+        _SUBSETS[key] = (glyphs, self.file_content)

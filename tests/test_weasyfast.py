@@ -1,0 +1,149 @@
+"""pcf.render.weasyfast: SVG text drawn in runs and one font subset per face, against WeasyPrint's
+own code (a fresh process with PCF_PLAIN_WEASYPRINT=1) on the same documents.
+
+Pages are compared as 72 dpi greyscale images (pdftoppm) and as text (pdftotext); kerning inside a
+run moves glyphs by a fraction of a pixel, so at most 1 % of the pixels may differ by more than a
+quarter of the grey range.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pcf.render import label, output, weasyfast
+from pcf.render.label import LABEL_MM
+from tests.test_render import embedded_cjk_fonts, make_result
+
+PLAIN = """
+import sys
+from pathlib import Path
+from pcf.render import output, weasyfast
+pdf = output.html_to_pdf(Path(sys.argv[1]).read_text(encoding="utf-8"), Path(sys.argv[2]))
+assert weasyfast.install() is False
+Path(sys.argv[3]).write_bytes(pdf)
+"""
+
+
+def plain_pdf(html: str, tmp_path: Path, name: str) -> Path:
+    """The PDF WeasyPrint's own code makes of ``html`` (a fresh process, patches off)."""
+    source, target = tmp_path / f"{name}.html", tmp_path / f"{name}-plain.pdf"
+    source.write_text(html, encoding="utf-8")
+    env = {**os.environ, "PCF_PLAIN_WEASYPRINT": "1"}
+    subprocess.run([sys.executable, "-c", PLAIN, str(source), str(output.default_templates_dir()), str(target)],
+                   env=env, check=True, cwd=Path(__file__).resolve().parent.parent)
+    return target
+
+
+def fast_pdf(html: str, tmp_path: Path, name: str) -> Path:
+    target = tmp_path / f"{name}-fast.pdf"
+    target.write_bytes(output.html_to_pdf(html, output.default_templates_dir()))
+    assert weasyfast.install() is True  # the patches are on in this process
+    return target
+
+
+def gray(pdf: Path, dpi: int = 72) -> np.ndarray:
+    """First page of a PDF as a greyscale image (0 black .. 255 white)."""
+    data = subprocess.run(["pdftoppm", "-gray", "-r", str(dpi), "-singlefile", str(pdf)],
+                          capture_output=True, check=True).stdout
+    magic, size, depth, pixels = data.split(b"\n", 3)
+    assert magic == b"P5" and depth == b"255"
+    width, height = map(int, size.split())
+    return np.frombuffer(pixels[:width * height], dtype=np.uint8).reshape(height, width)
+
+
+def words(pdf: Path) -> list[str]:
+    return subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout.split()
+
+
+def label_html(**changes) -> str:
+    declaration = make_result(**changes)
+    font, env, svg, mm = label.variant_svg(declaration, "graded")
+    assert mm == LABEL_MM
+    return output.render_template(env, "label.html.j2", svg=label.Markup(svg), mm=mm, font=font, title="t")
+
+
+def test_label_pdf_matches_weasyprints_own_drawing(tmp_path):
+    html = label_html()
+    fast, plain = fast_pdf(html, tmp_path, "label"), plain_pdf(html, tmp_path, "label")
+    assert words(fast) == words(plain)
+    assert "产品碳足迹" in words(fast) and "2.50" in words(fast)
+    a, b = gray(fast).astype(int), gray(plain).astype(int)
+    assert a.shape == b.shape == (412, 256)  # 90 x 145 mm at 72 dpi (255.1 x 411.0 pt, rounded up)
+    assert (abs(a - b) > 64).mean() < 0.01
+    assert (a < 128).mean() > 0.05  # the page is drawn, not blank
+    assert embedded_cjk_fonts(fast)
+
+
+def test_svg_text_the_runs_cannot_draw_goes_to_weasyprint(tmp_path):
+    """Per-letter positions, rotation and letter spacing stay WeasyPrint's (letter by letter); anchored
+    and shifted runs land where WeasyPrint puts them."""
+    font = output.cjk_font()
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="300" height="200" viewBox="0 0 300 200" '
+           f'font-family="{font}">'
+           '<text x="10 40 70" y="30" font-size="20">碳足迹</text>'
+           '<text x="10" y="70" font-size="20" rotate="20">ABC</text>'
+           '<text x="10" y="110" font-size="20" letter-spacing="6">DEF</text>'
+           '<text x="290" y="150" font-size="20" text-anchor="end">右对齐 end</text>'
+           '<text x="150" y="190" font-size="20" text-anchor="middle">中<tspan dx="10" fill="#777">间 mid</tspan></text>'
+           '</svg>')
+    html = f'<html><body style="margin:0"><style>@page {{ size: 300px 200px; margin: 0 }}</style>{svg}</body></html>'
+    fast, plain = fast_pdf(html, tmp_path, "mixed"), plain_pdf(html, tmp_path, "mixed")
+    a, b = gray(fast).astype(int), gray(plain).astype(int)
+    assert (abs(a - b) > 64).mean() < 0.01
+    text = "".join(words(fast))
+    for part in ("碳", "足", "迹", "A", "B", "C", "D", "E", "F", "右对齐", "end", "中", "mid"):
+        assert part in text
+
+
+def test_simple_nodes():
+    class Node(dict):
+        def __init__(self, tag, text, **attrib):
+            super().__init__(attrib)
+            self.tag, self.text, self.attrib = tag, text, attrib
+
+    assert weasyfast._simple(Node("text", "abc", x="1", y="2"))
+    assert weasyfast._simple(Node("tspan", "abc", dx="7"))
+    assert not weasyfast._simple(Node("text", "abc", x="1 2 3"))
+    assert not weasyfast._simple(Node("text", "abc", x="1,2"))
+    assert not weasyfast._simple(Node("text", "abc", rotate="10"))
+    assert not weasyfast._simple(Node("text", "abc", textLength="100"))
+    assert not weasyfast._simple(Node("text", "abc", **{"letter-spacing": "2"}))
+    assert not weasyfast._simple(Node("text", ""))
+    assert not weasyfast._simple(Node("textPath", "abc"))
+
+
+def glyph_page(text: str, size: int = 60) -> str:
+    font = output.cjk_font()
+    return (f'<html><body style="margin:0; font-family: \'{font}\'; font-size: {size}px">'
+            f'<style>@page {{ size: 400px 100px; margin: 0 }}</style>{text}</body></html>')
+
+
+def ink(pdf: Path) -> float:
+    return float((gray(pdf) < 128).mean())
+
+
+def test_shared_subset_draws_every_glyph(tmp_path):
+    """A face's subset is reused for a document with fewer glyphs and grown for one with a glyph it
+    lacks: each PDF shows exactly its own text, in ink (an absent outline would draw nothing)."""
+    texts = {"first": "碳足迹 123", "fewer": "碳足 12", "new": "鑫龘"}  # the last: glyphs no label draws
+    pdfs = {name: fast_pdf(glyph_page(text), tmp_path, name) for name, text in texts.items()}
+    for name, pdf in pdfs.items():
+        assert words(pdf) == texts[name].split()
+        assert embedded_cjk_fonts(pdf)
+        plain = plain_pdf(glyph_page(texts[name]), tmp_path, name)
+        assert ink(pdf) == pytest.approx(ink(plain), rel=0.02) and ink(pdf) > 0.02
+
+
+def test_subset_from_scratch_past_the_limit(tmp_path, monkeypatch):
+    monkeypatch.setattr(weasyfast, "MAX_SHARED_GLYPHS", 3)
+    fast_pdf(glyph_page("甲乙丙丁"), tmp_path, "many")
+    pdf = fast_pdf(glyph_page("戊己"), tmp_path, "two")
+    assert words(pdf) == ["戊己"] and ink(pdf) > 0.02
+    key = next(k for k, (glyphs, _) in weasyfast._SUBSETS.items() if len(glyphs) <= 3)
+    assert len(weasyfast._SUBSETS[key][0]) <= 3
