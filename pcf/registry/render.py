@@ -12,7 +12,7 @@ from datetime import timedelta
 from markupsafe import Markup
 
 from pcf.render import fmt, output
-from pcf.render.label import issued_label, prepare
+from pcf.render.label import issued_label
 
 from .declaration import document_text, label_declaration, parse_time
 from .labeltype import marks
@@ -108,10 +108,11 @@ def issued_files(document: dict, qr: str) -> dict[str, bytes]:
     number = document["declaration"]["label_number"]
     declaration = label_declaration(document["declaration"])
     issued = issued_context(document, qr)
-    label = issued_label(declaration, issued)
-    font, env, svg = prepare(declaration, issued=issued)
+    font = output.cjk_font()
+    label = issued_label(declaration, issued, font=font)
+    env = output.environment()
     html = output.render_template(env, "statement.html.j2", S=statement_context(document),
-                                  label=Markup(svg), font=font)
+                                  label=Markup(label["svg"].decode("utf-8")), font=font)
     statement = output.html_to_pdf(html, output.template_folder(env))
     return {
         f"{number}.declaration.json": document_text(document).encode("utf-8"),

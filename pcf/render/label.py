@@ -322,7 +322,7 @@ def render_label(declaration: Declaration, out_dir: Path, templates_dir: Path | 
 
 
 def issued_label(declaration: Declaration, issued: dict, templates_dir: Path | None = None, variant: str = "graded",
-                 size_mm: float | None = None) -> dict[str, bytes]:
+                 size_mm: float | None = None, font: str | None = None) -> dict[str, bytes]:
     """An issued (numbered) label of the family as SVG and PDF bytes; writes no file.
 
     Parameters
@@ -336,6 +336,8 @@ def issued_label(declaration: Declaration, issued: dict, templates_dir: Path | N
         Folder of the templates [default: ``label_templates/``].
     variant, size_mm
         As :func:`render_label`.
+    font : str, optional
+        CJK font family [default: found with fontconfig].
 
     Returns
     -------
@@ -347,5 +349,5 @@ def issued_label(declaration: Declaration, issued: dict, templates_dir: Path | N
     RenderError
         A missing template, no CJK font or a WeasyPrint failure.
     """
-    font, env, svg, mm = variant_svg(declaration, variant, templates_dir, issued=issued, size_mm=size_mm)
+    font, env, svg, mm = variant_svg(declaration, variant, templates_dir, font, issued=issued, size_mm=size_mm)
     return {"svg": svg.encode("utf-8"), "pdf": _pdf(env, svg, mm, font, f"{issued['number']} {VARIANTS[variant][1]}")}
