@@ -6,6 +6,7 @@ Without a CJK font, WeasyPrint renders Chinese as empty boxes and raises nothing
 
 from __future__ import annotations
 
+import base64
 import functools
 
 import re
@@ -169,6 +170,7 @@ def _environment(folder: str) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["breakable"] = breakable
+    env.filters["svg_data_uri"] = svg_data_uri
     return env
 
 
@@ -195,6 +197,16 @@ def breakable(text) -> str:
     if text is None:
         return ""
     return str(text).replace("_", "_" + ZWSP).replace("/", "/" + ZWSP)
+
+
+def svg_data_uri(svg: str) -> str:
+    """An SVG document as a ``data:image/svg+xml;base64,`` URL (RFC 2397), for ``<img src>``.
+
+    A page shows the label through an image rather than inline: WeasyPrint then reads the SVG with
+    ElementTree (C) instead of its HTML parser (Python, character by character), a fifth of a
+    label PDF's time (issue 18 part 5); the drawing is the same.
+    """
+    return "data:image/svg+xml;base64," + base64.b64encode(str(svg).encode("utf-8")).decode("ascii")
 
 
 def template_folder(env: jinja2.Environment) -> Path:

@@ -18,6 +18,8 @@
    glyph set and reused when a document needs no other glyph; otherwise the union is subset (a
    fresh set when the union would exceed :data:`MAX_SHARED_GLYPHS`, so a PDF never carries much
    more than it draws). The widths and Unicode map WeasyPrint writes stay the document's own.
+   A kept subset is also kept compressed: pydyf deflates every font stream at level 9, and
+   a CJK subset with its glyph ids kept is 0.8 MB before compression (20 ms a face).
 
 Both rely on WeasyPrint internals, so :func:`install` patches only version 70 (pyproject's range)
 and only when the functions it replaces are the ones it expects; otherwise, or with the
@@ -76,8 +78,14 @@ def _install() -> bool:
         if function is original:
             wsvg.TAGS[tag] = _text
     wsvg.text = _text  # draw_node compares TAGS entries with this name for the text anchor
+    import pydyf
+
+    if not isinstance(getattr(pydyf.Stream, "data", None), property):
+        return False
     _STATE["subset"] = fonts.Font.subset
     fonts.Font.subset = _subset
+    _STATE["stream_data"] = pydyf.Stream.data.fget
+    pydyf.Stream.data = property(_stream_data)
     return True
 
 
@@ -206,4 +214,34 @@ def _subset(self, to_unicode, hinting):
         glyphs = known[0] | glyphs
     _STATE["subset"](self, dict.fromkeys(sorted(glyphs)), hinting)
     with _LOCK:
+        if key in _SUBSETS:
+            _DEFLATED.pop(id(_SUBSETS[key][1]), None)
         _SUBSETS[key] = (glyphs, self.file_content)
+        _DEFLATED[id(self.file_content)] = (self.file_content, None)
+
+
+#: id of a kept subset -> (the subset, its deflated bytes or None until first written).
+_DEFLATED: dict = {}
+
+
+def _stream_data(self) -> bytes:
+    """``pydyf.Stream.data`` that deflates a kept font subset once (pydyf's level 9, same bytes)."""
+    import zlib
+
+    from pydyf import Dictionary
+
+    items = self.stream
+    known = _DEFLATED.get(id(items[0])) if self.compress and len(items) == 1 else None
+    if known is None or known[0] is not items[0]:
+        return _STATE["stream_data"](self)
+    deflated = known[1]
+    if deflated is None:
+        compressor = zlib.compressobj(level=9)
+        deflated = compressor.compress(known[0]) + compressor.flush()
+        with _LOCK:
+            if _DEFLATED.get(id(known[0]), (None,))[0] is known[0]:
+                _DEFLATED[id(known[0])] = (known[0], deflated)
+    extra = Dictionary(self.extra.copy())
+    extra["Filter"] = "/FlateDecode"
+    extra["Length"] = len(deflated)
+    return b"\n".join((extra.data, b"stream", deflated, b"endstream"))
