@@ -18,9 +18,9 @@ ECMA-262, 7.1.12.1 Number::toString.
 
 from __future__ import annotations
 
-import json
 import math
 from decimal import Decimal
+from json.encoder import encode_basestring
 
 from .errors import CanonicalError
 
@@ -62,7 +62,7 @@ def _write(value: object, out: list[str]) -> None:
     elif value is False:
         out.append("false")
     elif isinstance(value, str):
-        out.append(json.dumps(value, ensure_ascii=False))
+        out.append(encode_basestring(value))  # what json.dumps(value, ensure_ascii=False) writes, without its set-up
     elif isinstance(value, int):
         if abs(value) > MAX_SAFE_INTEGER:
             raise CanonicalError(f"integer {value} is beyond 2**53 and cannot be canonicalised exactly")
@@ -74,10 +74,14 @@ def _write(value: object, out: list[str]) -> None:
             if not isinstance(key, str):
                 raise CanonicalError(f"object key {key!r} is not a string")
         out.append("{")
-        for i, key in enumerate(sorted(value, key=lambda k: k.encode("utf-16-be", "surrogatepass"))):
+        if all(key.isascii() for key in value):  # ASCII: code points and UTF-16 code units sort alike
+            keys = sorted(value)
+        else:
+            keys = sorted(value, key=lambda k: k.encode("utf-16-be", "surrogatepass"))
+        for i, key in enumerate(keys):
             if i:
                 out.append(",")
-            out.append(json.dumps(key, ensure_ascii=False))
+            out.append(encode_basestring(key))
             out.append(":")
             _write(value[key], out)
         out.append("}")
@@ -114,6 +118,11 @@ def number_text(x: float) -> str:
         raise CanonicalError(f"{x!r} is not a JSON number; only finite numbers can be declared")
     if x == 0:
         return "0"  # also -0.0
+    text = repr(x)
+    if "e" not in text and "n" not in text:
+        # 1e-4 <= |x| < 1e16: repr writes the shortest round-trip digits positionally, as ECMAScript
+        # does there (below, the same digits placed by hand); an integral value without its ".0"
+        return text[:-2] if text.endswith(".0") else text
     sign = "-" if x < 0 else ""
     # repr() gives the shortest digits that round-trip (as ECMAScript requires)
     _, digits_tuple, exp = Decimal(repr(abs(x))).as_tuple()
