@@ -119,10 +119,15 @@ def number_text(x: float) -> str:
     if x == 0:
         return "0"  # also -0.0
     text = repr(x)
-    if "e" not in text and "n" not in text:
+    if "e" not in text:
         # 1e-4 <= |x| < 1e16: repr writes the shortest round-trip digits positionally, as ECMAScript
-        # does there (below, the same digits placed by hand); an integral value without its ".0"
+        # does there (:func:`_placed` places the same digits by hand); an integral value without ".0"
         return text[:-2] if text.endswith(".0") else text
+    return _placed(x)
+
+
+def _placed(x: float) -> str:
+    """:func:`number_text` of a finite, non-zero ``x`` from repr's digits placed by ECMA-262's rules."""
     sign = "-" if x < 0 else ""
     # repr() gives the shortest digits that round-trip (as ECMAScript requires)
     _, digits_tuple, exp = Decimal(repr(abs(x))).as_tuple()

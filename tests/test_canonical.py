@@ -1,0 +1,44 @@
+"""RFC 8785 numbers and strings written by pcf.core.canonical's fast paths (repr's positional range,
+json's C escaper), against ECMAScript's Number::toString written out by hand (ECMA-262 7.1.12.1:
+positional from 1e-6 up to 1e21, no ".0"), and its slow path (digits placed by hand) on random doubles."""
+
+from __future__ import annotations
+
+import random
+import struct
+
+import pytest
+
+from pcf.core import canonical
+from pcf.core.canonical import canonical_bytes, number_text
+
+ECMASCRIPT = [(5.0, "5"), (-0.5, "-0.5"), (0.0001, "0.0001"), (0.00001, "0.00001"), (1e-6, "0.000001"),
+              (1e-7, "1e-7"), (123.456, "123.456"), (1e15, "1000000000000000"), (1e16, "10000000000000000"),
+              (1.5e20, "150000000000000000000"), (1e21, "1e+21"), (2.5e-5, "0.000025"), (1921.7168893184655,
+              "1921.7168893184655"), (-3e100, "-3e+100"), (0.1 + 0.2, "0.30000000000000004")]
+
+
+@pytest.mark.parametrize("x, text", ECMASCRIPT)
+def test_numbers_as_ecmascript_writes_them(x, text):
+    assert number_text(x) == text
+
+
+def test_fast_and_digit_placing_paths_agree():
+    """Where repr is positional, its text equals the digits placed by ECMA-262's rules (random doubles)."""
+    rng = random.Random(18)
+    checked = 0
+    for i in range(40000):
+        if i % 2:
+            x = struct.unpack(">d", rng.getrandbits(64).to_bytes(8, "big"))[0]
+        else:
+            x = rng.uniform(-1, 1) * 10.0 ** rng.randint(-8, 22)
+        if x != x or abs(x) == float("inf") or x == 0:
+            continue
+        assert number_text(x) == canonical._placed(x)
+        checked += "e" not in repr(x)
+    assert checked > 10000
+
+
+def test_strings_and_keys():
+    assert canonical_bytes({"é": "\u2028\x7f\x00\t", "b": 1, "a": [True]}) == \
+        '{"a":[true],"b":1,"é":"\u2028\x7f\\u0000\\t"}'.encode("utf-8")
