@@ -1120,7 +1120,7 @@ def print_grades(grades: list) -> None:
     size = "size not stated" if first.group.size is None else f"{first.group.size} peers"
     out.print(f"{len(grades)} results graded against the {ref.statistic} {_fmt(ref.value)} {ref.unit} "
               f"({first.group.kind}, {size}; PCR {first.pcr_id})", highlight=False, soft_wrap=True)
-    table = Table("level", "max ratio", "results", "min ratio", "max ratio seen")
+    table = Table("level", "ratio up to", "results", "lowest ratio", "highest ratio")
     for bound in first.levels:
         ratios = [g.ratio for g in grades if g.level == bound.level]
         table.add_row(str(bound.level), "open" if bound.max_ratio is None else f"{bound.max_ratio:g}", str(len(ratios)),

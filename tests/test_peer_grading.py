@@ -33,7 +33,7 @@ from typer.testing import CliRunner
 import cli
 from pcf.api import grade
 from pcf.core.codec import CodecError
-from pcf.core.errors import PCRError, PeerGradingError
+from pcf.core.errors import PCFError, PCRError, PeerGradingError
 from pcf.declaration import build_declaration, write_declaration
 from pcf.pcr import load_pcr
 from pcf.pcr.peers import (Peer, PeerGrade, grade_against_peers, grade_against_reference, level_of, peer_group,
@@ -397,6 +397,11 @@ def test_grade_a_whole_batch_against_its_own_summary(bd, write_model, tmp_path):
     printed = runner.invoke(cli.app, ["grade", "--batch", str(out), "--peers", str(out), "--pcr", str(small)])
     assert printed.exit_code == 0, printed.output
     assert "4 results graded against the mean 0.7555" in printed.output
+    # a --json-per-sku batch keeps no store: each row's method comes from its own result file
+    per_sku = tmp_path / "per-sku"
+    run_batch(table, per_sku, model, json_per_sku=True)
+    levels = {g.result.id: g.level for g in grade(None, str(per_sku), batch=per_sku, pcr=small, at=NOW).grades}
+    assert levels == {sku: level for sku, (_, level) in EXPECTED.items()}
 
 
 def pack(capacity: float, id: str):
@@ -506,3 +511,60 @@ def test_the_label_prints_the_peer_level_of_its_own_grading(tmp_path):
     grading.write_text('{"format": "pcf-result/1"}', encoding="utf-8")
     bad = runner.invoke(cli.app, ["label", str(paths[8]), "--grading", str(grading), "--out", str(tmp_path / "m")])
     assert bad.exit_code == 2 and "not a peer grading" in bad.output and not (tmp_path / "m").exists()
+
+
+SUMMARY_HEAD = "row,id,name,model,scenario,status,error,declared_per_declared_unit,declared_unit,pcr,conforms\n"
+
+
+def test_summary_and_folder_refusals(tmp_path):
+    """Each way a peer source or a grading file can be wrong: exit 2, the file named, no traceback."""
+    (one,) = write_results(tmp_path / "one", [0.25])
+
+    def refused(*args) -> str:
+        done = runner.invoke(cli.app, ["grade", *args])
+        assert done.exit_code == 2 and "Traceback" not in done.output, done.output
+        return " ".join(done.output.split())
+
+    # a summary-only batch: the summary does not say which method its rows used
+    only = tmp_path / "summary-only"
+    only.mkdir()
+    (only / "summary.csv").write_text(SUMMARY_HEAD + f"2,B0,x,m.yaml,,ok,,0.25,kWh,{CN},false\n", encoding="utf-8")
+    assert "SKU 'B0': the summary does not say which method" in refused(str(one), "--peers", str(only))
+    # not a summary: a column missing
+    (only / "summary.csv").write_text("row,id\n2,B0\n", encoding="utf-8")
+    assert "not a pcf batch summary: no column status" in refused(str(one), "--peers", str(only / "summary.csv"))
+    # a Parquet file that is not one
+    junk = tmp_path / "junk"
+    junk.mkdir()
+    (junk / "summary.parquet").write_bytes(b"not parquet")
+    assert "not a readable Parquet summary" in refused(str(one), "--peers", str(junk))
+    # a batch without any SKU that has a result
+    failed = tmp_path / "failed"
+    failed.mkdir()
+    (failed / "summary.csv").write_text(SUMMARY_HEAD + "2,B0,x,m.yaml,,failed,boom,,,,\n", encoding="utf-8")
+    assert "the batch has no SKU with a result to grade (--batch)" in refused("--batch", str(failed), "--peers", "pcr")
+    assert "no batch summary here" in refused("--batch", str(tmp_path / "one"), "--peers", "pcr")
+    # a folder without results or summary
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert "no *.result.json files here" in refused(str(one), "--peers", str(empty))
+    # a rule file of another PCR
+    assert "the rule file is PCR eu-battery-cfb-ev, the result was assessed under cn-label-lithium-battery" in refused(
+        str(one), "--peers", "pcr", "--pcr", EU)
+
+
+def test_a_grading_file_that_cannot_be_read_or_goes_on_a_report(tmp_path):
+    from pcf.api import render_outputs
+
+    (one,) = write_results(tmp_path / "one", [0.25])
+    done = runner.invoke(cli.app, ["label", str(one), "--grading", str(tmp_path / "missing.json"), "--out",
+                                   str(tmp_path / "l")])
+    assert done.exit_code == 2 and "cannot read the grading" in done.output and not (tmp_path / "l").exists()
+    (tmp_path / "bad.json").write_text("{", encoding="utf-8")
+    done = runner.invoke(cli.app, ["label", str(one), "--grading", str(tmp_path / "bad.json"), "--out",
+                                   str(tmp_path / "l")])
+    assert done.exit_code == 2 and "not valid JSON" in done.output
+    paths = write_results(tmp_path / "peers", MEAN10)
+    grade(paths[3], str(tmp_path / "peers"), out_dir=tmp_path / "g", at=NOW)
+    with pytest.raises(PCFError, match="a peer grading goes on a label, not on the report"):
+        render_outputs(paths[3], tmp_path / "r", "report", grading=tmp_path / "g" / "B3.grading.json")
