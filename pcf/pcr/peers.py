@@ -391,10 +391,9 @@ def peer_group(subject: Peer, peers: Iterable[Peer], pcr: PCR) -> list[Peer]:
                                f"{', '.join(missing[:5])}; leave them out of the group")
     minimum = rule.min_group.size
     if len(group) < minimum:
-        raise PeerGradingError(
-            f"the peer group holds {len(group)} result(s); PCR {pcr.id}'s peer grading needs at least {minimum} "
-            f"({'illustrative: ' + (rule.min_group.rationale or '') if rule.min_group.illustrative else rule.min_group.source}); "
-            "grade against a larger group")
+        why = "an illustrative minimum, not the rule-maker's" if rule.min_group.illustrative else rule.min_group.source
+        raise PeerGradingError(f"the peer group holds {len(group)} result(s); PCR {pcr.id}'s peer grading needs at "
+                               f"least {minimum} ({why}); grade against a larger group")
     ref = reference([p.value for p in group], rule.statistic)
     _check_reference(ref, rule.statistic)
     return group
