@@ -551,7 +551,7 @@ def _run(table: SkuTable, out: Path, model, jobs: int, cluster: _Dask | None, fo
         report.files["plan"] = out / "plan.json"
         report.files["store"] = out / "store"
     report.compute_s = time.perf_counter() - compute_started
-    report.files.update(_summarise(table, plans, duplicates, manifest, out))
+    report.files.update(_summarise(table, plans, feed.order, manifest, out))
     manifest.close()
     report.files["state"] = manifest.path
     return report
@@ -608,7 +608,8 @@ class _Feed:
     """Pass 2 of a batch: what :func:`_pending_chunks` and :func:`_record_chunk` share.
 
     ``size`` is the rows per chunk; ``done`` counts the rows recorded or skipped so far (for
-    ``progress(done, total)``).
+    ``progress(done, total)``); ``order`` is ``(row, id, plan key)`` of every row read, in
+    table order, for the summary.
     """
 
     table: SkuTable
@@ -626,6 +627,7 @@ class _Feed:
     records: list = field(default_factory=list)
     rows: list = field(default_factory=list)
     pieces: list = field(default_factory=list)
+    order: list = field(default_factory=list)
 
 
 def _pending_chunks(feed: _Feed) -> Iterator[list[SkuRow]]:
@@ -637,6 +639,7 @@ def _pending_chunks(feed: _Feed) -> Iterator[list[SkuRow]]:
     chunks: dict[tuple, list[SkuRow]] = {}  # per plan: a chunk's rows share one evaluation on arrays
     errors: list[dict] = []
     for row in feed.table:
+        feed.order.append((row.row, row.id, (row.model, row.scenario)))
         plan = feed.plans.get((row.model, row.scenario))
         message = row.error
         if not message and row.row in feed.duplicates:
@@ -646,9 +649,8 @@ def _pending_chunks(feed: _Feed) -> Iterator[list[SkuRow]]:
         if message:
             errors.append(_error_record(row, message, plan))
             continue
-        h = input_hash(plan, row)
-        if not feed.force and feed.manifest.done(row.id, h) and \
-                (not feed.results or (feed.store.stored(row.id, h) if feed.store is not None
+        if not feed.force and row.id in feed.manifest.ok and feed.manifest.done(row.id, input_hash(plan, row)) and \
+                (not feed.results or (feed.store.stored(row.id, feed.manifest.ok[row.id][0]) if feed.store is not None
                                       else (feed.out / f"{row.id}.result.json").exists())):
             report.skipped += 1
             feed.done += 1
@@ -734,18 +736,20 @@ def _error_record(row: SkuRow, message: str, plan: Plan | None) -> dict:
             "input_sha256": input_hash(plan, row) if plan is not None else None, "overrides": dict(row.overrides)}
 
 
-def _summarise(table: SkuTable, plans: dict, duplicates: dict, manifest: Manifest, out: Path) -> dict:
-    """Write the summary table in the order of the SKU table (third pass over it)."""
+def _summarise(table: SkuTable, plans: dict, order: list, manifest: Manifest, out: Path) -> dict:
+    """Write the summary table in the order of the SKU table (``order``: ``(row, id, plan
+    key)`` of every row, from pass 2). Every row of the table has its record of this run (an
+    error) or its last ok record, whose input hash is the row's: pass 2 computed the row
+    again when the hash differed."""
     cols = columns(table.parameters)
 
     def rows():
         with manifest.path.open("rb") as reader:
-            for row in table:
-                plan = plans.get((row.model, row.scenario))
-                h = input_hash(plan, row) if plan is not None else None
-                record = manifest.lookup(reader, row.row, row.id, h)
+            for number, sku, key in order:
+                plan = plans.get(key)
+                record = manifest.lookup(reader, number, sku, None)
                 if record is None:
-                    record = {"row": row.row, "id": row.id, "status": "error", "error": f"row {row.row}: not computed"}
+                    record = {"row": number, "id": sku, "status": "error", "error": f"row {number}: not computed"}
                 yield summary_row(record, table.parameters, plan.parameters if plan is not None else {})
 
     return write_summary(rows(), cols, out)

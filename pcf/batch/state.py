@@ -68,20 +68,26 @@ class Manifest:
 
     def append(self, records: list[dict]) -> None:
         """Append records and flush them to disk (fsync)."""
-        for record in records:
-            line = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
-            offset = self._fh.tell()
-            self._fh.write(line)
-            self._index(line, offset)
+        lines = [(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+                 for record in records]
+        offset = self._fh.tell()
+        self._fh.write(b"".join(lines))
+        for record, line in zip(records, lines):
+            if record.get("status") == "ok":
+                self.ok[record["id"]] = (record.get("input_sha256", ""), offset)
+            else:
+                self.errors[record["row"]] = offset
+            offset += len(line)
         self._fh.flush()
         os.fsync(self._fh.fileno())
 
     def close(self) -> None:
         self._fh.close()
 
-    def lookup(self, reader, row: int, sku: str, input_hash: str) -> dict | None:
+    def lookup(self, reader, row: int, sku: str, input_hash: str | None) -> dict | None:
         """The record the summary shows for a table row: this run's error for the row, else
-        the last ok record of its id with the row's input hash, else None.
+        the last ok record of its id with the row's input hash (None: whatever its hash), else
+        None.
 
         Parameters
         ----------
@@ -91,7 +97,7 @@ class Manifest:
         offset = self.errors.get(row)
         if offset is None:
             hit = self.ok.get(sku)
-            if hit is None or hit[0] != input_hash:
+            if hit is None or (input_hash is not None and hit[0] != input_hash):
                 return None
             offset = hit[1]
         reader.seek(offset)

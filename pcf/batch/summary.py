@@ -61,16 +61,19 @@ def summary_row(record: dict, parameters: list[str], defaults: dict) -> dict:
     defaults : dict
         Parameter values of the record's plan (for the columns a row left empty).
     """
-    row = {k: record.get(k) for k, _ in HEAD + FIGURES + TAIL}
+    row = {k: record.get(k) for k in _FIXED}
     total = record.get("total_kg_co2e")
-    for s in STAGES:
-        v = record.get(f"{s}_kg_co2e")
-        row[f"{s}_share"] = v / total if v is not None and total else None
-    taken = {name for name, _ in HEAD + FIGURES + TAIL}
+    for share, stage in _SHARES:
+        v = record.get(stage)
+        row[share] = v / total if v is not None and total else None
     overrides = record.get("overrides") or {}
     for p in parameters:
-        row[f"parameter.{p}" if p in taken else p] = overrides.get(p, defaults.get(p))
+        row[f"parameter.{p}" if p in _FIXED else p] = overrides.get(p, defaults.get(p))
     return row
+
+
+_FIXED = {name: None for name, _ in HEAD + FIGURES + TAIL}
+_SHARES = [(f"{s}_share", f"{s}_kg_co2e") for s in STAGES]
 
 
 def write_summary(rows: Iterable[dict], cols: list[tuple[str, str]], out: Path, batch: int = 5000) -> dict[str, Path]:
@@ -90,6 +93,7 @@ def write_summary(rows: Iterable[dict], cols: list[tuple[str, str]], out: Path, 
     types = {"int": pa.int64(), "str": pa.string(), "float": pa.float64(), "bool": pa.bool_()}
     schema = pa.schema([(name, types[t]) for name, t in cols])
     names = [name for name, _ in cols]
+    kinds = [t for _, t in cols]
     targets = {"csv": out / "summary.csv", "parquet": out / "summary.parquet"}
     temps = {k: Path(tempfile.mkstemp(dir=out, prefix=f".{p.name}.", suffix=".tmp")[1]) for k, p in targets.items()}
     try:
@@ -100,12 +104,14 @@ def write_summary(rows: Iterable[dict], cols: list[tuple[str, str]], out: Path, 
 
             def flush():
                 if buffer:
-                    pw.write_table(pa.Table.from_pylist(buffer, schema=schema))
+                    values = [[row.get(n) for row in buffer] for n in names]
+                    pw.write_table(pa.Table.from_arrays([pa.array(v, type=types[t]) for v, t in zip(values, kinds)],
+                                                        schema=schema))
+                    writer.writerows(zip(*(_texts(v, t) for v, t in zip(values, kinds))))
                     buffer.clear()
 
             for row in rows:
-                writer.writerow(["" if row.get(n) is None else _text(row.get(n)) for n in names])
-                buffer.append({n: row.get(n) for n in names})
+                buffer.append(row)
                 if len(buffer) >= batch:
                     flush()
             flush()
@@ -116,6 +122,14 @@ def write_summary(rows: Iterable[dict], cols: list[tuple[str, str]], out: Path, 
             if tmp.exists():
                 tmp.unlink()
     return targets
+
+
+def _texts(values: list, kind: str) -> list:
+    """The CSV cells of one column (:func:`_text` of each value; numbers are left to the csv
+    writer, which writes ``str()`` of them, as :func:`_text` does, and an empty cell for None)."""
+    if kind in ("float", "int") and not any(type(v) is bool for v in values):
+        return values
+    return ["" if v is None else _text(v) for v in values]
 
 
 def _text(value) -> str:
