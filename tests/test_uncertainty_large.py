@@ -166,3 +166,57 @@ def test_large_system_paths_give_the_same_scores(system, monkeypatch):
     exact = _run(system, 60, solver="exact")
     np.testing.assert_allclose(large.scores, exact.scores, rtol=1e-9, atol=0)
     assert large.to_dict()["solver"]["fallbacks"] == 0
+
+
+
+@pytest.fixture
+def intensities(monkeypatch):
+    """Score through the background's intensities (pcf.lca.uncertainty._Split), what a
+    background of 5,000 activities or more takes."""
+    from pcf.lca import uncertainty
+
+    monkeypatch.setattr(uncertainty, "DUAL_FROM", 0)
+
+
+def test_background_intensities_give_the_exact_scores(system, intensities):
+    """The transposed solves ``A_k^T z_k = B_k^T c`` of the background, with the foreground
+    block solved exactly per sample: every score within 1e-9 of spsolve of the sample's own
+    matrix (same draws), one distribution (KS)."""
+    iterative = _run(system, 100)
+    exact = _run(system, 100, solver="exact")
+    np.testing.assert_allclose(iterative.scores, exact.scores, rtol=1e-9, atol=0)
+    assert ks_2samp(iterative.scores, exact.scores).pvalue > 0.01
+    solver = iterative.to_dict()["solver"]
+    assert solver["method"].startswith("BiCGSTAB on the background's intensities")
+    assert solver["fallbacks"] == 0 and solver["samples"] == 100 and solver["singular"] == 0
+
+
+@pytest.mark.parametrize("options", [{"max_iterations": 0}, {"max_iterations": 2, "tolerance": 0.0}])
+def test_background_intensities_fall_back_to_exact_solves(system, intensities, options):
+    forced = _run(system, 20, **options)
+    exact = _run(system, 20, solver="exact")
+    assert forced.to_dict()["solver"]["fallbacks"] == 20
+    np.testing.assert_allclose(forced.scores, exact.scores, rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("dual_from", [0, 10**9])
+def test_held_defaults_scores_equal_the_exact_ones(system, monkeypatch, dual_from):
+    """With the default uncertainty (the model's three inputs get default lognormals), the
+    scores with the defaults held: through the background's intensities they come from the
+    same intensities as the scores (no solve of their own), else from a solve of their own;
+    either way both equal the exact per-sample solves (scores to 1e-9, the held statistics to
+    their 1e-6 tolerance)."""
+    from pcf.lca import uncertainty
+
+    monkeypatch.setattr(uncertainty, "DUAL_FROM", dual_from)
+    model, total = system
+    iterative = monte_carlo(model, 60, 5, deterministic=total)
+    exact = monte_carlo(model, 60, 5, deterministic=total, solver="exact")
+    np.testing.assert_allclose(iterative.scores, exact.scores, rtol=1e-9, atol=0)
+    held, held_exact = iterative.defaults["without_defaults"], exact.defaults["without_defaults"]
+    for key in ("mean", "median", "p2_5", "p97_5"):
+        assert held[key] == pytest.approx(held_exact[key], rel=1e-6)
+    assert held["sd"] == pytest.approx(held_exact["sd"], rel=1e-4)
+    assert iterative.defaults["variance_share"] == pytest.approx(exact.defaults["variance_share"], abs=1e-4)
+    solver = iterative.to_dict()["solver"]
+    assert solver["samples"] == (60 if dual_from == 0 else 120)  # the held scores solved nothing, or again

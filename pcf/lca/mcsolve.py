@@ -31,6 +31,12 @@ recomputed from ``x`` (not BiCGSTAB's recursively updated one). A sample that ha
 the rule after ``max_iterations`` BiCGSTAB steps, or whose recurrence broke down (a zero or
 non-finite inner product), falls back to an exact LU factorisation of its own ``A_k^T``;
 such fallbacks are counted.
+
+The same solver runs on the transposed systems ``A_k^T z_k = h_k`` (:meth:`PatternSolver.solve_dual`,
+the preconditioner ``A_0^-T``): the intensities ``z_k``, from which the score of any demand
+follows without another solve (:mod:`pcf.lca.uncertainty` scores the samples with the default
+amounts held from the same ``z_k``). The score's error of an approximate ``z`` is ``s_k^T r``
+(``s_k`` the supply), estimated with the deterministic ``|s_0|`` as above.
 """
 
 from __future__ import annotations
@@ -175,6 +181,8 @@ class PatternSolver:
         self.cols = np.repeat(np.arange(n), np.diff(indptr))
         self.rowsum = sparse.csr_matrix((np.ones(len(indices)), (indices, np.arange(len(indices)))),
                                         shape=(n, len(indices)))
+        self.colsum = sparse.csr_matrix((np.ones(len(indices)), (self.cols, np.arange(len(indices)))),
+                                        shape=(n, len(indices)))
         self.lu = lu if lu is not None else factorise_transpose(self._matrix(data0), single=True)
         self.f = np.asarray(f, dtype=float)
         A0 = self._matrix(np.asarray(data0, dtype=float))
@@ -199,19 +207,26 @@ class PatternSolver:
     def _matrix(self, data):
         return sparse.csc_matrix((data, self.indices, self.indptr), shape=(self.n, self.n))
 
-    def matvec(self, data: np.ndarray, X: np.ndarray) -> np.ndarray:
-        """``A_k x_k`` for every column: data (nnz, m), X (n, m) -> (n, m); one sparse
-        matrix-vector product per column (columns of ``data`` contiguous: Fortran order),
-        split over :data:`THREADS` threads."""
+    def matvec(self, data: np.ndarray, X: np.ndarray, transpose: bool = False,
+               cols: np.ndarray | None = None) -> np.ndarray:
+        """``A_k x_k`` (``A_k^T x_k`` with ``transpose``) for every column: data (nnz, m'), X
+        (n, m) -> (n, m), sample ``k`` in column ``cols[k]`` of ``data`` (all in order when None);
+        one sparse matrix-vector product per column (columns of ``data`` contiguous: Fortran
+        order, read in place), split over :data:`THREADS` threads."""
         m = X.shape[1]
         if len(self.indices) < PER_COLUMN_FROM:  # small: one gather, product and row sum for all columns
+            data = data if cols is None else data[:, cols]
+            if transpose:
+                return self.colsum @ (data * X[self.indices])
             return self.rowsum @ (data * X[self.cols])
         data = np.asfortranarray(data)
+        cols = np.arange(m) if cols is None else cols
         out = np.empty((self.n, m))
+        kind = sparse.csr_matrix if transpose else sparse.csc_matrix  # CSC arrays read as CSR: A^T
 
         def columns(bounds):
             for k in range(*bounds):
-                out[:, k] = sparse.csc_matrix((data[:, k], self.indices, self.indptr), shape=(self.n, self.n)) @ X[:, k]
+                out[:, k] = kind((data[:, cols[k]], self.indices, self.indptr), shape=(self.n, self.n)) @ X[:, k]
 
         if THREADS < 2 or m < 2 * MIN_THREAD_COLUMNS:
             columns((0, m))
@@ -220,14 +235,15 @@ class PatternSolver:
             list(_pool().map(columns, zip(bounds[:-1], bounds[1:])))
         return out
 
-    def precondition(self, R: np.ndarray) -> np.ndarray:
-        """``A_0^-1 R`` for a block R (n, m), the columns split over :data:`THREADS` threads
-        (SuperLU's triangular solves release the GIL)."""
+    def precondition(self, R: np.ndarray, transpose: bool = False) -> np.ndarray:
+        """``A_0^-1 R`` (``A_0^-T R`` with ``transpose``) for a block R (n, m), the columns split
+        over :data:`THREADS` threads (SuperLU's triangular solves release the GIL)."""
+        trans = "N" if transpose else "T"
         m = R.shape[1]
         if THREADS < 2 or m < 2 * MIN_THREAD_COLUMNS or self.n < THREADED_FROM:
-            return self._apply(R, "T")
+            return self._apply(R, trans)
         bounds = np.linspace(0, m, THREADS + 1).astype(int)
-        parts = _pool().map(lambda b: self._apply(R[:, b[0]:b[1]], "T"), zip(bounds[:-1], bounds[1:]))
+        parts = _pool().map(lambda b: self._apply(R[:, b[0]:b[1]], trans), zip(bounds[:-1], bounds[1:]))
         return np.hstack(list(parts))
 
     def _apply(self, R: np.ndarray, trans: str) -> np.ndarray:
@@ -240,23 +256,24 @@ class PatternSolver:
         out = self.lu.solve(np.asfortranarray(R / scale, dtype=dtype), trans=trans)
         return out.astype(float) * scale
 
-    def _small(self, data, X, G, R=None) -> np.ndarray:
+    def _small(self, p: "_Problem", X, R=None) -> np.ndarray:
         """Columns whose score error estimate meets the tolerance (module docstring). With
         ``R`` (BiCGSTAB's recursively updated residual) the columns that pass on it are checked
-        again on their true residual ``f - A_k x``, which alone decides."""
+        again on their true residual ``b - A_k x``, which alone decides."""
         candidates = np.ones(X.shape[1], dtype=bool)
         if R is not None:
-            candidates = self._meets(R, X, G)
+            candidates = self._meets(p, R, X)
             if not candidates.any():
                 return candidates
         ok = np.zeros(X.shape[1], dtype=bool)
         k = np.flatnonzero(candidates)
-        ok[k] = self._meets(self.f[:, None] - self.matvec(data[:, k], X[:, k]), X[:, k], G[:, k])
+        sub = p.take(k)
+        ok[k] = self._meets(sub, sub.rhs - self.matvec(sub.data, X[:, k], p.transpose, sub.cols), X[:, k])
         return ok
 
-    def _meets(self, R, X, G) -> np.ndarray:
-        estimate = self.z_abs @ np.abs(R)
-        return np.isfinite(estimate) & (estimate <= self.tolerance * np.abs(np.einsum("ik,ik->k", G, X)))
+    def _meets(self, p: "_Problem", R, X) -> np.ndarray:
+        estimate = p.weights @ np.abs(R)
+        return np.isfinite(estimate) & (estimate <= self.tolerance * np.abs(p.offset + np.einsum("ik,ik->k", p.G, X)))
 
     def solve(self, data: np.ndarray, G: np.ndarray, start: np.ndarray | None = None) -> np.ndarray:
         """Supplies of the samples.
@@ -277,80 +294,137 @@ class PatternSolver:
             ``s_k``; NaN columns where ``A_k`` is singular.
         """
         m = data.shape[1]
-        data = np.asfortranarray(data)  # each sample's entries contiguous (matvec)
-        X = np.repeat(self.x0[:, None], m, axis=1) if start is None else np.array(start, dtype=float)
-        X[:, ~np.all(np.isfinite(X), axis=0)] = self.x0[:, None]
-        done, steps = self._bicgstab(data, G, X)
+        rhs = np.repeat(self.f[:, None], m, axis=1)
+        return self._solve(_Problem(np.asfortranarray(data), np.arange(m), rhs, self.z_abs, np.asarray(G, dtype=float),
+                                    np.zeros(m), False), self.x0, start)
+
+    def solve_dual(self, data: np.ndarray, H: np.ndarray, G: np.ndarray, offset: np.ndarray,
+                   weights: np.ndarray, start: np.ndarray | None = None) -> np.ndarray:
+        """``z_k = A_k^-T h_k`` of the samples: characterised intensities, whose products with
+        a demand give scores.
+
+        Parameters
+        ----------
+        data : numpy.ndarray, shape (nnz, m)
+            Sampled values of the stored entries, one column per sample.
+        H : numpy.ndarray, shape (n, m)
+            Right-hand sides (characterised biosphere per activity) [kg CO2e / unit].
+        G, offset : numpy.ndarray, shapes (n, m) and (m,)
+            The score of each sample is ``offset + G^T z`` [kg CO2e] (for the stopping rule).
+        weights : numpy.ndarray, shape (n,)
+            ``|s|``, the supplies the residual's error meets (the score's error of an
+            approximate ``z`` is ``s^T r``, module docstring) [unit].
+        start : numpy.ndarray, shape (n, m), optional
+            First guesses; the deterministic intensities when None.
+
+        Returns
+        -------
+        numpy.ndarray, shape (n, m)
+            ``z_k``; NaN columns where ``A_k`` is singular.
+        """
+        return self._solve(_Problem(np.asfortranarray(data), np.arange(data.shape[1]), np.asarray(H, dtype=float),
+                                    np.asarray(weights, float), np.asarray(G, dtype=float), np.asarray(offset, dtype=float),
+                                    True), self.z0, start)
+
+    def _solve(self, p: "_Problem", guess: np.ndarray, start: np.ndarray | None) -> np.ndarray:
+        m = p.data.shape[1]
+        X = np.repeat(guess[:, None], m, axis=1) if start is None else np.array(start, dtype=float)
+        X[:, ~np.all(np.isfinite(X), axis=0)] = guess[:, None]
+        done, steps = self._bicgstab(p, X)
         self.stats.samples += m
         self.stats.iterations += int(steps.sum())
         self.stats.max_iterations = max(self.stats.max_iterations, int(steps.max(initial=0)))
         for k in np.flatnonzero(~done):
-            X[:, k] = self.exact(data[:, k])
+            X[:, k] = self.exact(p.data[:, k], p.rhs[:, k], p.transpose)
             self.stats.fallbacks += 1
             self.stats.fallback_samples.append(self.stats.samples - m + int(k))
             self.stats.singular += int(not np.all(np.isfinite(X[:, k])))
         return X
 
-    def exact(self, data_k: np.ndarray) -> np.ndarray:
-        """``A_k^-1 f`` by an LU factorisation of ``A_k^T``; NaN when ``A_k`` is singular."""
+    def exact(self, data_k: np.ndarray, rhs: np.ndarray | None = None, transpose: bool = False) -> np.ndarray:
+        """``A_k^-1 f`` (``A_k^-T rhs`` with ``transpose``; ``rhs`` default ``f``) by an LU
+        factorisation of ``A_k^T``; NaN when ``A_k`` is singular."""
+        rhs = self.f if rhs is None else rhs
         try:
-            x = factorise_transpose(self._matrix(data_k)).solve(self.f, trans="T")
+            x = factorise_transpose(self._matrix(data_k)).solve(np.ascontiguousarray(rhs, dtype=float),
+                                                                  trans="N" if transpose else "T")
         except CalculationError:
             return np.full(self.n, np.nan)
         return x if np.all(np.isfinite(x)) else np.full(self.n, np.nan)
 
-    def _bicgstab(self, data, G, X) -> tuple[np.ndarray, np.ndarray]:
+    def _bicgstab(self, p: "_Problem", X) -> tuple[np.ndarray, np.ndarray]:
         """Right-preconditioned BiCGSTAB on the columns of X in place, each column with its own
         scalars; converged columns leave the block. Returns (converged, steps) per column."""
         m = X.shape[1]
         steps = np.zeros(m, dtype=int)
-        done = self._small(data, X, G)
+        done = self._small(p, X)
         act = np.flatnonzero(~done)
         if not len(act) or self.max_iterations <= 0:
             return done, steps
-        d, g, x = np.asfortranarray(data[:, act]), G[:, act], X[:, act]
-        r = self.f[:, None] - self.matvec(d, x)
+        q, x = p.take(act), X[:, act]
+        r = q.rhs - self.matvec(q.data, x, p.transpose, q.cols)
         rhat = r.copy()
-        p = np.zeros_like(r)
+        pv = np.zeros_like(r)
         v = np.zeros_like(r)
         rho = alpha = omega = np.ones(len(act))
         for step in range(1, self.max_iterations + 1):
             with np.errstate(divide="ignore", invalid="ignore"):
                 rho_new = np.einsum("ik,ik->k", rhat, r)
                 beta = (rho_new / rho) * (alpha / omega)
-                p = r + beta * (p - omega * v)
-                ph = self.precondition(p)
-                v = self.matvec(d, ph)
+                pv = r + beta * (pv - omega * v)
+                ph = self.precondition(pv, p.transpose)
+                v = self.matvec(q.data, ph, p.transpose, q.cols)
                 alpha = rho_new / np.einsum("ik,ik->k", rhat, v)
                 s = r - alpha * v
                 x = x + alpha * ph
             steps[act] = step
-            half = np.isfinite(alpha) & np.isfinite(rho_new) & (rho_new != 0) & self._small(d, x, g, s)
+            half = np.isfinite(alpha) & np.isfinite(rho_new) & (rho_new != 0) & self._small(q, x, s)
             if half.any():  # converged half way: one preconditioner solve saved
                 X[:, act[half]] = x[:, half]
                 done[act[half]] = True
                 if half.all():
                     break
-                act = act[~half]
-                d, g, x, r, rhat, p, v, s = (a[:, ~half] for a in (d, g, x, r, rhat, p, v, s))
-                d = np.asfortranarray(d)
-                rho, rho_new, alpha, omega = rho[~half], rho_new[~half], alpha[~half], omega[~half]
+                act, keep = act[~half], ~half
+                q = q.take(np.flatnonzero(keep))
+                x, r, rhat, pv, v, s = (a[:, keep] for a in (x, r, rhat, pv, v, s))
+                rho, rho_new, alpha, omega = rho[keep], rho_new[keep], alpha[keep], omega[keep]
             with np.errstate(divide="ignore", invalid="ignore"):
-                sh = self.precondition(s)
-                t = self.matvec(d, sh)
+                sh = self.precondition(s, p.transpose)
+                t = self.matvec(q.data, sh, p.transpose, q.cols)
                 omega = np.einsum("ik,ik->k", t, s) / np.einsum("ik,ik->k", t, t)
                 x = x + omega * sh
                 r = s - omega * t
             rho = rho_new
             finite = np.isfinite(alpha) & np.isfinite(omega) & np.isfinite(rho) & (omega != 0) & (rho != 0)
-            ok = finite & self._small(d, x, g, r)
+            ok = finite & self._small(q, x, r)
             X[:, act[ok]] = x[:, ok]
             done[act[ok]] = True
             keep = finite & ~ok
             if not keep.any():
                 break
             act = act[keep]
-            d, g, x, r, rhat, p, v = (a[:, keep] for a in (d, g, x, r, rhat, p, v))
-            d = np.asfortranarray(d)
+            q = q.take(np.flatnonzero(keep))
+            x, r, rhat, pv, v = (a[:, keep] for a in (x, r, rhat, pv, v))
             rho, alpha, omega = rho[keep], alpha[keep], omega[keep]
         return done, steps
+
+
+@dataclass
+class _Problem:
+    """The columns being solved: sampled entries ``data`` (nnz, all samples) of which columns
+    ``cols`` (m,) are these (read in place, never copied), right-hand sides ``rhs`` (n, m), the
+    stopping rule's ``weights`` (n,) and score ``offset + G^T x`` (``G`` (n, m), ``offset``
+    (m,)), and whether the system is ``A_k^T z = rhs`` (``transpose``)."""
+
+    data: np.ndarray
+    cols: np.ndarray
+    rhs: np.ndarray
+    weights: np.ndarray
+    G: np.ndarray
+    offset: np.ndarray
+    transpose: bool
+
+    def take(self, k: np.ndarray) -> "_Problem":
+        """The columns ``k``."""
+        return _Problem(self.data, self.cols[k], self.rhs[:, k], self.weights, self.G[:, k], self.offset[k],
+                        self.transpose)
