@@ -21,7 +21,7 @@ class LintFinding:
     ----------
     check : str
         ``unreachable-process``, ``mass-balance``, ``duplicate-input`` or
-        ``stage-inheritance`` (:mod:`pcf.pcr.lint`).
+        ``stage-inheritance`` or ``pcr-inventory`` (:mod:`pcf.pcr.lint`).
     severity : str
         One of :data:`SEVERITIES`.
     file : str

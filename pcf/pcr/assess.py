@@ -56,7 +56,8 @@ from ..model.lanes import isclose, num
 from .assessment import Assessment, Contents, Finding, Grade, LabelRule, PcrRef
 from .contents import check_contents
 from .electricity import check_electricity
-from .requirements import check_allocation, check_data_quality, check_gwp_basis, check_primary_data
+from .requirements import (check_allocation, check_data_quality, check_gwp_basis, check_inventory,
+                           check_primary_data)
 from .loader import load_pcr
 from .schema import PCR, PerformanceClasses
 
@@ -122,6 +123,7 @@ def assess(result: FootprintResult, pcr: PCR, declared_per_declared_unit: float 
     check_primary_data(result, pcr, findings)
     check_data_quality(result, pcr, findings)
     check_gwp_basis(result, pcr, findings)
+    check_inventory(result, pcr, findings)
     contents = Contents(declaration=check_contents(result, pcr.declaration, "declaration", findings),
                         report=check_contents(result, pcr.report, "report", findings))
     _check_ghg_accounting(result, pcr, declared_per_reference_flow, findings)

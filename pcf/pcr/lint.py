@@ -9,6 +9,13 @@ any reachable process or any input states that stage; if none does, the stage is
 nothing but inheritance, and the finding lists the inputs that inherit another stage and
 could belong there (for raw material acquisition: the mass inputs that inherit another stage;
 for the other stages pcf cannot tell which inputs belong there, and names none).
+
+``pcr-inventory`` (issue 21): each flow of the PCR's ``inventory.flows`` (e.g. CF4 and C2F6 from
+the anode effects of aluminium electrolysis) must be a direct emission of a reachable process
+(in ``inventory.stages`` when given); a missing one is a ``warning``, a present one an ``info``
+that names its process. Both go into the result's ``lint`` record, from which the assessment
+(:func:`inventory_findings`) decides conformance: a result without the ``info`` for a flow does
+not show that flow.
 """
 
 from __future__ import annotations
@@ -25,7 +32,8 @@ def lint_system(system: ProductSystem, pcr: PCR | None) -> list[LintFinding]:
     """Every lint finding of a product system: :func:`pcf.model.lint.lint_model` and, with a
     PCR, :func:`lint_stages`; errors first (:func:`pcf.model.lint.sort_findings`). Raises
     nothing: :func:`pcf.model.lint.raise_errors` refuses a model with errors."""
-    return sort_findings(lint_model(system) + (lint_stages(system, pcr) if pcr is not None else []))
+    extra = lint_stages(system, pcr) + lint_inventory(system, pcr) if pcr is not None else []
+    return sort_findings(lint_model(system) + extra)
 
 
 def lint_records(findings: list[LintFinding]) -> tuple:
@@ -77,3 +85,57 @@ def lint_stages(system: ProductSystem, pcr: PCR) -> list[LintFinding]:
             f"empty.{found}", fix, inheriting[0][0].id if inheriting else None))
     return out
 
+
+
+INVENTORY_CHECK = "pcr-inventory"
+
+
+def inventory_tag(pcr: PCR, flow) -> str:
+    """How every ``pcr-inventory`` finding about ``flow`` under ``pcr`` starts (the assessment
+    finds the findings of a flow by it)."""
+    return f"PCR {pcr.id!r} inventory: {flow.name} ({flow.substance})"
+
+
+def _names(flow) -> set[str]:
+    return {n.strip().lower() for n in [flow.substance, *flow.synonyms]}
+
+
+def lint_inventory(system: ProductSystem, pcr: PCR) -> list[LintFinding]:
+    """``pcr-inventory`` findings (module docstring): one per flow of ``pcr.inventory``.
+
+    Parameters
+    ----------
+    system : ProductSystem
+    pcr : PCR
+
+    Returns
+    -------
+    list of LintFinding
+        ``info`` (the flow is a direct emission of a reachable process, named with its line) or
+        ``warning`` (it is not); empty when the PCR has no ``inventory``.
+    """
+    rule = pcr.inventory
+    if rule is None:
+        return []
+    reached = reachable_processes(system)
+    processes = [p for p in system.processes.values() if p.id in reached and (not rule.stages or p.stage in rule.stages)]
+    where = f" of stage {', '.join(rule.stages)}" if rule.stages else ""
+    out = []
+    for flow in rule.flows:
+        names = _names(flow)
+        found = [(p, e) for p in processes for e in p.emissions if e.substance.strip().lower() in names]
+        tag = inventory_tag(pcr, flow)
+        if found:
+            p, e = found[0]
+            listed = ", ".join(f"{q.id!r} (line {f.line})" for q, f in found[:SHOWN])
+            out.append(LintFinding(INVENTORY_CHECK, "info", str(system.path), e.line,
+                                   f"{tag} is emitted by {listed}, as the PCR requires ({rule.clause.strip()}).",
+                                   "", p.id))
+            continue
+        out.append(LintFinding(
+            INVENTORY_CHECK, "warning", str(system.path), system.lines.line_of(("processes",)),
+            f"{tag} is required in the inventory ({flow.clause.strip()}), but no process{where} of the model "
+            f"emits it.",
+            f"add {{substance: {flow.substance!r}, amount: ..., unit: kg}} to the emissions of the process that "
+            f"emits it (the measured or calculated amount).", None))
+    return out

@@ -255,6 +255,7 @@ def _check(pcr: PCR, path: Path, lines: LineMap) -> None:
                                          "observation; set above: observation")
     if pcr.peer_grading is not None:
         _check_peer_grading(pcr.peer_grading, pcr.declared_unit.unit, fail)
+    _check_inventory(pcr.inventory, excluded, fail)
     for key in ("declaration", "report"):
         contents = getattr(pcr, key)
         if contents is None:
@@ -382,3 +383,20 @@ def _check_peer_grading(rule, declared_unit: str | None, fail: typing.Callable[[
             fail(at + ("reference_value", "statistic"),
                  f"the reference value is a {ref.statistic} but the levels are ratios to the {rule.statistic}; "
                  "cite a value of the same statistic")
+
+
+def _check_inventory(rule, excluded: list[str], fail: typing.Callable[[Loc, str], typing.NoReturn]) -> None:
+    """``inventory`` (if any): each flow listed once (by any of its names), its stages inside the boundary."""
+    if rule is None:
+        return
+    seen: dict[str, int] = {}
+    for i, flow in enumerate(rule.flows):
+        for name in [flow.substance, *flow.synonyms]:
+            key = name.strip().lower()
+            if key in seen and seen[key] != i:
+                fail(("inventory", "flows", i), f"{name!r} already names inventory.flows[{seen[key]}]; list each "
+                                                "flow once")
+            seen[key] = i
+    for j, stage in enumerate(rule.stages):
+        if stage in excluded:
+            fail(("inventory", "stages", j), f"stage {stage!r} is excluded from the system boundary; drop it here")

@@ -15,6 +15,9 @@ Rule ids (stable):
 ``gwp-basis``                 the share of the total from figures on another GWP basis than the
                               method's is at most ``max_other_basis_share``; above it an
                               observation or a nonconformity, as the PCR's ``above`` says
+``inventory``                 each flow of the PCR's ``inventory.flows`` is a direct emission of
+                              the model, as the result's lint record shows (:mod:`pcf.pcr.lint`
+                              ``pcr-inventory``, run by ``pcf footprint`` / ``check`` with the PCR)
 ============================  ==================================================================
 
 Illustrative thresholds (pcf's, not the rule-maker's) give observations only; the loader
@@ -30,6 +33,7 @@ from ..lca.gwpbasis import LABELS
 from ..lca.result import FootprintResult
 from ..model.lanes import num
 from .assessment import Finding
+from .lint import INVENTORY_CHECK, inventory_tag
 from .schema import PCR
 
 ALLOCATION_NAMES = {"system_expansion": "system expansion", "mass": "mass allocation",
@@ -195,3 +199,27 @@ def check_gwp_basis(result: FootprintResult, pcr: PCR, findings: list) -> None:
                    f"{100 * rule.max_other_basis_share:g} %.", rule),
         "Replace the largest of them" + (f" ({largest})" if largest else "") + " with per-gas data or factors "
         f"aggregated with {summary.method_gwp_vintage} GWP100 values (report section 4 shows each factor's basis)."))
+
+
+def check_inventory(result: FootprintResult, pcr: PCR, findings: list) -> None:
+    """Each flow of ``pcr.inventory`` is in the model's inventory, read from the result's lint
+    record (``pcr-inventory`` findings of :func:`pcf.pcr.lint.lint_inventory`): an ``info`` for
+    the flow passes; a ``warning``, or no record of the flow at all (a result computed without
+    this PCR, or before issue 21), is a finding of the rule's ``severity``."""
+    rule = pcr.inventory
+    if rule is None:
+        return
+    lint = [f for f in (result.lint or ()) if f.check == INVENTORY_CHECK]
+    for flow in rule.flows:
+        tag = inventory_tag(pcr, flow)
+        mine = [f for f in lint if f.message.startswith(tag)]
+        if any(f.severity == "info" for f in mine):
+            continue
+        if mine:
+            message, fix = mine[0].message, mine[0].fix
+        else:
+            message = (f"{tag}: the result does not show that its model's inventory was checked for this flow "
+                       f"(computed without this PCR, or by an older pcf).")
+            fix = f"Compute the footprint again with this PCR (study.pcr: {pcr.id})."
+        findings.append(Finding(rule="inventory", clause=flow.clause, confidence=flow.confidence,
+                                severity=rule.severity, message=_with_note(message, rule), fix=fix))

@@ -445,6 +445,35 @@ class PeerGrading(_Strict):
     note: str | None = None
 
 
+class InventoryFlow(_Strict):
+    """An elementary flow the model must report as a direct emission (``inventory.flows[]``),
+    e.g. CF4 from the anode effects of aluminium electrolysis."""
+
+    name: str = Field(min_length=1, description="What the rule calls it, e.g. CF4 (tetrafluoromethane, PFC-14).")
+    substance: str = Field(min_length=1, description="The biosphere3 name without origin, as a model's "
+                                                    "emissions[].substance, e.g. 'methane, tetrafluoro-, r-14'.")
+    synonyms: list[str] = Field(default=[], description="Other names a model may give it (compared "
+                                                       "case-insensitively), e.g. tetrafluoromethane.")
+    cas: str | None = Field(default=None, description="CAS registry number.")
+    clause: str
+    confidence: Confidence
+
+
+class InventoryRules(_Strict):
+    """Elementary flows the product system's own processes must report (``inventory:``, issue 21):
+    each flow in ``flows`` is emitted (amount given, zero allowed) by at least one reachable
+    process of the model, in ``stages`` when given. Checked on the model (:mod:`pcf.pcr.lint`,
+    ``pcr-inventory``) and, from the result's lint record, in the assessment (rule ``inventory``)."""
+
+    flows: list[InventoryFlow] = Field(min_length=1)
+    stages: list[ModelStage] = Field(default=[], description="Only processes of these model stages count; "
+                                                             "empty: every stage.")
+    severity: Severity = "nonconformity"
+    clause: str
+    confidence: Confidence
+    note: str | None = None
+
+
 class PCR(_Strict):
     """A product category rule file (``pcf-pcr/1``).
 
@@ -476,3 +505,4 @@ class PCR(_Strict):
     report: Contents | None = None
     label: LabelRules | None = None
     peer_grading: PeerGrading | None = None
+    inventory: InventoryRules | None = None
