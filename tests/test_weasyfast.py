@@ -9,8 +9,10 @@ quarter of the grey range.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +24,7 @@ from tests.test_render import embedded_cjk_fonts, make_result
 
 PLAIN = """
 import sys
+import zlib
 from pathlib import Path
 from pcf.render import output, weasyfast
 pdf = output.html_to_pdf(Path(sys.argv[1]).read_text(encoding="utf-8"), Path(sys.argv[2]))
@@ -77,6 +80,8 @@ def test_label_pdf_matches_weasyprints_own_drawing(tmp_path):
     assert a.shape == b.shape == (412, 256)  # 90 x 145 mm at 72 dpi (255.1 x 411.0 pt, rounded up)
     assert (abs(a - b) > 64).mean() < 0.01
     assert (a < 128).mean() > 0.05  # the page is drawn, not blank
+    qr = (slice(286, 341), slice(190, 245))  # the QR code: 76 x 76 units at (269, 404), 72/90.7 px a unit
+    assert (a[qr] < 128).mean() > 0.3 and (abs(a[qr] - b[qr]) > 64).mean() < 0.005
     assert embedded_cjk_fonts(fast)
 
 
@@ -99,6 +104,41 @@ def test_svg_text_the_runs_cannot_draw_goes_to_weasyprint(tmp_path):
     text = "".join(words(fast))
     for part in ("碳", "足", "迹", "A", "B", "C", "D", "E", "F", "右对齐", "end", "中", "mid"):
         assert part in text
+
+
+def test_paths_of_rectangles_as_weasyprint_draws_them(tmp_path):
+    """Rectangles (a QR code, two overlapping under even-odd) drawn as PDF rectangles; a path with
+    other commands, or with a marker, through WeasyPrint's own parser."""
+    from pcf.render.qr import qr_path
+
+    qr = qr_path("https://labels.example.org/labels/BEN-2026-000001-61.html")
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="300" height="200" viewBox="0 0 300 200">'
+           '<defs><marker id="m" markerWidth="4" markerHeight="4"><rect width="4" height="4"/></marker></defs>'
+           f'<svg x="0" y="0" width="120" height="120" viewBox="0 0 {qr["modules"]} {qr["modules"]}">'
+           f'<path d="{qr["d"]}"/></svg>'
+           '<path d="M130,10h40v40h-40zM150,30h40v40h-40z" fill-rule="evenodd" fill="#17533a"/>'
+           '<path d="M200,10h40v40h-40zM220,30h40v40h-40z" fill="#aa0000"/>'
+           '<path d="M130,100 L290,190 L130,190 z" fill="#555"/>'
+           '<path d="M200,100h10v10h-10z" marker-start="url(#m)" fill="#00f"/>'
+           '</svg>')
+    html = f'<html><body style="margin:0"><style>@page {{ size: 300px 200px; margin: 0 }}</style>{svg}</body></html>'
+    fast, plain = fast_pdf(html, tmp_path, "paths"), plain_pdf(html, tmp_path, "paths")
+    a, b = gray(fast, 144).astype(int), gray(plain, 144).astype(int)
+    assert (a < 128).mean() > 0.1
+    assert (abs(a - b) > 64).mean() < 0.002
+    assert operators(fast, b" re") >= len(qr["d"].split("z")) - 1 + 4 and operators(plain, b" re") < 10
+
+
+def operators(pdf: Path, operator: bytes) -> int:
+    """How often a content-stream operator occurs in the (deflated) streams of a PDF."""
+    data, count = pdf.read_bytes(), 0
+    for match in re.finditer(rb"stream\r?\n", data):
+        end = data.find(b"endstream", match.end())
+        try:
+            count += zlib.decompress(data[match.end():end]).count(operator + b"\n")
+        except zlib.error:
+            continue
+    return count
 
 
 def test_simple_nodes():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import urllib.parse
 
+import numpy as np
 import qrcode
 
 from pcf.declaration import Declaration
@@ -77,7 +78,7 @@ def qr_path(text: str) -> dict:
         ``d`` (path data, one unit per module, no quiet zone) and ``modules`` (the side
         of the symbol [modules]).
     """
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
+    qr = _QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
     qr.add_data(text)
     qr.make(fit=True)
     return {"d": "".join(f"M{x},{y}h{w}v{h}h-{w}z" for x, y, w, h in module_rectangles(qr.get_matrix())),
@@ -119,3 +120,54 @@ def module_rectangles(matrix: list[list[bool]]) -> list[tuple[int, int, int, int
             open_runs[(start, width)] = [start, y, width, 1]
     done.extend(open_runs.values())
     return sorted((tuple(r) for r in done), key=lambda r: (r[1], r[0]))
+
+
+#: The finder-like pattern of penalty rule 3 (1:1:3:1:1 with four light modules after or before it).
+_FINDER_LIKE = np.array([[1, 0, 1, 1, 1, 0, 1, 0, 0, 0, 0], [0, 0, 0, 0, 1, 0, 1, 1, 1, 0, 1]], dtype=bool)
+
+
+def mask_penalty(modules) -> int:
+    """The penalty qrcode gives a masked symbol (``qrcode.util.lost_point``), computed on arrays.
+
+    ISO/IEC 18004:2015 7.8.3 as qrcode implements it: runs of five or more modules of one colour
+    in a row or column (length - 2 each), 2 x 2 blocks of one colour (3 each), the 1:1:3:1:1
+    finder-like pattern with four light modules beside it in a row or column (40 each), and 10
+    per whole 5 % the dark share is away from 50 %.
+
+    Parameters
+    ----------
+    modules : list of list of bool
+        The symbol, rows of modules (True dark).
+
+    Returns
+    -------
+    int
+    """
+    m = np.asarray(modules, dtype=bool)
+    n = len(m)
+    score = 0
+    for grid in (m, m.T):
+        change = np.ones((n, n + 1), dtype=bool)  # a run starts at column 0 and ends at column n
+        change[:, 1:-1] = grid[:, 1:] != grid[:, :-1]
+        runs = np.diff(np.flatnonzero(change.ravel()))  # across two rows: a run of 1, never counted
+        long = runs[runs >= 5]
+        score += int((long - 2).sum())
+        windows = np.lib.stride_tricks.sliding_window_view(grid, 11, axis=1)
+        score += 40 * int(sum((windows == p).all(axis=2).sum() for p in _FINDER_LIKE))
+    corner = m[:-1, :-1]
+    blocks = (corner == m[:-1, 1:]) & (corner == m[1:, :-1]) & (corner == m[1:, 1:])
+    score += 3 * int(blocks.sum())
+    percent = float(int(m.sum())) / (n ** 2)
+    return score + int(abs(percent * 100 - 50) / 5) * 10
+
+
+class _QRCode(qrcode.QRCode):
+    """qrcode's symbol with its mask chosen by :func:`mask_penalty` (the same choice, the first of
+    the lowest penalties; qrcode's Python loops took a tenth of an issued label's rendering)."""
+
+    def best_mask_pattern(self):
+        penalties = []
+        for pattern in range(8):
+            self.makeImpl(True, pattern)
+            penalties.append(mask_penalty(self.modules))
+        return int(np.argmin(penalties))

@@ -21,6 +21,12 @@
    A kept subset is also kept compressed: pydyf deflates every font stream at level 9, and
    a CJK subset with its glyph ids kept is 0.8 MB before compression (20 ms a face).
 
+3. **Paths of rectangles.** A ``<path>`` whose data is only ``M x,y h w v h h-w z`` rectangles with
+   integer numbers (the label's QR code, :func:`pcf.render.qr.qr_path`: ~900 of them for a signed
+   token's 61 modules) is drawn as PDF rectangles (``re``, the same corners in the same order);
+   WeasyPrint parses path data number by number in Python, a quarter of an issued label's
+   rendering. Any other path, or one with markers, goes to WeasyPrint's ``path``.
+
 Both rely on WeasyPrint internals, so :func:`install` patches only version 70 (pyproject's range)
 and only when the functions it replaces are the ones it expects; otherwise, or with the
 environment variable ``PCF_PLAIN_WEASYPRINT`` set (not empty), WeasyPrint runs unchanged (slower,
@@ -29,6 +35,7 @@ the same pages). tests/test_weasyfast.py compares the patched and unpatched outp
 
 from __future__ import annotations
 
+import re
 import threading
 from math import inf
 
@@ -78,6 +85,10 @@ def _install() -> bool:
         if function is original:
             wsvg.TAGS[tag] = _text
     wsvg.text = _text  # draw_node compares TAGS entries with this name for the text anchor
+    if wsvg.TAGS.get("path") is not getattr(wsvg, "path", None):
+        return False
+    _STATE["path"] = wsvg.TAGS["path"]
+    wsvg.TAGS["path"] = _path
     import pydyf
 
     if not isinstance(getattr(pydyf.Stream, "data", None), property):
@@ -194,6 +205,22 @@ def _text(svg, node, font_size):
     svg.stream.end_text()
     svg.stream.pop_state()
     draw_emojis(svg.stream, style, x, y, emojis)
+
+
+#: Path data of integer rectangles only, and one rectangle of it.
+_RECTANGLES = re.compile(r"(?:M\d+,\d+h\d+v\d+h-\d+z)+")
+_RECTANGLE = re.compile(r"M(\d+),(\d+)h(\d+)v(\d+)h-(\d+)z")
+_MARKERS = ("marker", "marker-start", "marker-mid", "marker-end")
+
+
+def _path(svg, node, font_size):
+    """Draw a path of rectangles as PDF rectangles (module docstring), or hand it to WeasyPrint's ``path``."""
+    data = node.get("d", "")
+    rectangles = _RECTANGLE.findall(data) if _RECTANGLES.fullmatch(data) else ()
+    if not rectangles or any(r[2] != r[4] for r in rectangles) or any(m in node.attrib for m in _MARKERS):
+        return _STATE["path"](svg, node, font_size)
+    for x, y, width, height, _ in rectangles:
+        svg.stream.rectangle(int(x), int(y), int(width), int(height))
 
 
 _SUBSETS: dict = {}
