@@ -1,6 +1,6 @@
 """Benchmark: issuing many labels with their PDFs, as a user times it (issue 18 parts 5 and 6).
 
-``pcf issue FOLDER --jobs 2`` over 32 results (NMC811 variants from one ``pcf batch --json-per-sku``
+``pcf issue FOLDER --jobs 2`` over 64 results (NMC811 variants from one ``pcf batch --json-per-sku``
 of a copy of the model under GB/T 24067 and IPCC 2021, self-declared labels), each label with its
 declaration, label SVG and PDF and statement PDF; the console script in a fresh process, wall
 clock from outside (``subprocess``), user + system CPU of the command and its workers beside it.
@@ -32,7 +32,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 PCF = str(Path(sys.executable).parent / "pcf")
 MODEL = REPO / "examples" / "battery" / "nmc811-pack.yaml"
-GROUPS = {"jobs2": 32, "jobs1": 16, "plain": 16, "one": 4}
+GROUPS = {"jobs2": 64, "jobs1": 16, "plain": 16, "one": 4}
 
 
 def timed(args: list, env: dict, cwd: Path) -> tuple[float, float, str]:
