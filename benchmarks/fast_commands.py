@@ -146,8 +146,6 @@ def labels_line(tmp: Path, env: dict, key: Path, count: int = 16, single: int = 
     rate = count / took
     print(f"(d) pcf issue FOLDER --jobs 2: {count} labels with their PDFs in {took:.1f} s wall ({cpu:.1f} s CPU): "
           f"{rate:.2f} labels/s (target >= 10); one pcf issue per result (before): {1 / one:.2f} labels/s")
-    target_line("pcf issue FOLDER --jobs 2, labels with PDFs", rate, "labels/s", 10.0, baseline=1 / one,
-                higher_is_better=True, note=f"CPU {cpu:.1f} s; baseline: one pcf issue per result")
     return rate
 
 

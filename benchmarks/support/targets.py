@@ -21,8 +21,9 @@ def _number(value: float) -> str:
     return f"{value:.3g}"
 
 
-def target_line(name: str, measured: float, unit: str, target: float, baseline: float | str | None = None,
-                higher_is_better: bool = False, stretch: float | None = None, note: str = "") -> str:
+def target_line(name: str, measured: float, unit: str, target: float | None, baseline: float | str | None = None,
+                higher_is_better: bool = False, stretch: float | None = None, note: str = "",
+                inclusive: bool = False) -> str:
     """Print (and return) the line of one target.
 
     Parameters
@@ -33,8 +34,9 @@ def target_line(name: str, measured: float, unit: str, target: float, baseline: 
         The measurement [unit].
     unit : str
         Its unit (``s``, ``SKU/s``, ``labels/s``, ``KB/SKU``).
-    target : float
-        Met when ``measured < target`` (``>=`` with ``higher_is_better``) [unit].
+    target : float or None
+        Met when ``measured < target`` (``<=`` with ``inclusive``, ``>=`` with
+        ``higher_is_better``) [unit]; None for a figure that is only printed (peak memory).
     baseline : float or str, optional
         The baseline measured in the same run [unit], or a text saying what it is.
     stretch : float, optional
@@ -42,11 +44,15 @@ def target_line(name: str, measured: float, unit: str, target: float, baseline: 
     note : str
         Appended in brackets (e.g. the CPU time, the load).
     """
-    met = measured >= target if higher_is_better else measured < target
-    op = ">=" if higher_is_better else "<"
-    goal = f"{op} {_number(target)} {unit}"
-    verdict = "met" if met else "NOT met"
-    if stretch is not None:
+    if target is None:
+        met, goal, verdict = True, "printed", "-"
+    else:
+        met = (measured >= target if higher_is_better else measured <= target if inclusive
+               else measured < target)
+        op = ">=" if higher_is_better else "<=" if inclusive else "<"
+        goal = f"{op} {_number(target)} {unit}"
+        verdict = "met" if met else "NOT met"
+    if stretch is not None and target is not None:
         goal += f" (stretch {_number(stretch)} {unit})"
         stretch_met = measured >= stretch if higher_is_better else measured < stretch
         if met:
