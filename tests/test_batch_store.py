@@ -152,7 +152,8 @@ def test_example_full_results_are_computed_on_arrays(open_default, tmp_path):
         for i in (0, len(piece.ids) - 1):
             row = next(r for r in group if r.id == piece.ids[i])
             numbers, patch = piece_row(piece, i)
-            rebuilt = decode(text, numbers, patch, {"id": row.id, "row": row.row, "input_sha256": piece.hashes[i]})
+            rebuilt = decode(text, numbers, patch, {"id": row.id, "row": row.row, "input_sha256": piece.hashes[i]},
+                             piece.formulas)
             scalar = json.loads(json.dumps(full_result(plan, row).to_json(), ensure_ascii=False))
             assert json.dumps(_without_time(rebuilt)) == json.dumps(_without_time(scalar)), (model, scenario, row.id)
 

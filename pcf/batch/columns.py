@@ -35,6 +35,7 @@ from ..lca.calculate import build_result
 from ..lca.inventory import Inventory
 from ..model import load_model
 from ..model.lanes import OPEN, Lane, expand, lane, lanes
+from .store import FORMULA_OPS
 from ..model.lint import raise_errors
 from ..model.variants import Variants, vectorised
 from ..pcr.lint import lint_records, lint_system
@@ -64,6 +65,9 @@ class Piece:
     masks : dict of str to numpy.ndarray of bool
     patches : list of dict
         Each row's patch (:func:`pcf.batch.store.encode`).
+    formulas : dict
+        JSON pointer -> formula (:func:`formula`) that gives the number of every row from other
+        numbers of the row (not in ``numbers``).
     """
 
     ids: list
@@ -73,6 +77,7 @@ class Piece:
     numbers: dict
     masks: dict
     patches: list
+    formulas: dict = dataclasses.field(default_factory=dict)
 
 
 def _to_lanes(obj, seen: set):
@@ -152,6 +157,7 @@ class _Split:
     def __init__(self, n: int):
         self.n = n
         self.numbers: dict = {}  # pointer -> values (n,)
+        self.lanes: dict = {}  # pointer -> the Lane there
         self.constant: dict = {}  # pointer -> value for every row
         self.per_row: dict = {}  # pointer -> lane sub-tree, materialised per row
 
@@ -175,6 +181,7 @@ def _split(t, d, path: str, out: _Split) -> None:
     if type(d) is Lane:
         if type(t) is float:
             out.numbers[path] = d.v
+            out.lanes[path] = d
         else:
             out.per_row[path] = d
         return
@@ -277,6 +284,9 @@ def rows_of_round(template: dict, template_sha: str, plan: Plan, doc: dict, stat
             continue
         numbers[pointer] = np.where(same, np.nan, values)
         masks[pointer] = same
+    formulas = _formulas(split, numbers, sel)
+    for pointer in formulas:
+        del numbers[pointer], masks[pointer]
     name = doc["product"]["name"]
     created = doc.get("created_at")
     batch = template.get("batch")
@@ -291,7 +301,90 @@ def rows_of_round(template: dict, template_sha: str, plan: Plan, doc: dict, stat
                 patch[pointer] = value
         patch.update(_own(template, row, name, created))
         patches.append(patch)
-    return Piece([r.id for r in rows], [r.row for r in rows], list(hashes), template_sha, numbers, masks, patches)
+    return Piece([r.id for r in rows], [r.row for r in rows], list(hashes), template_sha, numbers, masks, patches,
+                 formulas)
+
+
+DEPTH = 4
+"""Operations a formula may reach through numbers that are not in the result."""
+
+
+def formula(how, pointers: dict, depth: int = DEPTH):
+    """A Lane's :attr:`~pcf.model.lanes.Lane.how` as a formula of the result's numbers:
+    ``[operation, argument...]`` with each argument a JSON pointer (str), a number or a formula;
+    None when an operand is not in the result within ``depth`` operations.
+
+    Parameters
+    ----------
+    how : tuple
+    pointers : dict
+        ``id`` of a Lane in the result -> its JSON pointer.
+    """
+    if how is None:
+        return None
+    out = [how[0]]
+    for source in how[1:]:
+        if source is None:
+            return None
+        if source[0] == "c":
+            out.append(source[1])
+        elif source[1] in pointers:
+            out.append(pointers[source[1]])
+        elif depth > 0 and source[2] is not None:
+            inner = formula(source[2], pointers, depth - 1)
+            if inner is None:
+                return None
+            out.append(inner)
+        else:
+            return None
+    return out
+
+
+def _evaluate(f, value):
+    """A formula's values, ``value(pointer)`` giving a pointer's (numpy arrays or floats)."""
+    args = [a if type(a) is float else value(a) if type(a) is str else _evaluate(a, value) for a in f[1:]]
+    return FORMULA_OPS[f[0]](*args)
+
+
+def _formulas(split: _Split, numbers: dict, sel: np.ndarray) -> dict:
+    """The columns of ``numbers`` that a formula of other numbers gives, bit for bit in every
+    row: pointer -> formula, in an order where each comes after those it uses."""
+    lanes_at = {p: v for p, v in split.lanes.items()}
+    pointers = {}
+    for p, v in lanes_at.items():
+        pointers.setdefault(id(v), p)
+    found: dict = {}
+    for p in numbers:
+        f = formula(lanes_at[p].how, {k: q for k, q in pointers.items() if q != p}) if p in lanes_at else None
+        if f is None:
+            continue
+        with np.errstate(all="ignore"):
+            got = np.asarray(_evaluate(f, lambda q: lanes_at[q].v[sel]), dtype=float)
+        want = lanes_at[p].v[sel]
+        if got.shape == want.shape and np.array_equal(got.view(np.int64), want.view(np.int64)):
+            found[p] = f
+    order: dict = {}
+
+    def visit(p, path=()):
+        if p in order or p in path:
+            return p not in path
+        for q in _pointers_of(found[p]):
+            if q in found and not visit(q, path + (p,)):
+                return False
+        order[p] = found[p]
+        return True
+
+    for p in found:
+        visit(p)
+    return order
+
+
+def _pointers_of(f):
+    for a in f[1:]:
+        if type(a) is str:
+            yield a
+        elif type(a) is list:
+            yield from _pointers_of(a)
 
 
 _MISSING = object()
@@ -411,7 +504,7 @@ def check_against_scalar(plan: Plan, template: dict, piece: Piece, rows: list[Sk
         scalar = json.loads(json.dumps(full_result(plan, rows[i]).to_json(), ensure_ascii=False))
         numbers, patch = piece_row(piece, i)
         rebuilt = decode(text, numbers, patch, {"id": piece.ids[i], "row": piece.rows[i],
-                                                "input_sha256": piece.hashes[i]})
+                                                "input_sha256": piece.hashes[i]}, piece.formulas)
         scalar.pop("created_at", None)
         rebuilt.pop("created_at", None)
         if json.dumps(rebuilt) != json.dumps(scalar):

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 import os
 import tempfile
 from pathlib import Path
@@ -43,9 +44,16 @@ FORMAT = "pcf-batch-store/1"
 PLAN = "plan.json"
 STORE = "store"
 PURPOSE = "pcf batch keeps its results in a Parquet store"
-FIXED = ("id", "row", "input_sha256", "template", "patch")
+FIXED = ("id", "row", "input_sha256", "template", "patch", "formulas")
 DERIVED = {"/product/id": "id", "/batch/sku": "id", "/batch/row": "row", "/batch/input_sha256": "input_sha256"}
 """Values of every batch result that are a column of its row: not kept again in ``patch``."""
+FORMULAS = b"pcf.formulas"
+"""Parquet key-value metadata of a part: JSON list of formula sets, each ``{pointer: formula}``
+in evaluation order; a row's ``formulas`` column is the index of its set (null: none)."""
+FORMULA_OPS = {"add": operator.add, "sub": operator.sub, "mul": operator.mul, "truediv": operator.truediv,
+               "neg": operator.neg, "abs": abs}
+"""Operations of a formula (``[operation, argument...]``, an argument a JSON pointer, a number
+or a formula): the same IEEE 754 operations that computed the number, so the same bits."""
 ALIAS = b"pcf.alias"
 """Parquet key-value metadata of a part: JSON of pointer -> the pointer whose column holds the
 same numbers for every row of the part (kept once)."""
@@ -123,12 +131,17 @@ def _set(doc, pointer: str, value):
     return doc
 
 
-def decode(template_text: str, numbers: dict, patch: dict, row: dict | None = None) -> dict:
+def decode(template_text: str, numbers: dict, patch: dict, row: dict | None = None,
+           formulas: dict | None = None) -> dict:
     """The result JSON from its template (as text) and the values :func:`encode` kept
-    (``row``: the part's fixed columns, for the :data:`DERIVED` values not in ``patch``)."""
+    (``row``: the part's fixed columns, for the :data:`DERIVED` values not in ``patch``;
+    ``formulas``: pointer -> formula of other numbers, :data:`FORMULA_OPS`, applied in order
+    after ``numbers``)."""
     doc = json.loads(template_text)
     for pointer, value in numbers.items():
         doc = _set(doc, pointer, value)
+    for pointer, f in (formulas or {}).items():
+        doc = _set(doc, pointer, _calculate(doc, f))
     if row is not None and type(doc) is dict and type(doc.get("batch")) is dict:
         for pointer, column in DERIVED.items():
             if pointer not in patch:
@@ -136,6 +149,18 @@ def decode(template_text: str, numbers: dict, patch: dict, row: dict | None = No
     for pointer, value in patch.items():
         doc = _set(doc, pointer, value)
     return doc
+
+
+def _calculate(doc, f) -> float:
+    args = [a if type(a) in (float, int) else _get(doc, a) if type(a) is str else _calculate(doc, a) for a in f[1:]]
+    return FORMULA_OPS[f[0]](*[float(a) for a in args])
+
+
+def _get(doc, pointer: str):
+    node = doc
+    for token in pointer.split("/")[1:]:
+        node = node[int(token)] if type(node) is list else node[_unescape(token)]
+    return node
 
 
 def _trim(row: dict) -> dict:
@@ -226,7 +251,15 @@ class StoreWriter:
             hashes.append(r["input_sha256"])
             shas.append(r["template"])
             patches.append(_trim(r))
+        sets: list = []
+        which: list = [None] * len(rows)
         for piece in pieces:
+            if piece.formulas:
+                if piece.formulas not in sets:
+                    sets.append(piece.formulas)
+                which.extend([sets.index(piece.formulas)] * len(piece.ids))
+            else:
+                which.extend([None] * len(piece.ids))
             ids.extend(piece.ids)
             numbers_rows.extend(piece.rows)
             hashes.extend(piece.hashes)
@@ -238,6 +271,8 @@ class StoreWriter:
                 "input_sha256": pa.array(hashes, pa.string()), "template": pa.array(shas, pa.string()),
                 "patch": pa.array([json.dumps(patch, ensure_ascii=False, separators=(",", ":")) if patch else None
                                    for patch in patches], pa.string())}
+        if sets:
+            cols["formulas"] = pa.array(which, pa.int32())
         seen: dict = {}
         alias: dict = {}
         for p in pointers:
@@ -260,7 +295,9 @@ class StoreWriter:
             else:
                 seen[key] = p
                 cols[p] = pa.array(values, pa.float64(), mask=missing)
-        table = pa.table(cols).replace_schema_metadata({ALIAS: json.dumps(alias).encode()} if alias else None)
+        meta = {**({ALIAS: json.dumps(alias).encode()} if alias else {}),
+                **({FORMULAS: json.dumps(sets).encode()} if sets else {})}
+        table = pa.table(cols).replace_schema_metadata(meta or None)
         name = f"part-{self.next:06d}.parquet"
         self.next += 1
         path = self.dir / name
@@ -405,5 +442,7 @@ def read_result(out: str | Path, sku: str) -> dict:
         numbers = {k: v for k, v in row.items() if k not in FIXED and v is not None}
         numbers.update({k: numbers[v] for k, v in alias.items() if v in numbers})
         patch = json.loads(row["patch"]) if row["patch"] else {}
-        return decode(text, numbers, patch, row)
+        sets = json.loads((table.schema.metadata or {}).get(FORMULAS, b"[]"))
+        formulas = sets[row["formulas"]] if row.get("formulas") is not None else None
+        return decode(text, numbers, patch, row, formulas)
     raise StoreError(f"{out}: no SKU {sku!r} in the batch store")

@@ -116,8 +116,26 @@ def _binary(op, reflected: bool = False, divide: bool = False):
             if zero.any():
                 _mark(zero)
         with np.errstate(all="ignore"):
-            return Lane(op(a, b))
+            out = Lane(op(a, b))
+        if op in OPS.values():
+            mine, theirs = _source(self), _source(other)
+            out.how = (op.__name__, theirs, mine) if reflected else (op.__name__, mine, theirs)
+        return out
     return method
+
+
+OPS = {"add": operator.add, "sub": operator.sub, "mul": operator.mul, "truediv": operator.truediv}
+"""The operations whose result records how it was made (:attr:`Lane.how`)."""
+
+
+def _source(x):
+    """An operand as :attr:`Lane.how` records it: ``("l", id, how)`` for a Lane, ``("c", value)``
+    for a plain number, None for anything else."""
+    if type(x) is Lane:
+        return ("l", id(x), x.how)
+    if isinstance(x, (float, int)) and not isinstance(x, bool):
+        return ("c", float(x))
+    return None
 
 
 def _text(texts: list[str]) -> str:
@@ -153,15 +171,20 @@ class Lane(float):
     """One number of ``n`` variants: the reference row's value as the float, all rows in ``v``.
 
     Build with :func:`lane` (which gives a plain float when every row has the same value).
+    ``how`` is how an arithmetic result was made: ``(operation, operand, operand)`` with each
+    operand ``("l", id of the Lane, its how)`` or ``("c", number)`` (:data:`OPS`, ``neg``,
+    ``abs``), None for a Lane made otherwise; the batch store keeps a number that is such a
+    formula of numbers it stores as the formula (:mod:`pcf.batch.columns`).
     """
 
-    __slots__ = ("v",)
+    __slots__ = ("v", "how")
     __array_ufunc__ = None  # numpy defers to the Lane's own (reflected) operators
 
     def __new__(cls, values):
         v = np.asarray(values, dtype=float)
         self = float.__new__(cls, v[0])
         self.v = v
+        self.how = None
         return self
 
     __add__ = _binary(operator.add)
@@ -186,13 +209,17 @@ class Lane(float):
     __ne__ = _compare(operator.ne)
 
     def __neg__(self):
-        return Lane(-self.v)
+        out = Lane(-self.v)
+        out.how = ("neg", _source(self))
+        return out
 
     def __pos__(self):
         return self
 
     def __abs__(self):
-        return Lane(np.abs(self.v))
+        out = Lane(np.abs(self.v))
+        out.how = ("abs", _source(self))
+        return out
 
     def __bool__(self):
         truth = self.v != 0
