@@ -219,3 +219,68 @@ def test_a_model_given_for_a_result_says_to_compute_it_first(tmp_path, name):
     broken.write_text("{not json", encoding="utf-8")
     result = runner.invoke(cli.app, ["label", str(broken), "--out", str(tmp_path / "out")])
     assert result.exit_code == 2 and "not valid JSON" in result.output
+
+
+# --------------------------------------------------------------------------- the registry walk-through
+
+REGISTRY_SECTION = "## Issuing, verifying and revoking labels (certification bodies)"
+
+
+def registry_script(text: str, port: int) -> str:
+    """The walk-through's ``sh`` block as a bash script that stops at the first surprise: ``set -e``
+    (a pipe into grep fails when grep finds nothing), each ``CMD; echo $?   # N: ...`` line turned
+    into a check that CMD exits N, the server on ``port`` (waited for, stopped at the end) instead of 8080."""
+    lines = text.splitlines()
+    start = lines.index(REGISTRY_SECTION)
+    begin = next(i for i in range(start, len(lines)) if lines[i] == "```sh") + 1
+    end = next(i for i in range(begin, len(lines)) if lines[i].startswith("```"))
+    script = ["set -e"]
+    for number in range(begin, end):
+        line = lines[number].replace("8080", str(port))
+        status = re.match(r"^(.*?);\s*echo \$\?\s*#\s*(\d)\b", line)
+        if status:
+            line = (f's=0; {status.group(1)} || s=$?; [ "$s" = {status.group(2)} ] || '
+                    f'{{ echo "README.md:{number + 1}: exit $s, the README says {status.group(2)}" >&2; exit 97; }}')
+        if re.match(r"^pcf serve .*&", line):  # its own output to a file: our pipes must close when the script ends
+            line = re.sub(r"\s&", " > serve.log 2>&1 &", line, count=1) + "\nSERVER=$!"
+            line += f"\nfor t in $(seq 100); do curl -s -o /dev/null http://127.0.0.1:{port}/ && break; sleep 0.2; done"
+        script.append(line)
+    return "\n".join(script) + '\n[ -z "$SERVER" ] || kill "$SERVER"\n'
+
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_readme_registry_walk_through_runs(open_default, tmp_path):
+    """The certification body's cycle as written: each exit status its comment states, the live
+    page and the static pages with the statuses the comments name, the PACT API serving the
+    labels issued from cn/ (the README served `--results out`, which held none: `{"data": []}`).
+    The registry is a file in tmp_path (PCF_REGISTRY_URL), not the session's PCF_HOME."""
+    import os
+    import signal
+    import sys
+
+    shutil.copytree(REPO / "examples", tmp_path / "examples")
+    script = tmp_path / "walk.sh"
+    script.write_text(registry_script(README.read_text(encoding="utf-8"), free_port()), encoding="utf-8")
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+           "PCF_REGISTRY_URL": str(tmp_path / "registry.db")}
+    env.pop("PCF_REGISTRY", None)
+    proc = subprocess.Popen(["bash", str(script)], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=1200)
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)  # the walk-through leaves `pcf serve` running
+        except ProcessLookupError:
+            pass
+    assert proc.returncode == 0, f"exit {proc.returncode}\n{err[-3000:]}"
+    assert out.count("已撤销 REVOKED") == 2 and "已被替代 SUPERSEDED" in out, out[-3000:]
+    assert out.count('"status":"Deprecated"') == 2, out[-3000:]
