@@ -1,10 +1,13 @@
 """pcf command line: a thin layer over the library (DESIGN.md). Exit status: 0 success,
 1 a PCR nonconformity (``pcf check``), SKUs that failed (``pcf batch``, the others are
-written), an error-level lint finding (``pcf lint``) or no match (``pcf db search``), 2 invalid input or any other pcf error.
+written), an error-level lint finding (``pcf lint``), no match (``pcf db search``) or an internal
+error (a bug: ``internal error`` and the log file's path), 2 invalid input or any other pcf error.
 
-Every command is registered through :class:`Commands`, so one handler (:func:`fail`) turns a
-:class:`pcf.core.errors.PCFError` into its message on stderr and exit status 2; library messages
-name no option, the handler adds the one an error is about."""
+Every command is registered through :class:`Commands`, so one handler (:func:`guarded`) turns a
+:class:`pcf.core.errors.PCFError` into its message on stderr and exit status 2 (library messages
+name no option, the handler adds the one an error is about), and any other exception into
+``internal error`` with the path of a log file holding the traceback, exit status 1: never a
+traceback on screen."""
 
 from __future__ import annotations
 
@@ -61,8 +64,7 @@ def option_of(exc: PCFError) -> str | None:
 
 
 def fail(exc: PCFError) -> typing.NoReturn:
-    """The one error handler of every command: the message (and the option it is about) on
-    stderr, exit status 2, never a traceback."""
+    """A known error: the message (and the option it is about) on stderr, exit status 2."""
     flag = option_of(exc)
     message = f"{exc} ({flag})" if flag else str(exc)
     err.print(f"[red]error:[/red] {escape(message)}", highlight=False, markup=True, soft_wrap=not wrapping())
@@ -120,19 +122,76 @@ def print_fitting(columns: list[tuple[str, str]], rows: list[list[str]], keys: i
         out.print(table)
 
 
+def _passes(exc: BaseException) -> bool:
+    """Whether ``exc`` is click's or Typer's own way to end a command (an exit status, a usage
+    error, an abort), which click reports itself."""
+    import click
+
+    return isinstance(exc, (click.exceptions.Exit, click.exceptions.ClickException, click.exceptions.Abort,
+                            typer.Exit, typer.Abort))
+
+
+def internal_error(exc: BaseException) -> int:
+    """An unexpected exception (a bug): one line on stderr with the path of the log file that
+    holds the traceback (``PCF_HOME/logs``, :func:`pcf.api.internal_error_log`); returns exit
+    status 1."""
+    try:
+        from pcf.api import internal_error_log
+
+        where = f"the traceback is in {internal_error_log(exc)}"
+    except Exception as log_exc:  # noqa: BLE001 - not even a log file: name what failed
+        where = f"no log could be written ({type(log_exc).__name__}: {log_exc})"
+    print(f"internal error: {type(exc).__name__}: {str(exc)[:300]}\n{where}; please report it "
+          "(with the log file) to the pcf maintainers", file=sys.stderr)
+    return 1
+
+
+def guarded(call: typing.Callable, *args, **kwargs):
+    """The one error handler of the command line: run ``call`` (a command), and never show a
+    traceback (issue 19 part 4).
+
+    - a :class:`pcf.core.errors.PCFError` (bad input, or anything pcf refuses on purpose): its
+      message (and the option it is about) on stderr, exit status 2;
+    - an ``OSError`` about a file (a permission, a full disk, a folder where a file should be):
+      the path and the system's reason, exit status 2;
+    - Ctrl-C: ``interrupted``, exit status 130;
+    - anything else is a bug: ``internal error`` with the path of the log file holding the
+      traceback (:func:`internal_error`), exit status 1.
+
+    Whatever the failure, the Brightway databases the command wrote for itself are removed first
+    (:func:`pcf.api.discard_run`). Click's and Typer's own exits pass through.
+    """
+    from pcf.api import discard_run, run_mark
+
+    mark = run_mark()
+    try:
+        return call(*args, **kwargs)
+    except BaseException as exc:
+        if isinstance(exc, SystemExit) or _passes(exc):
+            raise
+        discard_run(mark)
+        if isinstance(exc, PCFError):
+            fail(exc)
+        if isinstance(exc, OSError) and exc.filename is not None:
+            err.print(f"[red]error:[/red] {escape(f'{exc.filename}: {exc.strerror or exc}')}", highlight=False,
+                      markup=True, soft_wrap=not wrapping())
+            raise typer.Exit(2) from None
+        if isinstance(exc, KeyboardInterrupt):
+            print("interrupted", file=sys.stderr)
+            raise typer.Exit(130) from None
+        raise typer.Exit(internal_error(exc)) from None
+
+
 def handled(command: typing.Callable) -> typing.Callable:
-    """``command`` with :class:`pcf.core.errors.PCFError` going to :func:`fail`."""
+    """``command`` run through :func:`guarded`."""
     @functools.wraps(command)
     def run(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except PCFError as exc:
-            fail(exc)
+        return guarded(command, *args, **kwargs)
     return run
 
 
 class Commands(typer.Typer):
-    """A command group whose commands all share :func:`fail` as their error handler. Help is
+    """A command group whose commands all share :func:`guarded` as their error handler. Help is
     click's plain text (``rich_markup_mode=None``): Typer's Rich help imports Rich's Markdown,
     traceback and panel machinery and doubles the time of `pcf --help` (0.15 s of CPU plain,
     0.29 s Rich; issue 18 part 5 asks for under 0.3 s of wall clock)."""
@@ -1659,8 +1718,12 @@ def version() -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point. Every command runs through :func:`guarded`; an exception
+    raised outside a command (in click or Typer themselves) is an internal error here too."""
+    try:
+        app()
+    except Exception as exc:  # noqa: BLE001 - never a traceback (issue 19 part 4)
+        sys.exit(internal_error(exc))
 
 
 if __name__ == "__main__":

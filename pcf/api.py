@@ -347,17 +347,19 @@ def run_footprint(model_path: str | Path, out_dir: str | Path, label: bool = Fal
     Raises
     ------
     PCFError
-        As :func:`compute`, or :class:`pcf.core.errors.RenderError`.
+        As :func:`compute`, or :class:`pcf.core.errors.RenderError`;
+        :class:`pcf.core.errors.OutputError` when ``out_dir`` is a file (before computing).
     """
+    from .core.files import output_folder
     from .declaration import write_declaration
 
+    out = output_folder(out_dir)  # a file named as the folder is refused before anything is computed
     notes = use_brightway_project(brightway_dir, project, install_methods)
     declaration = compute(model_path, pcr_id=pcr_id, method=method, electricity_mode=electricity_mode,
                           scenario=scenario, monte_carlo=monte_carlo, seed=seed,
                           default_uncertainty=default_uncertainty)
-    out = Path(out_dir)
     created = not out.exists()
-    out.mkdir(parents=True, exist_ok=True)
+    output_folder(out, create=True)
     staging = Path(tempfile.mkdtemp(prefix=".pcf-staging-", dir=out))
     try:
         staged = {"result": write_declaration(declaration, staging)}
@@ -1382,6 +1384,42 @@ def serve(results_dir: str | Path | None, clients_file: str | Path | None, regis
 
 
 # --------------------------------------------------------------------------- background, importers, batch
+
+
+def run_mark() -> int:
+    """A mark of what this process has written to Brightway for its own runs so far, for
+    :func:`discard_run` (:func:`pcf.core.bw.written_count`)."""
+    from .core.bw import written_count
+
+    return written_count()
+
+
+def discard_run(mark: int) -> list[str]:
+    """A command failed: remove the Brightway databases it wrote for itself since ``mark``
+    (``pcf-fg-*``, ``pcf-sup-*``: :func:`pcf.core.bw.discard_written`), so that a failed run
+    leaves none behind (issue 19 part 4); its temporary folders (staging, overlay, unpacked
+    archives) are removed by the functions that made them. Never raises: the command's own
+    error is the one to report.
+
+    Returns
+    -------
+    list of str
+        The databases removed.
+    """
+    from .core.bw import discard_written
+
+    try:
+        return discard_written(mark)
+    except Exception:  # noqa: BLE001
+        return []
+
+
+def internal_error_log(exc: BaseException) -> Path:
+    """Write the traceback of an unexpected exception to ``PCF_HOME/logs`` and return the file
+    (:func:`pcf.core.crashlog.write_crash_log`)."""
+    from .core.crashlog import write_crash_log
+
+    return write_crash_log(exc)
 
 
 def version() -> str:

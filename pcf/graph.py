@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from .background import database_name
-from .core.bw import brightway, missing_hint, quiet, where
+from .core.bw import brightway, locked, missing_hint, note_written, quiet, where
 from .core.errors import BackgroundError, UnitError
 from .core.units import conversion_factor
 from .model import ProductSystem
@@ -322,14 +322,16 @@ class Links:
         if key not in self.suppliers:
             bd = brightway()
             self.suppliers[key] = supplier_activity(bd, system, inp, key, loc, self.air_flows, self.uptake)
-            if self.foreground in bd.databases:  # its exchanges may name the supplier activities of a former run
+            with locked():
+                if self.foreground in bd.databases:  # its exchanges may name the supplier activities of a former run
+                    with quiet():
+                        del bd.databases[self.foreground]
+                db = bd.Database(key[0])
+                note_written(key[0])
+                db.register(description=f"supplier footprints of {system.path.name}", pcf_kind="supplier",
+                            pcf_source=f"supplier_pcf files of {system.path.name}")
                 with quiet():
-                    del bd.databases[self.foreground]
-            db = bd.Database(key[0])
-            db.register(description=f"supplier footprints of {system.path.name}", pcf_kind="supplier",
-                        pcf_source=f"supplier_pcf files of {system.path.name}")
-            with quiet():
-                db.write(dict(self.suppliers))
+                    db.write(dict(self.suppliers))
         return key
 
 
@@ -379,22 +381,26 @@ def foreground_written(system: ProductSystem, data: dict, meta: dict) -> bool:
 def write_foreground(system: ProductSystem, data: dict) -> None:
     """Write the activities :func:`link_foreground` made as the database ``pcf-fg-<product id>``;
     nothing when it already holds exactly these (``pcf_data_sha256``: SHA-256 of their JSON, a
-    second ``pcf footprint`` of an unchanged model)."""
+    second ``pcf footprint`` of an unchanged model). Under the lock of ``PCF_HOME``
+    (:func:`pcf.core.bw.locked`); a database written is recorded, so that a run that fails
+    removes it (:func:`pcf.core.bw.discard_written`)."""
     bd = brightway()
     name = foreground_name(system)
     digest = foreground_digest(data)
-    if foreground_written(system, data, bd.databases[name] if name in bd.databases else {}):
-        return
-    db = bd.Database(name)
-    db.register(description=f"pcf foreground of {system.path.name}", pcf_model_sha256=system.sha256)
-    if bd.databases[name].pop("pcf_data_sha256", None) is not None:
+    with locked():  # another run on this PCF_HOME may write the same product's foreground
+        if foreground_written(system, data, bd.databases[name] if name in bd.databases else {}):
+            return
+        db = bd.Database(name)
+        note_written(name)  # a run that fails later removes it (pcf.core.bw.discard_written)
+        db.register(description=f"pcf foreground of {system.path.name}", pcf_model_sha256=system.sha256)
+        if bd.databases[name].pop("pcf_data_sha256", None) is not None:
+            bd.databases.flush()
+        with quiet():
+            db.write(data)
+        # only once it is written; register() keeps the metadata of a database registered before,
+        # so the model's hash is set here too (else a changed model was written again on every run)
+        bd.databases[name].update(pcf_data_sha256=digest, pcf_model_sha256=system.sha256)
         bd.databases.flush()
-    with quiet():
-        db.write(data)
-    # only once it is written; register() keeps the metadata of a database registered before,
-    # so the model's hash is set here too (else a changed model was written again on every run)
-    bd.databases[name].update(pcf_data_sha256=digest, pcf_model_sha256=system.sha256)
-    bd.databases.flush()
 
 
 def link_foreground(system: ProductSystem, links: Links) -> tuple[dict, ForegroundGraph]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from ..core.bw import OPEN_DEFAULT_DATABASE as OPEN_DEFAULT
-from ..core.bw import brightway, quiet
+from ..core.bw import brightway, locked, quiet
 from ..core.errors import BackgroundError
 
 
@@ -122,8 +122,10 @@ def remove_database(name: str) -> DatabaseEntry:
         raise BackgroundError(f"{entry.database} holds the elementary flows every background links to; "
                               "to rebuild it run `pcf setup --force`")
     bd = brightway()
-    companion = bd.databases[entry.database].get("pcf_biosphere") if entry.kind == "imported" else ""
-    with quiet():
+    with locked(), quiet():
+        if entry.database not in bd.databases:  # removed by another run meanwhile
+            raise BackgroundError(f"no database {entry.database!r} installed any more (removed meanwhile)")
+        companion = bd.databases[entry.database].get("pcf_biosphere") if entry.kind == "imported" else ""
         del bd.databases[entry.database]
         if companion and companion in bd.databases:  # elementary flows written by `pcf db import`
             del bd.databases[companion]

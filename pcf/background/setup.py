@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..core.bw import brightway, missing_hint, pcf_home, quiet, where
+from ..core.bw import brightway, locked, missing_hint, pcf_home, quiet, where
 from ..core.errors import BackgroundError
 from .methods import METHODS, METHODS_VERSION, write_methods
 from .supplement import supplement_present
@@ -132,33 +132,34 @@ def setup(force: bool = False, report: Callable[[str], None] = lambda msg: None)
         the table is validated before the database is rewritten).
     """
     bd = brightway()
-    done: dict[str, str] = {}
-    if force or "biosphere3" not in bd.databases:
-        report("writing biosphere3 (ecoinvent 3.9 elementary flows from bw2io) ...")
-        with quiet():
-            import bw2io
+    with locked():  # a second `pcf setup` (or a footprint) on this PCF_HOME waits, then finds it built
+        done: dict[str, str] = {}
+        if force or "biosphere3" not in bd.databases:
+            report("writing biosphere3 (ecoinvent 3.9 elementary flows from bw2io) ...")
+            with quiet():
+                import bw2io
 
-            bw2io.create_default_biosphere3(overwrite=True)
-        done["biosphere3"] = "built"
-    else:
-        done["biosphere3"] = "present"
-    if (force or done["biosphere3"] == "built" or not supplement_present(bd)
-            or any(spec.name not in bd.methods or bd.methods[spec.name].get("pcf_methods_version") != METHODS_VERSION
-                   for spec in METHODS.values())):
-        report("writing pcf's supplement gases and the IPCC 2021, IPCC 2013 GWP100 and EF 3.1 climate-change methods ...")
-        with quiet():
-            write_methods(bd)
-        done["methods"] = "built"
-    else:
-        done["methods"] = "present"
-    sha = source_sha256(SOURCE) if SOURCE.exists() else None
-    if sha is None:
-        raise BackgroundError(f"{SOURCE} not found: the open default background table is missing")
-    if (force or DATABASE not in bd.databases or bd.databases[DATABASE].get("pcf_sha256") != sha
-            or bd.databases[DATABASE].get("pcf_table_format") != TABLE_FORMAT):
-        report(f"writing the open default background from {SOURCE.name} ...")
-        n = write_open_default(bd, SOURCE)
-        done["open-default"] = f"built ({n} activities)"
-    else:
-        done["open-default"] = "present"
+                bw2io.create_default_biosphere3(overwrite=True)
+            done["biosphere3"] = "built"
+        else:
+            done["biosphere3"] = "present"
+        if (force or done["biosphere3"] == "built" or not supplement_present(bd)
+                or any(spec.name not in bd.methods or bd.methods[spec.name].get("pcf_methods_version") != METHODS_VERSION
+                       for spec in METHODS.values())):
+            report("writing pcf's supplement gases and the IPCC 2021, IPCC 2013 GWP100 and EF 3.1 climate-change methods ...")
+            with quiet():
+                write_methods(bd)
+            done["methods"] = "built"
+        else:
+            done["methods"] = "present"
+        sha = source_sha256(SOURCE) if SOURCE.exists() else None
+        if sha is None:
+            raise BackgroundError(f"{SOURCE} not found: the open default background table is missing")
+        if (force or DATABASE not in bd.databases or bd.databases[DATABASE].get("pcf_sha256") != sha
+                or bd.databases[DATABASE].get("pcf_table_format") != TABLE_FORMAT):
+            report(f"writing the open default background from {SOURCE.name} ...")
+            n = write_open_default(bd, SOURCE)
+            done["open-default"] = f"built ({n} activities)"
+        else:
+            done["open-default"] = "present"
     return done

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
 from pathlib import Path
 
 from .errors import BackgroundError
@@ -49,6 +50,47 @@ def attach_overlay(project) -> None:
         os.environ["BRIGHTWAY2_DIR"] = str(project.overlay)
         _import_quietly()
         _USER = project
+
+
+_WRITTEN: list[str] = []
+"""The databases this process wrote for its own runs (``pcf-fg-*``, ``pcf-sup-*``), in order."""
+
+
+def note_written(database: str) -> None:
+    """Record that this process wrote ``database`` for a run (:func:`discard_written`)."""
+    _WRITTEN.append(database)
+
+
+def written_count() -> int:
+    """How many databases this process has recorded so far (a mark for :func:`discard_written`)."""
+    return len(_WRITTEN)
+
+
+def discard_written(since: int = 0) -> list[str]:
+    """Delete the databases recorded after mark ``since`` (a failed run leaves none behind).
+
+    Returns
+    -------
+    list of str
+        The databases deleted.
+    """
+    names = list(dict.fromkeys(_WRITTEN[since:]))
+    del _WRITTEN[since:]
+    if not names or "bw2data" not in sys.modules:
+        return []
+    bd = brightway()
+    gone = []
+    with locked(), quiet():
+        for name in names:
+            if name in bd.databases:
+                db = bd.Database(name)
+                files = (db.dirpath_processed() / db.filename_processed(), bd.projects.dir / "search" / db.filename)
+                del bd.databases[name]
+                for path in files:  # bw2data's delete keeps the processed datapackage and the search index
+                    with contextlib.suppress(OSError):
+                        path.unlink()
+                gone.append(name)
+    return gone
 
 
 def where() -> str:
@@ -118,6 +160,82 @@ def quiet():
         yield
 
 
+class _HomeLock:
+    """State of :func:`locked` in this process: the open lock file, how deep the calls nest,
+    and the process that took it (a forked child starts without it)."""
+
+    guard = threading.RLock()
+    fd: int | None = None
+    depth = 0
+    pid = 0
+
+
+def _lock_path() -> Path:
+    """The lock file of the Brightway folder in use: ``PCF_HOME/brightway/.pcf-lock`` (or the
+    overlay's, for the user's project)."""
+    if _USER is not None:
+        return Path(os.environ["BRIGHTWAY2_DIR"]) / ".pcf-lock"
+    return pcf_home() / "brightway" / ".pcf-lock"
+
+
+@contextlib.contextmanager
+def locked():
+    """Hold the exclusive lock of pcf's Brightway folder inside the block (re-entrant).
+
+    Every process that creates the project or writes to it (``pcf setup``, a foreground
+    database, ``pcf db import`` / ``db remove``) holds it, so two runs sharing one ``PCF_HOME``
+    wait for each other instead of failing (``no such table: bw2schema``, ``database is
+    locked``) or losing each other's database list: on entry bw2data's ``databases`` and
+    ``methods`` are read again from disk (bw2data keeps them in memory and writes them back
+    whole). POSIX ``flock`` on ``.pcf-lock``, released when the process ends, also by kill -9;
+    without ``fcntl`` (Windows) or on a read-only folder the block runs unlocked.
+    """
+    with _HomeLock.guard:
+        if _HomeLock.pid != os.getpid():
+            _HomeLock.fd, _HomeLock.depth, _HomeLock.pid = None, 0, os.getpid()
+        if _HomeLock.depth == 0:
+            _HomeLock.fd = _take_lock(_lock_path())
+            if "bw2data" in sys.modules:
+                _reload_metadata()
+        _HomeLock.depth += 1
+        try:
+            yield
+        finally:
+            _HomeLock.depth -= 1
+            if _HomeLock.depth == 0 and _HomeLock.fd is not None:
+                os.close(_HomeLock.fd)  # closing the last descriptor releases the flock
+                _HomeLock.fd = None
+
+
+def _take_lock(path: Path) -> int | None:
+    """Open ``path`` and wait for its exclusive ``flock``; None when that is not possible."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        return None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    except OSError:  # a read-only PCF_HOME: nothing will be written there either
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    except OSError:  # pragma: no cover - a file system without locks
+        os.close(fd)
+        return None
+    return fd
+
+
+def _reload_metadata() -> None:
+    """Read bw2data's metadata files again (``databases``, ``methods``, ``geomapping``, ...:
+    ``bw2data.configuration.config.metadata``, what bw2data reads when a project is selected):
+    another process may have changed them since this one read them."""
+    from bw2data.configuration import config
+
+    for meta in config.metadata:
+        meta.load()
+
+
 def brightway():
     """Import bw2data with its data under ``PCF_HOME/brightway`` and the ``pcf`` project current.
 
@@ -148,11 +266,16 @@ def brightway():
                 "let pcf import bw2data first, or set BRIGHTWAY2_DIR to that folder; to compute against the Brightway "
                 "project of that folder, run pcf in its own process and name the folder and the project"
             )
-    else:
-        os.environ["BRIGHTWAY2_DIR"] = str(bwdir)
-        _import_quietly()
-    import bw2data
+        import bw2data
 
-    if bw2data.projects.current != PROJECT:
-        bw2data.projects.set_current(PROJECT)
+        if bw2data.projects.current == PROJECT:
+            return bw2data
+    with locked():  # bw2data creates its project database on import; two processes must not race
+        if "bw2data" not in sys.modules:
+            os.environ["BRIGHTWAY2_DIR"] = str(bwdir)
+            _import_quietly()
+        import bw2data
+
+        if bw2data.projects.current != PROJECT:
+            bw2data.projects.set_current(PROJECT)
     return bw2data

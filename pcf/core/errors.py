@@ -111,6 +111,11 @@ class RenderError(PCFError):
     """A label or report cannot be rendered (missing font, bad result file)."""
 
 
+class OutputError(PCFError):
+    """An output cannot go where it was asked to: a file stands where a folder is needed (or a
+    folder where a file is), or the place cannot be created or written. Nothing is written."""
+
+
 class ComparisonRefused(PCFError):
     """Two results cannot be compared for a claim (``pcf compare A B``): different declared
     units, PCRs, boundaries, methods or declared totals, a result without a PCR assessment, or

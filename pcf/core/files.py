@@ -6,6 +6,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from .errors import OutputError
+
 
 def output_stem(result: dict) -> str:
     """File-name stem of a result's outputs: ``<product id>`` for the model as written,
@@ -168,3 +170,42 @@ def _fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def output_folder(path: str | Path, create: bool = False) -> Path:
+    """Check that ``path`` can be an output folder (and create it with ``create``).
+
+    A command checks its output folder before it computes anything, so that ``--out`` naming
+    an existing file is a clear error and not a traceback after the work (issue 19 part 4).
+
+    Parameters
+    ----------
+    path : str or Path
+        The output folder; it may not exist yet.
+    create : bool
+        Create it (and its parents).
+
+    Returns
+    -------
+    Path
+
+    Raises
+    ------
+    OutputError
+        ``path`` or one of its parents is a file, or it cannot be created. Raised with
+        ``.about("out_dir")``; the caller may name another argument.
+    """
+    out = Path(path)
+    for place in (out, *out.parents):
+        if place.exists() and not place.is_dir():
+            what = "is a file" if place == out else f"is inside {place}, which is a file"
+            raise OutputError(f"{out} {what}, not a folder: name a folder for the outputs").about("out_dir")
+        if place.exists():
+            break
+    if create:
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"{out}: cannot create the output folder ({exc.strerror or exc})").about("out_dir") \
+                from None
+    return out

@@ -11,6 +11,7 @@ without bw2data.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import dataclass, field, replace
 from importlib.metadata import version as dist_version
@@ -22,7 +23,7 @@ from scipy.sparse.linalg import splu
 
 from ..background import BackgroundInfo, MethodSpec, background_info, database_provenance, method_spec
 from ..background.methods import method_sha256
-from ..core.bw import brightway, user_project
+from ..core.bw import brightway, locked, user_project
 from ..core.errors import BackgroundError, CalculationError
 from ..graph import (ForegroundGraph, Links, foreground_name, foreground_written, link_foreground,
                      write_foreground)
@@ -206,23 +207,25 @@ def prepare(system: ProductSystem, *, solve: bool = True, cache: dict | None = N
     fg_keys = list(data)
     if solve:
         check_foreground(system, data, graph.database, graph.reference[1])  # before anything is written
-        write_foreground(system, data)
-    warm = _warm_source(bd, spec, graph, used) if solve and user_project() is None else None
-    nodes = Nodes([Node(n.as_dict(), n.id, n.key) for n in (bd.get_node(database=k[0], code=k[1]) for k in used)])
-    method_hash = method_sha256(bd, spec.name)
-    full, cache_state = (characterised_background(bd, spec, [nodes.by_key[k] for k in used], method_hash, cache) if used
-                         else (None, None))
-    char = _compact(full, [nodes.by_key[k] for k in used])
-    flows = _flows(bd, spec, data)
-    score = stored_score(data, graph.reference, system.reference_amount, char, flows) if solve else None
-    databases = {d: database_provenance(d) for d in sorted({k[0] for k in used} | {graph.background})}
-    prepared = Prepared(
-        spec=spec, method_description=bd.methods[spec.name].get("description"), background=bg_info,
-        databases=databases, links=links, nodes=nodes, char=char, flows=flows, score=score,
-        brightway_versions={d: dist_version(d) for d in ("bw2data", "bw2calc", "bw2io", "bw_processing")},
-        method_sha256=method_hash, background_cache=cache_state, warm=warm,
-    )
-    prepared.foreground_nodes(data if not solve else _written(bd, fg_keys, data))
+    with locked() if solve else contextlib.nullcontext():  # another run may rewrite the foreground meanwhile
+        if solve:
+            write_foreground(system, data)
+        warm = _warm_source(bd, spec, graph, used) if solve and user_project() is None else None
+        nodes = Nodes([Node(n.as_dict(), n.id, n.key) for n in (bd.get_node(database=k[0], code=k[1]) for k in used)])
+        method_hash = method_sha256(bd, spec.name)
+        full, cache_state = (characterised_background(bd, spec, [nodes.by_key[k] for k in used], method_hash,
+                                                      cache) if used else (None, None))
+        char = _compact(full, [nodes.by_key[k] for k in used])
+        flows = _flows(bd, spec, data)
+        score = stored_score(data, graph.reference, system.reference_amount, char, flows) if solve else None
+        databases = {d: database_provenance(d) for d in sorted({k[0] for k in used} | {graph.background})}
+        prepared = Prepared(
+            spec=spec, method_description=bd.methods[spec.name].get("description"), background=bg_info,
+            databases=databases, links=links, nodes=nodes, char=char, flows=flows, score=score,
+            brightway_versions={d: dist_version(d) for d in ("bw2data", "bw2calc", "bw2io", "bw_processing")},
+            method_sha256=method_hash, background_cache=cache_state, warm=warm,
+        )
+        prepared.foreground_nodes(data if not solve else _written(bd, fg_keys, data))
     return prepared
 
 

@@ -53,7 +53,7 @@ from scipy.sparse.linalg import MatrixRankWarning, spsolve
 from scipy.stats import rankdata
 
 from ..background import method_spec
-from ..core.bw import brightway
+from ..core.bw import brightway, locked
 from ..core.codec import from_json
 from ..core.errors import BackgroundError, CalculationError, UncertaintyError
 from ..graph import build_foreground
@@ -285,15 +285,18 @@ def monte_carlo(system: ProductSystem, iterations: int, seed: int | None = None,
         raise UncertaintyError(f"unknown Monte Carlo solver {solver!r}: 'iterative' or 'exact'")
     started = time.perf_counter()
     bd = brightway()
-    graph, lca = _deterministic_lca(bd, system, solve=deterministic is None)
-    entries, n_annotated, n_foreground, by_database = _collect_entries(bd, lca, graph, defaults, background)
+    with locked():  # the foreground is written and read back: no other run on PCF_HOME rewrites it meanwhile
+        graph, lca = _deterministic_lca(bd, system, solve=deterministic is None)
+        entries, n_annotated, n_foreground, by_database = _collect_entries(bd, lca, graph, defaults, background)
+        multiplier = 1.0 if deterministic is None else _foreground_multiplier(bd, lca, graph)
+        split = _foreground_index(bd, lca, graph) if solver == "iterative" else None
     params = _parameter_array(entries)
     amounts = np.asarray(entries.amounts, dtype=float)
     options = {"solver": solver, "tolerance": tolerance, "max_iterations": max_iterations}
-    split = _foreground_index(bd, lca, graph) if solver == "iterative" else None
     engine = _Engine(lca, entries, amounts, split=split, **options)
-    engine.check(lca.score if deterministic is None else deterministic,
-                 rel=1e-6 * (1.0 if deterministic is None else _foreground_multiplier(bd, lca, graph)))
+    if deterministic is None:
+        deterministic = lca.score if lca.dicts.biosphere else 0.0
+    engine.check(deterministic, rel=1e-6 * multiplier)
     options["tolerance"] = max(tolerance, HELD_TOLERANCE)  # the held scores only give variance_share
     held = (_Engine(lca, entries.without(range(n_annotated, n_foreground)), amounts, lu=engine.lu, split=split,
                     **options)
@@ -498,7 +501,10 @@ def _deterministic_lca(bd, system: ProductSystem, solve: bool = True):
         lca.lci()
     except Exception as exc:  # bw2calc raises several types for a bad matrix
         raise CalculationError(f"cannot solve the product system: {exc}") from exc
-    lca.lcia()
+    if lca.dicts.biosphere:
+        lca.lcia()
+    else:  # not one elementary flow (foreground processes only): the score is 0; bw2calc's lcia() refuses
+        lca.load_lcia_data()
     return graph, lca
 
 
