@@ -69,7 +69,8 @@ def _source(meta: dict) -> str:
 
 
 def list_databases() -> list[DatabaseEntry]:
-    """Every database in the pcf Brightway project, backgrounds first.
+    """Every database in the pcf Brightway project, backgrounds first; not those of an import in
+    progress or interrupted (``pcf_import_pending``, :func:`pcf.importers.database.recover_interrupted`).
 
     Returns
     -------
@@ -81,6 +82,8 @@ def list_databases() -> list[DatabaseEntry]:
     entries = []
     for database in bd.databases:
         meta = bd.databases[database]
+        if meta.get("pcf_import_pending"):  # being imported, or left by a killed import (removed by the next one)
+            continue
         sha = meta.get("pcf_sha256") or meta.get("pcf_model_sha256") or ""
         entries.append(DatabaseEntry(
             name="open-default" if database == OPEN_DEFAULT else database,

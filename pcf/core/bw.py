@@ -79,18 +79,29 @@ def discard_written(since: int = 0) -> list[str]:
     if not names or "bw2data" not in sys.modules:
         return []
     bd = brightway()
-    gone = []
-    with locked(), quiet():
-        for name in names:
-            if name in bd.databases:
-                db = bd.Database(name)
-                files = (db.dirpath_processed() / db.filename_processed(), bd.projects.dir / "search" / db.filename)
-                del bd.databases[name]
-                for path in files:  # bw2data's delete keeps the processed datapackage and the search index
-                    with contextlib.suppress(OSError):
-                        path.unlink()
-                gone.append(name)
-    return gone
+    with locked():
+        return [name for name in names if delete_database(bd, name)]
+
+
+def delete_database(bd, name: str) -> bool:
+    """Delete Brightway database ``name`` with its files (bw2data's own delete keeps the processed
+    datapackage and the search index). Call it holding :func:`locked`.
+
+    Returns
+    -------
+    bool
+        Whether there was such a database.
+    """
+    if name not in bd.databases:
+        return False
+    db = bd.Database(name)
+    files = (db.dirpath_processed() / db.filename_processed(), bd.projects.dir / "search" / db.filename)
+    with quiet():
+        del bd.databases[name]
+    for path in files:
+        with contextlib.suppress(OSError):
+            path.unlink()
+    return True
 
 
 def where() -> str:

@@ -35,10 +35,11 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from ..core.bw import OPEN_DEFAULT_DATABASE, brightway, quiet
+from ..core.bw import OPEN_DEFAULT_DATABASE, brightway, delete_database, locked, quiet
 from ..core.errors import ImportFailed
-from . import ecospold1, ecospold2, excel, jsonld
+from . import archive, ecospold1, ecospold2, excel, jsonld
 from .allocation import METHODS as ALLOCATIONS
+from .archive import ArchiveLimits, limits_from_env
 from .common import ImportReport, UnlinkedFlow, is_ghg
 
 FORMATS = ("jsonld", "ecospold1", "ecospold2", "excel")
@@ -49,7 +50,8 @@ READERS = {"jsonld": jsonld.read, "ecospold1": ecospold1.read, "ecospold2": ecos
 
 def import_database(path: str | Path, fmt: str, name: str, *, biosphere: str = "biosphere3",
                     replace: bool = False, allocation: str = "mass",
-                    progress: Callable[[str], None] = lambda msg: None) -> ImportReport:
+                    progress: Callable[[str], None] = lambda msg: None,
+                    limits: ArchiveLimits | None = None) -> ImportReport:
     """Import an LCI database with bw2io and write it as Brightway database ``name``.
 
     Parameters
@@ -71,6 +73,9 @@ def import_database(path: str | Path, fmt: str, name: str, *, biosphere: str = "
         ``ImportReport.allocations``.
     progress : callable
         Receives one line per step.
+    limits : ArchiveLimits, optional
+        Bounds on what a zip may unpack to (:mod:`pcf.importers.archive`); default
+        :func:`pcf.importers.archive.limits_from_env`.
 
     Returns
     -------
@@ -81,9 +86,18 @@ def import_database(path: str | Path, fmt: str, name: str, *, biosphere: str = "
     ------
     ImportFailed
         Unknown format or allocation basis, missing path, reserved or existing name,
-        unreadable or empty input, biosphere database missing. Nothing is left written: on any failure during writing
-        the database and its companion are deleted (an existing one is kept unless writing
-        the new one had begun with ``replace=True``).
+        unreadable or empty input, biosphere database missing; a zip member outside the
+        archive, a zip over the limits, an XML entity declaration (:mod:`.archive`). Nothing
+        is left written: on any failure during writing the database and its companion are
+        deleted (an existing one is kept unless writing the new one had begun with
+        ``replace=True``).
+
+    Both databases are written under the lock of ``PCF_HOME`` (:func:`pcf.core.bw.locked`) and
+    marked ``pcf_import_pending`` until both are complete, when one write of bw2data's database
+    list clears the mark on both. An import killed on the way (kill -9, power cut) leaves marked
+    databases, which the next import removes before it checks the name
+    (:func:`recover_interrupted`), as it removes a companion ``NAME-biosphere`` without its
+    ``NAME`` left by an older pcf.
     """
     started = time.perf_counter()
     if fmt not in FORMATS:
@@ -94,13 +108,17 @@ def import_database(path: str | Path, fmt: str, name: str, *, biosphere: str = "
     path = Path(path).expanduser()
     if not path.exists():
         raise ImportFailed(f"{path} does not exist; give the zip file or folder to import")
+    limits = limits or limits_from_env()
     bd = brightway()
-    _validate_name(name, bd, replace)
-    if biosphere not in bd.databases:
-        raise ImportFailed(f"biosphere database {biosphere!r} is not installed: run `pcf setup` first")
+    with locked():
+        for left in recover_interrupted(bd):
+            progress(f"removed {left!r}, left by an interrupted import")
+        _validate_name(name, bd, replace)
+        if biosphere not in bd.databases:
+            raise ImportFailed(f"biosphere database {biosphere!r} is not installed: run `pcf setup` first")
     report = ImportReport(name=name, format=fmt, source=path.name, sha256=_sha256(path), allocation=allocation)
     progress(f"reading {path.name} ({fmt}) ...")
-    data = _read_activities(path, fmt, name, biosphere, report, bd)
+    data = _read_activities(path, fmt, name, biosphere, report, bd, limits)
     seen: Counter = Counter()
     for ds in data:  # same name, unit, location and category twice: keep both, number the later ones
         seen[ds["code"]] += 1
@@ -115,26 +133,32 @@ def import_database(path: str | Path, fmt: str, name: str, *, biosphere: str = "
     report.activities = len(records)
     report.exchanges = sum(len(r["exchanges"]) for r in records.values())
     progress(f"writing {report.activities} activities ...")
-    _write(bd, path, fmt, name, biosphere, records, companion, report, started)
+    with locked():
+        _validate_name(name, bd, replace)  # again: another run may have taken the name while this one read
+        _write(bd, path, fmt, name, biosphere, records, companion, report, started)
     report.seconds = round(time.perf_counter() - started, 2)
     return report
 
 
-def _read_activities(path: Path, fmt: str, name: str, biosphere: str, report: ImportReport, bd) -> list[dict]:
+def _read_activities(path: Path, fmt: str, name: str, biosphere: str, report: ImportReport, bd,
+                     limits: ArchiveLimits) -> list[dict]:
     """The activities of ``path`` read by the format's bw2io importer, each with ``database``
     ``name`` and a ``code``.
 
     Raises
     ------
     ImportFailed
-        bw2io cannot read the input as ``fmt``, or it holds no activities.
+        The archive is refused (:mod:`.archive`), bw2io cannot read the input as ``fmt``, or
+        it holds no activities.
     """
     from bw2io.migrations import create_core_migrations, migrations
 
     with quiet():
         if "biosphere-2-3-names" not in migrations:
             create_core_migrations()
-    with _unpacked(path) as folder:
+    with _unpacked(path, limits) as folder:
+        if fmt in ("ecospold1", "ecospold2"):
+            archive.check_xml_files(folder)  # no entity declaration reaches an XML parser
         try:
             with quiet():
                 imp = READERS[fmt](folder, name, biosphere, report, bd)
@@ -164,14 +188,14 @@ def _write(bd, path: Path, fmt: str, name: str, biosphere: str, records: dict, c
     """
     bio_db = f"{name}-biosphere"
     try:
+        for db in (name, bio_db):
+            delete_database(bd, db)
         with quiet():
-            for db in (name, bio_db):
-                if db in bd.databases:
-                    del bd.databases[db]
             if companion:
                 cdb = bd.Database(bio_db)
                 cdb.register(description=f"elementary flows of {path.name} with no {biosphere} match (pcf import)",
-                             pcf_kind="imported-biosphere", pcf_source=path.name, pcf_sha256=report.sha256)
+                             pcf_kind="imported-biosphere", pcf_source=path.name, pcf_sha256=report.sha256,
+                             pcf_import_pending=True)
                 cdb.write({k: _clean(v) for k, v in companion.items()})
             db = bd.Database(name)
             report.seconds = round(time.perf_counter() - started, 2)
@@ -179,15 +203,41 @@ def _write(bd, path: Path, fmt: str, name: str, biosphere: str, records: dict, c
                 description=f"{path.name} ({fmt}, imported by pcf)",
                 pcf_kind="imported", pcf_format=fmt, pcf_source=path.name, pcf_sha256=report.sha256,
                 pcf_unlinked=report.unlinked, pcf_placeholders=report.placeholders,
-                pcf_biosphere=bio_db if companion else "",
+                pcf_biosphere=bio_db if companion else "", pcf_import_pending=True,
             )
             db.write(records)
+        for d in (name, bio_db):  # both complete: one write of the database list clears both marks
+            if d in bd.databases:
+                bd.databases[d].pop("pcf_import_pending", None)
+        bd.databases.flush()
     except Exception as exc:
-        with quiet():
-            for d in (name, bio_db):
-                if d in bd.databases:
-                    del bd.databases[d]
+        for d in (name, bio_db):
+            delete_database(bd, d)
         raise ImportFailed(f"writing {name!r} failed ({type(exc).__name__}: {exc}); nothing was kept") from exc
+
+
+def recover_interrupted(bd) -> list[str]:
+    """Remove what interrupted imports left: databases still marked ``pcf_import_pending`` and
+    companion ``NAME-biosphere`` databases (``pcf_kind: imported-biosphere``) whose ``NAME`` is
+    missing or names another companion. Call it holding :func:`pcf.core.bw.locked` (an import
+    in progress holds it, so what is marked here is not being written).
+
+    Returns
+    -------
+    list of str
+        The databases removed.
+    """
+    left = []
+    for db in sorted(bd.databases):
+        meta = bd.databases[db]
+        owner = db[:-len("-biosphere")] if db.endswith("-biosphere") else None
+        orphan = (meta.get("pcf_kind") == "imported-biosphere" and owner is not None
+                  and (owner not in bd.databases or bd.databases[owner].get("pcf_biosphere") != db))
+        if meta.get("pcf_import_pending") or orphan:
+            left.append(db)
+    for db in left:
+        delete_database(bd, db)
+    return left
 
 
 def _validate_name(name: str, bd, replace: bool) -> None:
@@ -222,30 +272,32 @@ def _code(*parts) -> str:
 
 
 @contextlib.contextmanager
-def _unpacked(path: Path) -> Iterator[Path]:
-    """The input as a folder: a zip is extracted to a temporary folder, removed afterwards."""
+def _unpacked(path: Path, limits: ArchiveLimits) -> Iterator[Path]:
+    """The input as a folder: a zip is checked (:func:`.archive.check_zip`: names, sizes, ratio)
+    and extracted to a temporary folder, removed afterwards; a workbook (itself a zip) is only
+    checked."""
     if path.is_dir():
         yield path
         return
-    if path.suffix.lower() in (".xlsx", ".xlsm") or not zipfile.is_zipfile(path):
+    if not zipfile.is_zipfile(path):
         yield path
         return
-    tmp = Path(tempfile.mkdtemp(prefix="pcf-import-"))
+    workbook = path.suffix.lower() in (".xlsx", ".xlsm")
+    tmp = None if workbook else Path(tempfile.mkdtemp(prefix="pcf-import-"))
     try:
         try:
-            with zipfile.ZipFile(path) as archive:
-                for member in archive.namelist():  # no path traversal out of tmp
-                    target = (tmp / member).resolve()
-                    if not target.is_relative_to(tmp.resolve()):
-                        raise ImportFailed(f"{path}: zip member {member!r} points outside the archive; "
-                                           "unpack it yourself and import the folder")
-                archive.extractall(tmp)
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            with zipfile.ZipFile(path) as zf:
+                members = archive.check_zip(path, zf, limits)
+                if tmp is not None:
+                    archive.extract(path, zf, members, tmp, limits)
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, EOFError,
+                RuntimeError) as exc:
             raise ImportFailed(f"{path}: cannot unpack the zip ({exc}); check the download "
                                "(compare its sha256) or import the unpacked folder") from None
-        yield tmp
+        yield path if tmp is None else tmp
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _one_reference_product(data: list, name: str, report: ImportReport) -> None:

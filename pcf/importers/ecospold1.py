@@ -17,6 +17,11 @@ from .allocation import allocate
 from .common import ImportReport, apply_synonyms, link_biosphere, link_gases, strip_names
 
 
+SAFE_XML = {"resolve_entities": False, "load_dtd": False, "no_network": True}
+"""lxml parser options: no entity is expanded and no DTD or other document is read (the files
+were checked for entity declarations before, :func:`pcf.importers.archive.check_xml`)."""
+
+
 def read(folder: Path, name: str, biosphere: str, report: ImportReport, bd):
     from bw2io.extractors.ecospold1 import Ecospold1DataExtractor
     from bw2io.importers.ecospold1 import SingleOutputEcospold1Importer
@@ -71,11 +76,11 @@ def read(folder: Path, name: str, biosphere: str, report: ImportReport, bd):
         @classmethod
         def process_file(cls, filepath, db_name):
             nonlocal violations
-            raw = etree.parse(str(filepath), etree.XMLParser(huge_tree=True))
+            raw = etree.parse(str(filepath), etree.XMLParser(huge_tree=True, **SAFE_XML))
             if not schema.validate(raw):
                 violations += len(schema.error_log)
             repair(raw.getroot())
-            parser = objectify.makeparser(huge_tree=True)
+            parser = objectify.makeparser(huge_tree=True, **SAFE_XML)
             parser.set_element_class_lookup(EcospoldLookupV1())
             root = objectify.fromstring(etree.tostring(raw), parser)
             return [cls.process_dataset(ds, filepath, db_name) for ds in root.iterchildren(f"{ns}dataset")]
