@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -227,6 +229,21 @@ def test_a_pcf_home_that_is_a_file_is_a_clear_error(tmp_path):
     assert code == 2, stderr
     assert "Traceback" not in stderr and f"{home}" in stderr and "Not a directory" in stderr
     assert home.read_text() == "not a folder"
+
+
+def test_ctrl_c_is_one_line_and_exit_130(tmp_path):
+    """A real SIGINT to ``pcf setup`` once it is inside the command (its lock file exists)."""
+    home = tmp_path / "home"
+    proc = _pcf("setup", home=home)
+    lock = home / "brightway" / ".pcf-lock"
+    deadline = time.monotonic() + 300
+    while not lock.exists():
+        assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read() if proc.poll() else ""
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGINT)
+    code, stdout, stderr = _finish(proc)
+    assert code == 130, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr + stdout
 
 
 def test_internal_error_logs_are_kept_bounded(tmp_path, monkeypatch):

@@ -151,6 +151,13 @@ def test_utf16_entity_declarations_are_refused(tmp_path):
         check_xml(xml)
 
 
+def test_a_document_type_declaration_too_long_to_check_is_refused(tmp_path):
+    xml = tmp_path / "x.spold"
+    xml.write_text('<?xml version="1.0"?>\n<!DOCTYPE r [<!-- ' + "x" * MIB + " -->]>\n<r/>")
+    with pytest.raises(ImportFailed, match="does not end in the first 1,048,576 bytes"):
+        check_xml(xml)
+
+
 def test_a_plain_document_type_declaration_passes(tmp_path):
     xml = tmp_path / "x.spold"
     xml.write_text('<?xml version="1.0"?>\n<!DOCTYPE ecoSpold>\n<ecoSpold/>')
@@ -209,6 +216,14 @@ def test_a_member_that_unpacks_to_more_than_it_declares_is_refused(bd, tmp_path,
         import_database(archive, "ecospold2", "t-liar")
     assert list(own_tmp.iterdir()) == []
     _no_trace(bd, "t-liar")
+
+
+def test_the_number_of_members_is_bounded(bd, tmp_path, own_tmp):
+    archive = _zip(tmp_path / "many.zip", {f"datasets/{i}.spold": b"<r/>" for i in range(3)})
+    with pytest.raises(ImportFailed, match="the zip has 3 members, more than the 2 allowed"):
+        import_database(archive, "ecospold2", "t-many", limits=ArchiveLimits(max_members=2))
+    assert list(own_tmp.iterdir()) == []
+    _no_trace(bd, "t-many")
 
 
 def test_limits_from_the_environment():
