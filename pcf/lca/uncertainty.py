@@ -294,9 +294,7 @@ def monte_carlo(system: ProductSystem, iterations: int, seed: int | None = None,
     amounts = np.asarray(entries.amounts, dtype=float)
     options = {"solver": solver, "tolerance": tolerance, "max_iterations": max_iterations}
     engine = _Engine(lca, entries, amounts, split=split, **options)
-    if deterministic is None:
-        deterministic = lca.score if lca.dicts.biosphere else 0.0
-    engine.check(deterministic, rel=1e-6 * multiplier)
+    engine.check(_score(lca) if deterministic is None else deterministic, rel=1e-6 * multiplier)
     options["tolerance"] = max(tolerance, HELD_TOLERANCE)  # the held scores only give variance_share
     held = (_Engine(lca, entries.without(range(n_annotated, n_foreground)), amounts, lu=engine.lu, split=split,
                     **options)
@@ -459,6 +457,12 @@ def _foreground_multiplier(bd, lca, graph) -> float:
     if len(rows) != len(cols) or not rows:
         return 1.0
     return matrix_multiplier(lca.technosphere_matrix.tocsr()[rows][:, cols].toarray())
+
+
+def _score(lca) -> float:
+    """bw2calc's score after :func:`_deterministic_lca` solved it; 0 for a system without a
+    single elementary flow (bw2calc has no characterised inventory then)."""
+    return lca.score if lca.dicts.biosphere else 0.0
 
 
 def _deterministic_lca(bd, system: ProductSystem, solve: bool = True):
