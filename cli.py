@@ -256,14 +256,32 @@ ELECTRICITY_MODE_HELP = ("Mode of the PCR's electricity rules where its sources 
                          "jrc_hierarchy | direct_line for eu-battery-cfb-ev; default: the PCR's default_mode.")
 
 
-def _fmt(x: float | None, digits: int = 4) -> str:
-    if x is None:
-        return "—"
-    return f"{x:.{digits}g}" if abs(x) < 1e5 else f"{x:,.0f}"
+def _fmt(x: float | None) -> str:
+    """A figure by the one number policy (:func:`pcf.api.figure`): the label and the report print the same text."""
+    from pcf.api import figure
+
+    return figure(x)
+
+
+def _amount(x: float | None) -> str:
+    """An amount as given (a reference flow of ``1 item``), plain, no trailing zeros (:func:`pcf.api.amount`)."""
+    from pcf.api import amount
+
+    return amount(x)
+
+
+def _plain(text: str) -> str:
+    """Stored text with numbers in scientific notation written plainly (:func:`pcf.api.plain_text`)."""
+    from pcf.api import plain_text
+
+    return plain_text(text)
 
 
 def _pct(x: float | None) -> str:
-    return "—" if x is None else f"{100 * x:.1f} %"
+    """A share [-] as a percentage with one decimal (:func:`pcf.api.percent`)."""
+    from pcf.api import percent
+
+    return percent(x)
 
 
 def print_summary(d: Declaration) -> None:
@@ -279,7 +297,7 @@ def print_summary(d: Declaration) -> None:
               + f"  ·  {escape(r.method)}  ·  background {escape(r.background)}")
     table = Table(show_header=True, header_style="bold")
     table.add_column("")
-    table.add_column(f"kg CO2e / {_fmt(ref.amount)} {ref.unit}", justify="right")
+    table.add_column(f"kg CO2e / {_amount(ref.amount)} {ref.unit}", justify="right")
     if du:
         table.add_column(f"kg CO2e / {du.unit}", justify="right")
     table.add_column("share", justify="right")
@@ -296,6 +314,14 @@ def print_summary(d: Declaration) -> None:
         row(STAGE_LABELS.get(stage, stage), value)
     row("Total", total, bold=True)
     out.print(table)
+    from pcf.api import rounded_parts
+
+    notes = [rounded_parts(list(r.stages.values()), total).note]
+    if du and per:
+        notes.append(rounded_parts([v / per for v in r.stages.values()], total / per).note)
+    note = next((n for n in notes if n), None)
+    if note:
+        out.print(escape(f"Note: {note[1]}."), highlight=False)
     out.print(escape("ISO 14067 split [kg CO2e]: ") + ", ".join(
         f"{k.replace('_', ' ')} {_fmt(getattr(r.ghg, k))}" for k in GHG_REPORTED))
     dq = r.data_quality
@@ -461,9 +487,9 @@ def check(
     for f in a.findings:
         style = "red" if f.severity == "nonconformity" else "yellow"
         out.print(f"\n[{style}]● {f.severity}[/{style}]  [bold]{escape(f.rule)}[/bold]  ({escape(f.clause or '')})")
-        out.print(f"  {escape(f.message)}", highlight=False)
+        out.print(f"  {escape(_plain(f.message))}", highlight=False)
         if f.fix:
-            out.print(f"  → {escape(f.fix)}", highlight=False)
+            out.print(f"  → {escape(_plain(f.fix))}", highlight=False)
     out.print()
     print_summary(declaration)
     if not a.conforms:
@@ -507,7 +533,7 @@ def print_comparison(comparison: dict) -> None:
     ref = product["reference_flow"]
     out.print(f"[bold]{escape(product['name'])}[/bold] ({escape(product['id'])})  ·  {escape(comparison['method'])}"
               f"  ·  differences against [bold]{escape(comparison['base'])}[/bold]")
-    columns = [("scenario", "left"), (f"kg CO2e / {_fmt(ref['amount'])} {escape(ref['unit'])}", "right")]
+    columns = [("scenario", "left"), (f"kg CO2e / {_amount(ref['amount'])} {escape(ref['unit'])}", "right")]
     if du:
         columns.append((f"kg CO2e / {escape(du['unit'])}", "right"))
     columns += [("Δ kg CO2e", "right"), ("Δ %", "right")]
@@ -525,7 +551,7 @@ def print_comparison(comparison: dict) -> None:
         if du:
             cells.append(_fmt(row["per_declared_unit_kg_co2e"]))
         diff = row["diff_kg_co2e"]
-        cells += ["0" if abs(diff) <= 1e-9 * base_total else f"{diff:+.4g}", pct(row["diff_pct"])]
+        cells += ["0" if abs(diff) <= 1e-9 * base_total else ("+" if diff > 0 else "") + _fmt(diff), pct(row["diff_pct"])]
         if du:
             cells.append(pct(row["per_declared_unit_diff_pct"]))
         cells += [_fmt(row["stages"][s]) for s in comparison["stages"]]
@@ -1051,7 +1077,7 @@ def _print_allocations(report) -> None:
               f"{len(report.allocations) - len(split)} not (all burdens on the reference product; "
               f"{len(report.coproducts_cut_off)} outputs cut off)", highlight=False)
     for a in report.allocations:
-        factors = ", ".join(f"{escape(p)} {f:.4g}" for p, f in a["factors"].items())
+        factors = ", ".join(f"{escape(p)} {_fmt(f)}" for p, f in a["factors"].items())
         note = f" — {escape(a['note'].strip())}" if a["note"] else ""
         out.print(f"  {escape(a['process'])}: {escape(a['method'])}: {factors}{note}", highlight=False)
 

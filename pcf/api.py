@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .core.errors import PCFError
+from .core.numbers import amount, figure, percent, plain_text, rounded_parts  # noqa: F401  the one number policy, for the CLI
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the calculation stack (Brightway) is imported by the functions that need it,

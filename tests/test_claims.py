@@ -110,7 +110,7 @@ def test_reduction_by_hand():
     assert stages["Main product production"]["reduction"] == 0.0
     [fossil] = [r for r in c["ghg"] if r["name"] == "fossil"]
     assert fossil["reduction"] == pytest.approx(900 / 36000, rel=1e-9)
-    assert c["supported"] is True and "emits 0.025 kg CO2e/kWh (12.5 %) less than SKU-NMC811-75" in c["statement"]
+    assert c["supported"] is True and "emits 0.02500 kg CO2e/kWh (12.5 %) less than SKU-NMC811-75" in c["statement"]
     conditions = {x["condition"]: x["met"] for x in c["conditions"]}
     assert conditions["the data of both products fall within the 2-year certification period"] is None  # not stated
     assert conditions["no offsets counted as a reduction"] is True
@@ -123,7 +123,7 @@ def test_no_reduction_is_not_supported():
     c = compare_footprints(prod, base, "reduction")            # the 'previous' one is the lower one
     assert c["supported"] is False and c["total"]["reduction"] == pytest.approx(-0.025, rel=1e-9)
     # 0.025 more than 0.175: 0.025 / 0.175 = 14.3 %
-    assert c["statement"].startswith("no reduction: SKU-NMC811-75 emits 0.025 kg CO2e/kWh (14.3 %) more")
+    assert c["statement"].startswith("no reduction: SKU-NMC811-75 emits 0.02500 kg CO2e/kWh (14.3 %) more")
 
 
 def test_reduction_needs_data_within_two_years_and_conforming_results():

@@ -165,18 +165,20 @@ def test_compact_size_bounds():
 
 
 def test_compact_layout_and_qr_follow_the_size():
+    """An issued compact label draws its QR code when the modules are large enough; a draft
+    never has one (issue 20 part 3)."""
     result = make_result()
-    text = label_verification_text(result)
-    modules = qr_path(text)["modules"]
+    modules = qr_path(ISSUED["qr"])["modules"]
     for size in (8.0, 12.0, FULL_MIN_MM - 0.01):
-        c = compact_context(result, "F", size)
+        c = compact_context(result, "F", size, ISSUED)
         assert c["layout"] == "mini" and c["qr"] is None
     for size in (FULL_MIN_MM, 30.0, 45.0, 60.0):
-        c = compact_context(result, "F", size)
+        c = compact_context(result, "F", size, ISSUED)
         module_mm = 74.0 / 200.0 * size / modules
         assert c["layout"] == "full" and c["module_mm"] == pytest.approx(module_mm, abs=1e-3)
         assert (c["qr"] is not None) is (module_mm >= QR_MODULE_MIN_MM)
-    assert compact_context(result, "F", 60.0)["qr"] is not None      # 22.2 mm code: modules ~0.5 mm
+        assert compact_context(result, "F", size)["qr"] is None        # the draft of the same size
+    assert compact_context(result, "F", 60.0, ISSUED)["qr"] is not None  # 22.2 mm code: modules ~0.5 mm
 
 
 def test_compact_svg_at_the_small_end(tmp_path):
@@ -212,7 +214,8 @@ def test_an_issued_label_is_the_same_template_with_number_validity_and_qr(varian
     root = ET.fromstring(svg)
     number = "".join(root.find(f".//{SVG}text[@id='label-number']").itertext())
     assert ISSUED["number"] in number and "待签发" not in svg
-    assert "待签发" in draft
+    assert "待签发" in draft and 'id="qr"' not in draft and 'id="draft-watermark"' in draft
+    assert root.find(f".//{SVG}g[@id='draft-watermark']") is None      # issued: no watermark
     qr = root.find(f".//{SVG}svg[@id='qr']/{SVG}path").get("d")
     assert qr == qr_path(ISSUED["qr"])["d"] != qr_path(label_verification_text(result))["d"]
     if variant != "compact":

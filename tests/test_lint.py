@@ -447,7 +447,7 @@ def test_findings_are_in_the_report_context_and_html(bd, write_model):
         ("mass-balance", "Warning", f"model.yaml:{line_of(MASS, 'product_mass:')}")]
     font, env, svg = prepare(d, None)
     html = render_template(env, "report.html.j2", R=report_context(d, font, svg), css="")
-    assert "Model checks (pcf lint)" in html and "difference -2 kg (-20.0 %" in html
+    assert "1.4 模型检查 <span class=\"en\">Model checks</span>" in html and "difference -2 kg (-20.0 %" in html
 
 
 def test_old_results_without_lint_still_read():

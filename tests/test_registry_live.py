@@ -243,6 +243,11 @@ def test_published_pages_say_status_as_of_and_count(served, tmp_path):
     assert f"Status as of {iso(at)}" in index.by_id["as-of"]["text"]
     suspended = (tmp_path / "site" / f"{lab['suspended'].number}.html").read_text(encoding="utf-8")
     assert SECRET not in suspended
+    # the index shows a revoked label's reason in its row too (issue 20), never a suspension's
+    index_html = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    row = index_html[index_html.index(f'data-number="{lab["revoked"].number}"'):]
+    assert f"撤销原因 Reason: {REASON}" in row[:row.index("</tr>")]
+    assert SECRET not in index_html
 
 
 def test_one_label_is_singular(tmp_path):

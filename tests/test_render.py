@@ -128,26 +128,29 @@ def test_label_files_are_named_for_the_product_and_nothing_else_is_left(rendered
 def test_label_svg_shows_value_unit_and_highlighted_class(rendered):
     text = rendered["label"]["svg"].read_text(encoding="utf-8")
     root = ET.fromstring(text)  # well-formed XML
-    assert "2.50" in text and "kg CO2e / kWh" in text
-    assert "= 100 kg CO2e / item" in text  # per reference flow
+    assert "2.500" in text and "kg CO2e / kWh" in text  # 4 significant figures (pcf.core.numbers)
+    assert "= 100.0 kg CO2e / item" in text  # per reference flow
     assert "产品碳足迹" in text and "Product Carbon Footprint" in text
     pointer = root.find(f".//{SVG}g[@id='class-pointer']")
     assert pointer is not None and pointer.get("data-class") == "B"
     assert [t.text for t in pointer.iter(f"{SVG}text")] == ["B"]
     assert "Illustrative thresholds" in text
     assert root.find(f".//{SVG}g[@id='not-graded']") is None
-    assert "≤ 2.00" in text and "2.00 – 3.00" in text and "&gt; 5.00" in text
+    assert "≤ 2<" in text and "2 – 3<" in text and "&gt; 5<" in text  # thresholds as the PCR states them
     assert "60.0 %" in text and "40.0 %" in text
     assert "IPCC 2021 (AR6) GWP100" in text and "test-pcr v1.0" in text and "2026-11-21" in text
 
 
-def test_label_qr_encodes_the_verification_text(rendered):
-    root = ET.fromstring(rendered["label"]["svg"].read_text(encoding="utf-8"))
-    qr = root.find(f".//{SVG}svg[@id='qr']")
-    path = qr.find(f"{SVG}path")
-    expected = qr_path(label_verification_text(make_result()))
-    assert path.get("d") == expected["d"] and len(expected["d"]) > 100
-    assert qr.get("viewBox") == f"0 0 {expected['modules']} {expected['modules']}"
+def test_draft_label_has_no_qr_code_and_a_draft_watermark(rendered):
+    """A label rendered from a result is a draft (issue 20 part 3): nothing to scan, no "Scan to
+    verify", and a diagonal watermark; an issued label's QR is tested in test_labels."""
+    svg = rendered["label"]["svg"].read_text(encoding="utf-8")
+    root = ET.fromstring(svg)
+    assert root.find(f".//{SVG}svg[@id='qr']") is None and "Scan to verify" not in svg
+    assert qr_path(label_verification_text(make_result()))["d"] not in svg
+    mark = root.find(f".//{SVG}g[@id='draft-watermark']")
+    assert "rotate(-" in mark.get("transform")
+    assert " ".join(t.text for t in mark.iter(f"{SVG}text")) == "草稿 DRAFT — not issued"
 
 
 def test_label_pdf_has_embedded_cjk_font_and_chinese_text(rendered):
@@ -156,17 +159,17 @@ def test_label_pdf_has_embedded_cjk_font_and_chinese_text(rendered):
     assert embedded_cjk_fonts(pdf), "no embedded CJK font: Chinese would be boxes"
     text = pdftotext(pdf)
     assert "产品碳足迹" in text and "碳足迹等级" in text
-    assert "2.50" in text and "kg CO2e / kWh" in text
+    assert "2.500" in text and "kg CO2e / kWh" in text
     assert "60.0 %" in text and "40.0 %" in text
 
 
 def test_verification_text_fields():
     assert label_verification_text(make_result()) == (
-        "PCF1|id=TEST-1|v=2.50|u=kg CO2e/kWh|class=B|pcr=test-pcr@1.0|"
+        "PCF1|id=TEST-1|v=2.500|u=kg CO2e/kWh|class=B|pcr=test-pcr@1.0|"
         "m=ipcc-2021-gwp100|sha256=0123456789ab")
     result = make_result(declared=False, assessed=False, product_id="电池=1")
     assert label_verification_text(result) == (
-        "PCF1|id=%E7%94%B5%E6%B1%A0%3D1|v=100|u=kg CO2e/item|class=-|pcr=-|"
+        "PCF1|id=%E7%94%B5%E6%B1%A0%3D1|v=100.0|u=kg CO2e/item|class=-|pcr=-|"
         "m=ipcc-2021-gwp100|sha256=0123456789ab")
 
 
@@ -191,7 +194,7 @@ def test_report_pdf_text_fonts_and_sections(rendered):
     text = pdftotext(pdf)
     for expected in ("产品碳足迹研究报告", "CFP) Study Report", "目标与范围", "Goal and scope",
                      "核查声明", "Verification statement", "Not yet verified",
-                     "100 kg CO2e / item", "2.50 kg CO2e / kWh", "40 kWh",
+                     "100.0 kg CO2e / item", "2.500 kg CO2e / kWh", "40 kWh",
                      "Hand-made citation for the test, 2020", "label sticker",
                      "Nonconformity", "cell electricity is secondary data",
                      "made up for the test", SHA, "Page 1 of"):
@@ -202,13 +205,13 @@ def test_report_stage_and_ghg_numbers(rendered):
     """Rows of the stages and ISO 14067 tables: per reference flow, per declared unit (/40), share."""
     text = pdftotext(rendered["report"])
     for pattern in (
-        r"原材料获取 Raw material acquisition\s+60\.0\s+1\.50\s+60\.0 %",
-        r"生产 Production\s+40\.0\s+1\.00\s+40\.0 %",
-        r"合计 Total\s+100\s+2\.50\s+100\.0 %",
-        r"Fossil GHG emissions\s+90\.0\s+2\.25\s+90\.0 %",
-        r"of which aircraft\s+5\.00\s+0\.125\s+5\.0 %",
-        r"Biogenic GHG removals\s+-2\.00\s+-0\.0500\s+-2\.0 %",
-        r"Cell manufacturing[\s\S]{0,200}?40\.0\s+40\.0 %",
+        r"原材料获取 Raw material acquisition\s+60\.00\s+1\.500\s+60\.0 %",
+        r"生产 Production\s+40\.00\s+1\.000\s+40\.0 %",
+        r"合计 Total\s+100\.0\s+2\.500\s+100\.0 %",
+        r"Fossil GHG emissions\s+90\.00\s+2\.250\s+90\.0 %",
+        r"of which aircraft\s+5\.000\s+0\.1250\s+5\.0 %",
+        r"Biogenic GHG removals\s+-2\.000\s+-0\.05000\s+-2\.0 %",
+        r"Cell manufacturing[\s\S]{0,200}?40\.00\s+40\.0 %",
     ):
         assert re.search(pattern, text), pattern
 
@@ -324,9 +327,10 @@ def test_existing_file_is_replaced(tmp_path):
 # ------------------------------------------------------------------ formatting and view model
 
 @pytest.mark.parametrize("value, text", [
-    (100.0, "100"), (60.0, "60.0"), (7512.3, "7,510"), (0.20868, "0.209"), (2.5, "2.50"),
-    (-2.0, "-2.00"), (0.0, "0"), (-0.0, "0"), (1234567.0, "1,230,000"), (0.0000123, "1.23e-05"),
-    (None, "–"),
+    # 4 significant figures, never an exponent (issue 20 part 1, pcf.core.numbers)
+    (100.0, "100.0"), (60.0, "60.00"), (7512.3, "7,512"), (0.20868, "0.2087"), (2.5, "2.500"),
+    (-2.0, "-2.000"), (0.0, "0"), (-0.0, "0"), (1234567.0, "1,235,000"), (0.0000123, "0.00001230"),
+    (0.00004912345, "0.00004912"), (9.99996, "10.00"), (3e-12, "≈ 0"), (None, "–"),
 ])
 def test_sig(value, text):
     assert fmt.sig(value) == text
@@ -336,7 +340,7 @@ def test_pct_and_stage_shares():
     assert fmt.pct(0.6) == "60.0 %" and fmt.pct(0.0004) == "0.0 %" and fmt.pct(None) == "–"
     rows = view.stage_rows(make_result().result)
     assert [(r["key"], r["share_text"], r["kg_du_text"]) for r in rows] == [
-        ("raw_material_acquisition", "60.0 %", "1.50"), ("production", "40.0 %", "1.00")]
+        ("raw_material_acquisition", "60.0 %", "1.500"), ("production", "40.0 %", "1.000")]
     result = builders.result(fossil=0.0, stages={"production": 5.0, "end_of_life": -5.0})
     assert [r["share_text"] for r in view.stage_rows(result)] == ["–", "–"]
 
@@ -344,8 +348,8 @@ def test_pct_and_stage_shares():
 def test_class_scale_from_thresholds_and_default():
     scale = view.class_scale(make_result())
     assert [(r["cls"], r["range"], r["current"]) for r in scale["rows"]] == [
-        ("A", "≤ 2.00", False), ("B", "2.00 – 3.00", True), ("C", "3.00 – 4.00", False),
-        ("D", "4.00 – 5.00", False), ("E", "> 5.00", False)]
+        ("A", "≤ 2", False), ("B", "2 – 3", True), ("C", "3 – 4", False),  # as the PCR states them
+        ("D", "4 – 5", False), ("E", "> 5", False)]
     scale = view.class_scale(make_result(assessed=False))
     assert not scale["graded"] and [r["cls"] for r in scale["rows"]] == list("ABCDE")
 

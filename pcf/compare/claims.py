@@ -36,6 +36,7 @@ from ..core.cells import safe_cell
 from ..core.codec import to_json
 from ..core.errors import ComparisonRefused
 from ..core.files import output_stem, write_atomic
+from ..core.numbers import figure
 from ..core.vocabulary import GHG_REPORTED
 from ..declaration import Declaration
 from ..declaration.comparison import check_comparable, declared_per_declared_unit, reduction_row
@@ -159,7 +160,7 @@ def compare_footprints(baseline: Declaration, product: Declaration, claim: str =
     lower = total["reduction"] is not None and total["reduction"] > 0
     failed = [c["condition"] for c in conditions if c["met"] is False]
     supported = lower and not failed
-    value = f"{abs(total['reduction']):.4g} kg CO2e/{unit} ({abs(total['reduction_pct']):.1f} %)"
+    value = f"{figure(abs(total['reduction']))} kg CO2e/{unit} ({abs(total['reduction_pct']):.1f} %)"
     if claim == "reduction":
         statement = (f"{_label(product)} emits {value} less than {_label(baseline)} per {unit}" if lower else
                      f"no reduction: {_label(product)} emits {value} more than {_label(baseline)} per {unit}")

@@ -31,6 +31,8 @@ statistical use (M49), geographic regions.
 
 from __future__ import annotations
 
+from ..core import numbers
+
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -439,7 +441,7 @@ def _later_stages(declaration: Declaration, gate: list[str]) -> list[str]:
     left = [s for s in stages if s not in gate]
     if not left:
         return []
-    text = ", ".join(f"{common.STAGE_NAMES.get(s, s)} {stages[s]:.6g} kg CO2e" for s in left)
+    text = ", ".join(f"{common.STAGE_NAMES.get(s, s)} {numbers.figure(stages[s])} kg CO2e" for s in left)
     return [f"Cradle-to-gate figures; the study's later stages are not in them: {text} per reference flow "
             "(distribution in the distributionStage fields)."]
 

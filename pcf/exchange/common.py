@@ -10,6 +10,8 @@ The declared figure is only ever :meth:`pcf.declaration.Declaration.declared_val
 
 from __future__ import annotations
 
+from ..core import numbers
+
 import math
 import re
 import uuid
@@ -574,7 +576,7 @@ def product_description(declaration: Declaration) -> str:
     if du is not None:
         text += (f". Declared unit of the study: {du.unit}"
                  + (f" ({du.description})" if du.description else "")
-                 + f", {du.per_reference_flow:g} per {product.reference_flow.amount:g} "
+                 + f", {numbers.amount(du.per_reference_flow)} per {numbers.amount(product.reference_flow.amount)} "
                    f"{product.reference_flow.unit}")
     extra = exchange_data(declaration).description
     return text + (f". {extra}" if extra else "")
@@ -591,10 +593,10 @@ def comment(declaration: Declaration, unit: DeclaredUnit, extra: list[str] | Non
     per = declaration.declared_value("declared_unit") if r.totals is not None else None
     du = product.declared_unit
     if per is not None and du is not None:
-        parts.append(f"The study declares {per:.6g} kg CO2e per {du.unit}"
+        parts.append(f"The study declares {numbers.figure(per)} kg CO2e per {du.unit}"
                      + (f" ({du.description})" if du.description else "") + ".")
-    parts.append(f"ISO 14067 CFP (biogenic CO2 +1/-1) {r.total_kg_co2e:.6g} kg CO2e per "
-                 f"{product.reference_flow.amount:g} {product.reference_flow.unit}.")
+    parts.append(f"ISO 14067 CFP (biogenic CO2 +1/-1) {numbers.figure(r.total_kg_co2e)} kg CO2e per "
+                 f"{numbers.amount(product.reference_flow.amount)} {product.reference_flow.unit}.")
     scenario = r.scenario.name if r.scenario is not None else None
     if scenario:
         parts.append(f"Scenario {scenario!r} of the model.")

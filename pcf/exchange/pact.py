@@ -19,6 +19,8 @@ PACT Technical Specifications v3.0.3 and v2.3.3 (OpenAPI, ``../shared/specs/pact
 
 from __future__ import annotations
 
+from ..core import numbers
+
 from ..declaration import Declaration
 from ..pcr.assessment import PcrRef
 from . import common
@@ -274,8 +276,8 @@ def _gate_note(declaration: Declaration, gate: list[str], outbound: str | None) 
     left = [s for s in r.stages if s not in gate]
     if not left:
         return []
-    per_ref = f"{r.product.reference_flow.amount:g} {r.product.reference_flow.unit}"
-    text = ", ".join(f"{common.STAGE_NAMES.get(s, s)} {r.stages[s]:.6g} kg CO2e" for s in left)
+    per_ref = f"{numbers.amount(r.product.reference_flow.amount)} {r.product.reference_flow.unit}"
+    text = ", ".join(f"{common.STAGE_NAMES.get(s, s)} {numbers.figure(r.stages[s])} kg CO2e" for s in left)
     note = (f"Cradle-to-gate figures (PACT Methodology 3.2.3); the study's later stages are not in them: {text} "
             f"per {per_ref}")
     if outbound and "distribution" in left:

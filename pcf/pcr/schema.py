@@ -93,6 +93,10 @@ class DeclaredUnit(_Strict):
     clause: str
     confidence: Confidence
     note: str | None = Field(default=None, description="What the sources leave open (an observation).")
+    label_zh: str | None = Field(default=None, min_length=1, description=(
+        "What the declared unit means, in Chinese words short enough for a label, e.g. 按全生命周期交付电量计."))
+    label_en: str | None = Field(default=None, min_length=1, description=(
+        "The same in English, e.g. per kWh delivered over the service life."))
 
 
 class Method(_Strict):
@@ -484,6 +488,9 @@ class PCR(_Strict):
     id: str = Field(pattern=_ID)
     version: str
     title: str
+    standard: str | None = Field(default=None, min_length=1, description=(
+        "The quantification standard a study under this rule follows, as labels, declarations and "
+        "reports print it (e.g. GB/T 24067-2024); default: the study's own ``study.standard``."))
     sources: list[Source] = Field(min_length=1)
     scope: Scope
     declared_unit: DeclaredUnit

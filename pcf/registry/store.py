@@ -38,6 +38,8 @@ the same way.
 
 from __future__ import annotations
 
+from ..core import numbers
+
 import contextlib
 import dataclasses
 import json
@@ -365,7 +367,7 @@ def label_scope(declaration: dict) -> tuple[str, str, str, str]:
         unit = str(du["unit"])
     else:
         ref = product["reference_flow"]
-        unit = f"{ref['amount']:g} {ref['unit']}"
+        unit = f"{numbers.amount(ref['amount'])} {ref['unit']}"
     claim = declaration.get("claim")
     kind = claim.get("type") if isinstance(claim, dict) else None
     return (product["id"], declaration["pcr"]["id"], unit, kind if isinstance(kind, str) else "footprint")

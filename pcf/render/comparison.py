@@ -17,7 +17,26 @@ def _fmt_row(r: dict) -> dict:
     return {**r, "baseline_text": fmt.sig(r["baseline"]) if r["baseline"] is not None else fmt.DASH,
             "product_text": fmt.sig(r["product"]) if r["product"] is not None else fmt.DASH,
             "reduction_text": fmt.sig(r["reduction"]) if r["reduction"] is not None else fmt.DASH,
-            "pct_text": f"{r['reduction_pct']:.1f} %" if r["reduction_pct"] is not None else fmt.DASH}
+            "pct_text": fmt.pct(r["reduction_pct"] / 100) if r["reduction_pct"] is not None else fmt.DASH}
+
+
+#: Width of the chart's stage names [Latin characters at 9.5 units, left of the bars: 212 units].
+LABEL_CHARS = 40
+
+
+def _label_lines(zh: str, en: str) -> list[dict]:
+    """A bar's name in at most three lines that fit left of the bars (never cut): the Chinese
+    name, then the English one wrapped; ``dy`` [SVG units] from the bar pair's top."""
+    if en == "total":
+        en = ""
+    text = f"{zh} {en}".strip()
+    lines = fmt.wrap(text, LABEL_CHARS)
+    if len(lines) > 1 and zh:
+        lines = [zh, *fmt.wrap(en, LABEL_CHARS)]
+    lines = [line for line in lines if line][:3]
+    size = 9.5 if len(lines) < 3 else 8.5
+    first = 11 + (1 - len(lines)) * size / 2 + size * 0.35  # centred on the pair of bars (22 units high)
+    return [{"text": line, "dy": round(first + i * size, 1), "size": size} for i, line in enumerate(lines)]
 
 
 def _bars(comparison: dict) -> dict:
@@ -35,8 +54,9 @@ def _bars(comparison: dict) -> dict:
             v = r[key] or 0.0
             bars.append({"x": left, "y": y + j * 12, "w": max(0.8, (right - left) * max(v, 0.0) / top), "h": 10,
                          "colour": colour, "text": fmt.sig(v), "tx": left + (right - left) * max(v, 0.0) / top + 4})
-    labels = [{"y": 8 + i * pitch + 14, "zh": r.get("zh") or "", "en": r["name"]} for i, r in enumerate(rows)]
-    ticks = [{"x": left + (right - left) * k * step / top, "text": fmt.sig(k * step)} for k in range(int(round(top / step)) + 1)]
+    labels = [{"y": 8 + i * pitch, "lines": _label_lines(r.get("zh") or "", r["name"])} for i, r in enumerate(rows)]
+    ticks = [{"x": left + (right - left) * k * step / top, "text": fmt.amount(round(k * step, 12))}
+             for k in range(int(round(top / step)) + 1)]
     return {"bars": bars, "labels": labels, "ticks": ticks, "height": 8 + len(rows) * pitch + 24,
             "bottom": 8 + len(rows) * pitch}
 

@@ -19,7 +19,7 @@ import re
 from pcf.declaration import Declaration
 from pcf.pcr.contents import LOOKUPS, NAMES
 from pcf.render import fmt, view
-from pcf.render.qr import label_verification_text, qr_path
+from pcf.render.qr import qr_path
 
 #: A5 portrait [mm] and its user space [units, 4 per mm].
 DECLARATION_MM = (148, 210)
@@ -59,7 +59,7 @@ def _rows(declaration: Declaration) -> list[dict]:
     for item, zh, en, found, clause, severity in items:
         if item in DRAWN_APART:
             continue
-        lines = fmt.ellipsize(fmt.wrap(found, 58), 2) if found else []
+        lines = fmt.ellipsize(fmt.wrap(fmt.plain_text(found), 58), 2) if found else []
         rows.append({"point": _point(clause or ""), "zh": zh, "en": en, "lines": lines,
                      "missing": not found, "required": severity == "nonconformity"})
     y = 0.0
@@ -91,6 +91,16 @@ def _stages(declaration: Declaration) -> tuple[list[dict], str]:
                     "colour": fmt.STAGE_COLOURS[i % len(fmt.STAGE_COLOURS)], "x": x, "w": w})
         x += w
     return out, unit
+
+
+def _unit_description(declaration: Declaration) -> str:
+    """The declared unit's description with its Chinese words in front (both languages), or ''."""
+    declared = declaration.result.product.declared_unit
+    if declared is None:
+        return ""
+    words = view.declared_unit_words(declaration)
+    english = declared.description or words[1]
+    return f"{words[0]}（{english}）" if words[0] != "每声明单位" else english
 
 
 def declaration_context(declaration: Declaration, font: str, issued: dict | None = None) -> dict:
@@ -127,7 +137,7 @@ def declaration_context(declaration: Declaration, font: str, issued: dict | None
     stages, stage_unit = _stages(declaration)
     rows = _rows(declaration)
     findings = a.findings if a is not None else ()
-    qr = qr_path(issued["qr"] if issued else label_verification_text(declaration))
+    qr = qr_path(issued["qr"]) if issued else None  # a draft has no code to scan (issue 20 part 3)
     return {
         "font": font, "mm": DECLARATION_MM, "units": DECLARATION_UNITS, "eu": eu,
         "title_zh": "电池碳足迹声明" if eu else "产品碳足迹声明",
@@ -135,7 +145,7 @@ def declaration_context(declaration: Declaration, font: str, issued: dict | None
         "basis": "Regulation (EU) 2023/1542, Art. 7 · Annex II" if eu else (
             f"PCR {view.pcr_text(declaration)}" if pcr_id else "ISO 14067:2018 / GB/T 24067-2024"),
         "product_name_lines": fmt.ellipsize(fmt.wrap(product.name, 56), 2), "product_id": product.id,
-        "head": head, "description": (declared.description if declared else None) or "", "e_total": e_total,
+        "head": head, "description": _unit_description(declaration), "e_total": e_total,
         "value_size": round(max(30.0, min(56.0, 330.0 / (0.6 * max(len(head["text"]), 1)))), 1),
         "rows": rows, "rows_height": sum(31.0 + 13.0 * max(len(r["lines"]) - 1, 0) for r in rows),
         "stages": stages, "stage_unit": stage_unit,
@@ -144,8 +154,8 @@ def declaration_context(declaration: Declaration, font: str, issued: dict | None
         "assessed": a is not None, "conforms": a.conforms if a is not None else None,
         "n_nonconformities": sum(f.severity == "nonconformity" for f in findings),
         "state": view.issue_state(declaration, issued),
-        "qr": qr, "qr_units": 92.0,
-        "pcr": view.pcr_text(declaration), "standard": view.study_value(result, "standard"),
+        "qr": qr, "qr_units": 92.0, "watermark": view.draft_watermark(*DECLARATION_UNITS, issued),
+        "pcr": view.pcr_text(declaration), "standard": view.standard_text(declaration),
         "method": fmt.method_line(result), "date": view.created_date(result),
         "method_size": fmt.fit_size("方法 Method " + fmt.method_line(result), 552.0, 9.5),
         "sha": result.model_sha256[:12].lower(),

@@ -1,18 +1,20 @@
 """Number formatting and bilingual (Chinese + English) names used on labels and reports.
 
-Values are shown to 3 significant figures with thousands separators (``7,510``,
-``72.4``, ``0.209``) and shares to 1 decimal (``60.0 %``); the text of the QR code uses
-the same rounding without separators so that a person scanning it sees the label's number.
+Values follow the one number policy of :mod:`pcf.core.numbers` (significant figures,
+thousands separators, never scientific notation: ``7,514``, ``72.43``, ``0.2090``) and shares
+have 1 decimal (``60.0 %``); the text of the QR code uses the same rounding without separators
+so that a person scanning it sees the label's number.
 """
 
 from __future__ import annotations
 
 import math
 
+from ..core import numbers
 from ..core.vocabulary import GHG_NAMES, STAGE_NAMES, STAGE_SHORT
 
 
-DASH = "–"
+DASH = numbers.DASH
 
 
 BOUNDARY_NAMES: dict[str, tuple[str, str]] = {
@@ -34,79 +36,28 @@ CLASS_STOPS = ["#00a651", "#8cc63f", "#ffde17", "#f7941d", "#e3262e"]
 STAGE_COLOURS = ["#1f5f8b", "#3a9d8f", "#e9c46a", "#f4a261", "#8d6a9f", "#7a7a7a", "#b5838d"]
 
 
-def sig(value: float | None, figures: int = 3, grouping: bool = True) -> str:
-    """Format a number to a number of significant figures, in plain notation.
-
-    Parameters
-    ----------
-    value : float or None
-        The number [any unit]; None gives an en dash.
-    figures : int, default 3
-        Significant figures.
-    grouping : bool, default True
-        Insert ``,`` thousands separators.
-
-    Returns
-    -------
-    str
-        E.g. ``7,510`` / ``72.4`` / ``0.209`` / ``60.0``; magnitudes below 1e-4 use
-        scientific notation (``1.20e-05``).
-    """
-    if value is None:
-        return DASH
-    x = float(value)
-    if x == 0:
-        return "0"
-    if not math.isfinite(x):
-        return str(x)
-    if abs(x) < 1e-4:
-        return f"{x:.{figures - 1}e}"
-    magnitude = math.floor(math.log10(abs(x)))
-    decimals = max(0, figures - 1 - magnitude)
-    rounded = round(x, figures - 1 - magnitude)
-    if rounded == 0:
-        rounded = 0.0  # no "-0"
-    return f"{rounded:{',' if grouping else ''}.{decimals}f}"
+def sig(value: float | None, figures: int = numbers.FIGURES, grouping: bool = True) -> str:
+    """Format a number by the one number policy (:func:`pcf.core.numbers.figure`): significant
+    figures [default :data:`pcf.core.numbers.FIGURES`], ``,`` separators unless ``grouping`` is
+    False, plain notation (never an exponent); None gives an en dash."""
+    return numbers.figure(value, figures, grouping)
 
 
 def amount(value: float | None) -> str:
-    """Format an amount of a unit (declared units per reference flow, parameters).
-
-    Parameters
-    ----------
-    value : float or None
-        The amount [any unit]; up to 6 significant figures are kept (``36,000``,
-        ``0.71``).
-
-    Returns
-    -------
-    str
-    """
-    if value is None:
-        return DASH
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return str(value)
-    return f"{float(value):,.6g}"
+    """An amount as given (declared units per reference flow, parameters): up to 6 significant
+    figures, no trailing zeros, plain notation (:func:`pcf.core.numbers.amount`)."""
+    return numbers.amount(value)
 
 
 def pct(fraction: float | None) -> str:
-    """Format a share as a percentage with 1 decimal, e.g. ``60.0 %``.
+    """A share [-] as a percentage with 1 decimal, e.g. ``60.0 %`` (:func:`pcf.core.numbers.percent`)."""
+    return numbers.percent(fraction)
 
-    Parameters
-    ----------
-    fraction : float or None
-        The share [-] (0.6 means 60 %); None gives an en dash.
 
-    Returns
-    -------
-    str
-    """
-    if fraction is None:
-        return DASH
-    value = round(100.0 * fraction, 1)
-    if value == 0:
-        value = 0.0
-    return f"{value:.1f} %"
+def plain_text(text: str | None) -> str | None:
+    """Stored human text (a finding, a declaration item) with numbers in scientific notation
+    written plainly (:func:`pcf.core.numbers.plain_text`)."""
+    return numbers.plain_text(text) if text else text
 
 
 def share(part: float, total: float) -> float | None:

@@ -2,8 +2,9 @@
 
 The label is 90 mm x 145 mm, bilingual (Chinese + English): product, the value per
 declared unit (per reference flow without one), a performance-class scale like the EU
-energy label's, life-cycle stage shares, standard / PCR / method / date and a QR code of
-:func:`pcf.render.qr.label_verification_text`.
+energy label's, life-cycle stage shares, standard / PCR / method / date and, on an issued
+label, a QR code of its verification URL or signed token. A draft (not issued) has no QR code
+and carries a diagonal "草稿 DRAFT — not issued" watermark (:func:`pcf.render.view.draft_watermark`).
 
 References
 ----------
@@ -23,7 +24,7 @@ from pcf.core.errors import RenderError
 from pcf.render import fmt, output, view
 from pcf.render.declaration import declaration_context
 from pcf.render.label_compact import compact_context
-from pcf.render.qr import label_verification_text, qr_path
+from pcf.render.qr import qr_path
 
 #: Size of the label [mm] and of its SVG user space [units]; 4 units per mm.
 LABEL_MM = (90, 145)
@@ -63,6 +64,24 @@ def _stage_bar(stages: list[dict], x0: float, width: float) -> list[dict]:
         out.append({**s, "x": x, "w": w})
         x += w
     return out
+
+
+#: Product name layouts, tried in turn: (font size, line width [Latin characters], most lines,
+#: baselines [SVG units]); the name wraps, smaller when it must, and is never cut.
+NAME_LAYOUTS = ((13.5, 42, 1, (88.0,)), (13.5, 42, 2, (82.0, 99.0)), (11.5, 50, 3, (77.0, 91.0, 105.0)),
+                (9.5, 61, 4, (74.0, 85.5, 97.0, 108.5)))
+
+
+def _name_block(name: str) -> dict:
+    """``name_lines``, ``name_y``, ``name_size`` and ``id_y`` [SVG units] of the product name:
+    the first of :data:`NAME_LAYOUTS` it fits, the last one (every line kept) otherwise."""
+    for size, chars, most, ys in NAME_LAYOUTS:
+        lines = fmt.wrap(name, chars)
+        if len(lines) <= most:
+            break
+    ys = list(ys) + [ys[-1] + (i + 1) * size * 1.2 for i in range(len(lines) - len(ys))]
+    return {"name_lines": lines, "name_y": ys[:len(lines)], "name_size": size,
+            "id_y": 110.0 if len(lines) == 1 else 118.0}
 
 
 def _marks(issued: dict | None, basis_lines: int) -> list[dict]:
@@ -111,36 +130,34 @@ def label_context(declaration: Declaration, font: str, issued: dict | None = Non
     product = result.product
     head = view.headline(declaration)
     scale = view.class_scale(declaration)
-    name_lines = fmt.ellipsize(fmt.wrap(product.name, 42), 2)
+    name = _name_block(product.name)
     number_w = 0.60 * len(head["text"])
     unit_w = 0.56 * len(head["unit"]) * 14 + 8
     number_size = max(22.0, min(40.0, (310 - unit_w) / max(number_w, 0.1)))
     basis = f"{head['basis_zh']} {head['basis_en']}"
-    declared = product.declared_unit
-    if declared and declared.description:
-        basis = f"{basis}: {declared.description}"
+    words = view.declared_unit_words(declaration)  # what the unit means, in both languages
+    if words:
+        basis = f"{basis}: {words[0]} {words[1]}"
     basis_lines = fmt.ellipsize(fmt.wrap(basis, 70), 2)
     per_ref = None
     if head["declared"]:
         per_ref = f"= {fmt.sig(view.declared_per_reference_flow(declaration))} {view.per_unit(product, False)}"
     stages = view.stage_rows(result)
-    qr = qr_path(issued["qr"] if issued else label_verification_text(declaration))
+    qr = qr_path(issued["qr"]) if issued else None  # a draft has no code to scan (issue 20 part 3)
     boundary = view.study_value(result, "boundary")
     zh_boundary = fmt.BOUNDARY_NAMES.get(boundary, ("", boundary))[0]
     return {
         "font": font,
         "mm": LABEL_MM, "units": LABEL_UNITS,
         "product_id": product.id,
-        "name_lines": name_lines,
-        "name_y": [88.0] if len(name_lines) == 1 else [82.0, 99.0],
-        "id_y": 110.0 if len(name_lines) == 1 else 118.0,
+        **name,
         "head": head, "basis_lines": basis_lines, "per_ref": per_ref,
         "number_size": round(number_size, 1),
         "scale": scale,
         "class_rows": _class_rows(scale, 250.0, 124.0),
         "stages": _stage_bar(stages, 14.0, 240.0)[:6],
-        "qr": qr, "qr_size": 76.0, "qr_scale": 76.0 / qr["modules"],
-        "standard": view.study_value(result, "standard"),
+        "qr": qr, "qr_size": 76.0, "watermark": view.draft_watermark(*LABEL_UNITS, issued),
+        "standard": view.standard_text(declaration),  # the PCR's (GB/T 24067-2024 for a China label)
         "pcr": view.pcr_text(declaration),
         "method": fmt.method_line(result),  # with the share on other GWP bases (issue 14)
         "method_size": fmt.fit_size("方法 Method " + fmt.method_line(result), 328.0, 8.0),

@@ -19,7 +19,7 @@ from __future__ import annotations
 from pcf.declaration import Declaration
 from pcf.core.errors import RenderError
 from pcf.render import fmt, view
-from pcf.render.qr import label_verification_text, qr_path
+from pcf.render.qr import qr_path
 
 #: Side of the compact label [mm], smallest and largest (issue 5, after T/DZJN 004-2019).
 SIZE_BOUNDS_MM = (8.0, 60.0)
@@ -33,6 +33,24 @@ QR_MODULE_MIN_MM = 0.25
 #: Side of the QR code in user units (of 200).
 QR_UNITS = 74.0
 UNITS = 200.0
+
+
+def _meaning(words: tuple[str, str] | None, layout: str, show_qr: bool, value_size: float) -> list[dict]:
+    """The lines that say what the declared unit is, under the unit, marked ``*`` like it: the
+    Chinese, then the English words (:func:`pcf.render.view.declared_unit_words`), wrapped to
+    the width left of the QR code and never cut; ``[{text, y, size}]`` [user units]."""
+    if not words:
+        return []
+    zh, en = words
+    if layout == "mini":
+        size = min(fmt.fit_size(f"* {zh}", 184.0, 11.0), fmt.fit_size(en, 184.0, 11.0))
+        return [{"text": f"* {zh}", "y": 172.0, "size": size}, {"text": en, "y": 186.0, "size": size}]
+    width = 96.0 if show_qr else 176.0
+    size = 8.0
+    chars = width / (0.55 * size)  # Latin character widths per line (CJK count two)
+    lines = fmt.wrap(f"* {zh}", chars) + fmt.wrap(en, chars)
+    top = 64.0 + value_size * 0.8 + 16.0 + 12.0
+    return [{"text": line, "y": round(top + i * 9.5, 1), "size": size} for i, line in enumerate(lines)]
 
 
 def compact_context(declaration: Declaration, font: str, size_mm: float | None = None, issued: dict | None = None) -> dict:
@@ -69,26 +87,30 @@ def compact_context(declaration: Declaration, font: str, size_mm: float | None =
     head = view.headline(declaration)
     layout = "full" if size >= FULL_MIN_MM else "mini"
     mm_per_unit = size / UNITS
-    qr = qr_path(issued["qr"] if issued else label_verification_text(declaration))
-    module_mm = QR_UNITS * mm_per_unit / qr["modules"]
-    show_qr = layout == "full" and module_mm >= QR_MODULE_MIN_MM
+    qr = qr_path(issued["qr"]) if issued else None  # a draft has no code to scan (issue 20 part 3)
+    module_mm = QR_UNITS * mm_per_unit / qr["modules"] if qr else 0.0
+    show_qr = qr is not None and layout == "full" and module_mm >= QR_MODULE_MIN_MM
     scale = view.class_scale(declaration)
     cls = scale["cls"]
     colour = next((r["colour"] for r in scale["rows"] if r["current"]), "#ffffff")
     text = head["text"]
-    # value width ~0.6 em per character; leave room for the class chip on the right (mini) or full width
-    room = 120.0 if layout == "mini" else (112.0 if show_qr else 184.0)
-    value_size = max(24.0, min(64.0 if layout == "mini" else 52.0, room / (0.6 * max(len(text), 1))))
+    has_classes = view.no_classes(declaration) is None
+    # value width ~0.6 em per character, left of the class chip (both layouts) or across the label
+    room = 120.0 if has_classes else 180.0
+    value_size = max(20.0, min(56.0 if layout == "mini" else 46.0, room / (0.6 * max(len(text), 1))))
     unit = head["unit"].replace("kg CO2e / ", "kg CO2e/")
+    words = view.declared_unit_words(declaration)
     return {
         "font": font, "mm": (size, size), "units": (UNITS, UNITS), "layout": layout,
-        "value": text, "unit": unit, "value_size": round(value_size, 1),
-        "unit_size": 16.0 if layout == "mini" else 13.0,
+        "value": text, "unit": unit + ("*" if words else ""), "value_size": round(value_size, 1),
+        "unit_size": 18.0 if layout == "mini" else 12.0,
+        "meaning": _meaning(words, layout, show_qr, value_size),
         "basis_zh": head["basis_zh"], "basis_en": head["basis_en"],
         "cls": cls, "chip": colour, "chip_ink": fmt.text_colour(colour) if cls else "#555555",
-        "has_classes": view.no_classes(declaration) is None,
+        "has_classes": has_classes,
         "illustrative": scale["illustrative"],
         "qr": qr if show_qr else None, "qr_units": QR_UNITS, "module_mm": round(module_mm, 3),
+        "watermark": view.draft_watermark(UNITS, UNITS, issued),
         "state": view.issue_state(declaration, issued),
         "product_id": declaration.result.product.id,
         "pcr": view.pcr_text(declaration),

@@ -161,7 +161,8 @@ def _assessment(declaration: Declaration) -> dict | None:
         sev = str(f.severity or "observation")
         zh, en = SEVERITY.get(sev, ("", sev))
         findings.append({"severity": sev, "zh": zh, "en": en, "rule": f.rule or "",
-                         "clause": f.clause or "", "message": f.message or "", "fix": f.fix or ""})
+                         "clause": f.clause or "", "message": fmt.plain_text(f.message or ""),
+                         "fix": fmt.plain_text(f.fix or "")})
     declared_unit = declaration.result.product.declared_unit
     du = declared_unit.unit if declared_unit is not None else None
     pcr_stages = [{"name": k, "text": fmt.sig(v)} for k, v in (a.stages or {}).items()]
@@ -259,7 +260,7 @@ def _study_section(declaration: Declaration) -> dict:
         "declared": to_json(declared),
         "declared_n": fmt.amount(declared.per_reference_flow) if declared else None,
         "du_unit": view.per_unit(product, True),
-        "standard": view.study_value(result, "standard"),
+        "standard": view.standard_text(declaration),
         "pcr": view.pcr_text(declaration),
         "boundary": boundary, "boundary_zh": fmt.BOUNDARY_NAMES.get(boundary, ("", ""))[0],
         "method": fmt.method_label(result), "method_id": result.method,
@@ -294,6 +295,7 @@ def _results_section(declaration: Declaration) -> dict:
         "stages": stages,
         "total_share": fmt.pct(fmt.share(total, total)),
         "stage_total_du": fmt.sig(result.per_declared_unit_kg_co2e) if declared else fmt.DASH,
+        "stage_note": view.stage_note(result),
         "chart": stage_chart(stages),
         "ghg": view.ghg_rows(result),
         "biogenic": biogenic_view.context(declaration),
@@ -328,6 +330,8 @@ def _provenance_section(declaration: Declaration) -> dict:
         "created_at": result.created_at or fmt.DASH,
         "date": view.created_date(result),
         "qr_text": label_verification_text(declaration),
+        # the report is made from a result, never issued: every page carries the draft watermark
+        "watermark": view.DRAFT_MARK,
     }
 
 
@@ -346,7 +350,7 @@ def lint_rows(result: FootprintResult) -> list[dict] | None:
         zh, en = LINT_SEVERITY.get(f.severity, (f.severity, f.severity))
         where = Path(f.file).name + (f":{f.line}" if f.line is not None else "")
         rows.append({"severity_zh": zh, "severity_en": en, "severity": f.severity, "check": f.check,
-                     "where": where, "message": f.message, "fix": f.fix})
+                     "where": where, "message": fmt.plain_text(f.message), "fix": fmt.plain_text(f.fix)})
     return rows
 
 

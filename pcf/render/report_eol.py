@@ -6,11 +6,19 @@ formats them for ``label_templates/report_eol.html.j2``.
 
 from __future__ import annotations
 
+import re
+
 from pcf.lca.result import FootprintResult
 from pcf.render import fmt
 
 APPROACHES = {"cut_off": ("截断法", "cut-off (recycled content)"),
               "cff": ("循环足迹公式", "Circular Footprint Formula (PEF 2021/2279 Annex I 4.4.8)")}
+#: A model parameter that states the service life (``service_life_years``, ``lifetime_h``,
+#: ``life``), with the unit its suffix names.
+LIFE_PARAMETER = re.compile(r"^(?:.*_)?(?:service_life|lifetime|life)(?:_(?P<unit>years?|yr|a|months?|hours?|h|cycles))?$")
+LIFE_UNITS = {"year": "years", "years": "years", "yr": "years", "a": "years", "month": "months", "months": "months",
+              "hour": "h", "hours": "h", "h": "h", "cycles": "cycles"}
+
 #: parameter order in the report
 PARAMETERS = ("R1", "R2", "R3", "A", "B", "Qsin/Qp", "Qsout/Qp", "LHV", "XER,heat", "XER,elec")
 
@@ -36,6 +44,28 @@ def _materials(result: FootprintResult) -> list[dict]:
     return materials
 
 
+def _life_from_parameters(result: FootprintResult) -> dict | None:
+    """The service life a model states as a parameter (when its use stage states none):
+    ``{text, parameter}``, or None."""
+    for name, value in (result.parameters or {}).items():
+        m = LIFE_PARAMETER.match(name)
+        if m and isinstance(value, (int, float)) and not isinstance(value, bool):
+            unit = LIFE_UNITS.get(m.group("unit") or "", "")
+            return {"text": f"{fmt.amount(value)} {unit}".strip(), "parameter": name}
+    return None
+
+
+def _declared_unit_over_life(result: FootprintResult) -> str | None:
+    """The declared unit as text when it is counted over the service life (its description
+    says so), e.g. ``1 kWh = kWh of total energy ...; 11,280 kWh per 1 item``; None otherwise."""
+    declared = result.product.declared_unit
+    if declared is None or "life" not in (declared.description or "").lower():
+        return None
+    ref = result.product.reference_flow
+    return (f"1 {declared.unit} = {declared.description}; {fmt.amount(declared.per_reference_flow)} {declared.unit} "
+            f"per {fmt.amount(ref.amount)} {ref.unit}")
+
+
 def use_eol_context(result: FootprintResult) -> dict:
     """Formatted rows of section 1.2.
 
@@ -48,7 +78,10 @@ def use_eol_context(result: FootprintResult) -> dict:
     Returns
     -------
     dict
-        ``present``, ``life`` (service life text or None), ``inputs`` and ``emissions`` (use
+        ``present``, ``life`` (service life text or None: the use stage's, else a model parameter
+        named for it, ``life_parameter``), ``declared_over_life`` (the declared unit when it is
+        counted over the service life, or None), ``use_in_boundary`` (a ``use`` stage in the
+        result), ``inputs`` and ``emissions`` (use
         stage, per period and over the service life), ``materials`` (per material: process,
         approach, parameters text, terms with amounts [per reference flow] and kg CO2e, total).
     """
@@ -66,6 +99,13 @@ def use_eol_context(result: FootprintResult) -> dict:
         "amount_text": f"{fmt.amount(e.amount)} kg",
     } for e in (use.emissions if use is not None else ())]
     materials = _materials(result)
-    return {"present": bool(life or inputs or emissions or materials),
-            "life": f"{fmt.amount(life.amount)} {life.unit}" if life else None,
+    life_text = f"{fmt.amount(life.amount)} {life.unit}" if life else None
+    parameter = None if life else _life_from_parameters(result)
+    if parameter:
+        life_text = parameter["text"]
+    over_life = _declared_unit_over_life(result)
+    return {"present": bool(life_text or over_life or inputs or emissions or materials),
+            "life": life_text, "life_parameter": parameter["parameter"] if parameter else None,
+            "declared_over_life": over_life,
+            "use_in_boundary": "use" in result.stages,
             "inputs": inputs, "emissions": emissions, "materials": materials}

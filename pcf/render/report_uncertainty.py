@@ -7,8 +7,6 @@ from __future__ import annotations
 from pcf.lca.result import FootprintResult, Uncertainty
 from pcf.render import fmt
 
-#: How to run one, shown when the result has none.
-HOW_TO = "pcf footprint MODEL --out DIR --monte-carlo 1000 --seed 1"
 #: Drivers listed in the report.
 TOP = 8
 
@@ -60,17 +58,17 @@ def histogram_chart(u: Uncertainty) -> dict:
 
 
 def uncertainty_context(result: FootprintResult) -> dict:
-    """What section 2.5 shows: ``{run: False, how}`` without a Monte Carlo run; otherwise the
+    """What section 2.5 shows: ``{run: False}`` without a Monte Carlo run; otherwise the
     statistics as text (3 significant figures), per reference flow and per declared unit,
     the top drivers, what was sampled, the notes and the histogram geometry."""
     u = result.uncertainty
     if not u:
-        return {"run": False, "how": HOW_TO}
+        return {"run": False}
     du = u.per_declared_unit
     sampled = u.sampled or {}
     background = sampled.get("background_exchanges") or {}
     return {
-        "run": True, "how": HOW_TO,
+        "run": True,
         "iterations": u.iterations, "requested": u.requested, "failed": u.failed,
         "seed": u.seed,
         "deterministic": fmt.sig(u.deterministic_kg_co2e),

@@ -59,7 +59,7 @@ def verification_context(declaration: Declaration) -> dict:
         "assessed": a is not None, "conforms": a.conforms if a is not None else None,
         "n_nonconformities": sum(f.severity == "nonconformity" for f in findings),
         "n_observations": sum(f.severity == "observation" for f in findings),
-        "standard": view.study_value(result, "standard"),
+        "standard": view.standard_text(declaration),
         "boundary": f"{fmt.BOUNDARY_NAMES.get(boundary, ('', ''))[0]} {boundary}".strip(),
         "method": fmt.method_label(result), "created_at": result.created_at or fmt.DASH,
         "model_sha256": result.model_sha256 or fmt.DASH, "software_version": result.software_version or fmt.DASH,

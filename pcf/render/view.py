@@ -8,15 +8,17 @@ is never derived here: :func:`headline` takes it from
 
 from __future__ import annotations
 
+import functools
 import math
 
-from pcf.core import vocabulary
+from pcf.core import numbers, vocabulary
 from pcf.core.codec import ABSENT
 from pcf.core.vocabulary import GHG_DISPLAY
 from pcf.declaration import Declaration
-from pcf.core.errors import RenderError
+from pcf.core.errors import PCFError, RenderError
 from pcf.lca.result import FootprintResult, Product
 from pcf.pcr.assessment import Grade
+from pcf.pcr.loader import load_pcr
 from pcf.render import fmt
 
 DEFAULT_CLASSES = ["A", "B", "C", "D", "E"]
@@ -134,6 +136,19 @@ def stage_rows(result: FootprintResult) -> list[dict]:
     return rows
 
 
+def stage_note(result: FootprintResult) -> tuple[str, str] | None:
+    """(Chinese, English) note for a stage table whose rounded stages do not add up to its
+    rounded total, per reference flow or per declared unit (:func:`pcf.core.numbers.rounded_parts`);
+    None when they do."""
+    parts = [float(v) for v in result.stages.values()]
+    total = float(result.total_kg_co2e)
+    checks = [numbers.rounded_parts(parts, total)]
+    du = _declared_per_ref(result)
+    if du is not None:
+        checks.append(numbers.rounded_parts([p / du for p in parts], total / du))
+    return next((c.note for c in checks if c.note), None)
+
+
 def ghg_rows(result: FootprintResult) -> list[dict]:
     """ISO 14067:2018 7.3 separate reporting rows (aircraft as an indented "of which").
 
@@ -170,7 +185,7 @@ def class_scale(declaration: Declaration) -> dict:
         ``graded`` (bool), ``cls`` (the product's class or None), ``unit`` of the
         thresholds, ``illustrative`` (bool), ``source``, ``value_text``, ``has_thresholds``
         (bool), and ``rows``:
-        ``cls``, ``range`` (e.g. ``≤ 60.0``, ``60.0 – 80.0``, ``> 120``), ``colour``,
+        ``cls``, ``range`` (e.g. ``≤ 60``, ``60 – 80``, ``> 120``: the thresholds as the PCR states them), ``colour``,
         ``ink`` (text colour), ``current`` (bool).
     """
     a = declaration.assessment
@@ -186,11 +201,11 @@ def class_scale(declaration: Declaration) -> dict:
         if not thresholds:
             text = ""
         elif hi is None:
-            text = f"> {fmt.sig(previous)}" if previous is not None else "all"
-        elif previous is None:
-            text = f"≤ {fmt.sig(hi)}"
+            text = f"> {fmt.amount(previous)}" if previous is not None else "all"
+        elif previous is None:  # thresholds as the PCR states them (60, not 60.00)
+            text = f"≤ {fmt.amount(hi)}"
         else:
-            text = f"{fmt.sig(previous)} – {fmt.sig(hi)}"
+            text = f"{fmt.amount(previous)} – {fmt.amount(hi)}"
         previous = hi if hi is not None else previous
         rows.append({"cls": name, "range": text, "colour": colours[i],
                      "ink": fmt.text_colour(colours[i]), "current": cls is not None and name == cls})
@@ -221,6 +236,50 @@ def study_value(result: FootprintResult, key: str) -> str:
     """A ``study`` field (standard, boundary, background) or the result's own, or an en dash."""
     value = getattr(result.study, key, None) or getattr(result, key, None)
     return str(value) if value else fmt.DASH
+
+
+def standard_text(declaration: Declaration) -> str:
+    """The standard the study follows, as labels, declarations and reports print it: the one
+    its PCR names (``standard:`` of a shipped rule file of the same id and version, e.g.
+    GB/T 24067-2024 for the China label), else ``study.standard``, else an en dash."""
+    pcr = _shipped_pcr(declaration)
+    if pcr is not None and pcr.standard:
+        return pcr.standard
+    return study_value(declaration.result, "standard")
+
+
+def declared_unit_words(declaration: Declaration) -> tuple[str, str] | None:
+    """(Chinese, English) words that say what the declared unit is, for every label size (a
+    reader of "kg CO2e/kWh" on a battery would take kWh of capacity): the PCR's ``label_zh`` /
+    ``label_en`` (shipped rule of the same id, version and unit), else 每声明单位 and "per" + the
+    model's description; None without a declared unit (the figure is per reference flow)."""
+    declared = declaration.result.product.declared_unit
+    if declared is None:
+        return None
+    pcr = _shipped_pcr(declaration)
+    rule = pcr.declared_unit if pcr is not None else None
+    if rule is not None and rule.unit == declared.unit and rule.label_zh and rule.label_en:
+        return rule.label_zh, rule.label_en
+    description = (declared.description or "").strip()
+    return "每声明单位", f"per {description}" if description else f"per declared unit ({declared.unit})"
+
+
+def _shipped_pcr(declaration: Declaration):
+    """The shipped rule file the declaration was assessed against (same id and version), or
+    None (not assessed, a rule file given by path, another version)."""
+    a = declaration.assessment
+    if a is None or not a.pcr.id:
+        return None
+    return _load_shipped(a.pcr.id, str(a.pcr.version or ""))
+
+
+@functools.lru_cache(maxsize=32)
+def _load_shipped(pcr_id: str, version: str):
+    try:
+        pcr = load_pcr(pcr_id)
+    except PCFError:
+        return None
+    return pcr if str(pcr.version) == version else None
 
 
 def created_date(result: FootprintResult) -> str:
@@ -274,6 +333,46 @@ def issue_state(declaration: Declaration, issued: dict | None = None) -> dict:
         zh, en = "签发时确定", "set at issue"
     return {"issued": False, "number": None, "number_zh": "待签发", "number_en": "to be issued",
             "validity_zh": zh, "validity_en": en, "issuer": None}
+
+
+#: The watermark of every draft (a label, declaration or report not issued by a registry).
+DRAFT_MARK = ("草稿 DRAFT", "— not issued")
+
+
+def draft_watermark(width: float, height: float, issued: dict | None = None) -> dict | None:
+    """Where a draft's diagonal watermark goes (issue 20 part 3): "草稿 DRAFT — not issued" along
+    the page's rising diagonal, sized to about 65 % of it; None for an issued label.
+
+    Parameters
+    ----------
+    width, height : float
+        The page [SVG user units].
+    issued : dict, optional
+        An issued label's ``issued`` (:func:`pcf.render.label.label_context`): no watermark.
+
+    Returns
+    -------
+    dict or None
+        ``text`` (the whole mark), ``lines`` (two lines), ``x``, ``y`` (centre), ``angle`` [deg],
+        ``size`` and ``size2`` (font sizes of the two lines) [user units], ``dy`` (offset of
+        each line from the centre, along the rotated vertical).
+    """
+    if issued:
+        return None
+    diagonal = math.hypot(width, height)
+    angle = -math.degrees(math.atan2(height, width))
+    first, second = DRAFT_MARK
+    size = 0.65 * diagonal / _ems(first)  # the first line across ~65 % of the diagonal
+    size = min(size, 0.22 * min(width, height) * diagonal / width)
+    size2 = min(0.55 * size, 0.8 * diagonal / _ems(second))
+    return {"text": f"{first} {second}", "lines": [first, second], "x": width / 2, "y": height / 2,
+            "angle": round(angle, 1), "size": round(size, 1), "size2": round(size2, 1),
+            "dy": [round(-0.05 * size, 1), round(0.2 * size + size2, 1)]}
+
+
+def _ems(text: str) -> float:
+    """Width of a line in em: CJK characters 1 em, others about 0.6 em (bold Noto Sans)."""
+    return sum(1.0 if ord(ch) >= 0x2E80 else 0.6 for ch in text)
 
 
 def _grade(pc: Grade) -> dict:

@@ -1,0 +1,166 @@
+"""The one number policy for everything a person reads (issue 20 part 1).
+
+Every figure shown to a person (the command line, labels, the declaration, the study report,
+the comparison PDF, exports' human text) is written by :func:`figure`: :data:`FIGURES`
+significant figures, ``,`` thousands separators, and never scientific notation
+(``2,258`` / ``207.6`` / ``0.5543`` / ``0.00004912``). So the label, the CLI and the report
+print the same text for the same quantity. Machine-readable outputs (result JSON, PACT,
+Catena-X, CSV numbers) keep full precision and do not use this module.
+
+A table of rounded parts and their rounded total (stages of a footprint) is written by
+:func:`rounded_parts`, which says when the rounded parts do not add up to the rounded total,
+so the reader is told rather than left to find a difference.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+#: Significant figures of every displayed figure.
+FIGURES = 4
+#: Magnitudes below this are shown as ``0`` (with the sign kept as ``≈ 0``): more than nine
+#: decimals of kg CO2e are not a quantity anyone reads, and plain notation would be unreadable.
+SMALLEST = 1e-9
+#: What a missing figure is shown as.
+DASH = "–"
+
+
+def figure(value: float | None, figures: int = FIGURES, grouping: bool = True) -> str:
+    """A number in plain notation, rounded to significant figures, e.g. ``2,258``.
+
+    Parameters
+    ----------
+    value : float or None
+        The number [any unit]; None gives an en dash; NaN and infinities their names.
+    figures : int, default :data:`FIGURES`
+        Significant figures (>= 1).
+    grouping : bool, default True
+        Insert ``,`` thousands separators (off for the text of a QR code).
+
+    Returns
+    -------
+    str
+        ``2,258`` / ``207.6`` / ``0.5543`` / ``0.00004912`` / ``12,350,000``; never an
+        exponent. Trailing zeros are significant and kept (``0.2000``). Magnitudes below
+        :data:`SMALLEST` are ``0`` (``≈ 0`` when not exactly zero).
+    """
+    if value is None:
+        return DASH
+    x = float(value)
+    if not math.isfinite(x):
+        return str(x)
+    if x == 0:
+        return "0"
+    if abs(x) < SMALLEST:
+        return "≈ 0"
+    rounded = float(f"{x:.{figures - 1}e}")  # correct rounding to significant figures
+    magnitude = math.floor(math.log10(abs(rounded)))
+    decimals = max(0, figures - 1 - magnitude)
+    return f"{rounded:{',' if grouping else ''}.{decimals}f}"
+
+
+def amount(value) -> str:
+    """An amount as given (declared units per reference flow, parameters, thresholds): up to
+    6 significant figures without trailing zeros and without an exponent (``36,000``,
+    ``0.71``, ``60``); None gives an en dash; anything not a number its text."""
+    if value is None:
+        return DASH
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    x = float(value)
+    if not math.isfinite(x) or x == 0:
+        return "0" if x == 0 else str(x)
+    text = figure(x, 6)
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def percent(fraction: float | None) -> str:
+    """A share as a percentage with one decimal, e.g. ``60.0 %``; None gives an en dash.
+
+    Parameters
+    ----------
+    fraction : float or None
+        The share [-] (0.6 means 60 %).
+    """
+    if fraction is None:
+        return DASH
+    value = round(100.0 * fraction, 1)
+    if value == 0:
+        value = 0.0  # no "-0.0 %"
+    return f"{value:.1f} %"
+
+
+@dataclass(frozen=True)
+class RoundedParts:
+    """Parts and their total as displayed (:func:`rounded_parts`).
+
+    Attributes
+    ----------
+    parts : list of str
+        Each part, :func:`figure`.
+    total : str
+        The total, :func:`figure` of the exact total (never the sum of the rounded parts).
+    adds_up : bool
+        Whether the rounded parts, added and rounded again, give the displayed total.
+    note : tuple of (str, str) or None
+        (Chinese, English) note to print under the table when they do not add up.
+    """
+
+    parts: list[str]
+    total: str
+    adds_up: bool
+    note: tuple[str, str] | None
+
+
+def rounded_parts(parts: list[float], total: float, figures: int = FIGURES) -> RoundedParts:
+    """Round the parts of a total (stages of a footprint) and say whether they still add up.
+
+    Parameters
+    ----------
+    parts : list of float
+        The parts [any unit], e.g. kg CO2e per stage.
+    total : float
+        Their exact total [same unit] (shown rounded; the parts are not re-added for it).
+    figures : int, default :data:`FIGURES`
+        Significant figures.
+
+    Returns
+    -------
+    RoundedParts
+        With a note when the rounded parts added up and rounded do not give the rounded total.
+    """
+    texts = [figure(p, figures) for p in parts]
+    total_text = figure(total, figures)
+    shown = sum(_value(t) for t in texts)
+    adds_up = figure(shown, figures) == total_text
+    note = None
+    if not adds_up:
+        note = (f"各项分别修约至{figures}位有效数字，其和（{figure(shown, figures)}）与修约后的合计不同",
+                f"each figure is rounded to {figures} significant figures on its own: the rounded parts add up to "
+                f"{figure(shown, figures)}, not to the rounded total {total_text}")
+    return RoundedParts(texts, total_text, adds_up, note)
+
+
+def _value(text: str) -> float:
+    """The number a :func:`figure` text shows (``≈ 0`` is 0)."""
+    return 0.0 if text.startswith("≈") else float(text.replace(",", ""))
+
+
+_EXPONENT = re.compile(r"(?<![\w.])([-+]?)(\d+)(?:\.(\d+))?[eE]([-+]?\d+)(?!\w|\.\d)")
+
+
+def plain_text(text: str) -> str:
+    """``text`` with every number in scientific notation written plainly, keeping its
+    significant figures (``4.91e-05 kg`` -> ``0.0000491 kg``): for stored human text written
+    before this policy or kept as written in a result file (finding messages, declaration
+    items), shown on a label or in a report."""
+    def plain(m: re.Match) -> str:
+        sign, whole, frac, exp = m.groups()
+        digits = len((whole + (frac or "")).lstrip("0")) or 1
+        return figure(float(f"{sign}{whole}.{frac or 0}e{exp}"), digits)
+
+    return _EXPONENT.sub(plain, text) if text else text

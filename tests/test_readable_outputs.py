@@ -1,0 +1,249 @@
+"""What a person reads (issue 20 parts 1 and 3): one number policy and unmistakable drafts.
+
+The demo is run as a user runs it (``pcf footprint ... --label --report``, ``pcf label --variant
+all``, ``pcf compare --claim reduction``) and every PDF it writes is read back with
+``pdftotext``. Hand-worked numbers:
+
+- 4 significant figures (pcf.core.numbers.FIGURES): 2258.017 -> ``2,258``; 0.5538907 ->
+  ``0.5539``; 4.91e-05 -> ``0.00004910``; 9.99996 -> ``10.00``.
+- Three stages of 1000.4 kg each: each is shown as ``1,000`` (4 figures), their total 3001.2 as
+  ``3,001``; the shown parts add up to 3,000, so the table says so.
+- The draft watermark is rgba(192, 57, 43, 0.22) on a label: over white it is
+  0.22 x (192, 57, 43) + 0.78 x 255 = (241, 211, 208) (0.16 in the report: (244, 223, 221)).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+import tempfile
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+import cli
+from pcf.api import compute
+from pcf.core import numbers
+from pcf.core.errors import PCRError
+from pcf.pcr.loader import load_pcr
+from pcf.render import render_report
+from pcf.render.label import issued_label, variant_svg
+from tests import builders
+from tests.conftest import REPO
+
+SVG = "{http://www.w3.org/2000/svg}"
+NMC811 = REPO / "examples" / "battery" / "nmc811-pack.yaml"
+PV = REPO / "examples" / "pv" / "mono-si-module-cn.yaml"
+ISSUED = {"number": "CBX-2026-000042-17", "valid_from": "2026-03-01", "valid_until": "2028-02-29",
+          "issuer": "cb-example", "qr": "https://labels.example.org/pcf/CBX-2026-000042-17"}
+#: A number in scientific notation as a word of its own (not inside a hash such as 6ebc3338).
+SCIENTIFIC = re.compile(r"(?<![\w.])[-+]?\d+(?:\.\d+)?[eE][-+]?\d+(?!\w)")
+
+runner = CliRunner()
+
+
+def pdftotext(path: Path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def tinted(pdf: bytes | Path, colour: tuple[int, int, int], page: int = 1) -> int:
+    """Pixels of ``page`` within 6 of ``colour`` in every channel, the page drawn 300 pixels wide."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "page.pdf"
+        path.write_bytes(pdf if isinstance(pdf, bytes) else Path(pdf).read_bytes())
+        png = subprocess.run(["pdftoppm", "-png", "-scale-to-x", "300", "-scale-to-y", "-1", "-f", str(page), "-l",
+                              str(page), "-singlefile", str(path)], capture_output=True, check=True).stdout
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    return sum(1 for p in image.getdata() if all(abs(a - b) <= 6 for a, b in zip(p, colour)))
+
+
+def page_count(path: Path) -> int:
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    return int(re.search(r"Pages:\s+(\d+)", info).group(1))
+
+
+@pytest.fixture(scope="module")
+def demo(open_default, tmp_path_factory):
+    """The demo's commands, plus every label size and a reduction claim; CLI output per run."""
+    out = tmp_path_factory.mktemp("demo")
+    runs = {}
+    for name, args in (("nmc811", [NMC811, "--label", "--report", "--monte-carlo", "40", "--seed", "1"]),
+                       ("pv", [PV, "--label", "--report"]),
+                       ("southwest", [NMC811, "--scenario", "plant_cn_southwest"])):
+        result = runner.invoke(cli.app, ["footprint", *map(str, args), "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        runs[name] = result.output
+    for args in (["SKU-NMC811-PACK.result.json", "--out", "nmc", "--variant", "all", "--size", "20"],
+                 ["SKU-PV-MONO-CN.result.json", "--out", "pv", "--variant", "all", "--size", "30"],
+                 ["SKU-PV-MONO-CN.result.json", "--out", "pv8", "--variant", "compact", "--size", "8"]):
+        result = runner.invoke(cli.app, ["label", str(out / args[0]), *[str(out / a) if a in ("nmc", "pv", "pv8")
+                                                                       else a for a in args[1:]]])
+        assert result.exit_code == 0, result.output
+    result = runner.invoke(cli.app, ["compare", str(out / "SKU-NMC811-PACK.result.json"),
+                                     str(out / "SKU-NMC811-PACK.plant_cn_southwest.result.json"),
+                                     "--claim", "reduction", "--out", str(out / "cmp")])
+    assert result.exit_code in (0, 1), result.output        # 1: the claim's conditions are not met
+    return out, runs
+
+
+def demo_pdfs(out: Path) -> list[Path]:
+    pdfs = sorted(out.rglob("*.pdf"))
+    names = {p.name for p in pdfs}
+    for expected in ("SKU-NMC811-PACK.label.pdf", "SKU-NMC811-PACK.label-compact.pdf",
+                     "SKU-NMC811-PACK.cf-declaration.pdf", "SKU-NMC811-PACK.report.pdf",
+                     "SKU-PV-MONO-CN.label-compact.pdf", "SKU-PV-MONO-CN.report.pdf",
+                     "SKU-NMC811-PACK.plant_cn_southwest.vs.SKU-NMC811-PACK.reduction.pdf"):
+        assert expected in names, expected
+    return pdfs
+
+
+# --------------------------------------------------------------------------- the number policy
+
+
+@pytest.mark.parametrize("value, text", [
+    (2258.017, "2,258"), (207.58, "207.6"), (0.5538907, "0.5539"), (4.91e-05, "0.00004910"),
+    (9.99996, "10.00"), (0.2, "0.2000"), (-0.0001234, "-0.0001234"), (12_345_678.0, "12,350,000"),
+    (0.0, "0"), (2e-12, "≈ 0"), (None, "–"), (float("nan"), "nan"),
+])
+def test_figure_has_four_significant_figures_and_no_exponent(value, text):
+    assert numbers.figure(value) == text
+
+
+def test_amount_and_plain_text():
+    assert numbers.amount(36000.0) == "36,000" and numbers.amount(0.71) == "0.71" and numbers.amount(60) == "60"
+    assert numbers.amount(1e-7) == "0.0000001"
+    assert numbers.plain_text("declared 4.91e-05 kg, 1e+04 kWh, sha 6ebc3338e5, 2.5E3.") == \
+        "declared 0.0000491 kg, 10,000 kWh, sha 6ebc3338e5, 2,500."
+
+
+def test_rounded_parts_say_when_they_do_not_add_up():
+    parts = numbers.rounded_parts([1000.4, 1000.4, 1000.4], 3001.2)
+    assert parts.parts == ["1,000"] * 3 and parts.total == "3,001" and not parts.adds_up
+    assert "add up to 3,000, not to the rounded total 3,001" in parts.note[1]
+    fine = numbers.rounded_parts([2003.2124, 208.35818, 45.892859, 0.55389073], 2258.0173449)
+    assert fine.parts == ["2,003", "208.4", "45.89", "0.5539"] and fine.total == "2,258" and fine.note is None
+
+
+def test_report_stage_table_notes_rounded_parts_that_do_not_add_up(open_default, tmp_path):
+    d = builders.declaration(builders.result(
+        fossil=3001.2, stages={"raw_material_acquisition": 1000.4, "production": 1000.4, "distribution": 1000.4},
+        declared_per_reference_flow=None))
+    text = re.sub(r"\s+", " ", pdftotext(render_report(d, tmp_path)))
+    assert re.search(r"合计 Total 3,001 ", text)
+    assert "the rounded parts add up to 3,000, not to the rounded total 3,001" in text
+
+
+def test_no_demo_pdf_prints_a_number_in_scientific_notation(demo):
+    out, _ = demo
+    for pdf in demo_pdfs(out):
+        found = SCIENTIFIC.findall(pdftotext(pdf))
+        assert not found, f"{pdf.name}: {found[:5]}"
+
+
+@pytest.mark.parametrize("name, pid", [("nmc811", "SKU-NMC811-PACK"), ("pv", "SKU-PV-MONO-CN")])
+def test_label_per_reference_flow_figure_is_the_cli_total(demo, name, pid):
+    """The CLI's total row and the label's "= ... kg CO2e / item" line show the same text."""
+    out, runs = demo
+    cli_total = re.search(r"│ Total\s+│\s+([\d,.]+) │", runs[name]).group(1)
+    label = re.sub(r"\s+", " ", pdftotext(out / f"{pid}.label.pdf"))
+    assert f"= {cli_total} kg CO2e / item" in label
+    report = re.sub(r"\s+", " ", pdftotext(out / f"{pid}.report.pdf"))
+    assert re.search(rf"合计 Total {re.escape(cli_total)} ", report)
+    if name == "nmc811":
+        assert cli_total == "2,258"      # 2258.017... kg CO2e (tests/golden/nmc811-pack.result.json.gz)
+
+
+# --------------------------------------------------------------------------- drafts
+
+
+def test_every_draft_in_the_demo_has_no_qr_code_and_a_watermark(demo):
+    out, _ = demo
+    svgs = [p for p in out.rglob("*.svg") if ".label" in p.name or "declaration" in p.name]
+    assert len(svgs) >= 8
+    for path in svgs:
+        text = path.read_text(encoding="utf-8")
+        root = ET.fromstring(text)
+        assert root.find(f".//{SVG}svg[@id='qr']") is None, path.name
+        assert "Scan to verify" not in text and "扫码核验" not in text, path.name
+        mark = root.find(f".//{SVG}g[@id='draft-watermark']")
+        assert mark is not None and "rotate(-" in mark.get("transform"), path.name
+        assert " ".join(t.text for t in mark.iter(f"{SVG}text")) == "草稿 DRAFT — not issued", path.name
+    for pdf in demo_pdfs(out):
+        if "reduction" in pdf.name or "verification" in pdf.name:
+            continue
+        text = pdftotext(pdf)
+        assert "Scan to verify" not in text and "扫码核验" not in text, pdf.name
+        colour = (244, 223, 221) if "report" in pdf.name else (241, 211, 208)
+        for page in range(1, page_count(pdf) + 1):               # the watermark is drawn on every page
+            assert tinted(pdf, colour, page) > 600, f"{pdf.name} page {page}"
+
+
+@pytest.mark.parametrize("variant, size", [("graded", None), ("compact", 20.0), ("compact", 40.0), ("declaration", None)])
+def test_an_issued_label_has_its_qr_code_and_no_watermark(variant, size):
+    d = builders.declaration(builders.result(declared_per_reference_flow=40.0))
+    _, _, svg, _ = variant_svg(d, variant, issued=ISSUED, size_mm=size)
+    root = ET.fromstring(svg)
+    assert root.find(f".//{SVG}g[@id='draft-watermark']") is None
+    assert (root.find(f".//{SVG}svg[@id='qr']") is not None) is (size != 20.0)    # too small at 20 mm
+    pdf = issued_label(d, ISSUED, variant=variant, size_mm=size)["pdf"]
+    assert tinted(pdf, (241, 211, 208)) < 150      # a draft has thousands (600 at the least)
+
+
+# --------------------------------------------------------------------------- labels that say what they mean
+
+
+@pytest.fixture(scope="module")
+def china_label(open_default):
+    """NMC811 under the China label pilot rule (tests/golden/cases.json: nmc811-pack.cn-label)."""
+    return compute(NMC811, pcr_id="cn-label-lithium-battery", method="ipcc-2021-gwp100")
+
+
+@pytest.mark.parametrize("variant", ["graded", "declaration"])
+def test_the_china_label_names_gbt_24067(china_label, variant):
+    _, _, svg, _ = variant_svg(china_label, variant, font="F")
+    standard = "".join(ET.fromstring(svg).find(f".//*[@id='standard']").itertext())
+    assert "GB/T 24067-2024" in standard and "ISO 14067" not in standard
+
+
+def test_the_eu_label_keeps_the_study_standard(demo):
+    out, _ = demo
+    text = re.sub(r"\s+", " ", pdftotext(out / "SKU-NMC811-PACK.label.pdf"))
+    assert "标准 Standard ISO 14067:2018" in text      # eu-battery-cfb-ev names none: study.standard
+
+
+@pytest.mark.parametrize("size", [8.0, 20.0, 30.0, 60.0])
+def test_every_label_size_says_what_the_declared_unit_is_in_both_languages(china_label, size):
+    _, _, svg, _ = variant_svg(china_label, "compact", font="F", size_mm=size)
+    root = ET.fromstring(svg)
+    assert "".join(root.find(f".//{SVG}text[@id='unit']").itertext()) == "kg CO2e/kWh*"
+    words = " ".join("".join(t.itertext()) for t in root.find(f".//{SVG}g[@id='declared-unit']"))
+    assert "* 按全生命周期交付电量计" in words and "per kWh delivered over the service life" in words.replace("  ", " ")
+
+
+def test_demo_labels_carry_the_unit_words_and_the_whole_product_name(demo):
+    out, _ = demo
+    compact = re.sub(r"\s+", " ", pdftotext(out / "nmc" / "SKU-NMC811-PACK.label-compact.pdf"))
+    assert "按全生命周期交付电量计" in compact and "per kWh delivered over the service life" in compact
+    label = re.sub(r"\s+", " ", pdftotext(out / "SKU-PV-MONO-CN.label.pdf"))
+    assert "…" not in label
+    assert ("PV module, mono-Si, glass-backsheet, aluminium frame, 60 cells, 1.6 m2, 286 Wp, made in China"
+            in label)
+
+
+@pytest.mark.parametrize("old, new, where", [
+    ("standard: GB/T 24067-2024", 'standard: ""', "standard"),
+    ("label_zh: 按全生命周期交付电量计", 'label_zh: ""', "declared_unit.label_zh"),
+])
+def test_an_empty_standard_or_unit_words_in_a_pcr_is_refused_with_its_line(tmp_path, old, new, where):
+    text = (REPO / "pcr_rules" / "cn-label-lithium-battery.yaml").read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "cn-label-lithium-battery.yaml"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    line = text[:text.index(old)].count("\n") + 1
+    with pytest.raises(PCRError, match=rf"{re.escape(str(path))}:{line}: {re.escape(where)}"):
+        load_pcr(path)
