@@ -315,31 +315,32 @@ def report_text(result: dict, out: Path) -> tuple[str, str]:
 def test_report_shows_biogenic_section(crate, tmp_path):
     text, pdf = report_text(crate, tmp_path)
     assert "2.4 生物源碳、dLUC 与声明总量 Biogenic carbon, dLUC and the declared total" in pdf
-    assert "5.86" in pdf and "2.85" in pdf and "0.183" in pdf
-    # totals per reference flow and per litre (/ 80): 2.4542 -> 2.45, 0.0307 (declared);
-    # 2.8542 -> 2.85, 0.0357
-    assert "Including biogenic emissions and removals 2.45 0.0307 ◀ 声明 declared" in text
-    assert re.search(r"Excluding biogenic CO2 emissions and removals 2\.85 0\.0357 声明值", text)
-    assert "Declared: including biogenic emissions and removals 2.45 0.0307" in text
+    assert "5.862" in pdf and "2.854" in pdf and "0.1832" in pdf     # 4 significant figures (pcf.core.numbers)
+    # totals per reference flow and per litre (/ 80): 2.4542 -> 2.454, 0.0306775 -> 0.03068 (declared);
+    # 2.8542 -> 2.854, 0.0356775 -> 0.03568
+    assert "Including biogenic emissions and removals 2.454 0.03068 ◀ 声明 declared" in text
+    assert re.search(r"Excluding biogenic CO2 emissions and removals 2\.854 0\.03568 声明值", text)
+    assert "Declared: including biogenic emissions and removals 2.454 0.03068" in text
     assert "Rule: ISO 14067:2018 (standard default)" in text
-    assert "dLUC: 0.800 kg CO2e (32.6 %)" in text                      # 0.8 / 2.4542
+    assert "dLUC: 0.8000 kg CO2e (32.6 %)" in text                      # 0.8 / 2.4542
     # masses of biogenic CO2 and the content: 1.6 kg C = 5.86 kg CO2e, 0.05 kg C = 0.183 kg CO2e
-    assert "Biogenic CO2 emitted 6.00 kg CO2" in text and "Biogenic CO2 taken up 6.40 kg CO2" in text
-    assert "Net biogenic (emissions + removals) 0.140 kg CO2e" in text   # 6.54 - 6.4
-    assert "Biogenic carbon content of the product 1.60 kg C = as CO2 5.86 kg CO2e" in text
-    assert "Biogenic carbon content of the packaging 0.0500 kg C = as CO2 0.183 kg CO2e" in text
+    assert "Biogenic CO2 emitted 6.000 kg CO2" in text and "Biogenic CO2 taken up 6.400 kg CO2" in text
+    assert "Net biogenic (emissions + removals) 0.1400 kg CO2e" in text   # 6.54 - 6.4
+    # 1.6 x 44.009 / 12.011 = 5.8625; 0.05 x 44.009 / 12.011 = 0.18320
+    assert "Biogenic carbon content of the product 1.600 kg C = as CO2 5.862 kg CO2e" in text
+    assert "Biogenic carbon content of the packaging 0.05000 kg C = as CO2 0.1832 kg CO2e" in text
     assert "dry wood at 0.4 kg C per kg" in text
 
 
 def test_report_shows_the_pcr_declared_figure(bd, write_model, tmp_path):
-    """Without biogenic CO2 and without dLUC the declared figure is 2.0542 (/ 80 = 0.0257)."""
+    """Without biogenic CO2 and without dLUC the declared figure is 2.0542 (/ 80 = 0.0256775)."""
     from pcf.api import compute
 
     result = compute(write_model(CRATE), pcr_id=str(battery_rule(tmp_path, "excluding_biogenic", "excluded"))).to_json()
     text, pdf = report_text(result, tmp_path / "out")
-    assert "Excluding biogenic CO2 emissions and removals 2.85 0.0357 ◀ 声明 declared" in text
-    assert "Declared: excluding biogenic CO2 emissions and removals, without dLUC 2.05 0.0257" in text
+    assert "Excluding biogenic CO2 emissions and removals 2.854 0.03568 ◀ 声明 declared" in text
+    assert "Declared: excluding biogenic CO2 emissions and removals, without dLUC 2.054 0.02568" in text
     assert "Rule: PCR eu-battery-cfb-ev 0.4" in text and "Rule: PCR eu-battery-cfb-ev 0.4" in pdf
     assert "not in the declared figure" in text
-    # the label's headline follows the declared figure: 0.0257 kg CO2e / L (total: 0.0307)
-    assert "0.0257 kg CO2e / L" in pdf
+    # the label's headline follows the declared figure: 0.02568 kg CO2e / L (total: 0.03068)
+    assert "0.02568 kg CO2e / L" in pdf

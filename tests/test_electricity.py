@@ -372,7 +372,7 @@ def test_cli_check_takes_the_electricity_mode(results, models):
     assert jrc.exit_code == 0, jrc.output
     assert "electricity mode jrc_hierarchy" in flat(jrc.output)
     # 10 kWh x 0.5571 = 5.571 kg CO2e, 5.571 / 7.691 = 72.4 % of the pack
-    assert "Electricity: 10 kWh, 5.571 kg CO2e (72.4 %, 0.5571 kg CO2e/kWh); contractual 10 kWh" in flat(jrc.output)
+    assert "Electricity: 10.00 kWh, 5.571 kg CO2e (72.4 %, 0.5571 kg CO2e/kWh); contractual 10.00 kWh" in flat(jrc.output)
     bad = runner.invoke(cli.app, ["check", str(models["ppa"]), "--electricity-mode", "greenest"])
     assert bad.exit_code == 2 and "greenest" in bad.output
 

@@ -247,3 +247,27 @@ def test_an_empty_standard_or_unit_words_in_a_pcr_is_refused_with_its_line(tmp_p
     line = text[:text.index(old)].count("\n") + 1
     with pytest.raises(PCRError, match=rf"{re.escape(str(path))}:{line}: {re.escape(where)}"):
         load_pcr(path)
+
+
+# --------------------------------------------------------------------------- the report
+
+
+def test_the_report_states_the_service_life_that_drives_the_declared_unit(demo):
+    """NMC811: service_life_years = 8 sets 11,280 kWh per pack (23.5 x 60 x 8); 1.2 says so
+    instead of "No service life ... stated", and that the use stage is outside the boundary."""
+    out, _ = demo
+    text = re.sub(r"\s+", " ", pdftotext(out / "SKU-NMC811-PACK.report.pdf"))
+    assert "No service life" not in text
+    assert "使用寿命 Service life 8 years (模型参数 model parameter service_life_years)" in text
+    assert "service life; 11,280 kWh per" in text
+    assert "outside the system boundary (see 1.3)" in text
+    assert "this study's cradle-to-grave excludes the use stage, as PCR eu-battery-cfb-ev defines it" in text
+
+
+@pytest.mark.parametrize("pid", ["SKU-NMC811-PACK", "SKU-PV-MONO-CN"])
+def test_the_report_prints_no_command_line(demo, pid):
+    out, _ = demo
+    text = pdftotext(out / f"{pid}.report.pdf")
+    commands = "footprint|check|label|lint|report|issue|compare|verify|db|setup|export|batch|serve"
+    found = re.findall(rf"pcf (?:{commands})\b.*|(?<![\w-])--[a-z][a-z-]+.*", text)
+    assert not found, found[:3]

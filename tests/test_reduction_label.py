@@ -173,7 +173,7 @@ def test_refused_without_reduction_measures_or_baseline(reg):
 def test_refused_without_a_reduction(reg):
     a = footprint(reg)
     second(reg, a)
-    with pytest.raises(IssueRefused, match="no reduction: 0.210 kg CO2e / kWh against 0.200 kg CO2e / kWh"):
+    with pytest.raises(IssueRefused, match="no reduction: 0.2100 kg CO2e / kWh against 0.2000 kg CO2e / kWh"):
         reduction(reg, a.number, generation(1008.0))            # 1008 / 4800 = 0.210
 
 

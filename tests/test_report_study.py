@@ -86,8 +86,8 @@ def test_boundary_columns_labels_and_excluded_list_by_hand():
     assert r.total_kg_co2e == pytest.approx(100.0)
     assert _columns(g, ["raw_material_acquisition", "production", "distribution"]) == [
         ["b:steel"], ["p:cells"], ["b:elec"], ["p:pack"], ["p:ship"]]
-    assert _node_lines(g.nodes["b:steel"], 100.0) == ["Steel", "7.00 kg CO2e · 7.0 %", "(into 2 processes)"]
-    assert _node_lines(g.nodes["b:elec"], 100.0) == ["Electricity", "3.00 kg CO2e · 3.0 %"]
+    assert _node_lines(g.nodes["b:steel"], 100.0) == ["Steel", "7.000 kg CO2e · 7.0 %", "(into 2 processes)"]
+    assert _node_lines(g.nodes["b:elec"], 100.0) == ["Electricity", "3.000 kg CO2e · 3.0 %"]
     c = boundary_context(r)
     assert c["counts"] == {"processes": 3, "background": 2, "drawn": 2, "excluded": 1, "links": 4}
     assert c["excluded"] == [{"name": "label sticker", "processes": "Cells"}]
@@ -158,7 +158,7 @@ def test_limitations_are_stated_from_the_result():
                     sampled={}, drivers=(), histogram=Histogram(edges=(), counts=()), background_note="",
                     method_note="")
     r = r.replace(result=dataclasses.replace(r.result, uncertainty=u))
-    assert any("95 % interval 90.0–115 kg CO2e" in e for e in (e for _, e in limitations(r)))
+    assert any("95 % interval 90.00–115.0 kg CO2e" in e for e in (e for _, e in limitations(r)))
 
 
 def test_verification_context_lists_what_the_verifier_confirms():

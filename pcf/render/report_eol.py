@@ -81,7 +81,7 @@ def use_eol_context(result: FootprintResult) -> dict:
         ``present``, ``life`` (service life text or None: the use stage's, else a model parameter
         named for it, ``life_parameter``), ``declared_over_life`` (the declared unit when it is
         counted over the service life, or None), ``use_in_boundary`` (a ``use`` stage in the
-        result), ``inputs`` and ``emissions`` (use
+        result), ``grave_without_use`` (cradle-to-grave without a use stage) and ``pcr`` (study.pcr), ``inputs`` and ``emissions`` (use
         stage, per period and over the service life), ``materials`` (per material: process,
         approach, parameters text, terms with amounts [per reference flow] and kg CO2e, total).
     """
@@ -108,4 +108,6 @@ def use_eol_context(result: FootprintResult) -> dict:
             "life": life_text, "life_parameter": parameter["parameter"] if parameter else None,
             "declared_over_life": over_life,
             "use_in_boundary": "use" in result.stages,
+            "grave_without_use": result.study.boundary == "cradle-to-grave" and "use" not in result.stages,
+            "pcr": result.study.pcr,
             "inputs": inputs, "emissions": emissions, "materials": materials}
