@@ -309,7 +309,7 @@ DEPTH = 4
 """Operations a formula may reach through numbers that are not in the result."""
 
 
-def formula(how, pointers: dict, depth: int = DEPTH):
+def formula(how, pointers: dict, depth: int = DEPTH, own: str | None = None):
     """A Lane's :attr:`~pcf.model.lanes.Lane.how` as a formula of the result's numbers:
     ``[operation, argument...]`` with each argument a JSON pointer (str), a number or a formula;
     None when an operand is not in the result within ``depth`` operations.
@@ -319,6 +319,8 @@ def formula(how, pointers: dict, depth: int = DEPTH):
     how : tuple
     pointers : dict
         ``id`` of a Lane in the result -> its JSON pointer.
+    own : str, optional
+        The pointer of the number itself (never an argument of its own formula).
     """
     if how is None:
         return None
@@ -328,10 +330,10 @@ def formula(how, pointers: dict, depth: int = DEPTH):
             return None
         if source[0] == "c":
             out.append(source[1])
-        elif source[1] in pointers:
+        elif pointers.get(source[1], own) != own:
             out.append(pointers[source[1]])
         elif depth > 0 and source[2] is not None:
-            inner = formula(source[2], pointers, depth - 1)
+            inner = formula(source[2], pointers, depth - 1, own)
             if inner is None:
                 return None
             out.append(inner)
@@ -355,7 +357,7 @@ def _formulas(split: _Split, numbers: dict, sel: np.ndarray) -> dict:
         pointers.setdefault(id(v), p)
     found: dict = {}
     for p in numbers:
-        f = formula(lanes_at[p].how, {k: q for k, q in pointers.items() if q != p}) if p in lanes_at else None
+        f = formula(lanes_at[p].how, pointers, own=p) if p in lanes_at else None
         if f is None:
             continue
         with np.errstate(all="ignore"):
@@ -479,9 +481,10 @@ def full_rows(plan: Plan, rows: list[SkuRow], template: dict, template_sha: str,
                                      f"({difference}); rows computed one by one, please report this")
                     return out
             out.pieces.append(piece)
+            lists = {k: v.v.tolist() for k, v in figures.items() if type(v) is Lane}
+            fixed = {k: v for k, v in figures.items() if type(v) is not Lane}
             for row, p in zip(chosen, positions):
-                out.figures[row.row] = dict({k: (float(v.v[p]) if type(v) is Lane else v) for k, v in figures.items()},
-                                            **shared)
+                out.figures[row.row] = {**fixed, **{k: v[p] for k, v in lists.items()}, **shared}
         pending = [pending[p - off] for p in range(off, n) if state.diverged[p]]
     out.rest.extend(rows[i] for i in pending)
     return out

@@ -115,8 +115,7 @@ def _binary(op, reflected: bool = False, divide: bool = False):
                 op(float(np.broadcast_to(a, self.v.shape)[0]), 0.0)
             if zero.any():
                 _mark(zero)
-        with np.errstate(all="ignore"):
-            out = Lane(op(a, b))
+        out = Lane(op(a, b))  # numpy's warnings are off inside lanes()
         if op in OPS.values():
             mine, theirs = _source(self), _source(other)
             out.how = (op.__name__, theirs, mine) if reflected else (op.__name__, mine, theirs)
@@ -316,7 +315,7 @@ def is_lane(x) -> bool:
 @contextmanager
 def lanes(n: int) -> Iterator[LaneState]:
     """Context in which :class:`Lane` decisions mark the rows that decide otherwise, and
-    texts of numbers are recorded.
+    texts of numbers are recorded (numpy's floating-point warnings off).
 
     Yields
     ------
@@ -326,6 +325,7 @@ def lanes(n: int) -> Iterator[LaneState]:
     state = LaneState(np.zeros(n, dtype=bool))
     token = _ACTIVE.set(state)
     try:
-        yield state
+        with np.errstate(all="ignore"):  # a row dividing by zero is marked, not warned about
+            yield state
     finally:
         _ACTIVE.reset(token)
