@@ -227,7 +227,9 @@ def test_verify_exit_statuses(registry):
     # valid for 30 days from now: long expired in 2999
     assert run("verify", number, "--at", "2999-01-01").exit_code == 1
     tampered = tmp / "tampered.json"
-    tampered.write_bytes(path.read_bytes().replace(b'"text": "0.200"', b'"text": "0.100"'))
+    shown = json.loads(path.read_text(encoding="utf-8"))["declaration"]["values"]["headline"]["text"]     # the signed figure's text
+    tampered.write_bytes(path.read_bytes().replace(f'"text": "{shown}"'.encode(), b'"text": "0.100"'))
+    assert tampered.read_bytes() != path.read_bytes()
     assert run("verify", tampered).exit_code == 1
     assert run("verify", tampered, "--offline").exit_code == 1
     assert run("verify", path, "--offline").exit_code == 3

@@ -24,6 +24,7 @@ from typer.testing import CliRunner
 
 import cli
 from pcf.core.errors import ModelError, UncertaintyError
+from pcf.core.numbers import figure
 from pcf.lca import footprint
 from pcf.lca.uncertainty import monte_carlo
 from pcf.model import load_model
@@ -391,7 +392,7 @@ def test_cli_monte_carlo_prints_interval_and_writes_it(bd, write_model, tmp_path
     assert u["p2_5"] < u["median"] < u["p97_5"]
     text = " ".join(result.output.split())
     assert "Monte Carlo (200 iterations, seed 7)" in text and "95 % interval" in text
-    assert f"{u['p2_5']:.4g} .. {u['p97_5']:.4g}" in text
+    assert f"{figure(u['p2_5'])} .. {figure(u['p97_5'])}" in text   # the one number policy (pcf.core.numbers)
 
 
 def test_cli_without_monte_carlo_has_null_uncertainty(bd, write_model, tmp_path):
@@ -432,7 +433,8 @@ def test_report_shows_the_interval_and_drivers(bd, write_model, tmp_path):
     assert "steel" in text  # the driver
 
 
-def test_report_without_monte_carlo_says_how_to_run_it(bd, write_model, tmp_path):
+def test_report_without_monte_carlo_says_so_without_a_command_line(bd, write_model, tmp_path):
+    """The study report says no uncertainty analysis was run; it prints no command line (issue 20 part 5)."""
     from tests.test_render import pdftotext
 
     from pcf.api import compute
@@ -440,7 +442,7 @@ def test_report_without_monte_carlo_says_how_to_run_it(bd, write_model, tmp_path
 
     result = compute(write_model(UNCERTAIN))
     text = " ".join(pdftotext(render_report(result, tmp_path)).split())
-    assert "--monte-carlo" in text and "No Monte Carlo" in text
+    assert "No Monte Carlo" in text and "--monte-carlo" not in text and "pcf footprint" not in text
 
 
 def test_use_stage_amount_per_year_scales_its_uncertainty(bd, write_model):
