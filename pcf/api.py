@@ -1735,10 +1735,13 @@ def batch(skus: str | Path, out_dir: str | Path, model: str | Path | None = None
     ------
     PCFError
         As :func:`pcf.batch.run_batch`: unreadable table, invalid ``model``, bad ``jobs`` or
-        ``executor``. Row failures are counted in the report, not raised.
+        ``executor``. Row failures are counted in the report, not raised;
+        :class:`pcf.core.errors.OutputError` when ``out_dir`` is a file (before anything runs).
     """
     from .batch import run_batch
+    from .core.files import output_folder
 
+    output_folder(out_dir)
     use_brightway_project(brightway_dir, project)
     return run_batch(skus, out_dir, model, jobs=jobs, executor=executor, scheduler=scheduler, force=force,
                      results=results, json_per_sku=json_per_sku, progress=progress)

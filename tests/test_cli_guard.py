@@ -112,6 +112,18 @@ def test_out_naming_an_existing_file_is_refused_before_computing(bd, write_model
     assert "pcf-fg-OUT-IS-A-FILE" not in bd.databases  # refused before the foreground was written
 
 
+def test_batch_out_naming_an_existing_file_is_refused_before_running(bd, write_model, tmp_path):
+    model = write_model(LOOP)
+    table = tmp_path / "skus.csv"
+    table.write_text("sku,name,cap\nS1,one,2\n")
+    target = tmp_path / "taken"
+    target.write_text("keep me")
+    result = runner.invoke(cli.app, ["batch", str(table), "--model", str(model), "--out", str(target)])
+    assert result.exit_code == 2, result.output
+    assert "not a folder" in result.output and "(--out)" in result.output and "Traceback" not in result.output
+    assert target.read_text() == "keep me"
+
+
 def test_a_failed_footprint_leaves_no_database_staging_or_output_folder(bd, write_model, tmp_path):
     """The foreground is written, then the Monte Carlo run refuses (nothing to sample: no
     ``uncertainty:``, no default, no background): exit 2, and the run's ``pcf-fg-*`` database,
