@@ -566,8 +566,15 @@ def print_claim(comparison: dict) -> None:
     """Table of a result comparison (``pcf-comparison/1``): total and PCR stages per declared unit."""
     c = comparison
     head = "previous" if c["claim"] == "reduction" else "baseline"
+    pcr = f"PCR {c['pcr']['id']} v{c['pcr']['version']}" if c["pcr"]["id"] else "no PCR"
     out.print(f"[bold]{escape(c['claim'])}[/bold]: {escape(c['product']['id'])} against {escape(c['baseline']['id'])}"
-              f"  ·  PCR {escape(str(c['pcr']['id']))} v{escape(str(c['pcr']['version']))}  ·  {escape(c['unit'])}")
+              f"  ·  {escape(pcr)}  ·  {escape(c['unit'])}")
+    b = c["baseline"]
+    if b.get("kind") == "cited":
+        out.print(f"  baseline: {_fmt(b['value'])} {escape(b['unit'])} = {_fmt(b['per_declared_unit'])} "
+                  f"{escape(c['unit'])} ({escape(b['source'])})", highlight=False)
+    for m in b.get("members", []) if len(b.get("members", [])) > 1 else []:
+        out.print(f"  baseline {escape(m['id'])}: weight {m['weight']:g} × {_fmt(m['per_declared_unit'])}", highlight=False)
     columns = [("", "left"), (head, "right"), ("product", "right"),
                ("reduction" if c["claim"] == "reduction" else "handprint", "right"), ("%", "right")]
     rows = []
@@ -601,16 +608,34 @@ def compare(
                                                               "default) | handprint (against a baseline product)."),
     justification: Optional[str] = typer.Option(None, "--justification", help="Results, handprint: why the baseline "
                                                                               "is what the customer would use otherwise."),
+    baseline: list[Path] = typer.Option([], "--baseline", help="Handprint of the one result given: a baseline result "
+                                                               "JSON (repeatable: their weighted average)."),
+    weight: list[float] = typer.Option([], "--weight", help="Share of each --baseline in the average, in order "
+                                                            "(each > 0, summing to 1; not needed for one)."),
+    baseline_value: Optional[float] = typer.Option(None, "--baseline-value", help="Handprint: a cited baseline value "
+                                                                                  "instead of results."),
+    baseline_unit: Optional[str] = typer.Option(None, "--baseline-unit", help="Its unit, '<mass> CO2e/<unit>' "
+                                                                              "(e.g. 'kg CO2e/kWh'; converted to the "
+                                                                              "product's declared unit)."),
+    baseline_source: Optional[str] = typer.Option(None, "--baseline-source", help="Where the cited value comes from."),
 ) -> None:
-    """Compare a model's scenarios (MODEL), or two results for a reduction claim or a carbon handprint (A B).
+    """Compare a model's scenarios (MODEL), or two results for a reduction claim or a carbon handprint (A B),
+    or one result's handprint against --baseline results or a cited --baseline-value.
 
-    With two results: exit 1 when the claim is not supported (no reduction, or a condition not met).
+    With results: exit 1 when the claim is not supported (no reduction, or a condition not met).
     """
     from pcf.api import compare as run_compare
-    from pcf.api import compare_results_claim
+    from pcf.api import compare_handprint, compare_results_claim
 
     results = first.suffix.lower() == ".json"
-    if results:
+    real_baseline = bool(baseline or weight or baseline_value is not None or baseline_unit or baseline_source)
+    if real_baseline:
+        if not results or second is not None or (claim or "handprint") != "handprint":
+            raise PCFError("--baseline / --baseline-value give the baseline of a handprint of ONE result: pcf compare "
+                           "PRODUCT.result.json --claim handprint --baseline ... (or --baseline-value ...)")
+        run = compare_handprint(first, baseline, weight, baseline_value, baseline_unit, baseline_source,
+                                justification, out_dir)
+    elif results:
         if second is None:
             raise PCFError("comparing results needs two: pcf compare BASELINE.result.json PRODUCT.result.json")
         if scenario or method or electricity_mode:

@@ -504,6 +504,68 @@ def compare_results_claim(baseline_path: str | Path, product_path: str | Path, c
     return ComparisonRun(comparison, [baseline, product], files)
 
 
+def compare_handprint(product_path: str | Path, baselines: list[str | Path] | None = None,
+                      weights: list[float] | None = None, baseline_value: float | None = None,
+                      baseline_unit: str | None = None, baseline_source: str | None = None,
+                      justification: str | None = None, out_dir: str | Path | None = None) -> ComparisonRun:
+    """``pcf compare PRODUCT.result.json --claim handprint --baseline ... | --baseline-value ...``:
+    a carbon handprint against real baselines (issue 21 part 3; docs/result-json.md, "Comparisons").
+
+    Parameters
+    ----------
+    product_path : str or Path
+        Result JSON of the handprint solution (any declared unit: kWh generated, MJ, km, ...).
+    baselines : list of str or Path, optional
+        Result JSON files of the alternatives; their weighted average is the baseline.
+    weights : list of float, optional
+        One per baseline result, in order, each > 0, summing to 1 (may be left out for one).
+    baseline_value, baseline_unit, baseline_source : optional
+        Instead of results: a cited value [``baseline_unit``, ``<mass> CO2e/<unit>``] and its source.
+    justification : str
+        Why this baseline is what the customer would use otherwise.
+    out_dir : str or Path, optional
+        Folder for ``<product>.vs.<baseline>.handprint.json``, ``.csv`` and ``.pdf``.
+
+    Returns
+    -------
+    ComparisonRun
+        ``comparison`` (:func:`pcf.compare.claims.handprint_against`), ``results`` [baselines...,
+        product], ``files``.
+
+    Raises
+    ------
+    SourceError
+        A result file is missing or not a ``pcf-result/1`` document.
+    ComparisonRefused
+        What :func:`pcf.compare.claims.handprint_against` refuses; a cited value without its
+        unit or source (about ``baseline_unit`` / ``baseline_source``).
+    RenderError
+        The PDF cannot be rendered.
+    """
+    from .compare.claims import CitedBaseline, handprint_against, write_comparison_files
+    from .core.errors import ComparisonRefused
+    from .declaration import read_declaration
+
+    cited = None
+    if baseline_value is not None or baseline_unit or baseline_source:
+        for name, given in (("baseline_value", baseline_value), ("baseline_unit", baseline_unit),
+                            ("baseline_source", baseline_source)):
+            if given is None or (isinstance(given, str) and not given.strip()):
+                raise ComparisonRefused("a cited baseline needs its value, its unit ('kg CO2e/kWh') and its source"
+                                        ).about(name)
+        cited = CitedBaseline(float(baseline_value), baseline_unit, baseline_source)
+    product = read_declaration(product_path)
+    results = [read_declaration(p) for p in baselines or []]
+    comparison = handprint_against(product, results=results, weights=weights, cited=cited,
+                                   justification=justification)
+    files = {}
+    if out_dir is not None:
+        from .render.comparison import comparison_pdf
+
+        files = write_comparison_files(comparison, out_dir, comparison_pdf(comparison))
+    return ComparisonRun(comparison, results + [product], files)
+
+
 def render_outputs(result_path: str | Path | None, out_dir: str | Path, what: str, variants: list[str] | None = None,
                    size_mm: float | None = None, batch: str | Path | None = None,
                    sku: str | None = None, grading: str | Path | None = None) -> dict[str, Path]:
