@@ -160,7 +160,12 @@ def _on_arrays(plan: Plan, group: list[SkuRow], template: tuple, records: list, 
     if not arrays:
         return group
     hashes = {r.row: input_hash(plan, r) for r in arrays}
-    done = full_rows(plan, arrays, doc, sha, hashes)
+    try:
+        done = full_rows(plan, arrays, doc, sha, hashes)
+    except Exception as exc:  # the arrays only save time: their rows go the scalar path, which is the reference
+        notes.append(f"{plan.model}: rows computed one by one, the arrays failed ({type(exc).__name__}: {exc}); "
+                     "please report this")
+        return group
     notes.extend(n for n in done.notes if n not in notes)
     pieces.extend(done.pieces)
     left = {r.row for r in done.rest}
