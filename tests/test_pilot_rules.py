@@ -10,6 +10,7 @@ IPCC AR6 WG1 Table 7.SM.7 gives GWP100 CF4 7380 and C2F6 12400 (pcf's ipcc-2021-
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -186,3 +187,13 @@ def test_an_inventory_flow_listed_twice_is_refused_at_its_line(tmp_path):
     with pytest.raises(PCRError) as err:
         load_pcr(path)
     assert f":{line}:" in str(err.value) and "list each flow once" in str(err.value)
+
+
+def test_an_aluminium_result_is_graded_against_the_iai_average(open_default, write_model, tmp_path):
+    """11.1614 kg CO2e/kg (above) / IAI 15.1 kg CO2e/kg = 0.73917: level 1 (ratio <= 0.8)."""
+    declaration = api.compute(write_model(ALUMINIUM_MODEL.replace("EMISSIONS\n", PFCS)))
+    path = tmp_path / "AL-INGOT.result.json"
+    path.write_text(json.dumps(declaration.to_json()), encoding="utf-8")
+    [g] = api.grade(path, "pcr").grades
+    assert g.ratio == pytest.approx(11.1614 / 15.1, rel=1e-6) and g.level == 1
+    assert g.group.reference.value == 15.1 and g.indicative is False
