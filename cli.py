@@ -592,7 +592,9 @@ def print_claim(comparison: dict) -> None:
 
 @app.command(epilog="Example: pcf compare examples/battery/nmc811-pack.yaml --out out --scenario grid_east_china  ·  "
                     "pcf compare out/OLD.result.json out/NEW.result.json --claim reduction --out out  ·  "
-                    "pcf compare out/BASE.result.json out/NEW.result.json --claim handprint --justification '...'")
+                    "pcf compare out/BASE.result.json out/NEW.result.json --claim handprint --justification '...'  ·  "
+                    "pcf compare out/PV.result.json --claim handprint --baseline-value 0.5366 --baseline-unit "
+                    "'kg CO2/kWh' --baseline-source '...' --justification '...'")
 def compare(
     first: Path = typer.Argument(..., help="A product model (YAML): compare its scenarios; or the result JSON of the "
                                            "previous generation / baseline product."),
