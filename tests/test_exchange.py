@@ -165,7 +165,7 @@ def test_pact_v3_figures_by_hand(tiny):
     assert doc["companyName"] == "ACME Cells" and doc["productIds"] == ["urn:pcf:test:product:EXP"]
     assert doc["productClassifications"] == ["urn:pact:productclassification:un-cpc:46420"]
     datetime.fromisoformat(doc["created"].replace("Z", "+00:00"))
-    assert "distribution 0.1 kg CO2e" in doc["comment"]
+    assert "distribution 0.1000 kg CO2e" in doc["comment"]
     # the same result always gives the same id; the formats differ
     assert export_result(tiny, "pact-v3")["id"] == doc["id"] != export_result(tiny, "pact-v2")["id"]
 
