@@ -25,6 +25,7 @@ import dataclasses
 import functools
 import math
 import numbers
+import sys
 import types
 import typing
 from collections.abc import Mapping
@@ -153,7 +154,11 @@ def _non_finite(value: Any, process: Any) -> tuple[list[str], float, Any] | None
     cls = type(value)
     if cls is float:
         return None if math.isfinite(value) else ([], value, process)
-    if cls is str or cls is int or cls is bool or value is None:
+    if cls is int:  # finite, unless beyond the float range (10**400 in a JSON file)
+        if -sys.float_info.max <= value <= sys.float_info.max:
+            return None
+        return [], math.inf if value > 0 else -math.inf, process
+    if cls is str or cls is bool or value is None:
         return None
     if isinstance(value, dict):
         process = value.get("process", process)
@@ -168,8 +173,13 @@ def _non_finite(value: Any, process: Any) -> tuple[list[str], float, Any] | None
             if found is not None:
                 found[0].append(f"[{i}]")
                 return found
-    elif isinstance(value, numbers.Real) and not isinstance(value, bool) and not math.isfinite(value):
-        return [], float(value), process
+    elif isinstance(value, numbers.Real) and not isinstance(value, bool):
+        try:
+            finite = math.isfinite(value)
+        except OverflowError:  # an integer beyond the float range (10**400 in a JSON file)
+            return [], math.inf if value > 0 else -math.inf, process
+        if not finite:
+            return [], float(value), process
     return None
 
 

@@ -267,8 +267,10 @@ def _read_document(path: Path) -> tuple[bytes, dict]:
         raise ExchangeError(f"cannot read {path}: {exc.strerror or exc}") from None
     try:
         doc = json.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, ValueError) as exc:  # also an integer of more than 4,300 digits
         raise ExchangeError(f"{path.name} is not JSON: {exc}") from None
+    except RecursionError:
+        raise ExchangeError(f"{path.name} is not JSON this pcf reads: nested too deeply") from None
     if isinstance(doc, dict) and isinstance(doc.get("data"), dict) and "pcf" not in doc:
         doc = doc["data"]
     if not isinstance(doc, dict) or not isinstance(doc.get("pcf"), dict):

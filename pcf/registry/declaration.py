@@ -391,6 +391,8 @@ def parse_document(data: bytes | str, where: str = "declaration") -> dict:
         _check_shape(decl)
     except NotADeclaration:
         raise
+    except RecursionError:  # json's decoder on thousands of nested brackets
+        raise NotADeclaration(f"{where}: not a valid signed declaration (nested too deeply)") from None
     except (UnicodeDecodeError, ValueError, TypeError, KeyError) as exc:
         raise NotADeclaration(f"{where}: not a valid signed declaration ({exc})") from None
     except RegistryError as exc:  # from the key or number parsers

@@ -77,6 +77,8 @@ def read_head(path: str | Path) -> dict:
         document = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise RegistryError(f"{path}: not a readable signed head ({exc})").about("known_head") from None
+    except RecursionError:
+        raise RegistryError(f"{path}: not a readable signed head (nested too deeply)").about("known_head") from None
     if not isinstance(document, dict) or tuple(sorted(document)) != tuple(sorted(_FIELDS)) \
             or document.get("format") != FORMAT or not isinstance(document.get("seq"), int):
         raise RegistryError(f"{path}: not a signed head ({FORMAT}: {', '.join(_FIELDS)})").about("known_head")

@@ -124,7 +124,7 @@ class Clients:
             data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise ClientsError(f"{path}: no clients file; add a client with `pcf api-client ID --clients {path}`") from None
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, RecursionError) as exc:
             raise ClientsError(f"{path}: not a readable clients file ({exc})") from None
         if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("clients"), list):
             raise ClientsError(f"{path}: not a {FORMAT} file")
