@@ -165,7 +165,7 @@ def test_issue_numbers_signs_stores_and_writes_the_declaration(reg):
     doc = parse_document((out / f"{issued.number}.declaration.json").read_bytes())
     d = doc["declaration"]
     assert d["label_number"] == issued.number
-    assert d["values"]["headline"] == {"value": 0.2, "unit": "kg CO2e / kWh", "text": "0.200",
+    assert d["values"]["headline"] == {"value": 0.2, "unit": "kg CO2e / kWh", "text": "0.2000",
                                        "basis": "per declared unit"}
     assert d["values"]["total_kg_co2e"] == 960.0
     # this PCR's rule (EF 3.1: biogenic CO2 0/0, 0 here; dLUC in, 0): 960 kg, 960 / 4800 = 0.2 / kWh
@@ -250,7 +250,7 @@ def test_verify_number_file_and_token(reg):
     token = verify(issued.token, reg["store"], at=T_CHECK)
     assert token.verdict == "valid" and states(token)["token"] == "ok"
     parsed = parse_token(issued.token)
-    assert parsed.fields["n"] == issued.number and parsed.fields["v"] == "0.200" and parsed.fields["c"] == "C"
+    assert parsed.fields["n"] == issued.number and parsed.fields["v"] == "0.2000" and parsed.fields["c"] == "C"
     assert len(issued.token) < 260
 
 
@@ -271,7 +271,7 @@ def test_one_changed_byte_fails(reg):
         assert "fail" in states(result).values(), f"flipping byte {pos} ({data[pos:pos + 1]!r}) went unnoticed"
     # and the token
     token = issued.token
-    bad = token.replace("|v=0.200|", "|v=0.100|")
+    bad = token.replace("|v=0.2000|", "|v=0.100|")
     assert verify_token(bad, reg["store"], at=T_CHECK).verdict == "invalid"
     assert verify_token(bad, None, reg["key"].public_key, at=T_CHECK).verdict == "invalid"
 
