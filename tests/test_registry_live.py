@@ -213,6 +213,9 @@ def test_live_index_counts_and_statuses(served):
     assert rows[lab["revoked"].number] == "revoked" and rows[lab["expired"].number] == "expired"
     assert rows[lab["suspended"].number] == "suspended"
     assert get(served["base"] + "/index.html")[0] == 200
+    # the revoked row says why (issue 20); a suspension's reason stays private
+    row = body[body.index(f'data-number="{lab["revoked"].number}"'):]
+    assert f"撤销原因 Reason: {REASON}" in row[:row.index("</tr>")] and SECRET not in body
 
 
 def test_revoked_page_in_chromium_shows_the_reason(served):

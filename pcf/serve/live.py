@@ -224,7 +224,8 @@ class LivePages:
                 self._rows[key] = cached
         state = label_state(label, [], at)
         zh, en, _ = names(state.status)
-        return {"number": label.number, "status": state.status, "status_zh": zh, "status_en": en, **cached}
+        return {"number": label.number, "status": state.status, "status_zh": zh, "status_en": en,
+                "reason": state.reason, **cached}  # a revocation's reason is public (issue 20)
 
 
 def _message_page(code: str, text: str, css: Markup) -> str:
