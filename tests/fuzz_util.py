@@ -501,11 +501,15 @@ def table_verdict(path: Path, model: Path, batch_out: Path | None = None) -> tup
             return "non-finite", f"row {row.row}: {row.overrides}"
     if batch_out is not None:
         run_batch(path, batch_out, model, results=False)
-        with open(batch_out / "summary.csv", newline="", encoding="utf-8") as f:
-            for row in csv.DictReader(f):
-                for key, value in row.items():
-                    if value and value.strip().lower() in ("nan", "inf", "-inf", "infinity", "-infinity"):
-                        return "non-finite", f"summary row {row.get('row')}: {key}={value}"
+        limit = csv.field_size_limit(1 << 24)  # a name at the table's limit, quoted in the summary
+        try:
+            with open(batch_out / "summary.csv", newline="", encoding="utf-8") as f:
+                for row in csv.DictReader(f):
+                    for key, value in row.items():
+                        if value and value.strip().lower() in ("nan", "inf", "-inf", "infinity", "-infinity"):
+                            return "non-finite", f"summary row {row.get('row')}: {key}={value}"
+        finally:
+            csv.field_size_limit(limit)
     return None
 
 

@@ -652,3 +652,15 @@ def test_model_cell_naming_a_folder_is_a_row_error(bd, model, tmp_path):
     rows = _summary(tmp_path / "out")
     assert rows[3]["error"] == f"row 3: model: {tmp_path / 'folder'} is a folder, not a model file"
     assert rows[4]["error"] == "row 4: model: not a file name (it holds a NUL character)"
+
+
+def test_rows_without_parameter_columns(bd, model, tmp_path):
+    # benchmarks/fuzz.py table mutant 530 (seed 19): a header without parameter columns gave an
+    # IndexError in summarise_rows (one evaluation, indexed per row); each row is the model as
+    # written: 1.25 x 6.571 + 2.5 x 3.873 = 17.89625 (module docstring, base)
+    path = tmp_path / "skus.csv"
+    path.write_text("id,name\nA,first\nB,second\nC,third\n", encoding="utf-8")
+    report = run_batch(path, tmp_path / "out", model, results=False)
+    assert (report.computed, report.failed) == (3, 0)
+    rows = _summary(tmp_path / "out")
+    assert [float(r["total_kg_co2e"]) for r in rows.values()] == pytest.approx([17.89625] * 3, rel=REL)

@@ -244,9 +244,12 @@ def summarise_rows(plan: Plan, rows: list[SkuRow]) -> tuple[dict[int, dict], lis
     lists = {k: (v.tolist() if isinstance(v, np.ndarray) else v if isinstance(v, list) else [v] * len(known))
              for k, v in cols.items()}
     done = {}
+    ok = np.atleast_1d(ok)
+    one = ok.size == 1  # no parameter column (every row is the model as written): one evaluation
     for i, r in enumerate(known):
-        if ok[i]:
-            done[r.row] = {k: v[i] for k, v in lists.items()}
+        j = 0 if one else i
+        if ok[j]:
+            done[r.row] = {k: v[j] for k, v in lists.items()}
         else:
             rest.append(r)
     return done, rest, ""
