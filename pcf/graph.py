@@ -164,9 +164,9 @@ class BackgroundUnits:
         self.complete = False
 
     def _read(self, codes: list[str] | None) -> None:
+        brightway()  # chooses Brightway's data folder before bw2data is first imported
         from bw2data.backends import ActivityDataset as AD
 
-        brightway()
         query = AD.select(AD.code, AD.data).where(AD.database == self.database)
         if codes is not None:
             query = query.where(AD.code.in_(codes))

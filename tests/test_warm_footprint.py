@@ -15,6 +15,7 @@ import json
 import os
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -41,6 +42,10 @@ with open(out, "w") as f:
     json.dump({"code": code, "modules": sorted(sys.modules)}, f)
 """
 
+#: The environment a user runs pcf in: PCF_HOME, but not the BRIGHTWAY2_DIR this test process's
+#: bw2data import set (with it, an import of bw2data before pcf chose its folder went unnoticed).
+USER_ENV = {k: v for k, v in os.environ.items() if k != "BRIGHTWAY2_DIR"}
+
 BRIGHTWAY = ("bw2data", "bw2calc", "bw2io", "bw_processing", "matrix_utils")
 
 
@@ -55,12 +60,13 @@ def warm_bg(bd, write_model, request):
             del bd.databases[db]
 
 
-def footprint(model: Path, out: Path) -> tuple[dict, set]:
-    """``pcf footprint model --out out`` in a fresh process: its result JSON (without its clock)
-    and the modules it loaded."""
+def footprint(model: Path, out: Path, *extra: str) -> tuple[dict, set]:
+    """``pcf footprint model --out out *extra`` in a fresh process: its result JSON (without its
+    clock) and the modules it loaded."""
     record = out.parent / f"{out.name}.modules.json"
-    proc = subprocess.run([sys.executable, "-c", DRIVER, str(record), "footprint", str(model), "--out", str(out)],
-                          cwd=REPO, env=dict(os.environ), capture_output=True, text=True, timeout=300)
+    proc = subprocess.run([sys.executable, "-c", DRIVER, str(record), "footprint", str(model), "--out", str(out),
+                           *extra],
+                          cwd=REPO, env=USER_ENV, capture_output=True, text=True, timeout=300)
     assert record.exists(), proc.stderr
     found = json.loads(record.read_text())
     from pcf.core.bw import brightway
@@ -159,6 +165,28 @@ def test_a_changed_model_is_computed_in_full_and_written_to_brightway(bd, warm_b
     assert metal["amount"] == 2.0  # the foreground in Brightway is the model's
     warm, modules = footprint(model, tmp_path / "warm")
     assert brightway_loaded(modules) == [] and warm == changed
+
+
+def test_a_scenario_naming_another_background_activity_after_a_warm_run(bd, warm_bg, tmp_path):
+    """The warm record knows the units of the activities the base model names (metal, power);
+    a scenario swapping metal for the background activity ore asks Brightway for its unit. That read once imported
+    bw2data before pcf had chosen its data folder ("bw2data was imported before pcf chose its
+    data folder", exit 2): NMC811's plant_cn_southwest after a plain footprint."""
+    name, model = warm_bg
+    model.write_text(model.read_text() + textwrap.dedent(f"""\
+        scenarios:
+          ore_direct:
+            description: ore instead of metal
+            replace:
+              - {{process: make, input: metal, with: {{background: ore}}}}
+        """), encoding="utf-8")
+    footprint(model, tmp_path / "cold")
+    warm, modules = footprint(model, tmp_path / "warm")
+    assert brightway_loaded(modules) == []  # the base model is warm
+    swapped, _ = footprint(model, tmp_path / "scenario", "--scenario", "ore_direct")
+    m_metal = (0.5 + 0.01 * CH4 + 2.0 + 0.1) / 0.95
+    # 1 kg ore at 1 kg CO2e/kg, 2 kWh power at 0.1 + 0.05 m_metal each, 1 kg CO2 of its own
+    assert swapped["total_kg_co2e"] == pytest.approx(1.0 + 2 * (0.1 + 0.05 * m_metal) + 1.0, rel=1e-6)
 
 
 def test_a_foreground_changed_in_brightway_is_written_again(bd, warm_bg, tmp_path):
