@@ -24,23 +24,9 @@ from pcf.lca import warmcache
 from pcf.lca.prepare import warm_prepare
 from pcf.model import load_model
 from tests.test_bgcache import CH4, METHOD, MODEL, expected_total, write_background
+from tests.test_light_imports import DRIVER  # cli.main() in a fresh process, then its modules and exit status
 
 REPO = Path(__file__).resolve().parent.parent
-
-#: ``cli.main()`` with the arguments after the output file, then the loaded modules and the
-#: exit status written there (as tests/test_light_imports.py).
-DRIVER = """
-import json, sys
-out, sys.argv = sys.argv[1], ["pcf"] + sys.argv[2:]
-import cli
-code = 0
-try:
-    cli.main()
-except SystemExit as exc:
-    code = exc.code
-with open(out, "w") as f:
-    json.dump({"code": code, "modules": sorted(sys.modules)}, f)
-"""
 
 #: The environment a user runs pcf in: PCF_HOME, but not the BRIGHTWAY2_DIR this test process's
 #: bw2data import set (with it, an import of bw2data before pcf chose its folder went unnoticed).
