@@ -179,3 +179,91 @@ def assessed(footprint: FootprintResult, pcr: Any, electricity_mode: str | None 
     if not isinstance(footprint, FootprintResult):
         raise TypeError(f"a FootprintResult, not {type(footprint).__name__} (build it with result(...))")
     return build_declaration(footprint, pcr, electricity_mode).to_json()["assessment"]
+
+
+def loop_model(*, product_id: str = "LOOP", reference_items: float | str = 1, background: str = "test-bg",
+               method: str = "ipcc-2021-gwp100", pcr: str | None = None,
+               parameters: Mapping[str, float | str] | None = None, loop: float | str = 0.1,
+               elec: float | str = 10, uncertainty: Mapping[str, Mapping[str, float | str]] | None = None,
+               cut_off: bool = True, steel_power: bool = False) -> str:
+    """The text of the "LOOP" test model: two foreground processes in a loop on the ``test-bg``
+    background (tests/conftest.py), in ``pcf-model/1``.
+
+    ``a`` (production) makes 1 item from 2 kg of ``b``, ``elec`` kWh of electricity and 1 kg CO2
+    fossil emitted; ``b`` (raw material acquisition) makes 1 kg from ``loop`` items of ``a``,
+    1 kg steel, 1000 kg km of air freight, 500 g wood, 1 g N2O of land use origin and 0.3 kg of
+    biogenic CO2 removed. The declared unit is ``cap * 10`` kWh. So ``s_a = 1 / (1 - 2 loop)``
+    items of ``a`` and ``s_b = 2 s_a`` kg of ``b`` per item; the totals are worked by hand
+    where they are asserted (tests/test_lca.py: loop 0.1, elec 10 gives 17.89625 kg CO2e per
+    item; tests/test_batch.py: as functions of ``loop``, ``elec_a`` and ``cap``).
+
+    Every keyword changes one thing of the text:
+
+    - ``product_id``; ``reference_items``: the reference flow [item];
+    - ``background``, ``method``, ``pcr``: the ``study`` (no ``pcr`` key when None);
+    - ``parameters``: the model's parameters (default ``{cap: 2}``); ``loop`` and ``elec`` are
+      the two amounts, numbers or expressions of them (``loop="loop"``);
+    - ``uncertainty``: per input (``a``, ``b``, ``elec``, ``steel``, ``air``, ``wood``), the
+      fields of its ``uncertainty:`` entry (``{"elec": {"distribution": "lognormal", "gsd": 1.3}}``);
+    - ``cut_off``: ``b`` lists 0.02 kg of paint excluded below the 1 % mass cut-off;
+    - ``steel_power``: the scenario ``steel_power``, in which ``a`` draws 1 kg of steel per kWh
+      (``elec`` kg) instead of electricity.
+
+    Without keywords, the text is the model of tests/test_lca.py (``a``'s stage on line 13).
+    """
+    uncertain = {name: "{" + ", ".join(f"{k}: {v}" for k, v in fields.items()) + "}"
+                 for name, fields in (uncertainty or {}).items()}
+    unknown = set(uncertain) - {"a", "b", "elec", "steel", "air", "wood"}
+    if unknown:
+        raise ValueError(f"loop_model has no input {sorted(unknown)}")
+
+    def flow(kind: str, name: str, amount: float | str, unit: str) -> str:
+        extra = f", uncertainty: {uncertain[name]}" if name in uncertain else ""
+        return f"      - {{{kind}: {name}, amount: {amount}, unit: {unit}{extra}}}"
+
+    study = f"background: {background}, method: {method}" + (f", pcr: {pcr}" if pcr is not None else "")
+    params = ", ".join(f"{k}: {v}" for k, v in (parameters if parameters is not None else {"cap": 2}).items())
+    lines = [
+        "format: pcf-model/1",
+        "product:",
+        f"  id: {product_id}",
+        "  name: Loop product",
+        "  process: a",
+        f"  reference_flow: {{amount: {reference_items}, unit: item}}",
+        "  declared_unit: {unit: kWh, description: test, per_reference_flow: cap * 10}",
+        f"study: {{{study}}}",
+        f"parameters: {{{params}}}",
+        "processes:",
+        "  - id: a",
+        "    name: A",
+        "    stage: production",
+        "    output: {amount: 1, unit: item}",
+        "    inputs:",
+        flow("process", "b", 2, "kg"),
+        flow("background", "elec", elec, "kWh"),
+        "    emissions:",
+        "      - {substance: carbon dioxide, origin: fossil, amount: 1, unit: kg}",
+        "  - id: b",
+        "    name: B",
+        "    stage: raw_material_acquisition",
+        "    output: {amount: 1, unit: kg}",
+        "    inputs:",
+        flow("process", "a", loop, "item"),
+        flow("background", "steel", 1, "kg"),
+        flow("background", "air", 1000, "kg km"),
+        flow("background", "wood", 500, "g"),
+        "    emissions:",
+        "      - {substance: dinitrogen monoxide, origin: land_use, amount: 1, unit: g}",
+        "    removals:",
+        "      - {substance: carbon dioxide, origin: biogenic, amount: 0.3, unit: kg}",
+    ]
+    if cut_off:
+        lines += ["    excluded:",
+                  "      - {name: paint, amount: 0.02, unit: kg, reason: below 1 % mass cut-off}"]
+    if steel_power:
+        lines += ["scenarios:",
+                  "  steel_power:",
+                  "    description: a runs on 1 kg steel per kWh instead of electricity",
+                  "    replace:",
+                  f"      - {{process: a, input: elec, with: {{background: steel, amount: {elec}, unit: kg}}}}"]
+    return "\n".join(lines) + "\n"

@@ -1,9 +1,9 @@
 """``pcf batch`` (library): SKU rows evaluated as arrays equal the single run, hand-worked
 figures, error records, resume, summary files, Excel tables, the example table.
 
-Hand-worked model (``MODEL``): the loop of tests/test_lca.py with three parameters, on the
-``test-bg`` table (elec 0.5571 kg CO2e/kWh with IPCC 2021 GWP100: 0.5 + 0.001 x 29.8 +
-0.0001 x 273):
+Hand-worked model (``MODEL``, tests/builders.py's ``loop_model``): the loop of tests/test_lca.py
+with three parameters (and no paint cut off), on the ``test-bg`` table (elec 0.5571 kg CO2e/kWh
+with IPCC 2021 GWP100: 0.5 + 0.001 x 29.8 + 0.0001 x 273):
 
              a       b
     A =  a [ 1     -loop ]      f = [1, 0]^T
@@ -45,47 +45,11 @@ from pcf.batch.table import SkuRow
 from pcf.core.errors import TableError
 from pcf.model.expressions import evaluate
 from pcf.model.variants import Variants, vectorised
+from tests.builders import loop_model
 from tests.conftest import REPO
 
-MODEL = textwrap.dedent("""\
-    format: pcf-model/1
-    product:
-      id: LOOP
-      name: Loop product
-      process: a
-      reference_flow: {amount: 1, unit: item}
-      declared_unit: {unit: kWh, description: test, per_reference_flow: cap * 10}
-    study: {background: test-bg, method: ipcc-2021-gwp100}
-    parameters: {cap: 2, loop: 0.1, elec_a: 10}
-    processes:
-      - id: a
-        name: A
-        stage: production
-        output: {amount: 1, unit: item}
-        inputs:
-          - {process: b, amount: 2, unit: kg}
-          - {background: elec, amount: elec_a, unit: kWh}
-        emissions:
-          - {substance: carbon dioxide, origin: fossil, amount: 1, unit: kg}
-      - id: b
-        name: B
-        stage: raw_material_acquisition
-        output: {amount: 1, unit: kg}
-        inputs:
-          - {process: a, amount: loop, unit: item}
-          - {background: steel, amount: 1, unit: kg}
-          - {background: air, amount: 1000, unit: kg km}
-          - {background: wood, amount: 500, unit: g}
-        emissions:
-          - {substance: dinitrogen monoxide, origin: land_use, amount: 1, unit: g}
-        removals:
-          - {substance: carbon dioxide, origin: biogenic, amount: 0.3, unit: kg}
-    scenarios:
-      steel_power:
-        description: a runs on 1 kg steel per kWh instead of electricity
-        replace:
-          - {process: a, input: elec, with: {background: steel, amount: elec_a, unit: kg}}
-    """)
+MODEL = loop_model(parameters={"cap": 2, "loop": 0.1, "elec_a": 10}, loop="loop", elec="elec_a", cut_off=False,
+                   steel_power=True)
 
 TABLE = textwrap.dedent("""\
     id,name,scenario,cap,loop,elec_a,# comment

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 import cli
 from pcf.core.errors import PCFError
-from tests.test_lca import LOOP
+from tests.builders import loop_model
 
 runner = CliRunner()
 
@@ -36,7 +36,7 @@ def test_every_command_help_has_an_example():
 
 
 def test_footprint_writes_result_and_prints_summary(bd, write_model, tmp_path):
-    model = write_model(LOOP)
+    model = write_model(loop_model())
     out = tmp_path / "out"
     result = runner.invoke(cli.app, ["footprint", str(model), "--out", str(out)])
     assert result.exit_code == 0, result.output
@@ -47,7 +47,7 @@ def test_footprint_writes_result_and_prints_summary(bd, write_model, tmp_path):
 
 
 def test_invalid_model_exits_2_with_file_line_and_writes_nothing(bd, write_model, tmp_path):
-    model = write_model(LOOP.replace("stage: production", "stage: manufacturing"))
+    model = write_model(loop_model().replace("stage: production", "stage: manufacturing"))
     out = tmp_path / "never"
     result = runner.invoke(cli.app, ["footprint", str(model), "--out", str(out)])
     assert result.exit_code == 2
@@ -59,14 +59,14 @@ def test_unlinked_background_exits_2_and_keeps_existing_output(bd, write_model, 
     out = tmp_path / "out"
     out.mkdir()
     (out / "keep.txt").write_text("previous run")
-    model = write_model(LOOP.replace("background: steel,", "background: steal,"))
+    model = write_model(loop_model().replace("background: steel,", "background: steal,"))
     result = runner.invoke(cli.app, ["footprint", str(model), "--out", str(out)])
     assert result.exit_code == 2
     assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
 
 
 def test_check_without_pcr_exits_2(bd, write_model):
-    result = runner.invoke(cli.app, ["check", str(write_model(LOOP))])
+    result = runner.invoke(cli.app, ["check", str(write_model(loop_model()))])
     assert result.exit_code == 2
     assert "no PCR" in result.output
 
@@ -74,13 +74,13 @@ def test_check_without_pcr_exits_2(bd, write_model):
 def test_check_nonconformity_exits_1(bd, write_model):
     # the EU battery PCR needs a kWh declared unit over the service life and four stages;
     # the loop model has two stages and none of the PCR's parameters
-    result = runner.invoke(cli.app, ["check", str(write_model(LOOP)), "--pcr", "eu-battery-cfb-ev"])
+    result = runner.invoke(cli.app, ["check", str(write_model(loop_model())), "--pcr", "eu-battery-cfb-ev"])
     assert result.exit_code == 1, result.output
     assert "nonconformity" in result.output
 
 
 def test_check_unknown_pcr_exits_2(bd, write_model):
-    result = runner.invoke(cli.app, ["check", str(write_model(LOOP)), "--pcr", "no-such-pcr"])
+    result = runner.invoke(cli.app, ["check", str(write_model(loop_model())), "--pcr", "no-such-pcr"])
     assert result.exit_code == 2
     assert "eu-battery-cfb-ev" in result.output  # lists the available ids
 

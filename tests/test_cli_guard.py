@@ -24,7 +24,7 @@ from typer.testing import CliRunner
 
 import cli
 from tests.conftest import _HOME, REPO
-from tests.test_lca import LOOP
+from tests.builders import loop_model
 
 runner = CliRunner()
 
@@ -100,7 +100,7 @@ def test_monte_carlo_of_a_system_without_elementary_flows_in_the_library(bd, wri
 
 
 def test_out_naming_an_existing_file_is_refused_before_computing(bd, write_model, tmp_path):
-    model = write_model(LOOP.replace("id: LOOP", "id: OUT-IS-A-FILE"))
+    model = write_model(loop_model(product_id="OUT-IS-A-FILE"))
     target = tmp_path / "taken"
     target.write_text("keep me")
     for out in (target, target / "sub"):
@@ -113,7 +113,7 @@ def test_out_naming_an_existing_file_is_refused_before_computing(bd, write_model
 
 
 def test_batch_out_naming_an_existing_file_is_refused_before_running(bd, write_model, tmp_path):
-    model = write_model(LOOP)
+    model = write_model(loop_model())
     table = tmp_path / "skus.csv"
     table.write_text("sku,name,cap\nS1,one,2\n")
     target = tmp_path / "taken"
@@ -166,8 +166,7 @@ def test_runs_sharing_one_pcf_home_wait_for_each_other(bd, tmp_path):
     procs = []
     for k in (1, 2, 3, 4):
         model = tmp_path / f"loop{k}.yaml"
-        model.write_text(LOOP.replace("reference_flow: {amount: 1, unit: item}",
-                                      f"reference_flow: {{amount: {k}, unit: item}}").replace("id: LOOP", "id: SHARED"))
+        model.write_text(loop_model(product_id="SHARED", reference_items=k))
         procs.append((k, tmp_path / f"out{k}", _pcf("footprint", model, "--out", tmp_path / f"out{k}", home=_HOME)))
     for k, out, proc in procs:
         code, stdout, stderr = _finish(proc)

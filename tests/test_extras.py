@@ -19,8 +19,8 @@ from typer.testing import CliRunner
 
 import cli
 from pcf.core.extras import EXTRAS, MissingExtra, require
+from tests.builders import loop_model
 from tests.test_batch import MODEL
-from tests.test_lca import LOOP
 
 runner = CliRunner()
 
@@ -131,7 +131,7 @@ def test_import_pcf_loads_no_optional_package():
 
 
 def test_footprint_runs_without_any_optional_package(bd, write_model, tmp_path):
-    model = write_model(LOOP)
+    model = write_model(loop_model())
     out = tmp_path / "out"
     proc = _probe(FOOTPRINT_PROBE, MODEL=str(model), OUT=str(out))
     assert proc.returncode == 0, proc.stderr[-3000:]

@@ -10,7 +10,7 @@ The ``test-bg`` background (tests/conftest.py), per unit [kg gas]:
 GWP100 (IPCC AR6 WG1 Table 7.15): CH4 fossil 29.8, N2O 273, so elec = 0.5 + 0.0298 + 0.0273
 = 0.5571 kg CO2e/kWh. ISO 14067 biogenic CO2 +1, uptake -1.
 
-Foreground with a loop (a uses b, b uses a):
+Foreground with a loop (``LOOP``, tests/builders.py's ``loop_model()``: a uses b, b uses a):
 
              a       b
     A =  a [ 1     -0.1 ]      f = [1, 0]^T (one item of a)
@@ -36,52 +36,16 @@ Process b (raw_material_acquisition): 1 kg steel, 1 tkm air, 0.5 kg wood,
 from __future__ import annotations
 
 import json
-import textwrap
 
 import pytest
 
 from pcf.core.errors import BackgroundError, ModelError
-from builders import declaration, document
+from builders import declaration, document, loop_model
 from pcf.declaration import read_declaration, write_declaration
 from pcf.lca import footprint
 from pcf.model import load_model
 
-LOOP = textwrap.dedent("""\
-    format: pcf-model/1
-    product:
-      id: LOOP
-      name: Loop product
-      process: a
-      reference_flow: {amount: 1, unit: item}
-      declared_unit: {unit: kWh, description: test, per_reference_flow: cap * 10}
-    study: {background: test-bg, method: ipcc-2021-gwp100}
-    parameters: {cap: 2}
-    processes:
-      - id: a
-        name: A
-        stage: production
-        output: {amount: 1, unit: item}
-        inputs:
-          - {process: b, amount: 2, unit: kg}
-          - {background: elec, amount: 10, unit: kWh}
-        emissions:
-          - {substance: carbon dioxide, origin: fossil, amount: 1, unit: kg}
-      - id: b
-        name: B
-        stage: raw_material_acquisition
-        output: {amount: 1, unit: kg}
-        inputs:
-          - {process: a, amount: 0.1, unit: item}
-          - {background: steel, amount: 1, unit: kg}
-          - {background: air, amount: 1000, unit: kg km}
-          - {background: wood, amount: 500, unit: g}
-        emissions:
-          - {substance: dinitrogen monoxide, origin: land_use, amount: 1, unit: g}
-        removals:
-          - {substance: carbon dioxide, origin: biogenic, amount: 0.3, unit: kg}
-        excluded:
-          - {name: paint, amount: 0.02, unit: kg, reason: below 1 % mass cut-off}
-    """)
+LOOP = loop_model()  # the model worked out above
 
 REL = 1e-6  # bw_processing stores amounts as float32
 
@@ -151,7 +115,7 @@ def test_method_switch_changes_non_co2_gases(bd, write_model):
     elec = 0.5 + 0.0297 + 0.02648 = 0.55618; N2O of b = 2.5 * 0.001 * 264.8 = 0.662;
     total = 1.25 + 6.95225 + 5 + 2.5 + 2.25 + 0.662 - 0.75 = 17.86425.
     """
-    path = write_model(LOOP.replace("method: ipcc-2021-gwp100", "method: ipcc-2013-gwp100"))
+    path = write_model(loop_model(method="ipcc-2013-gwp100"))
     result = footprint(load_model(path))
     assert result.total_kg_co2e == pytest.approx(17.86425, rel=REL)
     assert result.method == "ipcc-2013-gwp100"
@@ -167,7 +131,7 @@ def test_result_json_round_trip(loop_result, tmp_path):
 
 
 def test_singular_loop_is_refused(bd, write_model):
-    text = LOOP.replace("{process: a, amount: 0.1, unit: item}", "{process: a, amount: 0.5, unit: item}")
+    text = loop_model(loop=0.5)
     # a needs 2 kg b, b needs 0.5 item a: 1 - 2 * 0.5 = 0, the system produces nothing net;
     # a ModelError naming the loop since issue 14 part 3 (tests/test_impossible.py)
     with pytest.raises(ModelError, match="loop a → b → a.*singular"):
@@ -197,4 +161,4 @@ def test_unknown_substance(bd, write_model):
 
 def test_missing_background_says_run_setup(bd, write_model):
     with pytest.raises(BackgroundError, match="pcf setup"):
-        footprint(load_model(write_model(LOOP.replace("background: test-bg", "background: not-installed"))))
+        footprint(load_model(write_model(loop_model(background="not-installed"))))

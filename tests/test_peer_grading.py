@@ -38,7 +38,7 @@ from pcf.declaration import build_declaration, write_declaration
 from pcf.pcr import load_pcr
 from pcf.pcr.peers import (Peer, PeerGrade, grade_against_peers, grade_against_reference, level_of, peer_group,
                            ratio_text, reference)
-from tests.builders import result
+from tests.builders import loop_model, result
 from tests.test_pcr_rules import variant
 
 CN, EU = "cn-label-lithium-battery", "eu-battery-cfb-ev"
@@ -323,40 +323,8 @@ def test_grade_refusals_write_nothing(tmp_path):
     assert "Traceback" not in result_.output
 
 
-BATCH_MODEL = """\
-format: pcf-model/1
-product:
-  id: LOOP
-  name: Loop product
-  process: a
-  reference_flow: {amount: 1, unit: item}
-  declared_unit: {unit: kWh, description: test, per_reference_flow: cap * 10}
-study: {background: test-bg, method: ipcc-2021-gwp100, pcr: cn-label-lithium-battery}
-parameters: {cap: 2, loop: 0, elec_a: 10}
-processes:
-  - id: a
-    name: A
-    stage: production
-    output: {amount: 1, unit: item}
-    inputs:
-      - {process: b, amount: 2, unit: kg}
-      - {background: elec, amount: elec_a, unit: kWh}
-    emissions:
-      - {substance: carbon dioxide, origin: fossil, amount: 1, unit: kg}
-  - id: b
-    name: B
-    stage: raw_material_acquisition
-    output: {amount: 1, unit: kg}
-    inputs:
-      - {process: a, amount: loop, unit: item}
-      - {background: steel, amount: 1, unit: kg}
-      - {background: air, amount: 1000, unit: kg km}
-      - {background: wood, amount: 500, unit: g}
-    emissions:
-      - {substance: dinitrogen monoxide, origin: land_use, amount: 1, unit: g}
-    removals:
-      - {substance: carbon dioxide, origin: biogenic, amount: 0.3, unit: kg}
-"""
+BATCH_MODEL = loop_model(pcr="cn-label-lithium-battery", parameters={"cap": 2, "loop": 0, "elec_a": 10}, loop="loop",
+                         elec="elec_a", cut_off=False)
 # tests/test_batch.py's loop model with loop = 0 under cn-label-lithium-battery (the total with every
 # category is declared): s_a = 1, s_b = 2, total = 0.5571 elec_a + 1 + 2 x 3.873 = 0.5571 elec_a + 8.746
 # kg CO2e per item; declared units = cap x 10.

@@ -282,15 +282,11 @@ def test_agrees_with_bw2calc_own_monte_carlo(bd, write_model):
     LCA(use_distributions=True) samples the distributions pcf writes to the exchanges. On the
     loop model of test_lca (s_a = 1.25, s_b = 2.5) with uncertain loop input, electricity,
     steel and N2O, both means agree within 4 combined standard errors."""
-    from tests.test_lca import LOOP
+    from tests.builders import loop_model
 
-    text = (LOOP
-            .replace("{process: a, amount: 0.1, unit: item}",
-                     "{process: a, amount: 0.1, unit: item, uncertainty: {distribution: triangular, min: 0.05, max: 0.3}}")
-            .replace("{background: elec, amount: 10, unit: kWh}",
-                     "{background: elec, amount: 10, unit: kWh, uncertainty: {distribution: lognormal, gsd: 1.3}}")
-            .replace("{background: steel, amount: 1, unit: kg}",
-                     "{background: steel, amount: 1, unit: kg, uncertainty: {distribution: normal, sd: 0.2}}"))
+    text = loop_model(uncertainty={"a": {"distribution": "triangular", "min": 0.05, "max": 0.3},
+                                   "elec": {"distribution": "lognormal", "gsd": 1.3},
+                                   "steel": {"distribution": "normal", "sd": 0.2}})
     system = load_model(write_model(text))
     ours = monte_carlo(system, 2000, seed=5)
     from pcf.background import method_spec
