@@ -1,4 +1,5 @@
-"""One builder of typed footprint results for tests (instead of hand-made result dicts).
+"""Builders for tests: typed footprint results (instead of hand-made result dicts) and the text
+of the "LOOP" test model (:func:`loop_model`, instead of a copy per test file).
 
 ``result(...)`` gives a small, self-consistent :class:`pcf.lca.result.FootprintResult`: the
 GHG categories sum to the total, the stages sum to the total, the totals follow
