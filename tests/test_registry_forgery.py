@@ -288,13 +288,7 @@ def test_a_signed_head_catches_a_rollback_and_cannot_be_denied(victim, monkeypat
     r = runner.invoke(cli.app, ["registry", "check", "--registry", db, "--known-head", str(tmp / "head.json")])
     assert r.exit_code == 0, r.output
     # the operator rolls the revocation back
-    sql = raw_db(db)
-    for trigger in ("events_append_only_delete", "labels_revoked_final"):
-        sql.execute(f"DROP TRIGGER {trigger}")
-    sql.execute("DELETE FROM events WHERE kind = 'label-revoked'")
-    sql.execute("UPDATE labels SET status = 'valid' WHERE number = ?", (number,))
-    sql.commit()
-    sql.close()
+    _erase_revocation(db, number)
     assert check_registry(store).ok and verify(number, store, at=T_CHECK).verdict == "valid"
     assert "rolled back" in head_problems(store, head)[0]
     r = runner.invoke(cli.app, ["registry", "check", "--registry", db, "--known-head", str(tmp / "head.json")])
