@@ -57,7 +57,9 @@ def test_overrides_replace_parameters(write_model):
     assert system.declared_per_reference_flow == 160.0
 
 
-def _error(write_model, text: str) -> ModelError:
+def model_error(write_model, text: str) -> ModelError:
+    """The ModelError of loading ``text`` (written with the ``write_model`` fixture); its message
+    starts with the file's path (also used by tests/test_strict_inputs.py)."""
     path = write_model(text)
     with pytest.raises(ModelError) as info:
         load_model(path)
@@ -66,58 +68,58 @@ def _error(write_model, text: str) -> ModelError:
 
 
 def test_unknown_field_is_reported_at_its_line(write_model):
-    err = _error(write_model, GOOD.replace("    stage: production\n", "    stage: production\n    colour: red\n"))
+    err = model_error(write_model, GOOD.replace("    stage: production\n", "    stage: production\n    colour: red\n"))
     assert err.line == 13
     assert "colour" in err.message
 
 
 def test_bad_stage_names_the_allowed_stages(write_model):
-    err = _error(write_model, GOOD.replace("stage: raw_material_acquisition", "stage: mining"))
+    err = model_error(write_model, GOOD.replace("stage: raw_material_acquisition", "stage: mining"))
     assert err.line == GOOD.splitlines().index("    stage: raw_material_acquisition") + 1
     assert "raw_material_acquisition" in err.message and "mining" in err.message
 
 
 def test_unknown_process_reference(write_model):
-    err = _error(write_model, GOOD.replace("{process: b,", "{process: bb,"))
+    err = model_error(write_model, GOOD.replace("{process: b,", "{process: bb,"))
     assert err.line == 15
     assert "'bb'" in err.message and "a, b" in err.message
 
 
 def test_unknown_parameter_in_expression(write_model):
-    err = _error(write_model, GOOD.replace("cap * 0.5", "capacity * 0.5"))
+    err = model_error(write_model, GOOD.replace("cap * 0.5", "capacity * 0.5"))
     assert err.line == 15
     assert "unknown parameter 'capacity'" in err.message
 
 
 def test_dimension_mismatch(write_model):
-    err = _error(write_model, GOOD.replace("amount: cap * 0.5, unit: t", "amount: cap * 0.5, unit: kWh"))
+    err = model_error(write_model, GOOD.replace("amount: cap * 0.5, unit: t", "amount: cap * 0.5, unit: kWh"))
     assert err.line == 15
     assert "cannot convert 'kWh' to 'kg'" in err.message
 
 
 def test_duplicate_process_id(write_model):
-    err = _error(write_model, GOOD.replace("- id: b", "- id: a"))
+    err = model_error(write_model, GOOD.replace("- id: b", "- id: a"))
     assert "duplicate process id 'a'" in err.message
 
 
 def test_missing_reference_process(write_model):
-    err = _error(write_model, GOOD.replace("process: a\n", "process: zz\n", 1))
+    err = model_error(write_model, GOOD.replace("process: a\n", "process: zz\n", 1))
     assert err.line == 5 and "'zz'" in err.message
 
 
 def test_invalid_yaml_has_parser_line(write_model):
-    err = _error(write_model, GOOD.replace("parameters: {cap: 10, years: 8}", "parameters: {cap: 10, years: 8"))
+    err = model_error(write_model, GOOD.replace("parameters: {cap: 10, years: 8}", "parameters: {cap: 10, years: 8"))
     assert err.line is not None and "invalid YAML" in err.message
 
 
 def test_wrong_format_tag(write_model):
-    err = _error(write_model, GOOD.replace("pcf-model/1", "pcf-model/9"))
+    err = model_error(write_model, GOOD.replace("pcf-model/1", "pcf-model/9"))
     assert err.line == 1
 
 
 def test_negative_removal_is_refused(write_model):
     text = GOOD.replace("    excluded:", "    removals:\n      - {substance: carbon dioxide, origin: biogenic, amount: -1}\n    excluded:")
-    err = _error(write_model, text)
+    err = model_error(write_model, text)
     assert "positive" in err.message
 
 
@@ -162,5 +164,5 @@ def test_expressions_are_arithmetic_only():
 
 
 def test_unquoted_comma_in_flow_mapping_suggests_quotes(write_model):
-    err = _error(write_model, GOOD.replace("{name: glue,", "{name: glue, epoxy,"))
+    err = model_error(write_model, GOOD.replace("{name: glue,", "{name: glue, epoxy,"))
     assert "'processes[0].excluded[0].epoxy'" in err.message and "quotes" in err.message

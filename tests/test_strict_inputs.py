@@ -23,7 +23,7 @@ from pcf.model import evaluate, load_model
 from pcf.model.expressions import MAX_DEPTH, MAX_LENGTH, names_in
 from pcf.pcr import load_pcr
 
-from test_model import GOOD
+from test_model import GOOD, model_error
 
 AMOUNT = "{process: b, amount: cap * 0.5, unit: t}"
 UNIT = "{background: elec, amount: 3.6, unit: MJ}"
@@ -32,14 +32,6 @@ UNIT = "{background: elec, amount: 3.6, unit: MJ}"
 def _line_of(text: str, fragment: str) -> int:
     assert text.count(fragment) == 1, fragment
     return text[: text.index(fragment)].count("\n") + 1
-
-
-def _model_error(write_model, text: str) -> ModelError:
-    path = write_model(text)
-    with pytest.raises(ModelError) as info:
-        load_model(path)
-    assert str(info.value).startswith(f"{path}:")
-    return info.value
 
 
 def _with_amount(expression: str) -> str:
@@ -55,7 +47,7 @@ BILLION_LAUGHS = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\
 
 def test_recursive_anchor_is_refused_with_its_line(write_model):
     text = GOOD.replace("processes:\n", "processes: &p [*p]\nunused:\n")
-    err = _model_error(write_model, text)
+    err = model_error(write_model, text)
     assert err.line == _line_of(text, "processes: &p") and "recursive anchor" in err.message
 
 
@@ -82,13 +74,13 @@ def test_billion_laughs_is_refused_early():
 
 def test_billion_laughs_in_a_model(write_model):
     text = GOOD + BILLION_LAUGHS.replace("a:", "x_a:", 1)
-    err = _model_error(write_model, text)
+    err = model_error(write_model, text)
     assert "after expanding aliases" in err.message
 
 
 def test_duplicate_key_names_both_lines(write_model):
     text = GOOD.replace("    stage: production\n", "    stage: production\n    name: Again\n")
-    err = _model_error(write_model, text)
+    err = model_error(write_model, text)
     first, second = _line_of(text, "name: Assembly"), _line_of(text, "name: Again")
     assert err.line == second and f"first on line {first}" in err.message and "'name'" in err.message
 
@@ -114,13 +106,13 @@ def test_core_schema_values():
 
 def test_integer_of_more_than_4300_digits_in_yaml(write_model):
     text = GOOD.replace("{cap: 10, years: 8}", "{cap: " + "1" * 5000 + ", years: 8}")
-    err = _model_error(write_model, text)
+    err = model_error(write_model, text)
     assert err.line == _line_of(text, "parameters:") and "4,300 digits" in err.message
 
 
 def test_thirty_megabytes_of_comments_is_refused_by_size(write_model):
     text = GOOD + ("# " + "x" * 998 + "\n") * 30_000
-    err = _model_error(write_model, text)
+    err = model_error(write_model, text)
     assert "characters" in err.message and f"{yamlsrc.MAX_CHARS:,}" in err.message
 
 
@@ -235,13 +227,13 @@ def test_expression_reproducers_in_a_model_have_file_and_line(write_model, expre
     if message is None:
         load_model(write_model(text))
         return
-    err = _model_error(write_model, text)
+    err = model_error(write_model, text)
     assert err.line == _line_of(text, "{process: b, amount:") and message in err.message
 
 
 def test_huge_integer_amount_in_yaml(write_model):
     text = _with_amount("1" + "0" * 400)  # a YAML integer, no expression
-    err = _model_error(write_model, text)
+    err = model_error(write_model, text)
     assert err.line == _line_of(text, "{process: b, amount:") and "too large" in err.message
 
 
@@ -271,7 +263,7 @@ def test_hundred_thousand_character_unit_is_refused_before_pint():
 def test_unit_reproducers_in_a_model_have_file_and_line(write_model):
     for unit in ["\u00a1", "\u20ac", "\u20ac" * 100_000]:
         text = GOOD.replace(UNIT, "{background: elec, amount: 3.6, unit: \"" + unit + "\"}")
-        err = _model_error(write_model, text)
+        err = model_error(write_model, text)
         assert err.line == _line_of(text, "{background: elec") and "unit" in err.message
 
 
