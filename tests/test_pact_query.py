@@ -57,18 +57,30 @@ def pack(i: int, **changes) -> Declaration:
     return Declaration.from_json(conforming_pack(f"P{i:03d}", exchange=ExchangeFacts(**fields), ghg_by_stage=True))
 
 
-@pytest.fixture(scope="module")
-def many(tmp_path_factory, registry_backend):
-    folder = tmp_path_factory.mktemp("pact-many")
+def _registry(folder):
+    """A new registry in ``folder`` (created 2026-01-01, no case), its key and an empty
+    ``results`` folder beside it."""
     store, key, _, _ = new_registry(folder, now=utc(2026, 1, 1), case=False)
     results = folder / "results"
     results.mkdir()
+    return store, key, results
+
+
+def _publish(store, key, results, declaration: Declaration, name: str, now=utc(2026, 3, 1), days: int = 365) -> str:
+    """Write ``results/<name>.result.json`` and issue the self-declared label of
+    ``declaration`` valid ``days`` from ``now``; its number."""
+    (results / f"{name}.result.json").write_text(json.dumps(declaration.to_json()), encoding="utf-8")
+    return issue(store, declaration, key, days, None, now=now, render=False, self_declared=True).number
+
+
+@pytest.fixture(scope="module")
+def many(tmp_path_factory, registry_backend):
+    folder = tmp_path_factory.mktemp("pact-many")
+    store, key, results = _registry(folder)
     numbers = []
     for i in range(N):
-        declaration = pack(i)
-        (results / f"P{i:03d}.result.json").write_text(json.dumps(declaration.to_json()), encoding="utf-8")
         when, days = (utc(2026, 1, 15), 60) if i < 20 else (utc(2026, 3, 1), 365)
-        numbers.append(issue(store, declaration, key, days, None, now=when, render=False, self_declared=True).number)
+        numbers.append(_publish(store, key, results, pack(i), f"P{i:03d}", now=when, days=days))
     for i in REVOKED:
         change_status(store, numbers[i], "revoke", "test: withdrawn", key, now=utc(2026, 4, 1))
     change_status(store, numbers[SUSPENDED], "suspend", "test: audit", key, now=utc(2026, 5, 1))
@@ -230,15 +242,8 @@ def test_each_label_is_exported_once(many):
 def test_status_changes_and_new_labels_show_at_the_next_request(tmp_path):
     """Never stale: a suspension, a reinstatement and a label issued while the server runs show
     in the served documents at once; a label whose result file appears later is served then."""
-    store, key, _, _ = new_registry(tmp_path, now=utc(2026, 1, 1), case=False)
-    results = tmp_path / "results"
-    results.mkdir()
-    numbers = []
-    for i in range(3):
-        declaration = pack(i)
-        (results / f"P{i}.result.json").write_text(json.dumps(declaration.to_json()), encoding="utf-8")
-        numbers.append(issue(store, declaration, key, 365, None, now=utc(2026, 3, 1), render=False,
-                             self_declared=True).number)
+    store, key, results = _registry(tmp_path)
+    numbers = [_publish(store, key, results, pack(i), f"P{i}") for i in range(3)]
     source = FootprintSource(location(tmp_path), results, clock=lambda: NOW, retry_s=0)
     try:
         def listed(**criteria):
@@ -265,13 +270,9 @@ def test_status_changes_and_new_labels_show_at_the_next_request(tmp_path):
 def test_a_result_the_exporter_refuses_is_not_served_and_not_retried(tmp_path):
     """A result without the company PACT needs: the exporter's refusal is kept (no document in
     either version), and the label is not exported again at every request."""
-    store, key, _, _ = new_registry(tmp_path, now=utc(2026, 1, 1), case=False)
-    results = tmp_path / "results"
-    results.mkdir()
+    store, key, results = _registry(tmp_path)
     for i, changes in enumerate(({}, {"company": None})):
-        declaration = pack(i, **changes)
-        (results / f"P{i}.result.json").write_text(json.dumps(declaration.to_json()), encoding="utf-8")
-        issue(store, declaration, key, 365, None, now=utc(2026, 3, 1), render=False, self_declared=True)
+        _publish(store, key, results, pack(i, **changes), f"P{i}")
     store.close()
     source = FootprintSource(location(tmp_path), results, clock=lambda: NOW)
     try:
@@ -290,12 +291,8 @@ def test_a_result_the_exporter_refuses_is_not_served_and_not_retried(tmp_path):
 
 def test_the_cache_tables_are_added_to_an_older_registry(tmp_path):
     """A registry made before the cache (no pact_* tables) gains them when opened, and serves."""
-    store, key, _, _ = new_registry(tmp_path, now=utc(2026, 1, 1), case=False)
-    results = tmp_path / "results"
-    results.mkdir()
-    declaration = pack(0)
-    (results / "P0.result.json").write_text(json.dumps(declaration.to_json()), encoding="utf-8")
-    number = issue(store, declaration, key, 365, None, now=utc(2026, 3, 1), render=False, self_declared=True).number
+    store, key, results = _registry(tmp_path)
+    number = _publish(store, key, results, pack(0), "P0")
     with store.write() as tx:
         for statement in ("DROP TABLE pact_documents", "DROP TABLE pact_terms", "DROP INDEX labels_pact"):
             tx.run(statement)
@@ -310,12 +307,8 @@ def test_the_cache_tables_are_added_to_an_older_registry(tmp_path):
 def test_an_exported_label_stays_served_without_its_result_file(tmp_path):
     """The documents are the signed result's: once exported they do not depend on the file
     (docs/exchange.md); a fresh source (a restart) serves them from the registry too."""
-    store, key, _, _ = new_registry(tmp_path, now=utc(2026, 1, 1), case=False)
-    results = tmp_path / "results"
-    results.mkdir()
-    declaration = pack(7)
-    (results / "P7.result.json").write_text(json.dumps(declaration.to_json()), encoding="utf-8")
-    number = issue(store, declaration, key, 365, None, now=utc(2026, 3, 1), render=False, self_declared=True).number
+    store, key, results = _registry(tmp_path)
+    number = _publish(store, key, results, pack(7), "P7")
     store.close()
     first = FootprintSource(location(tmp_path), results, clock=lambda: NOW)
     try:
