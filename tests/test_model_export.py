@@ -24,6 +24,8 @@ GWP100 of CH4 fossil 29.8 and N2O 273: IPCC AR6 WG1 Table 7.15.
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import openpyxl
@@ -70,6 +72,22 @@ MODEL = textwrap.dedent("""\
 HAND_TOTAL = 27.838
 
 
+@contextmanager
+def project_copy(bd, name: str) -> Iterator[None]:
+    """Within the block, a copy ``name`` of pcf's Brightway project without its foreground
+    databases (``pcf-fg-*``, ``pcf-sup-*``) is the current project; afterwards pcf's project is
+    current again and the copy is deleted (also used by tests/test_olca_export.py)."""
+    home = bd.projects.current
+    bd.projects.copy_project(name)
+    try:
+        for database in [d for d in bd.databases if d.startswith(("pcf-fg-", "pcf-sup-"))]:
+            del bd.databases[database]
+        yield
+    finally:
+        bd.projects.set_current(home)
+        bd.projects.delete_project(name, delete_dir=True)
+
+
 def reimport_score(bd, workbook: Path, background: str, reference: str, amount: float, method: tuple) -> float:
     """Import ``workbook`` with bw2io's ExcelImporter into a copy of pcf's project without its
     foreground databases, link it to ``background`` and return bw2calc's score of ``amount``
@@ -77,11 +95,7 @@ def reimport_score(bd, workbook: Path, background: str, reference: str, amount: 
     import bw2calc
     import bw2io
 
-    home = bd.projects.current
-    bd.projects.copy_project("reimport")
-    try:
-        for name in [d for d in bd.databases if d.startswith(("pcf-fg-", "pcf-sup-"))]:
-            del bd.databases[name]
+    with project_copy(bd, "reimport"):
         imp = bw2io.ExcelImporter(str(workbook))
         imp.apply_strategies()
         imp.match_database(background, fields=("name", "reference product", "location"))
@@ -91,9 +105,6 @@ def reimport_score(bd, workbook: Path, background: str, reference: str, amount: 
         lca.lci()
         lca.lcia()
         return float(lca.score)
-    finally:
-        bd.projects.set_current(home)
-        bd.projects.delete_project("reimport", delete_dir=True)
 
 
 def test_small_model_reimports_with_the_hand_worked_score(bd, write_model, tmp_path):

@@ -34,7 +34,7 @@ import cli
 from pcf.api import compute, export_model
 from pcf.core.errors import ExchangeError
 from tests import olca_rules
-from tests.test_model_export import HAND_TOTAL, MODEL
+from tests.test_model_export import HAND_TOTAL, MODEL, project_copy
 
 runner = CliRunner()
 WIDGET = MODEL.replace("PART_NAME", "part production")
@@ -60,11 +60,7 @@ def reimport_score(bd, archive: Path, background: str, amount: float, method: tu
         z.extractall(folder)
     reference = json.loads((folder / "processes" / f"{_reference_id(folder)}.json").read_text(encoding="utf-8"))
     product = next(e["flow"]["@id"] for e in reference["exchanges"] if e["isQuantitativeReference"])
-    home = bd.projects.current
-    bd.projects.copy_project("reimport-olca")
-    try:
-        for name in [d for d in bd.databases if d.startswith(("pcf-fg-", "pcf-sup-"))]:
-            del bd.databases[name]
+    with project_copy(bd, "reimport-olca"):
         imp = JSONLDImporter(folder, "olca-import")
         imp.apply_strategies(no_warning=True)
         made = {e["code"] for ds in imp.data for e in ds.get("exchanges", []) if e["type"] == "production"}
@@ -84,9 +80,6 @@ def reimport_score(bd, archive: Path, background: str, amount: float, method: tu
         lca.lci()
         lca.lcia()
         return float(lca.score)
-    finally:
-        bd.projects.set_current(home)
-        bd.projects.delete_project("reimport-olca", delete_dir=True)
 
 
 def _reference_id(folder: Path) -> str:
