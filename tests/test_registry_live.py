@@ -126,7 +126,7 @@ def test_revoked_page_gives_reason_and_date(served):
     assert status["attrs"]["data-status"] == "revoked" and "REVOKED" in status["text"] and "已撤销" in status["text"]
     assert dom.by_id["status-reason"]["text"].strip() == f"撤销原因 Reason for revocation: {REASON}"
     revoked_on = (utc_now() - timedelta(hours=2)).strftime("%Y-%m-%d")
-    assert f"({revoked_on})" in status["text"]
+    assert dom.by_id["status-date"]["text"].strip() == f"撤销日期 Revoked on {revoked_on}"
 
 
 def test_suspended_and_expired_pages(served):
@@ -216,6 +216,8 @@ def test_live_index_counts_and_statuses(served):
     # the revoked row says why (issue 20); a suspension's reason stays private
     row = body[body.index(f'data-number="{lab["revoked"].number}"'):]
     assert f"撤销原因 Reason: {REASON}" in row[:row.index("</tr>")] and SECRET not in body
+    revoked_on = (utc_now() - timedelta(hours=2)).strftime("%Y-%m-%d")  # and when (the row's status_at)
+    assert f'撤销日期 Revoked on <span class="nowrap">{revoked_on}</span>' in row[:row.index("</tr>")]
 
 
 def test_revoked_page_in_chromium_shows_the_reason(served):

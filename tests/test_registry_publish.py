@@ -159,7 +159,7 @@ def test_revoked_and_other_pages_say_so_in_the_browser(site):
     assert "REVOKED" in status["text"] and "已撤销" in status["text"] and "VALID" not in status["text"].replace("REVOKED", "")
     assert "REVOKED-PACK" in revoked.by_id["product"]["text"]
     assert revoked.by_id["status-reason"]["text"].strip() == f"撤销原因 Reason for revocation: {REVOKE_REASON}"
-    assert "(2026-02-01)" in status["text"]
+    assert revoked.by_id["status-date"]["text"].strip() == "撤销日期 Revoked on 2026-02-01"  # change_status(now=...)
     assert revoked.by_id["as-of"]["text"].startswith("状态截至 Status as of 2026-06-01T00:00:00Z")
     index = Elements(chromium_dom((site["out"] / "index.html").as_uri(), site["tmp"]))
     assert {r["data-number"]: r["data-status"] for r in index.rows} == {
@@ -180,3 +180,76 @@ def test_hostile_product_name_is_text_in_the_browser(site):
     assert "script" not in dom.tags and "svg" not in dom.tags
     assert HOSTILE_NAME in dom.by_id["product"]["text"]
     assert dom.by_id["status"]["attrs"]["data-status"] == "valid"
+
+
+def china_declaration(product_id: str):
+    """The hand-made result (tests/registry_util.py) computed with IPCC 2021 GWP100 and assessed
+    under ``gbt-24067-generic``, as the README's China walk-through does: its ``study.standard``
+    stays the model's ISO 14067:2018, while the rule file names GB/T 24067-2024 (``standard:``);
+    that rule also wants the emission-factor sources listed (one data source)."""
+    import dataclasses
+
+    from pcf.declaration import build_declaration
+    from pcf.pcr import load_pcr
+    from tests import builders
+    from tests.registry_util import make_footprint
+
+    result = make_footprint(id=product_id)
+    result = dataclasses.replace(
+        result, method="ipcc-2021-gwp100",
+        study=dataclasses.replace(result.study, pcr="gbt-24067-generic", method="ipcc-2021-gwp100"),
+        data_sources=(builders._data_source({"background": "nickel", "kg_co2e": 600.0}),))
+    return build_declaration(result, load_pcr("gbt-24067-generic"))
+
+
+def red_pixels(png: bytes, colour=(0xB4, 0x23, 0x18)) -> int:
+    """Pixels of exactly the revoked colour of registry_site.css (#b42318) in a screenshot."""
+    import io
+
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    return sum(count for count, rgb in image.getcolors(image.width * image.height) if rgb == colour)
+
+
+def screenshot(url: str, tmp_path, width: int, height: int) -> bytes:
+    """Chromium's screenshot of a page at a window of ``width`` x ``height`` CSS pixels."""
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    out = tmp_path / f"shot-{width}-{abs(hash(url))}.png"
+    done = subprocess.run([exe, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'chromium-shot'}", "--hide-scrollbars",
+                           f"--window-size={width},{height}", f"--screenshot={out}", url],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and out.exists(), done.stderr[-2000:]
+    return out.read_bytes()
+
+
+def test_a_revoked_china_label_as_a_customer_reads_it(tmp_path, registry_backend):
+    """Issue 20: one label under gbt-24067-generic, revoked. Its page names the standard of the
+    rule (GB/T 24067-2024), not the declaration's study.standard (ISO 14067:2018); it says the
+    revocation's date and reason; the figure per declared unit says what the unit is (the
+    model's description: the rule sets no words) and gives the figure per pack: 960 kg CO2e
+    over 4,800 kWh = 0.2000 kg CO2e / kWh, 960.0 kg CO2e / item at 4 significant figures. The
+    index counts "1 label", and its row says the date and reason too. On a phone-wide window
+    (390 px) the index still shows the revoked badge (its table used to run off the right edge)."""
+    store, key, _, _ = new_registry(tmp_path, now=T0, case=False)
+    declaration = china_declaration("CN-PACK")
+    assert declaration.result.study.standard == "ISO 14067:2018"
+    signed_case(store, declaration, now=T0)
+    label = issue(store, declaration, key, 730, None, now=T1)
+    change_status(store, label.number, "revoke", REVOKE_REASON, key, now=utc(2026, 2, 1, 9, 30))
+    out = tmp_path / "site"
+    publish(store, out, now=T_PUBLISH)
+    store.close()
+    page = Elements(chromium_dom((out / f"{label.number}.html").as_uri(), tmp_path))
+    assert page.by_id["standard"]["text"].split(" · ")[0].strip() == "GB/T 24067-2024"
+    assert page.by_id["status-date"]["text"].strip() == "撤销日期 Revoked on 2026-02-01"
+    assert page.by_id["status-reason"]["text"].strip() == f"撤销原因 Reason for revocation: {REVOKE_REASON}"
+    assert " ".join(page.by_id["value"]["text"].split()).startswith("0.2000 kg CO2e / kWh")
+    assert page.by_id["declared-unit"]["text"].strip() == "每声明单位 per kWh delivered over the service life"
+    assert " ".join(page.by_id["per-reference-flow"]["text"].split()) == "= 960.0 kg CO2e / item 每参考流 per reference flow"
+    index_url = (out / "index.html").as_uri()
+    index = Elements(chromium_dom(index_url, tmp_path))
+    assert index.by_id["count"]["text"] == "1 label"
+    row = (out / "index.html").read_text(encoding="utf-8")
+    assert "撤销日期 Revoked on <span class=\"nowrap\">2026-02-01</span>" in row and REVOKE_REASON in row
+    assert red_pixels(screenshot(index_url, tmp_path, 390, 1400)) > 100

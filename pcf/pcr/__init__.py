@@ -20,7 +20,7 @@ from pcf.core.lazy import exports
 # Names are imported from their submodule on first use (pcf.core.lazy: light commands stay light).
 __getattr__, __dir__, __all__ = exports(__name__, {
     "assess": ['assess', 'assess_result', 'classify', 'grade', 'resolve_pcr'],
-    "loader": ['RULES_DIR', 'list_pcrs', 'load_pcr'],
+    "loader": ['RULES_DIR', 'list_pcrs', 'load_pcr', 'shipped_rule'],
     "peers": ['Peer', 'PeerGrade', 'grade_against_peers', 'grade_against_reference'],
     "schema": ['PCR'],
 })

@@ -7,6 +7,7 @@ with ``path:line:`` and says how to fix it.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import types
 import typing
@@ -80,6 +81,34 @@ def load_pcr(id_or_path: str | Path, directory: str | Path | None = None) -> PCR
         raise _to_pcr_error(exc, lines) from None
     _check(pcr, path, lines)
     return pcr
+
+
+@functools.lru_cache(maxsize=64)
+def shipped_rule(pcr_id: str, version: str) -> PCR | None:
+    """The shipped rule file ``pcr_rules/<pcr_id>.yaml`` when its version is ``version``, else None.
+
+    For text that names a rule by id and version (a result's assessment, a signed declaration
+    of the registry): anything that is not a plain id (a path, ``..``) or a rule that fails to
+    load gives None, never an error. Cached per process.
+
+    Parameters
+    ----------
+    pcr_id : str
+        The rule's ``id`` (``gbt-24067-generic``).
+    version : str
+        Its ``version`` (``"0.1"``).
+
+    Returns
+    -------
+    PCR or None
+    """
+    if not isinstance(pcr_id, str) or not _ID_RE.match(pcr_id):
+        return None
+    try:
+        pcr = load_pcr(pcr_id)
+    except PCRError:
+        return None
+    return pcr if str(pcr.version) == str(version) else None
 
 
 def _resolve(id_or_path: str | Path, directory: str | Path | None) -> Path:

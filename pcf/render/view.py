@@ -8,17 +8,16 @@ is never derived here: :func:`headline` takes it from
 
 from __future__ import annotations
 
-import functools
 import math
 
 from pcf.core import numbers, vocabulary
 from pcf.core.codec import ABSENT
 from pcf.core.vocabulary import GHG_DISPLAY
 from pcf.declaration import Declaration
-from pcf.core.errors import PCFError, RenderError
+from pcf.core.errors import RenderError
 from pcf.lca.result import FootprintResult, Product
 from pcf.pcr.assessment import Grade
-from pcf.pcr.loader import load_pcr
+from pcf.pcr.loader import shipped_rule
 from pcf.render import fmt
 
 DEFAULT_CLASSES = ["A", "B", "C", "D", "E"]
@@ -256,12 +255,18 @@ def declared_unit_words(declaration: Declaration) -> tuple[str, str] | None:
     declared = declaration.result.product.declared_unit
     if declared is None:
         return None
-    pcr = _shipped_pcr(declaration)
+    return unit_words(_shipped_pcr(declaration), declared.unit, declared.description)
+
+
+def unit_words(pcr, unit: str, description: str | None) -> tuple[str, str]:
+    """(Chinese, English) words for a declared unit ``unit`` described as ``description``: the
+    rule's ``label_zh`` / ``label_en`` when ``pcr`` (a :class:`pcf.pcr.schema.PCR` or None) declares
+    the same unit with them, else 每声明单位 and "per" + the description."""
     rule = pcr.declared_unit if pcr is not None else None
-    if rule is not None and rule.unit == declared.unit and rule.label_zh and rule.label_en:
+    if rule is not None and rule.unit == unit and rule.label_zh and rule.label_en:
         return rule.label_zh, rule.label_en
-    description = (declared.description or "").strip()
-    return "每声明单位", f"per {description}" if description else f"per declared unit ({declared.unit})"
+    description = (description or "").strip()
+    return "每声明单位", f"per {description}" if description else f"per declared unit ({unit})"
 
 
 def _shipped_pcr(declaration: Declaration):
@@ -270,16 +275,7 @@ def _shipped_pcr(declaration: Declaration):
     a = declaration.assessment
     if a is None or not a.pcr.id:
         return None
-    return _load_shipped(a.pcr.id, str(a.pcr.version or ""))
-
-
-@functools.lru_cache(maxsize=32)
-def _load_shipped(pcr_id: str, version: str):
-    try:
-        pcr = load_pcr(pcr_id)
-    except PCFError:
-        return None
-    return pcr if str(pcr.version) == version else None
+    return shipped_rule(a.pcr.id, str(a.pcr.version or ""))
 
 
 def created_date(result: FootprintResult) -> str:

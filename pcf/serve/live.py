@@ -54,6 +54,7 @@ from ..registry.errors import RegistryError
 from ..registry.numbers import parse_number
 from ..registry.chain import GENESIS, verify_chain
 from ..registry.verify import label_integrity
+from ..registry.render import _date
 from .publish import count_text, page_context
 from .status import label_state, names
 
@@ -225,7 +226,8 @@ class LivePages:
         state = label_state(label, [], at)
         zh, en, _ = names(state.status)
         return {"number": label.number, "status": state.status, "status_zh": zh, "status_en": en,
-                "reason": state.reason, **cached}  # a revocation's reason is public (issue 20)
+                "reason": state.reason, "status_since": _date(state.since) if state.since else None,
+                **cached}  # a revocation's reason is public (issue 20)
 
 
 def _message_page(code: str, text: str, css: Markup) -> str:

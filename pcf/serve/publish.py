@@ -31,7 +31,8 @@ from pathlib import Path
 from markupsafe import Markup
 
 from ..core.files import write_atomic
-from ..render import fmt, output
+from ..pcr.loader import shipped_rule
+from ..render import fmt, output, view
 
 from ..registry.check import check_registry
 from ..registry.declaration import iso, parse_document, utc_now
@@ -62,8 +63,9 @@ def page_context(label, at: datetime, events: list | None = None, *, live: bool 
     head = d["values"]["headline"]
     pc = d.get("performance_class") or {}
     state = label_state(label, events or [], at)
+    rule = shipped_rule(str(d["pcr"].get("id")), str(d["pcr"].get("version")))
     zh, en, text = names(state.status)
-    if state.since:
+    if state.since and state.status != "revoked":  # a revocation's date has a line of its own
         text = f"{text} ({_date(state.since)})"
     supersedes = getattr(label, "supersedes", None) or d.get("supersedes")
     return {
@@ -75,9 +77,10 @@ def page_context(label, at: datetime, events: list | None = None, *, live: bool 
         "reference_period": d.get("reference_period") if isinstance(d.get("reference_period"), dict) else None,
         "product_name": d["product"]["name"], "product_id": d["product"]["id"],
         "value": fmt.sig(head["value"]), "unit": head["unit"], "basis": head["basis"],
+        "declared_words": _declared_words(d, rule), "per_reference_flow": _per_reference_flow(d),
         "cls": pc.get("class") or "未分级 not graded", "illustrative": bool(pc.get("illustrative")),
         "pcr": f"{d['pcr'].get('id')} v{d['pcr'].get('version')}",
-        "standard": d["study"].get("standard") or fmt.DASH, "boundary": d["study"].get("boundary") or fmt.DASH,
+        "standard": _standard(d, rule), "boundary": d["study"].get("boundary") or fmt.DASH,
         "method": fmt.METHOD_NAMES.get(d["method"]["id"], d["method"]["id"]),
         "valid_from": _date(label.valid_from), "valid_until": _last_day(label.valid_until),
         "issuer": label.issuer, "issued_at": label.issued_at,
@@ -87,6 +90,36 @@ def page_context(label, at: datetime, events: list | None = None, *, live: bool 
         "verification": verification_context(d),  # who verified the result (issue 15 part 2)
         "peer": None,  # the published site fills it in (peerview.peer_views)
     }
+
+
+def _standard(d: dict, rule) -> str:
+    """The standard the study follows, as the label says it (:func:`pcf.render.view.standard_text`):
+    the one its PCR names (``standard:`` of the shipped rule of the declaration's PCR id and
+    version, GB/T 24067-2024 for a China label), else the declaration's ``study.standard``."""
+    if rule is not None and rule.standard:
+        return rule.standard
+    return d["study"].get("standard") or fmt.DASH
+
+
+def _declared_words(d: dict, rule) -> tuple[str, str] | None:
+    """(Chinese, English) words saying what the declared unit is (:func:`pcf.render.view.unit_words`),
+    when the headline figure is per declared unit; else None."""
+    declared = d["product"].get("declared_unit")
+    if d["values"]["headline"].get("basis") != "per declared unit" or not isinstance(declared, dict):
+        return None
+    return view.unit_words(rule, str(declared.get("unit") or ""), declared.get("description"))
+
+
+def _per_reference_flow(d: dict) -> str | None:
+    """``2,258 kg CO2e / item``: the declared figure per reference flow, as the label prints it
+    under a figure per declared unit; None when the headline is per reference flow already."""
+    declared, flow = d["values"].get("declared"), d["product"].get("reference_flow")
+    if d["values"]["headline"].get("basis") != "per declared unit" or not isinstance(declared, dict) \
+            or not isinstance(flow, dict) or not isinstance(declared.get("kg_co2e"), (int, float)):
+        return None
+    amount = flow.get("amount")
+    per = flow.get("unit") if amount == 1 else f"{fmt.amount(amount)} {flow.get('unit')}"
+    return f"{fmt.sig(declared['kg_co2e'])} kg CO2e / {per}"
 
 
 def _marks(d: dict) -> dict:
