@@ -27,21 +27,17 @@ Run with ``make bench`` (after ``pcf setup``) or ``python benchmarks/fast_comman
 from __future__ import annotations
 
 import os
-import resource
 import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 from support.targets import target_line
+from support.timing import PCF, median, timed
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
-BIN = Path(sys.executable).parent
-PCF = str(BIN / "pcf")
 MODEL = REPO / "examples" / "battery" / "nmc811-pack.yaml"
 
 #: What ``pcf verify`` imported before issue 18 part 5 (pcf.api pulled pcf.registry, whose
@@ -50,31 +46,9 @@ OLD_VERIFY_IMPORTS = ("import cli, pcf.registry.lifecycle, pcf.registry.verify, 
                       "pcf.render.report, pcf.pcr.loader")
 
 
-def timed(args: list, env: dict, cwd: Path, check: bool = True) -> tuple[float, float, str]:
-    """Wall time [s], user + system CPU time of the process and its children [s], and stdout of one run."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    proc = subprocess.run([str(a) for a in args], env=env, cwd=cwd, capture_output=True, text=True)
-    took = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if check and proc.returncode != 0:
-        raise SystemExit(f"{' '.join(map(str, args))} failed ({proc.returncode}): {proc.stderr[-2000:]}")
-    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
-    return took, cpu, proc.stdout
-
-
-def median(args: list[str], env: dict, cwd: Path, runs: int = 5) -> tuple[float, float]:
-    """Median wall time and median CPU time (user + system) of ``runs`` runs [s]."""
-    times = [timed(args, env, cwd)[:2] for _ in range(runs)]
-    return statistics.median(t[0] for t in times), statistics.median(t[1] for t in times)
-
-
 def run(args: list, env: dict, cwd: Path) -> str:
     """Run a pcf command; its stdout."""
-    proc = subprocess.run([PCF, *map(str, args)], env=env, cwd=cwd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise SystemExit(f"pcf {' '.join(map(str, args))} failed ({proc.returncode}): {proc.stderr[-2000:]}")
-    return proc.stdout
+    return timed([PCF, *args], env, cwd)[2]
 
 
 def registry(tmp: Path, env: dict) -> Path:

@@ -19,18 +19,15 @@ Checks that both give the same total (rel 1e-6) and that (b) changes no file of 
 from __future__ import annotations
 
 import hashlib
-import json
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from support import timing
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-PCF = str(Path(sys.executable).parent / "pcf")
 
 
 def hashes(folder: Path) -> dict[str, str]:
@@ -44,17 +41,6 @@ def hashes(folder: Path) -> dict[str, str]:
                     digest.update(block)
             out[str(path.relative_to(folder))] = digest.hexdigest()
     return out
-
-
-def footprint(model: Path, out: Path, *extra: str) -> tuple[float, float]:
-    """Wall time of ``pcf footprint`` [s] and its total [kg CO2e]."""
-    start = time.perf_counter()
-    done = subprocess.run([PCF, "footprint", str(model), "--out", str(out), *extra], capture_output=True, text=True)
-    took = time.perf_counter() - start
-    if done.returncode != 0:
-        raise SystemExit(done.stderr)
-    result = json.loads(next(out.glob("*.result.json")).read_text(encoding="utf-8"))
-    return took, result["total_kg_co2e"]
 
 
 def model_text(background: str) -> str:
@@ -92,14 +78,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         model = Path(tmp) / "bench-user.yaml"
         model.write_text(model_text(SYNTHETIC), encoding="utf-8")
-        normal, total = footprint(model, Path(tmp) / "a")
+        normal, normal_cpu, result = timing.footprint(model, Path(tmp) / "a")
         before = hashes(folder)
-        user, total_user = footprint(model, Path(tmp) / "b", "--brightway-dir", str(folder), "--project", "pcf")
+        user, user_cpu, result_user = timing.footprint(model, Path(tmp) / "b", "--brightway-dir", folder,
+                                                       "--project", "pcf")
         unchanged = hashes(folder) == before
+    total, total_user = result["total_kg_co2e"], result_user["total_kg_co2e"]
     size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
-    print(f"(a) own project: {normal:.2f} s, {total:.6g} kg CO2e")
-    print(f"(b) as a user project ({folder}, {size:.0f} MB): {user:.2f} s, {total_user:.6g} kg CO2e; "
-          f"files unchanged: {unchanged}")
+    print(f"(a) own project: {normal:.2f} s wall, {normal_cpu:.2f} s CPU, {total:.6g} kg CO2e")
+    print(f"(b) as a user project ({folder}, {size:.0f} MB): {user:.2f} s wall, {user_cpu:.2f} s CPU, "
+          f"{total_user:.6g} kg CO2e; files unchanged: {unchanged}")
     if not unchanged or abs(total_user - total) > 1e-6 * abs(total):
         raise SystemExit("user_project: the user's project changed or the totals differ")
     print(f"user_project: normal_s={normal:.2f} user_s={user:.2f} overhead_s={user - normal:.2f}")
