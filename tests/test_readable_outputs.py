@@ -235,6 +235,47 @@ def test_demo_labels_carry_the_unit_words_and_the_whole_product_name(demo):
             in label)
 
 
+#: A battery model designation of 262 characters (the kind a type-approval file carries): 5 lines
+#: of the declaration's 56 characters at full size, more than the 2 lines it used to keep.
+LONG_NAME = ("EV traction battery pack NMC811/graphite 96S2P prismatic cells, 75.2 kWh nominal, 355 V, "
+             "liquid-cooled aluminium housing with integrated battery management system and "
+             "crash frame, assembled in Ningde, Fujian, China, for passenger cars sold in the EU, "
+             "model year 2027 variant B")
+#: A name of 40 repeated designations (1,480 characters): the declaration moves its body down.
+HUGE_NAME = " ".join(f"designation-part-{i:02d} of a very long model name" for i in range(40))
+
+
+@pytest.mark.parametrize("variant", ["declaration", "graded"])
+@pytest.mark.parametrize("name", [LONG_NAME, HUGE_NAME], ids=["262-chars", "1480-chars"])
+def test_a_long_product_name_is_printed_whole(variant, name):
+    """Issue 20: the Art. 7 declaration cut a product name after two lines ("…"), the graded
+    label let a fifth line run into the product id. Every word of the name is in the PDF's text,
+    in order, and no name line leaves the page or overlaps the next element."""
+    from tests.registry_util import make_declaration
+
+    d = make_declaration(name=name)
+    assert d.assessment.pcr.id == "eu-battery-cfb-ev"  # the Art. 7 layout
+    files = issued_label(d, ISSUED, variant=variant)   # issued: no watermark between the words
+    text = re.sub(r"\s+", " ", subprocess.run(["pdftotext", "-", "-"], input=files["pdf"], capture_output=True,
+                                                check=True).stdout.decode("utf-8"))
+    assert name in text and "…" not in text
+    root = ET.fromstring(files["svg"].decode("utf-8") if isinstance(files["svg"], bytes) else files["svg"])
+    lines = list(root.find(f".//{SVG}g[@id='product-name']").iter(f"{SVG}text"))
+    assert " ".join(t.text for t in lines) == name
+    ys = [float(t.get("y")) for t in lines]
+    size = float(lines[0].get("font-size"))
+    assert size >= (8.0 if name == LONG_NAME else 3.0)   # 2 mm and more at 4 units a mm for a realistic name
+    assert all(b - a >= size for a, b in zip(ys, ys[1:]))   # lines do not overlap each other
+    words = re.findall(r'<page width="([\d.]+)"|<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)"',
+                       subprocess.run(["pdftotext", "-bbox", "-", "-"], input=files["pdf"], capture_output=True,
+                                      check=True).stdout.decode("utf-8"))
+    page = float(words[0][0])   # every word as drawn lies on the page [pt] (none runs off the right edge)
+    assert all(0 <= float(x0) and float(x1) <= page for _, x0, x1 in words[1:])
+    if variant == "graded":   # the last line's descent (0.25 em) clears the product id's line (cap height 0.75 em)
+        [pid] = [t for t in root.iter(f"{SVG}text") if "Product ID" in "".join(t.itertext())]
+        assert ys[-1] + 0.25 * size <= float(pid.get("y")) - 0.75 * float(pid.get("font-size"))
+
+
 @pytest.mark.parametrize("old, new, where", [
     ("standard: GB/T 24067-2024", 'standard: ""', "standard"),
     ("label_zh: 按全生命周期交付电量计", 'label_zh: ""', "declared_unit.label_zh"),

@@ -35,6 +35,29 @@ STAGE_ZH = {
     "Module manufacturing (silicon to module)": "组件制造（硅料至组件）",
     "End of life": "寿命终止",
 }
+#: Product name layouts, tried in turn: (font size, line width [Latin characters], most lines)
+#: [SVG units]. The name is set from y = 124 down to the value box (y = 186) and wraps, smaller
+#: when it must; it is never cut (issue 20: names were cut after two lines).
+NAME_LAYOUTS = ((15.0, 56, 3), (12.0, 70, 4), (9.5, 88, 5), (8.0, 105, 6))
+#: Baseline of the first name line for a font size: the top of the block plus the ascent.
+NAME_TOP = 124.0
+
+
+def _name_block(name: str) -> dict:
+    """``name_lines``, ``name_size``, ``name_y`` (baselines) and ``name_dy`` [SVG units] of the
+    product name: the first of :data:`NAME_LAYOUTS` it fits, else the last one with every line,
+    the rest of the page then moved down by ``name_dy``."""
+    for size, chars, most in NAME_LAYOUTS:
+        lines = fmt.wrap(name, chars)
+        if len(lines) <= most:
+            break
+    step = round(size * 1.2, 2)
+    first = NAME_TOP + round(size * 0.93, 2)
+    ys = [round(first + i * step, 2) for i in range(len(lines))]
+    return {"name_lines": lines, "name_size": size, "name_y": ys,
+            "name_dy": round(max(0.0, ys[-1] + 0.25 * size - 182.0), 2)}
+
+
 #: Items shown in the table when the PCR has no declaration rule.
 DEFAULT_ITEMS = ("manufacturer", "product_model", "plant_location")
 #: Items drawn elsewhere on the page (the headline value and the stage table), or not at all.
@@ -144,7 +167,8 @@ def declaration_context(declaration: Declaration, font: str, issued: dict | None
         "title_en": "Battery carbon footprint declaration" if eu else "Carbon footprint declaration",
         "basis": "Regulation (EU) 2023/1542, Art. 7 · Annex II" if eu else (
             f"PCR {view.pcr_text(declaration)}" if pcr_id else "ISO 14067:2018 / GB/T 24067-2024"),
-        "product_name_lines": fmt.ellipsize(fmt.wrap(product.name, 56), 2), "product_id": product.id,
+        **_name_block(product.name), "product_id": product.id,
+        "id_size": fmt.fit_size(f"产品编号 Product ID {product.id}", 330.0, 10.0),
         "head": head, "description": _unit_description(declaration), "e_total": e_total,
         "value_size": round(max(30.0, min(56.0, 330.0 / (0.6 * max(len(head["text"]), 1)))), 1),
         "rows": rows, "rows_height": sum(31.0 + 13.0 * max(len(r["lines"]) - 1, 0) for r in rows),

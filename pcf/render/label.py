@@ -72,16 +72,30 @@ NAME_LAYOUTS = ((13.5, 42, 1, (88.0,)), (13.5, 42, 2, (82.0, 99.0)), (11.5, 50, 
                 (9.5, 61, 4, (74.0, 85.5, 97.0, 108.5)))
 
 
+#: Where a longer name goes: baselines from ``NAME_BLOCK[0]`` + the ascent, the last line's
+#: descent at ``NAME_BLOCK[1]`` at most (the product id's line is under it) [SVG units].
+NAME_BLOCK = (62.0, 108.0)
+
+
 def _name_block(name: str) -> dict:
     """``name_lines``, ``name_y``, ``name_size`` and ``id_y`` [SVG units] of the product name:
-    the first of :data:`NAME_LAYOUTS` it fits, the last one (every line kept) otherwise."""
+    the first of :data:`NAME_LAYOUTS` it fits; a longer name in as many lines as it needs,
+    each smaller, filling :data:`NAME_BLOCK` (every word kept: issue 20)."""
     for size, chars, most, ys in NAME_LAYOUTS:
         lines = fmt.wrap(name, chars)
         if len(lines) <= most:
+            return {"name_lines": lines, "name_y": list(ys[:len(lines)]), "name_size": size,
+                    "id_y": 110.0 if len(lines) == 1 else 118.0}
+    top, bottom = NAME_BLOCK
+    most = len(NAME_LAYOUTS[-1][3])
+    while True:  # n lines of size s: from top + 0.9 s to (n - 1) 1.15 s lower, + 0.25 s descent
+        most += 1
+        size = round(min(8.0, (bottom - top) / (1.15 * most)), 2)
+        lines = fmt.wrap(name, int(61 * 9.5 / size))
+        if len(lines) <= most:
             break
-    ys = list(ys) + [ys[-1] + (i + 1) * size * 1.2 for i in range(len(lines) - len(ys))]
-    return {"name_lines": lines, "name_y": ys[:len(lines)], "name_size": size,
-            "id_y": 110.0 if len(lines) == 1 else 118.0}
+    ys = [round(top + 0.9 * size + i * 1.15 * size, 2) for i in range(len(lines))]
+    return {"name_lines": lines, "name_y": ys, "name_size": size, "id_y": 118.0}
 
 
 def _marks(issued: dict | None, basis_lines: int) -> list[dict]:
@@ -136,8 +150,8 @@ def label_context(declaration: Declaration, font: str, issued: dict | None = Non
     number_size = max(22.0, min(40.0, (310 - unit_w) / max(number_w, 0.1)))
     basis = f"{head['basis_zh']} {head['basis_en']}"
     words = view.declared_unit_words(declaration)  # what the unit means, in both languages
-    if words:
-        basis = f"{basis}: {words[0]} {words[1]}"
+    if words:  # without the rule's own words, words[0] is 每声明单位 again: said once
+        basis = f"{basis}: {words[1]}" if words[0] == head["basis_zh"] else f"{basis}: {words[0]} {words[1]}"
     basis_lines = fmt.ellipsize(fmt.wrap(basis, 70), 2)
     per_ref = None
     if head["declared"]:
