@@ -197,3 +197,26 @@ def test_subset_from_scratch_past_the_limit(tmp_path, monkeypatch):
     assert words(pdf) == ["戊己"] and ink(pdf) > 0.02
     key = next(k for k, (glyphs, _) in weasyfast._SUBSETS.items() if len(glyphs) <= 3)
     assert len(weasyfast._SUBSETS[key][0]) <= 3
+
+
+def test_digits_and_letters_of_the_next_labels_need_no_new_subset(tmp_path, monkeypatch):
+    """A face's first subset holds printable ASCII with its default substitutes (the ``locl`` digits
+    Noto Sans CJK SC draws): a document with other digits and letters reuses it, and draws them."""
+    made = []
+    fast_pdf(glyph_page("壹 0"), tmp_path, "warm")  # installs the patches, seeds the face
+    subset = weasyfast._STATE["subset"]
+    monkeypatch.setitem(weasyfast._STATE, "subset", lambda font, *args: made.append(font) or subset(font, *args))
+    pdf = fast_pdf(glyph_page("壹 9876 QZ-x"), tmp_path, "digits")
+    assert made == [] and words(pdf) == ["壹", "9876", "QZ-x"]
+    plain = plain_pdf(glyph_page("壹 9876 QZ-x"), tmp_path, "digits")
+    assert ink(pdf) == pytest.approx(ink(plain), rel=0.02) and ink(pdf) > 0.02
+    pdf = fast_pdf(glyph_page("贰 1"), tmp_path, "new")  # a glyph outside the subset: a new one
+    assert len(made) == 1 and "".join(words(pdf)) == "贰1"
+
+
+def test_a_faces_file_is_copied_once_per_process(tmp_path):
+    fast_pdf(glyph_page("叁 1"), tmp_path, "one")
+    known = dict(weasyfast._FACE_DATA)
+    fast_pdf(glyph_page("叁 2"), tmp_path, "two")
+    assert known and weasyfast._FACE_DATA == known
+    assert all(len(data) > 1_000_000 for data in known.values())  # whole CJK font files

@@ -1,4 +1,4 @@
-"""Two speed-ups of WeasyPrint 70 for pcf's labels and statements (issue 18 part 5), installed by
+"""Speed-ups of WeasyPrint 70 for pcf's labels and statements (issue 18 part 5), installed by
 :func:`pcf.render.output.html_to_pdf` before its first PDF.
 
 1. **SVG text in runs.** WeasyPrint 70 draws an SVG ``<text>`` or ``<tspan>`` one letter at a
@@ -19,7 +19,14 @@
    fresh set when the union would exceed :data:`MAX_SHARED_GLYPHS`, so a PDF never carries much
    more than it draws). The widths and Unicode map WeasyPrint writes stay the document's own.
    A kept subset is also kept compressed: pydyf deflates every font stream at level 9, and
-   a CJK subset with its glyph ids kept is 0.8 MB before compression (20 ms a face).
+   a CJK subset with its glyph ids kept is 0.8 MB before compression (20 ms a face). A face's
+   first subset also holds the glyphs of printable ASCII (:data:`SEED`, when the face maps them,
+   with their default substitutes: Noto Sans CJK SC draws digits with its ``locl`` ones), so
+   that the digits and letters of the next labels' numbers, dates and hashes do not each cost a
+   new subset (70 to 150 ms for a CJK face) one or two glyphs at a time (about 130 more glyphs,
+   8 KB more in a label's PDF of 310 KB).
+   WeasyPrint also copies each face's whole file out of HarfBuzz for every document (19 MB for
+   Noto Sans CJK, 6 ms a face); the copy is made once per face and process here.
 
 3. **Paths of rectangles.** A ``<path>`` whose data is only ``M x,y h w v h h-w z`` rectangles with
    integer numbers (the label's QR code, :func:`pcf.render.qr.qr_path`: ~900 of them for a signed
@@ -27,7 +34,7 @@
    WeasyPrint parses path data number by number in Python, a quarter of an issued label's
    rendering. Any other path, or one with markers, goes to WeasyPrint's ``path``.
 
-Both rely on WeasyPrint internals, so :func:`install` patches only version 70 (pyproject's range)
+All rely on WeasyPrint internals, so :func:`install` patches only version 70 (pyproject's range)
 and only when the functions it replaces are the ones it expects; otherwise, or with the
 environment variable ``PCF_PLAIN_WEASYPRINT`` set (not empty), WeasyPrint runs unchanged (slower,
 the same pages). tests/test_weasyfast.py compares the patched and unpatched output.
@@ -41,6 +48,9 @@ from math import inf
 
 #: A face's shared subset is rebuilt from the document's own glyphs past this many glyphs.
 MAX_SHARED_GLYPHS = 1500
+
+#: Characters whose glyphs a face's first shared subset holds too: printable ASCII.
+SEED = "".join(chr(c) for c in range(0x20, 0x7F))
 
 _LOCK = threading.Lock()
 _STATE: dict = {"installed": None}
@@ -97,7 +107,112 @@ def _install() -> bool:
     fonts.Font.subset = _subset
     _STATE["stream_data"] = pydyf.Stream.data.fget
     pydyf.Stream.data = property(_stream_data)
+    return _install_face_data(fonts)
+
+
+def _install_face_data(fonts) -> bool:
+    """Patch ``Font.__init__`` to copy a face's file once per process (module docstring)."""
+    from weasyprint.text.ffi import ffi
+
+    if getattr(fonts, "get_hb_object_data", None) is None or not callable(fonts.Font.__init__):
+        return False
+    ffi.cdef(_HB_SEED, override=True)
+    _STATE["hb_object_data"] = fonts.get_hb_object_data
+    _STATE["font_init"] = fonts.Font.__init__
+    fonts.get_hb_object_data = _hb_object_data
+    fonts.Font.__init__ = _font_init
     return True
+
+
+_IN_INIT = threading.local()
+#: (face address, data address, length) -> the face's file, for the faces of this process's fonts.
+_FACE_DATA: dict = {}
+
+
+def _font_init(self, *args, **kwargs):
+    """``Font.__init__`` whose copy of the face's file comes from :data:`_FACE_DATA`."""
+    _IN_INIT.on = True
+    try:
+        _STATE["font_init"](self, *args, **kwargs)
+    finally:
+        _IN_INIT.on = False
+
+
+def _hb_object_data(hb_object, ot_color=None, glyph=None):
+    """``get_hb_object_data``, kept per face when ``Font.__init__`` asks for a face's whole file
+    (a subset's face, made and freed at each subset, is never kept: its address is reused)."""
+    if ot_color is not None or not getattr(_IN_INIT, "on", False):
+        return _STATE["hb_object_data"](hb_object, ot_color, glyph)
+    from weasyprint.text.ffi import ffi, harfbuzz
+
+    blob = harfbuzz.hb_face_reference_blob(hb_object)
+    try:
+        with ffi.new("unsigned int *") as length:
+            data = harfbuzz.hb_blob_get_data(blob, length)
+            key = (int(ffi.cast("uintptr_t", hb_object)), int(ffi.cast("uintptr_t", data)), int(length[0]))
+    finally:
+        harfbuzz.hb_blob_destroy(blob)
+    with _LOCK:
+        known = _FACE_DATA.get(key)
+    if known is None:
+        known = _STATE["hb_object_data"](hb_object)
+        with _LOCK:
+            _FACE_DATA[key] = known
+    return known
+
+
+#: The HarfBuzz functions :func:`_seed` calls that WeasyPrint does not declare.
+_HB_SEED = """
+hb_bool_t hb_font_get_nominal_glyph (hb_font_t *font, hb_codepoint_t unicode, hb_codepoint_t *glyph);
+unsigned int hb_ot_layout_table_get_lookup_count (hb_face_t *face, hb_tag_t table_tag);
+void hb_ot_layout_lookups_substitute_closure (hb_face_t *face, const hb_set_t *lookups, hb_set_t *glyphs);
+void hb_ot_layout_collect_lookups (hb_face_t *face, hb_tag_t table_tag, const hb_tag_t *scripts,
+                                   const hb_tag_t *languages, const hb_tag_t *features, hb_set_t *lookup_indexes);
+hb_set_t * hb_set_create (void);
+void hb_set_destroy (hb_set_t *set);
+void hb_set_add (hb_set_t *set, hb_codepoint_t codepoint);
+void hb_set_add_range (hb_set_t *set, hb_codepoint_t first, hb_codepoint_t last);
+hb_bool_t hb_set_next (const hb_set_t *set, hb_codepoint_t *codepoint);
+"""
+
+
+#: The substitution features HarfBuzz applies to horizontal text by default (hb-ot-shape.cc): the
+#: digits of Noto Sans CJK SC are its ``locl`` alternates, for instance.
+SEED_FEATURES = ("ccmp", "locl", "rlig", "calt", "clig", "liga", "rclt")
+
+
+_SEEDS: dict = {}
+
+
+def _seed(font, key) -> frozenset:
+    """Glyph ids of :data:`SEED`'s characters in a face (those it maps), with the glyphs the face's
+    default substitutions (:data:`SEED_FEATURES`, any script and language) turn them into; found
+    once per face (``key``, as in :func:`_subset`) and process."""
+    with _LOCK:
+        known = _SEEDS.get(key)
+    if known is None:
+        known = _SEEDS[key] = frozenset(_seed_glyphs(font))
+    return known
+
+
+def _seed_glyphs(font) -> set:
+    """:func:`_seed`, asking HarfBuzz."""
+    from weasyprint.text.ffi import ffi, harfbuzz
+
+    glyphs = ffi.gc(harfbuzz.hb_set_create(), harfbuzz.hb_set_destroy)
+    lookups = ffi.gc(harfbuzz.hb_set_create(), harfbuzz.hb_set_destroy)
+    gid = ffi.new("hb_codepoint_t *")
+    for char in SEED:
+        if harfbuzz.hb_font_get_nominal_glyph(font.hb_font, ord(char), gid):
+            harfbuzz.hb_set_add(glyphs, gid[0])
+    features = ffi.new("hb_tag_t[]", [harfbuzz.hb_tag_from_string(f.encode(), -1) for f in SEED_FEATURES] + [0])
+    harfbuzz.hb_ot_layout_collect_lookups(font.hb_face, harfbuzz.hb_tag_from_string(b"GSUB", -1), ffi.NULL,
+                                          ffi.NULL, features, lookups)
+    harfbuzz.hb_ot_layout_lookups_substitute_closure(font.hb_face, lookups, glyphs)
+    found, gid[0] = set(), 0xFFFFFFFF  # HB_SET_VALUE_INVALID: from the start
+    while harfbuzz.hb_set_next(glyphs, gid):
+        found.add(int(gid[0]))
+    return found
 
 
 def _simple(node) -> bool:
@@ -227,7 +342,9 @@ _SUBSETS: dict = {}
 
 
 def _subset(self, to_unicode, hinting):
-    """``Font.subset`` keeping the last subset of each face (module docstring)."""
+    """``Font.subset`` keeping the last subset of each face (module docstring): a new subset holds the
+    document's glyphs, the last subset's and :func:`_seed`'s, or as many of these as
+    :data:`MAX_SHARED_GLYPHS` allows (the seed before the last subset's)."""
     if not to_unicode:
         return
     key = (self.hash, self.index, len(self.file_content), bool(self.missing), bool(hinting))
@@ -237,8 +354,11 @@ def _subset(self, to_unicode, hinting):
     if known is not None and glyphs <= known[0]:
         self.file_content = known[1]
         return
-    if known is not None and len(known[0] | glyphs) <= MAX_SHARED_GLYPHS:
-        glyphs = known[0] | glyphs
+    for more in ((known[0] if known else frozenset()) | _seed(self, key), _seed(self, key),
+                 known[0] if known else frozenset()):
+        if len(glyphs | more) <= MAX_SHARED_GLYPHS:
+            glyphs = glyphs | more
+            break
     _STATE["subset"](self, dict.fromkeys(sorted(glyphs)), hinting)
     with _LOCK:
         if key in _SUBSETS:
