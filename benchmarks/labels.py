@@ -118,7 +118,8 @@ def main() -> None:
 
         target_line("pcf issue FOLDER --jobs 2, labels with their PDFs", rate, "labels/s", 10.0,
                     baseline=n3 / wall, higher_is_better=True,
-                    note=f"{cpu / n:.3f} s CPU a label; baseline: one pcf issue per result")
+                    note=f"{cpu / n:.3f} s CPU a label; load {os.getloadavg()[0]:.1f}; baseline: one pcf issue "
+                         "per result")
         print(f"labels: labels_per_s={rate:.2f} cpu_s_per_label={cpu / n:.3f} jobs1_per_s={rate1:.2f} "
               f"plain_weasyprint_per_s={rate_plain:.2f} one_by_one_per_s={n3 / wall:.2f} target_per_s=10")
 

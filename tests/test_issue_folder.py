@@ -14,6 +14,7 @@ from pcf.core.errors import RegistryError
 from pcf.declaration import write_declaration
 from pcf.registry import check_registry, open_store
 from pcf.registry.bulk import issue_folder
+from tests.test_render import embedded_cjk_fonts
 from tests.registry_util import ensure_case, location, make_declaration, new_registry
 
 pytestmark = pytest.mark.registry
@@ -47,6 +48,8 @@ def test_every_result_is_issued_in_name_order_with_its_files(tmp_path, registry_
             path = tmp_path / "labels" / f"{number}.{suffix}"
             assert path.stat().st_size > 0, path
         assert (tmp_path / "labels" / f"{number}.label.pdf").read_bytes().startswith(b"%PDF")
+        for pdf in ("label.pdf", "statement.pdf"):  # the workers' PDFs too: Chinese as embedded glyphs
+            assert embedded_cjk_fonts(tmp_path / "labels" / f"{number}.{pdf}")
         document = json.loads((tmp_path / "labels" / f"{number}.declaration.json").read_text())
         assert document["declaration"]["label_number"] == number
     assert check_registry(store).problems == []
@@ -115,3 +118,14 @@ def test_cli_issues_a_folder_and_exits_1_when_one_is_refused(tmp_path, monkeypat
     with store.read() as tx:
         assert [r.number for r in tx.labels()] == numbers
     store.close()
+
+
+def test_workers_are_forked_after_the_first_label_where_the_system_forks():
+    """The first label is drawn in this process and the workers forked from it (Linux), so they start
+    with WeasyPrint, the fonts and their subsets loaded (pcf.registry.bulk)."""
+    import multiprocessing
+
+    from pcf.registry.bulk import _context
+
+    expected = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    assert _context().get_start_method() == expected
