@@ -118,3 +118,24 @@ def test_the_units_answered_without_pint_are_pints_answers():
         assert units._DIMENSION_NAMES.get(dim, dim) == name, unit
         assert float(units.registry().Quantity(1.0, units.parse_unit(unit)).to(units.parse_unit(unit)).magnitude) == 1.0
         assert units.conversion_factor(unit, unit) == 1.0
+
+
+def test_the_other_spellings_answered_without_pint_are_the_same_units_to_pint():
+    """:data:`pcf.core.units.SPELLINGS` (Brightway's unit names of the common units, answered
+    without Pint) are, to Pint, the very unit they stand for: factor exactly 1, same dimension;
+    a unit that is not common still goes to Pint (and an unknown one is refused)."""
+    from pcf.core import units
+    from pcf.core.errors import UnitError
+
+    for spelling, unit in units.SPELLINGS.items():
+        assert unit in units.COMMON_DIMENSIONS, spelling
+        factor = units.registry().Quantity(1.0, units.parse_unit(spelling)).to(units.parse_unit(unit)).magnitude
+        assert float(factor) == 1.0, spelling
+        assert units.conversion_factor(spelling, unit) == units.conversion_factor(unit, spelling) == 1.0
+        assert units.dimension_name(spelling) == units.COMMON_DIMENSIONS[unit]
+        units.check_unit(spelling)
+    assert units.conversion_factor("t", "kg") == 1000.0  # different units: Pint's factor
+    with pytest.raises(UnitError, match="cannot convert 'kilogram' to 'kWh'"):
+        units.conversion_factor("kilogram", "kWh")
+    with pytest.raises(UnitError, match="unknown unit 'kilogramme'"):
+        units.check_unit("kilogramme")

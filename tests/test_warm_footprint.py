@@ -76,6 +76,9 @@ def test_a_second_footprint_imports_no_brightway_and_gives_the_same_result(warm_
     warm, modules = footprint(model, tmp_path / "warm")
     assert brightway_loaded(modules) == []
     assert "pcf.lca.calculate" in modules  # it did compute
+    # nor Pint (the model's units and the background's "kilogram" / "kilowatt hour" are common
+    # ones, pcf.core.units.SPELLINGS) nor SciPy (the foreground's sums and solve are NumPy's)
+    assert sorted(m for m in modules if m.split(".")[0] in ("pint", "scipy")) == []
     assert warm == cold  # every field, every number to the last bit
     again, modules = footprint(model, tmp_path / "again")
     assert again == cold and brightway_loaded(modules) == []
@@ -223,3 +226,40 @@ def test_pcf_cache_clear_removes_the_warm_records(warm_bg, tmp_path):
     background_cache(clear=True)
     assert background_cache()["warm_files"] == 0
     assert warm_prepare(load_model(model)) is None
+
+
+def _factorisations(monkeypatch) -> list:
+    """Record the order of every sparse LU factorisation SciPy makes from now on (SuperLU's
+    ``gstrf``, under ``splu``, ``factorized`` and bw2calc's solvers; ``gssv``, under
+    ``spsolve``): the real functions run, each call's matrix order is appended."""
+    from scipy.sparse.linalg._dsolve import _superlu
+
+    orders = []
+    for name in ("gstrf", "gssv"):
+        real = getattr(_superlu, name)
+
+        def counted(N, *args, _real=real, **kwargs):
+            orders.append(N)
+            return _real(N, *args, **kwargs)
+
+        monkeypatch.setattr(_superlu, name, counted)
+    return orders
+
+
+def test_a_cold_footprint_factorises_the_background_once_and_a_warm_one_never(bd, warm_bg, monkeypatch):
+    """Issue 18 part 3: a cold ``pcf footprint`` factorises once (the background's A^T for its
+    intensities, pcf.lca.prepare.characterise; bw2calc's own lci() is not run), not twice; the
+    foreground block (1 node here) is solved densely. A second run factorises nothing."""
+    from pcf.lca import bgcache
+    from pcf.lca.calculate import footprint as compute
+
+    name, model = warm_bg
+    bgcache.clear()
+    warmcache.clear()
+    orders = _factorisations(monkeypatch)
+    cold = compute(load_model(model))
+    assert cold.total_kg_co2e == pytest.approx(expected_total(), rel=1e-6)
+    assert orders == [3]  # ore, power, metal: the background's 3 x 3 A^T, once
+    assert warm_prepare(load_model(model)) is not None
+    warm = compute(load_model(model))
+    assert orders == [3] and warm.total_kg_co2e == cold.total_kg_co2e

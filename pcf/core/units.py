@@ -133,12 +133,43 @@ takes most of a second: ``pcf export`` of a result converts ``item`` to ``item``
 what :func:`dimension_name` gets from Pint (``tests/test_light_imports.py`` compares)."""
 
 
+SPELLINGS = {"kilogram": "kg", "gram": "g", "ton": "t", "tons": "t", "metric ton": "t", "kilowatt hour": "kWh",
+             "watt hour": "Wh", "megajoule": "MJ", "unit": "item", "items": "item", "piece": "item",
+             "pieces": "item", "square meter": "m2", "cubic meter": "m3", "liter": "l", "litre": "l", "L": "l",
+             "ton kilometer": "tkm", "metric ton*km": "tkm"}
+"""Other spellings of units of :data:`COMMON_DIMENSIONS` (Brightway's unit names, ``kilogram``,
+``kilowatt hour``, ...: a background activity's unit), each the very same unit to Pint (factor
+exactly 1, ``tests/test_light_imports.py`` compares), so that a model on a Brightway background
+is read, converted and reported without importing Pint (most of a second of a warm
+``pcf footprint``, issue 18 part 3)."""
+
+
+def _common(unit: str) -> str | None:
+    """The :data:`COMMON_DIMENSIONS` spelling of ``unit`` (itself or one of :data:`SPELLINGS`),
+    or None."""
+    unit = SPELLINGS.get(unit, unit)
+    return unit if unit in COMMON_DIMENSIONS else None
+
+
+def check_unit(unit: str) -> None:
+    """Check that ``unit`` is a unit :func:`parse_unit` reads (the common ones without Pint).
+
+    Raises
+    ------
+    UnitError
+        As :func:`parse_unit`.
+    """
+    if not (isinstance(unit, str) and _common(unit.strip())):
+        parse_unit(unit)
+
+
 @functools.lru_cache(maxsize=4096)
 def dimension_name(unit: str) -> str:
     """Plain name of a unit's dimension, e.g. ``kWh`` -> ``energy``, ``tkm`` -> ``mass x distance (transport)``
     (remembered per unit: a batch asks the same few units for every SKU)."""
-    if unit in COMMON_DIMENSIONS:
-        return COMMON_DIMENSIONS[unit]
+    common = _common(unit)
+    if common:
+        return COMMON_DIMENSIONS[common]
     dim = str(parse_unit(unit).dimensionality)
     return _DIMENSION_NAMES.get(dim, dim)
 
@@ -165,8 +196,8 @@ def conversion_factor(from_unit: str, to_unit: str) -> float:
         Unknown unit, the two units are of different dimensions (e.g. kg and kWh), or the
         factor is not a finite non-zero number (``kg**400`` to ``g**400``).
     """
-    if from_unit == to_unit and from_unit in COMMON_DIMENSIONS:
-        return 1.0  # what Pint gives for a unit to itself, without importing it
+    if _common(from_unit) is not None and _common(from_unit) == _common(to_unit):
+        return 1.0  # what Pint gives for a unit to itself (however spelt), without importing it
     pint = _import_pint()
 
     src, dst = parse_unit(from_unit), parse_unit(to_unit)

@@ -31,7 +31,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import sparse
 
 from .feasibility import blocks as _blocks, coefficients, loop_multiplier, loop_refused, negative_supply
 from .result import GHG_CATEGORIES
@@ -90,9 +89,54 @@ def _in_order(x: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return out
 
 
-def _summing(slots: list[int], groups: list[int], n_slots: int, n_groups: int) -> sparse.csr_matrix:
-    """0/1 matrix that adds amount columns (slots) into groups: ``X @ M`` [n, groups]."""
-    return sparse.csr_matrix((np.ones(len(slots)), (slots, groups)), shape=(n_slots, n_groups))
+class Summing:
+    """The 0/1 matrix ``M`` (slots x groups) that adds amount columns (slots) into groups:
+    ``X @ M`` [n, groups] for ``X`` (n, slots) or (slots,), and ``M.T @ Y`` for ``Y`` (slots, n).
+
+    Each group's amounts are added one by one in slot order, starting from 0, whatever the
+    shape of ``X`` (the order of SciPy's sparse products, which this replaced: a variant gets
+    the same bits alone or among many), with NumPy only (importing ``scipy.sparse`` was a fifth
+    of a warm ``pcf footprint``, issue 18 part 3).
+
+    Parameters
+    ----------
+    slots, groups : list of int
+        Slot and group of each entry of the matrix (a repeated pair counts twice).
+    n_slots, n_groups : int
+        Its shape.
+    """
+
+    __array_ufunc__ = None  # ``ndarray @ Summing`` calls :meth:`__rmatmul__`
+
+    def __init__(self, slots: list[int], groups: list[int], n_slots: int, n_groups: int):
+        slots, groups = np.asarray(slots, dtype=np.intp), np.asarray(groups, dtype=np.intp)
+        order = np.lexsort((slots, groups))  # by group, then slot
+        slots, groups = slots[order], groups[order]
+        rank = np.arange(len(groups)) - np.searchsorted(groups, groups)  # position within its group
+        self.shape = (n_slots, n_groups)
+        self.layers = [(groups[rank == k], slots[rank == k]) for k in range(int(rank.max(initial=-1)) + 1)]
+
+    def __rmatmul__(self, X) -> np.ndarray:
+        X = np.asarray(X, dtype=float)
+        out = np.zeros(X.shape[:-1] + (self.shape[1],))
+        for groups, slots in self.layers:  # groups are distinct within a layer
+            out[..., groups] += X[..., slots]
+        return out
+
+    @property
+    def T(self) -> "_Transposed":
+        """``M.T``: ``M.T @ Y`` for ``Y`` (slots, n) is ``(Y.T @ M).T`` (groups, n)."""
+        return _Transposed(self)
+
+
+class _Transposed:
+    __array_ufunc__ = None
+
+    def __init__(self, summing: Summing):
+        self.summing = summing
+
+    def __matmul__(self, Y) -> np.ndarray:
+        return np.moveaxis(np.moveaxis(np.asarray(Y, dtype=float), 0, -1) @ self.summing, -1, 0)
 
 
 @dataclass
@@ -128,13 +172,13 @@ class Inventory:
     amounts: np.ndarray
     production: np.ndarray          # slot of each node's production exchange, (m,)
     edges: list                     # (producer, consumer) foreground edges
-    edge_sum: sparse.csr_matrix     # slots -> edges
+    edge_sum: Summing               # slots -> edges
     pairs: list
-    pair_sum: sparse.csr_matrix     # slots -> pairs
+    pair_sum: Summing               # slots -> pairs
     pair_index: np.ndarray          # row of Characterisation per pair
     pair_stages: list               # stage each pair is reported in
     groups: list
-    group_sum: sparse.csr_matrix    # slots -> groups
+    group_sum: Summing              # slots -> groups
     group_cf: np.ndarray            # [kg CO2e / kg] per group
     group_mass: np.ndarray          # index into MASS_KEYS or -1, per group
     origin_slots: np.ndarray        # per origin entry: slot of its amount
@@ -437,9 +481,9 @@ class _Indexed:
         self.slots.append(slot)
         self.of.append(e)
 
-    def summing(self, n_slots: int) -> sparse.csr_matrix:
-        """0/1 matrix adding the amount columns into the entries (:func:`_summing`)."""
-        return _summing(self.slots, self.of, n_slots, len(self.items))
+    def summing(self, n_slots: int) -> Summing:
+        """0/1 matrix adding the amount columns into the entries (:class:`Summing`)."""
+        return Summing(self.slots, self.of, n_slots, len(self.items))
 
 
 def _slot(slots: list, amount) -> int:

@@ -18,8 +18,6 @@ from importlib.metadata import version as dist_version
 from pathlib import Path
 
 import numpy as np
-from scipy.sparse import csc_matrix
-from scipy.sparse.linalg import splu
 
 from ..background import BackgroundInfo, MethodSpec, background_info, database_provenance, method_spec
 from ..background.methods import method_sha256
@@ -401,16 +399,37 @@ def stored_score(data: dict, reference: tuple, amount: float, char: Characterisa
             direct[j] -= float(value) * float(total[char.index[target]])
     f = np.zeros(n)
     f[col[tuple(reference)]] = amount
-    try:
-        s = splu(csc_matrix((values, (rows, cols)), shape=(n, n))).solve(f)
-    except RuntimeError:  # exactly singular
-        s = np.full(n, np.nan)
+    s = _solve_block(n, rows, cols, values, f)
     score = float(s @ direct)
     if not math.isfinite(score):
         raise CalculationError(
             "the technosphere matrix is singular: a loop between processes consumes as much as "
             "it produces; check the outputs and inputs of the processes in the loop")
     return score
+
+
+#: Foreground blocks up to this many nodes are solved dense (NumPy's LAPACK): importing
+#: SciPy's sparse solvers would cost a warm ``pcf footprint`` (issue 18 part 3) more than the solve.
+DENSE_BLOCK = 2000
+
+
+def _solve_block(n: int, rows: list, cols: list, values: list, f: np.ndarray) -> np.ndarray:
+    """``A^-1 f`` for the (n, n) matrix with entries ``values`` at ``(rows, cols)`` (repeated
+    cells added); NaN when it is exactly singular."""
+    if n <= DENSE_BLOCK:
+        A = np.zeros((n, n))
+        np.add.at(A, (np.asarray(rows, dtype=np.intp), np.asarray(cols, dtype=np.intp)), values)
+        try:
+            return np.linalg.solve(A, f)
+        except np.linalg.LinAlgError:  # exactly singular
+            return np.full(n, np.nan)
+    from scipy.sparse import csc_matrix
+    from scipy.sparse.linalg import splu
+
+    try:
+        return splu(csc_matrix((values, (rows, cols)), shape=(n, n))).solve(f)
+    except RuntimeError:  # exactly singular
+        return np.full(n, np.nan)
 
 
 def _written(bd, keys: list, data: dict) -> dict:
@@ -457,6 +476,8 @@ def characterise(lca) -> _Full:
     columns = [B.T @ (c * (categories == cat)) for cat in GHG_CATEGORIES]
     columns += [B.T @ np.isin(names, [n for n, k in BIOGENIC_MASS_FLOWS.items() if k == key]).astype(float)
                 for key in MASS_KEYS]
+    from scipy.sparse.linalg import splu
+
     try:
         lu = splu(A.T.tocsc())
     except RuntimeError as exc:

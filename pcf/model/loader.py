@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from ..core import sources
 from ..core.errors import ExchangeError, ExpressionError, ModelError, UnitError
-from ..core.units import conversion_factor, dimension_name, parse_unit
+from ..core.units import check_unit, conversion_factor, dimension_name
 from ..core.yamlsrc import LineMap, format_loc, load_yaml
 from .distributions import Distribution, pedigree_sigma
 from .endoflife import ResolvedEndOfLife, per_factor, resolve_end_of_life, resolve_service_life
@@ -353,7 +353,7 @@ class _LoadContext:
     def check_unit(self, unit: str, loc: tuple) -> None:
         """Raise a :class:`ModelError` at ``loc`` when ``unit`` is not a known unit."""
         try:
-            parse_unit(unit)
+            check_unit(unit)
         except UnitError as exc:
             raise self.fail(loc, str(exc)) from None
 
