@@ -23,6 +23,7 @@ difference turns the arrays off for the plan (a note says so), never a wrong sto
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 from datetime import datetime, timezone
 
@@ -34,7 +35,7 @@ from ..graph import link_foreground
 from ..lca.calculate import build_result
 from ..lca.inventory import Inventory
 from ..model import load_model
-from ..model.lanes import OPEN, Lane, expand, lane, lanes
+from ..model.lanes import OPEN, TEXT, Lane, expand, lane, lanes
 from .store import FORMULA_OPS
 from ..model.lint import raise_errors
 from ..model.variants import Variants, vectorised
@@ -217,6 +218,18 @@ def _materialise(x, row: int, texts: list):
     return x
 
 
+def _column(sub, positions: list[int], texts: list) -> list:
+    """:func:`_materialise` of ``sub`` for every row at ``positions``: a text with markers is
+    put together from its pieces (one join per row, no pattern matching), anything else row
+    by row."""
+    if isinstance(sub, str) and OPEN in sub:
+        pieces = TEXT.split(sub)  # literal, marker number, literal, ...
+        columns = [itertools.repeat(piece) if i % 2 == 0 else [texts[int(piece)][p] for p in positions]
+                   for i, piece in enumerate(pieces)]
+        return ["".join(parts) for parts in zip(*columns)] if len(pieces) > 1 else [sub] * len(positions)
+    return [_materialise(sub, p, texts) for p in positions]
+
+
 def _non_finite_rows(x, bad: np.ndarray) -> None:
     if type(x) is Lane:
         bad |= ~np.isfinite(x.v)
@@ -242,6 +255,8 @@ def _round(plan: Plan, values: dict, n: int):
         verdict = {"performance_class": declaration.graded_class if a else None,
                    "conforms": a.conforms if a else None,
                    "nonconformities": len(a.nonconformities) if a else None}
+    later = (state.first < 0) & (more.first >= 0)
+    state.first[later] = more.first[later] + (1 << 32)  # decisions of the second context come after
     state.diverged |= deciding.diverged | more.diverged
     _non_finite_rows(doc, state.diverged)
     for v in figures.values():
@@ -293,11 +308,13 @@ def rows_of_round(template: dict, template_sha: str, plan: Plan, doc: dict, stat
     if type(batch) is not dict or batch.get("overrides") != {} or batch.get("model_product") != dict(plan.product):
         raise ValueError("the template is not a batch result of the plan's own values")
     patches = []
-    for row, p, h in zip(rows, positions, hashes):
+    per_row = [(pointer, _at(template, pointer, None), _column(sub, positions, texts))
+               for pointer, sub in split.per_row.items()]
+    for i, row in enumerate(rows):
         patch = dict(split.constant)
-        for pointer, sub in split.per_row.items():
-            value = _materialise(sub, p, texts)
-            if value != _at(template, pointer, None) or type(value) is not type(_at(template, pointer, None)):
+        for pointer, was, values in per_row:
+            value = values[i]
+            if value != was or type(value) is not type(was):
                 patch[pointer] = value
         patch.update(_own(template, row, name, created))
         patches.append(patch)
@@ -439,10 +456,11 @@ def full_rows(plan: Plan, rows: list[SkuRow], template: dict, template_sha: str,
         out.rest = list(rows)
         return out
     names = sorted({k for r in rows for k in r.overrides})
-    pending = list(range(len(rows)))
+    groups = [list(range(len(rows)))]  # rows that likely share a path, each evaluated together
     for number in range(ROUNDS):
-        if not pending:
+        if not groups:
             break
+        pending = groups.pop(0)
         first = number == 0
         off = 1 if first else 0
         values = {k: np.array(([plan.parameters[k]] if first else []) + [rows[i].overrides.get(k, plan.parameters[k])
@@ -457,14 +475,14 @@ def full_rows(plan: Plan, rows: list[SkuRow], template: dict, template_sha: str,
                 out.notes.append(f"the arrays could not compute the full results ({type(exc).__name__}: {exc})")
                 return out
             out.rest.append(rows[pending[0]])  # a reference that fails: the scalar path gives its error
-            pending = pending[1:]
+            groups[:0] = [pending[1:]] if len(pending) > 1 else []
             continue
         if state.diverged[0]:
             if first:
                 out.rest = list(rows)
                 return out
             out.rest.append(rows[pending[0]])
-            pending = pending[1:]
+            groups[:0] = [pending[1:]] if len(pending) > 1 else []
             continue
         positions = [p for p in range(off, n) if not state.diverged[p]]
         chosen = [rows[pending[p - off]] for p in positions]
@@ -485,9 +503,21 @@ def full_rows(plan: Plan, rows: list[SkuRow], template: dict, template_sha: str,
             fixed = {k: v for k, v in figures.items() if type(v) is not Lane}
             for row, p in zip(chosen, positions):
                 out.figures[row.row] = {**fixed, **{k: v[p] for k, v in lists.items()}, **shared}
-        pending = [pending[p - off] for p in range(off, n) if state.diverged[p]]
-    out.rest.extend(rows[i] for i in pending)
+        groups.extend(_paths(pending, off, state))
+    out.rest.extend(rows[i] for group in groups for i in group)
     return out
+
+
+def _paths(pending: list[int], off: int, state) -> list[list[int]]:
+    """The diverged rows of a round (``pending[p - off]`` at position ``p``) grouped by the
+    decision at which they left the reference's path (:attr:`pcf.model.lanes.LaneState.first`):
+    each group is evaluated in a round of its own, with its first row as the reference, so a
+    row is evaluated again only with rows that decided as it did up to there."""
+    groups: dict[int, list[int]] = {}
+    keys = state.first.tolist() if state.first is not None else [-1] * len(state.diverged)
+    for p in np.flatnonzero(state.diverged[off:]).tolist():
+        groups.setdefault(keys[p + off], []).append(pending[p])
+    return list(groups.values())
 
 
 def piece_row(piece: Piece, i: int) -> tuple[dict, dict]:

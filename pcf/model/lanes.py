@@ -65,10 +65,19 @@ class LaneState:
     texts : list of list of str
         Texts of numbers that differ between rows (each ``n`` long): a string holding
         ``OPEN k CLOSE`` has each row's ``texts[k]`` there (:func:`expand`).
+    first : numpy.ndarray of int, shape (n,)
+        For a diverged row, the number of the decision (0, 1, ... in the order they were
+        taken) at which it first left the reference's path; -1 for a row that did not. Rows
+        that left at the same decision answered every earlier one as the reference did and
+        that one otherwise: they likely share a path (the batch evaluates them together).
+    decisions : int
+        Decisions that marked a row so far.
     """
 
     diverged: np.ndarray
     texts: list = field(default_factory=list)
+    first: np.ndarray | None = None
+    decisions: int = 0
 
 
 _ACTIVE: contextvars.ContextVar["LaneState | None"] = contextvars.ContextVar("pcf_lanes", default=None)
@@ -83,10 +92,15 @@ def _mark(rows: np.ndarray) -> None:
     if state is None:
         raise TypeError("a decision on many variants' numbers is defined only inside pcf.model.lanes.lanes()")
     diverged = state.diverged
-    if WHERE is not None and np.any(rows):
+    if not rows.any():
+        return
+    if WHERE is not None:
         import traceback
 
         WHERE.append((int(np.sum(rows)), traceback.format_stack(limit=6)[:-1]))
+    if state.first is not None:
+        state.first[rows & ~diverged] = state.decisions
+    state.decisions += 1
     diverged |= rows
 
 
@@ -322,7 +336,7 @@ def lanes(n: int) -> Iterator[LaneState]:
     LaneState
         Updated in place.
     """
-    state = LaneState(np.zeros(n, dtype=bool))
+    state = LaneState(np.zeros(n, dtype=bool), first=np.full(n, -1, dtype=np.int64))
     token = _ACTIVE.set(state)
     try:
         with np.errstate(all="ignore"):  # a row dividing by zero is marked, not warned about
