@@ -349,6 +349,64 @@ def test_table_rows(tmp_path):
     assert "cap: '75 kWh' is not a number" in bad.error and "drop the unit" in bad.error
 
 
+@pytest.mark.parametrize("text", [
+    # the usual shape, with what a cell may hold
+    "ID,Name,model,label,report,cap,#note\n"
+    "a-1, first ,m.yaml,YES,0,3,x\n"
+    ",,,,,,\n"
+    "\n"
+    ".bad,,,maybe,,75 kWh,\n"
+    "b_2,,,x,, 1_000 ,\n"
+    "c.3,,,,,nan,\n"
+    "d4,,,,,-inf,\n"
+    "e5,,sub,,,,\n"
+    "A,,,,,1e-320,\n"
+    "A,,,,,-0.0,\n"
+    ",name only,,,,,\n"
+    "f6,\"quoted, with comma\",,n,true,\u0661\u0662,\n"
+    "g7,\"two\nlines\",,,,2,\n",
+    # ragged rows and an unnamed column: row by row
+    "id,,cap\nA,1,2\nB\nC,1,2,3\n",
+])
+def test_table_columns_are_the_rows(tmp_path, text):
+    """``SkuTable.columns`` (the whole table read once, checked column by column) gives every row
+    exactly as reading the table row by row does: values, row numbers and messages."""
+    (tmp_path / "sub").mkdir()
+    path = tmp_path / "skus.csv"
+    path.write_text(text, encoding="utf-8")
+    table = SkuTable(path, "default.yaml")
+    rows = list(table)
+    cols = table.columns()
+    assert [cols.row(i) for i in range(len(cols))] == rows
+    if "b_2" in text:
+        by_id = {r.id: r for r in rows}
+        assert by_id["b_2"].overrides == {"cap": 1000.0} and by_id["b_2"].label  # float() reads 1_000
+        assert by_id["f6"].overrides == {"cap": 12.0} and by_id["f6"].report  # and Arabic-Indic digits
+        assert by_id["f6"].name == "quoted, with comma" and by_id["g7"].row == 14  # rows as a spreadsheet numbers them
+        assert "not a finite number" in by_id["c.3"].error and "not a finite number" in by_id["d4"].error
+        assert "is a folder" in by_id["e5"].error and by_id["a-1"].name == "first"
+
+
+def test_table_columns_in_blocks_and_errors(tmp_path, monkeypatch):
+    """A table longer than one block of columns gives the same rows; a quote never closed is the
+    same error at the same line as reading row by row."""
+    from pcf.batch import table as tables
+
+    monkeypatch.setattr(tables, "BLOCK", 3)
+    path = tmp_path / "skus.csv"
+    path.write_text("id,cap\n" + "".join(f"S{i},{i}\n" for i in range(10)) + "bad,\n", encoding="utf-8")
+    table = SkuTable(path, "m.yaml")
+    cols = table.columns()
+    assert [cols.row(i) for i in range(len(cols))] == list(table) and len(cols) == 11
+    assert cols.values["cap"][:10].tolist() == [float(i) for i in range(10)] and np.isnan(cols.values["cap"][10])
+    path.write_text("id,cap\nA,1\nB,\"2\nC,3\n", encoding="utf-8")
+    with pytest.raises(TableError) as columns:
+        SkuTable(path, "m.yaml").columns()
+    with pytest.raises(TableError) as rows:
+        list(SkuTable(path, "m.yaml"))
+    assert str(columns.value) == str(rows.value) and f"{path}:3:" in str(columns.value)
+
+
 @pytest.mark.parametrize("strict", [False, True])
 def test_classes_of_arrays_match_classify(strict):
     from pcf.batch.engine import classes_of

@@ -278,3 +278,41 @@ def test_store_errors_exit_2(bd, model, tmp_path):
     assert "plan hash mismatch" in fails("batch", "result", str(out), "A")
     with pytest.raises(StoreError, match="no such folder"):
         read_result(tmp_path / "nope", "A")
+
+
+KILL_SUMMARY = textwrap.dedent("""\
+    import os, signal, sys
+    import pcf.batch.run as run
+    def progress(done, total):
+        if done >= 3:
+            os.kill(os.getpid(), signal.SIGKILL)
+    run.run_batch(sys.argv[1], sys.argv[2], sys.argv[3], chunk_size=1, progress=progress, results=False)
+    """)
+
+
+def test_summary_only_resumes_after_kill_9_by_chunks(bd, model, tmp_path):
+    """A summary-only batch keeps its state per chunk (batch-state/chunk-<n>.parquet, named by a
+    line of batch-state.jsonl written after the file): killed by SIGKILL after three chunks, the
+    resumed run skips those three SKUs, removes a chunk file that has no line (a kill between
+    the two) and a temporary file, and writes the summary a clean run writes."""
+    text = "id,cap,elec_a\n" + "".join(f"S{i},{i},{10 + i}\n" for i in range(1, 9))
+    table = _table(tmp_path, text)
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    killed = subprocess.run([sys.executable, "-c", KILL_SUMMARY, str(table), str(out), str(model)], cwd=REPO,
+                            capture_output=True, text=True, timeout=600)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    lines = (out / "batch-state.jsonl").read_text().splitlines()
+    assert [json.loads(line)["rows"] for line in lines] == [1, 1, 1]
+    chunks = sorted((out / "batch-state").glob("chunk-*.parquet"))
+    assert len(chunks) == 3
+    orphan = out / "batch-state" / "chunk-000009.parquet"
+    orphan.write_bytes(chunks[0].read_bytes())
+    (out / "batch-state" / ".chunk-x.tmp").write_bytes(b"half")
+    report = run_batch(table, out, model, results=False)
+    assert (report.skipped, report.computed, report.failed) == (3, 5, 0)
+    assert not orphan.exists() and not (out / "batch-state" / ".chunk-x.tmp").exists()
+    run_batch(table, clean, model, results=False)
+    assert (out / "summary.csv").read_text() == (clean / "summary.csv").read_text()
+    again = run_batch(table, out, model, results=False)
+    assert (again.skipped, again.computed) == (8, 0)
+    assert (out / "summary.csv").read_text() == (clean / "summary.csv").read_text()

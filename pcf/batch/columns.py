@@ -423,14 +423,24 @@ def _at(doc, pointer: str, default=_MISSING):
 
 @dataclasses.dataclass
 class Rows:
-    """What :func:`full_rows` gives: ``pieces`` (store rows as columns), ``figures`` (row ->
-    summary figures, :func:`pcf.batch.engine.figures`, and PCR verdict), ``rest`` (rows for
-    the scalar path), ``notes``."""
+    """What :func:`full_rows` gives: ``pieces`` (store rows as columns), ``columns`` (per piece:
+    ``rows``, the table rows, and the summary figures, :func:`pcf.batch.engine.figures`, and
+    PCR verdict of those rows: an array, or one value for all), ``rest`` (rows for the scalar
+    path), ``notes``."""
 
     pieces: list = dataclasses.field(default_factory=list)
-    figures: dict = dataclasses.field(default_factory=dict)
+    columns: list = dataclasses.field(default_factory=list)
     rest: list = dataclasses.field(default_factory=list)
     notes: list = dataclasses.field(default_factory=list)
+
+    @property
+    def figures(self) -> dict:
+        """Row -> its summary figures and verdict (a dict per row, from :attr:`columns`)."""
+        out = {}
+        for cols in self.columns:
+            for i, row in enumerate(cols["rows"]):
+                out[row] = {k: (v[i].item() if isinstance(v, np.ndarray) else v) for k, v in cols.items() if k != "rows"}
+        return out
 
 
 _TRUSTED: dict = {}  # plan fingerprint -> True (checked against the scalar path) / the difference found
@@ -494,15 +504,14 @@ def full_rows(plan: Plan, rows: list[SkuRow], template: dict, template_sha: str,
                 _TRUSTED[plan.fingerprint] = difference or True
                 if difference:
                     out.rest = list(rows)
-                    out.pieces, out.figures = [], {}
+                    out.pieces, out.columns = [], []
                     out.notes.append(f"{plan.model}: the arrays' full results differ from the scalar path's "
                                      f"({difference}); rows computed one by one, please report this")
                     return out
             out.pieces.append(piece)
-            lists = {k: v.v.tolist() for k, v in figures.items() if type(v) is Lane}
-            fixed = {k: v for k, v in figures.items() if type(v) is not Lane}
-            for row, p in zip(chosen, positions):
-                out.figures[row.row] = {**fixed, **{k: v[p] for k, v in lists.items()}, **shared}
+            sel = np.asarray(positions, dtype=int)
+            out.columns.append({"rows": [r.row for r in chosen], **shared,
+                                **{k: v.v[sel] if type(v) is Lane else v for k, v in figures.items()}})
         groups.extend(_paths(pending, off, state))
     out.rest.extend(rows[i] for group in groups for i in group)
     return out

@@ -48,6 +48,37 @@ def input_hash(plan: Plan, row: SkuRow) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def input_hashes(cols, plans: dict) -> list:
+    """:func:`input_hash` of every row of a table read as columns
+    (:class:`pcf.batch.table.Columns`), column by column; None for a row without a plan.
+
+    Parameters
+    ----------
+    cols : pcf.batch.table.Columns
+    plans : dict
+        ``(model, scenario)`` -> :class:`Plan`.
+    """
+    n = len(cols)
+    parts = []
+    for k in sorted(cols.values):
+        parts.append([None if x != x else f"{k}={x!r}" for x in cols.values[k].tolist()])
+    if not parts:
+        overrides = [""] * n
+    elif not any(None in p for p in parts):
+        overrides = [";".join(t) for t in zip(*parts)]
+    else:
+        overrides = [";".join([x for x in t if x is not None]) for t in zip(*parts)]
+    prints = {key: plan.fingerprint for key, plan in plans.items()}
+    sha256 = hashlib.sha256
+    out = []
+    for sku, name, text, label, report, key in zip(cols.ids, cols.names, overrides, cols.label.tolist(),
+                                                    cols.report.tolist(), zip(cols.models, cols.scenarios)):
+        fingerprint = prints.get(key)
+        out.append(None if fingerprint is None else
+                   sha256(f"{fingerprint}\n{sku}\n{name}\n{text}\n{label:d}{report:d}".encode()).hexdigest())
+    return out
+
+
 def figures(plan: Plan, total, declared_per_reference_flow, stages: dict, ghg: dict, declared,
             declared_unit: str | None) -> dict:
     """The summary figures of SKUs from their numbers, for one SKU (floats) or many (arrays).

@@ -36,12 +36,13 @@ from ..core.files import write_atomic
 from ..core.srcdigest import source_digest
 from ..declaration import Declaration, write_declaration
 from .columns import full_rows
-from .engine import figures_of_result, full_result, input_hash, same_figures, summarise_rows
+from .engine import (evaluate_columns, figures_of_result, full_result, input_hash, input_hashes,
+                     same_figures, summarise_rows)
 from .plan import Plan, make_plan
 from .state import Manifest
 from .store import STORE, StoreWriter, encode, template_text
-from .summary import PARQUET_PURPOSE, columns, summary_row, write_summary
-from .table import SkuRow, SkuTable
+from .summary import CHUNK_COLUMNS, PARQUET_PURPOSE, chunk_table, columns, complete, write_summary_tables
+from .table import BLOCK, SkuRow, SkuTable
 
 EXECUTORS = ("local", "dask")
 DASK_PURPOSE = "the dask executor of pcf batch runs"
@@ -103,53 +104,115 @@ class Options:
     ship: bool = False
 
 
-def process_chunk(plans: dict, rows: list[SkuRow], options: Options) -> tuple[list[dict], list[str], list]:
+@dataclass
+class Chunk:
+    """Rows handed to a worker at once, with their input hashes (:func:`pcf.batch.engine.input_hash`,
+    computed by the driver)."""
+
+    rows: list
+    hashes: list
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def process_chunk(plans: dict, chunk: Chunk, options: Options) -> tuple[list[dict], list[str], list, list]:
     """Compute a chunk of rows (in a worker). Never raises for a row: failures become error
     records.
 
     Returns
     -------
     records : list of dict
-        One state record per row (:mod:`pcf.batch.state`).
+        One state record per row computed alone or failed (:mod:`pcf.batch.state`).
     notes : list of str
     pieces : list of pcf.batch.columns.Piece
         Store rows of the rows computed on arrays (with a batch store).
+    tables : list of pyarrow.Table
+        The ok records of the rows computed on arrays, as columns
+        (:func:`pcf.batch.summary.chunk_table`).
     """
     if not options.ship:
-        return _process_chunk(plans, rows, options, Path(options.out))
+        return _process_chunk(plans, chunk, options, Path(options.out))
     with tempfile.TemporaryDirectory(prefix="pcf-batch-") as folder:
-        return _process_chunk(plans, rows, options, Path(folder))
+        return _process_chunk(plans, chunk, options, Path(folder))
 
 
-def _process_chunk(plans: dict, rows: list[SkuRow], options: Options, out: Path) -> tuple[list[dict], list[str], list]:
+def _process_chunk(plans: dict, chunk: Chunk, options: Options, out: Path) -> tuple[list[dict], list[str], list, list]:
     """:func:`process_chunk` writing the rows' files into ``out`` (with ``ship``: a temporary
     folder, emptied into each ok record's ``_files``)."""
-    records, notes, pieces = [], [], []
+    records, notes, pieces, tables = [], [], [], []
+    hashes = dict(zip((r.row for r in chunk.rows), chunk.hashes))
     by_plan: dict[tuple, list[SkuRow]] = {}
-    for row in rows:
+    for row in chunk.rows:
         by_plan.setdefault((row.model, row.scenario), []).append(row)
     for key, group in by_plan.items():
         plan = plans[key]
-        if options.results and options.templates is not None:
-            group = _on_arrays(plan, group, options.templates[key], records, notes, pieces)
-        fast, rest, note = summarise_rows(plan, group) if group else ({}, [], "")
+        fast, rest, note = {}, group, ""
+        if not options.results:
+            group = rest = _summary_arrays(plan, group, hashes, tables, notes)
+        else:
+            if options.templates is not None:
+                group = _on_arrays(plan, group, options.templates[key], hashes, tables, notes, pieces)
+            fast, rest, note = summarise_rows(plan, group) if group else ({}, [], "")  # checks the full results
         if note:
             notes.append(f"{plan.model}{' scenario ' + plan.scenario if plan.scenario else ''}: rows computed one "
                          f"by one, the array path failed ({note})")
         slow = {r.row for r in rest}
         for row in group:
-            record = _compute_row(plan, row, options, out, fast, slow, key)
+            record = _compute_row(plan, row, options, out, fast, slow, key, hashes.get(row.row))
             if options.ship:
                 files = _take_files(out)
                 if files and record["status"] == "ok":
                     record["_files"] = files
             records.append(record)
-    return records, notes, pieces
+    return records, notes, pieces, tables
 
 
-def _on_arrays(plan: Plan, group: list[SkuRow], template: tuple, records: list, notes: list, pieces: list) -> list[SkuRow]:
+def _own_columns(plan: Plan, rows: list[SkuRow], hashes: dict) -> dict:
+    """The record fields of ``rows`` that are not figures, as columns."""
+    product = plan.product.get("name")
+    return {"row": [r.row for r in rows], "id": [r.id for r in rows], "name": [r.name or product for r in rows],
+            "model": [r.model for r in rows], "scenario": [r.scenario for r in rows],
+            "input_sha256": [hashes[r.row] for r in rows], "pcr": plan.pcr.id if plan.pcr is not None else None}
+
+
+def _summary_arrays(plan: Plan, group: list[SkuRow], hashes: dict, tables: list, notes: list) -> list[SkuRow]:
+    """Summary figures of the rows of one plan on arrays (:func:`pcf.batch.engine.evaluate_columns`),
+    their ok records appended to ``tables`` as columns; the rows left for the scalar path are
+    returned (a parameter the model does not have, another path through the loader, a
+    singular foreground)."""
+    import numpy as np
+
+    known = [r for r in group if set(r.overrides) <= set(plan.parameters)]
+    if not known:
+        return group
+    names = sorted({k for r in known for k in r.overrides})
+    values = {k: np.array([r.overrides.get(k, plan.parameters[k]) for r in known]) for k in names}
+    cols, ok, note = evaluate_columns(plan, values)
+    if note:
+        notes.append(f"{plan.model}{' scenario ' + plan.scenario if plan.scenario else ''}: rows computed one "
+                     f"by one, the array path failed ({note})")
+        return group
+    ok = np.atleast_1d(ok)
+    if ok.size == 1 and len(known) > 1:  # no parameter column: one evaluation, the model as written, for all
+        ok = np.repeat(ok, len(known))
+        cols = {k: (v[0] if isinstance(v, (np.ndarray, list)) else v) for k, v in cols.items()}
+    chosen = np.flatnonzero(ok)
+    rows = [known[i] for i in chosen.tolist()]
+    if rows:
+        data = _own_columns(plan, rows, hashes)
+        for k, v in cols.items():
+            data[k] = v[chosen] if isinstance(v, np.ndarray) else [v[i] for i in chosen.tolist()] \
+                if isinstance(v, list) else v
+        tables.append(chunk_table(data, len(rows)))
+    done = {r.row for r in rows}
+    return [r for r in group if r.row not in done]
+
+
+def _on_arrays(plan: Plan, group: list[SkuRow], template: tuple, hashes: dict, tables: list, notes: list,
+               pieces: list) -> list[SkuRow]:
     """Full results of the rows of one plan on arrays (:func:`pcf.batch.columns.full_rows`):
-    their state records go to ``records``, their store rows to ``pieces``; the rows left for
+    their ok records go to ``tables`` as columns, their store rows to ``pieces``; the rows left for
     the scalar path are returned (those asking for a label or report, whose parameters the
     model does not have, or that the arrays could not take)."""
     _fp, text, sha = template
@@ -159,7 +222,6 @@ def _on_arrays(plan: Plan, group: list[SkuRow], template: tuple, records: list, 
     arrays = [r for r in group if doc and not (r.label or r.report) and set(r.overrides) <= set(plan.parameters)]
     if not arrays:
         return group
-    hashes = {r.row: input_hash(plan, r) for r in arrays}
     try:
         done = full_rows(plan, arrays, doc, sha, hashes)
     except Exception as exc:  # the arrays only save time: their rows go the scalar path, which is the reference
@@ -168,18 +230,19 @@ def _on_arrays(plan: Plan, group: list[SkuRow], template: tuple, records: list, 
         return group
     notes.extend(n for n in done.notes if n not in notes)
     pieces.extend(done.pieces)
-    left = {r.row for r in done.rest}
-    for row in arrays:
-        if row.row in done.figures:
-            record = _record(plan, row, hashes[row.row])
-            record.update(done.figures[row.row])
-            records.append(record)
-    return [r for r in group if r.row in left or r.row not in hashes]
+    by_row = {r.row: r for r in arrays}
+    taken = set()
+    for figures in done.columns:
+        rows = [by_row[n] for n in figures.pop("rows")]
+        taken.update(r.row for r in rows)
+        tables.append(chunk_table({**_own_columns(plan, rows, hashes), **figures}, len(rows)))
+    return [r for r in group if r.row not in taken]
 
 
-def _compute_row(plan: Plan, row: SkuRow, options: Options, out: Path, fast: dict, slow: set, key: tuple) -> dict:
+def _compute_row(plan: Plan, row: SkuRow, options: Options, out: Path, fast: dict, slow: set, key: tuple,
+                 input_sha256: str | None = None) -> dict:
     """The state record of one row computed alone (its full result) or from the summary arrays."""
-    record = _record(plan, row)
+    record = _record(plan, row, input_sha256)
     try:
         if options.results or row.row in slow:
             result = full_result(plan, row)
@@ -297,8 +360,8 @@ def _init_worker(plans: dict, options: Options, user=None) -> None:
     threading.Thread(target=watch, daemon=True, name="pcf-batch-parent-watch").start()
 
 
-def _pool_chunk(rows: list[SkuRow]):
-    return process_chunk(_PLANS, rows, _OPTIONS)
+def _pool_chunk(chunk: Chunk):
+    return process_chunk(_PLANS, chunk, _OPTIONS)
 
 
 class _Inline:
@@ -344,8 +407,8 @@ class _Pool:
         self.pool.shutdown(cancel_futures=True)
 
 
-def _dask_chunk(plans: dict, rows: list[SkuRow], options: Options):
-    return process_chunk(plans, rows, options)
+def _dask_chunk(plans: dict, chunk: Chunk, options: Options):
+    return process_chunk(plans, chunk, options)
 
 
 def _worker_pcf() -> str:
@@ -456,9 +519,9 @@ def run_batch(skus: str | Path, out: str | Path, model: str | Path | None = None
               progress: Callable[[int, int], None] | None = None) -> BatchReport:
     """Compute every SKU of a table (``pcf batch``).
 
-    A driver: pass 1 over the table (:func:`_scan_table`), one plan per model and scenario
-    (:func:`_prepare_plans`), pass 2 feeding chunks of rows to the runner
-    (:func:`_pending_chunks`, :func:`_record_chunk`), then the summary.
+    A driver: the table read once into columns, its model structures (:func:`_scan`), one
+    plan per model and scenario (:func:`_prepare_plans`), chunks of rows fed to the runner
+    (:func:`_pending_chunks`, :func:`_record_chunk`), then the summary, column by column.
 
     Parameters
     ----------
@@ -482,8 +545,8 @@ def run_batch(skus: str | Path, out: str | Path, model: str | Path | None = None
     json_per_sku : bool
         Write each full result as ``<id>.result.json`` instead of the batch store.
     chunk_size : int, optional
-        Rows per task; default 10,000 with the batch store and 5,000 for a summary-only run (a
-        chunk of one plan is evaluated on arrays at once), 20 with ``json_per_sku``.
+        Rows per task; default :data:`CHUNK` (a chunk of one plan is evaluated on arrays at
+        once), 20 with ``json_per_sku``.
     progress : callable, optional
         ``progress(done, total)`` after every chunk (skipped rows count as done).
 
@@ -525,9 +588,12 @@ def run_batch(skus: str | Path, out: str | Path, model: str | Path | None = None
 
 def _run(table: SkuTable, out: Path, model, jobs: int, cluster: _Dask | None, force: bool, results: bool,
          json_per_sku: bool, chunk_size: int | None, progress, started: float) -> BatchReport:
-    """:func:`run_batch` once the table is open and the cluster (if any) connected."""
+    """:func:`run_batch` once the table is open and the cluster (if any) connected: the table
+    is read once, into columns (:meth:`pcf.batch.table.SkuTable.columns`)."""
     report = BatchReport()
-    keys, duplicates = _scan_table(table, report)
+    cols = table.columns()
+    report.rows = len(cols)
+    keys, duplicates = _scan(cols)
     plans = _prepare_plans(keys, model)
     report.prepare_s = time.perf_counter() - started
 
@@ -538,16 +604,16 @@ def _run(table: SkuTable, out: Path, model, jobs: int, cluster: _Dask | None, fo
         templates = _templates(plans)
         store = StoreWriter(out, templates)
     options = Options(str(out), results, templates, ship=cluster is not None)
-    feed = _Feed(table, plans, duplicates, manifest, report, out, force, results,
-                 chunk_size or (20 if results and store is None else 10_000 if results else 5000), progress, store)
+    feed = _Feed(cols, plans, duplicates, manifest, report, out, force, results,
+                 chunk_size or (20 if results and store is None else CHUNK), progress, store)
     if progress:
         progress(0, report.rows)
     runner = (cluster.start(plans, options) if cluster is not None else
               _Inline(plans, options) if jobs == 1 else _Pool(plans, options, jobs))
     compute_started = time.perf_counter()
     try:
-        for chunk, (records, notes, pieces) in runner.map(_pending_chunks(feed)):
-            _record_chunk(feed, records, notes, pieces)
+        for _chunk, (records, notes, pieces, tables) in runner.map(_pending_chunks(feed)):
+            _record_chunk(feed, records, notes, pieces, tables)
         _commit(feed)
     finally:
         runner.close()
@@ -556,15 +622,20 @@ def _run(table: SkuTable, out: Path, model, jobs: int, cluster: _Dask | None, fo
         report.files["plan"] = out / "plan.json"
         report.files["store"] = out / "store"
     report.compute_s = time.perf_counter() - compute_started
-    report.files.update(_summarise(table, plans, feed.order, manifest, out))
+    report.files.update(_summarise(table, cols, plans, manifest, out))
     manifest.close()
     report.files["state"] = manifest.path
     return report
 
 
-def _scan_table(table: SkuTable, report: BatchReport) -> tuple[dict[tuple, None], dict[int, int]]:
-    """Pass 1 over the table: count the rows (``report.rows``), find the model structures and
-    the duplicate ids.
+CHUNK = 25_000
+"""Rows per chunk by default with the batch store or summary-only (a chunk of one plan is
+evaluated on arrays at once: each evaluation has a fixed cost, so larger chunks cost less per
+row; memory grows with the chunk)."""
+
+
+def _scan(cols) -> tuple[dict[tuple, None], dict[int, int]]:
+    """The model structures and duplicate ids of the table.
 
     Returns
     -------
@@ -576,15 +647,15 @@ def _scan_table(table: SkuTable, report: BatchReport) -> tuple[dict[tuple, None]
     keys: dict[tuple, None] = {}
     first: dict[str, int] = {}
     duplicates: dict[int, int] = {}
-    for row in table:
-        report.rows += 1
-        if row.error:
+    rows = cols.rows.tolist()
+    for number, sku, error, model, scenario in zip(rows, cols.ids, cols.errors, cols.models, cols.scenarios):
+        if error:
             continue
-        if row.id in first:
-            duplicates[row.row] = first[row.id]
+        if sku in first:
+            duplicates[number] = first[sku]
             continue
-        first[row.id] = row.row
-        keys.setdefault((row.model, row.scenario), None)
+        first[sku] = number
+        keys.setdefault((model, scenario), None)
     return keys, duplicates
 
 
@@ -610,14 +681,15 @@ def _prepare_plans(keys: dict[tuple, None], model: str | Path | None) -> dict[tu
 
 @dataclass
 class _Feed:
-    """Pass 2 of a batch: what :func:`_pending_chunks` and :func:`_record_chunk` share.
+    """Pass over the table's columns: what :func:`_pending_chunks` and :func:`_record_chunk`
+    share.
 
     ``size`` is the rows per chunk; ``done`` counts the rows recorded or skipped so far (for
-    ``progress(done, total)``); ``order`` is ``(row, id, plan key)`` of every row read, in
-    table order, for the summary.
+    ``progress(done, total)``); ``records``, ``rows``, ``pieces`` and ``tables`` are what the
+    driver holds until the next commit (:func:`_commit`).
     """
 
-    table: SkuTable
+    cols: object
     plans: dict
     duplicates: dict[int, int]
     manifest: Manifest
@@ -632,88 +704,104 @@ class _Feed:
     records: list = field(default_factory=list)
     rows: list = field(default_factory=list)
     pieces: list = field(default_factory=list)
-    order: list = field(default_factory=list)
+    tables: list = field(default_factory=list)
 
 
-def _pending_chunks(feed: _Feed) -> Iterator[list[SkuRow]]:
-    """Pass 2: chunks of the rows still to compute, each of one plan (a chunk is evaluated on
-    arrays at once; at most one unfinished chunk per plan is held). Rows that fail before
-    computing (table error, duplicate id, plan error) are recorded in chunks of the same size;
-    rows whose result exists with the same input hash are skipped (unless ``force``)."""
-    report, size, progress = feed.report, feed.size, feed.progress
-    chunks: dict[tuple, list[SkuRow]] = {}  # per plan: a chunk's rows share one evaluation on arrays
+def _pending_chunks(feed: _Feed) -> Iterator[Chunk]:
+    """Chunks of the rows still to compute, each of one plan (a chunk is evaluated on arrays at
+    once; at most one unfinished chunk per plan is held). Rows that fail before computing
+    (table error, duplicate id, plan error) are recorded in chunks of the same size; rows
+    whose result exists with the same input hash are skipped (unless ``force``)."""
+    report, size, progress, cols = feed.report, feed.size, feed.progress, feed.cols
+    hashes = input_hashes(cols, feed.plans)
+    chunks: dict[tuple, Chunk] = {}  # per plan: a chunk's rows share one evaluation on arrays
     errors: list[dict] = []
-    for row in feed.table:
-        feed.order.append((row.row, row.id, (row.model, row.scenario)))
-        plan = feed.plans.get((row.model, row.scenario))
-        message = row.error
-        if not message and row.row in feed.duplicates:
-            message = f"duplicate id {row.id!r} (first on row {feed.duplicates[row.row]})"
+    manifest, store, ok = feed.manifest, feed.store, feed.manifest.ok
+    for i, (number, sku, message, key, h) in enumerate(zip(cols.rows.tolist(), cols.ids, cols.errors,
+                                                           zip(cols.models, cols.scenarios), hashes)):
+        plan = feed.plans.get(key)
+        if not message and number in feed.duplicates:
+            message = f"duplicate id {sku!r} (first on row {feed.duplicates[number]})"
         if not message and plan.error:
             message = plan.error
         if message:
-            errors.append(_error_record(row, message, plan))
+            errors.append(_error_record(cols.row(i), message, plan))
+            if len(errors) >= size:
+                _record_chunk(feed, errors)
+                errors = []
             continue
-        if not feed.force and row.id in feed.manifest.ok and feed.manifest.done(row.id, input_hash(plan, row)) and \
-                (not feed.results or (feed.store.stored(row.id, feed.manifest.ok[row.id][0]) if feed.store is not None
-                                      else (feed.out / f"{row.id}.result.json").exists())):
+        if not feed.force and sku in ok and manifest.done(sku, h) and \
+                (not feed.results or (store.stored(sku, h) if store is not None
+                                      else (feed.out / f"{sku}.result.json").exists())):
             report.skipped += 1
             feed.done += 1
             if progress and report.skipped % 1000 == 0:
                 progress(feed.done, report.rows)
             continue
-        chunk = chunks.setdefault((row.model, row.scenario), [])
-        chunk.append(row)
-        if len(chunk) >= size:
-            yield chunks.pop((row.model, row.scenario))
-        if len(errors) >= size:
-            if errors:
-                _record_chunk(feed, errors)
-            errors = []
+        chunk = chunks.get(key)
+        if chunk is None:
+            chunk = chunks[key] = Chunk([], [])
+        chunk.rows.append(cols.row(i))
+        chunk.hashes.append(h)
+        if len(chunk.rows) >= size:
+            yield chunks.pop(key)
     yield from chunks.values()
     if errors:
         _record_chunk(feed, errors)
 
 
 GROUP = 2000
-"""SKUs per part of the batch store (one row group; what the driver holds before a commit)."""
+"""SKUs per part of the batch store at least (one row group; what the driver holds before a commit)."""
 
 
-def _record_chunk(feed: _Feed, records: list[dict], notes: list[str] = (), pieces: list = ()) -> None:
-    """Write the files the records carry (dask workers, :func:`_write_files`), append
-    ``records`` to the state file (with a store: hold them with their store rows and
+def _record_chunk(feed: _Feed, records: list[dict], notes: list[str] = (), pieces: list = (),
+                  tables: list = ()) -> None:
+    """Write the files the records carry (dask workers, :func:`_write_files`), record
+    ``records`` and ``tables`` in the state (with a store: hold them with their store rows and
     ``pieces`` until a part is full, :func:`_commit`), count them in the report with their
     ``notes`` (each once), and report progress."""
     _write_files(feed.out, records)
+    feed.records.extend(records)
+    feed.tables.extend(tables)
     if feed.store is None:
-        feed.manifest.append(records)
+        _commit(feed)
     else:
         feed.rows.extend(r.pop("_store") for r in records if "_store" in r)
         feed.pieces.extend(pieces)
-        feed.records.extend(records)
         if len(feed.rows) + sum(len(p.ids) for p in feed.pieces) >= GROUP:
             _commit(feed)
+    count = sum(t.num_rows for t in tables)
     feed.report.count(records)
+    feed.report.computed += count
     feed.report.notes.extend(n for n in notes if n not in feed.report.notes)
-    feed.done += len(records)
+    feed.done += len(records) + count
     if feed.progress:
         feed.progress(feed.done, feed.report.rows)
 
 
 def _commit(feed: _Feed) -> None:
-    """Commit the held rows as one part of the store: first their state records (fsync), then
-    the part (atomic rename). A run killed between the two computes those SKUs again (a SKU
-    counts as done only when the store holds it), so the store holds each SKU once."""
-    if feed.store is None or not (feed.records or feed.rows or feed.pieces):
+    """Commit the held records: first the state (their records and chunk, fsync), then, with a
+    store, their rows as one part of it (atomic rename). A run killed between the two
+    computes those SKUs again (a SKU counts as done only when the store holds it), so the
+    store holds each SKU once."""
+    if not (feed.records or feed.rows or feed.pieces or feed.tables):
         return
-    name = f"{STORE}/part-{feed.store.next:06d}.parquet"
-    for r in feed.records:
-        if r["status"] == "ok":
-            r["result_file"] = name
-    feed.manifest.append(feed.records)
-    if feed.rows or feed.pieces:
+    chunk = None
+    if feed.tables:
+        pa = require("parquet", "pyarrow", PARQUET_PURPOSE)
+        chunk = pa.concat_tables(feed.tables) if len(feed.tables) > 1 else feed.tables[0]
+    if feed.store is not None:
+        name = f"{STORE}/part-{feed.store.next:06d}.parquet"
+        for r in feed.records:
+            if r["status"] == "ok":
+                r["result_file"] = name
+        if chunk is not None:
+            index = chunk.schema.get_field_index("result_file")
+            chunk = chunk.set_column(index, "result_file", pa.array([name] * chunk.num_rows, pa.string()))
+    feed.manifest.append(feed.records, chunk)
+    if feed.store is not None and (feed.rows or feed.pieces):
         feed.store.commit(feed.rows, feed.pieces)
-    feed.records, feed.rows, feed.pieces = [], [], []
+    feed.records, feed.rows, feed.pieces, feed.tables = [], [], [], []
 
 
 def _templates(plans: dict) -> dict:
@@ -741,20 +829,78 @@ def _error_record(row: SkuRow, message: str, plan: Plan | None) -> dict:
             "input_sha256": input_hash(plan, row) if plan is not None else None, "overrides": dict(row.overrides)}
 
 
-def _summarise(table: SkuTable, plans: dict, order: list, manifest: Manifest, out: Path) -> dict:
-    """Write the summary table in the order of the SKU table (``order``: ``(row, id, plan
-    key)`` of every row, from pass 2). Every row of the table has its record of this run (an
-    error) or its last ok record, whose input hash is the row's: pass 2 computed the row
-    again when the hash differed."""
-    cols = columns(table.parameters)
+def _summarise(table: SkuTable, cols, plans: dict, manifest: Manifest, out: Path) -> dict:
+    """Write the summary table in the order of the SKU table, column by column, ``BLOCK`` rows
+    at a time (:func:`_summary_block`). Every row of the table has its record of this run (an
+    error) or its last ok record, whose input hash is the row's: the pass over the table
+    computed the row again when the hash differed."""
+    import numpy as np
 
-    def rows():
+    names = columns(table.parameters)
+    keys = list(plans)
+    index = {key: i for i, key in enumerate(keys)}
+    which = np.array([index.get(k, -1) for k in zip(cols.models, cols.scenarios)], dtype=np.int64)
+    nan = float("nan")
+    used = {}
+    for p in table.parameters:
+        defaults = np.array([plans[k].parameters.get(p, nan) for k in keys] + [nan], dtype=float)
+        values = cols.values[p]
+        used[p] = np.where(np.isnan(values), defaults[which], values)
+
+    def blocks():
         with manifest.path.open("rb") as reader:
-            for number, sku, key in order:
-                plan = plans.get(key)
-                record = manifest.lookup(reader, number, sku, None)
-                if record is None:
-                    record = {"row": number, "id": sku, "status": "error", "error": f"row {number}: not computed"}
-                yield summary_row(record, table.parameters, plan.parameters if plan is not None else {})
+            cache: dict = {}
+            for lo in range(0, len(cols), BLOCK):
+                hi = min(lo + BLOCK, len(cols))
+                base = _summary_block(cols, lo, hi, manifest, reader, cache)
+                yield complete(base, {p: v[lo:hi] for p, v in used.items()}, names)
 
-    return write_summary(rows(), cols, out)
+    if len(cols) == 0:
+        return write_summary_tables([], names, out)
+    return write_summary_tables(blocks(), names, out)
+
+
+def _summary_block(cols, lo: int, hi: int, manifest: Manifest, reader, cache: dict):
+    """The records of rows ``lo:hi`` of the table as a pyarrow Table (:data:`CHUNK_COLUMNS`
+    with ``status`` and ``error``), in table order: taken from the chunk files, and from the
+    state file's lines for the rows recorded one by one."""
+    import numpy as np
+
+    pa = require("parquet", "pyarrow", PARQUET_PURPOSE)
+    pq = require("parquet", "pyarrow.parquet", PARQUET_PURPOSE)
+    by_chunk: dict[str, tuple[list, list]] = {}
+    lines: list[tuple[int, dict]] = []
+    for pos, (number, sku) in enumerate(zip(cols.rows[lo:hi].tolist(), cols.ids[lo:hi])):
+        where = manifest.where(number, sku)
+        if where is None:
+            lines.append((pos, {"row": number, "id": sku, "status": "error", "error": f"row {number}: not computed"}))
+        elif isinstance(where, int):
+            reader.seek(where)
+            lines.append((pos, json.loads(reader.readline())))
+        else:
+            positions, indices = by_chunk.setdefault(where[0], ([], []))
+            positions.append(pos)
+            indices.append(where[1])
+    schema = _record_schema(pa)
+    parts, order = [], []
+    for name, (positions, indices) in by_chunk.items():
+        if name not in cache:
+            if len(cache) >= 8:
+                cache.pop(next(iter(cache)))
+            cache[name] = pq.read_table(manifest.out / name)
+        part = cache[name].take(pa.array(indices, pa.int64()))
+        part = part.append_column("status", pa.array(["ok"] * part.num_rows, pa.string()))
+        parts.append(part.append_column("error", pa.nulls(part.num_rows, pa.string())).select(schema.names))
+        order.extend(positions)
+    if lines:
+        wanted = {name for name in schema.names}
+        parts.append(pa.Table.from_pylist([{k: v for k, v in r.items() if k in wanted} for _, r in lines],
+                                          schema=schema))
+        order.extend(pos for pos, _ in lines)
+    base = pa.concat_tables([p.cast(schema) for p in parts])
+    return base.take(pa.array(np.argsort(np.asarray(order), kind="stable"), pa.int64()))
+
+
+def _record_schema(pa):
+    types = {"int": pa.int64(), "str": pa.string(), "float": pa.float64(), "bool": pa.bool_()}
+    return pa.schema([(n, types[t]) for n, t in CHUNK_COLUMNS + [("status", "str"), ("error", "str")]])

@@ -179,3 +179,114 @@ def figures_table(figures: dict, parameters: dict):
     for name, values in parameters.items():
         out[name] = pa.array(values, type=pa.float64())
     return pa.table(out)
+
+
+CHUNK_COLUMNS = ([("row", "int"), ("id", "str"), ("name", "str"), ("model", "str"), ("scenario", "str"),
+                  ("input_sha256", "str"), ("pcr", "str")]
+                 + [c for c in FIGURES if not c[0].endswith("_share")]
+                 + [("performance_class", "str"), ("conforms", "bool"), ("nonconformities", "int"),
+                    ("result_file", "str")])
+"""The columns of a chunk of ok records (:mod:`pcf.batch.state`): the fields of a state record
+that the summary shows."""
+
+
+def _arrow_types(pa) -> dict:
+    return {"int": pa.int64(), "str": pa.string(), "float": pa.float64(), "bool": pa.bool_()}
+
+
+def chunk_table(columns: dict, n: int):
+    """A chunk of ok records as a pyarrow Table of :data:`CHUNK_COLUMNS`.
+
+    Parameters
+    ----------
+    columns : dict
+        Column name -> ``n`` values (a list or numpy array), or one value for every row (a
+        scalar, None); a column not given is null.
+    n : int
+    """
+    import numpy as np
+
+    pa = require("parquet", "pyarrow", PARQUET_PURPOSE)
+    types = _arrow_types(pa)
+    arrays = []
+    for name, kind in CHUNK_COLUMNS:
+        value = columns.get(name)
+        if isinstance(value, np.ndarray) and value.ndim == 1:
+            arrays.append(pa.array(value, type=types[kind], from_pandas=kind == "float"))
+        elif isinstance(value, list):
+            arrays.append(pa.array(value, type=types[kind], from_pandas=kind == "float"))
+        else:
+            if isinstance(value, np.generic):
+                value = value.item()
+            arrays.append(pa.nulls(n, types[kind]) if value is None else pa.array([value] * n, type=types[kind]))
+    return pa.Table.from_arrays(arrays, schema=pa.schema([(name, types[kind]) for name, kind in CHUNK_COLUMNS]))
+
+
+def complete(base, parameters: dict, cols: list[tuple[str, str]]):
+    """The summary columns of rows from their records as columns (:data:`CHUNK_COLUMNS` with
+    ``status`` and ``error``): the stage shares (``None`` where the total is 0 or missing) and
+    the parameter values used, in the order of ``cols``.
+
+    Parameters
+    ----------
+    base : pyarrow.Table
+    parameters : dict of str to numpy.ndarray
+        The table's parameter columns, the value used by each row (NaN: none).
+    cols : list
+        :func:`columns`.
+    """
+    import numpy as np
+
+    pa = require("parquet", "pyarrow", PARQUET_PURPOSE)
+    types = _arrow_types(pa)
+    total = base.column(TOTAL).to_numpy(zero_copy_only=False)
+    total = np.asarray(total, dtype=float)
+    out = {}
+    for name, kind in cols:
+        if name in base.column_names:
+            out[name] = base.column(name)
+        elif name.endswith("_share") and name[:-len("_share")] + "_kg_co2e" in base.column_names:
+            stage = np.asarray(base.column(name[:-len("_share")] + "_kg_co2e").to_numpy(zero_copy_only=False),
+                               dtype=float)
+            with np.errstate(all="ignore"):
+                share = stage / total
+            out[name] = pa.array(share, type=types["float"], mask=np.isnan(stage) | np.isnan(total) | (total == 0))
+    for (name, kind), values in zip(cols[len(cols) - len(parameters):], parameters.values()):
+        out[name] = pa.array(values, type=types["float"], mask=np.isnan(values))
+    return pa.table({name: out[name] for name, _ in cols})
+
+
+def write_summary_tables(blocks: Iterable, cols: list[tuple[str, str]], out: Path) -> dict[str, Path]:
+    """Write ``summary.csv`` and ``summary.parquet`` from pyarrow Tables of the summary columns
+    (:func:`complete`), as :func:`write_summary` does from rows: the same cells, column by
+    column.
+
+    Returns
+    -------
+    dict
+        ``{"csv": Path, "parquet": Path}``.
+    """
+    pa = require("parquet", "pyarrow", PARQUET_PURPOSE)
+    pq = require("parquet", "pyarrow.parquet", PARQUET_PURPOSE)
+
+    types = _arrow_types(pa)
+    schema = pa.schema([(name, types[t]) for name, t in cols])
+    names = [name for name, _ in cols]
+    kinds = [t for _, t in cols]
+    targets = {"csv": out / "summary.csv", "parquet": out / "summary.parquet"}
+    temps = {k: Path(tempfile.mkstemp(dir=out, prefix=f".{p.name}.", suffix=".tmp")[1]) for k, p in targets.items()}
+    try:
+        with temps["csv"].open("w", newline="", encoding="utf-8") as fh, pq.ParquetWriter(temps["parquet"], schema) as pw:
+            writer = csv.writer(fh)
+            writer.writerow(names)
+            for block in blocks:
+                block = block.cast(schema)
+                pw.write_table(block)
+                writer.writerows(zip(*(_texts(block.column(n).to_pylist(), t) for n, t in zip(names, kinds))))
+        for k, path in targets.items():
+            os.replace(temps[k], path)
+    finally:
+        for tmp in temps.values():
+            if tmp.exists():
+                tmp.unlink()
+    return targets

@@ -331,6 +331,18 @@ class SkuTable:
                 self._checked[model] = "is not a usable file name"
         return self._checked[model]
 
+    def columns(self) -> Columns:
+        """The whole table as columns, read once (:class:`Columns`: the rows of
+        :meth:`__iter__`, the same values and messages; ``BLOCK`` records at a time are
+        turned into columns).
+
+        Raises
+        ------
+        TableError
+            As :meth:`__iter__`.
+        """
+        return _columns(self)
+
     def count(self) -> int:
         """Number of non-blank data rows (one pass over the file)."""
         return sum(1 for _ in self)
@@ -381,3 +393,246 @@ class SkuTable:
             problems.append(f"model: {model} {self._not_a_file(model)}")
         return SkuRow(number, sku, _cell(cells.get("name")), model, _cell(cells.get("scenario")), overrides,
                       flags["label"], flags["report"], "; ".join(problems))
+
+
+@dataclass
+class Columns:
+    """A whole SKU table as columns (:meth:`SkuTable.columns`): row ``i`` is what the table's
+    ``i``-th non-blank row gives when read row by row (:meth:`SkuTable.__iter__`).
+
+    Attributes
+    ----------
+    rows : numpy.ndarray of int64, shape (n,)
+        Spreadsheet row numbers (the header is row 1).
+    ids, names, models, scenarios, errors : list of str
+        As :class:`SkuRow`'s fields.
+    values : dict of str to numpy.ndarray of float64, shape (n,)
+        Each parameter column; NaN where the cell is empty (the model's value is kept).
+    label, report : numpy.ndarray of bool, shape (n,)
+    """
+
+    rows: object
+    ids: list
+    names: list
+    models: list
+    scenarios: list
+    values: dict
+    label: object
+    report: object
+    errors: list
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def row(self, i: int) -> SkuRow:
+        """Row ``i`` as a :class:`SkuRow`."""
+        overrides = {k: float(v[i]) for k, v in self.values.items() if v[i] == v[i]}
+        return SkuRow(int(self.rows[i]), self.ids[i], self.names[i], self.models[i], self.scenarios[i], overrides,
+                      bool(self.label[i]), bool(self.report[i]), self.errors[i])
+
+
+BLOCK = 50_000
+"""Records read and turned into columns at a time (:meth:`SkuTable.columns`)."""
+
+
+def _columns(table: "SkuTable") -> Columns:
+    """:meth:`SkuTable.columns` (module docstring): CSV records of the usual shape (as many cells
+    as the header, every header named) are checked column by column; any other row, a row a
+    check refuses and every row of a workbook go through :meth:`SkuTable._row`, which gives
+    the row's value or its error message."""
+    import numpy as np
+
+    parts: list[Columns] = []
+    blocks = _fast_blocks(table.path)
+    if blocks is None:
+        rows = _raw_rows(table.path)
+        blocks = iter(lambda: list(itertools.islice(rows, BLOCK)), [])
+    number = 1
+    for block in blocks:
+        if number == 1:
+            block = block[1:]  # the header
+            number = 2
+        if block:
+            parts.append(_block(table, block, number))
+            number += len(block)
+    if not parts:
+        parts.append(_from_rows(table, [], []))
+    if len(parts) == 1:
+        return parts[0]
+    return Columns(np.concatenate([p.rows for p in parts]), *(sum((getattr(p, f) for p in parts), [])
+                                                              for f in ("ids", "names", "models", "scenarios")),
+                   {k: np.concatenate([p.values[k] for p in parts]) for k in table.parameters},
+                   np.concatenate([p.label for p in parts]), np.concatenate([p.report for p in parts]),
+                   sum((p.errors for p in parts), []))
+
+
+def _from_rows(table: "SkuTable", numbers: list[int], rows: list[SkuRow]) -> Columns:
+    """Columns of rows read one by one."""
+    import numpy as np
+
+    nan = float("nan")
+    return Columns(np.array(numbers, dtype=np.int64), [r.id for r in rows], [r.name for r in rows],
+                   [r.model for r in rows], [r.scenario for r in rows],
+                   {k: np.array([r.overrides.get(k, nan) for r in rows], dtype=float) for k in table.parameters},
+                   np.array([r.label for r in rows], dtype=bool), np.array([r.report for r in rows], dtype=bool),
+                   [r.error for r in rows])
+
+
+def _slow(table: "SkuTable", raw: list, number: int) -> SkuRow | None:
+    """One record read as :meth:`SkuTable.__iter__` reads it (None: a blank line)."""
+    if not raw:
+        return None
+    cells = {k: raw[i] if i < len(raw) else None for i, k in enumerate(table.keys) if k}
+    if all(_cell(v) == "" for v in cells.values()):
+        return None
+    return table._row(number, cells)
+
+
+def _block(table: "SkuTable", block: list, first: int) -> Columns:
+    """Columns of the records ``block`` (the first is row ``first``)."""
+    import numpy as np
+
+    width = len(table.keys)
+    usual = all(table.keys) and not table.path.suffix.lower() in EXCEL
+    if not usual or any(len(r) != width for r in block):
+        numbers, rows = [], []
+        for i, raw in enumerate(block):
+            row = _slow(table, raw, first + i)
+            if row is not None:
+                numbers.append(first + i)
+                rows.append(row)
+        return _from_rows(table, numbers, rows)
+    keep = [i for i, r in enumerate(block) if "".join(r).strip()]  # every cell is a named column's
+    if len(keep) < len(block):
+        block = [block[i] for i in keep]
+    numbers = np.array(keep, dtype=np.int64) + first
+    cells = {k: [c.strip() for c in col] for k, col in zip(table.keys, zip(*block))} if block else \
+        {k: [] for k in table.keys}
+    n = len(block)
+    bad = np.zeros(n, dtype=bool)
+    ids = cells["id"]
+    bad |= np.array([not (s and ID_RE.match(s)) for s in ids], dtype=bool)
+    models = _models(table, cells.get("model"), n, bad)
+    flags = {}
+    for flag in ("label", "report"):
+        texts = cells.get(flag)
+        if texts is None:
+            flags[flag] = np.zeros(n, dtype=bool)
+            continue
+        lower = [t.lower() for t in texts]
+        flags[flag] = np.array([t in TRUE for t in lower], dtype=bool)
+        bad |= np.array([t not in TRUE and t not in FALSE for t in lower], dtype=bool)
+    values = {}
+    for name in table.parameters:
+        values[name] = _numbers(cells[name], bad)
+    out = Columns(numbers, ids, cells.get("name") or [""] * n, models, cells.get("scenario") or [""] * n, values,
+                  flags["label"], flags["report"], [""] * n)
+    for i in np.flatnonzero(bad).tolist():  # the row's own reading gives its value or its message
+        row = _slow(table, block[i], int(numbers[i]))
+        out.ids[i], out.names[i], out.models[i], out.scenarios[i] = row.id, row.name, row.model, row.scenario
+        for name, column in values.items():
+            column[i] = row.overrides.get(name, float("nan"))
+        out.label[i], out.report[i], out.errors[i] = row.label, row.report, row.error
+    return out
+
+
+def _models(table: "SkuTable", texts: list | None, n: int, bad) -> list:
+    """The model of every row (the cell against the table's folder, else ``--model``); a row
+    whose model is missing or not a file name is marked in ``bad``."""
+    if texts is None:
+        if not table.model:
+            bad[:] = True
+        return [table.model] * n
+    resolved: dict[str, str | None] = {}
+    out = []
+    for i, text in enumerate(texts):
+        model = resolved.get(text, "")
+        if model == "":
+            model = str(table.path.parent / text) if text else table.model
+            if not model or "\x00" in model or table._not_a_file(model):
+                model = None
+            resolved[text] = model
+        if model is None:
+            bad[i] = True
+            model = ""
+        out.append(model)
+    return out
+
+
+def _fast_blocks(path: Path) -> Iterator[list] | None:
+    """The records of a CSV table, in blocks of :data:`BLOCK`, that needs none of :func:`_raw_rows`'s checks line by line
+    (no line longer than :data:`MAX_LINE_CHARS` bytes, not over :data:`MAX_FILE_BYTES`), read
+    by the csv module straight from the file; the rows, cells and quotes are checked as
+    :func:`_raw_rows` does, by reading the table again that way when something is wrong, so
+    the error is the same. None for a workbook or a table that needs the line checks."""
+    import numpy as np
+
+    if path.suffix.lower() in EXCEL:
+        return None
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return None
+        longest, last = 0, -1
+        with path.open("rb") as fh:
+            at = 0
+            while True:
+                data = fh.read(1 << 24)
+                if not data:
+                    break
+                ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10) + at
+                if ends.size:
+                    longest = max(longest, int(ends[0] - last), int(np.diff(ends).max(initial=0)))
+                    last = int(ends[-1])
+                at += len(data)
+            longest = max(longest, at - 1 - last)
+    except OSError:
+        return None
+    if longest > MAX_LINE_CHARS:
+        return None
+    return _checked_blocks(path)
+
+
+def _checked_blocks(path: Path) -> Iterator[list]:
+    """:func:`_fast_blocks`' reading: a problem sends the reading to :func:`_raw_rows`,
+    which raises its error at its line."""
+    count = 0
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            reader = csv.reader(fh, strict=True)
+            while True:
+                block = list(itertools.islice(reader, BLOCK))
+                if not block:
+                    return
+                count += len(block)
+                if count > MAX_ROWS or max(map(len, block)) > MAX_COLUMNS:
+                    raise ValueError("limits")
+                yield block
+    except (csv.Error, UnicodeDecodeError, ValueError):
+        pass
+    for _ in _raw_rows(path):  # raises the error where the reading above stopped
+        pass
+    raise TableError(path, None, "the table could not be read twice the same way; please report this")
+
+
+def _numbers(texts: list[str], bad):
+    """A parameter column: each cell as ``float()`` reads it, NaN for an empty cell; a cell that
+    is not a finite number is marked in ``bad``."""
+    import numpy as np
+
+    nan = float("nan")
+    try:
+        if "" in texts:
+            values = np.array([float(t) if t else nan for t in texts], dtype=float)
+        else:
+            values = np.fromiter(map(float, texts), dtype=float, count=len(texts))
+    except ValueError:
+        values = np.empty(len(texts))
+        for i, t in enumerate(texts):
+            try:
+                values[i] = float(t) if t else nan
+            except ValueError:
+                values[i] = nan
+                bad[i] = True
+    empty = np.array([not t for t in texts], dtype=bool)
+    bad |= ~empty & ~np.isfinite(values)
+    return values
