@@ -377,7 +377,7 @@ def test_table_columns_are_the_rows(tmp_path, text):
     table = SkuTable(path, "default.yaml")
     rows = list(table)
     cols = table.columns()
-    assert [cols.row(i) for i in range(len(cols))] == rows
+    assert [cols.row(i) for i in range(len(cols))] == rows == cols.make_rows(0, len(cols))
     if "b_2" in text:
         by_id = {r.id: r for r in rows}
         assert by_id["b_2"].overrides == {"cap": 1000.0} and by_id["b_2"].label  # float() reads 1_000
@@ -405,6 +405,35 @@ def test_table_columns_in_blocks_and_errors(tmp_path, monkeypatch):
     with pytest.raises(TableError) as rows:
         list(SkuTable(path, "m.yaml"))
     assert str(columns.value) == str(rows.value) and f"{path}:3:" in str(columns.value)
+
+
+def test_summary_csv_lines_are_what_the_csv_module_writes():
+    """summary.csv is written column by column in Arrow (pcf.batch.summary.csv_lines): every
+    cell as the csv module writes the row-by-row summary's (floats as repr(), text neutralised
+    and quoted where needed, None empty)."""
+    import io
+
+    import pyarrow as pa
+
+    from pcf.batch.summary import _texts, csv_lines
+
+    floats = [0.0, -0.0, 1.0, 123.0, 0.1, 1e-4, 9.99e-5, 1e-5, 2.5e-7, 5e-324, 1e15, 9999999999999998.0, 1e16,
+              1.2345678901234568e17, -58972577892.02752, 1e308, None, 3.3333333333333335, 1e22]
+    n = len(floats)
+    texts = ["plain", "=HYPERLINK(1)", "-1", "+x", "@a", "\tt", "\rr", "a,b", 'q"uote', "line\nbreak", "",
+             None, "ünï", "'", " sp ", "x\r\ny", '"', "-", "ok"]
+    ints = [1, None, -3, 0, 10**15] + [7] * (n - 5)
+    bools = [True, False, None] + [True] * (n - 3)
+    kinds = ["float", "str", "int", "bool"]
+    block = pa.table({"f": pa.array(floats, pa.float64()), "s": pa.array(texts, pa.string()),
+                      "i": pa.array(ints, pa.int64()), "b": pa.array(bools, pa.bool_())})
+    expected = io.StringIO(newline="")
+    csv.writer(expected).writerows(zip(*(_texts(block.column(k).to_pylist(), t) for k, t in zip("fsib", kinds))))
+    assert csv_lines(block, kinds) == expected.getvalue()
+    rng = np.random.default_rng(5)
+    values = np.concatenate([rng.lognormal(0, 12, 20000), -rng.uniform(0, 1e4, 5000), rng.integers(-9, 9, 500) * 1.0])
+    block = pa.table({"f": pa.array(values, pa.float64())})
+    assert csv_lines(block, ["float"]) == "".join(f"{v!r}\r\n" for v in values.tolist())
 
 
 @pytest.mark.parametrize("strict", [False, True])

@@ -265,22 +265,6 @@ def _round(plan: Plan, values: dict, n: int):
     return doc, state, figures, verdict
 
 
-def _own(template: dict, row: SkuRow, name: str, created_at: str) -> dict:
-    """The patch of a row's own fields (:data:`OWN`) as :func:`pcf.batch.store.encode` gives it
-    against a template of the plan (its ``batch.overrides`` empty): the name, the overrides
-    and the time; the id, row and input hash are the store's columns
-    (:data:`pcf.batch.store.DERIVED`), ``batch.model_product`` the template's."""
-    patch = {}
-    product = template["product"]
-    if (row.name or name) != product["name"]:
-        patch["/product/name"] = row.name or name
-    if row.overrides:
-        patch["/batch/overrides"] = dict(row.overrides)
-    if created_at != template.get("created_at"):
-        patch["/created_at"] = created_at
-    return patch
-
-
 def rows_of_round(template: dict, template_sha: str, plan: Plan, doc: dict, state, rows: list[SkuRow],
                   positions: list[int], hashes: list[str]) -> Piece:
     """The store rows of ``rows`` (at ``positions`` of the round's lanes) as a :class:`Piece`."""
@@ -310,13 +294,23 @@ def rows_of_round(template: dict, template_sha: str, plan: Plan, doc: dict, stat
     patches = []
     per_row = [(pointer, _at(template, pointer, None), _column(sub, positions, texts))
                for pointer, sub in split.per_row.items()]
+    # each row's own fields (OWN) as encode() gives them against a template of the plan (its
+    # batch.overrides empty): the name, the overrides and the time; the id, row and input hash
+    # are the store's columns (store.DERIVED), batch.model_product the template's
+    stamp = created != template.get("created_at")
+    own_name = template["product"]["name"]
     for i, row in enumerate(rows):
         patch = dict(split.constant)
         for pointer, was, values in per_row:
             value = values[i]
             if value != was or type(value) is not type(was):
                 patch[pointer] = value
-        patch.update(_own(template, row, name, created))
+        if (row.name or name) != own_name:
+            patch["/product/name"] = row.name or name
+        if row.overrides:
+            patch["/batch/overrides"] = dict(row.overrides)
+        if stamp:
+            patch["/created_at"] = created
         patches.append(patch)
     return Piece([r.id for r in rows], [r.row for r in rows], list(hashes), template_sha, numbers, masks, patches,
                  formulas)

@@ -717,15 +717,18 @@ def _pending_chunks(feed: _Feed) -> Iterator[Chunk]:
     chunks: dict[tuple, Chunk] = {}  # per plan: a chunk's rows share one evaluation on arrays
     errors: list[dict] = []
     manifest, store, ok = feed.manifest, feed.store, feed.manifest.ok
+    rows: list[SkuRow] = []
     for i, (number, sku, message, key, h) in enumerate(zip(cols.rows.tolist(), cols.ids, cols.errors,
                                                            zip(cols.models, cols.scenarios), hashes)):
+        if i % BLOCK == 0:
+            rows = cols.make_rows(i, i + BLOCK)
         plan = feed.plans.get(key)
         if not message and number in feed.duplicates:
             message = f"duplicate id {sku!r} (first on row {feed.duplicates[number]})"
         if not message and plan.error:
             message = plan.error
         if message:
-            errors.append(_error_record(cols.row(i), message, plan))
+            errors.append(_error_record(rows[i % BLOCK], message, plan))
             if len(errors) >= size:
                 _record_chunk(feed, errors)
                 errors = []
@@ -741,7 +744,7 @@ def _pending_chunks(feed: _Feed) -> Iterator[Chunk]:
         chunk = chunks.get(key)
         if chunk is None:
             chunk = chunks[key] = Chunk([], [])
-        chunk.rows.append(cols.row(i))
+        chunk.rows.append(rows[i % BLOCK])
         chunk.hashes.append(h)
         if len(chunk.rows) >= size:
             yield chunks.pop(key)

@@ -282,7 +282,8 @@ def write_summary_tables(blocks: Iterable, cols: list[tuple[str, str]], out: Pat
             for block in blocks:
                 block = block.cast(schema)
                 pw.write_table(block)
-                writer.writerows(zip(*(_texts(block.column(n).to_pylist(), t) for n, t in zip(names, kinds))))
+                if block.num_rows:
+                    fh.write(csv_lines(block, kinds))
         for k, path in targets.items():
             os.replace(temps[k], path)
     finally:
@@ -290,3 +291,67 @@ def write_summary_tables(blocks: Iterable, cols: list[tuple[str, str]], out: Pat
             if tmp.exists():
                 tmp.unlink()
     return targets
+
+
+def csv_lines(block, kinds: list[str]) -> str:
+    """The CSV lines of a pyarrow Table, column by column in Arrow: exactly what
+    ``csv.writer`` (QUOTE_MINIMAL, lines ending in CR LF) writes for the cells of
+    :func:`write_summary` (:func:`_texts`): a float as ``repr()`` gives it, an int as ``str()``,
+    a bool as ``true`` / ``false``, text through :func:`pcf.core.cells.safe_cell` and quoted when
+    it holds a comma, a quote or a line break (quotes doubled), None as an empty cell."""
+    import numpy as np
+
+    pa = require("parquet", "pyarrow", PARQUET_PURPOSE)
+    pc = require("parquet", "pyarrow.compute", PARQUET_PURPOSE)
+    fields = []
+    for column, kind in zip(block.columns, kinds):
+        column = column.combine_chunks() if hasattr(column, "combine_chunks") else column
+        if kind == "float":
+            text = float_texts(column)
+        elif kind == "int":
+            text = pc.cast(column, pa.string())
+        elif kind == "bool":
+            text = pc.if_else(column, pa.scalar("true"), pa.scalar("false"))
+        else:
+            text = column
+            if len(text) and pc.any(pc.match_substring_regex(text, r"^[=+\-@\t\r]")).as_py():
+                text = pa.array([safe_cell(v) for v in text.to_pylist()], pa.string())
+            quote = pc.match_substring_regex(text, '[,"\r\n]')
+            if pc.any(quote).as_py():
+                quoted = pc.binary_join_element_wise(pa.scalar('"'), pc.replace_substring(text, '"', '""'),
+                                                     pa.scalar('"'), "")
+                text = pc.if_else(quote, quoted, text)
+        fields.append(pc.fill_null(text, ""))
+    lines = pc.binary_join_element_wise(*fields, ",") if len(fields) > 1 else fields[0]
+    if len(fields) == 1:  # csv.writer quotes a row of one empty cell
+        lines = pc.if_else(pc.equal(lines, ""), pa.scalar('""'), lines)
+    return "\r\n".join(lines.to_pylist()) + "\r\n"
+
+
+def float_texts(column):
+    """``repr()`` of each float of an Arrow float64 array as an Arrow string array (null stays
+    null): Arrow's shortest round-trip text (the same digits as Python's) where Python writes
+    the same fixed notation (1e-4 <= |x| < 1e16, ``.0`` added to a whole number), ``repr()``
+    itself for the others."""
+    import numpy as np
+
+    pa = require("parquet", "pyarrow", PARQUET_PURPOSE)
+    pc = require("parquet", "pyarrow.compute", PARQUET_PURPOSE)
+    if len(column) == 0:
+        return pa.array([], pa.string())
+    values = column.to_numpy(zero_copy_only=False).astype(float)
+    text = pc.cast(column, pa.string())
+    size = np.abs(values)
+    with np.errstate(invalid="ignore"):
+        fixed = (size >= 1e-4) & (size < 1e16)
+    fixed &= ~pc.fill_null(pc.match_substring(text, "e"), True).to_numpy(zero_copy_only=False)
+    whole = fixed & ~pc.fill_null(pc.match_substring(text, "."), True).to_numpy(zero_copy_only=False)
+    if whole.any():
+        text = pc.if_else(pa.array(whole), pc.binary_join_element_wise(text, pa.scalar(".0"), ""), text)
+    other = np.flatnonzero(~fixed & ~np.isnan(values))
+    if other.size:
+        texts = text.to_pylist()
+        for i in other.tolist():
+            texts[i] = repr(float(values[i]))
+        text = pa.array(texts, pa.string())
+    return text

@@ -424,6 +424,19 @@ class Columns:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def make_rows(self, lo: int, hi: int) -> list[SkuRow]:
+        """Rows ``lo:hi`` as :class:`SkuRow` (:meth:`row` of each, built column by column)."""
+        names = list(self.values)
+        values = [self.values[k][lo:hi].tolist() for k in names]
+        if not any(any(x != x for x in v) for v in values):
+            overrides = [dict(zip(names, t)) for t in zip(*values)] if names else [{} for _ in range(lo, hi)]
+        else:
+            overrides = [{k: x for k, x in zip(names, t) if x == x} for t in zip(*values)]
+        return [SkuRow(*fields) for fields in zip(self.rows[lo:hi].tolist(), self.ids[lo:hi], self.names[lo:hi],
+                                                  self.models[lo:hi], self.scenarios[lo:hi], overrides,
+                                                  self.label[lo:hi].tolist(), self.report[lo:hi].tolist(),
+                                                  self.errors[lo:hi])]
+
     def row(self, i: int) -> SkuRow:
         """Row ``i`` as a :class:`SkuRow`."""
         overrides = {k: float(v[i]) for k, v in self.values.items() if v[i] == v[i]}
