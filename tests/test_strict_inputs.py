@@ -140,6 +140,17 @@ def test_other_refusals_have_a_line(text, message):
     assert info.value.line is not None
 
 
+def test_a_yaml_1_1_directive_is_refused_on_its_line_without_a_warning():
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # ruamel warns about 1e-11 under 1.1; nothing may reach the user
+        with pytest.raises(SourceError, match="declares %YAML 1.1; pcf reads YAML 1.2") as info:
+            load_text("# a comment\n%YAML 1.1\n---\na: 1e-11\n", "x.yaml")
+        assert info.value.line == 2
+        assert load_text("%YAML 1.2\n---\na: 1e-11\nb: |\n  %YAML 1.1 is text here\n", "x.yaml")[0] == {
+            "a": 1e-11, "b": "%YAML 1.1 is text here\n"}
+
+
 def test_a_folder_where_the_model_should_be(tmp_path):
     with pytest.raises(ModelError, match="is a folder"):
         load_model(tmp_path)

@@ -15,7 +15,9 @@ ruamel's node tree itself, so that it can refuse, with ``file:line``:
 - recursive anchors (``&p [*p]``), nesting deeper than :data:`MAX_DEPTH`, more than
   :data:`MAX_VALUES` values (counted after expanding aliases, which stops "billion laughs"
   early), and files larger than :data:`MAX_CHARS` characters;
-- integers of more than 4,300 digits (Python's limit for decimal conversion).
+- integers of more than 4,300 digits (Python's limit for decimal conversion);
+- a ``%YAML`` directive for another version than 1.2 (``%YAML 1.1`` would switch the parser to
+  1.1's types, where ``no`` is false and ``1e-11`` draws a warning).
 """
 
 from __future__ import annotations
@@ -243,10 +245,23 @@ class _Builder:
         return out
 
 
+def _refuse_other_versions(text: str) -> None:
+    """Refuse a ``%YAML`` directive for a version other than 1.2 (raises :class:`_Refused`)."""
+    if "%YAML" not in text:
+        return
+    for number, line in enumerate(text.splitlines(), 1):
+        words = line.split("#")[0].split() if line.startswith("%YAML") else []
+        if words[:1] == ["%YAML"] and words[1:] != ["1.2"]:
+            version = " ".join(words[1:]) or "no version"
+            raise _Refused(number, f"the file declares %YAML {version}; pcf reads YAML 1.2 "
+                                   "(write %YAML 1.2 or leave the directive out)")
+
+
 def _parse(text: str) -> tuple[Any, dict[Loc, int]]:
     """The data and the line of every value of one YAML 1.2 document (raises :class:`_Refused`)."""
     if len(text) > MAX_CHARS:
         raise _Refused(None, f"the file has {len(text):,} characters; pcf reads files of at most {MAX_CHARS:,}")
+    _refuse_other_versions(text)
     yaml = YAML(typ="safe", pure=True)
     yaml.Scanner, yaml.Composer = _BoundedScanner, _BoundedComposer
     yaml.max_depth = MAX_DEPTH
