@@ -220,3 +220,22 @@ def test_a_faces_file_is_copied_once_per_process(tmp_path):
     fast_pdf(glyph_page("叁 2"), tmp_path, "two")
     assert known and weasyfast._FACE_DATA == known
     assert all(len(data) > 1_000_000 for data in known.values())  # whole CJK font files
+
+
+def test_a_line_is_measured_as_weasyprint_measures_it():
+    """weasyfast._line lays a one-line text out once, in one-paragraph mode; its width, height and
+    baseline are those of WeasyPrint's ``split_first_line``, and a text with a line break is left to it."""
+    from math import inf
+    from types import SimpleNamespace
+
+    from weasyprint.text.line_break import split_first_line
+
+    output.html_to_pdf(glyph_page("肆"), output.default_templates_dir())  # WeasyPrint loaded, patches on
+    svg = SimpleNamespace(font_config=output._font_config())
+    for weight in ("normal", "bold"):
+        node = {"font-family": output.cjk_font(), "font-weight": weight}
+        style = weasyfast._style(svg, node, 11.5)
+        for text in ("碳足迹 72.4 kg CO2e / kWh", "BEN-2026-000001-61", "two\nlines", " "):
+            layout, *measures = weasyfast._line(text, style, None)
+            assert measures == list(split_first_line(text, style, None, inf, 0)[3:]), text
+            assert layout.layout is not None  # ready to draw

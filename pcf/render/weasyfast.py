@@ -279,6 +279,35 @@ def _y_align(node, font_size, height) -> float:
     return 0
 
 
+#: Characters that end a paragraph or a line for Pango: a text with one of them is measured by WeasyPrint.
+_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+
+
+def _line(text: str, style, context) -> tuple:
+    """Lay out a text node's text as one line: ``(layout, width, height, baseline)`` [px].
+
+    WeasyPrint measures a text with one Pango layout (``split_first_line``, which then drops it),
+    makes it again to draw, and ``draw_first_line`` makes it a third time by switching the layout to
+    one paragraph. A text without a line or paragraph break, unwrapped (the SVG case, no width), is
+    the same line in all three: here it is laid out once, in one-paragraph mode from the start, and
+    that layout is drawn. Any other text is measured by WeasyPrint and laid out again to draw.
+    """
+    from weasyprint.text.ffi import FROM_UNITS, pango
+    from weasyprint.text.line_break import Layout, line_size, split_first_line
+
+    if _BREAKS.isdisjoint(text):
+        layout = Layout(style, 0, inf)
+        pango.pango_layout_set_single_paragraph_mode(layout.layout, True)
+        layout.set_text(text)
+        line, resume = layout.get_first_line()
+        if resume is None:
+            width, height = line_size(line, style)
+            return layout, width, height, pango.pango_layout_get_baseline(layout.layout) * FROM_UNITS
+    layout, _, _, width, height, baseline = split_first_line(text, style, context, inf, 0)
+    layout.reactivate(style)
+    return layout, width, height, baseline
+
+
 def _text(svg, node, font_size):
     """Draw a text node as one run (module docstring), or hand it to WeasyPrint's ``text``."""
     if not _simple(node):
@@ -287,10 +316,9 @@ def _text(svg, node, font_size):
     from weasyprint.matrix import Matrix
     from weasyprint.svg.bounding_box import extend_bounding_box
     from weasyprint.svg.text import TextBox
-    from weasyprint.text.line_break import split_first_line
 
     style = _style(svg, node, font_size)
-    layout, _, _, width, height, baseline = split_first_line(node.text, style, svg.context, inf, 0)
+    layout, width, height, baseline = _line(node.text, style, svg.context)
     x = _first(svg, node, "x", font_size, svg.inner_width)
     y = _first(svg, node, "y", font_size, svg.inner_height)
     dx = _first(svg, node, "dx", font_size, svg.inner_width)
@@ -312,7 +340,6 @@ def _text(svg, node, font_size):
     svg.stream.push_state()
     fill, stroke = svg.set_graphical_state(node, font_size)
     svg.stream.begin_text()
-    layout.reactivate(style)
     svg.fill_stroke(fill, stroke, text=True)
     text_box = TextBox(layout, style)
     text_box.baseline = baseline
