@@ -72,3 +72,26 @@ def test_mask_penalty_is_qrcodes_and_the_symbol_unchanged():
             assert mask_penalty(qr.modules) == qrcode.util.lost_point(qr.modules)
         got = qr_path(text)
         assert painted(got["d"], got["modules"]) == plain
+
+
+def test_codewords_are_qrcodes():
+    """pcf.render.qr._create_data gives qrcode's own codewords (data, padding, Reed-Solomon blocks,
+    interleaving) for texts in every mode qrcode picks (numeric, alphanumeric, bytes, mixed) and
+    every error correction level; the symbols drawn from them are qrcode's."""
+    from pcf.render.qr import _create_data, _QRCode
+
+    rng = random.Random(11)
+    alphabets = ("0123456789", "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 $%*+-./:", "abc|=中文-_.:/0123456789")
+    for _ in range(24):
+        text = "".join(rng.choice(rng.choice(alphabets)) for _ in range(rng.randint(1, 700)))
+        for level in (qrcode.constants.ERROR_CORRECT_L, qrcode.constants.ERROR_CORRECT_M,
+                      qrcode.constants.ERROR_CORRECT_Q, qrcode.constants.ERROR_CORRECT_H):
+            qr = qrcode.QRCode(error_correction=level, border=0)
+            qr.add_data(text)
+            qr.make(fit=True)
+            assert _create_data(qr.version, level, qr.data_list) == qrcode.util.create_data(
+                qr.version, level, qr.data_list)
+            ours = _QRCode(error_correction=level, border=0)
+            ours.add_data(text)
+            ours.make(fit=True)
+            assert ours.version == qr.version and ours.get_matrix() == qr.get_matrix()

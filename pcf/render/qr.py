@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import urllib.parse
 
+from bisect import bisect_left
+
 import numpy as np
 import qrcode
+from qrcode import LUT, base, exceptions, util
 
 from pcf.declaration import Declaration
 from pcf.render import view
@@ -143,22 +146,26 @@ def mask_penalty(modules) -> int:
     -------
     int
     """
-    m = np.asarray(modules, dtype=bool)
-    n = len(m)
-    score = 0
-    for grid in (m, m.T):
-        change = np.ones((n, n + 1), dtype=bool)  # a run starts at column 0 and ends at column n
-        change[:, 1:-1] = grid[:, 1:] != grid[:, :-1]
-        runs = np.diff(np.flatnonzero(change.ravel()))  # across two rows: a run of 1, never counted
-        long = runs[runs >= 5]
-        score += int((long - 2).sum())
-        windows = np.lib.stride_tricks.sliding_window_view(grid, 11, axis=1)
-        score += 40 * int(sum((windows == p).all(axis=2).sum() for p in _FINDER_LIKE))
-    corner = m[:-1, :-1]
-    blocks = (corner == m[:-1, 1:]) & (corner == m[1:, :-1]) & (corner == m[1:, 1:])
-    score += 3 * int(blocks.sum())
-    percent = float(int(m.sum())) / (n ** 2)
-    return score + int(abs(percent * 100 - 50) / 5) * 10
+    return int(_penalties(np.asarray(modules, dtype=bool)[None])[0])
+
+
+def _penalties(symbols: np.ndarray) -> np.ndarray:
+    """:func:`mask_penalty` of each symbol of a stack ``(count, n, n)`` [bool], as ``(count,)`` ints."""
+    count, n = symbols.shape[:2]
+    score = np.zeros(count, dtype=np.int64)
+    for grids in (symbols, symbols.transpose(0, 2, 1)):
+        change = np.ones((count, n, n + 1), dtype=bool)  # a run starts at column 0 and ends at column n
+        change[:, :, 1:-1] = grids[:, :, 1:] != grids[:, :, :-1]
+        for k in range(count):
+            runs = np.diff(np.flatnonzero(change[k].ravel()))  # across two rows: a run of 1, never counted
+            score[k] += int((runs[runs >= 5] - 2).sum())
+        windows = np.lib.stride_tricks.sliding_window_view(grids, 11, axis=2)
+        score += 40 * sum((windows == p).all(axis=3).sum(axis=(1, 2)) for p in _FINDER_LIKE)
+    corner = symbols[:, :-1, :-1]
+    blocks = (corner == symbols[:, :-1, 1:]) & (corner == symbols[:, 1:, :-1]) & (corner == symbols[:, 1:, 1:])
+    score += 3 * blocks.sum(axis=(1, 2))
+    percent = symbols.sum(axis=(1, 2)).astype(float) / (n ** 2)
+    return score + (np.abs(percent * 100 - 50) / 5).astype(np.int64) * 10
 
 
 #: The eight data masks, dark where a module is inverted (ISO/IEC 18004:2015 Table 10; qrcode.util.mask_func).
@@ -200,18 +207,121 @@ def _data_order(modules: list) -> tuple:
     return np.array(rows, dtype=np.intp), np.array(cols, dtype=np.intp)
 
 
+class _Bits:
+    """qrcode's ``BitBuffer`` as one integer (``put``, ``put_bit``, ``len``), for the data segments'
+    own ``write``: qrcode's sets one list entry per bit."""
+
+    __slots__ = ("value", "length")
+
+    def __init__(self):
+        self.value = self.length = 0
+
+    def put(self, num: int, length: int) -> None:
+        """Append the low ``length`` bits of ``num``, most significant first."""
+        self.value = (self.value << length) | (num & ((1 << length) - 1))
+        self.length += length
+
+    def put_bit(self, bit) -> None:
+        self.put(1 if bit else 0, 1)
+
+    def __len__(self) -> int:
+        return self.length
+
+    def to_bytes(self) -> bytes:
+        """The bits, the last byte filled with 0."""
+        pad = -self.length % 8
+        return (self.value << pad).to_bytes((self.length + pad) // 8, "big")
+
+
+def _ec_codewords(data: bytes, count: int) -> list[int]:
+    """The ``count`` Reed-Solomon error correction codewords of a block (ISO/IEC 18004:2015 7.5.2):
+    the remainder of data x^count divided by qrcode's generator polynomial, by long division in
+    GF(256) with qrcode's log and exponent tables (qrcode divides recursively, one list a step)."""
+    generator = LUT.rsPoly_LUT.get(count)
+    if generator is None:
+        poly = base.Polynomial([1], 0)
+        for i in range(count):
+            poly = poly * base.Polynomial([1, base.gexp(i)], 0)
+        generator = list(poly)
+    logs = [base.LOG_TABLE[g] if g else None for g in generator[1:]]
+    remainder = [0] * count
+    for byte in data:
+        factor = byte ^ remainder[0]
+        remainder = remainder[1:] + [0]
+        if factor:
+            shift = base.LOG_TABLE[factor]
+            for i, log in enumerate(logs):
+                if log is not None:
+                    remainder[i] ^= base.EXP_TABLE[(shift + log) % 255]
+    return remainder
+
+
+def _create_data(version: int, error_correction: int, data_list: list) -> list[int]:
+    """qrcode's ``util.create_data``: the segments' bits, terminator and pad codewords, split in the
+    version's blocks, each with its error correction, interleaved (ISO/IEC 18004:2015 7.4, 7.6)."""
+    bits = _Bits()
+    for data in data_list:
+        bits.put(data.mode, 4)
+        bits.put(len(data), util.length_in_bits(data.mode, version))
+        data.write(bits)
+    blocks = base.rs_blocks(version, error_correction)
+    bit_limit = sum(block.data_count * 8 for block in blocks)
+    if len(bits) > bit_limit:
+        raise exceptions.DataOverflowError(
+            f"Code length overflow. Data size ({len(bits)}) > size available ({bit_limit})")
+    bits.put(0, min(bit_limit - len(bits), 4))
+    data = bits.to_bytes()
+    data += bytes((util.PAD0, util.PAD1)[i % 2] for i in range(bit_limit // 8 - len(data)))
+    dc, ec, offset = [], [], 0
+    for block in blocks:
+        dc.append(data[offset:offset + block.data_count])
+        ec.append(_ec_codewords(dc[-1], block.total_count - block.data_count))
+        offset += block.data_count
+    interleaved = [d[i] for i in range(max(map(len, dc))) for d in dc if i < len(d)]
+    return interleaved + [e[i] for i in range(max(map(len, ec))) for e in ec if i < len(e)]
+
+
 class _QRCode(qrcode.QRCode):
-    """qrcode's symbol with its mask chosen by :func:`mask_penalty` (the same choice, the first of
-    the lowest penalties; qrcode's Python loops took a tenth of an issued label's rendering), and
-    its data bits placed with arrays (``map_data``: the same modules as qrcode's, nine times a
-    symbol, a tenth of an issued label's rendering again)."""
+    """qrcode's symbol, the same modules, made faster (a QR code was 15-20 ms of an issued label):
+    its mask chosen by :func:`mask_penalty` on arrays (the same choice, the first of the lowest
+    penalties) for the eight masked symbols at once, its data bits placed with arrays (``map_data``),
+    and its codewords made by :func:`_create_data` (qrcode's, with the bits in one integer and the
+    error correction by plain long division)."""
+
+    def best_fit(self, start=None):
+        """qrcode's ``best_fit`` (the smallest version holding the data) counting the bits with :class:`_Bits`."""
+        start = 1 if start is None else start
+        util.check_version(start)
+        mode_sizes = util.mode_sizes_for_version(start)
+        bits = _Bits()
+        for data in self.data_list:
+            bits.put(data.mode, 4)
+            bits.put(len(data), mode_sizes[data.mode])
+            data.write(bits)
+        self.version = bisect_left(util.BIT_LIMIT_TABLE[self.error_correction], len(bits), start)
+        if self.version == 41:
+            raise exceptions.DataOverflowError()
+        if mode_sizes is not util.mode_sizes_for_version(self.version):
+            self.best_fit(start=self.version)
+        return self.version
+
+    def makeImpl(self, test, mask_pattern):
+        if self.data_cache is None:
+            self.data_cache = _create_data(self.version, self.error_correction, self.data_list)
+        super().makeImpl(test, mask_pattern)
 
     def best_mask_pattern(self):
-        penalties = []
+        """The mask of the lowest :func:`mask_penalty`, the first of equals (qrcode's choice). The eight
+        symbols qrcode makes to compare them (format information blank) differ only in their data
+        modules: made from one, penalised at once."""
+        self.makeImpl(True, 0)
+        symbol = np.array(self.modules, dtype=bool)
+        rows, cols = _DATA_ORDER[self.version]
+        unmasked = symbol[rows, cols] ^ _MASKS[0](rows, cols)
+        symbols = np.repeat(symbol[None], 8, axis=0)
         for pattern in range(8):
-            self.makeImpl(True, pattern)
-            penalties.append(mask_penalty(self.modules))
-        return int(np.argmin(penalties))
+            symbols[pattern, rows, cols] = unmasked ^ _MASKS[pattern](rows, cols)
+        return int(np.argmin(_penalties(symbols)))
 
     def map_data(self, data, mask_pattern):
         """qrcode's ``map_data`` on arrays: each data bit (most significant first, then light
@@ -223,6 +333,6 @@ class _QRCode(qrcode.QRCode):
         data_bits = np.unpackbits(np.asarray(data, dtype=np.uint8))[:len(rows)].astype(bool)
         bits[:len(data_bits)] = data_bits
         mask = _MASKS[mask_pattern](rows, cols)
-        grid = np.array([[bool(v) for v in row] for row in self.modules], dtype=bool)
+        grid = np.array(self.modules, dtype=bool)  # None (a data module) as False
         grid[rows, cols] = bits ^ mask
         self.modules = grid.tolist()
