@@ -115,6 +115,7 @@ def main() -> None:
               f"{fwall:.1f} s wall, {fcpu:.1f} s CPU, peak memory {fpeak:,.0f} MB")
 
         out = work / "store"
+        load = os.getloadavg()[0]
         wall, peak, cpu = run(["batch", str(tables[n_full]), *model, "--out", str(out), "--jobs", "2"])
         parts = size((out / "store").glob("part-*.parquet"))
         plan = size([out / "plan.json", *(out / "store" / "templates").glob("*.json")])
@@ -141,6 +142,7 @@ def main() -> None:
               f"and {jper / max(per_sku, 1):,.0f} times smaller")
 
         out = work / "summary"
+        sload = os.getloadavg()[0]
         swall, speak, scpu = run(["batch", str(tables[n_summary]), *model, "--out", str(out), "--summary-only"])
         srate = n_summary / swall
         krate, kcpu = kernel(tables[n_summary])
@@ -153,12 +155,15 @@ def main() -> None:
 
         target_line(f"pcf batch {n_full:,} SKUs, full results (store), --jobs 2", rate, "SKU/s", 20_000,
                     baseline=jrate, higher_is_better=True,
-                    note=f"CPU {cpu:.0f} s; baseline: --json-per-sku, {n_json:,} SKUs")
+                    note=f"CPU {cpu:.1f} s, {n_full / cpu:,.0f} SKUs per CPU second, load {load:.1f} on "
+                         f"{os.cpu_count()} cores; baseline: --json-per-sku, {n_json:,} SKUs")
         target_line("  bytes per SKU beyond the plan document", per_sku / 1024, "KB", 2.0, baseline=jper / 1024,
                     inclusive=True, note="baseline: the result JSON per SKU")
         target_line(f"  peak memory of the {n_full:,}-SKU run", peak, "MB", None, baseline=jpeak)
         target_line(f"pcf batch {n_summary:,} SKUs --summary-only", srate, "SKU/s", 50_000, baseline=krate,
-                    higher_is_better=True, note=f"CPU {scpu:.0f} s, peak {speak:,.0f} MB; baseline: the kernel alone")
+                    higher_is_better=True,
+                    note=f"CPU {scpu:.1f} s, {n_summary / scpu:,.0f} SKUs per CPU second, load {sload:.1f} on "
+                         f"{os.cpu_count()} cores, peak {speak:,.0f} MB; baseline: the kernel alone, {kcpu:.1f} s CPU")
         print(f"batch_store: skus_per_s={rate:.0f} bytes_per_sku={per_sku:.0f} json_skus_per_s={jrate:.1f} "
               f"json_bytes_per_sku={jper:.0f} summary_skus_per_s={srate:.0f} kernel_skus_per_s={krate:.0f} "
               f"peak_mb={peak:.0f} summary_peak_mb={speak:.0f}")

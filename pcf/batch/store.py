@@ -269,7 +269,7 @@ class StoreWriter:
         pointers = sorted({p for r in rows for p in r["numbers"]} | {p for piece in pieces for p in piece.numbers})
         cols = {"id": pa.array(ids, pa.string()), "row": pa.array(numbers_rows, pa.int64()),
                 "input_sha256": pa.array(hashes, pa.string()), "template": pa.array(shas, pa.string()),
-                "patch": pa.array([json.dumps(patch, ensure_ascii=False, separators=(",", ":")) if patch else None
+                "patch": pa.array([_PATCH(patch) if patch else None
                                    for patch in patches], pa.string())}
         if sets:
             cols["formulas"] = pa.array(which, pa.int32())
@@ -335,6 +335,10 @@ class StoreWriter:
             self.pq.write_table(table, tmp, **_options(table))
             os.replace(tmp, path)
         return dropped
+
+
+_PATCH = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+"""``json.dumps(patch, ensure_ascii=False, separators=(",", ":"))``, without making an encoder per row."""
 
 
 def _options(table) -> dict:

@@ -426,9 +426,11 @@ class Columns:
 
     def make_rows(self, lo: int, hi: int) -> list[SkuRow]:
         """Rows ``lo:hi`` as :class:`SkuRow` (:meth:`row` of each, built column by column)."""
+        import numpy as np
+
         names = list(self.values)
         values = [self.values[k][lo:hi].tolist() for k in names]
-        if not any(any(x != x for x in v) for v in values):
+        if not any(np.isnan(self.values[k][lo:hi]).any() for k in names):
             overrides = [dict(zip(names, t)) for t in zip(*values)] if names else [{} for _ in range(lo, hi)]
         else:
             overrides = [{k: x for k, x in zip(names, t) if x == x} for t in zip(*values)]
