@@ -182,7 +182,7 @@ def test_hostile_product_name_is_text_in_the_browser(site):
     assert dom.by_id["status"]["attrs"]["data-status"] == "valid"
 
 
-def china_declaration(product_id: str):
+def china_declaration(product_id: str, name: str | None = None):
     """The hand-made result (tests/registry_util.py) computed with IPCC 2021 GWP100 and assessed
     under ``gbt-24067-generic``, as the README's China walk-through does: its ``study.standard``
     stays the model's ISO 14067:2018, while the rule file names GB/T 24067-2024 (``standard:``);
@@ -194,9 +194,12 @@ def china_declaration(product_id: str):
     from tests import builders
     from tests.registry_util import make_footprint
 
-    result = make_footprint(id=product_id)
+    from pcf.lca.result import ExchangeFacts
+
+    result = make_footprint(id=product_id, **({"name": name} if name else {}))
     result = dataclasses.replace(
-        result, method="ipcc-2021-gwp100",
+        result, method="ipcc-2021-gwp100", exchange=ExchangeFacts(reference_period={"start": "2025-01-01",
+                                                                                  "end": "2025-12-31"}),
         study=dataclasses.replace(result.study, pcr="gbt-24067-generic", method="ipcc-2021-gwp100"),
         data_sources=(builders._data_source({"background": "nickel", "kg_co2e": 600.0}),))
     return build_declaration(result, load_pcr("gbt-24067-generic"))
@@ -253,3 +256,26 @@ def test_a_revoked_china_label_as_a_customer_reads_it(tmp_path, registry_backend
     row = (out / "index.html").read_text(encoding="utf-8")
     assert "撤销日期 Revoked on <span class=\"nowrap\">2026-02-01</span>" in row and REVOKE_REASON in row
     assert red_pixels(screenshot(index_url, tmp_path, 390, 1400)) > 100
+
+
+def test_the_statement_of_a_renewed_china_label_names_gbt_24067_on_one_page(tmp_path, registry_backend):
+    """The walk-through's renewed label (README): the statement said "ISO 14067:2018" (the
+    declaration's study.standard) under gbt-24067-generic, whose rule names GB/T 24067-2024,
+    and with the renewal's rows (renews, supersedes, justification, data period) the walk-through's
+    statement put its last line on a second page (its margins are now 12 mm; this case, with the
+    NMC811 example's 80-character name and a 2025 data period, is checked to stay on one page)."""
+    store, key, _, _ = new_registry(tmp_path, now=T0, case=False)
+    declaration = china_declaration("CN-PACK", "EV battery pack, NMC811/graphite, 23.5 kWh, made in China, "
+                                               "delivered to the EU")
+    signed_case(store, declaration, now=T0)
+    first = issue(store, declaration, key, 730, None, now=T1)
+    renewed = renew(store, first.number, key, 730, "annual surveillance", tmp_path / "labels", now=utc(2026, 3, 1),
+                    justification="production and suppliers unchanged (surveillance audit)")
+    store.close()
+    pdf = renewed.files["statement.pdf"]
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert [line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")] == ["1"]
+    text = " ".join(subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True,
+                                   check=True).stdout.split())
+    assert "GB/T 24067-2024 · cradle-to-grave" in text and "ISO 14067:2018 · cradle-to-grave" not in text
+    assert f"Supersedes {first.number}" in text and "production and suppliers unchanged (surveillance audit)" in text

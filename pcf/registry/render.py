@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from markupsafe import Markup
 
+from pcf.pcr.loader import shipped_rule
 from pcf.render import fmt, output
 from pcf.render.label import issued_label
 
@@ -49,6 +50,17 @@ def verification_context(d: dict) -> dict:
     return {**v, "opinion": opinion.get(v["opinion"], (v["opinion"], v["opinion"]))}
 
 
+def study_standard(d: dict) -> str:
+    """The standard a signed declaration's study follows, as its label prints it
+    (:func:`pcf.render.view.standard_text`): the one the shipped rule of its PCR id and version
+    names (``standard:``, GB/T 24067-2024 under ``gbt-24067-generic``), else ``study.standard``
+    (issue 20: the statement and the public page said ISO 14067:2018 under a China rule)."""
+    rule = shipped_rule(str(d["pcr"].get("id")), str(d["pcr"].get("version")))
+    if rule is not None and rule.standard:
+        return rule.standard
+    return d["study"].get("standard") or fmt.DASH
+
+
 def statement_context(document: dict) -> dict:
     """What the verification statement shows, formatted."""
     d = document["declaration"]
@@ -67,7 +79,7 @@ def statement_context(document: dict) -> dict:
         "value": fmt.sig(head["value"]), "unit": head["unit"], "basis": head["basis"], "per_ref": per_ref,
         "cls": pc.get("class") or "未分级 not graded", "illustrative": bool(pc.get("illustrative")),
         "pcr": f"{pcr.get('id')} v{pcr.get('version')}",
-        "standard": d["study"].get("standard") or fmt.DASH, "boundary": d["study"].get("boundary") or fmt.DASH,
+        "standard": study_standard(d), "boundary": d["study"].get("boundary") or fmt.DASH,
         "method": fmt.METHOD_NAMES.get(d["method"]["id"], d["method"]["id"]),
         "background": d["background"].get("version") or d["background"].get("name") or fmt.DASH,
         "background_sha256": d["background"].get("sha256") or fmt.DASH,

@@ -37,7 +37,7 @@ from ..render import fmt, output, view
 from ..registry.check import check_registry
 from ..registry.declaration import iso, parse_document, utc_now
 from ..registry.errors import RegistryError
-from ..registry.render import _date, _last_day, verification_context
+from ..registry.render import _date, _last_day, study_standard, verification_context
 from ..registry.numbers import looks_like_number
 from ..registry.store import Store
 from .peerview import peer_views
@@ -80,7 +80,7 @@ def page_context(label, at: datetime, events: list | None = None, *, live: bool 
         "declared_words": _declared_words(d, rule), "per_reference_flow": _per_reference_flow(d),
         "cls": pc.get("class") or "未分级 not graded", "illustrative": bool(pc.get("illustrative")),
         "pcr": f"{d['pcr'].get('id')} v{d['pcr'].get('version')}",
-        "standard": _standard(d, rule), "boundary": d["study"].get("boundary") or fmt.DASH,
+        "standard": study_standard(d), "boundary": d["study"].get("boundary") or fmt.DASH,
         "method": fmt.METHOD_NAMES.get(d["method"]["id"], d["method"]["id"]),
         "valid_from": _date(label.valid_from), "valid_until": _last_day(label.valid_until),
         "issuer": label.issuer, "issued_at": label.issued_at,
@@ -90,15 +90,6 @@ def page_context(label, at: datetime, events: list | None = None, *, live: bool 
         "verification": verification_context(d),  # who verified the result (issue 15 part 2)
         "peer": None,  # the published site fills it in (peerview.peer_views)
     }
-
-
-def _standard(d: dict, rule) -> str:
-    """The standard the study follows, as the label says it (:func:`pcf.render.view.standard_text`):
-    the one its PCR names (``standard:`` of the shipped rule of the declaration's PCR id and
-    version, GB/T 24067-2024 for a China label), else the declaration's ``study.standard``."""
-    if rule is not None and rule.standard:
-        return rule.standard
-    return d["study"].get("standard") or fmt.DASH
 
 
 def _declared_words(d: dict, rule) -> tuple[str, str] | None:
