@@ -66,18 +66,78 @@ def option_of(exc: PCFError) -> str | None:
 def fail(exc: PCFError) -> typing.NoReturn:
     """A known error: the message (and the option it is about) on stderr, exit status 2."""
     flag = option_of(exc)
-    message = f"{exc} ({flag})" if flag else str(exc)
-    err.print(f"[red]error:[/red] {escape(message)}", highlight=False, markup=True, soft_wrap=not wrapping())
+    say("error:", "red", f"{exc} ({flag})" if flag else str(exc))
     raise typer.Exit(2)
 
 
-def wrapping() -> bool:
-    """Whether long messages wrap at the console's width: on a terminal, or when ``COLUMNS`` is
-    set (a narrow terminal, ``COLUMNS=80 pcf ... 2> file``). In a pipe without ``COLUMNS`` each
-    message stays one line, whole for grep (issue 20 part 7)."""
+def message_width() -> int:
+    """The columns long messages wrap at: ``COLUMNS`` when set, else the width of the terminal
+    stderr writes to, else 80 (a pipe, a file; issue 20 part 7: the refusal of `pcf issue` was
+    one 1,500-character line in a pipe)."""
     import os
 
-    return err.is_terminal or bool(os.environ.get("COLUMNS"))
+    columns = os.environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    try:
+        if sys.stderr.isatty():
+            return os.get_terminal_size(sys.stderr.fileno()).columns
+    except (OSError, ValueError, AttributeError):  # no descriptor (a captured stream)
+        pass
+    return 80
+
+
+#: A ``file:line:`` (or ``file:line:column:``) location at the start of a message: a path
+#: (spaces allowed, no colon) ending in a file name with an extension.
+LOCATION = r"^([^:\n]*?\.[A-Za-z0-9]+:\d+(?::\d+)?:)(?= |$)"
+
+
+def wrap_message(text: str, width: int | None = None) -> str:
+    """``text`` wrapped at ``width`` columns [default :func:`message_width`], at spaces only.
+
+    A word is never broken (a path, a number, a key stays whole, even when it is wider than a
+    line), the ``file:line:`` location (or first word) after a leading ``error:`` / ``warning`` /
+    ``note:`` tag stays whole on the tag's line even when its path holds spaces, and the lines of a
+    multi-line message (a list of nonconformities) are wrapped one by one. A continued line is
+    indented two columns more than the line it continues. Widths count East Asian wide
+    characters as 2 columns."""
+    import re
+    import unicodedata
+
+    width = width or message_width()
+
+    def cells(s: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+    tag = re.match(r"^(?:error:|warning|note:) ", text)
+    start = tag.end() if tag else 0
+    where = re.match(LOCATION, text[start:])
+    if where:  # the location's spaces may not break
+        text = text[:start] + where.group(1).replace(" ", "\0") + text[start + where.end():]
+    if tag:  # nor the space after the tag: a long path stays on the tag's line
+        text = text[:start - 1] + "\0" + text[start:]
+    out = []
+    for line in text.split("\n"):
+        lead = line[:len(line) - len(line.lstrip(" "))]
+        indent = " " * (len(lead) + (4 if line.lstrip().startswith("- ") else 2))
+        words = line[len(lead):].split(" ")
+        current = lead + words[0]
+        for word in words[1:]:
+            if cells(current) + 1 + cells(word) <= width or not current.strip():
+                current += " " + word
+            else:
+                out.append(current.rstrip())
+                current = indent + word
+        out.append(current.rstrip() if current.strip() else current)
+    return "\n".join(out).replace("\0", " ")
+
+
+def say(tag: str, style: str | None, message: str) -> None:
+    """A message on stderr after ``tag`` (``error:``, ``warning``, ``note:``; coloured ``style``),
+    wrapped by :func:`wrap_message` at :func:`message_width` (Rich then prints it as it is)."""
+    text = wrap_message(f"{tag} {message}" if tag else message)
+    head = (f"[{style}]{escape(tag)}[/{style}]" if style else escape(tag)) if tag else ""
+    err.print(head + escape(text[len(tag):]), highlight=False, markup=True, soft_wrap=True)
 
 
 def print_fitting(columns: list[tuple[str, str]], rows: list[list[str]], keys: int = 1) -> None:
@@ -120,6 +180,11 @@ def print_fitting(columns: list[tuple[str, str]], rows: list[list[str]], keys: i
         for r in rows:
             table.add_row(*[r[i] for i in list(range(keys)) + part])
         out.print(table)
+
+
+def _findings(n: int) -> str:
+    """``1 open finding``, ``N open findings`` (the checklist said "1 open findings")."""
+    return f"{n} open finding" if n == 1 else f"{n} open findings"
 
 
 def _passes(exc: BaseException) -> bool:
@@ -173,8 +238,7 @@ def guarded(call: typing.Callable, *args, **kwargs):
         if isinstance(exc, PCFError):
             fail(exc)
         if isinstance(exc, OSError) and exc.filename is not None:
-            err.print(f"[red]error:[/red] {escape(f'{exc.filename}: {exc.strerror or exc}')}", highlight=False,
-                      markup=True, soft_wrap=not wrapping())
+            say("error:", "red", f"{exc.filename}: {exc.strerror or exc}")
             raise typer.Exit(2) from None
         if isinstance(exc, KeyboardInterrupt):
             print("interrupted", file=sys.stderr)
@@ -391,8 +455,7 @@ def print_lint_warnings(d: Declaration) -> None:
     warnings = [f for f in (d.result.lint or ()) if f.severity == "warning"]
     for f in warnings:
         where = f"{f.file}:{f.line}" if f.line is not None else f.file
-        err.print(f"[yellow]warning[/yellow] {escape(where)}: {escape(f.check)} {escape(f.message)}",
-                  highlight=False, soft_wrap=True)
+        say("warning", "yellow", f"{where}: {f.check} {f.message}")
     if warnings:
         err.print(f"{len(warnings)} lint warning{'s' if len(warnings) != 1 else ''} (in the result's lint list; "
                   "`pcf lint MODEL` shows the fixes)", highlight=False)
@@ -455,7 +518,7 @@ def footprint(
                        monte_carlo=monte_carlo, seed=seed, default_uncertainty=not no_default_uncertainty,
                        brightway_dir=brightway_dir, project=project, install_methods=install_methods)
     for note in run.notes:
-        err.print(f"note: {escape(note)}", highlight=False, soft_wrap=True)
+        say("note:", None, note)
     print_summary(run.declaration)
     print_uncertainty(run.declaration)
     print_lint_warnings(run.declaration)
@@ -745,7 +808,7 @@ def batch(
         out.print(f"wrote {escape(str(path))}", highlight=False)
     if report.failed:
         for message in report.errors[:5]:
-            err.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
+            say("error:", "red", message)
         more = f" (first {len(report.errors[:5])} above)" if report.errors else ""
         err.print(f"[red]{report.failed} of {report.rows} SKUs failed[/red]{more}: status 'error' in "
                   f"{escape(str(report.files.get('csv', 'summary.csv')))}", highlight=False)
@@ -1379,8 +1442,7 @@ def _issue_folder(folder: Path, key: Path, valid_days, out_dir: Path, passphrase
         if outcome.issued is not None:
             print(outcome.issued.number)
         if outcome.error is not None:
-            err.print(f"[red]{escape(outcome.result.name)}:[/red] {escape(outcome.error)}", highlight=False,
-                      soft_wrap=not wrapping())
+            say(f"{outcome.result.name}:", "red", outcome.error)
     issued = sum(o.issued is not None for o in bulk.outcomes)
     err.print(f"issued {issued} of {len(bulk.outcomes)} results into {escape(str(out_dir))}", highlight=False)
     if bulk.refused:
@@ -1513,7 +1575,7 @@ def _print_case(view, items: bool = True) -> None:
         out.print(f"  [green]signed[/green] {c.signed_at} by key {c.key_id}, opinion {c.opinion} assurance",
                   highlight=False)
     else:
-        out.print(f"  open: {len(view.unrecorded)} unrecorded, {len(view.open_findings)} open findings",
+        out.print(f"  open: {len(view.unrecorded)} unrecorded, {_findings(len(view.open_findings))}",
                   highlight=False)
     if not items:
         return
@@ -1596,7 +1658,7 @@ def verification_record(
     r = view.records[-1]
     out.print(f"{view.case.number} {escape(r.item)}: {r.status}"
               + (f", evidence {escape(r.evidence_name or '')} sha256 {r.evidence_sha256}" if r.evidence_sha256 else "")
-              + f"; {len(view.unrecorded)} unrecorded, {len(view.open_findings)} open findings", highlight=False)
+              + f"; {len(view.unrecorded)} unrecorded, {_findings(len(view.open_findings))}", highlight=False)
 
 
 @verification_app.command("sign", epilog="Example: pcf verification sign VC-000001 --key keys/vb-alice.key --opinion reasonable")

@@ -16,6 +16,15 @@ _HOME = Path(tempfile.mkdtemp(prefix="pcf-test-home-"))
 os.environ["PCF_HOME"] = str(_HOME)
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+def flat(text: str) -> str:
+    """Command output with its line wrapping undone: words joined by single spaces. Messages
+    wrap at 80 columns also in a pipe and under CliRunner (cli.wrap_message, issue 20 part 7),
+    so a phrase of a message may sit across a line break."""
+    return " ".join(text.split())
+
+
 SHARED = REPO.parent / "shared"
 
 # A tiny background table with hand-checkable gases [kg gas / unit].

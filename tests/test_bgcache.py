@@ -30,6 +30,7 @@ from pcf.lca import bgcache
 from pcf.lca.calculate import evaluate
 from pcf.lca.prepare import prepare
 from pcf.model import load_model
+from tests.conftest import flat
 
 REPO = Path(__file__).resolve().parent.parent
 CH4 = 29.8
@@ -293,7 +294,7 @@ def test_pcf_cache_info_and_clear_commands(cache_bg):
     runner = CliRunner()
     info = runner.invoke(cli.app, ["cache", "info"])
     assert info.exit_code == 0, info.output
-    assert str(bgcache.cache_folder()) in info.output.replace("\n", "")
+    assert str(bgcache.cache_folder()) in flat(info.output)
     cleared = runner.invoke(cli.app, ["cache", "clear"])
     assert cleared.exit_code == 0, cleared.output
     assert "removed" in cleared.output

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 import cli
 from pcf.core.errors import PCFError
 from tests.builders import loop_model
+from tests.conftest import flat
 
 runner = CliRunner()
 
@@ -32,7 +33,7 @@ def test_every_command_help_has_an_example():
     for path in paths:
         result = runner.invoke(cli.app, path + ["--help"])
         assert result.exit_code == 0, path
-        assert "Example: pcf" in result.output, f"{' '.join(path)} --help has no example"
+        assert "Example: pcf" in flat(result.output), f"{' '.join(path)} --help has no example"
 
 
 def test_footprint_writes_result_and_prints_summary(bd, write_model, tmp_path):
@@ -51,7 +52,7 @@ def test_invalid_model_exits_2_with_file_line_and_writes_nothing(bd, write_model
     out = tmp_path / "never"
     result = runner.invoke(cli.app, ["footprint", str(model), "--out", str(out)])
     assert result.exit_code == 2
-    assert f"{model}:13:" in result.output.replace("\n", "")
+    assert f"{model}:13:" in flat(result.output)
     assert not out.exists()
 
 
@@ -68,7 +69,7 @@ def test_unlinked_background_exits_2_and_keeps_existing_output(bd, write_model, 
 def test_check_without_pcr_exits_2(bd, write_model):
     result = runner.invoke(cli.app, ["check", str(write_model(loop_model()))])
     assert result.exit_code == 2
-    assert "no PCR" in result.output
+    assert "no PCR" in flat(result.output)
 
 
 def test_check_nonconformity_exits_1(bd, write_model):
@@ -88,7 +89,7 @@ def test_check_unknown_pcr_exits_2(bd, write_model):
 def test_label_of_missing_result_exits_2(tmp_path):
     result = runner.invoke(cli.app, ["label", str(tmp_path / "nope.result.json"), "--out", str(tmp_path)])
     assert result.exit_code == 2
-    assert "file not found" in result.output
+    assert "file not found" in flat(result.output)
 
 
 def test_an_error_message_with_markup_like_text_is_printed_as_is(tmp_path):
@@ -97,7 +98,7 @@ def test_an_error_message_with_markup_like_text_is_printed_as_is(tmp_path):
     missing = tmp_path / "no[/x]such[bold].result.json"
     result = runner.invoke(cli.app, ["label", str(missing), "--out", str(tmp_path)])
     assert result.exit_code == 2, result.output
-    assert "no[/x]such[bold].result.json" in result.output and "file not found" in result.output
+    assert "no[/x]such[bold].result.json" in result.output and "file not found" in flat(result.output)
 
 
 def test_console_script_is_installed():
@@ -178,7 +179,7 @@ def test_label_size_without_the_compact_variant(tmp_path):
     result = tmp_path / "lfp.result.json"
     result.write_bytes(gzip.decompress(golden.read_bytes()))
     run = runner.invoke(cli.app, ["label", str(result), "--out", str(tmp_path / "out"), "--size", "20"])
-    assert run.exit_code == 2 and "--variant compact" in run.output, run.output
+    assert run.exit_code == 2 and "--variant compact" in flat(run.output), run.output
     with pytest.raises(PCFError, match="side of the compact label") as raised:
         render_outputs(result, tmp_path / "out", "label", size_mm=20)
     assert "--" not in str(raised.value) and cli.option_of(raised.value) == "--size"

@@ -13,6 +13,7 @@ from pcf.background import list_databases, remove_database
 from pcf.background.opendefault import write_open_default
 from pcf.core.errors import BackgroundError
 from tests.conftest import TEST_BACKGROUND
+from tests.conftest import flat
 
 runner = CliRunner()
 
@@ -53,4 +54,4 @@ def test_remove_and_refusals(scratch_table):
 def test_cli_remove_unknown_exits_2(bd):
     result = runner.invoke(cli.app, ["db", "remove", "nothing-here"])
     assert result.exit_code == 2
-    assert "no database 'nothing-here'" in result.output
+    assert "no database 'nothing-here'" in flat(result.output)

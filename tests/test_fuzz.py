@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from pcf.core.errors import PCFError
 from tests import fuzz_util
 from tests.conftest import REPO
+from tests.conftest import flat
 
 FUZZ = dict(derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 SEEDS = st.integers(0, 2 ** 31)
@@ -137,7 +138,7 @@ def test_mutants_through_the_command_line(open_default, folder, bases):
     model, detail = _first("model", "clean", folder, bases, fuzz_util.footprint_verdict, CACHE)
     r = _pcf("footprint", model, "--out", folder / "out", home=home)
     message = detail.split(": ", 1)[1][:60]
-    assert r.returncode == 2 and "Traceback" not in r.stderr and message in r.stderr.replace("\n", " "), \
+    assert r.returncode == 2 and "Traceback" not in r.stderr and message in flat(r.stderr), \
         (detail, r.stderr)
     table, detail = _first("table", "clean", folder, bases, fuzz_util.table_verdict, folder / "nmc811-pack.yaml")
     r = _pcf("batch", table, "--model", folder / "nmc811-pack.yaml", "--out", folder / "batch", "--summary-only",

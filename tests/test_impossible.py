@@ -33,6 +33,7 @@ from pcf.lca import footprint
 from pcf.lca.feasibility import PRODUCTIVE_MARGIN, refuse_non_finite
 from pcf.model import load_model
 from pcf.model.loader import MAGNITUDE_RANGE
+from tests.conftest import flat
 
 runner = CliRunner()
 
@@ -78,7 +79,7 @@ def test_loop_using_more_than_it_makes_is_refused_by_the_cli(bd, write_model, tm
     model = write_model(text)
     out = tmp_path / "out"
     result = runner.invoke(cli.app, ["footprint", str(model), "--out", str(out), "--label", "--report"])
-    message = result.output.replace("\n", " ")
+    message = flat(result.output)
     assert result.exit_code == 2, result.output
     a_uses_b, b_uses_a = line(text, "process: b"), line(text, "process: a,")
     assert f"{model}:{a_uses_b}:" in message.replace(" ", "")
@@ -196,7 +197,7 @@ def test_reference_flow_outside_the_magnitude_range_is_refused(bd, write_model, 
     out = tmp_path / "out"
     result = runner.invoke(cli.app, ["footprint", str(model), "--out", str(out)])
     assert result.exit_code == 2
-    message = result.output.replace("\n", "")
+    message = flat(result.output)
     assert f"{model}:{line(text, 'reference_flow')}:" in message
     assert "outside the magnitudes pcf computes with" in message
     assert not out.exists()

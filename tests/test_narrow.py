@@ -93,18 +93,67 @@ def test_compare_at_80_columns_folds_columns_and_keeps_every_number(bd, tmp_path
                          else value), (row["scenario"], value, lines)
 
 
-def test_a_long_message_wraps_at_80_columns_and_stays_one_line_in_a_pipe(tmp_path):
-    """An error message of about 150 characters: under COLUMNS=80 no line is longer than 80 and
-    the words are all there; in a pipe without COLUMNS it is one line, whole for grep."""
+@pytest.mark.parametrize("columns", ["80", None, "60"], ids=["COLUMNS=80", "pipe", "COLUMNS=60"])
+def test_a_long_message_wraps_at_80_columns_also_in_a_pipe(tmp_path, columns):
+    """An error message of about 150 characters wraps at COLUMNS when set, else at 80 in a pipe
+    (issue 20 part 7; it stayed one line in a pipe before), at spaces only: the words are all
+    there, in order, and the 40-letter file name is never broken."""
     a, b = tmp_path / ("a" * 40 + ".result.json"), tmp_path / "b.result.json"
-    wrapped = pcf("compare", a, b, "--scenario", "x")
-    assert wrapped.returncode == 2
+    run = pcf("compare", a, b, "--scenario", "x", columns=columns)
+    assert run.returncode == 2
     message = "--scenario, --method and --electricity-mode apply to a model; results are compared as computed"
-    assert len(wrapped.stderr.splitlines()) > 1
-    assert_narrow(wrapped.stderr)
-    assert message in " ".join(wrapped.stderr.split())
-    piped = pcf("compare", a, b, "--scenario", "x", columns=None)
-    assert piped.returncode == 2 and message in piped.stderr and len(piped.stderr.splitlines()) == 1
+    assert len(run.stderr.splitlines()) > 1
+    assert_narrow(run.stderr, int(columns or 80))
+    assert message in " ".join(run.stderr.split())
+    assert run.stderr.startswith("error: ")
+
+
+def test_wrap_message_keeps_the_location_paths_and_numbers_whole():
+    """cli.wrap_message at 40 columns: breaks at spaces only; the file:line: location (its path
+    has a space) stays whole on the first line; a path longer than a line stays whole on a line
+    of its own; a list line's continuation is indented under its text."""
+    from cli import wrap_message
+
+    text = ("error: /tmp/my models/pack.yaml:12: amount 1,500.25 kg is more than the 1,000 kg the "
+            "process makes; see /very/long/path/to/a/file/that/is/longer/than/forty.yaml\n"
+            "  - declared-unit (Annex II point 1): the result has no declared unit at all")
+    lines = wrap_message(text, 40).splitlines()
+    assert lines[0] == "error: /tmp/my models/pack.yaml:12:"
+    assert "  /very/long/path/to/a/file/that/is/longer/than/forty.yaml" in lines
+    assert all(len(line) <= 40 for line in lines if "/very/long" not in line)
+    assert " ".join(" ".join(lines).split()) == " ".join(text.split())
+    assert "1,500.25 kg" in " ".join(lines) and "1,000 kg" in " ".join(lines)
+    start = lines.index("  - declared-unit (Annex II point 1):")   # 37 columns; " the" would make 41
+    assert lines[start + 1:] == ["      the result has no declared unit at", "      all"]   # 6 + 34 = 40
+
+
+def test_the_issue_refusal_wraps_at_80_columns_in_a_pipe(tmp_path, monkeypatch):
+    """`pcf issue` of a battery result without a declared unit (four nonconformities under
+    eu-battery-cfb-ev, tests/test_pcr.py), run as the installed command with stderr a pipe and
+    no COLUMNS: exit 2, every line at most 80 columns, and the message is the library's
+    refusal (IssueRefused) word for word."""
+    from pcf.declaration import build_declaration
+    from pcf.registry.errors import IssueRefused
+    from pcf.registry.lifecycle import check_conformance
+    from tests.registry_util import location, new_registry
+    from tests.test_pcr import battery_result
+
+    declaration = build_declaration(battery_result(declared_per_reference_flow=None), "eu-battery-cfb-ev")
+    with pytest.raises(IssueRefused) as refused:
+        check_conformance(declaration)
+    result = tmp_path / "bad.result.json"
+    result.write_text(json.dumps(declaration.to_json()), encoding="utf-8")
+    store, _, private, _ = new_registry(tmp_path, case=False)
+    store.close()
+    run = subprocess.run([PCF, "issue", str(result), "--key", str(private), "--valid-days", "730", "--out",
+                          str(tmp_path / "labels")], capture_output=True, text=True,
+                         env={**{k: v for k, v in os.environ.items() if k != "COLUMNS"},
+                              "PCF_REGISTRY": location(tmp_path)})
+    assert run.returncode == 2, run.stderr
+    assert_narrow(run.stderr)
+    assert len(run.stderr.splitlines()) > len(str(refused.value).splitlines())   # wrapped, not only split
+    assert " ".join(run.stderr.split()) == "error: " + " ".join(str(refused.value).split())
+    assert not (tmp_path / "labels").exists()
 
 
 def test_the_issue_refusal_lists_one_nonconformity_a_line():

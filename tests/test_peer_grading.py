@@ -40,6 +40,7 @@ from pcf.pcr.peers import (Peer, PeerGrade, grade_against_peers, grade_against_r
                            ratio_text, reference)
 from tests.builders import loop_model, result
 from tests.test_pcr_rules import variant
+from tests.conftest import flat
 
 CN, EU = "cn-label-lithium-battery", "eu-battery-cfb-ev"
 IPCC, EF = "ipcc-2021-gwp100", "ef-3.1-climate-change"
@@ -306,20 +307,20 @@ def test_grade_refusals_write_nothing(tmp_path):
     small = write_results(tmp_path / "small", MEAN10[:9])
     out = tmp_path / "g"
     result_ = runner.invoke(cli.app, ["grade", str(small[0]), "--peers", str(tmp_path / "small"), "--out", str(out)])
-    assert result_.exit_code == 2 and "holds 9 result(s)" in result_.output and not out.exists()
+    assert result_.exit_code == 2 and "holds 9 result(s)" in flat(result_.output) and not out.exists()
     mixed = write_results(tmp_path / "mixed", MEAN10[:9])
     write_results(tmp_path / "mixed", [0.4375], prefix="KG", unit="kg")
     result_ = runner.invoke(cli.app, ["grade", str(mixed[0]), "--peers", str(tmp_path / "mixed"), "--out", str(out)])
     assert result_.exit_code == 2 and not out.exists()
-    assert "the peer group mixes declared units" in result_.output and "kg (1: KG0.result.json)" in result_.output
+    assert "the peer group mixes declared units" in flat(result_.output) and "kg (1: KG0.result.json)" in flat(result_.output)
     result_ = runner.invoke(cli.app, ["grade", str(mixed[0]), "--peers", "pcr"])
-    assert result_.exit_code == 2 and "PCR cn-label-lithium-battery" in result_.output
+    assert result_.exit_code == 2 and "PCR cn-label-lithium-battery" in flat(result_.output)
     assert "cites no reference value" in result_.output
     (generic,) = write_results(tmp_path / "gbt", [0.2], pcr="gbt-24067-generic")
     result_ = runner.invoke(cli.app, ["grade", str(generic), "--peers", str(tmp_path / "small")])
-    assert result_.exit_code == 2 and "PCR gbt-24067-generic" in result_.output and "defines no peer grading" in result_.output
+    assert result_.exit_code == 2 and "PCR gbt-24067-generic" in flat(result_.output) and "defines no peer grading" in flat(result_.output)
     result_ = runner.invoke(cli.app, ["grade", str(small[0]), "--peers", str(tmp_path / "nowhere")])
-    assert result_.exit_code == 2 and "not a peer group pcf can read" in result_.output and "(--peers)" in result_.output
+    assert result_.exit_code == 2 and "not a peer group pcf can read" in flat(result_.output) and "(--peers)" in result_.output
     assert "Traceback" not in result_.output
 
 
@@ -361,10 +362,10 @@ def test_grade_a_whole_batch_against_its_own_summary(bd, write_model, tmp_path):
     assert one.level == 3 and one.ratio == pytest.approx(0.8746 / MEAN4, rel=1e-6)
     # the command line, with the shipped rule: 4 peers are fewer than its 10
     shipped = runner.invoke(cli.app, ["grade", "--batch", str(out), "--peers", str(out)])
-    assert shipped.exit_code == 2 and "holds 4 result(s)" in shipped.output and "at least 10" in shipped.output
+    assert shipped.exit_code == 2 and "holds 4 result(s)" in flat(shipped.output) and "at least 10" in flat(shipped.output)
     printed = runner.invoke(cli.app, ["grade", "--batch", str(out), "--peers", str(out), "--pcr", str(small)])
     assert printed.exit_code == 0, printed.output
-    assert "4 results graded against the mean 0.7555" in printed.output
+    assert "4 results graded against the mean 0.7555" in flat(printed.output)
     # a --json-per-sku batch keeps no store: each row's method comes from its own result file
     per_sku = tmp_path / "per-sku"
     run_batch(table, per_sku, model, json_per_sku=True)
@@ -474,11 +475,11 @@ def test_the_label_prints_the_peer_level_of_its_own_grading(tmp_path):
     assert "同类对标 第4级/共5级 Peer level 4 of 5: 1.50 × mean of 10 peers · 示例 illustrative · 参考 indicative" in svg
     # another result's grading is refused, nothing written
     other = runner.invoke(cli.app, ["label", str(paths[2]), "--grading", str(grading), "--out", str(tmp_path / "m")])
-    assert other.exit_code == 2 and "the grading is of B8" in other.output and "(--grading)" in other.output
+    assert other.exit_code == 2 and "the grading is of B8" in flat(other.output) and "(--grading)" in other.output
     assert not (tmp_path / "m").exists()
     grading.write_text('{"format": "pcf-result/1"}', encoding="utf-8")
     bad = runner.invoke(cli.app, ["label", str(paths[8]), "--grading", str(grading), "--out", str(tmp_path / "m")])
-    assert bad.exit_code == 2 and "not a peer grading" in bad.output and not (tmp_path / "m").exists()
+    assert bad.exit_code == 2 and "not a peer grading" in flat(bad.output) and not (tmp_path / "m").exists()
 
 
 SUMMARY_HEAD = "row,id,name,model,scenario,status,error,declared_per_declared_unit,declared_unit,pcr,conforms\n"
@@ -527,11 +528,11 @@ def test_a_grading_file_that_cannot_be_read_or_goes_on_a_report(tmp_path):
     (one,) = write_results(tmp_path / "one", [0.25])
     done = runner.invoke(cli.app, ["label", str(one), "--grading", str(tmp_path / "missing.json"), "--out",
                                    str(tmp_path / "l")])
-    assert done.exit_code == 2 and "cannot read the grading" in done.output and not (tmp_path / "l").exists()
+    assert done.exit_code == 2 and "cannot read the grading" in flat(done.output) and not (tmp_path / "l").exists()
     (tmp_path / "bad.json").write_text("{", encoding="utf-8")
     done = runner.invoke(cli.app, ["label", str(one), "--grading", str(tmp_path / "bad.json"), "--out",
                                    str(tmp_path / "l")])
-    assert done.exit_code == 2 and "not valid JSON" in done.output
+    assert done.exit_code == 2 and "not valid JSON" in flat(done.output)
     paths = write_results(tmp_path / "peers", MEAN10)
     grade(paths[3], str(tmp_path / "peers"), out_dir=tmp_path / "g", at=NOW)
     with pytest.raises(PCFError, match="a peer grading goes on a label, not on the report"):

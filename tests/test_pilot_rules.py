@@ -20,6 +20,7 @@ import cli
 from pcf import api
 from pcf.core.errors import PCRError
 from pcf.pcr import RULES_DIR, list_pcrs, load_pcr
+from tests.conftest import flat
 
 runner = CliRunner()
 REPO = Path(__file__).resolve().parents[1]
@@ -98,7 +99,7 @@ def test_the_pv_example_conforms_to_pv_module_cn(open_default):
 def test_pcf_check_of_the_pv_example_exits_0(open_default):
     out = runner.invoke(cli.app, ["check", str(REPO / "examples/pv/mono-si-module-cn.yaml"), "--pcr", "pv-module-cn"])
     assert out.exit_code == 0, out.output
-    assert "PCR pv-module-cn" in out.output
+    assert "PCR pv-module-cn" in flat(out.output)
 
 
 ALUMINIUM_MODEL = """\

@@ -29,6 +29,7 @@ from typer.testing import CliRunner
 
 import cli
 from tests.conftest import REPO
+from tests.conftest import flat
 
 README = REPO / "README.md"
 
@@ -218,7 +219,7 @@ def test_a_model_given_for_a_result_says_to_compute_it_first(tmp_path, name):
     broken = tmp_path / "broken.json"
     broken.write_text("{not json", encoding="utf-8")
     result = runner.invoke(cli.app, ["label", str(broken), "--out", str(tmp_path / "out")])
-    assert result.exit_code == 2 and "not valid JSON" in result.output
+    assert result.exit_code == 2 and "not valid JSON" in flat(result.output)
 
 
 # --------------------------------------------------------------------------- the registry walk-through

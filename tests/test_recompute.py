@@ -25,6 +25,7 @@ from typer.testing import CliRunner
 
 import cli
 from tests.registry_util import cli_issuer_key, location
+from tests.conftest import flat
 
 runner = CliRunner()
 
@@ -93,7 +94,7 @@ def test_the_same_model_gives_the_same_declared_value(computed):
     run = recompute(result, model)
     assert run.exit_code == 0, run.output
     assert run.output.startswith("same declared value (5 kg CO2e / reference flow, 0.5 kg CO2e / kWh recorded)")
-    assert "same inputs: model sha256" in run.output and "method id and factors sha256" in run.output
+    assert "same inputs: model sha256" in flat(run.output) and "method id and factors sha256" in flat(run.output)
 
 
 def test_an_edited_amount_names_the_model_hash_and_both_values(computed):
@@ -102,7 +103,7 @@ def test_an_edited_amount_names_the_model_hash_and_both_values(computed):
     model.write_text(MODEL.replace("amount: 2, unit: kg", "amount: 3, unit: kg"), encoding="utf-8")
     run = recompute(result, model)
     assert run.exit_code == 1, run.output
-    text = run.output.replace("\n", " ")
+    text = flat(run.output)
     assert text.startswith("different declared value")
     assert f"model sha256: recorded {old}, now {sha256(model)}" in text
     assert "declared value per reference flow: recorded" in text and _values_in(text, 5.0, 7.0, "reference flow")
@@ -127,7 +128,7 @@ def test_a_changed_byte_with_the_same_value_still_differs(computed):
     run = recompute(result, model)
     assert run.exit_code == 1, run.output
     assert run.output.startswith("same declared value")
-    assert "model sha256: recorded" in run.output and "1 recorded input differs" in run.output
+    assert "model sha256: recorded" in flat(run.output) and "1 recorded input differs" in flat(run.output)
 
 
 def test_a_changed_background_table_is_named(bd, computed):
@@ -139,7 +140,7 @@ def test_a_changed_background_table_is_named(bd, computed):
     finally:
         write_background(bd)
     assert run.exit_code == 1, run.output
-    text = run.output.replace("\n", " ")
+    text = flat(run.output)
     assert f"background {BACKGROUND} sha256: recorded {before}, now" in text
     assert f"database {BACKGROUND} sha256: recorded {before}" in text
     assert "model sha256" not in text
@@ -164,7 +165,7 @@ def test_another_software_version_is_named(computed):
     from pcf import __version__
 
     assert run.output.startswith("same declared value")
-    assert f"pcf version: recorded 0.0.1, now {__version__}" in run.output
+    assert f"pcf version: recorded 0.0.1, now {__version__}" in flat(run.output)
 
 
 def test_changed_method_factors_are_named(computed):
@@ -173,7 +174,7 @@ def test_changed_method_factors_are_named(computed):
     edited = _edit(result, lambda d: d["provenance"].update(method_sha256="0" * 64))
     run = recompute(edited, model)
     assert run.exit_code == 1, run.output
-    assert f"method ipcc-2021-gwp100 factors sha256: recorded {'0' * 64}, now {now}" in run.output
+    assert f"method ipcc-2021-gwp100 factors sha256: recorded {'0' * 64}, now {now}" in flat(run.output)
 
 
 def test_a_result_without_a_method_hash_still_reads_and_says_so(computed):
@@ -181,7 +182,7 @@ def test_a_result_without_a_method_hash_still_reads_and_says_so(computed):
     edited = _edit(result, lambda d: d["provenance"].pop("method_sha256"))
     run = recompute(edited, model)
     assert run.exit_code == 0, run.output
-    assert "records no hash of the method's characterisation factors" in run.output
+    assert "records no hash of the method's characterisation factors" in flat(run.output)
 
 
 def test_the_recorded_method_is_used_and_a_changed_one_is_a_difference(computed):
@@ -222,9 +223,9 @@ def test_bad_input_exits_2_without_a_traceback(computed, tmp_path, case):
              "not a result": f"{declaration}:1: format 'pcf-scenarios/1' is not one this pcf reads",
              "not a label document": f"{declaration}: not a valid label document",
              "missing model": f"{model}: model file not found", "invalid model": f"{model}:12:"}[case]
-    assert where in run.output.replace("\n", ""), run.output
+    assert where in flat(run.output), run.output
     if case == "missing model":
-        assert "(--model)" in run.output.replace("\n", "")
+        assert "(--model)" in flat(run.output)
 
 
 PV = "examples/pv/mono-si-module-cn.yaml"
@@ -245,7 +246,7 @@ def test_the_demo_results_recompute_the_same(open_default, tmp_path, monkeypatch
         assert run.exit_code == 0, run.output
         assert run.output.startswith("same declared value")
     assert "Monte Carlo uncertainty (100 iterations, seed 1) is not recomputed" in \
-        recompute(out / "SKU-NMC811-PACK.result.json", BATTERY).output.replace("\n", " ")
+        flat(recompute(out / "SKU-NMC811-PACK.result.json", BATTERY).output)
 
 
 @pytest.mark.registry
@@ -265,19 +266,19 @@ def test_an_issued_label_document_recomputes(open_default, tmp_path, monkeypatch
     document = labels / f"{run.stdout.strip()}.declaration.json"
     run = recompute(document, PV)
     assert run.exit_code == 0, run.output
-    text = run.output.replace("\n", " ")
+    text = flat(run.output)
     assert text.startswith("same declared value") and "records no scenario, parameter values" in text
     edited = tmp_path / "pv.yaml"
     edited.write_text(Path(PV).read_text(encoding="utf-8").replace("amount: 13.975, unit: kWh",
                                                                    "amount: 14.975, unit: kWh"), encoding="utf-8")
     run = recompute(document, edited)
-    assert run.exit_code == 1 and f"now {sha256(edited)}" in run.output.replace("\n", ""), run.output
+    assert run.exit_code == 1 and f"now {sha256(edited)}" in flat(run.output), run.output
     data = json.loads(document.read_text())
     data["declaration"]["valid_until"] = data["declaration"]["valid_until"].replace("20", "21", 1)
     changed = tmp_path / "changed.declaration.json"
     changed.write_text(json.dumps(data), encoding="utf-8")
     run = recompute(changed, PV)
-    assert run.exit_code == 2 and "hash or signature does not check" in run.output.replace("\n", " "), run.output
+    assert run.exit_code == 2 and "hash or signature does not check" in flat(run.output), run.output
 
 
 # The same product with its steel mass a parameter, and a scenario that doubles it:
@@ -312,7 +313,7 @@ def test_a_changed_parameter_is_named(parametrised, tmp_path):
     parametrised.write_text(PARAMETRISED.replace("{steel_kg: 2}", "{steel_kg: 3}"), encoding="utf-8")
     run = recompute(out / "LINEAR.result.json", parametrised)
     assert run.exit_code == 1, run.output
-    text = run.output.replace("\n", " ")
+    text = flat(run.output)
     assert "parameter steel_kg: recorded 2, now 3" in text
     assert _values_in(text, 5.0, 7.0, "reference flow") and _values_in(text, 0.5, 0.7, "kWh")
 
@@ -364,6 +365,6 @@ def test_a_changed_supplier_footprint_is_named(bd, tmp_path):
     write(tmp_path, "foil.json", {**FOIL_V2, "pcf": pcf})
     run = recompute(result, model)
     assert run.exit_code == 1, run.output
-    text = run.output.replace("\n", " ")
+    text = flat(run.output)
     assert f"supplier footprint foil.json sha256: recorded {before}, now {sha256(foil)}" in text
     assert "model sha256" not in text and "+2.500e-01 relative" in text

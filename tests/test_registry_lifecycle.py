@@ -34,6 +34,7 @@ from tests.registry_util import DB_ERROR, raw_db
 from tests.registry_util import (PCR, admit, cli_case, cli_issuer_key, ensure_case, make_declaration, make_result,
                                  new_registry, utc, with_result)
 from tests.registry_util import verified_issue as issue  # after a signed case (issue 15)
+from tests.conftest import flat
 
 T1 = utc(2026, 5, 1, 8, 0, 0)
 runner = CliRunner()
@@ -110,7 +111,7 @@ def test_cli_valid_days_above_the_pcr_exit_2(tmp_path, monkeypatch):
     cli_case(run, result, tmp_path / "keys", tmp_path / "offline" / "cb-root.key")
     r = run("issue", result, "--key", key, "--valid-days", 800, "--out", tmp_path / "l")
     assert r.exit_code == 2, r.output
-    assert "validity_years 2" in r.output and "Reg. (EU) 2023/1542" in r.output and "--valid-days" in r.output
+    assert "validity_years 2" in flat(r.output) and "Reg. (EU) 2023/1542" in flat(r.output) and "--valid-days" in r.output
     assert not (tmp_path / "l").exists()
     r = run("issue", result, "--key", key, "--out", tmp_path / "l")
     assert r.exit_code == 0, r.output
@@ -285,18 +286,18 @@ def test_cli_second_label_supersede_and_verify_exit_codes(tmp_path, monkeypatch)
     assert first.exit_code == 0, first.output
     n1 = first.stdout.strip()
     r = run("issue", results[2025], "--key", key, "--valid-days", 730, "--out", tmp_path / "l")
-    assert r.exit_code == 2 and f"already issued as {n1}" in r.output
+    assert r.exit_code == 2 and f"already issued as {n1}" in flat(r.output)
     r = run("issue", results[2026], "--key", key, "--valid-days", 730, "--out", tmp_path / "l2")
-    assert r.exit_code == 2 and f"already has a current label, {n1}" in r.output and "--supersede" in r.output
+    assert r.exit_code == 2 and f"already has a current label, {n1}" in flat(r.output) and "--supersede" in r.output
     assert not (tmp_path / "l2").exists()
     r = run("issue", results[2026], "--key", key, "--valid-days", 730, "--out", tmp_path / "l2", "--supersede", "PCF-X")
     assert r.exit_code == 2 and "--supersede" in r.output
     r = run("issue", results[2026], "--key", key, "--valid-days", 730, "--out", tmp_path / "l2", "--supersede", n1)
     assert r.exit_code == 0, r.output
     n2 = r.stdout.strip()
-    assert f"{n1} is now superseded by {n2}" in r.stderr
+    assert f"{n1} is now superseded by {n2}" in flat(r.stderr)
     r = run("verify", n1)
-    assert r.exit_code == 1 and f"superseded by {n2}" in r.output
+    assert r.exit_code == 1 and f"superseded by {n2}" in flat(r.output)
     assert run("verify", n2).exit_code == 0
     r = run("verify", n1, "--json")
     assert json.loads(r.stdout)["superseded_by"] == n2 and json.loads(r.stdout)["status"] == "superseded"

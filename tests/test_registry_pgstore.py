@@ -224,7 +224,7 @@ def test_init_with_a_postgresql_url_and_the_environment_variable(pg, tmp_path, m
                                 "--root-key", str(root)])
     assert r.exit_code == 0, r.output
     r = runner.invoke(cli.app, ["registry", "check"])
-    assert r.exit_code == 0 and "registry check passed" in r.output, r.output
+    assert r.exit_code == 0 and "registry check passed" in flat(r.output), r.output
     store = open_store(url, create=False)
     with store.read() as tx:
         assert [k.issuer for k in tx.keys()] == ["cb-test"] and tx.setting("prefix") == "CBX"
@@ -311,7 +311,7 @@ def test_migrate_copies_every_table_verbatim_and_checks_both_sides(pg, tmp_path)
     source, numbers = _sqlite_registry(tmp_path)
     url = pg.new_database()
     r = runner.invoke(cli.app, ["registry", "migrate", "--to", url, "--registry", str(source)])
-    assert r.exit_code == 0 and "registry migrated" in r.output, r.output
+    assert r.exit_code == 0 and "registry migrated" in flat(r.output), r.output
     tables = schema_tables()
     assert {"meta", "issuers", "issuer_keys", "labels", "events", "cases", "case_records", "evidence",
             "pact_events"} <= set(tables)

@@ -16,6 +16,7 @@ from pcf.registry import (ROLES, IssueRefused, RegistryCorrupt, RegistryError, c
 from pcf.registry.roles import KeyNotAllowed
 from tests.registry_util import DB_ERROR, location, raw_db
 from tests.registry_util import admit, make_declaration, new_registry, root_of, signed_case, utc
+from tests.conftest import flat
 
 T0, T1, T2 = utc(2026, 1, 1), utc(2026, 1, 2), utc(2026, 3, 1)
 runner = CliRunner()
@@ -92,15 +93,15 @@ def test_cli_roles(tmp_path, monkeypatch):
     root = str(init_with_root(tmp_path, monkeypatch))
     r = runner.invoke(cli.app, ["keys", "new", "--issuer", "ver-1", "--out", str(tmp_path / "k"), "--role", "verifier",
                                 "--root-key", root])
-    assert r.exit_code == 0 and "as verifier" in r.output, r.output
+    assert r.exit_code == 0 and "as verifier" in flat(r.output), r.output
     r = runner.invoke(cli.app, ["keys", "new", "--issuer", "x", "--out", str(tmp_path / "x"), "--role", "boss",
                                 "--root-key", root])
-    assert r.exit_code == 2 and "role 'boss'" in r.output and "--role" in r.output
+    assert r.exit_code == 2 and "role 'boss'" in flat(r.output) and "--role" in r.output
     r = runner.invoke(cli.app, ["keys", "new", "--issuer", "adm", "--out", str(tmp_path / "a"), "--no-register"])
     assert r.exit_code == 0
     r = runner.invoke(cli.app, ["registry", "add-key", str(tmp_path / "a" / "adm.pub"), "--issuer", "adm",
                                 "--role", "admin", "--root-key", root])
-    assert r.exit_code == 0 and "as admin" in r.output
+    assert r.exit_code == 0 and "as admin" in flat(r.output)
     r = runner.invoke(cli.app, ["keys", "new", "--issuer", "y", "--out", str(tmp_path / "y"), "--root-key", root,
                                 "--valid-until", "next week"])
     assert r.exit_code == 2 and "--valid-until" in r.output and not (tmp_path / "y").exists()

@@ -41,6 +41,7 @@ from pcf.lca import footprint
 from pcf.model import load_model
 from tests.conftest import REPO
 from builders import document
+from tests.conftest import flat
 
 runner = CliRunner()
 
@@ -477,7 +478,7 @@ def test_cli_footprint_scenario_with_label_and_report(open_default, tmp_path):
     result = runner.invoke(cli.app, ["footprint", str(example), "--out", str(tmp_path), "--scenario", "grid_east_china",
                                      "--label", "--report"])
     assert result.exit_code == 0, result.output
-    assert "scenario grid_east_china" in result.output
+    assert "scenario grid_east_china" in flat(result.output)
     stem = "SKU-NMC811-PACK.grid_east_china"
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         f"{stem}.{x}" for x in ("result.json", "label.svg", "label.pdf", "report.pdf", "verification.pdf"))
@@ -492,7 +493,7 @@ def test_cli_compare_and_check(bd, model, tmp_path):
     assert "more_power" in result.output and "base" in result.output
     assert (tmp_path / "SCN.scenarios.csv").exists()
     result = runner.invoke(cli.app, ["footprint", str(model), "--out", str(tmp_path / "x"), "--scenario", "nope"])
-    assert result.exit_code == 2 and "unknown scenario 'nope'" in result.output
+    assert result.exit_code == 2 and "unknown scenario 'nope'" in flat(result.output)
     assert not (tmp_path / "x").exists()
     result = runner.invoke(cli.app, ["check", str(model), "--scenario", "more_power", "--pcr", "eu-battery-cfb-ev"])
-    assert result.exit_code == 1 and "scenario more_power" in result.output
+    assert result.exit_code == 1 and "scenario more_power" in flat(result.output)

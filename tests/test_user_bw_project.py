@@ -32,6 +32,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from tests.conftest import flat
 
 PCF = str(Path(sys.executable).parent / "pcf")
 
@@ -149,7 +150,7 @@ def test_footprint_against_the_users_project_hand_checked_and_no_file_changed(us
     assert hashes(user) == before  # every file byte-identical, none added or removed
     assert list((tmp_path / "tmpdir").iterdir()) == []  # the overlay (foreground, methods) is gone
     assert not (tmp_path / "home" / "brightway").exists()  # pcf's own project was not used
-    assert "lacks flows pcf's methods characterise (IPCC 2021 (AR6) GWP100 232 of 235" in done.stderr
+    assert "lacks flows pcf's methods characterise (IPCC 2021 (AR6) GWP100 232 of 235" in flat(done.stderr)
 
 
 def test_environment_variables_name_the_project(user, tmp_path):
@@ -182,7 +183,7 @@ def test_install_methods_adds_the_methods_and_changes_nothing_else(user, tmp_pat
                                       ("pcf", "EF v3.1", "climate change", "ISO 14067 biogenic -1/+1")])
     # the factors of the project's three flows: CO2 fossil 1, N2O 273, CO2 in air -1 (ISO 14067 uptake)
     assert methods[("pcf", "IPCC 2021", "GWP100", "ISO 14067 biogenic -1/+1")]["num_cfs"] == 3
-    assert "installed in Brightway project 'mine'" in done.stderr
+    assert "installed in Brightway project 'mine'" in flat(done.stderr)
 
 
 def error(done: subprocess.CompletedProcess) -> str:
@@ -254,8 +255,8 @@ def test_bw2data_imported_before_is_a_clear_error(user, tmp_path):
     env = {**os.environ, "BRIGHTWAY2_DIR": str(other), "PCF_HOME": str(tmp_path / "home")}
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    assert f"bw2data is already imported in this process (BRIGHTWAY2_DIR={other})" in done.stdout
-    assert "run pcf in its own process" in done.stdout and done.stdout.strip().endswith("brightway_dir")
+    assert f"bw2data is already imported in this process (BRIGHTWAY2_DIR={other})" in flat(done.stdout)
+    assert "run pcf in its own process" in flat(done.stdout) and done.stdout.strip().endswith("brightway_dir")
 
 
 OWN_MODEL = textwrap.dedent("""\
@@ -295,7 +296,7 @@ def test_pcf_own_project_read_as_a_user_project_gives_the_same_result(bd, tmp_pa
     assert result["total_kg_co2e"] == pytest.approx(own["total_kg_co2e"], rel=1e-9)
     assert result["ghg"] == pytest.approx(own["ghg"], rel=1e-9)
     assert result["provenance"]["method_sha256"] == own["provenance"]["method_sha256"]
-    assert "lacks flows" not in done.stderr  # the full biosphere3: every factor of the method applies
+    assert "lacks flows" not in flat(done.stderr)  # the full biosphere3: every factor of the method applies
     assert hashes(folder) == before
 
 
@@ -330,7 +331,7 @@ def test_an_elementary_flow_database_under_another_name_is_read_as_biosphere3(tm
     before = hashes(user)
     done, result = footprint(tmp_path, user)
     assert result["total_kg_co2e"] == pytest.approx(HAND_TOTAL, rel=1e-6)
-    assert "the project's elementary flows 'ecoinvent-3.10-biosphere' are read as biosphere3" in done.stderr
+    assert "the project's elementary flows 'ecoinvent-3.10-biosphere' are read as biosphere3" in flat(done.stderr)
     assert hashes(user) == before
     done = run(tmp_path, "footprint", model(tmp_path), "--out", str(tmp_path / "out2"),
                "--brightway-dir", str(user), "--project", "mine", "--install-methods")
@@ -375,8 +376,8 @@ def test_bw2data_imported_on_another_folder_before_pcfs_own_project_is_a_clear_e
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert f"bw2data was imported before pcf chose its data folder ({tmp_path / 'home' / 'brightway'}), " \
-           f"with BRIGHTWAY2_DIR={other}" in done.stdout
-    assert "name the folder and the project" in done.stdout
+           f"with BRIGHTWAY2_DIR={other}" in flat(done.stdout)
+    assert "name the folder and the project" in flat(done.stdout)
 
 
 EDIT_PROJECT = textwrap.dedent("""\

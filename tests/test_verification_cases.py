@@ -23,6 +23,7 @@ from tests.registry_util import location
 from tests.registry_util import DB_ERROR, raw_db
 from tests.registry_util import cli_case, cli_issuer_key, make_declaration, make_result, new_registry, root_of, \
     signed_case, utc, verifier_key, with_result
+from tests.conftest import flat
 
 T0, T1 = utc(2026, 1, 1), utc(2026, 1, 2)
 runner = CliRunner()
@@ -272,41 +273,41 @@ def test_cli_refusals_exit_2(cli_reg):
     tmp, keys, result = cli_reg["tmp"], cli_reg["keys"], cli_reg["result"]
     out = tmp / "labels"
     r = run("issue", result, "--key", keys / "cb-test.key", "--valid-days", 730, "--out", out)
-    assert r.exit_code == 2 and "no signed verification case" in r.output and not out.exists()
+    assert r.exit_code == 2 and "no signed verification case" in flat(r.output) and not out.exists()
     r = run("keys", "new", "--issuer", "vb-alice", "--role", "verifier", "--out", keys, "--root-key", cli_reg["root"])
     assert r.exit_code == 0, r.output
     vkey = keys / "vb-alice.key"
     r = run("verification", "open", result, "--verifier", "vb alice", "--key", vkey)
-    assert r.exit_code == 2 and "verifier name" in r.output and "--verifier" in r.output
+    assert r.exit_code == 2 and "verifier name" in flat(r.output) and "--verifier" in r.output
     r = run("verification", "open", result, "--verifier", "vb-bob", "--key", vkey)
-    assert r.exit_code == 2 and "a verifier opens cases for themselves" in r.output
+    assert r.exit_code == 2 and "a verifier opens cases for themselves" in flat(r.output)
     r = run("verification", "open", result, "--verifier", "vb-alice", "--key", keys / "cb-test.key")
-    assert r.exit_code == 2 and "issuer key" in r.output
+    assert r.exit_code == 2 and "issuer key" in flat(r.output)
     r = run("verification", "open", result, "--verifier", "vb-alice", "--key", vkey)
     assert r.exit_code == 0 and r.stdout.strip() == "VC-000001"
     r = run("verification", "sign", "VC-000001", "--key", vkey, "--opinion", "reasonable")
-    assert r.exit_code == 2 and "not recorded yet" in r.output
+    assert r.exit_code == 2 and "not recorded yet" in flat(r.output)
     r = run("verification", "record", "VC-000001", "no-such-item", "--status", "ok", "--note", "x", "--key", vkey)
-    assert r.exit_code == 2 and "no item 'no-such-item'" in r.output
+    assert r.exit_code == 2 and "no item 'no-such-item'" in flat(r.output)
     r = run("verification", "record", "VC-000001", "pcr.assessment", "--status", "maybe", "--note", "x", "--key", vkey)
     assert r.exit_code == 2 and "--status" in r.output
     r = run("verification", "record", "VC-000001", "pcr.assessment", "--status", "ok", "--note", "x",
             "--key", keys / "cb-test.key")
-    assert r.exit_code == 2 and "issuer key" in r.output
+    assert r.exit_code == 2 and "issuer key" in flat(r.output)
     r = run("verification", "checklist", "VC-000404")
-    assert r.exit_code == 2 and "no verification case" in r.output
+    assert r.exit_code == 2 and "no verification case" in flat(r.output)
     r = run("issue", result, "--key", keys / "cb-test.key", "--valid-days", 730, "--out", out)
-    assert r.exit_code == 2 and "VC-000001 is open" in r.output
+    assert r.exit_code == 2 and "VC-000001 is open" in flat(r.output)
 
 
 def test_cli_verifier_key_cannot_issue_and_statement_names_the_case(cli_reg):
     tmp, keys, result = cli_reg["tmp"], cli_reg["keys"], cli_reg["result"]
     case = cli_case(run, result, keys, cli_reg["root"], "vb-alice", opinion="reasonable")
     r = run("verification", "checklist", case)
-    assert r.exit_code == 0 and "signed" in r.output and "ISO 14064-3:2019 5.1.3" in r.output
+    assert r.exit_code == 0 and "signed" in r.output and "ISO 14064-3:2019 5.1.3" in flat(r.output)
     out = tmp / "labels"
     r = run("issue", result, "--key", keys / "vb-alice.key", "--valid-days", 730, "--out", out)
-    assert r.exit_code == 2 and "verifier key" in r.output and not out.exists()
+    assert r.exit_code == 2 and "verifier key" in flat(r.output) and not out.exists()
     r = run("issue", result, "--key", keys / "cb-test.key", "--valid-days", 730, "--out", out)
     assert r.exit_code == 0, r.output
     number = r.stdout.strip()
