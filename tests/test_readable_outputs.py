@@ -276,6 +276,44 @@ def test_a_long_product_name_is_printed_whole(variant, name):
         assert ys[-1] + 0.25 * size <= float(pid.get("y")) - 0.75 * float(pid.get("font-size"))
 
 
+def test_the_contribution_chart_names_its_bars_whole():
+    """Figure 4 cut a name at 34 characters ("lithium hydroxide production, fro…"): now the
+    name wraps (the NMC811 example's 73-character name: 3 lines of at most 34) and its row grows
+    to 11 units a line + 18 (51 units; a one-line row keeps 36). The axis over 0..500 kg steps by
+    the first round number (1, 2, 2.5, 5 x 10^k) of at least 500 / 4 = 125, that is 200, up to 600:
+    it reads 0, 200, 400, 600 (not 200.0)."""
+    from pcf.render.report import contribution_rows, stage_chart
+
+    name = "lithium hydroxide production, from Australian spodumene, refined in China"
+    result = builders.result(fossil=700.0, contributions=[
+        {"process": "cam", "stage": "raw_material_acquisition", "kind": "background", "kg_co2e": 500.0,
+         "background": "lioh", "name": name},
+        {"process": "pack", "stage": "production", "kind": "direct", "kg_co2e": 200.0}])
+    rows = contribution_rows(result)
+    assert [r["name_lines"] for r in rows] == [["lithium hydroxide production, from", "Australian spodumene, refined in",
+                                                "China"], ["pack"]]
+    chart = stage_chart(rows)
+    assert [round(b["ty"] - b["top"], 1) for b in chart["bars"]] == [25.5, 18.0]   # half of 51 and of 36
+    assert [t["text"] for t in chart["ticks"]] == ["0", "200", "400", "600"]
+
+
+@pytest.mark.parametrize("emitted, taken_up, net, text", [
+    (1.669, 1.669, -1.958e-08, "≈ 0"),   # the PV demo: 1.2e-8 of the gross flows is what subtracting left
+    (1.669, 1.669, 0.0, "0"),
+    (6.54, 6.4, 0.14, "0.1400"),          # tests/test_biogenic.py's crate: a real net, 4 significant figures
+])
+def test_the_net_biogenic_figure_reads_about_zero_when_only_rounding_is_left(emitted, taken_up, net, text):
+    """The PV report printed "Net biogenic -0.00000001958 kg CO2e" beside 1.669 kg emitted and
+    taken up (issue 20: a regulator reads a figure nobody measured)."""
+    from pcf.lca.result import BiogenicCarbon
+    from pcf.render.biogenic_view import _net_text
+
+    bio = BiogenicCarbon(co2_emissions_kg=emitted, co2_removals_kg=taken_up, net_kg_co2e=net,
+                         content_product_kg_c=None, content_packaging_kg_c=None, content_product_kg_co2e=None,
+                         content_packaging_kg_co2e=None, content_co2_per_c=44.009 / 12.011, content_source=None)
+    assert _net_text(bio) == text
+
+
 @pytest.mark.parametrize("old, new, where", [
     ("standard: GB/T 24067-2024", 'standard: ""', "standard"),
     ("label_zh: 按全生命周期交付电量计", 'label_zh: ""', "declared_unit.label_zh"),

@@ -172,7 +172,7 @@ def compare_footprints(baseline: Declaration, product: Declaration, claim: str =
         statement = (f"carbon handprint of {_label(product)} against {_label(baseline)}: {value} per {unit}" if lower else
                      f"no handprint: {_label(product)} emits {value} more than the baseline {_label(baseline)} per {unit}")
     if lower and failed:
-        statement += "; not supported, conditions not met: " + "; ".join(failed)
+        statement += "; not supported, conditions not met: " + "; ".join(f"“{c}”" for c in failed)  # quoted: names, not facts
     pcr = product.assessment.pcr
 
     def who(d: Declaration) -> dict:
@@ -514,7 +514,7 @@ def handprint_against(product: Declaration, *, results: list[Declaration] | None
     statement = (f"carbon handprint of {_label(product)} against {baseline['name']}: {value} per {unit}" if lower else
                  f"no handprint: {_label(product)} emits {value} more than the baseline {baseline['name']} per {unit}")
     if lower and failed:
-        statement += "; not supported, conditions not met: " + "; ".join(failed)
+        statement += "; not supported, conditions not met: " + "; ".join(f"“{c}”" for c in failed)  # quoted: names, not facts
     pcr = product.assessment.pcr if product.assessment is not None else None
     return {
         "format": COMPARISON_FORMAT, "claim": "handprint", "baseline": baseline,

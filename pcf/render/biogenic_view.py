@@ -71,7 +71,7 @@ def context(declaration: Declaration) -> dict | None:
         {"zh": "生物源 CO2 排放", "en": "Biogenic CO2 emitted", "value_text": value("co2_emissions_kg"), "unit": "kg CO2"},
         {"zh": "生物源 CO2 吸收", "en": "Biogenic CO2 taken up", "value_text": value("co2_removals_kg"), "unit": "kg CO2"},
         {"zh": "生物源净值（排放 + 清除）", "en": "Net biogenic (emissions + removals)",
-         "value_text": value("net_kg_co2e"), "unit": "kg CO2e"},
+         "value_text": _net_text(bio), "unit": "kg CO2e"},
         {"zh": "产品生物源碳含量", "en": "Biogenic carbon content of the product",
          "value_text": value("content_product_kg_c"), "unit": "kg C"},
         {"zh": "", "en": "= as CO2", "value_text": value("content_product_kg_co2e"), "unit": "kg CO2e"},
@@ -92,3 +92,17 @@ def context(declaration: Declaration) -> dict | None:
                            for s in result.sub_indicators or ()],
         "method_label": fmt.method_label(result),
     }
+
+
+def _net_text(bio) -> str:
+    """The net biogenic figure; ``≈ 0`` when it is below a millionth of the gross flows (the
+    rounding left by subtracting two equal amounts, -0.00000001958 kg CO2e against 1.669 kg
+    emitted and taken up: issue 20), ``0`` when exactly zero."""
+    net = getattr(bio, "net_kg_co2e", None)
+    if net is None:
+        return fmt.DASH
+    gross = max(abs(float(getattr(bio, "co2_emissions_kg", None) or 0.0)),
+                abs(float(getattr(bio, "co2_removals_kg", None) or 0.0)))
+    if net != 0 and abs(float(net)) <= 1e-6 * gross:
+        return "≈ 0"
+    return fmt.sig(net)

@@ -78,13 +78,15 @@ def stage_chart(stages: list[dict]) -> dict:
 
     axis = xpos(0.0)
     bars = []
-    for i, s in enumerate(stages):
-        y = top + i * row_h
+    y = top
+    for s in stages:  # a row with name_lines is as tall as its lines (11 units each) and its sub-line
+        h = max(row_h, 11.0 * len(s.get("name_lines") or ()) + 18.0)
         x1 = xpos(s["kg"])
-        bars.append({**s, "x": min(axis, x1), "w": max(abs(x1 - axis), 0.8), "y": y + (row_h - bar_h) / 2,
-                     "h": bar_h, "ty": y + row_h / 2, "vx": max(axis, x1) + 6})
-    plot_bottom = top + len(stages) * row_h
-    ticks = [{"x": xpos(vmin + k * step), "text": fmt.sig(vmin + k * step)}
+        bars.append({**s, "x": min(axis, x1), "w": max(abs(x1 - axis), 0.8), "y": y + (h - bar_h) / 2,
+                     "h": bar_h, "ty": y + h / 2, "vx": max(axis, x1) + 6, "top": y})
+        y += h
+    plot_bottom = y
+    ticks = [{"x": xpos(vmin + k * step), "text": fmt.amount(round(vmin + k * step, 12))}  # round steps: 200, not 200.0
              for k in range(int(round(span / step)) + 1)]
     return {"width": 640, "height": plot_bottom + 34, "axis_x": axis, "bars": bars, "ticks": ticks,
             "plot_top": top, "plot_bottom": plot_bottom}
@@ -112,7 +114,8 @@ def _contributions(result: FootprintResult) -> dict:
 
 def contribution_rows(result: FootprintResult, n: int = TOP_CHART) -> list[dict]:
     """The ``n`` largest contributions as rows for :func:`stage_chart`: ``kg`` [kg CO2e per
-    reference flow], ``zh`` (name, shortened), ``en`` (stage and process), ``colour`` of the
+    reference flow], ``zh`` (the name) and ``name_lines`` (it wrapped at 34 characters), ``en``
+    (stage and process), ``colour`` of the
     stage, ``kg_text``, ``share_text``."""
     total = float(result.total_kg_co2e)
     order = list(vocabulary.STAGE_NAMES)
@@ -123,8 +126,8 @@ def contribution_rows(result: FootprintResult, n: int = TOP_CHART) -> list[dict]
         kg = float(c.kg_co2e)
         stage = c.stage or ""
         colour = fmt.STAGE_COLOURS[order.index(stage) % len(fmt.STAGE_COLOURS)] if stage in order else "#7a7a7a"
-        name = fmt.ellipsize(fmt.wrap(c.name or c.background or c.process or "", 34), 1)[0]
-        rows.append({"kg": kg, "zh": name, "colour": colour,
+        lines = fmt.wrap(c.name or c.background or c.process or "", 34)  # whole, never cut (issue 20)
+        rows.append({"kg": kg, "zh": " ".join(lines), "name_lines": lines, "colour": colour,
                      "en": f"{vocabulary.STAGE_SHORT.get(stage, stage)} · {c.process or ''}".strip(" ·"),
                      "kg_text": fmt.sig(kg), "share_text": fmt.pct(fmt.share(kg, total))})
     return rows
