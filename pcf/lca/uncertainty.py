@@ -44,7 +44,7 @@ from __future__ import annotations
 import math
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 
 import numpy as np
@@ -201,14 +201,42 @@ def _statistics(x: np.ndarray) -> dict:
 
 
 @dataclass
+class _Block:
+    """Background exchanges of one matrix of one database, one variable each (variables
+    ``first`` ..): their Brightway matrix cells ``rows``, ``cols``, the sign and scale of each
+    amount in the matrix ``coeffs``, stats_arrays ``params`` and deterministic ``amounts``."""
+
+    first: int
+    database: str
+    matrix: str
+    rows: np.ndarray
+    cols: np.ndarray
+    coeffs: np.ndarray
+    params: np.ndarray
+    amounts: np.ndarray
+
+    def info(self, var: int) -> dict:
+        """What variable ``var`` is (for the drivers)."""
+        k = var - self.first
+        return {"kind": "background", "database": self.database, "matrix": self.matrix, "row": int(self.rows[k]),
+                "col": int(self.cols[k]), "type": int(self.params["uncertainty_type"][k]),
+                "scale": float(self.params["scale"][k])}
+
+
+@dataclass
 class _Entries:
-    """Sampled matrix entries: one row of ``params`` per random variable; ``cells`` place
-    variable ``var`` at ``(row, col)`` of matrix ``matrix`` times ``coeff``."""
+    """Sampled matrix entries: one row of ``params`` per random variable of the foreground
+    (``info``: what it is), whose ``cells`` place variable ``var`` at ``(row, col)`` of matrix
+    ``matrix`` times ``coeff``; then the background's variables, in ``blocks`` of arrays
+    (10^5 - 10^6 of them: no Python object per exchange). ``dropped``: variables whose cells
+    are left out (:meth:`without`)."""
 
     params: list = field(default_factory=list)  # stats_arrays rows
     amounts: list = field(default_factory=list)  # deterministic value of each variable
     info: list = field(default_factory=list)  # what each variable is (for drivers)
     cells: dict = field(default_factory=lambda: {"technosphere": ([], [], [], []), "biosphere": ([], [], [], [])})
+    blocks: list = field(default_factory=list)
+    dropped: tuple = ()
 
     def add_cell(self, matrix: str, row: int, col: int, var: int, coeff: float) -> None:
         rows, cols, variables, coeffs = self.cells[matrix]
@@ -217,15 +245,46 @@ class _Entries:
         variables.append(var)
         coeffs.append(coeff)
 
+    @property
+    def size(self) -> int:
+        """Variables, foreground and background."""
+        return len(self.params) + sum(len(b.amounts) for b in self.blocks)
+
+    def describe(self, var: int) -> dict:
+        """What variable ``var`` is."""
+        if var < len(self.info):
+            return self.info[var]
+        return next(b for b in self.blocks if b.first <= var < b.first + len(b.amounts)).info(var)
+
+    def param_array(self) -> np.ndarray:
+        """The stats_arrays parameter array of every variable."""
+        from bw_processing import UNCERTAINTY_DTYPE
+
+        width = len(UNCERTAINTY_DTYPE)  # uncertainty_type, loc, scale, shape, minimum, maximum, negative
+        own = np.array([tuple(row[:width]) for row in self.params], dtype=UNCERTAINTY_DTYPE)
+        return np.concatenate([own] + [b.params for b in self.blocks])
+
+    def amount_array(self) -> np.ndarray:
+        """The deterministic amount of every variable."""
+        return np.concatenate([np.asarray(self.amounts, dtype=float)] + [b.amounts for b in self.blocks])
+
+    def cell_arrays(self, matrix: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``(rows, cols, variables, coeffs)`` of every sampled cell of ``matrix``, without the
+        :attr:`dropped` variables'."""
+        rows, cols, variables, coeffs = (np.asarray(x) for x in self.cells[matrix])
+        parts = [(rows.astype(np.int64), cols.astype(np.int64), variables.astype(np.int64), coeffs.astype(float))]
+        parts += [(b.rows.astype(np.int64), b.cols.astype(np.int64), np.arange(b.first, b.first + len(b.amounts)),
+                   b.coeffs) for b in self.blocks if b.matrix == matrix]
+        out = tuple(np.concatenate(column) for column in zip(*parts))
+        if self.dropped:
+            keep = ~np.isin(out[2], np.asarray(self.dropped, dtype=np.int64))
+            out = tuple(column[keep] for column in out)
+        return out
+
     def without(self, variables) -> "_Entries":
         """The same variables, with the cells of ``variables`` dropped (they stay at their
         deterministic amounts when scored)."""
-        drop = set(variables)
-        cells = {}
-        for matrix, columns in self.cells.items():
-            keep = [n for n, var in enumerate(columns[2]) if var not in drop]
-            cells[matrix] = tuple([column[n] for n in keep] for column in columns)
-        return _Entries(params=self.params, amounts=self.amounts, info=self.info, cells=cells)
+        return replace(self, dropped=tuple(self.dropped) + tuple(variables))
 
 
 def monte_carlo(system: ProductSystem, iterations: int, seed: int | None = None, background: bool = True,
@@ -290,8 +349,8 @@ def monte_carlo(system: ProductSystem, iterations: int, seed: int | None = None,
         entries, n_annotated, n_foreground, by_database = _collect_entries(bd, lca, graph, defaults, background)
         multiplier = 1.0 if deterministic is None else _foreground_multiplier(bd, lca, graph)
         split = _foreground_index(bd, lca, graph) if solver == "iterative" else None
-    params = _parameter_array(entries)
-    amounts = np.asarray(entries.amounts, dtype=float)
+    params = entries.param_array()
+    amounts = entries.amount_array()
     options = {"solver": solver, "tolerance": tolerance, "max_iterations": max_iterations}
     engine = _Engine(lca, entries, amounts, split=split, **options)
     engine.check(_score(lca) if deterministic is None else deterministic, rel=1e-6 * multiplier)
@@ -352,7 +411,7 @@ def _collect_entries(bd, lca, graph, defaults: bool, background: bool) -> tuple[
     by_database: dict[str, int] = {}
     if background:
         _background_entries(lca, graph.database, entries, by_database)
-    if not entries.params:
+    if not entries.size:
         raise UncertaintyError(
             "nothing to sample: no amount of the model has 'uncertainty:', no default uncertainty is applied and "
             "the background carries no distributions; add uncertainty to the main inputs (docs/model-format.md, "
@@ -540,14 +599,6 @@ def _node_id(bd, node_ids: dict[tuple, int], key: tuple) -> int:
     return node_ids[key]
 
 
-def _parameter_array(entries: _Entries) -> np.ndarray:
-    """The stats_arrays parameter array of every variable of ``entries``."""
-    from bw_processing import UNCERTAINTY_DTYPE
-
-    width = len(UNCERTAINTY_DTYPE)  # uncertainty_type, loc, scale, shape, minimum, maximum, negative
-    return np.array([tuple(row[:width]) for row in entries.params], dtype=UNCERTAINTY_DTYPE)
-
-
 def _sample(engine: "_Engine", rng, n_params: int, ranked, iterations: int,
             held: "_Engine | None" = None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Draw and score ``iterations`` samples in chunks of at most ``CHUNK_VALUES`` values.
@@ -585,6 +636,8 @@ def _sample(engine: "_Engine", rng, n_params: int, ranked, iterations: int,
 def _background_entries(lca, foreground: str, entries: _Entries, by_database: dict) -> None:
     """Add every background exchange with a distribution (stats_arrays type >= 2) of the
     bw2calc matrices to ``entries``, one variable each."""
+    from bw_processing import UNCERTAINTY_DTYPE
+
     for matrix, mm in (("technosphere", lca.technosphere_mm), ("biosphere", lca.biosphere_mm)):
         for group in mm.groups:
             if (group.empty or not group.vector or group.label.startswith(f"{foreground}_")
@@ -596,21 +649,17 @@ def _background_entries(lca, foreground: str, entries: _Entries, by_database: di
             rescale = group.rescale if group.has_rescale else np.ones(len(data))
             usable = _usable(dist)
             database = group.label.removesuffix(f"_{matrix}_matrix")
-            k = np.flatnonzero(usable)  # one variable each, in order (vectorised: 10^5 - 10^6 exchanges)
-            first = len(entries.params)
-            rows, cols = group.row_masked[k].tolist(), group.col_masked[k].tolist()
-            kinds, scales = dist["uncertainty_type"][k].tolist(), dist["scale"][k].tolist()
-            entries.params.extend(dist[k].tolist())
-            entries.amounts.extend(data[k].tolist())
-            entries.info.extend({"kind": "background", "database": database, "matrix": matrix, "row": r, "col": c,
-                                 "type": t, "scale": sc} for r, c, t, sc in zip(rows, cols, kinds, scales))
-            cell_rows, cell_cols, cell_vars, cell_coeffs = entries.cells[matrix]
-            cell_rows.extend(rows)
-            cell_cols.extend(cols)
-            cell_vars.extend(range(first, first + len(k)))
-            cell_coeffs.extend((np.where(flip[k], -1.0, 1.0) * np.asarray(rescale, dtype=float)[k]).tolist())
-            if usable.any():
-                by_database[database] = by_database.get(database, 0) + int(usable.sum())
+            k = np.flatnonzero(usable)  # one variable each, in order
+            if not len(k):
+                continue
+            params = np.empty(len(k), dtype=UNCERTAINTY_DTYPE)
+            for name in params.dtype.names:
+                params[name] = dist[name][k]
+            entries.blocks.append(_Block(
+                first=entries.size, database=database, matrix=matrix, rows=np.asarray(group.row_masked[k]),
+                cols=np.asarray(group.col_masked[k]), coeffs=np.where(flip[k], -1.0, 1.0) * np.asarray(rescale, dtype=float)[k],
+                params=params, amounts=data[k]))
+            by_database[database] = by_database.get(database, 0) + len(k)
 
 
 def _usable(dist: np.ndarray) -> np.ndarray:
@@ -660,8 +709,8 @@ class _Engine:
         self.c = np.asarray(lca.characterization_matrix.diagonal(), dtype=float)
         self.amounts = amounts
         self.n_vars = len(amounts)
-        self.A = self._pattern(lca.technosphere_matrix, entries.cells["technosphere"])
-        self.B = self._pattern(lca.biosphere_matrix, entries.cells["biosphere"])
+        self.A = self._pattern(lca.technosphere_matrix, entries.cell_arrays("technosphere"))
+        self.B = self._pattern(lca.biosphere_matrix, entries.cell_arrays("biosphere"))
         B_cols = np.repeat(np.arange(self.B["shape"][1]), np.diff(self.B["indptr"]))
         self.b_weight = self.c[self.B["indices"]]  # c of the row of each stored B entry
         # column sums of (c-weighted) stored B entries: g = B^T c per activity
@@ -860,14 +909,12 @@ def _ranked_variables(engine: _Engine, entries: _Entries, n_foreground: int) -> 
     """Variables whose samples are kept for the driver ranking: every foreground amount and
     the background exchanges with the largest deterministic contribution (at most
     ``MAX_RANKED_BACKGROUND``), of activities that the product system uses."""
-    background = np.arange(n_foreground, len(entries.params))
+    background = np.arange(n_foreground, entries.size)
     if len(background):
         intensity, supply = engine.contributions()
-        weight = np.empty(len(background))
-        for n, var in enumerate(background):
-            info = entries.info[var]
-            unit_weight = engine.c[info["row"]] if info["matrix"] == "biosphere" else intensity[info["row"]]
-            weight[n] = abs(entries.amounts[var] * supply[info["col"]] * unit_weight)
+        weight = np.concatenate([np.abs(b.amounts * supply[b.cols] * (engine.c[b.rows] if b.matrix == "biosphere"
+                                                                      else intensity[b.rows]))
+                                 for b in entries.blocks])
         order = np.argsort(-weight, kind="stable")
         background = background[order][: MAX_RANKED_BACKGROUND]
         background = background[weight[order][: MAX_RANKED_BACKGROUND] > 0]
@@ -894,7 +941,7 @@ def _drivers(bd, lca, entries: _Entries, ranked: np.ndarray, kept: np.ndarray, s
 
 
 def _describe(bd, lca, entries: _Entries, var: int, rho: float, share: float) -> dict:
-    info = entries.info[var]
+    info = entries.describe(var)
     if info["kind"] == "foreground":
         item = info["item"]
         dist = item.distribution
