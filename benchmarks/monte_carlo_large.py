@@ -67,21 +67,6 @@ def background(bd) -> str:
     return f"built in {time.perf_counter() - start:.0f} s ({counts})"
 
 
-def kept(model: Path) -> str:
-    """The model text with ``kept_because:`` on the processes its reference flow does not reach
-    (the synthetic foreground has some; `pcf footprint` refuses them unexplained)."""
-    from pcf.model import load_model
-    from pcf.model.lint import reachable_processes
-
-    reached = reachable_processes(load_model(model))
-    lines = []
-    for line in model.read_text(encoding="utf-8").splitlines():
-        lines.append(line)
-        if line.startswith("  - id: ") and line.split()[-1] not in reached:
-            lines.append("    kept_because: synthetic benchmark model (not reached, counts 0)")
-    return "\n".join(lines) + "\n"
-
-
 def pcf_wall(args: list[str]) -> tuple[float, float]:
     """Wall clock and user + system CPU time of a pcf command in a fresh process [s]."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -141,8 +126,7 @@ def main() -> None:
     print(f"monte_carlo_large: background {DB}: {background(bd)}")
     with tempfile.TemporaryDirectory(prefix="pcf-bench-mc-") as tmp:
         model = Path(tmp) / "synthetic-50.yaml"
-        model.write_text(synthetic.foreground_model(DB), encoding="utf-8")
-        model.write_text(kept(model), encoding="utf-8")
+        model.write_text(synthetic.foreground_model(DB), encoding="utf-8")  # unreached processes kept_because
         footprint_s, _ = pcf_wall(["footprint", str(model), "--out", str(Path(tmp) / "det")])
         mc_s, mc_cpu = pcf_wall(["footprint", str(model), "--out", str(Path(tmp) / "mc"), "--monte-carlo", str(ITERATIONS),
                          "--seed", str(SEED)])

@@ -6,12 +6,23 @@ lines (:func:`targets.target_line`) are collected; at the end one table lists ev
 benchmark that printed no target line (``<name>: <metric>=<value> ...``). Exit status 1 when a
 benchmark failed (the others still run).
 
-Usage: ``python benchmarks/support/run_all.py [NAME ...]`` (names without ``.py`` run only
-those: ``make bench BENCH="monte_carlo_large fast_commands"``).
+Usage: ``python benchmarks/support/run_all.py [--full] [NAME ...]`` (names without ``.py`` run
+only those: ``make bench BENCH="monte_carlo_large fast_commands"``).
+
+The whole run is meant to take under 25 minutes on a quiet 2-core machine. To that end a few
+benchmarks get smaller counts here than when run alone (:data:`QUICK`; each line of the table
+says what it measured): benchmarks/fuzz.py runs 1,000 model mutants and 100 of each other input
+instead of 10,000 and 1,000. ``--full`` (``make bench FULL=1``) runs them with their own
+defaults. pcf's bytecode is written first (``compileall``), as installing a package does: the
+commands are timed as a user runs them, not compiling pcf's modules on every start (the
+machines this runs on set PYTHONDONTWRITEBYTECODE). The load average is printed at the start
+and the end (the machine may be shared; every benchmark prints CPU time beside wall clock).
 """
 
 from __future__ import annotations
 
+import compileall
+import os
 import subprocess
 import sys
 import time
@@ -23,12 +34,16 @@ sys.path.insert(0, str(HERE))
 
 from targets import PREFIX, table  # noqa: E402
 
+#: Arguments of the benchmarks that ``make bench`` runs smaller than their own defaults (module
+#: docstring); ``--full`` drops them.
+QUICK = {"fuzz": ["--models", "1000", "--others", "100"]}
 
-def run(path: Path) -> tuple[int, list[str], float]:
-    """Run one benchmark, echoing its output; (exit status, its stdout lines, wall seconds)."""
-    print(f"== {path.relative_to(BENCHMARKS.parent)}", flush=True)
+
+def run(path: Path, args: list[str] = ()) -> tuple[int, list[str], float]:
+    """Run one benchmark with ``args``, echoing its output; (exit status, its stdout lines, wall seconds)."""
+    print(f"== {path.relative_to(BENCHMARKS.parent)} {' '.join(args)}".rstrip(), flush=True)
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-W", "ignore", str(path)], stdout=subprocess.PIPE, text=True,
+    proc = subprocess.Popen([sys.executable, "-W", "ignore", str(path), *args], stdout=subprocess.PIPE, text=True,
                             bufsize=1)
     lines = []
     for line in proc.stdout:
@@ -59,7 +74,15 @@ def summary(results: dict) -> str:
     return text
 
 
+def load() -> str:
+    """The load average (1, 5, 15 minutes) and the cores, for the record."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.1f} {five:.1f} {fifteen:.1f} on {os.cpu_count()} cores"
+
+
 def main(names: list[str]) -> int:
+    full = "--full" in names
+    names = [n for n in names if n != "--full"]
     paths = sorted(BENCHMARKS.glob("*.py"))
     if names:
         unknown = sorted(set(names) - {p.stem for p in paths})
@@ -67,8 +90,14 @@ def main(names: list[str]) -> int:
             print(f"no benchmark {', '.join(unknown)} in {BENCHMARKS}", file=sys.stderr)
             return 2
         paths = [p for p in paths if p.stem in names]
-    results = {p.stem: run(p) for p in paths}
+    compileall.compile_dir(BENCHMARKS.parent / "pcf", quiet=1)
+    compileall.compile_file(BENCHMARKS.parent / "cli.py", quiet=1)
+    started = time.perf_counter()
+    print(f"== make bench: {len(paths)} benchmarks{' (full counts)' if full else ''}; {load()}", flush=True)
+    results = {p.stem: run(p, [] if full else QUICK.get(p.stem, [])) for p in paths}
     print(summary(results), flush=True)
+    print(f"== {time.perf_counter() - started:.0f} s in all; {load()}; seconds each: "
+          + ", ".join(f"{name} {seconds:.0f}" for name, (_, _, seconds) in results.items()), flush=True)
     return 1 if any(status != 0 for status, _, _ in results.values()) else 0
 
 

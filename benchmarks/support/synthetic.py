@@ -122,6 +122,7 @@ def foreground_model(background: str, seed: int = 7) -> str:
              f"study: {{background: {background}, method: ipcc-2021-gwp100}}",
              "parameters: {" + ", ".join(f"x{i}: 1.0" for i in range(10)) + "}",
              "processes:"]
+    uses: dict[int, list] = {}
     for p in range(50):
         lines += [f"  - id: p{p:02d}", f"    name: process {p}", f"    stage: {stages[p]}",
                   "    output: {amount: 1, unit: " + ("item" if p == 0 else "kilogram") + "}", "    inputs:"]
@@ -132,6 +133,7 @@ def foreground_model(background: str, seed: int = 7) -> str:
             children = [48]
         if p == 48:
             children = [47]  # the loop: 47 and 48 use each other's products
+        uses[p] = children
         for c in children:
             amount = 0.05 if (p, c) in ((47, 48), (48, 47)) else round(float(rng.uniform(0.2, 1.5)), 3)
             lines.append(f"      - {{process: p{c:02d}, amount: x{int(rng.integers(10))} * {amount}, unit: kilogram}}")
@@ -142,4 +144,13 @@ def foreground_model(background: str, seed: int = 7) -> str:
         if p % 5 == 0:
             lines += ["    emissions:",
                       f"      - {{substance: carbon dioxide, origin: fossil, amount: x{int(rng.integers(10))} * 0.2, unit: kg}}"]
+    reached, todo = {0}, [0]
+    while todo:
+        for c in uses[todo.pop()]:
+            if c not in reached:
+                reached.add(c)
+                todo.append(c)
+    for p in sorted(set(range(50)) - reached, reverse=True):  # pcf refuses an unreached process unexplained
+        at = lines.index(f"  - id: p{p:02d}") + 3
+        lines.insert(at, "    kept_because: synthetic benchmark model (not reached, counts 0)")
     return "\n".join(lines) + "\n"

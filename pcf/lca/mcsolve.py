@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
+from scipy.sparse import _sparsetools  # the kernels of SciPy's sparse products
 from scipy.sparse.linalg import splu
 
 from ..core.errors import CalculationError
@@ -273,7 +274,8 @@ class PatternSolver:
                  max_iterations: int = MAX_ITERATIONS):
         n = len(indptr) - 1
         self.n = n
-        self.indices, self.indptr = indices, indptr
+        self.indices = np.ascontiguousarray(indices)
+        self.indptr = np.ascontiguousarray(indptr, dtype=self.indices.dtype)  # one index type (SciPy's kernels)
         self.cols = np.repeat(np.arange(n), np.diff(indptr))
         self.rowsum = sparse.csr_matrix((np.ones(len(indices)), (indices, np.arange(len(indices)))),
                                         shape=(n, len(indices)))
@@ -283,11 +285,11 @@ class PatternSolver:
         self.f = np.asarray(f, dtype=float)
         A0 = self._matrix(np.asarray(data0, dtype=float))
         g0 = np.ascontiguousarray(g0, dtype=float)
-        self.x0 = self._apply(self.f[:, None], "T")[:, 0]
-        self.z0 = self._apply(g0[:, None], "N")[:, 0]  # A_0^-T g_0: the intensities
+        self.x0 = self.precondition(self.f[:, None])[:, 0]
+        self.z0 = self.precondition(g0[:, None], transpose=True)[:, 0]  # A_0^-T g_0: the intensities
         for _ in range(REFINEMENT_STEPS):  # iterative refinement in double precision
-            self.x0 = self.x0 + self._apply((self.f - A0 @ self.x0)[:, None], "T")[:, 0]
-            self.z0 = self.z0 + self._apply((g0 - A0.T @ self.z0)[:, None], "N")[:, 0]
+            self.x0 = self.x0 + self.precondition((self.f - A0 @ self.x0)[:, None])[:, 0]
+            self.z0 = self.z0 + self.precondition((g0 - A0.T @ self.z0)[:, None], transpose=True)[:, 0]
         self.z_abs = np.abs(self.z0)
         if not (np.all(np.isfinite(self.x0)) and np.all(np.isfinite(self.z0))):
             raise CalculationError("the technosphere matrix is singular: a loop consumes as much as it produces")
@@ -317,12 +319,13 @@ class PatternSolver:
             return self.rowsum @ (data * X[self.cols])
         data = np.asfortranarray(data)
         cols = np.arange(m) if cols is None else cols
-        out = np.empty((self.n, m))
-        kind = sparse.csr_matrix if transpose else sparse.csc_matrix  # CSC arrays read as CSR: A^T
+        out = np.zeros((self.n, m), order="F")
+        product = _sparsetools.csr_matvec if transpose else _sparsetools.csc_matvec  # CSC arrays read as CSR: A^T
 
-        def columns(bounds):
+        def columns(bounds):  # SciPy's own kernel of ``matrix @ vector`` (out += A x), on the arrays in place
             for k in range(*bounds):
-                out[:, k] = kind((data[:, cols[k]], self.indices, self.indptr), shape=(self.n, self.n)) @ X[:, k]
+                product(self.n, self.n, self.indptr, self.indices, data[:, cols[k]], np.ascontiguousarray(X[:, k]),
+                        out[:, k])
 
         if THREADS < 2 or m < 2 * MIN_THREAD_COLUMNS:
             columns((0, m))
@@ -336,21 +339,31 @@ class PatternSolver:
         over :data:`THREADS` threads (SuperLU's triangular solves release the GIL)."""
         trans = "N" if transpose else "T"
         m = R.shape[1]
+        out = np.empty(R.shape, order="F")
         if THREADS < 2 or m < 2 * MIN_THREAD_COLUMNS or self.n < THREADED_FROM:
-            return self._apply(R, trans)
+            self._apply(R, trans, out)
+            return out
         bounds = np.linspace(0, m, THREADS + 1).astype(int)
-        parts = _pool().map(lambda b: self._apply(R[:, b[0]:b[1]], trans), zip(bounds[:-1], bounds[1:]))
-        return np.hstack(list(parts))
+        list(_pool().map(lambda b: self._apply(R[:, b[0]:b[1]], trans, out[:, b[0]:b[1]]),
+                         zip(bounds[:-1], bounds[1:])))
+        return out
 
-    def _apply(self, R: np.ndarray, trans: str) -> np.ndarray:
-        """``A_0^-1 R`` (trans "T") or ``A_0^-T R`` (trans "N") with the factorisation, each
+    def _apply(self, R: np.ndarray, trans: str, out: np.ndarray) -> None:
+        """``out = A_0^-1 R`` (trans "T") or ``A_0^-T R`` (trans "N") with the factorisation, each
         column scaled to its largest entry so that single precision neither under- nor
-        overflows [same units as R]."""
+        overflows [same units as R]; with a :class:`PermutedLU`, the rows permuted on the way
+        in and out (no copy of its own)."""
         scale = np.abs(R).max(axis=0)
         scale[~(scale > 0) | ~np.isfinite(scale)] = 1.0
-        dtype = self.lu.L.dtype
-        out = self.lu.solve(np.asfortranarray(R / scale, dtype=dtype), trans=trans)
-        return out.astype(float) * scale
+        lu, perm = (self.lu.lu, self.lu.perm) if isinstance(self.lu, PermutedLU) else (self.lu, None)
+        scaled = np.empty(R.shape, dtype=lu.L.dtype, order="F")
+        np.divide(R if perm is None else R[perm], scale, out=scaled, casting="same_kind")
+        solved = lu.solve(scaled, trans=trans)
+        if perm is None:
+            out[...] = solved
+        else:
+            out[perm] = solved
+        out *= scale
 
     def _small(self, p: "_Problem", X, R=None) -> np.ndarray:
         """Columns whose score error estimate meets the tolerance (module docstring). With

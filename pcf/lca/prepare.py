@@ -449,8 +449,9 @@ class _Full:
 def characterise(lca) -> _Full:
     """Characterised intensities of every activity of a loaded bw2calc LCA.
 
-    One sparse LU factorisation of ``A^T`` and one solve per ISO 14067 category (and per
-    biogenic CO2 mass): ``m_cat = A^-T B^T (c * mask_cat)`` [kg CO2e / unit].
+    One sparse LU factorisation of ``A^T`` (:func:`pcf.lca.mcsolve.factorise_transpose`) and
+    one solve per ISO 14067 category (and per biogenic CO2 mass): ``m_cat = A^-T B^T (c *
+    mask_cat)`` [kg CO2e / unit].
 
     Parameters
     ----------
@@ -476,12 +477,9 @@ def characterise(lca) -> _Full:
     columns = [B.T @ (c * (categories == cat)) for cat in GHG_CATEGORIES]
     columns += [B.T @ np.isin(names, [n for n, k in BIOGENIC_MASS_FLOWS.items() if k == key]).astype(float)
                 for key in MASS_KEYS]
-    from scipy.sparse.linalg import splu
+    from .mcsolve import factorise_transpose  # imports SciPy: not on a warm footprint's path
 
-    try:
-        lu = splu(A.T.tocsc())
-    except RuntimeError as exc:
-        raise CalculationError(f"the technosphere matrix is singular: {exc}") from exc
+    lu = factorise_transpose(A)  # in the loops' block triangular order when they are small (fill-in)
     solved = np.column_stack([lu.solve(np.ascontiguousarray(v, dtype=float)) for v in columns])
     if not np.all(np.isfinite(solved)):
         raise CalculationError("the technosphere matrix is singular: a loop consumes as much as it produces")

@@ -58,6 +58,7 @@ from ..core.codec import from_json
 from ..core.errors import BackgroundError, CalculationError, UncertaintyError
 from ..graph import build_foreground
 from ..model import ProductSystem
+from .draws import Draws
 from .feasibility import matrix_multiplier
 from .mcsolve import MAX_ITERATIONS, TOLERANCE, PatternSolver, SolveStats
 from .result import Uncertainty
@@ -360,9 +361,7 @@ def monte_carlo(system: ProductSystem, iterations: int, seed: int | None = None,
             if n_foreground > n_annotated else None)
     ranked = _ranked_variables(engine, entries, n_foreground)
 
-    from stats_arrays import MCRandomNumberGenerator
-
-    rng = MCRandomNumberGenerator(params, seed=seed)
+    rng = Draws(params, seed)
     prepared = time.perf_counter()
     scores, kept, held_scores = _sample(engine, rng, len(params), ranked, iterations, held)
     ok = np.isfinite(scores)
@@ -575,7 +574,8 @@ def _foreground_entries(bd, lca, graph, items, entries: _Entries) -> None:
     """Add model amounts (``graph.uncertain`` or ``graph.defaults``) to ``entries``: one
     variable each, scattered to every output's matrix cell with its allocated share
     (technosphere inputs negative in A, biosphere amounts positive in B)."""
-    node_ids: dict[tuple, int] = {}
+    node_ids = _node_ids({tuple(item.input) for item in items}
+                         | {(graph.database, code) for item in items for code, _ in item.outputs})
     node_id = partial(_node_id, bd, node_ids)
     for item in items:  # the model's own amounts: one variable each
         var = len(entries.params)
@@ -590,6 +590,22 @@ def _foreground_entries(bd, lca, graph, items, entries: _Entries) -> None:
             col = lca.dicts.activity[node_id((graph.database, code))]
             # technosphere inputs are negative in A; biosphere amounts positive in B
             entries.add_cell(item.kind, row, col, var, -share if item.kind == "technosphere" else share)
+
+
+def _node_ids(keys: set) -> dict[tuple, int]:
+    """Brightway node ids of ``keys`` = (database, code), in one query per database (a model
+    names hundreds; one query each took seconds); keys not found are left out."""
+    from bw2data.backends import ActivityDataset as AD
+
+    by_database: dict[str, list] = {}
+    for database, code in keys:
+        by_database.setdefault(database, []).append(code)
+    out = {}
+    for database, codes in by_database.items():
+        for start in range(0, len(codes), 500):
+            query = AD.select(AD.id, AD.code).where((AD.database == database) & AD.code.in_(codes[start:start + 500]))
+            out.update({(database, row.code): row.id for row in query})
+    return out
 
 
 def _node_id(bd, node_ids: dict[tuple, int], key: tuple) -> int:
@@ -619,8 +635,7 @@ def _sample(engine: "_Engine", rng, n_params: int, ranked, iterations: int,
     done = 0
     while done < iterations:
         m = min(chunk, iterations - done)
-        draws = rng.generate(samples=m)
-        draws = draws.reshape(n_params, m)
+        draws = rng.generate(m)
         scores[done:done + m] = engine.scores(draws)
         if held is not None:
             if engine.split is not None and held.split is not None:  # the same intensities, no solve
@@ -751,26 +766,41 @@ class _Engine:
             position = np.searchsorted(stored, cols.astype(np.int64) * n_rows + rows.astype(np.int64))
             scatter = sparse.csr_matrix((coeffs.astype(float), (position, variables.astype(np.int64))),
                                         shape=(csc.nnz, self.n_vars))
-        return {"data": np.asarray(csc.data, dtype=float), "indices": csc.indices, "indptr": csc.indptr,
-                "shape": csc.shape, "scatter": scatter}
+        data = np.asarray(csc.data, dtype=float)
+        return {"data": data, "indices": csc.indices, "indptr": csc.indptr, "shape": csc.shape, "scatter": scatter,
+                "offset": None if scatter is None else data - scatter @ self.amounts}
 
     @staticmethod
     def _matrix(pattern: dict, data: np.ndarray):
         return sparse.csc_matrix((data, pattern["indices"], pattern["indptr"]), shape=pattern["shape"])
 
-    def _data(self, pattern: dict, draws: np.ndarray) -> np.ndarray:
-        """Stored entries x iterations for the draws (variables x iterations)."""
-        base = pattern["data"][:, None]
+    def _data(self, pattern: dict, draws: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """Stored entries x iterations for the draws (variables x iterations), each iteration's
+        entries contiguous (Fortran order: the solver reads them in place); only the stored
+        entries ``rows`` when given. An entry is its deterministic value with the sampled cells'
+        deterministic parts taken out (``offset``), plus the sampled cells. ``rows`` is an array
+        this engine keeps (its rows of the scatter matrix are kept by its identity)."""
         if pattern["scatter"] is None:
-            return np.broadcast_to(base, (len(base), draws.shape[1]))
-        return base + pattern["scatter"] @ (draws - self.amounts[:, None])
+            base = pattern["data"] if rows is None else pattern["data"][rows]
+            return np.broadcast_to(base[:, None], (len(base), draws.shape[1]))
+        scatter, offset = pattern["scatter"], pattern["offset"]
+        if rows is not None:
+            key = ("rows", id(rows))
+            if key not in pattern:
+                pattern[key] = (scatter[rows], offset[rows])
+            scatter, offset = pattern[key]
+        out = np.empty((scatter.shape[0], draws.shape[1]), order="F")
+        for k in range(draws.shape[1]):
+            out[:, k] = scatter @ draws[:, k]
+            out[:, k] += offset
+        return out
 
     def _scores(self, a_data: np.ndarray, b_data: np.ndarray, start: np.ndarray | None = None,
                 dual: np.ndarray | None = None) -> np.ndarray:
         G = self.b_colsum @ (self.b_weight[:, None] * b_data)  # B_k^T c, activities x iterations
         m = b_data.shape[1]
         if self.split is not None:
-            D, offset = self.split.foreground(a_data, G)
+            D, offset = self.split.foreground(a_data[self.split.rows], G[self.split.fg_cols])
             if dual is None:
                 H = G.copy()
                 H[self.split.fg_cols] = 0.0
@@ -804,7 +834,22 @@ class _Engine:
         same draws (the held engine differs only in the default amounts). ``dual``: with
         :attr:`split`, the intensities of the same draws (:attr:`last_dual` of the engine that
         differs only in foreground amounts): no solve."""
+        if dual is not None and self.split is not None:
+            return self._foreground_scores(draws, dual)
         return self._scores(self._data(self.A, draws), self._data(self.B, draws), start, dual)
+
+    def _foreground_scores(self, draws: np.ndarray, dual: np.ndarray) -> np.ndarray:
+        """:meth:`scores` through the background's intensities ``dual`` of the same draws: only
+        the entries of the foreground's columns are needed (of A and of B)."""
+        split = self.split
+        if not hasattr(self, "b_fg"):
+            entry_cols = np.repeat(np.arange(self.B["shape"][1]), np.diff(self.B["indptr"]))
+            self.b_fg = np.flatnonzero(np.isin(entry_cols, split.fg_cols))
+            self.b_fg_sum = self.b_colsum[split.fg_cols][:, self.b_fg]
+        G_f = self.b_fg_sum @ (self.b_weight[self.b_fg][:, None] * self._data(self.B, draws, self.b_fg))
+        D, offset = split.foreground(self._data(self.A, draws, split.rows), G_f)
+        self.last_dual = dual
+        return offset - np.einsum("ik,ik->k", D, dual)
 
     def check(self, expected: float, rel: float = 1e-6) -> None:
         """The unsampled matrices must give the deterministic footprint (to ``rel``)."""
@@ -867,17 +912,20 @@ class _Split:
         fg_row, fg_col = row_pos[indices] >= 0, col_pos[entry_cols] >= 0
         self.ok = bool(len(rows)) and not np.any(fg_row & ~fg_col) and not np.any(f[row_pos < 0])
         ff, bf = np.flatnonzero(fg_row & fg_col), np.flatnonzero(~fg_row & fg_col)
-        self.ff, self.ff_r, self.ff_c = ff, row_pos[indices[ff]], col_pos[entry_cols[ff]]
-        self.bf, self.bf_c = bf, col_pos[entry_cols[bf]]
+        self.rows = np.union1d(ff, bf)  # the stored entries of the foreground's columns
+        self.ff_r, self.ff_c = row_pos[indices[ff]], col_pos[entry_cols[ff]]
+        self.ff, self.bf = np.searchsorted(self.rows, ff), np.searchsorted(self.rows, bf)  # in ``rows``
+        self.bf_c = col_pos[entry_cols[bf]]
         self.bf_scatter = sparse.csr_matrix((np.ones(len(bf)), (indices[bf], np.arange(len(bf)))),
                                             shape=(n_rows, len(bf)))
         self.f_f = np.asarray(f, dtype=float)[rows]
         self.fg_cols = np.asarray(cols, dtype=np.int64)
 
     def foreground(self, a_data: np.ndarray, G: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """For sampled entries ``a_data`` (stored entries x samples) and ``G = B_k^T c``
-        (activities x samples): ``D = A_bf s_f`` (products x samples, 0 on the foreground's)
-        and ``g_f^T s_f`` per sample; NaN where a sample's foreground block is singular."""
+        """For sampled entries ``a_data`` (the stored entries :attr:`rows` x samples) and
+        ``G = B_k^T c`` of the foreground's activities (foreground x samples): ``D = A_bf s_f``
+        (products x samples, 0 on the foreground's) and ``g_f^T s_f`` per sample; NaN where a
+        sample's foreground block is singular."""
         m, nf = a_data.shape[1], len(self.f_f)
         s_f = np.empty((nf, m))
         step = max(1, BLOCK_VALUES // (nf * nf))  # bounded memory: a small model samples many at once
@@ -886,7 +934,7 @@ class _Split:
             block[:, self.ff_r, self.ff_c] = a_data[self.ff, lo:lo + step].T
             s_f[:, lo:lo + step] = _solve_blocks(block, self.f_f)
         D = self.bf_scatter @ (a_data[self.bf] * s_f[self.bf_c])
-        return D, np.einsum("pk,pk->k", G[self.fg_cols], s_f)
+        return D, np.einsum("pk,pk->k", G, s_f)
 
 
 def _solve_blocks(blocks: np.ndarray, f: np.ndarray) -> np.ndarray:
