@@ -70,18 +70,19 @@ def fail(exc: PCFError) -> typing.NoReturn:
     raise typer.Exit(2)
 
 
-def message_width() -> int:
+def message_width(stream=None) -> int:
     """The columns long messages wrap at: ``COLUMNS`` when set, else the width of the terminal
-    stderr writes to, else 80 (a pipe, a file; issue 20 part 7: the refusal of `pcf issue` was
-    one 1,500-character line in a pipe)."""
+    ``stream`` (default stderr) writes to, else 80 (a pipe, a file; issue 20 part 7: the refusal
+    of `pcf issue` was one 1,500-character line in a pipe)."""
     import os
 
+    stream = stream or sys.stderr
     columns = os.environ.get("COLUMNS", "").strip()
     if columns.isdigit() and int(columns) > 0:
         return int(columns)
     try:
-        if sys.stderr.isatty():
-            return os.get_terminal_size(sys.stderr.fileno()).columns
+        if stream.isatty():
+            return os.get_terminal_size(stream.fileno()).columns
     except (OSError, ValueError, AttributeError):  # no descriptor (a captured stream)
         pass
     return 80
@@ -132,12 +133,14 @@ def wrap_message(text: str, width: int | None = None) -> str:
     return "\n".join(out).replace("\0", " ")
 
 
-def say(tag: str, style: str | None, message: str) -> None:
-    """A message on stderr after ``tag`` (``error:``, ``warning``, ``note:``; coloured ``style``),
-    wrapped by :func:`wrap_message` at :func:`message_width` (Rich then prints it as it is)."""
-    text = wrap_message(f"{tag} {message}" if tag else message)
+def say(tag: str, style: str | None, message: str, to_stdout: bool = False) -> None:
+    """A message on stderr (stdout with ``to_stdout``: `pcf lint`'s findings) after ``tag``
+    (``error:``, ``warning``, ``note:``; coloured ``style``), wrapped by :func:`wrap_message` at
+    :func:`message_width` of that stream (Rich then prints it as it is)."""
+    width = message_width(sys.stdout if to_stdout else sys.stderr)
+    text = wrap_message(f"{tag} {message}" if tag else message, width)
     head = (f"[{style}]{escape(tag)}[/{style}]" if style else escape(tag)) if tag else ""
-    err.print(head + escape(text[len(tag):]), highlight=False, markup=True, soft_wrap=True)
+    (out if to_stdout else err).print(head + escape(text[len(tag):]), highlight=False, markup=True, soft_wrap=True)
 
 
 def print_fitting(columns: list[tuple[str, str]], rows: list[list[str]], keys: int = 1) -> None:
@@ -578,12 +581,13 @@ def lint(
     styles = {"error": "red", "warning": "yellow", "info": "cyan"}
     for f in run.findings:
         style = styles.get(f.severity, "white")
-        out.print(f"[{style}]{f.severity}[/{style}] {escape(f.where)}: [bold]{escape(f.check)}[/bold] "
-                  f"{escape(f.message)}", highlight=False, soft_wrap=True)
-        out.print(f"  fix: {escape(f.fix)}", highlight=False, soft_wrap=True)
+        say(f.severity, style, f"{f.where}: {f.check} {f.message}", to_stdout=True)  # wrapped (issue 20 part 7)
+        say("", None, f"  fix: {f.fix}", to_stdout=True)
     counts = {s: sum(f.severity == s for f in run.findings) for s in styles}
     checked = f" (stages required by PCR {run.pcr})" if run.pcr else ""
-    out.print(f"{counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes{checked}",
+    tally = ", ".join(f"{counts[k]} {word}{'' if counts[k] == 1 else 's'}"   # 1 warning, not "1 warnings"
+                      for k, word in (("error", "error"), ("warning", "warning"), ("info", "note")))
+    out.print(f"{tally}{checked}",
               highlight=False)
     if run.exit_code:
         raise typer.Exit(run.exit_code)

@@ -172,3 +172,24 @@ def test_the_issue_refusal_lists_one_nonconformity_a_line():
     assert [line.split(" (")[0] for line in lines[1:-1]] == [
         "  - declared-unit", "  - declaration-content", "  - declaration-content", "  - report-content"]
     assert lines[-1].startswith("Fix the model")
+
+
+def test_lint_findings_wrap_in_a_pipe_and_count_in_the_singular():
+    """`pcf lint` of tests/test_lint.py's mass-balance model (one warning, as `pcf footprint`
+    counts it there) in a pipe: every line at most 80 columns (the finding and its fix were one
+    line each), the finding whole, and "1 warning", not "1 warnings". The model sits in a short
+    folder: its `file:line:` location is never split, so a pytest folder would make it the one
+    line over 80."""
+    import tempfile
+
+    from tests.test_lint import MASS
+
+    with tempfile.TemporaryDirectory(prefix="pl") as folder:
+        path = Path(folder) / "m.yaml"
+        path.write_text(MASS, encoding="utf-8")
+        run = pcf("lint", path, columns=None)
+    assert run.returncode == 0, run.stderr
+    assert_narrow(run.stdout)
+    text = " ".join(run.stdout.split())
+    assert f"warning {path}:" in text and "mass-balance Product mass" in text and " fix: " in text
+    assert "0 errors, 1 warning," in text
