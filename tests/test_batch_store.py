@@ -316,3 +316,31 @@ def test_summary_only_resumes_after_kill_9_by_chunks(bd, model, tmp_path):
     again = run_batch(table, out, model, results=False)
     assert (again.skipped, again.computed) == (8, 0)
     assert (out / "summary.csv").read_text() == (clean / "summary.csv").read_text()
+
+
+def test_a_second_batch_uses_the_kept_plan_without_brightway(bd, model, tmp_path):
+    """A batch keeps each plan's preparation (pcf.lca.warmcache, per kind of batch): the same
+    ``pcf batch`` again, in a fresh process as a user runs it, imports no Brightway module and
+    writes the same summary and results; a changed model is prepared again (with Brightway)."""
+    from tests.test_light_imports import DRIVER
+    from tests.test_warm_footprint import BRIGHTWAY, USER_ENV
+
+    table = _table(tmp_path, "id,cap,elec_a\nA,2,10\nB,3,12\n")
+    first, second, third = tmp_path / "one", tmp_path / "two", tmp_path / "three"
+    run_batch(table, first, model)  # this process: prepared with Brightway, kept
+
+    def batch(out, *extra):
+        record = out.parent / f"{out.name}.modules.json"
+        proc = subprocess.run([sys.executable, "-c", DRIVER, str(record), "batch", str(table), "--model", str(model),
+                               "--out", str(out), *extra], cwd=REPO, env=USER_ENV, capture_output=True, text=True,
+                              timeout=300)
+        found = json.loads(record.read_text())
+        assert found["code"] in (0, None), proc.stderr
+        return {m.split(".")[0] for m in found["modules"]} & set(BRIGHTWAY)
+
+    assert batch(second) == set()
+    assert (second / "summary.csv").read_text() == (first / "summary.csv").read_text()
+    for sku in ("A", "B"):
+        assert _without_time(read_result(second, sku)) == _without_time(read_result(first, sku))
+    model.write_text(model.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    assert "bw2data" in batch(third)

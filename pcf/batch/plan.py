@@ -15,12 +15,16 @@ and rows are loaded from those under the paths the client used.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .. import __version__
+from ..background import method_spec
+from ..core.bw import user_project
 from ..core.errors import PCFError
 from ..core.sources import Sources, recording, serving
+from ..graph import foreground_name, link_foreground
+from ..lca import warmcache
 from ..lca.prepare import Prepared, prepare
 from ..model import load_model
 from ..model.lint import raise_errors
@@ -56,6 +60,9 @@ class Plan:
         Why the plan failed (``file:line: ...``), empty when it did not.
     sources : pcf.core.sources.Sources
         The files loading the model read (model, supplier footprints), for :meth:`files`.
+    warm : str
+        Where :func:`remember` keeps the preparation for the next batch of this plan (empty:
+        it is not kept).
     """
 
     model: str
@@ -68,6 +75,7 @@ class Plan:
     fingerprint: str
     error: str = ""
     sources: Sources = field(default_factory=Sources)
+    warm: str = ""
 
     @property
     def key(self) -> tuple[str, str]:
@@ -79,7 +87,7 @@ class Plan:
         return serving(self.sources)
 
 
-def make_plan(model: str, scenario: str, cache: dict | None = None) -> Plan:
+def make_plan(model: str, scenario: str, cache: dict | None = None, warm: str = "") -> Plan:
     """Prepare the plan of one model and scenario; a failure becomes the plan's ``error``.
 
     Parameters
@@ -90,11 +98,19 @@ def make_plan(model: str, scenario: str, cache: dict | None = None) -> Plan:
         Scenario name, empty (or ``base``) for the model as written.
     cache : dict, optional
         Background characterisations shared between plans (:func:`pcf.lca.prepare.prepare`).
+    warm : str
+        A name for the kind of batch (``full``, ``summary``): the preparation a former batch of
+        the same kind kept of this model and scenario (:func:`remember`) is used when the
+        Brightway project and pcf are still what they were (:mod:`pcf.lca.warmcache`), without
+        importing bw2data; empty: always prepared.
     """
     try:
         with recording() as sources:
             system = load_model(model, scenario=scenario or None)
-        prepared = prepare(system, solve=False, cache=cache)
+        path = _warm_path(system, scenario, warm) if warm and user_project() is None else None
+        prepared = _warm_prepared(system, path) if path is not None else None
+        if prepared is None:
+            prepared = prepare(system, solve=False, cache=cache, keep=path is not None)
         pcr = None
         if system.model.study.pcr:
             from ..pcr import load_pcr
@@ -107,7 +123,50 @@ def make_plan(model: str, scenario: str, cache: dict | None = None) -> Plan:
     product = system.model.product
     return Plan(model, scenario, prepared, dict(system.parameters), pcr, {"id": product.id, "name": product.name},
                 system.sha256, _fingerprint(system.sha256, scenario, prepared.background.sha256, prepared.spec.id),
-                sources=sources)
+                sources=sources, warm=str(path) if path is not None and prepared.warm is not None else "")
+
+
+def _warm_path(system, scenario: str, kind: str) -> Path:
+    """The warm record of a plan (:mod:`pcf.lca.warmcache`): per kind of batch, model content,
+    scenario, foreground, method and background (and pcf's source, in the record's name)."""
+    study = system.model.study
+    name = f"pcf-batch-{kind}\n{system.sha256}\n{scenario}\n{foreground_name(system)}"
+    return warmcache.locate(name, method_spec(study.method).name, study.background)
+
+
+def _warm_prepared(system, path: Path) -> Prepared | None:
+    """The preparation a former batch kept (:func:`remember`), when the project is unchanged
+    (:func:`pcf.lca.warmcache.load`) and the model links to the same activities and flows;
+    None otherwise (then it is prepared again, which gives any error)."""
+    record = warmcache.load(path)
+    if record is None:
+        return None
+    prepared = record["prepared"]
+    try:
+        if prepared.spec != method_spec(system.model.study.method) or prepared.links.suppliers:
+            return None
+        data, graph = link_foreground(system, prepared.links)
+    except (PCFError, KeyError, ValueError, TypeError):
+        return None
+    flows = {tuple(e["input"]) for act in data.values() for e in act["exchanges"] if e["type"] == "biosphere"}
+    if list(graph.links) != list(prepared.char.index) or not flows <= set(prepared.flows):
+        return None
+    prepared = replace(prepared, background_cache="warm", warm=None)
+    prepared.foreground_nodes(data)
+    return prepared
+
+
+def remember(plan: Plan) -> bool:
+    """Keep the plan's preparation for the next batch of it (:func:`make_plan` ``warm``), after
+    the batch used it (with every activity its results asked for), unless the project changed
+    meanwhile; whether a record was written."""
+    prepared = plan.prepared
+    state = prepared.warm if prepared is not None else None
+    if not plan.warm or state is None or state["before"] is None or prepared.links.suppliers:
+        return False
+    kept = replace(prepared, warm=None, score=None, background_cache=None)
+    return warmcache.store(Path(plan.warm), state["project"], state["processed"], state["method_processed"],
+                           state["before"], kept)
 
 
 def _fingerprint(model_sha: str, scenario: str, background_sha: str, method: str) -> str:

@@ -38,7 +38,7 @@ from ..declaration import Declaration, write_declaration
 from .columns import full_rows
 from .engine import (evaluate_columns, figures_of_result, full_result, input_hash, input_hashes,
                      same_figures, summarise_rows)
-from .plan import Plan, make_plan
+from .plan import Plan, make_plan, remember
 from .state import Manifest
 from .store import STORE, StoreWriter, encode, template_text
 from .summary import CHUNK_COLUMNS, PARQUET_PURPOSE, chunk_table, columns, complete, write_summary_tables
@@ -594,7 +594,7 @@ def _run(table: SkuTable, out: Path, model, jobs: int, cluster: _Dask | None, fo
     cols = table.columns()
     report.rows = len(cols)
     keys, duplicates = _scan(cols)
-    plans = _prepare_plans(keys, model)
+    plans = _prepare_plans(keys, model, "" if json_per_sku else "full" if results else "summary")
     report.prepare_s = time.perf_counter() - started
 
     manifest = Manifest(out)
@@ -603,6 +603,8 @@ def _run(table: SkuTable, out: Path, model, jobs: int, cluster: _Dask | None, fo
     if results and not json_per_sku:
         templates = _templates(plans)
         store = StoreWriter(out, templates)
+    for plan in plans.values():  # after the templates: with every activity a result asks for
+        remember(plan)
     options = Options(str(out), results, templates, ship=cluster is not None)
     feed = _Feed(cols, plans, duplicates, manifest, report, out, force, results,
                  chunk_size or (20 if results and store is None else CHUNK), progress, store)
@@ -659,8 +661,8 @@ def _scan(cols) -> tuple[dict[tuple, None], dict[int, int]]:
     return keys, duplicates
 
 
-def _prepare_plans(keys: dict[tuple, None], model: str | Path | None) -> dict[tuple, Plan]:
-    """One plan per ``(model, scenario)``.
+def _prepare_plans(keys: dict[tuple, None], model: str | Path | None, warm: str = "") -> dict[tuple, Plan]:
+    """One plan per ``(model, scenario)`` (``warm``: :func:`pcf.batch.plan.make_plan`'s).
 
     Raises
     ------
@@ -669,9 +671,9 @@ def _prepare_plans(keys: dict[tuple, None], model: str | Path | None) -> dict[tu
         can be prepared.
     """
     cache: dict = {}
-    plans = {key: make_plan(key[0], key[1], cache) for key in keys}
+    plans = {key: make_plan(key[0], key[1], cache, warm) for key in keys}
     if model is not None:  # the model itself must be valid; a bad scenario only fails its rows
-        base = plans.get((str(Path(model)), "")) or make_plan(str(Path(model)), "", cache)
+        base = plans.get((str(Path(model)), "")) or make_plan(str(Path(model)), "", cache, warm)
         if base.error:
             raise PCFError(base.error)
     if plans and all(p.error for p in plans.values()):

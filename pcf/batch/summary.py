@@ -331,7 +331,7 @@ def csv_lines(block, kinds: list[str]) -> str:
 def float_texts(column):
     """``repr()`` of each float of an Arrow float64 array as an Arrow string array (null stays
     null): Arrow's shortest round-trip text (the same digits as Python's) where Python writes
-    the same fixed notation (1e-4 <= |x| < 1e16, ``.0`` added to a whole number), ``repr()``
+    the same fixed notation (zero and 1e-4 <= |x| < 1e16, ``.0`` added to a whole number), ``repr()``
     itself for the others."""
     import numpy as np
 
@@ -343,7 +343,7 @@ def float_texts(column):
     text = pc.cast(column, pa.string())
     size = np.abs(values)
     with np.errstate(invalid="ignore"):
-        fixed = (size >= 1e-4) & (size < 1e16)
+        fixed = ((size >= 1e-4) & (size < 1e16)) | (size == 0)  # Arrow's "0" and "-0" become "0.0" and "-0.0"
     fixed &= ~pc.fill_null(pc.match_substring(text, "e"), True).to_numpy(zero_copy_only=False)
     whole = fixed & ~pc.fill_null(pc.match_substring(text, "."), True).to_numpy(zero_copy_only=False)
     if whole.any():

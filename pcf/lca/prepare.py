@@ -160,7 +160,7 @@ class Prepared:
             self.nodes.by_id[node.id] = node
 
 
-def prepare(system: ProductSystem, *, solve: bool = True, cache: dict | None = None) -> Prepared:
+def prepare(system: ProductSystem, *, solve: bool = True, cache: dict | None = None, keep: bool = False) -> Prepared:
     """Link, characterise and collect metadata for ``system``.
 
     Parameters
@@ -176,6 +176,9 @@ def prepare(system: ProductSystem, *, solve: bool = True, cache: dict | None = N
     cache : dict, optional
         Characterisations by (method, databases) to reuse across models and scenarios of a
         batch (filled here).
+    keep : bool
+        Record the project's state for a warm record (:attr:`Prepared.warm`) without
+        ``solve`` too (a batch's plan, :mod:`pcf.batch.plan`).
 
     Returns
     -------
@@ -208,7 +211,7 @@ def prepare(system: ProductSystem, *, solve: bool = True, cache: dict | None = N
     with locked() if solve else contextlib.nullcontext():  # another run may rewrite the foreground meanwhile
         if solve:
             write_foreground(system, data)
-        warm = _warm_source(bd, spec, graph, used) if solve and user_project() is None else None
+        warm = _warm_source(bd, spec, graph, used) if (solve or keep) and user_project() is None else None
         nodes = Nodes([Node(n.as_dict(), n.id, n.key) for n in (bd.get_node(database=k[0], code=k[1]) for k in used)])
         method_hash = method_sha256(bd, spec.name)
         full, cache_state = (characterised_background(bd, spec, [nodes.by_key[k] for k in used], method_hash,
