@@ -343,6 +343,14 @@ def test_the_report_states_the_service_life_that_drives_the_declared_unit(demo):
     assert "this study's cradle-to-grave excludes the use stage, as PCR eu-battery-cfb-ev defines it" in text
 
 
+def test_the_pv_report_prints_the_ecs_thresholds_as_the_rule_gives_them(demo):
+    """pcr_rules/pv-module.yaml states the CRE ECS tiers as max 450 and 550 (strict): 6.3 printed
+    them as floats, "ECS<450 < 450.0; ECS<550 < 550.0"."""
+    out, _ = demo
+    text = re.sub(r"\s+", " ", pdftotext(out / "SKU-PV-MONO-CN.report.pdf"))
+    assert "thresholds ECS<450 < 450; ECS<550 < 550; ECS>=550 kg CO2e/kWp" in text
+
+
 @pytest.mark.parametrize("pid", ["SKU-NMC811-PACK", "SKU-PV-MONO-CN"])
 def test_the_report_prints_no_command_line(demo, pid):
     out, _ = demo

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import jinja2
 
+from pcf.core.numbers import amount
 from pcf.core.shipped import shipped
 from pcf.core.errors import RenderError
 from pcf.core.files import output_stem
@@ -170,6 +171,7 @@ def _environment(folder: str) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["breakable"] = breakable
+    env.filters["amount"] = amount  # a given number (a threshold) as written: 450, not 450.0
     env.filters["svg_data_uri"] = svg_data_uri
     return env
 
