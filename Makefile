@@ -22,7 +22,7 @@ test: venv sysdeps background
 # Every benchmarks/*.py in turn (timed runs, not tests); each prints `<name>: <metric>=<value>` last,
 # and a `target: ...` line per target it measures (benchmarks/support/targets.py); the run ends with
 # the table of all targets. `make bench BENCH="fast_commands background_cache"` runs only those.
-# benchmarks/fuzz.py runs 1,000 model mutants here (10,000 alone); `make bench FULL=1` runs its full counts.
+# benchmarks/fuzz.py runs 500 model mutants here (10,000 alone); `make bench FULL=1` runs its full counts.
 bench: venv background
 	@$(BIN)/python benchmarks/support/run_all.py $(if $(FULL),--full) $(BENCH)
 

@@ -16,7 +16,7 @@ Target (issue 19): 0 tracebacks, 0 hangs, 0 non-finite or negative-supply result
 
 Usage: ``python benchmarks/fuzz.py [--models 10000] [--others 1000] [--jobs 2] [--seed 19]
 [--timeout 60] [--out DIR]``; PCF_HOME must hold ``pcf setup``'s background. ``make bench``
-runs it with ``--models 1000 --others 100`` (a few minutes instead of half an hour:
+runs it with ``--models 500 --others 50`` (2-3 minutes on two quiet cores instead of half an hour:
 benchmarks/support/run_all.py ``QUICK``); ``make bench FULL=1`` or this file alone, the counts
 above. The last line is
 ``fuzz: model_mutants=<n> tracebacks=<n> hangs=<n> non_finite=<n> negative_supply=<n>

@@ -11,7 +11,7 @@ only those: ``make bench BENCH="monte_carlo_large fast_commands"``).
 
 The whole run is meant to take under 25 minutes on a quiet 2-core machine. To that end a few
 benchmarks get smaller counts here than when run alone (:data:`QUICK`; each line of the table
-says what it measured): benchmarks/fuzz.py runs 1,000 model mutants and 100 of each other input
+says what it measured): benchmarks/fuzz.py runs 500 model mutants and 50 of each other input
 instead of 10,000 and 1,000. ``--full`` (``make bench FULL=1``) runs them with their own
 defaults. pcf's bytecode is written first (``compileall``), as installing a package does: the
 commands are timed as a user runs them, not compiling pcf's modules on every start (the
@@ -36,7 +36,7 @@ from targets import PREFIX, table  # noqa: E402
 
 #: Arguments of the benchmarks that ``make bench`` runs smaller than their own defaults (module
 #: docstring); ``--full`` drops them.
-QUICK = {"fuzz": ["--models", "1000", "--others", "100"]}
+QUICK = {"fuzz": ["--models", "500", "--others", "50"]}
 
 
 def run(path: Path, args: list[str] = ()) -> tuple[int, list[str], float]:

@@ -36,11 +36,21 @@ class Draws:
         self.inner = MCRandomNumberGenerator(params, seed=seed)
         self.n = len(params)
 
+    @property
+    def positions(self) -> np.ndarray:
+        """Row of each variable (in the order of ``params``) in :meth:`generate_sorted`'s draws."""
+        return self.inner.reverse_ordering
+
     def generate(self, samples: int) -> np.ndarray:
         """The next ``samples`` draws of every variable, shape (variables, samples), in the
         order of ``params`` (what stats_arrays' ``generate(samples)`` gives, reshaped)."""
+        return self.generate_sorted(samples)[self.positions]
+
+    def generate_sorted(self, samples: int) -> np.ndarray:
+        """:meth:`generate` with the variables in stats_arrays' order (variable ``v`` in row
+        ``positions[v]``), each sample's draws contiguous (Fortran order): no reordering."""
         inner = self.inner
-        out = np.empty((self.n, samples), order="F")  # a sample's draws contiguous
+        out = np.empty((self.n, samples), order="F")
         offset = 0
         for kind in inner.choices:
             count = inner.positions[kind]
@@ -48,13 +58,10 @@ class Draws:
                 continue
             block = inner.params[offset:offset + count]
             if kind.id == LOGNORMAL and np.isnan(block["minimum"]).all() and np.isnan(block["maximum"]).all():
-                values = _lognormal(block, samples, inner.random)
+                out[offset:offset + count] = _lognormal(block, samples, inner.random)
             else:
-                values = np.asarray(kind.bounded_random_variables(
+                out[offset:offset + count] = np.asarray(kind.bounded_random_variables(
                     block, samples, inner.random, inner.maximum_iterations)).reshape(count, samples)
-            rows = inner.ordering[offset:offset + count]  # back to the order of params, sample by sample
-            for k in range(samples):
-                out[rows, k] = values[:, k]
             offset += count
         return out
 

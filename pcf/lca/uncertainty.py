@@ -44,6 +44,7 @@ from __future__ import annotations
 import math
 import time
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import partial
 
@@ -352,7 +353,8 @@ def monte_carlo(system: ProductSystem, iterations: int, seed: int | None = None,
         split = _foreground_index(bd, lca, graph) if solver == "iterative" else None
     params = entries.param_array()
     amounts = entries.amount_array()
-    options = {"solver": solver, "tolerance": tolerance, "max_iterations": max_iterations}
+    rng = Draws(params, seed)
+    options = {"solver": solver, "tolerance": tolerance, "max_iterations": max_iterations, "positions": rng.positions}
     engine = _Engine(lca, entries, amounts, split=split, **options)
     engine.check(_score(lca) if deterministic is None else deterministic, rel=1e-6 * multiplier)
     options["tolerance"] = max(tolerance, HELD_TOLERANCE)  # the held scores only give variance_share
@@ -361,7 +363,6 @@ def monte_carlo(system: ProductSystem, iterations: int, seed: int | None = None,
             if n_foreground > n_annotated else None)
     ranked = _ranked_variables(engine, entries, n_foreground)
 
-    rng = Draws(params, seed)
     prepared = time.perf_counter()
     scores, kept, held_scores = _sample(engine, rng, len(params), ranked, iterations, held)
     ok = np.isfinite(scores)
@@ -632,20 +633,33 @@ def _sample(engine: "_Engine", rng, n_params: int, ranked, iterations: int,
     scores = np.empty(iterations)
     held_scores = np.empty(iterations) if held is not None else None
     kept = np.empty((len(ranked), iterations), dtype=np.float32)
+    kept_rows = rng.positions[ranked]
     done = 0
-    while done < iterations:
-        m = min(chunk, iterations - done)
-        draws = rng.generate(m)
-        scores[done:done + m] = engine.scores(draws)
-        if held is not None:
-            if engine.split is not None and held.split is not None:  # the same intensities, no solve
-                held_scores[done:done + m] = held.scores(draws, dual=engine.last_dual)
-            else:
-                start = None if engine.fixed_A or engine.solver == "exact" else engine.last_supply
-                held_scores[done:done + m] = held.scores(draws, start)
-        kept[:, done:done + m] = draws[ranked]
-        done += m
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pcf-draws") as ahead:
+        coming = ahead.submit(rng.generate_sorted, min(chunk, iterations))
+        while done < iterations:
+            draws, m = coming.result(), min(chunk, iterations - done)
+            if done + m < iterations:  # the next chunk's draws meanwhile (the generator's order is kept)
+                coming = ahead.submit(rng.generate_sorted, min(chunk, iterations - done - m))
+            _score_chunk(engine, held, draws, scores, held_scores, done)
+            kept[:, done:done + m] = draws[kept_rows]
+            done += m
     return scores, kept, held_scores
+
+
+def _score_chunk(engine: "_Engine", held: "_Engine | None", draws: np.ndarray, scores: np.ndarray,
+                 held_scores: np.ndarray | None, done: int) -> None:
+    """Scores of one chunk of draws (variables in :attr:`Draws.positions` order x samples) into
+    ``scores[done:]`` (and ``held_scores[done:]``)."""
+    m = draws.shape[1]
+    scores[done:done + m] = engine.scores(draws)
+    if held is None:
+        return
+    if engine.split is not None and held.split is not None:  # the same intensities, no solve
+        held_scores[done:done + m] = held.scores(draws, dual=engine.last_dual)
+    else:
+        start = None if engine.fixed_A or engine.solver == "exact" else engine.last_supply
+        held_scores[done:done + m] = held.scores(draws, start)
 
 
 def _background_entries(lca, foreground: str, entries: _Entries, by_database: dict) -> None:
@@ -719,10 +733,13 @@ class _Engine:
     """
 
     def __init__(self, lca, entries: _Entries, amounts: np.ndarray, lu=None, solver: str = "iterative",
-                 tolerance: float = TOLERANCE, max_iterations: int = MAX_ITERATIONS, split: tuple | None = None):
+                 tolerance: float = TOLERANCE, max_iterations: int = MAX_ITERATIONS, split: tuple | None = None,
+                 positions: np.ndarray | None = None):
         self.f = np.asarray(lca.demand_array, dtype=float)
         self.c = np.asarray(lca.characterization_matrix.diagonal(), dtype=float)
-        self.amounts = amounts
+        self.positions = np.arange(len(amounts)) if positions is None else np.asarray(positions)
+        self.amounts = np.empty(len(amounts))
+        self.amounts[self.positions] = amounts  # in the order of the draws (row positions[v] for variable v)
         self.n_vars = len(amounts)
         self.A = self._pattern(lca.technosphere_matrix, entries.cell_arrays("technosphere"))
         self.B = self._pattern(lca.biosphere_matrix, entries.cell_arrays("biosphere"))
@@ -764,8 +781,8 @@ class _Engine:
             n_rows = matrix.shape[0]
             stored = np.repeat(np.arange(csc.shape[1]), np.diff(csc.indptr)) * n_rows + csc.indices
             position = np.searchsorted(stored, cols.astype(np.int64) * n_rows + rows.astype(np.int64))
-            scatter = sparse.csr_matrix((coeffs.astype(float), (position, variables.astype(np.int64))),
-                                        shape=(csc.nnz, self.n_vars))
+            columns = self.positions[variables.astype(np.int64)]  # the variables' rows in the draws
+            scatter = sparse.csr_matrix((coeffs.astype(float), (position, columns)), shape=(csc.nnz, self.n_vars))
         data = np.asarray(csc.data, dtype=float)
         return {"data": data, "indices": csc.indices, "indptr": csc.indptr, "shape": csc.shape, "scatter": scatter,
                 "offset": None if scatter is None else data - scatter @ self.amounts}
@@ -828,7 +845,8 @@ class _Engine:
         return np.einsum("ik,ik->k", G, supply)
 
     def scores(self, draws: np.ndarray, start: np.ndarray | None = None, dual: np.ndarray | None = None) -> np.ndarray:
-        """Scores [kg CO2e / reference flow] for draws of shape (variables, iterations); NaN
+        """Scores [kg CO2e / reference flow] for draws of shape (variables, iterations), variable
+        ``v`` in row ``positions[v]`` (:meth:`pcf.lca.draws.Draws.generate_sorted`); NaN
         where the sample's technosphere matrix is singular. ``start``: first guesses of the
         supplies (activities x iterations), e.g. :attr:`last_supply` of another engine on the
         same draws (the held engine differs only in the default amounts). ``dual``: with
