@@ -343,6 +343,27 @@ def test_the_report_states_the_service_life_that_drives_the_declared_unit(demo):
     assert "this study's cradle-to-grave excludes the use stage, as PCR eu-battery-cfb-ev defines it" in text
 
 
+def test_stages_a_cradle_to_gate_study_leaves_out_read_not_included(demo):
+    """The PV module is cradle-to-gate (mono-si-module-cn.yaml) under pv-module, whose stages
+    Distribution and End of life map only to model stages after the gate: its declaration and
+    report 6.2 said "0" and "0.0 %" for them while the report's limitations say the end of life is
+    not included. The NMC811 pack (cradle-to-grave) keeps its figures."""
+    from pcf.declaration import read_declaration
+    from pcf.render.declaration import declaration_context
+    from pcf.render.report import _assessment
+
+    out, _ = demo
+    pv = read_declaration(out / "SKU-PV-MONO-CN.result.json")
+    assert pv.result.study.boundary == "cradle-to-gate"
+    rows = {s["en"]: (s["text"], s["share_text"]) for s in declaration_context(pv, "F")["stages"]}
+    assert rows["Distribution"] == rows["End of life"] == ("不含 not included", "–")
+    assert rows["Module manufacturing (silicon to module)"][0] != "不含 not included"
+    report = {s["name"]: s["text"] for s in _assessment(pv)["stages"]}
+    assert report["End of life"] == "不含 not included (cradle-to-gate)"
+    nmc = read_declaration(out / "SKU-NMC811-PACK.result.json")
+    assert all(s["text"] != "不含 not included" for s in declaration_context(nmc, "F")["stages"])
+
+
 def test_the_pv_report_prints_the_ecs_thresholds_as_the_rule_gives_them(demo):
     """pcr_rules/pv-module.yaml states the CRE ECS tiers as max 450 and 550 (strict): 6.3 printed
     them as floats, "ECS<450 < 450.0; ECS<550 < 550.0"."""

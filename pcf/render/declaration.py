@@ -106,11 +106,14 @@ def _stages(declaration: Declaration) -> tuple[list[dict], str]:
         unit = head["unit"]
     positive = sum(v for _, _, v in items if v > 0)
     total = sum(v for _, _, v in items)
+    outside = view.outside_boundary(declaration)
     x, out = 20.0, []
     for i, (zh, en, v) in enumerate(items):
         w = 552.0 * v / positive if positive > 0 and v > 0 else 0.0
         share = fmt.share(v, total)
-        out.append({"zh": zh, "en": en, "text": fmt.sig(v), "share_text": fmt.pct(share),
+        left_out = en in outside and v == 0  # after the gate of a cradle-to-gate study: not a measured 0
+        out.append({"zh": zh, "en": en, "text": "不含 not included" if left_out else fmt.sig(v),
+                    "share_text": fmt.DASH if left_out else fmt.pct(share),
                     "colour": fmt.STAGE_COLOURS[i % len(fmt.STAGE_COLOURS)], "x": x, "w": w})
         x += w
     return out, unit

@@ -168,7 +168,9 @@ def _assessment(declaration: Declaration) -> dict | None:
                          "fix": fmt.plain_text(f.fix or "")})
     declared_unit = declaration.result.product.declared_unit
     du = declared_unit.unit if declared_unit is not None else None
-    pcr_stages = [{"name": k, "text": fmt.sig(v)} for k, v in (a.stages or {}).items()]
+    outside = view.outside_boundary(declaration)  # cradle-to-gate: "not included", not a measured 0
+    pcr_stages = [{"name": k, "text": "不含 not included (cradle-to-gate)" if k in outside and v == 0 else fmt.sig(v)}
+                  for k, v in (a.stages or {}).items()]
     return {"pcr": to_json(a.pcr), "conforms": a.conforms, "findings": findings,
             "n_nonconformities": sum(f["severity"] == "nonconformity" for f in findings),
             "stages": pcr_stages, "stages_unit": f"kg CO2e / {du}" if du else "kg CO2e",

@@ -247,6 +247,21 @@ def standard_text(declaration: Declaration) -> str:
     return study_value(declaration.result, "standard")
 
 
+def outside_boundary(declaration: Declaration) -> frozenset[str]:
+    """Names of the PCR stages a cradle-to-gate study leaves out: those of its shipped rule whose
+    model stages all come after the factory gate (distribution, use, end of life). A declaration
+    and a report print "not included" for such a stage when it holds nothing, rather than a 0
+    that reads as measured (issue 20: the PV declaration said "End of life 0" while the report's
+    limitations said the end of life is not included). Empty for a cradle-to-grave study or
+    without a shipped rule."""
+    if declaration.result.study.boundary != "cradle-to-gate":
+        return frozenset()
+    pcr = _shipped_pcr(declaration)
+    if pcr is None:
+        return frozenset()
+    return frozenset(s.name for s in pcr.stages if not set(s.model_stages) & set(vocabulary.CRADLE_TO_GATE))
+
+
 def declared_unit_words(declaration: Declaration) -> tuple[str, str] | None:
     """(Chinese, English) words that say what the declared unit is, for every label size (a
     reader of "kg CO2e/kWh" on a battery would take kWh of capacity): the PCR's ``label_zh`` /
