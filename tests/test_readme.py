@@ -213,9 +213,9 @@ def test_a_model_given_for_a_result_says_to_compute_it_first(tmp_path, name):
                  ["report", str(model), "--out", str(tmp_path / "out")]):
         result = runner.invoke(cli.app, args)
         assert result.exit_code == 2, result.output
-        flat = " ".join(result.output.split())
-        assert "this is a product model, not a result: compute it first with `pcf footprint" in flat, flat
-        assert "not valid JSON" not in flat and not (tmp_path / "out").exists()
+        text = flat(result.output)
+        assert "this is a product model, not a result: compute it first with `pcf footprint" in text, text
+        assert "not valid JSON" not in text and not (tmp_path / "out").exists()
     broken = tmp_path / "broken.json"
     broken.write_text("{not json", encoding="utf-8")
     result = runner.invoke(cli.app, ["label", str(broken), "--out", str(tmp_path / "out")])
