@@ -130,3 +130,16 @@ def test_workers_are_forked_after_the_first_label_where_the_system_forks():
 
     expected = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     assert _context().get_start_method() == expected
+
+
+def test_workers_freeze_what_they_start_with_and_collect_less_often():
+    import gc
+
+    from pcf.registry.bulk import WORKER_GC_THRESHOLD, _context, _pool
+
+    pool = _pool(1, _context())
+    try:
+        assert pool.submit(gc.get_threshold).result()[0] == WORKER_GC_THRESHOLD
+        assert pool.submit(gc.get_freeze_count).result() > 1000  # the modules' objects, at least
+    finally:
+        pool.shutdown()

@@ -10,7 +10,8 @@ while the next labels are issued, and written (atomically, in number order) as t
 The first label is rendered in this process; the workers are then forked from it (where the
 system forks: Linux), so that they start with WeasyPrint imported and its fonts, font subsets
 and templates loaded instead of paying for them each (about 1.5 s of CPU a worker). Elsewhere
-they are spawned.
+they are spawned. A worker freezes what it starts with out of the garbage collector and collects
+less often (:func:`_worker_started`).
 
 Unlike a single ``pcf issue``, a label is committed before its PDFs are made: if rendering then
 fails, the label stays issued and its files are written later with ``pcf registry export NUMBER``
@@ -141,7 +142,7 @@ def issue_folder(store: Store, folder: str | Path, key: SigningKey, valid_days: 
     bulk = Bulk()
     pool, context = None, _context()
     if render and jobs > 1 and context.get_start_method() != "fork":
-        pool = ProcessPoolExecutor(jobs, mp_context=context)
+        pool = _pool(jobs, context)
     pending: list[tuple[Outcome, Future | None]] = []
     try:
         for path in files:
@@ -155,7 +156,7 @@ def issue_folder(store: Store, folder: str | Path, key: SigningKey, valid_days: 
                 continue
             if render:
                 if pool is None and jobs > 1 and any(o.issued for o in bulk.outcomes[:-1]):
-                    pool = ProcessPoolExecutor(jobs, mp_context=context)  # forked once the first label is drawn
+                    pool = _pool(jobs, context)  # forked once the first label is drawn
                 pending.append((outcome, pool.submit(_render, outcome.issued.document, outcome.issued.qr)
                                 if pool else None))
             _write_done(pending, Path(out_dir), wait=False)
@@ -166,6 +167,26 @@ def issue_folder(store: Store, folder: str | Path, key: SigningKey, valid_days: 
             if pool is not None:
                 pool.shutdown(cancel_futures=True)
     return bulk
+
+
+#: The workers' garbage collector: a collection of the youngest objects every this many allocations
+#: (Python's default 700 made WeasyPrint's many short-lived objects cost ~17 ms of CPU a label).
+WORKER_GC_THRESHOLD = 20000
+
+
+def _worker_started() -> None:
+    """A worker's set-up: the objects it inherited (forked) or imported are frozen out of the
+    garbage collector (never scanned again, and their pages stay shared with the issuing process),
+    and young objects are collected less often; 17 -> 5 ms of CPU a label."""
+    import gc
+
+    gc.freeze()
+    gc.set_threshold(WORKER_GC_THRESHOLD, 50, 100)
+
+
+def _pool(jobs: int, context) -> ProcessPoolExecutor:
+    """The rendering workers."""
+    return ProcessPoolExecutor(jobs, mp_context=context, initializer=_worker_started)
 
 
 def _context():
