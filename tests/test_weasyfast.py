@@ -239,3 +239,19 @@ def test_a_line_is_measured_as_weasyprint_measures_it():
             layout, *measures = weasyfast._line(text, style, None)
             assert measures == list(split_first_line(text, style, None, inf, 0)[3:]), text
             assert layout.layout is not None  # ready to draw
+
+
+def test_fewer_collections_while_a_pdf_is_made_and_the_threshold_restored():
+    import gc
+
+    before = gc.get_threshold()
+    with output.fewer_collections():
+        assert gc.get_threshold()[0] >= output.PDF_GC_THRESHOLD
+        with output.fewer_collections():  # nested (another PDF in another thread): still raised
+            assert gc.get_threshold()[0] >= output.PDF_GC_THRESHOLD
+        assert gc.get_threshold()[0] >= output.PDF_GC_THRESHOLD
+    assert gc.get_threshold() == before
+    with pytest.raises(RuntimeError):
+        with output.fewer_collections():
+            raise RuntimeError("a failed PDF")
+    assert gc.get_threshold() == before
