@@ -214,7 +214,8 @@ def test_digits_and_letters_of_the_next_labels_need_no_new_subset(tmp_path, monk
     assert len(made) == 1 and "".join(words(pdf)) == "贰1"
 
 
-def test_a_faces_file_is_copied_once_per_process(tmp_path):
+def test_a_faces_file_is_copied_once_per_process(tmp_path, monkeypatch):
+    monkeypatch.setattr(weasyfast, "_FACE_DATA", {})  # only this page's faces (other tests' pages use others)
     fast_pdf(glyph_page("叁 1"), tmp_path, "one")
     known = dict(weasyfast._FACE_DATA)
     fast_pdf(glyph_page("叁 2"), tmp_path, "two")
