@@ -15,6 +15,8 @@ the others run on.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import math
 import os
@@ -343,12 +345,31 @@ _PLANS: dict = {}
 _OPTIONS: Options | None = None
 
 
+GC_THRESHOLD = (50_000, 20, 100)
+"""The garbage collector's thresholds while a batch computes (Python's default is (700, 10, 10)):
+the arrays' evaluations and the chunks make and drop many objects, few in cycles; collecting
+the youngest generation every 50,000 allocations instead of 700 saved about a tenth of the CPU
+of a 25,000-row NMC811 chunk with full results."""
+
+
+@contextlib.contextmanager
+def fewer_collections():
+    """Context with :data:`GC_THRESHOLD` (the previous thresholds restored after)."""
+    before = gc.get_threshold()
+    gc.set_threshold(*GC_THRESHOLD)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
 def _init_worker(plans: dict, options: Options, user=None) -> None:
     """Receive the plans once (and the user's Brightway project the driver opened, if any:
     :func:`pcf.core.bw.attach_overlay`); exit when the driver dies (a killed batch leaves no
     workers)."""
     global _PLANS, _OPTIONS
     _PLANS, _OPTIONS = plans, options
+    gc.set_threshold(*GC_THRESHOLD)  # this process only computes chunks
     attach_overlay(user)
     parent = os.getppid()
 
@@ -408,7 +429,8 @@ class _Pool:
 
 
 def _dask_chunk(plans: dict, chunk: Chunk, options: Options):
-    return process_chunk(plans, chunk, options)
+    with fewer_collections():
+        return process_chunk(plans, chunk, options)
 
 
 def _worker_pcf() -> str:
@@ -579,8 +601,9 @@ def run_batch(skus: str | Path, out: str | Path, model: str | Path | None = None
     table = SkuTable(skus, model)
     cluster = _Dask(jobs, scheduler) if executor == "dask" else None  # connected and checked before any work
     try:
-        return _run(table, Path(out), model, jobs, cluster, force, results, json_per_sku, chunk_size, progress,
-                    started)
+        with fewer_collections():
+            return _run(table, Path(out), model, jobs, cluster, force, results, json_per_sku, chunk_size, progress,
+                        started)
     finally:
         if cluster is not None:
             cluster.close()
