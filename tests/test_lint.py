@@ -245,8 +245,21 @@ def test_mass_balance_gap_is_found_with_its_difference(write_model):
     assert len(found) == 1
     f = found[0]
     assert f.severity == "warning" and f.line == line_of(text, "product_mass:")
-    assert "product mass 10 kg" in f.message.lower() and "8 kg of materials" in f.message
-    assert "difference -2 kg (-20.0 % of the declared mass)" in f.message
+    # the one number policy (pcf.core.numbers, issue 20 part 1): 4 significant figures
+    assert "product mass 10.00 kg" in f.message.lower() and "8.000 kg of materials" in f.message
+    assert "difference -2.000 kg (-20.0 % of the declared mass)" in f.message
+    assert "weigh 0.2500 kg more (not counted)" in f.message and "the 5 % tolerance" in f.message
+
+
+def test_mass_balance_message_follows_the_number_policy(write_model):
+    # declared 1180.209 kg against the 8 kg bill: difference 8 - 1180.209 = -1172.209 kg
+    # = -99.32 % of the declared mass; 4 significant figures with thousands separators, never
+    # the 6 of '%g' ("1180.21 kg", "-1172.21 kg")
+    system = load_model(write_model(MASS.replace("amount: 10, unit: kg}", "amount: 1180.209, unit: kg}")))
+    f = by_check(lint_model(system), "mass-balance")[0]
+    assert "product mass 1,180 kg" in f.message.lower() and "8.000 kg of materials" in f.message
+    assert "difference -1,172 kg (-99.3 % of the declared mass)" in f.message
+    assert "1180.21" not in f.message and "1172.21" not in f.message
 
 
 def test_mass_balance_within_the_tolerance_is_info(write_model):
@@ -254,7 +267,7 @@ def test_mass_balance_within_the_tolerance_is_info(write_model):
     assert MASS_BALANCE_TOLERANCE == 0.05
     system = load_model(write_model(MASS.replace("amount: 10, unit: kg}", "amount: 8.2, unit: kg}")))
     f = by_check(lint_model(system), "mass-balance")[0]
-    assert f.severity == "info" and "-0.2 kg (-2.4 %" in f.message
+    assert f.severity == "info" and "-0.2000 kg (-2.4 %" in f.message
 
 
 def test_mass_balance_of_a_product_in_kg_and_of_a_stated_output_mass(write_model):
@@ -271,13 +284,13 @@ processes:
       - {background: wood, amount: 300, unit: g}
 """
     f = by_check(lint_model(load_model(write_model(text))), "mass-balance")[0]
-    assert f.severity == "warning" and "product mass 2 kg (the reference flow)" in f.message.lower()
-    assert "difference -0.2 kg (-10.0 %" in f.message
+    assert f.severity == "warning" and "product mass 2.000 kg (the reference flow)" in f.message.lower()
+    assert "difference -0.2000 kg (-10.0 %" in f.message
     # output.mass 0.9 kg per item x 2 items = 1.8 kg declared; bill 2 x 0.9 kg = 1.8 kg: balanced
     text2 = text.replace("reference_flow: {amount: 2, unit: kg}", "reference_flow: {amount: 2, unit: item}") \
         .replace("output: {amount: 1, unit: kg}", "output: {amount: 1, unit: item, mass: 0.9}")
     f2 = by_check(lint_model(load_model(write_model(text2, "m2.yaml"))), "mass-balance")[0]
-    assert f2.severity == "info" and "difference +0 kg" in f2.message
+    assert f2.severity == "info" and "difference 0 kg" in f2.message
 
 
 def test_no_declared_mass_is_an_info(write_model):
@@ -422,7 +435,7 @@ def test_findings_are_in_the_result_json_and_read_back(bd, write_model, tmp_path
     assert checks == {("mass-balance", "warning"), ("unreachable-process", "info")}
     mass = next(f for f in data["lint"] if f["check"] == "mass-balance")
     assert mass["line"] == line_of(text, "product_mass:") and mass["file"] == str(path)
-    assert "difference -2 kg (-20.0 %" in mass["message"]
+    assert "difference -2.000 kg (-20.0 %" in mass["message"]
     from pcf.declaration import read_declaration
 
     again = read_declaration(run.files["result"])
@@ -448,7 +461,7 @@ def test_findings_are_in_the_report_context_and_html(bd, write_model):
         ("mass-balance", "Warning", f"model.yaml:{line_of(MASS, 'product_mass:')}")]
     font, env, svg = prepare(d, None)
     html = render_template(env, "report.html.j2", R=report_context(d, font, svg), css="")
-    assert "1.4 模型检查 <span class=\"en\">Model checks</span>" in html and "difference -2 kg (-20.0 %" in html
+    assert "1.4 模型检查 <span class=\"en\">Model checks</span>" in html and "difference -2.000 kg (-20.0 %" in html
 
 
 def test_old_results_without_lint_still_read():

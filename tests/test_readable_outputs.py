@@ -121,6 +121,13 @@ def test_amount_and_plain_text():
         "declared 0.0000491 kg, 10,000 kWh, sha 6ebc3338e5, 2,500."
 
 
+@pytest.mark.parametrize("value, text", [
+    (12.5, "+12.50"), (-1.42039, "-1.420"), (0.0, "0"), (1234.6, "+1,235"), (None, "–"),
+])
+def test_signed_writes_the_sign_of_a_difference(value, text):
+    assert numbers.signed(value) == text
+
+
 def test_rounded_parts_say_when_they_do_not_add_up():
     parts = numbers.rounded_parts([1000.4, 1000.4, 1000.4], 3001.2)
     assert parts.parts == ["1,000"] * 3 and parts.total == "3,001" and not parts.adds_up

@@ -78,6 +78,13 @@ def amount(value) -> str:
     return text
 
 
+def signed(value: float | None, figures: int = FIGURES) -> str:
+    """:func:`figure` with its sign always written (``+12.50`` / ``-1.420`` / ``0``), for a
+    difference [any unit]; None gives an en dash."""
+    text = figure(value, figures)
+    return "+" + text if value is not None and float(value) > 0 and text[0].isdigit() else text
+
+
 def percent(fraction: float | None) -> str:
     """A share as a percentage with one decimal, e.g. ``60.0 %``; None gives an en dash.
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..core.errors import ExpressionError, ModelError, UnitError
+from ..core.numbers import amount as given, figure, signed
 from ..core.units import conversion_factor, dimension_name
 from ..core.vocabulary import CRADLE_TO_GATE
 from .expressions import evaluate
@@ -295,17 +296,17 @@ def mass_balance(system: ProductSystem) -> list[LintFinding]:
         diff = 0.0  # rounding of the sums, not a difference
     share = diff / kg if kg else None
     shown = f"{100 * share:+.1f} %" if share is not None else "n/a"
-    text = (f"product mass {kg:.6g} kg ({where}) against {bill.kg:.6g} kg of materials in its bill "
-            f"({len(bill.parts)} mass inputs): difference {diff:+.6g} kg ({shown} of the declared mass)")
+    text = (f"product mass {figure(kg)} kg ({where}) against {figure(bill.kg)} kg of materials in its bill "
+            f"({len(bill.parts)} mass inputs): difference {signed(diff)} kg ({shown} of the declared mass)")
     if bill.excluded_kg:
-        text += f"; the excluded inputs of the same processes weigh {bill.excluded_kg:.6g} kg more (not counted)"
+        text += f"; the excluded inputs of the same processes weigh {figure(bill.excluded_kg)} kg more (not counted)"
     if share is not None and abs(share) <= MASS_BALANCE_TOLERANCE:
         return [_finding(system, "mass-balance", "info", line, None,
-                         f"{text}, within the {100 * MASS_BALANCE_TOLERANCE:g} % tolerance.", "none needed.")]
+                         f"{text}, within the {given(100 * MASS_BALANCE_TOLERANCE)} % tolerance.", "none needed.")]
     heavier = "more" if diff > 0 else "less"
     return [_finding(system, "mass-balance", "warning", line, None,
                      f"{text}; the materials weigh {heavier} than the product by more than the "
-                     f"{100 * MASS_BALANCE_TOLERANCE:g} % tolerance.",
+                     f"{given(100 * MASS_BALANCE_TOLERANCE)} % tolerance.",
                      "check the declared mass and the kg amounts of the bill: a missing material (add it, or "
                      "list it under excluded), a wrong amount or unit, or production losses (say so in a comment)."
                      if diff < 0 else
