@@ -134,6 +134,17 @@ def test_report_checklist_follows_the_pcr_and_names_sections():
     assert [r["status"] for r in k["report"] if r["item"] == "other"] == ["verifier", "verifier"]
 
 
+def test_declaration_checklist_names_the_stages_and_writes_the_figure_by_the_number_policy():
+    # make_result: stages raw_material_acquisition 60 + production 40 = 100 kg CO2e per
+    # reference flow of 40 kWh -> 2.5 kg CO2e/kWh, 4 significant figures "2.500" (pcf.core.numbers);
+    # 6.4 names the stages as the stage table of 2.1 does, not by their keys
+    k = checklists(with_assessment("eu-battery-cfb-ev"))
+    found = {r["item"]: r["found"] for r in k["declaration"]}
+    assert found["stage_breakdown"] == "Raw material acquisition, Production"
+    assert found["footprint_per_declared_unit"] == "2.500 kg CO2e/kWh"
+    assert not any("raw_material_acquisition" in r["found"] for r in k["declaration"] + k["report"])
+
+
 def test_report_checklist_without_pcr_is_iso_14067_clause_7():
     k = checklists(make_result(assessed=False))
     assert k["report_source"] == "iso" and k["declaration"] is None

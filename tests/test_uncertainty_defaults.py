@@ -241,14 +241,18 @@ def test_report_says_so_next_to_the_interval(bd, write_model, tmp_path):
     declaration = compute(write_model(model(P_TWO)), monte_carlo=300, seed=4)
     share = declaration.result.uncertainty.defaults.variance_share
     text = " ".join(pdftotext(render_report(declaration, tmp_path / "on")).split())
-    assert "Default uncertainty 1 amounts without uncertainty: were sampled with a default lognormal" in text
+    assert "Default uncertainty 1 amounts without stated uncertainty were sampled with a default lognormal" in text
+    # P_TWO: steel states its uncertainty, air does not; said once, without a stray "uncertainty:,"
+    assert "Sampled 2 foreground amounts (1 with stated uncertainty, 1 with a default);" in text
+    assert "default) foreground amounts" not in text  # the template no longer repeats the words
+    assert "uncertainty:," not in text and "uncertainty: were" not in text
     assert "from the default for secondary data" in text and "of the variance" in text
     assert f"{100 * share:.1f} %" in text and "Without them the 95 % interval would be" in text
     assert ("1 amounts without stated uncertainty were sampled with a default distribution from their data "
             "quality (pedigree matrix)") in text  # the limitations say it too
     off = compute(write_model(model(P_TWO)), monte_carlo=300, seed=4, default_uncertainty=False)
     text = " ".join(pdftotext(render_report(off, tmp_path / "off")).split())
-    assert "1 amounts without uncertainty: were held fixed, so this interval understates the uncertainty" in text
+    assert "1 amounts without stated uncertainty were held fixed, so this interval understates the uncertainty" in text
     assert "1 amounts without stated uncertainty were held fixed in the Monte Carlo" in text
 
 

@@ -92,7 +92,7 @@ METHOD_NOTE = (
 )
 
 DEFAULTS_NOTE = (
-    "Amounts without uncertainty: were sampled with a default lognormal (median = the amount) whose GSD comes "
+    "Amounts without stated uncertainty (no uncertainty: key) were sampled with a default lognormal (median = the amount) whose GSD comes "
     "from their data quality by the pedigree approach of the ecoinvent v3 data quality guideline (Weidema et "
     "al. 2013): sigma^2 = basic variance + the variances of five pedigree scores, GSD = exp(sigma); the scores "
     "are the amount's PEF dqr (input, else process; P -> reliability, TiR -> temporal, GeR -> geographical, "
@@ -102,8 +102,8 @@ DEFAULTS_NOTE = (
     "same draws) / var(scores)."
 )
 NO_DEFAULTS_NOTE = (
-    "Default uncertainty switched off: only amounts with uncertainty: (and the background's distributions) "
-    "were sampled; amounts without uncertainty: were held fixed, so the interval understates the uncertainty."
+    "Default uncertainty switched off: only amounts with stated uncertainty (and the background's distributions) "
+    "were sampled; amounts without stated uncertainty were held fixed, so the interval understates the uncertainty."
 )
 
 

@@ -35,12 +35,28 @@ ISO_14067_CLAUSE = "ISO 14067:2018 clause 7 items (third-party transcription, NO
 STATUS = {"present": ("有", "present"), "missing": ("缺", "missing"), "verifier": ("核查员确认", "verifier confirms")}
 
 
-def _rows(rows: list[dict]) -> list[dict]:
+def _shown(item: str, found: str | None, result) -> str:
+    """What the checklist prints for an item the result has: the life-cycle stages by the
+    names the rest of the report uses (``Raw material acquisition``, not the stored key
+    ``raw_material_acquisition``), the figure per declared unit by the one number policy
+    (:mod:`pcf.core.numbers`), any other stored text with its numbers written plainly. The
+    stored ``found`` of the result JSON is left as it is."""
+    if not found:
+        return ""
+    if item == "stage_breakdown" and result.stages:
+        return ", ".join(fmt.stage_name(key)[1] for key in result.stages)
+    du = result.product.declared_unit if result.product else None
+    if item == "footprint_per_declared_unit" and du is not None and result.per_declared_unit_kg_co2e is not None:
+        return f"{fmt.sig(result.per_declared_unit_kg_co2e)} kg CO2e/{du.unit}"
+    return fmt.plain_text(found)
+
+
+def _rows(rows: list[dict], result) -> list[dict]:
     out = []
     for r in rows:
         zh, en = STATUS[r["status"]]
         out.append({**r, "section": SECTIONS.get(r["item"], ""), "status_zh": zh, "status_en": en,
-                    "found": r.get("found") or ""})
+                    "found": _shown(r["item"], r.get("found"), result)})
     return out
 
 
@@ -68,7 +84,9 @@ def checklists(declaration: Declaration) -> dict:
     else:
         report = [to_json(r) for r in report]
     rows = contents.declaration if contents is not None else None
-    return {"declaration": _rows([to_json(r) for r in rows]) if rows is not None else None, "report": _rows(report),
+    result = declaration.result
+    return {"declaration": _rows([to_json(r) for r in rows], result) if rows is not None else None,
+            "report": _rows(report, result),
             "report_source": source}
 
 

@@ -99,11 +99,11 @@ SOURCE_WORDS = {"dqr of the input": "the input's PEF rating", "dqr of the proces
 
 
 def _sampled_foreground(n: int, defaults) -> str:
-    """``12 foreground amounts (4 with uncertainty:, 8 with a default)`` [count]."""
+    """``12 foreground amounts (4 with stated uncertainty, 8 with a default)`` [count]."""
     if not defaults or not defaults.applied:
         return f"{n} foreground amounts"
     n_default = len(defaults.amounts)
-    return f"{n} foreground amounts ({n - n_default} with uncertainty:, {n_default} with a default)"
+    return f"{n} foreground amounts ({n - n_default} with stated uncertainty, {n_default} with a default)"
 
 
 def defaults_context(u: Uncertainty) -> dict | None:
@@ -120,11 +120,11 @@ def defaults_context(u: Uncertainty) -> dict | None:
         return None
     if not d.applied:
         if not d.unannotated:
-            return {"text": "Default uncertainty switched off; every amount has its own uncertainty:.", "note": d.note}
-        return {"text": f"Default uncertainty switched off: {d.unannotated} amounts without uncertainty: were held "
+            return {"text": "Default uncertainty switched off; every amount states its own uncertainty.", "note": d.note}
+        return {"text": f"Default uncertainty switched off: {d.unannotated} amounts without stated uncertainty were held "
                         "fixed, so this interval understates the uncertainty.", "note": d.note}
     if not d.amounts:
-        return {"text": "Every sampled foreground amount has its own uncertainty:; no default was needed.",
+        return {"text": "Every sampled foreground amount states its own uncertainty; no default was needed.",
                 "note": d.note}
     by_source: dict[str, int] = {}
     for a in d.amounts:
@@ -132,7 +132,7 @@ def defaults_context(u: Uncertainty) -> dict | None:
         by_source[source] = by_source.get(source, 0) + 1
     gsds = sorted(a.gsd for a in d.amounts)
     span = fmt.sig(gsds[0], 4) if gsds[0] == gsds[-1] else f"{fmt.sig(gsds[0], 4)} {fmt.DASH} {fmt.sig(gsds[-1], 4)}"
-    text = (f"{len(d.amounts)} amounts without uncertainty: were sampled with a default lognormal from their data "
+    text = (f"{len(d.amounts)} amounts without stated uncertainty were sampled with a default lognormal from their data "
             f"quality (GSD {span}; " + ", ".join(f"{n} from {src}" for src, n in sorted(by_source.items())) + ")")
     if d.variance_share is not None:
         text += f"; they give {fmt.pct(d.variance_share)} of the variance"
