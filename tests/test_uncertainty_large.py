@@ -154,12 +154,16 @@ def test_unknown_solver_is_refused(system):
         _run(system, 10, solver="magic")
 
 
-def test_large_system_paths_give_the_same_scores(system, monkeypatch):
+@pytest.mark.parametrize("kernels", ["scipy private", "scipy public"])
+def test_large_system_paths_give_the_same_scores(system, monkeypatch, kernels):
     """The products ``A_k x`` one column at a time and the threaded preconditioner (what a
     background of more than 50,000 entries / 5,000 activities takes) give the same scores as
-    the exact solves."""
+    the exact solves; with SciPy's private product kernels and with its public product (what a
+    SciPy that moves ``scipy.sparse._sparsetools`` gets)."""
     from pcf.lca import mcsolve
 
+    if kernels == "scipy public":
+        monkeypatch.setattr(mcsolve, "_sparsetools", None)
     monkeypatch.setattr(mcsolve, "PER_COLUMN_FROM", 0)
     monkeypatch.setattr(mcsolve, "THREADED_FROM", 0)
     large = _run(system, 60)

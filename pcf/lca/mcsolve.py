@@ -47,7 +47,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
-from scipy.sparse import _sparsetools  # the kernels of SciPy's sparse products
+
+try:  # the kernels of SciPy's sparse products, on arrays in place; private, so the public product stands in
+    from scipy.sparse import _sparsetools
+except ImportError:  # pragma: no cover - a SciPy that moved it
+    _sparsetools = None
 from scipy.sparse.linalg import splu
 
 from ..core.errors import CalculationError
@@ -320,9 +324,15 @@ class PatternSolver:
         data = np.asfortranarray(data)
         cols = np.arange(m) if cols is None else cols
         out = np.zeros((self.n, m), order="F")
-        product = _sparsetools.csr_matvec if transpose else _sparsetools.csc_matvec  # CSC arrays read as CSR: A^T
+        kernels = _sparsetools
 
         def columns(bounds):  # SciPy's own kernel of ``matrix @ vector`` (out += A x), on the arrays in place
+            if kernels is None:  # SciPy's public product: the same sums, with a matrix object per column
+                for k in range(*bounds):
+                    matrix = self._matrix(data[:, cols[k]])
+                    out[:, k] = (matrix.T if transpose else matrix) @ X[:, k]
+                return
+            product = kernels.csr_matvec if transpose else kernels.csc_matvec  # CSC arrays read as CSR: A^T
             for k in range(*bounds):
                 product(self.n, self.n, self.indptr, self.indices, data[:, cols[k]], np.ascontiguousarray(X[:, k]),
                         out[:, k])
