@@ -209,3 +209,44 @@ def output_folder(path: str | Path, create: bool = False) -> Path:
             raise OutputError(f"{out}: cannot create the output folder ({exc.strerror or exc})").about("out_dir") \
                 from None
     return out
+
+
+def prune_oldest(folder: Path, pattern: str, keep: int) -> None:
+    """Remove the files of ``folder`` matching ``pattern`` beyond the ``keep`` newest (by
+    modification time). A file another process removes first is skipped: caches under
+    ``PCF_HOME`` are pruned by whichever process writes last."""
+    entries = []
+    for path in folder.glob(pattern):
+        try:
+            entries.append((path.stat().st_mtime, path))
+        except OSError:
+            continue
+    for _, path in sorted(entries, reverse=True)[keep:]:
+        path.unlink(missing_ok=True)
+
+
+def folder_usage(folder: Path, pattern: str) -> dict:
+    """``{files, bytes}`` of the files of ``folder`` matching ``pattern`` (0 and 0 without the folder)."""
+    files = sorted(folder.glob(pattern)) if folder.is_dir() else []
+    return {"files": len(files), "bytes": sum(f.stat().st_size for f in files)}
+
+
+def remove_cache(folder: Path, pattern: str) -> dict:
+    """Remove a cache folder whole.
+
+    Returns
+    -------
+    dict
+        :func:`folder_usage` of what was removed.
+
+    Raises
+    ------
+    OSError
+        A file cannot be removed.
+    """
+    import shutil
+
+    info = folder_usage(folder, pattern)
+    if folder.is_dir():
+        shutil.rmtree(folder)
+    return info

@@ -26,7 +26,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import shutil
 from dataclasses import dataclass
 from importlib.metadata import version as dist_version
 from pathlib import Path
@@ -34,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core.bw import pcf_home
-from ..core.files import write_atomic
+from ..core.files import folder_usage, prune_oldest, remove_cache, write_atomic
 from ..core.srcdigest import source_digest
 
 MAGIC = b"pcf-background-cache/1\n"
@@ -170,27 +169,12 @@ def store(key: BackgroundKey, cached: Cached) -> None:
     folder = cache_folder()
     folder.mkdir(parents=True, exist_ok=True)
     write_atomic({path_of(key): MAGIC + hashlib.sha256(payload).hexdigest().encode("ascii") + b"\n" + payload})
-    _prune(folder)
-
-
-def _prune(folder: Path) -> None:
-    """Remove the oldest entries beyond :data:`MAX_ENTRIES` (another process may remove them
-    first: that is fine)."""
-    entries = []
-    for path in folder.glob("*.npz"):
-        try:
-            entries.append((path.stat().st_mtime, path))
-        except OSError:
-            continue
-    for _, path in sorted(entries, reverse=True)[MAX_ENTRIES:]:
-        path.unlink(missing_ok=True)
+    prune_oldest(folder, "*.npz", MAX_ENTRIES)
 
 
 def cache_info() -> dict:
     """``{folder, files, bytes}`` of the background cache."""
-    folder = cache_folder()
-    files = sorted(folder.glob("*.npz")) if folder.is_dir() else []
-    return {"folder": str(folder), "files": len(files), "bytes": sum(f.stat().st_size for f in files)}
+    return {"folder": str(cache_folder()), **folder_usage(cache_folder(), "*.npz")}
 
 
 def clear() -> dict:
@@ -206,8 +190,5 @@ def clear() -> dict:
     OSError
         A file cannot be removed.
     """
-    info = cache_info()
-    folder = cache_folder()
-    if folder.is_dir():
-        shutil.rmtree(folder)
-    return info
+    info = remove_cache(cache_folder(), "*.npz")
+    return {"folder": str(cache_folder()), **info}

@@ -42,7 +42,7 @@ from importlib.metadata import version as dist_version
 from pathlib import Path
 
 from ..core.bw import pcf_home
-from ..core.files import write_atomic
+from ..core.files import folder_usage, prune_oldest, remove_cache, write_atomic
 from ..core.srcdigest import source_digest
 
 MAGIC = b"pcf-warm-footprint/1\n"
@@ -164,27 +164,13 @@ def store(path: Path, project: Path, processed: dict, method_processed: str, bef
         write_atomic({path: MAGIC + hashlib.sha256(payload).hexdigest().encode("ascii") + b"\n" + payload})
     except OSError:  # a read-only PCF_HOME: every footprint is computed in full, as before
         return False
-    _prune(path.parent)
+    prune_oldest(path.parent, "*.pickle", MAX_ENTRIES)
     return True
-
-
-def _prune(folder: Path) -> None:
-    """Remove the oldest records beyond :data:`MAX_ENTRIES`."""
-    entries = []
-    for path in folder.glob("*.pickle"):
-        try:
-            entries.append((path.stat().st_mtime, path))
-        except OSError:
-            continue
-    for _, path in sorted(entries, reverse=True)[MAX_ENTRIES:]:
-        path.unlink(missing_ok=True)
 
 
 def cache_info() -> dict:
     """``{files, bytes}`` of the warm records."""
-    folder = cache_folder()
-    files = sorted(folder.glob("*.pickle")) if folder.is_dir() else []
-    return {"files": len(files), "bytes": sum(f.stat().st_size for f in files)}
+    return folder_usage(cache_folder(), "*.pickle")
 
 
 def clear() -> dict:
@@ -200,9 +186,4 @@ def clear() -> dict:
     OSError
         A file cannot be removed.
     """
-    import shutil
-
-    info = cache_info()
-    if cache_folder().is_dir():
-        shutil.rmtree(cache_folder())
-    return info
+    return remove_cache(cache_folder(), "*.pickle")
