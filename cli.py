@@ -407,7 +407,8 @@ def print_summary(d: Declaration) -> None:
     top = [c for c in r.contributions if c.kind != "other"][:5]
     if top:
         out.print("Top contributions: " + "; ".join(
-            f"{c.background or c.process} ({c.stage}) {100 * c.share:.1f} %" for c in top))
+            f"{c.background or c.process} ({STAGE_LABELS.get(c.stage, c.stage)}) {_pct(c.share)}"
+            for c in top))
     a = d.assessment
     if a:
         verdict = "[green]conforms[/green]" if a.conforms else "[red]does not conform[/red]"
@@ -441,11 +442,11 @@ def print_uncertainty(d: Declaration) -> None:
     defaults = u.defaults
     if defaults and defaults.applied and defaults.amounts:
         share = defaults.variance_share
-        out.print(escape(f"Default uncertainty: {len(defaults.amounts)} amounts without uncertainty: sampled from their "
+        out.print(escape(f"Default uncertainty: {len(defaults.amounts)} amounts without stated uncertainty sampled from their "
                          f"data quality (pedigree matrix)" + (f", {100 * share:.0f} % of the variance" if share is not None
                                                               else "")), highlight=False)
     elif defaults and not defaults.applied and defaults.unannotated:
-        out.print(escape(f"Default uncertainty off: {defaults.unannotated} amounts without uncertainty: held fixed "
+        out.print(escape(f"Default uncertainty off: {defaults.unannotated} amounts without stated uncertainty held fixed "
                          "(the interval understates the uncertainty)"), highlight=False)
     top = u.drivers
     if top:

@@ -217,10 +217,13 @@ def test_cli_no_default_uncertainty(bd, write_model, tmp_path):
     assert result.exit_code == 0, result.output
     u = json.loads((out / "MCD.result.json").read_text())["uncertainty"]
     assert u["defaults"]["applied"] is False and u["sampled"]["foreground_amounts"] == 1
-    assert "Default uncertainty off: 1 amounts without uncertainty: held fixed" in " ".join(result.output.split())
+    assert "Default uncertainty off: 1 amounts without stated uncertainty held fixed" in " ".join(result.output.split())
     result = runner.invoke(cli.app, ["footprint", str(path), "--out", str(out), "--monte-carlo", "100", "--seed", "2"])
     assert result.exit_code == 0, result.output
-    assert "Default uncertainty: 1 amounts without uncertainty: sampled" in " ".join(result.output.split())
+    assert "Default uncertainty: 1 amounts without stated uncertainty sampled" in " ".join(result.output.split())
+    # the top contributions name their stage as the tables do (P_TWO's process p is in production)
+    top = next(line for line in result.output.splitlines() if line.startswith("Top contributions: "))
+    assert "(Production) " in top and "(production)" not in top
 
 
 def test_cli_no_default_uncertainty_needs_monte_carlo(bd, write_model, tmp_path):
