@@ -440,7 +440,8 @@ def test_exempted_emissions_by_hand(cut):
     assert num(v3["exemptedEmissionsPercent"]) == pytest.approx(EXEMPTED, rel=1e-6)
     text = v3["exemptedEmissionsDescription"]
     assert text.startswith("2 inputs excluded") and "glue; solvent" in text and "pallet" not in text
-    assert "1 of them estimated from proxies at 0.2 kg CO2e" in text
+    # glue: 0.2 kg CO2e (above), 4 significant figures by the number policy in the exports' human text
+    assert "1 of them estimated from proxies at 0.2000 kg CO2e" in text
     assert "1 exclusions have no estimate" in text and "is a lower bound" in text
     assert export_result(cut, "pact-v2")["pcf"]["exemptedEmissionsPercent"] == pytest.approx(EXEMPTED, rel=1e-6)
     for fmt in ("catena-x@7.0.0", "catena-x@8.0.0"):

@@ -418,7 +418,7 @@ def exempted(declaration: Declaration, stages=None) -> Exemption:
     names = sorted({i.name for i in items})
     shown = "; ".join(names[:8]) + (f"; and {len(names) - 8} more" if len(names) > 8 else "")
     text = (f"{len(items)} inputs excluded (cut-off, ISO 14067:2018 6.3.4.3): {shown}. "
-            f"{len(items) - missing} of them estimated from proxies at {estimated:.6g} kg CO2e per reference flow, "
+            f"{len(items) - missing} of them estimated from proxies at {numbers.figure(estimated)} kg CO2e per reference flow, "
             f"{percent:.2f} % of the footprint.")
     if missing:
         text += (f" {missing} exclusions have no estimate (no proxy, no factor): their emissions are unknown, so "
