@@ -112,14 +112,15 @@ def test_an_edited_amount_names_the_model_hash_and_both_values(computed):
 
 
 def _values_in(text: str, old: float, new: float, unit: str) -> bool:
-    """The line ``...: recorded <old>, now <new> [kg CO2e / <unit>] (+4.000e-01 relative)``,
-    the figures within float32 storage of the hand values (bw_processing)."""
+    """The line ``...: recorded <old>, now <new> [kg CO2e / <unit>] (+40.00 % relative)``,
+    the figures within float32 storage of the hand values (bw_processing), in plain notation
+    (the number policy: no exponent); (7 - 5) / 5 = +40 %."""
     import re
 
-    m = re.search(r"recorded ([0-9.e+-]+), now ([0-9.e+-]+) \[kg CO2e / " + re.escape(unit) + r"\] \(([0-9.e+-]+) relative",
+    m = re.search(r"recorded ([0-9.,-]+), now ([0-9.,-]+) \[kg CO2e / " + re.escape(unit) + r"\] \(([0-9.+-]+) % relative",
                   text)
-    return bool(m) and float(m[1]) == pytest.approx(old, rel=1e-6) and float(m[2]) == pytest.approx(new, rel=1e-6) \
-        and float(m[3]) == pytest.approx(0.4, rel=1e-5)
+    return bool(m) and float(m[1].replace(",", "")) == pytest.approx(old, rel=1e-6) \
+        and float(m[2].replace(",", "")) == pytest.approx(new, rel=1e-6) and m[3] == "+40.00"
 
 
 def test_a_changed_byte_with_the_same_value_still_differs(computed):
@@ -144,7 +145,7 @@ def test_a_changed_background_table_is_named(bd, computed):
     assert f"background {BACKGROUND} sha256: recorded {before}, now" in text
     assert f"database {BACKGROUND} sha256: recorded {before}" in text
     assert "model sha256" not in text
-    assert "+2.000e-01 relative" in text
+    assert "+20.00 % relative" in text  # the number policy: a percentage, no exponent
 
 
 def _edit(result: Path, change) -> Path:
@@ -367,4 +368,4 @@ def test_a_changed_supplier_footprint_is_named(bd, tmp_path):
     assert run.exit_code == 1, run.output
     text = flat(run.output)
     assert f"supplier footprint foil.json sha256: recorded {before}, now {sha256(foil)}" in text
-    assert "model sha256" not in text and "+2.500e-01 relative" in text
+    assert "model sha256" not in text and "+25.00 % relative" in text

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.codec import ABSENT
+from ..core.numbers import figure, signed
 from . import Declaration
 
 REL_TOL = 1e-9
@@ -97,7 +98,7 @@ class Difference:
         """One line: ``what: recorded <x>, now <y>`` (figures with their unit and relative
         difference)."""
         if self.unit:
-            rel = "" if self.relative is None else f" ({self.relative:+.3e} relative)"
+            rel = "" if self.relative is None else f" ({signed(100 * self.relative)} % relative)"
             return f"{self.what}: recorded {_figure(self.recorded)}, now {_figure(self.now)} [{self.unit}]{rel}"
         return f"{self.what}: recorded {_shown(self.recorded)}, now {_shown(self.now)}"
 
@@ -356,10 +357,15 @@ def _rule(rule) -> str:
 
 
 def _figure(x: Any) -> str:
-    return "none" if x is None else f"{x:.10g}"
+    """A recorded or recomputed figure: up to 10 significant figures (enough to tell two apart)
+    without trailing zeros, in plain notation (:func:`pcf.core.numbers.figure`): ``5``, ``0.5``."""
+    if x is None:
+        return "none"
+    text = figure(x, 10)
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _shown(x: Any) -> str:
     if isinstance(x, float):
-        return f"{x:.10g}"
+        return _figure(x)
     return "none" if x is None or x == "" else str(x)
