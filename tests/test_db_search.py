@@ -33,7 +33,7 @@ from pcf.background.search import search_activities, yaml_scalar
 from pcf.core.errors import BackgroundError, UnitError
 from pcf.lca import footprint
 from pcf.model import load_model
-from tests.conftest import REPO
+from tests.conftest import REPO, flat
 from tests.test_import import ecospold2_dir  # noqa: F401  (fixture)
 
 runner = CliRunner()
@@ -172,7 +172,7 @@ def test_no_match_exits_1(open_default):
 def test_bad_input_exits_2(open_default, args, message):
     result = runner.invoke(cli.app, ["db", "search", *args])
     assert result.exit_code == 2
-    assert message in result.stderr
+    assert message in flat(result.stderr)  # messages wrap at 80 columns
     assert "Traceback" not in result.output
 
 
