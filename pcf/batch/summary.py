@@ -20,6 +20,7 @@ import csv
 import os
 import tempfile
 from collections.abc import Iterable
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..core.cells import safe_cell
@@ -87,41 +88,49 @@ def write_summary(rows: Iterable[dict], cols: list[tuple[str, str]], out: Path, 
     dict
         ``{"csv": Path, "parquet": Path}``.
     """
+    with _summary_files(cols, out) as (pa, schema, fh, pw):
+        writer = csv.writer(fh)
+        names = [name for name, _ in cols]
+        kinds = [t for _, t in cols]
+        buffer: list[dict] = []
+
+        def flush():
+            if buffer:
+                values = [[row.get(n) for row in buffer] for n in names]
+                pw.write_table(pa.Table.from_arrays([pa.array(v, type=f.type) for v, f in zip(values, schema)],
+                                                    schema=schema))
+                writer.writerows(zip(*(_texts(v, t) for v, t in zip(values, kinds))))
+                buffer.clear()
+
+        for row in rows:
+            buffer.append(row)
+            if len(buffer) >= batch:
+                flush()
+        flush()
+    return {"csv": out / "summary.csv", "parquet": out / "summary.parquet"}
+
+
+@contextmanager
+def _summary_files(cols: list[tuple[str, str]], out: Path):
+    """``(pyarrow, schema, csv file, Parquet writer)`` of a new summary, its header row written;
+    both files are written to temporary files in ``out`` and replace ``summary.csv`` and
+    ``summary.parquet`` only when the block ends without an error (removed otherwise)."""
     pa = require("parquet", "pyarrow", PARQUET_PURPOSE)
     pq = require("parquet", "pyarrow.parquet", PARQUET_PURPOSE)
-
-    types = {"int": pa.int64(), "str": pa.string(), "float": pa.float64(), "bool": pa.bool_()}
+    types = _arrow_types(pa)
     schema = pa.schema([(name, types[t]) for name, t in cols])
-    names = [name for name, _ in cols]
-    kinds = [t for _, t in cols]
     targets = {"csv": out / "summary.csv", "parquet": out / "summary.parquet"}
     temps = {k: Path(tempfile.mkstemp(dir=out, prefix=f".{p.name}.", suffix=".tmp")[1]) for k, p in targets.items()}
     try:
         with temps["csv"].open("w", newline="", encoding="utf-8") as fh, pq.ParquetWriter(temps["parquet"], schema) as pw:
-            writer = csv.writer(fh)
-            writer.writerow(names)
-            buffer: list[dict] = []
-
-            def flush():
-                if buffer:
-                    values = [[row.get(n) for row in buffer] for n in names]
-                    pw.write_table(pa.Table.from_arrays([pa.array(v, type=types[t]) for v, t in zip(values, kinds)],
-                                                        schema=schema))
-                    writer.writerows(zip(*(_texts(v, t) for v, t in zip(values, kinds))))
-                    buffer.clear()
-
-            for row in rows:
-                buffer.append(row)
-                if len(buffer) >= batch:
-                    flush()
-            flush()
+            csv.writer(fh).writerow([name for name, _ in cols])
+            yield pa, schema, fh, pw
         for k, path in targets.items():
             os.replace(temps[k], path)
     finally:
         for tmp in temps.values():
             if tmp.exists():
                 tmp.unlink()
-    return targets
 
 
 def _texts(values: list, kind: str) -> list:
@@ -266,31 +275,14 @@ def write_summary_tables(blocks: Iterable, cols: list[tuple[str, str]], out: Pat
     dict
         ``{"csv": Path, "parquet": Path}``.
     """
-    pa = require("parquet", "pyarrow", PARQUET_PURPOSE)
-    pq = require("parquet", "pyarrow.parquet", PARQUET_PURPOSE)
-
-    types = _arrow_types(pa)
-    schema = pa.schema([(name, types[t]) for name, t in cols])
-    names = [name for name, _ in cols]
     kinds = [t for _, t in cols]
-    targets = {"csv": out / "summary.csv", "parquet": out / "summary.parquet"}
-    temps = {k: Path(tempfile.mkstemp(dir=out, prefix=f".{p.name}.", suffix=".tmp")[1]) for k, p in targets.items()}
-    try:
-        with temps["csv"].open("w", newline="", encoding="utf-8") as fh, pq.ParquetWriter(temps["parquet"], schema) as pw:
-            writer = csv.writer(fh)
-            writer.writerow(names)
-            for block in blocks:
-                block = block.cast(schema)
-                pw.write_table(block)
-                if block.num_rows:
-                    fh.write(csv_lines(block, kinds))
-        for k, path in targets.items():
-            os.replace(temps[k], path)
-    finally:
-        for tmp in temps.values():
-            if tmp.exists():
-                tmp.unlink()
-    return targets
+    with _summary_files(cols, out) as (_pa, schema, fh, pw):
+        for block in blocks:
+            block = block.cast(schema)
+            pw.write_table(block)
+            if block.num_rows:
+                fh.write(csv_lines(block, kinds))
+    return {"csv": out / "summary.csv", "parquet": out / "summary.parquet"}
 
 
 def csv_lines(block, kinds: list[str]) -> str:
