@@ -188,15 +188,22 @@ KILL = textwrap.dedent("""\
     """)
 
 
-def test_resume_after_kill_9(bd, model, tmp_path):
-    """A batch killed by SIGKILL mid-run: the parts it committed are whole; the resumed run
-    computes only the rest; the store then holds each SKU once and equals a clean run."""
+def _killed_batch(script: str, model, tmp_path):
+    """Run ``script`` (a batch that kills itself with SIGKILL) on an 8-SKU table; (table, its
+    output folder, a folder for the clean run)."""
     text = "id,cap,elec_a\n" + "".join(f"S{i},{i},{10 + i}\n" for i in range(1, 9))
     table = _table(tmp_path, text)
     out, clean = tmp_path / "out", tmp_path / "clean"
-    killed = subprocess.run([sys.executable, "-c", KILL, str(table), str(out), str(model)], cwd=REPO,
+    killed = subprocess.run([sys.executable, "-c", script, str(table), str(out), str(model)], cwd=REPO,
                             capture_output=True, text=True, timeout=600)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
+    return table, out, clean
+
+
+def test_resume_after_kill_9(bd, model, tmp_path):
+    """A batch killed by SIGKILL mid-run: the parts it committed are whole; the resumed run
+    computes only the rest; the store then holds each SKU once and equals a clean run."""
+    table, out, clean = _killed_batch(KILL, model, tmp_path)
     assert not (out / "summary.csv").exists()
     done = read_index(out)
     assert 3 <= len(done) < 8
@@ -295,12 +302,7 @@ def test_summary_only_resumes_after_kill_9_by_chunks(bd, model, tmp_path):
     line of batch-state.jsonl written after the file): killed by SIGKILL after three chunks, the
     resumed run skips those three SKUs, removes a chunk file that has no line (a kill between
     the two) and a temporary file, and writes the summary a clean run writes."""
-    text = "id,cap,elec_a\n" + "".join(f"S{i},{i},{10 + i}\n" for i in range(1, 9))
-    table = _table(tmp_path, text)
-    out, clean = tmp_path / "out", tmp_path / "clean"
-    killed = subprocess.run([sys.executable, "-c", KILL_SUMMARY, str(table), str(out), str(model)], cwd=REPO,
-                            capture_output=True, text=True, timeout=600)
-    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    table, out, clean = _killed_batch(KILL_SUMMARY, model, tmp_path)
     lines = (out / "batch-state.jsonl").read_text().splitlines()
     assert [json.loads(line)["rows"] for line in lines] == [1, 1, 1]
     chunks = sorted((out / "batch-state").glob("chunk-*.parquet"))
