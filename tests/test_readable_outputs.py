@@ -128,6 +128,23 @@ def test_signed_writes_the_sign_of_a_difference(value, text):
     assert numbers.signed(value) == text
 
 
+def test_figures_of_many_variants_are_each_rows_text_and_decide_nothing():
+    """A number of many variants (pcf.model.lanes.Lane, ``pcf batch``'s arrays) written by the
+    number policy gives every row its own text and marks no row as having taken another path:
+    before, ``figure`` turned it into a plain float, which sent every SKU whose lint message
+    holds a number (the NMC811 pack's mass balance) down a path of its own, one evaluation per
+    SKU (100,000 rows: hours instead of seconds)."""
+    from pcf.model.lanes import Lane, expand, lanes
+
+    with lanes(3) as state:
+        texts = [numbers.figure(Lane([2258.017, 207.58, 4.91e-05])), numbers.amount(Lane([36000.0, 0.71, 60.0])),
+                 numbers.signed(Lane([12.5, -1.42039, 0.0])), numbers.figure(Lane([5.0, 5.00001, 5.0]))]
+    assert not state.diverged.any()
+    assert [[expand(t, state.texts, row) for t in texts] for row in range(3)] == [
+        ["2,258", "36,000", "+12.50", "5.000"], ["207.6", "0.71", "-1.420", "5.000"],
+        ["0.00004910", "60", "0", "5.000"]]
+
+
 def test_rounded_parts_say_when_they_do_not_add_up():
     parts = numbers.rounded_parts([1000.4, 1000.4, 1000.4], 3001.2)
     assert parts.parts == ["1,000"] * 3 and parts.total == "3,001" and not parts.adds_up

@@ -27,6 +27,14 @@ SMALLEST = 1e-9
 DASH = "–"
 
 
+def _each(value, write):
+    """``write`` applied to every variant of a number of many variants (a
+    :class:`pcf.model.lanes.Lane`, which has ``each_text``), else None: the batch writes the
+    text of every SKU in one run of the result code instead of taking another path for each."""
+    each = getattr(type(value), "each_text", None)
+    return None if each is None else each(value, write)
+
+
 def figure(value: float | None, figures: int = FIGURES, grouping: bool = True) -> str:
     """A number in plain notation, rounded to significant figures, e.g. ``2,258``.
 
@@ -48,6 +56,9 @@ def figure(value: float | None, figures: int = FIGURES, grouping: bool = True) -
     """
     if value is None:
         return DASH
+    many = _each(value, lambda v: figure(v, figures, grouping))
+    if many is not None:
+        return many
     x = float(value)
     if not math.isfinite(x):
         return str(x)
@@ -69,6 +80,9 @@ def amount(value) -> str:
         return DASH
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return str(value)
+    many = _each(value, amount)
+    if many is not None:
+        return many
     x = float(value)
     if not math.isfinite(x) or x == 0:
         return "0" if x == 0 else str(x)
@@ -81,6 +95,9 @@ def amount(value) -> str:
 def signed(value: float | None, figures: int = FIGURES) -> str:
     """:func:`figure` with its sign always written (``+12.50`` / ``-1.420`` / ``0``), for a
     difference [any unit]; None gives an en dash."""
+    many = _each(value, lambda v: signed(v, figures))
+    if many is not None:
+        return many
     text = figure(value, figures)
     return "+" + text if value is not None and float(value) > 0 and text[0].isdigit() else text
 

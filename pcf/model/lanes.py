@@ -270,6 +270,12 @@ class Lane(float):
     def __format__(self, spec: str) -> str:
         return _text([format(x, spec) for x in self.v.tolist()])
 
+    def each_text(self, write) -> str:
+        """The text ``write(value)`` gives each row's value (a formatter outside this module,
+        e.g. :func:`pcf.core.numbers.figure`): the reference's text when every row's is the
+        same, else a marker of the rows' texts; no row is marked diverged."""
+        return _text([write(x) for x in self.v.tolist()])
+
     def __str__(self) -> str:
         return self.__format__("")
 
