@@ -242,7 +242,7 @@ def test_declared_units_not_matching_the_pcr_expression():
     result = battery_result(declared_per_reference_flow=30000.0)
     a = assessed(result, load_pcr(BATTERY))
     assert rules_of(nonconformities(a)) == ["declared-units-per-reference-flow"]
-    assert "36000" in nonconformities(a)[0]["message"]
+    assert "gives 36,000." in nonconformities(a)[0]["message"]
 
 
 def test_declared_units_within_relative_tolerance():

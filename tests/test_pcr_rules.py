@@ -207,7 +207,7 @@ def test_declaration_checklist_of_a_conforming_result():
     found = {r["item"]: r["found"] for r in rows}
     assert found["manufacturer"] == "Example Cells Co., Ningde, Fujian, China"
     assert found["plant_location"] == "Plant 2, Ningde, Fujian, CN"
-    assert found["footprint_per_declared_unit"] == "0.2 kg CO2e/kWh"
+    assert found["footprint_per_declared_unit"] == "0.2000 kg CO2e/kWh"  # numbers.figure: 4 significant figures
     [other] = [r for r in a["contents"]["report"] if r["item"] == "other"]
     assert other["status"] == "verifier" and "cathode materials" in other["en"]
 
@@ -272,10 +272,29 @@ def test_cn_label_accepts_the_model_s_lifetime_energy_and_states_what_is_unknown
     a = assessed(result, load_pcr(CN))
     assert a["conforms"] is True, nonconformities(a)
     [f] = findings_of(a, "declared-unit-expression")
-    assert f["severity"] == "observation" and "36000 kWh per reference flow is accepted" in f["message"]
+    assert f["severity"] == "observation" and "36,000 kWh per reference flow is accepted" in f["message"]
     assert a["stages"]["电池生产 Battery manufacturing"] == pytest.approx(2400 / 36000, rel=1e-12)
     assert a["performance_class"] is None       # the sources describe a label without a grade
     assert a["label"]["validity_years"] == 2 and "CNCA" in a["label"]["clause"]
+
+
+@pytest.mark.parametrize(("changes", "rule", "text"), [
+    # the model's 30 000 kWh against the rule's 75 kWh x 60 cycles a year x 8 years = 36 000
+    ({"declared_per_reference_flow": 30000.0}, "declared-units-per-reference-flow",
+     "The model gives 30,000 kWh per reference flow; the PCR's "),
+    ({"parameters": {**BATTERY_PARAMETERS, "cycles_per_year": 1250.5}}, "fixed-parameter",
+     "Parameter cycles_per_year is 1,250.5 ["),
+    # EF 3.1 rule: declared without the 1 234 kg of biogenic CO2: 7 200, ISO 14067 total 8 434
+    ({"biogenic_emissions": 1234.0, "biogenic_co2_kg": 1234.0}, "ghg-accounting",
+     "biogenic CO2 emissions and removals: 7,200 kg CO2e per reference flow, against 8,434 kg CO2e with every"),
+])
+def test_finding_texts_write_numbers_by_the_number_policy(changes, rule, text):
+    """Issue 20 part 1: amounts as given with thousands separators (numbers.amount), results
+    at 4 significant figures (numbers.figure); never %g's 30000 or 1250.5's exponent forms."""
+    a = assessed(battery_result(**changes), load_pcr(BATTERY))
+    [f] = findings_of(a, rule)
+    assert text in f["message"], f["message"]
+    assert not re.search(r"\d[eE][-+]?\d|\b\d{5,}\b(?!:)", f["message"] + f["fix"]), f["message"]  # not ISO 14067:
 
 
 def test_cn_label_with_another_declared_unit_is_a_nonconformity():

@@ -49,6 +49,7 @@ from typing import Any
 
 from ..core.codec import from_json
 from ..core.errors import ExpressionError, PCFError
+from ..core.numbers import amount, figure
 from ..core.vocabulary import STAGES
 from ..lca.result import FootprintResult
 from ..model.expressions import evaluate
@@ -312,8 +313,8 @@ def _check_ghg_accounting(result: FootprintResult, pcr: PCR, declared: float | N
     if rule.dluc == "excluded":
         left_out.append("dLUC emissions")
     _add(findings, "ghg-accounting", rule, "observation",
-         f"The PCR declares the total without {' and '.join(left_out)}: {declared:.6g} kg CO2e per "
-         f"reference flow, against {float(total):.6g} kg CO2e with every category (ISO 14067:2018).",
+         f"The PCR declares the total without {' and '.join(left_out)}: {figure(declared)} kg CO2e per "
+         f"reference flow, against {figure(total)} kg CO2e with every category (ISO 14067:2018).",
          "Report both figures and every category separately in the CFP study report (sections 2.2 and 2.4).")
 
 
@@ -346,8 +347,8 @@ def _check_end_of_life(result: FootprintResult, pcr: PCR, findings: list) -> Non
         expected = fixed.get(str(e.material or "").strip().lower())
         if rule.approach == "cff" and expected is not None and not (_number(a) and _close(a, expected)):
             _add(findings, "end-of-life-A", rule, "nonconformity",
-                 f"End-of-life material {where} has A = {a!r}; the PCR fixes A = {expected:g} for it.",
-                 f"Set A: {expected:g}.")
+                 f"End-of-life material {where} has A = {_given(a)}; the PCR fixes A = {amount(expected)} for it.",
+                 f"Set A: {amount(expected)}.")
 
 
 def _check_method(result: FootprintResult, pcr: PCR, findings: list) -> None:
@@ -402,12 +403,12 @@ def _check_declared_unit(result: FootprintResult, pcr: PCR, findings: list) -> f
             model_value = num(raw)
         else:
             _add(findings, "declared-units-per-reference-flow", rule, "nonconformity",
-                 f"The declared units per reference flow are {raw!r}, not a positive number.",
+                 f"The declared units per reference flow are {_given(raw)}, not a positive number.",
                  f"Set product.declared_unit.per_reference_flow: {rule.per_reference_flow or 'a positive expression'}.")
         if model_value is not None and rule.per_reference_flow is None and rule.note:
             _add(findings, "declared-unit-expression", rule, "observation",
                  f"The PCR fixes the declared unit, not how it is computed: {rule.note} The model's "
-                 f"{model_value:g} {declared.unit} per reference flow is accepted as stated.",
+                 f"{amount(model_value)} {declared.unit} per reference flow is accepted as stated.",
                  "Justify the calculation of the declared unit in the CFP study report.")
 
     missing = False
@@ -417,14 +418,14 @@ def _check_declared_unit(result: FootprintResult, pcr: PCR, findings: list) -> f
             _add(findings, "declared-unit-parameter", p, "nonconformity",
                  f"The model has no parameter {p.name!r} ({p.description} [{p.unit}]).",
                  f"Add {p.name} [{p.unit}] to parameters"
-                 + (f" (the PCR's value is {p.value:g})." if p.value is not None else "."))
+                 + (f" (the PCR's value is {amount(p.value)})." if p.value is not None else "."))
             continue
         if p.value is not None and not _close(parameters[p.name], p.value):
             severity = p.if_different
             _add(findings, "fixed-parameter", p, severity,
-                 f"Parameter {p.name} is {parameters[p.name]!r} [{p.unit}]; the PCR fixes it at {p.value:g} "
+                 f"Parameter {p.name} is {_given(parameters[p.name])} [{p.unit}]; the PCR fixes it at {amount(p.value)} "
                  f"({p.description}).",
-                 f"Set {p.name}: {p.value:g}." + (f" {p.alternative}" if p.alternative else ""))
+                 f"Set {p.name}: {amount(p.value)}." + (f" {p.alternative}" if p.alternative else ""))
 
     if not missing and model_value is not None and rule.per_reference_flow is not None:
         try:
@@ -436,8 +437,8 @@ def _check_declared_unit(result: FootprintResult, pcr: PCR, findings: list) -> f
         else:
             if not _close(model_value, expected):
                 _add(findings, "declared-units-per-reference-flow", rule, "nonconformity",
-                     f"The model gives {model_value:g} {rule.unit} per reference flow; the PCR's "
-                     f"{rule.per_reference_flow} gives {expected:g}.",
+                     f"The model gives {amount(model_value)} {rule.unit} per reference flow; the PCR's "
+                     f"{rule.per_reference_flow} gives {amount(expected)}.",
                      f"Set product.declared_unit.per_reference_flow: {rule.per_reference_flow}.")
     return model_value
 
@@ -454,7 +455,7 @@ def _check_stages(result: FootprintResult, pcr: PCR, findings: list) -> None:
     for stage in rule.stages:
         value = stages.get(stage)
         if not _number(value) or value == 0:
-            state = "is missing" if stage not in stages else f"is {value!r} kg CO2e"
+            state = "is missing" if stage not in stages else f"is {_given(value, figure)} kg CO2e"
             _add(findings, "required-stage", rule, "nonconformity",
                  f"Required life-cycle stage {stage!r} ({_pcr_stage_name(pcr, stage)}) {state}.",
                  f"Model the processes of this stage with stage: {stage}.")
@@ -464,7 +465,7 @@ def _check_stages(result: FootprintResult, pcr: PCR, findings: list) -> None:
         if value is not None and (not _number(value) or value != 0):
             _add(findings, "excluded-stage", rule, "nonconformity",
                  f"Life-cycle stage {stage!r} is outside the PCR's system boundary but the result has "
-                 f"{value!r} kg CO2e in it.",
+                 f"{_given(value, figure)} kg CO2e in it.",
                  f"Remove the processes with stage: {stage} from the model.")
 
 
@@ -484,6 +485,14 @@ def _stages_per_declared_unit(
 
 def _pcr_stage_name(pcr: PCR, model_stage: str) -> str:
     return next((s.name for s in pcr.stages if model_stage in s.model_stages), "not mapped")
+
+
+def _given(value: object, write=amount) -> str:
+    """A value in a finding's text: a number by the number policy (``write``: by default
+    :func:`pcf.core.numbers.amount` for an amount as given, :func:`~pcf.core.numbers.figure` for
+    a result [kg CO2e]; never an exponent, and a number of many variants keeps each row's text
+    without a ``float()``), anything else (a text, None, NaN) as Python writes it, quoted."""
+    return write(value) if _number(value) else repr(value)
 
 
 def _number(value: object) -> bool:

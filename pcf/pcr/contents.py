@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+from ..core.numbers import figure
 from ..core.vocabulary import GHG_REPORTED
 from ..lca.result import FootprintResult
 from .assessment import ContentItem, Finding
@@ -115,7 +116,7 @@ def _plant(r: FootprintResult) -> str | None:
 def _per_du(r: FootprintResult) -> str | None:
     v = r.per_declared_unit_kg_co2e
     unit = _declared_unit(r).unit if _declared_unit(r) else None
-    return f"{v:.4g} kg CO2e/{unit}" if _number(v) and unit else None
+    return f"{figure(v)} kg CO2e/{unit}" if _number(v) and unit else None
 
 
 def _stages(r: FootprintResult) -> str | None:
@@ -130,7 +131,7 @@ def _ghg(r: FootprintResult) -> str | None:
 
 def _biogenic_content(r: FootprintResult) -> str | None:
     v = r.biogenic_carbon.content_product_kg_c if r.biogenic_carbon else None
-    return f"{v:g} kg C per reference flow" if _number(v) else None
+    return f"{figure(v)} kg C per reference flow" if _number(v) else None
 
 
 def _dqr(r: FootprintResult) -> str | None:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ..core.numbers import amount
 from ..lca.gwpbasis import LABELS
 from ..lca.result import FootprintResult
 from ..model.lanes import num
@@ -136,7 +137,7 @@ def check_primary_data(result: FootprintResult, pcr: PCR, findings: list) -> Non
             findings.append(_finding(
                 "primary-data", rule, rule.severity,
                 _with_note(f"The primary data share is {shown}; the PCR asks for at least "
-                           f"{100 * rule.min_share:g} %.", rule),
+                           f"{amount(100 * rule.min_share)} %.", rule),
                 "Use primary data (activity data and emission factors) for the largest contributions "
                 "(report section 4.1 lists them)."))
 
@@ -158,7 +159,7 @@ def check_data_quality(result: FootprintResult, pcr: PCR, findings: list) -> Non
             findings.append(_finding(
                 "data-quality", rule, rule.severity,
                 _with_note(f"The contribution-weighted data quality rating is {dqr:.2f}; the PCR asks for at most "
-                           f"{rule.max_dqr:g} (1 best, 5 worst).", rule),
+                           f"{amount(rule.max_dqr)} (1 best, 5 worst).", rule),
                 "Improve the data of the contributions with the worst rating (report section 4.1)."))
     if rule.min_coverage is not None:
         coverage = dq.coverage if dq else None
@@ -167,7 +168,7 @@ def check_data_quality(result: FootprintResult, pcr: PCR, findings: list) -> Non
             findings.append(_finding(
                 "data-quality", rule, rule.severity,
                 _with_note(f"Rated data carry {shown} of the |kg CO2e|; the PCR asks for at least "
-                           f"{100 * rule.min_coverage:g} %.", rule),
+                           f"{amount(100 * rule.min_coverage)} %.", rule),
                 "Rate the unrated contributions (dqr on the input or the process)."))
 
 
@@ -196,7 +197,7 @@ def check_gwp_basis(result: FootprintResult, pcr: PCR, findings: list) -> None:
         "gwp-basis", rule, rule.above,
         _with_note(f"{100 * share:.1f} % of the total comes from factors on other GWP bases than the method's "
                    f"({summary.method}, {summary.method_gwp_vintage}): {parts}; the PCR allows at most "
-                   f"{100 * rule.max_other_basis_share:g} %.", rule),
+                   f"{amount(100 * rule.max_other_basis_share)} %.", rule),
         "Replace the largest of them" + (f" ({largest})" if largest else "") + " with per-gas data or factors "
         f"aggregated with {summary.method_gwp_vintage} GWP100 values (report section 4 shows each factor's basis)."))
 
