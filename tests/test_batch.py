@@ -387,6 +387,40 @@ def test_table_columns_are_the_rows(tmp_path, text):
         assert "is a folder" in by_id["e5"].error and by_id["a-1"].name == "first"
 
 
+def test_input_hashes_by_column_are_each_rows_input_hash(tmp_path):
+    """``input_hashes`` (every row's hash at once, column by column, each distinct value of a
+    parameter column formatted once) gives each row's ``input_hash``: empty cells, flags, two
+    models (two fingerprints), a row without a plan (None), and ``Columns.take`` keeps the rows
+    (a run of positions sliced, others picked)."""
+    from pcf.batch.engine import input_hash, input_hashes
+    from pcf.batch.table import SkuTable
+
+    rng = np.random.default_rng(7)
+    n = 6000  # above the distinct-values formatting's threshold
+    lines = ["id,model,cap,life,label"]
+    for i in range(n):
+        cap = "" if i % 97 == 0 else str(int(rng.integers(40, 121)))
+        lines.append(f"S{i},{'b.yaml' if i % 5 == 0 else ''},{cap},{rng.uniform(4.5, 5.5):.3f},{'x' if i % 7 == 0 else ''}")
+    path = tmp_path / "skus.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    cols = SkuTable(path, "a.yaml").columns()
+
+    class Print:
+        def __init__(self, fingerprint):
+            self.fingerprint = fingerprint
+
+    plans = {(str(tmp_path / "b.yaml"), ""): Print("f" * 64), ("a.yaml", ""): Print("a" * 64)}
+    hashes = input_hashes(cols, plans)
+    for i in [0, 1, 5, 7, 97, 194, 2000, n - 1]:
+        row = cols.row(i)
+        assert hashes[i] == input_hash(plans[row.model, row.scenario], row), i
+    assert input_hashes(cols, {("a.yaml", ""): Print("a" * 64)})[5] is None  # no plan: no hash
+    one = cols.take(np.flatnonzero(np.array(cols.models) == "a.yaml"))
+    assert input_hashes(one, plans) == [h for h, m in zip(hashes, cols.models) if m == "a.yaml"]
+    assert [one.row(i) for i in range(3)] == [cols.row(i) for i in (1, 2, 3)]
+    assert cols.take(range(3, 9)).make_rows(0, 6) == cols.make_rows(3, 9)
+
+
 def test_table_columns_in_blocks_and_errors(tmp_path, monkeypatch):
     """A table longer than one block of columns gives the same rows; a quote never closed is the
     same error at the same line as reading row by row."""
@@ -434,6 +468,15 @@ def test_summary_csv_lines_are_what_the_csv_module_writes():
     values = np.concatenate([rng.lognormal(0, 12, 20000), -rng.uniform(0, 1e4, 5000), rng.integers(-9, 9, 500) * 1.0])
     block = pa.table({"f": pa.array(values, pa.float64())})
     assert csv_lines(block, ["float"]) == "".join(f"{v!r}\r\n" for v in values.tolist())
+    # few distinct values (a parameter column: each written once, repeated), with nulls; one value
+    # throughout; text and nothing but nulls throughout
+    values = [None if i % 11 == 0 else [40.0, 1e16, 2.5e-7, -0.0, 4.747, 1e22][i % 6] for i in range(9000)]
+    block = pa.table({"f": pa.array(values, pa.float64()), "c": pa.array([-58.5] * 9000, pa.float64()),
+                      "s": pa.array(["a, b"] * 9000, pa.string()), "n": pa.nulls(9000, pa.string())})
+    expected = io.StringIO(newline="")
+    csv.writer(expected).writerows(zip(*(_texts(block.column(k).to_pylist(), t)
+                                         for k, t in zip("fcsn", ["float", "float", "str", "str"]))))
+    assert csv_lines(block, ["float", "float", "str", "str"]) == expected.getvalue()
 
 
 @pytest.mark.parametrize("strict", [False, True])

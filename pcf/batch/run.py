@@ -106,16 +106,27 @@ class Options:
     ship: bool = False
 
 
-@dataclass
 class Chunk:
-    """Rows handed to a worker at once, with their input hashes (:func:`pcf.batch.engine.input_hash`,
-    computed by the driver)."""
+    """Rows handed to a worker at once, as columns (``cols``, :class:`pcf.batch.table.Columns`),
+    with their input hashes (``hashes``, :func:`pcf.batch.engine.input_hash`, computed by the
+    driver); :attr:`rows` gives them as :class:`SkuRow` (made on first use, never pickled: the
+    summary's array path reads the columns)."""
 
-    rows: list
-    hashes: list
+    def __init__(self, cols, hashes: list):
+        self.cols, self.hashes = cols, hashes
+        self._rows: list | None = None
+
+    @property
+    def rows(self) -> list[SkuRow]:
+        if self._rows is None:
+            self._rows = self.cols.make_rows(0, len(self.cols))
+        return self._rows
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return len(self.cols)
+
+    def __getstate__(self) -> dict:
+        return {"cols": self.cols, "hashes": self.hashes, "_rows": None}
 
 
 def process_chunk(plans: dict, chunk: Chunk, options: Options) -> tuple[list[dict], list[str], list, list]:
@@ -142,6 +153,8 @@ def process_chunk(plans: dict, chunk: Chunk, options: Options) -> tuple[list[dic
 def _process_chunk(plans: dict, chunk: Chunk, options: Options, out: Path) -> tuple[list[dict], list[str], list, list]:
     """:func:`process_chunk` writing the rows' files into ``out`` (with ``ship``: a temporary
     folder, emptied into each ok record's ``_files``)."""
+    if not options.results:
+        return _summary_chunk(plans, chunk, options, out)
     records, notes, pieces, tables = [], [], [], []
     hashes = dict(zip((r.row for r in chunk.rows), chunk.hashes))
     by_plan: dict[tuple, list[SkuRow]] = {}
@@ -149,13 +162,9 @@ def _process_chunk(plans: dict, chunk: Chunk, options: Options, out: Path) -> tu
         by_plan.setdefault((row.model, row.scenario), []).append(row)
     for key, group in by_plan.items():
         plan = plans[key]
-        fast, rest, note = {}, group, ""
-        if not options.results:
-            group = rest = _summary_arrays(plan, group, hashes, tables, notes)
-        else:
-            if options.templates is not None:
-                group = _on_arrays(plan, group, options.templates[key], hashes, tables, notes, pieces)
-            fast, rest, note = summarise_rows(plan, group) if group else ({}, [], "")  # checks the full results
+        if options.templates is not None:
+            group = _on_arrays(plan, group, options.templates[key], hashes, tables, notes, pieces)
+        fast, rest, note = summarise_rows(plan, group) if group else ({}, [], "")  # checks the full results
         if note:
             notes.append(f"{plan.model}{' scenario ' + plan.scenario if plan.scenario else ''}: rows computed one "
                          f"by one, the array path failed ({note})")
@@ -170,6 +179,37 @@ def _process_chunk(plans: dict, chunk: Chunk, options: Options, out: Path) -> tu
     return records, notes, pieces, tables
 
 
+def _summary_chunk(plans: dict, chunk: Chunk, options: Options, out: Path) -> tuple[list[dict], list[str], list, list]:
+    """:func:`_process_chunk` of a summary-only run: the summary figures of each plan's rows on
+    arrays, from the chunk's columns (:func:`_summary_arrays`); the rows the arrays cannot give
+    are computed alone (:func:`_compute_row`, their full result)."""
+    import numpy as np
+
+    records, notes, tables = [], [], []
+    cols = chunk.cols
+    by_plan: dict[tuple, list[int]] = {}
+    for i, key in enumerate(zip(cols.models, cols.scenarios)):
+        by_plan.setdefault(key, []).append(i)
+    for key, positions in by_plan.items():
+        plan = plans[key]
+        group = cols if len(positions) == len(cols) else cols.take(positions)
+        hashes = chunk.hashes if len(positions) == len(cols) else [chunk.hashes[i] for i in positions]
+        left = _summary_arrays(plan, group, hashes, tables, notes)
+        if not len(left):
+            continue
+        rest = group.take(left)
+        rows = rest.make_rows(0, len(rest))
+        slow = {r.row for r in rows}
+        for row, h in zip(rows, np.asarray(hashes, dtype=object)[left].tolist()):
+            record = _compute_row(plan, row, options, out, {}, slow, key, h)
+            if options.ship:
+                files = _take_files(out)
+                if files and record["status"] == "ok":
+                    record["_files"] = files
+            records.append(record)
+    return records, notes, [], tables
+
+
 def _own_columns(plan: Plan, rows: list[SkuRow], hashes: dict) -> dict:
     """The record fields of ``rows`` that are not figures, as columns."""
     product = plan.product.get("name")
@@ -178,37 +218,57 @@ def _own_columns(plan: Plan, rows: list[SkuRow], hashes: dict) -> dict:
             "input_sha256": [hashes[r.row] for r in rows], "pcr": plan.pcr.id if plan.pcr is not None else None}
 
 
-def _summary_arrays(plan: Plan, group: list[SkuRow], hashes: dict, tables: list, notes: list) -> list[SkuRow]:
-    """Summary figures of the rows of one plan on arrays (:func:`pcf.batch.engine.evaluate_columns`),
-    their ok records appended to ``tables`` as columns; the rows left for the scalar path are
-    returned (a parameter the model does not have, another path through the loader, a
-    singular foreground)."""
+def _summary_arrays(plan: Plan, cols, hashes: list, tables: list, notes: list):
+    """Summary figures of rows of one plan (``cols``, :class:`pcf.batch.table.Columns`, with their
+    input ``hashes``) on arrays (:func:`pcf.batch.engine.evaluate_columns`), their ok records
+    appended to ``tables`` as columns; the positions of the rows left for the scalar path are
+    returned (numpy.ndarray of int: a row overriding a parameter the model does not have,
+    another path through the loader, a singular foreground)."""
     import numpy as np
 
-    known = [r for r in group if set(r.overrides) <= set(plan.parameters)]
-    if not known:
-        return group
-    names = sorted({k for r in known for k in r.overrides})
-    values = {k: np.array([r.overrides.get(k, plan.parameters[k]) for r in known]) for k in names}
-    cols, ok, note = evaluate_columns(plan, values)
+    n = len(cols)
+    known = np.ones(n, dtype=bool)
+    for k, v in cols.values.items():
+        if k not in plan.parameters:
+            known &= np.isnan(v)  # a row overriding a parameter the model lacks goes alone (its error)
+    if not known.any():
+        return np.arange(n)
+    every = bool(known.all())
+    kidx = np.flatnonzero(known)
+    names = sorted(k for k, v in cols.values.items()
+                   if k in plan.parameters and not np.isnan(v if every else v[kidx]).all())
+    values = {}
+    for k in names:
+        v = cols.values[k] if every else cols.values[k][kidx]
+        values[k] = np.where(np.isnan(v), float(plan.parameters[k]), v)
+    figures, ok, note = evaluate_columns(plan, values)
     if note:
         notes.append(f"{plan.model}{' scenario ' + plan.scenario if plan.scenario else ''}: rows computed one "
                      f"by one, the array path failed ({note})")
-        return group
+        return np.arange(n)
     ok = np.atleast_1d(ok)
-    if ok.size == 1 and len(known) > 1:  # no parameter column: one evaluation, the model as written, for all
-        ok = np.repeat(ok, len(known))
-        cols = {k: (v[0] if isinstance(v, (np.ndarray, list)) else v) for k, v in cols.items()}
+    if ok.size == 1 and len(kidx) > 1:  # no parameter column: one evaluation, the model as written, for all
+        ok = np.repeat(ok, len(kidx))
+        figures = {k: (v[0] if isinstance(v, (np.ndarray, list)) else v) for k, v in figures.items()}
     chosen = np.flatnonzero(ok)
-    rows = [known[i] for i in chosen.tolist()]
-    if rows:
-        data = _own_columns(plan, rows, hashes)
-        for k, v in cols.items():
-            data[k] = v[chosen] if isinstance(v, np.ndarray) else [v[i] for i in chosen.tolist()] \
-                if isinstance(v, list) else v
-        tables.append(chunk_table(data, len(rows)))
-    done = {r.row for r in rows}
-    return [r for r in group if r.row not in done]
+    if chosen.size:
+        data = _column_fields(plan, cols.take(kidx[chosen]), [hashes[i] for i in kidx[chosen].tolist()])
+        every_ok = chosen.size == len(ok)
+        for k, v in figures.items():
+            data[k] = v if every_ok and isinstance(v, (np.ndarray, list)) else v[chosen] \
+                if isinstance(v, np.ndarray) else [v[i] for i in chosen.tolist()] if isinstance(v, list) else v
+        tables.append(chunk_table(data, int(chosen.size)))
+    left = np.ones(n, dtype=bool)
+    left[kidx[chosen]] = False
+    return np.flatnonzero(left)
+
+
+def _column_fields(plan: Plan, cols, hashes: list) -> dict:
+    """:func:`_own_columns` of rows given as columns."""
+    product = plan.product.get("name")
+    names = cols.names if all(cols.names) else [name or product for name in cols.names]
+    return {"row": cols.rows, "id": cols.ids, "name": names, "model": cols.models, "scenario": cols.scenarios,
+            "input_sha256": hashes, "pcr": plan.pcr.id if plan.pcr is not None else None}
 
 
 def _on_arrays(plan: Plan, group: list[SkuRow], template: tuple, hashes: dict, tables: list, notes: list,
@@ -739,43 +799,45 @@ def _pending_chunks(feed: _Feed) -> Iterator[Chunk]:
     whose result exists with the same input hash are skipped (unless ``force``)."""
     report, size, progress, cols = feed.report, feed.size, feed.progress, feed.cols
     hashes = input_hashes(cols, feed.plans)
-    chunks: dict[tuple, Chunk] = {}  # per plan: a chunk's rows share one evaluation on arrays
+    chunks: dict[tuple, list[int]] = {}  # per plan, the rows' positions: a chunk shares one evaluation on arrays
     errors: list[dict] = []
     manifest, store, ok = feed.manifest, feed.store, feed.manifest.ok
-    rows: list[SkuRow] = []
-    for i, (number, sku, message, key, h) in enumerate(zip(cols.rows.tolist(), cols.ids, cols.errors,
-                                                           zip(cols.models, cols.scenarios), hashes)):
-        if i % BLOCK == 0:
-            rows = cols.make_rows(i, i + BLOCK)
+    for i, (number, sku, message, key) in enumerate(zip(cols.rows.tolist(), cols.ids, cols.errors,
+                                                        zip(cols.models, cols.scenarios))):
         plan = feed.plans.get(key)
         if not message and number in feed.duplicates:
             message = f"duplicate id {sku!r} (first on row {feed.duplicates[number]})"
         if not message and plan.error:
             message = plan.error
         if message:
-            errors.append(_error_record(rows[i % BLOCK], message, plan))
+            errors.append(_error_record(cols.row(i), message, plan))
             if len(errors) >= size:
                 _record_chunk(feed, errors)
                 errors = []
             continue
-        if not feed.force and sku in ok and manifest.done(sku, h) and \
-                (not feed.results or (store.stored(sku, h) if store is not None
+        if not feed.force and sku in ok and manifest.done(sku, hashes[i]) and \
+                (not feed.results or (store.stored(sku, hashes[i]) if store is not None
                                       else (feed.out / f"{sku}.result.json").exists())):
             report.skipped += 1
             feed.done += 1
             if progress and report.skipped % 1000 == 0:
                 progress(feed.done, report.rows)
             continue
-        chunk = chunks.get(key)
-        if chunk is None:
-            chunk = chunks[key] = Chunk([], [])
-        chunk.rows.append(rows[i % BLOCK])
-        chunk.hashes.append(h)
-        if len(chunk.rows) >= size:
-            yield chunks.pop(key)
-    yield from chunks.values()
+        positions = chunks.get(key)
+        if positions is None:
+            positions = chunks[key] = []
+        positions.append(i)
+        if len(positions) >= size:
+            yield _chunk(cols, chunks.pop(key), hashes)
+    for positions in chunks.values():
+        yield _chunk(cols, positions, hashes)
     if errors:
         _record_chunk(feed, errors)
+
+
+def _chunk(cols, positions: list[int], hashes: list) -> Chunk:
+    """The chunk of the table's rows at ``positions``."""
+    return Chunk(cols.take(positions), [hashes[i] for i in positions])
 
 
 GROUP = 2000

@@ -262,7 +262,7 @@ def complete(base, parameters: dict, cols: list[tuple[str, str]]):
             out[name] = pa.array(share, type=types["float"], mask=np.isnan(stage) | np.isnan(total) | (total == 0))
     for (name, kind), values in zip(cols[len(cols) - len(parameters):], parameters.values()):
         out[name] = pa.array(values, type=types["float"], mask=np.isnan(values))
-    return pa.table({name: out[name] for name, _ in cols})
+    return pa.Table.from_arrays([out[name] for name, _ in cols], names=[name for name, _ in cols])
 
 
 def write_summary_tables(blocks: Iterable, cols: list[tuple[str, str]], out: Path) -> dict[str, Path]:
@@ -290,41 +290,64 @@ def csv_lines(block, kinds: list[str]) -> str:
     ``csv.writer`` (QUOTE_MINIMAL, lines ending in CR LF) writes for the cells of
     :func:`write_summary` (:func:`_texts`): a float as ``repr()`` gives it, an int as ``str()``,
     a bool as ``true`` / ``false``, text through :func:`pcf.core.cells.safe_cell` and quoted when
-    it holds a comma, a quote or a line break (quotes doubled), None as an empty cell."""
-    import numpy as np
-
+    it holds a comma, a quote or a line break (quotes doubled), None as an empty cell. A column
+    holding one value throughout (a model, a scenario, the product's name) has that value's
+    cell written once and repeated."""
     pa = require("parquet", "pyarrow", PARQUET_PURPOSE)
     pc = require("parquet", "pyarrow.compute", PARQUET_PURPOSE)
-    fields = []
-    for column, kind in zip(block.columns, kinds):
-        column = column.combine_chunks() if hasattr(column, "combine_chunks") else column
-        if kind == "float":
-            text = float_texts(column)
-        elif kind == "int":
-            text = pc.cast(column, pa.string())
-        elif kind == "bool":
-            text = pc.if_else(column, pa.scalar("true"), pa.scalar("false"))
-        else:
-            text = column
-            if len(text) and pc.any(pc.match_substring_regex(text, r"^[=+\-@\t\r]")).as_py():
-                text = pa.array([safe_cell(v) for v in text.to_pylist()], pa.string())
-            quote = pc.match_substring_regex(text, '[,"\r\n]')
-            if pc.any(quote).as_py():
-                quoted = pc.binary_join_element_wise(pa.scalar('"'), pc.replace_substring(text, '"', '""'),
-                                                     pa.scalar('"'), "")
-                text = pc.if_else(quote, quoted, text)
-        fields.append(pc.fill_null(text, ""))
-    lines = pc.binary_join_element_wise(*fields, ",") if len(fields) > 1 else fields[0]
+    fields = [_csv_field(column, kind, pa, pc) for column, kind in zip(block.columns, kinds)]
     if len(fields) == 1:  # csv.writer quotes a row of one empty cell
-        lines = pc.if_else(pc.equal(lines, ""), pa.scalar('""'), lines)
-    return "\r\n".join(lines.to_pylist()) + "\r\n"
+        lines = pc.if_else(pc.equal(fields[0], ""), pa.scalar('""'), fields[0])
+    else:
+        lines = pc.binary_join_element_wise(*fields, ",")
+    return _joined(pc.binary_join_element_wise(lines, pa.scalar("\r\n"), ""), pa)
+
+
+def _csv_field(column, kind: str, pa, pc):
+    """The CSV cells of one column (:func:`csv_lines`), an Arrow string array without nulls."""
+    import numpy as np
+
+    column = column.combine_chunks() if hasattr(column, "combine_chunks") else column
+    n = len(column)
+    if n > 1 and column.null_count in (0, n) and (column.null_count == n or pc.all(pc.equal(column, column[0])).as_py()):
+        one = _csv_field(column.slice(0, 1), kind, pa, pc)  # the same value throughout: one cell, repeated
+        return one.take(pa.array(np.zeros(n, dtype=np.int32)))
+    if kind == "float":
+        text = float_texts(column)
+    elif kind == "int":
+        text = pc.cast(column, pa.string())
+    elif kind == "bool":
+        text = pc.if_else(column, pa.scalar("true"), pa.scalar("false"))
+    else:
+        text = column
+        if n and pc.any(pc.match_substring_regex(text, r"^[=+\-@\t\r]")).as_py():
+            text = pa.array([safe_cell(v) for v in text.to_pylist()], pa.string())
+        quote = pc.match_substring_regex(text, '[,"\r\n]')
+        if pc.any(quote).as_py():
+            quoted = pc.binary_join_element_wise(pa.scalar('"'), pc.replace_substring(text, '"', '""'),
+                                                 pa.scalar('"'), "")
+            text = pc.if_else(quote, quoted, text)
+    return pc.fill_null(text, "")
+
+
+def _joined(lines, pa) -> str:
+    """The text of an Arrow string array without nulls, its values one after the other (read
+    from its data buffer)."""
+    import numpy as np
+
+    if len(lines) == 0:
+        return ""
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32, count=len(lines) + 1, offset=4 * lines.offset)
+    data = lines.buffers()[2]
+    return data.slice(int(offsets[0]), int(offsets[-1] - offsets[0])).to_pybytes().decode("utf-8")
 
 
 def float_texts(column):
     """``repr()`` of each float of an Arrow float64 array as an Arrow string array (null stays
     null): Arrow's shortest round-trip text (the same digits as Python's) where Python writes
     the same fixed notation (zero and 1e-4 <= |x| < 1e16, ``.0`` added to a whole number), ``repr()``
-    itself for the others."""
+    itself for the others. A column of few distinct values (a parameter) has ``repr()`` of each
+    distinct value, taken for every row."""
     import numpy as np
 
     pa = require("parquet", "pyarrow", PARQUET_PURPOSE)
@@ -332,12 +355,18 @@ def float_texts(column):
     if len(column) == 0:
         return pa.array([], pa.string())
     values = column.to_numpy(zero_copy_only=False).astype(float)
+    if len(values) > 4096 and len(np.unique(values[:1024])) <= 128:
+        distinct, inverse = np.unique(values, return_inverse=True)
+        if len(distinct) <= len(values) // 16:
+            text = pa.array([repr(v) for v in distinct.tolist()], pa.string()).take(
+                pa.array(inverse.astype(np.int32).ravel()))
+            return text if column.null_count == 0 else pc.if_else(pc.is_null(column), pa.nulls(1, pa.string())[0], text)
     text = pc.cast(column, pa.string())
     size = np.abs(values)
     with np.errstate(invalid="ignore"):
         fixed = ((size >= 1e-4) & (size < 1e16)) | (size == 0)  # Arrow's "0" and "-0" become "0.0" and "-0.0"
-    fixed &= ~pc.fill_null(pc.match_substring(text, "e"), True).to_numpy(zero_copy_only=False)
-    whole = fixed & ~pc.fill_null(pc.match_substring(text, "."), True).to_numpy(zero_copy_only=False)
+        fixed &= ~pc.fill_null(pc.match_substring(text, "e"), True).to_numpy(zero_copy_only=False)
+        whole = fixed & (np.floor(values) == values)  # Arrow writes a whole number in fixed notation without "."
     if whole.any():
         text = pc.if_else(pa.array(whole), pc.binary_join_element_wise(text, pa.scalar(".0"), ""), text)
     other = np.flatnonzero(~fixed & ~np.isnan(values))

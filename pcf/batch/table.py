@@ -439,6 +439,23 @@ class Columns:
                                                   self.label[lo:hi].tolist(), self.report[lo:hi].tolist(),
                                                   self.errors[lo:hi])]
 
+    def take(self, positions) -> "Columns":
+        """The rows at ``positions`` (sequence of int, in that order) as :class:`Columns`; a run
+        of consecutive positions is sliced."""
+        import numpy as np
+
+        positions = np.asarray(positions, dtype=np.intp)
+        n = len(positions)
+        if n and positions[-1] - positions[0] == n - 1 and (n == 1 or bool((np.diff(positions) == 1).all())):
+            lo, hi = int(positions[0]), int(positions[0]) + n
+            pick = (lambda seq: seq[lo:hi])
+        else:
+            index = positions.tolist()
+            pick = (lambda seq: seq[positions] if isinstance(seq, np.ndarray) else [seq[i] for i in index])
+        return Columns(pick(self.rows), pick(self.ids), pick(self.names), pick(self.models), pick(self.scenarios),
+                       {k: pick(v) for k, v in self.values.items()}, pick(self.label), pick(self.report),
+                       pick(self.errors))
+
     def row(self, i: int) -> SkuRow:
         """Row ``i`` as a :class:`SkuRow`."""
         overrides = {k: float(v[i]) for k, v in self.values.items() if v[i] == v[i]}
