@@ -31,6 +31,8 @@ from __future__ import annotations
 import csv
 import json
 import math
+import subprocess
+import sys
 import textwrap
 
 import numpy as np
@@ -385,6 +387,53 @@ def test_table_columns_are_the_rows(tmp_path, text):
         assert by_id["f6"].name == "quoted, with comma" and by_id["g7"].row == 14  # rows as a spreadsheet numbers them
         assert "not a finite number" in by_id["c.3"].error and "not a finite number" in by_id["d4"].error
         assert "is a folder" in by_id["e5"].error and by_id["a-1"].name == "first"
+
+
+def test_a_second_batch_uses_the_kept_plan_and_parses_no_yaml(bd, model, table, tmp_path, monkeypatch):
+    """A batch keeps each plan whole (pcf.batch.plan: its preparation, parameters, PCR, the bytes
+    of the files it read and their YAML parses): the next batch of the unchanged model parses no
+    YAML, neither for its plans nor for its rows (the parses counted, in a process that forgot its
+    own), and writes the same summary; the kept plan is the plan prepared anew; a changed model
+    file is parsed and prepared again."""
+    from pcf.core import yamlsrc
+
+    run_batch(table, tmp_path / "one", model, results=False)
+    parses = []
+    real = yamlsrc._parse
+    monkeypatch.setattr(yamlsrc, "_parse", lambda text: parses.append(text) or real(text))
+    yamlsrc._PARSED.clear()  # as a new process
+    run_batch(table, tmp_path / "two", model, results=False)
+    assert parses == []
+    assert (tmp_path / "two" / "summary.csv").read_bytes() == (tmp_path / "one" / "summary.csv").read_bytes()
+    for scenario in ("", "steel_power"):
+        kept, fresh = make_plan(str(model), scenario, {}, "summary"), make_plan(str(model), scenario, {})
+        assert (kept.fingerprint, kept.parameters, kept.product, kept.model_sha256, kept.pcr, kept.sources) == \
+            (fresh.fingerprint, fresh.parameters, fresh.product, fresh.model_sha256, fresh.pcr, fresh.sources)
+        assert kept.prepared.background_cache == "warm" and list(kept.prepared.char.index) == \
+            list(fresh.prepared.char.index)
+    parses.clear()
+    model.write_text(model.read_text(encoding="utf-8").replace("cap: 2", "cap: 3"), encoding="utf-8")
+    changed = make_plan(str(model), "", {}, "summary")
+    assert parses and changed.parameters["cap"] == 3 and changed.model_sha256 != kept.model_sha256
+
+
+def test_a_warm_batch_imports_neither_brightway_nor_pandas(bd, model, table, tmp_path):
+    """A second ``pcf batch --summary-only`` of an unchanged model, in a fresh process as a user
+    runs it, imports no Brightway module and not pandas (pyarrow would import it, 0.3 s, on its
+    first list: pcf.core.extras.arrow_without_pandas), and writes the same summary."""
+    from tests.test_light_imports import DRIVER
+    from tests.test_warm_footprint import BRIGHTWAY, USER_ENV
+
+    run_batch(table, tmp_path / "one", model, results=False)
+    record = tmp_path / "modules.json"
+    proc = subprocess.run([sys.executable, "-c", DRIVER, str(record), "batch", str(table), "--model", str(model),
+                           "--out", str(tmp_path / "two"), "--summary-only"], cwd=REPO, env=USER_ENV,
+                          capture_output=True, text=True, timeout=300)
+    found = json.loads(record.read_text())
+    assert found["code"] == 1, proc.stderr  # the table's bad rows
+    assert not {m.split(".")[0] for m in found["modules"]} & {*BRIGHTWAY, "pandas"}
+    assert "pyarrow" in found["modules"]
+    assert (tmp_path / "two" / "summary.csv").read_bytes() == (tmp_path / "one" / "summary.csv").read_bytes()
 
 
 def test_input_hashes_by_column_are_each_rows_input_hash(tmp_path):

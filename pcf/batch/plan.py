@@ -20,9 +20,11 @@ from pathlib import Path
 
 from .. import __version__
 from ..background import method_spec
+from ..core import yamlsrc
 from ..core.bw import user_project
 from ..core.errors import PCFError
 from ..core.sources import Sources, recording, serving
+from ..core.srcdigest import source_digest
 from ..graph import foreground_name, link_foreground
 from ..lca import warmcache
 from ..lca.prepare import Prepared, prepare
@@ -63,6 +65,10 @@ class Plan:
     warm : str
         Where :func:`remember` keeps the preparation for the next batch of this plan (empty:
         it is not kept).
+    read : pcf.core.sources.Sources
+        The other files its preparation read (the PCR), for the kept plan's check (:func:`_kept_plan`).
+    kind : str
+        :func:`make_plan`'s ``warm``: the kind of batch the plan is kept for (empty: not kept).
     """
 
     model: str
@@ -76,6 +82,8 @@ class Plan:
     error: str = ""
     sources: Sources = field(default_factory=Sources)
     warm: str = ""
+    read: Sources = field(default_factory=Sources, repr=False, compare=False)
+    kind: str = ""
 
     @property
     def key(self) -> tuple[str, str]:
@@ -104,26 +112,38 @@ def make_plan(model: str, scenario: str, cache: dict | None = None, warm: str = 
         Brightway project and pcf are still what they were (:mod:`pcf.lca.warmcache`), without
         importing bw2data; empty: always prepared.
     """
+    kept = _kept_path(model, scenario, warm) if warm and user_project() is None else None
+    plan = _kept_plan(kept) if kept is not None else None
+    if plan is not None:
+        return plan
+    record = None
     try:
-        with recording() as sources:
-            system = load_model(model, scenario=scenario or None)
-        path = _warm_path(system, scenario, warm) if warm and user_project() is None else None
-        prepared = _warm_prepared(system, path) if path is not None else None
-        if prepared is None:
-            prepared = prepare(system, solve=False, cache=cache, keep=path is not None)
-        pcr = None
-        if system.model.study.pcr:
-            from ..pcr import load_pcr
+        with recording() as read:  # besides the model's own files (``sources``): the PCR
+            with recording() as sources:
+                system = load_model(model, scenario=scenario or None)
+            path = _warm_path(system, scenario, warm) if kept is not None else None
+            record = warmcache.load(path) if path is not None else None
+            prepared = _warm_prepared(system, record) if record is not None else None
+            if prepared is None:
+                record = None
+                prepared = prepare(system, solve=False, cache=cache, keep=path is not None)
+            pcr = None
+            if system.model.study.pcr:
+                from ..pcr import load_pcr
 
-            pcr = load_pcr(system.model.study.pcr)
-        raise_errors(lint_system(system, pcr))  # as pcf footprint: an unreachable process refuses the model
+                pcr = load_pcr(system.model.study.pcr)
+            raise_errors(lint_system(system, pcr))  # as pcf footprint: an unreachable process refuses the model
     except PCFError as exc:
         sha = hashlib.sha256(Path(model).read_bytes()).hexdigest() if Path(model).is_file() else ""
         return Plan(model, scenario, None, {}, None, {}, sha, _fingerprint(sha, scenario, "", ""), str(exc))
     product = system.model.product
-    return Plan(model, scenario, prepared, dict(system.parameters), pcr, {"id": product.id, "name": product.name},
+    plan = Plan(model, scenario, prepared, dict(system.parameters), pcr, {"id": product.id, "name": product.name},
                 system.sha256, _fingerprint(system.sha256, scenario, prepared.background.sha256, prepared.spec.id),
-                sources=sources, warm=str(path) if path is not None and prepared.warm is not None else "")
+                sources=sources, warm=str(path) if path is not None and prepared.warm is not None else "",
+                read=read, kind=warm)
+    if record is not None:  # from a former batch's preparation: kept whole for the next batch
+        _keep_plan(plan, Path(record["project"]), record["processed"], record["method_processed"], record["state"])
+    return plan
 
 
 def _warm_path(system, scenario: str, kind: str) -> Path:
@@ -134,13 +154,11 @@ def _warm_path(system, scenario: str, kind: str) -> Path:
     return warmcache.locate(name, method_spec(study.method).name, study.background)
 
 
-def _warm_prepared(system, path: Path) -> Prepared | None:
-    """The preparation a former batch kept (:func:`remember`), when the project is unchanged
-    (:func:`pcf.lca.warmcache.load`) and the model links to the same activities and flows;
-    None otherwise (then it is prepared again, which gives any error)."""
-    record = warmcache.load(path)
-    if record is None:
-        return None
+def _warm_prepared(system, record: dict) -> Prepared | None:
+    """The preparation a former batch kept (:func:`remember`; ``record``, read by
+    :func:`pcf.lca.warmcache.load` when the project is unchanged), when the model links to the
+    same activities and flows; None otherwise (then it is prepared again, which gives any
+    error)."""
     prepared = record["prepared"]
     try:
         if prepared.spec != method_spec(system.model.study.method) or prepared.links.suppliers:
@@ -165,8 +183,60 @@ def remember(plan: Plan) -> bool:
     if not plan.warm or state is None or state["before"] is None or prepared.links.suppliers:
         return False
     kept = replace(prepared, warm=None, score=None, background_cache=None)
-    return warmcache.store(Path(plan.warm), state["project"], state["processed"], state["method_processed"],
+    done = warmcache.store(Path(plan.warm), state["project"], state["processed"], state["method_processed"],
                            state["before"], kept)
+    if done:  # the plan as the next batch's make_plan would make it from that record
+        _keep_plan(replace(plan, prepared=replace(kept, background_cache="warm"), warm=""), state["project"],
+                   state["processed"], state["method_processed"], state["before"])
+    return done
+
+
+KEPT_PLAN = "pcf-batch-plan/1"
+
+
+def _kept_path(model: str, scenario: str, kind: str) -> Path | None:
+    """Where the whole plan of a model (by its path as given) and scenario is kept for the next
+    batch of this kind (:func:`_keep_plan`), next to the warm records (``PCF_HOME/cache/warm``,
+    ``pcf cache clear`` removes it); pcf's source digest is part of the name."""
+    text = "\n".join([KEPT_PLAN, source_digest(), kind, str(model), scenario, str(Path.cwd())])
+    return warmcache.cache_folder() / f"{hashlib.sha256(text.encode('utf-8', 'surrogatepass')).hexdigest()}.plan.pickle"
+
+
+def _keep_plan(plan: Plan, project, processed: dict, method_processed: str, state: dict) -> bool:
+    """Keep ``plan`` whole (its preparation, parameters, PCR and the bytes of every file it read)
+    with the parses of its YAML files (:func:`pcf.core.yamlsrc.parsed`), valid while the
+    Brightway project is in ``state`` (:func:`pcf.lca.warmcache.store`) and the files are
+    unchanged (:func:`_kept_plan`); whether it was written."""
+    if not plan.warm and plan.prepared is not None and plan.prepared.warm is None and not plan.error:
+        files = {**plan.sources.files, **plan.read.files}
+        value = {"plan": replace(plan, warm=""), "parsed": yamlsrc.parsed(files)}
+        return warmcache.store(_kept_path(plan.model, plan.scenario, plan.kind), project, processed, method_processed,
+                               state, value)
+    return False
+
+
+def _kept_plan(path: Path) -> Plan | None:
+    """The plan :func:`_keep_plan` kept at ``path`` when the Brightway project is unchanged
+    (:func:`pcf.lca.warmcache.load`) and every file it read (the model, its ``supplier_pcf``
+    documents, the PCR) holds the same bytes under the same resolved path; None otherwise.
+    Its YAML parses are remembered (:func:`pcf.core.yamlsrc.remember_parsed`), so that its
+    rows load the model without parsing it."""
+    record = warmcache.load(path) if path.is_file() else None
+    value = record["prepared"] if record is not None else None
+    if not isinstance(value, dict) or not isinstance(value.get("plan"), Plan):
+        return None
+    plan = value["plan"]
+    try:
+        for name, data in {**plan.sources.files, **plan.read.files}.items():
+            if Path(name).read_bytes() != data:
+                return None
+        for name, resolved in {**plan.sources.resolved, **plan.read.resolved}.items():
+            if str(Path(name).resolve()) != resolved:
+                return None
+    except (OSError, ValueError):
+        return None
+    yamlsrc.remember_parsed(value["parsed"])
+    return plan
 
 
 def _fingerprint(model_sha: str, scenario: str, background_sha: str, method: str) -> str:

@@ -33,7 +33,7 @@ from pathlib import Path
 from ..core.bw import attach_overlay, user_project
 from ..core.codec import first_non_finite
 from ..core.errors import CalculationError, PCFError
-from ..core.extras import require
+from ..core.extras import arrow_without_pandas, require
 from ..core.files import write_atomic
 from ..core.srcdigest import source_digest
 from ..declaration import Declaration, write_declaration
@@ -442,7 +442,8 @@ def _init_worker(plans: dict, options: Options, user=None) -> None:
 
 
 def _pool_chunk(chunk: Chunk):
-    return process_chunk(_PLANS, chunk, _OPTIONS)
+    with arrow_without_pandas():
+        return process_chunk(_PLANS, chunk, _OPTIONS)
 
 
 class _Inline:
@@ -679,7 +680,17 @@ def _run(table: SkuTable, out: Path, model, jobs: int, cluster: _Dask | None, fo
     keys, duplicates = _scan(cols)
     plans = _prepare_plans(keys, model, "" if json_per_sku else "full" if results else "summary")
     report.prepare_s = time.perf_counter() - started
+    # pyarrow imports pandas (0.3 s) on its first list, for nothing here; Brightway, which needs
+    # it, was imported above when a plan had to be prepared with it (pandas is then not hidden)
+    with arrow_without_pandas() if cluster is None else contextlib.nullcontext():
+        return _execute(table, cols, out, plans, duplicates, report, jobs, cluster, force, results, json_per_sku,
+                        chunk_size, progress)
 
+
+def _execute(table: SkuTable, cols, out: Path, plans: dict, duplicates: dict, report: BatchReport, jobs: int,
+             cluster: _Dask | None, force: bool, results: bool, json_per_sku: bool, chunk_size: int | None,
+             progress) -> BatchReport:
+    """:func:`_run` once the plans are prepared: the rows computed and recorded, then the summary."""
     manifest = Manifest(out)
     store = None
     templates = None
@@ -958,27 +969,15 @@ def _summary_block(cols, lo: int, hi: int, manifest: Manifest, reader, cache: di
 
     pa = require("parquet", "pyarrow", PARQUET_PURPOSE)
     pq = require("parquet", "pyarrow.parquet", PARQUET_PURPOSE)
-    by_chunk: dict[str, tuple[list, list]] = {}
-    lines: list[tuple[int, dict]] = []
-    for pos, (number, sku) in enumerate(zip(cols.rows[lo:hi].tolist(), cols.ids[lo:hi])):
-        where = manifest.where(number, sku)
-        if where is None:
-            lines.append((pos, {"row": number, "id": sku, "status": "error", "error": f"row {number}: not computed"}))
-        elif isinstance(where, int):
-            reader.seek(where)
-            lines.append((pos, json.loads(reader.readline())))
-        else:
-            positions, indices = by_chunk.setdefault(where[0], ([], []))
-            positions.append(pos)
-            indices.append(where[1])
+    by_chunk, lines = _where_block(cols, lo, hi, manifest, reader)
     schema = _record_schema(pa)
     parts, order = [], []
     for name, (positions, indices) in by_chunk.items():
         if name not in cache:
             if len(cache) >= 8:
                 cache.pop(next(iter(cache)))
-            cache[name] = pq.read_table(manifest.out / name)
-        part = cache[name].take(pa.array(indices, pa.int64()))
+            cache[name] = pq.ParquetFile(manifest.out / name).read()
+        part = cache[name].take(pa.array(np.asarray(indices, dtype=np.int64)))
         part = part.append_column("status", pa.array(["ok"] * part.num_rows, pa.string()))
         parts.append(part.append_column("error", pa.nulls(part.num_rows, pa.string())).select(schema.names))
         order.extend(positions)
@@ -989,6 +988,40 @@ def _summary_block(cols, lo: int, hi: int, manifest: Manifest, reader, cache: di
         order.extend(pos for pos, _ in lines)
     base = pa.concat_tables([p.cast(schema) for p in parts])
     return base.take(pa.array(np.argsort(np.asarray(order), kind="stable"), pa.int64()))
+
+
+def _where_block(cols, lo: int, hi: int, manifest: Manifest, reader) -> tuple[dict, list]:
+    """Where the records of rows ``lo:hi`` are (:meth:`pcf.batch.state.Manifest.where`): ``{chunk
+    file: (positions in the block, indices in the file)}`` and ``[(position, record)]`` of the
+    rows recorded one by one (or not computed)."""
+    ids = cols.ids[lo:hi]
+    hits = list(map(manifest.ok.get, ids))
+    if not manifest.errors and None not in hits:
+        wheres = [hit[1] for hit in hits]
+        if not any(isinstance(w, int) for w in wheres):  # every record in a chunk file (a run on arrays)
+            import numpy as np
+
+            names = np.array([w[0] for w in wheres], dtype=object)
+            indices = np.array([w[1] for w in wheres], dtype=np.int64)
+            found = {}
+            for name in dict.fromkeys(names.tolist()):
+                mask = names == name
+                found[name] = (np.flatnonzero(mask).tolist(), indices[mask])
+            return found, []
+    by_chunk: dict[str, tuple[list, list]] = {}
+    lines: list[tuple[int, dict]] = []
+    for pos, (number, sku) in enumerate(zip(cols.rows[lo:hi].tolist(), ids)):
+        where = manifest.where(number, sku)
+        if where is None:
+            lines.append((pos, {"row": number, "id": sku, "status": "error", "error": f"row {number}: not computed"}))
+        elif isinstance(where, int):
+            reader.seek(where)
+            lines.append((pos, json.loads(reader.readline())))
+        else:
+            positions, indices = by_chunk.setdefault(where[0], ([], []))
+            positions.append(pos)
+            indices.append(where[1])
+    return by_chunk, lines
 
 
 def _record_schema(pa):

@@ -122,7 +122,11 @@ def _summary_files(cols: list[tuple[str, str]], out: Path):
     targets = {"csv": out / "summary.csv", "parquet": out / "summary.parquet"}
     temps = {k: Path(tempfile.mkstemp(dir=out, prefix=f".{p.name}.", suffix=".tmp")[1]) for k, p in targets.items()}
     try:
-        with temps["csv"].open("w", newline="", encoding="utf-8") as fh, pq.ParquetWriter(temps["parquet"], schema) as pw:
+        # dictionary-encoded text columns only: a float column of distinct values gains nothing
+        # from a dictionary, which costed half the time of writing the file
+        text = [name for name, kind in cols if kind == "str"]
+        with temps["csv"].open("w", newline="", encoding="utf-8") as fh, \
+                pq.ParquetWriter(temps["parquet"], schema, use_dictionary=text) as pw:
             csv.writer(fh).writerow([name for name, _ in cols])
             yield pa, schema, fh, pw
         for k, path in targets.items():
@@ -275,13 +279,20 @@ def write_summary_tables(blocks: Iterable, cols: list[tuple[str, str]], out: Pat
     dict
         ``{"csv": Path, "parquet": Path}``.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     kinds = [t for _, t in cols]
-    with _summary_files(cols, out) as (_pa, schema, fh, pw):
+    with _summary_files(cols, out) as (_pa, schema, fh, pw), \
+            ThreadPoolExecutor(3, thread_name_prefix="pcf-summary") as pool:
+        fh.flush()  # the header; the lines go to the file's bytes
         for block in blocks:
             block = block.cast(schema)
-            pw.write_table(block)
-            if block.num_rows:
-                fh.write(csv_lines(block, kinds))
+            written = pool.submit(pw.write_table, block)  # Arrow's work (Parquet, CSV cells) runs without the GIL
+            try:
+                if block.num_rows:
+                    fh.buffer.write(csv_bytes(block, kinds, pool))
+            finally:
+                written.result()
     return {"csv": out / "summary.csv", "parquet": out / "summary.parquet"}
 
 
@@ -293,9 +304,18 @@ def csv_lines(block, kinds: list[str]) -> str:
     it holds a comma, a quote or a line break (quotes doubled), None as an empty cell. A column
     holding one value throughout (a model, a scenario, the product's name) has that value's
     cell written once and repeated."""
+    return csv_bytes(block, kinds).decode("utf-8")
+
+
+def csv_bytes(block, kinds: list[str], pool=None) -> bytes:
+    """:func:`csv_lines` encoded in UTF-8; ``pool`` (a ``concurrent.futures`` executor) makes
+    the columns' cells in its threads (Arrow's compute functions release the GIL)."""
     pa = require("parquet", "pyarrow", PARQUET_PURPOSE)
     pc = require("parquet", "pyarrow.compute", PARQUET_PURPOSE)
-    fields = [_csv_field(column, kind, pa, pc) for column, kind in zip(block.columns, kinds)]
+    if pool is None:
+        fields = [_csv_field(column, kind, pa, pc) for column, kind in zip(block.columns, kinds)]
+    else:
+        fields = list(pool.map(lambda ck: _csv_field(ck[0], ck[1], pa, pc), zip(block.columns, kinds)))
     if len(fields) == 1:  # csv.writer quotes a row of one empty cell
         lines = pc.if_else(pc.equal(fields[0], ""), pa.scalar('""'), fields[0])
     else:
@@ -330,16 +350,16 @@ def _csv_field(column, kind: str, pa, pc):
     return pc.fill_null(text, "")
 
 
-def _joined(lines, pa) -> str:
-    """The text of an Arrow string array without nulls, its values one after the other (read
-    from its data buffer)."""
+def _joined(lines, pa) -> bytes:
+    """The UTF-8 bytes of an Arrow string array without nulls, its values one after the other
+    (read from its data buffer)."""
     import numpy as np
 
     if len(lines) == 0:
-        return ""
+        return b""
     offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32, count=len(lines) + 1, offset=4 * lines.offset)
     data = lines.buffers()[2]
-    return data.slice(int(offsets[0]), int(offsets[-1] - offsets[0])).to_pybytes().decode("utf-8")
+    return data.slice(int(offsets[0]), int(offsets[-1] - offsets[0])).to_pybytes()
 
 
 def float_texts(column):

@@ -293,6 +293,23 @@ _PARSED: "OrderedDict[tuple[str, str], bytes]" = OrderedDict()
 _PARSED_MAX = 32
 
 
+def parsed(paths) -> dict:
+    """The remembered parses (:func:`load_yaml`) of the files named ``paths`` (str), as
+    ``{(path, SHA-256 of the text): pickled parse}``, for :func:`remember_parsed` in another
+    process (a batch keeps them with its plan, :mod:`pcf.batch.plan`)."""
+    wanted = set(paths)
+    return {key: value for key, value in _PARSED.items() if key[0] in wanted}
+
+
+def remember_parsed(entries: dict) -> None:
+    """Remember parses given by :func:`parsed`: a file whose text has that SHA-256 is not parsed
+    again (its parse is keyed by its content, so a changed file is parsed as usual)."""
+    for key, value in entries.items():
+        _PARSED[key] = value
+    while len(_PARSED) > _PARSED_MAX:
+        _PARSED.popitem(last=False)
+
+
 def load_yaml(path: str | Path, error: type[SourceError] = SourceError) -> tuple[Any, LineMap]:
     """Load a YAML 1.2 file strictly and record the line of every value.
 
