@@ -15,6 +15,7 @@ all``, ``pcf compare --claim reduction``) and every PDF it writes is read back w
 from __future__ import annotations
 
 import io
+import json
 import re
 import subprocess
 import tempfile
@@ -414,3 +415,34 @@ def test_the_contributions_heading_is_on_the_page_of_its_chart(demo, pid):
     pages = pdftotext(out / f"{pid}.report.pdf").split("\f")
     [page] = [p for p in pages if re.search(r"^\s*3\s+贡献分析\s+Contributions", p, re.M)]
     assert "Figure 4" in page and "Top 15 of" in page
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("polyvinylfluoride film (backsheet)", True), ("no open factor ([P] r5568; [F] pv_module_eva)", True),
+    ("聚氟乙烯薄膜 PVF film", False), ("背板", False), ("1,234", False), ("", False), (None, False)])
+def test_a_cell_is_english_when_it_has_latin_letters_and_no_chinese(text, expected):
+    from pcf.render.output import english
+
+    assert english(text) is expected
+
+
+@pytest.mark.parametrize("pid", ["SKU-NMC811-PACK", "SKU-PV-MONO-CN"])
+def test_long_words_of_the_cut_off_table_break_at_syllables_not_at_any_letter(demo, pid):
+    """Issue 20: in the narrow columns of section 5's table, "polyvinylfluorid / e film",
+    "pyrometallurgic / al" and "pv_module_backshee / t_pvf_ieapvps2020" broke at any letter
+    (seen as PNG). Every word of 11 letters or more of an excluded input's name or reason is now
+    printed whole, or hyphenated ("dismant- ling"), or broken after an underscore of an id."""
+    out, _ = demo
+    raw = subprocess.run(["pdftotext", "-raw", str(out / f"{pid}.report.pdf"), "-"], capture_output=True,
+                         text=True, check=True).stdout  # in drawing order: a cell's lines one after another
+    text = re.sub(r"\s+", " ", raw)
+    result = json.loads((out / f"{pid}.result.json").read_text(encoding="utf-8"))
+    words = {w for c in result["cut_off"] for w in re.findall(r"[A-Za-z_]{11,}[0-9]*", f"{c['name']} {c['reason']}")}
+    assert {"polyvinylfluoride", "pv_module_backsheet_pvf_ieapvps2020"} <= words or pid != "SKU-PV-MONO-CN"
+    for word in sorted(words):
+        pieces = r"(?:-? )?".join(re.escape(word[i:i + 1]) for i in range(len(word)))
+        found = [m.group(0) for m in re.finditer(pieces, text)]
+        assert found, f"{word!r} is not in the report"
+        for shown in found:
+            gaps = re.findall(r"(.)(-? )(?=.)", shown)
+            assert all(hyphen == "- " or before == "_" for before, hyphen in gaps), f"{word!r} printed as {shown!r}"

@@ -173,6 +173,7 @@ def _environment(folder: str) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["breakable"] = breakable
+    env.tests["english"] = english
     env.filters["amount"] = amount  # a given number (a threshold) as written: 450, not 450.0
     env.filters["svg_data_uri"] = svg_data_uri
     return env
@@ -201,6 +202,34 @@ def breakable(text) -> str:
     if text is None:
         return ""
     return str(text).replace("_", "_" + ZWSP).replace("/", "/" + ZWSP)
+
+
+#: Scripts whose text is not English: CJK ideographs and punctuation, kana, hangul, full-width forms.
+_NOT_ENGLISH = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
+
+
+def english(text) -> bool:
+    """Jinja2 test ``english``: whether a cell's text is English (Latin letters, no CJK), as in
+    ``<td{% if c.name is english %} lang="en"{% endif %}>``.
+
+    The report's document language is Chinese (``zh-Hans``), for which WeasyPrint has no
+    hyphenation dictionary; in a narrow column a long English word then broke at any letter
+    ("polyvinylfluorid / e film", issue 20). Marked English, the cell is hyphenated at the
+    syllables of pyphen's English dictionary (CSS ``[lang="en"] { hyphens: auto }`` of
+    report.css); a cell with Chinese text keeps the document's language, so its glyphs stay the
+    Simplified Chinese ones.
+
+    Parameters
+    ----------
+    text : str or None
+        The cell's text.
+
+    Returns
+    -------
+    bool
+    """
+    text = "" if text is None else str(text)
+    return bool(re.search(r"[A-Za-z]", text)) and not _NOT_ENGLISH.search(text)
 
 
 def svg_data_uri(svg: str) -> str:
