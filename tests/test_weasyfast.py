@@ -256,3 +256,39 @@ def test_fewer_collections_while_a_pdf_is_made_and_the_threshold_restored():
         with output.fewer_collections():
             raise RuntimeError("a failed PDF")
     assert gc.get_threshold() == before
+
+
+def test_a_kept_style_makes_the_same_pdf_byte_for_byte(tmp_path):
+    """html_to_pdf(kept_style=True) parses the label's and the statement's <style> once per process and
+    hands it to WeasyPrint as a stylesheet: the same PDF, byte for byte, as with the style in the page."""
+    from pcf.registry import issue
+    from pcf.registry.render import issued_context, statement_html
+    from pcf.registry.declaration import label_declaration
+    from tests.registry_util import make_declaration, new_registry
+
+    store, key, _, _ = new_registry(tmp_path)
+    issued = issue(store, make_declaration(id="KEPT-1", name="Kept style pack"), key, 730, self_declared=True)
+    store.close()
+    font = output.cjk_font()
+    svg = label.issued_label(label_declaration(issued.document["declaration"]), issued_context(issued.document, issued.qr),
+                             font=font)["svg"]
+    pages = {"label": output.render_template(output.environment(), "label.html.j2", svg=label.Markup(svg.decode()),
+                                             mm=LABEL_MM, font=font, title="t"),
+             "statement": statement_html(issued.document, svg, font)}
+    base = output.default_templates_dir()
+    for name, html in pages.items():
+        assert output._kept_style(html, str(base))[1], name  # the style is kept for these pages
+        for _ in range(2):  # the second time from the kept stylesheet
+            assert output.html_to_pdf(html, base, kept_style=True) == output.html_to_pdf(html, base), name
+    assert output._stylesheet.cache_info().currsize >= 2
+
+
+def test_a_style_is_kept_only_where_the_cascade_stays_the_same():
+    page = "<html><head><style>p { color: red; }</style></head><body><p>x</p></body></html>"
+    assert output._kept_style(page, ".")[0] == "<html><head></head><body><p>x</p></body></html>"
+    for other in (page.replace("</head>", "<style>b { color: blue; }</style></head>"),  # two
+                  page.replace("red;", "red !important;"),  # beats style attributes as the author's
+                  page.replace("</head>", '<link rel="stylesheet" href="x.css"></head>'),
+                  page.replace("<style>", '<style media="print">'),
+                  "<html><body><p>no style</p></body></html>"):
+        assert output._kept_style(other, ".") == (other, [])

@@ -97,6 +97,13 @@ def statement_context(document: dict) -> dict:
     }
 
 
+def statement_html(document: dict, label_svg: bytes, font: str) -> str:
+    """The verification statement of a signed declaration as HTML (``statement.html.j2``), showing
+    its label (SVG bytes) in the CJK font family ``font``."""
+    return output.render_template(output.environment(), "statement.html.j2", S=statement_context(document),
+                                  label=Markup(label_svg.decode("utf-8")), font=font)
+
+
 def issued_files(document: dict, qr: str) -> dict[str, bytes]:
     """Render every file of an issued label; writes nothing.
 
@@ -123,9 +130,8 @@ def issued_files(document: dict, qr: str) -> dict[str, bytes]:
     font = output.cjk_font()
     label = issued_label(declaration, issued, font=font)
     env = output.environment()
-    html = output.render_template(env, "statement.html.j2", S=statement_context(document),
-                                  label=Markup(label["svg"].decode("utf-8")), font=font)
-    statement = output.html_to_pdf(html, output.template_folder(env))
+    statement = output.html_to_pdf(statement_html(document, label["svg"], font), output.template_folder(env),
+                                   kept_style=True)
     return {
         f"{number}.declaration.json": document_text(document).encode("utf-8"),
         f"{number}.label.svg": label["svg"],

@@ -309,7 +309,7 @@ def variant_svg(declaration: Declaration, variant: str = "graded", templates_dir
 
 def _pdf(env, svg: str, mm: tuple, font: str, title: str) -> bytes:
     html = output.render_template(env, "label.html.j2", svg=Markup(svg), mm=mm, font=font, title=title)
-    return output.html_to_pdf(html, output.template_folder(env))
+    return output.html_to_pdf(html, output.template_folder(env), kept_style=True)
 
 
 def render_label(declaration: Declaration, out_dir: Path, templates_dir: Path | None = None, variant: str = "graded",
