@@ -292,3 +292,61 @@ def test_a_style_is_kept_only_where_the_cascade_stays_the_same():
                   page.replace("<style>", '<style media="print">'),
                   "<html><body><p>no style</p></body></html>"):
         assert output._kept_style(other, ".") == (other, [])
+
+
+IMPORT = """
+import ctypes.util
+import sys
+import time
+
+search = ctypes.util.find_library
+asked = []
+ctypes.util.find_library = lambda name: asked.append(name) or search(name)  # counts what reaches ctypes
+{prepare}
+from pcf.render import output
+start = time.process_time()
+weasyprint = output.import_weasyprint()
+from weasyprint.text import ffi
+assert output.import_weasyprint() is weasyprint and "weasyprint.text.ffi" in sys.modules
+loaded = sorted(n for n in ("gobject", "pango", "harfbuzz", "harfbuzz_subset", "fontconfig", "pangoft2")
+                if getattr(ffi, n) is not None)
+print(len(asked), ",".join(loaded), ctypes.util.find_library.__name__)
+"""
+
+#: A first import of WeasyPrint that fails as it does when a library is not found under any name it tries.
+FAIL_ONCE = """
+import importlib.abc
+class Missing(importlib.abc.MetaPathFinder):
+    failed = False
+    def find_spec(self, name, path, target=None):
+        if name == "weasyprint.text.ffi" and not Missing.failed:
+            Missing.failed = True
+            raise OSError("cannot load library 'libpango-1.0-0'")
+sys.meta_path.insert(0, Missing())
+"""
+
+
+def import_run(prepare: str = "") -> list[str]:
+    done = subprocess.run([sys.executable, "-c", IMPORT.replace("{prepare}", prepare)], capture_output=True,
+                          text=True, check=True, cwd=Path(__file__).resolve().parent.parent)
+    return done.stdout.split("\n")[-2].split()
+
+
+def test_weasyprint_is_imported_without_searching_for_its_libraries():
+    """On Linux ctypes' library search (ldconfig, gcc, ld processes) is not asked while WeasyPrint is
+    imported, and every library WeasyPrint needs is loaded all the same (by its soname)."""
+    asked, loaded, restored = import_run()
+    assert loaded == "fontconfig,gobject,harfbuzz,harfbuzz_subset,pango,pangoft2"
+    assert restored == "<lambda>"  # ctypes' own function is back after the import
+    if sys.platform.startswith("linux"):
+        assert asked == "0"
+    plain = subprocess.run([sys.executable, "-c", "import sys, ctypes.util\nasked = []\nsearch = ctypes.util.find_library\n"
+                            "ctypes.util.find_library = lambda n: asked.append(n) or search(n)\nimport weasyprint\n"
+                            "print(len(asked))"], capture_output=True, text=True, check=True)
+    assert int(plain.stdout.split()[-1]) > 5  # what WeasyPrint's own import asks
+
+
+def test_weasyprint_is_imported_again_with_the_search_when_a_library_is_not_found():
+    asked, loaded, restored = import_run(FAIL_ONCE)
+    assert loaded == "fontconfig,gobject,harfbuzz,harfbuzz_subset,pango,pangoft2" and restored == "<lambda>"
+    assert int(asked) > 5  # the second import searched as WeasyPrint does

@@ -282,11 +282,69 @@ def read_template_file(env: jinja2.Environment, name: str) -> str:
                           "from the pcf source (or pass templates_dir=)") from exc
 
 
+_IMPORT_LOCK = threading.Lock()
+
+
+def import_weasyprint():
+    """WeasyPrint, imported once per process; on Linux without ctypes' search for its libraries.
+
+    On import WeasyPrint opens its C libraries (GObject, Pango, HarfBuzz, fontconfig, PangoFT2)
+    trying several names for each, the Linux soname (``libpango-1.0.so.0``) among them; cffi hands
+    every name it cannot open as it is to ``ctypes.util.find_library``, which on Linux runs
+    ``ldconfig -p``, then ``gcc`` and ``ld`` (about twenty processes, 0.2 s of CPU before the first
+    PDF of every command). What that search finds on Linux is a soname, which the system's loader
+    must then find by itself, as it does for the sonames WeasyPrint's list holds. So on Linux the
+    search answers "not found" while WeasyPrint is imported, and WeasyPrint goes on to the next name;
+    should the import fail that way (a library under a soname WeasyPrint does not list), it is
+    imported again with ctypes' own search.
+
+    Returns
+    -------
+    module
+        ``weasyprint``.
+    """
+    import sys
+
+    with _IMPORT_LOCK:
+        if "weasyprint" in sys.modules:
+            import weasyprint
+
+            return weasyprint
+        if sys.platform.startswith("linux"):
+            _import_unsearched()
+        import weasyprint
+
+        return weasyprint
+
+
+def _import_unsearched() -> None:
+    """Import WeasyPrint with ``ctypes.util.find_library`` answering None (:func:`import_weasyprint`);
+    after an OSError, what was imported of it is forgotten, to be imported again."""
+    import ctypes.util
+    import sys
+
+    search = ctypes.util.find_library
+    ctypes.util.find_library = _not_searched
+    try:
+        import weasyprint  # noqa: F401
+    except OSError:  # a library only ctypes' search finds: WeasyPrint has printed its advice
+        for name in [m for m in sys.modules if m == "weasyprint" or m.startswith("weasyprint.")]:
+            del sys.modules[name]
+    finally:
+        ctypes.util.find_library = search
+
+
+def _not_searched(name: str) -> None:
+    """``ctypes.util.find_library`` while WeasyPrint is imported on Linux: not searched."""
+    return None
+
+
 @functools.lru_cache(maxsize=1)
 def _font_config():
     """One WeasyPrint font configuration per process: its fontconfig set-up and font cache are
     reused by every PDF (a fresh one per PDF cost a fifth of an issued label's rendering; the
     templates load no web fonts, so nothing document-specific is kept in it)."""
+    import_weasyprint()
     from weasyprint.text.fonts import FontConfiguration
 
     return FontConfiguration()
@@ -371,7 +429,7 @@ def html_to_pdf(html: str, base_url: Path, kept_style: bool = False) -> bytes:
     RenderError
         When WeasyPrint fails.
     """
-    import weasyprint  # imported here: slow to import, and only needed for PDFs
+    weasyprint = import_weasyprint()  # imported here: slow to import, and only needed for PDFs
 
     from pcf.render import weasyfast
 
