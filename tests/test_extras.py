@@ -137,3 +137,24 @@ def test_footprint_runs_without_any_optional_package(bd, write_model, tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     # LOOP's total, worked by hand in tests/test_lca.py
     assert json.loads((out / "LOOP.result.json").read_text())["total_kg_co2e"] == pytest.approx(17.89625, rel=1e-6)
+
+
+def test_pandas_imports_and_arrow_converts_to_it_after_arrow_without_pandas():
+    """pcf.core.extras.arrow_without_pandas keeps pyarrow from importing pandas only inside it
+    (pcf batch): after it, in the same fresh process, ``import pandas`` works and pyarrow's
+    ``Table.to_pandas`` gives the table's values (pyarrow retries the import it was refused)."""
+    script = ("import sys, pyarrow as pa\n"
+              "from pcf.core.extras import arrow_without_pandas\n"
+              "with arrow_without_pandas():\n"
+              "    t = pa.table({'x': [1.5, 2.5], 's': ['a', 'b']})\n"
+              "    assert 'pandas' not in sys.modules\n"
+              "    try:\n"
+              "        import pandas\n"
+              "        raise SystemExit('pandas imported inside')\n"
+              "    except ModuleNotFoundError:\n"
+              "        pass\n"
+              "frame = t.to_pandas()\n"
+              "print(list(frame['x']), list(frame['s']))\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[0] == "[1.5, 2.5] ['a', 'b']"
