@@ -436,6 +436,24 @@ def test_a_warm_batch_imports_neither_brightway_nor_pandas(bd, model, table, tmp
     assert (tmp_path / "two" / "summary.csv").read_bytes() == (tmp_path / "one" / "summary.csv").read_bytes()
 
 
+def test_summary_jobs_start_workers_only_when_they_pay(bd, model, table, tmp_path, monkeypatch):
+    """``--summary-only --jobs 2`` computes in this process while the rows left would take less
+    CPU here than the workers' start-up (pcf.batch.run.STARTUP_S, judged from the chunks computed
+    so far): the small table starts no worker; with a start-up of 0 s the workers take over after
+    the first chunk. The summary is the one-process summary either way."""
+    from pcf.batch import run
+
+    one = run_batch(table, tmp_path / "one", model, results=False)
+    two = run_batch(table, tmp_path / "two", model, jobs=2, results=False, chunk_size=2)
+    assert (one.workers, two.workers) == (0, 0)
+    monkeypatch.setattr(run, "STARTUP_S", 0.0)
+    pool = run_batch(table, tmp_path / "pool", model, jobs=2, results=False, chunk_size=2)
+    assert pool.workers == 2
+    for out in ("two", "pool"):
+        assert (tmp_path / out / "summary.csv").read_bytes() == (tmp_path / "one" / "summary.csv").read_bytes()
+    assert (pool.computed, pool.failed) == (one.computed, one.failed)
+
+
 def test_input_hashes_by_column_are_each_rows_input_hash(tmp_path):
     """``input_hashes`` (every row's hash at once, column by column, each distinct value of a
     parameter column formatted once) gives each row's ``input_hash``: empty cells, flags, two
