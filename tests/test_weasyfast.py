@@ -350,3 +350,21 @@ def test_weasyprint_is_imported_again_with_the_search_when_a_library_is_not_foun
     asked, loaded, restored = import_run(FAIL_ONCE)
     assert loaded == "fontconfig,gobject,harfbuzz,harfbuzz_subset,pango,pangoft2" and restored == "<lambda>"
     assert int(asked) > 5  # the second import searched as WeasyPrint does
+
+
+def test_rectangles_are_the_operators_pydyf_writes_for_them():
+    """weasyfast._rectangles writes a path of rectangles as the bytes of one pydyf Stream.rectangle
+    per rectangle (one a line); kept per path data, None for any other path."""
+    import pydyf
+
+    from pcf.render.qr import qr_path
+
+    data = qr_path("PCFL1|n=BEN-2026-000001-61|p=L-000|v=0.2002|u=kg CO2e/kWh|s=" + "9RmtMZoVdm4eNsFs" * 5)["d"]
+    one_by_one, kept = pydyf.Stream(), pydyf.Stream()
+    for x, y, width, height, _ in re.findall(r"M(\d+),(\d+)h(\d+)v(\d+)h-(\d+)z", data):
+        one_by_one.rectangle(int(x), int(y), int(width), int(height))
+    kept.stream.append(weasyfast._rectangles(data))
+    assert kept.data == one_by_one.data and len(one_by_one.stream) > 300
+    assert weasyfast._rectangles(data) is weasyfast._rectangles(data)
+    for other in ("", "M0,0h4v4h-3z", "M0,0 L4,4 z", "M0.5,0h4v4h-4z"):
+        assert weasyfast._rectangles(other) is None
