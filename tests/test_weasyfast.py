@@ -258,9 +258,8 @@ def test_fewer_collections_while_a_pdf_is_made_and_the_threshold_restored():
     assert gc.get_threshold() == before
 
 
-def test_a_kept_style_makes_the_same_pdf_byte_for_byte(tmp_path):
-    """html_to_pdf(kept_style=True) parses the label's and the statement's <style> once per process and
-    hands it to WeasyPrint as a stylesheet: the same PDF, byte for byte, as with the style in the page."""
+def issued_pages(tmp_path) -> dict[str, str]:
+    """The HTML of an issued label's PDF and of its statement (a self-declared label of a new registry)."""
     from pcf.registry import issue
     from pcf.registry.render import issued_context, statement_html
     from pcf.registry.declaration import label_declaration
@@ -272,15 +271,42 @@ def test_a_kept_style_makes_the_same_pdf_byte_for_byte(tmp_path):
     font = output.cjk_font()
     svg = label.issued_label(label_declaration(issued.document["declaration"]), issued_context(issued.document, issued.qr),
                              font=font)["svg"]
-    pages = {"label": output.render_template(output.environment(), "label.html.j2", svg=label.Markup(svg.decode()),
-                                             mm=LABEL_MM, font=font, title="t"),
-             "statement": statement_html(issued.document, svg, font)}
+    return {"label": output.render_template(output.environment(), "label.html.j2", svg=label.Markup(svg.decode()),
+                                            mm=LABEL_MM, font=font, title="t"),
+            "statement": statement_html(issued.document, svg, font)}
+
+
+def test_a_kept_style_makes_the_same_pdf_byte_for_byte(tmp_path):
+    """html_to_pdf(kept_style=True) parses the label's and the statement's <style> once per process and
+    hands it to WeasyPrint as a stylesheet: the same PDF, byte for byte, as with the style in the page."""
     base = output.default_templates_dir()
-    for name, html in pages.items():
+    for name, html in issued_pages(tmp_path).items():
         assert output._kept_style(html, str(base))[1], name  # the style is kept for these pages
         for _ in range(2):  # the second time from the kept stylesheet
             assert output.html_to_pdf(html, base, kept_style=True) == output.html_to_pdf(html, base), name
     assert output._stylesheet.cache_info().currsize >= 2
+
+
+def test_kept_lines_make_the_same_pdf_byte_for_byte(tmp_path, monkeypatch):
+    """An SVG text's one-line layout kept from an earlier drawing (the label's texts in its PDF, then in
+    its statement) draws the same bytes as one laid out afresh."""
+    base = output.default_templates_dir()
+    pages = issued_pages(tmp_path)
+    output.html_to_pdf(pages["label"], base)  # patches on
+    fresh = {}
+    with monkeypatch.context() as patch:
+        patch.setattr(weasyfast, "MAX_KEPT_LINES", 0)  # every line laid out again
+        patch.setattr(weasyfast, "_LINES", weasyfast.threading.local())
+        for name, html in pages.items():
+            fresh[name] = output.html_to_pdf(html, base)
+        assert not weasyfast._LINES.lines
+    monkeypatch.setattr(weasyfast, "_LINES", weasyfast.threading.local())
+    assert output.html_to_pdf(pages["label"], base) == fresh["label"]  # lines laid out and kept
+    kept = dict(weasyfast._LINES.lines)
+    assert len(kept) > 30
+    assert output.html_to_pdf(pages["statement"], base) == fresh["statement"]  # the label's lines drawn again
+    assert output.html_to_pdf(pages["label"], base) == fresh["label"]
+    assert all(weasyfast._LINES.lines[key][2] is line[2] for key, line in kept.items())  # drawn from the kept ones
 
 
 def test_a_style_is_kept_only_where_the_cascade_stays_the_same():

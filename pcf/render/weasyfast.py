@@ -9,7 +9,9 @@
    as one run here, with the same style, position, anchor and bounding box rules as WeasyPrint's
    own code (``weasyprint/svg/text.py``, whose per-letter loop this is for one letter); any other
    node goes to WeasyPrint's function. A run is also what the HTML text of a page is: kerning
-   applies, and ``pdftotext`` reads words, not letters.
+   applies, and ``pdftotext`` reads words, not letters. A run's layout is kept per text, font
+   attributes and size (per thread, :data:`MAX_KEPT_LINES`) and drawn again: most of a label's texts
+   are the same on every label, and each issued label is drawn twice, in its PDF and its statement.
 2. **One font subset per face and process.** WeasyPrint subsets every font of every PDF with
    HarfBuzz keeping the glyph ids (``HB_SUBSET_FLAGS_RETAIN_GIDS``); for a CJK face (Noto Sans
    CJK: 65,535 glyphs, 19 MB) that is 30-60 ms a face, and a label and its statement embed four
@@ -293,22 +295,71 @@ def _line(text: str, style, context) -> tuple:
     makes it again to draw, and ``draw_first_line`` makes it a third time by switching the layout to
     one paragraph. A text without a line or paragraph break, unwrapped (the SVG case, no width), is
     the same line in all three: here it is laid out once, in one-paragraph mode from the start, and
-    that layout is drawn. Any other text is measured by WeasyPrint and laid out again to draw.
+    that layout is drawn (:func:`_one_line`). Any other text is measured by WeasyPrint and laid out
+    again to draw.
     """
-    from weasyprint.text.ffi import FROM_UNITS, pango
-    from weasyprint.text.line_break import Layout, line_size, split_first_line
+    from weasyprint.text.line_break import split_first_line
 
-    if _BREAKS.isdisjoint(text):
-        layout = Layout(style, 0, inf)
-        pango.pango_layout_set_single_paragraph_mode(layout.layout, True)
-        layout.set_text(text)
-        line, resume = layout.get_first_line()
-        if resume is None:
-            width, height = line_size(line, style)
-            return layout, width, height, pango.pango_layout_get_baseline(layout.layout) * FROM_UNITS
+    line = _one_line(text, style)
+    if line is not None:
+        return line
     layout, _, _, width, height, baseline = split_first_line(text, style, context, inf, 0)
     layout.reactivate(style)
     return layout, width, height, baseline
+
+
+def _one_line(text: str, style) -> tuple | None:
+    """:func:`_line` of a text without a line or paragraph break, in one Pango layout in one-paragraph
+    mode; None when the text has such a break or Pango breaks it anyway."""
+    from weasyprint.text.ffi import FROM_UNITS, pango
+    from weasyprint.text.line_break import Layout, line_size
+
+    if not _BREAKS.isdisjoint(text):
+        return None
+    layout = Layout(style, 0, inf)
+    pango.pango_layout_set_single_paragraph_mode(layout.layout, True)
+    layout.set_text(text)
+    line, resume = layout.get_first_line()
+    if resume is not None:
+        return None
+    width, height = line_size(line, style)
+    return layout, width, height, pango.pango_layout_get_baseline(layout.layout) * FROM_UNITS
+
+
+#: One-line layouts of text nodes kept per thread: (text, font attributes, size) -> (font configuration,
+#: style, line of :func:`_one_line`); at most :data:`MAX_KEPT_LINES`, the least recently drawn dropped.
+_LINES = threading.local()
+MAX_KEPT_LINES = 512
+
+
+def _styled_line(svg, node, font_size) -> tuple:
+    """``(style, (layout, width, height, baseline))`` of a simple text node (:func:`_style`, :func:`_line`).
+
+    A one-line layout is kept (:data:`_LINES`) and drawn again for a node of the same text, font
+    attributes and size: most of a label's texts are the same on every label, and each label is drawn
+    twice (its PDF and its statement); 10 ms of a label's CPU went to laying them out again. Drawing
+    a layout (WeasyPrint's ``draw_first_line``, one paragraph, no ellipsis) only reads it; the style is
+    made of those attributes and the font configuration alone, which must be the same object.
+    """
+    from collections import OrderedDict
+
+    key = (node.text, node.get("font-family", "sans-serif"), node.get("font-style", "normal"),
+           node.get("font-weight", 400), node.get("direction"), font_size)
+    kept = getattr(_LINES, "lines", None)
+    if kept is None:
+        kept = _LINES.lines = OrderedDict()
+    found = kept.get(key)
+    if found is not None and found[0] is svg.font_config:
+        kept.move_to_end(key)
+        return found[1], found[2]
+    style = _style(svg, node, font_size)
+    line = _one_line(node.text, style)
+    if line is None:
+        return style, _line(node.text, style, svg.context)
+    kept[key] = (svg.font_config, style, line)
+    if len(kept) > MAX_KEPT_LINES:
+        kept.popitem(last=False)
+    return style, line
 
 
 def _text(svg, node, font_size):
@@ -320,8 +371,7 @@ def _text(svg, node, font_size):
     from weasyprint.svg.bounding_box import extend_bounding_box
     from weasyprint.svg.text import TextBox
 
-    style = _style(svg, node, font_size)
-    layout, width, height, baseline = _line(node.text, style, svg.context)
+    style, (layout, width, height, baseline) = _styled_line(svg, node, font_size)
     x = _first(svg, node, "x", font_size, svg.inner_width)
     y = _first(svg, node, "y", font_size, svg.inner_height)
     dx = _first(svg, node, "dx", font_size, svg.inner_width)
