@@ -1021,7 +1021,8 @@ def _summary_block(cols, lo: int, hi: int, manifest: Manifest, reader, cache: di
         if name not in cache:
             if len(cache) >= 8:
                 cache.pop(next(iter(cache)))
-            cache[name] = pq.ParquetFile(manifest.out / name).read()
+            kept = manifest.recent.get(name)  # written by this run: the table the file holds
+            cache[name] = kept if kept is not None else pq.ParquetFile(manifest.out / name).read()
         part = cache[name].take(pa.array(np.asarray(indices, dtype=np.int64)))
         part = part.append_column("status", pa.array(["ok"] * part.num_rows, pa.string()))
         parts.append(part.append_column("error", pa.nulls(part.num_rows, pa.string())).select(schema.names))

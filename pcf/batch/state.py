@@ -24,6 +24,9 @@ from pathlib import Path
 from ..core.extras import require
 
 STATE = "batch-state.jsonl"
+RECENT_ROWS = 200_000
+"""Rows of the chunks written last that :class:`Manifest` keeps in memory (``recent``), for the
+summary of the run to take them from there rather than read back the files just written."""
 CHUNKS = "batch-state"
 PURPOSE = "pcf batch records its chunks in Parquet"
 
@@ -44,6 +47,7 @@ class Manifest:
         self.ok: dict[str, tuple] = {}  # id -> (input hash, where) of its last ok record; where: offset or (chunk, i)
         self.errors: dict[int, int] = {}  # row -> offset of this run's error record
         self._chunks: set[str] = set()  # chunk files the state file names
+        self.recent: dict = {}  # chunk file -> its table, the last RECENT_ROWS rows written by this run
         self._truncate_partial()
         if self.path.exists():
             with self.path.open("rb") as fh:
@@ -130,6 +134,9 @@ class Manifest:
             for i, (sku, h) in enumerate(zip(chunk.column("id").to_pylist(),
                                              chunk.column("input_sha256").to_pylist())):
                 self.ok[sku] = (h, (name, i))
+            self.recent[name] = chunk
+            while sum(t.num_rows for t in self.recent.values()) > RECENT_ROWS and len(self.recent) > 1:
+                self.recent.pop(next(iter(self.recent)))
 
     def _write_chunk(self, chunk) -> str:
         pq = require("parquet", "pyarrow.parquet", PURPOSE)

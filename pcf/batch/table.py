@@ -526,7 +526,7 @@ def _block(table: "SkuTable", block: list, first: int) -> Columns:
 
     width = len(table.keys)
     usual = all(table.keys) and not table.path.suffix.lower() in EXCEL
-    if not usual or any(len(r) != width for r in block):
+    if not usual or set(map(len, block)) - {width}:
         numbers, rows = [], []
         for i, raw in enumerate(block):
             row = _slow(table, raw, first + i)
@@ -534,16 +534,20 @@ def _block(table: "SkuTable", block: list, first: int) -> Columns:
                 numbers.append(first + i)
                 rows.append(row)
         return _from_rows(table, numbers, rows)
-    keep = [i for i, r in enumerate(block) if "".join(r).strip()]  # every cell is a named column's
-    if len(keep) < len(block):
-        block = [block[i] for i in keep]
-    numbers = np.array(keep, dtype=np.int64) + first
-    cells = {k: [c.strip() for c in col] for k, col in zip(table.keys, zip(*block))} if block else \
+    cells = {k: list(map(str.strip, col)) for k, col in zip(table.keys, zip(*block))} if block else \
         {k: [] for k in table.keys}
+    keep = list(range(len(block)))
+    if "" in cells["id"]:  # a blank line (every cell blank: every cell is a named column's) is no row
+        keep = [i for i in keep if any(col[i] for col in cells.values())]
+        if len(keep) < len(block):
+            block = [block[i] for i in keep]
+            cells = {k: [col[i] for i in keep] for k, col in cells.items()}
+    numbers = np.array(keep, dtype=np.int64) + first
     n = len(block)
     bad = np.zeros(n, dtype=bool)
     ids = cells["id"]
-    bad |= np.array([not (s and ID_RE.match(s)) for s in ids], dtype=bool)
+    if not _all_ids(ids):
+        bad |= np.array([not (s and ID_RE.match(s)) for s in ids], dtype=bool)
     models = _models(table, cells.get("model"), n, bad)
     flags = {}
     for flag in ("label", "report"):
@@ -566,6 +570,17 @@ def _block(table: "SkuTable", block: list, first: int) -> Columns:
             column[i] = row.overrides.get(name, float("nan"))
         out.label[i], out.report[i], out.errors[i] = row.label, row.report, row.error
     return out
+
+
+#: Many ids, one per line, each matching :data:`ID_RE`.
+_IDS_RE = re.compile(r"(?:[A-Za-z0-9][A-Za-z0-9_.\-]*\n)*[A-Za-z0-9][A-Za-z0-9_.\-]*")
+
+
+def _all_ids(ids: list[str]) -> bool:
+    """Whether every one of ``ids`` is a valid id (:data:`ID_RE`), by one match over them all
+    (False also when some id holds a line break: then each is checked on its own)."""
+    joined = "\n".join(ids)
+    return bool(ids) and joined.count("\n") == len(ids) - 1 and _IDS_RE.fullmatch(joined) is not None
 
 
 def _models(table: "SkuTable", texts: list | None, n: int, bad) -> list:
@@ -665,6 +680,8 @@ def _numbers(texts: list[str], bad):
             except ValueError:
                 values[i] = nan
                 bad[i] = True
-    empty = np.array([not t for t in texts], dtype=bool)
-    bad |= ~empty & ~np.isfinite(values)
+    finite = np.isfinite(values)
+    if not finite.all():
+        empty = np.array([not t for t in texts], dtype=bool)
+        bad |= ~empty & ~finite
     return values
