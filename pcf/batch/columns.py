@@ -52,7 +52,7 @@ OWN = ("/product/id", "/product/name", "/batch", "/created_at")
 
 @dataclasses.dataclass
 class Piece:
-    """Store rows of many SKUs of one plan, as columns (``StoreWriter.commit_piece``).
+    """Store rows of many SKUs of one plan, as columns (:meth:`pcf.batch.store.StoreWriter.commit`).
 
     Attributes
     ----------
@@ -64,11 +64,17 @@ class Piece:
         JSON pointer -> values, shape (len(ids),), NaN where the row has the template's number
         (``mask`` True there).
     masks : dict of str to numpy.ndarray of bool
-    patches : list of dict
-        Each row's patch (:func:`pcf.batch.store.encode`).
+    patches : list of str or None
+        Each row's patch as JSON text (:func:`pcf.batch.store.encode`; None: nothing), without
+        what ``texts`` and ``overrides`` hold.
     formulas : dict
         JSON pointer -> formula (:func:`formula`) that gives the number of every row from other
         numbers of the row (not in ``numbers``).
+    texts : dict of str to list
+        JSON pointer -> each row's text there (None: the template's), e.g. a lint message.
+    overrides : dict of str to numpy.ndarray
+        Parameter -> each row's value in ``batch.overrides`` (NaN: not overridden), in the
+        order of the rows' overrides.
     """
 
     ids: list
@@ -79,6 +85,8 @@ class Piece:
     masks: dict
     patches: list
     formulas: dict = dataclasses.field(default_factory=dict)
+    texts: dict = dataclasses.field(default_factory=dict)
+    overrides: dict = dataclasses.field(default_factory=dict)
 
 
 def _to_lanes(obj, seen: set):
@@ -268,7 +276,7 @@ def _round(plan: Plan, values: dict, n: int):
 def rows_of_round(template: dict, template_sha: str, plan: Plan, doc: dict, state, rows: list[SkuRow],
                   positions: list[int], hashes: list[str]) -> Piece:
     """The store rows of ``rows`` (at ``positions`` of the round's lanes) as a :class:`Piece`."""
-    texts = state.texts
+    texts_of_round = state.texts
     if "batch" in template and "batch" not in doc:
         doc = dict(doc, batch=template["batch"])  # each row's own (OWN): keeps the key order of a batch result
     split = _Split(len(state.diverged))
@@ -291,29 +299,65 @@ def rows_of_round(template: dict, template_sha: str, plan: Plan, doc: dict, stat
     batch = template.get("batch")
     if type(batch) is not dict or batch.get("overrides") != {} or batch.get("model_product") != dict(plan.product):
         raise ValueError("the template is not a batch result of the plan's own values")
-    patches = []
-    per_row = [(pointer, _at(template, pointer, None), _column(sub, positions, texts))
-               for pointer, sub in split.per_row.items()]
     # each row's own fields (OWN) as encode() gives them against a template of the plan (its
     # batch.overrides empty): the name, the overrides and the time; the id, row and input hash
     # are the store's columns (store.DERIVED), batch.model_product the template's
-    stamp = created != template.get("created_at")
+    shared = dict(split.constant)
+    if created != template.get("created_at"):
+        shared["/created_at"] = created
+    texts: dict = {}
+    irregular: list = []
+    for pointer, sub in split.per_row.items():
+        was = _at(template, pointer, None)
+        values = _column(sub, positions, texts_of_round)
+        if isinstance(sub, str) and type(was) is str:
+            column = [None if v == was else v for v in values]
+            if any(v is not None for v in column):
+                texts[pointer] = column
+        else:
+            irregular.append((pointer, was, values))
     own_name = template["product"]["name"]
-    for i, row in enumerate(rows):
-        patch = dict(split.constant)
-        for pointer, was, values in per_row:
-            value = values[i]
-            if value != was or type(value) is not type(was):
-                patch[pointer] = value
-        if (row.name or name) != own_name:
-            patch["/product/name"] = row.name or name
-        if row.overrides:
-            patch["/batch/overrides"] = dict(row.overrides)
-        if stamp:
-            patch["/created_at"] = created
-        patches.append(patch)
+    names = [r.name or name for r in rows]
+    if any(n != own_name for n in names):
+        texts["/product/name"] = [None if n == own_name else n for n in names]
+    overrides = _override_columns(rows)
+    if overrides is None:
+        overrides = {}
+        irregular.append(("/batch/overrides", {}, [dict(r.overrides) for r in rows]))
+    if irregular:
+        patches = []
+        for i in range(len(rows)):
+            patch = dict(shared)
+            for pointer, was, values in irregular:
+                value = values[i]
+                if value != was or type(value) is not type(was):
+                    patch[pointer] = value
+            patches.append(_JSON(patch) if patch else None)
+    else:
+        patches = [_JSON(shared) if shared else None] * len(rows)
     return Piece([r.id for r in rows], [r.row for r in rows], list(hashes), template_sha, numbers, masks, patches,
-                 formulas)
+                 formulas, texts, overrides)
+
+
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _override_columns(rows: list[SkuRow]) -> dict:
+    """``batch.overrides`` of ``rows`` as columns (parameter -> values, NaN where a row does not
+    override it), in the order of the rows' own dicts; None when the rows' dicts do not all
+    follow one order (each row's patch then holds them; rows of one table always do)."""
+    order: dict = {}
+    for r in rows:
+        for k in r.overrides:
+            order.setdefault(k, None)
+    names = list(order)
+    position = {k: i for i, k in enumerate(names)}
+    for r in rows:
+        keys = [position[k] for k in r.overrides]
+        if keys != sorted(keys):
+            return None
+    nan = float("nan")
+    return {k: np.array([r.overrides.get(k, nan) for r in rows], dtype=float) for k in names}
 
 
 DEPTH = 4
@@ -524,9 +568,16 @@ def _paths(pending: list[int], off: int, state) -> list[list[int]]:
 
 
 def piece_row(piece: Piece, i: int) -> tuple[dict, dict]:
-    """``(numbers, patch)`` of row ``i`` of a piece, as :func:`pcf.batch.store.encode` gives them."""
+    """``(numbers, patch)`` of row ``i`` of a piece, as :func:`pcf.batch.store.encode` gives them
+    (the patch with the row's texts and overrides)."""
     numbers = {p: float(v[i]) for p, v in piece.numbers.items() if not piece.masks[p][i]}
-    return numbers, piece.patches[i]
+    patch = {p: v[i] for p, v in piece.texts.items() if v[i] is not None}
+    overrides = {k: float(v[i]) for k, v in piece.overrides.items() if v[i] == v[i]}
+    if overrides:
+        patch["/batch/overrides"] = overrides
+    if piece.patches[i]:
+        patch.update(json.loads(piece.patches[i]))
+    return numbers, patch
 
 
 def check_against_scalar(plan: Plan, template: dict, piece: Piece, rows: list[SkuRow]) -> str:

@@ -54,6 +54,11 @@ FORMULA_OPS = {"add": operator.add, "sub": operator.sub, "mul": operator.mul, "t
                "neg": operator.neg, "abs": abs}
 """Operations of a formula (``[operation, argument...]``, an argument a JSON pointer, a number
 or a formula): the same IEEE 754 operations that computed the number, so the same bits."""
+OVERRIDE = "override:"
+"""Prefix of a part's columns of ``batch.overrides`` (``override:<parameter>``, float64, null
+where the row does not override the parameter); the part's ``pcf.overrides`` metadata lists
+the parameters in the order of the rows' ``overrides``."""
+OVERRIDES = b"pcf.overrides"
 ALIAS = b"pcf.alias"
 """Parquet key-value metadata of a part: JSON of pointer -> the pointer whose column holds the
 same numbers for every row of the part (kept once)."""
@@ -269,8 +274,8 @@ class StoreWriter:
         pointers = sorted({p for r in rows for p in r["numbers"]} | {p for piece in pieces for p in piece.numbers})
         cols = {"id": pa.array(ids, pa.string()), "row": pa.array(numbers_rows, pa.int64()),
                 "input_sha256": pa.array(hashes, pa.string()), "template": pa.array(shas, pa.string()),
-                "patch": pa.array([_PATCH(patch) if patch else None
-                                   for patch in patches], pa.string())}
+                "patch": pa.array([_PATCH(patch) if patch else None for patch in patches[:k]] + patches[k:],
+                                  pa.string())}
         if sets:
             cols["formulas"] = pa.array(which, pa.int32())
         seen: dict = {}
@@ -295,8 +300,12 @@ class StoreWriter:
             else:
                 seen[key] = p
                 cols[p] = pa.array(values, pa.float64(), mask=missing)
+        cols.update(_text_columns(pa, pieces, k, n))
+        overrides = _override_columns(pa, pieces, k, n)
+        cols.update(overrides)
         meta = {**({ALIAS: json.dumps(alias).encode()} if alias else {}),
-                **({FORMULAS: json.dumps(sets).encode()} if sets else {})}
+                **({FORMULAS: json.dumps(sets).encode()} if sets else {}),
+                **({OVERRIDES: json.dumps([c[len(OVERRIDE):] for c in overrides]).encode()} if overrides else {})}
         table = pa.table(cols).replace_schema_metadata(meta or None)
         name = f"part-{self.next:06d}.parquet"
         self.next += 1
@@ -337,6 +346,42 @@ class StoreWriter:
         return dropped
 
 
+def _text_columns(pa, pieces, k: int, n: int) -> dict:
+    """The pieces' texts (:attr:`pcf.batch.columns.Piece.texts`) as string columns of a part
+    whose first ``k`` rows are rows of dicts (their texts are in their patches: null here)."""
+    cols = {}
+    for p in sorted({p for piece in pieces for p in piece.texts}):
+        column = [None] * k
+        for piece in pieces:
+            column.extend(piece.texts.get(p) or [None] * len(piece.ids))
+        cols[p] = pa.array(column, pa.string())
+    return cols
+
+
+def _override_columns(pa, pieces, k: int, n: int) -> dict:
+    """The pieces' ``batch.overrides`` (:attr:`pcf.batch.columns.Piece.overrides`) as float64
+    columns ``override:<parameter>`` in the rows' order (null: not overridden, or a row of
+    dicts whose patch holds them)."""
+    import numpy as np
+
+    names: dict = {}
+    for piece in pieces:
+        for name in piece.overrides:
+            names.setdefault(name, None)
+    cols = {}
+    for name in names:
+        values = np.full(n, np.nan)
+        at = k
+        for piece in pieces:
+            if name in piece.overrides:
+                values[at:at + len(piece.ids)] = piece.overrides[name]
+            at += len(piece.ids)
+        missing = np.isnan(values)
+        values[missing] = 0.0
+        cols[OVERRIDE + name] = pa.array(values, pa.float64(), mask=missing)
+    return cols
+
+
 _PATCH = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 """``json.dumps(patch, ensure_ascii=False, separators=(",", ":"))``, without making an encoder per row."""
 
@@ -344,7 +389,7 @@ _PATCH = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 def _options(table) -> dict:
     """Parquet writer options of a part: zstd, the float columns byte-stream split (their
     exponent bytes together: about 10 % smaller than plain), no statistics."""
-    floats = [c for c in table.column_names if c not in FIXED]
+    floats = [f.name for f in table.schema if f.name not in FIXED and str(f.type) == "double"]
     return {"compression": "zstd", "use_dictionary": ["template"], "write_statistics": False,
             **({"use_byte_stream_split": floats} if floats else {})}
 
@@ -443,9 +488,14 @@ def read_result(out: str | Path, sku: str) -> dict:
         if hashlib.sha256(text.encode("utf-8")).hexdigest() != sha:
             raise StoreError(f"{tpath}: plan hash mismatch (the template changed after the batch wrote SKU "
                              f"{sku!r}); run the batch again with --force")
-        numbers = {k: v for k, v in row.items() if k not in FIXED and v is not None}
+        numbers = {k: v for k, v in row.items() if k[:1] == "/" and v is not None and type(v) is float}
         numbers.update({k: numbers[v] for k, v in alias.items() if v in numbers})
-        patch = json.loads(row["patch"]) if row["patch"] else {}
+        patch = {k: v for k, v in row.items() if k[:1] == "/" and type(v) is str}
+        overrides = {k: row[OVERRIDE + k] for k in json.loads((table.schema.metadata or {}).get(OVERRIDES, b"[]"))
+                     if row.get(OVERRIDE + k) is not None}
+        if overrides:
+            patch["/batch/overrides"] = overrides
+        patch.update(json.loads(row["patch"]) if row["patch"] else {})
         sets = json.loads((table.schema.metadata or {}).get(FORMULAS, b"[]"))
         formulas = sets[row["formulas"]] if row.get("formulas") is not None else None
         return decode(text, numbers, patch, row, formulas)
