@@ -12,6 +12,7 @@ import subprocess
 import sys
 import textwrap
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -156,6 +157,45 @@ def test_example_full_results_are_computed_on_arrays(open_default, tmp_path):
                              piece.formulas)
             scalar = json.loads(json.dumps(full_result(plan, row).to_json(), ensure_ascii=False))
             assert json.dumps(_without_time(rebuilt)) == json.dumps(_without_time(scalar)), (model, scenario, row.id)
+
+
+def test_a_varied_table_takes_few_rounds(open_default, tmp_path):
+    """2,000 NMC811 rows with four parameters varied (benchmarks/batch_store.py's table) decide
+    the code's few decisions otherwise than the plan's own row in several ways (the performance
+    class, the order of the contributions and of the data-quality items, the mass balance):
+    rows that answered the same decisions otherwise are evaluated together, so the chunk takes
+    a handful of evaluations (counted, not timed) and no row is computed alone: not one path
+    per SKU, and far fewer re-evaluated rows than rows (each re-evaluated row once, apart from
+    a group that parts ways again). The sampled rows equal their scalar full result."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from batch_store import write_table
+    from pcf.batch import SkuTable
+    from pcf.batch.columns import full_rows, piece_row
+    from pcf.batch.engine import full_result, input_hash
+    from pcf.batch.plan import make_plan
+    from pcf.batch.run import _templates
+
+    model = REPO / "examples" / "battery" / "nmc811-pack.yaml"
+    table = tmp_path / "skus.csv"
+    write_table(table, 2000)
+    rows = list(SkuTable(table, model))
+    plan = make_plan(str(model), "", {})
+    _fp, text, sha = _templates({plan.key: plan})[plan.key]
+    done = full_rows(plan, rows, json.loads(text), sha, {r.row: input_hash(plan, r) for r in rows})
+    assert (done.rest, done.notes) == ([], [])
+    assert sorted(done.figures) == [r.row for r in rows]
+    classes = {c for cols in done.columns for c in np.atleast_1d(cols["class_of_declared_figure"]).tolist()}
+    assert len(classes) >= 2, classes  # the table spans performance classes: paths that really differ
+    assert done.rounds <= 16, done.rounds
+    assert done.evaluated <= 1.7 * len(rows), (done.evaluated, len(rows))  # grouped by first decision: 1.78
+    for piece in done.pieces[:4]:
+        i = len(piece.ids) - 1
+        row = next(r for r in rows if r.id == piece.ids[i])
+        numbers, patch = piece_row(piece, i)
+        rebuilt = decode(text, numbers, patch, {"id": row.id, "row": row.row, "input_sha256": piece.hashes[i]},
+                         piece.formulas)
+        scalar = json.loads(json.dumps(full_result(plan, row).to_json(), ensure_ascii=False))
+        assert json.dumps(_without_time(rebuilt)) == json.dumps(_without_time(scalar)), row.id
 
 
 def test_sampled_store_rows_equal_pcf_footprint(open_default, tmp_path):

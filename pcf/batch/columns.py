@@ -35,7 +35,7 @@ from ..graph import link_foreground
 from ..lca.calculate import build_result
 from ..lca.inventory import Inventory
 from ..model import load_model
-from ..model.lanes import OPEN, TEXT, Lane, expand, lane, lanes
+from ..model.lanes import OPEN, TEXT, Lane, expand, lane, lanes, signatures
 from .store import FORMULA_OPS
 from ..model.lint import raise_errors
 from ..model.variants import Variants, vectorised
@@ -265,6 +265,7 @@ def _round(plan: Plan, values: dict, n: int):
                    "nonconformities": len(a.nonconformities) if a else None}
     later = (state.first < 0) & (more.first >= 0)
     state.first[later] = more.first[later] + (1 << 32)  # decisions of the second context come after
+    state.marks.extend(more.marks)
     state.diverged |= deciding.diverged | more.diverged
     _non_finite_rows(doc, state.diverged)
     for v in figures.values():
@@ -464,12 +465,15 @@ class Rows:
     """What :func:`full_rows` gives: ``pieces`` (store rows as columns), ``columns`` (per piece:
     ``rows``, the table rows, and the summary figures, :func:`pcf.batch.engine.figures`, and
     PCR verdict of those rows: an array, or one value for all), ``rest`` (rows for the scalar
-    path), ``notes``."""
+    path), ``notes``, ``rounds`` (evaluations of the result code on arrays) and ``evaluated``
+    (rows those evaluations took, counted once per evaluation, the plan's own row apart)."""
 
     pieces: list = dataclasses.field(default_factory=list)
     columns: list = dataclasses.field(default_factory=list)
     rest: list = dataclasses.field(default_factory=list)
     notes: list = dataclasses.field(default_factory=list)
+    rounds: int = 0
+    evaluated: int = 0
 
     @property
     def figures(self) -> dict:
@@ -515,6 +519,8 @@ def full_rows(plan: Plan, rows: list[SkuRow], template: dict, template_sha: str,
                                                                          for i in pending], dtype=float)
                   for k in names}
         n = len(pending) + off
+        out.rounds += 1
+        out.evaluated += len(pending)
         try:
             doc, state, figures, shared = _round(plan, values, n)
         except (PCFError, TypeError, ValueError, KeyError, ArithmeticError, np.linalg.LinAlgError) as exc:
@@ -556,15 +562,15 @@ def full_rows(plan: Plan, rows: list[SkuRow], template: dict, template_sha: str,
 
 
 def _paths(pending: list[int], off: int, state) -> list[list[int]]:
-    """The diverged rows of a round (``pending[p - off]`` at position ``p``) grouped by the
-    decision at which they left the reference's path (:attr:`pcf.model.lanes.LaneState.first`):
-    each group is evaluated in a round of its own, with its first row as the reference, so a
-    row is evaluated again only with rows that decided as it did up to there."""
-    groups: dict[int, list[int]] = {}
-    keys = state.first.tolist() if state.first is not None else [-1] * len(state.diverged)
-    for p in np.flatnonzero(state.diverged[off:]).tolist():
-        groups.setdefault(keys[p + off], []).append(pending[p])
-    return list(groups.values())
+    """The diverged rows of a round (``pending[p - off]`` at position ``p``) grouped by their
+    signature, every decision at which they answered otherwise than the reference
+    (:func:`pcf.model.lanes.signatures`; a row diverged without a decision, e.g. by the loader
+    or a number that is not finite, has none): each group is evaluated in a round of its own,
+    with its first row as the reference. Rows that answered the same decisions otherwise
+    likely share one path, so a row is mostly evaluated twice at most (a group whose rows still
+    part ways is split again by its own round)."""
+    diverged = np.flatnonzero(state.diverged[off:]) + off
+    return [[pending[p - off] for p in group.tolist()] for group in signatures(state.marks, diverged)]
 
 
 def piece_row(piece: Piece, i: int) -> tuple[dict, dict]:

@@ -17,7 +17,10 @@ differs per SKU:
   pointer, RFC 6901; a changed shape replaces the whole sub-tree) and one float64 column per
   JSON pointer of a number that differs from the template in some SKU of the part (null: the
   template's number; a column equal to an earlier one in every row is kept once, and the
-  part's ``pcf.alias`` metadata names it). The values every batch result repeats from its
+  part's ``pcf.alias`` metadata names it), one string column per JSON pointer of a text that
+  differs in some SKU computed on arrays (null: the template's text) and the SKUs'
+  ``batch.overrides`` as float64 columns ``override:<parameter>`` (null: not overridden; the
+  part's ``pcf.overrides`` metadata gives their order). The values every batch result repeats from its
   row's ``id``, ``row`` and ``input_sha256`` columns (``product.id``, ``batch.sku``,
   ``batch.row``, ``batch.input_sha256``) are not kept again in ``patch``.
 
@@ -40,7 +43,7 @@ from .. import __version__
 from ..core.errors import PCFError
 from ..core.extras import require
 
-FORMAT = "pcf-batch-store/1"
+FORMAT = "pcf-batch-store/2"
 PLAN = "plan.json"
 STORE = "store"
 PURPOSE = "pcf batch keeps its results in a Parquet store"

@@ -72,12 +72,17 @@ class LaneState:
         that one otherwise: they likely share a path (the batch evaluates them together).
     decisions : int
         Decisions that marked a row so far.
+    marks : list of numpy.ndarray of bool, shape (n,)
+        The rows each of those decisions marked, in order (a row's *signature*: the decisions
+        it answered otherwise than the reference; rows of one signature likely share a path
+        further on too, :func:`signatures`).
     """
 
     diverged: np.ndarray
     texts: list = field(default_factory=list)
     first: np.ndarray | None = None
     decisions: int = 0
+    marks: list = field(default_factory=list)
 
 
 _ACTIVE: contextvars.ContextVar["LaneState | None"] = contextvars.ContextVar("pcf_lanes", default=None)
@@ -101,6 +106,7 @@ def _mark(rows: np.ndarray) -> None:
     if state.first is not None:
         state.first[rows & ~diverged] = state.decisions
     state.decisions += 1
+    state.marks.append(np.array(rows, dtype=bool))
     diverged |= rows
 
 
@@ -290,6 +296,33 @@ class Lane(float):
         reference = bool(truth[0])
         _mark(truth != reference)
         return reference
+
+
+def signatures(marks: list, rows: "np.ndarray") -> list:
+    """The ``rows`` (positions) grouped by their signature, the decisions (``marks``,
+    :attr:`LaneState.marks`) that marked each: a list of arrays of positions, each group in the
+    order of ``rows``, the groups in the order of their first row.
+
+    Parameters
+    ----------
+    marks : list of numpy.ndarray of bool, shape (n,)
+    rows : numpy.ndarray of int
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    if rows.size == 0:
+        return []
+    if not marks:
+        return [rows]
+    bits = np.packbits(np.stack([m[rows] for m in marks], axis=1), axis=1)  # (rows, ceil(decisions / 8))
+    key = np.ascontiguousarray(bits).view(np.dtype((np.void, bits.shape[1]))).ravel()
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")  # groups in the order of their first row
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    label = rank[inverse.ravel()]
+    by = np.argsort(label, kind="stable")
+    bounds = np.flatnonzero(np.diff(label[by])) + 1
+    return [rows[g] for g in np.split(by, bounds)]
 
 
 def lane(values) -> "float | Lane":
