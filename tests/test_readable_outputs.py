@@ -446,3 +446,18 @@ def test_long_words_of_the_cut_off_table_break_at_syllables_not_at_any_letter(de
         for shown in found:
             gaps = re.findall(r"(.)(-? )(?=.)", shown)
             assert all(hyphen == "- " or before == "_" for before, hyphen in gaps), f"{word!r} printed as {shown!r}"
+
+
+def test_stage_rows_are_in_life_cycle_order_whatever_the_order_of_the_result():
+    """Issue 20 (seen as PNG): a renewed label, drawn from the registry's declaration whose keys are
+    sorted (RFC 8785), listed Distribution, End of life, Production, Raw materials, with each
+    stage in another colour than on the label it renewed."""
+    from pcf.render.view import stage_rows
+
+    stages = {"raw_material_acquisition": 2003.0, "production": 208.4, "distribution": 45.89, "end_of_life": 0.55}
+    ordered = builders.result(fossil=sum(stages.values()), stages=stages)
+    shuffled = builders.result(fossil=sum(stages.values()), stages=dict(sorted(stages.items())))
+    assert list(shuffled.stages) == ["distribution", "end_of_life", "production", "raw_material_acquisition"]
+    rows = stage_rows(shuffled)
+    assert [r["key"] for r in rows] == list(stages)
+    assert [(r["key"], r["colour"]) for r in rows] == [(r["key"], r["colour"]) for r in stage_rows(ordered)]

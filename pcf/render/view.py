@@ -107,7 +107,10 @@ def declared_per_reference_flow(declaration: Declaration) -> float:
 
 
 def stage_rows(result: FootprintResult) -> list[dict]:
-    """Life-cycle stages with values and shares, in the order of the model.
+    """Life-cycle stages with values and shares, in life-cycle order (:data:`pcf.core.vocabulary.STAGES`;
+    a stage outside it after them, as the result lists it), whatever the order of the result's
+    ``stages``: a declaration read back from the registry has its keys sorted (RFC 8785), which
+    drew a renewed label's stage bar and legend in alphabetical order and other colours (issue 20).
 
     Returns
     -------
@@ -120,7 +123,9 @@ def stage_rows(result: FootprintResult) -> list[dict]:
     total = float(result.total_kg_co2e)
     du = _declared_per_ref(result)
     rows = []
-    for i, (key, kg) in enumerate(result.stages.items()):
+    order = {stage: i for i, stage in enumerate(vocabulary.STAGES)}
+    stages = sorted(result.stages.items(), key=lambda item: order.get(item[0], len(order)))  # stable
+    for i, (key, kg) in enumerate(stages):
         zh, en = fmt.stage_name(key)
         kg = float(kg)
         s = fmt.share(kg, total)
