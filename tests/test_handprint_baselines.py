@@ -10,6 +10,7 @@ The product throughout: 12 kg CO2e per module, 400 kWh generated per module = 0.
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -173,6 +174,13 @@ def test_cli_handprint_against_a_cited_value(tmp_path):
     written = json.loads((tmp_path / "out/PV.vs.cited-baseline.handprint.json").read_text(encoding="utf-8"))
     assert written["total"]["reduction"] == pytest.approx(0.5403, rel=1e-12)
     assert (tmp_path / "out/PV.vs.cited-baseline.handprint.pdf").stat().st_size > 0
+    # issue 20 (seen as PNG): a cited value has no GHG categories, so no empty table of them, and
+    # the PDF names no project issue and no command as a condition's source or note; one page
+    pdf = tmp_path / "out/PV.vs.cited-baseline.handprint.pdf"
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "By GHG category" not in text and "issue 5" not in text and "pcf check" not in text, text
+    assert "compared only under the same PCR" in " ".join(text.split())
+    assert text.count("\f") == 1  # pages end with a form feed
 
 
 def test_cli_handprint_against_weighted_results(tmp_path):

@@ -56,6 +56,10 @@ SOURCES = {
                  "doi:10.1007/978-3-030-02006-4_625-1 [S]",
 }
 
+#: Where a condition that the compared results conform to one PCR comes from: pcf's own rule (the
+#: comparison PDF shows it; it named a project issue before).
+SAME_PCR = "pcf: products are compared only under the same PCR, each conforming to it"
+
 
 def _scenario(declaration: Declaration) -> str | None:
     scenario = declaration.result.scenario
@@ -81,8 +85,8 @@ def _conditions(baseline: Declaration, product: Declaration, claim: str, justifi
     for name, r in (("baseline", baseline), ("product", product)):
         conforms = r.assessment.conforms if r.assessment is not None else None
         out.append({"condition": f"the {name} result conforms to the PCR", "met": bool(conforms),
-                    "note": "" if conforms else f"{_label(r)} has nonconformities (pcf check)",
-                    "source": "issue 5: comparisons under the same PCR"})
+                    "note": "" if conforms else f"{_label(r)} has nonconformities against its PCR",
+                    "source": SAME_PCR})
     ends = [_period_end(baseline), _period_end(product)]
     if claim == "reduction":
         if None in ends:
@@ -429,8 +433,8 @@ def _handprint_conditions(product: Declaration, kind: str, same_pcr: bool, basis
     conforms = product.assessment.conforms if product.assessment is not None else None
     out = [{"condition": "the product result conforms to its PCR", "met": conforms,
             "note": "" if conforms else ("no PCR assessment" if conforms is None else
-                                         f"{_label(product)} has nonconformities (pcf check)"),
-            "source": "issue 5: comparisons under a PCR"},
+                                         f"{_label(product)} has nonconformities against its PCR"),
+            "source": SAME_PCR},
            {"condition": "a baseline stated and justified", "met": bool(justification), "note": justification or "",
             "source": SOURCES["handprint"]},
            {"condition": "the same functional unit (converted where the units allow)", "met": True,
@@ -445,11 +449,11 @@ def _handprint_conditions(product: Declaration, kind: str, same_pcr: bool, basis
     else:
         bad = [m["id"] for m in members if m["conforms"] is False]
         out.append({"condition": "the baseline results conform to their PCR", "met": not bad,
-                    "note": ("nonconformities: " + ", ".join(bad)) if bad else "", "source": "issue 5"})
+                    "note": ("nonconformities: " + ", ".join(bad)) if bad else "", "source": SAME_PCR})
         out.append({"condition": "the baseline results and the product are under the same PCR",
                     "met": True if same_pcr else None,
                     "note": "" if same_pcr else "different or no PCRs: stages are not compared",
-                    "source": "issue 5: comparisons under the same PCR"})
+                    "source": SAME_PCR})
     return out
 
 
