@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import http.server
 import json
+import re
 import shutil
 import socket
 import subprocess
@@ -279,3 +280,13 @@ def test_the_statement_of_a_renewed_china_label_names_gbt_24067_on_one_page(tmp_
                                    check=True).stdout.split())
     assert "GB/T 24067-2024 · cradle-to-grave" in text and "ISO 14067:2018 · cradle-to-grave" not in text
     assert f"Supersedes {first.number}" in text and "production and suppliers unchanged (surveillance audit)" in text
+
+
+def test_the_index_says_a_class_on_illustrative_thresholds_is_illustrative(site):
+    """Issue 20 (seen as PNG): the index showed a bare class letter where the label page says
+    "(示意性阈值 illustrative thresholds)"; the fixture's class C is on the EU rule's pcf thresholds."""
+    html = (site["out"] / "index.html").read_text(encoding="utf-8")
+    number = site["labels"]["valid"].number
+    row = html[html.index(f'data-number="{number}"'):]
+    row = row[:row.index("</tr>")]
+    assert re.search(r'data-label="等级 Class">C<br><span class="note">示意性 illustrative</span>', row), row

@@ -220,7 +220,8 @@ class LivePages:
             cached = self._rows.get(key)
         if cached is None:
             page = page_context(label, at, [], live=True)
-            cached = {k: page[k] for k in ("product_name", "product_id", "value", "unit", "cls", "valid_until")}
+            cached = {k: page[k] for k in ("product_name", "product_id", "value", "unit", "cls", "illustrative",
+                                            "valid_until")}  # a class on illustrative thresholds says so (issue 20)
             with self._lock:
                 self._rows[key] = cached
         state = label_state(label, [], at)
