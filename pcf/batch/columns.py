@@ -481,7 +481,8 @@ class Rows:
         out = {}
         for cols in self.columns:
             for i, row in enumerate(cols["rows"]):
-                out[row] = {k: (v[i].item() if isinstance(v, np.ndarray) else v) for k, v in cols.items() if k != "rows"}
+                out[row] = {k: (v[i].item() if isinstance(v, np.ndarray) else v[i] if type(v) is list else v)
+                            for k, v in cols.items() if k != "rows"}
         return out
 
 
@@ -555,7 +556,8 @@ def full_rows(plan: Plan, rows: list[SkuRow], template: dict, template_sha: str,
             out.pieces.append(piece)
             sel = np.asarray(positions, dtype=int)
             out.columns.append({"rows": [r.row for r in chosen], **shared,
-                                **{k: v.v[sel] if type(v) is Lane else v for k, v in figures.items()}})
+                                **{k: v.v[sel] if type(v) is Lane else [v[p] for p in positions] if type(v) is list
+                                   else v for k, v in figures.items()}})
         groups.extend(_paths(pending, off, state))
     out.rest.extend(rows[i] for group in groups for i in group)
     return out

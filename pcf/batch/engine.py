@@ -32,6 +32,7 @@ from ..lca.biogenic import both_totals
 from ..lca.calculate import evaluate
 from ..lca.inventory import Inventory
 from ..model import load_model
+from ..model.lanes import is_lane
 from ..model.lint import raise_errors
 from ..model.variants import Variants, vectorised
 from ..pcr.assess import classify
@@ -146,6 +147,8 @@ def figures(plan: Plan, total, declared_per_reference_flow, stages: dict, ghg: d
         out["class_of_declared_figure"] = None
     elif isinstance(value, np.ndarray) and value.ndim:
         out["class_of_declared_figure"] = classes_of(np.asarray(value, dtype=float), classes)
+    elif is_lane(value):  # the full results of many rows (pcf.batch.columns): each row's class, no decision
+        out["class_of_declared_figure"] = classes_of(value.v, classes)
     else:
         out["class_of_declared_figure"] = (classify(value, classes) or {}).get("class")
     return out

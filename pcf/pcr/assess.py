@@ -223,7 +223,7 @@ def grade(value: float | None, classes: PerformanceClasses | None, conforms: boo
         :func:`classify`'s dict with ``graded`` True; for a nonconforming result the same dict
         with ``class`` None, ``graded`` False and ``reason``; None when :func:`classify` gives None.
     """
-    graded = classify(value, classes)
+    graded = classify(value, classes, choose=conforms)  # a nonconforming result's class is None: not chosen
     if graded is None:
         return None
     if not conforms:
@@ -232,7 +232,7 @@ def grade(value: float | None, classes: PerformanceClasses | None, conforms: boo
     return {**graded, "graded": True, "reason": None}
 
 
-def classify(value: float | None, classes: PerformanceClasses | None) -> dict[str, Any] | None:
+def classify(value: float | None, classes: PerformanceClasses | None, choose: bool = True) -> dict[str, Any] | None:
     """Performance class of a footprint per declared unit.
 
     Parameters
@@ -241,6 +241,10 @@ def classify(value: float | None, classes: PerformanceClasses | None) -> dict[st
         Footprint [kg CO2e per declared unit].
     classes : PerformanceClasses or None
         The PCR's class set.
+    choose : bool, default True
+        False: ``class`` is None, the value is not compared with the thresholds (:func:`grade`
+        of a nonconforming result, which gets no class: ``pcf batch`` then computes the rows
+        of every class in one evaluation, :mod:`pcf.model.lanes`).
 
     Returns
     -------
@@ -253,8 +257,8 @@ def classify(value: float | None, classes: PerformanceClasses | None) -> dict[st
     if classes is None or not _number(value):
         return None
     value = num(value)
-    chosen = classes.thresholds[-1].class_
-    for threshold in classes.thresholds:
+    chosen = classes.thresholds[-1].class_ if choose else None
+    for threshold in classes.thresholds if choose else ():
         if threshold.max is None or (value < threshold.max if classes.strict else value <= threshold.max):
             chosen = threshold.class_
             break
