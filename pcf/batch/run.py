@@ -16,6 +16,7 @@ the others run on.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import gc
 import json
 import math
@@ -457,14 +458,34 @@ def _pool_chunk(chunk: Chunk):
 
 
 class _Inline:
-    """Chunks computed in this process."""
+    """Chunks computed in this process, one at a time in a second thread, while this thread
+    makes the next chunk (its rows' input hashes) and records the last one: the chunk's arrays
+    (NumPy) and records (Arrow) are computed mostly without the GIL. ``cpu`` adds up the CPU
+    time of the chunks computed [s] (of their thread)."""
 
     def __init__(self, plans, options):
         self.plans, self.options = plans, options
+        self.cpu = 0.0
 
-    def map(self, chunks: Iterator[list[SkuRow]]):
-        for chunk in chunks:
-            yield chunk, process_chunk(self.plans, chunk, self.options)
+    def map(self, chunks: Iterator[Chunk]):
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(1, thread_name_prefix="pcf-batch-chunk") as thread:
+            held = None
+            for chunk in chunks:
+                future = thread.submit(contextvars.copy_context().run, self._compute, chunk)  # this thread's context
+                if held is not None:
+                    yield held[0], held[1].result()
+                held = (chunk, future)
+            if held is not None:
+                yield held[0], held[1].result()
+
+    def _compute(self, chunk: Chunk):
+        started = time.thread_time()
+        try:
+            return process_chunk(self.plans, chunk, self.options)
+        finally:
+            self.cpu += time.thread_time() - started
 
     def close(self):
         pass
@@ -487,21 +508,27 @@ class _Adaptive:
     def __init__(self, plans, options, jobs: int, left: Callable[[], int], report: BatchReport):
         self.plans, self.options, self.jobs, self.left, self.report = plans, options, jobs, left, report
         self.pool = None
-        self.rows, self.cpu = 0, 0.0
+        self.switch = False
 
     def map(self, chunks):
         chunks = iter(chunks)
-        for chunk in chunks:
-            started = time.process_time()
-            done = process_chunk(self.plans, chunk, self.options)
-            self.cpu += time.process_time() - started
-            self.rows += len(chunk)
+        inline, rows = _Inline(self.plans, self.options), 0
+
+        def until_switch():
+            for chunk in chunks:
+                yield chunk
+                if self.switch:  # the chunk in the thread is finished there; the workers take the rest
+                    return
+
+        for chunk, done in inline.map(until_switch()):
+            rows += len(chunk)
             yield chunk, done
-            if self.left() * self.cpu / self.rows > STARTUP_S * self.jobs / (self.jobs - 1):
-                self.pool = _Pool(self.plans, self.options, self.jobs)
-                self.report.workers = self.jobs
-                yield from self.pool.map(chunks)
-                return
+            if not self.switch and self.left() * inline.cpu / rows > STARTUP_S * self.jobs / (self.jobs - 1):
+                self.switch = True
+        if self.switch:
+            self.pool = _Pool(self.plans, self.options, self.jobs)
+            self.report.workers = self.jobs
+            yield from self.pool.map(chunks)
 
     def close(self):
         if self.pool is not None:
@@ -903,12 +930,15 @@ def _pending_chunks(feed: _Feed) -> Iterator[Chunk]:
     (table error, duplicate id, plan error) are recorded in chunks of the same size; rows
     whose result exists with the same input hash are skipped (unless ``force``)."""
     report, size, progress, cols = feed.report, feed.size, feed.progress, feed.cols
-    hashes = input_hashes(cols, feed.plans)
-    chunks: dict[tuple, list[int]] = {}  # per plan, the rows' positions: a chunk shares one evaluation on arrays
+    chunks: dict[tuple, tuple[list, list]] = {}  # per plan, the rows' positions and hashes: a chunk shares one evaluation
     errors: list[dict] = []
     manifest, store, ok = feed.manifest, feed.store, feed.manifest.ok
+    step, base, hashes = max(size, 5000), 0, []
     for i, (number, sku, message, key) in enumerate(zip(cols.rows.tolist(), cols.ids, cols.errors,
                                                         zip(cols.models, cols.scenarios))):
+        if i - base >= len(hashes):  # the input hashes of the next rows (as chunks go: while one computes)
+            base, hashes = i, input_hashes(cols.take(range(i, min(i + step, len(cols)))), feed.plans)
+        h = hashes[i - base]
         plan = feed.plans.get(key)
         if not message and number in feed.duplicates:
             message = f"duplicate id {sku!r} (first on row {feed.duplicates[number]})"
@@ -920,29 +950,30 @@ def _pending_chunks(feed: _Feed) -> Iterator[Chunk]:
                 _record_chunk(feed, errors)
                 errors = []
             continue
-        if not feed.force and sku in ok and manifest.done(sku, hashes[i]) and \
-                (not feed.results or (store.stored(sku, hashes[i]) if store is not None
+        if not feed.force and sku in ok and manifest.done(sku, h) and \
+                (not feed.results or (store.stored(sku, h) if store is not None
                                       else (feed.out / f"{sku}.result.json").exists())):
             report.skipped += 1
             feed.done += 1
             if progress and report.skipped % 1000 == 0:
                 progress(feed.done, report.rows)
             continue
-        positions = chunks.get(key)
-        if positions is None:
-            positions = chunks[key] = []
-        positions.append(i)
-        if len(positions) >= size:
-            yield _chunk(cols, chunks.pop(key), hashes)
-    for positions in chunks.values():
-        yield _chunk(cols, positions, hashes)
+        held = chunks.get(key)
+        if held is None:
+            held = chunks[key] = ([], [])
+        held[0].append(i)
+        held[1].append(h)
+        if len(held[0]) >= size:
+            yield _chunk(cols, *chunks.pop(key))
+    for positions, of in chunks.values():
+        yield _chunk(cols, positions, of)
     if errors:
         _record_chunk(feed, errors)
 
 
 def _chunk(cols, positions: list[int], hashes: list) -> Chunk:
-    """The chunk of the table's rows at ``positions``."""
-    return Chunk(cols.take(positions), [hashes[i] for i in positions])
+    """The chunk of the table's rows at ``positions`` (with their ``hashes``)."""
+    return Chunk(cols.take(positions), hashes)
 
 
 GROUP = 2000
