@@ -45,7 +45,7 @@ from .plan import Plan, make_plan, remember
 from .state import Manifest
 from .store import STORE, StoreWriter, encode, template_text
 from .summary import CHUNK_COLUMNS, PARQUET_PURPOSE, chunk_table, columns, complete, write_summary_tables
-from .table import BLOCK, SkuRow, SkuTable
+from .table import SkuRow, SkuTable
 
 EXECUTORS = ("local", "dask")
 DASK_PURPOSE = "the dask executor of pcf batch runs"
@@ -1055,8 +1055,12 @@ def _error_record(row: SkuRow, message: str, plan: Plan | None) -> dict:
             "input_sha256": input_hash(plan, row) if plan is not None else None, "overrides": dict(row.overrides)}
 
 
+SUMMARY_BLOCK = 25_000
+"""Rows of the summary written at a time (a block's texts and Arrow arrays are held at once)."""
+
+
 def _summarise(table: SkuTable, cols, plans: dict, manifest: Manifest, out: Path) -> dict:
-    """Write the summary table in the order of the SKU table, column by column, ``BLOCK`` rows
+    """Write the summary table in the order of the SKU table, column by column, :data:`SUMMARY_BLOCK` rows
     at a time (:func:`_summary_block`). Every row of the table has its record of this run (an
     error) or its last ok record, whose input hash is the row's: the pass over the table
     computed the row again when the hash differed."""
@@ -1076,8 +1080,8 @@ def _summarise(table: SkuTable, cols, plans: dict, manifest: Manifest, out: Path
     def blocks():
         with manifest.path.open("rb") as reader:
             cache: dict = {}
-            for lo in range(0, len(cols), BLOCK):
-                hi = min(lo + BLOCK, len(cols))
+            for lo in range(0, len(cols), SUMMARY_BLOCK):
+                hi = min(lo + SUMMARY_BLOCK, len(cols))
                 base = _summary_block(cols, lo, hi, manifest, reader, cache)
                 yield complete(base, {p: v[lo:hi] for p, v in used.items()}, names)
 
