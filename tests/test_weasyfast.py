@@ -309,6 +309,18 @@ def test_kept_lines_make_the_same_pdf_byte_for_byte(tmp_path, monkeypatch):
     assert all(weasyfast._LINES.lines[key][2] is line[2] for key, line in kept.items())  # drawn from the kept ones
 
 
+def test_a_label_svg_shared_by_its_pdf_and_statement_makes_the_same_pdfs(tmp_path):
+    """html_to_pdf(images=) hands WeasyPrint one image cache for an issued label's PDF and its statement,
+    which show the same label SVG: it is read once, and both PDFs are the same, byte for byte."""
+    base = output.default_templates_dir()
+    pages = issued_pages(tmp_path)
+    alone = {name: output.html_to_pdf(html, base, kept_style=True) for name, html in pages.items()}
+    images: dict = {}
+    shared = {name: output.html_to_pdf(html, base, kept_style=True, images=images) for name, html in pages.items()}
+    assert shared == alone
+    assert [url[:26] for url in images] == ["data:image/svg+xml;base64,"]  # one image, read for the label's PDF
+
+
 def test_a_style_is_kept_only_where_the_cascade_stays_the_same():
     page = "<html><head><style>p { color: red; }</style></head><body><p>x</p></body></html>"
     assert output._kept_style(page, ".")[0] == "<html><head></head><body><p>x</p></body></html>"

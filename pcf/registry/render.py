@@ -128,10 +128,11 @@ def issued_files(document: dict, qr: str) -> dict[str, bytes]:
     declaration = label_declaration(document["declaration"])
     issued = issued_context(document, qr)
     font = output.cjk_font()
-    label = issued_label(declaration, issued, font=font)
+    images: dict = {}  # the label's SVG, read once for its PDF and its statement
+    label = issued_label(declaration, issued, font=font, images=images)
     env = output.environment()
     statement = output.html_to_pdf(statement_html(document, label["svg"], font), output.template_folder(env),
-                                   kept_style=True)
+                                   kept_style=True, images=images)
     return {
         f"{number}.declaration.json": document_text(document).encode("utf-8"),
         f"{number}.label.svg": label["svg"],

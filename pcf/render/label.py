@@ -307,9 +307,9 @@ def variant_svg(declaration: Declaration, variant: str = "graded", templates_dir
     return font, env, output.render_template(env, "declaration.svg.j2", D=ctx), ctx["mm"]
 
 
-def _pdf(env, svg: str, mm: tuple, font: str, title: str) -> bytes:
+def _pdf(env, svg: str, mm: tuple, font: str, title: str, images: dict | None = None) -> bytes:
     html = output.render_template(env, "label.html.j2", svg=Markup(svg), mm=mm, font=font, title=title)
-    return output.html_to_pdf(html, output.template_folder(env), kept_style=True)
+    return output.html_to_pdf(html, output.template_folder(env), kept_style=True, images=images)
 
 
 def render_label(declaration: Declaration, out_dir: Path, templates_dir: Path | None = None, variant: str = "graded",
@@ -353,7 +353,7 @@ def render_label(declaration: Declaration, out_dir: Path, templates_dir: Path | 
 
 
 def issued_label(declaration: Declaration, issued: dict, templates_dir: Path | None = None, variant: str = "graded",
-                 size_mm: float | None = None, font: str | None = None) -> dict[str, bytes]:
+                 size_mm: float | None = None, font: str | None = None, images: dict | None = None) -> dict[str, bytes]:
     """An issued (numbered) label of the family as SVG and PDF bytes; writes no file.
 
     Parameters
@@ -369,6 +369,8 @@ def issued_label(declaration: Declaration, issued: dict, templates_dir: Path | N
         As :func:`render_label`.
     font : str, optional
         CJK font family [default: found with fontconfig].
+    images : dict, optional
+        Images WeasyPrint keeps between documents (:func:`pcf.render.output.html_to_pdf`).
 
     Returns
     -------
@@ -381,4 +383,5 @@ def issued_label(declaration: Declaration, issued: dict, templates_dir: Path | N
         A missing template, no CJK font or a WeasyPrint failure.
     """
     font, env, svg, mm = variant_svg(declaration, variant, templates_dir, font, issued=issued, size_mm=size_mm)
-    return {"svg": svg.encode("utf-8"), "pdf": _pdf(env, svg, mm, font, f"{issued['number']} {VARIANTS[variant][1]}")}
+    return {"svg": svg.encode("utf-8"), "pdf": _pdf(env, svg, mm, font, f"{issued['number']} {VARIANTS[variant][1]}",
+                                                    images)}

@@ -406,7 +406,7 @@ def _kept_style(html: str, base_url: str) -> tuple[str, list]:
     return _STYLE.sub("", html, count=1), [_stylesheet(found[0], base_url)]
 
 
-def html_to_pdf(html: str, base_url: Path, kept_style: bool = False) -> bytes:
+def html_to_pdf(html: str, base_url: Path, kept_style: bool = False, images: dict | None = None) -> bytes:
     """Convert an HTML document to PDF bytes with WeasyPrint.
 
     Parameters
@@ -418,6 +418,10 @@ def html_to_pdf(html: str, base_url: Path, kept_style: bool = False) -> bytes:
     kept_style : bool
         Parse the document's ``<style>`` once per process and text (:func:`_kept_style`): for
         the documents made many times with the same style (labels and statements).
+    images : dict, optional
+        WeasyPrint's image cache (``write_pdf(cache=)``, keyed by URL) to share between documents
+        that show the same image: an issued label's PDF and its statement show the same label SVG,
+        read and set up once then (its SVG tree is built on its first drawing and kept).
 
     Returns
     -------
@@ -438,7 +442,7 @@ def html_to_pdf(html: str, base_url: Path, kept_style: bool = False) -> bytes:
         with fewer_collections():
             html, stylesheets = _kept_style(html, str(base_url)) if kept_style else (html, [])
             return weasyprint.HTML(string=html, base_url=str(base_url)).write_pdf(
-                stylesheets=stylesheets, font_config=_font_config())
+                stylesheets=stylesheets, font_config=_font_config(), **({} if images is None else {"cache": images}))
     except Exception as exc:  # WeasyPrint raises many types; report them as one
         raise RenderError(f"WeasyPrint could not render the PDF: {exc}") from exc
 
