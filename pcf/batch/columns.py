@@ -343,18 +343,15 @@ def rows_of_round(template: dict, template_sha: str, plan: Plan, doc: dict, stat
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
-def _override_columns(rows: list[SkuRow]) -> dict:
+def _override_columns(rows: list[SkuRow]) -> dict | None:
     """``batch.overrides`` of ``rows`` as columns (parameter -> values, NaN where a row does not
     override it), in the order of the rows' own dicts; None when the rows' dicts do not all
     follow one order (each row's patch then holds them; rows of one table always do)."""
-    order: dict = {}
-    for r in rows:
-        for k in r.overrides:
-            order.setdefault(k, None)
-    names = list(order)
+    orders = {tuple(r.overrides) for r in rows}
+    names = list(dict.fromkeys(k for order in sorted(orders, key=len, reverse=True) for k in order))
     position = {k: i for i, k in enumerate(names)}
-    for r in rows:
-        keys = [position[k] for k in r.overrides]
+    for order in orders:
+        keys = [position[k] for k in order]
         if keys != sorted(keys):
             return None
     nan = float("nan")

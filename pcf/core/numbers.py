@@ -56,10 +56,14 @@ def figure(value: float | None, figures: int = FIGURES, grouping: bool = True) -
     """
     if value is None:
         return DASH
-    many = _each(value, lambda v: figure(v, figures, grouping))
+    many = _each(value, lambda v: _figure(v, figures, grouping))
     if many is not None:
         return many
-    x = float(value)
+    return _figure(float(value), figures, grouping)
+
+
+def _figure(x: float, figures: int, grouping: bool) -> str:
+    """:func:`figure` of a float (also each variant's, without looking for variants again)."""
     if not math.isfinite(x):
         return str(x)
     if x == 0:

@@ -330,9 +330,11 @@ def lane(values) -> "float | Lane":
     row has the reference row's value (bit for bit), else a :class:`Lane`."""
     v = np.asarray(values, dtype=float)
     first = v[0]
-    if np.all((v == first) & (np.signbit(v) == np.signbit(first))) or (np.isnan(first) and np.all(np.isnan(v))):
-        return float(first)
-    return Lane(v)
+    if first != first:  # NaN: the same only when every row is NaN
+        return float(first) if np.isnan(v).all() else Lane(v)
+    if not (v == first).all():  # most numbers of a varied table: one comparison decides
+        return Lane(v)
+    return float(first) if (np.signbit(v) == np.signbit(first)).all() else Lane(v)
 
 
 def num(x) -> "float | Lane":
