@@ -266,3 +266,15 @@ def test_cli_report_writes_the_statement_too(tmp_path):
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["TEST-1.report.pdf", "TEST-1.verification.pdf"]
     assert re.search(r"产品碳足迹核查声明", subprocess.run(["pdftotext", str(tmp_path / "out" / "TEST-1.verification.pdf"), "-"],
                                                    capture_output=True, text=True).stdout)
+
+
+@pytest.mark.parametrize("share, text", [
+    (0.0025, "0.25 %"), (0.00004, "< 0.01 %"), (0.00005, "0.01 %"), (0.0, "0.00 %"), (None, "–"),
+    (-0.00001, "> -0.01 %"),
+])
+def test_cut_off_shares_never_read_nothing_when_not_zero(share, text):
+    """Cut-off table shares (section 5): two decimals of a percent; 0.004 % (an input cut off
+    for being that small) reads "< 0.01 %", not "0.00 %" as if it weighed nothing."""
+    from pcf.render.report import _percent
+
+    assert _percent(share) == text

@@ -180,7 +180,14 @@ def _assessment(declaration: Declaration) -> dict | None:
 # ------------------------------------------------------------------ section builders of report_context
 
 def _percent(x: float | None) -> str:
-    return f"{100 * x:.2f} %" if x is not None else fmt.DASH
+    """A share of the cut-off table [-] as a percentage with two decimals (``0.25 %``); a share
+    that is not zero but rounds to 0.00 is ``< 0.01 %`` (a cut-off input is never shown as
+    nothing), None an en dash."""
+    if x is None:
+        return fmt.DASH
+    if x != 0 and abs(100 * x) < 0.005:
+        return "< 0.01 %" if x > 0 else "> -0.01 %"
+    return f"{100 * x:.2f} %"
 
 
 def _data_source_rows(result: FootprintResult) -> list[dict]:
