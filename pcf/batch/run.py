@@ -930,6 +930,11 @@ def _pending_chunks(feed: _Feed) -> Iterator[Chunk]:
     (table error, duplicate id, plan error) are recorded in chunks of the same size; rows
     whose result exists with the same input hash are skipped (unless ``force``)."""
     report, size, progress, cols = feed.report, feed.size, feed.progress, feed.cols
+    if _all_pending(feed):  # every row to compute, of one plan: chunks are slices of the table
+        for lo in range(0, len(cols), size):
+            part = cols.take(range(lo, min(lo + size, len(cols))))
+            yield Chunk(part, input_hashes(part, feed.plans))
+        return
     chunks: dict[tuple, tuple[list, list]] = {}  # per plan, the rows' positions and hashes: a chunk shares one evaluation
     errors: list[dict] = []
     manifest, store, ok = feed.manifest, feed.store, feed.manifest.ok
@@ -969,6 +974,14 @@ def _pending_chunks(feed: _Feed) -> Iterator[Chunk]:
         yield _chunk(cols, positions, of)
     if errors:
         _record_chunk(feed, errors)
+
+
+def _all_pending(feed: _Feed) -> bool:
+    """Whether every row of the table is to be computed with one plan: no row error, no duplicate
+    id, one plan without error, and nothing done before (an empty state, or ``force``)."""
+    cols = feed.cols
+    return (len(feed.plans) == 1 and not next(iter(feed.plans.values())).error and not feed.duplicates
+            and (feed.force or not feed.manifest.ok) and not any(cols.errors) and len(cols) > 0)
 
 
 def _chunk(cols, positions: list[int], hashes: list) -> Chunk:
