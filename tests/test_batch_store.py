@@ -80,6 +80,38 @@ def test_store_results_equal_pcf_footprint_and_json_files(bd, model, tmp_path):
     assert rows[2]["id"] == "R1" and rows[2]["result_file"] == "store/part-000001.parquet"
 
 
+def test_a_chunk_on_arrays_is_written_as_its_own_part(bd, model, tmp_path, monkeypatch):
+    """A chunk whose rows on arrays reach a part's size (``GROUP``, here 2) is written as a
+    part by the process that computed it (pcf.batch.store.write_part, a temporary file) and
+    renamed into place by the driver after the state (StoreWriter.adopt): the rows computed
+    alone go to a part of their own, each summary row names its part, every SKU reads back
+    equal to its ``--json-per-sku`` file, and a temporary part a killed run left is removed by
+    the next run."""
+    import pcf.batch.run as run
+
+    monkeypatch.setattr(run, "GROUP", 2)
+    text = "id,cap,elec_a,label\n" + "".join(f"S{i},{i},{10 + i},\n" for i in range(1, 6)) + "S6,6,16,yes\n"
+    table = _table(tmp_path, text)
+    store, files = tmp_path / "store", tmp_path / "files"
+    report = run_batch(table, store, model, chunk_size=6)
+    assert (report.computed, report.failed) == (6, 0)
+    parts = sorted(p.name for p in (store / "store").glob("part-*.parquet"))
+    assert parts == ["part-000001.parquet", "part-000002.parquet"]  # S6 alone (its label), S1-S5 on arrays
+    assert not list((store / "store").glob(".part-*"))
+    with open(store / "summary.csv", newline="", encoding="utf-8") as fh:
+        where = {r["id"]: r["result_file"] for r in csv.DictReader(fh)}
+    assert where == {**{f"S{i}": "store/part-000002.parquet" for i in range(1, 6)}, "S6": "store/part-000001.parquet"}
+    assert read_index(store)["S3"][1] == "part-000002.parquet" and read_index(store)["S6"][1] == "part-000001.parquet"
+    run_batch(table, files, model, json_per_sku=True)
+    for i in range(1, 7):
+        written = json.loads((files / f"S{i}.result.json").read_text(encoding="utf-8"))
+        assert _without_time(read_result(store, f"S{i}")) == _without_time(written), i
+    left = store / "store" / ".part-killed.tmp"
+    left.write_bytes(b"half a part")
+    assert run_batch(table, store, model).skipped == 6
+    assert not left.exists()
+
+
 def test_example_models_and_scenarios_in_one_store(open_default, tmp_path):
     """Rows of the NMC811 and LFP packs under several scenarios in one table: each equals
     ``pcf footprint`` of its model, scenario and parameters."""

@@ -43,7 +43,7 @@ from .engine import (evaluate_columns, figures_of_result, full_result, input_has
                      same_figures, summarise_rows)
 from .plan import Plan, make_plan, remember
 from .state import Manifest
-from .store import STORE, StoreWriter, encode, template_text
+from .store import STORE, PartFile, StoreWriter, encode, template_text, write_part
 from .summary import CHUNK_COLUMNS, PARQUET_PURPOSE, chunk_table, columns, complete, write_summary_tables
 from .table import SkuRow, SkuTable
 
@@ -181,6 +181,8 @@ def _process_chunk(plans: dict, chunk: Chunk, options: Options, out: Path) -> tu
                 if files and record["status"] == "ok":
                     record["_files"] = files
             records.append(record)
+    if options.templates is not None and not options.ship and sum(len(p.ids) for p in pieces) >= GROUP:
+        pieces = [write_part(Path(options.out) / STORE, [], pieces)]  # the driver adopts it (_commit)
     return records, notes, pieces, tables
 
 
@@ -1000,10 +1002,18 @@ def _record_chunk(feed: _Feed, records: list[dict], notes: list[str] = (), piece
     ``pieces`` until a part is full, :func:`_commit`), count them in the report with their
     ``notes`` (each once), and report progress."""
     _write_files(feed.out, records)
+    parts = [p for p in pieces if isinstance(p, PartFile)]  # written by the worker: committed now, alone
+    if parts:
+        _commit(feed)
+        pieces = [p for p in pieces if not isinstance(p, PartFile)]
     feed.records.extend(records)
     feed.tables.extend(tables)
     if feed.store is None:
         _commit(feed)
+    elif parts:
+        feed.rows.extend(r.pop("_store") for r in records if "_store" in r)
+        feed.pieces.extend(pieces)
+        _commit(feed, parts)
     else:
         feed.rows.extend(r.pop("_store") for r in records if "_store" in r)
         feed.pieces.extend(pieces)
@@ -1018,28 +1028,33 @@ def _record_chunk(feed: _Feed, records: list[dict], notes: list[str] = (), piece
         feed.progress(feed.done, feed.report.rows)
 
 
-def _commit(feed: _Feed) -> None:
+def _commit(feed: _Feed, parts: list = ()) -> None:
     """Commit the held records: first the state (their records and chunk, fsync), then, with a
-    store, their rows as one part of it (atomic rename). A run killed between the two
-    computes those SKUs again (a SKU counts as done only when the store holds it), so the
-    store holds each SKU once."""
-    if not (feed.records or feed.rows or feed.pieces or feed.tables):
+    store, their rows as one part of it and the ``parts`` a worker wrote (one chunk's rows on
+    arrays, :func:`pcf.batch.store.write_part`), each by an atomic rename. A run killed
+    between the two computes those SKUs again (a SKU counts as done only when the store holds
+    it), so the store holds each SKU once."""
+    if not (feed.records or feed.rows or feed.pieces or feed.tables or parts):
         return
     chunk = None
     if feed.tables:
         pa = require("parquet", "pyarrow", PARQUET_PURPOSE)
         chunk = pa.concat_tables(feed.tables) if len(feed.tables) > 1 else feed.tables[0]
     if feed.store is not None:
-        name = f"{STORE}/part-{feed.store.next:06d}.parquet"
+        held = bool(feed.rows or feed.pieces)
+        name = f"{STORE}/part-{feed.store.next:06d}.parquet"  # the held rows' (records computed alone)
         for r in feed.records:
             if r["status"] == "ok":
                 r["result_file"] = name
-        if chunk is not None:
+        if chunk is not None:  # the rows on arrays: in the worker's part, else in the held one
+            name = f"{STORE}/part-{feed.store.next + held:06d}.parquet" if parts else name
             index = chunk.schema.get_field_index("result_file")
             chunk = chunk.set_column(index, "result_file", pa.array([name] * chunk.num_rows, pa.string()))
     feed.manifest.append(feed.records, chunk)
     if feed.store is not None and (feed.rows or feed.pieces):
         feed.store.commit(feed.rows, feed.pieces)
+    for part in parts:
+        feed.store.adopt(part)
     feed.records, feed.rows, feed.pieces, feed.tables = [], [], [], []
 
 

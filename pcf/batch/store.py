@@ -32,6 +32,7 @@ float64). A later part supersedes an earlier one for the same SKU (a SKU recompu
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import operator
@@ -63,6 +64,8 @@ where the row does not override the parameter); the part's ``pcf.overrides`` met
 the parameters in the order of the rows' ``overrides``."""
 OVERRIDES = b"pcf.overrides"
 ALIAS = b"pcf.alias"
+TEMPORARY = ".part-"
+"""Prefix of a part's temporary file (:func:`write_part`) in ``<out>/store``."""
 """Parquet key-value metadata of a part: JSON of pointer -> the pointer whose column holds the
 same numbers for every row of the part (kept once)."""
 
@@ -231,6 +234,8 @@ class StoreWriter:
         body = {"format": FORMAT, "pcf_version": __version__, "plans": plans}
         body["sha256"] = _plan_hash(body)
         _atomic_write(self.out / PLAN, (json.dumps(body, indent=1, ensure_ascii=False) + "\n").encode("utf-8"))
+        for stale in self.dir.glob(f"{TEMPORARY}*.tmp"):  # parts of a killed run never adopted
+            stale.unlink(missing_ok=True)
         self.index = read_index(self.out)  # id -> (input hash, part) of what is stored
         self.next = max((_part_number(p) for p in self.dir.glob("part-*.parquet")), default=0) + 1
 
@@ -240,7 +245,8 @@ class StoreWriter:
         return hit is not None and hit[0] == input_hash
 
     def commit(self, rows: list[dict], pieces: list = ()) -> str:
-        """Write one part (one row group) atomically; its file name.
+        """Write one part (one row group) atomically (:func:`write_part`, :meth:`adopt`); its
+        file name.
 
         Parameters
         ----------
@@ -249,81 +255,15 @@ class StoreWriter:
         pieces : list of pcf.batch.columns.Piece
             More rows, as columns (written after ``rows``).
         """
-        import numpy as np
+        return self.adopt(write_part(self.dir, rows, pieces))
 
-        pa = self.pa
-        ids, numbers_rows, hashes, shas, patches = [], [], [], [], []
-        for r in rows:
-            ids.append(r["id"])
-            numbers_rows.append(r["row"])
-            hashes.append(r["input_sha256"])
-            shas.append(r["template"])
-            patches.append(_trim(r))
-        sets: list = []
-        which: list = [None] * len(rows)
-        for piece in pieces:
-            if piece.formulas:
-                if piece.formulas not in sets:
-                    sets.append(piece.formulas)
-                which.extend([sets.index(piece.formulas)] * len(piece.ids))
-            else:
-                which.extend([None] * len(piece.ids))
-            ids.extend(piece.ids)
-            numbers_rows.extend(piece.rows)
-            hashes.extend(piece.hashes)
-            shas.extend([piece.template] * len(piece.ids))
-            patches.extend(piece.patches)  # their own fields are made without the DERIVED values
-        n, k = len(ids), len(rows)
-        pointers = sorted({p for r in rows for p in r["numbers"]} | {p for piece in pieces for p in piece.numbers})
-        cols = {"id": pa.array(ids, pa.string()), "row": pa.array(numbers_rows, pa.int64()),
-                "input_sha256": pa.array(hashes, pa.string()), "template": pa.array(shas, pa.string()),
-                "patch": pa.array([_PATCH(patch) if patch else None for patch in patches[:k]] + patches[k:],
-                                  pa.string())}
-        if sets:
-            cols["formulas"] = pa.array(which, pa.int32())
-        seen: dict = {}
-        alias: dict = {}
-        for p in pointers:
-            values = np.zeros(n)
-            missing = np.ones(n, dtype=bool)
-            for i, r in enumerate(rows):
-                v = r["numbers"].get(p)
-                if v is not None:
-                    values[i], missing[i] = v, False
-            at = k
-            for piece in pieces:
-                if p in piece.numbers:
-                    values[at:at + len(piece.ids)] = np.where(piece.masks[p], 0.0, piece.numbers[p])
-                    missing[at:at + len(piece.ids)] = piece.masks[p]
-                at += len(piece.ids)
-            values[missing] = 0.0
-            key = hashlib.sha256(missing.tobytes() + values.tobytes()).hexdigest()  # exact: -0.0 apart from 0.0
-            if key in seen:
-                alias[p] = seen[key]
-            else:
-                seen[key] = p
-                cols[p] = pa.array(values, pa.float64(), mask=missing)
-        cols.update(_text_columns(pa, pieces, k, n))
-        overrides = _override_columns(pa, pieces, k, n)
-        cols.update(overrides)
-        meta = {**({ALIAS: json.dumps(alias).encode()} if alias else {}),
-                **({FORMULAS: json.dumps(sets).encode()} if sets else {}),
-                **({OVERRIDES: json.dumps([c[len(OVERRIDE):] for c in overrides]).encode()} if overrides else {})}
-        table = pa.table(cols).replace_schema_metadata(meta or None)
+    def adopt(self, part: "PartFile") -> str:
+        """Rename a part written under a temporary name (:func:`write_part`, e.g. by a worker)
+        into place as the next part; its file name."""
         name = f"part-{self.next:06d}.parquet"
         self.next += 1
-        path = self.dir / name
-        fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=f".{name}.", suffix=".tmp")
-        os.close(fd)
-        try:
-            self.pq.write_table(table, tmp, row_group_size=n or 1, **_options(table))
-            with open(tmp, "rb") as fh:
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-        for sku, h in zip(ids, hashes):
+        os.replace(part.path, self.dir / name)
+        for sku, h in zip(part.ids, part.hashes):
             self.index[sku] = (h, name)
         return name
 
@@ -383,6 +323,118 @@ def _override_columns(pa, pieces, k: int, n: int) -> dict:
         values[missing] = 0.0
         cols[OVERRIDE + name] = pa.array(values, pa.float64(), mask=missing)
     return cols
+
+
+def write_part(folder: Path, rows: list[dict], pieces: list = ()) -> "PartFile":
+    """Write one part (one row group, zstd) under a temporary name in the store's folder
+    ``folder``, flushed to disk (fsync); :meth:`StoreWriter.adopt` renames it into place (a
+    batch killed before leaves only the temporary file, which the next run removes).
+
+    Parameters
+    ----------
+    folder : Path
+        ``<out>/store``.
+    rows : list of dict
+        ``{id, row, input_sha256, template, numbers, patch}`` (:func:`encode`).
+    pieces : list of pcf.batch.columns.Piece
+        More rows, as columns (written after ``rows``).
+
+    Raises
+    ------
+    MissingExtra
+        pyarrow (extra ``parquet``) is not installed.
+    """
+    table, ids, hashes = _part_table(rows, pieces)
+    pq = require("parquet", "pyarrow.parquet", PURPOSE)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=TEMPORARY, suffix=".tmp")
+    os.close(fd)
+    try:
+        pq.write_table(table, tmp, row_group_size=table.num_rows or 1, **_options(table))
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return PartFile(tmp, ids, hashes)
+
+
+@dataclasses.dataclass
+class PartFile:
+    """A part written by :func:`write_part`: its temporary ``path`` and the ``ids`` and input
+    ``hashes`` of its rows."""
+
+    path: str
+    ids: list
+    hashes: list
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def _part_table(rows: list[dict], pieces: list):
+    """The Arrow table of a part (module docstring), with its rows' ids and input hashes."""
+    import numpy as np
+
+    pa = require("parquet", "pyarrow", PURPOSE)
+    ids, numbers_rows, hashes, shas, patches = [], [], [], [], []
+    for r in rows:
+        ids.append(r["id"])
+        numbers_rows.append(r["row"])
+        hashes.append(r["input_sha256"])
+        shas.append(r["template"])
+        patches.append(_trim(r))
+    sets: list = []
+    which: list = [None] * len(rows)
+    for piece in pieces:
+        if piece.formulas:
+            if piece.formulas not in sets:
+                sets.append(piece.formulas)
+            which.extend([sets.index(piece.formulas)] * len(piece.ids))
+        else:
+            which.extend([None] * len(piece.ids))
+        ids.extend(piece.ids)
+        numbers_rows.extend(piece.rows)
+        hashes.extend(piece.hashes)
+        shas.extend([piece.template] * len(piece.ids))
+        patches.extend(piece.patches)  # their own fields are made without the DERIVED values
+    n, k = len(ids), len(rows)
+    pointers = sorted({p for r in rows for p in r["numbers"]} | {p for piece in pieces for p in piece.numbers})
+    cols = {"id": pa.array(ids, pa.string()), "row": pa.array(numbers_rows, pa.int64()),
+            "input_sha256": pa.array(hashes, pa.string()), "template": pa.array(shas, pa.string()),
+            "patch": pa.array([_PATCH(patch) if patch else None for patch in patches[:k]] + patches[k:],
+                              pa.string())}
+    if sets:
+        cols["formulas"] = pa.array(which, pa.int32())
+    seen: dict = {}
+    alias: dict = {}
+    for p in pointers:
+        values = np.zeros(n)
+        missing = np.ones(n, dtype=bool)
+        for i, r in enumerate(rows):
+            v = r["numbers"].get(p)
+            if v is not None:
+                values[i], missing[i] = v, False
+        at = k
+        for piece in pieces:
+            if p in piece.numbers:
+                values[at:at + len(piece.ids)] = np.where(piece.masks[p], 0.0, piece.numbers[p])
+                missing[at:at + len(piece.ids)] = piece.masks[p]
+            at += len(piece.ids)
+        values[missing] = 0.0
+        key = hashlib.sha256(missing.tobytes() + values.tobytes()).hexdigest()  # exact: -0.0 apart from 0.0
+        if key in seen:
+            alias[p] = seen[key]
+        else:
+            seen[key] = p
+            cols[p] = pa.array(values, pa.float64(), mask=missing)
+    cols.update(_text_columns(pa, pieces, k, n))
+    overrides = _override_columns(pa, pieces, k, n)
+    cols.update(overrides)
+    meta = {**({ALIAS: json.dumps(alias).encode()} if alias else {}),
+            **({FORMULAS: json.dumps(sets).encode()} if sets else {}),
+            **({OVERRIDES: json.dumps([c[len(OVERRIDE):] for c in overrides]).encode()} if overrides else {})}
+    table = pa.table(cols).replace_schema_metadata(meta or None)
+    return table, ids, hashes
 
 
 _PATCH = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
