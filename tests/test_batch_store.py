@@ -307,6 +307,13 @@ def test_recomputed_sku_replaces_its_row(bd, model, tmp_path):
     import pyarrow.parquet as pq
 
     assert sum(pq.read_metadata(p).num_rows for p in (out / "store").glob("part-*.parquet")) == 2
+    # a store holding a SKU twice (a run killed after a part, before its compaction): the next
+    # run, which computes nothing, drops the older row
+    parts = sorted((out / "store").glob("part-*.parquet"))
+    (out / "store" / "part-000009.parquet").write_bytes(parts[-1].read_bytes())
+    assert run_batch(table, out, model).skipped == 2
+    assert sum(pq.read_metadata(p).num_rows for p in (out / "store").glob("part-*.parquet")) == 2
+    assert read_result(out, "B")["batch"]["overrides"] == {"cap": 5.0}
 
 
 def test_label_from_the_store_equals_label_from_the_file(bd, model, tmp_path):

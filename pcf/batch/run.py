@@ -537,7 +537,7 @@ class _Adaptive:
             self.pool.close()
 
 
-PRELOAD = ["pcf.batch.run", "pcf.batch.columns", "pcf.batch.summary", "pyarrow"]
+PRELOAD = ["pcf.batch.run", "pcf.batch.columns", "pcf.batch.summary", "pyarrow", "pyarrow.parquet"]
 """Modules the fork server imports once, before it forks the workers (:func:`_context`)."""
 
 

@@ -237,7 +237,10 @@ class StoreWriter:
         for stale in self.dir.glob(f"{TEMPORARY}*.tmp"):  # parts of a killed run never adopted
             stale.unlink(missing_ok=True)
         self.index = read_index(self.out)  # id -> (input hash, part) of what is stored
-        self.next = max((_part_number(p) for p in self.dir.glob("part-*.parquet")), default=0) + 1
+        parts = list(self.dir.glob("part-*.parquet"))
+        self.next = max((_part_number(p) for p in parts), default=0) + 1
+        # rows superseded by a later part (a run killed before its compact()): compact() drops them
+        self.superseded = sum(self.pq.ParquetFile(p).metadata.num_rows for p in parts) != len(self.index)
 
     def stored(self, sku: str, input_hash: str) -> bool:
         """True when the store holds ``sku`` computed with this input hash."""
@@ -263,12 +266,17 @@ class StoreWriter:
         name = f"part-{self.next:06d}.parquet"
         self.next += 1
         os.replace(part.path, self.dir / name)
+        index = self.index
+        self.superseded = self.superseded or any(sku in index for sku in part.ids)
         for sku, h in zip(part.ids, part.hashes):
-            self.index[sku] = (h, name)
+            index[sku] = (h, name)
         return name
 
     def compact(self) -> int:
-        """Drop rows superseded by a later part (a SKU computed again); the number dropped."""
+        """Drop rows superseded by a later part (a SKU computed again); the number dropped.
+        Reads nothing when no part holds a SKU a later part holds again."""
+        if not self.superseded:
+            return 0
         dropped = 0
         for path in sorted(self.dir.glob("part-*.parquet")):
             ids = self.pq.read_table(path, columns=["id"]).column("id").to_pylist()
@@ -286,6 +294,7 @@ class StoreWriter:
             os.close(fd)
             self.pq.write_table(table, tmp, **_options(table))
             os.replace(tmp, path)
+        self.superseded = False
         return dropped
 
 
