@@ -337,6 +337,28 @@ def lane(values) -> "float | Lane":
     return float(first) if (np.signbit(v) == np.signbit(first)).all() else Lane(v)
 
 
+def zero_below(value, limit):
+    """``0.0`` where ``abs(value) <= limit``, else ``value``: for a number of many variants,
+    each row's own answer and no decision (:class:`Lane`), e.g. a difference that is only
+    the rounding of two sums. For plain floats exactly ``0.0 if abs(value) <= limit else
+    value``."""
+    if type(value) is not Lane and type(limit) is not Lane:
+        return 0.0 if abs(value) <= limit else value
+    v = _values(value)
+    v = np.broadcast_to(v, (value if type(value) is Lane else limit).v.shape)
+    return lane(np.where(np.abs(v) <= _values(limit), 0.0, v))
+
+
+def larger(a, b):
+    """``max(a, b)`` (``b`` only when ``b > a``): for numbers of many variants each row's own,
+    no decision."""
+    if type(a) is not Lane and type(b) is not Lane:
+        return max(a, b)
+    x, y = _values(a), _values(b)
+    shape = (a if type(a) is Lane else b).v.shape
+    return lane(np.broadcast_to(np.where(y > x, y, x), shape))
+
+
 def num(x) -> "float | Lane":
     """``float(x)``, keeping a :class:`Lane` (and a loader array, as a Lane) as it is."""
     if type(x) is Lane:

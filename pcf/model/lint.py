@@ -35,7 +35,7 @@ from ..core.units import conversion_factor, dimension_name
 from ..core.vocabulary import CRADLE_TO_GATE
 from .expressions import evaluate
 from .finding import SEVERITIES, LintFinding
-from .lanes import num
+from .lanes import larger, num, zero_below
 from .loader import ProductSystem, ResolvedProcess
 
 MASS_BALANCE_TOLERANCE = 0.05
@@ -291,9 +291,7 @@ def mass_balance(system: ProductSystem) -> list[LintFinding]:
                          "state exchange.product_mass: {amount, unit: kg} (the mass of one reference flow).")]
     kg, where, line = declared
     bill = bill_mass(system)
-    diff = bill.kg - kg
-    if abs(diff) <= 1e-9 * max(abs(kg), abs(bill.kg)):
-        diff = 0.0  # rounding of the sums, not a difference
+    diff = zero_below(bill.kg - kg, 1e-9 * larger(abs(kg), abs(bill.kg)))  # rounding of the sums: no difference
     share = diff / kg if kg else None
     shown = f"{100 * share:+.1f} %" if share is not None else "n/a"
     text = (f"product mass {figure(kg)} kg ({where}) against {figure(bill.kg)} kg of materials in its bill "
