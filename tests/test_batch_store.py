@@ -112,6 +112,31 @@ def test_a_chunk_on_arrays_is_written_as_its_own_part(bd, model, tmp_path, monke
     assert not left.exists()
 
 
+def test_workers_write_their_parts_under_the_drivers_folder(bd, model, tmp_path, monkeypatch):
+    """With ``--jobs 2`` and paths relative to the working folder, the worker (forked from the
+    fork server, which got the driver's folder) writes the part of a 2,000-row chunk into the
+    driver's ``out/store`` and the driver adopts it: one part, no temporary file left, every
+    sampled SKU equal to its ``--json-per-sku`` file (computed alone, from a table of those
+    rows: their row numbers apart)."""
+    monkeypatch.chdir(tmp_path)
+    text = "id,cap,elec_a\n" + "".join(f"S{i},{1 + i % 7},{10 + i % 13}\n" for i in range(2000))
+    (tmp_path / "skus.csv").write_text(text, encoding="utf-8")
+    report = run_batch("skus.csv", "out", model, jobs=2)
+    assert (report.computed, report.failed) == (2000, 0)
+    import pyarrow.parquet as pq
+
+    parts = sorted((tmp_path / "out" / "store").glob("part-*.parquet"))
+    assert [p.name for p in parts] == ["part-000001.parquet"] and pq.read_metadata(parts[0]).num_rows == 2000
+    assert not list((tmp_path / "out" / "store").glob(".part-*"))
+    (tmp_path / "few.csv").write_text("id,cap,elec_a\nS0,1,10\nS999,6,21\nS1999,5,20\n", encoding="utf-8")
+    run_batch("few.csv", "files", model, json_per_sku=True)
+    for sku in ("S0", "S999", "S1999"):
+        written = json.loads((tmp_path / "files" / f"{sku}.result.json").read_text(encoding="utf-8"))
+        rebuilt = read_result(tmp_path / "out", sku)
+        assert rebuilt["batch"].pop("row") == int(sku[1:]) + 2 and written["batch"].pop("row") in (2, 3, 4)
+        assert _without_time(rebuilt) == _without_time(written), sku  # the row's number apart: another table
+
+
 def test_example_models_and_scenarios_in_one_store(open_default, tmp_path):
     """Rows of the NMC811 and LFP packs under several scenarios in one table: each equals
     ``pcf footprint`` of its model, scenario and parameters."""
