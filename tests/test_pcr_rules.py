@@ -297,6 +297,20 @@ def test_finding_texts_write_numbers_by_the_number_policy(changes, rule, text):
     assert not re.search(r"\d[eE][-+]?\d|\b\d{5,}\b(?!:)", f["message"] + f["fix"]), f["message"]  # not ISO 14067:
 
 
+def test_a_fix_to_write_into_the_model_has_no_thousands_separator():
+    """A PCR fixing a parameter at 1,500: the message reads "1,500" (numbers.amount) but the fix
+    the user copies into the model is ``Set cycles_per_year: 1500.``, a YAML number (``1,500``
+    would be the text "1,500")."""
+    pcr = load_pcr(BATTERY)
+    fixed = [q.model_copy(update={"value": 1500.0}) if q.name == "cycles_per_year" else q
+             for q in pcr.declared_unit.parameters]
+    pcr = pcr.model_copy(update={"declared_unit": pcr.declared_unit.model_copy(update={"parameters": fixed})})
+    a = assessed(battery_result(), pcr)
+    [f] = findings_of(a, "fixed-parameter")
+    assert "the PCR fixes it at 1,500 (" in f["message"], f["message"]
+    assert f["fix"].startswith("Set cycles_per_year: 1500."), f["fix"]
+
+
 def test_cn_label_with_another_declared_unit_is_a_nonconformity():
     result = battery_result(declared_unit="item")
     assert "declared-unit" in rules_of(nonconformities(assessed(result, load_pcr(CN))))

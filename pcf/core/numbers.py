@@ -76,21 +76,24 @@ def _figure(x: float, figures: int, grouping: bool) -> str:
     return f"{rounded:{',' if grouping else ''}.{decimals}f}"
 
 
-def amount(value) -> str:
+def amount(value, grouping: bool = True) -> str:
     """An amount as given (declared units per reference flow, parameters, thresholds): up to
     6 significant figures without trailing zeros and without an exponent (``36,000``,
-    ``0.71``, ``60``); None gives an en dash; anything not a number its text."""
+    ``0.71``, ``60``); None gives an en dash; anything not a number its text.
+
+    ``grouping=False`` leaves out the thousands separators (``36000``): for a value the reader
+    is told to write into a model (``Set cycles: 3000.``), where ``3,000`` would not be a number."""
     if value is None:
         return DASH
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return str(value)
-    many = _each(value, amount)
+    many = _each(value, lambda v: amount(v, grouping))
     if many is not None:
         return many
     x = float(value)
     if not math.isfinite(x) or x == 0:
         return "0" if x == 0 else str(x)
-    text = figure(x, 6)
+    text = figure(x, 6, grouping)
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text

@@ -352,7 +352,7 @@ def _check_end_of_life(result: FootprintResult, pcr: PCR, findings: list) -> Non
         if rule.approach == "cff" and expected is not None and not (_number(a) and _close(a, expected)):
             _add(findings, "end-of-life-A", rule, "nonconformity",
                  f"End-of-life material {where} has A = {_given(a)}; the PCR fixes A = {amount(expected)} for it.",
-                 f"Set A: {amount(expected)}.")
+                 f"Set A: {amount(expected, grouping=False)}.")
 
 
 def _check_method(result: FootprintResult, pcr: PCR, findings: list) -> None:
@@ -429,7 +429,7 @@ def _check_declared_unit(result: FootprintResult, pcr: PCR, findings: list) -> f
             _add(findings, "fixed-parameter", p, severity,
                  f"Parameter {p.name} is {_given(parameters[p.name])} [{p.unit}]; the PCR fixes it at {amount(p.value)} "
                  f"({p.description}).",
-                 f"Set {p.name}: {amount(p.value)}." + (f" {p.alternative}" if p.alternative else ""))
+                 f"Set {p.name}: {amount(p.value, grouping=False)}." + (f" {p.alternative}" if p.alternative else ""))
 
     if not missing and model_value is not None and rule.per_reference_flow is not None:
         try:
