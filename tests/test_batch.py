@@ -825,3 +825,78 @@ def test_rows_without_parameter_columns(bd, model, tmp_path):
     assert (report.computed, report.failed) == (3, 0)
     rows = _summary(tmp_path / "out")
     assert [float(r["total_kg_co2e"]) for r in rows.values()] == pytest.approx([17.89625] * 3, rel=REL)
+
+
+STREAM_TABLE = "id,name,cap,loop,elec_a\n" + "".join(
+    f"S{i},{'' if i % 3 else 'named'},{2 + i % 4},{0.05 * (i % 5)},{10 + i}\n" for i in range(10))
+
+
+def test_summary_written_while_rows_compute_is_the_summary_of_the_state(bd, model, tmp_path, monkeypatch):
+    """A summary-only run computing every row of its table on arrays writes its summary block by
+    block as the chunks are committed (pcf.batch.summary.SummaryStream): the same bytes, CSV and
+    Parquet, as the summary written from the state at the end (a run whose chunks are not the
+    summary's blocks), with one process or two, and resumed after a change of one row."""
+    from pcf.batch import run
+
+    path = tmp_path / "skus.csv"
+    path.write_text(STREAM_TABLE, encoding="utf-8")
+    monkeypatch.setattr(run, "SUMMARY_BLOCK", 3)
+    monkeypatch.setattr(run, "CHUNK", 3)
+    state = run_batch(path, tmp_path / "state", model, results=False, chunk_size=2)  # chunks of 2: from the state
+    assert (state.computed, state.failed) == (10, 0)
+    streamed = run_batch(path, tmp_path / "streamed", model, results=False)
+    monkeypatch.setattr(run, "STARTUP_S", 0.0)  # the workers take over after the first chunk
+    pool = run_batch(path, tmp_path / "pool", model, jobs=2, results=False)
+    assert (streamed.computed, pool.computed, pool.workers) == (10, 10, 2)
+    for out in ("streamed", "pool"):
+        for name in ("summary.csv", "summary.parquet"):
+            assert (tmp_path / out / name).read_bytes() == (tmp_path / "state" / name).read_bytes(), (out, name)
+        assert not [p.name for p in (tmp_path / out).iterdir() if p.name.endswith(".tmp")]
+    path.write_text(STREAM_TABLE.replace("S3,named", "S3,renamed"), encoding="utf-8")
+    again = run_batch(path, tmp_path / "streamed", model, results=False)  # a resumed run: from the state
+    assert (again.computed, again.skipped) == (1, 9)
+    assert _summary(tmp_path / "streamed")[5]["name"] == "renamed"
+
+
+def test_summary_stream_holds_early_chunks_and_gives_up_on_others(tmp_path):
+    """SummaryStream writes the blocks in the table's order whatever order their chunks come in,
+    each row as the csv module writes the row-by-row summary (summary_row, write_summary); a
+    commit with a record of a row computed alone, or a chunk that is not a block, ends it: no
+    summary and no temporary file is left."""
+    import pyarrow.parquet as pq
+
+    from pcf.batch.summary import SummaryStream, chunk_table, columns, summary_row, write_summary
+
+    names = columns(["cap"])
+    rows = np.arange(2, 10)
+    cap = np.array([4.0, np.nan, 1e16, 2.5e-7, 4.0, 0.1, np.nan, 3.0])
+    totals = [1.0, 0.0, 3.3333333333333335, 1e22, -58.5, 2.0, 7.0, 1e-5]
+    records = [{"row": int(r), "id": f"S{r}", "name": "a, \"b\"" if r % 2 else "=x", "model": "m.yaml",
+                "scenario": "", "input_sha256": "h" * 64, "pcr": None, "status": "ok", "error": None,
+                "total_kg_co2e": t, "production_kg_co2e": t / 4, "declared_unit": "kWh",
+                "overrides": {} if c != c else {"cap": c}} for r, t, c in zip(rows, totals, cap)]
+
+    def chunk(lo, hi):
+        fields = ("row", "id", "name", "model", "scenario", "input_sha256", "total_kg_co2e", "production_kg_co2e",
+                  "declared_unit")
+        return chunk_table({k: [r[k] for r in records[lo:hi]] for k in fields}, hi - lo)
+
+    used = {"cap": np.where(np.isnan(cap), 2.0, cap)}
+    (tmp_path / "stream").mkdir()
+    stream = SummaryStream(names, tmp_path / "stream", rows, used, 3)
+    for lo, hi in [(3, 6), (6, 8), (0, 3)]:
+        stream.add([], chunk(lo, hi))
+    files = stream.finish()
+    write_summary((summary_row(r, ["cap"], {"cap": 2.0}) for r in records), names, tmp_path)
+    assert files["csv"].read_bytes() == (tmp_path / "summary.csv").read_bytes()
+    table = pq.read_table(files["parquet"])
+    assert table.column("cap").to_pylist() == used["cap"].tolist()
+    assert table.column("production_share").to_pylist() == [None if t == 0 else t / 4 / t for t in totals]
+    assert pq.ParquetFile(files["parquet"]).metadata.num_row_groups == 3
+    for i, broken in enumerate(([(0, 3, [records[3]])], [(0, 2, [])], [(0, 3, []), (3, 6, []), (0, 3, [])])):
+        out = tmp_path / f"broken-{i}"
+        out.mkdir()
+        stream = SummaryStream(names, out, rows, used, 3)
+        for lo, hi, alone in broken:
+            stream.add(alone, chunk(lo, hi))
+        assert stream.finish() is None and list(out.iterdir()) == []

@@ -44,7 +44,8 @@ from .engine import (evaluate_columns, figures_of_result, full_result, input_has
 from .plan import Plan, make_plan, remember
 from .state import Manifest
 from .store import STORE, PartFile, StoreWriter, encode, template_text, write_part
-from .summary import CHUNK_COLUMNS, PARQUET_PURPOSE, chunk_table, columns, complete, write_summary_tables
+from .summary import (PARQUET_PURPOSE, SummaryStream, chunk_table, columns, complete, ok_records, record_schema,
+                      write_summary_tables)
 from .table import SkuRow, SkuTable
 
 EXECUTORS = ("local", "dask")
@@ -824,6 +825,9 @@ def _execute(table: SkuTable, cols, out: Path, plans: dict, duplicates: dict, re
                  chunk_size or (20 if results and store is None else CHUNK), progress, store)
     if progress:
         progress(0, report.rows)
+    if not results and feed.size == SUMMARY_BLOCK and _all_pending(feed):  # the summary written as the rows go
+        feed.summary = SummaryStream(columns(table.parameters), out, cols.rows, _used(table, cols, plans),
+                                     SUMMARY_BLOCK)
     runner = (cluster.start(plans, options) if cluster is not None else
               _Inline(plans, options) if jobs == 1 else _Pool(plans, options, jobs) if results else
               _Adaptive(plans, options, jobs, lambda: report.rows - feed.done, report))
@@ -834,14 +838,17 @@ def _execute(table: SkuTable, cols, out: Path, plans: dict, duplicates: dict, re
         for _chunk, (records, notes, pieces, tables) in runner.map(_pending_chunks(feed)):
             _record_chunk(feed, records, notes, pieces, tables)
         _commit(feed)
+        streamed = feed.summary.finish() if feed.summary is not None else None
     finally:
         runner.close()
+        if feed.summary is not None:
+            feed.summary.close()
     if store is not None:
         store.compact()
         report.files["plan"] = out / "plan.json"
         report.files["store"] = out / "store"
     report.compute_s = time.perf_counter() - compute_started
-    report.files.update(_summarise(table, cols, plans, manifest, out))
+    report.files.update(streamed or _summarise(table, cols, plans, manifest, out))
     manifest.close()
     report.files["state"] = manifest.path
     return report
@@ -919,6 +926,7 @@ class _Feed:
     size: int
     progress: Callable[[int, int], None] | None
     store: StoreWriter | None = None
+    summary: SummaryStream | None = None
     done: int = 0
     records: list = field(default_factory=list)
     rows: list = field(default_factory=list)
@@ -1051,6 +1059,8 @@ def _commit(feed: _Feed, parts: list = ()) -> None:
             index = chunk.schema.get_field_index("result_file")
             chunk = chunk.set_column(index, "result_file", pa.array([name] * chunk.num_rows, pa.string()))
     feed.manifest.append(feed.records, chunk)
+    if feed.summary is not None:
+        feed.summary.add(feed.records, chunk)
     if feed.store is not None and (feed.rows or feed.pieces):
         feed.store.commit(feed.rows, feed.pieces)
     for part in parts:
@@ -1092,18 +1102,8 @@ def _summarise(table: SkuTable, cols, plans: dict, manifest: Manifest, out: Path
     at a time (:func:`_summary_block`). Every row of the table has its record of this run (an
     error) or its last ok record, whose input hash is the row's: the pass over the table
     computed the row again when the hash differed."""
-    import numpy as np
-
     names = columns(table.parameters)
-    keys = list(plans)
-    index = {key: i for i, key in enumerate(keys)}
-    which = np.array([index.get(k, -1) for k in zip(cols.models, cols.scenarios)], dtype=np.int64)
-    nan = float("nan")
-    used = {}
-    for p in table.parameters:
-        defaults = np.array([plans[k].parameters.get(p, nan) for k in keys] + [nan], dtype=float)
-        values = cols.values[p]
-        used[p] = np.where(np.isnan(values), defaults[which], values)
+    used = _used(table, cols, plans)
 
     def blocks():
         with manifest.path.open("rb") as reader:
@@ -1118,6 +1118,23 @@ def _summarise(table: SkuTable, cols, plans: dict, manifest: Manifest, out: Path
     return write_summary_tables(blocks(), names, out)
 
 
+def _used(table: SkuTable, cols, plans: dict) -> dict:
+    """The value of every parameter column of the table each row used: its cell, else its
+    plan's value (NaN: neither)."""
+    import numpy as np
+
+    keys = list(plans)
+    index = {key: i for i, key in enumerate(keys)}
+    which = np.array([index.get(k, -1) for k in zip(cols.models, cols.scenarios)], dtype=np.int64)
+    nan = float("nan")
+    used = {}
+    for p in table.parameters:
+        defaults = np.array([plans[k].parameters.get(p, nan) for k in keys] + [nan], dtype=float)
+        values = cols.values[p]
+        used[p] = np.where(np.isnan(values), defaults[which], values)
+    return used
+
+
 def _summary_block(cols, lo: int, hi: int, manifest: Manifest, reader, cache: dict):
     """The records of rows ``lo:hi`` of the table as a pyarrow Table (:data:`CHUNK_COLUMNS`
     with ``status`` and ``error``), in table order: taken from the chunk files, and from the
@@ -1127,7 +1144,7 @@ def _summary_block(cols, lo: int, hi: int, manifest: Manifest, reader, cache: di
     pa = require("parquet", "pyarrow", PARQUET_PURPOSE)
     pq = require("parquet", "pyarrow.parquet", PARQUET_PURPOSE)
     by_chunk, lines = _where_block(cols, lo, hi, manifest, reader)
-    schema = _record_schema(pa)
+    schema = record_schema()
     parts, order = [], []
     for name, (positions, indices) in by_chunk.items():
         if name not in cache:
@@ -1135,9 +1152,7 @@ def _summary_block(cols, lo: int, hi: int, manifest: Manifest, reader, cache: di
                 cache.pop(next(iter(cache)))
             kept = manifest.recent.get(name)  # written by this run: the table the file holds
             cache[name] = kept if kept is not None else pq.ParquetFile(manifest.out / name).read()
-        part = cache[name].take(pa.array(np.asarray(indices, dtype=np.int64)))
-        part = part.append_column("status", pa.array(["ok"] * part.num_rows, pa.string()))
-        parts.append(part.append_column("error", pa.nulls(part.num_rows, pa.string())).select(schema.names))
+        parts.append(ok_records(cache[name].take(pa.array(np.asarray(indices, dtype=np.int64))), schema))
         order.extend(positions)
     if lines:
         wanted = {name for name in schema.names}
@@ -1180,8 +1195,3 @@ def _where_block(cols, lo: int, hi: int, manifest: Manifest, reader) -> tuple[di
             positions.append(pos)
             indices.append(where[1])
     return by_chunk, lines
-
-
-def _record_schema(pa):
-    types = {"int": pa.int64(), "str": pa.string(), "float": pa.float64(), "bool": pa.bool_()}
-    return pa.schema([(n, types[t]) for n, t in CHUNK_COLUMNS + [("status", "str"), ("error", "str")]])

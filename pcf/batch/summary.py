@@ -115,26 +115,60 @@ def _summary_files(cols: list[tuple[str, str]], out: Path):
     """``(pyarrow, schema, csv file, Parquet writer)`` of a new summary, its header row written;
     both files are written to temporary files in ``out`` and replace ``summary.csv`` and
     ``summary.parquet`` only when the block ends without an error (removed otherwise)."""
-    pa = require("parquet", "pyarrow", PARQUET_PURPOSE)
-    pq = require("parquet", "pyarrow.parquet", PARQUET_PURPOSE)
-    types = _arrow_types(pa)
-    schema = pa.schema([(name, types[t]) for name, t in cols])
-    targets = {"csv": out / "summary.csv", "parquet": out / "summary.parquet"}
-    temps = {k: Path(tempfile.mkstemp(dir=out, prefix=f".{p.name}.", suffix=".tmp")[1]) for k, p in targets.items()}
+    files = _Files(cols, out)
     try:
-        # dictionary-encoded text columns only: a float column of distinct values gains nothing
-        # from a dictionary, which costed half the time of writing the file
-        text = [name for name, kind in cols if kind == "str"]
-        with temps["csv"].open("w", newline="", encoding="utf-8") as fh, \
-                pq.ParquetWriter(temps["parquet"], schema, use_dictionary=text) as pw:
-            csv.writer(fh).writerow([name for name, _ in cols])
-            yield pa, schema, fh, pw
-        for k, path in targets.items():
-            os.replace(temps[k], path)
+        yield files.pa, files.schema, files.fh, files.pw
+        files.commit()
     finally:
-        for tmp in temps.values():
-            if tmp.exists():
-                tmp.unlink()
+        files.discard()
+
+
+class _Files:
+    """The temporary files of a new summary (:func:`_summary_files`), open, the CSV header
+    written: :meth:`commit` closes them and moves them into place, :meth:`discard` removes
+    what is left (after a commit: nothing)."""
+
+    def __init__(self, cols: list[tuple[str, str]], out: Path):
+        self.pa = require("parquet", "pyarrow", PARQUET_PURPOSE)
+        pq = require("parquet", "pyarrow.parquet", PARQUET_PURPOSE)
+        self.schema = self.pa.schema([(name, _arrow_types(self.pa)[t]) for name, t in cols])
+        self.targets = {"csv": out / "summary.csv", "parquet": out / "summary.parquet"}
+        self.temps = {k: Path(tempfile.mkstemp(dir=out, prefix=f".{p.name}.", suffix=".tmp")[1])
+                      for k, p in self.targets.items()}
+        self.fh = self.pw = None
+        try:
+            self.fh = self.temps["csv"].open("w", newline="", encoding="utf-8")
+            csv.writer(self.fh).writerow([name for name, _ in cols])
+            # dictionary-encoded text columns only: a float column of distinct values gains nothing
+            # from a dictionary, which costed half the time of writing the file
+            self.pw = pq.ParquetWriter(self.temps["parquet"], self.schema,
+                                       use_dictionary=[name for name, kind in cols if kind == "str"])
+        except BaseException:
+            self.discard()
+            raise
+
+    def _close(self) -> None:
+        fh, pw, self.fh, self.pw = self.fh, self.pw, None, None
+        try:
+            if pw is not None:
+                pw.close()
+        finally:
+            if fh is not None:
+                fh.close()
+
+    def commit(self) -> dict[str, Path]:
+        self._close()
+        for k, path in self.targets.items():
+            os.replace(self.temps[k], path)
+        return dict(self.targets)
+
+    def discard(self) -> None:
+        try:
+            self._close()
+        finally:
+            for tmp in self.temps.values():
+                if tmp.exists():
+                    tmp.unlink()
 
 
 def _texts(values: list, kind: str) -> list:
@@ -286,14 +320,123 @@ def write_summary_tables(blocks: Iterable, cols: list[tuple[str, str]], out: Pat
             ThreadPoolExecutor(3, thread_name_prefix="pcf-summary") as pool:
         fh.flush()  # the header; the lines go to the file's bytes
         for block in blocks:
-            block = block.cast(schema)
-            written = pool.submit(pw.write_table, block)  # Arrow's work (Parquet, CSV cells) runs without the GIL
-            try:
-                if block.num_rows:
-                    fh.buffer.write(csv_bytes(block, kinds, pool))
-            finally:
-                written.result()
+            _write_block(block, schema, kinds, fh, pw, pool)
     return {"csv": out / "summary.csv", "parquet": out / "summary.parquet"}
+
+
+def _write_block(block, schema, kinds: list[str], fh, pw, pool) -> None:
+    """Append a block of summary rows (a pyarrow Table, :func:`complete`) to both files: its
+    Parquet row group written in one of ``pool``'s threads while its CSV cells are made in the
+    others (Arrow's work, Parquet and CSV cells, runs without the GIL)."""
+    block = block.cast(schema)
+    written = pool.submit(pw.write_table, block)
+    try:
+        if block.num_rows:
+            fh.buffer.write(csv_bytes(block, kinds, pool))
+    finally:
+        written.result()
+
+
+def record_schema():
+    """The pyarrow schema of the records the summary is made from: :data:`CHUNK_COLUMNS` with
+    ``status`` and ``error``."""
+    pa = require("parquet", "pyarrow", PARQUET_PURPOSE)
+    types = _arrow_types(pa)
+    return pa.schema([(n, types[t]) for n, t in CHUNK_COLUMNS + [("status", "str"), ("error", "str")]])
+
+
+def ok_records(chunk, schema):
+    """The rows of a chunk of ok records (:func:`chunk_table`) as records of ``schema``
+    (:func:`record_schema`): status ``ok``, no error."""
+    pa = require("parquet", "pyarrow", PARQUET_PURPOSE)
+    chunk = chunk.append_column("status", pa.array(["ok"] * chunk.num_rows, pa.string()))
+    return chunk.append_column("error", pa.nulls(chunk.num_rows, pa.string())).select(schema.names)
+
+
+class SummaryStream:
+    """``summary.csv`` and ``summary.parquet`` of a run that computes every row of its table on
+    arrays, written while the run goes on: each block of ``block`` rows (the blocks the summary
+    of the state is written in, so the same files byte for byte) is completed and written in
+    threads of its own (Arrow's work runs without the GIL) as soon as its chunk of records is
+    committed, the chunks that arrive before their turn held until it comes. Any other run
+    (a row computed alone or failed, chunks that are not blocks) ends the stream
+    (:attr:`broken`); the summary is then written from the state at the end, as before.
+
+    Parameters
+    ----------
+    cols : list
+        :func:`columns`.
+    out : Path
+    rows : numpy.ndarray of int
+        The table's row numbers, in its order.
+    parameters : dict of str to numpy.ndarray
+        The table's parameter columns, the value each row used (NaN: none; :func:`complete`).
+    block : int
+        Rows per block.
+    """
+
+    def __init__(self, cols: list[tuple[str, str]], out: Path, rows, parameters: dict, block: int):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.cols, self.rows, self.parameters, self.block = cols, rows, parameters, block
+        self.kinds = [t for _, t in cols]
+        self.schema = record_schema()
+        self.files = _Files(cols, out)
+        self.files.fh.flush()  # the header; the lines go to the file's bytes
+        self.writer = ThreadPoolExecutor(1, thread_name_prefix="pcf-summary-block")
+        self.pool = ThreadPoolExecutor(3, thread_name_prefix="pcf-summary")
+        self.next, self.held, self.pending, self.broken = 0, {}, [], False
+
+    def add(self, records: list, chunk) -> None:
+        """A commit of the run: ``records`` (state records of rows computed alone or failed) and
+        ``chunk`` (ok records on arrays, :func:`chunk_table`, or None)."""
+        if self.broken:
+            return
+        if records or chunk is None or not chunk.num_rows:
+            self._break()
+            return
+        import numpy as np
+
+        n, k = len(self.rows), chunk.num_rows
+        start = int(np.searchsorted(self.rows, chunk.column("row")[0].as_py()))
+        if start % self.block or (k != self.block and start + k != n) or start < self.next or start in self.held or \
+                not np.array_equal(chunk.column("row").to_numpy(), self.rows[start:start + k]):
+            self._break()
+            return
+        self.held[start] = chunk
+        while self.next in self.held:
+            lo = self.next
+            chunk = self.held.pop(lo)
+            self.next = lo + chunk.num_rows
+            self.pending.append(self.writer.submit(self._write, chunk, lo, self.next))
+
+    def _write(self, chunk, lo: int, hi: int) -> None:
+        base = ok_records(chunk, self.schema).cast(self.schema)
+        block = complete(base, {p: v[lo:hi] for p, v in self.parameters.items()}, self.cols)
+        _write_block(block, self.files.schema, self.kinds, self.files.fh, self.files.pw, self.pool)
+
+    def _break(self) -> None:
+        self.broken = True
+        self.held.clear()
+
+    def finish(self) -> dict[str, Path] | None:
+        """Wait for the blocks and move the files into place: ``{"csv": Path, "parquet":
+        Path}``; None when the stream ended (:attr:`broken`) or did not get every row (nothing
+        is then left of it)."""
+        try:
+            for future in self.pending:
+                future.result()
+            if self.broken or self.next != len(self.rows):
+                return None
+            return self.files.commit()
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Stop the threads and remove the files if they were not committed."""
+        self.writer.shutdown(wait=True, cancel_futures=True)
+        self.pool.shutdown(wait=True)
+        self.files.discard()
 
 
 def csv_lines(block, kinds: list[str]) -> str:
