@@ -15,6 +15,12 @@ from pcf.render import view
 
 _QR_SAFE = " ./-_@:+()"  # characters kept as-is in QR fields; others are %-encoded
 
+#: The data mask of every label's QR code (ISO/IEC 18004:2015 7.8.2, pattern 011: (i + j) mod 3 = 0).
+#: Any of the eight masks makes a valid symbol (the format information tells a reader which one);
+#: qrcode's default tries all eight and scores each (8 more encodings, ~25 ms of an issued label's
+#: ~170 ms of CPU, issue 18 part 5), so pcf names one with qrcode's ``mask_pattern`` option.
+MASK_PATTERN = 3
+
 
 def label_verification_text(declaration: Declaration) -> str:
     """The compact text the label's QR code encodes.
@@ -59,7 +65,8 @@ def label_verification_text(declaration: Declaration) -> str:
 
 
 def qr_path(text: str) -> dict:
-    """QR code of a text as one SVG path, error correction M (qrcode's symbol).
+    """QR code of a text as one SVG path, error correction M, data mask :data:`MASK_PATTERN`
+    (qrcode's symbol).
 
     The dark modules are drawn as rectangles: the runs of dark modules of each row, a run that
     repeats in the rows below it extended down over them (about a third as many path commands as
@@ -77,7 +84,7 @@ def qr_path(text: str) -> dict:
         ``d`` (path data, one unit per module, no quiet zone) and ``modules`` (the side
         of the symbol [modules]).
     """
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0, mask_pattern=MASK_PATTERN)
     qr.add_data(text)
     qr.make(fit=True)
     return {"d": "".join(f"M{x},{y}h{w}v{h}h-{w}z" for x, y, w, h in module_rectangles(qr.get_matrix())),
