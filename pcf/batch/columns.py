@@ -138,7 +138,7 @@ def evaluate_round(plan: Plan, values: dict[str, np.ndarray], n: int):
         The reference row fails, or the code does something lanes cannot do.
     """
     prepared = plan.prepared
-    with vectorised(n) as loading:
+    with vectorised(n) as loading, plan.files():
         system = load_model(plan.model, overrides={k: Variants(v) for k, v in values.items()} or None,
                             scenario=plan.scenario or None)
         data, graph = link_foreground(system, prepared.links)

@@ -69,6 +69,10 @@ class Plan:
         The other files its preparation read (the PCR), for the kept plan's check (:func:`_kept_plan`).
     kind : str
         :func:`make_plan`'s ``warm``: the kind of batch the plan is kept for (empty: not kept).
+    parsed : dict
+        The parses of the YAML files it read (:func:`pcf.core.yamlsrc.parsed`), remembered by
+        :meth:`files` in the process that uses the plan: a worker then loads its rows without
+        parsing the model again (0.27 s of CPU for the NMC811 pack, per worker).
     """
 
     model: str
@@ -84,6 +88,7 @@ class Plan:
     warm: str = ""
     read: Sources = field(default_factory=Sources, repr=False, compare=False)
     kind: str = ""
+    parsed: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -91,7 +96,9 @@ class Plan:
 
     def files(self):
         """Context in which the model loader reads the plan's own copy of its files
-        (:func:`pcf.core.sources.serving`), never the disk of this process."""
+        (:func:`pcf.core.sources.serving`), never the disk of this process, and finds their
+        parses (:attr:`parsed`)."""
+        yamlsrc.remember_parsed(self.parsed)
         return serving(self.sources)
 
 
@@ -140,7 +147,7 @@ def make_plan(model: str, scenario: str, cache: dict | None = None, warm: str = 
     plan = Plan(model, scenario, prepared, dict(system.parameters), pcr, {"id": product.id, "name": product.name},
                 system.sha256, _fingerprint(system.sha256, scenario, prepared.background.sha256, prepared.spec.id),
                 sources=sources, warm=str(path) if path is not None and prepared.warm is not None else "",
-                read=read, kind=warm)
+                read=read, kind=warm, parsed=yamlsrc.parsed({**sources.files, **read.files}))
     if record is not None:  # from a former batch's preparation: kept whole for the next batch
         _keep_plan(plan, Path(record["project"]), record["processed"], record["method_processed"], record["state"])
     return plan
@@ -209,7 +216,7 @@ def _keep_plan(plan: Plan, project, processed: dict, method_processed: str, stat
     unchanged (:func:`_kept_plan`); whether it was written."""
     if not plan.warm and plan.prepared is not None and plan.prepared.warm is None and not plan.error:
         files = {**plan.sources.files, **plan.read.files}
-        value = {"plan": replace(plan, warm=""), "parsed": yamlsrc.parsed(files)}
+        value = {"plan": replace(plan, warm="", parsed={}), "parsed": yamlsrc.parsed(files)}
         return warmcache.store(_kept_path(plan.model, plan.scenario, plan.kind), project, processed, method_processed,
                                state, value)
     return False
@@ -235,7 +242,8 @@ def _kept_plan(path: Path) -> Plan | None:
                 return None
     except (OSError, ValueError):
         return None
-    yamlsrc.remember_parsed(value["parsed"])
+    plan.parsed = value["parsed"]
+    yamlsrc.remember_parsed(plan.parsed)
     return plan
 
 

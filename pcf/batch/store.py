@@ -430,11 +430,11 @@ def _part_table(rows: list[dict], pieces: list):
                 missing[at:at + len(piece.ids)] = piece.masks[p]
             at += len(piece.ids)
         values[missing] = 0.0
-        key = hashlib.sha256(missing.tobytes() + values.tobytes()).hexdigest()  # exact: -0.0 apart from 0.0
-        if key in seen:
-            alias[p] = seen[key]
+        same = _same_column(seen, values, missing)
+        if same is not None:
+            alias[p] = same
         else:
-            seen[key] = p
+            seen.setdefault((values[:_PREFIX].tobytes(), missing[:_PREFIX].tobytes()), []).append((p, values, missing))
             cols[p] = pa.array(values, pa.float64(), mask=missing)
     cols.update(_text_columns(pa, pieces, k, n))
     overrides = _override_columns(pa, pieces, k, n)
@@ -444,6 +444,23 @@ def _part_table(rows: list[dict], pieces: list):
             **({OVERRIDES: json.dumps([c[len(OVERRIDE):] for c in overrides]).encode()} if overrides else {})}
     table = pa.table(cols).replace_schema_metadata(meta or None)
     return table, ids, hashes
+
+
+_PREFIX = 32
+"""Values of a column that :func:`_same_column` looks at first."""
+
+
+def _same_column(seen: dict, values, missing):
+    """The pointer of a column in ``seen`` with the same ``values`` and ``missing`` bit for bit
+    (-0.0 apart from 0.0), else None; ``seen`` holds the columns by their first
+    :data:`_PREFIX` values and missing flags, so a column is compared whole only with columns
+    that begin as it does."""
+    import numpy as np
+
+    for p, other, other_missing in seen.get((values[:_PREFIX].tobytes(), missing[:_PREFIX].tobytes()), ()):
+        if np.array_equal(other.view(np.int64), values.view(np.int64)) and np.array_equal(other_missing, missing):
+            return p
+    return None
 
 
 _PATCH = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode

@@ -27,12 +27,13 @@ SMALLEST = 1e-9
 DASH = "–"
 
 
-def _each(value, write):
+def _each(value, write, many=None):
     """``write`` applied to every variant of a number of many variants (a
-    :class:`pcf.model.lanes.Lane`, which has ``each_text``), else None: the batch writes the
-    text of every SKU in one run of the result code instead of taking another path for each."""
+    :class:`pcf.model.lanes.Lane`, which has ``each_text``; ``many(values)``, when given, writes
+    them all at once), else None: the batch writes the text of every SKU in one run of the
+    result code instead of taking another path for each."""
     each = getattr(type(value), "each_text", None)
-    return None if each is None else each(value, write)
+    return None if each is None else each(value, write, many)
 
 
 def figure(value: float | None, figures: int = FIGURES, grouping: bool = True) -> str:
@@ -56,10 +57,70 @@ def figure(value: float | None, figures: int = FIGURES, grouping: bool = True) -
     """
     if value is None:
         return DASH
-    many = _each(value, lambda v: _figure(v, figures, grouping))
+    many = _each(value, lambda v: _figure(v, figures, grouping), lambda v: figures_of(v, figures, grouping))
     if many is not None:
         return many
     return _figure(float(value), figures, grouping)
+
+
+_WRITTEN: dict = {}
+"""(figures, grouping) -> {rounded value: its text}: the texts :func:`figures_of` wrote."""
+_WRITTEN_MAX = 200_000
+
+
+def figures_of(values, figures: int = FIGURES, grouping: bool = True) -> list[str]:
+    """:func:`figure` of every value of an array (the batch's numbers of many SKUs), the same
+    texts, without formatting each value alone.
+
+    A figure depends only on the value rounded to ``figures`` significant digits, ``D x
+    10^(E - figures + 1)``. Each value's ``D`` and ``E`` are found with numpy (one IEEE
+    product or quotient by an exact power of ten: within 2e-12 of the true scaled value, so
+    its rounding is certain away from a half), the rounded value is ``D`` times or over an
+    exact power of ten (one correctly rounded operation: the double ``float(f"{x:.3e}")``
+    gives), and each distinct rounded value is written once by :func:`figure` itself (kept for
+    the next call). Values near a half, a power of ten, outside 1e-22..1e22 times
+    ``10^figures``, zero, tiny or not finite are written one by one.
+
+    Parameters
+    ----------
+    values : numpy.ndarray of float, shape (n,)
+    figures : int
+    grouping : bool
+
+    Returns
+    -------
+    list of str, length n
+    """
+    import numpy as np
+
+    x = np.asarray(values, dtype=float)
+    texts = np.empty(x.shape, dtype=object)
+    with np.errstate(all="ignore"):
+        a = np.abs(x)
+        usable = np.isfinite(a) & (a >= SMALLEST)
+        k = figures - 1 - np.floor(np.log10(np.where(usable, a, 1.0)))  # decimals to shift by
+        usable &= np.abs(k) <= 22
+        k = np.where(usable, k, 0.0)
+        power = np.array([float(10 ** i) for i in range(23)])[np.abs(k).astype(int)]  # exact
+        scaled = np.where(k >= 0, a * power, a / power)
+        digits = np.rint(scaled)
+        low, high = 10.0 ** (figures - 1), 10.0 ** figures
+        usable &= (np.abs(scaled - np.floor(scaled) - 0.5) > 1e-9 * high) & (scaled >= low + 0.5) & (scaled < high - 0.5)
+        rounded = np.copysign(np.where(k >= 0, digits / power, digits * power), x)
+    written = _WRITTEN.setdefault((figures, grouping), {})
+    if len(written) > _WRITTEN_MAX:
+        written.clear()
+    at = np.flatnonzero(usable)
+    if at.size:
+        distinct, inverse = np.unique(rounded[at], return_inverse=True)
+        table = np.empty(distinct.shape, dtype=object)
+        for i, r in enumerate(distinct.tolist()):
+            text = written.get(r)
+            table[i] = text if text is not None else written.setdefault(r, _figure(r, figures, grouping))
+        texts[at] = table[inverse.ravel()]
+    for i in np.flatnonzero(~usable).tolist():
+        texts[i] = _figure(float(x[i]), figures, grouping)
+    return texts.tolist()
 
 
 def _figure(x: float, figures: int, grouping: bool) -> str:

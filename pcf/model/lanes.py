@@ -169,6 +169,19 @@ def _text(texts: list[str]) -> str:
     return f"{OPEN}{len(state.texts) - 1}{CLOSE}"
 
 
+def _formatted(v, spec: str) -> list[str]:
+    """``format(x, spec)`` of every value of ``v``, each distinct value (bit for bit) once."""
+    if v.size < 256:
+        return [format(x, spec) for x in v.tolist()]
+    bits, inverse = np.unique(v.view(np.int64), return_inverse=True)
+    if bits.size * 2 > v.size:
+        return [format(x, spec) for x in v.tolist()]
+    table = np.empty(bits.shape, dtype=object)
+    for i, x in enumerate(bits.view(np.float64).tolist()):
+        table[i] = format(x, spec)
+    return table[inverse.ravel()].tolist()
+
+
 def expand(text: str, texts: list, row: int) -> str:
     """A string of the evaluation with row ``row``'s texts in place of the markers."""
     return TEXT.sub(lambda m: texts[int(m.group(1))][row], text)
@@ -274,13 +287,14 @@ class Lane(float):
         return Lane([round(x, ndigits) for x in self.v.tolist()])
 
     def __format__(self, spec: str) -> str:
-        return _text([format(x, spec) for x in self.v.tolist()])
+        return _text(_formatted(self.v, spec))
 
-    def each_text(self, write) -> str:
+    def each_text(self, write, many=None) -> str:
         """The text ``write(value)`` gives each row's value (a formatter outside this module,
-        e.g. :func:`pcf.core.numbers.figure`): the reference's text when every row's is the
-        same, else a marker of the rows' texts; no row is marked diverged."""
-        return _text([write(x) for x in self.v.tolist()])
+        e.g. :func:`pcf.core.numbers.figure`; ``many(values)``, when given, gives them all at
+        once): the reference's text when every row's is the same, else a marker of the rows'
+        texts; no row is marked diverged."""
+        return _text(many(self.v) if many is not None else [write(x) for x in self.v.tolist()])
 
     def __str__(self) -> str:
         return self.__format__("")
