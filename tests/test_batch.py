@@ -351,9 +351,24 @@ def test_table_rows(tmp_path):
     assert "cap: '75 kWh' is not a number" in bad.error and "drop the unit" in bad.error
 
 
-@pytest.mark.parametrize("text", [
+PLAIN = ("ID,Name,model,label,report,cap,#note\n"
+         "a-1, first ,m.yaml,YES,0,3,x\n"
+         ",,,,,,\n"
+         ".bad,,,maybe,,75 kWh,\n"
+         "b_2,,,x,, 1_000 ,\n"
+         "c.3,,,,,nan,\n"
+         "d4,,,,,-inf,\n"
+         "e5,,sub,,,,\n"
+         "A,,,,,1e-320,\n"
+         "A,,,,,-0.0,\n"
+         ",name only,,,,,\n"
+         "f6,\u00a0spaced\x1f,,n,true,\u0661\u0662,\n"
+         + "".join(f"r{i},,,,,{[' 3', '3', '', '4.5 ', 'x'][i % 5]},\n" for i in range(40)))
+
+
+@pytest.mark.parametrize("text, plain", [
     # the usual shape, with what a cell may hold
-    "ID,Name,model,label,report,cap,#note\n"
+    ("ID,Name,model,label,report,cap,#note\n"
     "a-1, first ,m.yaml,YES,0,3,x\n"
     ",,,,,,\n"
     "\n"
@@ -366,25 +381,39 @@ def test_table_rows(tmp_path):
     "A,,,,,-0.0,\n"
     ",name only,,,,,\n"
     "f6,\"quoted, with comma\",,n,true,\u0661\u0662,\n"
-    "g7,\"two\nlines\",,,,2,\n",
+    "g7,\"two\nlines\",,,,2,\n", False),
     # ragged rows and an unnamed column: row by row
-    "id,,cap\nA,1,2\nB\nC,1,2,3\n",
+    ("id,,cap\nA,1,2\nB\nC,1,2,3\n", False),
+    ("id,cap\nA,1\nB,2,3\n", False),
+    # plain tables (no quote, empty line or lone carriage return): pyarrow's CSV reader
+    (PLAIN, True),
+    ("\ufeff" + PLAIN.replace("\n", "\r\n"), True),
+    (PLAIN.replace("r3,", "r3,\r"), False),
+    (PLAIN + "\n", False),
 ])
-def test_table_columns_are_the_rows(tmp_path, text):
-    """``SkuTable.columns`` (the whole table read once, checked column by column) gives every row
+def test_table_columns_are_the_rows(tmp_path, text, plain):
+    """``SkuTable.columns`` (the whole table read once, checked column by column; a plain table
+    read by pyarrow's CSV reader, each distinct parameter text read once) gives every row
     exactly as reading the table row by row does: values, row numbers and messages."""
+    from pcf.batch.table import _plain_table
+
     (tmp_path / "sub").mkdir()
     path = tmp_path / "skus.csv"
-    path.write_text(text, encoding="utf-8")
+    path.write_bytes(text.encode("utf-8"))
     table = SkuTable(path, "default.yaml")
     rows = list(table)
     cols = table.columns()
     assert [cols.row(i) for i in range(len(cols))] == rows == cols.make_rows(0, len(cols))
+    assert (_plain_table(table) is not None) == plain
     if "b_2" in text:
         by_id = {r.id: r for r in rows}
         assert by_id["b_2"].overrides == {"cap": 1000.0} and by_id["b_2"].label  # float() reads 1_000
         assert by_id["f6"].overrides == {"cap": 12.0} and by_id["f6"].report  # and Arabic-Indic digits
-        assert by_id["f6"].name == "quoted, with comma" and by_id["g7"].row == 14  # rows as a spreadsheet numbers them
+        if "g7" in text:
+            assert by_id["f6"].name == "quoted, with comma" and by_id["g7"].row == 14  # rows as a spreadsheet numbers them
+        elif plain:
+            assert by_id["f6"].name == "spaced" and by_id["r3"].overrides == {"cap": 4.5} and by_id["r39"].row == 52
+            assert "'x' is not a number" in by_id["r4"].error and by_id["r7"].overrides == {}
         assert "not a finite number" in by_id["c.3"].error and "not a finite number" in by_id["d4"].error
         assert "is a folder" in by_id["e5"].error and by_id["a-1"].name == "first"
 

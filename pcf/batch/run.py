@@ -870,6 +870,8 @@ def _scan(cols) -> tuple[dict[tuple, None], dict[int, int]]:
     duplicates : dict of int to int
         Row of a duplicate id -> row of its first occurrence.
     """
+    if not any(cols.errors) and len(set(cols.ids)) == len(cols.ids):  # the usual table: no row error, no duplicate
+        return dict.fromkeys(zip(cols.models, cols.scenarios)), {}
     keys: dict[tuple, None] = {}
     first: dict[str, int] = {}
     duplicates: dict[int, int] = {}
@@ -1125,7 +1127,10 @@ def _used(table: SkuTable, cols, plans: dict) -> dict:
 
     keys = list(plans)
     index = {key: i for i, key in enumerate(keys)}
-    which = np.array([index.get(k, -1) for k in zip(cols.models, cols.scenarios)], dtype=np.int64)
+    if len(keys) == 1 and len(set(cols.models)) == 1 and len(set(cols.scenarios)) == 1:  # one plan (the usual)
+        which = np.full(len(cols), index.get((cols.models[0], cols.scenarios[0]), -1) if len(cols) else -1)
+    else:
+        which = np.array([index.get(k, -1) for k in zip(cols.models, cols.scenarios)], dtype=np.int64)
     nan = float("nan")
     used = {}
     for p in table.parameters:

@@ -460,10 +460,10 @@ def csv_bytes(block, kinds: list[str], pool=None) -> bytes:
     else:
         fields = list(pool.map(lambda ck: _csv_field(ck[0], ck[1], pa, pc), zip(block.columns, kinds)))
     if len(fields) == 1:  # csv.writer quotes a row of one empty cell
-        lines = pc.if_else(pc.equal(fields[0], ""), pa.scalar('""'), fields[0])
-    else:
-        lines = pc.binary_join_element_wise(*fields, ",")
-    return _joined(pc.binary_join_element_wise(lines, pa.scalar("\r\n"), ""), pa)
+        fields = [pc.if_else(pc.equal(fields[0], ""), pa.scalar('""'), fields[0])]
+    # the line end joined to the last cell, not to the whole line (a copy of one column, not of all)
+    fields[-1] = pc.binary_join_element_wise(fields[-1], pa.scalar("\r\n"), "")
+    return _joined(pc.binary_join_element_wise(*fields, ",") if len(fields) > 1 else fields[0], pa)
 
 
 def _csv_field(column, kind: str, pa, pc):
@@ -528,7 +528,8 @@ def float_texts(column):
     size = np.abs(values)
     with np.errstate(invalid="ignore"):
         fixed = ((size >= 1e-4) & (size < 1e16)) | (size == 0)  # Arrow's "0" and "-0" become "0.0" and "-0.0"
-        fixed &= ~pc.fill_null(pc.match_substring(text, "e"), True).to_numpy(zero_copy_only=False)
+        if (fixed & (size >= 1e9)).any():  # Arrow writes |x| >= 1e10 with an exponent ("1e+10"), below in fixed notation
+            fixed &= ~pc.fill_null(pc.match_substring(text, "e"), True).to_numpy(zero_copy_only=False)
         whole = fixed & (np.floor(values) == values)  # Arrow writes a whole number in fixed notation without "."
     if whole.any():
         text = pc.if_else(pa.array(whole), pc.binary_join_element_wise(text, pa.scalar(".0"), ""), text)

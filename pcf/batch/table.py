@@ -474,6 +474,9 @@ def _columns(table: "SkuTable") -> Columns:
     the row's value or its error message."""
     import numpy as np
 
+    plain = _plain_table(table)
+    if plain is not None:
+        return plain
     parts: list[Columns] = []
     blocks = _fast_blocks(table.path)
     if blocks is None:
@@ -522,8 +525,6 @@ def _slow(table: "SkuTable", raw: list, number: int) -> SkuRow | None:
 
 def _block(table: "SkuTable", block: list, first: int) -> Columns:
     """Columns of the records ``block`` (the first is row ``first``)."""
-    import numpy as np
-
     width = len(table.keys)
     usual = all(table.keys) and not table.path.suffix.lower() in EXCEL
     if not usual or set(map(len, block)) - {width}:
@@ -536,14 +537,25 @@ def _block(table: "SkuTable", block: list, first: int) -> Columns:
         return _from_rows(table, numbers, rows)
     cells = {k: list(map(str.strip, col)) for k, col in zip(table.keys, zip(*block))} if block else \
         {k: [] for k in table.keys}
-    keep = list(range(len(block)))
+    return _usual(table, cells, first, block.__getitem__)
+
+
+def _usual(table: "SkuTable", cells: dict, first: int, raw) -> Columns:
+    """Columns of records of the usual shape, from their cells (stripped, column by column: a
+    list of texts, or :class:`_Distinct` for a parameter column), the first record being row
+    ``first``; ``raw(i)`` gives record ``i``'s cells as read, for the rows a check refuses
+    (their own reading, :func:`_slow`, gives their value or their message)."""
+    import numpy as np
+
+    n = len(cells["id"])
+    keep = list(range(n))
     if "" in cells["id"]:  # a blank line (every cell blank: every cell is a named column's) is no row
+        cells = {k: col.texts() if isinstance(col, _Distinct) else col for k, col in cells.items()}
         keep = [i for i in keep if any(col[i] for col in cells.values())]
-        if len(keep) < len(block):
-            block = [block[i] for i in keep]
+        if len(keep) < n:
             cells = {k: [col[i] for i in keep] for k, col in cells.items()}
     numbers = np.array(keep, dtype=np.int64) + first
-    n = len(block)
+    n = len(keep)
     bad = np.zeros(n, dtype=bool)
     ids = cells["id"]
     if not _all_ids(ids):
@@ -564,7 +576,7 @@ def _block(table: "SkuTable", block: list, first: int) -> Columns:
     out = Columns(numbers, ids, cells.get("name") or [""] * n, models, cells.get("scenario") or [""] * n, values,
                   flags["label"], flags["report"], [""] * n)
     for i in np.flatnonzero(bad).tolist():  # the row's own reading gives its value or its message
-        row = _slow(table, block[i], int(numbers[i]))
+        row = _slow(table, raw(keep[i]), int(numbers[i]))
         out.ids[i], out.names[i], out.models[i], out.scenarios[i] = row.id, row.name, row.model, row.scenario
         for name, column in values.items():
             column[i] = row.overrides.get(name, float("nan"))
@@ -612,31 +624,125 @@ def _fast_blocks(path: Path) -> Iterator[list] | None:
     by the csv module straight from the file; the rows, cells and quotes are checked as
     :func:`_raw_rows` does, by reading the table again that way when something is wrong, so
     the error is the same. None for a workbook or a table that needs the line checks."""
+    bytes_ = _bytes_of(path)
+    if bytes_ is None or bytes_.longest > MAX_LINE_CHARS:
+        return None
+    return _checked_blocks(path)
+
+
+@dataclass
+class _Bytes:
+    """What a byte scan of a CSV file found (:func:`_bytes_of`): the longest line [bytes], the
+    lines, and whether a line is empty (or a single byte), and the file holds a quote, a NUL or
+    a carriage return not followed by a line feed."""
+
+    longest: int = 0
+    lines: int = 0
+    short_line: bool = False
+    special: bool = False
+
+
+def _bytes_of(path: Path) -> _Bytes | None:
+    """:class:`_Bytes` of a CSV table under :data:`MAX_FILE_BYTES` (None: a workbook, a larger or
+    unreadable file)."""
     import numpy as np
 
     if path.suffix.lower() in EXCEL:
         return None
+    found = _Bytes()
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
             return None
-        longest, last = 0, -1
+        last, carried = -1, False  # carried: the data read so far ends with a carriage return
         with path.open("rb") as fh:
             at = 0
             while True:
                 data = fh.read(1 << 24)
                 if not data:
                     break
-                ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10) + at
+                array = np.frombuffer(data, dtype=np.uint8)
+                ends = np.flatnonzero(array == 10) + at
                 if ends.size:
-                    longest = max(longest, int(ends[0] - last), int(np.diff(ends).max(initial=0)))
+                    steps = np.diff(ends)
+                    found.longest = max(found.longest, int(ends[0] - last), int(steps.max(initial=0)))
+                    found.short_line |= int(ends[0] - last) <= 2 or bool((steps <= 2).any())
+                    found.lines += int(ends.size)
                     last = int(ends[-1])
-                at += len(data)
-            longest = max(longest, at - 1 - last)
+                ends_in_cr = data.endswith(b"\r")
+                lone = int((array == 13).sum()) - data.count(b"\r\n") - ends_in_cr + (carried and data[:1] != b"\n")
+                found.special |= lone > 0 or b'"' in data or b"\x00" in data
+                carried, at = ends_in_cr, at + len(data)
+            found.longest = max(found.longest, at - 1 - last)
+            found.special |= carried
+            found.lines += at - 1 > last
     except OSError:
         return None
-    if longest > MAX_LINE_CHARS:
+    return found
+
+
+class _Distinct:
+    """A column of texts as its distinct texts (``distinct``, list of str) and each cell's
+    position among them (``index``, numpy.ndarray of int)."""
+
+    def __init__(self, distinct: list, index):
+        self.distinct, self.index = distinct, index
+
+    def texts(self) -> list:
+        return [self.distinct[i] for i in self.index.tolist()]
+
+
+def _plain_table(table: "SkuTable") -> Columns | None:
+    """:meth:`SkuTable.columns` of a plain CSV table, read by pyarrow's CSV reader (in C++,
+    in threads) when it is installed: a file without quotes, NUL characters, lone carriage
+    returns, empty lines and lines longer than the csv module's cell limit, whose header is
+    the usual one (every column named) and whose every record has as many cells as the header.
+    The csv module splits such a file at the same commas and line ends; the cells are checked
+    as :func:`_block` checks them (a parameter column's distinct texts read once each). None
+    for any other table (read by the csv module)."""
+    import csv as _csv
+
+    import numpy as np
+
+    found = _bytes_of(table.path)
+    width = len(table.keys)
+    if found is None or found.special or found.short_line or not all(table.keys) or \
+            found.longest > min(MAX_LINE_CHARS, _csv.field_size_limit()) or found.lines > MAX_ROWS or \
+            width > MAX_COLUMNS:
         return None
-    return _checked_blocks(path)
+    try:
+        import pyarrow as pa
+        from pyarrow import csv as arrow_csv
+    except ImportError:
+        return None
+    try:
+        data = arrow_csv.read_csv(table.path, read_options=arrow_csv.ReadOptions(skip_rows=1,
+                                                                             autogenerate_column_names=True),
+                                  parse_options=arrow_csv.ParseOptions(quote_char=False, ignore_empty_lines=False),
+                                  convert_options=arrow_csv.ConvertOptions(
+                                      column_types={f"f{i}": pa.string() for i in range(width)},
+                                      strings_can_be_null=False, quoted_strings_can_be_null=False))
+    except (pa.ArrowException, OSError):  # a record of another width, text that is not UTF-8: the csv module's
+        return None
+    if data.num_columns != width or data.num_rows == 0:
+        return None
+    parameters = set(table.parameters)
+    cells = {}
+    for key, column in zip(table.keys, data.columns):
+        column = column.combine_chunks()
+        if key in parameters:
+            coded = column.dictionary_encode()
+            index = coded.indices
+            cells[key] = _Distinct([t.strip() for t in coded.dictionary.to_pylist()],
+                                   np.frombuffer(index.buffers()[1], dtype=np.int32, count=len(index),
+                                                 offset=4 * index.offset))
+        else:
+            texts = column.to_pylist()
+            cells[key] = texts if _SPACE.search("".join(texts)) is None else list(map(str.strip, texts))
+    return _usual(table, cells, 2, lambda i: [c[i].as_py() for c in data.columns])
+
+
+#: A character ``str.strip()`` removes.
+_SPACE = re.compile(r"\s")
 
 
 def _checked_blocks(path: Path) -> Iterator[list]:
@@ -661,10 +767,16 @@ def _checked_blocks(path: Path) -> Iterator[list]:
     raise TableError(path, None, "the table could not be read twice the same way; please report this")
 
 
-def _numbers(texts: list[str], bad):
-    """A parameter column: each cell as ``float()`` reads it, NaN for an empty cell; a cell that
-    is not a finite number is marked in ``bad``."""
+def _numbers(texts, bad):
+    """A parameter column (a list of texts, or :class:`_Distinct`): each cell as ``float()``
+    reads it, NaN for an empty cell; a cell that is not a finite number is marked in ``bad``."""
     import numpy as np
+
+    if isinstance(texts, _Distinct):  # each distinct text read once, then taken for every cell
+        once = np.zeros(len(texts.distinct), dtype=bool)
+        values = _numbers(texts.distinct, once)
+        bad |= once[texts.index]
+        return values[texts.index]
 
     nan = float("nan")
     try:
