@@ -74,9 +74,13 @@ def input_hashes(cols, plans: dict) -> list:
         fingerprint = prints.get((cols.models[0], cols.scenarios[0])) if n else None
         if fingerprint is None:
             return [None] * n
-        texts = [f"{fingerprint}\n{sku}\n{name}\n{text}\n{flags[f]}" for sku, name, text, f in
-                 zip(cols.ids, cols.names, overrides, zip(cols.label.tolist(), cols.report.tolist()))]
-        return [sha256(t.encode()).hexdigest() for t in texts]
+        prefix = sha256(f"{fingerprint}\n".encode())  # the same first bytes: hashed once, the state copied
+        out = []
+        for sku, name, text, f in zip(cols.ids, cols.names, overrides, zip(cols.label.tolist(), cols.report.tolist())):
+            h = prefix.copy()
+            h.update(f"{sku}\n{name}\n{text}\n{flags[f]}".encode())
+            out.append(h.hexdigest())
+        return out
     out = []
     for sku, name, text, label, report, key in zip(cols.ids, cols.names, overrides, cols.label.tolist(),
                                                     cols.report.tolist(), zip(cols.models, cols.scenarios)):
@@ -88,10 +92,11 @@ def input_hashes(cols, plans: dict) -> list:
 
 def _assignments(name: str, values: np.ndarray) -> list:
     """``f"{name}={x!r}"`` of each value of a parameter column, None for NaN (an empty cell);
-    a column of few distinct values (the usual table) formats each distinct value once."""
-    if len(values) > 4096 and len(np.unique(values[:1024])) <= 128:
+    a column of fewer distinct values than a quarter of its rows (the usual table) formats each
+    distinct value once."""
+    if len(values) > 4096:
         distinct, inverse = np.unique(values, return_inverse=True)
-        if len(distinct) <= len(values) // 16:
+        if len(distinct) <= len(values) // 4:
             texts = np.array([None if x != x else f"{name}={x!r}" for x in distinct.tolist()], dtype=object)
             return texts[inverse.ravel()].tolist()
     return [None if x != x else f"{name}={x!r}" for x in values.tolist()]

@@ -196,8 +196,11 @@ def _summary_chunk(plans: dict, chunk: Chunk, options: Options, out: Path) -> tu
     records, notes, tables = [], [], []
     cols = chunk.cols
     by_plan: dict[tuple, list[int]] = {}
-    for i, key in enumerate(zip(cols.models, cols.scenarios)):
-        by_plan.setdefault(key, []).append(i)
+    if len(set(cols.models)) == 1 and len(set(cols.scenarios)) == 1:  # one plan (the usual chunk)
+        by_plan[cols.models[0], cols.scenarios[0]] = list(range(len(cols)))
+    else:
+        for i, key in enumerate(zip(cols.models, cols.scenarios)):
+            by_plan.setdefault(key, []).append(i)
     for key, positions in by_plan.items():
         plan = plans[key]
         group = cols if len(positions) == len(cols) else cols.take(positions)

@@ -44,7 +44,8 @@ class Manifest:
         out.mkdir(parents=True, exist_ok=True)
         self.out = out
         self.path = out / STATE
-        self.ok: dict[str, tuple] = {}  # id -> (input hash, where) of its last ok record; where: offset or (chunk, i)
+        self._ok: dict[str, tuple] = {}  # id -> (input hash, where) of its last ok record; where: offset or (chunk, i)
+        self._unindexed: list = []  # (chunk file, table) appended by this run, not yet in _ok
         self.errors: dict[int, int] = {}  # row -> offset of this run's error record
         self._chunks: set[str] = set()  # chunk files the state file names
         self.recent: dict = {}  # chunk file -> its table, the last RECENT_ROWS rows written by this run
@@ -57,6 +58,18 @@ class Manifest:
                     offset += len(line)
         self._fh = self.path.open("ab")
         self.next = self._tidy() + 1
+
+    @property
+    def ok(self) -> dict[str, tuple]:
+        """SKU id -> ``(input hash, where)`` of its last ok record (where: an offset in the state
+        file, or ``(chunk file, index)``). The chunks this run appended are indexed on the first
+        look after them (a run that only appends, and writes its summary as it goes, never
+        looks: :class:`pcf.batch.summary.SummaryStream`)."""
+        while self._unindexed:
+            name, chunk = self._unindexed.pop(0)
+            for i, (sku, h) in enumerate(zip(chunk.column("id").to_pylist(), chunk.column("input_sha256").to_pylist())):
+                self._ok[sku] = (h, (name, i))
+        return self._ok
 
     def _tidy(self) -> int:
         """Remove what a killed run left in the chunk folder (a temporary file, a chunk file
@@ -92,7 +105,7 @@ class Manifest:
         if "chunk" in record:
             self._index_chunk(record["chunk"])
         elif record.get("status") == "ok":
-            self.ok[record["id"]] = (record.get("input_sha256", ""), offset)
+            self._ok[record["id"]] = (record.get("input_sha256", ""), offset)
         elif not previous:
             self.errors[record["row"]] = offset
 
@@ -104,7 +117,7 @@ class Manifest:
         except (OSError, ValueError):  # a chunk file gone: its rows are computed again
             return
         for i, (sku, h) in enumerate(zip(table.column("id").to_pylist(), table.column("input_sha256").to_pylist())):
-            self.ok[sku] = (h, (name, i))
+            self._ok[sku] = (h, (name, i))
 
     def done(self, sku: str, input_hash: str) -> bool:
         """True when the last record of ``sku`` is ok with this input hash."""
@@ -122,18 +135,17 @@ class Manifest:
             lines.append((json.dumps({"chunk": name, "rows": chunk.num_rows}) + "\n").encode("utf-8"))
         offset = self._fh.tell()
         self._fh.write(b"".join(lines))
+        ok = self.ok if records else self._ok  # earlier chunks indexed first: the last record wins
         for record, line in zip(records, lines):
             if record.get("status") == "ok":
-                self.ok[record["id"]] = (record.get("input_sha256", ""), offset)
+                ok[record["id"]] = (record.get("input_sha256", ""), offset)
             else:
                 self.errors[record["row"]] = offset
             offset += len(line)
         self._fh.flush()
         os.fsync(self._fh.fileno())
         if name is not None:
-            for i, (sku, h) in enumerate(zip(chunk.column("id").to_pylist(),
-                                             chunk.column("input_sha256").to_pylist())):
-                self.ok[sku] = (h, (name, i))
+            self._unindexed.append((name, chunk))
             self.recent[name] = chunk
             while sum(t.num_rows for t in self.recent.values()) > RECENT_ROWS and len(self.recent) > 1:
                 self.recent.pop(next(iter(self.recent)))
