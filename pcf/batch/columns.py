@@ -89,6 +89,69 @@ class Piece:
     overrides: dict = dataclasses.field(default_factory=dict)
 
 
+@dataclasses.dataclass
+class RowSet:
+    """Rows of one plan as columns (what :func:`full_columns` reads of them; a chunk's
+    :class:`pcf.batch.table.Columns` give them without a :class:`SkuRow` per row).
+
+    Attributes
+    ----------
+    ids : list of str
+    rows : list of int
+        Table row numbers.
+    names : list of str
+        Each row's name (empty: the model's).
+    values : dict of str to numpy.ndarray
+        Parameter -> each row's value, float64, NaN where the row keeps the model's (the
+        parameters in the order of the rows' ``overrides``).
+    model, scenario : str
+    dicts : list of dict or None
+        Each row's ``overrides``, when the rows do not follow one order of parameters (rows
+        not read from one table); None otherwise.
+    """
+
+    ids: list
+    rows: list
+    names: list
+    values: dict
+    model: str = ""
+    scenario: str = ""
+    dicts: list | None = None
+
+    @classmethod
+    def of_rows(cls, rows: list[SkuRow]) -> "RowSet":
+        """The rows given as :class:`SkuRow`."""
+        order = _override_order(rows)
+        nan = float("nan")
+        names = order if order is not None else list(dict.fromkeys(k for r in rows for k in r.overrides))
+        values = {k: np.array([r.overrides.get(k, nan) for r in rows], dtype=float) for k in names}
+        return cls([r.id for r in rows], [r.row for r in rows], [r.name for r in rows], values,
+                   rows[0].model if rows else "", rows[0].scenario if rows else "",
+                   None if order is not None else [dict(r.overrides) for r in rows])
+
+    @classmethod
+    def of_columns(cls, cols, positions: np.ndarray) -> "RowSet":
+        """The rows at ``positions`` of :class:`pcf.batch.table.Columns` ``cols`` (their parameter
+        columns in the table's order, as :meth:`~pcf.batch.table.Columns.make_rows` orders each
+        row's ``overrides``)."""
+        part = cols.take(positions)
+        return cls(list(part.ids), part.rows.tolist(), list(part.names), dict(part.values),
+                   part.models[0] if len(part) else "", part.scenarios[0] if len(part) else "")
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def overrides(self, i: int) -> dict:
+        """Row ``i``'s ``overrides``."""
+        if self.dicts is not None:
+            return dict(self.dicts[i])
+        return {k: float(v[i]) for k, v in self.values.items() if v[i] == v[i]}
+
+    def sku_row(self, i: int) -> SkuRow:
+        """Row ``i`` as a :class:`SkuRow`."""
+        return SkuRow(self.rows[i], self.ids[i], self.names[i], self.model, self.scenario, self.overrides(i))
+
+
 def _to_lanes(obj, seen: set):
     """Replace the loader's :class:`Variants` arrays inside ``obj`` (system, graph, dicts, lists,
     records) by Lanes, in place where the container allows it."""
@@ -274,9 +337,10 @@ def _round(plan: Plan, values: dict, n: int):
     return doc, state, figures, verdict
 
 
-def rows_of_round(template: dict, template_sha: str, plan: Plan, doc: dict, state, rows: list[SkuRow],
+def rows_of_round(template: dict, template_sha: str, plan: Plan, doc: dict, state, rows: RowSet, at: np.ndarray,
                   positions: list[int], hashes: list[str]) -> Piece:
-    """The store rows of ``rows`` (at ``positions`` of the round's lanes) as a :class:`Piece`."""
+    """The store rows of the rows at ``at`` of ``rows`` (at ``positions`` of the round's lanes)
+    as a :class:`Piece`."""
     texts_of_round = state.texts
     if "batch" in template and "batch" not in doc:
         doc = dict(doc, batch=template["batch"])  # each row's own (OWN): keeps the key order of a batch result
@@ -318,16 +382,18 @@ def rows_of_round(template: dict, template_sha: str, plan: Plan, doc: dict, stat
         else:
             irregular.append((pointer, was, values))
     own_name = template["product"]["name"]
-    names = [r.name or name for r in rows]
+    index = at.tolist()
+    names = [rows.names[i] or name for i in index]
     if any(n != own_name for n in names):
         texts["/product/name"] = [None if n == own_name else n for n in names]
-    overrides = _override_columns(rows)
-    if overrides is None:
+    if rows.dicts is None:
+        overrides = {k: v for k, v in ((k, v[at]) for k, v in rows.values.items()) if not np.isnan(v).all()}
+    else:
         overrides = {}
-        irregular.append(("/batch/overrides", {}, [dict(r.overrides) for r in rows]))
+        irregular.append(("/batch/overrides", {}, [dict(rows.dicts[i]) for i in index]))
     if irregular:
         patches = []
-        for i in range(len(rows)):
+        for i in range(len(index)):
             patch = dict(shared)
             for pointer, was, values in irregular:
                 value = values[i]
@@ -335,18 +401,17 @@ def rows_of_round(template: dict, template_sha: str, plan: Plan, doc: dict, stat
                     patch[pointer] = value
             patches.append(_JSON(patch) if patch else None)
     else:
-        patches = [_JSON(shared) if shared else None] * len(rows)
-    return Piece([r.id for r in rows], [r.row for r in rows], list(hashes), template_sha, numbers, masks, patches,
-                 formulas, texts, overrides)
+        patches = [_JSON(shared) if shared else None] * len(index)
+    return Piece([rows.ids[i] for i in index], [rows.rows[i] for i in index], list(hashes), template_sha, numbers,
+                 masks, patches, formulas, texts, overrides)
 
 
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
-def _override_columns(rows: list[SkuRow]) -> dict | None:
-    """``batch.overrides`` of ``rows`` as columns (parameter -> values, NaN where a row does not
-    override it), in the order of the rows' own dicts; None when the rows' dicts do not all
-    follow one order (each row's patch then holds them; rows of one table always do)."""
+def _override_order(rows: list[SkuRow]) -> list | None:
+    """The parameters of the rows' ``batch.overrides`` in one order that each row's dict follows
+    (rows of one table always do); None when there is none (each row's patch then holds them)."""
     orders = {tuple(r.overrides) for r in rows}
     names = list(dict.fromkeys(k for order in sorted(orders, key=len, reverse=True) for k in order))
     position = {k: i for i, k in enumerate(names)}
@@ -354,8 +419,7 @@ def _override_columns(rows: list[SkuRow]) -> dict | None:
         keys = [position[k] for k in order]
         if keys != sorted(keys):
             return None
-    nan = float("nan")
-    return {k: np.array([r.overrides.get(k, nan) for r in rows], dtype=float) for k in names}
+    return names
 
 
 DEPTH = 4
@@ -459,11 +523,13 @@ def _at(doc, pointer: str, default=_MISSING):
 
 @dataclasses.dataclass
 class Rows:
-    """What :func:`full_rows` gives: ``pieces`` (store rows as columns), ``columns`` (per piece:
-    ``rows``, the table rows, and the summary figures, :func:`pcf.batch.engine.figures`, and
-    PCR verdict of those rows: an array, or one value for all), ``rest`` (rows for the scalar
-    path), ``notes``, ``rounds`` (evaluations of the result code on arrays) and ``evaluated``
-    (rows those evaluations took, counted once per evaluation, the plan's own row apart)."""
+    """What :func:`full_rows` and :func:`full_columns` give: ``pieces`` (store rows as columns),
+    ``columns`` (per piece: ``rows``, the table rows, ``at``, their positions in the rows given,
+    and the summary figures, :func:`pcf.batch.engine.figures`, and PCR verdict of those rows: an
+    array, or one value for all), ``rest`` (positions of the rows for the scalar path, in the
+    rows given; :func:`full_rows` gives the rows), ``notes``, ``rounds`` (evaluations of the
+    result code on arrays) and ``evaluated`` (rows those evaluations took, counted once per
+    evaluation, the plan's own row apart)."""
 
     pieces: list = dataclasses.field(default_factory=list)
     columns: list = dataclasses.field(default_factory=list)
@@ -479,7 +545,7 @@ class Rows:
         for cols in self.columns:
             for i, row in enumerate(cols["rows"]):
                 out[row] = {k: (v[i].item() if isinstance(v, np.ndarray) else v[i] if type(v) is list else v)
-                            for k, v in cols.items() if k != "rows"}
+                            for k, v in cols.items() if k not in ("rows", "at")}
         return out
 
 
@@ -487,35 +553,43 @@ _TRUSTED: dict = {}  # plan fingerprint -> True (checked against the scalar path
 
 
 def full_rows(plan: Plan, rows: list[SkuRow], template: dict, template_sha: str, hashes: dict) -> Rows:
+    """:func:`full_columns` of rows given as :class:`SkuRow` (``hashes``: row number -> input
+    hash); ``rest`` holds the rows left for the scalar path."""
+    out = full_columns(plan, RowSet.of_rows(rows), template, template_sha, [hashes[r.row] for r in rows])
+    out.rest = [rows[i] for i in out.rest]
+    return out
+
+
+def full_columns(plan: Plan, rows: RowSet, template: dict, template_sha: str, hashes: list) -> Rows:
     """The full results of many rows of one plan as store rows (module docstring).
 
     Parameters
     ----------
     plan : Plan
-    rows : list of SkuRow
+    rows : RowSet
         Rows of this plan without errors, all of whose parameters the model has.
     template : dict
         The plan's template (the result JSON of its own parameter values, as stored).
     template_sha : str
-    hashes : dict
-        Row number -> input hash.
+    hashes : list of str
+        Each row's input hash.
     """
     out = Rows()
     verdict = _TRUSTED.get(plan.fingerprint)
     if verdict is not None and verdict is not True:
-        out.rest = list(rows)
+        out.rest = list(range(len(rows)))
         return out
-    names = sorted({k for r in rows for k in r.overrides})
-    groups = [list(range(len(rows)))]  # rows that likely share a path, each evaluated together
+    known = {k: np.where(np.isnan(v), float(plan.parameters[k]), v) for k, v in rows.values.items()
+             if not np.isnan(v).all()}
+    groups = [np.arange(len(rows))]  # rows that likely share a path, each evaluated together
     for number in range(ROUNDS):
         if not groups:
             break
         pending = groups.pop(0)
         first = number == 0
         off = 1 if first else 0
-        values = {k: np.array(([plan.parameters[k]] if first else []) + [rows[i].overrides.get(k, plan.parameters[k])
-                                                                         for i in pending], dtype=float)
-                  for k in names}
+        values = {k: np.concatenate([[float(plan.parameters[k])], v[pending]]) if first else v[pending]
+                  for k, v in sorted(known.items())}
         n = len(pending) + off
         out.rounds += 1
         out.evaluated += len(pending)
@@ -523,44 +597,43 @@ def full_rows(plan: Plan, rows: list[SkuRow], template: dict, template_sha: str,
             doc, state, figures, shared = _round(plan, values, n)
         except (PCFError, TypeError, ValueError, KeyError, ArithmeticError, np.linalg.LinAlgError) as exc:
             if first:
-                out.rest = list(rows)
+                out.rest = list(range(len(rows)))
                 out.notes.append(f"the arrays could not compute the full results ({type(exc).__name__}: {exc})")
                 return out
-            out.rest.append(rows[pending[0]])  # a reference that fails: the scalar path gives its error
+            out.rest.append(int(pending[0]))  # a reference that fails: the scalar path gives its error
             groups[:0] = [pending[1:]] if len(pending) > 1 else []
             continue
         if state.diverged[0]:
             if first:
-                out.rest = list(rows)
+                out.rest = list(range(len(rows)))
                 return out
-            out.rest.append(rows[pending[0]])
+            out.rest.append(int(pending[0]))
             groups[:0] = [pending[1:]] if len(pending) > 1 else []
             continue
-        positions = [p for p in range(off, n) if not state.diverged[p]]
-        chosen = [rows[pending[p - off]] for p in positions]
-        if chosen:
-            piece = rows_of_round(template, template_sha, plan, doc, state, chosen, positions,
-                                  [hashes[r.row] for r in chosen])
+        sel = np.flatnonzero(~state.diverged[off:]) + off  # positions in the round's lanes
+        if sel.size:
+            at = pending[sel - off]
+            piece = rows_of_round(template, template_sha, plan, doc, state, rows, at, sel.tolist(),
+                                  [hashes[i] for i in at.tolist()])
             if _TRUSTED.get(plan.fingerprint) is not True:
-                difference = check_against_scalar(plan, template, piece, chosen)
+                difference = check_against_scalar(plan, template, piece, [rows.sku_row(int(at[-1]))], len(at) - 1)
                 _TRUSTED[plan.fingerprint] = difference or True
                 if difference:
-                    out.rest = list(rows)
+                    out.rest = list(range(len(rows)))
                     out.pieces, out.columns = [], []
                     out.notes.append(f"{plan.model}: the arrays' full results differ from the scalar path's "
                                      f"({difference}); rows computed one by one, please report this")
                     return out
             out.pieces.append(piece)
-            sel = np.asarray(positions, dtype=int)
-            out.columns.append({"rows": [r.row for r in chosen], **shared,
-                                **{k: v.v[sel] if type(v) is Lane else [v[p] for p in positions] if type(v) is list
+            out.columns.append({"rows": piece.rows, "at": at, **shared,
+                                **{k: v.v[sel] if type(v) is Lane else [v[p] for p in sel.tolist()] if type(v) is list
                                    else v for k, v in figures.items()}})
         groups.extend(_paths(pending, off, state))
-    out.rest.extend(rows[i] for group in groups for i in group)
+    out.rest.extend(int(i) for group in groups for i in group)
     return out
 
 
-def _paths(pending: list[int], off: int, state) -> list[list[int]]:
+def _paths(pending: np.ndarray, off: int, state) -> list[np.ndarray]:
     """The diverged rows of a round (``pending[p - off]`` at position ``p``) grouped by their
     signature, every decision at which they answered otherwise than the reference
     (:func:`pcf.model.lanes.signatures`; a row diverged without a decision, e.g. by the loader
@@ -569,7 +642,7 @@ def _paths(pending: list[int], off: int, state) -> list[list[int]]:
     likely share one path, so a row is mostly evaluated twice at most (a group whose rows still
     part ways is split again by its own round)."""
     diverged = np.flatnonzero(state.diverged[off:]) + off
-    return [[pending[p - off] for p in group.tolist()] for group in signatures(state.marks, diverged)]
+    return [pending[group - off] for group in signatures(state.marks, diverged)]
 
 
 def piece_row(piece: Piece, i: int) -> tuple[dict, dict]:
@@ -585,15 +658,15 @@ def piece_row(piece: Piece, i: int) -> tuple[dict, dict]:
     return numbers, patch
 
 
-def check_against_scalar(plan: Plan, template: dict, piece: Piece, rows: list[SkuRow]) -> str:
-    """Compare the last row of a piece with its scalar full result, every field (apart from
-    ``created_at``); the first difference, or empty."""
+def check_against_scalar(plan: Plan, template: dict, piece: Piece, rows: list[SkuRow], i: int) -> str:
+    """Compare row ``i`` of a piece (``rows``: that row) with its scalar full result, every field
+    (apart from ``created_at``); the first difference, or empty."""
     from .engine import full_result
     from .store import decode
 
     text = json.dumps(template, ensure_ascii=False)
-    for i in [len(rows) - 1]:
-        scalar = json.loads(json.dumps(full_result(plan, rows[i]).to_json(), ensure_ascii=False))
+    for row in rows:
+        scalar = json.loads(json.dumps(full_result(plan, row).to_json(), ensure_ascii=False))
         numbers, patch = piece_row(piece, i)
         rebuilt = decode(text, numbers, patch, {"id": piece.ids[i], "row": piece.rows[i],
                                                 "input_sha256": piece.hashes[i]}, piece.formulas)
@@ -603,7 +676,7 @@ def check_against_scalar(plan: Plan, template: dict, piece: Piece, rows: list[Sk
             n, p = encode(scalar, rebuilt)
             first = next(iter({**n, **p}.items()), None)
             if first is None:
-                return f"row {rows[i].row}: the JSON text differs"
-            return f"row {rows[i].row}: {first[0]} {first[1]!r}, scalar {_at(scalar, first[0], None)!r}" + \
+                return f"row {row.row}: the JSON text differs"
+            return f"row {row.row}: {first[0]} {first[1]!r}, scalar {_at(scalar, first[0], None)!r}" + \
                 (f" and {len(n) + len(p) - 1} more" if len(n) + len(p) > 1 else "")
     return ""

@@ -38,7 +38,7 @@ from ..core.extras import arrow_without_pandas, require
 from ..core.files import write_atomic
 from ..core.srcdigest import source_digest
 from ..declaration import Declaration, write_declaration
-from .columns import full_rows
+from .columns import RowSet, full_columns
 from .engine import (evaluate_columns, figures_of_result, full_result, input_hash, input_hashes,
                      same_figures, summarise_rows)
 from .plan import Plan, make_plan, remember
@@ -162,14 +162,17 @@ def _process_chunk(plans: dict, chunk: Chunk, options: Options, out: Path) -> tu
     if not options.results:
         return _summary_chunk(plans, chunk, options, out)
     records, notes, pieces, tables = [], [], [], []
-    hashes = dict(zip((r.row for r in chunk.rows), chunk.hashes))
+    rows, hashes = chunk.rows if options.templates is None else [], chunk.hashes
+    if options.templates is not None:  # the rows the arrays take are read as columns, never as SkuRows
+        left = _full_arrays(plans, chunk, options.templates, tables, notes, pieces)
+        rows = chunk.cols.take(left).make_rows(0, len(left)) if left else []
+        hashes = [chunk.hashes[i] for i in left]
+    hashes = dict(zip((r.row for r in rows), hashes))
     by_plan: dict[tuple, list[SkuRow]] = {}
-    for row in chunk.rows:
+    for row in rows:
         by_plan.setdefault((row.model, row.scenario), []).append(row)
     for key, group in by_plan.items():
         plan = plans[key]
-        if options.templates is not None:
-            group = _on_arrays(plan, group, options.templates[key], hashes, tables, notes, pieces)
         fast, rest, note = summarise_rows(plan, group) if group else ({}, [], "")  # checks the full results
         if note:
             notes.append(f"{plan.model}{' scenario ' + plan.scenario if plan.scenario else ''}: rows computed one "
@@ -221,14 +224,6 @@ def _summary_chunk(plans: dict, chunk: Chunk, options: Options, out: Path) -> tu
     return records, notes, [], tables
 
 
-def _own_columns(plan: Plan, rows: list[SkuRow], hashes: dict) -> dict:
-    """The record fields of ``rows`` that are not figures, as columns."""
-    product = plan.product.get("name")
-    return {"row": [r.row for r in rows], "id": [r.id for r in rows], "name": [r.name or product for r in rows],
-            "model": [r.model for r in rows], "scenario": [r.scenario for r in rows],
-            "input_sha256": [hashes[r.row] for r in rows], "pcr": plan.pcr.id if plan.pcr is not None else None}
-
-
 def _summary_arrays(plan: Plan, cols, hashes: list, tables: list, notes: list):
     """Summary figures of rows of one plan (``cols``, :class:`pcf.batch.table.Columns`, with their
     input ``hashes``) on arrays (:func:`pcf.batch.engine.evaluate_columns`), their ok records
@@ -275,41 +270,69 @@ def _summary_arrays(plan: Plan, cols, hashes: list, tables: list, notes: list):
 
 
 def _column_fields(plan: Plan, cols, hashes: list) -> dict:
-    """:func:`_own_columns` of rows given as columns."""
+    """The record fields of rows given as columns (:class:`pcf.batch.table.Columns`) that are not
+    figures, as columns."""
     product = plan.product.get("name")
     names = cols.names if all(cols.names) else [name or product for name in cols.names]
     return {"row": cols.rows, "id": cols.ids, "name": names, "model": cols.models, "scenario": cols.scenarios,
             "input_sha256": hashes, "pcr": plan.pcr.id if plan.pcr is not None else None}
 
 
-def _on_arrays(plan: Plan, group: list[SkuRow], template: tuple, hashes: dict, tables: list, notes: list,
-               pieces: list) -> list[SkuRow]:
-    """Full results of the rows of one plan on arrays (:func:`pcf.batch.columns.full_rows`):
-    their ok records go to ``tables`` as columns, their store rows to ``pieces``; the rows left for
-    the scalar path are returned (those asking for a label or report, whose parameters the
-    model does not have, or that the arrays could not take)."""
+def _full_arrays(plans: dict, chunk: Chunk, templates: dict, tables: list, notes: list, pieces: list) -> list[int]:
+    """Full results of the chunk's rows on arrays, plan by plan (:func:`_on_arrays`); the
+    positions of the rows left for the scalar path, in table order."""
+    import numpy as np
+
+    cols = chunk.cols
+    if len(set(cols.models)) == 1 and len(set(cols.scenarios)) == 1:
+        by_plan = {(cols.models[0], cols.scenarios[0]): np.arange(len(cols))} if len(cols) else {}
+    else:
+        groups: dict[tuple, list[int]] = {}
+        for i, key in enumerate(zip(cols.models, cols.scenarios)):
+            groups.setdefault(key, []).append(i)
+        by_plan = {key: np.asarray(at) for key, at in groups.items()}
+    left = []
+    for key, at in by_plan.items():
+        left.extend(_on_arrays(plans[key], cols, at, chunk.hashes, templates[key], tables, notes, pieces))
+    return sorted(left)
+
+
+def _on_arrays(plan: Plan, cols, positions, hashes: list, template: tuple, tables: list, notes: list,
+               pieces: list) -> list[int]:
+    """Full results of the rows at ``positions`` of ``cols`` (one plan's) on arrays
+    (:func:`pcf.batch.columns.full_columns`): their ok records go to ``tables`` as columns, their
+    store rows to ``pieces``; the positions of the rows left for the scalar path are returned
+    (those asking for a label or report, whose parameters the model does not have, or that
+    the arrays could not take)."""
+    import numpy as np
+
     _fp, text, sha = template
     if sha not in _TEMPLATES:
         _TEMPLATES[sha] = json.loads(text)
     doc = _TEMPLATES[sha]
-    arrays = [r for r in group if doc and not (r.label or r.report) and set(r.overrides) <= set(plan.parameters)]
-    if not arrays:
-        return group
+    eligible = ~(cols.label[positions] | cols.report[positions])
+    for k, v in cols.values.items():
+        if k not in plan.parameters:
+            eligible &= np.isnan(v[positions])
+    arrays = positions[eligible]
+    if not doc or not arrays.size:
+        return positions.tolist()
     try:
-        done = full_rows(plan, arrays, doc, sha, hashes)
+        done = full_columns(plan, RowSet.of_columns(cols, arrays), doc, sha, [hashes[i] for i in arrays.tolist()])
     except Exception as exc:  # the arrays only save time: their rows go the scalar path, which is the reference
         notes.append(f"{plan.model}: rows computed one by one, the arrays failed ({type(exc).__name__}: {exc}); "
                      "please report this")
-        return group
+        return positions.tolist()
     notes.extend(n for n in done.notes if n not in notes)
     pieces.extend(done.pieces)
-    by_row = {r.row: r for r in arrays}
-    taken = set()
+    taken = np.zeros(len(cols), dtype=bool)
     for figures in done.columns:
-        rows = [by_row[n] for n in figures.pop("rows")]
-        taken.update(r.row for r in rows)
-        tables.append(chunk_table({**_own_columns(plan, rows, hashes), **figures}, len(rows)))
-    return [r for r in group if r.row not in taken]
+        figures.pop("rows")
+        at = arrays[figures.pop("at")]
+        taken[at] = True
+        own = _column_fields(plan, cols.take(at), [hashes[i] for i in at.tolist()])
+        tables.append(chunk_table({**own, **figures}, len(at)))
+    return positions[~taken[positions]].tolist()
 
 
 def _compute_row(plan: Plan, row: SkuRow, options: Options, out: Path, fast: dict, slow: set, key: tuple,
