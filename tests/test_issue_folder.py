@@ -82,6 +82,41 @@ def test_a_refused_result_does_not_stop_the_others(tmp_path, registry_backend):
     store.close()
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_each_label_signs_the_hash_of_its_own_result_file(tmp_path, registry_backend, jobs):
+    """With --jobs 2 a reader process reads and hashes the results (pcf.registry.bulk): each signed
+    declaration holds the SHA-256 of its result file's canonical JSON (RFC 8785), here computed
+    from the file's own JSON, never decoded by pcf; the result files differ, so do their hashes."""
+    import hashlib
+
+    from pcf.core.canonical import canonical_bytes
+
+    store, key, _, _ = new_registry(tmp_path)
+    folder = _folder(tmp_path, store)
+    bulk = issue_folder(store, folder, key, 730, tmp_path / "labels", jobs=jobs, render=False)
+    hashes = []
+    for outcome in bulk.outcomes:
+        raw = json.loads(outcome.result.read_text(encoding="utf-8"))
+        hashes.append(hashlib.sha256(canonical_bytes(raw)).hexdigest())
+        assert outcome.issued.document["declaration"]["result_sha256"] == hashes[-1]
+    assert len(set(hashes)) == len(IDS)
+    store.close()
+
+
+def test_an_unreadable_result_is_refused_with_its_error_and_the_others_go_on(tmp_path, registry_backend):
+    """The reader process cannot read PACK-B's file (not JSON): the issuing process reads it again
+    and reports its error, as with one job; A and C are issued in name order."""
+    store, key, _, _ = new_registry(tmp_path)
+    folder = _folder(tmp_path, store)
+    (folder / "PACK-B.result.json").write_text('{"format": "pcf-result/1",\n  "result": [1, 2\n', encoding="utf-8")
+    bulk = issue_folder(store, folder, key, 730, tmp_path / "labels", jobs=2, render=False)
+    refused = bulk.outcomes[1]
+    assert refused.issued is None and "PACK-B.result.json" in refused.error
+    assert [o.issued.number.split("-")[2] for o in (bulk.outcomes[0], bulk.outcomes[2])] == ["000001", "000002"]
+    assert bulk.outcomes[2].issued.document["declaration"]["product"]["id"] == "PACK-C"
+    store.close()
+
+
 def test_not_a_folder_no_result_and_bad_jobs_are_refused(tmp_path, registry_backend):
     store, key, _, _ = new_registry(tmp_path)
     with pytest.raises(RegistryError, match="not a folder"):

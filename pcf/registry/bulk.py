@@ -13,6 +13,15 @@ and templates loaded instead of paying for them each (about 1.5 s of CPU a worke
 they are spawned. A worker freezes what it starts with out of the garbage collector and collects
 less often (:func:`_worker_started`).
 
+With more than one job (where the system forks) a reader process is forked first, before
+WeasyPrint is imported: it reads every result file in turn, decodes it and hashes it as
+:func:`pcf.registry.issue` does (about 13 ms of CPU a result), and hands each declaration and its
+hash to this process, which issues the label with them. It works on the second core while this
+process imports WeasyPrint and draws the first label (the workers are forked after that), so
+that the issuing process, which then competes with both workers for the two cores, only
+unpickles a result (about 2 ms) instead. A result the reader cannot read is read again here,
+for its error.
+
 Unlike a single ``pcf issue``, a label is committed before its PDFs are made: if rendering then
 fails, the label stays issued and its files are written later with ``pcf registry export NUMBER``
 (the message says so). The CJK font is checked before the first label, so the usual cause of a
@@ -22,6 +31,7 @@ render failure refuses the whole folder before anything is issued.
 from __future__ import annotations
 
 import multiprocessing
+import queue
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +41,7 @@ from pcf.core.files import write_atomic
 
 from .errors import IssueRefused, LabelNotFound, RegistryError
 from .keys import SigningKey
+from .cases import result_sha256
 from .lifecycle import Issued, issue
 from .store import Store
 
@@ -130,27 +141,27 @@ def issue_folder(store: Store, folder: str | Path, key: SigningKey, valid_days: 
         hold or that may not issue): raised at once; the labels issued before it stay issued,
         with their files.
     """
-    from pcf.declaration import read_declaration
-
     if not 1 <= jobs <= 64:
         raise RegistryError(f"jobs must be 1 to 64, not {jobs}").about("jobs")
     files = result_files(folder)
-    if render:
-        from pcf.render.output import cjk_font
-
-        cjk_font()  # no font: refused before anything is issued
-    bulk = Bulk()
     pool, context = None, _context()
-    if render and jobs > 1 and context.get_start_method() != "fork":
-        pool = _pool(jobs, context)
+    reader = _Reader(files, context) if jobs > 1 and context.get_start_method() == "fork" else None
     pending: list[tuple[Outcome, Future | None]] = []
+    bulk = Bulk()
     try:
+        if render:
+            from pcf.render.output import cjk_font
+
+            cjk_font()  # no font: refused before anything is issued
+        if render and jobs > 1 and context.get_start_method() != "fork":
+            pool = _pool(jobs, context)
         for path in files:
             outcome = Outcome(path)
             bulk.outcomes.append(outcome)
             try:
-                outcome.issued = issue(store, read_declaration(path), key, valid_days, out_dir, render=False,
-                                       pcr_dir=pcr_dir, self_declared=self_declared)
+                declaration, sha = reader.next(path) if reader is not None else _read(path, None)
+                outcome.issued = issue(store, declaration, key, valid_days, out_dir, render=False, pcr_dir=pcr_dir,
+                                       self_declared=self_declared, result_sha256=sha)
             except (IssueRefused, LabelNotFound, SourceError) as exc:  # about this result: the next one goes on
                 outcome.error = str(exc)
                 continue
@@ -164,9 +175,63 @@ def issue_folder(store: Store, folder: str | Path, key: SigningKey, valid_days: 
         try:
             _write_done(pending, Path(out_dir), wait=True)  # also after a refusal of the key: the issued keep their files
         finally:
+            if reader is not None:
+                reader.stop()
             if pool is not None:
                 pool.shutdown(cancel_futures=True)
     return bulk
+
+
+def _read(path: Path, known: tuple | None) -> tuple:
+    """A result file's declaration and its SHA-256 (:func:`pcf.registry.cases.result_sha256`, as
+    :func:`pcf.registry.issue` computes it): what the reader process sent (``known``), else the
+    declaration read here (raising the file's error) and None."""
+    from pcf.declaration import read_declaration
+
+    if known is not None:
+        return known
+    return read_declaration(path), None
+
+
+def _read_all(files: list[Path], results) -> None:
+    """The reader process: each result file's ``(declaration, SHA-256)`` put on ``results`` in
+    turn, None for a file it cannot read (the issuing process reads that one again for its error)."""
+    from pcf.declaration import read_declaration
+
+    for path in files:
+        try:
+            declaration = read_declaration(path)
+            results.put((declaration, result_sha256(declaration)))
+        except Exception:  # the issuing process reads this file again and reports its error
+            results.put(None)
+
+
+class _Reader:
+    """The reader process of :func:`issue_folder` (module docstring) and the results it sent."""
+
+    def __init__(self, files: list[Path], context):
+        self.results = context.Queue()
+        self.process = context.Process(target=_read_all, args=(files, self.results), daemon=True)
+        self.process.start()
+
+    def next(self, path: Path) -> tuple:
+        """The declaration of the next result file (``path``) and its SHA-256 (None when read here)."""
+        known = None
+        while self.process is not None:
+            try:
+                known = self.results.get(timeout=1.0)
+                break
+            except queue.Empty:
+                if not self.process.is_alive() and self.results.empty():  # it died: read here from now on
+                    self.process = None
+        return _read(path, known)
+
+    def stop(self) -> None:
+        """End the reader (it may still be sending results nobody reads)."""
+        if self.process is not None:
+            self.process.terminate()
+            self.process.join()
+        self.results.close()
 
 
 #: The workers' garbage collector: a collection of the youngest objects every this many allocations

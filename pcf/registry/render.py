@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from pcf.pcr.loader import shipped_rule
 from pcf.render import fmt, output
-from pcf.render.label import issued_label
+from pcf.render.label import VARIANTS, label_pdf, variant_svg
 
 from .declaration import document_text, label_declaration, parse_time
 from .labeltype import marks
@@ -127,15 +127,15 @@ def issued_files(document: dict, qr: str) -> dict[str, bytes]:
     number = document["declaration"]["label_number"]
     declaration = label_declaration(document["declaration"])
     issued = issued_context(document, qr)
-    font = output.cjk_font()
-    images: dict = {}  # the label's SVG, read once for its PDF and its statement
-    label = issued_label(declaration, issued, font=font, images=images)
-    env = output.environment()
-    statement = output.html_to_pdf(statement_html(document, label["svg"], font), output.template_folder(env),
+    font, env, svg, mm = variant_svg(declaration, "graded", font=output.cjk_font(), issued=issued)
+    images: dict = {}  # the label's SVG, read once for its statement and its PDF
+    # The statement first: it shows the label, so its glyphs are a superset of the label PDF's, and a
+    # process's first label makes one font subset a face (pcf.render.weasyfast) instead of two.
+    statement = output.html_to_pdf(statement_html(document, svg.encode("utf-8"), font), output.template_folder(env),
                                    kept_style=True, images=images)
     return {
         f"{number}.declaration.json": document_text(document).encode("utf-8"),
-        f"{number}.label.svg": label["svg"],
-        f"{number}.label.pdf": label["pdf"],
+        f"{number}.label.svg": svg.encode("utf-8"),
+        f"{number}.label.pdf": label_pdf(env, svg, mm, font, f"{number} {VARIANTS['graded'][1]}", images),
         f"{number}.statement.pdf": statement,
     }

@@ -312,6 +312,19 @@ def _pdf(env, svg: str, mm: tuple, font: str, title: str, images: dict | None = 
     return output.html_to_pdf(html, output.template_folder(env), kept_style=True, images=images)
 
 
+def label_pdf(env, svg: str, mm: tuple, font: str, title: str, images: dict | None = None) -> bytes:
+    """A label's SVG (from :func:`variant_svg`, with its ``env``, ``mm`` and ``font``) on one PDF page
+    of its size, titled ``title`` (``label.html.j2``); ``images`` as
+    :func:`pcf.render.output.html_to_pdf`.
+
+    Raises
+    ------
+    RenderError
+        A missing template or a WeasyPrint failure.
+    """
+    return _pdf(env, svg, mm, font, title, images)
+
+
 def render_label(declaration: Declaration, out_dir: Path, templates_dir: Path | None = None, variant: str = "graded",
                  size_mm: float | None = None, peer=None) -> dict[str, Path]:
     """Write a label of the family (default: the graded carbon label) of a declaration as SVG and PDF.
