@@ -121,7 +121,7 @@ class Summing:
 
     def __rmatmul__(self, X) -> np.ndarray:
         X = np.asarray(X, dtype=float)
-        out = np.zeros(X.shape[:-1] + (self.shape[1],))
+        out = np.zeros(X.shape[:-1] + (self.shape[1],), order="F" if X.flags.f_contiguous else "C")
         for groups, slots in self.layers:  # groups are distinct within a layer
             out[..., groups] += X[..., slots]
         return out
@@ -229,7 +229,7 @@ class Inventory:
         slots: list = []
         production, edges, pairs, groups = _index_exchanges(data, graph.database, node, slots)
         origin_slots, origin_group, origin_category = _origin_entries(groups.items, codes, graph.origins, flows, slots)
-        amounts = np.empty((n, len(slots)))
+        amounts = np.empty((n, len(slots)), order="F")  # an amount's variants contiguous: filled and read by column
         for i, a in enumerate(slots):
             amounts[:, i] = np.asarray(a, dtype=float)
         S = len(slots)
