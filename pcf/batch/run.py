@@ -1086,9 +1086,9 @@ def _commit(feed: _Feed, parts: list = ()) -> None:
             name = f"{STORE}/part-{feed.store.next + held:06d}.parquet" if parts else name
             index = chunk.schema.get_field_index("result_file")
             chunk = chunk.set_column(index, "result_file", pa.array([name] * chunk.num_rows, pa.string()))
-    feed.manifest.append(feed.records, chunk)
-    if feed.summary is not None:
+    if feed.summary is not None:  # its block made in its threads while the state is written (it is renamed at the end)
         feed.summary.add(feed.records, chunk)
+    feed.manifest.append(feed.records, chunk)
     if feed.store is not None and (feed.rows or feed.pieces):
         feed.store.commit(feed.rows, feed.pieces)
     for part in parts:

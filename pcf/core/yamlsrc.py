@@ -22,21 +22,14 @@ ruamel's node tree itself, so that it can refuse, with ``file:line``:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import pickle
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
-
-from ruamel.yaml import YAML
-from ruamel.yaml.composer import Composer
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.events import AliasEvent
-from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
-from ruamel.yaml.reader import ReaderError
-from ruamel.yaml.resolver import VersionedResolver
-from ruamel.yaml.scanner import Scanner
 
 from . import sources
 from .errors import SourceError
@@ -115,24 +108,51 @@ def _line(node_or_mark: Any) -> int | None:
     return mark.line + 1 if mark is not None else None
 
 
-class _BoundedComposer(Composer):
-    """ruamel's composer that counts the nodes it makes and stays quiet about reused anchors
-    (legal YAML: an alias refers to the latest anchor of its name)."""
+@functools.cache
+def _ruamel() -> SimpleNamespace:
+    """ruamel.yaml's parts that pcf reads YAML with, imported on the first parse (a batch that
+    reuses its plan's parses, :func:`remember_parsed`, never parses: 30 ms of imports less)."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.composer import Composer
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.events import AliasEvent
+    from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+    from ruamel.yaml.reader import ReaderError
+    from ruamel.yaml.resolver import VersionedResolver
+    from ruamel.yaml.scanner import Scanner
 
-    def __init__(self, loader: Any = None) -> None:
-        super().__init__(loader)
-        self.warn_double_anchors = False
-        self.composed = 0
+    class _BoundedComposer(Composer):
+        """ruamel's composer that counts the nodes it makes and stays quiet about reused anchors
+        (legal YAML: an alias refers to the latest anchor of its name)."""
 
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.parser.check_event(AliasEvent):
-            mark = self.parser.peek_event().start_mark
-            return _AliasUse(super().compose_node(parent, index), mark)
-        self.composed += 1
-        if self.composed > MAX_VALUES:
-            raise _Refused(_line(self.parser.peek_event().start_mark),
-                           f"more than {MAX_VALUES:,} values in one file; split the model")
-        return super().compose_node(parent, index)
+        def __init__(self, loader: Any = None) -> None:
+            super().__init__(loader)
+            self.warn_double_anchors = False
+            self.composed = 0
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.parser.check_event(AliasEvent):
+                mark = self.parser.peek_event().start_mark
+                return _AliasUse(super().compose_node(parent, index), mark)
+            self.composed += 1
+            if self.composed > MAX_VALUES:
+                raise _Refused(_line(self.parser.peek_event().start_mark),
+                               f"more than {MAX_VALUES:,} values in one file; split the model")
+            return super().compose_node(parent, index)
+
+    class _BoundedScanner(Scanner):
+        """ruamel's scanner that refuses flow nesting (``[[[``) deeper than :data:`MAX_DEPTH` as
+        it reads it (the scanner otherwise looks far ahead for a possible key, quadratic in depth)."""
+
+        def fetch_flow_collection_start(self, TokenClass: Any, to_push: Any) -> None:
+            if self.flow_level >= MAX_DEPTH:
+                raise _Refused(self.reader.line + 1, f"nested more than {MAX_DEPTH} levels deep")
+            super().fetch_flow_collection_start(TokenClass, to_push)
+
+    return SimpleNamespace(YAML=YAML, MarkedYAMLError=MarkedYAMLError, YAMLError=YAMLError, ReaderError=ReaderError,
+                           ScalarNode=ScalarNode, SequenceNode=SequenceNode, MappingNode=MappingNode,
+                           Composer=_BoundedComposer, Scanner=_BoundedScanner,
+                           resolver=VersionedResolver(version=(1, 2)))
 
 
 @dataclass(frozen=True)
@@ -142,16 +162,6 @@ class _AliasUse:
 
     node: Any
     start_mark: Any
-
-
-class _BoundedScanner(Scanner):
-    """ruamel's scanner that refuses flow nesting (``[[[``) deeper than :data:`MAX_DEPTH` as it
-    reads it (the scanner otherwise looks far ahead for a possible key, quadratic in depth)."""
-
-    def fetch_flow_collection_start(self, TokenClass: Any, to_push: Any) -> None:
-        if self.flow_level >= MAX_DEPTH:
-            raise _Refused(self.reader.line + 1, f"nested more than {MAX_DEPTH} levels deep")
-        super().fetch_flow_collection_start(TokenClass, to_push)
 
 
 class _Builder:
@@ -185,13 +195,14 @@ class _Builder:
         if depth > MAX_DEPTH:
             raise _Refused(self.alias_line or _line(node),
                            f"nested more than {MAX_DEPTH} levels deep (after expanding aliases)")
-        if isinstance(node, ScalarNode):
+        ruamel = _ruamel()
+        if isinstance(node, ruamel.ScalarNode):
             return self.scalar(node)
         if id(node) in self.open:
             raise _Refused(_line(node), "a recursive anchor: an alias inside the value it names")
         self.open.add(id(node))
         try:
-            if isinstance(node, SequenceNode):
+            if isinstance(node, ruamel.SequenceNode):
                 return self.sequence(node, loc, depth)
             return self.mapping(node, loc, depth)
         finally:
@@ -230,7 +241,7 @@ class _Builder:
         first: dict = {}
         for key_use, value_node in node.value:
             key_node = key_use.node if isinstance(key_use, _AliasUse) else key_use
-            if not isinstance(key_node, ScalarNode):
+            if not isinstance(key_node, _ruamel().ScalarNode):
                 raise _Refused(_line(key_node), "a key must be a plain value, not a list or a mapping")
             if str(key_node.tag) == _CORE + "merge":
                 raise _Refused(_line(key_node), "merge keys (<<) are YAML 1.1, not 1.2; write the keys out")
@@ -262,22 +273,23 @@ def _parse(text: str) -> tuple[Any, dict[Loc, int]]:
     if len(text) > MAX_CHARS:
         raise _Refused(None, f"the file has {len(text):,} characters; pcf reads files of at most {MAX_CHARS:,}")
     _refuse_other_versions(text)
-    yaml = YAML(typ="safe", pure=True)
-    yaml.Scanner, yaml.Composer = _BoundedScanner, _BoundedComposer
+    ruamel = _ruamel()
+    yaml = ruamel.YAML(typ="safe", pure=True)
+    yaml.Scanner, yaml.Composer = ruamel.Scanner, ruamel.Composer
     yaml.max_depth = MAX_DEPTH
     try:
         node = yaml.compose(text)
-    except MarkedYAMLError as exc:
+    except ruamel.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = ": ".join(str(part) for part in (exc.context, exc.problem) if part) or "not YAML"
         if "maximum depth" in problem:
             problem = f"nested more than {MAX_DEPTH} levels deep"
         raise _Refused(_line(mark), problem) from None
-    except ReaderError as exc:
+    except ruamel.ReaderError as exc:
         line = text.count("\n", 0, exc.position) + 1 if isinstance(exc.position, int) else None
         char = exc.character if isinstance(exc.character, int) else ord(exc.character[:1] or "\0")
         raise _Refused(line, f"the character U+{char:04X} is not allowed in YAML ({exc.reason})") from None
-    except YAMLError as exc:
+    except ruamel.YAMLError as exc:
         raise _Refused(None, str(exc).split("\n")[0]) from None
     if node is None:
         return None, {}
@@ -395,9 +407,6 @@ def load_text(text: str, path: str | Path = "<text>",
     return data, lines
 
 
-_RESOLVER = VersionedResolver(version=(1, 2))
-
-
 def plain_is_text(text: str) -> bool:
     """Whether ``text`` written as a plain (unquoted) scalar reads back as text in YAML 1.2.
 
@@ -405,7 +414,8 @@ def plain_is_text(text: str) -> bool:
     ``0o17``, ``true``, ``null``, ``2024-01-01``) and for ``<<``: a writer quotes those. (A
     YAML 1.1 writer such as PyYAML quotes ``NO`` but not ``1e3`` or ``0o17``.)
     """
-    return str(_RESOLVER.resolve(ScalarNode, text, (True, False))) == _CORE + "str"
+    ruamel = _ruamel()
+    return str(ruamel.resolver.resolve(ruamel.ScalarNode, text, (True, False))) == _CORE + "str"
 
 
 def format_loc(loc: Loc) -> str:
