@@ -84,9 +84,9 @@ def test_a_refused_result_does_not_stop_the_others(tmp_path, registry_backend):
 
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_each_label_signs_the_hash_of_its_own_result_file(tmp_path, registry_backend, jobs):
-    """With --jobs 2 a reader process reads and hashes the results (pcf.registry.bulk): each signed
-    declaration holds the SHA-256 of its result file's canonical JSON (RFC 8785), here computed
-    from the file's own JSON, never decoded by pcf; the result files differ, so do their hashes."""
+    """Each signed declaration holds the SHA-256 of its own result file's canonical JSON (RFC 8785),
+    here computed from the file's own JSON, never decoded by pcf; the result files differ, so do
+    their hashes."""
     import hashlib
 
     from pcf.core.canonical import canonical_bytes
@@ -104,16 +104,17 @@ def test_each_label_signs_the_hash_of_its_own_result_file(tmp_path, registry_bac
 
 
 def test_an_unreadable_result_is_refused_with_its_error_and_the_others_go_on(tmp_path, registry_backend):
-    """The reader process cannot read PACK-B's file (not JSON): the issuing process reads it again
-    and reports its error, as with one job; A and C are issued in name order."""
+    """PACK-B's file is not JSON: refused with its error (the file named); A and C are issued in
+    name order, with their files drawn by the renderer process and its workers."""
     store, key, _, _ = new_registry(tmp_path)
     folder = _folder(tmp_path, store)
     (folder / "PACK-B.result.json").write_text('{"format": "pcf-result/1",\n  "result": [1, 2\n', encoding="utf-8")
-    bulk = issue_folder(store, folder, key, 730, tmp_path / "labels", jobs=2, render=False)
+    bulk = issue_folder(store, folder, key, 730, tmp_path / "labels", jobs=2)
     refused = bulk.outcomes[1]
     assert refused.issued is None and "PACK-B.result.json" in refused.error
     assert [o.issued.number.split("-")[2] for o in (bulk.outcomes[0], bulk.outcomes[2])] == ["000001", "000002"]
     assert bulk.outcomes[2].issued.document["declaration"]["product"]["id"] == "PACK-C"
+    assert sorted(bulk.outcomes[2].issued.files) == ["declaration.json", "label.pdf", "label.svg", "statement.pdf"]
     store.close()
 
 
@@ -157,14 +158,31 @@ def test_cli_issues_a_folder_and_exits_1_when_one_is_refused(tmp_path, monkeypat
 
 
 def test_workers_are_forked_after_the_first_label_where_the_system_forks():
-    """The first label is drawn in this process and the workers forked from it (Linux), so they start
-    with WeasyPrint, the fonts and their subsets loaded (pcf.registry.bulk)."""
+    """The renderer process draws the first label and the workers are forked from it (Linux), so they
+    start with WeasyPrint, the fonts and their subsets loaded (pcf.registry.bulk)."""
     import multiprocessing
 
     from pcf.registry.bulk import _context
 
     expected = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     assert _context().get_start_method() == expected
+
+
+def test_a_renderer_that_died_fails_its_labels_instead_of_waiting_for_them():
+    """A renderer process killed (SIGKILL) before it drew anything: the label sent to it fails as a
+    broken pool, as a dead ProcessPoolExecutor worker's would, and the issuing process goes on."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    from pcf.registry.bulk import _context, _render, _Renderer
+
+    renderer = _Renderer(2, _context())
+    renderer.process.kill()
+    renderer.process.join()
+    future = renderer.submit(_render, {"declaration": {}}, "qr")
+    with pytest.raises(BrokenProcessPool, match="rendering process ended"):
+        future.result(timeout=30)
+    renderer.shutdown()
+    assert renderer.process.exitcode == -9
 
 
 def test_workers_freeze_what_they_start_with_and_collect_less_often():

@@ -7,20 +7,16 @@ with its signed declaration written at the commit; its label (SVG, PDF) and stat
 slow part (WeasyPrint, about 0.2 s of CPU a label), are rendered by ``jobs`` worker processes
 while the next labels are issued, and written (atomically, in number order) as they come back.
 
-The first label is rendered in this process; the workers are then forked from it (where the
-system forks: Linux), so that they start with WeasyPrint imported and its fonts, font subsets
-and templates loaded instead of paying for them each (about 1.5 s of CPU a worker). Elsewhere
-they are spawned. A worker freezes what it starts with out of the garbage collector and collects
-less often (:func:`_worker_started`).
-
-With more than one job (where the system forks) a reader process is forked first, before
-WeasyPrint is imported: it reads every result file in turn, decodes it and hashes it as
-:func:`pcf.registry.issue` does (about 13 ms of CPU a result), and hands each declaration and its
-hash to this process, which issues the label with them. It works on the second core while this
-process imports WeasyPrint and draws the first label (the workers are forked after that), so
-that the issuing process, which then competes with both workers for the two cores, only
-unpickles a result (about 2 ms) instead. A result the reader cannot read is read again here,
-for its error.
+With more than one job, where the system forks (Linux), a renderer process is forked at the
+start, before this process imports WeasyPrint (:class:`_Renderer`): it imports WeasyPrint and
+draws the first label while this process reads, checks and issues the next ones, then forks the
+workers from itself, so that they start with WeasyPrint imported and its fonts, font subsets and
+templates loaded instead of paying for them each (about 1 s of CPU a worker). Both cores are busy
+from the fork on: drawing the first label here and forking the workers from this process left
+the second core idle for the ~1.5 s this process took to import WeasyPrint and draw it, and put
+all the issuing (about 18 ms of CPU a label) beside the workers. Elsewhere the workers are
+spawned by this process. A worker freezes what it starts with out of the garbage collector and
+collects less often (:func:`_worker_started`).
 
 Unlike a single ``pcf issue``, a label is committed before its PDFs are made: if rendering then
 fails, the label stays issued and its files are written later with ``pcf registry export NUMBER``
@@ -30,18 +26,20 @@ render failure refuses the whole folder before anything is issued.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import queue
+import threading
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pcf.core.errors import PCFError, SourceError
+from pcf.core.errors import PCFError, RenderError, SourceError
 from pcf.core.files import write_atomic
 
 from .errors import IssueRefused, LabelNotFound, RegistryError
 from .keys import SigningKey
-from .cases import result_sha256
 from .lifecycle import Issued, issue
 from .store import Store
 
@@ -118,8 +116,7 @@ def issue_folder(store: Store, folder: str | Path, key: SigningKey, valid_days: 
         Where each label's files go (``<number>.declaration.json``, ``.label.svg``,
         ``.label.pdf``, ``.statement.pdf``).
     jobs : int
-        Worker processes rendering the PDFs [1 .. 64]; 1 renders in this process (which renders the
-        first label in any case).
+        Worker processes rendering the PDFs [1 .. 64]; 1 renders in this process.
     render : bool
         False writes the signed declarations only.
 
@@ -141,11 +138,14 @@ def issue_folder(store: Store, folder: str | Path, key: SigningKey, valid_days: 
         hold or that may not issue): raised at once; the labels issued before it stay issued,
         with their files.
     """
+    from pcf.declaration import read_declaration
+
     if not 1 <= jobs <= 64:
         raise RegistryError(f"jobs must be 1 to 64, not {jobs}").about("jobs")
     files = result_files(folder)
     pool, context = None, _context()
-    reader = _Reader(files, context) if jobs > 1 and context.get_start_method() == "fork" else None
+    if render and jobs > 1:  # forked before this process imports WeasyPrint (module docstring)
+        pool = _Renderer(jobs, context) if context.get_start_method() == "fork" else _pool(jobs, context)
     pending: list[tuple[Outcome, Future | None]] = []
     bulk = Bulk()
     try:
@@ -153,21 +153,16 @@ def issue_folder(store: Store, folder: str | Path, key: SigningKey, valid_days: 
             from pcf.render.output import cjk_font
 
             cjk_font()  # no font: refused before anything is issued
-        if render and jobs > 1 and context.get_start_method() != "fork":
-            pool = _pool(jobs, context)
         for path in files:
             outcome = Outcome(path)
             bulk.outcomes.append(outcome)
             try:
-                declaration, sha = reader.next(path) if reader is not None else _read(path, None)
-                outcome.issued = issue(store, declaration, key, valid_days, out_dir, render=False, pcr_dir=pcr_dir,
-                                       self_declared=self_declared, result_sha256=sha)
+                outcome.issued = issue(store, read_declaration(path), key, valid_days, out_dir, render=False,
+                                       pcr_dir=pcr_dir, self_declared=self_declared)
             except (IssueRefused, LabelNotFound, SourceError) as exc:  # about this result: the next one goes on
                 outcome.error = str(exc)
                 continue
             if render:
-                if pool is None and jobs > 1 and any(o.issued for o in bulk.outcomes[:-1]):
-                    pool = _pool(jobs, context)  # forked once the first label is drawn
                 pending.append((outcome, pool.submit(_render, outcome.issued.document, outcome.issued.qr)
                                 if pool else None))
             _write_done(pending, Path(out_dir), wait=False)
@@ -175,63 +170,109 @@ def issue_folder(store: Store, folder: str | Path, key: SigningKey, valid_days: 
         try:
             _write_done(pending, Path(out_dir), wait=True)  # also after a refusal of the key: the issued keep their files
         finally:
-            if reader is not None:
-                reader.stop()
             if pool is not None:
                 pool.shutdown(cancel_futures=True)
     return bulk
 
 
-def _read(path: Path, known: tuple | None) -> tuple:
-    """A result file's declaration and its SHA-256 (:func:`pcf.registry.cases.result_sha256`, as
-    :func:`pcf.registry.issue` computes it): what the reader process sent (``known``), else the
-    declaration read here (raising the file's error) and None."""
-    from pcf.declaration import read_declaration
+class _Renderer:
+    """The rendering side of :func:`issue_folder` with more than one job where the system forks
+    (module docstring): a process forked now, which draws the first label and then forks ``jobs``
+    workers from itself; :meth:`submit` as ``ProcessPoolExecutor.submit``, a thread of this
+    process fulfilling the futures as their files come back."""
 
-    if known is not None:
-        return known
-    return read_declaration(path), None
-
-
-def _read_all(files: list[Path], results) -> None:
-    """The reader process: each result file's ``(declaration, SHA-256)`` put on ``results`` in
-    turn, None for a file it cannot read (the issuing process reads that one again for its error)."""
-    from pcf.declaration import read_declaration
-
-    for path in files:
-        try:
-            declaration = read_declaration(path)
-            results.put((declaration, result_sha256(declaration)))
-        except Exception:  # the issuing process reads this file again and reports its error
-            results.put(None)
-
-
-class _Reader:
-    """The reader process of :func:`issue_folder` (module docstring) and the results it sent."""
-
-    def __init__(self, files: list[Path], context):
-        self.results = context.Queue()
-        self.process = context.Process(target=_read_all, args=(files, self.results), daemon=True)
+    def __init__(self, jobs: int, context):
+        self.tasks, self.results = context.Queue(), context.Queue()
+        self.tasks.cancel_join_thread()  # should the renderer be gone, this process still exits
+        self.futures: dict[int, Future] = {}
+        self.process = context.Process(target=_serve, args=(jobs, self.tasks, self.results))  # it has children
         self.process.start()
+        self.collector = threading.Thread(target=self._collect, daemon=True)
+        self.collector.start()  # after the fork: the renderer starts with this process's one thread
 
-    def next(self, path: Path) -> tuple:
-        """The declaration of the next result file (``path``) and its SHA-256 (None when read here)."""
-        known = None
-        while self.process is not None:
+    def submit(self, render, document: dict, qr: str) -> Future:
+        """The files of a label (``render``: :func:`_render`, what the renderer runs), as a future."""
+        index = len(self.futures)
+        future = self.futures[index] = Future()
+        self.tasks.put((index, document, qr))
+        return future
+
+    def _collect(self) -> None:
+        """Fulfil the futures from the results; fail those left when the renderer ends without them."""
+        while True:
             try:
-                known = self.results.get(timeout=1.0)
-                break
+                index, kind, value = self.results.get(timeout=0.5)
             except queue.Empty:
-                if not self.process.is_alive() and self.results.empty():  # it died: read here from now on
-                    self.process = None
-        return _read(path, known)
+                if self.process.is_alive():
+                    continue
+                for future in self.futures.values():
+                    if not future.done():
+                        future.set_exception(BrokenProcessPool("the rendering process ended before this label"))
+                return
+            if kind == "files":
+                self.futures[index].set_result(value)
+            else:
+                self.futures[index].set_exception(RenderError(value) if kind == "error" else BrokenProcessPool(value))
 
-    def stop(self) -> None:
-        """End the reader (it may still be sending results nobody reads)."""
-        if self.process is not None:
-            self.process.terminate()
-            self.process.join()
-        self.results.close()
+    def shutdown(self, cancel_futures: bool = True) -> None:
+        """End the renderer once it has rendered what it was given; its workers end with it."""
+        self.tasks.put(None)
+        self.process.join()
+        self.collector.join()
+
+
+def _serve(jobs: int, tasks, results) -> None:
+    """The renderer process: the first label drawn here, then ``jobs`` workers forked from this
+    process (WeasyPrint, its fonts and subsets loaded) draw the others; each label's files, or why
+    there are none, put on ``results`` as ``(index, kind, value)``."""
+    from pcf.render.output import import_weasyprint
+
+    import_weasyprint()  # while the issuing process starts and issues the first label
+    task = _next_task(tasks)
+    if task is None:
+        return
+    first = _attempt(*task)
+    with _pool(jobs, multiprocessing.get_context("fork")) as pool:
+        pool.submit(int).result()  # the workers are forked now, before the queue's feeder thread starts
+        results.put(first)
+        while (task := _next_task(tasks)) is not None:
+            pool.submit(_render, *task[1:]).add_done_callback(functools.partial(_forward, results, task[0]))
+
+
+def _next_task(tasks):
+    """The next label to render, None at the end or when the issuing process is gone."""
+    while True:
+        try:
+            return tasks.get(timeout=1.0)
+        except queue.Empty:
+            if not multiprocessing.parent_process().is_alive():
+                return None
+
+
+def _attempt(index: int, document: dict, qr: str) -> tuple:
+    """``(index, kind, value)`` of rendering a label here: ``files``, ``error`` (a RenderError or an
+    OSError: the label stays issued without its files) or ``crash`` (anything else)."""
+    future: Future = Future()
+    try:
+        future.set_result(_render(document, qr))
+    except Exception as exc:  # sent to the issuing process, which says or raises it
+        future.set_exception(exc)
+    return _outcome(index, future)
+
+
+def _outcome(index: int, future: Future) -> tuple:
+    """``(index, kind, value)`` of a rendering's future (:func:`_attempt`)."""
+    exc = future.exception()
+    if exc is None:
+        return index, "files", future.result()
+    if isinstance(exc, (PCFError, OSError)):
+        return index, "error", exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return index, "crash", f"{type(exc).__name__}: {exc}"
+
+
+def _forward(results, index: int, future: Future) -> None:
+    """A worker's label, done: put on ``results`` (:func:`_outcome`)."""
+    results.put(_outcome(index, future))
 
 
 #: The workers' garbage collector: a collection of the youngest objects every this many allocations

@@ -428,7 +428,7 @@ def issue(store: Store, declaration: Declaration, key: SigningKey, valid_days: i
           out_dir: str | Path | None = None, *, now: datetime | None = None, render: bool = True,
           pcr_dir: str | Path | None = None, claim: str | None = None, baseline_label: str | None = None,
           measures: str | Path | None = None, self_declared: bool = False,
-          supersede: str | None = None, result_sha256: str | None = None) -> Issued:
+          supersede: str | None = None) -> Issued:
     """Issue a label for a conforming declaration that a verifier checked (a signed case).
 
     Unless ``self_declared``, the registry must hold a signed verification case
@@ -476,10 +476,6 @@ def issue(store: Store, declaration: Declaration, key: SigningKey, valid_days: i
         Issue without a verification case, as a self-declared label [default False].
     supersede : str, optional
         The product's current label, which the new one replaces.
-    result_sha256 : str, optional
-        The declaration's :func:`pcf.registry.cases.result_sha256` when the caller computed it
-        already (:mod:`pcf.registry.bulk`, in its reader process); computed here
-        when None.
 
     Returns
     -------
@@ -510,7 +506,7 @@ def issue(store: Store, declaration: Declaration, key: SigningKey, valid_days: i
     if extra is not None and self_declared:
         raise IssueRefused("a reduction label is certified: it needs a signed verification case of the result, "
                            "it is never self-declared").about("self_declared")
-    result_sha256 = result_sha256 or _result_sha256(declaration)
+    result_sha256 = _result_sha256(declaration)
     low_carbon = _marks(today, pcr_dir)
 
     def make(number, url, issuer, now, supersedes):
