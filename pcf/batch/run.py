@@ -258,7 +258,8 @@ def _summary_arrays(plan: Plan, cols, hashes: list, tables: list, notes: list):
         figures = {k: (v[0] if isinstance(v, (np.ndarray, list)) else v) for k, v in figures.items()}
     chosen = np.flatnonzero(ok)
     if chosen.size:
-        data = _column_fields(plan, cols.take(kidx[chosen]), [hashes[i] for i in kidx[chosen].tolist()])
+        kept = kidx[chosen]
+        data = _column_fields(plan, cols.take(kept), hashes if len(kept) == n else [hashes[i] for i in kept.tolist()])
         every_ok = chosen.size == len(ok)
         for k, v in figures.items():
             data[k] = v if every_ok and isinstance(v, (np.ndarray, list)) else v[chosen] \
@@ -273,7 +274,8 @@ def _column_fields(plan: Plan, cols, hashes: list) -> dict:
     """The record fields of rows given as columns (:class:`pcf.batch.table.Columns`) that are not
     figures, as columns."""
     product = plan.product.get("name")
-    names = cols.names if all(cols.names) else [name or product for name in cols.names]
+    names = cols.names if all(cols.names) else product if not any(cols.names) else \
+        [name or product for name in cols.names]
     return {"row": cols.rows, "id": cols.ids, "name": names, "model": cols.models, "scenario": cols.scenarios,
             "input_sha256": hashes, "pcr": plan.pcr.id if plan.pcr is not None else None}
 

@@ -260,12 +260,14 @@ def chunk_table(columns: dict, n: int):
         value = columns.get(name)
         if isinstance(value, np.ndarray) and value.ndim == 1:
             arrays.append(pa.array(value, type=types[kind], from_pandas=kind == "float"))
-        elif isinstance(value, list):
+        elif isinstance(value, list) and not (value and kind == "str" and value.count(value[0]) == len(value)):
             arrays.append(pa.array(value, type=types[kind], from_pandas=kind == "float"))
         else:
+            if isinstance(value, list):  # one text throughout (a model, a scenario): the array made from it once
+                value = value[0]
             if isinstance(value, np.generic):
                 value = value.item()
-            arrays.append(pa.nulls(n, types[kind]) if value is None else pa.array([value] * n, type=types[kind]))
+            arrays.append(pa.nulls(n, types[kind]) if value is None else pa.repeat(pa.scalar(value, types[kind]), n))
     return pa.Table.from_arrays(arrays, schema=pa.schema([(name, types[kind]) for name, kind in CHUNK_COLUMNS]))
 
 
