@@ -35,9 +35,13 @@ def _folder(tmp_path, store, ids=IDS):
 
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_every_result_is_issued_in_name_order_with_its_files(tmp_path, registry_backend, jobs):
+    import os
+
     store, key, _, _ = new_registry(tmp_path)
     folder = _folder(tmp_path, store)
     (folder / "notes.txt").write_text("not a result", encoding="utf-8")
+    umask = os.umask(0)
+    os.umask(umask)
     bulk = issue_folder(store, folder, key, 730, tmp_path / "labels", jobs=jobs)
     assert [o.result.name for o in bulk.outcomes] == [f"{i}.result.json" for i in IDS] and not bulk.refused
     numbers = [o.issued.number for o in bulk.outcomes]
@@ -53,6 +57,9 @@ def test_every_result_is_issued_in_name_order_with_its_files(tmp_path, registry_
             assert embedded_cjk_fonts(tmp_path / "labels" / f"{number}.{pdf}")
         document = json.loads((tmp_path / "labels" / f"{number}.declaration.json").read_text())
         assert document["declaration"]["label_number"] == number
+        modes = {(tmp_path / "labels" / f"{number}.{suffix}").stat().st_mode & 0o777
+                 for suffix in ("declaration.json", "label.svg", "label.pdf", "statement.pdf")}
+        assert modes == {0o644 & ~umask}  # as `pcf issue RESULT` writes them, whoever renders
     assert check_registry(store).problems == []
     store.close()
 

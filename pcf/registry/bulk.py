@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pcf.core.errors import PCFError, RenderError, SourceError
-from pcf.core.files import write_atomic
+from pcf.core.files import StagedFiles
 
 from .errors import IssueRefused, LabelNotFound, RegistryError
 from .keys import SigningKey
@@ -311,7 +311,9 @@ def _write_done(pending: list, out: Path, wait: bool) -> None:
         try:
             contents = future.result() if future is not None else _render(issued.document, issued.qr)
             paths = {name: out / name for name in contents}
-            write_atomic({paths[name]: data for name, data in contents.items()})
+            # staged as pcf.registry.issue writes a label's files: readable by others (0644 less the
+            # umask) like its declaration, not mkstemp's 0600
+            StagedFiles({paths[name]: data for name, data in contents.items()}).stage().commit()
         except (PCFError, OSError) as exc:
             why = exc.strerror if isinstance(exc, OSError) else str(exc)
             outcome.error = (f"label {issued.number} is issued, but its label and statement files were not written "
