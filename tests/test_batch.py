@@ -179,6 +179,33 @@ def test_summary_only_gives_the_same_figures(bd, model, table, tmp_path):
                 assert x == y, (n, col)
 
 
+def test_a_plan_carries_its_model_parse_and_scenario_check_to_a_worker(open_default):
+    """A worker process receives the plan pickled: its rows load the model under plan.files()
+    without parsing the YAML or checking the scenarios again (the NMC811 pack's first row in
+    a worker took 0.32 s of CPU, 0.05 s with them). The parse and the check a worker finds
+    are the driver's, keyed by the model's content, and the rows load as before."""
+    import hashlib
+    import pickle
+    from pathlib import Path
+
+    from pcf.core import yamlsrc
+    from pcf.model import load_model, loader
+
+    path = str(REPO / "examples" / "battery" / "nmc811-pack.yaml")
+    plan = make_plan(path, "plant_de")
+    before = load_model(path, overrides={"capacity_kwh": 70.0}, scenario="plant_de")
+    text = Path(path).read_text(encoding="utf-8")
+    key = (path, hashlib.sha256(text.encode("utf-8")).hexdigest())
+    worker = pickle.loads(pickle.dumps(plan))
+    yamlsrc._PARSED.clear()  # what a fresh worker process knows
+    loader._SCENARIOS_CHECKED.clear()
+    with worker.files():
+        assert key in yamlsrc._PARSED and any(mark[0] == path for mark in loader._SCENARIOS_CHECKED)
+        after = load_model(path, overrides={"capacity_kwh": 70.0}, scenario="plant_de")
+    assert after.sha256 == before.sha256 and after.parameters == before.parameters
+    assert [p.inputs for p in after.processes.values()] == [p.inputs for p in before.processes.values()]
+
+
 def test_arrays_equal_single_runs_for_random_variants(bd, model):
     """The array path (loader on arrays, batched block solve of the loop) gives every row the
     figures of its own full result."""

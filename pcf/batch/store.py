@@ -11,7 +11,7 @@ differs per SKU:
   model with the plan's own parameter values (content-addressed: the name is the SHA-256 of
   the bytes).
 - ``<out>/store/part-<n>.parquet``: one Parquet file per committed group of SKUs (one row
-  group, zstd, floats byte-stream split), written to a temporary file and renamed into place, so a killed run leaves
+  group, LZ4, floats byte-stream split), written to a temporary file and renamed into place, so a killed run leaves
   whole parts only. Columns ``id, row, input_sha256, template`` (the template's SHA-256),
   ``patch`` (JSON of the values that are not numbers and differ from the template, by JSON
   pointer, RFC 6901; a changed shape replaces the whole sub-tree) and one float64 column per
@@ -335,7 +335,7 @@ def _override_columns(pa, pieces, k: int, n: int) -> dict:
 
 
 def write_part(folder: Path, rows: list[dict], pieces: list = ()) -> "PartFile":
-    """Write one part (one row group, zstd) under a temporary name in the store's folder
+    """Write one part (one row group, LZ4) under a temporary name in the store's folder
     ``folder``, flushed to disk (fsync); :meth:`StoreWriter.adopt` renames it into place (a
     batch killed before leaves only the temporary file, which the next run removes).
 
@@ -468,10 +468,12 @@ _PATCH = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def _options(table) -> dict:
-    """Parquet writer options of a part: zstd, the float columns byte-stream split (their
-    exponent bytes together: about 10 % smaller than plain), no statistics."""
+    """Parquet writer options of a part: LZ4, the float columns byte-stream split (their
+    exponent bytes together: about 10 % smaller than plain), no statistics. LZ4 rather than
+    zstd: a 25,000-row part of the NMC811 pack is written in 0.10 s of CPU instead of 0.165 s,
+    for 1.6 instead of 1.5 KB per SKU."""
     floats = [f.name for f in table.schema if f.name not in FIXED and str(f.type) == "double"]
-    return {"compression": "zstd", "use_dictionary": ["template"], "write_statistics": False,
+    return {"compression": "lz4", "use_dictionary": ["template"], "write_statistics": False,
             **({"use_byte_stream_split": floats} if floats else {})}
 
 

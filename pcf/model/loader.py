@@ -283,6 +283,19 @@ _SCENARIOS_CHECKED: set[tuple[str, str]] = set()
 the same model for every SKU; checking ten scenarios costs ~0.2 s)."""
 
 
+def scenarios_checked(path: str | Path) -> frozenset:
+    """The marks of ``path``'s contents whose scenarios this process has checked, for
+    :func:`remember_scenarios_checked` in another process (a batch's plan carries them to its
+    workers: :mod:`pcf.batch.plan`)."""
+    return frozenset(key for key in _SCENARIOS_CHECKED if key[0] == str(path))
+
+
+def remember_scenarios_checked(marks) -> None:
+    """Take marks given by :func:`scenarios_checked`: a file with that content (its hash is in
+    the mark) is not checked again; any other content is checked as usual."""
+    _SCENARIOS_CHECKED.update(marks)
+
+
 def _error(path: Path, lines: LineMap, loc: tuple, message: str) -> ModelError:
     """A :class:`ModelError` at ``loc`` (a key/index path) of the model file, with its line's note."""
     return ModelError(path, lines.line_of(loc), message + lines.note_of(loc))
