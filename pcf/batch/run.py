@@ -488,9 +488,15 @@ def _pool_chunk(chunk: Chunk):
         return process_chunk(_PLANS, chunk, _OPTIONS)
 
 
+AHEAD = 2
+"""Chunks handed to :class:`_Inline`'s thread ahead of the one being recorded: with one, the
+thread waited for its next chunk while this thread recorded the last and hashed the next."""
+
+
 class _Inline:
     """Chunks computed in this process, one at a time in a second thread, while this thread
-    makes the next chunk (its rows' input hashes) and records the last one: the chunk's arrays
+    makes the next chunks (their rows' input hashes, :data:`AHEAD` of them handed to the thread
+    in advance) and records the last one: the chunk's arrays
     (NumPy) and records (Arrow) are computed mostly without the GIL. ``cpu`` adds up the CPU
     time of the chunks computed [s] (of their thread)."""
 
@@ -499,17 +505,19 @@ class _Inline:
         self.cpu = 0.0
 
     def map(self, chunks: Iterator[Chunk]):
+        from collections import deque
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(1, thread_name_prefix="pcf-batch-chunk") as thread:
-            held = None
+            held: deque = deque()
             for chunk in chunks:
-                future = thread.submit(contextvars.copy_context().run, self._compute, chunk)  # this thread's context
-                if held is not None:
-                    yield held[0], held[1].result()
-                held = (chunk, future)
-            if held is not None:
-                yield held[0], held[1].result()
+                held.append((chunk, thread.submit(contextvars.copy_context().run, self._compute, chunk)))  # this thread's context
+                if len(held) > AHEAD:  # the thread has the next chunks while this one is recorded
+                    done, future = held.popleft()
+                    yield done, future.result()
+            while held:
+                done, future = held.popleft()
+                yield done, future.result()
 
     def _compute(self, chunk: Chunk):
         started = time.thread_time()
