@@ -469,3 +469,35 @@ def test_a_second_batch_uses_the_kept_plan_without_brightway(bd, model, tmp_path
         assert _without_time(read_result(second, sku)) == _without_time(read_result(first, sku))
     model.write_text(model.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
     assert "bw2data" in batch(third)
+
+
+def test_full_results_stream_their_summary_in_table_order(open_default, tmp_path, monkeypatch):
+    """A batch with full results whose chunks are the summary's blocks writes its summary as the
+    chunks are committed (pcf.batch.summary.SummaryStream), as a summary-only run does: a
+    chunk's rows come from two evaluations (a third of the NMC811 rows sort their contributions
+    otherwise) and go to the stream in table order. The same bytes as the summary written from
+    the state (the run resumed: every row skipped)."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from batch_store import write_table
+    from pcf.batch import run
+    from pcf.batch.summary import SummaryStream
+
+    model = REPO / "examples" / "battery" / "nmc811-pack.yaml"
+    table = tmp_path / "skus.csv"
+    write_table(table, 300)
+    monkeypatch.setattr(run, "SUMMARY_BLOCK", 150)
+    monkeypatch.setattr(run, "CHUNK", 150)
+    monkeypatch.setattr(run, "GROUP", 150)  # a chunk is committed alone, as 25,000 rows are (GROUP 2,000)
+    finished = []
+    finish = SummaryStream.finish
+    monkeypatch.setattr(SummaryStream, "finish", lambda self: finished.append(finish(self)) or finished[-1])
+    out = tmp_path / "out"
+    streamed = run_batch(table, out, model)
+    assert (streamed.computed, streamed.failed) == (300, 0)
+    assert finished == [{"csv": out / "summary.csv", "parquet": out / "summary.parquet"}]
+    written = {name: (out / name).read_bytes() for name in ("summary.csv", "summary.parquet")}
+    again = run_batch(table, out, model)  # every row done: the summary is written from the state
+    assert (again.computed, again.skipped, len(finished)) == (0, 300, 1)
+    for name, data in written.items():
+        assert (out / name).read_bytes() == data, name
+    assert len(read_index(out)) == 300

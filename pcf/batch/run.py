@@ -293,9 +293,13 @@ def _full_arrays(plans: dict, chunk: Chunk, templates: dict, tables: list, notes
         for i, key in enumerate(zip(cols.models, cols.scenarios)):
             groups.setdefault(key, []).append(i)
         by_plan = {key: np.asarray(at) for key, at in groups.items()}
-    left = []
+    left, done = [], []
     for key, at in by_plan.items():
-        left.extend(_on_arrays(plans[key], cols, at, chunk.hashes, templates[key], tables, notes, pieces))
+        left.extend(_on_arrays(plans[key], cols, at, chunk.hashes, templates[key], done, notes, pieces))
+    if len(done) > 1:  # the rows of the rounds, in table order: the summary can stream them (SummaryStream)
+        pa = require("parquet", "pyarrow", PARQUET_PURPOSE)
+        done = [pa.concat_tables(done).sort_by("row")]
+    tables.extend(done)
     return sorted(left)
 
 
@@ -861,7 +865,9 @@ def _execute(table: SkuTable, cols, out: Path, plans: dict, duplicates: dict, re
                  chunk_size or (20 if results and store is None else CHUNK), progress, store)
     if progress:
         progress(0, report.rows)
-    if not results and feed.size == SUMMARY_BLOCK and _all_pending(feed):  # the summary written as the rows go
+    # the summary written as the rows go; with a store, each chunk (at least GROUP rows) is committed alone
+    if (not results or store is not None and SUMMARY_BLOCK >= GROUP) and feed.size == SUMMARY_BLOCK and \
+            _all_pending(feed):
         feed.summary = SummaryStream(columns(table.parameters), out, cols.rows, _used(table, cols, plans),
                                      SUMMARY_BLOCK)
     runner = (cluster.start(plans, options) if cluster is not None else
