@@ -473,13 +473,21 @@ def _formulas(split: _Split, numbers: dict, sel: np.ndarray) -> dict:
     for p, v in lanes_at.items():
         pointers.setdefault(id(v), p)
     found: dict = {}
+    taken: dict = {}  # pointer -> its values at sel (a total is an operand of a hundred shares)
+
+    def value(q):
+        got = taken.get(q)
+        if got is None:
+            got = taken[q] = lanes_at[q].v[sel]
+        return got
+
     for p in numbers:
         f = formula(lanes_at[p].how, pointers, own=p) if p in lanes_at else None
         if f is None:
             continue
         with np.errstate(all="ignore"):
-            got = np.asarray(_evaluate(f, lambda q: lanes_at[q].v[sel]), dtype=float)
-        want = lanes_at[p].v[sel]
+            got = np.asarray(_evaluate(f, value), dtype=float)
+        want = value(p)
         if got.shape == want.shape and np.array_equal(got.view(np.int64), want.view(np.int64)):
             found[p] = f
     order: dict = {}
