@@ -231,6 +231,48 @@ def test_lane_helpers_answer_each_row_without_a_decision():
     assert not state.diverged.any()
 
 
+def test_a_formula_names_the_operands_that_made_the_number():
+    """A share made as (a * b) / a, its product freed before the result is stored: the formula is
+    built from the product's own operands, never from a number of the result that happens to sit
+    where the freed product sat (CPython gives a freed object's memory to the next object of its
+    size, so an id-keyed record of the operand would name that number instead: the formulas, and
+    with them the store's bytes, would then depend on the allocator)."""
+    from pcf.batch.columns import formula
+    from pcf.model.lanes import Lane, lanes
+
+    with lanes(2):
+        a, b = Lane([2.0, 4.0]), Lane([3.0, 5.0])
+        share = (a * b) / a  # the product (6, 20) is freed as soon as the division is done
+        stranger = Lane([7.0, 7.0])  # allocated now: likely where the product was
+        pointers = {id(a): "/a", id(b): "/b", id(stranger): "/stranger"}
+        assert formula(share.how, pointers) == ["truediv", ["mul", "/a", "/b"], "/a"]
+        assert share.v.tolist() == [3.0, 5.0]
+
+
+def test_two_runs_store_the_same_columns_and_formulas(open_default, tmp_path):
+    """The same table run twice: the same store parts but for the time each result was computed
+    (``created_at``, in the template and each row's patch): same columns, values and formulas."""
+    import pyarrow.parquet as pq
+    rows = [{"id": f"R{i:04d}", "capacity_kwh": 40 + i % 80, "service_life_years": 6 + i % 7}
+            for i in range(2500)]
+    table = tmp_path / "skus.csv"
+    with table.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, ["id", "capacity_kwh", "service_life_years"])
+        writer.writeheader()
+        writer.writerows(rows)
+    parts = []
+    for run in ("one", "two"):
+        run_batch(table, tmp_path / run, model=REPO / "examples" / "battery" / "nmc811-pack.yaml")
+        (part,) = sorted((tmp_path / run / "store").glob("part-*.parquet"))
+        parts.append(pq.read_table(part))
+    first, second = parts
+    assert first.column_names == second.column_names
+    assert first.schema.metadata[b"pcf.formulas"] == second.schema.metadata[b"pcf.formulas"]
+    for name in first.column_names:
+        if name not in ("template", "patch"):
+            assert first[name].equals(second[name]), name
+
+
 def test_a_varied_table_takes_few_rounds(open_default, tmp_path):
     """2,000 NMC811 rows with four parameters varied (benchmarks/batch_store.py's table) answer
     one kind of the result code's decisions otherwise than the plan's own row: the order of

@@ -435,7 +435,8 @@ def formula(how, pointers: dict, depth: int = DEPTH, own: str | None = None):
     ----------
     how : tuple
     pointers : dict
-        ``id`` of a Lane in the result -> its JSON pointer.
+        ``id`` of a Lane in the result -> its JSON pointer (a Lane of the result is alive, so the
+        weak reference :attr:`~pcf.model.lanes.Lane.how` holds to it still gives it).
     own : str, optional
         The pointer of the number itself (never an argument of its own formula).
     """
@@ -447,8 +448,8 @@ def formula(how, pointers: dict, depth: int = DEPTH, own: str | None = None):
             return None
         if source[0] == "c":
             out.append(source[1])
-        elif pointers.get(source[1], own) != own:
-            out.append(pointers[source[1]])
+        elif pointers.get(id(source[1]()), own) != own:  # the operand, alive, is a number of the result
+            out.append(pointers[id(source[1]())])
         elif depth > 0 and source[2] is not None:
             inner = formula(source[2], pointers, depth - 1, own)
             if inner is None:

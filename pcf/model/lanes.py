@@ -30,6 +30,7 @@ import contextvars
 import math
 import operator
 import re
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -148,10 +149,13 @@ OPS = {"add": operator.add, "sub": operator.sub, "mul": operator.mul, "truediv":
 
 
 def _source(x):
-    """An operand as :attr:`Lane.how` records it: ``("l", id, how)`` for a Lane, ``("c", value)``
-    for a plain number, None for anything else."""
+    """An operand as :attr:`Lane.how` records it: ``("l", weak reference, how)`` for a Lane,
+    ``("c", value)`` for a plain number, None for anything else. The reference is weak: the
+    intermediate Lanes of a result's arithmetic are freed as they go (a chunk's worth of floats
+    each); a freed one's address may be another Lane's later, so its ``id`` would name the wrong
+    operand, and the formulas found would depend on where the allocator put things."""
     if type(x) is Lane:
-        return ("l", id(x), x.how)
+        return ("l", weakref.ref(x), x.how)
     if isinstance(x, (float, int)) and not isinstance(x, bool):
         return ("c", float(x))
     return None
@@ -204,12 +208,12 @@ class Lane(float):
 
     Build with :func:`lane` (which gives a plain float when every row has the same value).
     ``how`` is how an arithmetic result was made: ``(operation, operand, operand)`` with each
-    operand ``("l", id of the Lane, its how)`` or ``("c", number)`` (:data:`OPS`, ``neg``,
+    operand ``("l", weak reference to the Lane, its how)`` or ``("c", number)`` (:data:`OPS`, ``neg``,
     ``abs``), None for a Lane made otherwise; the batch store keeps a number that is such a
     formula of numbers it stores as the formula (:mod:`pcf.batch.columns`).
     """
 
-    __slots__ = ("v", "how")
+    __slots__ = ("v", "how", "__weakref__")
     __array_ufunc__ = None  # numpy defers to the Lane's own (reflected) operators
 
     def __new__(cls, values):
