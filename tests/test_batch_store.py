@@ -466,7 +466,8 @@ def test_summary_only_resumes_after_kill_9_by_chunks(bd, model, tmp_path):
     """A summary-only batch keeps its state per chunk (batch-state/chunk-<n>.parquet, named by a
     line of batch-state.jsonl written after the file): killed by SIGKILL after three chunks, the
     resumed run skips those three SKUs, removes a chunk file that has no line (a kill between
-    the two) and a temporary file, and writes the summary a clean run writes."""
+    the two), a temporary file and a streamed summary's temporary files, and writes the summary
+    a clean run writes."""
     table, out, clean = _killed_batch(KILL_SUMMARY, model, tmp_path)
     lines = (out / "batch-state.jsonl").read_text().splitlines()
     assert [json.loads(line)["rows"] for line in lines] == [1, 1, 1]
@@ -475,9 +476,14 @@ def test_summary_only_resumes_after_kill_9_by_chunks(bd, model, tmp_path):
     orphan = out / "batch-state" / "chunk-000009.parquet"
     orphan.write_bytes(chunks[0].read_bytes())
     (out / "batch-state" / ".chunk-x.tmp").write_bytes(b"half")
+    # what a run killed while it wrote its summary as it went leaves (pcf.batch.summary._Files)
+    streamed = [out / ".summary.csv.k1ll3d.tmp", out / ".summary.parquet.k1ll3d.tmp"]
+    for path in streamed:
+        path.write_bytes(b"half")
     report = run_batch(table, out, model, results=False)
     assert (report.skipped, report.computed, report.failed) == (3, 5, 0)
     assert not orphan.exists() and not (out / "batch-state" / ".chunk-x.tmp").exists()
+    assert not any(path.exists() for path in streamed)
     run_batch(table, clean, model, results=False)
     assert (out / "summary.csv").read_text() == (clean / "summary.csv").read_text()
     again = run_batch(table, out, model, results=False)

@@ -73,7 +73,11 @@ class Manifest:
 
     def _tidy(self) -> int:
         """Remove what a killed run left in the chunk folder (a temporary file, a chunk file
-        written without its line); the highest chunk number there."""
+        written without its line) and the temporary files of a summary it was writing as it went
+        (``.summary.csv.*.tmp``, ``.summary.parquet.*.tmp``: pcf.batch.summary); the highest chunk
+        number there."""
+        for path in self.out.glob(".summary.*.tmp"):
+            path.unlink(missing_ok=True)
         folder = self.out / CHUNKS
         if not folder.is_dir():
             return 0
