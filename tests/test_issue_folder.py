@@ -192,6 +192,26 @@ def test_a_renderer_that_died_fails_its_labels_instead_of_waiting_for_them():
     assert renderer.process.exitcode == -9
 
 
+def test_a_crash_while_rendering_keeps_its_type_and_where_it_was_raised():
+    """A declaration without a label number rendered by the renderer process (the first label, drawn
+    there) and by a worker forked from it (the second): each label's future holds the exception the
+    rendering raised, a KeyError, not a broken pool, with the traceback of the process that raised
+    it as its cause (what a crash log shows), naming the line of pcf that read the missing key."""
+    from pcf.registry.bulk import RenderingTraceback, _context, _render, _Renderer
+
+    renderer = _Renderer(1, _context())
+    try:
+        futures = [renderer.submit(_render, {"declaration": {}}, "qr") for _ in range(2)]
+        errors = [future.exception(timeout=120) for future in futures]
+    finally:
+        renderer.shutdown()
+    for exc in errors:
+        assert type(exc) is KeyError and exc.args == ("label_number",)
+        assert isinstance(exc.__cause__, RenderingTraceback)
+        assert 'number = document["declaration"]["label_number"]' in str(exc.__cause__)
+    assert renderer.process.exitcode == 0
+
+
 def test_workers_freeze_what_they_start_with_and_collect_less_often():
     import gc
 

@@ -28,8 +28,10 @@ from __future__ import annotations
 
 import functools
 import multiprocessing
+import pickle
 import queue
 import threading
+import traceback
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -175,6 +177,14 @@ def issue_folder(store: Store, folder: str | Path, key: SigningKey, valid_days: 
     return bulk
 
 
+class RenderingTraceback(Exception):
+    """The traceback (its text) of an exception raised while a label was rendered in another
+    process, attached as that exception's cause (crash logs show where it was raised)."""
+
+    def __str__(self) -> str:
+        return f"\n{self.args[0]}" if self.args else ""
+
+
 class _Renderer:
     """The rendering side of :func:`issue_folder` with more than one job where the system forks
     (module docstring): a process forked now, which draws the first label and then forks ``jobs``
@@ -211,8 +221,12 @@ class _Renderer:
                 return
             if kind == "files":
                 self.futures[index].set_result(value)
-            else:
-                self.futures[index].set_exception(RenderError(value) if kind == "error" else BrokenProcessPool(value))
+            elif kind == "error":
+                self.futures[index].set_exception(RenderError(value))
+            else:  # the exception as the renderer raised it, its traceback there as its cause
+                exc, told = value
+                exc.__cause__ = RenderingTraceback(told)
+                self.futures[index].set_exception(exc)
 
     def shutdown(self, cancel_futures: bool = True) -> None:
         """End the renderer once it has rendered what it was given; its workers end with it."""
@@ -227,16 +241,23 @@ def _serve(jobs: int, tasks, results) -> None:
     there are none, put on ``results`` as ``(index, kind, value)``."""
     from pcf.render.output import import_weasyprint
 
-    import_weasyprint()  # while the issuing process starts and issues the first label
-    task = _next_task(tasks)
-    if task is None:
+    results.cancel_join_thread()  # the issuing process killed: this process still exits (unread results)
+    try:
+        try:
+            import_weasyprint()  # while the issuing process starts and issues the first label
+        except Exception:  # noqa: BLE001 - the first label's rendering meets it again, as that label's error
+            pass
+        task = _next_task(tasks)
+        if task is None:
+            return
+        first = _attempt(*task)
+        with _pool(jobs, multiprocessing.get_context("fork")) as pool:
+            pool.submit(int).result()  # the workers are forked now, before the queue's feeder thread starts
+            results.put(first)
+            while (task := _next_task(tasks)) is not None:
+                pool.submit(_render, *task[1:]).add_done_callback(functools.partial(_forward, results, task[0]))
+    except KeyboardInterrupt:  # Ctrl-C reaches the whole process group: the issuing process says so
         return
-    first = _attempt(*task)
-    with _pool(jobs, multiprocessing.get_context("fork")) as pool:
-        pool.submit(int).result()  # the workers are forked now, before the queue's feeder thread starts
-        results.put(first)
-        while (task := _next_task(tasks)) is not None:
-            pool.submit(_render, *task[1:]).add_done_callback(functools.partial(_forward, results, task[0]))
 
 
 def _next_task(tasks):
@@ -251,7 +272,8 @@ def _next_task(tasks):
 
 def _attempt(index: int, document: dict, qr: str) -> tuple:
     """``(index, kind, value)`` of rendering a label here: ``files``, ``error`` (a RenderError or an
-    OSError: the label stays issued without its files) or ``crash`` (anything else)."""
+    OSError, its message: the label stays issued without its files) or ``crash`` (anything else:
+    the exception and its traceback's text, :func:`_outcome`)."""
     future: Future = Future()
     try:
         future.set_result(_render(document, qr))
@@ -267,7 +289,12 @@ def _outcome(index: int, future: Future) -> tuple:
         return index, "files", future.result()
     if isinstance(exc, (PCFError, OSError)):
         return index, "error", exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-    return index, "crash", f"{type(exc).__name__}: {exc}"
+    told = "".join(traceback.format_exception(exc))  # a worker's exception has its own as its cause
+    try:
+        pickle.dumps(exc)  # what the queue will do; a failure there would lose the label's outcome
+    except Exception:  # noqa: BLE001 - an exception that cannot travel is told by its text
+        exc = RuntimeError(f"{type(exc).__name__}: {exc}")
+    return index, "crash", (exc, told)
 
 
 def _forward(results, index: int, future: Future) -> None:
