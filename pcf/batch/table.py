@@ -733,6 +733,8 @@ def _plain_table(table: "SkuTable") -> Columns | None:
             coded = column.dictionary_encode()
             index = coded.indices
             cells[key] = _Distinct([t.strip() for t in coded.dictionary.to_pylist()],
+                                   # the indices' buffer as numpy sees it: Array.to_numpy would
+                                   # import pandas (0.3 s; tests/test_batch.py, a warm batch)
                                    np.frombuffer(index.buffers()[1], dtype=np.int32, count=len(index),
                                                  offset=4 * index.offset))
         else:
