@@ -378,37 +378,23 @@ def test_table_rows(tmp_path):
     assert "cap: '75 kWh' is not a number" in bad.error and "drop the unit" in bad.error
 
 
-PLAIN = ("ID,Name,model,label,report,cap,#note\n"
-         "a-1, first ,m.yaml,YES,0,3,x\n"
-         ",,,,,,\n"
-         ".bad,,,maybe,,75 kWh,\n"
+# the usual shape, with what a cell may hold: the header and first rows, then rows of odd cells
+HEAD = "ID,Name,model,label,report,cap,#note\na-1, first ,m.yaml,YES,0,3,x\n,,,,,,\n"
+CELLS = (".bad,,,maybe,,75 kWh,\n"
          "b_2,,,x,, 1_000 ,\n"
          "c.3,,,,,nan,\n"
          "d4,,,,,-inf,\n"
          "e5,,sub,,,,\n"
          "A,,,,,1e-320,\n"
          "A,,,,,-0.0,\n"
-         ",name only,,,,,\n"
-         "f6,\u00a0spaced\x1f,,n,true,\u0661\u0662,\n"
+         ",name only,,,,,\n")
+PLAIN = (HEAD + CELLS + "f6,\u00a0spaced\x1f,,n,true,\u0661\u0662,\n"
          + "".join(f"r{i},,,,,{[' 3', '3', '', '4.5 ', 'x'][i % 5]},\n" for i in range(40)))
 
 
 @pytest.mark.parametrize("text, plain", [
-    # the usual shape, with what a cell may hold
-    ("ID,Name,model,label,report,cap,#note\n"
-    "a-1, first ,m.yaml,YES,0,3,x\n"
-    ",,,,,,\n"
-    "\n"
-    ".bad,,,maybe,,75 kWh,\n"
-    "b_2,,,x,, 1_000 ,\n"
-    "c.3,,,,,nan,\n"
-    "d4,,,,,-inf,\n"
-    "e5,,sub,,,,\n"
-    "A,,,,,1e-320,\n"
-    "A,,,,,-0.0,\n"
-    ",name only,,,,,\n"
-    "f6,\"quoted, with comma\",,n,true,\u0661\u0662,\n"
-    "g7,\"two\nlines\",,,,2,\n", False),
+    # the usual shape with an empty line and quoted cells
+    (HEAD + "\n" + CELLS + "f6,\"quoted, with comma\",,n,true,\u0661\u0662,\n" "g7,\"two\nlines\",,,,2,\n", False),
     # ragged rows and an unnamed column: row by row
     ("id,,cap\nA,1,2\nB\nC,1,2,3\n", False),
     ("id,cap\nA,1\nB,2,3\n", False),
