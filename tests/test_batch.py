@@ -942,3 +942,23 @@ def test_summary_stream_holds_early_chunks_and_gives_up_on_others(tmp_path):
         for lo, hi, alone in broken:
             stream.add(alone, chunk(lo, hi))
         assert stream.finish() is None and list(out.iterdir()) == []
+
+
+@pytest.mark.parametrize("summary_only", [False, True])
+def test_a_batch_writes_its_files_as_the_umask_says(bd, model, table, tmp_path, summary_only):
+    """summary.csv, summary.parquet, the state, its chunks, the store's plan, parts and index: 0644 under
+    umask 022 like the user's other files (they were 0600, mkstemp's mode)."""
+    import os
+    import stat
+
+    out = tmp_path / "out"
+    old = os.umask(0o022)
+    try:
+        run_batch(table, out, model, jobs=2, chunk_size=2, results=not summary_only)
+    finally:
+        os.umask(old)
+    files = [p for p in out.rglob("*") if p.is_file()]
+    assert {"summary.csv", "summary.parquet", "batch-state.jsonl"} <= {p.name for p in files}
+    assert summary_only or any(p.suffix == ".parquet" and p.parent != out for p in files)  # the store's parts
+    assert {str(p.relative_to(out)): stat.S_IMODE(p.stat().st_mode) for p in files} == \
+        {str(p.relative_to(out)): 0o644 for p in files}

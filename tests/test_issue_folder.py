@@ -59,7 +59,7 @@ def test_every_result_is_issued_in_name_order_with_its_files(tmp_path, registry_
         assert document["declaration"]["label_number"] == number
         modes = {(tmp_path / "labels" / f"{number}.{suffix}").stat().st_mode & 0o777
                  for suffix in ("declaration.json", "label.svg", "label.pdf", "statement.pdf")}
-        assert modes == {0o644 & ~umask}  # as `pcf issue RESULT` writes them, whoever renders
+        assert modes == {0o666 & ~umask}  # as `pcf issue RESULT` writes them, whoever renders
     assert check_registry(store).problems == []
     store.close()
 

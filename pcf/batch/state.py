@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 
 from ..core.extras import require
+from ..core.files import temporary_file
 
 STATE = "batch-state.jsonl"
 RECENT_ROWS = 200_000
@@ -160,7 +160,7 @@ class Manifest:
         folder.mkdir(exist_ok=True)
         name = f"{CHUNKS}/chunk-{self.next:06d}.parquet"
         self.next += 1
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".chunk-", suffix=".tmp")
+        fd, tmp = temporary_file(folder, ".chunk-")
         os.close(fd)
         try:
             text = [f.name for f in chunk.schema if f.type == "string"]  # no dictionary for numbers: faster

@@ -37,12 +37,12 @@ import hashlib
 import json
 import operator
 import os
-import tempfile
 from pathlib import Path
 
 from .. import __version__
 from ..core.errors import PCFError
 from ..core.extras import require
+from ..core.files import temporary_file, write_atomic
 
 FORMAT = "pcf-batch-store/2"
 PLAN = "plan.json"
@@ -184,19 +184,6 @@ def _trim(row: dict) -> dict:
 # ------------------------------------------------------------------ writing
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 def template_text(result: dict) -> tuple[str, str]:
     """A template's bytes as text (compact JSON) and their SHA-256."""
     text = json.dumps(result, ensure_ascii=False, separators=(",", ":"))
@@ -228,12 +215,12 @@ class StoreWriter:
         for _fp, text, sha in templates.values():
             path = self.dir / "templates" / f"{sha}.json"
             if not path.exists():
-                _atomic_write(path, text.encode("utf-8"))
+                write_atomic({path: text.encode("utf-8")})
         plans = [{"model": k[0], "scenario": k[1], "fingerprint": fp, "template": sha}
                  for k, (fp, _t, sha) in templates.items()]
         body = {"format": FORMAT, "pcf_version": __version__, "plans": plans}
         body["sha256"] = _plan_hash(body)
-        _atomic_write(self.out / PLAN, (json.dumps(body, indent=1, ensure_ascii=False) + "\n").encode("utf-8"))
+        write_atomic({self.out / PLAN: (json.dumps(body, indent=1, ensure_ascii=False) + "\n").encode("utf-8")})
         for stale in self.dir.glob(f"{TEMPORARY}*.tmp"):  # parts of a killed run never adopted
             stale.unlink(missing_ok=True)
         self.index = read_index(self.out)  # id -> (input hash, part) of what is stored
@@ -290,7 +277,7 @@ class StoreWriter:
             table = self.pq.read_table(path).filter(self.pa.array(keep))
             table = table.select([c for c in table.column_names
                                   if c in FIXED or table.column(c).null_count < len(table)])
-            fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=f".{path.name}.", suffix=".tmp")
+            fd, tmp = temporary_file(self.dir, f".{path.name}.")
             os.close(fd)
             self.pq.write_table(table, tmp, **_options(table))
             os.replace(tmp, path)
@@ -355,7 +342,7 @@ def write_part(folder: Path, rows: list[dict], pieces: list = ()) -> "PartFile":
     """
     table, ids, hashes = _part_table(rows, pieces)
     pq = require("parquet", "pyarrow.parquet", PURPOSE)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=TEMPORARY, suffix=".tmp")
+    fd, tmp = temporary_file(folder, TEMPORARY)
     os.close(fd)
     try:
         pq.write_table(table, tmp, row_group_size=table.num_rows or 1, **_options(table))

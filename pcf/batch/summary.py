@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import csv
 import os
-import tempfile
 from collections.abc import Iterable
 from contextlib import contextmanager
 from pathlib import Path
 
 from ..core.cells import safe_cell
 from ..core.extras import require
+from ..core.files import temporary_file
 from ..core.vocabulary import GHG_REPORTED, STAGES
 
 PARQUET_PURPOSE = "pcf batch writes summary.parquet"
@@ -123,6 +123,13 @@ def _summary_files(cols: list[tuple[str, str]], out: Path):
         files.discard()
 
 
+def _closed(created: tuple[int, str]) -> Path:
+    """The path of a new temporary file (:func:`pcf.core.files.temporary_file`), its descriptor closed:
+    the summary's writers open it again by name."""
+    os.close(created[0])
+    return Path(created[1])
+
+
 class _Files:
     """The temporary files of a new summary (:func:`_summary_files`), open, the CSV header
     written: :meth:`commit` closes them and moves them into place, :meth:`discard` removes
@@ -133,8 +140,7 @@ class _Files:
         pq = require("parquet", "pyarrow.parquet", PARQUET_PURPOSE)
         self.schema = self.pa.schema([(name, _arrow_types(self.pa)[t]) for name, t in cols])
         self.targets = {"csv": out / "summary.csv", "parquet": out / "summary.parquet"}
-        self.temps = {k: Path(tempfile.mkstemp(dir=out, prefix=f".{p.name}.", suffix=".tmp")[1])
-                      for k, p in self.targets.items()}
+        self.temps = {k: _closed(temporary_file(out, f".{p.name}.")) for k, p in self.targets.items()}
         self.fh = self.pw = None
         try:
             self.fh = self.temps["csv"].open("w", newline="", encoding="utf-8")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 from pathlib import Path
 
 from .errors import OutputError
@@ -20,6 +20,39 @@ def output_stem(result: dict) -> str:
         return pid
     scenario = (result.get("scenario") or {}).get("name")
     return f"{pid}.{scenario}" if scenario else pid
+
+
+#: Flags of a new temporary file: never an existing one, not inherited by child processes.
+_NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+
+
+def temporary_file(folder: str | Path, prefix: str, suffix: str = ".tmp") -> tuple[int, str]:
+    """A new file ``<folder>/<prefix><8 hex digits><suffix>``, open for writing, for content that is
+    then moved into place (``os.replace``, ``os.link``).
+
+    Its mode is 0o666 less the process's umask, applied by the system as for any file ``open()``
+    creates (0644 under the usual umask 022), so an output is as readable as the user's other files;
+    ``tempfile.mkstemp``'s 0600 made every pcf output readable by its owner alone.
+
+    Returns
+    -------
+    fd : int
+        File descriptor, open for writing (the caller closes it).
+    path : str
+        The file's path.
+
+    Raises
+    ------
+    OSError
+        The folder is missing or not writable.
+    """
+    for _ in range(100):
+        path = os.path.join(folder, f"{prefix}{secrets.token_hex(4)}{suffix}")
+        try:
+            return os.open(path, _NEW, 0o666), path
+        except FileExistsError:  # 1 in 4 billion: another name
+            continue
+    raise FileExistsError(f"{folder}: no free temporary file name {prefix}*{suffix}")
 
 
 def write_atomic(files: dict[Path, bytes]) -> None:
@@ -41,7 +74,7 @@ def write_atomic(files: dict[Path, bytes]) -> None:
     temps: list[tuple[str, Path]] = []
     try:
         for target, data in files.items():
-            fd, tmp = tempfile.mkstemp(dir=Path(target).parent, prefix=f".{Path(target).name}.", suffix=".tmp")
+            fd, tmp = temporary_file(Path(target).parent, f".{Path(target).name}.")
             temps.append((tmp, Path(target)))
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
@@ -69,7 +102,7 @@ def write_new(target: Path, data: bytes) -> None:
         The file cannot be written; the temporary file is removed.
     """
     target = Path(target)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    fd, tmp = temporary_file(target.parent, f".{target.name}.")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -116,13 +149,12 @@ class StagedFiles:
         """
         try:
             for target, data in self.files.items():
-                fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+                fd, tmp = temporary_file(target.parent, f".{target.name}.")
                 self.temps.append((tmp, target))
                 with os.fdopen(fd, "wb") as fh:
                     fh.write(data)
                     fh.flush()
                     os.fsync(fh.fileno())
-                os.chmod(tmp, 0o644 & ~_umask())
         except BaseException:
             self.discard()
             raise
@@ -151,11 +183,6 @@ class StagedFiles:
                 os.unlink(tmp)
         self.temps = []
 
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _fsync_dir(folder: Path) -> None:
