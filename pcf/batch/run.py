@@ -177,14 +177,8 @@ def _process_chunk(plans: dict, chunk: Chunk, options: Options, out: Path) -> tu
         if note:
             notes.append(f"{plan.model}{' scenario ' + plan.scenario if plan.scenario else ''}: rows computed one "
                          f"by one, the array path failed ({note})")
-        slow = {r.row for r in rest}
-        for row in group:
-            record = _compute_row(plan, row, options, out, fast, slow, key, hashes.get(row.row))
-            if options.ship:
-                files = _take_files(out)
-                if files and record["status"] == "ok":
-                    record["_files"] = files
-            records.append(record)
+        records += _row_records(plan, group, options, out, fast, {r.row for r in rest}, key,
+                                [hashes.get(row.row) for row in group])
     if options.templates is not None and not options.ship and sum(len(p.ids) for p in pieces) >= GROUP:
         pieces = [write_part(Path(options.out) / STORE, [], pieces)]  # the driver adopts it (_commit)
     return records, notes, pieces, tables
@@ -198,30 +192,47 @@ def _summary_chunk(plans: dict, chunk: Chunk, options: Options, out: Path) -> tu
 
     records, notes, tables = [], [], []
     cols = chunk.cols
-    by_plan: dict[tuple, list[int]] = {}
-    if len(set(cols.models)) == 1 and len(set(cols.scenarios)) == 1:  # one plan (the usual chunk)
-        by_plan[cols.models[0], cols.scenarios[0]] = list(range(len(cols)))
-    else:
-        for i, key in enumerate(zip(cols.models, cols.scenarios)):
-            by_plan.setdefault(key, []).append(i)
-    for key, positions in by_plan.items():
+    for key, positions in _positions_by_plan(cols).items():
         plan = plans[key]
         group = cols if len(positions) == len(cols) else cols.take(positions)
-        hashes = chunk.hashes if len(positions) == len(cols) else [chunk.hashes[i] for i in positions]
+        hashes = chunk.hashes if len(positions) == len(cols) else [chunk.hashes[i] for i in positions.tolist()]
         left = _summary_arrays(plan, group, hashes, tables, notes)
         if not len(left):
             continue
         rest = group.take(left)
         rows = rest.make_rows(0, len(rest))
-        slow = {r.row for r in rows}
-        for row, h in zip(rows, np.asarray(hashes, dtype=object)[left].tolist()):
-            record = _compute_row(plan, row, options, out, {}, slow, key, h)
-            if options.ship:
-                files = _take_files(out)
-                if files and record["status"] == "ok":
-                    record["_files"] = files
-            records.append(record)
+        records += _row_records(plan, rows, options, out, {}, {r.row for r in rows}, key,
+                                np.asarray(hashes, dtype=object)[left].tolist())
     return records, notes, [], tables
+
+
+def _positions_by_plan(cols) -> dict:
+    """The positions of a chunk's rows (:class:`pcf.batch.table.Columns`) per plan, ``(model, scenario)``
+    -> numpy.ndarray of int, in table order; a chunk of one plan (the usual one) without a loop."""
+    import numpy as np
+
+    if len(set(cols.models)) == 1 and len(set(cols.scenarios)) == 1:
+        return {(cols.models[0], cols.scenarios[0]): np.arange(len(cols))} if len(cols) else {}
+    groups: dict[tuple, list[int]] = {}
+    for i, key in enumerate(zip(cols.models, cols.scenarios)):
+        groups.setdefault(key, []).append(i)
+    return {key: np.asarray(at) for key, at in groups.items()}
+
+
+def _row_records(plan: Plan, rows: list[SkuRow], options: Options, out: Path, fast: dict, slow: set, key: tuple,
+                 hashes: list) -> list[dict]:
+    """The state records of rows of one plan computed alone or from the summary arrays
+    (:func:`_compute_row`, ``hashes`` their input hashes), each with the files it wrote when they
+    are shipped back to the driver (``options.ship``)."""
+    records = []
+    for row, input_sha256 in zip(rows, hashes):
+        record = _compute_row(plan, row, options, out, fast, slow, key, input_sha256)
+        if options.ship:
+            files = _take_files(out)
+            if files and record["status"] == "ok":
+                record["_files"] = files
+        records.append(record)
+    return records
 
 
 def _summary_arrays(plan: Plan, cols, hashes: list, tables: list, notes: list):
@@ -283,18 +294,9 @@ def _column_fields(plan: Plan, cols, hashes: list) -> dict:
 def _full_arrays(plans: dict, chunk: Chunk, templates: dict, tables: list, notes: list, pieces: list) -> list[int]:
     """Full results of the chunk's rows on arrays, plan by plan (:func:`_on_arrays`); the
     positions of the rows left for the scalar path, in table order."""
-    import numpy as np
-
     cols = chunk.cols
-    if len(set(cols.models)) == 1 and len(set(cols.scenarios)) == 1:
-        by_plan = {(cols.models[0], cols.scenarios[0]): np.arange(len(cols))} if len(cols) else {}
-    else:
-        groups: dict[tuple, list[int]] = {}
-        for i, key in enumerate(zip(cols.models, cols.scenarios)):
-            groups.setdefault(key, []).append(i)
-        by_plan = {key: np.asarray(at) for key, at in groups.items()}
     left, done = [], []
-    for key, at in by_plan.items():
+    for key, at in _positions_by_plan(cols).items():
         left.extend(_on_arrays(plans[key], cols, at, chunk.hashes, templates[key], done, notes, pieces))
     if len(done) > 1:  # the rows of the rounds, in table order: the summary can stream them (SummaryStream)
         pa = require("parquet", "pyarrow", PARQUET_PURPOSE)
