@@ -42,6 +42,20 @@ All rely on WeasyPrint internals, so :func:`install` patches only version 70 (py
 and only when the functions it replaces are the ones it expects; otherwise, or with the
 environment variable ``PCF_PLAIN_WEASYPRINT`` set (not empty), WeasyPrint runs unchanged (slower,
 the same pages). tests/test_weasyfast.py compares the patched and unpatched output.
+
+Why a patch, and when it goes. pcf keeps to a library's public API wherever one serves, and this
+module is the exception, kept because none does yet: an issued label takes 0.74 s of CPU with
+WeasyPrint's own code, 0.195 s with these patches (issue 18's target, 10 labels a second on two
+cores, needs at most 0.2 s). Measured alternatives: CairoSVG 2.9 (``svg2pdf``, public API) takes
+0.105 s for the label PDF alone (three times this module's label PDF) and the statement would still
+draw the label with WeasyPrint; the label drawn as HTML would need a second template of every label
+variant (the SVG is itself an output). Upstream knows the first point: Kozea/WeasyPrint issue #2249
+("Don't separate combining characters in SVG text", open) asks for exactly this run drawing when a
+text has no per-glyph positions, and its pull requests #2754-#2757 were closed for a rewrite of
+WeasyPrint's text handling. When a WeasyPrint release draws such text as one run, patch 1 goes
+(pyproject pins ``weasyprint<71``, so a new release is a deliberate upgrade: run
+``benchmarks/labels.py`` with and without ``PCF_PLAIN_WEASYPRINT=1`` then), and the others are
+weighed again against their measured gain.
 """
 
 from __future__ import annotations
