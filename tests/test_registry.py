@@ -495,9 +495,9 @@ def test_render_failure_inside_the_transaction_issues_nothing(reg, monkeypatch):
     """The label is rendered after its row and event are written, before the commit: a failure
     there (no CJK font) rolls everything back."""
     from pcf.core.errors import RenderError
-    from pcf.render import output
+    from pcf.render import fonts
 
-    monkeypatch.setattr(output, "_fc_list", lambda: "")
+    monkeypatch.setattr(fonts, "_fc_list", lambda: "")
     out = reg["tmp"] / "labels"
     with pytest.raises(RenderError, match="fonts-noto-cjk"):
         issue(reg["store"], make_declaration(), reg["key"], 730, out, now=T1)

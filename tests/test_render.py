@@ -24,7 +24,7 @@ from pcf.core.errors import PCFError, RenderError
 from pcf.lca.result import Contribution, CutOffItem, DataSource, Provenance
 from pcf.pcr.assessment import Assessment, Finding, Grade, PcrRef, Threshold
 from pcf.render import fmt, label_verification_text, render_label, render_report, view
-from pcf.render import output
+from pcf.render import fonts, output
 from pcf.render.qr import qr_path
 from tests import builders
 
@@ -302,7 +302,7 @@ def test_missing_template_raises_and_writes_nothing(tmp_path):
 
 
 def test_no_cjk_font_raises_and_writes_nothing(tmp_path, monkeypatch):
-    monkeypatch.setattr(output, "_fc_list", lambda: "")
+    monkeypatch.setattr(fonts, "_fc_list", lambda: "")
     with pytest.raises(RenderError, match="fonts-noto-cjk"):
         render_label(make_result(), tmp_path)
     with pytest.raises(RenderError, match="fonts-noto-cjk"):
@@ -311,9 +311,9 @@ def test_no_cjk_font_raises_and_writes_nothing(tmp_path, monkeypatch):
 
 
 def test_cjk_font_prefers_noto(monkeypatch):
-    monkeypatch.setattr(output, "_fc_list", lambda: "AR PL UMing\nNoto Sans CJK JP,Noto Sans CJK SC\n")
+    monkeypatch.setattr(fonts, "_fc_list", lambda: "AR PL UMing\nNoto Sans CJK JP,Noto Sans CJK SC\n")
     assert output.cjk_font() == "Noto Sans CJK SC"
-    monkeypatch.setattr(output, "_fc_list", lambda: "WenQuanYi Zen Hei,文泉驛正黑\n")
+    monkeypatch.setattr(fonts, "_fc_list", lambda: "WenQuanYi Zen Hei,文泉驛正黑\n")
     assert output.cjk_font() == "WenQuanYi Zen Hei"
 
 

@@ -39,6 +39,7 @@ from pathlib import Path
 
 from pcf.core.errors import PCFError, RenderError, SourceError
 from pcf.core.files import StagedFiles
+from pcf.render.fonts import cjk_font
 
 from .errors import IssueRefused, LabelNotFound, RegistryError
 from .keys import SigningKey
@@ -145,16 +146,16 @@ def issue_folder(store: Store, folder: str | Path, key: SigningKey, valid_days: 
     if not 1 <= jobs <= 64:
         raise RegistryError(f"jobs must be 1 to 64, not {jobs}").about("jobs")
     files = result_files(folder)
+    if render:
+        # no font: refused before anything is issued; fontconfig is asked once, the renderer and
+        # its workers inherit the answer (pcf.render.fonts: no Jinja2 or views in this process)
+        cjk_font()
     pool, context = None, _context()
     if render and jobs > 1:  # forked before this process imports WeasyPrint (module docstring)
         pool = _Renderer(jobs, context) if context.get_start_method() == "fork" else _pool(jobs, context)
     pending: list[tuple[Outcome, Future | None]] = []
     bulk = Bulk()
     try:
-        if render:
-            from pcf.render.output import cjk_font
-
-            cjk_font()  # no font: refused before anything is issued
         for path in files:
             outcome = Outcome(path)
             bulk.outcomes.append(outcome)
@@ -208,17 +209,21 @@ class _Renderer:
         return future
 
     def _collect(self) -> None:
-        """Fulfil the futures from the results; fail those left when the renderer ends without them."""
+        """Fulfil the futures from the results; fail those left when the renderer ends without them
+        (found dead, or None put by :meth:`shutdown` once it has ended)."""
         while True:
             try:
-                index, kind, value = self.results.get(timeout=0.5)
+                item = self.results.get(timeout=0.5)
             except queue.Empty:
                 if self.process.is_alive():
                     continue
+                item = None
+            if item is None:
                 for future in self.futures.values():
                     if not future.done():
                         future.set_exception(BrokenProcessPool("the rendering process ended before this label"))
                 return
+            index, kind, value = item
             if kind == "files":
                 self.futures[index].set_result(value)
             elif kind == "error":
@@ -232,6 +237,7 @@ class _Renderer:
         """End the renderer once it has rendered what it was given; its workers end with it."""
         self.tasks.put(None)
         self.process.join()
+        self.results.put(None)  # after what the renderer sent: the collector ends now, not at its next timeout
         self.collector.join()
 
 

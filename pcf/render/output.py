@@ -1,7 +1,7 @@
 """Templates, fonts, PDF conversion and atomic file writes shared by label and report.
 
 Without a CJK font, WeasyPrint renders Chinese as empty boxes and raises nothing, so
-:func:`cjk_font` asks fontconfig (``fc-list :lang=zh``) first and fails loudly.
+:func:`cjk_font` (:mod:`pcf.render.fonts`) asks fontconfig (``fc-list :lang=zh``) first and fails loudly.
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ import functools
 import threading
 
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import jinja2
@@ -22,22 +20,9 @@ from pcf.core.numbers import amount
 from pcf.core.shipped import shipped
 from pcf.core.errors import RenderError
 from pcf.core.files import output_stem
+from pcf.render.fonts import cjk_font  # noqa: F401 - output.cjk_font() is what the renderers call
 from pcf.render.view import check_finite
 from pcf.core.files import write_atomic as files_write_atomic
-
-#: CJK font families in order of preference; the first one installed is used.
-PREFERRED_CJK_FONTS = [
-    "Noto Sans CJK SC",
-    "Noto Sans SC",
-    "Source Han Sans SC",
-    "Source Han Sans CN",
-    "WenQuanYi Zen Hei",
-    "WenQuanYi Micro Hei",
-]
-
-_FONT_HELP = ("install a Chinese font: Debian/Ubuntu `apt-get install fonts-noto-cjk` "
-              "(or fonts-wqy-zenhei), Fedora `dnf install google-noto-sans-cjk-fonts`, "
-              "then check with `fc-list :lang=zh`")
 
 
 # A product id becomes a file name: letters, digits and . _ - + ( ) and spaces, CJK allowed.
@@ -87,60 +72,6 @@ def default_templates_dir() -> Path:
     """Folder of the shipped Jinja2 templates: ``label_templates/`` next to the package
     (installed: ``pcf/_shipped/label_templates``)."""
     return shipped("label_templates")
-
-
-#: fc-list's answer once it listed a font: asked once per process (every label and report asks;
-#: a font installed later is seen by the next command); an empty answer is asked again.
-_FC_LIST: list[str] = []
-
-
-def _fc_list() -> str:
-    """Output of ``fc-list :lang=zh family`` (one family list per line)."""
-    if _FC_LIST:
-        return _FC_LIST[0]
-    found = _fc_list_once()
-    if found.strip():
-        _FC_LIST.append(found)
-    return found
-
-
-def _fc_list_once() -> str:
-    """Run ``fc-list :lang=zh family``."""
-    exe = shutil.which("fc-list")
-    if exe is None:
-        raise RenderError(f"fontconfig's fc-list was not found, so no CJK font can be checked: "
-                          f"install fontconfig and {_FONT_HELP}")
-    try:
-        done = subprocess.run([exe, ":lang=zh", "family"], capture_output=True, text=True,
-                              timeout=60, check=False)
-    except (OSError, subprocess.SubprocessError) as exc:
-        raise RenderError(f"fc-list failed ({exc}): {_FONT_HELP}") from exc
-    return done.stdout
-
-
-def cjk_font() -> str:
-    """Name the CJK font family the label and report are rendered with.
-
-    Returns
-    -------
-    str
-        The first of :data:`PREFERRED_CJK_FONTS` that fontconfig knows, else the first
-        family fontconfig lists for ``:lang=zh``.
-
-    Raises
-    ------
-    RenderError
-        When fontconfig lists no font covering Chinese (Chinese would render as boxes).
-    """
-    families: list[str] = []
-    for line in _fc_list().splitlines():
-        families.extend(f.strip() for f in line.split(",") if f.strip())
-    if not families:
-        raise RenderError(f"no CJK font found, Chinese text would render as boxes: {_FONT_HELP}")
-    for name in PREFERRED_CJK_FONTS:
-        if name in families:
-            return name
-    return sorted(families)[0]
 
 
 def environment(templates_dir: Path | None = None) -> jinja2.Environment:
