@@ -164,6 +164,49 @@ def test_cli_issues_a_folder_and_exits_1_when_one_is_refused(tmp_path, monkeypat
     store.close()
 
 
+def test_ctrl_c_while_issuing_exits_130_and_leaves_no_process(tmp_path, registry_backend):
+    """A real SIGINT to the command's process group (what Ctrl-C sends) once its first label is
+    issued, while it issues the next ones and the renderer still warms up: one line, exit 130, no
+    process left, every label issued with its declaration. Before, waiting for the labels the
+    interrupted renderer had been given raised BrokenProcessPool over the interrupt (an internal
+    error, exit 1)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    store, _, private, _ = new_registry(tmp_path, case=False)
+    folder = tmp_path / "results"
+    for i in range(40):
+        write_declaration(make_declaration(id=f"PACK-{i:02d}", name=f"Test pack {i}"), folder)
+    store.close()
+    out = tmp_path / "labels"
+    proc = subprocess.Popen([sys.executable, "-c", "import cli; cli.main()", "issue", str(folder), "--key", str(private),
+                             "--valid-days", "730", "--out", str(out), "--self-declared", "--jobs", "2"],
+                            cwd=Path(cli.__file__).parent, env=dict(os.environ, PCF_REGISTRY=location(tmp_path)),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 300
+    while not (out.exists() and any(out.glob("*.declaration.json"))):
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.002)
+    os.killpg(proc.pid, signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr
+    assert "interrupted" in stderr and "internal error" not in stderr and "Traceback" not in stderr
+    while subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True).returncode == 0:  # the group's processes
+        assert time.monotonic() < deadline, "a process of the command is left"
+        time.sleep(0.1)
+    store = open_store(location(tmp_path))
+    with store.read() as tx:
+        numbers = [r.number for r in tx.labels()]
+    store.close()
+    assert 1 <= len(numbers) < 40
+    assert sorted(p.name for p in out.glob("*.declaration.json")) == sorted(f"{n}.declaration.json" for n in numbers)
+    assert not list(out.glob(".*.tmp"))  # no temporary file left: a file is whole or absent
+
+
 def test_workers_are_forked_after_the_first_label_where_the_system_forks():
     """The renderer process draws the first label and the workers are forked from it (Linux), so they
     start with WeasyPrint, the fonts and their subsets loaded (pcf.registry.bulk)."""

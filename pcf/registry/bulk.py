@@ -156,25 +156,29 @@ def issue_folder(store: Store, folder: str | Path, key: SigningKey, valid_days: 
     pending: list[tuple[Outcome, Future | None]] = []
     bulk = Bulk()
     try:
-        for path in files:
-            outcome = Outcome(path)
-            bulk.outcomes.append(outcome)
-            try:
-                outcome.issued = issue(store, read_declaration(path), key, valid_days, out_dir, render=False,
-                                       pcr_dir=pcr_dir, self_declared=self_declared)
-            except (IssueRefused, LabelNotFound, SourceError) as exc:  # about this result: the next one goes on
-                outcome.error = str(exc)
-                continue
-            if render:
-                pending.append((outcome, pool.submit(_render, outcome.issued.document, outcome.issued.qr)
-                                if pool else None))
-            _write_done(pending, Path(out_dir), wait=False)
-    finally:
         try:
-            _write_done(pending, Path(out_dir), wait=True)  # also after a refusal of the key: the issued keep their files
-        finally:
-            if pool is not None:
-                pool.shutdown(cancel_futures=True)
+            for path in files:
+                outcome = Outcome(path)
+                bulk.outcomes.append(outcome)
+                try:
+                    outcome.issued = issue(store, read_declaration(path), key, valid_days, out_dir, render=False,
+                                           pcr_dir=pcr_dir, self_declared=self_declared)
+                except (IssueRefused, LabelNotFound, SourceError) as exc:  # about this result: the next one goes on
+                    outcome.error = str(exc)
+                    continue
+                if render:
+                    pending.append((outcome, pool.submit(_render, outcome.issued.document, outcome.issued.qr)
+                                    if pool else None))
+                _write_done(pending, Path(out_dir), wait=False)
+        except BaseException:
+            # a refusal of the key, Ctrl-C: the labels issued keep their files, and a rendering that failed
+            # meanwhile (the renderer interrupted too) does not replace the exception, which goes on
+            _write_done(pending, Path(out_dir), wait=True, unwinding=True)
+            raise
+        _write_done(pending, Path(out_dir), wait=True)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     return bulk
 
 
@@ -335,9 +339,10 @@ def _context():
     return multiprocessing.get_context("spawn")
 
 
-def _write_done(pending: list, out: Path, wait: bool) -> None:
+def _write_done(pending: list, out: Path, wait: bool, unwinding: bool = False) -> None:
     """Write the files of the first labels of ``pending`` whose rendering is done, in number order
-    (all of them when ``wait``); render in this process where there is no pool."""
+    (all of them when ``wait``); render in this process where there is no pool. ``unwinding``: an
+    exception is on its way out, so any failed rendering is only that label's error."""
     while pending and (wait or pending[0][1] is None or pending[0][1].done()):
         outcome, future = pending.pop(0)
         issued = outcome.issued
@@ -347,8 +352,10 @@ def _write_done(pending: list, out: Path, wait: bool) -> None:
             # staged as pcf.registry.issue writes a label's files: readable by others (0644 less the
             # umask) like its declaration, not mkstemp's 0600
             StagedFiles({paths[name]: data for name, data in contents.items()}).stage().commit()
-        except (PCFError, OSError) as exc:
-            why = exc.strerror if isinstance(exc, OSError) else str(exc)
+        except Exception as exc:  # noqa: BLE001 - a crash is raised, unless another exception is on its way
+            if not (unwinding or isinstance(exc, (PCFError, OSError))):
+                raise
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc) or type(exc).__name__
             outcome.error = (f"label {issued.number} is issued, but its label and statement files were not written "
                              f"({why}): write them with `pcf registry export {issued.number}`")
             continue
