@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from pcf.core.errors import RenderError
 from pcf.render import label, output, weasyfast
 from pcf.render.label import LABEL_MM
 from tests.test_render import embedded_cjk_fonts, make_result
@@ -27,25 +28,29 @@ import sys
 import zlib
 from pathlib import Path
 from pcf.render import output, weasyfast
-pdf = output.html_to_pdf(Path(sys.argv[1]).read_text(encoding="utf-8"), Path(sys.argv[2]))
+svgs = [Path(name).read_text(encoding="utf-8") for name in sys.argv[4:]]
+pdf = output.html_to_pdf(Path(sys.argv[1]).read_text(encoding="utf-8"), Path(sys.argv[2]), svgs=svgs)
 assert weasyfast.install() is False
 Path(sys.argv[3]).write_bytes(pdf)
 """
 
 
-def plain_pdf(html: str, tmp_path: Path, name: str) -> Path:
-    """The PDF WeasyPrint's own code makes of ``html`` (a fresh process, patches off)."""
+def plain_pdf(html: str, tmp_path: Path, name: str, svgs: tuple = ()) -> Path:
+    """The PDF WeasyPrint's own code makes of ``html`` showing ``svgs`` (a fresh process, patches off)."""
     source, target = tmp_path / f"{name}.html", tmp_path / f"{name}-plain.pdf"
     source.write_text(html, encoding="utf-8")
+    shown = [tmp_path / f"{name}-{i}.svg" for i in range(len(svgs))]
+    for path, svg in zip(shown, svgs):
+        path.write_text(svg, encoding="utf-8")
     env = {**os.environ, "PCF_PLAIN_WEASYPRINT": "1"}
-    subprocess.run([sys.executable, "-c", PLAIN, str(source), str(output.default_templates_dir()), str(target)],
+    subprocess.run([sys.executable, "-c", PLAIN, str(source), str(output.default_templates_dir()), str(target), *map(str, shown)],
                    env=env, check=True, cwd=Path(__file__).resolve().parent.parent)
     return target
 
 
-def fast_pdf(html: str, tmp_path: Path, name: str) -> Path:
+def fast_pdf(html: str, tmp_path: Path, name: str, svgs: tuple = ()) -> Path:
     target = tmp_path / f"{name}-fast.pdf"
-    target.write_bytes(output.html_to_pdf(html, output.default_templates_dir()))
+    target.write_bytes(output.html_to_pdf(html, output.default_templates_dir(), svgs=svgs))
     assert weasyfast.install() is True  # the patches are on in this process
     return target
 
@@ -70,20 +75,21 @@ ISSUED = {"number": "CBX-2026-000042-17", "valid_from": "2026-03-01", "valid_unt
           "issuer": "cb-example", "qr": "https://labels.example.org/pcf/CBX-2026-000042-17"}
 
 
-def label_html(issued: dict | None = ISSUED, **changes) -> str:
+def label_html(issued: dict | None = ISSUED, **changes) -> tuple[str, tuple[str]]:
+    """The label PDF's page and the label SVG it shows."""
     declaration = make_result(**changes)
     font, env, svg, mm = label.variant_svg(declaration, "graded", issued=issued)
     assert mm == LABEL_MM
-    return output.render_template(env, "label.html.j2", svg=label.Markup(svg), mm=mm, font=font, title="t")
+    return output.render_template(env, "label.html.j2", svg=label.Markup(svg), mm=mm, font=font, title="t"), (svg,)
 
 
 def test_label_pdf_matches_weasyprints_own_drawing(tmp_path):
-    html = label_html()
-    fast, plain = fast_pdf(html, tmp_path, "label"), plain_pdf(html, tmp_path, "label")
+    html, svgs = label_html()
+    fast, plain = fast_pdf(html, tmp_path, "label", svgs), plain_pdf(html, tmp_path, "label", svgs)
     assert words(fast) == words(plain)
     assert "产品碳足迹" in words(fast) and "2.500" in words(fast)
-    draft = label_html(issued=None)   # the same characters, the watermark's in whatever fragments
-    fast_draft, plain_draft = fast_pdf(draft, tmp_path, "draft"), plain_pdf(draft, tmp_path, "draft")
+    draft, svgs = label_html(issued=None)   # the same characters, the watermark's in whatever fragments
+    fast_draft, plain_draft = fast_pdf(draft, tmp_path, "draft", svgs), plain_pdf(draft, tmp_path, "draft", svgs)
     assert sorted("".join(words(fast_draft))) == sorted("".join(words(plain_draft)))
     assert (abs(gray(fast_draft).astype(int) - gray(plain_draft).astype(int)) > 64).mean() < 0.01
     a, b = gray(fast).astype(int), gray(plain).astype(int)
@@ -258,8 +264,9 @@ def test_fewer_collections_while_a_pdf_is_made_and_the_threshold_restored():
     assert gc.get_threshold() == before
 
 
-def issued_pages(tmp_path) -> dict[str, str]:
-    """The HTML of an issued label's PDF and of its statement (a self-declared label of a new registry)."""
+def issued_pages(tmp_path) -> tuple[dict[str, str], tuple[str]]:
+    """The HTML of an issued label's PDF and of its statement (a self-declared label of a new registry),
+    and the label SVG both show."""
     from pcf.registry import issue
     from pcf.registry.render import issued_context, statement_html
     from pcf.registry.declaration import label_declaration
@@ -271,19 +278,21 @@ def issued_pages(tmp_path) -> dict[str, str]:
     font = output.cjk_font()
     svg = label.issued_label(label_declaration(issued.document["declaration"]), issued_context(issued.document, issued.qr),
                              font=font)["svg"]
-    return {"label": output.render_template(output.environment(), "label.html.j2", svg=label.Markup(svg.decode()),
-                                            mm=LABEL_MM, font=font, title="t"),
-            "statement": statement_html(issued.document, svg, font)}
+    return ({"label": output.render_template(output.environment(), "label.html.j2", svg=label.Markup(svg.decode()),
+                                             mm=LABEL_MM, font=font, title="t"),
+             "statement": statement_html(issued.document, svg, font)}, (svg.decode(),))
 
 
 def test_a_kept_style_makes_the_same_pdf_byte_for_byte(tmp_path):
     """html_to_pdf(kept_style=True) parses the label's and the statement's <style> once per process and
     hands it to WeasyPrint as a stylesheet: the same PDF, byte for byte, as with the style in the page."""
     base = output.default_templates_dir()
-    for name, html in issued_pages(tmp_path).items():
+    pages, svgs = issued_pages(tmp_path)
+    for name, html in pages.items():
         assert output._kept_style(html, str(base))[1], name  # the style is kept for these pages
         for _ in range(2):  # the second time from the kept stylesheet
-            assert output.html_to_pdf(html, base, kept_style=True) == output.html_to_pdf(html, base), name
+            assert (output.html_to_pdf(html, base, kept_style=True, svgs=svgs)
+                    == output.html_to_pdf(html, base, svgs=svgs)), name
     assert output._stylesheet.cache_info().currsize >= 2
 
 
@@ -291,21 +300,21 @@ def test_kept_lines_make_the_same_pdf_byte_for_byte(tmp_path, monkeypatch):
     """An SVG text's one-line layout kept from an earlier drawing (the label's texts in its PDF, then in
     its statement) draws the same bytes as one laid out afresh."""
     base = output.default_templates_dir()
-    pages = issued_pages(tmp_path)
-    output.html_to_pdf(pages["label"], base)  # patches on
+    pages, svgs = issued_pages(tmp_path)
+    output.html_to_pdf(pages["label"], base, svgs=svgs)  # patches on
     fresh = {}
     with monkeypatch.context() as patch:
         patch.setattr(weasyfast, "MAX_KEPT_LINES", 0)  # every line laid out again
         patch.setattr(weasyfast, "_LINES", weasyfast.threading.local())
         for name, html in pages.items():
-            fresh[name] = output.html_to_pdf(html, base)
+            fresh[name] = output.html_to_pdf(html, base, svgs=svgs)
         assert not weasyfast._LINES.lines
     monkeypatch.setattr(weasyfast, "_LINES", weasyfast.threading.local())
-    assert output.html_to_pdf(pages["label"], base) == fresh["label"]  # lines laid out and kept
+    assert output.html_to_pdf(pages["label"], base, svgs=svgs) == fresh["label"]  # lines laid out and kept
     kept = dict(weasyfast._LINES.lines)
     assert len(kept) > 30
-    assert output.html_to_pdf(pages["statement"], base) == fresh["statement"]  # the label's lines drawn again
-    assert output.html_to_pdf(pages["label"], base) == fresh["label"]
+    assert output.html_to_pdf(pages["statement"], base, svgs=svgs) == fresh["statement"]  # the label's lines drawn again
+    assert output.html_to_pdf(pages["label"], base, svgs=svgs) == fresh["label"]
     assert all(weasyfast._LINES.lines[key][2] is line[2] for key, line in kept.items())  # drawn from the kept ones
 
 
@@ -313,12 +322,36 @@ def test_a_label_svg_shared_by_its_pdf_and_statement_makes_the_same_pdfs(tmp_pat
     """html_to_pdf(images=) hands WeasyPrint one image cache for an issued label's PDF and its statement,
     which show the same label SVG: it is read once, and both PDFs are the same, byte for byte."""
     base = output.default_templates_dir()
-    pages = issued_pages(tmp_path)
-    alone = {name: output.html_to_pdf(html, base, kept_style=True) for name, html in pages.items()}
+    pages, svgs = issued_pages(tmp_path)
+    alone = {name: output.html_to_pdf(html, base, kept_style=True, svgs=svgs) for name, html in pages.items()}
     images: dict = {}
-    shared = {name: output.html_to_pdf(html, base, kept_style=True, images=images) for name, html in pages.items()}
+    shared = {name: output.html_to_pdf(html, base, kept_style=True, images=images, svgs=svgs)
+              for name, html in pages.items()}
     assert shared == alone
-    assert [url[:26] for url in images] == ["data:image/svg+xml;base64,"]  # one image, read for the label's PDF
+    assert list(images) == [output.svg_url(svgs[0])]  # one image, read for the label's PDF
+
+
+def test_a_label_svg_shown_by_its_url_makes_the_same_pdfs_as_a_data_url(tmp_path):
+    """The label's page and its statement name the label SVG by ``svg_url`` and html_to_pdf(svgs=) hands
+    it to WeasyPrint: the pages hold no copy of it, and the PDFs are those of the SVG in a data URL."""
+    base = output.default_templates_dir()
+    pages, svgs = issued_pages(tmp_path)
+    url = output.svg_url(svgs[0])
+    assert url.startswith("pcf-svg:") and url.endswith(".svg") and url != output.svg_url(svgs[0] + " ")
+    for name, html in pages.items():
+        assert html.count(url) == 1 and "base64" not in html and "<svg" not in html, name
+        assert len(html) < len(svgs[0]), name  # the label page was 40 times larger with the data URL
+        inline = html.replace(url, output.svg_data_uri(svgs[0]))
+        assert output.html_to_pdf(html, base, svgs=svgs) == output.html_to_pdf(inline, base), name
+
+
+def test_a_page_naming_an_svg_it_was_not_given_fails(tmp_path):
+    """An <img> of an svg_url whose SVG is not in html_to_pdf(svgs=) is an error, not a missing image."""
+    pages, svgs = issued_pages(tmp_path)
+    with pytest.raises(RenderError, match="svgs="):
+        output.html_to_pdf(pages["label"], output.default_templates_dir())
+    with pytest.raises(RenderError, match="svgs="):
+        output.html_to_pdf(pages["statement"], output.default_templates_dir(), svgs=[svgs[0] + "<!-- other -->"])
 
 
 def test_a_style_is_kept_only_where_the_cascade_stays_the_same():

@@ -99,7 +99,8 @@ def statement_context(document: dict) -> dict:
 
 def statement_html(document: dict, label_svg: bytes, font: str) -> str:
     """The verification statement of a signed declaration as HTML (``statement.html.j2``), showing
-    its label (SVG bytes) in the CJK font family ``font``."""
+    its label (SVG bytes, by :func:`pcf.render.output.svg_url`: make the PDF with
+    ``html_to_pdf(svgs=[label])``) in the CJK font family ``font``."""
     return output.render_template(output.environment(), "statement.html.j2", S=statement_context(document),
                                   label=Markup(label_svg.decode("utf-8")), font=font)
 
@@ -132,7 +133,7 @@ def issued_files(document: dict, qr: str) -> dict[str, bytes]:
     # The statement first: it shows the label, so its glyphs are a superset of the label PDF's, and a
     # process's first label makes one font subset a face (pcf.render.weasyfast) instead of two.
     statement = output.html_to_pdf(statement_html(document, svg.encode("utf-8"), font), output.template_folder(env),
-                                   kept_style=True, images=images)
+                                   kept_style=True, images=images, svgs=[svg])
     return {
         f"{number}.declaration.json": document_text(document).encode("utf-8"),
         f"{number}.label.svg": svg.encode("utf-8"),

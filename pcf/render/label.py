@@ -309,7 +309,7 @@ def variant_svg(declaration: Declaration, variant: str = "graded", templates_dir
 
 def _pdf(env, svg: str, mm: tuple, font: str, title: str, images: dict | None = None) -> bytes:
     html = output.render_template(env, "label.html.j2", svg=Markup(svg), mm=mm, font=font, title=title)
-    return output.html_to_pdf(html, output.template_folder(env), kept_style=True, images=images)
+    return output.html_to_pdf(html, output.template_folder(env), kept_style=True, images=images, svgs=[svg])
 
 
 def label_pdf(env, svg: str, mm: tuple, font: str, title: str, images: dict | None = None) -> bytes:
