@@ -207,6 +207,24 @@ def test_ctrl_c_while_issuing_exits_130_and_leaves_no_process(tmp_path, registry
     assert not list(out.glob(".*.tmp"))  # no temporary file left: a file is whole or absent
 
 
+def test_the_rule_the_labels_read_is_loaded_before_the_renderer_is_forked(tmp_path):
+    """The renderer inherits the first result's rule as the statement reads it (shipped_rule's cache,
+    keyed by id and version as strings); an unreadable first result is left to the loop."""
+    from pcf.pcr.loader import shipped_rule
+    from pcf.registry.bulk import _load_shared
+
+    declaration = make_declaration(id="PACK-A")
+    path = write_declaration(declaration, tmp_path)
+    (tmp_path / "bad.result.json").write_text("{", encoding="utf-8")
+    shipped_rule.cache_clear()
+    _load_shared(tmp_path / "bad.result.json")
+    assert shipped_rule.cache_info().currsize == 0
+    _load_shared(path)
+    pcr = declaration.assessment.pcr
+    assert shipped_rule.cache_info().currsize == 1
+    assert shipped_rule(str(pcr.id), str(pcr.version)) is not None and shipped_rule.cache_info().hits == 1
+
+
 def test_workers_are_forked_after_the_first_label_where_the_system_forks():
     """The renderer process draws the first label and the workers are forked from it (Linux), so they
     start with WeasyPrint, the fonts and their subsets loaded (pcf.registry.bulk)."""
