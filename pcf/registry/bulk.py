@@ -270,12 +270,12 @@ def _serve(jobs: int, tasks, results) -> None:
     """The renderer process: the first label drawn here, then ``jobs`` workers forked from this
     process (WeasyPrint, its fonts and subsets loaded) draw the others; each label's files, or why
     there are none, put on ``results`` as ``(index, kind, value)``."""
-    from pcf.render.output import import_weasyprint
-
     results.cancel_join_thread()  # the issuing process killed: this process still exits (unread results)
     try:
-        try:
-            import_weasyprint()  # while the issuing process starts and issues the first label
+        try:  # while the issuing process starts and issues the first label; Ctrl-C may come meanwhile
+            from pcf.render.output import import_weasyprint
+
+            import_weasyprint()
         except Exception:  # noqa: BLE001 - the first label's rendering meets it again, as that label's error
             pass
         task = _next_task(tasks)
