@@ -225,6 +225,27 @@ def test_the_rule_the_labels_read_is_loaded_before_the_renderer_is_forked(tmp_pa
     assert shipped_rule(str(pcr.id), str(pcr.version)) is not None and shipped_rule.cache_info().hits == 1
 
 
+def test_the_issuing_process_loads_neither_the_render_stack_nor_the_model(tmp_path, registry_backend):
+    """The issuing process of ``pcf issue FOLDER --jobs 2`` (its modules when the command ends) checks
+    the font without Jinja2 or the views (pcf.render.fonts) and assesses the results without the
+    model's lint and loader (pcf.pcr.inventory); the renderer and its workers draw the labels."""
+    import os
+
+    from tests.test_light_imports import _loaded
+
+    store, _, private, _ = new_registry(tmp_path)
+    folder = _folder(tmp_path, store, ("PACK-A", "PACK-B"))
+    store.close()
+    env = dict(os.environ, PCF_REGISTRY=location(tmp_path))
+    code, modules, stderr = _loaded(tmp_path, env, "issue", folder, "--key", private, "--valid-days", 730,
+                                    "--out", tmp_path / "labels", "--jobs", 2)
+    assert code in (0, None), stderr
+    assert len(list((tmp_path / "labels").glob("*.statement.pdf"))) == 2
+    loaded = {m for m in ("weasyprint", "jinja2", "pcf.render.output", "pcf.render.view", "pcf.render.label",
+                          "pcf.model.loader", "pcf.model.lint", "pcf.pcr.lint") if m in modules}
+    assert loaded == set() and "pcf.pcr.assess" in modules and "pcf.render.fonts" in modules
+
+
 def test_workers_are_forked_after_the_first_label_where_the_system_forks():
     """The renderer process draws the first label and the workers are forked from it (Linux), so they
     start with WeasyPrint, the fonts and their subsets loaded (pcf.registry.bulk)."""

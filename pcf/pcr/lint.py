@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from ..model import ProductSystem
 from ..model.lint import LintFinding, is_mass, lint_model, reachable_processes, sort_findings
+from .inventory import INVENTORY_CHECK, inventory_tag
 from .schema import PCR
 
 SHOWN = 5
@@ -85,15 +86,6 @@ def lint_stages(system: ProductSystem, pcr: PCR) -> list[LintFinding]:
             f"empty.{found}", fix, inheriting[0][0].id if inheriting else None))
     return out
 
-
-
-INVENTORY_CHECK = "pcr-inventory"
-
-
-def inventory_tag(pcr: PCR, flow) -> str:
-    """How every ``pcr-inventory`` finding about ``flow`` under ``pcr`` starts (the assessment
-    finds the findings of a flow by it)."""
-    return f"PCR {pcr.id!r} inventory: {flow.name} ({flow.substance})"
 
 
 def _names(flow) -> set[str]:

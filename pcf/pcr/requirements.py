@@ -34,7 +34,7 @@ from ..lca.gwpbasis import LABELS
 from ..lca.result import FootprintResult
 from ..model.lanes import num
 from .assessment import Finding
-from .lint import INVENTORY_CHECK, inventory_tag
+from .inventory import INVENTORY_CHECK, inventory_tag
 from .schema import PCR
 
 ALLOCATION_NAMES = {"system_expansion": "system expansion", "mass": "mass allocation",
