@@ -514,3 +514,17 @@ def test_an_illustrative_gwp_basis_threshold_needs_a_rationale(tmp_path):
     path.write_text(text[:start] + block[:cut] + block[end:], encoding="utf-8")
     with pytest.raises(PCRError, match=r"gwp_basis\.illustrative: illustrative thresholds need a rationale"):
         load_pcr(path)
+
+
+def test_reading_every_shipped_rule_loads_no_numpy():
+    """A PCR names the parameters of its declared-unit expression (pcf.model.exprsyntax): reading
+    one in a fresh process loads no numpy (the renderer of ``pcf issue FOLDER`` reads one)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from pcf.pcr import list_pcrs, load_pcr; ids = list_pcrs(); [load_pcr(i) for i in ids]; "
+            "print(len(ids), 'numpy' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parent.parent)
+    count, numpy = done.stdout.split()
+    assert int(count) == len(list(RULES_DIR.glob("*.yaml"))) > 3 and numpy == "False", done.stderr

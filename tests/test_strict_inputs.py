@@ -20,7 +20,7 @@ from pcf.core.errors import ExpressionError, ModelError, PCFError, PCRError, Sou
 from pcf.core.units import MAX_UNIT_LENGTH, conversion_factor, parse_unit
 from pcf.core.yamlsrc import load_text
 from pcf.model import evaluate, load_model
-from pcf.model.expressions import MAX_DEPTH, MAX_LENGTH, names_in
+from pcf.model.exprsyntax import MAX_DEPTH, MAX_LENGTH, names_in
 from pcf.pcr import load_pcr
 
 from test_model import GOOD, model_error

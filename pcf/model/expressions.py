@@ -10,8 +10,8 @@ the functions of :data:`FUNCTIONS` with their arities: ``min(a, ...)`` and ``max
 of decimals, negative rounds to tens, hundreds, ...).
 
 Every failure is an :class:`~pcf.core.errors.ExpressionError` (the loaders add ``file:line``):
-an expression longer than :data:`MAX_LENGTH` characters or nested deeper than
-:data:`MAX_DEPTH`, a wrong number of arguments, division by zero, a value that is complex
+an expression longer than :data:`~pcf.model.exprsyntax.MAX_LENGTH` characters or nested deeper than
+:data:`~pcf.model.exprsyntax.MAX_DEPTH`, a wrong number of arguments, division by zero, a value that is complex
 (``(-8) ** (1/3)``), too large for a float (``10 ** 400``) or not finite at any step.
 
 Parameters may also be :class:`pcf.model.variants.Variants` arrays (one value per batch
@@ -30,13 +30,10 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..core.errors import ExpressionError
+from .exprsyntax import parse_expression, shown
 from .lanes import is_lane
 from .variants import Variants, finite, is_variants
 
-#: Longest expression read [characters] (a model's longest is under 100).
-MAX_LENGTH = 1000
-#: Deepest syntax tree (each operator, call or unary sign is one level; ``a + b + c`` is 3).
-MAX_DEPTH = 100
 #: Function name -> (fewest, most) arguments; None: any number.
 FUNCTIONS: dict[str, tuple[int, int | None]] = {"min": (1, None), "max": (1, None), "abs": (1, 1), "round": (1, 2)}
 
@@ -54,23 +51,19 @@ _UNARY = {ast.UAdd: operator.pos, ast.USub: operator.neg}
 _ROUND_DIGITS = 400
 
 
-def _shown(src: str) -> str:
-    return repr(src if len(src) <= 80 else src[:77] + "...")
-
-
 def _number(value, src: str):
     """A finite float (or the array of variant values, or a Lane, unchanged) from an operation's result."""
     if is_variants(value) or is_lane(value):
         return value
     if isinstance(value, complex):
-        raise ExpressionError(f"in {_shown(src)}: the value is not a real number ({value:.6g}); "
+        raise ExpressionError(f"in {shown(src)}: the value is not a real number ({value:.6g}); "
                               "a negative number to a fractional power has none")
     try:
         value = float(value)
     except OverflowError:
-        raise ExpressionError(f"in {_shown(src)}: a number too large for a float") from None
+        raise ExpressionError(f"in {shown(src)}: a number too large for a float") from None
     if not math.isfinite(value):
-        raise ExpressionError(f"in {_shown(src)}: a step gives {value}, not a finite number")
+        raise ExpressionError(f"in {shown(src)}: a step gives {value}, not a finite number")
     return value
 
 
@@ -78,10 +71,10 @@ def _round(src: str, x, ndigits=0):
     if is_variants(ndigits):
         digits = np.unique(np.asarray(ndigits, dtype=float))
         if len(digits) != 1:
-            raise ExpressionError(f"in {_shown(src)}: the decimals of round() must be the same for every variant")
+            raise ExpressionError(f"in {shown(src)}: the decimals of round() must be the same for every variant")
         ndigits = float(digits[0])
     if ndigits != int(ndigits):
-        raise ExpressionError(f"in {_shown(src)}: the decimals of round(x, n) must be a whole number, got {ndigits!r}")
+        raise ExpressionError(f"in {shown(src)}: the decimals of round(x, n) must be a whole number, got {ndigits!r}")
     n = max(-_ROUND_DIGITS, min(_ROUND_DIGITS, int(ndigits)))
     return Variants(np.round(x, n)) if is_variants(x) else float(round(x, n))
 
@@ -100,41 +93,6 @@ _APPLY = {
     "abs": lambda src, x: Variants(np.abs(x)) if is_variants(x) else abs(x),
     "round": _round,
 }
-
-
-def names_in(expression: str) -> set[str]:
-    """Parameter names an expression refers to (functions excluded).
-
-    Raises
-    ------
-    ExpressionError
-        The expression is not valid syntax, or is too long or too deep.
-    """
-    tree = _parse(expression)
-    called = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
-    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} - called
-
-
-def _parse(expression: str) -> ast.Expression:
-    """The syntax tree of an expression, bounded in length and depth."""
-    text = expression.strip()
-    if len(text) > MAX_LENGTH:
-        raise ExpressionError(f"the expression {_shown(text)} has {len(text):,} characters; at most "
-                              f"{MAX_LENGTH:,} are read (use parameters)")
-    try:
-        tree = ast.parse(text, mode="eval")
-    except SyntaxError as exc:
-        raise ExpressionError(f"cannot parse expression {_shown(text)}: {exc.msg}") from None
-    except (RecursionError, MemoryError, ValueError):
-        raise ExpressionError(f"cannot parse expression {_shown(text)}: too complex") from None
-    stack = [(tree.body, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise ExpressionError(f"the expression {_shown(text)} is nested more than {MAX_DEPTH} levels deep "
-                                  "(a long chain of signs or terms); use parameters")
-        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
-    return tree
 
 
 def evaluate(expression: str | int | float, parameters: Mapping[str, float]) -> float:
@@ -157,11 +115,12 @@ def evaluate(expression: str | int | float, parameters: Mapping[str, float]) -> 
     Raises
     ------
     ExpressionError
-        Syntax error, too long or too deep (:data:`MAX_LENGTH`, :data:`MAX_DEPTH`), unknown
-        parameter (the message lists the known ones), a construct outside the whitelist
-        (attribute access, calls other than :data:`FUNCTIONS`, keywords, subscripts,
-        strings, ...), a wrong number of arguments, division by zero, a complex value, a
-        number too large for a float, or a step or result that is not finite.
+        Syntax error, too long or too deep (:data:`~pcf.model.exprsyntax.MAX_LENGTH`,
+        :data:`~pcf.model.exprsyntax.MAX_DEPTH`), unknown parameter (the message lists the
+        known ones), a construct outside the whitelist (attribute access, calls other than
+        :data:`FUNCTIONS`, keywords, subscripts, strings, ...), a wrong number of arguments,
+        division by zero, a complex value, a number too large for a float, or a step or result
+        that is not finite.
     """
     if isinstance(expression, bool):
         raise ExpressionError(f"expected a number or an expression, got {expression!r}")
@@ -171,22 +130,22 @@ def evaluate(expression: str | int | float, parameters: Mapping[str, float]) -> 
         try:
             value = float(expression)
         except OverflowError:
-            raise ExpressionError(f"the number {_shown(str(expression))} is too large") from None
+            raise ExpressionError(f"the number {shown(str(expression))} is too large") from None
     else:
         text = str(expression)
-        value = _eval(_parse(text).body, parameters, text)
-    return finite(value, lambda v: ExpressionError(f"expression {_shown(str(expression))} does not give a finite number ({v})"))
+        value = _eval(parse_expression(text).body, parameters, text)
+    return finite(value, lambda v: ExpressionError(f"expression {shown(str(expression))} does not give a finite number ({v})"))
 
 
 def _eval(node: ast.AST, params: Mapping[str, float], src: str) -> float:
     if isinstance(node, ast.Constant):
         if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
-            raise ExpressionError(f"in {_shown(src)}: only numbers are allowed, not {node.value!r}")
+            raise ExpressionError(f"in {shown(src)}: only numbers are allowed, not {node.value!r}")
         return _number(node.value, src)
     if isinstance(node, ast.Name):
         if node.id not in params:
             known = ", ".join(sorted(params)) or "none"
-            raise ExpressionError(f"in {_shown(src)}: unknown parameter {node.id!r} (known parameters: {known})")
+            raise ExpressionError(f"in {shown(src)}: unknown parameter {node.id!r} (known parameters: {known})")
         value = params[node.id]
         return value if is_variants(value) or is_lane(value) else _number(value, src)
     if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
@@ -197,15 +156,15 @@ def _eval(node: ast.AST, params: Mapping[str, float], src: str) -> float:
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in FUNCTIONS:
         name = node.func.id
         if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
-            raise ExpressionError(f"in {_shown(src)}: {name}() takes plain arguments, no names or *")
+            raise ExpressionError(f"in {shown(src)}: {name}() takes plain arguments, no names or *")
         fewest, most = FUNCTIONS[name]
         if len(node.args) < fewest or (most is not None and len(node.args) > most):
             wanted = f"{fewest} or more" if most is None else (f"{fewest}" if fewest == most else f"{fewest} or {most}")
-            raise ExpressionError(f"in {_shown(src)}: {name}() takes {wanted} argument(s), got {len(node.args)}")
+            raise ExpressionError(f"in {shown(src)}: {name}() takes {wanted} argument(s), got {len(node.args)}")
         args = [_eval(a, params, src) for a in node.args]
         return _apply(lambda *a: _APPLY[name](src, *a), args, src)
     raise ExpressionError(
-        f"in {_shown(src)}: {type(node).__name__} is not allowed; use numbers, parameter names, "
+        f"in {shown(src)}: {type(node).__name__} is not allowed; use numbers, parameter names, "
         "+ - * / // % ** ( ) and min/max/abs/round"
     )
 
@@ -216,6 +175,6 @@ def _apply(function, args, src: str):
         with np.errstate(all="ignore"):  # arrays: rows that fail become NaN, marked diverged later
             return _number(function(*args), src)
     except ZeroDivisionError:
-        raise ExpressionError(f"in {_shown(src)}: division by zero") from None
+        raise ExpressionError(f"in {shown(src)}: division by zero") from None
     except OverflowError:
-        raise ExpressionError(f"in {_shown(src)}: a number too large for a float") from None
+        raise ExpressionError(f"in {shown(src)}: a number too large for a float") from None

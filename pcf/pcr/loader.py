@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..core.errors import ExpressionError, PCRError
 from ..core.shipped import shipped
-from ..model.expressions import names_in
+from ..model.exprsyntax import names_in
 from ..core.yamlsrc import LineMap, Loc, format_loc, load_yaml
 from ..core.vocabulary import STAGES
 from .schema import PCR, PerformanceClasses
