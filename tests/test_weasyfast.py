@@ -101,6 +101,20 @@ def test_label_pdf_matches_weasyprints_own_drawing(tmp_path):
     assert embedded_cjk_fonts(fast)
 
 
+def test_every_text_of_the_graded_label_holds_its_own_words():
+    """Each <text> and <tspan> of the graded label (issued and draft) starts with its own words, so that
+    each is drawn as one run: a <text> whose words were all in its <tspan>s went to WeasyPrint's own text
+    code (an empty Pango layout, then the letter-by-letter path; 6 a drawing, ~2 ms of an issued label)."""
+    import xml.etree.ElementTree as ET
+
+    for issued in (ISSUED, {**ISSUED, "self_declared": True}, None):
+        svg = label_html(issued)[1][0]
+        texts = [e for e in ET.fromstring(svg).iter() if e.tag.rsplit("}", 1)[-1] in ("text", "tspan")]
+        assert len(texts) > 30
+        for element in texts:
+            assert element.text and element.text.strip(), ET.tostring(element, encoding="unicode")[:120]
+
+
 def test_svg_text_the_runs_cannot_draw_goes_to_weasyprint(tmp_path):
     """Per-letter positions, rotation and letter spacing stay WeasyPrint's (letter by letter); anchored
     and shifted runs land where WeasyPrint puts them."""
