@@ -1442,8 +1442,27 @@ def _issue_folder(folder: Path, key: Path, valid_days, out_dir: Path, passphrase
     if single_only:
         fail(PCFError("--claim, --baseline-label, --measures, --supersede, --batch and --sku name one label: issue "
                       "it from its result file, not from a folder"))
-    bulk = issue_labels(folder, key, valid_days, out_dir, registry, ask=_ask_passphrase(),
-                        passphrase_file=passphrase_file, self_declared=self_declared, jobs=jobs)
+    bar: list = []  # (Progress, task), made at the first label's outcome: after a passphrase prompt, and
+    # rich.progress imported while the renderer draws, not before it is forked (pcf.registry.bulk)
+
+    def progress(done: int, total: int) -> None:
+        if not bar:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, \
+                TimeRemainingColumn
+
+            shown = Progress(TextColumn("labels"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                             TextColumn("ETA"), TimeRemainingColumn(), console=err.get(), transient=False,
+                             auto_refresh=False)  # drawn at each label, no thread drawing it 10 times a second
+            shown.start()
+            bar.extend((shown, shown.add_task("issue", total=total)))
+        bar[0].update(bar[1], completed=done, total=total, refresh=True)
+
+    try:
+        bulk = issue_labels(folder, key, valid_days, out_dir, registry, ask=_ask_passphrase(),
+                            passphrase_file=passphrase_file, self_declared=self_declared, jobs=jobs, progress=progress)
+    finally:
+        if bar:
+            bar[0].stop()
     for outcome in bulk.outcomes:
         if outcome.issued is not None:
             print(outcome.issued.number)

@@ -5,6 +5,7 @@ both registry back ends (``@pytest.mark.registry``). Not timed (benchmarks/fast_
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from typer.testing import CliRunner
@@ -69,17 +70,25 @@ def test_a_refused_result_does_not_stop_the_others(tmp_path, registry_backend):
     are issued and numbered after B's first label."""
     store, key, _, _ = new_registry(tmp_path)
     folder = _folder(tmp_path, store)
-    first = issue_folder(store, folder, key, 730, tmp_path / "first", jobs=1, render=False)
-    assert not first.refused
+    told: list[tuple[int, int]] = []
+    first = issue_folder(store, folder, key, 730, tmp_path / "first", jobs=1, render=False,
+                         progress=lambda done, total: told.append((done, total)))
+    assert not first.refused and told == [(1, 3), (2, 3), (3, 3)]  # declarations only: each when issued
     for name in ("PACK-A.result.json", "PACK-C.result.json"):
         (folder / name).unlink()
     for product_id in ("PACK-A2", "PACK-C2"):
         declaration = make_declaration(id=product_id, name=f"Test pack {product_id}")
         ensure_case(store, declaration)
         write_declaration(declaration, folder)
-    bulk = issue_folder(store, folder, key, 730, tmp_path / "labels", jobs=2)
+    told.clear()
+    bulk = issue_folder(store, folder, key, 730, tmp_path / "labels", jobs=2,
+                        progress=lambda done, total: told.append((done, total, len(list((tmp_path / "labels").glob(
+                            "*.statement.pdf"))))))
     assert [o.result.name for o in bulk.outcomes] == ["PACK-A2.result.json", "PACK-B.result.json",
                                                      "PACK-C2.result.json"]
+    # the refusal counts at once; an issued label once its files are written (its statement is there)
+    assert [(done, total) for done, total, _ in told] == [(1, 3), (2, 3), (3, 3)]
+    assert told[-1] == (3, 3, 2) and all(written <= done for done, _, written in told)
     refused = bulk.outcomes[1]
     assert refused.issued is None and "already issued as" in refused.error and "one label per result" in refused.error
     assert [o.issued.number.split("-")[2] for o in (bulk.outcomes[0], bulk.outcomes[2])] == ["000004", "000005"]
@@ -155,6 +164,7 @@ def test_cli_issues_a_folder_and_exits_1_when_one_is_refused(tmp_path, monkeypat
     assert [n.split("-")[2] for n in numbers] == ["000001", "000002"]  # A and B; Z refused
     assert "PACK-Z.result.json" in result.output and "no signed verification case" in flat(result.output)
     assert "issued 2 of 3 results" in " ".join(result.output.split())
+    assert re.search(r"labels .* 3/3", result.stderr)  # the progress bar's last state (not a terminal)
     result = CliRunner().invoke(cli.app, args[:2] + ["--key", str(private), "--out", str(tmp_path / "x"),
                                                       "--supersede", numbers[0]])
     assert result.exit_code == 2 and "from its result file, not from a folder" in flat(result.output)

@@ -33,6 +33,7 @@ import pickle
 import queue
 import threading
 import traceback
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -107,7 +108,7 @@ def _render(document: dict, qr: str) -> dict[str, bytes]:
 
 def issue_folder(store: Store, folder: str | Path, key: SigningKey, valid_days: int | None, out_dir: str | Path,
                  *, jobs: int = 1, self_declared: bool = False, pcr_dir: str | Path | None = None,
-                 render: bool = True) -> Bulk:
+                 render: bool = True, progress: Callable[[int, int], None] | None = None) -> Bulk:
     """Issue a label for every result of ``folder`` (module docstring).
 
     Parameters
@@ -123,6 +124,9 @@ def issue_folder(store: Store, folder: str | Path, key: SigningKey, valid_days: 
         Worker processes rendering the PDFs [1 .. 64]; 1 renders in this process.
     render : bool
         False writes the signed declarations only.
+    progress : callable, optional
+        Called with ``(done, total)`` results as each result's outcome becomes final: refused, or
+        issued with its files written (or their failure recorded).
 
     Returns
     -------
@@ -158,7 +162,7 @@ def issue_folder(store: Store, folder: str | Path, key: SigningKey, valid_days: 
     elif render and jobs > 1:
         pool = _pool(jobs, context)
     pending: list[tuple[Outcome, Future | None]] = []
-    bulk = Bulk()
+    bulk, tally = Bulk(), _Tally(len(files), progress)
     try:
         try:
             for path in files:
@@ -169,17 +173,20 @@ def issue_folder(store: Store, folder: str | Path, key: SigningKey, valid_days: 
                                            pcr_dir=pcr_dir, self_declared=self_declared)
                 except (IssueRefused, LabelNotFound, SourceError) as exc:  # about this result: the next one goes on
                     outcome.error = str(exc)
+                    tally.step()
                     continue
                 if render:
                     pending.append((outcome, pool.submit(_render, outcome.issued.document, outcome.issued.qr)
                                     if pool else None))
-                _write_done(pending, Path(out_dir), wait=False)
+                else:
+                    tally.step()
+                _write_done(pending, Path(out_dir), wait=False, tally=tally)
         except BaseException:
             # a refusal of the key, Ctrl-C: the labels issued keep their files, and a rendering that failed
             # meanwhile (the renderer interrupted too) does not replace the exception, which goes on
-            _write_done(pending, Path(out_dir), wait=True, unwinding=True)
+            _write_done(pending, Path(out_dir), wait=True, unwinding=True, tally=tally)
             raise
-        _write_done(pending, Path(out_dir), wait=True)
+        _write_done(pending, Path(out_dir), wait=True, tally=tally)
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
@@ -360,18 +367,30 @@ def _context():
     return multiprocessing.get_context("spawn")
 
 
-def _write_done(pending: list, out: Path, wait: bool, unwinding: bool = False) -> None:
+class _Tally:
+    """Results of :func:`issue_folder` whose outcome is final, told to its ``progress`` callable."""
+
+    def __init__(self, total: int, progress: Callable[[int, int], None] | None):
+        self.done, self.total, self.progress = 0, total, progress
+
+    def step(self) -> None:
+        self.done += 1
+        if self.progress is not None:
+            self.progress(self.done, self.total)
+
+
+def _write_done(pending: list, out: Path, wait: bool, unwinding: bool = False, tally: _Tally | None = None) -> None:
     """Write the files of the first labels of ``pending`` whose rendering is done, in number order
     (all of them when ``wait``); render in this process where there is no pool. ``unwinding``: an
-    exception is on its way out, so any failed rendering is only that label's error."""
+    exception is on its way out, so any failed rendering is only that label's error. Each label's
+    outcome, files written or not, is a ``tally`` step."""
     while pending and (wait or pending[0][1] is None or pending[0][1].done()):
         outcome, future = pending.pop(0)
         issued = outcome.issued
         try:
             contents = future.result() if future is not None else _render(issued.document, issued.qr)
             paths = {name: out / name for name in contents}
-            # staged as pcf.registry.issue writes a label's files: readable by others (0644 less the
-            # umask) like its declaration, not mkstemp's 0600
+            # staged as pcf.registry.issue writes a label's files (renamed into place together)
             StagedFiles({paths[name]: data for name, data in contents.items()}).stage().commit()
         except Exception as exc:  # noqa: BLE001 - a crash is raised, unless another exception is on its way
             if not (unwinding or isinstance(exc, (PCFError, OSError))):
@@ -379,6 +398,9 @@ def _write_done(pending: list, out: Path, wait: bool, unwinding: bool = False) -
             why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc) or type(exc).__name__
             outcome.error = (f"label {issued.number} is issued, but its label and statement files were not written "
                              f"({why}): write them with `pcf registry export {issued.number}`")
-            continue
+            paths = {}
+        finally:
+            if tally is not None:
+                tally.step()
         for name, path in paths.items():
             issued.files[name[len(issued.number) + 1:]] = path
