@@ -174,12 +174,14 @@ def test_cli_issues_a_folder_and_exits_1_when_one_is_refused(tmp_path, monkeypat
     store.close()
 
 
-def test_ctrl_c_while_issuing_exits_130_and_leaves_no_process(tmp_path, registry_backend):
+@pytest.mark.parametrize("moment", ["declaration.json", "statement.pdf"])
+def test_ctrl_c_while_issuing_exits_130_and_leaves_no_process(tmp_path, registry_backend, moment):
     """A real SIGINT to the command's process group (what Ctrl-C sends) once its first label is
-    issued, while it issues the next ones and the renderer still warms up: one line, exit 130, no
-    process left, every label issued with its declaration. Before, waiting for the labels the
-    interrupted renderer had been given raised BrokenProcessPool over the interrupt (an internal
-    error, exit 1)."""
+    issued (the renderer still warms up), or once the workers wrote a first statement: one line, exit
+    130, no process left, every label issued with its declaration, label and statement. Before,
+    waiting for the labels the interrupted renderer had been given raised BrokenProcessPool over the
+    interrupt (an internal error, exit 1); then the renderer and its workers stopped too, leaving
+    issued labels without their PDFs, and an idle worker printed a traceback."""
     import os
     import signal
     import subprocess
@@ -198,7 +200,7 @@ def test_ctrl_c_while_issuing_exits_130_and_leaves_no_process(tmp_path, registry
                             cwd=Path(cli.__file__).parent, env=dict(os.environ, PCF_REGISTRY=location(tmp_path)),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     deadline = time.monotonic() + 300
-    while not (out.exists() and any(out.glob("*.declaration.json"))):
+    while not (out.exists() and any(out.glob(f"*.{moment}"))):
         assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
         time.sleep(0.002)
     os.killpg(proc.pid, signal.SIGINT)
@@ -212,8 +214,9 @@ def test_ctrl_c_while_issuing_exits_130_and_leaves_no_process(tmp_path, registry
     with store.read() as tx:
         numbers = [r.number for r in tx.labels()]
     store.close()
-    assert 1 <= len(numbers) < 40
-    assert sorted(p.name for p in out.glob("*.declaration.json")) == sorted(f"{n}.declaration.json" for n in numbers)
+    assert 1 <= len(numbers) <= 40
+    for suffix in ("declaration.json", "label.svg", "label.pdf", "statement.pdf"):
+        assert sorted(p.name for p in out.glob(f"*.{suffix}")) == sorted(f"{n}.{suffix}" for n in numbers)
     assert not list(out.glob(".*.tmp"))  # no temporary file left: a file is whole or absent
 
 

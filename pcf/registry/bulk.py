@@ -23,10 +23,16 @@ Unlike a single ``pcf issue``, a label is committed before its PDFs are made: if
 fails, the label stays issued and its files are written later with ``pcf registry export NUMBER``
 (the message says so). The CJK font is checked before the first label, so the usual cause of a
 render failure refuses the whole folder before anything is issued.
+
+The issuing process stays at most :data:`AHEAD` labels a job ahead of the files written. Ctrl-C (SIGINT to
+the whole process group) is taken between two labels (:func:`_deferred_interrupt`; a second one at once):
+the renderer and its workers ignore it and draw what they were given, so every label issued gets its
+files before the command exits 130.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import multiprocessing
 import pickle
@@ -47,6 +53,11 @@ from .errors import IssueRefused, LabelNotFound, RegistryError
 from .keys import SigningKey
 from .lifecycle import Issued, issue
 from .store import Store
+
+#: Labels issued ahead of their files, per job: beyond ``AHEAD * jobs`` the issuing process waits for the
+#: first ones, so that a stop (Ctrl-C, a refused key) leaves at most that many labels to draw before the
+#: command ends with every issued label's files, and the renderer's queue stays short.
+AHEAD = 8
 
 
 @dataclass
@@ -165,28 +176,30 @@ def issue_folder(store: Store, folder: str | Path, key: SigningKey, valid_days: 
     bulk, tally = Bulk(), _Tally(len(files), progress)
     try:
         try:
-            for path in files:
-                outcome = Outcome(path)
-                bulk.outcomes.append(outcome)
-                try:
-                    outcome.issued = issue(store, read_declaration(path), key, valid_days, out_dir, render=False,
-                                           pcr_dir=pcr_dir, self_declared=self_declared)
-                except (IssueRefused, LabelNotFound, SourceError) as exc:  # about this result: the next one goes on
-                    outcome.error = str(exc)
-                    tally.step()
-                    continue
-                if render:
-                    pending.append((outcome, pool.submit(_render, outcome.issued.document, outcome.issued.qr)
-                                    if pool else None))
-                else:
-                    tally.step()
-                _write_done(pending, Path(out_dir), wait=False, tally=tally)
+            with _deferred_interrupt() as interrupted:
+                for path in files:
+                    interrupted()  # a Ctrl-C is raised here, between two labels (_deferred_interrupt)
+                    outcome = Outcome(path)
+                    bulk.outcomes.append(outcome)
+                    try:
+                        outcome.issued = issue(store, read_declaration(path), key, valid_days, out_dir, render=False,
+                                               pcr_dir=pcr_dir, self_declared=self_declared)
+                    except (IssueRefused, LabelNotFound, SourceError) as exc:  # about this result: the next one goes on
+                        outcome.error = str(exc)
+                        tally.step()
+                        continue
+                    if render:
+                        pending.append((outcome, pool.submit(_render, outcome.issued.document, outcome.issued.qr)
+                                        if pool else None))
+                    else:
+                        tally.step()
+                    _write_done(pending, Path(out_dir), wait=False, tally=tally, keep=AHEAD * jobs)
+                _write_done(pending, Path(out_dir), wait=True, tally=tally)  # a Ctrl-C now: every label is issued
         except BaseException:
             # a refusal of the key, Ctrl-C: the labels issued keep their files, and a rendering that failed
             # meanwhile (the renderer interrupted too) does not replace the exception, which goes on
             _write_done(pending, Path(out_dir), wait=True, unwinding=True, tally=tally)
             raise
-        _write_done(pending, Path(out_dir), wait=True, tally=tally)
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
@@ -195,7 +208,7 @@ def issue_folder(store: Store, folder: str | Path, key: SigningKey, valid_days: 
 
 def _load_shared(first: Path) -> None:
     """What the renderer needs as well as this process, loaded before it is forked so that it
-    inherits them (about 0.3 s of CPU it spent again): the PCR loader (its pydantic schemas, numpy)
+    inherits them (about 0.3 s of CPU it spent again): the PCR loader (its pydantic schemas)
     and the rule of the first result as the label reads it (:func:`pcf.pcr.loader.shipped_rule`,
     cached per process; :func:`pcf.registry.issue` then finds its YAML parsed). A result that
     cannot be read is left to the issuing loop, which refuses it as usual."""
@@ -250,7 +263,7 @@ class _Renderer:
                 if self.process.is_alive():
                     continue
                 item = None
-            if item is None:
+            if item is None:  # the renderer's end (every label sent), or found dead
                 for future in self.futures.values():
                     if not future.done():
                         future.set_exception(BrokenProcessPool("the rendering process ended before this label"))
@@ -269,15 +282,18 @@ class _Renderer:
         """End the renderer once it has rendered what it was given; its workers end with it."""
         self.tasks.put(None)
         self.process.join()
-        self.results.put(None)  # after what the renderer sent: the collector ends now, not at its next timeout
-        self.collector.join()
+        self.collector.join()  # it ends at the renderer's None, or finds it dead (this process never writes results)
 
 
 def _serve(jobs: int, tasks, results) -> None:
     """The renderer process: the first label drawn here, then ``jobs`` workers forked from this
     process (WeasyPrint, its fonts and subsets loaded) draw the others; each label's files, or why
-    there are none, put on ``results`` as ``(index, kind, value)``."""
-    results.cancel_join_thread()  # the issuing process killed: this process still exits (unread results)
+    there are none, put on ``results`` as ``(index, kind, value)``, then None. Ctrl-C reaches the whole
+    process group: this process and its workers ignore it and draw what they were given, which the
+    issuing process waits for (:data:`AHEAD` labels at most) before it exits 130."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         try:  # while the issuing process starts and issues the first label; Ctrl-C may come meanwhile
             from pcf.render.output import import_weasyprint
@@ -294,8 +310,13 @@ def _serve(jobs: int, tasks, results) -> None:
             results.put(first)
             while (task := _next_task(tasks)) is not None:
                 pool.submit(_render, *task[1:]).add_done_callback(functools.partial(_forward, results, task[0]))
-    except KeyboardInterrupt:  # Ctrl-C reaches the whole process group: the issuing process says so
-        return
+    except KeyboardInterrupt:  # a Ctrl-C before SIGINT was ignored here: the issuing process says so
+        pass
+    finally:
+        if multiprocessing.parent_process().is_alive():
+            results.put(None)  # after every label's files, all flushed before this process exits
+        else:
+            results.cancel_join_thread()  # the issuing process killed: nobody reads, this process still exits
 
 
 def _next_task(tasks):
@@ -348,9 +369,12 @@ WORKER_GC_THRESHOLD = 20000
 def _worker_started() -> None:
     """A worker's set-up: the objects it inherited (forked) or imported are frozen out of the
     garbage collector (never scanned again, and their pages stay shared with the issuing process),
-    and young objects are collected less often; 17 -> 5 ms of CPU a label."""
+    and young objects are collected less often; 17 -> 5 ms of CPU a label. Ctrl-C is ignored: an idle
+    worker printed a traceback, a busy one lost its label (the issuing process decides, :func:`_serve`)."""
     import gc
+    import signal
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     gc.freeze()
     gc.set_threshold(WORKER_GC_THRESHOLD, 50, 100)
 
@@ -367,6 +391,36 @@ def _context():
     return multiprocessing.get_context("spawn")
 
 
+@contextlib.contextmanager
+def _deferred_interrupt():
+    """Ctrl-C while labels are issued (in the main thread, Python's own SIGINT handler in place): remembered,
+    and raised as KeyboardInterrupt by the function this yields, called between two labels, so that a label
+    committed to the registry is always handed to the renderer (a Ctrl-C inside :func:`issue`, after its
+    commit, lost it: issued without files). A second Ctrl-C is raised at once."""
+    import signal
+
+    if threading.current_thread() is not threading.main_thread() \
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield lambda: None
+        return
+    told: list[int] = []
+
+    def remember(signum, frame):
+        if told:
+            raise KeyboardInterrupt
+        told.append(signum)
+
+    def raise_if_told() -> None:
+        if told:
+            raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, remember)
+    try:
+        yield raise_if_told
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 class _Tally:
     """Results of :func:`issue_folder` whose outcome is final, told to its ``progress`` callable."""
 
@@ -379,12 +433,15 @@ class _Tally:
             self.progress(self.done, self.total)
 
 
-def _write_done(pending: list, out: Path, wait: bool, unwinding: bool = False, tally: _Tally | None = None) -> None:
+def _write_done(pending: list, out: Path, wait: bool, unwinding: bool = False, tally: _Tally | None = None,
+                keep: int | None = None) -> None:
     """Write the files of the first labels of ``pending`` whose rendering is done, in number order
-    (all of them when ``wait``); render in this process where there is no pool. ``unwinding``: an
-    exception is on its way out, so any failed rendering is only that label's error. Each label's
-    outcome, files written or not, is a ``tally`` step."""
-    while pending and (wait or pending[0][1] is None or pending[0][1].done()):
+    (all of them when ``wait``; waiting for the first ones while more than ``keep`` are pending);
+    render in this process where there is no pool. ``unwinding``: an exception is on its way out, so
+    any failed rendering is only that label's error. Each label's outcome, files written or not, is
+    a ``tally`` step."""
+    while pending and (wait or pending[0][1] is None or pending[0][1].done()
+                       or (keep is not None and len(pending) > keep)):
         outcome, future = pending.pop(0)
         issued = outcome.issued
         try:
@@ -399,8 +456,7 @@ def _write_done(pending: list, out: Path, wait: bool, unwinding: bool = False, t
             outcome.error = (f"label {issued.number} is issued, but its label and statement files were not written "
                              f"({why}): write them with `pcf registry export {issued.number}`")
             paths = {}
-        finally:
-            if tally is not None:
-                tally.step()
         for name, path in paths.items():
             issued.files[name[len(issued.number) + 1:]] = path
+        if tally is not None:
+            tally.step()
