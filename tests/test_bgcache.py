@@ -161,6 +161,7 @@ def test_a_corrupted_cache_file_is_rebuilt_not_trusted(bd, cache_bg):
     name, model = cache_bg
     cold, _ = run(model)
     path = bgcache.path_of(cache_key(bd, name))
+    assert path.stat().st_mode & 0o777 == 0o600  # pcf's alone, whatever the umask (tests/test_files.py)
     raw = bytearray(path.read_bytes())
     raw[-100] ^= 0xFF  # one flipped bit pattern inside the payload
     path.write_bytes(bytes(raw))

@@ -39,3 +39,14 @@ def test_a_temporary_file_is_new_hidden_and_named_after_its_target(tmp_path):
                for n in names)
     with pytest.raises(FileNotFoundError):
         temporary_file(tmp_path / "missing", ".x.")
+
+
+def test_files_only_pcf_reads_back_are_its_owners_alone(tmp_path):
+    """The caches under PCF_HOME (pcf.lca.warmcache, pcf.lca.bgcache) pass mode 0o600: not readable,
+    let alone writable, by the group under any umask (a pickle written by someone else runs code)."""
+    old = os.umask(0o002)
+    try:
+        write_atomic({tmp_path / "cache.bin": b"x"}, mode=0o600)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "cache.bin").stat().st_mode) == 0o600

@@ -26,13 +26,14 @@ def output_stem(result: dict) -> str:
 _NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 
 
-def temporary_file(folder: str | Path, prefix: str, suffix: str = ".tmp") -> tuple[int, str]:
+def temporary_file(folder: str | Path, prefix: str, suffix: str = ".tmp", mode: int = 0o666) -> tuple[int, str]:
     """A new file ``<folder>/<prefix><8 hex digits><suffix>``, open for writing, for content that is
     then moved into place (``os.replace``, ``os.link``).
 
-    Its mode is 0o666 less the process's umask, applied by the system as for any file ``open()``
-    creates (0644 under the usual umask 022), so an output is as readable as the user's other files;
-    ``tempfile.mkstemp``'s 0600 made every pcf output readable by its owner alone.
+    Its mode is ``mode`` (default 0o666) less the process's umask, applied by the system as for any
+    file ``open()`` creates (0644 under the usual umask 022), so an output is as readable as the
+    user's other files; ``tempfile.mkstemp``'s 0600 made every pcf output readable by its owner alone.
+    Files only pcf reads back (the caches under ``PCF_HOME``, pickles among them) pass 0o600.
 
     Returns
     -------
@@ -49,13 +50,13 @@ def temporary_file(folder: str | Path, prefix: str, suffix: str = ".tmp") -> tup
     for _ in range(100):
         path = os.path.join(folder, f"{prefix}{secrets.token_hex(4)}{suffix}")
         try:
-            return os.open(path, _NEW, 0o666), path
+            return os.open(path, _NEW, mode), path
         except FileExistsError:  # 1 in 4 billion: another name
             continue
     raise FileExistsError(f"{folder}: no free temporary file name {prefix}*{suffix}")
 
 
-def write_atomic(files: dict[Path, bytes]) -> None:
+def write_atomic(files: dict[Path, bytes], mode: int = 0o666) -> None:
     """Write files atomically: each goes to a temporary file in its folder, then ``os.replace``.
 
     All temporary files are written (and fsynced) before any is moved into place, so a
@@ -65,6 +66,8 @@ def write_atomic(files: dict[Path, bytes]) -> None:
     ----------
     files : dict of Path to bytes
         Target path -> content. Folders must exist.
+    mode : int
+        Mode of the new files, less the umask (:func:`temporary_file`).
 
     Raises
     ------
@@ -74,7 +77,7 @@ def write_atomic(files: dict[Path, bytes]) -> None:
     temps: list[tuple[str, Path]] = []
     try:
         for target, data in files.items():
-            fd, tmp = temporary_file(Path(target).parent, f".{Path(target).name}.")
+            fd, tmp = temporary_file(Path(target).parent, f".{Path(target).name}.", mode=mode)
             temps.append((tmp, Path(target)))
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
@@ -182,7 +185,6 @@ class StagedFiles:
             if os.path.exists(tmp):
                 os.unlink(tmp)
         self.temps = []
-
 
 
 def _fsync_dir(folder: Path) -> None:

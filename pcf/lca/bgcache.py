@@ -168,7 +168,8 @@ def store(key: BackgroundKey, cached: Cached) -> None:
     payload = buffer.getvalue()
     folder = cache_folder()
     folder.mkdir(parents=True, exist_ok=True)
-    write_atomic({path_of(key): MAGIC + hashlib.sha256(payload).hexdigest().encode("ascii") + b"\n" + payload})
+    write_atomic({path_of(key): MAGIC + hashlib.sha256(payload).hexdigest().encode("ascii") + b"\n" + payload},
+                 mode=0o600)
     prune_oldest(folder, "*.npz", MAX_ENTRIES)
 
 

@@ -161,7 +161,7 @@ def store(path: Path, project: Path, processed: dict, method_processed: str, bef
                             "state": now, "prepared": prepared}, protocol=pickle.HIGHEST_PROTOCOL)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic({path: MAGIC + hashlib.sha256(payload).hexdigest().encode("ascii") + b"\n" + payload})
+        write_atomic({path: MAGIC + hashlib.sha256(payload).hexdigest().encode("ascii") + b"\n" + payload}, mode=0o600)
     except OSError:  # a read-only PCF_HOME: every footprint is computed in full, as before
         return False
     prune_oldest(path.parent, "*.pickle", MAX_ENTRIES)
