@@ -787,8 +787,7 @@ def batch(
 ) -> None:
     """Compute the footprint of every SKU of a table; resumable (done SKUs are skipped). Full results go
     to a batch store (read one with `pcf batch result OUT SKU`), or one JSON file per SKU."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeElapsedColumn, \
-        TimeRemainingColumn
+    from rich.progress import ProgressColumn
     from rich.text import Text
 
     from pcf.api import batch as run_batch
@@ -798,8 +797,7 @@ def batch(
             speed = task.finished_speed or task.speed
             return Text("" if speed is None else f"{speed:,.0f} SKUs/s")
 
-    with Progress(TextColumn("SKUs"), BarColumn(), MofNCompleteColumn(), Rate(), TimeElapsedColumn(),
-                  TextColumn("ETA"), TimeRemainingColumn(), console=err.get(), transient=False) as bar:
+    with _progress_bar("SKUs", Rate()) as bar:
         task = bar.add_task("batch", total=None)
         report = run_batch(skus, out_dir, model, jobs=jobs, executor=executor, scheduler=scheduler, force=force,
                            results=not summary_only, brightway_dir=brightway_dir, project=project,
@@ -1434,6 +1432,17 @@ def issue(
     print(issued.number)
 
 
+def _progress_bar(noun: str, *columns, auto_refresh: bool = True):
+    """A progress bar on stderr (rich.progress.Progress): ``noun``, the bar, done/total, ``columns``,
+    elapsed time and ETA."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, \
+        TimeRemainingColumn
+
+    return Progress(TextColumn(noun), BarColumn(), MofNCompleteColumn(), *columns, TimeElapsedColumn(),
+                    TextColumn("ETA"), TimeRemainingColumn(), console=err.get(), transient=False,
+                    auto_refresh=auto_refresh)
+
+
 def _issue_folder(folder: Path, key: Path, valid_days, out_dir: Path, passphrase_file, self_declared: bool,
                   registry, jobs: int, single_only) -> None:
     """``pcf issue FOLDER``: every result's label (the number on stdout), refusals on stderr, exit 1 if any."""
@@ -1447,12 +1456,7 @@ def _issue_folder(folder: Path, key: Path, valid_days, out_dir: Path, passphrase
 
     def progress(done: int, total: int) -> None:
         if not bar:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, \
-                TimeRemainingColumn
-
-            shown = Progress(TextColumn("labels"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                             TextColumn("ETA"), TimeRemainingColumn(), console=err.get(), transient=False,
-                             auto_refresh=False)  # drawn at each label, no thread drawing it 10 times a second
+            shown = _progress_bar("labels", auto_refresh=False)  # drawn at each label: no thread drawing it
             shown.start()
             bar.extend((shown, shown.add_task("issue", total=total)))
         bar[0].update(bar[1], completed=done, total=total, refresh=True)

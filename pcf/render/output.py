@@ -363,7 +363,9 @@ def _fetcher_class():
     from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
     class Fetcher(URLFetcher):
-        documents: dict = {}
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.documents: dict = {}
 
         def fetch(self, url, headers=None):
             if not url.startswith(SVG_SCHEME + ":"):
