@@ -283,6 +283,9 @@ def test_a_renderer_that_died_fails_its_labels_instead_of_waiting_for_them():
     future = renderer.submit(_render, {"declaration": {}}, "qr")
     with pytest.raises(BrokenProcessPool, match="rendering process ended"):
         future.result(timeout=30)
+    renderer.collector.join(timeout=30)  # the collector has found it dead and stopped: a label sent now
+    later = renderer.submit(_render, {"declaration": {}}, "qr")  # fails at once (it waited for ever)
+    assert later.done() and isinstance(later.exception(), BrokenProcessPool)
     renderer.shutdown()
     assert renderer.process.exitcode == -9
 

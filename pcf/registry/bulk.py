@@ -157,8 +157,6 @@ def issue_folder(store: Store, folder: str | Path, key: SigningKey, valid_days: 
         hold or that may not issue): raised at once; the labels issued before it stay issued,
         with their files.
     """
-    from pcf.declaration import read_declaration
-
     if not 1 <= jobs <= 64:
         raise RegistryError(f"jobs must be 1 to 64, not {jobs}").about("jobs")
     files = result_files(folder)
@@ -167,42 +165,31 @@ def issue_folder(store: Store, folder: str | Path, key: SigningKey, valid_days: 
         # its workers inherit the answer (pcf.render.fonts: no Jinja2 or views in this process)
         cjk_font()
     pool, context = None, _context()
-    if render and jobs > 1 and context.get_start_method() == "fork":
-        _load_shared(files[0])
-        pool = _Renderer(jobs, context)  # forked before this process imports WeasyPrint (module docstring)
-    elif render and jobs > 1:
-        pool = _pool(jobs, context)
     pending: list[tuple[Outcome, Future | None]] = []
     bulk, tally = Bulk(), _Tally(len(files), progress)
-    try:
+    with _deferred_interrupt() as interrupted:  # from before the renderer's fork (it inherits the handler)
         try:
-            with _deferred_interrupt() as interrupted:
+            if render and jobs > 1 and context.get_start_method() == "fork":
+                _load_shared(files[0])
+                pool = _Renderer(jobs, context)  # forked before this process imports WeasyPrint (module docstring)
+            elif render and jobs > 1:
+                pool = _pool(jobs, context)
+            try:
                 for path in files:
                     interrupted()  # a Ctrl-C is raised here, between two labels (_deferred_interrupt)
-                    outcome = Outcome(path)
-                    bulk.outcomes.append(outcome)
-                    try:
-                        outcome.issued = issue(store, read_declaration(path), key, valid_days, out_dir, render=False,
-                                               pcr_dir=pcr_dir, self_declared=self_declared)
-                    except (IssueRefused, LabelNotFound, SourceError) as exc:  # about this result: the next one goes on
-                        outcome.error = str(exc)
-                        tally.step()
-                        continue
-                    if render:
-                        pending.append((outcome, pool.submit(_render, outcome.issued.document, outcome.issued.qr)
-                                        if pool else None))
-                    else:
-                        tally.step()
+                    _issue_one(bulk, pending, tally, path, pool, render, (store, key, valid_days, out_dir, pcr_dir,
+                                                                          self_declared))
                     _write_done(pending, Path(out_dir), wait=False, tally=tally, keep=AHEAD * jobs)
-                _write_done(pending, Path(out_dir), wait=True, tally=tally)  # a Ctrl-C now: every label is issued
-        except BaseException:
-            # a refusal of the key, Ctrl-C: the labels issued keep their files, and a rendering that failed
-            # meanwhile (the renderer interrupted too) does not replace the exception, which goes on
-            _write_done(pending, Path(out_dir), wait=True, unwinding=True, tally=tally)
-            raise
-    finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+                _write_done(pending, Path(out_dir), wait=True, tally=tally)
+                interrupted()  # a Ctrl-C while the last labels were drawn: every label has its files
+            except BaseException:
+                # a refusal of the key, Ctrl-C: the labels issued keep their files, and a rendering that failed
+                # meanwhile (the renderer interrupted too) does not replace the exception, which goes on
+                _write_done(pending, Path(out_dir), wait=True, unwinding=True, tally=tally)
+                raise
+        finally:
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
     return bulk
 
 
@@ -241,6 +228,7 @@ class _Renderer:
         self.tasks, self.results = context.Queue(), context.Queue()
         self.tasks.cancel_join_thread()  # should the renderer be gone, this process still exits
         self.futures: dict[int, Future] = {}
+        self.lock, self.ended = threading.Lock(), False  # ended: the collector has stopped (its futures failed)
         self.process = context.Process(target=_serve, args=(jobs, self.tasks, self.results))  # it has children
         self.process.start()
         self.collector = threading.Thread(target=self._collect, daemon=True)
@@ -248,25 +236,37 @@ class _Renderer:
 
     def submit(self, render, document: dict, qr: str) -> Future:
         """The files of a label (``render``: :func:`_render`, what the renderer runs), as a future."""
-        index = len(self.futures)
-        future = self.futures[index] = Future()
+        with self.lock:
+            index = len(self.futures)
+            future = self.futures[index] = Future()
+            if self.ended:  # nothing would ever fulfil it
+                future.set_exception(BrokenProcessPool("the rendering process ended before this label"))
+                return future
         self.tasks.put((index, document, qr))
         return future
 
     def _collect(self) -> None:
-        """Fulfil the futures from the results; fail those left when the renderer ends without them
-        (found dead, or None put by :meth:`shutdown` once it has ended)."""
+        """Fulfil the futures from the results; when the renderer ends (its None after every label, or
+        found dead) or a result cannot be read, fail the futures left and those submitted later."""
+        try:
+            self._fulfil()
+        finally:
+            with self.lock:
+                self.ended = True
+                for future in self.futures.values():
+                    if not future.done():
+                        future.set_exception(BrokenProcessPool("the rendering process ended before this label"))
+
+    def _fulfil(self) -> None:
+        """:meth:`_collect`'s loop, until the renderer's end."""
         while True:
             try:
                 item = self.results.get(timeout=0.5)
             except queue.Empty:
                 if self.process.is_alive():
                     continue
-                item = None
-            if item is None:  # the renderer's end (every label sent), or found dead
-                for future in self.futures.values():
-                    if not future.done():
-                        future.set_exception(BrokenProcessPool("the rendering process ended before this label"))
+                return
+            if item is None:  # the renderer's end: every label sent
                 return
             index, kind, value = item
             if kind == "files":
@@ -350,7 +350,7 @@ def _outcome(index: int, future: Future) -> tuple:
         return index, "error", exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
     told = "".join(traceback.format_exception(exc))  # a worker's exception has its own as its cause
     try:
-        pickle.dumps(exc)  # what the queue will do; a failure there would lose the label's outcome
+        pickle.loads(pickle.dumps(exc))  # what the queue will do, both ways; a failure there would lose the label
     except Exception:  # noqa: BLE001 - an exception that cannot travel is told by its text
         exc = RuntimeError(f"{type(exc).__name__}: {exc}")
     return index, "crash", (exc, told)
@@ -389,6 +389,27 @@ def _context():
     if "fork" in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context("spawn")
+
+
+def _issue_one(bulk: Bulk, pending: list, tally, path: Path, pool, render: bool, how: tuple) -> None:
+    """Issue the label of one result file (:func:`issue_folder`), its outcome in ``bulk``; an issued
+    label's rendering handed to ``pool`` (None: drawn in this process) and put on ``pending``."""
+    from pcf.declaration import read_declaration
+
+    store, key, valid_days, out_dir, pcr_dir, self_declared = how
+    outcome = Outcome(path)
+    bulk.outcomes.append(outcome)
+    try:
+        outcome.issued = issue(store, read_declaration(path), key, valid_days, out_dir, render=False,
+                               pcr_dir=pcr_dir, self_declared=self_declared)
+    except (IssueRefused, LabelNotFound, SourceError) as exc:  # about this result: the next one goes on
+        outcome.error = str(exc)
+        tally.step()
+        return
+    if render:
+        pending.append((outcome, pool.submit(_render, outcome.issued.document, outcome.issued.qr) if pool else None))
+    else:
+        tally.step()
 
 
 @contextlib.contextmanager
