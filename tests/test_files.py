@@ -9,7 +9,7 @@ import stat
 
 import pytest
 
-from pcf.core.files import StagedFiles, temporary_file, write_atomic, write_new
+from pcf.core.files import StagedFiles, read_private, temporary_file, write_atomic, write_new
 
 
 @pytest.mark.parametrize("mask, mode", [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664), (0o027, 0o640)])
@@ -50,3 +50,19 @@ def test_files_only_pcf_reads_back_are_its_owners_alone(tmp_path):
     finally:
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "cache.bin").stat().st_mode) == 0o600
+
+
+def test_a_cache_file_others_could_have_written_is_not_read(tmp_path):
+    """read_private (the caches' reader): the bytes of a 0600 file of this user; None for one the group
+    or others may write (a pickle put there by them would run code), a symbolic link, a missing file."""
+    path = tmp_path / "entry.bin"
+    write_atomic({path: b"cached"}, mode=0o600)
+    assert read_private(path) == b"cached"
+    (tmp_path / "link.bin").symlink_to(path)
+    assert read_private(tmp_path / "link.bin") is None
+    for mode in (0o620, 0o602, 0o666):
+        os.chmod(path, mode)
+        assert read_private(path) is None, oct(mode)
+    os.chmod(path, 0o644)  # readable by others, written by this user alone: read
+    assert read_private(path) == b"cached"
+    assert read_private(tmp_path / "missing.bin") is None

@@ -56,6 +56,30 @@ def temporary_file(folder: str | Path, prefix: str, suffix: str = ".tmp", mode: 
     raise FileExistsError(f"{folder}: no free temporary file name {prefix}*{suffix}")
 
 
+def read_private(path: str | Path) -> bytes | None:
+    """The bytes of a file only this user could have written, None for any other: one not owned by the
+    user, or writable by the group or others, or missing or unreadable (a symbolic link is not followed).
+
+    For what pcf reads back from its own caches under ``PCF_HOME`` (written 0600 by :func:`write_atomic`):
+    a file put there by someone else (a pickle runs code when loaded; a forged array changes footprints)
+    is treated as absent, so the cache is rebuilt. Where the system has no user ids, only the mode is
+    checked.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fh.fileno())
+        getuid = getattr(os, "getuid", None)
+        if st.st_mode & 0o022 or (getuid is not None and st.st_uid != getuid()):
+            return None
+        try:
+            return fh.read()
+        except OSError:
+            return None
+
+
 def write_atomic(files: dict[Path, bytes], mode: int = 0o666) -> None:
     """Write files atomically: each goes to a temporary file in its folder, then ``os.replace``.
 

@@ -42,7 +42,7 @@ from importlib.metadata import version as dist_version
 from pathlib import Path
 
 from ..core.bw import pcf_home
-from ..core.files import folder_usage, prune_oldest, remove_cache, write_atomic
+from ..core.files import folder_usage, prune_oldest, read_private, remove_cache, write_atomic
 from ..core.srcdigest import source_digest
 
 MAGIC = b"pcf-warm-footprint/1\n"
@@ -123,9 +123,8 @@ def load(path: Path) -> dict | None:
     dict or None
         ``{project, processed, method_processed, state, prepared}``.
     """
-    try:
-        raw = path.read_bytes()
-    except OSError:
+    raw = read_private(path)  # written by this user alone (a pickle runs code)
+    if raw is None:
         return None
     head = len(MAGIC)
     if not raw.startswith(MAGIC) or raw[head + 64:head + 65] != b"\n":
