@@ -25,14 +25,47 @@ from __future__ import annotations
 import ast
 import math
 import operator
+import sys
 from collections.abc import Mapping
-
-import numpy as np
 
 from ..core.errors import ExpressionError
 from .exprsyntax import parse_expression, shown
 from .lanes import is_lane
-from .variants import Variants, finite, is_variants
+
+# numpy (and .variants, an ndarray subclass) is imported only when an expression meets an array: a PCR's
+# expression evaluated while a label is issued or a result checked needs neither (0.1-0.2 s of CPU an
+# issuing command spent importing numpy, issue 18 part 5; tests/test_light_imports.py).
+
+
+def _is_variants(value) -> bool:
+    """True when ``value`` is an array of variant values (:func:`pcf.model.variants.is_variants`); no
+    array exists while numpy is not imported."""
+    numpy = sys.modules.get("numpy")
+    return numpy is not None and isinstance(value, numpy.ndarray)
+
+
+def _np():
+    import numpy
+
+    return numpy
+
+
+def _variants(values):
+    from .variants import Variants
+
+    return Variants(values)
+
+
+def _finite(value, describe):
+    """:func:`pcf.model.variants.finite`, without numpy for a plain number."""
+    if _is_variants(value) or is_lane(value):
+        from .variants import finite as finite_rows
+
+        return finite_rows(value, describe)
+    if not math.isfinite(value):
+        raise describe(value)
+    return value
+
 
 #: Function name -> (fewest, most) arguments; None: any number.
 FUNCTIONS: dict[str, tuple[int, int | None]] = {"min": (1, None), "max": (1, None), "abs": (1, 1), "round": (1, 2)}
@@ -53,7 +86,7 @@ _ROUND_DIGITS = 400
 
 def _number(value, src: str):
     """A finite float (or the array of variant values, or a Lane, unchanged) from an operation's result."""
-    if is_variants(value) or is_lane(value):
+    if _is_variants(value) or is_lane(value):
         return value
     if isinstance(value, complex):
         raise ExpressionError(f"in {shown(src)}: the value is not a real number ({value:.6g}); "
@@ -68,7 +101,8 @@ def _number(value, src: str):
 
 
 def _round(src: str, x, ndigits=0):
-    if is_variants(ndigits):
+    if _is_variants(ndigits):
+        np = _np()
         digits = np.unique(np.asarray(ndigits, dtype=float))
         if len(digits) != 1:
             raise ExpressionError(f"in {shown(src)}: the decimals of round() must be the same for every variant")
@@ -76,21 +110,22 @@ def _round(src: str, x, ndigits=0):
     if ndigits != int(ndigits):
         raise ExpressionError(f"in {shown(src)}: the decimals of round(x, n) must be a whole number, got {ndigits!r}")
     n = max(-_ROUND_DIGITS, min(_ROUND_DIGITS, int(ndigits)))
-    return Variants(np.round(x, n)) if is_variants(x) else float(round(x, n))
+    return _variants(_np().round(x, n)) if _is_variants(x) else float(round(x, n))
 
 
-def _minmax(reduce, pick):
+def _minmax(reduce: str, pick):
     def apply(src: str, *args):
-        if any(is_variants(a) for a in args):
-            return Variants(reduce.reduce(np.broadcast_arrays(*args)))
+        if any(_is_variants(a) for a in args):
+            np = _np()
+            return _variants(getattr(np, reduce).reduce(np.broadcast_arrays(*args)))
         return pick(args)
     return apply
 
 
 _APPLY = {
-    "min": _minmax(np.minimum, min),
-    "max": _minmax(np.maximum, max),
-    "abs": lambda src, x: Variants(np.abs(x)) if is_variants(x) else abs(x),
+    "min": _minmax("minimum", min),
+    "max": _minmax("maximum", max),
+    "abs": lambda src, x: _variants(_np().abs(x)) if _is_variants(x) else abs(x),
     "round": _round,
 }
 
@@ -124,7 +159,7 @@ def evaluate(expression: str | int | float, parameters: Mapping[str, float]) -> 
     """
     if isinstance(expression, bool):
         raise ExpressionError(f"expected a number or an expression, got {expression!r}")
-    if is_variants(expression):  # an amount the loader computed for every variant
+    if _is_variants(expression):  # an amount the loader computed for every variant
         value = expression
     elif isinstance(expression, (int, float)):
         try:
@@ -134,7 +169,7 @@ def evaluate(expression: str | int | float, parameters: Mapping[str, float]) -> 
     else:
         text = str(expression)
         value = _eval(parse_expression(text).body, parameters, text)
-    return finite(value, lambda v: ExpressionError(f"expression {shown(str(expression))} does not give a finite number ({v})"))
+    return _finite(value, lambda v: ExpressionError(f"expression {shown(str(expression))} does not give a finite number ({v})"))
 
 
 def _eval(node: ast.AST, params: Mapping[str, float], src: str) -> float:
@@ -147,7 +182,7 @@ def _eval(node: ast.AST, params: Mapping[str, float], src: str) -> float:
             known = ", ".join(sorted(params)) or "none"
             raise ExpressionError(f"in {shown(src)}: unknown parameter {node.id!r} (known parameters: {known})")
         value = params[node.id]
-        return value if is_variants(value) or is_lane(value) else _number(value, src)
+        return value if _is_variants(value) or is_lane(value) else _number(value, src)
     if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
         left, right = _eval(node.left, params, src), _eval(node.right, params, src)
         return _apply(_BINARY[type(node.op)], (left, right), src)
@@ -172,7 +207,10 @@ def _eval(node: ast.AST, params: Mapping[str, float], src: str) -> float:
 def _apply(function, args, src: str):
     """``function(*args)`` as a finite float (or Variants), its failures as ExpressionError."""
     try:
-        with np.errstate(all="ignore"):  # arrays: rows that fail become NaN, marked diverged later
+        numpy = sys.modules.get("numpy")
+        if numpy is None:  # no array, Lane or numpy number exists yet: plain floats
+            return _number(function(*args), src)
+        with numpy.errstate(all="ignore"):  # arrays: rows that fail become NaN, marked diverged later
             return _number(function(*args), src)
     except ZeroDivisionError:
         raise ExpressionError(f"in {shown(src)}: division by zero") from None

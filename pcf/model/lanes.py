@@ -30,6 +30,7 @@ import contextvars
 import math
 import operator
 import re
+import sys
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -381,7 +382,8 @@ def num(x) -> "float | Lane":
     """``float(x)``, keeping a :class:`Lane` (and a loader array, as a Lane) as it is."""
     if type(x) is Lane:
         return x
-    if isinstance(x, np.ndarray) and x.ndim == 1 and x.size > 1:
+    numpy = sys.modules.get("numpy")  # no array exists before numpy is imported: a PCR check need not import it
+    if numpy is not None and isinstance(x, numpy.ndarray) and x.ndim == 1 and x.size > 1:
         return lane(x)
     return float(x)
 
