@@ -223,7 +223,7 @@ def guarded(call: typing.Callable, *args, **kwargs):
       message (and the option it is about) on stderr, exit status 2;
     - an ``OSError`` about a file (a permission, a full disk, a folder where a file should be):
       the path and the system's reason, exit status 2;
-    - Ctrl-C: ``interrupted``, exit status 130;
+    - Ctrl-C: ``interrupted`` (and what it left, when the interrupt says: a label issued), exit status 130;
     - anything else is a bug: ``internal error`` with the path of the log file holding the
       traceback (:func:`internal_error`), exit status 1.
 
@@ -244,8 +244,8 @@ def guarded(call: typing.Callable, *args, **kwargs):
         if isinstance(exc, OSError) and exc.filename is not None:
             say("error:", "red", f"{exc.filename}: {exc.strerror or exc}")
             raise typer.Exit(2) from None
-        if isinstance(exc, KeyboardInterrupt):
-            print("interrupted", file=sys.stderr)
+        if isinstance(exc, KeyboardInterrupt):  # what it leaves, if it says (pcf.registry.lifecycle)
+            print(f"interrupted: {exc}" if str(exc) else "interrupted", file=sys.stderr)
             raise typer.Exit(130) from None
         raise typer.Exit(internal_error(exc)) from None
 

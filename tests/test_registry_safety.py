@@ -6,6 +6,8 @@ both back ends (an SQLite file; a PostgreSQL server, issue 16: tests/conftest.py
   signature and signer, tables, every declaration signature) passes;
 - a process killed (SIGKILL) in the middle of issuing leaves no label, no event, no visible
   file and no used number;
+- after the commit, a rename that fails or a Ctrl-C leaves no temporary file, and the error names
+  the label issued (and `pcf registry export NUMBER` when its files are not all there);
 - hostile product names cannot inject into SQL, the label SVG or the statement.
 """
 
@@ -196,4 +198,79 @@ def test_hostile_product_names_cannot_inject_sql_svg_or_html(tmp_path):
     assert "p=X%27)%3B DROP TABLE labels%3B--|" in issued.token
     fields = parse_token(issued.token).fields
     assert fields["p"] == HOSTILE_ID and fields["c"] == "C" and fields["n"] == issued.number
+    store.close()
+
+
+def _first_number(store) -> str:
+    """The number the next label of a fresh registry gets this year (sequence 1)."""
+    from pcf.registry.declaration import utc_now
+    from pcf.registry.numbers import format_number
+
+    with store.read() as tx:
+        prefix = tx.setting("prefix") or "PCF"
+    return format_number(prefix, utc_now().year, 1)
+
+
+def test_files_that_cannot_be_renamed_after_the_commit_leave_no_temporary_file_and_say_how_to_write_them(tmp_path):
+    """The registry's commit done, renaming a label's files into place fails for real: a folder holds
+    the name of its label PDF (the third of four). The label stays issued, its first two files are in
+    place, no temporary file is left, and the error says how to write the files:
+    `pcf registry export NUMBER`. Before, the OSError went out as it was (an error about a file, not
+    about the label) and the label PDF's and statement's staged files stayed as hidden .tmp files."""
+    from pcf.api import registry_export
+    from pcf.registry.errors import RegistryError
+
+    store, key, _, _ = new_registry(tmp_path)
+    number = _first_number(store)
+    out = tmp_path / "labels"
+    (out / f"{number}.label.pdf").mkdir(parents=True)  # rename(2) of a file onto a folder: EISDIR
+    with pytest.raises(RegistryError) as raised:
+        issue(store, make_declaration(), key, 730, out)
+    assert f"label {number} is issued" in str(raised.value)
+    assert f"pcf registry export {number}" in str(raised.value)
+    with store.read() as tx:
+        assert [r.number for r in tx.labels()] == [number]
+    assert sorted(p.name for p in out.iterdir()) == [f"{number}.{s}" for s in ("declaration.json", "label.pdf",
+                                                                                 "label.svg")]
+    (out / f"{number}.label.pdf").rmdir()
+    registry_export(number, out, location(tmp_path))
+    assert sorted(p.name for p in out.iterdir()) == [f"{number}.{s}" for s in ("declaration.json", "label.pdf",
+                                                                                 "label.svg", "statement.pdf")]
+    store.close()
+
+
+@pytest.mark.parametrize("interrupts", [1, 2])
+def test_ctrl_c_between_the_commit_and_the_renames(tmp_path, monkeypatch, interrupts):
+    """A real SIGINT delivered to this process as the first staged file is renamed into place (once,
+    or twice: the user insists). Once: the files are renamed all the same, then the interrupt goes out
+    saying the label is issued and where its files are. Twice: the second interrupt goes out at once,
+    naming `pcf registry export NUMBER`, and no temporary file is left. Before, either left the label
+    issued with its files as hidden .tmp files and said nothing of it."""
+    import pcf.core.files
+
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # Python's own, as in `pcf issue`
+    store, key, _, _ = new_registry(tmp_path)
+    number = _first_number(store)
+    out = tmp_path / "labels"
+    rename = os.replace
+
+    def interrupted_rename(source, target):
+        monkeypatch.setattr(pcf.core.files.os, "replace", rename)  # the first rename only
+        for _ in range(interrupts):
+            signal.raise_signal(signal.SIGINT)
+        rename(source, target)
+
+    monkeypatch.setattr(pcf.core.files.os, "replace", interrupted_rename)
+    with pytest.raises(KeyboardInterrupt) as raised:
+        issue(store, make_declaration(), key, 730, out, render=False)
+    monkeypatch.undo()
+    with store.read() as tx:
+        assert [r.number for r in tx.labels()] == [number]
+    assert f"label {number} is issued" in str(raised.value)
+    if interrupts == 1:
+        assert sorted(p.name for p in out.iterdir()) == [f"{number}.declaration.json"]
+        assert str(out) in str(raised.value)
+    else:
+        assert list(out.iterdir()) == [] and f"pcf registry export {number}" in str(raised.value)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     store.close()

@@ -194,9 +194,19 @@ class StagedFiles:
         -------
         list of Path
             The target files.
+
+        Raises
+        ------
+        OSError, KeyboardInterrupt
+            A rename failed or was interrupted: the files renamed before stay, the temporary files
+            not renamed yet are removed.
         """
-        for tmp, target in self.temps:
-            os.replace(tmp, target)
+        try:
+            for tmp, target in self.temps:
+                os.replace(tmp, target)
+        except BaseException:
+            self.discard()
+            raise
         for folder in {target.parent for _, target in self.temps}:
             _fsync_dir(folder)
         done = [target for _, target in self.temps]

@@ -24,15 +24,14 @@ fails, the label stays issued and its files are written later with ``pcf registr
 (the message says so). The CJK font is checked before the first label, so the usual cause of a
 render failure refuses the whole folder before anything is issued.
 
-The issuing process stays at most :data:`AHEAD` labels a job ahead of the files written. Ctrl-C (SIGINT to
-the whole process group) is taken between two labels (:func:`_deferred_interrupt`; a second one at once):
-the renderer and its workers ignore it and draw what they were given, so every label issued gets its
-files before the command exits 130.
+The issuing process stays at most :data:`AHEAD` labels a job ahead of the files written. Ctrl-C (SIGINT
+to the whole process group) is taken between two labels (:func:`pcf.registry.lifecycle.deferred_interrupt`;
+a second one at once): the renderer and its workers ignore it and draw what they were given, so every
+label issued gets its files before the command exits 130.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import multiprocessing
 import pickle
@@ -51,7 +50,7 @@ from pcf.render.fonts import cjk_font
 
 from .errors import IssueRefused, LabelNotFound, RegistryError
 from .keys import SigningKey
-from .lifecycle import Issued, issue
+from .lifecycle import Issued, deferred_interrupt, issue
 from .store import Store
 
 #: Labels issued ahead of their files, per job: beyond ``AHEAD * jobs`` the issuing process waits for the
@@ -167,7 +166,7 @@ def issue_folder(store: Store, folder: str | Path, key: SigningKey, valid_days: 
     pool, context = None, _context()
     pending: list[tuple[Outcome, Future | None]] = []
     bulk, tally = Bulk(), _Tally(len(files), progress)
-    with _deferred_interrupt() as interrupted:  # from before the renderer's fork (it inherits the handler)
+    with deferred_interrupt() as interrupted:  # from before the renderer's fork (it inherits the handler)
         try:
             if render and jobs > 1 and context.get_start_method() == "fork":
                 _load_shared(files[0])
@@ -176,7 +175,7 @@ def issue_folder(store: Store, folder: str | Path, key: SigningKey, valid_days: 
                 pool = _pool(jobs, context)
             try:
                 for path in files:
-                    interrupted()  # a Ctrl-C is raised here, between two labels (_deferred_interrupt)
+                    interrupted()  # a Ctrl-C is raised here, between two labels (deferred_interrupt)
                     _issue_one(bulk, pending, tally, path, pool, render, (store, key, valid_days, out_dir, pcr_dir,
                                                                           self_declared))
                     _write_done(pending, Path(out_dir), wait=False, tally=tally, keep=AHEAD * jobs)
@@ -410,36 +409,6 @@ def _issue_one(bulk: Bulk, pending: list, tally, path: Path, pool, render: bool,
         pending.append((outcome, pool.submit(_render, outcome.issued.document, outcome.issued.qr) if pool else None))
     else:
         tally.step()
-
-
-@contextlib.contextmanager
-def _deferred_interrupt():
-    """Ctrl-C while labels are issued (in the main thread, Python's own SIGINT handler in place): remembered,
-    and raised as KeyboardInterrupt by the function this yields, called between two labels, so that a label
-    committed to the registry is always handed to the renderer (a Ctrl-C inside :func:`issue`, after its
-    commit, lost it: issued without files). A second Ctrl-C is raised at once."""
-    import signal
-
-    if threading.current_thread() is not threading.main_thread() \
-            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
-        yield lambda: None
-        return
-    told: list[int] = []
-
-    def remember(signum, frame):
-        if told:
-            raise KeyboardInterrupt
-        told.append(signum)
-
-    def raise_if_told() -> None:
-        if told:
-            raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGINT, remember)
-    try:
-        yield raise_if_told
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 class _Tally:

@@ -6,15 +6,20 @@ hidden temporary files, stores the label and appends the ``label-issued`` event.
 the commit are the files renamed into place. So an error or a killed process leaves either
 a fully issued label or nothing (no number used, no event, no visible file); if a process
 dies in the instant between the commit and the renames, the label is issued and
-``pcf registry export NUMBER --out DIR`` writes its files again.
+``pcf registry export NUMBER --out DIR`` writes its files again. A Ctrl-C from the commit to
+the renames waits for them (:func:`deferred_interrupt`; a second one at once); a rename that
+fails, or a second Ctrl-C, leaves no temporary file and its error names the label and that
+command.
 """
 
 from __future__ import annotations
 
 import calendar
+import contextlib
 import hashlib
 import math
 import shutil
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -348,6 +353,7 @@ def _issue(store: Store, make, key: SigningKey, out_dir, now: datetime | None, p
     out, created = _prepare_out(out_dir)
     now = (now or utc_now()).replace(microsecond=0)
     staged: StagedFiles | None = None
+    held = contextlib.ExitStack()  # from the registry's commit to the renames
     try:
         with store.write() as tx:
             issuer = _usable_key(tx, key, now)
@@ -371,7 +377,10 @@ def _issue(store: Store, make, key: SigningKey, out_dir, now: datetime | None, p
                 else:
                     contents = {f"{record.number}.declaration.json": document_text(document).encode("utf-8")}
                 staged = StagedFiles({out / name: data for name, data in contents.items()}).stage()
+            # from the commit (at the block's end) to the renames a Ctrl-C waits: a label committed gets its files
+            interrupted = held.enter_context(deferred_interrupt())
     except BaseException as exc:
+        held.close()
         if staged:
             staged.discard()
         if created:
@@ -380,10 +389,70 @@ def _issue(store: Store, make, key: SigningKey, out_dir, now: datetime | None, p
             raise RegistryError(f"cannot write the label files in {out} ({exc.strerror}); nothing was "
                                 "issued") from None
         raise
-    files: dict[str, Path] = {}
-    if staged is not None:
-        files = {path.name[len(record.number) + 1:]: path for path in staged.commit()}
+    with held:
+        files = _put_in_place(staged, record.number, out) if staged is not None else {}
+    try:
+        interrupted()  # a Ctrl-C in the commit or the renames: said now, the label has its files
+    except KeyboardInterrupt:
+        where = f", its files in {out}" if files else ""
+        raise KeyboardInterrupt(f"label {record.number} is issued{where}") from None
     return Issued(record.number, document, record, qr, record.token, files)
+
+
+def _put_in_place(staged: StagedFiles, number: str, out: Path) -> dict[str, Path]:
+    """The staged files of label ``number``, committed to the registry, renamed into ``out``: kind ->
+    path. A rename that fails (a full disk, a folder of that name, a second Ctrl-C) leaves no temporary
+    file (:meth:`StagedFiles.commit`) and raises, as :mod:`pcf.registry.bulk` does, what the label is
+    and how to write its files.
+
+    Raises
+    ------
+    RegistryError
+        A file could not be renamed (an OSError).
+    KeyboardInterrupt
+        A Ctrl-C (after another: :func:`deferred_interrupt`).
+    """
+    try:
+        return {path.name[len(number) + 1:]: path for path in staged.commit()}
+    except (OSError, KeyboardInterrupt) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else "interrupted"
+        told = (f"label {number} is issued, but its files were not all written in {out} ({why}): write them "
+                f"with `pcf registry export {number} --out {out}`")
+        if isinstance(exc, KeyboardInterrupt):
+            raise KeyboardInterrupt(told) from None
+        raise RegistryError(told) from None
+
+
+@contextlib.contextmanager
+def deferred_interrupt():
+    """Ctrl-C while a committed label is not yet handed on (in the main thread, Python's own SIGINT handler
+    in place): remembered, and raised as KeyboardInterrupt by the function this yields, called where it
+    can be (between two labels, once a label's files are in place; it still raises after the block),
+    so that a label committed to the registry is never left without its files (a Ctrl-C in the commit
+    lost them). A second Ctrl-C is raised at once. Elsewhere (another thread, or a handler of the
+    caller's, such as this one deferring already) it defers nothing."""
+    import signal
+
+    if threading.current_thread() is not threading.main_thread() \
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield lambda: None
+        return
+    told: list[int] = []
+
+    def remember(signum, frame):
+        if told:
+            raise KeyboardInterrupt
+        told.append(signum)
+
+    def raise_if_told() -> None:
+        if told:
+            raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, remember)
+    try:
+        yield raise_if_told
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _result_sha256(declaration: Declaration) -> str:
