@@ -321,3 +321,93 @@ def test_workers_freeze_what_they_start_with_and_collect_less_often():
         assert pool.submit(gc.get_freeze_count).result() > 1000  # the modules' objects, at least
     finally:
         pool.shutdown()
+
+
+def _issue_folder_process(tmp_path, count: int):
+    """A real ``pcf issue FOLDER --jobs 2`` on ``count`` self-declared results, in a session of its own
+    (its process group: the command and every process it starts); (process, out folder)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    store, _, private, _ = new_registry(tmp_path, case=False)
+    folder = tmp_path / "results"
+    for i in range(count):
+        write_declaration(make_declaration(id=f"PACK-{i:02d}", name=f"Test pack {i}"), folder)
+    store.close()
+    out = tmp_path / "labels"
+    proc = subprocess.Popen([sys.executable, "-c", "import cli; cli.main()", "issue", str(folder), "--key", str(private),
+                             "--valid-days", "730", "--out", str(out), "--self-declared", "--jobs", "2"],
+                            cwd=Path(cli.__file__).parent, env=dict(os.environ, PCF_REGISTRY=location(tmp_path)),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    return proc, out
+
+
+def _wait_for(proc, out, pattern: str, timeout: float = 300) -> None:
+    """Until a file matching ``pattern`` is in ``out`` (the command still running)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not (out.exists() and any(out.glob(pattern))):
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.002)
+
+
+def _alive(group: int) -> dict[int, float]:
+    """The processes of process group ``group`` still running (a zombie has ended: only its exit status is
+    left for init to collect), each with the CPU time it has used [s] (/proc/PID/stat: utime + stime)."""
+    import os
+    import subprocess
+
+    alive = {}
+    for pid in subprocess.run(["pgrep", "-g", str(group)], capture_output=True, text=True).stdout.split():
+        try:
+            fields = open(f"/proc/{pid}/stat", encoding="ascii").read().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        if fields[0] != "Z":  # fields after the name: state, ppid, ... utime (12th), stime (13th)
+            alive[int(pid)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return alive
+
+
+def test_a_killed_issuing_process_leaves_no_renderer_and_no_worker(tmp_path, registry_backend):
+    """kill -9 of the issuing process once the workers wrote a fifth statement: the renderer then holds up
+    to 16 labels to draw and nobody reads its results. It and its workers end at once (within a second,
+    under 0.15 s of CPU between them, less than one label's drawing), leaving no process; every label in
+    the registry is whole or written again by `pcf registry export NUMBER`. Before, they drew the labels
+    they were given for nobody (~1.5 s of CPU, ~2 s), a worker blocked on its full results pipe meanwhile;
+    had the issuing process died after the renderer's last check, the renderer waited for ever."""
+    import os
+    import signal
+    import time
+
+    proc, out = _issue_folder_process(tmp_path, 60)
+    _wait_for(proc, out, "*-000005-*.statement.pdf")
+    before = _alive(proc.pid)
+    os.kill(proc.pid, signal.SIGKILL)  # the issuing process alone: its renderer and workers stay
+    killed = time.monotonic()
+    proc.wait(timeout=60)  # not communicate(): the renderer and its workers hold its pipes until they end
+    used: dict[int, float] = {}
+    while left := _alive(proc.pid):
+        used.update({pid: cpu - before.get(pid, 0.0) for pid, cpu in left.items()})
+        assert time.monotonic() - killed < 1, f"processes of the command left: {left}"
+        time.sleep(0.02)
+    assert sum(used.values()) < 0.15, used
+    proc.communicate(timeout=60)
+    store = open_store(location(tmp_path))
+    with store.read() as tx:
+        numbers = [r.number for r in tx.labels()]
+    store.close()
+    assert 5 <= len(numbers) < 60
+    declarations = sorted(p.name for p in out.glob("*.declaration.json"))
+    assert set(declarations) <= {f"{n}.declaration.json" for n in numbers}  # no file of a label not issued
+    missing = [n for n in numbers if not all((out / f"{n}.{s}").exists() for s in ("declaration.json", "label.svg",
+                                                                                       "label.pdf", "statement.pdf"))]
+    assert missing  # the labels the renderer was given when the issuing process was killed
+    env = dict(os.environ, PCF_REGISTRY=location(tmp_path))
+    for number in missing:
+        result = CliRunner().invoke(cli.app, ["registry", "export", number, "--out", str(out)], env=env)
+        assert result.exit_code == 0, result.output
+    for suffix in ("declaration.json", "label.svg", "label.pdf", "statement.pdf"):
+        assert sorted(p.name for p in out.glob(f"*.{suffix}")) == sorted(f"{n}.{suffix}" for n in numbers)

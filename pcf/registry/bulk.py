@@ -27,7 +27,10 @@ render failure refuses the whole folder before anything is issued.
 The issuing process stays at most :data:`AHEAD` labels a job ahead of the files written. Ctrl-C (SIGINT
 to the whole process group) is taken between two labels (:func:`pcf.registry.lifecycle.deferred_interrupt`;
 a second one at once): the renderer and its workers ignore it and draw what they were given, so every
-label issued gets its files before the command exits 130.
+label issued gets its files before the command exits 130. Should the issuing process be killed (kill -9),
+the system kills the renderer, and the renderer's end its workers (Linux, :func:`_end_with_parent`):
+nothing is drawn for nobody; the labels issued whose files were not written yet get them from
+``pcf registry export NUMBER``.
 """
 
 from __future__ import annotations
@@ -292,6 +295,7 @@ def _serve(jobs: int, tasks, results) -> None:
     issuing process waits for (:data:`AHEAD` labels at most) before it exits 130."""
     import signal
 
+    _end_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         try:  # while the issuing process starts and issues the first label; Ctrl-C may come meanwhile
@@ -316,6 +320,25 @@ def _serve(jobs: int, tasks, results) -> None:
             results.put(None)  # after every label's files, all flushed before this process exits
         else:
             results.cancel_join_thread()  # the issuing process killed: nobody reads, this process still exits
+
+
+def _end_with_parent() -> None:
+    """This process (the renderer, or a worker) is killed (SIGKILL) by the system as soon as the process
+    that started it ends (Linux: ``prctl(PR_SET_PDEATHSIG)``), so that a renderer whose issuing process
+    was killed (kill -9) draws nothing more for nobody and waits on no pipe, and its workers end with
+    it; nothing is lost, the labels it held are issued and ``pcf registry export`` writes their files.
+    Elsewhere the renderer finds the issuing process gone once it has no label left (:func:`_next_task`)."""
+    import ctypes
+    import os
+    import signal
+
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (AttributeError, OSError):  # not Linux
+        return
+    pr_set_pdeathsig = 1
+    if prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0) == 0 and os.getppid() != multiprocessing.parent_process().pid:
+        os._exit(1)  # the parent ended before it was asked: no signal will come
 
 
 def _next_task(tasks):
@@ -373,6 +396,7 @@ def _worker_started() -> None:
     import gc
     import signal
 
+    _end_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     gc.freeze()
     gc.set_threshold(WORKER_GC_THRESHOLD, 50, 100)
