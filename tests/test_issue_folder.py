@@ -411,3 +411,30 @@ def test_a_killed_issuing_process_leaves_no_renderer_and_no_worker(tmp_path, reg
         assert result.exit_code == 0, result.output
     for suffix in ("declaration.json", "label.svg", "label.pdf", "statement.pdf"):
         assert sorted(p.name for p in out.glob(f"*.{suffix}")) == sorted(f"{n}.{suffix}" for n in numbers)
+
+
+def test_a_progress_callback_that_raises_while_unwinding_skips_no_label_files(tmp_path):
+    """A progress callback raising at every call (as a progress bar hit by a Ctrl-C may): its first
+    exception goes out of issue_folder, after the files of every label issued are written. The four
+    labels are issued while the renderer still warms up, so the first call comes with three of them
+    left to write; before, the second call, raising while the first exception unwound, left them without
+    their files."""
+    store, key, _, _ = new_registry(tmp_path, case=False)
+    folder = tmp_path / "results"
+    for i in range(4):
+        write_declaration(make_declaration(id=f"PACK-{i}", name=f"Test pack {i}"), folder)
+    calls: list[int] = []
+
+    def progress(done: int, total: int) -> None:
+        calls.append(done)
+        raise RuntimeError(f"progress bar broken at {done}")
+
+    out = tmp_path / "labels"
+    with pytest.raises(RuntimeError, match="broken at 1$"):
+        issue_folder(store, folder, key, 730, out, jobs=2, self_declared=True, progress=progress)
+    with store.read() as tx:
+        numbers = [r.number for r in tx.labels()]
+    store.close()
+    assert len(numbers) >= 2 and calls == list(range(1, len(numbers) + 1))  # each label's outcome told
+    for suffix in ("declaration.json", "label.svg", "label.pdf", "statement.pdf"):
+        assert sorted(p.name for p in out.glob(f"*.{suffix}")) == sorted(f"{n}.{suffix}" for n in numbers)

@@ -452,8 +452,9 @@ def _write_done(pending: list, out: Path, wait: bool, unwinding: bool = False, t
     """Write the files of the first labels of ``pending`` whose rendering is done, in number order
     (all of them when ``wait``; waiting for the first ones while more than ``keep`` are pending);
     render in this process where there is no pool. ``unwinding``: an exception is on its way out, so
-    any failed rendering is only that label's error. Each label's outcome, files written or not, is
-    a ``tally`` step."""
+    any failed rendering is only that label's error, and an exception of the ``tally`` step (the
+    progress callback) does not replace it. Each label's outcome, files written or not, is a ``tally``
+    step."""
     while pending and (wait or pending[0][1] is None or pending[0][1].done()
                        or (keep is not None and len(pending) > keep)):
         outcome, future = pending.pop(0)
@@ -473,4 +474,9 @@ def _write_done(pending: list, out: Path, wait: bool, unwinding: bool = False, t
         for name, path in paths.items():
             issued.files[name[len(issued.number) + 1:]] = path
         if tally is not None:
-            tally.step()
+            try:
+                tally.step()
+            except BaseException:  # the progress callback, hit by a second Ctrl-C say
+                if not unwinding:
+                    raise  # the labels left are written as it unwinds
+                # the exception on its way out goes on, after the files of the labels left
