@@ -1445,7 +1445,8 @@ def _progress_bar(noun: str, *columns, auto_refresh: bool = True):
 
 def _issue_folder(folder: Path, key: Path, valid_days, out_dir: Path, passphrase_file, self_declared: bool,
                   registry, jobs: int, single_only) -> None:
-    """``pcf issue FOLDER``: every result's label (the number on stdout), refusals on stderr, exit 1 if any."""
+    """``pcf issue FOLDER``: every result's label (the number on stdout), refusals on stderr, exit 1 if any;
+    after Ctrl-C (exit 130) those of the results handled before it."""
     from pcf.api import issue_labels
 
     if single_only:
@@ -1461,17 +1462,19 @@ def _issue_folder(folder: Path, key: Path, valid_days, out_dir: Path, passphrase
             bar.extend((shown, shown.add_task("issue", total=total)))
         bar[0].update(bar[1], completed=done, total=total, refresh=True)
 
+    outcomes: list = []  # filled as the results are handled: an interrupted run tells what it did
     try:
         bulk = issue_labels(folder, key, valid_days, out_dir, registry, ask=_ask_passphrase(),
-                            passphrase_file=passphrase_file, self_declared=self_declared, jobs=jobs, progress=progress)
+                            passphrase_file=passphrase_file, self_declared=self_declared, jobs=jobs, progress=progress,
+                            outcomes=outcomes)
     finally:
         if bar:
             bar[0].stop()
-    for outcome in bulk.outcomes:
-        if outcome.issued is not None:
-            print(outcome.issued.number)
-        if outcome.error is not None:
-            say(f"{outcome.result.name}:", "red", outcome.error)
+        for outcome in outcomes:  # issued labels are in the registry, whatever ends the command
+            if outcome.issued is not None:
+                print(outcome.issued.number)
+            if outcome.error is not None:
+                say(f"{outcome.result.name}:", "red", outcome.error)
     issued = sum(o.issued is not None for o in bulk.outcomes)
     err.print(f"issued {issued} of {len(bulk.outcomes)} results into {escape(str(out_dir))}", highlight=False)
     if bulk.refused:

@@ -1046,10 +1046,13 @@ def issue_label(result_path: str | Path, key_path: str | Path, valid_days: int |
 def issue_labels(folder: str | Path, key_path: str | Path, valid_days: int | None, out_dir: str | Path,
                  registry: str | Path | None = None, passphrase: str | None = None,
                  ask: Callable[[Path], str] | None = None, passphrase_file: str | Path | None = None,
-                 self_declared: bool = False, jobs: int = 1, progress: Callable[[int, int], None] | None = None):
+                 self_declared: bool = False, jobs: int = 1, progress: Callable[[int, int], None] | None = None,
+                 outcomes: list | None = None):
     """``pcf issue FOLDER``: a label for every ``*.result.json`` of a folder, issued in name order,
     their PDFs rendered by ``jobs`` processes (:func:`pcf.registry.bulk.issue_folder`, which calls
-    ``progress(done, total)`` as each result's outcome is final). Passphrase as :func:`issue_label`.
+    ``progress(done, total)`` as each result's outcome is final, and appends each outcome to
+    ``outcomes``: after an exception, Ctrl-C, it holds those of the results handled before). Passphrase
+    as :func:`issue_label`.
 
     Returns
     -------
@@ -1072,7 +1075,7 @@ def issue_labels(folder: str | Path, key_path: str | Path, valid_days: int | Non
     key = load_signing_key(key_path, _passphrase(key_path, passphrase, ask))
     with _store(registry) as store:
         return issue_folder(store, folder, key, valid_days, out_dir, jobs=jobs, self_declared=self_declared,
-                            progress=progress)
+                            progress=progress, outcomes=outcomes)
 
 
 def _number(text: str, argument: str, parse) -> str:

@@ -177,8 +177,9 @@ def test_cli_issues_a_folder_and_exits_1_when_one_is_refused(tmp_path, monkeypat
 @pytest.mark.parametrize("moment", ["declaration.json", "statement.pdf"])
 def test_ctrl_c_while_issuing_exits_130_and_leaves_no_process(tmp_path, registry_backend, moment):
     """A real SIGINT to the command's process group (what Ctrl-C sends) once its first label is
-    issued (the renderer still warms up), or once the workers wrote a first statement: one line, exit
-    130, no process left, every label issued with its declaration, label and statement. Before,
+    issued (the renderer still warms up), or once the workers wrote a first statement: every label
+    issued with its declaration, label and statement, its number on stdout, then one line, exit 130, no
+    process left. Before,
     waiting for the labels the interrupted renderer had been given raised BrokenProcessPool over the
     interrupt (an internal error, exit 1); then the renderer and its workers stopped too, leaving
     issued labels without their PDFs, and an idle worker printed a traceback."""
@@ -215,6 +216,7 @@ def test_ctrl_c_while_issuing_exits_130_and_leaves_no_process(tmp_path, registry
         numbers = [r.number for r in tx.labels()]
     store.close()
     assert 1 <= len(numbers) <= 40
+    assert stdout.split() == numbers  # each label's number, as a run to its end prints them (before: none)
     for suffix in ("declaration.json", "label.svg", "label.pdf", "statement.pdf"):
         assert sorted(p.name for p in out.glob(f"*.{suffix}")) == sorted(f"{n}.{suffix}" for n in numbers)
     assert not list(out.glob(".*.tmp"))  # no temporary file left: a file is whole or absent

@@ -27,7 +27,8 @@ render failure refuses the whole folder before anything is issued.
 The issuing process stays at most :data:`AHEAD` labels a job ahead of the files written. Ctrl-C (SIGINT
 to the whole process group) is taken between two labels (:func:`pcf.registry.lifecycle.deferred_interrupt`;
 a second one at once): the renderer and its workers ignore it and draw what they were given, so every
-label issued gets its files before the command exits 130. Should the issuing process be killed (kill -9),
+label issued gets its files before the command exits 130; the outcomes so far are in the caller's
+``outcomes`` list (``pcf issue`` prints their numbers). Should the issuing process be killed (kill -9),
 the system kills the renderer, and the renderer's end its workers (Linux, :func:`_end_with_parent`):
 nothing is drawn for nobody; the labels issued whose files were not written yet get them from
 ``pcf registry export NUMBER``.
@@ -121,7 +122,8 @@ def _render(document: dict, qr: str) -> dict[str, bytes]:
 
 def issue_folder(store: Store, folder: str | Path, key: SigningKey, valid_days: int | None, out_dir: str | Path,
                  *, jobs: int = 1, self_declared: bool = False, pcr_dir: str | Path | None = None,
-                 render: bool = True, progress: Callable[[int, int], None] | None = None) -> Bulk:
+                 render: bool = True, progress: Callable[[int, int], None] | None = None,
+                 outcomes: list[Outcome] | None = None) -> Bulk:
     """Issue a label for every result of ``folder`` (module docstring).
 
     Parameters
@@ -140,6 +142,10 @@ def issue_folder(store: Store, folder: str | Path, key: SigningKey, valid_days: 
     progress : callable, optional
         Called with ``(done, total)`` results as each result's outcome becomes final: refused, or
         issued with its files written (or their failure recorded).
+    outcomes : list, optional
+        The list the :class:`Outcome` of each result is appended to as it is issued or refused (the
+        returned Bulk's ``outcomes``): after an exception (Ctrl-C) it holds those of the results handled
+        before, each issued label with its files.
 
     Returns
     -------
@@ -168,7 +174,7 @@ def issue_folder(store: Store, folder: str | Path, key: SigningKey, valid_days: 
         cjk_font()
     pool, context = None, _context()
     pending: list[tuple[Outcome, Future | None]] = []
-    bulk, tally = Bulk(), _Tally(len(files), progress)
+    bulk, tally = Bulk(outcomes if outcomes is not None else []), _Tally(len(files), progress)
     with deferred_interrupt() as interrupted:  # from before the renderer's fork (it inherits the handler)
         try:
             if render and jobs > 1 and context.get_start_method() == "fork":
