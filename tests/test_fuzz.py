@@ -204,3 +204,20 @@ def test_supplier_and_head_files_nested_too_deeply_or_with_huge_integers(tmp_pat
     with pytest.raises(RegistryError, match="not a readable signed head|not a signed head"):
         read_head(path)
     assert issubclass(ExchangeError, PCFError) and issubclass(RegistryError, PCFError)
+
+
+def test_a_result_file_whose_rule_declares_an_unknown_total(tmp_path, bases):
+    # result strings fuzzed through `pcf issue` (2026-12-06): totals.rule.declared_total "\ud83d" (any
+    # unknown name) passed the codec as a plain string, then raised a bare ValueError when the declared
+    # figure was computed (an internal error to the user)
+    from pcf.api import export
+    from pcf.core.errors import SourceError
+
+    data = json.loads(json.dumps(bases["result"]))
+    data["totals"]["rule"]["declared_total"] = "fossil_only"
+    path = tmp_path / "rule.result.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(SourceError, match=rf"^{path}: not a valid pcf result: \$\.totals\.rule\.declared_total: "
+                                          "expected one of 'including_biogenic', 'excluding_biogenic', got a string"):
+        export(path, "pact-v3", tmp_path / "out.json")
+    assert not (tmp_path / "out.json").exists()

@@ -14,7 +14,7 @@ ISO 14067:2018 6.4.9.2 and 7.3 (clause numbers as in NOTES.md §5; the 2012 DIS 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Literal
 
 BASES: tuple[str, ...] = ("including_biogenic", "excluding_biogenic")
 """Totals a rule can declare (:mod:`pcf.lca.biogenic`)."""
@@ -26,8 +26,8 @@ class AccountingRule:
 
     Attributes
     ----------
-    declared_total : str
-        One of :data:`BASES`.
+    declared_total : {"including_biogenic", "excluding_biogenic"}
+        One of :data:`BASES` (a result file naming another is refused when read).
     dluc_included : bool
         Whether dLUC emissions count in the declared figure.
     description, clause, confidence : str
@@ -39,7 +39,7 @@ class AccountingRule:
         What was not verified, or how the rule was applied.
     """
 
-    declared_total: str
+    declared_total: Literal["including_biogenic", "excluding_biogenic"]
     dluc_included: bool
     description: str
     clause: str
