@@ -78,7 +78,17 @@ class CodecError(ValueError):
 
 def record(cls: type[T]) -> type[T]:
     """Class decorator: a frozen, keyword-only dataclass (a node of a typed result tree)."""
-    return dataclasses.dataclass(frozen=True, kw_only=True)(cls)
+    own_init = "__init__" in vars(cls) or hasattr(cls, "__post_init__")
+    made = dataclasses.dataclass(frozen=True, kw_only=True)(cls)
+    if not own_init and "__slots__" not in vars(made):
+        _SET_BY_INIT.add(made)
+    return made
+
+
+#: Records whose ``__init__`` is the one dataclasses writes: it only sets each field (through
+#: ``object.__setattr__``, frozen), so :func:`from_json` sets their ``__dict__`` at once instead
+#: (0.6 -> 0.1 ms of CPU for the ~530 records of a 165 KB result).
+_SET_BY_INIT: set[type] = set()
 
 
 def key(name: str, **kwargs: Any) -> Any:
@@ -239,6 +249,22 @@ def _fitter(tp: Any):
     return lambda value: False
 
 
+@functools.cache
+def _as_is(tp: Any) -> frozenset:
+    """The exact Python types (JSON scalars) whose values the decoder of ``tp`` returns unchanged
+    whatever they are: checked inline (``type(value) in ...``) before calling it, as every number
+    and string of a result is decoded (about 4000 in a 165 KB result). Records, sequences,
+    mappings, ``Literal`` and ``Any`` have none."""
+    if tp in (str, bool, int, type(None)):
+        return frozenset((tp,))
+    if tp is float:
+        return frozenset((int, float))  # an integer is kept as written (module docstring)
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        # an option that fits a scalar returns it unchanged (:func:`_decoder`), whichever comes first
+        return frozenset().union(*(_as_is(option) for option in typing.get_args(tp)))
+    return frozenset()
+
+
 class _Fault(Exception):
     """Internal: a decoding fault, its path collected while it propagates (no cost on success)."""
 
@@ -280,8 +306,11 @@ def _decoder(tp: Any):
         options = typing.get_args(tp)
         decoders = [(_fitter(option), _decoder(option)) for option in options]
         wanted = " or ".join(_describe(o) for o in options)
+        as_is = _as_is(tp)
 
         def union(value):
+            if type(value) in as_is:
+                return value
             if value is None and type(None) in options:
                 return None
             for fits, decode in decoders:
@@ -294,10 +323,13 @@ def _decoder(tp: Any):
     if origin is tuple:
         args = typing.get_args(tp)
         item = _decoder(args[0] if args else Any)
+        as_is = _as_is(args[0]) if args else frozenset()
 
         def sequence(value):
             if not isinstance(value, (list, tuple)):
                 raise _Fault(f"expected a list, got {_kind(value)}")
+            if as_is and as_is.issuperset(map(type, value)):  # a list of numbers: each as it is
+                return tuple(value)
             out = []
             for i, v in enumerate(value):
                 try:
@@ -310,10 +342,13 @@ def _decoder(tp: Any):
     if origin in (dict, Mapping) or tp in (dict, Mapping):
         args = typing.get_args(tp)
         item = _decoder(args[1] if args else Any)
+        as_is = _as_is(args[1]) if args else frozenset()
 
         def mapping(value):
             if not isinstance(value, dict):
                 raise _Fault(f"expected an object, got {_kind(value)}")
+            if as_is and as_is.issuperset(map(type, value.values())):
+                return dict(value)
             out = {}
             for k, v in value.items():
                 try:
@@ -325,8 +360,11 @@ def _decoder(tp: Any):
         return mapping
     wanted = _describe(tp)
     fits = _fitter(tp)
+    as_is = _as_is(tp)
 
     def scalar(value):
+        if type(value) in as_is:
+            return value
         if not fits(value):
             raise _Fault(f"expected {wanted}, got {_kind(value)}")
         return value
@@ -338,23 +376,29 @@ def _record_decoder(cls: type):
     plan = []
     for f in dataclasses.fields(cls):
         required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-        plan.append((json_key(f), f.name, _decoder(hints[f.name]), required))
+        plan.append((json_key(f), f.name, _decoder(hints[f.name]), required, _as_is(hints[f.name]), f))
+    direct = cls in _SET_BY_INIT and cls.__new__ is object.__new__ and all(f.init for f in dataclasses.fields(cls))
     known = {p[0] for p in plan}
     listing = ", ".join(p[0] for p in plan)
 
     def decode(value):
         if not isinstance(value, dict):
             raise _Fault(f"expected an object ({cls.__name__}), got {_kind(value)}")
-        for k in value:
-            if k not in known:
-                fault = _Fault(f"unknown field of {cls.__name__}; known: {listing}")
-                fault.parts.append(f".{k}")
-                raise fault
+        if not known.issuperset(value):
+            for k in value:
+                if k not in known:
+                    fault = _Fault(f"unknown field of {cls.__name__}; known: {listing}")
+                    fault.parts.append(f".{k}")
+                    raise fault
         kwargs = {}
-        for json_name, name, decode_field, required in plan:
+        for json_name, name, decode_field, required, as_is, f in plan:
             if json_name in value:
+                field_value = value[json_name]
+                if type(field_value) in as_is:  # a scalar the hint takes as it is: no call
+                    kwargs[name] = field_value
+                    continue
                 try:
-                    kwargs[name] = decode_field(value[json_name])
+                    kwargs[name] = decode_field(field_value)
                 except _Fault as fault:
                     fault.parts.append(f".{json_name}")
                     raise
@@ -362,6 +406,12 @@ def _record_decoder(cls: type):
                 fault = _Fault(f"missing (required field of {cls.__name__})")
                 fault.parts.append(f".{json_name}")
                 raise fault
+            elif direct:  # the default, as __init__ would set it
+                kwargs[name] = f.default if f.default_factory is dataclasses.MISSING else f.default_factory()
+        if direct:  # what __init__ does (_SET_BY_INIT), fields in the same order
+            made = object.__new__(cls)
+            made.__dict__.update(kwargs)
+            return made
         return cls(**kwargs)
     return decode
 
