@@ -132,6 +132,33 @@ def test_a_malformed_result_names_the_json_path(tmp_path, change, message):
         read_declaration(path)
 
 
+@pytest.mark.parametrize("literal, shown", [
+    ("NaN", "nan"), ("Infinity", "inf"), ("-Infinity", "-inf"),
+    ("1e400", "inf"), ("-1E+400", "-inf"),  # beyond the float range, json reads them as +-inf
+    ("1" + "0" * 400, "inf"), ("-1" + "0" * 400, "-inf"),  # integers beyond it count as +-inf
+    (str(2 * int(1.7976931348623157e308)), "inf"),  # 309 digits, twice the largest double
+])
+def test_a_result_with_a_number_that_is_not_finite_is_refused(tmp_path, literal, shown):
+    """read_declaration notes them as json parses the numbers (_loads_noting_non_finite)."""
+    text = json.dumps(declaration(**CASE).to_json()).replace('"fossil": 10.0', f'"fossil": {literal}', 1)
+    path = tmp_path / "odd.result.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SourceError, match=rf"not a valid pcf result: \$\.ghg\.fossil: {shown} is not a finite number"):
+        read_declaration(path)
+
+
+def test_the_largest_double_written_as_an_integer_is_finite(tmp_path):
+    # int(1.7976931348623157e308), 309 digits: within the float range, so not refused as infinite;
+    # the ghg split then no longer gives the stored total
+    text = json.dumps(declaration(**CASE).to_json()).replace('"fossil": 10.0',
+                                                             f'"fossil": {int(1.7976931348623157e308)}', 1)
+    path = tmp_path / "big.result.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SourceError, match=r"is not what the ghg split gives") as caught:
+        read_declaration(path)
+    assert "finite" not in str(caught.value)
+
+
 def test_records_are_frozen():
     r = result()
     with pytest.raises(AttributeError):

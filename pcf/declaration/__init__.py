@@ -25,6 +25,7 @@ import dataclasses
 import json
 import math
 import re
+import sys
 from pathlib import Path
 from typing import Any, Literal
 
@@ -374,6 +375,36 @@ def _looks_like_a_model(path: Path, text: str) -> bool:
         r"^format:\s*[\"']?pcf-model/", text[:4096], flags=re.M) is not None
 
 
+def _loads_noting_non_finite(text: str) -> tuple[Any, bool]:
+    """``json.loads(text)``, and whether it holds a number that is not finite: NaN or +-Infinity
+    (Python's json makes them only through ``parse_constant``), a float beyond the float range
+    (``1e400`` reads as inf) or an integer beyond it (``10**400``, :func:`first_non_finite` counts
+    it as infinite). Noted as the numbers are parsed instead of walking the parsed value (a 165 KB
+    result: 0.5 ms of CPU less for each label issued)."""
+    odd: list[str] = []
+
+    def constant(name: str) -> float:
+        odd.append(name)
+        return float(name)
+
+    def real(digits: str) -> float:
+        value = float(digits)
+        if value - value != 0.0:  # inf (NaN only comes as a constant)
+            odd.append(digits)
+        return value
+
+    def integer(digits: str) -> int:
+        value = int(digits)
+        if len(digits) > 308 and not -_FLOAT_MAX <= value <= _FLOAT_MAX:  # 309 digits at least
+            odd.append(digits)
+        return value
+
+    return json.loads(text, parse_constant=constant, parse_float=real, parse_int=integer), bool(odd)
+
+
+_FLOAT_MAX = sys.float_info.max
+
+
 def read_declaration(path: str | Path) -> Declaration:
     """Read a result JSON file.
 
@@ -392,7 +423,7 @@ def read_declaration(path: str | Path) -> Declaration:
     except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
         raise SourceError(path, None, f"cannot read it: {exc}") from None
     try:
-        data = json.loads(text)
+        data, odd = _loads_noting_non_finite(text)
     except json.JSONDecodeError as exc:
         if _looks_like_a_model(path, text):
             raise SourceError(path, None, f"this is a product model, not a result: compute it first with "
@@ -401,7 +432,7 @@ def read_declaration(path: str | Path) -> Declaration:
         raise SourceError(path, exc.lineno, f"not valid JSON: {exc.msg}") from None
     except RecursionError:
         raise SourceError(path, None, "not a pcf result: nested too deeply") from None
-    bad = first_non_finite(data)
+    bad = first_non_finite(data) if odd else None  # walked for its JSON path only when there is one
     if bad is not None:  # Python's json reads NaN and Infinity; pcf never writes them
         raise SourceError(path, None, f"not a valid pcf result: {bad[0]}: {bad[1]} is not a finite number; "
                                       "compute the result again with `pcf footprint`")
