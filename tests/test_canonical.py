@@ -8,6 +8,8 @@ import random
 import struct
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pcf.core import canonical
 from pcf.core.canonical import canonical_bytes, number_text
@@ -47,3 +49,18 @@ def test_fast_and_digit_placing_paths_agree():
 def test_strings_and_keys():
     assert canonical_bytes({"é": "\u2028\x7f\x00\t", "b": 1, "a": [True]}) == \
         '{"a":[true],"b":1,"é":"\u2028\x7f\\u0000\\t"}'.encode("utf-8")
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.floats(allow_nan=False, allow_infinity=False).filter(lambda x: x != 0))
+def test_exponent_form_as_the_digit_placing_reference(x):
+    """Any double, subnormals and the ends of each range included (hypothesis seeks the boundaries)."""
+    assert number_text(x) == canonical._placed(x)
+    assert float(number_text(x)) == x
+
+
+@pytest.mark.parametrize("x", [1e16, 9.999999999999998e15, 1e21, 9.999999999999999e20, 1e-7, 9.999999999999999e-8,
+                               1e-6, 5e-324, -5e-324, 2.2250738585072014e-308, 1.7976931348623157e308, 2.0 ** 53,
+                               -(2.0 ** 70), 1e-5, 1.5e-5])
+def test_exponent_form_at_the_boundaries(x):
+    assert number_text(x) == canonical._placed(x)
