@@ -111,6 +111,12 @@ def check_conformance(declaration: Declaration, pcr_dir: str | Path | None = Non
     PCRError
         The PCR file is missing or invalid.
     """
+    return _conformance(declaration, pcr_dir)[0]
+
+
+def _conformance(declaration: Declaration, pcr_dir: str | Path | None):
+    """:func:`check_conformance`'s declaration, with the PCR it was checked against and the id (or path)
+    that PCR was loaded by."""
     from pcf.declaration.accounting import rule_for
     from pcf.pcr import load_pcr
 
@@ -139,7 +145,7 @@ def check_conformance(declaration: Declaration, pcr_dir: str | Path | None = Non
             raise IssueRefused(f"the assessment stored in the result (conforms {stored.conforms}, class "
                                f"{declaration.graded_class}) differs from PCR {pcr_id} v{version} today (conforms, "
                                f"class {today.graded_class}): recompute the result with `pcf footprint`")
-    return today
+    return today, pcr, pcr_id
 
 
 def _valid_days(valid_days: int) -> int:
@@ -460,13 +466,14 @@ def _result_sha256(declaration: Declaration) -> str:
     return hashlib.sha256(canonical_bytes(declaration.to_json())).hexdigest()
 
 
-def _marks(today: Declaration, pcr_dir: str | Path | None) -> dict | None:
-    """The low-carbon mark of a label for ``today`` under its PCR (:func:`labeltype.low_carbon_mark`)."""
+def _marks(today: Declaration, pcr_dir: str | Path | None, rule=None) -> dict | None:
+    """The low-carbon mark of a label for ``today`` under its PCR (:func:`labeltype.low_carbon_mark`);
+    ``rule``: that PCR, loaded already (None: loaded by its id)."""
     from pcf.pcr import load_pcr
 
     from .labeltype import low_carbon_mark
 
-    return low_carbon_mark(today, load_pcr(today.assessment.pcr.id, pcr_dir))
+    return low_carbon_mark(today, rule if rule is not None else load_pcr(today.assessment.pcr.id, pcr_dir))
 
 
 def _claim(today: Declaration, claim: str | None, baseline_label: str | None, measures) -> Callable | None:
@@ -568,7 +575,7 @@ def issue(store: Store, declaration: Declaration, key: SigningKey, valid_days: i
         Rendering or writing failed; nothing was issued.
     """
     now = (now or utc_now()).replace(microsecond=0)
-    today = check_conformance(declaration, pcr_dir)
+    today, rule, loaded_by = _conformance(declaration, pcr_dir)
     pcr = today.assessment.pcr
     valid_days = validity_from_pcr(valid_days, today.assessment.label, f"{pcr.id} v{pcr.version}", now)
     extra = _claim(today, claim, baseline_label, measures)
@@ -576,7 +583,8 @@ def issue(store: Store, declaration: Declaration, key: SigningKey, valid_days: i
         raise IssueRefused("a reduction label is certified: it needs a signed verification case of the result, "
                            "it is never self-declared").about("self_declared")
     result_sha256 = _result_sha256(declaration)
-    low_carbon = _marks(today, pcr_dir)
+    # the PCR file just read, unless _marks would read another one (loaded by a path, not by this id)
+    low_carbon = _marks(today, pcr_dir, rule if loaded_by == pcr.id else None)
 
     def make(number, url, issuer, now, supersedes):
         return build_label_document(today, number=number, key=key, issuer=issuer, issued_at=now,
