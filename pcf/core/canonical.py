@@ -89,6 +89,10 @@ def _write(value: object, out: list[str]) -> None:
         raise CanonicalError(f"a {type(value).__name__} is not a JSON value")
 
 
+#: ``,"<key>":`` of the keys met (field names, mostly): a result has ~4700 keys, ~150 of them different
+_MEMBER: dict[str, str] = {}
+
+
 def _write_object(value: dict, out: list[str]) -> None:
     try:
         ascii_keys = "".join(value).isascii()  # TypeError: a key that is not a string
@@ -101,7 +105,12 @@ def _write_object(value: dict, out: list[str]) -> None:
         keys = sorted(value, key=lambda k: k.encode("utf-16-be", "surrogatepass"))
     start = len(out)
     for key in keys:
-        out.append(f",{encode_basestring(key)}:")
+        text = _MEMBER.get(key) if type(key) is str else None  # a str subclass could compare equal to another text
+        if text is None:
+            text = f",{encode_basestring(key)}:"
+            if len(_MEMBER) < 4096 and type(key) is str:
+                _MEMBER[key] = text
+        out.append(text)
         _write(value[key], out)
     if keys:
         out[start] = "{" + out[start][1:]  # its first member without the comma
