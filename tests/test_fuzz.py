@@ -113,6 +113,60 @@ def test_import_archive_mutants(imported_once, folder, bases, seed):
     _sane("archive", seed, folder, bases, fuzz_util.archive_verdict, f"fz-archive-{seed}")
 
 
+#: Texts a manufacturer's data may hold, for the fields an issued label and its statement print.
+LABEL_TEXTS = ["", " ", "x" * 3000, "长" * 800, "W" * 120, "\u202eevil name", "a\u0000b", "\x1b[31mred",
+               "</text><script>alert(1)</script>", "]]><!--", "{{ 7*7 }}", "{% raw %}", "😀" * 40, "e\u0301" * 60,
+               "\"'<>&", "\u200b" * 50, "\uffff", "../../etc/passwd", "١٢٣", "ﷺ" * 60,
+               "NMC811-PACK-75KWH-CATL-2026-EU-VARIANT-0042-REV-B" * 3]
+LABEL_FIELDS = [("product", "name"), ("product", "id"), ("product", "declared_unit", "description"),
+                ("study", "boundary"), ("study", "standard"), ("study", "background")]
+
+
+@pytest.fixture(scope="module")
+def issuing(tmp_path_factory):
+    """A registry and its issuer's key, and a conforming result (tests/registry_util.py) as JSON."""
+    from tests.registry_util import make_result, new_registry
+
+    tmp = tmp_path_factory.mktemp("fuzz-issue")
+    store, key, _, _ = new_registry(tmp, case=False)
+    yield store, key, tmp, make_result()
+    store.close()
+
+
+@settings(max_examples=10, **FUZZ)
+@given(seed=SEEDS)
+def test_label_text_mutants_issued_with_their_pdfs(issuing, seed):
+    """Result files whose printed texts (name, id, declared unit, study) hold awkward text, issued
+    self-declared with their label and statement: a label with all its files, or a clean refusal
+    (2026-12-06, by hand: a rule's unknown declared total was a bare ValueError)."""
+    import random
+
+    from pcf.declaration import read_declaration
+    from pcf.registry import issue
+
+    store, key, tmp, base = issuing
+    rng = random.Random(seed)
+    data = json.loads(json.dumps(base))
+    data["product"]["id"] = f"FZ-{seed}"  # one current label a product
+    for field in rng.sample(LABEL_FIELDS, rng.choice([1, 2, 3])):
+        place = data
+        for name in field[:-1]:
+            place = place[name]
+        place[field[-1]] = rng.choice(LABEL_TEXTS)
+    path = tmp / "mutant.result.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+    def verdict(path: Path):
+        issued = issue(store, read_declaration(path), key, 730, tmp / "labels", self_declared=True)
+        assert sorted(issued.files) == ["declaration.json", "label.pdf", "label.svg", "statement.pdf"]
+        assert all(f.stat().st_size > 0 for f in issued.files.values())
+
+    cpu = time.process_time()
+    outcome, detail = fuzz_util.classify(verdict, path)
+    assert outcome in ("ok", "clean"), f"seed {seed}: {outcome}: {detail}"
+    assert time.process_time() - cpu < fuzz_util.HANG_S, f"seed {seed}"
+
+
 def _pcf(*args, home: Path) -> subprocess.CompletedProcess:
     env = dict(os.environ, PCF_HOME=str(home))
     return subprocess.run([sys.executable, str(REPO / "cli.py"), *map(str, args)], capture_output=True, text=True,

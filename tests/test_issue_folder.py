@@ -98,6 +98,25 @@ def test_a_refused_result_does_not_stop_the_others(tmp_path, registry_backend):
     store.close()
 
 
+def test_a_product_id_no_file_can_have_is_refused_before_a_number_is_taken(tmp_path, registry_backend):
+    """The workers draw after the commit: a result whose drawing is refused for its product id (a
+    '<', 200 bytes > 160) got a number and then never its files (a 3,000-character id made no QR
+    code at all). Now refused as it is read, numbering and the other results unaffected."""
+    store, key, _, _ = new_registry(tmp_path)
+    long_id = "X" * 200
+    folder = _folder(tmp_path, store, ids=("A<B", "PACK-A", long_id))
+    bulk = issue_folder(store, folder, key, 730, tmp_path / "labels", jobs=2)
+    by_id = {o.result.name.removesuffix(".result.json"): o for o in bulk.outcomes}
+    assert by_id["PACK-A"].issued.number.split("-")[2] == "000001" and by_id["PACK-A"].error is None
+    assert by_id["A<B"].issued is None and "cannot be used as a file name" in by_id["A<B"].error
+    assert by_id[long_id].issued is None and "is 200 bytes long" in by_id[long_id].error
+    assert "at most 160 bytes" in by_id[long_id].error
+    assert sorted(p.name for p in (tmp_path / "labels").iterdir()) == [
+        f"{by_id['PACK-A'].issued.number}.{s}" for s in ("declaration.json", "label.pdf", "label.svg", "statement.pdf")]
+    assert check_registry(store).problems == []
+    store.close()
+
+
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_each_label_signs_the_hash_of_its_own_result_file(tmp_path, registry_backend, jobs):
     """Each signed declaration holds the SHA-256 of its own result file's canonical JSON (RFC 8785),

@@ -166,3 +166,11 @@ def test_expressions_are_arithmetic_only():
 def test_unquoted_comma_in_flow_mapping_suggests_quotes(write_model):
     err = model_error(write_model, GOOD.replace("{name: glue,", "{name: glue, epoxy,"))
     assert "'processes[0].excluded[0].epoxy'" in err.message and "quotes" in err.message
+
+
+def test_a_product_id_longer_than_160_characters_is_refused_at_its_line(write_model):
+    """An id names the output files (255 bytes a name, with the file kind added) and is in an issued
+    label's QR code: at most 160 characters (pcf.core.files.MAX_PRODUCT_ID_BYTES); 160 load."""
+    assert load_model(write_model(GOOD.replace("  id: P1", "  id: " + "P" * 160))).model.product.id == "P" * 160
+    err = model_error(write_model, GOOD.replace("  id: P1", "  id: " + "P" * 161))
+    assert err.line == 3 and "product.id" in err.message and "at most 160 characters" in err.message

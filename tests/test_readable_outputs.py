@@ -333,6 +333,52 @@ def test_a_long_product_name_is_printed_whole(variant, name):
         assert ys[-1] + 0.25 * size <= float(pid.get("y")) - 0.75 * float(pid.get("font-size"))
 
 
+#: An all-capitals name and product ids as a type-approval file or an SKU system writes them: capitals are
+#: 0.58-0.92 em wide in the bold face, more than the 0.55 em a Latin letter the labels assumed (both ran off the
+#: label, cut at its edge: "HOUSING" and "REV-B").
+CAPITALS = "LFP BATTERY MODULE 280AH WITH WMW HOUSING"
+LONG_ID = "NMC811-PACK-75KWH-CATL-2026-EU-VARIANT-0042-REV-B"
+
+
+@pytest.mark.parametrize("variant", ["declaration", "graded"])
+@pytest.mark.parametrize("pid", [LONG_ID, "-".join([LONG_ID] * 3)], ids=["49-chars", "149-chars"])
+def test_a_capitalised_name_and_a_long_product_id_stay_on_the_label(variant, pid):
+    """Every word of the name and every character of the id is printed, and every word as drawn lies
+    within the label's frame: the graded label's inner margin is at 344 of 360 units (86 mm), the
+    declaration's at 572 of 592 (the page less its 5 mm margin); the id's lines clear the name and the
+    headline box."""
+    from tests.registry_util import make_declaration
+
+    d = make_declaration(name=CAPITALS, id=pid)
+    files = issued_label(d, ISSUED, variant=variant)
+    text = subprocess.run(["pdftotext", "-", "-"], input=files["pdf"], capture_output=True,
+                          check=True).stdout.decode("utf-8")
+    assert CAPITALS in re.sub(r"\s+", " ", text) and pid in re.sub(r"\s+", "", text)
+    words = re.findall(r'<page width="([\d.]+)"|<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)"',
+                       subprocess.run(["pdftotext", "-bbox", "-", "-"], input=files["pdf"], capture_output=True,
+                                      check=True).stdout.decode("utf-8"))
+    page = float(words[0][0])  # [pt]
+    assert all(0 <= float(x0) and float(x1) <= page * (352 / 360 if variant == "graded" else 572 / 592) + 0.5
+               for _, x0, x1 in words[1:])  # nothing runs into the graded label's border (from 359 units)
+    ours = re.findall(r'<word xMin="[\d.]+" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>',
+                      subprocess.run(["pdftotext", "-bbox", "-", "-"], input=files["pdf"], capture_output=True,
+                                     check=True).stdout.decode("utf-8"))
+    ours = [float(x1) for x1, word in ours if word in CAPITALS.split() or (len(word) > 3 and word in pid)]
+    assert len(ours) >= len(CAPITALS.split()) + 1  # every word of the name, the id's line(s)
+    assert max(ours) <= page * (344 / 360 if variant == "graded" else 572 / 592) + 0.5  # within the margin
+    if variant == "graded":
+        root = ET.fromstring(files["svg"].decode("utf-8") if isinstance(files["svg"], bytes) else files["svg"])
+        name = list(root.find(f".//{SVG}g[@id='product-name']").iter(f"{SVG}text"))
+        bottom = max(float(t.get("y")) for t in name) + 0.25 * float(name[0].get("font-size"))
+        first = next(i for i, t in enumerate(root.iter(f"{SVG}text")) if "Product ID" in "".join(t.itertext()))
+        ids = list(root.iter(f"{SVG}text"))[first:first + (1 if pid == LONG_ID else 2)]
+        assert "".join("".join(t.itertext()) for t in ids).replace("产品编号 Product ID  ", "") == pid
+        size = float(ids[0].get("font-size"))
+        assert size >= (6.0 if pid == LONG_ID else 3.0)
+        assert float(ids[0].get("y")) - 0.75 * size >= bottom          # the id's cap height clears the name
+        assert float(ids[-1].get("y")) + 0.25 * size <= 126.0           # its descent clears the headline box
+
+
 def test_the_contribution_chart_names_its_bars_whole():
     """Figure 4 cut a name at 34 characters ("lithium hydroxide production, fro…"): now the
     name wraps (the NMC811 example's 73-character name: 3 lines of at most 34) and its row grows

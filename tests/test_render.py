@@ -358,6 +358,21 @@ def test_wrap_counts_cjk_double_and_cuts_long_words():
     assert fmt.wrap("aaa bbb ccc", 7) == ["aaa bbb", "ccc"]
     assert fmt.wrap("电池包电池包", 6) == ["电池包", "电池包"]
     assert fmt.wrap("x" * 10, 4) == ["xxxx", "xxxx", "xx"]
+    assert fmt.wrap("ab " + "x" * 25, 10) == ["ab", "x" * 10, "x" * 10, "x" * 5]  # a long word after another: split too
+
+
+def test_text_is_measured_with_the_fonts_advance_widths():
+    """Noto Sans CJK SC's advance widths (hmtx, 1,000 units per em): "W" 878 regular and 915 bold, "i" 275,
+    a space 224; CJK 1 em; other characters 0.75 em."""
+    assert fmt.text_width("W", 10.0) == pytest.approx(8.78)
+    assert fmt.text_width("W", 10.0, bold=True) == pytest.approx(9.15)
+    assert fmt.text_width("Wi W", 1.0) == pytest.approx(0.878 + 0.275 + 0.224 + 0.878)
+    assert fmt.text_width("电池é", 2.0) == pytest.approx(2.0 + 2.0 + 1.5)
+    assert fmt.fit_size("WWWW", 30.0, 9.5, bold=True) == 8.1  # 30 / 3.66 = 8.196..., rounded down
+    assert fmt.fit_size("ii", 30.0, 9.5) == 9.5
+    # 13.5 units bold: "WWW" is 37.06 units; 40 units hold "WWW" and not "WWW W"
+    assert fmt.wrap_measured("WWW W", 40.0, 13.5, bold=True) == ["WWW", "W"]
+    assert fmt.wrap_measured("W" * 7, 40.0, 13.5, bold=True) == ["WWW", "WWW", "W"]
 
 
 def test_nice_step():

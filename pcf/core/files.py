@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -20,6 +21,40 @@ def output_stem(result: dict) -> str:
         return pid
     scenario = (result.get("scenario") or {}).get("name")
     return f"{pid}.{scenario}" if scenario else pid
+
+
+#: Longest product id [bytes of UTF-8]. A file name holds 255 bytes and pcf adds to the id a scenario name and
+#: the kind of file (``.cf-declaration.pdf``); an issued label's QR code carries it in its signed token, which a
+#: QR code holds up to about 2,300 characters (a 3,000-character id made none: issue 18 fuzzing, 2026-12-06).
+MAX_PRODUCT_ID_BYTES = 160
+_BAD_ID = re.compile(r"[\x00-\x1f/\\:*?\"<>|]")
+_SCENARIO = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
+
+
+def stem_problem(product_id: str, scenario: str | None = None) -> str | None:
+    """Why a result's product id (and scenario name) cannot name its output files, or None.
+
+    Returns
+    -------
+    str or None
+        The message for the user: an empty id; / \\ : * ? " < > | or control characters, leading or
+        trailing spaces, ``.`` or ``..``; more than :data:`MAX_PRODUCT_ID_BYTES` bytes; a scenario name
+        that is not ``[A-Za-z0-9][A-Za-z0-9_.-]*``.
+    """
+    if not product_id.strip():
+        return ("the result has an empty product.id (the manufacturer's product id): "
+                "set product.id in the model and recompute with `pcf footprint`")
+    if _BAD_ID.search(product_id) or product_id.strip() in {".", ".."} or product_id != product_id.strip():
+        return (f"product.id {product_id!r} cannot be used as a file name (no / \\ : * ? \" < > | or "
+                "control characters, no leading or trailing spaces): change product.id in the model")
+    size = len(product_id.encode("utf-8"))
+    if size > MAX_PRODUCT_ID_BYTES:
+        return (f"product.id {product_id[:40]!r}... is {size} bytes long; file names and the label's QR code "
+                f"hold ids of at most {MAX_PRODUCT_ID_BYTES} bytes (UTF-8): shorten product.id in the model")
+    if scenario is not None and not _SCENARIO.fullmatch(scenario):
+        return (f"scenario name {scenario!r} cannot be used in a file name: "
+                "rename the scenario in the model ([A-Za-z0-9][A-Za-z0-9_.-]*)")
+    return None
 
 
 #: Flags of a new temporary file: never an existing one, not inherited by child processes.

@@ -11,6 +11,7 @@ from typing import Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ..core.files import MAX_PRODUCT_ID_BYTES
 from ..core.vocabulary import Stage
 from .electricity import Electricity
 from .exchange import Exchange
@@ -66,7 +67,7 @@ class Product(_Strict):
     ``{amount: 30, unit: year}``): the time over which use-stage inputs given ``per: year``
     are counted."""
 
-    id: str = Field(pattern=ID_PATTERN)
+    id: str = Field(pattern=ID_PATTERN, max_length=MAX_PRODUCT_ID_BYTES)  # ASCII: characters are bytes
     name: str
     process: str
     reference_flow: Quantity

@@ -27,7 +27,7 @@ from typing import Callable
 
 import pcf
 from pcf.declaration import Declaration
-from pcf.core.files import StagedFiles
+from pcf.core.files import StagedFiles, stem_problem
 from pcf.pcr.assessment import Assessment, LabelRule
 
 from ..core.canonical import canonical_bytes
@@ -563,7 +563,8 @@ def issue(store: Store, declaration: Declaration, key: SigningKey, valid_days: i
     Raises
     ------
     IssueRefused
-        Nonconforming result, no PCR, unknown or retired key, bad validity (longer than the
+        A product id or scenario name the label's files cannot have (:func:`pcf.core.files.stem_problem`),
+        nonconforming result, no PCR, unknown or retired key, bad validity (longer than the
         PCR's, or none given when the PCR states none); a reduction label whose conditions
         are not met (:func:`pcf.registry.labeltype.reduction_claim`); the product has a
         current label and ``supersede`` does not name it; the result was labelled before.
@@ -575,6 +576,10 @@ def issue(store: Store, declaration: Declaration, key: SigningKey, valid_days: i
         Rendering or writing failed; nothing was issued.
     """
     now = (now or utc_now()).replace(microsecond=0)
+    scenario = declaration.result.scenario
+    problem = stem_problem(declaration.result.product.id, None if scenario is None else scenario.name)
+    if problem is not None:  # the label's rendering refuses it: refused before a number is taken (pcf issue
+        raise IssueRefused(problem)  # FOLDER draws after the commit; such a label would never get its files)
     today, rule, loaded_by = _conformance(declaration, pcr_dir)
     pcr = today.assessment.pcr
     valid_days = validity_from_pcr(valid_days, today.assessment.label, f"{pcr.id} v{pcr.version}", now)

@@ -14,6 +14,7 @@ The label number is a placeholder until a certification body issues the declarat
 
 from __future__ import annotations
 
+import math
 import re
 
 from pcf.declaration import Declaration
@@ -35,10 +36,13 @@ STAGE_ZH = {
     "Module manufacturing (silicon to module)": "组件制造（硅料至组件）",
     "End of life": "寿命终止",
 }
-#: Product name layouts, tried in turn: (font size, line width [Latin characters], most lines)
-#: [SVG units]. The name is set from y = 124 down to the value box (y = 186) and wraps, smaller
-#: when it must; it is never cut (issue 20: names were cut after two lines).
-NAME_LAYOUTS = ((15.0, 56, 3), (12.0, 70, 4), (9.5, 88, 5), (8.0, 105, 6))
+#: Product name layouts, tried in turn: (font size, most lines) [SVG units]. The name is set from y = 124
+#: down to the value box (y = 186) and wraps (:data:`NAME_WIDTH`, measured in the bold face:
+#: :func:`pcf.render.fmt.wrap_measured`), smaller when it must; it is never cut (issue 20: names were cut
+#: after two lines).
+NAME_LAYOUTS = ((15.0, 3), (12.0, 4), (9.5, 5), (8.0, 6))
+#: Width of a name line [SVG units]: from x = 20 to the right margin at 572.
+NAME_WIDTH = 552.0
 #: Baseline of the first name line for a font size: the top of the block plus the ascent.
 NAME_TOP = 124.0
 
@@ -47,8 +51,8 @@ def _name_block(name: str) -> dict:
     """``name_lines``, ``name_size``, ``name_y`` (baselines) and ``name_dy`` [SVG units] of the
     product name: the first of :data:`NAME_LAYOUTS` it fits, else the last one with every line,
     the rest of the page then moved down by ``name_dy``."""
-    for size, chars, most in NAME_LAYOUTS:
-        lines = fmt.wrap(name, chars)
+    for size, most in NAME_LAYOUTS:
+        lines = fmt.wrap_measured(name, NAME_WIDTH, size, bold=True)
         if len(lines) <= most:
             break
     step = round(size * 1.2, 2)
@@ -56,6 +60,13 @@ def _name_block(name: str) -> dict:
     ys = [round(first + i * step, 2) for i in range(len(lines))]
     return {"name_lines": lines, "name_size": size, "name_y": ys,
             "name_dy": round(max(0.0, ys[-1] + 0.25 * size - 182.0), 2)}
+
+
+def _id_size(product_id: str) -> float:
+    """Font size [SVG units] of the product id's line (``产品编号 Product ID`` then the id in bold, right-aligned
+    at x = 572): at most 10, the line within 330 units (:func:`pcf.render.fmt.text_width`)."""
+    ems = fmt.text_width("产品编号 Product ID ", 1.0) + fmt.text_width(product_id, 1.0, bold=True)
+    return min(10.0, math.floor(330.0 / ems * 10) / 10)
 
 
 #: Items shown in the table when the PCR has no declaration rule.
@@ -171,7 +182,7 @@ def declaration_context(declaration: Declaration, font: str, issued: dict | None
         "basis": "Regulation (EU) 2023/1542, Art. 7 · Annex II" if eu else (
             f"PCR {view.pcr_text(declaration)}" if pcr_id else "ISO 14067:2018 / GB/T 24067-2024"),
         **_name_block(product.name), "product_id": product.id,
-        "id_size": fmt.fit_size(f"产品编号 Product ID {product.id}", 330.0, 10.0),
+        "id_size": _id_size(product.id),
         "head": head, "description": _unit_description(declaration), "e_total": e_total,
         "value_size": round(max(30.0, min(56.0, 330.0 / (0.6 * max(len(head["text"]), 1)))), 1),
         "rows": rows, "rows_height": sum(31.0 + 13.0 * max(len(r["lines"]) - 1, 0) for r in rows),

@@ -8,6 +8,7 @@ so that a person scanning it sees the label's number.
 
 from __future__ import annotations
 
+import functools
 import math
 
 from ..core import numbers
@@ -108,11 +109,53 @@ def gwp_basis_words(result) -> tuple[str, str] | None:
     return f"{share} 来自其他GWP基准的因子", f"{share} of the total from factors on other GWP bases"
 
 
-def fit_size(text: str, width: float, size: float) -> float:
-    """The font size [user units] at most ``size`` at which ``text`` fits ``width`` [user
-    units]: CJK characters about 1 em wide, others about 0.55 em (Noto Sans)."""
-    ems = sum(1.0 if ord(ch) >= 0x2E80 else 0.55 for ch in text)
-    return round(min(size, width / max(ems, 1.0)), 1)
+#: Advance widths [1/1000 em] of the printable ASCII characters (U+0020 to U+007E, in order) in Noto Sans CJK
+#: SC Regular and Bold, the CJK font the Makefile installs and the labels draw with: the ``hmtx`` of face 2
+#: (SC) of NotoSansCJK-Regular.ttc and NotoSansCJK-Bold.ttc (Debian fonts-noto-cjk 1:20220127, 1,000 units
+#: per em), read with fontTools. Capitals and digits are wider than the 0.55 em pcf assumed before (an
+#: all-capitals name or a long product id ran off the label: "W" is 0.878 em, "M" 0.812 em).
+ASCII_WIDTHS: dict[bool, tuple[int, ...]] = {
+    False: (
+        224, 323, 474, 555, 555, 921, 680, 278, 338, 338, 467, 555, 278, 347, 278, 392, 555, 555, 555,
+        555, 555, 555, 555, 555, 555, 555, 278, 278, 555, 555, 555, 474, 946, 608, 657, 638, 688, 589,
+        552, 689, 728, 293, 535, 646, 543, 812, 723, 742, 633, 742, 635, 596, 599, 721, 575, 878, 573,
+        531, 603, 338, 392, 338, 555, 559, 606, 563, 618, 510, 620, 554, 325, 564, 607, 275, 275, 552,
+        284, 926, 610, 606, 620, 620, 388, 468, 377, 607, 521, 802, 498, 521, 475, 338, 270, 338, 555,
+    ),
+    True: (
+        227, 370, 574, 590, 590, 963, 740, 325, 378, 378, 507, 590, 325, 370, 325, 387, 590, 590, 590,
+        590, 590, 590, 590, 590, 590, 590, 325, 325, 590, 590, 590, 514, 1007, 641, 681, 656, 714, 615,
+        585, 717, 757, 330, 568, 686, 578, 853, 749, 770, 667, 770, 682, 624, 625, 748, 619, 915, 627,
+        580, 613, 378, 387, 378, 590, 567, 626, 591, 644, 527, 644, 581, 372, 597, 640, 304, 306, 604,
+        315, 964, 641, 626, 644, 644, 436, 495, 421, 637, 576, 863, 562, 574, 511, 378, 296, 378, 590,
+    ),
+}
+
+#: Width [em] assumed for a character that is neither printable ASCII nor CJK: wider than most Latin,
+#: Greek and Cyrillic letters of the font (accented Latin letters are as wide as their base letter), so that
+#: text measured with it fits.
+OTHER_EM = 0.75
+
+
+def text_width(text: str, size: float = 1.0, bold: bool = False) -> float:
+    """The width of ``text`` drawn at font size ``size`` [user units]: printable ASCII by its advance width in
+    Noto Sans CJK SC (:data:`ASCII_WIDTHS`, ``bold`` for the bold face), CJK characters (from U+2E80) 1 em,
+    any other character :data:`OTHER_EM`. Kerning is ignored (it only narrows the text)."""
+    return sum(map(_em_of(bold), text)) * size
+
+
+@functools.cache
+def _em_of(bold: bool):
+    """A function character -> its width [em] (:func:`text_width`)."""
+    widths = {chr(0x20 + i): w / 1000.0 for i, w in enumerate(ASCII_WIDTHS[bool(bold)])}
+    return lambda ch: widths.get(ch) or (1.0 if ord(ch) >= 0x2E80 else OTHER_EM)
+
+
+def fit_size(text: str, width: float, size: float, bold: bool = False) -> float:
+    """The font size [user units] at most ``size``, rounded down to 0.1, at which ``text`` fits ``width``
+    [user units] (:func:`text_width`)."""
+    ems = max(text_width(text, 1.0, bold), 1.0)
+    return min(size, math.floor(width / ems * 10) / 10)
 
 
 def method_line(result) -> str:
@@ -173,8 +216,20 @@ def wrap(text: str, width: float) -> list[str]:
     -------
     list of str
     """
+    return _wrap(text, width, lambda ch: 2.0 if ord(ch) > 0x2E80 else 1.0)
+
+
+def wrap_measured(text: str, width: float, size: float, bold: bool = False) -> list[str]:
+    """:func:`wrap` by drawn width: lines of ``text`` at font size ``size`` at most ``width`` [user units]
+    wide (:func:`text_width`); words kept whole where possible, a word longer than a line split."""
+    em = _em_of(bold)
+    return _wrap(text, width, lambda ch: em(ch) * size)
+
+
+def _wrap(text: str, width: float, char_width) -> list[str]:
+    """Lines of ``text`` at most ``width`` wide, ``char_width(ch)`` the width of a character (:func:`wrap`)."""
     def w(s: str) -> float:
-        return sum(2.0 if ord(ch) > 0x2E80 else 1.0 for ch in s)
+        return sum(map(char_width, s))
 
     lines: list[str] = []
     line = ""
@@ -182,15 +237,19 @@ def wrap(text: str, width: float) -> list[str]:
         candidate = line + token
         if w(candidate.rstrip()) <= width or not line.strip():
             line = candidate
-            while w(line.rstrip()) > width:  # a single over-long token
-                cut = len(line)
-                while cut > 1 and w(line[:cut]) > width:
-                    cut -= 1
-                lines.append(line[:cut])
-                line = line[cut:]
         else:
             lines.append(line.rstrip())
             line = token.lstrip()
+        while w(line.rstrip()) > width:  # an over-long token, first on its line or not: split after the
+            cut, total = 0, 0.0          # most characters that fit (at least one)
+            for ch in line:
+                total += char_width(ch)
+                if total > width:
+                    break
+                cut += 1
+            cut = max(cut, 1)
+            lines.append(line[:cut])
+            line = line[cut:]
     if line.strip():
         lines.append(line.rstrip())
     return lines or [""]

@@ -15,6 +15,7 @@ Regulation (EU) 2023/1542, Art. 7(2) (carbon footprint performance classes).
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from markupsafe import Markup
@@ -66,36 +67,76 @@ def _stage_bar(stages: list[dict], x0: float, width: float) -> list[dict]:
     return out
 
 
-#: Product name layouts, tried in turn: (font size, line width [Latin characters], most lines,
-#: baselines [SVG units]); the name wraps, smaller when it must, and is never cut.
-NAME_LAYOUTS = ((13.5, 42, 1, (88.0,)), (13.5, 42, 2, (82.0, 99.0)), (11.5, 50, 3, (77.0, 91.0, 105.0)),
-                (9.5, 61, 4, (74.0, 85.5, 97.0, 108.5)))
+#: Product name layouts, tried in turn: (font size, most lines, baselines [SVG units]); the name wraps
+#: (:data:`NAME_WIDTH`, measured: :func:`pcf.render.fmt.wrap_measured`), smaller when it must, and is never cut.
+NAME_LAYOUTS = ((13.5, 1, (88.0,)), (13.5, 2, (82.0, 99.0)), (11.5, 3, (77.0, 91.0, 105.0)),
+                (9.5, 4, (74.0, 85.5, 97.0, 108.5)))
 
+#: Width of a line of the product name or id [SVG units]: from x = 16 to the inner margin at 344.
+NAME_WIDTH = 328.0
 
 #: Where a longer name goes: baselines from ``NAME_BLOCK[0]`` + the ascent, the last line's
 #: descent at ``NAME_BLOCK[1]`` at most (the product id's line is under it) [SVG units].
 NAME_BLOCK = (62.0, 108.0)
 
+#: The product id's line: what precedes the id, its largest font size, and the smallest before the id takes
+#: two lines [SVG units].
+ID_PREFIX, ID_SIZE, ID_SMALLEST = "产品编号 Product ID  ", 9.5, 6.0
+
 
 def _name_block(name: str) -> dict:
     """``name_lines``, ``name_y``, ``name_size`` and ``id_y`` [SVG units] of the product name:
-    the first of :data:`NAME_LAYOUTS` it fits; a longer name in as many lines as it needs,
-    each smaller, filling :data:`NAME_BLOCK` (every word kept: issue 20)."""
-    for size, chars, most, ys in NAME_LAYOUTS:
-        lines = fmt.wrap(name, chars)
+    the first of :data:`NAME_LAYOUTS` it fits, measured in the bold face; a longer name in as many
+    lines as it needs, each smaller, filling :data:`NAME_BLOCK` (every word kept: issue 20)."""
+    for size, most, ys in NAME_LAYOUTS:
+        lines = fmt.wrap_measured(name, NAME_WIDTH, size, bold=True)
         if len(lines) <= most:
             return {"name_lines": lines, "name_y": list(ys[:len(lines)]), "name_size": size,
                     "id_y": 110.0 if len(lines) == 1 else 118.0}
     top, bottom = NAME_BLOCK
-    most = len(NAME_LAYOUTS[-1][3])
+    most = NAME_LAYOUTS[-1][1]
     while True:  # n lines of size s: from top + 0.9 s to (n - 1) 1.15 s lower, + 0.25 s descent
         most += 1
         size = round(min(8.0, (bottom - top) / (1.15 * most)), 2)
-        lines = fmt.wrap(name, int(61 * 9.5 / size))
+        lines = fmt.wrap_measured(name, NAME_WIDTH, size, bold=True)
         if len(lines) <= most:
             break
     ys = [round(top + 0.9 * size + i * 1.15 * size, 2) for i in range(len(lines))]
     return {"name_lines": lines, "name_y": ys, "name_size": size, "id_y": 118.0}
+
+
+def _id_block(product_id: str, id_y: float) -> dict:
+    """``id_lines``, ``id_ys`` and ``id_size`` [SVG units] of the product id's line (:data:`ID_PREFIX`, then the
+    id in bold): one line at the largest size from :data:`ID_SIZE` down to :data:`ID_SMALLEST` that holds it
+    within :data:`NAME_WIDTH`; a longer id in two lines (before a ``-``, ``_`` or ``.`` where one is in the
+    second half of the first line), as large as they fit, between the name block and the headline box (y 126).
+    The id is never cut (a 49-character id ran off the label)."""
+    prefix = fmt.text_width(ID_PREFIX, 1.0)
+    size = min(ID_SIZE, math.floor(NAME_WIDTH / (prefix + fmt.text_width(product_id, 1.0, bold=True)) * 10) / 10)
+    if size >= ID_SMALLEST:
+        return {"id_lines": [product_id], "id_ys": [id_y], "id_size": size}
+    size = ID_SMALLEST
+    while True:  # the largest size (0.1 steps) at which the id's two lines fit; any id fits at last
+        first = _id_cut(product_id, NAME_WIDTH - prefix * size, size)
+        if fmt.text_width(product_id[first:], size, bold=True) <= NAME_WIDTH or size <= 1.0:
+            break
+        size = round(size - 0.1, 1)
+    y1 = id_y if id_y == 110.0 else round(NAME_BLOCK[1] + 1.0 + 0.75 * size, 2)  # the cap height clears the name
+    return {"id_lines": [product_id[:first], product_id[first:]], "id_ys": [y1, round(y1 + 1.2 * size, 2)],
+            "id_size": size}
+
+
+def _id_cut(product_id: str, width: float, size: float) -> int:
+    """How many characters of the id the first of its two lines holds (``width`` [SVG units] at ``size``)."""
+    fits, used = 0, 0.0
+    for ch in product_id:
+        used += fmt.text_width(ch, size, bold=True)
+        if used > width:
+            break
+        fits += 1
+    fits = max(fits, 1)
+    separator = max(product_id.rfind(c, 0, fits) for c in "-_.")  # the second line starts with it: a line
+    return separator if separator > fits // 2 else fits  # ending in "-" reads as a hyphenated word (pdftotext)
 
 
 def _marks(issued: dict | None, basis_lines: int) -> list[dict]:
@@ -103,7 +144,7 @@ def _marks(issued: dict | None, basis_lines: int) -> list[dict]:
     the headline box under the basis lines, a second one under the box; sized to fit."""
     lines = (issued or {}).get("marks") or []
     places = [(141.0 + basis_lines * 10.5 + 4.0, 316.0, 9.0), (230.0, 328.0, 8.5)]
-    return [{"text": text, "y": y, "size": fmt.fit_size(text, width, size)}
+    return [{"text": text, "y": y, "size": fmt.fit_size(text, width, size, bold=True)}
             for text, (y, width, size) in zip(lines, places)]
 
 
@@ -145,6 +186,7 @@ def label_context(declaration: Declaration, font: str, issued: dict | None = Non
     head = view.headline(declaration)
     scale = view.class_scale(declaration)
     name = _name_block(product.name)
+    name.update(_id_block(product.id, name["id_y"]))
     number_w = 0.60 * len(head["text"])
     unit_w = 0.56 * len(head["unit"]) * 14 + 8
     number_size = max(22.0, min(40.0, (310 - unit_w) / max(number_w, 0.1)))

@@ -20,15 +20,13 @@ import jinja2
 from pcf.core.numbers import amount
 from pcf.core.shipped import shipped
 from pcf.core.errors import RenderError
-from pcf.core.files import output_stem
+from pcf.core.files import output_stem, stem_problem
 from pcf.render.fonts import cjk_font  # noqa: F401 - output.cjk_font() is what the renderers call
 from pcf.render.view import check_finite
 from pcf.core.files import write_atomic as files_write_atomic
 
 
 # A product id becomes a file name: letters, digits and . _ - + ( ) and spaces, CJK allowed.
-_BAD_ID = re.compile(r"[\x00-\x1f/\\:*?\"<>|]")
-_SCENARIO = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
 
 
 def file_stem(declaration) -> str:
@@ -48,23 +46,16 @@ def file_stem(declaration) -> str:
     Raises
     ------
     RenderError
-        A figure that is not finite; a product id with / \\ : * ? " < > | or control
-        characters, leading or trailing spaces, or ``.`` / ``..``; a scenario name that is not ``[A-Za-z0-9][A-Za-z0-9_.-]*``.
+        A figure that is not finite; a product id or scenario name that cannot name a file
+        (:func:`pcf.core.files.stem_problem`: characters, length).
     """
     check_finite(declaration)
     result = declaration.result
     pid = result.product.id
-    if not pid.strip():
-        raise RenderError("the result has an empty product.id (the manufacturer's product id): "
-                          "set product.id in the model and recompute with `pcf footprint`")
-    if _BAD_ID.search(pid) or pid.strip() in {".", ".."} or pid != pid.strip():
-        raise RenderError(
-            f"product.id {pid!r} cannot be used as a file name (no / \\ : * ? \" < > | or "
-            "control characters, no leading or trailing spaces): change product.id in the model")
     scenario = result.scenario
-    if scenario is not None and not _SCENARIO.fullmatch(scenario.name):
-        raise RenderError(f"scenario name {scenario.name!r} cannot be used in a file name: "
-                          "rename the scenario in the model ([A-Za-z0-9][A-Za-z0-9_.-]*)")
+    problem = stem_problem(pid, None if scenario is None else scenario.name)
+    if problem is not None:
+        raise RenderError(problem)
     return output_stem({"product": {"id": pid}, "batch": bool(declaration.batch),
                         "scenario": {"name": scenario.name} if scenario is not None else None})
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 import urllib.parse
 
 import qrcode
+import qrcode.exceptions
 
+from pcf.core.errors import RenderError
 from pcf.declaration import Declaration
 from pcf.render import view
 
@@ -83,10 +85,19 @@ def qr_path(text: str) -> dict:
     dict
         ``d`` (path data, one unit per module, no quiet zone) and ``modules`` (the side
         of the symbol [modules]).
+
+    Raises
+    ------
+    RenderError
+        More text than a QR code holds (version 40, level M: 2,331 bytes).
     """
     qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0, mask_pattern=MASK_PATTERN)
     qr.add_data(text)
-    qr.make(fit=True)
+    try:
+        qr.make(fit=True)
+    except (ValueError, qrcode.exceptions.DataOverflowError):  # beyond version 40 (2,331 bytes at level M)
+        raise RenderError(f"the label's QR code cannot hold its {len(text.encode('utf-8'))} bytes of text "
+                          "(at most 2,331): shorten product.id") from None
     return {"d": "".join(f"M{x},{y}h{w}v{h}h-{w}z" for x, y, w, h in module_rectangles(qr.get_matrix())),
             "modules": qr.modules_count}
 
