@@ -241,6 +241,56 @@ def test_ctrl_c_while_issuing_exits_130_and_leaves_no_process(tmp_path, registry
     assert not list(out.glob(".*.tmp"))  # no temporary file left: a file is whole or absent
 
 
+@pytest.mark.parametrize("gap", [0.05, 0.3])
+def test_a_second_ctrl_c_stops_at_once_and_names_the_labels_left_without_files(tmp_path, gap):
+    """A second SIGINT while the labels issued are still being drawn (second review): before, it was either
+    swallowed by the progress bar (the run went on for seconds) or it left up to 16 labels without PDFs,
+    their numbers printed as if whole and nothing said. Now the command stops (the renderer killed), exit
+    130, no process left, and every label in the registry has all its files or is named on stderr with
+    the `pcf registry export NUMBER` that writes them."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    store, _, private, _ = new_registry(tmp_path, case=False)
+    folder = tmp_path / "results"
+    for i in range(40):
+        write_declaration(make_declaration(id=f"PACK-{i:02d}", name=f"Test pack {i}"), folder)
+    store.close()
+    out = tmp_path / "labels"
+    proc = subprocess.Popen([sys.executable, "-c", "import cli; cli.main()", "issue", str(folder), "--key", str(private),
+                             "--valid-days", "730", "--out", str(out), "--self-declared", "--jobs", "2"],
+                            cwd=Path(cli.__file__).parent, env=dict(os.environ, PCF_REGISTRY=location(tmp_path)),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 300
+    while not (out.exists() and any(out.glob("*.statement.pdf"))):
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.002)
+    os.killpg(proc.pid, signal.SIGINT)
+    time.sleep(gap)
+    os.killpg(proc.pid, signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr
+    assert "interrupted" in stderr and "internal error" not in stderr and "Traceback" not in stderr
+    while subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True).returncode == 0:
+        assert time.monotonic() < deadline, "a process of the command is left"
+        time.sleep(0.1)
+    store = open_store(location(tmp_path))
+    with store.read() as tx:
+        numbers = [r.number for r in tx.labels()]
+    store.close()
+    assert 1 <= len(numbers) <= 40 and stdout.split() == numbers
+    told = flat(stderr)
+    for number in numbers:
+        whole = all((out / f"{number}.{s}").exists() for s in ("label.svg", "label.pdf", "statement.pdf"))
+        assert (out / f"{number}.declaration.json").exists()
+        assert whole or f"pcf registry export {number}" in told, (number, stderr)
+    assert not list(out.glob(".*.tmp"))
+
+
 def test_the_rule_the_labels_read_is_loaded_before_the_renderer_is_forked(tmp_path):
     """The renderer inherits the first result's rule as the statement reads it (shipped_rule's cache,
     keyed by id and version as strings); an unreadable first result is left to the loop."""

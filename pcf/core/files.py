@@ -61,7 +61,8 @@ def stem_problem(product_id: str, scenario: str | None = None) -> str | None:
 _NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 
 
-def temporary_file(folder: str | Path, prefix: str, suffix: str = ".tmp", mode: int = 0o666) -> tuple[int, str]:
+def temporary_file(folder: str | Path, prefix: str, suffix: str = ".tmp", mode: int = 0o666,
+                   record: list | None = None) -> tuple[int, str]:
     """A new file ``<folder>/<prefix><8 hex digits><suffix>``, open for writing, for content that is
     then moved into place (``os.replace``, ``os.link``).
 
@@ -69,6 +70,8 @@ def temporary_file(folder: str | Path, prefix: str, suffix: str = ".tmp", mode: 
     file ``open()`` creates (0644 under the usual umask 022), so an output is as readable as the
     user's other files; ``tempfile.mkstemp``'s 0600 made every pcf output readable by its owner alone.
     Files only pcf reads back (the caches under ``PCF_HOME``, pickles among them) pass 0o600.
+    ``record``, a list, gets the path before the file is made, so that a caller interrupted before
+    this returns (Ctrl-C) still knows what to remove.
 
     Returns
     -------
@@ -84,9 +87,13 @@ def temporary_file(folder: str | Path, prefix: str, suffix: str = ".tmp", mode: 
     """
     for _ in range(100):
         path = os.path.join(folder, f"{prefix}{secrets.token_hex(4)}{suffix}")
+        if record is not None:
+            record.append(path)
         try:
             return os.open(path, _NEW, mode), path
-        except FileExistsError:  # 1 in 4 billion: another name
+        except FileExistsError:  # 1 in 4 billion: another name (not ours to remove)
+            if record is not None:
+                record.pop()
             continue
     raise FileExistsError(f"{folder}: no free temporary file name {prefix}*{suffix}")
 
@@ -206,13 +213,16 @@ class StagedFiles:
 
         Raises
         ------
-        OSError
-            A file cannot be written; the temporary files are removed first.
+        OSError, KeyboardInterrupt
+            A file cannot be written, or Ctrl-C; the temporary files are removed first.
         """
         try:
             for target, data in self.files.items():
-                fd, tmp = temporary_file(target.parent, f".{target.name}.")
-                self.temps.append((tmp, target))
+                made: list[str] = []
+                try:
+                    fd, _ = temporary_file(target.parent, f".{target.name}.", record=made)
+                finally:  # a Ctrl-C as the file is made: it is removed too
+                    self.temps.extend((tmp, target) for tmp in made)
                 with os.fdopen(fd, "wb") as fh:
                     fh.write(data)
                     fh.flush()

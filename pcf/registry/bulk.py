@@ -25,10 +25,12 @@ fails, the label stays issued and its files are written later with ``pcf registr
 render failure refuses the whole folder before anything is issued.
 
 The issuing process stays at most :data:`AHEAD` labels a job ahead of the files written. Ctrl-C (SIGINT
-to the whole process group) is taken between two labels (:func:`pcf.registry.lifecycle.deferred_interrupt`;
-a second one at once): the renderer and its workers ignore it and draw what they were given, so every
-label issued gets its files before the command exits 130; the outcomes so far are in the caller's
-``outcomes`` list (``pcf issue`` prints their numbers). Should the issuing process be killed (kill -9),
+to the whole process group) is taken between two labels (:func:`pcf.registry.lifecycle.deferred_interrupt`):
+the renderer and its workers ignore it and draw what they were given, so every label issued gets its
+files before the command exits 130; the outcomes so far are in the caller's ``outcomes`` list (``pcf
+issue`` prints their numbers). A second Ctrl-C stops at once: the renderer is killed, and the labels
+whose files were not written yet say so in their outcome, with the ``pcf registry export NUMBER`` that
+writes them. Should the issuing process be killed (kill -9),
 the system kills the renderer, and the renderer's end its workers (Linux, :func:`_end_with_parent`):
 nothing is drawn for nobody; the labels issued whose files were not written yet get them from
 ``pcf registry export NUMBER``.
@@ -145,7 +147,8 @@ def issue_folder(store: Store, folder: str | Path, key: SigningKey, valid_days: 
     outcomes : list, optional
         The list the :class:`Outcome` of each result is appended to as it is issued or refused (the
         returned Bulk's ``outcomes``): after an exception (Ctrl-C) it holds those of the results handled
-        before, each issued label with its files.
+        before, each issued label with its files (after a second Ctrl-C, some with the ``error`` that
+        says their files are not written and how to write them).
 
     Returns
     -------
@@ -175,6 +178,7 @@ def issue_folder(store: Store, folder: str | Path, key: SigningKey, valid_days: 
     pool, context = None, _context()
     pending: list[tuple[Outcome, Future | None]] = []
     bulk, tally = Bulk(outcomes if outcomes is not None else []), _Tally(len(files), progress)
+    abandon = False  # a second Ctrl-C while the labels left were written: the renderer is stopped, not awaited
     with deferred_interrupt() as interrupted:  # from before the renderer's fork (it inherits the handler)
         try:
             if render and jobs > 1 and context.get_start_method() == "fork":
@@ -193,12 +197,29 @@ def issue_folder(store: Store, folder: str | Path, key: SigningKey, valid_days: 
             except BaseException:
                 # a refusal of the key, Ctrl-C: the labels issued keep their files, and a rendering that failed
                 # meanwhile (the renderer interrupted too) does not replace the exception, which goes on
-                _write_done(pending, Path(out_dir), wait=True, unwinding=True, tally=tally)
+                try:
+                    _write_done(pending, Path(out_dir), wait=True, unwinding=True, tally=tally)
+                except BaseException:  # a second Ctrl-C: the labels left say they have no files, and how to get them
+                    abandon = True
+                    _left_unwritten(pending, "interrupted")
+                    raise
                 raise
         finally:
-            if pool is not None:
-                pool.shutdown(cancel_futures=True)
+            if isinstance(pool, _Renderer):
+                pool.shutdown(cancel_futures=True, abandon=abandon)
+            elif pool is not None:  # spawned workers (no fork)
+                pool.shutdown(wait=not abandon, cancel_futures=True)
+        interrupted()  # a Ctrl-C while the renderer ended: every label has its files, the command says it stopped
     return bulk
+
+
+def _left_unwritten(pending: list, why: str) -> None:
+    """The outcomes of the labels still in ``pending`` say that they are issued without their files, and how
+    to write them (as a failed rendering does, :func:`_write_done`)."""
+    for outcome, _ in pending:
+        number = outcome.issued.number
+        outcome.error = (f"label {number} is issued, but its label and statement files were not written ({why}): "
+                         f"write them with `pcf registry export {number}`")
 
 
 def _load_shared(first: Path) -> None:
@@ -286,8 +307,16 @@ class _Renderer:
                 exc.__cause__ = RenderingTraceback(told)
                 self.futures[index].set_exception(exc)
 
-    def shutdown(self, cancel_futures: bool = True) -> None:
-        """End the renderer once it has rendered what it was given; its workers end with it."""
+    def shutdown(self, cancel_futures: bool = True, abandon: bool = False) -> None:
+        """End the renderer once it has rendered what it was given (``abandon``: at once, what it held is
+        lost); its workers end with it."""
+        if abandon:
+            # its workers are killed with it (_end_with_parent); the collector is not awaited: killed while it
+            # sent a label, the renderer leaves a message half written that the collector would wait for for
+            # ever (this process holds the pipe's other end too); it is a daemon thread
+            self.process.kill()
+            self.process.join()
+            return
         self.tasks.put(None)
         self.process.join()
         self.collector.join()  # it ends at the renderer's None, or finds it dead (this process never writes results)
@@ -301,8 +330,8 @@ def _serve(jobs: int, tasks, results) -> None:
     issuing process waits for (:data:`AHEAD` labels at most) before it exits 130."""
     import signal
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # first: a Ctrl-C in what follows would print a traceback
     _end_with_parent()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         try:  # while the issuing process starts and issues the first label; Ctrl-C may come meanwhile
             from pcf.render.output import import_weasyprint
@@ -334,13 +363,17 @@ def _end_with_parent() -> None:
     was killed (kill -9) draws nothing more for nobody and waits on no pipe, and its workers end with
     it; nothing is lost, the labels it held are issued and ``pcf registry export`` writes their files.
     Elsewhere the renderer finds the issuing process gone once it has no label left (:func:`_next_task`)."""
-    import ctypes
     import os
     import signal
+    import sys
 
+    if not sys.platform.startswith("linux"):  # prctl is Linux's (Windows: ctypes.CDLL(None) raises TypeError)
+        return
     try:
+        import ctypes
+
         prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (AttributeError, OSError):  # not Linux
+    except Exception:  # noqa: BLE001 - no C library to ask: the renderer's own check remains (_next_task)
         return
     pr_set_pdeathsig = 1
     if prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0) == 0 and os.getppid() != multiprocessing.parent_process().pid:
@@ -402,8 +435,8 @@ def _worker_started() -> None:
     import gc
     import signal
 
-    _end_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _end_with_parent()
     gc.freeze()
     gc.set_threshold(WORKER_GC_THRESHOLD, 50, 100)
 
@@ -463,7 +496,7 @@ def _write_done(pending: list, out: Path, wait: bool, unwinding: bool = False, t
     step."""
     while pending and (wait or pending[0][1] is None or pending[0][1].done()
                        or (keep is not None and len(pending) > keep)):
-        outcome, future = pending.pop(0)
+        outcome, future = pending[0]  # left in pending until its outcome is final (_left_unwritten)
         issued = outcome.issued
         try:
             contents = future.result() if future is not None else _render(issued.document, issued.qr)
@@ -477,12 +510,14 @@ def _write_done(pending: list, out: Path, wait: bool, unwinding: bool = False, t
             outcome.error = (f"label {issued.number} is issued, but its label and statement files were not written "
                              f"({why}): write them with `pcf registry export {issued.number}`")
             paths = {}
+        pending.pop(0)
         for name, path in paths.items():
             issued.files[name[len(issued.number) + 1:]] = path
         if tally is not None:
             try:
                 tally.step()
-            except BaseException:  # the progress callback, hit by a second Ctrl-C say
+            except Exception:  # the progress callback failed
                 if not unwinding:
                     raise  # the labels left are written as it unwinds
-                # the exception on its way out goes on, after the files of the labels left
+                # the exception on its way out goes on, after the files of the labels left (a second Ctrl-C
+                # there, a KeyboardInterrupt, goes out at once: issue_folder marks the labels left)
