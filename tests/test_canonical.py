@@ -185,3 +185,12 @@ def test_subclasses_and_key_order_by_utf16():
     value = {"\uffff": 1, "\U0001f600": 2, Name("k"): [Level.HIGH, Name("v"), True, None]}
     assert canonical_bytes(value) == _reference_canonical_bytes(value) == \
         '{"k":[3,"v",true,null],"\U0001f600":2,"\uffff":1}'.encode("utf-8")
+
+
+def test_a_float_subclass_is_written_as_its_number():
+    """numpy 2's repr of a float64 is ``np.float64(1.5)``: the canonical form (and so a hash or a signature)
+    had that text, not JSON. A float subclass is written as the float it is (RFC 8785 3.2.2.3)."""
+    import numpy as np
+
+    assert canonical_bytes({"a": np.float64(1.5), "b": [np.float64(2.0), np.float64(1e21), np.float64(1e-7)]}) == \
+        b'{"a":1.5,"b":[2,1e+21,1e-7]}'

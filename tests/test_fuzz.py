@@ -275,3 +275,15 @@ def test_a_result_file_whose_rule_declares_an_unknown_total(tmp_path, bases):
                                           "expected one of 'including_biogenic', 'excluding_biogenic', got a string"):
         export(path, "pact-v3", tmp_path / "out.json")
     assert not (tmp_path / "out.json").exists()
+
+
+def test_a_result_file_with_an_integer_of_5000_digits(tmp_path):
+    # found reading results (issue 18 work, 2026-12-06): json.loads refuses an integer of more than 4,300
+    # digits with a ValueError (not a JSONDecodeError), which went out as an internal error
+    from pcf.core.errors import SourceError
+    from pcf.declaration import read_declaration
+
+    path = tmp_path / "digits.result.json"
+    path.write_text('{"format": "pcf-result/1", "totals": ' + "9" * 5000 + "}", encoding="utf-8")
+    with pytest.raises(SourceError, match=rf"^{path}: not a valid pcf result: an integer of more than 4,300 digits$"):
+        read_declaration(path)

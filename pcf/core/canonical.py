@@ -141,7 +141,7 @@ def number_text(x: float) -> str:
         raise CanonicalError(f"{x!r} is not a JSON number; only finite numbers can be declared")
     if x == 0:
         return "0"  # also -0.0
-    text = repr(x)
+    text = float.__repr__(x)  # a float subclass's own repr (numpy's np.float64(1.5)) is not its number
     if "e" not in text:
         # 1e-4 <= |x| < 1e16: repr writes the shortest round-trip digits positionally, as ECMAScript
         # does there (:func:`_placed` places the same digits by hand); an integral value without ".0"
