@@ -13,7 +13,8 @@ measured in the same run.
 (d) ``pcf issue FOLDER --jobs 2`` over 16 results (NMC811 variants, one ``pcf batch`` of a copy of
     the model under GB/T 24067 and IPCC 2021, self-declared labels) with their label and
     statement PDFs; baseline ``pcf issue RESULT`` once per result (the way before), on 4 others.
-    Target >= 10 labels/s.
+    A small folder: the command's start (about half a second) weighs on 16 labels; the target
+    (>= 10 labels/s) is timed by benchmarks/labels.py on 64.
 
 Everything is written in a temporary folder (its own registry and keys; PCF_HOME is the
 user's, for the background). Times are medians of 5 runs for (a) and (b), single runs for
@@ -119,7 +120,8 @@ def labels_line(tmp: Path, env: dict, key: Path, count: int = 16, single: int = 
     one = (time.perf_counter() - start) / single
     rate = count / took
     print(f"(d) pcf issue FOLDER --jobs 2: {count} labels with their PDFs in {took:.1f} s wall ({cpu:.1f} s CPU): "
-          f"{rate:.2f} labels/s (target >= 10); one pcf issue per result (before): {1 / one:.2f} labels/s")
+          f"{rate:.2f} labels/s, start-up included (the target, >= 10 labels/s, is timed on 64 by benchmarks/labels.py); "
+          f"one pcf issue per result (before): {1 / one:.2f} labels/s")
     return rate
 
 

@@ -15,7 +15,7 @@ workers from itself, so that they start with WeasyPrint imported and its fonts, 
 templates loaded instead of paying for them each (about 1 s of CPU a worker). Both cores are busy
 from the fork on: drawing the first label here and forking the workers from this process left
 the second core idle for the ~1.5 s this process took to import WeasyPrint and draw it, and put
-all the issuing (about 18 ms of CPU a label) beside the workers. Elsewhere the workers are
+all the issuing (about 10 ms of CPU a label) beside the workers. Elsewhere the workers are
 spawned by this process. A worker freezes what it starts with out of the garbage collector and
 collects less often (:func:`_worker_started`).
 
