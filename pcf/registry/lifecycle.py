@@ -576,10 +576,7 @@ def issue(store: Store, declaration: Declaration, key: SigningKey, valid_days: i
         Rendering or writing failed; nothing was issued.
     """
     now = (now or utc_now()).replace(microsecond=0)
-    scenario = declaration.result.scenario
-    problem = stem_problem(declaration.result.product.id, None if scenario is None else scenario.name)
-    if problem is not None:  # the label's rendering refuses it: refused before a number is taken (pcf issue
-        raise IssueRefused(problem)  # FOLDER draws after the commit; such a label would never get its files)
+    _check_file_names(declaration)
     today, rule, loaded_by = _conformance(declaration, pcr_dir)
     pcr = today.assessment.pcr
     valid_days = validity_from_pcr(valid_days, today.assessment.label, f"{pcr.id} v{pcr.version}", now)
@@ -602,6 +599,22 @@ def issue(store: Store, declaration: Declaration, key: SigningKey, valid_days: i
     plan = _Plan(scope=_scope_of(today, "footprint" if extra is None else claim), result_sha256=result_sha256,
                  supersede=supersede)
     return _issue(store, make, key, out_dir, now, plan, render=render, extra=extra, vouch=vouch)
+
+
+def _check_file_names(declaration: Declaration) -> None:
+    """Refuse a result whose product id or scenario name the label's rendering refuses
+    (:func:`pcf.core.files.stem_problem`), before a number is taken: ``pcf issue FOLDER`` draws after the
+    commit, and such a label would never get its files.
+
+    Raises
+    ------
+    IssueRefused
+        With the rendering's message.
+    """
+    scenario = declaration.result.scenario
+    problem = stem_problem(declaration.result.product.id, None if scenario is None else scenario.name)
+    if problem is not None:
+        raise IssueRefused(problem)
 
 
 def _scope_of(declaration: Declaration, label_type: str = "footprint") -> tuple[str, str, str, str]:
