@@ -378,6 +378,20 @@ def test_table_rows(tmp_path):
     assert "cap: '75 kWh' is not a number" in bad.error and "drop the unit" in bad.error
 
 
+def test_an_sku_id_longer_than_160_characters_is_refused_with_its_row(tmp_path):
+    """A product id is at most 160 characters (file names, an issued label's QR code): a longer SKU id is
+    that row's error, read as the table is read, by the row-at-a-time reader and the columnar one alike;
+    160 is kept."""
+    path = tmp_path / "skus.csv"
+    path.write_text(f"id,cap\n{'A' * 160},3\n{'B' * 161},4\n", encoding="utf-8")
+    ok, long = list(SkuTable(path, "m.yaml"))
+    assert not ok.error and ok.id == "A" * 160
+    assert "is not a file name" in long.error and "at most 160 characters" in long.error
+    columns = SkuTable(path, "m.yaml").columns()
+    assert list(columns.ids) == ["A" * 160, "B" * 161]
+    assert not columns.errors[0] and "at most 160 characters" in columns.errors[1]
+
+
 # the usual shape, with what a cell may hold: the header and first rows, then rows of odd cells
 HEAD = "ID,Name,model,label,report,cap,#note\na-1, first ,m.yaml,YES,0,3,x\n,,,,,,\n"
 CELLS = (".bad,,,maybe,,75 kWh,\n"

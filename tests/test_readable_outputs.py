@@ -341,19 +341,21 @@ LONG_ID = "NMC811-PACK-75KWH-CATL-2026-EU-VARIANT-0042-REV-B"
 
 
 @pytest.mark.parametrize("variant", ["declaration", "graded"])
-@pytest.mark.parametrize("pid", [LONG_ID, "-".join([LONG_ID] * 3)], ids=["49-chars", "149-chars"])
-def test_a_capitalised_name_and_a_long_product_id_stay_on_the_label(variant, pid):
+@pytest.mark.parametrize("name, pid", [(CAPITALS, LONG_ID), (CAPITALS, "-".join([LONG_ID] * 3)),
+                                       (" ".join([CAPITALS] * 4), "-".join([LONG_ID] * 3))],
+                         ids=["49-chars", "149-chars", "149-chars-4-line-name"])
+def test_a_capitalised_name_and_a_long_product_id_stay_on_the_label(variant, name, pid):
     """Every word of the name and every character of the id is printed, and every word as drawn lies
     within the label's frame: the graded label's inner margin is at 344 of 360 units (86 mm), the
     declaration's at 572 of 592 (the page less its 5 mm margin); the id's lines clear the name and the
     headline box."""
     from tests.registry_util import make_declaration
 
-    d = make_declaration(name=CAPITALS, id=pid)
+    d = make_declaration(name=name, id=pid)
     files = issued_label(d, ISSUED, variant=variant)
     text = subprocess.run(["pdftotext", "-", "-"], input=files["pdf"], capture_output=True,
                           check=True).stdout.decode("utf-8")
-    assert CAPITALS in re.sub(r"\s+", " ", text) and pid in re.sub(r"\s+", "", text)
+    assert name in re.sub(r"\s+", " ", text) and pid in re.sub(r"\s+", "", text)
     words = re.findall(r'<page width="([\d.]+)"|<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)"',
                        subprocess.run(["pdftotext", "-bbox", "-", "-"], input=files["pdf"], capture_output=True,
                                       check=True).stdout.decode("utf-8"))
@@ -363,19 +365,19 @@ def test_a_capitalised_name_and_a_long_product_id_stay_on_the_label(variant, pid
     ours = re.findall(r'<word xMin="[\d.]+" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>',
                       subprocess.run(["pdftotext", "-bbox", "-", "-"], input=files["pdf"], capture_output=True,
                                      check=True).stdout.decode("utf-8"))
-    ours = [float(x1) for x1, word in ours if word in CAPITALS.split() or (len(word) > 3 and word in pid)]
+    ours = [float(x1) for x1, word in ours if word in name.split() or (len(word) > 3 and word in pid)]
     assert len(ours) >= len(CAPITALS.split()) + 1  # every word of the name, the id's line(s)
     assert max(ours) <= page * (344 / 360 if variant == "graded" else 572 / 592) + 0.5  # within the margin
     if variant == "graded":
         root = ET.fromstring(files["svg"].decode("utf-8") if isinstance(files["svg"], bytes) else files["svg"])
-        name = list(root.find(f".//{SVG}g[@id='product-name']").iter(f"{SVG}text"))
-        bottom = max(float(t.get("y")) for t in name) + 0.25 * float(name[0].get("font-size"))
+        lines = list(root.find(f".//{SVG}g[@id='product-name']").iter(f"{SVG}text"))
+        bottom = max(float(t.get("y")) for t in lines) + 0.25 * float(lines[0].get("font-size"))
         first = next(i for i, t in enumerate(root.iter(f"{SVG}text")) if "Product ID" in "".join(t.itertext()))
         ids = list(root.iter(f"{SVG}text"))[first:first + (1 if pid == LONG_ID else 2)]
         assert "".join("".join(t.itertext()) for t in ids).replace("产品编号 Product ID  ", "") == pid
         size = float(ids[0].get("font-size"))
         assert size >= (6.0 if pid == LONG_ID else 3.0)
-        assert float(ids[0].get("y")) - 0.75 * size >= bottom          # the id's cap height clears the name
+        assert float(ids[0].get("y")) - 0.85 * size >= bottom          # the id's 产品编号 clears the name
         assert float(ids[-1].get("y")) + 0.25 * size <= 126.0           # its descent clears the headline box
 
 
@@ -539,3 +541,20 @@ def test_stage_rows_are_in_life_cycle_order_whatever_the_order_of_the_result():
     rows = stage_rows(shuffled)
     assert [r["key"] for r in rows] == list(stages)
     assert [(r["key"], r["colour"]) for r in rows] == [(r["key"], r["colour"]) for r in stage_rows(ordered)]
+
+
+def test_an_issued_label_is_drawn_again_whatever_its_product_ids_length():
+    """Product ids are at most 160 bytes since issue 18's ninth session (files, QR code): a draft label
+    with a longer id is refused, but a label issued before the limit is drawn again by its number
+    (`pcf registry export`, its files named by the number): its 170-character id on two lines."""
+    from pcf.core.errors import RenderError
+    from pcf.render.label import label_svg
+    from tests.registry_util import make_declaration
+
+    d = make_declaration(id="X" * 170)
+    with pytest.raises(RenderError, match="is 170 bytes long; file names and the label's QR code hold ids of at most "
+                                          "160 bytes"):
+        label_svg(d)
+    files = issued_label(d, ISSUED, variant="graded")
+    text = subprocess.run(["pdftotext", "-", "-"], input=files["pdf"], capture_output=True, check=True).stdout
+    assert "X" * 170 in re.sub(r"\s+", "", text.decode("utf-8"))

@@ -363,11 +363,13 @@ def test_wrap_counts_cjk_double_and_cuts_long_words():
 
 def test_text_is_measured_with_the_fonts_advance_widths():
     """Noto Sans CJK SC's advance widths (hmtx, 1,000 units per em): "W" 878 regular and 915 bold, "i" 275,
-    a space 224; CJK 1 em; other characters 0.75 em."""
+    a space 224, "e" 554; an accented letter as its base letter; CJK 1 em; emoji 1.25 em; other characters
+    1.07 em (the widest Latin, Greek or Cyrillic glyph of the bold face: "×" and curly quotes are 1 em)."""
     assert fmt.text_width("W", 10.0) == pytest.approx(8.78)
     assert fmt.text_width("W", 10.0, bold=True) == pytest.approx(9.15)
     assert fmt.text_width("Wi W", 1.0) == pytest.approx(0.878 + 0.275 + 0.224 + 0.878)
-    assert fmt.text_width("电池é", 2.0) == pytest.approx(2.0 + 2.0 + 1.5)
+    assert fmt.text_width("电池é", 2.0) == pytest.approx(2.0 + 2.0 + 2 * 0.554)
+    assert fmt.text_width("e\u0301×“😀", 1.0) == pytest.approx(0.554 + 0.0 + 1.07 + 1.07 + 1.25)
     assert fmt.fit_size("WWWW", 30.0, 9.5, bold=True) == 8.1  # 30 / 3.66 = 8.196..., rounded down
     assert fmt.fit_size("ii", 30.0, 9.5) == 9.5
     # 13.5 units bold: "WWW" is 37.06 units; 40 units hold "WWW" and not "WWW W"

@@ -51,7 +51,7 @@ from ..core.errors import TableError
 
 RESERVED = ("id", "name", "model", "scenario", "label", "report")
 WITH_UNIT = re.compile(r"^[-+0-9.eE]+\s*[A-Za-z]")
-ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,159}$")  # at most 160 (pcf.core.files.MAX_PRODUCT_ID_BYTES)
 TRUE = {"1", "yes", "y", "true", "x"}
 FALSE = {"0", "no", "n", "false", ""}
 EXCEL = (".xlsx", ".xlsm")
@@ -354,7 +354,8 @@ class SkuTable:
         if not sku:
             problems.append("id is empty")
         elif not ID_RE.match(sku):
-            problems.append(f"id {sku!r} is not a file name: use letters, digits and _ . - (not starting with . - _)")
+            problems.append(f"id {sku[:40]!r}{'...' if len(sku) > 40 else ''} is not a file name: use letters, digits and "
+                            "_ . - (not starting with . - _), at most 160 characters")
         overrides = {}
         for name in self.parameters:
             raw = cells.get(name)
@@ -585,7 +586,7 @@ def _usual(table: "SkuTable", cells: dict, first: int, raw) -> Columns:
 
 
 #: Many ids, one per line, each matching :data:`ID_RE`.
-_IDS_RE = re.compile(r"(?:[A-Za-z0-9][A-Za-z0-9_.\-]*\n)*[A-Za-z0-9][A-Za-z0-9_.\-]*")
+_IDS_RE = re.compile(r"(?:[A-Za-z0-9][A-Za-z0-9_.\-]{0,159}\n)*[A-Za-z0-9][A-Za-z0-9_.\-]{0,159}")
 
 
 def _all_ids(ids: list[str]) -> bool:

@@ -31,8 +31,9 @@ _BAD_ID = re.compile(r"[\x00-\x1f/\\:*?\"<>|]")
 _SCENARIO = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
 
 
-def stem_problem(product_id: str, scenario: str | None = None) -> str | None:
-    """Why a result's product id (and scenario name) cannot name its output files, or None.
+def stem_problem(product_id: str, scenario: str | None = None, length: bool = True) -> str | None:
+    """Why a result's product id (and scenario name) cannot name its output files, or None; ``length``
+    False leaves the length unchecked (a label issued before the limit is drawn again by its number).
 
     Returns
     -------
@@ -48,7 +49,7 @@ def stem_problem(product_id: str, scenario: str | None = None) -> str | None:
         return (f"product.id {product_id!r} cannot be used as a file name (no / \\ : * ? \" < > | or "
                 "control characters, no leading or trailing spaces): change product.id in the model")
     size = len(product_id.encode("utf-8"))
-    if size > MAX_PRODUCT_ID_BYTES:
+    if length and size > MAX_PRODUCT_ID_BYTES:
         return (f"product.id {product_id[:40]!r}... is {size} bytes long; file names and the label's QR code "
                 f"hold ids of at most {MAX_PRODUCT_ID_BYTES} bytes (UTF-8): shorten product.id in the model")
     if scenario is not None and not _SCENARIO.fullmatch(scenario):

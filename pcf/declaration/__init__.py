@@ -432,8 +432,9 @@ def read_declaration(path: str | Path) -> Declaration:
         raise SourceError(path, exc.lineno, f"not valid JSON: {exc.msg}") from None
     except RecursionError:
         raise SourceError(path, None, "not a pcf result: nested too deeply") from None
-    except ValueError as exc:  # an integer of more than 4,300 digits (Python's limit on int from text)
-        raise SourceError(path, None, "not a valid pcf result: an integer of more than 4,300 digits") from None
+    except ValueError:  # the one ValueError json.loads leaves: an integer past Python's limit on int from text
+        raise SourceError(path, None, f"not a valid pcf result: an integer of more than "
+                                      f"{sys.get_int_max_str_digits():,} digits") from None
     bad = first_non_finite(data) if odd else None  # walked for its JSON path only when there is one
     if bad is not None:  # Python's json reads NaN and Infinity; pcf never writes them
         raise SourceError(path, None, f"not a valid pcf result: {bad[0]}: {bad[1]} is not a finite number; "

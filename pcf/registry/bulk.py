@@ -190,7 +190,7 @@ def issue_folder(store: Store, folder: str | Path, key: SigningKey, valid_days: 
                 for path in files:
                     interrupted()  # a Ctrl-C is raised here, between two labels (deferred_interrupt)
                     _issue_one(bulk, pending, tally, path, pool, render, (store, key, valid_days, out_dir, pcr_dir,
-                                                                          self_declared))
+                                                                          self_declared), interrupted)
                     _write_done(pending, Path(out_dir), wait=False, tally=tally, keep=AHEAD * jobs)
                 _write_done(pending, Path(out_dir), wait=True, tally=tally)
                 interrupted()  # a Ctrl-C while the last labels were drawn: every label has its files
@@ -198,6 +198,8 @@ def issue_folder(store: Store, folder: str | Path, key: SigningKey, valid_days: 
                 # a refusal of the key, Ctrl-C: the labels issued keep their files, and a rendering that failed
                 # meanwhile (the renderer interrupted too) does not replace the exception, which goes on
                 try:
+                    if interrupted.again:  # two Ctrl-Cs already (both while this process waited for drawings)
+                        raise KeyboardInterrupt
                     _write_done(pending, Path(out_dir), wait=True, unwinding=True, tally=tally)
                 except BaseException:  # a second Ctrl-C: the labels left say they have no files, and how to get them
                     abandon = True
@@ -453,25 +455,29 @@ def _context():
     return multiprocessing.get_context("spawn")
 
 
-def _issue_one(bulk: Bulk, pending: list, tally, path: Path, pool, render: bool, how: tuple) -> None:
+def _issue_one(bulk: Bulk, pending: list, tally, path: Path, pool, render: bool, how: tuple, interrupted) -> None:
     """Issue the label of one result file (:func:`issue_folder`), its outcome in ``bulk``; an issued
-    label's rendering handed to ``pool`` (None: drawn in this process) and put on ``pending``."""
+    label's rendering handed to ``pool`` (None: drawn in this process) and put on ``pending``. Even a
+    second Ctrl-C waits until then (``interrupted.held()``): one landing just after the registry's commit
+    lost the label, issued without files or a word."""
     from pcf.declaration import read_declaration
 
     store, key, valid_days, out_dir, pcr_dir, self_declared = how
     outcome = Outcome(path)
     bulk.outcomes.append(outcome)
-    try:
-        outcome.issued = issue(store, read_declaration(path), key, valid_days, out_dir, render=False,
-                               pcr_dir=pcr_dir, self_declared=self_declared)
-    except (IssueRefused, LabelNotFound, SourceError) as exc:  # about this result: the next one goes on
-        outcome.error = str(exc)
-        tally.step()
-        return
-    if render:
-        pending.append((outcome, pool.submit(_render, outcome.issued.document, outcome.issued.qr) if pool else None))
-    else:
-        tally.step()
+    with interrupted.held():
+        try:
+            outcome.issued = issue(store, read_declaration(path), key, valid_days, out_dir, render=False,
+                                   pcr_dir=pcr_dir, self_declared=self_declared)
+        except (IssueRefused, LabelNotFound, SourceError) as exc:  # about this result: the next one goes on
+            outcome.error = str(exc)
+            tally.step()
+            return
+        if render:
+            pending.append((outcome, pool.submit(_render, outcome.issued.document, outcome.issued.qr)
+                            if pool else None))
+        else:
+            tally.step()
 
 
 class _Tally:

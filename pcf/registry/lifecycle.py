@@ -429,34 +429,67 @@ def _put_in_place(staged: StagedFiles, number: str, out: Path) -> dict[str, Path
         raise RegistryError(told) from None
 
 
+class Deferral:
+    """What :func:`deferred_interrupt` yields: called, it raises KeyboardInterrupt if Ctrl-C came.
+
+    Attributes
+    ----------
+    told : list of int
+        The Ctrl-Cs (signal numbers) received so far.
+    holding : bool
+        Inside :meth:`held`: a second Ctrl-C too waits for the block's end.
+    """
+
+    def __init__(self):
+        self.told: list[int] = []
+        self.holding = False
+
+    def __call__(self) -> None:
+        if self.told:
+            raise KeyboardInterrupt
+
+    @property
+    def again(self) -> bool:
+        """A second Ctrl-C came: the caller stops at once (waits for nothing more)."""
+        return len(self.told) >= 2
+
+    @contextlib.contextmanager
+    def held(self):
+        """Hold even a second Ctrl-C for the block (a label committed and handed on, ``pcf issue FOLDER``),
+        raised at its end."""
+        self.holding = True
+        try:
+            yield
+        finally:
+            self.holding = False
+        if self.again:
+            raise KeyboardInterrupt
+
+
 @contextlib.contextmanager
 def deferred_interrupt():
     """Ctrl-C while a committed label is not yet handed on (in the main thread, Python's own SIGINT handler
-    in place): remembered, and raised as KeyboardInterrupt by the function this yields, called where it
-    can be (between two labels, once a label's files are in place; it still raises after the block),
+    in place): remembered, and raised as KeyboardInterrupt by the :class:`Deferral` this yields, called where
+    it can be (between two labels, once a label's files are in place; it still raises after the block),
     so that a label committed to the registry is never left without its files (a Ctrl-C in the commit
-    lost them). A second Ctrl-C is raised at once. Elsewhere (another thread, or a handler of the
-    caller's, such as this one deferring already) it defers nothing."""
+    lost them). A second Ctrl-C is raised at once, except inside :meth:`Deferral.held`. Elsewhere (another
+    thread, or a handler of the caller's, such as this one deferring already) it defers nothing."""
     import signal
 
+    deferral = Deferral()
     if threading.current_thread() is not threading.main_thread() \
             or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
-        yield lambda: None
+        yield deferral  # nothing arrives here: its handler is not installed
         return
-    told: list[int] = []
 
     def remember(signum, frame):
-        if told:
-            raise KeyboardInterrupt
-        told.append(signum)
-
-    def raise_if_told() -> None:
-        if told:
+        deferral.told.append(signum)
+        if deferral.again and not deferral.holding:
             raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGINT, remember)
     try:
-        yield raise_if_told
+        yield deferral
     finally:
         signal.signal(signal.SIGINT, previous)
 

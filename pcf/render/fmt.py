@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
+import unicodedata
 
 from ..core import numbers
 from ..core.vocabulary import GHG_NAMES, STAGE_NAMES, STAGE_SHORT
@@ -131,16 +132,19 @@ ASCII_WIDTHS: dict[bool, tuple[int, ...]] = {
     ),
 }
 
-#: Width [em] assumed for a character that is neither printable ASCII nor CJK: wider than most Latin,
-#: Greek and Cyrillic letters of the font (accented Latin letters are as wide as their base letter), so that
-#: text measured with it fits.
-OTHER_EM = 0.75
+#: Width [em] assumed for a character that is neither printable ASCII, nor a Latin letter with accents
+#: (measured as its base letter), nor CJK: the widest Latin-1, Latin Extended, Greek and Cyrillic glyph of the
+#: bold face (1.064 em), wider than curly quotes, "×", "·" and "—" (1 em or less), so that text measured with
+#: it fits. Emoji (from U+1F000), drawn from another font, count 1.25 em.
+OTHER_EM = 1.07
+EMOJI_EM = 1.25
 
 
 def text_width(text: str, size: float = 1.0, bold: bool = False) -> float:
     """The width of ``text`` drawn at font size ``size`` [user units]: printable ASCII by its advance width in
-    Noto Sans CJK SC (:data:`ASCII_WIDTHS`, ``bold`` for the bold face), CJK characters (from U+2E80) 1 em,
-    any other character :data:`OTHER_EM`. Kerning is ignored (it only narrows the text)."""
+    Noto Sans CJK SC (:data:`ASCII_WIDTHS`, ``bold`` for the bold face), a Latin letter with accents as its
+    base letter (combining marks take no width), CJK characters (U+2E80 to U+1EFFF) 1 em, emoji
+    :data:`EMOJI_EM`, any other character :data:`OTHER_EM`. Kerning is ignored (it only narrows the text)."""
     return sum(map(_em_of(bold), text)) * size
 
 
@@ -148,7 +152,20 @@ def text_width(text: str, size: float = 1.0, bold: bool = False) -> float:
 def _em_of(bold: bool):
     """A function character -> its width [em] (:func:`text_width`)."""
     widths = {chr(0x20 + i): w / 1000.0 for i, w in enumerate(ASCII_WIDTHS[bool(bold)])}
-    return lambda ch: widths.get(ch) or (1.0 if ord(ch) >= 0x2E80 else OTHER_EM)
+
+    @functools.lru_cache(maxsize=4096)
+    def other(ch: str) -> float:
+        code = ord(ch)
+        if code >= 0x1F000:
+            return EMOJI_EM
+        if code >= 0x2E80:
+            return 1.0
+        if unicodedata.combining(ch):
+            return 0.0
+        base = unicodedata.normalize("NFD", ch)[0]
+        return widths[base] if base in widths else OTHER_EM
+
+    return lambda ch: widths.get(ch) or other(ch)
 
 
 def fit_size(text: str, width: float, size: float, bold: bool = False) -> float:

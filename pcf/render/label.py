@@ -105,23 +105,25 @@ def _name_block(name: str) -> dict:
     return {"name_lines": lines, "name_y": ys, "name_size": size, "id_y": 118.0}
 
 
-def _id_block(product_id: str, id_y: float) -> dict:
+def _id_block(product_id: str, name: dict) -> dict:
     """``id_lines``, ``id_ys`` and ``id_size`` [SVG units] of the product id's line (:data:`ID_PREFIX`, then the
     id in bold): one line at the largest size from :data:`ID_SIZE` down to :data:`ID_SMALLEST` that holds it
     within :data:`NAME_WIDTH`; a longer id in two lines (before a ``-``, ``_`` or ``.`` where one is in the
-    second half of the first line), as large as they fit, between the name block and the headline box (y 126).
+    second half of the first line), as large as they fit, between the name (``name``: :func:`_name_block`,
+    its last line's descent) and the headline box (y 126).
     The id is never cut (a 49-character id ran off the label)."""
     prefix = fmt.text_width(ID_PREFIX, 1.0)
     size = min(ID_SIZE, math.floor(NAME_WIDTH / (prefix + fmt.text_width(product_id, 1.0, bold=True)) * 10) / 10)
     if size >= ID_SMALLEST:
-        return {"id_lines": [product_id], "id_ys": [id_y], "id_size": size}
+        return {"id_lines": [product_id], "id_ys": [name["id_y"]], "id_size": size}
     size = ID_SMALLEST
     while True:  # the largest size (0.1 steps) at which the id's two lines fit; any id fits at last
         first = _id_cut(product_id, NAME_WIDTH - prefix * size, size)
         if fmt.text_width(product_id[first:], size, bold=True) <= NAME_WIDTH or size <= 1.0:
             break
         size = round(size - 0.1, 1)
-    y1 = id_y if id_y == 110.0 else round(NAME_BLOCK[1] + 1.0 + 0.75 * size, 2)  # the cap height clears the name
+    bottom = name["name_y"][-1] + 0.25 * name["name_size"]  # the name's last descent
+    y1 = round(max(name["id_y"] - 7.0 if len(name["name_y"]) > 1 else name["id_y"], bottom + 0.9 * size), 2)
     return {"id_lines": [product_id[:first], product_id[first:]], "id_ys": [y1, round(y1 + 1.2 * size, 2)],
             "id_size": size}
 
@@ -186,7 +188,7 @@ def label_context(declaration: Declaration, font: str, issued: dict | None = Non
     head = view.headline(declaration)
     scale = view.class_scale(declaration)
     name = _name_block(product.name)
-    name.update(_id_block(product.id, name["id_y"]))
+    name.update(_id_block(product.id, name))
     number_w = 0.60 * len(head["text"])
     unit_w = 0.56 * len(head["unit"]) * 14 + 8
     number_size = max(22.0, min(40.0, (310 - unit_w) / max(number_w, 0.1)))
@@ -194,7 +196,7 @@ def label_context(declaration: Declaration, font: str, issued: dict | None = Non
     words = view.declared_unit_words(declaration)  # what the unit means, in both languages
     if words:  # without the rule's own words, words[0] is 每声明单位 again: said once
         basis = f"{basis}: {words[1]}" if words[0] == head["basis_zh"] else f"{basis}: {words[0]} {words[1]}"
-    basis_lines = fmt.ellipsize(fmt.wrap(basis, 70), 2)
+    basis_lines = fmt.ellipsize(fmt.wrap_measured(basis, 318.0, 8.5), 2)  # x 24 to the box's inner edge at 342
     per_ref = None
     if head["declared"]:
         per_ref = f"= {fmt.sig(view.declared_per_reference_flow(declaration))} {view.per_unit(product, False)}"
@@ -279,7 +281,7 @@ def prepare(declaration: Declaration, templates_dir: Path | None = None, font: s
         A product id or scenario name that cannot name a file, a declared figure that is not
         finite, no CJK font, or a missing template.
     """
-    output.file_stem(declaration)
+    output.file_stem(declaration, issued=issued is not None)
     font = font or output.cjk_font()
     env = output.environment(templates_dir)
     return font, env, output.render_template(env, "label.svg.j2", L=label_context(declaration, font, issued, peer))
@@ -339,7 +341,7 @@ def variant_svg(declaration: Declaration, variant: str = "graded", templates_dir
     if variant == "graded":
         font, env, svg = prepare(declaration, templates_dir, font, issued, peer)
         return font, env, svg, LABEL_MM
-    output.file_stem(declaration)
+    output.file_stem(declaration, issued=issued is not None)
     font = font or output.cjk_font()
     env = output.environment(templates_dir)
     if variant == "compact":

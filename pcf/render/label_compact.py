@@ -47,8 +47,7 @@ def _meaning(words: tuple[str, str] | None, layout: str, show_qr: bool, value_si
         return [{"text": f"* {zh}", "y": 172.0, "size": size}, {"text": en, "y": 186.0, "size": size}]
     width = 96.0 if show_qr else 176.0
     size = 8.0
-    chars = width / (0.55 * size)  # Latin character widths per line (CJK count two)
-    lines = fmt.wrap(f"* {zh}", chars) + fmt.wrap(en, chars)
+    lines = fmt.wrap_measured(f"* {zh}", width, size) + fmt.wrap_measured(en, width, size)
     top = 64.0 + value_size * 0.8 + 16.0 + 12.0
     return [{"text": line, "y": round(top + i * 9.5, 1), "size": size} for i, line in enumerate(lines)]
 

@@ -29,7 +29,7 @@ from pcf.core.files import write_atomic as files_write_atomic
 # A product id becomes a file name: letters, digits and . _ - + ( ) and spaces, CJK allowed.
 
 
-def file_stem(declaration) -> str:
+def file_stem(declaration, issued: bool = False) -> str:
     """File-name stem of a declaration's outputs (:func:`pcf.core.files.output_stem`), checked to be a
     plain file name; every rendering calls it before anything is drawn or written, so it also
     refuses figures that are not finite (:func:`pcf.render.view.check_finite`).
@@ -37,6 +37,9 @@ def file_stem(declaration) -> str:
     Parameters
     ----------
     declaration : pcf.declaration.Declaration
+    issued : bool
+        An issued label drawn (its files are named by its number): the id's length is not checked, so
+        that a label issued before the limit is exported again.
 
     Returns
     -------
@@ -53,7 +56,7 @@ def file_stem(declaration) -> str:
     result = declaration.result
     pid = result.product.id
     scenario = result.scenario
-    problem = stem_problem(pid, None if scenario is None else scenario.name)
+    problem = stem_problem(pid, None if scenario is None else scenario.name, length=not issued)
     if problem is not None:
         raise RenderError(problem)
     return output_stem({"product": {"id": pid}, "batch": bool(declaration.batch),

@@ -97,7 +97,7 @@ def qr_path(text: str) -> dict:
         qr.make(fit=True)
     except (ValueError, qrcode.exceptions.DataOverflowError):  # beyond version 40 (2,331 bytes at level M)
         raise RenderError(f"the label's QR code cannot hold its {len(text.encode('utf-8'))} bytes of text "
-                          "(at most 2,331): shorten product.id") from None
+                          "(at most 2,331): shorten the product id or the registry's verification URL") from None
     return {"d": "".join(f"M{x},{y}h{w}v{h}h-{w}z" for x, y, w, h in module_rectangles(qr.get_matrix())),
             "modules": qr.modules_count}
 
