@@ -42,6 +42,7 @@ import functools
 import multiprocessing
 import pickle
 import queue
+import sys
 import threading
 import traceback
 from collections.abc import Callable
@@ -312,10 +313,11 @@ class _Renderer:
     def shutdown(self, cancel_futures: bool = True, abandon: bool = False) -> None:
         """End the renderer once it has rendered what it was given (``abandon``: at once, what it held is
         lost); its workers end with it."""
-        if abandon:
-            # its workers are killed with it (_end_with_parent); the collector is not awaited: killed while it
-            # sent a label, the renderer leaves a message half written that the collector would wait for for
-            # ever (this process holds the pipe's other end too); it is a daemon thread
+        if abandon and sys.platform.startswith("linux"):
+            # its workers are killed with it (_end_with_parent, Linux only: elsewhere they would be left
+            # waiting, so it ends as usual); the collector is not awaited: killed while it sent a label, the
+            # renderer leaves a message half written that the collector would wait for for ever (this
+            # process holds the pipe's other end too); it is a daemon thread
             self.process.kill()
             self.process.join()
             return
