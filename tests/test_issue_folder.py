@@ -224,7 +224,11 @@ def test_ctrl_c_while_issuing_exits_130_and_leaves_no_process(tmp_path, registry
         assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
         time.sleep(0.002)
     os.killpg(proc.pid, signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=120)
+    try:
+        stdout, stderr = proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:  # a hang is the failure; its processes are not left behind
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise
     assert proc.returncode == 130, stderr
     assert "interrupted" in stderr and "internal error" not in stderr and "Traceback" not in stderr
     while subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True).returncode == 0:  # the group's processes
@@ -273,7 +277,11 @@ def test_a_second_ctrl_c_stops_at_once_and_names_the_labels_left_without_files(t
     time.sleep(gap)
     os.killpg(proc.pid, signal.SIGINT)
     second = time.monotonic()
-    stdout, stderr = proc.communicate(timeout=120)
+    try:
+        stdout, stderr = proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:  # a hang is the failure; its processes are not left behind
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise
     took = time.monotonic() - second
     assert proc.returncode == 130, stderr
     assert "interrupted" in stderr and "internal error" not in stderr and "Traceback" not in stderr
