@@ -214,15 +214,20 @@ def test_mutants_through_the_command_line(open_default, folder, bases):
 def test_a_result_file_with_an_integer_beyond_the_float_range(tmp_path, bases):
     # benchmarks/fuzz.py result mutant 2 (seed 19): 10**400 in a result JSON gave an
     # OverflowError from the codec's finiteness check
+    data = json.loads(json.dumps(bases["result"]))
+    data["totals"]["kg_co2e"] = 10 ** 400
+    _refused_export(tmp_path, data, r"\$\.totals\.kg_co2e: inf is not a finite number")
+
+
+def _refused_export(tmp_path: Path, data: dict, problem: str) -> None:
+    """Exporting the result ``data`` (written to a file) is refused with ``<file>: not a valid pcf result:
+    <problem>`` (a regular expression) and writes nothing."""
     from pcf.api import export
     from pcf.core.errors import SourceError
 
-    data = json.loads(json.dumps(bases["result"]))
-    data["totals"]["kg_co2e"] = 10 ** 400
-    path = tmp_path / "big.result.json"
+    path = tmp_path / "mutant.result.json"
     path.write_text(json.dumps(data), encoding="utf-8")
-    with pytest.raises(SourceError, match=rf"^{path}: not a valid pcf result: \$\.totals\.kg_co2e: inf is not a "
-                                          "finite number"):
+    with pytest.raises(SourceError, match=rf"^{path}: not a valid pcf result: {problem}"):
         export(path, "pact-v3", tmp_path / "out.json")
     assert not (tmp_path / "out.json").exists()
 
@@ -264,17 +269,10 @@ def test_a_result_file_whose_rule_declares_an_unknown_total(tmp_path, bases):
     # result strings fuzzed through `pcf issue` (2026-12-06): totals.rule.declared_total "\ud83d" (any
     # unknown name) passed the codec as a plain string, then raised a bare ValueError when the declared
     # figure was computed (an internal error to the user)
-    from pcf.api import export
-    from pcf.core.errors import SourceError
-
     data = json.loads(json.dumps(bases["result"]))
     data["totals"]["rule"]["declared_total"] = "fossil_only"
-    path = tmp_path / "rule.result.json"
-    path.write_text(json.dumps(data), encoding="utf-8")
-    with pytest.raises(SourceError, match=rf"^{path}: not a valid pcf result: \$\.totals\.rule\.declared_total: "
-                                          "expected one of 'including_biogenic', 'excluding_biogenic', got a string"):
-        export(path, "pact-v3", tmp_path / "out.json")
-    assert not (tmp_path / "out.json").exists()
+    _refused_export(tmp_path, data, r"\$\.totals\.rule\.declared_total: expected one of 'including_biogenic', "
+                                    "'excluding_biogenic', got a string")
 
 
 def test_a_result_file_with_an_integer_of_5000_digits(tmp_path):

@@ -204,40 +204,12 @@ def test_ctrl_c_while_issuing_exits_130_and_leaves_no_process(tmp_path, registry
     issued labels without their PDFs, and an idle worker printed a traceback."""
     import os
     import signal
-    import subprocess
-    import sys
-    import time
-    from pathlib import Path
 
-    store, _, private, _ = new_registry(tmp_path, case=False)
-    folder = tmp_path / "results"
-    for i in range(40):
-        write_declaration(make_declaration(id=f"PACK-{i:02d}", name=f"Test pack {i}"), folder)
-    store.close()
-    out = tmp_path / "labels"
-    proc = subprocess.Popen([sys.executable, "-c", "import cli; cli.main()", "issue", str(folder), "--key", str(private),
-                             "--valid-days", "730", "--out", str(out), "--self-declared", "--jobs", "2"],
-                            cwd=Path(cli.__file__).parent, env=dict(os.environ, PCF_REGISTRY=location(tmp_path)),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    deadline = time.monotonic() + 300
-    while not (out.exists() and any(out.glob(f"*.{moment}"))):
-        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
-        time.sleep(0.002)
+    proc, out = _issue_folder_process(tmp_path, 40)
+    _wait_for(proc, out, f"*.{moment}")
     os.killpg(proc.pid, signal.SIGINT)
-    try:
-        stdout, stderr = proc.communicate(timeout=120)
-    except subprocess.TimeoutExpired:  # a hang is the failure; its processes are not left behind
-        os.killpg(proc.pid, signal.SIGKILL)
-        raise
-    assert proc.returncode == 130, stderr
-    assert "interrupted" in stderr and "internal error" not in stderr and "Traceback" not in stderr
-    while subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True).returncode == 0:  # the group's processes
-        assert time.monotonic() < deadline, "a process of the command is left"
-        time.sleep(0.1)
-    store = open_store(location(tmp_path))
-    with store.read() as tx:
-        numbers = [r.number for r in tx.labels()]
-    store.close()
+    stdout, stderr, _ = _interrupted_end(proc)
+    numbers = _numbers_issued(tmp_path)
     assert 1 <= len(numbers) <= 40
     assert stdout.split() == numbers  # each label's number, as a run to its end prints them (before: none)
     for suffix in ("declaration.json", "label.svg", "label.pdf", "statement.pdf"):
@@ -254,46 +226,17 @@ def test_a_second_ctrl_c_stops_at_once_and_names_the_labels_left_without_files(t
     the `pcf registry export NUMBER` that writes them."""
     import os
     import signal
-    import subprocess
-    import sys
     import time
-    from pathlib import Path
 
-    store, _, private, _ = new_registry(tmp_path, case=False)
-    folder = tmp_path / "results"
-    for i in range(40):
-        write_declaration(make_declaration(id=f"PACK-{i:02d}", name=f"Test pack {i}"), folder)
-    store.close()
-    out = tmp_path / "labels"
-    proc = subprocess.Popen([sys.executable, "-c", "import cli; cli.main()", "issue", str(folder), "--key", str(private),
-                             "--valid-days", "730", "--out", str(out), "--self-declared", "--jobs", "2"],
-                            cwd=Path(cli.__file__).parent, env=dict(os.environ, PCF_REGISTRY=location(tmp_path)),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    deadline = time.monotonic() + 300
-    while not (out.exists() and any(out.glob("*.statement.pdf"))):
-        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
-        time.sleep(0.002)
+    proc, out = _issue_folder_process(tmp_path, 40)
+    _wait_for(proc, out, "*.statement.pdf")
     os.killpg(proc.pid, signal.SIGINT)
     time.sleep(gap)
     os.killpg(proc.pid, signal.SIGINT)
     second = time.monotonic()
-    try:
-        stdout, stderr = proc.communicate(timeout=120)
-    except subprocess.TimeoutExpired:  # a hang is the failure; its processes are not left behind
-        os.killpg(proc.pid, signal.SIGKILL)
-        raise
-    took = time.monotonic() - second
-    assert proc.returncode == 130, stderr
-    assert "interrupted" in stderr and "internal error" not in stderr and "Traceback" not in stderr
-    # at once: before, the run went on drawing every label issued (1.3-1.6 s, third review), or for ever
-    assert took < 1.0, took
-    while subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True).returncode == 0:
-        assert time.monotonic() < deadline, "a process of the command is left"
-        time.sleep(0.1)
-    store = open_store(location(tmp_path))
-    with store.read() as tx:
-        numbers = [r.number for r in tx.labels()]
-    store.close()
+    stdout, stderr, ended = _interrupted_end(proc)
+    assert ended - second < 1.0  # at once: before, every label issued was drawn first (1.3-1.9 s), or for ever
+    numbers = _numbers_issued(tmp_path)
     assert 1 <= len(numbers) <= 40 and stdout.split() == numbers
     told = flat(stderr)
     for number in numbers:
@@ -435,6 +378,39 @@ def _wait_for(proc, out, pattern: str, timeout: float = 300) -> None:
     while not (out.exists() and any(out.glob(pattern))):
         assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
         time.sleep(0.002)
+
+
+def _interrupted_end(proc) -> tuple[str, str, float]:
+    """The end of an interrupted ``pcf issue FOLDER`` (:func:`_issue_folder_process`): its stdout, stderr and
+    exit time (``time.monotonic()``), exit 130 with one line and no traceback, and no process of its group left; a command that hangs is
+    killed with its group (the failure) rather than left running."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    try:
+        stdout, stderr = proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise
+    ended = time.monotonic()
+    assert proc.returncode == 130, stderr
+    assert "interrupted" in stderr and "internal error" not in stderr and "Traceback" not in stderr
+    deadline = time.monotonic() + 60
+    while _alive(proc.pid):
+        assert time.monotonic() < deadline, "a process of the command is left"
+        time.sleep(0.1)
+    return stdout, stderr, ended
+
+
+def _numbers_issued(tmp_path) -> list[str]:
+    """The label numbers in the registry of :func:`_issue_folder_process`, in order."""
+    store = open_store(location(tmp_path))
+    with store.read() as tx:
+        numbers = [r.number for r in tx.labels()]
+    store.close()
+    return numbers
 
 
 def _alive(group: int) -> dict[int, float]:
